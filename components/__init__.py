@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources that build a Hangar environment, one module per target."""

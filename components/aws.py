@@ -1,0 +1,411 @@
+"""The AWS target: an EKS cluster with GPU node pools in a private VPC.
+
+`AwsGpuCluster` (`hangar:aws:GpuCluster`) is what `components.environment.TARGETS["aws"]` builds.
+It composes one `AwsNetwork` (`hangar:aws:Network`, in `components.aws_network`), one `EksCluster`
+(`hangar:aws:Cluster`) and an `EksGpuNodePool` (`hangar:aws:GpuNodePool`) per configured pool, all
+through an explicit AWS provider pinned to the cluster's region.
+
+Secure and cheap by default: private API endpoint, secrets encrypted with a KMS key, control-plane
+audit logs, IRSA, nodes without public IPs or SSH keys, IMDSv2 only and out of pods' reach,
+encrypted disks, node roles with only the managed policies a node needs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.aws_network import AwsNetwork
+from components.labels import ENVIRONMENT, GPU, POOL, environment_labels
+from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement
+from hangar.catalog import CatalogLookupError, load_catalog
+from hangar.spec import AwsCluster, Environment, GpuNodePool
+
+# Values as the EKS API spells them (botocore eks/2017-11-01 service model: AMITypes, CapacityTypes,
+# TaintEffect, AuthenticationMode, LogType, SupportType). The SDK types them as plain strings.
+GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
+"""EKS-optimised accelerated AMI: Amazon Linux 2023 with the NVIDIA driver and container toolkit.
+The NVIDIA device plugin is not part of the AMI; the serving layer installs it."""
+SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD"
+CAPACITY_TYPES = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
+TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
+LOG_RETENTION_DAYS = 90
+
+NODE_POLICIES = (aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY, aws.iam.ManagedPolicy.AMAZON_EC2_CONTAINER_REGISTRY_READ_ONLY)
+"""The managed policies on every node role. AmazonEKS_CNI_Policy is not among them: it goes to the
+VPC CNI's own IRSA role, so pods on a node cannot borrow the node's right to rewire the network."""
+CNI_POLICY = aws.iam.ManagedPolicy.AMAZON_EK_S_CN_I_POLICY
+CLUSTER_POLICY = aws.iam.ManagedPolicy.AMAZON_EKS_CLUSTER_POLICY
+
+SYSTEM_POOL = "system"
+SYSTEM_INSTANCE_TYPE = "m6i.large"
+SYSTEM_NODES = (2, 3)  # min/desired, max
+SYSTEM_DISK_GIB = 50
+ROOT_DEVICE = "/dev/xvda"  # the root volume of the AL2023 EKS AMIs
+IMDS_HOP_LIMIT = 1
+"""IMDSv2 answers host-network processes only: pods get AWS credentials through IRSA, never the node role."""
+
+CLUSTER = "hangar.dev/cluster"
+CAPACITY = "hangar.dev/capacity"
+ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"  # the cluster autoscaler's GPU node label on AWS
+
+
+def _assume_role_policy(service: str) -> str:
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    )
+
+
+def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, **options)
+
+
+def _node_role(name: str, tags: dict[str, str], parent: pulumi.Resource) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    """An EC2 node role holding exactly `NODE_POLICIES`."""
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=_assume_role_policy("ec2.amazonaws.com"),
+        description=f"EKS nodes of {tags.get(POOL, name)}",
+        tags=tags,
+        opts=_child(parent),
+    )
+    attachments = [
+        aws.iam.RolePolicyAttachment(f"{name}-{arn.value.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn.value, opts=_child(parent))
+        for arn in NODE_POLICIES
+    ]
+    return role, attachments
+
+
+def _launch_template(name: str, disk_gib: int, tags: dict[str, str], parent: pulumi.Resource, reserved: bool = False) -> aws.ec2.LaunchTemplate:
+    """Node settings EKS managed node groups do not expose: IMDSv2 only, an encrypted gp3 root volume,
+    tags on the instances and their volumes. No key pair: nodes are reached through SSM, never SSH."""
+    return aws.ec2.LaunchTemplate(
+        name,
+        description=f"EKS nodes of {tags.get(POOL, name)}",
+        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT
+        ),
+        block_device_mappings=[
+            aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=ROOT_DEVICE,
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=disk_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"
+                ),
+            )
+        ],
+        capacity_reservation_specification=(
+            aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(capacity_reservation_preference="open") if reserved else None
+        ),
+        tag_specifications=[
+            aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags) for kind in ("instance", "volume", "network-interface")
+        ],
+        update_default_version=True,
+        tags=tags,
+        opts=_child(parent),
+    )
+
+
+def _toleration(taint: dict[str, str]) -> dict[str, str]:
+    """The Kubernetes toleration of a taint given as {key, value, effect}."""
+    if taint.get("value"):
+        return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
+    return {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
+
+
+class EksCluster(pulumi.ComponentResource):
+    """`hangar:aws:Cluster`: the EKS control plane, its identity plumbing and a small system node group.
+
+    The API endpoint is private; it is public only when `network.public_api_endpoint` is set, and then
+    only to `network.authorized_cidrs`. Secrets are envelope-encrypted with a KMS key of the cluster's
+    own; api, audit and authenticator logs go to a log group kept `LOG_RETENTION_DAYS`. Access is
+    managed with EKS access entries (authentication mode API); the identity running Pulumi is made
+    cluster admin. An OIDC provider enables IRSA, first used by the VPC CNI add-on. A system node
+    group of `SYSTEM_INSTANCE_TYPE` nodes runs cluster services so GPU nodes hold only GPU work.
+
+    Outputs: `cluster_name`, `oidc_provider_arn`, `oidc_issuer`, `kubeconfig` (uses `aws eks get-token`).
+    `node_prerequisites` are the resources a node group must wait for.
+    """
+
+    def __init__(self, name: str, cluster: AwsCluster, environment: Environment, *, network: AwsNetwork, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("hangar:aws:Cluster", name, None, opts)
+        tags = {**environment_labels(environment), CLUSTER: cluster.name}
+        eks_name = eks_cluster_name(environment, cluster)
+        endpoint = cluster.network
+
+        role = aws.iam.Role(f"{name}-cluster", assume_role_policy=_assume_role_policy("eks.amazonaws.com"), description=f"EKS control plane of {eks_name}", tags=tags, opts=_child(self))
+        role_policy = aws.iam.RolePolicyAttachment(f"{name}-cluster-policy", role=role.name, policy_arn=CLUSTER_POLICY.value, opts=_child(self))
+        key = aws.kms.Key(
+            f"{name}-secrets",
+            description=f"Envelope encryption of Kubernetes secrets in {eks_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=tags,
+            opts=_child(self),
+        )
+        logs = aws.cloudwatch.LogGroup(f"{name}-control-plane", name=f"/aws/eks/{eks_name}/cluster", retention_in_days=LOG_RETENTION_DAYS, tags=tags, opts=_child(self))
+        self.eks = aws.eks.Cluster(
+            name,
+            name=eks_name,
+            version=cluster.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=network.private_subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=endpoint.public_api_endpoint,
+                public_access_cidrs=[str(cidr) for cidr in endpoint.authorized_cidrs] if endpoint.public_api_endpoint else None,
+            ),
+            access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn), resources=["secrets"]),
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),  # no silent extended-support charges
+            tags=tags,
+            opts=_child(self, depends_on=[role_policy, logs]),
+        )
+        self.cluster_name = self.eks.name
+        self.oidc_issuer = self.eks.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
+        oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=self.oidc_issuer, client_id_lists=["sts.amazonaws.com"], tags=tags, opts=_child(self))
+        self.oidc_provider_arn = oidc.arn
+
+        cni_role = aws.iam.Role(
+            f"{name}-vpc-cni",
+            assume_role_policy=irsa_trust_policy(oidc.arn, self.oidc_issuer, "kube-system", "aws-node"),
+            description=f"IRSA role of the VPC CNI (aws-node) in {eks_name}",
+            tags=tags,
+            opts=_child(self),
+        )
+        cni_policy = aws.iam.RolePolicyAttachment(f"{name}-vpc-cni", role=cni_role.name, policy_arn=CNI_POLICY.value, opts=_child(self))
+        cni = aws.eks.Addon(
+            f"{name}-vpc-cni",
+            cluster_name=self.eks.name,
+            addon_name="vpc-cni",
+            service_account_role_arn=cni_role.arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags,
+            opts=_child(self, depends_on=[cni_policy]),
+        )
+        self.node_prerequisites: list[pulumi.Resource] = [cni]
+
+        system_tags = {**tags, POOL: SYSTEM_POOL}
+        system_role, system_policies = _node_role(f"{name}-{SYSTEM_POOL}", system_tags, self)
+        template = _launch_template(f"{name}-{SYSTEM_POOL}", SYSTEM_DISK_GIB, system_tags, self)
+        aws.eks.NodeGroup(
+            f"{name}-{SYSTEM_POOL}",
+            cluster_name=self.eks.name,
+            node_role_arn=system_role.arn,
+            subnet_ids=network.private_subnet_ids,
+            instance_types=[SYSTEM_INSTANCE_TYPE],
+            ami_type=SYSTEM_AMI_TYPE,
+            capacity_type="ON_DEMAND",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(min_size=SYSTEM_NODES[0], desired_size=SYSTEM_NODES[0], max_size=SYSTEM_NODES[1]),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
+            labels={POOL: SYSTEM_POOL, ENVIRONMENT: environment.name},
+            tags=system_tags,
+            opts=_child(self, depends_on=[*system_policies, cni], ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        self.kubeconfig = kubeconfig(self.eks, cluster.region)
+        self.register_outputs({"cluster_name": self.cluster_name, "oidc_provider_arn": self.oidc_provider_arn, "kubeconfig": self.kubeconfig})
+
+
+def eks_cluster_name(environment: Environment, cluster: AwsCluster) -> str:
+    """The EKS cluster's name: fixed (not auto-named) so its log group can be created before it."""
+    return f"{environment.name}-{cluster.name}"
+
+
+def irsa_trust_policy(provider_arn: pulumi.Input[str], issuer: pulumi.Input[str], namespace: str, service_account: str) -> pulumi.Output[str]:
+    """Trust policy letting one Kubernetes service account assume a role through the cluster's OIDC provider."""
+
+    def render(arn: str, url: str) -> str:
+        host = url.removeprefix("https://")
+        condition = {f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}", f"{host}:aud": "sts.amazonaws.com"}
+        statement = {"Effect": "Allow", "Principal": {"Federated": arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": condition}}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    return pulumi.Output.all(provider_arn, issuer).apply(lambda args: render(*args))
+
+
+def kubeconfig(eks: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
+    """A kubeconfig (JSON) for the cluster that authenticates with `aws eks get-token`: it holds no secret."""
+
+    def render(name: str, endpoint: str, authority: str) -> str:
+        user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": ["eks", "get-token", "--cluster-name", name, "--region", region]}}
+        return json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": authority}}],
+                "users": [{"name": name, "user": user}],
+                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+                "current-context": name,
+            }
+        )
+
+    return pulumi.Output.all(eks.name, eks.endpoint, eks.certificate_authority.data).apply(lambda args: render(*args))
+
+
+class EksGpuNodePool(pulumi.ComponentResource):
+    """`hangar:aws:GpuNodePool`: an EKS managed node group of one GPU instance type.
+
+    Nodes run the EKS accelerated AMI (`GPU_AMI_TYPE`), carry the taint `nvidia.com/gpu=present:NoSchedule`
+    (plus the pool's own taints) and the labels `hangar.dev/pool`, `hangar.dev/gpu` and
+    `k8s.amazonaws.com/accelerator` (plus the pool's own labels). Capacity: on-demand → ON_DEMAND,
+    spot → SPOT; reserved → ON_DEMAND instances that use open capacity reservations (ODCRs) in their
+    zone, tagged `hangar.dev/capacity: reserved` — EKS has no "reserved" capacity type (its
+    CAPACITY_BLOCK type is for EC2 Capacity Blocks, which Hangar does not manage). The node group's
+    desired size is left to the cluster autoscaler after creation. Each pool has its own node role.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        pool: GpuNodePool,
+        instance_type: str,
+        gpu: str,
+        *,
+        cluster: EksCluster,
+        subnet_ids: pulumi.Input[Sequence[str]],
+        environment: Environment,
+        cluster_spec: AwsCluster,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("hangar:aws:GpuNodePool", name, None, opts)
+        tags = {**environment_labels(environment), CLUSTER: cluster_spec.name, POOL: pool.name}
+        if pool.capacity == "reserved":
+            tags[CAPACITY] = "reserved"
+        self.labels = {**pool.labels, POOL: pool.name, GPU: gpu, ACCELERATOR_LABEL: f"nvidia-{gpu.lower()}", ENVIRONMENT: environment.name}
+        self.taints = [GPU_TAINT] + [
+            {"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints if (t.key, t.effect) != (GPU_TAINT["key"], GPU_TAINT["effect"])
+        ]
+        role, policies = _node_role(name, tags, self)
+        template = _launch_template(name, pool.disk_gib, tags, self, reserved=pool.capacity == "reserved")
+        self.node_group = aws.eks.NodeGroup(
+            name,
+            cluster_name=cluster.cluster_name,
+            node_role_arn=role.arn,
+            subnet_ids=subnet_ids,
+            instance_types=[instance_type],
+            ami_type=GPU_AMI_TYPE,
+            capacity_type=CAPACITY_TYPES[pool.capacity],
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(min_size=pool.min_nodes, max_size=pool.max_nodes, desired_size=pool.initial_nodes),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),  # replaces nodes whose GPUs fail health checks
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
+            labels=self.labels,
+            taints=[aws.eks.NodeGroupTaintArgs(key=t["key"], value=t["value"] or None, effect=TAINT_EFFECTS[t["effect"]]) for t in self.taints],
+            tags=tags,
+            opts=_child(self, depends_on=[*policies, *cluster.node_prerequisites], ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        self.register_outputs({"node_group_name": self.node_group.node_group_name, "instance_type": instance_type, "labels": self.labels})
+
+
+class AwsGpuCluster(pulumi.ComponentResource):
+    """`hangar:aws:GpuCluster`: network, EKS cluster and GPU node pools of one `AwsCluster`.
+
+    Instance types are resolved before anything is registered: an explicit `instance_type`, or the
+    cheapest catalog instance with `gpus_per_node` of `gpu`; a GPU AWS does not offer in that count
+    is a ValueError naming the alternatives. Exposes `pools` (how to place a pod on each pool) and
+    `kube_provider` (a Kubernetes provider for the cluster).
+    """
+
+    pools: dict[str, PoolPlacement]
+    kube_provider: k8s.Provider
+
+    def __init__(self, name: str, cluster: AwsCluster, environment: Environment, opts: pulumi.ResourceOptions | None = None):
+        instances = resolve_instances(cluster, environment)
+        zone_subnet_keys = _pool_zones(cluster, environment)
+        super().__init__("hangar:aws:GpuCluster", name, None, opts)
+        tags = {**environment_labels(environment), CLUSTER: cluster.name}
+        self.aws_provider = aws.Provider(name, region=cluster.region, opts=_child(self))
+        children = _child(self, providers={"aws": self.aws_provider})
+        self.network = AwsNetwork(
+            name,
+            cluster.network,
+            zones=cluster.zones or None,
+            region=cluster.region,
+            cluster_name=eks_cluster_name(environment, cluster),
+            ha_nat=environment.tier == "prod",
+            tags=tags,
+            opts=children,
+        )
+        self.cluster = EksCluster(name, cluster, environment, network=self.network, opts=children)
+        self.node_pools: dict[str, EksGpuNodePool] = {}
+        self.pools = {}
+        for pool in cluster.node_pools:
+            instance = instances[pool.name]
+            zones = zone_subnet_keys[pool.name]
+            subnet_ids = pulumi.Output.all(*[self.network.subnets_by_zone[zone] for zone in zones]) if zones else self.network.private_subnet_ids
+            node_pool = EksGpuNodePool(
+                f"{name}-{pool.name}",
+                pool,
+                instance.instance_type,
+                instance.gpu,
+                cluster=self.cluster,
+                subnet_ids=subnet_ids,
+                environment=environment,
+                cluster_spec=cluster,
+                opts=children,
+            )
+            self.node_pools[pool.name] = node_pool
+            self.pools[pool.name] = PoolPlacement(
+                pool=pool.name,
+                node_selector={POOL: pool.name},
+                tolerations=tuple(_toleration(taint) for taint in node_pool.taints),
+                accelerator_resource=GPU_RESOURCE,
+                accelerators_per_node=instance.gpu_count,
+            )
+        self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
+        self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
+
+
+def _where(cluster: AwsCluster, environment: Environment, pool: GpuNodePool) -> str:
+    return f"hangar:environment.clusters[{environment.clusters.index(cluster)}].node_pools[{cluster.node_pools.index(pool)}]"
+
+
+def resolve_instances(cluster: AwsCluster, environment: Environment) -> dict[str, Any]:
+    """Pool name → catalog instance type; a ValueError naming the key, the value and the alternatives if none fits."""
+    catalog = load_catalog(environment.catalog_overrides)
+    resolved = {}
+    for pool in cluster.node_pools:
+        where = _where(cluster, environment, pool)
+        if pool.name == SYSTEM_POOL:
+            raise ValueError(f"{where}.name: {SYSTEM_POOL!r} is the cluster's CPU node group; name the GPU pool otherwise; got {pool.name!r}")
+        if pool.instance_type is not None:
+            try:
+                resolved[pool.name] = catalog.instance("aws", pool.instance_type)
+            except CatalogLookupError as error:
+                raise ValueError(f"{where}.instance_type: {error}; got {pool.instance_type!r}") from None
+            continue
+        offers = catalog.instances_for("aws", gpu=pool.gpu, gpu_count=pool.gpus_per_node)
+        if offers:
+            resolved[pool.name] = offers[0]
+            continue
+        same_gpu = catalog.instances_for("aws", gpu=pool.gpu)
+        if same_gpu:
+            counts = sorted({i.gpu_count for i in same_gpu})
+            examples = ", ".join(f"{i.instance_type} ({i.gpu_count})" for i in sorted(same_gpu, key=lambda i: i.gpu_count))
+            raise ValueError(
+                f"{where}.gpus_per_node: AWS offers {pool.gpu} with {', '.join(map(str, counts))} GPUs per node ({examples}); got {pool.gpus_per_node}"
+            )
+        offered = sorted({i.gpu for i in catalog.instances_for("aws")})
+        raise ValueError(f"{where}.gpu: AWS offers no instance with {pool.gpu} GPUs; GPUs on AWS: {', '.join(offered)}; got {pool.gpu!r}")
+    return resolved
+
+
+def _pool_zones(cluster: AwsCluster, environment: Environment) -> dict[str, list[str]]:
+    """Pool name → the cluster zones its nodes go to (empty: all of them)."""
+    zones = {}
+    for pool in cluster.node_pools:
+        outside = [zone for zone in pool.zones if zone not in cluster.zones]
+        if outside and not cluster.network.existing_network_id:
+            allowed = f"one of the cluster's zones {cluster.zones}" if cluster.zones else "a zone listed in the cluster's zones (it lists none)"
+            raise ValueError(f"{_where(cluster, environment, pool)}.zones: must be {allowed}; got {outside}")
+        if pool.zones and cluster.network.existing_network_id:
+            pulumi.log.warn(f"pool {pool.name!r}: zones are ignored in an existing network; its nodes use all of existing_subnet_ids")
+        zones[pool.name] = [] if cluster.network.existing_network_id else list(pool.zones)
+    return zones

@@ -1,0 +1,53 @@
+"""`hangar:index:Environment`: the root component of a stack, one child component per cluster.
+
+Targets are found through `TARGETS`, a typed registry whose entries import their cloud SDK only
+when a stack uses that cloud (each provider SDK costs about a second to load).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+import pulumi
+
+from components.placement import PoolPlacement
+from hangar.spec import ClusterBase, Environment
+
+
+class ClusterComponent(Protocol):
+    """What every target's cluster component gives the serving layer."""
+
+    pools: dict[str, PoolPlacement]
+
+
+ClusterBuilder = Callable[[str, ClusterBase, Environment, pulumi.ResourceOptions], ClusterComponent]
+
+
+def _aws() -> ClusterBuilder:
+    from components.aws import AwsGpuCluster
+
+    return AwsGpuCluster
+
+
+TARGETS: dict[str, Callable[[], ClusterBuilder]] = {
+    "aws": _aws,
+}
+"""provider → a function returning that target's cluster component class (imported lazily)."""
+
+
+class HangarEnvironment(pulumi.ComponentResource):
+    """Every cluster of one environment, parented under one component named after it."""
+
+    clusters: dict[str, ClusterComponent]
+
+    def __init__(self, name: str, environment: Environment, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("hangar:index:Environment", name, None, opts)
+        self.environment = environment
+        self.clusters = {}
+        for cluster in environment.clusters:
+            target = TARGETS.get(cluster.provider)
+            if target is None:
+                pulumi.log.warn(f"cluster {cluster.name!r}: the {cluster.provider} target is not built yet; nothing planned for it", self)
+                continue
+            self.clusters[cluster.name] = target()(cluster.name, cluster, environment, pulumi.ResourceOptions(parent=self))
+        self.register_outputs({"clusters": sorted(self.clusters)})

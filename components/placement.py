@@ -1,0 +1,22 @@
+"""What a cluster component tells the serving layer about each of its pools: how to land a pod there."""
+
+from __future__ import annotations
+
+import dataclasses
+
+GPU_RESOURCE = "nvidia.com/gpu"
+TPU_RESOURCE = "google.com/tpu"
+GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolPlacement:
+    """Node selector, tolerations and accelerator resource of one GPU node pool or TPU slice."""
+
+    pool: str
+    node_selector: dict[str, str]
+    tolerations: tuple[dict[str, str], ...]
+    accelerator_resource: str
+    accelerators_per_node: int
+    hosts_per_replica: int = 1
+    """Nodes one replica spans: >1 for a multi-host TPU slice (one unit of scheduling)."""

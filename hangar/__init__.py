@@ -1,0 +1,1 @@
+"""Hangar: typed Pulumi infrastructure and policy checks for serving large language models."""

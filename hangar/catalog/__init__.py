@@ -1,0 +1,39 @@
+"""Hangar's catalog: GPUs, cloud GPU instances and prices, GKE TPU slices, models and licences.
+
+Pulumi-free: it imports only pydantic and the standard library.  The facts
+live in CSV files under `data/`, one row per fact, each with a source and an
+as_of date; unknown values are empty cells and load as None.  Nothing is read
+until `load_catalog()` is first called.
+
+    >>> from hangar.catalog import load_catalog
+    >>> cat = load_catalog()
+    >>> cat.gpu("H100-SXM").memory_gib
+    80.0
+    >>> cat.tpu_slice("v5p", "4x4x4").nodes
+    16
+"""
+
+from .catalog import Catalog, TpuSliceShape
+from .errors import CatalogError, CatalogLookupError, Problem
+from .loader import TABLES, load_catalog
+from .schema import CLOUDS, Gpu, InstanceType, Licence, Model, TpuMachine
+from .topology import parse_topology, topology_chips, topology_hosts
+
+__all__ = [
+    "CLOUDS",
+    "TABLES",
+    "Catalog",
+    "CatalogError",
+    "CatalogLookupError",
+    "Gpu",
+    "InstanceType",
+    "Licence",
+    "Model",
+    "Problem",
+    "TpuMachine",
+    "TpuSliceShape",
+    "load_catalog",
+    "parse_topology",
+    "topology_chips",
+    "topology_hosts",
+]

@@ -1,0 +1,282 @@
+"""The typed rows of the catalog: one pydantic model per data file, plus the TPU slice shape.
+
+Every row is a fact with a `source` and an `as_of` date.  A value that is not
+known is `None` — never 0, never a guess: a price left empty is an unknown
+price, and the budget rule treats it as a violation, not as free.  Rows are
+frozen and reject unknown columns, so a typo in a data file is an error, not
+a silently ignored cell.
+
+Instance `flags` are upper-case tokens that qualify a row.  The packaged data uses:
+SUSPECT_LOW (price looks too low — do not use as a ceiling), SPOT_SUSPECT_LOW,
+ESTIMATE (price derived from component rates), COMPUTED (summed from list
+prices), AS_OF_APPROX (snapshot date undetermined; as_of is a bound),
+SPEC_UNVERIFIED (vCPU/memory/GPU from knowledge), PRICE_UNKNOWN, NO_SPOT
+(no spot offer in the source), GPU_COUNT_CORRECTED (source had a wrong GPU
+count), GPU_VARIANT (the canonical GPU is a close variant, e.g. PCIe vs SXM).
+Users may add their own tokens.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .errors import RowProblem
+from .topology import parse_topology, topology_chips
+
+CLOUDS = ("aws", "gcp", "azure", "onprem")
+Cloud = Literal["aws", "gcp", "azure", "onprem"]
+
+
+def _split_words(value: object) -> object:
+    """Space-separated cell -> tuple of words (lists/tuples pass through)."""
+    if isinstance(value, str):
+        return tuple(value.split())
+    return value
+
+
+def _check_topology(value: str) -> str:
+    parse_topology(value)
+    return value
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+Price = Annotated[float, Field(gt=0, description="USD; leave the cell empty when unknown (0 is not a price)")]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
+Text = Annotated[str, Field(min_length=1)]
+Flags = Annotated[tuple[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")], ...], BeforeValidator(_split_words)]
+Words = Annotated[tuple[str, ...], BeforeValidator(_split_words)]
+Topology = Annotated[str, AfterValidator(_check_topology)]
+Topologies = Annotated[tuple[Topology, ...], BeforeValidator(_split_words), Field(min_length=1)]
+
+
+class Row(BaseModel):
+    """Base of every catalog row: frozen, no unknown columns, no NaN/inf."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+class Gpu(Row):
+    """An accelerator model: memory, bandwidth and the number formats vLLM can serve on it.
+
+    `fp8` means native W8A8 fp8 (Ada/Hopper/Blackwell, MI300X); Ampere and
+    older only run fp8 checkpoints weight-only.  `peak_bf16_tflops` is the
+    dense figure, and only where the reference gives one.
+    """
+
+    name: Text
+    vendor: Text
+    architecture: Text
+    memory_gib: PositiveFloat
+    memory_bandwidth_gbps: Optional[PositiveFloat] = None
+    bf16: bool
+    fp16: bool
+    fp8: bool
+    int8: bool
+    awq: bool
+    gptq: bool
+    interconnect: Text
+    peak_bf16_tflops: Optional[PositiveFloat] = None
+    source: Text
+    as_of: datetime.date
+    notes: Optional[str] = None
+
+
+class InstanceType(Row):
+    """A machine with GPUs, priced per hour in one region.
+
+    The key is (cloud, instance_type, region); the packaged data has one
+    reference region per cloud (AWS us-east-1, GCP us-central1, Azure
+    eastus).  An on-prem server priced at an amortised rate is a row with
+    cloud=onprem.  `gke_accelerator` is the GKE node label value, for GCP only.
+    """
+
+    cloud: Cloud
+    instance_type: Text
+    region: Text
+    gpu: Text
+    gpu_count: PositiveInt
+    vcpus: Optional[PositiveInt] = None
+    memory_gib: Optional[PositiveFloat] = None
+    price_ondemand_usd_hr: Optional[Price] = None
+    price_spot_usd_hr: Optional[Price] = None
+    price_source: Optional[str] = None
+    as_of: datetime.date
+    spec_source: Text
+    gke_accelerator: Optional[str] = None
+    flags: Flags = ()
+    notes: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "InstanceType":
+        if self.gke_accelerator and self.cloud != "gcp":
+            raise RowProblem("gke_accelerator", self.gke_accelerator, f"only GCP rows carry a GKE accelerator label (cloud is {self.cloud})")
+        priced = self.price_ondemand_usd_hr is not None or self.price_spot_usd_hr is not None
+        if priced and not self.price_source:
+            raise RowProblem("price_source", None, "required when a price is given: say where the price comes from")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cloud, self.instance_type, self.region)
+
+    def price_usd_hr(self, spot: bool = False) -> float | None:
+        """On-demand (or spot) price of the whole machine; None when unknown."""
+        return self.price_spot_usd_hr if spot else self.price_ondemand_usd_hr
+
+    def price_per_gpu_usd_hr(self, spot: bool = False) -> float | None:
+        price = self.price_usd_hr(spot)
+        return None if price is None else price / self.gpu_count
+
+
+class TpuMachine(Row):
+    """A GKE TPU machine type used either single-host or as part of multi-host slices.
+
+    One row per (generation, machine_type, single_host).  Prices are per chip-hour.
+    `zones` lists only zones the sources state; empty means unknown.
+    """
+
+    generation: Slug
+    gke_accelerator: Text
+    machine_type: Text
+    chips_per_host: PositiveInt
+    single_host: bool
+    topologies: Topologies
+    hbm_per_chip_gib: PositiveFloat
+    hbm_bandwidth_gbps_per_chip: Optional[PositiveFloat] = None
+    peak_bf16_tflops_per_chip: Optional[PositiveFloat] = None
+    price_ondemand_usd_per_chip_hr: Optional[Price] = None
+    price_spot_usd_per_chip_hr: Optional[Price] = None
+    price_region: Optional[str] = None
+    zones: Words = ()
+    price_source: Optional[str] = None
+    source: Text
+    as_of: datetime.date
+    notes: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _topologies_fit(self) -> "TpuMachine":
+        for topo in self.topologies:
+            chips = topology_chips(topo)
+            if self.single_host and chips != self.chips_per_host:
+                raise RowProblem(
+                    "topologies", topo, f"a single-host row must have chips ({chips}) == chips_per_host ({self.chips_per_host})"
+                )
+            if not self.single_host and (chips <= self.chips_per_host or chips % self.chips_per_host):
+                raise RowProblem(
+                    "topologies",
+                    topo,
+                    f"a multi-host row needs more than one host: chips ({chips}) must be a multiple of "
+                    f"chips_per_host ({self.chips_per_host}) greater than it",
+                )
+        if len(set(self.topologies)) != len(self.topologies):
+            raise RowProblem("topologies", " ".join(self.topologies), "lists a topology twice")
+        priced = self.price_ondemand_usd_per_chip_hr is not None or self.price_spot_usd_per_chip_hr is not None
+        if priced and not (self.price_source and self.price_region):
+            raise RowProblem("price_source", self.price_source, "a price needs both price_source and price_region")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        return (self.generation, self.machine_type, self.single_host)
+
+
+class Model(Row):
+    """A Hugging Face model repo: size, attention shape, context and licence.
+
+    `kv_heads`/`head_dim` are None for MLA models (DeepSeek-V3/R1), whose
+    `kv_bytes_per_token_bf16` is the latent-cache figure.  Otherwise the KV
+    bytes must equal 2 (K,V) x layers x kv_heads x head_dim x 2 bytes.
+    `base_licence_id` names the licence inherited from a base model (e.g. a
+    Llama-based distill published as MIT still carries the Llama terms).
+    """
+
+    hf_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+    family: Text
+    params_total_b: PositiveFloat
+    params_active_b: Optional[PositiveFloat] = None
+    layers: PositiveInt
+    attention_heads: PositiveInt
+    kv_heads: Optional[PositiveInt] = None
+    head_dim: Optional[PositiveInt] = None
+    kv_bytes_per_token_bf16: PositiveInt
+    max_context_tokens: PositiveInt
+    licence_id: Slug
+    base_licence_id: Optional[Slug] = None
+    config_verified: bool
+    source: Text
+    as_of: datetime.date
+    notes: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Model":
+        if self.params_active_b is not None and self.params_active_b > self.params_total_b:
+            raise RowProblem("params_active_b", self.params_active_b, f"exceeds params_total_b ({self.params_total_b})")
+        if (self.kv_heads is None) != (self.head_dim is None):
+            raise RowProblem("head_dim", self.head_dim, "give kv_heads and head_dim together (both empty only for MLA models)")
+        if self.kv_heads is not None and self.head_dim is not None:
+            if self.attention_heads % self.kv_heads:
+                raise RowProblem("kv_heads", self.kv_heads, f"must divide attention_heads ({self.attention_heads})")
+            expected = 2 * self.layers * self.kv_heads * self.head_dim * 2
+            if self.kv_bytes_per_token_bf16 != expected:
+                raise RowProblem(
+                    "kv_bytes_per_token_bf16",
+                    self.kv_bytes_per_token_bf16,
+                    f"must equal 2 x layers x kv_heads x head_dim x 2 bytes = {expected}",
+                )
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.params_active_b is not None
+
+    @property
+    def uses_mla(self) -> bool:
+        return self.kv_heads is None
+
+
+class Licence(Row):
+    """A model licence and the conditions a policy must check.
+
+    `hosted_service_restricted`: serving the model to third parties as a
+    service is forbidden, needs permission, or counts as distribution with
+    pass-through obligations.  `eu_multimodal_restriction`: the grant excludes
+    EU-domiciled licensees for multimodal models.  `gated` is None where gating
+    is a property of each repo rather than of the licence.
+    """
+
+    id: Slug
+    name: Text
+    commercial_use: Literal["yes", "no", "conditional"]
+    mau_cap: Optional[PositiveInt] = None
+    non_production_only: bool
+    research_only: bool
+    attribution_required: bool
+    acceptable_use_policy: bool
+    hosted_service_restricted: bool
+    eu_multimodal_restriction: bool
+    gated: Optional[bool] = None
+    conditions: Text
+    source: Text
+    as_of: datetime.date
+    verified: Text
+
+    @field_validator("mau_cap", mode="before")
+    @classmethod
+    def _digits(cls, value: object) -> object:
+        """Accept 700_000_000 / 700,000,000 spellings of a user cap."""
+        if isinstance(value, str):
+            return value.replace("_", "").replace(",", "")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Licence":
+        if self.commercial_use == "yes" and (self.research_only or self.non_production_only):
+            raise RowProblem("commercial_use", "yes", "contradicts research_only/non_production_only; use 'no' or 'conditional'")
+        if self.mau_cap is not None and self.commercial_use == "yes":
+            raise RowProblem("commercial_use", "yes", "a licence with an MAU cap is 'conditional'")
+        return self
+

@@ -1,0 +1,72 @@
+"""Mock cloud answers for offline plans: plausible ids, ARNs, endpoints and kubeconfigs.
+
+The outputs only need to be the right shape, so that programs which read outputs (an EKS
+cluster's endpoint into a kubeconfig, an account id into an ARN) run to the end.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pulumi
+import yaml
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+FAKE_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nhangar-offline-plan\n-----END CERTIFICATE-----\n").decode()
+
+
+class PlausibleMocks(pulumi.runtime.Mocks):
+    """Outputs = inputs plus the computed fields that programs commonly read."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id = args.resource_id or f"{args.name}-id"
+        state = dict(args.inputs)
+        state.setdefault("name", args.name)
+        package = args.typ.split(":", 1)[0]
+        if package == "aws":
+            service = args.typ.split(":")[1].split("/")[0]
+            state.setdefault("arn", f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{args.name}")
+        elif package == "gcp":
+            state.setdefault("selfLink", f"https://www.googleapis.com/{args.typ}/{args.name}")
+        elif package == "azure-native":
+            state.setdefault("id", f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/hangar/{args.name}")
+        state.update(_cluster_outputs(args.typ, args.name, state))
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/hangar", "userId": "hangar", "id": ACCOUNT_ID}
+        if token in ("aws:index/getRegion:getRegion", "aws:index/getRegion:getRegionOutput"):
+            return {"name": REGION, "region": REGION, "id": REGION}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:ec2/getAvailabilityZones:getAvailabilityZones":
+            return {"names": [f"{REGION}{z}" for z in "abc"], "zoneIds": [f"use1-az{i}" for i in (1, 2, 4)], "id": REGION}
+        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": json.dumps({"Version": "2012-10-17", "Statement": args.args.get("statements", [])}), "id": "policy"}
+        if token == "gcp:organizations/getClientConfig:getClientConfig":
+            return {"project": "hangar-offline", "region": "us-central1", "zone": "us-central1-a", "accessToken": "offline", "id": "client"}
+        if token == "azure-native:authorization:getClientConfig":
+            return {"clientId": "offline", "objectId": "offline", "subscriptionId": "00000000-0000-0000-0000-000000000000", "tenantId": "offline"}
+        if token == "kubernetes:yaml:decode":
+            return {"result": [doc for doc in yaml.safe_load_all(args.args.get("text", "")) if doc]}
+        return {}
+
+
+def _cluster_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    if type_token == "aws:eks/cluster:Cluster":
+        return {
+            "endpoint": f"https://{name}.gr7.{REGION}.eks.amazonaws.com",
+            "certificateAuthority": {"data": FAKE_CA},
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{REGION}.amazonaws.com/id/{name.upper()}"}]}],
+            "version": state.get("version", "1.33"),
+        }
+    if type_token == "gcp:container/cluster:Cluster":
+        return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": FAKE_CA}}
+    if type_token == "azure-native:containerservice:ManagedCluster":
+        return {"fqdn": f"{name}.hcp.eastus.azmk8s.io", "privateFQDN": f"{name}.privatelink.eastus.azmk8s.io"}
+    return {}

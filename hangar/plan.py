@@ -1,0 +1,151 @@
+"""Run a Pulumi Python program offline, under the SDK's mock runtime, and record what it registers.
+
+This is what `pulumi preview` would show, without the CLI, a cloud account or provider plugins:
+the program runs for real, the mocks answer for the cloud (`hangar.mocks`), and a recording
+resource monitor keeps every registration with its parent and inputs. It works for any Pulumi
+Python program, not only Hangar's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pulumi
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func
+
+from hangar.mocks import PlausibleMocks
+from hangar.records import SECRET, UNKNOWN, Plan, ResourceRecord
+from hangar.stackfile import ConfigProblem, StackConfigError, read_project, read_stack_config
+
+
+class PlanError(Exception):
+    """The program could not be planned: it raised, or it is not a Pulumi Python program."""
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock resource monitor that also keeps each registration as the engine would see it."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.records: list[ResourceRecord] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine does, children of the root stack do not carry its type in their URNs.
+        is_root = parent.split("::")[2:3] == ["pulumi:pulumi:Stack"]
+        return super().make_urn("" if is_root else parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.records.append(
+                ResourceRecord(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent or None,
+                    custom=bool(request.custom),
+                    inputs=_plain(rpc.deserialize_properties(request.object, keep_unknowns=True)),
+                    provider=request.provider or None,
+                    dependencies=tuple(request.dependencies),
+                )
+            )
+        return response
+
+
+def plan_program(
+    program: Callable[[], Any],
+    *,
+    project: str = "project",
+    stack: str = "stack",
+    config: dict[str, Any] | None = None,
+    secret_keys: tuple[str, ...] = (),
+) -> Plan:
+    """Run `program` as the body of a stack and return every resource it registered.
+
+    `config` maps `namespace:key` to a value (objects and lists are passed as JSON, as the CLI does).
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = RecordingMonitor(PlausibleMocks())
+    try:
+        settings.ROOT.set(None)
+        pulumi.runtime.set_all_config({key: _config_text(value) for key, value in (config or {}).items()}, list(secret_keys))
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        loop.run_until_complete(run_pulumi_func(program))
+    except pulumi.RunError as error:
+        raise PlanError(str(error)) from None
+    except Exception as error:
+        raise PlanError(f"the program raised {type(error).__name__}: {error}") from error
+    finally:
+        settings.ROOT.set(None)
+        pulumi.runtime.set_all_config({})
+        loop.close()
+        asyncio.set_event_loop(None)
+    return Plan(project=project, stack=stack, resources=tuple(monitor.records))
+
+
+def plan_stack(root: Path, stack: str, *, extra_secrets: dict[str, str] | None = None) -> Plan:
+    """Plan the program that `root/Pulumi.yaml` names, with the config of `stack`'s stack file.
+
+    Encrypted (`secure:`) values cannot be read offline; they reach the program as a redacted
+    placeholder marked secret, as does any key in `extra_secrets`.
+    """
+    project = read_project(root)
+    if project.runtime != "python":
+        raise StackConfigError([ConfigProblem(str(root / "Pulumi.yaml"), "runtime", "only Python programs can be planned offline", project.runtime)])
+    config = read_stack_config(project, stack)
+    secret_keys = [key for key, value in config.items() if isinstance(value, dict) and set(value) == {"secure"}]
+    config.update({key: f"<{key}: encrypted, not readable offline>" for key in secret_keys})
+    for key, value in (extra_secrets or {}).items():
+        config.setdefault(key, value)
+        secret_keys.append(key)
+    entry = project.main / "__main__.py" if project.main.is_dir() else project.main
+    if not entry.is_file():
+        raise PlanError(f"{entry}: no Pulumi Python program here (Pulumi.yaml main: {project.main})")
+
+    def program() -> None:
+        runpy.run_path(str(entry), run_name="__main__")
+
+    with _program_directory(entry.parent):
+        return plan_program(program, project=project.name, stack=stack, config=config, secret_keys=tuple(secret_keys))
+
+
+@contextlib.contextmanager
+def _program_directory(directory: Path) -> Iterator[None]:
+    """Run as the Pulumi CLI does: the program's directory is the working directory and on sys.path."""
+    previous = Path.cwd()
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(directory))
+
+
+def _plain(value: Any) -> Any:
+    """Wire values as plain data: secrets redacted, unknowns marked, resource references by URN."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if value is rpc.UNKNOWN or value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _config_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+

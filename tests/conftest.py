@@ -1,0 +1,56 @@
+"""Shared fixtures: the repo root, valid environments to mutate, and clean Pulumi runtime state per test.
+
+`hangar.plan.plan_program` gives every plan a fresh event loop and fresh mocks and resets the
+runtime after; the autouse fixture below re-checks that nothing leaks from one test to the next.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_STACKS = ("aks-staging", "eks-prod", "gke-dev", "gke-tpu", "onprem")
+
+AWS_ENVIRONMENT: dict[str, Any] = {
+    "name": "test",
+    "tier": "dev",
+    "owner": "ml-platform",
+    "cost_centre": "cc-1",
+    "budget": {"monthly_ceiling_usd": 100000},
+    "clusters": [
+        {
+            "provider": "aws",
+            "name": "main",
+            "region": "us-east-1",
+            "zones": ["us-east-1a", "us-east-1b"],
+            "node_pools": [
+                {"name": "l4", "gpu": "L4", "gpus_per_node": 1, "min_nodes": 0, "max_nodes": 2},
+                {"name": "h100", "gpu": "H100-SXM", "instance_type": "p5.48xlarge", "min_nodes": 0, "max_nodes": 1},
+            ],
+        }
+    ],
+    "deployments": [{"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 2}}],
+}
+
+
+@pytest.fixture
+def aws_environment() -> dict[str, Any]:
+    """A valid single-cluster AWS environment as a plain dict, safe to mutate."""
+    return copy.deepcopy(AWS_ENVIRONMENT)
+
+
+@pytest.fixture(autouse=True)
+def clean_pulumi_runtime():
+    """Fail a test that leaves a Pulumi root stack or config behind for the next one."""
+    yield
+    import sys
+
+    if "pulumi" in sys.modules:
+        from pulumi.runtime import config, settings
+
+        assert settings.ROOT.get() is None, "a test left a Pulumi root stack behind"
+        assert not config.CONFIG.get(), "a test left Pulumi config behind"

@@ -1,0 +1,102 @@
+"""The offline plan runner on programs that are not Hangar's, and its isolation between runs."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from hangar.plan import PlanError, plan_program, plan_stack
+from hangar.records import SECRET
+from hangar.stackfile import StackConfigError
+from tests.conftest import ROOT
+
+FOREIGN = ROOT / "tests" / "foreign_program"
+
+
+def test_foreign_program_plans_with_its_stack_config():
+    plan = plan_stack(FOREIGN, "dev")
+
+    assert (plan.project, plan.stack) == ("tiny", "dev")
+    assert [r.type for r in plan] == ["aws:s3/bucket:Bucket", "kubernetes:core/v1:Namespace"]
+    bucket = plan.named("artifacts")
+    assert bucket.inputs["tags"] == {"team": "search"}
+    assert bucket.urn == "urn:pulumi:dev::tiny::aws:s3/bucket:Bucket::artifacts"
+    namespace = plan.named("ns")
+    # An unnamespaced key in the stack file belongs to the project, as with the Pulumi CLI.
+    assert namespace.inputs["metadata"]["name"] == "search-dev"
+    # The mocks answer with an id, which the program fed into the namespace's labels.
+    assert namespace.inputs["metadata"]["labels"] == {"bucket": "artifacts-id"}
+    assert namespace.inputs["apiVersion"] == "v1" and namespace.inputs["kind"] == "Namespace"
+
+
+def test_a_program_that_raises_stops_the_plan_with_its_message():
+    with pytest.raises(PlanError, match="^the tiny program was asked to fail$"):
+        plan_stack(FOREIGN, "broken")
+
+
+def test_an_unexpected_exception_names_its_type():
+    def program():
+        raise KeyError("region")
+
+    with pytest.raises(PlanError, match="the program raised KeyError: 'region'"):
+        plan_program(program)
+
+
+def test_a_missing_stack_names_the_stacks_that_exist():
+    with pytest.raises(StackConfigError) as raised:
+        plan_stack(FOREIGN, "prod")
+    assert str(raised.value) == f"{FOREIGN / 'stacks' / 'Pulumi.prod.yaml'}: no such stack file; stacks here: broken, dev"
+
+
+def test_secrets_are_recorded_redacted():
+    def program():
+        import pulumi_kubernetes as k8s
+
+        k8s.Provider("cluster", kubeconfig=pulumi.Config("demo").require_secret("kubeconfig"))
+
+    plan = plan_program(program, config={"demo:kubeconfig": "apiVersion: v1  # TOP SECRET"}, secret_keys=("demo:kubeconfig",))
+
+    assert plan.named("cluster").inputs == {"kubeconfig": SECRET}
+    assert "TOP SECRET" not in str(plan.to_json())
+
+
+def test_parents_providers_and_dependencies_are_recorded():
+    def program():
+        import pulumi_kubernetes as k8s
+
+        class Group(pulumi.ComponentResource):
+            def __init__(self, name):
+                super().__init__("test:index:Group", name)
+                provider = k8s.Provider("p", kubeconfig="{}", opts=pulumi.ResourceOptions(parent=self))
+                namespace = k8s.core.v1.Namespace("ns", opts=pulumi.ResourceOptions(parent=self, provider=provider))
+                k8s.core.v1.ConfigMap("cm", data={"a": "b"}, opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace]))
+                self.register_outputs({})
+
+        Group("group")
+
+    plan = plan_program(program, project="demo", stack="dev")
+
+    group = plan.named("group")
+    assert not group.custom
+    assert {r.name for r in plan.children(group.urn)} == {"p", "ns", "cm"}
+    config_map = plan.named("cm")
+    assert config_map.provider == "urn:pulumi:dev::demo::test:index:Group$pulumi:providers:kubernetes::p::p-id"
+    assert config_map.dependencies == (plan.named("ns").urn,)
+    assert plan.roots() == [group]
+
+
+def test_runs_do_not_leak_into_each_other():
+    def program(name):
+        def run():
+            import pulumi_kubernetes as k8s
+
+            k8s.core.v1.Namespace(name)
+
+        return run
+
+    first = plan_program(program("first"), stack="one")
+    second = plan_program(program("second"), stack="two")
+
+    assert [r.name for r in first] == ["first"]
+    assert [r.name for r in second] == ["second"]
+    assert second.resources[0].parent == "urn:pulumi:two::project::pulumi:pulumi:Stack::project-two"
