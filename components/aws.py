@@ -13,7 +13,8 @@ encrypted disks, node roles with only the managed policies a node needs.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -22,8 +23,9 @@ import pulumi_kubernetes as k8s
 from components.aws_network import AwsNetwork
 from components.labels import ENVIRONMENT, GPU, POOL, environment_labels
 from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement
-from hangar.catalog import CatalogLookupError, load_catalog
-from hangar.spec import AwsCluster, Environment, GpuNodePool
+from hangar.catalog import InstanceType, load_catalog
+from hangar.hardware import pool_instance
+from hangar.spec import SYSTEM_POOL, AwsCluster, Environment, GpuNodePool
 
 # Values as the EKS API spells them (botocore eks/2017-11-01 service model: AMITypes, CapacityTypes,
 # TaintEffect, AuthenticationMode, LogType, SupportType). The SDK types them as plain strings.
@@ -42,7 +44,6 @@ VPC CNI's own IRSA role, so pods on a node cannot borrow the node's right to rew
 CNI_POLICY = aws.iam.ManagedPolicy.AMAZON_EK_S_CN_I_POLICY
 CLUSTER_POLICY = aws.iam.ManagedPolicy.AMAZON_EKS_CLUSTER_POLICY
 
-SYSTEM_POOL = "system"
 SYSTEM_INSTANCE_TYPE = "m6i.large"
 SYSTEM_NODES = (2, 3)  # min/desired, max
 SYSTEM_DISK_GIB = 50
@@ -56,9 +57,7 @@ ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"  # the cluster autoscaler's 
 
 
 def _assume_role_policy(service: str) -> str:
-    return json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-    )
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
 
 
 def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
@@ -87,23 +86,17 @@ def _launch_template(name: str, disk_gib: int, tags: dict[str, str], parent: pul
     return aws.ec2.LaunchTemplate(
         name,
         description=f"EKS nodes of {tags.get(POOL, name)}",
-        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT
-        ),
+        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT),
         block_device_mappings=[
             aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                 device_name=ROOT_DEVICE,
-                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=disk_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"
-                ),
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=disk_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"),
             )
         ],
         capacity_reservation_specification=(
             aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(capacity_reservation_preference="open") if reserved else None
         ),
-        tag_specifications=[
-            aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags) for kind in ("instance", "volume", "network-interface")
-        ],
+        tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags) for kind in ("instance", "volume", "network-interface")],
         update_default_version=True,
         tags=tags,
         opts=_child(parent),
@@ -137,7 +130,13 @@ class EksCluster(pulumi.ComponentResource):
         eks_name = eks_cluster_name(environment, cluster)
         endpoint = cluster.network
 
-        role = aws.iam.Role(f"{name}-cluster", assume_role_policy=_assume_role_policy("eks.amazonaws.com"), description=f"EKS control plane of {eks_name}", tags=tags, opts=_child(self))
+        role = aws.iam.Role(
+            f"{name}-cluster",
+            assume_role_policy=_assume_role_policy("eks.amazonaws.com"),
+            description=f"EKS control plane of {eks_name}",
+            tags=tags,
+            opts=_child(self),
+        )
         role_policy = aws.iam.RolePolicyAttachment(f"{name}-cluster-policy", role=role.name, policy_arn=CLUSTER_POLICY.value, opts=_child(self))
         key = aws.kms.Key(
             f"{name}-secrets",
@@ -147,7 +146,9 @@ class EksCluster(pulumi.ComponentResource):
             tags=tags,
             opts=_child(self),
         )
-        logs = aws.cloudwatch.LogGroup(f"{name}-control-plane", name=f"/aws/eks/{eks_name}/cluster", retention_in_days=LOG_RETENTION_DAYS, tags=tags, opts=_child(self))
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane", name=f"/aws/eks/{eks_name}/cluster", retention_in_days=LOG_RETENTION_DAYS, tags=tags, opts=_child(self)
+        )
         self.eks = aws.eks.Cluster(
             name,
             name=eks_name,
@@ -234,7 +235,13 @@ def kubeconfig(eks: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
     """A kubeconfig (JSON) for the cluster that authenticates with `aws eks get-token`: it holds no secret."""
 
     def render(name: str, endpoint: str, authority: str) -> str:
-        user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": ["eks", "get-token", "--cluster-name", name, "--region", region]}}
+        user = {
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", name, "--region", region],
+            }
+        }
         return json.dumps(
             {
                 "apiVersion": "v1",
@@ -265,8 +272,7 @@ class EksGpuNodePool(pulumi.ComponentResource):
         self,
         name: str,
         pool: GpuNodePool,
-        instance_type: str,
-        gpu: str,
+        instance: InstanceType,
         *,
         cluster: EksCluster,
         subnet_ids: pulumi.Input[Sequence[str]],
@@ -278,6 +284,7 @@ class EksGpuNodePool(pulumi.ComponentResource):
         tags = {**environment_labels(environment), CLUSTER: cluster_spec.name, POOL: pool.name}
         if pool.capacity == "reserved":
             tags[CAPACITY] = "reserved"
+        gpu = instance.gpu
         self.labels = {**pool.labels, POOL: pool.name, GPU: gpu, ACCELERATOR_LABEL: f"nvidia-{gpu.lower()}", ENVIRONMENT: environment.name}
         self.taints = [GPU_TAINT] + [
             {"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints if (t.key, t.effect) != (GPU_TAINT["key"], GPU_TAINT["effect"])
@@ -289,7 +296,7 @@ class EksGpuNodePool(pulumi.ComponentResource):
             cluster_name=cluster.cluster_name,
             node_role_arn=role.arn,
             subnet_ids=subnet_ids,
-            instance_types=[instance_type],
+            instance_types=[instance.instance_type],
             ami_type=GPU_AMI_TYPE,
             capacity_type=CAPACITY_TYPES[pool.capacity],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(min_size=pool.min_nodes, max_size=pool.max_nodes, desired_size=pool.initial_nodes),
@@ -301,15 +308,15 @@ class EksGpuNodePool(pulumi.ComponentResource):
             tags=tags,
             opts=_child(self, depends_on=[*policies, *cluster.node_prerequisites], ignore_changes=["scalingConfig.desiredSize"]),
         )
-        self.register_outputs({"node_group_name": self.node_group.node_group_name, "instance_type": instance_type, "labels": self.labels})
+        self.register_outputs({"node_group_name": self.node_group.node_group_name, "instance_type": instance.instance_type, "labels": self.labels})
 
 
 class AwsGpuCluster(pulumi.ComponentResource):
     """`hangar:aws:GpuCluster`: network, EKS cluster and GPU node pools of one `AwsCluster`.
 
-    Instance types are resolved before anything is registered: an explicit `instance_type`, or the
-    cheapest catalog instance with `gpus_per_node` of `gpu`; a GPU AWS does not offer in that count
-    is a ValueError naming the alternatives. Exposes `pools` (how to place a pod on each pool) and
+    Each pool runs on `hangar.hardware.pool_instance`: an explicit `instance_type`, or the cheapest
+    catalog instance with `gpus_per_node` of `gpu` (the spec has already rejected a GPU AWS lacks).
+    Exposes `pools` (how to place a pod on each pool) and
     `kube_provider` (a Kubernetes provider for the cluster).
     """
 
@@ -317,8 +324,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
     kube_provider: k8s.Provider
 
     def __init__(self, name: str, cluster: AwsCluster, environment: Environment, opts: pulumi.ResourceOptions | None = None):
-        instances = resolve_instances(cluster, environment)
-        zone_subnet_keys = _pool_zones(cluster, environment)
+        catalog = load_catalog(environment.catalog_overrides)
         super().__init__("hangar:aws:GpuCluster", name, None, opts)
         tags = {**environment_labels(environment), CLUSTER: cluster.name}
         self.aws_provider = aws.Provider(name, region=cluster.region, opts=_child(self))
@@ -337,14 +343,12 @@ class AwsGpuCluster(pulumi.ComponentResource):
         self.node_pools: dict[str, EksGpuNodePool] = {}
         self.pools = {}
         for pool in cluster.node_pools:
-            instance = instances[pool.name]
-            zones = zone_subnet_keys[pool.name]
-            subnet_ids = pulumi.Output.all(*[self.network.subnets_by_zone[zone] for zone in zones]) if zones else self.network.private_subnet_ids
+            instance = pool_instance(catalog, "aws", pool)
+            subnet_ids = self._pool_subnets(pool, cluster)
             node_pool = EksGpuNodePool(
                 f"{name}-{pool.name}",
                 pool,
-                instance.instance_type,
-                instance.gpu,
+                instance,
                 cluster=self.cluster,
                 subnet_ids=subnet_ids,
                 environment=environment,
@@ -362,50 +366,12 @@ class AwsGpuCluster(pulumi.ComponentResource):
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
 
-
-def _where(cluster: AwsCluster, environment: Environment, pool: GpuNodePool) -> str:
-    return f"hangar:environment.clusters[{environment.clusters.index(cluster)}].node_pools[{cluster.node_pools.index(pool)}]"
-
-
-def resolve_instances(cluster: AwsCluster, environment: Environment) -> dict[str, Any]:
-    """Pool name → catalog instance type; a ValueError naming the key, the value and the alternatives if none fits."""
-    catalog = load_catalog(environment.catalog_overrides)
-    resolved = {}
-    for pool in cluster.node_pools:
-        where = _where(cluster, environment, pool)
-        if pool.name == SYSTEM_POOL:
-            raise ValueError(f"{where}.name: {SYSTEM_POOL!r} is the cluster's CPU node group; name the GPU pool otherwise; got {pool.name!r}")
-        if pool.instance_type is not None:
-            try:
-                resolved[pool.name] = catalog.instance("aws", pool.instance_type)
-            except CatalogLookupError as error:
-                raise ValueError(f"{where}.instance_type: {error}; got {pool.instance_type!r}") from None
-            continue
-        offers = catalog.instances_for("aws", gpu=pool.gpu, gpu_count=pool.gpus_per_node)
-        if offers:
-            resolved[pool.name] = offers[0]
-            continue
-        same_gpu = catalog.instances_for("aws", gpu=pool.gpu)
-        if same_gpu:
-            counts = sorted({i.gpu_count for i in same_gpu})
-            examples = ", ".join(f"{i.instance_type} ({i.gpu_count})" for i in sorted(same_gpu, key=lambda i: i.gpu_count))
-            raise ValueError(
-                f"{where}.gpus_per_node: AWS offers {pool.gpu} with {', '.join(map(str, counts))} GPUs per node ({examples}); got {pool.gpus_per_node}"
-            )
-        offered = sorted({i.gpu for i in catalog.instances_for("aws")})
-        raise ValueError(f"{where}.gpu: AWS offers no instance with {pool.gpu} GPUs; GPUs on AWS: {', '.join(offered)}; got {pool.gpu!r}")
-    return resolved
-
-
-def _pool_zones(cluster: AwsCluster, environment: Environment) -> dict[str, list[str]]:
-    """Pool name → the cluster zones its nodes go to (empty: all of them)."""
-    zones = {}
-    for pool in cluster.node_pools:
-        outside = [zone for zone in pool.zones if zone not in cluster.zones]
-        if outside and not cluster.network.existing_network_id:
-            allowed = f"one of the cluster's zones {cluster.zones}" if cluster.zones else "a zone listed in the cluster's zones (it lists none)"
-            raise ValueError(f"{_where(cluster, environment, pool)}.zones: must be {allowed}; got {outside}")
-        if pool.zones and cluster.network.existing_network_id:
-            pulumi.log.warn(f"pool {pool.name!r}: zones are ignored in an existing network; its nodes use all of existing_subnet_ids")
-        zones[pool.name] = [] if cluster.network.existing_network_id else list(pool.zones)
-    return zones
+    def _pool_subnets(self, pool: GpuNodePool, cluster: AwsCluster) -> pulumi.Input[Sequence[str]]:
+        """The private subnets of the pool's zones (all of them when it names none, or in an existing network)."""
+        if cluster.network.existing_network_id:
+            if pool.zones:
+                pulumi.log.warn(f"pool {pool.name!r}: zones are ignored in an existing network; its nodes use all of existing_subnet_ids", self)
+            return self.network.private_subnet_ids
+        if not pool.zones:
+            return self.network.private_subnet_ids
+        return pulumi.Output.all(*[self.network.subnets_by_zone[zone] for zone in pool.zones])

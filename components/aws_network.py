@@ -9,7 +9,7 @@ endpoints instead (S3 as a gateway endpoint, the others as interface endpoints w
 from __future__ import annotations
 
 import ipaddress
-from typing import Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -116,8 +116,7 @@ class AwsNetwork(pulumi.ComponentResource):
         self.private_subnet_ids = pulumi.Output.all(*[subnet.id for subnet in private])
 
         route_tables = [
-            aws.ec2.RouteTable(f"{name}-private-{key}", vpc_id=vpc.id, tags=self._tagged(f"{name}-private-{key}"), opts=self._child())
-            for key in keys
+            aws.ec2.RouteTable(f"{name}-private-{key}", vpc_id=vpc.id, tags=self._tagged(f"{name}-private-{key}"), opts=self._child()) for key in keys
         ]
         for key, subnet, table in zip(keys, private, route_tables):
             aws.ec2.RouteTableAssociation(f"{name}-private-{key}", subnet_id=subnet.id, route_table_id=table.id, opts=self._child())
@@ -161,7 +160,9 @@ class AwsNetwork(pulumi.ComponentResource):
                 )
         for index, (key, table) in enumerate(zip(keys, private_tables)):
             nat = nats[index] if ha_nat else nats[0]
-            aws.ec2.Route(f"{name}-private-{key}-default", route_table_id=table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=self._child())
+            aws.ec2.Route(
+                f"{name}-private-{key}-default", route_table_id=table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=self._child()
+            )
 
     def _private_endpoints(self, vpc, network: Network, region: str, private, private_tables) -> None:
         """No way out: the AWS services the cluster needs, as VPC endpoints reachable only from the VPC."""
@@ -179,7 +180,9 @@ class AwsNetwork(pulumi.ComponentResource):
             f"{name}-endpoints",
             vpc_id=vpc.id,
             description="HTTPS from the VPC to its AWS service endpoints",
-            ingress=[aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=443, to_port=443, cidr_blocks=[str(network.cidr)], description="HTTPS from the VPC")],
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=443, to_port=443, cidr_blocks=[str(network.cidr)], description="HTTPS from the VPC")
+            ],
             tags=self._tagged(f"{name}-endpoints"),
             opts=self._child(),
         )

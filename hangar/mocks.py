@@ -33,7 +33,11 @@ class PlausibleMocks(pulumi.runtime.Mocks):
             state.setdefault("selfLink", f"https://www.googleapis.com/{args.typ}/{args.name}")
         elif package == "azure-native":
             state.setdefault("id", f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/hangar/{args.name}")
-        state.update(_cluster_outputs(args.typ, args.name, state))
+            identity = state.get("identity")
+            if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+                # Azure takes user-assigned identities as a list of ids and returns them as a map id -> {principalId, clientId}.
+                state["identity"] = {**identity, "userAssignedIdentities": {rid: {} for rid in identity["userAssignedIdentities"]}}
+        state.update(_computed_outputs(args.typ, args.name, state))
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -44,7 +48,7 @@ class PlausibleMocks(pulumi.runtime.Mocks):
             return {"name": REGION, "region": REGION, "id": REGION}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
-        if token == "aws:ec2/getAvailabilityZones:getAvailabilityZones":
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"names": [f"{REGION}{z}" for z in "abc"], "zoneIds": [f"use1-az{i}" for i in (1, 2, 4)], "id": REGION}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps({"Version": "2012-10-17", "Statement": args.args.get("statements", [])}), "id": "policy"}
@@ -52,12 +56,16 @@ class PlausibleMocks(pulumi.runtime.Mocks):
             return {"project": "hangar-offline", "region": "us-central1", "zone": "us-central1-a", "accessToken": "offline", "id": "client"}
         if token == "azure-native:authorization:getClientConfig":
             return {"clientId": "offline", "objectId": "offline", "subscriptionId": "00000000-0000-0000-0000-000000000000", "tenantId": "offline"}
+        if token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            return {"kubeconfigs": [{"name": "clusterUser", "value": base64.b64encode(_aks_kubeconfig(args.args).encode()).decode()}]}
         if token == "kubernetes:yaml:decode":
             return {"result": [doc for doc in yaml.safe_load_all(args.args.get("text", "")) if doc]}
         return {}
 
 
-def _cluster_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+def _computed_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    if type_token == "aws:ec2/launchTemplate:LaunchTemplate":
+        return {"latestVersion": 1, "defaultVersion": 1}
     if type_token == "aws:eks/cluster:Cluster":
         return {
             "endpoint": f"https://{name}.gr7.{REGION}.eks.amazonaws.com",
@@ -68,5 +76,32 @@ def _cluster_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict[
     if type_token == "gcp:container/cluster:Cluster":
         return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": FAKE_CA}}
     if type_token == "azure-native:containerservice:ManagedCluster":
-        return {"fqdn": f"{name}.hcp.eastus.azmk8s.io", "privateFQDN": f"{name}.privatelink.eastus.azmk8s.io"}
+        return {
+            "fqdn": f"{name}.hcp.eastus.azmk8s.io",
+            "privateFQDN": f"{name}.privatelink.eastus.azmk8s.io",
+            "oidcIssuerProfile": {**state.get("oidcIssuerProfile", {}), "issuerURL": f"https://eastus.oic.prod-aks.azure.com/offline/{name}/"},
+        }
+    if type_token == "azure-native:managedidentity:UserAssignedIdentity":
+        return {"principalId": f"{name}-principal", "clientId": f"{name}-client", "tenantId": "offline"}
+    if type_token == "azure-native:keyvault:Key":
+        uri = f"https://{state.get('vaultName', 'vault')}.vault.azure.net/keys/{state.get('keyName', name)}"
+        return {"keyUri": uri, "keyUriWithVersion": f"{uri}/0123456789abcdef0123456789abcdef"}
+    if type_token == "azure-native:containerregistry:Registry":
+        return {"loginServer": f"{state.get('registryName', name)}.azurecr.io"}
     return {}
+
+
+def _aks_kubeconfig(args: dict[str, Any]) -> str:
+    """An AKS user kubeconfig in `exec` format (kubelogin), as listManagedClusterUserCredentials returns it."""
+    name = args.get("resourceName", "aks")
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "kubelogin", "args": ["get-token", "--login", "devicecode", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]}}
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": name, "cluster": {"server": f"https://{name}.privatelink.eastus.azmk8s.io:443", "certificate-authority-data": FAKE_CA}}],
+            "users": [{"name": f"clusterUser_{name}", "user": user}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": f"clusterUser_{name}"}}],
+            "current-context": name,
+        }
+    )

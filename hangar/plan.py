@@ -86,10 +86,7 @@ def plan_program(
     except Exception as error:
         raise PlanError(f"the program raised {type(error).__name__}: {error}") from error
     finally:
-        settings.ROOT.set(None)
-        pulumi.runtime.set_all_config({})
-        loop.close()
-        asyncio.set_event_loop(None)
+        _reset_runtime(loop)
     return Plan(project=project, stack=stack, resources=tuple(monitor.records))
 
 
@@ -131,6 +128,21 @@ def _program_directory(directory: Path) -> Iterator[None]:
         os.chdir(previous)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(directory))
+
+
+def _reset_runtime(loop: asyncio.AbstractEventLoop) -> None:
+    """Leave nothing for the next run: a failed program can leave tasks and outputs behind in the SDK's globals."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config({})
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 def _plain(value: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from hangar.catalog import CatalogLookupError, load_catalog
+from hangar.hardware import hardware_problems
 
 DNS_LABEL = r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$"
 """A name that is valid as a Kubernetes object name, a cloud resource name and a Pulumi name."""
@@ -43,6 +43,8 @@ Precision = Literal["bf16", "fp16", "fp8", "int8", "awq", "gptq"]
 LatencyClass = Literal["realtime", "interactive", "batch"]
 ScalingMetric = Literal["requests_waiting", "requests_running", "kv_cache_usage", "queue_depth"]
 TpuGeneration = Literal["v4", "v5e", "v5p", "v6e", "tpu7x"]
+SYSTEM_POOL = "system"
+"""Every cloud cluster has a small CPU node pool of this name, so GPU nodes hold only GPU work."""
 
 
 class SpecModel(BaseModel):
@@ -184,6 +186,13 @@ class ClusterBase(SpecModel):
     @field_validator("node_pools")
     @classmethod
     def _unique_pools(cls, pools: list[GpuNodePool]) -> list[GpuNodePool]:
+        raise_problems(
+            [
+                problem(f"[{index}].name", f"{SYSTEM_POOL!r} is the name of the cluster's CPU system pool; name GPU pools otherwise", pool.name)
+                for index, pool in enumerate(pools)
+                if pool.name == SYSTEM_POOL
+            ]
+        )
         return unique_by_name(pools, "node pool")
 
     def pool_names(self) -> set[str]:
@@ -208,6 +217,19 @@ class CloudCluster(ClusterBase):
     region: str = Field(description="Cloud region, e.g. 'us-east-1', 'us-central1', 'eastus'.")
     zones: list[str] = Field(default_factory=list, description="Zones for nodes; empty means the region's first three.")
     network: Network = Field(default_factory=Network)
+
+    @model_validator(mode="after")
+    def _pool_zones_in_cluster(self) -> CloudCluster:
+        if self.network.existing_network_id:
+            return self  # an existing network's subnets decide where nodes go
+        problems = []
+        for index, pool in enumerate(self.node_pools):
+            outside = [zone for zone in pool.zones if zone not in self.zones]
+            if outside:
+                allowed = f"zones of the cluster, {self.zones}" if self.zones else "zones listed in the cluster's zones (it lists none)"
+                problems.append(problem(f"node_pools[{index}].zones", f"must be {allowed}", outside))
+        raise_problems(problems)
+        return self
 
 
 class AwsCluster(CloudCluster):
@@ -257,6 +279,14 @@ class OnPremGpuNodes(GpuNodePool):
     )
     usd_per_gpu_hour: float | None = Field(None, gt=0, description="Amortised cost of one GPU-hour, so budgets work on-prem.")
     capacity: Capacity = "reserved"
+
+    @model_validator(mode="after")
+    def _gpu_named(self) -> OnPremGpuNodes:
+        problems = []
+        if self.instance_type is not None:
+            problems.append(problem("instance_type", "on-prem nodes have no instance type; name gpu and gpus_per_node", self.instance_type))
+        raise_problems(problems)
+        return self
 
 
 class OnPremCluster(ClusterBase):
@@ -375,7 +405,7 @@ class Environment(SpecModel):
     def _consistent(self) -> Environment:
         problems = self._deployment_problems()
         if not problems:
-            problems = catalog_problems(self)
+            problems = hardware_problems(self)
         raise_problems(problems)
         return self
 
@@ -402,41 +432,6 @@ class Environment(SpecModel):
     def cluster_of(self, deployment: ModelDeployment) -> ClusterBase:
         """The cluster a deployment runs on (validation guarantees it exists)."""
         return next(c for c in self.clusters if c.name == deployment.cluster) if deployment.cluster else self.clusters[0]
-
-
-def catalog_problems(environment: Environment) -> list[dict[str, Any]]:
-    """Problems that need hardware facts: unknown GPUs, instance types and TPU topologies."""
-    try:
-        catalog = load_catalog(environment.catalog_overrides)
-    except (OSError, ValueError) as error:
-        return [problem("catalog_overrides", str(error), str(environment.catalog_overrides))]
-    problems = []
-    for c_index, cluster in enumerate(environment.clusters):
-        for p_index, pool in enumerate(cluster.node_pools):
-            here = f"clusters[{c_index}].node_pools[{p_index}]"
-            if pool.gpu is not None:
-                try:
-                    catalog.gpu(pool.gpu)
-                except CatalogLookupError as error:
-                    problems.append(problem(f"{here}.gpu", str(error), pool.gpu))
-            if pool.instance_type is not None and cluster.provider != "onprem":
-                try:
-                    instance = catalog.instance(cluster.provider, pool.instance_type)
-                except CatalogLookupError as error:
-                    problems.append(problem(f"{here}.instance_type", str(error), pool.instance_type))
-                    continue
-                if pool.gpu is not None and instance.gpu != pool.gpu:
-                    problems.append(problem(f"{here}.instance_type", f"has {instance.gpu} GPUs, not {pool.gpu}", pool.instance_type))
-                if pool.gpus_per_node is not None and instance.gpu_count != pool.gpus_per_node:
-                    problems.append(
-                        problem(f"{here}.instance_type", f"has {instance.gpu_count} GPUs per node, not gpus_per_node={pool.gpus_per_node}", pool.instance_type)
-                    )
-        for s_index, tpu_slice in enumerate(getattr(cluster, "tpu_slices", [])):
-            try:
-                catalog.tpu_slice(tpu_slice.generation, tpu_slice.topology)
-            except CatalogLookupError as error:
-                problems.append(problem(f"clusters[{c_index}].tpu_slices[{s_index}].topology", str(error), tpu_slice.topology))
-    return problems
 
 
 def stack_file_schema() -> dict[str, Any]:

@@ -138,18 +138,18 @@ def key_path(loc: tuple[Any, ...], raw: Any) -> str:
     """`hangar:environment.clusters[0].node_pools[1]` from a pydantic location, walking the input to drop union tags."""
     path = ENVIRONMENT_KEY
     node = raw
-    for position, part in enumerate(loc):
-        last = position == len(loc) - 1
+    for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
             node = node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None
         elif isinstance(node, dict) and part in node:
             path += f".{part}"
             node = node[part]
-        elif last or not isinstance(node, dict):
+        elif isinstance(node, dict) and part in node.values():
+            pass  # a discriminated-union tag such as 'aws': the value of `provider`, not a key the user wrote
+        else:
             path += f".{part}"
             node = None
-        # else: a discriminated-union tag such as 'aws', which is not a key the user wrote
     return path
 
 

@@ -1,122 +1,104 @@
-"""Check recorded resource inputs against the installed provider SDKs' own input types.
+"""Check recorded resource inputs against the installed provider SDKs: property names and documented values.
 
-The mock runtime accepts any property name, so a misspelt one (`nodeLocation` for `nodeLocations`)
-would plan cleanly and fail only against the cloud. `unknown_properties(record)` finds the
-resource's class in the installed SDK by its type token (`pulumi_type`), then walks the recorded
-wire-form inputs through the SDK's `*Args` input types — top-level keys and every nested object
-the SDK types (node configs, taints, autoscaling blocks, ...) — and returns the paths of keys the
-provider does not know. Shared by the per-cloud program tests.
+The mock runtime accepts any property name and any string, so a misspelt property (`nodeLocation`
+for `nodeLocations`) or enum value would plan cleanly and fail only against the cloud. This module,
+shared by the per-cloud program tests, finds a resource's SDK classes by its type token through the
+resource-module registry the SDK fills itself (the engine uses it to rehydrate resources), then walks
+recorded wire-form inputs through the SDK's `*Args` input types: top-level keys and every nested
+object, list element and map value the SDK types.
 """
 
 from __future__ import annotations
 
-import functools
+import collections.abc
 import importlib
-import sys
+import inspect
+import re
+import types
 import typing
-from collections import abc
 from typing import Any
 
-import pulumi
-from pulumi import _types
-
-SDK_PACKAGES = {"gcp": "pulumi_gcp", "aws": "pulumi_aws", "azure-native": "pulumi_azure_native", "kubernetes": "pulumi_kubernetes"}
-KUBERNETES_ENVELOPE = {"apiVersion", "kind"}
+import pulumi._types as pulumi_types
+from pulumi.runtime import rpc
 
 
-def _custom_resource_classes() -> dict[str, type]:
-    found: dict[str, type] = {}
-    pending = [pulumi.CustomResource]
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        token = cls.__dict__.get("pulumi_type")
-        if isinstance(token, str):
-            found.setdefault(token, cls)
-    return found
+def sdk_classes(type_token: str) -> tuple[type, type]:
+    """The SDK resource class and its `*Args` input type for a type token (providers included)."""
+    if type_token.startswith("pulumi:providers:"):
+        module = importlib.import_module(f"pulumi_{type_token.rsplit(':', 1)[-1].replace('-', '_')}")
+        return module.Provider, module.ProviderArgs
+    package, module_name, _ = type_token.split(":")
+    importlib.import_module(f"pulumi_{package.replace('-', '_')}")
+    registered = rpc.get_resource_module(package, module_name, "")
+    assert registered is not None, f"{type_token}: no module {module_name!r} registered by pulumi_{package}"
+    module = importlib.import_module(registered.mod_info["fqn"])
+    class_name = registered.mod_info["classes"][type_token]
+    return getattr(module, class_name), getattr(module, f"{class_name}Args")
 
 
-@functools.lru_cache(maxsize=None)
-def args_class(token: str) -> type:
-    """The SDK's `*Args` input type of the resource (or provider) with this type token."""
-    package = "pulumi:providers:" + token.split(":")[-1] if token.startswith("pulumi:providers:") else token.split(":")[0]
-    sdk = SDK_PACKAGES.get(package.split(":")[-1])
-    if sdk is not None:
-        importlib.import_module(sdk)
-    classes = _custom_resource_classes()
-    if token not in classes and sdk is not None:
-        # SDK submodules load lazily: load the one the token names, then look again.
-        module = token.split(":")[1].split("/")[0]
-        if module not in ("index", "providers"):
-            importlib.import_module(f"{sdk}.{module}")
-            classes = _custom_resource_classes()
-    if token not in classes:
-        raise LookupError(f"no resource class with type token {token!r} in the installed SDKs")
-    cls = classes[token]
-    return getattr(sys.modules[cls.__module__], f"{cls.__name__}Args")
-
-
-def _input_type_in(tp: Any) -> type | None:
-    """The input type inside Input[T] / Optional[T] / Union[T, Awaitable[T], Output[T]], if any."""
-    if isinstance(tp, type) and _types.is_input_type(tp):
-        return tp
-    if typing.get_origin(tp) is typing.Union:
-        for member in typing.get_args(tp):
-            found = _input_type_in(member)
-            if found is not None:
-                return found
-    return None
-
-
-def _shape(tp: Any) -> tuple[str, type] | None:
-    """('object', T) for a nested input type, ('list', T) / ('map', T) for collections of one, else None."""
-    found = _input_type_in(tp)
-    if found is not None:
-        return "object", found
-    origin = typing.get_origin(tp)
-    if origin in (list, abc.Sequence):
-        element = _input_type_in(typing.get_args(tp)[0])
-        return ("list", element) if element else None
-    if origin in (dict, abc.Mapping):
-        element = _input_type_in(typing.get_args(tp)[-1])
-        return ("map", element) if element else None
-    if origin is typing.Union:
-        for member in typing.get_args(tp):
+def _shape(hint: Any) -> tuple[str, Any]:
+    """('object', ArgsClass), ('list', element hint), ('map', value hint) or ('scalar', None) of an SDK type hint."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for member in typing.get_args(hint):
             shape = _shape(member)
-            if shape is not None:
+            if shape[0] != "scalar":
                 return shape
-    return None
+        return ("scalar", None)
+    if origin in (collections.abc.Sequence, list):
+        return ("list", typing.get_args(hint)[0])
+    if origin in (collections.abc.Mapping, dict):
+        return ("map", typing.get_args(hint)[-1])
+    if isinstance(hint, type) and pulumi_types.is_input_type(hint):
+        return ("object", hint)
+    return ("scalar", None)
 
 
-def _walk(value: Any, cls: type, path: str, problems: list[str]) -> None:
-    if not isinstance(value, dict):
-        return
-    types = _types.input_type_types(cls)
+def unknown_properties(value: Any, args_class: type, where: str) -> list[str]:
+    """Every key in `value`, at any depth, that the SDK input type does not declare, as `where.path.key`."""
+    hints = pulumi_types.input_type_types(args_class)
+    problems = [f"{where}.{key}" for key in value if key not in hints]
     for key, item in value.items():
-        here = f"{path}.{key}" if path else key
-        if key not in types:
-            problems.append(f"{here} (allowed: {', '.join(sorted(types))})")
+        if key not in hints:
             continue
-        shape = _shape(types[key])
-        if shape is None:
-            continue
-        kind, nested = shape
-        if kind == "object":
-            _walk(item, nested, here, problems)
-        elif kind == "list" and isinstance(item, list):
-            for index, element in enumerate(item):
-                _walk(element, nested, f"{here}[{index}]", problems)
+        kind, inner = _shape(hints[key])
+        if kind == "list" and isinstance(item, list):
+            kind, inner = _shape(inner)
+            items = [(f"{where}.{key}[{i}]", element) for i, element in enumerate(item)]
         elif kind == "map" and isinstance(item, dict):
-            for name, element in item.items():
-                _walk(element, nested, f"{here}[{name!r}]", problems)
-
-
-def unknown_properties(record: Any) -> list[str]:
-    """Input paths of a recorded resource that its provider's SDK does not define (empty: all real)."""
-    cls = args_class(record.type)
-    inputs = dict(record.inputs)
-    if record.type.startswith("kubernetes:") and not record.type.startswith("pulumi:"):
-        inputs = {key: item for key, item in inputs.items() if key not in KUBERNETES_ENVELOPE}
-    problems: list[str] = []
-    _walk(inputs, cls, "", problems)
+            kind, inner = _shape(inner)
+            items = [(f"{where}.{key}[{name!r}]", element) for name, element in item.items()]
+        else:
+            items = [(f"{where}.{key}", item)]
+        if kind == "object":
+            problems += [p for path, element in items if isinstance(element, dict) for p in unknown_properties(element, inner, path)]
     return problems
+
+
+def record_problems(record: Any) -> list[str]:
+    """`unknown_properties` of one recorded resource (`hangar.records.ResourceRecord`)."""
+    _, args = sdk_classes(record.type)
+    return unknown_properties(record.inputs, args, f"{record.type} {record.name}")
+
+
+def values_at(inputs: Any, path: str) -> list[Any]:
+    """Values at a path like `nodeConfig.taints[].effect` (`[]` walks every list element)."""
+    values = [inputs]
+    for part in path.split("."):
+        each = part.endswith("[]")
+        key = part.removesuffix("[]")
+        values = [v.get(key) for v in values if isinstance(v, dict) and key in v]
+        if each:
+            values = [item for v in values for item in (v or [])]
+    return values
+
+
+def documentation(args_class: type, python_name: str) -> str:
+    """What the SDK says about one property: its getter's docstring and the `*ArgsDict` docstring beside it."""
+    text = getattr(args_class, python_name).__doc__ or ""
+    source = inspect.getsource(inspect.getmodule(args_class))
+    typed_dict = re.search(rf"class {args_class.__name__}Dict\(TypedDict\):\n(.*?)\n(?:@|class )", source, re.S)
+    if typed_dict:
+        field = re.search(rf"^    {python_name}: .*?\n    \"\"\"(.*?)\"\"\"", typed_dict.group(1), re.S | re.M)
+        text += field.group(1) if field else ""
+    return text

@@ -14,7 +14,6 @@ import types
 import typing
 from typing import Any
 
-import pulumi
 import pulumi._types as pulumi_types
 import pytest
 from pulumi.runtime import rpc
@@ -38,10 +37,23 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE
 # botocore 1.43): the SDK types these properties as plain strings, so nothing else checks them.
 ALLOWED_VALUES: dict[tuple[str, str], set[Any]] = {
     (NODE_GROUP, "amiType"): {
-        "AL2_x86_64", "AL2_x86_64_GPU", "AL2_ARM_64", "CUSTOM", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64",
-        "BOTTLEROCKET_ARM_64_FIPS", "BOTTLEROCKET_x86_64_FIPS", "BOTTLEROCKET_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
-        "BOTTLEROCKET_ARM_64_NVIDIA_FIPS", "BOTTLEROCKET_x86_64_NVIDIA_FIPS", "AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD",
-        "AL2023_x86_64_NEURON", "AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA",
+        "AL2_x86_64",
+        "AL2_x86_64_GPU",
+        "AL2_ARM_64",
+        "CUSTOM",
+        "BOTTLEROCKET_ARM_64",
+        "BOTTLEROCKET_x86_64",
+        "BOTTLEROCKET_ARM_64_FIPS",
+        "BOTTLEROCKET_x86_64_FIPS",
+        "BOTTLEROCKET_ARM_64_NVIDIA",
+        "BOTTLEROCKET_x86_64_NVIDIA",
+        "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
+        "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
+        "AL2023_x86_64_STANDARD",
+        "AL2023_ARM_64_STANDARD",
+        "AL2023_x86_64_NEURON",
+        "AL2023_x86_64_NVIDIA",
+        "AL2023_ARM_64_NVIDIA",
     },
     (NODE_GROUP, "capacityType"): {"ON_DEMAND", "SPOT", "CAPACITY_BLOCK"},
     (NODE_GROUP, "taints[].effect"): {"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"},
@@ -292,7 +304,7 @@ def test_an_air_gapped_network_uses_vpc_endpoints_and_has_no_way_out(aws_environ
     for token in ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/route:Route"):
         assert plan.of_type(token) == [], token
     assert len(plan.of_type(SUBNET)) == 2  # private only, one per zone
-    endpoints = {r.inputs["serviceName"].rsplit(".", 1)[-1] if "ecr" not in r.inputs["serviceName"] else r.inputs["serviceName"].split("us-east-1.")[1]: r.inputs for r in plan.of_type(ENDPOINT)}
+    endpoints = {r.inputs["serviceName"].removeprefix("com.amazonaws.us-east-1."): r.inputs for r in plan.of_type(ENDPOINT)}
     assert endpoints["s3"]["vpcEndpointType"] == "Gateway" and len(endpoints["s3"]["routeTableIds"]) == 2
     [group] = plan.of_type("aws:ec2/securityGroup:SecurityGroup")
     assert group.inputs["ingress"] == [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["10.50.0.0/16"], "description": "HTTPS from the VPC"}]
@@ -346,10 +358,29 @@ def test_pool_zones_pick_their_subnets(aws_environment):
     assert len(groups["h100"]["subnetIds"]) == 2
 
 
-def test_a_pool_zone_outside_the_cluster_is_an_error(aws_environment):
+def test_a_pool_zone_outside_the_cluster_is_a_config_error(aws_environment):
     aws_environment["clusters"][0]["node_pools"][0]["zones"] = ["us-east-1f"]
-    with pytest.raises(PlanError, match=r"clusters\[0\]\.node_pools\[0\]\.zones: must be one of the cluster's zones .*got \['us-east-1f'\]"):
-        plan_environment(aws_environment)
+    assert config_errors(aws_environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].zones: must be zones of the cluster, ['us-east-1a', 'us-east-1b']; got [\"us-east-1f\"]"
+    ]
+
+
+def config_errors(raw) -> list[str]:
+    with pytest.raises(StackConfigError) as raised:
+        environment_from_config(raw, "Pulumi.test.yaml")
+    return [str(p) for p in raised.value.problems]
+
+
+def test_no_zones_means_the_regions_first_three(aws_environment):
+    aws_environment["clusters"][0]["zones"] = []
+    plan = plan_environment(aws_environment)
+    zones = [r.inputs["availabilityZone"] for r in plan.of_type(SUBNET) if "-private-" in r.name]
+    assert zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def test_node_groups_pin_the_launch_template_version(eks_prod):
+    for group in eks_prod.of_type(NODE_GROUP):
+        assert group.inputs["launchTemplate"]["version"].isdigit(), group.name
 
 
 def test_an_existing_network_is_used_as_it_is(aws_environment):
@@ -404,40 +435,30 @@ def test_an_instance_type_without_the_requested_gpu_is_a_config_error(aws_enviro
 
 
 @pytest.mark.parametrize("gpu", ["MI300X", "Gaudi3"])
-def test_a_gpu_aws_does_not_offer_names_the_alternatives(aws_environment, gpu):
+def test_a_gpu_aws_does_not_offer_is_a_config_error_naming_the_alternatives(aws_environment, gpu):
     catalog = load_catalog()
     catalog.gpu(gpu)  # a GPU the catalog knows ...
     assert catalog.instances_for("aws", gpu=gpu) == []  # ... that no AWS instance has
     aws_environment["clusters"][0]["node_pools"][0].update(gpu=gpu, gpus_per_node=8)
-    with pytest.raises(PlanError) as raised:
-        plan_environment(aws_environment)
-    message = str(raised.value)
-    assert f"clusters[0].node_pools[0].gpu: AWS offers no instance with {gpu} GPUs" in message
-    assert "H100-SXM" in message and "L4" in message and message.endswith(f"got '{gpu}'")
+    (line,) = config_errors(aws_environment)
+    assert line.startswith(f"Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].gpu: AWS offers no instance with {gpu} GPUs; GPUs on AWS: ")
+    assert "H100-SXM" in line and "L4" in line and line.endswith(f"; got '{gpu}'")
 
 
 def test_a_gpu_count_aws_does_not_offer_names_the_counts_it_does(aws_environment):
     aws_environment["clusters"][0]["node_pools"][0].update(gpu="H100-SXM", gpus_per_node=4)
-    with pytest.raises(PlanError, match=r"node_pools\[0\]\.gpus_per_node: AWS offers H100-SXM with 1, 8 GPUs per node \(p5\.4xlarge \(1\), p5\.48xlarge \(8\)\); got 4"):
-        plan_environment(aws_environment)
+    assert config_errors(aws_environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].gpus_per_node: "
+        "AWS offers H100-SXM with these GPUs per node: p5.4xlarge (1), p5.48xlarge (8); got 4"
+    ]
 
 
-def test_nothing_is_registered_when_a_pool_cannot_be_resolved(aws_environment):
-    from components.aws import AwsGpuCluster
-
-    aws_environment["clusters"][0]["node_pools"][0].update(gpu="MI300X", gpus_per_node=8)
-    environment = environment_from_config(aws_environment, "test")
-    errors: list[str] = []
-
-    def program() -> None:
-        try:
-            AwsGpuCluster("main", environment.clusters[0], environment)
-        except ValueError as error:
-            errors.append(str(error))
-
-    plan = plan_program(program, project="hangar", stack="test")
-    assert len(errors) == 1 and "MI300X" in errors[0]
-    assert len(plan) == 0  # the error came before the component or any child was registered
+def test_the_system_pool_name_is_reserved(aws_environment):
+    aws_environment["clusters"][0]["node_pools"][0]["name"] = "system"
+    aws_environment["deployments"][0]["pool"] = "system"
+    assert config_errors(aws_environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].name: 'system' is the name of the cluster's CPU system pool; name GPU pools otherwise; got 'system'"
+    ]
 
 
 # --- the provider's real property names and values -------------------------------------------------------

@@ -1,23 +1,17 @@
-"""The `hangar` command: plan stacks offline, list them, print the config schema.
-
-Exit codes: 0 ok, 1 policy violations, 2 bad input (a stack file, a config or a program that
-cannot be planned). Bad input prints one line per problem on stderr, never a traceback.
-"""
+"""`hangar plan`, `hangar stacks`, `hangar schema`: the commands about stacks and their config."""
 
 from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
 from hangar.records import Plan, ResourceRecord
 from hangar.spec import stack_file_schema
 from hangar.stackfile import (
@@ -29,30 +23,6 @@ from hangar.stackfile import (
     read_project,
     read_stack_config,
 )
-
-app = typer.Typer(
-    help="Hangar: plan and check LLM-serving infrastructure offline, before anything is provisioned.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-ProjectOption = typer.Option(Path("."), "--project", "-C", help="Directory holding Pulumi.yaml.", show_default=False)
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-def fail(lines: list[str]) -> typer.Exit:
-    """Print bad-input lines on stderr and return the exit (code 2) to raise."""
-    for line in lines:
-        err.print(f"[red]error:[/red] {escape(line)}", soft_wrap=True)
-    return typer.Exit(2)
-
 
 @app.command()
 def plan(
