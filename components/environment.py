@@ -29,8 +29,22 @@ def _aws() -> ClusterBuilder:
     return AwsGpuCluster
 
 
+def _gcp() -> ClusterBuilder:
+    from components.gcp import GcpGpuCluster
+
+    return GcpGpuCluster
+
+
+def _azure() -> ClusterBuilder:
+    from components.azure import AzureGpuCluster
+
+    return AzureGpuCluster
+
+
 TARGETS: dict[str, Callable[[], ClusterBuilder]] = {
     "aws": _aws,
+    "gcp": _gcp,
+    "azure": _azure,
 }
 """provider → a function returning that target's cluster component class (imported lazily)."""
 

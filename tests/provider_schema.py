@@ -33,7 +33,9 @@ def sdk_classes(type_token: str) -> tuple[type, type]:
     assert registered is not None, f"{type_token}: no module {module_name!r} registered by pulumi_{package}"
     module = importlib.import_module(registered.mod_info["fqn"])
     class_name = registered.mod_info["classes"][type_token]
-    return getattr(module, class_name), getattr(module, f"{class_name}Args")
+    # azure-native names a resource's args `<Name>InitArgs` where a nested input type already took
+    # `<Name>Args` (network.Subnet, network.PrivateEndpoint, ...).
+    return getattr(module, class_name), getattr(module, f"{class_name}InitArgs", None) or getattr(module, f"{class_name}Args")
 
 
 def _shape(hint: Any) -> tuple[str, Any]:
@@ -97,8 +99,8 @@ def documentation(args_class: type, python_name: str) -> str:
     """What the SDK says about one property: its getter's docstring and the `*ArgsDict` docstring beside it."""
     text = getattr(args_class, python_name).__doc__ or ""
     source = inspect.getsource(inspect.getmodule(args_class))
-    typed_dict = re.search(rf"class {args_class.__name__}Dict\(TypedDict\):\n(.*?)\n(?:@|class )", source, re.S)
+    typed_dict = re.search(rf"class {args_class.__name__}Dict\(TypedDict\):\n(.*?)\n(?:@|class )", source, re.DOTALL)
     if typed_dict:
-        field = re.search(rf"^    {python_name}: .*?\n    \"\"\"(.*?)\"\"\"", typed_dict.group(1), re.S | re.M)
+        field = re.search(rf"^    {python_name}: .*?\n    \"\"\"(.*?)\"\"\"", typed_dict.group(1), re.DOTALL | re.MULTILINE)
         text += field.group(1) if field else ""
     return text
