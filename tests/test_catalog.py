@@ -169,14 +169,30 @@ def test_instances_match_published_shapes(cat):
 
 
 def test_instance_coverage_per_cloud(cat):
-    counts = {c: sum(1 for r in cat.instances if r.cloud == c) for c in ("aws", "gcp", "azure")}
+    counts = {c: sum(1 for r in cat.instances if r.cloud == c and r.has_gpu) for c in ("aws", "gcp", "azure")}
     assert counts == {"aws": 41, "gcp": 27, "azure": 19}
     assert {r.region for r in cat.instances} == {"us-east-1", "us-central1", "eastus"}
 
 
+def test_cpu_system_node_rows(cat):
+    """CPU-only rows price the clusters' system nodes; GPU lookups never return them."""
+    assert [r.instance_type for r in cat.instances_for("aws", cpu_only=True)] == ["m6i.large"]
+    system = cat.instance("gcp", "e2-standard-4")
+    assert (system.gpu, system.gpu_count, system.price_ondemand_usd_hr) == (None, 0, 0.13402)
+    assert system.price_per_gpu_usd_hr() is None
+    assert all(r.has_gpu for cloud in ("aws", "gcp", "azure") for r in cat.instances_for(cloud))
+
+
+def test_cpu_row_needs_gpu_and_count_together(tmp_path):
+    msg = _load_bad(tmp_path, "instances.csv", [instance_row(gpu="", gpu_count="8")])
+    assert "column 'gpu'" in msg and "CPU-only" in msg
+    msg = _load_bad(tmp_path, "instances.csv", [instance_row(gpu_count="0")])
+    assert "column 'gpu_count'" in msg
+
+
 def test_gke_labels_on_gcp_rows_only(cat):
     for row in cat.instances:
-        assert bool(row.gke_accelerator) == (row.cloud == "gcp"), row.instance_type
+        assert bool(row.gke_accelerator) == (row.cloud == "gcp" and row.has_gpu), row.instance_type
 
 
 def test_instances_for_sorted_unknown_prices_last(cat):
@@ -218,7 +234,7 @@ def test_every_price_is_sourced_and_never_zero(cat):
 
 def test_references_resolve(cat):
     for row in cat.instances:
-        assert row.gpu in cat.gpus
+        assert row.gpu in cat.gpus or (row.gpu is None and row.gpu_count == 0)
     for model in cat.models.values():
         assert model.licence_id in cat.licences
         assert model.base_licence_id is None or model.base_licence_id in cat.licences

@@ -117,9 +117,12 @@ class Catalog:
         raise CatalogLookupError("region", region, [r.region for r in rows], f" for {cloud} {instance_type}")
 
     def instances_for(
-        self, cloud: str, gpu: str | None = None, gpu_count: int | None = None, region: str | None = None
+        self, cloud: str, gpu: str | None = None, gpu_count: int | None = None, region: str | None = None, *, cpu_only: bool = False
     ) -> list[InstanceType]:
-        """Instance rows of a cloud, optionally filtered, cheapest on-demand first; unknown prices last."""
+        """GPU instance rows of a cloud, optionally filtered, cheapest on-demand first; unknown prices last.
+
+        CPU-only rows (system node types) are left out; `cpu_only=True` lists just those instead.
+        """
         self._check_cloud(cloud)
         if gpu is not None:
             self.gpu(gpu)  # raises with the known GPU names
@@ -127,6 +130,7 @@ class Catalog:
             r
             for r in self.instances
             if r.cloud == cloud
+            and r.has_gpu != cpu_only
             and (gpu is None or r.gpu == gpu)
             and (gpu_count is None or r.gpu_count == gpu_count)
             and (region is None or r.region == region)

@@ -162,7 +162,7 @@ def _check_references(located: dict[str, list[Located]], problems: list[Problem]
     gpus = {item.row.name for item in located["gpus.csv"]}
     licences = {item.row.id for item in located["licences.csv"]}
     for item in located["instances.csv"]:
-        if item.row.gpu not in gpus:
+        if item.row.gpu is not None and item.row.gpu not in gpus:
             problems.append(Problem(item.file, item.index, item.line, "gpu", item.row.gpu,
                                     f"unknown GPU; allowed: {', '.join(sorted(gpus))} (or add it to gpus.csv)"))
     for item in located["models.csv"]:

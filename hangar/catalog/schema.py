@@ -92,13 +92,16 @@ class InstanceType(Row):
     reference region per cloud (AWS us-east-1, GCP us-central1, Azure
     eastus).  An on-prem server priced at an amortised rate is a row with
     cloud=onprem.  `gke_accelerator` is the GKE node label value, for GCP only.
+    A CPU-only machine (a cluster's system nodes, so that they can be priced)
+    leaves `gpu` empty and has `gpu_count` 0; `Catalog.instances_for` skips
+    such rows unless asked for them.
     """
 
     cloud: Cloud
     instance_type: Text
     region: Text
-    gpu: Text
-    gpu_count: PositiveInt
+    gpu: Optional[Text] = None
+    gpu_count: Annotated[int, Field(ge=0)]
     vcpus: Optional[PositiveInt] = None
     memory_gib: Optional[PositiveFloat] = None
     price_ondemand_usd_hr: Optional[Price] = None
@@ -112,6 +115,10 @@ class InstanceType(Row):
 
     @model_validator(mode="after")
     def _consistent(self) -> "InstanceType":
+        if self.gpu is None and self.gpu_count:
+            raise RowProblem("gpu", None, f"required when gpu_count is {self.gpu_count} (a CPU-only machine has gpu empty and gpu_count 0)")
+        if self.gpu is not None and not self.gpu_count:
+            raise RowProblem("gpu_count", self.gpu_count, f"must be at least 1 for a machine with {self.gpu} GPUs (leave gpu empty for a CPU-only machine)")
         if self.gke_accelerator and self.cloud != "gcp":
             raise RowProblem("gke_accelerator", self.gke_accelerator, f"only GCP rows carry a GKE accelerator label (cloud is {self.cloud})")
         priced = self.price_ondemand_usd_hr is not None or self.price_spot_usd_hr is not None
@@ -127,9 +134,14 @@ class InstanceType(Row):
         """On-demand (or spot) price of the whole machine; None when unknown."""
         return self.price_spot_usd_hr if spot else self.price_ondemand_usd_hr
 
+    @property
+    def has_gpu(self) -> bool:
+        return self.gpu is not None
+
     def price_per_gpu_usd_hr(self, spot: bool = False) -> float | None:
+        """Price per GPU-hour; None when the price is unknown or the machine has no GPU."""
         price = self.price_usd_hr(spot)
-        return None if price is None else price / self.gpu_count
+        return None if price is None or not self.gpu_count else price / self.gpu_count
 
 
 class TpuMachine(Row):

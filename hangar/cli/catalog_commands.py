@@ -1,0 +1,170 @@
+"""`hangar catalog gpus|instances|tpus|models|licences`: the facts sizing and pricing use, with their sources."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from hangar.catalog import CatalogLookupError
+from hangar.cli.app import OutputFormat, app, fail, out
+from hangar.cli.formatting import (
+    OverridesOption,
+    load_catalog_or_fail,
+    money,
+    print_json,
+)
+
+# --- hangar catalog ----------------------------------------------------------------------------------------
+
+
+catalog_app = typer.Typer(help="Show the catalog's facts with their sources: GPUs, instances, TPUs, models, licences.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+def _yes(value: bool | None) -> str:
+    return "?" if value is None else ("yes" if value else "-")
+
+
+def _date(value: datetime.date) -> str:
+    return value.isoformat()
+
+
+def _rows_out(rows: list[Any], output_format: OutputFormat, title: str, columns: list[tuple[str, Any]]) -> None:
+    if output_format is OutputFormat.json:
+        print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table(title=f"{title}: {len(rows)}", title_justify="left")
+    for name, _ in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(getter(row))) for _, getter in columns))
+    out.print(table)
+
+
+@catalog_app.command("gpus")
+def catalog_gpus(
+    vendor: str | None = typer.Option(None, "--vendor", help="Only this vendor (NVIDIA, AMD, Intel)."),
+    fp8: bool | None = typer.Option(None, "--fp8/--no-fp8", help="Only GPUs with (or without) native fp8.", show_default=False),
+    min_memory: float = typer.Option(0, "--min-memory", help="Only GPUs with at least this many GiB."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """GPUs: memory, bandwidth, number formats vLLM can serve, source and as_of."""
+    rows = [
+        g for g in load_catalog_or_fail(overrides).gpus.values()
+        if (vendor is None or g.vendor.lower() == vendor.lower()) and (fp8 is None or g.fp8 == fp8) and g.memory_gib >= min_memory
+    ]
+    _rows_out(rows, output_format, "GPUs", [
+        ("name", lambda g: g.name), ("vendor", lambda g: g.vendor), ("architecture", lambda g: g.architecture),
+        ("GiB", lambda g: f"{g.memory_gib:g}"), ("GB/s", lambda g: "?" if g.memory_bandwidth_gbps is None else f"{g.memory_bandwidth_gbps:g}"),
+        ("bf16", lambda g: _yes(g.bf16)), ("fp8", lambda g: _yes(g.fp8)), ("int8", lambda g: _yes(g.int8)),
+        ("awq", lambda g: _yes(g.awq)), ("gptq", lambda g: _yes(g.gptq)), ("as_of", lambda g: _date(g.as_of)), ("source", lambda g: g.source),
+    ])
+
+
+@catalog_app.command("instances")
+def catalog_instances(
+    cloud: str | None = typer.Option(None, "--cloud", help="aws, gcp, azure or onprem."),
+    gpu: str | None = typer.Option(None, "--gpu", help="Only instances with this GPU (catalog name, e.g. H100-SXM)."),
+    family: str | None = typer.Option(None, "--family", help="Instance type prefix, e.g. p5, g6e, a3, Standard_NC."),
+    gpus: int | None = typer.Option(None, "--gpus", help="Only instances with exactly this many GPUs."),
+    cpu: bool = typer.Option(False, "--cpu", help="Also list CPU-only rows (system node types)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """Instance types with their GPUs and hourly prices (reference region per cloud), source and as_of."""
+    catalog = load_catalog_or_fail(overrides)
+    problems = []
+    if cloud is not None and cloud not in ("aws", "gcp", "azure", "onprem"):
+        problems.append(f"--cloud: unknown cloud {cloud!r}; allowed: aws, gcp, azure, onprem")
+    if gpu is not None:
+        try:
+            catalog.gpu(gpu)
+        except CatalogLookupError as error:
+            problems.append(f"--gpu: {error}")
+    if problems:
+        raise fail(problems)
+    rows = [
+        r for r in catalog.instances
+        if (cloud is None or r.cloud == cloud) and (gpu is None or r.gpu == gpu) and (family is None or r.instance_type.startswith(family))
+        and (gpus is None or r.gpu_count == gpus) and (cpu or r.has_gpu)
+    ]
+    _rows_out(rows, output_format, "instance types", [
+        ("cloud", lambda r: r.cloud), ("instance", lambda r: r.instance_type), ("region", lambda r: r.region),
+        ("GPUs", lambda r: f"{r.gpu_count} x {r.gpu}" if r.has_gpu else "CPU only"), ("vCPU", lambda r: r.vcpus or "?"),
+        ("$/h", lambda r: money(r.price_ondemand_usd_hr, 4)), ("spot $/h", lambda r: money(r.price_spot_usd_hr, 4)),
+        ("flags", lambda r: " ".join(r.flags)), ("as_of", lambda r: _date(r.as_of)), ("price source", lambda r: r.price_source or "-"),
+    ])
+
+
+@catalog_app.command("tpus")
+def catalog_tpus(
+    generation: str | None = typer.Option(None, "--generation", help="v4, v5e, v5p, v6e or tpu7x."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """GKE TPU machine types: chips per host, topologies, HBM, per-chip prices, source and as_of."""
+    catalog = load_catalog_or_fail(overrides)
+    if generation is not None and generation not in catalog.tpu_generations():
+        raise fail([f"--generation: unknown TPU generation {generation!r}; allowed: {', '.join(catalog.tpu_generations())}"])
+    rows = [t for t in catalog.tpus if generation is None or t.generation == generation]
+    _rows_out(rows, output_format, "TPU machine types", [
+        ("generation", lambda t: t.generation), ("machine", lambda t: t.machine_type), ("chips/host", lambda t: t.chips_per_host),
+        ("hosts", lambda t: "single" if t.single_host else "multi"), ("topologies", lambda t: " ".join(t.topologies)),
+        ("HBM GiB/chip", lambda t: f"{t.hbm_per_chip_gib:g}"), ("$/chip-h", lambda t: money(t.price_ondemand_usd_per_chip_hr, 4)),
+        ("spot $/chip-h", lambda t: money(t.price_spot_usd_per_chip_hr, 4)), ("price region", lambda t: t.price_region or "-"),
+        ("as_of", lambda t: _date(t.as_of)), ("source", lambda t: t.price_source or t.source),
+    ])
+
+
+@catalog_app.command("models")
+def catalog_models(
+    family: str | None = typer.Option(None, "--family", help="Only this family (case-insensitive substring, e.g. llama, qwen)."),
+    search: str | None = typer.Option(None, "--search", help="Substring of the Hugging Face id."),
+    licence: str | None = typer.Option(None, "--licence", help="Only models under this licence id."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """Models: parameters (total / active), attention shape, KV bytes per token, context, licence, source and as_of."""
+    rows = [
+        m for m in load_catalog_or_fail(overrides).models.values()
+        if (family is None or family.lower() in m.family.lower()) and (search is None or search.lower() in m.hf_id.lower())
+        and (licence is None or licence in (m.licence_id, m.base_licence_id))
+    ]
+    _rows_out(rows, output_format, "models", [
+        ("hf_id", lambda m: m.hf_id), ("params B", lambda m: f"{m.params_total_b:g}" + (f" ({m.params_active_b:g} active)" if m.is_moe else "")),
+        ("layers", lambda m: m.layers), ("heads/KV", lambda m: f"{m.attention_heads}/{m.kv_heads if m.kv_heads else 'MLA'}"),
+        ("KV KiB/token", lambda m: f"{m.kv_bytes_per_token_bf16 / 1024:g}"), ("max ctx", lambda m: f"{m.max_context_tokens:,}"),
+        ("licence", lambda m: m.licence_id + (f" (base {m.base_licence_id})" if m.base_licence_id else "")),
+        ("verified", lambda m: _yes(m.config_verified)), ("as_of", lambda m: _date(m.as_of)), ("source", lambda m: m.source),
+    ])
+
+
+@catalog_app.command("licences")
+def catalog_licences(
+    commercial: str | None = typer.Option(None, "--commercial", help="Only licences whose commercial use is yes, no or conditional."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """Licences: commercial use, MAU cap, conditions, source and as_of."""
+    if commercial is not None and commercial not in ("yes", "no", "conditional"):
+        raise fail([f"--commercial: {commercial!r}; allowed: yes, no, conditional"])
+    rows = [lic for lic in load_catalog_or_fail(overrides).licences.values() if commercial is None or lic.commercial_use == commercial]
+
+    def terms(lic: Any) -> str:
+        found = [name for name, flag in (("non-production", lic.non_production_only), ("research only", lic.research_only),
+                                          ("attribution", lic.attribution_required), ("AUP", lic.acceptable_use_policy),
+                                          ("hosted service restricted", lic.hosted_service_restricted),
+                                          ("EU multimodal restriction", lic.eu_multimodal_restriction), ("gated", lic.gated)) if flag]
+        return ", ".join(found) or "-"
+
+    _rows_out(rows, output_format, "licences", [
+        ("id", lambda lic: lic.id), ("name", lambda lic: lic.name), ("commercial", lambda lic: lic.commercial_use),
+        ("MAU cap", lambda lic: f"{lic.mau_cap:,}" if lic.mau_cap else "-"), ("terms", terms),
+        ("as_of", lambda lic: _date(lic.as_of)), ("source", lambda lic: lic.source),
+    ])

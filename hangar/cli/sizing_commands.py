@@ -1,0 +1,366 @@
+"""`hangar size`: every way the catalog offers to serve a model, ranked by cost, with the memory breakdown and a plot."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from hangar.catalog import CatalogLookupError
+from hangar.cli.app import OutputFormat, app, fail, out
+from hangar.cli.formatting import (
+    UNKNOWN,
+    OverridesOption,
+    load_catalog_or_fail,
+    money,
+    print_json,
+    split_values,
+)
+from hangar.sizing import (
+    KV_CACHE_DTYPES,
+    PRECISIONS,
+    RUNTIME_OVERHEAD_GIB_PER_GPU,
+    Option,
+    Ranking,
+    Rejected,
+    SizingError,
+    pareto_front,
+    rank_options,
+)
+
+# --- hangar size -------------------------------------------------------------------------------------------
+
+
+@app.command()
+def size(
+    model: str = typer.Argument(..., help="Hugging Face model id, e.g. meta-llama/Llama-3.1-70B-Instruct (see `hangar catalog models`)."),
+    precision: list[str] | None = typer.Option(
+        None, "--precision", "-p", help=f"Weight precision(s) to consider: {', '.join(PRECISIONS)} (repeat or comma-separate). Default: all."
+    ),
+    context: int | None = typer.Option(None, "--context", help="Longest sequence served (prompt + output), tokens. Default 8192 (or the model's maximum)."),
+    concurrency: int = typer.Option(16, "--concurrency", help="Sequences batched at once per replica."),
+    kv_cache_dtype: str = typer.Option("auto", "--kv-cache-dtype", help=f"KV-cache element type: {', '.join(KV_CACHE_DTYPES)}."),
+    cloud: list[str] | None = typer.Option(None, "--cloud", help="Only these clouds: aws, gcp, azure, onprem (repeat or comma-separate)."),
+    spot: bool = typer.Option(False, "--spot", help="Rank by spot prices instead of on-demand."),
+    tpus: bool = typer.Option(True, "--tpus/--no-tpus", help="Include single-host GKE TPU machines."),
+    utilization: float = typer.Option(0.90, "--gpu-memory-utilization", help="Share of accelerator memory the engine may use (vLLM default 0.90)."),
+    sort: str = typer.Option("month", "--sort", help="Rank by 'month' ($/month) or 'tokens' ($ per million output tokens)."),
+    limit: int = typer.Option(15, "--limit", help="Feasible options to list (0: all)."),
+    why_not: bool = typer.Option(False, "--why-not", help="Also list every infeasible option and the reason."),
+    plot: Path | None = typer.Option(None, "--plot", help="Draw cost against throughput, Pareto front marked, to FILE.svg or FILE.png."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """Every way to serve MODEL from the catalog, cheapest first, with the memory breakdown of the best.
+
+    Feasible means: the accelerator runs the precision, the tensor-parallel degree is valid for the
+    model and fits one node, and weights + KV cache + overhead fit in memory. Throughput and
+    $/1M tokens are ESTIMATES from first principles, not benchmarks.
+    """
+    catalog = load_catalog_or_fail(overrides)
+    precisions = split_values(precision)
+    clouds = split_values(cloud)
+    problems = [f"--precision: unknown precision {p!r}; allowed: {', '.join(PRECISIONS)}" for p in precisions if p not in PRECISIONS]
+    problems += [f"--cloud: unknown cloud {c!r}; allowed: aws, gcp, azure, onprem" for c in clouds if c not in ("aws", "gcp", "azure", "onprem")]
+    if kv_cache_dtype not in KV_CACHE_DTYPES:
+        problems.append(f"--kv-cache-dtype: {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
+    if sort not in ("month", "tokens"):
+        problems.append(f"--sort: {sort!r}; allowed: month, tokens")
+    if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
+        problems.append(f"--plot: {str(plot)!r} must end in .svg or .png")
+    if concurrency < 1 or (context is not None and context < 1):
+        problems.append("--context and --concurrency must be at least 1")
+    if not 0 < utilization <= 1:
+        problems.append(f"--gpu-memory-utilization: {utilization} must be in (0, 1]")
+    if problems:
+        raise fail(problems)
+    try:
+        ranking = rank_options(
+            model, catalog, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, max_context_tokens=context,
+            concurrent_sequences=concurrency, clouds=clouds or None, spot=spot, include_tpus=tpus,
+            gpu_memory_utilization=utilization, sort=sort,
+        )
+    except CatalogLookupError as error:
+        raise fail([str(error)])
+    except SizingError as error:
+        raise fail([str(error)])
+    if plot is not None:
+        write_plot(ranking, plot)
+    if output_format is OutputFormat.json:
+        document = ranking.to_json()
+        document["pareto_front"] = [_option_key(o) for o in pareto_front(ranking.feasible)]
+        print_json(document)
+        return
+    print_ranking(ranking, limit=limit, why_not=why_not)
+    if plot is not None:
+        out.print(f"plot written to {escape(str(plot))}")
+
+
+def _option_key(o: Option) -> dict[str, Any]:
+    return {"cloud": o.cloud, "instance_type": o.instance_type, "precision": o.precision, "tensor_parallel": o.tensor_parallel}
+
+
+def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -> None:
+    m = ranking.model
+    kv = f"{m.kv_heads} KV heads x {m.head_dim}" if m.kv_heads else "MLA latent cache"
+    size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, MoE)" if m.is_moe else "")
+    out.print(f"[bold]{escape(m.hf_id)}[/bold]: {size}, {m.layers} layers, {kv} ({m.kv_bytes_per_token_bf16 / 1024:,.0f} KiB/token of bf16 KV), "
+              f"max context {m.max_context_tokens:,}; licence {escape(m.licence_id)}", soft_wrap=True)
+    wanted = ", ".join(ranking.precisions) if ranking.precisions else "every precision"
+    out.print(
+        f"workload: {wanted}; KV cache {ranking.kv_cache_dtype}; {ranking.max_context_tokens:,}-token context x {ranking.concurrent_sequences} "
+        f"sequences; {ranking.gpu_memory_utilization:.0%} of accelerator memory; {'spot' if ranking.spot else 'on-demand'} prices",
+        soft_wrap=True,
+    )
+    if not ranking.feasible:
+        out.print(f"[red]no feasible option[/red] in the catalog ({len(ranking.infeasible)} machine/precision pairs tried)")
+    else:
+        shown = ranking.feasible if limit <= 0 else ranking.feasible[:limit]
+        order = "$/month" if ranking.sort == "month" else "$ per million output tokens"
+        table = Table(title=f"{len(ranking.feasible)} feasible options, ranked by {order} (tok/s and $/1M tok are ESTIMATES)", title_justify="left")
+        for column, justify in (("#", "right"), ("cloud", "left"), ("instance", "left"), ("accelerators", "left"), ("precision", "left"),
+                                ("TP x replicas", "right"), ("$/hour", "right"), ("$/month", "right"), ("tok/s/node", "right"),
+                                ("$/1M tok", "right"), ("headroom GiB", "right"), ("price as of", "left")):
+            table.add_column(column, justify=justify, overflow="fold")
+        for index, option in enumerate(shown, 1):
+            mach = option.machine
+            table.add_row(
+                str(index), mach.cloud, escape(mach.instance_type), f"{mach.accelerators} x {escape(mach.accelerator.name)}", option.precision,
+                f"{option.tensor_parallel} x {option.replicas_per_node}", money(option.usd_per_hour) + _suspect(mach.flags), money(option.usd_per_month, 0),
+                UNKNOWN if option.node_decode_tokens_per_s is None else f"{option.node_decode_tokens_per_s:,.0f}",
+                money(option.usd_per_million_tokens), f"{option.fit.headroom_gib:,.1f}", mach.as_of.isoformat(),
+            )
+        out.print(table)
+        if len(shown) < len(ranking.feasible):
+            out.print(f"... {len(ranking.feasible) - len(shown)} more (--limit 0 shows all)")
+        if any(_suspect(o.machine.flags) for o in shown):
+            out.print("  ! the catalog flags this price SUSPECT_LOW (looks too low for the region): check it before relying on it", soft_wrap=True)
+        best = ranking.best
+        if best is not None:
+            print_best(best)
+    if ranking.notes:
+        out.print("[bold]notes[/bold]")
+        for note in ranking.notes:
+            out.print(f"  - {escape(note)}", soft_wrap=True)
+    if why_not:
+        print_infeasible(ranking.infeasible)
+    elif ranking.infeasible:
+        out.print(f"{len(ranking.infeasible)} machine/precision pairs cannot serve it: --why-not lists them with the reason")
+
+
+def _suspect(flags: Iterable[str]) -> str:
+    return " !" if "SUSPECT_LOW" in flags else ""
+
+
+def print_best(option: Option) -> None:
+    fit, mach, tp = option.fit, option.machine, option.throughput
+    out.print(
+        f"[bold]best:[/bold] {mach.cloud} {escape(mach.instance_type)} ({mach.accelerators} x {escape(mach.accelerator.name)}), "
+        f"{option.precision}, TP {option.tensor_parallel} x {option.replicas_per_node} replica(s) per node",
+        soft_wrap=True,
+    )
+    breakdown = Table(title="memory of one replica (GiB)", title_justify="left", show_header=False)
+    breakdown.add_column("what")
+    breakdown.add_column("GiB", justify="right")
+    breakdown.add_column("how")
+    weights_how = f"{option.precision} weights, all parameters resident"
+    breakdown.add_row("weights", f"{fit.weights_gib:,.1f}", weights_how)
+    kv_how = f"{fit.max_context_tokens:,} tokens x {fit.concurrent_sequences} sequences, KV {fit.kv_cache_dtype}"
+    if fit.kv_replication > 1:
+        kv_how += f", replicated x{fit.kv_replication:g} across TP"
+    breakdown.add_row("KV cache", f"{fit.kv_cache_gib:,.1f}", kv_how)
+    breakdown.add_row("overhead (ESTIMATE)", f"{fit.overhead_gib:,.1f}", f"{RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB per accelerator (sizing.md §4)")
+    breakdown.add_row("needed", f"{fit.required_gib:,.1f}", "")
+    breakdown.add_row(
+        "usable", f"{fit.usable_gib:,.1f}", f"{fit.tensor_parallel} x {mach.accelerator.memory_gib:g} GiB x {fit.gpu_memory_utilization:.0%}"
+    )
+    breakdown.add_row("headroom", f"{fit.headroom_gib:,.1f}", "")
+    out.print(breakdown)
+    decode = "unknown (no bandwidth in the catalog)" if tp.decode_tokens_per_s is None else f"~{tp.decode_tokens_per_s:,.0f} output tok/s per replica"
+    prefill = "unknown (no peak FLOPS in the catalog)" if tp.prefill_tokens_per_s is None else f"~{tp.prefill_tokens_per_s:,.0f} prompt tok/s per replica"
+    out.print(f"  throughput ESTIMATE: decode {decode}; prefill {prefill}", soft_wrap=True)
+    out.print(
+        f"  cost: {money(option.usd_per_hour)} $/hour, {money(option.usd_per_month, 0)} $/month, "
+        f"{money(option.usd_per_million_tokens)} $ per million output tokens (ESTIMATE, node fully busy)",
+        soft_wrap=True,
+    )
+    out.print(f"  price: {escape(mach.price_source or 'unknown')} (as of {mach.as_of.isoformat()}{'; flags ' + ' '.join(mach.flags) if mach.flags else ''})", soft_wrap=True)
+
+
+def print_infeasible(rejected: Iterable[Rejected]) -> None:
+    groups: dict[tuple, list[str]] = {}
+    for item in rejected:
+        key = (item.machine.cloud, f"{item.machine.accelerators} x {item.machine.accelerator.name}", item.precision, "; ".join(item.reasons))
+        groups.setdefault(key, []).append(item.machine.instance_type)
+    if not groups:
+        out.print("every machine/precision pair tried can serve it")
+        return
+    table = Table(title="cannot serve it (why not)", title_justify="left")
+    for column in ("cloud", "instances", "accelerators", "precision", "reason"):
+        table.add_column(column)
+    for (cloud, accelerators, precision, reason), instances in groups.items():
+        table.add_row(cloud, escape(", ".join(instances)), escape(accelerators), precision, escape(reason))
+    out.print(table)
+
+
+# --- the plot --------------------------------------------------------------------------------------------
+
+
+CLOUD_COLOURS = {"aws": "#ff9900", "gcp": "#4285f4", "azure": "#8e44ad", "onprem": "#6a737d"}
+
+
+def write_plot(ranking: Ranking, path: Path) -> None:
+    """Cost ($/month) against estimated node throughput for every priced option, the Pareto front marked."""
+    if path.suffix.lower() == ".png":
+        _write_png(ranking, path)
+    else:
+        path.write_text(render_svg(ranking), encoding="utf-8")
+
+
+def _plottable(ranking: Ranking) -> list[Option]:
+    return [o for o in ranking.feasible if o.usd_per_month is not None and o.node_decode_tokens_per_s]
+
+
+def _label(o: Option) -> str:
+    return f"{o.instance_type} {o.precision} TP{o.tensor_parallel}"
+
+
+def _front_labels(front: list[Option]) -> list[tuple[Option, str]]:
+    """One label per point of the front: options of one machine and precision that differ only in TP share it."""
+    groups: dict[tuple, list[Option]] = {}
+    for o in front:
+        groups.setdefault((o.cloud, o.instance_type, o.precision, o.usd_per_month, o.node_decode_tokens_per_s), []).append(o)
+    return [(members[0], f"{members[0].instance_type} {members[0].precision} TP{'/'.join(str(m.tensor_parallel) for m in members)}")
+            for members in groups.values()]
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    ticks = []
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            value = mantissa * 10**exponent
+            if low <= value <= high:
+                ticks.append(value)
+    return ticks
+
+
+def _tick_text(value: float) -> str:
+    if value >= 1000:
+        return f"{value / 1000:g}k"
+    return f"{value:g}"
+
+
+def render_svg(ranking: Ranking, width: int = 960, height: int = 600) -> str:
+    """A self-contained SVG: log-log axes, one dot per option (colour = cloud), the Pareto front as a line."""
+    points = _plottable(ranking)
+    front = pareto_front(points)
+    front_ids = {id(o) for o in front}
+    left, right, top, bottom = 90, 40, 64, 70
+    plot_w, plot_h = width - left - right, height - top - bottom
+    title = html.escape(f"{ranking.model.hf_id}: cost against throughput")
+    subtitle = html.escape(
+        f"{len(points)} priced options; {', '.join(ranking.precisions) or 'every precision'}; {ranking.max_context_tokens:,}-token context x "
+        f"{ranking.concurrent_sequences} sequences; {'spot' if ranking.spot else 'on-demand'} list prices; throughput is an ESTIMATE"
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">{title}</text>',
+        f'<text x="{width / 2}" y="44" text-anchor="middle" font-size="11" fill="#555">{subtitle}</text>',
+    ]
+    if not points:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">no option with a known price and throughput</text></svg>')
+        return "\n".join(parts)
+    xs = [o.node_decode_tokens_per_s for o in points]
+    ys = [o.usd_per_month for o in points]
+    x_low, x_high = min(xs) / 1.3, max(xs) * 1.3
+    y_low, y_high = min(ys) / 1.3, max(ys) * 1.3
+
+    def sx(value: float) -> float:
+        return left + (math.log10(value) - math.log10(x_low)) / (math.log10(x_high) - math.log10(x_low)) * plot_w
+
+    def sy(value: float) -> float:
+        return top + plot_h - (math.log10(value) - math.log10(y_low)) / (math.log10(y_high) - math.log10(y_low)) * plot_h
+
+    parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#333"/>')
+    for tick in _log_ticks(x_low, x_high):
+        x = sx(tick)
+        parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="#eee"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{_tick_text(tick)}</text>')
+    for tick in _log_ticks(y_low, y_high):
+        y = sy(tick)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">${_tick_text(tick)}</text>')
+    parts.append(f'<text x="{left + plot_w / 2}" y="{height - 25}" text-anchor="middle">estimated output tokens/s per node (log scale, ESTIMATE)</text>')
+    parts.append(f'<text transform="translate(22 {top + plot_h / 2}) rotate(-90)" text-anchor="middle">$ per month (log scale)</text>')
+    if len(front) > 1:
+        path = " ".join(f"{'M' if i == 0 else 'L'}{sx(o.node_decode_tokens_per_s):.1f},{sy(o.usd_per_month):.1f}" for i, o in enumerate(front))
+        parts.append(f'<path d="{path}" fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="6 3"/>')
+    for o in points:
+        colour = CLOUD_COLOURS.get(o.cloud, "#999")
+        on_front = id(o) in front_ids
+        tip = html.escape(f"{o.cloud} {_label(o)}: ${o.usd_per_month:,.0f}/month, ~{o.node_decode_tokens_per_s:,.0f} tok/s")
+        ring = ' stroke="#d62728" stroke-width="2.5"' if on_front else ' stroke="white" stroke-width="0.5"'
+        parts.append(
+            f'<circle cx="{sx(o.node_decode_tokens_per_s):.1f}" cy="{sy(o.usd_per_month):.1f}" r="{6 if on_front else 4}" fill="{colour}"{ring}>'
+            f"<title>{tip}</title></circle>"
+        )
+    for o, label in _front_labels(front):
+        x, y = sx(o.node_decode_tokens_per_s), sy(o.usd_per_month)
+        anchor, dx = ("end", -9) if x > left + plot_w * 0.7 else ("start", 9)
+        parts.append(f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" font-size="10" fill="#d62728">{html.escape(label)}</text>')
+    legend_y = top + 14
+    for index, (cloud, colour) in enumerate(CLOUD_COLOURS.items()):
+        if any(o.cloud == cloud for o in points):
+            parts.append(f'<circle cx="{left + 14}" cy="{legend_y}" r="5" fill="{colour}"/><text x="{left + 24}" y="{legend_y + 4}">{cloud}</text>')
+            legend_y += 16
+    parts.append(
+        f'<line x1="{left + 8}" y1="{legend_y}" x2="{left + 22}" y2="{legend_y}" stroke="#d62728" stroke-width="2" stroke-dasharray="6 3"/>'
+        f'<text x="{left + 24}" y="{legend_y + 4}">Pareto front (cheapest for its throughput)</text>'
+    )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _write_png(ranking: Ranking, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise fail(["--plot FILE.png needs matplotlib: pip install 'hangar-llm[plot]' (or write an .svg, which needs nothing)"])
+    points = _plottable(ranking)
+    front = pareto_front(points)
+    figure, axes = plt.subplots(figsize=(10, 6.25), dpi=120)
+    for cloud, colour in CLOUD_COLOURS.items():
+        mine = [o for o in points if o.cloud == cloud]
+        if mine:
+            axes.scatter([o.node_decode_tokens_per_s for o in mine], [o.usd_per_month for o in mine], s=22, c=colour, label=cloud, zorder=2)
+    if front:
+        axes.plot([o.node_decode_tokens_per_s for o in front], [o.usd_per_month for o in front], "--o", color="#d62728",
+                  markerfacecolor="none", markersize=9, label="Pareto front", zorder=3)
+        for o, label in _front_labels(front):
+            axes.annotate(label, (o.node_decode_tokens_per_s, o.usd_per_month), textcoords="offset points", xytext=(6, 6), fontsize=7, color="#d62728")
+    if points:
+        from matplotlib.ticker import FuncFormatter
+
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        for axis, prefix in ((axes.xaxis, ""), (axes.yaxis, "$")):
+            axis.set_major_formatter(FuncFormatter(lambda value, _, prefix=prefix: prefix + _tick_text(value)))
+            axis.set_minor_formatter(FuncFormatter(lambda value, _, prefix=prefix: prefix + _tick_text(value) if str(value)[0] in "25" else ""))
+    axes.set_xlabel("estimated output tokens/s per node (ESTIMATE)")
+    axes.set_ylabel("$ per month")
+    axes.set_title(f"{ranking.model.hf_id}: cost vs throughput ({ranking.max_context_tokens:,} tokens x {ranking.concurrent_sequences} sequences)", fontsize=10)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)

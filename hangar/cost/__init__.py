@@ -1,0 +1,85 @@
+"""Price the compute of a plan: node pools and TPU slices at their min and max size, per hour and month.
+
+Works on plain `hangar.records.ResourceRecord`s, so it prices ANY Pulumi program's plan, not only
+Hangar's. `price_records` runs each record through its pricer (`hangar.cost.pricers`, which lists the
+recognised resource types) and totals the lines (`hangar.cost.report`); every public name is
+re-exported here (import from `hangar.cost`; `X as X` imports keep a name importable without
+adding it to `__all__`).
+
+A price that is unknown stays unknown: a line without one is listed as unpriced and makes the totals
+unknown (the known part is still reported) — never zero. Only compute is priced: control-plane fees,
+disks, NAT gateways, load balancers and egress are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from hangar.catalog import Catalog, load_catalog
+from hangar.records import Plan, ResourceRecord
+from hangar.sizing import HOURS_PER_MONTH
+
+from .pricers import GKE_DEFAULT_ZONES, PRICERS, _Context
+from .pricers import POOL_KEYS as POOL_KEYS
+from .pricers import TPU_MACHINE_PREFIXES as TPU_MACHINE_PREFIXES
+from .report import Capacity as Capacity
+from .report import CostReport, CostTotals, PricedLine, totals_of
+
+NOT_PRICED = "only compute nodes are priced: control-plane fees, disks, NAT gateways, load balancers and egress are not"
+
+
+def price_records(
+    records: Iterable[ResourceRecord],
+    catalog: Catalog | None = None,
+    *,
+    default_regions: Mapping[str, str | None] | None = None,
+) -> CostReport:
+    """Price every recognised resource of `records` with `catalog` (the packaged one by default).
+
+    `default_regions` (cloud -> region, e.g. from the stack's `aws:region`) is used for resources whose
+    provider does not say; without either, the catalog's reference region is assumed, and each line says so.
+    """
+    catalog = catalog or load_catalog()
+    records = list(records)
+    context = _Context(catalog, {r.urn: r for r in records}, records, {k: v for k, v in (default_regions or {}).items() if v})
+    lines: list[PricedLine] = []
+    for record in records:
+        pricer = PRICERS.get(record.type)
+        if pricer is not None:
+            lines.extend(pricer(record, context))
+    notes = [NOT_PRICED, f"a month is {HOURS_PER_MONTH} hours; prices are catalog list prices (source and as_of per line)"]
+    if any(not line.priced for line in lines):
+        notes.append("unpriced lines make the totals unknown: the known part is shown, unknown is never counted as zero")
+    return CostReport(tuple(lines), totals_of(lines), tuple(notes))
+
+
+def price_plan(plan: Plan, catalog: Catalog | None = None, *, default_regions: Mapping[str, str | None] | None = None) -> CostReport:
+    """`price_records` over every resource of a plan."""
+    return price_records(plan.resources, catalog, default_regions=default_regions)
+
+
+def default_regions_from_config(config: Mapping[str, Any]) -> dict[str, str]:
+    """Cloud -> region from a stack's provider config keys (`aws:region`, `gcp:region`, `azure-native:location`)."""
+    keys = {"aws": ("aws:region",), "gcp": ("gcp:region",), "azure": ("azure-native:location", "azure:location")}
+    found = {}
+    for cloud, names in keys.items():
+        for name in names:
+            if isinstance(config.get(name), str):
+                found[cloud] = config[name]
+                break
+    return found
+
+
+__all__ = [
+    "GKE_DEFAULT_ZONES",
+    "HOURS_PER_MONTH",
+    "PRICERS",
+    "CostReport",
+    "CostTotals",
+    "PricedLine",
+    "default_regions_from_config",
+    "price_plan",
+    "price_records",
+    "totals_of",
+]

@@ -1,0 +1,370 @@
+"""The cheapest way to serve a model: every catalog machine x precision x TP degree, checked and ranked.
+
+Combines the memory rules (`hangar.sizing.memory`) and the estimates (`hangar.sizing.throughput`) over
+the catalog's machines, so `hangar size` and its JSON answer from one ranking. Unknown prices rank
+last, never as free.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hangar.catalog import Catalog, InstanceType, Model
+
+from .memory import (
+    GPU_MEMORY_UTILIZATION,
+    RUNTIME_OVERHEAD_GIB_PER_GPU,
+    Accelerator,
+    MemoryFit,
+    SizingError,
+    _check_kv,
+    _check_precision,
+    capability_problems,
+    memory_fit,
+    smallest_tp,
+    valid_tp_degrees,
+)
+from .throughput import (
+    ESTIMATE_NOTE,
+    ThroughputEstimate,
+    estimate_throughput,
+    usd_per_million_tokens,
+    usd_per_month,
+)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One purchasable node: a cloud instance type or a single-host TPU slice machine."""
+
+    cloud: str
+    instance_type: str
+    region: str
+    accelerator: Accelerator
+    accelerators: int
+    price_ondemand_usd_hr: float | None
+    price_spot_usd_hr: float | None
+    price_source: str | None
+    as_of: datetime.date
+    flags: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.accelerator.kind
+
+    def price(self, spot: bool) -> float | None:
+        return self.price_spot_usd_hr if spot else self.price_ondemand_usd_hr
+
+
+def machines(catalog: Catalog, clouds: Iterable[str] | None = None, *, include_tpus: bool = True) -> list[Machine]:
+    """Every GPU instance row (reference regions) and every single-host GKE TPU machine of the catalog.
+
+    Multi-host TPU slices are not offered: serving one replica across hosts is multi-node serving.
+    """
+    wanted = set(clouds) if clouds else None
+    found: list[Machine] = []
+    for row in catalog.instances:
+        if not row.has_gpu or (wanted is not None and row.cloud not in wanted):
+            continue
+        found.append(_machine_of_instance(catalog, row))
+    if include_tpus and (wanted is None or "gcp" in wanted):
+        for tpu in catalog.tpus:
+            if not tpu.single_host:
+                continue
+            chips = tpu.chips_per_host
+            found.append(
+                Machine(
+                    cloud="gcp",
+                    instance_type=tpu.machine_type,
+                    region=tpu.price_region or "unknown",
+                    accelerator=Accelerator.of(tpu),
+                    accelerators=chips,
+                    price_ondemand_usd_hr=None if tpu.price_ondemand_usd_per_chip_hr is None else tpu.price_ondemand_usd_per_chip_hr * chips,
+                    price_spot_usd_hr=None if tpu.price_spot_usd_per_chip_hr is None else tpu.price_spot_usd_per_chip_hr * chips,
+                    price_source=tpu.price_source,
+                    as_of=tpu.as_of,
+                    flags=("TPU", f"TOPOLOGY_{tpu.topologies[0]}"),
+                )
+            )
+    return found
+
+
+def _machine_of_instance(catalog: Catalog, row: InstanceType) -> Machine:
+    return Machine(
+        cloud=row.cloud,
+        instance_type=row.instance_type,
+        region=row.region,
+        accelerator=Accelerator.of(catalog.gpu(row.gpu)),
+        accelerators=row.gpu_count,
+        price_ondemand_usd_hr=row.price_ondemand_usd_hr,
+        price_spot_usd_hr=row.price_spot_usd_hr,
+        price_source=row.price_source,
+        as_of=row.as_of,
+        flags=row.flags,
+    )
+
+
+@dataclass(frozen=True)
+class Option:
+    """A feasible way to serve the model: a node of `machine`, `replicas_per_node` replicas of TP `tensor_parallel`."""
+
+    machine: Machine
+    precision: str
+    kv_cache_dtype: str
+    tensor_parallel: int
+    replicas_per_node: int
+    spot: bool
+    fit: MemoryFit
+    throughput: ThroughputEstimate
+
+    @property
+    def cloud(self) -> str:
+        return self.machine.cloud
+
+    @property
+    def instance_type(self) -> str:
+        return self.machine.instance_type
+
+    @property
+    def usd_per_hour(self) -> float | None:
+        return self.machine.price(self.spot)
+
+    @property
+    def usd_per_month(self) -> float | None:
+        return usd_per_month(self.usd_per_hour)
+
+    @property
+    def node_decode_tokens_per_s(self) -> float | None:
+        """ESTIMATE: output tokens/s of the whole node (every replica it holds)."""
+        tps = self.throughput.decode_tokens_per_s
+        return None if tps is None else tps * self.replicas_per_node
+
+    @property
+    def usd_per_million_tokens(self) -> float | None:
+        """ESTIMATE: $ per million output tokens with the node fully busy; None when price or speed is unknown."""
+        return usd_per_million_tokens(self.usd_per_hour, self.node_decode_tokens_per_s)
+
+    def to_json(self) -> dict:
+        m = self.machine
+        return {
+            "cloud": m.cloud,
+            "instance_type": m.instance_type,
+            "region": m.region,
+            "accelerator": m.accelerator.name,
+            "accelerators_per_node": m.accelerators,
+            "precision": self.precision,
+            "kv_cache_dtype": self.kv_cache_dtype,
+            "tensor_parallel": self.tensor_parallel,
+            "replicas_per_node": self.replicas_per_node,
+            "capacity": "spot" if self.spot else "on-demand",
+            "usd_per_hour": self.usd_per_hour,
+            "usd_per_month": self.usd_per_month,
+            "node_decode_tokens_per_s_estimate": self.node_decode_tokens_per_s,
+            "usd_per_million_output_tokens_estimate": self.usd_per_million_tokens,
+            "price_source": m.price_source,
+            "as_of": m.as_of.isoformat(),
+            "flags": list(m.flags),
+            "memory": self.fit.to_json(),
+            "throughput": self.throughput.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A (machine, precision) that cannot serve the model, and why."""
+
+    machine: Machine
+    precision: str
+    reasons: tuple[str, ...]
+    needs_multiple_nodes: bool = False
+
+    def to_json(self) -> dict:
+        m = self.machine
+        return {
+            "cloud": m.cloud,
+            "instance_type": m.instance_type,
+            "accelerator": m.accelerator.name,
+            "accelerators_per_node": m.accelerators,
+            "precision": self.precision,
+            "reasons": list(self.reasons),
+            "needs_multiple_nodes": self.needs_multiple_nodes,
+        }
+
+
+SortKey = Literal["month", "tokens"]
+
+
+def _option_order(sort: str):
+    def by_month(o: Option) -> tuple:
+        month, per_m = o.usd_per_month, o.usd_per_million_tokens
+        return (month is None, month or 0.0, per_m is None, per_m or 0.0, o.tensor_parallel, o.instance_type, o.precision)
+
+    def by_tokens(o: Option) -> tuple:
+        month, per_m = o.usd_per_month, o.usd_per_million_tokens
+        return (per_m is None, per_m or 0.0, month is None, month or 0.0, o.tensor_parallel, o.instance_type, o.precision)
+
+    if sort not in ("month", "tokens"):
+        raise SizingError(f"unknown sort {sort!r}; allowed: month, tokens")
+    return by_month if sort == "month" else by_tokens
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every feasible option ranked (cheapest first), and every infeasible (machine, precision) with reasons."""
+
+    model: Model
+    precisions: tuple[str, ...]
+    kv_cache_dtype: str
+    max_context_tokens: int
+    concurrent_sequences: int
+    gpu_memory_utilization: float
+    spot: bool
+    sort: str
+    feasible: tuple[Option, ...]
+    infeasible: tuple[Rejected, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def best(self) -> Option | None:
+        """The first-ranked option whose price is known, else the first option, else None."""
+        priced = [o for o in self.feasible if o.usd_per_hour is not None]
+        return priced[0] if priced else (self.feasible[0] if self.feasible else None)
+
+    def to_json(self) -> dict:
+        best = self.best
+        return {
+            "model": self.model.hf_id,
+            "precisions": list(self.precisions),
+            "kv_cache_dtype": self.kv_cache_dtype,
+            "max_context_tokens": self.max_context_tokens,
+            "concurrent_sequences": self.concurrent_sequences,
+            "gpu_memory_utilization": self.gpu_memory_utilization,
+            "capacity": "spot" if self.spot else "on-demand",
+            "sort": self.sort,
+            "best": best.to_json() if best else None,
+            "feasible": [o.to_json() for o in self.feasible],
+            "infeasible": [r.to_json() for r in self.infeasible],
+            "notes": list(self.notes),
+        }
+
+
+def rank_options(
+    model: Model | str,
+    catalog: Catalog,
+    *,
+    precisions: Sequence[str] | None = None,
+    kv_cache_dtype: str = "auto",
+    max_context_tokens: int | None = None,
+    concurrent_sequences: int = 16,
+    clouds: Iterable[str] | None = None,
+    spot: bool = False,
+    include_tpus: bool = True,
+    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    sort: str = "month",
+) -> Ranking:
+    """Rank every feasible (machine, precision, TP) for `model` by $/month (or $/1M output tokens).
+
+    For each catalog machine and precision: the precision must run on the accelerator, the TP
+    degree must be valid for the model and at most the node's accelerator count, and one replica
+    must fit in memory. Every TP degree that fits is an option (a node holds accelerators // TP
+    replicas). Without `precisions`, every precision is tried, with 16-bit meaning bf16 where the
+    accelerator has it and fp16 where it does not. Unknown prices rank last, never as free.
+    `max_context_tokens` defaults to 8192 (capped at the model's maximum).
+    """
+    if isinstance(model, str):
+        model = catalog.model(model)
+    _check_kv(kv_cache_dtype)
+    for precision in precisions or ():
+        _check_precision(precision)
+    if max_context_tokens is None:
+        max_context_tokens = min(8192, model.max_context_tokens)
+    if max_context_tokens > model.max_context_tokens:
+        raise SizingError(f"max_context_tokens {max_context_tokens:,} exceeds {model.hf_id}'s maximum context of {model.max_context_tokens:,} tokens")
+    if max_context_tokens < 1 or concurrent_sequences < 1:
+        raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
+    order = _option_order(sort)
+    workload = {
+        "kv_cache_dtype": kv_cache_dtype,
+        "max_context_tokens": max_context_tokens,
+        "concurrent_sequences": concurrent_sequences,
+        "gpu_memory_utilization": gpu_memory_utilization,
+    }
+    feasible: list[Option] = []
+    infeasible: list[Rejected] = []
+    for machine in machines(catalog, clouds, include_tpus=include_tpus):
+        acc = machine.accelerator
+        if precisions:
+            candidates = list(dict.fromkeys(precisions))
+        else:
+            sixteen = "bf16" if "bf16" in acc.formats or "fp16" not in acc.formats else "fp16"
+            candidates = [sixteen, "fp8", "int8", "awq", "gptq"]
+        for precision in candidates:
+            problems = capability_problems(acc, precision)
+            if problems:
+                infeasible.append(Rejected(machine, precision, tuple(problems)))
+                continue
+            degrees = valid_tp_degrees(model, machine.accelerators)
+            fitting = []
+            for tp in degrees:
+                fit = memory_fit(model, acc, precision=precision, tensor_parallel=tp, **workload)
+                if fit.fits:
+                    fitting.append((tp, fit))
+            if not fitting:
+                choice = smallest_tp(model, acc, machine.accelerators, precision=precision, **workload)
+                infeasible.append(Rejected(machine, precision, (choice.reason or "does not fit",), choice.needs_multiple_nodes))
+                continue
+            for tp, fit in fitting:
+                throughput = estimate_throughput(
+                    model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=max_context_tokens,
+                    concurrent_sequences=concurrent_sequences, tensor_parallel=tp,
+                )
+                feasible.append(Option(machine, precision, kv_cache_dtype, tp, machine.accelerators // tp, spot, fit, throughput))
+    feasible.sort(key=order)
+    infeasible.sort(key=lambda r: (r.machine.cloud, r.machine.accelerator.name, r.machine.accelerators, r.machine.instance_type, r.precision))
+    notes = [
+        ESTIMATE_NOTE,
+        (
+            f"memory: weights + KV cache ({max_context_tokens:,} tokens x {concurrent_sequences} sequences) + "
+            f"{RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB/GPU overhead (ESTIMATE) within {gpu_memory_utilization:.0%} of GPU memory (sizing.md §1-4)"
+        ),
+        "prices are list prices of one reference region per cloud, from the catalog (source and as_of per row)",
+    ]
+    if model.is_moe:
+        notes.append(f"{model.hf_id} is a mixture of experts: sized by its {model.params_total_b:g}B total parameters, computed by its {model.params_active_b:g}B active ones")
+    if any(o.usd_per_hour is None for o in feasible):
+        notes.append("options with an unknown price are ranked last: unknown is not free")
+    return Ranking(
+        model=model,
+        precisions=tuple(precisions) if precisions else (),
+        kv_cache_dtype=kv_cache_dtype,
+        max_context_tokens=max_context_tokens,
+        concurrent_sequences=concurrent_sequences,
+        gpu_memory_utilization=gpu_memory_utilization,
+        spot=spot,
+        sort=sort,
+        feasible=tuple(feasible),
+        infeasible=tuple(infeasible),
+        notes=tuple(notes),
+    )
+
+
+def pareto_front(options: Iterable[Option]) -> list[Option]:
+    """Options no other option beats on both cost ($/hour, lower) and node throughput (higher).
+
+    Only options whose price and throughput are known take part; sorted by price.
+    """
+    known = [o for o in options if o.usd_per_hour is not None and o.node_decode_tokens_per_s is not None]
+    front = []
+    for o in known:
+        dominated = any(
+            p.usd_per_hour <= o.usd_per_hour
+            and p.node_decode_tokens_per_s >= o.node_decode_tokens_per_s
+            and (p.usd_per_hour < o.usd_per_hour or p.node_decode_tokens_per_s > o.node_decode_tokens_per_s)
+            for p in known
+        )
+        if not dominated:
+            front.append(o)
+    return sorted(front, key=lambda o: (o.usd_per_hour, -o.node_decode_tokens_per_s))

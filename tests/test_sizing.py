@@ -1,0 +1,409 @@
+"""Sizing: memory fit, tensor-parallel degree, capability, throughput, and the optimiser against brute force.
+
+Figures are checked against /work/shared/reference/sizing.md ("sizing.md §n") and the published
+statements it quotes. Pure core: no Pulumi.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hangar.catalog import load_catalog
+from hangar.sizing import (
+    DECODE_BANDWIDTH_EFFICIENCY,
+    GIB,
+    GPU_MEMORY_UTILIZATION,
+    PREFILL_COMPUTE_EFFICIENCY,
+    RUNTIME_OVERHEAD_GIB_PER_GPU,
+    Accelerator,
+    SizingError,
+    capability_problems,
+    estimate_throughput,
+    kv_bytes_per_token,
+    kv_replication,
+    memory_fit,
+    pareto_front,
+    rank_options,
+    smallest_tp,
+    tp_problems,
+    usd_per_million_tokens,
+    valid_tp_degrees,
+    weight_bytes,
+)
+
+CAT = load_catalog()
+LLAMA_70B = CAT.model("meta-llama/Llama-3.1-70B-Instruct")
+LLAMA_8B = CAT.model("meta-llama/Llama-3.1-8B-Instruct")
+H100 = CAT.gpu("H100-SXM")
+
+
+# --- facts against published figures ------------------------------------------------------------------
+
+
+def test_llama_70b_weights_match_published_footprint():
+    # sizing.md §1/§3: 70.6B params -> ~141 GB in bf16, ~70.6 GB in fp8 (HF blog: 140 / 70 GB)
+    assert weight_bytes(LLAMA_70B, "bf16") / 1e9 == pytest.approx(141.2, abs=0.5)
+    assert weight_bytes(LLAMA_70B, "fp8") / 1e9 == pytest.approx(70.6, abs=0.1)
+    assert weight_bytes(LLAMA_70B, "awq") / 1e9 == pytest.approx(39.7, abs=0.2)  # sizing.md §3 INT4 column: 40 (ESTIMATE)
+
+
+def test_h100_memory_and_vllm_usable_share():
+    assert H100.memory_gib == 80
+    fit = memory_fit(LLAMA_8B, H100, max_context_tokens=1024, concurrent_sequences=1)
+    assert fit.usable_gib == pytest.approx(80 * 0.90) and GPU_MEMORY_UTILIZATION == 0.90
+
+
+def test_v5e_2x4_slice_has_eight_chips_of_16_gib():
+    shape = CAT.tpu_slice("v5e", "2x4")
+    assert shape.chips == 8 and shape.nodes == 1
+    chip = Accelerator.of(next(t for t in CAT.tpus if t.machine_type == shape.machine_type))
+    assert chip.memory_gib == 16 and chip.kind == "tpu" and chip.formats == frozenset({"bf16"})
+
+
+def test_kv_cache_matches_hf_llama31_table():
+    # HF "Llama 3.1" blog as checked in sizing.md §1: 0.125 GiB (8B) and 0.3125 GiB (70B) per 1k tokens in fp16
+    assert kv_bytes_per_token(LLAMA_8B) * 1024 / GIB == pytest.approx(0.125)
+    assert kv_bytes_per_token(LLAMA_70B) * 1024 / GIB == pytest.approx(0.3125)
+    assert kv_bytes_per_token(LLAMA_70B) * 131072 / GIB == pytest.approx(40.0)  # sizing.md §3: 40.00 GiB @128k
+    assert kv_bytes_per_token(LLAMA_70B, "fp8") == kv_bytes_per_token(LLAMA_70B) / 2
+
+
+def test_sizing_md_planning_example_70b_bf16_on_two_h100():
+    # sizing.md §4: 2 x H100-80GB give 144 GiB usable; ~131 GiB of weights; ~8.5 GiB left after ~2 GiB/GPU
+    fit = memory_fit(LLAMA_70B, H100, precision="bf16", tensor_parallel=2, max_context_tokens=1, concurrent_sequences=1)
+    assert fit.usable_gib == pytest.approx(144.0)
+    assert fit.weights_gib == pytest.approx(131.5, abs=0.1)
+    assert fit.headroom_gib == pytest.approx(8.5, abs=0.1)
+    # ... which holds about 28k tokens in total at 320 KiB/token
+    tokens = fit.headroom_gib * GIB / kv_bytes_per_token(LLAMA_70B)
+    assert 27_000 < tokens < 29_000
+
+
+def test_gpt_oss_120b_4bit_fits_one_80gb_gpu_as_published():
+    # gpt-oss-120b "fits a single 80 GB GPU" with MXFP4 (sizing.md §1); awq's 4.5-bit ESTIMATE is close to MXFP4's 4.25
+    gpt_oss = CAT.model("openai/gpt-oss-120b")
+    fit = memory_fit(gpt_oss, H100, precision="awq", max_context_tokens=8192, concurrent_sequences=4)
+    assert fit.fits
+    assert not memory_fit(gpt_oss, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1).fits
+
+
+# --- memory breakdown ----------------------------------------------------------------------------------
+
+
+def test_breakdown_adds_up_and_explains_a_miss():
+    fit = memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=8192, concurrent_sequences=16)
+    assert fit.weights_gib == pytest.approx(70.6e9 / GIB)
+    assert fit.kv_cache_gib == pytest.approx(40.0)  # 320 KiB x 8192 x 16
+    assert fit.overhead_gib == RUNTIME_OVERHEAD_GIB_PER_GPU
+    assert fit.headroom_gib == pytest.approx(fit.usable_gib - fit.required_gib)
+    assert not fit.fits
+    assert "35.8 GiB short" in fit.reason and "KV cache 40.0" in fit.reason
+    assert memory_fit(LLAMA_70B, H100, precision="fp8", tensor_parallel=2, max_context_tokens=8192, concurrent_sequences=16).fits
+
+
+def test_moe_is_sized_by_total_parameters_and_computed_by_active():
+    mixtral = CAT.model("mistralai/Mixtral-8x7B-Instruct-v0.1")
+    assert mixtral.is_moe
+    fit = memory_fit(mixtral, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
+    assert fit.weights_gib == pytest.approx(46.7e9 * 2 / GIB)  # every expert resident: 93.4 GB, not 25.8
+    assert not fit.fits  # 87 GiB of weights > 72 GiB usable on one H100
+    estimate = estimate_throughput(mixtral, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
+    assert estimate.bytes_per_decode_step == pytest.approx(12.9e9 * 2 + 131072 * 1024)
+    assert estimate.flops_per_token == pytest.approx(2 * 12.9e9)
+    assert any("MoE" in note for note in estimate.assumptions)
+
+
+def test_long_context_kv_dominates_and_fp8_kv_rescues_it():
+    l4 = CAT.gpu("L4")
+    full = memory_fit(LLAMA_8B, l4, precision="bf16", max_context_tokens=131072, concurrent_sequences=1)
+    assert full.kv_cache_gib == pytest.approx(16.0)  # sizing.md §3: 16.00 GiB @128k
+    assert not full.fits
+    halved = memory_fit(LLAMA_8B, l4, precision="fp8", kv_cache_dtype="fp8", max_context_tokens=131072, concurrent_sequences=1)
+    assert halved.kv_cache_gib == pytest.approx(8.0) and halved.fits
+
+
+def test_context_longer_than_the_model_is_refused():
+    with pytest.raises(SizingError, match="exceeds .*32,768"):
+        rank_options("Qwen/Qwen2.5-7B-Instruct", CAT, max_context_tokens=65536)
+    with pytest.raises(SizingError, match="unknown precision"):
+        memory_fit(LLAMA_8B, H100, precision="int4")
+
+
+def test_a_model_that_fits_nowhere():
+    deepseek = CAT.model("deepseek-ai/DeepSeek-V3")
+    ranking = rank_options(deepseek, CAT, precisions=["bf16"])
+    assert ranking.feasible == () and ranking.best is None
+    h200 = next(r for r in ranking.infeasible if r.machine.instance_type == "p5en.48xlarge")
+    assert h200.needs_multiple_nodes
+    assert "more than one node" in h200.reasons[0] and "at least 16 x H200" in h200.reasons[0]
+    # in fp8 (its native format) one 8 x H200 node holds it: sizing.md §1 ESTIMATE "needs e.g. 8xH200"
+    fp8 = rank_options(deepseek, CAT, precisions=["fp8"])
+    assert {o.instance_type for o in fp8.feasible} >= {"p5en.48xlarge", "a3-ultragpu-8g"}
+    assert all(o.machine.accelerator.name in ("H200", "B200") for o in fp8.feasible)
+
+
+def test_mla_latent_cache_is_replicated_across_tp():
+    deepseek = CAT.model("deepseek-ai/DeepSeek-V3")
+    assert kv_replication(deepseek, 8) == 8
+    assert kv_bytes_per_token(deepseek, tensor_parallel=8) == 70_272 * 8
+
+
+# --- tensor parallelism --------------------------------------------------------------------------------
+
+
+def test_tp_that_does_not_divide_the_heads():
+    phi4 = CAT.model("microsoft/phi-4")  # 40 heads, 10 KV heads
+    assert any("10 KV heads" in p for p in tp_problems(phi4, 4))
+    assert valid_tp_degrees(phi4, 16) == [1, 2]  # sizing.md §5: phi-4 only TP 1 or 2
+    qwen7b = CAT.model("Qwen/Qwen2.5-7B-Instruct")  # 28 heads, 4 KV heads
+    assert any("28 attention heads" in p for p in tp_problems(qwen7b, 8))
+    assert valid_tp_degrees(qwen7b, 16) == [1, 2, 4]
+    assert 16 not in valid_tp_degrees(CAT.model("meta-llama/Llama-4-Scout-17B-16E-Instruct"), 16)  # 40 heads
+    assert valid_tp_degrees(CAT.model("google/gemma-2-9b-it"), 16) == [1, 2, 4, 8, 16]
+    assert tp_problems(LLAMA_70B, 3) == ["TP 3 is not a power of two"]
+
+
+@pytest.mark.parametrize(
+    "hf_id, expected",
+    [  # the "valid vLLM TP in {1,2,4,8,16}" column of sizing.md §3
+        ("meta-llama/Llama-3.1-8B-Instruct", [1, 2, 4, 8, 16]),
+        ("Qwen/Qwen3-235B-A22B", [1, 2, 4, 8, 16]),
+        ("deepseek-ai/DeepSeek-V3", [1, 2, 4, 8, 16]),
+        ("microsoft/Phi-3-mini-4k-instruct", [1, 2, 4, 8, 16]),
+        ("meta-llama/Llama-4-Maverick-17B-128E-Instruct", [1, 2, 4, 8]),
+        ("openai-community/gpt2", [1, 2, 4]),
+    ],
+)
+def test_valid_tp_degrees_match_the_reference_table(hf_id, expected):
+    assert valid_tp_degrees(CAT.model(hf_id), 16) == expected
+
+
+def test_kv_heads_replicate_when_tp_exceeds_them():
+    qwen3 = CAT.model("Qwen/Qwen3-235B-A22B")  # 4 KV heads
+    assert kv_replication(qwen3, 4) == 1
+    assert kv_replication(qwen3, 8) == 2 and kv_replication(qwen3, 16) == 4
+    fit = memory_fit(qwen3, CAT.gpu("H200"), precision="fp8", tensor_parallel=8)
+    assert fit.kv_replication == 2
+    assert fit.kv_cache_gib == pytest.approx(qwen3.kv_bytes_per_token_bf16 * 2 * 8192 * 16 / GIB)
+
+
+def test_smallest_tp():
+    choice = smallest_tp(LLAMA_70B, H100, 8, precision="bf16")
+    assert choice.tensor_parallel == 4 and choice.fit.fits  # sizing.md §4: "TP=4 (288 GiB) ... the practical choice"
+    assert smallest_tp(LLAMA_70B, H100, 8, precision="fp8").tensor_parallel == 2
+    assert smallest_tp(LLAMA_8B, H100, 8).tensor_parallel == 1
+
+
+def test_smallest_tp_says_when_the_heads_forbid_it():
+    phi4 = CAT.model("microsoft/phi-4")
+    choice = smallest_tp(phi4, CAT.gpu("L4"), 8, precision="bf16", max_context_tokens=16384, concurrent_sequences=8)
+    assert choice.tensor_parallel is None and not choice.needs_multiple_nodes
+    assert choice.min_accelerators == 4
+    assert "no valid TP degree <= 8" in choice.reason and "TP 4 does not divide the 10 KV heads" in choice.reason
+
+
+def test_smallest_tp_says_when_it_needs_more_than_one_node():
+    choice = smallest_tp(CAT.model("deepseek-ai/DeepSeek-V3"), H100, 8, precision="fp8")
+    assert choice.tensor_parallel is None and choice.needs_multiple_nodes and choice.min_accelerators == 16
+    assert choice.reason.startswith("needs more than one node: at least 16 x H100-SXM")
+
+
+# --- capability -----------------------------------------------------------------------------------------
+
+
+def test_hardware_capability_reasons():
+    assert capability_problems(H100, "fp8") == []
+    assert "no native fp8" in capability_problems(CAT.gpu("A100-80GB"), "fp8")[0]
+    assert "W8A16" in capability_problems(CAT.gpu("A100-80GB"), "fp8")[0]
+    t4 = capability_problems(CAT.gpu("T4"), "bf16")[0]
+    assert "no bf16" in t4 and "fp16 instead" in t4
+    assert capability_problems(CAT.gpu("T4"), "fp16") == []
+    assert capability_problems(CAT.gpu("V100-16GB"), "gptq") == []
+    assert "AWQ" in capability_problems(CAT.gpu("V100-16GB"), "awq")[0]
+    assert "int8" in capability_problems(CAT.gpu("V100-16GB"), "int8")[0]
+    assert capability_problems(CAT.gpu("MI300X"), "awq")
+    tpu = next(t for t in CAT.tpus if t.generation == "v6e")
+    assert capability_problems(tpu, "bf16") == [] and "only bf16 on TPUs" in capability_problems(tpu, "fp8")[0]
+
+
+# --- throughput and $/token --------------------------------------------------------------------------------
+
+
+def test_decode_is_bandwidth_bound_and_prefill_compute_bound():
+    estimate = estimate_throughput(LLAMA_8B, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
+    step = 8.03e9 * 2 + 131072 * 1024
+    assert estimate.bytes_per_decode_step == pytest.approx(step)
+    assert estimate.decode_tokens_per_s == pytest.approx(3350e9 * DECODE_BANDWIDTH_EFFICIENCY / step)
+    assert estimate.prefill_tokens_per_s == pytest.approx(989e12 * PREFILL_COMPUTE_EFFICIENCY / (2 * 8.03e9))
+    assert estimate.label == "ESTIMATE"
+    # twice the GPUs, twice the bandwidth; more sequences per step, more tokens per second
+    two = estimate_throughput(LLAMA_8B, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1, tensor_parallel=2)
+    assert two.decode_tokens_per_s == pytest.approx(2 * estimate.decode_tokens_per_s)
+    batch = estimate_throughput(LLAMA_8B, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=16)
+    assert batch.decode_tokens_per_s > 10 * estimate.decode_tokens_per_s
+
+
+def test_unknown_peak_flops_means_unknown_prefill():
+    estimate = estimate_throughput(LLAMA_8B, CAT.gpu("L4"))
+    assert estimate.prefill_tokens_per_s is None and estimate.decode_tokens_per_s > 0
+    assert any("peak FLOPS is not in the catalog" in note for note in estimate.assumptions)
+
+
+def test_cost_per_million_tokens():
+    assert usd_per_million_tokens(3.6, 1.0) == pytest.approx(1000.0)  # 3.6 $/h / (1 tok/s x 3600) x 1e6
+    assert usd_per_million_tokens(None, 100.0) is None
+    assert usd_per_million_tokens(10.0, None) is None
+    assert usd_per_million_tokens(10.0, 0.0) is None  # never divide into a zero
+
+
+# --- the optimiser -------------------------------------------------------------------------------------------
+
+BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "awq": 0.5625, "gptq": 0.5625}
+
+
+def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", clouds=None, spot=False, utilization=0.9):
+    """Every (cloud, instance, precision, tp) that serves the model, written out from sizing.md's formulas alone."""
+    machines = []
+    for row in CAT.instances:
+        if row.gpu is None or (clouds and row.cloud not in clouds):
+            continue
+        gpu = CAT.gpu(row.gpu)
+        supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gpu.gptq}
+        price = row.price_spot_usd_hr if spot else row.price_ondemand_usd_hr
+        machines.append((row.cloud, row.instance_type, gpu.memory_gib, row.gpu_count, supports, price))
+    if not clouds or "gcp" in clouds:
+        for tpu in CAT.tpus:
+            if tpu.single_host:
+                per_chip = tpu.price_spot_usd_per_chip_hr if spot else tpu.price_ondemand_usd_per_chip_hr
+                price = None if per_chip is None else per_chip * tpu.chips_per_host
+                supports = {p: p == "bf16" for p in BYTES}
+                machines.append(("gcp", tpu.machine_type, tpu.hbm_per_chip_gib, tpu.chips_per_host, supports, price))
+    found = {}
+    for cloud, instance, memory, count, supports, price in machines:
+        for precision in precisions:
+            if not supports[precision]:
+                continue
+            for tp in (1, 2, 4, 8, 16, 32):
+                if tp > count or model.attention_heads % tp:
+                    continue
+                kv_heads = model.kv_heads
+                if kv_heads is not None and ((kv_heads >= tp and kv_heads % tp) or (kv_heads < tp and tp % kv_heads)):
+                    continue
+                replication = tp if kv_heads is None else max(1, kv_heads // tp) * tp / kv_heads
+                weights = model.params_total_b * 1e9 * BYTES[precision]
+                kv = model.kv_bytes_per_token_bf16 * (0.5 if kv_dtype == "fp8" else 1.0) * replication * context * concurrency
+                if memory * tp * utilization * GIB >= weights + kv + 2 * tp * GIB:
+                    found[(cloud, instance, precision, tp)] = price
+    return found
+
+
+CASES = [
+    ("meta-llama/Llama-3.1-70B-Instruct", ["fp8"], 8192, 16, "auto", None, False),
+    ("meta-llama/Llama-3.1-70B-Instruct", ["bf16", "fp8", "awq"], 32768, 64, "fp8", None, False),
+    ("meta-llama/Llama-3.1-8B-Instruct", ["bf16", "fp16"], 8192, 16, "auto", None, False),
+    ("Qwen/Qwen2.5-7B-Instruct", ["bf16"], 8192, 8, "auto", ["gcp"], True),
+    ("microsoft/phi-4", ["bf16", "fp8"], 16384, 32, "auto", ["aws", "azure"], False),
+    ("mistralai/Mixtral-8x7B-Instruct-v0.1", ["bf16", "int8", "gptq"], 16384, 16, "auto", None, False),
+    ("google/gemma-2-9b-it", ["bf16"], 8192, 32, "auto", ["gcp"], False),
+    ("Qwen/Qwen3-235B-A22B", ["fp8", "awq"], 32768, 16, "fp8", None, True),
+    ("meta-llama/Llama-3.1-405B-Instruct", ["fp8"], 8192, 8, "auto", None, False),
+]
+
+
+@pytest.mark.parametrize("hf_id, precisions, context, concurrency, kv_dtype, clouds, spot", CASES)
+def test_optimiser_agrees_with_brute_force(hf_id, precisions, context, concurrency, kv_dtype, clouds, spot):
+    model = CAT.model(hf_id)
+    ranking = rank_options(model, CAT, precisions=precisions, max_context_tokens=context, concurrent_sequences=concurrency,
+                           kv_cache_dtype=kv_dtype, clouds=clouds, spot=spot)
+    brute = _brute_force(model, precisions, context, concurrency, kv_dtype, clouds, spot)
+    got = {(o.cloud, o.instance_type, o.precision, o.tensor_parallel): o.usd_per_hour for o in ranking.feasible}
+    assert got == brute
+    priced = {key: price for key, price in brute.items() if price is not None}
+    if priced:
+        cheapest = min(priced.values())
+        assert ranking.best.usd_per_hour == pytest.approx(cheapest)
+        assert ranking.feasible[0].usd_per_hour == pytest.approx(cheapest)
+        winners = {key for key, price in priced.items() if price == cheapest}
+        assert (ranking.best.cloud, ranking.best.instance_type, ranking.best.precision, ranking.best.tensor_parallel) in winners
+    # ranked by $/month, unknown prices last
+    months = [o.usd_per_month for o in ranking.feasible]
+    known = [m for m in months if m is not None]
+    assert known == sorted(known) and months == known + [None] * (len(months) - len(known))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hf_id=st.sampled_from(sorted(CAT.models)),
+    precision=st.sampled_from(["bf16", "fp16", "fp8", "int8", "awq", "gptq"]),
+    context_exp=st.integers(min_value=10, max_value=17),
+    concurrency=st.sampled_from([1, 4, 16, 64, 256]),
+    kv_dtype=st.sampled_from(["auto", "fp8"]),
+)
+def test_optimiser_agrees_with_brute_force_everywhere(hf_id, precision, context_exp, concurrency, kv_dtype):
+    model = CAT.model(hf_id)
+    context = min(2**context_exp, model.max_context_tokens)
+    ranking = rank_options(model, CAT, precisions=[precision], max_context_tokens=context, concurrent_sequences=concurrency, kv_cache_dtype=kv_dtype)
+    brute = _brute_force(model, [precision], context, concurrency, kv_dtype)
+    assert {(o.cloud, o.instance_type, o.precision, o.tensor_parallel) for o in ranking.feasible} == set(brute)
+    priced = [p for p in brute.values() if p is not None]
+    if priced:
+        assert ranking.best.usd_per_hour == pytest.approx(min(priced))
+
+
+def test_every_machine_precision_pair_is_either_an_option_or_a_reason():
+    ranking = rank_options(LLAMA_70B, CAT, precisions=["bf16", "fp8"])
+    feasible = {(o.instance_type, o.precision) for o in ranking.feasible}
+    rejected = {(r.machine.instance_type, r.precision) for r in ranking.infeasible}
+    assert not feasible & rejected
+    machines = {t.machine_type for t in CAT.tpus if t.single_host} | {r.instance_type for r in CAT.instances if r.gpu}
+    assert feasible | rejected == {(m, p) for m in machines for p in ("bf16", "fp8")}
+    assert all(r.reasons and all(r.reasons) for r in ranking.infeasible)
+
+
+def test_default_precisions_use_fp16_only_where_bf16_is_missing():
+    ranking = rank_options(LLAMA_8B, CAT)
+    by_gpu = {(o.machine.accelerator.name, o.precision) for o in ranking.feasible}
+    assert ("T4", "fp16") in by_gpu and ("T4", "bf16") not in by_gpu
+    assert ("H100-SXM", "bf16") in by_gpu and ("H100-SXM", "fp16") not in by_gpu
+
+
+def test_unknown_prices_rank_last_and_never_count_as_free():
+    ranking = rank_options(LLAMA_70B, CAT, precisions=["fp8"], clouds=["aws"])
+    p5e = [o for o in ranking.feasible if o.instance_type == "p5e.48xlarge"]
+    assert p5e and all(o.usd_per_hour is None and o.usd_per_month is None and o.usd_per_million_tokens is None for o in p5e)
+    assert ranking.feasible[-1].usd_per_hour is None and ranking.best.usd_per_hour is not None
+
+
+def test_replicas_per_node_multiply_node_throughput():
+    ranking = rank_options(LLAMA_8B, CAT, precisions=["bf16"], clouds=["aws"])
+    p5_tp1 = next(o for o in ranking.feasible if o.instance_type == "p5.48xlarge" and o.tensor_parallel == 1)
+    assert p5_tp1.replicas_per_node == 8
+    assert p5_tp1.node_decode_tokens_per_s == pytest.approx(8 * p5_tp1.throughput.decode_tokens_per_s)
+    assert p5_tp1.usd_per_million_tokens == pytest.approx(55.04 / (p5_tp1.node_decode_tokens_per_s * 3600) * 1e6)
+
+
+def test_sort_by_cost_per_token():
+    ranking = rank_options(LLAMA_70B, CAT, precisions=["fp8"], sort="tokens")
+    per_token = [o.usd_per_million_tokens for o in ranking.feasible if o.usd_per_million_tokens is not None]
+    assert per_token == sorted(per_token)
+
+
+def test_pareto_front_is_exactly_the_non_dominated_options():
+    options = rank_options(LLAMA_70B, CAT, precisions=["fp8", "bf16"]).feasible
+    known = [o for o in options if o.usd_per_hour is not None and o.node_decode_tokens_per_s is not None]
+    front = pareto_front(options)
+    assert front and all(o in known for o in front)
+
+    def beats(a, b):
+        return (a.usd_per_hour <= b.usd_per_hour and a.node_decode_tokens_per_s >= b.node_decode_tokens_per_s
+                and (a.usd_per_hour < b.usd_per_hour or a.node_decode_tokens_per_s > b.node_decode_tokens_per_s))
+
+    for o in known:
+        assert (o in front) == (not any(beats(p, o) for p in known))
+    prices = [o.usd_per_hour for o in front]
+    assert prices == sorted(prices)
+    assert math.isclose(front[0].usd_per_hour, min(o.usd_per_hour for o in known))
