@@ -1,5 +1,9 @@
 """`hangar:index:Environment`: the root component of a stack, one child component per cluster.
 
+After the clusters, the serving step (`components.serving_environment`) gives every deployment a
+`hangar:serving:ModelServer` and a `hangar:serving:Autoscaler`, parented here and talking to the
+cluster through its `kube_provider`; its checks run before anything is registered.
+
 Targets are found through `TARGETS`, a typed registry whose entries import their cloud SDK only
 when a stack uses that cloud (each provider SDK costs about a second to load).
 """
@@ -18,6 +22,7 @@ class ClusterComponent(Protocol):
     """What every target's cluster component gives the serving layer."""
 
     pools: dict[str, PoolPlacement]
+    kube_provider: pulumi.ProviderResource
 
 
 ClusterBuilder = Callable[[str, ClusterBase, Environment, pulumi.ResourceOptions], ClusterComponent]
@@ -41,10 +46,17 @@ def _azure() -> ClusterBuilder:
     return AzureGpuCluster
 
 
+def _onprem() -> ClusterBuilder:
+    from components.onprem import OnPremGpuCluster
+
+    return OnPremGpuCluster
+
+
 TARGETS: dict[str, Callable[[], ClusterBuilder]] = {
     "aws": _aws,
     "gcp": _gcp,
     "azure": _azure,
+    "onprem": _onprem,
 }
 """provider → a function returning that target's cluster component class (imported lazily)."""
 
@@ -55,6 +67,12 @@ class HangarEnvironment(pulumi.ComponentResource):
     clusters: dict[str, ClusterComponent]
 
     def __init__(self, name: str, environment: Environment, opts: pulumi.ResourceOptions | None = None):
+        from components.serving_environment import ServingConfigError, build_serving, check_serving
+
+        try:
+            prepared = check_serving(environment)  # before anything is registered: a bad deployment stops here
+        except ServingConfigError as error:
+            raise pulumi.RunError(f"invalid Hangar config:\n{error}") from None
         super().__init__("hangar:index:Environment", name, None, opts)
         self.environment = environment
         self.clusters = {}
@@ -64,4 +82,5 @@ class HangarEnvironment(pulumi.ComponentResource):
                 pulumi.log.warn(f"cluster {cluster.name!r}: the {cluster.provider} target is not built yet; nothing planned for it", self)
                 continue
             self.clusters[cluster.name] = target()(cluster.name, cluster, environment, pulumi.ResourceOptions(parent=self))
-        self.register_outputs({"clusters": sorted(self.clusters)})
+        self.servers = build_serving(self, environment, self.clusters, prepared)
+        self.register_outputs({"clusters": sorted(self.clusters), "servers": sorted(self.servers)})

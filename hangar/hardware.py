@@ -34,6 +34,8 @@ def pool_instance(catalog: Catalog, cloud: str, pool: GpuNodePool) -> InstanceTy
             instance = catalog.instance(cloud, pool.instance_type)
         except CatalogLookupError as error:
             raise HardwareChoiceError("instance_type", str(error), pool.instance_type) from None
+        if not instance.has_gpu:
+            raise HardwareChoiceError("instance_type", f"is a CPU-only machine type; a GPU pool needs GPUs (see `hangar catalog instances --cloud {cloud}`)", pool.instance_type)
         if pool.gpu is not None and instance.gpu != pool.gpu:
             raise HardwareChoiceError("instance_type", f"has {instance.gpu} GPUs, not {pool.gpu}", pool.instance_type)
         if pool.gpus_per_node is not None and instance.gpu_count != pool.gpus_per_node:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import runpy
 import sys
@@ -29,6 +30,17 @@ from hangar.stackfile import ConfigProblem, StackConfigError, read_project, read
 
 class PlanError(Exception):
     """The program could not be planned: it raised, or it is not a Pulumi Python program."""
+
+
+class WarningCollector(logging.Handler):
+    """Keeps what the program logs at warning level or above, instead of letting it reach stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 class RecordingMonitor(MockMonitor):
@@ -76,10 +88,14 @@ def plan_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     monitor = RecordingMonitor(PlausibleMocks())
+    warnings = WarningCollector()
+    logger = logging.getLogger(f"hangar.plan.{id(warnings)}")
+    logger.propagate = False
+    logger.addHandler(warnings)
     try:
         settings.ROOT.set(None)
         pulumi.runtime.set_all_config({key: _config_text(value) for key, value in (config or {}).items()}, list(secret_keys))
-        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
         loop.run_until_complete(run_pulumi_func(program))
     except pulumi.RunError as error:
         raise PlanError(str(error)) from None
@@ -87,7 +103,8 @@ def plan_program(
         raise PlanError(f"the program raised {type(error).__name__}: {error}") from error
     finally:
         _reset_runtime(loop)
-    return Plan(project=project, stack=stack, resources=tuple(monitor.records))
+        logger.removeHandler(warnings)
+    return Plan(project=project, stack=stack, resources=tuple(monitor.records), warnings=tuple(warnings.messages))
 
 
 def plan_stack(root: Path, stack: str, *, extra_secrets: dict[str, str] | None = None) -> Plan:
@@ -105,7 +122,7 @@ def plan_stack(root: Path, stack: str, *, extra_secrets: dict[str, str] | None =
     for key, value in (extra_secrets or {}).items():
         config.setdefault(key, value)
         secret_keys.append(key)
-    entry = project.main / "__main__.py" if project.main.is_dir() else project.main
+    entry = (project.main / "__main__.py" if project.main.is_dir() else project.main).resolve()
     if not entry.is_file():
         raise PlanError(f"{entry}: no Pulumi Python program here (Pulumi.yaml main: {project.main})")
 

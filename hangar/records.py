@@ -37,6 +37,8 @@ class Plan:
     project: str
     stack: str
     resources: tuple[ResourceRecord, ...]
+    warnings: tuple[str, ...] = ()
+    """What the program logged as warnings (`pulumi.log.warn`), as `pulumi preview` would show them."""
 
     def __iter__(self) -> Iterator[ResourceRecord]:
         return iter(self.resources)
@@ -69,5 +71,5 @@ class Plan:
         return dict(sorted(counts.items()))
 
     def to_json(self) -> dict[str, Any]:
-        return {"project": self.project, "stack": self.stack, "resources": [r.to_json() for r in self.resources]}
+        return {"project": self.project, "stack": self.stack, "warnings": list(self.warnings), "resources": [r.to_json() for r in self.resources]}
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_STACKS = ("aks-staging", "eks-prod", "gke-dev", "gke-tpu", "onprem")
+EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem")
 
 AWS_ENVIRONMENT: dict[str, Any] = {
     "name": "test",

@@ -374,8 +374,9 @@ def config_errors(raw) -> list[str]:
 def test_no_zones_means_the_regions_first_three(aws_environment):
     aws_environment["clusters"][0]["zones"] = []
     plan = plan_environment(aws_environment)
-    zones = [r.inputs["availabilityZone"] for r in plan.of_type(SUBNET) if "-private-" in r.name]
-    assert zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    # by subnet name, not registration order (the subnets register concurrently, in no fixed order)
+    zones = {r.name: r.inputs["availabilityZone"] for r in plan.of_type(SUBNET) if "-private-" in r.name}
+    assert zones == {"main-private-zone-0": "us-east-1a", "main-private-zone-1": "us-east-1b", "main-private-zone-2": "us-east-1c"}
 
 
 def test_node_groups_pin_the_launch_template_version(eks_prod):

@@ -100,3 +100,15 @@ def test_runs_do_not_leak_into_each_other():
     assert [r.name for r in first] == ["first"]
     assert [r.name for r in second] == ["second"]
     assert second.resources[0].parent == "urn:pulumi:two::project::pulumi:pulumi:Stack::project-two"
+
+
+def test_program_warnings_are_kept_with_the_plan_not_printed(capsys):
+    def program():
+        pulumi.log.warn("the GPU quota may be too small")
+        pulumi.log.info("just so you know")
+
+    plan = plan_program(program)
+
+    assert plan.warnings == ("the GPU quota may be too small",)
+    assert plan.to_json()["warnings"] == ["the GPU quota may be too small"]
+    assert "GPU quota" not in capsys.readouterr().err

@@ -196,3 +196,13 @@ def test_the_schema_describes_every_field():
     pool = schema["$defs"]["GpuNodePool"]["properties"]
     assert pool["max_nodes"]["description"].startswith("Most nodes")
     assert set(schema["properties"]["clusters"]["items"]["discriminator"]["mapping"]) == {"aws", "gcp", "azure", "onprem"}
+
+
+def test_a_cpu_instance_type_is_not_a_gpu_pool(aws_environment):
+    pool = aws_environment["clusters"][0]["node_pools"][1]
+    del pool["gpu"]
+    pool["instance_type"] = "m6i.large"
+    assert problems(aws_environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[1].instance_type: "
+        "is a CPU-only machine type; a GPU pool needs GPUs (see `hangar catalog instances --cloud aws`); got 'm6i.large'"
+    ]

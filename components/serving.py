@@ -1,0 +1,324 @@
+"""`hangar:serving:ModelServer`: a vLLM server for one `ModelDeployment`, on the pool it names.
+
+Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar.dev/pool`,
+`hangar.dev/environment` plus the environment's labels and `app.kubernetes.io/*`, all annotated
+`hangar.dev/model-id: <exact Hugging Face id>`):
+
+* the workload — one kind per shape of replica:
+  - `apps/v1 StatefulSet` when the weight cache is `pvc` (the default): each replica gets its own
+    ReadWriteOnce claim `model-cache` from `volumeClaimTemplates`, kept when it is scaled away
+    (`whenScaled: Retain`), so a restart or a scale-up from zero finds its weights. One claim shared
+    by a Deployment would need ReadWriteMany storage, which no cloud gives by default. Its governing
+    headless Service is `<name>-pods`.
+  - `apps/v1 Deployment` when the cache is `node-local` (a hostPath on the node's disk) or `none`.
+  - `leaderworkerset.x-k8s.io/v1 LeaderWorkerSet` when a replica spans hosts (a multi-host TPU
+    slice, or `tensor_parallel` above a node's GPUs): the leader runs the Ray head and
+    `vllm serve`, the workers join it; one group per replica, on one node pool
+    (`exclusive-topology`), restarted as a group. Its cache is a claim per pod.
+  The pod contract (image, args, GPU/TPU requests, node selector, probes, security) is in
+  `components.serving_pod`. The autoscaler owns `replicas`, so the workload leaves it unset.
+* a `Secret` `<name>-hf-token` from the secret stack config key `hangar:huggingface_token`
+  (`pulumi config set --secret huggingface_token hf_...`), read by the server as `HF_TOKEN`; and
+  with `exposure.auth: api-key` a `Secret` `<name>-api-key` from `hangar:api_key`, read by vLLM
+  as `VLLM_API_KEY`. Both stay secret Outputs: a plan shows them as "[secret]".
+* a `ConfigMap` `<name>-prompts-<digest>` of the deployment's prompt templates (immutable, named by
+  content so a change rolls the pods), mounted read-only at `/etc/hangar/prompts`.
+* a `Service` `<name>`: ClusterIP, unless callers outside the cluster are named (`allowed_cidrs`)
+  or the scope is public — then a LoadBalancer, internal unless `exposure.scope: public`, with
+  the cloud's annotation (`LB_ANNOTATIONS`), `externalTrafficPolicy: Local` (client addresses reach
+  the NetworkPolicy) and `loadBalancerSourceRanges` = the allowed CIDRs.
+* a `PodDisruptionBudget` (one pod at a time; an unhealthy pod may always be evicted).
+* a `NetworkPolicy`: in, only from the named namespaces and CIDRs, and from the metrics
+  namespace (`METRICS_NAMESPACE`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
+  the cloud metadata address) and, for multi-host groups, the group's own pods.
+
+Labels: `hangar.dev/model` is the Hugging Face id spelt as a label value the way the Hub's own
+cache spells it, `org--name` (`meta-llama--Llama-3.3-70B-Instruct`); a value past 63 characters
+keeps its first 52 and a hash. The exact id is the annotation `hangar.dev/model-id`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import serving_pod as pod
+from components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
+from components.placement import PoolPlacement
+from hangar.prompts import PromptBundle
+from hangar.replica import ReplicaShape
+from hangar.spec import Environment, ModelDeployment
+
+MODEL_ID = "hangar.dev/model-id"
+ACCELERATORS_PER_REPLICA = "hangar.dev/accelerators-per-replica"
+METRICS_NAMESPACE = "monitoring"
+LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
+    "aws": {
+        "internal": {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+            "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+        },
+        "public": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb", "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"},
+    },
+    "gcp": {"internal": {"networking.gke.io/load-balancer-type": "Internal"}, "public": {}},
+    "azure": {"internal": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}, "public": {}},
+    "onprem": {"internal": {}, "public": {}},
+}
+"""LoadBalancer Service annotations per cloud and scope. AWS: the AWS Load Balancer Controller reads
+`-scheme`, the in-tree controller `-internal`; both ask for an NLB. On-prem LBs (MetalLB, ...) take none."""
+METADATA_ADDRESS = "169.254.169.254/32"
+
+
+def model_label(hf_id: str) -> str:
+    """The Hugging Face id as a label value: `org--name`, hashed past 63 characters."""
+    value = hf_id.replace("/", "--")
+    if len(value) > 63:
+        value = f"{value[:52].rstrip('-_.')}-{hashlib.sha256(hf_id.encode()).hexdigest()[:10]}"
+    return value
+
+
+def object_labels(environment: Environment, deployment: ModelDeployment) -> dict[str, str]:
+    """Labels on every object of a deployment."""
+    return {
+        **environment_labels(environment),
+        MODEL: model_label(deployment.model),
+        POOL: deployment.pool,
+        ENVIRONMENT: environment.name,
+        "app.kubernetes.io/name": "vllm",
+        "app.kubernetes.io/instance": deployment.name,
+        "app.kubernetes.io/component": "model-server",
+        "app.kubernetes.io/version": re.sub(r"[^A-Za-z0-9_.-]", "-", deployment.engine_version),
+        "app.kubernetes.io/part-of": "hangar",
+    }
+
+
+def selector_labels(deployment: ModelDeployment) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": deployment.name}
+
+
+def workload_kind(deployment: ModelDeployment, shape: ReplicaShape) -> tuple[str, str]:
+    """(apiVersion, kind) of the workload a deployment is served by."""
+    if shape.multi_host:
+        return "leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"
+    if deployment.caching.weight_cache == "pvc":
+        return "apps/v1", "StatefulSet"
+    return "apps/v1", "Deployment"
+
+
+class ModelServer(pulumi.ComponentResource):
+    """`hangar:serving:ModelServer`: workload, secrets, prompts, Service, PDB and NetworkPolicy of a deployment.
+
+    Give it the checked `shape` (`hangar.replica.replica_shape`), the pool's `placement`, the cluster's
+    `cloud` (aws, gcp, azure or onprem) and the `namespace` its objects go to; children inherit the
+    Kubernetes provider from `opts` and wait for `depends_on` (the namespace, the operators). `hf_token` / `api_key` are secret Outputs (or None).
+    Exposes `target` (the workload's apiVersion, kind and name), `namespace`, `labels`,
+    `annotations` and `service_name`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        deployment: ModelDeployment,
+        environment: Environment,
+        *,
+        shape: ReplicaShape,
+        placement: PoolPlacement,
+        cloud: str,
+        namespace: str,
+        hf_token: pulumi.Output[str] | None,
+        api_key: pulumi.Output[str] | None,
+        prompts: PromptBundle | None,
+        runtime_class: str | None = None,
+        registry_mirror: str | None = None,
+        depends_on: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("hangar:serving:ModelServer", name, None, opts)
+        self.deployment, self.shape, self.namespace = deployment, shape, namespace
+        self.labels = object_labels(environment, deployment)
+        self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+        hf_secret = self._secret(f"{name}-hf-token", "token", hf_token, child) if hf_token is not None else None
+        key_secret = self._secret(f"{name}-api-key", "key", api_key, child) if api_key is not None else None
+        prompts_name = None
+        if prompts is not None:
+            prompts_name = f"{name}-prompts-{prompts.digest}"
+            k8s.core.v1.ConfigMap(
+                prompts_name, metadata=self._metadata(prompts_name), data=dict(prompts.templates), immutable=True, opts=child
+            )
+        api_version, kind = workload_kind(deployment, shape)
+        self.target = {"apiVersion": api_version, "kind": kind, "name": name}
+        env = pod.environment(deployment, hf_token_secret=hf_secret, api_key_secret=key_secret)
+        image = pod.image(deployment, shape, registry_mirror)
+        if kind == "LeaderWorkerSet":
+            self.workload = self._leader_worker_set(name, placement, image, env, prompts_name, runtime_class, child)
+        else:
+            self.workload = self._single_host(name, kind, placement, image, env, prompts_name, runtime_class, child)
+        self.service_name = name
+        self._service(name, cloud, child)
+        self._disruption_budget(name, child)
+        self._network_policy(name, child)
+        self.register_outputs({"target": self.target, "namespace": namespace, "service": name, "image": image})
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "namespace": self.namespace, "labels": self.labels, "annotations": {**self.annotations, **extra}}
+
+    def _secret(self, name: str, key: str, value: pulumi.Output[str], child: pulumi.ResourceOptions) -> str:
+        k8s.core.v1.Secret(name, metadata=self._metadata(name), type="Opaque", string_data={key: pulumi.Output.secret(value)}, opts=child)
+        return name
+
+    def _template(self, spec: dict[str, Any], role: str | None = None) -> dict[str, Any]:
+        labels = {**self.labels, **({"hangar.dev/role": role} if role else {})}
+        annotations = {
+            **self.annotations,
+            "prometheus.io/scrape": "true" if role != "worker" else "false",
+            "prometheus.io/port": str(pod.PORT),
+            "prometheus.io/path": "/metrics",
+        }
+        return {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
+
+    def _pod_spec(self, placement: PoolPlacement, image: str, env: list, prompts: str | None, runtime_class: str | None, *,
+                  command: list[str], with_probes: bool, cache_claim: bool, spread: bool) -> dict[str, Any]:  # fmt: skip
+        volume_list, mounts = pod.volumes(self.deployment, self.shape, prompts_config_map=prompts, cache_claim=cache_claim)
+        spec = pod.pod_spec(
+            self.deployment, self.shape, placement, image_ref=image, command=command,
+            args=pod.engine_args(self.deployment, self.shape) if with_probes else [],
+            env=env, volume_list=volume_list, mounts=mounts, with_probes=with_probes,
+            spread_labels=selector_labels(self.deployment) if spread else None,
+        )  # fmt: skip
+        if runtime_class:
+            spec["runtimeClassName"] = runtime_class
+        return spec
+
+    def _claim_templates(self) -> list[dict[str, Any]]:
+        size = pod.cache_size_gib(self.deployment, self.shape)
+        return [
+            {
+                "metadata": {"name": "model-cache", "labels": self.labels},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{size}Gi"}}},
+            }
+        ]
+
+    # --- workloads --------------------------------------------------------------------------------
+
+    def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
+                     runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
+        claim = kind == "StatefulSet"
+        spec = self._pod_spec(placement, image, env, prompts, runtime_class, command=["vllm", "serve"], with_probes=True, cache_claim=claim, spread=True)
+        workload: dict[str, Any] = {
+            "selector": {"matchLabels": selector_labels(self.deployment)},
+            "template": self._template(spec),
+            "revisionHistoryLimit": 5,
+        }
+        if kind == "Deployment":
+            # No surge: a new pod needs accelerators that a busy pool does not have spare.
+            workload["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+            return k8s.apps.v1.Deployment(name, metadata=self._metadata(name), spec=workload, opts=child)
+        headless = f"{name}-pods"
+        k8s.core.v1.Service(
+            headless,
+            metadata=self._metadata(headless),
+            spec={"clusterIP": "None", "selector": selector_labels(self.deployment), "ports": [{"name": pod.PORT_NAME, "port": pod.PORT, "targetPort": pod.PORT_NAME}]},
+            opts=child,
+        )
+        workload.update(
+            serviceName=headless,
+            podManagementPolicy="Parallel",
+            updateStrategy={"type": "RollingUpdate"},
+            volumeClaimTemplates=self._claim_templates(),
+            persistentVolumeClaimRetentionPolicy={"whenDeleted": "Delete", "whenScaled": "Retain"},
+        )
+        return k8s.apps.v1.StatefulSet(name, metadata=self._metadata(name), spec=workload, opts=child)
+
+    def _leader_worker_set(self, name: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
+                           runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
+        claim = self.deployment.caching.weight_cache == "pvc"
+        leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=False)
+        worker = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.worker_command(), with_probes=False, cache_claim=claim, spread=False)
+        template: dict[str, Any] = {
+            "size": self.shape.pods,
+            "restartPolicy": "RecreateGroupOnPodRestart",
+            "leaderTemplate": self._template(leader, "leader"),
+            "workerTemplate": self._template(worker, "worker"),
+        }
+        if claim:
+            template["volumeClaimTemplates"] = self._claim_templates()
+        spec = {
+            "leaderWorkerTemplate": template,
+            "startupPolicy": "LeaderCreated",
+            "rolloutStrategy": {"type": "RollingUpdate", "rollingUpdateConfiguration": {"maxUnavailable": 1, "maxSurge": 0}},
+        }
+        # One group per node pool: a multi-host TPU slice is one node pool; GPU groups stay on one pool.
+        exclusive = {"leaderworkerset.sigs.k8s.io/exclusive-topology": "cloud.google.com/gke-nodepool"} if self.shape.is_tpu else {}
+        metadata = self._metadata(name, **exclusive)
+        return k8s.apiextensions.CustomResource(
+            name, api_version="leaderworkerset.x-k8s.io/v1", kind="LeaderWorkerSet", metadata=metadata, spec=spec, opts=child
+        )
+
+    # --- around the workload ------------------------------------------------------------------------
+
+    def _service(self, name: str, cloud: str, child: pulumi.ResourceOptions) -> None:
+        exposure = self.deployment.exposure
+        selector = selector_labels(self.deployment)
+        if self.shape.multi_host:
+            selector = {**selector, "hangar.dev/role": "leader"}
+        spec: dict[str, Any] = {
+            "type": "ClusterIP",
+            "selector": selector,
+            "ports": [{"name": pod.PORT_NAME, "port": pod.PORT, "targetPort": pod.PORT_NAME, "protocol": "TCP", "appProtocol": "http"}],
+        }
+        extra: dict[str, str] = {}
+        if exposure.allowed_cidrs or exposure.scope == "public":
+            spec.update(type="LoadBalancer", externalTrafficPolicy="Local")
+            if exposure.allowed_cidrs:
+                spec["loadBalancerSourceRanges"] = [str(cidr) for cidr in exposure.allowed_cidrs]
+            extra = LB_ANNOTATIONS[cloud][exposure.scope]
+        if exposure.auth != "none":
+            extra = {**extra, "hangar.dev/auth": exposure.auth}
+        k8s.core.v1.Service(name, metadata=self._metadata(name, **extra), spec=spec, opts=child)
+
+    def _disruption_budget(self, name: str, child: pulumi.ResourceOptions) -> None:
+        k8s.policy.v1.PodDisruptionBudget(
+            name,
+            metadata=self._metadata(name),
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(self.deployment)}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+            opts=child,
+        )
+
+    def _network_policy(self, name: str, child: pulumi.ResourceOptions) -> None:
+        exposure = self.deployment.exposure
+        port = [{"protocol": "TCP", "port": pod.PORT}]
+        callers: list[dict[str, Any]] = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": METRICS_NAMESPACE}}}]
+        if exposure.allowed_namespaces:
+            callers.append(
+                {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(exposure.allowed_namespaces)}]}}
+            )
+        callers += [{"ipBlock": {"cidr": str(cidr)}} for cidr in exposure.allowed_cidrs]
+        if exposure.scope == "public" and not exposure.allowed_cidrs:
+            callers.append({"ipBlock": {"cidr": "0.0.0.0/0"}})
+        ingress = [{"from": callers, "ports": port}]
+        egress: list[dict[str, Any]] = [
+            {
+                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            },
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": 443}]},
+        ]
+        if self.shape.multi_host:
+            group = [{"podSelector": {"matchLabels": selector_labels(self.deployment)}}]
+            ingress.append({"from": group})
+            egress.append({"to": group})
+        k8s.networking.v1.NetworkPolicy(
+            name,
+            metadata=self._metadata(name),
+            spec={"podSelector": {"matchLabels": selector_labels(self.deployment)}, "policyTypes": ["Ingress", "Egress"], "ingress": ingress, "egress": egress},
+            opts=child,
+        )

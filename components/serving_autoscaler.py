@@ -1,0 +1,268 @@
+"""`hangar:serving:Autoscaler`: replicas of a model server, scaled on the engine's own metrics.
+
+Latency classes set the defaults; every field of a deployment's `autoscaling` overrides its row.
+
+| class       | min | metric (vLLM, per replica)                  | target        | up window | down window | polling | capacity            |
+|-------------|-----|---------------------------------------------|---------------|-----------|-------------|---------|---------------------|
+| realtime    | 1   | requests_waiting (`vllm:num_requests_waiting`) | 1          | 0 s       | 600 s       | 15 s    | on-demand           |
+| interactive | 1   | kv_cache_usage (`vllm:kv_cache_usage_perc`)  | 0.7           | 60 s      | 300 s       | 30 s    | on-demand or spot   |
+| batch       | 0   | queue_depth (waiting + running requests)      | max_num_seqs  | 120 s     | 1800 s      | 60 s    | spot welcome        |
+
+Why:
+
+* realtime — a request that waits is latency a user sees: vLLM queues only when a replica's batch
+  (`--max-num-seqs`) or KV cache is full, so scale as soon as anything waits, fast (no up
+  window; double or +2 pods every 30 s) and shrink slowly (10 minutes, one pod per 2 minutes), since
+  a new replica takes minutes to load its weights. Never below one replica; on-demand nodes (a
+  realtime deployment on a spot pool is warned about).
+* interactive — tolerate a short queue; the KV cache is the resource that runs out first under
+  long conversations, and at 70 % there is room for the sequences in flight to grow. One minute
+  up window so a burst does not buy a GPU node, five minutes down.
+* batch — throughput, not latency: scale on the engine's whole queue (one replica per full batch),
+  with long windows (two minutes up, half an hour down) so nodes are not churned, and to zero when
+  idle (KEDA only: an HPA cannot go below one). Spot capacity is welcome: work is retried.
+
+Rendering: a KEDA `ScaledObject` (keda.sh/v1alpha1; schema kept in `schema/crds/`) with a Prometheus
+trigger on the engine's metrics (`sum(...)` with `AverageValue`, so the target is per replica), the
+class's HPA behaviour, and a fallback replica count when Prometheus cannot be read. With
+`engine="hpa"` an autoscaling/v2 HorizontalPodAutoscaler on Pods metrics instead (served by a
+metrics adapter such as prometheus-adapter renaming `vllm:x` to `vllm_x`); it refuses min 0.
+
+Known limit: at zero replicas the engine exports no metrics, so nothing in the engine can wake a
+batch deployment. Scale-up from zero needs a signal outside it (a queue's depth, a gateway's
+request count): give it as `activation_query`, a Prometheus query whose value > 0 means work waits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from hangar.spec import ModelDeployment
+
+PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
+"""Where KEDA reads the engine's metrics: the Prometheus Operator's service in `monitoring` by default."""
+HPA_MAX_WINDOW = 3600
+"""HPA stabilisation windows are at most an hour; longer batch scale-down waits become KEDA's cooldown."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassDefaults:
+    min_replicas: int
+    metric: str
+    scale_up_window: int
+    scale_down_window: int
+    scale_up: tuple[dict[str, Any], ...]
+    scale_down: tuple[dict[str, Any], ...]
+    polling_seconds: int
+
+
+LATENCY_CLASSES: dict[str, ClassDefaults] = {
+    "realtime": ClassDefaults(
+        1, "requests_waiting", 0, 600,
+        ({"type": "Percent", "value": 100, "periodSeconds": 30}, {"type": "Pods", "value": 2, "periodSeconds": 30}),
+        ({"type": "Pods", "value": 1, "periodSeconds": 120},),
+        15,
+    ),
+    "interactive": ClassDefaults(
+        1, "kv_cache_usage", 60, 300,
+        ({"type": "Percent", "value": 100, "periodSeconds": 60},),
+        ({"type": "Pods", "value": 1, "periodSeconds": 120},),
+        30,
+    ),
+    "batch": ClassDefaults(
+        0, "queue_depth", 120, 1800,
+        ({"type": "Percent", "value": 100, "periodSeconds": 120},),
+        ({"type": "Percent", "value": 50, "periodSeconds": 300},),
+        60,
+    ),
+}  # fmt: skip
+
+SERIES = {
+    "requests_waiting": "vllm:num_requests_waiting",
+    "requests_running": "vllm:num_requests_running",
+    "kv_cache_usage": "vllm:kv_cache_usage_perc",
+    "queue_depth": "vllm:num_requests_(running|waiting)",
+}
+"""vLLM (v1 engine) series per spec metric; queue_depth sums two series by a name regex."""
+
+
+def default_target(metric: str, deployment: ModelDeployment) -> float:
+    """Per-replica target of a metric when the spec gives none."""
+    if metric == "requests_waiting":
+        return 1.0 if deployment.latency_class == "realtime" else 4.0
+    if metric == "requests_running":
+        return max(1.0, math.floor(deployment.max_concurrent_sequences * 0.75))
+    if metric == "kv_cache_usage":
+        return 0.7
+    return float(deployment.max_concurrent_sequences)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScalingPolicy:
+    """A deployment's scaling, its latency class's defaults overridden by its `autoscaling`."""
+
+    latency_class: str
+    min_replicas: int
+    max_replicas: int
+    metric: str
+    target: float
+    scale_up_window: int
+    scale_down_window: int
+    scale_up: tuple[dict[str, Any], ...]
+    scale_down: tuple[dict[str, Any], ...]
+    polling_seconds: int
+
+    @property
+    def scales_to_zero(self) -> bool:
+        return self.min_replicas == 0
+
+    def behavior(self) -> dict[str, Any]:
+        """autoscaling/v2 HorizontalPodAutoscalerBehavior."""
+        return {
+            "scaleUp": {"stabilizationWindowSeconds": min(self.scale_up_window, HPA_MAX_WINDOW), "selectPolicy": "Max", "policies": [dict(p) for p in self.scale_up]},
+            "scaleDown": {"stabilizationWindowSeconds": min(self.scale_down_window, HPA_MAX_WINDOW), "selectPolicy": "Min", "policies": [dict(p) for p in self.scale_down]},
+        }
+
+
+def scaling_policy(deployment: ModelDeployment) -> ScalingPolicy:
+    """The scaling policy of a deployment (the spec has already refused scale to zero outside batch)."""
+    defaults = LATENCY_CLASSES[deployment.latency_class]
+    given = deployment.autoscaling
+    metric = given.metric or defaults.metric
+    minimum = defaults.min_replicas if given.min_replicas is None else given.min_replicas
+    return ScalingPolicy(
+        latency_class=deployment.latency_class,
+        min_replicas=min(minimum, given.max_replicas),
+        max_replicas=given.max_replicas,
+        metric=metric,
+        target=given.target if given.target is not None else default_target(metric, deployment),
+        scale_up_window=defaults.scale_up_window if given.scale_up_stabilization_seconds is None else given.scale_up_stabilization_seconds,
+        scale_down_window=defaults.scale_down_window if given.scale_down_stabilization_seconds is None else given.scale_down_stabilization_seconds,
+        scale_up=defaults.scale_up,
+        scale_down=defaults.scale_down,
+        polling_seconds=defaults.polling_seconds,
+    )
+
+
+def prometheus_query(policy: ScalingPolicy, namespace: str, model: str) -> str:
+    """`sum()` of the policy's series over the deployment's pods (by namespace and served model name)."""
+    series = SERIES[policy.metric]
+    selector = f'namespace="{namespace}",model_name="{model}"'
+    if "(" in series:
+        return f'sum({{__name__=~"{series}",{selector}}})'
+    return f"sum({series}{{{selector}}})"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+class Autoscaler(pulumi.ComponentResource):
+    """`hangar:serving:Autoscaler`: a KEDA ScaledObject (default) or an HPA for one model server workload.
+
+    `target` is the workload's `{apiVersion, kind, name}`; `namespace` its namespace name.
+    `initial_cooldown_seconds` keeps a new workload from being scaled to zero while it loads.
+    Outputs: `kind` (ScaledObject or HorizontalPodAutoscaler), `min_replicas`, `max_replicas`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        deployment: ModelDeployment,
+        *,
+        target: dict[str, str],
+        namespace: str,
+        labels: dict[str, str],
+        annotations: dict[str, str],
+        engine: str = "keda",
+        prometheus_url: str = PROMETHEUS_URL,
+        activation_query: str | None = None,
+        initial_cooldown_seconds: int = 0,
+        depends_on: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        policy = scaling_policy(deployment)
+        if engine not in ("keda", "hpa"):
+            raise ValueError(f"autoscaler engine must be 'keda' or 'hpa'; got {engine!r}")
+        if engine == "hpa" and policy.scales_to_zero:
+            raise ValueError(f"deployment {deployment.name!r}: scale to zero needs KEDA; a HorizontalPodAutoscaler keeps at least one replica")
+        super().__init__("hangar:serving:Autoscaler", name, None, opts)
+        self.policy = policy
+        metadata = {"name": target["name"], "namespace": namespace, "labels": labels, "annotations": annotations}
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+        if engine == "keda":
+            self.kind = "ScaledObject"
+            self.resource = k8s.apiextensions.CustomResource(
+                name,
+                api_version="keda.sh/v1alpha1",
+                kind="ScaledObject",
+                metadata=metadata,
+                spec=self._scaled_object(deployment, target, namespace, prometheus_url, activation_query, initial_cooldown_seconds),
+                opts=child,
+            )
+        else:
+            self.kind = "HorizontalPodAutoscaler"
+            self.resource = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                name, metadata=metadata, spec=self._hpa(target), opts=child
+            )
+        self.register_outputs({"kind": self.kind, "min_replicas": policy.min_replicas, "max_replicas": policy.max_replicas})
+
+    def _scaled_object(
+        self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: str, activation_query: str | None, initial_cooldown: int
+    ) -> dict[str, Any]:
+        policy = self.policy
+        triggers = [
+            {
+                "type": "prometheus",
+                "name": policy.metric.replace("_", "-"),
+                "metricType": "AverageValue",
+                "metadata": {
+                    "serverAddress": url,
+                    "query": prometheus_query(policy, namespace, deployment.model),
+                    "threshold": _number(policy.target),
+                    "activationThreshold": "0",
+                },
+            }
+        ]
+        if activation_query:
+            triggers.append(
+                {"type": "prometheus", "name": "activation", "metricType": "AverageValue",
+                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}}
+            )  # fmt: skip
+        spec: dict[str, Any] = {
+            "scaleTargetRef": dict(target),
+            "minReplicaCount": policy.min_replicas,
+            "maxReplicaCount": policy.max_replicas,
+            "pollingInterval": policy.polling_seconds,
+            "fallback": {"failureThreshold": 3, "replicas": max(policy.min_replicas, 1)},
+            "advanced": {
+                "restoreToOriginalReplicaCount": False,
+                "horizontalPodAutoscalerConfig": {"name": target["name"], "behavior": policy.behavior()},
+            },
+            "triggers": triggers,
+        }
+        if policy.scales_to_zero:
+            spec["cooldownPeriod"] = max(policy.scale_down_window, 300)
+            spec["initialCooldownPeriod"] = initial_cooldown
+        return spec
+
+    def _hpa(self, target: dict[str, str]) -> dict[str, Any]:
+        policy = self.policy
+        names = ["vllm_num_requests_waiting", "vllm_num_requests_running"] if policy.metric == "queue_depth" else [SERIES[policy.metric].replace(":", "_")]
+        metrics = [
+            {"type": "Pods", "pods": {"metric": {"name": metric}, "target": {"type": "AverageValue", "averageValue": _number(policy.target)}}}
+            for metric in names
+        ]
+        return {
+            "scaleTargetRef": dict(target),
+            "minReplicas": policy.min_replicas,
+            "maxReplicas": policy.max_replicas,
+            "metrics": metrics,
+            "behavior": policy.behavior(),
+        }

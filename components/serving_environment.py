@@ -1,0 +1,283 @@
+"""The serving step of an environment: checks before anything exists, then per cluster its namespace,
+operators, and a `ModelServer` + `Autoscaler` per deployment.
+
+`check_serving` runs before the environment registers anything: replica shapes, secrets the config
+must hold, prompt templates. A problem is one line naming the stack-config key, so a bad config
+stops with every problem listed and no resource registered.
+
+Per cluster that serves models (`build_serving`), a `hangar:serving:ClusterAddons` holding:
+
+* the serving namespace, named after the environment: created here on cloud clusters (with the
+  Pod Security `restricted` level enforced, unless a deployment keeps its weights on the node's
+  disk, which needs a hostPath: then `restricted` is only warned and audited); on-prem it is the
+  namespace the target already created (with its GPU quota and default-deny policy);
+* the operators the deployments need, as pinned Helm releases into their own namespaces: KEDA
+  (`KEDA_CHART`) for the autoscalers, LeaderWorkerSet (`LWS_CHART`) when a replica spans hosts.
+  Their CRD schemas, at those versions, are kept in `schema/crds/`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.labels import environment_labels
+from components.serving import ModelServer, workload_kind
+from components.serving_autoscaler import Autoscaler
+from components.serving_pod import startup_seconds
+from hangar.catalog import CatalogLookupError, load_catalog
+from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
+from hangar.replica import ReplicaShape, ReplicaShapeError, replica_shape
+from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
+
+CONFIG = "hangar"
+HF_TOKEN_KEY = "huggingface_token"
+API_KEY_KEY = "api_key"
+AUTOSCALER_ENGINE = "keda"
+
+
+@dataclasses.dataclass(frozen=True)
+class HelmChart:
+    name: str
+    repository: str
+    version: str
+    namespace: str
+    source: str
+
+
+KEDA_CHART = HelmChart("keda", "https://kedacore.github.io/charts", "2.16.1", "keda", "kedacore/charts keda/Chart.yaml (version and appVersion 2.16.1)")
+LWS_CHART = HelmChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
+
+
+class ServingConfigError(ValueError):
+    """Deployments that cannot be served as configured; one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedDeployment:
+    """A deployment with everything checked before registration: its shape and its prompt templates."""
+
+    deployment: ModelDeployment
+    shape: ReplicaShape
+    prompts: PromptBundle | None
+
+
+def check_serving(environment: Environment, base: Path | None = None) -> dict[str, PreparedDeployment]:
+    """Shape every deployment and check what it needs from the stack config; raise `ServingConfigError` listing every problem.
+
+    Prompt template directories are relative to `base` (the program's directory, where Pulumi runs).
+    """
+    base = base or Path.cwd()
+    catalog = load_catalog(environment.catalog_overrides)
+    config = pulumi.Config(CONFIG)
+    problems: list[str] = []
+    prepared: dict[str, PreparedDeployment] = {}
+    for index, deployment in enumerate(environment.deployments):
+        here = f"hangar:environment.deployments[{index}]"
+        try:
+            shape = replica_shape(environment, deployment, catalog)
+        except ReplicaShapeError as error:
+            problems.append(f"{here}.{error.field}: {error}; got {error.given!r}")
+            continue
+        prompts = None
+        if deployment.prompt_templates_dir is not None:
+            directory = deployment.prompt_templates_dir if deployment.prompt_templates_dir.is_absolute() else base / deployment.prompt_templates_dir
+            try:
+                prompts = load_prompt_templates(directory)
+            except PromptTemplateError as error:
+                problems += [f"{here}.prompt_templates_dir: {line}" for line in error.problems]
+        if deployment.exposure.auth == "api-key" and config.get_secret(API_KEY_KEY) is None:
+            problems.append(
+                f"{here}.exposure.auth: api-key needs the API key in the secret stack config key {CONFIG}:{API_KEY_KEY} "
+                f"(pulumi config set --secret {API_KEY_KEY} ...); it is not set"
+            )
+        prepared[deployment.name] = PreparedDeployment(deployment, shape, prompts)
+    if problems:
+        raise ServingConfigError(problems)
+    return prepared
+
+
+def build_serving(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], prepared: dict[str, PreparedDeployment]) -> dict[str, ModelServer]:
+    """Namespaces, operators, model servers and autoscalers of every deployment whose cluster is built."""
+    config = pulumi.Config(CONFIG)
+    hf_token = config.get_secret(HF_TOKEN_KEY)
+    api_key = config.get_secret(API_KEY_KEY)
+    servers: dict[str, ModelServer] = {}
+    for cluster_name, cluster_component in clusters.items():
+        cluster = next(c for c in environment.clusters if c.name == cluster_name)
+        here = [p for p in prepared.values() if environment.cluster_of(p.deployment).name == cluster_name]
+        if not here:
+            continue
+        addons = ClusterAddons(
+            cluster_name, cluster, environment, cluster_component, here, opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider})
+        )
+        namespace, ready, operators = addons.namespace, addons.ready, addons.operators
+        for item in here:
+            deployment, shape = item.deployment, item.shape
+            _warnings(environment, item, hf_token is not None, parent)
+            placement = cluster_component.pools[deployment.pool]
+            if (placement.accelerator_resource, placement.accelerators_per_node) != (shape.accelerator_resource, shape.accelerators_per_node):
+                raise ValueError(
+                    f"deployment {deployment.name!r}: pool {deployment.pool!r} places {placement.accelerators_per_node} x {placement.accelerator_resource} "
+                    f"per node but the catalog says {shape.accelerators_per_node} x {shape.accelerator_resource}"
+                )
+            server = ModelServer(
+                deployment.name,
+                deployment,
+                environment,
+                shape=shape,
+                placement=placement,
+                cloud=cluster.provider,
+                namespace=namespace,
+                hf_token=hf_token,
+                api_key=api_key if deployment.exposure.auth == "api-key" else None,
+                prompts=item.prompts,
+                runtime_class=getattr(cluster_component, "runtime_class", None),
+                registry_mirror=getattr(cluster_component, "image_registry", None),
+                depends_on=[*ready, *operators],
+                opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
+            )
+            Autoscaler(
+                deployment.name,
+                deployment,
+                target=server.target,
+                namespace=namespace,
+                labels=server.labels,
+                annotations=server.annotations,
+                engine=AUTOSCALER_ENGINE,
+                initial_cooldown_seconds=startup_seconds(shape),
+                depends_on=[server.workload, *operators],
+                opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
+            )
+            servers[deployment.name] = server
+    return servers
+
+
+class ClusterAddons(pulumi.ComponentResource):
+    """`hangar:serving:ClusterAddons`: what the serving layer adds to a cluster before its model servers.
+
+    The serving namespace (cloud clusters; on-prem it is the target's environment namespace) and the
+    operators the deployments need (KEDA; LeaderWorkerSet for replicas that span hosts), as pinned
+    Helm releases. Exposes `namespace` (its name), `ready` (what must exist before objects go into
+    it) and `operators` (the releases whose CRDs the servers' objects need).
+    """
+
+    def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, here: list[PreparedDeployment],
+                 opts: pulumi.ResourceOptions | None = None):  # fmt: skip
+        super().__init__("hangar:serving:ClusterAddons", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.namespace, self.ready = _namespace(name, cluster.provider, environment, component, here, child)
+        self.operators = _operators(cluster, environment, here, child)
+        self.register_outputs({"namespace": self.namespace, "operators": [r.name for r in self.operators]})
+
+
+def _namespace(cluster_name: str, provider: str, environment: Environment, component: Any, here: list[PreparedDeployment],
+               kube: pulumi.ResourceOptions) -> tuple[str, list[pulumi.Resource]]:  # fmt: skip
+    """The serving namespace's name and what must exist before objects go into it."""
+    if provider == "onprem":
+        return environment.name, [component]
+    node_local = any(p.deployment.caching.weight_cache == "node-local" for p in here)
+    security = {"pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted"}
+    if not node_local:
+        security["pod-security.kubernetes.io/enforce"] = "restricted"
+    namespace = k8s.core.v1.Namespace(
+        f"{cluster_name}-serving",
+        metadata={"name": environment.name, "labels": {**environment_labels(environment), **security}},
+        opts=kube,
+    )
+    return environment.name, [namespace]
+
+
+KEDA_IMAGES = {"keda": "kedacore/keda", "metricsApiServer": "kedacore/keda-metrics-apiserver", "webhooks": "kedacore/keda-admission-webhooks"}
+"""The KEDA chart's images (`image.<component>.registry` / `.repository`, upstream registry ghcr.io)."""
+
+
+def _operators(cluster: Any, environment: Environment, here: list[PreparedDeployment], kube: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+    """KEDA when an autoscaler needs it; LeaderWorkerSet when a replica spans hosts.
+
+    On an on-prem cluster with a `chart_repository` the charts come from it, and with a
+    `registry_mirror` KEDA's images from the mirror (under their upstream paths).
+    """
+    mirror = getattr(cluster, "registry_mirror", None)
+    charts = []
+    if AUTOSCALER_ENGINE == "keda":
+        values: dict[str, Any] = {"resources": {"operator": {"requests": {"cpu": "100m", "memory": "128Mi"}}}}
+        if mirror:
+            values["image"] = {part: {"registry": mirror, "repository": repository} for part, repository in KEDA_IMAGES.items()}
+        charts.append((KEDA_CHART, values))
+    if any(workload_kind(p.deployment, p.shape)[1] == "LeaderWorkerSet" for p in here):
+        charts.append((LWS_CHART, {}))
+    releases = []
+    for chart, values in charts:
+        if cluster.provider != "onprem":  # cluster services run on the system pool, never on accelerator nodes
+            values = {**values, "nodeSelector": {"hangar.dev/pool": SYSTEM_POOL}}
+        repository = getattr(cluster, "chart_repository", None) or chart.repository
+        source: dict[str, Any] = (
+            {"chart": f"{repository.rstrip('/')}/{chart.name}"}
+            if repository.startswith("oci://")
+            else {"chart": chart.name, "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=repository)}
+        )
+        releases.append(
+            k8s.helm.v3.Release(
+                f"{cluster.name}-{chart.name}",
+                name=chart.name,
+                version=chart.version,
+                namespace=chart.namespace,
+                create_namespace=True,
+                values=values,
+                description=f"Installed by Hangar for environment {environment.name}",
+                opts=kube,
+                **source,
+            )
+        )
+    return releases
+
+
+def _warnings(environment: Environment, item: PreparedDeployment, has_token: bool, parent: pulumi.Resource) -> None:
+    deployment, shape = item.deployment, item.shape
+    cluster = environment.cluster_of(deployment)
+    pool = next((p for p in [*cluster.node_pools, *getattr(cluster, "tpu_slices", [])] if p.name == deployment.pool), None)
+    where = f"deployment {deployment.name!r}"
+    if shape.auto_note:
+        pulumi.log.warn(f"{where}: {shape.auto_note}", parent)
+    if deployment.latency_class == "realtime" and pool is not None and pool.capacity == "spot":
+        pulumi.log.warn(f"{where}: realtime serving on spot pool {pool.name!r}: a reclaimed node drops live requests; use on-demand capacity", parent)
+    if not has_token and _gated(environment, deployment.model):
+        pulumi.log.warn(
+            f"{where}: {deployment.model} is gated on Hugging Face and no token is set: "
+            f"pulumi config set --secret {HF_TOKEN_KEY} hf_... (the server cannot download the weights without it)",
+            parent,
+        )
+    if deployment.exposure.auth == "oidc":
+        pulumi.log.warn(f"{where}: exposure.auth oidc must be enforced by a gateway in front of the Service; Hangar does not deploy one", parent)
+    if deployment.autoscaling.min_replicas == 0:
+        pulumi.log.warn(
+            f"{where}: scales to zero; at zero replicas the engine exports no metrics, so scaling up again needs a signal "
+            "outside it (see components.serving_autoscaler: activation_query)",
+            parent,
+        )
+    if deployment.precision in ("awq", "gptq") and deployment.precision not in deployment.model.lower():
+        pulumi.log.warn(
+            f"{where}: precision {deployment.precision} serves a checkpoint quantised ahead of time, and {deployment.model} "
+            f"is not named as one (e.g. {deployment.model}-{deployment.precision.upper()}); vLLM refuses a 16-bit checkpoint with --quantization {deployment.precision}",
+            parent,
+        )
+    if shape.multi_host and shape.is_tpu:
+        pulumi.log.warn(f"{where}: vLLM on a multi-host TPU slice (one replica across {shape.pods} hosts, Ray) is experimental", parent)
+
+
+def _gated(environment: Environment, hf_id: str) -> bool:
+    catalog = load_catalog(environment.catalog_overrides)
+    try:
+        model = catalog.model(hf_id)
+        return bool(catalog.licence(model.licence_id).gated)
+    except CatalogLookupError:  # an unknown model or licence: the licence policy reports it
+        return False

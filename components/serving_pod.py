@@ -1,0 +1,266 @@
+"""The vLLM server's pod, as plain Kubernetes dicts: image, args, resources, probes, security, volumes.
+
+Pure functions with no Pulumi resources, shared by `components.serving` (Deployment, StatefulSet,
+LeaderWorkerSet) and tests. The contract the policy rules read (any vLLM workload is recognised
+by it, whoever rendered it):
+
+* image `vllm/vllm-openai:<engine_version>` (`vllm/vllm-tpu:<engine_version>` on TPU slices; behind
+  a registry mirror, `<mirror>/vllm/...`), command `vllm serve`;
+* args in `--flag value` form: `--model <hf id>`, `--tensor-parallel-size N`, `--max-model-len N`,
+  `--max-num-seqs N`, `--gpu-memory-utilization F`, `--dtype bfloat16|float16`,
+  `--quantization fp8|awq|gptq` when quantised, `--kv-cache-dtype fp8` when set,
+  `--enable-prefix-caching` when on (`--no-enable-prefix-caching` when off, vLLM's default being on),
+  and for a replica spanning nodes `--pipeline-parallel-size N --distributed-executor-backend ray`;
+* requests and limits of `nvidia.com/gpu` / `google.com/tpu` = accelerators per pod;
+* `nodeSelector` = the pool placement's node selector (it includes `hangar.dev/pool`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from components.placement import PoolPlacement
+from hangar.replica import ReplicaShape
+from hangar.spec import ModelDeployment
+
+PORT = 8000
+PORT_NAME = "http"
+HOME = "/home/vllm"
+CACHE_MOUNT = "/models"
+HF_HOME = f"{CACHE_MOUNT}/huggingface"
+PROMPTS_MOUNT = "/etc/hangar/prompts"
+USER_ID = 1000
+"""The server runs as this non-root user and group; the weight cache is group-writable through fsGroup."""
+NODE_CACHE_PATH = "/var/lib/hangar/model-cache"
+"""Where `weight_cache: node-local` keeps weights on the node's disk (pool `disk_gib` is sized for it)."""
+RAY_PORT = 6379
+PRE_STOP_SECONDS = 15
+"""Sleep before SIGTERM so endpoints and load balancers stop sending new requests first."""
+DRAIN_SECONDS = {"realtime": 120, "interactive": 180, "batch": 600}
+"""Time in-flight requests get to finish after SIGTERM, by latency class: a realtime answer is short; a
+batch request may decode a whole context."""
+QUANTIZATION = {"fp8": "fp8", "awq": "awq", "gptq": "gptq"}
+"""`--quantization` by precision. int8 has no flag: vLLM reads W8A8 int8 from the checkpoint's config."""
+SHM_GIB_PER_ACCELERATOR = 2
+"""/dev/shm for NCCL and the engine's worker processes (vLLM's docs ask for --ipc=host or a large shm)."""
+
+
+def image(deployment: ModelDeployment, shape: ReplicaShape, registry_mirror: str | None = None) -> str:
+    """The pinned engine image: `vllm/vllm-openai:<version>`, `vllm/vllm-tpu:<version>` on TPUs."""
+    version = deployment.engine_version if deployment.engine_version.startswith("v") else f"v{deployment.engine_version}"
+    repository = "vllm/vllm-tpu" if shape.is_tpu else "vllm/vllm-openai"
+    prefix = f"{registry_mirror.rstrip('/')}/" if registry_mirror else ""
+    return f"{prefix}{repository}:{version}"
+
+
+def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
+    """vLLM server flags in `--flag value` form (see the module docstring for the contract)."""
+    args = [
+        "--model", deployment.model,
+        "--tensor-parallel-size", str(shape.tensor_parallel),
+        "--max-model-len", str(deployment.max_context_tokens),
+        "--max-num-seqs", str(deployment.max_concurrent_sequences),
+        "--gpu-memory-utilization", f"{deployment.gpu_memory_utilization:g}",
+        "--dtype", shape.dtype,
+    ]  # fmt: skip
+    if deployment.precision in QUANTIZATION:
+        args += ["--quantization", QUANTIZATION[deployment.precision]]
+    if deployment.kv_cache_dtype == "fp8":
+        args += ["--kv-cache-dtype", "fp8"]
+    args.append("--enable-prefix-caching" if deployment.caching.prefix_caching else "--no-enable-prefix-caching")
+    if shape.pipeline_parallel > 1:
+        args += ["--pipeline-parallel-size", str(shape.pipeline_parallel), "--distributed-executor-backend", "ray"]
+    elif shape.multi_host:
+        args += ["--distributed-executor-backend", "ray"]
+    args += ["--host", "0.0.0.0", "--port", str(PORT), "--disable-uvicorn-access-log"]
+    return args
+
+
+def startup_seconds(shape: ReplicaShape) -> int:
+    """How long the startup probe waits: downloading and loading the weights, then compiling.
+
+    Ten minutes plus 12 s per GiB of checkpoint (a ~100 MB/s download, then loading), at most an hour;
+    15 minutes when the catalog does not know the model. TPUs compile their graphs first: +10 minutes.
+    """
+    base = 900 if shape.checkpoint_gib is None else 600 + 12 * shape.checkpoint_gib
+    if shape.is_tpu:
+        base += 600
+    return int(min(3600, math.ceil(base / 60) * 60))
+
+
+def probes(shape: ReplicaShape) -> dict[str, Any]:
+    """Startup, readiness and liveness probes on vLLM's `/health`, which answers once the engine is up."""
+    health = {"path": "/health", "port": PORT_NAME}
+    return {
+        "startupProbe": {"httpGet": health, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": startup_seconds(shape) // 10},
+        "readinessProbe": {"httpGet": health, "periodSeconds": 5, "timeoutSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {"httpGet": health, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 4},
+    }
+
+
+def container_security() -> dict[str, Any]:
+    """Non-root, no privilege escalation, no capabilities, read-only root: writable paths are volumes."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": USER_ID,
+        "runAsGroup": USER_ID,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def pod_security() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": USER_ID,
+        "runAsGroup": USER_ID,
+        "fsGroup": USER_ID,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def resources(shape: ReplicaShape) -> dict[str, Any]:
+    """Accelerators requested and limited alike; CPU and memory requested pro rata to the node, memory limited."""
+    accelerators = str(shape.accelerators_per_pod)
+    memory = f"{shape.memory_gib_per_pod}Gi"
+    return {
+        "requests": {shape.accelerator_resource: accelerators, "cpu": str(shape.cpu_per_pod), "memory": memory},
+        "limits": {shape.accelerator_resource: accelerators, "memory": memory},
+    }
+
+
+def environment(deployment: ModelDeployment, *, hf_token_secret: str | None, api_key_secret: str | None) -> list[dict[str, Any]]:
+    """Environment of the server: caches under the weight cache and $HOME, secrets by reference only."""
+    env = [
+        {"name": "HOME", "value": HOME},
+        {"name": "HF_HOME", "value": HF_HOME},
+        {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
+        {"name": "DO_NOT_TRACK", "value": "1"},
+    ]
+    if hf_token_secret:
+        env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": hf_token_secret, "key": "token"}}})
+    if api_key_secret:
+        env.append({"name": "VLLM_API_KEY", "valueFrom": {"secretKeyRef": {"name": api_key_secret, "key": "key"}}})
+    return env
+
+
+def volumes(deployment: ModelDeployment, shape: ReplicaShape, *, prompts_config_map: str | None, cache_claim: bool) -> tuple[list[dict], list[dict]]:
+    """(volumes, volumeMounts): scratch, home, shared memory, the weight cache and the prompt templates.
+
+    With `cache_claim` the weight cache is a claim of the workload's volumeClaimTemplates (named
+    `model-cache`) and is not listed here.
+    """
+    shm = f"{SHM_GIB_PER_ACCELERATOR * shape.accelerators_per_pod}Gi"
+    listed = [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "20Gi"}},
+        {"name": "home", "emptyDir": {"sizeLimit": "20Gi"}},
+        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": shm}},
+    ]
+    mounts = [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "home", "mountPath": HOME},
+        {"name": "dshm", "mountPath": "/dev/shm"},
+        {"name": "model-cache", "mountPath": CACHE_MOUNT},
+    ]
+    cache = deployment.caching.weight_cache
+    if cache == "node-local":
+        listed.append({"name": "model-cache", "hostPath": {"path": NODE_CACHE_PATH, "type": "DirectoryOrCreate"}})
+    elif cache == "none" or not cache_claim:
+        listed.append({"name": "model-cache", "emptyDir": {"sizeLimit": f"{cache_size_gib(deployment, shape)}Gi"}})
+    if prompts_config_map:
+        listed.append({"name": "prompts", "configMap": {"name": prompts_config_map}})
+        mounts.append({"name": "prompts", "mountPath": PROMPTS_MOUNT, "readOnly": True})
+    return listed, mounts
+
+
+def cache_size_gib(deployment: ModelDeployment, shape: ReplicaShape) -> int:
+    """The weight cache: as configured, else the 16-bit checkpoint plus 25 %, rounded up to 10 GiB (200 if unknown)."""
+    if deployment.caching.weight_cache_gib:
+        return deployment.caching.weight_cache_gib
+    if shape.checkpoint_gib is None:
+        return 200
+    return int(math.ceil(shape.checkpoint_gib * 1.25 / 10) * 10)
+
+
+def pod_spec(
+    deployment: ModelDeployment,
+    shape: ReplicaShape,
+    placement: PoolPlacement,
+    *,
+    image_ref: str,
+    command: list[str],
+    args: list[str],
+    env: list[dict[str, Any]],
+    volume_list: list[dict[str, Any]],
+    mounts: list[dict[str, Any]],
+    with_probes: bool,
+    spread_labels: dict[str, str] | None,
+) -> dict[str, Any]:
+    """One server (or worker) pod: placed on its pool, tolerating its taints, draining gracefully."""
+    container: dict[str, Any] = {
+        "name": "vllm",
+        "image": image_ref,
+        "imagePullPolicy": "IfNotPresent",
+        "command": command,
+        "args": args,
+        "env": env,
+        "ports": [{"name": PORT_NAME, "containerPort": PORT, "protocol": "TCP"}],
+        "resources": resources(shape),
+        "securityContext": container_security(),
+        "volumeMounts": mounts,
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRE_STOP_SECONDS)]}}},
+    }
+    if with_probes:
+        container.update(probes(shape))
+    spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": pod_security(),
+        "nodeSelector": dict(placement.node_selector),
+        "tolerations": [dict(t) for t in placement.tolerations],
+        "terminationGracePeriodSeconds": PRE_STOP_SECONDS + DRAIN_SECONDS[deployment.latency_class],
+        "containers": [container],
+        "volumes": volume_list,
+    }
+    if deployment.caching.weight_cache == "node-local":
+        spec["initContainers"] = [cache_owner(image_ref)]
+    if spread_labels:
+        spec["topologySpreadConstraints"] = [
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": spread_labels}}
+        ]
+    return spec
+
+
+def cache_owner(image_ref: str) -> dict[str, Any]:
+    """For a node-local cache: hand the hostPath directory (created by the kubelet, owned by root) to the
+    server's user. The one step that runs as root, with no capability but CHOWN and nothing else mounted."""
+    return {
+        "name": "cache-owner",
+        "image": image_ref,
+        "command": ["chown", f"{USER_ID}:{USER_ID}", CACHE_MOUNT],
+        "securityContext": {
+            "runAsNonRoot": False,
+            "runAsUser": 0,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
+        },
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+        "volumeMounts": [{"name": "model-cache", "mountPath": CACHE_MOUNT}],
+    }
+
+
+def leader_command() -> list[str]:
+    """A multi-node leader: start the Ray head, then `vllm serve` with the container's args ("$@")."""
+    script = f'ray start --head --port={RAY_PORT} --disable-usage-stats && exec vllm serve "$@"'
+    return ["/bin/sh", "-c", script, "vllm"]
+
+
+def worker_command() -> list[str]:
+    """A multi-node worker: join the leader's Ray cluster and hold its accelerators for the engine."""
+    script = f'exec ray start --address="$LWS_LEADER_ADDRESS:{RAY_PORT}" --block --disable-usage-stats'
+    return ["/bin/sh", "-c", script]

@@ -1,0 +1,270 @@
+"""The shape of one model-server replica: accelerators, parallelism, pods and nodes — Pulumi-free.
+
+`replica_shape` is the one place that turns a `ModelDeployment` and the pool it names into what a
+replica needs, so the spec (which rejects a pool that cannot hold `max_replicas`), the serving
+components (which render requests, args and the workload kind) and the policies agree.
+
+* GPU pools: `tensor_parallel` as given, or for `auto` the smallest valid degree within one node at
+  which one replica fits in memory (`hangar.sizing.smallest_tp`, with the deployment's precision,
+  KV-cache type, context and concurrency). When nothing fits in one node, `auto` takes the largest
+  valid degree of one node and says so (`auto_note`): the hardware policy reports the misfit, and
+  spanning nodes stays an explicit choice. An explicit degree above the node's GPU count spans
+  nodes: vLLM's recommended layout, tensor parallelism inside a node (`tensor_parallel` = GPUs
+  per node) and pipeline parallelism across nodes (`pipeline_parallel` = nodes per replica).
+* TPU slices: a replica owns a whole slice (GKE gives a pod every chip of its host), so the
+  tensor-parallel degree is the slice's chip count; a multi-host slice runs one pod per host.
+
+`replica_problems` is the spec-level consistency check: a pool whose `max_nodes` (or a TPU slice
+pool whose `max_slices`) cannot hold `max_replicas` replicas is a config error saying how many
+nodes are needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import TYPE_CHECKING, Any
+
+from hangar.catalog import Catalog, CatalogLookupError, load_catalog
+from hangar.hardware import HardwareChoiceError, pool_instance
+
+if TYPE_CHECKING:
+    from hangar.spec import ClusterBase, Environment, ModelDeployment
+
+GPU_RESOURCE = "nvidia.com/gpu"
+TPU_RESOURCE = "google.com/tpu"
+DEFAULT_CPU_PER_ACCELERATOR = 4
+DEFAULT_MEMORY_GIB_PER_ACCELERATOR = 32
+"""Host requests per GPU where the catalog does not know the machine (on-prem nodes)."""
+TPU_CPU_PER_CHIP = 8
+TPU_MEMORY_GIB_PER_CHIP = 24
+"""Host requests per TPU chip: within every GKE TPU host (ct5lp-hightpu-1t has 24 vCPUs and 48 GB per chip)."""
+HOST_SHARE = 0.85
+"""Share of a node's CPUs and memory (pro rata to its accelerators) a server pod requests: the rest
+is left to the kubelet, system daemons and the GPU/TPU device plugins."""
+
+
+class ReplicaShapeError(ValueError):
+    """A deployment whose replica cannot be shaped: `field` is the deployment key at fault, `given` its value."""
+
+    def __init__(self, field: str, message: str, given: Any):
+        super().__init__(message)
+        self.field = field
+        self.given = given
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplicaShape:
+    """What one replica of a deployment needs, and what its pool can give."""
+
+    accelerator_resource: str
+    """Kubernetes extended resource: `nvidia.com/gpu` or `google.com/tpu`."""
+    accelerator: str
+    """Catalog name of the accelerator, e.g. 'H100-SXM' or 'TPU v5e'."""
+    accelerators_per_node: int
+    accelerators_per_pod: int
+    pods: int
+    """Pods (hosts) per replica: 1, or the nodes a multi-node replica spans."""
+    tensor_parallel: int
+    pipeline_parallel: int
+    pool_max_nodes: int
+    """Most nodes of the pool (TPU: slices x hosts per slice)."""
+    replicas_per_node: int
+    """Replicas that fit on one node (0 when a replica spans nodes)."""
+    dtype: str
+    """vLLM `--dtype`: bfloat16, or float16 on GPUs without bf16."""
+    checkpoint_gib: float | None
+    """Size of the downloaded 16-bit checkpoint, when the catalog knows the model."""
+    cpu_per_pod: int
+    memory_gib_per_pod: int
+    auto_note: str | None = None
+    """Why `tensor_parallel: auto` chose what it chose, when the choice is not a comfortable fit."""
+
+    @property
+    def accelerators_per_replica(self) -> int:
+        return self.accelerators_per_pod * self.pods
+
+    @property
+    def multi_host(self) -> bool:
+        return self.pods > 1
+
+    @property
+    def is_tpu(self) -> bool:
+        return self.accelerator_resource == TPU_RESOURCE
+
+    def max_replicas_held(self) -> int:
+        """Most replicas the pool can hold at its maximum size."""
+        if self.multi_host:
+            return self.pool_max_nodes // self.pods
+        return self.pool_max_nodes * self.replicas_per_node
+
+    def nodes_for(self, replicas: int) -> int:
+        """Nodes needed to hold `replicas` replicas."""
+        if self.multi_host:
+            return replicas * self.pods
+        return math.ceil(replicas / max(self.replicas_per_node, 1))
+
+
+def replica_shape(environment: Environment, deployment: ModelDeployment, catalog: Catalog | None = None) -> ReplicaShape:
+    """The replica shape of `deployment` on the pool it names (the spec guarantees the pool exists)."""
+    catalog = catalog or load_catalog(environment.catalog_overrides)
+    cluster = environment.cluster_of(deployment)
+    tpu_slice = next((s for s in getattr(cluster, "tpu_slices", []) if s.name == deployment.pool), None)
+    if tpu_slice is not None:
+        return _tpu_shape(catalog, deployment, tpu_slice)
+    pool = next(p for p in cluster.node_pools if p.name == deployment.pool)
+    return _gpu_shape(catalog, cluster, deployment, pool)
+
+
+def _checkpoint_gib(catalog: Catalog, hf_id: str) -> float | None:
+    try:
+        model = catalog.model(hf_id)
+    except CatalogLookupError:
+        return None
+    return model.params_total_b * 1e9 * 2 / 2**30
+
+
+def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployment, pool: Any) -> ReplicaShape:
+    from hangar import sizing
+
+    if cluster.provider == "onprem":
+        gpu = catalog.gpu(pool.gpu)
+        per_node = pool.gpus_per_node
+        vcpus, memory = None, None
+    else:
+        try:
+            instance = pool_instance(catalog, cluster.provider, pool)
+        except HardwareChoiceError as error:  # the spec reports it at the pool
+            raise ReplicaShapeError("pool", str(error), deployment.pool) from None
+        gpu = catalog.gpu(instance.gpu)
+        per_node = instance.gpu_count
+        vcpus, memory = instance.vcpus, instance.memory_gib
+    note = None
+    if deployment.tensor_parallel == "auto":
+        try:
+            model = catalog.model(deployment.model)
+        except CatalogLookupError:
+            raise ReplicaShapeError(
+                "tensor_parallel",
+                f"'auto' needs the model in the catalog to size it, and {deployment.model!r} is not there; "
+                "set tensor_parallel, or add the model with catalog_overrides",
+                "auto",
+            ) from None
+        workload = {
+            "precision": deployment.precision,
+            "kv_cache_dtype": deployment.kv_cache_dtype,
+            "max_context_tokens": deployment.max_context_tokens,
+            "concurrent_sequences": deployment.max_concurrent_sequences,
+            "gpu_memory_utilization": deployment.gpu_memory_utilization,
+        }
+        choice = sizing.smallest_tp(model, gpu, per_node, **workload)
+        if choice.tensor_parallel is not None:
+            tp = choice.tensor_parallel
+        else:
+            valid = sizing.valid_tp_degrees(model, per_node)
+            tp = valid[-1] if valid else 1
+            note = f"tensor_parallel auto: nothing fits in one node of {per_node} x {gpu.name} ({choice.reason}); using {tp}"
+        pods, pp = 1, 1
+    else:
+        tp = deployment.tensor_parallel
+        pods, pp = 1, 1
+        if tp > per_node:
+            if tp % per_node:
+                raise ReplicaShapeError(
+                    "tensor_parallel",
+                    f"{tp} GPUs span nodes of {per_node} x {gpu.name} only in whole nodes: use a multiple of {per_node}",
+                    tp,
+                )
+            pods, pp, tp = tp // per_node, tp // per_node, per_node
+    per_pod = tp
+    share = per_pod / per_node
+    return ReplicaShape(
+        accelerator_resource=GPU_RESOURCE,
+        accelerator=gpu.name,
+        accelerators_per_node=per_node,
+        accelerators_per_pod=per_pod,
+        pods=pods,
+        tensor_parallel=tp,
+        pipeline_parallel=pp,
+        pool_max_nodes=pool.max_nodes,
+        replicas_per_node=0 if pods > 1 else per_node // per_pod,
+        dtype="bfloat16" if gpu.bf16 and deployment.precision != "fp16" else "float16",
+        checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
+        cpu_per_pod=_share(vcpus, share, DEFAULT_CPU_PER_ACCELERATOR * per_pod),
+        memory_gib_per_pod=_share(memory, share, DEFAULT_MEMORY_GIB_PER_ACCELERATOR * per_pod),
+        auto_note=note,
+    )
+
+
+def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) -> ReplicaShape:
+    shape = catalog.tpu_slice(tpu_slice.generation, tpu_slice.topology)
+    if deployment.tensor_parallel not in ("auto", shape.chips):
+        raise ReplicaShapeError(
+            "tensor_parallel",
+            f"a replica owns its whole {tpu_slice.generation} {tpu_slice.topology} slice: use 'auto' or {shape.chips} (its chips)",
+            deployment.tensor_parallel,
+        )
+    return ReplicaShape(
+        accelerator_resource=TPU_RESOURCE,
+        accelerator=f"TPU {shape.generation}",
+        accelerators_per_node=shape.chips_per_host,
+        accelerators_per_pod=shape.chips_per_host,
+        pods=shape.hosts,
+        tensor_parallel=shape.chips,
+        pipeline_parallel=1,
+        pool_max_nodes=tpu_slice.max_slices * shape.hosts,
+        replicas_per_node=0 if shape.hosts > 1 else 1,
+        dtype="bfloat16",
+        checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
+        cpu_per_pod=TPU_CPU_PER_CHIP * shape.chips_per_host,
+        memory_gib_per_pod=TPU_MEMORY_GIB_PER_CHIP * shape.chips_per_host,
+    )
+
+
+def _share(total: float | None, share: float, default: int) -> int:
+    if total is None:
+        return default
+    return max(1, math.floor(total * share * HOST_SHARE))
+
+
+def replica_problems(environment: Environment) -> list[dict[str, Any]]:
+    """Config problems of replica shapes: TP choices that cannot be served, pools too small for max_replicas."""
+    from hangar.spec import problem
+
+    try:
+        catalog = load_catalog(environment.catalog_overrides)
+    except (OSError, ValueError):
+        return []  # hardware_problems has reported it
+    problems = []
+    for index, deployment in enumerate(environment.deployments):
+        here = f"deployments[{index}]"
+        try:
+            shape = replica_shape(environment, deployment, catalog)
+        except ReplicaShapeError as error:
+            problems.append(problem(f"{here}.{error.field}", str(error), error.given))
+            continue
+        except CatalogLookupError:
+            continue  # an unknown GPU or topology is reported at the pool
+        wanted = deployment.autoscaling.max_replicas
+        held = shape.max_replicas_held()
+        if wanted > held:
+            problems.append(problem(f"{here}.autoscaling.max_replicas", _capacity_message(environment, deployment, shape, held), wanted))
+    return problems
+
+
+def _capacity_message(environment: Environment, deployment: ModelDeployment, shape: ReplicaShape, held: int) -> str:
+    wanted = deployment.autoscaling.max_replicas
+    per_replica = f"{shape.accelerators_per_replica} x {shape.accelerator}"
+    if shape.is_tpu:
+        tpu_slice = next(s for s in environment.cluster_of(deployment).tpu_slices if s.name == deployment.pool)
+        return (
+            f"{wanted} replicas need {wanted} slices (a replica owns one {tpu_slice.topology} slice), "
+            f"and TPU slice pool {deployment.pool!r} has max_slices {tpu_slice.max_slices}: raise max_slices to {wanted} or lower max_replicas to {held}"
+        )
+    layout = (
+        f"{shape.pods} nodes each" if shape.multi_host else f"{shape.replicas_per_node} per node of {shape.accelerators_per_node} GPUs"
+    )
+    return (
+        f"{wanted} replicas of {per_replica} ({layout}) need {shape.nodes_for(wanted)} nodes, "
+        f"and pool {deployment.pool!r} has max_nodes {shape.pool_max_nodes}: raise max_nodes to {shape.nodes_for(wanted)} or lower max_replicas to {held}"
+    )

@@ -1,0 +1,131 @@
+"""The environment a stack deploys: its budget and licence context, its clusters and deployments, and the stack-file schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from hangar.hardware import hardware_problems
+from hangar.replica import replica_problems
+from hangar.spec.base import (
+    LabelKey,
+    LabelValue,
+    Name,
+    SpecModel,
+    Tier,
+    problem,
+    raise_problems,
+    unique_by_name,
+)
+from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
+from hangar.spec.onprem import OnPremCluster
+from hangar.spec.serving import ModelDeployment
+
+
+class Budget(SpecModel):
+    """What the environment may cost per 30-day month, judged at every pool's maximum size."""
+
+    monthly_ceiling_usd: float = Field(gt=0, description="Worst-case monthly cost ceiling in US dollars.")
+    max_spot_share: float = Field(1.0, ge=0, le=1, description="Largest share of the worst-case cost that may run on spot capacity.")
+
+
+class LicenceContext(SpecModel):
+    """How the models will be used, so that licence terms can be judged against it."""
+
+    commercial_use: bool = Field(True, description="The service is part of a commercial offering (internal business use counts).")
+    monthly_active_users: int = Field(0, ge=0, description="Expected monthly active users of the product (licence MAU caps).")
+    hosted_service: bool = Field(True, description="The model is offered to others as a hosted service or API.")
+    eu_established: bool = Field(False, description="The operator is domiciled in the EU (some multimodal licences exclude it).")
+    accepted_terms: list[str] = Field(
+        default_factory=list, description="Gated models (Hugging Face ids) whose licence terms the organisation has accepted."
+    )
+
+
+Cluster = Annotated[Union[AwsCluster, GcpCluster, AzureCluster, OnPremCluster], Field(discriminator="provider")]
+
+
+
+class Environment(SpecModel):
+    """One deployable environment (a Pulumi stack): its clusters, its models, its budget and licence context."""
+
+    name: Name
+    tier: Tier = Field(description="dev, staging or prod; prod makes policies mandatory.")
+    owner: str = Field(min_length=1, description="Team or person accountable; tagged on every resource.")
+    cost_centre: str = Field(min_length=1, description="Cost centre tagged on every resource.")
+    tags: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Extra tags/labels for every resource.")
+    budget: Budget
+    licence: LicenceContext = Field(default_factory=LicenceContext)
+    catalog_overrides: Path | None = Field(None, description="Directory of catalog CSVs that add or replace rows (your prices, models).")
+    clusters: list[Cluster] = Field(min_length=1, description="Clusters of this environment.")
+    deployments: list[ModelDeployment] = Field(default_factory=list, description="Models served.")
+
+    @field_validator("clusters")
+    @classmethod
+    def _unique_clusters(cls, clusters: list[Any]) -> list[Any]:
+        return unique_by_name(clusters, "cluster")
+
+    @field_validator("deployments")
+    @classmethod
+    def _unique_deployments(cls, deployments: list[ModelDeployment]) -> list[ModelDeployment]:
+        return unique_by_name(deployments, "deployment")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Environment:
+        problems = self._deployment_problems()
+        if not problems:
+            problems = hardware_problems(self)
+        if not problems:
+            problems = replica_problems(self)
+        raise_problems(problems)
+        return self
+
+    def _deployment_problems(self) -> list[dict[str, Any]]:
+        problems = []
+        clusters = {cluster.name: cluster for cluster in self.clusters}
+        for index, deployment in enumerate(self.deployments):
+            here = f"deployments[{index}]"
+            if deployment.cluster is None and len(clusters) > 1:
+                problems.append(problem(f"{here}.cluster", f"name the cluster, one of {sorted(clusters)}", None))
+                continue
+            cluster = clusters.get(deployment.cluster) if deployment.cluster else self.clusters[0]
+            if cluster is None:
+                problems.append(problem(f"{here}.cluster", f"no such cluster; clusters are {sorted(clusters)}", deployment.cluster))
+                continue
+            if deployment.pool not in cluster.pool_names():
+                problems.append(
+                    problem(f"{here}.pool", f"no such pool in cluster {cluster.name!r}; pools are {sorted(cluster.pool_names())}", deployment.pool)
+                )
+            if self.tier == "prod" and deployment.exposure.scope == "public" and deployment.exposure.auth == "none":
+                problems.append(problem(f"{here}.exposure.auth", "a public endpoint in prod needs auth: api-key or oidc", "none"))
+        return problems
+
+    def cluster_of(self, deployment: ModelDeployment) -> ClusterBase:
+        """The cluster a deployment runs on (validation guarantees it exists)."""
+        return next(c for c in self.clusters if c.name == deployment.cluster) if deployment.cluster else self.clusters[0]
+
+
+def stack_file_schema() -> dict[str, Any]:
+    """JSON Schema of a whole `Pulumi.<env>.yaml` stack file, for editors (yaml-language-server)."""
+    environment = Environment.model_json_schema()
+    definitions = environment.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Hangar stack file (Pulumi.<env>.yaml)",
+        "type": "object",
+        "properties": {
+            "config": {
+                "type": "object",
+                "properties": {"hangar:environment": {"$ref": "#/$defs/Environment"}},
+                "required": ["hangar:environment"],
+                "additionalProperties": True,
+            },
+            "encryptionsalt": {"type": "string"},
+            "secretsprovider": {"type": "string"},
+            "encryptedkey": {"type": "string"},
+        },
+        "required": ["config"],
+        "$defs": {**definitions, "Environment": environment},
+    }
+

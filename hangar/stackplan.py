@@ -1,0 +1,78 @@
+"""Plan one stack of a project offline: validate a Hangar stack's config first, then run its program.
+
+What `hangar plan`, `check`, `cost` and `diff` share. Paths in a stack config (catalog overrides,
+prompt templates) are read from the project directory, as the Pulumi CLI runs the program there.
+Secrets a Hangar stack needs but that only the Pulumi CLI can hold (an on-prem kubeconfig set
+with `pulumi config set --secret`) are absent from a fresh checkout: the offline plan uses a
+placeholder for each, marked secret, and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from hangar.catalog import load_catalog
+from hangar.cost import CostReport, default_regions_from_config, price_plan
+from hangar.plan import plan_stack
+from hangar.records import Plan
+from hangar.spec import Environment, OnPremCluster
+from hangar.stackfile import ENVIRONMENT_KEY, environment_from_config, read_project, read_stack_config
+
+OFFLINE_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n# placeholder for an offline plan\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class StackPlan:
+    """A stack's plan, its validated environment (None for a program that is not Hangar's), and notes for the reader."""
+
+    root: Path
+    plan: Plan
+    environment: Environment | None
+    stack_file: Path
+    config: dict[str, Any]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def catalog_overrides(self) -> Path | None:
+        """The environment's catalog overrides, resolved from the project directory."""
+        if self.environment is None or self.environment.catalog_overrides is None:
+            return None
+        return self.root / self.environment.catalog_overrides
+
+    def price(self) -> CostReport:
+        """The plan's compute priced with the stack's catalog overrides and provider regions."""
+        return price_plan(self.plan, load_catalog(self.catalog_overrides), default_regions=default_regions_from_config(self.config))
+
+
+@contextlib.contextmanager
+def project_directory(root: Path) -> Iterator[None]:
+    """Work from the project directory, where relative paths of a stack config are meant."""
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def plan_project_stack(root: Path, stack: str) -> StackPlan:
+    """Validate (Hangar stacks) and plan one stack; raises StackConfigError or PlanError."""
+    root = root.resolve()
+    project = read_project(root)
+    config = read_stack_config(project, stack)
+    stack_file = project.stack_file(stack)
+    environment = None
+    placeholders: dict[str, str] = {}
+    if ENVIRONMENT_KEY in config:
+        with project_directory(root):
+            environment = environment_from_config(config[ENVIRONMENT_KEY], str(stack_file))
+        for cluster in environment.clusters:
+            if isinstance(cluster, OnPremCluster) and cluster.kubeconfig_key not in config:
+                placeholders[cluster.kubeconfig_key] = OFFLINE_KUBECONFIG
+    notes = tuple(f"{key} is not set in {stack_file.name}: planned with a placeholder kubeconfig (set it with `pulumi config set --secret`)" for key in placeholders)
+    plan = plan_stack(root, stack, extra_secrets=placeholders)
+    return StackPlan(root, plan, environment, stack_file, config, notes)

@@ -1,0 +1,122 @@
+"""Plans of the example stacks for the serving tests, made once per test run, and manifest helpers.
+
+Every example is planned with a Hugging Face token (and, on-prem, a kubeconfig) as secret stack
+config, as a user would have set them with `pulumi config set --secret`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hangar.plan import plan_program, plan_stack
+from hangar.records import SECRET, Plan, ResourceRecord
+from hangar.spec import Environment
+from hangar.stackfile import read_environment, read_project, read_stack_config
+from tests.conftest import ROOT
+
+HF_TOKEN = "hf_ThisIsTheTestTokenAndMustNeverAppear"
+API_KEY = "sk-ThisIsTheTestApiKeyAndMustNeverAppear"
+KUBECONFIG = yaml.safe_dump(
+    {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "dc", "cluster": {"server": "https://10.0.0.1:6443"}}],
+        "users": [{"name": "dc", "user": {"token": "kube-token-must-never-appear"}}],
+        "contexts": [{"name": "dc", "context": {"cluster": "dc", "user": "dc"}}],
+        "current-context": "dc",
+    }
+)
+SECRETS = {"hangar:huggingface_token": HF_TOKEN, "hangar:kubeconfig": KUBECONFIG}
+SERVING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
+
+
+@functools.cache
+def example_plan(stack: str) -> Plan:
+    return plan_stack(ROOT, stack, extra_secrets=SECRETS)
+
+
+@functools.cache
+def example_environment(stack: str) -> Environment:
+    return read_environment(read_project(ROOT), stack)
+
+
+def raw_environment(stack: str) -> dict[str, Any]:
+    """An example's `hangar:environment` as a plain dict, safe to mutate."""
+    return copy.deepcopy(read_stack_config(read_project(ROOT), stack)["hangar:environment"])
+
+
+def plan_environment(raw: dict[str, Any], secrets: dict[str, str] | None = None) -> Plan:
+    """Plan the Hangar program for an environment given as a dict, with secrets as secret config."""
+    from components.program import build_stack
+
+    secrets = {**SECRETS, **(secrets or {})}
+    return plan_program(
+        build_stack, project="hangar", stack="test", config={"hangar:environment": raw, **secrets}, secret_keys=tuple(secrets)
+    )
+
+
+def kube_records(plan: Plan) -> list[ResourceRecord]:
+    """Records of Kubernetes objects (not providers, not Helm releases)."""
+    return [r for r in plan if r.custom and r.type.startswith("kubernetes:") and not r.type.startswith("kubernetes:helm.sh")]
+
+
+def manifest(record: ResourceRecord) -> dict[str, Any]:
+    """The record's inputs as a Kubernetes manifest: integral floats as ints; a secret value as a stand-in string."""
+    return _plain(record.inputs)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def redact_secrets(document: dict[str, Any]) -> dict[str, Any]:
+    """A Secret whose `stringData` is the plan's "[secret]" marker, with a stand-in map, for schema validation."""
+    if document.get("kind") == "Secret" and document.get("stringData") == SECRET:
+        return {**document, "stringData": {"redacted": "value"}}
+    return document
+
+
+def of_kind(plan: Plan, kind: str) -> list[dict[str, Any]]:
+    return [manifest(r) for r in kube_records(plan) if r.inputs.get("kind") == kind]
+
+
+def workloads(plan: Plan) -> list[dict[str, Any]]:
+    return [m for kind in SERVING_KINDS for m in of_kind(plan, kind)]
+
+
+def pod_templates(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    if workload["kind"] == "LeaderWorkerSet":
+        template = workload["spec"]["leaderWorkerTemplate"]
+        return [template["leaderTemplate"], template["workerTemplate"]]
+    return [workload["spec"]["template"]]
+
+
+def server_container(workload: dict[str, Any]) -> dict[str, Any]:
+    """The container that runs `vllm serve` (the leader's, for a LeaderWorkerSet)."""
+    (container,) = pod_templates(workload)[0]["spec"]["containers"]
+    return container
+
+
+def flags(args: list[str]) -> dict[str, str | None]:
+    """`--flag value` pairs (a flag followed by another flag has the value None)."""
+    found: dict[str, str | None] = {}
+    for index, arg in enumerate(args):
+        if arg.startswith("--"):
+            following = args[index + 1] if index + 1 < len(args) else None
+            found[arg] = None if following is None or following.startswith("--") else following
+    return found
+
+
+def example_stacks() -> list[str]:
+    return read_project(Path(ROOT)).stacks()

@@ -1,0 +1,57 @@
+"""The layers of DESIGN.md, checked on the source: data flows one way, and the core never imports Pulumi."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CORE = ["hangar/spec", "hangar/catalog", "hangar/sizing", "hangar/cost", "hangar/hardware.py", "hangar/replica.py", "hangar/records.py", "hangar/prompts.py"]
+RULES = ["policies/rules"]
+COMPONENTS = ["components"]
+PACK = ["policies/__main__.py", "policies/pack.py"]
+
+FORBIDDEN = {
+    "core": (CORE, ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_kubernetes", "pulumi_policy", "components", "policies", "hangar.cli", "hangar.plan")),
+    "rules": (RULES, ("pulumi", "pulumi_policy", "components", "hangar.cli", "hangar.plan")),
+    "components": (COMPONENTS, ("policies", "hangar.cli")),
+    "pack": (PACK, ("components", "hangar.cli")),
+}
+
+
+def python_files(paths: list[str]) -> list[Path]:
+    found = []
+    for path in paths:
+        for candidate in (ROOT / path, ROOT / f"{path}.py"):
+            if candidate.is_dir():
+                found += sorted(candidate.rglob("*.py"))
+            elif candidate.is_file():
+                found.append(candidate)
+    return found
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_no_layer_imports_what_sits_above_it(layer):
+    paths, forbidden = FORBIDDEN[layer]
+    files = python_files(paths)
+    assert files, f"no files found for layer {layer}"
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in files
+        for module in sorted(imported_modules(path))
+        if any(module == name or module.startswith(f"{name}.") for name in forbidden)
+    ]
+    assert offences == []

@@ -1,0 +1,198 @@
+"""Every Kubernetes object every example stack plans is a valid manifest for its cluster's version.
+
+Built-in kinds are validated strictly (unknown fields are errors) against the Kubernetes OpenAPI
+schema of the cluster's `kubernetes_version`, as `kubernetes-validate` ships it; custom resources
+(KEDA ScaledObject, LeaderWorkerSet) against the CRD schemas kept in `schema/crds/`, made strict the
+same way, with their embedded Kubernetes types resolved against that version's definitions.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import referencing
+import yaml
+
+from components.environment import TARGETS
+from hangar.records import SECRET
+from tests.conftest import EXAMPLE_STACKS, ROOT
+from tests.serving_plans import (
+    API_KEY,
+    example_environment,
+    example_plan,
+    kube_records,
+    manifest,
+    plan_environment,
+    raw_environment,
+    redact_secrets,
+    workloads,
+)
+
+CRDS = ROOT / "schema" / "crds"
+CUSTOM = {
+    ("keda.sh/v1alpha1", "ScaledObject"): (CRDS / "keda.sh_scaledobjects.yaml", "v1alpha1"),
+    ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"): (CRDS / "leaderworkerset.x-k8s.io_leaderworkersets.yaml", "v1"),
+}
+DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
+
+
+def _strict(schema: Any) -> Any:
+    """A CRD's structural schema as strict JSON Schema: no unknown fields, int-or-string, `$ref`s to Kubernetes types."""
+    if isinstance(schema, list):
+        return [_strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _strict(value) for key, value in schema.items() if key not in ("x-kubernetes-list-type", "x-kubernetes-map-type", "format", "default")}
+    if "$ref" in out:
+        out["$ref"] = out["$ref"].replace("#/definitions/", f"{DEFINITIONS_ID}#/$defs/")
+    if out.pop("x-kubernetes-int-or-string", False):
+        out = {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+    if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out
+
+
+@functools.cache
+def _definitions(kubernetes_version: str) -> referencing.Resource:
+    package = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    versions = sorted((p for p in package.glob("v*-local-strict")), key=lambda p: tuple(int(x) for x in p.name[1:].split("-")[0].split(".")))
+    chosen = [p for p in versions if tuple(int(x) for x in p.name[1:].split("-")[0].split(".")[:2]) <= tuple(int(x) for x in kubernetes_version.split("."))][-1]
+    return referencing.Resource.from_contents(yaml.safe_load((chosen / "_definitions.json").read_text()))
+
+
+@functools.cache
+def _crd_schema(path: Path, version: str) -> dict[str, Any]:
+    crd = yaml.safe_load(path.read_text())
+    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
+    schema = _strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
+    schema["properties"]["metadata"] = {"$ref": f"{DEFINITIONS_ID}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
+    schema["properties"]["apiVersion"] = {"enum": [f"{crd['spec']['group']}/{version}"]}
+    schema["properties"]["kind"] = {"enum": [crd["spec"]["names"]["kind"]]}
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
+    return schema
+
+
+def validate_custom(document: dict[str, Any], kubernetes_version: str) -> None:
+    path, version = CUSTOM[(document["apiVersion"], document["kind"])]
+    registry = referencing.Registry().with_resource(DEFINITIONS_ID, _definitions(kubernetes_version))
+    jsonschema.Draft202012Validator(_crd_schema(path, version), registry=registry).validate(document)
+
+
+def validate(document: dict[str, Any], kubernetes_version: str) -> None:
+    if (document["apiVersion"], document["kind"]) in CUSTOM:
+        validate_custom(document, kubernetes_version)
+    else:
+        kubernetes_validate.validate(document, kubernetes_version, strict=True)
+
+
+def _cluster_versions(stack: str) -> dict[str, str]:
+    """Kubernetes provider name (`<cluster>-k8s`) -> the cluster's Kubernetes version."""
+    return {f"{cluster.name}-k8s": cluster.kubernetes_version for cluster in example_environment(stack).clusters}
+
+
+def _serving_clusters(stack: str) -> set[str]:
+    environment = example_environment(stack)
+    return {environment.cluster_of(d).name for d in environment.deployments if environment.cluster_of(d).provider in TARGETS}
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_every_manifest_of_every_example_validates_strictly(stack):
+    plan = example_plan(stack)
+    versions = _cluster_versions(stack)
+    records = kube_records(plan)
+    if not _serving_clusters(stack):
+        pytest.fail(f"{stack}: no deployment runs on a built target; the example stacks should all serve a model")
+    failures = []
+    for record in records:
+        provider = record.provider.split("::")[3]
+        document = redact_secrets(manifest(record))
+        try:
+            validate(document, versions[provider])
+        except (jsonschema.ValidationError, kubernetes_validate.ValidationError) as error:
+            failures.append(f"{document['kind']}/{record.name}: {error.message} at {'/'.join(map(str, error.absolute_path))}")
+        except kubernetes_validate.SchemaNotFoundError as error:
+            failures.append(f"{document['kind']}/{record.name}: {error.message}")
+    assert not failures, "\n".join(failures)
+    assert workloads(plan), f"{stack}: no model server workload"
+    assert any(r.inputs.get("kind") == "ScaledObject" for r in records)
+
+
+def test_the_crd_schemas_are_strict_and_catch_mistakes():
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "x"},
+        "spec": {"scaleTargetRef": {"name": "x"}, "triggers": [{"type": "prometheus", "metadata": {"query": "q", "threshold": "1"}}]},
+    }
+    validate(scaled, "1.33")
+    with pytest.raises(jsonschema.ValidationError, match="minReplicas"):
+        validate({**scaled, "spec": {**scaled["spec"], "minReplicas": 1}}, "1.33")  # the HPA spelling, not KEDA's
+    with pytest.raises(jsonschema.ValidationError):
+        validate({**scaled, "spec": {**scaled["spec"], "triggers": [{"type": "prometheus", "metadata": {"threshold": 1}}]}}, "1.33")
+    lws = {
+        "apiVersion": "leaderworkerset.x-k8s.io/v1",
+        "kind": "LeaderWorkerSet",
+        "metadata": {"name": "x"},
+        "spec": {"leaderWorkerTemplate": {"size": 2, "workerTemplate": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}},
+    }
+    validate(lws, "1.33")
+    with pytest.raises(jsonschema.ValidationError, match="imagePullPolice"):  # a typo inside the embedded PodSpec
+        broken = copy.deepcopy(lws)
+        broken["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]["containers"][0]["imagePullPolice"] = "Always"
+        validate(broken, "1.33")
+    with pytest.raises(jsonschema.ValidationError):
+        validate({**lws, "spec": {**lws["spec"], "startupPolicy": "Whenever"}}, "1.33")
+
+
+def test_each_crd_schema_names_its_source_and_version():
+    for path, _ in CUSTOM.values():
+        header = path.read_text().split("apiVersion:", 1)[0]
+        assert "Source: https://github.com/" in header and "commit" in header and "Licence: Apache-2.0" in header
+    assert "KEDA 2.16.1" in (CRDS / "keda.sh_scaledobjects.yaml").read_text()
+    assert "LWS v0.8.0" in (CRDS / "leaderworkerset.x-k8s.io_leaderworkersets.yaml").read_text()
+
+
+def test_secrets_are_manifests_without_values():
+    for stack in EXAMPLE_STACKS:
+        for record in kube_records(example_plan(stack)):
+            if record.inputs.get("kind") == "Secret":
+                assert record.inputs.get("stringData", SECRET) == SECRET and "data" not in record.inputs
+
+
+def _variants(tmp_path: Path) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
+    """Shapes the examples do not cover: multi-host GPU and TPU, node-local cache, load balancers, prompts, api-key."""
+    gpu = raw_environment("eks-prod")
+    gpu["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1}, exposure={"allowed_cidrs": ["10.8.0.0/16"]})
+    tpu = raw_environment("gke-tpu")
+    tpu["clusters"][0]["tpu_slices"][0].update(name="v5e-4x4", topology="4x4", min_slices=0, max_slices=1)
+    tpu["deployments"][0].update(pool="v5e-4x4", autoscaling={"min_replicas": 1, "max_replicas": 1})
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "answer.j2").write_text("{# variables: question #}\nQ: {{ question }}\n")
+    local = raw_environment("gke-dev")
+    local["deployments"][0].update(caching={"weight_cache": "node-local"}, prompt_templates_dir=str(prompts), exposure={"scope": "public", "auth": "api-key"})
+    azure = raw_environment("aks-staging")
+    azure["deployments"][0].update(caching={"weight_cache": "none"}, exposure={"allowed_cidrs": ["10.9.0.0/16"], "allowed_namespaces": ["apps"]})
+    return {"gpu-lws": (gpu, {}), "tpu-lws": (tpu, {}), "node-local": (local, {"hangar:api_key": API_KEY}), "no-cache": (azure, {})}
+
+
+def test_the_shapes_the_examples_do_not_cover_validate_strictly_too(tmp_path):
+    failures = []
+    kinds = set()
+    for variant, (environment, secrets) in _variants(tmp_path).items():
+        version = environment["clusters"][0].get("kubernetes_version", "1.33")
+        for record in kube_records(plan_environment(environment, secrets)):
+            document = redact_secrets(manifest(record))
+            kinds.add(document["kind"])
+            try:
+                validate(document, version)
+            except (jsonschema.ValidationError, kubernetes_validate.ValidationError) as error:
+                failures.append(f"{variant}: {document['kind']}/{record.name}: {error.message} at {'/'.join(map(str, error.absolute_path))}")
+    assert not failures, "\n".join(failures)
+    assert {"LeaderWorkerSet", "Deployment", "ConfigMap", "ScaledObject", "Service"} <= kinds

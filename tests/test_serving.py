@@ -1,0 +1,509 @@
+"""The serving layer under the mock runtime: model servers and autoscalers of the examples and variants.
+
+What the policy rules rely on (the vLLM contract: image, `--flag value` args, accelerator requests,
+node selector, labels) is asserted here for every example stack, with the rest of what a reviewer
+would check: probes, security context, drain time, Service per cloud, PDB, NetworkPolicy, autoscaler
+per latency class, secrets never in plain text, prompt templates named by content.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.serving import model_label
+from components.serving_autoscaler import LATENCY_CLASSES, Autoscaler, scaling_policy
+from hangar.plan import PlanError, plan_program
+from hangar.records import SECRET
+from hangar.replica import replica_shape
+from hangar.spec import ModelDeployment
+from hangar.stackfile import StackConfigError, environment_from_config
+from tests.conftest import EXAMPLE_STACKS
+from tests.serving_plans import (
+    API_KEY,
+    HF_TOKEN,
+    example_environment,
+    example_plan,
+    flags,
+    kube_records,
+    of_kind,
+    plan_environment,
+    pod_templates,
+    raw_environment,
+    server_container,
+    workloads,
+)
+
+CLOUD_OF = {"eks-prod": "aws", "gke-dev": "gcp", "gke-tpu": "gcp", "aks-staging": "azure", "onprem": "onprem", "edge": "onprem"}
+
+
+raw = raw_environment
+
+
+def the_workload(plan) -> dict[str, Any]:
+    (workload,) = workloads(plan)
+    return workload
+
+
+# --- the contract, on every example -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_the_vllm_contract_holds_for_every_example(stack):
+    environment = example_environment(stack)
+    (deployment,) = environment.deployments
+    shape = replica_shape(environment, deployment)
+    workload = the_workload(example_plan(stack))
+    container = server_container(workload)
+    args = flags(container["args"])
+
+    repository = "vllm/vllm-tpu" if shape.is_tpu else "vllm/vllm-openai"
+    assert container["image"].endswith(f"{repository}:{deployment.engine_version}")
+    assert container["command"] == ["vllm", "serve"] or container["command"][:2] == ["/bin/sh", "-c"]
+    assert args["--model"] == deployment.model
+    assert args["--tensor-parallel-size"] == str(shape.tensor_parallel)
+    assert args["--max-model-len"] == str(deployment.max_context_tokens)
+    assert args["--max-num-seqs"] == str(deployment.max_concurrent_sequences)
+    assert float(args["--gpu-memory-utilization"]) == deployment.gpu_memory_utilization
+    assert args["--dtype"] == "bfloat16"
+    assert args.get("--quantization") == ({"fp8": "fp8", "awq": "awq", "gptq": "gptq"}.get(deployment.precision))
+    assert ("--kv-cache-dtype" in args) == (deployment.kv_cache_dtype == "fp8")
+    assert ("--enable-prefix-caching" in args) == deployment.caching.prefix_caching
+    for flag in args:  # every value sits beside its flag, never as --flag=value
+        assert "=" not in flag
+
+    resource = shape.accelerator_resource
+    for template in pod_templates(workload):
+        (pod_container,) = template["spec"]["containers"]
+        limits, requests = pod_container["resources"]["limits"], pod_container["resources"]["requests"]
+        assert limits[resource] == requests[resource] == str(shape.accelerators_per_pod)
+        assert template["spec"]["nodeSelector"]
+        assert template["metadata"]["labels"]["hangar.dev/pool"] == deployment.pool
+    assert workload["metadata"]["annotations"]["hangar.dev/accelerators-per-replica"] == str(shape.accelerators_per_replica)
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_every_object_carries_the_join_labels_and_the_exact_model_id(stack):
+    environment = example_environment(stack)
+    (deployment,) = environment.deployments
+    serving = [r for r in kube_records(example_plan(stack)) if r.inputs["metadata"].get("labels", {}).get("app.kubernetes.io/instance") == deployment.name]
+    kinds = {r.inputs["kind"] for r in serving}
+    assert {"Service", "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "Secret"} <= kinds
+    for record in serving:
+        metadata = record.inputs["metadata"]
+        assert metadata["labels"]["hangar.dev/model"] == model_label(deployment.model)
+        assert metadata["labels"]["hangar.dev/pool"] == deployment.pool
+        assert metadata["labels"]["hangar.dev/environment"] == environment.name
+        assert metadata["annotations"]["hangar.dev/model-id"] == deployment.model
+
+
+def test_the_model_label_is_the_hub_cache_spelling_and_fits_a_label():
+    assert model_label("meta-llama/Llama-3.3-70B-Instruct") == "meta-llama--Llama-3.3-70B-Instruct"
+    long = model_label("some-organisation-with-a-long-name/" + "a-model-name-that-goes-on-and-on-forever")
+    assert len(long) <= 63 and long[-1].isalnum() and long.startswith("some-organisation")
+    assert long != model_label("some-organisation-with-a-long-name/" + "a-model-name-that-goes-on-and-on-forever-2")
+
+
+def test_eks_prod_serves_llama_fp8_across_four_h100s_on_the_pool_it_names():
+    workload = the_workload(example_plan("eks-prod"))
+    assert workload["kind"] == "StatefulSet"  # weight cache: a claim per replica
+    spec = workload["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    args = flags(container["args"])
+    assert (args["--quantization"], args["--kv-cache-dtype"], args["--tensor-parallel-size"]) == ("fp8", "fp8", "4")
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "4"
+    assert spec["nodeSelector"] == {"hangar.dev/pool": "h100"}
+    assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in spec["tolerations"]
+    assert workload["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "170Gi"
+    assert workload["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Delete", "whenScaled": "Retain"}
+    assert "replicas" not in workload["spec"]  # the autoscaler owns it
+
+
+def test_the_tpu_example_runs_the_tpu_image_on_a_whole_slice():
+    workload = the_workload(example_plan("gke-tpu"))
+    spec = workload["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert container["image"].startswith("vllm/vllm-tpu:")
+    assert container["resources"]["limits"] == {"google.com/tpu": "8", "memory": "192Gi"}
+    assert flags(container["args"])["--tensor-parallel-size"] == "8"
+    assert spec["nodeSelector"] == {
+        "hangar.dev/pool": "v5e-2x4",
+        "cloud.google.com/gke-tpu-accelerator": "tpu-v5-lite-podslice",
+        "cloud.google.com/gke-tpu-topology": "2x4",
+    }
+    assert {"key": "google.com/tpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in spec["tolerations"]
+    assert container["startupProbe"]["failureThreshold"] * container["startupProbe"]["periodSeconds"] >= 1200  # load, then compile (+10 minutes on TPU)
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_probes_wait_for_the_weights_and_pods_drain_gracefully(stack):
+    environment = example_environment(stack)
+    (deployment,) = environment.deployments
+    container = server_container(the_workload(example_plan(stack)))
+    startup = container["startupProbe"]
+    assert startup["httpGet"] == {"path": "/health", "port": "http"}
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 600
+    assert container["readinessProbe"]["httpGet"]["path"] == container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert container["livenessProbe"]["failureThreshold"] * container["livenessProbe"]["periodSeconds"] >= 60
+    spec = pod_templates(the_workload(example_plan(stack)))[0]["spec"]
+    assert container["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "15"]
+    assert spec["terminationGracePeriodSeconds"] >= 15 + {"realtime": 120, "interactive": 180, "batch": 600}[deployment.latency_class]
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_the_server_runs_non_root_read_only_without_privileges(stack):
+    spec = pod_templates(the_workload(example_plan(stack)))[0]["spec"]
+    container = spec["containers"][0]
+    security = container["securityContext"]
+    assert security["runAsNonRoot"] is True and security["runAsUser"] != 0
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert {"/tmp", "/home/vllm", "/dev/shm", "/models"} <= mounts  # the writable paths of a read-only root
+    env = {e["name"]: e for e in container["env"]}
+    assert env["HF_HOME"]["value"].startswith("/models")
+    assert env["HF_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "token"
+
+
+def test_the_cloud_namespace_enforces_the_restricted_pod_security_level():
+    (namespace,) = of_kind(example_plan("eks-prod"), "Namespace")
+    assert namespace["metadata"]["name"] == "eks-prod"
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+# --- secrets ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_the_hugging_face_token_is_never_in_plain_text(stack):
+    plan = example_plan(stack)
+    (secret,) = [s for s in of_kind(plan, "Secret") if s["metadata"]["name"].endswith("-hf-token")]
+    assert secret["stringData"] == SECRET
+    assert HF_TOKEN not in json.dumps(plan.to_json())
+
+
+def test_api_key_auth_reads_the_key_from_a_secret_and_fails_clearly_without_one():
+    environment = raw("eks-prod")
+    environment["deployments"][0]["exposure"]["auth"] = "api-key"
+    plan = plan_environment(environment, {"hangar:api_key": API_KEY})
+    container = server_container(the_workload(plan))
+    env = {e["name"]: e for e in container["env"]}
+    assert env["VLLM_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "llama-70b-api-key", "key": "key"}
+    assert API_KEY not in json.dumps(plan.to_json())
+    assert [s["stringData"] for s in of_kind(plan, "Secret") if s["metadata"]["name"] == "llama-70b-api-key"] == [SECRET]
+
+    from components.program import build_stack
+
+    with pytest.raises(PlanError, match=r"deployments\[0\]\.exposure\.auth: api-key needs the API key in the secret stack config key hangar:api_key"):
+        plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": environment})
+
+
+# --- services, budgets, network policies --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_examples_keep_the_server_inside_the_cluster(stack):
+    (deployment,) = example_environment(stack).deployments
+    service = next(s for s in of_kind(example_plan(stack), "Service") if s["metadata"]["name"] == deployment.name)
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"}]
+
+
+INTERNAL = {
+    "eks-prod": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal", "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+    "gke-dev": {"networking.gke.io/load-balancer-type": "Internal"},
+    "aks-staging": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+}
+
+
+@pytest.mark.parametrize("stack", sorted(INTERNAL))
+def test_callers_outside_the_cluster_get_an_internal_load_balancer_with_the_clouds_annotation(stack):
+    environment = raw(stack)
+    environment["deployments"][0]["exposure"] = {"scope": "internal", "allowed_cidrs": ["10.8.0.0/16"]}
+    plan = plan_environment(environment)
+    name = environment["deployments"][0]["name"]
+    service = next(s for s in of_kind(plan, "Service") if s["metadata"]["name"] == name)
+    assert service["spec"]["type"] == "LoadBalancer"
+    assert service["spec"]["loadBalancerSourceRanges"] == ["10.8.0.0/16"]
+    assert service["spec"]["externalTrafficPolicy"] == "Local"
+    assert INTERNAL[stack].items() <= service["metadata"]["annotations"].items()
+    (policy,) = of_kind(plan, "NetworkPolicy")
+    assert {"ipBlock": {"cidr": "10.8.0.0/16"}} in policy["spec"]["ingress"][0]["from"]
+
+
+def test_a_public_endpoint_is_public_only_when_the_spec_says_so():
+    environment = raw("gke-dev")
+    environment["deployments"][0]["exposure"] = {"scope": "public", "auth": "api-key"}
+    service = next(s for s in of_kind(plan_environment(environment, {"hangar:api_key": API_KEY}), "Service") if s["metadata"]["name"] == "qwen-7b")
+    assert service["spec"]["type"] == "LoadBalancer"
+    assert "networking.gke.io/load-balancer-type" not in service["metadata"]["annotations"]
+    assert service["metadata"]["annotations"]["hangar.dev/auth"] == "api-key"
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_disruption_budget_and_network_policy_guard_every_server(stack):
+    plan = example_plan(stack)
+    (deployment,) = example_environment(stack).deployments
+    (budget,) = of_kind(plan, "PodDisruptionBudget")
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == deployment.name
+    (policy,) = [p for p in of_kind(plan, "NetworkPolicy") if p["metadata"]["name"] == deployment.name]
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    callers = policy["spec"]["ingress"][0]["from"]
+    namespaces = [c["namespaceSelector"] for c in callers if "namespaceSelector" in c]
+    assert {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}} in namespaces
+    if deployment.exposure.allowed_namespaces:
+        assert {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(deployment.exposure.allowed_namespaces)}]} in namespaces
+    assert not [c for c in callers if c.get("ipBlock", {}).get("cidr") == "0.0.0.0/0"]
+    egress_ports = [p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", [])]
+    assert sorted(egress_ports) == [53, 53, 443]
+    https = next(rule for rule in policy["spec"]["egress"] if rule["ports"] == [{"protocol": "TCP", "port": 443}])
+    assert https["to"] == [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]
+
+
+# --- autoscaling --------------------------------------------------------------------------------------
+
+
+def scaled_object(stack: str) -> dict[str, Any]:
+    (scaled,) = of_kind(example_plan(stack), "ScaledObject")
+    return scaled
+
+
+def test_realtime_scales_fast_on_waiting_requests_and_never_to_zero():
+    spec = scaled_object("eks-prod")["spec"]
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (2, 4)
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "llama-70b"}
+    (trigger,) = spec["triggers"]
+    assert trigger["type"] == "prometheus" and trigger["metricType"] == "AverageValue"
+    assert trigger["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="eks-prod",model_name="meta-llama/Llama-3.3-70B-Instruct"})'
+    assert trigger["metadata"]["threshold"] == "1"
+    behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+    assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == 600
+    assert spec["pollingInterval"] == 15
+    assert "cooldownPeriod" not in spec and spec["fallback"] == {"failureThreshold": 3, "replicas": 2}
+
+
+def test_interactive_scales_on_kv_cache_usage():
+    for stack in ("aks-staging", "gke-tpu", "onprem"):
+        spec = scaled_object(stack)["spec"]
+        (trigger,) = spec["triggers"]
+        assert trigger["metadata"]["query"].startswith("sum(vllm:kv_cache_usage_perc{")
+        assert trigger["metadata"]["threshold"] == "0.7"
+        assert spec["minReplicaCount"] >= 1
+        assert spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+
+
+def test_batch_scales_to_zero_on_the_whole_queue_after_a_long_cooldown():
+    spec = scaled_object("gke-dev")["spec"]
+    assert spec["minReplicaCount"] == 0
+    (trigger,) = spec["triggers"]
+    assert trigger["metadata"]["query"] == 'sum({__name__=~"vllm:num_requests_(running|waiting)",namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"})'
+    assert trigger["metadata"]["threshold"] == "8"  # one full batch per replica
+    assert spec["cooldownPeriod"] == 1800
+    assert spec["initialCooldownPeriod"] >= 600  # not scaled away while it loads
+
+
+def test_scale_to_zero_is_refused_for_realtime_as_a_spec_error():
+    environment = raw("eks-prod")
+    environment["deployments"][0]["autoscaling"]["min_replicas"] = 0
+    with pytest.raises(StackConfigError) as error:
+        environment_from_config(environment, "Pulumi.eks-prod.yaml")
+    assert [str(p) for p in error.value.problems] == [
+        "Pulumi.eks-prod.yaml: hangar:environment.deployments[0].autoscaling.min_replicas: scale to zero is only for latency_class batch (this is realtime); got 0"
+    ]
+
+
+def test_the_pool_must_hold_max_replicas_or_the_spec_says_how_many_nodes_it_needs():
+    environment = raw("eks-prod")
+    environment["deployments"][0]["autoscaling"]["max_replicas"] = 5  # 4 H100 each, two per p5.48xlarge, max_nodes 2
+    with pytest.raises(StackConfigError) as error:
+        environment_from_config(environment, "Pulumi.eks-prod.yaml")
+    assert [str(p) for p in error.value.problems] == [
+        (
+            "Pulumi.eks-prod.yaml: hangar:environment.deployments[0].autoscaling.max_replicas: 5 replicas of 4 x H100-SXM "
+            "(2 per node of 8 GPUs) need 3 nodes, and pool 'h100' has max_nodes 2: raise max_nodes to 3 or lower max_replicas to 4; got 5"
+        )
+    ]
+    tpu = raw("gke-tpu")
+    tpu["deployments"][0]["autoscaling"]["max_replicas"] = 3
+    with pytest.raises(StackConfigError, match="3 replicas need 3 slices .* has max_slices 2: raise max_slices to 3 or lower max_replicas to 2"):
+        environment_from_config(tpu, "Pulumi.gke-tpu.yaml")
+
+
+def test_latency_class_defaults_are_documented_and_overridable():
+    import components.serving_autoscaler as module
+
+    for name, defaults in LATENCY_CLASSES.items():
+        assert f"| {name}" in module.__doc__
+        assert (defaults.min_replicas == 0) == (name == "batch")
+    deployment = ModelDeployment.model_validate(
+        {"name": "m", "model": "a/b", "pool": "p", "latency_class": "realtime",
+         "autoscaling": {"max_replicas": 3, "metric": "requests_running", "target": 12, "scale_down_stabilization_seconds": 7200}}
+    )  # fmt: skip
+    policy = scaling_policy(deployment)
+    assert (policy.min_replicas, policy.metric, policy.target, policy.scale_up_window) == (1, "requests_running", 12, 0)
+    assert policy.behavior()["scaleDown"]["stabilizationWindowSeconds"] == 3600  # an HPA window is at most an hour
+
+
+def test_the_hpa_alternative_uses_pods_metrics_and_cannot_scale_to_zero():
+    deployment = ModelDeployment.model_validate({"name": "m", "model": "a/b", "pool": "p", "autoscaling": {"max_replicas": 4}})
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "m"}
+
+    def program():
+        Autoscaler("m", deployment, target=target, namespace="ns", labels={}, annotations={}, engine="hpa")
+
+    (record,) = [r for r in plan_program(program) if r.custom]
+    assert record.type == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+    spec = record.inputs["spec"]
+    assert (spec["minReplicas"], spec["maxReplicas"]) == (1, 4)
+    assert spec["metrics"] == [{"type": "Pods", "pods": {"metric": {"name": "vllm_kv_cache_usage_perc"}, "target": {"type": "AverageValue", "averageValue": "0.7"}}}]
+
+    batch = ModelDeployment.model_validate({"name": "m", "model": "a/b", "pool": "p", "latency_class": "batch", "autoscaling": {"max_replicas": 4}})
+    with pytest.raises(PlanError, match="scale to zero needs KEDA"):
+        plan_program(lambda: Autoscaler("m", batch, target=target, namespace="ns", labels={}, annotations={}, engine="hpa"))
+
+
+def test_keda_is_installed_pinned_on_the_system_pool():
+    (release,) = [r for r in example_plan("eks-prod") if r.type == "kubernetes:helm.sh/v3:Release"]
+    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == ("keda", "2.16.1", "keda")
+    assert release.inputs["repositoryOpts"] == {"repo": "https://kedacore.github.io/charts"}
+    assert release.inputs["values"]["nodeSelector"] == {"hangar.dev/pool": "system"}
+
+
+# --- weight cache, multi-host -------------------------------------------------------------------------
+
+
+def test_node_local_and_no_cache_serve_from_a_deployment():
+    environment = raw("gke-dev")
+    environment["deployments"][0]["caching"] = {"weight_cache": "node-local"}
+    plan = plan_environment(environment)
+    workload = the_workload(plan)
+    assert workload["kind"] == "Deployment"
+    assert workload["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+    volumes = {v["name"]: v for v in workload["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["model-cache"]["hostPath"] == {"path": "/var/lib/hangar/model-cache", "type": "DirectoryOrCreate"}
+    (init,) = workload["spec"]["template"]["spec"]["initContainers"]  # the kubelet creates the hostPath as root
+    assert init["command"] == ["chown", "1000:1000", "/models"]
+    assert init["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["CHOWN"]}
+    (namespace,) = of_kind(plan, "Namespace")
+    assert "pod-security.kubernetes.io/enforce" not in namespace["metadata"]["labels"]  # a hostPath is not "restricted"
+    assert (scaled := of_kind(plan, "ScaledObject")[0])["spec"]["scaleTargetRef"]["kind"] == "Deployment", scaled
+
+
+def test_a_replica_larger_than_a_node_is_a_leader_worker_set_with_pipeline_parallelism():
+    environment = raw("eks-prod")
+    environment["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    plan = plan_environment(environment)
+    workload = the_workload(plan)
+    assert workload["kind"] == "LeaderWorkerSet"
+    template = workload["spec"]["leaderWorkerTemplate"]
+    assert template["size"] == 2 and template["restartPolicy"] == "RecreateGroupOnPodRestart"
+    leader, worker = template["leaderTemplate"]["spec"]["containers"][0], template["workerTemplate"]["spec"]["containers"][0]
+    args = flags(leader["args"])
+    assert (args["--tensor-parallel-size"], args["--pipeline-parallel-size"], args["--distributed-executor-backend"]) == ("8", "2", "ray")
+    assert leader["resources"]["limits"]["nvidia.com/gpu"] == worker["resources"]["limits"]["nvidia.com/gpu"] == "8"
+    assert "ray start --head" in leader["command"][2] and "ray start --address" in worker["command"][2]
+    assert "startupProbe" in leader and "startupProbe" not in worker
+    assert workload["metadata"]["annotations"]["hangar.dev/accelerators-per-replica"] == "16"
+    assert template["volumeClaimTemplates"][0]["metadata"]["name"] == "model-cache"
+    (scaled,) = of_kind(plan, "ScaledObject")
+    assert scaled["spec"]["scaleTargetRef"] == {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "llama-70b"}
+    service = next(s for s in of_kind(plan, "Service") if s["metadata"]["name"] == "llama-70b")
+    assert service["spec"]["selector"]["hangar.dev/role"] == "leader"
+    charts = {r.inputs["chart"]: r.inputs["version"] for r in plan if r.type == "kubernetes:helm.sh/v3:Release"}
+    assert charts == {"keda": "2.16.1", "oci://registry.k8s.io/lws/charts/lws": "0.8.0"}
+
+
+def test_a_multi_host_tpu_slice_runs_one_pod_per_host_in_one_node_pool():
+    environment = raw("gke-tpu")
+    environment["clusters"][0]["tpu_slices"][0].update(name="v5e-4x4", topology="4x4", min_slices=0, max_slices=1)
+    environment["deployments"][0].update(pool="v5e-4x4", autoscaling={"min_replicas": 1, "max_replicas": 1})
+    workload = the_workload(plan_environment(environment))
+    assert workload["kind"] == "LeaderWorkerSet"
+    assert workload["metadata"]["annotations"]["leaderworkerset.sigs.k8s.io/exclusive-topology"] == "cloud.google.com/gke-nodepool"
+    template = workload["spec"]["leaderWorkerTemplate"]
+    assert template["size"] == 4
+    leader = template["leaderTemplate"]["spec"]["containers"][0]
+    assert leader["resources"]["limits"]["google.com/tpu"] == "4"
+    assert flags(leader["args"])["--tensor-parallel-size"] == "16"
+
+
+# --- prompt templates ---------------------------------------------------------------------------------
+
+
+def _templates(directory: Path, question: str = "Question: {{ question }}") -> Path:
+    directory.mkdir(exist_ok=True)
+    (directory / "answer.j2").write_text("{# variables: context, question #}\nContext: {{ context }}\n" + question + "\n")
+    (directory / "summary.j2").write_text("{# variables: text #}\nSummarise: {{ text }}\n")
+    return directory
+
+
+def _prompt_plan(directory: Path):
+    environment = raw("gke-dev")
+    environment["deployments"][0]["prompt_templates_dir"] = str(directory)
+    return plan_environment(environment)
+
+
+def test_prompt_templates_become_a_configmap_named_by_content_and_mounted(tmp_path):
+    plan = _prompt_plan(_templates(tmp_path / "prompts"))
+    (config_map,) = of_kind(plan, "ConfigMap")
+    name = config_map["metadata"]["name"]
+    assert name.startswith("qwen-7b-prompts-") and config_map["immutable"] is True
+    assert set(config_map["data"]) == {"answer.j2", "summary.j2"}
+    spec = the_workload(plan)["spec"]["template"]["spec"]
+    assert {"name": "prompts", "configMap": {"name": name}} in spec["volumes"]
+    assert {"name": "prompts", "mountPath": "/etc/hangar/prompts", "readOnly": True} in spec["containers"][0]["volumeMounts"]
+
+    changed = _prompt_plan(_templates(tmp_path / "prompts", "Q: {{ question }}?"))
+    (changed_map,) = of_kind(changed, "ConfigMap")
+    assert changed_map["metadata"]["name"] != name  # a new name rolls the pods
+    assert {"name": "prompts", "configMap": {"name": changed_map["metadata"]["name"]}} in the_workload(changed)["spec"]["template"]["spec"]["volumes"]
+    again = _prompt_plan(_templates(tmp_path / "prompts", "Q: {{ question }}?"))
+    assert of_kind(again, "ConfigMap")[0]["metadata"]["name"] == changed_map["metadata"]["name"]
+
+
+def test_prompt_templates_are_checked_before_anything_is_registered(tmp_path):
+    directory = _templates(tmp_path / "prompts")
+    (directory / "broken.j2").write_text("{# variables: name #}\nHello {{ name \n")
+    (directory / "unused.j2").write_text("{# variables: name, extra #}\nHello {{ name }} from {{ place }}\n")
+    (directory / "bare.j2").write_text("Hello {{ name }}\n")
+    with pytest.raises(PlanError) as error:
+        _prompt_plan(directory)
+    lines = [line for line in str(error.value).splitlines() if "prompt_templates_dir" in line]
+    assert lines == [
+        f"hangar:environment.deployments[0].prompt_templates_dir: {directory}/bare.j2: must start with a declaration of its variables, e.g. {{# variables: context, question #}}",
+        f"hangar:environment.deployments[0].prompt_templates_dir: {directory}/broken.j2:2: does not parse: unexpected end of template, expected 'end of print statement'.",
+        f"hangar:environment.deployments[0].prompt_templates_dir: {directory}/unused.j2: declares extra but never uses it",
+        f"hangar:environment.deployments[0].prompt_templates_dir: {directory}/unused.j2: uses place without declaring it",
+    ]
+
+
+def test_an_air_gapped_site_takes_the_engine_image_and_keda_from_its_mirror():
+    environment = raw("onprem")
+    environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", chart_repository="https://charts.dc1.internal/hangar")
+    plan = plan_environment(environment)
+    assert server_container(the_workload(plan))["image"] == "registry.dc1.internal:5000/mirror/vllm/vllm-openai:v0.11.2"
+    (keda,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda"]
+    assert keda["repositoryOpts"] == {"repo": "https://charts.dc1.internal/hangar"} and keda["version"] == "2.16.1"
+    assert {image["registry"] for image in keda["values"]["image"].values()} == {"registry.dc1.internal:5000/mirror"}
+
+
+@pytest.mark.parametrize("stack", ["eks-prod", "onprem"])
+def test_servers_and_autoscalers_hang_off_the_environment_and_use_the_clusters_provider(stack):
+    plan = example_plan(stack)
+    types = {r.urn: r.type for r in plan}
+    environment = next(r.urn for r in plan if r.type == "hangar:index:Environment")
+    for token in ("hangar:serving:ModelServer", "hangar:serving:Autoscaler", "hangar:serving:ClusterAddons"):
+        (component,) = plan.of_type(token)
+        assert component.parent == environment
+    (provider,) = plan.of_type("pulumi:providers:kubernetes")
+    serving = [r for r in plan if "hangar:serving:" in r.urn and r.custom]
+    assert serving and all(r.provider.startswith(provider.urn) for r in serving)
+    assert all(types[r.parent].startswith("hangar:serving:") for r in serving)  # target tests can leave the serving layer out by URN
