@@ -15,14 +15,11 @@ from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
 from hangar.records import Plan, ResourceRecord
 from hangar.spec import stack_file_schema
 from hangar.stackfile import (
-    ENVIRONMENT_KEY,
-    PulumiProject,
     StackConfigError,
-    environment_from_config,
     read_environment,
     read_project,
-    read_stack_config,
 )
+
 
 @app.command()
 def plan(
@@ -30,28 +27,39 @@ def plan(
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table (a tree) or json."),
     project: Path = ProjectOption,
 ) -> None:
-    """Show every resource `pulumi up -s STACK` would create, computed offline under Pulumi's mock runtime."""
-    from hangar.plan import PlanError, plan_stack
+    """Show what `pulumi up -s STACK` would create, what it costs and what the policies say, computed offline.
+
+    The program runs under Pulumi's mock runtime; `--format json` prints the plan's resources. Exit 1
+    when a mandatory policy is violated (see `hangar check`).
+    """
+    from hangar.cli.check_commands import print_verdict, stack_verdict
+    from hangar.cli.cost_commands import print_cost
+    from hangar.plan import PlanError
+    from hangar.stackplan import plan_project_stack
 
     try:
-        validate_if_hangar(read_project(project), stack)
-        result = plan_stack(project, stack)
+        stack_plan = plan_project_stack(project, stack)
+        if output_format is OutputFormat.json:
+            json.dump(stack_plan.plan.to_json(), sys.stdout, indent=2, default=str)
+            sys.stdout.write("\n")
+            return
+        report = stack_plan.price()
+        verdict = stack_verdict(stack_plan, stack)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
-    except PlanError as error:
+    except (PlanError, ValueError) as error:
         raise fail([f"stack {stack}: {line}" for line in str(error).splitlines() if line.strip()])
-    if output_format is OutputFormat.json:
-        json.dump(result.to_json(), sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
-        return
-    print_plan(result)
-
-
-def validate_if_hangar(project: PulumiProject, stack: str) -> None:
-    """Check a Hangar stack's config first, so its errors name the stack file; other programs go straight to the plan."""
-    config = read_stack_config(project, stack)
-    if ENVIRONMENT_KEY in config:
-        environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+    print_plan(stack_plan.plan)
+    for warning in stack_plan.plan.warnings:
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+    for note in stack_plan.notes:
+        out.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
+    out.print()
+    print_cost(stack, report, stack_plan.environment.budget if stack_plan.environment else None)
+    out.print()
+    print_verdict(verdict)
+    if verdict.blocking:
+        raise typer.Exit(1)
 
 
 def print_plan(result: Plan) -> None:

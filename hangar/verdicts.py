@@ -1,0 +1,105 @@
+"""A stack's verdict (its violations) and the forms it is reported in: table rows, JSON, SARIF, Markdown.
+
+SARIF results point at the stack file and, where a violation's resource carries a name written
+in that file (a pool, a deployment, a cluster), at that line — so code scanning annotates the
+pull request where the fix belongs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+from policies.rules import POLICIES
+from policies.rules.base import Violation
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVELS = {"mandatory": "error", "advisory": "warning"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StackVerdict:
+    """The violations of one stack, with the file they are reported against."""
+
+    stack: str
+    stack_file: Path
+    violations: tuple[Violation, ...]
+
+    @property
+    def blocking(self) -> int:
+        return sum(1 for violation in self.violations if violation.level == "mandatory")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "stack_file": str(self.stack_file), "violations": [v.to_json() for v in self.violations]}
+
+
+def resource_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else "(stack)"
+
+
+def config_line(stack_file: Path, urn: str) -> int:
+    """The line of the stack file that names the violating resource's pool, deployment or cluster (1 if none)."""
+    try:
+        lines = stack_file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    name = resource_name(urn)
+    best = (0, 1)
+    for number, line in enumerate(lines, start=1):
+        match = re.match(r"^\s*-?\s*name:\s*['\"]?([-a-z0-9]+)['\"]?\s*$", line)
+        if match and match.group(1) in name and len(match.group(1)) > best[0]:
+            best = (len(match.group(1)), number)
+    return best[1]
+
+
+def to_sarif(verdicts: list[StackVerdict], root: Path) -> dict[str, Any]:
+    rules = [{"id": p.name, "name": p.name, "shortDescription": {"text": p.description}} for p in POLICIES]
+    results = []
+    for verdict in verdicts:
+        try:
+            uri = verdict.stack_file.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            uri = verdict.stack_file.as_posix()
+        for violation in verdict.violations:
+            results.append(
+                {
+                    "ruleId": violation.policy,
+                    "level": SARIF_LEVELS.get(violation.level, "note"),
+                    "message": {"text": f"[{verdict.stack}] {resource_name(violation.urn)}: {violation.message}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri},
+                                "region": {"startLine": config_line(verdict.stack_file, violation.urn)},
+                            }
+                        }
+                    ],
+                    "properties": {"stack": verdict.stack, "urn": violation.urn, "enforcementLevel": violation.level},
+                }
+            )
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "hangar", "informationUri": "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/", "rules": rules}}, "results": results}],
+    }
+
+
+def to_markdown(verdicts: list[StackVerdict]) -> str:
+    lines = ["### Hangar policy check", "", "| stack | mandatory | advisory |", "|---|---:|---:|"]
+    for verdict in verdicts:
+        advisory = len(verdict.violations) - verdict.blocking
+        mark = "❌" if verdict.blocking else "✅"
+        lines.append(f"| {mark} `{verdict.stack}` | {verdict.blocking} | {advisory} |")
+    for verdict in verdicts:
+        if not verdict.violations:
+            continue
+        lines += ["", f"<details><summary><code>{verdict.stack}</code>: {len(verdict.violations)} finding(s)</summary>", ""]
+        lines += [f"- **{v.level}** `{v.policy}` {resource_name(v.urn)}: {_escape(v.message)}" for v in verdict.violations]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;")

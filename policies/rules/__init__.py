@@ -1,0 +1,81 @@
+"""The policy registry and the offline evaluator: the same checks `hangar check` and the pack run.
+
+`POLICIES` lists every policy once — name, scope, default level, config model, check — and both
+`evaluate` (offline) and `policies/__main__.py` (the pulumi_policy pack) are built from it, so
+the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from hangar.records import ResourceRecord
+from policies.rules import budget, hardware, licensing, network
+from policies.rules.base import (
+    BUDGET,
+    CANNOT_JUDGE,
+    HARDWARE_FIT,
+    LICENCE_NOTICES,
+    LICENSING,
+    NETWORK,
+    Finding,
+    PolicyConfig,
+    PolicySpec,
+    Violation,
+)
+from policies.rules.config import (
+    BudgetConfig,
+    CannotJudgeConfig,
+    HardwareFitConfig,
+    LicensingConfig,
+    NetworkConfig,
+    NoticesConfig,
+    validate_pack_config,
+)
+
+
+def cannot_judge(records: Sequence[ResourceRecord], config: CannotJudgeConfig) -> list[Finding]:
+    """Everything the other policies could not judge: fail closed."""
+    return licensing.unknown_models(records, config) + budget.unpriced(records, config) + hardware.unplaceable(records, config)
+
+
+POLICIES: tuple[PolicySpec, ...] = (
+    PolicySpec(BUDGET, "The worst-case monthly cost (every pool at max size) stays under the stack's ceilings.", "stack", "mandatory", BudgetConfig, budget.check),
+    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, licensing.check),
+    PolicySpec(LICENCE_NOTICES, "Duties that come with a model's licence: attribution, acceptable use, hosting terms.", "stack", "advisory", NoticesConfig, licensing.notices),
+    PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, hardware.check),
+    PolicySpec(NETWORK, "In prod: private endpoints, no public node IPs, internal load balancers; optionally no egress.", "resource", "mandatory", NetworkConfig, network.check),
+    PolicySpec(CANNOT_JUDGE, "What cannot be judged (unknown model, licence or price) is refused, not passed.", "stack", "mandatory", CannotJudgeConfig, cannot_judge),
+)
+POLICY_NAMES = tuple(policy.name for policy in POLICIES)
+DEFAULT_LEVELS = {policy.name: policy.default_level for policy in POLICIES}
+CONFIG_MODELS = {policy.name: policy.config_model for policy in POLICIES}
+
+
+def load_pack_config(raw: Any, source: str) -> dict[str, PolicyConfig]:
+    """Validate a policy config file's content for this pack; ValueError with one line per problem."""
+    return validate_pack_config(raw, source, DEFAULT_LEVELS, CONFIG_MODELS)
+
+
+def run_policy(policy: PolicySpec, records: Sequence[ResourceRecord], config: PolicyConfig) -> list[Finding]:
+    """One policy's findings; a check that raises is itself a finding (fail closed), never a silent pass."""
+    batches = [[record] for record in records] if policy.scope == "resource" else [list(records)]
+    findings = []
+    for batch in batches:
+        try:
+            findings += policy.check(batch, config)
+        except Exception as error:  # noqa: BLE001 - a failing rule must refuse, not crash or pass
+            where = batch[0].urn if policy.scope == "resource" and batch else ""
+            findings.append(Finding(policy.name, where, f"the rule failed, so nothing was judged: {type(error).__name__}: {error}"))
+    return [finding for finding in findings if finding.policy == policy.name]
+
+
+def evaluate(records: Sequence[ResourceRecord], configs: dict[str, PolicyConfig]) -> list[Violation]:
+    """Every violation of the stack under these validated configs, sorted, disabled policies left out."""
+    violations = []
+    for policy in POLICIES:
+        level = configs[policy.name].enforcement_level
+        if level == "disabled":
+            continue
+        violations += [Violation(f.policy, f.urn, f.message, level) for f in run_policy(policy, records, configs[policy.name])]
+    return sorted(violations)

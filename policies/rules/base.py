@@ -1,0 +1,78 @@
+"""What every rule shares: violations, enforcement levels, and the shape of a policy.
+
+A rule is a pure function from plain resource records (`hangar.records.ResourceRecord`) and its
+validated config to findings. Findings name the policy they belong to, because one rule can
+speak for two policies: licensing refuses a forbidden licence (`hangar-licensing`) and says when
+it cannot judge an unknown model (`hangar-cannot-judge`), which has its own enforcement level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from hangar.records import ResourceRecord
+
+Level = Literal["advisory", "mandatory", "disabled"]
+LEVELS: tuple[Level, ...] = ("advisory", "mandatory", "disabled")
+Tier = Literal["dev", "staging", "prod"]
+TIERS: tuple[Tier, ...] = ("dev", "staging", "prod")
+
+BUDGET = "hangar-budget"
+LICENSING = "hangar-licensing"
+LICENCE_NOTICES = "hangar-licence-notices"
+HARDWARE_FIT = "hangar-hardware-fit"
+NETWORK = "hangar-network-placement"
+CANNOT_JUDGE = "hangar-cannot-judge"
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Finding:
+    """A rule's verdict on one resource (or on the stack, when `urn` is empty)."""
+
+    policy: str
+    urn: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Violation:
+    """A finding with the enforcement level its policy has in this stack's config."""
+
+    policy: str
+    urn: str
+    message: str
+    level: Level
+
+    def to_json(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+class PolicyConfig(BaseModel):
+    """Base of each policy's config: camelCase keys as in a Pulumi policy config file; unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    enforcement_level: Level | None = None
+
+
+Check = Callable[[Sequence[ResourceRecord], Any], list[Finding]]
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicySpec:
+    """One policy of the pack: its name, what it checks, its default level, its config model and its check.
+
+    `scope` "resource" policies judge each resource alone (Analyze); "stack" policies see the
+    whole plan at once (AnalyzeStack), because they join resources or add them up.
+    """
+
+    name: str
+    description: str
+    scope: Literal["resource", "stack"]
+    default_level: Level
+    config_model: type[PolicyConfig]
+    check: Check

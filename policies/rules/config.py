@@ -1,0 +1,146 @@
+"""Each policy's config, its JSON schema, and validation of a whole policy-pack config file.
+
+The pulumi_policy SDK passes config through unchecked, and a protocol entry without an
+enforcement level means "advisory" — so Hangar validates every entry itself (a wrong type or an
+unknown key is an error naming it) and always resolves an explicit level: the entry's own, else
+the file's `all`, else the policy's default. A config that only sets a threshold never weakens
+a mandatory policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from hangar.spec import Environment
+from policies.rules.base import LEVELS, Level, PolicyConfig, Tier
+
+
+class BudgetConfig(PolicyConfig):
+    """Ceilings judged against every pool at its maximum size, for a 30-day month."""
+
+    monthly_ceiling_usd: float | None = Field(None, gt=0, description="Worst-case monthly cost ceiling in USD.")
+    max_spot_share: float | None = Field(None, ge=0, le=1, description="Largest share of the worst-case cost on spot capacity.")
+    max_pool_monthly_usd: dict[str, float] = Field(
+        default_factory=dict, description="Ceiling per pool, keyed by instance/machine type or GPU name (e.g. 'p5.48xlarge', 'H100-SXM')."
+    )
+    catalog_overrides: str | None = Field(None, description="Directory of catalog CSV overrides (negotiated prices, on-prem rates).")
+
+
+class LicensingConfig(PolicyConfig):
+    """How the stack's models will be used, and the organisation's licence lists."""
+
+    tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and a resource's hangar.dev/tier label wins.")
+    commercial_use: bool = Field(True, description="The models serve a commercial offering.")
+    monthly_active_users: int = Field(0, ge=0, description="Declared monthly active users (licence MAU caps).")
+    hosted_service: bool = Field(True, description="The models are offered to others as a hosted service.")
+    eu_established: bool = Field(False, description="The operator is established in the EU.")
+    allow_licences: list[str] = Field(default_factory=list, description="If set, only these licence ids may be deployed.")
+    deny_licences: list[str] = Field(default_factory=list, description="Licence ids that may never be deployed.")
+    accepted_gated_models: list[str] = Field(default_factory=list, description="Gated models whose terms the organisation has accepted.")
+    catalog_overrides: str | None = None
+
+
+class NoticesConfig(PolicyConfig):
+    """Reminders of licence duties (attribution, acceptable-use policies): advisory by default."""
+
+    catalog_overrides: str | None = None
+
+
+class HardwareFitConfig(PolicyConfig):
+    """Models against the accelerators of the pools they are scheduled on."""
+
+    catalog_overrides: str | None = None
+
+
+class NetworkConfig(PolicyConfig):
+    """Private placement of clusters, nodes and endpoints; judged in prod."""
+
+    tier: Tier = "dev"
+    allow_egress: bool = Field(True, description="False: refuse NAT gateways and internet routes (air-gapped stacks).")
+
+
+class CannotJudgeConfig(PolicyConfig):
+    """What the rules could not judge (an unknown model or price, a workload on no known pool): fail closed."""
+
+    allow_unpriced: list[str] = Field(default_factory=list, description="Resource names or type tokens whose unknown price is accepted.")
+    catalog_overrides: str | None = None
+
+
+def validate_pack_config(raw: Any, source: str, defaults: dict[str, Level], models: dict[str, type[PolicyConfig]]) -> dict[str, PolicyConfig]:
+    """Every policy's validated config with an explicit enforcement level; ValueError with one line per problem."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{source}: a policy config must be a JSON object of policy name → settings; got {type(raw).__name__}")
+    problems = []
+    all_level = raw.get("all")
+    if all_level is not None and all_level not in LEVELS:
+        problems.append(f"{source}: all: must be one of {', '.join(LEVELS)}; got {all_level!r}")
+    configs: dict[str, PolicyConfig] = {}
+    for key in raw:
+        if key != "all" and key not in models:
+            problems.append(f"{source}: {key}: unknown policy; policies are {', '.join(models)}")
+    for name, model in models.items():
+        entry = raw.get(name, {})
+        if isinstance(entry, str):
+            entry = {"enforcementLevel": entry}
+        if not isinstance(entry, dict):
+            problems.append(f"{source}: {name}: must be an enforcement level or an object of settings; got {entry!r}")
+            continue
+        try:
+            config = model.model_validate(entry)
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                path = ".".join(str(part) for part in (name, *detail["loc"]))
+                given = "" if detail["type"] == "missing" else f"; got {detail['input']!r}"
+                message = "unknown setting" if detail["type"] == "extra_forbidden" else detail["msg"]
+                problems.append(f"{source}: {path}: {message}{given}")
+            continue
+        level = config.enforcement_level or all_level or defaults[name]
+        configs[name] = config.model_copy(update={"enforcement_level": level})
+    if problems:
+        raise ValueError("\n".join(problems))
+    return configs
+
+
+def protocol_config(configs: dict[str, PolicyConfig]) -> dict[str, dict[str, Any]]:
+    """The config as the CLI sends it in `Configure`: camelCase settings with an explicit `enforcementLevel`."""
+    return {name: config.model_dump(by_alias=True, exclude_none=True) for name, config in configs.items()}
+
+
+def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
+    """The policy config file for one environment, from its stack config (`hangar policy-config STACK`).
+
+    Every entry names its enforcement level; what cannot be judged is mandatory in prod and
+    advisory elsewhere.
+    """
+    overrides = {"catalogOverrides": str(environment.catalog_overrides)} if environment.catalog_overrides else {}
+    licence = environment.licence
+    return {
+        "hangar-budget": {
+            "enforcementLevel": "mandatory",
+            "monthlyCeilingUsd": environment.budget.monthly_ceiling_usd,
+            "maxSpotShare": environment.budget.max_spot_share,
+            **overrides,
+        },
+        "hangar-licensing": {
+            "enforcementLevel": "mandatory",
+            "tier": environment.tier,
+            "commercialUse": licence.commercial_use,
+            "monthlyActiveUsers": licence.monthly_active_users,
+            "hostedService": licence.hosted_service,
+            "euEstablished": licence.eu_established,
+            "acceptedGatedModels": list(licence.accepted_terms),
+            **overrides,
+        },
+        "hangar-licence-notices": {"enforcementLevel": "advisory", **overrides},
+        "hangar-hardware-fit": {"enforcementLevel": "mandatory", **overrides},
+        "hangar-network-placement": {
+            "enforcementLevel": "mandatory",
+            "tier": environment.tier,
+            "allowEgress": all(getattr(cluster, "network", None) is None or cluster.network.egress != "none" for cluster in environment.clusters),
+        },
+        "hangar-cannot-judge": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
+    }

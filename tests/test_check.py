@@ -1,0 +1,119 @@
+"""`hangar check` as a user and a CI pipeline run it: verdicts, exit codes, SARIF and Markdown."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from hangar.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+BAD = str(ROOT / "tests" / "bad_stacks")
+
+
+def check(*args: str):
+    return runner.invoke(app, ["check", *args], catch_exceptions=False)
+
+
+def violations(*args: str) -> list[dict]:
+    result = check(*args, "--format", "json")
+    return [v for stack in json.loads(result.stdout) for v in stack["violations"]]
+
+
+def test_the_examples_carry_no_mandatory_violation():
+    result = check("--all", "-C", str(ROOT), "--format", "json")
+    assert result.exit_code == 0, result.output
+    verdicts = json.loads(result.stdout)
+    assert [v["stack"] for v in verdicts] == ["aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem"]
+    assert all(v["level"] == "advisory" for stack in verdicts for v in stack["violations"])
+
+
+def test_a_non_commercial_model_in_prod():
+    found = violations("noncommercial-prod", "-C", BAD)
+    assert {
+        "policy": "hangar-licensing",
+        "urn": next(v["urn"] for v in found if v["policy"] == "hangar-licensing"),
+        "message": "command-r: CohereForAI/c4ai-command-r-v01: CC-BY-NC-4.0 + Cohere Labs (C4AI) Acceptable Use Policy (c4ai-cc-by-nc-4.0) allows non-commercial use only, and this is a prod stack",
+        "level": "mandatory",
+    } in found
+
+
+def test_mau_above_the_licence_cap():
+    found = [v["message"] for v in violations("mau-over-cap", "-C", BAD) if v["policy"] == "hangar-licensing"]
+    assert found == [
+        "llama-8b: meta-llama/Llama-3.1-8B-Instruct: Llama 3.1 Community License (llama-3.1-community) caps monthly active users at 700,000,000; "
+        "this stack declares 800,000,000 — a separate licence is needed"
+    ]
+
+
+def test_a_70b_model_on_one_l4():
+    (message,) = [v["message"] for v in violations("big-model-small-gpu", "-C", BAD) if v["policy"] == "hangar-hardware-fit"]
+    assert message.startswith("llama-70b: meta-llama/Llama-3.3-70B-Instruct in bf16 on pool l4 (1 x L4 per node) does not fit: needs ")
+
+
+def test_fp8_on_an_a100():
+    found = [v["message"] for v in violations("fp8-on-a100", "-C", BAD) if v["policy"] == "hangar-hardware-fit"]
+    assert len(found) == 1 and found[0].startswith("qwen-7b: Qwen/Qwen2.5-7B-Instruct in fp8 on pool a100 (8 x A100-80GB per node): ")
+
+
+def test_a_prod_budget_exceeded_by_max_size_pools():
+    (found,) = [v for v in violations("over-budget", "-C", BAD) if v["policy"] == "hangar-budget"]
+    assert found["level"] == "mandatory" and found["urn"] == ""
+    assert found["message"].startswith("worst-case cost $")
+    assert "exceeds the ceiling $100,000/month; largest: h100 (10 x p5.48xlarge) $396,288" in found["message"]
+
+
+def test_a_public_endpoint_in_prod_is_refused_before_planning():
+    result = check("public-endpoint-prod", "-C", BAD)
+    assert result.exit_code == 2
+    assert "hangar:environment.deployments[0].exposure.auth: a public endpoint in prod needs auth: api-key or oidc; got 'none'" in result.stderr
+
+
+def test_raw_resources_of_a_foreign_program_are_judged():
+    found = violations("prod", "-C", str(ROOT / "tests" / "raw_program"), "--policy-config", str(ROOT / "tests" / "raw_program" / "policy-prod.json"))
+    messages = {(v["policy"], v["message"]) for v in found}
+    assert ("hangar-hardware-fit", "gemma: requests 4 google.com/tpu, but pool l4-pool (1 x L4 per node) offers nvidia.com/gpu") in messages
+    assert ("hangar-network-placement", "public-api: the EKS API endpoint is public to 0.0.0.0/0; set endpointPublicAccess false or list publicAccessCidrs") in messages
+    assert any(p == "hangar-network-placement" and m.startswith("chat: the Service is an internet-facing load balancer") for p, m in messages)
+
+
+def test_exit_1_on_a_mandatory_violation_and_a_table_by_default():
+    result = check("over-budget", "-C", BAD)
+    assert result.exit_code == 1
+    assert "over-budget" in result.stdout and "hangar-budget" in result.stdout and "mandatory" in result.stdout
+
+
+def test_sarif_points_at_the_stack_file_and_the_key():
+    result = check("over-budget", "fp8-on-a100", "-C", BAD, "--format", "sarif")
+    assert result.exit_code == 1
+    sarif = json.loads(result.stdout)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    budget = next(r for r in results if r["ruleId"] == "hangar-budget")
+    assert budget["level"] == "error"
+    assert budget["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.over-budget.yaml"
+    fit = next(r for r in results if r["ruleId"] == "hangar-hardware-fit")
+    line = fit["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert (ROOT / "tests" / "bad_stacks" / "stacks" / "Pulumi.fp8-on-a100.yaml").read_text().splitlines()[line - 1].strip() == "- name: qwen-7b"
+    assert {rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]} >= {"hangar-budget", "hangar-licensing"}
+
+
+def test_markdown_for_a_pull_request_comment():
+    result = check("over-budget", "-C", BAD, "--format", "markdown")
+    assert result.stdout.startswith("### Hangar policy check\n\n| stack | mandatory | advisory |\n|---|---:|---:|\n| ❌ `over-budget` | 1 |")
+    assert "<details><summary><code>over-budget</code>" in result.stdout
+
+
+def test_a_bad_policy_config_exits_2(tmp_path):
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"hangar-budget": {"monthlyCeilingUsd": -5}}))
+    result = check("eks-prod", "-C", str(ROOT), "--policy-config", str(config))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: stack eks-prod: {config}: hangar-budget.monthlyCeilingUsd: Input should be greater than 0; got -5"
+
+
+def test_check_needs_stacks_or_all():
+    result = check("-C", str(ROOT))
+    assert result.exit_code == 2 and "name the stacks to check, or pass --all" in result.stderr
