@@ -1,0 +1,109 @@
+"""`hangar gitops render`: Pulumi Kubernetes Operator objects for each environment (see hangar/gitops.py).
+
+Defaults come from the repository: `--repo` from the `origin` remote (an ssh remote is rendered
+as its https URL), `--branch` from origin's default branch (else `main`), the project directory
+inside the repository, the project name from Pulumi.yaml, and the workspace image from the Pulumi
+SDK installed here (`pulumi/pulumi:<version>-nonroot`, the CLI of the same release).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from hangar.cli.app import ProjectOption, app, fail, out
+from hangar.gitops import GitopsError, GitopsSettings, render, to_yaml
+from hangar.stackfile import StackConfigError, read_environment, read_project
+
+gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
+app.add_typer(gitops_app, name="gitops")
+
+
+@gitops_app.command("render")
+def render_command(
+    stacks: list[str] | None = typer.Argument(None, help="Environments to render (default: every stack)."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Write one file per environment, a namespace and a kustomization.yaml here (default: print)."),
+    repo: str | None = typer.Option(None, "--repo", help="Repository URL the operator clones (default: the origin remote)."),
+    branch: str | None = typer.Option(None, "--branch", help="Branch the operator follows (default: origin's default branch, else main)."),
+    backend: str | None = typer.Option(None, "--backend", help="State backend URL, e.g. s3://bucket (default: Pulumi Cloud)."),
+    organization: str | None = typer.Option(None, "--org", help="Pulumi Cloud organisation: stacks are named ORG/PROJECT/STACK."),
+    namespace: str = typer.Option("hangar", "--namespace", help="Namespace of the Stack objects and their Secrets."),
+    credentials_secret: str = typer.Option("hangar-pulumi", "--credentials-secret", help="Secret with key accessToken (Pulumi Cloud) or passphrase."),
+    git_secret: str | None = typer.Option(None, "--git-secret", help="Secret with key accessToken (https) or sshPrivateKey, for a private repository."),
+    secrets_provider: str | None = typer.Option(None, "--secrets-provider", help="e.g. awskms://alias/hangar?region=us-east-1."),
+    image: str | None = typer.Option(None, "--image", help="Workspace image (default: pulumi/pulumi:<installed SDK version>-nonroot)."),
+    project: Path = ProjectOption,
+) -> None:
+    """Render a Pulumi Kubernetes Operator `Stack` (with its ServiceAccount) per environment, for Argo CD or Flux to apply."""
+    try:
+        pulumi_project = read_project(project)
+        names = list(stacks or pulumi_project.stacks())
+        environments = {name: read_environment(pulumi_project, name) for name in names}
+    except StackConfigError as error:
+        raise fail([str(p) for p in error.problems])
+    top = _git(project, "rev-parse", "--show-toplevel")
+    repo_dir = ""
+    if top:
+        relative = project.resolve().relative_to(Path(top).resolve()).as_posix()
+        repo_dir = "" if relative == "." else relative
+    url = repo or https_url(_git(project, "remote", "get-url", "origin"))
+    if not url:
+        raise fail(["no --repo given and no 'origin' remote to take it from: pass --repo https://github.com/ORG/REPO.git"])
+    default_branch = (_git(project, "symbolic-ref", "--short", "refs/remotes/origin/HEAD") or "origin/main").split("/", 1)[-1]
+    settings = GitopsSettings(
+        repo=url,
+        branch=branch or default_branch,
+        repo_dir=repo_dir,
+        project=pulumi_project.name,
+        backend=backend,
+        organization=organization,
+        namespace=namespace,
+        credentials_secret=credentials_secret,
+        git_secret=git_secret,
+        secrets_provider=secrets_provider,
+        image=image or default_image(),
+    )
+    try:
+        files = render(environments, settings)
+    except GitopsError as error:
+        raise fail(str(error).splitlines())
+    if out_dir is None:
+        sys.stdout.write("---\n".join(to_yaml(objects) for name, objects in files.items() if name != "kustomization.yaml"))
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, objects in files.items():
+        header = f"# Rendered by `hangar gitops render`; re-render rather than edit. Source: {settings.repo} ({settings.branch}).\n"
+        (out_dir / name).write_text(header + to_yaml(objects), encoding="utf-8")
+        out.print(f"wrote {out_dir / name}")
+
+
+def default_image() -> str:
+    try:
+        return f"pulumi/pulumi:{importlib.metadata.version('pulumi')}-nonroot"
+    except importlib.metadata.PackageNotFoundError:
+        return "pulumi/pulumi:latest-nonroot"
+
+
+def https_url(remote: str) -> str:
+    """`git@github.com:org/repo.git` → `https://github.com/org/repo.git`; https and other URLs unchanged (credentials dropped)."""
+    remote = remote.strip()
+    scp = re.fullmatch(r"[^@/]+@([^:/]+):(.+)", remote)
+    if scp:
+        return f"https://{scp.group(1)}/{scp.group(2)}"
+    ssh = re.fullmatch(r"ssh://(?:[^@/]+@)?([^/:]+)(?::\d+)?/(.+)", remote)
+    if ssh:
+        return f"https://{ssh.group(1)}/{ssh.group(2)}"
+    return re.sub(r"^(https?://)[^@/]+@", r"\1", remote)
+
+
+def _git(project: Path, *args: str) -> str:
+    try:
+        completed = subprocess.run(["git", "-C", str(project), *args], capture_output=True, text=True)
+    except FileNotFoundError:
+        return ""
+    return completed.stdout.strip() if completed.returncode == 0 else ""

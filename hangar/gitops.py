@@ -1,0 +1,187 @@
+"""Pulumi Kubernetes Operator objects for each environment: a cluster that runs the stacks itself.
+
+Pure rendering (`hangar gitops render` in hangar/cli/gitops_commands.py finds the defaults — the
+git remote, the branch, the installed Pulumi version — and writes the files). Per environment:
+
+* a `ServiceAccount` the stack's workspace pod runs as (bind your cloud identity to it: IRSA, GKE
+  Workload Identity, Azure Workload Identity) and the `ClusterRoleBinding` to
+  `system:auth-delegator` that operator v2 needs for it;
+* a `pulumi.com/v1` `Stack` (schema: schema/crds/pulumi.com_stacks.yaml): this repository's URL,
+  branch and project directory; the stack name; the backend; credentials only BY REFERENCE
+  (`envRefs` to keys of a Kubernetes Secret, never a value); `refresh: true`; `destroyOnFinalize`
+  only for dev tiers (deleting the object of a staging or prod stack never destroys its
+  infrastructure); `useLocalStackOnly` for prod (the operator never creates a missing prod stack:
+  it is created on purpose, with its secrets provider); the workspace image of the Pulumi CLI that
+  matches the SDK this project installs.
+
+The operator has no field for policy packs (pulumi/pulumi-kubernetes-operator#366), so each `Stack`
+names its pack and config in annotations (`hangar.dev/policy-pack`, `hangar.dev/policy-pack-config`)
+for the tooling that enforces them: `pulumi preview --policy-pack` in CI before the merge, and on
+Pulumi Cloud a policy group (`pulumi policy enable ... --config`) that applies the pack to every
+update, the operator's included. README.md, "GitOps", shows both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import yaml
+
+from hangar.spec import Environment
+
+STACK_API_VERSION = "pulumi.com/v1"
+MAX_STACK_OBJECT_NAME = 42
+"""The CRD's CEL rule: `size(self.metadata.name) <= 42`."""
+POLICY_PACK = "policies"
+POLICY_CONFIG_DIR = "policies/config"
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class GitopsError(ValueError):
+    """Settings that cannot be rendered; one line per problem."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GitopsSettings:
+    """Where the operator finds the program and its state, and how it authenticates — by reference only."""
+
+    repo: str
+    """The repository the operator clones (https URL; ssh needs `git_secret`)."""
+    branch: str = "main"
+    repo_dir: str = ""
+    """The project's directory inside the repository ('' for its root)."""
+    project: str = "hangar"
+    """The Pulumi project name (Pulumi.yaml `name`)."""
+    backend: str | None = None
+    """State backend URL; None is Pulumi Cloud (app.pulumi.com)."""
+    organization: str | None = None
+    """Pulumi Cloud organisation: stacks are then named org/project/stack."""
+    namespace: str = "hangar"
+    credentials_secret: str = "hangar-pulumi"
+    """The Kubernetes Secret (in `namespace`) holding `accessToken` (Pulumi Cloud) or `passphrase` (other backends
+    whose stacks encrypt secrets with a passphrase; with `secrets_provider`, none is needed)."""
+    git_secret: str | None = None
+    """A Kubernetes Secret holding `accessToken` (https) or `sshPrivateKey` (ssh) for a private repository."""
+    secrets_provider: str | None = None
+    """e.g. awskms://..., gcpkms://..., azurekeyvault://...; None keeps the stack's own (passphrase or service)."""
+    image: str = "pulumi/pulumi:latest-nonroot"
+
+    @property
+    def pulumi_cloud(self) -> bool:
+        return self.backend is None or self.backend.startswith(("https://", "http://"))
+
+
+def object_name(stack: str) -> str:
+    return f"hangar-{stack}"
+
+
+def render_environment(stack: str, environment: Environment, settings: GitopsSettings) -> list[dict[str, Any]]:
+    """The ServiceAccount, its ClusterRoleBinding and the Stack for one environment."""
+    name = object_name(stack)
+    problems = []
+    if len(name) > MAX_STACK_OBJECT_NAME:
+        problems.append(f"stack {stack}: the Stack object name {name!r} is longer than the operator's {MAX_STACK_OBJECT_NAME} characters")
+    if not DNS_LABEL.match(name):
+        problems.append(f"stack {stack}: {name!r} is not a Kubernetes object name (lowercase letters, digits and '-')")
+    if problems:
+        raise GitopsError("\n".join(problems))
+    labels = {
+        "app.kubernetes.io/managed-by": "hangar",
+        "app.kubernetes.io/part-of": settings.project,
+        "hangar.dev/environment": stack,
+        "hangar.dev/tier": environment.tier,
+    }
+    meta = {"name": name, "namespace": settings.namespace, "labels": labels}
+    service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": f"{settings.namespace}:{name}:system:auth-delegator", "labels": labels},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": settings.namespace}],
+    }
+    spec: dict[str, Any] = {
+        "stack": f"{settings.organization}/{settings.project}/{stack}" if settings.organization else stack,
+        "projectRepo": settings.repo,
+        "branch": settings.branch,
+        "shallow": True,
+    }
+    if settings.repo_dir:
+        spec["repoDir"] = settings.repo_dir
+    if settings.backend:
+        spec["backend"] = settings.backend
+    if settings.pulumi_cloud:
+        spec["envRefs"] = {"PULUMI_ACCESS_TOKEN": _secret_ref(settings.credentials_secret, "accessToken")}
+    elif not settings.secrets_provider:  # a self-managed backend with passphrase-encrypted stack secrets
+        spec["envRefs"] = {"PULUMI_CONFIG_PASSPHRASE": _secret_ref(settings.credentials_secret, "passphrase")}
+    if settings.git_secret:
+        if settings.repo.startswith("https://"):
+            spec["gitAuth"] = {"accessToken": _secret_ref(settings.git_secret, "accessToken")}
+        else:
+            spec["gitAuth"] = {"sshAuth": {"sshPrivateKey": _secret_ref(settings.git_secret, "sshPrivateKey")}}
+    if settings.secrets_provider:
+        spec["secretsProvider"] = settings.secrets_provider
+    spec.update(
+        {
+            "serviceAccountName": name,
+            "refresh": True,
+            "destroyOnFinalize": environment.tier == "dev",
+            "useLocalStackOnly": environment.tier == "prod",
+            "workspaceTemplate": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "image": settings.image,
+                    # The provider SDKs are large: installing and running them needs room.
+                    "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}},
+                },
+            },
+        }
+    )
+    policy_config = f"{settings.repo_dir.rstrip('/') + '/' if settings.repo_dir else ''}{POLICY_CONFIG_DIR}/{stack}.json"
+    stack_object = {
+        "apiVersion": STACK_API_VERSION,
+        "kind": "Stack",
+        "metadata": meta
+        | {
+            "annotations": {
+                "hangar.dev/policy-pack": f"{settings.repo_dir.rstrip('/') + '/' if settings.repo_dir else ''}{POLICY_PACK}",
+                "hangar.dev/policy-pack-config": policy_config,
+            }
+        },
+        "spec": spec,
+    }
+    return [service_account, binding, stack_object]
+
+
+def render(environments: dict[str, Environment], settings: GitopsSettings) -> dict[str, list[dict[str, Any]]]:
+    """File name → objects: a namespace, one file per environment, and a kustomization listing them."""
+    problems = []
+    files: dict[str, list[dict[str, Any]]] = {
+        "namespace.yaml": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": settings.namespace, "labels": {"app.kubernetes.io/managed-by": "hangar"}}}]
+    }
+    for stack, environment in sorted(environments.items()):
+        try:
+            files[f"{stack}.yaml"] = render_environment(stack, environment, settings)
+        except GitopsError as error:
+            problems.append(str(error))
+    if problems:
+        raise GitopsError("\n".join(problems))
+    files["kustomization.yaml"] = [
+        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": [name for name in files if name != "kustomization.yaml"]}
+    ]
+    return files
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:  # plain YAML: no &anchors for the labels the objects share
+        return True
+
+
+def to_yaml(objects: list[dict[str, Any]]) -> str:
+    return yaml.dump_all(objects, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120)
+
+
+def _secret_ref(name: str, key: str) -> dict[str, Any]:
+    return {"type": "Secret", "secret": {"name": name, "key": key}}
