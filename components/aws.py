@@ -21,8 +21,15 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws_network import AwsNetwork
-from components.labels import ENVIRONMENT, GPU, POOL, environment_labels
-from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement
+from components.labels import (
+    CAPACITY,
+    CLUSTER,
+    ENVIRONMENT,
+    GPU,
+    POOL,
+    environment_labels,
+)
+from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import pool_instance
 from hangar.spec import SYSTEM_POOL, AwsCluster, Environment, GpuNodePool
@@ -51,8 +58,6 @@ ROOT_DEVICE = "/dev/xvda"  # the root volume of the AL2023 EKS AMIs
 IMDS_HOP_LIMIT = 1
 """IMDSv2 answers host-network processes only: pods get AWS credentials through IRSA, never the node role."""
 
-CLUSTER = "hangar.dev/cluster"
-CAPACITY = "hangar.dev/capacity"
 ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"  # the cluster autoscaler's GPU node label on AWS
 
 
@@ -102,12 +107,6 @@ def _launch_template(name: str, disk_gib: int, tags: dict[str, str], parent: pul
         opts=_child(parent),
     )
 
-
-def _toleration(taint: dict[str, str]) -> dict[str, str]:
-    """The Kubernetes toleration of a taint given as {key, value, effect}."""
-    if taint.get("value"):
-        return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
-    return {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -359,7 +358,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
             self.pools[pool.name] = PoolPlacement(
                 pool=pool.name,
                 node_selector={POOL: pool.name},
-                tolerations=tuple(_toleration(taint) for taint in node_pool.taints),
+                tolerations=tuple(toleration(taint) for taint in node_pool.taints),
                 accelerator_resource=GPU_RESOURCE,
                 accelerators_per_node=instance.gpu_count,
             )

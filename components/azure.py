@@ -34,14 +34,20 @@ from pulumi_azure_native import (
     resources,
 )
 
-from components.labels import ENVIRONMENT, GPU, POOL, cloud_safe, environment_labels
-from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement
+from components.labels import (
+    CAPACITY,
+    CLUSTER,
+    ENVIRONMENT,
+    GPU,
+    POOL,
+    cloud_safe,
+    environment_labels,
+)
+from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
 from hangar.spec import SYSTEM_POOL, AzureCluster, Environment, GpuNodePool, Network
 
-CLUSTER = "hangar.dev/cluster"
-CAPACITY = "hangar.dev/capacity"
 ZONES = ("1", "2", "3")
 """Azure availability zones as AKS and VNets spell them; an empty `zones` in the spec means all three."""
 SYSTEM_VM_SIZE = "Standard_D4ds_v5"  # 4 vCPU / 16 GiB: AKS asks at least 2 vCPU / 4 GiB of a system pool
@@ -82,11 +88,6 @@ def _grant(name: str, role: str, scope: pulumi.Input[str], principal_id: pulumi.
         opts=_child(parent),
     )
 
-
-def _toleration(taint: dict[str, str]) -> dict[str, str]:
-    if taint.get("value"):
-        return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
-    return {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
 
 
 class AzureNetwork(pulumi.ComponentResource):
@@ -407,7 +408,7 @@ class AzureGpuCluster(pulumi.ComponentResource):
             self.node_pools[pool.name] = node_pool
             tolerated = node_pool.taints + ([SPOT_TAINT] if pool.capacity == "spot" else [])
             self.pools[pool.name] = PoolPlacement(
-                pool=pool.name, node_selector={POOL: pool.name}, tolerations=tuple(_toleration(t) for t in tolerated), accelerator_resource=GPU_RESOURCE, accelerators_per_node=instance.gpu_count
+                pool=pool.name, node_selector={POOL: pool.name}, tolerations=tuple(toleration(t) for t in tolerated), accelerator_resource=GPU_RESOURCE, accelerators_per_node=instance.gpu_count
             )
         self.registry_login_server = self.network.registry_login_server
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=[self.cluster.access]))

@@ -67,7 +67,11 @@ class HangarEnvironment(pulumi.ComponentResource):
     clusters: dict[str, ClusterComponent]
 
     def __init__(self, name: str, environment: Environment, opts: pulumi.ResourceOptions | None = None):
-        from components.serving_environment import ServingConfigError, build_serving, check_serving
+        from components.serving_environment import (
+            ServingConfigError,
+            build_serving,
+            check_serving,
+        )
 
         try:
             prepared = check_serving(environment)  # before anything is registered: a bad deployment stops here

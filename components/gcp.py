@@ -26,8 +26,16 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.labels import ENVIRONMENT, GPU, POOL, cloud_safe, environment_labels
-from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement
+from components.labels import (
+    CAPACITY,
+    CLUSTER,
+    ENVIRONMENT,
+    GPU,
+    POOL,
+    cloud_safe,
+    environment_labels,
+)
+from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
 from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, GpuNodePool, Network
@@ -52,20 +60,12 @@ DEFAULT_ZONES = 3  # a regional pool without node_locations spans three of the r
 SYSTEM_MACHINE_TYPE = "e2-standard-4"
 SYSTEM_DISK_GIB = 50
 
-CLUSTER = "hangar.dev/cluster"
-CAPACITY = "hangar.dev/capacity"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"  # set by GKE on GPU nodes; a reserved prefix, so not set by us
 
 
 def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, **options)
 
-
-def _toleration(taint: dict[str, str]) -> dict[str, str]:
-    """The Kubernetes toleration of a taint given as {key, value, effect}."""
-    if taint.get("value"):
-        return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
-    return {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
 
 
 def subnet_layout(cidr: ipaddress.IPv4Network) -> tuple[str, str, str]:
@@ -415,7 +415,7 @@ class GcpGpuCluster(pulumi.ComponentResource):
             self.pools[pool.name] = PoolPlacement(
                 pool=pool.name,
                 node_selector={POOL: pool.name, ACCELERATOR_LABEL: instance.gke_accelerator},
-                tolerations=tuple(_toleration(taint) for taint in node_pool.taints),
+                tolerations=tuple(toleration(taint) for taint in node_pool.taints),
                 accelerator_resource=GPU_RESOURCE,
                 accelerators_per_node=instance.gpu_count,
             )

@@ -26,19 +26,23 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.gcp import (
-    CAPACITY,
-    CLUSTER,
     MANAGEMENT,
     GkeCluster,
     _child,
-    _toleration,
     check_zones,
     initial_per_zone,
     node_config,
     where,
 )
-from components.labels import ENVIRONMENT, POOL, cloud_safe, environment_labels
-from components.placement import TPU_RESOURCE, PoolPlacement
+from components.labels import (
+    CAPACITY,
+    CLUSTER,
+    ENVIRONMENT,
+    POOL,
+    cloud_safe,
+    environment_labels,
+)
+from components.placement import TPU_RESOURCE, PoolPlacement, toleration
 from hangar.catalog import CatalogLookupError, TpuSliceShape, load_catalog
 from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, TpuSlice
 
@@ -161,7 +165,7 @@ class GkeTpuSlice(pulumi.ComponentResource):
         self.placement = PoolPlacement(
             pool=spec.name,
             node_selector={POOL: spec.name, TPU_ACCELERATOR_LABEL: shape.gke_accelerator, TPU_TOPOLOGY_LABEL: shape.topology},
-            tolerations=(_toleration(TPU_TAINT),),
+            tolerations=(toleration(TPU_TAINT),),
             accelerator_resource=TPU_RESOURCE,
             accelerators_per_node=shape.chips_per_host,
             hosts_per_replica=1 if shape.single_host else shape.hosts,

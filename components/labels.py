@@ -12,9 +12,13 @@ import re
 from hangar.spec import Environment
 
 ENVIRONMENT = "hangar.dev/environment"
+TIER = "hangar.dev/tier"
 POOL = "hangar.dev/pool"
 MODEL = "hangar.dev/model"
 GPU = "hangar.dev/gpu"
+CLUSTER = "hangar.dev/cluster"
+CAPACITY = "hangar.dev/capacity"
+"""Set to "reserved" on pools that run on reserved capacity (clouds have no such capacity type of their own)."""
 OWNER = "hangar.dev/owner"
 COST_CENTRE = "hangar.dev/cost-centre"
 
@@ -24,6 +28,7 @@ def environment_labels(environment: Environment) -> dict[str, str]:
     return {
         **environment.tags,
         ENVIRONMENT: environment.name,
+        TIER: environment.tier,
         OWNER: environment.owner,
         COST_CENTRE: environment.cost_centre,
     }

@@ -37,11 +37,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
-from components.labels import ENVIRONMENT, GPU, POOL, environment_labels
-from components.placement import GPU_RESOURCE, PoolPlacement
+from components.labels import CLUSTER, ENVIRONMENT, GPU, POOL, environment_labels
+from components.placement import GPU_RESOURCE, PoolPlacement, toleration
 from hangar.spec import Environment, OnPremCluster, OnPremGpuNodes
-
-CLUSTER = "hangar.dev/cluster"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,16 +137,10 @@ def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, **options)
 
 
-def _toleration(taint: dict[str, str]) -> dict[str, str]:
-    """The Kubernetes toleration of a taint given as {key, value, effect}."""
-    if taint.get("value"):
-        return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
-    return {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
-
 
 def pool_tolerations(pool: OnPremGpuNodes) -> tuple[dict[str, str], ...]:
     """What a pod on this pool tolerates: any `nvidia.com/gpu` NoSchedule taint, and the pool's own taints."""
-    own = [_toleration(t.model_dump()) for t in pool.taints if (t.key, t.effect) != (GPU_RESOURCE, "NoSchedule")]
+    own = [toleration(t.model_dump()) for t in pool.taints if (t.key, t.effect) != (GPU_RESOURCE, "NoSchedule")]
     return (GPU_TOLERATION, *own)
 
 

@@ -20,3 +20,10 @@ class PoolPlacement:
     accelerators_per_node: int
     hosts_per_replica: int = 1
     """Nodes one replica spans: >1 for a multi-host TPU slice (one unit of scheduling)."""
+
+
+def toleration(taint: dict[str, str]) -> dict[str, str]:
+    """The Kubernetes toleration of a taint given as {key, value, effect}."""
+    if taint.get("value"):
+        return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
+    return {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}

@@ -6,24 +6,20 @@ pulumi_aws SDK's own property names, so a misspelt property fails here, not at `
 
 from __future__ import annotations
 
-import collections.abc
 import copy
-import importlib
 import json
-import types
-import typing
 from typing import Any
 
 import pulumi._types as pulumi_types
 import pytest
-from pulumi.runtime import rpc
 
 from components.program import build_stack
 from hangar.catalog import load_catalog
-from hangar.plan import PlanError, plan_program, plan_stack
+from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
 from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import ROOT
+from tests.provider_schema import sdk_classes, unknown_properties, values_at
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -91,71 +87,8 @@ def _type_of(urn: str | None) -> str:
     return urn.split("::")[2].split("$")[-1] if urn else ""
 
 
-def _get(inputs: Any, path: str) -> list[Any]:
-    """Values at a path like `taints[].effect` (`[]` walks every list element)."""
-    values = [inputs]
-    for part in path.split("."):
-        each = part.endswith("[]")
-        key = part.removesuffix("[]")
-        values = [v.get(key) for v in values if isinstance(v, dict) and key in v]
-        if each:
-            values = [item for v in values for item in (v or [])]
-    return values
-
-
 def gpu_node_groups(plan: Plan) -> list[ResourceRecord]:
     return [r for r in plan.of_type(NODE_GROUP) if r.inputs["amiType"].endswith("NVIDIA")]
-
-
-def sdk_classes(type_token: str) -> tuple[type, type]:
-    """The SDK resource class and its `*Args` input type for a type token, found through the
-    resource-module registry the SDK itself fills (the engine uses it to rehydrate resources)."""
-    if type_token.startswith("pulumi:providers:"):
-        module = importlib.import_module(f"pulumi_{type_token.rsplit(':', 1)[-1]}")
-        return module.Provider, module.ProviderArgs
-    package, module_name, _ = type_token.split(":")
-    importlib.import_module(f"pulumi_{package}")
-    registered = rpc.get_resource_module(package, module_name, "")
-    assert registered is not None, f"{type_token}: no module {module_name!r} registered by pulumi_{package}"
-    module = importlib.import_module(registered.mod_info["fqn"])
-    class_name = registered.mod_info["classes"][type_token]
-    return getattr(module, class_name), getattr(module, f"{class_name}Args")
-
-
-def _shape(hint: Any) -> tuple[str, Any]:
-    """('object', ArgsClass), ('list', element hint), ('map', None) or ('scalar', None) of an SDK type hint."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        for member in typing.get_args(hint):
-            shape = _shape(member)
-            if shape[0] != "scalar":
-                return shape
-        return ("scalar", None)
-    if origin in (collections.abc.Sequence, list):
-        return ("list", typing.get_args(hint)[0])
-    if origin in (collections.abc.Mapping, dict):
-        return ("map", None)
-    if isinstance(hint, type) and pulumi_types.is_input_type(hint):
-        return ("object", hint)
-    return ("scalar", None)
-
-
-def unknown_properties(value: Any, args_class: type, where: str) -> list[str]:
-    """Every key in `value`, at any depth, that the SDK input type does not declare."""
-    hints = pulumi_types.input_type_types(args_class)
-    problems = [f"{where}.{key}" for key in value if key not in hints]
-    for key, item in value.items():
-        if key not in hints:
-            continue
-        kind, inner = _shape(hints[key])
-        if kind == "list" and isinstance(item, list):
-            kind, inner = _shape(inner)
-            items = [(f"{where}.{key}[{i}]", element) for i, element in enumerate(item)]
-        else:
-            items = [(f"{where}.{key}", item)]
-        if kind == "object":
-            problems += [p for path, element in items if isinstance(element, dict) for p in unknown_properties(element, inner, path)]
-    return problems
 
 
 # --- the eks-prod example ---------------------------------------------------------------------------
@@ -505,7 +438,7 @@ def test_enum_values_are_the_apis_own():
     for plan in _variant_plans():
         for (token, path), allowed in ALLOWED_VALUES.items():
             for record in plan.of_type(token):
-                for value in _get(record.inputs, path):
+                for value in values_at(record.inputs, path):
                     used.add((token, path))
                     assert value in allowed, f"{token} {record.name} {path}: {value!r} is not one of {sorted(allowed)}"
     assert used == set(ALLOWED_VALUES)  # every listed property was actually exercised
