@@ -50,6 +50,7 @@ def main() -> None:
     from hangar.stackfile import environment_from_config
     from policies.rules import evaluate, load_pack_config
     from policies.rules.config import pack_config_for, protocol_config
+    from policies.rules.workloads import serving_workloads
 
     sizes = [int(arg) for arg in sys.argv[1:]] or list(SIZES)
     print(f"{'size':>6} {'resources':>9} {'workloads':>9} | {'offline µs/res':>14} {'gRPC µs/res':>12} | {'gRPC/offline':>12} | violations")
@@ -58,7 +59,7 @@ def main() -> None:
             environment = environment_from_config(serving_environment(size), "bench")
             records = plan_program(lambda: HangarEnvironment("bench", environment), project="hangar", stack="bench").resources
             configs = load_pack_config(pack_config_for(environment), "bench")
-            workloads = sum(1 for r in records if r.type == "kubernetes:apps/v1:Deployment")
+            workloads = len(serving_workloads(records))
 
             start = time.perf_counter()
             offline = evaluate(records, configs)

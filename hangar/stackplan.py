@@ -61,8 +61,8 @@ def project_directory(root: Path) -> Iterator[None]:
 
 def plan_project_stack(root: Path, stack: str) -> StackPlan:
     """Validate (Hangar stacks) and plan one stack; raises StackConfigError or PlanError."""
+    project = read_project(root)  # paths in messages stay as the user gave them
     root = root.resolve()
-    project = read_project(root)
     config = read_stack_config(project, stack)
     stack_file = project.stack_file(stack)
     environment = None

@@ -28,6 +28,9 @@ def test_the_examples_carry_no_mandatory_violation():
     verdicts = json.loads(result.stdout)
     assert [v["stack"] for v in verdicts] == ["aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem"]
     assert all(v["level"] == "advisory" for stack in verdicts for v in stack["violations"])
+    # Every example is judged: only the edge site, whose amortised GPU rate is not given, cannot be priced.
+    cannot_judge = {(stack["stack"], v["message"].split(":")[0]) for stack in verdicts for v in stack["violations"] if v["policy"] == "hangar-cannot-judge"}
+    assert cannot_judge == {("edge", "cost unknown for pool l4 (hangar")}
 
 
 def test_a_non_commercial_model_in_prod():

@@ -300,3 +300,19 @@ def test_bad_policy_config_is_one_line_per_problem():
         "policy.json: hangar-budget.colour: unknown setting; got 'red'",
         "policy.json: hangar-licensing.enforcementLevel: Input should be 'advisory', 'mandatory' or 'disabled'; got 'strict'",
     ]
+
+
+def test_a_tpu_workload_finds_its_single_host_slice_by_gke_labels():
+    pool = record(
+        "gcp:container/nodePool:NodePool",
+        "v5e",
+        {"name": "v5e", "nodeCount": 1.0, "nodeConfig": {"machineType": "ct5lp-hightpu-8t", "labels": {"team": "tpu"}}},
+    )
+    workload = vllm("gemma", "google/gemma-2-9b-it", pool="unused", gpus=8, resource="google.com/tpu")
+    selector = {"cloud.google.com/gke-tpu-accelerator": "tpu-v5-lite-podslice", "cloud.google.com/gke-tpu-topology": "2x4"}
+    workload.inputs["spec"]["template"]["spec"]["nodeSelector"] = selector
+    assert messages([pool, workload], CANNOT_JUDGE) == []
+    assert messages([pool, workload], HARDWARE_FIT) == []
+    workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"][-1] = "256"  # --max-num-seqs far past what 8 chips hold
+    (message,) = messages([pool, workload], HARDWARE_FIT)
+    assert message.startswith("gemma: google/gemma-2-9b-it in bf16 on pool v5e (8 x TPU v5e chip per node) does not fit: ")

@@ -161,8 +161,9 @@ def _pool(line: PricedLine, record: ResourceRecord, catalog: Catalog) -> PoolHar
         labels |= inputs.get("nodeSelector") or {}
     kind, device, per_node = _accelerators(line, record, catalog)
     if isinstance(device, TpuMachine):
+        # GKE labels TPU nodes with their accelerator and slice topology; a single-host machine has one topology.
         labels["cloud.google.com/gke-tpu-accelerator"] = device.gke_accelerator
-        topology = ((inputs.get("placementPolicy") or {}).get("tpuTopology")) or None
+        topology = _tpu_topology(record) or (device.topologies[0] if device.single_host and len(device.topologies) == 1 else None)
         if topology:
             labels["cloud.google.com/gke-tpu-topology"] = topology
     return PoolHardware(line.urn, line.pool, {str(k): str(v) for k, v in labels.items()}, kind, device, per_node)
@@ -174,7 +175,9 @@ def _accelerators(line: PricedLine, record: ResourceRecord, catalog: Catalog) ->
             return "gpu", catalog.gpu(str(record.inputs.get("gpu"))), int(record.inputs.get("gpusPerNode") or 0)
         except CatalogLookupError:
             return "unknown", None, 0
-    tpu = next((t for t in catalog.tpus if t.machine_type == line.machine_type), None)
+    multi_host = _tpu_topology(record) is not None
+    machines = [t for t in catalog.tpus if t.machine_type == line.machine_type]
+    tpu = next((t for t in machines if t.single_host != multi_host), machines[0] if machines else None)
     if tpu is not None:
         return "tpu", tpu, tpu.chips_per_host
     try:
@@ -184,3 +187,8 @@ def _accelerators(line: PricedLine, record: ResourceRecord, catalog: Catalog) ->
     if not instance.gpu:
         return "cpu", None, 0
     return "gpu", catalog.gpu(instance.gpu), instance.gpu_count
+
+
+def _tpu_topology(record: ResourceRecord) -> str | None:
+    """The slice topology a multi-host GKE TPU pool declares in its placement policy."""
+    return (record.inputs.get("placementPolicy") or {}).get("tpuTopology") or None
