@@ -58,6 +58,7 @@ class PackClient:
             urn=record.urn,
             name=record.name,
             options=analyzer_pb2.AnalyzerResourceOptions(parent=record.parent or ""),
+            provider=_provider(record),
         )
         return list(self.stub.Analyze(request).diagnostics)
 
@@ -71,6 +72,7 @@ class PackClient:
                 options=analyzer_pb2.AnalyzerResourceOptions(parent=record.parent or ""),
                 parent=record.parent or "",
                 dependencies=list(record.dependencies),
+                provider=_provider(record),
             )
             for record in records
         ]
@@ -105,6 +107,14 @@ def running_pack(pack_dir: Path, *, project: str = "hangar", stack: str = "stack
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _provider(record: ResourceRecord) -> analyzer_pb2.AnalyzerProviderResource | None:
+    """The provider reference as the engine sends it: the provider's URN, type and name."""
+    urn = record.provider_urn
+    if urn is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(urn=urn, type=urn.split("::")[2].split("$")[-1], name=urn.split("::")[3])
 
 
 def _finding_text(diagnostic: analyzer_pb2.AnalyzeDiagnostic) -> str:

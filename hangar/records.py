@@ -29,6 +29,13 @@ class ResourceRecord:
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"dependencies": list(self.dependencies)}
 
+    @property
+    def provider_urn(self) -> str | None:
+        """The URN of the provider resource this resource uses (the engine's reference is `<urn>::<id>`)."""
+        if not self.provider:
+            return None
+        return "::".join(self.provider.split("::")[:4])
+
 
 @dataclasses.dataclass(frozen=True)
 class Plan:

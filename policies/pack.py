@@ -60,6 +60,7 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
                 parent=args.opts.parent,
                 custom=True,
                 inputs=_plain(args.props),
+                provider=args.provider.urn if args.provider is not None else None,
             )
             judge([record], args.get_config(), report_violation)
 
@@ -80,6 +81,7 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
                 parent=resource.parent.urn if resource.parent is not None else None,
                 custom=True,
                 inputs=_plain(resource.props),
+                provider=resource.provider.urn if resource.provider is not None else None,
                 dependencies=tuple(dependency.urn for dependency in resource.dependencies),
             )
             for resource in args.resources

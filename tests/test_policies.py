@@ -316,3 +316,24 @@ def test_a_tpu_workload_finds_its_single_host_slice_by_gke_labels():
     workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"][-1] = "256"  # --max-num-seqs far past what 8 chips hold
     (message,) = messages([pool, workload], HARDWARE_FIT)
     assert message.startswith("gemma: google/gemma-2-9b-it in bf16 on pool v5e (8 x TPU v5e chip per node) does not fit: ")
+
+
+def test_a_workload_is_judged_against_the_pools_of_its_own_cluster():
+    """Two clusters both name a pool 'gpu': the workload runs where its Kubernetes provider points."""
+
+    def in_cluster(cluster: str, resource: ResourceRecord, provider: str | None = None) -> ResourceRecord:
+        component = f"urn:pulumi:test::raw::test:index:Cluster::{cluster}"
+        return dataclasses.replace(resource, urn=f"{resource.urn}-{cluster}", parent=component, provider=provider)
+
+    def component(cluster: str) -> ResourceRecord:
+        return ResourceRecord(f"urn:pulumi:test::raw::test:index:Cluster::{cluster}", "test:index:Cluster", cluster, None, False, {})
+
+    small = in_cluster("edge", node_group("gpu", "g6.xlarge", 1))
+    big = in_cluster("core", node_group("gpu", "p5.48xlarge", 1))
+    provider = in_cluster("core", record("pulumi:providers:kubernetes", "k8s", {}))
+    llama = in_cluster("core", vllm("llama70", "meta-llama/Llama-3.3-70B-Instruct", pool="gpu", gpus=4), provider=f"{provider.urn}::k8s-id")
+    records = [component("edge"), component("core"), small, big, provider, llama]
+
+    assert messages(records, HARDWARE_FIT) == []  # judged on the H100s of its own cluster, not the edge L4
+    orphan = dataclasses.replace(llama, provider=None, parent=None)
+    assert any("on pool gpu (1 x L4 per node)" in m for m in messages([*records[:-1], orphan], HARDWARE_FIT))

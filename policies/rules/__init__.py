@@ -32,11 +32,12 @@ from policies.rules.config import (
     NoticesConfig,
     validate_pack_config,
 )
+from policies.rules.facts import StackFacts
 
 
-def cannot_judge(records: Sequence[ResourceRecord], config: CannotJudgeConfig) -> list[Finding]:
+def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
     """Everything the other policies could not judge: fail closed."""
-    return licensing.unknown_models(records, config) + budget.unpriced(records, config) + hardware.unplaceable(records, config)
+    return licensing.unknown_models(facts, config) + budget.unpriced(facts, config) + hardware.unplaceable(facts, config)
 
 
 POLICIES: tuple[PolicySpec, ...] = (
@@ -57,25 +58,27 @@ def load_pack_config(raw: Any, source: str) -> dict[str, PolicyConfig]:
     return validate_pack_config(raw, source, DEFAULT_LEVELS, CONFIG_MODELS)
 
 
-def run_policy(policy: PolicySpec, records: Sequence[ResourceRecord], config: PolicyConfig) -> list[Finding]:
+def run_policy(policy: PolicySpec, records: Sequence[ResourceRecord] | StackFacts, config: PolicyConfig) -> list[Finding]:
     """One policy's findings; a check that raises is itself a finding (fail closed), never a silent pass."""
-    batches = [[record] for record in records] if policy.scope == "resource" else [list(records)]
+    facts = records if isinstance(records, StackFacts) else StackFacts(records)
+    batches = [StackFacts((record,)) for record in facts.records] if policy.scope == "resource" else [facts]
     findings = []
     for batch in batches:
         try:
             findings += policy.check(batch, config)
         except Exception as error:  # noqa: BLE001 - a failing rule must refuse, not crash or pass
-            where = batch[0].urn if policy.scope == "resource" and batch else ""
+            where = batch.records[0].urn if policy.scope == "resource" and batch.records else ""
             findings.append(Finding(policy.name, where, f"the rule failed, so nothing was judged: {type(error).__name__}: {error}"))
     return [finding for finding in findings if finding.policy == policy.name]
 
 
 def evaluate(records: Sequence[ResourceRecord], configs: dict[str, PolicyConfig]) -> list[Violation]:
     """Every violation of the stack under these validated configs, sorted, disabled policies left out."""
+    facts = StackFacts(records)
     violations = []
     for policy in POLICIES:
         level = configs[policy.name].enforcement_level
         if level == "disabled":
             continue
-        violations += [Violation(f.policy, f.urn, f.message, level) for f in run_policy(policy, records, configs[policy.name])]
+        violations += [Violation(f.policy, f.urn, f.message, level) for f in run_policy(policy, facts, configs[policy.name])]
     return sorted(violations)

@@ -9,12 +9,13 @@ it cannot judge an unknown model (`hangar-cannot-judge`), which has its own enfo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from hangar.records import ResourceRecord
+if TYPE_CHECKING:
+    from policies.rules.facts import StackFacts
 
 Level = Literal["advisory", "mandatory", "disabled"]
 LEVELS: tuple[Level, ...] = ("advisory", "mandatory", "disabled")
@@ -59,7 +60,8 @@ class PolicyConfig(BaseModel):
     enforcement_level: Level | None = None
 
 
-Check = Callable[[Sequence[ResourceRecord], Any], list[Finding]]
+Check = Callable[["StackFacts", Any], list[Finding]]
+"""A check reads the stack's facts (its records and what is derived from them) and its policy's config."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,17 +8,15 @@ unknown is never counted as zero: `unpriced` reports it to `hangar-cannot-judge`
 from __future__ import annotations
 
 import re
-from typing import Sequence
 
-from hangar.catalog import load_catalog
-from hangar.cost import PricedLine, price_records
-from hangar.records import ResourceRecord
+from hangar.cost import PricedLine
 from policies.rules.base import BUDGET, CANNOT_JUDGE, Finding
 from policies.rules.config import BudgetConfig, CannotJudgeConfig
+from policies.rules.facts import StackFacts
 
 
-def check(records: Sequence[ResourceRecord], config: BudgetConfig) -> list[Finding]:
-    report = price_records(records, load_catalog(config.catalog_overrides))
+def check(facts: StackFacts, config: BudgetConfig) -> list[Finding]:
+    report = facts.cost(config.catalog_overrides)
     priced = [line for line in report.lines if line.priced]
     total = report.totals.known_usd_per_month_max
     scope = "" if report.totals.complete else " for the priced pools alone"
@@ -44,9 +42,9 @@ def check(records: Sequence[ResourceRecord], config: BudgetConfig) -> list[Findi
     return findings
 
 
-def unpriced(records: Sequence[ResourceRecord], config: CannotJudgeConfig) -> list[Finding]:
+def unpriced(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
     """Pools whose cost is unknown ("cost unknown"), unless the config accepts them by name or type."""
-    report = price_records(records, load_catalog(config.catalog_overrides))
+    report = facts.cost(config.catalog_overrides)
     return [
         Finding(CANNOT_JUDGE, line.urn, f"cost unknown for pool {line.pool} ({line.type} {line.name}): {line.why_unpriced}; the budget cannot be judged")
         for line in report.lines

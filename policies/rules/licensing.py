@@ -8,23 +8,20 @@ base model it derives from) is judged against the stack's tier and declared use.
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from hangar.catalog import Catalog, Licence, load_catalog
-from hangar.records import ResourceRecord
 from policies.rules.base import CANNOT_JUDGE, LICENCE_NOTICES, LICENSING, Finding
 from policies.rules.config import CannotJudgeConfig, LicensingConfig, NoticesConfig
+from policies.rules.facts import StackFacts
 from policies.rules.tiers import effective_tier
-from policies.rules.workloads import ServingWorkload, serving_workloads
+from policies.rules.workloads import ServingWorkload
 
 
-def check(records: Sequence[ResourceRecord], config: LicensingConfig) -> list[Finding]:
+def check(facts: StackFacts, config: LicensingConfig) -> list[Finding]:
     catalog = load_catalog(config.catalog_overrides)
-    by_urn = {record.urn: record for record in records}
     findings = []
-    for workload in serving_workloads(records):
+    for workload in facts.workloads:
         for licence in _licences(catalog, workload):
-            tier = effective_tier(config.tier, by_urn.get(workload.urn))
+            tier = effective_tier(config.tier, facts.by_urn.get(workload.urn))
             findings += [Finding(LICENSING, workload.urn, f"{workload.name}: {workload.model}: {reason}") for reason in refusals(licence, workload, tier, config)]
     return findings
 
@@ -52,11 +49,11 @@ def refusals(licence: Licence, workload: ServingWorkload, tier: str, config: Lic
     return reasons
 
 
-def notices(records: Sequence[ResourceRecord], config: NoticesConfig) -> list[Finding]:
+def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
     """Duties that come with a licence that is allowed: attribution, acceptable use, hosting terms."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
-    for workload in serving_workloads(records):
+    for workload in facts.workloads:
         for licence in _licences(catalog, workload):
             duties = []
             if licence.attribution_required:
@@ -76,11 +73,11 @@ def notices(records: Sequence[ResourceRecord], config: NoticesConfig) -> list[Fi
     return findings
 
 
-def unknown_models(records: Sequence[ResourceRecord], config: CannotJudgeConfig) -> list[Finding]:
+def unknown_models(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
     """Workloads whose model the catalog does not know (or whose model cannot be read): their licence cannot be judged."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
-    for workload in serving_workloads(records):
+    for workload in facts.workloads:
         if workload.model is None:
             findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: the served model cannot be read from the engine's arguments"))
         elif workload.model not in catalog.models:

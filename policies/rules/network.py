@@ -9,11 +9,11 @@ allowed — NAT and internet gateways.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
-from hangar.records import ResourceRecord
 from policies.rules.base import NETWORK, Finding
 from policies.rules.config import NetworkConfig
+from policies.rules.facts import StackFacts
 from policies.rules.tiers import effective_tier
 
 OPEN = "0.0.0.0/0"
@@ -33,9 +33,9 @@ EGRESS_TYPES = {
 }
 
 
-def check(records: Sequence[ResourceRecord], config: NetworkConfig) -> list[Finding]:
+def check(facts: StackFacts, config: NetworkConfig) -> list[Finding]:
     findings = []
-    for record in records:
+    for record in facts.records:
         if not config.allow_egress and record.type in EGRESS_TYPES:
             findings.append(Finding(NETWORK, record.urn, f"{record.name}: {EGRESS_TYPES[record.type]} gives the stack internet egress, which this stack does not allow"))
         if effective_tier(config.tier, record) != "prod":
