@@ -20,7 +20,9 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
 * a `Secret` `<name>-hf-token` from the secret stack config key `hangar:huggingface_token`
   (`pulumi config set --secret huggingface_token hf_...`), read by the server as `HF_TOKEN`; and
   with `exposure.auth: api-key` a `Secret` `<name>-api-key` from `hangar:api_key`, read by vLLM
-  as `VLLM_API_KEY`. Both stay secret Outputs: a plan shows them as "[secret]".
+  as `VLLM_API_KEY`. Both stay secret Outputs: a plan shows them as "[secret]". Each is annotated
+  `hangar.dev/secret-source: <key>=<config key>` (`token=hangar:huggingface_token`), so a rendered
+  manifest, which never holds the value, still says where it comes from.
 * a `ConfigMap` `<name>-prompts-<digest>` of the deployment's prompt templates (immutable, named by
   content so a change rolls the pods), mounted read-only at `/etc/hangar/prompts`.
 * a `Service` `<name>`: ClusterIP, unless callers outside the cluster are named (`allowed_cidrs`)
@@ -51,11 +53,16 @@ from components import serving_pod as pod
 from components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
 from components.placement import PoolPlacement
 from hangar.prompts import PromptBundle
+from hangar.render import SECRET_SOURCE
 from hangar.replica import ReplicaShape
 from hangar.spec import Environment, ModelDeployment
 
 MODEL_ID = "hangar.dev/model-id"
 ACCELERATORS_PER_REPLICA = "hangar.dev/accelerators-per-replica"
+CONFIG = "hangar"
+HF_TOKEN_KEY = "huggingface_token"
+API_KEY_KEY = "api_key"
+"""The secret stack config keys (`hangar:<key>`) of the Hugging Face token and the API key (`pulumi config set --secret <key> ...`)."""
 METRICS_NAMESPACE = "monitoring"
 LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
     "aws": {
@@ -144,8 +151,8 @@ class ModelServer(pulumi.ComponentResource):
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
-        hf_secret = self._secret(f"{name}-hf-token", "token", hf_token, child) if hf_token is not None else None
-        key_secret = self._secret(f"{name}-api-key", "key", api_key, child) if api_key is not None else None
+        hf_secret = self._secret(f"{name}-hf-token", "token", hf_token, f"{CONFIG}:{HF_TOKEN_KEY}", child) if hf_token is not None else None
+        key_secret = self._secret(f"{name}-api-key", "key", api_key, f"{CONFIG}:{API_KEY_KEY}", child) if api_key is not None else None
         prompts_name = None
         if prompts is not None:
             prompts_name = f"{name}-prompts-{prompts.digest}"
@@ -171,8 +178,9 @@ class ModelServer(pulumi.ComponentResource):
     def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "namespace": self.namespace, "labels": self.labels, "annotations": {**self.annotations, **extra}}
 
-    def _secret(self, name: str, key: str, value: pulumi.Output[str], child: pulumi.ResourceOptions) -> str:
-        k8s.core.v1.Secret(name, metadata=self._metadata(name), type="Opaque", string_data={key: pulumi.Output.secret(value)}, opts=child)
+    def _secret(self, name: str, key: str, value: pulumi.Output[str], config_key: str, child: pulumi.ResourceOptions) -> str:
+        metadata = self._metadata(name, **{SECRET_SOURCE: f"{key}={config_key}"})
+        k8s.core.v1.Secret(name, metadata=metadata, type="Opaque", string_data={key: pulumi.Output.secret(value)}, opts=child)
         return name
 
     def _template(self, spec: dict[str, Any], role: str | None = None) -> dict[str, Any]:

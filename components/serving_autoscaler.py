@@ -22,11 +22,15 @@ Why:
   with long windows (two minutes up, half an hour down) so nodes are not churned, and to zero when
   idle (KEDA only: an HPA cannot go below one). Spot capacity is welcome: work is retried.
 
-Rendering: a KEDA `ScaledObject` (keda.sh/v1alpha1; schema kept in `schema/crds/`) with a Prometheus
-trigger on the engine's metrics (`sum(...)` with `AverageValue`, so the target is per replica), the
-class's HPA behaviour, and a fallback replica count when Prometheus cannot be read. With
-`engine="hpa"` an autoscaling/v2 HorizontalPodAutoscaler on Pods metrics instead (served by a
-metrics adapter such as prometheus-adapter renaming `vllm:x` to `vllm_x`); it refuses min 0.
+Rendering, by the cluster's `replica_autoscaler`: with `keda` (KEDA installed by Hangar) or
+`keda-existing` (KEDA already in the cluster), a KEDA `ScaledObject` (keda.sh/v1alpha1; schema kept
+in `schema/crds/`) with a Prometheus trigger on the engine's metrics (`sum(...)` with
+`AverageValue`, so the target is per replica), the class's HPA behaviour, and a fallback replica
+count when Prometheus cannot be read. With `hpa` (`engine="hpa"` here) an autoscaling/v2
+HorizontalPodAutoscaler on Pods metrics instead, served by a custom-metrics adapter the cluster runs
+(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`), with the same behaviour. An HPA cannot
+go below one replica: a batch deployment keeps one there, and an explicit `min_replicas: 0` is
+refused (the spec already refuses it on an `hpa` cluster).
 
 Known limit: at zero replicas the engine exports no metrics, so nothing in the engine can wake a
 batch deployment. Scale-up from zero needs a signal outside it (a queue's depth, a gateway's
@@ -130,12 +134,15 @@ class ScalingPolicy:
         }
 
 
-def scaling_policy(deployment: ModelDeployment) -> ScalingPolicy:
-    """The scaling policy of a deployment (the spec has already refused scale to zero outside batch)."""
+def scaling_policy(deployment: ModelDeployment, *, scale_to_zero: bool = True) -> ScalingPolicy:
+    """The scaling policy of a deployment (the spec has already refused scale to zero outside batch).
+
+    Without `scale_to_zero` (an HPA) the class's default minimum is at least one replica.
+    """
     defaults = LATENCY_CLASSES[deployment.latency_class]
     given = deployment.autoscaling
     metric = given.metric or defaults.metric
-    minimum = defaults.min_replicas if given.min_replicas is None else given.min_replicas
+    minimum = (defaults.min_replicas if scale_to_zero else max(defaults.min_replicas, 1)) if given.min_replicas is None else given.min_replicas
     return ScalingPolicy(
         latency_class=deployment.latency_class,
         min_replicas=min(minimum, given.max_replicas),
@@ -187,9 +194,9 @@ class Autoscaler(pulumi.ComponentResource):
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
-        policy = scaling_policy(deployment)
         if engine not in ("keda", "hpa"):
             raise ValueError(f"autoscaler engine must be 'keda' or 'hpa'; got {engine!r}")
+        policy = scaling_policy(deployment, scale_to_zero=engine == "keda")
         if engine == "hpa" and policy.scales_to_zero:
             raise ValueError(f"deployment {deployment.name!r}: scale to zero needs KEDA; a HorizontalPodAutoscaler keeps at least one replica")
         super().__init__("hangar:serving:Autoscaler", name, None, opts)

@@ -12,8 +12,10 @@ Per cluster that serves models (`build_serving`), a `hangar:serving:ClusterAddon
   disk, which needs a hostPath: then `restricted` is only warned and audited); on-prem it is the
   namespace the target already created (with its GPU quota and default-deny policy);
 * the operators the deployments need, as pinned Helm releases into their own namespaces: KEDA
-  (`KEDA_CHART`) for the autoscalers, LeaderWorkerSet (`LWS_CHART`) when a replica spans hosts.
-  Their CRD schemas, at those versions, are kept in `schema/crds/`.
+  (`KEDA_CHART`) for the autoscalers when the cluster's `replica_autoscaler` is `keda` (not with
+  `keda-existing`, where the cluster already runs it, nor with `hpa`, where HorizontalPodAutoscalers
+  scale the servers), LeaderWorkerSet (`LWS_CHART`) when a replica spans hosts. Their CRD schemas,
+  at those versions, are kept in `schema/crds/`.
 """
 
 from __future__ import annotations
@@ -26,18 +28,19 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.labels import environment_labels
-from components.serving import ModelServer, workload_kind
+from components.serving import (
+    API_KEY_KEY,
+    CONFIG,
+    HF_TOKEN_KEY,
+    ModelServer,
+    workload_kind,
+)
 from components.serving_autoscaler import Autoscaler
 from components.serving_pod import startup_seconds
 from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
 from hangar.replica import ReplicaShape, ReplicaShapeError, replica_shape
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
-
-CONFIG = "hangar"
-HF_TOKEN_KEY = "huggingface_token"
-API_KEY_KEY = "api_key"
-AUTOSCALER_ENGINE = "keda"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +54,11 @@ class HelmChart:
 
 KEDA_CHART = HelmChart("keda", "https://kedacore.github.io/charts", "2.16.1", "keda", "kedacore/charts keda/Chart.yaml (version and appVersion 2.16.1)")
 LWS_CHART = HelmChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
+
+
+def autoscaler_engine(cluster: Any) -> str:
+    """The `Autoscaler` engine of a cluster's `replica_autoscaler`: a KEDA ScaledObject whoever installed KEDA, or an HPA."""
+    return "hpa" if cluster.replica_autoscaler == "hpa" else "keda"
 
 
 class ServingConfigError(ValueError):
@@ -152,7 +160,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 namespace=namespace,
                 labels=server.labels,
                 annotations=server.annotations,
-                engine=AUTOSCALER_ENGINE,
+                engine=autoscaler_engine(cluster),
                 initial_cooldown_seconds=startup_seconds(shape),
                 depends_on=[server.workload, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
@@ -165,9 +173,10 @@ class ClusterAddons(pulumi.ComponentResource):
     """`hangar:serving:ClusterAddons`: what the serving layer adds to a cluster before its model servers.
 
     The serving namespace (cloud clusters; on-prem it is the target's environment namespace) and the
-    operators the deployments need (KEDA; LeaderWorkerSet for replicas that span hosts), as pinned
-    Helm releases. Exposes `namespace` (its name), `ready` (what must exist before objects go into
-    it) and `operators` (the releases whose CRDs the servers' objects need).
+    operators the deployments need (KEDA, unless the cluster already runs it or scales with HPAs;
+    LeaderWorkerSet for replicas that span hosts), as pinned Helm releases. Exposes `namespace` (its
+    name), `ready` (what must exist before objects go into it) and `operators` (the releases whose
+    CRDs the servers' objects need).
     """
 
     def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, here: list[PreparedDeployment],
@@ -201,14 +210,14 @@ KEDA_IMAGES = {"keda": "kedacore/keda", "metricsApiServer": "kedacore/keda-metri
 
 
 def _operators(cluster: Any, environment: Environment, here: list[PreparedDeployment], kube: pulumi.ResourceOptions) -> list[pulumi.Resource]:
-    """KEDA when an autoscaler needs it; LeaderWorkerSet when a replica spans hosts.
+    """KEDA when the cluster's `replica_autoscaler` is `keda`; LeaderWorkerSet when a replica spans hosts.
 
     On an on-prem cluster with a `chart_repository` the charts come from it, and with a
     `registry_mirror` KEDA's images from the mirror (under their upstream paths).
     """
     mirror = getattr(cluster, "registry_mirror", None)
     charts = []
-    if AUTOSCALER_ENGINE == "keda":
+    if cluster.replica_autoscaler == "keda":
         values: dict[str, Any] = {"resources": {"operator": {"requests": {"cpu": "100m", "memory": "128Mi"}}}}
         if mirror:
             values["image"] = {part: {"registry": mirror, "repository": repository} for part, repository in KEDA_IMAGES.items()}
@@ -262,6 +271,12 @@ def _warnings(environment: Environment, item: PreparedDeployment, has_token: boo
         pulumi.log.warn(
             f"{where}: scales to zero; at zero replicas the engine exports no metrics, so scaling up again needs a signal "
             "outside it (see components.serving_autoscaler: activation_query)",
+            parent,
+        )
+    if cluster.replica_autoscaler == "hpa" and deployment.latency_class == "batch" and deployment.autoscaling.min_replicas is None:
+        pulumi.log.warn(
+            f"{where}: batch keeps one replica on cluster {cluster.name!r}: its replica_autoscaler is hpa, and scale to zero needs KEDA "
+            "(keda or keda-existing)",
             parent,
         )
     if deployment.precision in ("awq", "gptq") and deployment.precision not in deployment.model.lower():

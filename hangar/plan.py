@@ -25,7 +25,12 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from hangar.mocks import PlausibleMocks
 from hangar.records import SECRET, UNKNOWN, Plan, ResourceRecord
-from hangar.stackfile import ConfigProblem, StackConfigError, read_project, read_stack_config
+from hangar.stackfile import (
+    ConfigProblem,
+    StackConfigError,
+    read_project,
+    read_stack_config,
+)
 
 
 class PlanError(Exception):

@@ -20,7 +20,12 @@ from hangar.cost import CostReport, default_regions_from_config, price_plan
 from hangar.plan import plan_stack
 from hangar.records import Plan
 from hangar.spec import Environment, OnPremCluster
-from hangar.stackfile import ENVIRONMENT_KEY, environment_from_config, read_project, read_stack_config
+from hangar.stackfile import (
+    ENVIRONMENT_KEY,
+    environment_from_config,
+    read_project,
+    read_stack_config,
+)
 
 OFFLINE_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n# placeholder for an offline plan\n"
 

@@ -1,5 +1,8 @@
 """Plans of the example stacks for the serving tests, made once per test run, and manifest helpers.
 
+A record's manifest is `hangar.render.manifest` (what `hangar render` writes, before it drops a
+Secret's values with `without_secret_values`), re-exported here for the tests.
+
 Every example is planned with a Hugging Face token (and, on-prem, a kubeconfig) as secret stack
 config, as a user would have set them with `pulumi config set --secret`.
 """
@@ -14,7 +17,8 @@ from typing import Any
 import yaml
 
 from hangar.plan import plan_program, plan_stack
-from hangar.records import SECRET, Plan, ResourceRecord
+from hangar.records import Plan, ResourceRecord
+from hangar.render import is_kubernetes_object, manifest
 from hangar.spec import Environment
 from hangar.stackfile import read_environment, read_project, read_stack_config
 from tests.conftest import ROOT
@@ -62,29 +66,7 @@ def plan_environment(raw: dict[str, Any], secrets: dict[str, str] | None = None)
 
 def kube_records(plan: Plan) -> list[ResourceRecord]:
     """Records of Kubernetes objects (not providers, not Helm releases)."""
-    return [r for r in plan if r.custom and r.type.startswith("kubernetes:") and not r.type.startswith("kubernetes:helm.sh")]
-
-
-def manifest(record: ResourceRecord) -> dict[str, Any]:
-    """The record's inputs as a Kubernetes manifest: integral floats as ints; a secret value as a stand-in string."""
-    return _plain(record.inputs)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def redact_secrets(document: dict[str, Any]) -> dict[str, Any]:
-    """A Secret whose `stringData` is the plan's "[secret]" marker, with a stand-in map, for schema validation."""
-    if document.get("kind") == "Secret" and document.get("stringData") == SECRET:
-        return {**document, "stringData": {"redacted": "value"}}
-    return document
+    return [r for r in plan if is_kubernetes_object(r)]
 
 
 def of_kind(plan: Plan, kind: str) -> list[dict[str, Any]]:

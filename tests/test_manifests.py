@@ -3,92 +3,34 @@
 Built-in kinds are validated strictly (unknown fields are errors) against the Kubernetes OpenAPI
 schema of the cluster's `kubernetes_version`, as `kubernetes-validate` ships it; custom resources
 (KEDA ScaledObject, LeaderWorkerSet) against the CRD schemas kept in `schema/crds/`, made strict the
-same way, with their embedded Kubernetes types resolved against that version's definitions.
+same way, with their embedded Kubernetes types resolved against that version's definitions
+(`tests.kube_schemas`). A Secret is validated as `hangar render` writes it, without its values.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
-import referencing
-import yaml
 
 from components.environment import TARGETS
 from hangar.records import SECRET
-from tests.conftest import EXAMPLE_STACKS, ROOT
+from hangar.render import manifest, without_secret_values
+from tests.conftest import EXAMPLE_STACKS
+from tests.kube_schemas import CRDS, CUSTOM, validate
 from tests.serving_plans import (
     API_KEY,
     example_environment,
     example_plan,
     kube_records,
-    manifest,
     plan_environment,
     raw_environment,
-    redact_secrets,
     workloads,
 )
-
-CRDS = ROOT / "schema" / "crds"
-CUSTOM = {
-    ("keda.sh/v1alpha1", "ScaledObject"): (CRDS / "keda.sh_scaledobjects.yaml", "v1alpha1"),
-    ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"): (CRDS / "leaderworkerset.x-k8s.io_leaderworkersets.yaml", "v1"),
-}
-DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
-
-
-def _strict(schema: Any) -> Any:
-    """A CRD's structural schema as strict JSON Schema: no unknown fields, int-or-string, `$ref`s to Kubernetes types."""
-    if isinstance(schema, list):
-        return [_strict(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: _strict(value) for key, value in schema.items() if key not in ("x-kubernetes-list-type", "x-kubernetes-map-type", "format", "default")}
-    if "$ref" in out:
-        out["$ref"] = out["$ref"].replace("#/definitions/", f"{DEFINITIONS_ID}#/$defs/")
-    if out.pop("x-kubernetes-int-or-string", False):
-        out = {"anyOf": [{"type": "integer"}, {"type": "string"}]}
-    if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
-        out["additionalProperties"] = False
-    return out
-
-
-@functools.cache
-def _definitions(kubernetes_version: str) -> referencing.Resource:
-    package = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-    versions = sorted((p for p in package.glob("v*-local-strict")), key=lambda p: tuple(int(x) for x in p.name[1:].split("-")[0].split(".")))
-    chosen = [p for p in versions if tuple(int(x) for x in p.name[1:].split("-")[0].split(".")[:2]) <= tuple(int(x) for x in kubernetes_version.split("."))][-1]
-    return referencing.Resource.from_contents(yaml.safe_load((chosen / "_definitions.json").read_text()))
-
-
-@functools.cache
-def _crd_schema(path: Path, version: str) -> dict[str, Any]:
-    crd = yaml.safe_load(path.read_text())
-    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
-    schema = _strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
-    schema["properties"]["metadata"] = {"$ref": f"{DEFINITIONS_ID}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
-    schema["properties"]["apiVersion"] = {"enum": [f"{crd['spec']['group']}/{version}"]}
-    schema["properties"]["kind"] = {"enum": [crd["spec"]["names"]["kind"]]}
-    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
-    return schema
-
-
-def validate_custom(document: dict[str, Any], kubernetes_version: str) -> None:
-    path, version = CUSTOM[(document["apiVersion"], document["kind"])]
-    registry = referencing.Registry().with_resource(DEFINITIONS_ID, _definitions(kubernetes_version))
-    jsonschema.Draft202012Validator(_crd_schema(path, version), registry=registry).validate(document)
-
-
-def validate(document: dict[str, Any], kubernetes_version: str) -> None:
-    if (document["apiVersion"], document["kind"]) in CUSTOM:
-        validate_custom(document, kubernetes_version)
-    else:
-        kubernetes_validate.validate(document, kubernetes_version, strict=True)
 
 
 def _cluster_versions(stack: str) -> dict[str, str]:
@@ -111,7 +53,7 @@ def test_every_manifest_of_every_example_validates_strictly(stack):
     failures = []
     for record in records:
         provider = record.provider.split("::")[3]
-        document = redact_secrets(manifest(record))
+        document = without_secret_values(manifest(record))
         try:
             validate(document, versions[provider])
         except (jsonschema.ValidationError, kubernetes_validate.ValidationError) as error:
@@ -188,7 +130,7 @@ def test_the_shapes_the_examples_do_not_cover_validate_strictly_too(tmp_path):
     for variant, (environment, secrets) in _variants(tmp_path).items():
         version = environment["clusters"][0].get("kubernetes_version", "1.33")
         for record in kube_records(plan_environment(environment, secrets)):
-            document = redact_secrets(manifest(record))
+            document = without_secret_values(manifest(record))
             kinds.add(document["kind"])
             try:
                 validate(document, version)

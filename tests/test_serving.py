@@ -18,9 +18,11 @@ from components.serving import model_label
 from components.serving_autoscaler import LATENCY_CLASSES, Autoscaler, scaling_policy
 from hangar.plan import PlanError, plan_program
 from hangar.records import SECRET
+from hangar.render import manifest
 from hangar.replica import replica_shape
 from hangar.spec import ModelDeployment
 from hangar.stackfile import StackConfigError, environment_from_config
+from tests import kube_schemas
 from tests.conftest import EXAMPLE_STACKS
 from tests.serving_plans import (
     API_KEY,
@@ -366,8 +368,105 @@ def test_the_hpa_alternative_uses_pods_metrics_and_cannot_scale_to_zero():
     assert spec["metrics"] == [{"type": "Pods", "pods": {"metric": {"name": "vllm_kv_cache_usage_perc"}, "target": {"type": "AverageValue", "averageValue": "0.7"}}}]
 
     batch = ModelDeployment.model_validate({"name": "m", "model": "a/b", "pool": "p", "latency_class": "batch", "autoscaling": {"max_replicas": 4}})
+    assert scaling_policy(batch).min_replicas == 0 and scaling_policy(batch, scale_to_zero=False).min_replicas == 1  # batch keeps one under an HPA
+    (record,) = [r for r in plan_program(lambda: Autoscaler("m", batch, target=target, namespace="ns", labels={}, annotations={}, engine="hpa")) if r.custom]
+    assert record.inputs["spec"]["minReplicas"] == 1
+    to_zero = ModelDeployment.model_validate(
+        {"name": "m", "model": "a/b", "pool": "p", "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 4}}
+    )
     with pytest.raises(PlanError, match="scale to zero needs KEDA"):
-        plan_program(lambda: Autoscaler("m", batch, target=target, namespace="ns", labels={}, annotations={}, engine="hpa"))
+        plan_program(lambda: Autoscaler("m", to_zero, target=target, namespace="ns", labels={}, annotations={}, engine="hpa"))
+
+
+# --- the cluster's replica_autoscaler: keda, keda-existing, hpa ------------------------------------------
+
+
+def _with_autoscaler(stack: str, mode: str | None, **deployment: Any):
+    environment = raw(stack)
+    if mode is not None:
+        environment["clusters"][0]["replica_autoscaler"] = mode
+    environment["deployments"][0].update(deployment)
+    return plan_environment(environment)
+
+
+@pytest.mark.parametrize(
+    ("mode", "keda_installed", "kind"),
+    [(None, True, "ScaledObject"), ("keda", True, "ScaledObject"), ("keda-existing", False, "ScaledObject"), ("hpa", False, "HorizontalPodAutoscaler")],
+)
+def test_each_replica_autoscaler_registers_its_objects(mode, keda_installed, kind):
+    plan = _with_autoscaler("eks-prod", mode)
+    charts = [r.inputs["chart"] for r in plan if r.type == "kubernetes:helm.sh/v3:Release"]
+    assert charts == (["keda"] if keda_installed else [])
+    scalers = [r for r in kube_records(plan) if r.inputs["kind"] in ("ScaledObject", "HorizontalPodAutoscaler")]
+    assert [r.inputs["kind"] for r in scalers] == [kind]
+    (component,) = plan.of_type("hangar:serving:Autoscaler")
+    assert scalers[0].parent == component.urn
+    scaler = manifest(scalers[0])
+    if kind == "HorizontalPodAutoscaler":
+        assert scaler["apiVersion"] == "autoscaling/v2"
+        assert scaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "llama-70b"}
+        assert (scaler["spec"]["minReplicas"], scaler["spec"]["maxReplicas"]) == (2, 4)
+        assert scaler["spec"]["metrics"][0]["pods"]["metric"] == {"name": "vllm_num_requests_waiting"}  # realtime: requests waiting
+        assert scaler["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 600
+
+
+def test_the_hpa_manifest_validates_strictly_for_the_clusters_version():
+    for stack, deployment in [("eks-prod", {}), ("gke-dev", {"autoscaling": {"max_replicas": 2}}), ("gke-tpu", {})]:
+        plan = _with_autoscaler(stack, "hpa", **deployment)
+        (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
+        assert kube_schemas.problems(hpa, example_environment(stack).clusters[0].kubernetes_version) == [], stack
+    hpa = of_kind(_with_autoscaler("eks-prod", "hpa"), "HorizontalPodAutoscaler")[0]
+    with pytest.raises(kube_schemas.ValidationErrors):
+        kube_schemas.validate({**hpa, "spec": {**hpa["spec"], "minReplicaCount": 1}}, "1.33")  # KEDA's spelling is not the HPA's
+
+
+def test_a_batch_deployment_on_an_hpa_cluster_keeps_one_replica_and_says_why():
+    plan = _with_autoscaler("gke-dev", "hpa", autoscaling={"max_replicas": 2})
+    (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["minReplicas"] == 1
+    assert [m["pods"]["metric"]["name"] for m in hpa["spec"]["metrics"]] == ["vllm_num_requests_waiting", "vllm_num_requests_running"]
+    assert (
+        "deployment 'qwen-7b': batch keeps one replica on cluster 'dev': its replica_autoscaler is hpa, and scale to zero needs KEDA (keda or keda-existing)"
+        in plan.warnings
+    )
+
+
+def test_scale_to_zero_on_an_hpa_cluster_is_a_config_error_naming_the_key():
+    environment = raw("gke-dev")
+    environment["clusters"][0]["replica_autoscaler"] = "hpa"
+    with pytest.raises(StackConfigError) as error:
+        environment_from_config(environment, "Pulumi.gke-dev.yaml")
+    assert [str(p) for p in error.value.problems] == [
+        "Pulumi.gke-dev.yaml: hangar:environment.deployments[0].autoscaling.min_replicas: scale to zero needs KEDA, and cluster 'dev' has "
+        "replica_autoscaler hpa (a HorizontalPodAutoscaler keeps at least one replica): set min_replicas to 1 or use keda or keda-existing; got 0"
+    ]
+    environment["clusters"][0]["replica_autoscaler"] = "keda-existing"
+    environment_from_config(environment, "Pulumi.gke-dev.yaml")
+    environment["clusters"][0]["replica_autoscaler"] = "argo"
+    with pytest.raises(StackConfigError, match=r"clusters\[0\]\.replica_autoscaler"):
+        environment_from_config(environment, "Pulumi.gke-dev.yaml")
+
+
+def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set_operator_but_no_keda():
+    plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    charts = [r.inputs["chart"] for r in plan if r.type == "kubernetes:helm.sh/v3:Release"]
+    assert charts == ["oci://registry.k8s.io/lws/charts/lws"]
+    (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "llama-70b"}
+
+
+def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
+    environment = raw("onprem")
+    environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False)
+    with pytest.raises(StackConfigError) as error:
+        environment_from_config(environment, "Pulumi.onprem.yaml")
+    assert [str(p) for p in error.value.problems] == [
+        "Pulumi.onprem.yaml: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs KEDA (replica_autoscaler keda) "
+        "for its deployments from an internal chart repository: name it, or use replica_autoscaler keda-existing or hpa; got null"
+    ]
+    environment["clusters"][0]["replica_autoscaler"] = "keda-existing"
+    plan = plan_environment(environment)
+    assert not [r for r in plan if r.type == "kubernetes:helm.sh/v3:Release"] and of_kind(plan, "ScaledObject")
 
 
 def test_keda_is_installed_pinned_on_the_system_pool():

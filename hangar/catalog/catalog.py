@@ -13,7 +13,17 @@ from types import MappingProxyType
 from typing import Mapping, Optional
 
 from .errors import CatalogLookupError
-from .schema import CLOUDS, Gpu, InstanceType, Licence, Model, PositiveFloat, PositiveInt, Row, TpuMachine
+from .schema import (
+    CLOUDS,
+    Gpu,
+    InstanceType,
+    Licence,
+    Model,
+    PositiveFloat,
+    PositiveInt,
+    Row,
+    TpuMachine,
+)
 from .topology import parse_topology, topology_chips, topology_hosts
 
 

@@ -6,6 +6,7 @@ from hangar.cli import (  # noqa: F401  (each registers its commands)  # noqa: F
     cost_commands,
     diff_commands,
     gitops_commands,
+    render_commands,
     sizing_commands,
     stack_commands,
 )

@@ -32,6 +32,7 @@ from hangar.spec.clusters import (
     GcpCluster,
     GpuNodePool,
     Network,
+    ReplicaAutoscaler,
     Taint,
     TpuSlice,
 )
@@ -54,7 +55,7 @@ from hangar.spec.serving import Autoscaling, Caching, Exposure, ModelDeployment
 __all__ = [
     "DNS_LABEL", "SYSTEM_POOL", "Capacity", "LabelKey", "LabelValue", "LatencyClass", "Name", "Precision", "ScalingMetric",
     "SpecModel", "Tier", "TpuGeneration", "problem", "raise_problems", "unique_by_name",
-    "AwsCluster", "AzureCluster", "ClusterBase", "CloudCluster", "GcpCluster", "GpuNodePool", "Network", "Taint", "TpuSlice",
+    "AwsCluster", "AzureCluster", "ClusterBase", "CloudCluster", "GcpCluster", "GpuNodePool", "Network", "ReplicaAutoscaler", "Taint", "TpuSlice",
     "Budget", "Cluster", "Environment", "LicenceContext", "stack_file_schema",
     "PUBLIC_REGISTRIES", "GpuStack", "OnPremCluster", "OnPremGpuNodes", "public_registry",
     "Autoscaling", "Caching", "Exposure", "ModelDeployment",

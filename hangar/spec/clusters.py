@@ -117,11 +117,24 @@ class TpuSlice(SpecModel):
         return self
 
 
+ReplicaAutoscaler = Literal["keda", "keda-existing", "hpa"]
+"""What scales a cluster's model-server replicas (not its nodes: that is the cluster autoscaler)."""
+
+
 class ClusterBase(SpecModel):
-    """What every cluster has: a name, a Kubernetes version and GPU node pools."""
+    """What every cluster has: a name, a Kubernetes version, GPU node pools and what scales its model servers."""
 
     name: Name
     kubernetes_version: str = Field("1.33", pattern=r"^1\.[0-9]{2}$", description="Kubernetes minor version, e.g. '1.33'.")
+    replica_autoscaler: ReplicaAutoscaler = Field(
+        "keda",
+        description=(
+            "What scales model-server replicas: 'keda' (a KEDA ScaledObject per deployment; Hangar installs the pinned KEDA chart), "
+            "'keda-existing' (ScaledObjects; the cluster already runs KEDA 2.16 or later, Hangar installs nothing) or 'hpa' "
+            "(an autoscaling/v2 HorizontalPodAutoscaler on Pods metrics, e.g. vllm_num_requests_waiting, which a custom-metrics "
+            "adapter such as prometheus-adapter the cluster already runs must serve; no KEDA, so no scale to zero: batch keeps one replica)."
+        ),
+    )
     node_pools: list[GpuNodePool] = Field(default_factory=list, description="GPU node pools, each with a unique name.")
 
     @field_validator("node_pools")

@@ -82,7 +82,7 @@ class Environment(SpecModel):
         return self
 
     def _deployment_problems(self) -> list[dict[str, Any]]:
-        problems = []
+        problems = self._keda_problems()
         clusters = {cluster.name: cluster for cluster in self.clusters}
         for index, deployment in enumerate(self.deployments):
             here = f"deployments[{index}]"
@@ -97,9 +97,33 @@ class Environment(SpecModel):
                 problems.append(
                     problem(f"{here}.pool", f"no such pool in cluster {cluster.name!r}; pools are {sorted(cluster.pool_names())}", deployment.pool)
                 )
+            if cluster.replica_autoscaler == "hpa" and deployment.autoscaling.min_replicas == 0:
+                problems.append(
+                    problem(
+                        f"{here}.autoscaling.min_replicas",
+                        f"scale to zero needs KEDA, and cluster {cluster.name!r} has replica_autoscaler hpa "
+                        "(a HorizontalPodAutoscaler keeps at least one replica): set min_replicas to 1 or use keda or keda-existing",
+                        0,
+                    )
+                )
             if self.tier == "prod" and deployment.exposure.scope == "public" and deployment.exposure.auth == "none":
                 problems.append(problem(f"{here}.exposure.auth", "a public endpoint in prod needs auth: api-key or oidc", "none"))
         return problems
+
+    def _keda_problems(self) -> list[dict[str, Any]]:
+        """An air-gapped cluster that serves models and has Hangar install KEDA must name the chart repository holding it."""
+        serving = {deployment.cluster or self.clusters[0].name for deployment in self.deployments}
+        return [
+            problem(
+                f"clusters[{index}].chart_repository",
+                "an air-gapped cluster installs KEDA (replica_autoscaler keda) for its deployments from an internal chart repository: "
+                "name it, or use replica_autoscaler keda-existing or hpa",
+                None,
+            )
+            for index, cluster in enumerate(self.clusters)
+            if isinstance(cluster, OnPremCluster) and cluster.air_gapped and cluster.chart_repository is None
+            and cluster.replica_autoscaler == "keda" and cluster.name in serving
+        ]  # fmt: skip
 
     def cluster_of(self, deployment: ModelDeployment) -> ClusterBase:
         """The cluster a deployment runs on (validation guarantees it exists)."""
