@@ -81,10 +81,7 @@ class HangarEnvironment(pulumi.ComponentResource):
         self.environment = environment
         self.clusters = {}
         for cluster in environment.clusters:
-            target = TARGETS.get(cluster.provider)
-            if target is None:
-                pulumi.log.warn(f"cluster {cluster.name!r}: the {cluster.provider} target is not built yet; nothing planned for it", self)
-                continue
-            self.clusters[cluster.name] = target()(cluster.name, cluster, environment, pulumi.ResourceOptions(parent=self))
+            build_cluster = TARGETS[cluster.provider]()
+            self.clusters[cluster.name] = build_cluster(cluster.name, cluster, environment, pulumi.ResourceOptions(parent=self))
         self.servers = build_serving(self, environment, self.clusters, prepared)
         self.register_outputs({"clusters": sorted(self.clusters), "servers": sorted(self.servers)})

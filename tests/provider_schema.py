@@ -104,3 +104,15 @@ def documentation(args_class: type, python_name: str) -> str:
         field = re.search(rf"^    {python_name}: .*?\n    \"\"\"(.*?)\"\"\"", typed_dict.group(1), re.DOTALL | re.MULTILINE)
         text += field.group(1) if field else ""
     return text
+
+
+def assert_enum_values(plans: Any, allowed_values: dict[tuple[str, str], set[Any]]) -> None:
+    """Every (type token, input path) of `allowed_values` holds only allowed values, and each is exercised by some plan."""
+    used: set[tuple[str, str]] = set()
+    for plan in plans:
+        for (token, path), allowed in allowed_values.items():
+            for record in plan.of_type(token):
+                for value in values_at(record.inputs, path):
+                    used.add((token, path))
+                    assert value in allowed, f"{token} {record.name} {path}: {value!r} is not one of {sorted(allowed)}"
+    assert used == set(allowed_values)  # every listed property was actually exercised

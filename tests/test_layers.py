@@ -55,3 +55,14 @@ def test_no_layer_imports_what_sits_above_it(layer):
         if any(module == name or module.startswith(f"{name}.") for name in forbidden)
     ]
     assert offences == []
+
+
+def test_every_provider_of_the_spec_has_a_target():
+    from typing import get_args
+
+    from components.environment import TARGETS
+    from hangar.spec import Cluster
+
+    union = get_args(get_args(Cluster)[0])
+    providers = {get_args(model.model_fields["provider"].annotation)[0] for model in union}
+    assert providers == set(TARGETS)
