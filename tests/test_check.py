@@ -120,3 +120,45 @@ def test_a_bad_policy_config_exits_2(tmp_path):
 def test_check_needs_stacks_or_all():
     result = check("-C", str(ROOT))
     assert result.exit_code == 2 and "name the stacks to check, or pass --all" in result.stderr
+
+
+def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path):
+    """Your own catalog rows, named in the stack config, reach the budget rule offline and in the pack."""
+    import shutil
+
+    from hangar.analyzer import running_pack
+    from hangar.cli.check_commands import stack_policy_configs
+    from hangar.stackfile import read_project
+    from hangar.stackplan import plan_project_stack, project_directory
+    from policies.rules import evaluate
+    from policies.rules.config import protocol_config
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    (tmp_path / "stacks").mkdir()
+    edge = (ROOT / "stacks" / "Pulumi.edge.yaml").read_text().replace("    budget:\n", "    catalog_overrides: our-catalog\n    budget:\n")
+    (tmp_path / "stacks" / "Pulumi.edge.yaml").write_text(edge)
+    (tmp_path / "our-catalog").mkdir()
+    header = (ROOT / "hangar" / "catalog" / "data" / "instances.csv").read_text().splitlines()[0]
+    row = "onprem,l4-box,site,L4,1,16,64,0.75,,our finance team's amortised rate,2026-11-01,our asset register,,,"
+    (tmp_path / "our-catalog" / "instances.csv").write_text(f"{header}\n{row}\n")
+
+    result = runner.invoke(app, ["check", "edge", "-C", str(tmp_path), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not [v for v in json.loads(result.stdout)[0]["violations"] if v["policy"] == "hangar-cannot-judge"]
+
+    cost = runner.invoke(app, ["cost", "edge", "-C", str(tmp_path), "--format", "json"], catch_exceptions=False)
+    assert json.loads(cost.stdout)["totals"]["usd_per_month_max"] == 0.75 * 720
+
+    (tmp_path / "stacks" / "Pulumi.edge.yaml").write_text(edge.replace("monthly_ceiling_usd: 600", "monthly_ceiling_usd: 500"))
+    stack_plan = plan_project_stack(tmp_path, "edge")
+    with project_directory(tmp_path):
+        configs = stack_policy_configs(read_project(tmp_path), "edge", None)
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    with running_pack(tmp_path / "policies") as pack:  # the pack works from the project directory, where our-catalog/ is
+        pack.configure(protocol_config(configs))
+        verdicts = pack.verdicts(stack_plan.plan.resources)
+    assert ("hangar-budget", "", "worst-case cost $540/month (every pool at max size) exceeds the ceiling $500/month; largest: l4 (1 x l4-box) $540", "mandatory") in verdicts
+    with project_directory(tmp_path):
+        offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(stack_plan.plan.resources, configs))
+    assert verdicts == offline
