@@ -112,3 +112,40 @@ def test_program_warnings_are_kept_with_the_plan_not_printed(capsys):
     assert plan.warnings == ("the GPU quota may be too small",)
     assert plan.to_json()["warnings"] == ["the GPU quota may be too small"]
     assert "GPU quota" not in capsys.readouterr().err
+
+
+def test_a_bad_config_reaches_pulumi_up_users_as_one_clear_program_error(aws_environment):
+    """What `pulumi up` shows when the stack config is wrong: the same one-line problems as `hangar plan`."""
+    from components.program import build_stack
+
+    aws_environment["tier"] = "production"
+    aws_environment["clusters"][0]["node_pools"][0]["max_nodes"] = 0
+
+    with pytest.raises(PlanError) as raised:
+        plan_program(build_stack, project="hangar", stack="dev", config={"hangar:environment": aws_environment})
+    assert str(raised.value).splitlines() == [
+        "invalid Hangar config:",
+        "stack dev: hangar:environment.tier: Input should be 'dev', 'staging' or 'prod'; got 'production'",
+        "stack dev: hangar:environment.clusters[0].node_pools[0].max_nodes: Input should be greater than or equal to 1; got 0",
+    ]
+
+
+def test_nothing_is_registered_for_a_bad_config(aws_environment):
+    from components.program import build_stack
+    from hangar.plan import RecordingMonitor
+
+    aws_environment["deployments"][0]["pool"] = "missing"
+    seen: list[RecordingMonitor] = []
+    original = RecordingMonitor.__init__
+
+    def remember(self, mocks):
+        original(self, mocks)
+        seen.append(self)
+
+    RecordingMonitor.__init__ = remember
+    try:
+        with pytest.raises(PlanError, match="deployments\\[0\\].pool: no such pool"):
+            plan_program(build_stack, project="hangar", stack="dev", config={"hangar:environment": aws_environment})
+    finally:
+        RecordingMonitor.__init__ = original
+    assert seen and seen[0].records == []
