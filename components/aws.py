@@ -49,6 +49,7 @@ NODE_POLICIES = (aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY, aws.iam.Ma
 """The managed policies on every node role. AmazonEKS_CNI_Policy is not among them: it goes to the
 VPC CNI's own IRSA role, so pods on a node cannot borrow the node's right to rewire the network."""
 CNI_POLICY = aws.iam.ManagedPolicy.AMAZON_EK_S_CN_I_POLICY
+EBS_CSI_POLICY = aws.iam.ManagedPolicy.AMAZON_EBSCSI_DRIVER_POLICY
 CLUSTER_POLICY = aws.iam.ManagedPolicy.AMAZON_EKS_CLUSTER_POLICY
 
 SYSTEM_INSTANCE_TYPE = "m6i.large"
@@ -194,7 +195,7 @@ class EksCluster(pulumi.ComponentResource):
         system_tags = {**tags, POOL: SYSTEM_POOL}
         system_role, system_policies = _node_role(f"{name}-{SYSTEM_POOL}", system_tags, self)
         template = _launch_template(f"{name}-{SYSTEM_POOL}", SYSTEM_DISK_GIB, system_tags, self)
-        aws.eks.NodeGroup(
+        system_nodes = aws.eks.NodeGroup(
             f"{name}-{SYSTEM_POOL}",
             cluster_name=self.eks.name,
             node_role_arn=system_role.arn,
@@ -208,6 +209,26 @@ class EksCluster(pulumi.ComponentResource):
             labels={POOL: SYSTEM_POOL, ENVIRONMENT: environment.name},
             tags=system_tags,
             opts=_child(self, depends_on=[*system_policies, cni], ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        # Model-weight caches are EBS volumes: the EBS CSI driver (an EKS add-on with its own IRSA
+        # role) provisions them; it runs pods, so it follows the system nodes.
+        ebs_role = aws.iam.Role(
+            f"{name}-ebs-csi",
+            assume_role_policy=irsa_trust_policy(oidc.arn, self.oidc_issuer, "kube-system", "ebs-csi-controller-sa"),
+            description=f"IRSA role of the EBS CSI driver in {eks_name}",
+            tags=tags,
+            opts=_child(self),
+        )
+        ebs_policy = aws.iam.RolePolicyAttachment(f"{name}-ebs-csi", role=ebs_role.name, policy_arn=EBS_CSI_POLICY.value, opts=_child(self))
+        aws.eks.Addon(
+            f"{name}-ebs-csi",
+            cluster_name=self.eks.name,
+            addon_name="aws-ebs-csi-driver",
+            service_account_role_arn=ebs_role.arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags,
+            opts=_child(self, depends_on=[ebs_policy, system_nodes]),
         )
         self.kubeconfig = kubeconfig(self.eks, cluster.region)
         self.register_outputs({"cluster_name": self.cluster_name, "oidc_provider_arn": self.oidc_provider_arn, "kubeconfig": self.kubeconfig})
@@ -363,6 +384,17 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 accelerators_per_node=instance.gpu_count,
             )
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
+        # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.
+        k8s.storage.v1.StorageClass(
+            f"{name}-gp3",
+            metadata={"name": "gp3", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}, "labels": tags},
+            provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true"},
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            reclaim_policy="Delete",
+            opts=_child(self, provider=self.kube_provider),
+        )
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
 
     def _pool_subnets(self, pool: GpuNodePool, cluster: AwsCluster) -> pulumi.Input[Sequence[str]]:

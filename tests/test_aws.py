@@ -453,3 +453,18 @@ def test_the_sdk_documents_the_enum_values_it_lists():
         doc = getattr(args, prop).__doc__ or ""
         for value in values:
             assert f"`{value}`" in doc or f'`"{value}"`' in doc, f"{args.__name__}.{prop}: `{value}` not in its docstring: {doc!r}"
+
+
+def test_weight_caches_have_storage_the_ebs_csi_driver_and_a_default_gp3_class(eks_prod):
+    addons = {r.inputs["addonName"]: r for r in eks_prod.of_type("aws:eks/addon:Addon")}
+    assert set(addons) == {"vpc-cni", "aws-ebs-csi-driver"}
+    ebs_role = eks_prod.named("prod-ebs-csi", "aws:iam/role:Role")
+    statement = json.loads(ebs_role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert "system:serviceaccount:kube-system:ebs-csi-controller-sa" in statement["Condition"]["StringEquals"].values()
+    attached = eks_prod.named("prod-ebs-csi", "aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs["policyArn"]
+    assert attached == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+    (storage_class,) = eks_prod.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert storage_class.inputs["provisioner"] == "ebs.csi.aws.com"
+    assert storage_class.inputs["parameters"] == {"type": "gp3", "encrypted": "true"}
+    assert storage_class.inputs["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert storage_class.inputs["volumeBindingMode"] == "WaitForFirstConsumer"

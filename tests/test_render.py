@@ -28,6 +28,7 @@ from hangar.render import (
     SECRET_SOURCE,
     VALUES_NOT_RENDERED,
     RenderError,
+    is_cluster_scoped,
     render_plan,
     write_rendering,
 )
@@ -91,7 +92,7 @@ def test_every_example_renders_one_valid_manifest_per_object(stack, tmp_path):
     for path, document in documents.items():
         cluster, folder, name = path.split("/")
         assert name == f"{document['kind'].lower()}-{document['metadata']['name']}.yaml"
-        assert folder == ("_cluster" if document["kind"] == "Namespace" else document["metadata"]["namespace"])
+        assert folder == ("_cluster" if is_cluster_scoped(document["kind"]) else document["metadata"]["namespace"])
     assert {"ScaledObject", "Namespace", "Service", "NetworkPolicy", "PodDisruptionBudget", "Secret"} <= {d["kind"] for d in documents.values()}
     assert any(d["kind"] in ("StatefulSet", "Deployment", "LeaderWorkerSet") for d in documents.values())
     assert rendering.files() == {path: text for path, text in written(target).items() if path != MARKER}  # the disk holds the rendering
@@ -235,8 +236,9 @@ def test_render_writes_the_stack_and_lists_the_files(tmp_path):
     result = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 7 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
+    assert lines[0] == f"wrote 8 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
     assert "  prod/eks-prod/statefulset-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
+    assert "  prod/_cluster/storageclass-gp3.yaml" in lines
     assert validation_failures(tmp_path / "eks-prod", {"prod": "1.33"}) == []
     again = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert again.exit_code == 0 and again.stdout == result.stdout
