@@ -43,7 +43,7 @@ from components.labels import (
     environment_labels,
 )
 from components.placement import TPU_RESOURCE, PoolPlacement, toleration
-from hangar.catalog import CatalogLookupError, TpuSliceShape, load_catalog
+from hangar.catalog import CatalogLookupError, TpuSliceShape, is_ai_zone, load_catalog
 from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, TpuSlice
 
 TPU_ACCELERATOR_LABEL = "cloud.google.com/gke-tpu-accelerator"
@@ -86,7 +86,8 @@ def resolve_slices(cluster: GcpCluster, environment: Environment) -> dict[str, R
         zones = tuple(tpu_slice.zones or cluster.zones)
         if not zones:
             machine = next(m for m in catalog.tpu_machines(shape.generation) if m.machine_type == shape.machine_type and m.single_host == shape.single_host)
-            zones = tuple(zone for zone in machine.zones if zone.startswith(f"{cluster.region}-"))
+            # AI zones (us-central1-ai1a) are capacity a project is given, never a default
+            zones = tuple(zone for zone in machine.zones if zone.startswith(f"{cluster.region}-") and not is_ai_zone(zone))
             if not zones:
                 raise ValueError(
                     f"{here}.zones: TPU node pools are zonal; name a zone of {cluster.region} that offers {shape.generation} "

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hangar.catalog import Catalog, CatalogLookupError, InstanceType, load_catalog
+from hangar.catalog import Catalog, CatalogLookupError, InstanceType, TpuSliceShape, load_catalog
 
 if TYPE_CHECKING:
-    from hangar.spec import Environment, GpuNodePool
+    from hangar.spec import Environment, GcpCluster, GpuNodePool, TpuSlice
 
 CLOUD_NAMES = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 
@@ -60,7 +60,7 @@ def pool_instance(catalog: Catalog, cloud: str, pool: GpuNodePool) -> InstanceTy
 
 
 def hardware_problems(environment: Environment) -> list[dict[str, Any]]:
-    """Config problems that need the catalog: unknown GPUs, instance types and TPU topologies, GPUs a cloud lacks."""
+    """Config problems that need the catalog: unknown GPUs, instance types and TPU topologies, GPUs a cloud lacks, TPU zones."""
     from hangar.spec import problem
 
     try:
@@ -82,7 +82,40 @@ def hardware_problems(environment: Environment) -> list[dict[str, Any]]:
                 problems.append(problem(f"{here}.{error.field}", str(error), error.given))
         for s_index, tpu_slice in enumerate(getattr(cluster, "tpu_slices", [])):
             try:
-                catalog.tpu_slice(tpu_slice.generation, tpu_slice.topology)
+                shape = catalog.tpu_slice(tpu_slice.generation, tpu_slice.topology)
             except CatalogLookupError as error:
                 problems.append(problem(f"clusters[{c_index}].tpu_slices[{s_index}].topology", str(error), tpu_slice.topology))
+                continue
+            problems.extend(tpu_zone_problems(catalog, cluster, c_index, s_index, tpu_slice, shape))
     return problems
+
+
+def tpu_zone_problems(
+    catalog: Catalog, cluster: GcpCluster, c_index: int, s_index: int, tpu_slice: TpuSlice, shape: TpuSliceShape
+) -> list[dict[str, Any]]:
+    """A slice's zones (its own, else the cluster's) must offer its generation, where the catalog's zone list is complete.
+
+    Only zones of the areas the machine row marks complete (`zones_complete_in`) are judged; with no
+    zones at all the GCP target picks them from the catalog or says which to name.
+    """
+    from hangar.spec import problem
+
+    machine = next(m for m in catalog.tpu_machines(shape.generation) if m.machine_type == shape.machine_type and m.single_host == shape.single_host)
+    own = bool(tpu_slice.zones)
+    missing = machine.zones_without(tpu_slice.zones if own else cluster.zones)
+    if not missing:
+        return []
+    generation, region = shape.generation, cluster.region
+    in_region = [zone for zone in machine.zones if zone.startswith(f"{region}-")]
+    offered = (
+        f"zones of {region} that offer it: {', '.join(in_region)}"
+        if in_region
+        else f"no zone of {region} offers it; zones that do: {', '.join(machine.zones)}"
+    )
+    whose = "" if own else f"TPU slice {tpu_slice.name!r} runs in the cluster's zones, and "
+    message = (
+        f"{whose}{generation} TPUs are not offered in {', '.join(missing)}; {offered} "
+        f"(zone list: {machine.zones_source}; if your project has {generation} there, e.g. reserved, add the zone with a tpus.csv catalog override)"
+    )
+    key = f"clusters[{c_index}].tpu_slices[{s_index}].zones" if own else f"clusters[{c_index}].zones"
+    return [problem(key, message, missing)]

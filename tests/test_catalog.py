@@ -141,9 +141,39 @@ def test_tpu_generations_and_unknown_tpu7x_prices(cat):
     ironwood = cat.tpu_slice("tpu7x", "2x2x2")
     assert ironwood.price_ondemand_usd_per_chip_hr is None and ironwood.price_usd_hr() is None
     for machine in cat.tpus:
-        assert machine.generation != "tpu7x" or machine.zones == ()
+        assert machine.generation != "tpu7x" or machine.zones == ("us-central1-ai1a", "us-central1-c")  # from the docs; unpriced
         for price in (machine.price_ondemand_usd_per_chip_hr, machine.price_spot_usd_per_chip_hr):
             assert price is None or 0 < price < 700  # 700.0 is SkyPilot's "not offered" placeholder
+
+
+def test_tpu_zone_lists_are_sourced_and_complete_only_for_north_america(cat):
+    by_generation: dict[str, set[tuple[str, ...]]] = {}
+    for machine in cat.tpus:
+        by_generation.setdefault(machine.generation, set()).add(machine.zones)
+        assert machine.zones_complete_in == ("us", "northamerica")  # the page's other areas were not read in full
+        assert machine.zones_source and "https://cloud.google.com/tpu/docs/regions-zones" in machine.zones_source
+        assert len(set(machine.zones)) == len(machine.zones)
+        assert all(zone.count("-") == 2 for zone in machine.zones)
+    assert all(len(zone_lists) == 1 for zone_lists in by_generation.values())  # one list per generation
+    v5e = next(t for t in cat.tpus if t.generation == "v5e")
+    assert {"us-central1-a", "us-south1-a", "us-west1-c", "us-west4-a"} <= set(v5e.zones)  # the page's North America list
+    assert v5e.zones_without(["us-west4-a", "us-west4-c", "europe-west4-c", "us-central1-ai1a"]) == ["us-west4-c"]
+    assert "us-central2-b" not in next(t for t in cat.tpus if t.generation == "v6e").zones  # a 700.0-placeholder zone
+
+
+def test_tpu_zone_completeness_needs_a_known_area_and_a_source(tmp_path):
+    row = {
+        "generation": "v5e", "gke_accelerator": "tpu-v5-lite-podslice", "machine_type": "ct5lp-hightpu-8t",
+        "chips_per_host": "8", "single_host": "true", "topologies": "2x4", "hbm_per_chip_gib": "16",
+        "zones": "us-west4-a", "zones_complete_in": "us", "source": "test", "as_of": "2026-01-01",
+    }
+    msg = _load_bad(tmp_path / "a", "tpus.csv", [row])
+    assert "tpus.csv: row 1" in msg and "column 'zones_source'" in msg and "zones_complete_in" in msg
+    msg = _load_bad(tmp_path / "b", "tpus.csv", [{**row, "zones_complete_in": "usa", "zones_source": "x"}])
+    assert "column 'zones_complete_in'" in msg and "'usa'" in msg and "northamerica" in msg
+    loaded = load_catalog(write_csv(tmp_path / "c" / "tpus.csv", [{**row, "zones_source": "our TAM"}]).parent)
+    machine = next(t for t in loaded.tpus if t.machine_type == "ct5lp-hightpu-8t")
+    assert (machine.zones, machine.zones_complete_in, machine.zones_source) == (("us-west4-a",), ("us",), "our TAM")
 
 
 def test_topology_arithmetic():

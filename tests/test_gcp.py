@@ -48,13 +48,14 @@ GCP_ENVIRONMENT: dict[str, Any] = {
     ],
 }
 
+# Each slice in zones of us-central1 that offer its generation (the catalog's zones for it): v5e and v5p only us-central1-a.
 TPU_SLICES = [
-    {"name": "v5e-single", "generation": "v5e", "topology": "2x4", "min_slices": 0, "max_slices": 3},
-    {"name": "v5e-multi", "generation": "v5e", "topology": "4x4", "min_slices": 1, "max_slices": 2, "capacity": "spot"},
-    {"name": "v5p-single", "generation": "v5p", "topology": "2x2x1", "max_slices": 1},
-    {"name": "v5p-multi", "generation": "v5p", "topology": "4x4x4", "min_slices": 1, "max_slices": 1, "capacity": "reserved"},
-    {"name": "v6e-multi", "generation": "v6e", "topology": "4x8", "max_slices": 1, "zones": ["us-central1-b", "us-central1-c"]},
-    {"name": "ironwood", "generation": "tpu7x", "topology": "2x2x2", "max_slices": 1},
+    {"name": "v5e-single", "generation": "v5e", "topology": "2x4", "min_slices": 0, "max_slices": 3, "zones": ["us-central1-a"]},
+    {"name": "v5e-multi", "generation": "v5e", "topology": "4x4", "min_slices": 1, "max_slices": 2, "capacity": "spot", "zones": ["us-central1-a"]},
+    {"name": "v5p-single", "generation": "v5p", "topology": "2x2x1", "max_slices": 1, "zones": ["us-central1-a"]},
+    {"name": "v5p-multi", "generation": "v5p", "topology": "4x4x4", "min_slices": 1, "max_slices": 1, "capacity": "reserved", "zones": ["us-central1-a"]},
+    {"name": "v6e-multi", "generation": "v6e", "topology": "4x8", "max_slices": 2, "zones": ["us-central1-b", "us-central1-c"]},
+    {"name": "ironwood", "generation": "tpu7x", "topology": "2x2x2", "max_slices": 1, "zones": ["us-central1-c"]},
 ]
 
 
@@ -301,7 +302,7 @@ def test_single_host_slices_are_one_autoscaled_pool(tpu_plan):
     assert v5e["autoscaling"]["totalMaxNodeCount"] == 3.0 and v5e["initialNodeCount"] == 0.0
     v5p = node_pool(plan, "v5p-single")
     assert v5p["nodeConfig"]["machineType"] == "ct5p-hightpu-4t"
-    assert "placementPolicy" not in v5p and v5p["nodeLocations"] == ["us-central1-a", "us-central1-b"]
+    assert "placementPolicy" not in v5p and v5p["nodeLocations"] == ["us-central1-a"]
 
 
 def test_multi_host_slices_are_one_compact_pool_per_slice(tpu_plan):
@@ -313,16 +314,17 @@ def test_multi_host_slices_are_one_compact_pool_per_slice(tpu_plan):
         assert pool["nodeConfig"]["spot"] is True
     assert fixed["nodeCount"] == 4.0 and "autoscaling" not in fixed  # min_slices: always there, 4x4 = 16 chips on 4 hosts
     assert scaled["autoscaling"] == {"minNodeCount": 0.0, "maxNodeCount": 4.0} and scaled["initialNodeCount"] == 0.0
-    assert (fixed["nodeLocations"], scaled["nodeLocations"]) == (["us-central1-a"], ["us-central1-b"])  # one zone per slice
+    assert (fixed["nodeLocations"], scaled["nodeLocations"]) == (["us-central1-a"], ["us-central1-a"])  # one zone per slice
 
     v5p = node_pool(plan, "v5p-multi-0")
     assert (v5p["nodeConfig"]["machineType"], v5p["nodeCount"]) == ("ct5p-hightpu-4t", 16.0)  # 4x4x4 = 64 chips
     assert v5p["placementPolicy"] == {"type": "COMPACT", "tpuTopology": "4x4x4"}
     assert v5p["nodeConfig"]["reservationAffinity"] == {"consumeReservationType": "ANY_RESERVATION"}
 
-    v6e = node_pool(plan, "v6e-multi-0")
+    v6e, v6e_next = node_pool(plan, "v6e-multi-0"), node_pool(plan, "v6e-multi-1")
     assert (v6e["nodeConfig"]["machineType"], v6e["autoscaling"]["maxNodeCount"]) == ("ct6e-standard-4t", 8.0)
-    assert v6e["nodeLocations"] == ["us-central1-b"] and v6e["placementPolicy"]["tpuTopology"] == "4x8"
+    assert v6e["placementPolicy"]["tpuTopology"] == "4x8"
+    assert (v6e["nodeLocations"], v6e_next["nodeLocations"]) == (["us-central1-b"], ["us-central1-c"])  # slice i in zone i mod zones
 
 
 def test_tpu7x_multi_host_slices_use_a_workload_policy(tpu_plan):

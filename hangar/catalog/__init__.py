@@ -16,12 +16,13 @@ until `load_catalog()` is first called.
 from .catalog import Catalog, TpuSliceShape
 from .errors import CatalogError, CatalogLookupError, Problem
 from .loader import TABLES, load_catalog
-from .schema import CLOUDS, Gpu, InstanceType, Licence, Model, TpuMachine
+from .schema import CLOUDS, ZONE_AREAS, Gpu, InstanceType, Licence, Model, TpuMachine, is_ai_zone, zone_area
 from .topology import parse_topology, topology_chips, topology_hosts
 
 __all__ = [
     "CLOUDS",
     "TABLES",
+    "ZONE_AREAS",
     "Catalog",
     "CatalogError",
     "CatalogLookupError",
@@ -32,8 +33,10 @@ __all__ = [
     "Problem",
     "TpuMachine",
     "TpuSliceShape",
+    "is_ai_zone",
     "load_catalog",
     "parse_topology",
     "topology_chips",
     "topology_hosts",
+    "zone_area",
 ]

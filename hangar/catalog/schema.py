@@ -19,7 +19,8 @@ Users may add their own tokens.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal, Optional
+import re
+from typing import Annotated, Iterable, Literal, Optional
 
 from pydantic import (
     AfterValidator,
@@ -152,11 +153,43 @@ class InstanceType(Row):
         return None if price is None or not self.gpu_count else price / self.gpu_count
 
 
+ZONE_AREAS = ("us", "northamerica", "southamerica", "europe", "asia", "australia", "me", "africa")
+"""GCP geographic areas: the first word of a region name (`us-central1` -> `us`)."""
+
+_AI_ZONE = re.compile(r"-ai[0-9]+[a-z]?$")
+
+
+def zone_area(zone: str) -> str:
+    """The GCP area of a zone: `us-central1-a` -> `us`, `europe-west4-b` -> `europe`."""
+    return zone.split("-", 1)[0]
+
+
+def is_ai_zone(zone: str) -> bool:
+    """An AI zone (`us-central1-ai1a`): specialised accelerator capacity, named per region."""
+    return bool(_AI_ZONE.search(zone))
+
+
+def _check_areas(value: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [area for area in value if area not in ZONE_AREAS]
+    if unknown:
+        raise ValueError(f"unknown GCP area {' '.join(unknown)!r}; allowed (the first word of a region name): {' '.join(ZONE_AREAS)}")
+    return value
+
+
+Areas = Annotated[tuple[str, ...], BeforeValidator(_split_words), AfterValidator(_check_areas)]
+
+
 class TpuMachine(Row):
     """A GKE TPU machine type used either single-host or as part of multi-host slices.
 
     One row per (generation, machine_type, single_host).  Prices are per chip-hour.
     `zones` lists only zones the sources state; empty means unknown.
+    `zones_complete_in` names the GCP areas (`us northamerica`, `europe`, ...)
+    where `zones` is the whole list the source (`zones_source`) publishes: a
+    zone of such an area that `zones` leaves out does not offer the generation,
+    and a TPU slice there is a config error.  Elsewhere, and for AI zones
+    (`us-central1-ai1a`), the list is no claim.  Empty (the default, and what
+    an override row without the column gets) means no area is complete.
     """
 
     generation: Slug
@@ -172,6 +205,8 @@ class TpuMachine(Row):
     price_spot_usd_per_chip_hr: Optional[Price] = None
     price_region: Optional[str] = None
     zones: Words = ()
+    zones_complete_in: Areas = ()
+    zones_source: Optional[str] = None
     price_source: Optional[str] = None
     source: Text
     as_of: datetime.date
@@ -197,11 +232,24 @@ class TpuMachine(Row):
         priced = self.price_ondemand_usd_per_chip_hr is not None or self.price_spot_usd_per_chip_hr is not None
         if priced and not (self.price_source and self.price_region):
             raise RowProblem("price_source", self.price_source, "a price needs both price_source and price_region")
+        if self.zones_complete_in and not self.zones_source:
+            raise RowProblem("zones_source", None, "required when zones_complete_in is given: say where the complete zone list comes from")
         return self
 
     @property
     def key(self) -> tuple[str, str, bool]:
         return (self.generation, self.machine_type, self.single_host)
+
+    def zones_without(self, zones: Iterable[str]) -> list[str]:
+        """The zones among `zones` that, per this row's complete list, do not offer the generation.
+
+        Only zones of an area in `zones_complete_in` are judged, and never AI zones.
+        """
+        return [
+            zone
+            for zone in zones
+            if zone_area(zone) in self.zones_complete_in and not is_ai_zone(zone) and zone not in self.zones
+        ]
 
 
 class Model(Row):
