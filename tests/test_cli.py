@@ -109,3 +109,11 @@ def test_the_console_script_runs_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "hangar:environment.tier: required key is missing" in result.stderr
+
+
+def test_the_plan_tree_reads_the_same_on_every_run():
+    first = run("plan", "eks-prod", "-C", str(ROOT)).stdout
+    second = run("plan", "eks-prod", "-C", str(ROOT)).stdout
+    assert first == second
+    tree = first.split(" resources")[0]
+    assert tree.index("prod hangar:aws:Network") < tree.index("prod pulumi:providers:aws")  # components before resources

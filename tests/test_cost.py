@@ -200,7 +200,8 @@ def test_aks_agent_pool_spot_and_cluster_profiles():
     fixed = record("azure-native:containerservice:AgentPool", "staging-t4", {"resourceName": "aks-staging", "agentPoolName": "t4",
                                                                             "vmSize": "Standard_NC4as_T4_v3", "count": 2.0})
     report = price_records([cluster, gpu, fixed], CAT)
-    system, a100, t4 = report.lines
+    assert [line.pool for line in report.lines] == ["a100", "system", "t4"]  # sorted: plans register in no fixed order
+    a100, system, t4 = report.lines
     assert (system.pool, system.usd_per_hour_each, system.count_min, system.count_max) == ("system", 0.226, 2, 3)
     assert (a100.pool, a100.capacity, a100.usd_per_hour_each, a100.region) == ("a100", "spot", 0.444433, "eastus")
     assert (a100.count_min, a100.count_max) == (1, 3)

@@ -63,7 +63,7 @@ def plan(
 
 
 def print_plan(result: Plan) -> None:
-    """The resource tree (component → children) and a count by type."""
+    """The resource tree (component → children, in a stable order) and a count by type."""
     tree = Tree(f"[bold]{result.project}[/bold] / stack [bold]{result.stack}[/bold]")
     children: dict[str | None, list[ResourceRecord]] = {}
     urns = {record.urn for record in result}
@@ -71,7 +71,9 @@ def print_plan(result: Plan) -> None:
         children.setdefault(record.parent if record.parent in urns else None, []).append(record)
 
     def add(node: Tree, parent: str | None) -> None:
-        for record in children.get(parent, []):
+        # Resources register concurrently, so their order varies from run to run: show components
+        # first, then resources by type and name, so that two plans of one stack read the same.
+        for record in sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
             name = escape(record.name) if record.custom else f"[bold cyan]{escape(record.name)}[/bold cyan]"
             add(node.add(f"{name} [dim]{escape(record.type)}[/dim]"), record.urn)
 

@@ -51,6 +51,7 @@ def price_records(
     notes = [NOT_PRICED, f"a month is {HOURS_PER_MONTH} hours; prices are catalog list prices (source and as_of per line)"]
     if any(not line.priced for line in lines):
         notes.append("unpriced lines make the totals unknown: the known part is shown, unknown is never counted as zero")
+    lines.sort(key=lambda line: (line.cloud, line.pool, line.urn))  # resources register in no fixed order
     return CostReport(tuple(lines), totals_of(lines), tuple(notes))
 
 
