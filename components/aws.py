@@ -172,23 +172,8 @@ class EksCluster(pulumi.ComponentResource):
         oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=self.oidc_issuer, client_id_lists=["sts.amazonaws.com"], tags=tags, opts=_child(self))
         self.oidc_provider_arn = oidc.arn
 
-        cni_role = aws.iam.Role(
-            f"{name}-vpc-cni",
-            assume_role_policy=irsa_trust_policy(oidc.arn, self.oidc_issuer, "kube-system", "aws-node"),
-            description=f"IRSA role of the VPC CNI (aws-node) in {eks_name}",
-            tags=tags,
-            opts=_child(self),
-        )
-        cni_policy = aws.iam.RolePolicyAttachment(f"{name}-vpc-cni", role=cni_role.name, policy_arn=CNI_POLICY.value, opts=_child(self))
-        cni = aws.eks.Addon(
-            f"{name}-vpc-cni",
-            cluster_name=self.eks.name,
-            addon_name="vpc-cni",
-            service_account_role_arn=cni_role.arn,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
-            tags=tags,
-            opts=_child(self, depends_on=[cni_policy]),
+        cni = self._irsa_addon(
+            f"{name}-vpc-cni", "vpc-cni", "aws-node", CNI_POLICY, f"IRSA role of the VPC CNI (aws-node) in {eks_name}", oidc.arn, tags
         )
         self.node_prerequisites: list[pulumi.Resource] = [cni]
 
@@ -212,26 +197,49 @@ class EksCluster(pulumi.ComponentResource):
         )
         # Model-weight caches are EBS volumes: the EBS CSI driver (an EKS add-on with its own IRSA
         # role) provisions them; it runs pods, so it follows the system nodes.
-        ebs_role = aws.iam.Role(
+        self._irsa_addon(
             f"{name}-ebs-csi",
-            assume_role_policy=irsa_trust_policy(oidc.arn, self.oidc_issuer, "kube-system", "ebs-csi-controller-sa"),
-            description=f"IRSA role of the EBS CSI driver in {eks_name}",
-            tags=tags,
-            opts=_child(self),
-        )
-        ebs_policy = aws.iam.RolePolicyAttachment(f"{name}-ebs-csi", role=ebs_role.name, policy_arn=EBS_CSI_POLICY.value, opts=_child(self))
-        aws.eks.Addon(
-            f"{name}-ebs-csi",
-            cluster_name=self.eks.name,
-            addon_name="aws-ebs-csi-driver",
-            service_account_role_arn=ebs_role.arn,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
-            tags=tags,
-            opts=_child(self, depends_on=[ebs_policy, system_nodes]),
+            "aws-ebs-csi-driver",
+            "ebs-csi-controller-sa",
+            EBS_CSI_POLICY,
+            f"IRSA role of the EBS CSI driver in {eks_name}",
+            oidc.arn,
+            tags,
+            after=[system_nodes],
         )
         self.kubeconfig = kubeconfig(self.eks, cluster.region)
         self.register_outputs({"cluster_name": self.cluster_name, "oidc_provider_arn": self.oidc_provider_arn, "kubeconfig": self.kubeconfig})
+
+    def _irsa_addon(
+        self,
+        name: str,
+        addon: str,
+        service_account: str,
+        policy: aws.iam.ManagedPolicy,
+        description: str,
+        oidc_provider_arn: pulumi.Input[str],
+        tags: dict[str, str],
+        after: Sequence[pulumi.Resource] = (),
+    ) -> aws.eks.Addon:
+        """An EKS add-on whose service account in kube-system gets its own IRSA role with one managed policy."""
+        role = aws.iam.Role(
+            name,
+            assume_role_policy=irsa_trust_policy(oidc_provider_arn, self.oidc_issuer, "kube-system", service_account),
+            description=description,
+            tags=tags,
+            opts=_child(self),
+        )
+        attachment = aws.iam.RolePolicyAttachment(name, role=role.name, policy_arn=policy.value, opts=_child(self))
+        return aws.eks.Addon(
+            name,
+            cluster_name=self.eks.name,
+            addon_name=addon,
+            service_account_role_arn=role.arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags,
+            opts=_child(self, depends_on=[attachment, *after]),
+        )
 
 
 def eks_cluster_name(environment: Environment, cluster: AwsCluster) -> str:
