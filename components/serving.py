@@ -121,6 +121,13 @@ def workload_kind(deployment: ModelDeployment, shape: ReplicaShape) -> tuple[str
     return "apps/v1", "Deployment"
 
 
+def _image(deployment: ModelDeployment, shape: ReplicaShape, registry: pulumi.Input[str] | None) -> pulumi.Input[str]:
+    """The engine image, behind the cluster's registry when it has one (a string on-prem, an Output of the AKS registry)."""
+    if registry is None or isinstance(registry, str):
+        return pod.image(deployment, shape, registry)
+    return pulumi.Output.from_input(registry).apply(lambda login_server: pod.image(deployment, shape, login_server))
+
+
 class ModelServer(pulumi.ComponentResource):
     """`hangar:serving:ModelServer`: workload, secrets, prompts, Service, PDB and NetworkPolicy of a deployment.
 
@@ -145,7 +152,7 @@ class ModelServer(pulumi.ComponentResource):
         api_key: pulumi.Output[str] | None,
         prompts: PromptBundle | None,
         runtime_class: str | None = None,
-        registry_mirror: str | None = None,
+        registry_mirror: pulumi.Input[str] | None = None,
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -165,7 +172,7 @@ class ModelServer(pulumi.ComponentResource):
         api_version, kind = workload_kind(deployment, shape)
         self.target = {"apiVersion": api_version, "kind": kind, "name": name}
         env = pod.environment(deployment, hf_token_secret=hf_secret, api_key_secret=key_secret)
-        image = pod.image(deployment, shape, registry_mirror)
+        image = _image(deployment, shape, registry_mirror)
         if kind == "LeaderWorkerSet":
             self.workload = self._leader_worker_set(name, placement, image, env, prompts_name, runtime_class, child)
         else:
@@ -196,7 +203,7 @@ class ModelServer(pulumi.ComponentResource):
         }
         return {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
 
-    def _pod_spec(self, placement: PoolPlacement, image: str, env: list, prompts: str | None, runtime_class: str | None, *,
+    def _pod_spec(self, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None, runtime_class: str | None, *,
                   command: list[str], with_probes: bool, cache_claim: bool, spread: bool) -> dict[str, Any]:  # fmt: skip
         volume_list, mounts = pod.volumes(self.deployment, self.shape, prompts_config_map=prompts, cache_claim=cache_claim)
         spec = pod.pod_spec(
@@ -226,7 +233,7 @@ class ModelServer(pulumi.ComponentResource):
 
     # --- workloads --------------------------------------------------------------------------------
 
-    def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
+    def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                      runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
         claim = kind == "StatefulSet"
         spec = self._pod_spec(placement, image, env, prompts, runtime_class, command=["vllm", "serve"], with_probes=True, cache_claim=claim, spread=True)
@@ -258,7 +265,7 @@ class ModelServer(pulumi.ComponentResource):
         )
         return k8s.apps.v1.StatefulSet(name, metadata=metadata, spec=workload, opts=child)
 
-    def _leader_worker_set(self, name: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
+    def _leader_worker_set(self, name: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                            runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
         claim = self.deployment.caching.weight_cache == "pvc"
         leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=False)
@@ -333,6 +340,9 @@ class ModelServer(pulumi.ComponentResource):
             },
             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": 443}]},
         ]
+        mirror_port = pod.mirror_port(self.deployment)
+        if mirror_port not in (None, 443):  # a Hub mirror on another port (weights.endpoint)
+            egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": mirror_port}]})
         if self.shape.multi_host:
             group = [{"podSelector": {"matchLabels": selector_labels(self.deployment)}}]
             ingress.append({"from": group})

@@ -466,6 +466,7 @@ def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set
 def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
     environment = raw("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False)
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}
     with pytest.raises(StackConfigError) as error:
         environment_from_config(environment, "Pulumi.onprem.yaml")
     assert [str(p) for p in error.value.problems] == [
@@ -595,6 +596,7 @@ def test_prompt_templates_are_checked_before_anything_is_registered(tmp_path):
 def test_an_air_gapped_site_takes_the_engine_image_and_keda_from_its_mirror():
     environment = raw("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", chart_repository="https://charts.dc1.internal/hangar")
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}
     plan = plan_environment(environment)
     assert server_container(the_workload(plan))["image"] == "registry.dc1.internal:5000/mirror/vllm/vllm-openai:v0.11.2"
     (keda,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda"]

@@ -50,7 +50,7 @@ from hangar.spec.onprem import (
     OnPremGpuNodes,
     public_registry,
 )
-from hangar.spec.serving import Autoscaling, Caching, Exposure, ModelDeployment
+from hangar.spec.serving import Autoscaling, Caching, Exposure, ModelDeployment, Weights
 
 __all__ = [
     "DNS_LABEL", "SYSTEM_POOL", "Capacity", "LabelKey", "LabelValue", "LatencyClass", "Name", "Precision", "ScalingMetric",
@@ -58,5 +58,5 @@ __all__ = [
     "AwsCluster", "AzureCluster", "ClusterBase", "CloudCluster", "GcpCluster", "GpuNodePool", "Network", "ReplicaAutoscaler", "Taint", "TpuSlice",
     "Budget", "Cluster", "Environment", "LicenceContext", "stack_file_schema",
     "PUBLIC_REGISTRIES", "GpuStack", "OnPremCluster", "OnPremGpuNodes", "public_registry",
-    "Autoscaling", "Caching", "Exposure", "ModelDeployment",
+    "Autoscaling", "Caching", "Exposure", "ModelDeployment", "Weights",
 ]

@@ -22,7 +22,7 @@ from hangar.spec.base import (
 )
 from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
 from hangar.spec.onprem import OnPremCluster
-from hangar.spec.serving import ModelDeployment
+from hangar.spec.serving import ModelDeployment, weights_problems
 
 
 class Budget(SpecModel):
@@ -74,7 +74,7 @@ class Environment(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Environment:
-        problems = self._deployment_problems() + kubernetes_version_problems(self)
+        problems = self._deployment_problems() + kubernetes_version_problems(self) + weights_problems(self)
         if not problems:
             problems = hardware_problems(self)
         if not problems:
