@@ -426,14 +426,10 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 accelerator_resource=GPU_RESOURCE,
                 accelerators_per_node=instance.gpu_count,
             )
-<<<<<<< HEAD
         # Kubernetes objects wait for the deployer's way in (security-group rule, access entry).
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=self.cluster.api_access))
-=======
-        self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
         # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
         self.device_plugin = NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, opts=_child(self)) if self.pools else None
->>>>>>> main
         # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.
         k8s.storage.v1.StorageClass(
             f"{name}-gp3",
