@@ -102,7 +102,7 @@ def read_stack_config(project: PulumiProject, stack: str) -> dict[str, Any]:
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise StackConfigError([ConfigProblem(str(path), "", "a stack file must be a YAML mapping", type(document).__name__)])
+        raise StackConfigError([ConfigProblem(str(path), "line 1", "a stack file must be a YAML mapping (with a `config:` key)", type(document).__name__)])
     config = document.get("config") or {}
     if not isinstance(config, dict):
         raise StackConfigError([ConfigProblem(str(path), "config", "must be a mapping of config keys", config)])
