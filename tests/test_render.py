@@ -150,7 +150,7 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
     # the GPU device plugin and LWS; no KEDA on an hpa cluster
-    assert [r["chart"] for r in rendering.helm_releases] == ["nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
+    assert sorted(r["chart"] for r in rendering.helm_releases) == ["nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
 
 
 # --- the layout rules, on a program of its own -----------------------------------------------------------
