@@ -26,7 +26,16 @@ Rendering, by the cluster's `replica_autoscaler`: with `keda` (KEDA installed by
 `keda-existing` (KEDA already in the cluster), a KEDA `ScaledObject` (keda.sh/v1alpha1; schema kept
 in `schema/crds/`) with a Prometheus trigger on the engine's metrics (`sum(...)` with
 `AverageValue`, so the target is per replica), the class's HPA behaviour, and a fallback replica
-count when Prometheus cannot be read. With `hpa` (`engine="hpa"` here) an autoscaling/v2
+count when Prometheus cannot be read. Its `serverAddress` and `authenticationRef` come from the
+cluster's metrics pipeline (`components.metrics`).
+
+The series are those vLLM v0.11.2 exports (vllm/v1/metrics/loggers.py at tag v0.11.2,
+`PrometheusStatLogger.__init__`): gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`
+and `vllm:kv_cache_usage_perc` (0..1), each labelled `model_name` (the served model name: the
+Hugging Face id, as Hangar passes no `--served-model-name`) and `engine` (the engine core's index);
+the scrape adds `namespace` (and `pod`). A query sums over one deployment's namespace and model, so
+two models in one namespace never see each other's load; `tests/test_promql.py` proves each query
+with `promtool test rules`. With `hpa` (`engine="hpa"` here) an autoscaling/v2
 HorizontalPodAutoscaler on Pods metrics instead, served by a custom-metrics adapter the cluster runs
 (such as prometheus-adapter, renaming `vllm:x` to `vllm_x`), with the same behaviour. An HPA cannot
 go below one replica: a batch deployment keeps one there, and an explicit `min_replicas: 0` is
@@ -49,8 +58,6 @@ import pulumi_kubernetes as k8s
 
 from hangar.spec import ModelDeployment
 
-PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
-"""Where KEDA reads the engine's metrics: the Prometheus Operator's service in `monitoring` by default."""
 HPA_MAX_WINDOW = 3600
 """HPA stabilisation windows are at most an hour; longer batch scale-down waits become KEDA's cooldown."""
 
@@ -188,7 +195,8 @@ class Autoscaler(pulumi.ComponentResource):
         labels: dict[str, str],
         annotations: dict[str, str],
         engine: str = "keda",
-        prometheus_url: str = PROMETHEUS_URL,
+        prometheus_url: pulumi.Input[str] | None = None,
+        authentication: str | None = None,
         activation_query: str | None = None,
         initial_cooldown_seconds: int = 0,
         depends_on: Sequence[pulumi.Resource] = (),
@@ -196,6 +204,8 @@ class Autoscaler(pulumi.ComponentResource):
     ):
         if engine not in ("keda", "hpa"):
             raise ValueError(f"autoscaler engine must be 'keda' or 'hpa'; got {engine!r}")
+        if engine == "keda" and prometheus_url is None:
+            raise ValueError(f"deployment {deployment.name!r}: a KEDA ScaledObject needs the metrics pipeline's query URL (prometheus_url)")
         policy = scaling_policy(deployment, scale_to_zero=engine == "keda")
         if engine == "hpa" and policy.scales_to_zero:
             raise ValueError(f"deployment {deployment.name!r}: scale to zero needs KEDA; a HorizontalPodAutoscaler keeps at least one replica")
@@ -210,7 +220,7 @@ class Autoscaler(pulumi.ComponentResource):
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
                 metadata=metadata,
-                spec=self._scaled_object(deployment, target, namespace, prometheus_url, activation_query, initial_cooldown_seconds),
+                spec=self._scaled_object(deployment, target, namespace, prometheus_url, authentication, activation_query, initial_cooldown_seconds),
                 opts=child,
             )
         else:
@@ -221,9 +231,11 @@ class Autoscaler(pulumi.ComponentResource):
         self.register_outputs({"kind": self.kind, "min_replicas": policy.min_replicas, "max_replicas": policy.max_replicas})
 
     def _scaled_object(
-        self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: str, activation_query: str | None, initial_cooldown: int
-    ) -> dict[str, Any]:
+        self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: pulumi.Input[str], authentication: str | None,
+        activation_query: str | None, initial_cooldown: int,
+    ) -> dict[str, Any]:  # fmt: skip
         policy = self.policy
+        auth = {"authenticationRef": {"name": authentication, "kind": "TriggerAuthentication"}} if authentication else {}
         triggers = [
             {
                 "type": "prometheus",
@@ -235,12 +247,13 @@ class Autoscaler(pulumi.ComponentResource):
                     "threshold": _number(policy.target),
                     "activationThreshold": "0",
                 },
+                **auth,
             }
         ]
         if activation_query:
             triggers.append(
                 {"type": "prometheus", "name": "activation", "metricType": "AverageValue",
-                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}}
+                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}, **auth}
             )  # fmt: skip
         spec: dict[str, Any] = {
             "scaleTargetRef": dict(target),
