@@ -45,7 +45,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from hangar.spec import SYSTEM_POOL, Environment
+from components.metrics_alerts import slo_rules
+from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 
 SCRAPE_INTERVAL = "15s"
 """As often as the most eager autoscaler polls (realtime: 15 s); GMP's own default would be 60 s."""
@@ -97,6 +98,8 @@ class Scraper:
 IN_CLUSTER_SCRAPER = Scraper(KUBE_PROMETHEUS_STACK.namespace, {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_NAME})
 GMP_SCRAPER = Scraper("gmp-system", {"app.kubernetes.io/name": "collector"})
 SCRAPE_KINDS = {"pod-monitor": ("monitoring.coreos.com/v1", "PodMonitor"), "pod-monitoring": ("monitoring.googleapis.com/v1", "PodMonitoring")}
+RULE_KINDS = {"PodMonitor": ("monitoring.coreos.com/v1", "PrometheusRule"), "PodMonitoring": ("monitoring.googleapis.com/v1", "Rules")}
+"""The rule object the same Prometheus evaluates: the Prometheus Operator's PrometheusRule, or GMP's Rules."""
 
 
 def keda_account_id(environment: Environment, cluster_name: str) -> str:
@@ -112,7 +115,8 @@ class MetricsPipeline(pulumi.ComponentResource):
     `scraper` (who scrapes: for the NetworkPolicies), `scrape_kind` ((apiVersion, kind) of the scrape
     objects, or None), `keda_values` (what KEDA's chart needs to authenticate), `resources` (what the
     scrape objects wait for). `scrape(...)` renders a server's scrape object;
-    `trigger_authentication(...)` the KEDA TriggerAuthentication the ScaledObjects reference, if any.
+    `trigger_authentication(...)` the KEDA TriggerAuthentication the ScaledObjects reference, if any;
+    `alerts(...)` a server's SLO alerts (`components.metrics_alerts`).
     """
 
     def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, opts: pulumi.ResourceOptions | None = None):
@@ -268,3 +272,20 @@ class MetricsPipeline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.resources, *depends_on]),
         )
 
+
+    def alerts(self, deployment: ModelDeployment, *, namespace: str, labels: dict[str, str], annotations: dict[str, str],
+               depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
+        """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object)."""
+        if self.scrape_kind is None:
+            return None
+        api_version, kind = RULE_KINDS[self.scrape_kind[1]]
+        extra = dict(self._cluster.metrics.scrape_object_labels) if self.pipeline == "existing" else {}
+        name = f"{deployment.name}-slos"
+        return k8s.apiextensions.CustomResource(
+            name,
+            api_version=api_version,
+            kind=kind,
+            metadata={"name": name, "namespace": namespace, "labels": {**labels, **extra}, "annotations": annotations},
+            spec={"groups": slo_rules(deployment, namespace)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.resources, *depends_on]),
+        )

@@ -164,10 +164,15 @@ def scaling_policy(deployment: ModelDeployment, *, scale_to_zero: bool = True) -
     )
 
 
+def model_selector(namespace: str, model: str) -> str:
+    """The label matchers of one deployment's series: its namespace (added by the scrape) and vLLM's served model name."""
+    return f'namespace="{namespace}",model_name="{model}"'
+
+
 def prometheus_query(policy: ScalingPolicy, namespace: str, model: str) -> str:
     """`sum()` of the policy's series over the deployment's pods (by namespace and served model name)."""
     series = SERIES[policy.metric]
-    selector = f'namespace="{namespace}",model_name="{model}"'
+    selector = model_selector(namespace, model)
     if "(" in series:
         return f'sum({{__name__=~"{series}",{selector}}})'
     return f"sum({series}{{{selector}}})"

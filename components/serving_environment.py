@@ -168,6 +168,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 deployment.name, namespace=namespace, labels=server.labels, annotations=server.annotations,
                 selector=scrape_selector, port=PORT_NAME, depends_on=list(ready),
             )  # fmt: skip
+            metrics.alerts(deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, depends_on=list(ready))
             Autoscaler(
                 deployment.name,
                 deployment,

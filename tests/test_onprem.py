@@ -262,8 +262,11 @@ def test_recorded_inputs_use_the_kubernetes_sdk_property_names(onprem, edge):
         else:
             problems += record_problems(record)
     assert problems == []
-    # per stack one autoscaler (KEDA ScaledObject) and one scrape object (PodMonitor); all else checked against the SDK
-    assert sorted(crd_kinds) == ["kubernetes:keda.sh/v1alpha1:ScaledObject"] * 2 + ["kubernetes:monitoring.coreos.com/v1:PodMonitor"] * 2
+    # per stack one autoscaler (KEDA ScaledObject), one scrape object (PodMonitor) and its SLO alerts (PrometheusRule);
+    # all else checked against the SDK
+    assert sorted(crd_kinds) == sorted(
+        [f"kubernetes:{kind}" for kind in ("keda.sh/v1alpha1:ScaledObject", "monitoring.coreos.com/v1:PodMonitor", "monitoring.coreos.com/v1:PrometheusRule")] * 2
+    )
 
 
 def test_the_pool_registers_its_facts_as_component_inputs(onprem, edge):
