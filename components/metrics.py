@@ -45,6 +45,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.metrics_adapter import CONFIG_MAP, adapter_config_text
 from components.metrics_alerts import slo_rules
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 
@@ -116,7 +117,8 @@ class MetricsPipeline(pulumi.ComponentResource):
     objects, or None), `keda_values` (what KEDA's chart needs to authenticate), `resources` (what the
     scrape objects wait for). `scrape(...)` renders a server's scrape object;
     `trigger_authentication(...)` the KEDA TriggerAuthentication the ScaledObjects reference, if any;
-    `alerts(...)` a server's SLO alerts (`components.metrics_alerts`).
+    `alerts(...)` a server's SLO alerts (`components.metrics_alerts`); `adapter_rules(...)` the
+    prometheus-adapter rules an `hpa` cluster's HPAs need (`components.metrics_adapter`).
     """
 
     def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, opts: pulumi.ResourceOptions | None = None):
@@ -288,4 +290,18 @@ class MetricsPipeline(pulumi.ComponentResource):
             metadata={"name": name, "namespace": namespace, "labels": {**labels, **extra}, "annotations": annotations},
             spec={"groups": slo_rules(deployment, namespace)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.resources, *depends_on]),
+        )
+
+    def adapter_rules(self, namespace: str, labels: dict[str, str], depends_on: list[pulumi.Resource]) -> pulumi.Resource:
+        """The prometheus-adapter rules (a ConfigMap) that serve vLLM's gauges to the HPAs of an `hpa` cluster."""
+        return k8s.core.v1.ConfigMap(
+            f"{self._cluster.name}-{CONFIG_MAP}",
+            metadata={
+                "name": CONFIG_MAP,
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": {"hangar.dev/purpose": "prometheus-adapter rules (its config.yaml) serving vLLM's gauges to this namespace's HPAs"},
+            },
+            data={"config.yaml": adapter_config_text()},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )

@@ -37,7 +37,7 @@ the scrape adds `namespace` (and `pod`). A query sums over one deployment's name
 two models in one namespace never see each other's load; `tests/test_promql.py` proves each query
 with `promtool test rules`. With `hpa` (`engine="hpa"` here) an autoscaling/v2
 HorizontalPodAutoscaler on Pods metrics instead, served by a custom-metrics adapter the cluster runs
-(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`), with the same behaviour. An HPA cannot
+(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`; its rules: `components.metrics_adapter`), with the same behaviour. An HPA cannot
 go below one replica: a batch deployment keeps one there, and an explicit `min_replicas: 0` is
 refused (the spec already refuses it on an `hpa` cluster).
 

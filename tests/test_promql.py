@@ -9,9 +9,11 @@ the same namespace (and of the same model in another namespace) is never counted
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import yaml
 
 from tests import promql
 from tests.promql import Phase, Pod, expect, rule_name, run_promtool, scaler_rules, start_of
@@ -196,3 +198,47 @@ def test_without_promtool_the_tests_fail_with_the_command_that_installs_it(monke
     monkeypatch.setattr(promql.shutil, "which", lambda name: None)
     with pytest.raises(pytest.fail.Exception, match=r"install it with: apt-get install -y prometheus"):
         promql.promtool()
+
+
+# --- HPA mode: the prometheus-adapter rules ------------------------------------------------------------
+
+
+def adapter_query(rule: dict[str, Any], series: str, namespace: str, pods: list[str]) -> str:
+    """The query prometheus-adapter makes for an HPA's Pods metric, its template filled as its docs/config.md describes."""
+    matchers = f'pod=~"{"|".join(pods)}",namespace="{namespace}"'
+    return rule["metricsQuery"].replace("<<.Series>>", series).replace("<<.LabelMatchers>>", matchers).replace("<<.GroupBy>>", "pod")
+
+
+def test_an_hpa_reads_each_of_its_pods_through_the_rendered_adapter_rules(tmp_path):
+    environment = raw_environment("eks-prod")
+    environment["clusters"][0]["replica_autoscaler"] = "hpa"
+    plan = plan_environment(environment)
+    (config,) = [c for c in of_kind(plan, "ConfigMap") if c["metadata"]["name"] == "hangar-prometheus-adapter-rules"]
+    (rule,) = yaml.safe_load(config["data"]["config.yaml"])["rules"]
+    (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
+    (metric,) = hpa["spec"]["metrics"]
+    name, target = metric["pods"]["metric"]["name"], float(metric["pods"]["target"]["averageValue"])
+    # the adapter's naming turns the series into the HPA's metric name, and its discovery finds the series
+    renamed = re.sub(rule["name"]["matches"], rule["name"]["as"].replace("${1}", r"\1"), "vllm:num_requests_waiting")
+    assert (renamed, name, target) == ("vllm_num_requests_waiting", "vllm_num_requests_waiting", 1.0)
+    assert "num_requests_waiting" in rule["seriesQuery"] and rule["resources"]["overrides"]["pod"] == {"resource": "pod"}
+    model, namespace = "meta-llama/Llama-3.3-70B-Instruct", "eks-prod"
+    pods = [Pod(namespace, f"llama-70b-{i}", model) for i in range(2)]
+    query = adapter_query(rule, "vllm:num_requests_waiting", namespace, [p.name for p in pods])
+    spec = hpa["spec"]
+    groups = [{"name": "adapter", "interval": "15s", "rules": [
+        {"record": "hangar:adapter_per_pod", "expr": query},
+        {"record": "hangar:hpa_replicas", "expr": f"clamp(ceil(sum({query}) / {target:g}), {spec['minReplicas']}, {spec['maxReplicas']})"},
+    ]}]  # fmt: skip
+    timeline = [
+        Phase(8, {pods[0]: Engine(waiting=0), pods[1]: Engine(waiting=0), **neighbours(namespace, model)}),
+        Phase(8, {pods[0]: Engine(waiting=4), pods[1]: Engine(waiting=1), **neighbours(namespace, model)}),
+    ]
+    at = start_of(timeline, 2) - 15
+    expressions = [
+        expect("hangar:hpa_replicas", start_of(timeline, 1) - 15, 2),
+        {"expr": "hangar:adapter_per_pod", "eval_time": f"{at}s",
+         "exp_samples": [{"labels": f'hangar:adapter_per_pod{{pod="{p.name}"}}', "value": v} for p, v in zip(pods, (4, 1))]},
+        expect("hangar:hpa_replicas", at, 4),
+    ]  # fmt: skip
+    run_promtool(tmp_path, groups, timeline, expressions=expressions)
