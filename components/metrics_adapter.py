@@ -22,25 +22,24 @@ import yaml
 
 from components.serving_autoscaler import SERIES
 
-ADAPTER_METRICS: dict[str, str] = {
-    series.replace(":", "_"): series for metric, series in SERIES.items() if "(" not in series
-}  # fmt: skip
+ADAPTER_METRICS: dict[str, str] = {series.replace(":", "_"): series for all_series in SERIES.values() for series in all_series}
 """Custom-metrics API name -> vLLM series (queue_depth is served as its two parts, waiting and running)."""
 METRICS_QUERY = "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"
 CONFIG_MAP = "hangar-prometheus-adapter-rules"
 
 
 def adapter_rules() -> dict[str, Any]:
-    """The adapter configuration (its `rules`) for every vLLM gauge an HPA may scale on."""
-    names = "|".join(sorted(series.split(":", 1)[1] for series in ADAPTER_METRICS.values()))
+    """The adapter configuration (its `rules`) for every vLLM gauge an HPA may scale on: one rule per series, named
+    exactly (GKE Managed Prometheus matches metric names only exactly, and each rule then finds one metric alone)."""
     return {
         "rules": [
             {
-                "seriesQuery": '{__name__=~"^vllm:(' + names + ')$",namespace!="",pod!=""}',
+                "seriesQuery": f'{series}{{namespace!="",pod!=""}}',
                 "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
-                "name": {"matches": "^vllm:(.*)$", "as": "vllm_${1}"},
+                "name": {"matches": f"^{series}$", "as": name},
                 "metricsQuery": METRICS_QUERY,
             }
+            for name, series in sorted(ADAPTER_METRICS.items())
         ]
     }
 

@@ -94,13 +94,15 @@ LATENCY_CLASSES: dict[str, ClassDefaults] = {
     ),
 }  # fmt: skip
 
-SERIES = {
-    "requests_waiting": "vllm:num_requests_waiting",
-    "requests_running": "vllm:num_requests_running",
-    "kv_cache_usage": "vllm:kv_cache_usage_perc",
-    "queue_depth": "vllm:num_requests_(running|waiting)",
+SERIES: dict[str, tuple[str, ...]] = {
+    "requests_waiting": ("vllm:num_requests_waiting",),
+    "requests_running": ("vllm:num_requests_running",),
+    "kv_cache_usage": ("vllm:kv_cache_usage_perc",),
+    "queue_depth": ("vllm:num_requests_waiting", "vllm:num_requests_running"),
 }
-"""vLLM (v1 engine) series per spec metric; queue_depth sums two series by a name regex."""
+"""vLLM (v1 engine) series per spec metric; queue_depth is the sum of two. Each is named exactly, never by a
+`__name__` regex: GKE Managed Prometheus supports only exact metric-name matches
+(cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences, "Matching metric names", read 2026-12-01)."""
 
 
 def default_target(metric: str, deployment: ModelDeployment) -> float:
@@ -171,11 +173,8 @@ def model_selector(namespace: str, model: str) -> str:
 
 def prometheus_query(policy: ScalingPolicy, namespace: str, model: str) -> str:
     """`sum()` of the policy's series over the deployment's pods (by namespace and served model name)."""
-    series = SERIES[policy.metric]
     selector = model_selector(namespace, model)
-    if "(" in series:
-        return f'sum({{__name__=~"{series}",{selector}}})'
-    return f"sum({series}{{{selector}}})"
+    return " + ".join(f"sum({series}{{{selector}}})" for series in SERIES[policy.metric])
 
 
 def _number(value: float) -> str:
@@ -279,7 +278,7 @@ class Autoscaler(pulumi.ComponentResource):
 
     def _hpa(self, target: dict[str, str]) -> dict[str, Any]:
         policy = self.policy
-        names = ["vllm_num_requests_waiting", "vllm_num_requests_running"] if policy.metric == "queue_depth" else [SERIES[policy.metric].replace(":", "_")]
+        names = [series.replace(":", "_") for series in SERIES[policy.metric]]
         metrics = [
             {"type": "Pods", "pods": {"metric": {"name": metric}, "target": {"type": "AverageValue", "averageValue": _number(policy.target)}}}
             for metric in names

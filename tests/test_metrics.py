@@ -88,13 +88,14 @@ def test_keda_must_support_the_clusters_kubernetes_version():
     assert keda.supports("2.20.2", "1.33") and keda.supports("2.20.2", "1.35")
     assert not keda.supports("2.20.2", "1.32") and not keda.supports("2.20.2", "1.36") and not keda.supports("2.16.1", "1.33")
     assert keda.releases_supporting("1.32") == ["2.19", "2.18", "2.17"] and keda.releases_supporting("1.99") == []
-    environment = raw_environment("eks-prod")
+    environment = raw_environment("gke-dev")  # a dev stack: an old version is only a warning of the support table there
     environment["clusters"][0]["kubernetes_version"] = "1.32"
     assert config_lines(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].kubernetes_version: the KEDA Hangar installs (2.20.2) supports Kubernetes 1.33 to 1.35 "
         "(keda.sh Kubernetes compatibility); KEDA 2.19, 2.18, 2.17 support it: install one yourself and use replica_autoscaler keda-existing, "
         "or use replica_autoscaler hpa; got '1.32'"
     ]
+    environment["deployments"][0]["autoscaling"]["min_replicas"] = 1  # an hpa cannot scale to zero
     for other in ("keda-existing", "hpa"):  # Hangar installs no KEDA: nothing to check
         environment["clusters"][0]["replica_autoscaler"] = other
         environment_from_config(environment, "Pulumi.test.yaml")

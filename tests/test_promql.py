@@ -214,14 +214,15 @@ def test_an_hpa_reads_each_of_its_pods_through_the_rendered_adapter_rules(tmp_pa
     environment["clusters"][0]["replica_autoscaler"] = "hpa"
     plan = plan_environment(environment)
     (config,) = [c for c in of_kind(plan, "ConfigMap") if c["metadata"]["name"] == "hangar-prometheus-adapter-rules"]
-    (rule,) = yaml.safe_load(config["data"]["config.yaml"])["rules"]
+    rules = yaml.safe_load(config["data"]["config.yaml"])["rules"]
+    assert [r["name"]["as"] for r in rules] == ["vllm_kv_cache_usage_perc", "vllm_num_requests_running", "vllm_num_requests_waiting"]
+    (rule,) = [r for r in rules if r["seriesQuery"].startswith("vllm:num_requests_waiting{")]
     (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
     (metric,) = hpa["spec"]["metrics"]
     name, target = metric["pods"]["metric"]["name"], float(metric["pods"]["target"]["averageValue"])
     # the adapter's naming turns the series into the HPA's metric name, and its discovery finds the series
-    renamed = re.sub(rule["name"]["matches"], rule["name"]["as"].replace("${1}", r"\1"), "vllm:num_requests_waiting")
-    assert (renamed, name, target) == ("vllm_num_requests_waiting", "vllm_num_requests_waiting", 1.0)
-    assert "num_requests_waiting" in rule["seriesQuery"] and rule["resources"]["overrides"]["pod"] == {"resource": "pod"}
+    assert re.fullmatch(rule["name"]["matches"], "vllm:num_requests_waiting") and (rule["name"]["as"], name, target) == ("vllm_num_requests_waiting",) * 2 + (1.0,)
+    assert rule["resources"]["overrides"]["pod"] == {"resource": "pod"}
     model, namespace = "meta-llama/Llama-3.3-70B-Instruct", "eks-prod"
     pods = [Pod(namespace, f"llama-70b-{i}", model) for i in range(2)]
     query = adapter_query(rule, "vllm:num_requests_waiting", namespace, [p.name for p in pods])

@@ -311,7 +311,12 @@ def test_batch_scales_to_zero_on_the_whole_queue_after_a_long_cooldown():
     spec = scaled_object("gke-dev")["spec"]
     assert spec["minReplicaCount"] == 0
     (trigger,) = spec["triggers"]
-    assert trigger["metadata"]["query"] == 'sum({__name__=~"vllm:num_requests_(running|waiting)",namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"})'
+    # each series named exactly (GKE Managed Prometheus matches metric names only exactly)
+    assert trigger["metadata"]["query"] == (
+        'sum(vllm:num_requests_waiting{namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"}) + '
+        'sum(vllm:num_requests_running{namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"})'
+    )
+    assert "__name__" not in json.dumps(of_kind(example_plan("gke-dev"), "ScaledObject"))
     assert trigger["metadata"]["threshold"] == "8"  # one full batch per replica
     assert spec["cooldownPeriod"] == 1800
     assert spec["initialCooldownPeriod"] >= 600  # not scaled away while it loads
