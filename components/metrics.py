@@ -176,6 +176,8 @@ class MetricsPipeline(pulumi.ComponentResource):
             values |= {"prometheusOperator": dict(system), "alertmanager": {"alertmanagerSpec": dict(system)}, "kube-state-metrics": dict(system)}
         mirror = getattr(cluster, "registry_mirror", None)
         if mirror:
+            # `global.imageRegistry` replaces the registry of every image of the chart and, Helm globals reaching
+            # subcharts, of kube-state-metrics and node-exporter too (their _helpers.tpl read it), at the pinned commit.
             values["global"] = {"imageRegistry": mirror}
         repository = getattr(cluster, "chart_repository", None) or chart.repository
         source: dict[str, Any] = (

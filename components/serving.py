@@ -33,7 +33,8 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
   the NetworkPolicy) and `loadBalancerSourceRanges` = the allowed CIDRs.
 * a `PodDisruptionBudget` (one pod at a time; an unhealthy pod may always be evicted).
 * a `NetworkPolicy`: in, only from the named namespaces and CIDRs, and from the pods that scrape
-  its metrics (`scraper`: the metrics pipeline's namespace AND pod labels, `components.metrics`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
+  its metrics and the proxy that wakes it from zero (`peers`: each a namespace AND pod labels,
+  `components.metrics`, `components.metrics_activation`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
   the cloud metadata address) and, for multi-host groups, the group's own pods.
 
 Labels: `hangar.dev/model` is the Hugging Face id spelt as a label value the way the Hub's own
@@ -126,7 +127,8 @@ class ModelServer(pulumi.ComponentResource):
     Give it the checked `shape` (`hangar.replica.replica_shape`), the pool's `placement`, the cluster's
     `cloud` (aws, gcp, azure or onprem) and the `namespace` its objects go to; children inherit the
     Kubernetes provider from `opts` and wait for `depends_on` (the namespace, the operators). `hf_token` / `api_key` are secret Outputs (or None).
-    `scraper` is the NetworkPolicy peer of the pods that scrape its metrics (`components.metrics.Scraper.peer`), or None.
+    `peers` are NetworkPolicy peers admitted on the API port besides the named callers: the pods that scrape its
+    metrics (`components.metrics.Scraper.peer`) and, when it scales to zero, the HTTP add-on's interceptor.
     Exposes `target` (the workload's apiVersion, kind and name), `namespace`, `labels`,
     `annotations` and `service_name`.
     """
@@ -146,7 +148,7 @@ class ModelServer(pulumi.ComponentResource):
         prompts: PromptBundle | None,
         runtime_class: str | None = None,
         registry_mirror: str | None = None,
-        scraper: dict[str, Any] | None = None,
+        peers: Sequence[dict[str, Any]] = (),
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -174,7 +176,7 @@ class ModelServer(pulumi.ComponentResource):
         self.service_name = name
         self._service(name, cloud, child)
         self._disruption_budget(name, child)
-        self._network_policy(name, scraper, child)
+        self._network_policy(name, peers, child)
         self.register_outputs({"target": self.target, "namespace": namespace, "service": name, "image": image})
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -311,11 +313,11 @@ class ModelServer(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _network_policy(self, name: str, scraper: dict[str, Any] | None, child: pulumi.ResourceOptions) -> None:
+    def _network_policy(self, name: str, peers: Sequence[dict[str, Any]], child: pulumi.ResourceOptions) -> None:
         exposure = self.deployment.exposure
         port = [{"protocol": "TCP", "port": pod.PORT}]
-        # The scraper is one peer: its namespace AND its pods, not every pod of that namespace.
-        callers: list[dict[str, Any]] = [scraper] if scraper else []
+        # Each peer is one namespace AND its pods, not every pod of that namespace.
+        callers: list[dict[str, Any]] = list(peers)
         if exposure.allowed_namespaces:
             callers.append(
                 {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(exposure.allowed_namespaces)}]}}

@@ -41,9 +41,11 @@ HorizontalPodAutoscaler on Pods metrics instead, served by a custom-metrics adap
 go below one replica: a batch deployment keeps one there, and an explicit `min_replicas: 0` is
 refused (the spec already refuses it on an `hpa` cluster).
 
-Known limit: at zero replicas the engine exports no metrics, so nothing in the engine can wake a
-batch deployment. Scale-up from zero needs a signal outside it (a queue's depth, a gateway's
-request count): give it as `activation_query`, a Prometheus query whose value > 0 means work waits.
+At zero replicas the engine exports no metrics, so nothing in the engine can wake a batch
+deployment: the serving step adds the KEDA HTTP add-on's `external-push` trigger, whose interceptor
+counts (and holds) the requests that arrive meanwhile (`components.metrics_activation`). Another
+signal (a queue's depth) can be given as `activation_query`, a Prometheus query whose value > 0 means
+work waits.
 """
 
 from __future__ import annotations
@@ -185,7 +187,8 @@ class Autoscaler(pulumi.ComponentResource):
     """`hangar:serving:Autoscaler`: a KEDA ScaledObject (default) or an HPA for one model server workload.
 
     `target` is the workload's `{apiVersion, kind, name}`; `namespace` its namespace name.
-    `initial_cooldown_seconds` keeps a new workload from being scaled to zero while it loads.
+    `initial_cooldown_seconds` keeps a new workload from being scaled to zero while it loads; `extra_triggers`
+    are added to a ScaledObject's (the HTTP add-on's `external-push` trigger that wakes it from zero).
     Outputs: `kind` (ScaledObject or HorizontalPodAutoscaler), `min_replicas`, `max_replicas`.
     """
 
@@ -202,6 +205,7 @@ class Autoscaler(pulumi.ComponentResource):
         prometheus_url: pulumi.Input[str] | None = None,
         authentication: str | None = None,
         activation_query: str | None = None,
+        extra_triggers: Sequence[dict[str, Any]] = (),
         initial_cooldown_seconds: int = 0,
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
@@ -224,7 +228,7 @@ class Autoscaler(pulumi.ComponentResource):
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
                 metadata=metadata,
-                spec=self._scaled_object(deployment, target, namespace, prometheus_url, authentication, activation_query, initial_cooldown_seconds),
+                spec=self._scaled_object(deployment, target, namespace, prometheus_url, authentication, activation_query, initial_cooldown_seconds, extra_triggers),
                 opts=child,
             )
         else:
@@ -236,7 +240,7 @@ class Autoscaler(pulumi.ComponentResource):
 
     def _scaled_object(
         self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: pulumi.Input[str], authentication: str | None,
-        activation_query: str | None, initial_cooldown: int,
+        activation_query: str | None, initial_cooldown: int, extra_triggers: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:  # fmt: skip
         policy = self.policy
         auth = {"authenticationRef": {"name": authentication, "kind": "TriggerAuthentication"}} if authentication else {}
@@ -259,6 +263,7 @@ class Autoscaler(pulumi.ComponentResource):
                 {"type": "prometheus", "name": "activation", "metricType": "AverageValue",
                  "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}, **auth}
             )  # fmt: skip
+        triggers += [dict(trigger) for trigger in extra_triggers]
         spec: dict[str, Any] = {
             "scaleTargetRef": dict(target),
             "minReplicaCount": policy.min_replicas,

@@ -32,6 +32,7 @@ import pulumi_kubernetes as k8s
 
 from components.labels import environment_labels
 from components.metrics import MetricsPipeline
+from components.metrics_activation import HTTP_ADD_ON_IMAGES, INTERCEPTOR, HttpActivation
 from components.serving import (
     API_KEY_KEY,
     CONFIG,
@@ -40,8 +41,8 @@ from components.serving import (
     selector_labels,
     workload_kind,
 )
-from components.serving_autoscaler import Autoscaler
-from components.serving_pod import PORT_NAME, startup_seconds
+from components.serving_autoscaler import Autoscaler, scaling_policy
+from components.serving_pod import PORT, PORT_NAME, startup_seconds
 from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.keda import KEDA_VERSION
 from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
@@ -62,6 +63,11 @@ KEDA_CHART = HelmChart(
     "keda", "https://kedacore.github.io/charts", KEDA_VERSION, "keda",
     f"kedacore/charts keda/Chart.yaml at commit cbb9bb8ce0809dc9048f72302f7c09765d66ed56 (version and appVersion {KEDA_VERSION})",
 )  # fmt: skip
+HTTP_ADD_ON_CHART = HelmChart(
+    "keda-add-ons-http", "https://kedacore.github.io/charts", "0.15.0", "keda",
+    "kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion 0.15.0)",
+)  # fmt: skip
+"""The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (components.metrics_activation)."""
 LWS_CHART = HelmChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
 
 
@@ -146,6 +152,8 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                     f"deployment {deployment.name!r}: pool {deployment.pool!r} places {placement.accelerators_per_node} x {placement.accelerator_resource} "
                     f"per node but the catalog says {shape.accelerators_per_node} x {shape.accelerator_resource}"
                 )
+            engine = autoscaler_engine(cluster)
+            wakes_from_zero = scaling_policy(deployment, scale_to_zero=engine == "keda").scales_to_zero
             server = ModelServer(
                 deployment.name,
                 deployment,
@@ -159,7 +167,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 prompts=item.prompts,
                 runtime_class=getattr(cluster_component, "runtime_class", None),
                 registry_mirror=getattr(cluster_component, "image_registry", None),
-                scraper=metrics.scraper.peer(),
+                peers=[metrics.scraper.peer(), *([INTERCEPTOR.peer()] if wakes_from_zero else [])],
                 depends_on=[*ready, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
             )
@@ -169,6 +177,13 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 selector=scrape_selector, port=PORT_NAME, depends_on=list(ready),
             )  # fmt: skip
             metrics.alerts(deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, depends_on=list(ready))
+            activation = None
+            if wakes_from_zero:
+                activation = HttpActivation(
+                    deployment.name, deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, port=PORT,
+                    startup_seconds=startup_seconds(shape), depends_on=[*ready, *operators],
+                    opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
+                )  # fmt: skip
             Autoscaler(
                 deployment.name,
                 deployment,
@@ -176,11 +191,13 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 namespace=namespace,
                 labels=server.labels,
                 annotations=server.annotations,
-                engine=autoscaler_engine(cluster),
+                engine=engine,
                 prometheus_url=metrics.query_url,
                 authentication=metrics.authentication,
+                extra_triggers=[activation.trigger] if activation else [],
                 initial_cooldown_seconds=startup_seconds(shape),
-                depends_on=[server.workload, *operators, *addons.authentication],
+                # KEDA asks the add-on's scaler for the route's metric spec when it reconciles: the route first.
+                depends_on=[server.workload, *operators, *addons.authentication, *([activation.route] if activation else [])],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
             )
             servers[deployment.name] = server
@@ -248,6 +265,12 @@ def _operators(cluster: Any, environment: Environment, here: list[PreparedDeploy
         if mirror:
             values["image"] = {part: {"registry": mirror, "repository": repository} for part, repository in KEDA_IMAGES.items()}
         charts.append((KEDA_CHART, values))
+    if cluster.replica_autoscaler == "keda" and any(scaling_policy(p.deployment).scales_to_zero for p in here):
+        system = {"nodeSelector": {"hangar.dev/pool": SYSTEM_POOL}} if cluster.provider != "onprem" else {}
+        add_on: dict[str, Any] = {part: dict(system) for part in ("operator", "scaler", "interceptor")} if system else {}
+        if mirror:
+            add_on["images"] = {part: f"{mirror}/{repository}" for part, repository in HTTP_ADD_ON_IMAGES.items()}
+        charts.append((HTTP_ADD_ON_CHART, add_on))
     if any(workload_kind(p.deployment, p.shape)[1] == "LeaderWorkerSet" for p in here):
         charts.append((LWS_CHART, {}))
     releases = []
@@ -293,12 +316,19 @@ def _warnings(environment: Environment, item: PreparedDeployment, has_token: boo
         )
     if deployment.exposure.auth == "oidc":
         pulumi.log.warn(f"{where}: exposure.auth oidc must be enforced by a gateway in front of the Service; Hangar does not deploy one", parent)
-    if deployment.autoscaling.min_replicas == 0:
+    if deployment.autoscaling.min_replicas == 0 and cluster.replica_autoscaler != "hpa":
+        namespace = environment.name
         pulumi.log.warn(
-            f"{where}: scales to zero; at zero replicas the engine exports no metrics, so scaling up again needs a signal "
-            "outside it (see components.serving_autoscaler: activation_query)",
+            f"{where}: scales to zero; only requests sent through http://{deployment.name}-proxy.{namespace}:8080 (the KEDA HTTP add-on's "
+            "interceptor, which holds them while a replica starts) wake it; calls to its own Service find no replica at zero",
             parent,
         )
+        if cluster.replica_autoscaler == "keda-existing":
+            pulumi.log.warn(
+                f"{where}: the cluster's own KEDA (keda-existing) must run the KEDA HTTP add-on {HTTP_ADD_ON_CHART.version} in namespace keda "
+                "for it to wake from zero; Hangar installs neither",
+                parent,
+            )
     if cluster.replica_autoscaler == "hpa" and deployment.latency_class == "batch" and deployment.autoscaling.min_replicas is None:
         pulumi.log.warn(
             f"{where}: batch keeps one replica on cluster {cluster.name!r}: its replica_autoscaler is hpa, and scale to zero needs KEDA "

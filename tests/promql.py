@@ -91,7 +91,7 @@ def scaler_rules(scaled_objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rules = []
     for scaled in scaled_objects:
         name, spec = scaled["metadata"]["name"], scaled["spec"]
-        for trigger in spec["triggers"]:
+        for trigger in (t for t in spec["triggers"] if t["type"] == "prometheus"):  # the HTTP add-on's wake-up is not PromQL
             query, threshold = trigger["metadata"]["query"], float(trigger["metadata"]["threshold"])
             suffix = name if trigger["name"] != "activation" else f"{name}_activation"
             rules.append({"record": rule_name("scaler_value", suffix), "expr": query})

@@ -46,7 +46,7 @@ def the_policy(plan, name: str) -> dict[str, Any]:
 
 def scaled_object_trigger(plan) -> dict[str, Any]:
     (scaled,) = of_kind(plan, "ScaledObject")
-    (trigger,) = scaled["spec"]["triggers"]
+    (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
     return trigger
 
 

@@ -310,7 +310,8 @@ def test_interactive_scales_on_kv_cache_usage():
 def test_batch_scales_to_zero_on_the_whole_queue_after_a_long_cooldown():
     spec = scaled_object("gke-dev")["spec"]
     assert spec["minReplicaCount"] == 0
-    (trigger,) = spec["triggers"]
+    trigger, wake = spec["triggers"]  # the engine's queue, and the HTTP add-on's requests that wake it at zero
+    assert wake["type"] == "external-push"
     # each series named exactly (GKE Managed Prometheus matches metric names only exactly)
     assert trigger["metadata"]["query"] == (
         'sum(vllm:num_requests_waiting{namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"}) + '
