@@ -292,7 +292,8 @@ def _operators(cluster: Any, environment: Environment, here: list[PreparedDeploy
                 create_namespace=True,
                 values=values,
                 description=f"Installed by Hangar for environment {environment.name}",
-                opts=kube,
+                # The HTTP add-on's chart holds a KEDA ScaledObject (its interceptor's): KEDA's CRDs first.
+                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=releases[:1])) if chart is HTTP_ADD_ON_CHART else kube,
                 **source,
             )
         )

@@ -52,11 +52,13 @@ def test_a_batch_deployment_at_zero_is_woken_by_requests_through_the_interceptor
     assert any("only requests sent through http://qwen-7b-proxy.gke-dev:8080" in w for w in plan.warnings)
 
 
-def test_the_scaled_object_waits_for_its_route():
+def test_the_scaled_object_waits_for_its_route_and_the_add_on_for_keda():
     plan = example_plan("gke-dev")
     (scaled,) = [r for r in plan if r.inputs.get("kind") == "ScaledObject"]
     (route,) = [r for r in plan if r.inputs.get("kind") == "InterceptorRoute"]
     assert route.urn in scaled.dependencies
+    releases = {r.inputs["chart"]: r for r in plan if r.type == RELEASE}
+    assert releases["keda"].urn in releases["keda-add-ons-http"].dependencies  # its chart holds a ScaledObject: KEDA's CRDs first
 
 
 def test_deployments_that_never_reach_zero_get_no_interceptor():
