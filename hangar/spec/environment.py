@@ -11,16 +11,17 @@ from hangar.hardware import hardware_problems
 from hangar.kubernetes_support import kubernetes_version_problems
 from hangar.replica import replica_problems
 from hangar.spec.base import (
-    LabelKey,
     LabelValue,
     Name,
     SpecModel,
+    TagKey,
     Tier,
     problem,
     raise_problems,
     unique_by_name,
 )
 from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
+from hangar.spec.deployer import Deployer, deployer_problems
 from hangar.spec.metrics import air_gapped_metrics_problems
 from hangar.spec.onprem import OnPremCluster
 from hangar.spec.serving import ModelDeployment
@@ -54,14 +55,17 @@ class Environment(SpecModel):
 
     name: Name
     tier: Tier = Field(description="dev, staging or prod; prod makes policies mandatory.")
-    owner: str = Field(min_length=1, description="Team or person accountable; tagged on every resource.")
-    cost_centre: str = Field(min_length=1, description="Cost centre tagged on every resource.")
-    tags: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Extra tags/labels for every resource.")
+    owner: LabelValue = Field(min_length=1, description="Team or person accountable; a label on every resource, so a Kubernetes label value.")
+    cost_centre: LabelValue = Field(min_length=1, description="Cost centre; a label on every resource, so a Kubernetes label value.")
+    tags: dict[TagKey, LabelValue] = Field(default_factory=dict, description="Extra tags/labels for every resource.")
     budget: Budget
     licence: LicenceContext = Field(default_factory=LicenceContext)
     catalog_overrides: Path | None = Field(None, description="Directory of catalog CSVs that add or replace rows (your prices, models).")
     clusters: list[Cluster] = Field(min_length=1, description="Clusters of this environment.")
     deployments: list[ModelDeployment] = Field(default_factory=list, description="Models served.")
+    deployer: Deployer | None = Field(
+        None, description="Where `pulumi up` runs and how it reaches every API server of this environment (see hangar/spec/deployer.py)."
+    )
 
     @field_validator("clusters")
     @classmethod
@@ -75,7 +79,7 @@ class Environment(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Environment:
-        problems = self._deployment_problems() + kubernetes_version_problems(self)
+        problems = self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters)
         if not problems:
             problems = hardware_problems(self)
         if not problems:
