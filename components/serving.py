@@ -60,6 +60,7 @@ from hangar.prompts import PromptBundle
 from hangar.render import SECRET_SOURCE
 from hangar.replica import ReplicaShape
 from hangar.spec import Environment, ModelDeployment
+from hangar.spec.serving import survives_a_node
 
 MODEL_ID = "hangar.dev/model-id"
 ACCELERATORS_PER_REPLICA = "hangar.dev/accelerators-per-replica"
@@ -161,6 +162,7 @@ class ModelServer(pulumi.ComponentResource):
     ):
         super().__init__("hangar:serving:ModelServer", name, None, opts)
         self.deployment, self.shape, self.namespace = deployment, shape, namespace
+        self.spread = ("nodes" if cloud == "onprem" else "nodes-and-zones") if survives_a_node(environment.tier, deployment) else "preferred"
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
@@ -203,13 +205,13 @@ class ModelServer(pulumi.ComponentResource):
         return {"metadata": {"labels": labels, "annotations": dict(self.annotations)}, "spec": spec}
 
     def _pod_spec(self, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None, runtime_class: str | None, *,
-                  command: list[str], with_probes: bool, cache_claim: bool, spread: bool) -> dict[str, Any]:  # fmt: skip
+                  command: list[str], with_probes: bool, cache_claim: bool, spread: dict[str, str] | None) -> dict[str, Any]:  # fmt: skip
         volume_list, mounts = pod.volumes(self.deployment, self.shape, prompts_config_map=prompts, cache_claim=cache_claim)
         spec = pod.pod_spec(
             self.deployment, self.shape, placement, image_ref=image, command=command,
             args=pod.engine_args(self.deployment, self.shape) if with_probes else [],
             env=env, volume_list=volume_list, mounts=mounts, with_probes=with_probes,
-            spread_labels=selector_labels(self.deployment) if spread else None,
+            spread_labels=spread, spread=self.spread,
         )  # fmt: skip
         if runtime_class:
             spec["runtimeClassName"] = runtime_class
@@ -235,7 +237,7 @@ class ModelServer(pulumi.ComponentResource):
     def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                      runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
         claim = kind == "StatefulSet"
-        spec = self._pod_spec(placement, image, env, prompts, runtime_class, command=["vllm", "serve"], with_probes=True, cache_claim=claim, spread=True)
+        spec = self._pod_spec(placement, image, env, prompts, runtime_class, command=["vllm", "serve"], with_probes=True, cache_claim=claim, spread=selector_labels(self.deployment))
         workload: dict[str, Any] = {
             "selector": {"matchLabels": selector_labels(self.deployment)},
             "template": self._template(spec),
@@ -267,8 +269,10 @@ class ModelServer(pulumi.ComponentResource):
     def _leader_worker_set(self, name: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                            runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
         claim = self.deployment.caching.weight_cache == "pvc"
-        leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=False)
-        worker = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.worker_command(), with_probes=False, cache_claim=claim, spread=False)
+        # Groups spread by their leaders (one per group) only where a replica must survive a node; a group's own pods fill its nodes.
+        leaders = {**selector_labels(self.deployment), "hangar.dev/role": "leader"} if self.spread != "preferred" else None
+        leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=leaders)
+        worker = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.worker_command(), with_probes=False, cache_claim=claim, spread=None)
         template: dict[str, Any] = {
             "size": self.shape.pods,
             "restartPolicy": "RecreateGroupOnPodRestart",

@@ -282,6 +282,7 @@ def pod_spec(
     mounts: list[dict[str, Any]],
     with_probes: bool,
     spread_labels: dict[str, str] | None,
+    spread: str = "preferred",
 ) -> dict[str, Any]:
     """One server (or worker) pod: placed on its pool, tolerating its taints, draining gracefully."""
     container: dict[str, Any] = {
@@ -312,10 +313,32 @@ def pod_spec(
     if deployment.caching.weight_cache == "node-local":
         spec["initContainers"] = [cache_owner(image_ref)]
     if spread_labels:
-        spec["topologySpreadConstraints"] = [
-            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": spread_labels}}
-        ]
+        spec["topologySpreadConstraints"] = spread_constraints(spread_labels, spread)
     return spec
+
+
+ZONE = "topology.kubernetes.io/zone"
+HOSTNAME = "kubernetes.io/hostname"
+
+
+def spread_constraints(labels: dict[str, str], spread: str) -> list[dict[str, Any]]:
+    """How the replicas spread: `preferred` (over zones where it can, ScheduleAnyway), `nodes-and-zones` (prod
+    realtime in a cloud: enforced over nodes and over at least two zones) or `nodes` (prod realtime on-prem: enforced
+    over nodes; zones preferred, since a site's nodes may carry no zone label and DoNotSchedule counts no node without it).
+
+    Enforced means `whenUnsatisfiable: DoNotSchedule`; `minDomains: 2` on the zone makes a second replica wait for a
+    node in a second zone rather than join the first (with fewer eligible domains than minDomains the global minimum
+    is 0, so no more than maxSkew pods go to those domains: TopologySpreadConstraint.minDomains in the Kubernetes API,
+    as the installed pulumi-kubernetes 4.34.2 documents it; minDomains needs DoNotSchedule).
+    """
+    selector = {"matchLabels": labels}
+    preferred_zone = {"maxSkew": 1, "topologyKey": ZONE, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
+    if spread == "preferred":
+        return [preferred_zone]
+    nodes = {"maxSkew": 1, "topologyKey": HOSTNAME, "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}
+    if spread == "nodes":
+        return [nodes, preferred_zone]
+    return [nodes, {"maxSkew": 1, "topologyKey": ZONE, "whenUnsatisfiable": "DoNotSchedule", "minDomains": 2, "labelSelector": selector}]
 
 
 def cache_owner(image_ref: str) -> dict[str, Any]:

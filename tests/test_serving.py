@@ -467,7 +467,7 @@ def test_scale_to_zero_on_an_hpa_cluster_is_a_config_error_naming_the_key():
 
 
 def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set_operator_but_no_keda():
-    plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     charts = sorted(r.inputs["chart"] for r in serving_releases(plan))
     assert charts == ["kube-prometheus-stack", "oci://registry.k8s.io/lws/charts/lws"]
     (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
@@ -519,7 +519,7 @@ def test_node_local_and_no_cache_serve_from_a_deployment():
 
 def test_a_replica_larger_than_a_node_is_a_leader_worker_set_with_pipeline_parallelism():
     environment = raw("eks-prod")
-    environment["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     plan = plan_environment(environment)
     workload = the_workload(plan)
     assert workload["kind"] == "LeaderWorkerSet"

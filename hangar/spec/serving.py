@@ -133,6 +133,60 @@ class ModelDeployment(SpecModel):
 
 
 
+def serving_problems(environment: Any) -> list[dict[str, Any]]:
+    """What a deployment needs of its cluster and tier: weights it can reach, replicas that survive a node."""
+    return weights_problems(environment) + spread_problems(environment)
+
+
+def survives_a_node(tier: str, deployment: ModelDeployment) -> bool:
+    """Prod realtime serving must survive the loss of one node: two replicas or more, on two nodes in two zones."""
+    return tier == "prod" and deployment.latency_class == "realtime"
+
+
+REALTIME_MIN_REPLICAS = 2
+
+
+def spread_problems(environment: Any) -> list[dict[str, Any]]:
+    """Prod realtime deployments whose replicas, or whose pool, cannot survive one node: fewer than two replicas,
+    a pool of fewer than two nodes (slices), or a cloud pool in fewer than two zones."""
+    problems: list[dict[str, Any]] = []
+    positions = {cluster.name: index for index, cluster in enumerate(environment.clusters)}
+    for index, deployment in enumerate(environment.deployments):
+        if not survives_a_node(environment.tier, deployment) or (deployment.cluster is not None and deployment.cluster not in positions):
+            continue
+        here = f"deployments[{index}]"
+        why = "prod realtime serving must survive the loss of one node"
+        wanted = deployment.autoscaling.min_replicas
+        if wanted is None or wanted < REALTIME_MIN_REPLICAS:
+            given = wanted if wanted is not None else "unset (the realtime default is 1)"
+            problems.append(problem(f"{here}.autoscaling.min_replicas", f"{why}: at least {REALTIME_MIN_REPLICAS} replicas, on two nodes in two zones", given))
+        cluster_index = positions[deployment.cluster] if deployment.cluster else 0
+        cluster = environment.clusters[cluster_index]
+        problems += _pool_spread_problems(cluster, cluster_index, deployment.pool, why)
+    return problems
+
+
+def _pool_spread_problems(cluster: Any, cluster_index: int, pool_name: str, why: str) -> list[dict[str, Any]]:
+    """A pool that cannot put two replicas on two nodes (two slices) in two zones."""
+    for kind, pools, most in (("node_pools", cluster.node_pools, "max_nodes"), ("tpu_slices", getattr(cluster, "tpu_slices", []), "max_slices")):
+        for pool_index, pool in enumerate(pools):
+            if pool.name != pool_name:
+                continue
+            here = f"clusters[{cluster_index}].{kind}[{pool_index}]"
+            problems = []
+            if getattr(pool, most) < 2:
+                problems.append(problem(f"{here}.{most}", f"{why}: the pool must hold two replicas on two {'slices' if kind == 'tpu_slices' else 'nodes'}", getattr(pool, most)))
+            if getattr(cluster, "network", None) is None:
+                return problems  # on-prem nodes have no cloud zones: the replicas are spread over nodes
+            zones = list(pool.zones or cluster.zones)
+            if zones and len(zones) < 2:
+                problems.append(problem(f"{here}.zones" if pool.zones else f"clusters[{cluster_index}].zones", f"{why}: the pool must span two zones", zones))
+            elif not zones and cluster.network.existing_network_id:
+                problems.append(problem(f"{here}.zones", f"{why}: name the pool's zones (two or more) in the existing network, so its replicas can be spread over them", []))
+            return problems
+    return []  # an unknown pool is reported where pools are checked
+
+
 def air_gapped(cluster: Any) -> str | None:
     """The key that makes a cluster air-gapped (`network.egress` none in a cloud, `air_gapped` on-prem), or None."""
     if getattr(cluster, "air_gapped", False):
