@@ -65,7 +65,7 @@ def test_the_vllm_contract_holds_for_every_example(stack):
     repository = "vllm/vllm-tpu" if shape.is_tpu else "vllm/vllm-openai"
     assert container["image"].endswith(f"{repository}:{deployment.engine_version}")
     assert container["command"] == ["vllm", "serve"] or container["command"][:2] == ["/bin/sh", "-c"]
-    assert args["--model"] == deployment.model
+    assert container["args"][0] == deployment.model  # vllm serve takes the model positionally
     assert args["--tensor-parallel-size"] == str(shape.tensor_parallel)
     assert args["--max-model-len"] == str(deployment.max_context_tokens)
     assert args["--max-num-seqs"] == str(deployment.max_concurrent_sequences)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from hangar.records import ResourceRecord
-from policies.rules import budget, hardware, licensing, network
+from policies.rules import budget, hardware, licensing, network, network_enforcement, supported_versions
 from policies.rules.base import (
     BUDGET,
     CANNOT_JUDGE,
@@ -26,10 +26,12 @@ from policies.rules.base import (
 from policies.rules.config import (
     BudgetConfig,
     CannotJudgeConfig,
+    EnforcedNetworkPolicyConfig,
     HardwareFitConfig,
     LicensingConfig,
     NetworkConfig,
     NoticesConfig,
+    SupportedVersionsConfig,
     validate_pack_config,
 )
 from policies.rules.facts import StackFacts
@@ -47,6 +49,22 @@ POLICIES: tuple[PolicySpec, ...] = (
     PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, hardware.check),
     PolicySpec(NETWORK, "In prod: private endpoints, no public node IPs, internal load balancers; optionally no egress.", "resource", "mandatory", NetworkConfig, network.check),
     PolicySpec(CANNOT_JUDGE, "What cannot be judged (unknown model, licence or price) is refused, not passed.", "stack", "mandatory", CannotJudgeConfig, cannot_judge),
+    PolicySpec(
+        network_enforcement.ENFORCED_NETWORK_POLICY,
+        "NetworkPolicies only in clusters whose network plugin enforces them (EKS VPC CNI enableNetworkPolicy, GKE Dataplane V2, AKS network policy).",
+        "stack",
+        "mandatory",
+        EnforcedNetworkPolicyConfig,
+        network_enforcement.check,
+    ),
+    PolicySpec(
+        supported_versions.SUPPORTED_VERSIONS,
+        "Each cluster's Kubernetes version is in its cloud's standard support (the catalog's sourced table).",
+        "stack",
+        "mandatory",
+        SupportedVersionsConfig,
+        supported_versions.check,
+    ),
 )
 POLICY_NAMES = tuple(policy.name for policy in POLICIES)
 DEFAULT_LEVELS = {policy.name: policy.default_level for policy in POLICIES}
