@@ -210,6 +210,8 @@ def test_a_render_replaces_its_own_directory_and_nothing_else(tmp_path):
     target = write_rendering(rendering, tmp_path)
     stale = target / "dev" / "gke-dev" / "deployment-old-model.yaml"
     stale.write_text("kind: Deployment\n")
+    with (target / MARKER).open("a") as manifest:  # as an earlier render of a stack that still had that object listed it
+        manifest.write("dev/gke-dev/deployment-old-model.yaml\n")
     neighbour = tmp_path / "eks-prod" / "keep.yaml"
     neighbour.parent.mkdir()
     neighbour.write_text("mine\n")
