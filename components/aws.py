@@ -59,6 +59,15 @@ ROOT_DEVICE = "/dev/xvda"  # the root volume of the AL2023 EKS AMIs
 IMDS_HOP_LIMIT = 1
 """IMDSv2 answers host-network processes only: pods get AWS credentials through IRSA, never the node role."""
 
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
+"""The VPC CNI enforces NetworkPolicies only when its add-on is configured so (the default is off); without
+it the serving layer's NetworkPolicies exist on paper only. Key and value (the string "true") as the EKS
+user guide gives them (awsdocs/amazon-eks-user-guide latest/ug/networking/cni-network-policy-configure.adoc
+@0cc5a760, read 2026-12-01), which also sets the floor: add-on v1.14.0-eksbuild.3 and Kubernetes 1.25.
+The add-on's version is left to EKS (its default for the cluster's Kubernetes version). Enforcement runs
+in "standard" mode (a new pod is open until its policies are programmed); "strict" mode would deny all
+traffic to pods no policy admits, CoreDNS included, so it is left off."""
+
 ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"  # the cluster autoscaler's GPU node label on AWS
 
 
@@ -173,7 +182,14 @@ class EksCluster(pulumi.ComponentResource):
         self.oidc_provider_arn = oidc.arn
 
         cni = self._irsa_addon(
-            f"{name}-vpc-cni", "vpc-cni", "aws-node", CNI_POLICY, f"IRSA role of the VPC CNI (aws-node) in {eks_name}", oidc.arn, tags
+            f"{name}-vpc-cni",
+            "vpc-cni",
+            "aws-node",
+            CNI_POLICY,
+            f"IRSA role of the VPC CNI (aws-node) in {eks_name}",
+            oidc.arn,
+            tags,
+            configuration=VPC_CNI_CONFIGURATION,
         )
         self.node_prerequisites: list[pulumi.Resource] = [cni]
 
@@ -220,8 +236,11 @@ class EksCluster(pulumi.ComponentResource):
         oidc_provider_arn: pulumi.Input[str],
         tags: dict[str, str],
         after: Sequence[pulumi.Resource] = (),
+        configuration: dict[str, Any] | None = None,
     ) -> aws.eks.Addon:
-        """An EKS add-on whose service account in kube-system gets its own IRSA role with one managed policy."""
+        """An EKS add-on whose service account in kube-system gets its own IRSA role with one managed policy.
+
+        `configuration` becomes the add-on's configuration values (a JSON object the add-on's schema accepts)."""
         role = aws.iam.Role(
             name,
             assume_role_policy=irsa_trust_policy(oidc_provider_arn, self.oidc_issuer, "kube-system", service_account),
@@ -235,6 +254,7 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=self.eks.name,
             addon_name=addon,
             service_account_role_arn=role.arn,
+            configuration_values=json.dumps(configuration) if configuration else None,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
             tags=tags,

@@ -288,6 +288,9 @@ class AksCluster(pulumi.ComponentResource):
                 workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True),
                 azure_key_vault_kms=containerservice.AzureKeyVaultKmsArgs(enabled=True, key_id=key.key_uri_with_version, key_vault_network_access="Public"),
             ),
+            # network_policy "cilium" (it needs the cilium dataplane) enforces NetworkPolicy; the default, "none",
+            # enforces nothing (pulumi-azure-native 3.29.0, containerservice NetworkPolicy enum docs;
+            # learn.microsoft.com/azure/aks/use-network-policies, read 2026-12-01).
             network_profile=containerservice.ContainerServiceNetworkProfileArgs(
                 network_plugin="azure", network_plugin_mode="overlay", network_dataplane="cilium", network_policy="cilium",
                 pod_cidr=POD_CIDR, service_cidr=SERVICE_CIDR, dns_service_ip=DNS_SERVICE_IP, load_balancer_sku="standard",

@@ -15,6 +15,7 @@ from typing import Callable, Protocol
 import pulumi
 
 from components.placement import PoolPlacement
+from hangar.kubernetes_support import kubernetes_version_warnings
 from hangar.spec import ClusterBase, Environment
 
 
@@ -78,6 +79,8 @@ class HangarEnvironment(pulumi.ComponentResource):
         except ServingConfigError as error:
             raise pulumi.RunError(f"invalid Hangar config:\n{error}") from None
         super().__init__("hangar:index:Environment", name, None, opts)
+        for warning in kubernetes_version_warnings(environment):  # prod refused these already, in the spec
+            pulumi.log.warn(warning, self)
         self.environment = environment
         self.clusters = {}
         for cluster in environment.clusters:

@@ -256,6 +256,9 @@ class GkeCluster(pulumi.ComponentResource):
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(workload_pool=pulumi.Output.concat(project, ".svc.id.goog")),
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=key.id),
             enable_shielded_nodes=True,
+            # Dataplane V2 enforces NetworkPolicy, always on ("Kubernetes Network policy is always on in clusters with
+            # GKE Dataplane V2": cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2, read 2026-12-01). The
+            # SDK's default, LEGACY_DATAPATH, enforces nothing unless the Calico network-policy add-on is turned on.
             datapath_provider="ADVANCED_DATAPATH",
             logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=list(LOG_COMPONENTS)),
             monitoring_config=gcp.container.ClusterMonitoringConfigArgs(

@@ -13,7 +13,10 @@ printed, never stored in plain text — a plain value there is refused):
   (`gpu_operator`: the NVIDIA GPU Operator, the device plugin alone, or nothing; `dcgm_exporter`);
 * a namespace for the environment with a ResourceQuota on `requests.nvidia.com/gpu` (the GPUs of
   every pool at `max_nodes`), a LimitRange giving containers default requests, and a default-deny
-  NetworkPolicy (ingress and egress; the serving layer opens what must be open).
+  NetworkPolicy (ingress and egress; the serving layer opens what must be open). Whether NetworkPolicies
+  are enforced is up to the cluster's own network plugin ("Creating a NetworkPolicy resource without a
+  controller that implements it will have no effect": kubernetes.io/docs/concepts/services-networking/
+  network-policies/); Hangar cannot see that plugin from the plan and claims nothing about it.
 
 Placement: on-prem nodes are found by the labels they already carry (`node_selector`). They do not
 carry `hangar.dev/pool` unless someone labelled them, so a pod's node selector is exactly the pool's

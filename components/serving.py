@@ -17,6 +17,8 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
     (`exclusive-topology`), restarted as a group. Its cache is a claim per pod.
   The pod contract (image, args, GPU/TPU requests, node selector, probes, security) is in
   `components.serving_pod`. The autoscaler owns `replicas`, so the workload leaves it unset.
+  `pulumi up` waits for it as long as its replicas may take to load (`pulumi.com/timeoutSeconds`
+  and `customTimeouts`, from the startup probe's budget; `components.serving_await`).
 * a `Secret` `<name>-hf-token` from the secret stack config key `hangar:huggingface_token`
   (`pulumi config set --secret huggingface_token hf_...`), read by the server as `HF_TOKEN`; and
   with `exposure.auth: api-key` a `Secret` `<name>-api-key` from `hangar:api_key`, read by vLLM
@@ -49,6 +51,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import serving_await as wait
 from components import serving_pod as pod
 from components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
 from components.placement import PoolPlacement
@@ -215,6 +218,12 @@ class ModelServer(pulumi.ComponentResource):
             }
         ]
 
+    def _awaited(self, name: str, kind: str, server_pod: dict[str, Any], child: pulumi.ResourceOptions) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
+        """The workload's metadata and options with the await timeout its server's startup budget needs (`components.serving_await`)."""
+        seconds = wait.await_seconds(server_pod["containers"][0]["startupProbe"], self.deployment.autoscaling.max_replicas)
+        opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(custom_timeouts=wait.custom_timeouts(seconds)))
+        return self._metadata(name, **wait.await_annotations(kind, seconds)), opts
+
     # --- workloads --------------------------------------------------------------------------------
 
     def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
@@ -226,10 +235,13 @@ class ModelServer(pulumi.ComponentResource):
             "template": self._template(spec),
             "revisionHistoryLimit": 5,
         }
+        metadata, child = self._awaited(name, kind, spec, child)
         if kind == "Deployment":
             # No surge: a new pod needs accelerators that a busy pool does not have spare.
             workload["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
-            return k8s.apps.v1.Deployment(name, metadata=self._metadata(name), spec=workload, opts=child)
+            # One replica's whole load counts as progress; the 600 s default would fail a slow one.
+            workload["progressDeadlineSeconds"] = wait.replica_ready_seconds(spec["containers"][0]["startupProbe"])
+            return k8s.apps.v1.Deployment(name, metadata=metadata, spec=workload, opts=child)
         headless = f"{name}-pods"
         k8s.core.v1.Service(
             headless,
@@ -244,7 +256,7 @@ class ModelServer(pulumi.ComponentResource):
             volumeClaimTemplates=self._claim_templates(),
             persistentVolumeClaimRetentionPolicy={"whenDeleted": "Delete", "whenScaled": "Retain"},
         )
-        return k8s.apps.v1.StatefulSet(name, metadata=self._metadata(name), spec=workload, opts=child)
+        return k8s.apps.v1.StatefulSet(name, metadata=metadata, spec=workload, opts=child)
 
     def _leader_worker_set(self, name: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
                            runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
@@ -266,7 +278,8 @@ class ModelServer(pulumi.ComponentResource):
         }
         # One group per node pool: a multi-host TPU slice is one node pool; GPU groups stay on one pool.
         exclusive = {"leaderworkerset.sigs.k8s.io/exclusive-topology": "cloud.google.com/gke-nodepool"} if self.shape.is_tpu else {}
-        metadata = self._metadata(name, **exclusive)
+        metadata, child = self._awaited(name, "LeaderWorkerSet", leader, child)
+        metadata["annotations"].update(exclusive)
         return k8s.apiextensions.CustomResource(
             name, api_version="leaderworkerset.x-k8s.io/v1", kind="LeaderWorkerSet", metadata=metadata, spec=spec, opts=child
         )

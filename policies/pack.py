@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulumi.runtime.proto import analyzer_pb2
 from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 from pulumi_policy import (
     EnforcementLevel,
@@ -25,6 +26,7 @@ from policies.rules import POLICIES, run_policy
 from policies.rules.base import PolicySpec
 
 LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY, "disabled": EnforcementLevel.DISABLED}
+LEVEL_ADVISORY, LEVEL_MANDATORY = analyzer_pb2.ADVISORY, analyzer_pb2.MANDATORY
 
 
 def pulumi_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
@@ -49,6 +51,8 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
             return
         for finding in run_policy(policy, records, config):
             report_violation(finding.message, finding.urn or None)
+            if finding.advisory:
+                _cap_last_at_advisory(report_violation)
 
     if policy.scope == "resource":
 
@@ -95,6 +99,21 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
         enforcement_level=LEVELS[policy.default_level],
         config_schema=config_schema(policy),
     )
+
+
+def _cap_last_at_advisory(report_violation: ReportViolation) -> None:
+    """Lower the diagnostic just reported from mandatory to advisory, as `Finding.advisory` asks.
+
+    pulumi_policy gives one level per policy: its `report_violation` (pulumi-policy 1.21.0,
+    pulumi_policy/policy.py `_create_report_violation`) appends an `AnalyzeDiagnostic` to the
+    `response` it closes over. If a later version hides that list, the finding stays at the
+    policy's level: stricter, never weaker.
+    """
+    cells = dict(zip(report_violation.__code__.co_freevars, report_violation.__closure__ or ()))
+    response = cells["response"].cell_contents if "response" in cells else None
+    diagnostics = getattr(response, "diagnostics", None)
+    if diagnostics and diagnostics[-1].enforcementLevel == LEVEL_MANDATORY:
+        diagnostics[-1].enforcementLevel = LEVEL_ADVISORY
 
 
 def _plain(props: Any) -> Any:

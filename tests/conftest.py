@@ -7,12 +7,17 @@ runtime after; the autouse fixture below re-checks that nothing leaks from one t
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-12-01"
+# Kubernetes version support is judged on this day, never on the wall clock (hangar.kubernetes_support);
+# subprocesses (the CLI, the policy pack) inherit it.
+os.environ["HANGAR_TODAY"] = TODAY
 EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem")
 
 AWS_ENVIRONMENT: dict[str, Any] = {

@@ -20,6 +20,7 @@ import pytest
 from components.environment import TARGETS
 from hangar.records import SECRET
 from hangar.render import manifest, without_secret_values
+from hangar.spec.clusters import DEFAULT_KUBERNETES_VERSIONS
 from tests.conftest import EXAMPLE_STACKS
 from tests.kube_schemas import CRDS, CUSTOM, validate
 from tests.serving_plans import (
@@ -128,7 +129,8 @@ def test_the_shapes_the_examples_do_not_cover_validate_strictly_too(tmp_path):
     failures = []
     kinds = set()
     for variant, (environment, secrets) in _variants(tmp_path).items():
-        version = environment["clusters"][0].get("kubernetes_version", "1.33")
+        cluster = environment["clusters"][0]
+        version = cluster.get("kubernetes_version", DEFAULT_KUBERNETES_VERSIONS[cluster["provider"]])
         for record in kube_records(plan_environment(environment, secrets)):
             document = without_secret_values(manifest(record))
             kinds.add(document["kind"])

@@ -1,4 +1,4 @@
-"""Hangar's catalog: GPUs, cloud GPU instances and prices, GKE TPU slices, models and licences.
+"""Hangar's catalog: GPUs, cloud GPU instances and prices, GKE TPU slices, models, licences, Kubernetes versions.
 
 Pulumi-free: it imports only pydantic and the standard library.  The facts
 live in CSV files under `data/`, one row per fact, each with a source and an
@@ -15,6 +15,7 @@ until `load_catalog()` is first called.
 
 from .catalog import Catalog, TpuSliceShape
 from .errors import CatalogError, CatalogLookupError, Problem
+from .kubernetes import KUBERNETES_CLOUDS, PROVIDER_CLOUD, KubernetesVersion, Support, minor_of
 from .loader import TABLES, load_catalog
 from .schema import CLOUDS, ZONE_AREAS, Gpu, InstanceType, Licence, Model, TpuMachine, is_ai_zone, zone_area
 from .topology import parse_topology, topology_chips, topology_hosts
@@ -28,13 +29,18 @@ __all__ = [
     "CatalogLookupError",
     "Gpu",
     "InstanceType",
+    "KUBERNETES_CLOUDS",
+    "KubernetesVersion",
+    "PROVIDER_CLOUD",
     "Licence",
     "Model",
     "Problem",
+    "Support",
     "TpuMachine",
     "TpuSliceShape",
     "is_ai_zone",
     "load_catalog",
+    "minor_of",
     "parse_topology",
     "topology_chips",
     "topology_hosts",

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Mapping, Optional
 
 from .errors import CatalogLookupError
+from .kubernetes import KubernetesCloud, KubernetesVersion, Support, support
 from .schema import (
     CLOUDS,
     Gpu,
@@ -74,6 +75,7 @@ class Catalog:
     tpus: tuple[TpuMachine, ...]
     models: Mapping[str, Model]
     licences: Mapping[str, Licence]
+    kubernetes_versions: tuple[KubernetesVersion, ...] = ()
 
     def __post_init__(self) -> None:
         # Read-only views: the catalog is cached and shared, so nobody may mutate it.
@@ -82,6 +84,13 @@ class Catalog:
         object.__setattr__(self, "licences", MappingProxyType(dict(self.licences)))
         object.__setattr__(self, "instances", tuple(self.instances))
         object.__setattr__(self, "tpus", tuple(self.tpus))
+        object.__setattr__(self, "kubernetes_versions", tuple(self.kubernetes_versions))
+
+    # --- Kubernetes versions ------------------------------------------------------
+
+    def kubernetes_support(self, cloud: KubernetesCloud, version: str, today: datetime.date) -> Support:
+        """Where a Kubernetes version stands on a cloud (eks, gke, aks, upstream) on a day: standard, extended, ended or unknown."""
+        return support(self.kubernetes_versions, cloud, version, today)
 
     # --- GPUs, models, licences -------------------------------------------------
 

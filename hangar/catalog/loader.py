@@ -5,11 +5,12 @@ on first use and caches the result (per override path, and per the override
 files' modification times so an edited file is re-read).
 
 Overrides are a directory holding any of gpus.csv, instances.csv, tpus.csv,
-models.csv, licences.csv (or one of those files named directly), with the same
+models.csv, licences.csv, kubernetes_versions.csv (or one of those files named directly), with the same
 columns as the packaged files; columns that are optional may be left out.  A
 row whose key matches a packaged row replaces it; a new key adds a row.  Keys:
 gpus `name`; instances (`cloud`, `instance_type`, `region`); tpus
-(`generation`, `machine_type`, `single_host`); models `hf_id`; licences `id`.
+(`generation`, `machine_type`, `single_host`); models `hf_id`; licences `id`;
+kubernetes_versions (`cloud`, `version`).
 An on-prem GPU server at an amortised $/hour is an instances row with
 cloud=onprem.  Override rows are validated exactly like packaged ones.
 """
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from .catalog import Catalog
 from .errors import CatalogError, Problem, RowProblem
+from .kubernetes import KubernetesVersion
 from .schema import Gpu, InstanceType, Licence, Model, TpuMachine
 
 
@@ -47,6 +49,7 @@ TABLES: tuple[Table, ...] = (
     Table("tpus.csv", TpuMachine, lambda r: r.key, ("generation", "machine_type", "single_host")),
     Table("models.csv", Model, lambda r: r.hf_id, ("hf_id",)),
     Table("licences.csv", Licence, lambda r: r.id, ("id",)),
+    Table("kubernetes_versions.csv", KubernetesVersion, lambda r: r.key, ("cloud", "version")),
 )
 _BY_NAME = {t.filename: t for t in TABLES}
 
@@ -189,7 +192,7 @@ def _packaged() -> tuple[dict[str, list[Located]], tuple[Problem, ...]]:
 
 
 def _override_files(path: Path) -> list[Path]:
-    """The override CSV files under `path` (a directory, or one of the five files named directly)."""
+    """The override CSV files under `path` (a directory, or one of the catalog's files named directly)."""
     if not path.exists():
         raise CatalogError([Problem(str(path), None, None, None, None, "override path does not exist")])
     names = ", ".join(_BY_NAME)
@@ -222,6 +225,7 @@ def _build(override_files: Iterable[Path]) -> Catalog:
         tpus=tuple(i.row for i in located["tpus.csv"]),
         models={i.row.hf_id: i.row for i in located["models.csv"]},
         licences={i.row.id: i.row for i in located["licences.csv"]},
+        kubernetes_versions=tuple(i.row for i in located["kubernetes_versions.csv"]),
     )
 
 

@@ -38,9 +38,9 @@ SYSTEM_POOL = "system"
 
 
 class SpecModel(BaseModel):
-    """Base of every config model: immutable, and an unknown key is an error, not a silent no-op."""
+    """Base of every config model: immutable, an unknown key is an error (not a silent no-op), and inf/NaN are refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 def problem(path: str, message: str, given: Any) -> dict[str, Any]:

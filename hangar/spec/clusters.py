@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -117,6 +117,26 @@ class TpuSlice(SpecModel):
         return self
 
 
+DEFAULT_KUBERNETES_VERSIONS = {"aws": "1.34", "gcp": "1.35", "azure": "1.35", "onprem": "1.35"}
+"""Each target's default Kubernetes minor: one in that cloud's standard support on 2026-12-01 per the catalog's
+sourced table (hangar/catalog/data/kubernetes_versions.csv; a test holds the defaults to it). The clouds differ:
+the EKS calendar read ends at 1.34 (standard support until 2026-12-02), while AKS and upstream no longer
+support 1.34 (ended 2026-11-30 and 2026-10-28). GKE's end dates are not in the table; 1.35 is the version its
+Extended channel made its default on 2026-07-24 (GKE release notes), so every channel offers it."""
+
+
+def kubernetes_version_field(provider: str) -> Any:
+    """The `kubernetes_version` field with the provider's default."""
+    return Field(
+        DEFAULT_KUBERNETES_VERSIONS[provider],
+        pattern=r"^1\.[0-9]{2}$",
+        description=(
+            "Kubernetes minor version, e.g. '1.35'. Judged against the catalog's support table: past the cloud's end of "
+            "standard support it is a config error in prod and a warning elsewhere."
+        ),
+    )
+
+
 ReplicaAutoscaler = Literal["keda", "keda-existing", "hpa"]
 """What scales a cluster's model-server replicas (not its nodes: that is the cluster autoscaler)."""
 
@@ -125,7 +145,7 @@ class ClusterBase(SpecModel):
     """What every cluster has: a name, a Kubernetes version, GPU node pools and what scales its model servers."""
 
     name: Name
-    kubernetes_version: str = Field("1.33", pattern=r"^1\.[0-9]{2}$", description="Kubernetes minor version, e.g. '1.33'.")
+    kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}$", description="Kubernetes minor version, e.g. '1.35'; each target sets its default.")
     replica_autoscaler: ReplicaAutoscaler = Field(
         "keda",
         description=(
@@ -178,12 +198,14 @@ class AwsCluster(CloudCluster):
     """An EKS cluster."""
 
     provider: Literal["aws"]
+    kubernetes_version: str = kubernetes_version_field("aws")
 
 
 class GcpCluster(CloudCluster):
     """A GKE cluster, which may also hold TPU slices."""
 
     provider: Literal["gcp"]
+    kubernetes_version: str = kubernetes_version_field("gcp")
     project: str | None = Field(None, description="GCP project id; defaults to the provider's configured project.")
     tpu_slices: list[TpuSlice] = Field(default_factory=list, description="TPU slice node pools.")
 
@@ -210,6 +232,7 @@ class AzureCluster(CloudCluster):
     """An AKS cluster."""
 
     provider: Literal["azure"]
+    kubernetes_version: str = kubernetes_version_field("azure")
     resource_group: str | None = Field(None, description="Existing resource group; by default one is created.")
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, field_validator, model_validator
 
 from hangar.hardware import hardware_problems
+from hangar.kubernetes_support import kubernetes_version_problems
 from hangar.replica import replica_problems
 from hangar.spec.base import (
     LabelKey,
@@ -73,7 +74,7 @@ class Environment(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Environment:
-        problems = self._deployment_problems()
+        problems = self._deployment_problems() + kubernetes_version_problems(self)
         if not problems:
             problems = hardware_problems(self)
         if not problems:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from hangar.spec.base import Capacity, LabelKey, LabelValue, problem, raise_problems
-from hangar.spec.clusters import ClusterBase, GpuNodePool
+from hangar.spec.clusters import ClusterBase, GpuNodePool, kubernetes_version_field
 
 
 class OnPremGpuNodes(GpuNodePool):
@@ -107,6 +107,7 @@ class OnPremCluster(ClusterBase):
     """
 
     provider: Literal["onprem"]
+    kubernetes_version: str = kubernetes_version_field("onprem")
     kubeconfig_secret: str = Field(
         "kubeconfig",
         pattern=r"^[A-Za-z][-A-Za-z0-9_.]*$",

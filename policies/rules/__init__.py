@@ -101,5 +101,5 @@ def evaluate(records: Sequence[ResourceRecord], configs: dict[str, PolicyConfig]
         level = configs[policy.name].enforcement_level
         if level == "disabled":
             continue
-        violations += [Violation(f.policy, f.urn, f.message, level) for f in run_policy(policy, facts, configs[policy.name])]
+        violations += [Violation(f.policy, f.urn, f.message, "advisory" if f.advisory else level) for f in run_policy(policy, facts, configs[policy.name])]
     return sorted(violations)

@@ -38,11 +38,16 @@ ZONAL_STORAGE = "hangar-zonal-storage"
 
 @dataclasses.dataclass(frozen=True, order=True)
 class Finding:
-    """A rule's verdict on one resource (or on the stack, when `urn` is empty)."""
+    """A rule's verdict on one resource (or on the stack, when `urn` is empty).
+
+    `advisory` caps the finding at advisory whatever its policy's level (a missing budget ceiling
+    outside prod); it never raises a level.
+    """
 
     policy: str
     urn: str
     message: str
+    advisory: bool = False
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -59,9 +64,9 @@ class Violation:
 
 
 class PolicyConfig(BaseModel):
-    """Base of each policy's config: camelCase keys as in a Pulumi policy config file; unknown keys refused."""
+    """Base of each policy's config: camelCase keys as in a Pulumi policy config file; unknown keys and inf/NaN refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, allow_inf_nan=False)
 
     enforcement_level: Level | None = None
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from hangar.cost import PricedLine
-from policies.rules.base import BUDGET, CANNOT_JUDGE, Finding
+from policies.rules.base import BUDGET, CANNOT_JUDGE, TIERS, Finding
 from policies.rules.config import BudgetConfig, CannotJudgeConfig
 from policies.rules.facts import StackFacts
+from policies.rules.tiers import effective_tier
 
 
 def check(facts: StackFacts, config: BudgetConfig) -> list[Finding]:
@@ -21,6 +22,12 @@ def check(facts: StackFacts, config: BudgetConfig) -> list[Finding]:
     total = report.totals.known_usd_per_month_max
     scope = "" if report.totals.complete else " for the priced pools alone"
     findings = []
+    if config.monthly_ceiling_usd is None and config.ceiling_waiver is None:
+        tier = max((effective_tier(config.tier, record) for record in facts.records), key=TIERS.index, default=config.tier)
+        findings.append(Finding(BUDGET, "", _no_ceiling(tier, total, scope), advisory=tier != "prod"))
+    elif config.monthly_ceiling_usd is None:
+        # An accepted waiver stays visible: an advisory line in every report, the pack's included.
+        findings.append(Finding(BUDGET, "", f"no monthly ceiling, waived in the policy config: {config.ceiling_waiver!r}; worst-case cost {_usd(total)}/month{scope}", advisory=True))
     if config.monthly_ceiling_usd is not None and total > config.monthly_ceiling_usd:
         findings.append(
             Finding(
@@ -40,6 +47,14 @@ def check(facts: StackFacts, config: BudgetConfig) -> list[Finding]:
                     Finding(BUDGET, line.urn, f"pool {line.pool} ({line.machine_type}) costs up to {_usd(line.usd_per_month_max)}/month; the ceiling for {key} is {_usd(ceiling)}/month")
                 )
     return findings
+
+
+def _no_ceiling(tier: str, total: float, scope: str) -> str:
+    """A missing ceiling is not a pass: mandatory in prod, advisory elsewhere; say how to set one or waive it on purpose."""
+    return (
+        f"no monthly ceiling is configured (hangar-budget.monthlyCeilingUsd) for this {tier} stack, so its worst-case cost "
+        f"{_usd(total)}/month{scope} is unchecked: set a ceiling, or waive it on purpose with hangar-budget.ceilingWaiver: \"<why>\""
+    )
 
 
 def unpriced(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:

@@ -9,23 +9,37 @@ a mandatory policy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from hangar.spec import Environment
 from policies.rules.base import LEVELS, Level, PolicyConfig, Tier
 
 
 class BudgetConfig(PolicyConfig):
-    """Ceilings judged against every pool at its maximum size, for a 30-day month."""
+    """Ceilings judged against every pool at its maximum size, for a 30-day month.
+
+    A missing ceiling is not a pass (fail closed): the rule reports it unless `ceiling_waiver`
+    says, in words every report repeats, why this stack has none.
+    """
 
     monthly_ceiling_usd: float | None = Field(None, gt=0, description="Worst-case monthly cost ceiling in USD.")
+    ceiling_waiver: str | None = Field(
+        None, min_length=1, description="Why this stack has no monthly ceiling: accepts a missing ceiling, and is listed in every report."
+    )
+    tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and the resources' hangar.dev/tier labels wins.")
     max_spot_share: float | None = Field(None, ge=0, le=1, description="Largest share of the worst-case cost on spot capacity.")
-    max_pool_monthly_usd: dict[str, float] = Field(
+    max_pool_monthly_usd: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=dict, description="Ceiling per pool, keyed by instance/machine type or GPU name (e.g. 'p5.48xlarge', 'H100-SXM')."
     )
     catalog_overrides: str | None = Field(None, description="Directory of catalog CSV overrides (negotiated prices, on-prem rates).")
+
+    @model_validator(mode="after")
+    def _waiver_only_without_ceiling(self) -> BudgetConfig:
+        if self.ceiling_waiver is not None and self.monthly_ceiling_usd is not None:
+            raise ValueError("ceilingWaiver waives a missing monthlyCeilingUsd: set one or the other, not both")
+        return self
 
 
 class LicensingConfig(PolicyConfig):
@@ -161,6 +175,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
     return {
         "hangar-budget": {
             "enforcementLevel": "mandatory",
+            "tier": environment.tier,
             "monthlyCeilingUsd": environment.budget.monthly_ceiling_usd,
             "maxSpotShare": environment.budget.max_spot_share,
             **overrides,
