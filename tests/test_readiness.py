@@ -177,3 +177,23 @@ def test_skip_await_and_a_long_enough_timeout_pass():
     assert timeouts({"pulumi.com/timeoutSeconds": "300"})[0].split(" — ")[0].endswith("waits only 300 s (annotation pulumi.com/timeoutSeconds)")
     assert timeouts({"pulumi.com/timeoutSeconds": "1000"}) == []
     assert timeouts({"pulumi.com/skipAwait": "true"}) == []
+
+
+def test_a_custom_resource_is_judged_only_when_pulumi_waits_for_it():
+    probe = {"periodSeconds": 10, "failureThreshold": 100}
+    template = {"spec": {"containers": [{"name": "s", "image": "x", "startupProbe": probe}]}}
+
+    def lws(annotations: dict) -> ResourceRecord:
+        spec = {"leaderWorkerTemplate": {"size": 2, "leaderTemplate": template, "workerTemplate": template}}
+        return record("kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet", "g", {"metadata": {"name": "g", "annotations": annotations}, "spec": spec})
+
+    configs = load_pack_config({}, "test")
+    judged = [[v.message for v in evaluate([lws(a)], configs) if v.policy == "hangar-deploy-timeout"] for a in (
+        {}, {"pulumi.com/waitFor": "condition=Available"}, {"pulumi.com/waitFor": "condition=Available", "pulumi.com/timeoutSeconds": "1000"},
+    )]  # fmt: skip
+    assert judged[0] == [] and judged[2] == []
+    assert judged[1] == [
+        "LeaderWorkerSet default/g: its startupProbe allows 1000 s to start (initialDelaySeconds 0 + periodSeconds 10 x failureThreshold 100), "
+        "but `pulumi up` waits only 600 s (pulumi-kubernetes' default for what pulumi.com/waitFor awaits) — the deploy fails while the weights "
+        'are still loading. Set the annotation pulumi.com/timeoutSeconds: "1000" (or more) on the workload, or customTimeouts, or pulumi.com/skipAwait: "true"'
+    ]

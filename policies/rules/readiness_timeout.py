@@ -2,17 +2,19 @@
 
 pulumi-kubernetes awaits a Deployment, StatefulSet, DaemonSet, Job or Pod until it is ready, for 10 minutes
 by default ("If the StatefulSet has not reached a Ready state after 10 minutes, it will time out and mark the
-resource update as Failed. You can override the default timeout value by setting the 'customTimeouts' option
-on the resource" — pulumi-kubernetes 4.34.2, the installed SDK's resource docstrings). The older per-object
-override is the annotation `pulumi.com/timeoutSeconds`, and `pulumi.com/skipAwait: "true"` turns the wait off
-(pulumi-kubernetes README, "Await logic"; https://github.com/pulumi/pulumi-kubernetes/issues/672 for their
-order: customTimeouts, then the annotation, then the default).
+resource update as Failed" — the installed SDK 4.34.2's docstrings; `DefaultStatefulSetTimeoutMins = 10` and
+the like in provider/pkg/await/*.go). The timeout is the resource's customTimeouts, else the annotation
+`pulumi.com/timeoutSeconds`, else that default (provider/pkg/metadata/overrides.go `TimeoutDuration`); a
+custom resource (a LeaderWorkerSet) is awaited only when `pulumi.com/waitFor` names what to wait for
+(`ReadyCondition`: without it the provider returns at once), for the same 10 minutes by default
+(provider/pkg/await/await.go); `pulumi.com/skipAwait: "true"` turns the wait off. pulumi-kubernetes read at
+commit 94977969d64112b04e19945818a7d5d5f38f631d (github.com/pulumi/pulumi-kubernetes, 2026-12-01).
 
 A model server's startupProbe allows minutes for the weights to download and load; a deploy that gives up
 first marks the stack failed while the server is still starting, and the next `up` replaces it. The
 startup budget is `initialDelaySeconds + periodSeconds x failureThreshold` of the startupProbe (Kubernetes
 defaults 0, 10 and 3: https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#lifecycle-1,
-read 2026-12-01). Custom resources (a LeaderWorkerSet) are judged when they name a timeout.
+read 2026-12-01).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from policies.rules.readiness_pods import PodWorkload
 
 TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
+GENERIC_AWAIT_SECONDS = 600
 DEFAULT_AWAIT_SECONDS = {"Deployment": 600, "StatefulSet": 600, "DaemonSet": 600, "Job": 600, "Pod": 600}
 """pulumi-kubernetes' default await per kind (10 minutes, see the module docstring)."""
 PROBE_DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 10, "failureThreshold": 3}
@@ -79,8 +83,11 @@ def await_timeout(workload: PodWorkload) -> tuple[int | None, str]:
             return int(float(annotated)), f"annotation {TIMEOUT_ANNOTATION}"
         except ValueError:
             return 0, f"annotation {TIMEOUT_ANNOTATION} {annotated!r} is not a number"
-    default = DEFAULT_AWAIT_SECONDS.get(workload.kind)
-    return default, f"pulumi-kubernetes' default for a {workload.kind}"
+    if workload.kind in DEFAULT_AWAIT_SECONDS:
+        return DEFAULT_AWAIT_SECONDS[workload.kind], f"pulumi-kubernetes' default for a {workload.kind}"
+    if WAIT_FOR_ANNOTATION in workload.annotations:
+        return GENERIC_AWAIT_SECONDS, f"pulumi-kubernetes' default for what {WAIT_FOR_ANNOTATION} awaits"
+    return None, "not awaited"
 
 
 def _number(value: Any, default: int) -> int:
