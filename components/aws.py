@@ -21,6 +21,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws_network import AwsNetwork
+from components.device_plugin import NvidiaDevicePlugin
 from components.labels import (
     CAPACITY,
     CLUSTER,
@@ -38,7 +39,7 @@ from hangar.spec import SYSTEM_POOL, AwsCluster, Environment, GpuNodePool
 # TaintEffect, AuthenticationMode, LogType, SupportType). The SDK types them as plain strings.
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 """EKS-optimised accelerated AMI: Amazon Linux 2023 with the NVIDIA driver and container toolkit.
-The NVIDIA device plugin is not part of the AMI; the serving layer installs it."""
+The NVIDIA device plugin is not part of the AMI: `components.device_plugin` installs it."""
 SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD"
 CAPACITY_TYPES = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
 TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -412,6 +413,8 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 accelerators_per_node=instance.gpu_count,
             )
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
+        # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
+        self.device_plugin = NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, opts=_child(self)) if self.pools else None
         # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.
         k8s.storage.v1.StorageClass(
             f"{name}-gp3",

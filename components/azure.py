@@ -34,6 +34,7 @@ from pulumi_azure_native import (
     resources,
 )
 
+from components.device_plugin import NvidiaDevicePlugin
 from components.labels import (
     CAPACITY,
     CLUSTER,
@@ -333,7 +334,7 @@ class AksGpuNodePool(pulumi.ComponentResource):
     labels `hangar.dev/pool`, `hangar.dev/gpu` (plus the pool's own labels; AKS adds its own
     `kubernetes.azure.com/*` labels, which may not be set). AKS installs the NVIDIA driver
     (`gpuProfile.driver: Install`, its documented path now that the dedicated GPU image is retired);
-    the NVIDIA device plugin is not part of the node image. Capacity: spot → Spot priority, evicted
+    the NVIDIA device plugin is not part of the node image (`components.device_plugin` installs it). Capacity: spot → Spot priority, evicted
     nodes deleted, `spotMaxPrice: -1` (pay up to the on-demand price, never evicted for price); AKS
     then adds `SPOT_TAINT`. Reserved → Regular priority: Azure reservations are a billing discount
     that applies to matching VMs by itself. The OS disk is a managed disk of `disk_gib` (an
@@ -415,6 +416,12 @@ class AzureGpuCluster(pulumi.ComponentResource):
             )
         self.registry_login_server = self.network.registry_login_server
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=[self.cluster.access]))
+        # AKS installs the driver (gpuProfile.driver Install), not the device plugin: without it no GPU is schedulable.
+        self.device_plugin = (
+            NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.registry_login_server, opts=_child(self))
+            if self.pools
+            else None
+        )
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
 
 

@@ -5,14 +5,44 @@ LeaderWorkerSet) and tests. The contract the policy rules read (any vLLM workloa
 by it, whoever rendered it):
 
 * image `vllm/vllm-openai:<engine_version>` (`vllm/vllm-tpu:<engine_version>` on TPU slices; behind
-  a registry mirror, `<mirror>/vllm/...`), command `vllm serve`;
-* args in `--flag value` form: `--model <hf id>`, `--tensor-parallel-size N`, `--max-model-len N`,
-  `--max-num-seqs N`, `--gpu-memory-utilization F`, `--dtype bfloat16|float16`,
-  `--quantization fp8|awq|gptq` when quantised, `--kv-cache-dtype fp8` when set,
-  `--enable-prefix-caching` when on (`--no-enable-prefix-caching` when off, vLLM's default being on),
-  and for a replica spanning nodes `--pipeline-parallel-size N --distributed-executor-backend ray`;
+  a registry mirror, `<mirror>/vllm/...`), command `vllm serve` (a multi-host leader: a shell that
+  starts Ray, then `exec vllm serve "$@"` with the container's args);
+* args: the model first, as `vllm serve`'s positional `model_tag` (the Hugging Face id; or the
+  directory it was staged in, then followed by `--served-model-name <hf id>`), then flags in
+  `--flag value` form: `--tensor-parallel-size N`, `--max-model-len N`, `--max-num-seqs N`,
+  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|gptq` when
+  quantised, `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
+  (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
+  nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
+  older `--model <id>` form: vLLM v0.11.2 still accepts it but warns that "The `--model` option will
+  be removed in v0.13" (vllm/utils/argparse_utils.py `FlexibleArgumentParser.parse_args`, which
+  moves it to the positional place; `model_tag` is declared in vllm/entrypoints/openai/cli_args.py);
 * requests and limits of `nvidia.com/gpu` / `google.com/tpu` = accelerators per pod;
 * `nodeSelector` = the pool placement's node selector (it includes `hangar.dev/pool`).
+
+The pinned image, read from vLLM's source at v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit
+275de3417 per its vllm/_version.py, read 2026-12-01): docker/Dockerfile's `vllm-openai` stage has
+`ENTRYPOINT ["vllm", "serve"]` and no `USER`, so it runs as root with root's home unless told
+otherwise. Hangar runs it as uid `USER_ID`, which has no passwd entry in the image, under a
+read-only root filesystem, so the container is given:
+
+* `HOME` on an emptyDir, and `USER`/`LOGNAME`: Python's `getpass.getuser()` returns the first of
+  LOGNAME, USER, LNAME, USERNAME that is set before it asks the passwd database (which raises for
+  a uid it does not know); PyTorch's Inductor calls it for its default cache directory
+  (torch/_inductor/runtime/cache_dir_utils.py `default_cache_dir`, when TORCHINDUCTOR_CACHE_DIR is
+  unset; vLLM v0.11.2 pins torch 2.9.0 in requirements/cuda.txt);
+* every cache it writes under the weight-cache volume (`CACHE_MOUNT`, so a restart finds its
+  compiled kernels too): `XDG_CACHE_HOME` and `VLLM_CACHE_ROOT` (vllm/envs.py: the cache root
+  defaults to `$XDG_CACHE_HOME/vllm`, else `~/.cache/vllm`; torch.compile artefacts go to
+  `$VLLM_CACHE_ROOT/torch_compile_cache`, vllm/compilation/backends.py, and vLLM points
+  TORCHINDUCTOR_CACHE_DIR / TRITON_CACHE_DIR under it, vllm/compilation/compiler_interface.py;
+  the TPU XLA cache defaults to `$XDG_CACHE_HOME/vllm/xla_cache`), `TORCHINDUCTOR_CACHE_DIR` and
+  `TRITON_CACHE_DIR` for whatever compiles before vLLM sets them, and `FLASHINFER_WORKSPACE_BASE`
+  (FlashInfer 0.5.2, pinned in requirements/cuda.txt, JIT-compiles to
+  `$FLASHINFER_WORKSPACE_BASE/.cache/flashinfer`, else under the home directory:
+  flashinfer/jit/env.py at v0.5.2, commit 63cf5622); `HF_HOME` (the Hub cache) likewise;
+* `/tmp` on an emptyDir (vLLM's IPC sockets, `VLLM_RPC_BASE_PATH` = the temp directory; Ray's
+  session files on multi-host replicas).
 """
 
 from __future__ import annotations
@@ -29,6 +59,9 @@ PORT_NAME = "http"
 HOME = "/home/vllm"
 CACHE_MOUNT = "/models"
 HF_HOME = f"{CACHE_MOUNT}/huggingface"
+CACHE_HOME = f"{CACHE_MOUNT}/cache"
+"""XDG_CACHE_HOME: the engine's and its compilers' caches, on the weight-cache volume."""
+USER_NAME = "vllm"
 PROMPTS_MOUNT = "/etc/hangar/prompts"
 USER_ID = 1000
 """The server runs as this non-root user and group; the weight cache is group-writable through fsGroup."""
@@ -55,9 +88,9 @@ def image(deployment: ModelDeployment, shape: ReplicaShape, registry_mirror: str
 
 
 def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
-    """vLLM server flags in `--flag value` form (see the module docstring for the contract)."""
+    """`vllm serve` arguments: the model positionally, then flags in `--flag value` form (the module docstring has the contract)."""
     args = [
-        "--model", deployment.model,
+        deployment.model,
         "--tensor-parallel-size", str(shape.tensor_parallel),
         "--max-model-len", str(deployment.max_context_tokens),
         "--max-num-seqs", str(deployment.max_concurrent_sequences),
@@ -134,9 +167,17 @@ def resources(shape: ReplicaShape) -> dict[str, Any]:
 
 
 def environment(deployment: ModelDeployment, *, hf_token_secret: str | None, api_key_secret: str | None) -> list[dict[str, Any]]:
-    """Environment of the server: caches under the weight cache and $HOME, secrets by reference only."""
+    """Environment of the server: a user and home the compilers resolve, every cache on a writable volume, secrets by reference only."""
     env = [
         {"name": "HOME", "value": HOME},
+        {"name": "USER", "value": USER_NAME},
+        {"name": "LOGNAME", "value": USER_NAME},
+        {"name": "TMPDIR", "value": "/tmp"},
+        {"name": "XDG_CACHE_HOME", "value": CACHE_HOME},
+        {"name": "VLLM_CACHE_ROOT", "value": f"{CACHE_HOME}/vllm"},
+        {"name": "TORCHINDUCTOR_CACHE_DIR", "value": f"{CACHE_HOME}/torchinductor"},
+        {"name": "TRITON_CACHE_DIR", "value": f"{CACHE_HOME}/triton"},
+        {"name": "FLASHINFER_WORKSPACE_BASE", "value": f"{CACHE_HOME}/flashinfer"},
         {"name": "HF_HOME", "value": HF_HOME},
         {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
         {"name": "DO_NOT_TRACK", "value": "1"},

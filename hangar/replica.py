@@ -5,10 +5,11 @@ replica needs, so the spec (which rejects a pool that cannot hold `max_replicas`
 components (which render requests, args and the workload kind) and the policies agree.
 
 * GPU pools: `tensor_parallel` as given, or for `auto` the smallest valid degree within one node at
-  which one replica fits in memory (`hangar.sizing.smallest_tp`, with the deployment's precision,
-  KV-cache type, context and concurrency). When nothing fits in one node, `auto` takes the largest
-  valid degree of one node and says so (`auto_note`): the hardware policy reports the misfit, and
-  spanning nodes stays an explicit choice. An explicit degree above the node's GPU count spans
+  which vLLM starts and its KV cache holds `max_concurrent_sequences` sequences of
+  `max_context_tokens` (`hangar.sizing.auto_tp`, with the deployment's precision and KV-cache type);
+  when no degree holds them all, the largest at which vLLM starts, and says so (`auto_note`). When
+  vLLM starts at no degree of one node, `auto` takes the largest valid degree of one node and says
+  so: the hardware policy reports the misfit, and spanning nodes stays an explicit choice. An explicit degree above the node's GPU count spans
   nodes: vLLM's recommended layout, tensor parallelism inside a node (`tensor_parallel` = GPUs
   per node) and pipeline parallelism across nodes (`pipeline_parallel` = nodes per replica).
 * TPU slices: a replica owns a whole slice (GKE gives a pod every chip of its host), so the
@@ -157,9 +158,10 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
             "concurrent_sequences": deployment.max_concurrent_sequences,
             "gpu_memory_utilization": deployment.gpu_memory_utilization,
         }
-        choice = sizing.smallest_tp(model, gpu, per_node, **workload)
+        choice = sizing.auto_tp(model, gpu, per_node, **workload)
         if choice.tensor_parallel is not None:
             tp = choice.tensor_parallel
+            note = None if choice.note is None else f"tensor_parallel auto: {choice.note}; using {tp}"
         else:
             valid = sizing.valid_tp_degrees(model, per_node)
             tp = valid[-1] if valid else 1

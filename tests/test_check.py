@@ -72,7 +72,7 @@ def test_mau_above_the_licence_cap():
 
 def test_a_70b_model_on_one_l4():
     (message,) = [v["message"] for v in violations("big-model-small-gpu", "-C", BAD) if v["policy"] == "hangar-hardware-fit"]
-    assert message.startswith("llama-70b: meta-llama/Llama-3.3-70B-Instruct in bf16 on pool l4 (1 x L4 per node) does not fit: needs ")
+    assert message.startswith("llama-70b: meta-llama/Llama-3.3-70B-Instruct in bf16 on pool l4 (1 x L4 per node) does not fit: vLLM would not start: it needs ")
 
 
 def test_fp8_on_an_a100():

@@ -35,9 +35,11 @@ def test_size_llama_70b_fp8():
     first_row = next(line for line in text.splitlines() if line.lstrip("│ ").startswith("1 "))
     assert best.instance_type in first_row and "fp8" in first_row and f"{best.usd_per_month:,.0f}" in first_row
     assert f"best: {best.cloud} {best.instance_type}" in text
-    for part in ("weights", "KV cache", "overhead (ESTIMATE)", "usable", "headroom", "throughput ESTIMATE", "$ per million output tokens"):
+    for part in ("weights", "KV cache to start", "overhead (ESTIMATE)", "usable", "KV cache budget", "capacity", "throughput ESTIMATE",
+                 "$ per million output tokens"):
         assert part in text
-    assert "65.8" in text and "40.0" in text  # fp8 weights (70.6 GB = 65.8 GiB) and the KV cache of 8,192 x 16 at 320 KiB/token
+    # fp8 weights (70.6 GB = 65.8 GiB) and the KV cache of ONE 8,192-token sequence at 320 KiB/token
+    assert "65.8" in text and "2.50" in text and "ONE sequence of 8,192 tokens" in text
     assert "--why-not" in text and "A100" not in first_row
 
 
@@ -73,7 +75,7 @@ def test_size_filters_and_options():
 
 
 def test_size_of_a_model_that_fits_nowhere():
-    result = run("size", "deepseek-ai/DeepSeek-V3", "-p", "bf16", "--why-not")
+    result = run("size", "deepseek-ai/DeepSeek-V3", "-p", "bf16", "--context", "163840", "--why-not")
     assert result.exit_code == 0
     assert "no feasible option" in result.stdout and "needs more than one node" in result.stdout
 

@@ -171,7 +171,7 @@ def test_a_model_that_fits_its_pool():
 def test_a_70b_model_in_bf16_on_one_l4():
     records = [node_group("l4", "g6.xlarge", 1), vllm("llama70", "meta-llama/Llama-3.3-70B-Instruct", pool="l4")]
     (message,) = messages(records, HARDWARE_FIT)
-    assert message.startswith("llama70: meta-llama/Llama-3.3-70B-Instruct in bf16 on pool l4 (1 x L4 per node) does not fit: needs ")
+    assert message.startswith("llama70: meta-llama/Llama-3.3-70B-Instruct in bf16 on pool l4 (1 x L4 per node) does not fit: vLLM would not start: it needs ")
     assert "the weights alone do not fit" in message
 
 
@@ -313,9 +313,15 @@ def test_a_tpu_workload_finds_its_single_host_slice_by_gke_labels():
     workload.inputs["spec"]["template"]["spec"]["nodeSelector"] = selector
     assert messages([pool, workload], CANNOT_JUDGE) == []
     assert messages([pool, workload], HARDWARE_FIT) == []
-    workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"][-1] = "256"  # --max-num-seqs far past what 8 chips hold
-    (message,) = messages([pool, workload], HARDWARE_FIT)
-    assert message.startswith("gemma: google/gemma-2-9b-it in bf16 on pool v5e (8 x TPU v5e chip per node) does not fit: ")
+    workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"][-1] = "256"  # --max-num-seqs past what 8 chips hold at full length
+    assert messages([pool, workload], HARDWARE_FIT) == []  # vLLM still starts: capacity is not fit
+    single = dataclasses.replace(pool, inputs={**pool.inputs, "nodeConfig": {"machineType": "ct5lp-hightpu-1t", "labels": {"team": "tpu"}}})
+    selector["cloud.google.com/gke-tpu-topology"] = "1x1"
+    workload.inputs["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["google.com/tpu"] = "1"
+    workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"][3] = "1"  # --tensor-parallel-size 1: 18.5 GiB of weights, one 16 GiB chip
+    (message,) = messages([single, workload], HARDWARE_FIT)
+    assert message.startswith("gemma: google/gemma-2-9b-it in bf16 on pool v5e (1 x TPU v5e chip per node) does not fit: vLLM would not start: ")
+    assert "the weights alone do not fit" in message
 
 
 def test_a_workload_is_judged_against_the_pools_of_its_own_cluster():

@@ -149,7 +149,8 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     assert all("stringData" not in s and "data" not in s for s in secrets.values())
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
-    assert [r["chart"] for r in rendering.helm_releases] == ["oci://registry.k8s.io/lws/charts/lws"]  # no KEDA on an hpa cluster
+    # the GPU device plugin and LWS; no KEDA on an hpa cluster
+    assert [r["chart"] for r in rendering.helm_releases] == ["nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
 
 
 # --- the layout rules, on a program of its own -----------------------------------------------------------

@@ -65,7 +65,7 @@ def test_the_vllm_contract_holds_for_every_example(stack):
     repository = "vllm/vllm-tpu" if shape.is_tpu else "vllm/vllm-openai"
     assert container["image"].endswith(f"{repository}:{deployment.engine_version}")
     assert container["command"] == ["vllm", "serve"] or container["command"][:2] == ["/bin/sh", "-c"]
-    assert args["--model"] == deployment.model
+    assert container["args"][0] == deployment.model  # vllm serve takes the model positionally
     assert args["--tensor-parallel-size"] == str(shape.tensor_parallel)
     assert args["--max-model-len"] == str(deployment.max_context_tokens)
     assert args["--max-num-seqs"] == str(deployment.max_concurrent_sequences)
@@ -381,6 +381,14 @@ def test_the_hpa_alternative_uses_pods_metrics_and_cannot_scale_to_zero():
 # --- the cluster's replica_autoscaler: keda, keda-existing, hpa ------------------------------------------
 
 
+NODE_CHARTS = ("nvidia-device-plugin", "cluster-autoscaler")
+"""Charts a cluster installs for its nodes (GPU device plugin, node autoscaler): not the serving layer's."""
+
+
+def serving_releases(plan) -> list:
+    return [r for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] not in NODE_CHARTS]
+
+
 def _with_autoscaler(stack: str, mode: str | None, **deployment: Any):
     environment = raw(stack)
     if mode is not None:
@@ -395,7 +403,7 @@ def _with_autoscaler(stack: str, mode: str | None, **deployment: Any):
 )
 def test_each_replica_autoscaler_registers_its_objects(mode, keda_installed, kind):
     plan = _with_autoscaler("eks-prod", mode)
-    charts = [r.inputs["chart"] for r in plan if r.type == "kubernetes:helm.sh/v3:Release"]
+    charts = [r.inputs["chart"] for r in serving_releases(plan)]
     assert charts == (["keda"] if keda_installed else [])
     scalers = [r for r in kube_records(plan) if r.inputs["kind"] in ("ScaledObject", "HorizontalPodAutoscaler")]
     assert [r.inputs["kind"] for r in scalers] == [kind]
@@ -449,7 +457,7 @@ def test_scale_to_zero_on_an_hpa_cluster_is_a_config_error_naming_the_key():
 
 def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set_operator_but_no_keda():
     plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
-    charts = [r.inputs["chart"] for r in plan if r.type == "kubernetes:helm.sh/v3:Release"]
+    charts = [r.inputs["chart"] for r in serving_releases(plan)]
     assert charts == ["oci://registry.k8s.io/lws/charts/lws"]
     (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "llama-70b"}
@@ -470,7 +478,7 @@ def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
 
 
 def test_keda_is_installed_pinned_on_the_system_pool():
-    (release,) = [r for r in example_plan("eks-prod") if r.type == "kubernetes:helm.sh/v3:Release"]
+    (release,) = serving_releases(example_plan("eks-prod"))
     assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == ("keda", "2.16.1", "keda")
     assert release.inputs["repositoryOpts"] == {"repo": "https://kedacore.github.io/charts"}
     assert release.inputs["values"]["nodeSelector"] == {"hangar.dev/pool": "system"}
@@ -516,7 +524,7 @@ def test_a_replica_larger_than_a_node_is_a_leader_worker_set_with_pipeline_paral
     assert scaled["spec"]["scaleTargetRef"] == {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "llama-70b"}
     service = next(s for s in of_kind(plan, "Service") if s["metadata"]["name"] == "llama-70b")
     assert service["spec"]["selector"]["hangar.dev/role"] == "leader"
-    charts = {r.inputs["chart"]: r.inputs["version"] for r in plan if r.type == "kubernetes:helm.sh/v3:Release"}
+    charts = {r.inputs["chart"]: r.inputs["version"] for r in serving_releases(plan)}
     assert charts == {"keda": "2.16.1", "oci://registry.k8s.io/lws/charts/lws": "0.8.0"}
 
 

@@ -1,7 +1,7 @@
 """Sizing: memory fit, tensor-parallel degree, capability, throughput, and the optimiser against brute force.
 
-Figures are checked against /work/shared/reference/sizing.md ("sizing.md §n") and the published
-statements it quotes. Pure core: no Pulumi.
+Figures are checked against published statements (cited beside each test) and vLLM v0.11.2's own
+rules (`hangar.sizing.engine` names the files). Pure core: no Pulumi.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from hangar.sizing import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
     Accelerator,
     SizingError,
+    auto_tp,
     capability_problems,
     estimate_throughput,
     kv_bytes_per_token,
@@ -95,14 +96,46 @@ def test_gpt_oss_120b_4bit_fits_one_80gb_gpu_as_published():
 
 
 def test_breakdown_adds_up_and_explains_a_miss():
+    # vLLM starts Llama-70B fp8 on one H100 at 8k: weights + overhead + ONE 8k sequence fit ...
     fit = memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=8192, concurrent_sequences=16)
     assert fit.weights_gib == pytest.approx(70.6e9 / GIB)
-    assert fit.kv_cache_gib == pytest.approx(40.0)  # 320 KiB x 8192 x 16
+    assert fit.kv_per_sequence_gib == pytest.approx(2.5)  # 320 KiB x 8192
     assert fit.overhead_gib == RUNTIME_OVERHEAD_GIB_PER_GPU
+    assert fit.kv_budget_gib == pytest.approx(fit.usable_gib - fit.weights_gib - fit.overhead_gib)
     assert fit.headroom_gib == pytest.approx(fit.usable_gib - fit.required_gib)
-    assert not fit.fits
-    assert "35.8 GiB short" in fit.reason and "KV cache 40.0" in fit.reason
-    assert memory_fit(LLAMA_70B, H100, precision="fp8", tensor_parallel=2, max_context_tokens=8192, concurrent_sequences=16).fits
+    assert fit.fits and fit.reason is None
+    # ... and its KV cache then holds one such sequence, not the 16 asked for: capacity, not a failure
+    assert fit.capacity_sequences == 1 and not fit.holds_all_sequences and fit.batched_sequences == 1
+    assert "holds 1 sequences of 8,192 tokens at once, fewer than max_num_seqs 16" in fit.capacity_note()
+    # without --max-model-len vLLM takes the model's 131,072 tokens, and then it does not start
+    miss = memory_fit(LLAMA_70B, H100, precision="fp8")
+    assert miss.max_context_tokens == 131072 and "max_context_tokens" in miss.defaulted
+    assert not miss.fits and miss.capacity_sequences == 0
+    assert "35.8 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
+    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in 4.25 GiB
+    assert miss.max_tokens_that_fit == 13_920 and "at most 13,920 tokens would fit" in miss.reason
+    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=13_920).fits
+    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=13_921).fits
+
+
+def test_vllm_defaults_fill_what_the_arguments_leave_out():
+    qwen = CAT.model("Qwen/Qwen2.5-7B-Instruct")
+    on_l4 = memory_fit(qwen, CAT.gpu("L4"))
+    assert (on_l4.max_context_tokens, on_l4.concurrent_sequences, on_l4.max_num_batched_tokens) == (32768, 256, 2048)
+    on_h100 = memory_fit(qwen, H100)  # >= 70 GiB and not an A100: vLLM's larger batch defaults
+    assert (on_h100.concurrent_sequences, on_h100.max_num_batched_tokens) == (1024, 8192)
+    on_a100 = memory_fit(qwen, CAT.gpu("A100-80GB"))
+    assert (on_a100.concurrent_sequences, on_a100.max_num_batched_tokens) == (256, 2048)
+    given = memory_fit(qwen, H100, max_context_tokens=4096, concurrent_sequences=8)
+    assert (given.max_context_tokens, given.concurrent_sequences) == (4096, 8) and given.defaulted == ("max_num_batched_tokens",)
+
+
+def test_the_qwen_7b_false_positive_on_one_l4():
+    # `--model Qwen/Qwen2.5-7B-Instruct --max-model-len 32768` on one L4: vLLM starts (one 32k sequence is 1.75 GiB)
+    fit = memory_fit(CAT.model("Qwen/Qwen2.5-7B-Instruct"), CAT.gpu("L4"), max_context_tokens=32768)
+    assert fit.fits and fit.kv_per_sequence_gib == pytest.approx(1.75)
+    assert fit.required_gib == pytest.approx(7.62e9 * 2 / GIB + 2 + 1.75)
+    assert fit.capacity_sequences == 3  # (21.6 - 14.19 - 2) GiB / 1.75 GiB
 
 
 def test_moe_is_sized_by_total_parameters_and_computed_by_active():
@@ -110,7 +143,7 @@ def test_moe_is_sized_by_total_parameters_and_computed_by_active():
     assert mixtral.is_moe
     fit = memory_fit(mixtral, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
     assert fit.weights_gib == pytest.approx(46.7e9 * 2 / GIB)  # every expert resident: 93.4 GB, not 25.8
-    assert not fit.fits  # 87 GiB of weights > 72 GiB usable on one H100
+    assert not fit.fits and "the weights alone do not fit" in fit.reason  # 87 GiB of weights > 72 GiB usable on one H100
     estimate = estimate_throughput(mixtral, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
     assert estimate.bytes_per_decode_step == pytest.approx(12.9e9 * 2 + 131072 * 1024)
     assert estimate.flops_per_token == pytest.approx(2 * 12.9e9)
@@ -120,10 +153,10 @@ def test_moe_is_sized_by_total_parameters_and_computed_by_active():
 def test_long_context_kv_dominates_and_fp8_kv_rescues_it():
     l4 = CAT.gpu("L4")
     full = memory_fit(LLAMA_8B, l4, precision="bf16", max_context_tokens=131072, concurrent_sequences=1)
-    assert full.kv_cache_gib == pytest.approx(16.0)  # sizing.md §3: 16.00 GiB @128k
-    assert not full.fits
+    assert full.kv_per_sequence_gib == pytest.approx(16.0)  # 128 KiB x 131,072
+    assert not full.fits and "11.4 GiB short" in full.reason
     halved = memory_fit(LLAMA_8B, l4, precision="fp8", kv_cache_dtype="fp8", max_context_tokens=131072, concurrent_sequences=1)
-    assert halved.kv_cache_gib == pytest.approx(8.0) and halved.fits
+    assert halved.kv_per_sequence_gib == pytest.approx(8.0) and halved.fits
 
 
 def test_context_longer_than_the_model_is_refused():
@@ -135,7 +168,10 @@ def test_context_longer_than_the_model_is_refused():
 
 def test_a_model_that_fits_nowhere():
     deepseek = CAT.model("deepseek-ai/DeepSeek-V3")
-    ranking = rank_options(deepseek, CAT, precisions=["bf16"])
+    # at 8k one 8 x B200 node starts it in bf16 (1,250 GiB of weights, 4.3 GiB for one sequence's latent on 8 ranks) ...
+    assert {(o.instance_type, o.tensor_parallel) for o in rank_options(deepseek, CAT, precisions=["bf16"]).feasible} == {("p6-b200.48xlarge", 8)}
+    # ... but not at its full 163,840-token context, whose latent cache every one of the 8 ranks stores whole (85.8 GiB)
+    ranking = rank_options(deepseek, CAT, precisions=["bf16"], max_context_tokens=163840)
     assert ranking.feasible == () and ranking.best is None
     h200 = next(r for r in ranking.infeasible if r.machine.instance_type == "p5en.48xlarge")
     assert h200.needs_multiple_nodes
@@ -186,9 +222,9 @@ def test_kv_heads_replicate_when_tp_exceeds_them():
     qwen3 = CAT.model("Qwen/Qwen3-235B-A22B")  # 4 KV heads
     assert kv_replication(qwen3, 4) == 1
     assert kv_replication(qwen3, 8) == 2 and kv_replication(qwen3, 16) == 4
-    fit = memory_fit(qwen3, CAT.gpu("H200"), precision="fp8", tensor_parallel=8)
+    fit = memory_fit(qwen3, CAT.gpu("H200"), precision="fp8", tensor_parallel=8, max_context_tokens=8192)
     assert fit.kv_replication == 2
-    assert fit.kv_cache_gib == pytest.approx(qwen3.kv_bytes_per_token_bf16 * 2 * 8192 * 16 / GIB)
+    assert fit.kv_per_sequence_gib == pytest.approx(qwen3.kv_bytes_per_token_bf16 * 2 * 8192 / GIB)
 
 
 def test_smallest_tp():
@@ -198,9 +234,23 @@ def test_smallest_tp():
     assert smallest_tp(LLAMA_8B, H100, 8).tensor_parallel == 1
 
 
+def test_auto_tp_wants_the_declared_sequences_and_settles_for_a_start():
+    qwen = CAT.model("Qwen/Qwen2.5-7B-Instruct")
+    # TP 1 starts (capacity 3), TP 2 holds 12, TP 4 holds all 16 sequences of 32k: auto takes TP 4
+    assert smallest_tp(qwen, CAT.gpu("L4"), 4, max_context_tokens=32768, concurrent_sequences=16).tensor_parallel == 1
+    choice = auto_tp(qwen, CAT.gpu("L4"), 4, max_context_tokens=32768, concurrent_sequences=16)
+    assert (choice.tensor_parallel, choice.fit.capacity_sequences, choice.note) == (4, 36, None)
+    # 64 sequences are held by no degree of one node: the most capacity it has, and a note with the numbers
+    crowded = auto_tp(qwen, CAT.gpu("L4"), 4, max_context_tokens=32768, concurrent_sequences=64)
+    assert crowded.tensor_parallel == 4
+    assert crowded.note.startswith("no TP degree within one node of 4 x L4 holds all 64 sequences of 32,768 tokens; at TP 4 its KV cache holds 36")
+    # Llama-70B fp8: one H100 starts it but holds one 8k sequence; two hold 29
+    assert auto_tp(LLAMA_70B, H100, 8, precision="fp8", max_context_tokens=8192, concurrent_sequences=16).tensor_parallel == 2
+
+
 def test_smallest_tp_says_when_the_heads_forbid_it():
-    phi4 = CAT.model("microsoft/phi-4")
-    choice = smallest_tp(phi4, CAT.gpu("L4"), 8, precision="bf16", max_context_tokens=16384, concurrent_sequences=8)
+    phi4 = CAT.model("microsoft/phi-4")  # 27.4 GiB of fp16 weights: 2 x T4 are too few, 4 x T4 would do, TP 4 is invalid
+    choice = smallest_tp(phi4, CAT.gpu("T4"), 8, precision="fp16", max_context_tokens=16384, concurrent_sequences=8)
     assert choice.tensor_parallel is None and not choice.needs_multiple_nodes
     assert choice.min_accelerators == 4
     assert "no valid TP degree <= 8" in choice.reason and "TP 4 does not divide the 10 KV heads" in choice.reason
@@ -265,8 +315,23 @@ def test_cost_per_million_tokens():
 BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "awq": 0.5625, "gptq": 0.5625}
 
 
+def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
+    """KV bytes of ONE sequence as vLLM v0.11.2 allocates it, written out from its per-layer specs."""
+    heads = model.kv_heads
+    replication = tp if heads is None else max(1, heads // tp) * tp / heads
+    per_layer_token = model.kv_bytes_per_token_bf16 / model.kv_layers * (0.5 if kv_dtype == "fp8" else 1.0) * replication
+    sliding = model.sliding_window_layers or 0
+    full_tokens = math.ceil(context / 16) * 16
+    if sliding and kind == "gpu":  # hybrid KV-cache manager: the window + one step of max_num_batched_tokens, + 1 block
+        batched = 8192 if memory >= 70 and "A100" not in name else 2048
+        sliding_tokens = (math.ceil(min(model.sliding_window - 1 + batched, context) / 16) + 1) * 16
+    else:
+        sliding_tokens = full_tokens
+    return per_layer_token * ((model.kv_layers - sliding) * full_tokens + sliding * sliding_tokens) + (model.state_bytes_per_sequence or 0)
+
+
 def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", clouds=None, spot=False, utilization=0.9):
-    """Every (cloud, instance, precision, tp) that serves the model, written out from sizing.md's formulas alone."""
+    """Every (cloud, instance, precision, tp) on which vLLM starts the model, with its price and capacity."""
     machines = []
     for row in CAT.instances:
         if row.gpu is None or (clouds and row.cloud not in clouds):
@@ -274,16 +339,16 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
         gpu = CAT.gpu(row.gpu)
         supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gpu.gptq}
         price = row.price_spot_usd_hr if spot else row.price_ondemand_usd_hr
-        machines.append((row.cloud, row.instance_type, gpu.memory_gib, row.gpu_count, supports, price))
+        machines.append((row.cloud, row.instance_type, gpu.name, "gpu", gpu.memory_gib, row.gpu_count, supports, price))
     if not clouds or "gcp" in clouds:
         for tpu in CAT.tpus:
             if tpu.single_host:
                 per_chip = tpu.price_spot_usd_per_chip_hr if spot else tpu.price_ondemand_usd_per_chip_hr
                 price = None if per_chip is None else per_chip * tpu.chips_per_host
                 supports = {p: p == "bf16" for p in BYTES}
-                machines.append(("gcp", tpu.machine_type, tpu.hbm_per_chip_gib, tpu.chips_per_host, supports, price))
+                machines.append(("gcp", tpu.machine_type, f"TPU {tpu.generation}", "tpu", tpu.hbm_per_chip_gib, tpu.chips_per_host, supports, price))
     found = {}
-    for cloud, instance, memory, count, supports, price in machines:
+    for cloud, instance, name, kind, memory, count, supports, price in machines:
         for precision in precisions:
             if not supports[precision]:
                 continue
@@ -293,11 +358,11 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
                 kv_heads = model.kv_heads
                 if kv_heads is not None and ((kv_heads >= tp and kv_heads % tp) or (kv_heads < tp and tp % kv_heads)):
                     continue
-                replication = tp if kv_heads is None else max(1, kv_heads // tp) * tp / kv_heads
                 weights = model.params_total_b * 1e9 * BYTES[precision]
-                kv = model.kv_bytes_per_token_bf16 * (0.5 if kv_dtype == "fp8" else 1.0) * replication * context * concurrency
-                if memory * tp * utilization * GIB >= weights + kv + 2 * tp * GIB:
-                    found[(cloud, instance, precision, tp)] = price
+                one = _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind)
+                budget = memory * tp * utilization * GIB - weights - 2 * tp * GIB
+                if budget >= one:
+                    found[(cloud, instance, precision, tp)] = (price, int(budget // one))
     return found
 
 
@@ -320,9 +385,9 @@ def test_optimiser_agrees_with_brute_force(hf_id, precisions, context, concurren
     ranking = rank_options(model, CAT, precisions=precisions, max_context_tokens=context, concurrent_sequences=concurrency,
                            kv_cache_dtype=kv_dtype, clouds=clouds, spot=spot)
     brute = _brute_force(model, precisions, context, concurrency, kv_dtype, clouds, spot)
-    got = {(o.cloud, o.instance_type, o.precision, o.tensor_parallel): o.usd_per_hour for o in ranking.feasible}
+    got = {(o.cloud, o.instance_type, o.precision, o.tensor_parallel): (o.usd_per_hour, o.fit.capacity_sequences) for o in ranking.feasible}
     assert got == brute
-    priced = {key: price for key, price in brute.items() if price is not None}
+    priced = {key: price for key, (price, _) in brute.items() if price is not None}
     if priced:
         cheapest = min(priced.values())
         assert ranking.best.usd_per_hour == pytest.approx(cheapest)
@@ -348,8 +413,10 @@ def test_optimiser_agrees_with_brute_force_everywhere(hf_id, precision, context_
     context = min(2**context_exp, model.max_context_tokens)
     ranking = rank_options(model, CAT, precisions=[precision], max_context_tokens=context, concurrent_sequences=concurrency, kv_cache_dtype=kv_dtype)
     brute = _brute_force(model, [precision], context, concurrency, kv_dtype)
-    assert {(o.cloud, o.instance_type, o.precision, o.tensor_parallel) for o in ranking.feasible} == set(brute)
-    priced = [p for p in brute.values() if p is not None]
+    assert {(o.cloud, o.instance_type, o.precision, o.tensor_parallel): o.fit.capacity_sequences for o in ranking.feasible} == {
+        key: capacity for key, (_, capacity) in brute.items()
+    }
+    priced = [p for p, _ in brute.values() if p is not None]
     if priced:
         assert ranking.best.usd_per_hour == pytest.approx(min(priced))
 

@@ -253,13 +253,21 @@ class TpuMachine(Row):
 
 
 class Model(Row):
-    """A Hugging Face model repo: size, attention shape, context and licence.
+    """A Hugging Face model repo: size, attention shape, context and licence, from its config.json.
 
-    `kv_heads`/`head_dim` are None for MLA models (DeepSeek-V3/R1), whose
-    `kv_bytes_per_token_bf16` is the latent-cache figure.  Otherwise the KV
-    bytes must equal 2 (K,V) x layers x kv_heads x head_dim x 2 bytes.
+    `kv_bytes_per_token_bf16` is what one token costs if every attention layer cached it in 16 bits:
+    2 (K,V) x attention_layers x kv_heads x head_dim x 2 bytes; for multi-head latent attention
+    (DeepSeek V2/V3/R1, Kimi K2: `kv_lora_rank`, `qk_rope_head_dim` set, `kv_heads`/`head_dim` empty)
+    it is layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes, the compressed latent.  Of the
+    attention layers, `sliding_window_layers` attend only to the last `sliding_window` tokens
+    (Gemma 2/3, gpt-oss, Mistral v0.1).  A hybrid model caches K/V in `attention_layers` of its
+    `layers` only; its state-space (or linear-attention) layers keep `state_bytes_per_sequence`
+    per sequence, whatever its length.  A mixture of experts keeps all `num_experts` resident and
+    computes `num_experts_per_tok` per token (`params_active_b`).
     `base_licence_id` names the licence inherited from a base model (e.g. a
     Llama-based distill published as MIT still carries the Llama terms).
+    `source` names the config.json read (URL at a revision) and the licence text; `revision` is
+    the revision of the config.json read, or None where none was read ("config.json not read").
     """
 
     hf_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -278,6 +286,16 @@ class Model(Row):
     source: Text
     as_of: datetime.date
     notes: Optional[str] = None
+    attention_layers: Optional[PositiveInt] = None
+    sliding_window: Optional[PositiveInt] = None
+    sliding_window_layers: Optional[PositiveInt] = None
+    kv_lora_rank: Optional[PositiveInt] = None
+    qk_rope_head_dim: Optional[PositiveInt] = None
+    state_bytes_per_sequence: Optional[PositiveInt] = None
+    num_experts: Optional[PositiveInt] = None
+    num_experts_per_tok: Optional[PositiveInt] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8"]] = None
+    revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Model":
@@ -285,17 +303,41 @@ class Model(Row):
             raise RowProblem("params_active_b", self.params_active_b, f"exceeds params_total_b ({self.params_total_b})")
         if (self.kv_heads is None) != (self.head_dim is None):
             raise RowProblem("head_dim", self.head_dim, "give kv_heads and head_dim together (both empty only for MLA models)")
+        if (self.kv_lora_rank is None) != (self.qk_rope_head_dim is None):
+            raise RowProblem("qk_rope_head_dim", self.qk_rope_head_dim, "give kv_lora_rank and qk_rope_head_dim together (MLA models)")
+        if (self.kv_heads is None) == (self.kv_lora_rank is None):
+            raise RowProblem("kv_heads", self.kv_heads, "give kv_heads and head_dim, or for MLA models kv_lora_rank and qk_rope_head_dim (not both)")
+        if self.attention_layers is not None and self.attention_layers > self.layers:
+            raise RowProblem("attention_layers", self.attention_layers, f"exceeds layers ({self.layers})")
+        if (self.sliding_window is None) != (self.sliding_window_layers is None):
+            raise RowProblem("sliding_window_layers", self.sliding_window_layers, "give sliding_window and sliding_window_layers together")
+        if self.sliding_window_layers is not None and self.sliding_window_layers > self.kv_layers:
+            raise RowProblem("sliding_window_layers", self.sliding_window_layers, f"exceeds the attention layers ({self.kv_layers})")
+        if (self.num_experts is None) != (self.num_experts_per_tok is None):
+            raise RowProblem("num_experts_per_tok", self.num_experts_per_tok, "give num_experts and num_experts_per_tok together")
+        if self.num_experts is not None and self.num_experts_per_tok is not None and self.num_experts_per_tok > self.num_experts:
+            raise RowProblem("num_experts_per_tok", self.num_experts_per_tok, f"exceeds num_experts ({self.num_experts})")
         if self.kv_heads is not None and self.head_dim is not None:
             if self.attention_heads % self.kv_heads:
                 raise RowProblem("kv_heads", self.kv_heads, f"must divide attention_heads ({self.attention_heads})")
-            expected = 2 * self.layers * self.kv_heads * self.head_dim * 2
-            if self.kv_bytes_per_token_bf16 != expected:
-                raise RowProblem(
-                    "kv_bytes_per_token_bf16",
-                    self.kv_bytes_per_token_bf16,
-                    f"must equal 2 x layers x kv_heads x head_dim x 2 bytes = {expected}",
-                )
+            expected = 2 * self.kv_layers * self.kv_heads * self.head_dim * 2
+            rule = "2 x attention layers x kv_heads x head_dim x 2 bytes"
+        else:
+            expected = self.kv_layers * (self.kv_lora_rank + self.qk_rope_head_dim) * 2
+            rule = "layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes"
+        if self.kv_bytes_per_token_bf16 != expected:
+            raise RowProblem("kv_bytes_per_token_bf16", self.kv_bytes_per_token_bf16, f"must equal {rule} = {expected}")
         return self
+
+    @property
+    def kv_layers(self) -> int:
+        """Layers that hold a KV cache: all of them, except in a hybrid attention/state-space model."""
+        return self.attention_layers or self.layers
+
+    @property
+    def kv_bytes_per_token_per_layer_bf16(self) -> float:
+        """16-bit KV bytes one token costs in one attention layer (the whole model's figure / its KV layers)."""
+        return self.kv_bytes_per_token_bf16 / self.kv_layers
 
     @property
     def is_moe(self) -> bool:
@@ -303,7 +345,7 @@ class Model(Row):
 
     @property
     def uses_mla(self) -> bool:
-        return self.kv_heads is None
+        return self.kv_lora_rank is not None
 
 
 class Licence(Row):

@@ -6,6 +6,8 @@ cannot be planned). Bad input prints one line per problem on stderr, never a tra
 
 from __future__ import annotations
 
+import os
+import sys
 from enum import Enum
 from pathlib import Path
 
@@ -19,8 +21,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+PIPE_WIDTH = 4096
+"""Line width when the output is not a terminal: wide enough that no table cell or line is ever cut."""
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that never cuts a value. On a terminal it fits the window; piped into a file or a CI log
+    (where Rich would assume 80 columns and shorten cells to `79,…`) its lines are as wide as their
+    content, unless `COLUMNS` says otherwise."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, highlight=False, width=PIPE_WIDTH if piped else None)
+
+
+out = console()
+err = console(stderr=True)
 
 ProjectOption = typer.Option(Path("."), "--project", "-C", help="Directory holding Pulumi.yaml.", show_default=False)
 

@@ -44,7 +44,7 @@ def size(
         None, "--precision", "-p", help=f"Weight precision(s) to consider: {', '.join(PRECISIONS)} (repeat or comma-separate). Default: all."
     ),
     context: int | None = typer.Option(None, "--context", help="Longest sequence served (prompt + output), tokens. Default 8192 (or the model's maximum)."),
-    concurrency: int = typer.Option(16, "--concurrency", help="Sequences batched at once per replica."),
+    concurrency: int = typer.Option(16, "--concurrency", help="Sequences batched at once per replica (vLLM max_num_seqs); capacity is reported against it."),
     kv_cache_dtype: str = typer.Option("auto", "--kv-cache-dtype", help=f"KV-cache element type: {', '.join(KV_CACHE_DTYPES)}."),
     cloud: list[str] | None = typer.Option(None, "--cloud", help="Only these clouds: aws, gcp, azure, onprem (repeat or comma-separate)."),
     spot: bool = typer.Option(False, "--spot", help="Rank by spot prices instead of on-demand."),
@@ -60,8 +60,10 @@ def size(
     """Every way to serve MODEL from the catalog, cheapest first, with the memory breakdown of the best.
 
     Feasible means: the accelerator runs the precision, the tensor-parallel degree is valid for the
-    model and fits one node, and weights + KV cache + overhead fit in memory. Throughput and
-    $/1M tokens are ESTIMATES from first principles, not benchmarks.
+    model and fits one node, and vLLM starts: weights + overhead + the KV cache of ONE sequence of
+    --context tokens fit in memory. Each option says how many such sequences its KV cache holds
+    (capacity; fewer than --concurrency is reported, not refused). Throughput and $/1M tokens are
+    ESTIMATES from first principles, not benchmarks.
     """
     catalog = load_catalog_or_fail(overrides)
     precisions = split_values(precision)
@@ -108,7 +110,11 @@ def _option_key(o: Option) -> dict[str, Any]:
 
 def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -> None:
     m = ranking.model
-    kv = f"{m.kv_heads} KV heads x {m.head_dim}" if m.kv_heads else "MLA latent cache"
+    kv = f"{m.kv_heads} KV heads x {m.head_dim}" if m.kv_heads else f"MLA latent cache ({m.kv_lora_rank} + {m.qk_rope_head_dim})"
+    if m.sliding_window:
+        kv += f", {m.sliding_window_layers} of {m.kv_layers} layers sliding-window {m.sliding_window:,}"
+    if m.attention_layers and m.attention_layers < m.layers:
+        kv += f", KV in {m.attention_layers} attention layers (the others keep a fixed state)"
     size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, MoE)" if m.is_moe else "")
     out.print(f"[bold]{escape(m.hf_id)}[/bold]: {size}, {m.layers} layers, {kv} ({m.kv_bytes_per_token_bf16 / 1024:,.0f} KiB/token of bf16 KV), "
               f"max context {m.max_context_tokens:,}; licence {escape(m.licence_id)}", soft_wrap=True)
@@ -126,7 +132,7 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         table = Table(title=f"{len(ranking.feasible)} feasible options, ranked by {order} (tok/s and $/1M tok are ESTIMATES)", title_justify="left")
         for column, justify in (("#", "right"), ("cloud", "left"), ("instance", "left"), ("accelerators", "left"), ("precision", "left"),
                                 ("TP x replicas", "right"), ("$/hour", "right"), ("$/month", "right"), ("tok/s/node", "right"),
-                                ("$/1M tok", "right"), ("headroom GiB", "right"), ("price as of", "left")):
+                                ("$/1M tok", "right"), ("seqs at ctx", "right"), ("price as of", "left")):
             table.add_column(column, justify=justify, overflow="fold")
         for index, option in enumerate(shown, 1):
             mach = option.machine
@@ -134,11 +140,17 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
                 str(index), mach.cloud, escape(mach.instance_type), f"{mach.accelerators} x {escape(mach.accelerator.name)}", option.precision,
                 f"{option.tensor_parallel} x {option.replicas_per_node}", money(option.usd_per_hour) + _suspect(mach.flags), money(option.usd_per_month, 0),
                 UNKNOWN if option.node_decode_tokens_per_s is None else f"{option.node_decode_tokens_per_s:,.0f}",
-                money(option.usd_per_million_tokens), f"{option.fit.headroom_gib:,.1f}", mach.as_of.isoformat(),
+                money(option.usd_per_million_tokens), _capacity(option), mach.as_of.isoformat(),
             )
         out.print(table)
         if len(shown) < len(ranking.feasible):
             out.print(f"... {len(ranking.feasible) - len(shown)} more (--limit 0 shows all)")
+        if any(not o.fit.holds_all_sequences for o in shown):
+            out.print(
+                f"  ! seqs at ctx: vLLM starts, but its KV cache holds fewer than {ranking.concurrent_sequences} sequences of "
+                f"{ranking.max_context_tokens:,} tokens; throughput assumes that smaller batch",
+                soft_wrap=True,
+            )
         if any(_suspect(o.machine.flags) for o in shown):
             out.print("  ! the catalog flags this price SUSPECT_LOW (looks too low for the region): check it before relying on it", soft_wrap=True)
         best = ranking.best
@@ -152,6 +164,12 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         print_infeasible(ranking.infeasible)
     elif ranking.infeasible:
         out.print(f"{len(ranking.infeasible)} machine/precision pairs cannot serve it: --why-not lists them with the reason")
+
+
+def _capacity(option: Option) -> str:
+    """Sequences of full context one replica's KV cache holds; '!' marks fewer than asked."""
+    fit = option.fit
+    return f"{fit.capacity_sequences:,}" + ("" if fit.holds_all_sequences else " !")
 
 
 def _suspect(flags: Iterable[str]) -> str:
@@ -171,16 +189,17 @@ def print_best(option: Option) -> None:
     breakdown.add_column("how")
     weights_how = f"{option.precision} weights, all parameters resident"
     breakdown.add_row("weights", f"{fit.weights_gib:,.1f}", weights_how)
-    kv_how = f"{fit.max_context_tokens:,} tokens x {fit.concurrent_sequences} sequences, KV {fit.kv_cache_dtype}"
+    breakdown.add_row("overhead (ESTIMATE)", f"{fit.overhead_gib:,.1f}", f"{RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB per accelerator")
+    kv_how = f"ONE sequence of {fit.max_context_tokens:,} tokens, KV {fit.kv_cache_dtype}"
     if fit.kv_replication > 1:
         kv_how += f", replicated x{fit.kv_replication:g} across TP"
-    breakdown.add_row("KV cache", f"{fit.kv_cache_gib:,.1f}", kv_how)
-    breakdown.add_row("overhead (ESTIMATE)", f"{fit.overhead_gib:,.1f}", f"{RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB per accelerator (sizing.md §4)")
-    breakdown.add_row("needed", f"{fit.required_gib:,.1f}", "")
+    breakdown.add_row("KV cache to start", f"{fit.kv_per_sequence_gib:,.2f}", kv_how)
+    breakdown.add_row("needed to start", f"{fit.required_gib:,.1f}", "vLLM's start-up check")
     breakdown.add_row(
         "usable", f"{fit.usable_gib:,.1f}", f"{fit.tensor_parallel} x {mach.accelerator.memory_gib:g} GiB x {fit.gpu_memory_utilization:.0%}"
     )
-    breakdown.add_row("headroom", f"{fit.headroom_gib:,.1f}", "")
+    breakdown.add_row("KV cache budget", f"{fit.kv_budget_gib:,.1f}", "usable - weights - overhead")
+    breakdown.add_row("capacity", f"{fit.capacity_sequences:,} seqs", f"sequences of {fit.max_context_tokens:,} tokens held at once (asked {fit.concurrent_sequences})")
     out.print(breakdown)
     decode = "unknown (no bandwidth in the catalog)" if tp.decode_tokens_per_s is None else f"~{tp.decode_tokens_per_s:,.0f} output tok/s per replica"
     prefill = "unknown (no peak FLOPS in the catalog)" if tp.prefill_tokens_per_s is None else f"~{tp.prefill_tokens_per_s:,.0f} prompt tok/s per replica"

@@ -3,31 +3,31 @@
 Pulumi-free: pydantic-free too; it reads `hangar.catalog` rows and returns frozen dataclasses. One job
 per module, all re-exported here (import from `hangar.sizing`):
 
-* `memory`     — accelerators, weight and KV-cache bytes, `memory_fit`, vLLM's tensor-parallel rules;
+* `engine`     — what vLLM (the pinned release) defaults and checks at start-up, with its source;
+* `kv`         — KV-cache bytes of one sequence by kind of layer (full, sliding window, MLA, state);
+* `memory`     — accelerators, weights, `memory_fit` (will vLLM start; how many sequences it holds),
+                 vLLM's tensor-parallel rules and the `auto` degree;
 * `throughput` — ESTIMATED decode/prefill speed and $ per million tokens;
 * `ranking`    — the catalog's machines, feasible options, `rank_options` and `pareto_front`.
 
-Formulas follow `/work/shared/reference/sizing.md` ("sizing.md §n" in the modules). Names imported
-as `X as X` are importable from here as before the split, but stay out of `__all__`.
+Names imported as `X as X` are importable from here as before the split, but stay out of `__all__`.
 """
 
 from __future__ import annotations
 
+from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
+from .kv import KV_BYTES_PER_ELEMENT, KV_CACHE_DTYPES, SequenceKv, kv_bytes_per_token, kv_replication, sequence_kv
 from .memory import (
     BYTES_PER_PARAM,
     GIB,
-    GPU_MEMORY_UTILIZATION,
-    KV_BYTES_PER_ELEMENT,
-    KV_CACHE_DTYPES,
     PRECISIONS,
     RUNTIME_OVERHEAD_GIB_PER_GPU,
     Accelerator,
     MemoryFit,
     SizingError,
     TpChoice,
+    auto_tp,
     capability_problems,
-    kv_bytes_per_token,
-    kv_replication,
     memory_fit,
     min_accelerators,
     smallest_tp,
@@ -60,6 +60,7 @@ from .throughput import ESTIMATE_NOTE as ESTIMATE_NOTE
 __all__ = [
     "BYTES_PER_PARAM",
     "DECODE_BANDWIDTH_EFFICIENCY",
+    "ENGINE_VERSION",
     "GIB",
     "GPU_MEMORY_UTILIZATION",
     "HOURS_PER_MONTH",
@@ -69,15 +70,19 @@ __all__ = [
     "PREFILL_COMPUTE_EFFICIENCY",
     "RUNTIME_OVERHEAD_GIB_PER_GPU",
     "Accelerator",
+    "EngineLimits",
     "Machine",
     "MemoryFit",
     "Option",
     "Ranking",
     "Rejected",
+    "SequenceKv",
     "SizingError",
     "ThroughputEstimate",
     "TpChoice",
+    "auto_tp",
     "capability_problems",
+    "engine_limits",
     "estimate_throughput",
     "kv_bytes_per_token",
     "kv_replication",
@@ -86,6 +91,7 @@ __all__ = [
     "min_accelerators",
     "pareto_front",
     "rank_options",
+    "sequence_kv",
     "smallest_tp",
     "tp_problems",
     "usd_per_million_tokens",

@@ -1,20 +1,20 @@
-"""Will one model replica fit: accelerators, weight and KV-cache bytes, the memory budget, and vLLM's TP rules.
+"""Will vLLM start one model replica, and how many sequences will its KV cache then hold.
 
-The memory side of sizing, kept apart from speed and price so each formula has one home. Every
-formula follows `/work/shared/reference/sizing.md` (cited below as "sizing.md §n"):
+Two questions, kept apart because vLLM keeps them apart (see `hangar.sizing.engine` for the source):
 
-* weights   = parameters x bytes per parameter (sizing.md §1); a mixture-of-experts model keeps ALL
-              experts resident, so it is sized by its total parameters (§3), but computes with its
-              active ones;
-* KV cache  = 2 (K, V) x layers x KV heads x head dim x bytes x tokens in flight (§2), i.e. the
-              catalog's `kv_bytes_per_token_bf16` scaled by the KV element size, times
-              max_context_tokens x concurrent sequences (the worst case: every sequence at full length);
-              under tensor parallelism vLLM keeps `max(1, kv_heads // TP)` KV heads per GPU, so the KV
-              cache is replicated when TP > kv_heads (§2);
-* overhead  = `RUNTIME_OVERHEAD_GIB_PER_GPU` per GPU for activations and CUDA graphs (§4, ESTIMATE);
-* usable    = GPU memory x TP x gpu_memory_utilization (vLLM default 0.90, §4).
+* fit (will the engine start): weights + runtime overhead + the KV cache of ONE sequence of
+  `max_model_len` tokens within the usable memory (GPU memory x TP x gpu_memory_utilization);
+* capacity (what it then serves): the memory left after weights and overhead, divided by what one
+  sequence of that length needs (`hangar.sizing.kv`) = the sequences batched at full context.
+  Fewer than `max_num_seqs` is not a failure: vLLM schedules what the blocks hold.
 
-Tensor-parallel degrees follow vLLM's rules (§5): a power of two that divides the attention heads and
+* weights   = parameters x bytes per parameter; a mixture of experts keeps ALL experts resident,
+              so it is sized by its total parameters, but computes with its active ones;
+* overhead  = `RUNTIME_OVERHEAD_GIB_PER_GPU` per GPU for activations, CUDA graphs and non-torch
+              memory (ESTIMATE: vLLM profiles it at start-up);
+* usable    = GPU memory x TP x gpu_memory_utilization (vLLM default 0.90).
+
+Tensor-parallel degrees follow vLLM's rules: a power of two that divides the attention heads and
 either divides the KV heads or is a multiple of them, within one node.
 """
 
@@ -25,37 +25,30 @@ from typing import Literal
 
 from hangar.catalog import Gpu, Model, TpuMachine
 
+from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
+from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
+
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
 
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq")
 """Weight formats Hangar can plan (the `precision` of a deployment)."""
 
-KV_CACHE_DTYPES: tuple[str, ...] = ("auto", "fp8")
-"""KV-cache element types: vLLM's `--kv-cache-dtype` ("auto" = the model's 16-bit activation type)."""
-
 BYTES_PER_PARAM: dict[str, float] = {
     "bf16": 2.0,
     "fp16": 2.0,
     "fp8": 1.0,
     "int8": 1.0,
-    # ESTIMATE (sizing.md §1, §3): 4-bit weights + group-128 scales/zeros + unquantized embeddings
-    # ~ 4.5 bits per parameter.
+    # ESTIMATE: 4-bit weights + one 16-bit scale (and zero point) per group of 128 + embeddings left
+    # unquantized ~ 4.5 bits per parameter.
     "awq": 0.5625,
     "gptq": 0.5625,
 }
-"""Bytes per weight by precision (sizing.md §1)."""
-
-KV_BYTES_PER_ELEMENT: dict[str, int] = {"auto": 2, "bf16": 2, "fp16": 2, "fp8": 1}
-"""Bytes per KV-cache element: "auto" keeps the model's 16-bit activation type even when the
-weights are quantized; fp8 halves the KV cache (sizing.md §2)."""
-
-GPU_MEMORY_UTILIZATION = 0.90
-"""vLLM's default share of each GPU's memory it may use (sizing.md §4: `EngineArgs.gpu_memory_utilization`)."""
+"""Bytes per weight by precision."""
 
 RUNTIME_OVERHEAD_GIB_PER_GPU = 2.0
-"""ESTIMATE (sizing.md §4): activations and CUDA-graph pools per GPU, inside the utilisation share
-(the reference gives 1-4 GiB, ~2 GiB in its planning inequality)."""
+"""ESTIMATE: activations, CUDA-graph pools and non-torch memory per GPU, inside the utilisation share
+(vLLM measures them at start-up by a profiling run: `determine_available_memory`)."""
 
 MAX_TENSOR_PARALLEL = 4096
 """Largest power of two tried when working out how many accelerators a model would need at all."""
@@ -144,8 +137,10 @@ def _check_precision(precision: str) -> None:
 
 
 def _check_kv(kv_cache_dtype: str) -> None:
-    if kv_cache_dtype not in KV_BYTES_PER_ELEMENT:
-        raise SizingError(f"unknown kv_cache_dtype {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
+    try:
+        check_kv_dtype(kv_cache_dtype)
+    except KvError as error:
+        raise SizingError(str(error)) from None
 
 
 def weight_bytes(model: Model, precision: str, *, active: bool = False) -> float:
@@ -155,32 +150,9 @@ def weight_bytes(model: Model, precision: str, *, active: bool = False) -> float
     return params_b * 1e9 * BYTES_PER_PARAM[precision]
 
 
-def kv_replication(model: Model, tensor_parallel: int) -> float:
-    """How many times the KV cache is stored across the TP group, relative to one copy.
-
-    vLLM keeps `max(1, kv_heads // TP)` KV heads per GPU (sizing.md §2), so TP above the KV-head
-    count replicates heads. MLA models (DeepSeek-V3/R1) keep one latent "head" that every TP rank
-    stores whole (vLLM `get_num_kv_heads` returns 1 for MLA; from knowledge), so their cache is
-    replicated TP times.
-    """
-    if tensor_parallel < 1:
-        raise SizingError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
-    if model.kv_heads is None:
-        return float(tensor_parallel)
-    per_gpu = max(1, model.kv_heads // tensor_parallel)
-    return per_gpu * tensor_parallel / model.kv_heads
-
-
-def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1) -> float:
-    """KV-cache bytes per token in flight, summed over the TP group (replication included)."""
-    _check_kv(kv_cache_dtype)
-    element = KV_BYTES_PER_ELEMENT[kv_cache_dtype] / 2
-    return model.kv_bytes_per_token_bf16 * element * kv_replication(model, tensor_parallel)
-
-
 @dataclass(frozen=True)
 class MemoryFit:
-    """The memory budget of one model replica on `tensor_parallel` accelerators (GiB throughout)."""
+    """Will vLLM start one replica on `tensor_parallel` accelerators, and what its KV cache then holds (GiB)."""
 
     model: str
     accelerator: str
@@ -188,23 +160,64 @@ class MemoryFit:
     kv_cache_dtype: str
     tensor_parallel: int
     max_context_tokens: int
+    """vLLM's max_model_len: the deployment's, or the model's own maximum."""
     concurrent_sequences: int
+    """vLLM's max_num_seqs: the deployment's, or vLLM's default for the hardware."""
+    max_num_batched_tokens: int
     gpu_memory_utilization: float
     weights_gib: float
-    kv_cache_gib: float
     overhead_gib: float
     usable_gib: float
+    kv_per_sequence_gib: float
+    """KV cache of ONE sequence of max_context_tokens (what vLLM checks at start-up)."""
+    kv_budget_gib: float
+    """Memory left for the KV cache: usable - weights - overhead (may be negative)."""
     headroom_gib: float
+    """kv_budget - kv_per_sequence: how far from the start-up limit (negative: vLLM refuses to start)."""
     fits: bool
     reason: str | None
+    capacity_sequences: int
+    """Sequences of max_context_tokens the KV cache holds at once (0 when it does not fit)."""
+    max_tokens_that_fit: int
+    """Longest max_model_len whose one sequence fits the KV budget (vLLM's estimate when it refuses)."""
     kv_replication: float = 1.0
+    defaulted: tuple[str, ...] = ()
+    """Which of max_context_tokens / concurrent_sequences / max_num_batched_tokens are vLLM's defaults."""
 
     @property
     def required_gib(self) -> float:
-        return self.weights_gib + self.kv_cache_gib + self.overhead_gib
+        """What vLLM needs to start: weights + overhead + one sequence's KV cache."""
+        return self.weights_gib + self.overhead_gib + self.kv_per_sequence_gib
+
+    @property
+    def batched_sequences(self) -> int:
+        """Sequences of full context batched at once: max_num_seqs, or fewer when the KV cache holds fewer."""
+        return min(self.concurrent_sequences, self.capacity_sequences)
+
+    @property
+    def kv_cache_gib(self) -> float:
+        """KV cache in use with `batched_sequences` sequences at full context."""
+        return self.kv_per_sequence_gib * self.batched_sequences
+
+    @property
+    def holds_all_sequences(self) -> bool:
+        return self.capacity_sequences >= self.concurrent_sequences
+
+    def capacity_note(self) -> str:
+        """One line on capacity: how many sequences of the declared context the KV cache holds."""
+        held = f"its KV cache holds {self.capacity_sequences:,} sequences of {self.max_context_tokens:,} tokens at once"
+        if self.holds_all_sequences:
+            return f"{held} (max_num_seqs {self.concurrent_sequences:,})"
+        return f"{held}, fewer than max_num_seqs {self.concurrent_sequences:,}: vLLM batches fewer sequences at full length (shorter ones share the blocks)"
 
     def to_json(self) -> dict:
-        return {**self.__dict__, "required_gib": self.required_gib}
+        return {
+            **self.__dict__,
+            "defaulted": list(self.defaulted),
+            "required_gib": self.required_gib,
+            "kv_cache_gib": self.kv_cache_gib,
+            "batched_sequences": self.batched_sequences,
+        }
 
 
 def memory_fit(
@@ -213,39 +226,56 @@ def memory_fit(
     *,
     precision: str = "bf16",
     kv_cache_dtype: str = "auto",
-    max_context_tokens: int = 8192,
-    concurrent_sequences: int = 16,
+    max_context_tokens: int | None = None,
+    concurrent_sequences: int | None = None,
     tensor_parallel: int = 1,
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    max_num_batched_tokens: int | None = None,
 ) -> MemoryFit:
-    """Does one replica fit in `tensor_parallel` x `device`? A breakdown, with the reason when it does not.
+    """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
-    This checks memory only: whether the TP degree is valid for the model (`tp_problems`) and whether
-    the device can run the precision (`capability_problems`) are separate questions.
+    Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
+    maximum, `concurrent_sequences` (max_num_seqs) and `max_num_batched_tokens` the engine's
+    defaults for the accelerator. Checks memory only: whether the TP degree is valid for the model
+    (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
     """
     _check_precision(precision)
     _check_kv(kv_cache_dtype)
-    if max_context_tokens < 1 or concurrent_sequences < 1:
-        raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     if not 0 < gpu_memory_utilization <= 1:
         raise SizingError(f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
+    if tensor_parallel < 1:
+        raise SizingError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
     acc = Accelerator.of(device)
+    tokens = model.max_context_tokens if max_context_tokens is None else max_context_tokens
+    if tokens < 1 or (concurrent_sequences is not None and concurrent_sequences < 1):
+        raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
+    limits = engine_limits(
+        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
+    )
+    defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
+    options = _kv_options(kv_cache_dtype, tensor_parallel, limits)
+    per_sequence = sequence_kv(model, tokens, **options).total_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision) / GIB
-    kv = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel) * max_context_tokens * concurrent_sequences / GIB
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
-    headroom = usable - (weights + kv + overhead)
+    budget = usable - weights - overhead
+    headroom = budget - per_sequence
     fits = headroom >= 0
+    capacity = int(budget // per_sequence) if fits else 0
+    longest = max_tokens_within(model, budget * GIB, upper=tokens, **options) if budget > 0 else 0
     reason = None
     if not fits:
         group = f"{tensor_parallel} x {acc.name} give" if tensor_parallel > 1 else f"one {acc.name} gives"
         reason = (
-            f"needs {weights + kv + overhead:,.1f} GiB (weights {weights:,.1f} + KV cache {kv:,.1f} + overhead {overhead:,.1f}) "
-            f"but {group} {usable:,.1f} GiB usable at {gpu_memory_utilization:.0%}: {-headroom:,.1f} GiB short"
+            f"vLLM would not start: it needs {weights + overhead + per_sequence:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
+            f"+ KV cache of one {tokens:,}-token sequence {per_sequence:,.1f}) but {group} {usable:,.1f} GiB usable at "
+            f"{gpu_memory_utilization:.0%}: {-headroom:,.1f} GiB short"
         )
         if weights > usable:
             reason += "; the weights alone do not fit"
+        elif longest > 0:
+            reason += f"; a max_model_len of at most {longest:,} tokens would fit"
         if replication > 1 and model.kv_heads is not None:
             reason += f"; TP {tensor_parallel} > {model.kv_heads} KV heads replicates the KV cache x{replication:g}"
     return MemoryFit(
@@ -254,25 +284,43 @@ def memory_fit(
         precision=precision,
         kv_cache_dtype=kv_cache_dtype,
         tensor_parallel=tensor_parallel,
-        max_context_tokens=max_context_tokens,
-        concurrent_sequences=concurrent_sequences,
+        max_context_tokens=tokens,
+        concurrent_sequences=limits.max_num_seqs,
+        max_num_batched_tokens=limits.max_num_batched_tokens,
         gpu_memory_utilization=gpu_memory_utilization,
         weights_gib=weights,
-        kv_cache_gib=kv,
         overhead_gib=overhead,
         usable_gib=usable,
+        kv_per_sequence_gib=per_sequence,
+        kv_budget_gib=budget,
         headroom_gib=headroom,
         fits=fits,
         reason=reason,
+        capacity_sequences=capacity,
+        max_tokens_that_fit=longest,
         kv_replication=replication,
+        defaulted=defaulted,
     )
+
+
+def _kv_options(kv_cache_dtype: str, tensor_parallel: int, limits: EngineLimits) -> dict:
+    return {
+        "kv_cache_dtype": kv_cache_dtype,
+        "tensor_parallel": tensor_parallel,
+        "max_num_batched_tokens": limits.max_num_batched_tokens,
+        "hybrid_kv_cache": limits.hybrid_kv_cache,
+    }
 
 
 # --- tensor parallelism ---------------------------------------------------------------------------------
 
 
 def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
-    """Why vLLM would refuse `tensor_parallel` for this model (sizing.md §5); [] if it is valid."""
+    """Why vLLM would refuse `tensor_parallel` for this model; [] if it is valid.
+
+    vLLM v0.11.2: `ModelConfig.verify_with_parallel_config` (attention heads divisible by TP) and the
+    attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them).
+    """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):
         return [f"TP {tp} is not a power of two"]
@@ -300,14 +348,16 @@ def valid_tp_degrees(model: Model, max_tp: int) -> list[int]:
 
 @dataclass(frozen=True)
 class TpChoice:
-    """The smallest valid tensor-parallel degree within one node, or why there is none."""
+    """A tensor-parallel degree within one node, or why there is none."""
 
     tensor_parallel: int | None
     fit: MemoryFit | None
     reason: str | None
     needs_multiple_nodes: bool
     min_accelerators: int | None
-    """Fewest accelerators (a power of two) whose memory would hold one replica, ignoring TP rules; None if over MAX_TENSOR_PARALLEL."""
+    """Fewest accelerators (a power of two) whose memory would let vLLM start, ignoring TP rules; None if over MAX_TENSOR_PARALLEL."""
+    note: str | None = None
+    """Why this degree was chosen when it is not the comfortable choice (auto TP)."""
 
 
 def min_accelerators(
@@ -316,17 +366,23 @@ def min_accelerators(
     *,
     precision: str = "bf16",
     kv_cache_dtype: str = "auto",
-    max_context_tokens: int = 8192,
-    concurrent_sequences: int = 16,
+    max_context_tokens: int | None = None,
+    concurrent_sequences: int | None = None,
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    max_num_batched_tokens: int | None = None,
 ) -> int | None:
-    """Fewest accelerators (a power of two) whose memory would hold one replica, TP rules aside.
+    """Fewest accelerators (a power of two) on which vLLM would start, TP rules aside.
 
-    Counted as pipeline parallelism would split it: one copy of the KV cache (no TP replication),
-    `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
+    Counted as pipeline parallelism would split it: one copy of one sequence's KV cache (no TP
+    replication), `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
     """
     acc = Accelerator.of(device)
-    need = (weight_bytes(model, precision) + kv_bytes_per_token(model, kv_cache_dtype) * max_context_tokens * concurrent_sequences) / GIB
+    tokens = model.max_context_tokens if max_context_tokens is None else max_context_tokens
+    limits = engine_limits(
+        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
+    )
+    kv = sequence_kv(model, tokens, **_kv_options(kv_cache_dtype, 1, limits)).total_bytes
+    need = (weight_bytes(model, precision) + kv) / GIB
     per_device = acc.memory_gib * gpu_memory_utilization - RUNTIME_OVERHEAD_GIB_PER_GPU
     n = 1
     while n <= MAX_TENSOR_PARALLEL:
@@ -337,11 +393,11 @@ def min_accelerators(
 
 
 def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerators_per_node: int, **workload) -> TpChoice:
-    """The smallest valid TP degree <= `accelerators_per_node` at which one replica fits in memory.
+    """The smallest valid TP degree <= `accelerators_per_node` at which vLLM starts one replica.
 
     `workload` takes `memory_fit`'s keywords (precision, kv_cache_dtype, max_context_tokens,
-    concurrent_sequences, gpu_memory_utilization). When nothing fits in one node, the reason says
-    how many accelerators it would take and that this means more than one node.
+    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens). When nothing fits in one
+    node, the reason says how many accelerators it would take and that this means more than one node.
     """
     acc = Accelerator.of(device)
     last_fit = None
@@ -368,3 +424,29 @@ def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerato
         return TpChoice(None, last_fit, reason, True, need)
     reason = f"fits on {need} x {acc.name} but no valid TP degree <= {accelerators_per_node} holds it: " + "; ".join(dict.fromkeys(rejected))
     return TpChoice(None, last_fit, reason, False, need)
+
+
+def auto_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerators_per_node: int, **workload) -> TpChoice:
+    """`tensor_parallel: auto`: the smallest valid degree whose KV cache holds every declared sequence at full context.
+
+    Failing that, the largest valid degree at which vLLM starts (the most capacity one node gives),
+    with a note; failing that too, `smallest_tp`'s answer (nothing starts within one node).
+    """
+    started = smallest_tp(model, device, accelerators_per_node, **workload)
+    if started.tensor_parallel is None:
+        return started
+    acc = Accelerator.of(device)
+    fits = [started.fit]
+    for tp in valid_tp_degrees(model, accelerators_per_node):
+        if tp <= started.tensor_parallel:
+            continue
+        fits.append(memory_fit(model, acc, tensor_parallel=tp, **workload))
+    for fit in fits:
+        if fit.fits and fit.holds_all_sequences:
+            return TpChoice(fit.tensor_parallel, fit, None, False, started.min_accelerators)
+    best = [fit for fit in fits if fit.fits][-1]
+    note = (
+        f"no TP degree within one node of {accelerators_per_node} x {acc.name} holds all {best.concurrent_sequences:,} sequences "
+        f"of {best.max_context_tokens:,} tokens; at TP {best.tensor_parallel} {best.capacity_note()}"
+    )
+    return TpChoice(best.tensor_parallel, best, None, False, started.min_accelerators, note)

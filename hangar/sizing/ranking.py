@@ -14,8 +14,8 @@ from typing import Literal
 
 from hangar.catalog import Catalog, InstanceType, Model
 
+from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION
 from .memory import (
-    GPU_MEMORY_UTILIZATION,
     RUNTIME_OVERHEAD_GIB_PER_GPU,
     Accelerator,
     MemoryFit,
@@ -268,9 +268,10 @@ def rank_options(
     """Rank every feasible (machine, precision, TP) for `model` by $/month (or $/1M output tokens).
 
     For each catalog machine and precision: the precision must run on the accelerator, the TP
-    degree must be valid for the model and at most the node's accelerator count, and one replica
-    must fit in memory. Every TP degree that fits is an option (a node holds accelerators // TP
-    replicas). Without `precisions`, every precision is tried, with 16-bit meaning bf16 where the
+    degree must be valid for the model and at most the node's accelerator count, and vLLM must
+    start one replica (weights + overhead + ONE sequence of `max_context_tokens`). Every TP degree
+    that starts is an option (a node holds accelerators // TP replicas), with its capacity: the
+    sequences of full context its KV cache holds, which bounds the batch its throughput assumes. Without `precisions`, every precision is tried, with 16-bit meaning bf16 where the
     accelerator has it and fp16 where it does not. Unknown prices rank last, never as free.
     `max_context_tokens` defaults to 8192 (capped at the model's maximum).
     """
@@ -319,7 +320,7 @@ def rank_options(
             for tp, fit in fitting:
                 throughput = estimate_throughput(
                     model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=max_context_tokens,
-                    concurrent_sequences=concurrent_sequences, tensor_parallel=tp,
+                    concurrent_sequences=fit.batched_sequences, tensor_parallel=tp,
                 )
                 feasible.append(Option(machine, precision, kv_cache_dtype, tp, machine.accelerators // tp, spot, fit, throughput))
     feasible.sort(key=order)
@@ -327,8 +328,9 @@ def rank_options(
     notes = [
         ESTIMATE_NOTE,
         (
-            f"memory: weights + KV cache ({max_context_tokens:,} tokens x {concurrent_sequences} sequences) + "
-            f"{RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB/GPU overhead (ESTIMATE) within {gpu_memory_utilization:.0%} of GPU memory (sizing.md §1-4)"
+            f"fit as vLLM {ENGINE_VERSION} judges it: weights + {RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB/GPU overhead (ESTIMATE) + the KV cache of ONE "
+            f"{max_context_tokens:,}-token sequence within {gpu_memory_utilization:.0%} of accelerator memory; capacity: the sequences of "
+            f"{max_context_tokens:,} tokens the rest of the KV cache holds (throughput assumes min(that, {concurrent_sequences}) batched)"
         ),
         "prices are list prices of one reference region per cloud, from the catalog (source and as_of per row)",
     ]

@@ -12,17 +12,19 @@ from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
 
-from .memory import Accelerator, kv_bytes_per_token, weight_bytes
+from .engine import engine_limits
+from .kv import sequence_kv
+from .memory import Accelerator, weight_bytes
 
 HOURS_PER_MONTH = 720
 """A 30-day month, as the budget rule and `hangar.cost` count it."""
 
 DECODE_BANDWIDTH_EFFICIENCY = 0.6
-"""ESTIMATE (an assumption, not from sizing.md): the share of peak memory bandwidth a decode step
+"""ESTIMATE (an assumption): the share of peak memory bandwidth a decode step
 achieves. Decode is memory-bound; serving engines typically reach roughly half to two thirds of it."""
 
 PREFILL_COMPUTE_EFFICIENCY = 0.5
-"""ESTIMATE (an assumption, not from sizing.md): the share of dense peak FLOPS prefill achieves (MFU)."""
+"""ESTIMATE (an assumption): the share of dense peak FLOPS prefill achieves (MFU)."""
 
 ESTIMATE_NOTE = (
     "throughput is an ESTIMATE from first principles (decode bound by memory bandwidth x "
@@ -68,7 +70,12 @@ def estimate_throughput(
     """
     acc = Accelerator.of(device)
     active = weight_bytes(model, precision, active=True)
-    kv = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel) * max_context_tokens * concurrent_sequences
+    limits = engine_limits(acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_model_len=max_context_tokens)
+    per_sequence = sequence_kv(
+        model, max_context_tokens, kv_cache_dtype=kv_cache_dtype, tensor_parallel=tensor_parallel,
+        max_num_batched_tokens=limits.max_num_batched_tokens, hybrid_kv_cache=limits.hybrid_kv_cache,
+    )
+    kv = per_sequence.total_bytes * concurrent_sequences
     step_bytes = active + kv
     active_params = (model.params_active_b or model.params_total_b) * 1e9
     flops = 2 * active_params

@@ -1,9 +1,12 @@
 """Hardware fit: each model workload against the accelerators of the pools it can be scheduled on.
 
 Pools come from `policies.rules.pools`: a workload's `nodeSelector` picks the pools it can land
-on. On each, the model must fit in memory at the workload's precision, context and
-concurrency, the accelerator must support the precision (fp8 needs fp8 hardware), the
-tensor-parallel degree must be valid, and a TPU workload must be on a TPU pool.
+on. On each, vLLM must be able to start the model — weights + overhead + the KV cache of ONE
+sequence of its `--max-model-len` within `--gpu-memory-utilization` of the memory, vLLM's own
+start-up check (`hangar.sizing.engine` cites it) with vLLM's defaults for what the flags leave
+out — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
+degree must be valid, and a TPU workload must be on a TPU pool. How many sequences the KV cache
+then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fewer.
 """
 
 from __future__ import annotations
@@ -20,9 +23,6 @@ from policies.rules.config import CannotJudgeConfig, HardwareFitConfig
 from policies.rules.facts import StackFacts
 from policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
 from policies.rules.workloads import ServingWorkload
-
-VLLM_DEFAULT_MAX_NUM_SEQS = 256
-"""vLLM's default `max_num_seqs` (sizing.md §4, `EngineArgs`), used when a workload does not set it."""
 
 
 def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
@@ -80,11 +80,12 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         pool.device,
         precision=workload.precision,
         kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
-        max_context_tokens=workload.max_model_len or model.max_context_tokens,
-        concurrent_sequences=workload.max_num_seqs or VLLM_DEFAULT_MAX_NUM_SEQS,
+        max_context_tokens=workload.max_model_len,
+        concurrent_sequences=workload.max_num_seqs,
         tensor_parallel=workload.tensor_parallel,
         gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
     )
     if not fit.fits:
-        problems.append(f"{where} does not fit: {fit.reason}")
+        told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"
+        problems.append(f"{where} does not fit{told}: {fit.reason}")
     return problems

@@ -1,13 +1,19 @@
 """Recognise model-serving workloads in any program's Kubernetes resources, by their engine's flags.
 
-A Deployment, StatefulSet, Job, Pod or LeaderWorkerSet whose container runs vLLM (`vllm serve
-MODEL` or the OpenAI server with `--model MODEL`) or TGI (`--model-id`) is a serving workload,
-whoever wrote it; Hangar's own labels are not needed.
+A Deployment, StatefulSet, Job, Pod or LeaderWorkerSet whose container runs vLLM or TGI is a
+serving workload, whoever wrote it; Hangar's own labels are not needed. The served model is read
+in every form the engines take it: vLLM's positional `vllm serve MODEL` (flags may come before or
+after it) and the older `--model MODEL` / `--model=MODEL` (vLLM v0.11.2 still accepts it, with a
+deprecation warning), the OpenAI server module (`python -m vllm.entrypoints.openai.api_server
+--model MODEL`), a shell that ends in `vllm serve "$@"` with the model among the container's
+args (a multi-host leader), and TGI's `--model-id`. A model given as a local directory (weights
+staged on a volume) is known by its `--served-model-name`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from typing import Any, Iterable
 
 from hangar.records import ResourceRecord
@@ -73,13 +79,15 @@ def serving_workloads(records: Iterable[ResourceRecord]) -> list[ServingWorkload
 
 def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | None:
     for container in pod.get("containers") or []:
-        words = [str(word) for word in (container.get("command") or []) + (container.get("args") or [])]
+        command = [str(word) for word in container.get("command") or []]
+        args = [str(word) for word in container.get("args") or []]
+        words = _expand_shell(command, args)
         image = str(container.get("image", ""))
         engine = _engine(image, words)
         if engine is None:
             continue
         flags, positional = _parse_flags(words)
-        model = flags.get("model") or flags.get("model-id") or _served_model(positional)
+        model = _served_model(flags, positional)
         resources = container.get("resources") or {}
         requested = {**(resources.get("requests") or {}), **(resources.get("limits") or {})}
         accelerators = {name: int(float(requested[name])) for name in ACCELERATOR_RESOURCES if name in requested}
@@ -103,12 +111,67 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
     return None
 
 
+SHELLS = ("sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash")
+SHELL_SEPARATORS = ("&&", "||", ";", "|", "&")
+
+
+def _expand_shell(command: list[str], args: list[str]) -> list[str]:
+    """The engine's command line: `command + args`, or for `sh -c SCRIPT [$0 ARGS...]` the script's last
+    command with `"$@"` replaced by ARGS (how a container runs the server after a setup step)."""
+    words = command + args
+    if len(words) < 3 or words[0] not in SHELLS or words[1] != "-c":
+        return words
+    try:
+        script = shlex.split(words[2])
+    except ValueError:
+        return words
+    last: list[str] = []
+    for token in script:
+        last = [] if token in SHELL_SEPARATORS else [*last, token]
+    if last[:1] == ["exec"]:
+        last = last[1:]
+    expanded: list[str] = []
+    for token in last:
+        expanded += words[4:] if token in ("$@", "${@}") else [token]
+    return expanded
+
+
 def _engine(image: str, words: list[str]) -> str | None:
-    if "vllm" in image.lower() or (words[:2] == ["vllm", "serve"]) or any("vllm.entrypoints" in word for word in words):
+    if "vllm" in image.lower() or _serve_at(words) is not None or any("vllm.entrypoints" in word for word in words):
         return "vllm"
     if "text-generation-inference" in image:
         return "tgi"
     return None
+
+
+VLLM_SWITCHES = frozenset(
+    {
+        "aggregate-engine-logging", "allow-credentials", "async-scheduling", "calculate-kv-scales",
+        "data-parallel-external-lb", "data-parallel-hybrid-lb", "enforce-eager", "eplb-log-balancedness",
+        "exclude-tools-when-tool-choice-none", "fully-sharded-loras", "guided-decoding-disable-additional-properties",
+        "guided-decoding-disable-any-whitespace", "guided-decoding-disable-fallback", "headless", "interleave-mm-strings",
+        "kv-sharing-fast-prefill", "log-error-stack", "ray-workers-use-nsight", "return-tokens-as-token-ids",
+        "skip-mm-profiling", "skip-tokenizer-init", "tokens-only", "trust-remote-code", "trust-request-chat-template",
+        "use-tqdm-on-load",
+    }
+)  # fmt: skip
+"""vLLM v0.11.2 options that take no value and are not named enable-/disable-/no- (those never take one):
+the `bool` fields of EngineArgs (vllm/engine/arg_utils.py) and FrontendArgs (vllm/entrypoints/openai/cli_args.py),
+plus `--headless`. A word after one of them is positional, e.g. the model in `vllm serve --enforce-eager MODEL`."""
+
+
+VLLM_SHORT_OPTIONS = {
+    "tp": "tensor-parallel-size", "pp": "pipeline-parallel-size", "q": "quantization", "O": "compilation-config",
+    "dcp": "decode-context-parallel-size", "dp": "data-parallel-size", "dpr": "data-parallel-rank",
+    "dpl": "data-parallel-size-local", "dpa": "data-parallel-address", "dpp": "data-parallel-rpc-port",
+    "dpb": "data-parallel-backend", "n": "nnodes", "r": "node-rank", "asc": "api-server-count",
+}  # fmt: skip
+"""vLLM v0.11.2's one-dash aliases that take a value (vllm/engine/arg_utils.py, vllm/entrypoints/openai/cli_args.py);
+`-dph` and `-dpe` are switches."""
+
+
+def _is_switch(name: str) -> bool:
+    return name.startswith(("enable-", "disable-", "no-")) or name in VLLM_SWITCHES
 
 
 def _parse_flags(words: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -122,24 +185,40 @@ def _parse_flags(words: list[str]) -> tuple[dict[str, str], list[str]]:
             name, has_value, value = word[2:].partition("=")
             if not has_value:
                 following = words[index + 1] if index + 1 < len(words) else None
-                if following is not None and not following.startswith("--"):
+                if following is not None and not following.startswith("--") and not _is_switch(name.replace("_", "-")):
                     value = following
                     index += 1
                 else:
                     value = "true"
             flags[name.replace("_", "-")] = value
+        elif word[:1] == "-" and word[1:] in VLLM_SHORT_OPTIONS and index + 1 < len(words):
+            flags[VLLM_SHORT_OPTIONS[word[1:]]] = words[index + 1]
+            index += 1
         else:
             positional.append(word)
         index += 1
     return flags, positional
 
 
-def _served_model(positional: list[str]) -> str | None:
-    """`vllm serve MODEL`: the word after 'serve'."""
-    if "serve" in positional:
-        after = positional.index("serve") + 1
-        return positional[after] if after < len(positional) else None
+def _serve_at(words: list[str]) -> int | None:
+    """Index of `serve` in `vllm serve` (the executable given by name or path), if the words run it."""
+    for index in range(len(words) - 1):
+        if words[index].rsplit("/", 1)[-1] == "vllm" and words[index + 1] == "serve":
+            return index + 1
     return None
+
+
+def _served_model(flags: dict[str, str], positional: list[str]) -> str | None:
+    """The model: `--model` / `--model-id`, else the first positional word after `vllm serve`; a local
+    directory is named by its first `--served-model-name` when one is given."""
+    model = flags.get("model") or flags.get("model-id")
+    if model is None:
+        serve = _serve_at(positional)
+        if serve is not None:
+            model = next((word for word in positional[serve + 1 :] if not word.startswith("-")), None)
+    if model is not None and model.startswith(("/", "./", "../")) and flags.get("served-model-name"):
+        return flags["served-model-name"].split()[0]
+    return model
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:

@@ -1,0 +1,126 @@
+"""KV-cache bytes of one sequence, layer kind by layer kind, as vLLM v0.11.2 allocates them.
+
+The per-layer rules follow `vllm/v1/kv_cache_interface.py` of vLLM v0.11.2 (PyPI sdist, commit
+275de3417, read 2026-12-01), each spec's `max_memory_usage_bytes` for one request of `tokens`:
+
+* full attention (`FullAttentionSpec`): ceil(tokens / block) blocks of
+  2 (K,V) x block x KV heads per rank x head size x element bytes;
+* sliding window (`SlidingWindowSpec`, used while the hybrid KV-cache manager is on):
+  ceil(min(window - 1 + max_num_batched_tokens, tokens) / block) + 1 blocks; with the manager off
+  (`unify_hybrid_kv_cache_specs`) a sliding layer is cached like a full one;
+* multi-head latent attention (`MLAAttentionSpec`): one "head" of kv_lora_rank + qk_rope_head_dim
+  elements, no separate K and V, which every TP rank stores whole;
+* state-space layers (`MambaSpec`, with `mamba_block_size` = max_model_len by default in
+  `vllm/model_executor/models/config.py`): one fixed state per sequence, split across TP ranks.
+
+Every figure is summed over the tensor-parallel group: vLLM keeps `max(1, kv_heads // TP)` KV heads
+per rank (`ModelConfig.get_num_kv_heads`), so TP above the KV-head count replicates heads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hangar.catalog import Model
+
+from .engine import BLOCK_SIZE
+
+KV_CACHE_DTYPES: tuple[str, ...] = ("auto", "fp8")
+"""KV-cache element types: vLLM's `--kv-cache-dtype` ("auto" = the model's 16-bit activation type)."""
+
+KV_BYTES_PER_ELEMENT: dict[str, int] = {"auto": 2, "bf16": 2, "fp16": 2, "fp8": 1}
+"""Bytes per KV-cache element: "auto" keeps the model's 16-bit activation type even when the
+weights are quantized; fp8 halves the KV cache."""
+
+
+class KvError(ValueError):
+    """A KV-cache question that cannot be answered as asked."""
+
+
+def check_kv_dtype(kv_cache_dtype: str) -> None:
+    if kv_cache_dtype not in KV_BYTES_PER_ELEMENT:
+        raise KvError(f"unknown kv_cache_dtype {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
+
+
+def kv_replication(model: Model, tensor_parallel: int) -> float:
+    """How many times the KV cache is stored across the TP group, relative to one copy.
+
+    TP above the KV-head count replicates heads; an MLA latent is one head every rank stores whole.
+    """
+    if tensor_parallel < 1:
+        raise KvError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
+    if model.kv_heads is None:
+        return float(tensor_parallel)
+    per_gpu = max(1, model.kv_heads // tensor_parallel)
+    return per_gpu * tensor_parallel / model.kv_heads
+
+
+def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1) -> float:
+    """KV bytes one token costs if every attention layer cached it, summed over the TP group."""
+    check_kv_dtype(kv_cache_dtype)
+    element = KV_BYTES_PER_ELEMENT[kv_cache_dtype] / 2
+    return model.kv_bytes_per_token_bf16 * element * kv_replication(model, tensor_parallel)
+
+
+def _blocks(tokens: int) -> int:
+    return -(-tokens // BLOCK_SIZE)
+
+
+@dataclass(frozen=True)
+class SequenceKv:
+    """Bytes one sequence of `tokens` holds in the KV cache, by kind of layer, over the TP group."""
+
+    tokens: int
+    full_attention_bytes: float
+    sliding_window_bytes: float
+    state_bytes: float
+    sliding_tokens: int
+    """Tokens a sliding-window layer keeps (its window plus one scheduling step), or 0 without such layers."""
+
+    @property
+    def total_bytes(self) -> float:
+        return self.full_attention_bytes + self.sliding_window_bytes + self.state_bytes
+
+
+def sequence_kv(
+    model: Model,
+    tokens: int,
+    *,
+    kv_cache_dtype: str = "auto",
+    tensor_parallel: int = 1,
+    max_num_batched_tokens: int = 2048,
+    hybrid_kv_cache: bool = True,
+) -> SequenceKv:
+    """What one sequence of `tokens` costs in the KV cache (vLLM's `max_memory_usage_bytes`, summed)."""
+    if tokens < 1:
+        raise KvError(f"tokens must be at least 1, got {tokens}")
+    per_layer_token = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel) / model.kv_layers
+    sliding_layers = model.sliding_window_layers or 0
+    full_layers = model.kv_layers - sliding_layers
+    full_tokens = _blocks(tokens) * BLOCK_SIZE
+    sliding_tokens = 0
+    if sliding_layers:
+        if hybrid_kv_cache:
+            kept = min(model.sliding_window - 1 + max_num_batched_tokens, tokens)
+            sliding_tokens = (_blocks(kept) + 1) * BLOCK_SIZE
+        else:
+            sliding_tokens = full_tokens
+    return SequenceKv(
+        tokens=tokens,
+        full_attention_bytes=per_layer_token * full_layers * full_tokens,
+        sliding_window_bytes=per_layer_token * sliding_layers * sliding_tokens,
+        state_bytes=float(model.state_bytes_per_sequence or 0),
+        sliding_tokens=sliding_tokens,
+    )
+
+
+def max_tokens_within(model: Model, budget_bytes: float, *, upper: int, **options) -> int:
+    """Longest sequence (<= `upper`) whose KV cache fits `budget_bytes`; 0 if none (vLLM's `estimate_max_model_len`)."""
+    low, high = 0, upper
+    while low < high:
+        mid = (low + high + 1) // 2
+        if sequence_kv(model, mid, **options).total_bytes <= budget_bytes:
+            low = mid
+        else:
+            high = mid - 1
+    return low
