@@ -23,19 +23,17 @@ def violations(*args: str) -> list[dict]:
 
 
 READINESS_MISSING = {
-    # What the examples really lack until the lanes that make the real path work land (device plugin on EKS and AKS,
-    # the deployer inside the network); each is refused in prod and advised elsewhere.
+    # What the examples really lack until the lanes that make the real path work land (the deployer
+    # inside the network); each is refused in prod and advised elsewhere.
     ("aks-staging", "hangar-reachable-control-plane", "advisory"),
-    ("aks-staging", "hangar-schedulable-accelerators", "advisory"),
     ("aks-staging", "hangar-zonal-storage", "advisory"),
     ("eks-prod", "hangar-reachable-control-plane", "mandatory"),
-    ("eks-prod", "hangar-schedulable-accelerators", "mandatory"),
     ("eks-prod", "hangar-zonal-storage", "mandatory"),
     ("gke-dev", "hangar-reachable-control-plane", "advisory"),
     ("gke-dev", "hangar-zonal-storage", "advisory"),
     ("gke-tpu", "hangar-reachable-control-plane", "advisory"),
 }
-READINESS_POLICIES = {policy for _, policy, _ in READINESS_MISSING} | {"hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout"}
+READINESS_POLICIES = {policy for _, policy, _ in READINESS_MISSING} | {"hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout", "hangar-schedulable-accelerators"}
 
 
 def test_the_examples_carry_no_mandatory_violation_but_what_serving_readiness_finds_missing():
