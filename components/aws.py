@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.aws_access import cluster_admins, deployer_ingress, endpoint_public_cidrs
 from components.aws_network import AwsNetwork
 from components.device_plugin import NvidiaDevicePlugin
 from components.labels import (
@@ -124,21 +125,24 @@ class EksCluster(pulumi.ComponentResource):
     """`hangar:aws:Cluster`: the EKS control plane, its identity plumbing and a small system node group.
 
     The API endpoint is private; it is public only when `network.public_api_endpoint` is set, and then
-    only to `network.authorized_cidrs`. Secrets are envelope-encrypted with a KMS key of the cluster's
-    own; api, audit and authenticator logs go to a log group kept `LOG_RETENTION_DAYS`. Access is
-    managed with EKS access entries (authentication mode API); the identity running Pulumi is made
-    cluster admin. An OIDC provider enables IRSA, first used by the VPC CNI add-on. A system node
+    only to `network.authorized_cidrs` and the deployer's public addresses. The declared deployer's
+    `source_cidrs` are admitted on 443 by the cluster security group, and its role and the admin roles
+    get access entries with cluster-admin (`components.aws_access`). Secrets are envelope-encrypted
+    with a KMS key of the cluster's own; api, audit and authenticator logs go to a log group kept
+    `LOG_RETENTION_DAYS`. Access is managed with EKS access entries (authentication mode API); with no
+    deployer role declared, the identity that creates the cluster is made cluster admin. An OIDC provider enables IRSA, first used by the VPC CNI add-on. A system node
     group of `SYSTEM_INSTANCE_TYPE` nodes runs cluster services so GPU nodes hold only GPU work.
 
     Outputs: `cluster_name`, `oidc_provider_arn`, `oidc_issuer`, `kubeconfig` (uses `aws eks get-token`).
-    `node_prerequisites` are the resources a node group must wait for.
+    `node_prerequisites` are the resources a node group must wait for; `api_access` those Kubernetes
+    objects must wait for (the deployer's way in and its access entry).
     """
 
     def __init__(self, name: str, cluster: AwsCluster, environment: Environment, *, network: AwsNetwork, opts: pulumi.ResourceOptions | None = None):
         super().__init__("hangar:aws:Cluster", name, None, opts)
         tags = {**environment_labels(environment), CLUSTER: cluster.name}
         eks_name = eks_cluster_name(environment, cluster)
-        endpoint = cluster.network
+        endpoint, deployer = cluster.network, environment.deployer
 
         role = aws.iam.Role(
             f"{name}-cluster",
@@ -168,16 +172,26 @@ class EksCluster(pulumi.ComponentResource):
                 subnet_ids=network.private_subnet_ids,
                 endpoint_private_access=True,
                 endpoint_public_access=endpoint.public_api_endpoint,
-                public_access_cidrs=[str(cidr) for cidr in endpoint.authorized_cidrs] if endpoint.public_api_endpoint else None,
+                public_access_cidrs=endpoint_public_cidrs(endpoint, deployer),
             ),
-            access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+            # A declared deployer role gets its own access entry below, so the creator's implicit one is not made
+            # (it would be the same principal: a duplicate entry fails). The flag only counts at creation and
+            # changing it replaces the cluster (terraform-provider-aws marks it ForceNew), so an existing
+            # cluster keeps what it was created with.
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=not (deployer and deployer.eks_role_arn)
+            ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn), resources=["secrets"]),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),  # no silent extended-support charges
             tags=tags,
-            opts=_child(self, depends_on=[role_policy, logs]),
+            opts=_child(self, depends_on=[role_policy, logs], ignore_changes=["accessConfig.bootstrapClusterCreatorAdminPermissions"]),
         )
         self.cluster_name = self.eks.name
+        ingress = deployer_ingress(name, deployer, self.eks.vpc_config.cluster_security_group_id, tags, self)
+        admins = cluster_admins(name, deployer, self.eks.name, tags, self)
+        deployer_entry = admins[:1] if deployer and deployer.eks_role_arn else []  # cluster_admins returns the deployer's first
+        self.api_access: list[pulumi.Resource] = [*ingress, *deployer_entry]
         self.oidc_issuer = self.eks.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
         oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=self.oidc_issuer, client_id_lists=["sts.amazonaws.com"], tags=tags, opts=_child(self))
         self.oidc_provider_arn = oidc.arn
@@ -412,7 +426,8 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 accelerator_resource=GPU_RESOURCE,
                 accelerators_per_node=instance.gpu_count,
             )
-        self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
+        # Kubernetes objects wait for the deployer's way in (security-group rule, access entry).
+        self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=self.cluster.api_access))
         # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
         self.device_plugin = NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, opts=_child(self)) if self.pools else None
         # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.

@@ -34,6 +34,7 @@ from pulumi_azure_native import (
     resources,
 )
 
+from components.azure_access import authorized_ip_ranges, kubelogin_kubeconfig
 from components.device_plugin import NvidiaDevicePlugin
 from components.labels import (
     CAPACITY,
@@ -209,15 +210,17 @@ class AksCluster(pulumi.ComponentResource):
     """`hangar:azure:Cluster`: the AKS control plane, its identities, its key, its logs and a system pool.
 
     - API server: private (Private Link, AKS-managed private DNS zone, no public FQDN) unless
-      `network.public_api_endpoint`, then public but limited to `network.authorized_cidrs`. Reaching a
-      private one needs a machine in (or peered with) the VNet, or `az aks command invoke`.
+      `network.public_api_endpoint`, then public but limited to `network.authorized_cidrs` and the
+      deployer's public `source_cidrs`. Reaching a private one needs a machine in (or peered with) the
+      VNet: the spec puts such a cluster in the runner's existing VNet.
     - Identity: a user-assigned control-plane identity (Network Contributor on the VNet, Key Vault
       Crypto User on the KMS vault) and a user-assigned kubelet identity (AcrPull on the air-gapped
       registry); workload identity and the OIDC issuer on.
     - Access: Entra ID with Azure RBAC and local accounts disabled, so no static admin kubeconfig
       exists. The identity running Pulumi gets "Azure Kubernetes Service RBAC Cluster Admin"; the
-      kubeconfig is the user credential in `exec` format, which runs `kubelogin` (set
-      `AAD_LOGIN_METHOD`, e.g. `azurecli` or `workloadidentity`, for non-interactive runs).
+      kubeconfig is the user credential in `exec` format, which runs `kubelogin` with a
+      non-interactive login (`deployer.azure_login`: `azurecli`, or `workloadidentity` for the
+      operator), never the device code (`components.azure_access`).
     - Encryption: etcd secrets with KMS under an RSA key in a Key Vault with RBAC and purge
       protection. The vault keeps public network access (KMS to a private vault needs API Server
       VNet Integration, of limited availability); reaching it still takes Entra ID and the role.
@@ -280,7 +283,7 @@ class AksCluster(pulumi.ComponentResource):
             enable_rbac=True,
             disable_local_accounts=True,
             api_server_access_profile=(
-                containerservice.ManagedClusterAPIServerAccessProfileArgs(enable_private_cluster=False, authorized_ip_ranges=[str(cidr) for cidr in api.authorized_cidrs])
+                containerservice.ManagedClusterAPIServerAccessProfileArgs(enable_private_cluster=False, authorized_ip_ranges=authorized_ip_ranges(api, environment.deployer))
                 if api.public_api_endpoint
                 else containerservice.ManagedClusterAPIServerAccessProfileArgs(enable_private_cluster=True, enable_private_cluster_public_fqdn=False, private_dns_zone="system")
             ),
@@ -323,7 +326,11 @@ class AksCluster(pulumi.ComponentResource):
         self.resource_group_name, self.cluster_name = rg, self.aks.name
         self.oidc_issuer_url = self.aks.oidc_issuer_profile.apply(lambda profile: profile.issuer_url if profile else None)
         credentials = containerservice.list_managed_cluster_user_credentials_output(resource_group_name=rg, resource_name=self.aks.name, format="exec", opts=pulumi.InvokeOutputOptions(parent=self))
-        self.kubeconfig = pulumi.Output.secret(credentials.apply(lambda result: base64.b64decode(result.kubeconfigs[0].value).decode()))
+        # kubelogin logs in without a person: the Azure CLI session, or the operator pod's workload identity.
+        login = environment.deployer.azure_login if environment.deployer else "azurecli"
+        self.kubeconfig = pulumi.Output.secret(
+            credentials.apply(lambda result: kubelogin_kubeconfig(base64.b64decode(result.kubeconfigs[0].value).decode(), login))
+        )
         self.register_outputs({"cluster_name": self.cluster_name, "oidc_issuer_url": self.oidc_issuer_url, "kubeconfig": self.kubeconfig})
 
 

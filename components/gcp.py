@@ -38,7 +38,7 @@ from components.labels import (
 from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
-from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, GpuNodePool, Network
+from hangar.spec import SYSTEM_POOL, Deployer, Environment, GcpCluster, GpuNodePool, Network
 
 TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 RESERVATION = {"reserved": "ANY_RESERVATION"}  # on-demand and spot pools consume no reservation
@@ -186,7 +186,9 @@ class GkeCluster(pulumi.ComponentResource):
 
     Nodes are private. The API endpoint is private too unless `network.public_api_endpoint`, and
     then reachable only from `network.authorized_cidrs` (master authorized networks; with a private
-    endpoint, the new network's CIDR and any authorized CIDRs). Secrets are encrypted at the
+    endpoint, the new network's CIDR and any authorized CIDRs) and the declared deployer's
+    addresses. With `deployer.gke_dns_endpoint` the IAM-authenticated DNS endpoint is open to user
+    traffic and the kubeconfig uses it. Secrets are encrypted at the
     application layer with a KMS key (90-day rotation) that only the GKE service agent may use.
     Workload Identity, shielded nodes, Dataplane V2 (NetworkPolicy), Managed Prometheus, system,
     API-server and workload logs; release channel STABLE in prod, REGULAR elsewhere; deletion
@@ -227,10 +229,8 @@ class GkeCluster(pulumi.ComponentResource):
             for role in NODE_ROLES
         ]
 
-        endpoint = cluster.network
-        allowed = [str(cidr) for cidr in endpoint.authorized_cidrs]
-        if not endpoint.public_api_endpoint and not endpoint.existing_network_id:
-            allowed = [str(endpoint.cidr), *allowed]
+        endpoint, deployer = cluster.network, environment.deployer
+        allowed = authorized_networks(endpoint, deployer)
         self.gke = gcp.container.Cluster(
             name,
             name=gke_name,
@@ -249,6 +249,7 @@ class GkeCluster(pulumi.ComponentResource):
             private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True, enable_private_endpoint=not endpoint.public_api_endpoint
             ),
+            control_plane_endpoints_config=dns_endpoint_config(deployer),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=[gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(cidr_block=cidr, display_name=f"hangar-{index}") for index, cidr in enumerate(allowed)],
                 gcp_public_cidrs_access_enabled=False,
@@ -295,29 +296,67 @@ class GkeCluster(pulumi.ComponentResource):
             ),
             opts=_child(self, depends_on=self.node_prerequisites, ignore_changes=["initialNodeCount"]),
         )
-        self.kubeconfig = kubeconfig(self.gke)
+        self.kubeconfig = kubeconfig(self.gke, dns_endpoint=bool(deployer and deployer.gke_dns_endpoint))
         self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig, "node_service_account": self.node_service_account})
 
 
-def kubeconfig(gke: gcp.container.Cluster) -> pulumi.Output[str]:
-    """A kubeconfig (JSON) that authenticates with `gke-gcloud-auth-plugin`: it holds no secret."""
+def authorized_networks(network: Network, deployer: Deployer | None) -> list[str]:
+    """Master authorized networks: with a private endpoint, the new network's CIDR, the authorized CIDRs and
+    the deployer's addresses; with a public one, the authorized CIDRs and the deployer's public addresses."""
+    allowed = [str(cidr) for cidr in network.authorized_cidrs]
+    if network.public_api_endpoint:
+        extra = deployer.public_source_cidrs if deployer else []
+    else:
+        extra = list(deployer.source_cidrs) if deployer else []
+        if not network.existing_network_id:
+            allowed = [str(network.cidr), *allowed]
+    return list(dict.fromkeys([*allowed, *(str(cidr) for cidr in extra)]))
 
-    def render(name: str, endpoint: str, authority: str) -> str:
+
+def dns_endpoint_config(deployer: Deployer | None) -> gcp.container.ClusterControlPlaneEndpointsConfigArgs | None:
+    """GKE's DNS-based control-plane endpoint, open to user traffic when the deployer comes in that way.
+
+    The endpoint ('<uid>.<location>.gke.goog') is reachable from anywhere that reaches Google APIs and
+    admits only callers with the IAM permission `container.clusters.connect` (before Kubernetes RBAC):
+    https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation and
+    https://cloud.google.com/blog/products/containers-kubernetes/new-dns-based-endpoint-for-the-gke-control-plane
+    (read 2026-12-01). Field names from the installed pulumi_gcp 10.2 schema
+    (`control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic`).
+    """
+    if not (deployer and deployer.gke_dns_endpoint):
+        return None
+    return gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+        dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(allow_external_traffic=True)
+    )
+
+
+def kubeconfig(gke: gcp.container.Cluster, *, dns_endpoint: bool = False) -> pulumi.Output[str]:
+    """A kubeconfig (JSON) that authenticates with `gke-gcloud-auth-plugin`: it holds no secret.
+
+    With the DNS endpoint the server is `https://<dns endpoint>` and there is no cluster CA: the DNS
+    endpoint presents a publicly trusted certificate, so gcloud writes none either (Google Cloud SDK,
+    googlecloudsdk/api_lib/container/kubeconfig.py `Cluster(..., has_dns_endpoint)` and
+    api_lib/container/util.py `_GetDNSEndpoint`, read 2026-12-01).
+    """
+
+    def render(name: str, endpoint: str, authority: str, dns: str | None) -> str:
         plugin = "gke-gcloud-auth-plugin"
         install = f"Install {plugin}: gcloud components install {plugin}"
         user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": plugin, "installHint": install, "provideClusterInfo": True}}
+        server = {"server": f"https://{dns}"} if dns_endpoint else {"server": f"https://{endpoint}", "certificate-authority-data": authority}
         return json.dumps(
             {
                 "apiVersion": "v1",
                 "kind": "Config",
-                "clusters": [{"name": name, "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": authority}}],
+                "clusters": [{"name": name, "cluster": server}],
                 "users": [{"name": name, "user": user}],
                 "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
                 "current-context": name,
             }
         )
 
-    return pulumi.Output.all(gke.name, gke.endpoint, gke.master_auth.cluster_ca_certificate).apply(lambda args: render(*args))
+    dns = gke.control_plane_endpoints_config.apply(lambda config: config.dns_endpoint_config.endpoint if config and config.dns_endpoint_config else None)
+    return pulumi.Output.all(gke.name, gke.endpoint, gke.master_auth.cluster_ca_certificate, dns).apply(lambda args: render(*args))
 
 
 class GkeGpuNodePool(pulumi.ComponentResource):

@@ -72,9 +72,13 @@ def _computed_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict
             "certificateAuthority": {"data": FAKE_CA},
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{REGION}.amazonaws.com/id/{name.upper()}"}]}],
             "version": state.get("version", "1.33"),
+            "vpcConfig": {**state.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{name}"},
         }
     if type_token == "gcp:container/cluster:Cluster":
-        return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": FAKE_CA}}
+        endpoints = state.get("controlPlaneEndpointsConfig") or {}
+        # The DNS endpoint's form, per the GKE API reference: '<uid>.<location>.gke.goog'.
+        dns = {**endpoints.get("dnsEndpointConfig", {}), "endpoint": f"gke-{name}-offline.{state.get('location', 'us-central1')}.gke.goog"}
+        return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": FAKE_CA}, "controlPlaneEndpointsConfig": {**endpoints, "dnsEndpointConfig": dns}}
     if type_token == "azure-native:containerservice:ManagedCluster":
         return {
             "fqdn": f"{name}.hcp.eastus.azmk8s.io",

@@ -125,10 +125,11 @@ def test_aks_staging_registers_a_complete_private_cluster(aks_staging):
         assert components.get(record.parent, "").startswith(("hangar:azure:", "hangar:device_plugin:")), f"{record.type} {record.name} is not parented to a hangar:azure component"
 
 
-def test_the_api_server_is_private_with_entra_rbac_kms_and_logs(aks_staging):
+def test_the_api_server_admits_only_its_authorized_ranges_with_entra_rbac_kms_and_logs(aks_staging):
     [cluster] = aks_staging.of_type(CLUSTER)
     inputs = cluster.inputs
-    assert inputs["apiServerAccessProfile"] == {"enablePrivateCluster": True, "enablePrivateClusterPublicFQDN": False, "privateDNSZone": "system"}
+    # staging's way in: a public endpoint open to the office range and the deployer's static egress range only
+    assert inputs["apiServerAccessProfile"] == {"enablePrivateCluster": False, "authorizedIPRanges": ["203.0.113.0/28", "198.51.100.0/28"]}
     assert inputs["disableLocalAccounts"] is True and inputs["enableRBAC"] is True
     assert inputs["aadProfile"]["managed"] is True and inputs["aadProfile"]["enableAzureRBAC"] is True
     assert inputs["identity"]["type"] == "UserAssigned" and len(inputs["identity"]["userAssignedIdentities"]) == 1
@@ -224,6 +225,8 @@ def test_the_kube_provider_reads_the_user_kubeconfig_after_the_deployer_is_admin
     plan_program(program, project="hangar", stack="test")
     [kubeconfig] = [yaml.safe_load(text) for text in seen]  # decoded from the base64 user credential
     assert kubeconfig["users"][0]["user"]["exec"]["command"] == "kubelogin"  # Entra ID; no local account, no static token
+    # a non-interactive login (the workflow's Azure CLI session), never the device code AKS's credential defaults to
+    assert kubeconfig["users"][0]["user"]["exec"]["args"] == ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]
 
 
 # --- variants --------------------------------------------------------------------------------------------

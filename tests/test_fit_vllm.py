@@ -67,7 +67,7 @@ def test_a_utilisation_too_low_to_hold_one_sequence_names_the_numbers():
     assert message == (
         "llm: Qwen/Qwen2.5-7B-Instruct in bf16 on pool gpu (1 x L4 per node) does not fit: vLLM would not start: it needs 17.9 GiB "
         "(weights 14.2 + overhead 2.0 + KV cache of one 32,768-token sequence 1.8) but one L4 gives 17.8 GiB usable at 74%: 0.2 GiB short; "
-        "a max_model_len of at most 29,328 tokens would fit"
+        "a max_model_len of at most 29,504 tokens would fit"
     )
 
 

@@ -46,10 +46,10 @@ H100 = CAT.gpu("H100-SXM")
 
 
 def test_llama_70b_weights_match_published_footprint():
-    # sizing.md §1/§3: 70.6B params -> ~141 GB in bf16, ~70.6 GB in fp8 (HF blog: 140 / 70 GB)
+    # 70.55B parameters from its config.json -> ~141 GB in bf16, ~70.6 GB in fp8 (Hugging Face "Llama 3.1" blog: 140 / 70 GB)
     assert weight_bytes(LLAMA_70B, "bf16") / 1e9 == pytest.approx(141.2, abs=0.5)
     assert weight_bytes(LLAMA_70B, "fp8") / 1e9 == pytest.approx(70.6, abs=0.1)
-    assert weight_bytes(LLAMA_70B, "awq") / 1e9 == pytest.approx(39.7, abs=0.2)  # sizing.md §3 INT4 column: 40 (ESTIMATE)
+    assert weight_bytes(LLAMA_70B, "awq") / 1e9 == pytest.approx(39.7, abs=0.2)  # 4.5 bits per weight (ESTIMATE)
 
 
 def test_h100_memory_and_vllm_usable_share():
@@ -66,15 +66,15 @@ def test_v5e_2x4_slice_has_eight_chips_of_16_gib():
 
 
 def test_kv_cache_matches_hf_llama31_table():
-    # HF "Llama 3.1" blog as checked in sizing.md §1: 0.125 GiB (8B) and 0.3125 GiB (70B) per 1k tokens in fp16
+    # Hugging Face "Llama 3.1" blog (https://huggingface.co/blog/llama31), KV cache in fp16: 0.125 GB (8B) and 0.313 GB (70B) per 1k tokens
     assert kv_bytes_per_token(LLAMA_8B) * 1024 / GIB == pytest.approx(0.125)
     assert kv_bytes_per_token(LLAMA_70B) * 1024 / GIB == pytest.approx(0.3125)
-    assert kv_bytes_per_token(LLAMA_70B) * 131072 / GIB == pytest.approx(40.0)  # sizing.md §3: 40.00 GiB @128k
+    assert kv_bytes_per_token(LLAMA_70B) * 131072 / GIB == pytest.approx(40.0)  # 2 x 80 layers x 8 KV heads x 128 x 2 bytes x 131,072
     assert kv_bytes_per_token(LLAMA_70B, "fp8") == kv_bytes_per_token(LLAMA_70B) / 2
 
 
-def test_sizing_md_planning_example_70b_bf16_on_two_h100():
-    # sizing.md §4: 2 x H100-80GB give 144 GiB usable; ~131 GiB of weights; ~8.5 GiB left after ~2 GiB/GPU
+def test_planning_example_70b_bf16_on_two_h100():
+    # 2 x H100-80GB give 144 GiB usable; ~131 GiB of weights; ~8.5 GiB left after ~2 GiB/GPU
     fit = memory_fit(LLAMA_70B, H100, precision="bf16", tensor_parallel=2, max_context_tokens=1, concurrent_sequences=1)
     assert fit.usable_gib == pytest.approx(144.0)
     assert fit.weights_gib == pytest.approx(131.5, abs=0.1)
@@ -85,7 +85,7 @@ def test_sizing_md_planning_example_70b_bf16_on_two_h100():
 
 
 def test_gpt_oss_120b_4bit_fits_one_80gb_gpu_as_published():
-    # gpt-oss-120b "fits a single 80 GB GPU" with MXFP4 (sizing.md §1); awq's 4.5-bit ESTIMATE is close to MXFP4's 4.25
+    # gpt-oss-120b "fits a single 80 GB GPU" with MXFP4 (OpenAI's model card); awq's 4.5-bit ESTIMATE is close to MXFP4's 4.25
     gpt_oss = CAT.model("openai/gpt-oss-120b")
     fit = memory_fit(gpt_oss, H100, precision="awq", max_context_tokens=8192, concurrent_sequences=4)
     assert fit.fits
@@ -98,7 +98,7 @@ def test_gpt_oss_120b_4bit_fits_one_80gb_gpu_as_published():
 def test_breakdown_adds_up_and_explains_a_miss():
     # vLLM starts Llama-70B fp8 on one H100 at 8k: weights + overhead + ONE 8k sequence fit ...
     fit = memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=8192, concurrent_sequences=16)
-    assert fit.weights_gib == pytest.approx(70.6e9 / GIB)
+    assert fit.weights_gib == pytest.approx(LLAMA_70B.params_total_b * 1e9 / GIB)
     assert fit.kv_per_sequence_gib == pytest.approx(2.5)  # 320 KiB x 8192
     assert fit.overhead_gib == RUNTIME_OVERHEAD_GIB_PER_GPU
     assert fit.kv_budget_gib == pytest.approx(fit.usable_gib - fit.weights_gib - fit.overhead_gib)
@@ -111,11 +111,11 @@ def test_breakdown_adds_up_and_explains_a_miss():
     miss = memory_fit(LLAMA_70B, H100, precision="fp8")
     assert miss.max_context_tokens == 131072 and "max_context_tokens" in miss.defaulted
     assert not miss.fits and miss.capacity_sequences == 0
-    assert "35.8 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
-    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in 4.25 GiB
-    assert miss.max_tokens_that_fit == 13_920 and "at most 13,920 tokens would fit" in miss.reason
-    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=13_920).fits
-    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=13_921).fits
+    assert "35.7 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
+    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 4.29 GiB left
+    assert miss.max_tokens_that_fit == 14_064 and "at most 14,064 tokens would fit" in miss.reason
+    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=14_064).fits
+    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=14_065).fits
 
 
 def test_vllm_defaults_fill_what_the_arguments_leave_out():
@@ -134,7 +134,7 @@ def test_the_qwen_7b_false_positive_on_one_l4():
     # `--model Qwen/Qwen2.5-7B-Instruct --max-model-len 32768` on one L4: vLLM starts (one 32k sequence is 1.75 GiB)
     fit = memory_fit(CAT.model("Qwen/Qwen2.5-7B-Instruct"), CAT.gpu("L4"), max_context_tokens=32768)
     assert fit.fits and fit.kv_per_sequence_gib == pytest.approx(1.75)
-    assert fit.required_gib == pytest.approx(7.62e9 * 2 / GIB + 2 + 1.75)
+    assert fit.required_gib == pytest.approx(7.615e9 * 2 / GIB + 2 + 1.75)
     assert fit.capacity_sequences == 3  # (21.6 - 14.19 - 2) GiB / 1.75 GiB
 
 
@@ -176,7 +176,7 @@ def test_a_model_that_fits_nowhere():
     h200 = next(r for r in ranking.infeasible if r.machine.instance_type == "p5en.48xlarge")
     assert h200.needs_multiple_nodes
     assert "more than one node" in h200.reasons[0] and "at least 16 x H200" in h200.reasons[0]
-    # in fp8 (its native format) one 8 x H200 node holds it: sizing.md §1 ESTIMATE "needs e.g. 8xH200"
+    # in fp8 (its native format, config.json quantization_config) one 8 x H200 node holds it
     fp8 = rank_options(deepseek, CAT, precisions=["fp8"])
     assert {o.instance_type for o in fp8.feasible} >= {"p5en.48xlarge", "a3-ultragpu-8g"}
     assert all(o.machine.accelerator.name in ("H200", "B200") for o in fp8.feasible)
@@ -194,7 +194,7 @@ def test_mla_latent_cache_is_replicated_across_tp():
 def test_tp_that_does_not_divide_the_heads():
     phi4 = CAT.model("microsoft/phi-4")  # 40 heads, 10 KV heads
     assert any("10 KV heads" in p for p in tp_problems(phi4, 4))
-    assert valid_tp_degrees(phi4, 16) == [1, 2]  # sizing.md §5: phi-4 only TP 1 or 2
+    assert valid_tp_degrees(phi4, 16) == [1, 2]  # 10 KV heads: only TP 1 or 2 among powers of two
     qwen7b = CAT.model("Qwen/Qwen2.5-7B-Instruct")  # 28 heads, 4 KV heads
     assert any("28 attention heads" in p for p in tp_problems(qwen7b, 8))
     assert valid_tp_degrees(qwen7b, 16) == [1, 2, 4]
@@ -205,7 +205,7 @@ def test_tp_that_does_not_divide_the_heads():
 
 @pytest.mark.parametrize(
     "hf_id, expected",
-    [  # the "valid vLLM TP in {1,2,4,8,16}" column of sizing.md §3
+    [  # vLLM's head-divisibility rules applied to each model's heads
         ("meta-llama/Llama-3.1-8B-Instruct", [1, 2, 4, 8, 16]),
         ("Qwen/Qwen3-235B-A22B", [1, 2, 4, 8, 16]),
         ("deepseek-ai/DeepSeek-V3", [1, 2, 4, 8, 16]),
@@ -229,7 +229,7 @@ def test_kv_heads_replicate_when_tp_exceeds_them():
 
 def test_smallest_tp():
     choice = smallest_tp(LLAMA_70B, H100, 8, precision="bf16")
-    assert choice.tensor_parallel == 4 and choice.fit.fits  # sizing.md §4: "TP=4 (288 GiB) ... the practical choice"
+    assert choice.tensor_parallel == 4 and choice.fit.fits  # 131 GiB of bf16 weights leave too little on 2 x 72 GiB
     assert smallest_tp(LLAMA_70B, H100, 8, precision="fp8").tensor_parallel == 2
     assert smallest_tp(LLAMA_8B, H100, 8).tensor_parallel == 1
 

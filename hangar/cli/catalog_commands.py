@@ -1,8 +1,9 @@
-"""`hangar catalog gpus|instances|tpus|models|licences`: the facts sizing and pricing use, with their sources."""
+"""`hangar catalog gpus|instances|tpus|models|licences|import-model`: the facts sizing and pricing use, with their sources."""
 
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hangar.catalog import CatalogLookupError
+from hangar.catalog import CatalogError, CatalogLookupError
+from hangar.catalog.model_config import ConfigError
+from hangar.catalog.model_import import import_row, write_model_override
 from hangar.cli.app import OutputFormat, app, fail, out
 from hangar.cli.formatting import (
     OverridesOption,
@@ -138,10 +141,12 @@ def catalog_models(
     ]
     _rows_out(rows, output_format, "models", [
         ("hf_id", lambda m: m.hf_id), ("params B", lambda m: f"{m.params_total_b:g}" + (f" ({m.params_active_b:g} active)" if m.is_moe else "")),
-        ("layers", lambda m: m.layers), ("heads/KV", lambda m: f"{m.attention_heads}/{m.kv_heads if m.kv_heads else 'MLA'}"),
+        ("layers", lambda m: m.layers if not m.sliding_window else f"{m.layers} ({m.sliding_window_layers} x {m.sliding_window:,} window)"),
+        ("heads/KV", lambda m: f"{m.attention_heads}/{m.kv_heads if m.kv_heads else 'MLA'}"),
         ("KV KiB/token", lambda m: f"{m.kv_bytes_per_token_bf16 / 1024:g}"), ("max ctx", lambda m: f"{m.max_context_tokens:,}"),
         ("licence", lambda m: m.licence_id + (f" (base {m.base_licence_id})" if m.base_licence_id else "")),
-        ("verified", lambda m: _yes(m.config_verified)), ("as_of", lambda m: _date(m.as_of)), ("source", lambda m: m.source),
+        ("verified", lambda m: _yes(m.config_verified)), ("revision", lambda m: (m.revision or "-")[:12]), ("as_of", lambda m: _date(m.as_of)),
+        ("source", lambda m: m.source),
     ])
 
 
@@ -168,3 +173,65 @@ def catalog_licences(
         ("MAU cap", lambda lic: f"{lic.mau_cap:,}" if lic.mau_cap else "-"), ("terms", terms),
         ("as_of", lambda lic: _date(lic.as_of)), ("source", lambda lic: lic.source),
     ])
+
+
+@catalog_app.command("import-model")
+def catalog_import_model(
+    hf_id: str = typer.Argument(..., help="Hugging Face model id 'org/name' the row is for."),
+    config: Path = typer.Option(..., "--config", help="The model's config.json.", show_default=False),
+    licence: str | None = typer.Option(None, "--licence", help="Licence id (see `hangar catalog licences`); default: the catalog's row for HF_ID, if any."),
+    revision: str | None = typer.Option(None, "--revision", help="The revision (commit) of the config.json read; recorded as the row's source."),
+    overrides: Path = typer.Option(Path("catalog_overrides"), "--overrides", help="Override directory to write models.csv into (the stack's catalog_overrides)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+) -> None:
+    """Add (or replace) HF_ID in an override models.csv from its config.json: layers, heads, KV layout, experts, context.
+
+    Refuses a config it cannot interpret, naming the field. Parameter counts are ESTIMATES from the
+    config's weight shapes. Point the stack's `catalog_overrides` at the directory to use the row.
+    """
+    catalog = load_catalog_or_fail(overrides if (overrides / "models.csv").exists() or overrides.is_file() else None)
+    problems = []
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*", hf_id):
+        problems.append(f"HF_ID: {hf_id!r} is not a Hugging Face repo id 'org/name'")
+    if revision is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", revision):
+        problems.append(f"--revision: {revision!r} is not a revision name or commit")
+    known = catalog.models.get(hf_id)
+    if licence is None and known is None:
+        problems.append(f"--licence: {hf_id} is not in the catalog, so its licence must be given; known licences: {', '.join(sorted(catalog.licences))}")
+    elif licence is not None and licence not in catalog.licences:
+        problems.append(f"--licence: unknown licence {licence!r}; known: {', '.join(sorted(catalog.licences))} (or add it to licences.csv)")
+    if problems:
+        raise fail(problems)
+    try:
+        row = import_row(
+            hf_id, config, licence_id=licence or known.licence_id, base_licence_id=None if licence else known.base_licence_id,
+            family=known.family if known else None, revision=revision, today=datetime.date.today(),
+        )
+        target = write_model_override(overrides, row)
+    except ConfigError as error:
+        raise fail([f"--config {config}: {error}"])
+    except CatalogError as error:
+        raise fail([problem.describe() for problem in error.problems])
+    if output_format is OutputFormat.json:
+        print_json({"written": str(target), "row": row.model_dump(mode="json")})
+        return
+    out.print(f"wrote {escape(row.hf_id)} to {escape(str(target))}", soft_wrap=True)
+    out.print(f"  {escape(describe_architecture(row))}", soft_wrap=True)
+    out.print(f"  source: {escape(row.source)}", soft_wrap=True)
+    out.print(f"  use it: catalog_overrides: {escape(str(overrides))} in the stack config, or --overrides {escape(str(overrides))}", soft_wrap=True)
+
+
+def describe_architecture(m: Any) -> str:
+    """One line on a model row's size and attention layout, as sizing reads it."""
+    size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, {m.num_experts_per_tok} of {m.num_experts} experts)" if m.is_moe and m.num_experts else
+                                                  f" ({m.params_active_b:g}B active)" if m.is_moe else "")
+    if m.uses_mla:
+        kv = f"latent attention (kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim})"
+    else:
+        kv = f"{m.kv_heads} KV heads x {m.head_dim}"
+    layout = f"{m.layers} layers"
+    if m.attention_layers and m.attention_layers < m.layers:
+        layout += f" ({m.attention_layers} with attention, {m.layers - m.attention_layers} with a fixed state of {m.state_bytes_per_sequence / 2**20:,.1f} MiB per sequence)"
+    if m.sliding_window:
+        layout += f", {m.sliding_window_layers} of them sliding-window {m.sliding_window:,}"
+    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; max context {m.max_context_tokens:,}"

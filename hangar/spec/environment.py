@@ -21,6 +21,7 @@ from hangar.spec.base import (
     unique_by_name,
 )
 from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
+from hangar.spec.deployer import Deployer, deployer_problems
 from hangar.spec.onprem import OnPremCluster
 from hangar.spec.serving import ModelDeployment
 
@@ -61,6 +62,9 @@ class Environment(SpecModel):
     catalog_overrides: Path | None = Field(None, description="Directory of catalog CSVs that add or replace rows (your prices, models).")
     clusters: list[Cluster] = Field(min_length=1, description="Clusters of this environment.")
     deployments: list[ModelDeployment] = Field(default_factory=list, description="Models served.")
+    deployer: Deployer | None = Field(
+        None, description="Where `pulumi up` runs and how it reaches every API server of this environment (see hangar/spec/deployer.py)."
+    )
 
     @field_validator("clusters")
     @classmethod
@@ -74,7 +78,7 @@ class Environment(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Environment:
-        problems = self._deployment_problems() + kubernetes_version_problems(self)
+        problems = self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters)
         if not problems:
             problems = hardware_problems(self)
         if not problems:

@@ -15,10 +15,12 @@ from policies.rules import (
     hardware,
     licensing,
     network,
+    network_enforcement,
     readiness_accelerators,
     readiness_control_plane,
     readiness_timeout,
     readiness_zonal,
+    supported_versions,
 )
 from policies.rules.base import (
     BUDGET,
@@ -40,12 +42,14 @@ from policies.rules.config import (
     BudgetConfig,
     CannotJudgeConfig,
     DeployTimeoutConfig,
+    EnforcedNetworkPolicyConfig,
     HardwareFitConfig,
     LicensingConfig,
     NetworkConfig,
     NoticesConfig,
     ReachableControlPlaneConfig,
     SchedulableAcceleratorsConfig,
+    SupportedVersionsConfig,
     ZonalStorageConfig,
     validate_pack_config,
 )
@@ -68,6 +72,22 @@ POLICIES: tuple[PolicySpec, ...] = (
     PolicySpec(REACHABLE_CONTROL_PLANE, "A private API endpoint with Kubernetes objects in the same stack needs a deployer inside the network.", "stack", "mandatory", ReachableControlPlaneConfig, readiness_control_plane.check),
     PolicySpec(ZONAL_STORAGE, "A per-replica ReadWriteOnce weight cache on a pool spanning zones can strand a replica; in prod judged for realtime workloads.", "stack", "advisory", ZonalStorageConfig, readiness_zonal.check),
     PolicySpec(CANNOT_JUDGE, "What cannot be judged (unknown model, licence or price) is refused, not passed.", "stack", "mandatory", CannotJudgeConfig, cannot_judge),
+    PolicySpec(
+        network_enforcement.ENFORCED_NETWORK_POLICY,
+        "NetworkPolicies only in clusters whose network plugin enforces them (EKS VPC CNI enableNetworkPolicy, GKE Dataplane V2, AKS network policy).",
+        "stack",
+        "mandatory",
+        EnforcedNetworkPolicyConfig,
+        network_enforcement.check,
+    ),
+    PolicySpec(
+        supported_versions.SUPPORTED_VERSIONS,
+        "Each cluster's Kubernetes version is in its cloud's standard support (the catalog's sourced table).",
+        "stack",
+        "mandatory",
+        SupportedVersionsConfig,
+        supported_versions.check,
+    ),
 )
 POLICY_NAMES = tuple(policy.name for policy in POLICIES)
 DEFAULT_LEVELS = {policy.name: policy.default_level for policy in POLICIES}

@@ -75,6 +75,16 @@ class NetworkConfig(PolicyConfig):
     allow_egress: bool = Field(True, description="False: refuse NAT gateways and internet routes (air-gapped stacks).")
 
 
+class EnforcedNetworkPolicyConfig(PolicyConfig):
+    """NetworkPolicies against the network plugin of their cluster; mandatory in prod, advisory elsewhere."""
+
+
+class SupportedVersionsConfig(PolicyConfig):
+    """Cluster Kubernetes versions against the catalog's support table; mandatory in prod, advisory elsewhere."""
+
+    catalog_overrides: str | None = Field(None, description="Directory of catalog CSV overrides (e.g. kubernetes_versions.csv rows).")
+
+
 class CannotJudgeConfig(PolicyConfig):
     """What the rules could not judge (an unknown model or price, a workload on no known pool): fail closed."""
 
@@ -198,6 +208,8 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
             "allowEgress": all(getattr(cluster, "network", None) is None or cluster.network.egress != "none" for cluster in environment.clusters),
         },
         "hangar-cannot-judge": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
+        "hangar-enforced-network-policy": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory"},
+        "hangar-supported-versions": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
         **readiness_configs(environment),
     }
 
@@ -209,7 +221,7 @@ def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:
     return {
         "hangar-schedulable-accelerators": {"enforcementLevel": level, **overrides},
         "hangar-deploy-timeout": {"enforcementLevel": level},
-        "hangar-reachable-control-plane": {"enforcementLevel": level, "deployerReachesPrivateEndpoints": False},
+        "hangar-reachable-control-plane": {"enforcementLevel": level, "deployerReachesPrivateEndpoints": environment.deployer is not None},
         "hangar-zonal-storage": {
             "enforcementLevel": level,
             "tier": environment.tier,

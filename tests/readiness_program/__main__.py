@@ -24,6 +24,7 @@ subnets = [
 vpc_config = {"subnet_ids": [s.id for s in subnets], "endpoint_private_access": True}
 vpc_config |= {"endpoint_public_access": True, "public_access_cidrs": ["203.0.113.0/24"]} if fixed else {"endpoint_public_access": False}
 cluster = aws.eks.Cluster("serving", role_arn="arn:aws:iam::123456789012:role/eks", vpc_config=vpc_config)
+aws.eks.Addon("vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni", configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
 aws.eks.NodeGroup(
     "h100",
     cluster_name=cluster.name,

@@ -1,0 +1,98 @@
+"""Who reaches an EKS API server, and with what rights: the declared deployer's way in and the access entries.
+
+Two things the stack config declares (`deployer:`, see hangar/spec/deployer.py) become resources here:
+
+* the network path — one ingress rule per `deployer.source_cidrs` on the cluster security group EKS
+  creates (`vpc_config.cluster_security_group_id`), TCP 443, so a runner inside the VPC or routed to
+  it reaches the private endpoint. (The private endpoint's network interfaces carry that group:
+  https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html, read 2026-12-01.)
+* the identities — an EKS access entry plus the `AmazonEKSClusterAdminPolicy` access policy, cluster
+  scope, for the deployer's role (`deployer.eks_role_arn`) and each admin role
+  (`deployer.eks_admin_role_arns`). Access policies:
+  https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html (read 2026-12-01).
+
+Inputs as the installed pulumi_aws 7.51 schema names them: `aws.vpc.SecurityGroupIngressRule`
+(security_group_id, cidr_ipv4, from_port, to_port, ip_protocol), `aws.eks.AccessEntry`
+(cluster_name, principal_arn, type) and `aws.eks.AccessPolicyAssociation` (cluster_name,
+principal_arn, policy_arn, access_scope.type "cluster" | "namespace").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from hangar.spec import Deployer
+
+API_PORT = 443
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+ACCESS_ENTRY_TYPE = "STANDARD"  # the type for IAM roles and users (the EC2/Fargate types are for nodes)
+
+
+def role_slug(role_arn: str) -> str:
+    """A resource-name-safe tail of a role ARN: 'arn:aws:iam::1:role/team/platform-admin' → 'platform-admin'."""
+    return re.sub(r"[^a-z0-9-]+", "-", role_arn.rsplit("/", 1)[-1].lower()).strip("-") or "role"
+
+
+def deployer_ingress(
+    name: str, deployer: Deployer | None, cluster_security_group_id: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource
+) -> list[aws.vpc.SecurityGroupIngressRule]:
+    """The cluster security group admits the deployer's addresses on the API port."""
+    if deployer is None:
+        return []
+    return [
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-deployer-{index}",
+            security_group_id=cluster_security_group_id,
+            cidr_ipv4=str(cidr),
+            from_port=API_PORT,
+            to_port=API_PORT,
+            ip_protocol="tcp",
+            description=f"Hangar deployer ({deployer.kind}) to the Kubernetes API",
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for index, cidr in enumerate(deployer.source_cidrs)
+    ]
+
+
+def cluster_admins(name: str, deployer: Deployer | None, cluster_name: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource) -> list[pulumi.Resource]:
+    """An access entry with cluster-admin for the deployer's role and each admin role; returns the deployer's
+    policy association first (Kubernetes objects must wait for it)."""
+    if deployer is None:
+        return []
+    principals: list[tuple[str, str]] = []
+    if deployer.eks_role_arn:
+        principals.append((f"{name}-deployer", deployer.eks_role_arn))
+    principals += [(f"{name}-admin-{role_slug(arn)}", arn) for arn in deployer.eks_admin_role_arns]
+    associations: list[pulumi.Resource] = []
+    seen: set[str] = set()
+    for resource_name, arn in principals:
+        while resource_name in seen:  # two admin roles with the same name in different paths or accounts
+            resource_name += "-x"
+        seen.add(resource_name)
+        entry = aws.eks.AccessEntry(
+            resource_name, cluster_name=cluster_name, principal_arn=arn, type=ACCESS_ENTRY_TYPE, tags=tags, opts=pulumi.ResourceOptions(parent=parent)
+        )
+        associations.append(
+            aws.eks.AccessPolicyAssociation(
+                resource_name,
+                cluster_name=cluster_name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry]),
+            )
+        )
+    return associations
+
+
+def endpoint_public_cidrs(network: Any, deployer: Deployer | None) -> list[str] | None:
+    """`publicAccessCidrs` of a public endpoint: the authorized CIDRs and the deployer's public addresses."""
+    if not network.public_api_endpoint:
+        return None
+    extra = deployer.public_source_cidrs if deployer else []
+    return list(dict.fromkeys(str(cidr) for cidr in [*network.authorized_cidrs, *extra]))

@@ -1,0 +1,341 @@
+"""Read a Hugging Face `config.json` into the architecture fields of a catalog model row.
+
+One reader for `hangar catalog import-model` and for the packaged rows (a test re-derives every
+packaged row that has a config.json fixture), so the two agree by construction. It knows the
+attention layouts sizing needs — grouped-query attention, sliding-window and interleaved
+local/global layers, multi-head latent attention, hybrid linear-attention/attention stacks —
+and mixtures of experts; anything else is refused with the field that stopped it.
+
+Sources, read 2026-12-01:
+* field names and defaults: Hugging Face transformers' configuration classes; the Gemma 3 text
+  defaults (vocab_size 262,208, max_position_embeddings 131,072, sliding_window_pattern 6,
+  tie_word_embeddings true) from `src/transformers/models/gemma3/configuration_gemma3.py` at commit
+  008f5c8c29be84d4721dc6d1e0fcd72300580be4; Gemma 2 slides on even layers (`is_sliding = not
+  bool(layer_idx % 2)`), Gemma 3 on every layer but each `sliding_window_pattern`-th;
+* the context vLLM takes when `--max-model-len` is unset: vLLM v0.11.2 `vllm/config/model.py`
+  `_get_and_verify_max_len` (max_position_embeddings; yarn: original_max_position_embeddings x
+  factor; other rope scalings but su/longrope/llama3 multiply by factor; Gemma 3 is already scaled);
+* the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
+  `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
+  (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
+  key dim x value dim) in the model's dtype (`gated_delta_net_state_dtype`).
+
+Parameter counts are ESTIMATES from the weight shapes the fields imply (projections, experts,
+embeddings, a ViT vision tower; norms, biases and multi-token-prediction layers left out); active
+parameters leave out the input embedding (a lookup) and all but the routed experts a token uses.
+Tests hold both to published counts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import RowProblem
+from .schema import Model
+
+KNOWN_MODEL_TYPES: tuple[str, ...] = (
+    "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
+    "deepseek_v2", "deepseek_v3", "qwen3_next", "qwen3_5_text",
+)
+"""Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
+
+_TIED_BY_DEFAULT = {"gemma2", "gemma3_text"}
+"""Model types whose transformers config ties the output head to the embeddings unless it says otherwise."""
+
+_GEMMA3_DEFAULTS = {"vocab_size": 262_208, "max_position_embeddings": 131_072, "sliding_window_pattern": 6, "head_dim": 256, "sliding_window": 4096}
+
+
+class ConfigError(ValueError):
+    """A config.json the reader cannot interpret: `field` names the key at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """The sizing fields of one model, as its config.json states them (parameters ESTIMATED from shapes)."""
+
+    model_type: str
+    layers: int
+    attention_heads: int
+    kv_heads: int | None
+    head_dim: int | None
+    kv_lora_rank: int | None
+    qk_rope_head_dim: int | None
+    attention_layers: int | None
+    sliding_window: int | None
+    sliding_window_layers: int | None
+    state_bytes_per_sequence: int | None
+    num_experts: int | None
+    num_experts_per_tok: int | None
+    max_context_tokens: int
+    dtype: str | None
+    params_total_b: float
+    params_active_b: float | None
+    kv_bytes_per_token_bf16: int
+
+    def row_fields(self) -> dict[str, Any]:
+        """The `models.csv` columns this architecture fills."""
+        fields = asdict(self)
+        fields.pop("model_type")
+        return fields
+
+
+def _int(cfg: dict, key: str, default: Any = None, *, required: bool = True) -> int | None:
+    value = cfg.get(key, default)
+    if value is None:
+        if required:
+            raise ConfigError(key, "missing; the reader needs it to size the model")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value <= 0:
+        raise ConfigError(key, f"{value!r} is not a positive whole number")
+    return int(value)
+
+
+def read_config(config: dict[str, Any]) -> Architecture:
+    """The architecture of a model from its config.json contents; ConfigError names the field it cannot read."""
+    if not isinstance(config, dict):
+        raise ConfigError("(file)", "a config.json holds one JSON object")
+    text = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
+    model_type = text.get("model_type") or config.get("model_type")
+    if model_type == "gemma3" and text is not config:
+        model_type = "gemma3_text"
+    if model_type not in KNOWN_MODEL_TYPES:
+        raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join(KNOWN_MODEL_TYPES)}")
+    defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
+
+    def get(key: str, required: bool = True) -> int | None:
+        return _int(text, key, defaults.get(key), required=required)
+
+    layers = get("num_hidden_layers")
+    heads = get("num_attention_heads")
+    hidden = get("hidden_size")
+    vocab = get("vocab_size")
+    mla = model_type in ("deepseek_v2", "deepseek_v3")
+    kv_heads = head_dim = lora = rope = None
+    if mla:
+        lora, rope = get("kv_lora_rank"), get("qk_rope_head_dim")
+    else:
+        kv_heads = _int(text, "num_key_value_heads", heads)
+        head_dim = _int(text, "head_dim", defaults.get("head_dim"), required=False) or _whole(hidden, heads, "head_dim")
+        if heads % kv_heads:
+            raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
+    kinds = _layer_kinds(text, model_type, layers, defaults)
+    attention = kinds.count("full") + kinds.count("sliding")
+    sliding = kinds.count("sliding")
+    linear = kinds.count("linear")
+    window = get("sliding_window") if sliding else None
+    state = _linear_state_bytes(text) * linear if linear else None
+    if mla:
+        per_token_bytes = attention * (lora + rope) * 2
+    else:
+        per_token_bytes = 2 * attention * kv_heads * head_dim * 2
+    experts, active = _experts(text, model_type)
+    total, active_params = _parameters(config, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
+                                       vocab=vocab, experts=experts, active=active)
+    return Architecture(
+        model_type=model_type,
+        layers=layers,
+        attention_heads=heads,
+        kv_heads=kv_heads,
+        head_dim=head_dim,
+        kv_lora_rank=lora,
+        qk_rope_head_dim=rope,
+        attention_layers=attention if linear else None,
+        sliding_window=window,
+        sliding_window_layers=sliding or None,
+        state_bytes_per_sequence=state,
+        num_experts=experts,
+        num_experts_per_tok=active,
+        max_context_tokens=_max_model_len(text, model_type, defaults),
+        dtype=_dtype(config, text),
+        params_total_b=round(total / 1e9, 3),
+        params_active_b=None if experts is None else round(active_params / 1e9, 3),
+        kv_bytes_per_token_bf16=per_token_bytes,
+    )
+
+
+def _whole(hidden: int, heads: int, field: str) -> int:
+    if hidden % heads:
+        raise ConfigError(field, f"missing, and hidden_size {hidden} is not a multiple of num_attention_heads {heads}")
+    return hidden // heads
+
+
+_LAYER_TYPES = {"full_attention": "full", "sliding_attention": "sliding", "linear_attention": "linear"}
+
+
+def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> list[str]:
+    """One of full / sliding / linear per layer, from `layer_types` or the family's documented pattern."""
+    declared = text.get("layer_types")
+    if declared is not None:
+        if not isinstance(declared, list) or len(declared) != layers:
+            raise ConfigError("layer_types", f"expected a list of {layers} layer types (num_hidden_layers)")
+        unknown = sorted({t for t in declared if t not in _LAYER_TYPES})
+        if unknown:
+            raise ConfigError("layer_types", f"{', '.join(map(repr, unknown))} not understood; known: {', '.join(_LAYER_TYPES)}")
+        return [_LAYER_TYPES[t] for t in declared]
+    if model_type in ("qwen3_next", "qwen3_5_text"):
+        interval = _int(text, "full_attention_interval")
+        return ["full" if (i + 1) % interval == 0 else "linear" for i in range(layers)]
+    window = text.get("sliding_window", defaults.get("sliding_window"))
+    if model_type == "gemma2":
+        _int(text, "sliding_window")
+        return ["sliding" if i % 2 == 0 else "full" for i in range(layers)]
+    if model_type == "gemma3_text":
+        pattern = _int(text, "sliding_window_pattern", defaults["sliding_window_pattern"])
+        return ["sliding" if (i + 1) % pattern else "full" for i in range(layers)]
+    if model_type in ("qwen2", "qwen3", "qwen2_moe", "qwen3_moe"):
+        if not text.get("use_sliding_window"):
+            return ["full"] * layers  # the window in these configs applies only with use_sliding_window
+        first = _int(text, "max_window_layers")
+        return ["full" if i < first else "sliding" for i in range(layers)]
+    if window is None:
+        return ["full"] * layers
+    return ["sliding"] * layers
+
+
+def _linear_state_bytes(text: dict) -> int:
+    """Fixed state of one gated-delta-net layer per sequence, in the model's 16-bit dtype."""
+    kernel = _int(text, "linear_conv_kernel_dim")
+    k_heads, v_heads = _int(text, "linear_num_key_heads"), _int(text, "linear_num_value_heads")
+    k_dim, v_dim = _int(text, "linear_key_head_dim"), _int(text, "linear_value_head_dim")
+    conv = (kernel - 1) * (2 * k_heads * k_dim + v_heads * v_dim)
+    recurrent = v_heads * k_dim * v_dim
+    return (conv + recurrent) * 2
+
+
+def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
+    key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "mixtral": "num_local_experts", "gpt_oss": "num_local_experts"}.get(
+        model_type, "num_experts"
+    )
+    experts = _int(text, key, required=False)
+    if experts is None:
+        return None, None
+    return experts, _int(text, "num_experts_per_tok", text.get("experts_per_token"))
+
+
+def _parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, hidden: int, heads: int, kv_heads: int | None,
+                head_dim: int | None, vocab: int, experts: int | None, active: int | None) -> tuple[float, float]:
+    """(total, active) parameters: ESTIMATE from projection, expert, embedding and vision-tower shapes."""
+    tied = text.get("tie_word_embeddings", config.get("tie_word_embeddings", model_type in _TIED_BY_DEFAULT))
+    # the input embedding is a lookup, not computed: active parameters count the output head only
+    total = float(vocab * hidden * (1 if tied else 2))
+    active_total = float(vocab * hidden)
+    moe = experts is not None
+    dense_layers = _dense_layers(text, model_type, len(kinds)) if moe else set(range(len(kinds)))
+    for index, kind in enumerate(kinds):
+        attention = _linear_params(text, hidden) if kind == "linear" else _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
+        if index in dense_layers:
+            mlp = mlp_active = 3 * hidden * _int(text, "intermediate_size")
+        else:
+            expert = 3 * hidden * _int(text, "moe_intermediate_size", text.get("intermediate_size"))
+            shared = _shared_expert_params(text, model_type, hidden)
+            mlp = experts * expert + shared + hidden * experts
+            mlp_active = active * expert + shared + hidden * experts
+        total += attention + mlp
+        active_total += attention + mlp_active
+    vision = config.get("vision_config")
+    if isinstance(vision, dict):
+        total += _vision_params(vision)
+        active_total += _vision_params(vision)
+    return total, active_total
+
+
+def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
+    if model_type in ("deepseek_v2", "deepseek_v3"):
+        nope, rope, v = _int(text, "qk_nope_head_dim"), _int(text, "qk_rope_head_dim"), _int(text, "v_head_dim")
+        lora, q_lora = _int(text, "kv_lora_rank"), _int(text, "q_lora_rank", required=False)
+        query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
+        return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden
+    query = hidden * heads * head_dim * (2 if text.get("attn_output_gate") else 1)
+    return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+
+
+def _linear_params(text: dict, hidden: int) -> int:
+    k_heads, v_heads = _int(text, "linear_num_key_heads"), _int(text, "linear_num_value_heads")
+    k_dim, v_dim = _int(text, "linear_key_head_dim"), _int(text, "linear_value_head_dim")
+    conv_dim = 2 * k_heads * k_dim + v_heads * v_dim
+    return hidden * (conv_dim + v_heads * v_dim) + hidden * 2 * v_heads + conv_dim * _int(text, "linear_conv_kernel_dim") + v_heads * v_dim * hidden
+
+
+def _dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
+    """Layers of a mixture of experts that keep a dense MLP."""
+    if model_type in ("deepseek_v2", "deepseek_v3"):
+        return set(range(_int(text, "first_k_dense_replace", 0, required=False) or 0))
+    only = text.get("mlp_only_layers") or []
+    step = _int(text, "decoder_sparse_step", 1, required=False) or 1
+    return {i for i in range(layers) if i in only or (i + 1) % step}
+
+
+def _shared_expert_params(text: dict, model_type: str, hidden: int) -> int:
+    if model_type in ("deepseek_v2", "deepseek_v3"):
+        return (_int(text, "n_shared_experts", 0, required=False) or 0) * 3 * hidden * _int(text, "moe_intermediate_size")
+    shared = _int(text, "shared_expert_intermediate_size", required=False)
+    return 0 if shared is None else 3 * hidden * shared + hidden
+
+
+def _vision_params(vision: dict) -> int:
+    """A ViT tower: per block 4 h^2 (attention) + 2 h x intermediate (MLP)."""
+    depth = _int(vision, "depth", vision.get("num_hidden_layers"))
+    width, inner = _int(vision, "hidden_size"), _int(vision, "intermediate_size")
+    return depth * (4 * width * width + 2 * width * inner)
+
+
+def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
+    """What vLLM takes for max_model_len when it is not given."""
+    length = _int(text, "max_position_embeddings", defaults.get("max_position_embeddings"))
+    scaling = text.get("rope_scaling")
+    if isinstance(scaling, dict) and model_type != "gemma3_text":
+        kind = scaling.get("rope_type") or scaling.get("type")
+        if kind not in ("su", "longrope", "llama3", "default", None):
+            if kind == "yarn":
+                length = _int(scaling, "original_max_position_embeddings")
+            length = int(length * float(scaling.get("factor", 1.0)))
+    return length
+
+
+def _dtype(config: dict, text: dict) -> str | None:
+    value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
+    return value if value in ("bfloat16", "float16", "float32") else None
+
+
+def model_row(
+    hf_id: str,
+    config: dict[str, Any],
+    *,
+    licence_id: str,
+    source: str,
+    as_of: datetime.date,
+    revision: str | None = None,
+    family: str | None = None,
+    base_licence_id: str | None = None,
+    notes: str | None = None,
+) -> Model:
+    """A validated catalog row for `hf_id` from its config.json (ConfigError if the config cannot be read)."""
+    arch = read_config(config)
+    try:
+        return Model(
+            hf_id=hf_id,
+            family=family or arch.model_type,
+            licence_id=licence_id,
+            base_licence_id=base_licence_id,
+            config_verified=True,
+            source=source,
+            as_of=as_of,
+            revision=revision,
+            notes=notes,
+            **arch.row_fields(),
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        blamed = (first.get("ctx") or {}).get("error")
+        if isinstance(blamed, RowProblem):
+            raise ConfigError(blamed.column, f"{blamed.value!r}: {blamed.message}") from None
+        raise ConfigError(str((first.get("loc") or ("(row)",))[0]), first.get("msg", "invalid")) from None
+

@@ -1,0 +1,111 @@
+"""Write a model row read from a config.json into a catalog override directory, whole or not at all.
+
+The row replaces any row of the same `hf_id` in `<directory>/models.csv` (created with the full
+header when missing); the result is loaded back with the packaged catalog before it replaces the
+file, so a row that does not validate (an unknown licence, say) leaves the directory as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import CatalogError
+from .loader import load_catalog
+from .model_config import ConfigError, model_row
+from .schema import Model
+
+MODELS_FILE = "models.csv"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The JSON object in `path`; ConfigError (field "(file)") when it is missing or not JSON."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise ConfigError("(file)", f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError("(file)", f"{path} is not JSON: {error.msg} at line {error.lineno}") from None
+
+
+def import_row(
+    hf_id: str,
+    config_path: Path,
+    *,
+    licence_id: str,
+    revision: str | None,
+    today: datetime.date,
+    base_licence_id: str | None = None,
+    family: str | None = None,
+) -> Model:
+    """The catalog row for `hf_id` from its config.json, with its source: the file and the revision read."""
+    config = read_config_file(config_path)
+    at = f"revision {revision} (https://huggingface.co/{hf_id}/blob/{revision}/config.json)" if revision else "an unrecorded revision"
+    source = f"config.json of {hf_id} at {at}, read from {Path(config_path).name} by hangar catalog import-model on {today.isoformat()}"
+    return model_row(
+        hf_id,
+        config,
+        licence_id=licence_id,
+        base_licence_id=base_licence_id,
+        source=source,
+        revision=revision,
+        as_of=today,
+        family=family,
+        notes="parameter counts are ESTIMATES from the config's weight shapes",
+    )
+
+
+def write_model_override(directory: Path, row: Model) -> Path:
+    """Put `row` in `<directory>/models.csv` (replacing its hf_id), check the whole catalog loads, then replace the file."""
+    directory = Path(directory)
+    target = directory / MODELS_FILE
+    columns = list(Model.model_fields)
+    rows: list[dict[str, str]] = []
+    if target.exists():
+        with target.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns += [c for c in reader.fieldnames or [] if c not in columns]
+            rows = [r for r in reader if (r.get("hf_id") or "").strip() != row.hf_id]
+    rows.append({name: _cell(getattr(row, name)) for name in Model.model_fields})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    with tempfile.TemporaryDirectory(prefix="hangar-import-") as scratch:
+        # validate the directory as it would be, with the packaged catalog, before touching it
+        staged = Path(scratch)
+        if directory.is_dir():
+            for other in directory.glob("*.csv"):
+                if other.name != MODELS_FILE:
+                    shutil.copyfile(other, staged / other.name)
+        (staged / MODELS_FILE).write_text(buffer.getvalue(), encoding="utf-8")
+        try:
+            load_catalog(staged)
+        except CatalogError as error:  # name the file the user will have, not the scratch copy
+            raise CatalogError(dataclasses.replace(p, file=str(directory / Path(p.file).name)) for p in error.problems) from None
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".models-", suffix=".csv", dir=directory)
+    with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        out.write(buffer.getvalue())
+    os.replace(temporary, target)
+    return target
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)

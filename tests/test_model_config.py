@@ -1,0 +1,235 @@
+"""The config.json reader, the KV memory of each attention layout against published figures, and `import-model`.
+
+Fixtures are real config.json files (tests/model_configs/, each with its repository, path and commit in
+sources.json). Published figures cited beside each test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hangar.catalog import load_catalog
+from hangar.catalog.model_config import ConfigError, read_config
+from hangar.cli import app
+from hangar.sizing import GIB, memory_fit, sequence_kv
+
+CONFIGS = Path(__file__).parent / "model_configs"
+SOURCES = json.loads((CONFIGS / "sources.json").read_text())
+CAT = load_catalog()
+
+
+def config(name: str) -> dict:
+    return json.loads((CONFIGS / name).read_text())
+
+
+def arch(name: str):
+    return read_config(config(name))
+
+
+# --- the packaged rows are what the reader reads ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SOURCES.items() if s["hf_id"] in CAT.models))
+def test_packaged_rows_agree_with_their_config_json(name):
+    source = SOURCES[name]
+    row = CAT.model(source["hf_id"])
+    assert {k: getattr(row, k) for k in arch(name).row_fields()} == arch(name).row_fields()
+    assert row.config_verified and row.revision == source["commit"]
+    assert f"https://github.com/{source['repo']}/blob/{source['commit']}/{source['path']}" in row.source
+
+
+def test_every_fixture_is_a_file_with_its_source():
+    assert set(SOURCES) == {p.name for p in CONFIGS.glob("*.json")} - {"sources.json"}
+    for name, source in SOURCES.items():
+        assert source["repo"] and source["path"].endswith("config.json") and len(source["commit"]) == 40, name
+
+
+def test_no_packaged_row_cites_a_compilation():
+    for model in CAT.models.values():
+        assert "sizing.md" not in model.source and "/work/" not in model.source and "reference" not in model.source.split("config.json")[0]
+        assert model.source.startswith(("config.json: https://", "config.json not read")), model.hf_id
+        assert model.config_verified == model.source.startswith("config.json: https://")
+
+
+# --- parameters against published counts -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, total, active",
+    [
+        ("llama-3.1-8b-instruct.json", 8.0, None),  # Meta, Llama 3.1 model card (meta-llama/llama-models): 8B
+        ("llama-3.1-70b-instruct.json", 70.0, None),  # same card: 70B
+        ("deepseek-v3.json", 671, 36.6),  # DeepSeek-V3 README_WEIGHTS.md: 671B total, 36.6B activated (0.9B of it the output head)
+        ("gpt-oss-120b.json", 116.8, 5.1),  # OpenAI, "Introducing gpt-oss" (2025-08-05) and model card arXiv 2508.10925: 116.8B total, 5.1B active
+        ("gpt-oss-20b.json", 20.9, 3.6),  # same: 20.9B total, 3.6B active
+    ],
+)
+def test_parameter_estimates_match_published_counts(name, total, active):
+    found = arch(name)
+    assert found.params_total_b == pytest.approx(total, rel=0.01)
+    assert (found.params_active_b is None) == (active is None)
+    if active is not None:
+        assert found.params_active_b == pytest.approx(active, rel=0.01)
+
+
+# --- KV memory per attention layout ----------------------------------------------------------------------
+
+
+def test_gemma3_27b_has_52_sliding_and_10_full_layers_as_vllm_documents():
+    # vLLM v0.11.2 docs/design/hybrid_kv_cache_manager.md: "Gemma-3-27b has 52 sliding window attention layers and 10 full attention layers"
+    gemma = arch("gemma-3-27b-it.json")
+    assert (gemma.layers, gemma.sliding_window_layers, gemma.sliding_window) == (62, 52, 1024)
+    assert gemma.max_context_tokens == 131072  # Gemma3TextConfig default; vLLM does not rescale Gemma 3's rope
+    row = CAT.model("google/gemma-3-27b-it")
+    # one 32k sequence on a GPU: 10 layers keep all 32,768 tokens, 52 keep window - 1 + 2,048 batched tokens (+ a block)
+    per_layer_token = 2 * 16 * 128 * 2
+    kv = sequence_kv(row, 32768, max_num_batched_tokens=2048)
+    assert kv.full_attention_bytes == 10 * 32768 * per_layer_token
+    assert kv.sliding_tokens == (math.ceil((1024 - 1 + 2048) / 16) + 1) * 16 == 3088
+    assert kv.sliding_window_bytes == 52 * 3088 * per_layer_token
+    assert kv.total_bytes / GIB == pytest.approx(3.725, abs=0.001)  # 2.5 GiB in full layers + 1.23 GiB in windows; the old all-layers formula said 15.5
+    assert row.kv_bytes_per_token_bf16 * 32768 / GIB == pytest.approx(15.5)
+    # on a TPU vLLM has no hybrid KV-cache manager: every layer keeps every token
+    assert sequence_kv(row, 32768, hybrid_kv_cache=False).total_bytes / GIB == pytest.approx(15.5)
+
+
+def test_gemma2_alternates_sliding_and_full_layers():
+    gemma = arch("gemma-2-9b-it.json")  # Gemma 2 report: local 4096-token sliding window every other layer, global 8192
+    assert (gemma.sliding_window_layers, gemma.sliding_window, gemma.max_context_tokens) == (21, 4096, 8192)
+    # at its full 8k context each sliding layer keeps min(4095 + 2048, 8192) tokens
+    kv = sequence_kv(CAT.model("google/gemma-2-9b-it"), 8192, max_num_batched_tokens=2048)
+    assert kv.sliding_tokens == (math.ceil(6143 / 16) + 1) * 16
+
+
+def test_gpt_oss_alternates_128_token_windows_with_full_layers():
+    for name, layers in (("gpt-oss-120b.json", 36), ("gpt-oss-20b.json", 24)):
+        found = arch(name)
+        assert (found.sliding_window, found.sliding_window_layers, found.num_experts_per_tok) == (128, layers // 2, 4)
+    row = CAT.model("openai/gpt-oss-120b")
+    kv = sequence_kv(row, 131072, max_num_batched_tokens=8192)
+    assert kv.full_attention_bytes == 18 * 131072 * 2 * 8 * 64 * 2
+    assert kv.sliding_tokens == (math.ceil((127 + 8192) / 16) + 1) * 16
+
+
+def test_mla_caches_the_compressed_latent_as_the_deepseek_v2_paper_counts_it():
+    # DeepSeek-V2 (arXiv 2405.04434) Table 1 and §2.1: MLA caches (d_c + d_h^R) x l elements per token, with d_c = 4 d_h and
+    # d_h^R = d_h / 2 "equal to GQA with only 2.25 groups"; vLLM v0.11.2 MLAAttentionSpec: one head of that size, no separate K and V
+    deepseek = arch("deepseek-v3.json")
+    d_h = config("deepseek-v3.json")["qk_nope_head_dim"]
+    assert deepseek.kv_lora_rank == 4 * d_h and deepseek.qk_rope_head_dim == d_h // 2
+    assert deepseek.kv_lora_rank + deepseek.qk_rope_head_dim == 2 * 2.25 * d_h == 576  # vLLM's ground truth: head_size 576
+    assert deepseek.kv_bytes_per_token_bf16 == 61 * 576 * 2
+    assert deepseek.max_context_tokens == 4096 * 40  # yarn: original_max_position_embeddings x factor
+    # MHA with its 128 heads of 192/128 would cache 61 x 128 x (192 + 128) elements: 71x more
+    assert 61 * 128 * (192 + 128) / (61 * 576) == pytest.approx(71.1, abs=0.1)
+
+
+def test_a_hybrid_model_caches_kv_only_in_its_attention_layers():
+    qwen = arch("qwen3.5-9b.json")
+    assert (qwen.layers, qwen.attention_layers, qwen.kv_heads, qwen.head_dim) == (32, 8, 4, 256)
+    assert qwen.kv_bytes_per_token_bf16 == 2 * 8 * 4 * 256 * 2
+    # vLLM v0.11.2 gated_delta_net_state_shape: conv (kernel - 1) x (2 x 16 x 128 + 32 x 128), recurrent 32 x 128 x 128, 16-bit
+    per_layer = (3 * (2 * 16 * 128 + 32 * 128) + 32 * 128 * 128) * 2
+    assert qwen.state_bytes_per_sequence == 24 * per_layer
+    assert qwen.max_context_tokens == 262144
+
+
+def test_the_state_is_fixed_per_sequence_and_counts_toward_fit(tmp_path):
+    row = _import(tmp_path, "Qwen/Qwen3.5-9B", "qwen3.5-9b.json", "--licence", "apache-2.0").model("Qwen/Qwen3.5-9B")
+    short, long = sequence_kv(row, 1024), sequence_kv(row, 65536)
+    assert short.state_bytes == long.state_bytes == row.state_bytes_per_sequence
+    assert long.full_attention_bytes == 64 * short.full_attention_bytes
+    fit = memory_fit(row, CAT.gpu("L4"), max_context_tokens=16384)
+    assert fit.kv_per_sequence_gib == pytest.approx((16384 * 32768 + row.state_bytes_per_sequence) / GIB)
+
+
+def test_moe_fields_are_read_for_each_family():
+    assert (arch("deepseek-v3.json").num_experts, arch("deepseek-v3.json").num_experts_per_tok) == (256, 8)
+    assert (arch("gpt-oss-20b.json").num_experts, arch("gpt-oss-20b.json").num_experts_per_tok) == (32, 4)
+    assert arch("llama-3.1-8b-instruct.json").num_experts is None
+
+
+# --- refusals name the field -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        ({"model_type": "rwkv"}, "model_type", "'rwkv' is not a layout Hangar can read"),
+        ({"num_hidden_layers": None}, "num_hidden_layers", "missing"),
+        ({"num_key_value_heads": 3}, "num_key_value_heads", "does not divide num_attention_heads 32"),
+        ({"hidden_size": "4096"}, "hidden_size", "'4096' is not a positive whole number"),
+        ({"layer_types": ["full_attention"] * 31}, "layer_types", "expected a list of 32 layer types"),
+        ({"layer_types": ["full_attention"] * 31 + ["mamba"]}, "layer_types", "'mamba' not understood"),
+    ],
+)
+def test_a_config_it_cannot_interpret_is_refused_naming_the_field(change, field, words):
+    broken = {**config("llama-3.1-8b-instruct.json"), **change}
+    with pytest.raises(ConfigError) as raised:
+        read_config({k: v for k, v in broken.items() if v is not None})
+    assert raised.value.field == field and words in str(raised.value)
+
+
+# --- hangar catalog import-model -------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["catalog", "import-model", *args], catch_exceptions=False, env={"COLUMNS": "200"})
+
+
+def _import(tmp_path: Path, hf_id: str, name: str, *extra: str):
+    result = _run(hf_id, "--config", str(CONFIGS / name), "--overrides", str(tmp_path), *extra)
+    assert result.exit_code == 0, result.output
+    return load_catalog(tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SOURCES.items() if s["hf_id"] in CAT.models))
+def test_an_import_equals_the_packaged_row(tmp_path, name):
+    hf_id = SOURCES[name]["hf_id"]
+    imported = _import(tmp_path, hf_id, name, "--revision", "main").model(hf_id)
+    packaged = CAT.model(hf_id)
+    fields = read_config(config(name)).row_fields()
+    assert {k: getattr(imported, k) for k in fields} == {k: getattr(packaged, k) for k in fields}
+    assert imported.licence_id == packaged.licence_id  # the catalog's licence when none is given
+
+
+def test_import_writes_a_sourced_override_row_a_stack_can_use(tmp_path):
+    result = _run("Qwen/Qwen3.5-9B", "--config", str(CONFIGS / "qwen3.5-9b.json"), "--licence", "apache-2.0", "--revision", "abc123",
+                  "--overrides", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"wrote Qwen/Qwen3.5-9B to {tmp_path / 'models.csv'}" in result.stdout
+    assert "32 layers (8 with attention, 24 with a fixed state of 25.1 MiB per sequence)" in result.stdout
+    (row,) = csv.DictReader((tmp_path / "models.csv").open())
+    assert row["hf_id"] == "Qwen/Qwen3.5-9B" and row["revision"] == "abc123" and row["config_verified"] == "true"
+    assert row["source"].startswith("config.json of Qwen/Qwen3.5-9B at revision abc123 (https://huggingface.co/Qwen/Qwen3.5-9B/blob/abc123/config.json)")
+    assert "qwen3.5-9b.json" in row["source"]
+    # a second import of another model keeps the first; re-importing replaces, never duplicates
+    _import(tmp_path, "openai/gpt-oss-20b", "gpt-oss-20b.json")
+    _import(tmp_path, "Qwen/Qwen3.5-9B", "qwen3.5-9b.json", "--licence", "apache-2.0")
+    assert sorted(r["hf_id"] for r in csv.DictReader((tmp_path / "models.csv").open())) == ["Qwen/Qwen3.5-9B", "openai/gpt-oss-20b"]
+
+
+def test_import_refuses_and_writes_nothing(tmp_path):
+    broken = tmp_path / "config.json"
+    broken.write_text(json.dumps({**config("llama-3.1-8b-instruct.json"), "model_type": "rwkv"}))
+    result = _run("acme/rwkv-7b", "--config", str(broken), "--licence", "apache-2.0", "--overrides", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert f"--config {broken}: model_type: 'rwkv' is not a layout Hangar can read" in result.stderr
+    assert not (tmp_path / "out").exists()
+    result = _run("acme/new-model", "--config", str(CONFIGS / "phi-4.json"), "--overrides", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "--licence: acme/new-model is not in the catalog, so its licence must be given" in result.stderr
+    result = _run("acme/new-model", "--config", str(CONFIGS / "phi-4.json"), "--licence", "acme-eula", "--overrides", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "--licence: unknown licence 'acme-eula'" in result.stderr
+    not_json = tmp_path / "notes.txt"
+    not_json.write_text("layers: 32")
+    result = _run("acme/new-model", "--config", str(not_json), "--licence", "mit", "--overrides", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "is not JSON" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
