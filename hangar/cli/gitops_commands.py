@@ -1,4 +1,5 @@
-"""`hangar gitops render`: Pulumi Kubernetes Operator objects for each environment (see hangar/gitops.py).
+"""`hangar gitops render`: Pulumi Kubernetes Operator objects for each environment (see hangar/gitops.py);
+`hangar gitops workflows`: the GitHub Actions workflows, from each stack's `deployer:` (hangar/gitops_workflows.py).
 
 Defaults come from the repository: `--repo` from the `origin` remote (an ssh remote is rendered
 as its https URL), `--branch` from origin's default branch (else `main`), the project directory
@@ -18,6 +19,7 @@ import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.gitops import GitopsError, GitopsSettings, render, to_yaml
+from hangar.gitops_workflows import DEPLOY, WorkflowError, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
@@ -80,6 +82,30 @@ def render_command(
         header = f"# Rendered by `hangar gitops render`; re-render rather than edit. Source: {settings.repo} ({settings.branch}).\n"
         (out_dir / name).write_text(header + to_yaml(objects), encoding="utf-8")
         out.print(f"wrote {out_dir / name}")
+
+
+@gitops_app.command("workflows")
+def workflows_command(
+    write: bool = typer.Option(False, "--write", help="Write .github/workflows/deploy.yml, pull-request.yml and .github/actionlint.yaml into the project (default: print deploy.yml)."),
+    project: Path = ProjectOption,
+) -> None:
+    """Render the GitHub Actions workflows from the stack configs: each environment's jobs run where its `deployer:` says."""
+    try:
+        pulumi_project = read_project(project)
+        environments = {name: read_environment(pulumi_project, name) for name in pulumi_project.stacks()}
+        texts = render_workflows(environments)
+    except StackConfigError as error:
+        raise fail([str(p) for p in error.problems])
+    except WorkflowError as error:
+        raise fail(str(error).splitlines())
+    if not write:
+        sys.stdout.write(texts[DEPLOY])
+        return
+    for name, text in texts.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.print(f"wrote {path}")
 
 
 def default_image() -> str:
