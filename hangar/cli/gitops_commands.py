@@ -18,7 +18,7 @@ from pathlib import Path
 import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
-from hangar.gitops import GitopsError, GitopsSettings, render, to_yaml
+from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
 from hangar.gitops_workflows import DEPLOY, WorkflowError, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
 
@@ -28,7 +28,7 @@ app.add_typer(gitops_app, name="gitops")
 
 @gitops_app.command("render")
 def render_command(
-    stacks: list[str] | None = typer.Argument(None, help="Environments to render (default: every stack)."),
+    stacks: list[str] | None = typer.Argument(None, help="Environments to render (default: every stack whose deployer is the operator)."),
     out_dir: Path | None = typer.Option(None, "--out", help="Write one file per environment, a namespace and a kustomization.yaml here (default: print)."),
     repo: str | None = typer.Option(None, "--repo", help="Repository URL the operator clones (default: the origin remote)."),
     branch: str | None = typer.Option(None, "--branch", help="Branch the operator follows (default: origin's default branch, else main)."),
@@ -44,10 +44,13 @@ def render_command(
     """Render a Pulumi Kubernetes Operator `Stack` (with its ServiceAccount) per environment, for Argo CD or Flux to apply."""
     try:
         pulumi_project = read_project(project)
-        names = list(stacks or pulumi_project.stacks())
-        environments = {name: read_environment(pulumi_project, name) for name in names}
+        environments = {name: read_environment(pulumi_project, name) for name in (stacks or pulumi_project.stacks())}
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
+    if not stacks:  # by default, the environments whose deployer is the operator
+        environments = {name: environments[name] for name in operator_stacks(environments)}
+        if not environments:
+            raise fail(["no stack declares `deployer: {kind: operator}`: the operator deploys none of them"])
     top = _git(project, "rev-parse", "--show-toplevel")
     repo_dir = ""
     if top:
