@@ -179,6 +179,8 @@ def render_environment(stack: str, environment: Environment, settings: GitopsSet
 
 def render(environments: dict[str, Environment], settings: GitopsSettings) -> dict[str, list[dict[str, Any]]]:
     """File name → objects: a namespace, one file per environment, and a kustomization listing them."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]+@", settings.repo):  # a credential must never be written into the objects
+        raise GitopsError("repo: the URL holds credentials (user:token@host); give it without them and the token in git_secret")
     problems = []
     files: dict[str, list[dict[str, Any]]] = {
         "namespace.yaml": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": settings.namespace, "labels": {"app.kubernetes.io/managed-by": "hangar"}}}]

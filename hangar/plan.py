@@ -9,12 +9,14 @@ Python program, not only Hangar's.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
 import os
 import runpy
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -92,6 +94,8 @@ def plan_program(
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    executor = _LoopClosingExecutor()
+    loop.set_default_executor(executor)
     monitor = RecordingMonitor(PlausibleMocks())
     warnings = WarningCollector()
     logger = logging.getLogger(f"hangar.plan.{id(warnings)}")
@@ -107,7 +111,7 @@ def plan_program(
     except Exception as error:
         raise PlanError(f"the program raised {type(error).__name__}: {error}") from error
     finally:
-        _reset_runtime(loop)
+        _reset_runtime(loop, executor)
         logger.removeHandler(warnings)
     return Plan(project=project, stack=stack, resources=tuple(monitor.records), warnings=tuple(warnings.messages))
 
@@ -152,8 +156,51 @@ def _program_directory(directory: Path) -> Iterator[None]:
             sys.path.remove(str(directory))
 
 
-def _reset_runtime(loop: asyncio.AbstractEventLoop) -> None:
-    """Leave nothing for the next run: a failed program can leave tasks and outputs behind in the SDK's globals."""
+class _LoopClosingExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The plan loop's default executor, which remembers the event loop each of its threads ends up with.
+
+    The SDK answers resource registrations in executor threads (`run_in_executor(None, ...)` in
+    pulumi/runtime/resource.py, pulumi 3.272), and the mock monitor gives each such thread an event
+    loop of its own (`_ensure_event_loop` in pulumi/runtime/sync_await.py) that nobody closes: when
+    the thread's loop was collected at exit, Python printed `Exception ignored in BaseEventLoop.__del__`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(thread_name_prefix="hangar-plan")
+        self.loops: set[asyncio.AbstractEventLoop] = set()
+        self._loops_lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        def call() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._remember_thread_loop()
+
+        return super().submit(call)
+
+    def _remember_thread_loop(self) -> None:
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # this thread never needed a loop
+            return
+        with self._loops_lock:
+            self.loops.add(loop)
+
+    def close_loops(self) -> None:
+        """After `shutdown`: close every loop the threads made (none of them runs any more)."""
+        with self._loops_lock:
+            loops, self.loops = self.loops, set()
+        for loop in loops:
+            if not loop.is_closed() and not loop.is_running():
+                loop.close()
+
+
+def _reset_runtime(loop: asyncio.AbstractEventLoop, executor: _LoopClosingExecutor | None = None) -> None:
+    """Leave nothing for the next run: a failed program can leave tasks and outputs behind in the SDK's globals.
+
+    Every event loop the run caused is closed: the plan's own and those of the executor's threads.
+    """
     pending = asyncio.all_tasks(loop)
     for task in pending:
         task.cancel()
@@ -163,6 +210,9 @@ def _reset_runtime(loop: asyncio.AbstractEventLoop) -> None:
         settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config({})
+    loop.run_until_complete(loop.shutdown_default_executor())
+    if executor is not None:
+        executor.close_loops()
     loop.close()
     asyncio.set_event_loop(None)
 

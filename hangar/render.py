@@ -29,17 +29,19 @@ from a secret manager, or leave Secrets to Pulumi. Any other value the plan hold
 plan's "[secret]" marker, and the rendering notes it.
 
 Pure: `render_plan` reads a `Plan` and returns text per path; `write_rendering` is the one function
-that touches the disk, and it only ever replaces the stack's own directory.
+that touches the disk, and it only ever deletes or replaces files of the stack's own directory that
+an earlier render wrote (its `.hangar-render` manifest lists them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import re
-import shutil
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -55,7 +57,7 @@ HELM_RELEASES_FILE = "helm-releases.yaml"
 SAFE_PART = re.compile(r"^[A-Za-z0-9_][-A-Za-z0-9_.]*$")
 """What a cluster, namespace, kind or name must look like to become part of a file's path (never '..', never a '/')."""
 MARKER = ".hangar-render"
-"""The file that marks a directory as written by `hangar render`, so that the next render may clear it."""
+"""The file that marks a directory as written by `hangar render` and lists the files it wrote: the only ones the next render may delete."""
 
 CLUSTER_SCOPED = frozenset(
     {
@@ -196,7 +198,9 @@ def render_plan(plan: Plan) -> Rendering:
     problems = [f"{path}: written by {len(names)} objects: {', '.join(sorted(names))}" for path, names in clashes.items() if len(names) > 1]
     if problems:
         raise RenderError(problems)
-    return Rendering(plan.stack, tuple(sorted(objects, key=lambda item: str(item.path))), tuple(releases), tuple(notes))
+    # Nothing follows registration order, which can change between runs: objects by path, releases by cluster/namespace/name.
+    releases.sort(key=lambda release: (release["cluster"], str(release["namespace"]), str(release["name"])))
+    return Rendering(plan.stack, tuple(sorted(objects, key=lambda item: str(item.path))), tuple(releases), tuple(sorted(set(notes))))
 
 
 def _cluster_of(record: ResourceRecord, by_urn: dict[str, ResourceRecord]) -> str:
@@ -307,26 +311,93 @@ def _sorted_release(release: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_rendering(rendering: Rendering, out: Path) -> Path:
-    """Replace `out/<stack>/` with the rendering (stale files of an earlier render go); return that directory.
+    """Write the rendering to `out/<stack>/`, deleting the files an earlier render listed in its manifest; return that directory.
 
-    Refuses (RenderError) when `out/<stack>` exists and is not a directory an earlier render wrote
-    (it has no `.hangar-render` marker and is not empty): nothing else in `out` is touched.
+    Only files Hangar wrote are ever deleted or replaced: `out/<stack>/.hangar-render` lists them
+    (relative paths, one a line), and a file not on that list is never touched — where the new
+    rendering would write over one, the render is refused (RenderError) before anything changes.
+    A directory without the marker must be empty. Two renders into one `out` do not interleave:
+    the second is refused while the first holds `out` (an advisory lock, released when the first
+    ends, however it ends).
     """
     target = out / rendering.stack
     if out.exists() and not out.is_dir():
         raise RenderError([f"--out {out}: not a directory"])
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise RenderError([f"{target}: exists and is not a directory; remove it or choose another --out"])
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise RenderError([f"{target}: exists, is not empty and was not written by hangar render (no {MARKER}); remove it or choose another --out"])
-    if target.is_dir():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    (target / MARKER).write_text(
-        f"Written by `hangar render {rendering.stack}`: the next render clears this directory and writes it again.\n", encoding="utf-8"
-    )
-    for relative, text in rendering.files().items():
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out):
+        if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+            raise RenderError([f"{target}: exists, is not empty and was not written by hangar render (no {MARKER}); remove it or choose another --out"])
+        previous = read_manifest(target)
+        files = rendering.files()
+        foreign = [relative for relative in files if relative not in previous and (target / relative).exists()]
+        if foreign:
+            raise RenderError([f"{target / relative}: exists and was not written by hangar render (not in {MARKER}); move it or choose another --out" for relative in foreign])
+        for relative in sorted(previous):
+            path = target / relative
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        _remove_empty_directories(target)
+        target.mkdir(parents=True, exist_ok=True)
+        # The manifest first: an interrupted render leaves a list that covers every file it may have written.
+        (target / MARKER).write_text(_manifest_text(rendering.stack, files), encoding="utf-8")
+        for relative, text in files.items():
+            path = target / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
     return target
+
+
+def read_manifest(target: Path) -> set[str]:
+    """The files an earlier render of `target` wrote, from its marker: safe relative paths only (never '..', never absolute)."""
+    try:
+        lines = (target / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    listed = set()
+    for line in lines:
+        path = PurePosixPath(line.strip())
+        if line.strip() and not line.startswith("#") and not path.is_absolute() and all(SAFE_PART.match(part) for part in path.parts):
+            listed.add(str(path))
+    return listed
+
+
+def _manifest_text(stack: str, files: dict[str, str]) -> str:
+    header = (
+        f"# Written by `hangar render {stack}`. The files listed below are its own: the next render deletes them, and only them,\n"
+        "# before writing again. A file not listed here is never deleted or overwritten.\n"
+    )
+    return header + "".join(f"{relative}\n" for relative in files)
+
+
+def _remove_empty_directories(target: Path) -> None:
+    """Directories under `target` left empty by the clearing, deepest first (never `target` itself, never a symlink)."""
+    if not target.is_dir():
+        return
+    for directory in sorted((path for path in target.rglob("*") if path.is_dir() and not path.is_symlink()), key=lambda path: len(path.parts), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold an advisory lock on the `out` directory for one render; RenderError at once if another render holds it.
+
+    `fcntl.flock` (POSIX): the kernel drops the lock when its process ends, so an interrupted or
+    killed render never leaves `out` locked. Where fcntl does not exist (Windows) renders are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    descriptor = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RenderError([f"{out}: another hangar render is writing into this directory; run again when it has finished"]) from None
+        yield
+    finally:
+        os.close(descriptor)

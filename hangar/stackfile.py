@@ -1,23 +1,33 @@
 """Read a Pulumi project and its stack files, and turn the `hangar:environment` object into an `Environment`.
 
-Every way a stack file can be wrong — missing, not YAML, failing the spec — ends in one
-`StackConfigError` whose problems print one line each: file, key path, what is allowed, what was given.
+Every way a stack file can be wrong — missing, unreadable, not YAML, ambiguous YAML (a key twice, a
+YAML bomb, a `!!binary` value: `hangar.stackyaml`), failing the spec — ends in one `StackConfigError`
+whose problems print one line each: file, key path or line, what is allowed, what was given. A value
+is never echoed where it may be a credential: under an unknown key, or a key named like a secret.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from hangar.spec import Environment
+from hangar.spec import Cluster, Environment
+from hangar.stackyaml import StackYamlError
+from hangar.stackyaml import load as load_yaml_text
 
 CONFIG_NAMESPACE = "hangar"
 ENVIRONMENT_KEY = f"{CONFIG_NAMESPACE}:environment"
+CREDENTIAL_KEYS = (f"{CONFIG_NAMESPACE}:huggingface_token", f"{CONFIG_NAMESPACE}:api_key")
+"""Stack config keys that hold a credential: only ever as a Pulumi secret (`secure:`), never in plain text."""
+SECRET_LOOKING = re.compile(r"(token|secret|password|passwd|api_?key|credential|private_?key|kubeconfig)", re.IGNORECASE)
+"""A key named like this may hold a credential: its value is never echoed in an error."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +68,12 @@ class PulumiProject:
         return self.stack_config_dir / f"Pulumi.{stack}.yaml"
 
     def stacks(self) -> list[str]:
-        """Names of the stacks that have a stack file, sorted."""
-        return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in self.stack_config_dir.glob("Pulumi.*.yaml"))
+        """Names of the stacks that have a stack file, sorted; StackConfigError if the directory cannot be read."""
+        try:
+            return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in self.stack_config_dir.glob("Pulumi.*.yaml"))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise StackConfigError([ConfigProblem(str(self.stack_config_dir), "", f"the stack config directory cannot be read: {reason}", has_given=False)]) from None
 
 
 def read_project(root: Path) -> PulumiProject:
@@ -88,11 +102,31 @@ def read_stack_config(project: PulumiProject, stack: str) -> dict[str, Any]:
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise StackConfigError([ConfigProblem(str(path), "", "a stack file must be a YAML mapping", type(document).__name__)])
+        raise StackConfigError([ConfigProblem(str(path), "line 1", "a stack file must be a YAML mapping (with a `config:` key)", type(document).__name__)])
     config = document.get("config") or {}
     if not isinstance(config, dict):
         raise StackConfigError([ConfigProblem(str(path), "config", "must be a mapping of config keys", config)])
-    return {(key if ":" in key else f"{project.name}:{key}"): value for key, value in config.items()}
+    namespaced = {(key if ":" in key else f"{project.name}:{key}"): value for key, value in config.items()}
+    plaintext = [key for key in CREDENTIAL_KEYS if key in namespaced and not _encrypted(namespaced[key])]
+    if plaintext:
+        raise StackConfigError([_plaintext_credential(str(path), key) for key in plaintext])
+    return namespaced
+
+
+def _encrypted(value: Any) -> bool:
+    """A Pulumi secret as the stack file holds it: `{secure: <ciphertext>}`."""
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _plaintext_credential(source: str, key: str) -> ConfigProblem:
+    name = key.split(":", 1)[1]
+    return ConfigProblem(
+        source,
+        key,
+        f"holds a credential in plain text (value hidden); remove it from the stack file and set it as a secret with "
+        f"`pulumi config set --secret {name} <value>`",
+        has_given=False,
+    )
 
 
 def read_environment(project: PulumiProject, stack: str) -> Environment:
@@ -107,31 +141,80 @@ def environment_from_config(raw: Any, source: str) -> Environment:
         raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, "required: the environment object is missing", has_given=False)])
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = json.loads(raw, object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
         except json.JSONDecodeError as error:
-            raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, f"is not a JSON object ({error.msg})", raw)]) from None
+            where = f"line {error.lineno}, column {error.colno}"
+            raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, f"is not a JSON object ({error.msg} at {where} of the JSON text)", has_given=False)]) from None
+        except (ValueError, RecursionError) as error:
+            reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
+            raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, f"is not a usable JSON object: {reason}", has_given=False)]) from None
     try:
         return Environment.model_validate(raw)
     except ValidationError as error:
         raise StackConfigError(problems_from_validation(error, raw, source)) from None
 
 
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: the second of two equal keys is an error, not a silent override."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r} in one JSON object; a key may appear once")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a config may hold")
+
+
 def problems_from_validation(error: ValidationError, raw: Any, source: str) -> list[ConfigProblem]:
-    """One `ConfigProblem` per pydantic error, with paths as the user wrote them (union tags removed)."""
+    """One `ConfigProblem` per pydantic error, with paths as the user wrote them (union tags removed).
+
+    A value is hidden where it may be a credential: under an unknown key (a token pasted into the
+    wrong place) or under a key named like a secret.
+    """
     problems = []
     for detail in error.errors(include_url=False):
         path = key_path(detail["loc"], raw)
         context = detail.get("ctx") or {}
+        hidden = bool(SECRET_LOOKING.search(path.rsplit(".", 1)[-1]))
         if detail["type"] == "hangar_cross_field":
             for found in context["problems"]:
-                problems.append(ConfigProblem(source, _join(path, found["path"]), found["message"], found["given"]))
+                where = _join(path, found["path"])
+                if SECRET_LOOKING.search(where.rsplit(".", 1)[-1]):
+                    problems.append(ConfigProblem(source, where, f"{found['message']} (value hidden)", has_given=False))
+                else:
+                    problems.append(ConfigProblem(source, where, found["message"], found["given"]))
         elif detail["type"] == "missing":
             problems.append(ConfigProblem(source, path, "required key is missing", has_given=False))
+        elif detail["type"] == "union_tag_not_found":
+            allowed = ", ".join(repr(tag) for tag in _union_tags(context))
+            problems.append(ConfigProblem(source, f"{path}.{context.get('discriminator', '').strip(chr(39))}", f"required key is missing: one of {allowed}", has_given=False))
         elif detail["type"] == "extra_forbidden":
-            problems.append(ConfigProblem(source, path, "unknown key; see `hangar schema` for the keys allowed here", detail["input"]))
+            problems.append(ConfigProblem(source, path, _unknown_key(path), has_given=False))
+        elif hidden:
+            problems.append(ConfigProblem(source, path, f"{detail['msg']} (value hidden)", has_given=False))
         else:
             problems.append(ConfigProblem(source, path, detail["msg"], detail["input"]))
     return problems
+
+
+def _unknown_key(path: str) -> str:
+    """An unknown key, its value never echoed: it may be a credential put in the wrong place."""
+    message = "unknown key (value hidden); see `hangar schema` for the keys allowed here"
+    leaf = path.rsplit(".", 1)[-1]
+    if SECRET_LOOKING.search(leaf):
+        message += f"; a credential belongs in the secret stack config, not here: `pulumi config set --secret {leaf} <value>`"
+    return message
+
+
+def _union_tags(context: dict[str, Any]) -> list[str]:
+    """The values a discriminated union accepts (today only a cluster's `provider`), for the message of a missing tag."""
+    if str(context.get("discriminator", "")).strip("'") != "provider":
+        return []
+    members = typing.get_args(typing.get_args(Cluster)[0])
+    return [tag for member in members for tag in typing.get_args(member.model_fields["provider"].annotation)]
 
 
 def key_path(loc: tuple[Any, ...], raw: Any) -> str:
@@ -159,14 +242,20 @@ def _join(base: str, relative: str) -> str:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml_text(path.read_text(encoding="utf-8"))
+    except StackYamlError as error:
+        mark = error.problem_mark
+        raise StackConfigError([ConfigProblem(str(path), f"line {mark.line + 1}, column {mark.column + 1}", str(error.problem), has_given=False)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(error, "problem", None) or str(error)
+        reason = getattr(error, "problem", None) or str(error).replace("\n", " ")
         raise StackConfigError([ConfigProblem(str(path), "", f"not valid YAML{where}: {reason}", has_given=False)]) from None
+    except RecursionError:
+        raise StackConfigError([ConfigProblem(str(path), "", "nested too deeply to read", has_given=False)]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {error}", has_given=False)]) from None
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {reason}", has_given=False)]) from None
 
 
 def _get(document: Any, key: str) -> Any:

@@ -235,15 +235,14 @@ def test_the_environment_namespace_has_a_gpu_quota_defaults_and_default_deny(onp
     assert namespace.urn in quota.dependencies and namespace.urn in policy.dependencies
 
 
-def test_free_text_owner_goes_to_annotations_not_labels():
+def test_free_text_owner_is_refused_with_the_label_rule():
+    """The owner labels every resource of every target, so it is refused at validation rather than rendered as an invalid label."""
     raw = onprem_environment()
     raw["owner"] = "ML Platform <ml-platform@example.com>"
-    plan, _ = plan_environment(raw)
-    (namespace,) = plan.of_type(NAMESPACE)
-    metadata = namespace.inputs["metadata"]
-    assert "hangar.dev/owner" not in metadata["labels"] and metadata["annotations"] == {"hangar.dev/owner": "ML Platform <ml-platform@example.com>"}
-    assert metadata["labels"]["hangar.dev/environment"] == "lab"
-    kubernetes_validate.validate(namespace.inputs, "1.33", strict=True)
+    assert config_lines(raw) == [
+        "Pulumi.test.yaml: hangar:environment.owner: must be a Kubernetes label value: at most 63 characters, letters, digits, '-', '_' and '.', "
+        "beginning and ending with a letter or digit; got 'ML Platform <ml-platform@example.com>'"
+    ]
 
 
 def test_namespace_objects_are_valid_kubernetes_manifests(onprem):
@@ -588,8 +587,8 @@ def test_on_prem_pool_config_errors(pool_change, line):
 def test_the_kubeconfig_key_must_be_a_plain_config_key():
     lines = config_lines(onprem_environment(kubeconfig_secret="hangar:kubeconfig"))
     assert len(lines) == 1 and lines[0].startswith("Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: String should match pattern")
-    assert config_lines(onprem_environment(kubeconfig_secret="environment")) == [
-        "Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: hangar:environment holds the environment itself; name another key; got 'environment'"
+    assert config_lines(onprem_environment(kubeconfig_secret="environment")) == [  # a secret-named key's value is never echoed
+        "Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: hangar:environment holds the environment itself; name another key (value hidden)"
     ]
 
 

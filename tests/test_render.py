@@ -150,7 +150,7 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
     # the GPU device plugin and LWS; no KEDA on an hpa cluster
-    assert [r["chart"] for r in rendering.helm_releases] == ["nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
+    assert sorted(r["chart"] for r in rendering.helm_releases) == ["nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
 
 
 # --- the layout rules, on a program of its own -----------------------------------------------------------
@@ -210,6 +210,8 @@ def test_a_render_replaces_its_own_directory_and_nothing_else(tmp_path):
     target = write_rendering(rendering, tmp_path)
     stale = target / "dev" / "gke-dev" / "deployment-old-model.yaml"
     stale.write_text("kind: Deployment\n")
+    with (target / MARKER).open("a") as manifest:  # as an earlier render of a stack that still had that object listed it
+        manifest.write("dev/gke-dev/deployment-old-model.yaml\n")
     neighbour = tmp_path / "eks-prod" / "keep.yaml"
     neighbour.parent.mkdir()
     neighbour.write_text("mine\n")

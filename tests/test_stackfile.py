@@ -37,7 +37,7 @@ def test_a_file_that_is_not_yaml(tmp_path):
 
 def test_a_file_that_is_not_a_mapping(tmp_path):
     root = project_with(tmp_path, "- just\n- a list\n")
-    assert error_lines(root) == [f"{root}/stacks/Pulumi.x.yaml: a stack file must be a YAML mapping; got 'list'"]
+    assert error_lines(root) == [f"{root}/stacks/Pulumi.x.yaml: line 1: a stack file must be a YAML mapping (with a `config:` key); got 'list'"]
 
 
 def test_a_stack_without_the_environment(tmp_path):

@@ -242,6 +242,11 @@ def test_the_workflows_command_writes_what_is_committed(tmp_path):
     assert result.exit_code == 0, result.output
     for path in (".github/workflows/deploy.yml", ".github/workflows/pull-request.yml", ".github/actionlint.yaml"):
         assert (tmp_path / path).read_text() == (ROOT / path).read_text()
+    (tmp_path / ".github/workflows/release.yml").write_text("name: release\n")  # a hand-written workflow is never touched
+    (tmp_path / ".github/workflows/deploy.yml").write_text("name: deploy, by hand\n")
+    refused = CliRunner().invoke(app, ["gitops", "workflows", "--write", "-C", str(tmp_path)])
+    assert refused.exit_code == 2 and ".github/workflows/deploy.yml: not written by `hangar gitops workflows`" in refused.output
+    assert (tmp_path / ".github/workflows/deploy.yml").read_text() == "name: deploy, by hand\n"
     printed = CliRunner().invoke(app, ["gitops", "workflows", "-C", str(tmp_path)])
     assert printed.exit_code == 0 and printed.stdout == (ROOT / ".github/workflows/deploy.yml").read_text()
 

@@ -1,7 +1,8 @@
 """The `hangar` Typer application and what every command shares: consoles, options, exit codes.
 
 Exit codes: 0 ok, 1 policy violations, 2 bad input (a stack file, a config or a program that
-cannot be planned). Bad input prints one line per problem on stderr, never a traceback.
+cannot be planned), 130 / 143 interrupted by Ctrl-C / SIGTERM. Bad input prints one line per
+problem on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-app = typer.Typer(
+
+class HangarApp(typer.Typer):
+    """The console script: as typer's app, with Ctrl-C and SIGTERM handled by `hangar.cli.interrupts` (exit 130 / 143)."""
+
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from hangar.cli.interrupts import install
+
+        install()
+        return super().__call__(*args, **kwargs)
+
+
+app = HangarApp(
     help="Hangar: plan and check LLM-serving infrastructure offline, before anything is provisioned.",
     no_args_is_help=True,
     add_completion=False,

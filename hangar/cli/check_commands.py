@@ -48,9 +48,9 @@ def check(
 
     try:
         pulumi_project = read_project(project)
+        names = pulumi_project.stacks() if all_stacks else list(stacks or [])
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
-    names = pulumi_project.stacks() if all_stacks else list(stacks or [])
     if not names:
         raise fail(["name the stacks to check, or pass --all"])
     verdicts = []

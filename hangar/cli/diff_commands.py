@@ -47,6 +47,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hangar.cli.app import ProjectOption, app, err, fail, out
+from hangar.cli.interrupts import cleanup_on_interrupt
 from hangar.diff import (
     ABSENT,
     DiffReport,
@@ -140,6 +141,7 @@ def diff(
     """
     try:
         head_project = read_project(project)
+        head_project.stacks()  # an unreadable stack directory is a one-line error before any checkout is made
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
     repo_root, relative = _repository(project)
@@ -188,16 +190,19 @@ def plan_base(project: PulumiProject, stacks: list[str]) -> dict[str, Side]:
     with tempfile.TemporaryDirectory(prefix="hangar-diff-out-") as scratch:
         result_file = Path(scratch) / "plans.json"
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        completed = subprocess.run(
+        worker = subprocess.Popen(
             [sys.executable, "-c", BASE_WORKER, str(project.root), str(result_file), *stacks],
             cwd=project.root,
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
-        if completed.returncode != 0 or not result_file.is_file():
-            tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
-            why = "the base checkout could not be planned: " + (" / ".join(tail) or f"exit {completed.returncode}")
+        with cleanup_on_interrupt(worker.kill):  # an interrupted diff leaves no planner running in a removed checkout
+            stdout, stderr = worker.communicate()
+        if worker.returncode != 0 or not result_file.is_file():
+            tail = (stderr or stdout).strip().splitlines()[-3:]
+            why = "the base checkout could not be planned: " + (" / ".join(tail) or f"exit {worker.returncode}")
             return {stack: Side(error=why) for stack in stacks}
         results = json.loads(result_file.read_text(encoding="utf-8"))
     sides = {}
@@ -269,18 +274,66 @@ def plan_from_json(document: dict[str, Any]) -> Plan:
 # --- git ------------------------------------------------------------------------------------------------
 
 
+SCRATCH_PREFIX = "hangar-diff-"
+OWNER_FILE = "hangar-diff.pid"
+"""In a base checkout's scratch directory: the id of the `hangar diff` process that made it, so a later run can tell a stale one."""
+
+
 @contextlib.contextmanager
 def base_checkout(repo_root: Path, commit: str) -> Iterator[Path]:
-    """A detached worktree of `commit` in a temporary directory, removed (with its git admin entry) on exit."""
-    scratch = Path(tempfile.mkdtemp(prefix="hangar-diff-"))
+    """A detached worktree of `commit` in a temporary directory, removed (with its git admin entry) on exit.
+
+    Removed also when the command is interrupted (Ctrl-C, SIGTERM); a checkout left by a run that
+    was killed outright (SIGKILL, a power cut) is removed by the next `hangar diff` in this repository.
+    """
+    prune_stale_checkouts(repo_root)
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    (scratch / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="utf-8")
     worktree = scratch / "base"
+
+    def remove() -> None:
+        _remove_checkout(repo_root, scratch)
+
     try:
-        _git(repo_root, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
-        yield worktree
+        with cleanup_on_interrupt(remove):
+            _git(repo_root, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
+            yield worktree
     finally:
-        subprocess.run(["git", "-C", str(repo_root), "worktree", "remove", "--force", str(worktree)], capture_output=True)
-        shutil.rmtree(scratch, ignore_errors=True)
-        subprocess.run(["git", "-C", str(repo_root), "worktree", "prune"], capture_output=True)
+        remove()
+
+
+def _remove_checkout(repo_root: Path, scratch: Path) -> None:
+    subprocess.run(["git", "-C", str(repo_root), "worktree", "remove", "--force", str(scratch / "base")], capture_output=True)
+    shutil.rmtree(scratch, ignore_errors=True)
+    subprocess.run(["git", "-C", str(repo_root), "worktree", "prune"], capture_output=True)
+
+
+def prune_stale_checkouts(repo_root: Path) -> list[Path]:
+    """Remove base checkouts of earlier `hangar diff` runs whose process is gone; return their scratch directories."""
+    listing = subprocess.run(["git", "-C", str(repo_root), "worktree", "list", "--porcelain"], capture_output=True, text=True)
+    removed = []
+    for line in listing.stdout.splitlines():
+        if not line.startswith("worktree "):
+            continue
+        scratch = Path(line[len("worktree ") :]).parent
+        owner = scratch / OWNER_FILE
+        if scratch.name.startswith(SCRATCH_PREFIX) and owner.is_file() and not _alive(owner.read_text(encoding="utf-8").strip()):
+            _remove_checkout(repo_root, scratch)
+            removed.append(scratch)
+    return removed
+
+
+def _alive(pid_text: str) -> bool:
+    """Whether the process that wrote `pid_text` still runs (an unreadable id counts as alive: never remove what may be in use)."""
+    try:
+        os.kill(int(pid_text), 0)
+    except ValueError:
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _git(repo: Path, *args: str) -> str:

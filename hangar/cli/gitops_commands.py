@@ -19,7 +19,7 @@ import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
-from hangar.gitops_workflows import DEPLOY, WorkflowError, render_workflows
+from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
@@ -56,6 +56,9 @@ def render_command(
     if top:
         relative = project.resolve().relative_to(Path(top).resolve()).as_posix()
         repo_dir = "" if relative == "." else relative
+    if repo is not None and has_credentials(repo):
+        # Never echo the URL: it holds the credential.
+        raise fail(["--repo: the URL holds credentials (user:token@host); give it without them, and the token in the Secret named by --git-secret"])
     url = repo or https_url(_git(project, "remote", "get-url", "origin"))
     if not url:
         raise fail(["no --repo given and no 'origin' remote to take it from: pass --repo https://github.com/ORG/REPO.git"])
@@ -80,11 +83,36 @@ def render_command(
     if out_dir is None:
         sys.stdout.write("---\n".join(to_yaml(objects) for name, objects in files.items() if name != "kustomization.yaml"))
         return
+    foreign = [out_dir / name for name in files if not _ours(out_dir / name)]
+    if foreign:
+        raise fail([f"{path}: exists and was not written by hangar gitops render (its first line is not {GITOPS_HEADER!r}); move it or choose another --out" for path in foreign])
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, objects in files.items():
-        header = f"# Rendered by `hangar gitops render`; re-render rather than edit. Source: {settings.repo} ({settings.branch}).\n"
+        header = f"{GITOPS_HEADER}; re-render rather than edit. Source: {settings.repo} ({settings.branch}).\n"
         (out_dir / name).write_text(header + to_yaml(objects), encoding="utf-8")
         out.print(f"wrote {out_dir / name}")
+
+
+GITOPS_HEADER = "# Rendered by `hangar gitops render`"
+"""The first line of every file `gitops render` writes: the only files it may overwrite."""
+
+
+def _ours(path: Path) -> bool:
+    """True when `path` does not exist or an earlier `gitops render` wrote it (a symlink or a directory never is)."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().startswith(GITOPS_HEADER)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def has_credentials(url: str) -> bool:
+    """Whether a repository URL carries a user or token before its host (`https://user:TOKEN@github.com/...`)."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]+@", url.strip()) is not None
 
 
 @gitops_app.command("workflows")
@@ -104,6 +132,9 @@ def workflows_command(
     if not write:
         sys.stdout.write(texts[DEPLOY])
         return
+    foreign = [name for name in texts if (project / name).exists() and not (project / name).read_text(encoding="utf-8").startswith(GENERATED_HEADER)]
+    if foreign:
+        raise fail([f"{name}: not written by `hangar gitops workflows` (no generated header): move it away, or delete it, and run again" for name in foreign])
     for name, text in texts.items():
         path = project / name
         path.parent.mkdir(parents=True, exist_ok=True)

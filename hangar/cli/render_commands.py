@@ -28,7 +28,7 @@ def render(
 
     A Secret is written without its values: no data or stringData, and an annotation names the Pulumi secret config key that feeds it.
 
-    OUT/STACK/ is cleared first, so no file of an object the stack no longer has lingers; nothing else in OUT is touched. A non-empty OUT/STACK/ that an earlier render did not write (it has no .hangar-render file) is refused. Exit 2 on a bad stack, program or directory.
+    The files an earlier render wrote (OUT/STACK/.hangar-render lists them) are deleted first, so no file of an object the stack no longer has lingers; no other file is ever deleted or overwritten (a render that would overwrite one is refused), and nothing else in OUT is touched. A non-empty OUT/STACK/ without .hangar-render is refused, and so is a second render into OUT while one is writing there. Exit 2 on a bad stack, program or directory.
     """
     from hangar.plan import PlanError
     from hangar.render import RenderError, render_plan, write_rendering

@@ -98,7 +98,11 @@ def stacks(project: Path = ProjectOption) -> None:
     for column in ("stack", "tier", "clusters", "deployments", "ceiling $/month"):
         table.add_column(column)
     problems = []
-    for name in pulumi_project.stacks():
+    try:
+        names = pulumi_project.stacks()
+    except StackConfigError as error:
+        raise fail([str(p) for p in error.problems])
+    for name in names:
         try:
             environment = read_environment(pulumi_project, name)
         except StackConfigError as error:

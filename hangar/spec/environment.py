@@ -11,10 +11,10 @@ from hangar.hardware import hardware_problems
 from hangar.kubernetes_support import kubernetes_version_problems
 from hangar.replica import replica_problems
 from hangar.spec.base import (
-    LabelKey,
     LabelValue,
     Name,
     SpecModel,
+    TagKey,
     Tier,
     problem,
     raise_problems,
@@ -54,9 +54,9 @@ class Environment(SpecModel):
 
     name: Name
     tier: Tier = Field(description="dev, staging or prod; prod makes policies mandatory.")
-    owner: str = Field(min_length=1, description="Team or person accountable; tagged on every resource.")
-    cost_centre: str = Field(min_length=1, description="Cost centre tagged on every resource.")
-    tags: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Extra tags/labels for every resource.")
+    owner: LabelValue = Field(min_length=1, description="Team or person accountable; a label on every resource, so a Kubernetes label value.")
+    cost_centre: LabelValue = Field(min_length=1, description="Cost centre; a label on every resource, so a Kubernetes label value.")
+    tags: dict[TagKey, LabelValue] = Field(default_factory=dict, description="Extra tags/labels for every resource.")
     budget: Budget
     licence: LicenceContext = Field(default_factory=LicenceContext)
     catalog_overrides: Path | None = Field(None, description="Directory of catalog CSVs that add or replace rows (your prices, models).")
