@@ -165,6 +165,7 @@ def test_a_supported_version_plans_without_a_word(aws_environment):
 def test_an_unknown_version_is_a_warning_even_in_prod_not_a_pass(aws_environment):
     aws_environment["tier"] = "prod"
     aws_environment["clusters"][0]["kubernetes_version"] = "1.36"  # no EKS row yet
+    aws_environment["clusters"][0]["replica_autoscaler"] = "keda-existing"  # the KEDA Hangar installs refuses 1.36 (hangar.keda)
     (warning,) = plan_warnings(aws_environment)
     assert warning.startswith("clusters[0].kubernetes_version ('main'): the catalog has no EKS row for Kubernetes 1.36, so its support is unknown")
 
