@@ -27,10 +27,12 @@ google-github-actions/setup-gcloud v3 (`install_components`), azure/use-kubelogi
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Iterable
 
 import yaml
 
+from hangar.records import ResourceRecord
 from hangar.spec import Environment
 from hangar.spec.deployer import HOSTED_IMAGE_LABEL
 
@@ -147,8 +149,36 @@ def _where(stack: str, environment: Environment) -> str:
     return f"#   {stack} ({environment.tier}): {runner} [{', '.join(deployer.runs_on)}]"
 
 
-def deploy_workflow(environments: dict[str, Environment]) -> dict[str, Any]:
-    """`.github/workflows/deploy.yml`: check offline, then `pulumi up` per environment where its deployer runs."""
+DEPLOY_JOB_MINUTES = 120
+"""The least time a deploy job gets: creating a cluster and its node pools takes most of an hour."""
+CLOUD_MINUTES = 60
+"""What a deploy job gets beyond its longest workload await: the cloud resources created before the workloads."""
+AWAIT_ANNOTATION = "pulumi.com/timeoutSeconds"
+
+
+def longest_await_seconds(records: Iterable[ResourceRecord]) -> int:
+    """The longest a stack's `pulumi up` may wait for one workload: the largest `pulumi.com/timeoutSeconds` it sets
+    (a 70B rollout replaces replicas one after the other, each loading for over half an hour)."""
+    longest = 0
+    for record in records:
+        metadata = record.inputs.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        value = annotations.get(AWAIT_ANNOTATION) if isinstance(annotations, dict) else None
+        if isinstance(value, str) and value.isdigit():
+            longest = max(longest, int(value))
+    return longest
+
+
+def deploy_job_minutes(await_seconds: int) -> int:
+    """`timeout-minutes` of a deploy job: GitHub cancels it past that, mid-update, so it must outlast the longest await."""
+    return max(DEPLOY_JOB_MINUTES, math.ceil(await_seconds / 60) + CLOUD_MINUTES)
+
+
+def deploy_workflow(environments: dict[str, Environment], awaits: dict[str, int] | None = None) -> dict[str, Any]:
+    """`.github/workflows/deploy.yml`: check offline, then `pulumi up` per environment where its deployer runs.
+
+    `awaits` gives each stack's longest workload await (`longest_await_seconds` of its plan), so its job outlasts it."""
+    awaits = awaits or {}
     jobs: dict[str, Any] = {
         "check": {
             "name": "hangar check --all",
@@ -177,7 +207,7 @@ def deploy_workflow(environments: dict[str, Environment]) -> dict[str, Any]:
                 "name": f"pulumi up {stack} ({tier})",
                 "needs": ["check", *earlier],
                 "runs-on": _runs_on(environment),
-                "timeout-minutes": 120,
+                "timeout-minutes": deploy_job_minutes(awaits.get(stack, 0)),
                 "environment": tier,
                 "concurrency": {"group": f"pulumi-stack-{stack}", "cancel-in-progress": False},
                 "permissions": {"contents": "read", "id-token": "write"},
@@ -377,12 +407,14 @@ def actionlint_config(environments: dict[str, Environment]) -> str:
     return header + yaml.dump({"self-hosted-runner": {"labels": labels}}, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
 
 
-def render_workflows(environments: dict[str, Environment]) -> dict[str, str]:
-    """Path (from the repository root) → text of both workflows, with a header saying where each environment runs, and actionlint's config."""
+def render_workflows(environments: dict[str, Environment], awaits: dict[str, int] | None = None) -> dict[str, str]:
+    """Path (from the repository root) → text of both workflows, with a header saying where each environment runs, and actionlint's config.
+
+    `awaits`: each stack's longest workload await in seconds (see `deploy_workflow`)."""
     _deployed_here(environments)  # raises on an undeclared deployer
     where = [_where(stack, environments[stack]) for stack in sorted(environments, key=lambda s: (TIERS.index(environments[s].tier), s))]
     texts = {}
-    for name, workflow in ((DEPLOY, deploy_workflow(environments)), (PULL_REQUEST, pull_request_workflow(environments))):
+    for name, workflow in ((DEPLOY, deploy_workflow(environments, awaits)), (PULL_REQUEST, pull_request_workflow(environments))):
         header = [
             f"{GENERATED_HEADER} from the stack configs: edit a stack's `deployer:`, then re-render",
             "# (tests/test_workflows.py fails when this file and the rendering differ).",

@@ -23,8 +23,9 @@ import yaml
 from typer.testing import CliRunner
 
 from hangar.cli import app
-from hangar.gitops_workflows import WorkflowError, render_workflows
+from hangar.gitops_workflows import DEPLOY_JOB_MINUTES, WorkflowError, deploy_job_minutes, longest_await_seconds, render_workflows
 from hangar.stackfile import read_environment, read_project
+from hangar.stackplan import plan_project_stack
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -162,8 +163,12 @@ def runs_on(job: dict[str, Any]) -> list[str]:
     return [job["runs-on"]] if isinstance(job["runs-on"], str) else job["runs-on"]
 
 
+def awaits() -> dict[str, int]:
+    return {name: longest_await_seconds(plan_project_stack(ROOT, name).plan) for name in STACKS}
+
+
 def test_the_committed_workflows_are_what_the_generator_renders():
-    rendered = render_workflows(environments())
+    rendered = render_workflows(environments(), awaits())
     assert set(rendered) == {".github/workflows/deploy.yml", ".github/workflows/pull-request.yml", ".github/actionlint.yaml"}
     for path, text in rendered.items():
         assert (ROOT / path).read_text() == text, f"{path} is stale: run `hangar gitops workflows --write`"
@@ -234,7 +239,7 @@ def test_an_undeclared_deployer_renders_no_workflow():
 
 
 def test_the_workflows_command_writes_what_is_committed(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text() + f"main: {ROOT}\n")  # the program is planned for its awaits
     (tmp_path / "stacks").mkdir()
     for stack in STACKS:
         (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
@@ -262,3 +267,15 @@ def test_files_the_workflows_point_at_exist():
 def test_actions_are_pinned_to_a_major_version_at_least(path):
     for step in uses(load(path)):
         assert re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", step["uses"]), step["uses"]
+
+
+def test_each_deploy_job_outlasts_its_longest_rollout():
+    """GitHub cancels a job past timeout-minutes, mid-update: a 70B rollout (replicas replaced in turn) must fit in it."""
+    jobs = load(WORKFLOWS / "deploy.yml")["jobs"]
+    longest = awaits()
+    assert longest["eks-prod"] > DEPLOY_JOB_MINUTES * 60  # Llama 3.3 70B, up to 4 replicas replaced one at a time
+    for stack in deployed_by_a_job():
+        minutes = jobs[f"up-{stack}"]["timeout-minutes"]
+        assert minutes * 60 > longest[stack], stack
+        assert minutes == deploy_job_minutes(longest[stack])
+    assert deploy_job_minutes(0) == DEPLOY_JOB_MINUTES

@@ -19,7 +19,7 @@ import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
-from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, render_workflows
+from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, longest_await_seconds, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
@@ -121,14 +121,20 @@ def workflows_command(
     project: Path = ProjectOption,
 ) -> None:
     """Render the GitHub Actions workflows from the stack configs: each environment's jobs run where its `deployer:` says."""
+    from hangar.plan import PlanError  # the planner loads Pulumi: only this command needs it
+    from hangar.stackplan import plan_project_stack
+
     try:
         pulumi_project = read_project(project)
         environments = {name: read_environment(pulumi_project, name) for name in pulumi_project.stacks()}
-        texts = render_workflows(environments)
+        awaits = {name: longest_await_seconds(plan_project_stack(project, name).plan) for name in environments}
+        texts = render_workflows(environments, awaits)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
     except WorkflowError as error:
         raise fail(str(error).splitlines())
+    except (PlanError, ValueError) as error:  # a stack whose program cannot be planned: its awaits are unknown
+        raise fail([line for line in str(error).splitlines() if line.strip()])
     if not write:
         sys.stdout.write(texts[DEPLOY])
         return
