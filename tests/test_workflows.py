@@ -239,7 +239,7 @@ def test_an_undeclared_deployer_renders_no_workflow():
 
 
 def test_the_workflows_command_writes_what_is_committed(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text() + f"main: {ROOT}\n")  # the program is planned for its awaits
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text().replace("main: .", f"main: {ROOT}"))  # the program is planned for its awaits
     (tmp_path / "stacks").mkdir()
     for stack in STACKS:
         (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
