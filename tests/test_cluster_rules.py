@@ -75,7 +75,7 @@ def test_the_broken_raw_program_breaks_both_rules_on_every_cloud():
     )
     assert mine[(SUPPORTED_VERSIONS, "eks")][0] == (
         "eks: version 1.32: EKS standard support for Kubernetes 1.32 ended 2026-03-23; it is in paid extended support until 2027-03-23; "
-        "in EKS standard support on 2026-12-01: 1.34; set version to 1.34"
+        "in EKS standard support on 2026-12-01: 1.35, 1.34; set version to one of 1.35, 1.34"
     )
     assert mine[(SUPPORTED_VERSIONS, "aks")][0].endswith("set kubernetesVersion to one of 1.37, 1.36, 1.35")
     assert mine[(SUPPORTED_VERSIONS, "gke")][0].startswith("gke: minMasterVersion 1.33: the catalog has no GKE row for Kubernetes 1.33, so its support is unknown")
@@ -185,8 +185,8 @@ def test_outside_prod_the_pack_config_makes_it_advisory():
         (GKE, {"minMasterVersion": "latest"}, None),
         (GKE, {}, None),
         (AKS, {"kubernetesVersion": "1.36.2"}, None),
-        (EKS, {"version": "1.28"}, "it: version 1.28: EKS support for Kubernetes 1.28 ended 2025-11-26; in EKS standard support on 2026-12-01: 1.34; set version to 1.34"),
-        ("aws:eks/nodeGroup:NodeGroup", {"version": "1.33"}, "it: version 1.33: EKS standard support for Kubernetes 1.33 ended 2026-07-29; it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.34; set version to 1.34"),
+        (EKS, {"version": "1.28"}, "it: version 1.28: EKS support for Kubernetes 1.28 ended 2025-11-26; in EKS standard support on 2026-12-01: 1.35, 1.34; set version to one of 1.35, 1.34"),
+        ("aws:eks/nodeGroup:NodeGroup", {"version": "1.33"}, "it: version 1.33: EKS standard support for Kubernetes 1.33 ended 2026-07-29; it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.35, 1.34; set version to one of 1.35, 1.34"),
         ("aws:eks/nodeGroup:NodeGroup", {}, None),
         ("azure-native:containerservice:AgentPool", {"orchestratorVersion": "1.34.3"}, "it: orchestratorVersion 1.34.3: AKS standard support for Kubernetes 1.34 ended 2026-11-30; it is in paid extended support until 2027-11-30; in AKS standard support on 2026-12-01: 1.37, 1.36, 1.35; set orchestratorVersion to one of 1.37, 1.36, 1.35"),
     ],

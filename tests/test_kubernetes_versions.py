@@ -59,6 +59,7 @@ def test_the_tests_judge_support_on_the_pinned_day():
     [
         ("eks", "1.33", "extended", datetime.date(2026, 7, 29)),  # the default: out of EKS standard support
         ("eks", "1.34", "standard", datetime.date(2026, 12, 2)),
+        ("eks", "1.35", "standard", datetime.date(2027, 3, 27)),  # the aws default: still supported once 1.34 leaves
         ("eks", "1.28", "ended", datetime.date(2024, 11, 26)),
         ("aks", "1.34", "extended", datetime.date(2026, 11, 30)),  # "Nov 2026": the month's last day, as AKS states
         ("aks", "1.35", "standard", datetime.date(2027, 3, 31)),
@@ -75,6 +76,7 @@ def test_standard_support_ends_at_the_start_of_its_end_day():
     assert support("eks", "1.34", datetime.date(2026, 12, 1)).state == "standard"
     assert support("eks", "1.34", datetime.date(2026, 12, 2)).state == "extended"
     assert support("eks", "1.34", datetime.date(2027, 12, 2)).state == "ended"
+    assert support("eks", "1.35", datetime.date(2026, 12, 2)).state == "standard"  # the eks-prod example outlives 1.34
 
 
 def test_what_nobody_could_read_is_unknown_not_supported():
@@ -86,7 +88,7 @@ def test_what_nobody_could_read_is_unknown_not_supported():
 def test_the_description_names_end_date_and_the_supported_versions():
     assert support("eks", "1.33").describe() == (
         "EKS standard support for Kubernetes 1.33 ended 2026-07-29; it is in paid extended support until 2027-07-29; "
-        "in EKS standard support on 2026-12-01: 1.34"
+        "in EKS standard support on 2026-12-01: 1.35, 1.34"
     )
     assert support("aks", "1.30").describe() == (
         "AKS support for Kubernetes 1.30 ended 2026-07-31; in AKS standard support on 2026-12-01: 1.37, 1.36, 1.35"
@@ -144,7 +146,7 @@ def test_an_out_of_support_version_in_prod_is_a_config_error(aws_environment):
     aws_environment["clusters"][0]["kubernetes_version"] = "1.33"
     assert config_problems(aws_environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].kubernetes_version: EKS standard support for Kubernetes 1.33 ended 2026-07-29; "
-        "it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.34; "
+        "it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.35, 1.34; "
         "prod needs a version in standard support; got '1.33'"
     ]
 
@@ -153,7 +155,7 @@ def test_outside_prod_it_is_a_warning_in_the_plan(aws_environment):
     aws_environment["clusters"][0]["kubernetes_version"] = "1.33"
     assert plan_warnings(aws_environment) == (
         "clusters[0].kubernetes_version ('main'): EKS standard support for Kubernetes 1.33 ended 2026-07-29; "
-        "it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.34; a prod environment would refuse it",
+        "it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.35, 1.34; a prod environment would refuse it",
     )
 
 
