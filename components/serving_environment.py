@@ -26,6 +26,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from components.labels import environment_labels
 from components.serving import (
@@ -108,9 +109,23 @@ def check_serving(environment: Environment, base: Path | None = None) -> dict[st
                 f"(pulumi config set --secret {API_KEY_KEY} ...); it is not set"
             )
         prepared[deployment.name] = PreparedDeployment(deployment, shape, prompts)
+    problems += plaintext_credentials()
     if problems:
         raise ServingConfigError(problems)
     return prepared
+
+
+def plaintext_credentials() -> list[str]:
+    """Credential keys set in plain text in the stack file, refused as a plaintext kubeconfig is (the value never printed)."""
+    problems = []
+    for key in (HF_TOKEN_KEY, API_KEY_KEY):
+        full = f"{CONFIG}:{key}"
+        if pulumi.Config(CONFIG).get(key) is not None and not (is_config_secret(full) or full in get_config_secret_keys_env()):
+            problems.append(
+                f"{full}: holds a credential in plain text (value hidden); remove it from the stack file and set it as a secret "
+                f"with `pulumi config set --secret {key} <value>`"
+            )
+    return problems
 
 
 def build_serving(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], prepared: dict[str, PreparedDeployment]) -> dict[str, ModelServer]:
