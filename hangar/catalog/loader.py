@@ -213,7 +213,13 @@ def _build(override_files: Iterable[Path]) -> Catalog:
     located = {name: list(rows) for name, rows in packaged.items()}
     for path in override_files:
         table = _BY_NAME[path.name]
-        rows, found = _read_rows(path.read_text(encoding="utf-8-sig"), str(path), table)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = f"not UTF-8 text ({error.reason} at byte {error.start})" if isinstance(error, UnicodeDecodeError) else (error.strerror or str(error))
+            problems.append(Problem(str(path), None, None, None, None, f"cannot be read: {reason}; save it as UTF-8 CSV"))
+            continue
+        rows, found = _read_rows(text, str(path), table)
         problems.extend(found)
         located[table.filename] = _merge(table, located[table.filename], rows, problems)
     _check_references(located, problems)
