@@ -19,3 +19,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --compile-bytecode -e "$root[test]"
   echo "$want" > "$stamp"
 fi
+
+# promtool, from Debian's `prometheus` package, runs the PromQL tests (tests/test_promql.py) on the real
+# Prometheus engine. bin/test installs it when it is missing and this user can (root with apt-get);
+# elsewhere those tests fail with the command that installs it. Services are not started by the install.
+ensure_promtool() {
+  command -v promtool >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "hangar: installing promtool (apt-get install -y prometheus)..." >&2
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -q prometheus)
+  if ! "${install[@]}" >/dev/null 2>&1; then
+    # The package lists may be missing or stale on a fresh machine.
+    apt-get update -q >/dev/null 2>&1 || true
+    "${install[@]}" >/dev/null 2>&1 || echo "hangar: could not install promtool; the PromQL tests will fail and say how to install it" >&2
+  fi
+}

@@ -32,8 +32,9 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
   the cloud's annotation (`LB_ANNOTATIONS`), `externalTrafficPolicy: Local` (client addresses reach
   the NetworkPolicy) and `loadBalancerSourceRanges` = the allowed CIDRs.
 * a `PodDisruptionBudget` (one pod at a time; an unhealthy pod may always be evicted).
-* a `NetworkPolicy`: in, only from the named namespaces and CIDRs, and from the metrics
-  namespace (`METRICS_NAMESPACE`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
+* a `NetworkPolicy`: in, only from the named namespaces and CIDRs, and from the pods that scrape
+  its metrics and the proxy that wakes it from zero (`peers`: each a namespace AND pod labels,
+  `components.metrics`, `components.metrics_activation`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
   the cloud metadata address) and, for multi-host groups, the group's own pods.
 
 Labels: `hangar.dev/model` is the Hugging Face id spelt as a label value the way the Hub's own
@@ -66,7 +67,6 @@ CONFIG = "hangar"
 HF_TOKEN_KEY = "huggingface_token"
 API_KEY_KEY = "api_key"
 """The secret stack config keys (`hangar:<key>`) of the Hugging Face token and the API key (`pulumi config set --secret <key> ...`)."""
-METRICS_NAMESPACE = "monitoring"
 LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
     "aws": {
         "internal": {
@@ -127,6 +127,8 @@ class ModelServer(pulumi.ComponentResource):
     Give it the checked `shape` (`hangar.replica.replica_shape`), the pool's `placement`, the cluster's
     `cloud` (aws, gcp, azure or onprem) and the `namespace` its objects go to; children inherit the
     Kubernetes provider from `opts` and wait for `depends_on` (the namespace, the operators). `hf_token` / `api_key` are secret Outputs (or None).
+    `peers` are NetworkPolicy peers admitted on the API port besides the named callers: the pods that scrape its
+    metrics (`components.metrics.Scraper.peer`) and, when it scales to zero, the HTTP add-on's interceptor.
     Exposes `target` (the workload's apiVersion, kind and name), `namespace`, `labels`,
     `annotations` and `service_name`.
     """
@@ -146,6 +148,7 @@ class ModelServer(pulumi.ComponentResource):
         prompts: PromptBundle | None,
         runtime_class: str | None = None,
         registry_mirror: str | None = None,
+        peers: Sequence[dict[str, Any]] = (),
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -173,7 +176,7 @@ class ModelServer(pulumi.ComponentResource):
         self.service_name = name
         self._service(name, cloud, child)
         self._disruption_budget(name, child)
-        self._network_policy(name, child)
+        self._network_policy(name, peers, child)
         self.register_outputs({"target": self.target, "namespace": namespace, "service": name, "image": image})
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -187,14 +190,10 @@ class ModelServer(pulumi.ComponentResource):
         return name
 
     def _template(self, spec: dict[str, Any], role: str | None = None) -> dict[str, Any]:
+        # No prometheus.io/* annotations: neither the Prometheus Operator nor GKE Managed Prometheus reads
+        # them; the metrics pipeline scrapes through a PodMonitor / PodMonitoring (components.metrics).
         labels = {**self.labels, **({"hangar.dev/role": role} if role else {})}
-        annotations = {
-            **self.annotations,
-            "prometheus.io/scrape": "true" if role != "worker" else "false",
-            "prometheus.io/port": str(pod.PORT),
-            "prometheus.io/path": "/metrics",
-        }
-        return {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
+        return {"metadata": {"labels": labels, "annotations": dict(self.annotations)}, "spec": spec}
 
     def _pod_spec(self, placement: PoolPlacement, image: str, env: list, prompts: str | None, runtime_class: str | None, *,
                   command: list[str], with_probes: bool, cache_claim: bool, spread: bool) -> dict[str, Any]:  # fmt: skip
@@ -314,10 +313,11 @@ class ModelServer(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _network_policy(self, name: str, child: pulumi.ResourceOptions) -> None:
+    def _network_policy(self, name: str, peers: Sequence[dict[str, Any]], child: pulumi.ResourceOptions) -> None:
         exposure = self.deployment.exposure
         port = [{"protocol": "TCP", "port": pod.PORT}]
-        callers: list[dict[str, Any]] = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": METRICS_NAMESPACE}}}]
+        # Each peer is one namespace AND its pods, not every pod of that namespace.
+        callers: list[dict[str, Any]] = list(peers)
         if exposure.allowed_namespaces:
             callers.append(
                 {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(exposure.allowed_namespaces)}]}}
@@ -325,7 +325,8 @@ class ModelServer(pulumi.ComponentResource):
         callers += [{"ipBlock": {"cidr": str(cidr)}} for cidr in exposure.allowed_cidrs]
         if exposure.scope == "public" and not exposure.allowed_cidrs:
             callers.append({"ipBlock": {"cidr": "0.0.0.0/0"}})
-        ingress = [{"from": callers, "ports": port}]
+        # An empty `from` would admit every source: with no caller at all, admit none.
+        ingress = [{"from": callers, "ports": port}] if callers else []
         egress: list[dict[str, Any]] = [
             {
                 "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],

@@ -26,15 +26,26 @@ Rendering, by the cluster's `replica_autoscaler`: with `keda` (KEDA installed by
 `keda-existing` (KEDA already in the cluster), a KEDA `ScaledObject` (keda.sh/v1alpha1; schema kept
 in `schema/crds/`) with a Prometheus trigger on the engine's metrics (`sum(...)` with
 `AverageValue`, so the target is per replica), the class's HPA behaviour, and a fallback replica
-count when Prometheus cannot be read. With `hpa` (`engine="hpa"` here) an autoscaling/v2
+count when Prometheus cannot be read. Its `serverAddress` and `authenticationRef` come from the
+cluster's metrics pipeline (`components.metrics`).
+
+The series are those vLLM v0.11.2 exports (vllm/v1/metrics/loggers.py at tag v0.11.2,
+`PrometheusStatLogger.__init__`): gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`
+and `vllm:kv_cache_usage_perc` (0..1), each labelled `model_name` (the served model name: the
+Hugging Face id, as Hangar passes no `--served-model-name`) and `engine` (the engine core's index);
+the scrape adds `namespace` (and `pod`). A query sums over one deployment's namespace and model, so
+two models in one namespace never see each other's load; `tests/test_promql.py` proves each query
+with `promtool test rules`. With `hpa` (`engine="hpa"` here) an autoscaling/v2
 HorizontalPodAutoscaler on Pods metrics instead, served by a custom-metrics adapter the cluster runs
-(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`), with the same behaviour. An HPA cannot
+(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`; its rules: `components.metrics_adapter`), with the same behaviour. An HPA cannot
 go below one replica: a batch deployment keeps one there, and an explicit `min_replicas: 0` is
 refused (the spec already refuses it on an `hpa` cluster).
 
-Known limit: at zero replicas the engine exports no metrics, so nothing in the engine can wake a
-batch deployment. Scale-up from zero needs a signal outside it (a queue's depth, a gateway's
-request count): give it as `activation_query`, a Prometheus query whose value > 0 means work waits.
+At zero replicas the engine exports no metrics, so nothing in the engine can wake a batch
+deployment: the serving step adds the KEDA HTTP add-on's `external-push` trigger, whose interceptor
+counts (and holds) the requests that arrive meanwhile (`components.metrics_activation`). Another
+signal (a queue's depth) can be given as `activation_query`, a Prometheus query whose value > 0 means
+work waits.
 """
 
 from __future__ import annotations
@@ -49,8 +60,6 @@ import pulumi_kubernetes as k8s
 
 from hangar.spec import ModelDeployment
 
-PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
-"""Where KEDA reads the engine's metrics: the Prometheus Operator's service in `monitoring` by default."""
 HPA_MAX_WINDOW = 3600
 """HPA stabilisation windows are at most an hour; longer batch scale-down waits become KEDA's cooldown."""
 
@@ -87,13 +96,15 @@ LATENCY_CLASSES: dict[str, ClassDefaults] = {
     ),
 }  # fmt: skip
 
-SERIES = {
-    "requests_waiting": "vllm:num_requests_waiting",
-    "requests_running": "vllm:num_requests_running",
-    "kv_cache_usage": "vllm:kv_cache_usage_perc",
-    "queue_depth": "vllm:num_requests_(running|waiting)",
+SERIES: dict[str, tuple[str, ...]] = {
+    "requests_waiting": ("vllm:num_requests_waiting",),
+    "requests_running": ("vllm:num_requests_running",),
+    "kv_cache_usage": ("vllm:kv_cache_usage_perc",),
+    "queue_depth": ("vllm:num_requests_waiting", "vllm:num_requests_running"),
 }
-"""vLLM (v1 engine) series per spec metric; queue_depth sums two series by a name regex."""
+"""vLLM (v1 engine) series per spec metric; queue_depth is the sum of two. Each is named exactly, never by a
+`__name__` regex: GKE Managed Prometheus supports only exact metric-name matches
+(cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences, "Matching metric names", read 2026-12-01)."""
 
 
 def default_target(metric: str, deployment: ModelDeployment) -> float:
@@ -157,13 +168,15 @@ def scaling_policy(deployment: ModelDeployment, *, scale_to_zero: bool = True) -
     )
 
 
+def model_selector(namespace: str, model: str) -> str:
+    """The label matchers of one deployment's series: its namespace (added by the scrape) and vLLM's served model name."""
+    return f'namespace="{namespace}",model_name="{model}"'
+
+
 def prometheus_query(policy: ScalingPolicy, namespace: str, model: str) -> str:
     """`sum()` of the policy's series over the deployment's pods (by namespace and served model name)."""
-    series = SERIES[policy.metric]
-    selector = f'namespace="{namespace}",model_name="{model}"'
-    if "(" in series:
-        return f'sum({{__name__=~"{series}",{selector}}})'
-    return f"sum({series}{{{selector}}})"
+    selector = model_selector(namespace, model)
+    return " + ".join(f"sum({series}{{{selector}}})" for series in SERIES[policy.metric])
 
 
 def _number(value: float) -> str:
@@ -174,7 +187,8 @@ class Autoscaler(pulumi.ComponentResource):
     """`hangar:serving:Autoscaler`: a KEDA ScaledObject (default) or an HPA for one model server workload.
 
     `target` is the workload's `{apiVersion, kind, name}`; `namespace` its namespace name.
-    `initial_cooldown_seconds` keeps a new workload from being scaled to zero while it loads.
+    `initial_cooldown_seconds` keeps a new workload from being scaled to zero while it loads; `extra_triggers`
+    are added to a ScaledObject's (the HTTP add-on's `external-push` trigger that wakes it from zero).
     Outputs: `kind` (ScaledObject or HorizontalPodAutoscaler), `min_replicas`, `max_replicas`.
     """
 
@@ -188,14 +202,18 @@ class Autoscaler(pulumi.ComponentResource):
         labels: dict[str, str],
         annotations: dict[str, str],
         engine: str = "keda",
-        prometheus_url: str = PROMETHEUS_URL,
+        prometheus_url: pulumi.Input[str] | None = None,
+        authentication: str | None = None,
         activation_query: str | None = None,
+        extra_triggers: Sequence[dict[str, Any]] = (),
         initial_cooldown_seconds: int = 0,
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
         if engine not in ("keda", "hpa"):
             raise ValueError(f"autoscaler engine must be 'keda' or 'hpa'; got {engine!r}")
+        if engine == "keda" and prometheus_url is None:
+            raise ValueError(f"deployment {deployment.name!r}: a KEDA ScaledObject needs the metrics pipeline's query URL (prometheus_url)")
         policy = scaling_policy(deployment, scale_to_zero=engine == "keda")
         if engine == "hpa" and policy.scales_to_zero:
             raise ValueError(f"deployment {deployment.name!r}: scale to zero needs KEDA; a HorizontalPodAutoscaler keeps at least one replica")
@@ -210,7 +228,7 @@ class Autoscaler(pulumi.ComponentResource):
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
                 metadata=metadata,
-                spec=self._scaled_object(deployment, target, namespace, prometheus_url, activation_query, initial_cooldown_seconds),
+                spec=self._scaled_object(deployment, target, namespace, prometheus_url, authentication, activation_query, initial_cooldown_seconds, extra_triggers),
                 opts=child,
             )
         else:
@@ -221,9 +239,11 @@ class Autoscaler(pulumi.ComponentResource):
         self.register_outputs({"kind": self.kind, "min_replicas": policy.min_replicas, "max_replicas": policy.max_replicas})
 
     def _scaled_object(
-        self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: str, activation_query: str | None, initial_cooldown: int
-    ) -> dict[str, Any]:
+        self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: pulumi.Input[str], authentication: str | None,
+        activation_query: str | None, initial_cooldown: int, extra_triggers: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, Any]:  # fmt: skip
         policy = self.policy
+        auth = {"authenticationRef": {"name": authentication, "kind": "TriggerAuthentication"}} if authentication else {}
         triggers = [
             {
                 "type": "prometheus",
@@ -235,13 +255,15 @@ class Autoscaler(pulumi.ComponentResource):
                     "threshold": _number(policy.target),
                     "activationThreshold": "0",
                 },
+                **auth,
             }
         ]
         if activation_query:
             triggers.append(
                 {"type": "prometheus", "name": "activation", "metricType": "AverageValue",
-                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}}
+                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}, **auth}
             )  # fmt: skip
+        triggers += [dict(trigger) for trigger in extra_triggers]
         spec: dict[str, Any] = {
             "scaleTargetRef": dict(target),
             "minReplicaCount": policy.min_replicas,
@@ -261,7 +283,7 @@ class Autoscaler(pulumi.ComponentResource):
 
     def _hpa(self, target: dict[str, str]) -> dict[str, Any]:
         policy = self.policy
-        names = ["vllm_num_requests_waiting", "vllm_num_requests_running"] if policy.metric == "queue_depth" else [SERIES[policy.metric].replace(":", "_")]
+        names = [series.replace(":", "_") for series in SERIES[policy.metric]]
         metrics = [
             {"type": "Pods", "pods": {"metric": {"name": metric}, "target": {"type": "AverageValue", "averageValue": _number(policy.target)}}}
             for metric in names

@@ -11,8 +11,11 @@ Per cluster that serves models (`build_serving`), a `hangar:serving:ClusterAddon
   Pod Security `restricted` level enforced, unless a deployment keeps its weights on the node's
   disk, which needs a hostPath: then `restricted` is only warned and audited); on-prem it is the
   namespace the target already created (with its GPU quota and default-deny policy);
+* the cluster's metrics pipeline (`components.metrics.MetricsPipeline`: a pinned
+  kube-prometheus-stack, GKE Managed Prometheus, or the team's own Prometheus), which scrapes every
+  model server through its scrape object and which the autoscalers query;
 * the operators the deployments need, as pinned Helm releases into their own namespaces: KEDA
-  (`KEDA_CHART`) for the autoscalers when the cluster's `replica_autoscaler` is `keda` (not with
+  (`KEDA_CHART`, `hangar.keda.KEDA_VERSION`; the spec refuses a Kubernetes version it does not support) for the autoscalers when the cluster's `replica_autoscaler` is `keda` (not with
   `keda-existing`, where the cluster already runs it, nor with `hpa`, where HorizontalPodAutoscalers
   scale the servers), LeaderWorkerSet (`LWS_CHART`) when a replica spans hosts. Their CRD schemas,
   at those versions, are kept in `schema/crds/`.
@@ -29,16 +32,20 @@ import pulumi_kubernetes as k8s
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from components.labels import environment_labels
+from components.metrics import MetricsPipeline
+from components.metrics_activation import HTTP_ADD_ON_IMAGES, INTERCEPTOR, HttpActivation
 from components.serving import (
     API_KEY_KEY,
     CONFIG,
     HF_TOKEN_KEY,
     ModelServer,
+    selector_labels,
     workload_kind,
 )
-from components.serving_autoscaler import Autoscaler
-from components.serving_pod import startup_seconds
+from components.serving_autoscaler import Autoscaler, scaling_policy
+from components.serving_pod import PORT, PORT_NAME, startup_seconds
 from hangar.catalog import CatalogLookupError, load_catalog
+from hangar.keda import KEDA_VERSION
 from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
 from hangar.replica import ReplicaShape, ReplicaShapeError, replica_shape
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
@@ -53,7 +60,15 @@ class HelmChart:
     source: str
 
 
-KEDA_CHART = HelmChart("keda", "https://kedacore.github.io/charts", "2.16.1", "keda", "kedacore/charts keda/Chart.yaml (version and appVersion 2.16.1)")
+KEDA_CHART = HelmChart(
+    "keda", "https://kedacore.github.io/charts", KEDA_VERSION, "keda",
+    f"kedacore/charts keda/Chart.yaml at commit cbb9bb8ce0809dc9048f72302f7c09765d66ed56 (version and appVersion {KEDA_VERSION})",
+)  # fmt: skip
+HTTP_ADD_ON_CHART = HelmChart(
+    "keda-add-ons-http", "https://kedacore.github.io/charts", "0.15.0", "keda",
+    "kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion 0.15.0)",
+)  # fmt: skip
+"""The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (components.metrics_activation)."""
 LWS_CHART = HelmChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
 
 
@@ -142,7 +157,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
         addons = ClusterAddons(
             cluster_name, cluster, environment, cluster_component, here, opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider})
         )
-        namespace, ready, operators = addons.namespace, addons.ready, addons.operators
+        namespace, ready, operators, metrics = addons.namespace, addons.ready, addons.operators, addons.metrics
         for item in here:
             deployment, shape = item.deployment, item.shape
             _warnings(environment, item, hf_token is not None, parent)
@@ -152,6 +167,8 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                     f"deployment {deployment.name!r}: pool {deployment.pool!r} places {placement.accelerators_per_node} x {placement.accelerator_resource} "
                     f"per node but the catalog says {shape.accelerators_per_node} x {shape.accelerator_resource}"
                 )
+            engine = autoscaler_engine(cluster)
+            wakes_from_zero = scaling_policy(deployment, scale_to_zero=engine == "keda").scales_to_zero
             server = ModelServer(
                 deployment.name,
                 deployment,
@@ -165,9 +182,23 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 prompts=item.prompts,
                 runtime_class=getattr(cluster_component, "runtime_class", None),
                 registry_mirror=getattr(cluster_component, "image_registry", None),
+                peers=[metrics.scraper.peer(), *([INTERCEPTOR.peer()] if wakes_from_zero else [])],
                 depends_on=[*ready, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
             )
+            scrape_selector = selector_labels(deployment) | ({"hangar.dev/role": "leader"} if shape.multi_host else {})
+            metrics.scrape(
+                deployment.name, namespace=namespace, labels=server.labels, annotations=server.annotations,
+                selector=scrape_selector, port=PORT_NAME, depends_on=list(ready),
+            )  # fmt: skip
+            metrics.alerts(deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, depends_on=list(ready))
+            activation = None
+            if wakes_from_zero:
+                activation = HttpActivation(
+                    deployment.name, deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, port=PORT,
+                    startup_seconds=startup_seconds(shape), depends_on=[*ready, *operators],
+                    opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
+                )  # fmt: skip
             Autoscaler(
                 deployment.name,
                 deployment,
@@ -175,9 +206,13 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 namespace=namespace,
                 labels=server.labels,
                 annotations=server.annotations,
-                engine=autoscaler_engine(cluster),
+                engine=engine,
+                prometheus_url=metrics.query_url,
+                authentication=metrics.authentication,
+                extra_triggers=[activation.trigger] if activation else [],
                 initial_cooldown_seconds=startup_seconds(shape),
-                depends_on=[server.workload, *operators],
+                # KEDA asks the add-on's scaler for the route's metric spec when it reconciles: the route first.
+                depends_on=[server.workload, *operators, *addons.authentication, *([activation.route] if activation else [])],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
             )
             servers[deployment.name] = server
@@ -187,11 +222,12 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
 class ClusterAddons(pulumi.ComponentResource):
     """`hangar:serving:ClusterAddons`: what the serving layer adds to a cluster before its model servers.
 
-    The serving namespace (cloud clusters; on-prem it is the target's environment namespace) and the
-    operators the deployments need (KEDA, unless the cluster already runs it or scales with HPAs;
-    LeaderWorkerSet for replicas that span hosts), as pinned Helm releases. Exposes `namespace` (its
-    name), `ready` (what must exist before objects go into it) and `operators` (the releases whose
-    CRDs the servers' objects need).
+    The serving namespace (cloud clusters; on-prem it is the target's environment namespace), the
+    metrics pipeline, and the operators the deployments need (KEDA, unless the cluster already runs
+    it or scales with HPAs; LeaderWorkerSet for replicas that span hosts), as pinned Helm releases.
+    Exposes `namespace` (its name), `ready` (what must exist before objects go into it), `metrics`
+    (the `MetricsPipeline`), `operators` (the releases whose CRDs the servers' objects need) and
+    `authentication` (the pipeline's TriggerAuthentication the ScaledObjects reference, if any).
     """
 
     def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, here: list[PreparedDeployment],
@@ -199,7 +235,12 @@ class ClusterAddons(pulumi.ComponentResource):
         super().__init__("hangar:serving:ClusterAddons", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.namespace, self.ready = _namespace(name, cluster.provider, environment, component, here, child)
-        self.operators = _operators(cluster, environment, here, child)
+        self.metrics = MetricsPipeline(name, cluster, environment, component, opts=child)
+        self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values)
+        authentication = self.metrics.trigger_authentication(self.namespace, environment_labels(environment), depends_on=[*self.ready, *self.operators])
+        self.authentication = [authentication] if authentication is not None else []
+        if cluster.replica_autoscaler == "hpa":
+            self.metrics.adapter_rules(self.namespace, environment_labels(environment), depends_on=list(self.ready))
         self.register_outputs({"namespace": self.namespace, "operators": [r.name for r in self.operators]})
 
 
@@ -224,19 +265,27 @@ KEDA_IMAGES = {"keda": "kedacore/keda", "metricsApiServer": "kedacore/keda-metri
 """The KEDA chart's images (`image.<component>.registry` / `.repository`, upstream registry ghcr.io)."""
 
 
-def _operators(cluster: Any, environment: Environment, here: list[PreparedDeployment], kube: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+def _operators(cluster: Any, environment: Environment, here: list[PreparedDeployment], kube: pulumi.ResourceOptions,
+               keda_values: dict[str, Any] | None = None) -> list[pulumi.Resource]:  # fmt: skip
     """KEDA when the cluster's `replica_autoscaler` is `keda`; LeaderWorkerSet when a replica spans hosts.
 
     On an on-prem cluster with a `chart_repository` the charts come from it, and with a
-    `registry_mirror` KEDA's images from the mirror (under their upstream paths).
+    `registry_mirror` KEDA's images from the mirror (under their upstream paths). `keda_values` are
+    what the metrics pipeline needs of KEDA (its Workload Identity on GKE Managed Prometheus).
     """
     mirror = getattr(cluster, "registry_mirror", None)
     charts = []
     if cluster.replica_autoscaler == "keda":
-        values: dict[str, Any] = {"resources": {"operator": {"requests": {"cpu": "100m", "memory": "128Mi"}}}}
+        values: dict[str, Any] = {"resources": {"operator": {"requests": {"cpu": "100m", "memory": "128Mi"}}}, **(keda_values or {})}
         if mirror:
             values["image"] = {part: {"registry": mirror, "repository": repository} for part, repository in KEDA_IMAGES.items()}
         charts.append((KEDA_CHART, values))
+    if cluster.replica_autoscaler == "keda" and any(scaling_policy(p.deployment).scales_to_zero for p in here):
+        system = {"nodeSelector": {"hangar.dev/pool": SYSTEM_POOL}} if cluster.provider != "onprem" else {}
+        add_on: dict[str, Any] = {part: dict(system) for part in ("operator", "scaler", "interceptor")} if system else {}
+        if mirror:
+            add_on["images"] = {part: f"{mirror}/{repository}" for part, repository in HTTP_ADD_ON_IMAGES.items()}
+        charts.append((HTTP_ADD_ON_CHART, add_on))
     if any(workload_kind(p.deployment, p.shape)[1] == "LeaderWorkerSet" for p in here):
         charts.append((LWS_CHART, {}))
     releases = []
@@ -258,7 +307,8 @@ def _operators(cluster: Any, environment: Environment, here: list[PreparedDeploy
                 create_namespace=True,
                 values=values,
                 description=f"Installed by Hangar for environment {environment.name}",
-                opts=kube,
+                # The HTTP add-on's chart holds a KEDA ScaledObject (its interceptor's): KEDA's CRDs first.
+                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=releases[:1])) if chart is HTTP_ADD_ON_CHART else kube,
                 **source,
             )
         )
@@ -282,12 +332,19 @@ def _warnings(environment: Environment, item: PreparedDeployment, has_token: boo
         )
     if deployment.exposure.auth == "oidc":
         pulumi.log.warn(f"{where}: exposure.auth oidc must be enforced by a gateway in front of the Service; Hangar does not deploy one", parent)
-    if deployment.autoscaling.min_replicas == 0:
+    if deployment.autoscaling.min_replicas == 0 and cluster.replica_autoscaler != "hpa":
+        namespace = environment.name
         pulumi.log.warn(
-            f"{where}: scales to zero; at zero replicas the engine exports no metrics, so scaling up again needs a signal "
-            "outside it (see components.serving_autoscaler: activation_query)",
+            f"{where}: scales to zero; only requests sent through http://{deployment.name}-proxy.{namespace}:8080 (the KEDA HTTP add-on's "
+            "interceptor, which holds them while a replica starts) wake it; calls to its own Service find no replica at zero",
             parent,
         )
+        if cluster.replica_autoscaler == "keda-existing":
+            pulumi.log.warn(
+                f"{where}: the cluster's own KEDA (keda-existing) must run the KEDA HTTP add-on {HTTP_ADD_ON_CHART.version} in namespace keda "
+                "for it to wake from zero; Hangar installs neither",
+                parent,
+            )
     if cluster.replica_autoscaler == "hpa" and deployment.latency_class == "batch" and deployment.autoscaling.min_replicas is None:
         pulumi.log.warn(
             f"{where}: batch keeps one replica on cluster {cluster.name!r}: its replica_autoscaler is hpa, and scale to zero needs KEDA "

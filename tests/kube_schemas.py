@@ -1,8 +1,8 @@
 """Validate a Kubernetes manifest for a cluster's version, offline, as strictly as the API server would.
 
 Built-in kinds against the Kubernetes OpenAPI schema of the cluster's `kubernetes_version`, as
-`kubernetes-validate` ships it, with unknown fields as errors; custom resources (KEDA ScaledObject,
-LeaderWorkerSet) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
+`kubernetes-validate` ships it, with unknown fields as errors; custom resources (KEDA ScaledObject and
+TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
 their embedded Kubernetes types resolved against that version's definitions. Shared by
 `test_manifests` (the plans' objects) and `test_render` (the files `hangar render` writes).
 """
@@ -27,6 +27,12 @@ CRDS = ROOT / "schema" / "crds"
 CUSTOM = {
     ("keda.sh/v1alpha1", "ScaledObject"): (CRDS / "keda.sh_scaledobjects.yaml", "v1alpha1"),
     ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"): (CRDS / "leaderworkerset.x-k8s.io_leaderworkersets.yaml", "v1"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): (CRDS / "keda.sh_triggerauthentications.yaml", "v1alpha1"),
+    ("http.keda.sh/v1beta1", "InterceptorRoute"): (CRDS / "http.keda.sh_interceptorroutes.yaml", "v1beta1"),
+    ("monitoring.coreos.com/v1", "PodMonitor"): (CRDS / "monitoring.coreos.com_podmonitors.yaml", "v1"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"): (CRDS / "monitoring.coreos.com_prometheusrules.yaml", "v1"),
+    ("monitoring.googleapis.com/v1", "PodMonitoring"): (CRDS / "monitoring.googleapis.com_podmonitorings.yaml", "v1"),
+    ("monitoring.googleapis.com/v1", "Rules"): (CRDS / "monitoring.googleapis.com_rules.yaml", "v1"),
 }
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 

@@ -130,3 +130,13 @@ def test_size_refuses_a_gpu_that_cannot_start_it_with_the_numbers():
     assert "11.4 GiB short; a max_model_len of at most 38,032 tokens would fit" in g6["reasons"][0]
     # two L4 of a g6.12xlarge start it: TP 2 is an option
     assert any(o["instance_type"] == "g6.12xlarge" and o["tensor_parallel"] == 2 for o in document["feasible"])
+
+
+def test_sliding_window_layers_keep_only_their_window_in_the_fit():
+    # Gemma 3 27B at its full 131,072 tokens on one H100: 10 full layers hold 10 GiB, the 52 sliding layers
+    # 1,024 - 1 + 8,192 batched tokens each (3.7 GiB); counted as 62 full layers it would be 62 GiB and "not fit"
+    assert _fit_messages(_pool("p5.4xlarge"), _deployment("--model", "google/gemma-3-27b-it")) == []
+    # ... but not on an A100-40GB's 36 GiB, where the weights alone need 51 GiB; there vLLM's smaller default
+    # max_num_batched_tokens (2,048 below 70 GiB) leaves each window 1,024 - 1 + 2,048 tokens: 11.2 GiB for one sequence
+    (message,) = _fit_messages(_pool("p4d.24xlarge"), _deployment("--model", "google/gemma-3-27b-it"))
+    assert "KV cache of one 131,072-token sequence 11.2)" in message and "the weights alone do not fit" in message

@@ -28,7 +28,8 @@ CLUSTER = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 SUBNET = "gcp:compute/subnetwork:Subnetwork"
 ROUTER, NAT = "gcp:compute/router:Router", "gcp:compute/routerNat:RouterNat"
-COMPONENTS = ("hangar:gcp:GpuCluster", "hangar:gcp:Network", "hangar:gcp:Cluster", "hangar:gcp:GpuNodePool", "hangar:gcp:TpuSlice")
+COMPONENTS = ("hangar:gcp:GpuCluster", "hangar:gcp:Network", "hangar:gcp:Cluster", "hangar:gcp:GpuNodePool", "hangar:gcp:TpuSlice",
+              "hangar:serving:MetricsPipeline")  # its Google service account for KEDA (GKE Managed Prometheus)
 
 GCP_ENVIRONMENT: dict[str, Any] = {
     "name": "test",
@@ -423,6 +424,7 @@ def test_every_gcp_input_is_a_property_of_the_sdk_resource(variant_plans):
         "gcp:projects/serviceIdentity:ServiceIdentity",
         "gcp:serviceaccount/account:Account",
         "gcp:projects/iAMMember:IAMMember",
+        "gcp:serviceaccount/iAMMember:IAMMember",  # KEDA's Workload Identity for GKE Managed Prometheus (components.metrics)
         CLUSTER,
         NODE_POOL,
     }

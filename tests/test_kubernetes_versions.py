@@ -6,11 +6,14 @@ Support is judged on a fixed day (tests/conftest.py pins HANGAR_TODAY to 2026-12
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
+from typer.testing import CliRunner
 
 from components.program import build_stack
 from hangar.catalog import CatalogError, load_catalog, minor_of
+from hangar.cli import app
 from hangar.kubernetes_support import kubernetes_version_warnings, today
 from hangar.plan import plan_program
 from hangar.spec.clusters import DEFAULT_KUBERNETES_VERSIONS
@@ -162,6 +165,7 @@ def test_a_supported_version_plans_without_a_word(aws_environment):
 def test_an_unknown_version_is_a_warning_even_in_prod_not_a_pass(aws_environment):
     aws_environment["tier"] = "prod"
     aws_environment["clusters"][0]["kubernetes_version"] = "1.36"  # no EKS row yet
+    aws_environment["clusters"][0]["replica_autoscaler"] = "keda-existing"  # the KEDA Hangar installs refuses 1.36 (hangar.keda)
     (warning,) = plan_warnings(aws_environment)
     assert warning.startswith("clusters[0].kubernetes_version ('main'): the catalog has no EKS row for Kubernetes 1.36, so its support is unknown")
 
@@ -175,3 +179,27 @@ def test_a_bad_pinned_day_is_one_clear_error(monkeypatch):
 def test_without_a_pinned_day_the_wall_clock_decides(monkeypatch):
     monkeypatch.delenv("HANGAR_TODAY")
     assert today() == datetime.date.today()
+
+
+# --- what the CLI shows ---------------------------------------------------------------------------------------
+
+
+def test_hangar_plan_shows_the_warning_with_the_other_program_warnings():
+    result = CliRunner().invoke(app, ["plan", "gke-dev", "-C", str(ROOT)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "warning: clusters[0].kubernetes_version ('dev'): GKE end of standard support for Kubernetes 1.35 is unknown to the catalog" in " ".join(result.output.split())
+
+
+def test_hangar_catalog_kubernetes_lists_the_table_with_where_each_version_stands():
+    result = CliRunner().invoke(app, ["catalog", "kubernetes", "--cloud", "aks", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [row["version"] for row in rows] == ["1.37", "1.36", "1.35", "1.34", "1.33", "1.32", "1.31", "1.30", "1.29"]
+    assert rows[3]["end_of_standard_support"] == "2026-11-30" and "azure-aks-docs" in rows[3]["source"]
+    table = CliRunner().invoke(app, ["catalog", "kubernetes", "--cloud", "eks"], catch_exceptions=False)
+    assert "support on 2026-12-01" in table.output and "standard" in table.output and "extended" in table.output
+
+
+def test_hangar_catalog_kubernetes_refuses_an_unknown_cloud():
+    result = CliRunner().invoke(app, ["catalog", "kubernetes", "--cloud", "openshift"])
+    assert result.exit_code == 2 and "--cloud: 'openshift'; allowed: eks, gke, aks, upstream" in result.output

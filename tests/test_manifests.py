@@ -18,6 +18,8 @@ import kubernetes_validate
 import pytest
 
 from components.environment import TARGETS
+from components.metrics import KUBE_PROMETHEUS_STACK
+from hangar.keda import KEDA_VERSION
 from hangar.records import SECRET
 from hangar.render import manifest, without_secret_values
 from hangar.spec.clusters import DEFAULT_KUBERNETES_VERSIONS
@@ -97,7 +99,10 @@ def test_each_crd_schema_names_its_source_and_version():
     for path, _ in CUSTOM.values():
         header = path.read_text().split("apiVersion:", 1)[0]
         assert "Source: https://github.com/" in header and "commit" in header and "Licence: Apache-2.0" in header
-    assert "KEDA 2.16.1" in (CRDS / "keda.sh_scaledobjects.yaml").read_text()
+    for crd in ("keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml"):
+        assert f"KEDA {KEDA_VERSION}" in (CRDS / crd).read_text()
+    for crd in ("monitoring.coreos.com_podmonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"):
+        assert f"kube-prometheus-stack chart {KUBE_PROMETHEUS_STACK.version}" in (CRDS / crd).read_text()
     assert "LWS v0.8.0" in (CRDS / "leaderworkerset.x-k8s.io_leaderworkersets.yaml").read_text()
 
 

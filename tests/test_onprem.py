@@ -20,6 +20,7 @@ import pytest
 from pulumi.runtime import rpc
 from typer.testing import CliRunner
 
+from components.metrics import KUBE_PROMETHEUS_STACK
 from components.onprem import (
     DCGM_EXPORTER,
     DEVICE_PLUGIN,
@@ -212,11 +213,12 @@ def test_every_release_is_pinned_to_an_exact_version(onprem, edge):
     assert {r.inputs["name"]: r.inputs["version"] for r in own} == {"gpu-operator": "v26.7.0", "nvidia-device-plugin": "0.20.0"}
     # the serving layer's operators are pinned too: KEDA for the autoscalers, once per stack (no replica
     # spans hosts, so no LeaderWorkerSet), each at its chart's pinned version
-    serving = [(r.inputs["name"], r.inputs["version"]) for r in releases if SERVING in r.urn]
-    assert serving == [("keda", "2.16.1")] * 2 == [(KEDA_CHART.name, KEDA_CHART.version)] * 2
-    pinned = {chart.name: chart.version for chart in (KEDA_CHART, LWS_CHART)}
+    serving = sorted((r.inputs["name"], r.inputs["version"]) for r in releases if SERVING in r.urn)
+    # ... and the in-cluster metrics pipeline (kube-prometheus-stack), once per stack too
+    assert serving == [("keda", "2.20.2")] * 2 + [("kube-prometheus-stack", "88.5.3")] * 2
+    pinned = {chart.name: chart.version for chart in (KEDA_CHART, LWS_CHART, KUBE_PROMETHEUS_STACK)}
     assert all(pinned[name] == version for name, version in serving)
-    assert len(releases) == 4 and all(re.fullmatch(r"v?[0-9]+\.[0-9]+\.[0-9]+", r.inputs["version"]) for r in releases)
+    assert len(releases) == 6 and all(re.fullmatch(r"v?[0-9]+\.[0-9]+\.[0-9]+", r.inputs["version"]) for r in releases)
 
 
 def test_the_environment_namespace_has_a_gpu_quota_defaults_and_default_deny(onprem):
@@ -259,7 +261,11 @@ def test_recorded_inputs_use_the_kubernetes_sdk_property_names(onprem, edge):
         else:
             problems += record_problems(record)
     assert problems == []
-    assert len(crd_kinds) == 2  # one autoscaler (KEDA ScaledObject) per stack, all else checked against the SDK
+    # per stack one autoscaler (KEDA ScaledObject), one scrape object (PodMonitor) and its SLO alerts (PrometheusRule);
+    # all else checked against the SDK
+    assert sorted(crd_kinds) == sorted(
+        [f"kubernetes:{kind}" for kind in ("keda.sh/v1alpha1:ScaledObject", "monitoring.coreos.com/v1:PodMonitor", "monitoring.coreos.com/v1:PrometheusRule")] * 2
+    )
 
 
 def test_the_pool_registers_its_facts_as_component_inputs(onprem, edge):

@@ -117,7 +117,8 @@ def test_helm_releases_are_a_summary_outside_the_cluster_directories(tmp_path):
     summary = yaml.safe_load((target / HELM_RELEASES_FILE).read_text())
     assert [(r["cluster"], r["name"], r["chart"], r["version"], r["namespace"]) for r in summary["releases"]] == [
         ("dc1", "gpu-operator", "gpu-operator", "v26.7.0", "gpu-operator"),
-        ("dc1", "keda", "keda", "2.16.1", "keda"),
+        ("dc1", "keda", "keda", "2.20.2", "keda"),
+        ("dc1", "kube-prometheus-stack", "kube-prometheus-stack", "88.5.3", "monitoring"),
     ]
     assert summary["releases"][1]["repository"] == "https://kedacore.github.io/charts"
     assert summary["releases"][0]["values"]["dcgmExporter"] == {"enabled": True}
@@ -141,7 +142,7 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     assert {"LeaderWorkerSet", "ConfigMap", "HorizontalPodAutoscaler"} <= {d["kind"] for d in documents.values()}
     assert "ScaledObject" not in {d["kind"] for d in documents.values()}
     assert validation_failures(target, {"prod": "1.33"}) == []
-    (config_map,) = [d for d in documents.values() if d["kind"] == "ConfigMap"]
+    (config_map,) = [d for d in documents.values() if d["kind"] == "ConfigMap" and d["metadata"]["name"] != "hangar-prometheus-adapter-rules"]
     assert config_map["data"]["answer.j2"] == "{# variables: question #}\nQ: {{ question }}\nA:\n"
     assert "answer.j2: |\n" in next(t for p, t in written(target).items() if p.endswith(f"configmap-{config_map['metadata']['name']}.yaml"))
     secrets = {d["metadata"]["name"]: d for d in documents.values() if d["kind"] == "Secret"}
@@ -149,8 +150,8 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     assert all("stringData" not in s and "data" not in s for s in secrets.values())
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
-    # the GPU device plugin and LWS; no KEDA on an hpa cluster
-    assert sorted(r["chart"] for r in rendering.helm_releases) == ["nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
+    # the GPU device plugin and LWS, no KEDA on an hpa cluster; the in-cluster metrics pipeline all the same
+    assert sorted(r["chart"] for r in rendering.helm_releases) == ["kube-prometheus-stack", "nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
 
 
 # --- the layout rules, on a program of its own -----------------------------------------------------------
@@ -239,7 +240,7 @@ def test_render_writes_the_stack_and_lists_the_files(tmp_path):
     result = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 8 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
+    assert lines[0] == f"wrote 10 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
     assert "  prod/eks-prod/statefulset-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
     assert "  prod/_cluster/storageclass-gp3.yaml" in lines
     assert validation_failures(tmp_path / "eks-prod", {"prod": "1.33"}) == []

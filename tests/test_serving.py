@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, KUBE_PROMETHEUS_STACK
 from components.serving import model_label
 from components.serving_autoscaler import LATENCY_CLASSES, Autoscaler, scaling_policy
+from hangar.keda import KEDA_VERSION
 from hangar.plan import PlanError, plan_program
 from hangar.records import SECRET
 from hangar.render import manifest
@@ -259,7 +261,10 @@ def test_disruption_budget_and_network_policy_guard_every_server(stack):
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
     callers = policy["spec"]["ingress"][0]["from"]
     namespaces = [c["namespaceSelector"] for c in callers if "namespaceSelector" in c]
-    assert {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}} in namespaces
+    # The scraper is admitted as one peer, its namespace AND its pods; nothing else of its namespace.
+    scraper = GMP_SCRAPER if example_environment(stack).cluster_of(deployment).provider == "gcp" else IN_CLUSTER_SCRAPER
+    assert scraper.peer() in callers and scraper.peer()["podSelector"]["matchLabels"]
+    assert not [c for c in callers if c.get("namespaceSelector") == scraper.peer()["namespaceSelector"] and "podSelector" not in c]
     if deployment.exposure.allowed_namespaces:
         assert {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(deployment.exposure.allowed_namespaces)}]} in namespaces
     assert not [c for c in callers if c.get("ipBlock", {}).get("cidr") == "0.0.0.0/0"]
@@ -305,8 +310,14 @@ def test_interactive_scales_on_kv_cache_usage():
 def test_batch_scales_to_zero_on_the_whole_queue_after_a_long_cooldown():
     spec = scaled_object("gke-dev")["spec"]
     assert spec["minReplicaCount"] == 0
-    (trigger,) = spec["triggers"]
-    assert trigger["metadata"]["query"] == 'sum({__name__=~"vllm:num_requests_(running|waiting)",namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"})'
+    trigger, wake = spec["triggers"]  # the engine's queue, and the HTTP add-on's requests that wake it at zero
+    assert wake["type"] == "external-push"
+    # each series named exactly (GKE Managed Prometheus matches metric names only exactly)
+    assert trigger["metadata"]["query"] == (
+        'sum(vllm:num_requests_waiting{namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"}) + '
+        'sum(vllm:num_requests_running{namespace="gke-dev",model_name="Qwen/Qwen2.5-7B-Instruct"})'
+    )
+    assert "__name__" not in json.dumps(of_kind(example_plan("gke-dev"), "ScaledObject"))
     assert trigger["metadata"]["threshold"] == "8"  # one full batch per replica
     assert spec["cooldownPeriod"] == 1800
     assert spec["initialCooldownPeriod"] >= 600  # not scaled away while it loads
@@ -403,8 +414,8 @@ def _with_autoscaler(stack: str, mode: str | None, **deployment: Any):
 )
 def test_each_replica_autoscaler_registers_its_objects(mode, keda_installed, kind):
     plan = _with_autoscaler("eks-prod", mode)
-    charts = [r.inputs["chart"] for r in serving_releases(plan)]
-    assert charts == (["keda"] if keda_installed else [])
+    charts = sorted(r.inputs["chart"] for r in serving_releases(plan))
+    assert charts == (["keda"] if keda_installed else []) + ["kube-prometheus-stack"]  # the in-cluster metrics pipeline, whatever scales
     scalers = [r for r in kube_records(plan) if r.inputs["kind"] in ("ScaledObject", "HorizontalPodAutoscaler")]
     assert [r.inputs["kind"] for r in scalers] == [kind]
     (component,) = plan.of_type("hangar:serving:Autoscaler")
@@ -457,8 +468,8 @@ def test_scale_to_zero_on_an_hpa_cluster_is_a_config_error_naming_the_key():
 
 def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set_operator_but_no_keda():
     plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
-    charts = [r.inputs["chart"] for r in serving_releases(plan)]
-    assert charts == ["oci://registry.k8s.io/lws/charts/lws"]
+    charts = sorted(r.inputs["chart"] for r in serving_releases(plan))
+    assert charts == ["kube-prometheus-stack", "oci://registry.k8s.io/lws/charts/lws"]
     (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "llama-70b"}
 
@@ -466,6 +477,7 @@ def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set
 def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
     environment = raw("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False)
+    environment["clusters"][0]["metrics"] = {"pipeline": "existing", "url": "http://prometheus.obs.svc:9090", "scraper_namespace": "obs"}
     with pytest.raises(StackConfigError) as error:
         environment_from_config(environment, "Pulumi.onprem.yaml")
     assert [str(p) for p in error.value.problems] == [
@@ -478,8 +490,8 @@ def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
 
 
 def test_keda_is_installed_pinned_on_the_system_pool():
-    (release,) = serving_releases(example_plan("eks-prod"))
-    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == ("keda", "2.16.1", "keda")
+    (release,) = [r for r in serving_releases(example_plan("eks-prod")) if r.inputs["chart"] == "keda"]
+    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == ("keda", KEDA_VERSION, "keda") == ("keda", "2.20.2", "keda")
     assert release.inputs["repositoryOpts"] == {"repo": "https://kedacore.github.io/charts"}
     assert release.inputs["values"]["nodeSelector"] == {"hangar.dev/pool": "system"}
 
@@ -525,7 +537,7 @@ def test_a_replica_larger_than_a_node_is_a_leader_worker_set_with_pipeline_paral
     service = next(s for s in of_kind(plan, "Service") if s["metadata"]["name"] == "llama-70b")
     assert service["spec"]["selector"]["hangar.dev/role"] == "leader"
     charts = {r.inputs["chart"]: r.inputs["version"] for r in serving_releases(plan)}
-    assert charts == {"keda": "2.16.1", "oci://registry.k8s.io/lws/charts/lws": "0.8.0"}
+    assert charts == {"keda": KEDA_VERSION, "oci://registry.k8s.io/lws/charts/lws": "0.8.0", "kube-prometheus-stack": KUBE_PROMETHEUS_STACK.version}
 
 
 def test_a_multi_host_tpu_slice_runs_one_pod_per_host_in_one_node_pool():
@@ -598,8 +610,11 @@ def test_an_air_gapped_site_takes_the_engine_image_and_keda_from_its_mirror():
     plan = plan_environment(environment)
     assert server_container(the_workload(plan))["image"] == "registry.dc1.internal:5000/mirror/vllm/vllm-openai:v0.11.2"
     (keda,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda"]
-    assert keda["repositoryOpts"] == {"repo": "https://charts.dc1.internal/hangar"} and keda["version"] == "2.16.1"
+    assert keda["repositoryOpts"] == {"repo": "https://charts.dc1.internal/hangar"} and keda["version"] == KEDA_VERSION
     assert {image["registry"] for image in keda["values"]["image"].values()} == {"registry.dc1.internal:5000/mirror"}
+    (prometheus,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "kube-prometheus-stack"]
+    assert prometheus["repositoryOpts"] == {"repo": "https://charts.dc1.internal/hangar"} and prometheus["version"] == KUBE_PROMETHEUS_STACK.version
+    assert prometheus["values"]["global"] == {"imageRegistry": "registry.dc1.internal:5000/mirror"}
 
 
 @pytest.mark.parametrize("stack", ["eks-prod", "onprem"])

@@ -335,11 +335,6 @@ class Model(Row):
         return self.attention_layers or self.layers
 
     @property
-    def kv_bytes_per_token_per_layer_bf16(self) -> float:
-        """16-bit KV bytes one token costs in one attention layer (the whole model's figure / its KV layers)."""
-        return self.kv_bytes_per_token_bf16 / self.kv_layers
-
-    @property
     def is_moe(self) -> bool:
         return self.params_active_b is not None
 

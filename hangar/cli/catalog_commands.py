@@ -1,4 +1,4 @@
-"""`hangar catalog gpus|instances|tpus|models|licences|import-model`: the facts sizing and pricing use, with their sources."""
+"""`hangar catalog gpus|instances|tpus|models|licences|kubernetes|import-model`: the facts sizing, pricing and support checks use, with their sources."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hangar.catalog import CatalogError, CatalogLookupError
+from hangar.catalog import KUBERNETES_CLOUDS, CatalogError, CatalogLookupError
 from hangar.catalog.model_config import ConfigError
 from hangar.catalog.model_import import import_row, write_model_override
 from hangar.cli.app import OutputFormat, app, fail, out
@@ -21,11 +21,12 @@ from hangar.cli.formatting import (
     money,
     print_json,
 )
+from hangar.kubernetes_support import today
 
 # --- hangar catalog ----------------------------------------------------------------------------------------
 
 
-catalog_app = typer.Typer(help="Show the catalog's facts with their sources: GPUs, instances, TPUs, models, licences.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Show the catalog's facts with their sources: GPUs, instances, TPUs, models, licences, Kubernetes versions.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
 
@@ -172,6 +173,33 @@ def catalog_licences(
         ("id", lambda lic: lic.id), ("name", lambda lic: lic.name), ("commercial", lambda lic: lic.commercial_use),
         ("MAU cap", lambda lic: f"{lic.mau_cap:,}" if lic.mau_cap else "-"), ("terms", terms),
         ("as_of", lambda lic: _date(lic.as_of)), ("source", lambda lic: lic.source),
+    ])
+
+
+@catalog_app.command("kubernetes")
+def catalog_kubernetes(
+    cloud: str | None = typer.Option(None, "--cloud", help="Only this cloud: eks, gke, aks or upstream."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
+    overrides: Path | None = OverridesOption,
+) -> None:
+    """Kubernetes versions per cloud: release, end of standard and extended support, where each stands today, source and as_of."""
+    if cloud is not None and cloud not in KUBERNETES_CLOUDS:
+        raise fail([f"--cloud: {cloud!r}; allowed: {', '.join(KUBERNETES_CLOUDS)}"])
+    catalog = load_catalog_or_fail(overrides)
+    try:
+        day = today()
+    except ValueError as error:
+        raise fail([str(error)]) from None
+    rows = sorted(
+        (row for row in catalog.kubernetes_versions if cloud is None or row.cloud == cloud),
+        key=lambda row: (KUBERNETES_CLOUDS.index(row.cloud), [-int(part) for part in row.version.split(".")]),
+    )
+    _rows_out(rows, output_format, f"Kubernetes versions (support on {day.isoformat()})", [
+        ("cloud", lambda row: row.cloud), ("version", lambda row: row.version), ("released", lambda row: row.release_date or "?"),
+        ("standard until", lambda row: _date(row.end_of_standard_support) if row.end_of_standard_support else "?"),
+        ("extended until", lambda row: _date(row.end_of_extended_support) if row.end_of_extended_support else "-"),
+        ("today", lambda row: catalog.kubernetes_support(row.cloud, row.version, day).state),
+        ("as_of", lambda row: _date(row.as_of)), ("source", lambda row: row.source),
     ])
 
 

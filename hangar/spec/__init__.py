@@ -44,6 +44,7 @@ from hangar.spec.environment import (
     LicenceContext,
     stack_file_schema,
 )
+from hangar.spec.metrics import Metrics, MetricsPipelineKind, ScrapeObject, default_pipeline
 from hangar.spec.onprem import (
     PUBLIC_REGISTRIES,
     GpuStack,
@@ -61,4 +62,5 @@ __all__ = [
     "Budget", "Cluster", "Environment", "LicenceContext", "stack_file_schema",
     "PUBLIC_REGISTRIES", "GpuStack", "OnPremCluster", "OnPremGpuNodes", "public_registry",
     "Autoscaling", "Caching", "Exposure", "ModelDeployment",
+    "Metrics", "MetricsPipelineKind", "ScrapeObject", "default_pipeline",
 ]

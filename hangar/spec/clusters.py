@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from hangar.keda import unsupported_message
 from hangar.spec.base import (
     SYSTEM_POOL,
     Capacity,
@@ -19,6 +20,7 @@ from hangar.spec.base import (
     raise_problems,
     unique_by_name,
 )
+from hangar.spec.metrics import Metrics
 
 
 class Network(SpecModel):
@@ -150,12 +152,25 @@ class ClusterBase(SpecModel):
         "keda",
         description=(
             "What scales model-server replicas: 'keda' (a KEDA ScaledObject per deployment; Hangar installs the pinned KEDA chart), "
-            "'keda-existing' (ScaledObjects; the cluster already runs KEDA 2.16 or later, Hangar installs nothing) or 'hpa' "
+            "'keda-existing' (ScaledObjects; the cluster already runs a KEDA that supports its Kubernetes version, 2.16 or later; Hangar installs nothing) or 'hpa' "
             "(an autoscaling/v2 HorizontalPodAutoscaler on Pods metrics, e.g. vllm_num_requests_waiting, which a custom-metrics "
             "adapter such as prometheus-adapter the cluster already runs must serve; no KEDA, so no scale to zero: batch keeps one replica)."
         ),
     )
     node_pools: list[GpuNodePool] = Field(default_factory=list, description="GPU node pools, each with a unique name.")
+    metrics: Metrics = Field(default_factory=Metrics, description="Where model-server metrics are scraped and queried (hangar.spec.metrics).")
+
+    @model_validator(mode="after")
+    def _metrics_and_keda(self) -> ClusterBase:
+        """The metrics pipeline fits the target, and the KEDA Hangar installs supports the cluster's Kubernetes version."""
+        problems = []
+        provider = getattr(self, "provider", "")
+        if self.metrics.pipeline == "gke-managed" and provider != "gcp":
+            problems.append(problem("metrics.pipeline", "GKE Managed Service for Prometheus runs on GKE clusters only; use in-cluster or existing", "gke-managed"))
+        if self.replica_autoscaler == "keda" and (why := unsupported_message(self.kubernetes_version)):
+            problems.append(problem("kubernetes_version", why, self.kubernetes_version))
+        raise_problems(problems)
+        return self
 
     @field_validator("node_pools")
     @classmethod

@@ -22,6 +22,7 @@ from hangar.spec.base import (
 )
 from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
 from hangar.spec.deployer import Deployer, deployer_problems
+from hangar.spec.metrics import air_gapped_metrics_problems
 from hangar.spec.onprem import OnPremCluster
 from hangar.spec.serving import ModelDeployment
 
@@ -116,9 +117,9 @@ class Environment(SpecModel):
         return problems
 
     def _keda_problems(self) -> list[dict[str, Any]]:
-        """An air-gapped cluster that serves models and has Hangar install KEDA must name the chart repository holding it."""
+        """An air-gapped cluster that serves models and has Hangar install KEDA (or its in-cluster Prometheus) must name the chart repository holding it."""
         serving = {deployment.cluster or self.clusters[0].name for deployment in self.deployments}
-        return [
+        return air_gapped_metrics_problems(self.clusters, serving) + [
             problem(
                 f"clusters[{index}].chart_repository",
                 "an air-gapped cluster installs KEDA (replica_autoscaler keda) for its deployments from an internal chart repository: "

@@ -1,0 +1,98 @@
+"""Where a cluster's model-server metrics go, so that its autoscalers can read them: the `metrics` of a cluster.
+
+Three pipelines (the component is `components.metrics.MetricsPipeline`):
+
+* `in-cluster` — Hangar installs a pinned kube-prometheus-stack (Prometheus Operator and one
+  Prometheus) into `monitoring`; every model server gets a `PodMonitor`. The default everywhere
+  but GKE; an air-gapped on-prem cluster installs it from its `chart_repository`, images from its
+  `registry_mirror`.
+* `gke-managed` — GKE's Managed Service for Prometheus (managed collection, which Hangar's GKE
+  clusters enable): a `PodMonitoring` per server, collectors in `gmp-system`, and KEDA queries the
+  project's Prometheus-compatible API with Google credentials (Workload Identity). The GKE default.
+* `existing` — a Prometheus the team already runs: its query `url`, the `scraper_namespace` (and
+  `scraper_pod_labels`) its scraping pods run with, the scrape object its Prometheus reads, and
+  optionally a KEDA TriggerAuthentication (`authentication`) in the serving namespace.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from hangar.spec.base import LabelKey, LabelValue, Name, SpecModel, problem, raise_problems
+
+MetricsPipelineKind = Literal["in-cluster", "gke-managed", "existing"]
+ScrapeObject = Literal["pod-monitor", "pod-monitoring", "none"]
+
+
+def default_pipeline(provider: str) -> MetricsPipelineKind:
+    """The pipeline a cluster gets when its `metrics.pipeline` is not given: GKE's managed Prometheus on GKE, else in-cluster."""
+    return "gke-managed" if provider == "gcp" else "in-cluster"
+
+
+class Metrics(SpecModel):
+    """The metrics pipeline of a cluster: what scrapes the model servers and where autoscalers query them."""
+
+    pipeline: MetricsPipelineKind | None = Field(
+        None,
+        description=(
+            "'in-cluster' (Hangar installs a pinned kube-prometheus-stack; PodMonitors), 'gke-managed' (GKE Managed Service for "
+            "Prometheus; PodMonitorings; GKE only) or 'existing' (a Prometheus you run: give url and scraper_namespace). "
+            "Default: gke-managed on GKE, in-cluster elsewhere."
+        ),
+    )
+    url: str | None = Field(
+        None, pattern=r"^https?://[^\s/]+(/\S*)?$", description="existing only: the Prometheus query URL KEDA reads (without /api/v1), e.g. 'http://prometheus.obs.svc:9090'."
+    )
+    scraper_namespace: Name | None = Field(None, description="existing only: the namespace of the pods that scrape the model servers (admitted by their NetworkPolicy).")
+    scraper_pod_labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="existing only: labels of the scraping pods; empty admits every pod of scraper_namespace."
+    )
+    scrape_object: ScrapeObject = Field(
+        "pod-monitor",
+        description="existing only: what your Prometheus reads: 'pod-monitor' (Prometheus Operator), 'pod-monitoring' (GMP) or 'none' (you configure scraping).",
+    )
+    scrape_object_labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="existing only: labels your Prometheus's podMonitorSelector needs on each scrape object."
+    )
+    authentication: Name | None = Field(
+        None, description="existing only: a KEDA TriggerAuthentication in the serving namespace that the ScaledObjects use to query url."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Metrics:
+        problems = []
+        if self.pipeline == "existing":
+            for key in ("url", "scraper_namespace"):
+                if getattr(self, key) is None:
+                    problems.append(problem(key, "the existing pipeline needs it: where KEDA queries, and which pods scrape", None))
+        else:
+            given = {key: getattr(self, key) for key in ("url", "scraper_namespace", "authentication") if getattr(self, key) is not None}
+            given |= {key: getattr(self, key) for key in ("scraper_pod_labels", "scrape_object_labels") if getattr(self, key)}
+            if self.scrape_object != "pod-monitor":
+                given["scrape_object"] = self.scrape_object
+            problems += [
+                problem(key, f"only with pipeline existing; pipeline {self.pipeline or 'default'} decides it", value) for key, value in given.items()
+            ]
+        raise_problems(problems)
+        return self
+
+    def resolved(self, provider: str) -> MetricsPipelineKind:
+        """The pipeline of a cluster of this provider (aws, gcp, azure, onprem)."""
+        return self.pipeline or default_pipeline(provider)
+
+
+def air_gapped_metrics_problems(clusters: list[Any], serving: set[str]) -> list[dict[str, Any]]:
+    """An air-gapped cluster that serves models with the in-cluster pipeline must name the chart repository holding it."""
+    return [
+        problem(
+            f"clusters[{index}].chart_repository",
+            "an air-gapped cluster installs its in-cluster Prometheus (kube-prometheus-stack) from an internal chart repository: "
+            "name it, or use metrics.pipeline existing",
+            None,
+        )
+        for index, cluster in enumerate(clusters)
+        if getattr(cluster, "air_gapped", False) and getattr(cluster, "chart_repository", None) is None
+        and cluster.name in serving and cluster.metrics.resolved(cluster.provider) == "in-cluster"
+    ]  # fmt: skip
