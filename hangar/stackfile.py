@@ -242,7 +242,17 @@ def _join(base: str, relative: str) -> str:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return load_yaml_text(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {reason}", has_given=False)]) from None
+    try:
+        return load_yaml_text(text)
+    except yaml.reader.ReaderError as error:  # a control character (an ANSI escape, NUL): it has a position, not a mark
+        line = text[: error.position].count("\n") + 1
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        message = f"the character {character!r} is not allowed in YAML (a control character); remove it"
+        raise StackConfigError([ConfigProblem(str(path), f"line {line}", message, has_given=False)]) from None
     except StackYamlError as error:
         mark = error.problem_mark
         raise StackConfigError([ConfigProblem(str(path), f"line {mark.line + 1}, column {mark.column + 1}", str(error.problem), has_given=False)]) from None
@@ -253,9 +263,6 @@ def _load_yaml(path: Path) -> Any:
         raise StackConfigError([ConfigProblem(str(path), "", f"not valid YAML{where}: {reason}", has_given=False)]) from None
     except RecursionError:
         raise StackConfigError([ConfigProblem(str(path), "", "nested too deeply to read", has_given=False)]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {reason}", has_given=False)]) from None
 
 
 def _get(document: Any, key: str) -> Any:

@@ -96,6 +96,19 @@ def test_non_json_values_are_refused(tmp_path: Path, value: str, what: str):
     assert found.endswith(f"line 2, column 17: {what} is not a config value: only strings, numbers, booleans, null, lists and mappings (quote it to make it a string)")
 
 
+@pytest.mark.parametrize(("value", "what"), [("!!float x", "'x' is not a float"), ("!!int 1.5", "'1.5' is not a int"), ("!!bool maybe", "'maybe' is not a bool")])
+def test_an_explicit_tag_that_does_not_fit_its_value_names_the_line(tmp_path: Path, value: str, what: str):
+    """Found by the fuzz test: PyYAML raised a bare ValueError (a traceback) for `name: !!float x`."""
+    (found,) = problems(tmp_path, f"config:\n  hangar:owner: {value}\n")
+    assert found.endswith(f"line 2, column 17: {what}")
+
+
+def test_a_control_character_names_its_line(tmp_path: Path):
+    """Found by the fuzz test: PyYAML's ReaderError carries a position, not a line."""
+    (found,) = problems(tmp_path, "config:\n  hangar:owner: ok\n  # \x1b[31mred\n")
+    assert found.endswith("line 3: the character '\\x1b' is not allowed in YAML (a control character); remove it")
+
+
 def test_a_non_string_key_is_refused(tmp_path: Path):
     (found,) = problems(tmp_path, "config:\n  1: one\n")
     assert found.endswith("line 2, column 3: a mapping key must be a string; got 1 (quote it)")
