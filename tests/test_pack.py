@@ -17,9 +17,11 @@ from tests.conftest import EXAMPLE_STACKS, ROOT
 
 BAD_STACKS = ROOT / "tests" / "bad_stacks"
 RAW_PROGRAM = ROOT / "tests" / "raw_program"
+READINESS_PROGRAM = ROOT / "tests" / "readiness_program"
 CASES = [(ROOT, stack, None) for stack in EXAMPLE_STACKS] + [
     (BAD_STACKS, stack, None) for stack in ("noncommercial-prod", "mau-over-cap", "big-model-small-gpu", "fp8-on-a100", "over-budget")
-] + [(RAW_PROGRAM, "prod", RAW_PROGRAM / "policy-prod.json")]
+] + [(RAW_PROGRAM, "prod", RAW_PROGRAM / "policy-prod.json"), (READINESS_PROGRAM, "broken", READINESS_PROGRAM / "policy-prod.json")]
+PARITY_ONLY = [(READINESS_PROGRAM, "fixed", READINESS_PROGRAM / "policy-prod.json")]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_the_pack_describes_every_policy_with_its_config_schema(pack: PackClient
     assert described["hangar-network-placement"].policy_type == 1  # POLICY_TYPE_RESOURCE
 
 
-@pytest.mark.parametrize(("root", "stack", "policy_file"), CASES, ids=[f"{root.name}:{stack}" for root, stack, _ in CASES])
+@pytest.mark.parametrize(("root", "stack", "policy_file"), CASES + PARITY_ONLY, ids=[f"{root.name}:{stack}" for root, stack, _ in CASES + PARITY_ONLY])
 def test_pack_and_offline_check_give_the_same_verdicts(pack: PackClient, root: Path, stack: str, policy_file: Path | None):
     records = plan_project_stack(root, stack).plan.resources
     configs = stack_policy_configs(read_project(root), stack, policy_file)

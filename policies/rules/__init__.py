@@ -10,14 +10,29 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from hangar.records import ResourceRecord
-from policies.rules import budget, hardware, licensing, network, network_enforcement, supported_versions
+from policies.rules import (
+    budget,
+    hardware,
+    licensing,
+    network,
+    network_enforcement,
+    readiness_accelerators,
+    readiness_control_plane,
+    readiness_timeout,
+    readiness_zonal,
+    supported_versions,
+)
 from policies.rules.base import (
     BUDGET,
     CANNOT_JUDGE,
+    DEPLOY_TIMEOUT,
     HARDWARE_FIT,
     LICENCE_NOTICES,
     LICENSING,
     NETWORK,
+    REACHABLE_CONTROL_PLANE,
+    SCHEDULABLE_ACCELERATORS,
+    ZONAL_STORAGE,
     Finding,
     PolicyConfig,
     PolicySpec,
@@ -26,12 +41,16 @@ from policies.rules.base import (
 from policies.rules.config import (
     BudgetConfig,
     CannotJudgeConfig,
+    DeployTimeoutConfig,
     EnforcedNetworkPolicyConfig,
     HardwareFitConfig,
     LicensingConfig,
     NetworkConfig,
     NoticesConfig,
+    ReachableControlPlaneConfig,
+    SchedulableAcceleratorsConfig,
     SupportedVersionsConfig,
+    ZonalStorageConfig,
     validate_pack_config,
 )
 from policies.rules.facts import StackFacts
@@ -49,6 +68,10 @@ POLICIES: tuple[PolicySpec, ...] = (
     PolicySpec(LICENCE_NOTICES, "Duties that come with a model's licence: attribution, acceptable use, hosting terms.", "stack", "advisory", NoticesConfig, licensing.notices),
     PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, noting_overrides(hardware.check, HARDWARE_FIT)),
     PolicySpec(NETWORK, "In prod: private endpoints, no public node IPs, internal load balancers; optionally no egress.", "resource", "mandatory", NetworkConfig, network.check),
+    PolicySpec(SCHEDULABLE_ACCELERATORS, "Pods requesting GPUs/TPUs land on a pool that offers them: a device plugin or the platform advertises them, taints tolerated, selector matched.", "stack", "mandatory", SchedulableAcceleratorsConfig, readiness_accelerators.check),
+    PolicySpec(DEPLOY_TIMEOUT, "`pulumi up` waits for a workload at least as long as its startupProbe lets it start.", "stack", "mandatory", DeployTimeoutConfig, readiness_timeout.check),
+    PolicySpec(REACHABLE_CONTROL_PLANE, "A private API endpoint with Kubernetes objects in the same stack needs a deployer inside the network.", "stack", "mandatory", ReachableControlPlaneConfig, readiness_control_plane.check),
+    PolicySpec(ZONAL_STORAGE, "A per-replica ReadWriteOnce weight cache on a pool spanning zones can strand a replica; in prod judged for realtime workloads.", "stack", "advisory", ZonalStorageConfig, readiness_zonal.check),
     PolicySpec(CANNOT_JUDGE, "What cannot be judged (unknown model, licence or price) is refused, not passed.", "stack", "mandatory", CannotJudgeConfig, cannot_judge),
     PolicySpec(
         network_enforcement.ENFORCED_NETWORK_POLICY,

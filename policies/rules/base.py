@@ -28,6 +28,12 @@ LICENCE_NOTICES = "hangar-licence-notices"
 HARDWARE_FIT = "hangar-hardware-fit"
 NETWORK = "hangar-network-placement"
 CANNOT_JUDGE = "hangar-cannot-judge"
+SCHEDULABLE_ACCELERATORS = "hangar-schedulable-accelerators"
+AUTOSCALER_METRICS = "hangar-autoscaler-metrics"
+REPLICA_ROOM = "hangar-replica-room"
+DEPLOY_TIMEOUT = "hangar-deploy-timeout"
+REACHABLE_CONTROL_PLANE = "hangar-reachable-control-plane"
+ZONAL_STORAGE = "hangar-zonal-storage"
 
 
 @dataclasses.dataclass(frozen=True, order=True)

@@ -99,6 +99,46 @@ class CannotJudgeConfig(PolicyConfig):
     catalog_overrides: str | None = None
 
 
+class SchedulableAcceleratorsConfig(PolicyConfig):
+    """Pods that request accelerators land only on pools that advertise them, tolerate, and select."""
+
+    catalog_overrides: str | None = None
+
+
+class AutoscalerMetricsConfig(PolicyConfig):
+    """Every autoscaler on engine metrics has its metrics scraped, stored where it queries, and a wake-up signal."""
+
+    prometheus_urls: list[str] = Field(
+        default_factory=list, description="Prometheus addresses that exist outside this stack (e.g. a shared in-cluster Prometheus)."
+    )
+
+
+class ReplicaRoomConfig(PolicyConfig):
+    """The autoscalers' maximum replicas fit the accelerators their pools can grow to."""
+
+    catalog_overrides: str | None = None
+
+
+class DeployTimeoutConfig(PolicyConfig):
+    """`pulumi up` waits at least as long as a workload's probes allow it to start."""
+
+
+class ReachableControlPlaneConfig(PolicyConfig):
+    """A private API server with Kubernetes objects in the same stack needs a deployer inside the network."""
+
+    deployer_reaches_private_endpoints: bool = Field(
+        False, description="The stack is applied from where private API endpoints are reachable (the stack config's deployer)."
+    )
+
+
+class ZonalStorageConfig(PolicyConfig):
+    """Per-replica ReadWriteOnce weight caches on pools spanning zones; in prod judged for realtime workloads."""
+
+    tier: Tier = "dev"
+    realtime_workloads: list[str] = Field(default_factory=list, description="Workload names serving the realtime latency class.")
+    catalog_overrides: str | None = None
+
+
 def validate_pack_config(raw: Any, source: str, defaults: dict[str, Level], models: dict[str, type[PolicyConfig]]) -> dict[str, PolicyConfig]:
     """Every policy's validated config with an explicit enforcement level; ValueError with one line per problem."""
     if raw is None:
@@ -177,4 +217,22 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
         "hangar-cannot-judge": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
         "hangar-enforced-network-policy": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory"},
         "hangar-supported-versions": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
+        **readiness_configs(environment),
+    }
+
+
+def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:
+    """The serving-readiness policies: mandatory in prod, advisory elsewhere (like what cannot be judged)."""
+    level = "mandatory" if environment.tier == "prod" else "advisory"
+    overrides = {"catalogOverrides": str(environment.catalog_overrides)} if environment.catalog_overrides else {}
+    return {
+        "hangar-schedulable-accelerators": {"enforcementLevel": level, **overrides},
+        "hangar-deploy-timeout": {"enforcementLevel": level},
+        "hangar-reachable-control-plane": {"enforcementLevel": level, "deployerReachesPrivateEndpoints": environment.deployer is not None},
+        "hangar-zonal-storage": {
+            "enforcementLevel": level,
+            "tier": environment.tier,
+            "realtimeWorkloads": [d.name for d in environment.deployments if d.latency_class == "realtime"],
+            **overrides,
+        },
     }

@@ -13,6 +13,7 @@ from hangar.catalog import load_catalog
 from hangar.cost import CostReport, price_records
 from hangar.records import ResourceRecord
 from policies.rules.pools import PoolIndex, node_pools
+from policies.rules.readiness_pods import PodWorkload, pod_workloads
 from policies.rules.workloads import ServingWorkload, serving_workloads
 
 
@@ -32,8 +33,13 @@ class StackFacts:
     def workloads(self) -> list[ServingWorkload]:
         return serving_workloads(self.records)
 
-    def scope_of(self, workload: ServingWorkload) -> str | None:
-        """The component holding the workload's Kubernetes provider (its cluster), if the plan records one."""
+    @functools.cached_property
+    def pod_workloads(self) -> list[PodWorkload]:
+        """Every object that runs pods (serving or not), with its templates, tolerations and claims."""
+        return pod_workloads(self.records, self.by_urn)
+
+    def scope_of(self, workload: ServingWorkload | PodWorkload | ResourceRecord) -> str | None:
+        """The component holding the Kubernetes provider of a workload or object (its cluster), if the plan records one."""
         provider = self.by_urn.get(self.by_urn[workload.urn].provider_urn or "") if workload.urn in self.by_urn else None
         return provider.parent if provider is not None else None
 

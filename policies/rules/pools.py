@@ -13,6 +13,7 @@ from typing import Any
 from hangar.catalog import Catalog, CatalogLookupError, Gpu, TpuMachine
 from hangar.cost import CostReport, PricedLine
 from hangar.records import ResourceRecord
+from policies.rules.pool_traits import PoolTraits, pool_traits
 from policies.rules.workloads import ServingWorkload
 
 RESOURCE_OF_KIND = {"gpu": "nvidia.com/gpu", "tpu": "google.com/tpu"}
@@ -32,6 +33,15 @@ class PoolHardware:
     per_node: int
     ancestors: frozenset[str] = frozenset()
     """URNs of the components the pool sits in (its cluster's, among them): workloads join pools of their own cluster."""
+    traits: PoolTraits = PoolTraits()
+    """What the scheduler and the node autoscaler see of the pool: taints, zones, sizes, who provides its devices."""
+
+    @property
+    def resource(self) -> str | None:
+        """The extended resource its accelerators are requested as (`amd.com/gpu` for AMD GPUs)."""
+        if self.kind == "gpu" and isinstance(self.device, Gpu) and self.device.vendor.upper() == "AMD":
+            return "amd.com/gpu"
+        return RESOURCE_OF_KIND.get(self.kind)
 
     def describe(self) -> str:
         if self.device is None:
@@ -70,7 +80,9 @@ class PoolIndex:
 def node_pools(report: CostReport, by_urn: dict[str, ResourceRecord], catalog: Catalog) -> list[PoolHardware]:
     """Every priced pool of the plan with its node labels, accelerators and enclosing components."""
     return [
-        dataclasses.replace(_pool(line, by_urn[line.urn], catalog), ancestors=ancestors(by_urn[line.urn], by_urn))
+        dataclasses.replace(
+            _pool(line, by_urn[line.urn], catalog), ancestors=ancestors(by_urn[line.urn], by_urn), traits=pool_traits(line, by_urn[line.urn], by_urn)
+        )
         for line in report.lines
         if line.urn in by_urn
     ]
