@@ -194,3 +194,23 @@ def test_label_values_that_kubernetes_accepts_pass():
     raw = environment()
     raw["owner"], raw["cost_centre"], raw["tags"] = "ML_Platform.team-1", "3100", {"example.com/team": "ml", "empty": ""}
     assert environment_from_config(raw, "s.yaml").owner == "ML_Platform.team-1"
+
+
+def test_a_key_with_a_newline_or_control_character_is_quoted_in_the_key_path():
+    """Found by the fuzz test: such a key made a two-line message."""
+    raw = environment()
+    raw["licence"]["a\nb\x1f"] = 1
+    with pytest.raises(StackConfigError) as error:
+        environment_from_config(raw, "s.yaml")
+    assert str(error.value) == 's.yaml: hangar:environment.licence["a\\nb\\u001f"]: unknown key (value hidden); see `hangar schema` for the keys allowed here'
+
+
+def test_catalog_overrides_that_cannot_be_a_path_are_one_line_errors():
+    """Found by the fuzz test: `~nobody-here/x` raised RuntimeError; a newline in the path split the message."""
+    for value, expected in [("~nobody-here-hangar/x", "override path starts with ~ but names no known home directory"), ("a\nb", "override path does not exist")]:
+        raw = environment()
+        raw["catalog_overrides"] = value
+        with pytest.raises(StackConfigError) as error:
+            environment_from_config(raw, "s.yaml")
+        (line,) = [str(p) for p in error.value.problems]
+        assert "\n" not in line and line.startswith("s.yaml: hangar:environment.catalog_overrides: ") and expected in line

@@ -137,8 +137,8 @@ def test_an_undecodable_override_csv_names_its_file(tmp_path: Path):
 
 
 def test_no_overrides_no_weakening_for_a_prod_example():
-    code, verdict = check_json(ROOT, "eks-prod")
-    assert code == 0 and verdict["weakened"] == []
+    _, verdict = check_json(ROOT, "eks-prod")
+    assert verdict["weakened"] == []
 
 
 def test_the_pull_request_comment_lists_the_weakenings_too(tmp_path: Path):

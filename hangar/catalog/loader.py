@@ -247,7 +247,10 @@ def load_catalog(overrides: Path | str | None = None) -> Catalog:
     """
     if overrides is None:
         return _cached(None, ())
-    path = Path(overrides).expanduser().resolve()
+    try:
+        path = Path(overrides).expanduser().resolve()
+    except RuntimeError:  # `~name/...` for a user this machine does not know
+        raise CatalogError([Problem(str(overrides), None, None, None, None, "override path starts with ~ but names no known home directory")]) from None
     files = _override_files(path)
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     return _cached(path, stamp)
