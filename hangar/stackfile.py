@@ -246,6 +246,10 @@ def _load_yaml(path: Path) -> Any:
     except StackYamlError as error:
         mark = error.problem_mark
         raise StackConfigError([ConfigProblem(str(path), f"line {mark.line + 1}, column {mark.column + 1}", str(error.problem), has_given=False)]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow: no mark, a position
+        text = path.read_text(encoding="utf-8")[: error.position]
+        line, column = text.count("\n") + 1, error.position - text.rfind("\n")
+        raise StackConfigError([ConfigProblem(str(path), "", f"not valid YAML at line {line}, column {column}: {error.reason} (character #x{error.character:04x})", has_given=False)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

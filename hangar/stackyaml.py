@@ -56,6 +56,12 @@ class _Loader(yaml.SafeLoader):
         _expanded_size(node, {}, set(), 1)
         return node
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError) as error:  # an explicit tag the value cannot carry, e.g. `!!float x`
+            raise StackYamlError(f"{node.tag.rsplit(':', 1)[-1]} tag on a value that is not one ({error})", node.start_mark) from None
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:

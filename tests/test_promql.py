@@ -18,7 +18,7 @@ import yaml
 from tests import promql
 from tests.promql import Phase, Pod, expect, rule_name, run_promtool, scaler_rules, start_of
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
-from tests.vllm_exposition import Engine
+from tests.vllm_exposition import Engine, page, scraped
 
 NEIGHBOUR = "mistralai/Mistral-7B-Instruct-v0.3"
 """A model that is not in the plan, served beside it: its load must never count."""
@@ -243,3 +243,21 @@ def test_an_hpa_reads_each_of_its_pods_through_the_rendered_adapter_rules(tmp_pa
         expect("hangar:hpa_replicas", at, 4),
     ]  # fmt: skip
     run_promtool(tmp_path, groups, timeline, expressions=expressions)
+
+
+def test_every_series_a_rendered_query_names_is_one_vllm_0_11_2_exports():
+    """Scalers, alerts and adapter rules of every example name only series vLLM's page (as scraped) holds."""
+    exported = set()
+    for series in scraped(page("m", Engine()), {"namespace": "n", "pod": "p"}):
+        exported.add(series.split("{", 1)[0])
+    named = set()
+    for stack in ("eks-prod", "gke-dev", "onprem"):
+        plan = example_plan(stack)
+        texts = [t["metadata"]["query"] for s in of_kind(plan, "ScaledObject") for t in s["spec"]["triggers"] if t["type"] == "prometheus"]
+        texts += [r["expr"] for kind in ("PrometheusRule", "Rules") for obj in of_kind(plan, kind) for g in obj["spec"]["groups"] for r in g["rules"]]
+        named |= {name for text in texts for name in re.findall(r"vllm:[a-z_]+", text)}
+    hpa = plan_environment({**raw_environment("eks-prod"), "clusters": [{**raw_environment("eks-prod")["clusters"][0], "replica_autoscaler": "hpa"}]})
+    (config,) = [c for c in of_kind(hpa, "ConfigMap") if c["metadata"]["name"] == "hangar-prometheus-adapter-rules"]
+    named |= {name for rule in yaml.safe_load(config["data"]["config.yaml"])["rules"] for name in re.findall(r"vllm:[a-z_]+", rule["seriesQuery"])}
+    assert named and named <= exported, sorted(named - exported)
+    assert {"vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:time_to_first_token_seconds_bucket", "vllm:request_queue_time_seconds_bucket"} <= named

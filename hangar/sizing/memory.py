@@ -179,7 +179,7 @@ class MemoryFit:
     capacity_sequences: int
     """Sequences of max_context_tokens the KV cache holds at once (0 when it does not fit)."""
     max_tokens_that_fit: int
-    """Longest max_model_len whose one sequence fits the KV budget (vLLM's estimate when it refuses)."""
+    """When vLLM would refuse: the longest max_model_len whose one sequence fits (its own estimate); else max_context_tokens."""
     kv_replication: float = 1.0
     defaulted: tuple[str, ...] = ()
     """Which of max_context_tokens / concurrent_sequences / max_num_batched_tokens are vLLM's defaults."""
@@ -263,7 +263,7 @@ def memory_fit(
     headroom = budget - per_sequence
     fits = headroom >= 0
     capacity = int(budget // per_sequence) if fits else 0
-    longest = max_tokens_within(model, budget * GIB, upper=tokens, **options) if budget > 0 else 0
+    longest = tokens if fits else (max_tokens_within(model, budget * GIB, upper=tokens, **options) if budget > 0 else 0)
     reason = None
     if not fits:
         group = f"{tensor_parallel} x {acc.name} give" if tensor_parallel > 1 else f"one {acc.name} gives"
