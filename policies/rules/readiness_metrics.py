@@ -176,28 +176,42 @@ class _Index:
             by_type.setdefault(record.type, []).append(record)
         self.by_type = by_type
         self.releases = [r for t in RELEASE_TYPES for r in by_type.get(t, [])]
+        # Per-namespace lists, so each autoscaler looks only at its own namespace's objects (linear in the plan).
+        self.in_namespace: dict[tuple[str, str], list[ResourceRecord]] = {}
+        for kind in (POD_MONITOR, POD_MONITORING, SERVICE_MONITOR, SERVICE, NETWORK_POLICY):
+            for record in by_type.get(kind, []):
+                self.in_namespace.setdefault((kind, self.ns(record)), []).append(record)
+        self.wide = {
+            kind: [r for r in by_type.get(kind, []) if isinstance((r.inputs.get("spec") or {}).get("namespaceSelector"), dict)]
+            for kind in (POD_MONITOR, SERVICE_MONITOR)
+        }
+
+    def near(self, kind: str, namespace: str) -> list[ResourceRecord]:
+        """Objects of a kind in a namespace, and (monitors) those that select namespaces beyond their own."""
+        local = self.in_namespace.get((kind, namespace), [])
+        return local + [r for r in self.wide.get(kind, []) if r not in local]
 
     def ns(self, record: ResourceRecord) -> str:
         return namespace_of(record, self.facts.by_urn)
 
     def scraped(self, target: PodWorkload, names: set[str], numbers: set[int]) -> bool:
         labels = target.leader.labels
-        for monitor in self.by_type.get(POD_MONITOR, []):
+        for monitor in self.near(POD_MONITOR, target.namespace):
             spec = monitor.inputs.get("spec") or {}
             if _in_namespaces(spec.get("namespaceSelector"), self.ns(monitor), target.namespace) and _matches(spec.get("selector"), labels):
                 if any(_endpoint_port(e, names, numbers) for e in spec.get("podMetricsEndpoints") or [] if isinstance(e, dict)):
                     return True
         for kind in (POD_MONITORING, CLUSTER_POD_MONITORING):
-            for monitor in self.by_type.get(kind, []):
+            for monitor in self.near(kind, target.namespace) if kind == POD_MONITORING else self.by_type.get(kind, []):
                 spec = monitor.inputs.get("spec") or {}
                 if (kind == CLUSTER_POD_MONITORING or self.ns(monitor) == target.namespace) and _matches(spec.get("selector"), labels):
                     if any(_endpoint_port(e, names, numbers) for e in spec.get("endpoints") or [] if isinstance(e, dict)):
                         return True
-        for monitor in self.by_type.get(SERVICE_MONITOR, []):
+        for monitor in self.near(SERVICE_MONITOR, target.namespace):
             spec = monitor.inputs.get("spec") or {}
             if not _in_namespaces(spec.get("namespaceSelector"), self.ns(monitor), target.namespace):
                 continue
-            for service in self.by_type.get(SERVICE, []):
+            for service in self.in_namespace.get((SERVICE, target.namespace), []):
                 service_spec = service.inputs.get("spec") or {}
                 selector = {str(k): str(v) for k, v in (service_spec.get("selector") or {}).items()}
                 if self.ns(service) != target.namespace or not selector or any(labels.get(k) != v for k, v in selector.items()):
@@ -247,7 +261,7 @@ class _Index:
                 return namespace, {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": name} if name else None
         if service == OPERATED and crs:
             return namespace, {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": self._name(crs[0])} if len(crs) == 1 else None
-        if any(self._named(s, service) and self.ns(s) == namespace for s in self.by_type.get(SERVICE, [])):
+        if any(self._named(s, service) for s in self.in_namespace.get((SERVICE, namespace), [])):
             return namespace, None
         return None
 
@@ -267,7 +281,7 @@ class _Index:
     def ingress_policies(self, target: PodWorkload) -> list[ResourceRecord]:
         """NetworkPolicies that select the target's pods and restrict their ingress."""
         found = []
-        for policy in self.by_type.get(NETWORK_POLICY, []):
+        for policy in self.in_namespace.get((NETWORK_POLICY, target.namespace), []):
             spec = policy.inputs.get("spec") or {}
             types = spec.get("policyTypes") or (["Ingress"])
             if self.ns(policy) == target.namespace and "Ingress" in types and _matches(spec.get("podSelector"), target.leader.labels):
