@@ -28,8 +28,6 @@ READINESS_MISSING = {
     # default `weight_cache: pvc`) on GPU pools spanning zones. Refused in prod for the realtime llama-70b, advised elsewhere.
     ("aks-staging", "hangar-zonal-storage", "advisory"),
     ("eks-prod", "hangar-zonal-storage", "mandatory"),
-    # Until the EKS node autoscaler lands (nodes lane), the h100 node group stays at its desired size: 1 node for up to 4 replicas.
-    ("eks-prod", "hangar-replica-room", "mandatory"),
     ("gke-dev", "hangar-zonal-storage", "advisory"),
 }
 READINESS_POLICIES = {policy for _, policy, _ in READINESS_MISSING} | {"hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout", "hangar-schedulable-accelerators", "hangar-reachable-control-plane"}
