@@ -227,6 +227,8 @@ def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:
     overrides = {"catalogOverrides": str(environment.catalog_overrides)} if environment.catalog_overrides else {}
     return {
         "hangar-schedulable-accelerators": {"enforcementLevel": level, **overrides},
+        "hangar-autoscaler-metrics": {"enforcementLevel": level},
+        "hangar-replica-room": {"enforcementLevel": level, **overrides},
         "hangar-deploy-timeout": {"enforcementLevel": level},
         "hangar-reachable-control-plane": {"enforcementLevel": level, "deployerReachesPrivateEndpoints": environment.deployer is not None},
         "hangar-zonal-storage": {
