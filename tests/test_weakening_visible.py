@@ -155,3 +155,10 @@ def test_the_pull_request_comment_lists_the_weakenings_too(tmp_path: Path):
     assert line in markdown.stdout.splitlines()
     as_json = json.loads(runner.invoke(app, ["diff", "--all", "--base", "HEAD", "--format", "json", "-C", str(root)]).stdout)
     assert as_json["stacks"][0]["weakened"]["head"] == [line.split("weakened: ", 1)[1]]
+
+
+def test_the_generated_config_of_every_example_weakens_nothing():
+    """`hangar policy-config` makes some policies advisory outside prod by design: that is their level there, not a weakening."""
+    for stack in ("aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem"):
+        _, verdict = check_json(ROOT, stack)
+        assert [line for line in verdict["weakened"] if "in the policy config" in line] == [], stack

@@ -221,6 +221,15 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
     }
 
 
+ADVISORY_OUTSIDE_PROD = frozenset({
+    "hangar-cannot-judge", "hangar-enforced-network-policy", "hangar-supported-versions",
+    "hangar-schedulable-accelerators", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout",
+    "hangar-reachable-control-plane", "hangar-zonal-storage",
+})
+"""Policies that `hangar policy-config` makes mandatory in prod and advisory elsewhere, by design: advisory
+outside prod is their intended level there, not a weakening (`policies.rules.weakening`)."""
+
+
 def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:
     """The serving-readiness policies: mandatory in prod, advisory elsewhere (like what cannot be judged)."""
     level = "mandatory" if environment.tier == "prod" else "advisory"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from policies.rules.base import CANNOT_JUDGE, LEVELS, TIERS, Level, PolicyConfig
+from policies.rules.base import LEVELS, TIERS, Level, PolicyConfig
+from policies.rules.config import ADVISORY_OUTSIDE_PROD
 from policies.rules.overrides import overridden_rows
 
 STRENGTH = {"disabled": 0, "advisory": 1, "mandatory": 2}
@@ -22,8 +23,8 @@ def weakenings(configs: Mapping[str, PolicyConfig], defaults: Mapping[str, Level
     lines = []
     tier = max((getattr(config, "tier", "dev") for config in configs.values()), key=TIERS.index, default="dev")
     for name, config in configs.items():
-        # What cannot be judged is advisory outside prod by design (README, `hangar policy-config`): no weakening there.
-        expected = "advisory" if name == CANNOT_JUDGE and tier != "prod" else defaults[name]
+        # Some policies are advisory outside prod by design (README, `hangar policy-config`): no weakening there.
+        expected = "advisory" if name in ADVISORY_OUTSIDE_PROD and tier != "prod" else defaults[name]
         level = config.enforcement_level or defaults[name]
         if STRENGTH[level] < STRENGTH[expected]:
             lines.append(f"{name} is {level} in the policy config (its default is {expected})")
