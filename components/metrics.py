@@ -47,6 +47,7 @@ import pulumi_kubernetes as k8s
 
 from components.metrics_adapter import CONFIG_MAP, adapter_config_text
 from components.metrics_alerts import slo_rules
+from components.metrics_pending import pending_rule
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 
 SCRAPE_INTERVAL = "15s"
@@ -278,19 +279,26 @@ class MetricsPipeline(pulumi.ComponentResource):
 
 
     def alerts(self, deployment: ModelDeployment, *, namespace: str, labels: dict[str, str], annotations: dict[str, str],
-               depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
-        """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object)."""
+               workload: dict[str, str], accelerator_resource: str, depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
+        """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object).
+
+        In-cluster, where the chart runs kube-state-metrics, also the alert for its pods pending for accelerators
+        (`components.metrics_pending`; `workload` is the server's apiVersion/kind/name).
+        """
         if self.scrape_kind is None:
             return None
         api_version, kind = RULE_KINDS[self.scrape_kind[1]]
         extra = dict(self._cluster.metrics.scrape_object_labels) if self.pipeline == "existing" else {}
         name = f"{deployment.name}-slos"
+        groups = slo_rules(deployment, namespace)
+        if self.pipeline == "in-cluster":
+            groups[0]["rules"].append(pending_rule(deployment.name, namespace, workload, accelerator_resource))
         return k8s.apiextensions.CustomResource(
             name,
             api_version=api_version,
             kind=kind,
             metadata={"name": name, "namespace": namespace, "labels": {**labels, **extra}, "annotations": annotations},
-            spec={"groups": slo_rules(deployment, namespace)},
+            spec={"groups": groups},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.resources, *depends_on]),
         )
 

@@ -176,7 +176,10 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 deployment.name, namespace=namespace, labels=server.labels, annotations=server.annotations,
                 selector=scrape_selector, port=PORT_NAME, depends_on=list(ready),
             )  # fmt: skip
-            metrics.alerts(deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, depends_on=list(ready))
+            metrics.alerts(
+                deployment, namespace=namespace, labels=server.labels, annotations=server.annotations,
+                workload=server.target, accelerator_resource=shape.accelerator_resource, depends_on=list(ready),
+            )  # fmt: skip
             activation = None
             if wakes_from_zero:
                 activation = HttpActivation(

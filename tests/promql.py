@@ -108,11 +108,14 @@ def expect(expr: str, seconds: int, value: float | None, labels: str | None = No
 
 
 def run_promtool(tmp_path: Path, groups: list[dict[str, Any]], timeline: list[Phase], *, expressions: list[dict[str, Any]] = (),
-                 alerts: list[dict[str, Any]] = ()) -> None:  # fmt: skip
-    """Write the rule file and the test file, and run `promtool test rules`; a failure shows promtool's report."""
+                 alerts: list[dict[str, Any]] = (), extra_series: list[dict[str, str]] = ()) -> None:  # fmt: skip
+    """Write the rule file and the test file, and run `promtool test rules`; a failure shows promtool's report.
+
+    `extra_series` are other exporters' series (e.g. `tests.kube_state_series`), in promtool's notation.
+    """
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    case: dict[str, Any] = {"interval": f"{STEP_SECONDS}s", "input_series": input_series(timeline)}
+    case: dict[str, Any] = {"interval": f"{STEP_SECONDS}s", "input_series": input_series(timeline) + list(extra_series)}
     if expressions:
         case["promql_expr_test"] = list(expressions)
     if alerts:
