@@ -21,6 +21,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws_access import cluster_admins, deployer_ingress, endpoint_public_cidrs
+from components.aws_autoscaler import NAMESPACE as AUTOSCALER_NAMESPACE
+from components.aws_autoscaler import SERVICE_ACCOUNT as AUTOSCALER_SERVICE_ACCOUNT
+from components.aws_autoscaler import ClusterAutoscaler, ScaledGroup, check_autoscaler_version
 from components.aws_network import AwsNetwork
 from components.device_plugin import NvidiaDevicePlugin
 from components.labels import (
@@ -328,7 +331,7 @@ class EksGpuNodePool(pulumi.ComponentResource):
     spot → SPOT; reserved → ON_DEMAND instances that use open capacity reservations (ODCRs) in their
     zone, tagged `hangar.dev/capacity: reserved` — EKS has no "reserved" capacity type (its
     CAPACITY_BLOCK type is for EC2 Capacity Blocks, which Hangar does not manage). The node group's
-    desired size is left to the cluster autoscaler after creation. Each pool has its own node role.
+    desired size is left to the cluster autoscaler (`components.aws_autoscaler`) after creation. Each pool has its own node role.
     """
 
     def __init__(
@@ -388,6 +391,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, cluster: AwsCluster, environment: Environment, opts: pulumi.ResourceOptions | None = None):
         catalog = load_catalog(environment.catalog_overrides)
+        check_autoscaler_version(cluster, environment)  # a Kubernetes minor without a node autoscaler stops here, before any resource
         super().__init__("hangar:aws:GpuCluster", name, None, opts)
         tags = {**environment_labels(environment), CLUSTER: cluster.name}
         self.aws_provider = aws.Provider(name, region=cluster.region, opts=_child(self))
@@ -405,6 +409,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
         self.cluster = EksCluster(name, cluster, environment, network=self.network, opts=children)
         self.node_pools: dict[str, EksGpuNodePool] = {}
         self.pools = {}
+        scaled = [ScaledGroup(SYSTEM_POOL, None, SYSTEM_NODES[0], SYSTEM_NODES[1])]
         for pool in cluster.node_pools:
             instance = pool_instance(catalog, "aws", pool)
             subnet_ids = self._pool_subnets(pool, cluster)
@@ -419,6 +424,9 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 opts=children,
             )
             self.node_pools[pool.name] = node_pool
+            scaled.append(
+                ScaledGroup(pool.name, node_pool.node_group, pool.min_nodes, pool.max_nodes, labels=node_pool.labels, taints=tuple(node_pool.taints), gpus=instance.gpu_count)
+            )
             self.pools[pool.name] = PoolPlacement(
                 pool=pool.name,
                 node_selector={POOL: pool.name},
@@ -430,6 +438,18 @@ class AwsGpuCluster(pulumi.ComponentResource):
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=self.cluster.api_access))
         # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
         self.device_plugin = NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, opts=_child(self)) if self.pools else None
+        # Nodes follow replicas: the Cluster Autoscaler resizes every node group within its min/max size.
+        self.autoscaler = ClusterAutoscaler(
+            f"{name}-autoscaler",
+            cluster_name=eks_cluster_name(environment, cluster),
+            region=cluster.region,
+            kubernetes_version=cluster.kubernetes_version,
+            groups=scaled,
+            trust_policy=irsa_trust_policy(self.cluster.oidc_provider_arn, self.cluster.oidc_issuer, AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT),
+            provider=self.kube_provider,
+            tags=tags,
+            opts=children,
+        )
         # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.
         k8s.storage.v1.StorageClass(
             f"{name}-gp3",

@@ -1,4 +1,12 @@
-"""Pulumi Kubernetes Operator objects for each environment: a cluster that runs the stacks itself.
+"""Pulumi Kubernetes Operator objects for each environment whose deployer is the operator: a cluster that runs its stack itself.
+
+The operator is a declared deployer like a runner (hangar/spec/deployer.py, `deployer: {kind: operator}`):
+it runs inside the cluster it deploys to, so it reaches that API server without a network path of its
+own. Only such environments get a `Stack`; asking for another one is an error naming its deployer
+(its runner deploys it: hangar/gitops_workflows.py). An AKS environment needs a workspace image with
+kubelogin, which `pulumi/pulumi` does not ship (pulumi/pulumi-docker-containers, docker/pulumi/Dockerfile
+at c6f888350d3a0c8bc7fa402d3bd561ad8a955584 installs the AWS CLI, gcloud with gke-gcloud-auth-plugin
+and the Azure CLI, not kubelogin; read 2026-12-01): pass an image that has it.
 
 Pure rendering (`hangar gitops render` in hangar/cli/gitops_commands.py finds the defaults — the
 git remote, the branch, the installed Pulumi version — and writes the files). Per environment:
@@ -34,6 +42,7 @@ from hangar.spec import Environment
 STACK_API_VERSION = "pulumi.com/v1"
 MAX_STACK_OBJECT_NAME = 42
 """The CRD's CEL rule: `size(self.metadata.name) <= 42`."""
+DEFAULT_IMAGE_REPOSITORY = "pulumi/pulumi:"
 POLICY_PACK = "policies"
 POLICY_CONFIG_DIR = "policies/config"
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -73,6 +82,11 @@ class GitopsSettings:
         return self.backend is None or self.backend.startswith(("https://", "http://"))
 
 
+def operator_stacks(environments: dict[str, Environment]) -> list[str]:
+    """The environments the operator deploys (`deployer.kind: operator`)."""
+    return sorted(name for name, environment in environments.items() if environment.deployer and environment.deployer.kind == "operator")
+
+
 def object_name(stack: str) -> str:
     return f"hangar-{stack}"
 
@@ -81,6 +95,14 @@ def render_environment(stack: str, environment: Environment, settings: GitopsSet
     """The ServiceAccount, its ClusterRoleBinding and the Stack for one environment."""
     name = object_name(stack)
     problems = []
+    deployer = environment.deployer
+    if deployer is None or deployer.kind != "operator":
+        given = f"kind {deployer.kind}" if deployer else "not declared"
+        problems.append(f"stack {stack}: its deployer is {given}, not the operator: a Stack object is for `deployer: {{kind: operator}}` environments")
+    if any(cluster.provider == "azure" for cluster in environment.clusters) and settings.image.startswith(DEFAULT_IMAGE_REPOSITORY):
+        problems.append(
+            f"stack {stack}: the AKS kubeconfig runs kubelogin, which the {DEFAULT_IMAGE_REPOSITORY} workspace image does not ship: pass --image with one that has it"
+        )
     if len(name) > MAX_STACK_OBJECT_NAME:
         problems.append(f"stack {stack}: the Stack object name {name!r} is longer than the operator's {MAX_STACK_OBJECT_NAME} characters")
     if not DNS_LABEL.match(name):

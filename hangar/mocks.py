@@ -66,6 +66,8 @@ class PlausibleMocks(pulumi.runtime.Mocks):
 def _computed_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
     if type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1, "defaultVersion": 1}
+    if type_token == "aws:eks/nodeGroup:NodeGroup":
+        return {"resources": [{"autoscalingGroups": [{"name": f"eks-{name}-asg"}]}]}  # the Auto Scaling group EKS creates for it
     if type_token == "aws:eks/cluster:Cluster":
         return {
             "endpoint": f"https://{name}.gr7.{REGION}.eks.amazonaws.com",

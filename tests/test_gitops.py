@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.cli.gitops_commands import https_url
-from hangar.gitops import GitopsError, GitopsSettings, render, render_environment
+from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, render_environment
+from hangar.spec import Deployer, Environment
 from hangar.stackfile import read_environment, read_project
 from tests.conftest import ROOT
 
@@ -79,9 +80,18 @@ def validate(document: dict[str, Any]) -> None:
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
 
 
+OPERATOR = Deployer(kind="operator")
+
+
+def as_operator(environment: Environment) -> Environment:
+    """The same environment deployed by the operator (kept unvalidated: the choices per tier are what is tested)."""
+    return environment.model_copy(update={"deployer": OPERATOR})
+
+
 def rendered(settings: GitopsSettings | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every example as if the operator deployed it, except AKS (its kubeconfig needs kubelogin in the image)."""
     project = read_project(ROOT)
-    environments = {name: read_environment(project, name) for name in STACKS}
+    environments = {name: as_operator(read_environment(project, name)) for name in STACKS if name != "aks-staging"}
     return render(environments, settings or GitopsSettings(repo=REPO))
 
 
@@ -131,14 +141,14 @@ def test_the_validator_refuses_what_the_crd_does_not_define():
 )
 def test_every_rendered_object_validates(settings):
     files = rendered(settings)
-    assert set(files) == {"namespace.yaml", "kustomization.yaml", *(f"{name}.yaml" for name in STACKS)}
+    assert set(files) == {"namespace.yaml", "kustomization.yaml", *(f"{name}.yaml" for name in STACKS if name != "aks-staging")}
     for name, documents in files.items():
         if name == "kustomization.yaml":
             assert documents[0]["resources"] == [n for n in files if n != "kustomization.yaml"]
             continue
         for document in documents:
             validate(document)
-    assert set(stacks_of(files)) == set(STACKS)
+    assert set(stacks_of(files)) == set(STACKS) - {"aks-staging"}
 
 
 def test_stack_choices_per_tier_and_secrets_by_reference():
@@ -171,8 +181,22 @@ def test_no_secret_value_is_ever_inline():
             assert spec["envRefs"] == {"PULUMI_CONFIG_PASSPHRASE": {"type": "Secret", "secret": {"name": "hangar-pulumi", "key": "passphrase"}}}
 
 
+def test_only_an_environment_the_operator_deploys_gets_a_stack():
+    project = read_project(ROOT)
+    environments = {name: read_environment(project, name) for name in STACKS}
+    assert operator_stacks(environments) == ["onprem"]
+    files = render({"onprem": environments["onprem"]}, GitopsSettings(repo=REPO))
+    assert set(stacks_of(files)) == {"onprem"}
+    with pytest.raises(GitopsError, match="stack eks-prod: its deployer is kind self-hosted-runner, not the operator"):
+        render_environment("eks-prod", environments["eks-prod"], GitopsSettings(repo=REPO))
+    aks = as_operator(environments["aks-staging"])
+    with pytest.raises(GitopsError, match="kubelogin, which the pulumi/pulumi: workspace image does not ship"):
+        render_environment("aks-staging", aks, GitopsSettings(repo=REPO))
+    assert render_environment("aks-staging", aks, GitopsSettings(repo=REPO, image="registry.example.com/pulumi-kubelogin:3.200.0"))[-1]["kind"] == "Stack"
+
+
 def test_a_name_the_operator_refuses_is_an_error():
-    environment = read_environment(read_project(ROOT), "gke-dev")
+    environment = as_operator(read_environment(read_project(ROOT), "gke-dev"))
     with pytest.raises(GitopsError, match="42"):
         render_environment("a-very-long-environment-name-for-the-operator", environment, GitopsSettings(repo=REPO))
 
@@ -186,31 +210,37 @@ def test_render_writes_files_with_defaults_from_the_git_remote(tmp_path):
     (repo / "infra" / "stacks").mkdir(parents=True)
     (repo / "infra" / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (repo / "infra" / "stacks" / "Pulumi.gke-dev.yaml").write_text((ROOT / "stacks" / "Pulumi.gke-dev.yaml").read_text())
+    (repo / "infra" / "stacks" / "Pulumi.onprem.yaml").write_text((ROOT / "stacks" / "Pulumi.onprem.yaml").read_text())
     subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", "git@github.com:acme/llm-infra.git"], check=True)
     out = tmp_path / "out"
     result = runner.invoke(app, ["gitops", "render", "--out", str(out), "--backend", "s3://acme-state", "-C", str(repo / "infra")])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["gke-dev.yaml", "kustomization.yaml", "namespace.yaml"]
-    documents = list(yaml.safe_load_all((out / "gke-dev.yaml").read_text()))
+    assert sorted(p.name for p in out.iterdir()) == ["kustomization.yaml", "namespace.yaml", "onprem.yaml"]  # gke-dev: a GitHub runner deploys it
+    documents = list(yaml.safe_load_all((out / "onprem.yaml").read_text()))
     stack = documents[-1]
     assert stack["spec"]["projectRepo"] == "https://github.com/acme/llm-infra.git" and stack["spec"]["repoDir"] == "infra"
     assert stack["spec"]["branch"] == "main" and stack["spec"]["backend"] == "s3://acme-state"
-    assert stack["metadata"]["annotations"]["hangar.dev/policy-pack-config"] == "infra/policies/config/gke-dev.json"
+    assert stack["metadata"]["annotations"]["hangar.dev/policy-pack-config"] == "infra/policies/config/onprem.json"
     assert stack["spec"]["workspaceTemplate"]["spec"]["image"].startswith("pulumi/pulumi:3.")
     for document in documents:
         validate(document)
 
 
 def test_render_prints_and_needs_a_repo(tmp_path):
-    printed = runner.invoke(app, ["gitops", "render", "eks-prod", "--repo", REPO, "-C", str(ROOT)])
+    printed = runner.invoke(app, ["gitops", "render", "onprem", "--repo", REPO, "-C", str(ROOT)])
     assert printed.exit_code == 0, printed.output
     documents = list(yaml.safe_load_all(printed.stdout))
     assert [d["kind"] for d in documents] == ["Namespace", "ServiceAccount", "ClusterRoleBinding", "Stack"]
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.gke-dev.yaml").write_text((ROOT / "stacks" / "Pulumi.gke-dev.yaml").read_text())
+    nothing = runner.invoke(app, ["gitops", "render", "--repo", REPO, "-C", str(tmp_path)])
+    assert nothing.exit_code == 2 and "no stack declares `deployer: {kind: operator}`" in nothing.output
+    (tmp_path / "stacks" / "Pulumi.onprem.yaml").write_text((ROOT / "stacks" / "Pulumi.onprem.yaml").read_text())
     missing = runner.invoke(app, ["gitops", "render", "-C", str(tmp_path)])
     assert missing.exit_code == 2 and "--repo" in missing.output
+    refused = runner.invoke(app, ["gitops", "render", "gke-dev", "--repo", REPO, "-C", str(tmp_path)])
+    assert refused.exit_code == 2 and "stack gke-dev: its deployer is kind github-hosted, not the operator" in refused.output
 
 
 @pytest.mark.parametrize(

@@ -150,8 +150,9 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     assert all("stringData" not in s and "data" not in s for s in secrets.values())
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
-    # the GPU device plugin and LWS, no KEDA on an hpa cluster; the in-cluster metrics pipeline all the same
-    assert sorted(r["chart"] for r in rendering.helm_releases) == ["kube-prometheus-stack", "nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
+    # LWS, no KEDA on an hpa cluster; the cluster's own charts (GPU device plugin, node autoscaler, in-cluster metrics pipeline) all the same
+    charts = sorted(r["chart"] for r in rendering.helm_releases)
+    assert charts == ["cluster-autoscaler", "kube-prometheus-stack", "nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
 
 
 # --- the layout rules, on a program of its own -----------------------------------------------------------

@@ -109,7 +109,7 @@ TOKEN = "ghp_CANARYgitopsTOKEN123"
 
 
 def test_gitops_render_refuses_a_repo_url_with_a_credential_and_never_echoes_it(tmp_path: Path):
-    result = runner.invoke(app, ["gitops", "render", "gke-dev", "--repo", f"https://bot:{TOKEN}@github.com/acme/infra.git", "--out", str(tmp_path), "-C", str(ROOT)])
+    result = runner.invoke(app, ["gitops", "render", "onprem", "--repo", f"https://bot:{TOKEN}@github.com/acme/infra.git", "--out", str(tmp_path), "-C", str(ROOT)])
     assert result.exit_code == 2
     assert result.stderr == "error: --repo: the URL holds credentials (user:token@host); give it without them, and the token in the Secret named by --git-secret\n"
     assert TOKEN not in result.output and list(tmp_path.iterdir()) == []
@@ -119,19 +119,19 @@ def test_the_gitops_library_refuses_it_too():
     from hangar.gitops import GitopsError, GitopsSettings, render
     from hangar.stackfile import read_environment
 
-    environment = read_environment(read_project(ROOT), "gke-dev")
+    environment = read_environment(read_project(ROOT), "onprem")
     with pytest.raises(GitopsError, match="repo: the URL holds credentials") as error:
-        render({"gke-dev": environment}, GitopsSettings(repo=f"https://{TOKEN}@github.com/acme/infra.git", branch="main", project="hangar"))
+        render({"onprem": environment}, GitopsSettings(repo=f"https://{TOKEN}@github.com/acme/infra.git", branch="main", project="hangar"))
     assert TOKEN not in str(error.value)
 
 
 def test_gitops_render_does_not_overwrite_a_file_it_did_not_write(tmp_path: Path):
-    (tmp_path / "gke-dev.yaml").write_text("# my own notes\n")
-    args = ["gitops", "render", "gke-dev", "--repo", "https://github.com/acme/infra.git", "--out", str(tmp_path), "-C", str(ROOT)]
+    (tmp_path / "onprem.yaml").write_text("# my own notes\n")
+    args = ["gitops", "render", "onprem", "--repo", "https://github.com/acme/infra.git", "--out", str(tmp_path), "-C", str(ROOT)]
     refused = runner.invoke(app, args)
-    assert refused.exit_code == 2 and "gke-dev.yaml: exists and was not written by hangar gitops render" in refused.stderr
-    assert (tmp_path / "gke-dev.yaml").read_text() == "# my own notes\n" and not (tmp_path / "namespace.yaml").exists()
-    (tmp_path / "gke-dev.yaml").unlink()
+    assert refused.exit_code == 2 and "onprem.yaml: exists and was not written by hangar gitops render" in refused.stderr
+    assert (tmp_path / "onprem.yaml").read_text() == "# my own notes\n" and not (tmp_path / "namespace.yaml").exists()
+    (tmp_path / "onprem.yaml").unlink()
     assert runner.invoke(app, args).exit_code == 0
     again = runner.invoke(app, args)  # its own files are re-rendered
     assert again.exit_code == 0, again.output

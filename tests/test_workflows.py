@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from typer.testing import CliRunner
 
 from hangar.cli import app
+from hangar.gitops_workflows import WorkflowError, render_workflows
 from hangar.stackfile import read_environment, read_project
 from tests.conftest import ROOT
 
@@ -133,24 +135,120 @@ def test_the_pull_request_workflow_does_what_the_readme_says():
     steps = {step["uses"].rsplit("@", 1)[0]: step for step in uses(workflow)}
     assert steps["github/codeql-action/upload-sarif"]["with"]["sarif_file"] == "hangar.sarif"
     assert steps["marocchino/sticky-pull-request-comment"]["with"]["header"] == "hangar-diff"  # one comment, updated in place
-    preview = steps["pulumi/actions"]["with"]
-    assert preview["command"] == "preview" and preview["policyPacks"] == "policies"
-    assert preview["policyPackConfigs"] == "policies/config/${{ matrix.stack }}.json"
     assert workflow["jobs"]["diff"]["steps"][0]["with"]["fetch-depth"] == 0
+    for stack in deployed_by_a_job():
+        job = workflow["jobs"][f"preview-{stack}"]
+        assert job["needs"] == "diff" and job["if"].startswith(f"contains(fromJSON(needs.diff.outputs.stacks), '{stack}')")
+        [preview] = [step for step in job["steps"] if step.get("with", {}).get("command") == "preview"]
+        assert preview["with"]["policyPacks"] == "policies" and preview["with"]["policyPackConfigs"] == f"policies/config/{stack}.json"
+        assert all(step["if"].startswith("steps.creds.outputs.ok == 'true'") for step in job["steps"][1:])  # skipped without Pulumi credentials
+        if "self-hosted" in runs_on(job):  # a fork's code never runs on a runner inside your networks
+            assert job["if"].endswith("&& github.event.pull_request.head.repo.full_name == github.repository")
 
 
-def test_deploy_goes_dev_then_staging_then_prod_one_run_per_stack():
+# --- the workflows follow each stack's deployer ------------------------------------------------------------
+
+
+def environments() -> dict[str, Any]:
+    project = read_project(ROOT)
+    return {name: read_environment(project, name) for name in STACKS}
+
+
+def deployed_by_a_job() -> list[str]:
+    return [name for name, environment in environments().items() if environment.deployer.kind in ("github-hosted", "self-hosted-runner")]
+
+
+def runs_on(job: dict[str, Any]) -> list[str]:
+    return [job["runs-on"]] if isinstance(job["runs-on"], str) else job["runs-on"]
+
+
+def test_the_committed_workflows_are_what_the_generator_renders():
+    rendered = render_workflows(environments())
+    assert set(rendered) == {".github/workflows/deploy.yml", ".github/workflows/pull-request.yml", ".github/actionlint.yaml"}
+    for path, text in rendered.items():
+        assert (ROOT / path).read_text() == text, f"{path} is stale: run `hangar gitops workflows --write`"
+
+
+def test_deploy_goes_dev_then_staging_then_prod_one_job_per_stack():
     jobs = load(WORKFLOWS / "deploy.yml")["jobs"]
-    assert jobs["staging"]["needs"] == ["tiers", "dev"] and jobs["prod"]["needs"] == ["tiers", "dev", "staging"]
-    for tier in ("dev", "staging", "prod"):
-        job = jobs[tier]
+    envs = environments()
+    order = {"dev": 0, "staging": 1, "prod": 2}
+    assert sorted(name.removeprefix("up-") for name in jobs if name.startswith("up-")) == sorted(deployed_by_a_job())
+    for stack in deployed_by_a_job():
+        job, tier = jobs[f"up-{stack}"], envs[stack].tier
         assert job["environment"] == tier
-        assert job["concurrency"] == {"group": "pulumi-stack-${{ matrix.stack }}", "cancel-in-progress": False}
-        assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.tiers.outputs." + tier + ") }}"
-        up = next(step for step in job["steps"] if step.get("uses", "").startswith("pulumi/actions@"))
-        assert up["with"]["command"] == "up" and up["with"]["policyPackConfigs"] == "policies/config/${{ matrix.stack }}.json"
-    tiers = {read_environment(read_project(ROOT), name).tier for name in STACKS}
-    assert tiers <= {"dev", "staging", "prod"}
+        assert job["concurrency"] == {"group": f"pulumi-stack-{stack}", "cancel-in-progress": False}
+        earlier = {f"up-{other}" for other in deployed_by_a_job() if order[envs[other].tier] < order[tier]}
+        assert set(job["needs"]) == {"check", *earlier}, stack  # a tier starts only when every earlier one succeeded
+        up = next(step for step in job["steps"] if step.get("with", {}).get("command") == "up")
+        assert up["with"]["stack-name"] == stack and up["with"]["policyPackConfigs"] == f"policies/config/{stack}.json"
+    assert "up-onprem" not in jobs  # the operator inside the data centre's cluster deploys it
+
+
+def test_each_deploy_job_runs_on_its_declared_runner_never_hosted_for_a_private_endpoint():
+    jobs = load(WORKFLOWS / "deploy.yml")["jobs"]
+    envs = environments()
+    assert runs_on(jobs["up-eks-prod"]) == ["self-hosted", "linux", "x64", "hangar-prod-us-east-1"]
+    assert runs_on(jobs["up-edge"]) == ["self-hosted", "linux", "edge-site"]
+    assert runs_on(jobs["up-aks-staging"]) == ["hangar-aks-staging"]  # a larger runner with a static egress range
+    assert runs_on(jobs["up-gke-dev"]) == ["ubuntu-latest"]
+    for stack in deployed_by_a_job():
+        deployer = envs[stack].deployer
+        assert runs_on(jobs[f"up-{stack}"]) == deployer.runs_on
+        if "self-hosted" in deployer.runs_on:
+            continue
+        for cluster in envs[stack].clusters:  # a hosted runner only where the way in needs no network path
+            private = cluster.provider == "onprem" or not cluster.network.public_api_endpoint
+            assert not private or (cluster.provider == "gcp" and deployer.gke_dns_endpoint), (stack, cluster.name)
+
+
+def steps_by_action(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["uses"].rsplit("@", 1)[0]: step for step in job["steps"] if "uses" in step}
+
+
+@pytest.mark.parametrize("workflow, prefix", [("deploy.yml", "up-"), ("pull-request.yml", "preview-")])
+def test_credential_helpers_where_the_kubeconfigs_need_them(workflow, prefix):
+    jobs = load(WORKFLOWS / workflow)["jobs"]
+    gke = steps_by_action(jobs[f"{prefix}gke-dev"])
+    assert gke["google-github-actions/setup-gcloud"]["with"]["install_components"] == "gke-gcloud-auth-plugin"
+    assert "azure/use-kubelogin" not in gke and "aws-actions/configure-aws-credentials" not in gke
+    aks = steps_by_action(jobs[f"{prefix}aks-staging"])
+    assert aks["azure/use-kubelogin"]["with"]["kubelogin-version"] == "v0.2.19"
+    assert list(aks).index("azure/login") < list(aks).index("azure/use-kubelogin")  # kubelogin's azurecli login uses this session
+    eks = jobs[f"{prefix}eks-prod"]
+    login = steps_by_action(eks)["aws-actions/configure-aws-credentials"]["with"]
+    assert login == {"role-to-assume": "arn:aws:iam::111122223333:role/hangar-deployer", "aws-region": "us-east-1"}  # the role with the access entry
+    assert any("command -v aws" in step.get("run", "") for step in eks["steps"])  # `aws eks get-token` on a self-hosted runner
+    edge = steps_by_action(jobs[f"{prefix}edge"])
+    assert not {"google-github-actions/setup-gcloud", "azure/use-kubelogin", "aws-actions/configure-aws-credentials"} & set(edge)
+    for stack in deployed_by_a_job():  # the first run creates the stack
+        scripts = [step for step in jobs[f"{prefix}{stack}"]["steps"] if "stack select" in step.get("run", "")]
+        assert [(s["run"], s["env"]) for s in scripts] == [('pulumi stack select --create "$STACK"', {"STACK": stack})]
+
+
+def test_an_undeclared_deployer_renders_no_workflow():
+    envs = environments()
+    envs["gke-dev"] = envs["gke-dev"].model_copy(update={"deployer": None})
+    with pytest.raises(WorkflowError, match="stack gke-dev: no `deployer:` section"):
+        render_workflows(envs)
+
+
+def test_the_workflows_command_writes_what_is_committed(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "stacks").mkdir()
+    for stack in STACKS:
+        (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    result = CliRunner().invoke(app, ["gitops", "workflows", "--write", "-C", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for path in (".github/workflows/deploy.yml", ".github/workflows/pull-request.yml", ".github/actionlint.yaml"):
+        assert (tmp_path / path).read_text() == (ROOT / path).read_text()
+    (tmp_path / ".github/workflows/release.yml").write_text("name: release\n")  # a hand-written workflow is never touched
+    (tmp_path / ".github/workflows/deploy.yml").write_text("name: deploy, by hand\n")
+    refused = CliRunner().invoke(app, ["gitops", "workflows", "--write", "-C", str(tmp_path)])
+    assert refused.exit_code == 2 and ".github/workflows/deploy.yml: not written by `hangar gitops workflows`" in refused.output
+    assert (tmp_path / ".github/workflows/deploy.yml").read_text() == "name: deploy, by hand\n"
+    printed = CliRunner().invoke(app, ["gitops", "workflows", "-C", str(tmp_path)])
+    assert printed.exit_code == 0 and printed.stdout == (ROOT / ".github/workflows/deploy.yml").read_text()
 
 
 def test_files_the_workflows_point_at_exist():

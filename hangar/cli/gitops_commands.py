@@ -1,4 +1,5 @@
-"""`hangar gitops render`: Pulumi Kubernetes Operator objects for each environment (see hangar/gitops.py).
+"""`hangar gitops render`: Pulumi Kubernetes Operator objects for each environment (see hangar/gitops.py);
+`hangar gitops workflows`: the GitHub Actions workflows, from each stack's `deployer:` (hangar/gitops_workflows.py).
 
 Defaults come from the repository: `--repo` from the `origin` remote (an ssh remote is rendered
 as its https URL), `--branch` from origin's default branch (else `main`), the project directory
@@ -17,7 +18,8 @@ from pathlib import Path
 import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
-from hangar.gitops import GitopsError, GitopsSettings, render, to_yaml
+from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
+from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
@@ -26,7 +28,7 @@ app.add_typer(gitops_app, name="gitops")
 
 @gitops_app.command("render")
 def render_command(
-    stacks: list[str] | None = typer.Argument(None, help="Environments to render (default: every stack)."),
+    stacks: list[str] | None = typer.Argument(None, help="Environments to render (default: every stack whose deployer is the operator)."),
     out_dir: Path | None = typer.Option(None, "--out", help="Write one file per environment, a namespace and a kustomization.yaml here (default: print)."),
     repo: str | None = typer.Option(None, "--repo", help="Repository URL the operator clones (default: the origin remote)."),
     branch: str | None = typer.Option(None, "--branch", help="Branch the operator follows (default: origin's default branch, else main)."),
@@ -42,10 +44,13 @@ def render_command(
     """Render a Pulumi Kubernetes Operator `Stack` (with its ServiceAccount) per environment, for Argo CD or Flux to apply."""
     try:
         pulumi_project = read_project(project)
-        names = list(stacks or pulumi_project.stacks())
-        environments = {name: read_environment(pulumi_project, name) for name in names}
+        environments = {name: read_environment(pulumi_project, name) for name in (stacks or pulumi_project.stacks())}
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
+    if not stacks:  # by default, the environments whose deployer is the operator
+        environments = {name: environments[name] for name in operator_stacks(environments)}
+        if not environments:
+            raise fail(["no stack declares `deployer: {kind: operator}`: the operator deploys none of them"])
     top = _git(project, "rev-parse", "--show-toplevel")
     repo_dir = ""
     if top:
@@ -108,6 +113,33 @@ def _ours(path: Path) -> bool:
 def has_credentials(url: str) -> bool:
     """Whether a repository URL carries a user or token before its host (`https://user:TOKEN@github.com/...`)."""
     return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]+@", url.strip()) is not None
+
+
+@gitops_app.command("workflows")
+def workflows_command(
+    write: bool = typer.Option(False, "--write", help="Write .github/workflows/deploy.yml, pull-request.yml and .github/actionlint.yaml into the project (default: print deploy.yml)."),
+    project: Path = ProjectOption,
+) -> None:
+    """Render the GitHub Actions workflows from the stack configs: each environment's jobs run where its `deployer:` says."""
+    try:
+        pulumi_project = read_project(project)
+        environments = {name: read_environment(pulumi_project, name) for name in pulumi_project.stacks()}
+        texts = render_workflows(environments)
+    except StackConfigError as error:
+        raise fail([str(p) for p in error.problems])
+    except WorkflowError as error:
+        raise fail(str(error).splitlines())
+    if not write:
+        sys.stdout.write(texts[DEPLOY])
+        return
+    foreign = [name for name in texts if (project / name).exists() and not (project / name).read_text(encoding="utf-8").startswith(GENERATED_HEADER)]
+    if foreign:
+        raise fail([f"{name}: not written by `hangar gitops workflows` (no generated header): move it away, or delete it, and run again" for name in foreign])
+    for name, text in texts.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.print(f"wrote {path}")
 
 
 def default_image() -> str:
