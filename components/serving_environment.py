@@ -227,6 +227,7 @@ class ClusterAddons(pulumi.ComponentResource):
         self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values)
         authentication = self.metrics.trigger_authentication(self.namespace, environment_labels(environment), depends_on=[*self.ready, *self.operators])
         self.authentication = [authentication] if authentication is not None else []
+        self.metrics.dashboard(self.namespace, environment_labels(environment))
         if cluster.replica_autoscaler == "hpa":
             self.metrics.adapter_rules(self.namespace, environment_labels(environment), depends_on=list(self.ready))
         self.register_outputs({"namespace": self.namespace, "operators": [r.name for r in self.operators]})
