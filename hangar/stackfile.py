@@ -226,14 +226,20 @@ def key_path(loc: tuple[Any, ...], raw: Any) -> str:
             path += f"[{part}]"
             node = node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None
         elif isinstance(node, dict) and part in node:
-            path += f".{part}"
+            path += f".{_shown_key(part)}"
             node = node[part]
         elif isinstance(node, dict) and part in node.values():
             pass  # a discriminated-union tag such as 'aws': the value of `provider`, not a key the user wrote
         else:
-            path += f".{part}"
+            path += f".{_shown_key(part)}"
             node = None
     return path
+
+
+def _shown_key(key: Any) -> str:
+    """A key as the path shows it: quoted when it is empty, padded or holds a line break, so a problem stays one line."""
+    text = str(key)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
 
 
 def _join(base: str, relative: str) -> str:

@@ -181,15 +181,18 @@ def test_outside_prod_the_pack_config_makes_it_advisory():
 @pytest.mark.parametrize(
     ("type_", "inputs", "expected"),
     [
-        (EKS, {"version": UNKNOWN}, "eks: version is not known at preview, so its support cannot be judged; give a literal minor version such as 1.35"),
+        (EKS, {"version": UNKNOWN}, "it: version is not known at preview, so its support cannot be judged; give a literal minor version such as 1.35"),
         (GKE, {"minMasterVersion": "latest"}, None),
         (GKE, {}, None),
         (AKS, {"kubernetesVersion": "1.36.2"}, None),
-        (EKS, {"version": "1.28"}, "eks: version 1.28: EKS support for Kubernetes 1.28 ended 2025-11-26; in EKS standard support on 2026-12-01: 1.34; set version to 1.34"),
+        (EKS, {"version": "1.28"}, "it: version 1.28: EKS support for Kubernetes 1.28 ended 2025-11-26; in EKS standard support on 2026-12-01: 1.34; set version to 1.34"),
+        ("aws:eks/nodeGroup:NodeGroup", {"version": "1.33"}, "it: version 1.33: EKS standard support for Kubernetes 1.33 ended 2026-07-29; it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.34; set version to 1.34"),
+        ("aws:eks/nodeGroup:NodeGroup", {}, None),
+        ("azure-native:containerservice:AgentPool", {"orchestratorVersion": "1.34.3"}, "it: orchestratorVersion 1.34.3: AKS standard support for Kubernetes 1.34 ended 2026-11-30; it is in paid extended support until 2027-11-30; in AKS standard support on 2026-12-01: 1.37, 1.36, 1.35; set orchestratorVersion to one of 1.37, 1.36, 1.35"),
     ],
 )
 def test_versions_on_records(type_, inputs, expected):
-    messages = [message for _, message in found([record(type_, "eks", inputs)], SUPPORTED_VERSIONS)]
+    messages = [message for _, message in found([record(type_, "it", inputs)], SUPPORTED_VERSIONS)]
     assert messages == ([expected] if expected else [])
 
 

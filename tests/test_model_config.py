@@ -233,3 +233,11 @@ def test_import_refuses_and_writes_nothing(tmp_path):
     result = _run("acme/new-model", "--config", str(not_json), "--licence", "mit", "--overrides", str(tmp_path / "out"))
     assert result.exit_code == 2 and "is not JSON" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_reader_sees_what_vllm_sees():
+    # vLLM's own ground truth of model shapes, tests/config/model_arch_groundtruth.json (vllm-project/vllm at 0a4f4724,
+    # read 2026-12-01): lmsys/gpt-oss-20b-bf16 (a bf16 repack of gpt-oss-20b) has 24 layers, 64 heads, 8 KV heads of 64,
+    # 32 experts
+    oss = arch("gpt-oss-20b.json")
+    assert (oss.layers, oss.attention_heads, oss.kv_heads, oss.head_dim, oss.num_experts) == (24, 64, 8, 64, 32)

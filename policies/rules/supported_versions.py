@@ -3,8 +3,9 @@
 Read from the raw provider resources, so any program is judged: `version` of an EKS cluster
 (`aws:eks/cluster:Cluster`), `minMasterVersion` of a GKE cluster (`gcp:container/cluster:Cluster`;
 "latest" and unset leave the choice to GKE), `kubernetesVersion` of an AKS cluster
-(`azure-native:containerservice:ManagedCluster`). An unset version is the cloud's own default,
-which it supports. Each is looked up in the catalog's sourced table (`hangar.catalog`, the table
+(`azure-native:containerservice:ManagedCluster`), and the versions node pools pin apart from their
+control plane (`version` of an EKS node group or a GKE node pool, `orchestratorVersion` of an AKS
+agent pool). An unset version is the cloud's own default, which it supports. Each is looked up in the catalog's sourced table (`hangar.catalog`, the table
 the stack spec also reads) on the day `hangar.kubernetes_support.today()` gives. A version in paid
 extended support or out of support is a violation; so is one the table cannot judge (no row, no end
 date, or a value unknown at preview): it is refused in prod like every unknown.
@@ -26,6 +27,10 @@ VERSION_INPUT = {
     "aws:eks/cluster:Cluster": ("eks", "version"),
     "gcp:container/cluster:Cluster": ("gke", "minMasterVersion"),
     "azure-native:containerservice:ManagedCluster": ("aks", "kubernetesVersion"),
+    # Node pools pinned apart from their control plane (unset: they follow it).
+    "aws:eks/nodeGroup:NodeGroup": ("eks", "version"),
+    "gcp:container/nodePool:NodePool": ("gke", "version"),
+    "azure-native:containerservice:AgentPool": ("aks", "orchestratorVersion"),
 }
 CLOUD_DEFAULTS = ("latest",)  # GKE's spelling of "the newest the channel offers"
 
