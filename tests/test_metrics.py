@@ -111,6 +111,7 @@ def test_an_air_gapped_site_with_in_cluster_metrics_must_name_its_chart_reposito
     environment = raw_environment("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False,
                                       replica_autoscaler="keda-existing")  # fmt: skip
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}  # no Hub on an air-gapped site
     assert config_lines(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs its in-cluster Prometheus "
         "(kube-prometheus-stack) from an internal chart repository: name it, or use metrics.pipeline existing; got null"
@@ -132,7 +133,7 @@ def test_in_cluster_installs_a_pinned_kube_prometheus_stack_that_reads_every_pod
     assert spec["podMonitorSelectorNilUsesHelmValues"] is False and spec["ruleSelectorNilUsesHelmValues"] is False
     assert values["fullnameOverride"] == "hangar" and PROMETHEUS_NAME == "hangar-prometheus"
     assert spec["nodeSelector"] == values["prometheusOperator"]["nodeSelector"] == {"hangar.dev/pool": "system"}
-    assert values["grafana"] == {"enabled": False} and values["kubeScheduler"] == {"enabled": False}
+    assert values["grafana"] == {"enabled": True, "nodeSelector": {"hangar.dev/pool": "system"}} and values["kubeScheduler"] == {"enabled": False}
     # on-prem the control plane can be scraped, and nothing is pinned to a system pool it does not have
     (onprem,) = [r.inputs for r in example_plan("onprem") if r.type == RELEASE and r.inputs["chart"] == "kube-prometheus-stack"]
     assert "kubeScheduler" not in onprem["values"] and "nodeSelector" not in onprem["values"]["prometheus"]["prometheusSpec"]
@@ -175,7 +176,7 @@ def test_in_cluster_admits_exactly_the_prometheus_pods_and_keda_queries_its_serv
 
 def test_a_multi_host_replica_is_scraped_on_its_leader_only():
     environment = raw_environment("eks-prod")
-    environment["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     plan = plan_environment(environment)
     (monitor,) = scrape_objects(plan)
     assert monitor["spec"]["selector"]["matchLabels"]["hangar.dev/role"] == "leader"
