@@ -29,6 +29,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from components.labels import environment_labels
 from components.metrics import MetricsPipeline
@@ -123,9 +124,23 @@ def check_serving(environment: Environment, base: Path | None = None) -> dict[st
                 f"(pulumi config set --secret {API_KEY_KEY} ...); it is not set"
             )
         prepared[deployment.name] = PreparedDeployment(deployment, shape, prompts)
+    problems += plaintext_credentials()
     if problems:
         raise ServingConfigError(problems)
     return prepared
+
+
+def plaintext_credentials() -> list[str]:
+    """Credential keys set in plain text in the stack file, refused as a plaintext kubeconfig is (the value never printed)."""
+    problems = []
+    for key in (HF_TOKEN_KEY, API_KEY_KEY):
+        full = f"{CONFIG}:{key}"
+        if pulumi.Config(CONFIG).get(key) is not None and not (is_config_secret(full) or full in get_config_secret_keys_env()):
+            problems.append(
+                f"{full}: holds a credential in plain text (value hidden); remove it from the stack file and set it as a secret "
+                f"with `pulumi config set --secret {key} <value>`"
+            )
+    return problems
 
 
 def build_serving(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], prepared: dict[str, PreparedDeployment]) -> dict[str, ModelServer]:
@@ -176,7 +191,10 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 deployment.name, namespace=namespace, labels=server.labels, annotations=server.annotations,
                 selector=scrape_selector, port=PORT_NAME, depends_on=list(ready),
             )  # fmt: skip
-            metrics.alerts(deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, depends_on=list(ready))
+            metrics.alerts(
+                deployment, namespace=namespace, labels=server.labels, annotations=server.annotations,
+                workload=server.target, accelerator_resource=shape.accelerator_resource, depends_on=list(ready),
+            )  # fmt: skip
             activation = None
             if wakes_from_zero:
                 activation = HttpActivation(
@@ -224,6 +242,7 @@ class ClusterAddons(pulumi.ComponentResource):
         self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values, mirror=getattr(component, "image_registry", None))
         authentication = self.metrics.trigger_authentication(self.namespace, environment_labels(environment), depends_on=[*self.ready, *self.operators])
         self.authentication = [authentication] if authentication is not None else []
+        self.metrics.dashboard(self.namespace, environment_labels(environment))
         if cluster.replica_autoscaler == "hpa":
             self.metrics.adapter_rules(self.namespace, environment_labels(environment), depends_on=list(self.ready))
         self.register_outputs({"namespace": self.namespace, "operators": [r.name for r in self.operators]})

@@ -23,9 +23,10 @@ from hangar.stackfile import (
 )
 from hangar.stackplan import StackPlan, plan_project_stack, project_directory
 from hangar.verdicts import StackVerdict, resource_name, to_markdown, to_sarif
-from policies.rules import evaluate, load_pack_config
+from policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
 from policies.rules.base import PolicyConfig
 from policies.rules.config import pack_config_for
+from policies.rules.weakening import weakenings
 
 
 class CheckFormat(str, Enum):
@@ -72,7 +73,8 @@ def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None 
     project = read_project(stack_plan.root)
     with project_directory(stack_plan.root):
         configs = stack_policy_configs(project, stack, policy_config)
-        return StackVerdict(stack, stack_plan.stack_file, tuple(evaluate(stack_plan.plan.resources, configs)))
+        violations = tuple(evaluate(stack_plan.plan.resources, configs))
+        return StackVerdict(stack, stack_plan.stack_file, violations, tuple(weakenings(configs, DEFAULT_LEVELS)))
 
 
 def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
@@ -105,6 +107,8 @@ def report(verdicts: list[StackVerdict], output_format: CheckFormat, root: Path)
 
 
 def print_verdict(verdict: StackVerdict) -> None:
+    for line in verdict.weakened:
+        out.print(f"[yellow]weakened:[/yellow] {escape(verdict.stack)}: {escape(line)}", soft_wrap=True)
     if not verdict.violations:
         out.print(f"[green]✓[/green] {escape(verdict.stack)}: no violations")
         return

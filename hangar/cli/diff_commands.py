@@ -222,7 +222,8 @@ def judge(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...]
     from hangar.catalog import CatalogError, load_catalog
     from hangar.cli.check_commands import stack_policy_configs
     from hangar.cost import default_regions_from_config, price_plan
-    from policies.rules import evaluate
+    from policies.rules import DEFAULT_LEVELS, evaluate
+    from policies.rules.weakening import weakenings
 
     errors: list[str] = []
     try:
@@ -232,7 +233,8 @@ def judge(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...]
     overrides = None
     if ENVIRONMENT_KEY in config:
         try:
-            environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+            with _working_directory(project.root):  # the spec checks catalog_overrides where the stack file means it
+                environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
         except StackConfigError as error:
             errors.append("today's spec does not accept this stack file, so its violations are not judged: " + "; ".join(str(p) for p in error.problems))
         else:
@@ -245,12 +247,15 @@ def judge(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...]
         except CatalogError as error:
             errors.append("the catalog could not be loaded: " + "; ".join(p.describe() for p in error.problems))
         violations = None
+        weakened: tuple[str, ...] = ()
         if not errors:
             try:
-                violations = tuple(evaluate(plan.resources, stack_policy_configs(project, stack, None)))
+                configs = stack_policy_configs(project, stack, None)
+                violations = tuple(evaluate(plan.resources, configs))
+                weakened = tuple(weakenings(configs, DEFAULT_LEVELS))
             except (ValueError, StackConfigError) as error:
                 errors.append(f"the policy config could not be built: {error}")
-    return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes)
+    return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)
 
 
 def plan_from_json(document: dict[str, Any]) -> Plan:
@@ -401,6 +406,9 @@ def print_report(report: DiffReport) -> None:
     for stack_diff in report.stacks:
         table.add_row(escape(stack_diff.stack), resources_cell(stack_diff), escape(cost_change(stack_diff.base, stack_diff.head)), violations_cell(stack_diff))
     out.print(table)
+    for stack_diff in report.stacks:
+        for line in stack_diff.head.weakened:
+            out.print(f"[yellow]weakened:[/yellow] {escape(stack_diff.stack)}: {escape(line)}", soft_wrap=True)
     for stack_diff in report.stacks:
         if stack_diff.status != "unchanged":
             print_stack(stack_diff)

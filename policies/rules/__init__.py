@@ -60,6 +60,7 @@ from policies.rules.config import (
     validate_pack_config,
 )
 from policies.rules.facts import StackFacts
+from policies.rules.overrides import noting_overrides
 
 
 def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
@@ -68,10 +69,10 @@ def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
 
 
 POLICIES: tuple[PolicySpec, ...] = (
-    PolicySpec(BUDGET, "The worst-case monthly cost (every pool at max size) stays under the stack's ceilings.", "stack", "mandatory", BudgetConfig, budget.check),
-    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, licensing.check),
+    PolicySpec(BUDGET, "The worst-case monthly cost (every pool at max size) stays under the stack's ceilings.", "stack", "mandatory", BudgetConfig, noting_overrides(budget.check, BUDGET)),
+    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, noting_overrides(licensing.check, LICENSING)),
     PolicySpec(LICENCE_NOTICES, "Duties that come with a model's licence: attribution, acceptable use, hosting terms.", "stack", "advisory", NoticesConfig, licensing.notices),
-    PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, hardware.check),
+    PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, noting_overrides(hardware.check, HARDWARE_FIT)),
     PolicySpec(NETWORK, "In prod: private endpoints, no public node IPs, internal load balancers; optionally no egress.", "resource", "mandatory", NetworkConfig, network.check),
     PolicySpec(SCHEDULABLE_ACCELERATORS, "Pods requesting GPUs/TPUs land on a pool that offers them: a device plugin or the platform advertises them, taints tolerated, selector matched.", "stack", "mandatory", SchedulableAcceleratorsConfig, readiness_accelerators.check),
     PolicySpec(AUTOSCALER_METRICS, "Every autoscaler on engine metrics has them scraped, a Prometheus where it queries, the scraper admitted, and a wake-up signal at zero.", "stack", "mandatory", AutoscalerMetricsConfig, readiness_metrics.check),
