@@ -25,12 +25,12 @@ def violations(*args: str) -> list[dict]:
 
 READINESS_MISSING = {
     # What the examples really lack for serving readiness: a per-replica ReadWriteOnce weight cache (the spec's
-    # default `weight_cache: pvc`) on GPU pools spanning zones — advised outside prod. eks-prod (realtime, where
-    # it would be refused) keeps no such cache.
+    # default `weight_cache: pvc`) on GPU pools spanning zones. Refused in prod for the realtime llama-70b, advised elsewhere.
     ("aks-staging", "hangar-zonal-storage", "advisory"),
+    ("eks-prod", "hangar-zonal-storage", "mandatory"),
     ("gke-dev", "hangar-zonal-storage", "advisory"),
 }
-READINESS_POLICIES = {"hangar-zonal-storage", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout", "hangar-schedulable-accelerators", "hangar-reachable-control-plane"}
+READINESS_POLICIES = {policy for _, policy, _ in READINESS_MISSING} | {"hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout", "hangar-schedulable-accelerators", "hangar-reachable-control-plane"}
 
 
 def test_the_examples_carry_no_mandatory_violation_but_what_serving_readiness_finds_missing():
@@ -145,9 +145,9 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     import shutil
 
     from hangar.analyzer import running_pack
-    from hangar.cli.check_commands import stack_policy_configs
     from hangar.stackfile import read_project
     from hangar.stackplan import plan_project_stack, project_directory
+    from hangar.stackservice import stack_policy_configs
     from policies.rules import evaluate
     from policies.rules.config import protocol_config
 

@@ -16,7 +16,7 @@ import pytest
 from components.metrics_pending import ALERT, pending_rule
 from tests.kube_state_series import KubePod, PodState, series
 from tests.promql import expect, run_promtool
-from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
+from tests.serving_plans import example_plan, of_kind
 from tests.test_promql import fired, the_rules
 
 STEPS = 100  # 25 minutes of 15 s scrapes
@@ -49,9 +49,7 @@ def test_pending_alert_is_rendered_where_kube_state_metrics_runs():
 
 
 def test_fires_after_fifteen_minutes_unschedulable_and_only_for_its_own_pods(tmp_path):
-    environment = raw_environment("eks-prod")
-    environment["deployments"][0]["caching"] = {"weight_cache": "pvc"}  # a StatefulSet: pods llama-70b-<ordinal>
-    plan = plan_environment(environment)
+    plan = example_plan("eks-prod")
     rules = the_rules(plan, "llama-70b")
     (workload,) = [w for kind in ("StatefulSet", "Deployment", "LeaderWorkerSet") for w in of_kind(plan, kind) if w["metadata"]["name"] == "llama-70b"]
     assert workload["kind"] == "StatefulSet"  # the pvc weight cache: pods llama-70b-<ordinal>

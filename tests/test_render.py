@@ -244,8 +244,8 @@ def test_render_writes_the_stack_and_lists_the_files(tmp_path):
     result = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 10 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
-    assert "  prod/eks-prod/deployment-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
+    assert lines[0] == f"wrote 11 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
+    assert "  prod/eks-prod/statefulset-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
     assert "  prod/monitoring/configmap-hangar-dashboard-eks-prod.yaml" in lines  # the Grafana dashboard
     assert "  prod/_cluster/storageclass-gp3.yaml" in lines
     assert validation_failures(tmp_path / "eks-prod", {"prod": "1.33"}) == []
