@@ -145,9 +145,9 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     import shutil
 
     from hangar.analyzer import running_pack
-    from hangar.cli.check_commands import stack_policy_configs
     from hangar.stackfile import read_project
     from hangar.stackplan import plan_project_stack, project_directory
+    from hangar.stackservice import stack_policy_configs
     from policies.rules import evaluate
     from policies.rules.config import protocol_config
 
