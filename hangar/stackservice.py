@@ -24,6 +24,7 @@ from hangar.catalog import CatalogError, load_catalog
 from hangar.cost import default_regions_from_config, price_plan
 from hangar.diff import ABSENT, Side
 from hangar.plan import PlanError
+from hangar.plancache import PlanCache, disabled_by_environment, plan_key
 from hangar.records import Plan, ResourceRecord
 from hangar.stackfile import (
     ENVIRONMENT_KEY,
@@ -43,9 +44,35 @@ BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 """The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""
 
 
-def plan_stack(root: Path, stack: str) -> StackPlan:
-    """Validate (Hangar stacks) and plan one stack of the project at `root`; raises StackConfigError or PlanError."""
-    return plan_project_stack(root, stack)
+def plan_stack(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> StackPlan:
+    """Validate (Hangar stacks) and plan one stack of the project at `root`; raises StackConfigError or PlanError.
+
+    With `cache`, a plan is taken from the project's plan cache when every input is unchanged
+    (`hangar.plancache`), else planned and stored; the stack file is validated either way.
+    """
+    if not cache or disabled_by_environment():
+        return plan_project_stack(root, stack)
+    store = PlanCache.for_project(root)
+    key = stack_key(read_project(root), stack, policy_config)
+    entry = store.get(key) if key else None
+    if entry is not None:
+        cached = plan_from_json(entry["plan"])
+        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached)
+    planned = plan_project_stack(root, stack)
+    if key:
+        store.put(key, {"plan": planned.plan.to_json(), "notes": list(planned.notes)})
+    return planned
+
+
+def stack_key(project: PulumiProject, stack: str, policy_config: Path | None = None) -> str | None:
+    """The plan cache's key for one stack, or None when its stack file cannot be read (it is then never cached)."""
+    try:
+        config = read_stack_config(project, stack)
+    except StackConfigError:
+        return None
+    environment = config.get(ENVIRONMENT_KEY)
+    overrides = environment.get("catalog_overrides") if isinstance(environment, dict) else None
+    return plan_key(project.root, project.stack_file(stack), catalog_overrides=Path(overrides) if isinstance(overrides, str) else None, policy_config=policy_config)
 
 
 def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
@@ -82,12 +109,12 @@ def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
 # --- the two sides of `diff` ----------------------------------------------------------------------------
 
 
-def head_side(project: PulumiProject, stack: str) -> Side:
-    """The working tree's side of one stack, planned in this process, priced and judged."""
+def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
+    """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged."""
     if stack not in project.stacks():
         return ABSENT
     try:
-        planned = plan_project_stack(project.root, stack)
+        planned = plan_stack(project.root, stack, cache=cache)
     except StackConfigError as error:
         return Side(error="; ".join(str(p) for p in error.problems))
     except PlanError as error:
@@ -98,13 +125,45 @@ def head_side(project: PulumiProject, stack: str) -> Side:
 Guard = Callable[[subprocess.Popen], AbstractContextManager[Any]]
 
 
-def plan_base(project: PulumiProject, stacks: list[str], guard: Guard = lambda _worker: contextlib.nullcontext()) -> dict[str, Side]:
+def plan_base(project: PulumiProject, stacks: list[str], guard: Guard = lambda _worker: contextlib.nullcontext(), cache_root: Path | None = None) -> dict[str, Side]:
     """Plan `stacks` of a base checkout in a fresh interpreter rooted there, then price and judge each side.
 
     `guard(worker)` wraps the wait for the planner process (the CLI passes one that kills it on Ctrl-C).
+    With `cache_root`, the plan cache of that project (the head's: the base checkout is temporary)
+    serves each stack whose inputs at the base are in it; only the others are planned, and stored.
     """
-    if not stacks:
-        return {}
+    cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
+    keys = {stack: stack_key(project, stack) for stack in stacks} if cache is not None else {}
+    results: dict[str, Any] = {}
+    for stack, key in keys.items():
+        entry = cache.get(key) if cache is not None and key else None
+        if entry is not None:
+            results[stack] = entry
+    missing = [stack for stack in stacks if stack not in results]
+    if missing:
+        planned = _plan_base_in_worker(project, missing, guard)
+        if isinstance(planned, str):
+            results.update({stack: {"error": planned} for stack in missing})
+        else:
+            results.update(planned)
+            for stack in missing:
+                result, key = planned.get(stack, {}), keys.get(stack)
+                if cache is not None and key and "plan" in result:
+                    cache.put(key, {"plan": result["plan"], "notes": result.get("notes", [])})
+    sides = {}
+    for stack in stacks:
+        result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
+        if "error" in result:
+            side = Side(error=result["error"])
+        else:
+            side = judge_side(project, stack, plan_from_json(result["plan"]), tuple(result.get("notes", ())))
+        # Name files as they are in the repository, not by the temporary checkout's path.
+        sides[stack] = dataclasses.replace(side, error=side.error and side.error.replace(f"{project.root}{os.sep}", ""))
+    return sides
+
+
+def _plan_base_in_worker(project: PulumiProject, stacks: list[str], guard: Guard) -> dict[str, Any] | str:
+    """Run the base planner on `stacks`: its results by stack, or why it failed as a whole."""
     with tempfile.TemporaryDirectory(prefix="hangar-diff-out-") as scratch:
         result_file = Path(scratch) / "plans.json"
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -120,19 +179,8 @@ def plan_base(project: PulumiProject, stacks: list[str], guard: Guard = lambda _
             stdout, stderr = worker.communicate()
         if worker.returncode != 0 or not result_file.is_file():
             tail = (stderr or stdout).strip().splitlines()[-3:]
-            why = "the base checkout could not be planned: " + (" / ".join(tail) or f"exit {worker.returncode}")
-            return {stack: Side(error=why) for stack in stacks}
-        results = json.loads(result_file.read_text(encoding="utf-8"))
-    sides = {}
-    for stack in stacks:
-        result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
-        if "error" in result:
-            side = Side(error=result["error"])
-        else:
-            side = judge_side(project, stack, plan_from_json(result["plan"]), tuple(result.get("notes", ())))
-        # Name files as they are in the repository, not by the temporary checkout's path.
-        sides[stack] = dataclasses.replace(side, error=side.error and side.error.replace(f"{project.root}{os.sep}", ""))
-    return sides
+            return "the base checkout could not be planned: " + (" / ".join(tail) or f"exit {worker.returncode}")
+        return json.loads(result_file.read_text(encoding="utf-8"))
 
 
 def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...] = ()) -> Side:
@@ -184,4 +232,4 @@ def plan_from_json(document: dict[str, Any]) -> Plan:
         )
         for r in document.get("resources", ())
     )
-    return Plan(project=document.get("project", ""), stack=document.get("stack", ""), resources=resources)
+    return Plan(project=document.get("project", ""), stack=document.get("stack", ""), resources=resources, warnings=tuple(document.get("warnings") or ()))

@@ -32,6 +32,7 @@ def check(
     all_stacks: bool = typer.Option(False, "--all", help="Check every stack under the stack config directory."),
     output_format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="table, json, sarif or markdown."),
     policy_config: Optional[Path] = typer.Option(None, "--policy-config", help="Policy config JSON (as for `pulumi preview --policy-pack-config`)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Plan each stack offline and run the policy pack's rules on it: exit 1 on any mandatory violation."""
@@ -45,7 +46,7 @@ def check(
     verdicts = []
     for stack in names:
         try:
-            stack_plan = plan_stack(project, stack)
+            stack_plan = plan_stack(project, stack, policy_config=policy_config, cache=not no_cache)
             verdicts.append(stack_verdict(stack_plan, stack, policy_config))
         except StackConfigError as error:
             raise fail([str(p) for p in error.problems])

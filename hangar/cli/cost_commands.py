@@ -20,6 +20,7 @@ from hangar.stackservice import plan_stack
 def cost(
     stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """What STACK's compute costs at its min and max size, per hour and per 30-day month, planned offline.
@@ -28,7 +29,7 @@ def cost(
     unknown and makes the total unknown — it is never counted as zero.
     """
     try:
-        stack_plan = plan_stack(project, stack)
+        stack_plan = plan_stack(project, stack, cache=not no_cache)
         report = stack_plan.price()
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])

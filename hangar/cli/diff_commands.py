@@ -74,6 +74,7 @@ def diff(
     base: str = typer.Option(..., "--base", help="Git ref to compare against, e.g. origin/main or a commit."),
     all_stacks: bool = typer.Option(False, "--all", help="Compare every stack that has a stack file on either side."),
     output_format: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown (a PR comment) or json."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Plan each stack at the base ref and in the working tree; show resources, cost and violations that change.
@@ -93,8 +94,8 @@ def diff(
         base_project = _read_project_or_none(base_root)
         base_names = base_project.stacks() if base_project else []
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
-        base_sides = plan_base(base_project, [n for n in names if n in base_names], _kill_on_interrupt) if base_project else {}
-    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name)) for name in names))
+        base_sides = plan_base(base_project, [n for n in names if n in base_names], _kill_on_interrupt, None if no_cache else project) if base_project else {}
+    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name, cache=not no_cache)) for name in names))
     if output_format is DiffFormat.json:
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

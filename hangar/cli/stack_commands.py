@@ -28,6 +28,7 @@ from hangar.stackservice import plan_stack, stack_verdict
 def plan(
     stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table (a tree) or json."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Show what `pulumi up -s STACK` would create, what it costs and what the policies say, computed offline.
@@ -36,7 +37,7 @@ def plan(
     when a mandatory policy is violated (see `hangar check`).
     """
     try:
-        stack_plan = plan_stack(project, stack)
+        stack_plan = plan_stack(project, stack, cache=not no_cache)
         if output_format is OutputFormat.json:
             json.dump(stack_plan.plan.to_json(), sys.stdout, indent=2, default=str)
             sys.stdout.write("\n")
