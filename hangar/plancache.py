@@ -127,11 +127,11 @@ def _read(path: Path) -> bytes:
 
 
 def _add_tree(add: Any, label: str, top: Path) -> None:
-    """Every file under `top` by relative path and content, except hidden directories, byte-code and the cache itself."""
+    """Every file under `top` by relative path and content, except hidden files and directories (`.git`, `.venv`, the cache) and byte-code."""
     for directory, subdirectories, files in os.walk(top):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d != "__pycache__" and not d.endswith(".egg-info"))
         for name in sorted(files):
-            if name.endswith((".pyc", ".pyo")):
+            if name.startswith(".") or name.endswith((".pyc", ".pyo")):  # `.git` names a worktree's own admin directory
                 continue
             path = Path(directory) / name
             add(f"{label}/{path.relative_to(top).as_posix()}", _read(path))
