@@ -388,7 +388,8 @@ class AzureGpuCluster(pulumi.ComponentResource):
     Everything is checked before anything is registered: VM sizes (explicit, or the cheapest catalog
     size with `gpus_per_node` of `gpu`; a GPU Azure does not offer in that count is a ValueError
     naming the alternatives), zones and AKS pool names. Exposes `pools` (how to place a pod on each
-    pool), `kube_provider`, and `registry_login_server` (the private registry, air-gapped only).
+    pool), `kube_provider`, and `registry_login_server` (the private registry, air-gapped only), which is
+    also its `image_registry`: the registry the serving layer pulls the engine and operator images from.
     """
 
     pools: dict[str, PoolPlacement]
@@ -422,6 +423,8 @@ class AzureGpuCluster(pulumi.ComponentResource):
                 pool=pool.name, node_selector={POOL: pool.name}, tolerations=tuple(toleration(t) for t in tolerated), accelerator_resource=GPU_RESOURCE, accelerators_per_node=instance.gpu_count
             )
         self.registry_login_server = self.network.registry_login_server
+        # The serving layer takes every workload image from `image_registry` when set (an air-gapped AKS has no other source).
+        self.image_registry = self.registry_login_server
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=[self.cluster.access]))
         # AKS installs the driver (gpuProfile.driver Install), not the device plugin: without it no GPU is schedulable.
         self.device_plugin = (

@@ -60,6 +60,7 @@ from hangar.prompts import PromptBundle
 from hangar.render import SECRET_SOURCE
 from hangar.replica import ReplicaShape
 from hangar.spec import Environment, ModelDeployment
+from hangar.spec.serving import survives_a_node
 
 MODEL_ID = "hangar.dev/model-id"
 ACCELERATORS_PER_REPLICA = "hangar.dev/accelerators-per-replica"
@@ -121,6 +122,13 @@ def workload_kind(deployment: ModelDeployment, shape: ReplicaShape) -> tuple[str
     return "apps/v1", "Deployment"
 
 
+def _image(deployment: ModelDeployment, shape: ReplicaShape, registry: pulumi.Input[str] | None) -> pulumi.Input[str]:
+    """The engine image, behind the cluster's registry when it has one (a string on-prem, an Output of the AKS registry)."""
+    if registry is None or isinstance(registry, str):
+        return pod.image(deployment, shape, registry)
+    return pulumi.Output.from_input(registry).apply(lambda login_server: pod.image(deployment, shape, login_server))
+
+
 class ModelServer(pulumi.ComponentResource):
     """`hangar:serving:ModelServer`: workload, secrets, prompts, Service, PDB and NetworkPolicy of a deployment.
 
@@ -147,13 +155,14 @@ class ModelServer(pulumi.ComponentResource):
         api_key: pulumi.Output[str] | None,
         prompts: PromptBundle | None,
         runtime_class: str | None = None,
-        registry_mirror: str | None = None,
+        registry_mirror: pulumi.Input[str] | None = None,
         peers: Sequence[dict[str, Any]] = (),
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("hangar:serving:ModelServer", name, None, opts)
         self.deployment, self.shape, self.namespace = deployment, shape, namespace
+        self.spread = ("nodes" if cloud == "onprem" else "nodes-and-zones") if survives_a_node(environment.tier, deployment) else "preferred"
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
@@ -168,7 +177,7 @@ class ModelServer(pulumi.ComponentResource):
         api_version, kind = workload_kind(deployment, shape)
         self.target = {"apiVersion": api_version, "kind": kind, "name": name}
         env = pod.environment(deployment, hf_token_secret=hf_secret, api_key_secret=key_secret)
-        image = pod.image(deployment, shape, registry_mirror)
+        image = _image(deployment, shape, registry_mirror)
         if kind == "LeaderWorkerSet":
             self.workload = self._leader_worker_set(name, placement, image, env, prompts_name, runtime_class, child)
         else:
@@ -195,14 +204,14 @@ class ModelServer(pulumi.ComponentResource):
         labels = {**self.labels, **({"hangar.dev/role": role} if role else {})}
         return {"metadata": {"labels": labels, "annotations": dict(self.annotations)}, "spec": spec}
 
-    def _pod_spec(self, placement: PoolPlacement, image: str, env: list, prompts: str | None, runtime_class: str | None, *,
-                  command: list[str], with_probes: bool, cache_claim: bool, spread: bool) -> dict[str, Any]:  # fmt: skip
+    def _pod_spec(self, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None, runtime_class: str | None, *,
+                  command: list[str], with_probes: bool, cache_claim: bool, spread: dict[str, str] | None) -> dict[str, Any]:  # fmt: skip
         volume_list, mounts = pod.volumes(self.deployment, self.shape, prompts_config_map=prompts, cache_claim=cache_claim)
         spec = pod.pod_spec(
             self.deployment, self.shape, placement, image_ref=image, command=command,
             args=pod.engine_args(self.deployment, self.shape) if with_probes else [],
             env=env, volume_list=volume_list, mounts=mounts, with_probes=with_probes,
-            spread_labels=selector_labels(self.deployment) if spread else None,
+            spread_labels=spread, spread=self.spread,
         )  # fmt: skip
         if runtime_class:
             spec["runtimeClassName"] = runtime_class
@@ -225,10 +234,10 @@ class ModelServer(pulumi.ComponentResource):
 
     # --- workloads --------------------------------------------------------------------------------
 
-    def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
+    def _single_host(self, name: str, kind: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                      runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
         claim = kind == "StatefulSet"
-        spec = self._pod_spec(placement, image, env, prompts, runtime_class, command=["vllm", "serve"], with_probes=True, cache_claim=claim, spread=True)
+        spec = self._pod_spec(placement, image, env, prompts, runtime_class, command=["vllm", "serve"], with_probes=True, cache_claim=claim, spread=selector_labels(self.deployment))
         workload: dict[str, Any] = {
             "selector": {"matchLabels": selector_labels(self.deployment)},
             "template": self._template(spec),
@@ -257,11 +266,13 @@ class ModelServer(pulumi.ComponentResource):
         )
         return k8s.apps.v1.StatefulSet(name, metadata=metadata, spec=workload, opts=child)
 
-    def _leader_worker_set(self, name: str, placement: PoolPlacement, image: str, env: list, prompts: str | None,
+    def _leader_worker_set(self, name: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                            runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
         claim = self.deployment.caching.weight_cache == "pvc"
-        leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=False)
-        worker = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.worker_command(), with_probes=False, cache_claim=claim, spread=False)
+        # Groups spread by their leaders (one per group) only where a replica must survive a node; a group's own pods fill its nodes.
+        leaders = {**selector_labels(self.deployment), "hangar.dev/role": "leader"} if self.spread != "preferred" else None
+        leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=leaders)
+        worker = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.worker_command(), with_probes=False, cache_claim=claim, spread=None)
         template: dict[str, Any] = {
             "size": self.shape.pods,
             "restartPolicy": "RecreateGroupOnPodRestart",
@@ -334,6 +345,9 @@ class ModelServer(pulumi.ComponentResource):
             },
             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": 443}]},
         ]
+        mirror_port = pod.mirror_port(self.deployment)
+        if mirror_port not in (None, 443):  # a Hub mirror on another port (weights.endpoint)
+            egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": mirror_port}]})
         if self.shape.multi_host:
             group = [{"podSelector": {"matchLabels": selector_labels(self.deployment)}}]
             ingress.append({"from": group})

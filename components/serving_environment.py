@@ -29,6 +29,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from components.labels import environment_labels
 from components.metrics import MetricsPipeline
@@ -123,9 +124,23 @@ def check_serving(environment: Environment, base: Path | None = None) -> dict[st
                 f"(pulumi config set --secret {API_KEY_KEY} ...); it is not set"
             )
         prepared[deployment.name] = PreparedDeployment(deployment, shape, prompts)
+    problems += plaintext_credentials()
     if problems:
         raise ServingConfigError(problems)
     return prepared
+
+
+def plaintext_credentials() -> list[str]:
+    """Credential keys set in plain text in the stack file, refused as a plaintext kubeconfig is (the value never printed)."""
+    problems = []
+    for key in (HF_TOKEN_KEY, API_KEY_KEY):
+        full = f"{CONFIG}:{key}"
+        if pulumi.Config(CONFIG).get(key) is not None and not (is_config_secret(full) or full in get_config_secret_keys_env()):
+            problems.append(
+                f"{full}: holds a credential in plain text (value hidden); remove it from the stack file and set it as a secret "
+                f"with `pulumi config set --secret {key} <value>`"
+            )
+    return problems
 
 
 def build_serving(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], prepared: dict[str, PreparedDeployment]) -> dict[str, ModelServer]:
@@ -221,7 +236,7 @@ class ClusterAddons(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.namespace, self.ready = _namespace(name, cluster.provider, environment, component, here, child)
         self.metrics = MetricsPipeline(name, cluster, environment, component, opts=child)
-        self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values)
+        self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values, mirror=getattr(component, "image_registry", None))
         authentication = self.metrics.trigger_authentication(self.namespace, environment_labels(environment), depends_on=[*self.ready, *self.operators])
         self.authentication = [authentication] if authentication is not None else []
         if cluster.replica_autoscaler == "hpa":
@@ -246,23 +261,27 @@ def _namespace(cluster_name: str, provider: str, environment: Environment, compo
     return environment.name, [namespace]
 
 
+LWS_IMAGE = "lws/lws"
+"""The LWS controller image's path under registry.k8s.io, where a mirror keeps it too."""
 KEDA_IMAGES = {"keda": "kedacore/keda", "metricsApiServer": "kedacore/keda-metrics-apiserver", "webhooks": "kedacore/keda-admission-webhooks"}
 """The KEDA chart's images (`image.<component>.registry` / `.repository`, upstream registry ghcr.io)."""
 
 
 def _operators(cluster: Any, environment: Environment, here: list[PreparedDeployment], kube: pulumi.ResourceOptions,
-               keda_values: dict[str, Any] | None = None) -> list[pulumi.Resource]:  # fmt: skip
+               keda_values: dict[str, Any] | None = None, mirror: pulumi.Input[str] | None = None) -> list[pulumi.Resource]:  # fmt: skip
     """KEDA when the cluster's `replica_autoscaler` is `keda`; LeaderWorkerSet when a replica spans hosts.
 
-    On an on-prem cluster with a `chart_repository` the charts come from it, and with a
-    `registry_mirror` KEDA's images from the mirror (under their upstream paths). `keda_values` are
-    what the metrics pipeline needs of KEDA (its Workload Identity on GKE Managed Prometheus).
+    On an on-prem cluster with a `chart_repository` the charts come from it. With an image registry
+    (`mirror`: an on-prem `registry_mirror`, an air-gapped AKS cluster's private registry) the
+    operators' images come from it under their upstream paths: KEDA's `image.<part>.registry`, LWS's
+    `image.manager.repository` (charts/lws/values.yaml at v0.8.0, kubernetes-sigs/lws commit fc19b9ae:
+    `registry.k8s.io/lws/lws`). `keda_values` are what the metrics pipeline needs of KEDA (its
+    Workload Identity on GKE Managed Prometheus).
     """
-    mirror = getattr(cluster, "registry_mirror", None)
     charts = []
     if cluster.replica_autoscaler == "keda":
         values: dict[str, Any] = {"resources": {"operator": {"requests": {"cpu": "100m", "memory": "128Mi"}}}, **(keda_values or {})}
-        if mirror:
+        if mirror is not None:
             values["image"] = {part: {"registry": mirror, "repository": repository} for part, repository in KEDA_IMAGES.items()}
         charts.append((KEDA_CHART, values))
     if cluster.replica_autoscaler == "keda" and any(scaling_policy(p.deployment).scales_to_zero for p in here):
@@ -272,7 +291,7 @@ def _operators(cluster: Any, environment: Environment, here: list[PreparedDeploy
             add_on["images"] = {part: f"{mirror}/{repository}" for part, repository in HTTP_ADD_ON_IMAGES.items()}
         charts.append((HTTP_ADD_ON_CHART, add_on))
     if any(workload_kind(p.deployment, p.shape)[1] == "LeaderWorkerSet" for p in here):
-        charts.append((LWS_CHART, {}))
+        charts.append((LWS_CHART, {"image": {"manager": {"repository": pulumi.Output.concat(mirror, "/", LWS_IMAGE)}}} if mirror is not None else {}))
     releases = []
     for chart, values in charts:
         if cluster.provider != "onprem":  # cluster services run on the system pool, never on accelerator nodes
@@ -309,7 +328,7 @@ def _warnings(environment: Environment, item: PreparedDeployment, has_token: boo
         pulumi.log.warn(f"{where}: {shape.auto_note}", parent)
     if deployment.latency_class == "realtime" and pool is not None and pool.capacity == "spot":
         pulumi.log.warn(f"{where}: realtime serving on spot pool {pool.name!r}: a reclaimed node drops live requests; use on-demand capacity", parent)
-    if not has_token and _gated(environment, deployment.model):
+    if not has_token and deployment.weights.source != "volume" and _gated(environment, deployment.model):
         pulumi.log.warn(
             f"{where}: {deployment.model} is gated on Hugging Face and no token is set: "
             f"pulumi config set --secret {HF_TOKEN_KEY} hf_... (the server cannot download the weights without it)",

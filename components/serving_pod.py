@@ -17,6 +17,10 @@ by it, whoever rendered it):
   older `--model <id>` form: vLLM v0.11.2 still accepts it but warns that "The `--model` option will
   be removed in v0.13" (vllm/utils/argparse_utils.py `FlexibleArgumentParser.parse_args`, which
   moves it to the positional place; `model_tag` is declared in vllm/entrypoints/openai/cli_args.py);
+* the weights (`weights.source`): from the Hub; from a Hub mirror (`HF_ENDPOINT`); or from a claim
+  mounted read-only at `WEIGHTS_MOUNT` (`HF_HUB_OFFLINE=1`, the model argument the directory in it).
+  Every replica (and every pod of a multi-host one) mounts that claim, so it must allow that
+  (ReadOnlyMany or ReadWriteMany, e.g. NFS, EFS, Filestore, Azure Files);
 * requests and limits of `nvidia.com/gpu` / `google.com/tpu` = accelerators per pod;
 * `nodeSelector` = the pool placement's node selector (it includes `hangar.dev/pool`).
 
@@ -48,6 +52,7 @@ read-only root filesystem, so the container is given:
 from __future__ import annotations
 
 import math
+import urllib.parse
 from typing import Any
 
 from components.placement import PoolPlacement
@@ -63,6 +68,8 @@ CACHE_HOME = f"{CACHE_MOUNT}/cache"
 """XDG_CACHE_HOME: the engine's and its compilers' caches, on the weight-cache volume."""
 USER_NAME = "vllm"
 PROMPTS_MOUNT = "/etc/hangar/prompts"
+WEIGHTS_MOUNT = "/weights"
+"""Where `weights.source: volume` mounts the claim holding the staged weights, read-only."""
 USER_ID = 1000
 """The server runs as this non-root user and group; the weight cache is group-writable through fsGroup."""
 NODE_CACHE_PATH = "/var/lib/hangar/model-cache"
@@ -90,7 +97,7 @@ def image(deployment: ModelDeployment, shape: ReplicaShape, registry_mirror: str
 def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
     """`vllm serve` arguments: the model positionally, then flags in `--flag value` form (the module docstring has the contract)."""
     args = [
-        deployment.model,
+        *served_model(deployment),
         "--tensor-parallel-size", str(shape.tensor_parallel),
         "--max-model-len", str(deployment.max_context_tokens),
         "--max-num-seqs", str(deployment.max_concurrent_sequences),
@@ -108,6 +115,16 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
         args += ["--distributed-executor-backend", "ray"]
     args += ["--host", "0.0.0.0", "--port", str(PORT), "--disable-uvicorn-access-log"]
     return args
+
+
+def served_model(deployment: ModelDeployment) -> list[str]:
+    """What `vllm serve` is given as its model: the Hub id, or the directory the weights were staged in
+    followed by `--served-model-name <hub id>` (so clients still ask for the Hub id)."""
+    weights = deployment.weights
+    if weights.source != "volume":
+        return [deployment.model]
+    directory = f"{WEIGHTS_MOUNT}/{weights.path}".rstrip("/")
+    return [directory, "--served-model-name", deployment.model]
 
 
 def startup_seconds(shape: ReplicaShape) -> int:
@@ -182,6 +199,7 @@ def environment(deployment: ModelDeployment, *, hf_token_secret: str | None, api
         {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
         {"name": "DO_NOT_TRACK", "value": "1"},
     ]
+    env += weights_environment(deployment)
     if hf_token_secret:
         env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": hf_token_secret, "key": "token"}}})
     if api_key_secret:
@@ -189,8 +207,29 @@ def environment(deployment: ModelDeployment, *, hf_token_secret: str | None, api
     return env
 
 
+def weights_environment(deployment: ModelDeployment) -> list[dict[str, Any]]:
+    """How the Hub client finds the weights without the public Hub (huggingface_hub v0.34.3, src/huggingface_hub/constants.py,
+    commit 0bbc5e1b; the version vLLM v0.11.2 pins in requirements/test.txt): `HF_ENDPOINT` replaces https://huggingface.co
+    as the base of every download, and `HF_HUB_OFFLINE=1` makes it never call out (vLLM then loads the model from the
+    local directory it is given: vllm/engine/arg_utils.py `__post_init__`, vllm/transformers_utils/config.py `get_model_path`)."""
+    weights = deployment.weights
+    if weights.source == "mirror":
+        return [{"name": "HF_ENDPOINT", "value": str(weights.endpoint).rstrip("/")}]
+    if weights.source == "volume":
+        return [{"name": "HF_HUB_OFFLINE", "value": "1"}]
+    return []
+
+
+def mirror_port(deployment: ModelDeployment) -> int | None:
+    """The TCP port of the deployment's Hub mirror (`weights.endpoint`), None without one."""
+    if deployment.weights.source != "mirror" or deployment.weights.endpoint is None:
+        return None
+    url = urllib.parse.urlsplit(deployment.weights.endpoint)
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
 def volumes(deployment: ModelDeployment, shape: ReplicaShape, *, prompts_config_map: str | None, cache_claim: bool) -> tuple[list[dict], list[dict]]:
-    """(volumes, volumeMounts): scratch, home, shared memory, the weight cache and the prompt templates.
+    """(volumes, volumeMounts): scratch, home, shared memory, the weight cache, staged weights and the prompt templates.
 
     With `cache_claim` the weight cache is a claim of the workload's volumeClaimTemplates (named
     `model-cache`) and is not listed here.
@@ -212,6 +251,9 @@ def volumes(deployment: ModelDeployment, shape: ReplicaShape, *, prompts_config_
         listed.append({"name": "model-cache", "hostPath": {"path": NODE_CACHE_PATH, "type": "DirectoryOrCreate"}})
     elif cache == "none" or not cache_claim:
         listed.append({"name": "model-cache", "emptyDir": {"sizeLimit": f"{cache_size_gib(deployment, shape)}Gi"}})
+    if deployment.weights.source == "volume":
+        listed.append({"name": "weights", "persistentVolumeClaim": {"claimName": deployment.weights.claim, "readOnly": True}})
+        mounts.append({"name": "weights", "mountPath": WEIGHTS_MOUNT, "readOnly": True})
     if prompts_config_map:
         listed.append({"name": "prompts", "configMap": {"name": prompts_config_map}})
         mounts.append({"name": "prompts", "mountPath": PROMPTS_MOUNT, "readOnly": True})
@@ -240,6 +282,7 @@ def pod_spec(
     mounts: list[dict[str, Any]],
     with_probes: bool,
     spread_labels: dict[str, str] | None,
+    spread: str = "preferred",
 ) -> dict[str, Any]:
     """One server (or worker) pod: placed on its pool, tolerating its taints, draining gracefully."""
     container: dict[str, Any] = {
@@ -270,10 +313,32 @@ def pod_spec(
     if deployment.caching.weight_cache == "node-local":
         spec["initContainers"] = [cache_owner(image_ref)]
     if spread_labels:
-        spec["topologySpreadConstraints"] = [
-            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": spread_labels}}
-        ]
+        spec["topologySpreadConstraints"] = spread_constraints(spread_labels, spread)
     return spec
+
+
+ZONE = "topology.kubernetes.io/zone"
+HOSTNAME = "kubernetes.io/hostname"
+
+
+def spread_constraints(labels: dict[str, str], spread: str) -> list[dict[str, Any]]:
+    """How the replicas spread: `preferred` (over zones where it can, ScheduleAnyway), `nodes-and-zones` (prod
+    realtime in a cloud: enforced over nodes and over at least two zones) or `nodes` (prod realtime on-prem: enforced
+    over nodes; zones preferred, since a site's nodes may carry no zone label and DoNotSchedule counts no node without it).
+
+    Enforced means `whenUnsatisfiable: DoNotSchedule`; `minDomains: 2` on the zone makes a second replica wait for a
+    node in a second zone rather than join the first (with fewer eligible domains than minDomains the global minimum
+    is 0, so no more than maxSkew pods go to those domains: TopologySpreadConstraint.minDomains in the Kubernetes API,
+    as the installed pulumi-kubernetes 4.34.2 documents it; minDomains needs DoNotSchedule).
+    """
+    selector = {"matchLabels": labels}
+    preferred_zone = {"maxSkew": 1, "topologyKey": ZONE, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
+    if spread == "preferred":
+        return [preferred_zone]
+    nodes = {"maxSkew": 1, "topologyKey": HOSTNAME, "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}
+    if spread == "nodes":
+        return [nodes, preferred_zone]
+    return [nodes, {"maxSkew": 1, "topologyKey": ZONE, "whenUnsatisfiable": "DoNotSchedule", "minDomains": 2, "labelSelector": selector}]
 
 
 def cache_owner(image_ref: str) -> dict[str, Any]:

@@ -98,6 +98,8 @@ class Side:
     violations: tuple[Violation, ...] | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    weakened: tuple[str, ...] = ()
+    """What weakens this side's verdict (policies.rules.weakening): listed in every report."""
 
 
 ABSENT = Side(present=False)
@@ -150,6 +152,7 @@ class StackDiff:
             },
             "errors": self.errors,
             "notes": {"base": list(self.base.notes), "head": list(self.head.notes)},
+            "weakened": {"base": list(self.base.weakened), "head": list(self.head.weakened)},
         }
 
 
@@ -345,6 +348,9 @@ def to_markdown(report: DiffReport) -> str:
     ]
     for diff in report.stacks:
         lines.append(f"| `{diff.stack}` | {resources_cell(diff)} | {_md(cost_change(diff.base, diff.head))} | {violations_cell(diff)} |")
+    weakened = [f"- ⚠️ `{diff.stack}` weakened: {_md(line)}" for diff in report.stacks for line in diff.head.weakened]
+    if weakened:
+        lines += ["", *weakened]
     for diff in report.stacks:
         if diff.status == "unchanged":
             continue

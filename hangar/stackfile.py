@@ -26,6 +26,8 @@ CONFIG_NAMESPACE = "hangar"
 ENVIRONMENT_KEY = f"{CONFIG_NAMESPACE}:environment"
 CREDENTIAL_KEYS = (f"{CONFIG_NAMESPACE}:huggingface_token", f"{CONFIG_NAMESPACE}:api_key")
 """Stack config keys that hold a credential: only ever as a Pulumi secret (`secure:`), never in plain text."""
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that would break a one-line message or drive a terminal."""
 SECRET_LOOKING = re.compile(r"(token|secret|password|passwd|api_?key|credential|private_?key|kubeconfig)", re.IGNORECASE)
 """A key named like this may hold a credential: its value is never echoed in an error."""
 
@@ -43,7 +45,8 @@ class ConfigProblem:
     def __str__(self) -> str:
         given = f"; got {_show(self.given)}" if self.has_given else ""
         location = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{location}: {self.message}{given}"
+        # One line, whatever a key, a path or a message carries: control characters (a newline, an ANSI escape) are escaped.
+        return CONTROL.sub(lambda match: json.dumps(match.group())[1:-1], f"{location}: {self.message}{given}")
 
 
 class StackConfigError(Exception):
@@ -226,20 +229,20 @@ def key_path(loc: tuple[Any, ...], raw: Any) -> str:
             path += f"[{part}]"
             node = node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None
         elif isinstance(node, dict) and part in node:
-            path += f".{_shown_key(part)}"
+            path += _segment(part)
             node = node[part]
         elif isinstance(node, dict) and part in node.values():
             pass  # a discriminated-union tag such as 'aws': the value of `provider`, not a key the user wrote
         else:
-            path += f".{_shown_key(part)}"
+            path += _segment(part)
             node = None
     return path
 
 
-def _shown_key(key: Any) -> str:
-    """A key as the path shows it: quoted when it is empty, padded or holds a line break, so a problem stays one line."""
+def _segment(key: Any) -> str:
+    """`.key` for a key as the user writes it; `["..."]` (JSON-quoted) for one with spaces, control characters or a newline."""
     text = str(key)
-    return text if text and text.isprintable() and text.strip() == text else repr(text)
+    return f".{text}" if re.fullmatch(r"[A-Za-z0-9_.:/\-\[\]]+", text) else f"[{json.dumps(text)}]"
 
 
 def _join(base: str, relative: str) -> str:
@@ -248,14 +251,20 @@ def _join(base: str, relative: str) -> str:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return load_yaml_text(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {reason}", has_given=False)]) from None
+    try:
+        return load_yaml_text(text)
+    except yaml.reader.ReaderError as error:  # a control character (an ANSI escape, NUL): it has a position, not a mark
+        line = text[: error.position].count("\n") + 1
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        message = f"the character {character!r} is not allowed in YAML (a control character); remove it"
+        raise StackConfigError([ConfigProblem(str(path), f"line {line}", message, has_given=False)]) from None
     except StackYamlError as error:
         mark = error.problem_mark
         raise StackConfigError([ConfigProblem(str(path), f"line {mark.line + 1}, column {mark.column + 1}", str(error.problem), has_given=False)]) from None
-    except yaml.reader.ReaderError as error:  # a character YAML does not allow: no mark, a position
-        text = path.read_text(encoding="utf-8")[: error.position]
-        line, column = text.count("\n") + 1, error.position - text.rfind("\n")
-        raise StackConfigError([ConfigProblem(str(path), "", f"not valid YAML at line {line}, column {column}: {error.reason} (character #x{error.character:04x})", has_given=False)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -263,9 +272,6 @@ def _load_yaml(path: Path) -> Any:
         raise StackConfigError([ConfigProblem(str(path), "", f"not valid YAML{where}: {reason}", has_given=False)]) from None
     except RecursionError:
         raise StackConfigError([ConfigProblem(str(path), "", "nested too deeply to read", has_given=False)]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {reason}", has_given=False)]) from None
 
 
 def _get(document: Any, key: str) -> Any:

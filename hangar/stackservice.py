@@ -36,9 +36,10 @@ from hangar.stackfile import (
 )
 from hangar.stackplan import StackPlan, plan_project_stack, project_directory
 from hangar.verdicts import StackVerdict
-from policies.rules import evaluate, load_pack_config
+from policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
 from policies.rules.base import PolicyConfig
 from policies.rules.config import pack_config_for
+from policies.rules.weakening import weakenings
 
 BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 """The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""
@@ -80,7 +81,8 @@ def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None 
     project = read_project(stack_plan.root)
     with project_directory(stack_plan.root):
         configs = stack_policy_configs(project, stack, policy_config)
-        return StackVerdict(stack, stack_plan.stack_file, tuple(evaluate(stack_plan.plan.resources, configs)))
+        violations = tuple(evaluate(stack_plan.plan.resources, configs))
+        return StackVerdict(stack, stack_plan.stack_file, violations, tuple(weakenings(configs, DEFAULT_LEVELS)))
 
 
 def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
@@ -196,7 +198,8 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
     overrides = None
     if ENVIRONMENT_KEY in config:
         try:
-            environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+            with project_directory(project.root):  # the spec checks catalog_overrides where the stack file means it
+                environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
         except StackConfigError as error:
             errors.append("today's spec does not accept this stack file, so its violations are not judged: " + "; ".join(str(p) for p in error.problems))
         else:
@@ -209,12 +212,15 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
         except CatalogError as error:
             errors.append("the catalog could not be loaded: " + "; ".join(p.describe() for p in error.problems))
         violations = None
+        weakened: tuple[str, ...] = ()
         if not errors:
             try:
-                violations = tuple(evaluate(plan.resources, stack_policy_configs(project, stack, None)))
+                configs = stack_policy_configs(project, stack, None)
+                violations = tuple(evaluate(plan.resources, configs))
+                weakened = tuple(weakenings(configs, DEFAULT_LEVELS))
             except (ValueError, StackConfigError) as error:
                 errors.append(f"the policy config could not be built: {error}")
-    return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes)
+    return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)
 
 
 def plan_from_json(document: dict[str, Any]) -> Plan:

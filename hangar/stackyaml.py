@@ -88,6 +88,23 @@ for _tag in NOT_JSON:
     _Loader.add_constructor(_tag, _refuse)
 
 
+def _checked(tag: str) -> None:
+    """PyYAML's constructor for an explicit `!!int x`, `!!float x` or `!!bool x` raises a bare ValueError or KeyError: name the line."""
+    construct = yaml.SafeLoader.yaml_constructors[tag]
+
+    def checked(loader: _Loader, node: Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            raise StackYamlError(f"{node.value!r} is not a {tag.rsplit(':', 1)[-1]}", node.start_mark) from None
+
+    _Loader.add_constructor(tag, checked)
+
+
+for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"):
+    _checked(_tag)
+
+
 def _expanded_size(node: Node, sizes: dict[int, int], open_nodes: set[int], depth: int) -> int:
     """How many values `node` stands for with every alias expanded; refuses cycles, depth and size past the limits."""
     if id(node) in sizes:

@@ -37,13 +37,15 @@ class StackVerdict:
     stack: str
     stack_file: Path
     violations: tuple[Violation, ...]
+    weakened: tuple[str, ...] = ()
+    """What weakens this verdict: policies lowered or disabled, waivers, catalog overrides in force (policies.rules.weakening)."""
 
     @property
     def blocking(self) -> int:
         return sum(1 for violation in self.violations if violation.level == "mandatory")
 
     def to_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "stack_file": str(self.stack_file), "violations": [v.to_json() for v in self.violations]}
+        return {"stack": self.stack, "stack_file": str(self.stack_file), "violations": [v.to_json() for v in self.violations], "weakened": list(self.weakened)}
 
 
 def resource_name(urn: str) -> str:
@@ -111,7 +113,13 @@ def to_sarif(verdicts: list[StackVerdict], project: Path) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "hangar", "informationUri": "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/", "rules": rules}}, "results": results}],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "hangar", "informationUri": "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/", "rules": rules}},
+                "results": results,
+                "properties": {"weakened": {verdict.stack: list(verdict.weakened) for verdict in verdicts if verdict.weakened}},
+            }
+        ],
     }
 
 
@@ -121,6 +129,9 @@ def to_markdown(verdicts: list[StackVerdict]) -> str:
         advisory = len(verdict.violations) - verdict.blocking
         mark = "❌" if verdict.blocking else "✅"
         lines.append(f"| {mark} `{verdict.stack}` | {verdict.blocking} | {advisory} |")
+    weakened = [f"- ⚠️ `{verdict.stack}` weakened: {_escape(line)}" for verdict in verdicts for line in verdict.weakened]
+    if weakened:
+        lines += ["", *weakened]
     for verdict in verdicts:
         if not verdict.violations:
             continue

@@ -96,6 +96,19 @@ def test_non_json_values_are_refused(tmp_path: Path, value: str, what: str):
     assert found.endswith(f"line 2, column 17: {what} is not a config value: only strings, numbers, booleans, null, lists and mappings (quote it to make it a string)")
 
 
+@pytest.mark.parametrize(("value", "what"), [("!!float x", "'x' is not a float"), ("!!int 1.5", "'1.5' is not a int"), ("!!bool maybe", "'maybe' is not a bool")])
+def test_an_explicit_tag_that_does_not_fit_its_value_names_the_line(tmp_path: Path, value: str, what: str):
+    """Found by the fuzz test: PyYAML raised a bare ValueError (a traceback) for `name: !!float x`."""
+    (found,) = problems(tmp_path, f"config:\n  hangar:owner: {value}\n")
+    assert found.endswith(f"line 2, column 17: {what}")
+
+
+def test_a_control_character_names_its_line(tmp_path: Path):
+    """Found by the fuzz test: PyYAML's ReaderError carries a position, not a line."""
+    (found,) = problems(tmp_path, "config:\n  hangar:owner: ok\n  # \x1b[31mred\n")
+    assert found.endswith("line 3: the character '\\x1b' is not allowed in YAML (a control character); remove it")
+
+
 def test_a_non_string_key_is_refused(tmp_path: Path):
     (found,) = problems(tmp_path, "config:\n  1: one\n")
     assert found.endswith("line 2, column 3: a mapping key must be a string; got 1 (quote it)")
@@ -181,3 +194,23 @@ def test_label_values_that_kubernetes_accepts_pass():
     raw = environment()
     raw["owner"], raw["cost_centre"], raw["tags"] = "ML_Platform.team-1", "3100", {"example.com/team": "ml", "empty": ""}
     assert environment_from_config(raw, "s.yaml").owner == "ML_Platform.team-1"
+
+
+def test_a_key_with_a_newline_or_control_character_is_quoted_in_the_key_path():
+    """Found by the fuzz test: such a key made a two-line message."""
+    raw = environment()
+    raw["licence"]["a\nb\x1f"] = 1
+    with pytest.raises(StackConfigError) as error:
+        environment_from_config(raw, "s.yaml")
+    assert str(error.value) == 's.yaml: hangar:environment.licence["a\\nb\\u001f"]: unknown key (value hidden); see `hangar schema` for the keys allowed here'
+
+
+def test_catalog_overrides_that_cannot_be_a_path_are_one_line_errors():
+    """Found by the fuzz test: `~nobody-here/x` raised RuntimeError; a newline in the path split the message."""
+    for value, expected in [("~nobody-here-hangar/x", "override path starts with ~ but names no known home directory"), ("a\nb", "override path does not exist")]:
+        raw = environment()
+        raw["catalog_overrides"] = value
+        with pytest.raises(StackConfigError) as error:
+            environment_from_config(raw, "s.yaml")
+        (line,) = [str(p) for p in error.value.problems]
+        assert "\n" not in line and line.startswith("s.yaml: hangar:environment.catalog_overrides: ") and expected in line

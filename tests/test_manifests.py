@@ -116,7 +116,7 @@ def test_secrets_are_manifests_without_values():
 def _variants(tmp_path: Path) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
     """Shapes the examples do not cover: multi-host GPU and TPU, node-local cache, load balancers, prompts, api-key."""
     gpu = raw_environment("eks-prod")
-    gpu["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1}, exposure={"allowed_cidrs": ["10.8.0.0/16"]})
+    gpu["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1}, exposure={"allowed_cidrs": ["10.8.0.0/16"]})
     tpu = raw_environment("gke-tpu")
     tpu["clusters"][0]["tpu_slices"][0].update(name="v5e-4x4", topology="4x4", min_slices=0, max_slices=1)
     tpu["deployments"][0].update(pool="v5e-4x4", autoscaling={"min_replicas": 1, "max_replicas": 1})

@@ -111,6 +111,7 @@ def test_an_air_gapped_site_with_in_cluster_metrics_must_name_its_chart_reposito
     environment = raw_environment("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False,
                                       replica_autoscaler="keda-existing")  # fmt: skip
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}  # no Hub on an air-gapped site
     assert config_lines(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs its in-cluster Prometheus "
         "(kube-prometheus-stack) from an internal chart repository: name it, or use metrics.pipeline existing; got null"
@@ -175,7 +176,7 @@ def test_in_cluster_admits_exactly_the_prometheus_pods_and_keda_queries_its_serv
 
 def test_a_multi_host_replica_is_scraped_on_its_leader_only():
     environment = raw_environment("eks-prod")
-    environment["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     plan = plan_environment(environment)
     (monitor,) = scrape_objects(plan)
     assert monitor["spec"]["selector"]["matchLabels"]["hangar.dev/role"] == "leader"

@@ -75,6 +75,7 @@ def test_an_air_gapped_site_takes_the_add_on_from_its_mirror_and_an_existing_ked
     environment = raw_environment("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", chart_repository="https://charts.dc1.internal/hangar")
     environment["deployments"][0].update(latency_class="batch", autoscaling={"min_replicas": 0, "max_replicas": 8})
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}  # no Hub on an air-gapped site
     plan = plan_environment(environment)
     (release,) = [r.inputs for r in plan if r.type == RELEASE and r.inputs["chart"] == "keda-add-ons-http"]
     assert release["repositoryOpts"] == {"repo": "https://charts.dc1.internal/hangar"}

@@ -100,6 +100,7 @@ def test_batch_scales_on_the_whole_queue_and_to_zero(tmp_path):
 def test_three_models_in_one_namespace_each_see_only_their_own_load(tmp_path):
     """One on-prem namespace serving a realtime, an interactive and a batch model: each query counts its own pods only."""
     environment = raw_environment("onprem")
+    environment["tier"] = "staging"  # a single realtime replica at rest; prod realtime needs two (tests/test_spread.py)
     (interactive,) = environment["deployments"]
     environment["deployments"] += [
         {**interactive, "name": "qwen-rt", "model": "Qwen/Qwen2.5-7B-Instruct", "latency_class": "realtime", "autoscaling": {"min_replicas": 1, "max_replicas": 3}},

@@ -7,6 +7,7 @@ plain records.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -197,3 +198,119 @@ def test_a_custom_resource_is_judged_only_when_pulumi_waits_for_it():
         "but `pulumi up` waits only 600 s (pulumi-kubernetes' default for what pulumi.com/waitFor awaits) — the deploy fails while the weights "
         'are still loading. Set the annotation pulumi.com/timeoutSeconds: "1000" (or more) on the workload, or customTimeouts, or pulumi.com/skipAwait: "true"'
     ]
+
+
+def test_an_autoscaler_reading_a_missing_prometheus_and_unscraped_metrics_that_cannot_wake_from_zero(broken):
+    assert messages(broken, "hangar-autoscaler-metrics") == [
+        "ScaledObject llm/llm: nothing scrapes StatefulSet llm/llm on its metrics port http/8000: add a PodMonitor (monitoring.coreos.com/v1) "
+        "or PodMonitoring (monitoring.googleapis.com/v1) in llm selecting {'app': 'llm', 'hangar.dev/latency-class': 'realtime'} on port "
+        "http/8000, so the engine's series exist",
+        "ScaledObject llm/llm: queries http://prometheus.observability.svc:9090, but nothing in this stack serves Prometheus there (no Service "
+        "observability/prometheus, and no Prometheus or kube-prometheus-stack in observability behind prometheus-operated); point serverAddress "
+        "at the plan's Prometheus or deploy one",
+        "ScaledObject llm/llm: scales to zero (minReplicaCount 0), but every trigger reads the engine's own series, which no pod exports at zero "
+        "replicas: nothing can wake it. Add a trigger on a signal outside the pods (a queue's depth, the gateway's request rate), or keep minReplicaCount at 1",
+    ]
+
+
+def test_a_network_policy_that_drops_the_scrapes():
+    code, found = readiness_findings("unscraped")
+    assert code == 1
+    assert [m for p, _, m in found] == [
+        "ScaledObject llm/llm: NetworkPolicy llm admits no traffic from namespace monitoring pods {'app.kubernetes.io/name': 'prometheus', "
+        "'operator.prometheus.io/name': 'main'} (the scraper of Prometheus monitoring/prometheus-operated) to StatefulSet llm/llm on port "
+        "http/8000: the scrapes are dropped; add an ingress rule from namespaceSelector kubernetes.io/metadata.name: monitoring on that port"
+    ]
+
+
+def test_more_replicas_than_a_node_group_without_a_node_autoscaler_holds(broken):
+    assert messages(broken, "hangar-replica-room") == [
+        "ScaledObject llm/llm may scale StatefulSet llm/llm to 4 replicas (4 pods of 8 nvidia.com/gpu), but its pools hold at most 1: "
+        "pool h100 (8 x H100-SXM per node): 1 node (its desired size: an EKS managed node group grows to its maxSize 2 only with Cluster "
+        "Autoscaler or Karpenter, and neither is in this stack) x 1 pod of 8 nvidia.com/gpu. Raise the pool's maximum nodes, lower "
+        "maxReplicas, or give it a node autoscaler where the platform needs one"
+    ]
+
+
+def gpu_plan(*extra: ResourceRecord, max_replicas: int = 3, gke: bool = True) -> list[ResourceRecord]:
+    """A GKE (or AKS) pool of 2-8 x 1 L4 node, a vLLM StatefulSet on it and a ScaledObject; plus extra records."""
+    if gke:
+        pool = record(
+            "gcp:container/nodePool:NodePool", "l4",
+            {"name": "l4", "location": "us-central1-a", "autoscaling": {"totalMinNodeCount": 0, "totalMaxNodeCount": 2},
+             "nodeConfig": {"machineType": "g2-standard-8", "labels": {"pool": "l4"},
+                            "guestAccelerators": [{"type": "nvidia-l4", "count": 1, "gpuDriverInstallationConfig": {"gpuDriverVersion": "LATEST"}}]}},
+        )  # fmt: skip
+    else:
+        pool = record("azure-native:containerservice:AgentPool", "l4", {"agentPoolName": "l4", "vmSize": "Standard_NC4as_T4_v3", "count": 2, "nodeLabels": {"pool": "l4"}})
+    container = {"name": "vllm", "image": "vllm/vllm-openai:v0.11.2", "args": ["--model", "Qwen/Qwen2.5-7B-Instruct"], "resources": {"limits": {"nvidia.com/gpu": "1"}}}
+    workload = record(
+        "kubernetes:apps/v1:StatefulSet", "qwen",
+        {"metadata": {"name": "qwen", "namespace": "llm"},
+         "spec": {"template": {"metadata": {"labels": {"app": "qwen"}}, "spec": {"nodeSelector": {"pool": "l4"}, "containers": [container]}}}},
+    )  # fmt: skip
+    trigger = {"type": "prometheus", "metadata": {"serverAddress": "https://monitoring.googleapis.com/v1/projects/p/location/global/prometheus", "query": "sum(vllm:num_requests_waiting)"}}
+    scaler = record(
+        "kubernetes:keda.sh/v1alpha1:ScaledObject", "qwen",
+        {"metadata": {"name": "qwen", "namespace": "llm"}, "spec": {"scaleTargetRef": {"kind": "StatefulSet", "name": "qwen"}, "minReplicaCount": 1, "maxReplicaCount": max_replicas, "triggers": [trigger]}},
+    )  # fmt: skip
+    return [pool, workload, scaler, *extra]
+
+
+def policy_messages(records: list[ResourceRecord], policy: str) -> list[str]:
+    return [v.message for v in evaluate(records, load_pack_config({}, "test")) if v.policy == policy]
+
+
+def test_room_counts_pods_per_node_and_the_pools_maximum():
+    assert policy_messages(gpu_plan(max_replicas=2), "hangar-replica-room") == []
+    (message,) = policy_messages(gpu_plan(max_replicas=3), "hangar-replica-room")
+    assert message.startswith("ScaledObject llm/qwen may scale StatefulSet llm/qwen to 3 replicas (3 pods of 1 nvidia.com/gpu), but its pools hold at most 2: pool l4 (1 x L4 per node): 2 nodes x 1 pod")
+    # a KEDA ScaledObject without maxReplicaCount may scale to KEDA's default of 100
+    records = gpu_plan()
+    records[2] = dataclasses.replace(records[2], inputs={**records[2].inputs, "spec": {**records[2].inputs["spec"], "maxReplicaCount": None}})
+    assert "to 100 replicas" in policy_messages(records, "hangar-replica-room")[0]
+
+
+def test_a_managed_prometheus_needs_an_authentication_ref_that_exists():
+    (message,) = policy_messages(gpu_plan(), "hangar-autoscaler-metrics")[-1:]
+    assert message == (
+        "ScaledObject llm/qwen: queries Google Cloud Managed Service for Prometheus at https://monitoring.googleapis.com/v1/projects/p/location/global/prometheus "
+        "without an authenticationRef: a managed endpoint refuses unauthenticated queries; add a TriggerAuthentication"
+    )
+    records = gpu_plan()
+    spec = records[2].inputs["spec"]
+    with_auth = {**spec, "triggers": [{**spec["triggers"][0], "authenticationRef": {"name": "gmp"}}]}
+    records[2] = dataclasses.replace(records[2], inputs={**records[2].inputs, "spec": with_auth})
+    assert any(m.endswith("its authenticationRef gmp names no TriggerAuthentication in llm in this stack") for m in policy_messages(records, "hangar-autoscaler-metrics"))
+    auth = record("kubernetes:keda.sh/v1alpha1:TriggerAuthentication", "gmp", {"metadata": {"name": "gmp", "namespace": "llm"}, "spec": {"podIdentity": {"provider": "gcp"}}})
+    monitoring = record(
+        "kubernetes:monitoring.googleapis.com/v1:PodMonitoring", "qwen",
+        {"metadata": {"name": "qwen", "namespace": "llm"}, "spec": {"selector": {"matchLabels": {"app": "qwen"}}, "endpoints": [{"port": 8000}]}},
+    )  # fmt: skip
+    assert policy_messages([*records, auth, monitoring], "hangar-autoscaler-metrics") == []
+    # GKE's managed collectors run in gmp-system: a NetworkPolicy admitting only the app's callers drops the scrapes
+    closed = record(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy", "qwen",
+        {"metadata": {"name": "qwen", "namespace": "llm"}, "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}]}]}},
+    )  # fmt: skip
+    (dropped,) = policy_messages([*records, auth, monitoring, closed], "hangar-autoscaler-metrics")
+    assert "admits no traffic from namespace gmp-system pods {'app.kubernetes.io/name': 'collector'}" in dropped
+
+
+def test_an_autoscaler_whose_target_is_not_in_the_stack_fails_closed():
+    records = gpu_plan()
+    records[2] = dataclasses.replace(records[2], inputs={**records[2].inputs, "spec": {**records[2].inputs["spec"], "scaleTargetRef": {"name": "elsewhere"}}})
+    assert policy_messages(records, "hangar-autoscaler-metrics") == [
+        "ScaledObject llm/qwen: scales Deployment llm/elsewhere, which is not in this stack, so whether its metrics are scraped cannot be judged; create the target in this stack"
+    ]
+
+
+def test_aks_needs_a_device_plugin_and_a_tolerated_gpu_operator_provides_one():
+    records = gpu_plan(gke=False)
+    (message,) = policy_messages(records, "hangar-schedulable-accelerators")
+    assert message.endswith("nothing advertises nvidia.com/gpu on its nodes: AKS installs the NVIDIA driver but not the device plugin, and no device plugin in "
+                            "this stack serves it; install the NVIDIA device plugin (Helm chart nvidia-device-plugin) or the GPU Operator (chart gpu-operator)")  # fmt: skip
+    operator = record("kubernetes:helm.sh/v3:Release", "gpu-operator", {"chart": "gpu-operator", "namespace": "gpu-operator", "values": {}})
+    assert policy_messages([*records, operator], "hangar-schedulable-accelerators") == []
+    no_nfd = record("kubernetes:helm.sh/v3:Release", "gpu-operator", {"chart": "gpu-operator", "values": {"nfd": {"enabled": False}}})
+    assert "does not select its nodes" in policy_messages([*records, no_nfd], "hangar-schedulable-accelerators")[0]

@@ -133,7 +133,7 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["replica_autoscaler"] = "hpa"
     environment["deployments"][0].update(
-        tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1}, prompt_templates_dir=str(prompts), exposure={"auth": "api-key"}
+        tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1}, prompt_templates_dir=str(prompts), exposure={"auth": "api-key"}
     )
     plan = plan_environment(environment, {"hangar:api_key": API_KEY})
     rendering = render_plan(plan)

@@ -9,6 +9,7 @@ wrong place, and looks for the credential in everything they print and write.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -135,3 +136,18 @@ def test_gitops_render_does_not_overwrite_a_file_it_did_not_write(tmp_path: Path
     assert runner.invoke(app, args).exit_code == 0
     again = runner.invoke(app, args)  # its own files are re-rendered
     assert again.exit_code == 0, again.output
+
+
+def test_the_program_refuses_a_plaintext_token_under_pulumi_up_too():
+    """`pulumi up` reads config without Hangar's stack-file reader: the program itself refuses, before registering anything."""
+    from components.program import build_stack
+    from hangar.plan import PlanError, plan_program
+
+    raw = onprem()["config"]["hangar:environment"]
+    config = {"hangar:environment": raw, "hangar:kubeconfig": "apiVersion: v1\nkind: Config\n", "hangar:huggingface_token": CANARY}
+    with pytest.raises(PlanError) as error:
+        plan_program(build_stack, project="hangar", stack="onprem", config=config, secret_keys=("hangar:kubeconfig",))
+    assert "hangar:huggingface_token: holds a credential in plain text (value hidden)" in str(error.value)
+    assert "pulumi config set --secret huggingface_token <value>" in str(error.value) and CANARY not in str(error.value)
+    secret = plan_program(build_stack, project="hangar", stack="onprem", config=config, secret_keys=("hangar:kubeconfig", "hangar:huggingface_token"))
+    assert secret.resources and CANARY not in json.dumps(secret.to_json(), default=str)

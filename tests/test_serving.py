@@ -467,7 +467,7 @@ def test_scale_to_zero_on_an_hpa_cluster_is_a_config_error_naming_the_key():
 
 
 def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set_operator_but_no_keda():
-    plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    plan = _with_autoscaler("eks-prod", "hpa", tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     charts = sorted(r.inputs["chart"] for r in serving_releases(plan))
     assert charts == ["kube-prometheus-stack", "oci://registry.k8s.io/lws/charts/lws"]
     (hpa,) = of_kind(plan, "HorizontalPodAutoscaler")
@@ -477,6 +477,7 @@ def test_a_multi_host_replica_on_an_hpa_cluster_still_gets_the_leader_worker_set
 def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
     environment = raw("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False)
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}
     environment["clusters"][0]["metrics"] = {"pipeline": "existing", "url": "http://prometheus.obs.svc:9090", "scraper_namespace": "obs"}
     with pytest.raises(StackConfigError) as error:
         environment_from_config(environment, "Pulumi.onprem.yaml")
@@ -518,7 +519,7 @@ def test_node_local_and_no_cache_serve_from_a_deployment():
 
 def test_a_replica_larger_than_a_node_is_a_leader_worker_set_with_pipeline_parallelism():
     environment = raw("eks-prod")
-    environment["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     plan = plan_environment(environment)
     workload = the_workload(plan)
     assert workload["kind"] == "LeaderWorkerSet"
@@ -607,6 +608,7 @@ def test_prompt_templates_are_checked_before_anything_is_registered(tmp_path):
 def test_an_air_gapped_site_takes_the_engine_image_and_keda_from_its_mirror():
     environment = raw("onprem")
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", chart_repository="https://charts.dc1.internal/hangar")
+    environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}
     plan = plan_environment(environment)
     assert server_container(the_workload(plan))["image"] == "registry.dc1.internal:5000/mirror/vllm/vllm-openai:v0.11.2"
     (keda,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda"]

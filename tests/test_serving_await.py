@@ -65,7 +65,7 @@ def test_a_deployment_counts_one_replicas_whole_load_as_progress():
 
 def test_a_leader_worker_set_is_awaited_until_available_for_as_long_as_its_groups_take():
     environment = raw_environment("eks-prod")
-    environment["deployments"][0].update(tensor_parallel=16, autoscaling={"min_replicas": 1, "max_replicas": 1})
+    environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     (workload,) = workloads(plan_environment(environment))
     assert workload["kind"] == "LeaderWorkerSet"
     annotations = workload["metadata"]["annotations"]

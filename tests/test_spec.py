@@ -136,7 +136,7 @@ def test_scale_to_zero_is_only_for_batch(aws_environment, latency_class):
 
 def test_a_public_endpoint_in_prod_needs_auth(aws_environment):
     aws_environment["tier"] = "prod"
-    aws_environment["deployments"][0].update(latency_class="realtime", autoscaling={"min_replicas": 1, "max_replicas": 2}, exposure={"scope": "public"})
+    aws_environment["deployments"][0].update(latency_class="realtime", autoscaling={"min_replicas": 2, "max_replicas": 2}, exposure={"scope": "public"})
     assert problems(aws_environment) == ["Pulumi.test.yaml: hangar:environment.deployments[0].exposure.auth: a public endpoint in prod needs auth: api-key or oidc; got 'none'"]
     aws_environment["deployments"][0]["exposure"]["auth"] = "oidc"
     assert environment_from_config(aws_environment, "test").deployments[0].exposure.auth == "oidc"

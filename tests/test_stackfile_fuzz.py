@@ -3,7 +3,9 @@
 Mutations of a real stack file's text (a line inserted, a value replaced by an odd YAML scalar, an
 anchor, alias, tag, duplicate key, deep nesting) and generated nested values under the environment.
 Whatever comes out: `hangar stacks` exits 0 or 2 (it judges no policy, so never 1), prints no
-traceback, and every problem of an exit 2 names a key path or a line.
+traceback, and every problem of an exit 2 names a key path or a line. Derandomized: the same
+examples every run, so a landing is never blocked by a new random find (run with
+`--hypothesis-seed=N` and without derandomize to explore further; it found `!!float x`).
 """
 
 from __future__ import annotations
@@ -92,13 +94,13 @@ def assert_clean(tmp_path: Path, text: str) -> None:
     assert "Traceback" not in result.output
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(text=mutated_text())
 def test_mutated_stack_files_are_read_or_refused_cleanly(tmp_path_factory, text: str):
     assert_clean(tmp_path_factory.mktemp("m"), text)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(text=generated_text())
 def test_generated_values_are_read_or_refused_cleanly(tmp_path_factory, text: str):
     assert_clean(tmp_path_factory.mktemp("g"), text)

@@ -213,7 +213,13 @@ def _build(override_files: Iterable[Path]) -> Catalog:
     located = {name: list(rows) for name, rows in packaged.items()}
     for path in override_files:
         table = _BY_NAME[path.name]
-        rows, found = _read_rows(path.read_text(encoding="utf-8-sig"), str(path), table)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = f"not UTF-8 text ({error.reason} at byte {error.start})" if isinstance(error, UnicodeDecodeError) else (error.strerror or str(error))
+            problems.append(Problem(str(path), None, None, None, None, f"cannot be read: {reason}; save it as UTF-8 CSV"))
+            continue
+        rows, found = _read_rows(text, str(path), table)
         problems.extend(found)
         located[table.filename] = _merge(table, located[table.filename], rows, problems)
     _check_references(located, problems)
@@ -241,7 +247,10 @@ def load_catalog(overrides: Path | str | None = None) -> Catalog:
     """
     if overrides is None:
         return _cached(None, ())
-    path = Path(overrides).expanduser().resolve()
+    try:
+        path = Path(overrides).expanduser().resolve()
+    except RuntimeError:  # `~name/...` for a user this machine does not know
+        raise CatalogError([Problem(str(overrides), None, None, None, None, "override path starts with ~ but names no known home directory")]) from None
     files = _override_files(path)
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     return _cached(path, stamp)

@@ -233,6 +233,9 @@ def print_report(report: DiffReport) -> None:
         table.add_row(escape(stack_diff.stack), resources_cell(stack_diff), escape(cost_change(stack_diff.base, stack_diff.head)), violations_cell(stack_diff))
     out.print(table)
     for stack_diff in report.stacks:
+        for line in stack_diff.head.weakened:
+            out.print(f"[yellow]weakened:[/yellow] {escape(stack_diff.stack)}: {escape(line)}", soft_wrap=True)
+    for stack_diff in report.stacks:
         if stack_diff.status != "unchanged":
             print_stack(stack_diff)
 

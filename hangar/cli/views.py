@@ -14,6 +14,8 @@ from hangar.verdicts import StackVerdict, resource_name
 
 
 def print_verdict(verdict: StackVerdict) -> None:
+    for line in verdict.weakened:
+        out.print(f"[yellow]weakened:[/yellow] {escape(verdict.stack)}: {escape(line)}", soft_wrap=True)
     if not verdict.violations:
         out.print(f"[green]✓[/green] {escape(verdict.stack)}: no violations")
         return

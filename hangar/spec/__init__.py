@@ -52,7 +52,7 @@ from hangar.spec.onprem import (
     OnPremGpuNodes,
     public_registry,
 )
-from hangar.spec.serving import Autoscaling, Caching, Exposure, ModelDeployment
+from hangar.spec.serving import Autoscaling, Caching, Exposure, ModelDeployment, Weights
 
 __all__ = [
     "DNS_LABEL", "SYSTEM_POOL", "Capacity", "LabelKey", "LabelValue", "LatencyClass", "Name", "Precision", "ScalingMetric",
@@ -61,6 +61,6 @@ __all__ = [
     "Deployer", "DeployerKind", "deployer_problems",
     "Budget", "Cluster", "Environment", "LicenceContext", "stack_file_schema",
     "PUBLIC_REGISTRIES", "GpuStack", "OnPremCluster", "OnPremGpuNodes", "public_registry",
-    "Autoscaling", "Caching", "Exposure", "ModelDeployment",
+    "Autoscaling", "Caching", "Exposure", "ModelDeployment", "Weights",
     "Metrics", "MetricsPipelineKind", "ScrapeObject", "default_pipeline",
 ]

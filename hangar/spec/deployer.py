@@ -37,7 +37,8 @@ be reached by a deployer connected to that network, and nothing connects it befo
 `pulumi up` — so such a cluster goes into a network that exists already and holds (or is routed
 to) the runner, or its deployer's network is connected to the new one (peering, Transit Gateway,
 VPN) by the network team before the stack first creates Kubernetes objects. GKE's DNS endpoint is
-the one way in that needs no network path at all.
+the one way in that needs no network path at all. Likewise the operator runs inside a cluster that
+exists: a cloud cluster's first `pulumi up` comes from a runner, the operator then applies updates.
 """
 
 from __future__ import annotations
@@ -200,7 +201,9 @@ def _cluster_problems(deployer: Deployer, cluster: Any, here: str) -> list[dict[
         }[cluster.provider]
         return [problem("deployer.kind", f"{name} has a private API endpoint ({private}: false) that a {kind} deployer cannot reach: {ways}", kind)]
     if kind == "operator":
-        return []  # inside the cluster it deploys to
+        # Inside the cluster it deploys to (or a management cluster in its network). It cannot create that cluster:
+        # the first `pulumi up` of a cloud cluster comes from a runner; the operator takes over the updates.
+        return []
     problems = []
     if cluster.provider in ("aws", "gcp") and not deployer.source_cidrs:
         admits = "the cluster security group admits" if cluster.provider == "aws" else "master authorized networks admit"

@@ -24,7 +24,7 @@ from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpClust
 from hangar.spec.deployer import Deployer, deployer_problems
 from hangar.spec.metrics import air_gapped_metrics_problems
 from hangar.spec.onprem import OnPremCluster
-from hangar.spec.serving import ModelDeployment
+from hangar.spec.serving import ModelDeployment, serving_problems
 
 
 class Budget(SpecModel):
@@ -79,7 +79,9 @@ class Environment(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Environment:
-        problems = self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters)
+        problems = (
+            self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters) + serving_problems(self)
+        )
         if not problems:
             problems = hardware_problems(self)
         if not problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -18,6 +18,7 @@ from hangar.spec.base import (
     problem,
     raise_problems,
 )
+from hangar.spec.onprem import public_registry
 
 
 class Autoscaling(SpecModel):
@@ -56,6 +57,40 @@ class Caching(SpecModel):
     weight_cache_gib: int | None = Field(None, ge=1, description="Size of the weight cache; default from the model's size.")
 
 
+class Weights(SpecModel):
+    """Where the server gets the model's weights: the Hugging Face Hub, a Hub mirror, or a volume they were staged on.
+
+    `hub` downloads from huggingface.co (the default; needs egress). `mirror` downloads from a Hub
+    mirror inside the network (`endpoint`, set as HF_ENDPOINT). `volume` loads them from an existing
+    PersistentVolumeClaim in the serving namespace (`claim`), mounted read-only, from the directory
+    `path` inside it (config.json, tokenizer and weights, as `hf download MODEL --local-dir DIR`
+    writes them), with the Hub client offline (HF_HUB_OFFLINE=1). An air-gapped cluster cannot use `hub`.
+    """
+
+    source: Literal["hub", "mirror", "volume"] = Field("hub", description="hub (huggingface.co), mirror (a Hub mirror at endpoint) or volume (staged in claim).")
+    endpoint: str | None = Field(
+        None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", description="mirror: the Hub mirror's base URL, e.g. 'https://hf-mirror.internal' (HF_ENDPOINT)."
+    )
+    claim: Name | None = Field(None, description="volume: an existing PersistentVolumeClaim in the serving namespace holding the weights.")
+    path: str = Field(
+        "", pattern=r"^([A-Za-z0-9_][-A-Za-z0-9_.]*(/[A-Za-z0-9_][-A-Za-z0-9_.]*)*)?$", description="volume: the model's directory inside the claim ('' for its root)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Weights:
+        problems = []
+        if self.source == "mirror" and self.endpoint is None:
+            problems.append(problem("endpoint", "source mirror needs the mirror's base URL, e.g. https://hf-mirror.internal", None))
+        if self.source != "mirror" and self.endpoint is not None:
+            problems.append(problem("endpoint", f"only source mirror takes an endpoint (source is {self.source})", self.endpoint))
+        if self.source == "volume" and self.claim is None:
+            problems.append(problem("claim", "source volume needs the PersistentVolumeClaim holding the weights", None))
+        if self.source != "volume" and (self.claim is not None or self.path):
+            problems.append(problem("claim" if self.claim is not None else "path", f"only source volume takes a claim and a path (source is {self.source})", self.claim or self.path))
+        raise_problems(problems)
+        return self
+
+
 class ModelDeployment(SpecModel):
     """A model served on one pool of one cluster."""
 
@@ -75,6 +110,7 @@ class ModelDeployment(SpecModel):
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     exposure: Exposure = Field(default_factory=Exposure)
     caching: Caching = Field(default_factory=Caching)
+    weights: Weights = Field(default_factory=Weights, description="Where the weights come from: the Hub, a Hub mirror or a volume.")
     prompt_templates_dir: Path | None = Field(None, description="Directory of prompt templates mounted into the server.")
 
     @field_validator("tensor_parallel")
@@ -95,3 +131,92 @@ class ModelDeployment(SpecModel):
         return self
 
 
+
+
+def serving_problems(environment: Any) -> list[dict[str, Any]]:
+    """What a deployment needs of its cluster and tier: weights it can reach, replicas that survive a node."""
+    return weights_problems(environment) + spread_problems(environment)
+
+
+def survives_a_node(tier: str, deployment: ModelDeployment) -> bool:
+    """Prod realtime serving must survive the loss of one node: two replicas or more, on two nodes in two zones."""
+    return tier == "prod" and deployment.latency_class == "realtime"
+
+
+REALTIME_MIN_REPLICAS = 2
+
+
+def spread_problems(environment: Any) -> list[dict[str, Any]]:
+    """Prod realtime deployments whose replicas, or whose pool, cannot survive one node: fewer than two replicas,
+    a pool of fewer than two nodes (slices), or a cloud pool in fewer than two zones."""
+    problems: list[dict[str, Any]] = []
+    positions = {cluster.name: index for index, cluster in enumerate(environment.clusters)}
+    for index, deployment in enumerate(environment.deployments):
+        if not survives_a_node(environment.tier, deployment) or (deployment.cluster is not None and deployment.cluster not in positions):
+            continue
+        here = f"deployments[{index}]"
+        why = "prod realtime serving must survive the loss of one node"
+        wanted = deployment.autoscaling.min_replicas
+        if wanted is None or wanted < REALTIME_MIN_REPLICAS:
+            given = wanted if wanted is not None else "unset (the realtime default is 1)"
+            problems.append(problem(f"{here}.autoscaling.min_replicas", f"{why}: at least {REALTIME_MIN_REPLICAS} replicas, on two nodes in two zones", given))
+        cluster_index = positions[deployment.cluster] if deployment.cluster else 0
+        cluster = environment.clusters[cluster_index]
+        problems += _pool_spread_problems(cluster, cluster_index, deployment.pool, why)
+    return problems
+
+
+def _pool_spread_problems(cluster: Any, cluster_index: int, pool_name: str, why: str) -> list[dict[str, Any]]:
+    """A pool that cannot put two replicas on two nodes (two slices) in two zones."""
+    for kind, pools, most in (("node_pools", cluster.node_pools, "max_nodes"), ("tpu_slices", getattr(cluster, "tpu_slices", []), "max_slices")):
+        for pool_index, pool in enumerate(pools):
+            if pool.name != pool_name:
+                continue
+            here = f"clusters[{cluster_index}].{kind}[{pool_index}]"
+            problems = []
+            if getattr(pool, most) < 2:
+                problems.append(problem(f"{here}.{most}", f"{why}: the pool must hold two replicas on two {'slices' if kind == 'tpu_slices' else 'nodes'}", getattr(pool, most)))
+            if getattr(cluster, "network", None) is None:
+                return problems  # on-prem nodes have no cloud zones: the replicas are spread over nodes
+            zones = list(pool.zones or cluster.zones)
+            if zones and len(zones) < 2:
+                problems.append(problem(f"{here}.zones" if pool.zones else f"clusters[{cluster_index}].zones", f"{why}: the pool must span two zones", zones))
+            elif not zones and cluster.network.existing_network_id:
+                problems.append(problem(f"{here}.zones", f"{why}: name the pool's zones (two or more) in the existing network, so its replicas can be spread over them", []))
+            return problems
+    return []  # an unknown pool is reported where pools are checked
+
+
+def air_gapped(cluster: Any) -> str | None:
+    """The key that makes a cluster air-gapped (`network.egress` none in a cloud, `air_gapped` on-prem), or None."""
+    if getattr(cluster, "air_gapped", False):
+        return "air_gapped"
+    network = getattr(cluster, "network", None)
+    return "network.egress" if network is not None and network.egress == "none" else None
+
+
+def weights_problems(environment: Any) -> list[dict[str, Any]]:
+    """A deployment on an air-gapped cluster must get its weights without the public Hub: from a mirror inside, or a volume."""
+    problems = []
+    positions = {cluster.name: index for index, cluster in enumerate(environment.clusters)}
+    for index, deployment in enumerate(environment.deployments):
+        if deployment.cluster is not None and deployment.cluster not in positions:
+            continue  # reported as an unknown cluster
+        cluster = environment.clusters[positions[deployment.cluster]] if deployment.cluster else environment.clusters[0]
+        gap = air_gapped(cluster)
+        if gap is None:
+            continue
+        why = f"cluster {cluster.name!r} is air-gapped (clusters[{positions[cluster.name]}].{gap})"
+        weights = deployment.weights
+        if weights.source == "hub":
+            problems.append(
+                problem(
+                    f"deployments[{index}].weights.source",
+                    f"{why}, so the server cannot download from the Hugging Face Hub: use mirror (with weights.endpoint, "
+                    "a Hub mirror inside the network) or volume (with weights.claim, a PersistentVolumeClaim the weights were staged on)",
+                    "hub",
+                )
+            )
+        elif weights.source == "mirror" and weights.endpoint and (public := public_registry(weights.endpoint)):
+            problems.append(problem(f"deployments[{index}].weights.endpoint", f"{why}, and {public} is public: name a mirror inside the network", weights.endpoint))
+    return problems

@@ -18,11 +18,14 @@ from policies.rules import (
     network_enforcement,
     readiness_accelerators,
     readiness_control_plane,
+    readiness_metrics,
+    readiness_room,
     readiness_timeout,
     readiness_zonal,
     supported_versions,
 )
 from policies.rules.base import (
+    AUTOSCALER_METRICS,
     BUDGET,
     CANNOT_JUDGE,
     DEPLOY_TIMEOUT,
@@ -31,6 +34,7 @@ from policies.rules.base import (
     LICENSING,
     NETWORK,
     REACHABLE_CONTROL_PLANE,
+    REPLICA_ROOM,
     SCHEDULABLE_ACCELERATORS,
     ZONAL_STORAGE,
     Finding,
@@ -39,6 +43,7 @@ from policies.rules.base import (
     Violation,
 )
 from policies.rules.config import (
+    AutoscalerMetricsConfig,
     BudgetConfig,
     CannotJudgeConfig,
     DeployTimeoutConfig,
@@ -48,12 +53,14 @@ from policies.rules.config import (
     NetworkConfig,
     NoticesConfig,
     ReachableControlPlaneConfig,
+    ReplicaRoomConfig,
     SchedulableAcceleratorsConfig,
     SupportedVersionsConfig,
     ZonalStorageConfig,
     validate_pack_config,
 )
 from policies.rules.facts import StackFacts
+from policies.rules.overrides import noting_overrides
 
 
 def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
@@ -62,12 +69,14 @@ def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
 
 
 POLICIES: tuple[PolicySpec, ...] = (
-    PolicySpec(BUDGET, "The worst-case monthly cost (every pool at max size) stays under the stack's ceilings.", "stack", "mandatory", BudgetConfig, budget.check),
-    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, licensing.check),
+    PolicySpec(BUDGET, "The worst-case monthly cost (every pool at max size) stays under the stack's ceilings.", "stack", "mandatory", BudgetConfig, noting_overrides(budget.check, BUDGET)),
+    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, noting_overrides(licensing.check, LICENSING)),
     PolicySpec(LICENCE_NOTICES, "Duties that come with a model's licence: attribution, acceptable use, hosting terms.", "stack", "advisory", NoticesConfig, licensing.notices),
-    PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, hardware.check),
+    PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, noting_overrides(hardware.check, HARDWARE_FIT)),
     PolicySpec(NETWORK, "In prod: private endpoints, no public node IPs, internal load balancers; optionally no egress.", "resource", "mandatory", NetworkConfig, network.check),
     PolicySpec(SCHEDULABLE_ACCELERATORS, "Pods requesting GPUs/TPUs land on a pool that offers them: a device plugin or the platform advertises them, taints tolerated, selector matched.", "stack", "mandatory", SchedulableAcceleratorsConfig, readiness_accelerators.check),
+    PolicySpec(AUTOSCALER_METRICS, "Every autoscaler on engine metrics has them scraped, a Prometheus where it queries, the scraper admitted, and a wake-up signal at zero.", "stack", "mandatory", AutoscalerMetricsConfig, readiness_metrics.check),
+    PolicySpec(REPLICA_ROOM, "An autoscaler's maximum replicas fit the accelerators its pools can grow to (with a node autoscaler where the platform needs one).", "stack", "mandatory", ReplicaRoomConfig, readiness_room.check),
     PolicySpec(DEPLOY_TIMEOUT, "`pulumi up` waits for a workload at least as long as its startupProbe lets it start.", "stack", "mandatory", DeployTimeoutConfig, readiness_timeout.check),
     PolicySpec(REACHABLE_CONTROL_PLANE, "A private API endpoint with Kubernetes objects in the same stack needs a deployer inside the network.", "stack", "mandatory", ReachableControlPlaneConfig, readiness_control_plane.check),
     PolicySpec(ZONAL_STORAGE, "A per-replica ReadWriteOnce weight cache on a pool spanning zones can strand a replica; in prod judged for realtime workloads.", "stack", "advisory", ZonalStorageConfig, readiness_zonal.check),

@@ -4,7 +4,11 @@ The pulumi_policy SDK passes config through unchecked, and a protocol entry with
 enforcement level means "advisory" — so Hangar validates every entry itself (a wrong type or an
 unknown key is an error naming it) and always resolves an explicit level: the entry's own, else
 the file's `all`, else the policy's default. A config that only sets a threshold never weakens
-a mandatory policy.
+a mandatory policy. The Pulumi CLI does the same before it calls `Configure`: its
+`ReconcilePolicyPackConfig` starts every policy at the level the pack declares and replaces it
+only with a level the config file gives (pulumi/pulumi pkg/resource/analyzer/config.go,
+`createConfigWithDefaults` and `applyConfig`, at commit 18817b606ff1, read 2026-12-01); Hangar's
+own gRPC client (`hangar.analyzer.PackClient.configure`) refuses an entry without a level.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class LicensingConfig(PolicyConfig):
     deny_licences: list[str] = Field(default_factory=list, description="Licence ids that may never be deployed.")
     accepted_gated_models: list[str] = Field(default_factory=list, description="Gated models whose terms the organisation has accepted.")
     catalog_overrides: str | None = None
+    allow_fact_overrides: bool = Field(False, description="In prod, accept catalog overrides that change a packaged licence term (listed in every report).")
 
 
 class NoticesConfig(PolicyConfig):
@@ -66,6 +71,8 @@ class HardwareFitConfig(PolicyConfig):
     """Models against the accelerators of the pools they are scheduled on."""
 
     catalog_overrides: str | None = None
+    tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and the resources' hangar.dev/tier labels wins.")
+    allow_fact_overrides: bool = Field(False, description="In prod, accept catalog overrides that change a packaged hardware fact (listed in every report).")
 
 
 class NetworkConfig(PolicyConfig):
@@ -201,7 +208,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
             **overrides,
         },
         "hangar-licence-notices": {"enforcementLevel": "advisory", **overrides},
-        "hangar-hardware-fit": {"enforcementLevel": "mandatory", **overrides},
+        "hangar-hardware-fit": {"enforcementLevel": "mandatory", "tier": environment.tier, **overrides},
         "hangar-network-placement": {
             "enforcementLevel": "mandatory",
             "tier": environment.tier,
@@ -220,6 +227,8 @@ def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:
     overrides = {"catalogOverrides": str(environment.catalog_overrides)} if environment.catalog_overrides else {}
     return {
         "hangar-schedulable-accelerators": {"enforcementLevel": level, **overrides},
+        "hangar-autoscaler-metrics": {"enforcementLevel": level},
+        "hangar-replica-room": {"enforcementLevel": level, **overrides},
         "hangar-deploy-timeout": {"enforcementLevel": level},
         "hangar-reachable-control-plane": {"enforcementLevel": level, "deployerReachesPrivateEndpoints": environment.deployer is not None},
         "hangar-zonal-storage": {

@@ -36,10 +36,11 @@ def check(facts: StackFacts, config: ReachableControlPlaneConfig) -> list[Findin
     if not objects:
         return []
     providers = {r.urn: r for r in facts.records if r.type == K8S_PROVIDER}
+    private_urns = {c.urn for c, _ in private}
     findings = []
     for cluster, why in private:
         linked = [o for o in objects if cluster.urn in _provider_dependencies(o, providers)]
-        unlinked = [o for o in objects if not _provider_dependencies(o, providers) & {c.urn for c, _ in private}]
+        unlinked = [o for o in objects if not _provider_dependencies(o, providers) & private_urns]
         through = sorted(linked or unlinked, key=lambda o: (o.type, o.name))  # registration order varies between runs
         if not through:
             continue

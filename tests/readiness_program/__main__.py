@@ -5,7 +5,8 @@ the same stack, GPU pods that tolerate no taint and no device plugin that runs o
 StatefulSet awaited for 10 minutes that may take 15 to start, more replicas than the pool can hold and no
 node autoscaler, an autoscaler reading a Prometheus that is not there and metrics nobody scrapes, scaled
 to zero with nothing to wake it, and a per-replica ReadWriteOnce cache on a pool spanning two zones.
-`fixed` is the same program with each of those put right. The readiness policies must tell them apart.
+`fixed` is the same program with each of those put right, and `unscraped` is `fixed` with a NetworkPolicy that
+drops the scrapes. The readiness policies must tell them apart.
 """
 
 import json
@@ -14,7 +15,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-fixed = pulumi.Config().require_bool("fixed")
+config = pulumi.Config()
+fixed = config.require_bool("fixed")
+admit_scraper = config.get_bool("admitScraper") is not False
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
 
 subnets = [
@@ -107,7 +110,7 @@ k8s.networking.v1.NetworkPolicy(
         "policyTypes": ["Ingress"],
         "ingress": [
             {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "chat"}}}], "ports": [{"protocol": "TCP", "port": 8000}]},
-            *([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}], "ports": [{"port": "http"}]}] if fixed else []),
+            *([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}], "ports": [{"port": "http"}]}] if fixed and admit_scraper else []),
         ],
     },
     opts=opts,
