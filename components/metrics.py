@@ -6,8 +6,12 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
   Prometheus Operator and one Prometheus, `hangar-prometheus`, that selects every PodMonitor and
   PrometheusRule in the cluster. Chosen over a bare Prometheus Operator chart because
   prometheus-community publishes the operator only inside this chart (with its CRDs), and it brings
-  the node/kube-state exporters and Alertmanager the serving alerts need. Grafana is left out, and on
-  cloud clusters the control-plane scrapes (controller manager, scheduler, etcd), which a managed
+  the node/kube-state exporters and Alertmanager the serving alerts need. Its Grafana (chart
+  grafana-community/helm-charts grafana 12.11.1, Grafana 13.2.0; admin password generated into its
+  Secret when none is given: charts/grafana/templates/_helpers.tpl at commit
+  864f7794683680e5100a38670e103c4fa6e37e29) shows the environment's dashboard
+  (`components.metrics_dashboard`), reached with `kubectl port-forward`. Left out on
+  cloud clusters: the control-plane scrapes (controller manager, scheduler, etcd), which a managed
   control plane does not expose and whose "down" alerts would always fire. KEDA queries the
   chart's Service `http://hangar-prometheus.monitoring.svc:9090`; the Prometheus pods carry
   `app.kubernetes.io/name: prometheus` and `operator.prometheus.io/name: hangar-prometheus` (the
@@ -47,6 +51,9 @@ import pulumi_kubernetes as k8s
 
 from components.metrics_adapter import CONFIG_MAP, adapter_config_text
 from components.metrics_alerts import slo_rules
+from components.metrics_dashboard import LABEL as DASHBOARD_LABEL
+from components.metrics_dashboard import dashboard_text
+from components.metrics_pending import pending_rule
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 
 SCRAPE_INTERVAL = "15s"
@@ -118,7 +125,8 @@ class MetricsPipeline(pulumi.ComponentResource):
     scrape objects wait for). `scrape(...)` renders a server's scrape object;
     `trigger_authentication(...)` the KEDA TriggerAuthentication the ScaledObjects reference, if any;
     `alerts(...)` a server's SLO alerts (`components.metrics_alerts`); `adapter_rules(...)` the
-    prometheus-adapter rules an `hpa` cluster's HPAs need (`components.metrics_adapter`).
+    prometheus-adapter rules an `hpa` cluster's HPAs need (`components.metrics_adapter`); `dashboard(...)`
+    the environment's Grafana dashboard (`components.metrics_dashboard`).
     """
 
     def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, opts: pulumi.ResourceOptions | None = None):
@@ -158,7 +166,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         # Keys from the chart's values.yaml at the pinned commit.
         values: dict[str, Any] = {
             "fullnameOverride": FULLNAME,
-            "grafana": {"enabled": False},
+            "grafana": {"enabled": True},
             "prometheus": {
                 "prometheusSpec": {
                     # Select every PodMonitor / PrometheusRule, not only those labelled with this release.
@@ -174,10 +182,12 @@ class MetricsPipeline(pulumi.ComponentResource):
             system = {"nodeSelector": {"hangar.dev/pool": SYSTEM_POOL}}
             values["prometheus"]["prometheusSpec"] |= system
             values |= {"prometheusOperator": dict(system), "alertmanager": {"alertmanagerSpec": dict(system)}, "kube-state-metrics": dict(system)}
+            values["grafana"] |= system  # the grafana chart's own `nodeSelector` (values.yaml at the commit above)
         mirror = getattr(cluster, "registry_mirror", None)
         if mirror:
             # `global.imageRegistry` replaces the registry of every image of the chart and, Helm globals reaching
-            # subcharts, of kube-state-metrics and node-exporter too (their _helpers.tpl read it), at the pinned commit.
+            # subcharts, of kube-state-metrics and node-exporter too (their _helpers.tpl read it), at the pinned commit;
+            # and of Grafana and its sidecars (grafana chart 12.11.1 templates/_pod.tpl reads it for every image).
             values["global"] = {"imageRegistry": mirror}
         repository = getattr(cluster, "chart_repository", None) or chart.repository
         source: dict[str, Any] = (
@@ -278,20 +288,45 @@ class MetricsPipeline(pulumi.ComponentResource):
 
 
     def alerts(self, deployment: ModelDeployment, *, namespace: str, labels: dict[str, str], annotations: dict[str, str],
-               depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
-        """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object)."""
+               workload: dict[str, str], accelerator_resource: str, depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
+        """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object).
+
+        In-cluster, where the chart runs kube-state-metrics, also the alert for its pods pending for accelerators
+        (`components.metrics_pending`; `workload` is the server's apiVersion/kind/name).
+        """
         if self.scrape_kind is None:
             return None
         api_version, kind = RULE_KINDS[self.scrape_kind[1]]
         extra = dict(self._cluster.metrics.scrape_object_labels) if self.pipeline == "existing" else {}
         name = f"{deployment.name}-slos"
+        groups = slo_rules(deployment, namespace)
+        if self.pipeline == "in-cluster":
+            groups[0]["rules"].append(pending_rule(deployment.name, namespace, workload, accelerator_resource))
         return k8s.apiextensions.CustomResource(
             name,
             api_version=api_version,
             kind=kind,
             metadata={"name": name, "namespace": namespace, "labels": {**labels, **extra}, "annotations": annotations},
-            spec={"groups": slo_rules(deployment, namespace)},
+            spec={"groups": groups},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.resources, *depends_on]),
+        )
+
+    def dashboard(self, namespace: str, labels: dict[str, str]) -> pulumi.Resource | None:
+        """The environment's model-server dashboard as a ConfigMap Grafana's sidecar loads (in-cluster only: Grafana runs there)."""
+        if self.pipeline != "in-cluster":
+            return None
+        environment = self._environment.name
+        key, value = DASHBOARD_LABEL
+        return k8s.core.v1.ConfigMap(
+            f"{self._cluster.name}-dashboard",
+            metadata={
+                "name": f"hangar-dashboard-{environment}",
+                "namespace": KUBE_PROMETHEUS_STACK.namespace,
+                "labels": {**labels, key: value},
+                "annotations": {"hangar.dev/purpose": f"Grafana dashboard of the model servers of {environment} (namespace {namespace})"},
+            },
+            data={f"hangar-{environment}.json": dashboard_text(environment, namespace)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.resources)),  # the release creates the namespace
         )
 
     def adapter_rules(self, namespace: str, labels: dict[str, str], depends_on: list[pulumi.Resource]) -> pulumi.Resource:

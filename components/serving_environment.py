@@ -191,7 +191,10 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 deployment.name, namespace=namespace, labels=server.labels, annotations=server.annotations,
                 selector=scrape_selector, port=PORT_NAME, depends_on=list(ready),
             )  # fmt: skip
-            metrics.alerts(deployment, namespace=namespace, labels=server.labels, annotations=server.annotations, depends_on=list(ready))
+            metrics.alerts(
+                deployment, namespace=namespace, labels=server.labels, annotations=server.annotations,
+                workload=server.target, accelerator_resource=shape.accelerator_resource, depends_on=list(ready),
+            )  # fmt: skip
             activation = None
             if wakes_from_zero:
                 activation = HttpActivation(
@@ -239,6 +242,7 @@ class ClusterAddons(pulumi.ComponentResource):
         self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values, mirror=getattr(component, "image_registry", None))
         authentication = self.metrics.trigger_authentication(self.namespace, environment_labels(environment), depends_on=[*self.ready, *self.operators])
         self.authentication = [authentication] if authentication is not None else []
+        self.metrics.dashboard(self.namespace, environment_labels(environment))
         if cluster.replica_autoscaler == "hpa":
             self.metrics.adapter_rules(self.namespace, environment_labels(environment), depends_on=list(self.ready))
         self.register_outputs({"namespace": self.namespace, "operators": [r.name for r in self.operators]})

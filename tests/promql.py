@@ -57,15 +57,20 @@ def input_series(timeline: list[Phase]) -> list[dict[str, str]]:
     """promtool `input_series`: every pod's scraped series, one value per scrape step."""
     total = sum(phase.steps for phase in timeline)
     values: dict[str, list[str]] = {}
-    observed: dict[Pod, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+    observed: dict[Pod, Engine] = {}
     step = 0
     for phase in timeline:
         for _ in range(phase.steps):
             for pod, engine in phase.engines.items():
-                # The histograms count every observation since the server started: each step adds the phase's.
-                ttft, queue = observed.get(pod, ((), ()))
-                observed[pod] = ttft, queue = ttft + engine.time_to_first_token, queue + engine.queue_time
-                now = dataclasses.replace(engine, time_to_first_token=ttft, queue_time=queue)
+                # Histograms and counters count everything since the server started: each step adds the phase's.
+                before = observed.get(pod, Engine())
+                observed[pod] = now = dataclasses.replace(
+                    engine,
+                    time_to_first_token=before.time_to_first_token + engine.time_to_first_token,
+                    queue_time=before.queue_time + engine.queue_time,
+                    inter_token_latency=before.inter_token_latency + engine.inter_token_latency,
+                    finished=before.finished + engine.finished,
+                )
                 target = {"namespace": pod.namespace, "pod": pod.name, "job": f"{pod.namespace}/{pod.name.rsplit('-', 1)[0]}", "instance": f"{pod.name}:8000"}
                 for series, value in scraped(page(pod.model, now), target).items():
                     values.setdefault(series, ["_"] * total)[step] = f"{value:g}"
@@ -108,11 +113,14 @@ def expect(expr: str, seconds: int, value: float | None, labels: str | None = No
 
 
 def run_promtool(tmp_path: Path, groups: list[dict[str, Any]], timeline: list[Phase], *, expressions: list[dict[str, Any]] = (),
-                 alerts: list[dict[str, Any]] = ()) -> None:  # fmt: skip
-    """Write the rule file and the test file, and run `promtool test rules`; a failure shows promtool's report."""
+                 alerts: list[dict[str, Any]] = (), extra_series: list[dict[str, str]] = ()) -> None:  # fmt: skip
+    """Write the rule file and the test file, and run `promtool test rules`; a failure shows promtool's report.
+
+    `extra_series` are other exporters' series (e.g. `tests.kube_state_series`), in promtool's notation.
+    """
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    case: dict[str, Any] = {"interval": f"{STEP_SECONDS}s", "input_series": input_series(timeline)}
+    case: dict[str, Any] = {"interval": f"{STEP_SECONDS}s", "input_series": input_series(timeline) + list(extra_series)}
     if expressions:
         case["promql_expr_test"] = list(expressions)
     if alerts:

@@ -133,7 +133,7 @@ def test_in_cluster_installs_a_pinned_kube_prometheus_stack_that_reads_every_pod
     assert spec["podMonitorSelectorNilUsesHelmValues"] is False and spec["ruleSelectorNilUsesHelmValues"] is False
     assert values["fullnameOverride"] == "hangar" and PROMETHEUS_NAME == "hangar-prometheus"
     assert spec["nodeSelector"] == values["prometheusOperator"]["nodeSelector"] == {"hangar.dev/pool": "system"}
-    assert values["grafana"] == {"enabled": False} and values["kubeScheduler"] == {"enabled": False}
+    assert values["grafana"] == {"enabled": True, "nodeSelector": {"hangar.dev/pool": "system"}} and values["kubeScheduler"] == {"enabled": False}
     # on-prem the control plane can be scraped, and nothing is pinned to a system pool it does not have
     (onprem,) = [r.inputs for r in example_plan("onprem") if r.type == RELEASE and r.inputs["chart"] == "kube-prometheus-stack"]
     assert "kubeScheduler" not in onprem["values"] and "nodeSelector" not in onprem["values"]["prometheus"]["prometheusSpec"]

@@ -106,6 +106,9 @@ def test_three_models_in_one_namespace_each_see_only_their_own_load(tmp_path):
         {**interactive, "name": "qwen-rt", "model": "Qwen/Qwen2.5-7B-Instruct", "latency_class": "realtime", "autoscaling": {"min_replicas": 1, "max_replicas": 3}},
         {**interactive, "name": "mistral-batch", "model": NEIGHBOUR, "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 3}},
     ]
+    # the three share one pool, which must hold all their replicas at once (16 + 3 + 6 GPUs: 4 nodes of 8)
+    (pool,) = [p for p in environment["clusters"][0]["node_pools"] if p["name"] == interactive["pool"]]
+    pool["max_nodes"] = 4
     plan = plan_environment(environment)
     scaled = [the_scaled_object(plan, name) for name in ("llama-8b", "qwen-rt", "mistral-batch")]
     namespace = "onprem"

@@ -142,7 +142,10 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     assert {"LeaderWorkerSet", "ConfigMap", "HorizontalPodAutoscaler"} <= {d["kind"] for d in documents.values()}
     assert "ScaledObject" not in {d["kind"] for d in documents.values()}
     assert validation_failures(target, {"prod": "1.33"}) == []
-    (config_map,) = [d for d in documents.values() if d["kind"] == "ConfigMap" and d["metadata"]["name"] != "hangar-prometheus-adapter-rules"]
+    (config_map,) = [
+        d for d in documents.values()
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] != "hangar-prometheus-adapter-rules" and "grafana_dashboard" not in d["metadata"].get("labels", {})
+    ]  # fmt: skip
     assert config_map["data"]["answer.j2"] == "{# variables: question #}\nQ: {{ question }}\nA:\n"
     assert "answer.j2: |\n" in next(t for p, t in written(target).items() if p.endswith(f"configmap-{config_map['metadata']['name']}.yaml"))
     secrets = {d["metadata"]["name"]: d for d in documents.values() if d["kind"] == "Secret"}
@@ -241,8 +244,9 @@ def test_render_writes_the_stack_and_lists_the_files(tmp_path):
     result = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 10 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
+    assert lines[0] == f"wrote 11 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
     assert "  prod/eks-prod/statefulset-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
+    assert "  prod/monitoring/configmap-hangar-dashboard-eks-prod.yaml" in lines  # the Grafana dashboard
     assert "  prod/_cluster/storageclass-gp3.yaml" in lines
     assert validation_failures(tmp_path / "eks-prod", {"prod": "1.33"}) == []
     again = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))

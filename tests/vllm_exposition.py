@@ -6,8 +6,11 @@ texts, types, label names and histogram buckets. Source: vllm-project/vllm tag v
 sdist vllm-0.11.2.tar.gz), vllm/v1/metrics/loggers.py — `labelnames = ["model_name", "engine"]`
 (model_name = the served model name, engine = the engine core's index as a string, "0" for one
 engine), gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc`
-(multiprocess_mode "mostrecent"), histograms `vllm:time_to_first_token_seconds` (its own bucket list)
-and `vllm:request_queue_time_seconds` (`request_latency_buckets`).
+(multiprocess_mode "mostrecent"), histograms `vllm:time_to_first_token_seconds` (its own bucket list),
+`vllm:request_queue_time_seconds` (`request_latency_buckets`) and `vllm:inter_token_latency_seconds`
+(its own list; `vllm:time_per_output_token_seconds` is its deprecated twin), and the counter
+`vllm:request_success` (exposed as `_total`) with the extra label `finished_reason` in
+stop|length|abort (vllm/v1/engine/__init__.py `FINISH_REASON_STRINGS`).
 
 A scrape then adds the target's labels; both pipelines Hangar sets up attach `namespace` and `pod`
 (and `job`, `instance`), which is what the queries select on besides vLLM's own `model_name`.
@@ -17,23 +20,27 @@ from __future__ import annotations
 
 import dataclasses
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 LABELNAMES = ["model_name", "engine"]
 TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0]
 REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0]
+INTER_TOKEN_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0]
+FINISH_REASONS = ("stop", "length", "abort")
 
 
 @dataclasses.dataclass(frozen=True)
 class Engine:
-    """What one vLLM server reports at one moment; the histograms' observations are cumulative since it started."""
+    """What one vLLM server reports at one moment; the histograms' observations and `finished` (requests that stopped) are cumulative since it started."""
 
     running: float = 0
     waiting: float = 0
     kv_cache_usage: float = 0.0
     time_to_first_token: tuple[float, ...] = ()
     queue_time: tuple[float, ...] = ()
+    inter_token_latency: tuple[float, ...] = ()
+    finished: int = 0
 
 
 def page(model_name: str, engine: Engine) -> str:
@@ -54,6 +61,13 @@ def page(model_name: str, engine: Engine) -> str:
                       registry=registry, buckets=REQUEST_LATENCY_BUCKETS).labels(*values)  # fmt: skip
     for seconds in engine.queue_time:
         queue.observe(seconds)
+    inter_token = Histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", LABELNAMES,
+                            registry=registry, buckets=INTER_TOKEN_BUCKETS).labels(*values)  # fmt: skip
+    for seconds in engine.inter_token_latency:
+        inter_token.observe(seconds)
+    success = Counter("vllm:request_success", "Count of successfully processed requests.", [*LABELNAMES, "finished_reason"], registry=registry)
+    for reason in FINISH_REASONS:  # vLLM creates every reason's child up front, so each series exists from the start
+        success.labels(*values, reason).inc(engine.finished if reason == "stop" else 0)
     return generate_latest(registry).decode()
 
 

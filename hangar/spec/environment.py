@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from hangar.hardware import hardware_problems
 from hangar.kubernetes_support import kubernetes_version_problems
+from hangar.pool_capacity import shared_pool_problems
 from hangar.replica import replica_problems
 from hangar.spec.base import (
     LabelValue,
@@ -86,6 +87,8 @@ class Environment(SpecModel):
             problems = hardware_problems(self)
         if not problems:
             problems = replica_problems(self)
+        if not problems:
+            problems = shared_pool_problems(self)
         raise_problems(problems)
         return self
 

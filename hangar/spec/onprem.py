@@ -24,6 +24,14 @@ class OnPremGpuNodes(GpuNodePool):
         default_factory=dict,
         description="Labels the nodes already carry that pick them (required), e.g. {'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB'}.",
     )
+    max_nodes: int = Field(
+        ge=1,
+        le=1000,
+        description=(
+            "How many of the existing GPU nodes this environment may use. Nodes are fixed on-prem (nothing adds any): "
+            "the deployments on this pool, at their max_replicas together, must fit in them."
+        ),
+    )
     usd_per_gpu_hour: float | None = Field(
         None, gt=0, description="Amortised cost of one GPU-hour (hardware, power, space, support), so budgets work on-prem; unset means unknown."
     )
