@@ -64,11 +64,11 @@ def project_directory(root: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def plan_project_stack(root: Path, stack: str, planner: Callable[..., Plan] = plan_stack) -> StackPlan:
+def plan_project_stack(root: Path, stack: str, planner: Callable[..., Plan] | None = None) -> StackPlan:
     """Validate (Hangar stacks) and plan one stack; raises StackConfigError or PlanError.
 
-    `planner` (`hangar.plan.plan_stack`'s signature) makes the plan once the stack is validated: the
-    plan cache passes one that returns the stored plan.
+    `planner` (`hangar.plan.plan_stack`'s signature; that one when None, looked up at call time) makes the
+    plan once the stack is validated: the plan cache passes one that returns the stored plan.
     """
     project = read_project(root)  # paths in messages stay as the user gave them
     root = root.resolve()
@@ -83,5 +83,5 @@ def plan_project_stack(root: Path, stack: str, planner: Callable[..., Plan] = pl
             if isinstance(cluster, OnPremCluster) and cluster.kubeconfig_key not in config:
                 placeholders[cluster.kubeconfig_key] = OFFLINE_KUBECONFIG
     notes = tuple(f"{key} is not set in {stack_file.name}: planned with a placeholder kubeconfig (set it with `pulumi config set --secret`)" for key in placeholders)
-    plan = planner(root, stack, extra_secrets=placeholders)
+    plan = (planner or plan_stack)(root, stack, extra_secrets=placeholders)
     return StackPlan(root, plan, environment, stack_file, config, notes)
