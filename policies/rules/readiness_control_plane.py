@@ -35,7 +35,7 @@ def check(facts: StackFacts, config: ReachableControlPlaneConfig) -> list[Findin
     objects = [r for r in facts.records if r.type.startswith("kubernetes:") and r.custom]
     if not objects:
         return []
-    providers = {r.urn: r for r in facts.records if r.type == K8S_PROVIDER}
+    providers = {r.urn: set(r.dependencies) for r in facts.records if r.type == K8S_PROVIDER}
     private_urns = {c.urn for c, _ in private}
     findings = []
     for cluster, why in private:
@@ -77,6 +77,5 @@ def private_endpoint(record: ResourceRecord) -> str:
     return ""
 
 
-def _provider_dependencies(record: ResourceRecord, providers: dict[str, ResourceRecord]) -> set[str]:
-    provider = providers.get(record.provider_urn or "")
-    return set(provider.dependencies) if provider is not None else set()
+def _provider_dependencies(record: ResourceRecord, providers: dict[str, set[str]]) -> set[str]:
+    return providers.get(record.provider_urn or "", set())

@@ -186,6 +186,29 @@ class _Index:
             for kind in (POD_MONITOR, SERVICE_MONITOR)
         }
 
+        # Pod selectors indexed by (kind, namespace, first matchLabels pair): a target finds the monitors and
+        # policies that may select it through its own label pairs, not by scanning its whole namespace.
+        self.by_selector: dict[tuple[str, str, str, str], list[ResourceRecord]] = {}
+        self.unkeyed: dict[tuple[str, str], list[ResourceRecord]] = {}
+        for kind, field in ((POD_MONITOR, "selector"), (POD_MONITORING, "selector"), (NETWORK_POLICY, "podSelector")):
+            for record in by_type.get(kind, []):
+                if kind == POD_MONITOR and record in self.wide.get(POD_MONITOR, []):
+                    continue
+                labels = ((record.inputs.get("spec") or {}).get(field) or {}).get("matchLabels") or {}
+                if labels:
+                    key, value = next(iter(labels.items()))
+                    self.by_selector.setdefault((kind, self.ns(record), str(key), str(value)), []).append(record)
+                else:
+                    self.unkeyed.setdefault((kind, self.ns(record)), []).append(record)
+
+    def selecting(self, kind: str, namespace: str, labels: dict[str, str]) -> list[ResourceRecord]:
+        """Objects of a kind in a namespace whose pod selector may select these labels (to be checked in full)."""
+        found = list(self.unkeyed.get((kind, namespace), []))
+        for key, value in labels.items():
+            found += self.by_selector.get((kind, namespace, key, value), [])
+        unique = {id(record): record for record in found}  # a selector keyed on one pair is found once
+        return list(unique.values())
+
     def near(self, kind: str, namespace: str) -> list[ResourceRecord]:
         """Objects of a kind in a namespace, and (monitors) those that select namespaces beyond their own."""
         local = self.in_namespace.get((kind, namespace), [])
@@ -196,13 +219,13 @@ class _Index:
 
     def scraped(self, target: PodWorkload, names: set[str], numbers: set[int]) -> bool:
         labels = target.leader.labels
-        for monitor in self.near(POD_MONITOR, target.namespace):
+        for monitor in self.selecting(POD_MONITOR, target.namespace, labels) + self.wide.get(POD_MONITOR, []):
             spec = monitor.inputs.get("spec") or {}
             if _in_namespaces(spec.get("namespaceSelector"), self.ns(monitor), target.namespace) and _matches(spec.get("selector"), labels):
                 if any(_endpoint_port(e, names, numbers) for e in spec.get("podMetricsEndpoints") or [] if isinstance(e, dict)):
                     return True
         for kind in (POD_MONITORING, CLUSTER_POD_MONITORING):
-            for monitor in self.near(kind, target.namespace) if kind == POD_MONITORING else self.by_type.get(kind, []):
+            for monitor in self.selecting(kind, target.namespace, labels) if kind == POD_MONITORING else self.by_type.get(kind, []):
                 spec = monitor.inputs.get("spec") or {}
                 if (kind == CLUSTER_POD_MONITORING or self.ns(monitor) == target.namespace) and _matches(spec.get("selector"), labels):
                     if any(_endpoint_port(e, names, numbers) for e in spec.get("endpoints") or [] if isinstance(e, dict)):
@@ -281,7 +304,7 @@ class _Index:
     def ingress_policies(self, target: PodWorkload) -> list[ResourceRecord]:
         """NetworkPolicies that select the target's pods and restrict their ingress."""
         found = []
-        for policy in self.in_namespace.get((NETWORK_POLICY, target.namespace), []):
+        for policy in self.selecting(NETWORK_POLICY, target.namespace, target.leader.labels):
             spec = policy.inputs.get("spec") or {}
             types = spec.get("policyTypes") or (["Ingress"])
             if self.ns(policy) == target.namespace and "Ingress" in types and _matches(spec.get("podSelector"), target.leader.labels):
