@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from hangar.catalog import load_catalog
 from hangar.cost import CostReport, default_regions_from_config, price_plan
@@ -64,8 +64,12 @@ def project_directory(root: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def plan_project_stack(root: Path, stack: str) -> StackPlan:
-    """Validate (Hangar stacks) and plan one stack; raises StackConfigError or PlanError."""
+def plan_project_stack(root: Path, stack: str, planner: Callable[..., Plan] | None = None) -> StackPlan:
+    """Validate (Hangar stacks) and plan one stack; raises StackConfigError or PlanError.
+
+    `planner` (`hangar.plan.plan_stack`'s signature; that one when None, looked up at call time) makes the
+    plan once the stack is validated: the plan cache passes one that returns the stored plan.
+    """
     project = read_project(root)  # paths in messages stay as the user gave them
     root = root.resolve()
     config = read_stack_config(project, stack)
@@ -79,5 +83,5 @@ def plan_project_stack(root: Path, stack: str) -> StackPlan:
             if isinstance(cluster, OnPremCluster) and cluster.kubeconfig_key not in config:
                 placeholders[cluster.kubeconfig_key] = OFFLINE_KUBECONFIG
     notes = tuple(f"{key} is not set in {stack_file.name}: planned with a placeholder kubeconfig (set it with `pulumi config set --secret`)" for key in placeholders)
-    plan = plan_stack(root, stack, extra_secrets=placeholders)
+    plan = (planner or plan_stack)(root, stack, extra_secrets=placeholders)
     return StackPlan(root, plan, environment, stack_file, config, notes)

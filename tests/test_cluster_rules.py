@@ -13,12 +13,12 @@ import pytest
 
 from components.program import build_stack
 from hangar.analyzer import PackClient, running_pack
-from hangar.cli.check_commands import stack_policy_configs
 from hangar.plan import plan_program
 from hangar.records import UNKNOWN, ResourceRecord
 from hangar.spec import Environment
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
+from hangar.stackservice import stack_policy_configs
 from policies.rules import evaluate, load_pack_config
 from policies.rules.config import pack_config_for, protocol_config
 from policies.rules.network_enforcement import ENFORCED_NETWORK_POLICY

@@ -13,12 +13,14 @@ CORE = ["hangar/spec", "hangar/catalog", "hangar/sizing", "hangar/cost", "hangar
 RULES = ["policies/rules"]
 COMPONENTS = ["components"]
 PACK = ["policies/__main__.py", "policies/pack.py"]
+SERVICE = ["hangar/stackservice.py", "hangar/base_planner.py", "hangar/stackplan.py", "hangar/plan.py", "hangar/diff.py", "hangar/verdicts.py"]
 
 FORBIDDEN = {
     "core": (CORE, ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_kubernetes", "pulumi_policy", "components", "policies", "hangar.cli", "hangar.plan")),
     "rules": (RULES, ("pulumi", "pulumi_policy", "components", "hangar.cli", "hangar.plan")),
     "components": (COMPONENTS, ("policies", "hangar.cli")),
     "pack": (PACK, ("components", "hangar.cli")),
+    "runner and reports": (SERVICE, ("hangar.cli", "components")),
 }
 
 
@@ -66,3 +68,23 @@ def test_every_provider_of_the_spec_has_a_target():
     union = get_args(get_args(Cluster)[0])
     providers = {get_args(model.model_fields["provider"].annotation)[0] for model in union}
     assert providers == set(TARGETS)
+
+
+COMMAND_MODULES = sorted((ROOT / "hangar" / "cli").glob("*_commands.py"))
+PLANNING_COMMANDS = ["stack_commands", "check_commands", "cost_commands", "render_commands", "diff_commands"]
+
+
+@pytest.mark.parametrize("path", COMMAND_MODULES, ids=lambda path: path.stem)
+def test_no_command_module_imports_another(path: Path):
+    """Commands share what they print through hangar/cli/views.py and what they compute through hangar.stackservice."""
+    others = {f"hangar.cli.{other.stem}" for other in COMMAND_MODULES if other != path}
+    assert sorted(imported_modules(path) & others) == []
+
+
+@pytest.mark.parametrize("name", PLANNING_COMMANDS)
+def test_planning_commands_plan_price_and_judge_only_through_the_service(name: str):
+    """plan, check, cost, render and diff reach the planner and the rules only via hangar.stackservice."""
+    modules = imported_modules(ROOT / "hangar" / "cli" / f"{name}.py")
+    assert "hangar.stackservice" in modules
+    bypass = sorted(m for m in modules if m in ("hangar.stackplan", "hangar.base_planner") or m == "policies.rules" or m.startswith("policies.rules."))
+    assert bypass == []

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from hangar.analyzer import PackClient, running_pack
-from hangar.cli.check_commands import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
+from hangar.stackservice import stack_policy_configs
 from policies.rules import POLICIES, evaluate
 from policies.rules.config import protocol_config
 from tests.conftest import EXAMPLE_STACKS, ROOT

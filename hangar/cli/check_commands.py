@@ -9,24 +9,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from hangar.cli.app import ProjectOption, app, fail, out
-from hangar.stackfile import (
-    ENVIRONMENT_KEY,
-    PulumiProject,
-    StackConfigError,
-    environment_from_config,
-    read_project,
-    read_stack_config,
-)
-from hangar.stackplan import StackPlan, plan_project_stack, project_directory
-from hangar.verdicts import StackVerdict, resource_name, to_markdown, to_sarif
-from policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
-from policies.rules.base import PolicyConfig
-from policies.rules.config import pack_config_for
-from policies.rules.weakening import weakenings
+from hangar.cli.app import ProjectOption, app, fail
+from hangar.cli.views import print_verdict
+from hangar.plan import PlanError
+from hangar.stackfile import StackConfigError, read_project
+from hangar.stackservice import plan_stack, policy_config_document, stack_verdict
+from hangar.stackservice import stack_policy_configs as stack_policy_configs  # re-exported: tests of other lanes import it from here
+from hangar.verdicts import StackVerdict, to_markdown, to_sarif
 
 
 class CheckFormat(str, Enum):
@@ -42,11 +32,10 @@ def check(
     all_stacks: bool = typer.Option(False, "--all", help="Check every stack under the stack config directory."),
     output_format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="table, json, sarif or markdown."),
     policy_config: Optional[Path] = typer.Option(None, "--policy-config", help="Policy config JSON (as for `pulumi preview --policy-pack-config`)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Plan each stack offline and run the policy pack's rules on it: exit 1 on any mandatory violation."""
-    from hangar.plan import PlanError
-
     try:
         pulumi_project = read_project(project)
         names = pulumi_project.stacks() if all_stacks else list(stacks or [])
@@ -57,7 +46,7 @@ def check(
     verdicts = []
     for stack in names:
         try:
-            stack_plan = plan_project_stack(project, stack)
+            stack_plan = plan_stack(project, stack, policy_config=policy_config, cache=not no_cache)
             verdicts.append(stack_verdict(stack_plan, stack, policy_config))
         except StackConfigError as error:
             raise fail([str(p) for p in error.problems])
@@ -66,30 +55,6 @@ def check(
     report(verdicts, output_format, pulumi_project.root)
     if any(verdict.blocking for verdict in verdicts):
         raise typer.Exit(1)
-
-
-def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
-    """Run the pack's rules on a planned stack, from its project directory (where config paths are meant)."""
-    project = read_project(stack_plan.root)
-    with project_directory(stack_plan.root):
-        configs = stack_policy_configs(project, stack, policy_config)
-        violations = tuple(evaluate(stack_plan.plan.resources, configs))
-        return StackVerdict(stack, stack_plan.stack_file, violations, tuple(weakenings(configs, DEFAULT_LEVELS)))
-
-
-def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
-    """The validated policy configs for a stack: from --policy-config, else generated from its Hangar environment, else defaults."""
-    if policy_config is not None:
-        try:
-            raw = json.loads(policy_config.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{policy_config}: cannot read a JSON policy config: {error}") from None
-        return load_pack_config(raw, str(policy_config))
-    config = read_stack_config(project, stack)
-    if ENVIRONMENT_KEY not in config:
-        return load_pack_config({}, "default policy config")
-    environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
-    return load_pack_config(pack_config_for(environment), f"policy config generated from {project.stack_file(stack)}")
 
 
 def report(verdicts: list[StackVerdict], output_format: CheckFormat, root: Path) -> None:
@@ -106,30 +71,12 @@ def report(verdicts: list[StackVerdict], output_format: CheckFormat, root: Path)
             print_verdict(verdict)
 
 
-def print_verdict(verdict: StackVerdict) -> None:
-    for line in verdict.weakened:
-        out.print(f"[yellow]weakened:[/yellow] {escape(verdict.stack)}: {escape(line)}", soft_wrap=True)
-    if not verdict.violations:
-        out.print(f"[green]✓[/green] {escape(verdict.stack)}: no violations")
-        return
-    status = "[red]✗[/red]" if verdict.blocking else "[yellow]![/yellow]"
-    table = Table(title=f"{status} {escape(verdict.stack)}: {verdict.blocking} mandatory, {len(verdict.violations) - verdict.blocking} advisory", title_justify="left")
-    for column in ("level", "policy", "resource", "finding"):
-        table.add_column(column, overflow="fold")
-    for violation in verdict.violations:
-        style = "red" if violation.level == "mandatory" else "yellow"
-        table.add_row(f"[{style}]{violation.level}[/{style}]", violation.policy, escape(resource_name(violation.urn)), escape(violation.message))
-    out.print(table)
-
-
 @app.command("policy-config")
 def policy_config_command(stack: str = typer.Argument(..., help="Stack whose policy config to print."), project: Path = ProjectOption) -> None:
     """Print the policy config for a stack, generated from its stack file, for `pulumi preview --policy-pack-config`."""
     try:
-        pulumi_project = read_project(project)
-        config = read_stack_config(pulumi_project, stack)
-        environment = environment_from_config(config.get(ENVIRONMENT_KEY), str(pulumi_project.stack_file(stack)))
+        document = policy_config_document(project, stack)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
-    json.dump(pack_config_for(environment), sys.stdout, indent=2)
+    json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")

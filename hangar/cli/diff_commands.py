@@ -6,7 +6,8 @@ How each side is produced:
 * **base** — a clean checkout of REF made with `git worktree add --detach` in a temporary
   directory (the user's working tree, index and branches are not touched; the worktree and its
   administrative entry are removed afterwards, also on error or Ctrl-C). It is planned in a
-  separate Python process whose import path starts at the base checkout's project directory, so
+  separate Python process (`hangar/base_planner.py`, started by `hangar.stackservice.plan_base`)
+  whose import path starts at the base checkout's project directory, so
   the base program runs with ITS OWN code: its `__main__.py`, its `components/`, and — when the
   repository holds it, as Hangar's own repository does — its own `hangar` library. Only what is
   installed in the environment (the Python interpreter, the Pulumi SDKs, pydantic; and the
@@ -30,7 +31,6 @@ Exit codes: 0 — the report was made (whatever it shows; `hangar check` is the 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import shutil
@@ -40,7 +40,6 @@ import tempfile
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
@@ -51,7 +50,6 @@ from hangar.cli.interrupts import cleanup_on_interrupt
 from hangar.diff import (
     ABSENT,
     DiffReport,
-    Side,
     StackDiff,
     cost_change,
     diff_stack,
@@ -60,15 +58,8 @@ from hangar.diff import (
     to_markdown,
     violations_cell,
 )
-from hangar.records import Plan, ResourceRecord
-from hangar.stackfile import (
-    ENVIRONMENT_KEY,
-    PulumiProject,
-    StackConfigError,
-    environment_from_config,
-    read_project,
-    read_stack_config,
-)
+from hangar.stackfile import PulumiProject, StackConfigError, read_project
+from hangar.stackservice import head_side, plan_base
 
 
 class DiffFormat(str, Enum):
@@ -77,61 +68,13 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
-BASE_WORKER = r"""
-import json, sys, traceback
-from pathlib import Path
-
-root, out, stacks = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
-sys.path.insert(0, str(root))  # the base checkout's own modules (components/, hangar/ if it has one) come first
-
-
-class BaseCheckoutOnly:
-    # A package the base checkout holds is imported from there ONLY: an editable install's finder would
-    # otherwise hand out today's copy of any module the base does not have (hangar.stackplan, ...).
-    local = {p.stem for p in root.glob("*.py")} | {p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.py"))}
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.partition(".")[0] not in self.local:
-            return None
-        from importlib.machinery import PathFinder
-
-        spec = PathFinder.find_spec(fullname, path)
-        if spec is None:
-            raise ModuleNotFoundError(f"No module named {fullname!r} in the base checkout", name=fullname)
-        return spec
-
-
-sys.meta_path.insert(0, BaseCheckoutOnly())
-try:
-    from hangar.stackplan import plan_project_stack
-
-    def plan(stack):
-        planned = plan_project_stack(root, stack)
-        return planned.plan, list(planned.notes)
-except ImportError:  # a base older than hangar.stackplan
-    from hangar.plan import plan_stack
-
-    def plan(stack):
-        return plan_stack(root, stack), []
-
-results = {}
-for stack in stacks:
-    try:
-        planned, notes = plan(stack)
-        results[stack] = {"plan": planned.to_json(), "notes": notes}
-    except Exception as error:
-        results[stack] = {"error": str(error).strip() or type(error).__name__}
-out.write_text(json.dumps(results, default=str), encoding="utf-8")
-"""
-"""Run by `sys.executable -c` in the base checkout: plan each stack and write {stack: {plan|error}} as JSON."""
-
-
 @app.command()
 def diff(
     stacks: list[str] | None = typer.Argument(None, help="Stacks to compare (default: with --all, every stack on either side)."),
     base: str = typer.Option(..., "--base", help="Git ref to compare against, e.g. origin/main or a commit."),
     all_stacks: bool = typer.Option(False, "--all", help="Compare every stack that has a stack file on either side."),
     output_format: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown (a PR comment) or json."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Plan each stack at the base ref and in the working tree; show resources, cost and violations that change.
@@ -151,8 +94,8 @@ def diff(
         base_project = _read_project_or_none(base_root)
         base_names = base_project.stacks() if base_project else []
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
-        base_sides = plan_base(base_project, [n for n in names if n in base_names]) if base_project else {}
-    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name)) for name in names))
+        base_sides = plan_base(base_project, [n for n in names if n in base_names], _kill_on_interrupt, None if no_cache else project) if base_project else {}
+    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name, cache=not no_cache)) for name in names))
     if output_format is DiffFormat.json:
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
@@ -164,116 +107,9 @@ def diff(
         raise fail([f"stack {d.stack}: {d.head.error}" for d in report.stacks if d.head.present and d.head.plan is None])
 
 
-# --- the two sides --------------------------------------------------------------------------------------
-
-
-def head_side(project: PulumiProject, stack: str) -> Side:
-    """The working tree's side of one stack, planned in this process."""
-    from hangar.plan import PlanError
-    from hangar.stackplan import plan_project_stack
-
-    if stack not in project.stacks():
-        return ABSENT
-    try:
-        planned = plan_project_stack(project.root, stack)
-    except StackConfigError as error:
-        return Side(error="; ".join(str(p) for p in error.problems))
-    except PlanError as error:
-        return Side(error=str(error).strip())
-    return judge(project, stack, planned.plan, planned.notes)
-
-
-def plan_base(project: PulumiProject, stacks: list[str]) -> dict[str, Side]:
-    """Plan `stacks` of the base checkout in a fresh interpreter rooted there (see the module docstring)."""
-    if not stacks:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="hangar-diff-out-") as scratch:
-        result_file = Path(scratch) / "plans.json"
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        worker = subprocess.Popen(
-            [sys.executable, "-c", BASE_WORKER, str(project.root), str(result_file), *stacks],
-            cwd=project.root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        with cleanup_on_interrupt(worker.kill):  # an interrupted diff leaves no planner running in a removed checkout
-            stdout, stderr = worker.communicate()
-        if worker.returncode != 0 or not result_file.is_file():
-            tail = (stderr or stdout).strip().splitlines()[-3:]
-            why = "the base checkout could not be planned: " + (" / ".join(tail) or f"exit {worker.returncode}")
-            return {stack: Side(error=why) for stack in stacks}
-        results = json.loads(result_file.read_text(encoding="utf-8"))
-    sides = {}
-    for stack in stacks:
-        result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
-        if "error" in result:
-            side = Side(error=result["error"])
-        else:
-            side = judge(project, stack, plan_from_json(result["plan"]), tuple(result.get("notes", ())))
-        # Name files as they are in the repository, not by the temporary checkout's path.
-        sides[stack] = dataclasses.replace(side, error=side.error and side.error.replace(f"{project.root}{os.sep}", ""))
-    return sides
-
-
-def judge(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...] = ()) -> Side:
-    """Price and judge one side's plan with today's catalog and rules, from that side's project directory."""
-    from hangar.catalog import CatalogError, load_catalog
-    from hangar.cli.check_commands import stack_policy_configs
-    from hangar.cost import default_regions_from_config, price_plan
-    from policies.rules import DEFAULT_LEVELS, evaluate
-    from policies.rules.weakening import weakenings
-
-    errors: list[str] = []
-    try:
-        config = read_stack_config(project, stack)
-    except StackConfigError as error:
-        return Side(plan=plan, error="; ".join(str(p) for p in error.problems), notes=notes)
-    overrides = None
-    if ENVIRONMENT_KEY in config:
-        try:
-            with _working_directory(project.root):  # the spec checks catalog_overrides where the stack file means it
-                environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
-        except StackConfigError as error:
-            errors.append("today's spec does not accept this stack file, so its violations are not judged: " + "; ".join(str(p) for p in error.problems))
-        else:
-            if environment.catalog_overrides is not None:
-                overrides = environment.catalog_overrides if environment.catalog_overrides.is_absolute() else project.root / environment.catalog_overrides
-    with _working_directory(project.root):  # relative catalog_overrides in a policy config resolve against the side's own root
-        cost = None
-        try:
-            cost = price_plan(plan, load_catalog(overrides), default_regions=default_regions_from_config(config)).totals
-        except CatalogError as error:
-            errors.append("the catalog could not be loaded: " + "; ".join(p.describe() for p in error.problems))
-        violations = None
-        weakened: tuple[str, ...] = ()
-        if not errors:
-            try:
-                configs = stack_policy_configs(project, stack, None)
-                violations = tuple(evaluate(plan.resources, configs))
-                weakened = tuple(weakenings(configs, DEFAULT_LEVELS))
-            except (ValueError, StackConfigError) as error:
-                errors.append(f"the policy config could not be built: {error}")
-    return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)
-
-
-def plan_from_json(document: dict[str, Any]) -> Plan:
-    """A plan as `Plan.to_json` wrote it (in the base planner's process)."""
-    resources = tuple(
-        ResourceRecord(
-            urn=r["urn"],
-            type=r["type"],
-            name=r["name"],
-            parent=r.get("parent"),
-            custom=bool(r.get("custom", True)),
-            inputs=r.get("inputs") or {},
-            provider=r.get("provider"),
-            dependencies=tuple(r.get("dependencies") or ()),
-        )
-        for r in document.get("resources", ())
-    )
-    return Plan(project=document.get("project", ""), stack=document.get("stack", ""), resources=resources)
+def _kill_on_interrupt(worker: subprocess.Popen) -> contextlib.AbstractContextManager[None]:
+    """An interrupted diff leaves no planner running in a removed checkout."""
+    return cleanup_on_interrupt(worker.kill)
 
 
 # --- git ------------------------------------------------------------------------------------------------
@@ -384,16 +220,6 @@ def _select(requested: list[str] | None, all_stacks: bool, head: list[str], base
     if unknown:
         raise fail([f"stack {name}: no stack file at the base or in the working tree; stacks: {', '.join(sorted(set(head) | set(base))) or 'none'}" for name in unknown])
     return list(dict.fromkeys(requested))
-
-
-@contextlib.contextmanager
-def _working_directory(directory: Path) -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(directory)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
 
 
 # --- the table ------------------------------------------------------------------------------------------

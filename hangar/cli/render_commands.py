@@ -8,12 +8,17 @@ import typer
 from rich.markup import escape
 
 from hangar.cli.app import ProjectOption, app, fail, out
+from hangar.plan import PlanError
+from hangar.render import RenderError, render_plan, write_rendering
+from hangar.stackfile import StackConfigError
+from hangar.stackservice import plan_stack
 
 
 @app.command()
 def render(
     stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Directory to write into; the manifests go to OUT/STACK/.", show_default=False),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Write every Kubernetes object of STACK's offline plan as a YAML manifest, for review and for GitOps tools.
@@ -30,13 +35,8 @@ def render(
 
     The files an earlier render wrote (OUT/STACK/.hangar-render lists them) are deleted first, so no file of an object the stack no longer has lingers; no other file is ever deleted or overwritten (a render that would overwrite one is refused), and nothing else in OUT is touched. A non-empty OUT/STACK/ without .hangar-render is refused, and so is a second render into OUT while one is writing there. Exit 2 on a bad stack, program or directory.
     """
-    from hangar.plan import PlanError
-    from hangar.render import RenderError, render_plan, write_rendering
-    from hangar.stackfile import StackConfigError
-    from hangar.stackplan import plan_project_stack
-
     try:
-        stack_plan = plan_project_stack(project, stack)
+        stack_plan = plan_stack(project, stack, cache=not no_cache)
         rendering = render_plan(stack_plan.plan)
         target = write_rendering(rendering, out_dir)
     except StackConfigError as error:

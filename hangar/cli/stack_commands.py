@@ -12,6 +12,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
+from hangar.cli.views import print_cost, print_verdict
+from hangar.plan import PlanError
 from hangar.records import Plan, ResourceRecord
 from hangar.spec import stack_file_schema
 from hangar.stackfile import (
@@ -19,12 +21,14 @@ from hangar.stackfile import (
     read_environment,
     read_project,
 )
+from hangar.stackservice import plan_stack, stack_verdict
 
 
 @app.command()
 def plan(
     stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table (a tree) or json."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Show what `pulumi up -s STACK` would create, what it costs and what the policies say, computed offline.
@@ -32,13 +36,8 @@ def plan(
     The program runs under Pulumi's mock runtime; `--format json` prints the plan's resources. Exit 1
     when a mandatory policy is violated (see `hangar check`).
     """
-    from hangar.cli.check_commands import print_verdict, stack_verdict
-    from hangar.cli.cost_commands import print_cost
-    from hangar.plan import PlanError
-    from hangar.stackplan import plan_project_stack
-
     try:
-        stack_plan = plan_project_stack(project, stack)
+        stack_plan = plan_stack(project, stack, cache=not no_cache)
         if output_format is OutputFormat.json:
             json.dump(stack_plan.plan.to_json(), sys.stdout, indent=2, default=str)
             sys.stdout.write("\n")

@@ -1,0 +1,241 @@
+"""Plan, price and judge one stack: the one service below the CLI.
+
+`hangar plan`, `check`, `cost`, `render` and both sides of `diff` call this module; the CLI only
+parses arguments and prints what it returns. Planning is `hangar.stackplan`; pricing is the catalog
+(with the stack's `catalog_overrides`); judging is the policy pack's rules with the stack's policy
+config (from `--policy-config`, else generated from the stack file as `hangar policy-config` prints it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from hangar.catalog import CatalogError, load_catalog
+from hangar.cost import default_regions_from_config, price_plan
+from hangar.diff import ABSENT, Side
+from hangar.plan import PlanError
+from hangar.plancache import PlanCache, disabled_by_environment, plan_key
+from hangar.records import Plan, ResourceRecord
+from hangar.stackfile import (
+    ENVIRONMENT_KEY,
+    PulumiProject,
+    StackConfigError,
+    environment_from_config,
+    read_project,
+    read_stack_config,
+)
+from hangar.stackplan import StackPlan, plan_project_stack, project_directory
+from hangar.verdicts import StackVerdict
+from policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
+from policies.rules.base import PolicyConfig
+from policies.rules.config import pack_config_for
+from policies.rules.weakening import weakenings
+
+BASE_PLANNER = Path(__file__).with_name("base_planner.py")
+"""The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""
+
+
+def plan_stack(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> StackPlan:
+    """Validate (Hangar stacks) and plan one stack of the project at `root`; raises StackConfigError or PlanError.
+
+    With `cache`, a plan is taken from the project's plan cache when every input is unchanged
+    (`hangar.plancache`), else planned and stored; the stack file is validated either way.
+    """
+    if not cache or disabled_by_environment():
+        return plan_project_stack(root, stack)
+    store = PlanCache.for_project(root)
+    key = stack_key(read_project(root), stack, policy_config)
+    entry = store.get(key) if key else None
+    if entry is not None:
+        cached = plan_from_json(entry["plan"])
+        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached)
+    planned = plan_project_stack(root, stack)
+    if key:
+        store.put(key, {"plan": planned.plan.to_json(), "notes": list(planned.notes)})
+    return planned
+
+
+def stack_key(project: PulumiProject, stack: str, policy_config: Path | None = None) -> str | None:
+    """The plan cache's key for one stack, or None when its stack file cannot be read (it is then never cached)."""
+    try:
+        config = read_stack_config(project, stack)
+    except StackConfigError:
+        return None
+    environment = config.get(ENVIRONMENT_KEY)
+    overrides = environment.get("catalog_overrides") if isinstance(environment, dict) else None
+    return plan_key(project.root, project.stack_file(stack), catalog_overrides=Path(overrides) if isinstance(overrides, str) else None, policy_config=policy_config)
+
+
+def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
+    """Run the pack's rules on a planned stack, from its project directory (where config paths are meant)."""
+    project = read_project(stack_plan.root)
+    with project_directory(stack_plan.root):
+        configs = stack_policy_configs(project, stack, policy_config)
+        violations = tuple(evaluate(stack_plan.plan.resources, configs))
+        return StackVerdict(stack, stack_plan.stack_file, violations, tuple(weakenings(configs, DEFAULT_LEVELS)))
+
+
+def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
+    """The validated policy configs for a stack: from --policy-config, else generated from its Hangar environment, else defaults."""
+    if policy_config is not None:
+        try:
+            raw = json.loads(policy_config.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"{policy_config}: cannot read a JSON policy config: {error}") from None
+        return load_pack_config(raw, str(policy_config))
+    config = read_stack_config(project, stack)
+    if ENVIRONMENT_KEY not in config:
+        return load_pack_config({}, "default policy config")
+    environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+    return load_pack_config(pack_config_for(environment), f"policy config generated from {project.stack_file(stack)}")
+
+
+def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
+    """The policy config generated from a stack file, as `pulumi preview --policy-pack-config` reads it."""
+    project = read_project(project_root)
+    config = read_stack_config(project, stack)
+    environment = environment_from_config(config.get(ENVIRONMENT_KEY), str(project.stack_file(stack)))
+    return pack_config_for(environment)
+
+
+# --- the two sides of `diff` ----------------------------------------------------------------------------
+
+
+def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
+    """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged."""
+    if stack not in project.stacks():
+        return ABSENT
+    try:
+        planned = plan_stack(project.root, stack, cache=cache)
+    except StackConfigError as error:
+        return Side(error="; ".join(str(p) for p in error.problems))
+    except PlanError as error:
+        return Side(error=str(error).strip())
+    return judge_side(project, stack, planned.plan, planned.notes)
+
+
+Guard = Callable[[subprocess.Popen], AbstractContextManager[Any]]
+
+
+def plan_base(project: PulumiProject, stacks: list[str], guard: Guard = lambda _worker: contextlib.nullcontext(), cache_root: Path | None = None) -> dict[str, Side]:
+    """Plan `stacks` of a base checkout in a fresh interpreter rooted there, then price and judge each side.
+
+    `guard(worker)` wraps the wait for the planner process (the CLI passes one that kills it on Ctrl-C).
+    With `cache_root`, the plan cache of that project (the head's: the base checkout is temporary)
+    serves each stack whose inputs at the base are in it; only the others are planned, and stored.
+    """
+    cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
+    keys = {stack: stack_key(project, stack) for stack in stacks} if cache is not None else {}
+    results: dict[str, Any] = {}
+    for stack, key in keys.items():
+        entry = cache.get(key) if cache is not None and key else None
+        if entry is not None:
+            results[stack] = entry
+    missing = [stack for stack in stacks if stack not in results]
+    if missing:
+        planned = _plan_base_in_worker(project, missing, guard)
+        if isinstance(planned, str):
+            results.update({stack: {"error": planned} for stack in missing})
+        else:
+            results.update(planned)
+            for stack in missing:
+                result, key = planned.get(stack, {}), keys.get(stack)
+                if cache is not None and key and "plan" in result:
+                    cache.put(key, {"plan": result["plan"], "notes": result.get("notes", [])})
+    sides = {}
+    for stack in stacks:
+        result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
+        if "error" in result:
+            side = Side(error=result["error"])
+        else:
+            side = judge_side(project, stack, plan_from_json(result["plan"]), tuple(result.get("notes", ())))
+        # Name files as they are in the repository, not by the temporary checkout's path.
+        sides[stack] = dataclasses.replace(side, error=side.error and side.error.replace(f"{project.root}{os.sep}", ""))
+    return sides
+
+
+def _plan_base_in_worker(project: PulumiProject, stacks: list[str], guard: Guard) -> dict[str, Any] | str:
+    """Run the base planner on `stacks`: its results by stack, or why it failed as a whole."""
+    with tempfile.TemporaryDirectory(prefix="hangar-diff-out-") as scratch:
+        result_file = Path(scratch) / "plans.json"
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        worker = subprocess.Popen(
+            [sys.executable, str(BASE_PLANNER), str(project.root), str(result_file), *stacks],
+            cwd=project.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with guard(worker):
+            stdout, stderr = worker.communicate()
+        if worker.returncode != 0 or not result_file.is_file():
+            tail = (stderr or stdout).strip().splitlines()[-3:]
+            return "the base checkout could not be planned: " + (" / ".join(tail) or f"exit {worker.returncode}")
+        return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...] = ()) -> Side:
+    """Price and judge one side's plan with today's catalog and rules, from that side's project directory.
+
+    A stack file today's spec no longer accepts is still priced, its violations reported as not judged.
+    """
+    errors: list[str] = []
+    try:
+        config = read_stack_config(project, stack)
+    except StackConfigError as error:
+        return Side(plan=plan, error="; ".join(str(p) for p in error.problems), notes=notes)
+    overrides = None
+    if ENVIRONMENT_KEY in config:
+        try:
+            with project_directory(project.root):  # the spec checks catalog_overrides where the stack file means it
+                environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+        except StackConfigError as error:
+            errors.append("today's spec does not accept this stack file, so its violations are not judged: " + "; ".join(str(p) for p in error.problems))
+        else:
+            if environment.catalog_overrides is not None:
+                overrides = environment.catalog_overrides if environment.catalog_overrides.is_absolute() else project.root / environment.catalog_overrides
+    with project_directory(project.root):  # relative catalog_overrides in a policy config resolve against the side's own root
+        cost = None
+        try:
+            cost = price_plan(plan, load_catalog(overrides), default_regions=default_regions_from_config(config)).totals
+        except CatalogError as error:
+            errors.append("the catalog could not be loaded: " + "; ".join(p.describe() for p in error.problems))
+        violations = None
+        weakened: tuple[str, ...] = ()
+        if not errors:
+            try:
+                configs = stack_policy_configs(project, stack, None)
+                violations = tuple(evaluate(plan.resources, configs))
+                weakened = tuple(weakenings(configs, DEFAULT_LEVELS))
+            except (ValueError, StackConfigError) as error:
+                errors.append(f"the policy config could not be built: {error}")
+    return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)
+
+
+def plan_from_json(document: dict[str, Any]) -> Plan:
+    """A plan as `Plan.to_json` wrote it (in the base planner's process)."""
+    resources = tuple(
+        ResourceRecord(
+            urn=r["urn"],
+            type=r["type"],
+            name=r["name"],
+            parent=r.get("parent"),
+            custom=bool(r.get("custom", True)),
+            inputs=r.get("inputs") or {},
+            provider=r.get("provider"),
+            dependencies=tuple(r.get("dependencies") or ()),
+        )
+        for r in document.get("resources", ())
+    )
+    return Plan(project=document.get("project", ""), stack=document.get("stack", ""), resources=resources, warnings=tuple(document.get("warnings") or ()))
