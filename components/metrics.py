@@ -49,6 +49,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.helm import chart_release
 from components.metrics_adapter import CONFIG_MAP, adapter_config_text
 from components.metrics_alerts import slo_rules
 from components.metrics_dashboard import LABEL as DASHBOARD_LABEL
@@ -189,23 +190,7 @@ class MetricsPipeline(pulumi.ComponentResource):
             # subcharts, of kube-state-metrics and node-exporter too (their _helpers.tpl read it), at the pinned commit;
             # and of Grafana and its sidecars (grafana chart 12.11.1 templates/_pod.tpl reads it for every image).
             values["global"] = {"imageRegistry": mirror}
-        repository = getattr(cluster, "chart_repository", None) or chart.repository
-        source: dict[str, Any] = (
-            {"chart": f"{repository.rstrip('/')}/{chart.name}"}
-            if repository.startswith("oci://")
-            else {"chart": chart.name, "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=repository)}
-        )
-        return k8s.helm.v3.Release(
-            f"{name}-{chart.name}",
-            name=chart.name,
-            version=chart.version,
-            namespace=chart.namespace,
-            create_namespace=True,
-            values=values,
-            description=f"Installed by Hangar for environment {self._environment.name}",
-            opts=child,
-            **source,
-        )
+        return chart_release(f"{name}-{chart.name}", chart, values, cluster=cluster, environment=self._environment.name, opts=child)
 
     # --- gke-managed --------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
+from components.helm import chart_release
 from components.labels import environment_labels
 from components.metrics import MetricsPipeline
 from components.metrics_activation import HTTP_ADD_ON_IMAGES, INTERCEPTOR, HttpActivation
@@ -300,26 +301,9 @@ def _operators(cluster: Any, environment: Environment, here: list[PreparedDeploy
     for chart, values in charts:
         if cluster.provider != "onprem":  # cluster services run on the system pool, never on accelerator nodes
             values = {**values, "nodeSelector": {"hangar.dev/pool": SYSTEM_POOL}}
-        repository = getattr(cluster, "chart_repository", None) or chart.repository
-        source: dict[str, Any] = (
-            {"chart": f"{repository.rstrip('/')}/{chart.name}"}
-            if repository.startswith("oci://")
-            else {"chart": chart.name, "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=repository)}
-        )
-        releases.append(
-            k8s.helm.v3.Release(
-                f"{cluster.name}-{chart.name}",
-                name=chart.name,
-                version=chart.version,
-                namespace=chart.namespace,
-                create_namespace=True,
-                values=values,
-                description=f"Installed by Hangar for environment {environment.name}",
-                # The HTTP add-on's chart holds a KEDA ScaledObject (its interceptor's): KEDA's CRDs first.
-                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=releases[:1])) if chart is HTTP_ADD_ON_CHART else kube,
-                **source,
-            )
-        )
+        # The HTTP add-on's chart holds a KEDA ScaledObject (its interceptor's): KEDA's CRDs first.
+        opts = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=releases[:1])) if chart is HTTP_ADD_ON_CHART else kube
+        releases.append(chart_release(f"{cluster.name}-{chart.name}", chart, values, cluster=cluster, environment=environment.name, opts=opts))
     return releases
 
 
