@@ -1,5 +1,5 @@
 """The Pulumi program: validate this stack's `hangar:environment` and build it."""
 
-from components.program import build_stack
+from hangar.components.program import build_stack
 
 build_stack()

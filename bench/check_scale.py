@@ -2,7 +2,7 @@
 
 For plans of about 100, 1,000 and 10,000 resources (synthetic AWS environments from
 `bench/plan_scale.py`, every pool serving a model), prints microseconds per resource for
-`policies.rules.evaluate` offline and for the pack (Configure + Analyze per resource +
+`hangar.policies.rules.evaluate` offline and for the pack (Configure + Analyze per resource +
 AnalyzeStack) started as the Pulumi CLI starts it, and their ratio. Targets: offline under
 50 µs per resource, at least 10x faster than gRPC, and flat per resource as plans grow
 (no quadratic joins). The plan's own objects are moved out of the garbage collector's way
@@ -48,13 +48,14 @@ def serving_environment(resources: int) -> dict:
 
 
 def main() -> None:
-    from components.environment import HangarEnvironment
+    from hangar.components.environment import HangarEnvironment
+    from hangar.policies.rules import evaluate, load_pack_config
+    from hangar.policies.rules.config import pack_config_for, protocol_config
+    from hangar.policies.rules.workloads import serving_workloads
+
     from hangar.analyzer import running_pack
     from hangar.plan import plan_program
     from hangar.stackfile import environment_from_config
-    from policies.rules import evaluate, load_pack_config
-    from policies.rules.config import pack_config_for, protocol_config
-    from policies.rules.workloads import serving_workloads
 
     sizes = [int(arg) for arg in sys.argv[1:]] or list(SIZES)
     print(f"{'size':>6} {'resources':>9} {'workloads':>9} | {'offline µs/res':>14} {'gRPC µs/res':>12} | {'gRPC/offline':>12} | violations")

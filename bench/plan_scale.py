@@ -75,11 +75,11 @@ def measure(mode: str, size: int) -> dict:
     import pulumi
     import pulumi_aws  # noqa: F401
     import pulumi_kubernetes  # noqa: F401
+    from hangar.components.environment import HangarEnvironment
     from pulumi.runtime import settings
     from pulumi.runtime.mocks import MockMonitor
     from pulumi.runtime.stack import run_pulumi_func
 
-    from components.environment import HangarEnvironment
     from hangar.mocks import PlausibleMocks
     from hangar.plan import plan_program
     from hangar.stackfile import environment_from_config

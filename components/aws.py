@@ -1,7 +1,7 @@
 """The AWS target: an EKS cluster with GPU node pools in a private VPC.
 
-`AwsGpuCluster` (`hangar:aws:GpuCluster`) is what `components.environment.TARGETS["aws"]` builds.
-It composes one `AwsNetwork` (`hangar:aws:Network`, in `components.aws_network`), one `EksCluster`
+`AwsGpuCluster` (`hangar:aws:GpuCluster`) is what `hangar.components.environment.TARGETS["aws"]` builds.
+It composes one `AwsNetwork` (`hangar:aws:Network`, in `hangar.components.aws_network`), one `EksCluster`
 (`hangar:aws:Cluster`) and an `EksGpuNodePool` (`hangar:aws:GpuNodePool`) per configured pool, all
 through an explicit AWS provider pinned to the cluster's region.
 
@@ -19,14 +19,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-
-from components.aws_access import cluster_admins, deployer_ingress, endpoint_public_cidrs
-from components.aws_autoscaler import NAMESPACE as AUTOSCALER_NAMESPACE
-from components.aws_autoscaler import SERVICE_ACCOUNT as AUTOSCALER_SERVICE_ACCOUNT
-from components.aws_autoscaler import ClusterAutoscaler, ScaledGroup, check_autoscaler_version
-from components.aws_network import AwsNetwork
-from components.device_plugin import NvidiaDevicePlugin
-from components.labels import (
+from hangar.components.aws_access import cluster_admins, deployer_ingress, endpoint_public_cidrs
+from hangar.components.aws_autoscaler import NAMESPACE as AUTOSCALER_NAMESPACE
+from hangar.components.aws_autoscaler import SERVICE_ACCOUNT as AUTOSCALER_SERVICE_ACCOUNT
+from hangar.components.aws_autoscaler import ClusterAutoscaler, ScaledGroup, check_autoscaler_version
+from hangar.components.aws_network import AwsNetwork
+from hangar.components.device_plugin import NvidiaDevicePlugin
+from hangar.components.labels import (
     CAPACITY,
     CLUSTER,
     ENVIRONMENT,
@@ -34,7 +33,8 @@ from components.labels import (
     POOL,
     environment_labels,
 )
-from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
+from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
+
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import pool_instance
 from hangar.spec import SYSTEM_POOL, AwsCluster, Environment, GpuNodePool
@@ -43,7 +43,7 @@ from hangar.spec import SYSTEM_POOL, AwsCluster, Environment, GpuNodePool
 # TaintEffect, AuthenticationMode, LogType, SupportType). The SDK types them as plain strings.
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 """EKS-optimised accelerated AMI: Amazon Linux 2023 with the NVIDIA driver and container toolkit.
-The NVIDIA device plugin is not part of the AMI: `components.device_plugin` installs it."""
+The NVIDIA device plugin is not part of the AMI: `hangar.components.device_plugin` installs it."""
 SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD"
 CAPACITY_TYPES = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
 TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -130,7 +130,7 @@ class EksCluster(pulumi.ComponentResource):
     The API endpoint is private; it is public only when `network.public_api_endpoint` is set, and then
     only to `network.authorized_cidrs` and the deployer's public addresses. The declared deployer's
     `source_cidrs` are admitted on 443 by the cluster security group, and its role and the admin roles
-    get access entries with cluster-admin (`components.aws_access`). Secrets are envelope-encrypted
+    get access entries with cluster-admin (`hangar.components.aws_access`). Secrets are envelope-encrypted
     with a KMS key of the cluster's own; api, audit and authenticator logs go to a log group kept
     `LOG_RETENTION_DAYS`. Access is managed with EKS access entries (authentication mode API); with no
     deployer role declared, the identity that creates the cluster is made cluster admin. An OIDC provider enables IRSA, first used by the VPC CNI add-on. A system node
@@ -331,7 +331,7 @@ class EksGpuNodePool(pulumi.ComponentResource):
     spot → SPOT; reserved → ON_DEMAND instances that use open capacity reservations (ODCRs) in their
     zone, tagged `hangar.dev/capacity: reserved` — EKS has no "reserved" capacity type (its
     CAPACITY_BLOCK type is for EC2 Capacity Blocks, which Hangar does not manage). The node group's
-    desired size is left to the cluster autoscaler (`components.aws_autoscaler`) after creation. Each pool has its own node role.
+    desired size is left to the cluster autoscaler (`hangar.components.aws_autoscaler`) after creation. Each pool has its own node role.
     """
 
     def __init__(

@@ -52,9 +52,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from hangar.components.labels import POOL
+from hangar.components.placement import GPU_RESOURCE
 
-from components.labels import POOL
-from components.placement import GPU_RESOURCE
 from hangar.spec import SYSTEM_POOL, AwsCluster, Environment
 
 CHART = "cluster-autoscaler"

@@ -1,6 +1,6 @@
 """The Azure target: an AKS cluster with GPU node pools in a private VNet.
 
-`AzureGpuCluster` (`hangar:azure:GpuCluster`) is what `components.environment.TARGETS["azure"]`
+`AzureGpuCluster` (`hangar:azure:GpuCluster`) is what `hangar.components.environment.TARGETS["azure"]`
 builds. It composes an `AzureNetwork` (`hangar:azure:Network`), an `AksCluster`
 (`hangar:azure:Cluster`) and an `AksGpuNodePool` (`hangar:azure:GpuNodePool`) per configured pool,
 in the cluster's resource group (created unless `resource_group` names an existing one).
@@ -21,6 +21,18 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components.azure_access import authorized_ip_ranges, kubelogin_kubeconfig
+from hangar.components.device_plugin import NvidiaDevicePlugin
+from hangar.components.labels import (
+    CAPACITY,
+    CLUSTER,
+    ENVIRONMENT,
+    GPU,
+    POOL,
+    cloud_safe,
+    environment_labels,
+)
+from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from pulumi_azure_native import (
     authorization,
     containerregistry,
@@ -34,18 +46,6 @@ from pulumi_azure_native import (
     resources,
 )
 
-from components.azure_access import authorized_ip_ranges, kubelogin_kubeconfig
-from components.device_plugin import NvidiaDevicePlugin
-from components.labels import (
-    CAPACITY,
-    CLUSTER,
-    ENVIRONMENT,
-    GPU,
-    POOL,
-    cloud_safe,
-    environment_labels,
-)
-from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
 from hangar.spec import SYSTEM_POOL, AzureCluster, Environment, GpuNodePool, Network
@@ -220,7 +220,7 @@ class AksCluster(pulumi.ComponentResource):
       exists. The identity running Pulumi gets "Azure Kubernetes Service RBAC Cluster Admin"; the
       kubeconfig is the user credential in `exec` format, which runs `kubelogin` with a
       non-interactive login (`deployer.azure_login`: `azurecli`, or `workloadidentity` for the
-      operator), never the device code (`components.azure_access`).
+      operator), never the device code (`hangar.components.azure_access`).
     - Encryption: etcd secrets with KMS under an RSA key in a Key Vault with RBAC and purge
       protection. The vault keeps public network access (KMS to a private vault needs API Server
       VNet Integration, of limited availability); reaching it still takes Entra ID and the role.
@@ -341,7 +341,7 @@ class AksGpuNodePool(pulumi.ComponentResource):
     labels `hangar.dev/pool`, `hangar.dev/gpu` (plus the pool's own labels; AKS adds its own
     `kubernetes.azure.com/*` labels, which may not be set). AKS installs the NVIDIA driver
     (`gpuProfile.driver: Install`, its documented path now that the dedicated GPU image is retired);
-    the NVIDIA device plugin is not part of the node image (`components.device_plugin` installs it). Capacity: spot → Spot priority, evicted
+    the NVIDIA device plugin is not part of the node image (`hangar.components.device_plugin` installs it). Capacity: spot → Spot priority, evicted
     nodes deleted, `spotMaxPrice: -1` (pay up to the on-demand price, never evicted for price); AKS
     then adds `SPOT_TAINT`. Reserved → Regular priority: Azure reservations are a billing discount
     that applies to matching VMs by itself. The OS disk is a managed disk of `disk_gib` (an

@@ -14,7 +14,7 @@ stays Pending. What each cloud gives by itself (read 2026-12-01):
   commit 002d7f48fe70f0bce043c7c32ef3880e0d832204, "Options for using NVIDIA GPUs").
 * GKE installs its own plugin with the driver (`gpuDriverInstallationConfig` on the pool), and TPU
   pools advertise `google.com/tpu` themselves: nothing to install there.
-* On-prem installs the GPU Operator or this same chart itself (`components.onprem`).
+* On-prem installs the GPU Operator or this same chart itself (`hangar.components.onprem`).
 
 `NvidiaDevicePlugin` is the pinned `nvidia-device-plugin` Helm chart (the same pin as on-prem),
 restricted to the Hangar GPU pools by node affinity on `hangar.dev/pool` and tolerating every
@@ -28,10 +28,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-
-from components.labels import POOL
-from components.onprem import DEVICE_PLUGIN, DEVICE_PLUGIN_IMAGES
-from components.placement import GPU_RESOURCE, PoolPlacement
+from hangar.components.labels import POOL
+from hangar.components.onprem import DEVICE_PLUGIN, DEVICE_PLUGIN_IMAGES
+from hangar.components.placement import GPU_RESOURCE, PoolPlacement
 
 # The chart read at tag v0.20.0 of github.com/NVIDIA/k8s-device-plugin (commit
 # 1b826acc6af3079d8923bac395c3124b8861a9a6, 2026-08-19), deployments/helm/nvidia-device-plugin:

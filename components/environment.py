@@ -1,6 +1,6 @@
 """`hangar:index:Environment`: the root component of a stack, one child component per cluster.
 
-After the clusters, the serving step (`components.serving_environment`) gives every deployment a
+After the clusters, the serving step (`hangar.components.serving_environment`) gives every deployment a
 `hangar:serving:ModelServer` and a `hangar:serving:Autoscaler`, parented here and talking to the
 cluster through its `kube_provider`; its checks run before anything is registered.
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 import pulumi
+from hangar.components.placement import PoolPlacement
 
-from components.placement import PoolPlacement
 from hangar.kubernetes_support import kubernetes_version_warnings
 from hangar.spec import ClusterBase, Environment
 
@@ -30,25 +30,25 @@ ClusterBuilder = Callable[[str, ClusterBase, Environment, pulumi.ResourceOptions
 
 
 def _aws() -> ClusterBuilder:
-    from components.aws import AwsGpuCluster
+    from hangar.components.aws import AwsGpuCluster
 
     return AwsGpuCluster
 
 
 def _gcp() -> ClusterBuilder:
-    from components.gcp import GcpGpuCluster
+    from hangar.components.gcp import GcpGpuCluster
 
     return GcpGpuCluster
 
 
 def _azure() -> ClusterBuilder:
-    from components.azure import AzureGpuCluster
+    from hangar.components.azure import AzureGpuCluster
 
     return AzureGpuCluster
 
 
 def _onprem() -> ClusterBuilder:
-    from components.onprem import OnPremGpuCluster
+    from hangar.components.onprem import OnPremGpuCluster
 
     return OnPremGpuCluster
 
@@ -68,7 +68,7 @@ class HangarEnvironment(pulumi.ComponentResource):
     clusters: dict[str, ClusterComponent]
 
     def __init__(self, name: str, environment: Environment, opts: pulumi.ResourceOptions | None = None):
-        from components.serving_environment import (
+        from hangar.components.serving_environment import (
             ServingConfigError,
             build_serving,
             check_serving,

@@ -1,9 +1,9 @@
 """The GCP target: a private GKE cluster with GPU node pools and TPU slices in a private VPC.
 
-`GcpGpuCluster` (`hangar:gcp:GpuCluster`) is what `components.environment.TARGETS["gcp"]` builds.
+`GcpGpuCluster` (`hangar:gcp:GpuCluster`) is what `hangar.components.environment.TARGETS["gcp"]` builds.
 It composes one `GcpNetwork` (`hangar:gcp:Network`), one `GkeCluster` (`hangar:gcp:Cluster`), a
 `GkeGpuNodePool` (`hangar:gcp:GpuNodePool`) per configured pool and a `GkeTpuSlice`
-(`hangar:gcp:TpuSlice`, in `components.gcp_tpu`) per TPU slice, all through an explicit GCP
+(`hangar:gcp:TpuSlice`, in `hangar.components.gcp_tpu`) per TPU slice, all through an explicit GCP
 provider pinned to the cluster's project and region.
 
 Secure and cheap by default: private nodes and a private API endpoint, secrets encrypted with a
@@ -25,8 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
-
-from components.labels import (
+from hangar.components.labels import (
     CAPACITY,
     CLUSTER,
     ENVIRONMENT,
@@ -35,7 +34,8 @@ from components.labels import (
     cloud_safe,
     environment_labels,
 )
-from components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
+from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
+
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
 from hangar.spec import SYSTEM_POOL, Deployer, Environment, GcpCluster, GpuNodePool, Network
@@ -426,7 +426,7 @@ class GcpGpuCluster(pulumi.ComponentResource):
     Machine types are resolved and zones checked before anything is registered: each pool runs on
     `hangar.hardware.pool_instance` (an explicit `instance_type`, or the cheapest catalog machine with
     `gpus_per_node` of `gpu`; the spec has already rejected a GPU GCP lacks); TPU slices as in
-    `components.gcp_tpu`.
+    `hangar.components.gcp_tpu`.
     Exposes `pools` (how to place a pod on each GPU pool and TPU slice) and `kube_provider`.
     """
 
@@ -437,7 +437,7 @@ class GcpGpuCluster(pulumi.ComponentResource):
         instances = resolve_instances(cluster, environment)
         slices: dict[str, Any] = {}
         if cluster.tpu_slices:
-            from components.gcp_tpu import GkeTpuSlice, resolve_slices
+            from hangar.components.gcp_tpu import GkeTpuSlice, resolve_slices
 
             slices = resolve_slices(cluster, environment)
         super().__init__("hangar:gcp:GpuCluster", name, None, opts)

@@ -24,8 +24,7 @@ import dataclasses
 
 import pulumi
 import pulumi_gcp as gcp
-
-from components.gcp import (
+from hangar.components.gcp import (
     MANAGEMENT,
     GkeCluster,
     _child,
@@ -34,7 +33,7 @@ from components.gcp import (
     node_config,
     where,
 )
-from components.labels import (
+from hangar.components.labels import (
     CAPACITY,
     CLUSTER,
     ENVIRONMENT,
@@ -42,7 +41,8 @@ from components.labels import (
     cloud_safe,
     environment_labels,
 )
-from components.placement import TPU_RESOURCE, PoolPlacement, toleration
+from hangar.components.placement import TPU_RESOURCE, PoolPlacement, toleration
+
 from hangar.catalog import CatalogLookupError, TpuSliceShape, is_ai_zone, load_catalog
 from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, TpuSlice
 

@@ -10,7 +10,7 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
   grafana-community/helm-charts grafana 12.11.1, Grafana 13.2.0; admin password generated into its
   Secret when none is given: charts/grafana/templates/_helpers.tpl at commit
   864f7794683680e5100a38670e103c4fa6e37e29) shows the environment's dashboard
-  (`components.metrics_dashboard`), reached with `kubectl port-forward`. Left out on
+  (`hangar.components.metrics_dashboard`), reached with `kubectl port-forward`. Left out on
   cloud clusters: the control-plane scrapes (controller manager, scheduler, etcd), which a managed
   control plane does not expose and whose "down" alerts would always fire. KEDA queries the
   chart's Service `http://hangar-prometheus.monitoring.svc:9090`; the Prometheus pods carry
@@ -18,7 +18,7 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
   selector of that Service in the chart's templates/prometheus/service.yaml), and those are what the
   servers' NetworkPolicies admit.
 * `gke-managed` — GKE Managed Service for Prometheus with managed collection (Hangar's GKE clusters
-  enable it: `components.gcp`, `monitoring_config.managed_prometheus`): a `PodMonitoring` per server,
+  enable it: `hangar.components.gcp`, `monitoring_config.managed_prometheus`): a `PodMonitoring` per server,
   scraped by the `collector` DaemonSet in `gmp-system` (pods labelled
   `app.kubernetes.io/name: collector`: GoogleCloudPlatform/prometheus-engine
   charts/operator/templates/_helpers.tpl, commit 2ffde4ec7b7e4ca1da4e32f36b692945b78a60e4). KEDA
@@ -48,13 +48,13 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components.helm import chart_release
+from hangar.components.metrics_adapter import CONFIG_MAP, adapter_config_text
+from hangar.components.metrics_alerts import slo_rules
+from hangar.components.metrics_dashboard import LABEL as DASHBOARD_LABEL
+from hangar.components.metrics_dashboard import dashboard_text
+from hangar.components.metrics_pending import pending_rule
 
-from components.helm import chart_release
-from components.metrics_adapter import CONFIG_MAP, adapter_config_text
-from components.metrics_alerts import slo_rules
-from components.metrics_dashboard import LABEL as DASHBOARD_LABEL
-from components.metrics_dashboard import dashboard_text
-from components.metrics_pending import pending_rule
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 
 SCRAPE_INTERVAL = "15s"
@@ -125,9 +125,9 @@ class MetricsPipeline(pulumi.ComponentResource):
     objects, or None), `keda_values` (what KEDA's chart needs to authenticate), `resources` (what the
     scrape objects wait for). `scrape(...)` renders a server's scrape object;
     `trigger_authentication(...)` the KEDA TriggerAuthentication the ScaledObjects reference, if any;
-    `alerts(...)` a server's SLO alerts (`components.metrics_alerts`); `adapter_rules(...)` the
-    prometheus-adapter rules an `hpa` cluster's HPAs need (`components.metrics_adapter`); `dashboard(...)`
-    the environment's Grafana dashboard (`components.metrics_dashboard`).
+    `alerts(...)` a server's SLO alerts (`hangar.components.metrics_alerts`); `adapter_rules(...)` the
+    prometheus-adapter rules an `hpa` cluster's HPAs need (`hangar.components.metrics_adapter`); `dashboard(...)`
+    the environment's Grafana dashboard (`hangar.components.metrics_dashboard`).
     """
 
     def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, opts: pulumi.ResourceOptions | None = None):
@@ -277,7 +277,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object).
 
         In-cluster, where the chart runs kube-state-metrics, also the alert for its pods pending for accelerators
-        (`components.metrics_pending`; `workload` is the server's apiVersion/kind/name).
+        (`hangar.components.metrics_pending`; `workload` is the server's apiVersion/kind/name).
         """
         if self.scrape_kind is None:
             return None

@@ -1,7 +1,7 @@
 """Scale from zero: the signal that wakes a batch deployment whose replicas are all gone.
 
 At zero replicas vLLM exports nothing, so no engine metric can say that work waits. The signal
-comes from the KEDA HTTP add-on (pinned: `components.serving_environment.HTTP_ADD_ON_CHART`): its
+comes from the KEDA HTTP add-on (pinned: `hangar.components.serving_environment.HTTP_ADD_ON_CHART`): its
 interceptor proxies the deployment's requests, counts those in flight, holds them while no replica
 is ready, and its external scaler reports that count to KEDA, which wakes the workload (activation)
 and scales it like any other trigger. Per deployment that scales to zero, Hangar renders:
@@ -34,8 +34,8 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components.metrics import Scraper
 
-from components.metrics import Scraper
 from hangar.spec import ModelDeployment
 
 HTTP_ADD_ON_NAMESPACE = "keda"

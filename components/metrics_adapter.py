@@ -1,7 +1,7 @@
 """The prometheus-adapter rules an `hpa` cluster needs: vLLM's gauges as per-pod custom metrics.
 
 With `replica_autoscaler: hpa` each server gets an autoscaling/v2 HorizontalPodAutoscaler on Pods
-metrics named `vllm_<name>` (`components.serving_autoscaler`: `vllm:num_requests_waiting` becomes
+metrics named `vllm_<name>` (`hangar.components.serving_autoscaler`: `vllm:num_requests_waiting` becomes
 `vllm_num_requests_waiting`, since a custom-metrics API name cannot hold a colon). The cluster's
 prometheus-adapter serves them when its configuration holds these rules; Hangar renders them as a
 ConfigMap `hangar-prometheus-adapter-rules` (key `config.yaml`) in the serving namespace, for the
@@ -19,8 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-
-from components.serving_autoscaler import SERIES
+from hangar.components.serving_autoscaler import SERIES
 
 ADAPTER_METRICS: dict[str, str] = {series.replace(":", "_"): series for all_series in SERIES.values() for series in all_series}
 """Custom-metrics API name -> vLLM series (queue_depth is served as its two parts, waiting and running)."""

@@ -5,7 +5,7 @@ Prometheus, or an existing one that reads PodMonitors) or a `Rules` object (moni
 GKE Managed Prometheus' rule evaluator), named `<deployment>-slos`, one group per deployment.
 
 The thresholds are Hangar's per latency class, chosen as the autoscaling defaults are
-(`components.serving_autoscaler`): an alert means the autoscaler has not kept up, so it waits
+(`hangar.components.serving_autoscaler`): an alert means the autoscaler has not kept up, so it waits
 longer than the class's scale-up window before it fires. Batch has no latency SLO (throughput is
 its goal), so only KV-cache saturation is watched there.
 
@@ -30,7 +30,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from components.serving_autoscaler import model_selector
+from hangar.components.serving_autoscaler import model_selector
+
 from hangar.spec import ModelDeployment
 
 

@@ -14,7 +14,7 @@ usage, and replicas (engines reporting, and pods the scheduler cannot place). Se
 (vllm/v1/metrics/loggers.py: `vllm:request_success` counter, `vllm:num_requests_waiting`,
 `vllm:num_requests_running`, `vllm:kv_cache_usage_perc` gauges, `vllm:time_to_first_token_seconds`,
 `vllm:inter_token_latency_seconds` histograms) and kube-state-metrics v2.20.0's
-`kube_pod_status_unschedulable` (see `components.metrics_pending`).
+`kube_pod_status_unschedulable` (see `hangar.components.metrics_pending`).
 """
 
 from __future__ import annotations

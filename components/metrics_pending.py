@@ -33,7 +33,7 @@ pod's own. The deployment's pods are found by their owner, per workload kind:
 Rendered only by the in-cluster pipeline, whose chart installs kube-state-metrics. GKE's managed
 kube-state-metrics package exists (cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics,
 read 2026-12-01: PromQL names identical to kube-state-metrics'), but Hangar's GKE clusters enable
-only the SYSTEM_COMPONENTS metrics (`components.gcp.METRIC_COMPONENTS`, without `POD`), and the
+only the SYSTEM_COMPONENTS metrics (`hangar.components.gcp.METRIC_COMPONENTS`, without `POD`), and the
 package's list of pod series was not read; an existing Prometheus may run none.
 """
 

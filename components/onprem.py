@@ -1,6 +1,6 @@
 """The on-prem target: an existing Kubernetes cluster (a data centre, or a k3s edge site) with GPU nodes.
 
-`OnPremGpuCluster` (`hangar:onprem:GpuCluster`) is what `components.environment.TARGETS["onprem"]`
+`OnPremGpuCluster` (`hangar:onprem:GpuCluster`) is what `hangar.components.environment.TARGETS["onprem"]`
 builds. It creates no cloud resource. Everything goes through one Kubernetes provider built from the
 kubeconfig held in the secret stack config key `hangar:<kubeconfig_secret>` (a secret Output: never
 printed, never stored in plain text — a plain value there is refused):
@@ -38,10 +38,10 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components.labels import CLUSTER, ENVIRONMENT, GPU, POOL, environment_labels
+from hangar.components.placement import GPU_RESOURCE, PoolPlacement, toleration
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
-from components.labels import CLUSTER, ENVIRONMENT, GPU, POOL, environment_labels
-from components.placement import GPU_RESOURCE, PoolPlacement, toleration
 from hangar.spec import Environment, OnPremCluster, OnPremGpuNodes
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pulumi
+from hangar.components.environment import HangarEnvironment
 
-from components.environment import HangarEnvironment
 from hangar.stackfile import CONFIG_NAMESPACE, StackConfigError, environment_from_config
 
 

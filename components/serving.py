@@ -16,9 +16,9 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
     `vllm serve`, the workers join it; one group per replica, on one node pool
     (`exclusive-topology`), restarted as a group. Its cache is a claim per pod.
   The pod contract (image, args, GPU/TPU requests, node selector, probes, security) is in
-  `components.serving_pod`. The autoscaler owns `replicas`, so the workload leaves it unset.
+  `hangar.components.serving_pod`. The autoscaler owns `replicas`, so the workload leaves it unset.
   `pulumi up` waits for it as long as its replicas may take to load (`pulumi.com/timeoutSeconds`
-  and `customTimeouts`, from the startup probe's budget; `components.serving_await`).
+  and `customTimeouts`, from the startup probe's budget; `hangar.components.serving_await`).
 * a `Secret` `<name>-hf-token` from the secret stack config key `hangar:huggingface_token`
   (`pulumi config set --secret huggingface_token hf_...`), read by the server as `HF_TOKEN`; and
   with `exposure.auth: api-key` a `Secret` `<name>-api-key` from `hangar:api_key`, read by vLLM
@@ -34,7 +34,7 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
 * a `PodDisruptionBudget` (one pod at a time; an unhealthy pod may always be evicted).
 * a `NetworkPolicy`: in, only from the named namespaces and CIDRs, and from the pods that scrape
   its metrics and the proxy that wakes it from zero (`peers`: each a namespace AND pod labels,
-  `components.metrics`, `components.metrics_activation`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
+  `hangar.components.metrics`, `hangar.components.metrics_activation`); out, only DNS, HTTPS (the Hugging Face Hub or its mirror; not
   the cloud metadata address) and, for multi-host groups, the group's own pods.
 
 Labels: `hangar.dev/model` is the Hugging Face id spelt as a label value the way the Hub's own
@@ -51,11 +51,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components import serving_await as wait
+from hangar.components import serving_pod as pod
+from hangar.components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
+from hangar.components.placement import PoolPlacement
 
-from components import serving_await as wait
-from components import serving_pod as pod
-from components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
-from components.placement import PoolPlacement
 from hangar.prompts import PromptBundle
 from hangar.render import SECRET_SOURCE
 from hangar.replica import ReplicaShape
@@ -136,7 +136,7 @@ class ModelServer(pulumi.ComponentResource):
     `cloud` (aws, gcp, azure or onprem) and the `namespace` its objects go to; children inherit the
     Kubernetes provider from `opts` and wait for `depends_on` (the namespace, the operators). `hf_token` / `api_key` are secret Outputs (or None).
     `peers` are NetworkPolicy peers admitted on the API port besides the named callers: the pods that scrape its
-    metrics (`components.metrics.Scraper.peer`) and, when it scales to zero, the HTTP add-on's interceptor.
+    metrics (`hangar.components.metrics.Scraper.peer`) and, when it scales to zero, the HTTP add-on's interceptor.
     Exposes `target` (the workload's apiVersion, kind and name), `namespace`, `labels`,
     `annotations` and `service_name`.
     """
@@ -200,7 +200,7 @@ class ModelServer(pulumi.ComponentResource):
 
     def _template(self, spec: dict[str, Any], role: str | None = None) -> dict[str, Any]:
         # No prometheus.io/* annotations: neither the Prometheus Operator nor GKE Managed Prometheus reads
-        # them; the metrics pipeline scrapes through a PodMonitor / PodMonitoring (components.metrics).
+        # them; the metrics pipeline scrapes through a PodMonitor / PodMonitoring (hangar.components.metrics).
         labels = {**self.labels, **({"hangar.dev/role": role} if role else {})}
         return {"metadata": {"labels": labels, "annotations": dict(self.annotations)}, "spec": spec}
 
@@ -227,7 +227,7 @@ class ModelServer(pulumi.ComponentResource):
         ]
 
     def _awaited(self, name: str, kind: str, server_pod: dict[str, Any], child: pulumi.ResourceOptions) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
-        """The workload's metadata and options with the await timeout its server's startup budget needs (`components.serving_await`)."""
+        """The workload's metadata and options with the await timeout its server's startup budget needs (`hangar.components.serving_await`)."""
         seconds = wait.await_seconds(server_pod["containers"][0]["startupProbe"], self.deployment.autoscaling.max_replicas)
         opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(custom_timeouts=wait.custom_timeouts(seconds)))
         return self._metadata(name, **wait.await_annotations(kind, seconds)), opts

@@ -27,7 +27,7 @@ Rendering, by the cluster's `replica_autoscaler`: with `keda` (KEDA installed by
 in `schema/crds/`) with a Prometheus trigger on the engine's metrics (`sum(...)` with
 `AverageValue`, so the target is per replica), the class's HPA behaviour, and a fallback replica
 count when Prometheus cannot be read. Its `serverAddress` and `authenticationRef` come from the
-cluster's metrics pipeline (`components.metrics`).
+cluster's metrics pipeline (`hangar.components.metrics`).
 
 The series are those vLLM v0.11.2 exports (vllm/v1/metrics/loggers.py at tag v0.11.2,
 `PrometheusStatLogger.__init__`): gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`
@@ -37,13 +37,13 @@ the scrape adds `namespace` (and `pod`). A query sums over one deployment's name
 two models in one namespace never see each other's load; `tests/test_promql.py` proves each query
 with `promtool test rules`. With `hpa` (`engine="hpa"` here) an autoscaling/v2
 HorizontalPodAutoscaler on Pods metrics instead, served by a custom-metrics adapter the cluster runs
-(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`; its rules: `components.metrics_adapter`), with the same behaviour. An HPA cannot
+(such as prometheus-adapter, renaming `vllm:x` to `vllm_x`; its rules: `hangar.components.metrics_adapter`), with the same behaviour. An HPA cannot
 go below one replica: a batch deployment keeps one there, and an explicit `min_replicas: 0` is
 refused (the spec already refuses it on an `hpa` cluster).
 
 At zero replicas the engine exports no metrics, so nothing in the engine can wake a batch
 deployment: the serving step adds the KEDA HTTP add-on's `external-push` trigger, whose interceptor
-counts (and holds) the requests that arrive meanwhile (`components.metrics_activation`). Another
+counts (and holds) the requests that arrive meanwhile (`hangar.components.metrics_activation`). Another
 signal (a queue's depth) can be given as `activation_query`, a Prometheus query whose value > 0 means
 work waits.
 """

@@ -11,7 +11,7 @@ Per cluster that serves models (`build_serving`), a `hangar:serving:ClusterAddon
   Pod Security `restricted` level enforced, unless a deployment keeps its weights on the node's
   disk, which needs a hostPath: then `restricted` is only warned and audited); on-prem it is the
   namespace the target already created (with its GPU quota and default-deny policy);
-* the cluster's metrics pipeline (`components.metrics.MetricsPipeline`: a pinned
+* the cluster's metrics pipeline (`hangar.components.metrics.MetricsPipeline`: a pinned
   kube-prometheus-stack, GKE Managed Prometheus, or the team's own Prometheus), which scrapes every
   model server through its scrape object and which the autoscalers query;
 * the operators the deployments need, as pinned Helm releases into their own namespaces: KEDA
@@ -29,13 +29,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
-
-from components.helm import chart_release
-from components.labels import environment_labels
-from components.metrics import MetricsPipeline
-from components.metrics_activation import HTTP_ADD_ON_IMAGES, INTERCEPTOR, HttpActivation
-from components.serving import (
+from hangar.components.helm import chart_release
+from hangar.components.labels import environment_labels
+from hangar.components.metrics import MetricsPipeline
+from hangar.components.metrics_activation import HTTP_ADD_ON_IMAGES, INTERCEPTOR, HttpActivation
+from hangar.components.serving import (
     API_KEY_KEY,
     CONFIG,
     HF_TOKEN_KEY,
@@ -43,8 +41,10 @@ from components.serving import (
     selector_labels,
     workload_kind,
 )
-from components.serving_autoscaler import Autoscaler, scaling_policy
-from components.serving_pod import PORT, PORT_NAME, startup_seconds
+from hangar.components.serving_autoscaler import Autoscaler, scaling_policy
+from hangar.components.serving_pod import PORT, PORT_NAME, startup_seconds
+from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
+
 from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.keda import KEDA_VERSION
 from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
@@ -69,7 +69,7 @@ HTTP_ADD_ON_CHART = HelmChart(
     "keda-add-ons-http", "https://kedacore.github.io/charts", "0.15.0", "keda",
     "kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion 0.15.0)",
 )  # fmt: skip
-"""The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (components.metrics_activation)."""
+"""The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (hangar.components.metrics_activation)."""
 LWS_CHART = HelmChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
 
 

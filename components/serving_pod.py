@@ -1,6 +1,6 @@
 """The vLLM server's pod, as plain Kubernetes dicts: image, args, resources, probes, security, volumes.
 
-Pure functions with no Pulumi resources, shared by `components.serving` (Deployment, StatefulSet,
+Pure functions with no Pulumi resources, shared by `hangar.components.serving` (Deployment, StatefulSet,
 LeaderWorkerSet) and tests. The contract the policy rules read (any vLLM workload is recognised
 by it, whoever rendered it):
 
@@ -55,7 +55,8 @@ import math
 import urllib.parse
 from typing import Any
 
-from components.placement import PoolPlacement
+from hangar.components.placement import PoolPlacement
+
 from hangar.replica import ReplicaShape
 from hangar.spec import ModelDeployment
 

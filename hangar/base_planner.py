@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 import sys
 from importlib.machinery import PathFinder
+from importlib.util import spec_from_file_location
 from pathlib import Path
+
+FOLDERS = {"hangar.components": "components", "hangar.policies": "policies"}
+"""Packages installed from top-level folders (pyproject.toml's package-dir): in a checkout they live there."""
 
 
 class BaseCheckoutOnly:
@@ -23,11 +27,15 @@ class BaseCheckoutOnly:
     """
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.local = {p.stem for p in root.glob("*.py")} | {p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.py"))}
 
     def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - the importlib finder protocol
         if fullname.partition(".")[0] not in self.local:
             return None
+        folder = self.root / FOLDERS.get(fullname, "-")
+        if (folder / "__init__.py").is_file():
+            return spec_from_file_location(fullname, folder / "__init__.py", submodule_search_locations=[str(folder)])
         spec = PathFinder.find_spec(fullname, path)
         if spec is None:
             raise ModuleNotFoundError(f"No module named {fullname!r} in the base checkout", name=fullname)

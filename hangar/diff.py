@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from hangar.cost import CostTotals
+from hangar.policies.rules.base import Violation
 from hangar.records import Plan
-from policies.rules.base import Violation
 
 MARKER = "<!-- hangar-diff -->"
 """First line of the Markdown report: lets a CI step find and update its own pull-request comment."""
@@ -99,7 +99,7 @@ class Side:
     error: str | None = None
     notes: tuple[str, ...] = ()
     weakened: tuple[str, ...] = ()
-    """What weakens this side's verdict (policies.rules.weakening): listed in every report."""
+    """What weakens this side's verdict (hangar.policies.rules.weakening): listed in every report."""
 
 
 ABSENT = Side(present=False)

@@ -25,6 +25,10 @@ from hangar.cost import default_regions_from_config, price_plan
 from hangar.diff import ABSENT, Side
 from hangar.plan import PlanError
 from hangar.plancache import PlanCache, disabled_by_environment, plan_key
+from hangar.policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
+from hangar.policies.rules.base import PolicyConfig
+from hangar.policies.rules.config import pack_config_for
+from hangar.policies.rules.weakening import weakenings
 from hangar.records import Plan, ResourceRecord
 from hangar.stackfile import (
     ENVIRONMENT_KEY,
@@ -36,10 +40,6 @@ from hangar.stackfile import (
 )
 from hangar.stackplan import StackPlan, plan_project_stack, project_directory
 from hangar.verdicts import StackVerdict
-from policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
-from policies.rules.base import PolicyConfig
-from policies.rules.config import pack_config_for
-from policies.rules.weakening import weakenings
 
 BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 """The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""

@@ -17,8 +17,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from policies.rules import POLICIES
-from policies.rules.base import Violation
+from hangar.policies.rules import POLICIES
+from hangar.policies.rules.base import Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"mandatory": "error", "advisory": "warning"}
@@ -38,7 +38,7 @@ class StackVerdict:
     stack_file: Path
     violations: tuple[Violation, ...]
     weakened: tuple[str, ...] = ()
-    """What weakens this verdict: policies lowered or disabled, waivers, catalog overrides in force (policies.rules.weakening)."""
+    """What weakens this verdict: policies lowered or disabled, waivers, catalog overrides in force (hangar.policies.rules.weakening)."""
 
     @property
     def blocking(self) -> int:

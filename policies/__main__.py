@@ -7,9 +7,8 @@ overrides) are meant from the project directory above it, as for the program, so
 import os
 from pathlib import Path
 
+from hangar.policies.pack import pulumi_policies
 from pulumi_policy import EnforcementLevel, PolicyPack
-
-from policies.pack import pulumi_policies
 
 os.chdir(Path(__file__).resolve().parent.parent)
 PolicyPack(name="hangar", enforcement_level=EnforcementLevel.MANDATORY, policies=pulumi_policies())

@@ -1,4 +1,4 @@
-"""Wire `policies.rules.POLICIES` into pulumi_policy: one validation policy per rule, with its config schema.
+"""Wire `hangar.policies.rules.POLICIES` into pulumi_policy: one validation policy per rule, with its config schema.
 
 The callbacks turn what the engine sends into the plain `ResourceRecord`s that `hangar check`
 judges offline, and report the same findings — so the pack and the offline check agree.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hangar.policies.rules import POLICIES, run_policy
+from hangar.policies.rules.base import PolicySpec
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 from pulumi_policy import (
@@ -22,8 +24,6 @@ from pulumi_policy import (
 from pydantic import ValidationError
 
 from hangar.records import UNKNOWN, ResourceRecord
-from policies.rules import POLICIES, run_policy
-from policies.rules.base import PolicySpec
 
 LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY, "disabled": EnforcementLevel.DISABLED}
 LEVEL_ADVISORY, LEVEL_MANDATORY = analyzer_pb2.ADVISORY, analyzer_pb2.MANDATORY

@@ -56,7 +56,7 @@ def raw_environment(stack: str) -> dict[str, Any]:
 
 def plan_environment(raw: dict[str, Any], secrets: dict[str, str] | None = None) -> Plan:
     """Plan the Hangar program for an environment given as a dict, with secrets as secret config."""
-    from components.program import build_stack
+    from hangar.components.program import build_stack
 
     secrets = {**SECRETS, **(secrets or {})}
     return plan_program(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pulumi._types as pulumi_types
 import pytest
+from hangar.components.program import build_stack
 
-from components.program import build_stack
 from hangar.catalog import load_catalog
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
@@ -328,8 +328,7 @@ def test_an_existing_network_is_used_as_it_is(aws_environment):
 
 def test_the_cluster_exposes_pool_placement_and_a_kube_provider(aws_environment):
     import pulumi_kubernetes as k8s
-
-    from components.aws import AwsGpuCluster
+    from hangar.components.aws import AwsGpuCluster
 
     environment = environment_from_config(aws_environment, "test")
     built: dict[str, Any] = {}

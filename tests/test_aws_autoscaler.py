@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 import pytest
+from hangar.components.aws_autoscaler import IMAGE_TAGS, POLICY_READ_ACTIONS, POLICY_SCALE_ACTIONS
+from hangar.components.program import build_stack
 
-from components.aws_autoscaler import IMAGE_TAGS, POLICY_READ_ACTIONS, POLICY_SCALE_ACTIONS
-from components.program import build_stack
 from hangar.cost import price_plan
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
@@ -137,7 +137,7 @@ def test_its_limits_are_the_pools_and_the_cost_models_numbers(two_pools):
 
 
 def test_a_kubernetes_minor_without_an_autoscaler_release_stops_before_anything_is_registered():
-    from components.aws import AwsGpuCluster
+    from hangar.components.aws import AwsGpuCluster
 
     raw = copy.deepcopy(AWS_ENVIRONMENT)
     raw["clusters"][0]["kubernetes_version"] = "1.27"

@@ -15,8 +15,8 @@ from typing import Any
 import pulumi._types as pulumi_types
 import pytest
 import yaml
+from hangar.components.program import build_stack
 
-from components.program import build_stack
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
 from hangar.stackfile import environment_from_config
@@ -85,7 +85,7 @@ def plan_environment(raw: dict[str, Any]) -> Plan:
 
 def build_cluster(raw: dict[str, Any]) -> Any:
     """The `AzureGpuCluster` component of a one-cluster environment, built under the mocks."""
-    from components.azure import AzureGpuCluster
+    from hangar.components.azure import AzureGpuCluster
 
     environment = environment_from_config(raw, "test")
     built: dict[str, Any] = {}
@@ -214,7 +214,7 @@ def test_the_kube_provider_reads_the_user_kubeconfig_after_the_deployer_is_admin
     admin = grants(aks_staging)["AKS RBAC Cluster Admin"]
     assert admin.urn in provider.dependencies
 
-    from components.azure import AzureGpuCluster
+    from hangar.components.azure import AzureGpuCluster
 
     environment = environment_from_config(azure_environment, "test")
     seen: list[str] = []
@@ -352,7 +352,7 @@ def test_an_instance_type_without_the_requested_gpu_is_a_config_error(azure_envi
     ],
 )
 def test_azure_specific_config_errors_stop_before_anything_is_registered(azure_environment, change, message):
-    from components.azure import AzureGpuCluster
+    from hangar.components.azure import AzureGpuCluster
 
     azure_environment["clusters"][0]["node_pools"][0]["zones"] = []
     azure_environment["clusters"][0].update(change)

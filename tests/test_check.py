@@ -144,12 +144,13 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     """Your own catalog rows, named in the stack config, reach the budget rule offline and in the pack."""
     import shutil
 
+    from hangar.policies.rules import evaluate
+    from hangar.policies.rules.config import protocol_config
+
     from hangar.analyzer import running_pack
     from hangar.stackfile import read_project
     from hangar.stackplan import plan_project_stack, project_directory
     from hangar.stackservice import stack_policy_configs
-    from policies.rules import evaluate
-    from policies.rules.config import protocol_config
 
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")

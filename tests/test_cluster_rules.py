@@ -10,8 +10,12 @@ import json
 from typing import Any
 
 import pytest
+from hangar.components.program import build_stack
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.network_enforcement import ENFORCED_NETWORK_POLICY
+from hangar.policies.rules.supported_versions import SUPPORTED_VERSIONS
 
-from components.program import build_stack
 from hangar.analyzer import PackClient, running_pack
 from hangar.plan import plan_program
 from hangar.records import UNKNOWN, ResourceRecord
@@ -19,10 +23,6 @@ from hangar.spec import Environment
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from hangar.stackservice import stack_policy_configs
-from policies.rules import evaluate, load_pack_config
-from policies.rules.config import pack_config_for, protocol_config
-from policies.rules.network_enforcement import ENFORCED_NETWORK_POLICY
-from policies.rules.supported_versions import SUPPORTED_VERSIONS
 from tests.conftest import ROOT
 
 RAW = ROOT / "tests" / "raw_clusters"

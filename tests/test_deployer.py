@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hangar.components.azure_access import kubelogin_kubeconfig
 
-from components.azure_access import kubelogin_kubeconfig
 from hangar.mocks import _aks_kubeconfig
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan
@@ -196,7 +196,7 @@ def test_a_public_eks_endpoint_admits_the_authorized_and_the_deployers_public_ci
 
 
 def plan_program_for(raw: dict[str, Any]) -> Plan:
-    from components.program import build_stack
+    from hangar.components.program import build_stack
 
     return plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": raw})
 

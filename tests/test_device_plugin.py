@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 import pytest
+from hangar.components.program import build_stack
 
-from components.program import build_stack
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
 from tests import kube_schemas

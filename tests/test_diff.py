@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hangar.policies.rules.base import Violation
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from typer.testing import CliRunner
 
@@ -32,12 +33,11 @@ from hangar.diff import (
     to_markdown,
 )
 from hangar.records import Plan, ResourceRecord
-from policies.rules.base import Violation
 
 runner = CliRunner()
 
 PROJECT = "name: shop\nruntime: python\nstackConfigDir: stacks\n"
-PROGRAM = "from components.program import build_stack\n\nbuild_stack()\n"
+PROGRAM = "from hangar.components.program import build_stack\n\nbuild_stack()\n"
 STACK = """\
 config:
   aws:region: us-east-1

@@ -10,10 +10,10 @@ import dataclasses
 from typing import Any
 
 import pytest
+from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, LICENSING
+from hangar.policies.rules.workloads import serving_workloads
 
 from hangar.records import ResourceRecord
-from policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, LICENSING
-from policies.rules.workloads import serving_workloads
 from tests.conftest import EXAMPLE_STACKS
 from tests.serving_plans import example_environment, example_plan, plan_environment, pod_templates, raw_environment, workloads
 from tests.test_policies import node_group, record, verdicts

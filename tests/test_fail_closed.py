@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hangar.policies.rules import load_pack_config
+from hangar.policies.rules.base import BUDGET
 from typer.testing import CliRunner
 
 from hangar.analyzer import LEVEL_VALUES, running_pack
@@ -19,8 +21,6 @@ from hangar.cli import app
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
 from hangar.stackfile import StackConfigError, environment_from_config
-from policies.rules import load_pack_config
-from policies.rules.base import BUDGET
 from tests.conftest import ROOT
 from tests.test_policies import P5_MONTH, messages, node_group
 from tests.test_policies import verdicts as _verdicts
@@ -216,7 +216,8 @@ def test_a_pool_ceiling_passes_a_pool_under_it():
 
 
 def test_egress_passes_when_allowed():
-    from policies.rules.base import NETWORK
+    from hangar.policies.rules.base import NETWORK
+
     from tests.test_policies import record
 
     nat = record("aws:ec2/natGateway:NatGateway", "nat", {"subnetId": "s"})
@@ -225,7 +226,8 @@ def test_egress_passes_when_allowed():
 
 
 def test_eu_established_refuses_a_multimodal_llama_licence_and_passes_otherwise():
-    from policies.rules.base import LICENSING
+    from hangar.policies.rules.base import LICENSING
+
     from tests.test_policies import vllm
 
     records = [node_group("h100", "p5.48xlarge", 1), vllm("scout", "meta-llama/Llama-4-Scout-17B-16E-Instruct", pool="h100", gpus=8)]

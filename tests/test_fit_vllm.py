@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 import pytest
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.base import HARDWARE_FIT
 from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.records import ResourceRecord
-from policies.rules import evaluate, load_pack_config
-from policies.rules.base import HARDWARE_FIT
 
 QWEN = "Qwen/Qwen2.5-7B-Instruct"
 

@@ -68,7 +68,7 @@ def gcp_environment(**cluster: Any) -> dict[str, Any]:
 
 def plan_environment(raw: dict[str, Any]) -> tuple[Plan, Any]:
     """Plan a Hangar environment given as a plain dict; return the plan and the built GcpGpuCluster."""
-    from components.environment import HangarEnvironment
+    from hangar.components.environment import HangarEnvironment
 
     environment = environment_from_config(raw, "test")
     built: dict[str, Any] = {}
@@ -230,7 +230,7 @@ def test_without_a_project_the_providers_client_config_names_it():
     raw = gcp_environment()
     del raw["clusters"][0]["project"]
     environment = environment_from_config(raw, "test")
-    from components.environment import HangarEnvironment
+    from hangar.components.environment import HangarEnvironment
 
     plan = plan_program(lambda: HangarEnvironment(environment.name, environment), project="hangar", stack="test")  # no gcp:project either
     (cluster,) = plan.of_type(CLUSTER)
@@ -424,7 +424,7 @@ def test_every_gcp_input_is_a_property_of_the_sdk_resource(variant_plans):
         "gcp:projects/serviceIdentity:ServiceIdentity",
         "gcp:serviceaccount/account:Account",
         "gcp:projects/iAMMember:IAMMember",
-        "gcp:serviceaccount/iAMMember:IAMMember",  # KEDA's Workload Identity for GKE Managed Prometheus (components.metrics)
+        "gcp:serviceaccount/iAMMember:IAMMember",  # KEDA's Workload Identity for GKE Managed Prometheus (hangar.components.metrics)
         CLUSTER,
         NODE_POOL,
     }

@@ -9,9 +9,9 @@ import datetime
 import json
 
 import pytest
+from hangar.components.program import build_stack
 from typer.testing import CliRunner
 
-from components.program import build_stack
 from hangar.catalog import CatalogError, load_catalog, minor_of
 from hangar.cli import app
 from hangar.kubernetes_support import kubernetes_version_warnings, today

@@ -16,11 +16,11 @@ PACK = ["policies/__main__.py", "policies/pack.py"]
 SERVICE = ["hangar/stackservice.py", "hangar/base_planner.py", "hangar/stackplan.py", "hangar/plan.py", "hangar/diff.py", "hangar/verdicts.py"]
 
 FORBIDDEN = {
-    "core": (CORE, ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_kubernetes", "pulumi_policy", "components", "policies", "hangar.cli", "hangar.plan")),
-    "rules": (RULES, ("pulumi", "pulumi_policy", "components", "hangar.cli", "hangar.plan")),
-    "components": (COMPONENTS, ("policies", "hangar.cli")),
-    "pack": (PACK, ("components", "hangar.cli")),
-    "runner and reports": (SERVICE, ("hangar.cli", "components")),
+    "core": (CORE, ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_kubernetes", "pulumi_policy", "hangar.components", "hangar.policies", "hangar.cli", "hangar.plan")),
+    "rules": (RULES, ("pulumi", "pulumi_policy", "hangar.components", "hangar.cli", "hangar.plan")),
+    "components": (COMPONENTS, ("hangar.policies", "hangar.cli")),
+    "pack": (PACK, ("hangar.components", "hangar.cli")),
+    "runner and reports": (SERVICE, ("hangar.cli", "hangar.components")),
 }
 
 
@@ -59,10 +59,23 @@ def test_no_layer_imports_what_sits_above_it(layer):
     assert offences == []
 
 
+def test_nothing_imports_the_folders_as_top_level_packages():
+    """components/ and policies/ install as hangar.components and hangar.policies (pyproject.toml): the old names exist only in a checkout."""
+    files = [path for path in ROOT.rglob("*.py") if not any(part.startswith(".") or part in ("build", "node_modules") for part in path.relative_to(ROOT).parts)]
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in files
+        for module in sorted(imported_modules(path))
+        if module.split(".")[0] in ("components", "policies")
+    ]
+    assert offences == []
+
+
 def test_every_provider_of_the_spec_has_a_target():
     from typing import get_args
 
-    from components.environment import TARGETS
+    from hangar.components.environment import TARGETS
+
     from hangar.spec import Cluster
 
     union = get_args(get_args(Cluster)[0])
@@ -86,5 +99,5 @@ def test_planning_commands_plan_price_and_judge_only_through_the_service(name: s
     """plan, check, cost, render and diff reach the planner and the rules only via hangar.stackservice."""
     modules = imported_modules(ROOT / "hangar" / "cli" / f"{name}.py")
     assert "hangar.stackservice" in modules
-    bypass = sorted(m for m in modules if m in ("hangar.stackplan", "hangar.base_planner") or m == "policies.rules" or m.startswith("policies.rules."))
+    bypass = sorted(m for m in modules if m in ("hangar.stackplan", "hangar.base_planner") or m == "hangar.policies.rules" or m.startswith("hangar.policies.rules."))
     assert bypass == []

@@ -16,9 +16,9 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import pytest
+from hangar.components.environment import TARGETS
+from hangar.components.metrics import KUBE_PROMETHEUS_STACK
 
-from components.environment import TARGETS
-from components.metrics import KUBE_PROMETHEUS_STACK
 from hangar.keda import KEDA_VERSION
 from hangar.records import SECRET
 from hangar.render import manifest, without_secret_values

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hangar.components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, IN_CLUSTER_URL, KUBE_PROMETHEUS_STACK, PROMETHEUS_NAME, keda_account_id
 
-from components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, IN_CLUSTER_URL, KUBE_PROMETHEUS_STACK, PROMETHEUS_NAME, keda_account_id
 from hangar import keda
 from hangar.stackfile import StackConfigError, environment_from_config
 from tests.serving_plans import (

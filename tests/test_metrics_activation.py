@@ -7,9 +7,10 @@ external scaler reports them on the same ScaledObject.
 
 from __future__ import annotations
 
-from components.metrics_activation import INTERCEPTOR, PROXY_SERVICE, SCALER_ADDRESS
-from components.serving_environment import HTTP_ADD_ON_CHART
-from components.serving_pod import PORT
+from hangar.components.metrics_activation import INTERCEPTOR, PROXY_SERVICE, SCALER_ADDRESS
+from hangar.components.serving_environment import HTTP_ADD_ON_CHART
+from hangar.components.serving_pod import PORT
+
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 import pytest
+from hangar.components.metrics_dashboard import dashboard
 
-from components.metrics_dashboard import dashboard
 from tests.kube_state_series import KubePod, PodState, series
 from tests.promql import Phase, Pod, expect, run_promtool, start_of
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment

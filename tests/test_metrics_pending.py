@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hangar.components.metrics_pending import ALERT, pending_rule
 
-from components.metrics_pending import ALERT, pending_rule
 from tests.kube_state_series import KubePod, PodState, series
 from tests.promql import expect, run_promtool
 from tests.serving_plans import example_plan, of_kind

@@ -17,19 +17,19 @@ from typing import Any
 import kubernetes_validate
 import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime import rpc
-from typer.testing import CliRunner
-
-from components.metrics import KUBE_PROMETHEUS_STACK
-from components.onprem import (
+from hangar.components.metrics import KUBE_PROMETHEUS_STACK
+from hangar.components.onprem import (
     DCGM_EXPORTER,
     DEVICE_PLUGIN,
     GPU_OPERATOR,
     GPU_OPERATOR_IMAGES,
     GPU_TOLERATION,
 )
-from components.program import build_stack
-from components.serving_environment import KEDA_CHART, LWS_CHART
+from hangar.components.program import build_stack
+from hangar.components.serving_environment import KEDA_CHART, LWS_CHART
+from pulumi.runtime import rpc
+from typer.testing import CliRunner
+
 from hangar.cli import app
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
@@ -47,7 +47,7 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 POOL = "hangar:onprem:GpuNodePool"
 CLUSTER = "hangar:onprem:GpuCluster"
 SERVING = "hangar:serving:"
-"""The serving layer's components (`components.serving*`): every example stack's plan holds them too."""
+"""The serving layer's components (`hangar.components.serving*`): every example stack's plan holds them too."""
 
 KUBECONFIG = """apiVersion: v1
 kind: Config
@@ -103,7 +103,7 @@ def onprem_environment(**cluster: Any) -> dict[str, Any]:
 
 def plan_environment(raw: dict[str, Any], *, kubeconfig: str | None = KUBECONFIG, secret: bool = True) -> tuple[Plan, Any]:
     """Plan a one-cluster environment; return the plan and the built `OnPremGpuCluster`."""
-    from components.environment import HangarEnvironment
+    from hangar.components.environment import HangarEnvironment
 
     environment = environment_from_config(raw, "test")
     key = environment.clusters[0].kubeconfig_key

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hangar.policies.rules import POLICIES, evaluate
+from hangar.policies.rules.config import protocol_config
 
 from hangar.analyzer import PackClient, running_pack
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from hangar.stackservice import stack_policy_configs
-from policies.rules import POLICIES, evaluate
-from policies.rules.config import protocol_config
 from tests.conftest import EXAMPLE_STACKS, ROOT
 
 BAD_STACKS = ROOT / "tests" / "bad_stacks"

@@ -116,7 +116,7 @@ def test_program_warnings_are_kept_with_the_plan_not_printed(capsys):
 
 def test_a_bad_config_reaches_pulumi_up_users_as_one_clear_program_error(aws_environment):
     """What `pulumi up` shows when the stack config is wrong: the same one-line problems as `hangar plan`."""
-    from components.program import build_stack
+    from hangar.components.program import build_stack
 
     aws_environment["tier"] = "production"
     aws_environment["clusters"][0]["node_pools"][0]["max_nodes"] = 0
@@ -131,7 +131,8 @@ def test_a_bad_config_reaches_pulumi_up_users_as_one_clear_program_error(aws_env
 
 
 def test_nothing_is_registered_for_a_bad_config(aws_environment):
-    from components.program import build_stack
+    from hangar.components.program import build_stack
+
     from hangar.plan import RecordingMonitor
 
     aws_environment["deployments"][0]["pool"] = "missing"

@@ -6,10 +6,10 @@ import dataclasses
 from typing import Any
 
 import pytest
+from hangar.policies.rules import POLICIES, evaluate, load_pack_config, run_policy
+from hangar.policies.rules.base import BUDGET, CANNOT_JUDGE, HARDWARE_FIT, LICENCE_NOTICES, LICENSING, NETWORK
 
 from hangar.records import ResourceRecord
-from policies.rules import POLICIES, evaluate, load_pack_config, run_policy
-from policies.rules.base import BUDGET, CANNOT_JUDGE, HARDWARE_FIT, LICENCE_NOTICES, LICENSING, NETWORK
 
 P5_MONTH = 55.04 * 720  # p5.48xlarge on demand, us-east-1 (catalog, 2026-01-19), for a 30-day month
 

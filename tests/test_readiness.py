@@ -11,13 +11,13 @@ import dataclasses
 import json
 
 import pytest
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.readiness_control_plane import private_endpoint
+from hangar.policies.rules.readiness_pods import selects, tolerates, untolerated
 from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.records import ResourceRecord
-from policies.rules import evaluate, load_pack_config
-from policies.rules.readiness_control_plane import private_endpoint
-from policies.rules.readiness_pods import selects, tolerates, untolerated
 from tests.conftest import ROOT
 
 PROGRAM = ROOT / "tests" / "readiness_program"

@@ -140,7 +140,8 @@ def test_gitops_render_does_not_overwrite_a_file_it_did_not_write(tmp_path: Path
 
 def test_the_program_refuses_a_plaintext_token_under_pulumi_up_too():
     """`pulumi up` reads config without Hangar's stack-file reader: the program itself refuses, before registering anything."""
-    from components.program import build_stack
+    from hangar.components.program import build_stack
+
     from hangar.plan import PlanError, plan_program
 
     raw = onprem()["config"]["hangar:environment"]

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hangar.components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, KUBE_PROMETHEUS_STACK
+from hangar.components.serving import model_label
+from hangar.components.serving_autoscaler import LATENCY_CLASSES, Autoscaler, scaling_policy
 
-from components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, KUBE_PROMETHEUS_STACK
-from components.serving import model_label
-from components.serving_autoscaler import LATENCY_CLASSES, Autoscaler, scaling_policy
 from hangar.keda import KEDA_VERSION
 from hangar.plan import PlanError, plan_program
 from hangar.records import SECRET
@@ -202,7 +202,7 @@ def test_api_key_auth_reads_the_key_from_a_secret_and_fails_clearly_without_one(
     assert API_KEY not in json.dumps(plan.to_json())
     assert [s["stringData"] for s in of_kind(plan, "Secret") if s["metadata"]["name"] == "llama-70b-api-key"] == [SECRET]
 
-    from components.program import build_stack
+    from hangar.components.program import build_stack
 
     with pytest.raises(PlanError, match=r"deployments\[0\]\.exposure\.auth: api-key needs the API key in the secret stack config key hangar:api_key"):
         plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": environment})
@@ -351,7 +351,7 @@ def test_the_pool_must_hold_max_replicas_or_the_spec_says_how_many_nodes_it_need
 
 
 def test_latency_class_defaults_are_documented_and_overridable():
-    import components.serving_autoscaler as module
+    import hangar.components.serving_autoscaler as module
 
     for name, defaults in LATENCY_CLASSES.items():
         assert f"| {name}" in module.__doc__

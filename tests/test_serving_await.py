@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hangar.components.serving_await import DEFAULT_AWAIT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS, startup_budget
 
-from components.serving_await import DEFAULT_AWAIT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS, startup_budget
 from tests.conftest import EXAMPLE_STACKS
 from tests.serving_plans import example_environment, example_plan, plan_environment, raw_environment, server_container, workloads
 

@@ -8,9 +8,9 @@ before anything is registered.
 from __future__ import annotations
 
 import pytest
+from hangar.policies.rules.workloads import serving_workloads
 
 from hangar.stackfile import StackConfigError, environment_from_config
-from policies.rules.workloads import serving_workloads
 from tests.serving_plans import kube_records, of_kind, plan_environment, pod_templates, raw_environment, server_container, workloads
 
 MIRROR = {"source": "mirror", "endpoint": "https://hf-mirror.corp.internal"}

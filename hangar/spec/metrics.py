@@ -1,6 +1,6 @@
 """Where a cluster's model-server metrics go, so that its autoscalers can read them: the `metrics` of a cluster.
 
-Three pipelines (the component is `components.metrics.MetricsPipeline`):
+Three pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
 
 * `in-cluster` — Hangar installs a pinned kube-prometheus-stack (Prometheus Operator and one
   Prometheus) into `monitoring`; every model server gets a `PodMonitor`. The default everywhere

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from hangar.records import ResourceRecord
-from policies.rules import (
+from hangar.policies.rules import (
     budget,
     hardware,
     licensing,
@@ -24,7 +23,7 @@ from policies.rules import (
     readiness_zonal,
     supported_versions,
 )
-from policies.rules.base import (
+from hangar.policies.rules.base import (
     AUTOSCALER_METRICS,
     BUDGET,
     CANNOT_JUDGE,
@@ -42,7 +41,7 @@ from policies.rules.base import (
     PolicySpec,
     Violation,
 )
-from policies.rules.config import (
+from hangar.policies.rules.config import (
     AutoscalerMetricsConfig,
     BudgetConfig,
     CannotJudgeConfig,
@@ -59,8 +58,10 @@ from policies.rules.config import (
     ZonalStorageConfig,
     validate_pack_config,
 )
-from policies.rules.facts import StackFacts
-from policies.rules.overrides import noting_overrides
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.overrides import noting_overrides
+
+from hangar.records import ResourceRecord
 
 
 def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:

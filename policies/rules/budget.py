@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from hangar.policies.rules.base import BUDGET, CANNOT_JUDGE, TIERS, Finding
+from hangar.policies.rules.config import BudgetConfig, CannotJudgeConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.tiers import effective_tier
+
 from hangar.cost import PricedLine
-from policies.rules.base import BUDGET, CANNOT_JUDGE, TIERS, Finding
-from policies.rules.config import BudgetConfig, CannotJudgeConfig
-from policies.rules.facts import StackFacts
-from policies.rules.tiers import effective_tier
 
 
 def check(facts: StackFacts, config: BudgetConfig) -> list[Finding]:

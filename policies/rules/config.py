@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from hangar.policies.rules.base import LEVELS, Level, PolicyConfig, Tier
 from pydantic import Field, ValidationError, model_validator
 
 from hangar.spec import Environment
-from policies.rules.base import LEVELS, Level, PolicyConfig, Tier
 
 
 class BudgetConfig(PolicyConfig):
@@ -227,7 +227,7 @@ ADVISORY_OUTSIDE_PROD = frozenset({
     "hangar-reachable-control-plane", "hangar-zonal-storage",
 })
 """Policies that `hangar policy-config` makes mandatory in prod and advisory elsewhere, by design: advisory
-outside prod is their intended level there, not a weakening (`policies.rules.weakening`)."""
+outside prod is their intended level there, not a weakening (`hangar.policies.rules.weakening`)."""
 
 
 def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 from typing import Sequence
 
+from hangar.policies.rules.pools import PoolIndex, node_pools
+from hangar.policies.rules.readiness_pods import PodWorkload, pod_workloads
+from hangar.policies.rules.workloads import ServingWorkload, serving_workloads
+
 from hangar.catalog import load_catalog
 from hangar.cost import CostReport, price_records
 from hangar.records import ResourceRecord
-from policies.rules.pools import PoolIndex, node_pools
-from policies.rules.readiness_pods import PodWorkload, pod_workloads
-from policies.rules.workloads import ServingWorkload, serving_workloads
 
 
 class StackFacts:

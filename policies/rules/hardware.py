@@ -1,6 +1,6 @@
 """Hardware fit: each model workload against the accelerators of the pools it can be scheduled on.
 
-Pools come from `policies.rules.pools`: a workload's `nodeSelector` picks the pools it can land
+Pools come from `hangar.policies.rules.pools`: a workload's `nodeSelector` picks the pools it can land
 on. On each, vLLM must be able to start the model — weights + overhead + the KV cache of ONE
 sequence of its `--max-model-len` within `--gpu-memory-utilization` of the memory, vLLM's own
 start-up check (`hangar.sizing.engine` cites it) with vLLM's defaults for what the flags leave
@@ -11,6 +11,12 @@ then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fe
 
 from __future__ import annotations
 
+from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, Finding
+from hangar.policies.rules.config import CannotJudgeConfig, HardwareFitConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
+from hangar.policies.rules.workloads import ServingWorkload
+
 from hangar.catalog import Catalog, load_catalog
 from hangar.sizing import (
     GPU_MEMORY_UTILIZATION,
@@ -18,11 +24,6 @@ from hangar.sizing import (
     memory_fit,
     tp_problems,
 )
-from policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, Finding
-from policies.rules.config import CannotJudgeConfig, HardwareFitConfig
-from policies.rules.facts import StackFacts
-from policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
-from policies.rules.workloads import ServingWorkload
 
 
 def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:

@@ -8,12 +8,13 @@ base model it derives from) is judged against the stack's tier and declared use.
 
 from __future__ import annotations
 
+from hangar.policies.rules.base import CANNOT_JUDGE, LICENCE_NOTICES, LICENSING, Finding
+from hangar.policies.rules.config import CannotJudgeConfig, LicensingConfig, NoticesConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.tiers import effective_tier
+from hangar.policies.rules.workloads import ServingWorkload
+
 from hangar.catalog import Catalog, Licence, load_catalog
-from policies.rules.base import CANNOT_JUDGE, LICENCE_NOTICES, LICENSING, Finding
-from policies.rules.config import CannotJudgeConfig, LicensingConfig, NoticesConfig
-from policies.rules.facts import StackFacts
-from policies.rules.tiers import effective_tier
-from policies.rules.workloads import ServingWorkload
 
 
 def check(facts: StackFacts, config: LicensingConfig) -> list[Finding]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from policies.rules.base import NETWORK, Finding
-from policies.rules.config import NetworkConfig
-from policies.rules.facts import StackFacts
-from policies.rules.tiers import effective_tier
+from hangar.policies.rules.base import NETWORK, Finding
+from hangar.policies.rules.config import NetworkConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.tiers import effective_tier
 
 OPEN = "0.0.0.0/0"
 INTERNAL_LB_ANNOTATIONS = {

@@ -34,10 +34,11 @@ import json
 import re
 from typing import Any, Literal
 
+from hangar.policies.rules.base import Finding
+from hangar.policies.rules.facts import StackFacts
+
 from hangar.catalog import minor_of
 from hangar.records import SECRET, UNKNOWN, ResourceRecord
-from policies.rules.base import Finding
-from policies.rules.facts import StackFacts
 
 ENFORCED_NETWORK_POLICY = "hangar-enforced-network-policy"
 

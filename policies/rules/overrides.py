@@ -14,10 +14,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from hangar.policies.rules.base import BUDGET, HARDWARE_FIT, LICENSING, TIERS, Finding
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.tiers import effective_tier
+
 from hangar.catalog import Catalog, load_catalog
-from policies.rules.base import BUDGET, HARDWARE_FIT, LICENSING, TIERS, Finding
-from policies.rules.facts import StackFacts
-from policies.rules.tiers import effective_tier
 
 NEUTRAL_FIELDS = frozenset({"source", "as_of", "notes", "verified", "flags", "price_source", "spec_source", "conditions", "name", "config_verified"})
 """Fields whose change alters no verdict: provenance and prose."""

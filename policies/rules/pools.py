@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hangar.policies.rules.pool_traits import PoolTraits, pool_traits
+from hangar.policies.rules.workloads import ServingWorkload
+
 from hangar.catalog import Catalog, CatalogLookupError, Gpu, TpuMachine
 from hangar.cost import CostReport, PricedLine
 from hangar.records import ResourceRecord
-from policies.rules.pool_traits import PoolTraits, pool_traits
-from policies.rules.workloads import ServingWorkload
 
 RESOURCE_OF_KIND = {"gpu": "nvidia.com/gpu", "tpu": "google.com/tpu"}
 """The Kubernetes extended resource a pool's accelerators are requested as."""

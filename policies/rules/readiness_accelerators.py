@@ -1,8 +1,8 @@
 """Schedulable accelerators: a pod that requests `nvidia.com/gpu`, `amd.com/gpu` or `google.com/tpu` can land somewhere.
 
 A node offers an accelerator resource only when something advertises it — a device plugin (or the GPU
-Operator, `policies.rules.readiness_devices`) running on that node, or the platform itself (a GKE GPU pool
-with driver installation, a GKE TPU pool, the EKS Bottlerocket NVIDIA AMIs: `policies.rules.pool_traits`).
+Operator, `hangar.policies.rules.readiness_devices`) running on that node, or the platform itself (a GKE GPU pool
+with driver installation, a GKE TPU pool, the EKS Bottlerocket NVIDIA AMIs: `hangar.policies.rules.pool_traits`).
 Without one, the pod stays Pending forever while the stack applies cleanly. So for every pod template that
 requests accelerators, some pool its nodeSelector and required node affinity select must offer that
 resource, carry no NoSchedule/NoExecute taint the pod does not tolerate, and have its devices advertised
@@ -12,13 +12,13 @@ its nodes). A pod that selects no pool of the stack cannot be judged: that is a 
 
 from __future__ import annotations
 
-from policies.rules.base import SCHEDULABLE_ACCELERATORS, Finding
-from policies.rules.config import SchedulableAcceleratorsConfig
-from policies.rules.facts import StackFacts
-from policies.rules.pools import PoolHardware
-from policies.rules.readiness_devices import DevicePlugin, device_plugins
-from policies.rules.readiness_join import pools_for
-from policies.rules.readiness_pods import PodTemplate, PodWorkload, format_taint, untolerated
+from hangar.policies.rules.base import SCHEDULABLE_ACCELERATORS, Finding
+from hangar.policies.rules.config import SchedulableAcceleratorsConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.pools import PoolHardware
+from hangar.policies.rules.readiness_devices import DevicePlugin, device_plugins
+from hangar.policies.rules.readiness_join import pools_for
+from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload, format_taint, untolerated
 
 PLUGIN_HINT = {
     "nvidia.com/gpu": "install the NVIDIA device plugin (Helm chart nvidia-device-plugin) or the GPU Operator (chart gpu-operator)",

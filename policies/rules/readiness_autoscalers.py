@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from policies.rules.facts import StackFacts
-from policies.rules.readiness_pods import PodWorkload, namespace_of
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
 
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")

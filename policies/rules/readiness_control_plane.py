@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hangar.policies.rules.base import REACHABLE_CONTROL_PLANE, Finding
+from hangar.policies.rules.config import ReachableControlPlaneConfig
+from hangar.policies.rules.facts import StackFacts
+
 from hangar.records import ResourceRecord
-from policies.rules.base import REACHABLE_CONTROL_PLANE, Finding
-from policies.rules.config import ReachableControlPlaneConfig
-from policies.rules.facts import StackFacts
 
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hangar.policies.rules.readiness_pods import PodWorkload, selects, untolerated
+
 from hangar.records import ResourceRecord
-from policies.rules.readiness_pods import PodWorkload, selects, untolerated
 
 RELEASE_TYPES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
 PLUGIN_IMAGES = {"nvcr.io/nvidia/k8s-device-plugin": "nvidia.com/gpu", "rocm/k8s-device-plugin": "amd.com/gpu", "docker.io/rocm/k8s-device-plugin": "amd.com/gpu"}

@@ -6,9 +6,9 @@ joined without scanning every pool per workload.
 
 from __future__ import annotations
 
-from policies.rules.facts import StackFacts
-from policies.rules.pools import PoolHardware
-from policies.rules.readiness_pods import PodTemplate, PodWorkload, selects
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.pools import PoolHardware
+from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload, selects
 
 
 def pools_for(facts: StackFacts, catalog_overrides: str | None, workload: PodWorkload, template: PodTemplate) -> list[PoolHardware]:

@@ -35,13 +35,14 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
+from hangar.policies.rules.base import AUTOSCALER_METRICS, Finding
+from hangar.policies.rules.config import AutoscalerMetricsConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.readiness_autoscalers import Autoscaler, autoscalers, engine_metric
+from hangar.policies.rules.readiness_devices import RELEASE_TYPES, chart_name
+from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
+
 from hangar.records import ResourceRecord
-from policies.rules.base import AUTOSCALER_METRICS, Finding
-from policies.rules.config import AutoscalerMetricsConfig
-from policies.rules.facts import StackFacts
-from policies.rules.readiness_autoscalers import Autoscaler, autoscalers, engine_metric
-from policies.rules.readiness_devices import RELEASE_TYPES, chart_name
-from policies.rules.readiness_pods import PodWorkload, namespace_of
 
 POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"

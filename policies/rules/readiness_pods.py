@@ -1,6 +1,6 @@
 """Every pod-bearing Kubernetes workload of a plan, as the scheduler sees it, and Kubernetes' matching rules.
 
-The serving workloads (`policies.rules.workloads`) are the vLLM/TGI ones; the readiness rules also
+The serving workloads (`hangar.policies.rules.workloads`) are the vLLM/TGI ones; the readiness rules also
 judge any other pod that asks for an accelerator, so they read every Deployment, StatefulSet,
 DaemonSet, Job, Pod and LeaderWorkerSet here: its pod templates, tolerations, node selection,
 accelerator requests, probes and claim templates — whoever wrote it.
@@ -18,8 +18,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable
 
+from hangar.policies.rules.workloads import ACCELERATOR_RESOURCES, POD_SPEC_PATHS
+
 from hangar.records import ResourceRecord
-from policies.rules.workloads import ACCELERATOR_RESOURCES, POD_SPEC_PATHS
 
 BLOCKING_EFFECTS = ("NoSchedule", "NoExecute")
 

@@ -15,13 +15,13 @@ running their images. A pool whose size or hardware is unknown cannot be judged 
 
 from __future__ import annotations
 
-from policies.rules.base import REPLICA_ROOM, Finding
-from policies.rules.config import ReplicaRoomConfig
-from policies.rules.facts import StackFacts
-from policies.rules.pools import PoolHardware
-from policies.rules.readiness_autoscalers import Autoscaler, autoscalers
-from policies.rules.readiness_devices import RELEASE_TYPES, chart_name
-from policies.rules.readiness_join import pools_for
+from hangar.policies.rules.base import REPLICA_ROOM, Finding
+from hangar.policies.rules.config import ReplicaRoomConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.pools import PoolHardware
+from hangar.policies.rules.readiness_autoscalers import Autoscaler, autoscalers
+from hangar.policies.rules.readiness_devices import RELEASE_TYPES, chart_name
+from hangar.policies.rules.readiness_join import pools_for
 
 NODE_AUTOSCALER_CHARTS = ("cluster-autoscaler", "karpenter")
 NODE_AUTOSCALER_IMAGES = ("registry.k8s.io/autoscaling/cluster-autoscaler", "public.ecr.aws/karpenter/controller")

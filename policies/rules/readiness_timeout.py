@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.rules.base import DEPLOY_TIMEOUT, Finding
-from policies.rules.config import DeployTimeoutConfig
-from policies.rules.facts import StackFacts
-from policies.rules.readiness_pods import PodWorkload
+from hangar.policies.rules.base import DEPLOY_TIMEOUT, Finding
+from hangar.policies.rules.config import DeployTimeoutConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.readiness_pods import PodWorkload
 
 TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"

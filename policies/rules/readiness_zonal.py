@@ -15,12 +15,13 @@ A policy has one enforcement level, so in prod the other workloads are not repor
 
 from __future__ import annotations
 
+from hangar.policies.rules.base import ZONAL_STORAGE, Finding
+from hangar.policies.rules.config import ZonalStorageConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.readiness_join import pools_for
+from hangar.policies.rules.readiness_pods import PodWorkload
+
 from hangar.records import ResourceRecord
-from policies.rules.base import ZONAL_STORAGE, Finding
-from policies.rules.config import ZonalStorageConfig
-from policies.rules.facts import StackFacts
-from policies.rules.readiness_join import pools_for
-from policies.rules.readiness_pods import PodWorkload
 
 LATENCY_LABEL = "hangar.dev/latency-class"
 ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hangar.policies.rules.base import Finding
+from hangar.policies.rules.facts import StackFacts
+
 from hangar.catalog import load_catalog, minor_of
 from hangar.kubernetes_support import today
 from hangar.records import SECRET, UNKNOWN
-from policies.rules.base import Finding
-from policies.rules.facts import StackFacts
 
 SUPPORTED_VERSIONS = "hangar-supported-versions"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hangar.policies.rules.base import TIERS, Tier
+
 from hangar.records import ResourceRecord
-from policies.rules.base import TIERS, Tier
 
 TIER_KEYS = ("hangar.dev/tier", "hangar-dev_tier")
 LABEL_FIELDS = ("tags", "labels", "resourceLabels", "nodeLabels")

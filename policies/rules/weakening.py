@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from policies.rules.base import LEVELS, TIERS, Level, PolicyConfig
-from policies.rules.config import ADVISORY_OUTSIDE_PROD
-from policies.rules.overrides import overridden_rows
+from hangar.policies.rules.base import LEVELS, TIERS, Level, PolicyConfig
+from hangar.policies.rules.config import ADVISORY_OUTSIDE_PROD
+from hangar.policies.rules.overrides import overridden_rows
 
 STRENGTH = {"disabled": 0, "advisory": 1, "mandatory": 2}
 assert set(STRENGTH) == set(LEVELS)
