@@ -26,7 +26,7 @@ The operator has no field for policy packs (pulumi/pulumi-kubernetes-operator#36
 names its pack and config in annotations (`hangar.dev/policy-pack`, `hangar.dev/policy-pack-config`)
 for the tooling that enforces them: `pulumi preview --policy-pack` in CI before the merge, and on
 Pulumi Cloud a policy group (`pulumi policy enable ... --config`) that applies the pack to every
-update, the operator's included. README.md, "GitOps", shows both.
+update, the operator's included. docs/gitops.md shows both.
 """
 
 from __future__ import annotations

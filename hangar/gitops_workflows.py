@@ -381,7 +381,7 @@ NEEDS = (
     "Needs: the PULUMI_ACCESS_TOKEN secret (Pulumi Cloud) or the PULUMI_BACKEND_URL variable (with PULUMI_CONFIG_PASSPHRASE",
     "for passphrase-encrypted stacks); cloud logins by OIDC: the stack's deployer.eks_role_arn (else the AWS_ROLE_ARN",
     "variable), GCP_WORKLOAD_IDENTITY_PROVIDER + GCP_SERVICE_ACCOUNT, AZURE_CLIENT_ID + AZURE_TENANT_ID + AZURE_SUBSCRIPTION_ID",
-    "(set them per GitHub environment to give each tier its own identity). See README.md, \"Running it for real\".",
+    "(set them per GitHub environment to give each tier its own identity). See docs/running.md, \"Running it for real\".",
 )
 
 
