@@ -75,6 +75,13 @@ class HardwareFitConfig(PolicyConfig):
     allow_fact_overrides: bool = Field(False, description="In prod, accept catalog overrides that change a packaged hardware fact (listed in every report).")
 
 
+class CapacityConfig(PolicyConfig):
+    """Declared peak traffic and SLO against the replicas and nodes that can carry them (ESTIMATE); mandatory in prod."""
+
+    tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and a workload's hangar.dev/tier label wins.")
+    catalog_overrides: str | None = None
+
+
 class NetworkConfig(PolicyConfig):
     """Private placement of clusters, nodes and endpoints; judged in prod."""
 
@@ -217,6 +224,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
         "hangar-cannot-judge": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
         "hangar-enforced-network-policy": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory"},
         "hangar-supported-versions": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
+        "hangar-capacity": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", "tier": environment.tier, **overrides},
         **readiness_configs(environment),
     }
 
