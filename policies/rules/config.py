@@ -232,7 +232,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
 ADVISORY_OUTSIDE_PROD = frozenset({
     "hangar-cannot-judge", "hangar-enforced-network-policy", "hangar-supported-versions",
     "hangar-schedulable-accelerators", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout",
-    "hangar-reachable-control-plane", "hangar-zonal-storage",
+    "hangar-reachable-control-plane", "hangar-zonal-storage", "hangar-capacity",
 })
 """Policies that `hangar policy-config` makes mandatory in prod and advisory elsewhere, by design: advisory
 outside prod is their intended level there, not a weakening (`hangar.policies.rules.weakening`)."""
