@@ -23,6 +23,7 @@ from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import ResourceRecord
 from tests.promql import promtool
+from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
 from tests.test_metrics import RELEASE, config_lines, scaled_object_trigger, the_policy
 
@@ -202,3 +203,9 @@ def test_air_gapped_keda_reaches_the_workspace_through_a_vpc_endpoint():
     # without amp, no such endpoint
     environment["clusters"][0]["metrics"] = {}
     assert not [r for r in plan_environment(environment) if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and r.inputs["serviceName"].endswith("aps-workspaces")]
+
+
+def test_every_aws_input_of_the_pipeline_is_a_property_of_the_installed_sdk(plan):
+    amp = [r for r in plan if r.type.startswith("aws:amp/") or r.name.startswith("prod-amp") or r.name.startswith("prod-keda-amp")]
+    assert {r.type for r in amp} >= {"aws:amp/workspace:Workspace", SCRAPER, "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:ec2/subnet:Subnet", "aws:iam/role:Role"}
+    assert [problem for record in amp for problem in record_problems(record)] == []
