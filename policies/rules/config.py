@@ -77,6 +77,13 @@ class HardwareFitConfig(PolicyConfig):
     allow_fact_overrides: bool = Field(False, description="In prod, accept catalog overrides that change a packaged hardware fact (listed in every report).")
 
 
+class CapacityConfig(PolicyConfig):
+    """Declared peak traffic and SLO against the replicas and nodes that can carry them (ESTIMATE); mandatory in prod."""
+
+    tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and a workload's hangar.dev/tier label wins.")
+    catalog_overrides: str | None = None
+
+
 class NetworkConfig(PolicyConfig):
     """Private placement of clusters, nodes and endpoints; judged in prod."""
 
@@ -224,6 +231,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
         "hangar-cannot-judge": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
         "hangar-enforced-network-policy": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory"},
         "hangar-supported-versions": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
+        "hangar-capacity": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", "tier": environment.tier, **overrides},
         **readiness_configs(environment),
     }
 
@@ -231,7 +239,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
 ADVISORY_OUTSIDE_PROD = frozenset({
     "hangar-cannot-judge", "hangar-enforced-network-policy", "hangar-supported-versions",
     "hangar-schedulable-accelerators", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout",
-    "hangar-reachable-control-plane", "hangar-zonal-storage",
+    "hangar-reachable-control-plane", "hangar-zonal-storage", "hangar-capacity",
 })
 """Policies that `hangar policy-config` makes mandatory in prod and advisory elsewhere, by design: advisory
 outside prod is their intended level there, not a weakening (`hangar.policies.rules.weakening`)."""
