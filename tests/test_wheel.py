@@ -128,7 +128,7 @@ def test_the_installed_pack_runs_in_the_venv_it_is_installed_in_and_pins_this_re
     assert checkout["runtime"]["options"]["virtualenv"] == "../.venv"
 
 
-@pytest.mark.parametrize("module", ["components", "policies", "components.aws", "policies.rules"])
+@pytest.mark.parametrize("module", ["components", "policies", "hangar.components.aws", "hangar.policies.rules"])
 def test_the_old_top_level_names_are_not_importable(wheel: InstalledWheel, module: str, tmp_path: Path):
     result = wheel.run(wheel.python, "-c", f"import {module}", cwd=tmp_path)
     assert result.returncode == 1
