@@ -128,11 +128,12 @@ def test_the_installed_pack_runs_in_the_venv_it_is_installed_in_and_pins_this_re
     assert checkout["runtime"]["options"]["virtualenv"] == "../.venv"
 
 
-@pytest.mark.parametrize("module", ["components", "policies", "hangar.components.aws", "hangar.policies.rules"])
-def test_the_old_top_level_names_are_not_importable(wheel: InstalledWheel, module: str, tmp_path: Path):
-    result = wheel.run(wheel.python, "-c", f"import {module}", cwd=tmp_path)
+# Module paths as tuples: the repository's import rewriter (hangar.* for the old names) must not touch them.
+@pytest.mark.parametrize("parts", [("components",), ("policies",), ("components", "aws"), ("policies", "rules")], ids=".".join)
+def test_the_old_top_level_names_are_not_importable(wheel: InstalledWheel, parts: tuple[str, ...], tmp_path: Path):
+    result = wheel.run(wheel.python, "-c", f"import {'.'.join(parts)}", cwd=tmp_path)
     assert result.returncode == 1
-    assert f"ModuleNotFoundError: No module named '{module.split('.')[0]}'" in result.stderr
+    assert f"ModuleNotFoundError: No module named '{parts[0]}'" in result.stderr
 
 
 def test_the_package_imports_and_the_console_script_runs(wheel: InstalledWheel, tmp_path: Path):
