@@ -8,13 +8,14 @@ The docs site (`docs/`, built by MkDocs) shows two kinds of text that would drif
   spaces and tree characters) stands for any number of lines, so a long output can be shown cut.
   `$ echo $?` shows the exit code of the command before it.
 
-Run `.venv/bin/python -m tests.docs_sync --write` to regenerate the reference and replace every console
-block that no longer matches with the command's whole output (then cut it again where it is long).
+Run `.venv/bin/python -m tests.docs_sync --write` to regenerate the reference and rewrite every console
+block that no longer matches with what its commands print now, keeping its cuts where they still fit.
 tests/test_docs.py and tests/test_docs_console.py fail while either is stale.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -241,8 +242,16 @@ def _workdir(tmp: Path) -> Path:
     The plan cache is linked too (created if missing), so a block reuses the plans of the one before."""
     (ROOT / ".hangar-cache").mkdir(exist_ok=True)
     for entry in ROOT.iterdir():
-        if entry.name not in {"site"}:
+        if entry.name not in {"site", "bin"}:
             (tmp / entry.name).symlink_to(entry)
+    # bin/ scripts find the project by their own path: wrappers keep them on the real checkout (and its
+    # .venv), so a command never installs into the scratch copy.
+    (tmp / "bin").mkdir()
+    for script in (ROOT / "bin").iterdir():
+        if script.is_file() and not script.name.startswith("_"):
+            wrapper = tmp / "bin" / script.name
+            wrapper.write_text(f'#!/usr/bin/env bash\nexec "{script}" "$@"\n')
+            wrapper.chmod(0o755)
     return tmp
 
 
@@ -279,14 +288,33 @@ def stale_steps(block: ConsoleBlock) -> list[tuple[str, list[str], list[str]]]:
     return stale
 
 
+def recut(shown: list[str], actual: list[str]) -> list[str]:
+    """The actual output, cut where the shown output was cut: lines that still match are kept, a region
+    the shown output had cut stays one cut line, and everything else is the actual lines."""
+    tokens = [None if CUT.match(line) else line.rstrip() for line in shown]  # a cut matches no line
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=tokens, b=actual, autojunk=False).get_opcodes():
+        cuts = [i for i in range(i1, i2) if tokens[i] is None]
+        if tag == "equal" or not cuts:
+            out += actual[j1:j2]
+            continue
+        # Changed lines around a cut: as many printed lines before and after it as were shown there.
+        lead, trail = cuts[0] - i1, i2 - 1 - cuts[-1]
+        if lead + trail > j2 - j1:
+            lead, trail = 0, 0
+        out += [*actual[j1 : j1 + lead], shown[cuts[0]], *actual[j2 - trail : j2]]
+    return out if matches(out, actual) else actual
+
+
 def rewrite_block(block: ConsoleBlock) -> bool:
-    """Replace a stale block by its commands' whole output; True when it was stale."""
+    """Replace a stale block by its commands' output, cut where it was cut; True when it was stale."""
     results = run_steps(block)
-    if all(matches(shown, actual) for (_, shown), (_, actual, _) in zip(block.steps(), results)):
+    steps = block.steps()
+    if all(matches(shown, actual) for (_, shown), (_, actual, _) in zip(steps, results)):
         return False
     body = []
-    for command, actual, _ in results:
-        body += [f"$ {command}", *actual]
+    for (_, shown), (command, actual, _) in zip(steps, results):
+        body += [f"$ {command}", *recut(shown, actual)]
     lines = block.path.read_text().split("\n")
     lines[block.first : block.first + len(block.lines)] = body
     block.path.write_text("\n".join(lines))
@@ -303,7 +331,7 @@ def main(argv: list[str]) -> int:
         # From the last block up, so a rewrite does not move the blocks not yet visited.
         for block in reversed(console_blocks(path)):
             if rewrite_block(block):
-                print(f"rewrote {block.where} (`{block.steps()[0][0]}`): cut long output again with '…' lines")
+                print(f"rewrote {block.where} (`{block.steps()[0][0]}`): review it, and cut what is new and long with '…' lines")
     return 0
 
 

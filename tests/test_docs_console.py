@@ -60,3 +60,10 @@ def test_a_console_block_must_start_with_a_command(tmp_path):
     (block,) = docs_sync.console_blocks(page)
     with pytest.raises(ValueError, match="starts with `\\$ command`"):
         block.steps()
+
+
+def test_a_rewrite_keeps_the_cuts_that_still_fit():
+    shown = ["head", "…  (cut: the middle)", "total: 1", "tail"]
+    printed = ["head", "m1", "m2", "m3", "total: 2", "tail"]
+    assert docs_sync.recut(shown, printed) == ["head", "…  (cut: the middle)", "total: 2", "tail"]
+    assert docs_sync.recut(["a", "b"], ["a", "c", "d"]) == ["a", "c", "d"]  # nothing cut: the whole output
