@@ -24,12 +24,13 @@ TARGET_MEDIAN_ERROR = 0.25
 GROUPS = ("saturated throughput", "throughput at a concurrency", "TPOT", "TTFT")
 
 MEASURED_ERROR: dict[str, tuple[int, float, float]] = {
-    "saturated throughput": (243, 0.145, 1.836),
-    "throughput at a concurrency": (8, 0.045, 0.384),
-    "TPOT": (36, 0.080, 0.231),
-    "TTFT": (10, 0.073, 0.335),
+    "saturated throughput": (243, 0.14, 1.84),
+    "throughput at a concurrency": (8, 0.05, 0.38),
+    "TPOT": (36, 0.08, 0.23),
+    "TTFT": (10, 0.07, 0.34),
 }
-"""Per group: (rows, median |error|, worst |error|) of `CALIBRATED` on the packaged calibration table."""
+"""Per group: (rows, median |error|, worst |error|) of `CALIBRATED` on the packaged calibration table, to the whole
+percent (so that a catalog row edited elsewhere moves it only when the error it states would change)."""
 
 
 def group_of(row: ServingMeasurement) -> str:

@@ -62,8 +62,10 @@ class LicensingConfig(PolicyConfig):
 
 
 class NoticesConfig(PolicyConfig):
-    """Reminders of licence duties (attribution, acceptable-use policies): advisory by default."""
+    """Reminders of licence duties (attribution, acceptable-use policies, a name to display): advisory by default."""
 
+    monthly_active_users: int = Field(0, ge=0, description="Declared monthly active users (display duties past a user count).")
+    monthly_revenue_usd: float | None = Field(None, ge=0, description="Declared monthly revenue in US dollars (display duties past a revenue); unknown when unset.")
     catalog_overrides: str | None = None
 
 
@@ -214,7 +216,12 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
             "acceptedGatedModels": list(licence.accepted_terms),
             **overrides,
         },
-        "hangar-licence-notices": {"enforcementLevel": "advisory", **overrides},
+        "hangar-licence-notices": {
+            "enforcementLevel": "advisory",
+            "monthlyActiveUsers": licence.monthly_active_users,
+            **({"monthlyRevenueUsd": licence.monthly_revenue_usd} if licence.monthly_revenue_usd is not None else {}),
+            **overrides,
+        },
         "hangar-hardware-fit": {"enforcementLevel": "mandatory", "tier": environment.tier, **overrides},
         "hangar-network-placement": {
             "enforcementLevel": "mandatory",
