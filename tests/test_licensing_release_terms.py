@@ -234,3 +234,18 @@ def test_an_unknown_base_model_is_refused_and_nothing_is_written(tmp_path):
     assert result.exit_code == 2
     assert "--base-model: 'acme/not-imported' is not in the catalog: import the base first (from its config.json) or name a catalog model" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_gemma_3_releases_carry_the_gemma_terms_and_their_hosting_duty():
+    catalog = load_catalog()
+    gemma_3 = [m for m in catalog.models.values() if m.hf_id.startswith(("google/gemma-2", "google/gemma-3"))]
+    assert gemma_3 and {m.licence_id for m in gemma_3} == {"gemma-terms"}
+    (notice,) = _notices("google/gemma-3-4b-it")
+    assert notice.startswith("chat: google/gemma-3-4b-it: Gemma Terms of Use comes with attribution, an acceptable-use policy, terms for hosting it as a service: ")
+    assert "Gemma 4 to its Apache-2.0 licence" in notice
+
+
+def test_hosting_a_deepseek_v3_model_passes_on_its_use_restrictions():
+    (notice,) = _notices("deepseek-ai/DeepSeek-V3")
+    assert "terms for hosting it as a service" in notice and "Attachment A" in notice
+    assert _licensing("deepseek-ai/DeepSeek-V3", tier="prod", monthlyActiveUsers=2_000_000_000) == []
