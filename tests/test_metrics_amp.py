@@ -176,7 +176,7 @@ def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
     other_port = records[index].inputs["scrapeConfiguration"].replace("regex: http", "regex: grpc")
     broken = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "scrapeConfiguration": other_port}), *records[index + 1 :]]
     (message,) = autoscaler_messages(broken)
-    assert message.startswith("ScaledObject eks-prod/llama-70b: nothing scrapes StatefulSet eks-prod/llama-70b on its metrics port http/8000")
+    assert message.startswith("ScaledObject eks-prod/llama-70b: nothing scrapes Deployment eks-prod/llama-70b on its metrics port http/8000")
     # a NetworkPolicy that admits only the gateway drops the scraper's traffic
     index = next(i for i, r in enumerate(records) if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy" and r.inputs["metadata"]["name"] == "llama-70b")
     spec = records[index].inputs["spec"]
@@ -185,7 +185,7 @@ def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
     (message,) = autoscaler_messages(closed)
     assert message == (
         "ScaledObject eks-prod/llama-70b: NetworkPolicy llama-70b admits no traffic from subnets 10.20.248.0/22,10.20.252.0/22 (the scraper of "
-        "Amazon Managed Service for Prometheus) to StatefulSet eks-prod/llama-70b on port http/8000: the scrapes are dropped; add an ingress rule "
+        "Amazon Managed Service for Prometheus) to Deployment eks-prod/llama-70b on port http/8000: the scrapes are dropped; add an ingress rule "
         "from an ipBlock of each of its subnets 10.20.248.0/22,10.20.252.0/22 on that port"
     )
 
