@@ -21,7 +21,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_amp import scraper_cidrs
 from hangar.policies.rules import evaluate, load_pack_config
 
-from hangar.records import ResourceRecord
+from hangar.records import UNKNOWN, ResourceRecord
 from tests.promql import promtool
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
@@ -209,3 +209,19 @@ def test_every_aws_input_of_the_pipeline_is_a_property_of_the_installed_sdk(plan
     amp = [r for r in plan if r.type.startswith("aws:amp/") or r.name.startswith("prod-amp") or r.name.startswith("prod-keda-amp")]
     assert {r.type for r in amp} >= {"aws:amp/workspace:Workspace", SCRAPER, "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:ec2/subnet:Subnet", "aws:iam/role:Role"}
     assert [problem for record in amp for problem in record_problems(record)] == []
+
+
+def test_a_workspace_endpoint_unknown_at_preview_is_recognised_from_the_plans_workspace(plan):
+    """A first `pulumi preview` sends the workspace's id, hence the serverAddress, as unknown."""
+    records = list(plan)
+    index = next(i for i, r in enumerate(records) if r.inputs.get("kind") == "ScaledObject")
+    spec = records[index].inputs["spec"]
+    triggers = [{**t, "metadata": {**t["metadata"], "serverAddress": UNKNOWN}} if t["type"] == "prometheus" else t for t in spec["triggers"]]
+    pending = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "spec": {**spec, "triggers": triggers}}), *records[index + 1 :]]
+    assert autoscaler_messages(pending) == []
+    without_workspace = [r for r in pending if r.type != "aws:amp/workspace:Workspace"]
+    (message,) = autoscaler_messages(without_workspace)
+    assert message == (
+        "ScaledObject eks-prod/llama-70b: its Prometheus address is not known until another resource of the stack exists, "
+        "so whether a Prometheus answers there cannot be judged"
+    )

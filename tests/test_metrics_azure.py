@@ -17,6 +17,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import azure_rules, iso_duration
 from hangar.policies.rules import evaluate, load_pack_config
 
+from hangar.records import UNKNOWN
 from tests.kube_schemas import problems as manifest_problems
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
@@ -171,3 +172,13 @@ def test_an_air_gapped_aks_cluster_installs_its_in_cluster_prometheus_from_its_o
     assert chart["values"]["global"] == {"imageRegistry": f"{registry.inputs['registryName']}.azurecr.io"}
     (keda,) = [r for r in inputs(plan, RELEASE) if r["chart"] == "keda"]
     assert keda["values"]["image"]["keda"]["registry"] == chart["values"]["global"]["imageRegistry"]  # the same registry as KEDA's images
+
+
+def test_a_workspace_endpoint_unknown_at_preview_is_recognised_from_the_plans_workspace(plan):
+    records = list(plan)
+    index = next(i for i, r in enumerate(records) if r.inputs.get("kind") == "ScaledObject")
+    spec = records[index].inputs["spec"]
+    triggers = [{**t, "metadata": {**t["metadata"], "serverAddress": UNKNOWN}} if t["type"] == "prometheus" else t for t in spec["triggers"]]
+    pending = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "spec": {**spec, "triggers": triggers}}), *records[index + 1 :]]
+    assert autoscaler_messages(pending) == []
+    assert len(autoscaler_messages([r for r in pending if r.type != "azure-native:monitor:AzureMonitorWorkspace"])) == 1
