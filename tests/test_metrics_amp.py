@@ -225,3 +225,28 @@ def test_a_workspace_endpoint_unknown_at_preview_is_recognised_from_the_plans_wo
         "ScaledObject eks-prod/llama-70b: its Prometheus address is not known until another resource of the stack exists, "
         "so whether a Prometheus answers there cannot be judged"
     )
+
+
+def test_alerts_go_to_the_declared_sns_topic_or_the_plan_says_they_notify_nobody(plan):
+    assert any("notify nobody: set metrics.alert_destination to an SNS topic ARN" in w for w in plan.warnings)
+    assert not [r for r in plan if r.type == "aws:amp/alertManagerDefinition:AlertManagerDefinition"]
+    environment = amp_environment()
+    topic = "arn:aws:sns:us-east-1:123456789012:llm-alerts"
+    environment["clusters"][0]["metrics"]["alert_destination"] = topic
+    routed = plan_environment(environment)
+    assert record_problems(one(routed, "aws:amp/alertManagerDefinition:AlertManagerDefinition")) == []
+    definition = one(routed, "aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs
+    assert definition["workspaceId"] == "prod-amp-id"
+    config = yaml.safe_load(yaml.safe_load(definition["definition"])["alertmanager_config"])
+    assert config == {"route": {"receiver": "hangar"}, "receivers": [{"name": "hangar", "sns_configs": [{"topic_arn": topic, "sigv4": {"region": "us-east-1"}}]}]}
+    assert not any("notify nobody" in w for w in routed.warnings)
+    environment["clusters"][0]["metrics"]["alert_destination"] = "llm-alerts"
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: the amp pipeline sends its alerts to an SNS topic ARN "
+        "(arn:aws:sns:<region>:<account>:<topic>); got 'llm-alerts'"
+    ]
+    environment["clusters"][0]["metrics"] = {"alert_destination": topic}
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: only with pipeline amp (an SNS topic ARN) or azure-monitor "
+        f"(an action group id); other pipelines route alerts themselves; got '{topic}'"
+    ]
