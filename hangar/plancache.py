@@ -10,17 +10,28 @@ warnings, depend on it). A change to any of them makes a new key, so the cache i
 only missed.
 
 Entries live in `<project>/.hangar-cache/plans/<key>.json`: safe to delete at any time (the next run
-plans again), ignored by git. A damaged entry counts as a miss. `--no-cache` on a command, or
-`HANGAR_NO_CACHE=1` in the environment, bypasses the cache (neither read nor written).
+plans again), ignored by git. A damaged entry (cut short, not JSON, not a plan) counts as a miss and
+is planned and written again. `--no-cache` on a command, or `HANGAR_NO_CACHE=1` in the environment,
+bypasses the cache (neither read nor written).
+
+Size: after each write the directory is cut back to `HANGAR_CACHE_MAX_MB` mebibytes (default
+`DEFAULT_MAX_MB`), least recently used entries first (a hit touches its entry's modification time);
+the entry just written is always kept. Writers never clash: each entry is written to a temporary
+file in the same directory and renamed over its name (`os.replace`, atomic on POSIX and Windows), so
+a concurrent reader sees a whole entry or none, and two runs writing the same key both leave a whole
+one. Temporary files a killed writer left behind are removed by the next clean-up once stale.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import os
 import platform
 import tempfile
+import time
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +41,12 @@ from hangar.kubernetes_support import TODAY_VARIABLE, today
 
 CACHE_DIRECTORY = ".hangar-cache"
 DISABLE_VARIABLE = "HANGAR_NO_CACHE"
+SIZE_VARIABLE = "HANGAR_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 100.0
+"""The default size limit: over a thousand plans of the example stacks' size (their entries take 40-100 KB)."""
+STALE_TEMPORARY_SECONDS = 3600.0
+"""A temporary file older than this belongs to a writer that was killed: clean-up removes it."""
+TEMPORARY_SUFFIX = ".tmp"
 FORMAT = 1
 """Bumped when an entry's layout changes, so older entries are missed rather than misread."""
 _HANGAR_TREES = ("hangar", "components", "policies")
@@ -42,33 +59,105 @@ def disabled_by_environment() -> bool:
     return os.environ.get(DISABLE_VARIABLE, "").strip() not in ("", "0")
 
 
-class PlanCache:
-    """Plans stored as JSON files named by their key."""
+def max_bytes_from_environment() -> int:
+    """The size limit `HANGAR_CACHE_MAX_MB` sets (MiB, a number >= 0), else the default; ValueError names a bad value."""
+    text = os.environ.get(SIZE_VARIABLE, "").strip()
+    if not text:
+        return int(DEFAULT_MAX_MB * 2**20)
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 <= megabytes < float("inf"):
+        raise ValueError(f"{SIZE_VARIABLE}: the plan cache's size limit must be a number of MiB, 0 or more; got {text!r}")
+    return int(megabytes * 2**20)
 
-    def __init__(self, directory: Path) -> None:
+
+class PlanCache:
+    """Plans stored as JSON files named by their key, kept under a size limit (least recently used go first)."""
+
+    def __init__(self, directory: Path, max_bytes: int | None = None) -> None:
         self.directory = directory
+        self.max_bytes = max_bytes_from_environment() if max_bytes is None else max_bytes
 
     @classmethod
     def for_project(cls, root: Path) -> PlanCache:
         return cls(root.resolve() / CACHE_DIRECTORY / "plans")
 
     def get(self, key: str) -> dict[str, Any] | None:
+        """The entry stored under `key`, or None: absent, unreadable, not JSON or not a plan entry of this format."""
+        path = self.directory / f"{key}.json"
         try:
-            entry = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
             return None
-        return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
+        if not (isinstance(entry, dict) and entry.get("format") == FORMAT and isinstance(entry.get("plan"), dict)):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: the size clean-up removes least recently used entries first
+        return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        """Write atomically (a concurrent reader sees the whole entry or none); a cache that cannot be written is skipped."""
+        """Write atomically, then clean up by size; a cache that cannot be written is skipped (the plan stands)."""
+        temporary = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f"{key[:16]}.", suffix=TEMPORARY_SUFFIX)
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump({"format": FORMAT, **entry}, stream, default=str)
             os.replace(temporary, self.directory / f"{key}.json")
+            temporary = None
+            self.clean(keep=key)
         except OSError:
             pass
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+
+    def clean(self, keep: str | None = None) -> list[Path]:
+        """Remove least recently used entries until the directory fits the size limit (`keep` stays); return what was removed.
+
+        Stale temporary files go first. Safe beside other runs: an entry another run removed first is skipped.
+        """
+        entries: list[tuple[float, int, Path]] = []
+        removed: list[Path] = []
+        now = time.time()
+        try:
+            listing = list(os.scandir(self.directory))
+        except OSError:
+            return removed
+        for item in listing:
+            try:
+                status = item.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            path = Path(item.path)
+            if item.name.endswith(TEMPORARY_SUFFIX):
+                if now - status.st_mtime > STALE_TEMPORARY_SECONDS and _unlink(path):
+                    removed.append(path)
+            elif item.name.endswith(".json") and item.is_file(follow_symlinks=False):
+                entries.append((status.st_mtime, status.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries, key=lambda entry: entry[0]):
+            if total <= self.max_bytes:
+                break
+            if path.stem == keep:
+                continue
+            if _unlink(path):
+                removed.append(path)
+            total -= size
+        return removed
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:  # another run cleaned it first
+        return False
+    except OSError:
+        return False
+    return True
 
 
 def plan_key(root: Path, stack_file: Path, *, catalog_overrides: Path | None = None, policy_config: Path | None = None, extra: Iterable[str] = ()) -> str:
@@ -104,12 +193,18 @@ def plan_key(root: Path, stack_file: Path, *, catalog_overrides: Path | None = N
 
 def runtime_versions() -> dict[str, str]:
     """Python's version and the installed Pulumi SDKs' and pydantic's: what the plan runs on."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    """Read once per process (reading every distribution's metadata takes ~70 ms; a process does not change its own SDKs)."""
     versions = {"python": platform.python_version()}
     for distribution in metadata.distributions():
         name = (distribution.metadata["Name"] or "").lower().replace("_", "-")
         if name.startswith("pulumi") or name.startswith("pydantic"):
             versions[name] = distribution.version
-    return versions
+    return tuple(sorted(versions.items()))
 
 
 def _today() -> str:
@@ -126,6 +221,30 @@ def _read(path: Path) -> bytes:
         return b"\0missing"
 
 
+RACY_SECONDS = 2.0
+"""A file modified less than this long ago is always read again: its content could change without its size or time stamp changing (git's "racily clean" case)."""
+_digests: dict[tuple[str, int, int, int], bytes] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    """SHA-256 of a file's content; remembered for this process by path, inode, size and modification time once it is older than `RACY_SECONDS`.
+
+    `check --all` keys six stacks on one project tree: each file is read once, not six times.
+    """
+    try:
+        status = path.stat()
+    except OSError:
+        return b"\0missing"
+    stamp = (str(path), status.st_ino, status.st_size, status.st_mtime_ns)
+    known = _digests.get(stamp)
+    if known is not None:
+        return known
+    digest = hashlib.sha256(_read(path)).digest()
+    if time.time() - status.st_mtime > RACY_SECONDS:
+        _digests[stamp] = digest
+    return digest
+
+
 def _add_tree(add: Any, label: str, top: Path) -> None:
     """Every file under `top` by relative path and content, except hidden files and directories (`.git`, `.venv`, the cache) and byte-code."""
     for directory, subdirectories, files in os.walk(top):
@@ -134,4 +253,4 @@ def _add_tree(add: Any, label: str, top: Path) -> None:
             if name.startswith(".") or name.endswith((".pyc", ".pyo")):  # `.git` names a worktree's own admin directory
                 continue
             path = Path(directory) / name
-            add(f"{label}/{path.relative_to(top).as_posix()}", _read(path))
+            add(f"{label}/{path.relative_to(top).as_posix()}", _file_digest(path))
