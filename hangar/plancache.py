@@ -1,9 +1,11 @@
 """The content-addressed plan cache: a stack's plan stored under a key made of everything it depends on.
 
 A plan is a pure function of its inputs, so a key over all of them can stand for it: the stack file,
-every file under the project directory (the program, and for Hangar's own repository `components/`,
-`hangar/` with the catalog's data, `policies/`), the installed Hangar library's `hangar/`,
-`components/` and `policies/` trees where the project does not hold its own, the catalog overrides
+every file under the project directory (the program, and for Hangar's own repository `components/`
+and `hangar/` with the catalog's data) except the OTHER stacks' files and Pulumi policy packs (a
+directory holding `PulumiPolicy.yaml`: the program never imports a pack; its rules judge the plan
+afresh on every run), the installed Hangar library's `hangar/` and `components/` trees where the
+project does not hold its own, the catalog overrides
 the stack file names, the policy config given with `--policy-config`, the versions of Python and of the installed Pulumi SDKs and pydantic,
 and the day (`HANGAR_TODAY` or the wall clock: a cluster's Kubernetes support, and so the plan's
 warnings, depend on it). A change to any of them makes a new key, so the cache is never invalidated,
@@ -30,10 +32,11 @@ import hashlib
 import json
 import os
 import platform
+import re
+import sys
 import tempfile
 import time
-from collections.abc import Iterable
-from importlib import metadata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,13 @@ TEMPORARY_SUFFIX = ".tmp"
 FORMAT = 1
 """Bumped when an entry's layout changes, so older entries are missed rather than misread."""
 _HANGAR_TREES = ("hangar", "components", "policies")
+POLICY_PACK_FILE = "PulumiPolicy.yaml"
+"""The file that makes a directory a Pulumi policy pack (pulumi_policy's project file): not an input of a plan."""
+STACK_FILE = re.compile(r"^Pulumi\.[^/]+\.ya?ml$")
+"""A stack file's name (`Pulumi.<stack>.yaml`; `Pulumi.yaml` itself is the project file and stays an input)."""
+DIST_INFO = re.compile(r"^((?:pulumi|pydantic)[A-Za-z0-9_.]*)-([^-]+)\.dist-info$", re.IGNORECASE)
+"""An installed distribution's record: `{name}-{version}.dist-info`, exactly one dash (PyPA "Recording installed
+projects", packaging.python.org/specifications/recording-installed-packages, read 2026-12-01)."""
 LIBRARY = Path(__file__).resolve().parent.parent
 """Where the running Hangar's `hangar/`, `components/` and `policies/` trees sit (a checkout, or site-packages)."""
 
@@ -170,17 +180,18 @@ def plan_key(root: Path, stack_file: Path, *, catalog_overrides: Path | None = N
 
     root = root.resolve()
     add("stack-file", _read(stack_file))
-    _add_tree(add, "project", root)
+    own = os.path.abspath(stack_file)
+    add("project", tree_digest(root, lambda path: path != own and STACK_FILE.match(os.path.basename(path)) is not None))
     for name in _HANGAR_TREES:
         tree = LIBRARY / name
         # A project that holds its own tree of that name (Hangar's repository, a base checkout of it)
         # imports that copy, which is hashed above with the project.
-        if tree.is_dir() and not tree.is_relative_to(root) and not (root / name).is_dir():
-            _add_tree(add, f"library/{name}", tree)
+        if tree.is_dir() and not tree.is_relative_to(root) and not (root / name).is_dir() and not (tree / POLICY_PACK_FILE).is_file():
+            add(f"library/{name}", tree_digest(tree))
     if catalog_overrides is not None:
         overrides = catalog_overrides if catalog_overrides.is_absolute() else root / catalog_overrides
         if overrides.is_dir():
-            _add_tree(add, "overrides", overrides)
+            add("overrides", tree_digest(overrides))
         else:
             add("overrides", _read(overrides))
     add("policy-config", b"" if policy_config is None else _read(policy_config))
@@ -198,12 +209,20 @@ def runtime_versions() -> dict[str, str]:
 
 @functools.cache
 def _installed_versions() -> tuple[tuple[str, str], ...]:
-    """Read once per process (reading every distribution's metadata takes ~70 ms; a process does not change its own SDKs)."""
+    """Read once per process from the `.dist-info` directories' names on sys.path (the first one of a name wins, as for imports).
+
+    No distribution's metadata is parsed: reading all of them took ~70-180 ms per call.
+    """
     versions = {"python": platform.python_version()}
-    for distribution in metadata.distributions():
-        name = (distribution.metadata["Name"] or "").lower().replace("_", "-")
-        if name.startswith("pulumi") or name.startswith("pydantic"):
-            versions[name] = distribution.version
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            match = DIST_INFO.match(name)
+            if match:
+                versions.setdefault(re.sub(r"[-_.]+", "-", match.group(1)).lower(), match.group(2))
     return tuple(sorted(versions.items()))
 
 
@@ -224,33 +243,58 @@ def _read(path: Path) -> bytes:
 RACY_SECONDS = 2.0
 """A file modified less than this long ago is always read again: its content could change without its size or time stamp changing (git's "racily clean" case)."""
 _digests: dict[tuple[str, int, int, int], bytes] = {}
+"""File digests this process has computed, by path, inode, size and modification time."""
 
 
-def _file_digest(path: Path) -> bytes:
+def _file_digest(path: str, status: os.stat_result) -> bytes:
     """SHA-256 of a file's content; remembered for this process by path, inode, size and modification time once it is older than `RACY_SECONDS`.
 
     `check --all` keys six stacks on one project tree: each file is read once, not six times.
     """
-    try:
-        status = path.stat()
-    except OSError:
-        return b"\0missing"
-    stamp = (str(path), status.st_ino, status.st_size, status.st_mtime_ns)
+    stamp = (path, status.st_ino, status.st_size, status.st_mtime_ns)
     known = _digests.get(stamp)
     if known is not None:
         return known
-    digest = hashlib.sha256(_read(path)).digest()
+    try:
+        with open(path, "rb") as stream:
+            digest = hashlib.sha256(stream.read()).digest()
+    except OSError:
+        return b"\0missing"
     if time.time() - status.st_mtime > RACY_SECONDS:
         _digests[stamp] = digest
     return digest
 
 
-def _add_tree(add: Any, label: str, top: Path) -> None:
-    """Every file under `top` by relative path and content, except hidden files and directories (`.git`, `.venv`, the cache) and byte-code."""
-    for directory, subdirectories, files in os.walk(top):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d != "__pycache__" and not d.endswith(".egg-info"))
-        for name in sorted(files):
-            if name.startswith(".") or name.endswith((".pyc", ".pyo")):  # `.git` names a worktree's own admin directory
+def tree_digest(top: Path, skip_file: Callable[[str], bool] = lambda _path: False) -> bytes:
+    """A digest of every file under `top` by relative path and content.
+
+    Left out: hidden files and directories (`.git`, `.venv`, the cache), byte-code, `*.egg-info`, Pulumi
+    policy packs, and files `skip_file` (given the absolute path) refuses.
+    """
+    digest = hashlib.sha256()
+    start = os.path.abspath(top)
+
+    def walk(directory: str) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError:
+            return
+        if any(entry.name == POLICY_PACK_FILE for entry in entries):
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):  # `.git` also names a worktree's own admin file
                 continue
-            path = Path(directory) / name
-            add(f"{label}/{path.relative_to(top).as_posix()}", _file_digest(path))
+            if entry.is_dir(follow_symlinks=True):
+                if name != "__pycache__" and not name.endswith(".egg-info"):
+                    walk(entry.path)
+            elif not name.endswith((".pyc", ".pyo")) and not skip_file(entry.path):
+                try:
+                    status = entry.stat()
+                except OSError:
+                    continue
+                relative = os.path.relpath(entry.path, start).replace(os.sep, "/").encode()
+                digest.update(len(relative).to_bytes(4, "big") + relative + _file_digest(entry.path, status))
+
+    walk(start)
+    return digest.digest()

@@ -26,7 +26,7 @@ from hangar.diff import ABSENT, Side
 from hangar.plancache import PlanCache, disabled_by_environment, plan_key
 from hangar.planerror import PlanError
 from hangar.policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
-from hangar.policies.rules.base import PolicyConfig
+from hangar.policies.rules.base import PolicyConfig, Violation
 from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.weakening import weakenings
 from hangar.records import Plan, ResourceRecord
@@ -89,9 +89,45 @@ def stack_key(project: PulumiProject, stack: str, policy_config: Path | None = N
 def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
     """Run the pack's rules on a planned stack; config paths are read from its project directory (where they are meant)."""
     project = read_project(stack_plan.root)
+    violations, weakened = judge(stack_plan.plan, project, stack, policy_config)
+    return StackVerdict(stack, stack_plan.stack_file, violations, weakened)
+
+
+def judge(plan: Plan, project: PulumiProject, stack: str, policy_config: Path | None = None) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
+    """The stack's violations and what weakens its verdict, by today's rules with its policy configs.
+
+    Catalog override paths are read from the project directory (made absolute for the rules, which run
+    in this process's working directory) and shown as the stack file or policy config wrote them, as
+    the pack run by the Pulumi CLI in the project directory shows them.
+    """
     configs = stack_policy_configs(project, stack, policy_config)
-    violations = tuple(evaluate(stack_plan.plan.resources, configs))
-    return StackVerdict(stack, stack_plan.stack_file, violations, tuple(weakenings(configs, DEFAULT_LEVELS)))
+    spelled = _override_spellings(project, stack, policy_config)
+    violations = tuple(dataclasses.replace(v, message=_respell(v.message, spelled)) for v in evaluate(plan.resources, configs))
+    return violations, tuple(_respell(line, spelled) for line in weakenings(configs, DEFAULT_LEVELS))
+
+
+def _override_spellings(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, str]:
+    """Each relative catalog-overrides path this stack's policy configs name: its absolute form → as written."""
+    written: list[Any] = []
+    if policy_config is not None:
+        try:
+            raw = json.loads(policy_config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raw = None
+        if isinstance(raw, dict):
+            written += [entry.get("catalogOverrides") for entry in raw.values() if isinstance(entry, dict)]
+    else:
+        environment = read_stack_config(project, stack).get(ENVIRONMENT_KEY)
+        if isinstance(environment, dict):
+            written.append(environment.get("catalog_overrides"))
+    root = project.root.resolve()
+    return {str(root / value): value for value in written if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute()}
+
+
+def _respell(text: str, spelled: dict[str, str]) -> str:
+    for absolute, written in spelled.items():
+        text = text.replace(absolute, written)
+    return text
 
 
 def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
@@ -241,9 +277,7 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
     weakened: tuple[str, ...] = ()
     if not errors:
         try:
-            configs = stack_policy_configs(project, stack, None)
-            violations = tuple(evaluate(plan.resources, configs))
-            weakened = tuple(weakenings(configs, DEFAULT_LEVELS))
+            violations, weakened = judge(plan, project, stack)
         except (ValueError, StackConfigError) as error:
             errors.append(f"the policy config could not be built: {error}")
     return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)

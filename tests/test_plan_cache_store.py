@@ -183,3 +183,32 @@ def test_a_damaged_entry_is_planned_again(project: Path, damage):
     assert checked.exit_code == 0 and json.loads(checked.stdout)[0]["stack"] == "dev"
     if path.is_file():  # written again, whole
         assert json.loads(path.read_text())["format"] == FORMAT
+
+
+# --- what is not an input of a plan --------------------------------------------------------------------------
+
+
+def test_another_stacks_file_and_a_policy_pack_are_not_inputs_of_a_plan(project: Path):
+    """A pull request that changes one stack misses only that stack's plan; a policy pack never feeds a plan."""
+    from hangar.stackfile import read_project
+    from hangar.stackservice import stack_key
+
+    def key() -> str | None:
+        return stack_key(read_project(project), "dev")
+
+    before = key()
+    (project / "stacks" / "Pulumi.broken.yaml").write_text("config:\n  tiny:team: other\n")
+    (project / "stacks" / "Pulumi.new.yml").write_text("config: {}\n")
+    pack = project / "policies"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "rules.py").write_text("RULES = []\n")
+    (pack / "config").mkdir()
+    (pack / "config" / "dev.json").write_text("{}\n")
+    assert key() == before
+    (pack / "PulumiPolicy.yaml").unlink()  # no longer a pack: a directory of the program like any other
+    assert key() != before
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    assert key() == before
+    (project / "Pulumi.yaml").write_text((project / "Pulumi.yaml").read_text() + "description: x\n")  # the project file is an input
+    assert key() != before
