@@ -404,6 +404,8 @@ class AwsGpuCluster(pulumi.ComponentResource):
             cluster_name=eks_cluster_name(environment, cluster),
             ha_nat=environment.tier == "prod",
             tags=tags,
+            # KEDA queries Amazon Managed Prometheus at aps-workspaces.<region>.amazonaws.com (hangar.components.metrics_amp).
+            extra_endpoints=("aps-workspaces",) if cluster.metrics.resolved("aws") == "amp" else (),
             opts=children,
         )
         self.cluster = EksCluster(name, cluster, environment, network=self.network, opts=children)

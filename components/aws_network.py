@@ -43,14 +43,15 @@ def subnet_layout(cidr: ipaddress.IPv4Network, zones: int) -> tuple[list[str], l
 class AwsNetwork(pulumi.ComponentResource):
     """A VPC with private node subnets across `zones`, or an existing VPC's subnets.
 
-    Outputs: `vpc_id`, `private_subnet_ids` (all zones) and `subnets_by_zone` (zone → subnet id; empty
-    for an existing network, whose subnets Hangar does not map to zones). VPC endpoints are only
+    Outputs: `vpc_id`, `private_subnet_ids` (all zones), `subnets_by_zone` (zone → subnet id; empty
+    for an existing network, whose subnets Hangar does not map to zones) and `zone_names` (empty there too). VPC endpoints are only
     created in a new VPC: in an existing one they are the network owner's to provide.
     """
 
     vpc_id: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
     subnets_by_zone: dict[str, pulumi.Output[str]]
+    zone_names: list[pulumi.Input[str]]
 
     def __init__(
         self,
@@ -62,14 +63,17 @@ class AwsNetwork(pulumi.ComponentResource):
         cluster_name: str,
         ha_nat: bool,
         tags: dict[str, str],
+        extra_endpoints: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
         """`zones`: the zones to span, or None for the region's first three available zones.
         `cluster_name`: the EKS cluster's name, for the subnet discovery tag. `ha_nat`: one NAT
-        gateway per zone (else one for the whole VPC)."""
+        gateway per zone (else one for the whole VPC). `extra_endpoints`: more interface endpoints an
+        air-gapped VPC needs (e.g. `aps-workspaces` for the amp metrics pipeline's queries)."""
         super().__init__("hangar:aws:Network", name, None, opts)
         self._name, self._tags = name, tags
         self.subnets_by_zone = {}
+        self.zone_names = []
         if network.existing_network_id:
             self.vpc_id = pulumi.Output.from_input(network.existing_network_id)
             if network.existing_subnet_ids:
@@ -113,6 +117,7 @@ class AwsNetwork(pulumi.ComponentResource):
             for key, zone, cidr in zip(keys, zone_names, private_cidrs)
         ]
         self.subnets_by_zone = {key: subnet.id for key, subnet in zip(keys, private)}
+        self.zone_names = zone_names
         self.private_subnet_ids = pulumi.Output.all(*[subnet.id for subnet in private])
 
         route_tables = [
@@ -125,7 +130,7 @@ class AwsNetwork(pulumi.ComponentResource):
             public_tags = {PUBLIC_ELB: "1", **discovery} if network.load_balancers == "public" else {}
             self._nat_egress(vpc, keys, zone_names, public_cidrs, route_tables, ha_nat, public_tags)
         else:
-            self._private_endpoints(vpc, network, region, private, route_tables)
+            self._private_endpoints(vpc, network, region, private, route_tables, tuple(extra_endpoints))
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids})
 
     def _nat_egress(self, vpc, keys, zone_names, public_cidrs, private_tables, ha_nat: bool, public_tags: dict[str, str]) -> None:
@@ -164,7 +169,7 @@ class AwsNetwork(pulumi.ComponentResource):
                 f"{name}-private-{key}-default", route_table_id=table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=self._child()
             )
 
-    def _private_endpoints(self, vpc, network: Network, region: str, private, private_tables) -> None:
+    def _private_endpoints(self, vpc, network: Network, region: str, private, private_tables, extra: tuple[str, ...] = ()) -> None:
         """No way out: the AWS services the cluster needs, as VPC endpoints reachable only from the VPC."""
         name = self._name
         aws.ec2.VpcEndpoint(
@@ -186,7 +191,7 @@ class AwsNetwork(pulumi.ComponentResource):
             tags=self._tagged(f"{name}-endpoints"),
             opts=self._child(),
         )
-        for service in INTERFACE_ENDPOINTS:
+        for service in INTERFACE_ENDPOINTS + extra:
             label = service.replace(".", "-")
             aws.ec2.VpcEndpoint(
                 f"{name}-{label}",

@@ -31,6 +31,9 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
   /docs/2.20/authentication-providers/gcp-workload-identity (kedacore/keda-docs commit a55c5d34);
   cloud.google.com/monitoring/api/ref_v3/rest/v1/projects.location.prometheus.api.v1/query_range
   (read 2026-12-01: location "has to be global").
+* `amp` — Amazon Managed Service for Prometheus on EKS (`hangar.components.metrics_amp`): a workspace,
+  its AWS managed scraper in two subnets of its own (the NetworkPolicies admit exactly those CIDRs),
+  the alerts as the workspace's rule groups, KEDA querying with SigV4 through its IRSA role.
 * `existing` — the team's Prometheus at `metrics.url`, scraping from `metrics.scraper_namespace`;
   Hangar renders the scrape object it names and references its TriggerAuthentication, if any.
 
@@ -91,10 +94,12 @@ TRIGGER_AUTHENTICATION = "hangar-metrics"
 
 @dataclasses.dataclass(frozen=True)
 class Scraper:
-    """The pods that scrape the model servers: their namespace and labels (empty labels: the whole namespace)."""
+    """What scrapes the model servers: pods (their namespace and labels; empty labels: the whole namespace),
+    or, for a scraper that runs outside the cluster, the CIDRs its network interfaces sit in."""
 
     namespace: str
     pod_labels: dict[str, str]
+    cidrs: tuple[str, ...] = ()
 
     def peer(self) -> dict[str, Any]:
         """A NetworkPolicy `from` peer admitting exactly these pods (namespace AND pods in one peer)."""
@@ -102,6 +107,10 @@ class Scraper:
         if self.pod_labels:
             peer["podSelector"] = {"matchLabels": dict(self.pod_labels)}
         return peer
+
+    def peers(self) -> list[dict[str, Any]]:
+        """NetworkPolicy `from` peers admitting exactly the scraper: its pods, or an ipBlock per CIDR of a scraper outside the cluster."""
+        return [{"ipBlock": {"cidr": cidr}} for cidr in self.cidrs] if self.cidrs else [self.peer()]
 
 
 IN_CLUSTER_SCRAPER = Scraper(KUBE_PROMETHEUS_STACK.namespace, {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_NAME})
@@ -130,11 +139,15 @@ class MetricsPipeline(pulumi.ComponentResource):
     the environment's Grafana dashboard (`hangar.components.metrics_dashboard`).
     """
 
-    def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, cluster: Any, environment: Environment, component: Any, opts: pulumi.ResourceOptions | None = None, *,
+                 namespace: str | None = None):  # fmt: skip
+        """`namespace`: the serving namespace (where the amp pipeline's scraper discovers the model servers)."""
         super().__init__("hangar:serving:MetricsPipeline", name, None, opts)
         self._cluster, self._environment = cluster, environment
         self.pipeline = cluster.metrics.resolved(cluster.provider)
         self.keda_values: dict[str, Any] = {}
+        self.trigger_metadata: dict[str, str] = {}
+        self._amp: Any = None
         self.resources: list[pulumi.Resource] = []
         self._needs_authentication = False
         child = pulumi.ResourceOptions(parent=self)
@@ -152,12 +165,15 @@ class MetricsPipeline(pulumi.ComponentResource):
             self.scrape_kind = SCRAPE_KINDS["pod-monitoring"]
             self._google_identity(name, project, component)
             self._needs_authentication = True
+        elif self.pipeline == "amp":
+            self._amazon_managed(name, component, namespace or environment.name)
+            self._needs_authentication = True
         else:
             metrics = cluster.metrics
             self.query_url = metrics.url
             self.scraper = Scraper(metrics.scraper_namespace, dict(metrics.scraper_pod_labels))
             self.scrape_kind = SCRAPE_KINDS.get(metrics.scrape_object)
-        self.register_outputs({"pipeline": self.pipeline, "query_url": self.query_url, "scraper_namespace": self.scraper.namespace})
+        self.register_outputs({"pipeline": self.pipeline, "query_url": self.query_url, "scraper_namespace": self.scraper.namespace or None})
 
     # --- in-cluster ---------------------------------------------------------------------------------
 
@@ -230,6 +246,34 @@ class MetricsPipeline(pulumi.ComponentResource):
                 self,
             )
 
+    # --- amp ----------------------------------------------------------------------------------------
+
+    def _amazon_managed(self, name: str, component: Any, namespace: str) -> None:
+        """Amazon Managed Service for Prometheus: workspace, managed scraper, KEDA's IRSA role (`hangar.components.metrics_amp`)."""
+        from hangar.components.labels import CLUSTER, environment_labels
+        from hangar.components.metrics_amp import AmpResources
+        from hangar.components.serving_pod import PORT_NAME
+
+        # Every Hangar model server carries app.kubernetes.io/name=vllm (hangar.components.serving.selector_labels);
+        # a multi-host replica's workers (hangar.dev/role=worker) run no API server and are not scraped.
+        self._amp = AmpResources(
+            name, self._cluster, self._environment, component, namespace=namespace, pod_labels={"app.kubernetes.io/name": "vllm"},
+            port_name=PORT_NAME, metrics_path=METRICS_PATH, drop_labels={"hangar.dev/role": "worker"}, parent=self,
+            tags={**environment_labels(self._environment), CLUSTER: self._cluster.name},
+        )  # fmt: skip
+        self.query_url = self._amp.query_url
+        self.scraper = Scraper("", {}, tuple(self._amp.cidrs))
+        self.scrape_kind = None  # the scraper's own configuration selects the pods: no scrape object in the cluster
+        self.keda_values = self._amp.keda_values
+        self.trigger_metadata = {"awsRegion": self._cluster.region}
+        self.resources.append(self._amp.scraper)
+        if self._cluster.replica_autoscaler == "keda-existing":
+            pulumi.log.warn(
+                f"cluster {self._cluster.name!r}: KEDA is not installed by Hangar (keda-existing); annotate its operator's ServiceAccount "
+                "keda/keda-operator with eks.amazonaws.com/role-arn set to the role Hangar creates for it (`<cluster>-keda-amp`) so it can query the workspace",
+                self,
+            )
+
     # --- per server ---------------------------------------------------------------------------------
 
     @property
@@ -240,15 +284,17 @@ class MetricsPipeline(pulumi.ComponentResource):
         return self._cluster.metrics.authentication if self.pipeline == "existing" else None
 
     def trigger_authentication(self, namespace: str, labels: dict[str, str], depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:
-        """The TriggerAuthentication Hangar owns (gke-managed: GCP Workload Identity), in the serving namespace."""
+        """The TriggerAuthentication Hangar owns (gke-managed: GCP Workload Identity; amp: AWS IRSA), in the serving namespace."""
         if not self._needs_authentication:
             return None
+        # gke-managed: GCP Workload Identity; amp: AWS IRSA of KEDA's operator (identityOwner keda, the default).
+        provider = "aws" if self.pipeline == "amp" else "gcp"
         return k8s.apiextensions.CustomResource(
             f"{self._cluster.name}-{TRIGGER_AUTHENTICATION}",
             api_version="keda.sh/v1alpha1",
             kind="TriggerAuthentication",
             metadata={"name": TRIGGER_AUTHENTICATION, "namespace": namespace, "labels": labels},
-            spec={"podIdentity": {"provider": "gcp"}},
+            spec={"podIdentity": {"provider": provider}},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
@@ -276,9 +322,14 @@ class MetricsPipeline(pulumi.ComponentResource):
                workload: dict[str, str], accelerator_resource: str, depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
         """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object).
 
+        With amp, a rule-groups namespace of the workspace (`<cluster>-<deployment>-slos`); no pending-pods alert there,
+        as nothing scrapes kube-state-metrics into the workspace.
+
         In-cluster, where the chart runs kube-state-metrics, also the alert for its pods pending for accelerators
         (`hangar.components.metrics_pending`; `workload` is the server's apiVersion/kind/name).
         """
+        if self._amp is not None:
+            return self._amp.rule_groups(f"{self._cluster.name}-{deployment.name}-slos", slo_rules(deployment, namespace))
         if self.scrape_kind is None:
             return None
         api_version, kind = RULE_KINDS[self.scrape_kind[1]]

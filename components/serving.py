@@ -59,6 +59,7 @@ from hangar.components.placement import PoolPlacement
 from hangar.prompts import PromptBundle
 from hangar.render import SECRET_SOURCE
 from hangar.replica import ReplicaShape
+from hangar.sizing.capacity import Demand, demand_annotations
 from hangar.spec import Environment, ModelDeployment
 from hangar.spec.serving import survives_a_node
 
@@ -165,6 +166,8 @@ class ModelServer(pulumi.ComponentResource):
         self.spread = ("nodes" if cloud == "onprem" else "nodes-and-zones") if survives_a_node(environment.tier, deployment) else "preferred"
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
+        declared = Demand.declared(deployment.traffic, deployment.slo)  # read by the hangar-capacity rule
+        self.annotations.update(demand_annotations(declared) if declared else {})
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         hf_secret = self._secret(f"{name}-hf-token", "token", hf_token, f"{CONFIG}:{HF_TOKEN_KEY}", child) if hf_token is not None else None
         key_secret = self._secret(f"{name}-api-key", "key", api_key, f"{CONFIG}:{API_KEY_KEY}", child) if api_key is not None else None

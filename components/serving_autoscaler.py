@@ -187,6 +187,7 @@ class Autoscaler(pulumi.ComponentResource):
     """`hangar:serving:Autoscaler`: a KEDA ScaledObject (default) or an HPA for one model server workload.
 
     `target` is the workload's `{apiVersion, kind, name}`; `namespace` its namespace name.
+    `trigger_metadata` is added to every prometheus trigger's metadata (the pipeline's, e.g. `awsRegion` for SigV4).
     `initial_cooldown_seconds` keeps a new workload from being scaled to zero while it loads; `extra_triggers`
     are added to a ScaledObject's (the HTTP add-on's `external-push` trigger that wakes it from zero).
     Outputs: `kind` (ScaledObject or HorizontalPodAutoscaler), `min_replicas`, `max_replicas`.
@@ -204,6 +205,7 @@ class Autoscaler(pulumi.ComponentResource):
         engine: str = "keda",
         prometheus_url: pulumi.Input[str] | None = None,
         authentication: str | None = None,
+        trigger_metadata: dict[str, str] | None = None,
         activation_query: str | None = None,
         extra_triggers: Sequence[dict[str, Any]] = (),
         initial_cooldown_seconds: int = 0,
@@ -228,7 +230,9 @@ class Autoscaler(pulumi.ComponentResource):
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
                 metadata=metadata,
-                spec=self._scaled_object(deployment, target, namespace, prometheus_url, authentication, activation_query, initial_cooldown_seconds, extra_triggers),
+                spec=self._scaled_object(
+                    deployment, target, namespace, prometheus_url, authentication, activation_query, initial_cooldown_seconds, extra_triggers, trigger_metadata or {}
+                ),
                 opts=child,
             )
         else:
@@ -240,7 +244,7 @@ class Autoscaler(pulumi.ComponentResource):
 
     def _scaled_object(
         self, deployment: ModelDeployment, target: dict[str, str], namespace: str, url: pulumi.Input[str], authentication: str | None,
-        activation_query: str | None, initial_cooldown: int, extra_triggers: Sequence[dict[str, Any]] = (),
+        activation_query: str | None, initial_cooldown: int, extra_triggers: Sequence[dict[str, Any]] = (), more: dict[str, str] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         policy = self.policy
         auth = {"authenticationRef": {"name": authentication, "kind": "TriggerAuthentication"}} if authentication else {}
@@ -254,6 +258,7 @@ class Autoscaler(pulumi.ComponentResource):
                     "query": prometheus_query(policy, namespace, deployment.model),
                     "threshold": _number(policy.target),
                     "activationThreshold": "0",
+                    **(more or {}),
                 },
                 **auth,
             }
@@ -261,7 +266,7 @@ class Autoscaler(pulumi.ComponentResource):
         if activation_query:
             triggers.append(
                 {"type": "prometheus", "name": "activation", "metricType": "AverageValue",
-                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0"}, **auth}
+                 "metadata": {"serverAddress": url, "query": activation_query, "threshold": _number(policy.target), "activationThreshold": "0", **(more or {})}, **auth}
             )  # fmt: skip
         triggers += [dict(trigger) for trigger in extra_triggers]
         spec: dict[str, Any] = {

@@ -183,7 +183,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 prompts=item.prompts,
                 runtime_class=getattr(cluster_component, "runtime_class", None),
                 registry_mirror=getattr(cluster_component, "image_registry", None),
-                peers=[metrics.scraper.peer(), *([INTERCEPTOR.peer()] if wakes_from_zero else [])],
+                peers=[*metrics.scraper.peers(), *([INTERCEPTOR.peer()] if wakes_from_zero else [])],
                 depends_on=[*ready, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
             )
@@ -213,6 +213,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 engine=engine,
                 prometheus_url=metrics.query_url,
                 authentication=metrics.authentication,
+                trigger_metadata=metrics.trigger_metadata,
                 extra_triggers=[activation.trigger] if activation else [],
                 initial_cooldown_seconds=startup_seconds(shape),
                 # KEDA asks the add-on's scaler for the route's metric spec when it reconciles: the route first.
@@ -239,7 +240,7 @@ class ClusterAddons(pulumi.ComponentResource):
         super().__init__("hangar:serving:ClusterAddons", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.namespace, self.ready = _namespace(name, cluster.provider, environment, component, here, child)
-        self.metrics = MetricsPipeline(name, cluster, environment, component, opts=child)
+        self.metrics = MetricsPipeline(name, cluster, environment, component, opts=child, namespace=self.namespace)
         self.operators = _operators(cluster, environment, here, child, keda_values=self.metrics.keda_values, mirror=getattr(component, "image_registry", None))
         authentication = self.metrics.trigger_authentication(self.namespace, environment_labels(environment), depends_on=[*self.ready, *self.operators])
         self.authentication = [authentication] if authentication is not None else []

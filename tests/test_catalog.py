@@ -112,7 +112,10 @@ def test_mla_model_uses_latent_kv_figure(cat):
 def test_distill_carries_base_licence(cat):
     m = cat.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B")
     assert m.licence_id == "mit"
-    assert m.base_licence_id == "llama-3.3-community"
+    assert m.base_model == "meta-llama/Llama-3.3-70B-Instruct"  # DeepSeek-R1 README §7
+    assert [(licence.id, carrier.hf_id) for licence, carrier in cat.model_licences(m.hf_id)] == [
+        ("mit", "deepseek-ai/DeepSeek-R1-Distill-Llama-70B"), ("llama-3.3-community", "meta-llama/Llama-3.3-70B-Instruct"),
+    ]
 
 
 def test_licence_conditions(cat):

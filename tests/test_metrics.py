@@ -63,8 +63,8 @@ def test_gke_managed_prometheus_is_refused_outside_gke_naming_the_key():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["metrics"] = {"pipeline": "gke-managed"}
     assert config_lines(environment) == [
-        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.pipeline: GKE Managed Service for Prometheus runs on GKE clusters only; "
-        "use in-cluster or existing; got 'gke-managed'"
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.pipeline: GKE Managed Service for Prometheus is not available on EKS clusters; "
+        "use in-cluster or amp or existing; got 'gke-managed'"
     ]
 
 

@@ -78,6 +78,25 @@ def test_parameter_estimates_match_published_counts(name, total, active):
         assert found.params_active_b == pytest.approx(active, rel=0.01)
 
 
+@pytest.mark.parametrize(
+    "name, total, active",
+    [
+        ("kimi-k2-instruct.json", 1000, 32),  # MoonshotAI/Kimi-K2 README at c6157be8: "1T" total, "32B" activated
+        ("qwen3-30b-a3b.json", 30, 3),  # QwenLM/Qwen3 README at 7a2f61ff: the MoE sizes are named total-A-activated, "30B-A3B"
+        ("qwen3-235b-a22b.json", 235, 22),  # same README: "235B-A22B"
+        ("qwen3-coder-480b-a35b-instruct.json", 480, 35),  # the release's name, same convention: 480B total, 35B activated
+        ("llama-3.1-405b.json", 405, None),  # meta-llama/llama-models Llama 3.1 model card: 405B
+    ],
+)
+def test_parameter_estimates_match_rounded_published_counts(name, total, active):
+    # published as rounded figures (1T, 30B, 3B), so within 3%; active counts leave out the input embedding (a lookup)
+    found = arch(name)
+    assert found.params_total_b == pytest.approx(total, rel=0.03)
+    assert (found.params_active_b is None) == (active is None)
+    if active is not None:
+        assert found.params_active_b == pytest.approx(active, rel=0.03)
+
+
 # --- KV memory per attention layout ----------------------------------------------------------------------
 
 
@@ -97,6 +116,35 @@ def test_gemma3_27b_has_52_sliding_and_10_full_layers_as_vllm_documents():
     assert row.kv_bytes_per_token_bf16 * 32768 / GIB == pytest.approx(15.5)
     # on a TPU vLLM has no hybrid KV-cache manager: every layer keeps every token
     assert sequence_kv(row, 32768, hybrid_kv_cache=False).total_bytes / GIB == pytest.approx(15.5)
+
+
+def test_a_short_gemma3_config_takes_gemma3textconfig_defaults():
+    # gemma-3-4b-it's text_config gives hidden_size, intermediate_size, layers, window and rope scaling only; heads (8), KV heads (4),
+    # head_dim (256) and vocab_size (262,208) are Gemma3TextConfig defaults at transformers 008f5c8c
+    short = config("gemma-3-4b-it.json")
+    assert not {"num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size"} & set(short["text_config"])
+    gemma = arch("gemma-3-4b-it.json")
+    assert (gemma.attention_heads, gemma.kv_heads, gemma.head_dim, gemma.layers) == (8, 4, 256, 34)
+    assert (gemma.sliding_window, gemma.sliding_window_layers) == (1024, 34 - 34 // 6)  # every 6th layer global: 5 of 34
+    assert gemma.kv_bytes_per_token_bf16 == 2 * 34 * 4 * 256 * 2
+    # the release is named 4B; the ESTIMATE adds the SigLIP tower its vision_config describes (27 blocks of width 1152)
+    assert gemma.multimodal and 4.0 < gemma.params_total_b < 4.5
+    # a field the file does give wins over the default
+    wider = {**short, "text_config": {**short["text_config"], "num_attention_heads": 16, "num_key_value_heads": 8}}
+    assert (read_config(wider).attention_heads, read_config(wider).kv_heads) == (16, 8)
+
+
+def test_kimi_k2_is_read_as_the_deepseek_v3_architecture_it_ships():
+    kimi = arch("kimi-k2-instruct.json")
+    assert config("kimi-k2-instruct.json")["model_type"] == "kimi_k2" and kimi.model_type == "deepseek_v3"
+    assert (kimi.layers, kimi.attention_heads, kimi.kv_lora_rank, kimi.qk_rope_head_dim) == (61, 64, 512, 64)
+    assert (kimi.num_experts, kimi.num_experts_per_tok, kimi.max_context_tokens) == (384, 8, 4096 * 32)  # yarn: 4096 x 32
+
+
+def test_a_zero_shared_expert_size_means_no_shared_expert():
+    coder = config("qwen3-coder-480b-a35b-instruct.json")
+    assert coder["shared_expert_intermediate_size"] == 0
+    assert arch("qwen3-coder-480b-a35b-instruct.json").num_experts == 160
 
 
 def test_gemma2_alternates_sliding_and_full_layers():

@@ -19,7 +19,7 @@ BAD_STACKS = ROOT / "tests" / "bad_stacks"
 RAW_PROGRAM = ROOT / "tests" / "raw_program"
 READINESS_PROGRAM = ROOT / "tests" / "readiness_program"
 CASES = [(ROOT, stack, None) for stack in EXAMPLE_STACKS] + [
-    (BAD_STACKS, stack, None) for stack in ("noncommercial-prod", "mau-over-cap", "big-model-small-gpu", "fp8-on-a100", "over-budget")
+    (BAD_STACKS, stack, None) for stack in ("noncommercial-prod", "mau-over-cap", "big-model-small-gpu", "fp8-on-a100", "over-budget", "under-capacity")
 ] + [(RAW_PROGRAM, "prod", RAW_PROGRAM / "policy-prod.json"), (READINESS_PROGRAM, "broken", READINESS_PROGRAM / "policy-prod.json")]
 PARITY_ONLY = [(READINESS_PROGRAM, stack, READINESS_PROGRAM / "policy-prod.json") for stack in ("fixed", "unscraped")]
 

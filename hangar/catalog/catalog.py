@@ -108,6 +108,28 @@ class Catalog:
         except KeyError:
             raise CatalogLookupError("model", hf_id, sorted(self.models)) from None
 
+    def lineage(self, hf_id: str) -> tuple[Model, ...]:
+        """The model and the models it derives from, nearest first (a base the catalog lacks ends the chain)."""
+        chain: list[Model] = []
+        current = self.models.get(hf_id)
+        while current is not None and current not in chain:  # a cycle stops at the first repeat
+            chain.append(current)
+            current = self.models.get(current.base_model) if current.base_model else None
+        return tuple(chain)
+
+    def model_licences(self, hf_id: str) -> tuple[tuple[Licence, Model], ...]:
+        """Every licence whose terms bind a deployment of `hf_id`, each with the model row that carries it.
+
+        A derived model (fine-tune, distillation, quantised repack) carries its own licence and
+        inherits its base's - `base_licence_id`, and the licences of its `base_model` chain.
+        """
+        found: dict[str, tuple[Licence, Model]] = {}
+        for model in self.lineage(hf_id):
+            for licence_id in (model.licence_id, model.base_licence_id):
+                if licence_id and licence_id not in found:
+                    found[licence_id] = (self.licence(licence_id), model)
+        return tuple(found.values())
+
     def licence(self, licence_id: str) -> Licence:
         """The licence with this id (e.g. "llama-3.1-community")."""
         try:

@@ -68,6 +68,7 @@ _SLUG = "a lower-case id of letters, digits, '.' and '-' (e.g. apache-2.0)"
 _PATTERN_HELP = {
     "flags": "upper-case tokens separated by spaces (e.g. SUSPECT_LOW ESTIMATE)",
     "hf_id": "a Hugging Face repo id 'org/name'",
+    "base_model": "a Hugging Face repo id 'org/name'",
     "id": _SLUG,
     "licence_id": _SLUG,
     "base_licence_id": _SLUG,
@@ -161,14 +162,18 @@ def _merge(
 
 
 def _check_references(located: dict[str, list[Located]], problems: list[Problem]) -> None:
-    """Instance GPUs must be catalog GPUs; model licences must be catalog licences."""
+    """Instance GPUs must be catalog GPUs; model licences must be catalog licences; a base model must be a catalog model."""
     gpus = {item.row.name for item in located["gpus.csv"]}
     licences = {item.row.id for item in located["licences.csv"]}
     for item in located["instances.csv"]:
         if item.row.gpu is not None and item.row.gpu not in gpus:
             problems.append(Problem(item.file, item.index, item.line, "gpu", item.row.gpu,
                                     f"unknown GPU; allowed: {', '.join(sorted(gpus))} (or add it to gpus.csv)"))
+    models = {item.row.hf_id for item in located["models.csv"]}
     for item in located["models.csv"]:
+        if item.row.base_model is not None and item.row.base_model not in models:
+            problems.append(Problem(item.file, item.index, item.line, "base_model", item.row.base_model,
+                                    "unknown base model: a derived model's base must be a catalog model (add its row, from its config.json)"))
         for column in ("licence_id", "base_licence_id"):
             value = getattr(item.row, column)
             if value is not None and value not in licences:

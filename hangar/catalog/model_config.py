@@ -7,11 +7,19 @@ local/global layers, multi-head latent attention, hybrid linear-attention/attent
 and mixtures of experts; anything else is refused with the field that stopped it.
 
 Sources, read 2026-12-01:
-* field names and defaults: Hugging Face transformers' configuration classes; the Gemma 3 text
-  defaults (vocab_size 262,208, max_position_embeddings 131,072, sliding_window_pattern 6,
-  tie_word_embeddings true) from `src/transformers/models/gemma3/configuration_gemma3.py` at commit
-  008f5c8c29be84d4721dc6d1e0fcd72300580be4; Gemma 2 slides on even layers (`is_sliding = not
-  bool(layer_idx % 2)`), Gemma 3 on every layer but each `sliding_window_pattern`-th;
+* field names and defaults: Hugging Face transformers' configuration classes. Gemma 3's published
+  config.json files are short: they give only what differs from `Gemma3TextConfig.__init__`, so the
+  reader applies that class's defaults (`_GEMMA3_DEFAULTS`, every one read from
+  `src/transformers/models/gemma3/configuration_gemma3.py` at commit
+  008f5c8c29be84d4721dc6d1e0fcd72300580be4: vocab_size 262,208, hidden_size 2,304,
+  intermediate_size 9,216, num_hidden_layers 26, num_attention_heads 8, num_key_value_heads 4,
+  head_dim 256, max_position_embeddings 131,072, sliding_window 4,096, sliding_window_pattern 6,
+  tie_word_embeddings true); Gemma 2 slides on even layers (`is_sliding = not bool(layer_idx % 2)`),
+  Gemma 3 on every layer but each `sliding_window_pattern`-th;
+* Kimi K2 ships DeepSeek-V3's architecture under `model_type: kimi_k2` (MoonshotAI/Kimi-K2
+  docs/deploy_guidance.md at c6157be8531e1c52f5dfd3bb91a1275b089eac50: change it to deepseek_v3 where a
+  framework lacks it), so it is read as deepseek_v3; GLM-4.5/4.6 (`glm4_moe`) name their experts as
+  DeepSeek does (n_routed_experts, n_shared_experts, first_k_dense_replace) with grouped-query attention;
 * the context vLLM takes when `--max-model-len` is unset: vLLM v0.11.2 `vllm/config/model.py`
   `_get_and_verify_max_len` (max_position_embeddings; yarn: original_max_position_embeddings x
   factor; other rope scalings but su/longrope/llama3 multiply by factor; Gemma 3 is already scaled);
@@ -39,14 +47,22 @@ from .schema import Model
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
-    "deepseek_v2", "deepseek_v3", "qwen3_next", "qwen3_5_text",
+    "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text",
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
 _TIED_BY_DEFAULT = {"gemma2", "gemma3_text"}
 """Model types whose transformers config ties the output head to the embeddings unless it says otherwise."""
 
-_GEMMA3_DEFAULTS = {"vocab_size": 262_208, "max_position_embeddings": 131_072, "sliding_window_pattern": 6, "head_dim": 256, "sliding_window": 4096}
+_GEMMA3_DEFAULTS = {
+    "vocab_size": 262_208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8,
+    "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131_072, "sliding_window": 4096, "sliding_window_pattern": 6,
+}
+"""`Gemma3TextConfig.__init__` defaults, transformers commit 008f5c8c29be84d4721dc6d1e0fcd72300580be4 (read 2026-12-01)."""
+
+_MLA = ("deepseek_v2", "deepseek_v3")
+_ALIASES = {"kimi_k2": "deepseek_v3"}
+"""Model types that are another's architecture under a new name."""
 
 
 class ConfigError(ValueError):
@@ -79,6 +95,7 @@ class Architecture:
     params_total_b: float
     params_active_b: float | None
     kv_bytes_per_token_bf16: int
+    multimodal: bool
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -108,7 +125,9 @@ def read_config(config: dict[str, Any]) -> Architecture:
         model_type = "gemma3_text"
     if model_type not in KNOWN_MODEL_TYPES:
         raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join(KNOWN_MODEL_TYPES)}")
+    model_type = _ALIASES.get(model_type, model_type)
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
+    text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 
     def get(key: str, required: bool = True) -> int | None:
         return _int(text, key, defaults.get(key), required=required)
@@ -117,12 +136,12 @@ def read_config(config: dict[str, Any]) -> Architecture:
     heads = get("num_attention_heads")
     hidden = get("hidden_size")
     vocab = get("vocab_size")
-    mla = model_type in ("deepseek_v2", "deepseek_v3")
+    mla = model_type in _MLA
     kv_heads = head_dim = lora = rope = None
     if mla:
         lora, rope = get("kv_lora_rank"), get("qk_rope_head_dim")
     else:
-        kv_heads = _int(text, "num_key_value_heads", heads)
+        kv_heads = _int(text, "num_key_value_heads", defaults.get("num_key_value_heads", heads))
         head_dim = _int(text, "head_dim", defaults.get("head_dim"), required=False) or _whole(hidden, heads, "head_dim")
         if heads % kv_heads:
             raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
@@ -158,6 +177,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,
+        multimodal=isinstance(config.get("vision_config"), dict),
     )
 
 
@@ -211,9 +231,8 @@ def _linear_state_bytes(text: dict) -> int:
 
 
 def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
-    key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "mixtral": "num_local_experts", "gpt_oss": "num_local_experts"}.get(
-        model_type, "num_experts"
-    )
+    key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "glm4_moe": "n_routed_experts", "mixtral": "num_local_experts",
+           "gpt_oss": "num_local_experts"}.get(model_type, "num_experts")
     experts = _int(text, key, required=False)
     if experts is None:
         return None, None
@@ -248,7 +267,7 @@ def _parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, 
 
 
 def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
-    if model_type in ("deepseek_v2", "deepseek_v3"):
+    if model_type in _MLA:
         nope, rope, v = _int(text, "qk_nope_head_dim"), _int(text, "qk_rope_head_dim"), _int(text, "v_head_dim")
         lora, q_lora = _int(text, "kv_lora_rank"), _int(text, "q_lora_rank", required=False)
         query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
@@ -266,7 +285,7 @@ def _linear_params(text: dict, hidden: int) -> int:
 
 def _dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
     """Layers of a mixture of experts that keep a dense MLP."""
-    if model_type in ("deepseek_v2", "deepseek_v3"):
+    if model_type in (*_MLA, "glm4_moe"):
         return set(range(_int(text, "first_k_dense_replace", 0, required=False) or 0))
     only = text.get("mlp_only_layers") or []
     step = _int(text, "decoder_sparse_step", 1, required=False) or 1
@@ -274,8 +293,10 @@ def _dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
 
 
 def _shared_expert_params(text: dict, model_type: str, hidden: int) -> int:
-    if model_type in ("deepseek_v2", "deepseek_v3"):
+    if model_type in (*_MLA, "glm4_moe"):
         return (_int(text, "n_shared_experts", 0, required=False) or 0) * 3 * hidden * _int(text, "moe_intermediate_size")
+    if text.get("shared_expert_intermediate_size") == 0:  # Qwen3-Coder's config spells "no shared expert" as 0
+        return 0
     shared = _int(text, "shared_expert_intermediate_size", required=False)
     return 0 if shared is None else 3 * hidden * shared + hidden
 

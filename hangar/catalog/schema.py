@@ -265,7 +265,13 @@ class Model(Row):
     per sequence, whatever its length.  A mixture of experts keeps all `num_experts` resident and
     computes `num_experts_per_tok` per token (`params_active_b`).
     `base_licence_id` names the licence inherited from a base model (e.g. a
-    Llama-based distill published as MIT still carries the Llama terms).
+    Llama-based distill published as MIT still carries the Llama terms); `base_model` names the
+    catalog row of the model it derives from (a fine-tune, distillation or quantised repack),
+    whose licences - and their base's, in turn - it inherits.  `multimodal` is true when the
+    release takes images (its config.json has a `vision_config`, or, where no config.json was
+    read, its model card says so - cited in `notes`), false when its config.json is text-only,
+    and empty when unknown: some licences grant nothing to EU-domiciled licensees for
+    multimodal models.
     `source` names the config.json read (URL at a revision) and the licence text; `revision` is
     the revision of the config.json read, or None where none was read ("config.json not read").
     """
@@ -296,9 +302,13 @@ class Model(Row):
     num_experts_per_tok: Optional[PositiveInt] = None
     dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
+    multimodal: Optional[bool] = None
+    base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Model":
+        if self.base_model == self.hf_id:
+            raise RowProblem("base_model", self.base_model, "a model cannot derive from itself")
         if self.params_active_b is not None and self.params_active_b > self.params_total_b:
             raise RowProblem("params_active_b", self.params_active_b, f"exceeds params_total_b ({self.params_total_b})")
         if (self.kv_heads is None) != (self.head_dim is None):
@@ -350,7 +360,10 @@ class Licence(Row):
     service is forbidden, needs permission, or counts as distribution with
     pass-through obligations.  `eu_multimodal_restriction`: the grant excludes
     EU-domiciled licensees for multimodal models.  `gated` is None where gating
-    is a property of each repo rather than of the licence.
+    is a property of each repo rather than of the licence.  `display_name`: the
+    name a product must display prominently once it passes `display_mau_threshold`
+    monthly active users or `display_monthly_revenue_usd_threshold` of monthly
+    revenue (Kimi K2's modified MIT licence); either threshold alone triggers it.
     """
 
     id: Slug
@@ -368,8 +381,11 @@ class Licence(Row):
     source: Text
     as_of: datetime.date
     verified: Text
+    display_name: Optional[Text] = None
+    display_mau_threshold: Optional[PositiveInt] = None
+    display_monthly_revenue_usd_threshold: Optional[PositiveFloat] = None
 
-    @field_validator("mau_cap", mode="before")
+    @field_validator("mau_cap", "display_mau_threshold", "display_monthly_revenue_usd_threshold", mode="before")
     @classmethod
     def _digits(cls, value: object) -> object:
         """Accept 700_000_000 / 700,000,000 spellings of a user cap."""
@@ -383,5 +399,8 @@ class Licence(Row):
             raise RowProblem("commercial_use", "yes", "contradicts research_only/non_production_only; use 'no' or 'conditional'")
         if self.mau_cap is not None and self.commercial_use == "yes":
             raise RowProblem("commercial_use", "yes", "a licence with an MAU cap is 'conditional'")
+        thresholds = self.display_mau_threshold is not None or self.display_monthly_revenue_usd_threshold is not None
+        if thresholds != (self.display_name is not None):
+            raise RowProblem("display_name", self.display_name, "give display_name together with the threshold(s) past which it must be displayed")
         return self
 

@@ -145,7 +145,8 @@ def catalog_models(
         ("layers", lambda m: m.layers if not m.sliding_window else f"{m.layers} ({m.sliding_window_layers} x {m.sliding_window:,} window)"),
         ("heads/KV", lambda m: f"{m.attention_heads}/{m.kv_heads if m.kv_heads else 'MLA'}"),
         ("KV KiB/token", lambda m: f"{m.kv_bytes_per_token_bf16 / 1024:g}"), ("max ctx", lambda m: f"{m.max_context_tokens:,}"),
-        ("licence", lambda m: m.licence_id + (f" (base {m.base_licence_id})" if m.base_licence_id else "")),
+        ("licence", lambda m: m.licence_id + (f" (base {m.base_licence_id})" if m.base_licence_id else "")
+         + (f" (from base model {m.base_model})" if m.base_model else "")),
         ("verified", lambda m: _yes(m.config_verified)), ("revision", lambda m: (m.revision or "-")[:12]), ("as_of", lambda m: _date(m.as_of)),
         ("source", lambda m: m.source),
     ])
@@ -167,6 +168,10 @@ def catalog_licences(
                                           ("attribution", lic.attribution_required), ("AUP", lic.acceptable_use_policy),
                                           ("hosted service restricted", lic.hosted_service_restricted),
                                           ("EU multimodal restriction", lic.eu_multimodal_restriction), ("gated", lic.gated)) if flag]
+        if lic.display_name:
+            past = [f"{lic.display_mau_threshold:,} MAU" if lic.display_mau_threshold else "",
+                    f"US${lic.display_monthly_revenue_usd_threshold:,.0f}/month" if lic.display_monthly_revenue_usd_threshold else ""]
+            found.append(f'display "{lic.display_name}" past {" or ".join(p for p in past if p)}')
         return ", ".join(found) or "-"
 
     _rows_out(rows, output_format, "licences", [

@@ -33,6 +33,9 @@ from hangar.sizing import (
     pareto_front,
     rank_options,
 )
+from hangar.sizing.capacity import CAPACITY_NOTE, Demand
+from hangar.sizing.throughput import ESTIMATE_NOTE
+from hangar.sizing.traffic_ranking import rank_for_traffic
 
 # --- hangar size -------------------------------------------------------------------------------------------
 
@@ -44,7 +47,9 @@ def size(
         None, "--precision", "-p", help=f"Weight precision(s) to consider: {', '.join(PRECISIONS)} (repeat or comma-separate). Default: all."
     ),
     context: int | None = typer.Option(None, "--context", help="Longest sequence served (prompt + output), tokens. Default 8192 (or the model's maximum)."),
-    concurrency: int = typer.Option(16, "--concurrency", help="Sequences batched at once per replica (vLLM max_num_seqs); capacity is reported against it."),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", help="Sequences batched at once per replica (vLLM max_num_seqs); default 16, or with --peak-rps vLLM's default."
+    ),
     kv_cache_dtype: str = typer.Option("auto", "--kv-cache-dtype", help=f"KV-cache element type: {', '.join(KV_CACHE_DTYPES)}."),
     cloud: list[str] | None = typer.Option(None, "--cloud", help="Only these clouds: aws, gcp, azure, onprem (repeat or comma-separate)."),
     spot: bool = typer.Option(False, "--spot", help="Rank by spot prices instead of on-demand."),
@@ -56,6 +61,11 @@ def size(
     plot: Path | None = typer.Option(None, "--plot", help="Draw cost against throughput, Pareto front marked, to FILE.svg or FILE.png."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
     overrides: Path | None = OverridesOption,
+    peak_rps: float | None = typer.Option(None, "--peak-rps", help="Peak requests/s to carry: rank by the monthly cost of the replicas it needs."),
+    prompt_tokens: int | None = typer.Option(None, "--prompt-tokens", help="Mean prompt tokens per request (with --peak-rps)."),
+    output_tokens: int | None = typer.Option(None, "--output-tokens", help="Mean output tokens per request (with --peak-rps)."),
+    ttft_ms: float | None = typer.Option(None, "--ttft-ms", help="p95 time-to-first-token objective, ms (with --peak-rps)."),
+    tpot_ms: float | None = typer.Option(None, "--tpot-ms", help="p95 time-per-output-token objective, ms (with --peak-rps)."),
 ) -> None:
     """Every way to serve MODEL from the catalog, cheapest first, with the memory breakdown of the best.
 
@@ -64,7 +74,17 @@ def size(
     --context tokens fit in memory. Each option says how many such sequences its KV cache holds
     (capacity; fewer than --concurrency is reported, not refused). Throughput and $/1M tokens are
     ESTIMATES from first principles, not benchmarks.
+
+    With --peak-rps, --prompt-tokens and --output-tokens (and optionally --ttft-ms, --tpot-ms): every
+    option that carries that peak within the objective, ranked by the monthly cost of the replicas and
+    nodes it needs (ESTIMATE; `hangar.sizing.capacity` says what is not modelled).
     """
+    if peak_rps is not None or prompt_tokens is not None or output_tokens is not None or ttft_ms is not None or tpot_ms is not None:
+        size_for_traffic(model, peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms, precision=precision, cloud=cloud, spot=spot, tpus=tpus,
+                         kv_cache_dtype=kv_cache_dtype, concurrency=concurrency, utilization=utilization, limit=limit,
+                         output_format=output_format, overrides=overrides)  # fmt: skip
+        return
+    concurrency = 16 if concurrency is None else concurrency
     catalog = load_catalog_or_fail(overrides)
     precisions = split_values(precision)
     clouds = split_values(cloud)
@@ -102,6 +122,63 @@ def size(
     print_ranking(ranking, limit=limit, why_not=why_not)
     if plot is not None:
         out.print(f"plot written to {escape(str(plot))}")
+
+
+def size_for_traffic(
+    model: str, peak_rps: float | None, prompt_tokens: int | None, output_tokens: int | None, ttft_ms: float | None, tpot_ms: float | None, *,
+    precision: list[str] | None, cloud: list[str] | None, spot: bool, tpus: bool, kv_cache_dtype: str, concurrency: int | None,
+    utilization: float, limit: int, output_format: OutputFormat, overrides: Path | None,
+) -> None:  # fmt: skip
+    """`hangar size MODEL --peak-rps N --prompt-tokens P --output-tokens O`: the cheapest ways to carry that peak within the SLO."""
+    precisions, clouds = split_values(precision), split_values(cloud)
+    problems = [f"{flag}: required with --peak-rps" for flag, value in (("--peak-rps", peak_rps), ("--prompt-tokens", prompt_tokens), ("--output-tokens", output_tokens)) if value is None]
+    problems += [f"{flag}: must be greater than 0; got {value:g}" for flag, value in (("--peak-rps", peak_rps), ("--prompt-tokens", prompt_tokens),
+                 ("--output-tokens", output_tokens), ("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)) if value is not None and not value > 0]  # fmt: skip
+    problems += [f"--precision: unknown precision {p!r}; allowed: {', '.join(PRECISIONS)}" for p in precisions if p not in PRECISIONS]
+    problems += [f"--cloud: unknown cloud {c!r}; allowed: aws, gcp, azure, onprem" for c in clouds if c not in ("aws", "gcp", "azure", "onprem")]
+    if kv_cache_dtype not in KV_CACHE_DTYPES:
+        problems.append(f"--kv-cache-dtype: {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
+    if concurrency is not None and concurrency < 1:
+        problems.append("--concurrency must be at least 1")
+    if not 0 < utilization <= 1:
+        problems.append(f"--gpu-memory-utilization: {utilization} must be in (0, 1]")
+    if problems:
+        raise fail(problems)
+    assert peak_rps is not None and prompt_tokens is not None and output_tokens is not None
+    catalog = load_catalog_or_fail(overrides)
+    demand = Demand(peak_rps, prompt_tokens, output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms)
+    try:
+        feasible, infeasible = rank_for_traffic(
+            model, catalog, demand, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency,
+            clouds=clouds or None, spot=spot, include_tpus=tpus, gpu_memory_utilization=utilization,
+        )  # fmt: skip
+    except (CatalogLookupError, SizingError) as error:
+        raise fail([str(error)])
+    if output_format is OutputFormat.json:
+        print_json({
+            "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "notes": [ESTIMATE_NOTE, CAPACITY_NOTE],
+            "options": [t.to_json() for t in feasible],
+            "infeasible": [{**_option_key(t.option), "reason": t.plan.reason} for t in infeasible],
+        })  # fmt: skip
+        return
+    slo = ", ".join(part for part in (f"p95 TTFT {ttft_ms:g} ms" if ttft_ms else "", f"p95 TPOT {tpot_ms:g} ms" if tpot_ms else "") if part) or "no SLO"
+    out.print(f"[bold]{escape(model)}[/bold] at {peak_rps:g} requests/s peak, {prompt_tokens:,} prompt + {output_tokens:,} output tokens, {slo}", soft_wrap=True)
+    if not feasible:
+        out.print(f"[red]no option carries it[/red] ({len(infeasible)} options that start cannot meet the SLO or cannot be estimated)")
+        return
+    shown = feasible if limit <= 0 else feasible[:limit]
+    table = Table(title=f"{len(feasible)} options carry it, cheapest at peak first (ESTIMATES)", title_justify="left")
+    for column in ("#", "cloud", "instance", "precision", "TP", "replicas", "nodes", "$/month at peak", "TTFT ms", "TPOT ms", "out tok/s"):
+        table.add_column(column, justify="left" if column in ("cloud", "instance", "precision") else "right")
+    for index, t in enumerate(shown, 1):
+        p = t.plan
+        table.add_row(str(index), t.option.cloud, escape(t.option.instance_type), t.option.precision, str(t.option.tensor_parallel), str(p.replicas_at_peak),
+                      str(p.nodes_at_peak), money(p.usd_per_month_at_peak, 0), f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}",
+                      f"{p.output_tokens_per_second_per_replica * p.replicas_at_peak:,.0f}")  # fmt: skip
+    out.print(table)
+    if len(shown) < len(feasible):
+        out.print(f"... {len(feasible) - len(shown)} more (--limit 0 shows all)")
+    out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
 
 
 def _option_key(o: Option) -> dict[str, Any]:

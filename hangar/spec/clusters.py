@@ -20,7 +20,7 @@ from hangar.spec.base import (
     raise_problems,
     unique_by_name,
 )
-from hangar.spec.metrics import Metrics
+from hangar.spec.metrics import Metrics, pipeline_target_problems
 
 
 class Network(SpecModel):
@@ -165,8 +165,7 @@ class ClusterBase(SpecModel):
         """The metrics pipeline fits the target, and the KEDA Hangar installs supports the cluster's Kubernetes version."""
         problems = []
         provider = getattr(self, "provider", "")
-        if self.metrics.pipeline == "gke-managed" and provider != "gcp":
-            problems.append(problem("metrics.pipeline", "GKE Managed Service for Prometheus runs on GKE clusters only; use in-cluster or existing", "gke-managed"))
+        problems += pipeline_target_problems(self) if provider else []
         if self.replica_autoscaler == "keda" and (why := unsupported_message(self.kubernetes_version)):
             problems.append(problem("kubernetes_version", why, self.kubernetes_version))
         raise_problems(problems)

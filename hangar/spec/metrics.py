@@ -1,6 +1,6 @@
 """Where a cluster's model-server metrics go, so that its autoscalers can read them: the `metrics` of a cluster.
 
-Three pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
+The pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
 
 * `in-cluster` — Hangar installs a pinned kube-prometheus-stack (Prometheus Operator and one
   Prometheus) into `monitoring`; every model server gets a `PodMonitor`. The default everywhere
@@ -9,6 +9,9 @@ Three pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
 * `gke-managed` — GKE's Managed Service for Prometheus (managed collection, which Hangar's GKE
   clusters enable): a `PodMonitoring` per server, collectors in `gmp-system`, and KEDA queries the
   project's Prometheus-compatible API with Google credentials (Workload Identity). The GKE default.
+* `amp` — Amazon Managed Service for Prometheus (EKS only): a workspace, its AWS managed scraper
+  (agentless, in two subnets of its own) selecting the model servers' pods and port, the alerts as
+  the workspace's rule groups, and KEDA querying the workspace with SigV4 through its IRSA role.
 * `existing` — a Prometheus the team already runs: its query `url`, the `scraper_namespace` (and
   `scraper_pod_labels`) its scraping pods run with, the scrape object its Prometheus reads, and
   optionally a KEDA TriggerAuthentication (`authentication`) in the serving namespace.
@@ -22,8 +25,20 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import LabelKey, LabelValue, Name, SpecModel, problem, raise_problems
 
-MetricsPipelineKind = Literal["in-cluster", "gke-managed", "existing"]
+MetricsPipelineKind = Literal["in-cluster", "gke-managed", "amp", "existing"]
 ScrapeObject = Literal["pod-monitor", "pod-monitoring", "none"]
+
+
+PIPELINES_BY_PROVIDER: dict[str, tuple[str, ...]] = {
+    "aws": ("in-cluster", "amp", "existing"),
+    "gcp": ("gke-managed", "in-cluster", "existing"),
+    "azure": ("in-cluster", "existing"),
+    "onprem": ("in-cluster", "existing"),
+}
+"""The pipelines each target can run: a cloud's managed Prometheus only on that cloud's clusters."""
+AMP_MAX_ZONES = 6
+"""The amp scraper's two subnets take the last two blocks of the VPC's NAT-subnet range (hangar.components.metrics_amp)."""
+MANAGED_PIPELINE_NAMES = {"gke-managed": "GKE Managed Service for Prometheus", "amp": "Amazon Managed Service for Prometheus"}
 
 
 def default_pipeline(provider: str) -> MetricsPipelineKind:
@@ -38,7 +53,8 @@ class Metrics(SpecModel):
         None,
         description=(
             "'in-cluster' (Hangar installs a pinned kube-prometheus-stack; PodMonitors), 'gke-managed' (GKE Managed Service for "
-            "Prometheus; PodMonitorings; GKE only) or 'existing' (a Prometheus you run: give url and scraper_namespace). "
+            "Prometheus; PodMonitorings; GKE only), 'amp' (Amazon Managed Service for Prometheus with its managed scraper; EKS only) "
+            "or 'existing' (a Prometheus you run: give url and scraper_namespace). "
             "Default: gke-managed on GKE, in-cluster elsewhere."
         ),
     )
@@ -81,6 +97,42 @@ class Metrics(SpecModel):
     def resolved(self, provider: str) -> MetricsPipelineKind:
         """The pipeline of a cluster of this provider (aws, gcp, azure, onprem)."""
         return self.pipeline or default_pipeline(provider)
+
+
+def pipeline_target_problems(cluster: Any) -> list[dict[str, Any]]:
+    """A pipeline the cluster's target cannot run, and what a managed pipeline needs of the cluster (keys relative to the cluster)."""
+    provider, pipeline = getattr(cluster, "provider", ""), cluster.metrics.pipeline
+    allowed = PIPELINES_BY_PROVIDER.get(provider, ())
+    if pipeline is not None and pipeline not in allowed:
+        where = {"aws": "EKS", "gcp": "GKE", "azure": "AKS", "onprem": "on-prem"}.get(provider, provider)
+        return [problem("metrics.pipeline", f"{MANAGED_PIPELINE_NAMES.get(pipeline, pipeline)} is not available on {where} clusters; use {' or '.join(allowed)}", pipeline)]
+    if pipeline != "amp":
+        return []
+    problems = []
+    if cluster.replica_autoscaler == "hpa":
+        problems.append(
+            problem("replica_autoscaler", "the amp pipeline is queried with SigV4, which KEDA signs and a prometheus-adapter does not: use keda or keda-existing", "hpa")
+        )
+    network = cluster.network
+    if network.existing_network_id:
+        problems.append(
+            problem(
+                "network.existing_network_id",
+                "the amp pipeline gives its managed scraper two subnets of its own in a VPC Hangar creates, so the model servers' NetworkPolicies "
+                "admit exactly them; in an existing VPC use metrics.pipeline existing or in-cluster",
+                network.existing_network_id,
+            )
+        )
+    elif len(cluster.zones) == 1 or len(cluster.zones) > AMP_MAX_ZONES:
+        problems.append(
+            problem(
+                "zones",
+                f"the amp pipeline's managed scraper needs subnets in at least two availability zones, and its two subnets fit beside at most "
+                f"{AMP_MAX_ZONES} zones' NAT subnets: list 2 to {AMP_MAX_ZONES} zones",
+                list(cluster.zones),
+            )
+        )
+    return problems
 
 
 def air_gapped_metrics_problems(clusters: list[Any], serving: set[str]) -> list[dict[str, Any]]:

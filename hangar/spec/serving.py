@@ -19,6 +19,7 @@ from hangar.spec.base import (
     raise_problems,
 )
 from hangar.spec.onprem import public_registry
+from hangar.spec.traffic import Slo, Traffic
 
 
 class Autoscaling(SpecModel):
@@ -112,6 +113,8 @@ class ModelDeployment(SpecModel):
     caching: Caching = Field(default_factory=Caching)
     weights: Weights = Field(default_factory=Weights, description="Where the weights come from: the Hub, a Hub mirror or a volume.")
     prompt_templates_dir: Path | None = Field(None, description="Directory of prompt templates mounted into the server.")
+    traffic: Traffic | None = Field(None, description="Declared load; with slo, Hangar plans replicas and cost (ESTIMATE) and hangar-capacity checks max_replicas.")
+    slo: Slo | None = Field(None, description="p95 latency objective the replicas must meet at the declared traffic.")
 
     @field_validator("tensor_parallel")
     @classmethod
@@ -127,6 +130,9 @@ class ModelDeployment(SpecModel):
             problems.append(
                 problem("autoscaling.min_replicas", f"scale to zero is only for latency_class batch (this is {self.latency_class})", 0)
             )
+        if self.traffic is not None and self.traffic.prompt_tokens + self.traffic.output_tokens > self.max_context_tokens:
+            sequence = self.traffic.prompt_tokens + self.traffic.output_tokens
+            problems.append(problem("traffic.prompt_tokens", f"prompt_tokens + output_tokens ({sequence}) must be <= max_context_tokens ({self.max_context_tokens})", self.traffic.prompt_tokens))
         raise_problems(problems)
         return self
 

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from hangar.policies.rules import (
     budget,
+    capacity,
     hardware,
     licensing,
     network,
@@ -45,6 +46,7 @@ from hangar.policies.rules.config import (
     AutoscalerMetricsConfig,
     BudgetConfig,
     CannotJudgeConfig,
+    CapacityConfig,
     DeployTimeoutConfig,
     EnforcedNetworkPolicyConfig,
     HardwareFitConfig,
@@ -97,6 +99,14 @@ POLICIES: tuple[PolicySpec, ...] = (
         "mandatory",
         SupportedVersionsConfig,
         supported_versions.check,
+    ),
+    PolicySpec(
+        capacity.CAPACITY,
+        "A workload's declared peak traffic fits its max replicas and its pool's max nodes within its SLO (ESTIMATE); mandatory in prod.",
+        "stack",
+        "mandatory",
+        CapacityConfig,
+        capacity.check,
     ),
 )
 POLICY_NAMES = tuple(policy.name for policy in POLICIES)

@@ -62,8 +62,10 @@ class LicensingConfig(PolicyConfig):
 
 
 class NoticesConfig(PolicyConfig):
-    """Reminders of licence duties (attribution, acceptable-use policies): advisory by default."""
+    """Reminders of licence duties (attribution, acceptable-use policies, a name to display): advisory by default."""
 
+    monthly_active_users: int = Field(0, ge=0, description="Declared monthly active users (display duties past a user count).")
+    monthly_revenue_usd: float | None = Field(None, ge=0, description="Declared monthly revenue in US dollars (display duties past a revenue); unknown when unset.")
     catalog_overrides: str | None = None
 
 
@@ -73,6 +75,13 @@ class HardwareFitConfig(PolicyConfig):
     catalog_overrides: str | None = None
     tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and the resources' hangar.dev/tier labels wins.")
     allow_fact_overrides: bool = Field(False, description="In prod, accept catalog overrides that change a packaged hardware fact (listed in every report).")
+
+
+class CapacityConfig(PolicyConfig):
+    """Declared peak traffic and SLO against the replicas and nodes that can carry them (ESTIMATE); mandatory in prod."""
+
+    tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and a workload's hangar.dev/tier label wins.")
+    catalog_overrides: str | None = None
 
 
 class NetworkConfig(PolicyConfig):
@@ -207,7 +216,12 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
             "acceptedGatedModels": list(licence.accepted_terms),
             **overrides,
         },
-        "hangar-licence-notices": {"enforcementLevel": "advisory", **overrides},
+        "hangar-licence-notices": {
+            "enforcementLevel": "advisory",
+            "monthlyActiveUsers": licence.monthly_active_users,
+            **({"monthlyRevenueUsd": licence.monthly_revenue_usd} if licence.monthly_revenue_usd is not None else {}),
+            **overrides,
+        },
         "hangar-hardware-fit": {"enforcementLevel": "mandatory", "tier": environment.tier, **overrides},
         "hangar-network-placement": {
             "enforcementLevel": "mandatory",
@@ -217,6 +231,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
         "hangar-cannot-judge": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
         "hangar-enforced-network-policy": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory"},
         "hangar-supported-versions": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", **overrides},
+        "hangar-capacity": {"enforcementLevel": "mandatory" if environment.tier == "prod" else "advisory", "tier": environment.tier, **overrides},
         **readiness_configs(environment),
     }
 
@@ -224,7 +239,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
 ADVISORY_OUTSIDE_PROD = frozenset({
     "hangar-cannot-judge", "hangar-enforced-network-policy", "hangar-supported-versions",
     "hangar-schedulable-accelerators", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout",
-    "hangar-reachable-control-plane", "hangar-zonal-storage",
+    "hangar-reachable-control-plane", "hangar-zonal-storage", "hangar-capacity",
 })
 """Policies that `hangar policy-config` makes mandatory in prod and advisory elsewhere, by design: advisory
 outside prod is their intended level there, not a weakening (`hangar.policies.rules.weakening`)."""

@@ -1,7 +1,12 @@
 """Model licences against how the stack will use the models.
 
-Each serving workload's model is looked up in the catalog; its licence (and the licence of the
-base model it derives from) is judged against the stack's tier and declared use. Refusals go to
+Each serving workload's model is looked up in the catalog; its licence (and the licences of the
+base models it derives from, which bind a fine-tune, distillation or quantised repack too) is judged
+against the stack's tier and declared use. Some terms depend on the release, not the licence: the
+Llama 3.2 / Llama 4 acceptable-use policies exclude EU-domiciled licensees from their multimodal
+models only (meta-llama/llama-models models/llama3_2/USE_POLICY.md and models/llama4/USE_POLICY.md at
+a9c89c471f793423afd4cc3ca8671d6e56fe64cb, read 2026-12-01), so the refusal reads the model row's
+`multimodal` (from its config.json). Refusals go to
 `hangar-licensing`; duties to remember (attribution, acceptable-use policies, hosting terms) to
 `hangar-licence-notices`; a model the catalog does not know to `hangar-cannot-judge`.
 """
@@ -14,21 +19,26 @@ from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.tiers import effective_tier
 from hangar.policies.rules.workloads import ServingWorkload
 
-from hangar.catalog import Catalog, Licence, load_catalog
+from hangar.catalog import Licence, Model, load_catalog
 
 
 def check(facts: StackFacts, config: LicensingConfig) -> list[Finding]:
     catalog = load_catalog(config.catalog_overrides)
     findings = []
     for workload in facts.workloads:
-        for licence in _licences(catalog, workload):
-            tier = effective_tier(config.tier, facts.by_urn.get(workload.urn))
-            findings += [Finding(LICENSING, workload.urn, f"{workload.name}: {workload.model}: {reason}") for reason in refusals(licence, workload, tier, config)]
+        model = catalog.models.get(workload.model or "")
+        if model is None:
+            continue  # hangar-cannot-judge reports it
+        tier = effective_tier(config.tier, facts.by_urn.get(workload.urn))
+        for licence, carrier in catalog.model_licences(model.hf_id):
+            via = "" if carrier is model else f"inherited from its base {carrier.hf_id}: "
+            findings += [Finding(LICENSING, workload.urn, f"{workload.name}: {workload.model}: {via}{reason}")
+                         for reason in refusals(licence, workload, tier, config, model)]
     return findings
 
 
-def refusals(licence: Licence, workload: ServingWorkload, tier: str, config: LicensingConfig) -> list[str]:
-    """Why this licence may not be used here, one reason per broken term."""
+def refusals(licence: Licence, workload: ServingWorkload, tier: str, config: LicensingConfig, model: Model) -> list[str]:
+    """Why this licence may not be used here, one reason per broken term (`model`: the deployed model, for terms that depend on it)."""
     reasons = []
     name = f"{licence.name} ({licence.id})"
     if licence.id in config.deny_licences:
@@ -44,18 +54,25 @@ def refusals(licence: Licence, workload: ServingWorkload, tier: str, config: Lic
             f"{name} caps monthly active users at {licence.mau_cap:,}; this stack declares {config.monthly_active_users:,} — a separate licence is needed"
         )
     if licence.eu_multimodal_restriction and config.eu_established:
-        reasons.append(f"{name} grants no rights for its multimodal models to licensees established in the EU")
+        excluded = f"{name} grants no rights for its multimodal models to licensees established in the EU (end users of a product built on them are not affected)"
+        if model.multimodal is None:
+            reasons.append(f"{excluded}, and whether {model.hf_id} takes images is unknown (its catalog row leaves multimodal empty: import it from its config.json)")
+        elif model.multimodal:
+            reasons.append(f"{excluded}, and {model.hf_id} is multimodal (it takes images)")
     if licence.gated and workload.model not in config.accepted_gated_models:
         reasons.append(f"{name} is gated: record that its terms were accepted (licence.accepted_terms in the stack config)")
     return reasons
 
 
 def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
-    """Duties that come with a licence that is allowed: attribution, acceptable use, hosting terms."""
+    """Duties that come with a licence that is allowed: attribution, acceptable use, hosting terms, a name to display."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
     for workload in facts.workloads:
-        for licence in _licences(catalog, workload):
+        model = catalog.models.get(workload.model or "")
+        if model is None:
+            continue
+        for licence, carrier in catalog.model_licences(model.hf_id):
             duties = []
             if licence.attribution_required:
                 duties.append("attribution")
@@ -63,15 +80,40 @@ def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
                 duties.append("an acceptable-use policy")
             if licence.hosted_service_restricted:
                 duties.append("terms for hosting it as a service")
+            display = _display_duty(licence, config)
+            if display:
+                duties.append(display)
             if duties:
+                via = "" if carrier is model else f" (inherited from its base {carrier.hf_id})"
                 findings.append(
                     Finding(
                         LICENCE_NOTICES,
                         workload.urn,
-                        f"{workload.name}: {workload.model}: {licence.name} comes with {', '.join(duties)}: {licence.conditions} (source: {licence.source}, as of {licence.as_of})",
+                        f"{workload.name}: {workload.model}: {licence.name}{via} comes with {', '.join(duties)}: {licence.conditions} (source: {licence.source}, as of {licence.as_of})",
                     )
                 )
     return findings
+
+
+def _display_duty(licence: Licence, config: NoticesConfig) -> str | None:
+    """The licence's name-display duty, and whether the declared users or revenue already trigger it."""
+    if licence.display_name is None:
+        return None
+    limits, passed = [], []
+    if licence.display_mau_threshold is not None:
+        limits.append(f"{licence.display_mau_threshold:,} monthly active users")
+        if config.monthly_active_users > licence.display_mau_threshold:
+            passed.append(f"this stack declares {config.monthly_active_users:,} monthly active users")
+    if licence.display_monthly_revenue_usd_threshold is not None:
+        limits.append(f"US${licence.display_monthly_revenue_usd_threshold:,.0f} monthly revenue")
+        if config.monthly_revenue_usd is not None and config.monthly_revenue_usd > licence.display_monthly_revenue_usd_threshold:
+            passed.append(f"this stack declares US${config.monthly_revenue_usd:,.0f} monthly revenue")
+    duty = f'prominently displaying "{licence.display_name}" on the user interface of a commercial product past {" or ".join(limits)}'
+    if passed:
+        return f"{duty} — required now: {' and '.join(passed)}"
+    if licence.display_monthly_revenue_usd_threshold is not None and config.monthly_revenue_usd is None:
+        return f"{duty} — monthly revenue not declared (licence.monthly_revenue_usd in the stack config), so Hangar cannot tell whether it applies"
+    return f"{duty} — not yet required at the declared users and revenue"
 
 
 def unknown_models(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
@@ -90,14 +132,6 @@ def unknown_models(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding
                 )
             )
     return findings
-
-
-def _licences(catalog: Catalog, workload: ServingWorkload) -> list[Licence]:
-    model = catalog.models.get(workload.model or "")
-    if model is None:
-        return []
-    ids = [model.licence_id] + ([model.base_licence_id] if model.base_licence_id else [])
-    return [catalog.licence(licence_id) for licence_id in ids]
 
 
 def _use_restriction(licence: Licence) -> str | None:

@@ -84,12 +84,13 @@ def used_rows(facts: StackFacts, rows: Iterable[OverriddenRow], overrides: str, 
     """The overridden rows a policy's verdict on this stack reads: its models and their licences, its GPUs, its priced machines."""
     catalog = load_catalog(overrides)
     models = {workload.model for workload in facts.workloads if workload.model}
-    licences = {licence for model in models if model in catalog.models for licence in (catalog.models[model].licence_id, catalog.models[model].base_licence_id) if licence}
+    lineage = {row.hf_id for model in models for row in catalog.lineage(model)}  # a derived model's verdict reads its bases too
+    licences = {licence.id for model in models for licence, _ in catalog.model_licences(model)}
     lines = facts.cost(overrides).lines
     machines = {line.machine_type for line in lines if line.machine_type}
     gpus = {name for line in lines for name in (line.accelerators or "").split() if name in catalog.gpus}
     reads = {
-        LICENSING: {("models.csv", m) for m in models} | {("licences.csv", licence) for licence in licences},
+        LICENSING: {("models.csv", m) for m in models | lineage} | {("licences.csv", licence) for licence in licences},
         HARDWARE_FIT: {("models.csv", m) for m in models} | {("gpus.csv", g) for g in gpus},
         BUDGET: set(),
     }[policy]

@@ -24,6 +24,8 @@ For each KEDA ScaledObject or HPA whose metrics come from the engine (`vllm:*`, 
   DaemonSet runs there as ordinary pods, no host network: GoogleCloudPlatform/prometheus-engine
   manifests/operator.yaml at commit 2ffde4ec, and
   https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed, read 2026-12-01);
+* an Amazon Managed Prometheus scraper (`aws:amp/scraper:Scraper`) scrapes the pods its scrape configuration
+  selects, from the subnets it runs in: `readiness_scrape_configs` reads both;
 * scaling to zero (`minReplicaCount` 0, KEDA's default) needs a trigger whose signal exists at zero
   replicas: a scaler that is not Prometheus, or a query that reads no engine series. At zero replicas no
   engine pod exports anything, so engine-only triggers never wake it.
@@ -41,6 +43,7 @@ from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.readiness_autoscalers import Autoscaler, autoscalers, engine_metric
 from hangar.policies.rules.readiness_devices import RELEASE_TYPES, chart_name
 from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
+from hangar.policies.rules.readiness_scrape_configs import admits_cidrs, amp_scrapers, outside_cidrs, outside_scraper, scrapes
 
 from hangar.records import ResourceRecord
 
@@ -110,11 +113,12 @@ def _problems(scaler: Autoscaler, index: _Index, config: AutoscalerMetricsConfig
                     f"{where} is not in this stack, so whether the scraper is admitted cannot be judged"
                 )
             elif not any(_admits(p, index.ns(p), scraper, names, numbers) for p in restricting):
-                who = f"namespace {scraper[0]}" + (f" pods {scraper[1]}" if scraper[1] else "")
+                who = f"namespace {scraper[0]}" + (f" pods {scraper[1]}" if scraper[1] else "") if outside_cidrs(scraper[0]) is None else scraper[0]
                 problems.append(
                     f"NetworkPolicy {', '.join(p.name for p in restricting)} admits no traffic from {who} (the scraper of {where}) to "
-                    f"{target.describe()} on port {port}: the scrapes are dropped; add an ingress rule from namespaceSelector "
-                    f"kubernetes.io/metadata.name: {scraper[0]} on that port"
+                    f"{target.describe()} on port {port}: the scrapes are dropped; add an ingress rule from "
+                    + (f"namespaceSelector kubernetes.io/metadata.name: {scraper[0]}" if outside_cidrs(scraper[0]) is None else f"an ipBlock of each of its {scraper[0]}")
+                    + " on that port"
                 )
     if scaler.min_replicas == 0 and scaler.kind == "ScaledObject" and not any(_wakes(t) for t in scaler.triggers):
         problems.append(
@@ -245,7 +249,9 @@ class _Index:
                 served = {str(p.get("name")) for p in service_spec.get("ports") or [] if isinstance(p, dict) and _service_port_targets(p, names, numbers)}
                 if any(str(e.get("port")) in served or _int(e.get("targetPort")) in numbers for e in spec.get("endpoints") or [] if isinstance(e, dict)):
                     return True
-        return False
+        # An Amazon Managed Prometheus scraper selects pods in its own scrape configuration (readiness_scrape_configs).
+        ports = [(name, number) for name in sorted(names) or [None] for number in sorted(numbers)]
+        return any(scrapes(s.inputs.get("scrapeConfiguration"), target.namespace, labels, ports) for s in amp_scrapers(self.by_type))
 
     def prometheus_at(self, address: str, auth: str | None, namespace: str, config: AutoscalerMetricsConfig) -> tuple[str, Scraper | None, str]:
         """(what answers, the namespace that scrapes for it, the problem) for a queried address."""
@@ -262,7 +268,7 @@ class _Index:
                     return name, scraper, f"queries {name} at {address} without an authenticationRef: a managed endpoint refuses unauthenticated queries; add a TriggerAuthentication"
                 if not any(self._named(r, auth) and (r.type.endswith("ClusterTriggerAuthentication") or self.ns(r) == namespace) for t in TRIGGER_AUTH for r in self.by_type.get(t, [])):
                     return name, scraper, f"its authenticationRef {auth} names no TriggerAuthentication in {namespace} in this stack"
-                return name, scraper or self._agent_namespace(), ""
+                return name, scraper or self._agent_namespace() or outside_scraper(self.by_type, self.facts.by_urn), ""
         parts = host.split(".")
         if len(parts) >= 2 and (len(parts) == 2 or parts[2] == "svc"):
             service, ns = parts[0], parts[1]
@@ -329,6 +335,8 @@ def _stack_service(release: ResourceRecord) -> str | None:
 def _admits(policy: ResourceRecord, policy_namespace: str, scraper: Scraper, names: set[str], numbers: set[int]) -> bool:
     """Whether an ingress rule of the policy lets the scraper's pods reach the metrics port."""
     namespace, pod_labels = scraper
+    if (cidrs := outside_cidrs(namespace)) is not None:
+        return admits_cidrs(policy, cidrs, lambda p: p.get("port") is None or str(p.get("port")) in names or _int(p.get("port")) in numbers)
     for rule in (policy.inputs.get("spec") or {}).get("ingress") or []:
         if not isinstance(rule, dict):
             continue

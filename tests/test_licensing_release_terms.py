@@ -1,0 +1,188 @@
+"""Licence terms that belong to a release, not a family: what an organisation deploying it is told.
+
+The terms come from the licence texts cited in hangar/catalog/data/licences.csv: the Llama 3.2 / Llama 4
+acceptable-use policies' EU paragraph (multimodal models only), the Qwen LICENSE AGREEMENT's 100M-MAU
+clause (Qwen2.5-72B) against Apache-2.0 Qwen3, Kimi K2's modified MIT display duty (100M MAU or US$20M
+monthly revenue), and a distilled model inheriting its base's licence.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from hangar.policies.rules.base import LICENCE_NOTICES, LICENSING
+from hangar.policies.rules.config import pack_config_for
+from typer.testing import CliRunner
+
+from hangar.catalog import CatalogError, load_catalog
+from hangar.cli import app
+from hangar.spec import Environment
+from tests.test_policies import messages, vllm
+
+SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
+LLAMA_1B = "meta-llama/Llama-3.2-1B-Instruct"
+KIMI = "moonshotai/Kimi-K2-Instruct"
+EU_EXCLUDED = "grants no rights for its multimodal models to licensees established in the EU (end users of a product built on them are not affected)"
+
+
+def _licensing(model: str, **config) -> list[str]:
+    return messages([vllm("chat", model, pool="x")], LICENSING, {LICENSING: {"acceptedGatedModels": [model], **config}})
+
+
+def _notices(model: str, **config) -> list[str]:
+    return messages([vllm("chat", model, pool="x")], LICENCE_NOTICES, {LICENCE_NOTICES: config} if config else None)
+
+
+# --- the EU exclusion of the Llama 3.2 / Llama 4 multimodal grants -------------------------------------------
+
+
+def test_an_eu_organisation_is_refused_a_multimodal_llama_4_model():
+    (message,) = _licensing(SCOUT, euEstablished=True)
+    assert message == (
+        f"chat: {SCOUT}: Llama 4 Community License (effective 2025-04-05) (llama-4-community) {EU_EXCLUDED}, and {SCOUT} is multimodal (it takes images)"
+    )
+
+
+def test_the_same_model_passes_for_an_organisation_outside_the_eu():
+    assert _licensing(SCOUT, euEstablished=False) == []
+
+
+def test_an_eu_organisation_may_serve_the_text_only_llama_3_2_models():
+    # same licence (llama-3.2-community carries the EU clause), but Llama-3.2-1B-Instruct's config.json has no vision_config
+    assert load_catalog().licence("llama-3.2-community").eu_multimodal_restriction
+    assert load_catalog().model(LLAMA_1B).multimodal is False
+    assert _licensing(LLAMA_1B, euEstablished=True) == []
+
+
+def test_a_fine_tune_of_unknown_modality_is_refused_to_an_eu_organisation_and_says_why(tmp_path):
+    # an organisation's own fine-tune of Llama 3.2 3B, added as an override row without the multimodal column:
+    # it inherits the base's licence, and whether it takes images is unknown, so the EU clause cannot be ruled out
+    base = load_catalog().model("meta-llama/Llama-3.2-3B-Instruct").model_dump(mode="json", exclude={"multimodal", "base_model", "revision"})
+    row = {**base, "hf_id": "acme/llama-3.2-3b-support", "licence_id": "apache-2.0", "base_model": "meta-llama/Llama-3.2-3B-Instruct",
+           "config_verified": False, "source": "acme's own fine-tune; config.json not imported"}
+    with (tmp_path / "models.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    found = messages([vllm("chat", "acme/llama-3.2-3b-support", pool="x")], LICENSING, {LICENSING: {
+        "euEstablished": True, "catalogOverrides": str(tmp_path), "acceptedGatedModels": ["acme/llama-3.2-3b-support"]}})
+    refusal = [m for m in found if "EU" in m]
+    assert refusal == [
+        "chat: acme/llama-3.2-3b-support: inherited from its base meta-llama/Llama-3.2-3B-Instruct: Llama 3.2 Community License (llama-3.2-community) "
+        f"{EU_EXCLUDED}, and whether acme/llama-3.2-3b-support takes images is unknown (its catalog row leaves multimodal empty: import it from its config.json)"
+    ]
+
+
+# --- MAU thresholds: the Qwen licence of Qwen2.5-72B against Apache-2.0 Qwen3 -------------------------------
+
+
+def test_the_qwen2_5_72b_base_carries_the_100m_mau_clause():
+    assert _licensing("Qwen/Qwen2.5-72B", monthlyActiveUsers=100_000_000) == []
+    (message,) = _licensing("Qwen/Qwen2.5-72B", monthlyActiveUsers=150_000_000)
+    assert message == (
+        "chat: Qwen/Qwen2.5-72B: Qwen LICENSE AGREEMENT (qwen) caps monthly active users at 100,000,000; this stack declares 150,000,000 — a separate licence is needed"
+    )
+
+
+def test_qwen3_moe_and_qwen2_5_32b_are_apache_at_any_scale():
+    for model in ("Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-235B-A22B", "Qwen/Qwen2.5-32B"):
+        assert load_catalog().model(model).licence_id == "apache-2.0"
+        assert _licensing(model, monthlyActiveUsers=2_000_000_000, tier="prod") == []
+
+
+# --- Kimi K2's modified MIT: a name to display past 100M MAU or US$20M monthly revenue --------------------
+
+
+KIMI_DUTY = 'prominently displaying "Kimi K2" on the user interface of a commercial product past 100,000,000 monthly active users or US$20,000,000 monthly revenue'
+
+
+def test_kimi_k2_is_never_refused_for_its_size():
+    assert _licensing(KIMI, monthlyActiveUsers=3_000_000_000, tier="prod") == []
+
+
+def test_kimi_k2_display_duty_is_required_past_the_user_threshold():
+    (notice,) = _notices(KIMI, monthlyActiveUsers=150_000_000, monthlyRevenueUsd=1_000_000)
+    assert f"{KIMI_DUTY} — required now: this stack declares 150,000,000 monthly active users" in notice
+    assert notice.startswith(f"chat: {KIMI}: Kimi K2 Modified MIT License comes with attribution, ")
+    assert "(source: https://github.com/MoonshotAI/Kimi-K2/blob/c6157be8531e1c52f5dfd3bb91a1275b089eac50/LICENSE, as of 2026-12-01)" in notice
+
+
+def test_kimi_k2_display_duty_is_required_past_the_revenue_threshold_alone():
+    (notice,) = _notices(KIMI, monthlyActiveUsers=10_000, monthlyRevenueUsd=25_000_000)
+    assert f"{KIMI_DUTY} — required now: this stack declares US$25,000,000 monthly revenue" in notice
+
+
+def test_kimi_k2_display_duty_is_not_yet_required_below_both_thresholds():
+    (notice,) = _notices(KIMI, monthlyActiveUsers=100_000_000, monthlyRevenueUsd=20_000_000)
+    assert f"{KIMI_DUTY} — not yet required at the declared users and revenue" in notice
+
+
+def test_without_a_declared_revenue_hangar_says_it_cannot_tell():
+    (notice,) = _notices(KIMI)
+    assert f"{KIMI_DUTY} — monthly revenue not declared (licence.monthly_revenue_usd in the stack config), so Hangar cannot tell whether it applies" in notice
+
+
+def test_the_stack_config_carries_users_and_revenue_to_the_notices(aws_environment):
+    env = Environment.model_validate({**aws_environment, "licence": {"monthly_active_users": 150_000_000, "monthly_revenue_usd": 3_000_000}})
+    notices = pack_config_for(env)[LICENCE_NOTICES]
+    assert (notices["monthlyActiveUsers"], notices["monthlyRevenueUsd"]) == (150_000_000, 3_000_000)
+    assert "monthlyRevenueUsd" not in pack_config_for(env.model_copy(update={"licence": env.licence.model_copy(update={"monthly_revenue_usd": None})}))[LICENCE_NOTICES]
+
+
+# --- a distilled model inherits its base's licence ----------------------------------------------------------
+
+
+def test_a_qwen_distill_inherits_apache_from_its_base_and_says_so():
+    model = "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B"
+    found = _notices(model)
+    assert len(found) == 2
+    assert any(notice.startswith(f"chat: {model}: MIT License comes with attribution") for notice in found)
+    assert any(notice.startswith(f"chat: {model}: Apache License 2.0 (inherited from its base Qwen/Qwen2.5-32B) comes with attribution") for notice in found)
+    assert _licensing(model, denyLicences=["apache-2.0"]) == [
+        f"chat: {model}: inherited from its base Qwen/Qwen2.5-32B: Apache License 2.0 (apache-2.0) is on the organisation's deny list"
+    ]
+
+
+def test_a_llama_distill_inherits_the_llama_mau_clause_through_its_base():
+    model = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
+    found = _licensing(model, monthlyActiveUsers=800_000_000, acceptedGatedModels=[model, "meta-llama/Llama-3.1-8B"])
+    assert found == [
+        f"chat: {model}: inherited from its base meta-llama/Llama-3.1-8B: Llama 3.1 Community License (llama-3.1-community) caps monthly active users at "
+        "700,000,000; this stack declares 800,000,000 — a separate licence is needed"
+    ]
+
+
+def test_a_base_model_the_catalog_lacks_is_a_catalog_error(tmp_path):
+    (tmp_path / "models.csv").write_text(
+        "hf_id,family,params_total_b,layers,attention_heads,kv_heads,head_dim,kv_bytes_per_token_bf16,max_context_tokens,licence_id,config_verified,source,as_of,base_model\n"
+        "acme/distill,Acme,8.03,32,32,8,128,131072,131072,mit,false,acme,2026-12-01,acme/not-in-catalog\n"
+    )
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(tmp_path)
+    assert "base_model" in str(raised.value) and "acme/not-in-catalog" in str(raised.value)
+    assert "unknown base model: a derived model's base must be a catalog model" in str(raised.value)
+
+
+def test_a_display_duty_needs_its_threshold(tmp_path):
+    kimi = load_catalog().licence("kimi-k2-modified-mit").model_dump(mode="json")
+    row = {**kimi, "id": "acme-display", "display_mau_threshold": None, "display_monthly_revenue_usd_threshold": None}
+    with (tmp_path / "licences.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(tmp_path)
+    assert "display_name" in str(raised.value) and "give display_name together with the threshold(s) past which it must be displayed" in str(raised.value)
+
+
+def test_the_catalog_commands_show_the_display_duty_and_the_base_model():
+    runner = CliRunner()
+    table = runner.invoke(app, ["catalog", "licences"], catch_exceptions=False, env={"COLUMNS": "400"})
+    assert 'attribution, display "Kimi K2" past 100,000,000 MAU or US$20,000,000/month' in table.stdout
+    licences = json.loads(runner.invoke(app, ["catalog", "licences", "--format", "json"], catch_exceptions=False).stdout)
+    (kimi,) = [row for row in licences if row["id"] == "kimi-k2-modified-mit"]
+    assert (kimi["display_name"], kimi["display_mau_threshold"], kimi["display_monthly_revenue_usd_threshold"]) == ("Kimi K2", 100_000_000, 20_000_000)
+    table = runner.invoke(app, ["catalog", "models", "--search", "Distill-Qwen"], catch_exceptions=False, env={"COLUMNS": "400"})
+    assert "mit (from base model Qwen/Qwen2.5-32B)" in table.stdout and "39033e8cd1f8" in table.stdout

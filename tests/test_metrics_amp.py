@@ -1,0 +1,211 @@
+"""The `amp` metrics pipeline: Amazon Managed Service for Prometheus on EKS, from the scrape to KEDA's signed query.
+
+The plan of eks-prod with `metrics: {pipeline: amp}`: the workspace, its managed scraper (its own two
+subnets, the cluster's security group, a scrape configuration promtool accepts and that keeps exactly the
+model server's metrics port), KEDA's IRSA role allowed only `aps:QueryMetrics` on that workspace, the
+ScaledObject querying the workspace with `awsRegion` through an `aws` TriggerAuthentication, the
+NetworkPolicy admitting exactly the scraper's subnets, the alerts as the workspace's rule groups; the
+readiness rule passing it and catching it broken; the spec refusing what cannot work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from hangar.components.metrics_alerts import slo_rules
+from hangar.components.metrics_amp import scraper_cidrs
+from hangar.policies.rules import evaluate, load_pack_config
+
+from hangar.records import ResourceRecord
+from tests.promql import promtool
+from tests.provider_schema import record_problems
+from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
+from tests.test_metrics import RELEASE, config_lines, scaled_object_trigger, the_policy
+
+SCRAPER = "aws:amp/scraper:Scraper"
+
+
+def amp_environment() -> dict:
+    environment = raw_environment("eks-prod")
+    environment["clusters"][0]["metrics"] = {"pipeline": "amp"}
+    return environment
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return plan_environment(amp_environment())
+
+
+def one(plan, type_: str) -> ResourceRecord:
+    (record,) = [r for r in plan if r.type == type_]
+    return record
+
+
+def autoscaler_messages(records) -> list[str]:
+    return [v.message for v in evaluate(list(records), load_pack_config({}, "test")) if v.policy == "hangar-autoscaler-metrics"]
+
+
+# --- spec ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stack", "where", "allowed"),
+    [("gke-dev", "GKE", "gke-managed or in-cluster or existing"), ("aks-staging", "AKS", "in-cluster or existing"), ("onprem", "on-prem", "in-cluster or existing")],
+)
+def test_amp_elsewhere_than_eks_is_refused_naming_key_value_and_what_is_allowed(stack, where, allowed):
+    environment = raw_environment(stack)
+    environment["clusters"][0]["metrics"] = {"pipeline": "amp"}
+    assert config_lines(environment) == [
+        f"Pulumi.test.yaml: hangar:environment.clusters[0].metrics.pipeline: Amazon Managed Service for Prometheus is not available on {where} clusters; "
+        f"use {allowed}; got 'amp'"
+    ]
+
+
+def test_amp_needs_keda_a_hangar_vpc_and_two_to_six_zones():
+    environment = amp_environment()
+    environment["clusters"][0]["replica_autoscaler"] = "hpa"
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].replica_autoscaler: the amp pipeline is queried with SigV4, which KEDA signs and a "
+        "prometheus-adapter does not: use keda or keda-existing; got 'hpa'"
+    ]
+    environment = amp_environment()
+    environment["clusters"][0]["network"] = {"existing_network_id": "vpc-0abc", "existing_subnet_ids": ["subnet-1", "subnet-2"]}
+    (line,) = config_lines(environment)
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].network.existing_network_id: the amp pipeline gives its managed scraper two subnets")
+    assert line.endswith("use metrics.pipeline existing or in-cluster; got 'vpc-0abc'")
+    environment = amp_environment()
+    environment["clusters"][0]["zones"] = ["us-east-1a"]
+    for pool in environment["clusters"][0]["node_pools"]:
+        pool.pop("zones", None)
+    (line,) = config_lines(environment)
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].zones: the amp pipeline's managed scraper needs subnets in at least two")
+    assert line.endswith('list 2 to 6 zones; got ["us-east-1a"]')
+
+
+# --- plan ---------------------------------------------------------------------------------------------
+
+
+def test_a_workspace_and_a_managed_scraper_in_two_subnets_of_its_own(plan):
+    workspace = one(plan, "aws:amp/workspace:Workspace")
+    assert workspace.inputs["alias"] == "eks-prod-prod" and "AMPAgentlessScraper" in workspace.inputs["tags"]
+    scraper = one(plan, SCRAPER)
+    subnets = {r.urn: r.inputs for r in plan if r.type == "aws:ec2/subnet:Subnet" and r.name.startswith("prod-amp-scraper-")}
+    cidrs = scraper_cidrs(example_environment("eks-prod").clusters[0].network.cidr)
+    assert sorted(s["cidrBlock"] for s in subnets.values()) == sorted(cidrs) == ["10.20.248.0/22", "10.20.252.0/22"]
+    assert len({s["availabilityZone"] for s in subnets.values()}) == 2
+    assert set(subnets) <= set(scraper.dependencies)
+    source = scraper.inputs["source"]["eks"]
+    (cluster,) = [r for r in plan if r.type == "aws:eks/cluster:Cluster"]
+    assert source["clusterArn"].endswith(":prod") and len(source["subnetIds"]) == 2 and len(source["securityGroupIds"]) == 1
+    assert cluster.urn in scraper.dependencies
+    assert scraper.inputs["destination"]["amp"]["workspaceArn"].endswith(":prod-amp")
+    # nothing in-cluster scrapes: no Prometheus chart, no PodMonitor, no PrometheusRule
+    assert not [r for r in plan if r.type == RELEASE and r.inputs["chart"] == "kube-prometheus-stack"]
+    assert of_kind(plan, "PodMonitor") == [] and of_kind(plan, "PrometheusRule") == []
+
+
+def test_the_scrape_configuration_keeps_the_model_servers_port_and_labels_the_series_as_a_pod_monitor_would(plan, tmp_path: Path):
+    text = one(plan, SCRAPER).inputs["scrapeConfiguration"]
+    config = yaml.safe_load(text)
+    assert config["global"]["scrape_interval"] == "30s"  # the managed scraper's floor
+    (job,) = config["scrape_configs"]
+    assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["eks-prod"]}}] and job["metrics_path"] == "/metrics"
+    steps = [(tuple(step["source_labels"]), step.get("regex"), step["action"], step.get("target_label")) for step in job["relabel_configs"]]
+    assert steps == [
+        (("__meta_kubernetes_pod_label_app_kubernetes_io_name",), "vllm", "keep", None),
+        (("__meta_kubernetes_pod_container_port_name",), "http", "keep", None),
+        (("__meta_kubernetes_pod_label_hangar_dev_role",), "worker", "drop", None),
+        (("__meta_kubernetes_namespace",), None, "replace", "namespace"),
+        (("__meta_kubernetes_pod_name",), None, "replace", "pod"),
+    ]
+    # Debian's promtool is built without Kubernetes discovery ("field kubernetes_sd_configs not found"), so the
+    # rest of the configuration (global, job, relabelling: fields, actions, regexes) is checked with a static target.
+    job["static_configs"] = [{"targets": ["10.0.0.1:8000"]}]
+    del job["kubernetes_sd_configs"]
+    path = tmp_path / "scraper.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run([promtool(), "check", "config", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_keda_queries_the_workspace_with_sigv4_through_a_role_that_may_only_query_it(plan):
+    trigger = scaled_object_trigger(plan)
+    assert trigger["metadata"]["serverAddress"] == "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/prod-amp-id"
+    assert trigger["metadata"]["awsRegion"] == "us-east-1" and trigger["authenticationRef"] == {"name": "hangar-metrics", "kind": "TriggerAuthentication"}
+    (auth,) = of_kind(plan, "TriggerAuthentication")
+    assert auth["metadata"]["name"] == "hangar-metrics" and auth["spec"] == {"podIdentity": {"provider": "aws"}}
+    (role,) = [r for r in plan if r.type == "aws:iam/role:Role" and r.name == "prod-keda-amp"]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert list(statement["Condition"]["StringEquals"].values()) == ["system:serviceaccount:keda:keda-operator", "sts.amazonaws.com"]
+    (policy,) = [r.inputs for r in plan if r.type == "aws:iam/rolePolicy:RolePolicy" and r.name == "prod-keda-amp-query"]
+    assert json.loads(policy["policy"])["Statement"] == [{"Effect": "Allow", "Action": ["aps:QueryMetrics"], "Resource": "arn:aws:amp:us-east-1:123456789012:prod-amp"}]
+    (release,) = [r.inputs for r in plan if r.type == RELEASE and r.inputs["chart"] == "keda"]
+    assert release["values"]["podIdentity"] == {"aws": {"irsa": {"enabled": True, "roleArn": role.inputs.get("arn") or release["values"]["podIdentity"]["aws"]["irsa"]["roleArn"]}}}
+    assert release["values"]["podIdentity"]["aws"]["irsa"]["roleArn"].endswith("prod-keda-amp")
+
+
+def test_the_network_policy_admits_exactly_the_scrapers_subnets_on_the_api_port(plan):
+    policy = the_policy(plan, "llama-70b")
+    (rule,) = policy["spec"]["ingress"]
+    blocks = [peer["ipBlock"]["cidr"] for peer in rule["from"] if "ipBlock" in peer]
+    assert blocks == ["10.20.248.0/22", "10.20.252.0/22"] and rule["ports"] == [{"protocol": "TCP", "port": 8000}]
+    assert not [peer for peer in rule["from"] if peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") == "monitoring"]
+
+
+def test_the_alerts_are_the_workspaces_rule_groups_the_promtool_tests_prove(plan):
+    (namespace,) = [r.inputs for r in plan if r.type == "aws:amp/ruleGroupNamespace:RuleGroupNamespace"]
+    deployment = example_environment("eks-prod").deployments[0]
+    assert namespace["name"] == "prod-llama-70b-slos" and namespace["workspaceId"] == "prod-amp-id"
+    assert yaml.safe_load(namespace["data"]) == {"groups": slo_rules(deployment, "eks-prod")}
+
+
+# --- readiness ----------------------------------------------------------------------------------------
+
+
+def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
+    records = list(plan)
+    assert autoscaler_messages(records) == []
+    # a scrape configuration that keeps another port scrapes nothing of the server
+    index = next(i for i, r in enumerate(records) if r.type == SCRAPER)
+    other_port = records[index].inputs["scrapeConfiguration"].replace("regex: http", "regex: grpc")
+    broken = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "scrapeConfiguration": other_port}), *records[index + 1 :]]
+    (message,) = autoscaler_messages(broken)
+    assert message.startswith("ScaledObject eks-prod/llama-70b: nothing scrapes StatefulSet eks-prod/llama-70b on its metrics port http/8000")
+    # a NetworkPolicy that admits only the gateway drops the scraper's traffic
+    index = next(i for i, r in enumerate(records) if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy" and r.inputs["metadata"]["name"] == "llama-70b")
+    spec = records[index].inputs["spec"]
+    ingress = [{**rule, "from": [peer for peer in rule["from"] if "ipBlock" not in peer]} for rule in spec["ingress"]]
+    closed = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "spec": {**spec, "ingress": ingress}}), *records[index + 1 :]]
+    (message,) = autoscaler_messages(closed)
+    assert message == (
+        "ScaledObject eks-prod/llama-70b: NetworkPolicy llama-70b admits no traffic from subnets 10.20.248.0/22,10.20.252.0/22 (the scraper of "
+        "Amazon Managed Service for Prometheus) to StatefulSet eks-prod/llama-70b on port http/8000: the scrapes are dropped; add an ingress rule "
+        "from an ipBlock of each of its subnets 10.20.248.0/22,10.20.252.0/22 on that port"
+    )
+
+
+def test_air_gapped_keda_reaches_the_workspace_through_a_vpc_endpoint():
+    environment = amp_environment()
+    environment["clusters"][0].setdefault("network", {})["egress"] = "none"
+    environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
+    plan = plan_environment(environment)
+    endpoints = {r.inputs["serviceName"]: r.inputs for r in plan if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"}
+    aps = endpoints["com.amazonaws.us-east-1.aps-workspaces"]
+    assert aps["vpcEndpointType"] == "Interface" and aps["privateDnsEnabled"] is True
+    assert "com.amazonaws.us-east-1.sts" in endpoints  # KEDA's IRSA web-identity exchange
+    assert scaled_object_trigger(plan)["metadata"]["serverAddress"].startswith("https://aps-workspaces.us-east-1.amazonaws.com/")
+    # without amp, no such endpoint
+    environment["clusters"][0]["metrics"] = {}
+    assert not [r for r in plan_environment(environment) if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and r.inputs["serviceName"].endswith("aps-workspaces")]
+
+
+def test_every_aws_input_of_the_pipeline_is_a_property_of_the_installed_sdk(plan):
+    amp = [r for r in plan if r.type.startswith("aws:amp/") or r.name.startswith("prod-amp") or r.name.startswith("prod-keda-amp")]
+    assert {r.type for r in amp} >= {"aws:amp/workspace:Workspace", SCRAPER, "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:ec2/subnet:Subnet", "aws:iam/role:Role"}
+    assert [problem for record in amp for problem in record_problems(record)] == []
