@@ -24,6 +24,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 
+from hangar.custom_timeouts import from_strings
 from hangar.mocks import PlausibleMocks
 from hangar.planerror import PlanError
 from hangar.records import SECRET, UNKNOWN, Plan, ResourceRecord
@@ -71,9 +72,21 @@ class RecordingMonitor(MockMonitor):
                     inputs=_plain(rpc.deserialize_properties(request.object, keep_unknowns=True)),
                     provider=request.provider or None,
                     dependencies=tuple(request.dependencies),
+                    custom_timeouts=_custom_timeouts(request),
                 )
             )
         return response
+
+
+def _custom_timeouts(request: Any) -> dict[str, float] | None:
+    """The request's customTimeouts in seconds, as the engine parses them; one it would refuse is the program's error."""
+    if not request.HasField("customTimeouts"):
+        return None
+    given = request.customTimeouts
+    try:
+        return from_strings({"create": given.create, "update": given.update, "delete": given.delete})
+    except ValueError as error:
+        raise PlanError(f"{request.type} {request.name}: {error}") from None
 
 
 def plan_program(

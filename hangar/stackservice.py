@@ -295,6 +295,7 @@ def plan_from_json(document: dict[str, Any]) -> Plan:
             inputs=r.get("inputs") or {},
             provider=r.get("provider"),
             dependencies=tuple(r.get("dependencies") or ()),
+            custom_timeouts=r.get("custom_timeouts"),
         )
         for r in document.get("resources", ())
     )

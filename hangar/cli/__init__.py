@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "diff_commands",  # diff
     "render_commands",  # render
     "gitops_commands",  # gitops ...
+    "init_commands",  # init, policy-pack-path
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"hangar.cli.{_module}")
