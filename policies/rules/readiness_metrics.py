@@ -107,7 +107,7 @@ def _problems(scaler: Autoscaler, index: _Index, config: AutoscalerMetricsConfig
     if not index.scraped(target, names, numbers):
         problems.append(
             f"nothing scrapes {target.describe()} on its metrics port {port}: add a PodMonitor (monitoring.coreos.com/v1) or PodMonitoring "
-            f"(monitoring.googleapis.com/v1) in {target.namespace} selecting {target.leader.labels or '{}'} on port {port}, so the engine's series exist"
+            f"(monitoring.googleapis.com/v1) in {target.namespace} selecting {dict(sorted(target.leader.labels.items())) if target.leader.labels else '{}'} on port {port}, so the engine's series exist"
         )
     servers: list[tuple[str, Scraper | None]] = []
     for address, auth in _addresses(scaler, index):
