@@ -288,21 +288,45 @@ def stale_steps(block: ConsoleBlock) -> list[tuple[str, list[str], list[str]]]:
     return stale
 
 
+def _recut_region(shown: list[str], actual: list[str]) -> list[str]:
+    """A changed region that holds a cut: its shown lines anchor to the most similar printed lines (so a
+    changed verdict line stays visible), and each stretch between anchors is cut again if it was cut."""
+    anchors, start = [], 0
+    for k, line in enumerate(shown):
+        if CUT.match(line) or start >= len(actual):
+            continue
+        ratios = [difflib.SequenceMatcher(a=line.rstrip(), b=candidate).ratio() for candidate in actual[start:]]
+        best = max(range(len(ratios)), key=ratios.__getitem__)
+        if ratios[best] >= 0.6:
+            anchors.append((k, start + best))
+            start += best + 1
+    out, k0, j0 = [], 0, 0
+    for k, j in [*anchors, (len(shown), len(actual))]:
+        part, printed = shown[k0:k], actual[j0:j]
+        cuts = [i for i, line in enumerate(part) if CUT.match(line)]
+        if cuts:
+            lead, trail = cuts[0], len(part) - 1 - cuts[-1]
+            if lead + trail > len(printed):
+                lead, trail = 0, 0
+            out += [*printed[:lead], part[cuts[0]], *printed[len(printed) - trail :]]
+        else:
+            out += printed
+        if k < len(shown):
+            out.append(actual[j])
+        k0, j0 = k + 1, j + 1
+    return out
+
+
 def recut(shown: list[str], actual: list[str]) -> list[str]:
     """The actual output, cut where the shown output was cut: lines that still match are kept, a region
     the shown output had cut stays one cut line, and everything else is the actual lines."""
     tokens = [None if CUT.match(line) else line.rstrip() for line in shown]  # a cut matches no line
     out: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=tokens, b=actual, autojunk=False).get_opcodes():
-        cuts = [i for i in range(i1, i2) if tokens[i] is None]
-        if tag == "equal" or not cuts:
+        if tag == "equal" or None not in tokens[i1:i2]:
             out += actual[j1:j2]
-            continue
-        # Changed lines around a cut: as many printed lines before and after it as were shown there.
-        lead, trail = cuts[0] - i1, i2 - 1 - cuts[-1]
-        if lead + trail > j2 - j1:
-            lead, trail = 0, 0
-        out += [*actual[j1 : j1 + lead], shown[cuts[0]], *actual[j2 - trail : j2]]
+        else:
+            out += _recut_region(shown[i1:i2], actual[j1:j2])
     return out if matches(out, actual) else actual
 
 

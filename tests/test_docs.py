@@ -206,18 +206,3 @@ def test_config_example_is_a_valid_environment():
     environment = environment_from_config(yaml.safe_load(example.group(1))["config"]["hangar:environment"], "docs/config.md")
     assert environment.name == "eks-prod" and environment.deployments
 
-
-# --- the policy table names exactly the pack's policies ----------------------------------------------
-
-
-def test_policy_table_lists_every_policy_of_the_pack():
-    from hangar.policies.rules import POLICIES
-
-    page = (ROOT / "docs" / "policies.md").read_text()
-    rows = re.findall(r"^\| `(hangar-[a-z-]+)` \| ([^|]+) \|", page, re.M)
-    names = [name for name, _ in rows]
-    assert sorted(names) == sorted(policy.name for policy in POLICIES), "docs/policies.md's rule table and the pack's policies differ"
-    for name, level in rows:
-        policy = next(p for p in POLICIES if p.name == name)
-        # The pack's default level is what the table says first ("mandatory", or "mandatory in prod, ...").
-        assert level.strip().split()[0].rstrip(";,") == policy.default_level, f"{name}: the table says {level.strip()!r}, the pack {policy.default_level!r}"

@@ -67,3 +67,9 @@ def test_a_rewrite_keeps_the_cuts_that_still_fit():
     printed = ["head", "m1", "m2", "m3", "total: 2", "tail"]
     assert docs_sync.recut(shown, printed) == ["head", "…  (cut: the middle)", "total: 2", "tail"]
     assert docs_sync.recut(["a", "b"], ["a", "c", "d"]) == ["a", "c", "d"]  # nothing cut: the whole output
+
+
+def test_a_rewrite_keeps_a_changed_line_between_cuts_visible():
+    shown = ["! a: 0 mandatory", "…", "✗ b: 1 mandatory, 1 advisory", "…", "! c: 0 mandatory"]
+    printed = ["! a: 0 mandatory", "t1", "t2", "! b: 0 mandatory, 1 advisory", "t3", "! c: 0 mandatory"]
+    assert docs_sync.recut(shown, printed) == ["! a: 0 mandatory", "…", "! b: 0 mandatory, 1 advisory", "…", "! c: 0 mandatory"]
