@@ -14,7 +14,7 @@ How each side is produced:
   `hangar` library for a repository that depends on it rather than containing it) is today's.
   A separate process is needed for that: one interpreter cannot import two versions of one module.
   This is what a platform engineer would check by hand (`git checkout REF && hangar plan`),
-  without the checkout. The base is made while the head is planned (the two overlap on two cores).
+  without the checkout.
 
 Both sides are then priced and judged by the same, current yardstick: today's catalog (with each
 side's own `catalog_overrides`) and today's policy rules, with each side's policy config generated
@@ -30,7 +30,6 @@ Exit codes: 0 — the report was made (whatever it shows; `hangar check` is the 
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import json
 import os
@@ -51,7 +50,6 @@ from hangar.cli.interrupts import cleanup_on_interrupt
 from hangar.diff import (
     ABSENT,
     DiffReport,
-    Side,
     StackDiff,
     cost_change,
     diff_stack,
@@ -91,31 +89,13 @@ def diff(
         raise fail([str(p) for p in error.problems])
     repo_root, relative = _repository(project)
     commit = _resolve(repo_root, base)
-    if not all_stacks and not stacks:
-        raise fail(["name the stacks to compare, or pass --all"])
-    head_names = head_project.stacks()
-
-    def wanted(available: list[str]) -> list[str]:
-        return available if all_stacks else [name for name in dict.fromkeys(stacks or []) if name in available]
-
-    def base_sides() -> tuple[list[str], dict[str, Side]]:
-        with base_checkout(repo_root, commit) as worktree:
-            base_project = _read_project_or_none(worktree / relative)
-            base_names = base_project.stacks() if base_project else []
-            return base_names, plan_base(base_project, wanted(base_names), _kill_on_interrupt, None if no_cache else project) if base_project else {}
-
-    # The base (a git checkout, its planner process, the cache) is made in a thread, mostly waiting on
-    # those processes, while this thread plans the head's changed stacks: on two cores they overlap.
-    # A stack whose inputs did not change since the base is planned once, by the base side, and taken
-    # from the cache after it (planning it on both sides at once would do the same work twice).
-    same = _unchanged_since(repo_root, commit, head_project, head_names) if not no_cache else set()
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hangar-diff-base") as pool:
-        base_pending = pool.submit(base_sides)
-        head_sides = {name: head_side(head_project, name, cache=not no_cache) for name in wanted(head_names) if name not in same}
-        base_names, base_by_stack = base_pending.result()
-    head_sides |= {name: head_side(head_project, name, cache=not no_cache) for name in wanted(head_names) if name in same}
-    names = _select(stacks, all_stacks, head_names, base_names)
-    report = DiffReport(base, commit, tuple(diff_stack(name, base_by_stack.get(name, ABSENT), head_sides.get(name, ABSENT)) for name in names))
+    with base_checkout(repo_root, commit) as worktree:
+        base_root = worktree / relative
+        base_project = _read_project_or_none(base_root)
+        base_names = base_project.stacks() if base_project else []
+        names = _select(stacks, all_stacks, head_project.stacks(), base_names)
+        base_sides = plan_base(base_project, [n for n in names if n in base_names], _kill_on_interrupt, None if no_cache else project) if base_project else {}
+    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name, cache=not no_cache)) for name in names))
     if output_format is DiffFormat.json:
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
@@ -222,25 +202,6 @@ def _resolve(repo_root: Path, ref: str) -> str:
     if completed.returncode != 0:
         raise fail([f"--base {ref}: no such commit in {repo_root} (in CI, fetch it first: actions/checkout with fetch-depth: 0)"])
     return completed.stdout.strip()
-
-
-def _unchanged_since(repo_root: Path, commit: str, project: PulumiProject, stacks: list[str]) -> set[str]:
-    """The stacks whose plan inputs are the same at `commit` as in the working tree: when nothing but stack files
-    changed, those of the stacks whose own file did not (the plan cache keys each plan on its own stack file
-    and the program, not on the other stacks' files). Empty when anything else changed, or git cannot say."""
-    listing = subprocess.run(
-        ["git", "-C", str(repo_root), "diff", "--name-only", "-z", commit, "--", str(project.root.resolve())], capture_output=True, text=True
-    )
-    untracked = subprocess.run(
-        ["git", "-C", str(repo_root), "ls-files", "--others", "--exclude-standard", "-z", "--", str(project.root.resolve())], capture_output=True, text=True
-    )
-    if listing.returncode != 0 or untracked.returncode != 0:
-        return set()
-    changed = {(repo_root / name).resolve() for name in (listing.stdout + untracked.stdout).split("\0") if name}
-    stack_files = {project.stack_file(stack).resolve(): stack for stack in stacks}
-    if any(path not in stack_files for path in changed):
-        return set()
-    return {stack for path, stack in stack_files.items() if path not in changed}
 
 
 def _read_project_or_none(root: Path) -> PulumiProject | None:
