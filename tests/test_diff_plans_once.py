@@ -1,4 +1,6 @@
-"""`hangar diff` plans the head while the base is made, and a stack unchanged since the base only once."""
+"""`hangar diff` plans a stack unchanged since the base once: the base side plans it first, the head takes it from
+the cache (so planning the two sides at the same time, which bench/RESULTS.md measured not to pay here, must not
+come at the price of planning it twice)."""
 
 from __future__ import annotations
 
