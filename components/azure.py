@@ -300,6 +300,13 @@ class AksCluster(pulumi.ComponentResource):
                 pod_cidr=POD_CIDR, service_cidr=SERVICE_CIDR, dns_service_ip=DNS_SERVICE_IP, load_balancer_sku="standard",
                 outbound_type="none" if air_gapped else "userAssignedNATGateway",
             ),
+            # The metrics add-on (ama-metrics) of the azure-monitor pipeline (hangar.components.metrics_azure: its workspace,
+            # data collection rule and association are made by the serving layer); Microsoft's template sets only `enabled`.
+            azure_monitor_profile=(
+                containerservice.ManagedClusterAzureMonitorProfileArgs(metrics=containerservice.ManagedClusterAzureMonitorProfileMetricsArgs(enabled=True))
+                if spec.metrics.resolved("azure") == "azure-monitor"
+                else None
+            ),
             bootstrap_profile=containerservice.ManagedClusterBootstrapProfileArgs(artifact_source="Cache", container_registry_id=net.registry_id) if air_gapped else None,
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(upgrade_channel="patch", node_os_upgrade_channel="NodeImage"),
             agent_pool_profiles=[
@@ -407,6 +414,7 @@ class AzureGpuCluster(pulumi.ComponentResource):
         else:
             resource_group_name = resources.ResourceGroup(name, location=cluster.region, tags=tags, opts=_child(self)).name
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        self.client = client  # the subscription and tenant, for role assignments made beside the cluster (hangar.components.metrics_azure)
         self.network = AzureNetwork(name, cluster.network, resource_group_name=resource_group_name, location=cluster.region, subscription_id=client.subscription_id, tags=tags, opts=_child(self))
         self.cluster = AksCluster(name, cluster, environment, net=self.network, resource_group_name=resource_group_name, client=client, zones=list(cluster.zones or ZONES), tags=tags, opts=_child(self))
         self.node_pools: dict[str, AksGpuNodePool] = {}

@@ -34,6 +34,10 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
 * `amp` — Amazon Managed Service for Prometheus on EKS (`hangar.components.metrics_amp`): a workspace,
   its AWS managed scraper in two subnets of its own (the NetworkPolicies admit exactly those CIDRs),
   the alerts as the workspace's rule groups, KEDA querying with SigV4 through its IRSA role.
+* `azure-monitor` — Azure Monitor managed service for Prometheus on AKS (`hangar.components.metrics_azure`):
+  an Azure Monitor workspace with its data collection endpoint, rule and association; the cluster's metrics
+  add-on (`ama-metrics` pods in kube-system) reads an `azmonitoring.coreos.com/v1` PodMonitor per server;
+  alerts as the workspace's Prometheus rule groups; KEDA querying with Microsoft Entra workload identity.
 * `existing` — the team's Prometheus at `metrics.url`, scraping from `metrics.scraper_namespace`;
   Hangar renders the scrape object it names and references its TriggerAuthentication, if any.
 
@@ -54,6 +58,7 @@ import pulumi_kubernetes as k8s
 from hangar.components.helm import chart_release
 from hangar.components.metrics_adapter import CONFIG_MAP, adapter_config_text
 from hangar.components.metrics_alerts import slo_rules
+from hangar.components.metrics_azure import POD_MONITOR_LIMITS
 from hangar.components.metrics_dashboard import LABEL as DASHBOARD_LABEL
 from hangar.components.metrics_dashboard import dashboard_text
 from hangar.components.metrics_pending import pending_rule
@@ -115,7 +120,11 @@ class Scraper:
 
 IN_CLUSTER_SCRAPER = Scraper(KUBE_PROMETHEUS_STACK.namespace, {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_NAME})
 GMP_SCRAPER = Scraper("gmp-system", {"app.kubernetes.io/name": "collector"})
-SCRAPE_KINDS = {"pod-monitor": ("monitoring.coreos.com/v1", "PodMonitor"), "pod-monitoring": ("monitoring.googleapis.com/v1", "PodMonitoring")}
+SCRAPE_KINDS = {
+    "pod-monitor": ("monitoring.coreos.com/v1", "PodMonitor"),
+    "pod-monitoring": ("monitoring.googleapis.com/v1", "PodMonitoring"),
+    "azure-pod-monitor": ("azmonitoring.coreos.com/v1", "PodMonitor"),
+}
 RULE_KINDS = {"PodMonitor": ("monitoring.coreos.com/v1", "PrometheusRule"), "PodMonitoring": ("monitoring.googleapis.com/v1", "Rules")}
 """The rule object the same Prometheus evaluates: the Prometheus Operator's PrometheusRule, or GMP's Rules."""
 
@@ -148,6 +157,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         self.keda_values: dict[str, Any] = {}
         self.trigger_metadata: dict[str, str] = {}
         self._amp: Any = None
+        self._azure: Any = None
         self.resources: list[pulumi.Resource] = []
         self._needs_authentication = False
         child = pulumi.ResourceOptions(parent=self)
@@ -155,7 +165,7 @@ class MetricsPipeline(pulumi.ComponentResource):
             self.query_url: pulumi.Input[str] = IN_CLUSTER_URL
             self.scraper = IN_CLUSTER_SCRAPER
             self.scrape_kind: tuple[str, str] | None = SCRAPE_KINDS["pod-monitor"]
-            self.resources.append(self._kube_prometheus_stack(name, child))
+            self.resources.append(self._kube_prometheus_stack(name, child, getattr(component, "image_registry", None)))
         elif self.pipeline == "gke-managed":
             project = component.cluster.project
             prefix, suffix = GMP_URL.split("{project}")
@@ -168,6 +178,9 @@ class MetricsPipeline(pulumi.ComponentResource):
         elif self.pipeline == "amp":
             self._amazon_managed(name, component, namespace or environment.name)
             self._needs_authentication = True
+        elif self.pipeline == "azure-monitor":
+            self._azure_monitor(name, component)
+            self._needs_authentication = True
         else:
             metrics = cluster.metrics
             self.query_url = metrics.url
@@ -177,7 +190,8 @@ class MetricsPipeline(pulumi.ComponentResource):
 
     # --- in-cluster ---------------------------------------------------------------------------------
 
-    def _kube_prometheus_stack(self, name: str, child: pulumi.ResourceOptions) -> pulumi.Resource:
+    def _kube_prometheus_stack(self, name: str, child: pulumi.ResourceOptions, cloud_registry: pulumi.Input[str] | None = None) -> pulumi.Resource:
+        """The pinned chart; its images from the on-prem `registry_mirror`, or from an air-gapped cloud cluster's own registry (`cloud_registry`)."""
         cluster = self._cluster
         chart = KUBE_PROMETHEUS_STACK
         # Keys from the chart's values.yaml at the pinned commit.
@@ -200,8 +214,8 @@ class MetricsPipeline(pulumi.ComponentResource):
             values["prometheus"]["prometheusSpec"] |= system
             values |= {"prometheusOperator": dict(system), "alertmanager": {"alertmanagerSpec": dict(system)}, "kube-state-metrics": dict(system)}
             values["grafana"] |= system  # the grafana chart's own `nodeSelector` (values.yaml at the commit above)
-        mirror = getattr(cluster, "registry_mirror", None)
-        if mirror:
+        mirror = getattr(cluster, "registry_mirror", None) or cloud_registry
+        if mirror is not None:
             # `global.imageRegistry` replaces the registry of every image of the chart and, Helm globals reaching
             # subcharts, of kube-state-metrics and node-exporter too (their _helpers.tpl read it), at the pinned commit;
             # and of Grafana and its sidecars (grafana chart 12.11.1 templates/_pod.tpl reads it for every image).
@@ -274,6 +288,29 @@ class MetricsPipeline(pulumi.ComponentResource):
                 self,
             )
 
+    # --- azure-monitor ------------------------------------------------------------------------------
+
+    def _azure_monitor(self, name: str, component: Any) -> None:
+        """Azure Monitor managed Prometheus: workspace, data collection, KEDA's workload identity (`hangar.components.metrics_azure`)."""
+        from hangar.components.labels import CLUSTER, environment_labels
+        from hangar.components.metrics_azure import AMA_SCRAPER, AzureMonitorResources
+
+        self._azure = AzureMonitorResources(
+            name, self._cluster, self._environment, component, parent=self, tags={**environment_labels(self._environment), CLUSTER: self._cluster.name}
+        )
+        self.query_url = self._azure.query_url
+        self.scraper = Scraper(AMA_SCRAPER[0], dict(AMA_SCRAPER[1]))
+        self.scrape_kind = SCRAPE_KINDS["azure-pod-monitor"]
+        self.keda_values = self._azure.keda_values
+        self.resources += self._azure.resources
+        if self._cluster.replica_autoscaler == "keda-existing":
+            pulumi.log.warn(
+                f"cluster {self._cluster.name!r}: KEDA is not installed by Hangar (keda-existing); give its operator's ServiceAccount keda/keda-operator "
+                "the workload identity of the identity Hangar creates for it (`<cluster>-keda-metrics`: label azure.workload.identity/use and its client id) "
+                "so it can query the Azure Monitor workspace",
+                self,
+            )
+
     # --- per server ---------------------------------------------------------------------------------
 
     @property
@@ -284,11 +321,12 @@ class MetricsPipeline(pulumi.ComponentResource):
         return self._cluster.metrics.authentication if self.pipeline == "existing" else None
 
     def trigger_authentication(self, namespace: str, labels: dict[str, str], depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:
-        """The TriggerAuthentication Hangar owns (gke-managed: GCP Workload Identity; amp: AWS IRSA), in the serving namespace."""
+        """The TriggerAuthentication Hangar owns (gke-managed: GCP Workload Identity; amp: AWS IRSA; azure-monitor: Entra workload identity), in the serving namespace."""
         if not self._needs_authentication:
             return None
-        # gke-managed: GCP Workload Identity; amp: AWS IRSA of KEDA's operator (identityOwner keda, the default).
-        provider = "aws" if self.pipeline == "amp" else "gcp"
+        # gke-managed: GCP Workload Identity; amp: AWS IRSA of KEDA's operator (identityOwner keda, the default);
+        # azure-monitor: the workload identity KEDA's chart gives its operator (identityId defaults to it).
+        provider = {"amp": "aws", "azure-monitor": "azure-workload"}.get(self.pipeline, "gcp")
         return k8s.apiextensions.CustomResource(
             f"{self._cluster.name}-{TRIGGER_AUTHENTICATION}",
             api_version="keda.sh/v1alpha1",
@@ -307,6 +345,8 @@ class MetricsPipeline(pulumi.ComponentResource):
         extra = dict(self._cluster.metrics.scrape_object_labels) if self.pipeline == "existing" else {}
         endpoint = {"port": port, "path": METRICS_PATH, "interval": SCRAPE_INTERVAL}
         spec: dict[str, Any] = {"selector": {"matchLabels": dict(selector)}}
+        if api_version == SCRAPE_KINDS["azure-pod-monitor"][0]:
+            spec |= POD_MONITOR_LIMITS
         spec["podMetricsEndpoints" if kind == "PodMonitor" else "endpoints"] = [endpoint]
         return k8s.apiextensions.CustomResource(
             f"{name}-scrape",
@@ -330,6 +370,10 @@ class MetricsPipeline(pulumi.ComponentResource):
         """
         if self._amp is not None:
             return self._amp.rule_groups(f"{self._cluster.name}-{deployment.name}-slos", slo_rules(deployment, namespace))
+        if self._azure is not None:
+            return self._azure.rule_group(
+                f"{self._cluster.name}-{deployment.name}-slos", slo_rules(deployment, namespace), f"Serving SLO alerts of {deployment.name} ({namespace})"
+            )
         if self.scrape_kind is None:
             return None
         api_version, kind = RULE_KINDS[self.scrape_kind[1]]

@@ -57,7 +57,7 @@ class PackClient:
             properties=_struct(record.inputs),
             urn=record.urn,
             name=record.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=record.parent or ""),
+            options=_options(record),
             provider=_provider(record),
         )
         return list(self.stub.Analyze(request).diagnostics)
@@ -69,7 +69,7 @@ class PackClient:
                 properties=_struct(record.inputs),
                 urn=record.urn,
                 name=record.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=record.parent or ""),
+                options=_options(record),
                 parent=record.parent or "",
                 dependencies=list(record.dependencies),
                 provider=_provider(record),
@@ -107,6 +107,15 @@ def running_pack(pack_dir: Path, *, project: str = "hangar", stack: str = "stack
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _options(record: ResourceRecord) -> analyzer_pb2.AnalyzerResourceOptions:
+    """The options as the engine sends them: the parent, and customTimeouts in seconds (always set, zero = none)."""
+    timeouts = record.custom_timeouts or {}
+    return analyzer_pb2.AnalyzerResourceOptions(
+        parent=record.parent or "",
+        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(**{key: timeouts.get(key, 0.0) for key in ("create", "update", "delete")}),
+    )
 
 
 def _provider(record: ResourceRecord) -> analyzer_pb2.AnalyzerProviderResource | None:

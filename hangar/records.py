@@ -25,9 +25,14 @@ class ResourceRecord:
     inputs: dict[str, Any]
     provider: str | None = None
     dependencies: tuple[str, ...] = ()
+    custom_timeouts: dict[str, float] | None = None
+    """Pulumi `customTimeouts` in seconds (non-zero create/update/delete, `hangar.custom_timeouts`), None when unset."""
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"dependencies": list(self.dependencies)}
+        document = dataclasses.asdict(self) | {"dependencies": list(self.dependencies)}
+        if self.custom_timeouts is None:
+            del document["custom_timeouts"]  # most resources have none: keep plans as they were
+        return document
 
     @property
     def provider_urn(self) -> str | None:

@@ -23,6 +23,7 @@ from pulumi_policy import (
 )
 from pydantic import ValidationError
 
+from hangar.custom_timeouts import from_seconds
 from hangar.records import UNKNOWN, ResourceRecord
 
 LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY, "disabled": EnforcementLevel.DISABLED}
@@ -65,6 +66,7 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
                 custom=True,
                 inputs=_plain(args.props),
                 provider=args.provider.urn if args.provider is not None else None,
+                custom_timeouts=_custom_timeouts(args.opts),
             )
             judge([record], args.get_config(), report_violation)
 
@@ -87,6 +89,7 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
                 inputs=_plain(resource.props),
                 provider=resource.provider.urn if resource.provider is not None else None,
                 dependencies=tuple(dependency.urn for dependency in resource.dependencies),
+                custom_timeouts=_custom_timeouts(resource.opts),
             )
             for resource in args.resources
         ]
@@ -99,6 +102,14 @@ def _pulumi_policy(policy: PolicySpec) -> ResourceValidationPolicy | StackValida
         enforcement_level=LEVELS[policy.default_level],
         config_schema=config_schema(policy),
     )
+
+
+def _custom_timeouts(opts: Any) -> dict[str, float] | None:
+    """The engine's customTimeouts as pulumi_policy 1.21 passes them (`PolicyCustomTimeouts`, seconds, zero = unset)."""
+    timeouts = getattr(opts, "custom_timeouts", None)
+    if timeouts is None:
+        return None
+    return from_seconds({"create": timeouts.create_seconds, "update": timeouts.update_seconds, "delete": timeouts.delete_seconds})
 
 
 def _cap_last_at_advisory(report_violation: ReportViolation) -> None:

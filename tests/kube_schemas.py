@@ -2,7 +2,7 @@
 
 Built-in kinds against the Kubernetes OpenAPI schema of the cluster's `kubernetes_version`, as
 `kubernetes-validate` ships it, with unknown fields as errors; custom resources (KEDA ScaledObject and
-TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
+TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
 their embedded Kubernetes types resolved against that version's definitions. Shared by
 `test_manifests` (the plans' objects) and `test_render` (the files `hangar render` writes).
 """
@@ -33,6 +33,7 @@ CUSTOM = {
     ("monitoring.coreos.com/v1", "PrometheusRule"): (CRDS / "monitoring.coreos.com_prometheusrules.yaml", "v1"),
     ("monitoring.googleapis.com/v1", "PodMonitoring"): (CRDS / "monitoring.googleapis.com_podmonitorings.yaml", "v1"),
     ("monitoring.googleapis.com/v1", "Rules"): (CRDS / "monitoring.googleapis.com_rules.yaml", "v1"),
+    ("azmonitoring.coreos.com/v1", "PodMonitor"): (CRDS / "azmonitoring.coreos.com_podmonitors.yaml", "v1"),
 }
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 

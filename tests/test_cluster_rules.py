@@ -59,7 +59,8 @@ def raw_verdicts(stack: str) -> list[tuple[str, str, str, str]]:
 
 def test_the_broken_raw_program_breaks_both_rules_on_every_cloud():
     mine = {(policy, urn.rsplit("::", 1)[-1]): (message, level) for policy, urn, message, level in raw_verdicts("broken") if policy in MINE}
-    assert set(mine) == {(policy, cluster) for policy in MINE for cluster in ("eks", "gke", "aks")}
+    charts = {(SUPPORTED_VERSIONS, release) for release in ("keda", "cluster-autoscaler", "http-add-on")}
+    assert set(mine) == {(policy, cluster) for policy in MINE for cluster in ("eks", "gke", "aks")} | charts
     assert {level for _, level in mine.values()} == {"mandatory"}
     assert mine[(ENFORCED_NETWORK_POLICY, "eks")][0] == (
         "eks: NetworkPolicy eks-only-the-gateway exists on paper only: add-on vpc-cni (vpc-cni) does not set enableNetworkPolicy; "
@@ -79,6 +80,20 @@ def test_the_broken_raw_program_breaks_both_rules_on_every_cloud():
     )
     assert mine[(SUPPORTED_VERSIONS, "aks")][0].endswith("set kubernetesVersion to one of 1.37, 1.36, 1.35")
     assert mine[(SUPPORTED_VERSIONS, "gke")][0].startswith("gke: minMasterVersion 1.33: the catalog has no GKE row for Kubernetes 1.33, so its support is unknown")
+    assert mine[(SUPPORTED_VERSIONS, "keda")][0] == (
+        "keda: chart keda 2.20.2 supports Kubernetes 1.33 to 1.35 (keda.sh Kubernetes compatibility of KEDA 2.20), but cluster eks runs "
+        "Kubernetes 1.32; pin a KEDA chart of 2.19, 2.18, 2.17 (which support 1.32), or move the cluster into the chart's range"
+    )
+    assert mine[(SUPPORTED_VERSIONS, "cluster-autoscaler")][0] == (
+        "cluster-autoscaler: chart cluster-autoscaler 9.59.0 supports Kubernetes 1.35 only (its image v1.35.0; the Cluster Autoscaler README "
+        "asks for the cluster's own minor), but cluster eks runs Kubernetes 1.32; set the release's image.tag to the newest v1.32.x Cluster "
+        "Autoscaler release"
+    )
+    assert mine[(SUPPORTED_VERSIONS, "http-add-on")][0] == (
+        "http-add-on: chart keda-add-ons-http 0.15.0 supports Kubernetes 1.34 to 1.36 (the KEDA HTTP add-on 0.15 docs: tested against the "
+        "three newest minors), but cluster aks runs Kubernetes 1.33; pin a chart version that supports Kubernetes 1.33, or move the cluster "
+        "into the chart's range"
+    )
 
 
 def test_the_fixed_raw_program_passes_both():
@@ -161,6 +176,24 @@ def test_each_policy_is_judged_against_its_own_cluster():
     assert finding[1].startswith("bad: NetworkPolicy bad-policy exists on paper only")
 
 
+def test_among_several_eks_clusters_each_is_judged_by_its_own_add_on_and_its_own_cilium():
+    """The add-on of a cluster is the one depending on it or naming it; a Cilium release counts only where it is applied."""
+    on = json.dumps({"enableNetworkPolicy": "true"})
+    by_dependency = record(EKS, "a", {"name": "a"})
+    by_name = record(EKS, "b", {"name": "b"})
+    with_cilium = record(EKS, "c", {"name": "c"})
+    without = record(EKS, "d", {"name": "d"})
+    cilium_provider = f"urn:pulumi:t::p::{PROVIDER}::c-k8s::id"
+    records = (
+        cluster_with_policy(by_dependency, record(ADDON, "a-cni", {"addonName": "vpc-cni", "configurationValues": on}, dependencies=(by_dependency.urn,)))
+        + cluster_with_policy(by_name, record(ADDON, "b-cni", {"addonName": "vpc-cni", "clusterName": "b", "configurationValues": on}))
+        + cluster_with_policy(with_cilium, record("kubernetes:helm.sh/v3:Release", "cilium", {"chart": "cilium"}, provider=cilium_provider))
+        + cluster_with_policy(without, record(ADDON, "d-cni", {"addonName": "vpc-cni", "clusterName": "d", "configurationValues": "{}"}))
+    )
+    assert [message.split(":")[0] for _, message in found(records)] == ["d"]
+    assert "add-on d-cni (vpc-cni) does not set enableNetworkPolicy" in found(records)[0][1]
+
+
 def test_a_policy_whose_cluster_cannot_be_told_is_judged_against_every_cluster():
     good = record(GKE, "good", {"datapathProvider": "ADVANCED_DATAPATH"})
     bad = record(AKS, "bad", {"networkProfile": {"networkPolicy": "none"}})
@@ -215,11 +248,20 @@ def test_gke_dev_says_the_catalog_cannot_judge_its_version_advisory_in_dev():
 
 
 def test_a_hangar_dev_stack_on_an_out_of_support_version_is_flagged_advisory(aws_environment):
-    aws_environment["clusters"][0]["kubernetes_version"] = "1.33"  # the spec allows it outside prod, with a warning
+    """On 1.33 (the spec allows it outside prod, with a warning) the cluster is past standard support, and the
+    KEDA HTTP add-on Hangar installs for scale-to-zero is tested on 1.34 to 1.36 only: both are said."""
+    aws_environment["clusters"][0]["kubernetes_version"] = "1.33"
+    assert any(d["autoscaling"]["min_replicas"] == 0 for d in aws_environment["deployments"])  # what brings the add-on
     plan = plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": aws_environment})
     configs = load_pack_config(pack_config_for(Environment.model_validate(aws_environment)), "test")
-    (violation,) = [v for v in evaluate(plan.resources, configs) if v.policy == SUPPORTED_VERSIONS]
-    assert violation.level == "advisory" and violation.message.startswith("main: version 1.33: EKS standard support for Kubernetes 1.33 ended 2026-07-29")
+    add_on, cluster = sorted((v for v in evaluate(plan.resources, configs) if v.policy == SUPPORTED_VERSIONS), key=lambda v: v.message)
+    assert {cluster.level, add_on.level} == {"advisory"}
+    assert cluster.message.startswith("main: version 1.33: EKS standard support for Kubernetes 1.33 ended 2026-07-29")
+    assert add_on.message == (
+        "main-keda-add-ons-http: chart keda-add-ons-http 0.15.0 supports Kubernetes 1.34 to 1.36 (the KEDA HTTP add-on 0.15 docs: tested "
+        "against the three newest minors), but cluster main runs Kubernetes 1.33; pin a chart version that supports Kubernetes 1.33, or move "
+        "the cluster into the chart's range"
+    )
 
 
 # --- the pack over gRPC --------------------------------------------------------------------------------

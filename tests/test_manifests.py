@@ -98,7 +98,7 @@ def test_the_crd_schemas_are_strict_and_catch_mistakes():
 def test_each_crd_schema_names_its_source_and_version():
     for path, _ in CUSTOM.values():
         header = path.read_text().split("apiVersion:", 1)[0]
-        assert "Source: https://github.com/" in header and "commit" in header and "Licence: Apache-2.0" in header
+        assert "Source: https://github.com/" in header and "commit" in header and ("Licence: Apache-2.0" in header or "Licence: MIT" in header)
     for crd in ("keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml"):
         assert f"KEDA {KEDA_VERSION}" in (CRDS / crd).read_text()
     for crd in ("monitoring.coreos.com_podmonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"):

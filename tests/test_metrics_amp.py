@@ -55,7 +55,7 @@ def autoscaler_messages(records) -> list[str]:
 
 @pytest.mark.parametrize(
     ("stack", "where", "allowed"),
-    [("gke-dev", "GKE", "gke-managed or in-cluster or existing"), ("aks-staging", "AKS", "in-cluster or existing"), ("onprem", "on-prem", "in-cluster or existing")],
+    [("gke-dev", "GKE", "gke-managed or in-cluster or existing"), ("aks-staging", "AKS", "in-cluster or azure-monitor or existing"), ("onprem", "on-prem", "in-cluster or existing")],
 )
 def test_amp_elsewhere_than_eks_is_refused_naming_key_value_and_what_is_allowed(stack, where, allowed):
     environment = raw_environment(stack)

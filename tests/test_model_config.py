@@ -18,6 +18,7 @@ from hangar.catalog import load_catalog
 from hangar.catalog.model_config import ConfigError, read_config
 from hangar.cli import app
 from hangar.sizing import GIB, memory_fit, sequence_kv
+from tests.model_configs.derive_rows import config_url, revision
 
 CONFIGS = Path(__file__).parent / "model_configs"
 SOURCES = json.loads((CONFIGS / "sources.json").read_text())
@@ -40,14 +41,18 @@ def test_packaged_rows_agree_with_their_config_json(name):
     source = SOURCES[name]
     row = CAT.model(source["hf_id"])
     assert {k: getattr(row, k) for k in arch(name).row_fields()} == arch(name).row_fields()
-    assert row.config_verified and row.revision == source["commit"]
-    assert f"https://github.com/{source['repo']}/blob/{source['commit']}/{source['path']}" in row.source
+    assert row.config_verified and row.revision == revision(source)
+    assert f"config.json: {config_url(source)} (" in row.source
 
 
 def test_every_fixture_is_a_file_with_its_source():
     assert set(SOURCES) == {p.name for p in CONFIGS.glob("*.json")} - {"sources.json"}
     for name, source in SOURCES.items():
-        assert source["repo"] and source["path"].endswith("config.json") and len(source["commit"]) == 40, name
+        if "repo" in source:  # a copy in a public repository, at a commit
+            assert source["repo"] and source["path"].endswith("config.json") and len(source["commit"]) == 40, name
+        else:  # read on the Hugging Face page of the file at a revision, whose size the page states
+            assert source["url"] == f"https://huggingface.co/{source['hf_id']}/blob/{source['revision']}/config.json", name
+            assert len(source["revision"]) == 40 and (CONFIGS / name).stat().st_size == source["bytes"], name
 
 
 def test_no_packaged_row_cites_a_compilation():
@@ -86,6 +91,8 @@ def test_parameter_estimates_match_published_counts(name, total, active):
         ("qwen3-235b-a22b.json", 235, 22),  # same README: "235B-A22B"
         ("qwen3-coder-480b-a35b-instruct.json", 480, 35),  # the release's name, same convention: 480B total, 35B activated
         ("llama-3.1-405b.json", 405, None),  # meta-llama/llama-models Llama 3.1 model card: 405B
+        ("mixtral-8x7b-instruct-v0.1.json", 47, 13),  # Mixtral of Experts (arXiv 2401.04088) abstract: 47B parameters, 13B active
+        ("qwen3.5-397b-a17b.json", 397, 17),  # QwenLM/Qwen3.5 README at 7e103aeb names the sizes total-A-activated: 397B-A17B
     ],
 )
 def test_parameter_estimates_match_rounded_published_counts(name, total, active):
@@ -139,6 +146,17 @@ def test_kimi_k2_is_read_as_the_deepseek_v3_architecture_it_ships():
     assert config("kimi-k2-instruct.json")["model_type"] == "kimi_k2" and kimi.model_type == "deepseek_v3"
     assert (kimi.layers, kimi.attention_heads, kimi.kv_lora_rank, kimi.qk_rope_head_dim) == (61, 64, 512, 64)
     assert (kimi.num_experts, kimi.num_experts_per_tok, kimi.max_context_tokens) == (384, 8, 4096 * 32)  # yarn: 4096 x 32
+
+
+def test_a_hybrid_mixture_of_experts_is_read_layer_by_layer():
+    # Qwen3.5-35B-A3B: layer_types puts full attention on every 4th of 40 layers, gated-delta-net on the rest; every layer routes
+    # 8 of 256 experts plus a shared one; the vision tower makes it multimodal
+    qwen = arch("qwen3.5-35b-a3b.json")
+    assert (qwen.model_type, qwen.layers, qwen.attention_layers, qwen.kv_heads, qwen.head_dim) == ("qwen3_5_moe_text", 40, 10, 2, 256)
+    assert qwen.kv_bytes_per_token_bf16 == 2 * 10 * 2 * 256 * 2
+    assert (qwen.num_experts, qwen.num_experts_per_tok, qwen.multimodal, qwen.max_context_tokens) == (256, 8, True, 262144)
+    per_layer = (3 * (2 * 16 * 128 + 32 * 128) + 32 * 128 * 128) * 2  # same gated-delta-net shape as Qwen3.5-9B's
+    assert qwen.state_bytes_per_sequence == 30 * per_layer
 
 
 def test_a_zero_shared_expert_size_means_no_shared_expert():

@@ -142,11 +142,12 @@ def test_moe_is_sized_by_total_parameters_and_computed_by_active():
     mixtral = CAT.model("mistralai/Mixtral-8x7B-Instruct-v0.1")
     assert mixtral.is_moe
     fit = memory_fit(mixtral, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
-    assert fit.weights_gib == pytest.approx(46.7e9 * 2 / GIB)  # every expert resident: 93.4 GB, not 25.8
+    # the row's counts are read from its config.json: 46.703B total, 12.749B active
+    assert fit.weights_gib == pytest.approx(mixtral.params_total_b * 1e9 * 2 / GIB) == pytest.approx(87.0, abs=0.1)  # every expert resident, not 25.8 GB
     assert not fit.fits and "the weights alone do not fit" in fit.reason  # 87 GiB of weights > 72 GiB usable on one H100
     estimate = estimate_throughput(mixtral, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
-    assert estimate.bytes_per_decode_step == pytest.approx(12.9e9 * 2 + 131072 * 1024)
-    assert estimate.flops_per_token == pytest.approx(2 * 12.9e9)
+    assert estimate.bytes_per_decode_step == pytest.approx(mixtral.params_active_b * 1e9 * 2 + 131072 * 1024)
+    assert estimate.flops_per_token == pytest.approx(2 * mixtral.params_active_b * 1e9)
     assert any("MoE" in note for note in estimate.assumptions)
 
 

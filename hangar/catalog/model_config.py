@@ -47,7 +47,7 @@ from .schema import Model
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
-    "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text",
+    "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -200,7 +200,7 @@ def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> li
         if unknown:
             raise ConfigError("layer_types", f"{', '.join(map(repr, unknown))} not understood; known: {', '.join(_LAYER_TYPES)}")
         return [_LAYER_TYPES[t] for t in declared]
-    if model_type in ("qwen3_next", "qwen3_5_text"):
+    if model_type in ("qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"):
         interval = _int(text, "full_attention_interval")
         return ["full" if (i + 1) % interval == 0 else "linear" for i in range(layers)]
     window = text.get("sliding_window", defaults.get("sliding_window"))

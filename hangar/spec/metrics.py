@@ -12,6 +12,10 @@ The pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
 * `amp` — Amazon Managed Service for Prometheus (EKS only): a workspace, its AWS managed scraper
   (agentless, in two subnets of its own) selecting the model servers' pods and port, the alerts as
   the workspace's rule groups, and KEDA querying the workspace with SigV4 through its IRSA role.
+* `azure-monitor` — Azure Monitor managed service for Prometheus (AKS only): an Azure Monitor workspace,
+  the data collection endpoint, rule and association, the cluster's metrics add-on reading an
+  `azmonitoring.coreos.com/v1` PodMonitor per server, the alerts as the workspace's Prometheus rule
+  groups, and KEDA querying the workspace with Microsoft Entra workload identity. Needs egress.
 * `existing` — a Prometheus the team already runs: its query `url`, the `scraper_namespace` (and
   `scraper_pod_labels`) its scraping pods run with, the scrape object its Prometheus reads, and
   optionally a KEDA TriggerAuthentication (`authentication`) in the serving namespace.
@@ -25,20 +29,26 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import LabelKey, LabelValue, Name, SpecModel, problem, raise_problems
 
-MetricsPipelineKind = Literal["in-cluster", "gke-managed", "amp", "existing"]
+MetricsPipelineKind = Literal["in-cluster", "gke-managed", "amp", "azure-monitor", "existing"]
 ScrapeObject = Literal["pod-monitor", "pod-monitoring", "none"]
 
 
 PIPELINES_BY_PROVIDER: dict[str, tuple[str, ...]] = {
     "aws": ("in-cluster", "amp", "existing"),
     "gcp": ("gke-managed", "in-cluster", "existing"),
-    "azure": ("in-cluster", "existing"),
+    "azure": ("in-cluster", "azure-monitor", "existing"),
     "onprem": ("in-cluster", "existing"),
 }
 """The pipelines each target can run: a cloud's managed Prometheus only on that cloud's clusters."""
 AMP_MAX_ZONES = 6
 """The amp scraper's two subnets take the last two blocks of the VPC's NAT-subnet range (hangar.components.metrics_amp)."""
-MANAGED_PIPELINE_NAMES = {"gke-managed": "GKE Managed Service for Prometheus", "amp": "Amazon Managed Service for Prometheus"}
+MANAGED_PIPELINE_NAMES = {
+    "gke-managed": "GKE Managed Service for Prometheus",
+    "amp": "Amazon Managed Service for Prometheus",
+    "azure-monitor": "Azure Monitor managed service for Prometheus",
+}
+SIGNED_BY_KEDA = {"amp": "SigV4", "azure-monitor": "Microsoft Entra workload identity"}
+"""How KEDA authenticates to a managed pipeline's query endpoint: a prometheus-adapter (replica_autoscaler hpa) cannot."""
 
 
 def default_pipeline(provider: str) -> MetricsPipelineKind:
@@ -53,7 +63,8 @@ class Metrics(SpecModel):
         None,
         description=(
             "'in-cluster' (Hangar installs a pinned kube-prometheus-stack; PodMonitors), 'gke-managed' (GKE Managed Service for "
-            "Prometheus; PodMonitorings; GKE only), 'amp' (Amazon Managed Service for Prometheus with its managed scraper; EKS only) "
+            "Prometheus; PodMonitorings; GKE only), 'amp' (Amazon Managed Service for Prometheus with its managed scraper; EKS only), "
+            "'azure-monitor' (Azure Monitor managed service for Prometheus; AKS only) "
             "or 'existing' (a Prometheus you run: give url and scraper_namespace). "
             "Default: gke-managed on GKE, in-cluster elsewhere."
         ),
@@ -106,13 +117,27 @@ def pipeline_target_problems(cluster: Any) -> list[dict[str, Any]]:
     if pipeline is not None and pipeline not in allowed:
         where = {"aws": "EKS", "gcp": "GKE", "azure": "AKS", "onprem": "on-prem"}.get(provider, provider)
         return [problem("metrics.pipeline", f"{MANAGED_PIPELINE_NAMES.get(pipeline, pipeline)} is not available on {where} clusters; use {' or '.join(allowed)}", pipeline)]
-    if pipeline != "amp":
-        return []
     problems = []
-    if cluster.replica_autoscaler == "hpa":
+    if pipeline in SIGNED_BY_KEDA and cluster.replica_autoscaler == "hpa":
         problems.append(
-            problem("replica_autoscaler", "the amp pipeline is queried with SigV4, which KEDA signs and a prometheus-adapter does not: use keda or keda-existing", "hpa")
+            problem(
+                "replica_autoscaler",
+                f"the {pipeline} pipeline is queried with {SIGNED_BY_KEDA[pipeline]}, which KEDA signs and a prometheus-adapter does not: use keda or keda-existing",
+                "hpa",
+            )
         )
+    if pipeline == "azure-monitor" and cluster.network.egress == "none":
+        problems.append(
+            problem(
+                "network.egress",
+                "metrics.pipeline azure-monitor needs egress: its ama-metrics pods send to a data collection endpoint and KEDA queries the workspace over the internet; "
+                "without egress that needs an Azure Monitor Private Link Scope, which Hangar does not create: with egress none use metrics.pipeline "
+                "in-cluster (installed from the cluster's private registry) or existing",
+                "none",
+            )
+        )
+    if pipeline != "amp":
+        return problems
     network = cluster.network
     if network.existing_network_id:
         problems.append(

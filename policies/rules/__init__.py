@@ -94,7 +94,7 @@ POLICIES: tuple[PolicySpec, ...] = (
     ),
     PolicySpec(
         supported_versions.SUPPORTED_VERSIONS,
-        "Each cluster's Kubernetes version is in its cloud's standard support (the catalog's sourced table).",
+        "Each cluster's Kubernetes version is in its cloud's standard support (the catalog's sourced table), and each pinned chart (KEDA, its HTTP add-on, the NVIDIA device plugin, the Cluster Autoscaler, kube-prometheus-stack) supports it.",
         "stack",
         "mandatory",
         SupportedVersionsConfig,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Sequence
 
+from hangar.policies.rules.clusters import ClusterJoin
 from hangar.policies.rules.pools import PoolIndex, node_pools
 from hangar.policies.rules.readiness_pods import PodWorkload, pod_workloads
 from hangar.policies.rules.workloads import ServingWorkload, serving_workloads
@@ -29,6 +30,11 @@ class StackFacts:
     @functools.cached_property
     def by_urn(self) -> dict[str, ResourceRecord]:
         return {record.urn: record for record in self.records}
+
+    @functools.cached_property
+    def clusters(self) -> ClusterJoin:
+        """The plan's managed clusters and the cluster of each Kubernetes object, joined through its provider."""
+        return ClusterJoin(self.records, self.by_urn)
 
     @functools.cached_property
     def workloads(self) -> list[ServingWorkload]:

@@ -35,6 +35,7 @@ import re
 from typing import Any, Literal
 
 from hangar.policies.rules.base import Finding
+from hangar.policies.rules.clusters import AKS_CLUSTER, EKS_CLUSTER, GKE_CLUSTER
 from hangar.policies.rules.facts import StackFacts
 
 from hangar.catalog import minor_of
@@ -43,13 +44,9 @@ from hangar.records import SECRET, UNKNOWN, ResourceRecord
 ENFORCED_NETWORK_POLICY = "hangar-enforced-network-policy"
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_ADDON = "aws:eks/addon:Addon"
-GKE_CLUSTER = "gcp:container/cluster:Cluster"
-AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
-CLUSTER_TYPES = (EKS_CLUSTER, GKE_CLUSTER, AKS_CLUSTER)
 
 POLICY_ENFORCING_CHARTS = frozenset({"cilium", "tigera-operator", "calico"})
 AKS_ENFORCING = frozenset({"azure", "calico", "cilium"})
@@ -70,25 +67,26 @@ class Enforcement:
 
 
 def check(facts: StackFacts, config: Any) -> list[Finding]:
-    records = facts.records
-    clusters = [record for record in records if record.type in CLUSTER_TYPES]
-    policies = [record for record in records if record.type == NETWORK_POLICY]
+    join = facts.clusters
+    clusters = join.clusters
+    policies = [record for record in facts.records if record.type == NETWORK_POLICY]
     if not clusters or not policies:
         return []
     placed: dict[str, list[ResourceRecord]] = {}
     unplaced: list[ResourceRecord] = []
     for policy in policies:
-        cluster = cluster_of(policy, clusters, facts)
+        cluster = join.cluster_of(policy)
         if cluster is None:
             unplaced.append(policy)
         else:
             placed.setdefault(cluster.urn, []).append(policy)
+    plugins = Plugins.index(facts)
     findings = []
     for cluster in clusters:
         judged = placed.get(cluster.urn, []) + unplaced  # a policy of no known cluster is judged against every one
         if not judged:
             continue
-        enforcement = cluster_enforcement(cluster, records, facts)
+        enforcement = cluster_enforcement(cluster, plugins)
         if enforcement.verdict == "enforced":
             continue
         names = _names(judged)
@@ -101,51 +99,80 @@ def check(facts: StackFacts, config: Any) -> list[Finding]:
     return findings
 
 
-def cluster_of(record: ResourceRecord, clusters: list[ResourceRecord], facts: StackFacts) -> ResourceRecord | None:
-    """The cluster a Kubernetes object is applied to: the one its provider's inputs come from, else the plan's only cluster."""
-    provider = facts.by_urn.get(record.provider_urn or "")
-    if provider is not None:
-        urns = set(provider.dependencies)
-        matches = [cluster for cluster in clusters if cluster.urn in urns]
-        if len(matches) == 1:
-            return matches[0]
-    return clusters[0] if len(clusters) == 1 else None
+@dataclasses.dataclass(frozen=True)
+class Plugins:
+    """What of the plan decides each cluster's enforcement, indexed once by cluster: enforcing Helm charts,
+    Auto Mode's ConfigMaps, and the vpc-cni add-ons (by the cluster they depend on and by the name they give)."""
+
+    enforcing_charts: frozenset[str]
+    """URNs of the clusters with a Cilium or Calico release."""
+    auto_mode_enabled: frozenset[str]
+    """URNs of the clusters whose kube-system/amazon-vpc-cni ConfigMap turns the controller on."""
+    vpc_cni: tuple[ResourceRecord, ...]
+    vpc_cni_by_dependency: dict[str, list[int]]
+    vpc_cni_by_cluster_name: dict[str, list[int]]
+    eks_clusters: int
+
+    @classmethod
+    def index(cls, facts: StackFacts) -> "Plugins":
+        join = facts.clusters
+        charts: set[str] = set()
+        auto_mode: set[str] = set()
+        vpc_cni: list[ResourceRecord] = []
+        for record in facts.records:
+            if record.type == HELM_RELEASE and str(record.inputs.get("chart", "")).rsplit("/", 1)[-1] in POLICY_ENFORCING_CHARTS:
+                if (cluster := join.cluster_of(record)) is not None:
+                    charts.add(cluster.urn)
+            elif record.type == CONFIG_MAP and _turns_on_auto_mode_policies(record):
+                if (cluster := join.cluster_of(record)) is not None:
+                    auto_mode.add(cluster.urn)
+            elif record.type == EKS_ADDON and record.inputs.get("addonName") == "vpc-cni":
+                vpc_cni.append(record)
+        by_dependency: dict[str, list[int]] = {}
+        by_name: dict[str, list[int]] = {}
+        for position, addon in enumerate(vpc_cni):
+            for urn in dict.fromkeys(addon.dependencies):
+                by_dependency.setdefault(urn, []).append(position)
+            name = addon.inputs.get("clusterName")
+            if isinstance(name, str) and name not in (UNKNOWN, SECRET):
+                by_name.setdefault(name, []).append(position)
+        eks_clusters = sum(cluster.type == EKS_CLUSTER for cluster in join.clusters)
+        return cls(frozenset(charts), frozenset(auto_mode), tuple(vpc_cni), by_dependency, by_name, eks_clusters)
+
+    def vpc_cni_of(self, cluster: ResourceRecord) -> ResourceRecord | None:
+        """The first vpc-cni add-on of this cluster in registration order: one that depends on it, or names it,
+        or any when the plan has only one EKS cluster."""
+        if self.eks_clusters == 1:
+            return self.vpc_cni[0] if self.vpc_cni else None
+        name = cluster.inputs.get("name")
+        positions = self.vpc_cni_by_dependency.get(cluster.urn, []) + (self.vpc_cni_by_cluster_name.get(name, []) if isinstance(name, str) else [])
+        return self.vpc_cni[min(positions)] if positions else None
 
 
-def cluster_enforcement(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: StackFacts) -> Enforcement:
+def cluster_enforcement(cluster: ResourceRecord, plugins: Plugins) -> Enforcement:
     """Whether this cluster's network plugin enforces NetworkPolicies, from its own inputs and its add-ons."""
-    if _third_party_enforcer(cluster, records, facts):
+    if cluster.urn in plugins.enforcing_charts:
         return Enforcement("enforced")
     judge = {EKS_CLUSTER: _eks, GKE_CLUSTER: _gke, AKS_CLUSTER: _aks}[cluster.type]
-    return judge(cluster, records, facts)
+    return judge(cluster, plugins)
 
 
-def _third_party_enforcer(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: StackFacts) -> bool:
-    clusters = [record for record in records if record.type in CLUSTER_TYPES]
-    return any(
-        record.type == HELM_RELEASE and str(record.inputs.get("chart", "")).rsplit("/", 1)[-1] in POLICY_ENFORCING_CHARTS
-        and cluster_of(record, clusters, facts) is cluster
-        for record in records
-    )  # fmt: skip
-
-
-def _eks(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: StackFacts) -> Enforcement:
+def _eks(cluster: ResourceRecord, plugins: Plugins) -> Enforcement:
     version = cluster.inputs.get("version")
     if isinstance(version, str) and version not in (UNKNOWN, SECRET):
         minor = minor_of(version)
         if minor is not None and tuple(int(part) for part in minor.split(".")) < EKS_MINIMUM_KUBERNETES:
             return Enforcement("not-enforced", f"the VPC CNI enforces NetworkPolicies from Kubernetes 1.25 and the cluster runs {version}", "upgrade the cluster")
     if (cluster.inputs.get("computeConfig") or {}).get("enabled") is True:
-        return _eks_auto_mode(cluster, records, facts)
-    addons = [record for record in records if record.type == EKS_ADDON and record.inputs.get("addonName") == "vpc-cni" and _addon_of(record, cluster, records)]
+        return _eks_auto_mode(cluster, plugins)
+    addon = plugins.vpc_cni_of(cluster)
     fix = 'set the vpc-cni add-on\'s configurationValues to {"enableNetworkPolicy": "true"} (add-on v1.14.0-eksbuild.3 or later)'
-    if not addons:
+    if addon is None:
         return Enforcement(
             "not-enforced",
             "the cluster has no vpc-cni add-on in the plan, and the VPC CNI EKS installs by itself leaves network policy off",
             'add the vpc-cni add-on (aws:eks/addon:Addon) with configurationValues {"enableNetworkPolicy": "true"} (v1.14.0-eksbuild.3 or later)',
         )
-    addon = addons[0]
     values = addon.inputs.get("configurationValues")
     if values in (UNKNOWN, SECRET):
         return Enforcement("unknown", f"the configurationValues of add-on {addon.name} are not known at preview", "give them as a literal JSON string")
@@ -164,16 +191,9 @@ def _eks(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: St
     return Enforcement("enforced")
 
 
-def _eks_auto_mode(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: StackFacts) -> Enforcement:
-    clusters = [record for record in records if record.type in CLUSTER_TYPES]
-    for record in records:
-        metadata = record.inputs.get("metadata") or {}
-        if (
-            record.type == CONFIG_MAP and metadata.get("name") == "amazon-vpc-cni" and metadata.get("namespace") == "kube-system"
-            and str((record.inputs.get("data") or {}).get("enable-network-policy-controller", "")).lower() == "true"
-            and cluster_of(record, clusters, facts) is cluster
-        ):  # fmt: skip
-            return Enforcement("enforced")
+def _eks_auto_mode(cluster: ResourceRecord, plugins: Plugins) -> Enforcement:
+    if cluster.urn in plugins.auto_mode_enabled:
+        return Enforcement("enforced")
     return Enforcement(
         "not-enforced",
         "in EKS Auto Mode the network policy controller is off until the ConfigMap kube-system/amazon-vpc-cni turns it on",
@@ -181,14 +201,12 @@ def _eks_auto_mode(cluster: ResourceRecord, records: tuple[ResourceRecord, ...],
     )
 
 
-def _addon_of(addon: ResourceRecord, cluster: ResourceRecord, records: tuple[ResourceRecord, ...]) -> bool:
-    """An add-on belongs to the cluster it depends on, or whose name it gives, or to the plan's only EKS cluster."""
-    if cluster.urn in addon.dependencies:
-        return True
-    name = addon.inputs.get("clusterName")
-    if isinstance(name, str) and name not in (UNKNOWN, SECRET) and name == cluster.inputs.get("name"):
-        return True
-    return sum(record.type == EKS_CLUSTER for record in records) == 1
+def _turns_on_auto_mode_policies(config_map: ResourceRecord) -> bool:
+    metadata = config_map.inputs.get("metadata") or {}
+    return (
+        metadata.get("name") == "amazon-vpc-cni" and metadata.get("namespace") == "kube-system"
+        and str((config_map.inputs.get("data") or {}).get("enable-network-policy-controller", "")).lower() == "true"
+    )  # fmt: skip
 
 
 def _addon_version(version: str) -> tuple[int, int, int, int] | None:
@@ -200,7 +218,7 @@ def _addon_version(version: str) -> tuple[int, int, int, int] | None:
     return (int(major), int(minor), int(patch), int(build or 0))
 
 
-def _gke(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: StackFacts) -> Enforcement:
+def _gke(cluster: ResourceRecord, plugins: Plugins) -> Enforcement:
     inputs = cluster.inputs
     datapath = inputs.get("datapathProvider")
     fix = "set datapathProvider ADVANCED_DATAPATH (GKE Dataplane V2, network policy always on)"
@@ -217,7 +235,7 @@ def _gke(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: St
     return Enforcement("not-enforced", f"the cluster runs the legacy dataplane ({datapath or 'datapathProvider unset'}) without network policy enabled", fix)
 
 
-def _aks(cluster: ResourceRecord, records: tuple[ResourceRecord, ...], facts: StackFacts) -> Enforcement:
+def _aks(cluster: ResourceRecord, plugins: Plugins) -> Enforcement:
     profile = cluster.inputs.get("networkProfile")
     if profile in (UNKNOWN, SECRET):
         return Enforcement("unknown", "its networkProfile is not known at preview", "give it as a literal")

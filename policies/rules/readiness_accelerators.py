@@ -51,7 +51,7 @@ def _judge(
     asked = ", ".join(f"{count} {resource}" for resource, count in wanted.items())
     selected = pools_for(facts, config.catalog_overrides, workload, template)
     if not selected:
-        selection = template.node_selector or "{}"
+        selection = dict(sorted(template.node_selector.items())) if template.node_selector else "{}"  # key order differs over gRPC
         return (
             f"requests {asked} per pod, but its nodeSelector {selection}{' and node affinity' if template.affinity_terms else ''} match no node pool "
             "in this stack, so where it lands cannot be judged; select the labels of a pool this stack creates (e.g. hangar.dev/pool)"

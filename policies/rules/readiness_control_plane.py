@@ -36,13 +36,26 @@ def check(facts: StackFacts, config: ReachableControlPlaneConfig) -> list[Findin
     objects = [r for r in facts.records if r.type.startswith("kubernetes:") and r.custom]
     if not objects:
         return []
-    providers = {r.urn: set(r.dependencies) for r in facts.records if r.type == K8S_PROVIDER}
     private_urns = {c.urn for c, _ in private}
+    # Each object is looked up once: the private clusters its provider depends on (indexed per provider).
+    through_provider: dict[str, list[str]] = {}
+    linked: dict[str, list[ResourceRecord]] = {}
+    unlinked: list[ResourceRecord] = []
+    for record in objects:
+        provider_urn = record.provider_urn or ""
+        if provider_urn not in through_provider:
+            provider = facts.by_urn.get(provider_urn)
+            depends = provider.dependencies if provider is not None and provider.type == K8S_PROVIDER else ()
+            through_provider[provider_urn] = [urn for urn in dict.fromkeys(depends) if urn in private_urns]
+        clusters = through_provider[provider_urn]
+        for urn in clusters:
+            linked.setdefault(urn, []).append(record)
+        if not clusters:
+            unlinked.append(record)
+    unlinked.sort(key=_by_kind)
     findings = []
     for cluster, why in private:
-        linked = [o for o in objects if cluster.urn in _provider_dependencies(o, providers)]
-        unlinked = [o for o in objects if not _provider_dependencies(o, providers) & private_urns]
-        through = sorted(linked or unlinked, key=lambda o: (o.type, o.name))  # registration order varies between runs
+        through = sorted(linked[cluster.urn], key=_by_kind) if cluster.urn in linked else unlinked
         if not through:
             continue
         examples = ", ".join(f"{o.type.rsplit(':', 1)[-1]} {o.name}" for o in through[:3]) + (f" and {len(through) - 3} more" if len(through) > 3 else "")
@@ -78,5 +91,6 @@ def private_endpoint(record: ResourceRecord) -> str:
     return ""
 
 
-def _provider_dependencies(record: ResourceRecord, providers: dict[str, set[str]]) -> set[str]:
-    return providers.get(record.provider_urn or "", set())
+def _by_kind(record: ResourceRecord) -> tuple[str, str]:
+    """Objects named in a message by type then name: registration order varies between runs."""
+    return (record.type, record.name)

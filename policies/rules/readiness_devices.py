@@ -63,7 +63,7 @@ class DevicePlugin:
         problems = []
         labels = {**pool_labels, **self.gpu_node_labels}
         if not selects(self.node_selector, [list(term) for term in self.affinity_terms], labels):
-            selection = {**self.node_selector}
+            selection = dict(sorted(self.node_selector.items()))  # the order the engine sends keys in is not the program's
             wanted = " or ".join(",".join(f"{e.get('key')} {e.get('operator')} {e.get('values', '')}" for e in term) for term in self.affinity_terms)
             problems.append(f"{self.name} does not select its nodes (nodeSelector {selection or '{}'}{'; affinity ' + wanted if wanted else ''})")
         missing = untolerated(list(self.tolerations), taints)

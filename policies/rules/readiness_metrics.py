@@ -43,7 +43,15 @@ from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.readiness_autoscalers import Autoscaler, autoscalers, engine_metric
 from hangar.policies.rules.readiness_devices import RELEASE_TYPES, chart_name
 from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
-from hangar.policies.rules.readiness_scrape_configs import admits_cidrs, amp_scrapers, outside_cidrs, outside_scraper, scrapes
+from hangar.policies.rules.readiness_scrape_configs import (
+    AMA_METRICS,
+    AZURE_POD_MONITOR,
+    admits_cidrs,
+    amp_scrapers,
+    outside_cidrs,
+    outside_scraper,
+    scrapes,
+)
 
 from hangar.records import ResourceRecord
 
@@ -61,7 +69,7 @@ GMP_COLLECTOR = ("gmp-system", {"app.kubernetes.io/name": "collector"})
 MANAGED = (
     (re.compile(r"^aps-workspaces\.[a-z0-9-]+\.amazonaws\.com$"), "Amazon Managed Service for Prometheus", None),
     (re.compile(r"^monitoring\.googleapis\.com$"), "Google Cloud Managed Service for Prometheus", GMP_COLLECTOR),
-    (re.compile(r"\.prometheus\.monitor\.azure\.com$"), "Azure Monitor managed Prometheus", None),
+    (re.compile(r"\.prometheus\.monitor\.azure\.com$"), "Azure Monitor managed Prometheus", AMA_METRICS),
 )
 Scraper = tuple[str, dict[str, str] | None]
 """The namespace of the pods that scrape, and their labels when known."""
@@ -95,7 +103,7 @@ def _problems(scaler: Autoscaler, index: _Index, config: AutoscalerMetricsConfig
     if not index.scraped(target, names, numbers):
         problems.append(
             f"nothing scrapes {target.describe()} on its metrics port {port}: add a PodMonitor (monitoring.coreos.com/v1) or PodMonitoring "
-            f"(monitoring.googleapis.com/v1) in {target.namespace} selecting {target.leader.labels or '{}'} on port {port}, so the engine's series exist"
+            f"(monitoring.googleapis.com/v1) in {target.namespace} selecting {dict(sorted(target.leader.labels.items())) if target.leader.labels else '{}'} on port {port}, so the engine's series exist"
         )
     servers: list[tuple[str, Scraper | None]] = []
     for address, auth in _addresses(scaler, index):
@@ -183,7 +191,7 @@ class _Index:
         self.releases = [r for t in RELEASE_TYPES for r in by_type.get(t, [])]
         # Per-namespace lists, so each autoscaler looks only at its own namespace's objects (linear in the plan).
         self.in_namespace: dict[tuple[str, str], list[ResourceRecord]] = {}
-        for kind in (POD_MONITOR, POD_MONITORING, SERVICE_MONITOR, SERVICE, NETWORK_POLICY):
+        for kind in (POD_MONITOR, POD_MONITORING, SERVICE_MONITOR, SERVICE, NETWORK_POLICY, AZURE_POD_MONITOR):
             for record in by_type.get(kind, []):
                 self.in_namespace.setdefault((kind, self.ns(record)), []).append(record)
         self.wide = {
@@ -249,6 +257,10 @@ class _Index:
                 served = {str(p.get("name")) for p in service_spec.get("ports") or [] if isinstance(p, dict) and _service_port_targets(p, names, numbers)}
                 if any(str(e.get("port")) in served or _int(e.get("targetPort")) in numbers for e in spec.get("endpoints") or [] if isinstance(e, dict)):
                     return True
+        for monitor in self.in_namespace.get((AZURE_POD_MONITOR, target.namespace), []):  # Azure Monitor's add-on (readiness_scrape_configs)
+            spec = monitor.inputs.get("spec") or {}
+            if _matches(spec.get("selector"), labels) and any(_endpoint_port(e, names, numbers) for e in spec.get("podMetricsEndpoints") or [] if isinstance(e, dict)):
+                return True
         # An Amazon Managed Prometheus scraper selects pods in its own scrape configuration (readiness_scrape_configs).
         ports = [(name, number) for name in sorted(names) or [None] for number in sorted(numbers)]
         return any(scrapes(s.inputs.get("scrapeConfiguration"), target.namespace, labels, ports) for s in amp_scrapers(self.by_type))

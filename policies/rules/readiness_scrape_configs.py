@@ -15,7 +15,10 @@ plan, not in a PodMonitor:
   pod). `keep` / `drop` join `source_labels` with `separator` (default `;`) and match `regex` (default
   `(.*)`) anchored at both ends (#relabel_config). Other actions do not decide which pods are scraped
   and are passed over.
-* it runs outside the cluster, in network interfaces in the subnets of its `source.eks.subnetIds`: the
+* Azure Monitor managed Prometheus: its add-on reads `azmonitoring.coreos.com/v1` PodMonitors (the Prometheus
+  Operator's schema under another group) and scrapes from its `ama-metrics` pods in kube-system.
+
+The AMP scraper runs outside the cluster, in network interfaces in the subnets of its `source.eks.subnetIds`: the
   subnets it depends on in the plan give their CIDRs, and a NetworkPolicy admits it when one ingress rule
   on the metrics port has an `ipBlock` holding each of them.
 """
@@ -32,6 +35,12 @@ import yaml
 from hangar.records import ResourceRecord
 
 AMP_SCRAPER = "aws:amp/scraper:Scraper"
+AZURE_POD_MONITOR = "kubernetes:azmonitoring.coreos.com/v1:PodMonitor"
+"""Azure Monitor's metrics add-on reads PodMonitors of its own API group only (learn.microsoft.com/azure/azure-monitor/containers/
+prometheus-metrics-scrape-crd, MicrosoftDocs/azure-docs commit 2f263d4e), scraped by its `ama-metrics` ReplicaSet:"""
+AMA_METRICS = ("kube-system", {"rsName": "ama-metrics"})
+"""the add-on's scraping pods (Azure/prometheus-collector otelcollector/deploy/addon-chart/azure-monitor-metrics-addon/templates/
+ama-metrics-deployment.yaml at commit 39583fd5: Deployment ama-metrics in kube-system, pods labelled rsName: ama-metrics)."""
 SUBNET = "aws:ec2/subnet:Subnet"
 OUTSIDE = "subnets "
 """Prefix of the `namespace` of a scraper that is not a pod: `subnets <cidr>,<cidr>` (readiness_metrics' Scraper)."""

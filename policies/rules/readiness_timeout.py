@@ -3,12 +3,16 @@
 pulumi-kubernetes awaits a Deployment, StatefulSet, DaemonSet, Job or Pod until it is ready, for 10 minutes
 by default ("If the StatefulSet has not reached a Ready state after 10 minutes, it will time out and mark the
 resource update as Failed" — the installed SDK 4.34.2's docstrings; `DefaultStatefulSetTimeoutMins = 10` and
-the like in provider/pkg/await/*.go). The timeout is the resource's customTimeouts, else the annotation
-`pulumi.com/timeoutSeconds`, else that default (provider/pkg/metadata/overrides.go `TimeoutDuration`); a
+the like in provider/pkg/await/*.go). The timeout is the resource's customTimeouts (create on a create, update on
+an update; a non-zero one wins), else the annotation `pulumi.com/timeoutSeconds`, else that default
+(provider/pkg/metadata/overrides.go `TimeoutDuration`); a
 custom resource (a LeaderWorkerSet) is awaited only when `pulumi.com/waitFor` names what to wait for
 (`ReadyCondition`: without it the provider returns at once), for the same 10 minutes by default
 (provider/pkg/await/await.go); `pulumi.com/skipAwait: "true"` turns the wait off. pulumi-kubernetes read at
 commit 94977969d64112b04e19945818a7d5d5f38f631d (github.com/pulumi/pulumi-kubernetes, 2026-12-01).
+The customTimeouts are the record's (`ResourceRecord.custom_timeouts`): offline from the program's registration,
+through the pack from the engine's `AnalyzerResourceOptions.customTimeouts` (`hangar.custom_timeouts`). A workload
+is deployed by a create and then by updates, so the shorter of the two waits is judged.
 
 A model server's startupProbe allows minutes for the weights to download and load; a deploy that gives up
 first marks the stack failed while the server is still starting, and the next `up` replaces it. The
@@ -44,7 +48,8 @@ def check(facts: StackFacts, config: DeployTimeoutConfig) -> list[Finding]:
         seconds, how = budget
         if str(workload.annotations.get(SKIP_AWAIT_ANNOTATION, "")).lower() == "true":
             continue
-        timeout, source = await_timeout(workload)
+        record = facts.by_urn.get(workload.urn)
+        timeout, source = await_timeout(workload, record.custom_timeouts if record is not None else None)
         if timeout is None or timeout >= seconds:
             continue
         findings.append(
@@ -75,8 +80,24 @@ def startup_budget(workload: PodWorkload) -> tuple[int, str] | None:
     return best
 
 
-def await_timeout(workload: PodWorkload) -> tuple[int | None, str]:
-    """How long `pulumi up` waits for the workload, and where that comes from; None when it is not awaited by a known rule."""
+def await_timeout(workload: PodWorkload, custom_timeouts: dict[str, float] | None = None) -> tuple[int | None, str]:
+    """How long `pulumi up` waits for the workload, and where that comes from; None when it is not awaited by a known rule.
+
+    The shorter of the create and the update wait: each is its customTimeouts entry when given, else the
+    annotation, else the provider's default for the kind."""
+    fallback = _annotated_or_default(workload)
+    if fallback[0] is None:
+        return fallback  # a kind the provider does not await: no timeout makes it wait
+    waits = []
+    for operation in ("create", "update"):
+        seconds = (custom_timeouts or {}).get(operation)
+        waits.append((int(seconds), f"customTimeouts.{operation}") if seconds else fallback)
+    timeout = min(seconds for seconds, _ in waits)
+    sources = list(dict.fromkeys(source for seconds, source in waits if seconds == timeout))
+    return timeout, " and ".join(sources)
+
+
+def _annotated_or_default(workload: PodWorkload) -> tuple[int | None, str]:
     annotated = workload.annotations.get(TIMEOUT_ANNOTATION)
     if annotated is not None:
         try:

@@ -1,4 +1,5 @@
-"""Supported versions: a cluster's Kubernetes version past its cloud's end of standard support.
+"""Supported versions: a cluster's Kubernetes version past its cloud's end of standard support, and pinned
+charts outside their range for the cluster's version (`hangar.policies.rules.chart_versions`).
 
 Read from the raw provider resources, so any program is judged: `version` of an EKS cluster
 (`aws:eks/cluster:Cluster`), `minMasterVersion` of a GKE cluster (`gcp:container/cluster:Cluster`;
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from hangar.policies.rules.base import Finding
+from hangar.policies.rules.chart_versions import check_charts
 from hangar.policies.rules.facts import StackFacts
 
 from hangar.catalog import load_catalog, minor_of
@@ -61,4 +63,4 @@ def check(facts: StackFacts, config: Any) -> list[Finding]:
         else:
             fix = upgrade or "upgrade to a version in standard support (the catalog lists none for this cloud today: add its rows)"
         findings.append(Finding(SUPPORTED_VERSIONS, record.urn, f"{record.name}: {key} {given}: {support.describe()}; {fix}"))
-    return findings
+    return findings + check_charts(facts, SUPPORTED_VERSIONS)

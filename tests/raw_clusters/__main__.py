@@ -1,10 +1,13 @@
-"""A program that is not Hangar's: an EKS, a GKE and an AKS cluster, each with a NetworkPolicy applied to it.
+"""A program that is not Hangar's: an EKS, a GKE and an AKS cluster, each with a NetworkPolicy applied to it,
+and pinned charts on two of them (KEDA and the Cluster Autoscaler on EKS, the KEDA HTTP add-on on AKS).
 
 With `fixed: false` every cluster breaks both cluster rules: its network plugin does not enforce the
 NetworkPolicy (EKS vpc-cni add-on without enableNetworkPolicy, GKE legacy dataplane, AKS network policy
 none) and its Kubernetes version is past its cloud's end of standard support (EKS 1.32, AKS 1.33) or one
-the catalog cannot judge (GKE 1.33). With `fixed: true` the same clusters are configured to enforce and
-run supported versions (the GKE version is left to GKE's channel).
+the catalog cannot judge (GKE 1.33); each chart is outside its range for its cluster (KEDA 2.20 on 1.32,
+the Cluster Autoscaler's default v1.35 image on 1.32, the HTTP add-on 0.15 on 1.33). With `fixed: true`
+the same clusters are configured to enforce and run supported versions (the GKE version is left to GKE's
+channel), with the Cluster Autoscaler's image of the cluster's minor.
 """
 
 import json
@@ -55,7 +58,25 @@ aws.eks.Addon(
     addon_name="vpc-cni",
     configuration_values=json.dumps({"enableNetworkPolicy": "true"}) if fixed else None,
 )
-only_the_gateway("eks-only-the-gateway", k8s.Provider("eks-k8s", kubeconfig=kubeconfig(eks.endpoint)))
+eks_k8s = k8s.Provider("eks-k8s", kubeconfig=kubeconfig(eks.endpoint))
+only_the_gateway("eks-only-the-gateway", eks_k8s)
+k8s.helm.v3.Release(
+    "keda",
+    chart="keda",
+    version="2.20.2",
+    namespace="keda",
+    repository_opts={"repo": "https://kedacore.github.io/charts"},
+    opts=pulumi.ResourceOptions(provider=eks_k8s),
+)
+k8s.helm.v3.Release(
+    "cluster-autoscaler",
+    chart="cluster-autoscaler",
+    version="9.59.0",
+    namespace="kube-system",
+    repository_opts={"repo": "https://kubernetes.github.io/autoscaler"},
+    values={"cloudProvider": "aws", "image": {"tag": "v1.34.5"}} if fixed else {"cloudProvider": "aws"},
+    opts=pulumi.ResourceOptions(provider=eks_k8s),
+)
 
 gke = gcp.container.Cluster(
     "gke",
@@ -75,4 +96,13 @@ aks = azure.containerservice.ManagedCluster(
     network_profile={"network_plugin": "azure", "network_plugin_mode": "overlay", "network_dataplane": "cilium", "network_policy": "cilium" if fixed else "none"},
     api_server_access_profile={"enable_private_cluster": True},
 )
-only_the_gateway("aks-only-the-gateway", k8s.Provider("aks-k8s", kubeconfig=kubeconfig(aks.fqdn)))
+aks_k8s = k8s.Provider("aks-k8s", kubeconfig=kubeconfig(aks.fqdn))
+only_the_gateway("aks-only-the-gateway", aks_k8s)
+k8s.helm.v3.Release(
+    "http-add-on",
+    chart="keda-add-ons-http",
+    version="0.15.0",
+    namespace="keda",
+    repository_opts={"repo": "https://kedacore.github.io/charts"},
+    opts=pulumi.ResourceOptions(provider=aks_k8s),
+)

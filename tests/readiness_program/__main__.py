@@ -5,7 +5,7 @@ the same stack, GPU pods that tolerate no taint and no device plugin that runs o
 StatefulSet awaited for 10 minutes that may take 15 to start, more replicas than the pool can hold and no
 node autoscaler, an autoscaler reading a Prometheus that is not there and metrics nobody scrapes, scaled
 to zero with nothing to wake it, and a per-replica ReadWriteOnce cache on a pool spanning two zones.
-`fixed` is the same program with each of those put right, and `unscraped` is `fixed` with a NetworkPolicy that
+`fixed` is the same program with each of those put right (the wait by Pulumi customTimeouts alone), and `unscraped` is `fixed` with a NetworkPolicy that
 drops the scrapes. The readiness policies must tell them apart.
 """
 
@@ -26,7 +26,7 @@ subnets = [
 ]
 vpc_config = {"subnet_ids": [s.id for s in subnets], "endpoint_private_access": True}
 vpc_config |= {"endpoint_public_access": True, "public_access_cidrs": ["203.0.113.0/24"]} if fixed else {"endpoint_public_access": False}
-cluster = aws.eks.Cluster("serving", role_arn="arn:aws:iam::123456789012:role/eks", vpc_config=vpc_config)
+cluster = aws.eks.Cluster("serving", role_arn="arn:aws:iam::123456789012:role/eks", version="1.34", vpc_config=vpc_config)
 aws.eks.Addon("vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni", configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
 aws.eks.NodeGroup(
     "h100",
@@ -59,10 +59,10 @@ if fixed:
     k8s.helm.v3.Release(
         "cluster-autoscaler",
         chart="cluster-autoscaler",
-        version="9.46.6",
+        version="9.59.0",
         namespace="kube-system",
         repository_opts={"repo": "https://kubernetes.github.io/autoscaler"},
-        values={"autoDiscovery": {"clusterName": "serving"}},
+        values={"autoDiscovery": {"clusterName": "serving"}, "image": {"tag": "v1.34.5"}},  # the image of the cluster's minor
         opts=opts,
     )
     k8s.apiextensions.CustomResource(
@@ -86,7 +86,7 @@ container = {
 }
 k8s.apps.v1.StatefulSet(
     "llm",
-    metadata={"name": "llm", "namespace": "llm", "labels": labels, "annotations": {"pulumi.com/timeoutSeconds": "900"} if fixed else {}},
+    metadata={"name": "llm", "namespace": "llm", "labels": labels},
     spec={
         "serviceName": "llm",
         "selector": {"matchLabels": {"app": "llm"}},
@@ -100,7 +100,8 @@ k8s.apps.v1.StatefulSet(
         },
         "volumeClaimTemplates": [{"metadata": {"name": "weights"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "200Gi"}}}}],
     },
-    opts=opts,
+    # Fixed with Pulumi customTimeouts alone (no annotation): the provider prefers them, and so does the rule.
+    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="15m", update="15m"))) if fixed else opts,
 )
 k8s.networking.v1.NetworkPolicy(
     "llm",
