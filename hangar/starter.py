@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, WorkflowError, longest_await_seconds, render_workflows
+from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, WorkflowError, longest_await_seconds
 from hangar.spec import stack_file_schema
 from hangar.stackfile import StackConfigError, read_environment, read_project
-from hangar.starter_workflows import ProjectLayout, adapt, layout_of
+from hangar.starter_workflows import ProjectLayout, layout_of, render_for_project
 
 TARGETS: dict[str, str] = {"eks": "eks-prod", "gke": "gke-dev", "gke-tpu": "gke-tpu", "aks": "aks-staging", "onprem": "onprem", "edge": "edge"}
 """Each target's first stack: this release's example stack for it (stacks/ in Hangar's repository)."""
@@ -108,7 +108,7 @@ def _derived(root: Path, stack: str, layout: ProjectLayout) -> tuple[str, dict[s
         environments = {stack: read_environment(project, stack)}
         config = json.dumps(policy_config_document(root, stack), indent=2) + "\n"
         awaits = {stack: longest_await_seconds(plan_project_stack(root, stack).plan)}
-        workflows = render_workflows(environments, awaits, adapt=lambda name, workflow: adapt(name, workflow, layout))
+        workflows = render_for_project(environments, awaits, layout)
     except StackConfigError as error:
         raise StarterError("\n".join(str(problem) for problem in error.problems)) from None
     except (WorkflowError, PlanError) as error:
@@ -187,7 +187,7 @@ Written by `hangar init` (hangar-llm {version}). The environment is the stack fi
 .venv/bin/hangar render {stack}     # the Kubernetes manifests
 ```
 
-## Deploy
+## Running it for real
 
 ```bash
 pulumi login                                  # or your own backend: pulumi login s3://...

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from hangar.gitops_workflows import CACHE, PULUMI_ACTION
+from hangar.gitops_workflows import CACHE, PULL_REQUEST, PULUMI_ACTION, render_workflows
+from hangar.spec import Environment
 
 INSTALL_HANGAR = (
     "python -m pip install --quiet uv\n"
@@ -39,6 +40,7 @@ PACK_STEP = {"name": "The policy pack installed with hangar-llm", "id": "pack", 
 CHECKOUT_INSTALL = "./bin/hangar --help"
 """How Hangar's own workflows install it: the marker of the steps this module replaces."""
 TESTS = "./bin/test"
+CACHE_ACTION = CACHE.split("@")[0]
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def _steps(steps: list[dict[str, Any]], layout: ProjectLayout) -> list[dict[str,
                 with_["work-dir"] = layout.folder
         elif uses.startswith("github/codeql-action/upload-sarif") and "sarif_file" in with_:
             with_["sarif_file"] = layout.path(str(with_["sarif_file"]))
-        elif uses == CACHE:
+        elif uses.startswith(CACHE_ACTION):  # actions/cache, its restore and save halves (the uv cache, the plan cache)
             with_ = {key: _cache_value(key, value, layout) for key, value in with_.items()}
         if isinstance(step.get("if"), str):
             step["if"] = _hash_files(step["if"], layout)
@@ -158,3 +160,14 @@ def _cache_value(key: str, value: Any, layout: ProjectLayout) -> Any:
     if key == "path":
         value = "\n".join(line if not line.strip() or line.strip().startswith(("~", "/", "$")) else layout.path(line.strip()) for line in value.split("\n"))
     return value
+
+
+HANGAR_TESTS = "# Every pull request: the tests, the policy pack offline"
+"""The pull-request header's first line as Hangar's own repository has it (it runs Hangar's tests, which a team's project has none of)."""
+
+
+def render_for_project(environments: dict[str, Environment], awaits: dict[str, int], layout: ProjectLayout) -> dict[str, str]:
+    """The workflows of a project using the installed Hangar at `layout`: path from the repository root → text."""
+    texts = render_workflows(environments, awaits, adapt=lambda name, workflow: adapt(name, workflow, layout))
+    texts[PULL_REQUEST] = texts[PULL_REQUEST].replace(HANGAR_TESTS, "# Every pull request: the policy pack offline", 1)
+    return texts

@@ -131,6 +131,8 @@ def test_the_workflows_work_from_the_subfolder_with_the_installed_pack(adopted: 
         if step.get("uses", "").startswith("github/codeql-action/upload-sarif"):
             assert step["with"]["sarif_file"] == "infra/hangar.sarif" and "hashFiles('infra/hangar.sarif')" in step["if"]
     assert "test" not in document["jobs"]
+    header = (adopted.repository / ".github" / "workflows" / name).read_text().split("\nname:")[0]
+    assert "the tests" not in header and "tests/test_workflows.py" not in header
 
 
 def test_the_generated_workflows_pass_actionlint(adopted: Adopted):

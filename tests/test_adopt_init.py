@@ -124,5 +124,9 @@ def test_the_starter_workflows_go_to_the_repository_root_with_the_project_folder
     assert not (tmp_path / "deploy" / "llm" / ".github").exists()
     deploy = yaml.safe_load((tmp_path / ".github" / "workflows" / "deploy.yml").read_text())
     assert deploy["defaults"] == {"run": {"working-directory": "deploy/llm"}}
-    caches = [step["with"]["key"] for job in deploy["jobs"].values() for step in job["steps"] if step.get("uses", "").startswith("actions/cache")]
-    assert caches and all("hashFiles('deploy/llm/requirements.txt')" in key for key in caches)
+    caches = [step["with"] for job in deploy["jobs"].values() for step in job["steps"] if step.get("uses", "").startswith("actions/cache")]
+    # actions/cache reads its paths and hashFiles patterns from the repository root: the project's carry its folder.
+    uv = [inputs for inputs in caches if inputs["path"] == "~/.cache/uv"]
+    assert uv and all(inputs["key"] == "uv-${{ runner.os }}-${{ hashFiles('deploy/llm/requirements.txt') }}" for inputs in uv)
+    plans = [inputs for inputs in caches if inputs["path"] != "~/.cache/uv"]
+    assert plans and all(inputs["path"] == "deploy/llm/.hangar-cache" for inputs in plans)

@@ -21,7 +21,7 @@ from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
 from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, longest_await_seconds, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
-from hangar.starter_workflows import adapt, layout_of, uses_installed_hangar
+from hangar.starter_workflows import layout_of, render_for_project, uses_installed_hangar
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
 app.add_typer(gitops_app, name="gitops")
@@ -131,7 +131,7 @@ def workflows_command(
         awaits = {name: longest_await_seconds(plan_project_stack(project, name).plan) for name in environments}
         # A project using the installed Hangar (hangar init), perhaps in a folder: its workflows go to the repository root.
         layout = layout_of(project) if uses_installed_hangar(project) else None
-        texts = render_workflows(environments, awaits, adapt=(lambda name, workflow: adapt(name, workflow, layout)) if layout else None)
+        texts = render_for_project(environments, awaits, layout) if layout else render_workflows(environments, awaits)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
     except WorkflowError as error:
