@@ -23,6 +23,19 @@ Action inputs as the actions define them (action.yml at the tag): pulumi/actions
 install the CLI only; `policyPacks`, `policyPackConfigs`, `refresh`, `diff`, `cloud-url`),
 google-github-actions/setup-gcloud v3 (`install_components`), azure/use-kubelogin v1
 (`kubelogin-version`), read 2026-12-01.
+
+The plan cache (`.hangar-cache/`, hangar/plancache.py) travels between runs with actions/cache's
+`restore` and `save` actions, pinned to the commit of tag v5.0.5 (27d5ce7f107fe9357f9df03efb73ab90386fccae,
+github.com/actions/cache, read 2026-12-01): `restore` takes `key` and `restore-keys` ("an ordered
+multiline string listing the prefix-matched keys ... used for restoring stale cache if no cache hit
+occurred for key") and outputs `cache-hit` and `cache-primary-key`; `save` runs under `always()` so
+a check that finds violations (a failed job) still saves its plans, and is skipped on an exact hit (a
+cache is immutable: README "Always save cache"). Caches of the default branch can be restored by pull
+requests (README "Cache scopes"). So each job saves under `hangar-plans-<os>-<commit>-<job>`: the
+deploy workflow's check saves main's plans keyed by main's commit, and a pull request's diff restores
+first the cache of its BASE commit (the base side of `hangar diff`, whose plans never change), then its
+own head's, then the newest. Entries are content-addressed, so a restored stale cache can only
+miss, never mislead.
 """
 
 from __future__ import annotations
@@ -41,6 +54,12 @@ PYTHON = "3.12"
 KUBELOGIN_VERSION = "v0.2.19"
 """The newest kubelogin release tag (github.com/Azure/kubelogin, tag v0.2.19, 2026-06-23)."""
 CHECKOUT, SETUP_PYTHON, CACHE = "actions/checkout@v5", "actions/setup-python@v6", "actions/cache@v5"
+CACHE_COMMIT = "27d5ce7f107fe9357f9df03efb73ab90386fccae"
+"""actions/cache tag v5.0.5: the plan-cache steps are pinned to it."""
+CACHE_RESTORE, CACHE_SAVE = f"actions/cache/restore@{CACHE_COMMIT}", f"actions/cache/save@{CACHE_COMMIT}"
+PLAN_CACHE = ".hangar-cache"
+PLAN_CACHE_PREFIX = "hangar-plans-${{ runner.os }}-"
+HEAD_COMMIT, BASE_COMMIT = "${{ github.event.pull_request.head.sha }}", "${{ github.event.pull_request.base.sha }}"
 PULUMI_ACTION = "pulumi/actions@v7"
 AWS_LOGIN, GCP_LOGIN, AZURE_LOGIN = "aws-actions/configure-aws-credentials@v6", "google-github-actions/auth@v3", "azure/login@v3"
 SETUP_GCLOUD, USE_KUBELOGIN = "google-github-actions/setup-gcloud@v3", "azure/use-kubelogin@v1"
@@ -62,6 +81,31 @@ def _python_steps() -> list[dict[str, Any]]:
         {"uses": SETUP_PYTHON, "with": {"python-version": PYTHON}},
         {"uses": CACHE, "with": {"path": "~/.cache/uv", "key": "uv-${{ runner.os }}-${{ hashFiles('pyproject.toml') }}"}},
     ]
+
+
+def _plan_cache_steps(job: str, commit: str, restore_from: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Restore the plan cache before a job's hangar commands and save it after them (see the module docstring).
+
+    The key is this commit's and job's; `restore_from` lists the commits whose caches to fall back on, in
+    order, before the newest cache of any commit.
+    """
+    restore = {
+        "name": "Restore the plan cache (.hangar-cache)",
+        "id": "plan-cache",
+        "uses": CACHE_RESTORE,
+        "with": {
+            "path": PLAN_CACHE,
+            "key": f"{PLAN_CACHE_PREFIX}{commit}-{job}",
+            "restore-keys": "\n".join([*(f"{PLAN_CACHE_PREFIX}{c}-" for c in restore_from), PLAN_CACHE_PREFIX]) + "\n",
+        },
+    }
+    save = {
+        "name": "Save the plan cache (also after a failed check)",
+        "if": "always() && steps.plan-cache.outputs.cache-hit != 'true'",
+        "uses": CACHE_SAVE,
+        "with": {"path": PLAN_CACHE, "key": "${{ steps.plan-cache.outputs.cache-primary-key }}"},
+    }
+    return restore, save
 
 
 def _clouds(environment: Environment) -> list[str]:
@@ -179,6 +223,7 @@ def deploy_workflow(environments: dict[str, Environment], awaits: dict[str, int]
 
     `awaits` gives each stack's longest workload await (`longest_await_seconds` of its plan), so its job outlasts it."""
     awaits = awaits or {}
+    restore, save = _plan_cache_steps("check", "${{ github.sha }}", ())
     jobs: dict[str, Any] = {
         "check": {
             "name": "hangar check --all",
@@ -187,10 +232,12 @@ def deploy_workflow(environments: dict[str, Environment], awaits: dict[str, int]
             "steps": [
                 *_python_steps(),
                 {"name": "Install hangar into .venv", "run": "./bin/hangar --help > /dev/null"},
+                restore,
                 {
                     "name": "hangar check --all (nothing is deployed past a mandatory violation)",
                     "run": '.venv/bin/hangar check --all --format markdown | tee -a "$GITHUB_STEP_SUMMARY"',
                 },
+                save,
             ],
         }
     }
@@ -241,6 +288,8 @@ def deploy_workflow(environments: dict[str, Environment], awaits: dict[str, int]
 
 def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any]:
     """`.github/workflows/pull-request.yml`: tests, the pack offline, the diff comment, and `pulumi preview` per touched environment where its deployer runs."""
+    check_restore, check_save = _plan_cache_steps("check", HEAD_COMMIT, (HEAD_COMMIT, BASE_COMMIT))
+    diff_restore, diff_save = _plan_cache_steps("diff", HEAD_COMMIT, (BASE_COMMIT, HEAD_COMMIT))
     jobs: dict[str, Any] = {
         "test": {
             "name": "tests",
@@ -256,11 +305,13 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
             "steps": [
                 *_python_steps(),
                 {"name": "Install hangar into .venv", "run": "./bin/hangar --help > /dev/null"},
+                check_restore,
                 {
                     "name": "hangar check --all (SARIF)",
                     "id": "check",
                     "run": 'set +e\n.venv/bin/hangar check --all --format sarif > hangar.sarif\necho "status=$?" >> "$GITHUB_OUTPUT"\n',
                 },
+                check_save,
                 {
                     "name": "Upload to code scanning",
                     "if": "always() && hashFiles('hangar.sarif') != ''",
@@ -285,6 +336,7 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
                 {"uses": CHECKOUT, "with": {"fetch-depth": 0}},
                 *_python_steps()[1:],
                 {"name": "Install hangar into .venv", "run": "./bin/hangar --help > /dev/null"},
+                diff_restore,
                 {
                     "name": "hangar diff against the base branch",
                     "id": "diff",
@@ -307,6 +359,7 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
                         'echo "stacks=${stacks:-[]}" >> "$GITHUB_OUTPUT"\n'
                     ),
                 },
+                diff_save,
                 {
                     "name": "Post or update the pull-request comment",
                     "if": "github.event.pull_request.head.repo.full_name == github.repository",

@@ -13,7 +13,6 @@ import concurrent.futures
 import contextlib
 import json
 import logging
-import os
 import runpy
 import sys
 import threading
@@ -27,6 +26,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from hangar.custom_timeouts import from_strings
 from hangar.mocks import PlausibleMocks
+from hangar.planerror import PlanError
 from hangar.records import SECRET, UNKNOWN, Plan, ResourceRecord
 from hangar.stackfile import (
     ConfigProblem,
@@ -34,10 +34,6 @@ from hangar.stackfile import (
     read_project,
     read_stack_config,
 )
-
-
-class PlanError(Exception):
-    """The program could not be planned: it raised, or it is not a Pulumi Python program."""
 
 
 class WarningCollector(logging.Handler):
@@ -100,10 +96,12 @@ def plan_program(
     stack: str = "stack",
     config: dict[str, Any] | None = None,
     secret_keys: tuple[str, ...] = (),
+    root_directory: Path | None = None,
 ) -> Plan:
     """Run `program` as the body of a stack and return every resource it registered.
 
     `config` maps `namespace:key` to a value (objects and lists are passed as JSON, as the CLI does).
+    `root_directory` is what the program's `pulumi.get_root_directory()` returns (the project directory).
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -114,10 +112,13 @@ def plan_program(
     logger = logging.getLogger(f"hangar.plan.{id(warnings)}")
     logger.propagate = False
     logger.addHandler(warnings)
+    previous_root = settings.SETTINGS.root_directory
     try:
         settings.ROOT.set(None)
         pulumi.runtime.set_all_config({key: _config_text(value) for key, value in (config or {}).items()}, list(secret_keys))
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
+        if root_directory is not None:
+            settings.SETTINGS.root_directory = str(root_directory)  # set_mocks leaves the default's placeholder
         loop.run_until_complete(run_pulumi_func(program))
     except pulumi.RunError as error:
         raise PlanError(str(error)) from None
@@ -125,6 +126,7 @@ def plan_program(
         raise PlanError(f"the program raised {type(error).__name__}: {error}") from error
     finally:
         _reset_runtime(loop, executor)
+        settings.SETTINGS.root_directory = previous_root
         logger.removeHandler(warnings)
     return Plan(project=project, stack=stack, resources=tuple(monitor.records), warnings=tuple(warnings.messages))
 
@@ -151,20 +153,21 @@ def plan_stack(root: Path, stack: str, *, extra_secrets: dict[str, str] | None =
     def program() -> None:
         runpy.run_path(str(entry), run_name="__main__")
 
-    with _program_directory(entry.parent):
-        return plan_program(program, project=project.name, stack=stack, config=config, secret_keys=tuple(secret_keys))
+    with _program_on_path(entry.parent):
+        return plan_program(program, project=project.name, stack=stack, config=config, secret_keys=tuple(secret_keys), root_directory=project.root.resolve())
 
 
 @contextlib.contextmanager
-def _program_directory(directory: Path) -> Iterator[None]:
-    """Run as the Pulumi CLI does: the program's directory is the working directory and on sys.path."""
-    previous = Path.cwd()
+def _program_on_path(directory: Path) -> Iterator[None]:
+    """The program's directory is on sys.path while it runs, as under the Pulumi CLI, so it imports its own modules.
+
+    The working directory is NOT changed (library code leaves process state alone): a program finds its
+    files from `pulumi.get_root_directory()` or its `__file__`, as Hangar's own program does.
+    """
     sys.path.insert(0, str(directory))
-    os.chdir(directory)
     try:
         yield
     finally:
-        os.chdir(previous)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(directory))
 

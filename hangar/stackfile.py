@@ -8,7 +8,9 @@ is never echoed where it may be a credential: under an unknown key, or a key nam
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import json
 import re
 import typing
@@ -138,8 +140,16 @@ def read_environment(project: PulumiProject, stack: str) -> Environment:
     return environment_from_config(config.get(ENVIRONMENT_KEY), str(project.stack_file(stack)))
 
 
-def environment_from_config(raw: Any, source: str) -> Environment:
-    """Validate the raw `hangar:environment` value (a mapping, or its JSON text) into an `Environment`."""
+ROOTED_PATHS = ("catalog_overrides", "deployments[].prompt_templates_dir")
+"""The environment's path keys: a relative one means a path from the project directory (where Pulumi.yaml is)."""
+
+
+def environment_from_config(raw: Any, source: str, base: Path | None = None) -> Environment:
+    """Validate the raw `hangar:environment` value (a mapping, or its JSON text) into an `Environment`.
+
+    With `base` (the project directory), relative paths of `ROOTED_PATHS` are read from there, not from
+    the working directory, so no caller has to change it; problems still show the values as written.
+    """
     if raw is None:
         raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, "required: the environment object is missing", has_given=False)])
     if isinstance(raw, str):
@@ -152,9 +162,30 @@ def environment_from_config(raw: Any, source: str) -> Environment:
             reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
             raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, f"is not a usable JSON object: {reason}", has_given=False)]) from None
     try:
-        return Environment.model_validate(raw)
+        return Environment.model_validate(_rooted(raw, base) if base is not None else raw)
     except ValidationError as error:
         raise StackConfigError(problems_from_validation(error, raw, source)) from None
+
+
+def _rooted(raw: Any, base: Path) -> Any:
+    """A copy of `raw` whose relative `ROOTED_PATHS` values start at `base` (`~` paths and other types are left to the spec)."""
+
+    def rooted(value: Any) -> Any:
+        if isinstance(value, str) and value and not value.startswith("~") and "\0" not in value and not Path(value).is_absolute():
+            return str(base / value)
+        return value
+
+    if not isinstance(raw, dict):
+        return raw
+    copy = dict(raw)
+    if "catalog_overrides" in copy:
+        copy["catalog_overrides"] = rooted(copy["catalog_overrides"])
+    if isinstance(copy.get("deployments"), list):
+        copy["deployments"] = [
+            {**item, "prompt_templates_dir": rooted(item["prompt_templates_dir"])} if isinstance(item, dict) and "prompt_templates_dir" in item else item
+            for item in copy["deployments"]
+        ]
+    return copy
 
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -249,6 +280,12 @@ def _join(base: str, relative: str) -> str:
     return f"{base}.{relative}" if relative and not relative.startswith("[") else f"{base}{relative}"
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """A YAML text parsed once per process: one command reads a stack file up to three times (key, plan, verdict)."""
+    return load_yaml_text(text)
+
+
 def _load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -256,7 +293,7 @@ def _load_yaml(path: Path) -> Any:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise StackConfigError([ConfigProblem(str(path), "", f"cannot be read: {reason}", has_given=False)]) from None
     try:
-        return load_yaml_text(text)
+        return copy.deepcopy(_parsed(text))  # a copy: callers may change what they get
     except yaml.reader.ReaderError as error:  # a control character (an ANSI escape, NUL): it has a position, not a mark
         line = text[: error.position].count("\n") + 1
         character = error.character if isinstance(error.character, str) else chr(error.character)

@@ -1,7 +1,9 @@
 """Plan one stack of a project offline: validate a Hangar stack's config first, then run its program.
 
 What `hangar plan`, `check`, `cost` and `diff` share. Paths in a stack config (catalog overrides,
-prompt templates) are read from the project directory, as the Pulumi CLI runs the program there.
+prompt templates) are read from the project directory, as the Pulumi CLI means them: the path is
+passed down (`environment_from_config(..., base=root)`, the program's `pulumi.get_root_directory()`);
+the working directory is never changed.
 Secrets a Hangar stack needs but that only the Pulumi CLI can hold (an on-prem kubeconfig set
 with `pulumi config set --secret`) are absent from a fresh checkout: the offline plan uses a
 placeholder for each, marked secret, and says so.
@@ -9,15 +11,12 @@ placeholder for each, marked secret, and says so.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from hangar.catalog import load_catalog
 from hangar.cost import CostReport, default_regions_from_config, price_plan
-from hangar.plan import plan_stack
 from hangar.records import Plan
 from hangar.spec import Environment, OnPremCluster
 from hangar.stackfile import (
@@ -53,15 +52,11 @@ class StackPlan:
         return price_plan(self.plan, load_catalog(self.catalog_overrides), default_regions=default_regions_from_config(self.config))
 
 
-@contextlib.contextmanager
-def project_directory(root: Path) -> Iterator[None]:
-    """Work from the project directory, where relative paths of a stack config are meant."""
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
+def plan_stack(root: Path, stack: str, *, extra_secrets: dict[str, str] | None = None) -> Plan:
+    """`hangar.plan.plan_stack`, imported on first use: Pulumi and the program's SDKs load only when a stack is really planned (not on a plan-cache hit)."""
+    from hangar.plan import plan_stack as run_program
+
+    return run_program(root, stack, extra_secrets=extra_secrets)
 
 
 def plan_project_stack(root: Path, stack: str, planner: Callable[..., Plan] | None = None) -> StackPlan:
@@ -77,8 +72,7 @@ def plan_project_stack(root: Path, stack: str, planner: Callable[..., Plan] | No
     environment = None
     placeholders: dict[str, str] = {}
     if ENVIRONMENT_KEY in config:
-        with project_directory(root):
-            environment = environment_from_config(config[ENVIRONMENT_KEY], str(stack_file))
+        environment = environment_from_config(config[ENVIRONMENT_KEY], str(stack_file), base=root)
         for cluster in environment.clusters:
             if isinstance(cluster, OnPremCluster) and cluster.kubeconfig_key not in config:
                 placeholders[cluster.kubeconfig_key] = OFFLINE_KUBECONFIG

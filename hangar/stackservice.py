@@ -23,10 +23,10 @@ from typing import Any
 from hangar.catalog import CatalogError, load_catalog
 from hangar.cost import default_regions_from_config, price_plan
 from hangar.diff import ABSENT, Side
-from hangar.plan import PlanError
 from hangar.plancache import PlanCache, disabled_by_environment, plan_key
+from hangar.planerror import PlanError
 from hangar.policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
-from hangar.policies.rules.base import PolicyConfig
+from hangar.policies.rules.base import PolicyConfig, Violation
 from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.weakening import weakenings
 from hangar.records import Plan, ResourceRecord
@@ -38,7 +38,7 @@ from hangar.stackfile import (
     read_project,
     read_stack_config,
 )
-from hangar.stackplan import StackPlan, plan_project_stack, project_directory
+from hangar.stackplan import StackPlan, plan_project_stack
 from hangar.verdicts import StackVerdict
 
 BASE_PLANNER = Path(__file__).with_name("base_planner.py")
@@ -55,14 +55,24 @@ def plan_stack(root: Path, stack: str, *, policy_config: Path | None = None, cac
         return plan_project_stack(root, stack)
     store = PlanCache.for_project(root)
     key = stack_key(read_project(root), stack, policy_config)
-    entry = store.get(key) if key else None
-    if entry is not None:
-        cached = plan_from_json(entry["plan"])
-        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached)
+    cached = cached_plan(store, key)
+    if cached is not None:
+        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached[0])
     planned = plan_project_stack(root, stack)
     if key:
         store.put(key, {"plan": planned.plan.to_json(), "notes": list(planned.notes)})
     return planned
+
+
+def cached_plan(store: PlanCache, key: str | None) -> tuple[Plan, tuple[str, ...]] | None:
+    """The plan and notes stored under `key`, or None: no key, no entry, or an entry that is not a whole plan (a miss, never a crash)."""
+    entry = store.get(key) if key else None
+    if entry is None:
+        return None
+    try:
+        return plan_from_json(entry["plan"]), tuple(str(note) for note in entry.get("notes") or ())
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def stack_key(project: PulumiProject, stack: str, policy_config: Path | None = None) -> str | None:
@@ -77,27 +87,78 @@ def stack_key(project: PulumiProject, stack: str, policy_config: Path | None = N
 
 
 def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
-    """Run the pack's rules on a planned stack, from its project directory (where config paths are meant)."""
+    """Run the pack's rules on a planned stack; config paths are read from its project directory (where they are meant)."""
     project = read_project(stack_plan.root)
-    with project_directory(stack_plan.root):
-        configs = stack_policy_configs(project, stack, policy_config)
-        violations = tuple(evaluate(stack_plan.plan.resources, configs))
-        return StackVerdict(stack, stack_plan.stack_file, violations, tuple(weakenings(configs, DEFAULT_LEVELS)))
+    violations, weakened = judge(stack_plan.plan, project, stack, policy_config)
+    return StackVerdict(stack, stack_plan.stack_file, violations, weakened)
+
+
+def judge(plan: Plan, project: PulumiProject, stack: str, policy_config: Path | None = None) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
+    """The stack's violations and what weakens its verdict, by today's rules with its policy configs.
+
+    Catalog override paths are read from the project directory (made absolute for the rules, which run
+    in this process's working directory) and shown as the stack file or policy config wrote them, as
+    the pack run by the Pulumi CLI in the project directory shows them.
+    """
+    configs = stack_policy_configs(project, stack, policy_config)
+    spelled = _override_spellings(project, stack, policy_config)
+    violations = tuple(dataclasses.replace(v, message=_respell(v.message, spelled)) for v in evaluate(plan.resources, configs))
+    return violations, tuple(_respell(line, spelled) for line in weakenings(configs, DEFAULT_LEVELS))
+
+
+def _override_spellings(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, str]:
+    """Each relative catalog-overrides path this stack's policy configs name: its absolute form → as written."""
+    written: list[Any] = []
+    if policy_config is not None:
+        try:
+            raw = json.loads(policy_config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raw = None
+        if isinstance(raw, dict):
+            written += [entry.get("catalogOverrides") for entry in raw.values() if isinstance(entry, dict)]
+    else:
+        environment = read_stack_config(project, stack).get(ENVIRONMENT_KEY)
+        if isinstance(environment, dict):
+            written.append(environment.get("catalog_overrides"))
+    root = project.root.resolve()
+    return {str(root / value): value for value in written if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute()}
+
+
+def _respell(text: str, spelled: dict[str, str]) -> str:
+    for absolute, written in spelled.items():
+        text = text.replace(absolute, written)
+    return text
 
 
 def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
-    """The validated policy configs for a stack: from --policy-config, else generated from its Hangar environment, else defaults."""
+    """The validated policy configs for a stack: from --policy-config, else generated from its Hangar environment, else defaults.
+
+    A relative `catalogOverrides` (in the file, or generated from the stack file) is a path from the project directory.
+    """
     if policy_config is not None:
         try:
             raw = json.loads(policy_config.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
             raise ValueError(f"{policy_config}: cannot read a JSON policy config: {error}") from None
-        return load_pack_config(raw, str(policy_config))
+        return load_pack_config(_rooted_overrides(raw, project.root.resolve()), str(policy_config))
     config = read_stack_config(project, stack)
     if ENVIRONMENT_KEY not in config:
         return load_pack_config({}, "default policy config")
-    environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+    environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=project.root.resolve())
     return load_pack_config(pack_config_for(environment), f"policy config generated from {project.stack_file(stack)}")
+
+
+def _rooted_overrides(raw: Any, root: Path) -> Any:
+    """A policy config whose relative `catalogOverrides` values start at `root` (anything else is left for validation to judge)."""
+    if not isinstance(raw, dict):
+        return raw
+    rooted = {}
+    for name, entry in raw.items():
+        value = entry.get("catalogOverrides") if isinstance(entry, dict) else None
+        if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute():
+            entry = {**entry, "catalogOverrides": str(root / value)}
+        rooted[name] = entry
+    return rooted
 
 
 def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
@@ -138,27 +199,30 @@ def plan_base(project: PulumiProject, stacks: list[str], guard: Guard = lambda _
     keys = {stack: stack_key(project, stack) for stack in stacks} if cache is not None else {}
     results: dict[str, Any] = {}
     for stack, key in keys.items():
-        entry = cache.get(key) if cache is not None and key else None
-        if entry is not None:
-            results[stack] = entry
+        cached = cached_plan(cache, key) if cache is not None else None
+        if cached is not None:
+            results[stack] = {"plan": cached[0], "notes": cached[1]}
     missing = [stack for stack in stacks if stack not in results]
     if missing:
         planned = _plan_base_in_worker(project, missing, guard)
         if isinstance(planned, str):
             results.update({stack: {"error": planned} for stack in missing})
         else:
-            results.update(planned)
             for stack in missing:
                 result, key = planned.get(stack, {}), keys.get(stack)
-                if cache is not None and key and "plan" in result:
-                    cache.put(key, {"plan": result["plan"], "notes": result.get("notes", [])})
+                if "plan" in result:
+                    if cache is not None and key:
+                        cache.put(key, {"plan": result["plan"], "notes": result.get("notes", [])})
+                    result = {**result, "plan": plan_from_json(result["plan"])}
+                if result:
+                    results[stack] = result
     sides = {}
     for stack in stacks:
         result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
         if "error" in result:
             side = Side(error=result["error"])
         else:
-            side = judge_side(project, stack, plan_from_json(result["plan"]), tuple(result.get("notes", ())))
+            side = judge_side(project, stack, result["plan"], tuple(result.get("notes", ())))
         # Name files as they are in the repository, not by the temporary checkout's path.
         sides[stack] = dataclasses.replace(side, error=side.error and side.error.replace(f"{project.root}{os.sep}", ""))
     return sides
@@ -196,30 +260,26 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
     except StackConfigError as error:
         return Side(plan=plan, error="; ".join(str(p) for p in error.problems), notes=notes)
     overrides = None
+    root = project.root.resolve()
     if ENVIRONMENT_KEY in config:
-        try:
-            with project_directory(project.root):  # the spec checks catalog_overrides where the stack file means it
-                environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)))
+        try:  # the spec reads catalog_overrides from the side's own project directory, where the stack file means it
+            environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=root)
         except StackConfigError as error:
             errors.append("today's spec does not accept this stack file, so its violations are not judged: " + "; ".join(str(p) for p in error.problems))
         else:
-            if environment.catalog_overrides is not None:
-                overrides = environment.catalog_overrides if environment.catalog_overrides.is_absolute() else project.root / environment.catalog_overrides
-    with project_directory(project.root):  # relative catalog_overrides in a policy config resolve against the side's own root
-        cost = None
+            overrides = environment.catalog_overrides
+    cost = None
+    try:
+        cost = price_plan(plan, load_catalog(overrides), default_regions=default_regions_from_config(config)).totals
+    except CatalogError as error:
+        errors.append("the catalog could not be loaded: " + "; ".join(p.describe() for p in error.problems))
+    violations = None
+    weakened: tuple[str, ...] = ()
+    if not errors:
         try:
-            cost = price_plan(plan, load_catalog(overrides), default_regions=default_regions_from_config(config)).totals
-        except CatalogError as error:
-            errors.append("the catalog could not be loaded: " + "; ".join(p.describe() for p in error.problems))
-        violations = None
-        weakened: tuple[str, ...] = ()
-        if not errors:
-            try:
-                configs = stack_policy_configs(project, stack, None)
-                violations = tuple(evaluate(plan.resources, configs))
-                weakened = tuple(weakenings(configs, DEFAULT_LEVELS))
-            except (ValueError, StackConfigError) as error:
-                errors.append(f"the policy config could not be built: {error}")
+            violations, weakened = judge(plan, project, stack)
+        except (ValueError, StackConfigError) as error:
+            errors.append(f"the policy config could not be built: {error}")
     return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)
 
 

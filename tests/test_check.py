@@ -25,12 +25,12 @@ def violations(*args: str) -> list[dict]:
 
 READINESS_MISSING = {
     # What the examples really lack for serving readiness: a per-replica ReadWriteOnce weight cache (the spec's
-    # default `weight_cache: pvc`) on GPU pools spanning zones. Refused in prod for the realtime llama-70b, advised elsewhere.
+    # default `weight_cache: pvc` for weights from the Hub) on GPU pools spanning zones, advised outside prod. eks-prod
+    # (realtime, where it would be refused) stages its weights in a shared EFS store instead (weights.source: shared).
     ("aks-staging", "hangar-zonal-storage", "advisory"),
-    ("eks-prod", "hangar-zonal-storage", "mandatory"),
     ("gke-dev", "hangar-zonal-storage", "advisory"),
 }
-READINESS_POLICIES = {policy for _, policy, _ in READINESS_MISSING} | {"hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout", "hangar-schedulable-accelerators", "hangar-reachable-control-plane"}
+READINESS_POLICIES = {"hangar-zonal-storage", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout", "hangar-schedulable-accelerators", "hangar-reachable-control-plane"}
 
 
 def test_the_examples_carry_no_mandatory_violation_but_what_serving_readiness_finds_missing():
@@ -149,7 +149,7 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
 
     from hangar.analyzer import running_pack
     from hangar.stackfile import read_project
-    from hangar.stackplan import plan_project_stack, project_directory
+    from hangar.stackplan import plan_project_stack
     from hangar.stackservice import stack_policy_configs
 
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
@@ -171,15 +171,13 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
 
     (tmp_path / "stacks" / "Pulumi.edge.yaml").write_text(edge.replace("monthly_ceiling_usd: 600", "monthly_ceiling_usd: 500"))
     stack_plan = plan_project_stack(tmp_path, "edge")
-    with project_directory(tmp_path):
-        configs = stack_policy_configs(read_project(tmp_path), "edge", None)
+    configs = stack_policy_configs(read_project(tmp_path), "edge", None)  # our-catalog/ is read from the project, whatever the working directory
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     with running_pack(tmp_path / "policies") as pack:  # the pack works from the project directory, where our-catalog/ is
         pack.configure(protocol_config(configs))
         verdicts = pack.verdicts(stack_plan.plan.resources)
     assert ("hangar-budget", "", "worst-case cost $540/month (every pool at max size) exceeds the ceiling $500/month; largest: l4 (1 x l4-box) $540", "mandatory") in verdicts
-    with project_directory(tmp_path):
-        offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(stack_plan.plan.resources, configs))
+    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(stack_plan.plan.resources, configs))
     assert verdicts == offline
 
 

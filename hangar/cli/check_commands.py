@@ -12,7 +12,7 @@ import typer
 
 from hangar.cli.app import ProjectOption, app, fail
 from hangar.cli.views import print_verdict
-from hangar.plan import PlanError
+from hangar.planerror import PlanError
 from hangar.stackfile import StackConfigError, read_project
 from hangar.stackservice import plan_stack, policy_config_document, stack_verdict
 from hangar.stackservice import stack_policy_configs as stack_policy_configs  # re-exported: tests of other lanes import it from here

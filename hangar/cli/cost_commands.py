@@ -11,7 +11,7 @@ from hangar.catalog import CatalogError
 from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
 from hangar.cli.formatting import print_json
 from hangar.cli.views import print_cost
-from hangar.plan import PlanError
+from hangar.planerror import PlanError
 from hangar.stackfile import StackConfigError
 from hangar.stackservice import plan_stack
 

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from hangar.cli.app import ProjectOption, app, fail, out
-from hangar.plan import PlanError
+from hangar.planerror import PlanError
 from hangar.render import RenderError, render_plan, write_rendering
 from hangar.stackfile import StackConfigError
 from hangar.stackservice import plan_stack

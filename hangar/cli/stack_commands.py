@@ -13,7 +13,7 @@ from rich.tree import Tree
 
 from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
 from hangar.cli.views import print_cost, print_verdict
-from hangar.plan import PlanError
+from hangar.planerror import PlanError
 from hangar.records import Plan, ResourceRecord
 from hangar.spec import stack_file_schema
 from hangar.stackfile import (
