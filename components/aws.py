@@ -24,6 +24,7 @@ from hangar.components.aws_autoscaler import NAMESPACE as AUTOSCALER_NAMESPACE
 from hangar.components.aws_autoscaler import SERVICE_ACCOUNT as AUTOSCALER_SERVICE_ACCOUNT
 from hangar.components.aws_autoscaler import ClusterAutoscaler, ScaledGroup, check_autoscaler_version
 from hangar.components.aws_network import AwsNetwork
+from hangar.components.aws_weights import EfsWeightStore, SharedVolume
 from hangar.components.device_plugin import NvidiaDevicePlugin
 from hangar.components.labels import (
     CAPACITY,
@@ -452,6 +453,20 @@ class AwsGpuCluster(pulumi.ComponentResource):
             tags=tags,
             opts=children,
         )
+        # A deployment with `weights.source: shared` reads its weights from one EFS file system reachable from every zone.
+        self.shared_weights: SharedVolume | None = None
+        if any(d.weights.source == "shared" and environment.cluster_of(d).name == cluster.name for d in environment.deployments):
+            subnets = list(cluster.network.existing_subnet_ids) if cluster.network.existing_network_id else list(self.network.subnets_by_zone.values())
+            store = EfsWeightStore(
+                f"{name}-weights",
+                vpc_id=self.network.vpc_id,
+                subnet_ids=subnets,
+                node_security_group_id=self.cluster.eks.vpc_config.cluster_security_group_id,
+                kube_provider=self.kube_provider,
+                tags=tags,
+                opts=children,
+            )
+            self.shared_weights = store.volume
         # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.
         k8s.storage.v1.StorageClass(
             f"{name}-gp3",
