@@ -24,6 +24,7 @@ from hangar.components.aws_autoscaler import NAMESPACE as AUTOSCALER_NAMESPACE
 from hangar.components.aws_autoscaler import SERVICE_ACCOUNT as AUTOSCALER_SERVICE_ACCOUNT
 from hangar.components.aws_autoscaler import ClusterAutoscaler, ScaledGroup, check_autoscaler_version
 from hangar.components.aws_network import AwsNetwork
+from hangar.components.aws_weights import EfsWeightStore, SharedVolume
 from hangar.components.device_plugin import NvidiaDevicePlugin
 from hangar.components.labels import (
     CAPACITY,
@@ -436,10 +437,17 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 accelerator_resource=GPU_RESOURCE,
                 accelerators_per_node=instance.gpu_count,
             )
+        # Without egress every image Hangar installs comes from the declared mirror (the spec requires one); EKS's own
+        # add-ons come from EKS's ECR registries through the VPC's ecr.api / ecr.dkr / S3 endpoints (AwsNetwork).
+        self.image_registry: str | None = cluster.registry_mirror
         # Kubernetes objects wait for the deployer's way in (security-group rule, access entry).
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=self.cluster.api_access))
         # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
-        self.device_plugin = NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, opts=_child(self)) if self.pools else None
+        self.device_plugin = (
+            NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.image_registry, opts=_child(self))
+            if self.pools
+            else None
+        )
         # Nodes follow replicas: the Cluster Autoscaler resizes every node group within its min/max size.
         self.autoscaler = ClusterAutoscaler(
             f"{name}-autoscaler",
@@ -450,8 +458,24 @@ class AwsGpuCluster(pulumi.ComponentResource):
             trust_policy=irsa_trust_policy(self.cluster.oidc_provider_arn, self.cluster.oidc_issuer, AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT),
             provider=self.kube_provider,
             tags=tags,
+            image_registry=self.image_registry,
             opts=children,
         )
+        # A deployment with `weights.source: shared` reads its weights from one EFS file system reachable from every zone.
+        self.shared_weights: SharedVolume | None = None
+        if any(d.weights.source == "shared" and environment.cluster_of(d).name == cluster.name for d in environment.deployments):
+            subnets = list(cluster.network.existing_subnet_ids) if cluster.network.existing_network_id else list(self.network.subnets_by_zone.values())
+            store = EfsWeightStore(
+                f"{name}-weights",
+                vpc_id=self.network.vpc_id,
+                subnet_ids=subnets,
+                node_security_group_id=self.cluster.eks.vpc_config.cluster_security_group_id,
+                kube_provider=self.kube_provider,
+                tags=tags,
+                image_registry=self.image_registry,
+                opts=children,
+            )
+            self.shared_weights = store.volume
         # EKS has no default StorageClass since 1.30: weight-cache claims would stay Pending without one.
         k8s.storage.v1.StorageClass(
             f"{name}-gp3",

@@ -362,8 +362,11 @@ class MetricsPipeline(pulumi.ComponentResource):
                workload: dict[str, str], accelerator_resource: str, depends_on: list[pulumi.Resource]) -> pulumi.Resource | None:  # fmt: skip
         """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object).
 
-        With amp, a rule-groups namespace of the workspace (`<cluster>-<deployment>-slos`); no pending-pods alert there,
-        as nothing scrapes kube-state-metrics into the workspace.
+        With amp, a rule-groups namespace of the workspace (`<cluster>-<deployment>-slos`); with azure-monitor, a
+        Prometheus rule group of the workspace. Neither carries the pending-pods alert: nothing scrapes kube-state-metrics
+        into the AMP workspace, and the Azure add-on's default ("minimal ingestion") keep-list for kube-state-metrics lacks
+        `kube_pod_status_unschedulable` (Azure/prometheus-collector otelcollector/shared/configmap/mp/
+        tomlparser-default-targets-metrics-keep-list.go, `kubestateRegex_minimal_mac`, commit 39583fd5).
 
         In-cluster, where the chart runs kube-state-metrics, also the alert for its pods pending for accelerators
         (`hangar.components.metrics_pending`; `workload` is the server's apiVersion/kind/name).

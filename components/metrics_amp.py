@@ -16,7 +16,12 @@ What it creates (all with the cluster's AWS provider):
   ServiceAccount with it (`podIdentity.aws.irsa`), and the ScaledObjects sign their queries with SigV4
   through a TriggerAuthentication of `podIdentity.provider: aws` and the trigger's `awsRegion`;
 * the SLO alerts of each model server as a rule-groups namespace of the workspace
-  (`aws.amp.RuleGroupNamespace`), the same rule groups the promtool tests prove.
+  (`aws.amp.RuleGroupNamespace`), the same rule groups the promtool tests prove; with
+  `metrics.alert_destination` (an SNS topic), the workspace's alert manager definition routes every alert
+  there (`aws.amp.AlertManagerDefinition`: `alertmanager_config` holding a route to one receiver with
+  `sns_configs` of `topic_arn` and `sigv4.region`, which AMP requires). The topic's access policy is its
+  owner's: it must allow `aps.amazonaws.com` `sns:Publish` (AMP user guide,
+  AMP-alertmanager-receiver-AMPpermission.html); Hangar does not rewrite another team's topic policy.
 
 Sources (read 2026-12-01):
 * https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-collector-how-to.html — subnets (at least two
@@ -34,6 +39,9 @@ Sources (read 2026-12-01):
 * AWS managed policy AmazonPrometheusQueryAccess (docs.aws.amazon.com/aws-managed-policy/latest/reference/
   AmazonPrometheusQueryAccess.html, v1): aps:GetLabels, GetMetricMetadata, GetSeries, QueryMetrics. KEDA only
   runs instant queries, so its role gets QueryMetrics alone, on one workspace.
+* AMP alert manager: docs.aws.amazon.com/prometheus/latest/userguide/AMP-alertmanager-config.html (the file's
+  `alertmanager_config` key) and AMP-alertmanager-receiver-config.html (SNS only; `sigv4.region` required;
+  no `api_url`, no `http_config`).
 * Prometheus `kubernetes_sd_config`, role pod (prometheus.io/docs/prometheus/latest/configuration/configuration/):
   one target per declared container port, with `__meta_kubernetes_pod_container_port_name` and
   `__meta_kubernetes_pod_label_<labelname>` (label names sanitised to underscores).
@@ -104,6 +112,13 @@ def scrape_configuration(namespace: str, pod_labels: dict[str, str], port_name: 
     return yaml.safe_dump(config, sort_keys=False)
 
 
+def alert_manager_definition(topic_arn: str) -> str:
+    """The workspace's alert manager file: every alert to one SNS topic, signed in the topic's region."""
+    region = topic_arn.split(":")[3]
+    config = {"route": {"receiver": "hangar"}, "receivers": [{"name": "hangar", "sns_configs": [{"topic_arn": topic_arn, "sigv4": {"region": region}}]}]}
+    return yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config, sort_keys=False)}, sort_keys=False)
+
+
 def query_policy(workspace_arn: str) -> str:
     """The KEDA role's only permission: instant queries against this one workspace."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(QUERY_ACTIONS), "Resource": workspace_arn}]})
@@ -163,6 +178,14 @@ class AmpResources:
             opts=child,
         )
         aws.iam.RolePolicy(f"{name}-keda-amp-query", role=role.id, policy=self.workspace.arn.apply(query_policy), opts=child)
+        destination = cluster.metrics.alert_destination
+        if destination:
+            aws.amp.AlertManagerDefinition(f"{name}-amp-alerts", workspace_id=self.workspace.id, definition=alert_manager_definition(destination), opts=child)
+        else:
+            pulumi.log.warn(
+                f"cluster {cluster.name!r}: the workspace evaluates the serving alerts, but they notify nobody: set metrics.alert_destination to an SNS topic ARN",
+                parent,
+            )
         self.keda_values = {"podIdentity": {"aws": {"irsa": {"enabled": True, "roleArn": role.arn}}}}
         self._child = child
 

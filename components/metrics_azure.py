@@ -17,7 +17,8 @@ What it creates (in the cluster's resource group and region):
   through a TriggerAuthentication of `podIdentity.provider: azure-workload`;
 * the SLO alerts of each model server as a Prometheus rule group of the workspace
   (`alertsmanagement.PrometheusRuleGroup`, scoped to the workspace and the cluster), the same expressions the
-  promtool tests prove; `for` as an ISO 8601 duration. Azure's numeric `severity` is left unset (the
+  promtool tests prove; `for` as an ISO 8601 duration; with `metrics.alert_destination`, the action group
+  every group's alerts trigger. Azure's numeric `severity` is left unset (the
   `severity` label is kept): Microsoft's templates map "warning" to both 3 and 4, so no mapping is sourced.
 
 Sources (read 2026-12-01):
@@ -147,6 +148,12 @@ class AzureMonitorResources:
             opts=child,
         )
         self.keda_values = {"podIdentity": {"azureWorkload": {"enabled": True, "clientId": identity.client_id, "tenantId": identity.tenant_id}}}
+        self._destination = cluster.metrics.alert_destination
+        if not self._destination:
+            pulumi.log.warn(
+                f"cluster {cluster.name!r}: the workspace evaluates the serving alerts, but they notify nobody: set metrics.alert_destination to an action group id",
+                parent,
+            )
 
     def rule_group(self, name: str, groups: list[dict[str, Any]], description: str) -> pulumi.Resource:
         """A deployment's alerts as a Prometheus rule group of the workspace, scoped to it and the cluster."""
@@ -162,7 +169,7 @@ class AzureMonitorResources:
             description=description,
             enabled=True,
             interval="PT1M",
-            rules=azure_rules(groups),
+            rules=[{**rule, "actions": [{"action_group_id": self._destination}]} for rule in azure_rules(groups)] if self._destination else azure_rules(groups),
             tags=self._tags,
             opts=self._child,
         )

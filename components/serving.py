@@ -5,12 +5,15 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
 `hangar.dev/model-id: <exact Hugging Face id>`):
 
 * the workload — one kind per shape of replica:
-  - `apps/v1 StatefulSet` when the weight cache is `pvc` (the default): each replica gets its own
+  - `apps/v1 StatefulSet` when the weight cache is `pvc` (the default when the server downloads its
+    weights; `ModelDeployment.weight_cache`): each replica gets its own
     ReadWriteOnce claim `model-cache` from `volumeClaimTemplates`, kept when it is scaled away
     (`whenScaled: Retain`), so a restart or a scale-up from zero finds its weights. One claim shared
     by a Deployment would need ReadWriteMany storage, which no cloud gives by default. Its governing
     headless Service is `<name>-pods`.
-  - `apps/v1 Deployment` when the cache is `node-local` (a hostPath on the node's disk) or `none`.
+  - `apps/v1 Deployment` when the cache is `node-local` (a hostPath on the node's disk) or `none` (the
+    default when a volume holds the weights: `weights.source` volume or shared, which every replica in
+    every zone mounts read-only, so no replica is tied to a zone by its weights).
   - `leaderworkerset.x-k8s.io/v1 LeaderWorkerSet` when a replica spans hosts (a multi-host TPU
     slice, or `tensor_parallel` above a node's GPUs): the leader runs the Ray head and
     `vllm serve`, the workers join it; one group per replica, on one node pool
@@ -19,6 +22,8 @@ Children (all in the serving namespace, all labelled `hangar.dev/model`, `hangar
   `hangar.components.serving_pod`. The autoscaler owns `replicas`, so the workload leaves it unset.
   `pulumi up` waits for it as long as its replicas may take to load (`pulumi.com/timeoutSeconds`
   and `customTimeouts`, from the startup probe's budget; `hangar.components.serving_await`).
+* with `weights.source: shared`, a `batch/v1 Job` `<name>-weights` that stages the weights into the
+  cluster's shared store (`hangar.components.serving_weights`); the workload waits for it.
 * a `Secret` `<name>-hf-token` from the secret stack config key `hangar:huggingface_token`
   (`pulumi config set --secret huggingface_token hf_...`), read by the server as `HF_TOKEN`; and
   with `exposure.auth: api-key` a `Secret` `<name>-api-key` from `hangar:api_key`, read by vLLM
@@ -55,6 +60,7 @@ from hangar.components import serving_await as wait
 from hangar.components import serving_pod as pod
 from hangar.components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
 from hangar.components.placement import PoolPlacement
+from hangar.components.serving_weights import staging_job
 
 from hangar.prompts import PromptBundle
 from hangar.render import SECRET_SOURCE
@@ -118,7 +124,7 @@ def workload_kind(deployment: ModelDeployment, shape: ReplicaShape) -> tuple[str
     """(apiVersion, kind) of the workload a deployment is served by."""
     if shape.multi_host:
         return "leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"
-    if deployment.caching.weight_cache == "pvc":
+    if deployment.weight_cache == "pvc":
         return "apps/v1", "StatefulSet"
     return "apps/v1", "Deployment"
 
@@ -158,6 +164,7 @@ class ModelServer(pulumi.ComponentResource):
         runtime_class: str | None = None,
         registry_mirror: pulumi.Input[str] | None = None,
         peers: Sequence[dict[str, Any]] = (),
+        weights_ready: Sequence[pulumi.Resource] = (),
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -181,10 +188,19 @@ class ModelServer(pulumi.ComponentResource):
         self.target = {"apiVersion": api_version, "kind": kind, "name": name}
         env = pod.environment(deployment, hf_token_secret=hf_secret, api_key_secret=key_secret)
         image = _image(deployment, shape, registry_mirror)
+        self.staging = None
+        workload_child = child
+        if deployment.weights.source == "shared":
+            # The weights are staged once into the cluster's shared store; the workload waits for that Job.
+            self.staging = staging_job(
+                name, deployment, shape, image=image, namespace=namespace, metadata={**self._metadata(f"{name}-weights"), "annotations": {MODEL_ID: deployment.model}}, hf_token_secret=hf_secret, cloud=cloud,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(weights_ready))),
+            )  # fmt: skip
+            workload_child = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.staging]))
         if kind == "LeaderWorkerSet":
-            self.workload = self._leader_worker_set(name, placement, image, env, prompts_name, runtime_class, child)
+            self.workload = self._leader_worker_set(name, placement, image, env, prompts_name, runtime_class, workload_child)
         else:
-            self.workload = self._single_host(name, kind, placement, image, env, prompts_name, runtime_class, child)
+            self.workload = self._single_host(name, kind, placement, image, env, prompts_name, runtime_class, workload_child)
         self.service_name = name
         self._service(name, cloud, child)
         self._disruption_budget(name, child)
@@ -271,7 +287,7 @@ class ModelServer(pulumi.ComponentResource):
 
     def _leader_worker_set(self, name: str, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None,
                            runtime_class: str | None, child: pulumi.ResourceOptions) -> pulumi.CustomResource:  # fmt: skip
-        claim = self.deployment.caching.weight_cache == "pvc"
+        claim = self.deployment.weight_cache == "pvc"
         # Groups spread by their leaders (one per group) only where a replica must survive a node; a group's own pods fill its nodes.
         leaders = {**selector_labels(self.deployment), "hangar.dev/role": "leader"} if self.spread != "preferred" else None
         leader = self._pod_spec(placement, image, env, prompts, runtime_class, command=pod.leader_command(), with_probes=True, cache_claim=claim, spread=leaders)

@@ -42,7 +42,8 @@ from hangar.components.serving import (
     workload_kind,
 )
 from hangar.components.serving_autoscaler import Autoscaler, scaling_policy
-from hangar.components.serving_pod import PORT, PORT_NAME, startup_seconds
+from hangar.components.serving_pod import PORT, PORT_NAME, cache_size_gib, startup_seconds
+from hangar.components.serving_weights import SharedWeightsVolume
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from hangar.catalog import CatalogLookupError, load_catalog
@@ -159,6 +160,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
             cluster_name, cluster, environment, cluster_component, here, opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider})
         )
         namespace, ready, operators, metrics = addons.namespace, addons.ready, addons.operators, addons.metrics
+        weights_ready = _shared_weights(cluster_name, environment, cluster_component, here, namespace, ready, addons)
         for item in here:
             deployment, shape = item.deployment, item.shape
             _warnings(environment, item, hf_token is not None, parent)
@@ -184,6 +186,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 runtime_class=getattr(cluster_component, "runtime_class", None),
                 registry_mirror=getattr(cluster_component, "image_registry", None),
                 peers=[*metrics.scraper.peers(), *([INTERCEPTOR.peer()] if wakes_from_zero else [])],
+                weights_ready=weights_ready,
                 depends_on=[*ready, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),
             )
@@ -224,6 +227,27 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
     return servers
 
 
+def _shared_weights(cluster_name: str, environment: Environment, component: Any, here: list[PreparedDeployment], namespace: str,
+                    ready: list[pulumi.Resource], parent: pulumi.Resource) -> list[pulumi.Resource]:  # fmt: skip
+    """The shared weight store's volume and claim in the serving namespace, when a deployment here reads its weights from it."""
+    shared = [p for p in here if p.deployment.weights.source == "shared"]
+    volume = getattr(component, "shared_weights", None)
+    if not shared:
+        return []
+    if volume is None:  # the spec refuses `shared` on a target that builds no store
+        raise ValueError(f"cluster {cluster_name!r} has deployments with weights.source shared but its target built no shared store")
+    store = SharedWeightsVolume(
+        f"{cluster_name}-shared",
+        volume,
+        namespace=namespace,
+        labels=environment_labels(environment),
+        capacity_gib=sum(cache_size_gib(p.deployment, p.shape) for p in shared),
+        depends_on=ready,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return store.ready
+
+
 class ClusterAddons(pulumi.ComponentResource):
     """`hangar:serving:ClusterAddons`: what the serving layer adds to a cluster before its model servers.
 
@@ -255,7 +279,7 @@ def _namespace(cluster_name: str, provider: str, environment: Environment, compo
     """The serving namespace's name and what must exist before objects go into it."""
     if provider == "onprem":
         return environment.name, [component]
-    node_local = any(p.deployment.caching.weight_cache == "node-local" for p in here)
+    node_local = any(p.deployment.weight_cache == "node-local" for p in here)
     security = {"pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted"}
     if not node_local:
         security["pod-security.kubernetes.io/enforce"] = "restricted"
@@ -320,7 +344,7 @@ def _warnings(environment: Environment, item: PreparedDeployment, has_token: boo
     if not has_token and deployment.weights.source != "volume" and _gated(environment, deployment.model):
         pulumi.log.warn(
             f"{where}: {deployment.model} is gated on Hugging Face and no token is set: "
-            f"pulumi config set --secret {HF_TOKEN_KEY} hf_... (the server cannot download the weights without it)",
+            f"pulumi config set --secret {HF_TOKEN_KEY} hf_... (the {'staging Job' if deployment.weights.source == 'shared' else 'server'} cannot download the weights without it)",
             parent,
         )
     if deployment.exposure.auth == "oidc":

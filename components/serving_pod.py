@@ -18,7 +18,9 @@ by it, whoever rendered it):
   be removed in v0.13" (vllm/utils/argparse_utils.py `FlexibleArgumentParser.parse_args`, which
   moves it to the positional place; `model_tag` is declared in vllm/entrypoints/openai/cli_args.py);
 * the weights (`weights.source`): from the Hub; from a Hub mirror (`HF_ENDPOINT`); or from a claim
-  mounted read-only at `WEIGHTS_MOUNT` (`HF_HUB_OFFLINE=1`, the model argument the directory in it).
+  mounted read-only at `WEIGHTS_MOUNT` (`HF_HUB_OFFLINE=1`, the model argument the directory in it):
+  the team's own (`volume`), or Hangar's cross-zone store `SHARED_CLAIM` (`shared`,
+  `hangar.components.serving_weights`), where the model is in the directory named by its Hub id.
   Every replica (and every pod of a multi-host one) mounts that claim, so it must allow that
   (ReadOnlyMany or ReadWriteMany, e.g. NFS, EFS, Filestore, Azure Files);
 * requests and limits of `nvidia.com/gpu` / `google.com/tpu` = accelerators per pod;
@@ -59,6 +61,7 @@ from hangar.components.placement import PoolPlacement
 
 from hangar.replica import ReplicaShape
 from hangar.spec import ModelDeployment
+from hangar.spec.serving import VOLUME_SOURCES
 
 PORT = 8000
 PORT_NAME = "http"
@@ -70,7 +73,9 @@ CACHE_HOME = f"{CACHE_MOUNT}/cache"
 USER_NAME = "vllm"
 PROMPTS_MOUNT = "/etc/hangar/prompts"
 WEIGHTS_MOUNT = "/weights"
-"""Where `weights.source: volume` mounts the claim holding the staged weights, read-only."""
+"""Where `weights.source: volume` or `shared` mounts the claim holding the staged weights, read-only."""
+SHARED_CLAIM = "hangar-weights"
+"""The claim of the cluster's shared weight store in the serving namespace (`weights.source: shared`)."""
 USER_ID = 1000
 """The server runs as this non-root user and group; the weight cache is group-writable through fsGroup."""
 NODE_CACHE_PATH = "/var/lib/hangar/model-cache"
@@ -121,11 +126,21 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
 def served_model(deployment: ModelDeployment) -> list[str]:
     """What `vllm serve` is given as its model: the Hub id, or the directory the weights were staged in
     followed by `--served-model-name <hub id>` (so clients still ask for the Hub id)."""
-    weights = deployment.weights
-    if weights.source != "volume":
+    if deployment.weights.source not in VOLUME_SOURCES:
         return [deployment.model]
-    directory = f"{WEIGHTS_MOUNT}/{weights.path}".rstrip("/")
+    directory = f"{WEIGHTS_MOUNT}/{weights_directory(deployment)}".rstrip("/")
     return [directory, "--served-model-name", deployment.model]
+
+
+def weights_claim(deployment: ModelDeployment) -> str | None:
+    """The claim holding the deployment's weights: its own (`volume`), the shared store's (`shared`), else None."""
+    weights = deployment.weights
+    return weights.claim if weights.source == "volume" else SHARED_CLAIM if weights.source == "shared" else None
+
+
+def weights_directory(deployment: ModelDeployment) -> str:
+    """The model's directory inside its claim: `weights.path` (volume), the Hub id (shared: one directory per model)."""
+    return deployment.model if deployment.weights.source == "shared" else deployment.weights.path
 
 
 def startup_seconds(shape: ReplicaShape) -> int:
@@ -216,7 +231,7 @@ def weights_environment(deployment: ModelDeployment) -> list[dict[str, Any]]:
     weights = deployment.weights
     if weights.source == "mirror":
         return [{"name": "HF_ENDPOINT", "value": str(weights.endpoint).rstrip("/")}]
-    if weights.source == "volume":
+    if weights.source in VOLUME_SOURCES:
         return [{"name": "HF_HUB_OFFLINE", "value": "1"}]
     return []
 
@@ -247,13 +262,13 @@ def volumes(deployment: ModelDeployment, shape: ReplicaShape, *, prompts_config_
         {"name": "dshm", "mountPath": "/dev/shm"},
         {"name": "model-cache", "mountPath": CACHE_MOUNT},
     ]
-    cache = deployment.caching.weight_cache
+    cache = deployment.weight_cache
     if cache == "node-local":
         listed.append({"name": "model-cache", "hostPath": {"path": NODE_CACHE_PATH, "type": "DirectoryOrCreate"}})
     elif cache == "none" or not cache_claim:
         listed.append({"name": "model-cache", "emptyDir": {"sizeLimit": f"{cache_size_gib(deployment, shape)}Gi"}})
-    if deployment.weights.source == "volume":
-        listed.append({"name": "weights", "persistentVolumeClaim": {"claimName": deployment.weights.claim, "readOnly": True}})
+    if (claim := weights_claim(deployment)) is not None:
+        listed.append({"name": "weights", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}})
         mounts.append({"name": "weights", "mountPath": WEIGHTS_MOUNT, "readOnly": True})
     if prompts_config_map:
         listed.append({"name": "prompts", "configMap": {"name": prompts_config_map}})
@@ -311,7 +326,7 @@ def pod_spec(
         "containers": [container],
         "volumes": volume_list,
     }
-    if deployment.caching.weight_cache == "node-local":
+    if deployment.weight_cache == "node-local":
         spec["initContainers"] = [cache_owner(image_ref)]
     if spread_labels:
         spec["topologySpreadConstraints"] = spread_constraints(spread_labels, spread)

@@ -19,7 +19,7 @@ def test_eks_prod_a_third_replica_needs_the_second_node_the_cluster_autoscaler_a
     assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (2, 4)
     (group,) = [r.inputs for r in plan if r.type == "aws:eks/nodeGroup:NodeGroup" and r.name.endswith("-h100")]
     assert group["scalingConfig"]["maxSize"] == 2 and group["scalingConfig"]["minSize"] == 1
-    (workload,) = of_kind(plan, "StatefulSet")
+    (workload,) = [w for w in of_kind(plan, "Deployment") if w["metadata"]["name"] == "llama-70b"]  # weights from the shared store
     (container,) = workload["spec"]["template"]["spec"]["containers"]
     assert 8 // int(container["resources"]["limits"]["nvidia.com/gpu"]) == 2  # replicas per 8-GPU node
     (autoscaler,) = [r.inputs for r in plan if r.type == RELEASE and r.inputs["chart"] == "cluster-autoscaler"]

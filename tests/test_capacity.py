@@ -96,7 +96,7 @@ def test_the_plan_carries_the_peak_within_the_slo():
     assert plan.usd_per_month_average == plan.nodes_at_average * 80.0 * 720
     tokens_per_month = 10.0 * 1200 * 720 * 3600
     assert plan.usd_per_million_tokens == pytest.approx(plan.usd_per_month_average / tokens_per_month * 1e6)
-    assert any("not yet calibrated" in note for note in plan.assumptions)
+    assert any("error on published measurements: throughput median error" in note for note in plan.assumptions)
 
 
 def test_the_chosen_concurrency_is_the_largest_that_meets_the_tpot_objective():

@@ -42,11 +42,12 @@ def test_the_model_is_vllm_serves_positional_argument_and_never_the_deprecated_f
     (deployment,) = example_environment(stack).deployments
     (workload,) = workloads(example_plan(stack))
     container = pod_templates(workload)[0]["spec"]["containers"][0]
-    if container["command"] == ["vllm", "serve"]:
-        assert container["args"][0] == deployment.model
-    else:  # a multi-host leader: the shell runs `vllm serve "$@"` with the container's args after $0
+    # the Hub id, or the directory a volume holds the weights in, then `--served-model-name <hub id>`
+    directory = {"shared": deployment.model, "volume": deployment.weights.path}.get(deployment.weights.source)
+    model = [deployment.model] if directory is None else [f"/weights/{directory}".rstrip("/"), "--served-model-name", deployment.model]
+    if container["command"] != ["vllm", "serve"]:  # a multi-host leader: the shell runs `vllm serve "$@"` with the container's args after $0
         assert container["command"][-1] == "vllm" and 'exec vllm serve "$@"' in container["command"][2]
-        assert container["args"][0] == deployment.model
+    assert container["args"][: len(model)] == model
     assert "--model" not in container["args"] and not any(arg.startswith("--model=") for arg in container["args"])
 
 
@@ -73,7 +74,7 @@ def test_a_multi_host_leader_and_its_workers_get_the_same_writable_caches():
     (workload,) = workloads(plan_environment(environment))
     leader, worker = (template["spec"]["containers"][0] for template in pod_templates(workload))
     assert _env(leader) == _env(worker)
-    assert leader["args"][0] == "meta-llama/Llama-3.3-70B-Instruct"
+    assert leader["args"][:3] == ["/weights/meta-llama/Llama-3.3-70B-Instruct", "--served-model-name", "meta-llama/Llama-3.3-70B-Instruct"]
 
 
 # --- the rules read both forms -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_amp import scraper_cidrs
 from hangar.policies.rules import evaluate, load_pack_config
 
-from hangar.records import ResourceRecord
+from hangar.records import UNKNOWN, ResourceRecord
 from tests.promql import promtool
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
@@ -176,7 +176,7 @@ def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
     other_port = records[index].inputs["scrapeConfiguration"].replace("regex: http", "regex: grpc")
     broken = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "scrapeConfiguration": other_port}), *records[index + 1 :]]
     (message,) = autoscaler_messages(broken)
-    assert message.startswith("ScaledObject eks-prod/llama-70b: nothing scrapes StatefulSet eks-prod/llama-70b on its metrics port http/8000")
+    assert message.startswith("ScaledObject eks-prod/llama-70b: nothing scrapes Deployment eks-prod/llama-70b on its metrics port http/8000")
     # a NetworkPolicy that admits only the gateway drops the scraper's traffic
     index = next(i for i, r in enumerate(records) if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy" and r.inputs["metadata"]["name"] == "llama-70b")
     spec = records[index].inputs["spec"]
@@ -185,7 +185,7 @@ def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
     (message,) = autoscaler_messages(closed)
     assert message == (
         "ScaledObject eks-prod/llama-70b: NetworkPolicy llama-70b admits no traffic from subnets 10.20.248.0/22,10.20.252.0/22 (the scraper of "
-        "Amazon Managed Service for Prometheus) to StatefulSet eks-prod/llama-70b on port http/8000: the scrapes are dropped; add an ingress rule "
+        "Amazon Managed Service for Prometheus) to Deployment eks-prod/llama-70b on port http/8000: the scrapes are dropped; add an ingress rule "
         "from an ipBlock of each of its subnets 10.20.248.0/22,10.20.252.0/22 on that port"
     )
 
@@ -193,6 +193,7 @@ def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
 def test_air_gapped_keda_reaches_the_workspace_through_a_vpc_endpoint():
     environment = amp_environment()
     environment["clusters"][0].setdefault("network", {})["egress"] = "none"
+    environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"  # images without egress
     environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     plan = plan_environment(environment)
     endpoints = {r.inputs["serviceName"]: r.inputs for r in plan if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"}
@@ -209,3 +210,44 @@ def test_every_aws_input_of_the_pipeline_is_a_property_of_the_installed_sdk(plan
     amp = [r for r in plan if r.type.startswith("aws:amp/") or r.name.startswith("prod-amp") or r.name.startswith("prod-keda-amp")]
     assert {r.type for r in amp} >= {"aws:amp/workspace:Workspace", SCRAPER, "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:ec2/subnet:Subnet", "aws:iam/role:Role"}
     assert [problem for record in amp for problem in record_problems(record)] == []
+
+
+def test_a_workspace_endpoint_unknown_at_preview_is_recognised_from_the_plans_workspace(plan):
+    """A first `pulumi preview` sends the workspace's id, hence the serverAddress, as unknown."""
+    records = list(plan)
+    index = next(i for i, r in enumerate(records) if r.inputs.get("kind") == "ScaledObject")
+    spec = records[index].inputs["spec"]
+    triggers = [{**t, "metadata": {**t["metadata"], "serverAddress": UNKNOWN}} if t["type"] == "prometheus" else t for t in spec["triggers"]]
+    pending = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "spec": {**spec, "triggers": triggers}}), *records[index + 1 :]]
+    assert autoscaler_messages(pending) == []
+    without_workspace = [r for r in pending if r.type != "aws:amp/workspace:Workspace"]
+    (message,) = autoscaler_messages(without_workspace)
+    assert message == (
+        "ScaledObject eks-prod/llama-70b: its Prometheus address is not known until another resource of the stack exists, "
+        "so whether a Prometheus answers there cannot be judged"
+    )
+
+
+def test_alerts_go_to_the_declared_sns_topic_or_the_plan_says_they_notify_nobody(plan):
+    assert any("notify nobody: set metrics.alert_destination to an SNS topic ARN" in w for w in plan.warnings)
+    assert not [r for r in plan if r.type == "aws:amp/alertManagerDefinition:AlertManagerDefinition"]
+    environment = amp_environment()
+    topic = "arn:aws:sns:us-east-1:123456789012:llm-alerts"
+    environment["clusters"][0]["metrics"]["alert_destination"] = topic
+    routed = plan_environment(environment)
+    assert record_problems(one(routed, "aws:amp/alertManagerDefinition:AlertManagerDefinition")) == []
+    definition = one(routed, "aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs
+    assert definition["workspaceId"] == "prod-amp-id"
+    config = yaml.safe_load(yaml.safe_load(definition["definition"])["alertmanager_config"])
+    assert config == {"route": {"receiver": "hangar"}, "receivers": [{"name": "hangar", "sns_configs": [{"topic_arn": topic, "sigv4": {"region": "us-east-1"}}]}]}
+    assert not any("notify nobody" in w for w in routed.warnings)
+    environment["clusters"][0]["metrics"]["alert_destination"] = "llm-alerts"
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: the amp pipeline sends its alerts to an SNS topic ARN "
+        "(arn:aws:sns:<region>:<account>:<topic>); got 'llm-alerts'"
+    ]
+    environment["clusters"][0]["metrics"] = {"alert_destination": topic}
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: only with pipeline amp (an SNS topic ARN) or azure-monitor "
+        f"(an action group id); other pipelines route alerts themselves; got '{topic}'"
+    ]

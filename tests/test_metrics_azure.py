@@ -17,6 +17,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import azure_rules, iso_duration
 from hangar.policies.rules import evaluate, load_pack_config
 
+from hangar.records import UNKNOWN
 from tests.kube_schemas import problems as manifest_problems
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
@@ -171,3 +172,29 @@ def test_an_air_gapped_aks_cluster_installs_its_in_cluster_prometheus_from_its_o
     assert chart["values"]["global"] == {"imageRegistry": f"{registry.inputs['registryName']}.azurecr.io"}
     (keda,) = [r for r in inputs(plan, RELEASE) if r["chart"] == "keda"]
     assert keda["values"]["image"]["keda"]["registry"] == chart["values"]["global"]["imageRegistry"]  # the same registry as KEDA's images
+
+
+def test_a_workspace_endpoint_unknown_at_preview_is_recognised_from_the_plans_workspace(plan):
+    records = list(plan)
+    index = next(i for i, r in enumerate(records) if r.inputs.get("kind") == "ScaledObject")
+    spec = records[index].inputs["spec"]
+    triggers = [{**t, "metadata": {**t["metadata"], "serverAddress": UNKNOWN}} if t["type"] == "prometheus" else t for t in spec["triggers"]]
+    pending = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "spec": {**spec, "triggers": triggers}}), *records[index + 1 :]]
+    assert autoscaler_messages(pending) == []
+    assert len(autoscaler_messages([r for r in pending if r.type != "azure-native:monitor:AzureMonitorWorkspace"])) == 1
+
+
+def test_alerts_trigger_the_declared_action_group_or_the_plan_says_they_notify_nobody(plan):
+    assert any("notify nobody: set metrics.alert_destination to an action group id" in w for w in plan.warnings)
+    (group,) = inputs(plan, "azure-native:alertsmanagement:PrometheusRuleGroup")
+    assert all("actions" not in rule for rule in group["rules"])
+    environment = azure_environment()
+    action_group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.Insights/actionGroups/llm-oncall"
+    environment["clusters"][0]["metrics"]["alert_destination"] = action_group
+    (record,) = [r for r in plan_environment(environment) if r.type == "azure-native:alertsmanagement:PrometheusRuleGroup"]
+    assert record_problems(record) == []
+    routed = record.inputs
+    assert routed["rules"] and all(rule["actions"] == [{"actionGroupId": action_group}] for rule in routed["rules"])
+    environment["clusters"][0]["metrics"]["alert_destination"] = "arn:aws:sns:us-east-1:123456789012:llm-alerts"
+    (line,) = config_lines(environment)
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: the azure-monitor pipeline sends its alerts to an action group resource id")

@@ -52,16 +52,16 @@ def test_fires_after_fifteen_minutes_unschedulable_and_only_for_its_own_pods(tmp
     plan = example_plan("eks-prod")
     rules = the_rules(plan, "llama-70b")
     (workload,) = [w for kind in ("StatefulSet", "Deployment", "LeaderWorkerSet") for w in of_kind(plan, kind) if w["metadata"]["name"] == "llama-70b"]
-    assert workload["kind"] == "StatefulSet"  # the pvc weight cache: pods llama-70b-<ordinal>
-    ns = "eks-prod"
+    assert workload["kind"] == "Deployment"  # weights from the shared store: pods llama-70b-<replica set hash>-<suffix>
+    ns, rs = "eks-prod", "llama-70b-5d8f7c9b6"
     pods = {
-        KubePod(ns, "llama-70b-0", "StatefulSet", "llama-70b"): always(RUNNING),
-        KubePod(ns, "llama-70b-1", "StatefulSet", "llama-70b"): always(RUNNING),
-        KubePod(ns, "llama-70b-2", "StatefulSet", "llama-70b"): from_step(APPEARS, UNSCHEDULABLE),  # the autoscaler's third replica
-        KubePod(ns, "llama-70b-3", "StatefulSet", "llama-70b"): always(PULLING),
+        KubePod(ns, f"{rs}-x2k4p", "ReplicaSet", rs): always(RUNNING),
+        KubePod(ns, f"{rs}-q9h7m", "ReplicaSet", rs): always(RUNNING),
+        KubePod(ns, f"{rs}-w4c2n", "ReplicaSet", rs): from_step(APPEARS, UNSCHEDULABLE),  # the autoscaler's third replica
+        KubePod(ns, f"{rs}-b8v6t", "ReplicaSet", rs): always(PULLING),
         # pending for GPUs all along, but not this deployment's: another deployment, the same name in another namespace
-        KubePod(ns, "llama-70b-canary-0", "StatefulSet", "llama-70b-canary"): always(UNSCHEDULABLE),
-        KubePod("eks-staging", "llama-70b-0", "StatefulSet", "llama-70b"): always(UNSCHEDULABLE),
+        KubePod(ns, "llama-70b-canary-6c9d8b7f5-z2x8r", "ReplicaSet", "llama-70b-canary-6c9d8b7f5"): always(UNSCHEDULABLE),
+        KubePod("eks-staging", f"{rs}-k3j5p", "ReplicaSet", rs): always(UNSCHEDULABLE),
     }
     start = APPEARS * 15
     alerts = [
@@ -69,7 +69,7 @@ def test_fires_after_fifteen_minutes_unschedulable_and_only_for_its_own_pods(tmp
         fired(rules, ALERT, start + 14 * 60, False),  # 14 minutes: a node may still be on its way
         fired(rules, ALERT, start + 16 * 60, True),
     ]
-    expressions = [expect(the_rule(rules)["expr"], start + 16 * 60, 1, "{}")]  # one pod: llama-70b-2
+    expressions = [expect(the_rule(rules)["expr"], start + 16 * 60, 1, "{}")]  # one pod: the third replica
     run_promtool(tmp_path, rules["spec"]["groups"], [], alerts=alerts, expressions=expressions, extra_series=series(pods))
 
 
@@ -78,6 +78,8 @@ def test_fires_after_fifteen_minutes_unschedulable_and_only_for_its_own_pods(tmp
     [
         ("Deployment", [("llama-70b-5d8f7c9b6-x2k4p", "ReplicaSet", "llama-70b-5d8f7c9b6")],
          [("llama-70b-canary-6c9d8b7f5-q7w2z", "ReplicaSet", "llama-70b-canary-6c9d8b7f5")]),
+        ("StatefulSet", [("llama-70b-0", "StatefulSet", "llama-70b"), ("llama-70b-1", "StatefulSet", "llama-70b")],
+         [("llama-70b-canary-0", "StatefulSet", "llama-70b-canary")]),
         ("LeaderWorkerSet", [("llama-70b-1", "StatefulSet", "llama-70b"), ("llama-70b-1-1", "StatefulSet", "llama-70b-1")],
          [("llama-70b-canary-0", "StatefulSet", "llama-70b-canary"), ("llama-70b-canary-0-1", "StatefulSet", "llama-70b-canary-0")]),
     ],

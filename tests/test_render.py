@@ -153,9 +153,10 @@ def test_shapes_the_examples_do_not_cover_render_valid_too(tmp_path):
     assert all("stringData" not in s and "data" not in s for s in secrets.values())
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
-    # LWS, no KEDA on an hpa cluster; the cluster's own charts (GPU device plugin, node autoscaler, in-cluster metrics pipeline) all the same
+    # LWS, no KEDA on an hpa cluster; the cluster's own charts (shared weight store's CSI driver, GPU device plugin, node autoscaler,
+    # in-cluster metrics pipeline) all the same
     charts = sorted(r["chart"] for r in rendering.helm_releases)
-    assert charts == ["cluster-autoscaler", "kube-prometheus-stack", "nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
+    assert charts == ["aws-efs-csi-driver", "cluster-autoscaler", "kube-prometheus-stack", "nvidia-device-plugin", "oci://registry.k8s.io/lws/charts/lws"]
 
 
 # --- the layout rules, on a program of its own -----------------------------------------------------------
@@ -244,8 +245,11 @@ def test_render_writes_the_stack_and_lists_the_files(tmp_path):
     result = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 11 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
-    assert "  prod/eks-prod/statefulset-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
+    assert lines[0] == f"wrote 13 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
+    assert "  prod/eks-prod/deployment-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
+    # the shared weight store: its cluster-scoped volume, the claim in the serving namespace, the Job that stages the weights
+    assert "  prod/_cluster/persistentvolume-hangar-weights-eks-prod.yaml" in lines
+    assert "  prod/eks-prod/persistentvolumeclaim-hangar-weights.yaml" in lines and "  prod/eks-prod/job-llama-70b-weights.yaml" in lines
     assert "  prod/monitoring/configmap-hangar-dashboard-eks-prod.yaml" in lines  # the Grafana dashboard
     assert "  prod/_cluster/storageclass-gp3.yaml" in lines
     assert validation_failures(tmp_path / "eks-prod", {"prod": "1.33"}) == []

@@ -67,7 +67,11 @@ def test_the_vllm_contract_holds_for_every_example(stack):
     repository = "vllm/vllm-tpu" if shape.is_tpu else "vllm/vllm-openai"
     assert container["image"].endswith(f"{repository}:{deployment.engine_version}")
     assert container["command"] == ["vllm", "serve"] or container["command"][:2] == ["/bin/sh", "-c"]
-    assert container["args"][0] == deployment.model  # vllm serve takes the model positionally
+    # vllm serve takes the model positionally: the Hub id, or the directory a volume holds it in (named by --served-model-name)
+    if deployment.weights.source in ("volume", "shared"):
+        assert container["args"][0].startswith("/weights/") and args["--served-model-name"] == deployment.model
+    else:
+        assert container["args"][0] == deployment.model
     assert args["--tensor-parallel-size"] == str(shape.tensor_parallel)
     assert args["--max-model-len"] == str(deployment.max_context_tokens)
     assert args["--max-num-seqs"] == str(deployment.max_concurrent_sequences)
@@ -99,7 +103,8 @@ def test_every_object_carries_the_join_labels_and_the_exact_model_id(stack):
     for record in serving:
         metadata = record.inputs["metadata"]
         assert metadata["labels"]["hangar.dev/model"] == model_label(deployment.model)
-        assert metadata["labels"]["hangar.dev/pool"] == deployment.pool
+        # A Job staging shared weights needs no accelerator: it runs on (and is labelled with) the system pool.
+        assert metadata["labels"]["hangar.dev/pool"] == ("system" if record.inputs["kind"] == "Job" else deployment.pool)
         assert metadata["labels"]["hangar.dev/environment"] == environment.name
         assert metadata["annotations"]["hangar.dev/model-id"] == deployment.model
 
@@ -113,7 +118,7 @@ def test_the_model_label_is_the_hub_cache_spelling_and_fits_a_label():
 
 def test_eks_prod_serves_llama_fp8_across_four_h100s_on_the_pool_it_names():
     workload = the_workload(example_plan("eks-prod"))
-    assert workload["kind"] == "StatefulSet"  # weight cache: a claim per replica
+    assert workload["kind"] == "Deployment"  # weights from the shared store: no claim per replica
     spec = workload["spec"]["template"]["spec"]
     container = spec["containers"][0]
     args = flags(container["args"])
@@ -121,9 +126,22 @@ def test_eks_prod_serves_llama_fp8_across_four_h100s_on_the_pool_it_names():
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "4"
     assert spec["nodeSelector"] == {"hangar.dev/pool": "h100"}
     assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in spec["tolerations"]
-    assert workload["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "170Gi"
-    assert workload["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Delete", "whenScaled": "Retain"}
+    assert {"name": "weights", "persistentVolumeClaim": {"claimName": "hangar-weights", "readOnly": True}} in spec["volumes"]
+    assert {"name": "weights", "mountPath": "/weights", "readOnly": True} in container["volumeMounts"]
+    assert container["args"][:3] == ["/weights/meta-llama/Llama-3.3-70B-Instruct", "--served-model-name", "meta-llama/Llama-3.3-70B-Instruct"]
+    assert {"name": "HF_HUB_OFFLINE", "value": "1"} in container["env"]
+    assert "volumeClaimTemplates" not in workload["spec"]
     assert "replicas" not in workload["spec"]  # the autoscaler owns it
+
+
+def test_a_server_that_downloads_its_weights_keeps_them_on_a_claim_per_replica():
+    environment = raw("eks-prod")
+    del environment["deployments"][0]["weights"]  # from the Hub: the default cache is a claim per replica
+    workload = the_workload(plan_environment(environment))
+    assert workload["kind"] == "StatefulSet"
+    assert workload["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "170Gi"
+    assert workload["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert workload["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Delete", "whenScaled": "Retain"}
 
 
 def test_the_tpu_example_runs_the_tpu_image_on_a_whole_slice():
@@ -285,7 +303,7 @@ def scaled_object(stack: str) -> dict[str, Any]:
 def test_realtime_scales_fast_on_waiting_requests_and_never_to_zero():
     spec = scaled_object("eks-prod")["spec"]
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (2, 4)
-    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "llama-70b"}
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama-70b"}
     (trigger,) = spec["triggers"]
     assert trigger["type"] == "prometheus" and trigger["metricType"] == "AverageValue"
     assert trigger["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="eks-prod",model_name="meta-llama/Llama-3.3-70B-Instruct"})'
@@ -392,8 +410,8 @@ def test_the_hpa_alternative_uses_pods_metrics_and_cannot_scale_to_zero():
 # --- the cluster's replica_autoscaler: keda, keda-existing, hpa ------------------------------------------
 
 
-NODE_CHARTS = ("nvidia-device-plugin", "cluster-autoscaler")
-"""Charts a cluster installs for its nodes (GPU device plugin, node autoscaler): not the serving layer's."""
+NODE_CHARTS = ("nvidia-device-plugin", "cluster-autoscaler", "aws-efs-csi-driver")
+"""Charts a cluster installs for its nodes (GPU device plugin, node autoscaler, the shared weight store's CSI driver): not the serving layer's."""
 
 
 def serving_releases(plan) -> list:
@@ -423,7 +441,7 @@ def test_each_replica_autoscaler_registers_its_objects(mode, keda_installed, kin
     scaler = manifest(scalers[0])
     if kind == "HorizontalPodAutoscaler":
         assert scaler["apiVersion"] == "autoscaling/v2"
-        assert scaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "llama-70b"}
+        assert scaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama-70b"}
         assert (scaler["spec"]["minReplicas"], scaler["spec"]["maxReplicas"]) == (2, 4)
         assert scaler["spec"]["metrics"][0]["pods"]["metric"] == {"name": "vllm_num_requests_waiting"}  # realtime: requests waiting
         assert scaler["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 600
@@ -532,7 +550,9 @@ def test_a_replica_larger_than_a_node_is_a_leader_worker_set_with_pipeline_paral
     assert "ray start --head" in leader["command"][2] and "ray start --address" in worker["command"][2]
     assert "startupProbe" in leader and "startupProbe" not in worker
     assert workload["metadata"]["annotations"]["hangar.dev/accelerators-per-replica"] == "16"
-    assert template["volumeClaimTemplates"][0]["metadata"]["name"] == "model-cache"
+    assert "volumeClaimTemplates" not in template  # every pod of every group mounts the shared weights read-only
+    for role in ("leaderTemplate", "workerTemplate"):
+        assert {"name": "weights", "persistentVolumeClaim": {"claimName": "hangar-weights", "readOnly": True}} in template[role]["spec"]["volumes"]
     (scaled,) = of_kind(plan, "ScaledObject")
     assert scaled["spec"]["scaleTargetRef"] == {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "llama-70b"}
     service = next(s for s in of_kind(plan, "Service") if s["metadata"]["name"] == "llama-70b")

@@ -47,6 +47,7 @@ def test_every_example_waits_at_least_its_startup_budget_for_every_replica_of_a_
 def test_a_70b_model_in_16_bit_waits_past_the_providers_ten_minutes():
     environment = raw_environment("eks-prod")
     environment["deployments"][0].update(precision="bf16", kv_cache_dtype="auto", tensor_parallel=8, autoscaling={"min_replicas": 2, "max_replicas": 2})
+    del environment["deployments"][0]["weights"]  # downloaded from the Hub into a claim per replica: a StatefulSet
     environment["clusters"][0]["node_pools"][0]["max_nodes"] = 2
     (workload,) = workloads(plan_environment(environment))
     assert workload["kind"] == "StatefulSet"

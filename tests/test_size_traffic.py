@@ -104,8 +104,8 @@ def test_size_table_names_the_traffic_and_the_estimate():
     result = size("Qwen/Qwen2.5-7B-Instruct", "--peak-rps", "5", "--prompt-tokens", "800", "--output-tokens", "200", "--tpot-ms", "30", "--limit", "3")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Qwen/Qwen2.5-7B-Instruct at 5 requests/s peak, 800 prompt + 200 output tokens, p95 TPOT 30 ms")
-    assert "options carry it, cheapest at peak first (ESTIMATES)" in result.output
-    assert "not yet calibrated against published measurements" in result.output
+    assert "options carry it, cheapest at peak first (ESTIMATES: median error" in result.output
+    assert "the performance model's error on published measurements" in result.output
 
 
 def test_an_unreachable_slo_says_so():

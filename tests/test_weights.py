@@ -49,7 +49,8 @@ def _air_gapped_onprem(weights=None):
 def test_an_air_gapped_cloud_cluster_serving_from_the_hub_is_a_config_error_naming_the_keys_and_the_choices():
     (problem,) = _problems(_air_gapped_aks())
     assert problem.startswith("Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: cluster 'staging' is air-gapped (clusters[0].network.egress)")
-    assert "use mirror (with weights.endpoint" in problem and "or volume (with weights.claim" in problem and problem.endswith("got 'hub'")
+    assert "use mirror (with weights.endpoint" in problem and ", volume (with weights.claim" in problem and problem.endswith("got 'hub'")
+    assert "or shared (with weights.endpoint, the mirror its staging Job downloads from)" in problem
 
 
 def test_an_air_gapped_on_prem_site_serving_from_the_hub_is_a_config_error():
@@ -67,9 +68,11 @@ def test_a_mirror_that_is_the_public_hub_is_no_way_round_the_air_gap():
     [
         ({"source": "mirror"}, "weights.endpoint", "source mirror needs the mirror's base URL"),
         ({"source": "volume"}, "weights.claim", "source volume needs the PersistentVolumeClaim"),
-        ({"source": "hub", "endpoint": "https://hf-mirror.corp.internal"}, "weights.endpoint", "only source mirror takes an endpoint"),
+        ({"source": "hub", "endpoint": "https://hf-mirror.corp.internal"}, "weights.endpoint", "only sources mirror and shared take an endpoint"),
+        ({"source": "shared", "claim": "x"}, "weights.claim", "only source volume takes a claim"),
+        ({"source": "shared"}, "weights.source", "shared is built for aws (an EFS file system) only; cluster 'dev' is gcp"),
         ({"source": "mirror", "endpoint": "https://m.internal", "claim": "x"}, "weights.claim", "only source volume takes a claim"),
-        ({"source": "ftp"}, "weights.source", "'hub', 'mirror' or 'volume'"),
+        ({"source": "ftp"}, "weights.source", "'hub', 'mirror', 'volume' or 'shared'"),
     ],
 )
 def test_a_weights_source_missing_what_it_needs_is_a_config_error(weights, key, says):
@@ -113,6 +116,7 @@ def test_weights_staged_on_a_volume_are_loaded_offline_from_it_and_served_under_
 
 def test_every_pod_of_a_multi_host_replica_mounts_the_staged_weights():
     environment = raw_environment("eks-prod")
+    environment["clusters"][0].update(registry_mirror="111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror")
     environment["clusters"][0]["network"]["egress"] = "none"
     environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-70b-weights"}

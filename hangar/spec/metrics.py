@@ -23,6 +23,7 @@ The pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -86,6 +87,14 @@ class Metrics(SpecModel):
     authentication: Name | None = Field(
         None, description="existing only: a KEDA TriggerAuthentication in the serving namespace that the ScaledObjects use to query url."
     )
+    alert_destination: str | None = Field(
+        None,
+        description=(
+            "amp and azure-monitor only: where the workspace's serving alerts are sent — an Amazon SNS topic ARN of the same account (amp; "
+            "its access policy must let aps.amazonaws.com publish) or an Azure Monitor action group resource id (azure-monitor). "
+            "Without it the alerts are evaluated and shown by the cloud, but notify nobody."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Metrics:
@@ -117,7 +126,7 @@ def pipeline_target_problems(cluster: Any) -> list[dict[str, Any]]:
     if pipeline is not None and pipeline not in allowed:
         where = {"aws": "EKS", "gcp": "GKE", "azure": "AKS", "onprem": "on-prem"}.get(provider, provider)
         return [problem("metrics.pipeline", f"{MANAGED_PIPELINE_NAMES.get(pipeline, pipeline)} is not available on {where} clusters; use {' or '.join(allowed)}", pipeline)]
-    problems = []
+    problems = _alert_destination_problems(pipeline, cluster.metrics.alert_destination)
     if pipeline in SIGNED_BY_KEDA and cluster.replica_autoscaler == "hpa":
         problems.append(
             problem(
@@ -158,6 +167,22 @@ def pipeline_target_problems(cluster: Any) -> list[dict[str, Any]]:
             )
         )
     return problems
+
+
+SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
+ACTION_GROUP_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[Mm]icrosoft\.[Ii]nsights/actionGroups/[^/]+$"
+
+
+def _alert_destination_problems(pipeline: str | None, destination: str | None) -> list[dict[str, Any]]:
+    """The alert destination fits the pipeline: an SNS topic ARN for amp, an action group id for azure-monitor, nothing elsewhere."""
+    if destination is None:
+        return []
+    wanted = {"amp": (SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)"),
+              "azure-monitor": (ACTION_GROUP_ID, "an action group resource id (/subscriptions/.../resourceGroups/.../providers/Microsoft.Insights/actionGroups/<name>)")}  # fmt: skip
+    if pipeline not in wanted:
+        return [problem("metrics.alert_destination", "only with pipeline amp (an SNS topic ARN) or azure-monitor (an action group id); other pipelines route alerts themselves", destination)]
+    pattern, what = wanted[pipeline]
+    return [] if re.fullmatch(pattern, destination) else [problem("metrics.alert_destination", f"the {pipeline} pipeline sends its alerts to {what}", destination)]
 
 
 def air_gapped_metrics_problems(clusters: list[Any], serving: set[str]) -> list[dict[str, Any]]:

@@ -54,23 +54,37 @@ class Caching(SpecModel):
     """Inference caches: the prefix (KV) cache and the model-weight cache."""
 
     prefix_caching: bool = Field(True, description="Reuse the KV cache of shared prompt prefixes (vLLM --enable-prefix-caching).")
-    weight_cache: Literal["pvc", "node-local", "none"] = Field("pvc", description="Where downloaded weights are kept across restarts.")
+    weight_cache: Literal["pvc", "node-local", "none"] | None = Field(
+        None,
+        description="Where the server keeps downloaded weights and compiled kernels across restarts: pvc (a ReadWriteOnce claim per replica), "
+        "node-local (the node's disk) or none. Unset: pvc when the server downloads its weights (weights.source hub or mirror), none when "
+        "they come from a volume (volume, shared), where there is nothing to download.",
+    )
     weight_cache_gib: int | None = Field(None, ge=1, description="Size of the weight cache; default from the model's size.")
 
 
 class Weights(SpecModel):
-    """Where the server gets the model's weights: the Hugging Face Hub, a Hub mirror, or a volume they were staged on.
+    """Where the server gets the model's weights: the Hugging Face Hub, a Hub mirror, a volume they were staged on, or a
+    shared store Hangar creates and stages them in.
 
     `hub` downloads from huggingface.co (the default; needs egress). `mirror` downloads from a Hub
     mirror inside the network (`endpoint`, set as HF_ENDPOINT). `volume` loads them from an existing
     PersistentVolumeClaim in the serving namespace (`claim`), mounted read-only, from the directory
     `path` inside it (config.json, tokenizer and weights, as `hf download MODEL --local-dir DIR`
-    writes them), with the Hub client offline (HF_HUB_OFFLINE=1). An air-gapped cluster cannot use `hub`.
+    writes them), with the Hub client offline (HF_HUB_OFFLINE=1). `shared` is the same read-only
+    mount of a store Hangar creates for the cluster, reachable from every zone (EFS on EKS,
+    `hangar.components.aws_weights`), filled once by a staging Job from the Hub (or from the mirror at
+    `endpoint`) before the servers start: no replica downloads, and no replica is tied to a zone by its
+    weights. An air-gapped cluster cannot use `hub`, nor `shared` without a mirror `endpoint`.
     """
 
-    source: Literal["hub", "mirror", "volume"] = Field("hub", description="hub (huggingface.co), mirror (a Hub mirror at endpoint) or volume (staged in claim).")
+    source: Literal["hub", "mirror", "volume", "shared"] = Field(
+        "hub", description="hub (huggingface.co), mirror (a Hub mirror at endpoint), volume (staged in claim) or shared (a cross-zone store Hangar creates and stages)."
+    )
     endpoint: str | None = Field(
-        None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", description="mirror: the Hub mirror's base URL, e.g. 'https://hf-mirror.internal' (HF_ENDPOINT)."
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="mirror: the Hub mirror's base URL, e.g. 'https://hf-mirror.internal' (HF_ENDPOINT); shared: the mirror the staging Job downloads from (else the Hub).",
     )
     claim: Name | None = Field(None, description="volume: an existing PersistentVolumeClaim in the serving namespace holding the weights.")
     path: str = Field(
@@ -82,14 +96,18 @@ class Weights(SpecModel):
         problems = []
         if self.source == "mirror" and self.endpoint is None:
             problems.append(problem("endpoint", "source mirror needs the mirror's base URL, e.g. https://hf-mirror.internal", None))
-        if self.source != "mirror" and self.endpoint is not None:
-            problems.append(problem("endpoint", f"only source mirror takes an endpoint (source is {self.source})", self.endpoint))
+        if self.source not in ("mirror", "shared") and self.endpoint is not None:
+            problems.append(problem("endpoint", f"only sources mirror and shared take an endpoint (source is {self.source})", self.endpoint))
         if self.source == "volume" and self.claim is None:
             problems.append(problem("claim", "source volume needs the PersistentVolumeClaim holding the weights", None))
         if self.source != "volume" and (self.claim is not None or self.path):
             problems.append(problem("claim" if self.claim is not None else "path", f"only source volume takes a claim and a path (source is {self.source})", self.claim or self.path))
         raise_problems(problems)
         return self
+
+
+VOLUME_SOURCES = ("volume", "shared")
+"""Weights sources the server reads from a mounted claim instead of downloading."""
 
 
 class ModelDeployment(SpecModel):
@@ -115,6 +133,13 @@ class ModelDeployment(SpecModel):
     prompt_templates_dir: Path | None = Field(None, description="Directory of prompt templates mounted into the server.")
     traffic: Traffic | None = Field(None, description="Declared load; with slo, Hangar plans replicas and cost (ESTIMATE) and hangar-capacity checks max_replicas.")
     slo: Slo | None = Field(None, description="p95 latency objective the replicas must meet at the declared traffic.")
+
+    @property
+    def weight_cache(self) -> str:
+        """The weight cache in force: `caching.weight_cache`, else pvc when the server downloads its weights, none when a volume holds them."""
+        if self.caching.weight_cache is not None:
+            return self.caching.weight_cache
+        return "none" if self.weights.source in VOLUME_SOURCES else "pvc"
 
     @field_validator("tensor_parallel")
     @classmethod
@@ -201,28 +226,66 @@ def air_gapped(cluster: Any) -> str | None:
     return "network.egress" if network is not None and network.egress == "none" else None
 
 
+SHARED_STORES = {"aws": "an EFS file system"}
+"""The cross-zone store behind `weights.source: shared`, per cloud. GKE (Filestore or Cloud Storage FUSE), AKS (Azure
+Files) and on-prem (the site's NFS, as `volume`) are not built yet."""
+
+
 def weights_problems(environment: Any) -> list[dict[str, Any]]:
-    """A deployment on an air-gapped cluster must get its weights without the public Hub: from a mirror inside, or a volume."""
+    """Weights a deployment can get: on an air-gapped cluster without the public Hub (a mirror inside, or a volume);
+    a shared store only where Hangar builds one, in a network whose subnets it knows."""
     problems = []
     positions = {cluster.name: index for index, cluster in enumerate(environment.clusters)}
     for index, deployment in enumerate(environment.deployments):
         if deployment.cluster is not None and deployment.cluster not in positions:
             continue  # reported as an unknown cluster
         cluster = environment.clusters[positions[deployment.cluster]] if deployment.cluster else environment.clusters[0]
+        weights = deployment.weights
+        here = f"deployments[{index}].weights"
+        if weights.source == "shared":
+            problems += _shared_store_problems(cluster, positions[cluster.name], here)
         gap = air_gapped(cluster)
         if gap is None:
             continue
         why = f"cluster {cluster.name!r} is air-gapped (clusters[{positions[cluster.name]}].{gap})"
-        weights = deployment.weights
         if weights.source == "hub":
             problems.append(
                 problem(
-                    f"deployments[{index}].weights.source",
+                    f"{here}.source",
                     f"{why}, so the server cannot download from the Hugging Face Hub: use mirror (with weights.endpoint, "
-                    "a Hub mirror inside the network) or volume (with weights.claim, a PersistentVolumeClaim the weights were staged on)",
+                    "a Hub mirror inside the network), volume (with weights.claim, a PersistentVolumeClaim the weights were staged on) "
+                    "or shared (with weights.endpoint, the mirror its staging Job downloads from)",
                     "hub",
                 )
             )
-        elif weights.source == "mirror" and weights.endpoint and (public := public_registry(weights.endpoint)):
-            problems.append(problem(f"deployments[{index}].weights.endpoint", f"{why}, and {public} is public: name a mirror inside the network", weights.endpoint))
+        elif weights.source == "shared" and weights.endpoint is None:
+            problems.append(
+                problem(f"{here}.endpoint", f"{why}, so the staging Job cannot download from the Hugging Face Hub: name a Hub mirror inside the network", None)
+            )
+        elif weights.source in ("mirror", "shared") and weights.endpoint and (public := public_registry(weights.endpoint)):
+            problems.append(problem(f"{here}.endpoint", f"{why}, and {public} is public: name a mirror inside the network", weights.endpoint))
     return problems
+
+
+def _shared_store_problems(cluster: Any, cluster_index: int, here: str) -> list[dict[str, Any]]:
+    """A shared weight store needs a cloud Hangar builds one on, and (in an existing network) the subnets to reach it from."""
+    if cluster.provider not in SHARED_STORES:
+        built = ", ".join(f"{cloud} ({store})" for cloud, store in SHARED_STORES.items())
+        return [
+            problem(
+                f"{here}.source",
+                f"shared is built for {built} only; cluster {cluster.name!r} is {cluster.provider}: stage the weights on a "
+                "ReadOnlyMany/ReadWriteMany claim yourself and use source volume",
+                "shared",
+            )
+        ]
+    network = cluster.network
+    if network.existing_network_id and not network.existing_subnet_ids:
+        return [
+            problem(
+                f"clusters[{cluster_index}].network.existing_subnet_ids",
+                "a shared weight store needs a mount target in each node subnet: list the existing network's private subnets",
+                [],
+            )
+        ]
+    return []

@@ -24,6 +24,9 @@ For each KEDA ScaledObject or HPA whose metrics come from the engine (`vllm:*`, 
   DaemonSet runs there as ordinary pods, no host network: GoogleCloudPlatform/prometheus-engine
   manifests/operator.yaml at commit 2ffde4ec, and
   https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed, read 2026-12-01);
+* a managed workspace's query endpoint that is unknown at preview (computed from the workspace) counts as that
+  workspace's when the trigger's TriggerAuthentication uses its cloud's pod identity and the plan creates the
+  workspace (readiness_scrape_configs.pending_endpoint); any other unknown address cannot be judged;
 * an Amazon Managed Prometheus scraper (`aws:amp/scraper:Scraper`) scrapes the pods its scrape configuration
   selects, from the subnets it runs in: `readiness_scrape_configs` reads both;
 * scaling to zero (`minReplicaCount` 0, KEDA's default) needs a trigger whose signal exists at zero
@@ -50,10 +53,11 @@ from hangar.policies.rules.readiness_scrape_configs import (
     amp_scrapers,
     outside_cidrs,
     outside_scraper,
+    pending_endpoint,
     scrapes,
 )
 
-from hangar.records import ResourceRecord
+from hangar.records import UNKNOWN, ResourceRecord
 
 POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
@@ -267,6 +271,10 @@ class _Index:
 
     def prometheus_at(self, address: str, auth: str | None, namespace: str, config: AutoscalerMetricsConfig) -> tuple[str, Scraper | None, str]:
         """(what answers, the namespace that scrapes for it, the problem) for a queried address."""
+        authentications = [r for t in TRIGGER_AUTH for r in self.by_type.get(t, []) if auth and self._named(r, auth)]
+        address = pending_endpoint(address, authentications[0] if authentications else None, self.by_type) or address
+        if address == UNKNOWN:
+            return "", None, "its Prometheus address is not known until another resource of the stack exists, so whether a Prometheus answers there cannot be judged"
         if not address:
             return "", None, "its Prometheus address cannot be read (no serverAddress, or no prometheus-adapter release with prometheus.url in this stack)"
         if address.rstrip("/") in {u.rstrip("/") for u in config.prometheus_urls}:

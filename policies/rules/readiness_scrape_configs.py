@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from hangar.records import ResourceRecord
+from hangar.records import UNKNOWN, ResourceRecord
 
 AMP_SCRAPER = "aws:amp/scraper:Scraper"
 AZURE_POD_MONITOR = "kubernetes:azmonitoring.coreos.com/v1:PodMonitor"
@@ -44,6 +44,24 @@ ama-metrics-deployment.yaml at commit 39583fd5: Deployment ama-metrics in kube-s
 SUBNET = "aws:ec2/subnet:Subnet"
 OUTSIDE = "subnets "
 """Prefix of the `namespace` of a scraper that is not a pod: `subnets <cidr>,<cidr>` (readiness_metrics' Scraper)."""
+
+
+PENDING_WORKSPACES = {
+    "aws": ("aws:amp/workspace:Workspace", "https://aps-workspaces.pending.amazonaws.com/workspaces/pending"),
+    "azure-workload": ("azure-native:monitor:AzureMonitorWorkspace", "https://workspace-pending.pending.prometheus.monitor.azure.com"),
+}
+"""A workspace's query endpoint is unknown until the workspace exists (a first `pulumi preview` sends it as unknown): a
+TriggerAuthentication of this pod-identity provider beside a workspace of this type in the plan stands for that
+workspace's endpoint (the placeholder address, which the managed patterns of readiness_metrics recognise)."""
+
+
+def pending_endpoint(address: str, trigger_authentication: ResourceRecord | None, by_type: dict[str, list[ResourceRecord]]) -> str | None:
+    """The placeholder address of a managed workspace the plan creates, for an unknown `serverAddress`; else None."""
+    if address != UNKNOWN or trigger_authentication is None:
+        return None
+    provider = str(((trigger_authentication.inputs.get("spec") or {}).get("podIdentity") or {}).get("provider") or "")
+    workspace_type, placeholder = PENDING_WORKSPACES.get(provider, ("", ""))
+    return placeholder if by_type.get(workspace_type) else None
 
 
 def _sanitised(name: str) -> str:

@@ -7,7 +7,8 @@ after it) and the older `--model MODEL` / `--model=MODEL` (vLLM v0.11.2 still ac
 deprecation warning), the OpenAI server module (`python -m vllm.entrypoints.openai.api_server
 --model MODEL`), a shell that ends in `vllm serve "$@"` with the model among the container's
 args (a multi-host leader), and TGI's `--model-id`. A model given as a local directory (weights
-staged on a volume) is known by its `--served-model-name`.
+staged on a volume) is known by its `--served-model-name`. A container of a vLLM image whose
+`command` runs another program (a Job staging weights with `python3 -c ...`) serves nothing.
 """
 
 from __future__ import annotations
@@ -83,9 +84,11 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
         args = [str(word) for word in container.get("args") or []]
         words = _expand_shell(command, args)
         image = str(container.get("image", ""))
-        engine = _engine(image, words)
+        engine = _engine(image, words, overrides_entrypoint=bool(command))
         if engine is None:
             continue
+        if engine == "vllm" and not command and _serve_at(words) is None and not any("vllm.entrypoints" in word for word in words):
+            words = ["vllm", "serve", *words]  # args only: the image's ENTRYPOINT ["vllm", "serve"] runs them (docker/Dockerfile)
         flags, positional = _parse_flags(words)
         model = _served_model(flags, positional)
         resources = container.get("resources") or {}
@@ -136,8 +139,12 @@ def _expand_shell(command: list[str], args: list[str]) -> list[str]:
     return expanded
 
 
-def _engine(image: str, words: list[str]) -> str | None:
-    if "vllm" in image.lower() or _serve_at(words) is not None or any("vllm.entrypoints" in word for word in words):
+def _engine(image: str, words: list[str], *, overrides_entrypoint: bool = False) -> str | None:
+    """The engine a container runs. A vLLM image runs `vllm serve` (its ENTRYPOINT) unless the container's
+    `command` replaces it with something that is not the server (a weight-staging `python3 -c ...`)."""
+    if _serve_at(words) is not None or any("vllm.entrypoints" in word for word in words):
+        return "vllm"
+    if "vllm" in image.lower() and not overrides_entrypoint:
         return "vllm"
     if "text-generation-inference" in image:
         return "tgi"
