@@ -68,13 +68,11 @@ from hangar.replica import ReplicaShape
 from hangar.sizing.capacity import Demand, demand_annotations
 from hangar.spec import Environment, ModelDeployment
 from hangar.spec.serving import survives_a_node
+from hangar.stackfile import API_KEY_KEY, HF_TOKEN_KEY
+from hangar.stackfile import CONFIG_NAMESPACE as CONFIG
 
 MODEL_ID = "hangar.dev/model-id"
 ACCELERATORS_PER_REPLICA = "hangar.dev/accelerators-per-replica"
-CONFIG = "hangar"
-HF_TOKEN_KEY = "huggingface_token"
-API_KEY_KEY = "api_key"
-"""The secret stack config keys (`hangar:<key>`) of the Hugging Face token and the API key (`pulumi config set --secret <key> ...`)."""
 LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
     "aws": {
         "internal": {
