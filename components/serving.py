@@ -90,7 +90,7 @@ LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
 }
 """LoadBalancer Service annotations per cloud and scope. AWS: the AWS Load Balancer Controller reads
 `-scheme`, the in-tree controller `-internal`; both ask for an NLB. On-prem LBs (MetalLB, ...) take none."""
-METADATA_ADDRESS = "169.254.169.254/32"
+METADATA_ADDRESS = pod.METADATA_ADDRESS
 
 
 def model_label(hf_id: str) -> str:
@@ -358,10 +358,7 @@ class ModelServer(pulumi.ComponentResource):
         # An empty `from` would admit every source: with no caller at all, admit none.
         ingress = [{"from": callers, "ports": port}] if callers else []
         egress: list[dict[str, Any]] = [
-            {
-                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            },
+            pod.DNS_EGRESS,
             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": 443}]},
         ]
         mirror_port = pod.mirror_port(self.deployment)
