@@ -470,6 +470,9 @@ class GcpGpuCluster(pulumi.ComponentResource):
             self.node_pools[slice_name] = tpu
             self.pools[slice_name] = tpu.placement
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self))
+        # Without egress the serving layer's images (engine, KEDA, LWS) come from the declared mirror (the spec requires one);
+        # GKE's own (its device plugin, its system pods) from Google's registries through Private Google Access (GcpNetwork).
+        self.image_registry: str | None = cluster.registry_mirror
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
 
 

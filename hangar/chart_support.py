@@ -11,24 +11,30 @@ Sources (each read 2026-12-01):
   kedacore/charts `keda` chart is versioned as the KEDA release it installs (keda/Chart.yaml at commit
   cbb9bb8ce0809dc9048f72302f7c09765d66ed56: version and appVersion 2.20.2), so a chart version's minor
   is its KEDA minor.
-- KEDA HTTP add-on 0.15: "A Kubernetes cluster (tested against the three most recent minor versions)"
-  (keda.sh/http-add-on/0.15/operations/installation, kedacore/keda-docs content/http-add-on/0.15/
-  operations/installation.md at commit a55c5d345e2cbd9923ab4936f1cabc2a17e9abac); the three are those of
-  the e2e matrix at tag v0.15.0 (kedacore/http-add-on commit 4ea8a863bd7c16464dc5afbe9ebc8a26e563fac0,
-  .github/workflows/e2e-tests.yaml: kindest/node v1.36.1, v1.35.1, v1.34.3). Chart `keda-add-ons-http`
-  0.15.0 = appVersion 0.15.0 (kedacore/charts http-add-on/Chart.yaml at c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4).
-- NVIDIA device plugin 0.20.0: README "Prerequisites: Kubernetes version >= 1.10" and the chart's
+- KEDA HTTP add-on 0.14 and 0.15: "A Kubernetes cluster (tested against the three most recent minor
+  versions)" (keda.sh/http-add-on/<0.14|0.15>/operations/installation, kedacore/keda-docs
+  content/http-add-on/<version>/operations/installation.md at commit a55c5d345e2cbd9923ab4936f1cabc2a17e9abac);
+  the three are those of the e2e matrix at the release tag (kedacore/http-add-on
+  .github/workflows/e2e-tests.yaml, kindest/node images: v0.14.0 (2026-04-24) 1.35.0, 1.34.3, 1.33.7; v0.15.0
+  (commit 4ea8a863bd7c16464dc5afbe9ebc8a26e563fac0, 2026-06-15) 1.36.1, 1.35.1, 1.34.3). Older releases have
+  no versioned docs page saying so and are not listed. Chart `keda-add-ons-http` 0.15.0 = appVersion 0.15.0
+  (kedacore/charts http-add-on/Chart.yaml at c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4).
+- NVIDIA device plugin: README "Prerequisites: Kubernetes version >= 1.10" and the chart's
   `kubeVersion: ">= 1.10.0-0"` (github.com/NVIDIA/k8s-device-plugin tag v0.20.0, commit
-  1b826acc6af3079d8923bac395c3124b8861a9a6, README.md and deployments/helm/nvidia-device-plugin/Chart.yaml).
-  No upper bound is stated: the device plugin API is v1beta1 since Kubernetes 1.10 (README "Versioning").
+  1b826acc6af3079d8923bac395c3124b8861a9a6, README.md and deployments/helm/nvidia-device-plugin/Chart.yaml;
+  the same kubeVersion in the Chart.yaml of every tag v0.10.0 to v0.20.0, whose chart versions are
+  `DEVICE_PLUGIN_CHARTS`). No upper bound is stated: the device plugin API is v1beta1 since Kubernetes 1.10
+  (README "Versioning").
 - Cluster Autoscaler: "we recommend that users always use the latest Cluster Autoscaler release that
   corresponds to the minor version of Kubernetes that their cluster is running" (kubernetes/autoscaler
   cluster-autoscaler/README.md "Releases", tag cluster-autoscaler-chart-9.59.0, commit
   5a0b98e45f896e98132737240ac131a519d3b33d): the image's minor must be the cluster's. The chart runs
-  `image.tag` (chart 9.59.0's values.yaml default v1.35.0, appVersion 1.35.0, same tag).
-- kube-prometheus-stack 88.5.3: `kubeVersion: ">=1.25.0-0"` in its Chart.yaml (prometheus-community/
-  helm-charts commit ea930baeebeba39f56d6b44e351f23b2a072a600), which Helm enforces at install; its README's
-  "Kubernetes 1.19+" at the same commit is older than the Chart.yaml bound and is not used.
+  `image.tag`, whose default is read from values.yaml at every tag cluster-autoscaler-chart-9.0.0 to
+  9.59.0 (`CLUSTER_AUTOSCALER_DEFAULT_MINOR`; 9.59.0: v1.35.0, appVersion 1.35.0).
+- kube-prometheus-stack: `kubeVersion` in its Chart.yaml, which Helm enforces at install, read at every tag
+  kube-prometheus-stack-10.0.0 to 88.5.3 (prometheus-community/helm-charts snapshot of 2026-08-22,
+  `KUBE_PROMETHEUS_STACK_OLDEST`; 88.5.3 at commit ea930baeebeba39f56d6b44e351f23b2a072a600: ">=1.25.0-0").
+  Its README's "Kubernetes 1.19+" at that commit is older than the Chart.yaml bound and is not used.
 """
 
 from __future__ import annotations
@@ -68,14 +74,26 @@ class KubernetesRange:
         return f"Kubernetes {self.oldest} to {self.newest}"
 
 
-HTTP_ADD_ON_SUPPORT = {"0.15": ("1.34", "1.36")}
+HTTP_ADD_ON_SUPPORT = {"0.14": ("1.33", "1.35"), "0.15": ("1.34", "1.36")}
 """HTTP add-on minor -> (oldest, newest) Kubernetes minor it is tested against (see the module docstring)."""
-DEVICE_PLUGIN_SUPPORT = {"0.20.0": "1.10"}
-"""Device plugin chart version -> the oldest Kubernetes minor it supports (no upper bound stated)."""
-CLUSTER_AUTOSCALER_IMAGE = {"9.59.0": "v1.35.0"}
-"""Cluster Autoscaler chart version -> the image tag its values run unless `image.tag` is given."""
-KUBE_PROMETHEUS_STACK_SUPPORT = {"88.5.3": "1.25"}
-"""kube-prometheus-stack chart version -> the oldest Kubernetes minor of its Chart.yaml `kubeVersion`."""
+DEVICE_PLUGIN_CHARTS = frozenset({
+    "0.10.0", "0.11.0", "0.12.0", "0.12.1", "0.12.2", "0.12.3", "0.13.0", "0.14.0", "0.14.2", "0.14.3", "0.14.4", "0.14.5",
+    "0.15.0", "0.15.1", "0.16.0", "0.16.1", "0.16.2", "0.17.0", "0.17.1", "0.17.2", "0.17.3", "0.17.4", "0.18.0", "0.18.1",
+    "0.18.2", "0.19.0", "0.19.1", "0.19.2", "0.19.3", "0.20.0",
+})  # fmt: skip
+"""Device plugin chart versions whose Chart.yaml was read: each says `kubeVersion: ">= 1.10.0-0"`."""
+DEVICE_PLUGIN_OLDEST = "1.10"
+CLUSTER_AUTOSCALER_DEFAULT_MINOR: tuple[tuple[str, str, str], ...] = (
+    ("9.0.0", "9.4.0", "1.18"), ("9.5.0", "9.9.2", "1.20"), ("9.10.0", "9.13.1", "1.21"), ("9.14.0", "9.24.0", "1.23"),
+    ("9.25.0", "9.27.0", "1.24"), ("9.28.0", "9.28.0", "1.26"), ("9.29.0", "9.33.0", "1.27"), ("9.34.0", "9.34.1", "1.28"),
+    ("9.35.0", "9.36.0", "1.29"), ("9.37.0", "9.37.0", "1.30"), ("9.38.0", "9.44.0", "1.31"), ("9.45.0", "9.46.6", "1.32"),
+    ("9.47.0", "9.51.0", "1.33"), ("9.52.0", "9.55.0", "1.34"), ("9.55.1", "9.59.0", "1.35"),
+)  # fmt: skip
+"""(first, last chart version, minor of the default `image.tag`) for the Cluster Autoscaler chart."""
+KUBE_PROMETHEUS_STACK_OLDEST: tuple[tuple[str, str, str], ...] = (
+    ("10.0.0", "49.2.0", "1.16"), ("50.0.0", "72.9.1", "1.19"), ("73.0.0", "88.5.3", "1.25"),
+)
+"""(first, last chart version, oldest Kubernetes minor of its Chart.yaml `kubeVersion`) for kube-prometheus-stack."""
 
 
 def chart_support(chart: str, version: str, values: Mapping[str, Any] | None = None) -> KubernetesRange | None:
@@ -89,18 +107,36 @@ def chart_support(chart: str, version: str, values: Mapping[str, Any] | None = N
         window = HTTP_ADD_ON_SUPPORT.get(minor)
         return KubernetesRange(*window, f"the KEDA HTTP add-on {minor} docs: tested against the three newest minors") if window else None
     if chart == DEVICE_PLUGIN:
-        oldest = DEVICE_PLUGIN_SUPPORT.get(version)
-        return KubernetesRange(oldest, None, f"the k8s-device-plugin {version} README and Chart.yaml kubeVersion") if oldest else None
+        known = version in DEVICE_PLUGIN_CHARTS
+        return KubernetesRange(DEVICE_PLUGIN_OLDEST, None, f"the k8s-device-plugin {version} README and Chart.yaml kubeVersion") if known else None
     if chart == KUBE_PROMETHEUS_STACK:
-        oldest = KUBE_PROMETHEUS_STACK_SUPPORT.get(version)
+        oldest = _in_ranges(version, KUBE_PROMETHEUS_STACK_OLDEST)
         return KubernetesRange(oldest, None, f"kube-prometheus-stack {version} Chart.yaml kubeVersion") if oldest else None
     if chart == CLUSTER_AUTOSCALER:
-        tag = _image_tag(values) or CLUSTER_AUTOSCALER_IMAGE.get(version)
-        image_minor = _minor_text(tag) if tag else None
+        tag = _image_tag(values)
+        if tag is not None:
+            image_minor, shown = _minor_text(tag), f"its image {tag}"
+        else:
+            image_minor = _in_ranges(version, CLUSTER_AUTOSCALER_DEFAULT_MINOR)
+            shown = f"its chart's default image, v{image_minor}.x"
         if image_minor is None:
             return None
-        return KubernetesRange(image_minor, image_minor, f"its image {tag}; the Cluster Autoscaler README asks for the cluster's own minor")
+        return KubernetesRange(image_minor, image_minor, f"{shown}; the Cluster Autoscaler README asks for the cluster's own minor")
     return None
+
+
+def _in_ranges(version: str, ranges: tuple[tuple[str, str, str], ...]) -> str | None:
+    """The value of the (first, last, value) row whose chart versions hold `version`; None outside them all."""
+    try:
+        given = _release(version)
+    except ValueError:
+        return None
+    return next((value for first, last, value in ranges if _release(first) <= given <= _release(last)), None)
+
+
+def _release(version: str) -> tuple[int, int, int]:
+    major, minor, patch = version.split(".")
+    return int(major), int(minor), int(patch)
 
 
 def _image_tag(values: Mapping[str, Any] | None) -> str | None:

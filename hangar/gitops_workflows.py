@@ -41,7 +41,7 @@ miss, never mislead.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -460,17 +460,22 @@ def actionlint_config(environments: dict[str, Environment]) -> str:
     return header + yaml.dump({"self-hosted-runner": {"labels": labels}}, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
 
 
-def render_workflows(environments: dict[str, Environment], awaits: dict[str, int] | None = None) -> dict[str, str]:
+def render_workflows(
+    environments: dict[str, Environment], awaits: dict[str, int] | None = None, adapt: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+) -> dict[str, str]:
     """Path (from the repository root) → text of both workflows, with a header saying where each environment runs, and actionlint's config.
 
-    `awaits`: each stack's longest workload await in seconds (see `deploy_workflow`)."""
+    `awaits`: each stack's longest workload await in seconds (see `deploy_workflow`). `adapt(path, workflow)`: the
+    workflow for another project than Hangar's own repository (`hangar.starter_workflows`: installed Hangar, a subfolder)."""
     _deployed_here(environments)  # raises on an undeclared deployer
     where = [_where(stack, environments[stack]) for stack in sorted(environments, key=lambda s: (TIERS.index(environments[s].tier), s))]
     texts = {}
     for name, workflow in ((DEPLOY, deploy_workflow(environments, awaits)), (PULL_REQUEST, pull_request_workflow(environments))):
+        if adapt is not None:
+            workflow = adapt(name, workflow)
         header = [
             f"{GENERATED_HEADER} from the stack configs: edit a stack's `deployer:`, then re-render",
-            "# (tests/test_workflows.py fails when this file and the rendering differ).",
+            "# (tests/test_workflows.py fails when this file and the rendering differ)." if adapt is None else "# (`hangar gitops workflows --write`).",
             "#",
             *(f"# {line}" for line in HEADERS[name.rsplit("/", 1)[-1]]),
             "#",

@@ -66,3 +66,41 @@ def runnable_pack() -> Path:
     if virtualenv.resolve() != here:
         raise PackError(f"{pack / POLICY_FILE} runs in {virtualenv}, but this hangar runs in {here}: use the hangar installed in {virtualenv}")
     return pack
+
+
+PUBLISHED_VIRTUALENV = "venv"
+"""What Pulumi gives a published Python pack that names none, and where it installs its requirements when it installs the
+pack for a preview (pulumi/pulumi pkg/backend/httpstate/policypack.go, installRequiredPolicy, read 2026-12-01)."""
+PUBLISHED_FILES = ("__main__.py", POLICY_FILE, "requirements.txt")
+
+
+def publishable_copy(directory: Path) -> Path:
+    """A copy of the installed pack to run `pulumi policy publish` in: its virtualenv is its own `venv`, as Pulumi installs it.
+
+    `pulumi policy publish` ships the directory it runs in (a tarball) and asks the pack, run there, for its policies and
+    their config schemas (pulumi/pulumi pkg/backend/httpstate/policypack.go, cloudPolicyPack.Publish). The installed pack
+    names the virtualenv five directories up, which is wrong anywhere else; the copy names `venv`, a symlink here to the
+    virtualenv running Hangar, and a `.pulumiignore` keeps it out of the tarball (Pulumi's archiver skips ignored entries
+    before following a symlink: pkg/util/archive/archive.go, read 2026-12-01).
+    """
+    pack = runnable_pack()
+    directory = directory.resolve()
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise PackError(f"{directory}: exists and is not an empty directory; give a new one")
+    document = yaml.safe_load((pack / POLICY_FILE).read_text(encoding="utf-8"))
+    document["runtime"]["options"]["virtualenv"] = PUBLISHED_VIRTUALENV
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "__main__.py").write_text((pack / "__main__.py").read_text(encoding="utf-8"), encoding="utf-8")
+    header = "# The Hangar policy pack, to publish: cd here, then `pulumi policy publish <org>` (hangar policy-pack-path --publishable).\n"
+    (directory / POLICY_FILE).write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    (directory / "requirements.txt").write_text(_pinned_requirements(), encoding="utf-8")
+    (directory / ".pulumiignore").write_text(f"{PUBLISHED_VIRTUALENV}\n__pycache__/\n", encoding="utf-8")
+    (directory / PUBLISHED_VIRTUALENV).symlink_to(Path(sys.prefix).resolve(), target_is_directory=True)
+    return directory
+
+
+def _pinned_requirements() -> str:
+    """This release of hangar-llm: what Pulumi installs into a published pack's venv."""
+    import importlib.metadata
+
+    return f"hangar-llm=={importlib.metadata.version('hangar-llm')}\n"

@@ -96,7 +96,7 @@ def test_the_plan_carries_the_peak_within_the_slo():
     assert plan.usd_per_month_average == plan.nodes_at_average * 80.0 * 720
     tokens_per_month = 10.0 * 1200 * 720 * 3600
     assert plan.usd_per_million_tokens == pytest.approx(plan.usd_per_month_average / tokens_per_month * 1e6)
-    assert any("not yet calibrated" in note for note in plan.assumptions)
+    assert any("error on published measurements: throughput median error" in note for note in plan.assumptions)
 
 
 def test_the_chosen_concurrency_is_the_largest_that_meets_the_tpot_objective():
@@ -115,6 +115,9 @@ def test_the_chosen_concurrency_is_the_largest_that_meets_the_tpot_objective():
 def test_without_an_slo_the_kv_cache_or_max_num_seqs_bounds_concurrency():
     plan = plan_capacity(QWEN, H100, demand(), accelerators_per_node=1, max_concurrent_sequences=32)
     assert plan.concurrency == 32
+    assert plan.kv_concurrency == 32
+    roomy = plan_capacity(QWEN, H100, demand(tpot_ms=20), accelerators_per_node=1)
+    assert roomy.concurrency < roomy.kv_concurrency  # the SLO, not the KV cache, bounds it
 
 
 def test_an_unreachable_ttft_is_infeasible_with_the_numbers():

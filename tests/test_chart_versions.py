@@ -50,6 +50,15 @@ def messages(records: list[ResourceRecord], config: dict | None = None) -> list[
          "but cluster gke runs Kubernetes 1.33.5-gke.1200; pin a chart version that supports Kubernetes 1.33, or move the cluster into the chart's range"),
         (record(AKS, "aks", {"kubernetesVersion": "1.35"}), "nvidia-device-plugin", "0.20.0", None, None),
         (record(EKS, "eks", {"version": "1.35"}), "cluster-autoscaler", "9.59.0", None, None),
+        (record(EKS, "eks", {"version": "1.35"}), "cluster-autoscaler", "9.46.6", {"cloudProvider": "aws"},
+         "r: chart cluster-autoscaler 9.46.6 supports Kubernetes 1.32 only (its chart's default image, v1.32.x; the Cluster Autoscaler README asks "
+         "for the cluster's own minor), but cluster eks runs Kubernetes 1.35; set the release's image.tag to the newest v1.35.x Cluster Autoscaler release"),
+        (record(EKS, "eks", {"version": "1.18"}), "kube-prometheus-stack", "60.1.0", None,
+         "r: chart kube-prometheus-stack 60.1.0 supports Kubernetes 1.19 and later (kube-prometheus-stack 60.1.0 Chart.yaml kubeVersion), but cluster "
+         "eks runs Kubernetes 1.18; pin a chart version that supports Kubernetes 1.18, or move the cluster into the chart's range"),
+        (record(AKS, "aks", {"kubernetesVersion": "1.36"}), "keda-add-ons-http", "0.14.0", None,
+         "r: chart keda-add-ons-http 0.14.0 supports Kubernetes 1.33 to 1.35 (the KEDA HTTP add-on 0.14 docs: tested against the three newest minors), "
+         "but cluster aks runs Kubernetes 1.36; pin a chart version that supports Kubernetes 1.36, or move the cluster into the chart's range"),
         (record(EKS, "eks", {"version": "1.35"}), "cluster-autoscaler", "9.59.0", {"image": {"tag": "v1.35.2"}}, None),
         (record(EKS, "eks", {"version": "1.34"}), "cluster-autoscaler", "9.59.0", {"image": {"tag": "v1.35.2"}},
          "r: chart cluster-autoscaler 9.59.0 supports Kubernetes 1.35 only (its image v1.35.2; the Cluster Autoscaler README asks for the cluster's "
@@ -67,10 +76,10 @@ def test_each_chart_against_its_clusters_version(cluster, chart, version, values
 
 
 def test_a_chart_version_with_no_recorded_range_fails_closed_saying_it_is_unknown():
-    ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("plugin", "nvidia-device-plugin", "0.17.0", None)))
+    ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("plugin", "nvidia-device-plugin", "0.9.0", None)))
     assert level == "mandatory"
     assert message == (
-        "plugin: chart nvidia-device-plugin 0.17.0: the Kubernetes versions it supports are unknown (no compatibility statement for this version "
+        "plugin: chart nvidia-device-plugin 0.9.0: the Kubernetes versions it supports are unknown (no compatibility statement for this version "
         "is recorded in hangar/chart_support.py), so it cannot be judged against cluster eks (1.35); pin a version whose range is recorded or "
         "add this one's with its source"
     )
@@ -94,9 +103,20 @@ def test_what_cannot_be_judged_is_said(cluster, version, values, expected):
     assert found == [expected]
 
 
+@pytest.mark.parametrize(("chart", "version"), [("kube-prometheus-stack", "89.0.0"), ("cluster-autoscaler", "9.60.0"), ("keda-add-ons-http", "0.16.0"), ("keda", "2.21.0")])
+def test_a_release_newer_than_any_statement_read_is_unknown_not_passed(chart, version):
+    ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("r", chart, version, None)))
+    assert level == "mandatory" and message.startswith(f"r: chart {chart} {version}: the Kubernetes versions it supports are unknown")
+
+
 def test_a_cluster_autoscaler_whose_image_tag_is_unknown_at_preview_cannot_be_judged():
-    ((_, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("ca", "cluster-autoscaler", "9.59.0", {"image": {"tag": UNKNOWN}})))
-    assert message.startswith("ca: chart cluster-autoscaler 9.59.0: the Kubernetes versions it supports are unknown")
+    for values in ({"image": {"tag": UNKNOWN}}, {"image": UNKNOWN}, UNKNOWN):
+        ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("ca", "cluster-autoscaler", "9.59.0", values)))
+        assert level == "mandatory"
+        assert message == (
+            "ca: chart cluster-autoscaler 9.59.0: its values' image.tag is not known at preview, so the Cluster Autoscaler's minor (which must "
+            "be cluster eks's, 1.35) cannot be judged; give image.tag as a literal v1.35.x tag"
+        )
 
 
 def test_each_release_is_judged_against_its_own_cluster_and_helm_v4_charts_too():

@@ -85,9 +85,9 @@ def test_the_broken_raw_program_breaks_both_rules_on_every_cloud():
         "Kubernetes 1.32; pin a KEDA chart of 2.19, 2.18, 2.17 (which support 1.32), or move the cluster into the chart's range"
     )
     assert mine[(SUPPORTED_VERSIONS, "cluster-autoscaler")][0] == (
-        "cluster-autoscaler: chart cluster-autoscaler 9.59.0 supports Kubernetes 1.35 only (its image v1.35.0; the Cluster Autoscaler README "
-        "asks for the cluster's own minor), but cluster eks runs Kubernetes 1.32; set the release's image.tag to the newest v1.32.x Cluster "
-        "Autoscaler release"
+        "cluster-autoscaler: chart cluster-autoscaler 9.59.0 supports Kubernetes 1.35 only (its chart's default image, v1.35.x; the Cluster "
+        "Autoscaler README asks for the cluster's own minor), but cluster eks runs Kubernetes 1.32; set the release's image.tag to the newest "
+        "v1.32.x Cluster Autoscaler release"
     )
     assert mine[(SUPPORTED_VERSIONS, "http-add-on")][0] == (
         "http-add-on: chart keda-add-ons-http 0.15.0 supports Kubernetes 1.34 to 1.36 (the KEDA HTTP add-on 0.15 docs: tested against the "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from hangar.policies.rules.base import LICENCE_NOTICES, LICENSING
@@ -186,3 +187,65 @@ def test_the_catalog_commands_show_the_display_duty_and_the_base_model():
     assert (kimi["display_name"], kimi["display_mau_threshold"], kimi["display_monthly_revenue_usd_threshold"]) == ("Kimi K2", 100_000_000, 20_000_000)
     table = runner.invoke(app, ["catalog", "models", "--search", "Distill-Qwen"], catch_exceptions=False, env={"COLUMNS": "400"})
     assert "mit (from base model Qwen/Qwen2.5-32B)" in table.stdout and "39033e8cd1f8" in table.stdout
+
+
+def test_an_imported_fine_tune_names_its_base_and_inherits_its_terms(tmp_path):
+    # a team's own fine-tune of Llama 3.2 3B, imported from its config.json (here the base's, as a fine-tune keeps the shape)
+    runner = CliRunner()
+    config = Path(__file__).parent / "model_configs" / "llama-3.2-3b-instruct.json"
+    result = runner.invoke(app, ["catalog", "import-model", "acme/llama-3.2-3b-support", "--config", str(config), "--base-model",
+                                 "meta-llama/Llama-3.2-3B-Instruct", "--revision", "abc123", "--overrides", str(tmp_path)],
+                           catch_exceptions=False, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "derives from meta-llama/Llama-3.2-3B-Instruct: bound by llama-3.2-community" in result.stdout
+    row = load_catalog(tmp_path).model("acme/llama-3.2-3b-support")
+    assert (row.base_model, row.licence_id, row.multimodal, row.family) == ("meta-llama/Llama-3.2-3B-Instruct", "llama-3.2-community", False, "Llama 3.2")
+    records = [vllm("chat", "acme/llama-3.2-3b-support", pool="x")]
+    config_ = {"catalogOverrides": str(tmp_path), "acceptedGatedModels": ["acme/llama-3.2-3b-support"]}
+    # text-only (read from its config.json), so the EU clause of the multimodal grant does not apply; the verdict names the override it reads
+    assert messages(records, LICENSING, {LICENSING: {**config_, "euEstablished": True}}) == [
+        f"this verdict rests on an overridden catalog row: models.csv row acme/llama-3.2-3b-support (added by {tmp_path / 'models.csv'})"
+    ]
+    (refusal,) = [m for m in messages(records, LICENSING, {LICENSING: {**config_, "monthlyActiveUsers": 800_000_000}}) if m.startswith("chat:")]
+    assert refusal == (
+        "chat: acme/llama-3.2-3b-support: Llama 3.2 Community License (llama-3.2-community) caps monthly active users at 700,000,000; "
+        "this stack declares 800,000,000 — a separate licence is needed"
+    )
+
+
+def test_a_fine_tune_under_its_own_licence_still_carries_its_base(tmp_path):
+    runner = CliRunner()
+    config = Path(__file__).parent / "model_configs" / "qwen2.5-32b.json"
+    result = runner.invoke(app, ["catalog", "import-model", "acme/qwen-legal", "--config", str(config), "--licence", "mit",
+                                 "--base-model", "Qwen/Qwen2.5-72B", "--overrides", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    found = messages([vllm("chat", "acme/qwen-legal", pool="x")], LICENSING, {LICENSING: {"catalogOverrides": str(tmp_path), "monthlyActiveUsers": 150_000_000}})
+    assert [m for m in found if m.startswith("chat:")] == [
+        "chat: acme/qwen-legal: inherited from its base Qwen/Qwen2.5-72B: Qwen LICENSE AGREEMENT (qwen) caps monthly active users at 100,000,000; "
+        "this stack declares 150,000,000 — a separate licence is needed"
+    ]
+
+
+def test_an_unknown_base_model_is_refused_and_nothing_is_written(tmp_path):
+    runner = CliRunner()
+    config = Path(__file__).parent / "model_configs" / "llama-3.2-1b-instruct.json"
+    result = runner.invoke(app, ["catalog", "import-model", "acme/tiny", "--config", str(config), "--base-model", "acme/not-imported",
+                                 "--overrides", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "--base-model: 'acme/not-imported' is not in the catalog: import the base first (from its config.json) or name a catalog model" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_gemma_3_releases_carry_the_gemma_terms_and_their_hosting_duty():
+    catalog = load_catalog()
+    gemma_3 = [m for m in catalog.models.values() if m.hf_id.startswith(("google/gemma-2", "google/gemma-3"))]
+    assert gemma_3 and {m.licence_id for m in gemma_3} == {"gemma-terms"}
+    (notice,) = _notices("google/gemma-3-4b-it")
+    assert notice.startswith("chat: google/gemma-3-4b-it: Gemma Terms of Use comes with attribution, an acceptable-use policy, terms for hosting it as a service: ")
+    assert "Gemma 4 to its Apache-2.0 licence" in notice
+
+
+def test_hosting_a_deepseek_v3_model_passes_on_its_use_restrictions():
+    (notice,) = _notices("deepseek-ai/DeepSeek-V3")
+    assert "terms for hosting it as a service" in notice and "Attachment A" in notice
+    assert _licensing("deepseek-ai/DeepSeek-V3", tier="prod", monthlyActiveUsers=2_000_000_000) == []

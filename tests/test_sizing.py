@@ -35,6 +35,7 @@ from hangar.sizing import (
     valid_tp_degrees,
     weight_bytes,
 )
+from hangar.sizing.performance import CALIBRATED
 
 CAT = load_catalog()
 LLAMA_70B = CAT.model("meta-llama/Llama-3.1-70B-Instruct")
@@ -288,20 +289,21 @@ def test_decode_is_bandwidth_bound_and_prefill_compute_bound():
     estimate = estimate_throughput(LLAMA_8B, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1)
     step = 8.03e9 * 2 + 131072 * 1024
     assert estimate.bytes_per_decode_step == pytest.approx(step)
-    assert estimate.decode_tokens_per_s == pytest.approx(3350e9 * DECODE_BANDWIDTH_EFFICIENCY / step)
-    assert estimate.prefill_tokens_per_s == pytest.approx(989e12 * PREFILL_COMPUTE_EFFICIENCY / (2 * 8.03e9))
+    assert estimate.decode_tokens_per_s == pytest.approx(1 / (step / (3350e9 * DECODE_BANDWIDTH_EFFICIENCY) + CALIBRATED.step_ms / 1000))
+    per_token = 2 * 8.03e9 + 4 * 32 * 512 * 32 * 128  # weights, and attention over half the 1,024-token prompt on average
+    assert estimate.prefill_tokens_per_s == pytest.approx(989e12 * PREFILL_COMPUTE_EFFICIENCY / per_token)
     assert estimate.label == "ESTIMATE"
-    # twice the GPUs, twice the bandwidth; more sequences per step, more tokens per second
+    # twice the GPUs, nearly twice the bandwidth (all-reduces cost a little); more sequences per step, more tokens per second
     two = estimate_throughput(LLAMA_8B, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=1, tensor_parallel=2)
-    assert two.decode_tokens_per_s == pytest.approx(2 * estimate.decode_tokens_per_s)
+    assert 1.3 * estimate.decode_tokens_per_s < two.decode_tokens_per_s < 2 * estimate.decode_tokens_per_s
     batch = estimate_throughput(LLAMA_8B, H100, precision="bf16", max_context_tokens=1024, concurrent_sequences=16)
     assert batch.decode_tokens_per_s > 10 * estimate.decode_tokens_per_s
 
 
-def test_unknown_peak_flops_means_unknown_prefill():
-    estimate = estimate_throughput(LLAMA_8B, CAT.gpu("L4"))
-    assert estimate.prefill_tokens_per_s is None and estimate.decode_tokens_per_s > 0
-    assert any("peak FLOPS is not in the catalog" in note for note in estimate.assumptions)
+def test_unknown_peak_flops_means_unknown_speed_not_zero():
+    estimate = estimate_throughput(LLAMA_8B, CAT.gpu("A10G"))
+    assert estimate.prefill_tokens_per_s is None and estimate.decode_tokens_per_s is None
+    assert any("A10G: no peak FLOPS in the catalog" in note for note in estimate.assumptions)
 
 
 def test_cost_per_million_tokens():

@@ -50,8 +50,10 @@ class InstalledWheel:
         return self.venv / "bin" / "hangar"
 
     def env(self) -> dict[str, str]:
-        """The environment a user's shell would give: no PYTHONPATH into this checkout; bytecode written once, then reused."""
-        environment = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV")}
+        """The environment a user's shell would give: no PYTHONPATH into this checkout; bytecode written once, then reused;
+        the plan cache on (the suite turns it off for in-process tests), so one plan serves plan, check and render."""
+        dropped = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "HANGAR_NO_CACHE")
+        environment = {key: value for key, value in os.environ.items() if key not in dropped}
         environment["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
         return environment
 
@@ -104,7 +106,7 @@ def test_the_wheel_installs_exactly_one_top_level_package(wheel: InstalledWheel)
     assert metadata["Name"] == "hangar-llm" and metadata["Version"] == VERSION
 
 
-@pytest.mark.parametrize(("folder", "package"), [("hangar", "hangar"), ("components", "hangar/components"), ("policies", "hangar/policies")])
+@pytest.mark.parametrize(("folder", "package"), [("hangar", "hangar"), ("components", "hangar/components"), ("policies", "hangar/policies"), ("stacks", "hangar/examples")])
 def test_every_module_and_data_file_of_the_checkout_is_in_the_wheel(wheel: InstalledWheel, folder: str, package: str):
     names = set(_names(wheel.wheel))
     sources = [path for path in (ROOT / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts]
@@ -141,7 +143,7 @@ def test_the_package_imports_and_the_console_script_runs(wheel: InstalledWheel, 
     assert imported.returncode == 0, imported.stderr
     helped = wheel.run(wheel.hangar, "--help", cwd=tmp_path)
     assert helped.returncode == 0, helped.stderr
-    for command in ("plan", "check", "render", "diff", "policy-pack-path"):
+    for command in ("plan", "check", "render", "diff", "init", "policy-pack-path"):
         assert f" {command} " in helped.stdout
 
 
@@ -168,9 +170,12 @@ def test_policy_pack_path_refuses_a_pack_that_would_run_in_another_environment(w
 
 @contextlib.contextmanager
 def pack_started_as_pulumi_would(wheel: InstalledWheel, pack: Path) -> Iterator[PackClient]:
-    """`<virtualenv>/bin/python <pack dir>`, the port read from its first line (as pulumi-language-python's RunPlugin runs a pack)."""
+    """`<virtualenv>/bin/python <pack dir>`, the virtualenv as PulumiPolicy.yaml names it, relative to the pack, and the port
+    read from the pack's first line: as pulumi-language-python's RunPlugin runs a pack (pip toolchain)."""
+    virtualenv = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text(encoding="utf-8"))["runtime"]["options"]["virtualenv"]
+    python = Path(os.path.normpath(pack / virtualenv)) / "bin" / "python"
     environment = {**wheel.env(), "PYTHONUNBUFFERED": "1", "PULUMI_PROJECT": "infra", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
-    process = subprocess.Popen([str(wheel.python), str(pack)], cwd=pack, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([str(python), str(pack)], cwd=pack, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         port = process.stdout.readline().strip() if process.stdout else ""
         assert port.isdigit(), process.stderr.read() if process.stderr else port
@@ -185,14 +190,37 @@ def pack_started_as_pulumi_would(wheel: InstalledWheel, pack: Path) -> Iterator[
                 stream.close()
 
 
-def test_the_installed_pack_serves_every_policy_with_its_config_schema_as_publish_uploads_it(wheel: InstalledWheel, tmp_path: Path):
-    # `pulumi policy publish` asks the pack for GetAnalyzerInfo and uploads it with the tarball: the config schemas
-    # it uploads are these (pulumi/pulumi pkg/backend/httpstate/policypack.go, cloudPolicyPack.Publish).
-    pack = Path(wheel.run(wheel.hangar, "policy-pack-path", cwd=tmp_path).stdout.strip())
+def served_policies(wheel: InstalledWheel, pack: Path) -> dict:
     with pack_started_as_pulumi_would(wheel, pack) as client:
         info = client.info()
     assert info.name == "hangar"
-    policies = {policy.name: policy for policy in info.policies}
-    assert "hangar-budget" in policies and "hangar-licensing" in policies
-    assert "monthlyCeilingUsd" in policies["hangar-budget"].configSchema.properties
+    return {policy.name: policy for policy in info.policies}
+
+
+def test_the_installed_pack_serves_every_policy_with_its_config_schema(wheel: InstalledWheel, tmp_path: Path):
+    pack = Path(wheel.run(wheel.hangar, "policy-pack-path", cwd=tmp_path).stdout.strip())
+    policies = served_policies(wheel, pack)
     assert sorted(policies) == sorted(spec.name for spec in POLICIES)  # this checkout's registry: all of them, none lost
+    assert "monthlyCeilingUsd" in policies["hangar-budget"].configSchema.properties
+
+
+def test_the_publishable_copy_runs_in_its_own_venv_and_serves_the_config_schemas_publish_uploads(wheel: InstalledWheel, tmp_path: Path):
+    # `pulumi policy publish` asks the pack, run in the directory it publishes, for GetAnalyzerInfo and uploads it with
+    # the tarball: the config schemas it uploads are these (pulumi/pulumi pkg/backend/httpstate/policypack.go, Publish).
+    result = wheel.run(wheel.hangar, "policy-pack-path", "--publishable", "pack", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    copy = Path(result.stdout.strip())
+    assert copy == tmp_path / "pack"
+    assert sorted(p.name for p in copy.iterdir()) == [".pulumiignore", "PulumiPolicy.yaml", "__main__.py", "requirements.txt", "venv"]
+    document = yaml.safe_load((copy / "PulumiPolicy.yaml").read_text())
+    assert document["runtime"]["options"] == {"virtualenv": "venv"} and document["version"] == VERSION
+    assert (copy / "requirements.txt").read_text() == f"hangar-llm=={VERSION}\n"
+    assert (copy / "venv").resolve() == wheel.venv.resolve() and "venv" in (copy / ".pulumiignore").read_text().split()
+    policies = served_policies(wheel, copy)
+    assert sorted(policies) == sorted(spec.name for spec in POLICIES)
+    for spec in POLICIES:  # the schema each policy publishes: its config keys, without the level Pulumi adds itself
+        schema = policies[spec.name].configSchema
+        assert "enforcementLevel" not in schema.properties
+    assert "monthlyCeilingUsd" in policies["hangar-budget"].configSchema.properties
+    again = wheel.run(wheel.hangar, "policy-pack-path", "--publishable", "pack", cwd=tmp_path)
+    assert again.returncode == 2 and f"{copy}: exists and is not an empty directory; give a new one" in again.stderr

@@ -17,10 +17,12 @@ from .catalog import Catalog, TpuSliceShape
 from .errors import CatalogError, CatalogLookupError, Problem
 from .kubernetes import KUBERNETES_CLOUDS, PROVIDER_CLOUD, KubernetesVersion, Support, minor_of
 from .loader import TABLES, load_catalog
+from .performance import AcceleratorPerformance, ServingMeasurement
 from .schema import CLOUDS, ZONE_AREAS, Gpu, InstanceType, Licence, Model, TpuMachine, is_ai_zone, zone_area
 from .topology import parse_topology, topology_chips, topology_hosts
 
 __all__ = [
+    "AcceleratorPerformance",
     "CLOUDS",
     "TABLES",
     "ZONE_AREAS",
@@ -35,6 +37,7 @@ __all__ = [
     "Licence",
     "Model",
     "Problem",
+    "ServingMeasurement",
     "Support",
     "TpuMachine",
     "TpuSliceShape",

@@ -8,12 +8,13 @@ does know, so a typo in a stack config reads as a suggestion, not a KeyError.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, Optional
 
 from .errors import CatalogLookupError
 from .kubernetes import KubernetesCloud, KubernetesVersion, Support, support
+from .performance import AcceleratorPerformance, ServingMeasurement
 from .schema import (
     CLOUDS,
     Gpu,
@@ -76,6 +77,10 @@ class Catalog:
     models: Mapping[str, Model]
     licences: Mapping[str, Licence]
     kubernetes_versions: tuple[KubernetesVersion, ...] = ()
+    performance: Mapping[str, AcceleratorPerformance] = field(default_factory=dict)
+    """Datasheet peaks per accelerator name (`accelerator_performance.csv`)."""
+    measurements: tuple[ServingMeasurement, ...] = ()
+    """Published serving measurements: the performance model's calibration table (`serving_measurements.csv`)."""
 
     def __post_init__(self) -> None:
         # Read-only views: the catalog is cached and shared, so nobody may mutate it.
@@ -85,6 +90,8 @@ class Catalog:
         object.__setattr__(self, "instances", tuple(self.instances))
         object.__setattr__(self, "tpus", tuple(self.tpus))
         object.__setattr__(self, "kubernetes_versions", tuple(self.kubernetes_versions))
+        object.__setattr__(self, "performance", MappingProxyType(dict(self.performance)))
+        object.__setattr__(self, "measurements", tuple(self.measurements))
 
     # --- Kubernetes versions ------------------------------------------------------
 

@@ -5,12 +5,13 @@ on first use and caches the result (per override path, and per the override
 files' modification times so an edited file is re-read).
 
 Overrides are a directory holding any of gpus.csv, instances.csv, tpus.csv,
-models.csv, licences.csv, kubernetes_versions.csv (or one of those files named directly), with the same
+models.csv, licences.csv, kubernetes_versions.csv, accelerator_performance.csv,
+serving_measurements.csv (or one of those files named directly), with the same
 columns as the packaged files; columns that are optional may be left out.  A
 row whose key matches a packaged row replaces it; a new key adds a row.  Keys:
 gpus `name`; instances (`cloud`, `instance_type`, `region`); tpus
 (`generation`, `machine_type`, `single_host`); models `hf_id`; licences `id`;
-kubernetes_versions (`cloud`, `version`).
+kubernetes_versions (`cloud`, `version`); accelerator_performance `accelerator`; serving_measurements `id`.
 An on-prem GPU server at an amortised $/hour is an instances row with
 cloud=onprem.  Override rows are validated exactly like packaged ones.
 """
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from .catalog import Catalog
 from .errors import CatalogError, Problem, RowProblem
 from .kubernetes import KubernetesVersion
+from .performance import AcceleratorPerformance, ServingMeasurement
 from .schema import Gpu, InstanceType, Licence, Model, TpuMachine
 
 
@@ -50,6 +52,8 @@ TABLES: tuple[Table, ...] = (
     Table("models.csv", Model, lambda r: r.hf_id, ("hf_id",)),
     Table("licences.csv", Licence, lambda r: r.id, ("id",)),
     Table("kubernetes_versions.csv", KubernetesVersion, lambda r: r.key, ("cloud", "version")),
+    Table("accelerator_performance.csv", AcceleratorPerformance, lambda r: r.accelerator, ("accelerator",)),
+    Table("serving_measurements.csv", ServingMeasurement, lambda r: r.id, ("id",)),
 )
 _BY_NAME = {t.filename: t for t in TABLES}
 
@@ -162,7 +166,8 @@ def _merge(
 
 
 def _check_references(located: dict[str, list[Located]], problems: list[Problem]) -> None:
-    """Instance GPUs must be catalog GPUs; model licences must be catalog licences; a base model must be a catalog model."""
+    """Instance GPUs must be catalog GPUs; model licences must be catalog licences; a base model must be a catalog model;
+    performance rows and measurements must name catalog accelerators (and models)."""
     gpus = {item.row.name for item in located["gpus.csv"]}
     licences = {item.row.id for item in located["licences.csv"]}
     for item in located["instances.csv"]:
@@ -170,6 +175,17 @@ def _check_references(located: dict[str, list[Located]], problems: list[Problem]
             problems.append(Problem(item.file, item.index, item.line, "gpu", item.row.gpu,
                                     f"unknown GPU; allowed: {', '.join(sorted(gpus))} (or add it to gpus.csv)"))
     models = {item.row.hf_id for item in located["models.csv"]}
+    accelerators = gpus | {f"TPU {item.row.generation}" for item in located["tpus.csv"]}
+    for item in located["accelerator_performance.csv"]:
+        if item.row.accelerator not in accelerators:
+            problems.append(Problem(item.file, item.index, item.line, "accelerator", item.row.accelerator,
+                                    f"unknown accelerator; allowed: {', '.join(sorted(accelerators))} (a TPU chip is 'TPU <generation>')"))
+    for item in located["serving_measurements.csv"]:
+        if item.row.accelerator not in accelerators:
+            problems.append(Problem(item.file, item.index, item.line, "accelerator", item.row.accelerator,
+                                    f"unknown accelerator; allowed: {', '.join(sorted(accelerators))}"))
+        if item.row.model not in models:
+            problems.append(Problem(item.file, item.index, item.line, "model", item.row.model, "unknown model (add it to models.csv)"))
     for item in located["models.csv"]:
         if item.row.base_model is not None and item.row.base_model not in models:
             problems.append(Problem(item.file, item.index, item.line, "base_model", item.row.base_model,
@@ -237,6 +253,8 @@ def _build(override_files: Iterable[Path]) -> Catalog:
         models={i.row.hf_id: i.row for i in located["models.csv"]},
         licences={i.row.id: i.row for i in located["licences.csv"]},
         kubernetes_versions=tuple(i.row for i in located["kubernetes_versions.csv"]),
+        performance={i.row.accelerator: i.row for i in located["accelerator_performance.csv"]},
+        measurements=tuple(i.row for i in located["serving_measurements.csv"]),
     )
 
 

@@ -336,6 +336,7 @@ def model_row(
     revision: str | None = None,
     family: str | None = None,
     base_licence_id: str | None = None,
+    base_model: str | None = None,
     notes: str | None = None,
 ) -> Model:
     """A validated catalog row for `hf_id` from its config.json (ConfigError if the config cannot be read)."""
@@ -346,6 +347,7 @@ def model_row(
             family=family or arch.model_type,
             licence_id=licence_id,
             base_licence_id=base_licence_id,
+            base_model=base_model,
             config_verified=True,
             source=source,
             as_of=as_of,

@@ -46,6 +46,7 @@ def import_row(
     revision: str | None,
     today: datetime.date,
     base_licence_id: str | None = None,
+    base_model: str | None = None,
     family: str | None = None,
 ) -> Model:
     """The catalog row for `hf_id` from its config.json, with its source: the file and the revision read."""
@@ -57,6 +58,7 @@ def import_row(
         config,
         licence_id=licence_id,
         base_licence_id=base_licence_id,
+        base_model=base_model,
         source=source,
         revision=revision,
         as_of=today,

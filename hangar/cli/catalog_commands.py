@@ -214,13 +214,18 @@ def catalog_import_model(
     config: Path = typer.Option(..., "--config", help="The model's config.json.", show_default=False),
     licence: str | None = typer.Option(None, "--licence", help="Licence id (see `hangar catalog licences`); default: the catalog's row for HF_ID, if any."),
     revision: str | None = typer.Option(None, "--revision", help="The revision (commit) of the config.json read; recorded as the row's source."),
+    base_model: str | None = typer.Option(
+        None, "--base-model", help="The catalog model HF_ID derives from (fine-tune, distillation, quantised repack): its licences bind HF_ID too."
+    ),
     overrides: Path = typer.Option(Path("catalog_overrides"), "--overrides", help="Override directory to write models.csv into (the stack's catalog_overrides)."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
 ) -> None:
     """Add (or replace) HF_ID in an override models.csv from its config.json: layers, heads, KV layout, experts, context.
 
     Refuses a config it cannot interpret, naming the field. Parameter counts are ESTIMATES from the
-    config's weight shapes. Point the stack's `catalog_overrides` at the directory to use the row.
+    config's weight shapes. A derived model names its `--base-model`, whose licences (and its
+    base's) it inherits; without `--licence` it takes the base's licence as its own. Point the
+    stack's `catalog_overrides` at the directory to use the row.
     """
     catalog = load_catalog_or_fail(overrides if (overrides / "models.csv").exists() or overrides.is_file() else None)
     problems = []
@@ -229,16 +234,22 @@ def catalog_import_model(
     if revision is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", revision):
         problems.append(f"--revision: {revision!r} is not a revision name or commit")
     known = catalog.models.get(hf_id)
-    if licence is None and known is None:
-        problems.append(f"--licence: {hf_id} is not in the catalog, so its licence must be given; known licences: {', '.join(sorted(catalog.licences))}")
+    base = catalog.models.get(base_model) if base_model else None
+    if base_model is not None and (base is None or base_model == hf_id):
+        why = "is HF_ID itself" if base_model == hf_id else "is not in the catalog: import the base first (from its config.json) or name a catalog model"
+        problems.append(f"--base-model: {base_model!r} {why}")
+    elif licence is None and known is None and base is None:
+        problems.append(f"--licence: {hf_id} is not in the catalog, so its licence must be given (or its --base-model); known licences: {', '.join(sorted(catalog.licences))}")
     elif licence is not None and licence not in catalog.licences:
         problems.append(f"--licence: unknown licence {licence!r}; known: {', '.join(sorted(catalog.licences))} (or add it to licences.csv)")
     if problems:
         raise fail(problems)
     try:
         row = import_row(
-            hf_id, config, licence_id=licence or known.licence_id, base_licence_id=None if licence else known.base_licence_id,
-            family=known.family if known else None, revision=revision, today=datetime.date.today(),
+            hf_id, config, licence_id=licence or (known.licence_id if known else base.licence_id),
+            base_licence_id=None if licence or not known else known.base_licence_id,
+            base_model=base_model or (known.base_model if known else None),
+            family=known.family if known else base.family if base else None, revision=revision, today=datetime.date.today(),
         )
         target = write_model_override(overrides, row)
     except ConfigError as error:
@@ -251,6 +262,9 @@ def catalog_import_model(
     out.print(f"wrote {escape(row.hf_id)} to {escape(str(target))}", soft_wrap=True)
     out.print(f"  {escape(describe_architecture(row))}", soft_wrap=True)
     out.print(f"  source: {escape(row.source)}", soft_wrap=True)
+    if row.base_model:
+        binding = ", ".join(lic.id for lic, _ in load_catalog_or_fail(overrides).model_licences(row.hf_id))
+        out.print(f"  derives from {escape(row.base_model)}: bound by {escape(binding)}", soft_wrap=True)
     out.print(f"  use it: catalog_overrides: {escape(str(overrides))} in the stack config, or --overrides {escape(str(overrides))}", soft_wrap=True)
 
 

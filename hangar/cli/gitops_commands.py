@@ -21,6 +21,7 @@ from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
 from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, longest_await_seconds, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
+from hangar.starter_workflows import layout_of, render_for_project, uses_installed_hangar
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
 app.add_typer(gitops_app, name="gitops")
@@ -128,7 +129,9 @@ def workflows_command(
         pulumi_project = read_project(project)
         environments = {name: read_environment(pulumi_project, name) for name in pulumi_project.stacks()}
         awaits = {name: longest_await_seconds(plan_project_stack(project, name).plan) for name in environments}
-        texts = render_workflows(environments, awaits)
+        # A project using the installed Hangar (hangar init), perhaps in a folder: its workflows go to the repository root.
+        layout = layout_of(project) if uses_installed_hangar(project) else None
+        texts = render_for_project(environments, awaits, layout) if layout else render_workflows(environments, awaits)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
     except WorkflowError as error:
@@ -138,11 +141,12 @@ def workflows_command(
     if not write:
         sys.stdout.write(texts[DEPLOY])
         return
-    foreign = [name for name in texts if (project / name).exists() and not (project / name).read_text(encoding="utf-8").startswith(GENERATED_HEADER)]
+    base = layout.repository if layout else project
+    foreign = [name for name in texts if (base / name).exists() and not (base / name).read_text(encoding="utf-8").startswith(GENERATED_HEADER)]
     if foreign:
-        raise fail([f"{name}: not written by `hangar gitops workflows` (no generated header): move it away, or delete it, and run again" for name in foreign])
+        raise fail([f"{base / name}: not written by `hangar gitops workflows` (no generated header): move it away, or delete it, and run again" for name in foreign])
     for name, text in texts.items():
-        path = project / name
+        path = base / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         out.print(f"wrote {path}")

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hangar.catalog import CatalogLookupError
+from hangar.cli import traffic_plot
 from hangar.cli.app import OutputFormat, app, fail, out
 from hangar.cli.formatting import (
     UNKNOWN,
@@ -33,7 +34,9 @@ from hangar.sizing import (
     pareto_front,
     rank_options,
 )
+from hangar.sizing.calibration import MEASURED_ERROR, error_band
 from hangar.sizing.capacity import CAPACITY_NOTE, Demand
+from hangar.sizing.compare import compare_models, latency_cost_points
 from hangar.sizing.throughput import ESTIMATE_NOTE
 from hangar.sizing.traffic_ranking import rank_for_traffic
 
@@ -42,7 +45,9 @@ from hangar.sizing.traffic_ranking import rank_for_traffic
 
 @app.command()
 def size(
-    model: str = typer.Argument(..., help="Hugging Face model id, e.g. meta-llama/Llama-3.1-70B-Instruct (see `hangar catalog models`)."),
+    models: list[str] = typer.Argument(
+        ..., metavar="MODEL...", help="Hugging Face model id, e.g. meta-llama/Llama-3.1-70B-Instruct (see `hangar catalog models`); several with --compare."
+    ),
     precision: list[str] | None = typer.Option(
         None, "--precision", "-p", help=f"Weight precision(s) to consider: {', '.join(PRECISIONS)} (repeat or comma-separate). Default: all."
     ),
@@ -58,7 +63,9 @@ def size(
     sort: str = typer.Option("month", "--sort", help="Rank by 'month' ($/month) or 'tokens' ($ per million output tokens)."),
     limit: int = typer.Option(15, "--limit", help="Feasible options to list (0: all)."),
     why_not: bool = typer.Option(False, "--why-not", help="Also list every infeasible option and the reason."),
-    plot: Path | None = typer.Option(None, "--plot", help="Draw cost against throughput, Pareto front marked, to FILE.svg or FILE.png."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Draw cost against throughput (with --peak-rps: cost against latency), fronts marked, to FILE.svg or FILE.png (needs the plot extra)."
+    ),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
     overrides: Path | None = OverridesOption,
     peak_rps: float | None = typer.Option(None, "--peak-rps", help="Peak requests/s to carry: rank by the monthly cost of the replicas it needs."),
@@ -66,6 +73,7 @@ def size(
     output_tokens: int | None = typer.Option(None, "--output-tokens", help="Mean output tokens per request (with --peak-rps)."),
     ttft_ms: float | None = typer.Option(None, "--ttft-ms", help="p95 time-to-first-token objective, ms (with --peak-rps)."),
     tpot_ms: float | None = typer.Option(None, "--tpot-ms", help="p95 time-per-output-token objective, ms (with --peak-rps)."),
+    compare: bool = typer.Option(False, "--compare", help="Put the MODELs side by side at the same traffic and SLO (needs --peak-rps): each one's cheapest hardware."),
 ) -> None:
     """Every way to serve MODEL from the catalog, cheapest first, with the memory breakdown of the best.
 
@@ -78,12 +86,21 @@ def size(
     With --peak-rps, --prompt-tokens and --output-tokens (and optionally --ttft-ms, --tpot-ms): every
     option that carries that peak within the objective, ranked by the monthly cost of the replicas and
     nodes it needs (ESTIMATE; `hangar.sizing.capacity` says what is not modelled).
+
+    With --compare MODEL MODEL ... and the traffic flags: each model's cheapest way to carry the same
+    traffic within the same SLO, side by side ($/month, $/1M tokens, hardware).
     """
-    if peak_rps is not None or prompt_tokens is not None or output_tokens is not None or ttft_ms is not None or tpot_ms is not None:
-        size_for_traffic(model, peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms, precision=precision, cloud=cloud, spot=spot, tpus=tpus,
+    traffic = any(value is not None for value in (peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms))
+    if len(models) > 1 and not compare:
+        raise fail([f"give one MODEL, or --compare to put {len(models)} models side by side (got {' '.join(models)})"])
+    if compare and not traffic:
+        raise fail(["--compare: needs the traffic to compare at: --peak-rps, --prompt-tokens and --output-tokens"])
+    if traffic:
+        size_for_traffic(models, peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms, precision=precision, cloud=cloud, spot=spot, tpus=tpus,
                          kv_cache_dtype=kv_cache_dtype, concurrency=concurrency, utilization=utilization, limit=limit,
-                         output_format=output_format, overrides=overrides)  # fmt: skip
+                         output_format=output_format, overrides=overrides, compare=compare, plot=plot)  # fmt: skip
         return
+    model = models[0]
     concurrency = 16 if concurrency is None else concurrency
     catalog = load_catalog_or_fail(overrides)
     precisions = split_values(precision)
@@ -125,11 +142,12 @@ def size(
 
 
 def size_for_traffic(
-    model: str, peak_rps: float | None, prompt_tokens: int | None, output_tokens: int | None, ttft_ms: float | None, tpot_ms: float | None, *,
+    models: list[str], peak_rps: float | None, prompt_tokens: int | None, output_tokens: int | None, ttft_ms: float | None, tpot_ms: float | None, *,
     precision: list[str] | None, cloud: list[str] | None, spot: bool, tpus: bool, kv_cache_dtype: str, concurrency: int | None,
-    utilization: float, limit: int, output_format: OutputFormat, overrides: Path | None,
+    utilization: float, limit: int, output_format: OutputFormat, overrides: Path | None, compare: bool = False, plot: Path | None = None,
 ) -> None:  # fmt: skip
-    """`hangar size MODEL --peak-rps N --prompt-tokens P --output-tokens O`: the cheapest ways to carry that peak within the SLO."""
+    """`hangar size MODEL --peak-rps N --prompt-tokens P --output-tokens O`: the cheapest ways to carry that peak within the SLO
+    (with --compare: each model's cheapest way, side by side)."""
     precisions, clouds = split_values(precision), split_values(cloud)
     problems = [f"{flag}: required with --peak-rps" for flag, value in (("--peak-rps", peak_rps), ("--prompt-tokens", prompt_tokens), ("--output-tokens", output_tokens)) if value is None]
     problems += [f"{flag}: must be greater than 0; got {value:g}" for flag, value in (("--peak-rps", peak_rps), ("--prompt-tokens", prompt_tokens),
@@ -142,11 +160,28 @@ def size_for_traffic(
         problems.append("--concurrency must be at least 1")
     if not 0 < utilization <= 1:
         problems.append(f"--gpu-memory-utilization: {utilization} must be in (0, 1]")
+    if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
+        problems.append(f"--plot: {str(plot)!r} must end in .svg or .png")
     if problems:
         raise fail(problems)
     assert peak_rps is not None and prompt_tokens is not None and output_tokens is not None
     catalog = load_catalog_or_fail(overrides)
     demand = Demand(peak_rps, prompt_tokens, output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms)
+    options = dict(precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency, clouds=clouds or None, spot=spot,
+                   include_tpus=tpus, gpu_memory_utilization=utilization)  # fmt: skip
+    if compare:
+        try:
+            compared = compare_models(models, catalog, demand, **options)
+        except (CatalogLookupError, SizingError) as error:
+            raise fail([str(error)])
+        if plot is not None:
+            points = [traffic_plot.Point(model_id, t.plan.tpot_ms, t.plan.usd_per_month_at_peak, _traffic_label(t)) for model_id, t in latency_cost_points(compared)]
+            traffic_plot.write(points, plot, f"{len(compared)} models at {peak_rps:g} requests/s: cost against latency", _demand_line(demand))
+        print_comparison(compared, demand, output_format)
+        if plot is not None and output_format is not OutputFormat.json:
+            out.print(f"plot written to {escape(str(plot))}")
+        return
+    model = models[0]
     try:
         feasible, infeasible = rank_for_traffic(
             model, catalog, demand, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency,
@@ -154,9 +189,13 @@ def size_for_traffic(
         )  # fmt: skip
     except (CatalogLookupError, SizingError) as error:
         raise fail([str(error)])
+    if plot is not None:
+        points = [traffic_plot.Point(t.option.cloud, t.plan.tpot_ms, t.plan.usd_per_month_at_peak, _traffic_label(t)) for t in feasible
+                  if t.plan.usd_per_month_at_peak is not None]  # fmt: skip
+        traffic_plot.write(points, plot, f"{model} at {peak_rps:g} requests/s: cost against latency", _demand_line(demand))
     if output_format is OutputFormat.json:
         print_json({
-            "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "notes": [ESTIMATE_NOTE, CAPACITY_NOTE],
+            "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "error": _error_json(), "notes": [ESTIMATE_NOTE, CAPACITY_NOTE],
             "options": [t.to_json() for t in feasible],
             "infeasible": [{**_option_key(t.option), "reason": t.plan.reason} for t in infeasible],
         })  # fmt: skip
@@ -167,17 +206,64 @@ def size_for_traffic(
         out.print(f"[red]no option carries it[/red] ({len(infeasible)} options that start cannot meet the SLO or cannot be estimated)")
         return
     shown = feasible if limit <= 0 else feasible[:limit]
-    table = Table(title=f"{len(feasible)} options carry it, cheapest at peak first (ESTIMATES)", title_justify="left")
-    for column in ("#", "cloud", "instance", "precision", "TP", "replicas", "nodes", "$/month at peak", "TTFT ms", "TPOT ms", "out tok/s"):
+    table = Table(title=f"{len(feasible)} options carry it, cheapest at peak first (ESTIMATES: {error_band('saturated throughput')})", title_justify="left")
+    for column in ("#", "cloud", "instance", "precision", "TP", "replicas", "nodes", "$/month at peak", "TTFT ms", "TPOT ms", "in flight", "out tok/s"):
         table.add_column(column, justify="left" if column in ("cloud", "instance", "precision") else "right")
     for index, t in enumerate(shown, 1):
         p = t.plan
         table.add_row(str(index), t.option.cloud, escape(t.option.instance_type), t.option.precision, str(t.option.tensor_parallel), str(p.replicas_at_peak),
                       str(p.nodes_at_peak), money(p.usd_per_month_at_peak, 0), f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}",
-                      f"{p.output_tokens_per_second_per_replica * p.replicas_at_peak:,.0f}")  # fmt: skip
+                      f"{p.concurrency:,} of {p.kv_concurrency:,}", f"{p.output_tokens_per_second_per_replica * p.replicas_at_peak:,.0f}")  # fmt: skip
     out.print(table)
     if len(shown) < len(feasible):
         out.print(f"... {len(feasible) - len(shown)} more (--limit 0 shows all)")
+    out.print("  - in flight: requests per replica at the operating point, of those its KV cache and max_num_seqs allow", soft_wrap=True)
+    out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
+    if plot is not None:
+        out.print(f"plot written to {escape(str(plot))}")
+
+
+def _demand_line(demand: Demand) -> str:
+    slo = ", ".join(p for p in (f"p95 TTFT {demand.ttft_ms:g} ms" if demand.ttft_ms else "", f"p95 TPOT {demand.tpot_ms:g} ms" if demand.tpot_ms else "") if p)
+    return (f"{demand.prompt_tokens:,} prompt + {demand.output_tokens:,} output tokens per request, {slo or 'no SLO'}; on-demand list prices; "
+            f"ESTIMATES ({error_band('saturated throughput')} on throughput)")  # fmt: skip
+
+
+def _traffic_label(t) -> str:
+    return f"{t.option.cloud} {t.option.instance_type} {t.option.precision} TP{t.option.tensor_parallel} x{t.plan.replicas_at_peak}"
+
+
+def _error_json() -> dict:
+    """The performance model's measured error on published measurements, for JSON documents."""
+    return {group: {"rows": rows, "median_abs": median, "worst_abs": worst} for group, (rows, median, worst) in MEASURED_ERROR.items()}
+
+
+def print_comparison(compared: list, demand: Demand, output_format: OutputFormat) -> None:
+    """Each model's cheapest way to carry the demand, side by side (cheapest model first)."""
+    if output_format is OutputFormat.json:
+        print_json({"demand": demand.__dict__, "label": "ESTIMATE", "error": _error_json(), "notes": [ESTIMATE_NOTE, CAPACITY_NOTE],
+                    "models": [c.to_json(demand) for c in compared]})  # fmt: skip
+        return
+    out.print(f"[bold]{len(compared)} models[/bold] at {demand.peak_requests_per_second:g} requests/s peak, {_demand_line(demand)}", soft_wrap=True)
+    table = Table(title="each model's cheapest way to carry it (ESTIMATES)", title_justify="left")
+    for column in ("#", "model", "params", "cloud", "instance", "precision", "TP x replicas", "nodes", "$/month at peak", "$/1M tok at peak",
+                   "vs cheapest", "TTFT ms", "TPOT ms", "options"):
+        table.add_column(column, justify="left" if column in ("model", "cloud", "instance", "precision") else "right", overflow="fold")
+    cheapest = next((c.best.plan.usd_per_month_at_peak for c in compared if c.best and c.best.plan.usd_per_month_at_peak is not None), None)
+    for index, c in enumerate(compared, 1):
+        m = c.model
+        params = f"{m.params_total_b:g}B" + (f" ({m.params_active_b:g}B act.)" if m.is_moe else "")
+        if c.best is None:
+            table.add_row(str(index), escape(m.hf_id), params, "-", "cannot carry it", "-", "-", "-", UNKNOWN, UNKNOWN, "-", "-", "-",
+                          f"0 ({c.rejected} rejected)")  # fmt: skip
+            continue
+        t, p = c.best, c.best.plan
+        month = p.usd_per_month_at_peak
+        ratio = "-" if month is None or not cheapest else f"{month / cheapest:.1f}x"
+        table.add_row(str(index), escape(m.hf_id), params, t.option.cloud, escape(t.option.instance_type), t.option.precision,
+                      f"{t.option.tensor_parallel} x {p.replicas_at_peak}", str(p.nodes_at_peak), money(month, 0),
+                      money(c.usd_per_million_tokens_at_peak(demand)), ratio, f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}", str(len(c.options)))  # fmt: skip
+    out.print(table)
     out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
 
 
@@ -206,7 +292,7 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
     else:
         shown = ranking.feasible if limit <= 0 else ranking.feasible[:limit]
         order = "$/month" if ranking.sort == "month" else "$ per million output tokens"
-        table = Table(title=f"{len(ranking.feasible)} feasible options, ranked by {order} (tok/s and $/1M tok are ESTIMATES)", title_justify="left")
+        table = Table(title=f"{len(ranking.feasible)} feasible options, ranked by {order} (tok/s and $/1M tok are ESTIMATES; {error_band('saturated throughput')})", title_justify="left")
         for column, justify in (("#", "right"), ("cloud", "left"), ("instance", "left"), ("accelerators", "left"), ("precision", "left"),
                                 ("TP x replicas", "right"), ("$/hour", "right"), ("$/month", "right"), ("tok/s/node", "right"),
                                 ("$/1M tok", "right"), ("seqs at ctx", "right"), ("price as of", "left")):

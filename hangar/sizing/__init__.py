@@ -7,8 +7,13 @@ per module, all re-exported here (import from `hangar.sizing`):
 * `kv`         — KV-cache bytes of one sequence by kind of layer (full, sliding window, MLA, state);
 * `memory`     — accelerators, weights, `memory_fit` (will vLLM start; how many sequences it holds),
                  vLLM's tensor-parallel rules and the `auto` degree;
+* `performance` — the calibrated roofline: TTFT, TPOT and throughput of one replica at a concurrency;
+* `calibration` — that model against the catalog's published measurements, and its error;
+* `accelerators` — accelerators with the catalog's datasheet peaks;
 * `throughput` — ESTIMATED decode/prefill speed and $ per million tokens;
-* `ranking`    — the catalog's machines, feasible options, `rank_options` and `pareto_front`.
+* `ranking`    — the catalog's machines, feasible options, `rank_options` and `pareto_front`;
+* `capacity`, `traffic_ranking`, `compare` — replicas, nodes and cost at a declared traffic and SLO,
+                 the cheapest options for it, and candidate models side by side.
 
 Names imported as `X as X` are importable from here as before the split, but stay out of `__all__`.
 """

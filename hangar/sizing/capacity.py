@@ -1,27 +1,23 @@
 """Capacity at a declared traffic and SLO: replicas, nodes and money at peak and on average — an ESTIMATE.
 
-Method (every speed below comes from `throughput.estimate_throughput`, so it is an ESTIMATE):
+Every speed comes from `hangar.sizing.performance` (a roofline calibrated on published measurements;
+`hangar.sizing.calibration.MEASURED_ERROR` is its error on them):
 
-* A request has `prompt_tokens` of prompt and produces `output_tokens`; its sequence is their sum.
-* Time per output token at `c` sequences batched: one decode step, which reads the active weights
-  and the KV cache of the `c` sequences (each at the full prompt + output length: a worst case) at
-  the estimated share of the accelerators' memory bandwidth — `tpot(c) = a + b x c`.
-* Time to first token: the prompt's prefill at the estimated compute rate `R` (`prompt_tokens / R`).
-* One replica serves requests at rate `r` with `c` in flight. In each second prefill takes `r x P / R`
-  seconds of the accelerators (prompts are not free); decode steps run in the rest, each giving `c`
-  tokens. Then `r x O = c x (1 - r P / R) / tpot(c)`, so `r(c) = c / (O x tpot(c) + c x P / R)`, and
-  the decode pace a user sees is `tpot(c) / (1 - r P / R)`. Both grow with `c`: the largest `c` whose
-  pace meets the SLO (and that the KV cache and `max_num_seqs` allow) gives the most requests/s.
+* A request has `prompt_tokens` of prompt and produces `output_tokens`.
+* One replica with `c` requests in flight: each decode step reads the weights and the KV cache of the
+  `c` sequences (at their mean length) or computes their tokens, whichever takes longer; every request
+  is prefilled once while the others wait. That gives the replica's requests/s at `c` and the pace a
+  user sees (time per output token), both growing with `c`. The largest `c` whose pace meets the SLO,
+  and that the KV cache and `max_num_seqs` allow, gives the most requests/s.
+* Time to first token: the prompt's prefill on an idle replica (queueing is not modelled).
 * Replicas at peak: `ceil(peak / r)`; nodes from the accelerators each replica takes; monthly cost
   at peak: those nodes for a 30-day month at the pool's instance price; on average: the replicas the
   average rate needs (at least `min_replicas`), as if the autoscaler followed the load exactly.
   $/1M tokens: the average month's cost over the prompt + output tokens it serves.
 
 Not modelled: queueing (requests arrive in bursts; a p95 is read as the estimate itself, so the SLO
-check is optimistic near saturation), prefix-cache hits (they shorten prefill), chunked-prefill
-scheduling details, speculative decoding, tensor-parallel communication, the spread of prompt and
-output lengths (only their means). The efficiency factors are assumptions, NOT yet calibrated
-against published measurements (issue 14 §3): treat every figure as an order of magnitude.
+check is optimistic near saturation), prefix-cache hits, speculative decoding, the spread of prompt
+and output lengths (only their means).
 """
 
 from __future__ import annotations
@@ -32,13 +28,16 @@ from typing import Any
 
 from hangar.catalog import Gpu, Model, TpuMachine
 
+from .calibration import error_band
 from .engine import GPU_MEMORY_UTILIZATION
-from .memory import Accelerator, memory_fit, weight_bytes
-from .throughput import ESTIMATE_NOTE, HOURS_PER_MONTH, estimate_throughput
+from .memory import Accelerator, memory_fit
+from .performance import CALIBRATED, PerformanceUnknown, Replica, operating_point
+from .throughput import ESTIMATE_NOTE, HOURS_PER_MONTH
 
 CAPACITY_NOTE = (
-    "capacity is an ESTIMATE: no queueing (p95 read as the estimate), no prefix-cache hits, mean prompt/output lengths only, "
-    "efficiency factors not yet calibrated against published measurements"
+    "capacity is an ESTIMATE: no queueing (p95 read as the estimate), no prefix-cache hits, mean prompt/output lengths only; "
+    f"the performance model's error on published measurements: throughput {error_band('saturated throughput')}, "
+    f"time per output token {error_band('TPOT')}"
 )
 
 
@@ -96,6 +95,8 @@ class CapacityPlan:
     usd_per_million_tokens: float | None
     label: str = "ESTIMATE"
     assumptions: tuple[str, ...] = field(default=())
+    kv_concurrency: int | None = None
+    """Sequences in flight per replica that the KV cache (at the requests' mean length) and max_num_seqs allow; None when infeasible."""
 
     def to_json(self) -> dict:
         return {**self.__dict__, "assumptions": list(self.assumptions)}
@@ -141,23 +142,21 @@ def plan_capacity(
     )  # fmt: skip
     if not fit.fits:
         return infeasible(f"one {sequence:,}-token sequence does not fit: {fit.reason}")
-    most = min(fit.concurrent_sequences, fit.capacity_sequences)
-    one = estimate_throughput(model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=sequence,
-                              concurrent_sequences=1, tensor_parallel=tensor_parallel)  # fmt: skip
-    if one.decode_tokens_per_s is None or one.prefill_tokens_per_s is None:
-        return infeasible(f"{acc.name}: memory bandwidth or peak FLOPS is not in the catalog, so speed cannot be estimated")
-    step_one = 1 / one.decode_tokens_per_s  # seconds per decode step with one sequence
-    weights_share = weight_bytes(model, precision, active=True) / one.bytes_per_decode_step
-    base, per_sequence = step_one * weights_share, step_one * (1 - weights_share)  # tpot(c) = base + per_sequence x c
-    prefill = one.prefill_tokens_per_s
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype)
     prompt, output = demand.prompt_tokens, demand.output_tokens
-    ttft = prompt / prefill
+    held = replica.max_concurrency(prompt, output, gpu_memory_utilization=gpu_memory_utilization, max_num_seqs=None)
+    most = max(1, min(fit.concurrent_sequences, held))
+    try:
+        ttft = replica.ttft(prompt, CALIBRATED)
 
-    def point(c: int) -> tuple[float, float]:
-        """(requests/s, decode pace seen in seconds per token) of one replica at c sequences."""
-        step = base + per_sequence * c
-        rate = c / (output * step + c * prompt / prefill)
-        return rate, step / (1 - rate * prompt / prefill)
+        def point(c: int) -> tuple[float, float]:
+            """(requests/s, time per output token in seconds) of one replica with c requests in flight."""
+            found = operating_point(replica, prompt, output, c, CALIBRATED)
+            return found.requests_per_s, found.tpot_s
+
+        point(1)
+    except PerformanceUnknown as error:
+        return infeasible(f"{error}")
 
     if demand.ttft_ms is not None and ttft * 1000 > demand.ttft_ms:
         return infeasible(
@@ -196,6 +195,7 @@ def plan_capacity(
         tensor_parallel=tensor_parallel,
         accelerators_per_node=accelerators_per_node,
         concurrency=low,
+        kv_concurrency=most,
         ttft_ms=ttft * 1000,
         tpot_ms=pace * 1000,
         requests_per_second_per_replica=rate,

@@ -20,10 +20,10 @@ either divides the KV heads or is a multiple of them, within one node.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from hangar.catalog import Gpu, Model, TpuMachine
+from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
 from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
@@ -72,6 +72,30 @@ class Accelerator:
     bandwidth_gbps: float | None
     peak_bf16_tflops: float | None
     formats: frozenset[str]
+    peaks: tuple[tuple[str, float], ...] = ()
+    """Dense peak TFLOPS per number format ('bf16', 'fp16', 'fp8', 'int8'), known ones only."""
+    interconnect_gbps: float | None = None
+    """Accelerator-to-accelerator bandwidth (both directions) from the datasheet row; None when unknown."""
+    performance_source: str | None = None
+    """Where bandwidth and peaks come from: a datasheet row of the catalog, or None (gpus.csv / tpus.csv figures)."""
+
+    @property
+    def peak_tflops(self) -> dict[str, float]:
+        return dict(self.peaks)
+
+    def with_performance(self, row: AcceleratorPerformance | None) -> Accelerator:
+        """This accelerator with the datasheet figures of a catalog `accelerator_performance.csv` row (unchanged without one)."""
+        if row is None:
+            return self
+        peaks = row.peak_tflops()
+        return replace(
+            self,
+            bandwidth_gbps=row.memory_bandwidth_gbps,
+            peak_bf16_tflops=peaks.get("bf16", self.peak_bf16_tflops),
+            peaks=tuple(sorted(peaks.items())),
+            interconnect_gbps=row.interconnect_gbps,
+            performance_source=f"{row.source} (read at {row.read_at}, {row.as_of.isoformat()})",
+        )
 
     @classmethod
     def of(cls, device: Gpu | TpuMachine | Accelerator) -> Accelerator:
@@ -87,6 +111,7 @@ class Accelerator:
                 bandwidth_gbps=device.memory_bandwidth_gbps,
                 peak_bf16_tflops=device.peak_bf16_tflops,
                 formats=frozenset(p for p, ok in flags.items() if ok),
+                peaks=() if device.peak_bf16_tflops is None else (("bf16", device.peak_bf16_tflops),),
             )
         return cls(
             name=f"TPU {device.generation}",
@@ -96,6 +121,7 @@ class Accelerator:
             bandwidth_gbps=device.hbm_bandwidth_gbps_per_chip,
             peak_bf16_tflops=device.peak_bf16_tflops_per_chip,
             formats=frozenset({"bf16"}),
+            peaks=() if device.peak_bf16_tflops_per_chip is None else (("bf16", device.peak_bf16_tflops_per_chip),),
         )
 
 

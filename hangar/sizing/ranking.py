@@ -14,6 +14,7 @@ from typing import Literal
 
 from hangar.catalog import Catalog, InstanceType, Model
 
+from .accelerators import with_performance
 from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION
 from .memory import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
@@ -80,7 +81,7 @@ def machines(catalog: Catalog, clouds: Iterable[str] | None = None, *, include_t
                     cloud="gcp",
                     instance_type=tpu.machine_type,
                     region=tpu.price_region or "unknown",
-                    accelerator=Accelerator.of(tpu),
+                    accelerator=with_performance(catalog, tpu),
                     accelerators=chips,
                     price_ondemand_usd_hr=None if tpu.price_ondemand_usd_per_chip_hr is None else tpu.price_ondemand_usd_per_chip_hr * chips,
                     price_spot_usd_hr=None if tpu.price_spot_usd_per_chip_hr is None else tpu.price_spot_usd_per_chip_hr * chips,
@@ -97,7 +98,7 @@ def _machine_of_instance(catalog: Catalog, row: InstanceType) -> Machine:
         cloud=row.cloud,
         instance_type=row.instance_type,
         region=row.region,
-        accelerator=Accelerator.of(catalog.gpu(row.gpu)),
+        accelerator=with_performance(catalog, catalog.gpu(row.gpu)),
         accelerators=row.gpu_count,
         price_ondemand_usd_hr=row.price_ondemand_usd_hr,
         price_spot_usd_hr=row.price_spot_usd_hr,

@@ -1,9 +1,9 @@
 """How fast one replica would serve, and what that makes a token cost: ESTIMATES, never measurements.
 
-Kept apart from the memory rules because these figures are assumptions, not limits: decode is bound
-by memory bandwidth (every step reads the active weights and the batch's KV cache), prefill by compute
-(2 x active parameters FLOPs per token). A figure that needs an unknown (bandwidth, peak FLOPS,
-price) is None — never 0.
+Kept apart from the memory rules because these figures are estimates, not limits. They come from the
+calibrated roofline of `hangar.sizing.performance` (decode bound by memory bandwidth or compute, prefill
+by compute), whose error on published measurements `hangar.sizing.calibration` measures. A figure that
+needs an unknown (bandwidth, peak FLOPS, price) is None — never 0.
 """
 
 from __future__ import annotations
@@ -12,24 +12,23 @@ from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
 
-from .engine import engine_limits
-from .kv import sequence_kv
-from .memory import Accelerator, weight_bytes
+from .calibration import error_band
+from .memory import Accelerator
+from .performance import CALIBRATED, PerformanceUnknown, Replica
 
 HOURS_PER_MONTH = 720
 """A 30-day month, as the budget rule and `hangar.cost` count it."""
 
-DECODE_BANDWIDTH_EFFICIENCY = 0.6
-"""ESTIMATE (an assumption): the share of peak memory bandwidth a decode step
-achieves. Decode is memory-bound; serving engines typically reach roughly half to two thirds of it."""
+DECODE_BANDWIDTH_EFFICIENCY = CALIBRATED.memory
+"""Share of peak memory bandwidth a decode step achieves (calibrated; `performance.CALIBRATED`)."""
 
-PREFILL_COMPUTE_EFFICIENCY = 0.5
-"""ESTIMATE (an assumption): the share of dense peak FLOPS prefill achieves (MFU)."""
+PREFILL_COMPUTE_EFFICIENCY = CALIBRATED.compute
+"""Share of the dense 16-bit peak FLOPS prefill achieves (calibrated; `performance.CALIBRATED`)."""
 
 ESTIMATE_NOTE = (
-    "throughput is an ESTIMATE from first principles (decode bound by memory bandwidth x "
-    f"{DECODE_BANDWIDTH_EFFICIENCY:.0%}, prefill by compute x {PREFILL_COMPUTE_EFFICIENCY:.0%} of bf16 peak), "
-    "not a benchmark; tensor-parallel communication is ignored"
+    "speeds are ESTIMATES of a roofline calibrated on published serving measurements (decode bound by memory bandwidth or compute, "
+    f"prefill by compute); its error there: throughput {error_band('saturated throughput')}, "
+    f"time per output token {error_band('TPOT')}"
 )
 
 
@@ -60,39 +59,28 @@ def estimate_throughput(
     concurrent_sequences: int = 16,
     tensor_parallel: int = 1,
 ) -> ThroughputEstimate:
-    """ESTIMATE decode and prefill speed of one replica from first principles.
+    """ESTIMATE decode and prefill speed of one replica (`hangar.sizing.performance`).
 
-    Decode: every step reads the active weights once plus the KV cache of every sequence in the batch
-    (taken at full context: a lower bound on speed), from `tensor_parallel` accelerators at
-    `DECODE_BANDWIDTH_EFFICIENCY` of their peak bandwidth; one step yields one token per sequence.
-    Prefill: 2 x active parameters FLOPs per token at `PREFILL_COMPUTE_EFFICIENCY` of the dense bf16
-    peak (used for every precision: conservative for fp8/int8).
+    Decode: one step with `concurrent_sequences` sequences, each at full context (a lower bound on
+    speed), yields one token per sequence. Prefill: prompt tokens/s of a 1,024-token prompt.
     """
     acc = Accelerator.of(device)
-    active = weight_bytes(model, precision, active=True)
-    limits = engine_limits(acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_model_len=max_context_tokens)
-    per_sequence = sequence_kv(
-        model, max_context_tokens, kv_cache_dtype=kv_cache_dtype, tensor_parallel=tensor_parallel,
-        max_num_batched_tokens=limits.max_num_batched_tokens, hybrid_kv_cache=limits.hybrid_kv_cache,
-    )
-    kv = per_sequence.total_bytes * concurrent_sequences
-    step_bytes = active + kv
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype)
+    step_bytes = replica.weights_read(concurrent_sequences) + concurrent_sequences * replica.kv_bytes(max_context_tokens)
     active_params = (model.params_active_b or model.params_total_b) * 1e9
     flops = 2 * active_params
-    decode = None
-    if acc.bandwidth_gbps:
-        step_s = step_bytes / (acc.bandwidth_gbps * 1e9 * tensor_parallel * DECODE_BANDWIDTH_EFFICIENCY)
-        decode = concurrent_sequences / step_s
-    prefill = None
-    if acc.peak_bf16_tflops:
-        prefill = acc.peak_bf16_tflops * 1e12 * tensor_parallel * PREFILL_COMPUTE_EFFICIENCY / flops
+    decode = prefill = None
     notes = [ESTIMATE_NOTE, "decode reads the KV cache of every sequence at full context (worst case)"]
+    try:
+        decode = concurrent_sequences / replica.decode_step(concurrent_sequences, max_context_tokens, CALIBRATED)
+    except PerformanceUnknown as error:
+        notes.append(str(error))
+    try:
+        prefill = 1024 / replica.prefill(1024, CALIBRATED)
+    except PerformanceUnknown as error:
+        notes.append(str(error))
     if model.is_moe:
-        notes.append("MoE: computed with active parameters (all experts stay resident in memory)")
-    if acc.bandwidth_gbps is None:
-        notes.append(f"{acc.name} memory bandwidth is not in the catalog: decode speed unknown")
-    if acc.peak_bf16_tflops is None:
-        notes.append(f"{acc.name} peak FLOPS is not in the catalog: prefill speed unknown")
+        notes.append("MoE: computed with active parameters, reading the experts a batch routes to (all experts stay resident in memory)")
     return ThroughputEstimate(decode, prefill, step_bytes, flops, assumptions=tuple(notes))
 
 

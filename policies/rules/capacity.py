@@ -13,7 +13,8 @@ read 2026-12-01) are fewer than that, or when the pool's most nodes cannot hold
 them. Each workload is judged alone: two workloads sharing a pool are not added up.
 
 Mandatory in prod, advisory elsewhere (the stricter of the config's tier and the workload's
-`hangar.dev/tier` label). The estimate is not calibrated yet; see `hangar.sizing.capacity`.
+`hangar.dev/tier` label). The estimate is calibrated on published measurements, with the error
+`hangar.sizing.calibration.MEASURED_ERROR` states; see `hangar.sizing.capacity`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hangar.policies.rules.tiers import effective_tier
 from hangar.catalog import load_catalog
 from hangar.records import ResourceRecord
 from hangar.sizing import GPU_MEMORY_UTILIZATION, SizingError
+from hangar.sizing.accelerators import with_performance
 from hangar.sizing.capacity import Demand, demand_from_annotations, plan_capacity
 
 CAPACITY = "hangar-capacity"
@@ -70,7 +72,7 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
                 continue
             try:
                 plan = plan_capacity(
-                    model, pool.device, demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
+                    model, with_performance(catalog, pool.device), demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
                     precision=workload.precision, kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
                     max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
                 )  # fmt: skip

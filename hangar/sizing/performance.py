@@ -1,0 +1,246 @@
+"""How fast one replica serves: time to first token, time per output token, throughput — an ESTIMATE.
+
+A roofline per engine step, with efficiency factors calibrated on published measurements
+(`hangar.sizing.calibration`, the catalog's `serving_measurements.csv`):
+
+* decode step with `c` sequences in flight, each at the mean context `L = prompt + output / 2`:
+  memory time = (weights read + c x KV bytes of L tokens) / (TP x peak bandwidth x `memory`);
+  compute time = c x (2 x active parameters + attention 4 x layers x L x heads x head_dim) FLOPs
+  / (TP x dense peak of the precision x `compute`); the step takes the longer of the two, plus a
+  fixed `step_ms` (scheduling, sampling, launches) and, with tensor parallelism, two all-reduces
+  per layer (a fixed `allreduce_us` each plus the activations over the interconnect). A mixture of experts reads the experts its batch routes to
+  (1 - (1 - k/E)^c of them), computes only the active ones.
+* prefill of a prompt of P tokens: P x 2 x active parameters + 2 x layers x P^2 x heads x head_dim
+  FLOPs at the same compute rate (compute-bound) plus its all-reduces; time to first token on an
+  idle replica is that (or reading the weights once, if longer) plus one step and `request_ms`.
+* closed loop of `c` requests in flight, each P prompt and O output tokens: a request lives
+  T = O x step(c) + c x prefill (the engine prefills every request in flight once per lifetime),
+  so throughput = c x O / T and the pace a user sees (time per output token) = (O x step(c) +
+  (c - 1) x prefill) / O. Saturated: c is what the KV cache holds (`kv_admission` says whether
+  the engine books the whole sequence up front or as it grows) and the engine's max_num_seqs allow.
+
+Not modelled (the calibration error includes their effect): queueing variance (a p95 is read as
+the mean), prefix caching, speculative decoding, CUDA-graph batch padding, PCIe versus NVLink for
+all-reduces, expert parallelism, pipeline parallelism, per-kernel efficiency that varies with shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hangar.catalog import Model
+
+from .kv import kv_bytes_per_token
+from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Shares of the datasheet peaks a serving engine achieves, and its fixed costs per step."""
+
+    memory: float
+    """Share of peak memory bandwidth a decode step achieves."""
+    compute: float
+    """Share of the dense peak FLOPS of the precision (prefill, and decode when compute-bound)."""
+    step_ms: float
+    """Fixed time per decode step: scheduling, sampling, kernel launches."""
+    allreduce_us: float
+    """Fixed latency of one tensor-parallel all-reduce (two per layer per step) when TP > 1."""
+    compute_fp8: float
+    """Share of the dense fp8 peak that fp8 (W8A8) matrix products achieve."""
+    interconnect: float
+    """Share of the interconnect bandwidth (one direction) an all-reduce achieves."""
+    request_ms: float
+    """Fixed time added to the first token of each request: API server, tokenization, scheduling."""
+
+
+CALIBRATED = Efficiency(memory=0.7, compute=0.4, step_ms=0.75, allreduce_us=10.0, compute_fp8=0.55, interconnect=0.5, request_ms=8.0)
+"""Fitted by `bench/performance_calibration.py` on the catalog's calibration table (see
+`hangar.sizing.calibration.MEASURED_ERROR` for its error there)."""
+
+COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16"}
+"""The tensor-core format each weight precision computes in: W8A8 fp8/int8 at their own rate; 4-bit
+AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate."""
+
+
+class PerformanceUnknown(ValueError):
+    """The catalog lacks a figure the estimate needs (memory bandwidth or a peak FLOPS)."""
+
+
+def peak_flops(acc: Accelerator, precision: str, eff: Efficiency) -> float:
+    """Achieved FLOP/s of one accelerator for a weight precision: the dense peak of the format it computes
+    in times the calibrated share; the 16-bit rate when the accelerator has no figure for that format
+    (e.g. fp8 weights on a GPU without fp8 tensor cores run weight-only)."""
+    wanted = COMPUTE_FORMAT.get(precision, "bf16")
+    for name in (wanted, "bf16", "fp16"):
+        value = acc.peak_tflops.get(name)
+        if value:
+            return value * 1e12 * (eff.compute_fp8 if name == "fp8" else eff.compute)
+    raise PerformanceUnknown(f"{acc.name}: no peak FLOPS in the catalog (accelerator_performance.csv), so speed cannot be estimated")
+
+
+def bandwidth(acc: Accelerator) -> float:
+    """Peak memory bandwidth in bytes/s."""
+    if not acc.bandwidth_gbps:
+        raise PerformanceUnknown(f"{acc.name}: no memory bandwidth in the catalog, so speed cannot be estimated")
+    return acc.bandwidth_gbps * 1e9
+
+
+def _attention_width(model: Model) -> int:
+    """Query heads x head size: the width of the attention products per token and layer."""
+    if model.head_dim is not None:
+        return model.attention_heads * model.head_dim
+    return model.attention_heads * ((model.kv_lora_rank or 0) + (model.qk_rope_head_dim or 0))
+
+
+def _attended(model: Model, context: float) -> float:
+    """Sum over attention layers of the tokens each attends to at `context` (sliding layers see their window)."""
+    sliding = model.sliding_window_layers or 0
+    full = model.kv_layers - sliding
+    return full * context + sliding * min(context, model.sliding_window or context)
+
+
+def _expert_split(model: Model) -> tuple[float, float]:
+    """(parameters every token uses, parameters in routed experts) of a mixture of experts."""
+    total, active = model.params_total_b * 1e9, (model.params_active_b or model.params_total_b) * 1e9
+    if not model.is_moe or total <= active:
+        return total, 0.0
+    if model.num_experts and model.num_experts_per_tok and model.num_experts > model.num_experts_per_tok:
+        share = model.num_experts_per_tok / model.num_experts
+    else:
+        share = active / total  # ESTIMATE when the expert count is not in the catalog
+    experts = (total - active) / (1 - share)
+    return total - experts, experts
+
+
+def routed_share(model: Model, batch: float) -> float:
+    """Share of the routed experts' weights a step of `batch` tokens reads (1 - (1 - k/E)^batch)."""
+    if model.num_experts and model.num_experts_per_tok:
+        share = model.num_experts_per_tok / model.num_experts
+    else:
+        total, active = model.params_total_b, model.params_active_b or model.params_total_b
+        share = active / total
+    return 1 - (1 - share) ** max(batch, 1.0)
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One replica shape: model, accelerator, TP degree, weight and KV formats."""
+
+    model: Model
+    accelerator: Accelerator
+    tensor_parallel: int = 1
+    precision: str = "bf16"
+    kv_cache_dtype: str = "auto"
+
+    def weights_read(self, batch: float) -> float:
+        """Bytes of weights one step of `batch` tokens reads."""
+        per_param = BYTES_PER_PARAM[self.precision]
+        if not self.model.is_moe:
+            return weight_bytes(self.model, self.precision)
+        shared, experts = _expert_split(self.model)
+        return (shared + experts * routed_share(self.model, batch)) * per_param
+
+    def kv_bytes(self, context: float) -> float:
+        """KV bytes one sequence at `context` tokens reads per step, over the TP group."""
+        per_layer_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel) / self.model.kv_layers
+        return per_layer_token * _attended(self.model, context) + (self.model.state_bytes_per_sequence or 0)
+
+    def decode_step(self, batch: float, context: float, eff: Efficiency) -> float:
+        """Seconds of one decode step with `batch` sequences in flight at mean `context` tokens."""
+        acc, tp = self.accelerator, self.tensor_parallel
+        memory = (self.weights_read(batch) + batch * self.kv_bytes(context)) / (tp * bandwidth(acc) * eff.memory)
+        active = (self.model.params_active_b or self.model.params_total_b) * 1e9
+        flops = batch * (2 * active + 4 * _attended(self.model, context) * _attention_width(self.model))
+        compute = flops / (tp * peak_flops(acc, self.precision, eff))
+        return max(memory, compute) + eff.step_ms / 1000 + self._allreduce(batch, eff)
+
+    def _allreduce(self, tokens: float, eff: Efficiency) -> float:
+        """Seconds of the two all-reduces per layer of a step over `tokens` tokens (0 without TP): a fixed
+        latency each, plus a ring all-reduce moving 2 (TP - 1) / TP of the 16-bit activations over one
+        direction of the interconnect (unknown interconnect: latency only)."""
+        tp = self.tensor_parallel
+        if tp == 1:
+            return 0.0
+        seconds = eff.allreduce_us / 1e6
+        link = self.accelerator.interconnect_gbps
+        if link:
+            activations = tokens * _attention_width(self.model) * 2
+            seconds += 2 * (tp - 1) / tp * activations / (link / 2 * 1e9 * eff.interconnect)
+        return 2 * self.model.layers * seconds
+
+    def prefill(self, prompt_tokens: int, eff: Efficiency) -> float:
+        """Seconds of accelerator time to prefill one prompt (compute-bound)."""
+        active = (self.model.params_active_b or self.model.params_total_b) * 1e9
+        attended = _attended(self.model, prompt_tokens / 2)  # causal: each token sees half the prompt on average
+        flops = prompt_tokens * (2 * active + 4 * attended * _attention_width(self.model))
+        return flops / (self.tensor_parallel * peak_flops(self.accelerator, self.precision, eff)) + self._allreduce(prompt_tokens, eff)
+
+    def ttft(self, prompt_tokens: int, eff: Efficiency) -> float:
+        """Seconds to the first token on an idle replica: the prefill (or one read of the weights) plus one step."""
+        read = self.weights_read(prompt_tokens) / (self.tensor_parallel * bandwidth(self.accelerator) * eff.memory)
+        return max(self.prefill(prompt_tokens, eff), read) + (eff.step_ms + eff.request_ms) / 1000
+
+    def kv_capacity_tokens(self, gpu_memory_utilization: float) -> float:
+        """Tokens of KV cache the memory left after weights and overhead holds (0 when none is left)."""
+        usable = self.accelerator.memory_gib * GIB * self.tensor_parallel * gpu_memory_utilization
+        left = usable - weight_bytes(self.model, self.precision) - RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
+        per_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel)
+        return max(0.0, left / per_token)
+
+    def max_concurrency(self, prompt_tokens: int, output_tokens: int, *, gpu_memory_utilization: float, max_num_seqs: int | None,
+                        kv_admission: str = "grow") -> int:  # fmt: skip
+        """Sequences in flight the KV cache allows (and max_num_seqs): booked whole (`full`) or at their mean length (`grow`)."""
+        booked = prompt_tokens + (output_tokens if kv_admission == "full" else output_tokens / 2)
+        held = int(self.kv_capacity_tokens(gpu_memory_utilization) // booked)
+        return held if max_num_seqs is None else min(held, max_num_seqs)
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """ESTIMATE of one replica serving `concurrency` requests of P prompt and O output tokens in a closed loop."""
+
+    concurrency: float
+    step_s: float
+    prefill_s: float
+    requests_per_s: float
+    output_tokens_per_s: float
+    tpot_s: float
+    """Pace a user sees after the first token: the step, plus the prefills of others that interleave."""
+
+
+def operating_point(replica: Replica, prompt_tokens: int, output_tokens: int, concurrency: float, eff: Efficiency = CALIBRATED) -> OperatingPoint:
+    """Throughput and pace of one replica with `concurrency` requests in flight (see the module docstring)."""
+    context = prompt_tokens + output_tokens / 2
+    step = replica.decode_step(concurrency, context, eff)
+    prefill = replica.prefill(prompt_tokens, eff)
+    lifetime = output_tokens * step + concurrency * prefill
+    rate = concurrency / lifetime
+    tpot = (output_tokens * step + max(concurrency - 1, 0) * prefill) / output_tokens
+    return OperatingPoint(concurrency, step, prefill, rate, rate * output_tokens, tpot)
+
+
+def at_request_rate(replica: Replica, prompt_tokens: int, output_tokens: int, requests_per_s: float, most: int,
+                    eff: Efficiency = CALIBRATED) -> OperatingPoint | None:  # fmt: skip
+    """The operating point carrying `requests_per_s` (mean requests in flight found by bisection); None beyond `most` in flight."""
+    if operating_point(replica, prompt_tokens, output_tokens, most, eff).requests_per_s < requests_per_s:
+        return None
+    low, high = 1e-6, float(most)
+    for _ in range(60):
+        middle = (low + high) / 2
+        if operating_point(replica, prompt_tokens, output_tokens, middle, eff).requests_per_s < requests_per_s:
+            low = middle
+        else:
+            high = middle
+    return operating_point(replica, prompt_tokens, output_tokens, max(high, 1.0), eff)
+
+
+def saturated(replica: Replica, prompt_tokens: int, output_tokens: int, *, gpu_memory_utilization: float, max_num_seqs: int | None,
+              kv_admission: str = "grow", eff: Efficiency = CALIBRATED) -> OperatingPoint | None:  # fmt: skip
+    """The operating point at the most requests the KV cache (and max_num_seqs) allow in flight; None when not even one fits."""
+    most = replica.max_concurrency(prompt_tokens, output_tokens, gpu_memory_utilization=gpu_memory_utilization,
+                                   max_num_seqs=max_num_seqs, kv_admission=kv_admission)  # fmt: skip
+    if most < 1:
+        return None
+    return operating_point(replica, prompt_tokens, output_tokens, most, eff)
+
