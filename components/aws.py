@@ -437,10 +437,17 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 accelerator_resource=GPU_RESOURCE,
                 accelerators_per_node=instance.gpu_count,
             )
+        # Without egress every image Hangar installs comes from the declared mirror (the spec requires one); EKS's own
+        # add-ons come from EKS's ECR registries through the VPC's ecr.api / ecr.dkr / S3 endpoints (AwsNetwork).
+        self.image_registry: str | None = cluster.registry_mirror
         # Kubernetes objects wait for the deployer's way in (security-group rule, access entry).
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=self.cluster.api_access))
         # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
-        self.device_plugin = NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, opts=_child(self)) if self.pools else None
+        self.device_plugin = (
+            NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.image_registry, opts=_child(self))
+            if self.pools
+            else None
+        )
         # Nodes follow replicas: the Cluster Autoscaler resizes every node group within its min/max size.
         self.autoscaler = ClusterAutoscaler(
             f"{name}-autoscaler",
@@ -451,6 +458,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
             trust_policy=irsa_trust_policy(self.cluster.oidc_provider_arn, self.cluster.oidc_issuer, AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT),
             provider=self.kube_provider,
             tags=tags,
+            image_registry=self.image_registry,
             opts=children,
         )
         # A deployment with `weights.source: shared` reads its weights from one EFS file system reachable from every zone.
@@ -464,6 +472,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 node_security_group_id=self.cluster.eks.vpc_config.cluster_security_group_id,
                 kube_provider=self.kube_provider,
                 tags=tags,
+                image_registry=self.image_registry,
                 opts=children,
             )
             self.shared_weights = store.volume

@@ -100,6 +100,10 @@ class AutoscalerVersionError(ValueError):
     """A Kubernetes minor with no known Cluster Autoscaler release."""
 
 
+IMAGE_PATH = "autoscaling/cluster-autoscaler"
+"""The image's path under registry.k8s.io, where a registry mirror keeps it too."""
+
+
 def image_tag(kubernetes_version: str) -> str:
     """The Cluster Autoscaler image of the cluster's Kubernetes minor; AutoscalerVersionError if there is none."""
     try:
@@ -184,12 +188,16 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         trust_policy: pulumi.Input[str],
         provider: pulumi.ProviderResource,
         tags: dict[str, str],
+        image_registry: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         tag = image_tag(kubernetes_version)
+        # The chart's `image.repository` (default registry.k8s.io/autoscaling/cluster-autoscaler, values.yaml at chart 9.59.0,
+        # commit 5a0b98e4; templates/deployment.yaml runs "{{ .Values.image.repository }}:{{ .Values.image.tag }}").
+        repository = f"{image_registry.rstrip('/')}/{IMAGE_PATH}" if image_registry else f"registry.k8s.io/{IMAGE_PATH}"
         facts: dict[str, Any] = {
             "kubernetesVersion": kubernetes_version,
-            "image": f"registry.k8s.io/autoscaling/cluster-autoscaler:{tag}",
+            "image": f"{repository}:{tag}",
             "nodeGroups": {g.pool: {"minNodes": g.min_nodes, "maxNodes": g.max_nodes} for g in groups},
         }
         super().__init__("hangar:aws:ClusterAutoscaler", name, facts, opts)
@@ -218,7 +226,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 "cloudProvider": "aws",
                 "awsRegion": region,
                 "autoDiscovery": {"clusterName": cluster_name},
-                "image": {"tag": tag},
+                "image": {"tag": tag, **({"repository": repository} if image_registry else {})},
                 "rbac": {"serviceAccount": {"name": SERVICE_ACCOUNT, "annotations": {"eks.amazonaws.com/role-arn": role.arn}}},
                 "nodeSelector": {POOL: SYSTEM_POOL},
             },

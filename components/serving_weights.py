@@ -20,10 +20,13 @@ here it becomes
   condition (the installed pulumi-kubernetes 4.34.2 `batch.v1.Job` docstring), so the servers are
   created only once the weights are there; every replica then mounts the claim read-only.
 
-The Job runs the pinned engine image (it carries huggingface_hub, which vLLM depends on) with
-`huggingface_hub.snapshot_download(repo_id, local_dir=..., ignore_patterns=...)` (src/huggingface_hub/
-_snapshot_download.py at v0.34.3, commit 0bbc5e1b), which skips files already present, so a re-run
-costs little. It leaves out `original/*`: Meta's Llama repositories keep a second copy of the weights
+The Job runs the pinned engine image — vLLM is installed into the image's system Python, `/usr/bin/python3`
+(docker/Dockerfile, stage `vllm-base`: `update-alternatives --install /usr/bin/python3 ...`, then `uv pip
+install --system` of the vLLM wheel; read at vllm-project/vllm commit 0000977e, not at the v0.11.2 tag),
+with huggingface_hub, which vLLM depends on — and calls
+`huggingface_hub.snapshot_download(repo_id, local_dir=..., ignore_patterns=...)` (its signature in
+src/huggingface_hub/_snapshot_download.py of the huggingface_hub 0.34.3 sdist on PyPI), which keeps
+download metadata under `<local_dir>/.cache/huggingface` and skips files already there, so a re-run costs little. It leaves out `original/*`: Meta's Llama repositories keep a second copy of the weights
 in their own format there, which vLLM does not read.
 """
 

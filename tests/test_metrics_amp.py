@@ -193,6 +193,7 @@ def test_the_readiness_rule_reads_the_scraper_and_its_subnets(plan):
 def test_air_gapped_keda_reaches_the_workspace_through_a_vpc_endpoint():
     environment = amp_environment()
     environment["clusters"][0].setdefault("network", {})["egress"] = "none"
+    environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"  # images without egress
     environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     plan = plan_environment(environment)
     endpoints = {r.inputs["serviceName"]: r.inputs for r in plan if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"}

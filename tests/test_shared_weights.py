@@ -195,6 +195,7 @@ def _problems(environment: dict) -> list[str]:
 def test_shared_weights_on_an_air_gapped_cluster_need_a_mirror_for_the_staging_job():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["network"]["egress"] = "none"
+    environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
     assert _problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.endpoint: cluster 'prod' is air-gapped (clusters[0].network.egress), "
         "so the staging Job cannot download from the Hugging Face Hub: name a Hub mirror inside the network; got null"

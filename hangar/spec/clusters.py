@@ -21,6 +21,7 @@ from hangar.spec.base import (
     unique_by_name,
 )
 from hangar.spec.metrics import Metrics, pipeline_target_problems
+from hangar.spec.registry import mirror_problems, registry_mirror_field
 
 
 class Network(SpecModel):
@@ -213,6 +214,12 @@ class AwsCluster(CloudCluster):
 
     provider: Literal["aws"]
     kubernetes_version: str = kubernetes_version_field("aws")
+    registry_mirror: str | None = registry_mirror_field()
+
+    @model_validator(mode="after")
+    def _images_without_egress(self) -> AwsCluster:
+        raise_problems(mirror_problems(self))
+        return self
 
 
 class GcpCluster(CloudCluster):
@@ -222,6 +229,12 @@ class GcpCluster(CloudCluster):
     kubernetes_version: str = kubernetes_version_field("gcp")
     project: str | None = Field(None, description="GCP project id; defaults to the provider's configured project.")
     tpu_slices: list[TpuSlice] = Field(default_factory=list, description="TPU slice node pools.")
+    registry_mirror: str | None = registry_mirror_field()
+
+    @model_validator(mode="after")
+    def _images_without_egress(self) -> GcpCluster:
+        raise_problems(mirror_problems(self))
+        return self
 
     @field_validator("tpu_slices")
     @classmethod

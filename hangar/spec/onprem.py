@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import Capacity, LabelKey, LabelValue, problem, raise_problems
 from hangar.spec.clusters import ClusterBase, GpuNodePool, kubernetes_version_field
+from hangar.spec.registry import PUBLIC_REGISTRIES, REGISTRY, public_registry  # noqa: F401 (PUBLIC_REGISTRIES: spelt here before)
 
 
 class OnPremGpuNodes(GpuNodePool):
@@ -61,42 +62,6 @@ class OnPremGpuNodes(GpuNodePool):
 
 
 GpuStack = Literal["operator", "device-plugin", "none"]
-
-PUBLIC_REGISTRIES = (
-    "docker.io",
-    "nvcr.io",
-    "ngc.nvidia.com",
-    "ghcr.io",
-    "quay.io",
-    "registry.k8s.io",
-    "gcr.io",
-    "public.ecr.aws",
-    "mcr.microsoft.com",
-    "registry.gitlab.com",
-    "github.io",
-    "github.com",
-    "githubusercontent.com",
-    "huggingface.co",
-    "charts.bitnami.com",
-)
-"""Public image registries and chart repositories (each with its subdomains, e.g. helm.ngc.nvidia.com,
-nvidia.github.io, k8s.gcr.io). Not exhaustive: an air-gapped cluster must reach none of them."""
-
-REGISTRY = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([-a-z0-9._/]*[a-z0-9])?)?$"
-"""An image registry with an optional path, without a scheme: `registry.dc1.internal:5000/mirror`."""
-
-
-def _host(reference: str) -> str:
-    """The host of `oci://host:port/path`, `https://host/path` or `host:port/path`, lower case."""
-    rest = reference.split("://", 1)[-1]
-    return rest.split("/", 1)[0].rsplit(":", 1)[0].lower()
-
-
-def public_registry(reference: str) -> str | None:
-    """The public registry or chart repository that `reference` points at, if any."""
-    host = _host(reference)
-    return next((public for public in PUBLIC_REGISTRIES if host == public or host.endswith(f".{public}")), None)
-
 
 class OnPremCluster(ClusterBase):
     """An existing Kubernetes cluster (a data centre or a k3s edge site) reached through a kubeconfig secret.
