@@ -199,6 +199,10 @@ class GkeCluster(pulumi.ComponentResource):
             monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
                 enable_components=list(METRIC_COMPONENTS), managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True)
             ),
+            # The Gateway API (standard channel) for an inference gateway (hangar.components.routing): GKE's
+            # Inference Gateway needs it enabled on the cluster (cloud.google.com/kubernetes-engine/docs/how-to/
+            # deploy-gke-inference-gateway, read 2026-12-01); the channel values are the SDK's (ClusterGatewayApiConfigArgs).
+            gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD") if environment.gateway is not None else None,
             remove_default_node_pool=True,
             initial_node_count=1,
             deletion_protection=environment.tier == "prod",
