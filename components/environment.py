@@ -87,4 +87,7 @@ class HangarEnvironment(pulumi.ComponentResource):
             build_cluster = TARGETS[cluster.provider]()
             self.clusters[cluster.name] = build_cluster(cluster.name, cluster, environment, pulumi.ResourceOptions(parent=self))
         self.servers = build_serving(self, environment, self.clusters, prepared)
+        from hangar.components.routing import build_routing
+
+        self.gateway = build_routing(self, environment, self.clusters, self.servers)
         self.register_outputs({"clusters": sorted(self.clusters), "servers": sorted(self.servers)})

@@ -147,6 +147,8 @@ def plaintext_credentials() -> list[str]:
 
 def build_serving(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], prepared: dict[str, PreparedDeployment]) -> dict[str, ModelServer]:
     """Namespaces, operators, model servers and autoscalers of every deployment whose cluster is built."""
+    from hangar.components.routing import route_names, server_peers  # routing builds on serving: imported here, not at the top
+
     config = pulumi.Config(CONFIG)
     hf_token = config.get_secret(HF_TOKEN_KEY)
     api_key = config.get_secret(API_KEY_KEY)
@@ -185,7 +187,8 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 prompts=item.prompts,
                 runtime_class=getattr(cluster_component, "runtime_class", None),
                 registry_mirror=getattr(cluster_component, "image_registry", None),
-                peers=[*metrics.scraper.peers(), *([INTERCEPTOR.peer()] if wakes_from_zero else [])],
+                peers=[*metrics.scraper.peers(), *([INTERCEPTOR.peer()] if wakes_from_zero else []), *server_peers(environment, deployment)],
+                aliases=route_names(environment, deployment.name),
                 weights_ready=weights_ready,
                 depends_on=[*ready, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),

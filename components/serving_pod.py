@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import math
 import urllib.parse
+from collections.abc import Sequence
 from typing import Any
 
 from hangar.components.placement import PoolPlacement
@@ -81,6 +82,12 @@ USER_ID = 1000
 NODE_CACHE_PATH = "/var/lib/hangar/model-cache"
 """Where `weight_cache: node-local` keeps weights on the node's disk (pool `disk_gib` is sized for it)."""
 RAY_PORT = 6379
+METADATA_ADDRESS = "169.254.169.254/32"
+"""The cloud instance metadata address, excluded from every egress rule of a server or a staging Job."""
+DNS_EGRESS = {
+    "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+}
 PRE_STOP_SECONDS = 15
 """Sleep before SIGTERM so endpoints and load balancers stop sending new requests first."""
 DRAIN_SECONDS = {"realtime": 120, "interactive": 180, "batch": 600}
@@ -100,10 +107,11 @@ def image(deployment: ModelDeployment, shape: ReplicaShape, registry_mirror: str
     return f"{prefix}{repository}:{version}"
 
 
-def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
-    """`vllm serve` arguments: the model positionally, then flags in `--flag value` form (the module docstring has the contract)."""
+def engine_args(deployment: ModelDeployment, shape: ReplicaShape, aliases: Sequence[str] = ()) -> list[str]:
+    """`vllm serve` arguments: the model positionally, then flags in `--flag value` form (the module docstring has the contract).
+    `aliases` are further names the server answers to as a model (the routes it is behind, `hangar.components.routing`)."""
     args = [
-        *served_model(deployment),
+        *served_model(deployment, aliases),
         "--tensor-parallel-size", str(shape.tensor_parallel),
         "--max-model-len", str(deployment.max_context_tokens),
         "--max-num-seqs", str(deployment.max_concurrent_sequences),
@@ -123,13 +131,17 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape) -> list[str]:
     return args
 
 
-def served_model(deployment: ModelDeployment) -> list[str]:
+def served_model(deployment: ModelDeployment, aliases: Sequence[str] = ()) -> list[str]:
     """What `vllm serve` is given as its model: the Hub id, or the directory the weights were staged in
-    followed by `--served-model-name <hub id>` (so clients still ask for the Hub id)."""
+    followed by `--served-model-name <hub id>` (so clients still ask for the Hub id). With `aliases`, the
+    server also answers to them: `--served-model-name <hub id> <alias>...` (vLLM v0.11.2 vllm/config/model.py
+    `served_model_name`: "the server will respond to any of the provided names"; the first names the
+    responses and the `model_name` label of its metrics, so the Hub id stays first)."""
+    names = ["--served-model-name", deployment.model, *aliases] if aliases else []
     if deployment.weights.source not in VOLUME_SOURCES:
-        return [deployment.model]
+        return [deployment.model, *names]
     directory = f"{WEIGHTS_MOUNT}/{weights_directory(deployment)}".rstrip("/")
-    return [directory, "--served-model-name", deployment.model]
+    return [directory, *(names or ["--served-model-name", deployment.model])]
 
 
 def weights_claim(deployment: ModelDeployment) -> str | None:

@@ -115,6 +115,9 @@ def test_the_chosen_concurrency_is_the_largest_that_meets_the_tpot_objective():
 def test_without_an_slo_the_kv_cache_or_max_num_seqs_bounds_concurrency():
     plan = plan_capacity(QWEN, H100, demand(), accelerators_per_node=1, max_concurrent_sequences=32)
     assert plan.concurrency == 32
+    assert plan.kv_concurrency == 32
+    roomy = plan_capacity(QWEN, H100, demand(tpot_ms=20), accelerators_per_node=1)
+    assert roomy.concurrency < roomy.kv_concurrency  # the SLO, not the KV cache, bounds it
 
 
 def test_an_unreachable_ttft_is_infeasible_with_the_numbers():

@@ -110,8 +110,13 @@ def test_a_release_newer_than_any_statement_read_is_unknown_not_passed(chart, ve
 
 
 def test_a_cluster_autoscaler_whose_image_tag_is_unknown_at_preview_cannot_be_judged():
-    ((_, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("ca", "cluster-autoscaler", "9.59.0", {"image": {"tag": UNKNOWN}})))
-    assert message.startswith("ca: chart cluster-autoscaler 9.59.0: the Kubernetes versions it supports are unknown")
+    for values in ({"image": {"tag": UNKNOWN}}, {"image": UNKNOWN}, UNKNOWN):
+        ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("ca", "cluster-autoscaler", "9.59.0", values)))
+        assert level == "mandatory"
+        assert message == (
+            "ca: chart cluster-autoscaler 9.59.0: its values' image.tag is not known at preview, so the Cluster Autoscaler's minor (which must "
+            "be cluster eks's, 1.35) cannot be judged; give image.tag as a literal v1.35.x tag"
+        )
 
 
 def test_each_release_is_judged_against_its_own_cluster_and_helm_v4_charts_too():

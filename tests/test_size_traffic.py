@@ -97,6 +97,7 @@ def test_size_json_lists_the_options_cheapest_first():
     assert costs == sorted(costs)
     best = options[0]
     assert best["tpot_ms"] <= 40 and best["ttft_ms"] <= 1000 and best["output_tokens_per_second"] >= 20 * 300
+    assert all(1 <= o["concurrency"] <= o["kv_concurrency"] for o in options)  # what the SLO allows, within what the KV cache holds
     assert document["demand"] == {"peak_requests_per_second": 20.0, "prompt_tokens": 1500, "output_tokens": 300, "average_requests_per_second": None, "ttft_ms": 1000.0, "tpot_ms": 40.0}
 
 
@@ -105,6 +106,7 @@ def test_size_table_names_the_traffic_and_the_estimate():
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Qwen/Qwen2.5-7B-Instruct at 5 requests/s peak, 800 prompt + 200 output tokens, p95 TPOT 30 ms")
     assert "options carry it, cheapest at peak first (ESTIMATES: median error" in result.output
+    assert "in flight: requests per replica at the operating point, of those its KV cache and max_num_seqs allow" in result.output
     assert "the performance model's error on published measurements" in result.output
 
 

@@ -207,16 +207,17 @@ def size_for_traffic(
         return
     shown = feasible if limit <= 0 else feasible[:limit]
     table = Table(title=f"{len(feasible)} options carry it, cheapest at peak first (ESTIMATES: {error_band('saturated throughput')})", title_justify="left")
-    for column in ("#", "cloud", "instance", "precision", "TP", "replicas", "nodes", "$/month at peak", "TTFT ms", "TPOT ms", "out tok/s"):
+    for column in ("#", "cloud", "instance", "precision", "TP", "replicas", "nodes", "$/month at peak", "TTFT ms", "TPOT ms", "in flight", "out tok/s"):
         table.add_column(column, justify="left" if column in ("cloud", "instance", "precision") else "right")
     for index, t in enumerate(shown, 1):
         p = t.plan
         table.add_row(str(index), t.option.cloud, escape(t.option.instance_type), t.option.precision, str(t.option.tensor_parallel), str(p.replicas_at_peak),
                       str(p.nodes_at_peak), money(p.usd_per_month_at_peak, 0), f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}",
-                      f"{p.output_tokens_per_second_per_replica * p.replicas_at_peak:,.0f}")  # fmt: skip
+                      f"{p.concurrency:,} of {p.kv_concurrency:,}", f"{p.output_tokens_per_second_per_replica * p.replicas_at_peak:,.0f}")  # fmt: skip
     out.print(table)
     if len(shown) < len(feasible):
         out.print(f"... {len(feasible) - len(shown)} more (--limit 0 shows all)")
+    out.print("  - in flight: requests per replica at the operating point, of those its KV cache and max_num_seqs allow", soft_wrap=True)
     out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
     if plot is not None:
         out.print(f"plot written to {escape(str(plot))}")

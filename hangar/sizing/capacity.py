@@ -95,6 +95,8 @@ class CapacityPlan:
     usd_per_million_tokens: float | None
     label: str = "ESTIMATE"
     assumptions: tuple[str, ...] = field(default=())
+    kv_concurrency: int | None = None
+    """Sequences in flight per replica that the KV cache (at the requests' mean length) and max_num_seqs allow; None when infeasible."""
 
     def to_json(self) -> dict:
         return {**self.__dict__, "assumptions": list(self.assumptions)}
@@ -193,6 +195,7 @@ def plan_capacity(
         tensor_parallel=tensor_parallel,
         accelerators_per_node=accelerators_per_node,
         concurrency=low,
+        kv_concurrency=most,
         ttft_ms=ttft * 1000,
         tpot_ms=pace * 1000,
         requests_per_second_per_replica=rate,

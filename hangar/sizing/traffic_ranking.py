@@ -42,6 +42,7 @@ class TrafficOption:
             "ttft_ms": p.ttft_ms,
             "tpot_ms": p.tpot_ms,
             "concurrency": p.concurrency,
+            "kv_concurrency": p.kv_concurrency,
             "output_tokens_per_second": p.output_tokens_per_second_per_replica * p.replicas_at_peak,
             "output_tokens_per_second_per_replica": p.output_tokens_per_second_per_replica,
             "usd_per_hour_per_node": p.usd_per_hour_per_node,

@@ -25,6 +25,7 @@ from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpClust
 from hangar.spec.deployer import Deployer, deployer_problems
 from hangar.spec.metrics import air_gapped_metrics_problems
 from hangar.spec.onprem import OnPremCluster
+from hangar.spec.routing import Gateway, Route, routing_problems
 from hangar.spec.serving import ModelDeployment, serving_problems
 
 
@@ -70,6 +71,8 @@ class Environment(SpecModel):
     deployer: Deployer | None = Field(
         None, description="Where `pulumi up` runs and how it reaches every API server of this environment (see hangar/spec/deployer.py)."
     )
+    gateway: Gateway | None = Field(None, description="One inference gateway in front of the routes (hangar/spec/routing.py); none by default.")
+    routes: list[Route] = Field(default_factory=list, description="Names clients use and the deployments behind each (needs a gateway).")
 
     @field_validator("clusters")
     @classmethod
@@ -81,10 +84,16 @@ class Environment(SpecModel):
     def _unique_deployments(cls, deployments: list[ModelDeployment]) -> list[ModelDeployment]:
         return unique_by_name(deployments, "deployment")
 
+    @field_validator("routes")
+    @classmethod
+    def _unique_routes(cls, routes: list[Route]) -> list[Route]:
+        return unique_by_name(routes, "route")
+
     @model_validator(mode="after")
     def _consistent(self) -> Environment:
         problems = (
             self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters) + serving_problems(self)
+            + routing_problems(self)
         )
         if not problems:
             problems = hardware_problems(self)

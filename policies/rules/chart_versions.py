@@ -70,6 +70,11 @@ def judge(release: ResourceRecord, chart: str, cluster: ResourceRecord) -> str:
         return f"{what}: cluster {cluster.name}'s Kubernetes version ({key}) is {shown}, so the chart's support for it is unknown; give {key} as a literal minor version"
     minor = minor_of(running)
     values = release.inputs.get("values")
+    if chart == CLUSTER_AUTOSCALER and _image_tag_not_literal(values):
+        return (
+            f"{what}: its values' image.tag is not known at preview, so the Cluster Autoscaler's minor (which must be cluster "
+            f"{cluster.name}'s, {minor}) cannot be judged; give image.tag as a literal v{minor}.x tag"
+        )
     supported = chart_support(chart, version, values if isinstance(values, dict) else None)
     if supported is None:
         return (
@@ -80,6 +85,14 @@ def judge(release: ResourceRecord, chart: str, cluster: ResourceRecord) -> str:
     if supported.contains(minor):
         return ""
     return f"{what} supports {supported.describe()} ({supported.source}), but cluster {cluster.name} runs Kubernetes {running}; {_fix(chart, minor)}"
+
+
+def _image_tag_not_literal(values: Any) -> bool:
+    """Values, their image or its tag not known at preview (a secret or an output of another resource)."""
+    if values in (UNKNOWN, SECRET):
+        return True
+    image = values.get("image") if isinstance(values, dict) else None
+    return image in (UNKNOWN, SECRET) or (isinstance(image, dict) and image.get("tag") in (UNKNOWN, SECRET))
 
 
 def _fix(chart: str, minor: str) -> str:

@@ -1,0 +1,285 @@
+"""`hangar:routing:Gateway`: the environment's inference gateway and its routes (Gateway API Inference Extension).
+
+When the stack config has a `gateway` (`hangar.spec.routing`), in the gateway cluster's serving namespace:
+
+* per deployment behind a route, a `hangar:routing:InferencePool` (`hangar.components.routing_pool`):
+  its InferencePool and endpoint picker;
+* one `Gateway` (gateway.networking.k8s.io/v1) `<environment>-gateway`, an HTTP listener on port 80,
+  of the target's class (`gateway_class`): on GKE the managed class, `gke-l7-rilb` (regional
+  internal Application Load Balancer) or `gke-l7-regional-external-managed` when public; elsewhere
+  Istio's `istio` class, its load balancer kept internal by the cloud's annotation
+  (`hangar.components.serving.LB_ANNOTATIONS`) carried in `spec.infrastructure.annotations`, which
+  Istio copies onto the Service it creates for the Gateway;
+* per route an `HTTPRoute` `<route>`: requests under the path `/<route>` (rewritten to `/`, so a client's
+  base URL is `http://<gateway>/<route>/v1`) go to the InferencePools of its deployments — a `split`
+  by its weights; a `small_first` share as weights out of 1000; a `small_first` header as a rule
+  matching the header (to the small pool) before the catch-all rule (to the large one). Every
+  deployment behind a route also answers to the route's name as its model (`--served-model-name
+  <hub id> <route>...`), so clients ask for `model: <route>`.
+
+What the target needs for that:
+
+* GKE: the cluster's Gateway API (`gateway_api_config` channel CHANNEL_STANDARD, in
+  `hangar.components.gcp`) and a proxy-only subnet (purpose REGIONAL_MANAGED_PROXY, role ACTIVE) in the
+  region, created here from `gateway.proxy_only_cidr` unless the network is an existing one. GKE
+  installs the InferencePool CRD itself from 1.34.0-gke.1626000 on.
+* EKS, AKS and on-prem: the Gateway API standard CRDs (v1.5.1 `standard-install.yaml`) and the
+  Inference Extension's CRDs (v1.5.0 `manifests.yaml`) from their release assets, then Istio
+  (`base` and `istiod` charts, 1.29.6, into istio-system) with `ENABLE_GATEWAY_API_INFERENCE_EXTENSION`
+  on and its gateway pods under the `RuntimeDefault` seccomp profile (so they pass the serving
+  namespace's Pod Security `restricted` level); a NetworkPolicy lets the gateway pods reach only the
+  pickers, the servers, istiod and DNS.
+
+Why Istio where the cloud offers no managed inference gateway: the Inference Extension's own guide at
+v1.5.0 lists it with the InferencePool v1 support it needs ("Istio v1.28.0 includes full support for
+InferencePool v1"), it installs from plain Helm charts (as KEDA and LWS are here), it copies a Gateway's
+`infrastructure.annotations` onto the load balancer Service it creates (so each cloud's internal-LB
+annotation applies), and it is a CNCF graduated project most platform teams already run.
+
+Sources, read 2026-12-01: kubernetes-sigs/gateway-api-inference-extension tag v1.5.0 (commit
+df9f8909fe06fe2dfd4a6fc0bd0c01a0acabf849, 2026-04-18) site-src/guides/index.md (CRDs from the
+release's manifests.yaml; Istio with `values.pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION=true`;
+the `istio` GatewayClass in config/manifests/gateway/istio/gateway.yaml; the GKE Gateway in
+config/manifests/gateway/gke/gateway.yaml); kubernetes-sigs/gateway-api tag v1.5.1 (commit
+e7677b70ae75d14a4448fba94870e7deea6cf0ad, 2026-03-14) site-src/guides/getting-started/index.md (the
+`standard-install.yaml` release asset) and the HTTPRoute/Gateway CRDs kept in schema/crds/; istio/istio
+tag 1.29.6 (commit 7019d6d3608e4995e9a36d2977cfec3a341431cd, 2026-07-13):
+pilot/pkg/features/experimental.go (`ENABLE_GATEWAY_API_INFERENCE_EXTENSION`, default false),
+manifests/charts/istio-control/istio-discovery/values.yaml (top-level `env`, `nodeSelector`,
+`gateways.seccompProfile`), manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml
+(the Service's annotations from the Gateway's infrastructure annotations; the pods' label
+`gateway.networking.k8s.io/gateway-name`; the pod seccompProfile only when set);
+https://istio.io/latest/docs/setup/install/helm/ (repository https://istio-release.storage.googleapis.com/charts,
+charts `base` then `istiod` in istio-system); https://docs.cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities
+(the classes `gke-l7-rilb`, `gke-l7-regional-external-managed`; Gateway API 1.5.0 from GKE
+1.35.2-gke.1842000); https://cloud.google.com/kubernetes-engine/docs/how-to/deploy-gke-inference-gateway
+(a proxy-only subnet is required); https://llm-d.ai/docs/resources/gateway/gke (the InferencePool CRD
+installed by GKE from 1.34.0-gke.1626000).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from hangar.components.helm import chart_release
+from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
+from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, picker_labels
+from hangar.components.serving import LB_ANNOTATIONS, selector_labels
+from hangar.components.serving_pod import PORT
+
+from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
+from hangar.spec.routing import Route
+
+GATEWAY_API_VERSION = "v1.5.1"
+GATEWAY_API_CRDS = f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_VERSION}/standard-install.yaml"
+INFERENCE_CRDS = f"https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/{EPP_VERSION}/manifests.yaml"
+ISTIO_VERSION = "1.29.6"
+ISTIO_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
+GKE_CLASSES = {"internal": "gke-l7-rilb", "public": "gke-l7-regional-external-managed"}
+ISTIO_CLASS = "istio"
+GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
+"""The label Istio puts on the pods it runs for a Gateway (kube-gateway.yaml at 1.29.6)."""
+ISTIOD_XDS_PORT = 15012
+ISTIO_STATUS_PORT = 15021
+"""istiod's xDS port and the gateway pods' status (health) port (istio-discovery deployment.yaml, kube-gateway.yaml at 1.29.6)."""
+LISTENER_PORT = 80
+SHARE_SCALE = 1000
+"""A small-first share becomes weights out of this many (0.7 -> 700 small, 300 large)."""
+
+
+def gateway_name(environment: Environment) -> str:
+    return f"{environment.name}-gateway"
+
+
+def gateway_cluster(environment: Environment) -> Any:
+    """The cluster the gateway runs in (validation guarantees it exists)."""
+    assert environment.gateway is not None
+    name = environment.gateway.cluster
+    return next(c for c in environment.clusters if c.name == name) if name else environment.clusters[0]
+
+
+def gateway_class(environment: Environment) -> str:
+    """The GatewayClass of the environment's gateway: GKE's managed class on GCP, Istio's elsewhere."""
+    assert environment.gateway is not None
+    return GKE_CLASSES[environment.gateway.scope] if gateway_cluster(environment).provider == "gcp" else ISTIO_CLASS
+
+
+def route_names(environment: Environment, deployment: str) -> list[str]:
+    """The routes a deployment is behind: the names it also answers to as a model."""
+    return [route.name for route in environment.routes if deployment in route.deployments()]
+
+
+def gateway_peers(environment: Environment) -> list[dict[str, Any]]:
+    """NetworkPolicy peers of the gateway's proxies: GKE's proxy-only subnet, or the pods Istio runs for the Gateway."""
+    assert environment.gateway is not None
+    if gateway_cluster(environment).provider == "gcp":
+        return [{"ipBlock": {"cidr": str(environment.gateway.proxy_only_cidr)}}]
+    return [{"podSelector": {"matchLabels": {GATEWAY_NAME_LABEL: gateway_name(environment)}}}]
+
+
+def server_peers(environment: Environment, deployment: ModelDeployment) -> list[dict[str, Any]]:
+    """What a model server behind a route must admit on its API port: its picker (metrics) and the gateway's proxies."""
+    if environment.gateway is None or not route_names(environment, deployment.name):
+        return []
+    return [{"podSelector": {"matchLabels": picker_labels(deployment.name)}}, *gateway_peers(environment)]
+
+
+def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any]]:
+    """The HTTPRoute rules of a route: its path prefix, the rewrite to `/`, and the pools with their weights."""
+    path = {"type": "PathPrefix", "value": f"/{route.name}"}
+    rewrite = [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+
+    def rule(backends: list[tuple[str, int]], headers: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        match: dict[str, Any] = {"path": path, **({"headers": headers} if headers else {})}
+        refs = [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name, "weight": weight} for name, weight in backends]
+        return {"matches": [match], "filters": rewrite, "backendRefs": refs, **({"timeouts": {"request": timeout}} if timeout else {})}
+
+    if route.split is not None:
+        return [rule([(backend.deployment, backend.weight) for backend in route.split])]
+    small_first = route.small_first
+    assert small_first is not None
+    if small_first.header is not None:
+        header = [{"type": "Exact", "name": small_first.header.name, "value": small_first.header.value}]
+        return [rule([(small_first.small, 1)], header), rule([(small_first.large, 1)])]
+    assert small_first.share is not None
+    small = round(small_first.share * SHARE_SCALE)
+    return [rule([(small_first.small, small), (small_first.large, SHARE_SCALE - small)])]
+
+
+class Gateway(pulumi.ComponentResource):
+    """`hangar:routing:Gateway`: the environment's gateway, its routes, and a pool + picker per deployment behind them.
+
+    `servers` are the environment's `ModelServer`s by deployment name, `cluster_component` the gateway
+    cluster's target component (its `kube_provider`; on GCP its `network` and `gcp_provider`).
+    Exposes `pools` (the `InferencePool` components by deployment) and `routes` (HTTPRoute names).
+    """
+
+    def __init__(self, name: str, environment: Environment, *, cluster_component: Any, servers: dict[str, Any],
+                 opts: pulumi.ResourceOptions | None = None):  # fmt: skip
+        super().__init__("hangar:routing:Gateway", name, None, opts)
+        gateway = environment.gateway
+        assert gateway is not None
+        cluster = gateway_cluster(environment)
+        kube = pulumi.ResourceOptions(parent=self, providers={"kubernetes": cluster_component.kube_provider})
+        labels = {**environment_labels(environment), ENVIRONMENT: environment.name}
+        routed = sorted({name for route in environment.routes for name in route.deployments()})
+        namespace = servers[routed[0]].namespace if routed else environment.name
+        prerequisites = self._implementation(name, environment, cluster, cluster_component, kube)
+        system = {POOL: SYSTEM_POOL} if cluster.provider != "onprem" else None
+        self.pools = {}
+        for deployment_name in routed:
+            server = servers[deployment_name]
+            selector = selector_labels(server.deployment) | ({"hangar.dev/role": "leader"} if server.shape.multi_host else {})
+            self.pools[deployment_name] = InferencePool(
+                deployment_name, namespace=namespace, selector=selector, port=PORT, labels=labels,
+                gateway_peers=gateway_peers(environment), cpu=f"{gateway.picker_cpu:g}", memory_gib=gateway.picker_memory_gib,
+                node_selector=system, mirror=getattr(cluster_component, "image_registry", None),
+                depends_on=[server, *prerequisites], opts=kube,
+            )  # fmt: skip
+        listener = {"name": "http", "port": LISTENER_PORT, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "Same"}}}
+        spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": [listener]}
+        annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]
+        if cluster.provider != "gcp" and annotations:
+            spec["infrastructure"] = {"annotations": dict(annotations)}
+        gateway_opts = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=prerequisites))
+        gateway_object = k8s.apiextensions.CustomResource(
+            gateway_name(environment),
+            api_version="gateway.networking.k8s.io/v1",
+            kind="Gateway",
+            metadata={"name": gateway_name(environment), "namespace": namespace, "labels": labels},
+            spec=spec,
+            opts=gateway_opts,
+        )
+        if cluster.provider != "gcp":
+            self._proxy_policy(environment, namespace, labels, gateway_opts)
+        # The Inference Extension's chart gives non-GKE routes a 300 s request timeout; GKE sets its own on the backend.
+        timeout = None if cluster.provider == "gcp" else "300s"
+        self.routes = []
+        for route in environment.routes:
+            k8s.apiextensions.CustomResource(
+                f"{name}-{route.name}",
+                api_version="gateway.networking.k8s.io/v1",
+                kind="HTTPRoute",
+                metadata={"name": route.name, "namespace": namespace, "labels": labels},
+                spec={"parentRefs": [{"name": gateway_name(environment)}], "rules": http_route_rules(route, timeout=timeout)},
+                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object, *(self.pools[d] for d in route.deployments())])),
+            )
+            self.routes.append(route.name)
+        self.register_outputs({"gateway": gateway_name(environment), "class": gateway_class(environment), "routes": self.routes, "pools": sorted(self.pools)})
+
+    def _implementation(self, name: str, environment: Environment, cluster: Any, component: Any, kube: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+        """What the gateway needs of its target before its objects: GKE's proxy-only subnet, or the CRDs and Istio."""
+        if cluster.provider == "gcp":
+            import pulumi_gcp as gcp
+
+            gateway = environment.gateway
+            assert gateway is not None
+            if cluster.network.existing_network_id is not None:
+                return []  # an existing network brings its own proxy-only subnet (gateway.proxy_only_cidr names its range)
+            subnet = gcp.compute.Subnetwork(
+                f"{name}-proxy-only",
+                network=component.network.network_id,
+                region=cluster.region,
+                ip_cidr_range=str(gateway.proxy_only_cidr),
+                purpose="REGIONAL_MANAGED_PROXY",
+                role="ACTIVE",
+                opts=pulumi.ResourceOptions(parent=self, provider=component.gcp_provider),
+            )
+            return [subnet]
+        from hangar.components.serving_environment import HelmChart
+
+        gateway_crds = k8s.yaml.v2.ConfigFile(f"{name}-gateway-api-crds", file=GATEWAY_API_CRDS, opts=kube)
+        inference_crds = k8s.yaml.v2.ConfigFile(f"{name}-inference-crds", file=INFERENCE_CRDS, opts=kube)
+        source = f"istio/istio tag {ISTIO_VERSION} manifests/charts; repository per https://istio.io/latest/docs/setup/install/helm/"
+        base = HelmChart("base", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
+        istiod = HelmChart("istiod", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
+        values: dict[str, Any] = {
+            "env": {"ENABLE_GATEWAY_API_INFERENCE_EXTENSION": "true"},
+            "gateways": {"seccompProfile": {"type": "RuntimeDefault"}},
+        }
+        if cluster.provider != "onprem":  # cluster services run on the system pool, never on accelerator nodes
+            values["nodeSelector"] = {POOL: SYSTEM_POOL}
+        after_crds = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_crds, inference_crds]))
+        base_release = chart_release(f"{name}-istio-base", base, {}, cluster=cluster, environment=environment.name, opts=after_crds)
+        istiod_release = chart_release(
+            f"{name}-istiod", istiod, values, cluster=cluster, environment=environment.name,
+            opts=pulumi.ResourceOptions.merge(after_crds, pulumi.ResourceOptions(depends_on=[base_release])),
+        )  # fmt: skip
+        return [gateway_crds, inference_crds, istiod_release]
+
+    def _proxy_policy(self, environment: Environment, namespace: str, labels: dict[str, str], opts: pulumi.ResourceOptions) -> None:
+        """The gateway pods Istio runs: callers in on the listener, out only to the pickers, the servers, istiod and DNS."""
+        routed = sorted({name for route in environment.routes for name in route.deployments()})
+        name = f"{gateway_name(environment)}-proxy"
+        k8s.networking.v1.NetworkPolicy(
+            name,
+            metadata={"name": name, "namespace": namespace, "labels": labels},
+            spec={
+                "podSelector": {"matchLabels": {GATEWAY_NAME_LABEL: gateway_name(environment)}},
+                "policyTypes": ["Ingress", "Egress"],
+                # In: callers on the listener, the load balancer's health checks on Istio's status port.
+                "ingress": [{"ports": [{"port": LISTENER_PORT, "protocol": "TCP"}, {"port": ISTIO_STATUS_PORT, "protocol": "TCP"}]}],
+                "egress": [
+                    {"to": [{"podSelector": {"matchLabels": picker_labels(d)}} for d in routed], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]},
+                    {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}}}], "ports": [{"port": PORT, "protocol": "TCP"}]},
+                    {
+                        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}}, "podSelector": {"matchLabels": {"app": "istiod"}}}],
+                        "ports": [{"port": ISTIOD_XDS_PORT, "protocol": "TCP"}],
+                    },
+                    {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
+                ],
+            },
+            opts=opts,
+        )
+
+
+def build_routing(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], servers: dict[str, Any]) -> Gateway | None:
+    """The environment's `Gateway` when its stack config has one and its cluster is built; else None."""
+    if environment.gateway is None:
+        return None
+    cluster = gateway_cluster(environment)
+    if cluster.name not in clusters:
+        return None
+    return Gateway(environment.name, environment, cluster_component=clusters[cluster.name], servers=servers, opts=pulumi.ResourceOptions(parent=parent))

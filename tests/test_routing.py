@@ -1,0 +1,289 @@
+"""Routes and the inference gateway (issue 15): the objects per target, their CRD validation, each route form, the config errors.
+
+A gateway environment on each target is planned once (module-scoped plans); every Kubernetes object it
+renders is validated strictly against the Kubernetes schemas and the CRDs kept in schema/crds/
+(InferencePool at Gateway API Inference Extension v1.5.0, Gateway and HTTPRoute at Gateway API v1.5.1).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+import pytest
+from hangar.components.routing import GATEWAY_API_CRDS, INFERENCE_CRDS, ISTIO_REPOSITORY, ISTIO_VERSION
+from hangar.components.routing_pool import EPP_IMAGE, VLLM_ENGINE, picker_config
+
+from hangar.render import manifest
+from hangar.spec import Environment
+from hangar.stackfile import StackConfigError, environment_from_config
+from tests.conftest import AWS_ENVIRONMENT
+from tests.kube_schemas import problems
+from tests.serving_plans import kube_records, of_kind, plan_environment, raw_environment, server_container, workloads
+from tests.vllm_exposition import Engine, page
+
+CHAT_SMALL_FIRST = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-7b", "share": 0.7}}
+
+
+def gke(**gateway: Any) -> dict[str, Any]:
+    """gke-dev serving a 7B and a 1.7B model behind one `chat` route (70 % of requests to the small one)."""
+    raw = raw_environment("gke-dev")
+    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 3
+    raw["deployments"][0].update(latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
+    raw["deployments"].append(
+        {"name": "qwen-small", "model": "Qwen/Qwen3-1.7B", "pool": "l4-spot", "max_context_tokens": 8192, "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
+    )
+    raw["gateway"] = {"proxy_only_cidr": "10.129.0.0/23", "picker_cpu": 1, "picker_memory_gib": 2, **gateway}
+    raw["routes"] = [copy.deepcopy(CHAT_SMALL_FIRST)]
+    return raw
+
+
+def aws(route: dict[str, Any]) -> dict[str, Any]:
+    """The test AWS environment with a small model on L4 and a large one on H100 behind `route`."""
+    raw = copy.deepcopy(AWS_ENVIRONMENT)
+    raw["deployments"] = [
+        {"name": "qwen-small", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "autoscaling": {"min_replicas": 1, "max_replicas": 1}},
+        {"name": "qwen-large", "model": "Qwen/Qwen3-32B", "pool": "h100", "autoscaling": {"min_replicas": 1, "max_replicas": 1}},
+    ]
+    raw["clusters"][0]["node_pools"][1]["min_nodes"] = 1
+    raw["gateway"] = {}
+    raw["routes"] = [route]
+    return raw
+
+
+def onprem() -> dict[str, Any]:
+    raw = raw_environment("onprem")
+    raw["deployments"].append({**raw["deployments"][0], "name": "llama-canary", "autoscaling": {"min_replicas": 1, "max_replicas": 1}})
+    raw["deployments"][0]["autoscaling"] = {"min_replicas": 1, "max_replicas": 4}
+    raw["gateway"] = {}
+    raw["routes"] = [{"name": "chat", "split": [{"deployment": "llama-8b", "weight": 90}, {"deployment": "llama-canary", "weight": 10}]}]
+    return raw
+
+
+AWS_HEADER = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-large", "header": {"name": "x-request-class", "value": "easy"}}}
+
+
+@functools.cache
+def planned(target: str):
+    raw = {"gke": gke, "gke-public": lambda: gke(scope="public"), "aws": lambda: aws(AWS_HEADER), "onprem": onprem}[target]()
+    return plan_environment(raw)
+
+
+def the(plan, kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [m for m in of_kind(plan, kind) if name is None or m["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind} {name}: {len(found)} found"
+    return found[0]
+
+
+def versions(plan) -> dict[str, str]:
+    return {r.name: r.inputs.get("kubernetesVersion") for r in plan if r.type == "pulumi:providers:kubernetes"}
+
+
+@pytest.mark.parametrize("target", ["gke", "gke-public", "aws", "onprem"])
+def test_every_routing_object_validates_against_its_schema(target):
+    plan = planned(target)
+    failures = []
+    for record in kube_records(plan):
+        document = manifest(record)
+        if document["kind"] == "Secret":
+            continue
+        failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    assert not failures, "\n".join(failures)
+    kinds = {m["kind"] for m in (manifest(r) for r in kube_records(plan))}
+    assert {"InferencePool", "Gateway", "HTTPRoute"} <= kinds
+
+
+def test_the_crd_schemas_refuse_a_backend_ref_field_the_api_lacks():
+    route = the(planned("gke"), "HTTPRoute")
+    bad = copy.deepcopy(route)
+    bad["spec"]["rules"][0]["backendRefs"][0]["fallback"] = True
+    assert any("fallback" in line for line in problems(bad, "1.35"))
+    pool = the(planned("gke"), "InferencePool", "qwen-small")
+    bad_pool = copy.deepcopy(pool)
+    bad_pool["spec"]["targetPorts"] = [{"number": 70000}]
+    assert problems(bad_pool, "1.35")
+
+
+def test_gke_uses_the_managed_internal_class_its_proxy_only_subnet_and_the_clusters_gateway_api():
+    plan = planned("gke")
+    assert the(plan, "Gateway")["spec"] == {
+        "gatewayClassName": "gke-l7-rilb",
+        "listeners": [{"name": "http", "port": 80, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "Same"}}}],
+    }
+    (subnet,) = [r for r in plan if r.type == "gcp:compute/subnetwork:Subnetwork" and r.name.endswith("proxy-only")]
+    assert (subnet.inputs["purpose"], subnet.inputs["role"], subnet.inputs["ipCidrRange"]) == ("REGIONAL_MANAGED_PROXY", "ACTIVE", "10.129.0.0/23")
+    (cluster,) = [r for r in plan if r.type == "gcp:container/cluster:Cluster"]
+    assert cluster.inputs["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
+    assert not [r for r in plan if r.type.startswith("kubernetes:helm") and "istio" in r.name]
+    assert the(planned("gke-public"), "Gateway")["spec"]["gatewayClassName"] == "gke-l7-regional-external-managed"
+
+
+def test_without_a_gateway_the_gke_cluster_leaves_the_gateway_api_alone():
+    plan = plan_environment(raw_environment("gke-dev"))
+    (cluster,) = [r for r in plan if r.type == "gcp:container/cluster:Cluster"]
+    assert "gatewayApiConfig" not in cluster.inputs
+    assert not [r for r in plan if r.type.startswith("hangar:routing")]
+
+
+def test_small_first_share_becomes_weights_out_of_a_thousand_under_the_routes_path():
+    route = the(planned("gke"), "HTTPRoute", "chat")
+    assert route["spec"]["parentRefs"] == [{"name": "gke-dev-gateway"}]
+    (rule,) = route["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/chat"}}]
+    assert rule["filters"] == [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+    assert [(ref["kind"], ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [("InferencePool", "qwen-small", 700), ("InferencePool", "qwen-7b", 300)]
+    assert "timeouts" not in rule  # GKE sets the backend timeout itself
+
+
+def test_small_first_by_header_sends_the_class_to_the_small_pool_and_the_rest_to_the_large_one():
+    rules = the(planned("aws"), "HTTPRoute", "chat")["spec"]["rules"]
+    assert [r["matches"] for r in rules] == [
+        [{"path": {"type": "PathPrefix", "value": "/chat"}, "headers": [{"type": "Exact", "name": "x-request-class", "value": "easy"}]}],
+        [{"path": {"type": "PathPrefix", "value": "/chat"}}],
+    ]
+    assert [[ref["name"] for ref in r["backendRefs"]] for r in rules] == [["qwen-small"], ["qwen-large"]]
+    assert all(r["timeouts"] == {"request": "300s"} for r in rules)
+
+
+def test_a_split_keeps_its_weights():
+    (rule,) = the(planned("onprem"), "HTTPRoute", "chat")["spec"]["rules"]
+    assert [(ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [("llama-8b", 90), ("llama-canary", 10)]
+
+
+@pytest.mark.parametrize("target, annotations", [
+    ("aws", {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb", "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+             "service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
+    ("onprem", None),
+])  # fmt: skip
+def test_elsewhere_istio_serves_the_gateway_kept_internal_by_the_clouds_annotation(target, annotations):
+    plan = planned(target)
+    gateway = the(plan, "Gateway")
+    assert gateway["spec"]["gatewayClassName"] == "istio"
+    assert gateway["spec"].get("infrastructure") == ({"annotations": annotations} if annotations else None)
+    releases = {r.inputs["chart"]: r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] in ("base", "istiod")}
+    assert {chart: (inputs["version"], inputs["namespace"]) for chart, inputs in releases.items()} == {
+        "base": (ISTIO_VERSION, "istio-system"), "istiod": (ISTIO_VERSION, "istio-system")
+    }
+    if target != "onprem":  # on-prem charts may come from the site's chart repository
+        assert releases["istiod"]["repositoryOpts"]["repo"] == ISTIO_REPOSITORY
+    assert releases["istiod"]["values"]["env"] == {"ENABLE_GATEWAY_API_INFERENCE_EXTENSION": "true"}
+    assert releases["istiod"]["values"]["gateways"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    files = sorted(r.inputs["file"] for r in plan if r.type == "kubernetes:yaml/v2:ConfigFile")
+    assert files == sorted([GATEWAY_API_CRDS, INFERENCE_CRDS])
+    policy = the(plan, "NetworkPolicy", f"{gateway['metadata']['name']}-proxy")
+    assert policy["spec"]["podSelector"] == {"matchLabels": {"gateway.networking.k8s.io/gateway-name": gateway["metadata"]["name"]}}
+
+
+def test_each_routed_server_has_a_pool_and_a_picker_configured_for_vllms_metrics():
+    plan = planned("gke")
+    pool = the(plan, "InferencePool", "qwen-small")
+    assert pool["spec"] == {
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "qwen-small"}},
+        "targetPorts": [{"number": 8000}],
+        "appProtocol": "http",
+        "endpointPickerRef": {"name": "qwen-small-epp", "port": {"number": 9002}, "failureMode": "FailOpen"},
+    }
+    picker = the(plan, "Deployment", "qwen-small-epp")
+    (container,) = picker["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == EPP_IMAGE == "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0"
+    assert container["args"][:6] == ["--pool-name", "qwen-small", "--pool-namespace", "gke-dev", "--pool-group", "inference.networking.k8s.io"]
+    assert container["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}
+    assert container["securityContext"]["runAsNonRoot"] and container["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert picker["spec"]["template"]["spec"]["nodeSelector"] == {"hangar.dev/pool": "system"}
+    config = the(plan, "ConfigMap", "qwen-small-epp")["data"]["plugins.yaml"]
+    assert "vllm:kv_cache_usage_perc" in config and config.count("pluginRef") == 3
+    extractor = next(p for p in picker_config()["plugins"] if p["type"] == "core-metrics-extractor")
+    assert extractor["parameters"]["engineConfigs"] == [VLLM_ENGINE]
+
+
+def test_the_pickers_queue_running_and_kv_metrics_are_what_the_pinned_vllm_exports():
+    exported = page("Qwen/Qwen3-1.7B", Engine(running=1, waiting=2, kv_cache_usage=0.5))
+    for key in ("queuedRequestsSpec", "runningRequestsSpec", "kvUsageSpec"):
+        assert f"\n{VLLM_ENGINE[key]}{{" in exported, VLLM_ENGINE[key]
+
+
+def test_routed_servers_answer_to_the_route_and_admit_their_picker_and_the_gateways_proxies():
+    plan = planned("gke")
+    servers = {"qwen-small": "Qwen/Qwen3-1.7B", "qwen-7b": "Qwen/Qwen2.5-7B-Instruct"}
+    assert {w["metadata"]["name"] for w in workloads(plan)} == {*servers, *(f"{name}-epp" for name in servers)}
+    for name, model in servers.items():
+        args = server_container(the(plan, "StatefulSet", name))["args"]
+        at = args.index("--served-model-name")
+        assert args[at + 1 : at + 3] == [model, "chat"]
+        ingress = the(plan, "NetworkPolicy", name)["spec"]["ingress"]
+        peers = [peer for rule in ingress for peer in rule.get("from", [])]
+        assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "endpoint-picker", "app.kubernetes.io/instance": f"{name}-epp"}}} in peers
+        assert {"ipBlock": {"cidr": "10.129.0.0/23"}} in peers
+
+
+def test_a_server_behind_no_route_keeps_its_arguments():
+    raw = gke()
+    raw["routes"][0] = {"name": "chat", "split": [{"deployment": "qwen-7b", "weight": 1}, {"deployment": "qwen-7b-b", "weight": 1}]}
+    raw["deployments"].append({**raw["deployments"][0], "name": "qwen-7b-b"})
+    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 4
+    plan = plan_environment(raw)
+    small = next(w for w in workloads(plan) if w["metadata"]["name"] == "qwen-small")
+    assert "--served-model-name" not in server_container(small)["args"]
+    assert not [m for m in of_kind(plan, "InferencePool") if m["metadata"]["name"] == "qwen-small"]
+
+
+# --- config errors -----------------------------------------------------------------------------------
+
+
+def refused(raw: dict[str, Any]) -> str:
+    """The one-line problems a user sees for a stack config, joined."""
+    with pytest.raises(StackConfigError) as raised:
+        environment_from_config(raw, "Pulumi.test.yaml")
+    return "\n".join(str(problem) for problem in raised.value.problems)
+
+
+def test_a_route_naming_a_missing_deployment_is_refused_naming_the_key_and_the_deployments():
+    raw = gke()
+    raw["routes"][0]["small_first"]["small"] = "qwen-tiny"
+    message = refused(raw)
+    assert "routes[0].small_first.small" in message and "'qwen-tiny'" in message and "['qwen-7b', 'qwen-small']" in message
+
+
+def test_a_deployment_serving_less_context_than_the_route_promises_is_refused():
+    raw = gke()
+    raw["deployments"][1]["max_context_tokens"] = 4096
+    message = refused(raw)
+    assert "routes[0].small_first.small" in message and "4096" in message and "8192" in message
+    raw["routes"][0]["max_context_tokens"] = 4096  # promising less is allowed
+    Environment.model_validate(raw)
+
+
+def test_a_text_and_image_route_refuses_a_text_only_model():
+    raw = gke()
+    raw["routes"][0]["modality"] = "text+image"
+    message = refused(raw)
+    assert "routes[0].small_first.large" in message and "takes text only" in message
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda raw: raw.pop("gateway"), "routes", "routes need a gateway"),
+    (lambda raw: raw["gateway"].pop("proxy_only_cidr"), "gateway.proxy_only_cidr", "proxy-only subnet"),
+    (lambda raw: raw["routes"][0].update(split=[{"deployment": "qwen-7b", "weight": 1}]), "routes[0].split", "at least 2"),
+    (lambda raw: raw["routes"][0]["small_first"].update(header={"name": "x-class", "value": "easy"}), "share", "exactly one of share"),
+    (lambda raw: raw["routes"].append(copy.deepcopy(CHAT_SMALL_FIRST)), "routes[1].name", "two routes are named"),
+    (lambda raw: raw["gateway"].update(auth="api-key"), "routes[0].small_first.large", "needs exposure.auth api-key"),
+])  # fmt: skip
+def test_gateway_and_route_mistakes_are_refused_naming_the_key(change, key, words):
+    raw = gke()
+    change(raw)
+    message = refused(raw)
+    assert key in message and words in message, message
+
+
+def test_a_public_gateway_in_prod_needs_auth():
+    raw = gke(scope="public")
+    raw["tier"] = "prod"
+    assert "gateway.auth" in refused(raw)
+
+
+def test_a_proxy_only_cidr_off_gcp_is_refused():
+    raw = aws(AWS_HEADER)
+    raw["gateway"]["proxy_only_cidr"] = "10.129.0.0/23"
+    message = refused(raw)
+    assert "gateway.proxy_only_cidr" in message and "only for a gcp cluster" in message
