@@ -1,7 +1,8 @@
 """The GCP target: a private GKE cluster with GPU node pools and TPU slices in a private VPC.
 
 `GcpGpuCluster` (`hangar:gcp:GpuCluster`) is what `hangar.components.environment.TARGETS["gcp"]` builds.
-It composes one `GcpNetwork` (`hangar:gcp:Network`), one `GkeCluster` (`hangar:gcp:Cluster`), a
+It composes one `GcpNetwork` (`hangar:gcp:Network`, in `hangar.components.gcp_network`), one
+`GkeCluster` (`hangar:gcp:Cluster`; who reaches its API server: `hangar.components.gcp_access`), a
 `GkeGpuNodePool` (`hangar:gcp:GpuNodePool`) per configured pool and a `GkeTpuSlice`
 (`hangar:gcp:TpuSlice`, in `hangar.components.gcp_tpu`) per TPU slice, all through an explicit GCP
 provider pinned to the cluster's project and region.
@@ -17,14 +18,14 @@ Enum values are the GKE API's (container/v1 REST reference); the SDK types them 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import json
 import math
 from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
+from hangar.components.gcp_access import authorized_networks, dns_endpoint_config, kubeconfig
+from hangar.components.gcp_network import GcpNetwork
 from hangar.components.labels import (
     CAPACITY,
     CLUSTER,
@@ -38,7 +39,7 @@ from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, 
 
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
-from hangar.spec import SYSTEM_POOL, Deployer, Environment, GcpCluster, GpuNodePool, Network
+from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, GpuNodePool
 
 TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 RESERVATION = {"reserved": "ANY_RESERVATION"}  # on-demand and spot pools consume no reservation
@@ -65,73 +66,6 @@ ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"  # set by GKE on GPU node
 
 def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, **options)
-
-
-
-def subnet_layout(cidr: ipaddress.IPv4Network) -> tuple[str, str, str]:
-    """Node, pod and service ranges cut from the network's CIDR.
-
-    Nodes take the first quarter, services the second, pods the second half (a /16 gives nodes and
-    services a /18 and pods a /17: 256 nodes at `MAX_PODS_PER_NODE` = 64, which takes a /25 per node).
-    """
-    quarters = list(cidr.subnets(prefixlen_diff=2))
-    return str(quarters[0]), str(list(cidr.subnets(prefixlen_diff=1))[1]), str(quarters[1])
-
-
-class GcpNetwork(pulumi.ComponentResource):
-    """`hangar:gcp:Network`: a custom-mode VPC with one private subnetwork in the cluster's region.
-
-    The subnetwork has secondary ranges `pods` and `services` (VPC-native GKE) and Private Google
-    Access on, so nodes without public IPs reach Google APIs and Artifact Registry. With
-    `egress: nat` a Cloud Router and Cloud NAT give nodes outbound internet; with `egress: none`
-    there is no NAT at all: private nodes then reach nothing but Google APIs (air-gapped).
-    With `existing_network_id`, nothing is created: the first of `existing_subnet_ids` holds the
-    nodes and GKE creates the pod and service ranges in it.
-
-    Outputs: `network_id`, `subnet_id`; `pods_range` / `services_range` (names, None for an existing network).
-    """
-
-    def __init__(self, name: str, network: Network, *, region: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("hangar:gcp:Network", name, None, opts)
-        self.pods_range: str | None = None  # secondary range names; GKE's own in an existing network
-        self.services_range: str | None = None
-        if network.existing_network_id:
-            if len(network.existing_subnet_ids) > 1:
-                pulumi.log.warn(f"{name}: a GKE cluster uses one subnetwork; using {network.existing_subnet_ids[0]!r}", self)
-            self.network_id = pulumi.Output.from_input(network.existing_network_id)
-            self.subnet_id = pulumi.Output.from_input(network.existing_subnet_ids[0] if network.existing_subnet_ids else None)
-            self.register_outputs({"network_id": self.network_id, "subnet_id": self.subnet_id})
-            return
-
-        nodes, pods, services = subnet_layout(network.cidr)
-        self.pods_range, self.services_range = "pods", "services"
-        vpc = gcp.compute.Network(name, auto_create_subnetworks=False, routing_mode="REGIONAL", description="Hangar: private GKE network", opts=_child(self))
-        subnet = gcp.compute.Subnetwork(
-            name,
-            network=vpc.id,
-            region=region,
-            ip_cidr_range=nodes,
-            private_ip_google_access=True,
-            secondary_ip_ranges=[
-                gcp.compute.SubnetworkSecondaryIpRangeArgs(range_name=self.pods_range, ip_cidr_range=pods),
-                gcp.compute.SubnetworkSecondaryIpRangeArgs(range_name=self.services_range, ip_cidr_range=services),
-            ],
-            opts=_child(self),
-        )
-        if network.egress == "nat":
-            router = gcp.compute.Router(f"{name}-nat", network=vpc.id, region=region, opts=_child(self))
-            gcp.compute.RouterNat(
-                f"{name}-nat",
-                router=router.name,
-                region=region,
-                nat_ip_allocate_option="AUTO_ONLY",
-                source_subnetwork_ip_ranges_to_nat="LIST_OF_SUBNETWORKS",
-                subnetworks=[gcp.compute.RouterNatSubnetworkArgs(name=subnet.id, source_ip_ranges_to_nats=["ALL_IP_RANGES"])],
-                log_config=gcp.compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
-                opts=_child(self),
-            )
-        self.network_id, self.subnet_id = vpc.id, subnet.id
-        self.register_outputs({"network_id": self.network_id, "subnet_id": self.subnet_id})
 
 
 def gke_cluster_name(environment: Environment, cluster: GcpCluster) -> str:
@@ -302,65 +236,6 @@ class GkeCluster(pulumi.ComponentResource):
         )
         self.kubeconfig = kubeconfig(self.gke, dns_endpoint=bool(deployer and deployer.gke_dns_endpoint))
         self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig, "node_service_account": self.node_service_account})
-
-
-def authorized_networks(network: Network, deployer: Deployer | None) -> list[str]:
-    """Master authorized networks: with a private endpoint, the new network's CIDR, the authorized CIDRs and
-    the deployer's addresses; with a public one, the authorized CIDRs and the deployer's public addresses."""
-    allowed = [str(cidr) for cidr in network.authorized_cidrs]
-    if network.public_api_endpoint:
-        extra = deployer.public_source_cidrs if deployer else []
-    else:
-        extra = list(deployer.source_cidrs) if deployer else []
-        if not network.existing_network_id:
-            allowed = [str(network.cidr), *allowed]
-    return list(dict.fromkeys([*allowed, *(str(cidr) for cidr in extra)]))
-
-
-def dns_endpoint_config(deployer: Deployer | None) -> gcp.container.ClusterControlPlaneEndpointsConfigArgs | None:
-    """GKE's DNS-based control-plane endpoint, open to user traffic when the deployer comes in that way.
-
-    The endpoint ('<uid>.<location>.gke.goog') is reachable from anywhere that reaches Google APIs and
-    admits only callers with the IAM permission `container.clusters.connect` (before Kubernetes RBAC):
-    https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation and
-    https://cloud.google.com/blog/products/containers-kubernetes/new-dns-based-endpoint-for-the-gke-control-plane
-    (read 2026-12-01). Field names from the installed pulumi_gcp 10.2 schema
-    (`control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic`).
-    """
-    if not (deployer and deployer.gke_dns_endpoint):
-        return None
-    return gcp.container.ClusterControlPlaneEndpointsConfigArgs(
-        dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(allow_external_traffic=True)
-    )
-
-
-def kubeconfig(gke: gcp.container.Cluster, *, dns_endpoint: bool = False) -> pulumi.Output[str]:
-    """A kubeconfig (JSON) that authenticates with `gke-gcloud-auth-plugin`: it holds no secret.
-
-    With the DNS endpoint the server is `https://<dns endpoint>` and there is no cluster CA: the DNS
-    endpoint presents a publicly trusted certificate, so gcloud writes none either (Google Cloud SDK,
-    googlecloudsdk/api_lib/container/kubeconfig.py `Cluster(..., has_dns_endpoint)` and
-    api_lib/container/util.py `_GetDNSEndpoint`, read 2026-12-01).
-    """
-
-    def render(name: str, endpoint: str, authority: str, dns: str | None) -> str:
-        plugin = "gke-gcloud-auth-plugin"
-        install = f"Install {plugin}: gcloud components install {plugin}"
-        user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": plugin, "installHint": install, "provideClusterInfo": True}}
-        server = {"server": f"https://{dns}"} if dns_endpoint else {"server": f"https://{endpoint}", "certificate-authority-data": authority}
-        return json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": name, "cluster": server}],
-                "users": [{"name": name, "user": user}],
-                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-                "current-context": name,
-            }
-        )
-
-    dns = gke.control_plane_endpoints_config.apply(lambda config: config.dns_endpoint_config.endpoint if config and config.dns_endpoint_config else None)
-    return pulumi.Output.all(gke.name, gke.endpoint, gke.master_auth.cluster_ca_certificate, dns).apply(lambda args: render(*args))
 
 
 class GkeGpuNodePool(pulumi.ComponentResource):

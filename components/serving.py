@@ -68,13 +68,11 @@ from hangar.replica import ReplicaShape
 from hangar.sizing.capacity import Demand, demand_annotations
 from hangar.spec import Environment, ModelDeployment
 from hangar.spec.serving import survives_a_node
+from hangar.stackfile import API_KEY_KEY, HF_TOKEN_KEY
+from hangar.stackfile import CONFIG_NAMESPACE as CONFIG
 
 MODEL_ID = "hangar.dev/model-id"
 ACCELERATORS_PER_REPLICA = "hangar.dev/accelerators-per-replica"
-CONFIG = "hangar"
-HF_TOKEN_KEY = "huggingface_token"
-API_KEY_KEY = "api_key"
-"""The secret stack config keys (`hangar:<key>`) of the Hugging Face token and the API key (`pulumi config set --secret <key> ...`)."""
 LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
     "aws": {
         "internal": {
@@ -90,7 +88,7 @@ LB_ANNOTATIONS: dict[str, dict[str, dict[str, str]]] = {
 }
 """LoadBalancer Service annotations per cloud and scope. AWS: the AWS Load Balancer Controller reads
 `-scheme`, the in-tree controller `-internal`; both ask for an NLB. On-prem LBs (MetalLB, ...) take none."""
-METADATA_ADDRESS = "169.254.169.254/32"
+METADATA_ADDRESS = pod.METADATA_ADDRESS
 
 
 def model_label(hf_id: str) -> str:
@@ -359,10 +357,7 @@ class ModelServer(pulumi.ComponentResource):
         # An empty `from` would admit every source: with no caller at all, admit none.
         ingress = [{"from": callers, "ports": port}] if callers else []
         egress: list[dict[str, Any]] = [
-            {
-                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            },
+            pod.DNS_EGRESS,
             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": 443}]},
         ]
         mirror_port = pod.mirror_port(self.deployment)

@@ -82,6 +82,12 @@ USER_ID = 1000
 NODE_CACHE_PATH = "/var/lib/hangar/model-cache"
 """Where `weight_cache: node-local` keeps weights on the node's disk (pool `disk_gib` is sized for it)."""
 RAY_PORT = 6379
+METADATA_ADDRESS = "169.254.169.254/32"
+"""The cloud instance metadata address, excluded from every egress rule of a server or a staging Job."""
+DNS_EGRESS = {
+    "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+}
 PRE_STOP_SECONDS = 15
 """Sleep before SIGTERM so endpoints and load balancers stop sending new requests first."""
 DRAIN_SECONDS = {"realtime": 120, "interactive": 180, "batch": 600}

@@ -14,7 +14,8 @@ here it becomes
   read 2026-12-01). The capacity is a placeholder that EFS ignores ("The actual storage capacity value
   in persistent volume and persistent volume claim is a placeholder value that must be specified",
   kubernetes-sigs/aws-efs-csi-driver docs/README.md at helm-chart-aws-efs-csi-driver-4.4.1);
-* per deployment, a `batch/v1 Job` `<deployment>-weights` (`staging_job`) that downloads the model
+* per deployment, a `batch/v1 Job` `<deployment>-weights` (`staging_job`), with a NetworkPolicy of the same
+  name that lets its pod out only to DNS and the download (HTTPS, or the mirror's port), never in, that downloads the model
   from the Hub (or the mirror at `weights.endpoint`) into `/weights/<hub id>` on the claim, once. The
   model server's workload depends on it, and pulumi-kubernetes waits for a Job until its `Complete`
   condition (the installed pulumi-kubernetes 4.34.2 `batch.v1.Job` docstring), so the servers are
@@ -33,6 +34,7 @@ in their own format there, which vLLM does not read.
 from __future__ import annotations
 
 import math
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
@@ -152,6 +154,7 @@ def staging_job(name: str, deployment: ModelDeployment, shape: ReplicaShape, *, 
     if cloud != "onprem":
         spec["nodeSelector"] = {POOL: SYSTEM_POOL}
         labels[POOL] = SYSTEM_POOL
+    _staging_policy(f"{name}-weights", deployment, namespace=namespace, metadata={**metadata, "name": f"{name}-weights", "labels": labels}, opts=opts)
     seconds = staging_seconds(shape)
     job_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(custom_timeouts=wait.custom_timeouts(seconds)))
     annotations = {**metadata.get("annotations", {}), wait.TIMEOUT_SECONDS: str(seconds)}
@@ -160,4 +163,24 @@ def staging_job(name: str, deployment: ModelDeployment, shape: ReplicaShape, *, 
         metadata={**metadata, "name": f"{name}-weights", "labels": labels, "annotations": annotations},
         spec={"backoffLimit": 3, "template": {"metadata": {"labels": labels}, "spec": spec}},
         opts=job_opts,
+    )
+
+
+def _staging_policy(name: str, deployment: ModelDeployment, *, namespace: str, metadata: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+    """The staging pod's NetworkPolicy: nothing in; out only DNS and the download — HTTPS to the Hub, or the mirror's port
+    (never the cloud metadata address). It holds the Hugging Face token, so it reaches nothing else."""
+    endpoint = deployment.weights.endpoint
+    url = urllib.parse.urlsplit(endpoint) if endpoint else None
+    port = (url.port or (443 if url.scheme == "https" else 80)) if url else 443
+    selector = {key: metadata["labels"][key] for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
+    k8s.networking.v1.NetworkPolicy(
+        name,
+        metadata={**metadata, "namespace": namespace},
+        spec={
+            "podSelector": {"matchLabels": selector},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": [pod.DNS_EGRESS, {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [pod.METADATA_ADDRESS]}}], "ports": [{"protocol": "TCP", "port": port}]}],
+        },
+        opts=opts,
     )

@@ -26,7 +26,10 @@ from hangar.stackyaml import load as load_yaml_text
 
 CONFIG_NAMESPACE = "hangar"
 ENVIRONMENT_KEY = f"{CONFIG_NAMESPACE}:environment"
-CREDENTIAL_KEYS = (f"{CONFIG_NAMESPACE}:huggingface_token", f"{CONFIG_NAMESPACE}:api_key")
+HF_TOKEN_KEY = "huggingface_token"
+API_KEY_KEY = "api_key"
+"""The secret stack config keys (`hangar:<key>`) of the Hugging Face token and the API key (`pulumi config set --secret <key> ...`)."""
+CREDENTIAL_KEYS = (f"{CONFIG_NAMESPACE}:{HF_TOKEN_KEY}", f"{CONFIG_NAMESPACE}:{API_KEY_KEY}")
 """Stack config keys that hold a credential: only ever as a Pulumi secret (`secure:`), never in plain text."""
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """Characters that would break a one-line message or drive a terminal."""

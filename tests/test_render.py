@@ -245,11 +245,12 @@ def test_render_writes_the_stack_and_lists_the_files(tmp_path):
     result = run("render", "eks-prod", "--out", str(tmp_path), "-C", str(ROOT))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 13 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
+    assert lines[0] == f"wrote 14 manifests of stack eks-prod to {tmp_path}/eks-prod/ (clusters: prod)"
     assert "  prod/eks-prod/deployment-llama-70b.yaml" in lines and "  helm-releases.yaml" in lines
     # the shared weight store: its cluster-scoped volume, the claim in the serving namespace, the Job that stages the weights
     assert "  prod/_cluster/persistentvolume-hangar-weights-eks-prod.yaml" in lines
     assert "  prod/eks-prod/persistentvolumeclaim-hangar-weights.yaml" in lines and "  prod/eks-prod/job-llama-70b-weights.yaml" in lines
+    assert "  prod/eks-prod/networkpolicy-llama-70b-weights.yaml" in lines
     assert "  prod/monitoring/configmap-hangar-dashboard-eks-prod.yaml" in lines  # the Grafana dashboard
     assert "  prod/_cluster/storageclass-gp3.yaml" in lines
     assert validation_failures(tmp_path / "eks-prod", {"prod": "1.33"}) == []

@@ -103,8 +103,9 @@ def test_every_object_carries_the_join_labels_and_the_exact_model_id(stack):
     for record in serving:
         metadata = record.inputs["metadata"]
         assert metadata["labels"]["hangar.dev/model"] == model_label(deployment.model)
-        # A Job staging shared weights needs no accelerator: it runs on (and is labelled with) the system pool.
-        assert metadata["labels"]["hangar.dev/pool"] == ("system" if record.inputs["kind"] == "Job" else deployment.pool)
+        # A Job staging shared weights (and its NetworkPolicy) needs no accelerator: it runs on, and is labelled with, the system pool.
+        staging = metadata["labels"].get("app.kubernetes.io/component") == "stage-weights"
+        assert metadata["labels"]["hangar.dev/pool"] == ("system" if staging else deployment.pool)
         assert metadata["labels"]["hangar.dev/environment"] == environment.name
         assert metadata["annotations"]["hangar.dev/model-id"] == deployment.model
 
@@ -255,7 +256,7 @@ def test_callers_outside_the_cluster_get_an_internal_load_balancer_with_the_clou
     assert service["spec"]["loadBalancerSourceRanges"] == ["10.8.0.0/16"]
     assert service["spec"]["externalTrafficPolicy"] == "Local"
     assert INTERNAL[stack].items() <= service["metadata"]["annotations"].items()
-    (policy,) = of_kind(plan, "NetworkPolicy")
+    (policy,) = [p for p in of_kind(plan, "NetworkPolicy") if p["metadata"]["name"] == name]
     assert {"ipBlock": {"cidr": "10.8.0.0/16"}} in policy["spec"]["ingress"][0]["from"]
 
 

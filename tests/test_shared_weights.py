@@ -116,6 +116,26 @@ def test_a_job_stages_the_weights_once_on_the_system_pool_and_the_server_waits_f
     assert claim.urn in job_record.dependencies
 
 
+def test_the_staging_pod_reaches_only_dns_and_its_download_and_nothing_reaches_it():
+    plan = example_plan("eks-prod")
+    (policy,) = [p for p in of_kind(plan, "NetworkPolicy") if p["metadata"]["name"] == "llama-70b-weights"]
+    (job,) = of_kind(plan, "Job")
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    assert selector == {"app.kubernetes.io/name": "hangar-stage-weights", "app.kubernetes.io/instance": "llama-70b"}
+    assert selector.items() <= job["spec"]["template"]["metadata"]["labels"].items()
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"] and policy["spec"]["ingress"] == []
+    dns, download = policy["spec"]["egress"]
+    assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    assert download == {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    # the server's own policy does not select the staging pod
+    (server,) = [p for p in of_kind(plan, "NetworkPolicy") if p["metadata"]["name"] == "llama-70b"]
+    assert not server["spec"]["podSelector"]["matchLabels"].items() <= job["spec"]["template"]["metadata"]["labels"].items()
+    environment = raw_environment("eks-prod")
+    environment["deployments"][0]["weights"] = {"source": "shared", "endpoint": "http://hf-mirror.corp.internal:8080"}
+    (mirrored,) = [p for p in of_kind(plan_environment(environment), "NetworkPolicy") if p["metadata"]["name"] == "llama-70b-weights"]
+    assert mirrored["spec"]["egress"][1]["ports"] == [{"protocol": "TCP", "port": 8080}]
+
+
 def test_every_replica_in_every_zone_mounts_the_shared_weights_read_only_and_never_downloads():
     (workload,) = [w for w in of_kind(example_plan("eks-prod"), "Deployment") if w["metadata"]["name"] == "llama-70b"]
     spec = workload["spec"]["template"]["spec"]
