@@ -8,7 +8,14 @@ Per deployment behind a route, in the serving namespace (the pool selects its po
 * the endpoint picker: a `ServiceAccount`, a `Role` + `RoleBinding` (read pods, InferencePools and the
   optional InferenceObjective / InferenceModelRewrite objects), a `ConfigMap` holding its
   EndpointPickerConfig, a `Deployment` of one replica (`Recreate`: one active picker keeps the
-  prefix-cache state whole), a `Service` (ext-proc and metrics ports) and a `NetworkPolicy`.
+  prefix-cache state whole), a `Service` (ext-proc and metrics ports) and a `NetworkPolicy`;
+* on GKE, a `HealthCheckPolicy` (the load balancer probes `/health` on the API port every 2 s; GKE's
+  default probe asks for `/`, which vLLM does not serve) and a `GCPBackendPolicy` (a 300 s backend
+  timeout: a long generation outlasts the load balancer's default), both aimed at the InferencePool, as
+  the Inference Extension chart's config/charts/inferencepool/templates/gke.yaml (v1.5.0) writes them.
+  Their schemas: GoogleCloudPlatform/gke-gateway-api commit fc40d606a5332f11a8883f85caff66b63c4e88ef
+  (2026-04-29) config/crd/, whose API reference (googlecloudplatform.github.io/gke-gateway-api, read
+  2026-12-01) gives `/` as the HTTP health check's default requestPath.
 
 The picker scores the pool's pods on vLLM's own metrics, scraped from `/metrics` on the API port:
 `vllm:num_requests_waiting` (queue), `vllm:num_requests_running`, `vllm:kv_cache_usage_perc`
@@ -107,7 +114,7 @@ class InferencePool(pulumi.ComponentResource):
 
     def __init__(self, name: str, *, namespace: str, selector: dict[str, str], port: int, labels: dict[str, str],
                  gateway_peers: Sequence[dict[str, Any]], cpu: str, memory_gib: int, node_selector: dict[str, str] | None = None,
-                 mirror: str | None = None, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
+                 mirror: str | None = None, gke: bool = False, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
         super().__init__("hangar:routing:InferencePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         self.name, epp = name, f"{name}-epp"
@@ -179,6 +186,27 @@ class InferencePool(pulumi.ComponentResource):
             },
             opts=child,
         )
+        if gke:
+            target = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name}
+            k8s.apiextensions.CustomResource(
+                f"{name}-health",
+                api_version="networking.gke.io/v1",
+                kind="HealthCheckPolicy",
+                metadata={"name": name, "namespace": namespace, "labels": labels},
+                spec={
+                    "targetRef": target,
+                    "default": {"timeoutSec": 2, "checkIntervalSec": 2, "config": {"type": "HTTP", "httpHealthCheck": {"requestPath": "/health", "port": port}}},
+                },
+                opts=child,
+            )
+            k8s.apiextensions.CustomResource(
+                f"{name}-backend",
+                api_version="networking.gke.io/v1",
+                kind="GCPBackendPolicy",
+                metadata={"name": name, "namespace": namespace, "labels": labels},
+                spec={"targetRef": target, "default": {"timeoutSec": 300}},
+                opts=child,
+            )
         self.register_outputs({"pool": name, "picker": epp})
 
     @staticmethod

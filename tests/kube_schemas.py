@@ -2,7 +2,7 @@
 
 Built-in kinds against the Kubernetes OpenAPI schema of the cluster's `kubernetes_version`, as
 `kubernetes-validate` ships it, with unknown fields as errors; custom resources (KEDA ScaledObject and
-TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor, InferencePool, Gateway, HTTPRoute) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
+TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor, InferencePool, Gateway, HTTPRoute, GKE's HealthCheckPolicy and GCPBackendPolicy) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
 their embedded Kubernetes types resolved against that version's definitions. Shared by
 `test_manifests` (the plans' objects) and `test_render` (the files `hangar render` writes).
 """
@@ -37,6 +37,8 @@ CUSTOM = {
     ("inference.networking.k8s.io/v1", "InferencePool"): (CRDS / "inference.networking.k8s.io_inferencepools.yaml", "v1"),
     ("gateway.networking.k8s.io/v1", "Gateway"): (CRDS / "gateway.networking.k8s.io_gateways.yaml", "v1"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): (CRDS / "gateway.networking.k8s.io_httproutes.yaml", "v1"),
+    ("networking.gke.io/v1", "HealthCheckPolicy"): (CRDS / "networking.gke.io_healthcheckpolicies.yaml", "v1"),
+    ("networking.gke.io/v1", "GCPBackendPolicy"): (CRDS / "networking.gke.io_gcpbackendpolicies.yaml", "v1"),
 }
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 
@@ -48,6 +50,8 @@ def _strict(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     out = {key: _strict(value) for key, value in schema.items() if key not in ("x-kubernetes-list-type", "x-kubernetes-map-type", "format", "default")}
+    if isinstance(schema.get("properties"), dict):  # a field may be named like a dropped keyword (GKE policies' `default`)
+        out["properties"] = {name: _strict(value) for name, value in schema["properties"].items()}
     if "$ref" in out:
         out["$ref"] = out["$ref"].replace("#/definitions/", f"{DEFINITIONS_ID}#/$defs/")
     if out.pop("x-kubernetes-int-or-string", False):

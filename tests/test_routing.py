@@ -119,6 +119,15 @@ def test_gke_uses_the_managed_internal_class_its_proxy_only_subnet_and_the_clust
     assert the(planned("gke-public"), "Gateway")["spec"]["gatewayClassName"] == "gke-l7-regional-external-managed"
 
 
+def test_on_gke_each_pool_is_probed_on_vllms_health_path_with_a_long_backend_timeout():
+    plan = planned("gke")
+    target = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "qwen-small"}
+    health = the(plan, "HealthCheckPolicy", "qwen-small")["spec"]
+    assert health == {"targetRef": target, "default": {"timeoutSec": 2, "checkIntervalSec": 2, "config": {"type": "HTTP", "httpHealthCheck": {"requestPath": "/health", "port": 8000}}}}
+    assert the(plan, "GCPBackendPolicy", "qwen-small")["spec"] == {"targetRef": target, "default": {"timeoutSec": 300}}
+    assert not of_kind(planned("aws"), "HealthCheckPolicy") and not of_kind(planned("aws"), "GCPBackendPolicy")
+
+
 def test_without_a_gateway_the_gke_cluster_leaves_the_gateway_api_alone():
     plan = plan_environment(raw_environment("gke-dev"))
     (cluster,) = [r for r in plan if r.type == "gcp:container/cluster:Cluster"]
@@ -274,6 +283,15 @@ def test_gateway_and_route_mistakes_are_refused_naming_the_key(change, key, word
     change(raw)
     message = refused(raw)
     assert key in message and words in message, message
+
+
+def test_a_routed_deployment_that_scales_to_zero_is_refused_since_the_gateway_cannot_wake_it():
+    raw = gke()
+    raw["deployments"][0].update(latency_class="batch", autoscaling={"max_replicas": 1})  # batch's default minimum is 0
+    message = refused(raw)
+    assert "routes[0].small_first.large" in message and "scales to zero" in message and "min_replicas to 1" in message
+    raw["deployments"][0]["autoscaling"]["min_replicas"] = 1
+    environment_from_config(raw, "Pulumi.test.yaml")
 
 
 def test_a_public_gateway_in_prod_needs_auth():
