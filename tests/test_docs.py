@@ -78,7 +78,7 @@ def test_site_builds_strict(tmp_path):
     "breakage",
     [
         ("docs/targets.md", "[a page that is not there](no-such-page.md)"),
-        ("docs/targets.md", "[an anchor that is not there](hangar.policies.md#no-such-section)"),
+        ("docs/targets.md", "[an anchor that is not there](policies.md#no-such-section)"),
     ],
     ids=["missing page", "missing anchor"],
 )
