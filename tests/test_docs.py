@@ -65,7 +65,7 @@ def test_readme_links_point_at_files_that_exist():
 def test_site_builds_strict(tmp_path):
     done = build_site(ROOT, tmp_path / "site")
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
-    for page in ("index.html", "tour/index.html", "reference/stack-config/index.html", "sizing/index.html", "policies/index.html"):
+    for page in ("index.html", "tour/index.html", "reference/stack-config/index.html", "sizing/index.html", "policy-pack/index.html"):
         assert (tmp_path / "site" / page).exists(), page
     assert not (tmp_path / "site" / "examples").exists(), "docs/examples/ is a project for the examples, not a page"
     # The reference's patterns reach the reader as the schema has them (Markdown must not eat a bracket).
@@ -78,7 +78,7 @@ def test_site_builds_strict(tmp_path):
     "breakage",
     [
         ("docs/targets.md", "[a page that is not there](no-such-page.md)"),
-        ("docs/targets.md", "[an anchor that is not there](policies.md#no-such-section)"),
+        ("docs/targets.md", "[an anchor that is not there](policy-pack.md#no-such-section)"),
     ],
     ids=["missing page", "missing anchor"],
 )

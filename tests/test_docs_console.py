@@ -13,7 +13,7 @@ BLOCKS = [block for path in docs_sync.doc_files() for block in docs_sync.console
 
 def test_the_docs_show_console_blocks():
     where = {block.path.name for block in BLOCKS}
-    assert {"README.md", "tour.md", "policies.md", "sizing.md"} <= where
+    assert {"README.md", "tour.md", "policy-pack.md", "sizing.md"} <= where
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[block.where for block in BLOCKS])
