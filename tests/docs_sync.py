@@ -239,10 +239,10 @@ def doc_files() -> list[Path]:
 def _workdir(tmp: Path) -> Path:
     """A directory that looks like the project root (its entries linked) so commands may write there.
 
-    The plan cache is linked too (created if missing), so a block reuses the plans of the one before."""
-    (ROOT / ".hangar-cache").mkdir(exist_ok=True)
+    Commands run without the plan cache (HANGAR_NO_CACHE): through these links it would write into the
+    checkout's example projects, which other tests copy."""
     for entry in ROOT.iterdir():
-        if entry.name not in {"site", "bin"}:
+        if entry.name not in {"site", "bin", ".hangar-cache"}:
             (tmp / entry.name).symlink_to(entry)
     # bin/ scripts find the project by their own path: wrappers keep them on the real checkout (and its
     # .venv), so a command never installs into the scratch copy.
@@ -257,7 +257,7 @@ def _workdir(tmp: Path) -> Path:
 
 def run_steps(block: ConsoleBlock) -> list[tuple[str, list[str], int]]:
     """Run each command of the block as a user would from the project root: (command, output lines, exit code)."""
-    env = {**os.environ, "COLUMNS": CONSOLE_COLUMNS, "PYTHONUNBUFFERED": "1", "TERM": "dumb", "NO_COLOR": "1"}
+    env = {**os.environ, "COLUMNS": CONSOLE_COLUMNS, "PYTHONUNBUFFERED": "1", "TERM": "dumb", "NO_COLOR": "1", "HANGAR_NO_CACHE": "1"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     results, last = [], 0
     with tempfile.TemporaryDirectory(prefix="hangar-docs-") as tmp:

@@ -73,3 +73,11 @@ def test_a_rewrite_keeps_a_changed_line_between_cuts_visible():
     shown = ["! a: 0 mandatory", "…", "✗ b: 1 mandatory, 1 advisory", "…", "! c: 0 mandatory"]
     printed = ["! a: 0 mandatory", "t1", "t2", "! b: 0 mandatory, 1 advisory", "t3", "! c: 0 mandatory"]
     assert docs_sync.recut(shown, printed) == ["! a: 0 mandatory", "…", "! b: 0 mandatory, 1 advisory", "…", "! c: 0 mandatory"]
+
+
+def test_running_a_block_leaves_no_plan_cache_in_the_checkout(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("```console\n$ hangar plan dev -C tests/foreign_program\n…\n```\n")
+    (block,) = docs_sync.console_blocks(page)
+    assert docs_sync.stale_steps(block) == []
+    assert not (docs_sync.ROOT / "tests" / "foreign_program" / ".hangar-cache").exists()
