@@ -39,22 +39,17 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from hangar.components.helm import PinnedChart
 from hangar.components.serving_pod import USER_ID
 
 NFS_PORT = 2049
 ROOT_DIRECTORY = "/hangar-weights"
 CSI_DRIVER = "efs.csi.aws.com"
 
-
-@dataclasses.dataclass(frozen=True)
-class EfsChart:
-    name: str
-    repository: str
-    version: str
-    namespace: str
-
-
-EFS_CSI_CHART = EfsChart("aws-efs-csi-driver", "https://kubernetes-sigs.github.io/aws-efs-csi-driver/", "4.4.1", "kube-system")
+EFS_CSI_CHART = PinnedChart(
+    "aws-efs-csi-driver", "https://kubernetes-sigs.github.io/aws-efs-csi-driver/", "4.4.1", "kube-system",
+    "kubernetes-sigs/aws-efs-csi-driver tag helm-chart-aws-efs-csi-driver-4.4.1 (commit 3fcc6bdd7533a4cfd15643b31593f7ff154584c9) charts/aws-efs-csi-driver/Chart.yaml",
+)  # fmt: skip
 """The chart's repository as docs/install.md at the tag gives it (`helm repo add aws-efs-csi-driver ...`)."""
 EFS_CSI_IMAGES = {
     "image": "public.ecr.aws/efs-csi-driver/amazon/aws-efs-csi-driver",

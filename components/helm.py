@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 
-def chart_release(resource_name: str, chart: Any, values: dict[str, Any], *, cluster: Any, environment: str,
-                  opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:  # fmt: skip
-    """`chart` (name, repository, version, namespace) as a Release into its own namespace. An on-prem cluster's
-    `chart_repository` replaces the upstream repository; an `oci://` repository names the chart in its URL."""
+@dataclasses.dataclass(frozen=True)
+class PinnedChart:
+    """A Helm chart at a pinned version: its upstream repository, the namespace its release goes into, and where the pin was read."""
+
+    name: str
+    repository: str
+    version: str
+    namespace: str
+    source: str
+
+
+def chart_release(resource_name: str, chart: PinnedChart, values: dict[str, Any], *, cluster: Any, opts: pulumi.ResourceOptions,
+                  environment: str | None = None, description: str | None = None) -> k8s.helm.v3.Release:  # fmt: skip
+    """`chart` as a Release into its own namespace. An on-prem cluster's `chart_repository` replaces the
+    upstream repository; an `oci://` repository names the chart in its URL. The description names the
+    environment unless one is given."""
     repository = getattr(cluster, "chart_repository", None) or chart.repository
     source: dict[str, Any] = (
         {"chart": f"{repository.rstrip('/')}/{chart.name}"}
@@ -25,7 +38,7 @@ def chart_release(resource_name: str, chart: Any, values: dict[str, Any], *, clu
         namespace=chart.namespace,
         create_namespace=True,
         values=values,
-        description=f"Installed by Hangar for environment {environment}",
+        description=description or f"Installed by Hangar for environment {environment}",
         opts=opts,
         **source,
     )

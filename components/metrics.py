@@ -55,7 +55,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from hangar.components.helm import chart_release
+from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.metrics_adapter import CONFIG_MAP, adapter_config_text
 from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import POD_MONITOR_LIMITS
@@ -70,16 +70,7 @@ SCRAPE_INTERVAL = "15s"
 METRICS_PATH = "/metrics"
 
 
-@dataclasses.dataclass(frozen=True)
-class Chart:
-    name: str
-    repository: str
-    version: str
-    namespace: str
-    source: str
-
-
-KUBE_PROMETHEUS_STACK = Chart(
+KUBE_PROMETHEUS_STACK = PinnedChart(
     "kube-prometheus-stack",
     "https://prometheus-community.github.io/helm-charts",
     "88.5.3",

@@ -32,29 +32,17 @@ refused a public registry in either. `mirrored_images` lists what must be mirror
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import CLUSTER, ENVIRONMENT, GPU, POOL, environment_labels
 from hangar.components.placement import GPU_RESOURCE, PoolPlacement, toleration
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from hangar.spec import Environment, OnPremCluster, OnPremGpuNodes
-
-
-@dataclasses.dataclass(frozen=True)
-class Chart:
-    """A Helm chart at a pinned version, in its public repository."""
-
-    name: str
-    version: str
-    repository: str
-    namespace: str
-    """Namespace the release goes into (created with it), as the chart's own install guide does."""
-
 
 # Pinned chart versions: the newest confirmed releases in the public sources searched on 2026-11-28
 # (GitHub release PRs and issues; re-check with `helm search repo <repo>/<chart> --versions` before bumping):
@@ -70,9 +58,18 @@ class Chart:
 # - dcgm-exporter 4.8.3 (repo https://nvidia.github.io/dcgm-exporter/helm-charts): chart published
 #   2026-07-15 from tag 4.6.0-4.8.3 (github.com/NVIDIA/dcgm-exporter pull 712; DCGM Exporter release
 #   notes at docs.nvidia.com/datacenter/dcgm/latest/release-notes/dcgm-exporter.html).
-GPU_OPERATOR = Chart("gpu-operator", "v26.7.0", "https://helm.ngc.nvidia.com/nvidia", "gpu-operator")
-DEVICE_PLUGIN = Chart("nvidia-device-plugin", "0.20.0", "https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin")
-DCGM_EXPORTER = Chart("dcgm-exporter", "4.8.3", "https://nvidia.github.io/dcgm-exporter/helm-charts", "nvidia-device-plugin")
+GPU_OPERATOR = PinnedChart(
+    "gpu-operator", "https://helm.ngc.nvidia.com/nvidia", "v26.7.0", "gpu-operator",
+    "NVIDIA GPU Operator v26.7.0: image certified 2026-08-21 (redhat-openshift-ecosystem/certified-operators pull 9419), documented 2026-08-27 (NVIDIA/cloud-native-docs issues 481, 482)",
+)
+DEVICE_PLUGIN = PinnedChart(
+    "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.20.0", "nvidia-device-plugin",
+    "NVIDIA/deepops pull 1382 (2026-08-27, 0.19.3 -> 0.20.0, checked against the k8s-device-plugin releases page)",
+)
+DCGM_EXPORTER = PinnedChart(
+    "dcgm-exporter", "https://nvidia.github.io/dcgm-exporter/helm-charts", "4.8.3", "nvidia-device-plugin",
+    "NVIDIA/dcgm-exporter pull 712 (chart 4.8.3 from tag 4.6.0-4.8.3, published 2026-07-15)",
+)
 """Installed beside the device plugin; with the GPU Operator its own DCGM exporter is switched instead."""
 
 # Where each chart's values name an image repository, and the public repository it names by default
@@ -363,27 +360,18 @@ class OnPremGpuCluster(pulumi.ComponentResource):
             for pool in self.cluster.node_pools
         ]
 
-    def _release(self, name: str, chart: Chart, values: dict[str, Any], images: dict[str, str], kube: pulumi.ResourceOptions) -> None:
+    def _release(self, name: str, chart: PinnedChart, values: dict[str, Any], images: dict[str, str], kube: pulumi.ResourceOptions) -> None:
         """A pinned Helm release of `chart`, its images (and the chart itself) from the mirror when one is set."""
         mirror = self.cluster.registry_mirror
         if mirror is not None:
             self.mirrored_images.update({repository: mirrored(repository, mirror) for repository in images.values()})
-        repository = self.cluster.chart_repository or chart.repository
-        source: dict[str, Any] = (
-            {"chart": f"{repository.rstrip('/')}/{chart.name}"}
-            if repository.startswith("oci://")
-            else {"chart": chart.name, "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=repository)}
-        )
-        self.releases[chart.name] = k8s.helm.v3.Release(
+        self.releases[chart.name] = chart_release(
             f"{name}-{chart.name}",
-            name=chart.name,
-            version=chart.version,
-            namespace=chart.namespace,
-            create_namespace=True,
-            values=_merge(values, image_values(images, mirror)),
+            chart,
+            _merge(values, image_values(images, mirror)),
+            cluster=self.cluster,
             description=f"Installed by Hangar for cluster {self.cluster.name}",
             opts=kube,
-            **source,
         )
 
     # --- the environment's namespace ------------------------------------------------------------

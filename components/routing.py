@@ -63,7 +63,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from hangar.components.helm import chart_release
+from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, picker_labels
 from hangar.components.serving import LB_ANNOTATIONS, selector_labels
@@ -228,13 +228,11 @@ class Gateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=component.gcp_provider),
             )
             return [subnet]
-        from hangar.components.serving_environment import HelmChart
-
         gateway_crds = k8s.yaml.v2.ConfigFile(f"{name}-gateway-api-crds", file=GATEWAY_API_CRDS, opts=kube)
         inference_crds = k8s.yaml.v2.ConfigFile(f"{name}-inference-crds", file=INFERENCE_CRDS, opts=kube)
         source = f"istio/istio tag {ISTIO_VERSION} manifests/charts; repository per https://istio.io/latest/docs/setup/install/helm/"
-        base = HelmChart("base", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
-        istiod = HelmChart("istiod", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
+        base = PinnedChart("base", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
+        istiod = PinnedChart("istiod", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
         values: dict[str, Any] = {
             "env": {"ENABLE_GATEWAY_API_INFERENCE_EXTENSION": "true"},
             "gateways": {"seccompProfile": {"type": "RuntimeDefault"}},

@@ -29,7 +29,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from hangar.components.helm import chart_release
+from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import environment_labels
 from hangar.components.metrics import MetricsPipeline
 from hangar.components.metrics_activation import HTTP_ADD_ON_IMAGES, INTERCEPTOR, HttpActivation
@@ -52,26 +52,16 @@ from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templa
 from hangar.replica import ReplicaShape, ReplicaShapeError, replica_shape
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 
-
-@dataclasses.dataclass(frozen=True)
-class HelmChart:
-    name: str
-    repository: str
-    version: str
-    namespace: str
-    source: str
-
-
-KEDA_CHART = HelmChart(
+KEDA_CHART = PinnedChart(
     "keda", "https://kedacore.github.io/charts", KEDA_VERSION, "keda",
     f"kedacore/charts keda/Chart.yaml at commit cbb9bb8ce0809dc9048f72302f7c09765d66ed56 (version and appVersion {KEDA_VERSION})",
 )  # fmt: skip
-HTTP_ADD_ON_CHART = HelmChart(
+HTTP_ADD_ON_CHART = PinnedChart(
     "keda-add-ons-http", "https://kedacore.github.io/charts", "0.15.0", "keda",
     "kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion 0.15.0)",
 )  # fmt: skip
 """The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (hangar.components.metrics_activation)."""
-LWS_CHART = HelmChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
+LWS_CHART = PinnedChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
 
 
 def autoscaler_engine(cluster: Any) -> str:
