@@ -299,6 +299,8 @@ FACTS += [
          {"v": constant("hangar.keda", "KEDA_VERSION"), "lo": lambda: keda_range(0), "hi": lambda: keda_range(1)}),
     Fact("docs/serving.md", "a pinned kube-prometheus-stack {v} in `monitoring`", {"v": chart_version("hangar.components.metrics", "KUBE_PROMETHEUS_STACK")}),
     Fact("docs/serving.md", "on port `http` every {s} s, its floor", {"s": AMP_INTERVAL}),
+    Fact("docs/serving.md", "installs kube-state-metrics (chart {v}) in its own namespace",
+         {"v": chart_version("hangar.components.metrics_kube_state", "KUBE_STATE_METRICS")}),
     Fact("docs/serving.md", "The loop for `eks-prod` (realtime Llama 3.3 70B, {lo}–{hi} replicas)",
          {"lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas}),
     Fact("docs/serving.md", 'engine="0"', why="the engine label vLLM gives its first engine's series (the exposition tests/test_promql.py reads)"),
