@@ -204,6 +204,9 @@ FACTS += [
           "under": lambda: sum(1 for c in saturated("vllm") if c.error < 0)}),
     Fact("docs/sizing.md", "re-derives them with the same reader): {read} of {total},", {"read": lambda: model_rows(True), "total": model_rows}),
     Fact("docs/sizing.md", "The {n} rows still marked \"config.json not read\"", {"n": lambda: model_rows(False)}),
+    Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
+    Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
+         " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",
          {"v": eks_default, "end": lambda: kubernetes_row("eks", eks_default()).end_of_standard_support.isoformat()},
          why="2026-12-01 is the day the defaults were judged (hangar/spec/clusters.py DEFAULT_KUBERNETES_VERSIONS)"),
