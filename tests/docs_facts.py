@@ -96,6 +96,9 @@ FACTS: list[Fact] = [
     # --- docs/targets.md ---------------------------------------------------------------------------
     Fact("docs/targets.md", "the pinned `nvidia-device-plugin` chart ({v})", {"v": chart_version("hangar.components.onprem", "DEVICE_PLUGIN")}),
     Fact("docs/targets.md", "Cluster Autoscaler (chart {v},", {"v": constant("hangar.components.aws_autoscaler", "CHART_VERSION")}),
+    Fact("docs/targets.md", "the NVIDIA GPU Operator (pinned Helm chart {v}; a `kubernetes_version` outside its validated {lo}–{hi}",
+         {"v": chart_version("hangar.components.onprem", "GPU_OPERATOR"), "lo": lambda: support_window("GPU_OPERATOR_SUPPORT", chart_version("hangar.components.onprem", "GPU_OPERATOR")(), 0),
+          "hi": lambda: support_window("GPU_OPERATOR_SUPPORT", chart_version("hangar.components.onprem", "GPU_OPERATOR")(), 1)}),
     Fact("docs/targets.md", "(`gpu: L4`, `gpus_per_node: 1`)", why="an example of the two keys, not a figure of the project"),
     # --- docs/development.md -----------------------------------------------------------------------
     Fact("docs/development.md", "`HANGAR_NO_CACHE=1`", why="any non-empty value: the variable is read as a switch"),
@@ -275,6 +278,23 @@ def keda_range(end: int) -> str:
     return KUBERNETES_SUPPORT[".".join(KEDA_VERSION.split(".")[:2])][end]
 
 
+def support_window(table: str, version: str, end: int) -> str:
+    """One end of a chart's supported Kubernetes range, as hangar/chart_support.py records it."""
+    windows = getattr(importlib.import_module("hangar.chart_support"), table)
+    version = version.lstrip("v")
+    key = version if version in windows else ".".join(version.split(".")[:2])
+    return windows[key][end]
+
+
+@functools.cache
+def prometheus_version() -> str:
+    """The version of the `prometheus` server the tests run (Debian's package, installed by bin/test)."""
+    import subprocess
+
+    printed = subprocess.run(["prometheus", "--version"], capture_output=True, text=True, check=True)
+    return re.search(r"version (\d+\.\d+\.\d+)", printed.stdout + printed.stderr).group(1)
+
+
 def instance_gpus(stack_name: str) -> int:
     pool = pool_of(stack_name)
     return next(r.gpu_count for r in catalog().instances if r.instance_type == pool.instance_type)
@@ -320,7 +340,11 @@ FACTS += [
     Fact("docs/serving.md", "Cluster Autoscaler (chart {v}, its IRSA role", {"v": AUTOSCALER_CHART}),
     Fact("docs/serving.md", "grows the group to its `max_nodes`, {n} —", {"n": lambda: pool_of("eks-prod").max_nodes}),
     Fact("docs/serving.md", "the replicas go back to {n} and the autoscaler", {"n": lambda: deployment("eks-prod").autoscaling.min_replicas}),
-    Fact("docs/serving.md", "the KEDA HTTP add-on (pinned {v},", {"v": chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")}),
+    Fact("docs/serving.md", "the KEDA HTTP add-on (pinned {v}, installed beside KEDA; Kubernetes {lo}–{hi}, else a config error)",
+         {"v": chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART"), "lo": lambda: support_window("HTTP_ADD_ON_SUPPORT", chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")(), 0),
+          "hi": lambda: support_window("HTTP_ADD_ON_SUPPORT", chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")(), 1)}),
+    Fact("docs/serving.md", "Debian's `prometheus` {minor} has no Kubernetes discovery", {"minor": lambda: prometheus_version().rsplit(".", 1)[0]}),
+    Fact("docs/serving.md", "the labels that pod discovery gives at v{v}", {"v": prometheus_version}),
     Fact("docs/serving.md", "In `gke-dev` (batch Qwen2.5 7B, {lo}–{hi} replicas on the spot L4 pool, {nlo}–{nhi} nodes)",
          {"lo": lambda: deployment("gke-dev").autoscaling.min_replicas, "hi": lambda: deployment("gke-dev").autoscaling.max_replicas,
           "nlo": lambda: pool_of("gke-dev").min_nodes, "nhi": lambda: pool_of("gke-dev").max_nodes}),

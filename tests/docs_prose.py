@@ -28,6 +28,8 @@ EXAMPLE_ARGUMENT = re.compile(r"--(?!version)[a-z][\w-]*[ =](?:[\w.$-]+ )?\d[\d.
 """`--peak-rps 20`: a value a reader may choose, shown as an example of a flag, not a fact of the project."""
 
 
+CITATION = re.compile(r"\b(?:read|read on|when read on) \d{4}-\d{2}-\d{2}|\b(?:issue|issues|pull|PR) \d+(?:, \d+)*")
+"""`read 2026-12-01`, `issue 1914`: when and where a source was read, not a figure of the project."""
 MODEL_NAME = re.compile(r"\b(?:Llama|Gemma|Qwen|Mistral Small|GLM-|DeepSeek-V|Kimi K)\s?\d+(?:\.\d+)?(?:[-/]\d+(?:\.\d+)?)*")
 """`Llama 3.3`, `Gemma 1-3`, `GLM-4.5/4.6`: a model's name, not a figure."""
 
@@ -67,7 +69,7 @@ class Figure:
 
 def figures(page: str, text: str) -> list[Figure]:
     """Every figure of a page's prose, with a little context to find it by."""
-    examples = [m.span() for pattern in (EXAMPLE_ARGUMENT, MODEL_NAME) for m in pattern.finditer(text)]
+    examples = [m.span() for pattern in (EXAMPLE_ARGUMENT, MODEL_NAME, CITATION) for m in pattern.finditer(text)]
     found = []
     for match in FIGURE.finditer(text):
         start, end = match.span()
@@ -130,3 +132,82 @@ def hangar_command(span: str) -> list[str] | None:
         if words and words[0] == lead:
             return words[1:]
     return None
+
+
+# --- the CLI the pages show ----------------------------------------------------------------------
+
+
+def hangar_commands() -> dict[tuple[str, ...], set[str]]:
+    """Every `hangar` command (its words) with the options it takes, read from the CLI itself."""
+    import typer
+
+    from hangar.cli import app
+
+    root = typer.main.get_command(app)
+    found: dict[tuple[str, ...], set[str]] = {}
+
+    def walk(command, context, path: tuple[str, ...]) -> None:
+        if hasattr(command, "list_commands"):  # a group (typer vendors click, so no isinstance)
+            for name in command.list_commands(context):
+                sub = command.get_command(context, name)
+                walk(sub, command.context_class(sub, parent=context, info_name=name), (*path, name))
+        found[path] = {o for p in command.params for o in (*p.opts, *p.secondary_opts) if o.startswith("-")}
+
+    walk(root, root.context_class(root, info_name="hangar"), ())
+    return found
+
+
+COMMAND_WORD = re.compile(r"^[a-z][a-z-]*(\|[a-z][a-z-]*)*$")
+OPTION = re.compile(r"^\[?(--[a-z][\w-]*|-[A-Za-z])(?:[=\]|].*)?$")
+
+
+def command_problems(span: str, commands: dict[tuple[str, ...], set[str]]) -> list[str]:
+    """What a `hangar ...` command line in a code span names that the CLI does not have."""
+    words = hangar_command(span) or []
+    paths, rest = [()], words
+    while rest and COMMAND_WORD.match(rest[0]):
+        following = [(*paths[0], word) for word in rest[0].split("|")]
+        if not all(path in commands for path in following):
+            break
+        paths, rest = following, rest[1:]
+    problems = []
+    if paths == [()] and rest and COMMAND_WORD.match(rest[0]):
+        problems.append(f"hangar has no command {rest[0]!r}")
+    elif rest and COMMAND_WORD.match(rest[0]) and any(p[: len(paths[0])] == paths[0] and len(p) > len(paths[0]) for p in commands):
+        problems.append(f"`hangar {' '.join(paths[0])}` has no command {rest[0]!r}")
+    options = set().union(*(commands[path] for path in paths)) | {"--help"}
+    for word in rest:
+        for piece in word.split("|"):
+            found = OPTION.match(piece)
+            if found and found.group(1) not in options:
+                problems.append(f"`hangar {' '.join(paths[0])}` has no option {found.group(1)}")
+    return problems
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+def links(text: str) -> list[tuple[str, str]]:
+    """(label, target) of every Markdown link outside fenced blocks."""
+    return LINK.findall(FENCE.sub(" ", text))
+
+
+def link_problems(text: str) -> list[str]:
+    """Links that name another thing than they point at: not https, a vLLM source or doc at another version
+    than the one Hangar pins, an arXiv id or DOI in the label that is not the target's."""
+    from hangar.sizing.engine import ENGINE_VERSION
+
+    problems = []
+    for label, target in links(text):
+        if target.startswith("http://"):
+            problems.append(f"{target}: use https")
+        if "vllm-project/vllm/blob/" in target or "docs.vllm.ai/en/" in target:
+            version = re.search(r"/(v\d+\.\d+\.\d+|latest|main|stable)/", target)
+            if not version or version.group(1) != ENGINE_VERSION:
+                problems.append(f"{target}: vLLM links must be at the pinned {ENGINE_VERSION}")
+        for kind, ident in re.findall(r"(arXiv|doi):(\S+)", label):
+            if ident.rstrip(".,") not in target:
+                problems.append(f"[{label}]({target}): the {kind} id is not the link's")
+    return problems
