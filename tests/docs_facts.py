@@ -370,6 +370,7 @@ FACTS += [
     # --- docs/running.md ---------------------------------------------------------------------------
     Fact("docs/running.md", "an ingress rule on the cluster security group, {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
     Fact("docs/running.md", "`aws:vpc/securityGroupIngressRule` {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
+    Fact("docs/running.md", "(at least {gib} GiB, the premium minimum)", {"gib": constant("hangar.components.azure_weights", "MIN_SHARE_GIB")}),
     Fact("docs/running.md", "in its tools VPC `{cidr}`", {"cidr": lambda: " ".join(str(c) for c in stack("eks-prod").deployer.source_cidrs)}),
     Fact("docs/running.md", "(nvidia-device-plugin {v}) on the GPU pools only", {"v": DEVICE_PLUGIN_CHART}),
     Fact("docs/running.md", "`hangar:aws:ClusterAutoscaler` (chart {v},", {"v": AUTOSCALER_CHART}),
