@@ -87,6 +87,7 @@ INSTRUCTION_FLAGS = {
     "--image": "az acr import, in an instruction to the reader",
     "--from-literal": "kubectl create secret, in an instruction to the reader",
     "--username": "helm registry login, in an instruction to the reader",
+    "--workload-pool": "gcloud's name for the cluster setting Hangar sets as workload_identity_config.workload_pool",
     "--password-stdin": "helm registry login, in an instruction to the reader",
     "--create-namespace": "helm install, in an instruction to the reader",
     "--version": "helm install, in an instruction to the reader",
