@@ -183,7 +183,7 @@ def test_two_deployments_may_not_serve_adapters_of_one_name():
 
 def test_an_air_gapped_cluster_takes_adapters_only_from_the_deployments_hub_mirror():
     raw = with_adapters(SQL)
-    raw["clusters"][0].update(network={"egress": "none"}, registry_mirror="registry.internal:5000")
+    raw["clusters"][0].update(network={"egress": "none"}, registry_mirror="registry.internal:5000", chart_repository="oci://registry.internal:5000/charts")
     raw["deployments"][0]["weights"] = {"source": "volume", "claim": "qwen-weights"}
     message = refused(raw)
     assert "deployments[0].weights.source" in message and "air-gapped" in message and "use weights.source mirror" in message, message
