@@ -109,3 +109,18 @@ def test_hangars_own_plan_declares_its_adapters_licences():
     raw["tier"] = "prod"
     found = [(p, m) for p, _, m in about_adapters(list(plan_environment(raw)), PROD) if p in (LICENSING, CANNOT_JUDGE)]
     assert len(found) == 1 and found[0][0] == LICENSING and "adapter 'support' (acme/qwen2.5-7b-support-lora@fedcba987654)" in found[0][1], found
+
+
+def test_the_pack_over_grpc_gives_the_same_adapter_verdicts_as_the_offline_check():
+    from hangar.policies.rules.config import protocol_config
+
+    from hangar.analyzer import running_pack
+    from tests.conftest import ROOT
+
+    records = server(["sql=/x", '{"name":"b","path":"acme/b-lora"}'], [declared("sql", "cc-by-nc-4.0")])
+    configs = load_pack_config(PROD, "test")
+    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    assert {(policy, "adapter 'sql'" in message) for policy, _, message, _ in offline if "adapter" in message} >= {(LICENSING, True), (CANNOT_JUDGE, False)}
+    with running_pack(ROOT / "policies") as pack:
+        pack.configure(protocol_config(configs))
+        assert pack.verdicts(records) == offline
