@@ -52,12 +52,12 @@ def test_an_apache_adapter_on_an_apache_base_passes():
 
 
 def test_a_non_commercial_adapter_is_refused_in_prod_though_its_base_is_apache():
-    found = about_adapters(server(["sql=/models/lora/sql"], [declared("sql", "cc-by-nc-4.0")]), PROD)
+    found = about_adapters(server(["sql=/models/lora/sql"], [declared("sql", "c4ai-cc-by-nc-4.0")]), PROD)
     assert [(policy, level) for policy, level, _ in found] == [(LICENSING, "mandatory")]
     message = found[0][2]
     assert "adapter 'sql' (acme/qwen-lora@0123456789ab) of Qwen/Qwen2.5-7B-Instruct" in message and "non-commercial" in message, message
     # In dev with no commercial use declared, the same adapter is allowed.
-    assert not [v for v in about_adapters(server(["sql=/models/lora/sql"], [declared("sql", "cc-by-nc-4.0")]), {"hangar-licensing": {"tier": "dev", "commercialUse": False}}) if v[0] == LICENSING]
+    assert not [v for v in about_adapters(server(["sql=/models/lora/sql"], [declared("sql", "c4ai-cc-by-nc-4.0")]), {"hangar-licensing": {"tier": "dev", "commercialUse": False}}) if v[0] == LICENSING]
 
 
 def test_the_organisations_deny_list_applies_to_adapters():
@@ -105,7 +105,7 @@ def test_every_module_after_one_flag_is_judged():
 
 def test_hangars_own_plan_declares_its_adapters_licences():
     assert not [v for v in about_adapters(list(planned()), PROD) if v[0] in (LICENSING, CANNOT_JUDGE)]
-    raw = with_adapters(SQL, {**SUPPORT, "licence": "cc-by-nc-4.0"})
+    raw = with_adapters(SQL, {**SUPPORT, "licence": "c4ai-cc-by-nc-4.0"})
     raw["tier"] = "prod"
     found = [(p, m) for p, _, m in about_adapters(list(plan_environment(raw)), PROD) if p in (LICENSING, CANNOT_JUDGE)]
     assert len(found) == 1 and found[0][0] == LICENSING and "adapter 'support' (acme/qwen2.5-7b-support-lora@fedcba987654)" in found[0][1], found
@@ -117,7 +117,7 @@ def test_the_pack_over_grpc_gives_the_same_adapter_verdicts_as_the_offline_check
     from hangar.analyzer import running_pack
     from tests.conftest import ROOT
 
-    records = server(["sql=/x", '{"name":"b","path":"acme/b-lora"}'], [declared("sql", "cc-by-nc-4.0")])
+    records = server(["sql=/x", '{"name":"b","path":"acme/b-lora"}'], [declared("sql", "c4ai-cc-by-nc-4.0")])
     configs = load_pack_config(PROD, "test")
     offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
     assert {(policy, "adapter 'sql'" in message) for policy, _, message, _ in offline if "adapter" in message} >= {(LICENSING, True), (CANNOT_JUDGE, False)}
