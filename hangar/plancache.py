@@ -50,8 +50,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hangar import planreads
 from hangar.kubernetes_support import TODAY_VARIABLE, today
 from hangar.plansources import POLICY_PACK_FILE, GitTree, Source, WorkingTree, normal, tree_digest
+
+planreads.install()  # a process that keeps plans records the files it reads (before any data is read: modules load none at import)
 
 __all__ = ["GitTree", "PlanCache", "Source", "WorkingTree", "inputs_key", "read_names", "reads_key", "tree_digest"]
 
