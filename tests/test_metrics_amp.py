@@ -194,6 +194,7 @@ def test_air_gapped_keda_reaches_the_workspace_through_a_vpc_endpoint():
     environment = amp_environment()
     environment["clusters"][0].setdefault("network", {})["egress"] = "none"
     environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"  # images without egress
+    environment["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"  # charts too
     environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     plan = plan_environment(environment)
     endpoints = {r.inputs["serviceName"]: r.inputs for r in plan if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"}

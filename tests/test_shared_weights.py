@@ -216,6 +216,7 @@ def test_shared_weights_on_an_air_gapped_cluster_need_a_mirror_for_the_staging_j
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["network"]["egress"] = "none"
     environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
+    environment["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"
     assert _problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.endpoint: cluster 'prod' is air-gapped (clusters[0].network.egress), "
         "so the staging Job cannot download from the Hugging Face Hub: name a Hub mirror inside the network; got null"
@@ -237,12 +238,13 @@ def test_shared_weights_in_an_existing_network_need_its_subnets_listed():
 
 
 def test_shared_weights_where_no_store_is_built_name_the_alternative():
-    environment = raw_environment("aks-staging")
+    environment = raw_environment("gke-dev")
     environment["deployments"][0]["weights"] = {"source": "shared"}
     (problem,) = _problems(environment)
     assert problem == (
-        "Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: shared is built for aws (an EFS file system) only; cluster "
-        f"{environment['clusters'][0]['name']!r} is azure: stage the weights on a ReadOnlyMany/ReadWriteMany claim yourself and use source volume; got 'shared'"
+        "Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: shared is built for aws (an EFS file system), azure (a zone-redundant "
+        f"NFS Azure file share) only; cluster {environment['clusters'][0]['name']!r} is gcp: stage the weights on a ReadOnlyMany/ReadWriteMany "
+        "claim yourself and use source volume; got 'shared'"
     )
 
 
