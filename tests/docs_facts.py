@@ -377,3 +377,18 @@ FACTS += [
     Fact("docs/running.md", "replicas in turn × ({m} min + its startup probe's budget)", {"m": PROVISIONING_MINUTES}),
     Fact("docs/running.md", "`vllm/vllm-openai:{v}`, `vllm serve MODEL` positionally, uid {uid}", {"v": ENGINE, "uid": UID}),
 ]
+
+
+# --- docs/lora.md --------------------------------------------------------------------------------
+
+LORA_RANKS = constant("hangar.spec.adapters", "MAX_LORA_RANKS")
+
+FACTS += [
+    Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
+    Fact("docs/lora.md", "(the smallest value vLLM accepts, {ranks} or {last},",
+         {"ranks": lambda: ", ".join(str(r) for r in LORA_RANKS()[:-1]), "last": lambda: LORA_RANKS()[-1]}),
+    Fact("docs/lora.md", "a revision that is not a 40-hex commit; a rank above {top};", {"top": lambda: LORA_RANKS()[-1]},
+         why="a commit is 40 hexadecimal digits"),
+    Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+]
