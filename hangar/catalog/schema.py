@@ -73,7 +73,8 @@ class Gpu(Row):
 
     `fp8` means native W8A8 fp8 (Ada/Hopper/Blackwell, MI300X); Ampere and
     older only run fp8 checkpoints weight-only.  `peak_bf16_tflops` is the
-    dense figure, and only where the reference gives one.
+    dense figure (a datasheet's sparse figure halved), given only where a vendor figure was read;
+    `accelerator_performance.csv` holds every datasheet peak with the pages it was read from.
     """
 
     name: Text
@@ -98,7 +99,7 @@ class InstanceType(Row):
     """A machine with GPUs, priced per hour in one region.
 
     The key is (cloud, instance_type, region); the packaged data has one
-    reference region per cloud (AWS us-east-1, GCP us-central1, Azure
+    priced region per cloud (AWS us-east-1, GCP us-central1, Azure
     eastus).  An on-prem server priced at an amortised rate is a row with
     cloud=onprem.  `gke_accelerator` is the GKE node label value, for GCP only.
     A CPU-only machine (a cluster's system nodes, so that they can be priced)
