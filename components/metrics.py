@@ -33,11 +33,13 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
   (read 2026-12-01: location "has to be global").
 * `amp` — Amazon Managed Service for Prometheus on EKS (`hangar.components.metrics_amp`): a workspace,
   its AWS managed scraper in two subnets of its own (the NetworkPolicies admit exactly those CIDRs),
-  the alerts as the workspace's rule groups, KEDA querying with SigV4 through its IRSA role.
+  the alerts as the workspace's rule groups, KEDA querying with SigV4 through its IRSA role; a pinned
+  kube-state-metrics for the pods-pending alert (`hangar.components.metrics_kube_state`).
 * `azure-monitor` — Azure Monitor managed service for Prometheus on AKS (`hangar.components.metrics_azure`):
   an Azure Monitor workspace with its data collection endpoint, rule and association; the cluster's metrics
   add-on (`ama-metrics` pods in kube-system) reads an `azmonitoring.coreos.com/v1` PodMonitor per server;
-  alerts as the workspace's Prometheus rule groups; KEDA querying with Microsoft Entra workload identity.
+  alerts as the workspace's Prometheus rule groups; KEDA querying with Microsoft Entra workload identity; the
+  add-on's settings ConfigMap keeping the series the pods-pending alert needs (`hangar.components.metrics_kube_state`).
 * `existing` — the team's Prometheus at `metrics.url`, scraping from `metrics.scraper_namespace`;
   Hangar renders the scrape object it names and references its TriggerAuthentication, if any.
 
@@ -61,6 +63,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import POD_MONITOR_LIMITS
 from hangar.components.metrics_dashboard import LABEL as DASHBOARD_LABEL
 from hangar.components.metrics_dashboard import dashboard_text
+from hangar.components.metrics_kube_state import AZURE_SETTINGS, KUBE_STATE_METRICS, azure_settings_data, kube_state_values
 from hangar.components.metrics_pending import pending_rule
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
@@ -267,6 +270,11 @@ class MetricsPipeline(pulumi.ComponentResource):
             tags={**environment_labels(self._environment), CLUSTER: self._cluster.name},
         )  # fmt: skip
         self.query_url = self._amp.query_url
+        # The pending alert's series: a kube-state-metrics the scraper's second job reads (hangar.components.metrics_kube_state).
+        self.kube_state = chart_release(
+            f"{name}-{KUBE_STATE_METRICS.name}", KUBE_STATE_METRICS, kube_state_values([namespace], getattr(component, "image_registry", None)),
+            cluster=self._cluster, environment=self._environment.name, opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
         self.scraper = Scraper("", {}, tuple(self._amp.cidrs))
         self.scrape_kind = None  # the scraper's own configuration selects the pods: no scrape object in the cluster
         self.keda_values = self._amp.keda_values
@@ -294,6 +302,19 @@ class MetricsPipeline(pulumi.ComponentResource):
         self.scrape_kind = SCRAPE_KINDS["azure-pod-monitor"]
         self.keda_values = self._azure.keda_values
         self.resources += self._azure.resources
+        # The add-on's kube-state-metrics keeps a minimal list of series; the pending alert needs one more (hangar.components.metrics_kube_state).
+        settings_namespace, settings_name = AZURE_SETTINGS
+        self.addon_settings = k8s.core.v1.ConfigMap(
+            f"{name}-ama-metrics-settings",
+            metadata={
+                "name": settings_name,
+                "namespace": settings_namespace,
+                "labels": environment_labels(self._environment),
+                "annotations": {"hangar.dev/purpose": "Azure Monitor metrics add-on settings: the minimal ingestion profile plus kube_pod_status_unschedulable"},
+            },
+            data=azure_settings_data(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         if self._cluster.replica_autoscaler == "keda-existing":
             pulumi.log.warn(
                 f"cluster {self._cluster.name!r}: KEDA is not installed by Hangar (keda-existing); give its operator's ServiceAccount keda/keda-operator "
@@ -354,20 +375,19 @@ class MetricsPipeline(pulumi.ComponentResource):
         """The SLO alerts of one model server, as the rule object the pipeline's Prometheus evaluates (None when Hangar renders no scrape object).
 
         With amp, a rule-groups namespace of the workspace (`<cluster>-<deployment>-slos`); with azure-monitor, a
-        Prometheus rule group of the workspace. Neither carries the pending-pods alert: nothing scrapes kube-state-metrics
-        into the AMP workspace, and the Azure add-on's default ("minimal ingestion") keep-list for kube-state-metrics lacks
-        `kube_pod_status_unschedulable` (Azure/prometheus-collector otelcollector/shared/configmap/mp/
-        tomlparser-default-targets-metrics-keep-list.go, `kubestateRegex_minimal_mac`, commit 39583fd5).
+        Prometheus rule group of the workspace.
 
-        In-cluster, where the chart runs kube-state-metrics, also the alert for its pods pending for accelerators
+        In-cluster, amp and azure-monitor — where kube-state-metrics' pod series reach the pipeline's Prometheus (the
+        chart's own; the one Hangar installs for AMP; the add-on's, with the keep-list Hangar widens:
+        `hangar.components.metrics_kube_state`) — also the alert for its pods pending for accelerators
         (`hangar.components.metrics_pending`; `workload` is the server's apiVersion/kind/name).
         """
-        if self._amp is not None:
-            return self._amp.rule_groups(f"{self._cluster.name}-{deployment.name}-slos", slo_rules(deployment, namespace))
-        if self._azure is not None:
-            return self._azure.rule_group(
-                f"{self._cluster.name}-{deployment.name}-slos", slo_rules(deployment, namespace), f"Serving SLO alerts of {deployment.name} ({namespace})"
-            )
+        if self._amp is not None or self._azure is not None:
+            groups = slo_rules(deployment, namespace)
+            groups[0]["rules"].append(pending_rule(deployment.name, namespace, workload, accelerator_resource))
+            if self._amp is not None:
+                return self._amp.rule_groups(f"{self._cluster.name}-{deployment.name}-slos", groups)
+            return self._azure.rule_group(f"{self._cluster.name}-{deployment.name}-slos", groups, f"Serving SLO alerts of {deployment.name} ({namespace})")
         if self.scrape_kind is None:
             return None
         api_version, kind = RULE_KINDS[self.scrape_kind[1]]

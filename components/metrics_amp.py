@@ -10,7 +10,8 @@ What it creates (all with the cluster's AWS provider):
   metrics port and nothing else of the VPC. Its Kubernetes access comes from the EKS access entry the
   service creates itself when the cluster's authentication mode is API or API_AND_CONFIG_MAP (Hangar's
   is API). Its scrape configuration (`scrape_configuration`) discovers pods and keeps exactly the model
-  servers' metrics port, as the in-cluster PodMonitor does;
+  servers' metrics port, as the in-cluster PodMonitor does, and, in a second job, the kube-state-metrics
+  Hangar installs for the pods-pending alert (`hangar.components.metrics_kube_state`);
 * an IAM role for KEDA's operator (IRSA: the `keda/keda-operator` ServiceAccount through the cluster's
   OIDC provider) allowed `aps:QueryMetrics` on this workspace only; KEDA's chart annotates its
   ServiceAccount with it (`podIdentity.aws.irsa`), and the ScaledObjects sign their queries with SigV4
@@ -80,12 +81,14 @@ def _sanitised(label: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in label)
 
 
-def scrape_configuration(namespace: str, pod_labels: dict[str, str], port_name: str, metrics_path: str, drop_labels: dict[str, str]) -> str:
+def scrape_configuration(namespace: str, pod_labels: dict[str, str], port_name: str, metrics_path: str, drop_labels: dict[str, str],
+                         extra_jobs: list[dict[str, Any]] = ()) -> str:  # fmt: skip
     """The scraper's Prometheus configuration: pods of `namespace` with `pod_labels`, on the container port named `port_name`.
 
     Pods carrying any of `drop_labels` (a multi-host replica's workers, which run no API server) are dropped;
     every series gets the `namespace` and `pod` labels the autoscalers' and alerts' selectors use, as a
-    PodMonitor would add them.
+    PodMonitor would add them. `extra_jobs` follow the model servers' job (kube-state-metrics':
+    `hangar.components.metrics_kube_state.scrape_job`).
     """
     keep = [
         {"source_labels": [f"__meta_kubernetes_pod_label_{_sanitised(key)}"], "regex": value, "action": "keep"} for key, value in sorted(pod_labels.items())
@@ -106,7 +109,8 @@ def scrape_configuration(namespace: str, pod_labels: dict[str, str], port_name: 
                 "metrics_path": metrics_path,
                 "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [namespace]}}],
                 "relabel_configs": keep + drop + labels,
-            }
+            },
+            *extra_jobs,
         ],
     }
     return yaml.safe_dump(config, sort_keys=False)
@@ -136,6 +140,7 @@ class AmpResources:
         import pulumi_aws as aws
         from hangar.components.aws import irsa_trust_policy
         from hangar.components.metrics import KEDA_OPERATOR_ACCOUNT
+        from hangar.components.metrics_kube_state import scrape_job
 
         self._aws, self._parent, self._tags = aws, parent, tags
         child = pulumi.ResourceOptions(parent=parent, provider=component.aws_provider)
@@ -162,7 +167,7 @@ class AmpResources:
             alias=f"{environment.name}-{cluster.name}",
             source={"eks": {"cluster_arn": eks.arn, "subnet_ids": [s.id for s in subnets], "security_group_ids": [eks.vpc_config.cluster_security_group_id]}},
             destination={"amp": {"workspace_arn": self.workspace.arn}},
-            scrape_configuration=scrape_configuration(namespace, pod_labels, port_name, metrics_path, drop_labels),
+            scrape_configuration=scrape_configuration(namespace, pod_labels, port_name, metrics_path, drop_labels, [scrape_job()]),
             tags=tags,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=component.cluster.api_access)),
         )

@@ -30,7 +30,9 @@ pod's own. The deployment's pods are found by their owner, per workload kind:
   Relationship with StatefulSet", mirrored at llm-d.ai/docs/dev/architecture/model-server-orchestration/
   leaderworkerset, read 2026-12-01).
 
-Rendered only by the in-cluster pipeline, whose chart installs kube-state-metrics. GKE's managed
+Rendered by the pipelines whose Prometheus holds these series: in-cluster (its chart installs
+kube-state-metrics), amp and azure-monitor (`hangar.components.metrics_kube_state` makes them exist
+there: a pinned kube-state-metrics the AMP scraper reads; the Azure add-on's keep-list widened). GKE's managed
 kube-state-metrics package exists (cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics,
 read 2026-12-01: PromQL names identical to kube-state-metrics'), but Hangar's GKE clusters enable
 only the SYSTEM_COMPONENTS metrics (`hangar.components.gcp.METRIC_COMPONENTS`, without `POD`), and the

@@ -249,3 +249,19 @@ def test_hosting_a_deepseek_v3_model_passes_on_its_use_restrictions():
     (notice,) = _notices("deepseek-ai/DeepSeek-V3")
     assert "terms for hosting it as a service" in notice and "Attachment A" in notice
     assert _licensing("deepseek-ai/DeepSeek-V3", tier="prod", monthlyActiveUsers=2_000_000_000) == []
+
+
+def test_hosting_terms_are_recalled_only_for_a_stack_that_hosts_the_model_as_a_service():
+    # Gemma Terms §1.1(b) and DeepSeek LICENSE-MODEL §1/§4.a: a hosted service counts as distribution; a model the stack
+    # serves only inside the organisation (licence.hosted_service: false) is not offered as a service
+    for model in ("google/gemma-3-4b-it", "deepseek-ai/DeepSeek-V3"):
+        (hosted,) = _notices(model)
+        (internal,) = _notices(model, hostedService=False)
+        assert "terms for hosting it as a service" in hosted
+        assert "terms for hosting it as a service" not in internal and "comes with attribution, an acceptable-use policy: " in internal
+
+
+def test_the_stack_config_carries_hosted_service_to_the_notices_rule(aws_environment):
+    config = pack_config_for(Environment.model_validate({**aws_environment, "licence": {"hosted_service": False}}))
+    assert config[LICENCE_NOTICES]["hostedService"] is False
+    assert "hostedService" not in config[LICENSING]

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_amp import scraper_cidrs
+from hangar.components.metrics_pending import pending_rule
 from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import UNKNOWN, ResourceRecord
@@ -113,7 +114,8 @@ def test_the_scrape_configuration_keeps_the_model_servers_port_and_labels_the_se
     text = one(plan, SCRAPER).inputs["scrapeConfiguration"]
     config = yaml.safe_load(text)
     assert config["global"]["scrape_interval"] == "30s"  # the managed scraper's floor
-    (job,) = config["scrape_configs"]
+    job, kube_state = config["scrape_configs"]  # the model servers, then kube-state-metrics (tests.test_metrics_kube_state)
+    assert kube_state["job_name"] == "kube-state-metrics"
     assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["eks-prod"]}}] and job["metrics_path"] == "/metrics"
     steps = [(tuple(step["source_labels"]), step.get("regex"), step["action"], step.get("target_label")) for step in job["relabel_configs"]]
     assert steps == [
@@ -125,8 +127,9 @@ def test_the_scrape_configuration_keeps_the_model_servers_port_and_labels_the_se
     ]
     # Debian's promtool is built without Kubernetes discovery ("field kubernetes_sd_configs not found"), so the
     # rest of the configuration (global, job, relabelling: fields, actions, regexes) is checked with a static target.
-    job["static_configs"] = [{"targets": ["10.0.0.1:8000"]}]
-    del job["kubernetes_sd_configs"]
+    for each in (job, kube_state):
+        each["static_configs"] = [{"targets": ["10.0.0.1:8000"]}]
+        del each["kubernetes_sd_configs"]
     path = tmp_path / "scraper.yaml"
     path.write_text(yaml.safe_dump(config))
     result = subprocess.run([promtool(), "check", "config", str(path)], capture_output=True, text=True)
@@ -162,7 +165,9 @@ def test_the_alerts_are_the_workspaces_rule_groups_the_promtool_tests_prove(plan
     (namespace,) = [r.inputs for r in plan if r.type == "aws:amp/ruleGroupNamespace:RuleGroupNamespace"]
     deployment = example_environment("eks-prod").deployments[0]
     assert namespace["name"] == "prod-llama-70b-slos" and namespace["workspaceId"] == "prod-amp-id"
-    assert yaml.safe_load(namespace["data"]) == {"groups": slo_rules(deployment, "eks-prod")}
+    groups = slo_rules(deployment, "eks-prod")
+    groups[0]["rules"].append(pending_rule("llama-70b", "eks-prod", {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama-70b"}, "nvidia.com/gpu"))
+    assert yaml.safe_load(namespace["data"]) == {"groups": groups}
 
 
 # --- readiness ----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import dataclasses
 import pytest
 from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import azure_rules, iso_duration
+from hangar.components.metrics_pending import pending_rule
 from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import UNKNOWN
@@ -129,6 +130,7 @@ def test_the_alerts_are_the_workspaces_rule_groups_the_promtool_tests_prove(plan
     deployment = example_environment("aks-staging").deployments[0]
     assert group["ruleGroupName"] == "staging-mixtral-slos" and group["scopes"] == ["staging-prometheus-id", "staging-id"] and group["interval"] == "PT1M"
     expected = slo_rules(deployment, "aks-staging")
+    expected[0]["rules"].append(pending_rule("mixtral", "aks-staging", {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "mixtral"}, "nvidia.com/gpu"))
     assert [r["expression"] for r in group["rules"]] == [r["expr"] for g in expected for r in g["rules"]]
     assert [r.get("for") for r in group["rules"]] == [iso_duration(r["for"]) for g in expected for r in g["rules"]]
     assert len(azure_rules(expected)) == len(group["rules"])

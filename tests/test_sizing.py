@@ -323,6 +323,14 @@ def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
     heads = model.kv_heads
     replication = tp if heads is None else max(1, heads // tp) * tp / heads
     per_layer_token = model.kv_bytes_per_token_bf16 / model.kv_layers * (0.5 if kv_dtype == "fp8" else 1.0) * replication
+    full_token = sliding_token = per_layer_token
+    if model.global_kv_heads:  # Gemma 4: full-attention layers of their own shape, replicated by their own head count
+        global_replication = max(1, model.global_kv_heads // tp) * tp / model.global_kv_heads
+        full_token = 2 * model.global_kv_heads * model.global_head_dim * (1 if kv_dtype == "fp8" else 2) * global_replication
+        sliding_token = 2 * model.kv_heads * model.head_dim * (1 if kv_dtype == "fp8" else 2) * replication
+    if model.indexer_bytes_per_token:  # DeepSeek-V3.2: latent (656-byte fp8_ds_mla in fp8) + indexer keys, on every rank
+        latent = 656 if kv_dtype == "fp8" else (model.kv_lora_rank + model.qk_rope_head_dim) * 2
+        full_token = sliding_token = (latent + model.indexer_bytes_per_token / model.kv_layers) * tp
     sliding = model.sliding_window_layers or 0
     full_tokens = math.ceil(context / 16) * 16
     if sliding and kind == "gpu":  # hybrid KV-cache manager: the window + one step of max_num_batched_tokens, + 1 block
@@ -330,7 +338,7 @@ def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
         sliding_tokens = (math.ceil(min(model.sliding_window - 1 + batched, context) / 16) + 1) * 16
     else:
         sliding_tokens = full_tokens
-    return per_layer_token * ((model.kv_layers - sliding) * full_tokens + sliding * sliding_tokens) + (model.state_bytes_per_sequence or 0)
+    return full_token * (model.kv_layers - sliding) * full_tokens + sliding_token * sliding * sliding_tokens + (model.state_bytes_per_sequence or 0)
 
 
 def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", clouds=None, spot=False, utilization=0.9):
@@ -358,8 +366,7 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
             for tp in (1, 2, 4, 8, 16, 32):
                 if tp > count or model.attention_heads % tp:
                     continue
-                kv_heads = model.kv_heads
-                if kv_heads is not None and ((kv_heads >= tp and kv_heads % tp) or (kv_heads < tp and tp % kv_heads)):
+                if any(h is not None and ((h >= tp and h % tp) or (h < tp and tp % h)) for h in (model.kv_heads, model.global_kv_heads)):
                     continue
                 weights = model.params_total_b * 1e9 * BYTES[precision]
                 one = _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind)

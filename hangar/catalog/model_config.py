@@ -23,6 +23,13 @@ Sources, read 2026-12-01:
 * the context vLLM takes when `--max-model-len` is unset: vLLM v0.11.2 `vllm/config/model.py`
   `_get_and_verify_max_len` (max_position_embeddings; yarn: original_max_position_embeddings x
   factor; other rope scalings but su/longrope/llama3 multiply by factor; Gemma 3 is already scaled);
+* Gemma 4 (`gemma4_text`): huggingface/transformers `src/transformers/models/gemma4/modeling_gemma4.py` at
+  commit 0246b4f3335464614ef1de66531f9131a44ec801: a full-attention layer uses `global_head_dim`, and with
+  `attention_k_eq_v` has `num_global_key_value_heads` KV heads and no v_proj (V is the normed k_proj output,
+  so K and V are both cached: `past_key_values.update(key_states, value_states)`); a sliding layer uses
+  `head_dim` and `num_key_value_heads`; `enable_moe_block` adds `num_experts` experts of
+  `moe_intermediate_size` (top `top_k_experts`) beside the dense MLP of every layer; layers past
+  `num_kv_shared_layers` reuse another layer's KV and per-layer inputs add embeddings - both refused here;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
   `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
@@ -47,11 +54,12 @@ from .schema import Model
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
-    "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
+    "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
+    "gemma4_text",
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
-_TIED_BY_DEFAULT = {"gemma2", "gemma3_text"}
+_TIED_BY_DEFAULT = {"gemma2", "gemma3_text", "gemma4_text"}
 """Model types whose transformers config ties the output head to the embeddings unless it says otherwise."""
 
 _GEMMA3_DEFAULTS = {
@@ -60,7 +68,13 @@ _GEMMA3_DEFAULTS = {
 }
 """`Gemma3TextConfig.__init__` defaults, transformers commit 008f5c8c29be84d4721dc6d1e0fcd72300580be4 (read 2026-12-01)."""
 
-_MLA = ("deepseek_v2", "deepseek_v3")
+_MLA = ("deepseek_v2", "deepseek_v3", "deepseek_v32")
+
+_INDEXER_QUANT_BLOCK = 128
+"""DeepSeek-V3.2's indexer keeps its keys in fp8 with one 4-byte scale per 128 elements: vLLM v0.11.2
+`vllm/model_executor/models/deepseek_v2.py` `Indexer.__init__` (`quant_block_size = 128`, a
+`DeepseekV32IndexerCache` of head_dim + head_dim // quant_block_size * 4 uint8 per token and layer,
+one vector shared by all heads: an `MLAAttentionSpec` with num_kv_heads 1)."""
 _ALIASES = {"kimi_k2": "deepseek_v3"}
 """Model types that are another's architecture under a new name."""
 
@@ -82,12 +96,15 @@ class Architecture:
     attention_heads: int
     kv_heads: int | None
     head_dim: int | None
+    global_kv_heads: int | None
+    global_head_dim: int | None
     kv_lora_rank: int | None
     qk_rope_head_dim: int | None
     attention_layers: int | None
     sliding_window: int | None
     sliding_window_layers: int | None
     state_bytes_per_sequence: int | None
+    indexer_bytes_per_token: int | None
     num_experts: int | None
     num_experts_per_tok: int | None
     max_context_tokens: int
@@ -121,8 +138,8 @@ def read_config(config: dict[str, Any]) -> Architecture:
         raise ConfigError("(file)", "a config.json holds one JSON object")
     text = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
     model_type = text.get("model_type") or config.get("model_type")
-    if model_type == "gemma3" and text is not config:
-        model_type = "gemma3_text"
+    if model_type in ("gemma3", "gemma4") and text is not config:
+        model_type = f"{model_type}_text"
     if model_type not in KNOWN_MODEL_TYPES:
         raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join(KNOWN_MODEL_TYPES)}")
     model_type = _ALIASES.get(model_type, model_type)
@@ -146,13 +163,22 @@ def read_config(config: dict[str, Any]) -> Architecture:
         if heads % kv_heads:
             raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
     kinds = _layer_kinds(text, model_type, layers, defaults)
+    global_kv = global_dim = None
+    if model_type == "gemma4_text":
+        global_kv, global_dim = _gemma4_global_attention(text, heads, kv_heads, head_dim)
     attention = kinds.count("full") + kinds.count("sliding")
     sliding = kinds.count("sliding")
     linear = kinds.count("linear")
     window = get("sliding_window") if sliding else None
     state = _linear_state_bytes(text) * linear if linear else None
+    indexer = None
+    if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: a key cache for the indexer beside the latent, every layer
+        index_dim = get("index_head_dim")
+        indexer = attention * (index_dim + index_dim // _INDEXER_QUANT_BLOCK * 4)
     if mla:
         per_token_bytes = attention * (lora + rope) * 2
+    elif global_kv is not None:  # sliding layers and full layers cache different shapes
+        per_token_bytes = 2 * (sliding * kv_heads * head_dim + (attention - sliding) * global_kv * global_dim) * 2
     else:
         per_token_bytes = 2 * attention * kv_heads * head_dim * 2
     experts, active = _experts(text, model_type)
@@ -164,12 +190,15 @@ def read_config(config: dict[str, Any]) -> Architecture:
         attention_heads=heads,
         kv_heads=kv_heads,
         head_dim=head_dim,
+        global_kv_heads=global_kv,
+        global_head_dim=global_dim,
         kv_lora_rank=lora,
         qk_rope_head_dim=rope,
         attention_layers=attention if linear else None,
         sliding_window=window,
         sliding_window_layers=sliding or None,
         state_bytes_per_sequence=state,
+        indexer_bytes_per_token=indexer,
         num_experts=experts,
         num_experts_per_tok=active,
         max_context_tokens=_max_model_len(text, model_type, defaults),
@@ -179,6 +208,19 @@ def read_config(config: dict[str, Any]) -> Architecture:
         kv_bytes_per_token_bf16=per_token_bytes,
         multimodal=isinstance(config.get("vision_config"), dict),
     )
+
+
+def _gemma4_global_attention(text: dict, heads: int, kv_heads: int, head_dim: int) -> tuple[int | None, int | None]:
+    """(KV heads, head size) of Gemma 4's full-attention layers, or (None, None) when they equal the sliding ones."""
+    if text.get("num_kv_shared_layers"):
+        raise ConfigError("num_kv_shared_layers", "layers that reuse another layer's KV cache are not sized yet")
+    if text.get("hidden_size_per_layer_input"):
+        raise ConfigError("hidden_size_per_layer_input", "per-layer input embeddings are not counted yet")
+    dim = _int(text, "global_head_dim", required=False) or head_dim
+    kv = _int(text, "num_global_key_value_heads") if text.get("attention_k_eq_v") else kv_heads
+    if heads % kv:
+        raise ConfigError("num_global_key_value_heads", f"{kv} does not divide num_attention_heads {heads}")
+    return (None, None) if (kv, dim) == (kv_heads, head_dim) else (kv, dim)
 
 
 def _whole(hidden: int, heads: int, field: str) -> int:
@@ -231,12 +273,14 @@ def _linear_state_bytes(text: dict) -> int:
 
 
 def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
-    key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "glm4_moe": "n_routed_experts", "mixtral": "num_local_experts",
+    key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "deepseek_v32": "n_routed_experts", "glm4_moe": "n_routed_experts", "mixtral": "num_local_experts",
            "gpt_oss": "num_local_experts"}.get(model_type, "num_experts")
+    if model_type == "gemma4_text" and not text.get("enable_moe_block"):
+        return None, None
     experts = _int(text, key, required=False)
     if experts is None:
         return None, None
-    return experts, _int(text, "num_experts_per_tok", text.get("experts_per_token"))
+    return experts, _int(text, "num_experts_per_tok", text.get("experts_per_token", text.get("top_k_experts")))
 
 
 def _parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, hidden: int, heads: int, kv_heads: int | None,
@@ -249,8 +293,19 @@ def _parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, 
     moe = experts is not None
     dense_layers = _dense_layers(text, model_type, len(kinds)) if moe else set(range(len(kinds)))
     for index, kind in enumerate(kinds):
-        attention = _linear_params(text, hidden) if kind == "linear" else _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
-        if index in dense_layers:
+        if kind == "linear":
+            attention = _linear_params(text, hidden)
+        elif model_type == "gemma4_text":
+            attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
+        else:
+            attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
+        if model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
+            mlp = mlp_active = 3 * hidden * _int(text, "intermediate_size")
+            if moe:
+                expert = 3 * hidden * _int(text, "moe_intermediate_size")
+                mlp += experts * expert + hidden * experts
+                mlp_active += active * expert + hidden * experts
+        elif index in dense_layers:
             mlp = mlp_active = 3 * hidden * _int(text, "intermediate_size")
         else:
             expert = 3 * hidden * _int(text, "moe_intermediate_size", text.get("intermediate_size"))
@@ -271,9 +326,22 @@ def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_h
         nope, rope, v = _int(text, "qk_nope_head_dim"), _int(text, "qk_rope_head_dim"), _int(text, "v_head_dim")
         lora, q_lora = _int(text, "kv_lora_rank"), _int(text, "q_lora_rank", required=False)
         query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
-        return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden
+        indexer = 0
+        if model_type == "deepseek_v32":  # vLLM v0.11.2 Indexer: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj (hidden -> heads)
+            index_heads, index_dim = _int(text, "index_n_heads"), _int(text, "index_head_dim")
+            indexer = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
+        return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
     query = hidden * heads * head_dim * (2 if text.get("attn_output_gate") else 1)
     return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+
+
+def _gemma4_attention_params(text: dict, kind: str, hidden: int, heads: int, kv_heads: int, head_dim: int) -> int:
+    if kind == "sliding":
+        return 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
+    global_kv, global_dim = _gemma4_global_attention(text, heads, kv_heads, head_dim)
+    kv, dim = (global_kv, global_dim) if global_kv is not None else (kv_heads, head_dim)
+    projections = 1 if text.get("attention_k_eq_v") else 2  # k_eq_v: no v_proj
+    return 2 * hidden * heads * dim + projections * hidden * kv * dim
 
 
 def _linear_params(text: dict, hidden: int) -> int:

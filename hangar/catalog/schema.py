@@ -263,7 +263,11 @@ class Model(Row):
     (Gemma 2/3, gpt-oss, Mistral v0.1).  A hybrid model caches K/V in `attention_layers` of its
     `layers` only; its state-space (or linear-attention) layers keep `state_bytes_per_sequence`
     per sequence, whatever its length.  A mixture of experts keeps all `num_experts` resident and
-    computes `num_experts_per_tok` per token (`params_active_b`).
+    computes `num_experts_per_tok` per token (`params_active_b`).  A sparse-attention MLA model
+    (DeepSeek-V3.2) also caches `indexer_bytes_per_token` (all layers, fp8 keys and their scales) for
+    its indexer, whatever the KV-cache dtype.  Where the full-attention layers cache another shape than
+    the sliding ones (Gemma 4), `global_kv_heads` x `global_head_dim` is theirs and `kv_heads` x
+    `head_dim` the sliding layers'.
     `base_licence_id` names the licence inherited from a base model (e.g. a
     Llama-based distill published as MIT still carries the Llama terms); `base_model` names the
     catalog row of the model it derives from (a fine-tune, distillation or quantised repack),
@@ -304,9 +308,14 @@ class Model(Row):
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
+    indexer_bytes_per_token: Optional[PositiveInt] = None
+    global_kv_heads: Optional[PositiveInt] = None
+    global_head_dim: Optional[PositiveInt] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Model":
+        if self.indexer_bytes_per_token is not None and self.kv_lora_rank is None:
+            raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
         if self.base_model == self.hf_id:
             raise RowProblem("base_model", self.base_model, "a model cannot derive from itself")
         if self.params_active_b is not None and self.params_active_b > self.params_total_b:
@@ -327,11 +336,22 @@ class Model(Row):
             raise RowProblem("num_experts_per_tok", self.num_experts_per_tok, "give num_experts and num_experts_per_tok together")
         if self.num_experts is not None and self.num_experts_per_tok is not None and self.num_experts_per_tok > self.num_experts:
             raise RowProblem("num_experts_per_tok", self.num_experts_per_tok, f"exceeds num_experts ({self.num_experts})")
+        if (self.global_kv_heads is None) != (self.global_head_dim is None):
+            raise RowProblem("global_head_dim", self.global_head_dim, "give global_kv_heads and global_head_dim together")
+        if self.global_kv_heads is not None:
+            if self.kv_heads is None or self.sliding_window_layers is None:
+                raise RowProblem("global_kv_heads", self.global_kv_heads, "a separate full-attention shape needs kv_heads and sliding-window layers")
+            if self.attention_heads % self.global_kv_heads:
+                raise RowProblem("global_kv_heads", self.global_kv_heads, f"must divide attention_heads ({self.attention_heads})")
         if self.kv_heads is not None and self.head_dim is not None:
             if self.attention_heads % self.kv_heads:
                 raise RowProblem("kv_heads", self.kv_heads, f"must divide attention_heads ({self.attention_heads})")
             expected = 2 * self.kv_layers * self.kv_heads * self.head_dim * 2
             rule = "2 x attention layers x kv_heads x head_dim x 2 bytes"
+            if self.global_kv_heads is not None and self.global_head_dim is not None and self.sliding_window_layers is not None:
+                full = self.kv_layers - self.sliding_window_layers
+                expected = 2 * (self.sliding_window_layers * self.kv_heads * self.head_dim + full * self.global_kv_heads * self.global_head_dim) * 2
+                rule = "2 x (sliding layers x kv_heads x head_dim + full layers x global_kv_heads x global_head_dim) x 2 bytes"
         else:
             expected = self.kv_layers * (self.kv_lora_rank + self.qk_rope_head_dim) * 2
             rule = "layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes"

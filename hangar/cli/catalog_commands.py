@@ -276,6 +276,10 @@ def describe_architecture(m: Any) -> str:
         kv = f"latent attention (kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim})"
     else:
         kv = f"{m.kv_heads} KV heads x {m.head_dim}"
+        if m.global_kv_heads:
+            kv += f" (full-attention layers {m.global_kv_heads} x {m.global_head_dim})"
+    if m.indexer_bytes_per_token:
+        kv += f", plus a sparse-attention indexer cache of {m.indexer_bytes_per_token / 1024:g} KiB/token"
     layout = f"{m.layers} layers"
     if m.attention_layers and m.attention_layers < m.layers:
         layout += f" ({m.attention_layers} with attention, {m.layers - m.attention_layers} with a fixed state of {m.state_bytes_per_sequence / 2**20:,.1f} MiB per sequence)"

@@ -9,7 +9,8 @@ The per-layer rules follow `vllm/v1/kv_cache_interface.py` of vLLM v0.11.2 (PyPI
   ceil(min(window - 1 + max_num_batched_tokens, tokens) / block) + 1 blocks; with the manager off
   (`unify_hybrid_kv_cache_specs`) a sliding layer is cached like a full one;
 * multi-head latent attention (`MLAAttentionSpec`): one "head" of kv_lora_rank + qk_rope_head_dim
-  elements, no separate K and V, which every TP rank stores whole;
+  elements, no separate K and V, which every TP rank stores whole; DeepSeek-V3.2's indexer keeps a
+  second such cache per layer (`DeepseekV32IndexerCache`);
 * state-space layers (`MambaSpec`, with `mamba_block_size` = max_model_len by default in
   `vllm/model_executor/models/config.py`): one fixed state per sequence, split across TP ranks.
 
@@ -42,24 +43,61 @@ def check_kv_dtype(kv_cache_dtype: str) -> None:
         raise KvError(f"unknown kv_cache_dtype {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
 
 
-def kv_replication(model: Model, tensor_parallel: int) -> float:
+def kv_replication(model: Model, tensor_parallel: int, kv_heads: int | None = None) -> float:
     """How many times the KV cache is stored across the TP group, relative to one copy.
 
     TP above the KV-head count replicates heads; an MLA latent is one head every rank stores whole.
+    `kv_heads` names another head count than the model's (Gemma 4's full-attention layers).
     """
     if tensor_parallel < 1:
         raise KvError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
-    if model.kv_heads is None:
+    heads = kv_heads or model.kv_heads
+    if heads is None:
         return float(tensor_parallel)
-    per_gpu = max(1, model.kv_heads // tensor_parallel)
-    return per_gpu * tensor_parallel / model.kv_heads
+    per_gpu = max(1, heads // tensor_parallel)
+    return per_gpu * tensor_parallel / heads
+
+
+FP8_DS_MLA_BYTES = 656
+"""Bytes per token and layer of DeepSeek-V3.2's latent in an fp8 KV cache: vLLM v0.11.2 turns `--kv-cache-dtype fp8`
+into its "fp8_ds_mla" format for DeepseekV32ForCausalLM (`vllm/model_executor/models/config.py`), whose page is
+block_size x 656 bytes (`MLAAttentionSpec.page_size_bytes` in `vllm/v1/kv_cache_interface.py`)."""
 
 
 def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1) -> float:
-    """KV bytes one token costs if every attention layer cached it, summed over the TP group."""
+    """KV bytes one token costs if every attention layer cached it, summed over the TP group.
+
+    A sparse-attention model (DeepSeek-V3.2) adds its indexer's key cache, kept in its own fp8 format whatever the
+    dtype, and in fp8 stores the latent in vLLM's 656-byte "fp8_ds_mla" layout.
+    """
     check_kv_dtype(kv_cache_dtype)
+    if model.global_kv_heads is not None:
+        full, sliding = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
+        sliding_layers = model.sliding_window_layers or 0
+        return full * (model.kv_layers - sliding_layers) + sliding * sliding_layers
     element = KV_BYTES_PER_ELEMENT[kv_cache_dtype] / 2
-    return model.kv_bytes_per_token_bf16 * element * kv_replication(model, tensor_parallel)
+    latent = model.kv_bytes_per_token_bf16 * element
+    if model.indexer_bytes_per_token is not None:
+        if kv_cache_dtype == "fp8":
+            latent = model.kv_layers * FP8_DS_MLA_BYTES
+        latent += model.indexer_bytes_per_token
+    return latent * kv_replication(model, tensor_parallel)
+
+
+def layer_token_bytes(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1) -> tuple[float, float]:
+    """(full-attention, sliding-window) bytes one token costs in one layer, over the TP group.
+
+    Equal unless the full layers cache another shape (Gemma 4: `global_kv_heads` x `global_head_dim`), each kind
+    then replicated by its own KV-head count.
+    """
+    if model.global_kv_heads is None or model.global_head_dim is None or model.kv_heads is None or model.head_dim is None:
+        per_layer = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel) / model.kv_layers
+        return per_layer, per_layer
+    check_kv_dtype(kv_cache_dtype)
+    element = KV_BYTES_PER_ELEMENT[kv_cache_dtype]
+    full = 2 * model.global_kv_heads * model.global_head_dim * element * kv_replication(model, tensor_parallel, model.global_kv_heads)
+    sliding = 2 * model.kv_heads * model.head_dim * element * kv_replication(model, tensor_parallel)
+    return full, sliding
 
 
 def _blocks(tokens: int) -> int:
@@ -94,7 +132,7 @@ def sequence_kv(
     """What one sequence of `tokens` costs in the KV cache (vLLM's `max_memory_usage_bytes`, summed)."""
     if tokens < 1:
         raise KvError(f"tokens must be at least 1, got {tokens}")
-    per_layer_token = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel) / model.kv_layers
+    full_layer_token, sliding_layer_token = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
     sliding_layers = model.sliding_window_layers or 0
     full_layers = model.kv_layers - sliding_layers
     full_tokens = _blocks(tokens) * BLOCK_SIZE
@@ -107,8 +145,8 @@ def sequence_kv(
             sliding_tokens = full_tokens
     return SequenceKv(
         tokens=tokens,
-        full_attention_bytes=per_layer_token * full_layers * full_tokens,
-        sliding_window_bytes=per_layer_token * sliding_layers * sliding_tokens,
+        full_attention_bytes=full_layer_token * full_layers * full_tokens,
+        sliding_window_bytes=sliding_layer_token * sliding_layers * sliding_tokens,
         state_bytes=float(model.state_bytes_per_sequence or 0),
         sliding_tokens=sliding_tokens,
     )

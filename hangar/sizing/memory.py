@@ -353,12 +353,13 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     problems = []
     if model.attention_heads % tp:
         problems.append(f"TP {tp} does not divide the {model.attention_heads} attention heads")
-    kv = model.kv_heads
-    if kv is not None:
+    for kv, which in ((model.kv_heads, ""), (model.global_kv_heads, " of the full-attention layers")):
+        if kv is None:
+            continue
         if kv >= tp and kv % tp:
-            problems.append(f"TP {tp} does not divide the {kv} KV heads")
+            problems.append(f"TP {tp} does not divide the {kv} KV heads{which}")
         elif kv < tp and tp % kv:
-            problems.append(f"TP {tp} is not a multiple of the {kv} KV heads")
+            problems.append(f"TP {tp} is not a multiple of the {kv} KV heads{which}")
     return problems
 
 

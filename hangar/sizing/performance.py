@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
-from .kv import kv_bytes_per_token
+from .kv import kv_bytes_per_token, layer_token_bytes
 from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
 
 
@@ -143,8 +143,11 @@ class Replica:
 
     def kv_bytes(self, context: float) -> float:
         """KV bytes one sequence at `context` tokens reads per step, over the TP group."""
-        per_layer_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel) / self.model.kv_layers
-        return per_layer_token * _attended(self.model, context) + (self.model.state_bytes_per_sequence or 0)
+        full_token, sliding_token = layer_token_bytes(self.model, self.kv_cache_dtype, self.tensor_parallel)
+        model = self.model
+        sliding = model.sliding_window_layers or 0
+        read = full_token * (model.kv_layers - sliding) * context + sliding_token * sliding * min(context, model.sliding_window or context)
+        return read + (model.state_bytes_per_sequence or 0)
 
     def decode_step(self, batch: float, context: float, eff: Efficiency) -> float:
         """Seconds of one decode step with `batch` sequences in flight at mean `context` tokens."""

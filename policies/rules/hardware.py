@@ -15,7 +15,7 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, Finding
 from hangar.policies.rules.config import CannotJudgeConfig, HardwareFitConfig
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
-from hangar.policies.rules.workloads import ServingWorkload
+from hangar.policies.rules.workloads import ServingWorkload, selector_text
 
 from hangar.catalog import Catalog, load_catalog
 from hangar.sizing import (
@@ -43,7 +43,7 @@ def unplaceable(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
     for workload in facts.workloads:
         candidates = pools.candidates(workload, facts.scope_of(workload))
         if not candidates:
-            selector = workload.node_selector or "{}"
+            selector = selector_text(workload.node_selector)
             findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: its nodeSelector {selector} matches no node pool in this stack; its hardware fit cannot be judged"))
         findings += [
             Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {pool.describe()} has a machine type the catalog does not know; its hardware fit cannot be judged")

@@ -65,7 +65,8 @@ def refusals(licence: Licence, workload: ServingWorkload, tier: str, config: Lic
 
 
 def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
-    """Duties that come with a licence that is allowed: attribution, acceptable use, hosting terms, a name to display."""
+    """Duties that come with a licence that is allowed: attribution, acceptable use, a name to display, and hosting
+    terms when the stack declares a hosted service (`licence.hosted_service`)."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
     for workload in facts.workloads:
@@ -78,7 +79,8 @@ def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
                 duties.append("attribution")
             if licence.acceptable_use_policy:
                 duties.append("an acceptable-use policy")
-            if licence.hosted_service_restricted:
+            if licence.hosted_service_restricted and config.hosted_service:
+                # the stack's licence.hosted_service: a model served only inside the organisation is not distributed as a service
                 duties.append("terms for hosting it as a service")
             display = _display_duty(licence, config)
             if display:

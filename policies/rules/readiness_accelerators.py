@@ -19,6 +19,7 @@ from hangar.policies.rules.pools import PoolHardware
 from hangar.policies.rules.readiness_devices import DevicePlugin, device_plugins
 from hangar.policies.rules.readiness_join import pools_for
 from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload, format_taint, untolerated
+from hangar.policies.rules.workloads import selector_text
 
 PLUGIN_HINT = {
     "nvidia.com/gpu": "install the NVIDIA device plugin (Helm chart nvidia-device-plugin) or the GPU Operator (chart gpu-operator)",
@@ -51,7 +52,7 @@ def _judge(
     asked = ", ".join(f"{count} {resource}" for resource, count in wanted.items())
     selected = pools_for(facts, config.catalog_overrides, workload, template)
     if not selected:
-        selection = dict(sorted(template.node_selector.items())) if template.node_selector else "{}"  # key order differs over gRPC
+        selection = selector_text(template.node_selector)
         return (
             f"requests {asked} per pod, but its nodeSelector {selection}{' and node affinity' if template.affinity_terms else ''} match no node pool "
             "in this stack, so where it lands cannot be judged; select the labels of a pool this stack creates (e.g. hangar.dev/pool)"

@@ -26,6 +26,7 @@ import dataclasses
 from typing import Any
 
 from hangar.policies.rules.readiness_pods import PodWorkload, selects, untolerated
+from hangar.policies.rules.workloads import selector_text
 
 from hangar.records import ResourceRecord
 
@@ -63,9 +64,9 @@ class DevicePlugin:
         problems = []
         labels = {**pool_labels, **self.gpu_node_labels}
         if not selects(self.node_selector, [list(term) for term in self.affinity_terms], labels):
-            selection = dict(sorted(self.node_selector.items()))  # the order the engine sends keys in is not the program's
+            selection = selector_text(self.node_selector)
             wanted = " or ".join(",".join(f"{e.get('key')} {e.get('operator')} {e.get('values', '')}" for e in term) for term in self.affinity_terms)
-            problems.append(f"{self.name} does not select its nodes (nodeSelector {selection or '{}'}{'; affinity ' + wanted if wanted else ''})")
+            problems.append(f"{self.name} does not select its nodes (nodeSelector {selection}{'; affinity ' + wanted if wanted else ''})")
         missing = untolerated(list(self.tolerations), taints)
         if missing:
             problems.append(f"{self.name} does not tolerate its taint{'s' if len(missing) > 1 else ''} {', '.join(_taint(t) for t in missing)}")

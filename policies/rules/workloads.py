@@ -33,6 +33,11 @@ POD_SPEC_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
 ACCELERATOR_RESOURCES = ("nvidia.com/gpu", "google.com/tpu", "amd.com/gpu")
 
 
+def selector_text(selector: dict[str, str]) -> str:
+    """A nodeSelector as messages show it, keys sorted: the engine does not send a map's keys in the program's order."""
+    return str(dict(sorted(selector.items())))
+
+
 @dataclasses.dataclass(frozen=True)
 class ServingWorkload:
     """What a serving workload asks of its hardware, read from its engine flags and pod spec."""

@@ -1,0 +1,140 @@
+"""The pods-pending-for-accelerators alert on the managed pipelines: its series made to exist, and the alert proved.
+
+amp: a pinned kube-state-metrics (pods of the serving namespace only, the four series only) that the managed
+scraper reads with a second job adding no `namespace`/`pod` label of its own; azure-monitor: the add-on's
+settings ConfigMap widening its minimal kubestate keep-list by `kube_pod_status_unschedulable`. On both, the
+alert is in the workspace's rule groups, and promtool runs the planned rule on kube-state-metrics' series.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import tomllib
+import yaml
+from hangar.components.metrics_kube_state import PENDING_SERIES
+from hangar.components.metrics_pending import ALERT
+
+from tests.kube_schemas import problems as manifest_problems
+from tests.kube_state_series import KubePod, PodState, series
+from tests.promql import run_promtool
+from tests.serving_plans import of_kind, plan_environment, raw_environment
+from tests.test_metrics import RELEASE
+from tests.test_promql import fired
+
+STEPS = 100
+RUNNING, UNSCHEDULABLE = PodState("Running", node="gpu-node-1"), PodState("Pending", unschedulable=True)
+
+
+def managed(stack: str, pipeline: str, **cluster) -> dict:
+    environment = raw_environment(stack)
+    environment["clusters"][0]["metrics"] = {"pipeline": pipeline}
+    environment["clusters"][0].update(cluster)
+    return environment
+
+
+@pytest.fixture(scope="module")
+def amp_plan():
+    return plan_environment(managed("eks-prod", "amp"))
+
+
+@pytest.fixture(scope="module")
+def azure_plan():
+    return plan_environment(managed("aks-staging", "azure-monitor"))
+
+
+def the_pending_rule(groups: list[dict]) -> dict:
+    (rule,) = [r for g in groups for r in g["rules"] if r.get("alert") == ALERT]
+    return rule
+
+
+def assert_fires_after_fifteen_minutes_for_its_own_pods_only(tmp_path, groups, namespace, own_pod, owner_kind, owner, other_owner):
+    """promtool on the planned groups: the third replica stays unschedulable; neighbours' pods never count."""
+    appears = 20
+    pods = {
+        KubePod(namespace, f"{own_pod}-a", owner_kind, owner): [RUNNING] * STEPS,
+        KubePod(namespace, own_pod, owner_kind, owner): [None] * appears + [UNSCHEDULABLE] * (STEPS - appears),
+        KubePod(namespace, "other-0", "StatefulSet", other_owner): [UNSCHEDULABLE] * STEPS,
+        KubePod("elsewhere", own_pod, owner_kind, owner): [UNSCHEDULABLE] * STEPS,
+    }
+    wrapped = {"spec": {"groups": groups}}
+    start = appears * 15
+    alerts = [fired(wrapped, ALERT, start + 14 * 60, False), fired(wrapped, ALERT, start + 16 * 60, True)]
+    run_promtool(tmp_path, groups, [], alerts=alerts, extra_series=series(pods))
+
+
+# --- amp ----------------------------------------------------------------------------------------------
+
+
+def test_amp_installs_a_pinned_kube_state_metrics_exposing_only_the_alerts_series_of_the_serving_namespace(amp_plan):
+    (release,) = [r.inputs for r in amp_plan if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"]
+    assert (release["version"], release["namespace"], release["repositoryOpts"]["repo"]) == ("8.4.0", "kube-state-metrics", "https://prometheus-community.github.io/helm-charts")
+    values = release["values"]
+    assert values["collectors"] == ["pods"] and values["namespaces"] == "eks-prod"
+    assert values["metricAllowlist"] == list(PENDING_SERIES) == [
+        "kube_pod_status_phase", "kube_pod_status_unschedulable", "kube_pod_container_resource_requests", "kube_pod_owner",
+    ]  # fmt: skip
+    assert values["nodeSelector"] == {"hangar.dev/pool": "system"} and "global" not in values
+
+
+def test_the_amp_scraper_reads_kube_state_metrics_keeping_its_namespace_and_pod_labels(amp_plan):
+    (scraper,) = [r for r in amp_plan if r.type == "aws:amp/scraper:Scraper"]
+    _, job = yaml.safe_load(scraper.inputs["scrapeConfiguration"])["scrape_configs"]
+    assert job["job_name"] == "kube-state-metrics"
+    assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["kube-state-metrics"]}}]
+    steps = [(step["source_labels"], step.get("regex"), step["action"]) for step in job["relabel_configs"]]
+    assert steps == [
+        (["__meta_kubernetes_pod_label_app_kubernetes_io_instance"], "kube-state-metrics", "keep"),
+        (["__meta_kubernetes_pod_label_app_kubernetes_io_name"], "kube-state-metrics", "keep"),
+        (["__meta_kubernetes_pod_container_port_name"], "http", "keep"),
+    ]
+    # a target label `namespace` or `pod` would collide with the exported ones (renamed exported_namespace without honor_labels)
+    assert not [step for step in job["relabel_configs"] if step.get("target_label") in ("namespace", "pod")]
+
+
+def test_the_amp_workspace_evaluates_the_pending_alert_and_it_fires_only_for_its_own_pods(amp_plan, tmp_path):
+    (namespace,) = [r.inputs for r in amp_plan if r.type == "aws:amp/ruleGroupNamespace:RuleGroupNamespace"]
+    groups = yaml.safe_load(namespace["data"])["groups"]
+    rule = the_pending_rule(groups)
+    assert rule["for"] == "15m" and rule["labels"] == {"namespace": "eks-prod", "deployment": "llama-70b", "severity": "warning"}
+    rs = "llama-70b-5d8f7c9b6"  # eks-prod's server is a Deployment (shared weights): pods of its ReplicaSet
+    assert_fires_after_fifteen_minutes_for_its_own_pods_only(tmp_path, groups, "eks-prod", f"{rs}-w4c2n", "ReplicaSet", rs, "llama-70b-canary")
+
+
+def test_an_air_gapped_amp_cluster_pulls_kube_state_metrics_from_its_mirror():
+    mirror = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
+    environment = managed("eks-prod", "amp", registry_mirror=mirror)
+    environment["clusters"][0].setdefault("network", {})["egress"] = "none"
+    environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}
+    (release,) = [r.inputs for r in plan_environment(environment) if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"]
+    assert release["values"]["global"] == {"imageRegistry": mirror}
+
+
+def test_no_other_pipeline_gets_a_second_kube_state_metrics():
+    for stack in ("eks-prod", "aks-staging", "gke-dev"):
+        plan = plan_environment(raw_environment(stack))
+        assert not [r for r in plan if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"], stack
+
+
+# --- azure-monitor ------------------------------------------------------------------------------------
+
+
+def test_azure_widens_the_add_ons_minimal_kubestate_keep_list_by_the_missing_series(azure_plan):
+    (settings,) = [c for c in of_kind(azure_plan, "ConfigMap") if c["metadata"]["name"] == "ama-metrics-settings-configmap"]
+    assert settings["metadata"]["namespace"] == "kube-system" and manifest_problems(settings, "1.33") == []
+    assert settings["data"]["schema-version"] == "v1" and len(settings["data"]["config-version"]) <= 10  # the add-on truncates longer versions
+    keep = tomllib.loads(settings["data"]["default-targets-metrics-keep-list"])
+    assert keep == {"kubestate": "kube_pod_status_unschedulable", "minimalingestionprofile": True}  # merged with the minimal list, not replacing it
+    assert re.fullmatch(keep["kubestate"], "kube_pod_status_unschedulable") and not re.fullmatch(keep["kubestate"], "kube_pod_status_unschedulable_x")
+    assert set(settings["data"]) == {"schema-version", "config-version", "default-targets-metrics-keep-list"}  # every other section keeps its default
+    assert not [c for c in of_kind(plan_environment(raw_environment("aks-staging")), "ConfigMap") if c["metadata"]["name"] == "ama-metrics-settings-configmap"]
+
+
+def test_the_azure_workspace_evaluates_the_pending_alert_and_it_fires_only_for_its_own_pods(azure_plan, tmp_path):
+    (group,) = [r.inputs for r in azure_plan if r.type == "azure-native:alertsmanagement:PrometheusRuleGroup"]
+    (rule,) = [r for r in group["rules"] if r["alert"] == ALERT]
+    assert rule["for"] == "PT15M" and rule["labels"] == {"namespace": "aks-staging", "deployment": "mixtral", "severity": "warning"}
+    # back to the Prometheus rule format promtool reads: the same expression, the ISO duration as Prometheus writes it
+    groups = [{"name": "azure", "rules": [{"alert": rule["alert"], "expr": rule["expression"], "for": "15m", "labels": rule["labels"], "annotations": rule["annotations"]}]}]
+    assert_fires_after_fifteen_minutes_for_its_own_pods_only(tmp_path, groups, "aks-staging", "mixtral-2", "StatefulSet", "mixtral", "mixtral-canary")
