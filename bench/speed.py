@@ -1,10 +1,10 @@
 """How fast the inner loop and a pull request are: `hangar check --all` and `hangar diff --base`, cold and warm,
 beside Checkov over the same stacks' rendered manifests and beside the floor. Ratios printed; run by hand:
 
-    .venv/bin/python bench/speed.py [--repeat N]
+    .venv/bin/python bench/speed.py [--repeat N] [--only check|diff]
 
 Every measurement is a fresh process, as a user or CI runs it: its wall clock (median of N runs, and
-the fastest) and its CPU time (user + system of it and its children, median), which other load on
+the fastest and the slowest) and its CPU time (user + system of it and its children, median), which other load on
 the machine moves less than the wall clock. It works on a clone of this repository's HEAD in a temporary directory (your working
 tree and your `.hangar-cache/` are not touched):
 
@@ -174,7 +174,9 @@ def two_processes(repo: Path) -> Sample:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is reported)")
-    times = parser.parse_args().repeat
+    parser.add_argument("--only", choices=("check", "diff"), help="only the check measurements (beside Checkov and the floor) or only the diff ones")
+    arguments = parser.parse_args()
+    times, only = arguments.repeat, arguments.only
     checkov = ensure_checkov()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; median of {times} runs", flush=True)
     with tempfile.TemporaryDirectory(prefix="hangar-bench-") as scratch_name:
@@ -189,11 +191,15 @@ def main() -> None:
         count = sum(1 for path in manifests.rglob("*.yaml") if path.name != "helm-releases.yaml")
 
         results: dict[str, list[Sample]] = {}
-        results["checkov"] = repeat(times, lambda: run([str(checkov), "-d", str(manifests), "--framework", "kubernetes", "--skip-path", "helm-releases.yaml", "--quiet", "--compact", "-o", "json"], repo, (0, 1)))
-        results["check cold"] = repeat(times, lambda: run(check, repo, (0, 1)), lambda: clear_cache(repo))
-        results["check warm"] = repeat(times, lambda: run(check, repo, (0, 1)))
-        results["floor"] = repeat(times, lambda: run([sys.executable, "-c", FLOOR, str(repo)], repo))
-        results["2 processes"] = repeat(times, lambda: two_processes(repo))
+        if only != "diff":
+            results["checkov"] = repeat(times, lambda: run([str(checkov), "-d", str(manifests), "--framework", "kubernetes", "--skip-path", "helm-releases.yaml", "--quiet", "--compact", "-o", "json"], repo, (0, 1)))
+            results["check cold"] = repeat(times, lambda: run(check, repo, (0, 1)), lambda: clear_cache(repo))
+            results["check warm"] = repeat(times, lambda: run(check, repo, (0, 1)))
+            results["floor"] = repeat(times, lambda: run([sys.executable, "-c", FLOOR, str(repo)], repo))
+            results["2 processes"] = repeat(times, lambda: two_processes(repo))
+        if only == "check":
+            report(results, count, len(stacks))
+            return
         results["diff cold"] = repeat(times, lambda: run(diff, repo), lambda: clear_cache(repo))
         results["diff warm"] = repeat(times, lambda: run(diff, repo))
 
@@ -205,11 +211,15 @@ def main() -> None:
 
         results["diff PR"] = repeat(times, lambda: run(diff, repo), base_plans_cached)
         results["plan changed"] = repeat(times, lambda: run([hangar(), "plan", CHANGED, "--no-cache", "-C", str(repo)], repo, (0, 1)))
+    report(results, count, len(stacks))
 
+
+def report(results: dict[str, list[Sample]], count: int, stacks: int) -> None:
+    """The table: each measurement's median wall clock, fastest run and median CPU, with the ratios its targets are stated in."""
     wall = {name: statistics.median(sample.wall for sample in samples) for name, samples in results.items()}
     cpu = {name: statistics.median(sample.cpu for sample in samples) for name, samples in results.items()}
     rows = [
-        ("checkov", f"Checkov {CHECKOV_VERSION}: {count} manifests of {len(stacks)} stacks", None),
+        ("checkov", f"Checkov {CHECKOV_VERSION}: {count} manifests of {stacks} stacks", None),
         ("check cold", "hangar check --all, empty cache", ("floor", "cold / floor", "<= 1.2", False)),
         ("check warm", "hangar check --all, every plan cached", ("checkov", "Checkov / warm", ">= 5", True)),
         ("floor", "floor: the programs on the bare mock runtime", None),
@@ -219,16 +229,19 @@ def main() -> None:
         ("diff PR", f"hangar diff, base cached, {CHANGED} changed", ("plan changed", "PR / plan changed", "<= 1", False)),
         ("plan changed", f"hangar plan {CHANGED} --no-cache (one cold plan)", None),
     ]
-    header = f"{'measurement':<52} {'wall s':>7} {'min':>6} {'cpu s':>6} | {'ratio':<20} {'wall':>5} {'cpu':>5} {'target':>8}"
+    header = f"{'measurement':<52} {'wall s':>7} {'min':>6} {'max':>6} {'cpu s':>6} | {'ratio':<20} {'wall':>5} {'cpu':>5} {'target':>8}"
     print(header)
     print("-" * len(header))
     for name, label, ratio in rows:
+        if name not in results:
+            continue
         cell = ""
-        if ratio:
+        if ratio and ratio[0] in results:
             other, title, target, inverse = ratio
             by_wall, by_cpu = (wall[other] / wall[name], cpu[other] / cpu[name]) if inverse else (wall[name] / wall[other], cpu[name] / cpu[other])
             cell = f"{title:<20} {by_wall:>5.2f} {by_cpu:>5.2f} {target:>8}"
-        print(f"{label:<52} {wall[name]:>7.2f} {min(s.wall for s in results[name]):>6.2f} {cpu[name]:>6.2f} | {cell}")
+        walls = [sample.wall for sample in results[name]]
+        print(f"{label:<52} {wall[name]:>7.2f} {min(walls):>6.2f} {max(walls):>6.2f} {cpu[name]:>6.2f} | {cell}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

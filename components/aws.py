@@ -444,7 +444,9 @@ class AwsGpuCluster(pulumi.ComponentResource):
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=self.cluster.api_access))
         # The accelerated AMI has the driver, not the device plugin: without it no GPU is schedulable.
         self.device_plugin = (
-            NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.image_registry, opts=_child(self))
+            NvidiaDevicePlugin(
+                f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.image_registry, cluster_spec=cluster, opts=_child(self)
+            )
             if self.pools
             else None
         )
@@ -459,6 +461,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
             provider=self.kube_provider,
             tags=tags,
             image_registry=self.image_registry,
+            cluster_spec=cluster,
             opts=children,
         )
         # A deployment with `weights.source: shared` reads its weights from one EFS file system reachable from every zone.
@@ -473,6 +476,7 @@ class AwsGpuCluster(pulumi.ComponentResource):
                 kube_provider=self.kube_provider,
                 tags=tags,
                 image_registry=self.image_registry,
+                cluster_spec=cluster,
                 opts=children,
             )
             self.shared_weights = store.volume

@@ -51,16 +51,18 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
+from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import POOL
 from hangar.components.placement import GPU_RESOURCE
 
 from hangar.spec import SYSTEM_POOL, AwsCluster, Environment
 
-CHART = "cluster-autoscaler"
-CHART_VERSION = "9.59.0"
-CHART_REPOSITORY = "https://kubernetes.github.io/autoscaler"
 NAMESPACE = "kube-system"
+AUTOSCALER_CHART = PinnedChart(
+    "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0", NAMESPACE,
+    "kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, charts/cluster-autoscaler/Chart.yaml",
+)  # fmt: skip
+CHART, CHART_VERSION = AUTOSCALER_CHART.name, AUTOSCALER_CHART.version
 SERVICE_ACCOUNT = "cluster-autoscaler"
 """Named explicitly so the IRSA role's trust policy can name it."""
 
@@ -174,7 +176,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     `maxNodes`: the bounds it scales within). Children: an IAM role trusted only by the
     `kube-system/cluster-autoscaler` service account with the policy `autoscaler_policy`, one
     `aws:autoscaling/tag:Tag` per template tag of each GPU group, and the Helm release on the system
-    nodes. Needs the AWS provider of the cluster's region (inherited) and `provider` for Kubernetes.
+    nodes. Needs the AWS provider of the cluster's region (inherited) and `provider` for Kubernetes. The
+    chart comes from `cluster_spec.chart_repository` (the cluster's chart mirror) when set.
     """
 
     def __init__(
@@ -189,6 +192,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         provider: pulumi.ProviderResource,
         tags: dict[str, str],
         image_registry: str | None = None,
+        cluster_spec: Any = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         tag = image_tag(kubernetes_version)
@@ -215,14 +219,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                     tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),  # for the autoscaler, not the instances
                     opts=child,
                 )
-        self.release = k8s.helm.v3.Release(
+        self.release = chart_release(
             name,
-            name=CHART,
-            chart=CHART,
-            version=CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
-            namespace=NAMESPACE,
-            values={
+            AUTOSCALER_CHART,
+            {
                 "cloudProvider": "aws",
                 "awsRegion": region,
                 "autoDiscovery": {"clusterName": cluster_name},
@@ -230,6 +230,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 "rbac": {"serviceAccount": {"name": SERVICE_ACCOUNT, "annotations": {"eks.amazonaws.com/role-arn": role.arn}}},
                 "nodeSelector": {POOL: SYSTEM_POOL},
             },
+            cluster=cluster_spec,
             description="Installed by Hangar: adds and removes nodes of the managed node groups as pods need them",
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[policy]),
         )

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
-from hangar.components.helm import PinnedChart
+from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.serving_pod import USER_ID
 
 NFS_PORT = 2049
@@ -89,7 +89,8 @@ class EfsWeightStore(pulumi.ComponentResource):
     """`hangar:aws:WeightStore`: EFS file system, NFS security group, a mount target per subnet, the access point, the CSI driver.
 
     `subnet_ids` are the cluster's private subnets (one per zone); `node_security_group_id` the group its nodes
-    carry (the EKS cluster security group). Exposes `volume` (a `SharedVolume`), `file_system_id` and `access_point_id`.
+    carry (the EKS cluster security group); `cluster_spec` the cluster's config, whose `chart_repository` (a
+    chart mirror) the driver's chart comes from when set. Exposes `volume` (a `SharedVolume`), `file_system_id` and `access_point_id`.
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class EfsWeightStore(pulumi.ComponentResource):
         kube_provider: pulumi.ProviderResource,
         tags: dict[str, str],
         image_registry: pulumi.Input[str] | None = None,
+        cluster_spec: Any = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("hangar:aws:WeightStore", name, None, opts)
@@ -141,14 +143,11 @@ class EfsWeightStore(pulumi.ComponentResource):
             tags={**tags, "Name": name},
             opts=child,
         )
-        driver = k8s.helm.v3.Release(
+        driver = chart_release(
             f"{name}-efs-csi",
-            name=EFS_CSI_CHART.name,
-            chart=EFS_CSI_CHART.name,
-            version=EFS_CSI_CHART.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=EFS_CSI_CHART.repository),
-            namespace=EFS_CSI_CHART.namespace,
-            values=efs_csi_values(image_registry),
+            EFS_CSI_CHART,
+            efs_csi_values(image_registry),
+            cluster=cluster_spec,
             description="Installed by Hangar: mounts the shared model-weight store (EFS) on every node",
             opts=pulumi.ResourceOptions(parent=self, provider=kube_provider),
         )

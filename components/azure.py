@@ -436,7 +436,9 @@ class AzureGpuCluster(pulumi.ComponentResource):
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.cluster.kubeconfig, opts=_child(self, depends_on=[self.cluster.access]))
         # AKS installs the driver (gpuProfile.driver Install), not the device plugin: without it no GPU is schedulable.
         self.device_plugin = (
-            NvidiaDevicePlugin(f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.registry_login_server, opts=_child(self))
+            NvidiaDevicePlugin(
+                f"{name}-device-plugin", self.pools, provider=self.kube_provider, image_registry=self.registry_login_server, cluster_spec=cluster, opts=_child(self)
+            )
             if self.pools
             else None
         )

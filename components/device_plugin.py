@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
+from hangar.components.helm import chart_release
 from hangar.components.labels import POOL
 from hangar.components.onprem import DEVICE_PLUGIN, DEVICE_PLUGIN_IMAGES
 from hangar.components.placement import GPU_RESOURCE, PoolPlacement
@@ -89,7 +89,7 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
     nodes whose `hangar.dev/pool` is one of `pools`' GPU pools and tolerates their taints (the GPU
     taint, each pool's own, AKS's spot taint). With `image_registry` (an air-gapped cluster's private
     registry) the image comes from there and must be imported into it first; `mirrored_images` says
-    what from where.
+    what from where. The chart comes from `cluster_spec.chart_repository` (the cluster's chart mirror) when set.
     """
 
     def __init__(
@@ -99,6 +99,7 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         *,
         provider: pulumi.ProviderResource,
         image_registry: pulumi.Input[str] | None = None,
+        cluster_spec: Any = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("hangar:device_plugin:NvidiaDevicePlugin", name, None, opts)
@@ -106,15 +107,11 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         self.mirrored_images: dict[str, pulumi.Output[str]] = {}
         if image_registry is not None:
             self.mirrored_images[DEVICE_PLUGIN_IMAGES["image"]] = mirrored_image(image_registry)
-        self.release = k8s.helm.v3.Release(
+        self.release = chart_release(
             name,
-            name=DEVICE_PLUGIN.name,
-            chart=DEVICE_PLUGIN.name,
-            version=DEVICE_PLUGIN.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN.repository),
-            namespace=DEVICE_PLUGIN.namespace,
-            create_namespace=True,
-            values=plugin_values(gpu, image_registry),
+            DEVICE_PLUGIN,
+            plugin_values(gpu, image_registry),
+            cluster=cluster_spec,
             description="Installed by Hangar: advertises nvidia.com/gpu on the GPU pools",
             opts=pulumi.ResourceOptions(parent=self, provider=provider),
         )

@@ -22,9 +22,11 @@ class PinnedChart:
 
 def chart_release(resource_name: str, chart: PinnedChart, values: dict[str, Any], *, cluster: Any, opts: pulumi.ResourceOptions,
                   environment: str | None = None, description: str | None = None) -> k8s.helm.v3.Release:  # fmt: skip
-    """`chart` as a Release into its own namespace. An on-prem cluster's `chart_repository` replaces the
-    upstream repository; an `oci://` repository names the chart in its URL. The description names the
-    environment unless one is given."""
+    """`chart` as a Release into its own namespace. The cluster's `chart_repository` (any target's chart
+    mirror: on-prem, or an EKS/GKE/AKS cluster's) replaces the upstream repository; an `oci://` repository
+    names the chart in its URL. The description names the environment unless one is given.
+
+    `cluster` is the cluster's spec (anything with an optional `chart_repository`), or None for none."""
     repository = getattr(cluster, "chart_repository", None) or chart.repository
     source: dict[str, Any] = (
         {"chart": f"{repository.rstrip('/')}/{chart.name}"}

@@ -5,7 +5,8 @@ What it creates (all with the cluster's AWS provider):
 * a workspace (`aws.amp.Workspace`) per cluster, tagged `AMPAgentlessScraper` as the pulumi-aws
   Scraper docs advise (the managed scraper adds that tag itself, which would otherwise show as drift);
 * the AWS managed scraper (`aws.amp.Scraper`, agentless) with the EKS cluster as its source. It runs in
-  two subnets of its own (`SCRAPER_SUBNETS`, cut from the block Hangar's VPC layout leaves free) with the
+  two subnets of its own (`SCRAPER_SLOTS`, cut from the block Hangar's VPC layout leaves free; in an existing
+  VPC, the subnets `metrics.scraper_subnets` names, which its owner keeps for the scraper) with the
   cluster security group, so the model servers' NetworkPolicies can admit exactly those addresses on the
   metrics port and nothing else of the VPC. Its Kubernetes access comes from the EKS access entry the
   service creates itself when the cluster's authentication mode is API or API_AND_CONFIG_MAP (Hangar's
@@ -57,11 +58,14 @@ from typing import Any
 import pulumi
 import yaml
 
+from hangar.spec.metrics import SCRAPER_CIDRS_SEPARATOR, SCRAPER_CIDRS_TAG
+
 AMP_SCRAPE_INTERVAL = "30s"
 """The managed scraper's floor (AMP user guide: no scrape interval below 30 seconds)."""
 SCRAPE_JOB = "hangar-model-servers"
 QUERY_URL = "https://aps-workspaces.{region}.amazonaws.com/workspaces/{workspace}"
 QUERY_ACTIONS = ("aps:QueryMetrics",)
+
 SCRAPER_SLOTS = (6, 7)
 """Which of the eight blocks of the VPC's last eighth hold the scraper's two subnets.
 
@@ -148,27 +152,35 @@ class AmpResources:
             f"{name}-amp", alias=f"{environment.name}-{cluster.name}", tags={**tags, "AMPAgentlessScraper": ""}, opts=child
         )
         network = component.network
-        self.cidrs = scraper_cidrs(cluster.network.cidr)
-        subnets = [
-            aws.ec2.Subnet(
-                f"{name}-amp-scraper-{index}",
-                vpc_id=network.vpc_id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={**tags, "Name": f"{name}-amp-scraper-{index}"},
-                opts=child,
-            )
-            for index, (cidr, zone) in enumerate(zip(self.cidrs, network.zone_names[:2]))
-        ]
+        given = cluster.metrics.scraper_subnets
+        if cluster.network.existing_network_id:
+            # An existing VPC: the subnets its owner set aside for the scraper (hangar.spec.metrics.ScraperSubnet).
+            self.cidrs = [str(subnet.cidr) for subnet in given]
+            subnet_ids: list[pulumi.Input[str]] = [subnet.id for subnet in given]
+            scraper_tags = {**tags, SCRAPER_CIDRS_TAG: SCRAPER_CIDRS_SEPARATOR.join(self.cidrs)}
+        else:
+            self.cidrs = scraper_cidrs(cluster.network.cidr)
+            subnet_ids = [
+                aws.ec2.Subnet(
+                    f"{name}-amp-scraper-{index}",
+                    vpc_id=network.vpc_id,
+                    cidr_block=cidr,
+                    availability_zone=zone,
+                    map_public_ip_on_launch=False,
+                    tags={**tags, "Name": f"{name}-amp-scraper-{index}"},
+                    opts=child,
+                ).id
+                for index, (cidr, zone) in enumerate(zip(self.cidrs, network.zone_names[:2]))
+            ]
+            scraper_tags = tags
         eks = component.cluster.eks
         self.scraper = aws.amp.Scraper(
             f"{name}-amp",
             alias=f"{environment.name}-{cluster.name}",
-            source={"eks": {"cluster_arn": eks.arn, "subnet_ids": [s.id for s in subnets], "security_group_ids": [eks.vpc_config.cluster_security_group_id]}},
+            source={"eks": {"cluster_arn": eks.arn, "subnet_ids": subnet_ids, "security_group_ids": [eks.vpc_config.cluster_security_group_id]}},
             destination={"amp": {"workspace_arn": self.workspace.arn}},
             scrape_configuration=scrape_configuration(namespace, pod_labels, port_name, metrics_path, drop_labels, [scrape_job()]),
-            tags=tags,
+            tags=scraper_tags,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=component.cluster.api_access)),
         )
         prefix, middle = QUERY_URL.split("{region}")

@@ -21,6 +21,23 @@ What it creates (in the cluster's resource group and region):
   every group's alerts trigger. Azure's numeric `severity` is left unset (the
   `severity` label is kept): Microsoft's templates map "warning" to both 3 and 4, so no mapping is sourced.
 
+Two questions answered from Microsoft's own sources (read 2026-12-01):
+
+* Is the add-on enabled before the data collection rule association exists a problem? Hangar enables it on the
+  cluster (`azureMonitorProfile.metrics.enabled`) and associates the rule with that cluster afterwards, because the
+  association names the cluster. Microsoft ships both orders: its Bicep template enables the profile after the
+  association (AddonBicepTemplate/FullAzureMonitorMetricsProfile.bicep: the profile module `dependsOn` the dcra module),
+  and its Terraform template creates the cluster with the add-on on (`monitor_metrics {}`) and the association after it,
+  since the association's `target_resource_id` is the cluster's id (AddonTerraformTemplate/main.tf; both read at
+  Azure/prometheus-collector commit 39583fd50b2f828f83cc18fc0cece9e3074f56db).
+  Hangar follows the Terraform order, so nothing is reordered. No document read states what the add-on's pods do in
+  the minutes before the association exists.
+* Does the workspace accept `vllm:` names (a colon)? No statement on metric-name characters was found in Microsoft's
+  docs. Microsoft's own recording rules, in the same templates, write colon-named series into the workspace
+  (`instance:node_num_cpu:sum`, FullAzureMonitorMetricsProfile.bicep `nodeRecordingRuleGroup`), and PromQL queries
+  read them back; that colons survive the add-on's scrape path (the `ama-metrics` collector) is not stated anywhere
+  read: unknown until tried on a cluster.
+
 Sources (read 2026-12-01):
 * Azure/prometheus-collector at commit 39583fd50b2f828f83cc18fc0cece9e3074f56db: AddonBicepTemplate/
   FullAzureMonitorMetricsProfile.bicep (DCE, DCR, DCRA and the profile, their names and streams),

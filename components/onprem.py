@@ -42,6 +42,7 @@ from hangar.components.labels import CLUSTER, ENVIRONMENT, GPU, POOL, environmen
 from hangar.components.placement import GPU_RESOURCE, PoolPlacement, toleration
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
+from hangar.installed_charts import GPU_OPERATOR_VERSION
 from hangar.spec import Environment, OnPremCluster, OnPremGpuNodes
 
 # Pinned chart versions: the newest confirmed releases in the public sources searched on 2026-11-28
@@ -59,8 +60,8 @@ from hangar.spec import Environment, OnPremCluster, OnPremGpuNodes
 #   2026-07-15 from tag 4.6.0-4.8.3 (github.com/NVIDIA/dcgm-exporter pull 712; DCGM Exporter release
 #   notes at docs.nvidia.com/datacenter/dcgm/latest/release-notes/dcgm-exporter.html).
 GPU_OPERATOR = PinnedChart(
-    "gpu-operator", "https://helm.ngc.nvidia.com/nvidia", "v26.7.0", "gpu-operator",
-    "NVIDIA GPU Operator v26.7.0: image certified 2026-08-21 (redhat-openshift-ecosystem/certified-operators pull 9419), documented 2026-08-27 (NVIDIA/cloud-native-docs issues 481, 482)",
+    "gpu-operator", "https://helm.ngc.nvidia.com/nvidia", GPU_OPERATOR_VERSION, "gpu-operator",
+    f"NVIDIA GPU Operator {GPU_OPERATOR_VERSION}: image certified 2026-08-21 (redhat-openshift-ecosystem/certified-operators pull 9419), documented 2026-08-27 (NVIDIA/cloud-native-docs issues 481, 482)",
 )
 DEVICE_PLUGIN = PinnedChart(
     "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.20.0", "nvidia-device-plugin",

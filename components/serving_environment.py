@@ -47,7 +47,7 @@ from hangar.components.serving_weights import SharedWeightsVolume
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from hangar.catalog import CatalogLookupError, load_catalog
-from hangar.keda import KEDA_VERSION
+from hangar.keda import HTTP_ADD_ON_VERSION, KEDA_VERSION
 from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
 from hangar.replica import ReplicaShape, ReplicaShapeError, replica_shape
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
@@ -57,8 +57,8 @@ KEDA_CHART = PinnedChart(
     f"kedacore/charts keda/Chart.yaml at commit cbb9bb8ce0809dc9048f72302f7c09765d66ed56 (version and appVersion {KEDA_VERSION})",
 )  # fmt: skip
 HTTP_ADD_ON_CHART = PinnedChart(
-    "keda-add-ons-http", "https://kedacore.github.io/charts", "0.15.0", "keda",
-    "kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion 0.15.0)",
+    "keda-add-ons-http", "https://kedacore.github.io/charts", HTTP_ADD_ON_VERSION, "keda",
+    f"kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion {HTTP_ADD_ON_VERSION})",
 )  # fmt: skip
 """The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (hangar.components.metrics_activation)."""
 LWS_CHART = PinnedChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")

@@ -1,7 +1,8 @@
 """Which Kubernetes versions a pinned Helm chart supports, each range from the project's own statement at that version.
 
 `chart_support(chart, version, values)` answers for the charts a serving cluster runs: KEDA, the KEDA
-HTTP add-on, the NVIDIA device plugin, the Cluster Autoscaler and kube-prometheus-stack. A chart or
+HTTP add-on, the NVIDIA device plugin, the Cluster Autoscaler, kube-prometheus-stack, the NVIDIA GPU
+Operator, LeaderWorkerSet and the NVIDIA DCGM exporter. A chart or
 version not listed here has an unknown range (`None`), which the policy rule refuses in prod: an
 unknown is never taken for supported. Re-read the source before adding a row.
 
@@ -35,6 +36,24 @@ Sources (each read 2026-12-01):
   kube-prometheus-stack-10.0.0 to 88.5.3 (prometheus-community/helm-charts snapshot of 2026-08-22,
   `KUBE_PROMETHEUS_STACK_OLDEST`; 88.5.3 at commit ea930baeebeba39f56d6b44e351f23b2a072a600: ">=1.25.0-0").
   Its README's "Kubernetes 1.19+" at that commit is older than the Chart.yaml bound and is not used.
+- NVIDIA GPU Operator v26.7.0: the platform support page, "Supported Operating Systems and Kubernetes
+  Platforms", column Kubernetes (docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/platform-support.html,
+  which the operator's README at tag v26.7.0 points to; NVIDIA/cloud-native-docs gpu-operator/platform-support.rst
+  at commit 187a4a5bdc9d6ca222ee59cde894bad4ab20eec0, "Release docs 26.7.0", 2026-08-21): 1.33 to 1.36 on every
+  operating system listed, 1.32 to 1.36 on Ubuntu 24.04 alone. Hangar does not know a cluster's nodes' OS, so
+  1.33 to 1.36 it is. The chart's own `kubeVersion: ">= 1.16.0-0"` (NVIDIA/gpu-operator
+  deployments/gpu-operator/Chart.yaml at tag v26.7.0, commit 10ee5b3638b89e11e949412aafa5ba99279c3721) only
+  stops Helm below that and is not the validated range. Other releases are not listed.
+- LeaderWorkerSet: "A Kubernetes cluster with version >= 1.26 is Required" (kubernetes-sigs/lws
+  site/content/en/docs/installation/_index.md at every tag v0.6.0 to v0.10.0; v0.8.0 is commit
+  fc19b9ae9b0113d228ba15f4b62b06bea434b510). Its chart is versioned as the release without the "v" (Makefile
+  `CHART_VERSION`, hack/push-chart.sh at v0.8.0), so those are chart versions 0.6.0 to 0.10.0 (`LWS_CHARTS`). No
+  upper bound is stated.
+- NVIDIA DCGM exporter: `kubeVersion: ">= 1.19.0-0"` in every entry of its Helm repository index from chart
+  3.0.0 to 4.8.2 (NVIDIA/dcgm-exporter branch gh-pages helm-charts/index.yaml at commit
+  ecd340dc2e9717757db9d1d662a621fe18e9514d, 2026-05-05; deployment/Chart.yaml at tag 4.5.3-4.8.2 says the same).
+  Chart 4.8.3 (tag 4.6.0-4.8.3, published 2026-07-15, NVIDIA/dcgm-exporter pull 712) was not readable here: its
+  range is unknown until someone reads its Chart.yaml.
 """
 
 from __future__ import annotations
@@ -49,7 +68,10 @@ HTTP_ADD_ON = "keda-add-ons-http"
 DEVICE_PLUGIN = "nvidia-device-plugin"
 CLUSTER_AUTOSCALER = "cluster-autoscaler"
 KUBE_PROMETHEUS_STACK = "kube-prometheus-stack"
-JUDGED_CHARTS = (KEDA, HTTP_ADD_ON, DEVICE_PLUGIN, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK)
+GPU_OPERATOR = "gpu-operator"
+LWS = "lws"
+DCGM_EXPORTER = "dcgm-exporter"
+JUDGED_CHARTS = (KEDA, HTTP_ADD_ON, DEVICE_PLUGIN, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, GPU_OPERATOR, LWS, DCGM_EXPORTER)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +116,13 @@ KUBE_PROMETHEUS_STACK_OLDEST: tuple[tuple[str, str, str], ...] = (
     ("10.0.0", "49.2.0", "1.16"), ("50.0.0", "72.9.1", "1.19"), ("73.0.0", "88.5.3", "1.25"),
 )
 """(first, last chart version, oldest Kubernetes minor of its Chart.yaml `kubeVersion`) for kube-prometheus-stack."""
+GPU_OPERATOR_SUPPORT = {"26.7.0": ("1.33", "1.36")}
+"""GPU Operator release (chart version without its "v") -> (oldest, newest) Kubernetes minor validated on every listed OS."""
+LWS_CHARTS = frozenset({"0.6.0", "0.6.1", "0.6.2", "0.6.3", "0.7.0", "0.8.0", "0.9.0", "0.10.0"})
+"""LeaderWorkerSet chart versions whose installation docs were read: each says Kubernetes >= 1.26."""
+LWS_OLDEST = "1.26"
+DCGM_EXPORTER_OLDEST: tuple[tuple[str, str, str], ...] = (("3.0.0", "4.8.2", "1.19"),)
+"""(first, last chart version, oldest Kubernetes minor of its `kubeVersion`) for the DCGM exporter chart."""
 
 
 def chart_support(chart: str, version: str, values: Mapping[str, Any] | None = None) -> KubernetesRange | None:
@@ -112,6 +141,15 @@ def chart_support(chart: str, version: str, values: Mapping[str, Any] | None = N
     if chart == KUBE_PROMETHEUS_STACK:
         oldest = _in_ranges(version, KUBE_PROMETHEUS_STACK_OLDEST)
         return KubernetesRange(oldest, None, f"kube-prometheus-stack {version} Chart.yaml kubeVersion") if oldest else None
+    if chart == GPU_OPERATOR:
+        window = GPU_OPERATOR_SUPPORT.get(version)
+        return KubernetesRange(*window, f"the GPU Operator {version} platform support page") if window else None
+    if chart == LWS:
+        known = version in LWS_CHARTS
+        return KubernetesRange(LWS_OLDEST, None, f"the LeaderWorkerSet v{version} installation docs") if known else None
+    if chart == DCGM_EXPORTER:
+        oldest = _in_ranges(version, DCGM_EXPORTER_OLDEST)
+        return KubernetesRange(oldest, None, f"dcgm-exporter {version} Chart.yaml kubeVersion") if oldest else None
     if chart == CLUSTER_AUTOSCALER:
         tag = _image_tag(values)
         if tag is not None:

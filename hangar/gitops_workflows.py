@@ -83,6 +83,21 @@ def _python_steps() -> list[dict[str, Any]]:
     ]
 
 
+def _install_step(why: str = "") -> dict[str, Any]:
+    """`./bin/hangar` installs hangar into .venv on first use; `why` says what else runs in it."""
+    return {"name": f"Install hangar into .venv{f' ({why})' if why else ''}", "run": "./bin/hangar --help > /dev/null"}
+
+
+def _stack_steps(stack: str, environment: Environment, command: str) -> list[dict[str, Any]]:
+    """What a job running `pulumi <command>` for one stack does once its Pulumi credentials are there: install, log in, run."""
+    return [*_python_steps(), _install_step("the program and the policy pack run in it"), *_cloud_steps(environment), *_pulumi_steps(stack, command)]
+
+
+def _fail_on_status(step: str, name: str, run: str) -> dict[str, Any]:
+    """A last step failing the job with the exit status an earlier step (`set +e`) kept in its `status` output."""
+    return {"name": name, "if": f"steps.{step}.outputs.status != '0'", "env": {"STATUS": f"${{{{ steps.{step}.outputs.status }}}}"}, "run": run}
+
+
 def _plan_cache_steps(job: str, commit: str, restore_from: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Restore the plan cache before a job's hangar commands and save it after them (see the module docstring).
 
@@ -231,7 +246,7 @@ def deploy_workflow(environments: dict[str, Environment], awaits: dict[str, int]
             "timeout-minutes": 20,
             "steps": [
                 *_python_steps(),
-                {"name": "Install hangar into .venv", "run": "./bin/hangar --help > /dev/null"},
+                _install_step(),
                 restore,
                 {
                     "name": "hangar check --all (nothing is deployed past a mandatory violation)",
@@ -269,10 +284,7 @@ def deploy_workflow(environments: dict[str, Environment], awaits: dict[str, int]
                             "fi\n"
                         ),
                     },
-                    *_python_steps(),
-                    {"name": "Install hangar into .venv (the program and the policy pack run in it)", "run": "./bin/hangar --help > /dev/null"},
-                    *_cloud_steps(environment),
-                    *_pulumi_steps(stack, "up"),
+                    *_stack_steps(stack, environment, "up"),
                 ],
             }
         earlier += here
@@ -304,7 +316,7 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
             "permissions": {"contents": "read", "security-events": "write"},
             "steps": [
                 *_python_steps(),
-                {"name": "Install hangar into .venv", "run": "./bin/hangar --help > /dev/null"},
+                _install_step(),
                 check_restore,
                 {
                     "name": "hangar check --all (SARIF)",
@@ -318,12 +330,10 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
                     "uses": "github/codeql-action/upload-sarif@v4",
                     "with": {"sarif_file": "hangar.sarif", "category": "hangar"},
                 },
-                {
-                    "name": "Fail on mandatory violations or bad input",
-                    "if": "steps.check.outputs.status != '0'",
-                    "env": {"STATUS": "${{ steps.check.outputs.status }}"},
-                    "run": 'echo "::error::hangar check exited $STATUS (1: mandatory policy violations, 2: a stack that cannot be planned)"\nexit "$STATUS"\n',
-                },
+                _fail_on_status(
+                    "check", "Fail on mandatory violations or bad input",
+                    'echo "::error::hangar check exited $STATUS (1: mandatory policy violations, 2: a stack that cannot be planned)"\nexit "$STATUS"\n',
+                ),
             ],
         },
         "diff": {
@@ -335,7 +345,7 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
             "steps": [
                 {"uses": CHECKOUT, "with": {"fetch-depth": 0}},
                 *_python_steps()[1:],
-                {"name": "Install hangar into .venv", "run": "./bin/hangar --help > /dev/null"},
+                _install_step(),
                 diff_restore,
                 {
                     "name": "hangar diff against the base branch",
@@ -366,12 +376,7 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
                     "uses": "marocchino/sticky-pull-request-comment@v2",
                     "with": {"header": "hangar-diff", "path": "${{ runner.temp }}/hangar-diff.md"},
                 },
-                {
-                    "name": "Fail if the change cannot be planned",
-                    "if": "steps.diff.outputs.status != '0'",
-                    "env": {"STATUS": "${{ steps.diff.outputs.status }}"},
-                    "run": 'exit "$STATUS"',
-                },
+                _fail_on_status("diff", "Fail if the change cannot be planned", 'exit "$STATUS"'),
             ],
         },
     }
@@ -381,8 +386,7 @@ def pull_request_workflow(environments: dict[str, Environment]) -> dict[str, Any
         if environment.deployer and environment.deployer.kind == "self-hosted-runner":
             # never run a fork's code on a runner inside your networks
             condition += " && github.event.pull_request.head.repo.full_name == github.repository"
-        steps = [*_python_steps(), {"name": "Install hangar into .venv (the program and the policy pack run in it)", "run": "./bin/hangar --help > /dev/null"}]
-        steps += [*_cloud_steps(environment), *_pulumi_steps(stack, "preview")]
+        steps = _stack_steps(stack, environment, "preview")
         jobs[f"preview-{stack}"] = {
             "name": f"pulumi preview {stack}",
             "needs": "diff",

@@ -11,12 +11,16 @@ commit a55c5d345e2cbd9923ab4936f1cabc2a17e9abac, 2026-08-20; read 2026-12-01). v
 "TBD" and is therefore absent here.
 Source of `KEDA_VERSION`: kedacore/charts keda/Chart.yaml at commit cbb9bb8ce0809dc9048f72302f7c09765d66ed56
 ("prepare v2.20.2 release", 2026-07-31): version and appVersion 2.20.2.
+Source of `HTTP_ADD_ON_VERSION`: kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4
+(version and appVersion 0.15.0); its Kubernetes range is `hangar.chart_support`'s.
 """
 
 from __future__ import annotations
 
 KEDA_VERSION = "2.20.2"
 """The KEDA Helm chart (and app) version Hangar installs."""
+HTTP_ADD_ON_VERSION = "0.15.0"
+"""The KEDA HTTP add-on chart (and app) version Hangar installs beside KEDA when a deployment scales to zero."""
 
 KUBERNETES_SUPPORT: dict[str, tuple[str, str]] = {
     "2.20": ("1.33", "1.35"),

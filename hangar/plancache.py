@@ -1,15 +1,25 @@
-"""The content-addressed plan cache: a stack's plan stored under a key made of everything it depends on.
+"""The content-addressed plan cache: a stack's plan stored under a key made of everything it read.
 
-A plan is a pure function of its inputs, so a key over all of them can stand for it: the stack file,
-every file under the project directory (the program, and for Hangar's own repository `components/`
-and `hangar/` with the catalog's data) except the OTHER stacks' files and Pulumi policy packs (a
-directory holding `PulumiPolicy.yaml`: the program never imports a pack; its rules judge the plan
-afresh on every run), the installed Hangar library's `hangar/` and `components/` trees where the
-project does not hold its own, the catalog overrides
-the stack file names, the policy config given with `--policy-config`, the versions of Python and of the installed Pulumi SDKs and pydantic,
-and the day (`HANGAR_TODAY` or the wall clock: a cluster's Kubernetes support, and so the plan's
-warnings, depend on it). A change to any of them makes a new key, so the cache is never invalidated,
-only missed.
+A plan is a pure function of its inputs, so a key over all of them can stand for it. The key has two parts:
+
+- **the stack's inputs**, known before planning (`inputs_key`): the stack file, the project file
+  (`Pulumi.yaml`), the catalog overrides the stack file names, the policy config given with
+  `--policy-config`, the versions of Python and of the installed Pulumi SDKs and pydantic, and the day
+  (`HANGAR_TODAY` or the wall clock: a cluster's Kubernetes support, and so the plan's warnings, depend on it);
+- **the files the plan read**, learned while it was made (`hangar.planreads`, named by `read_names`):
+  every module the process imported and every file it opened under the project directory or Hangar's
+  installed library (`hangar/`, with `components/` and `policies/` inside it), and the directories the
+  program listed. Left out: other stacks' files, Pulumi policy packs (a directory holding
+  `PulumiPolicy.yaml`: the program never imports a pack; its rules judge the plan afresh on every run),
+  Hangar's CLI modules (nothing below the CLI imports them: tests/test_layers.py), hidden paths (`.git`,
+  `.venv`, the cache), byte-code and virtualenvs. So in Hangar's own repository a change to the README,
+  the docs or the tests misses no plan; a change to a component, the catalog's data or the program does.
+
+The files a plan read are stored beside it (`<inputs key>.reads`, JSON: the last few sets of names seen
+for those inputs); a lookup hashes each set's files as they are now and finds the plan stored under the
+result. Files are read from a `Source`: the working tree (`WorkingTree`), or a git commit without a checkout
+(`GitTree`: `hangar diff` keys its base side by the base commit). A change to any input makes a new key, so
+the cache is never invalidated, only missed.
 
 Entries live in `<project>/.hangar-cache/plans/<key>.json`: safe to delete at any time (the next run
 plans again), ignored by git. A damaged entry (cut short, not JSON, not a plan) counts as a miss and
@@ -36,11 +46,14 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from hangar.kubernetes_support import TODAY_VARIABLE, today
+from hangar.plansources import POLICY_PACK_FILE, GitTree, Source, WorkingTree, normal, tree_digest
+
+__all__ = ["GitTree", "PlanCache", "Source", "WorkingTree", "inputs_key", "read_names", "reads_key", "tree_digest"]
 
 CACHE_DIRECTORY = ".hangar-cache"
 DISABLE_VARIABLE = "HANGAR_NO_CACHE"
@@ -50,11 +63,13 @@ DEFAULT_MAX_MB = 100.0
 STALE_TEMPORARY_SECONDS = 3600.0
 """A temporary file older than this belongs to a writer that was killed: clean-up removes it."""
 TEMPORARY_SUFFIX = ".tmp"
-FORMAT = 1
-"""Bumped when an entry's layout changes, so older entries are missed rather than misread."""
+FORMAT = 2
+"""Bumped when an entry's layout or the key's makeup changes, so older entries are missed rather than misread."""
+READS_SUFFIX = ".reads"
+"""A stack's inputs key + this: the sets of files its plans read (newest first)."""
+MAX_READ_SETS = 8
+"""Read sets kept per inputs key: commands import different modules, so one stack's plans may have read a few different sets."""
 _HANGAR_TREES = ("hangar", "components", "policies")
-POLICY_PACK_FILE = "PulumiPolicy.yaml"
-"""The file that makes a directory a Pulumi policy pack (pulumi_policy's project file): not an input of a plan."""
 STACK_FILE = re.compile(r"^Pulumi\.[^/]+\.ya?ml$")
 """A stack file's name (`Pulumi.<stack>.yaml`; `Pulumi.yaml` itself is the project file and stays an input)."""
 DIST_INFO = re.compile(r"^((?:pulumi|pydantic)[A-Za-z0-9_.]*)-([^-]+)\.dist-info$", re.IGNORECASE)
@@ -109,15 +124,48 @@ class PlanCache:
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         """Write atomically, then clean up by size; a cache that cannot be written is skipped (the plan stands)."""
+        self._write(f"{key}.json", {"format": FORMAT, **entry})
+        self.clean(keep=key)
+
+    def lookup(self, inputs: str, source: Source) -> dict[str, Any] | None:
+        """The entry stored for a stack with these inputs whose read files are, in `source`, as they were when it was planned; else None."""
+        for reads in self.read_sets(inputs):
+            entry = self.get(reads_key(inputs, reads, source))
+            if entry is not None:
+                return entry
+        return None
+
+    def store(self, inputs: str, reads: list[str], source: Source, entry: dict[str, Any]) -> None:
+        """Store a plan under its inputs and the files it read (as they are in `source`), and remember that read set."""
+        key = reads_key(inputs, reads, source)
+        sets = [reads, *(known for known in self.read_sets(inputs) if known != reads)][:MAX_READ_SETS]
+        self._write(f"{inputs}{READS_SUFFIX}", {"format": FORMAT, "sets": sets})
+        self.put(key, entry)
+
+    def read_sets(self, inputs: str) -> list[list[str]]:
+        """The sets of files that plans with these inputs read, newest first ([] when none is stored or it is damaged)."""
+        path = self.directory / f"{inputs}{READS_SUFFIX}"
+        try:
+            document = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return []
+        sets = document.get("sets") if isinstance(document, dict) and document.get("format") == FORMAT else None
+        if not isinstance(sets, list):
+            return []
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return [known for known in sets if isinstance(known, list) and all(isinstance(name, str) for name in known)]
+
+    def _write(self, name: str, document: dict[str, Any]) -> None:
+        """Write one file of the cache atomically (a temporary file renamed over it); a cache that cannot be written is skipped."""
         temporary = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f"{key[:16]}.", suffix=TEMPORARY_SUFFIX)
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f"{name[:16]}.", suffix=TEMPORARY_SUFFIX)
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"format": FORMAT, **entry}, stream, default=str)
-            os.replace(temporary, self.directory / f"{key}.json")
+                json.dump(document, stream, default=str)
+            os.replace(temporary, self.directory / name)
             temporary = None
-            self.clean(keep=key)
         except OSError:
             pass
         finally:
@@ -146,7 +194,7 @@ class PlanCache:
             if item.name.endswith(TEMPORARY_SUFFIX):
                 if now - status.st_mtime > STALE_TEMPORARY_SECONDS and _unlink(path):
                     removed.append(path)
-            elif item.name.endswith(".json") and item.is_file(follow_symlinks=False):
+            elif item.name.endswith((".json", READS_SUFFIX)) and item.is_file(follow_symlinks=False):
                 entries.append((status.st_mtime, status.st_size, path))
         total = sum(size for _, size, _ in entries)
         for _, size, path in sorted(entries, key=lambda entry: entry[0]):
@@ -170,36 +218,128 @@ def _unlink(path: Path) -> bool:
     return True
 
 
-def plan_key(root: Path, stack_file: Path, *, catalog_overrides: Path | None = None, policy_config: Path | None = None, extra: Iterable[str] = ()) -> str:
-    """The key of one stack's plan: a SHA-256 over every input named in the module docstring."""
+def inputs_key(
+    source: Source,
+    stack_file: str,
+    *,
+    project_files: Iterable[str] = ("Pulumi.yaml", "Pulumi.yml"),
+    catalog_overrides: str | None = None,
+    policy_config: Path | None = None,
+    extra: Iterable[str] = (),
+) -> str:
+    """The first half of a plan's key: the stack's inputs known before planning (module docstring), read from `source`.
+
+    `stack_file` and a relative `catalog_overrides` are paths from the project directory; an absolute
+    overrides path and the policy config are read from the file system.
+    """
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
         digest.update(f"{label}\0{len(data)}\0".encode())
         digest.update(data)
 
-    root = root.resolve()
-    add("stack-file", _read(stack_file))
-    own = os.path.abspath(stack_file)
-    add("project", tree_digest(root, lambda path: path != own and STACK_FILE.match(os.path.basename(path)) is not None))
-    for name in _HANGAR_TREES:
-        tree = LIBRARY / name
-        # A project that holds its own tree of that name (Hangar's repository, a base checkout of it)
-        # imports that copy, which is hashed above with the project.
-        if tree.is_dir() and not tree.is_relative_to(root) and not (root / name).is_dir() and not (tree / POLICY_PACK_FILE).is_file():
-            add(f"library/{name}", tree_digest(tree))
+    add("format", str(FORMAT).encode())
+    add("stack-file", _or_missing(source.read(stack_file)))
+    for name in project_files:
+        add(f"project-file/{name}", _or_missing(source.read(name)))
     if catalog_overrides is not None:
-        overrides = catalog_overrides if catalog_overrides.is_absolute() else root / catalog_overrides
-        if overrides.is_dir():
-            add("overrides", tree_digest(overrides))
+        overrides = Path(catalog_overrides).expanduser()
+        if overrides.is_absolute():
+            add("overrides", tree_digest(overrides) if overrides.is_dir() else _read(overrides))
         else:
-            add("overrides", _read(overrides))
+            relative = normal(catalog_overrides)
+            files = source.files(relative)
+            add("overrides", b"".join(name.encode() + b"\0" + source.digest(name) for name in files) if files else _or_missing(source.read(relative)))
     add("policy-config", b"" if policy_config is None else _read(policy_config))
     add("runtime", json.dumps(runtime_versions(), sort_keys=True).encode())
     add("today", _today().encode())
     for item in extra:
         add("extra", item.encode())
     return digest.hexdigest()
+
+
+def reads_key(inputs: str, reads: Iterable[str], source: Source) -> str:
+    """The whole key: the inputs key and, for each file or directory a plan read, its name and its content now."""
+    digest = hashlib.sha256(inputs.encode())
+    for name in reads:
+        digest.update(name.encode() + b"\0" + _read_digest(name, source))
+    return digest.hexdigest()
+
+
+def _read_digest(name: str, source: Source) -> bytes:
+    """A read's content: `p:` a project path (from `source`), `l:` a path of Hangar's installed library (the file system); a trailing `/` names a directory's listing."""
+    kind, _, path = name.partition(":")
+    if kind == "p":
+        return _listing_digest(source.listing(path[:-1])) if path.endswith("/") else source.digest(path)
+    if kind == "l":
+        return _listing_digest(WorkingTree(LIBRARY).listing(path[:-1])) if path.endswith("/") else WorkingTree(LIBRARY).digest(path)
+    return b"\0unknown"
+
+
+def _listing_digest(names: list[str] | None) -> bytes:
+    return b"\0missing" if names is None else hashlib.sha256("\0".join(names).encode()).digest()
+
+
+SKIPPED_PARTS = ("__pycache__", "site-packages", "node_modules")
+"""Path parts under which nothing is a plan's input: byte-code, installed packages (their versions are keyed instead)."""
+CLI_PACKAGE = "hangar/cli/"
+
+
+def read_names(files: Iterable[str], directories: Iterable[str], root: Path, stack_config_dir: Path | None = None) -> list[str]:
+    """The sorted names, for a key, of the files and directories a plan read that belong to the project at `root` or to Hangar's library.
+
+    Each module's directory is named too (a `/`-ended name): a module added beside it could be imported
+    in its stead. Excluded: what the module docstring lists, and the listing of `stack_config_dir` (it
+    changes when a stack is added; the program does not read it).
+    """
+    top = os.path.abspath(root)
+    library = [os.path.join(str(LIBRARY), tree) for tree in _HANGAR_TREES]
+    names: set[str] = set()
+    packs: dict[str, bool] = {}
+
+    def name_of(path: str) -> tuple[str, str] | None:
+        if path == top or path.startswith(top + os.sep):
+            kind, base = "p", top
+        elif any(path == tree or path.startswith(tree + os.sep) for tree in library):
+            kind, base = "l", str(LIBRARY)
+        else:
+            return None
+        relative = os.path.relpath(path, base).replace(os.sep, "/")
+        relative = "" if relative == "." else relative
+        parts = relative.split("/") if relative else []
+        if any(part.startswith(".") or part in SKIPPED_PARTS or part.endswith(".egg-info") for part in parts):
+            return None
+        if f"{relative}/".startswith(CLI_PACKAGE) or _in_policy_pack(base, parts, packs):
+            return None
+        return kind, relative
+
+    for path in files:
+        found = name_of(path)
+        if found is None or found[1].endswith((".pyc", ".pyo")) or STACK_FILE.match(found[1].rsplit("/", 1)[-1]) or os.path.isdir(path):
+            continue
+        kind, relative = found
+        names.add(f"{kind}:{relative}")
+        if relative.endswith(".py"):
+            names.add(f"{kind}:{relative.rpartition('/')[0]}/")
+    skipped = os.path.abspath(stack_config_dir) if stack_config_dir is not None else None
+    for path in directories:
+        found = name_of(path)
+        if found is not None and path != skipped:
+            names.add(f"{found[0]}:{found[1]}/" if found[1] else f"{found[0]}:/")
+    names.add("p:/")
+    return sorted(names)
+
+
+def _in_policy_pack(base: str, parts: list[str], packs: dict[str, bool]) -> bool:
+    """Whether a path (its parts below `base`) lies in a directory holding `PulumiPolicy.yaml`."""
+    directory = base
+    for part in parts[:-1]:
+        directory = os.path.join(directory, part)
+        if directory not in packs:
+            packs[directory] = os.path.isfile(os.path.join(directory, POLICY_PACK_FILE))
+        if packs[directory]:
+            return True
+    return False
 
 
 def runtime_versions() -> dict[str, str]:
@@ -233,68 +373,13 @@ def _today() -> str:
         return os.environ.get(TODAY_VARIABLE, "")
 
 
+def _or_missing(data: bytes | None) -> bytes:
+    return b"\0missing" if data is None else data
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError:
         return b"\0missing"
 
-
-RACY_SECONDS = 2.0
-"""A file modified less than this long ago is always read again: its content could change without its size or time stamp changing (git's "racily clean" case)."""
-_digests: dict[tuple[str, int, int, int], bytes] = {}
-"""File digests this process has computed, by path, inode, size and modification time."""
-
-
-def _file_digest(path: str, status: os.stat_result) -> bytes:
-    """SHA-256 of a file's content; remembered for this process by path, inode, size and modification time once it is older than `RACY_SECONDS`.
-
-    `check --all` keys six stacks on one project tree: each file is read once, not six times.
-    """
-    stamp = (path, status.st_ino, status.st_size, status.st_mtime_ns)
-    known = _digests.get(stamp)
-    if known is not None:
-        return known
-    try:
-        with open(path, "rb") as stream:
-            digest = hashlib.sha256(stream.read()).digest()
-    except OSError:
-        return b"\0missing"
-    if time.time() - status.st_mtime > RACY_SECONDS:
-        _digests[stamp] = digest
-    return digest
-
-
-def tree_digest(top: Path, skip_file: Callable[[str], bool] = lambda _path: False) -> bytes:
-    """A digest of every file under `top` by relative path and content.
-
-    Left out: hidden files and directories (`.git`, `.venv`, the cache), byte-code, `*.egg-info`, Pulumi
-    policy packs, and files `skip_file` (given the absolute path) refuses.
-    """
-    digest = hashlib.sha256()
-    start = os.path.abspath(top)
-
-    def walk(directory: str) -> None:
-        try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-        except OSError:
-            return
-        if any(entry.name == POLICY_PACK_FILE for entry in entries):
-            return
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):  # `.git` also names a worktree's own admin file
-                continue
-            if entry.is_dir(follow_symlinks=True):
-                if name != "__pycache__" and not name.endswith(".egg-info"):
-                    walk(entry.path)
-            elif not name.endswith((".pyc", ".pyo")) and not skip_file(entry.path):
-                try:
-                    status = entry.stat()
-                except OSError:
-                    continue
-                relative = os.path.relpath(entry.path, start).replace(os.sep, "/").encode()
-                digest.update(len(relative).to_bytes(4, "big") + relative + _file_digest(entry.path, status))
-
-    walk(start)
-    return digest.digest()

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,10 +21,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from hangar import planreads
 from hangar.catalog import CatalogError, load_catalog
 from hangar.cost import default_regions_from_config, price_plan
 from hangar.diff import ABSENT, Side
-from hangar.plancache import PlanCache, disabled_by_environment, plan_key
+from hangar.plancache import GitTree, PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names
 from hangar.planerror import PlanError
 from hangar.policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
 from hangar.policies.rules.base import PolicyConfig, Violation
@@ -48,25 +50,28 @@ BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 def plan_stack(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> StackPlan:
     """Validate (Hangar stacks) and plan one stack of the project at `root`; raises StackConfigError or PlanError.
 
-    With `cache`, a plan is taken from the project's plan cache when every input is unchanged
-    (`hangar.plancache`), else planned and stored; the stack file is validated either way.
+    With `cache`, a plan is taken from the project's plan cache when every input and every file its
+    plan read is unchanged (`hangar.plancache`), else planned and stored; the stack file is validated either way.
     """
     if not cache or disabled_by_environment():
         return plan_project_stack(root, stack)
+    project = read_project(root)
     store = PlanCache.for_project(root)
-    key = stack_key(read_project(root), stack, policy_config)
-    cached = cached_plan(store, key)
+    source = WorkingTree(project.root)
+    inputs = stack_inputs(project, stack, source, policy_config)
+    cached = cached_plan(store.lookup(inputs, source)) if inputs else None
     if cached is not None:
         return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached[0])
-    planned = plan_project_stack(root, stack)
-    if key:
-        store.put(key, {"plan": planned.plan.to_json(), "notes": list(planned.notes)})
+    with planreads.planning():
+        planned = plan_project_stack(root, stack)
+    if inputs:
+        reads = read_names(planreads.files_read(), planreads.directories_listed(), project.root, project.stack_config_dir)
+        store.store(inputs, reads, source, {"plan": planned.plan.to_json(), "notes": list(planned.notes)})
     return planned
 
 
-def cached_plan(store: PlanCache, key: str | None) -> tuple[Plan, tuple[str, ...]] | None:
-    """The plan and notes stored under `key`, or None: no key, no entry, or an entry that is not a whole plan (a miss, never a crash)."""
-    entry = store.get(key) if key else None
+def cached_plan(entry: dict[str, Any] | None) -> tuple[Plan, tuple[str, ...]] | None:
+    """The plan and notes of a cache entry, or None: no entry, or one that is not a whole plan (a miss, never a crash)."""
     if entry is None:
         return None
     try:
@@ -75,15 +80,23 @@ def cached_plan(store: PlanCache, key: str | None) -> tuple[Plan, tuple[str, ...
         return None
 
 
-def stack_key(project: PulumiProject, stack: str, policy_config: Path | None = None) -> str | None:
-    """The plan cache's key for one stack, or None when its stack file cannot be read (it is then never cached)."""
+def stack_inputs(project: PulumiProject, stack: str, source: Source, policy_config: Path | None = None) -> str | None:
+    """The plan cache's inputs key for one stack (`hangar.plancache.inputs_key`), or None when its stack file cannot be read (never cached)."""
     try:
         config = read_stack_config(project, stack)
     except StackConfigError:
         return None
     environment = config.get(ENVIRONMENT_KEY)
     overrides = environment.get("catalog_overrides") if isinstance(environment, dict) else None
-    return plan_key(project.root, project.stack_file(stack), catalog_overrides=Path(overrides) if isinstance(overrides, str) else None, policy_config=policy_config)
+    stack_file = os.path.relpath(project.stack_file(stack), project.root).replace(os.sep, "/")
+    return inputs_key(source, stack_file, catalog_overrides=overrides if isinstance(overrides, str) else None, policy_config=policy_config)
+
+
+def find_cached(project: PulumiProject, stack: str, policy_config: Path | None = None) -> tuple[Plan, tuple[str, ...]] | None:
+    """The stack's plan if the project's cache holds one for its inputs and files as they are now, else None (nothing is planned)."""
+    source = WorkingTree(project.root)
+    inputs = stack_inputs(project, stack, source, policy_config)
+    return cached_plan(PlanCache.for_project(project.root).lookup(inputs, source)) if inputs else None
 
 
 def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
@@ -188,44 +201,127 @@ def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
 Guard = Callable[[subprocess.Popen], AbstractContextManager[Any]]
 
 
-def plan_base(project: PulumiProject, stacks: list[str], guard: Guard = lambda _worker: contextlib.nullcontext(), cache_root: Path | None = None) -> dict[str, Side]:
-    """Plan `stacks` of a base checkout in a fresh interpreter rooted there, then price and judge each side.
+Checkout = Callable[[], AbstractContextManager[Path]]
+"""Makes a checkout of the base commit (the repository's top level) for the time of a `with` block, and removes it."""
 
-    `guard(worker)` wraps the wait for the planner process (the CLI passes one that kills it on Ctrl-C).
-    With `cache_root`, the plan cache of that project (the head's: the base checkout is temporary)
-    serves each stack whose inputs at the base are in it; only the others are planned, and stored.
+
+class BaseSide:
+    """The base side of `diff`: the project at a git commit, read from the repository's objects.
+
+    Every base stack whose plan the cache holds — keyed by the files at that commit (`GitTree`), so a
+    plan saved by `hangar check` on the base commit serves — is taken from there; only when one is
+    missing is the commit checked out (`checkout`) and planned, in a fresh interpreter rooted at the
+    checkout, with that commit's own code. The plans are priced and judged from a scratch directory
+    holding the base's project file, stack files and the paths they name (catalog overrides, prompt
+    templates), so no checkout is needed for that either.
     """
-    cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
-    keys = {stack: stack_key(project, stack) for stack in stacks} if cache is not None else {}
-    results: dict[str, Any] = {}
-    for stack, key in keys.items():
-        cached = cached_plan(cache, key) if cache is not None else None
-        if cached is not None:
-            results[stack] = {"plan": cached[0], "notes": cached[1]}
-    missing = [stack for stack in stacks if stack not in results]
-    if missing:
-        planned = _plan_base_in_worker(project, missing, guard)
-        if isinstance(planned, str):
-            results.update({stack: {"error": planned} for stack in missing})
-        else:
-            for stack in missing:
-                result, key = planned.get(stack, {}), keys.get(stack)
-                if "plan" in result:
-                    if cache is not None and key:
-                        cache.put(key, {"plan": result["plan"], "notes": result.get("notes", [])})
-                    result = {**result, "plan": plan_from_json(result["plan"])}
-                if result:
-                    results[stack] = result
-    sides = {}
-    for stack in stacks:
-        result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
-        if "error" in result:
-            side = Side(error=result["error"])
-        else:
-            side = judge_side(project, stack, result["plan"], tuple(result.get("notes", ())))
-        # Name files as they are in the repository, not by the temporary checkout's path.
-        sides[stack] = dataclasses.replace(side, error=side.error and side.error.replace(f"{project.root}{os.sep}", ""))
-    return sides
+
+    def __init__(self, repository: Path, commit: str, relative: Path, cache_root: Path | None = None) -> None:
+        self.relative = relative
+        self.tree = GitTree(repository, commit, "" if str(relative) in ("", ".") else relative.as_posix())
+        self.scratch = Path(tempfile.mkdtemp(prefix="hangar-diff-base-"))
+        self.cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
+        self.checked_out = False
+        self.project = self._project()
+
+    def __enter__(self) -> BaseSide:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.tree.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _write(self, relative: str) -> bool:
+        data = self.tree.read(relative)
+        if data is None:
+            return False
+        target = self.scratch.joinpath(*relative.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return True
+
+    def _project(self) -> PulumiProject | None:
+        """The base's project (read from the scratch copy of its project and stack files), or None when the commit has none."""
+        if not any([self._write(name) for name in ("Pulumi.yaml", "Pulumi.yml")]):
+            return None
+        try:
+            project = read_project(self.scratch)
+        except StackConfigError:
+            return None
+        config_dir = os.path.relpath(project.stack_config_dir, self.scratch).replace(os.sep, "/")
+        config_dir = "" if config_dir == "." else config_dir
+        for name, (directory, _package) in self.tree.directories.get(config_dir, {}).items():
+            if not directory and name.startswith("Pulumi.") and name.endswith(".yaml") and name not in ("Pulumi.yaml",):
+                self._write(f"{config_dir}/{name}".lstrip("/"))
+        return project
+
+    def stacks(self) -> list[str]:
+        """The stacks that have a stack file at the base commit."""
+        return self.project.stacks() if self.project is not None else []
+
+    def sides(self, stacks: list[str], checkout: Checkout, guard: Guard = lambda _worker: contextlib.nullcontext()) -> dict[str, Side]:
+        """Each stack's base side: its plan (from the cache, else planned in a checkout), priced and judged."""
+        if self.project is None:
+            return {}
+        project = self.project
+        results: dict[str, Any] = {}
+        inputs = {stack: stack_inputs(project, stack, self.tree) for stack in stacks} if self.cache is not None else {}
+        for stack, key in inputs.items():
+            cached = cached_plan(self.cache.lookup(key, self.tree)) if self.cache is not None and key else None
+            if cached is not None:
+                results[stack] = {"plan": cached[0], "notes": cached[1]}
+        missing = [stack for stack in stacks if stack not in results]
+        checkout_root = None
+        if missing:
+            self.checked_out = True
+            with checkout() as worktree:
+                base = read_project(worktree / self.relative)
+                checkout_root = str(base.root)
+                planned = _plan_base_in_worker(base, missing, guard)
+                if isinstance(planned, str):
+                    results.update({stack: {"error": planned} for stack in missing})
+                else:
+                    for stack in missing:
+                        result = planned.get(stack, {})
+                        if "plan" in result:
+                            key = inputs.get(stack)
+                            if self.cache is not None and key:
+                                reads = result.get("reads") or {}
+                                names = read_names(reads.get("files", ()), reads.get("directories", ()), base.root, base.stack_config_dir)
+                                self.cache.store(key, names, self.tree, {"plan": result["plan"], "notes": result.get("notes", [])})
+                            result = {**result, "plan": plan_from_json(result["plan"])}
+                        if result:
+                            results[stack] = result
+        sides = {}
+        for stack in stacks:
+            result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
+            if "error" in result:
+                side = Side(error=result["error"])
+            else:
+                self._write_named_paths(stack)
+                side = judge_side(project, stack, result["plan"], tuple(result.get("notes", ())))
+            # Name files as they are in the repository, not by the scratch copy's or the checkout's path.
+            for root in filter(None, (str(project.root), checkout_root)):
+                side = dataclasses.replace(side, error=side.error and side.error.replace(f"{root}{os.sep}", ""))
+            sides[stack] = side
+        return sides
+
+    def _write_named_paths(self, stack: str) -> None:
+        """Copy what the base stack file names by a relative path (catalog overrides, prompt templates) into the scratch project."""
+        assert self.project is not None
+        try:
+            environment = read_stack_config(self.project, stack).get(ENVIRONMENT_KEY)
+        except StackConfigError:
+            return
+        if not isinstance(environment, dict):
+            return
+        deployments = environment.get("deployments") if isinstance(environment.get("deployments"), list) else []
+        named = [environment.get("catalog_overrides"), *(item.get("prompt_templates_dir") for item in deployments if isinstance(item, dict))]
+        for value in named:
+            if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute() and ".." not in Path(value).parts:
+                relative = "/".join(part for part in Path(value).as_posix().split("/") if part not in ("", "."))
+                for name in self.tree.files(relative) or [relative]:
+                    self._write(name)
 
 
 def _plan_base_in_worker(project: PulumiProject, stacks: list[str], guard: Guard) -> dict[str, Any] | str:

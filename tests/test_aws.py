@@ -233,6 +233,7 @@ def test_the_kube_provider_reads_the_clusters_kubeconfig(eks_prod):
 def test_an_air_gapped_network_uses_vpc_endpoints_and_has_no_way_out(aws_environment):
     aws_environment["clusters"][0]["network"] = {"egress": "none", "cidr": "10.50.0.0/16"}
     aws_environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"  # no public registry either
+    aws_environment["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"  # nor chart repository
     aws_environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     plan = plan_environment(aws_environment)
 
@@ -405,6 +406,7 @@ def _variant_plans() -> list[Plan]:
     air_gapped = copy.deepcopy(AWS_ENVIRONMENT)
     air_gapped["clusters"][0]["network"] = {"egress": "none", "public_api_endpoint": True, "authorized_cidrs": ["203.0.113.0/24"]}
     air_gapped["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
+    air_gapped["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"
     air_gapped["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     air_gapped["clusters"][0]["node_pools"][0]["capacity"] = "spot"
     air_gapped["clusters"][0]["node_pools"][1]["capacity"] = "reserved"

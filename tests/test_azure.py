@@ -267,6 +267,7 @@ def test_extra_labels_and_taints_join_the_gpu_ones(azure_environment):
 
 def test_an_air_gapped_network_has_no_way_out_and_a_private_registry(azure_environment):
     azure_environment["clusters"][0]["network"] = {"egress": "none", "cidr": "10.60.0.0/16"}
+    azure_environment["clusters"][0]["chart_repository"] = "oci://hangarcharts.azurecr.io/charts"
     plan = plan_environment(azure_environment)
     assert plan.of_type(NAT) == [] and plan.of_type(PUBLIC_IP) == []
     [cluster] = plan.of_type(CLUSTER)
@@ -371,6 +372,7 @@ def test_azure_specific_config_errors_stop_before_anything_is_registered(azure_e
 def _variant_plans() -> list[Plan]:
     air_gapped = copy.deepcopy(AZURE_ENVIRONMENT)
     air_gapped["clusters"][0]["network"] = {"egress": "none", "public_api_endpoint": True, "authorized_cidrs": ["203.0.113.0/24"]}
+    air_gapped["clusters"][0]["chart_repository"] = "oci://hangarcharts.azurecr.io/charts"
     air_gapped["clusters"][0]["node_pools"][1]["taints"] = [{"key": "dedicated", "effect": "NoExecute"}]
     return [plan_stack(ROOT, "aks-staging"), plan_environment(air_gapped)]
 

@@ -68,6 +68,18 @@ def messages(records: list[ResourceRecord], config: dict | None = None) -> list[
          "eks runs Kubernetes 1.24; pin a chart version that supports Kubernetes 1.24, or move the cluster into the chart's range"),
         (record(EKS, "eks", {"version": "1.35"}), "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack", "88.5.3", None, None),
         (record(EKS, "eks", {"version": "1.35"}), "some-other-chart", "1.0.0", None, None),
+        (record(AKS, "aks", {"kubernetesVersion": "1.36"}), "gpu-operator", "v26.7.0", None, None),
+        (record(EKS, "eks", {"version": "1.32"}), "nvidia/gpu-operator", "v26.7.0", None,
+         "r: chart gpu-operator v26.7.0 supports Kubernetes 1.33 to 1.36 (the GPU Operator 26.7.0 platform support page), but cluster eks runs "
+         "Kubernetes 1.32; pin a chart version that supports Kubernetes 1.32, or move the cluster into the chart's range"),
+        (record(GKE, "gke", {"minMasterVersion": "1.26"}), "oci://registry.k8s.io/lws/charts/lws", "0.8.0", None, None),
+        (record(GKE, "gke", {"minMasterVersion": "1.25"}), "lws", "0.10.0", None,
+         "r: chart lws 0.10.0 supports Kubernetes 1.26 and later (the LeaderWorkerSet v0.10.0 installation docs), but cluster gke runs "
+         "Kubernetes 1.25; pin a chart version that supports Kubernetes 1.25, or move the cluster into the chart's range"),
+        (record(EKS, "eks", {"version": "1.19"}), "dcgm-exporter", "3.0.0", None, None),
+        (record(EKS, "eks", {"version": "1.18"}), "dcgm-exporter", "4.8.2", None,
+         "r: chart dcgm-exporter 4.8.2 supports Kubernetes 1.19 and later (dcgm-exporter 4.8.2 Chart.yaml kubeVersion), but cluster eks runs "
+         "Kubernetes 1.18; pin a chart version that supports Kubernetes 1.18, or move the cluster into the chart's range"),
     ],
 )
 def test_each_chart_against_its_clusters_version(cluster, chart, version, values, expected):
@@ -103,7 +115,11 @@ def test_what_cannot_be_judged_is_said(cluster, version, values, expected):
     assert found == [expected]
 
 
-@pytest.mark.parametrize(("chart", "version"), [("kube-prometheus-stack", "89.0.0"), ("cluster-autoscaler", "9.60.0"), ("keda-add-ons-http", "0.16.0"), ("keda", "2.21.0")])
+@pytest.mark.parametrize(
+    ("chart", "version"),
+    [("kube-prometheus-stack", "89.0.0"), ("cluster-autoscaler", "9.60.0"), ("keda-add-ons-http", "0.16.0"), ("keda", "2.21.0"),
+     ("gpu-operator", "v26.3.3"), ("lws", "0.11.0"), ("dcgm-exporter", "4.8.3")],
+)
 def test_a_release_newer_than_any_statement_read_is_unknown_not_passed(chart, version):
     ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("r", chart, version, None)))
     assert level == "mandatory" and message.startswith(f"r: chart {chart} {version}: the Kubernetes versions it supports are unknown")
@@ -143,8 +159,8 @@ def test_outside_prod_the_pack_config_makes_it_advisory():
 def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_cluster_version():
     from hangar.components.aws_autoscaler import CHART_VERSION, IMAGE_TAGS
     from hangar.components.metrics import KUBE_PROMETHEUS_STACK
-    from hangar.components.onprem import DEVICE_PLUGIN
-    from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART
+    from hangar.components.onprem import DCGM_EXPORTER, DEVICE_PLUGIN, GPU_OPERATOR
+    from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
 
     pinned = {
         KEDA_CHART.name: (KEDA_CHART.version, None),
@@ -152,8 +168,15 @@ def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_clu
         DEVICE_PLUGIN.name: (DEVICE_PLUGIN.version, None),
         "cluster-autoscaler": (CHART_VERSION, {"image": {"tag": IMAGE_TAGS["1.35"]}}),
         KUBE_PROMETHEUS_STACK.name: (KUBE_PROMETHEUS_STACK.version, None),
+        GPU_OPERATOR.name: (GPU_OPERATOR.version, None),
+        LWS_CHART.name: (LWS_CHART.version, None),
+        DCGM_EXPORTER.name: (DCGM_EXPORTER.version, None),
     }
     assert set(pinned) == set(JUDGED_CHARTS)
+    unread = {DCGM_EXPORTER.name: "4.8.3"}  # its Chart.yaml could not be read (hangar/chart_support.py): unknown, never taken for supported
     for chart, (version, values) in pinned.items():
         supported = chart_support(chart, version, values)
+        if chart in unread:
+            assert (version, supported) == (unread[chart], None), f"{chart} {version}: its range is recorded now, drop it from `unread`"
+            continue
         assert supported is not None and supported.contains("1.35"), chart

@@ -201,7 +201,7 @@ def test_aks_device_plugin_tolerates_the_pools_taints_and_the_spot_taint_aks_add
 
 def test_air_gapped_aks_pulls_the_plugin_from_its_private_registry():
     raw = copy.deepcopy(AKS)
-    raw["clusters"][0]["network"] = {"egress": "none"}
+    raw["clusters"][0].update(network={"egress": "none"}, chart_repository="https://charts.corp.internal/hangar")
     plan = plan_environment(raw)
     [release] = device_plugins(plan)
     [registry] = plan.of_type("azure-native:containerregistry:Registry")

@@ -196,7 +196,7 @@ def test_min_and_max_nodes_are_totals_and_the_initial_count_is_per_zone():
 
 
 def test_air_gapped_network_has_no_router_or_nat_and_keeps_private_google_access():
-    plan, _ = plan_environment(gcp_environment(network={"egress": "none"}, registry_mirror="us-docker.pkg.dev/ml-dev/mirror"))
+    plan, _ = plan_environment(gcp_environment(network={"egress": "none"}, registry_mirror="us-docker.pkg.dev/ml-dev/mirror", chart_repository="oci://us-docker.pkg.dev/ml-dev/charts"))
     assert plan.of_type(ROUTER, NAT) == []
     (subnet,) = plan.of_type(SUBNET)
     assert subnet.inputs["privateIpGoogleAccess"] is True
@@ -396,7 +396,7 @@ def variant_plans(gke_dev, gke_tpu, tpu_plan) -> list[Plan]:
         gke_dev,
         gke_tpu,
         tpu_plan[0],
-        plan_environment({**gcp_environment(network={"egress": "none"}, registry_mirror="us-docker.pkg.dev/ml-dev/mirror"), "tier": "prod"})[0],
+        plan_environment({**gcp_environment(network={"egress": "none"}, registry_mirror="us-docker.pkg.dev/ml-dev/mirror", chart_repository="oci://us-docker.pkg.dev/ml-dev/charts"), "tier": "prod"})[0],
         plan_environment(gcp_environment(network={"public_api_endpoint": True, "authorized_cidrs": ["203.0.113.0/24"]}))[0],
         plan_environment(gcp_environment(network={"existing_network_id": "net", "existing_subnet_ids": ["sub"]}))[0],
         plan_environment(gcp_environment(node_pools=[{"name": "h100", "gpu": "H100-SXM", "gpus_per_node": 8, "capacity": "reserved", "max_nodes": 1}]))[0],

@@ -144,6 +144,7 @@ def test_the_example_stacks_run_versions_in_standard_support_or_say_they_cannot_
 def test_an_out_of_support_version_in_prod_is_a_config_error(aws_environment):
     aws_environment["tier"] = "prod"
     aws_environment["clusters"][0]["kubernetes_version"] = "1.33"
+    aws_environment["deployments"][0]["autoscaling"]["min_replicas"] = 1  # no KEDA HTTP add-on, which refuses 1.33 on its own
     assert config_problems(aws_environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].kubernetes_version: EKS standard support for Kubernetes 1.33 ended 2026-07-29; "
         "it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.35, 1.34; "
@@ -153,6 +154,7 @@ def test_an_out_of_support_version_in_prod_is_a_config_error(aws_environment):
 
 def test_outside_prod_it_is_a_warning_in_the_plan(aws_environment):
     aws_environment["clusters"][0]["kubernetes_version"] = "1.33"
+    aws_environment["deployments"][0]["autoscaling"]["min_replicas"] = 1  # no KEDA HTTP add-on, which refuses 1.33 on its own
     assert plan_warnings(aws_environment) == (
         "clusters[0].kubernetes_version ('main'): EKS standard support for Kubernetes 1.33 ended 2026-07-29; "
         "it is in paid extended support until 2027-07-29; in EKS standard support on 2026-12-01: 1.35, 1.34; a prod environment would refuse it",

@@ -67,18 +67,13 @@ def test_amp_elsewhere_than_eks_is_refused_naming_key_value_and_what_is_allowed(
     ]
 
 
-def test_amp_needs_keda_a_hangar_vpc_and_two_to_six_zones():
+def test_amp_needs_keda_and_two_to_six_zones_in_a_hangar_vpc():
     environment = amp_environment()
     environment["clusters"][0]["replica_autoscaler"] = "hpa"
     assert config_lines(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].replica_autoscaler: the amp pipeline is queried with SigV4, which KEDA signs and a "
         "prometheus-adapter does not: use keda or keda-existing; got 'hpa'"
     ]
-    environment = amp_environment()
-    environment["clusters"][0]["network"] = {"existing_network_id": "vpc-0abc", "existing_subnet_ids": ["subnet-1", "subnet-2"]}
-    (line,) = config_lines(environment)
-    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].network.existing_network_id: the amp pipeline gives its managed scraper two subnets")
-    assert line.endswith("use metrics.pipeline existing or in-cluster; got 'vpc-0abc'")
     environment = amp_environment()
     environment["clusters"][0]["zones"] = ["us-east-1a"]
     for pool in environment["clusters"][0]["node_pools"]:
@@ -199,6 +194,7 @@ def test_air_gapped_keda_reaches_the_workspace_through_a_vpc_endpoint():
     environment = amp_environment()
     environment["clusters"][0].setdefault("network", {})["egress"] = "none"
     environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"  # images without egress
+    environment["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"  # charts too
     environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     plan = plan_environment(environment)
     endpoints = {r.inputs["serviceName"]: r.inputs for r in plan if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"}
@@ -256,3 +252,63 @@ def test_alerts_go_to_the_declared_sns_topic_or_the_plan_says_they_notify_nobody
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: only with pipeline amp (an SNS topic ARN) or azure-monitor "
         f"(an action group id); other pipelines route alerts themselves; got '{topic}'"
     ]
+
+
+# --- an existing VPC ----------------------------------------------------------------------------------
+
+SCRAPER_SUBNETS = [{"id": "subnet-0a1b2c3d4e5f60718", "cidr": "10.90.250.0/28"}, {"id": "subnet-0f1e2d3c4b5a69788", "cidr": "10.90.250.16/28"}]
+
+
+def existing_vpc_environment(scraper_subnets: list | None = SCRAPER_SUBNETS) -> dict:
+    environment = amp_environment()
+    environment["clusters"][0]["network"] = {"existing_network_id": "vpc-0abc1234", "existing_subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222"]}
+    if scraper_subnets is not None:
+        environment["clusters"][0]["metrics"]["scraper_subnets"] = scraper_subnets
+    return environment
+
+
+def test_amp_in_an_existing_vpc_needs_two_distinct_subnets_set_aside_for_its_scraper():
+    (line,) = config_lines(existing_vpc_environment(None))
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets: the amp pipeline's managed scraper in an existing VPC needs two or more subnets")
+    assert line.endswith("list them with their id and cidr; got []")
+    (line,) = config_lines(existing_vpc_environment(SCRAPER_SUBNETS[:1]))
+    assert "needs two or more subnets" in line and line.endswith('got [{"id": "subnet-0a1b2c3d4e5f60718", "cidr": "10.90.250.0/28"}]')
+    overlapping = [SCRAPER_SUBNETS[0], {"id": "subnet-0f1e2d3c4b5a69788", "cidr": "10.90.250.0/27"}]
+    assert config_lines(existing_vpc_environment(overlapping)) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets[1]: repeats or overlaps subnet-0a1b2c3d4e5f60718 (10.90.250.0/28): "
+        "give distinct subnets; got 'subnet-0f1e2d3c4b5a69788'"
+    ]
+    (line,) = config_lines(existing_vpc_environment([SCRAPER_SUBNETS[0], {"id": "subnet-12", "cidr": "10.90.250.16/28"}]))
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets[1].id:") and "subnet-12" in line
+    # in a VPC Hangar creates, or with another pipeline, the key means nothing and is refused
+    environment = amp_environment()
+    environment["clusters"][0]["metrics"]["scraper_subnets"] = SCRAPER_SUBNETS
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets: only with pipeline amp in an existing VPC (network.existing_network_id); "
+        'in a VPC Hangar creates, Hangar cuts the scraper\'s subnets itself; got ["10.90.250.0/28", "10.90.250.16/28"]'
+    ]
+    environment = existing_vpc_environment()
+    environment["clusters"][0]["metrics"]["pipeline"] = "in-cluster"
+    (line,) = config_lines(environment)
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets: only with pipeline amp in an existing VPC")
+
+
+def test_amp_in_an_existing_vpc_scrapes_from_the_named_subnets_and_only_they_are_admitted():
+    plan = plan_environment(existing_vpc_environment())
+    scraper = one(plan, SCRAPER)
+    assert not [r for r in plan if r.type == "aws:ec2/subnet:Subnet"]  # nothing is cut from a VPC Hangar does not own
+    source = scraper.inputs["source"]["eks"]
+    assert source["subnetIds"] == ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"] and len(source["securityGroupIds"]) == 1
+    assert scraper.inputs["tags"]["hangar.dev/scraper-cidrs"] == "10.90.250.0/28_10.90.250.16/28"
+    (rule,) = the_policy(plan, "llama-70b")["spec"]["ingress"]
+    assert [peer["ipBlock"]["cidr"] for peer in rule["from"] if "ipBlock" in peer] == ["10.90.250.0/28", "10.90.250.16/28"]
+    assert record_problems(scraper) == []
+    # the readiness rule reads the ranges from the tag, and catches a policy that no longer admits them
+    records = list(plan)
+    assert autoscaler_messages(records) == []
+    index = next(i for i, r in enumerate(records) if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy" and r.inputs["metadata"]["name"] == "llama-70b")
+    spec = records[index].inputs["spec"]
+    narrowed = [{**r, "from": [p for p in r["from"] if p.get("ipBlock", {}).get("cidr") != "10.90.250.16/28"]} for r in spec["ingress"]]
+    closed = [*records[:index], dataclasses.replace(records[index], inputs={**records[index].inputs, "spec": {**spec, "ingress": narrowed}}), *records[index + 1 :]]
+    (message,) = autoscaler_messages(closed)
+    assert "admits no traffic from subnets 10.90.250.0/28,10.90.250.16/28" in message

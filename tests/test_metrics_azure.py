@@ -167,6 +167,7 @@ def test_the_readiness_rule_reads_the_add_ons_pod_monitor_and_its_pods(plan):
 def test_an_air_gapped_aks_cluster_installs_its_in_cluster_prometheus_from_its_own_registry():
     environment = raw_environment("aks-staging")
     environment["clusters"][0]["network"] = {"egress": "none", "public_api_endpoint": True, "authorized_cidrs": ["203.0.113.0/24"]}
+    environment["clusters"][0]["chart_repository"] = "https://charts.corp.internal/hangar"
     environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}  # no Hub without egress
     plan = plan_environment(environment)
     (chart,) = [r for r in inputs(plan, RELEASE) if r["chart"] == "kube-prometheus-stack"]

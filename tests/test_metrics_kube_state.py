@@ -106,9 +106,11 @@ def test_an_air_gapped_amp_cluster_pulls_kube_state_metrics_from_its_mirror():
     mirror = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
     environment = managed("eks-prod", "amp", registry_mirror=mirror)
     environment["clusters"][0].setdefault("network", {})["egress"] = "none"
+    environment["clusters"][0]["chart_repository"] = "https://charts.corp.internal/hangar"  # and the chart from the chart mirror
     environment["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.internal"}
     (release,) = [r.inputs for r in plan_environment(environment) if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"]
     assert release["values"]["global"] == {"imageRegistry": mirror}
+    assert release["repositoryOpts"] == {"repo": "https://charts.corp.internal/hangar"}
 
 
 def test_no_other_pipeline_gets_a_second_kube_state_metrics():

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from hangar import plancache
 from hangar.cli import app
-from hangar.plancache import CACHE_DIRECTORY, plan_key
+from hangar.plancache import CACHE_DIRECTORY, WorkingTree, inputs_key, read_names, reads_key
 from hangar.stackfile import read_project
-from hangar.stackservice import stack_key
+from hangar.stackservice import stack_inputs
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -30,56 +30,69 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def key(root: Path, **kwargs) -> str:
-    return plan_key(root, root / "stacks" / "Pulumi.dev.yaml", **kwargs)
+    """The inputs half of the dev stack's key (the stack's inputs known before planning)."""
+    return inputs_key(WorkingTree(root), "stacks/Pulumi.dev.yaml", **kwargs)
 
 
 def edit(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-def test_the_key_is_stable_when_nothing_changes(project: Path):
+def test_the_inputs_key_is_stable_when_nothing_changes(project: Path):
     assert key(project) == key(project)
-    assert stack_key(read_project(project), "dev") == key(project)
+    assert stack_inputs(read_project(project), "dev", WorkingTree(project)) == key(project)
 
 
 @pytest.mark.parametrize(
     "change",
     [
         pytest.param(lambda root: edit(root / "stacks" / "Pulumi.dev.yaml", "  tiny:extra: x\n"), id="stack file"),
-        pytest.param(lambda root: edit(root / "__main__.py", "\n# changed\n"), id="program source"),
-        pytest.param(lambda root: (root / "components").mkdir() or (root / "components" / "extra.py").write_text("X = 1\n"), id="a new module of the program"),
         pytest.param(lambda root: edit(root / "Pulumi.yaml", "description: changed\n"), id="Pulumi.yaml"),
     ],
 )
-def test_a_change_to_the_project_misses_the_cache(project: Path, change):
+def test_a_change_to_the_stacks_inputs_misses_the_cache(project: Path, change):
     before = key(project)
     change(project)
     assert key(project) != before
 
 
-def test_a_change_to_hangar_components_or_policies_misses_the_cache(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_change_to_a_library_file_the_plan_read_misses_the_cache(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Files of Hangar's installed library (`hangar/` with its components and policies) are named `l:` and read from there."""
     library = tmp_path / "library"
-    for name in ("hangar", "components", "policies"):
+    for name in ("hangar", "hangar/components", "hangar/cli"):
         (library / name).mkdir(parents=True)
-        (library / name / "module.py").write_text("A = 1\n")
+        (library / name / "__init__.py").write_text("")
+    (library / "hangar" / "module.py").write_text("A = 1\n")
+    (library / "hangar" / "data.csv").write_text("a,b\n")
+    (library / "hangar" / "components" / "pool.py").write_text("B = 1\n")
+    (library / "hangar" / "cli" / "app.py").write_text("C = 1\n")
+    (library / "other.py").write_text("D = 1\n")  # beside the library's trees: not Hangar's
     monkeypatch.setattr(plancache, "LIBRARY", library)
-    keys = {key(project)}
-    for name in ("hangar", "components", "policies"):
-        edit(library / name / "module.py", "B = 2\n")
-        keys.add(key(project))
-    (library / "hangar" / "data.csv").write_text("a,b\n")  # the catalog's data, not only Python files
-    keys.add(key(project))
+    opened = [library / "hangar" / "module.py", library / "hangar" / "data.csv", library / "hangar" / "components" / "pool.py", library / "hangar" / "cli" / "app.py", library / "other.py", project / "__main__.py"]
+    reads = read_names([str(path) for path in opened], [], project)
+    assert reads == ["l:hangar/", "l:hangar/components/", "l:hangar/components/pool.py", "l:hangar/data.csv", "l:hangar/module.py", "p:/", "p:__main__.py"]
+    keys = {reads_key("inputs", reads, WorkingTree(project))}
+    for path in ("hangar/module.py", "hangar/data.csv", "hangar/components/pool.py"):
+        edit(library / path, "X = 2\n")
+        keys.add(reads_key("inputs", reads, WorkingTree(project)))
+    (library / "hangar" / "components" / "extra.py").write_text("")  # a module beside one the plan imported
+    keys.add(reads_key("inputs", reads, WorkingTree(project)))
     assert len(keys) == 5
+    edit(library / "hangar" / "cli" / "app.py", "Y = 1\n")  # the CLI: nothing below it imports it
+    edit(library / "other.py", "Y = 1\n")
+    assert reads_key("inputs", reads, WorkingTree(project)) in keys
 
 
 def test_a_change_to_the_catalog_overrides_misses_the_cache(project: Path):
     overrides = project / "catalog"
     overrides.mkdir()
     (overrides / "instances.csv").write_text("cloud,instance_type\naws,x\n")
-    before = key(project, catalog_overrides=Path("catalog"))
+    before = key(project, catalog_overrides="catalog")
     assert before != key(project)
     edit(overrides / "instances.csv", "aws,y\n")
-    assert key(project, catalog_overrides=Path("catalog")) != before
+    assert key(project, catalog_overrides="catalog") != before
+    (overrides / "gpus.csv").write_text("gpu\n")
+    assert len({before, key(project, catalog_overrides="catalog"), key(project, catalog_overrides="./catalog/")}) == 2
 
 
 def test_the_stack_files_catalog_overrides_are_in_its_key(project: Path):
@@ -87,9 +100,9 @@ def test_the_stack_files_catalog_overrides_are_in_its_key(project: Path):
     stack_file.write_text("config:\n  hangar:environment:\n    catalog_overrides: catalog\n")
     (project / "catalog").mkdir()
     (project / "catalog" / "gpus.csv").write_text("gpu\nA\n")
-    before = stack_key(read_project(project), "dev")
+    before = stack_inputs(read_project(project), "dev", WorkingTree(project))
     edit(project / "catalog" / "gpus.csv", "B\n")
-    assert stack_key(read_project(project), "dev") != before
+    assert stack_inputs(read_project(project), "dev", WorkingTree(project)) != before
 
 
 def test_a_change_to_the_policy_config_misses_the_cache(project: Path, tmp_path: Path):

@@ -46,12 +46,6 @@ BROKEN = {
         "while other zones have room. Pin the pool (or the workload, topology.kubernetes.io/zone) to one zone, use a StorageClass that "
         "replicates across zones, or a node-local or shared (ReadWriteMany) cache",
     ),
-    "http-add-on-unsupported": (
-        "hangar-supported-versions",
-        "main-keda-add-ons-http: chart keda-add-ons-http 0.15.0 supports Kubernetes 1.34 to 1.36 (the KEDA HTTP add-on 0.15 docs: tested against "
-        "the three newest minors), but cluster main runs Kubernetes 1.33; pin a chart version that supports Kubernetes 1.33, or move the "
-        "cluster into the chart's range",
-    ),
     "unscraped-existing-prometheus": (
         "hangar-autoscaler-metrics",
         "ScaledObject unscraped-existing-prometheus/qwen-7b: queries http://prometheus.observability.svc:9090, but nothing in this stack serves "
@@ -65,6 +59,7 @@ HELD_ELSEWHERE = {
     "hangar-deploy-timeout": "tests/test_serving_await.py::test_every_example_waits_at_least_its_startup_budget_for_every_replica_of_a_rollout",
     "hangar-schedulable-accelerators": "tests/test_device_plugin.py::test_eks_device_plugin_tolerates_every_taint_of_every_gpu_node_group",
     "hangar-enforced-network-policy": "tests/test_cluster_rules.py::test_hangars_clusters_enforce_and_run_supported_versions",
+    "hangar-supported-versions": "tests/test_installed_charts.py::test_the_spec_refuses_the_http_add_on_outside_its_range",
 }
 
 

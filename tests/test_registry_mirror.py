@@ -15,6 +15,7 @@ from tests.serving_plans import kube_records, manifest, plan_environment, raw_en
 MIRROR = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
 GCP_MIRROR = "us-docker.pkg.dev/ml-dev/mirror"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+CHARTS = {"aws": "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts", "gcp": "oci://us-docker.pkg.dev/ml-dev/charts"}
 
 
 def air_gapped(stack: str, mirror: str | None) -> dict:
@@ -23,6 +24,7 @@ def air_gapped(stack: str, mirror: str | None) -> dict:
     cluster["network"] = {**cluster.get("network", {}), "egress": "none"}
     if mirror is not None:
         cluster["registry_mirror"] = mirror
+    cluster["chart_repository"] = CHARTS[cluster["provider"]]  # tests/test_chart_mirror.py tries without
     if stack == "eks-prod":
         environment["deployments"][0]["weights"] = {"source": "shared", "endpoint": "https://hf-mirror.corp.internal"}
     else:
@@ -72,7 +74,7 @@ def images(plan) -> list[str]:
 
 
 def release_values(plan, chart: str) -> dict:
-    (values,) = [r.inputs["values"] for r in plan if r.type == RELEASE and r.inputs["chart"] == chart]
+    (values,) = [r.inputs["values"] for r in plan if r.type == RELEASE and r.inputs["chart"].rsplit("/", 1)[-1] == chart]
     return values
 
 

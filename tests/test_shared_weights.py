@@ -216,6 +216,7 @@ def test_shared_weights_on_an_air_gapped_cluster_need_a_mirror_for_the_staging_j
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["network"]["egress"] = "none"
     environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
+    environment["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"
     assert _problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.endpoint: cluster 'prod' is air-gapped (clusters[0].network.egress), "
         "so the staging Job cannot download from the Hugging Face Hub: name a Hub mirror inside the network; got null"

@@ -30,6 +30,7 @@ def _problems(environment, file="Pulumi.test.yaml") -> list[str]:
 def _air_gapped_aks(weights=None):
     environment = raw_environment("aks-staging")
     environment["clusters"][0]["network"]["egress"] = "none"
+    environment["clusters"][0]["chart_repository"] = "https://charts.corp.internal/hangar"
     if weights is not None:
         environment["deployments"][0]["weights"] = weights
     return environment
@@ -116,7 +117,7 @@ def test_weights_staged_on_a_volume_are_loaded_offline_from_it_and_served_under_
 
 def test_every_pod_of_a_multi_host_replica_mounts_the_staged_weights():
     environment = raw_environment("eks-prod")
-    environment["clusters"][0].update(registry_mirror="111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror")
+    environment["clusters"][0].update(registry_mirror="111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror", chart_repository="oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts")
     environment["clusters"][0]["network"]["egress"] = "none"
     environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
     environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-70b-weights"}

@@ -3,7 +3,10 @@
 How each side is produced:
 
 * **head** — the working tree, planned in this process exactly as `hangar plan` does.
-* **base** — a clean checkout of REF made with `git worktree add --detach` in a temporary
+* **base** — REF's files, read from the repository's objects (`hangar.stackservice.BaseSide`). A base
+  stack whose plan the plan cache holds for the files at REF (saved there by `hangar check` on the
+  base commit, or by an earlier diff) is taken from it without any checkout. Only when one is
+  missing is a clean checkout of REF made with `git worktree add --detach` in a temporary
   directory (the user's working tree, index and branches are not touched; the worktree and its
   administrative entry are removed afterwards, also on error or Ctrl-C). It is planned in a
   separate Python process (`hangar/base_planner.py`, started by `hangar.stackservice.plan_base`)
@@ -58,8 +61,8 @@ from hangar.diff import (
     to_markdown,
     violations_cell,
 )
-from hangar.stackfile import PulumiProject, StackConfigError, read_project
-from hangar.stackservice import head_side, plan_base
+from hangar.stackfile import StackConfigError, read_project
+from hangar.stackservice import BaseSide, head_side
 
 
 class DiffFormat(str, Enum):
@@ -89,12 +92,10 @@ def diff(
         raise fail([str(p) for p in error.problems])
     repo_root, relative = _repository(project)
     commit = _resolve(repo_root, base)
-    with base_checkout(repo_root, commit) as worktree:
-        base_root = worktree / relative
-        base_project = _read_project_or_none(base_root)
-        base_names = base_project.stacks() if base_project else []
+    with BaseSide(repo_root, commit, relative, None if no_cache else project) as base_side:
+        base_names = base_side.stacks()
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
-        base_sides = plan_base(base_project, [n for n in names if n in base_names], _kill_on_interrupt, None if no_cache else project) if base_project else {}
+        base_sides = base_side.sides([n for n in names if n in base_names], lambda: base_checkout(repo_root, commit), _kill_on_interrupt)
     report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name, cache=not no_cache)) for name in names))
     if output_format is DiffFormat.json:
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)
@@ -202,13 +203,6 @@ def _resolve(repo_root: Path, ref: str) -> str:
     if completed.returncode != 0:
         raise fail([f"--base {ref}: no such commit in {repo_root} (in CI, fetch it first: actions/checkout with fetch-depth: 0)"])
     return completed.stdout.strip()
-
-
-def _read_project_or_none(root: Path) -> PulumiProject | None:
-    try:
-        return read_project(root)
-    except StackConfigError:
-        return None  # no project at the base: every stack is new
 
 
 def _select(requested: list[str] | None, all_stacks: bool, head: list[str], base: list[str]) -> list[str]:

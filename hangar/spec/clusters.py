@@ -21,7 +21,7 @@ from hangar.spec.base import (
     unique_by_name,
 )
 from hangar.spec.metrics import Metrics, pipeline_target_problems
-from hangar.spec.registry import mirror_problems, registry_mirror_field
+from hangar.spec.registry import chart_repository_field, mirror_problems, registry_mirror_field
 
 
 class Network(SpecModel):
@@ -194,6 +194,7 @@ class CloudCluster(ClusterBase):
     region: str = Field(description="Cloud region, e.g. 'us-east-1', 'us-central1', 'eastus'.")
     zones: list[str] = Field(default_factory=list, description="Zones for nodes; empty means the region's first three.")
     network: Network = Field(default_factory=Network)
+    chart_repository: str | None = chart_repository_field()
 
     @model_validator(mode="after")
     def _pool_zones_in_cluster(self) -> CloudCluster:
@@ -261,5 +262,10 @@ class AzureCluster(CloudCluster):
     provider: Literal["azure"]
     kubernetes_version: str = kubernetes_version_field("azure")
     resource_group: str | None = Field(None, description="Existing resource group; by default one is created.")
+
+    @model_validator(mode="after")
+    def _charts_without_egress(self) -> AzureCluster:
+        raise_problems(mirror_problems(self))
+        return self
 
 

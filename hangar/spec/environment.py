@@ -8,6 +8,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, field_validator, model_validator
 
 from hangar.hardware import hardware_problems
+from hangar.installed_charts import installed_chart_problems
 from hangar.kubernetes_support import kubernetes_version_problems
 from hangar.pool_capacity import shared_pool_problems
 from hangar.replica import replica_problems
@@ -93,7 +94,7 @@ class Environment(SpecModel):
     def _consistent(self) -> Environment:
         problems = (
             self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters) + serving_problems(self)
-            + routing_problems(self)
+            + routing_problems(self) + installed_chart_problems(self)
         )
         if not problems:
             problems = hardware_problems(self)
@@ -151,6 +152,12 @@ class Environment(SpecModel):
     def cluster_of(self, deployment: ModelDeployment) -> ClusterBase:
         """The cluster a deployment runs on (validation guarantees it exists)."""
         return next(c for c in self.clusters if c.name == deployment.cluster) if deployment.cluster else self.clusters[0]
+
+    def scales_to_zero(self, deployment: ModelDeployment) -> bool:
+        """Whether all of a deployment's replicas may go: min_replicas 0, or unset on a batch deployment that KEDA scales (batch's default minimum is 0)."""
+        if deployment.autoscaling.min_replicas is not None:
+            return deployment.autoscaling.min_replicas == 0
+        return deployment.latency_class == "batch" and self.cluster_of(deployment).replica_autoscaler != "hpa"
 
 
 def stack_file_schema() -> dict[str, Any]:

@@ -23,6 +23,7 @@ The pipelines (the component is `hangar.components.metrics.MetricsPipeline`):
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any, Literal
 
@@ -48,6 +49,12 @@ MANAGED_PIPELINE_NAMES = {
     "amp": "Amazon Managed Service for Prometheus",
     "azure-monitor": "Azure Monitor managed service for Prometheus",
 }
+SCRAPER_CIDRS_TAG = "hangar.dev/scraper-cidrs"
+"""The tag on an AMP scraper whose subnets the plan does not create (an existing VPC): their ranges joined by `SCRAPER_CIDRS_SEPARATOR`,
+which the readiness rule reads when no planned subnet gives them. "Generally allowed characters are letters, numbers, spaces
+representable in UTF-8, and the following characters: + - = . _ : / @" (docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html,
+read 2026-12-01), but some services refuse spaces in values (AWS Backup's Tag API), hence `_`."""
+SCRAPER_CIDRS_SEPARATOR = "_"
 SIGNED_BY_KEDA = {"amp": "SigV4", "azure-monitor": "Microsoft Entra workload identity"}
 """How KEDA authenticates to a managed pipeline's query endpoint: a prometheus-adapter (replica_autoscaler hpa) cannot."""
 
@@ -55,6 +62,13 @@ SIGNED_BY_KEDA = {"amp": "SigV4", "azure-monitor": "Microsoft Entra workload ide
 def default_pipeline(provider: str) -> MetricsPipelineKind:
     """The pipeline a cluster gets when its `metrics.pipeline` is not given: GKE's managed Prometheus on GKE, else in-cluster."""
     return "gke-managed" if provider == "gcp" else "in-cluster"
+
+
+class ScraperSubnet(SpecModel):
+    """A subnet of an existing VPC for the amp pipeline's managed scraper: its id, and its range (what NetworkPolicies admit)."""
+
+    id: str = Field(pattern=r"^subnet-[0-9a-f]{8,17}$", description="The subnet's id, e.g. 'subnet-0a1b2c3d4e5f60718'.")
+    cidr: ipaddress.IPv4Network = Field(description="The subnet's IPv4 range, exactly as the VPC has it: the model servers' NetworkPolicies admit it.")
 
 
 class Metrics(SpecModel):
@@ -86,6 +100,14 @@ class Metrics(SpecModel):
     )
     authentication: Name | None = Field(
         None, description="existing only: a KEDA TriggerAuthentication in the serving namespace that the ScaledObjects use to query url."
+    )
+    scraper_subnets: list[ScraperSubnet] = Field(
+        default_factory=list,
+        description=(
+            "amp in an existing VPC (network.existing_network_id) only: two or more subnets of that VPC, in at least two availability "
+            "zones, where the managed scraper's network interfaces go. Give subnets that hold nothing else (no nodes, no pods): the "
+            "model servers' NetworkPolicies admit their whole ranges. In a VPC Hangar creates, Hangar cuts the scraper's two subnets itself."
+        ),
     )
     alert_destination: str | None = Field(
         None,
@@ -145,18 +167,21 @@ def pipeline_target_problems(cluster: Any) -> list[dict[str, Any]]:
                 "none",
             )
         )
-    if pipeline != "amp":
-        return problems
-    network = cluster.network
-    if network.existing_network_id:
+    network = getattr(cluster, "network", None)  # on-prem clusters have none
+    existing_vpc = network.existing_network_id if network is not None else None
+    subnets = cluster.metrics.scraper_subnets
+    if subnets and (pipeline != "amp" or not existing_vpc):
         problems.append(
             problem(
-                "network.existing_network_id",
-                "the amp pipeline gives its managed scraper two subnets of its own in a VPC Hangar creates, so the model servers' NetworkPolicies "
-                "admit exactly them; in an existing VPC use metrics.pipeline existing or in-cluster",
-                network.existing_network_id,
+                "metrics.scraper_subnets",
+                "only with pipeline amp in an existing VPC (network.existing_network_id); in a VPC Hangar creates, Hangar cuts the scraper's subnets itself",
+                [str(s.cidr) for s in subnets],
             )
         )
+    if pipeline != "amp":
+        return problems
+    if existing_vpc:
+        problems += _scraper_subnet_problems(subnets)
     elif len(cluster.zones) == 1 or len(cluster.zones) > AMP_MAX_ZONES:
         problems.append(
             problem(
@@ -166,6 +191,25 @@ def pipeline_target_problems(cluster: Any) -> list[dict[str, Any]]:
                 list(cluster.zones),
             )
         )
+    return problems
+
+
+def _scraper_subnet_problems(subnets: list[ScraperSubnet]) -> list[dict[str, Any]]:
+    """An amp scraper in an existing VPC needs two or more distinct subnets that do not overlap."""
+    if len(subnets) < 2:
+        return [
+            problem(
+                "metrics.scraper_subnets",
+                "the amp pipeline's managed scraper in an existing VPC needs two or more subnets of it, in at least two availability zones, "
+                "holding nothing else (the model servers' NetworkPolicies admit their ranges): list them with their id and cidr",
+                [{"id": s.id, "cidr": str(s.cidr)} for s in subnets],
+            )
+        ]
+    problems = []
+    for index, subnet in enumerate(subnets):
+        for other in subnets[:index]:
+            if subnet.id == other.id or subnet.cidr.overlaps(other.cidr):
+                problems.append(problem(f"metrics.scraper_subnets[{index}]", f"repeats or overlaps {other.id} ({other.cidr}): give distinct subnets", subnet.id))
     return problems
 
 

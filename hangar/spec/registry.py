@@ -1,4 +1,4 @@
-"""Image registries: which are public, how a registry reference is spelt, and where an air-gapped cloud cluster's images come from."""
+"""Image registries and chart repositories: which are public, how each is spelt, and where an air-gapped cloud cluster's images and charts come from."""
 
 from __future__ import annotations
 
@@ -24,12 +24,17 @@ PUBLIC_REGISTRIES = (
     "githubusercontent.com",
     "huggingface.co",
     "charts.bitnami.com",
+    "istio-release.storage.googleapis.com",
 )
 """Public image registries and chart repositories (each with its subdomains, e.g. helm.ngc.nvidia.com,
-nvidia.github.io, k8s.gcr.io). Not exhaustive: an air-gapped cluster must reach none of them."""
+nvidia.github.io, k8s.gcr.io; Istio's chart bucket by its own name, since other storage.googleapis.com
+buckets may be private). Not exhaustive: an air-gapped cluster must reach none of them."""
 
 REGISTRY = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([-a-z0-9._/]*[a-z0-9])?)?$"
 """An image registry with an optional path, without a scheme: `registry.dc1.internal:5000/mirror`."""
+
+CHART_REPOSITORY = r"^(oci|https)://[^\s/]+(/\S*)?$"
+"""A Helm chart repository: an OCI registry path (`oci://host/path`, the chart's name appended) or a Helm repository URL."""
 
 MIRRORED = "the vLLM engine, KEDA, LeaderWorkerSet, the NVIDIA device plugin, the EFS CSI driver, the node autoscaler, the metrics pipeline"
 """What a cloud cluster without egress pulls from its `registry_mirror` (what Hangar installs that is not the cloud's own)."""
@@ -60,7 +65,47 @@ def registry_mirror_field() -> Any:
     )
 
 
+CHARTS = (
+    "KEDA, the KEDA HTTP add-on, LeaderWorkerSet, the NVIDIA device plugin, the EFS CSI driver, the Cluster Autoscaler, "
+    "kube-prometheus-stack, Istio"
+)
+"""The pinned charts Hangar may install into a cloud cluster (which ones depends on the stack), all fetched from `chart_repository` when set."""
+
+
+def chart_repository_field() -> Any:
+    """`chart_repository` of an EKS, GKE or AKS cluster: where the pinned Helm charts come from instead of their public repositories."""
+    return Field(
+        None,
+        pattern=CHART_REPOSITORY,
+        description=(
+            "A chart repository inside the network holding the pinned charts Hangar installs under their upstream names: an OCI "
+            "registry path ('oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts', 'oci://us-docker.pkg.dev/PROJECT/charts', "
+            "'oci://REGISTRY.azurecr.io/charts'; each chart at <path>/<chart>) or a Helm repository ('https://charts.corp.internal'). "
+            "Helm fetches the charts where `pulumi up` runs, logged in there (`helm registry login`). Required with network.egress none."
+        ),
+    )
+
+
 def mirror_problems(cluster: Any) -> list[dict[str, Any]]:
+    """A cloud cluster without egress names a registry mirror (EKS, GKE: AKS has its own private registry) and a chart
+    repository inside the network, neither of them public."""
+    problems = _image_mirror_problems(cluster) if hasattr(cluster, "registry_mirror") else []
+    charts = cluster.chart_repository
+    if cluster.network.egress == "none" and charts is None:
+        problems.append(
+            problem(
+                "chart_repository",
+                f"network.egress is none, so the charts Hangar installs ({CHARTS}) cannot come from their public repositories: "
+                "name a chart repository inside the network that holds them under their upstream names (oci://host/path or https://host/path)",
+                None,
+            )
+        )
+    elif charts is not None and cluster.network.egress == "none" and (public := public_registry(charts)):
+        problems.append(problem("chart_repository", f"{public} is a public chart repository, unreachable with network.egress none; name one inside the network", charts))
+    return problems
+
+
+def _image_mirror_problems(cluster: Any) -> list[dict[str, Any]]:
     """A cloud cluster without egress must name a registry mirror inside the network, and not a public one."""
     mirror = cluster.registry_mirror
     if cluster.network.egress == "none" and mirror is None:

@@ -150,7 +150,7 @@ def routing_problems(environment: Environment) -> list[dict[str, Any]]:
                 problems.append(problem(f"{here}.{key}", f"no such deployment; deployments are {sorted(deployments)}", name))
             elif home is not None and environment.cluster_of(deployment).name != home:
                 problems.append(problem(f"{here}.{key}", f"runs on cluster {environment.cluster_of(deployment).name!r}, not the gateway's {home!r}", name))
-            elif _scales_to_zero(environment, deployment):
+            elif environment.scales_to_zero(deployment):
                 problems.append(
                     problem(
                         f"{here}.{key}",
@@ -165,13 +165,6 @@ def routing_problems(environment: Environment) -> list[dict[str, Any]]:
         if behind and len(behind) == len(route.deployments()):
             problems += _promise_problems(environment, here, route, behind)
     return problems
-
-
-def _scales_to_zero(environment: Environment, deployment: Any) -> bool:
-    """A deployment whose replicas may all go: min_replicas 0, or unset on a batch deployment that KEDA scales (batch's default minimum is 0)."""
-    if deployment.autoscaling.min_replicas is not None:
-        return deployment.autoscaling.min_replicas == 0
-    return deployment.latency_class == "batch" and environment.cluster_of(deployment).replica_autoscaler != "hpa"
 
 
 def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[str, Any]]:

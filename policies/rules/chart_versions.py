@@ -2,7 +2,7 @@
 
 Each Helm release (`kubernetes:helm.sh/v3:Release`, or a `helm.sh/v4:Chart`) of a chart whose range
 `hangar.chart_support` knows — KEDA, the KEDA HTTP add-on, the NVIDIA device plugin, the Cluster
-Autoscaler, kube-prometheus-stack — is joined to the cluster it is applied to (through its Kubernetes
+Autoscaler, kube-prometheus-stack, the NVIDIA GPU Operator, LeaderWorkerSet, the DCGM exporter — is joined to the cluster it is applied to (through its Kubernetes
 provider) and judged against that cluster's control-plane version. Outside the range is a violation
 naming the release, the chart version, the cluster version and the range. What cannot be judged is a
 violation too, saying what is unknown (refused in prod like every unknown): a chart version no

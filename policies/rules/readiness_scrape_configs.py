@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from hangar.records import UNKNOWN, ResourceRecord
+from hangar.spec.metrics import SCRAPER_CIDRS_SEPARATOR, SCRAPER_CIDRS_TAG
 
 AMP_SCRAPER = "aws:amp/scraper:Scraper"
 AZURE_POD_MONITOR = "kubernetes:azmonitoring.coreos.com/v1:PodMonitor"
@@ -116,10 +117,19 @@ def amp_scrapers(by_type: dict[str, list[ResourceRecord]]) -> list[ResourceRecor
 
 
 def scraper_cidrs(scraper: ResourceRecord, by_urn: dict[str, ResourceRecord]) -> list[str] | None:
-    """The CIDRs of the subnets a managed scraper runs in, or None when one of them is not a subnet of this plan."""
+    """The CIDRs of the subnets a managed scraper runs in, or None when they cannot be read.
+
+    From the plan's subnets it depends on; a scraper in subnets the plan does not create (an existing VPC) states their
+    ranges in its tag `SCRAPER_CIDRS_TAG`, one per subnet id."""
     subnets = [by_urn[urn] for urn in scraper.dependencies if urn in by_urn and by_urn[urn].type == SUBNET]
     given = ((scraper.inputs.get("source") or {}).get("eks") or {}).get("subnetIds") or []
     cidrs = sorted(str(s.inputs.get("cidrBlock")) for s in subnets if s.inputs.get("cidrBlock"))
+    if not subnets:
+        tagged = [c for c in str((scraper.inputs.get("tags") or {}).get(SCRAPER_CIDRS_TAG) or "").split(SCRAPER_CIDRS_SEPARATOR) if c]
+        try:
+            cidrs = sorted(str(ipaddress.ip_network(c, strict=False)) for c in tagged)
+        except ValueError:
+            return None
     return cidrs if cidrs and len(cidrs) == len(given) else None
 
 
