@@ -21,7 +21,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from hangar.components.aws_weights import SharedVolume
 from hangar.components.azure_access import authorized_ip_ranges, kubelogin_kubeconfig
+from hangar.components.azure_weights import AzureFilesWeightStore
 from hangar.components.device_plugin import NvidiaDevicePlugin
 from hangar.components.labels import (
     CAPACITY,
@@ -33,6 +35,7 @@ from hangar.components.labels import (
     environment_labels,
 )
 from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
+from hangar.components.serving_pod import cache_size_gib
 from pulumi_azure_native import (
     authorization,
     containerregistry,
@@ -48,6 +51,7 @@ from pulumi_azure_native import (
 
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
+from hangar.replica import replica_shape
 from hangar.spec import SYSTEM_POOL, AzureCluster, Environment, GpuNodePool, Network
 
 ZONES = ("1", "2", "3")
@@ -148,6 +152,7 @@ class AzureNetwork(pulumi.ComponentResource):
                     opts=_child(self, depends_on=[nodes]),  # Azure updates one subnet of a VNet at a time
                 )
                 endpoint_subnet_id = endpoints.id
+        self.endpoint_subnet_id = endpoint_subnet_id  # private endpoints: the shared weight store's (hangar.components.azure_weights)
         if spec.egress == "none":
             self._private_registry(endpoint_subnet_id, subscription_id)
         self.register_outputs({"vnet_id": self.vnet_id, "node_subnet_id": self.node_subnet_id, "registry_login_server": self.registry_login_server})
@@ -442,6 +447,22 @@ class AzureGpuCluster(pulumi.ComponentResource):
             if self.pools
             else None
         )
+        # A deployment with `weights.source: shared` reads its weights from one zone-redundant NFS share every zone reaches.
+        self.shared_weights: SharedVolume | None = None
+        shared = [d for d in environment.deployments if d.weights.source == "shared" and environment.cluster_of(d).name == cluster.name]
+        if shared:
+            store = AzureFilesWeightStore(
+                f"{name}-weights",
+                resource_group_name=resource_group_name,
+                location=cluster.region,
+                vnet_id=self.network.vnet_id,
+                subnet_id=self.network.endpoint_subnet_id,
+                subscription_id=client.subscription_id,
+                cache_gib=sum(cache_size_gib(d, replica_shape(environment, d)) for d in shared),
+                tags=tags,
+                opts=_child(self),
+            )
+            self.shared_weights = store.volume
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
 
 

@@ -272,7 +272,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         self.query_url = self._amp.query_url
         # The pending alert's series: a kube-state-metrics the scraper's second job reads (hangar.components.metrics_kube_state).
         self.kube_state = chart_release(
-            f"{name}-{KUBE_STATE_METRICS.name}", KUBE_STATE_METRICS, kube_state_values([namespace], getattr(component, "image_registry", None)),
+            f"{name}-{KUBE_STATE_METRICS.name}", KUBE_STATE_METRICS, kube_state_values([namespace], list(self._amp.cidrs), getattr(component, "image_registry", None)),
             cluster=self._cluster, environment=self._environment.name, opts=pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
         self.scraper = Scraper("", {}, tuple(self._amp.cidrs))

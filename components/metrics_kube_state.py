@@ -9,7 +9,8 @@ need them made to exist:
   namespace, watching only the serving namespace's pods and exposing only the four series (the chart's
   `collectors`, `namespaces` and `metricAllowlist`, which become kube-state-metrics' `--resources`,
   `--namespaces` and `--metric-allowlist`: its templates/deployment.yaml), so the workspace ingests and
-  bills nothing else of it. The AMP managed scraper scrapes it with a second job (`scrape_job`) that adds
+  bills nothing else of it; the chart's NetworkPolicy admits only the scraper's subnets, as the model servers'
+  do. The AMP managed scraper scrapes it with a second job (`scrape_job`) that adds
   no `namespace` or `pod` label of its own: the series keep kube-state-metrics' `namespace` and `pod`,
   which name the pending pod, without relying on `honor_labels` (Prometheus renames a scraped label that
   collides with a target label to `exported_<name>` unless `honor_labels` is set:
@@ -71,13 +72,22 @@ AZURE_MISSING_SERIES = ("kube_pod_status_unschedulable",)
 """The pending alert's series that the add-on's minimal kubestate keep-list lacks (at the commit above)."""
 
 
-def kube_state_values(namespaces: list[str], image_registry: Any = None) -> dict[str, Any]:
-    """The chart's values: only pods, only `namespaces`, only the pending alert's series, on the system pool."""
+def kube_state_values(namespaces: list[str], scraper_cidrs: list[str], image_registry: Any = None) -> dict[str, Any]:
+    """The chart's values: only pods, only `namespaces`, only the pending alert's series, on the system pool; reachable only
+    from the scraper's subnets (`scraper_cidrs`) on its `http` port.
+
+    The chart's NetworkPolicy (templates/networkpolicy.yaml at the pinned commit) always lists both policy types and writes
+    egress rules only when given, so egress is opened explicitly: kube-state-metrics watches the API server."""
     values: dict[str, Any] = {
         "collectors": ["pods"],
         "namespaces": ",".join(namespaces),
         "metricAllowlist": list(PENDING_SERIES),
         "nodeSelector": {"hangar.dev/pool": SYSTEM_POOL},
+        "networkPolicy": {
+            "enabled": True,
+            "ingress": [{"from": [{"ipBlock": {"cidr": cidr}} for cidr in scraper_cidrs], "ports": [{"port": KUBE_STATE_PORT[0], "protocol": "TCP"}]}],
+            "egress": [{}],
+        },
     }
     if image_registry is not None:
         # The chart's `global.imageRegistry` replaces `image.registry` (registry.k8s.io) in its _helpers.tpl.

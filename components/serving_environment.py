@@ -47,6 +47,7 @@ from hangar.components.serving_weights import SharedWeightsVolume
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from hangar.catalog import CatalogLookupError, load_catalog
+from hangar.installed_charts import LWS_VERSION
 from hangar.keda import HTTP_ADD_ON_VERSION, KEDA_VERSION
 from hangar.prompts import PromptBundle, PromptTemplateError, load_prompt_templates
 from hangar.replica import ReplicaShape, ReplicaShapeError, replica_shape
@@ -61,7 +62,7 @@ HTTP_ADD_ON_CHART = PinnedChart(
     f"kedacore/charts http-add-on/Chart.yaml at commit c4b92e9eed0ddc6668b1395d5f137e3ad4baa3d4 (version and appVersion {HTTP_ADD_ON_VERSION})",
 )  # fmt: skip
 """The KEDA HTTP add-on, installed beside KEDA when a deployment scales to zero: its interceptor wakes it (hangar.components.metrics_activation)."""
-LWS_CHART = PinnedChart("lws", "oci://registry.k8s.io/lws/charts", "0.8.0", "lws-system", "kubernetes-sigs/lws charts/lws, release v0.8.0 (first with volumeClaimTemplates)")
+LWS_CHART = PinnedChart("lws", "oci://registry.k8s.io/lws/charts", LWS_VERSION, "lws-system", f"kubernetes-sigs/lws charts/lws, release v{LWS_VERSION} (first with volumeClaimTemplates)")
 
 
 def autoscaler_engine(cluster: Any) -> str:

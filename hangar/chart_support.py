@@ -59,7 +59,7 @@ Sources (each read 2026-12-01):
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from hangar.keda import KUBERNETES_SUPPORT as KEDA_KUBERNETES_SUPPORT
 
@@ -125,31 +125,31 @@ DCGM_EXPORTER_OLDEST: tuple[tuple[str, str, str], ...] = (("3.0.0", "4.8.2", "1.
 """(first, last chart version, oldest Kubernetes minor of its `kubeVersion`) for the DCGM exporter chart."""
 
 
+def _from(oldest: str | None) -> tuple[str | None, str | None] | None:
+    return (oldest, None) if oldest else None
+
+
+WINDOWS: dict[str, tuple[Callable[[str, str], tuple[str | None, str | None] | None], str]] = {
+    KEDA: (lambda version, minor: KEDA_KUBERNETES_SUPPORT.get(minor), "keda.sh Kubernetes compatibility of KEDA {minor}"),
+    HTTP_ADD_ON: (lambda version, minor: HTTP_ADD_ON_SUPPORT.get(minor), "the KEDA HTTP add-on {minor} docs: tested against the three newest minors"),
+    DEVICE_PLUGIN: (lambda version, minor: _from(DEVICE_PLUGIN_OLDEST if version in DEVICE_PLUGIN_CHARTS else None),
+                    "the k8s-device-plugin {version} README and Chart.yaml kubeVersion"),
+    KUBE_PROMETHEUS_STACK: (lambda version, minor: _from(_in_ranges(version, KUBE_PROMETHEUS_STACK_OLDEST)), "kube-prometheus-stack {version} Chart.yaml kubeVersion"),
+    GPU_OPERATOR: (lambda version, minor: GPU_OPERATOR_SUPPORT.get(version), "the GPU Operator {version} platform support page"),
+    LWS: (lambda version, minor: _from(LWS_OLDEST if version in LWS_CHARTS else None), "the LeaderWorkerSet v{version} installation docs"),
+    DCGM_EXPORTER: (lambda version, minor: _from(_in_ranges(version, DCGM_EXPORTER_OLDEST)), "dcgm-exporter {version} Chart.yaml kubeVersion"),
+}  # fmt: skip
+"""Chart -> (its (oldest, newest) window at a chart version and minor, or None where unread; where the window is said)."""
+
+
 def chart_support(chart: str, version: str, values: Mapping[str, Any] | None = None) -> KubernetesRange | None:
     """The Kubernetes range of `chart` at `version` with these values; None when no source for it was read."""
     version = version.strip().removeprefix("v")
     minor = ".".join(version.split(".")[:2])
-    if chart == KEDA:
-        window = KEDA_KUBERNETES_SUPPORT.get(minor)
-        return KubernetesRange(*window, f"keda.sh Kubernetes compatibility of KEDA {minor}") if window else None
-    if chart == HTTP_ADD_ON:
-        window = HTTP_ADD_ON_SUPPORT.get(minor)
-        return KubernetesRange(*window, f"the KEDA HTTP add-on {minor} docs: tested against the three newest minors") if window else None
-    if chart == DEVICE_PLUGIN:
-        known = version in DEVICE_PLUGIN_CHARTS
-        return KubernetesRange(DEVICE_PLUGIN_OLDEST, None, f"the k8s-device-plugin {version} README and Chart.yaml kubeVersion") if known else None
-    if chart == KUBE_PROMETHEUS_STACK:
-        oldest = _in_ranges(version, KUBE_PROMETHEUS_STACK_OLDEST)
-        return KubernetesRange(oldest, None, f"kube-prometheus-stack {version} Chart.yaml kubeVersion") if oldest else None
-    if chart == GPU_OPERATOR:
-        window = GPU_OPERATOR_SUPPORT.get(version)
-        return KubernetesRange(*window, f"the GPU Operator {version} platform support page") if window else None
-    if chart == LWS:
-        known = version in LWS_CHARTS
-        return KubernetesRange(LWS_OLDEST, None, f"the LeaderWorkerSet v{version} installation docs") if known else None
-    if chart == DCGM_EXPORTER:
-        oldest = _in_ranges(version, DCGM_EXPORTER_OLDEST)
-        return KubernetesRange(oldest, None, f"dcgm-exporter {version} Chart.yaml kubeVersion") if oldest else None
+    if chart in WINDOWS:
+        lookup, source = WINDOWS[chart]
+        window = lookup(version, minor)
+        return KubernetesRange(*window, source.format(version=version, minor=minor)) if window else None
     if chart == CLUSTER_AUTOSCALER:
         tag = _image_tag(values)
         if tag is not None:

@@ -1,7 +1,7 @@
 """The charts Hangar installs because of what a stack runs are refused by the spec on a Kubernetes version they do not support.
 
-The KEDA HTTP add-on (installed beside KEDA when a deployment scales to zero) and the NVIDIA GPU Operator
-(on-prem, `gpu_operator: operator`) as KEDA itself is (tests/test_metrics.py): a config error naming the key,
+The KEDA HTTP add-on (installed beside KEDA when a deployment scales to zero), LeaderWorkerSet (when a replica
+spans hosts) and the NVIDIA GPU Operator (on-prem, `gpu_operator: operator`) as KEDA itself is (tests/test_metrics.py): a config error naming the key,
 before anything is registered. Raw programs' releases are judged by the pack instead (tests/test_chart_versions.py).
 """
 
@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from hangar.components.onprem import GPU_OPERATOR
-from hangar.components.serving_environment import HTTP_ADD_ON_CHART
+from hangar.components.serving_environment import HTTP_ADD_ON_CHART, LWS_CHART
 from typer.testing import CliRunner
 
 from hangar.chart_support import chart_support
 from hangar.cli import app
-from hangar.installed_charts import GPU_OPERATOR_VERSION
+from hangar.installed_charts import GPU_OPERATOR_VERSION, LWS_VERSION
 from hangar.keda import HTTP_ADD_ON_VERSION
 from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import ROOT
@@ -72,6 +72,20 @@ def test_the_spec_refuses_the_gpu_operator_outside_its_validated_range(version):
         assert not any("GPU Operator" in line for line in config_lines(environment))
 
 
+def test_the_spec_refuses_leader_worker_set_below_its_oldest_version_where_a_replica_spans_hosts():
+    environment = raw_environment("eks-prod")
+    environment["tier"] = "dev"  # an out-of-support version is only a warning outside prod
+    environment["clusters"][0] |= {"kubernetes_version": "1.25", "replica_autoscaler": "hpa"}  # the KEDA Hangar installs would refuse 1.25
+    environment["deployments"][0].update(tensor_parallel=16, latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
+    assert config_lines(environment) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].kubernetes_version: the LeaderWorkerSet Hangar installs to run llama-70b across hosts "
+        "(lws 0.8.0) supports Kubernetes 1.26 and later (the LeaderWorkerSet v0.8.0 installation docs), not 1.25; got '1.25'"
+    ]
+    environment["deployments"][0]["tensor_parallel"] = 8  # one node holds the replica: no LeaderWorkerSet
+    environment_from_config(environment, "Pulumi.test.yaml")
+
+
 def test_the_versions_the_spec_judges_are_those_the_components_install_and_their_ranges_are_recorded():
-    assert (HTTP_ADD_ON_CHART.version, GPU_OPERATOR.version) == (HTTP_ADD_ON_VERSION, GPU_OPERATOR_VERSION) == ("0.15.0", "v26.7.0")
-    assert chart_support("keda-add-ons-http", HTTP_ADD_ON_VERSION) is not None and chart_support("gpu-operator", GPU_OPERATOR_VERSION) is not None
+    pinned = {"keda-add-ons-http": (HTTP_ADD_ON_CHART, HTTP_ADD_ON_VERSION), "gpu-operator": (GPU_OPERATOR, GPU_OPERATOR_VERSION), "lws": (LWS_CHART, LWS_VERSION)}
+    for name, (chart, version) in pinned.items():
+        assert (chart.name, chart.version) == (name, version) and chart_support(name, version) is not None, name

@@ -76,6 +76,12 @@ def test_amp_installs_a_pinned_kube_state_metrics_exposing_only_the_alerts_serie
         "kube_pod_status_phase", "kube_pod_status_unschedulable", "kube_pod_container_resource_requests", "kube_pod_owner",
     ]  # fmt: skip
     assert values["nodeSelector"] == {"hangar.dev/pool": "system"} and "global" not in values
+    # reachable only from the scraper's two subnets, on its metrics port; its own watch of the API server stays open
+    assert values["networkPolicy"] == {
+        "enabled": True,
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.20.248.0/22"}}, {"ipBlock": {"cidr": "10.20.252.0/22"}}], "ports": [{"port": "http", "protocol": "TCP"}]}],
+        "egress": [{}],
+    }
 
 
 def test_the_amp_scraper_reads_kube_state_metrics_keeping_its_namespace_and_pod_labels(amp_plan):

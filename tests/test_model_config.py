@@ -23,6 +23,8 @@ from tests.model_configs.derive_rows import config_url, revision
 CONFIGS = Path(__file__).parent / "model_configs"
 SOURCES = json.loads((CONFIGS / "sources.json").read_text())
 CAT = load_catalog()
+ROW_SOURCES = sorted(n for n, s in SOURCES.items() if s["hf_id"] in CAT.models and not s.get("reader_only"))
+"""Fixtures a packaged row is read from (a `reader_only` one is a trimmed copy that tests the reader alone)."""
 
 
 def config(name: str) -> dict:
@@ -36,7 +38,7 @@ def arch(name: str):
 # --- the packaged rows are what the reader reads ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(n for n, s in SOURCES.items() if s["hf_id"] in CAT.models))
+@pytest.mark.parametrize("name", ROW_SOURCES)
 def test_packaged_rows_agree_with_their_config_json(name):
     source = SOURCES[name]
     row = CAT.model(source["hf_id"])
@@ -53,6 +55,11 @@ def test_every_fixture_is_a_file_with_its_source():
         else:  # read on the Hugging Face page of the file at a revision, whose size the page states
             assert source["url"] == f"https://huggingface.co/{source['hf_id']}/blob/{source['revision']}/config.json", name
             assert len(source["revision"]) == 40 and (CONFIGS / name).stat().st_size == source["bytes"], name
+
+
+def test_a_trimmed_copy_is_never_the_source_of_a_row():
+    trimmed = {s["hf_id"] for s in SOURCES.values() if s.get("reader_only")}
+    assert trimmed and all(not CAT.model(hf_id).config_verified for hf_id in trimmed if hf_id in CAT.models)
 
 
 def test_no_packaged_row_cites_a_compilation():
@@ -257,7 +264,7 @@ def _import(tmp_path: Path, hf_id: str, name: str, *extra: str):
     return load_catalog(tmp_path)
 
 
-@pytest.mark.parametrize("name", sorted(n for n, s in SOURCES.items() if s["hf_id"] in CAT.models))
+@pytest.mark.parametrize("name", ROW_SOURCES)
 def test_an_import_equals_the_packaged_row(tmp_path, name):
     hf_id = SOURCES[name]["hf_id"]
     imported = _import(tmp_path, hf_id, name, "--revision", "main").model(hf_id)

@@ -30,6 +30,14 @@ Sources, read 2026-12-01:
   `head_dim` and `num_key_value_heads`; `enable_moe_block` adds `num_experts` experts of
   `moe_intermediate_size` (top `top_k_experts`) beside the dense MLP of every layer; layers past
   `num_kv_shared_layers` reuse another layer's KV and per-layer inputs add embeddings - both refused here;
+* Llama 4 (`llama4_text`): the attention of transformers' Llama4TextConfig; a layer is a mixture of experts when
+  (index + 1) % `interleave_moe_layer_step` == 0 (vLLM v0.11.2 `models/llama4.py` Llama4DecoderLayer), with
+  `num_local_experts` experts of `intermediate_size`, one shared expert of the same size and a router, the other
+  layers a dense MLP of `intermediate_size_mlp`; its chunked local attention (`attention_chunk_size`) is cached
+  like full attention, because vLLM v0.11.2 turns the hybrid KV-cache manager off when a model has chunked
+  local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
+* Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
+  rope scaling as `rope_parameters`, read like `rope_scaling`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
   `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
@@ -55,7 +63,7 @@ from .schema import Model
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text",
+    "gemma4_text", "llama4_text", "ministral3",
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -75,7 +83,7 @@ _INDEXER_QUANT_BLOCK = 128
 `vllm/model_executor/models/deepseek_v2.py` `Indexer.__init__` (`quant_block_size = 128`, a
 `DeepseekV32IndexerCache` of head_dim + head_dim // quant_block_size * 4 uint8 per token and layer,
 one vector shared by all heads: an `MLAAttentionSpec` with num_kv_heads 1)."""
-_ALIASES = {"kimi_k2": "deepseek_v3"}
+_ALIASES = {"kimi_k2": "deepseek_v3", "ministral3": "mistral"}
 """Model types that are another's architecture under a new name."""
 
 
@@ -140,6 +148,10 @@ def read_config(config: dict[str, Any]) -> Architecture:
     model_type = text.get("model_type") or config.get("model_type")
     if model_type in ("gemma3", "gemma4") and text is not config:
         model_type = f"{model_type}_text"
+    if model_type == "llama4" and text is not config:
+        model_type = "llama4_text"
+    if model_type == "mistral3" and text is not config:
+        model_type = "ministral3"  # Mistral-Small-3.1 names its text_config "mistral", Devstral Small 2 "ministral3": one layout
     if model_type not in KNOWN_MODEL_TYPES:
         raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join(KNOWN_MODEL_TYPES)}")
     model_type = _ALIASES.get(model_type, model_type)
@@ -274,7 +286,7 @@ def _linear_state_bytes(text: dict) -> int:
 
 def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
     key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "deepseek_v32": "n_routed_experts", "glm4_moe": "n_routed_experts", "mixtral": "num_local_experts",
-           "gpt_oss": "num_local_experts"}.get(model_type, "num_experts")
+           "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts"}.get(model_type, "num_experts")
     if model_type == "gemma4_text" and not text.get("enable_moe_block"):
         return None, None
     experts = _int(text, key, required=False)
@@ -299,7 +311,9 @@ def _parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, 
             attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
         else:
             attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
-        if model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
+        if model_type == "llama4_text":
+            mlp, mlp_active = _llama4_mlp(text, index, hidden, experts, active)
+        elif model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
             mlp = mlp_active = 3 * hidden * _int(text, "intermediate_size")
             if moe:
                 expert = 3 * hidden * _int(text, "moe_intermediate_size")
@@ -333,6 +347,16 @@ def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_h
         return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
     query = hidden * heads * head_dim * (2 if text.get("attn_output_gate") else 1)
     return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+
+
+def _llama4_mlp(text: dict, index: int, hidden: int, experts: int | None, active: int | None) -> tuple[int, int]:
+    """(total, active) MLP parameters of Llama 4 layer `index`: routed experts plus a shared one, or a dense MLP."""
+    step = _int(text, "interleave_moe_layer_step", 1, required=False) or 0
+    if experts is None or active is None or not step or (index + 1) % step:
+        dense = 3 * hidden * _int(text, "intermediate_size_mlp", text.get("intermediate_size"))
+        return dense, dense
+    expert = 3 * hidden * _int(text, "intermediate_size")
+    return experts * expert + expert + hidden * experts, active * expert + expert + hidden * experts
 
 
 def _gemma4_attention_params(text: dict, kind: str, hidden: int, heads: int, kv_heads: int, head_dim: int) -> int:
@@ -380,6 +404,9 @@ def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
     """What vLLM takes for max_model_len when it is not given."""
     length = _int(text, "max_position_embeddings", defaults.get("max_position_embeddings"))
     scaling = text.get("rope_scaling")
+    parameters = text.get("rope_parameters")
+    if scaling is None and isinstance(parameters, dict) and ("rope_type" in parameters or "type" in parameters):
+        scaling = parameters  # transformers 5's name for one rope scaling (a dict per layer type, as Gemma 4's, is not a scaling)
     if isinstance(scaling, dict) and model_type != "gemma3_text":
         kind = scaling.get("rope_type") or scaling.get("type")
         if kind not in ("su", "longrope", "llama3", "default", None):

@@ -226,9 +226,9 @@ def air_gapped(cluster: Any) -> str | None:
     return "network.egress" if network is not None and network.egress == "none" else None
 
 
-SHARED_STORES = {"aws": "an EFS file system"}
-"""The cross-zone store behind `weights.source: shared`, per cloud. GKE (Filestore or Cloud Storage FUSE), AKS (Azure
-Files) and on-prem (the site's NFS, as `volume`) are not built yet."""
+SHARED_STORES = {"aws": "an EFS file system", "azure": "a zone-redundant NFS Azure file share"}
+"""The cross-zone store behind `weights.source: shared`, per cloud. GKE (Filestore, chosen in docs/running.md) and
+on-prem (the site's NFS, as `volume`) are not built yet."""
 
 
 def weights_problems(environment: Any) -> list[dict[str, Any]]:

@@ -4,8 +4,8 @@
 model has a fixture gets the architecture `hangar.catalog.model_config` reads from it, with the fixture's
 source and revision (and, where the entry names one, its `licence_source`); a fixture whose `sources.json`
 entry carries a `row` (family, licence_id, licence source, notes, base_model) and whose model has no row
-yet adds one. Rows without a fixture are left as they
-are. tests/test_model_config.py checks that the packaged rows equal what this produces.
+yet adds one; an entry marked `reader_only` (a trimmed copy) tests the reader and never makes a row. Rows without a
+fixture are left as they are. tests/test_model_config.py checks that the packaged rows equal what this produces.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def derive(rows: list[dict[str, str]], sources: dict[str, dict[str, Any]]) -> li
     """The rows with every fixture's architecture applied, and the new rows its sources.json entries describe."""
     by_id = {row["hf_id"]: row for row in rows}
     for name, entry in sorted(sources.items()):
+        if entry.get("reader_only"):  # a trimmed copy that tests the reader: never the source of a packaged row
+            continue
         arch = read_config(json.loads((HERE / name).read_text()))
         row = by_id.get(entry["hf_id"])
         if row is None:

@@ -46,6 +46,15 @@ def only_the_gateway(name: str, provider: k8s.Provider) -> None:
     )
 
 
+def pinned_chart(name: str, chart: str, version: str, namespace: str, repo: str, provider: k8s.Provider, values: dict | None = None) -> None:
+    """A Helm release of a pinned chart into the cluster behind `provider` (what hangar-supported-versions judges)."""
+    k8s.helm.v3.Release(
+        name, chart=chart, version=version, namespace=namespace, repository_opts={"repo": repo}, values=values, opts=pulumi.ResourceOptions(provider=provider)
+    )
+
+
+KEDA_CHARTS, AUTOSCALER_CHARTS = "https://kedacore.github.io/charts", "https://kubernetes.github.io/autoscaler"
+
 eks = aws.eks.Cluster(
     "eks",
     role_arn="arn:aws:iam::123456789012:role/eks",
@@ -60,23 +69,9 @@ aws.eks.Addon(
 )
 eks_k8s = k8s.Provider("eks-k8s", kubeconfig=kubeconfig(eks.endpoint))
 only_the_gateway("eks-only-the-gateway", eks_k8s)
-k8s.helm.v3.Release(
-    "keda",
-    chart="keda",
-    version="2.20.2",
-    namespace="keda",
-    repository_opts={"repo": "https://kedacore.github.io/charts"},
-    opts=pulumi.ResourceOptions(provider=eks_k8s),
-)
-k8s.helm.v3.Release(
-    "cluster-autoscaler",
-    chart="cluster-autoscaler",
-    version="9.59.0",
-    namespace="kube-system",
-    repository_opts={"repo": "https://kubernetes.github.io/autoscaler"},
-    values={"cloudProvider": "aws", "image": {"tag": "v1.34.5"}} if fixed else {"cloudProvider": "aws"},
-    opts=pulumi.ResourceOptions(provider=eks_k8s),
-)
+pinned_chart("keda", "keda", "2.20.2", "keda", KEDA_CHARTS, eks_k8s)
+autoscaler_values = {"cloudProvider": "aws", "image": {"tag": "v1.34.5"}} if fixed else {"cloudProvider": "aws"}
+pinned_chart("cluster-autoscaler", "cluster-autoscaler", "9.59.0", "kube-system", AUTOSCALER_CHARTS, eks_k8s, autoscaler_values)
 
 gke = gcp.container.Cluster(
     "gke",
@@ -98,11 +93,4 @@ aks = azure.containerservice.ManagedCluster(
 )
 aks_k8s = k8s.Provider("aks-k8s", kubeconfig=kubeconfig(aks.fqdn))
 only_the_gateway("aks-only-the-gateway", aks_k8s)
-k8s.helm.v3.Release(
-    "http-add-on",
-    chart="keda-add-ons-http",
-    version="0.15.0",
-    namespace="keda",
-    repository_opts={"repo": "https://kedacore.github.io/charts"},
-    opts=pulumi.ResourceOptions(provider=aks_k8s),
-)
+pinned_chart("http-add-on", "keda-add-ons-http", "0.15.0", "keda", KEDA_CHARTS, aks_k8s)
