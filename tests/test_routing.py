@@ -296,6 +296,14 @@ def test_gateway_and_route_mistakes_are_refused_naming_the_key(change, key, word
     assert key in message and words in message, message
 
 
+def test_a_route_with_fallbacks_is_refused_saying_what_the_pinned_gateway_api_and_extension_cannot_do():
+    raw = gke()
+    raw["routes"][0]["fallbacks"] = ["qwen-small"]
+    message = refused(raw)
+    assert "routes[0].fallbacks" in message and "Gateway API v1.5.1" in message and "no failover between backendRefs" in message
+    assert "retry is experimental-channel only" in message and "min_replicas 2, or use split or small_first" in message
+
+
 def test_a_routed_deployment_that_scales_to_zero_is_refused_since_the_gateway_cannot_wake_it():
     raw = gke()
     raw["deployments"][0].update(latency_class="batch", autoscaling={"max_replicas": 1})  # batch's default minimum is 0
@@ -334,3 +342,8 @@ def test_the_gke_chat_example_serves_a_small_and_a_large_model_behind_one_chat_r
         assert the(plan, "InferencePool", deployment.name)["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == deployment.name
     pickers = {w["metadata"]["name"] for w in workloads(plan)} - {w["metadata"]["name"] for w in servers(plan)}
     assert pickers == {"qwen-8b-epp", "qwen-32b-epp"}
+
+
+def test_by_default_a_picker_asks_what_the_smallest_system_node_can_give():
+    (container,) = the(planned("aws"), "Deployment", "qwen-small-epp")["spec"]["template"]["spec"]["containers"]
+    assert container["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}  # an m6i.large has 2 vCPU, 8 GiB
