@@ -3,19 +3,19 @@
 Usage: `python base_planner.py ROOT OUT STACK...` plans each STACK of the project at ROOT with the
 base checkout's OWN code and writes `{stack: {"plan": ..., "notes": [...], "reads": {"files": [...],
 "directories": [...]}} | {"error": ...}}` as JSON to OUT. `reads` are the files this process opened or
-imported and the directories listed while the stack was planned, for the plan cache's key (what
-`hangar.planreads` records in the head's process, recorded here by the same audit events). It is a script, not an imported module: one interpreter cannot import two versions of
-one module, so everything it imports comes from ROOT when ROOT holds it (see `main`). It therefore
+imported and the directories listed while the stack was planned, for the plan cache's key, recorded
+by today's `hangar/planreads.py` (loaded by path: it imports nothing from `hangar`).
+
+It is a script, not an imported module: one interpreter cannot import two versions of one module, so everything it imports comes from ROOT when ROOT holds it (see `main`). It therefore
 imports nothing from today's `hangar` at module level.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from importlib.machinery import PathFinder
-from importlib.util import spec_from_file_location
+from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
 
 FOLDERS = {"hangar.components": "components", "hangar.policies": "policies"}
@@ -45,28 +45,17 @@ class BaseCheckoutOnly:
         return spec
 
 
-OPENED: set[str] = set()
-LISTED: set[str] = set()
-PLANNING = [False]
-
-
-def record(event: str, args: tuple) -> None:
-    """The audit hook: every file opened for reading; every directory listed while a stack is planned."""
-    if event == "open" and ((args[1].startswith(("w", "a", "x")) and "+" not in args[1]) if isinstance(args[1], str) else (isinstance(args[2], int) and args[2] & os.O_WRONLY)):
-        return  # written, not read
-    if event == "open" or (PLANNING[0] and event in ("os.listdir", "os.scandir")):
-        path = "." if args[0] is None else args[0]
-        if isinstance(path, (str, bytes)):
-            (OPENED if event == "open" else LISTED).add(os.path.abspath(os.fsdecode(path)))
-
-
-def reads() -> dict[str, list[str]]:
-    modules = {os.path.abspath(module.__file__) for module in list(sys.modules.values()) if isinstance(getattr(module, "__file__", None), str)}
-    return {"files": sorted(OPENED | modules), "directories": sorted(LISTED)}
+def _today_module(name: str):  # noqa: ANN202 - a module loaded by path
+    """A module of today's hangar/ beside this script, loaded under a name of its own (the base's `hangar` is imported as usual)."""
+    spec = spec_from_file_location(f"_hangar_today_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv: list[str]) -> None:
-    sys.addaudithook(record)
+    planreads = _today_module("planreads")  # records what each plan reads, as in the head's process
+    planreads.install()
     root, out, stacks = Path(argv[0]), Path(argv[1]), argv[2:]
     # Run as a script, sys.path[0] is this file's directory (today's hangar/): the base checkout's own
     # modules (components/, hangar/ if it has one) take its place.
@@ -87,12 +76,10 @@ def main(argv: list[str]) -> None:
     results = {}
     for stack in stacks:
         try:
-            PLANNING[0] = True
-            try:
+            with planreads.planning():
                 planned, notes = plan(stack)
-            finally:
-                PLANNING[0] = False
-            results[stack] = {"plan": planned.to_json(), "notes": notes, "reads": reads()}
+            reads = {"files": sorted(planreads.files_read()), "directories": sorted(planreads.directories_listed())}
+            results[stack] = {"plan": planned.to_json(), "notes": notes, "reads": reads}
         except Exception as error:  # noqa: BLE001 - any failure of the base program is that stack's result
             results[stack] = {"error": str(error).strip() or type(error).__name__}
     out.write_text(json.dumps(results, default=str), encoding="utf-8")

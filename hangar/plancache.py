@@ -50,8 +50,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hangar import planreads
 from hangar.kubernetes_support import TODAY_VARIABLE, today
 from hangar.plansources import POLICY_PACK_FILE, GitTree, Source, WorkingTree, normal, tree_digest
+
+planreads.install()  # a process that keeps plans records the files it reads (before any data is read: modules load none at import)
 
 __all__ = ["GitTree", "PlanCache", "Source", "WorkingTree", "inputs_key", "read_names", "reads_key", "tree_digest"]
 
@@ -292,16 +295,18 @@ def read_names(files: Iterable[str], directories: Iterable[str], root: Path, sta
     in its stead. Excluded: what the module docstring lists, and the listing of `stack_config_dir` (it
     changes when a stack is added; the program does not read it).
     """
-    top = os.path.abspath(root)
-    library = [os.path.join(str(LIBRARY), tree) for tree in _HANGAR_TREES]
+    # Each place by the path it was given and by its real path: a file is recorded as it was opened,
+    # through a symbolic link (macOS's /tmp) or not.
+    tops = {os.path.abspath(root), os.path.realpath(root)}
+    libraries = {os.path.abspath(LIBRARY), os.path.realpath(LIBRARY), os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))}
+    places = [("p", top, top) for top in tops] + [("l", os.path.join(library, tree), library) for library in libraries for tree in _HANGAR_TREES]
     names: set[str] = set()
     packs: dict[str, bool] = {}
 
     def name_of(path: str) -> tuple[str, str] | None:
-        if path == top or path.startswith(top + os.sep):
-            kind, base = "p", top
-        elif any(path == tree or path.startswith(tree + os.sep) for tree in library):
-            kind, base = "l", str(LIBRARY)
+        for kind, place, base in places:
+            if path == place or path.startswith(place + os.sep):
+                break
         else:
             return None
         relative = os.path.relpath(path, base).replace(os.sep, "/")
@@ -321,10 +326,10 @@ def read_names(files: Iterable[str], directories: Iterable[str], root: Path, sta
         names.add(f"{kind}:{relative}")
         if relative.endswith(".py"):
             names.add(f"{kind}:{relative.rpartition('/')[0]}/")
-    skipped = os.path.abspath(stack_config_dir) if stack_config_dir is not None else None
+    skipped = {os.path.abspath(stack_config_dir), os.path.realpath(stack_config_dir)} if stack_config_dir is not None else set()
     for path in directories:
         found = name_of(path)
-        if found is not None and path != skipped:
+        if found is not None and path not in skipped:
             names.add(f"{found[0]}:{found[1]}/" if found[1] else f"{found[0]}:/")
     names.add("p:/")
     return sorted(names)

@@ -91,3 +91,18 @@ def test_plans_of_a_working_tree_that_differs_from_the_base_commit_never_serve_t
     assert len(checkouts) == 1
     assert diff(repo) == {"dev": "changed", "prod": "changed"}
     assert len(checkouts) == 1  # the second diff found the commit's plans in the cache
+
+
+def test_a_base_commit_git_cannot_list_is_a_one_line_error(repo: Path, monkeypatch: pytest.MonkeyPatch):
+    """The base's files are listed with `git ls-tree`; if git refuses (a damaged object store), the diff says so in one line."""
+    real = subprocess.run
+
+    def refusing(command, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - subprocess.run's signature
+        if "ls-tree" in command:
+            raise subprocess.CalledProcessError(128, command, stderr=b"fatal: not a tree object")
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", refusing)
+    result = runner.invoke(app, ["diff", "--base", "HEAD", "--all", "-C", str(repo)])
+    assert result.exit_code == 2
+    assert "fatal: not a tree object" in result.stderr and len(result.stderr.strip().splitlines()) == 1

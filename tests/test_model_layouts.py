@@ -13,10 +13,12 @@ import math
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
 from hangar.catalog.model_config import ConfigError, read_config
 from hangar.catalog.schema import Model
+from hangar.cli import app
 from hangar.sizing import GIB, kv_bytes_per_token, memory_fit, sequence_kv
 
 CONFIGS = Path(__file__).parent / "model_configs"
@@ -156,3 +158,11 @@ def test_a_mistral3_config_with_transformers_5_rope_parameters_is_read():
     assert devstral.max_context_tokens == 8192 * 48 == 393216
     assert devstral.kv_bytes_per_token_bf16 == 2 * 40 * 8 * 128 * 2 and devstral.multimodal  # a Pixtral vision tower
     assert devstral.params_total_b == pytest.approx(24, rel=0.03)  # the release's name: 24B
+
+
+def test_the_catalog_table_shows_both_kv_shapes_and_the_indexer():
+    runner = CliRunner()
+    table = runner.invoke(app, ["catalog", "models", "--search", "gemma-4"], catch_exceptions=False, env={"COLUMNS": "400"}).stdout
+    assert "16/8 (full layers 2 x 512)" in table and "220 " in table  # 225,280 bytes per token
+    table = runner.invoke(app, ["catalog", "models", "--search", "DeepSeek-V3.2"], catch_exceptions=False, env={"COLUMNS": "400"}).stdout
+    assert f"{(70272 + 8052) / 1024:g} (with indexer)" in table  # 76.4883 KiB: the latent and the indexer keys

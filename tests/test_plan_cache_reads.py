@@ -141,3 +141,15 @@ def test_in_hangars_repository_a_docs_change_hits_and_a_component_change_misses(
     append(copy / "hangar" / "catalog" / "data" / "gpus.csv", "\n")  # the same rows and a blank line: the data file changed
     plan_in_copy(copy)
     assert entries(copy) == 3
+
+
+def test_a_project_reached_through_a_symbolic_link_is_keyed_on_its_files(project: Path, tmp_path: Path):
+    """The planner resolves the project directory; the files it read are still the project's (macOS's /tmp is a link)."""
+    link = tmp_path / "link"
+    link.symlink_to(project, target_is_directory=True)
+    shutil.rmtree(project / CACHE_DIRECTORY)  # planned afresh through the link
+    result = runner.invoke(app, ["plan", "dev", "--format", "json", "-C", str(link)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert cached(link)
+    append(project / "__main__.py")
+    assert not cached(link)

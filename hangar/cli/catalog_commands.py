@@ -143,8 +143,12 @@ def catalog_models(
     _rows_out(rows, output_format, "models", [
         ("hf_id", lambda m: m.hf_id), ("params B", lambda m: f"{m.params_total_b:g}" + (f" ({m.params_active_b:g} active)" if m.is_moe else "")),
         ("layers", lambda m: m.layers if not m.sliding_window else f"{m.layers} ({m.sliding_window_layers} x {m.sliding_window:,} window)"),
-        ("heads/KV", lambda m: f"{m.attention_heads}/{m.kv_heads if m.kv_heads else 'MLA'}"),
-        ("KV KiB/token", lambda m: f"{m.kv_bytes_per_token_bf16 / 1024:g}"), ("max ctx", lambda m: f"{m.max_context_tokens:,}"),
+        ("heads/KV", lambda m: f"{m.attention_heads}/{m.kv_heads if m.kv_heads else 'MLA'}"
+         + (f" (full layers {m.global_kv_heads} x {m.global_head_dim})" if m.global_kv_heads else "")),
+        # a sparse-attention model's indexer keys are cached per token beside the latent (DeepSeek-V3.2)
+        ("KV KiB/token", lambda m: f"{(m.kv_bytes_per_token_bf16 + (m.indexer_bytes_per_token or 0)) / 1024:g}"
+         + (" (with indexer)" if m.indexer_bytes_per_token else "")),
+        ("max ctx", lambda m: f"{m.max_context_tokens:,}"),
         ("licence", lambda m: m.licence_id + (f" (base {m.base_licence_id})" if m.base_licence_id else "")
          + (f" (from base model {m.base_model})" if m.base_model else "")),
         ("verified", lambda m: _yes(m.config_verified)), ("revision", lambda m: (m.revision or "-")[:12]), ("as_of", lambda m: _date(m.as_of)),

@@ -92,7 +92,11 @@ def diff(
         raise fail([str(p) for p in error.problems])
     repo_root, relative = _repository(project)
     commit = _resolve(repo_root, base)
-    with BaseSide(repo_root, commit, relative, None if no_cache else project) as base_side:
+    try:
+        base_files = BaseSide(repo_root, commit, relative, None if no_cache else project)
+    except subprocess.CalledProcessError as error:
+        raise fail([f"git ls-tree {commit[:12]}: {(error.stderr or b'').decode(errors='replace').strip() or f'exit {error.returncode}'}"]) from None
+    with base_files as base_side:
         base_names = base_side.stacks()
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
         base_sides = base_side.sides([n for n in names if n in base_names], lambda: base_checkout(repo_root, commit), _kill_on_interrupt)
