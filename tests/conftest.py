@@ -21,7 +21,7 @@ os.environ["HANGAR_TODAY"] = TODAY
 # Tests change code and data in-process (monkeypatch) where the plan cache's key cannot see it: they
 # plan afresh; tests/test_plan_cache.py turns the cache on where it is the subject.
 os.environ["HANGAR_NO_CACHE"] = "1"
-EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem")
+EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-chat", "gke-dev", "gke-tpu", "onprem")
 
 AWS_ENVIRONMENT: dict[str, Any] = {
     "name": "test",

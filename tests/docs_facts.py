@@ -36,6 +36,22 @@ def constant(module: str, name: str) -> Callable[[], object]:
     return lambda: getattr(importlib.import_module(module), name)
 
 
+def _gateway_default(field: str) -> object:
+    from hangar.spec.routing import Gateway
+
+    return Gateway.model_fields[field].default
+
+
+def _validated(index: int) -> float:
+    return constant("hangar.policies.rules.routing", "VALIDATED_PICKER")()[index]
+
+
+def _example_share() -> float:
+    from hangar.stackfile import read_environment, read_project
+
+    return read_environment(read_project(ROOT), "gke-chat").routes[0].small_first.share
+
+
 @functools.cache
 def catalog():
     from hangar.catalog import load_catalog
@@ -366,7 +382,17 @@ FACTS += [
     Fact("docs/serving.md", "`HTTPRoute` (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
     Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
-    Fact("docs/serving.md", "fallbacks (Gateway API {v}'s HTTPRoute", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/serving.md", "is a config error: Gateway API {v}'s", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "`gateway.picker_cpu` (default {cpu:g}) and `picker_memory_gib` (default {gib})",
+         {"cpu": lambda: _gateway_default("picker_cpu"), "gib": lambda: _gateway_default("picker_memory_gib")}),
+    Fact("docs/serving.md", "The Extension's chart asks {cpu:g} CPU and {gib:g} GiB, validated up to {rps:,.0f} requests/s",
+         {"cpu": lambda: _validated(0), "gib": lambda: _validated(1), "rps": lambda: _validated(2)}),
+    Fact("docs/serving.md", "(EKS's m6i.large has {n} vCPU)", {"n": lambda: catalog().instance("aws", "m6i.large").vcpus}),
+    Fact("docs/serving.md", "behind one internal `chat` route, {p:.0f} % of requests to the small model",
+         {"p": lambda: _example_share() * 100}),
+    Fact("docs/policy-pack.md", "the Inference Extension's validated {cpu:g} CPU / {gib:g} GiB in front of servers that declare a peak, or a peak above the {rps:,.0f} requests/s",
+         {"cpu": lambda: _validated(0), "gib": lambda: _validated(1), "rps": lambda: _validated(2)}),
     # --- docs/running.md ---------------------------------------------------------------------------
     Fact("docs/running.md", "an ingress rule on the cluster security group, {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
     Fact("docs/running.md", "`aws:vpc/securityGroupIngressRule` {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),

@@ -19,7 +19,7 @@ import yaml
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
 from hangar.render import is_kubernetes_object, manifest
-from hangar.spec import Environment
+from hangar.spec import Environment, ModelDeployment
 from hangar.stackfile import read_environment, read_project, read_stack_config
 from tests.conftest import ROOT
 
@@ -75,6 +75,35 @@ def of_kind(plan: Plan, kind: str) -> list[dict[str, Any]]:
 
 def workloads(plan: Plan) -> list[dict[str, Any]]:
     return [m for kind in SERVING_KINDS for m in of_kind(plan, kind)]
+
+
+def servers(plan: Plan) -> list[dict[str, Any]]:
+    """The model-server workloads of a plan: vLLM's (`app.kubernetes.io/name: vllm`), not an endpoint picker's or another Deployment."""
+    return [w for w in workloads(plan) if w["metadata"].get("labels", {}).get("app.kubernetes.io/name") == "vllm"]
+
+
+def server_of(plan: Plan, deployment: str) -> dict[str, Any]:
+    """The one model-server workload of `deployment`."""
+    found = [w for w in servers(plan) if w["metadata"]["name"] == deployment]
+    assert len(found) == 1, f"{deployment}: {len(found)} server workloads"
+    return found[0]
+
+
+def example_servers(stack: str) -> list[tuple[ModelDeployment, dict[str, Any]]]:
+    """Each deployment of an example, in the stack file's order, with its model-server workload.
+
+    An example may serve several models (e.g. two behind one route): tests that hold for every
+    server loop over these instead of unpacking one.
+    """
+    environment, plan = example_environment(stack), example_plan(stack)
+    by_name = {w["metadata"]["name"]: w for w in servers(plan)}
+    assert sorted(by_name) == sorted(d.name for d in environment.deployments), f"{stack}: servers {sorted(by_name)}"
+    return [(deployment, by_name[deployment.name]) for deployment in environment.deployments]
+
+
+def example_deployments(stack: str) -> list[ModelDeployment]:
+    """The deployments of an example, in the stack file's order."""
+    return list(example_environment(stack).deployments)
 
 
 def pod_templates(workload: dict[str, Any]) -> list[dict[str, Any]]:

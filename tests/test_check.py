@@ -36,7 +36,7 @@ READINESS_POLICIES = {"hangar-zonal-storage", "hangar-autoscaler-metrics", "hang
 def test_the_examples_carry_no_mandatory_violation_but_what_serving_readiness_finds_missing():
     result = check("--all", "-C", str(ROOT), "--format", "json")
     verdicts = json.loads(result.stdout)
-    assert [v["stack"] for v in verdicts] == ["aks-staging", "edge", "eks-prod", "gke-dev", "gke-tpu", "onprem"]
+    assert [v["stack"] for v in verdicts] == ["aks-staging", "edge", "eks-prod", "gke-chat", "gke-dev", "gke-tpu", "onprem"]
     readiness = {(stack["stack"], v["policy"], v["level"]) for stack in verdicts for v in stack["violations"] if v["policy"] in READINESS_POLICIES}
     assert readiness == READINESS_MISSING
     assert result.exit_code == (1 if any(level == "mandatory" for _, _, level in readiness) else 0), result.output

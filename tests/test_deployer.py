@@ -126,7 +126,7 @@ def test_every_example_declares_where_pulumi_up_runs():
     assert all(kinds.values()), kinds
     assert {stack: deployer.kind for stack, deployer in kinds.items()} == {
         "aks-staging": "github-hosted", "edge": "self-hosted-runner", "eks-prod": "self-hosted-runner",
-        "gke-dev": "github-hosted", "gke-tpu": "github-hosted", "onprem": "operator",
+        "gke-chat": "github-hosted", "gke-dev": "github-hosted", "gke-tpu": "github-hosted", "onprem": "operator",
     }
     assert kinds["eks-prod"].runs_on == ["self-hosted", "linux", "x64", "hangar-prod-us-east-1"]
     assert kinds["gke-dev"].runs_on == ["ubuntu-latest"] and kinds["onprem"].runs_on == []

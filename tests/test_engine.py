@@ -15,7 +15,7 @@ from hangar.policies.rules.workloads import serving_workloads
 
 from hangar.records import ResourceRecord
 from tests.conftest import EXAMPLE_STACKS
-from tests.serving_plans import example_environment, example_plan, plan_environment, pod_templates, raw_environment, workloads
+from tests.serving_plans import example_servers, plan_environment, pod_templates, raw_environment, workloads
 from tests.test_policies import node_group, record, verdicts
 
 CACHE_VARIABLES = ("HOME", "XDG_CACHE_HOME", "VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR", "FLASHINFER_WORKSPACE_BASE", "HF_HOME", "TMPDIR")
@@ -39,22 +39,20 @@ def _writable(container: dict[str, Any], pod: dict[str, Any], path: str) -> bool
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_the_model_is_vllm_serves_positional_argument_and_never_the_deprecated_flag(stack):
-    (deployment,) = example_environment(stack).deployments
-    (workload,) = workloads(example_plan(stack))
-    container = pod_templates(workload)[0]["spec"]["containers"][0]
-    # the Hub id, or the directory a volume holds the weights in, then `--served-model-name <hub id>`
-    directory = {"shared": deployment.model, "volume": deployment.weights.path}.get(deployment.weights.source)
-    model = [deployment.model] if directory is None else [f"/weights/{directory}".rstrip("/"), "--served-model-name", deployment.model]
-    if container["command"] != ["vllm", "serve"]:  # a multi-host leader: the shell runs `vllm serve "$@"` with the container's args after $0
-        assert container["command"][-1] == "vllm" and 'exec vllm serve "$@"' in container["command"][2]
-    assert container["args"][: len(model)] == model
-    assert "--model" not in container["args"] and not any(arg.startswith("--model=") for arg in container["args"])
+    for deployment, workload in example_servers(stack):
+        container = pod_templates(workload)[0]["spec"]["containers"][0]
+        # the Hub id, or the directory a volume holds the weights in, then `--served-model-name <hub id>`
+        directory = {"shared": deployment.model, "volume": deployment.weights.path}.get(deployment.weights.source)
+        model = [deployment.model] if directory is None else [f"/weights/{directory}".rstrip("/"), "--served-model-name", deployment.model]
+        if container["command"] != ["vllm", "serve"]:  # a multi-host leader: the shell runs `vllm serve "$@"` with the container's args after $0
+            assert container["command"][-1] == "vllm" and 'exec vllm serve "$@"' in container["command"][2]
+        assert container["args"][: len(model)] == model, deployment.name
+        assert "--model" not in container["args"] and not any(arg.startswith("--model=") for arg in container["args"])
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_a_user_and_home_the_compiler_resolves_and_every_cache_on_a_writable_volume(stack):
-    (workload,) = workloads(example_plan(stack))
-    for template in pod_templates(workload):
+    for template in (template for _, workload in example_servers(stack) for template in pod_templates(workload)):
         pod = template["spec"]
         (container,) = pod["containers"]
         env = _env(container)

@@ -298,7 +298,7 @@ def test_bad_policy_config_is_one_line_per_problem():
         "policy.json: hangar-budjet: unknown policy; policies are hangar-budget, hangar-licensing, hangar-licence-notices, hangar-hardware-fit, hangar-network-placement, "
         "hangar-schedulable-accelerators, hangar-autoscaler-metrics, hangar-replica-room, hangar-deploy-timeout, hangar-reachable-control-plane, hangar-zonal-storage, "
         "hangar-cannot-judge, "
-        "hangar-enforced-network-policy, hangar-supported-versions, hangar-capacity",
+        "hangar-enforced-network-policy, hangar-supported-versions, hangar-capacity, hangar-routing",
         "policy.json: hangar-budget.monthlyCeilingUsd: Input should be a valid number, unable to parse string as a number; got 'lots'",
         "policy.json: hangar-budget.colour: unknown setting; got 'red'",
         "policy.json: hangar-licensing.enforcementLevel: Input should be 'advisory', 'mandatory' or 'disabled'; got 'strict'",

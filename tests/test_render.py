@@ -103,13 +103,15 @@ def test_no_secret_value_is_ever_written(stack, tmp_path):
     target = write_rendering(render_plan(example_plan(stack)), tmp_path)
     for path, text in written(target).items():
         assert not [secret for secret in NEVER if secret in text], path
-    (secret,) = [d for d in manifests(target).values() if d["kind"] == "Secret"]
-    assert "data" not in secret and "stringData" not in secret
-    annotations = secret["metadata"]["annotations"]
-    assert annotations[SECRET_SOURCE] == "token=hangar:huggingface_token"
-    assert annotations[VALUES_NOT_RENDERED] == (
-        "hangar render writes no secret values; Pulumi sets them from its secret config (token=hangar:huggingface_token)"
-    )
+    secrets = [d for d in manifests(target).values() if d["kind"] == "Secret"]
+    assert len(secrets) == len(example_environment(stack).deployments)  # one Hugging Face token Secret per server
+    for secret in secrets:
+        assert "data" not in secret and "stringData" not in secret
+        annotations = secret["metadata"]["annotations"]
+        assert annotations[SECRET_SOURCE] == "token=hangar:huggingface_token"
+        assert annotations[VALUES_NOT_RENDERED] == (
+            "hangar render writes no secret values; Pulumi sets them from its secret config (token=hangar:huggingface_token)"
+        )
 
 
 def test_helm_releases_are_a_summary_outside_the_cluster_directories(tmp_path):

@@ -20,7 +20,18 @@ from hangar.spec import Environment
 from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import AWS_ENVIRONMENT
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment, raw_environment, server_container, workloads
+from tests.serving_plans import (
+    example_environment,
+    example_plan,
+    example_servers,
+    kube_records,
+    of_kind,
+    plan_environment,
+    raw_environment,
+    server_container,
+    servers,
+    workloads,
+)
 from tests.vllm_exposition import Engine, page
 
 CHAT_SMALL_FIRST = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-7b", "share": 0.7}}
@@ -285,6 +296,14 @@ def test_gateway_and_route_mistakes_are_refused_naming_the_key(change, key, word
     assert key in message and words in message, message
 
 
+def test_a_route_with_fallbacks_is_refused_saying_what_the_pinned_gateway_api_and_extension_cannot_do():
+    raw = gke()
+    raw["routes"][0]["fallbacks"] = ["qwen-small"]
+    message = refused(raw)
+    assert "routes[0].fallbacks" in message and "Gateway API v1.5.1" in message and "no failover between backendRefs" in message
+    assert "retry is experimental-channel only" in message and "min_replicas 2, or use split or small_first" in message
+
+
 def test_a_routed_deployment_that_scales_to_zero_is_refused_since_the_gateway_cannot_wake_it():
     raw = gke()
     raw["deployments"][0].update(latency_class="batch", autoscaling={"max_replicas": 1})  # batch's default minimum is 0
@@ -305,3 +324,26 @@ def test_a_proxy_only_cidr_off_gcp_is_refused():
     raw["gateway"]["proxy_only_cidr"] = "10.129.0.0/23"
     message = refused(raw)
     assert "gateway.proxy_only_cidr" in message and "only for a gcp cluster" in message
+
+
+# --- the example: two models behind one chat route ----------------------------------------------------
+
+
+def test_the_gke_chat_example_serves_a_small_and_a_large_model_behind_one_chat_route():
+    environment = example_environment("gke-chat")
+    assert [(d.name, d.model, d.pool) for d in environment.deployments] == [("qwen-8b", "Qwen/Qwen3-8B", "l4"), ("qwen-32b", "Qwen/Qwen3-32B", "h100")]
+    plan = example_plan("gke-chat")
+    assert the(plan, "Gateway")["spec"]["gatewayClassName"] == "gke-l7-rilb"
+    (rule,) = the(plan, "HTTPRoute", "chat")["spec"]["rules"]
+    assert [(ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [("qwen-8b", 700), ("qwen-32b", 300)]
+    for deployment, workload in example_servers("gke-chat"):
+        args = server_container(workload)["args"]
+        assert args[args.index("--served-model-name") + 1 :][:2] == [deployment.model, "chat"]
+        assert the(plan, "InferencePool", deployment.name)["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == deployment.name
+    pickers = {w["metadata"]["name"] for w in workloads(plan)} - {w["metadata"]["name"] for w in servers(plan)}
+    assert pickers == {"qwen-8b-epp", "qwen-32b-epp"}
+
+
+def test_by_default_a_picker_asks_what_the_smallest_system_node_can_give():
+    (container,) = the(planned("aws"), "Deployment", "qwen-small-epp")["spec"]["template"]["spec"]["containers"]
+    assert container["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}  # an m6i.large has 2 vCPU, 8 GiB

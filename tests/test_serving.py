@@ -29,8 +29,10 @@ from tests.conftest import EXAMPLE_STACKS
 from tests.serving_plans import (
     API_KEY,
     HF_TOKEN,
+    example_deployments,
     example_environment,
     example_plan,
+    example_servers,
     flags,
     kube_records,
     of_kind,
@@ -41,7 +43,7 @@ from tests.serving_plans import (
     workloads,
 )
 
-CLOUD_OF = {"eks-prod": "aws", "gke-dev": "gcp", "gke-tpu": "gcp", "aks-staging": "azure", "onprem": "onprem", "edge": "onprem"}
+CLOUD_OF = {"eks-prod": "aws", "gke-chat": "gcp", "gke-dev": "gcp", "gke-tpu": "gcp", "aks-staging": "azure", "onprem": "onprem", "edge": "onprem"}
 
 
 raw = raw_environment
@@ -58,9 +60,12 @@ def the_workload(plan) -> dict[str, Any]:
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_the_vllm_contract_holds_for_every_example(stack):
     environment = example_environment(stack)
-    (deployment,) = environment.deployments
+    for deployment, workload in example_servers(stack):
+        _holds_the_vllm_contract(environment, deployment, workload)
+
+
+def _holds_the_vllm_contract(environment: Any, deployment: ModelDeployment, workload: dict[str, Any]) -> None:
     shape = replica_shape(environment, deployment)
-    workload = the_workload(example_plan(stack))
     container = server_container(workload)
     args = flags(container["args"])
 
@@ -96,18 +101,18 @@ def test_the_vllm_contract_holds_for_every_example(stack):
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_every_object_carries_the_join_labels_and_the_exact_model_id(stack):
     environment = example_environment(stack)
-    (deployment,) = environment.deployments
-    serving = [r for r in kube_records(example_plan(stack)) if r.inputs["metadata"].get("labels", {}).get("app.kubernetes.io/instance") == deployment.name]
-    kinds = {r.inputs["kind"] for r in serving}
-    assert {"Service", "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "Secret"} <= kinds
-    for record in serving:
-        metadata = record.inputs["metadata"]
-        assert metadata["labels"]["hangar.dev/model"] == model_label(deployment.model)
-        # A Job staging shared weights (and its NetworkPolicy) needs no accelerator: it runs on, and is labelled with, the system pool.
-        staging = metadata["labels"].get("app.kubernetes.io/component") == "stage-weights"
-        assert metadata["labels"]["hangar.dev/pool"] == ("system" if staging else deployment.pool)
-        assert metadata["labels"]["hangar.dev/environment"] == environment.name
-        assert metadata["annotations"]["hangar.dev/model-id"] == deployment.model
+    for deployment in environment.deployments:
+        serving = [r for r in kube_records(example_plan(stack)) if r.inputs["metadata"].get("labels", {}).get("app.kubernetes.io/instance") == deployment.name]
+        kinds = {r.inputs["kind"] for r in serving}
+        assert {"Service", "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "Secret"} <= kinds, deployment.name
+        for record in serving:
+            metadata = record.inputs["metadata"]
+            assert metadata["labels"]["hangar.dev/model"] == model_label(deployment.model)
+            # A Job staging shared weights (and its NetworkPolicy) needs no accelerator: it runs on, and is labelled with, the system pool.
+            staging = metadata["labels"].get("app.kubernetes.io/component") == "stage-weights"
+            assert metadata["labels"]["hangar.dev/pool"] == ("system" if staging else deployment.pool)
+            assert metadata["labels"]["hangar.dev/environment"] == environment.name
+            assert metadata["annotations"]["hangar.dev/model-id"] == deployment.model
 
 
 def test_the_model_label_is_the_hub_cache_spelling_and_fits_a_label():
@@ -163,22 +168,25 @@ def test_the_tpu_example_runs_the_tpu_image_on_a_whole_slice():
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_probes_wait_for_the_weights_and_pods_drain_gracefully(stack):
-    environment = example_environment(stack)
-    (deployment,) = environment.deployments
-    container = server_container(the_workload(example_plan(stack)))
-    startup = container["startupProbe"]
-    assert startup["httpGet"] == {"path": "/health", "port": "http"}
-    assert startup["periodSeconds"] * startup["failureThreshold"] >= 600
-    assert container["readinessProbe"]["httpGet"]["path"] == container["livenessProbe"]["httpGet"]["path"] == "/health"
-    assert container["livenessProbe"]["failureThreshold"] * container["livenessProbe"]["periodSeconds"] >= 60
-    spec = pod_templates(the_workload(example_plan(stack)))[0]["spec"]
-    assert container["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "15"]
-    assert spec["terminationGracePeriodSeconds"] >= 15 + {"realtime": 120, "interactive": 180, "batch": 600}[deployment.latency_class]
+    for deployment, workload in example_servers(stack):
+        container = server_container(workload)
+        startup = container["startupProbe"]
+        assert startup["httpGet"] == {"path": "/health", "port": "http"}
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 600
+        assert container["readinessProbe"]["httpGet"]["path"] == container["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert container["livenessProbe"]["failureThreshold"] * container["livenessProbe"]["periodSeconds"] >= 60
+        spec = pod_templates(workload)[0]["spec"]
+        assert container["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "15"]
+        assert spec["terminationGracePeriodSeconds"] >= 15 + {"realtime": 120, "interactive": 180, "batch": 600}[deployment.latency_class]
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_the_server_runs_non_root_read_only_without_privileges(stack):
-    spec = pod_templates(the_workload(example_plan(stack)))[0]["spec"]
+    for _, workload in example_servers(stack):
+        _runs_non_root_read_only(pod_templates(workload)[0]["spec"])
+
+
+def _runs_non_root_read_only(spec: dict[str, Any]) -> None:
     container = spec["containers"][0]
     security = container["securityContext"]
     assert security["runAsNonRoot"] is True and security["runAsUser"] != 0
@@ -206,8 +214,9 @@ def test_the_cloud_namespace_enforces_the_restricted_pod_security_level():
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_the_hugging_face_token_is_never_in_plain_text(stack):
     plan = example_plan(stack)
-    (secret,) = [s for s in of_kind(plan, "Secret") if s["metadata"]["name"].endswith("-hf-token")]
-    assert secret["stringData"] == SECRET
+    secrets = {s["metadata"]["name"]: s for s in of_kind(plan, "Secret") if s["metadata"]["name"].endswith("-hf-token")}
+    assert sorted(secrets) == sorted(f"{deployment.name}-hf-token" for deployment in example_deployments(stack))
+    assert all(secret["stringData"] == SECRET for secret in secrets.values())
     assert HF_TOKEN not in json.dumps(plan.to_json())
 
 
@@ -232,10 +241,10 @@ def test_api_key_auth_reads_the_key_from_a_secret_and_fails_clearly_without_one(
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_examples_keep_the_server_inside_the_cluster(stack):
-    (deployment,) = example_environment(stack).deployments
-    service = next(s for s in of_kind(example_plan(stack), "Service") if s["metadata"]["name"] == deployment.name)
-    assert service["spec"]["type"] == "ClusterIP"
-    assert service["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"}]
+    for deployment in example_deployments(stack):
+        service = next(s for s in of_kind(example_plan(stack), "Service") if s["metadata"]["name"] == deployment.name)
+        assert service["spec"]["type"] == "ClusterIP"
+        assert service["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"}]
 
 
 INTERNAL = {
@@ -271,9 +280,13 @@ def test_a_public_endpoint_is_public_only_when_the_spec_says_so():
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_disruption_budget_and_network_policy_guard_every_server(stack):
+    for deployment in example_deployments(stack):
+        _guards(stack, deployment)
+
+
+def _guards(stack: str, deployment: ModelDeployment) -> None:
     plan = example_plan(stack)
-    (deployment,) = example_environment(stack).deployments
-    (budget,) = of_kind(plan, "PodDisruptionBudget")
+    (budget,) = [b for b in of_kind(plan, "PodDisruptionBudget") if b["metadata"]["name"] == deployment.name]
     assert budget["spec"]["maxUnavailable"] == 1
     assert budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == deployment.name
     (policy,) = [p for p in of_kind(plan, "NetworkPolicy") if p["metadata"]["name"] == deployment.name]

@@ -14,7 +14,7 @@ import pytest
 from hangar.components.serving_await import DEFAULT_AWAIT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS, startup_budget
 
 from tests.conftest import EXAMPLE_STACKS
-from tests.serving_plans import example_environment, example_plan, plan_environment, raw_environment, server_container, workloads
+from tests.serving_plans import example_servers, plan_environment, raw_environment, server_container, workloads
 
 AWAITED_KINDS = ("StatefulSet", "Deployment")
 """The workload kinds pulumi-kubernetes has a built-in awaiter for (10 minutes by default)."""
@@ -36,12 +36,11 @@ def budget(workload: dict[str, Any]) -> int:
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_every_example_waits_at_least_its_startup_budget_for_every_replica_of_a_rollout(stack):
-    (deployment,) = example_environment(stack).deployments
-    (workload,) = workloads(example_plan(stack))
-    waited = effective_await(workload)
-    assert waited is not None, f"{stack}: the {workload['kind']} is not awaited, so its ScaledObject would not wait for it"
-    assert waited >= budget(workload)
-    assert waited >= deployment.autoscaling.max_replicas * budget(workload)  # a rollout replaces one replica at a time
+    for deployment, workload in example_servers(stack):
+        waited = effective_await(workload)
+        assert waited is not None, f"{stack}: the {workload['kind']} {deployment.name} is not awaited, so its ScaledObject would not wait for it"
+        assert waited >= budget(workload)
+        assert waited >= deployment.autoscaling.max_replicas * budget(workload)  # a rollout replaces one replica at a time
 
 
 def test_a_70b_model_in_16_bit_waits_past_the_providers_ten_minutes():

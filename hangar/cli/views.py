@@ -29,6 +29,20 @@ def print_verdict(verdict: StackVerdict) -> None:
     out.print(table)
 
 
+def print_routes(routes: list[Any], gateway: str) -> None:
+    """Each route's $ per million tokens for its declared split (ESTIMATE), and what the gateway runs on."""
+    out.print("[bold]routes[/bold] ($ per million prompt + output tokens, ESTIMATE at each deployment's declared average traffic)")
+    for route in routes:
+        parts = ", ".join(
+            f"{escape(p.deployment)} {'?' if p.share is None else f'{p.share:.0%}'} at {money(p.usd_per_million_tokens)}" for p in route.parts
+        )
+        out.print(f"  {escape(route.route)}: {parts} -> blended {money(route.blended_usd_per_million_tokens)} $/1M tokens", soft_wrap=True)
+        for part in route.parts:
+            if part.why_unknown:
+                out.print(f"    {escape(part.deployment)}: {escape(part.why_unknown)}", soft_wrap=True)
+    out.print(f"  gateway: {escape(gateway)}", soft_wrap=True)
+
+
 def print_cost(stack: str, report: CostReport, budget: Any = None) -> None:
     if not report.lines:
         out.print(f"stack {escape(stack)}: the plan has no node pool or machine Hangar can price (nothing planned, or no recognised resource)")

@@ -32,6 +32,19 @@ HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$"
 MAX_WEIGHT = 1_000_000
 """The largest `backendRefs[].weight` the HTTPRoute CRD (Gateway API v1.5.1) accepts."""
 Modality = Literal["text", "text+image"]
+FALLBACKS_UNSUPPORTED = (
+    "a fallback to another deployment when one fails cannot be built at the pinned versions: Gateway API v1.5.1's standard "
+    "HTTPRoute splits requests by weight and has no failover between backendRefs (its rules[].retry is experimental-channel only), "
+    "and the Inference Extension v1.5.0 picker's fallback endpoint lies in the same InferencePool; the replicas of each deployment "
+    "already back each other up, so give it min_replicas 2, or use split or small_first"
+)
+"""Why a primary-with-fallbacks route is refused. Sources, read 2026-12-01: kubernetes-sigs/gateway-api tag v1.5.1 (commit
+e7677b70ae75d14a4448fba94870e7deea6cf0ad) config/crd/standard/gateway.networking.k8s.io_httproutes.yaml (no `retry`; the
+experimental CRD beside it has `rules[].retry`) and backendRefs[].weight ("the proportion of requests forwarded to the referenced
+backend"); the standard
+CRDs are what Hangar installs and what GKE's CHANNEL_STANDARD serves. kubernetes-sigs/gateway-api-inference-extension tag v1.5.0
+(commit df9f8909fe06fe2dfd4a6fc0bd0c01a0acabf849) site-src/guides/implementers.md: the picker returns the chosen endpoint and
+may add one `x-gateway-destination-endpoint-fallback`, both endpoints of the pool it picks for."""
 
 
 class Gateway(SpecModel):
@@ -53,10 +66,15 @@ class Gateway(SpecModel):
         "(the model servers admit the proxies from it).",
     )
     picker_cpu: float = Field(
-        4, gt=0, le=64, description="CPU cores each endpoint picker requests; default the Inference Extension chart's 4 (sized for thousands of requests/s)."
+        1,
+        gt=0,
+        le=64,
+        description="CPU cores each endpoint picker requests. Default 1, which a node of every system pool Hangar builds can give "
+        "(the smallest, EKS's m6i.large, has 2 vCPU); the Inference Extension chart's 4, validated up to 5,000 requests/s, needs bigger "
+        "system nodes. hangar-routing says when a picker cannot fit its node or is smaller than measured for the declared traffic.",
     )
     picker_memory_gib: int = Field(
-        8, ge=1, le=256, description="Memory each endpoint picker requests, GiB (its limit is twice this); default the chart's 8."
+        2, ge=1, le=256, description="Memory each endpoint picker requests, GiB (its limit is twice this); default 2 (the chart's validated 8 with bigger nodes)."
     )
 
 
@@ -103,10 +121,17 @@ class Route(SpecModel):
     modality: Modality = Field("text", description="Input the route accepts: text, or text+image (every model behind it must take images).")
     split: list[WeightedDeployment] | None = Field(None, min_length=2, description="A weighted split across two or more deployments.")
     small_first: SmallFirst | None = Field(None, description="A small deployment for the easy traffic, a large one for the rest.")
+    fallbacks: list[Name] | None = Field(
+        None,
+        description="Deployments to try when the first fails: not expressible at the pinned Gateway API v1.5.1 and Inference Extension v1.5.0 "
+        "(a config error that says so); each deployment's own replicas back each other up through its picker.",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Route:
         problems = []
+        if self.fallbacks is not None:
+            problems.append(problem("fallbacks", FALLBACKS_UNSUPPORTED, self.fallbacks))
         if (self.split is None) == (self.small_first is None):
             problems.append(problem("split", "give exactly one form: split or small_first", None))
         elif self.split is not None:

@@ -23,6 +23,7 @@ from hangar.policies.rules import (
     readiness_room,
     readiness_timeout,
     readiness_zonal,
+    routing,
     supported_versions,
 )
 from hangar.policies.rules.base import (
@@ -56,6 +57,7 @@ from hangar.policies.rules.config import (
     NoticesConfig,
     ReachableControlPlaneConfig,
     ReplicaRoomConfig,
+    RoutingConfig,
     SchedulableAcceleratorsConfig,
     SupportedVersionsConfig,
     ZonalStorageConfig,
@@ -120,6 +122,15 @@ POLICIES: tuple[PolicySpec, ...] = (
         "mandatory",
         CapacityConfig,
         capacity.check,
+    ),
+    PolicySpec(
+        routing.ROUTING,
+        "Routes reach what they name: an HTTPRoute's InferencePools exist, each selects a workload's pods on a port they serve and names its picker's Service, "
+        "and the picker fits a node of its pool (advisory: smaller than measured for its declared traffic).",
+        "stack",
+        "mandatory",
+        RoutingConfig,
+        routing.check,
     ),
 )
 POLICY_NAMES = tuple(policy.name for policy in POLICIES)

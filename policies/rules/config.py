@@ -140,6 +140,12 @@ class ReachableControlPlaneConfig(PolicyConfig):
     )
 
 
+class RoutingConfig(PolicyConfig):
+    """HTTPRoutes reach InferencePools that select pods, pickers exist and fit a node, and are sized as measured for their traffic."""
+
+    catalog_overrides: str | None = None
+
+
 class ZonalStorageConfig(PolicyConfig):
     """Per-replica ReadWriteOnce weight caches on pools spanning zones; in prod judged for realtime workloads."""
 
@@ -239,7 +245,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
 ADVISORY_OUTSIDE_PROD = frozenset({
     "hangar-cannot-judge", "hangar-enforced-network-policy", "hangar-supported-versions",
     "hangar-schedulable-accelerators", "hangar-autoscaler-metrics", "hangar-replica-room", "hangar-deploy-timeout",
-    "hangar-reachable-control-plane", "hangar-zonal-storage", "hangar-capacity",
+    "hangar-reachable-control-plane", "hangar-zonal-storage", "hangar-capacity", "hangar-routing",
 })
 """Policies that `hangar policy-config` makes mandatory in prod and advisory elsewhere, by design: advisory
 outside prod is their intended level there, not a weakening (`hangar.policies.rules.weakening`)."""
@@ -255,6 +261,7 @@ def readiness_configs(environment: Environment) -> dict[str, dict[str, Any]]:
         "hangar-replica-room": {"enforcementLevel": level, **overrides},
         "hangar-deploy-timeout": {"enforcementLevel": level},
         "hangar-reachable-control-plane": {"enforcementLevel": level, "deployerReachesPrivateEndpoints": environment.deployer is not None},
+        "hangar-routing": {"enforcementLevel": level, **overrides},
         "hangar-zonal-storage": {
             "enforcementLevel": level,
             "tier": environment.tier,

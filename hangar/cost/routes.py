@@ -1,0 +1,120 @@
+"""What a route's tokens cost: each deployment behind it at its declared traffic, blended by the route's split — an ESTIMATE.
+
+A route sends a declared share of its requests to each deployment: a `split` by its weights, a
+`small_first` route its `share` to the small deployment and the rest to the large one (a header-matched
+class declares no share, so its blend is unknown). Each deployment's $ per million (prompt + output)
+tokens is `hangar.sizing.capacity`'s for its own declared `traffic` and `slo`: the average month's
+replicas, on its pool's nodes at the price `hangar cost` lists, over the tokens that month serves. The
+route's blended figure is the share-weighted sum; unknown as soon as one part is (no declared traffic,
+an unpriced pool, an unknown model or accelerator), never counted as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hangar.catalog import Catalog, CatalogLookupError
+from hangar.replica import ReplicaShapeError, replica_shape
+from hangar.sizing import SizingError
+from hangar.sizing.accelerators import accelerator_named
+from hangar.sizing.capacity import Demand, plan_capacity
+from hangar.spec import Environment, ModelDeployment
+from hangar.spec.routing import Route
+
+from .report import CostReport
+
+
+@dataclass(frozen=True)
+class RoutePart:
+    """One deployment behind a route: its declared share of the requests and its $ per million tokens (ESTIMATE)."""
+
+    deployment: str
+    share: float | None
+    usd_per_million_tokens: float | None
+    why_unknown: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"deployment": self.deployment, "share": self.share, "usd_per_million_tokens": self.usd_per_million_tokens, "why_unknown": self.why_unknown}
+
+
+@dataclass(frozen=True)
+class RouteCost:
+    """A route's parts and their blend: $ per million tokens for its declared split (ESTIMATE); None when a part is unknown."""
+
+    route: str
+    parts: tuple[RoutePart, ...]
+
+    @property
+    def blended_usd_per_million_tokens(self) -> float | None:
+        if any(part.share is None or part.usd_per_million_tokens is None for part in self.parts):
+            return None
+        return sum(part.share * part.usd_per_million_tokens for part in self.parts)  # type: ignore[operator]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"route": self.route, "parts": [p.to_json() for p in self.parts], "blended_usd_per_million_tokens": self.blended_usd_per_million_tokens, "label": "ESTIMATE"}
+
+
+def route_shares(route: Route) -> dict[str, float | None]:
+    """Each deployment's declared share of the route's requests (None for a header-matched class, which declares none)."""
+    if route.split is not None:
+        total = sum(backend.weight for backend in route.split)
+        return {backend.deployment: backend.weight / total for backend in route.split}
+    small_first = route.small_first
+    assert small_first is not None
+    if small_first.share is None:
+        return {small_first.small: None, small_first.large: None}
+    return {small_first.small: small_first.share, small_first.large: 1 - small_first.share}
+
+
+def route_costs(environment: Environment, report: CostReport, catalog: Catalog) -> list[RouteCost]:
+    """Every route of the environment with each deployment's $ per million tokens and the blend for its declared split."""
+    deployments = {deployment.name: deployment for deployment in environment.deployments}
+    costs = []
+    for route in environment.routes:
+        parts = []
+        for name, share in route_shares(route).items():
+            price, why = _per_million(environment, deployments[name], report, catalog)
+            if share is None:
+                why = why or "a header-matched class declares no share of the requests"
+            parts.append(RoutePart(name, share, price, why))
+        costs.append(RouteCost(route.name, tuple(parts)))
+    return costs
+
+
+def _per_million(environment: Environment, deployment: ModelDeployment, report: CostReport, catalog: Catalog) -> tuple[float | None, str | None]:
+    """A deployment's $ per million tokens at its declared average traffic, or None and why."""
+    demand = Demand.declared(deployment.traffic, deployment.slo)
+    if demand is None or demand.average_requests_per_second is None:
+        return None, "declares no average traffic (traffic with monthly_active_users, or peak_factor)"
+    prices = {line.usd_per_hour_each for line in report.lines if line.pool == deployment.pool}
+    if len(prices) != 1 or None in prices:
+        return None, f"pool {deployment.pool} is not priced"
+    try:
+        shape = replica_shape(environment, deployment, catalog)
+        plan = plan_capacity(
+            catalog.model(deployment.model), accelerator_named(catalog, shape.accelerator), demand,
+            accelerators_per_node=shape.accelerators_per_node, tensor_parallel=shape.tensor_parallel, precision=deployment.precision,
+            kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
+            gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
+            min_replicas=deployment.autoscaling.min_replicas or 0,
+        )  # fmt: skip
+    except (CatalogLookupError, KeyError, ReplicaShapeError, SizingError) as error:
+        return None, f"cannot be estimated: {error}"
+    if not plan.feasible or plan.usd_per_million_tokens is None:
+        return None, f"cannot be estimated: {plan.reason or 'no operating point'}"
+    return plan.usd_per_million_tokens, None
+
+
+def gateway_note(environment: Environment) -> str:
+    """What the gateway adds to the bill: its pickers' requests on the system pool (priced with it) and an unpriced load balancer."""
+    gateway = environment.gateway
+    assert gateway is not None
+    pickers = len({name for route in environment.routes for name in route.deployments()})
+    cluster = next((c for c in environment.clusters if c.name == gateway.cluster), environment.clusters[0])
+    where = "the site's nodes (not priced here)" if cluster.provider == "onprem" else "the system pool, priced above with it"
+    proxies = "" if cluster.provider == "gcp" else "; Istio's istiod and gateway pods run there too"
+    return (
+        f"{pickers} endpoint picker(s) request {pickers * gateway.picker_cpu:g} CPU and {pickers * gateway.picker_memory_gib} GiB in all on {where}"
+        f"{proxies}; the gateway's load balancer is not priced"
+    )

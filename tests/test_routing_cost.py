@@ -1,0 +1,76 @@
+"""A route's blended $ per million tokens for its declared split, and what the gateway adds to the bill (`hangar cost`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hangar.catalog import load_catalog
+from hangar.cli import app
+from hangar.cost import price_plan
+from hangar.cost.routes import gateway_note, route_costs, route_shares
+from hangar.spec.routing import Route
+from hangar.stackfile import environment_from_config
+from tests.conftest import ROOT
+from tests.serving_plans import example_environment, example_plan, plan_environment, raw_environment
+
+
+def costs(raw):
+    environment = environment_from_config(raw, "Pulumi.test.yaml")
+    return route_costs(environment, price_plan(plan_environment(raw)), load_catalog())
+
+
+@pytest.mark.parametrize("route, shares", [
+    ({"name": "r", "split": [{"deployment": "a", "weight": 90}, {"deployment": "b", "weight": 10}]}, {"a": 0.9, "b": 0.1}),
+    ({"name": "r", "split": [{"deployment": "a", "weight": 1}, {"deployment": "b", "weight": 1}, {"deployment": "c", "weight": 2}]}, {"a": 0.25, "b": 0.25, "c": 0.5}),
+    ({"name": "r", "small_first": {"small": "s", "large": "l", "share": 0.7}}, {"s": 0.7, "l": pytest.approx(0.3)}),
+    ({"name": "r", "small_first": {"small": "s", "large": "l", "header": {"name": "x-class", "value": "easy"}}}, {"s": None, "l": None}),
+])  # fmt: skip
+def test_each_route_form_declares_its_shares(route, shares):
+    assert route_shares(Route.model_validate(route)) == shares
+
+
+def test_the_chat_example_blends_each_models_price_per_token_by_its_share():
+    environment = example_environment("gke-chat")
+    (chat,) = route_costs(environment, price_plan(example_plan("gke-chat")), load_catalog())
+    small, large = chat.parts
+    assert (small.deployment, small.share, large.deployment) == ("qwen-8b", 0.7, "qwen-32b") and large.share == pytest.approx(0.3)
+    assert 0 < small.usd_per_million_tokens < large.usd_per_million_tokens  # the 8B on an L4 serves tokens cheaper than the 32B on an H100
+    assert chat.blended_usd_per_million_tokens == pytest.approx(0.7 * small.usd_per_million_tokens + 0.3 * large.usd_per_million_tokens)
+    assert chat.to_json()["label"] == "ESTIMATE"
+
+
+def test_a_part_without_declared_traffic_or_a_header_class_leaves_the_blend_unknown_and_says_why():
+    raw = raw_environment("gke-chat")
+    del raw["deployments"][1]["traffic"]
+    (chat,) = costs(copy.deepcopy(raw))
+    assert chat.blended_usd_per_million_tokens is None
+    assert chat.parts[1].usd_per_million_tokens is None and "declares no average traffic" in chat.parts[1].why_unknown
+    assert chat.parts[0].usd_per_million_tokens is not None
+    raw = raw_environment("gke-chat")
+    raw["routes"][0]["small_first"] = {"small": "qwen-8b", "large": "qwen-32b", "header": {"name": "x-request-class", "value": "easy"}}
+    (chat,) = costs(raw)
+    assert chat.blended_usd_per_million_tokens is None
+    assert [p.why_unknown for p in chat.parts] == ["a header-matched class declares no share of the requests"] * 2
+
+
+def test_the_gateway_note_counts_every_picker_on_the_system_pool():
+    assert gateway_note(example_environment("gke-chat")) == (
+        "2 endpoint picker(s) request 2 CPU and 4 GiB in all on the system pool, priced above with it; the gateway's load balancer is not priced"
+    )
+
+
+def test_hangar_cost_shows_the_routes_blend_and_the_gateway():
+    result = CliRunner().invoke(app, ["cost", "gke-chat", "-C", str(ROOT)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("  chat: ")]
+    assert line.startswith("  chat: qwen-8b 70% at ") and ", qwen-32b 30% at " in line and line.endswith(" $/1M tokens") and "blended" in line
+    assert "  gateway: 2 endpoint picker(s) request 2 CPU and 4 GiB in all on the system pool" in result.output
+    document = json.loads(CliRunner().invoke(app, ["cost", "gke-chat", "-C", str(ROOT), "--format", "json"]).output)
+    (route,) = document["routes"]
+    assert route["route"] == "chat" and [p["deployment"] for p in route["parts"]] == ["qwen-8b", "qwen-32b"] and route["blended_usd_per_million_tokens"] > 0
+    other = CliRunner().invoke(app, ["cost", "gke-dev", "-C", str(ROOT), "--format", "json"])
+    assert "routes" not in json.loads(other.output)  # no gateway, no routes section
