@@ -90,4 +90,7 @@ class HangarEnvironment(pulumi.ComponentResource):
         from hangar.components.routing import build_routing
 
         self.gateway = build_routing(self, environment, self.clusters, self.servers)
+        from hangar.components.serving_lora_routing import build_adapter_routing
+
+        self.adapter_routing = build_adapter_routing(self, environment, self.clusters, self.servers, self.gateway)
         self.register_outputs({"clusters": sorted(self.clusters), "servers": sorted(self.servers)})

@@ -57,6 +57,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 from hangar.components import serving_await as wait
+from hangar.components import serving_lora as lora
 from hangar.components import serving_pod as pod
 from hangar.components.labels import ENVIRONMENT, MODEL, POOL, environment_labels
 from hangar.components.placement import PoolPlacement
@@ -172,6 +173,7 @@ class ModelServer(pulumi.ComponentResource):
         self.spread = ("nodes" if cloud == "onprem" else "nodes-and-zones") if survives_a_node(environment.tier, deployment) else "preferred"
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
+        self.annotations.update(lora.adapters_annotation(deployment))
         declared = Demand.declared(deployment.traffic, deployment.slo)  # read by the hangar-capacity rule
         self.annotations.update(demand_annotations(declared) if declared else {})
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
@@ -227,10 +229,11 @@ class ModelServer(pulumi.ComponentResource):
         volume_list, mounts = pod.volumes(self.deployment, self.shape, prompts_config_map=prompts, cache_claim=cache_claim)
         spec = pod.pod_spec(
             self.deployment, self.shape, placement, image_ref=image, command=command,
-            args=pod.engine_args(self.deployment, self.shape, aliases=self.aliases) if with_probes else [],
+            args=[*pod.engine_args(self.deployment, self.shape, aliases=self.aliases), *lora.lora_args(self.deployment)] if with_probes else [],
             env=env, volume_list=volume_list, mounts=mounts, with_probes=with_probes,
             spread_labels=spread, spread=self.spread,
         )  # fmt: skip
+        spec = lora.with_adapters(spec, self.deployment, image)
         if runtime_class:
             spec["runtimeClassName"] = runtime_class
         return spec

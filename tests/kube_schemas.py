@@ -2,7 +2,7 @@
 
 Built-in kinds against the Kubernetes OpenAPI schema of the cluster's `kubernetes_version`, as
 `kubernetes-validate` ships it, with unknown fields as errors; custom resources (KEDA ScaledObject and
-TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor, InferencePool, Gateway, HTTPRoute, GKE's HealthCheckPolicy and GCPBackendPolicy) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
+TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor, InferencePool, Gateway, HTTPRoute, GKE's HealthCheckPolicy, GCPBackendPolicy and GCPRoutingExtension, Istio's EnvoyFilter and DestinationRule) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
 their embedded Kubernetes types resolved against that version's definitions. Shared by
 `test_manifests` (the plans' objects) and `test_render` (the files `hangar render` writes).
 """
@@ -39,6 +39,9 @@ CUSTOM = {
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): (CRDS / "gateway.networking.k8s.io_httproutes.yaml", "v1"),
     ("networking.gke.io/v1", "HealthCheckPolicy"): (CRDS / "networking.gke.io_healthcheckpolicies.yaml", "v1"),
     ("networking.gke.io/v1", "GCPBackendPolicy"): (CRDS / "networking.gke.io_gcpbackendpolicies.yaml", "v1"),
+    ("networking.gke.io/v1", "GCPRoutingExtension"): (CRDS / "networking.gke.io_gcproutingextensions.yaml", "v1"),
+    ("networking.istio.io/v1alpha3", "EnvoyFilter"): (CRDS / "networking.istio.io_envoyfilters.yaml", "v1alpha3"),
+    ("networking.istio.io/v1", "DestinationRule"): (CRDS / "networking.istio.io_destinationrules.yaml", "v1"),
 }
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 

@@ -19,6 +19,7 @@ from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART
 from hangar.records import Plan
 from hangar.spec.registry import public_registry
 from hangar.stackfile import StackConfigError, environment_from_config
+from tests.conftest import ROOT
 from tests.serving_plans import plan_environment, raw_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -166,3 +167,13 @@ def test_missing_image_and_chart_mirrors_are_both_named():
     del environment["clusters"][0]["registry_mirror"]
     found = problems(environment)
     assert [line.split(": ")[1] for line in found] == ["hangar:environment.clusters[0].registry_mirror", "hangar:environment.clusters[0].chart_repository"]
+
+
+def test_every_release_goes_through_chart_release():
+    """A Release built anywhere else would not honour the chart mirror: only components/helm.py constructs one."""
+    builders = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "components").glob("*.py")
+        if "helm.v3.Release(" in path.read_text()
+    )
+    assert builders == ["components/helm.py"]

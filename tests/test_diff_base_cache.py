@@ -106,3 +106,24 @@ def test_a_base_commit_git_cannot_list_is_a_one_line_error(repo: Path, monkeypat
     result = runner.invoke(app, ["diff", "--base", "HEAD", "--all", "-C", str(repo)])
     assert result.exit_code == 2
     assert "fatal: not a tree object" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_base_side_is_judged_with_the_commits_catalog_overrides_without_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkouts: list[str]):
+    """The base's stack file names an overrides directory: it is read from the commit (copied from git's objects), not from the working tree."""
+    from tests.test_weakening_visible import override, project
+
+    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
+    root = project(tmp_path / "shop", "over-budget")
+    override(root / "ours", "instances.csv", "instance_type", "p5.48xlarge", price_ondemand_usd_hr="1.0")
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", str(root), *command], check=True)
+    checked = runner.invoke(app, ["check", "over-budget", "--format", "json", "-C", str(root)], catch_exceptions=False)
+    assert checked.exit_code in (0, 1), checked.output
+    override(root / "ours", "instances.csv", "instance_type", "p5.48xlarge", price_ondemand_usd_hr="2.0")  # not committed
+    result = runner.invoke(app, ["diff", "--base", "HEAD", "--all", "--format", "json", "-C", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)["stacks"]
+    assert [line.rsplit("→ ", 1)[1] for line in entry["weakened"]["base"]] == ["1.0"]
+    assert [line.rsplit("→ ", 1)[1] for line in entry["weakened"]["head"]] == ["2.0"]
+    assert entry["cost"]["before"] != entry["cost"]["after"]
+    assert checkouts == []

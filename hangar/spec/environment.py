@@ -12,6 +12,7 @@ from hangar.installed_charts import installed_chart_problems
 from hangar.kubernetes_support import kubernetes_version_problems
 from hangar.pool_capacity import shared_pool_problems
 from hangar.replica import replica_problems
+from hangar.spec.adapters import adapter_problems
 from hangar.spec.base import (
     LabelValue,
     Name,
@@ -94,7 +95,7 @@ class Environment(SpecModel):
     def _consistent(self) -> Environment:
         problems = (
             self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters) + serving_problems(self)
-            + routing_problems(self) + installed_chart_problems(self)
+            + routing_problems(self) + installed_chart_problems(self) + adapter_problems(self)
         )
         if not problems:
             problems = hardware_problems(self)

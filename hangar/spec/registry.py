@@ -67,7 +67,7 @@ def registry_mirror_field() -> Any:
 
 CHARTS = (
     "KEDA, the KEDA HTTP add-on, LeaderWorkerSet, the NVIDIA device plugin, the EFS CSI driver, the Cluster Autoscaler, "
-    "kube-prometheus-stack, Istio"
+    "kube-prometheus-stack, kube-state-metrics, Istio"
 )
 """The pinned charts Hangar may install into a cloud cluster (which ones depends on the stack), all fetched from `chart_repository` when set."""
 

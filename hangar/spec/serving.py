@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from hangar.spec.adapters import Lora
 from hangar.spec.base import (
     LatencyClass,
     Name,
@@ -133,6 +134,7 @@ class ModelDeployment(SpecModel):
     prompt_templates_dir: Path | None = Field(None, description="Directory of prompt templates mounted into the server.")
     traffic: Traffic | None = Field(None, description="Declared load; with slo, Hangar plans replicas and cost (ESTIMATE) and hangar-capacity checks max_replicas.")
     slo: Slo | None = Field(None, description="p95 latency objective the replicas must meet at the declared traffic.")
+    lora: Lora | None = Field(None, description="LoRA adapters served beside the model, each under its own name (hangar/spec/adapters.py).")
 
     @property
     def weight_cache(self) -> str:

@@ -14,6 +14,7 @@ from hangar.policies.rules import (
     capacity,
     hardware,
     licensing,
+    licensing_adapters,
     network,
     network_enforcement,
     readiness_accelerators,
@@ -68,13 +69,25 @@ from hangar.records import ResourceRecord
 
 def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
     """Everything the other policies could not judge: fail closed."""
-    return licensing.unknown_models(facts, config) + budget.unpriced(facts, config) + hardware.unplaceable(facts, config)
+    return (
+        licensing.unknown_models(facts, config) + licensing_adapters.unknown(facts, config) + budget.unpriced(facts, config)
+        + hardware.unplaceable(facts, config)
+    )
+
+
+def licensing_check(facts: StackFacts, config: LicensingConfig) -> list[Finding]:
+    """Every model's licence and every LoRA adapter's own (an adapter carries its base model's terms too)."""
+    return licensing.check(facts, config) + licensing_adapters.check(facts, config)
+
+
+def licence_notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
+    return licensing.notices(facts, config) + licensing_adapters.notices(facts, config)
 
 
 POLICIES: tuple[PolicySpec, ...] = (
     PolicySpec(BUDGET, "The worst-case monthly cost (every pool at max size) stays under the stack's ceilings.", "stack", "mandatory", BudgetConfig, noting_overrides(budget.check, BUDGET)),
-    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, noting_overrides(licensing.check, LICENSING)),
-    PolicySpec(LICENCE_NOTICES, "Duties that come with a model's licence: attribution, acceptable use, hosting terms.", "stack", "advisory", NoticesConfig, licensing.notices),
+    PolicySpec(LICENSING, "Model licences must allow the stack's tier, declared use and users.", "stack", "mandatory", LicensingConfig, noting_overrides(licensing_check, LICENSING)),
+    PolicySpec(LICENCE_NOTICES, "Duties that come with a model's licence: attribution, acceptable use, hosting terms.", "stack", "advisory", NoticesConfig, licence_notices),
     PolicySpec(HARDWARE_FIT, "Each model fits the accelerators of its pool: memory, precision support, tensor parallelism, GPU vs TPU.", "stack", "mandatory", HardwareFitConfig, noting_overrides(hardware.check, HARDWARE_FIT)),
     PolicySpec(NETWORK, "In prod: private endpoints, no public node IPs, internal load balancers; optionally no egress.", "resource", "mandatory", NetworkConfig, network.check),
     PolicySpec(SCHEDULABLE_ACCELERATORS, "Pods requesting GPUs/TPUs land on a pool that offers them: a device plugin or the platform advertises them, taints tolerated, selector matched.", "stack", "mandatory", SchedulableAcceleratorsConfig, readiness_accelerators.check),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable
 
-from hangar.policies.rules.workloads import ACCELERATOR_RESOURCES, POD_SPEC_PATHS
+from hangar.policies.rules.workloads import ACCELERATOR_RESOURCES, POD_SPEC_PATHS, dig
 
 from hangar.records import ResourceRecord
 
@@ -106,10 +106,10 @@ def pod_workloads(records: Iterable[ResourceRecord], by_urn: dict[str, ResourceR
             continue
         templates = []
         for path in paths:
-            spec = _dig(record.inputs, path)
+            spec = dig(record.inputs, path)
             if not isinstance(spec, dict):
                 continue
-            template = _dig(record.inputs, path[:-1]) if len(path) > 1 else record.inputs
+            template = dig(record.inputs, path[:-1]) if len(path) > 1 else record.inputs
             metadata = (template.get("metadata") if path[-1] == "spec" and len(path) > 1 else record.inputs.get("metadata")) or {}
             role = "worker" if "workerTemplate" in path else "leader" if "leaderTemplate" in path else "pod"
             templates.append(PodTemplate(role, _strings(metadata.get("labels")), _strings(metadata.get("annotations")), spec))
@@ -198,14 +198,6 @@ def _expression_holds(expression: dict[str, Any], labels: dict[str, str]) -> boo
 def format_taint(taint: tuple[str, str, str]) -> str:
     key, value, effect = taint
     return f"{key}={value}:{effect}" if value else f"{key}:{effect}"
-
-
-def _dig(value: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
 
 
 def _strings(value: Any) -> dict[str, str]:

@@ -75,7 +75,7 @@ def serving_workloads(records: Iterable[ResourceRecord]) -> list[ServingWorkload
     found = []
     for record in records:
         for path in POD_SPEC_PATHS.get(record.type, ()):
-            pod = _dig(record.inputs, path)
+            pod = dig(record.inputs, path)
             workload = _from_pod(record, pod) if isinstance(pod, dict) else None
             if workload is not None:
                 found.append(workload)
@@ -233,7 +233,8 @@ def _served_model(flags: dict[str, str], positional: list[str]) -> str | None:
     return model
 
 
-def _dig(value: Any, path: tuple[str, ...]) -> Any:
+def dig(value: Any, path: tuple[str, ...]) -> Any:
+    """The value at `path` through nested dicts; None where a step is missing or not a dict."""
     for key in path:
         if not isinstance(value, dict):
             return None
