@@ -1,0 +1,394 @@
+"""Every figure the docs state in prose, with where its value comes from (checked by tests/test_docs_prose.py).
+
+A `Fact` is a phrase of a page with `{placeholders}`; each placeholder's value is computed here from the code
+or the catalog, so the page cannot say what the code does not. When a page gains a figure, add the phrase
+here with the value's source; when the code changes a value, the phrase no longer matches and the test names
+it. A figure that is not the project's (a paper's year, the number of a list item) is a fact without
+placeholders that says `why`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import re
+import signal
+from collections.abc import Callable
+
+from tests.docs_prose import Fact
+from tests.docs_sync import CONSOLE_COLUMNS, ROOT
+
+
+def code_says(module: str, snippet: str, value: object) -> Callable[[], object]:
+    """A value the code states in its source rather than as a constant: the snippet must be in the module."""
+
+    def get() -> object:
+        source = inspect.getsource(importlib.import_module(module))
+        if snippet not in source:
+            raise AssertionError(f"{module} no longer says {snippet!r}: what the docs state from it may be stale")
+        return value
+
+    return get
+
+
+def constant(module: str, name: str) -> Callable[[], object]:
+    return lambda: getattr(importlib.import_module(module), name)
+
+
+@functools.cache
+def catalog():
+    from hangar.catalog import load_catalog
+
+    return load_catalog()
+
+
+def python_floor() -> str:
+    return re.search(r'^requires-python = ">=([\d.]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+
+
+def bench_sizes() -> tuple[int, ...]:
+    text = (ROOT / "bench" / "plan_scale.py").read_text()
+    return tuple(int(n.replace("_", "")) for n in re.search(r"^SIZES = \(([^)]*)\)", text, re.M).group(1).split(","))
+
+
+def exit_code(meaning: str) -> Callable[[], int]:
+    """An exit code as the CLI's module docstring lists it (`0 ok, 1 policy violations, 2 bad input`)."""
+
+    def get() -> int:
+        doc = " ".join(importlib.import_module("hangar.cli.app").__doc__.split())
+        codes = {m.group(2): int(m.group(1)) for m in re.finditer(r"(\d+) ([a-z ]+?)(?= \(|,)", doc)}
+        return codes[meaning]
+
+    return get
+
+
+def chart_version(module: str, name: str) -> Callable[[], str]:
+    return lambda: getattr(importlib.import_module(module), name).version
+
+
+def workflow_step_value(key: str) -> Callable[[], object]:
+    """A value the generated workflows pass to a step (`fetch-depth`), from the committed PR workflow."""
+
+    def get() -> object:
+        text = (ROOT / ".github" / "workflows" / "pull-request.yml").read_text()
+        values = set(re.findall(rf"\b{re.escape(key)}: (\S+)", text))
+        assert len(values) == 1, f"{key}: {values}"
+        return values.pop()
+
+    return get
+
+
+FACTS: list[Fact] = [
+    # --- README.md ---------------------------------------------------------------------------------
+    Fact("README.md", "Python ≥ {v}", {"v": python_floor}),
+    Fact("README.md", "exit code {code} on a mandatory violation", {"code": exit_code("policy violations")}),
+    # --- docs/index.md -----------------------------------------------------------------------------
+    Fact("docs/index.md", "Python ≥ {v}", {"v": python_floor}),
+    Fact("docs/index.md", "Outputs are shown as a {columns}-column terminal prints them", {"columns": lambda: CONSOLE_COLUMNS}),
+    # --- docs/tour.md ------------------------------------------------------------------------------
+    Fact("docs/tour.md", "Exit code {code} when a mandatory policy is violated", {"code": exit_code("policy violations")}),
+    Fact("docs/tour.md", "nesting deeper than {depth} levels, aliases that expand past {values:,} values",
+         {"depth": constant("hangar.stackyaml", "MAX_DEPTH"), "values": constant("hangar.stackyaml", "MAX_VALUES")}),
+    Fact("docs/tour.md", "exit {sigint} or {sigterm}, never a partial verdict",
+         {"sigint": code_says("hangar.cli.interrupts", "os._exit(128 + signum)", 128 + signal.SIGINT),
+          "sigterm": code_says("hangar.cli.interrupts", "os._exit(128 + signum)", 128 + signal.SIGTERM)}),
+    # --- docs/targets.md ---------------------------------------------------------------------------
+    Fact("docs/targets.md", "the pinned `nvidia-device-plugin` chart ({v})", {"v": chart_version("hangar.components.onprem", "DEVICE_PLUGIN")}),
+    Fact("docs/targets.md", "Cluster Autoscaler (chart {v},", {"v": constant("hangar.components.aws_autoscaler", "CHART_VERSION")}),
+    Fact("docs/targets.md", "the NVIDIA GPU Operator (pinned Helm chart {v}; a `kubernetes_version` outside its validated {lo}–{hi}",
+         {"v": chart_version("hangar.components.onprem", "GPU_OPERATOR"), "lo": lambda: support_window("GPU_OPERATOR_SUPPORT", chart_version("hangar.components.onprem", "GPU_OPERATOR")(), 0),
+          "hi": lambda: support_window("GPU_OPERATOR_SUPPORT", chart_version("hangar.components.onprem", "GPU_OPERATOR")(), 1)}),
+    Fact("docs/targets.md", "(`gpu: L4`, `gpus_per_node: 1`)", why="an example of the two keys, not a figure of the project"),
+    # --- docs/development.md -----------------------------------------------------------------------
+    Fact("docs/development.md", "`HANGAR_NO_CACHE=1`", why="any non-empty value: the variable is read as a switch"),
+    Fact("docs/development.md", "`HANGAR_CACHE_MAX_MB` (default {mb:g} MiB)", {"mb": constant("hangar.plancache", "DEFAULT_MAX_MB")}),
+    Fact("docs/development.md", "(planning {a:,} / {b:,} / {c:,} resources",
+         {"a": lambda: bench_sizes()[0], "b": lambda: bench_sizes()[1], "c": lambda: bench_sizes()[2]}),
+    Fact("docs/development.md", "`COLUMNS={columns}`", {"columns": lambda: CONSOLE_COLUMNS}),
+    # --- docs/adoption.md --------------------------------------------------------------------------
+    Fact("docs/adoption.md", "CHANGELOG.md ({v} moved `components`/`policies` under `hangar.`)", {"v": lambda: changelog_move()}),
+    Fact("docs/adoption.md", "({v} moved `components` and `policies` under `hangar.`", {"v": lambda: changelog_move()}),
+    Fact("docs/adoption.md", "fails (exit {code}, saying why)", {"code": exit_code("bad input")}),
+    # --- docs/gitops.md ----------------------------------------------------------------------------
+    Fact("docs/gitops.md", "`fetch-depth: {depth}`", {"depth": workflow_step_value("fetch-depth")}),
+    Fact("docs/gitops.md", "grow from 2 to 4 nodes", why="the change tests/test_diff.py makes for the snapshot shown below it (checked with the snapshot)"),
+    Fact("docs/gitops.md", "--version 2.3.0", why="an install instruction for the operator's chart; Hangar pins no operator chart (NOT checked)"),
+    # --- docs/policy-pack.md -----------------------------------------------------------------------
+    Fact("docs/policy-pack.md", "exit code {code} on any mandatory violation", {"code": exit_code("policy violations")}),
+    Fact("docs/policy-pack.md", "default {minutes} min", {"minutes": lambda: constant("hangar.policies.rules.readiness_timeout", "GENERIC_AWAIT_SECONDS")() // 60}),
+]
+
+
+def changelog_move() -> str:
+    """The release whose CHANGELOG entry moved `components`/`policies` under `hangar.`."""
+    text = (ROOT / "CHANGELOG.md").read_text()
+    releases = re.split(r"^## ", text, flags=re.M)[1:]
+    moved = [r.split()[0].strip("[]") for r in releases if "hangar.components" in r]
+    assert moved, "CHANGELOG.md names no release that moved components under hangar."
+    return moved[-1]
+
+
+# --- values for docs/sizing.md -------------------------------------------------------------------
+
+
+@functools.cache
+def comparisons() -> tuple:
+    """The calibration table's rows with the performance model's prediction (hangar.sizing.calibration)."""
+    from hangar.sizing.calibration import compare
+
+    return tuple(c for c in compare(catalog()) if c.error is not None)
+
+
+def saturated(engine: str | None = None) -> list:
+    return [c for c in comparisons() if c.group == "saturated throughput" and (engine is None or c.row.engine == engine)]
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:+.0f}"
+
+
+def vllm_saturated_errors() -> list[str]:
+    return [percent(c.error) for c in sorted(saturated("vllm"), key=lambda c: c.error)]
+
+
+def holdout(group: str) -> str:
+    """The hold-out error bench/RESULTS-performance.md records (a fit on half the rows takes minutes; not re-run here)."""
+    text = (ROOT / "bench" / "RESULTS-performance.md").read_text().split("## Hold-out", 1)[1]
+    found = re.search(r"^\| " + re.escape(group) + r" \| \d+ \| ([\d.]+)% \|", text, re.M)
+    return f"{float(found.group(1)):.0f}"
+
+
+def model_rows(read: bool | None = None) -> int:
+    return sum(1 for m in catalog().models.values() if read is None or m.config_verified == read)
+
+
+def kubernetes_row(cloud: str, version: str):
+    return next(r for r in catalog().kubernetes_versions if r.cloud == cloud and r.version == version)
+
+
+def eks_default() -> str:
+    from hangar.spec.clusters import DEFAULT_KUBERNETES_VERSIONS
+
+    return DEFAULT_KUBERNETES_VERSIONS["aws"]
+
+
+def bytes_per_param(precision: str) -> float:
+    from hangar.sizing.memory import BYTES_PER_PARAM
+
+    return BYTES_PER_PARAM[precision]
+
+
+ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
+OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
+UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
+CITATION = "a citation of the paper or document the method rests on, not a figure of the project"
+
+FACTS += [
+    Fact("docs/sizing.md", "Fit is vLLM's own start-up rule ({v}'s", {"v": ENGINE}),
+    Fact("docs/sizing.md", "+ {gib:g} GiB per GPU of runtime overhead", {"gib": OVERHEAD}),
+    Fact("docs/sizing.md", "within {pct:.0f} % of accelerator memory (vLLM's default)", {"pct": lambda: UTILISATION() * 100}),
+    Fact("docs/sizing.md", "`serving_measurements.csv`: {n} PUBLISHED MEASURED results", {"n": lambda: len(catalog().measurements)}),
+    Fact("docs/sizing.md", "saturated throughput: {band}; time per output token: {tpot}",
+         {"band": lambda: importlib.import_module("hangar.sizing.calibration").error_band("saturated throughput"),
+          "tpot": lambda: importlib.import_module("hangar.sizing.calibration").error_band("TPOT")}),
+    Fact("docs/sizing.md", "the other half: {sat} % and {tpot} %", {"sat": lambda: holdout("saturated throughput"), "tpot": lambda: holdout("TPOT")}),
+    Fact("docs/sizing.md", "fails above the {pct:.0f} % target", {"pct": lambda: constant("hangar.sizing.calibration", "TARGET_MEDIAN_ERROR")() * 100}),
+    Fact("docs/sizing.md", "overestimated by {a} % and {b} %", {"a": lambda: vllm_saturated_errors()[-2], "b": lambda: vllm_saturated_errors()[-1]}),
+    Fact("docs/sizing.md", "(up to {worst} %: the engines cap", {"worst": lambda: percent(max(c.error for c in saturated("tensorrt-llm")))}),
+    Fact("docs/sizing.md", "TensorRT-LLM's A100 FP16 rows ({median} % median)",
+         {"median": lambda: percent(importlib.import_module("statistics").median(
+             c.error for c in saturated("tensorrt-llm") if c.row.accelerator.startswith("A100") and c.row.precision == "fp16"))}),
+    Fact("docs/sizing.md", "{trt} of the {sat} throughput rows are TensorRT-LLM; only {vllm} rows are vLLM",
+         {"trt": lambda: len(saturated("tensorrt-llm")), "sat": lambda: len(saturated()),
+          "vllm": lambda: sum(1 for c in comparisons() if c.row.engine == "vllm")}),
+    Fact("docs/sizing.md", "its saturated throughput is overestimated on {over} of its {n} rows and underestimated on {under}",
+         {"over": lambda: sum(1 for c in saturated("vllm") if c.error > 0), "n": lambda: len(saturated("vllm")),
+          "under": lambda: sum(1 for c in saturated("vllm") if c.error < 0)}),
+    Fact("docs/sizing.md", "re-derives them with the same reader): {read} of {total},", {"read": lambda: model_rows(True), "total": model_rows}),
+    Fact("docs/sizing.md", "The {n} rows still marked \"config.json not read\"", {"n": lambda: model_rows(False)}),
+    Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
+    Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
+         " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
+    Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",
+         {"v": eks_default, "end": lambda: kubernetes_row("eks", eks_default()).end_of_standard_support.isoformat()},
+         why="2026-12-01 is the day the defaults were judged (hangar/spec/clusters.py DEFAULT_KUBERNETES_VERSIONS)"),
+    Fact("docs/sizing.md", "`gpu_memory_utilization` (default {u:.2f})", {"u": UTILISATION}),
+    Fact("docs/sizing.md", "usable = accelerator memory (GiB) × TP degree × {u:.2f} needed = weights + {gib:g} GiB per accelerator",
+         {"u": UTILISATION, "gib": OVERHEAD}),
+    Fact("docs/sizing.md", "bytes per parameter: {bf16:g} for bf16/fp16, {fp8:g} for fp8/int8, and {awq:g} for the 4-bit formats",
+         {"bf16": lambda: bytes_per_param("bf16"), "fp8": lambda: bytes_per_param("fp8"), "awq": lambda: bytes_per_param("awq")}),
+    Fact("docs/sizing.md", "4-bit weights plus a 16-bit scale per group of 128 and the embeddings left unquantized ≈ {bits:g} bits",
+         {"bits": lambda: bytes_per_param("awq") * 8}, why="4-bit, 16-bit and 128 describe the AWQ/GPTQ formats (the papers cited)"),
+    Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
+    Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.memory", "needs compute capability >= 8.9", "8.9")}),
+    Fact("docs/sizing.md", "Sources: vLLM {v} (the engine version Hangar pins", {"v": ENGINE}),
+    Fact("docs/sizing.md", "`2 × KV heads × head size × bytes per element` (2 for the default 16-bit cache, 1 with `kv_cache_dtype: fp8`)",
+         why="the size of a key and a value per KV head, by definition"),
+    Fact("docs/sizing.md", "allocates the cache in blocks of {n} tokens", {"n": constant("hangar.sizing.engine", "BLOCK_SIZE")}),
+    Fact("docs/sizing.md", "SOSP 2023", why=CITATION),
+    Fact("docs/sizing.md", "counts each kind of layer as vLLM {v}'s", {"v": ENGINE}),
+    Fact("docs/sizing.md", "`max(1, KV heads ÷ TP)`", {}, why="vLLM's formula (ModelConfig.get_num_kv_heads, cited beside it)"),
+    Fact("docs/sizing.md", "within one node (vLLM {v}'s", {"v": ENGINE}),
+    Fact("docs/sizing.md", "(vLLM {v} `get_max_concurrency_for_kv_cache_config`", {"v": ENGINE}),
+    Fact("docs/sizing.md", "CACM 52(4), 2009", why=CITATION),
+    Fact("docs/sizing.md", "about 2 × (active) parameters FLOPs", why="the approximation of the paper cited beside it"),
+    Fact("docs/sizing.md", "section 2.1", why=CITATION),
+    Fact("docs/sizing.md", "(output tokens per second × 3600) × 10⁶, with the node fully busy; a month is {h} hours",
+         {"h": constant("hangar.sizing.throughput", "HOURS_PER_MONTH")}, why="3600 s an hour, per million tokens"),
+]
+
+
+# --- values for docs/serving.md and docs/running.md ----------------------------------------------
+
+
+@functools.cache
+def stack(name: str):
+    """An example stack's Environment, as `hangar plan` validates it."""
+    import yaml
+
+    from hangar.stackfile import environment_from_config
+
+    path = ROOT / "stacks" / f"Pulumi.{name}.yaml"
+    return environment_from_config(yaml.safe_load(path.read_text())["config"]["hangar:environment"], str(path))
+
+
+def deployment(stack_name: str):
+    (only,) = [d for d in stack(stack_name).deployments if not d.name.endswith("-small")] or stack(stack_name).deployments
+    return only
+
+
+def pool_of(stack_name: str):
+    d = deployment(stack_name)
+    return next(p for c in stack(stack_name).clusters for p in c.node_pools if p.name == d.pool)
+
+
+def seconds(duration: str) -> int:
+    """`15s`, `15m` as seconds."""
+    return int(duration[:-1]) * {"s": 1, "m": 60}[duration[-1]]
+
+
+def class_defaults(latency_class: str):
+    return importlib.import_module("hangar.components.serving_autoscaler").LATENCY_CLASSES[latency_class]
+
+
+def keda_range(end: int) -> str:
+    from hangar.keda import KEDA_VERSION, KUBERNETES_SUPPORT
+
+    return KUBERNETES_SUPPORT[".".join(KEDA_VERSION.split(".")[:2])][end]
+
+
+def support_window(table: str, version: str, end: int) -> str:
+    """One end of a chart's supported Kubernetes range, as hangar/chart_support.py records it."""
+    windows = getattr(importlib.import_module("hangar.chart_support"), table)
+    version = version.lstrip("v")
+    key = version if version in windows else ".".join(version.split(".")[:2])
+    return windows[key][end]
+
+
+@functools.cache
+def prometheus_version() -> str:
+    """The version of the `prometheus` server the tests run (Debian's package, installed by bin/test)."""
+    import subprocess
+
+    printed = subprocess.run(["prometheus", "--version"], capture_output=True, text=True, check=True)
+    return re.search(r"version (\d+\.\d+\.\d+)", printed.stdout + printed.stderr).group(1)
+
+
+def instance_gpus(stack_name: str) -> int:
+    pool = pool_of(stack_name)
+    return next(r.gpu_count for r in catalog().instances if r.instance_type == pool.instance_type)
+
+
+PROVISIONING_MINUTES = lambda: constant("hangar.components.serving_await", "PROVISIONING_ALLOWANCE_SECONDS")() // 60  # noqa: E731
+AUTOSCALER_CHART = constant("hangar.components.aws_autoscaler", "CHART_VERSION")
+DEVICE_PLUGIN_CHART = chart_version("hangar.components.onprem", "DEVICE_PLUGIN")
+UID = constant("hangar.components.serving_pod", "USER_ID")
+AMP_INTERVAL = lambda: seconds(constant("hangar.components.metrics_amp", "AMP_SCRAPE_INTERVAL")())  # noqa: E731
+EXAMPLE_PROVEN = "an example of values tests/test_promql.py proves with promtool on the rendered query"
+
+FACTS += [
+    Fact("docs/serving.md", "The container follows the pinned vLLM ({v}, read from its source)", {"v": ENGINE}),
+    Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
+         {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
+    Fact("docs/serving.md", "`minDomains: {n}`", {"n": code_says("hangar.components.serving_pod", "`minDomains: 2`", 2)}),
+    Fact("docs/serving.md", "`min_replicas` below {n}, a pool whose `max_nodes` (`max_slices`) is below {n}",
+         {"n": code_says("hangar.spec.serving", "if getattr(pool, most) < 2:", 2)}),
+    Fact("docs/serving.md", "docker.io/vllm/vllm-openai:{v} --image vllm/vllm-openai:{v}`", {"v": ENGINE}),
+    Fact("docs/serving.md", "`max_replicas` x ({m} minutes to get a node", {"m": PROVISIONING_MINUTES}),
+    Fact("docs/serving.md", "pulumi-kubernetes' default ({m} minutes)",
+         {"m": lambda: constant("hangar.components.serving_await", "DEFAULT_AWAIT_SECONDS")() // 60}),
+    Fact("docs/serving.md", "the KEDA chart, pinned ({v}: Kubernetes {lo}–{hi}, else a config error)",
+         {"v": constant("hangar.keda", "KEDA_VERSION"), "lo": lambda: keda_range(0), "hi": lambda: keda_range(1)}),
+    Fact("docs/serving.md", "a pinned kube-prometheus-stack {v} in `monitoring`", {"v": chart_version("hangar.components.metrics", "KUBE_PROMETHEUS_STACK")}),
+    Fact("docs/serving.md", "on port `http` every {s} s, its floor", {"s": AMP_INTERVAL}),
+    Fact("docs/serving.md", "installs kube-state-metrics (chart {v}) in its own namespace",
+         {"v": chart_version("hangar.components.metrics_kube_state", "KUBE_STATE_METRICS")}),
+    Fact("docs/serving.md", "The loop for `eks-prod` (realtime Llama 3.3 70B, {lo}–{hi} replicas)",
+         {"lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas}),
+    Fact("docs/serving.md", 'engine="0"', why="the engine label vLLM gives its first engine's series (the exposition tests/test_promql.py reads)"),
+    Fact("docs/serving.md", "scrape it every {s} s", {"s": lambda: seconds(constant("hangar.components.metrics", "SCRAPE_INTERVAL")())}),
+    Fact("docs/serving.md", "with threshold {t:g}, and the HPA it drives wants ceil(value / {t:g}) replicas within {lo}–{hi}: 3 requests waiting make 3"
+         " replicas, 12 make 4, none bring it back to {lo}",
+         {"t": lambda: importlib.import_module("hangar.components.serving_autoscaler").default_target("requests_waiting", deployment("eks-prod")),
+          "lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas},
+         why=EXAMPLE_PROVEN),
+    Fact("docs/serving.md", "on series in vLLM {v}'s exposition", {"v": lambda: ENGINE().lstrip("v")}),
+    Fact("docs/serving.md", "through the managed scraper (every {s} s)", {"s": AMP_INTERVAL}),
+    Fact("docs/serving.md", "({gpus} H100, tensor parallel {tp})",
+         {"gpus": lambda: instance_gpus("eks-prod"), "tp": lambda: deployment("eks-prod").tensor_parallel}),
+    Fact("docs/serving.md", "Cluster Autoscaler (chart {v}, its IRSA role", {"v": AUTOSCALER_CHART}),
+    Fact("docs/serving.md", "grows the group to its `max_nodes`, {n} —", {"n": lambda: pool_of("eks-prod").max_nodes}),
+    Fact("docs/serving.md", "the replicas go back to {n} and the autoscaler", {"n": lambda: deployment("eks-prod").autoscaling.min_replicas}),
+    Fact("docs/serving.md", "the KEDA HTTP add-on (pinned {v}, installed beside KEDA; Kubernetes {lo}–{hi}, else a config error)",
+         {"v": chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART"), "lo": lambda: support_window("HTTP_ADD_ON_SUPPORT", chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")(), 0),
+          "hi": lambda: support_window("HTTP_ADD_ON_SUPPORT", chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")(), 1)}),
+    Fact("docs/serving.md", "Debian's `prometheus` {minor} has no Kubernetes discovery", {"minor": lambda: prometheus_version().rsplit(".", 1)[0]}),
+    Fact("docs/serving.md", "the labels that pod discovery gives at v{v}", {"v": prometheus_version}),
+    Fact("docs/serving.md", "In `gke-dev` (batch Qwen2.5 7B, {lo}–{hi} replicas on the spot L4 pool, {nlo}–{nhi} nodes)",
+         {"lo": lambda: deployment("gke-dev").autoscaling.min_replicas, "hi": lambda: deployment("gke-dev").autoscaling.max_replicas,
+          "nlo": lambda: pool_of("gke-dev").min_nodes, "nhi": lambda: pool_of("gke-dev").max_nodes}),
+    Fact("docs/serving.md", "({n} per replica, the deployment's `max_concurrent_sequences`)", {"n": lambda: deployment("gke-dev").max_concurrent_sequences}),
+    Fact("docs/serving.md", "after {m} minutes without work (its `cooldownPeriod`, {s} s)",
+         {"m": lambda: class_defaults("batch").scale_down_window // 60, "s": lambda: class_defaults("batch").scale_down_window}),
+    Fact("docs/serving.md", "stayed unschedulable for {m} minutes", {"m": lambda: seconds(constant("hangar.components.metrics_pending", "PENDING_FOR")()) // 60}),
+    Fact("docs/serving.md", 'label `grafana_dashboard: "{v}"`', {"v": lambda: constant("hangar.components.metrics_dashboard", "LABEL")()[1]}),
+    Fact("docs/serving.md", "`min_replicas: 0` is a config error", why="the value refused: scale to zero"),
+    Fact("docs/serving.md", "| realtime | {c.min_replicas} | requests waiting (`vllm:num_requests_waiting`) | 1 | {c.scale_up_window} s / {c.scale_down_window} s |",
+         {"c": lambda: class_defaults("realtime")}, why="the target 1 is default_target's for realtime (held by tests/test_autoscaling*)"),
+    Fact("docs/serving.md", "| interactive | {c.min_replicas} | KV-cache usage (`vllm:kv_cache_usage_perc`) | {t:g} | {c.scale_up_window} s / {c.scale_down_window} s |",
+         {"c": lambda: class_defaults("interactive"),
+          "t": lambda: importlib.import_module("hangar.components.serving_autoscaler").default_target("kv_cache_usage", deployment("eks-prod"))}),
+    Fact("docs/serving.md", "| batch | {c.min_replicas} (scale to zero) | queue depth (running + waiting) | max_num_seqs | {c.scale_up_window} s / {c.scale_down_window} s |",
+         {"c": lambda: class_defaults("batch")}),
+    Fact("docs/serving.md", "the Gateway API Inference Extension {v}: per deployment", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "(image `epp:{v}`,", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "`HTTPRoute` (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
+    Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
+    Fact("docs/serving.md", "fallbacks (Gateway API {v}'s HTTPRoute", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    # --- docs/running.md ---------------------------------------------------------------------------
+    Fact("docs/running.md", "an ingress rule on the cluster security group, {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
+    Fact("docs/running.md", "`aws:vpc/securityGroupIngressRule` {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
+    Fact("docs/running.md", "(at least {gib} GiB, the premium minimum)", {"gib": constant("hangar.components.azure_weights", "MIN_SHARE_GIB")}),
+    Fact("docs/running.md", "in its tools VPC `{cidr}`", {"cidr": lambda: " ".join(str(c) for c in stack("eks-prod").deployer.source_cidrs)}),
+    Fact("docs/running.md", "(nvidia-device-plugin {v}) on the GPU pools only", {"v": DEVICE_PLUGIN_CHART}),
+    Fact("docs/running.md", "`hangar:aws:ClusterAutoscaler` (chart {v},", {"v": AUTOSCALER_CHART}),
+    Fact("docs/running.md", "replicas in turn × ({m} min + its startup probe's budget)", {"m": PROVISIONING_MINUTES}),
+    Fact("docs/running.md", "`vllm/vllm-openai:{v}`, `vllm serve MODEL` positionally, uid {uid}", {"v": ENGINE, "uid": UID}),
+]
+
+
+# --- docs/lora.md --------------------------------------------------------------------------------
+
+LORA_RANKS = constant("hangar.spec.adapters", "MAX_LORA_RANKS")
+
+FACTS += [
+    Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
+    Fact("docs/lora.md", "(the smallest value vLLM accepts, {ranks} or {last},",
+         {"ranks": lambda: ", ".join(str(r) for r in LORA_RANKS()[:-1]), "last": lambda: LORA_RANKS()[-1]}),
+    Fact("docs/lora.md", "a revision that is not a 40-hex commit; a rank above {top};", {"top": lambda: LORA_RANKS()[-1]},
+         why="a commit is 40 hexadecimal digits"),
+    Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+]
