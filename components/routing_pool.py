@@ -50,6 +50,7 @@ from typing import Any, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
+from hangar.components.serving_pod import container_security
 
 EPP_VERSION = "v1.5.0"
 EPP_IMAGE = f"registry.k8s.io/gateway-api-inference-extension/epp:{EPP_VERSION}"
@@ -236,15 +237,7 @@ class InferencePool(pulumi.ComponentResource):
             "livenessProbe": {"grpc": health, "initialDelaySeconds": 5, "periodSeconds": 10},
             "readinessProbe": {"grpc": health, "periodSeconds": 2},
             "volumeMounts": [{"name": "plugins-config", "mountPath": "/config", "readOnly": True}],
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": NONROOT_UID,
-                "runAsGroup": NONROOT_UID,
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": container_security(NONROOT_UID),
         }
         spec: dict[str, Any] = {
             "serviceAccountName": epp,

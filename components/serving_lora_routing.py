@@ -61,6 +61,7 @@ import yaml
 from hangar.components.labels import POOL, environment_labels
 from hangar.components.routing import GATEWAY_NAME_LABEL, gateway_cluster, gateway_name, gateway_peers
 from hangar.components.routing_pool import EPP_VERSION, NONROOT_UID
+from hangar.components.serving_pod import container_security
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 from hangar.spec.routing import Route
@@ -184,15 +185,7 @@ class AdapterRouting(pulumi.ComponentResource):
             "ports": [{"name": "grpc", "containerPort": BBR_PORT}, {"name": "grpc-health", "containerPort": BBR_HEALTH_PORT}],
             "livenessProbe": {"grpc": health, "initialDelaySeconds": 5, "periodSeconds": 10},
             "readinessProbe": {"grpc": health, "periodSeconds": 2},
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": NONROOT_UID,
-                "runAsGroup": NONROOT_UID,
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": container_security(NONROOT_UID),
         }
         spec: dict[str, Any] = {
             "serviceAccountName": BBR_NAME,

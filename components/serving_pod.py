@@ -177,12 +177,13 @@ def probes(shape: ReplicaShape) -> dict[str, Any]:
     }
 
 
-def container_security() -> dict[str, Any]:
-    """Non-root, no privilege escalation, no capabilities, read-only root: writable paths are volumes."""
+def container_security(user_id: int = USER_ID) -> dict[str, Any]:
+    """Non-root (the server's user, or the given image's), no privilege escalation, no capabilities, read-only root:
+    writable paths are volumes."""
     return {
         "runAsNonRoot": True,
-        "runAsUser": USER_ID,
-        "runAsGroup": USER_ID,
+        "runAsUser": user_id,
+        "runAsGroup": user_id,
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,
         "capabilities": {"drop": ["ALL"]},
