@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 
 import hangar.cli.diff_commands
 from hangar.cli import app
-from tests.conftest import ROOT
+from tests.foreign_repo import foreign_program_repo
 
 runner = CliRunner()
 
@@ -24,15 +23,7 @@ runner = CliRunner()
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository holding the small foreign program with two stacks (dev, prod), the plan cache switched on."""
     monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
-    (root / "stacks" / "Pulumi.broken.yaml").unlink()
-    dev = (root / "stacks" / "Pulumi.dev.yaml").read_text()
-    (root / "stacks" / "Pulumi.prod.yaml").write_text(dev.replace("search-dev", "search-prod"))
-    (root / "README.md").write_text("# A program\n")
-    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
-        subprocess.run(["git", "-C", str(root), *command], check=True)
-    return root
+    return foreign_program_repo(tmp_path / "repo", {"README.md": "# A program\n"})
 
 
 @pytest.fixture

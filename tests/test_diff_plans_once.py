@@ -5,8 +5,6 @@ come at the price of planning it twice)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from typer.testing import CliRunner
 
 import hangar.stackplan
 from hangar.cli import app
-from tests.conftest import ROOT
+from tests.foreign_repo import foreign_program_repo
 
 runner = CliRunner()
 
@@ -23,14 +21,7 @@ runner = CliRunner()
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository holding a small non-Hangar program with two stacks, the plan cache switched on."""
     monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
-    (root / "stacks" / "Pulumi.broken.yaml").unlink()
-    dev = (root / "stacks" / "Pulumi.dev.yaml").read_text()
-    (root / "stacks" / "Pulumi.prod.yaml").write_text(dev.replace("search-dev", "search-prod"))
-    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
-        subprocess.run(["git", "-C", str(root), *command], check=True)
-    return root
+    return foreign_program_repo(tmp_path / "repo")
 
 
 @pytest.fixture
