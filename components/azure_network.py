@@ -15,6 +15,39 @@ MCR_CACHE_RULE = ("aks-managed-mcr", "mcr.microsoft.com/*", "aks-managed-reposit
 """The cache rule a network-isolated AKS cluster bootstraps through (AKS docs, 'network isolated cluster', BYO ACR)."""
 
 
+def private_link(
+    name: str, *, dns_name: str, zone_name: str, group: str, resource_id: pulumi.Input[str], resource_group_name: pulumi.Input[str],
+    location: str, vnet_id: pulumi.Input[str], subnet_id: pulumi.Input[str], tags: dict[str, str], opts: pulumi.ResourceOptions,
+) -> tuple[privatedns.VirtualNetworkLink, network.PrivateDnsZoneGroup]:
+    """Reach an Azure resource only from the VNet: a private endpoint for its `group` sub-resource in `subnet_id`, and the
+    `zone_name` private DNS zone, linked to the VNet, that resolves the resource's name to the endpoint.
+    Returns the zone's VNet link and the endpoint's DNS records, what a mount or pull waits for."""
+    rg = resource_group_name
+    zone = privatedns.PrivateZone(dns_name, resource_group_name=rg, private_zone_name=zone_name, location="global", tags=tags, opts=opts)
+    link = privatedns.VirtualNetworkLink(
+        dns_name, resource_group_name=rg, private_zone_name=zone.name, virtual_network=privatedns.SubResourceArgs(id=vnet_id),
+        registration_enabled=False, location="global", tags=tags, opts=opts,
+    )  # fmt: skip
+    endpoint = network.PrivateEndpoint(
+        name,
+        resource_group_name=rg,
+        location=location,
+        subnet={"id": subnet_id},  # a reference: SubnetArgs would also send its policy defaults
+        private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(name=group, private_link_service_id=resource_id, group_ids=[group])],
+        tags=tags,
+        opts=opts,
+    )
+    records = network.PrivateDnsZoneGroup(
+        name,
+        resource_group_name=rg,
+        private_endpoint_name=endpoint.name,
+        private_dns_zone_group_name="default",
+        private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name=group, private_dns_zone_id=zone.id)],
+        opts=opts,
+    )
+    return link, records
+
+
 def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, **options)
 
@@ -110,25 +143,8 @@ class AzureNetwork(pulumi.ComponentResource):
         )
         rule, source, target = MCR_CACHE_RULE
         containerregistry.CacheRule(f"{name}-{rule}", resource_group_name=rg, registry_name=registry.name, cache_rule_name=rule, source_repository=source, target_repository=target, opts=_child(self))
-        zone = privatedns.PrivateZone(f"{name}-acr-dns", resource_group_name=rg, private_zone_name="privatelink.azurecr.io", location="global", tags=self._tags, opts=_child(self))
-        privatedns.VirtualNetworkLink(
-            f"{name}-acr-dns", resource_group_name=rg, private_zone_name=zone.name, virtual_network=privatedns.SubResourceArgs(id=self.vnet_id), registration_enabled=False, location="global", tags=self._tags, opts=_child(self)
-        )
-        endpoint = network.PrivateEndpoint(
-            f"{name}-registry",
-            resource_group_name=rg,
-            location=self._location,
-            subnet={"id": subnet_id},  # a reference: SubnetArgs would also send its policy defaults
-            private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(name="registry", private_link_service_id=registry.id, group_ids=["registry"])],
-            tags=self._tags,
-            opts=_child(self),
-        )
-        network.PrivateDnsZoneGroup(
-            f"{name}-registry",
-            resource_group_name=rg,
-            private_endpoint_name=endpoint.name,
-            private_dns_zone_group_name="default",
-            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name="registry", private_dns_zone_id=zone.id)],
-            opts=_child(self),
-        )
+        private_link(
+            f"{name}-registry", dns_name=f"{name}-acr-dns", zone_name="privatelink.azurecr.io", group="registry", resource_id=registry.id,
+            resource_group_name=rg, location=self._location, vnet_id=self.vnet_id, subnet_id=subnet_id, tags=self._tags, opts=_child(self),
+        )  # fmt: skip
         self.registry_id, self.registry_login_server = registry.id, registry.login_server

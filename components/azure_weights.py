@@ -35,7 +35,8 @@ import hashlib
 
 import pulumi
 from hangar.components.aws_weights import SharedVolume
-from pulumi_azure_native import network, privatedns, storage
+from hangar.components.azure_network import private_link
+from pulumi_azure_native import storage
 
 CSI_DRIVER = "file.csi.azure.com"
 SHARE_NAME = "hangar-weights"
@@ -92,28 +93,10 @@ class AzureFilesWeightStore(pulumi.ComponentResource):
             share_quota=share_gib(cache_gib),
             opts=child,
         )
-        zone = privatedns.PrivateZone(f"{name}-files-dns", resource_group_name=rg, private_zone_name=PRIVATE_ZONE, location="global", tags=tags, opts=child)
-        link = privatedns.VirtualNetworkLink(
-            f"{name}-files-dns", resource_group_name=rg, private_zone_name=zone.name, virtual_network=privatedns.SubResourceArgs(id=vnet_id),
-            registration_enabled=False, location="global", tags=tags, opts=child,
+        link, records = private_link(
+            f"{name}-files", dns_name=f"{name}-files-dns", zone_name=PRIVATE_ZONE, group="file", resource_id=account.id,
+            resource_group_name=rg, location=location, vnet_id=vnet_id, subnet_id=subnet_id, tags=tags, opts=child,
         )  # fmt: skip
-        endpoint = network.PrivateEndpoint(
-            f"{name}-files",
-            resource_group_name=rg,
-            location=location,
-            subnet={"id": subnet_id},
-            private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(name="file", private_link_service_id=account.id, group_ids=["file"])],
-            tags=tags,
-            opts=child,
-        )
-        records = network.PrivateDnsZoneGroup(
-            f"{name}-files",
-            resource_group_name=rg,
-            private_endpoint_name=endpoint.name,
-            private_dns_zone_group_name="default",
-            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name="file", private_dns_zone_id=zone.id)],
-            opts=child,
-        )
         self.account_name = account.name
         self.volume = SharedVolume(
             driver=CSI_DRIVER,
