@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hangar.gitops_chart_login import chart_login_problems, chart_login_steps
 from hangar.spec import Environment
 
 TIERS = ("dev", "staging", "prod")
@@ -68,7 +69,13 @@ def install_step(why: str = "") -> dict[str, Any]:
 
 def stack_steps(stack: str, environment: Environment, command: str) -> list[dict[str, Any]]:
     """What a job running `pulumi <command>` for one stack does once its Pulumi credentials are there: install, log in, run."""
-    return [*python_steps(), install_step("the program and the policy pack run in it"), *_cloud_steps(environment), *_pulumi_steps(stack, command)]
+    return [
+        *python_steps(),
+        install_step("the program and the policy pack run in it"),
+        *_cloud_steps(environment),
+        *chart_login_steps(environment),
+        *_pulumi_steps(stack, command),
+    ]
 
 
 def fail_on_status(step: str, name: str, run: str) -> dict[str, Any]:
@@ -159,7 +166,8 @@ def _pulumi_steps(stack: str, command: str) -> list[dict[str, Any]]:
 
 
 def deployed_here(environments: dict[str, Environment]) -> list[tuple[str, Environment]]:
-    """The environments a GitHub job deploys, dev first, then staging, then prod; an undeclared deployer is an error."""
+    """The environments a GitHub job deploys, dev first, then staging, then prod; an undeclared deployer, or a chart
+    mirror the job cannot log in to (`hangar.gitops_chart_login`), is an error."""
     problems = [
         f"stack {stack}: no `deployer:` section: declare where pulumi up runs (hangar/spec/deployer.py), the workflow does not guess"
         for stack, environment in sorted(environments.items())
@@ -168,7 +176,11 @@ def deployed_here(environments: dict[str, Environment]) -> list[tuple[str, Envir
     if problems:
         raise WorkflowError("\n".join(problems))
     ordered = sorted(environments.items(), key=lambda item: (TIERS.index(item[1].tier), item[0]))
-    return [(stack, environment) for stack, environment in ordered if environment.deployer and environment.deployer.runs_on]
+    here = [(stack, environment) for stack, environment in ordered if environment.deployer and environment.deployer.runs_on]
+    problems = [problem for stack, environment in here for problem in chart_login_problems(stack, environment)]
+    if problems:
+        raise WorkflowError("\n".join(problems))
+    return here
 
 
 def runs_on(environment: Environment) -> str | list[str]:

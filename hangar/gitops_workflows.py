@@ -11,6 +11,8 @@ declared deployer (hangar/spec/deployer.py), never written by hand:
   get-token` (the AWS CLI), `gke-gcloud-auth-plugin` (installed with `google-github-actions/setup-gcloud`
   `install_components`), `kubelogin` (`azure/use-kubelogin`, pinned; Hangar's AKS kubeconfig logs in
   with the Azure CLI session `azure/login` opens, never the device code);
+* a cluster whose charts come from an OCI mirror (`chart_repository`) gets a `helm registry login` to it
+  before pulumi, with the job's cloud login or the HELM_REGISTRY_* secrets (`hangar.gitops_chart_login`);
 * the first run creates the stack (`pulumi stack select --create`);
 * environments deployed by the Pulumi Kubernetes Operator or Pulumi Deployments get no job: their
   deployer runs elsewhere (`hangar gitops render` writes the operator's objects).
