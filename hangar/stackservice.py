@@ -39,8 +39,10 @@ from hangar.violation import Violation
 # The spec, the catalog, pricing, the rules and the runner are imported in the functions that use them:
 # a verdict or a plan taken from the cache needs none of them (tests/test_verdict_cache.py).
 if TYPE_CHECKING:
+    from hangar.cost import CostTotals
     from hangar.diff import Side
     from hangar.policies.rules.base import PolicyConfig
+    from hangar.spec import Environment
     from hangar.stackplan import StackPlan
 
 BASE_PLANNER = Path(__file__).with_name("base_planner.py")
@@ -93,12 +95,23 @@ def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, ca
         found = store.find(inputs, source) if inputs else None
         judged = verdictcache.lookup(PlanCache.for_project(root, "verdicts"), found[0], source) if found else None
         if judged is not None:
-            return StackVerdict(stack, project.stack_file(stack), *judged)
+            return StackVerdict(stack, project.stack_file(stack), judged.violations, judged.weakened)
     planned, key = _plan_and_key(root, stack, policy_config, cache)
     verdict = stack_verdict(planned, stack, policy_config)
-    if key is not None:
-        verdictcache.save(PlanCache.for_project(root, "verdicts"), key, source, project.root, project.stack_config_dir, (verdict.violations, verdict.weakened))
+    if key is not None:  # priced too, as `diff` prices each side: its base side then finds the verdict `check` left
+        judged = verdictcache.Judged(verdict.violations, verdict.weakened, _cost_or_none(planned))
+        verdictcache.save(PlanCache.for_project(root, "verdicts"), key, source, project.root, project.stack_config_dir, judged)
     return verdict
+
+
+def _cost_or_none(planned: StackPlan) -> CostTotals | None:
+    """The plan's cost totals as `judge_side` prices them, or None when the catalog cannot be loaded."""
+    from hangar.catalog import CatalogError
+
+    try:
+        return planned.price().totals
+    except CatalogError:
+        return None
 
 
 def cached_plan(entry: dict[str, Any] | None) -> tuple[Plan, tuple[str, ...]] | None:
@@ -133,12 +146,16 @@ def find_cached(project: PulumiProject, stack: str, policy_config: Path | None =
 def stack_verdict(stack_plan: StackPlan, stack: str, policy_config: Path | None = None) -> StackVerdict:
     """Run the pack's rules on a planned stack; config paths are read from its project directory (where they are meant)."""
     project = read_project(stack_plan.root)
-    violations, weakened = judge(stack_plan.plan, project, stack, policy_config)
+    violations, weakened = judge(stack_plan.plan, project, stack, policy_config, stack_plan.environment)
     return StackVerdict(stack, stack_plan.stack_file, violations, weakened)
 
 
-def judge(plan: Plan, project: PulumiProject, stack: str, policy_config: Path | None = None) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
+def judge(
+    plan: Plan, project: PulumiProject, stack: str, policy_config: Path | None = None, environment: Environment | None = None
+) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
     """The stack's violations and what weakens its verdict, by today's rules with its policy configs.
+
+    `environment`: the stack's environment as the plan validated it (not validated again), if at hand.
 
     Catalog override paths are read from the project directory (made absolute for the rules, which run
     in this process's working directory) and shown as the stack file or policy config wrote them, as
@@ -147,7 +164,7 @@ def judge(plan: Plan, project: PulumiProject, stack: str, policy_config: Path | 
     from hangar.policies.rules import DEFAULT_LEVELS, evaluate
     from hangar.policies.rules.weakening import weakenings
 
-    configs = stack_policy_configs(project, stack, policy_config)
+    configs = stack_policy_configs(project, stack, policy_config, environment)
     spelled = _override_spellings(project, stack, policy_config)
     violations = tuple(dataclasses.replace(v, message=_respell(v.message, spelled)) for v in evaluate(plan.resources, configs))
     return violations, tuple(_respell(line, spelled) for line in weakenings(configs, DEFAULT_LEVELS))
@@ -177,7 +194,7 @@ def _respell(text: str, spelled: dict[str, str]) -> str:
     return text
 
 
-def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, PolicyConfig]:
+def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None, environment: Environment | None = None) -> dict[str, PolicyConfig]:
     """The validated policy configs for a stack: from --policy-config, else generated from its Hangar environment, else defaults.
 
     A relative `catalogOverrides` (in the file, or generated from the stack file) is a path from the project directory.
@@ -194,7 +211,8 @@ def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path
     config = read_stack_config(project, stack)
     if ENVIRONMENT_KEY not in config:
         return load_pack_config({}, "default policy config")
-    environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=project.root.resolve())
+    if environment is None:
+        environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=project.root.resolve())
     return load_pack_config(pack_config_for(environment), f"policy config generated from {project.stack_file(stack)}")
 
 
@@ -225,18 +243,50 @@ def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
 
 
 def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
-    """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged."""
+    """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged.
+
+    With `cache`, a side whose plan and priced verdict are both stored is read back whole: nothing validated, priced or judged.
+    """
     from hangar.diff import ABSENT, Side
 
     if stack not in project.stacks():
         return ABSENT
+    source = WorkingTree(project.root)
+    verdicts = PlanCache.for_project(project.root, "verdicts") if cache and not disabled_by_environment() else None
+    if verdicts is not None:
+        inputs = stack_inputs(project, stack, source)
+        found = PlanCache.for_project(project.root).find(inputs, source) if inputs else None
+        side = stored_side(PlanCache.for_project(project.root), verdicts, found, source) if found else None
+        if side is not None:
+            return side
     try:
-        planned = plan_stack(project.root, stack, cache=cache)
+        planned, key = _plan_and_key(project.root, stack, None, cache)
     except StackConfigError as error:
         return Side(error="; ".join(str(p) for p in error.problems))
     except PlanError as error:
         return Side(error=str(error).strip())
-    return judge_side(project, stack, planned.plan, planned.notes)
+    side = judge_side(project, stack, planned.plan, planned.notes, planned.environment)
+    if verdicts is not None and key is not None:
+        save_side(verdicts, key, source, project, side)
+    return side
+
+
+def stored_side(plans: PlanCache, verdicts: PlanCache, found: tuple[str, list[str]], source: Source) -> Side | None:
+    """A side whose plan (stored under `found`) and priced verdict are both in the cache, else None."""
+    from hangar.diff import Side
+
+    judged = verdictcache.lookup(verdicts, found[0], source, priced=True)
+    cached = cached_plan(plans.get(found[0])) if judged is not None else None
+    if judged is None or cached is None:
+        return None
+    return Side(plan=cached[0], cost=judged.cost, violations=judged.violations, notes=cached[1], weakened=judged.weakened)
+
+
+def save_side(verdicts: PlanCache, plan: tuple[str, list[str]], source: Source, project: PulumiProject, side: Side) -> None:
+    """Store a side's verdict and cost for its plan, when it was priced and judged in full."""
+    if side.error is None and side.violations is not None and side.cost is not None:
+        judged = verdictcache.Judged(side.violations, side.weakened, side.cost)
+        verdictcache.save(verdicts, plan, source, project.root, project.stack_config_dir, judged)
 
 
 Guard = Callable[[subprocess.Popen], AbstractContextManager[Any]]
@@ -262,6 +312,7 @@ class BaseSide:
         self.tree = GitTree(repository, commit, "" if str(relative) in ("", ".") else relative.as_posix())
         self.scratch = Path(tempfile.mkdtemp(prefix="hangar-diff-base-"))
         self.cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
+        self.verdicts = PlanCache.for_project(cache_root, "verdicts") if self.cache is not None and cache_root is not None else None
         self.checked_out = False
         self.project = self._project()
 
@@ -308,11 +359,14 @@ class BaseSide:
             return {}
         project = self.project
         results: dict[str, Any] = {}
+        found: dict[str, tuple[str, list[str]]] = {}  # each cached plan's key and read set, for its verdict
         inputs = {stack: stack_inputs(project, stack, self.tree) for stack in stacks} if self.cache is not None else {}
         for stack, key in inputs.items():
-            cached = cached_plan(self.cache.lookup(key, self.tree)) if self.cache is not None and key else None
-            if cached is not None:
+            hit = self.cache.find(key, self.tree) if self.cache is not None and key else None
+            cached = cached_plan(self.cache.get(hit[0])) if self.cache is not None and hit else None
+            if hit and cached is not None:
                 results[stack] = {"plan": cached[0], "notes": cached[1]}
+                found[stack] = hit
         missing = [stack for stack in stacks if stack not in results]
         checkout_root = None
         if missing:
@@ -331,18 +385,23 @@ class BaseSide:
                             if self.cache is not None and key:
                                 reads = result.get("reads") or {}
                                 names = read_names(reads.get("files", ()), reads.get("directories", ()), base.root, base.stack_config_dir)
-                                self.cache.store(key, names, self.tree, {"plan": result["plan"], "notes": result.get("notes", [])})
+                                found[stack] = (self.cache.store(key, names, self.tree, {"plan": result["plan"], "notes": result.get("notes", [])}), names)
                             result = {**result, "plan": plan_from_json(result["plan"])}
                         if result:
                             results[stack] = result
         sides = {}
         for stack in stacks:
             result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
+            judged = verdictcache.lookup(self.verdicts, found[stack][0], self.tree, priced=True) if self.verdicts is not None and stack in found else None
             if "error" in result:
                 side = Side(error=result["error"])
+            elif judged is not None:
+                side = Side(plan=result["plan"], cost=judged.cost, violations=judged.violations, notes=tuple(result.get("notes", ())), weakened=judged.weakened)
             else:
                 self._write_named_paths(stack)
                 side = judge_side(project, stack, result["plan"], tuple(result.get("notes", ())))
+                if self.verdicts is not None and stack in found:
+                    save_side(self.verdicts, found[stack], self.tree, project, side)
             # Name files as they are in the repository, not by the scratch copy's or the checkout's path.
             for root in filter(None, (str(project.root), checkout_root)):
                 side = dataclasses.replace(side, error=side.error and side.error.replace(f"{root}{os.sep}", ""))
@@ -388,10 +447,11 @@ def _plan_base_in_worker(project: PulumiProject, stacks: list[str], guard: Guard
         return json.loads(result_file.read_text(encoding="utf-8"))
 
 
-def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...] = ()) -> Side:
+def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str, ...] = (), environment: Environment | None = None) -> Side:
     """Price and judge one side's plan with today's catalog and rules, from that side's project directory.
 
     A stack file today's spec no longer accepts is still priced, its violations reported as not judged.
+    `environment`: the stack's environment as its plan validated it (not validated again), if at hand.
     """
     from hangar.catalog import CatalogError, load_catalog
     from hangar.cost import default_regions_from_config, price_plan
@@ -406,7 +466,7 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
     root = project.root.resolve()
     if ENVIRONMENT_KEY in config:
         try:  # the spec reads catalog_overrides from the side's own project directory, where the stack file means it
-            environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=root)
+            environment = environment or environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=root)
         except StackConfigError as error:
             errors.append("today's spec does not accept this stack file, so its violations are not judged: " + "; ".join(str(p) for p in error.problems))
         else:
@@ -420,7 +480,7 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
     weakened: tuple[str, ...] = ()
     if not errors:
         try:
-            violations, weakened = judge(plan, project, stack)
+            violations, weakened = judge(plan, project, stack, environment=environment)
         except (ValueError, StackConfigError) as error:
             errors.append(f"the policy config could not be built: {error}")
     return Side(plan=plan, cost=cost, violations=violations, error="; ".join(errors) or None, notes=notes, weakened=weakened)

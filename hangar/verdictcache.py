@@ -10,22 +10,36 @@ a plan's (`hangar.plancache`):
   and any data the rules opened, learned the same way (`hangar.planreads`).
 
 A verdict is stored only when it was judged in full: a plan that fails, a stack file the spec refuses or a
-policy config that cannot be built is never cached and is reported afresh on every run. Entries live in
+policy config that cannot be built is never cached and is reported afresh on every run. `hangar diff`
+stores each side's cost totals with its verdict, and uses only entries that have them. Entries live in
 `<project>/.hangar-cache/verdicts/` as `{"verdict": {"violations": [...], "weakened": [...]}}` (a few KB
 each), kept like the plans: the same size limit, least recently used out first, safe to delete.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hangar import planreads
 from hangar.plancache import PlanCache, Source, read_names
 from hangar.violation import Violation
 
+if TYPE_CHECKING:
+    from hangar.cost import CostTotals
+
 FIELD = "verdict"
+
+
+@dataclasses.dataclass(frozen=True)
+class Judged:
+    """A stored verdict: the violations, what weakens them, and (stored by `diff`, which prices each side) the cost totals."""
+
+    violations: tuple[Violation, ...]
+    weakened: tuple[str, ...]
+    cost: CostTotals | None = None
 
 
 def verdict_inputs(plan_key: str) -> str:
@@ -33,28 +47,42 @@ def verdict_inputs(plan_key: str) -> str:
     return hashlib.sha256(f"{FIELD}\0{plan_key}".encode()).hexdigest()
 
 
-def lookup(cache: PlanCache, plan_key: str, source: Source) -> tuple[tuple[Violation, ...], tuple[str, ...]] | None:
-    """The violations and weakenings stored for the plan under `plan_key`, if the files judging read are unchanged; else None."""
+def lookup(cache: PlanCache, plan_key: str, source: Source, *, priced: bool = False) -> Judged | None:
+    """The verdict stored for the plan under `plan_key`, if the files judging read are unchanged (and, when `priced`, one with its cost); else None."""
     entry = cache.lookup(verdict_inputs(plan_key), source, FIELD)
-    return None if entry is None else from_entry(entry[FIELD])
+    judged = None if entry is None else from_entry(entry[FIELD], priced=priced)
+    return None if judged is None or (priced and judged.cost is None) else judged
 
 
-def save(cache: PlanCache, plan: tuple[str, list[str]], source: Source, root: Path, stack_config_dir: Path | None, judged: tuple[tuple[Violation, ...], tuple[str, ...]]) -> None:
+def save(cache: PlanCache, plan: tuple[str, list[str]], source: Source, root: Path, stack_config_dir: Path | None, judged: Judged) -> None:
     """Store a verdict judged just now in this process for the plan `(key, its read set)`."""
     plan_key, plan_reads = plan
     known = set(plan_reads)
     reads = [name for name in read_names(planreads.files_read(), (), root, stack_config_dir, packs=True) if name not in known]
-    violations, weakened = judged
-    cache.store(verdict_inputs(plan_key), reads, source, {FIELD: {"violations": [v.to_json() for v in violations], "weakened": list(weakened)}})
+    document: dict[str, Any] = {"violations": [v.to_json() for v in judged.violations], "weakened": list(judged.weakened)}
+    if judged.cost is not None:
+        document["cost"] = dataclasses.asdict(judged.cost)
+    cache.store(verdict_inputs(plan_key), reads, source, {FIELD: document})
 
 
-def from_entry(document: Any) -> tuple[tuple[Violation, ...], tuple[str, ...]] | None:
-    """A stored verdict, or None when it is not a whole one (a miss, never a crash)."""
+def from_entry(document: Any, *, priced: bool = False) -> Judged | None:
+    """A stored verdict (with its cost when `priced`: reading it imports pricing), or None when it is not a whole one (a miss, never a crash)."""
     try:
         violations = tuple(Violation(policy=str(v["policy"]), urn=str(v["urn"]), message=str(v["message"]), level=v["level"]) for v in document["violations"])
         weakened = tuple(str(line) for line in document["weakened"])
-    except (KeyError, TypeError):
+        cost = _cost(document["cost"]) if priced and "cost" in document else None
+    except (KeyError, TypeError, ValueError):
         return None
     if any(v.level not in ("advisory", "mandatory", "disabled") for v in violations):
         return None
-    return violations, weakened
+    return Judged(violations, weakened, cost)
+
+
+def _cost(document: dict[str, Any]) -> CostTotals:
+    """Cost totals as `dataclasses.asdict` wrote them, numbers as they were (an int stays an int in every report); imported here: a check's verdict needs none."""
+    from hangar.cost import CostTotals
+
+    numbers = [document[name] for name in ("known_usd_per_hour_min", "known_usd_per_hour_max", "spot_usd_per_hour_max")]
+    if not isinstance(document["complete"], bool) or any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers):
+        raise ValueError("not cost totals")
+    return CostTotals(document["complete"], *numbers, unpriced=tuple(str(line) for line in document["unpriced"]))

@@ -20,6 +20,7 @@ from hangar import stackservice
 from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
 from tests.conftest import ROOT
+from tests.foreign_repo import foreign_program_repo
 
 runner = CliRunner()
 
@@ -51,9 +52,9 @@ def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = stackservice.judge
 
-    def counting(plan, project, stack, policy_config=None):
+    def counting(plan, project, stack, *args, **kwargs):
         calls.append(stack)
-        return real(plan, project, stack, policy_config)
+        return real(plan, project, stack, *args, **kwargs)
 
     monkeypatch.setattr(stackservice, "judge", counting)
     return calls
@@ -62,7 +63,7 @@ def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_warm_check_reports_the_stored_verdict_without_judging(project: Path, judged: list[str]):
     assert len(stored(project, "plan")) == 1 and len(stored(project, "verdict")) == 1
     cold = runner.invoke(app, ["check", "dev", "--format", "json", "--no-cache", "-C", str(project)])
-    assert judged == ["dev"]
+    assert cold.exit_code == 0 and judged == ["dev"]
     warm = runner.invoke(app, ["check", "dev", "--format", "json", "-C", str(project)])
     assert judged == ["dev"]  # nothing judged the second time
     assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
@@ -115,6 +116,43 @@ def test_a_damaged_verdict_is_judged_again_and_replaced(project: Path, judged: l
     document["verdict"]["violations"] = [{"policy": "x", "urn": "u", "message": "m", "level": "fatal"}]  # a level no report knows
     entry.write_text(json.dumps(document))
     assert check(project)[1] == again and judged == ["dev", "dev"]
+
+
+# --- both sides of `diff` --------------------------------------------------------------------------------------
+
+
+def diff_report(repo: Path) -> tuple[dict[str, str], str]:
+    result = runner.invoke(app, ["diff", "--base", "HEAD", "--all", "--format", "json", "-C", str(repo)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return {entry["stack"]: entry["status"] for entry in json.loads(result.stdout)["stacks"]}, result.stdout
+
+
+def test_diff_judges_only_the_changed_stack_when_check_ran_on_the_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, judged: list[str]):
+    """The pull-request case: `check --all` on the base commit leaves each stack's priced verdict; the diff judges the changed stack alone."""
+    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
+    repo = foreign_program_repo(tmp_path / "repo")
+    assert runner.invoke(app, ["check", "--all", "-C", str(repo)]).exit_code == 0
+    stack_file = repo / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("search-dev", "search-dev-2"))
+    judged.clear()
+    statuses, first = diff_report(repo)
+    assert statuses == {"dev": "changed", "prod": "unchanged"}
+    assert judged == ["dev"]  # base dev, base prod and head prod: their verdicts and costs from the cache
+    uncached = runner.invoke(app, ["diff", "--base", "HEAD", "--all", "--format", "json", "--no-cache", "-C", str(repo)], catch_exceptions=False)
+    assert uncached.stdout == first  # the same report as priced and judged afresh
+    judged.clear()
+    assert diff_report(repo)[1] == first and judged == []  # every side stored now
+
+
+def test_a_verdict_check_stored_for_another_policy_config_does_not_serve_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, judged: list[str]):
+    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
+    repo = foreign_program_repo(tmp_path / "repo")
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"hangar-budget": {"ceilingWaiver": "a test stack"}}))
+    assert runner.invoke(app, ["check", "--all", "-C", str(repo), "--policy-config", str(config)]).exit_code == 0
+    judged.clear()
+    diff_report(repo)
+    assert judged == ["dev", "prod"]  # judged (the base sides) with each stack's own config; the unchanged head sides then find those
 
 
 # --- Hangar's own repository, in fresh processes -------------------------------------------------------------
