@@ -7,6 +7,7 @@ problem on stderr, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -47,13 +48,29 @@ tests/test_cli_lazy.py keeps this table equal to what the modules register.
 """
 
 
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)
+"""The cyclic garbage collector's thresholds for a `hangar` run, instead of CPython's (700, 10, 10).
+
+`gc.set_threshold(threshold0, threshold1, threshold2)`: generation 0 is collected once allocations minus
+deallocations exceed threshold0, generation 1 after threshold1 collections of generation 0, generation 2
+after threshold2 of generation 1 (docs.python.org/3.11/library/gc.html#gc.set_threshold, read 2026-12-01).
+A plan imports the provider SDKs, hundreds of thousands of objects that live as long as the process,
+and with the defaults each collection of the older generations walks them again. Measured 2026-12-01
+(CPU time, the shared 2-core machine): a cold `hangar plan gke-dev` 3.3 → 2.35 s, a cold `check --all`
+9.5 → 5.6 s, a plan of 5,853 resources 31.5 → 20.8 s with peak memory 276 → 282 MiB. Cycles are still
+collected, young ones as before within 50,000 allocations.
+"""
+
+
 class HangarApp(typer.Typer):
-    """The console script: as typer's app, with Ctrl-C and SIGTERM handled by `hangar.cli.interrupts` (exit 130 / 143)."""
+    """The console script: as typer's app, with Ctrl-C and SIGTERM handled by `hangar.cli.interrupts` (exit 130 / 143),
+    and the garbage collector tuned for a run that plans (`COLLECTOR_THRESHOLDS`)."""
 
     def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         from hangar.cli.interrupts import install
 
         install()
+        gc.set_threshold(*COLLECTOR_THRESHOLDS)  # this process is the command's own: nothing else shares its collector
         return super().__call__(*args, **kwargs)
 
 
