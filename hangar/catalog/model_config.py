@@ -352,7 +352,11 @@ def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_h
             index_heads, index_dim = _int(text, "index_n_heads"), _int(text, "index_head_dim")
             indexer = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
         return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
-    query = hidden * heads * head_dim * (2 if text.get("attn_output_gate") else 1)
+    # Qwen3-Next's query projection also yields a sigmoid output gate unless the config turns it off: vLLM
+    # `vllm/model_executor/models/qwen3_next.py` at 6365b387890f7aa74b0fe65b81705d4730fcc763 (read 2026-12-01),
+    # `attn_output_gate = getattr(config, "attn_output_gate", True)`, the projection `total_num_heads * (1 + attn_output_gate)`
+    gated = text.get("attn_output_gate", model_type == "qwen3_next")
+    query = hidden * heads * head_dim * (2 if gated else 1)
     return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
 
 
