@@ -65,7 +65,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
-from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, picker_labels
+from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
 from hangar.components.serving import LB_ANNOTATIONS, selector_labels
 from hangar.components.serving_pod import PORT
 
@@ -120,10 +120,12 @@ def gateway_peers(environment: Environment) -> list[dict[str, Any]]:
 
 
 def server_peers(environment: Environment, deployment: ModelDeployment) -> list[dict[str, Any]]:
-    """What a model server behind a route must admit on its API port: its picker (metrics) and the gateway's proxies."""
+    """What a model server behind a route must admit on its API port: its picker (metrics), the gateway's proxies,
+    and on GKE the load balancer's health checks (`hangar.components.routing_pool` says where each comes from)."""
     if environment.gateway is None or not route_names(environment, deployment.name):
         return []
-    return [{"podSelector": {"matchLabels": picker_labels(deployment.name)}}, *gateway_peers(environment)]
+    health = health_check_peers() if gateway_cluster(environment).provider == "gcp" else []
+    return [{"podSelector": {"matchLabels": picker_labels(deployment.name)}}, *gateway_peers(environment), *health]
 
 
 def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any]]:

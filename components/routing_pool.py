@@ -8,14 +8,36 @@ Per deployment behind a route, in the serving namespace (the pool selects its po
 * the endpoint picker: a `ServiceAccount`, a `Role` + `RoleBinding` (read pods, InferencePools and the
   optional InferenceObjective / InferenceModelRewrite objects), a `ConfigMap` holding its
   EndpointPickerConfig, a `Deployment` of one replica (`Recreate`: one active picker keeps the
-  prefix-cache state whole), a `Service` (ext-proc and metrics ports) and a `NetworkPolicy`;
+  prefix-cache state whole), a `Service` (ext-proc and metrics ports) and a `NetworkPolicy` (in: the
+  gateway's proxies on the ext-proc port, and on GKE Google's health checkers on it too);
+* the picker serves its ext-proc gRPC over TLS: v1.5.0's `--secure-serving` defaults to true and, with no
+  `--cert-path`, the picker makes itself a self-signed certificate (pkg/epp/server/options.go,
+  pkg/epp/server/runserver.go). So the Service's ext-proc port carries no `appProtocol`, as the chart's
+  epplib/templates/_service.yaml writes it (`kubernetes.io/h2c`, which Hangar wrote before, declares
+  cleartext HTTP/2; Istio reads the port name's `grpc-` prefix as gRPC instead: istio/istio tag 1.29.6,
+  pkg/config/kube/conversion.go), and on Istio (every target but GKE) a `DestinationRule` on the picker
+  Service's cluster-local host has the gateway call it over TLS without verifying that certificate
+  (`mode: SIMPLE`, `insecureSkipVerify: true`), as the chart's inferencepool/templates/istio.yaml writes it:
+  Istio builds the ext_proc call to `outbound|9002||<picker host>`, the cluster that DestinationRule
+  configures (pilot/pkg/networking/core/route/route.go at 1.29.6). On GKE the chart writes nothing for the
+  picker's TLS, and neither does Hangar;
 * on GKE, a `HealthCheckPolicy` (the load balancer probes `/health` on the API port every 2 s; GKE's
   default probe asks for `/`, which vLLM does not serve) and a `GCPBackendPolicy` (a 300 s backend
   timeout: a long generation outlasts the load balancer's default), both aimed at the InferencePool, as
   the Inference Extension chart's config/charts/inferencepool/templates/gke.yaml (v1.5.0) writes them.
   Their schemas: GoogleCloudPlatform/gke-gateway-api commit fc40d606a5332f11a8883f85caff66b63c4e88ef
   (2026-04-29) config/crd/, whose API reference (googlecloudplatform.github.io/gke-gateway-api, read
-  2026-12-01) gives `/` as the HTTP health check's default requestPath.
+  2026-12-01) gives `/` as the HTTP health check's default requestPath. The chart's GCPBackendPolicy also turns on
+  logging of every request; Hangar leaves that to the operator (Cloud Logging bills by volume);
+* on GKE the load balancer behind `gke-l7-rilb` is a regional internal Application Load Balancer, built on Envoy:
+  its proxies send requests (to the servers, and ext-proc calls to the picker) from the region's proxy-only
+  subnet, and its health checks come from Google's ranges 35.191.0.0/16 and 130.211.0.0/22
+  (https://cloud.google.com/load-balancing/docs/firewall-rules, "Regional internal Application Load Balancer":
+  health check ranges and the proxy-only subnet, read 2026-12-01). The servers' NetworkPolicy admits both on the
+  API port, where the HealthCheckPolicy probes `/health` (`hangar.components.routing.server_peers`); the picker's
+  admits both on its ext-proc port. No HealthCheckPolicy names the picker (the chart writes none), and GKE's
+  health checks probe the serving port unless told otherwise (`USE_SERVING_PORT`, "which is the default", in the
+  HealthCheckPolicy CRD at the gke-gateway-api commit below).
 
 The picker scores the pool's pods on vLLM's own metrics, scraped from `/metrics` on the API port:
 `vllm:num_requests_waiting` (queue), `vllm:num_requests_running`, `vllm:kv_cache_usage_perc`
@@ -71,6 +93,11 @@ VLLM_ENGINE = {
 }
 """The metric names the picker reads from a vLLM server (its `core-metrics-extractor` engine config)."""
 POOL_API = "inference.networking.k8s.io/v1"
+GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+"""Where a regional internal Application Load Balancer's health checks come from (its requests come from the proxy-only
+subnet): https://cloud.google.com/load-balancing/docs/firewall-rules, read 2026-12-01."""
+ISTIO_TLS = {"mode": "SIMPLE", "insecureSkipVerify": True}
+"""How Istio's gateway calls the picker: TLS, its self-signed certificate unverified (the chart's templates/istio.yaml)."""
 
 
 def picker_config() -> dict[str, Any]:
@@ -98,6 +125,16 @@ def picker_config() -> dict[str, Any]:
     }
 
 
+def health_check_peers() -> list[dict[str, Any]]:
+    """NetworkPolicy peers of Google's load-balancer health checkers (GKE's gateway probes the pods from these ranges)."""
+    return [{"ipBlock": {"cidr": cidr}} for cidr in GOOGLE_HEALTH_CHECK_RANGES]
+
+
+def picker_host(pool: str, namespace: str) -> str:
+    """The cluster-local host name of a pool's picker Service: what Istio's ext_proc cluster and DestinationRule name."""
+    return f"{pool}-epp.{namespace}.svc.cluster.local"
+
+
 def picker_labels(pool: str) -> dict[str, str]:
     """The labels that select a pool's picker pods (its Service, its NetworkPolicy, the servers' admission of it)."""
     return {"app.kubernetes.io/name": "endpoint-picker", "app.kubernetes.io/instance": f"{pool}-epp"}
@@ -110,7 +147,8 @@ class InferencePool(pulumi.ComponentResource):
     `labels` the environment's labels for every object, `gateway_peers` the NetworkPolicy peers of
     the gateway proxies that call the picker, `cpu`/`memory_gib` the picker's requests (its memory
     limit is twice the request, as the chart's 8Gi/16Gi), `node_selector` where it runs, `mirror` an
-    image registry holding the picker under its upstream path. Exposes `name` (the pool's).
+    image registry holding the picker under its upstream path, `gke` whether GKE's managed gateway calls
+    it (else Istio's). Exposes `name` (the pool's).
     """
 
     def __init__(self, name: str, *, namespace: str, selector: dict[str, str], port: int, labels: dict[str, str],
@@ -164,7 +202,8 @@ class InferencePool(pulumi.ComponentResource):
                 "type": "ClusterIP",
                 "selector": picker_labels(name),
                 "ports": [
-                    {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": EXT_PROC_PORT, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"},
+                    # No appProtocol: the picker serves TLS, not cleartext HTTP/2 (`kubernetes.io/h2c`); see the module docstring.
+                    {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": EXT_PROC_PORT, "protocol": "TCP"},
                     {"name": "http-metrics", "port": METRICS_PORT, "targetPort": METRICS_PORT, "protocol": "TCP"},
                 ],
             },
@@ -178,7 +217,7 @@ class InferencePool(pulumi.ComponentResource):
                 "policyTypes": ["Ingress", "Egress"],
                 # In: the gateway's ext-proc calls. Out: the pool's pods (metrics), DNS, and the API server
                 # (its address is not known before the cluster exists, so HTTPS and 6443 to any address).
-                "ingress": [{"from": list(gateway_peers), "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]}],
+                "ingress": [{"from": [*gateway_peers, *(health_check_peers() if gke else [])], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]}],
                 "egress": [
                     {"to": [{"podSelector": {"matchLabels": dict(selector)}}], "ports": [{"port": port, "protocol": "TCP"}]},
                     {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
@@ -187,7 +226,16 @@ class InferencePool(pulumi.ComponentResource):
             },
             opts=child,
         )
-        if gke:
+        if not gke:  # Istio: the gateway calls the picker over TLS
+            k8s.apiextensions.CustomResource(
+                f"{epp}-tls",
+                api_version="networking.istio.io/v1",
+                kind="DestinationRule",
+                metadata=meta(epp),
+                spec={"host": picker_host(name, namespace), "trafficPolicy": {"tls": dict(ISTIO_TLS)}},
+                opts=child,
+            )
+        else:
             target = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name}
             k8s.apiextensions.CustomResource(
                 f"{name}-health",
