@@ -4,7 +4,8 @@ When the stack config has a `gateway` (`hangar.spec.routing`), in the gateway cl
 
 * per deployment behind a route, a `hangar:routing:InferencePool` (`hangar.components.routing_pool`):
   its InferencePool and endpoint picker;
-* one `Gateway` (gateway.networking.k8s.io/v1) `<environment>-gateway`, an HTTP listener on port 80,
+* one `Gateway` (gateway.networking.k8s.io/v1) `<environment>-gateway`, an HTTP listener on port 80 (with
+  `gateway.tls`, HTTPS on port 443 terminating TLS with the named certificate: `gateway_listener`),
   of the target's class (`gateway_class`): on GKE the managed class, `gke-l7-rilb` (regional
   internal Application Load Balancer) or `gke-l7-regional-external-managed` when public; elsewhere
   Istio's `istio` class, its load balancer kept internal by the cloud's annotation
@@ -85,6 +86,10 @@ ISTIOD_XDS_PORT = 15012
 ISTIO_STATUS_PORT = 15021
 """istiod's xDS port and the gateway pods' status (health) port (istio-discovery deployment.yaml, kube-gateway.yaml at 1.29.6)."""
 LISTENER_PORT = 80
+TLS_LISTENER_PORT = 443
+GKE_CERTIFICATE_OPTION = "networking.gke.io/cert-manager-certs"
+"""The listener `tls.options` key by which GKE's gateways take Certificate Manager certificates (comma-separated names),
+per https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway (read 2026-12-01)."""
 SHARE_SCALE = 1000
 """A small-first share becomes weights out of this many (0.7 -> 700 small, 300 large)."""
 
@@ -104,6 +109,32 @@ def gateway_class(environment: Environment) -> str:
     """The GatewayClass of the environment's gateway: GKE's managed class on GCP, Istio's elsewhere."""
     assert environment.gateway is not None
     return GKE_CLASSES[environment.gateway.scope] if gateway_cluster(environment).provider == "gcp" else ISTIO_CLASS
+
+
+def listener_port(environment: Environment) -> int:
+    """The port the gateway listens on: 443 with TLS, else 80."""
+    assert environment.gateway is not None
+    return TLS_LISTENER_PORT if environment.gateway.tls is not None else LISTENER_PORT
+
+
+def gateway_listener(environment: Environment) -> dict[str, Any]:
+    """The Gateway's one listener: HTTPS on 443 terminating TLS with the named certificate, or plain HTTP on 80.
+
+    A Secret is a `certificateRefs` entry (the core group's kind Secret, in the Gateway's namespace, so no
+    ReferenceGrant is needed; Istio hands a Secret in the Gateway's own namespace to its gateway pods without
+    further authorization: istio/istio pilot/pkg/xds/sds.go `filterAuthorizedResources`, read 2026-12-01); a
+    GKE Certificate Manager certificate goes in `tls.options` under GKE_CERTIFICATE_OPTION."""
+    assert environment.gateway is not None
+    tls = environment.gateway.tls
+    routes = {"namespaces": {"from": "Same"}}
+    if tls is None:
+        return {"name": "http", "port": LISTENER_PORT, "protocol": "HTTP", "allowedRoutes": routes}
+    certificate: dict[str, Any] = (
+        {"certificateRefs": [{"group": "", "kind": "Secret", "name": tls.secret}]}
+        if tls.secret is not None
+        else {"options": {GKE_CERTIFICATE_OPTION: tls.gcp_certificate}}
+    )
+    return {"name": "https", "port": TLS_LISTENER_PORT, "protocol": "HTTPS", "tls": {"mode": "Terminate", **certificate}, "allowedRoutes": routes}
 
 
 def route_names(environment: Environment, deployment: str) -> list[str]:
@@ -178,10 +209,9 @@ class Gateway(pulumi.ComponentResource):
                 deployment_name, namespace=namespace, selector=selector, port=PORT, labels=labels,
                 gateway_peers=gateway_peers(environment), cpu=f"{gateway.picker_cpu:g}", memory_gib=gateway.picker_memory_gib,
                 node_selector=system, mirror=getattr(cluster_component, "image_registry", None), gke=cluster.provider == "gcp",
-                depends_on=[server, *prerequisites], opts=kube,
+                lora=server.deployment.lora is not None, depends_on=[server, *prerequisites], opts=kube,
             )  # fmt: skip
-        listener = {"name": "http", "port": LISTENER_PORT, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "Same"}}}
-        spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": [listener]}
+        spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": [gateway_listener(environment)]}
         annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]
         if cluster.provider != "gcp" and annotations:
             spec["infrastructure"] = {"annotations": dict(annotations)}
@@ -260,7 +290,7 @@ class Gateway(pulumi.ComponentResource):
                 "podSelector": {"matchLabels": {GATEWAY_NAME_LABEL: gateway_name(environment)}},
                 "policyTypes": ["Ingress", "Egress"],
                 # In: callers on the listener, the load balancer's health checks on Istio's status port.
-                "ingress": [{"ports": [{"port": LISTENER_PORT, "protocol": "TCP"}, {"port": ISTIO_STATUS_PORT, "protocol": "TCP"}]}],
+                "ingress": [{"ports": [{"port": listener_port(environment), "protocol": "TCP"}, {"port": ISTIO_STATUS_PORT, "protocol": "TCP"}]}],
                 "egress": [
                     {"to": [{"podSelector": {"matchLabels": picker_labels(d)}} for d in routed], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]},
                     {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}}}], "ports": [{"port": PORT, "protocol": "TCP"}]},

@@ -51,9 +51,10 @@ Sources (each read 2026-12-01):
   upper bound is stated.
 - NVIDIA DCGM exporter: `kubeVersion: ">= 1.19.0-0"` in every entry of its Helm repository index from chart
   3.0.0 to 4.8.2 (NVIDIA/dcgm-exporter branch gh-pages helm-charts/index.yaml at commit
-  ecd340dc2e9717757db9d1d662a621fe18e9514d, 2026-05-05; deployment/Chart.yaml at tag 4.5.3-4.8.2 says the same).
-  Chart 4.8.3 (tag 4.6.0-4.8.3, published 2026-07-15, NVIDIA/dcgm-exporter pull 712) was not readable here: its
-  range is unknown until someone reads its Chart.yaml.
+  ecd340dc2e9717757db9d1d662a621fe18e9514d, 2026-05-05; deployment/Chart.yaml at tag 4.5.3-4.8.2 says the same),
+  and in deployment/Chart.yaml at commit 7ad58324b4447b64dc3dedf946b889b648b7f476 (version and appVersion 4.8.3),
+  the source of release 4.6.0-4.8.3 (NVIDIA/dcgm-exporter pull 711, "feat: release 4.6.0-4.8.3", 2026-07-14, links
+  its code at that commit; pull 712 published chart 4.8.3 from that tag on 2026-07-15).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ GPU_OPERATOR_SUPPORT = {"26.7.0": ("1.33", "1.36")}
 LWS_CHARTS = frozenset({"0.6.0", "0.6.1", "0.6.2", "0.6.3", "0.7.0", "0.8.0", "0.9.0", "0.10.0"})
 """LeaderWorkerSet chart versions whose installation docs were read: each says Kubernetes >= 1.26."""
 LWS_OLDEST = "1.26"
-DCGM_EXPORTER_OLDEST: tuple[tuple[str, str, str], ...] = (("3.0.0", "4.8.2", "1.19"),)
+DCGM_EXPORTER_OLDEST: tuple[tuple[str, str, str], ...] = (("3.0.0", "4.8.3", "1.19"),)
 """(first, last chart version, oldest Kubernetes minor of its `kubeVersion`) for the DCGM exporter chart."""
 
 

@@ -388,6 +388,8 @@ FACTS += [
     Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
     Fact("docs/serving.md", "is a config error: Gateway API {v}'s", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
+         {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "`gateway.picker_cpu` (default {cpu:g}) and `picker_memory_gib` (default {gib})",
          {"cpu": lambda: _gateway_default("picker_cpu"), "gib": lambda: _gateway_default("picker_memory_gib")}),
     Fact("docs/serving.md", "The Extension's chart asks {cpu:g} CPU and {gib:g} GiB, validated up to {rps:,.0f} requests/s",

@@ -102,6 +102,9 @@ class Architecture:
     model_type: str
     layers: int
     attention_heads: int
+    hidden_size: int
+    intermediate_size: int | None
+    moe_intermediate_size: int | None
     kv_heads: int | None
     head_dim: int | None
     global_kv_heads: int | None
@@ -194,12 +197,16 @@ def read_config(config: dict[str, Any]) -> Architecture:
     else:
         per_token_bytes = 2 * attention * kv_heads * head_dim * 2
     experts, active = _experts(text, model_type)
+    dense_width, expert_width = _mlp_widths(text, model_type, layers, experts)
     total, active_params = _parameters(config, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
                                        vocab=vocab, experts=experts, active=active)
     return Architecture(
         model_type=model_type,
         layers=layers,
         attention_heads=heads,
+        hidden_size=hidden,
+        intermediate_size=dense_width,
+        moe_intermediate_size=expert_width,
         kv_heads=kv_heads,
         head_dim=head_dim,
         global_kv_heads=global_kv,
@@ -375,10 +382,30 @@ def _linear_params(text: dict, hidden: int) -> int:
     return hidden * (conv_dim + v_heads * v_dim) + hidden * 2 * v_heads + conv_dim * _int(text, "linear_conv_kernel_dim") + v_heads * v_dim * hidden
 
 
+def _mlp_widths(text: dict, model_type: str, layers: int, experts: int | None) -> tuple[int | None, int | None]:
+    """(dense MLP width, one routed expert's width): the first None when no layer has a dense MLP, the second for a dense model.
+
+    The same fields `_parameters` sizes the MLPs from: a mixture of experts whose every layer routes (Mixtral, gpt-oss, Qwen3
+    MoE, Llama 4 Scout) has no dense width even where its config carries an `intermediate_size`, and Mixtral's, gpt-oss's and
+    Llama 4's `intermediate_size` is the expert's width (Llama 4's dense layers use `intermediate_size_mlp`).
+    """
+    if experts is None:
+        return _int(text, "intermediate_size"), None
+    if model_type == "llama4_text":
+        step = _int(text, "interleave_moe_layer_step", 1, required=False) or 0
+        dense = any(not step or (i + 1) % step for i in range(layers))
+        return (_int(text, "intermediate_size_mlp", text.get("intermediate_size")) if dense else None), _int(text, "intermediate_size")
+    if model_type == "gemma4_text":  # a dense MLP in every layer beside the experts
+        return _int(text, "intermediate_size"), _int(text, "moe_intermediate_size")
+    expert = _int(text, "moe_intermediate_size", text.get("intermediate_size"))
+    return (_int(text, "intermediate_size") if _dense_layers(text, model_type, layers) else None), expert
+
+
 def _dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
     """Layers of a mixture of experts that keep a dense MLP."""
     if model_type in (*_MLA, "glm4_moe"):
-        return set(range(_int(text, "first_k_dense_replace", 0, required=False) or 0))
+        first = text.get("first_k_dense_replace", 0)  # 0 (or absent): every layer routes
+        return set(range(0 if first == 0 else _int(text, "first_k_dense_replace")))
     only = text.get("mlp_only_layers") or []
     step = _int(text, "decoder_sparse_step", 1, required=False) or 1
     return {i for i in range(layers) if i in only or (i + 1) % step}
@@ -386,7 +413,8 @@ def _dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
 
 def _shared_expert_params(text: dict, model_type: str, hidden: int) -> int:
     if model_type in (*_MLA, "glm4_moe"):
-        return (_int(text, "n_shared_experts", 0, required=False) or 0) * 3 * hidden * _int(text, "moe_intermediate_size")
+        shared = 0 if text.get("n_shared_experts", 0) in (0, None) else _int(text, "n_shared_experts")  # 0 or absent: none
+        return shared * 3 * hidden * _int(text, "moe_intermediate_size")
     if text.get("shared_expert_intermediate_size") == 0:  # Qwen3-Coder's config spells "no shared expert" as 0
         return 0
     shared = _int(text, "shared_expert_intermediate_size", required=False)

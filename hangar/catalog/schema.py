@@ -269,6 +269,9 @@ class Model(Row):
     its indexer, whatever the KV-cache dtype.  Where the full-attention layers cache another shape than
     the sliding ones (Gemma 4), `global_kv_heads` x `global_head_dim` is theirs and `kv_heads` x
     `head_dim` the sliding layers'.
+    `hidden_size` is the residual width; `intermediate_size` the width of the dense MLP (gate/up/down), empty when
+    every layer routes to experts; `moe_intermediate_size` one routed expert's width, for a mixture of experts only
+    (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
     `base_licence_id` names the licence inherited from a base model (e.g. a
     Llama-based distill published as MIT still carries the Llama terms); `base_model` names the
     catalog row of the model it derives from (a fine-tune, distillation or quantised repack),
@@ -312,9 +315,28 @@ class Model(Row):
     indexer_bytes_per_token: Optional[PositiveInt] = None
     global_kv_heads: Optional[PositiveInt] = None
     global_head_dim: Optional[PositiveInt] = None
+    hidden_size: Optional[PositiveInt] = None
+    intermediate_size: Optional[PositiveInt] = None
+    moe_intermediate_size: Optional[PositiveInt] = None
+
+    def _consistent_mlp(self) -> None:
+        """The MLP widths come with the residual width, and the expert width exactly when the model has experts."""
+        widths = {"intermediate_size": self.intermediate_size, "moe_intermediate_size": self.moe_intermediate_size}
+        if self.hidden_size is None:
+            for column, value in widths.items():
+                if value is not None:
+                    raise RowProblem(column, value, "give hidden_size with the MLP widths")
+            return
+        if self.num_experts is None and self.moe_intermediate_size is not None:
+            raise RowProblem("moe_intermediate_size", self.moe_intermediate_size, "only a mixture of experts (num_experts) has an expert width")
+        if self.num_experts is None and self.intermediate_size is None:
+            raise RowProblem("intermediate_size", None, "required with hidden_size for a dense model")
+        if self.num_experts is not None and self.moe_intermediate_size is None:
+            raise RowProblem("moe_intermediate_size", None, f"required with hidden_size for a mixture of {self.num_experts} experts")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Model":
+        self._consistent_mlp()
         if self.indexer_bytes_per_token is not None and self.kv_lora_rank is None:
             raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
         if self.base_model == self.hf_id:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
+from hangar.spec.routing_tls import GatewayTls, tls_problems
 
 if TYPE_CHECKING:
     from hangar.spec.environment import Environment
@@ -64,6 +65,11 @@ class Gateway(SpecModel):
         description="gcp only: the region's proxy-only subnet that GKE's regional Application Load Balancer proxies use; "
         "Hangar creates it in the network it creates; with an existing network, give the range of the one it has "
         "(the model servers admit the proxies from it).",
+    )
+    tls: GatewayTls | None = Field(
+        None,
+        description="The certificate of an HTTPS listener on port 443 (hangar/spec/routing_tls.py); none: plain HTTP on port 80. "
+        "Required for a public gateway in prod.",
     )
     picker_cpu: float = Field(
         1,
@@ -202,6 +208,7 @@ def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[s
     problems = []
     if environment.tier == "prod" and gateway.scope == "public" and gateway.auth == "none":
         problems.append(problem("gateway.auth", "a public endpoint in prod needs auth: api-key", "none"))
+    problems += tls_problems(environment, cluster.provider)
     if gateway.proxy_only_cidr is not None and cluster.provider != "gcp":
         problems.append(problem("gateway.proxy_only_cidr", f"only for a gcp cluster; cluster {cluster.name!r} is {cluster.provider}", str(gateway.proxy_only_cidr)))
     if cluster.provider == "gcp" and gateway.proxy_only_cidr is None:
