@@ -6,10 +6,23 @@ Per deployment behind a route, in the serving namespace (the pool selects its po
   multi-host group) on the API port, its endpoint picker `<name>-epp` on the ext-proc port, failing
   open (a picker that is down does not stop traffic: the gateway falls back to its own balancing);
 * the endpoint picker: a `ServiceAccount`, a `Role` + `RoleBinding` (read pods, InferencePools and the
-  optional InferenceObjective / InferenceModelRewrite objects), a `ConfigMap` holding its
-  EndpointPickerConfig, a `Deployment` of one replica (`Recreate`: one active picker keeps the
-  prefix-cache state whole), a `Service` (ext-proc and metrics ports) and a `NetworkPolicy` (in: the
-  gateway's proxies on the ext-proc port, and on GKE Google's health checkers on it too);
+  optional InferenceObjective / InferenceModelRewrite objects, and the Lease and Events of leader election), a
+  `ConfigMap` holding its EndpointPickerConfig, a `Deployment`, a `Service` (ext-proc and metrics ports) and a
+  `NetworkPolicy` (in: the gateway's proxies on the ext-proc port, and on GKE Google's health checkers on it too);
+* two pickers per pool (`hangar.endpoint_picker.PICKER_REPLICAS`), active-passive as the chart runs more than one:
+  `--ha-enable-leader-election` (a Lease `epp-<namespace>-<pool>.gateway-api-inference-extension.sigs.k8s.io` in the
+  pool's namespace, pkg/epp/server/controller_manager.go), the Role's `leases` and `events` rules
+  (epplib/templates/_leader-election-rbac.yaml), and the gRPC probes asking for the `liveness` and `readiness`
+  services: every picker is live, only the leader that has synced the pool is ready (cmd/epp/runner/health.go), so
+  the Service's endpoints hold the leader alone (on Istio, whose gateway calls the Service's ready endpoints; that
+  GKE's load balancer does too rests on the chart's README offering HA with `provider=gke`, not on a Google statement
+  read here), and a standby takes over when it goes. `Recreate`, as the
+  chart: one active picker keeps the prefix-cache state whole, and a rolling update could never evict the old leader
+  (the chart's comment). The two prefer different nodes (the chart sets no affinity), so one node's loss leaves a
+  picker. No PodDisruptionBudget: a budget counts only Ready pods ("healthy" = Ready, PodDisruptionBudgetSpec at
+  https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/pod-disruption-budget-v1, read 2026-12-01),
+  and here only the leader is ever Ready, so any budget that kept one picker would forbid evicting the leader at all
+  and hold every drain of its node, while losing it costs a few seconds of failing open until the standby leads;
 * the picker serves its ext-proc gRPC over TLS: v1.5.0's `--secure-serving` defaults to true and, with no
   `--cert-path`, the picker makes itself a self-signed certificate (pkg/epp/server/options.go,
   pkg/epp/server/runserver.go). So the Service's ext-proc port carries no `appProtocol`, as the chart's
@@ -53,8 +66,8 @@ config/charts/inferencepool/values.yaml (the image `registry.k8s.io/gateway-api-
 ext-proc port 9002, FailOpen, resources: requests 4 CPU / 8Gi, limit 16Gi memory, "validated with
 scale testing at high QPS"), config/charts/epplib/templates/_deployment.yaml (args `--pool-name`,
 `--pool-namespace`, `--pool-group inference.networking.k8s.io`, `--zap-encoder json`, `--config-file`,
-`--tracing=false`; ports grpc 9002, grpc-health 9003, metrics 9090; gRPC probes on 9003, service
-`inference-extension`; env NAMESPACE and POD_NAME; terminationGracePeriodSeconds 130),
+`--tracing=false`, `--ha-enable-leader-election` above one replica; ports grpc 9002, grpc-health 9003, metrics
+9090; gRPC probes on 9003; env NAMESPACE and POD_NAME; terminationGracePeriodSeconds 130),
 config/charts/epplib/templates/_config.yaml (the default EndpointPickerConfig: queue, KV-cache and
 prefix-cache scorers weighted 2/2/3, the `metrics-data-source` and `core-metrics-extractor` plugins),
 config/charts/epplib/templates/_rbac.yaml and config/charts/inferencepool/templates/rbac.yaml (the
@@ -73,6 +86,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 from hangar.components.serving_pod import container_security
+
+from hangar.endpoint_picker import PICKER_REPLICAS
 
 EPP_VERSION = "v1.5.0"
 EPP_IMAGE = f"registry.k8s.io/gateway-api-inference-extension/epp:{EPP_VERSION}"
@@ -93,6 +108,11 @@ VLLM_ENGINE = {
 }
 """The metric names the picker reads from a vLLM server (its `core-metrics-extractor` engine config)."""
 POOL_API = "inference.networking.k8s.io/v1"
+LEADER_ELECTION_RULES = (
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+)
+"""What leader election needs, as the chart's epplib/templates/_leader-election-rbac.yaml grants it."""
 GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
 """Where a regional internal Application Load Balancer's health checks come from (its requests come from the proxy-only
 subnet): https://cloud.google.com/load-balancing/docs/firewall-rules, read 2026-12-01."""
@@ -198,6 +218,7 @@ class InferencePool(pulumi.ComponentResource):
                 {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"]},
                 {"apiGroups": ["inference.networking.k8s.io"], "resources": ["inferencepools"], "verbs": ["get", "watch", "list"]},
                 {"apiGroups": ["inference.networking.x-k8s.io"], "resources": ["inferenceobjectives", "inferencemodelrewrites"], "verbs": ["get", "watch", "list"]},
+                *LEADER_ELECTION_RULES,
             ],
             opts=child,
         )
@@ -278,14 +299,13 @@ class InferencePool(pulumi.ComponentResource):
                     node_selector: dict[str, str] | None, mirror: str | None) -> dict[str, Any]:  # fmt: skip
         epp = f"{pool}-epp"
         image = f"{mirror.rstrip('/')}/{EPP_IMAGE_PATH}:{EPP_VERSION}" if mirror else EPP_IMAGE
-        health = {"port": HEALTH_PORT, "service": "inference-extension"}
         container = {
             "name": "epp",
             "image": image,
             "imagePullPolicy": "IfNotPresent",
             "args": [
                 "--pool-name", pool, "--pool-namespace", namespace, "--pool-group", "inference.networking.k8s.io",
-                "--zap-encoder", "json", "--config-file", "/config/plugins.yaml", "--tracing=false",
+                "--zap-encoder", "json", "--config-file", "/config/plugins.yaml", "--ha-enable-leader-election", "--tracing=false",
             ],  # fmt: skip
             "ports": [
                 {"name": "grpc", "containerPort": EXT_PROC_PORT},
@@ -297,8 +317,8 @@ class InferencePool(pulumi.ComponentResource):
                 {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
             ],
             "resources": {"requests": {"cpu": cpu, "memory": f"{memory_gib}Gi"}, "limits": {"memory": f"{2 * memory_gib}Gi"}},
-            "livenessProbe": {"grpc": health, "initialDelaySeconds": 5, "periodSeconds": 10},
-            "readinessProbe": {"grpc": health, "periodSeconds": 2},
+            "livenessProbe": {"grpc": {"port": HEALTH_PORT, "service": "liveness"}, "initialDelaySeconds": 5, "periodSeconds": 10},
+            "readinessProbe": {"grpc": {"port": HEALTH_PORT, "service": "readiness"}, "periodSeconds": 2},
             "volumeMounts": [{"name": "plugins-config", "mountPath": "/config", "readOnly": True}],
             "securityContext": container_security(NONROOT_UID),
         }
@@ -308,11 +328,19 @@ class InferencePool(pulumi.ComponentResource):
             "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [container],
             "volumes": [{"name": "plugins-config", "configMap": {"name": epp}}],
+            # Preferred, not required: a system pool of one node still runs both (the standby then guards a crash only).
+            "affinity": {
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": picker_labels(pool)}}}
+                    ]
+                }
+            },
         }
         if node_selector:
             spec["nodeSelector"] = dict(node_selector)
         return {
-            "replicas": 1,
+            "replicas": PICKER_REPLICAS,
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": picker_labels(pool)},
             "template": {"metadata": {"labels": labels}, "spec": spec},
