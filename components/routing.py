@@ -90,8 +90,12 @@ ISTIO_STATUS_PORT = 15021
 LISTENER_PORT = 80
 TLS_LISTENER_PORT = 443
 GKE_CERTIFICATE_OPTION = "networking.gke.io/cert-manager-certs"
-"""The listener `tls.options` key by which GKE's gateways take Certificate Manager certificates (comma-separated names),
-per https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway (read 2026-12-01)."""
+"""The listener `tls.options` key by which GKE's gateways take Certificate Manager certificates. Google's
+https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway (read 2026-12-01) says Certificate Manager's
+Google-managed certificates work with regional Gateways and certificate maps only with global ones; the key itself
+was read in public manifests for `gke-l7-rilb` and `gke-l7-regional-external-managed` Gateways (e.g.
+stacksimplify/terraform-on-google-kubernetes-engine, 21-GKE-Gateway-API/05-GKE-Gateway-API-HTTP-to-HTTPS-Redirect),
+not in Google's own example, which could not be read whole here: unverified against Google's text."""
 SHARE_SCALE = 1000
 """A small-first share becomes weights out of this many (0.7 -> 700 small, 300 large)."""
 
