@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 
 import pytest
-from hangar.components.routing import ISTIO_VERSION
+from hangar.components.routing import GATEWAY_API_VERSION, ISTIO_VERSION
+from hangar.components.routing_pool import EPP_VERSION
 
 from hangar.spec.registry import public_registry
 from tests.serving_plans import kube_records, manifest, plan_environment, raw_environment
@@ -83,7 +84,9 @@ def test_on_gke_without_egress_only_the_pickers_need_the_mirror():
 
 def test_without_egress_the_crd_manifests_must_be_named_and_not_on_github():
     message = refused(eks_without_egress(crds=None))
-    assert "gateway.crds" in message and "cannot come from github.com" in message and "standard-install.yaml (Gateway API v1.5.1)" in message
+    assert "gateway.crds" in message and "cannot come from github.com" in message
+    # the versions the spec names are the ones the components pin
+    assert f"standard-install.yaml (Gateway API {GATEWAY_API_VERSION})" in message and f"manifests.yaml (Inference Extension {EPP_VERSION})" in message
     public = {**CRDS, "gateway_api": "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml"}
     message = refused(eks_without_egress(crds=public))
     assert "gateway.crds.gateway_api" in message and "github.com is public" in message and "inference_extension" not in message

@@ -22,7 +22,7 @@ def test_a_small_first_share_that_the_declared_peaks_contradict_is_refused_with_
     assert "routes[0].small_first.share" in message, message
     assert "route 'chat' sends qwen-small 70%, qwen-7b 30% of its requests" in message
     assert "declare peaks of qwen-small 1 (50%), qwen-7b 1 (50%) requests/s" in message
-    assert "traffic.peak_requests_per_second qwen-small 1.4, qwen-7b 0.6 for the same 2 requests/s" in message
+    assert "agree within 1 percentage point — e.g. traffic.peak_requests_per_second qwen-small 1.4, qwen-7b 0.6 for the same 2 requests/s" in message
     assert message.endswith("got 0.7")
 
 

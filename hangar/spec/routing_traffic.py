@@ -61,7 +61,7 @@ def traffic_problems(environment: Any) -> list[dict[str, Any]]:
                 f"routes[{index}].{key}",
                 f"route {route.name!r} sends {routed} of its requests, but the deployments behind it declare peaks of {declared} "
                 f"requests/s: each deployment is sized and priced for its own traffic, so make them agree within "
-                f"{SHARE_TOLERANCE:.0%} — e.g. traffic.peak_requests_per_second {wanted} for the same {total:.3g} requests/s — or change the route's shares",
+                f"{SHARE_TOLERANCE * 100:g} percentage point — e.g. traffic.peak_requests_per_second {wanted} for the same {total:.3g} requests/s — or change the route's shares",
                 given,
             )
         )
