@@ -226,7 +226,7 @@ class Gateway(pulumi.ComponentResource):
                 deployment_name, namespace=namespace, selector=selector, port=PORT, labels=labels,
                 gateway_peers=gateway_peers(environment), cpu=f"{gateway.picker_cpu:g}", memory_gib=gateway.picker_memory_gib,
                 node_selector=system, mirror=getattr(cluster_component, "image_registry", None), gke=cluster.provider == "gcp",
-                depends_on=[server, *prerequisites], opts=kube,
+                lora=server.deployment.lora is not None, depends_on=[server, *prerequisites], opts=kube,
             )  # fmt: skip
         spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": [gateway_listener(environment)]}
         annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]

@@ -73,9 +73,19 @@ VLLM_ENGINE = {
 POOL_API = "inference.networking.k8s.io/v1"
 
 
-def picker_config() -> dict[str, Any]:
-    """The EndpointPickerConfig: the chart's default scorers, with vLLM's metrics named explicitly."""
-    return {
+LORA_AFFINITY_SCORER = "lora-affinity-scorer"
+"""The scorer preferring a server that has the requested LoRA adapter loaded (1.0), or room to load it (0.8), or it
+queued (0.6), read from `vllm:lora_requests_info` (v1.5.0 pkg/epp/framework/plugins/scheduling/scorer/loraaffinity/
+README.md and lora_affinity.go; no parameters, site-src/guides/epp-configuration/config-text.md). The chart's default
+profile leaves it out; Hangar adds it to the pools of servers with adapters and gives it no weight of its own, so the
+loader gives it `DefaultScorerWeight` 1.0 (pkg/epp/config/loader/defaults.go), as in the project's own
+test/integration/epp/testdata/default-config.yaml, which lists it beside the three default scorers unweighted."""
+
+
+def picker_config(lora: bool = False) -> dict[str, Any]:
+    """The EndpointPickerConfig: the chart's default scorers, with vLLM's metrics named explicitly; with `lora` (the
+    server serves adapters) also `LORA_AFFINITY_SCORER`."""
+    config: dict[str, Any] = {
         "apiVersion": "inference.networking.x-k8s.io/v1alpha1",
         "kind": "EndpointPickerConfig",
         "plugins": [
@@ -96,6 +106,10 @@ def picker_config() -> dict[str, Any]:
             }
         ],
     }
+    if lora:
+        config["plugins"].insert(3, {"type": LORA_AFFINITY_SCORER})
+        config["schedulingProfiles"][0]["plugins"].append({"pluginRef": LORA_AFFINITY_SCORER})
+    return config
 
 
 def picker_labels(pool: str) -> dict[str, str]:
@@ -110,12 +124,13 @@ class InferencePool(pulumi.ComponentResource):
     `labels` the environment's labels for every object, `gateway_peers` the NetworkPolicy peers of
     the gateway proxies that call the picker, `cpu`/`memory_gib` the picker's requests (its memory
     limit is twice the request, as the chart's 8Gi/16Gi), `node_selector` where it runs, `mirror` an
-    image registry holding the picker under its upstream path. Exposes `name` (the pool's).
+    image registry holding the picker under its upstream path, `lora` whether the server serves LoRA adapters (the
+    picker then scores adapter affinity too). Exposes `name` (the pool's).
     """
 
     def __init__(self, name: str, *, namespace: str, selector: dict[str, str], port: int, labels: dict[str, str],
                  gateway_peers: Sequence[dict[str, Any]], cpu: str, memory_gib: int, node_selector: dict[str, str] | None = None,
-                 mirror: str | None = None, gke: bool = False, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
+                 mirror: str | None = None, gke: bool = False, lora: bool = False, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
         super().__init__("hangar:routing:InferencePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         self.name, epp = name, f"{name}-epp"
@@ -155,7 +170,7 @@ class InferencePool(pulumi.ComponentResource):
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": epp},
             opts=child,
         )
-        k8s.core.v1.ConfigMap(epp, metadata=meta(epp), data={"plugins.yaml": yaml.safe_dump(picker_config(), sort_keys=False)}, opts=child)
+        k8s.core.v1.ConfigMap(epp, metadata=meta(epp), data={"plugins.yaml": yaml.safe_dump(picker_config(lora), sort_keys=False)}, opts=child)
         k8s.apps.v1.Deployment(epp, metadata=meta(epp), spec=self._deployment(name, namespace, own, cpu, memory_gib, node_selector, mirror), opts=child)
         k8s.core.v1.Service(
             epp,

@@ -82,6 +82,28 @@ def test_an_adapters_duties_are_noticed_with_its_base_models():
     assert "it also carries the duties of its base model meta-llama/Llama-3.1-8B-Instruct" in notices[0]
 
 
+def adapter_notices(licence: str, notices_config: dict[str, Any] | None = None, model: str = "Qwen/Qwen2.5-7B-Instruct") -> list[str]:
+    """The `hangar-licence-notices` messages about one adapter `tune` under `licence`, with the notices rule's config."""
+    records = server(["tune=/x"], [declared("tune", licence, source="acme/tune-lora")], model=model)
+    return [m for policy, _, m in verdicts(records, {LICENCE_NOTICES: notices_config or {}}) if policy == LICENCE_NOTICES and "adapter 'tune'" in m]
+
+
+def test_an_adapters_hosting_terms_are_recalled_only_for_a_stack_that_hosts_it_as_a_service():
+    # One duty list for models and adapters: the Gemma terms' hosting duty binds a hosted service only (licence.hosted_service)
+    (hosted,) = adapter_notices("gemma-terms", model="google/gemma-3-4b-it")
+    (internal,) = adapter_notices("gemma-terms", {"hostedService": False}, model="google/gemma-3-4b-it")
+    assert "Gemma Terms of Use comes with attribution, an acceptable-use policy, terms for hosting it as a service: " in hosted, hosted
+    assert "terms for hosting it as a service" not in internal and "Gemma Terms of Use comes with attribution, an acceptable-use policy: " in internal, internal
+
+
+def test_an_adapters_licence_carries_its_name_display_duty_like_a_models():
+    (quiet,) = adapter_notices("kimi-k2-modified-mit", {"monthlyRevenueUsd": 0})
+    assert 'prominently displaying "Kimi K2" on the user interface of a commercial product past 100,000,000 monthly active users or ' in quiet, quiet
+    assert "US$20,000,000 monthly revenue — not yet required at the declared users and revenue: " in quiet, quiet
+    (due,) = adapter_notices("kimi-k2-modified-mit", {"monthlyActiveUsers": 150_000_000})
+    assert "required now: this stack declares 150,000,000 monthly active users: " in due, due
+
+
 def test_an_unknown_licence_fails_closed_by_default_and_is_advisory_where_configured():
     records = server(["sql=/x"], [declared("sql", "unknown")])
     assert [(p, level) for p, level, _ in about_adapters(records)] == [(CANNOT_JUDGE, "mandatory")]

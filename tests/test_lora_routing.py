@@ -76,6 +76,26 @@ def test_a_request_naming_an_adapter_goes_to_its_deployments_pool_before_the_rou
     assert weights == [700, 300]
 
 
+def test_the_picker_of_a_pool_serving_adapters_also_scores_adapter_affinity_at_the_default_weight():
+    def picker(pool: str) -> dict[str, Any]:
+        return yaml.safe_load(named(planned("gke"), "ConfigMap", f"{pool}-epp")["data"]["plugins.yaml"])
+
+    with_lora, without = picker("qwen-7b"), picker("qwen-small")
+    assert {"type": "lora-affinity-scorer"} in with_lora["plugins"]
+    # No weight of Hangar's own: Inference Extension v1.5.0's loader gives an unweighted scorer 1.0; the chart's three keep theirs.
+    assert with_lora["schedulingProfiles"][0]["plugins"] == [
+        {"pluginRef": "queue-scorer", "weight": 2},
+        {"pluginRef": "kv-cache-utilization-scorer", "weight": 2},
+        {"pluginRef": "prefix-cache-scorer", "weight": 3},
+        {"pluginRef": "lora-affinity-scorer"},
+    ]
+    # It reads which adapters a server has loaded from vLLM's LoRA gauge, named in the extractor's engine config.
+    (extractor,) = [p for p in with_lora["plugins"] if p["type"] == "core-metrics-extractor"]
+    assert extractor["parameters"]["engineConfigs"][0]["loraSpec"] == "vllm:lora_requests_info"
+    # The small deployment serves no adapter: its picker keeps the chart's default profile.
+    assert "lora-affinity-scorer" not in str(without) and len(without["schedulingProfiles"][0]["plugins"]) == 3
+
+
 def test_bbr_runs_pinned_with_the_charts_plugins_watching_only_its_namespace():
     deployment = named(planned("gke"), "Deployment", BBR_NAME)
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -133,6 +153,24 @@ def test_without_adapters_behind_a_route_there_is_no_body_based_routing():
     plan = plan_environment(aws(copy.deepcopy(AWS_HEADER)))
     assert not [m for m in of_kind(plan, "Deployment") if m["metadata"]["name"] == BBR_NAME]
     assert not of_kind(plan, "EnvoyFilter")
+
+
+def test_adapters_of_a_deployment_behind_no_route_stay_off_the_gateway_on_their_servers_own_service():
+    raw = gke_with_adapters()
+    raw["deployments"].append({"name": "qwen-solo", "model": "Qwen/Qwen3-1.7B", "pool": "l4-spot", "max_context_tokens": 8192,
+                               "autoscaling": {"min_replicas": 1, "max_replicas": 1},
+                               "lora": {"adapters": [{**SQL, "name": "solo-sql", "source": "acme/qwen3-1.7b-sql-lora"}]}})  # fmt: skip
+    plan = plan_environment(raw)
+    # The routed deployment's adapters are mapped for BBR and routed; the unrouted one's are not, nor does it get a pool.
+    maps = sorted(m["metadata"]["name"] for m in of_kind(plan, "ConfigMap") if m["metadata"].get("labels", {}).get(BBR_MANAGED) == "true")
+    assert maps == ["qwen-7b-adapters"]
+    assert "qwen-solo" not in [m["metadata"]["name"] for m in of_kind(plan, "InferencePool")]
+    assert "solo-sql" not in str([m["spec"] for m in of_kind(plan, "HTTPRoute")])
+    # Its server still serves the adapter, on its own Service.
+    (solo,) = [m for m in of_kind(plan, "StatefulSet") if m["metadata"]["name"] == "qwen-solo"]
+    args = solo["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert '"name":"solo-sql"' in args[args.index("--lora-modules") + 1]
+    assert named(plan, "Service", "qwen-solo")["spec"]["selector"] == solo["spec"]["selector"]["matchLabels"]
 
 
 @pytest.mark.parametrize("kind", ["EnvoyFilter", "DestinationRule", "GCPRoutingExtension"])

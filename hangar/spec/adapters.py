@@ -56,7 +56,11 @@ class LoraAdapter(SpecModel):
 class Lora(SpecModel):
     """The LoRA adapters a deployment serves beside its base model (vLLM `--enable-lora`)."""
 
-    adapters: list[LoraAdapter] = Field(min_length=1, description="The adapters, each loaded at start and served under its name.")
+    adapters: list[LoraAdapter] = Field(
+        min_length=1,
+        description="The adapters, each loaded at start and served under its name: through the gateway when the deployment is behind a "
+        "route, else, like the base model, on the deployment's own Service only.",
+    )
     max_loras: int | None = Field(
         None,
         ge=1,

@@ -74,27 +74,35 @@ def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
         if model is None:
             continue
         for licence, carrier in catalog.model_licences(model.hf_id):
-            duties = []
-            if licence.attribution_required:
-                duties.append("attribution")
-            if licence.acceptable_use_policy:
-                duties.append("an acceptable-use policy")
-            if licence.hosted_service_restricted and config.hosted_service:
-                # the stack's licence.hosted_service: a model served only inside the organisation is not distributed as a service
-                duties.append("terms for hosting it as a service")
-            display = _display_duty(licence, config)
-            if display:
-                duties.append(display)
-            if duties:
+            found = duties(licence, config)
+            if found:
                 via = "" if carrier is model else f" (inherited from its base {carrier.hf_id})"
                 findings.append(
                     Finding(
                         LICENCE_NOTICES,
                         workload.urn,
-                        f"{workload.name}: {workload.model}: {licence.name}{via} comes with {', '.join(duties)}: {licence.conditions} (source: {licence.source}, as of {licence.as_of})",
+                        f"{workload.name}: {workload.model}: {licence.name}{via} comes with {', '.join(found)}: {licence.conditions} (source: {licence.source}, as of {licence.as_of})",
                     )
                 )
     return findings
+
+
+def duties(licence: Licence, config: NoticesConfig) -> list[str]:
+    """The duties an allowed licence carries in this stack, one list for a model's licence and a LoRA adapter's alike
+    (`hangar.policies.rules.licensing_adapters`): attribution, an acceptable-use policy, hosting terms when the stack
+    declares a hosted service, and the name-display duty with whether the declared users or revenue trigger it."""
+    found = []
+    if licence.attribution_required:
+        found.append("attribution")
+    if licence.acceptable_use_policy:
+        found.append("an acceptable-use policy")
+    if licence.hosted_service_restricted and config.hosted_service:
+        # the stack's licence.hosted_service: a model served only inside the organisation is not distributed as a service
+        found.append("terms for hosting it as a service")
+    display = _display_duty(licence, config)
+    if display:
+        found.append(display)
+    return found
 
 
 def _display_duty(licence: Licence, config: NoticesConfig) -> str | None:

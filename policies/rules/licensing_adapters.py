@@ -22,7 +22,7 @@ from typing import Any
 from hangar.policies.rules.base import CANNOT_JUDGE, LICENCE_NOTICES, LICENSING, Finding
 from hangar.policies.rules.config import CannotJudgeConfig, LicensingConfig, NoticesConfig
 from hangar.policies.rules.facts import StackFacts
-from hangar.policies.rules.licensing import refusals
+from hangar.policies.rules.licensing import duties, refusals
 from hangar.policies.rules.tiers import effective_tier
 from hangar.policies.rules.workloads import POD_SPEC_PATHS, ServingWorkload
 
@@ -84,7 +84,7 @@ def check(facts: StackFacts, config: LicensingConfig) -> list[Finding]:
 
 
 def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
-    """`hangar-licence-notices`: each adapter's own licence duties, on top of its base model's."""
+    """`hangar-licence-notices`: each adapter's own licence duties, on top of its base model's, as `licensing.duties` lists a model's."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
     for workload in facts.workloads:
@@ -92,22 +92,14 @@ def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
             licence = catalog.licences.get(adapter.licence or "")
             if licence is None:
                 continue
-            duties = [
-                duty
-                for duty, applies in (
-                    ("attribution", licence.attribution_required),
-                    ("an acceptable-use policy", licence.acceptable_use_policy),
-                    ("terms for hosting it as a service", licence.hosted_service_restricted),
-                )
-                if applies
-            ]
+            found = duties(licence, config)  # the same list as a model's: hosting terms only for a hosted service, the display duty
             base = f"; it also carries the duties of its base model {workload.model}" if workload.model else ""
-            if duties:
+            if found:
                 findings.append(
                     Finding(
                         LICENCE_NOTICES,
                         workload.urn,
-                        f"{workload.name}: {adapter.describe()}: {licence.name} comes with {', '.join(duties)}: {licence.conditions} "
+                        f"{workload.name}: {adapter.describe()}: {licence.name} comes with {', '.join(found)}: {licence.conditions} "
                         f"(source: {licence.source}, as of {licence.as_of}){base}",
                     )
                 )
