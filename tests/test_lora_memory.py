@@ -162,3 +162,29 @@ def test_the_pack_over_grpc_judges_the_slots_as_the_offline_check_does():
     with running_pack(ROOT / "policies") as pack:
         pack.configure(protocol_config(configs))
         assert pack.verdicts(records) == offline
+
+
+def test_the_capacity_rule_batches_only_what_the_kv_cache_left_by_the_slots_holds():
+    from tests.test_capacity_rule import DEMAND, found, node_group, scaled_object
+    from tests.test_capacity_rule import server as capacity_server
+
+    def in_flight(lora_flags: list[str]) -> int:
+        workload = capacity_server(DEMAND)  # Qwen2.5-7B on an H100, --max-num-seqs 64
+        workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"] += lora_flags
+        ((_, message),) = found([node_group(100), workload, scaled_object(1)])  # one replica: the message gives its operating point
+        return int(message.split(" sequences in flight")[0].rsplit(" ", 1)[1])
+
+    # 22 slots of rank 512 take about 53 GiB of the H100's: the rest holds fewer than the 64 sequences the SLO would batch.
+    assert in_flight([]) == 64
+    assert in_flight(["--enable-lora", "--max-loras", "22", "--max-lora-rank", "512"]) < 64
+
+
+def test_a_replicas_kv_cache_is_what_the_slots_leave():
+    from hangar.sizing import Accelerator
+    from hangar.sizing.performance import Replica
+
+    qwen, h100 = model("Qwen/Qwen2.5-7B-Instruct"), Accelerator.of(CATALOG.gpus["H100-SXM"])
+    slots = LoraSlots(8, 512)
+    bare, loaded = Replica(qwen, h100), Replica(qwen, h100, lora=slots)
+    per_token = qwen.kv_bytes_per_token_bf16
+    assert bare.kv_capacity_tokens(0.9) - loaded.kv_capacity_tokens(0.9) == pytest.approx(lora_bytes(qwen, slots) / per_token)
