@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from hangar.components.aws_access import cluster_admins, deployer_ingress, endpoint_public_cidrs
+from hangar.components.aws_access import cluster_admins, deployer_ingress, endpoint_public_cidrs, irsa_trust_policy, kubeconfig
 from hangar.components.aws_autoscaler import NAMESPACE as AUTOSCALER_NAMESPACE
 from hangar.components.aws_autoscaler import SERVICE_ACCOUNT as AUTOSCALER_SERVICE_ACCOUNT
 from hangar.components.aws_autoscaler import ClusterAutoscaler, ScaledGroup, check_autoscaler_version
@@ -284,43 +284,6 @@ class EksCluster(pulumi.ComponentResource):
 def eks_cluster_name(environment: Environment, cluster: AwsCluster) -> str:
     """The EKS cluster's name: fixed (not auto-named) so its log group can be created before it."""
     return f"{environment.name}-{cluster.name}"
-
-
-def irsa_trust_policy(provider_arn: pulumi.Input[str], issuer: pulumi.Input[str], namespace: str, service_account: str) -> pulumi.Output[str]:
-    """Trust policy letting one Kubernetes service account assume a role through the cluster's OIDC provider."""
-
-    def render(arn: str, url: str) -> str:
-        host = url.removeprefix("https://")
-        condition = {f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}", f"{host}:aud": "sts.amazonaws.com"}
-        statement = {"Effect": "Allow", "Principal": {"Federated": arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": condition}}
-        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-    return pulumi.Output.all(provider_arn, issuer).apply(lambda args: render(*args))
-
-
-def kubeconfig(eks: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
-    """A kubeconfig (JSON) for the cluster that authenticates with `aws eks get-token`: it holds no secret."""
-
-    def render(name: str, endpoint: str, authority: str) -> str:
-        user = {
-            "exec": {
-                "apiVersion": "client.authentication.k8s.io/v1beta1",
-                "command": "aws",
-                "args": ["eks", "get-token", "--cluster-name", name, "--region", region],
-            }
-        }
-        return json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": authority}}],
-                "users": [{"name": name, "user": user}],
-                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-                "current-context": name,
-            }
-        )
-
-    return pulumi.Output.all(eks.name, eks.endpoint, eks.certificate_authority.data).apply(lambda args: render(*args))
 
 
 class EksGpuNodePool(pulumi.ComponentResource):

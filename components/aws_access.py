@@ -1,4 +1,5 @@
-"""Who reaches an EKS API server, and with what rights: the declared deployer's way in and the access entries.
+"""Who reaches an EKS API server, and with what rights: the declared deployer's way in and the access entries,
+the kubeconfig that logs in with `aws eks get-token`, and the IRSA trust policy of a service account's role.
 
 Two things the stack config declares (`deployer:`, see hangar/spec/deployer.py) become resources here:
 
@@ -19,6 +20,7 @@ principal_arn, policy_arn, access_scope.type "cluster" | "namespace").
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -96,3 +98,40 @@ def endpoint_public_cidrs(network: Any, deployer: Deployer | None) -> list[str] 
         return None
     extra = deployer.public_source_cidrs if deployer else []
     return list(dict.fromkeys(str(cidr) for cidr in [*network.authorized_cidrs, *extra]))
+
+
+def irsa_trust_policy(provider_arn: pulumi.Input[str], issuer: pulumi.Input[str], namespace: str, service_account: str) -> pulumi.Output[str]:
+    """Trust policy letting one Kubernetes service account assume a role through the cluster's OIDC provider."""
+
+    def render(arn: str, url: str) -> str:
+        host = url.removeprefix("https://")
+        condition = {f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}", f"{host}:aud": "sts.amazonaws.com"}
+        statement = {"Effect": "Allow", "Principal": {"Federated": arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": condition}}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    return pulumi.Output.all(provider_arn, issuer).apply(lambda args: render(*args))
+
+
+def kubeconfig(eks: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
+    """A kubeconfig (JSON) for the cluster that authenticates with `aws eks get-token`: it holds no secret."""
+
+    def render(name: str, endpoint: str, authority: str) -> str:
+        user = {
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", name, "--region", region],
+            }
+        }
+        return json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": authority}}],
+                "users": [{"name": name, "user": user}],
+                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+                "current-context": name,
+            }
+        )
+
+    return pulumi.Output.all(eks.name, eks.endpoint, eks.certificate_authority.data).apply(lambda args: render(*args))

@@ -142,7 +142,7 @@ class AmpResources:
     def __init__(self, name: str, cluster: Any, environment: Any, component: Any, *, namespace: str, pod_labels: dict[str, str],
                  port_name: str, metrics_path: str, drop_labels: dict[str, str], parent: pulumi.Resource, tags: dict[str, str]):  # fmt: skip
         import pulumi_aws as aws
-        from hangar.components.aws import irsa_trust_policy
+        from hangar.components.aws_access import irsa_trust_policy
         from hangar.components.metrics import KEDA_OPERATOR_ACCOUNT
         from hangar.components.metrics_kube_state import scrape_job
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, WorkflowError, longest_await_seconds
+from hangar.gitops_deploy import longest_await_seconds
+from hangar.gitops_steps import WorkflowError
+from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST
 from hangar.spec import stack_file_schema
 from hangar.stackfile import StackConfigError, read_environment, read_project
 from hangar.starter_workflows import ProjectLayout, layout_of, render_for_project

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from hangar.gitops_workflows import CACHE, PULL_REQUEST, PULUMI_ACTION, render_workflows
+from hangar.gitops_steps import CACHE, PULUMI_ACTION
+from hangar.gitops_workflows import PULL_REQUEST, render_workflows
 from hangar.spec import Environment
 
 INSTALL_HANGAR = (

@@ -23,7 +23,9 @@ import yaml
 from typer.testing import CliRunner
 
 from hangar.cli import app
-from hangar.gitops_workflows import DEPLOY_JOB_MINUTES, WorkflowError, deploy_job_minutes, longest_await_seconds, render_workflows
+from hangar.gitops_deploy import DEPLOY_JOB_MINUTES, deploy_job_minutes, longest_await_seconds
+from hangar.gitops_steps import WorkflowError
+from hangar.gitops_workflows import render_workflows
 from hangar.stackfile import read_environment, read_project
 from hangar.stackplan import plan_project_stack
 from tests.conftest import ROOT

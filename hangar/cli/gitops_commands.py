@@ -19,7 +19,9 @@ import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
-from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, WorkflowError, longest_await_seconds, render_workflows
+from hangar.gitops_deploy import longest_await_seconds
+from hangar.gitops_steps import WorkflowError
+from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
 from hangar.starter_workflows import layout_of, render_for_project, uses_installed_hangar
 
