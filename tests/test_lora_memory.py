@@ -79,7 +79,8 @@ def test_a_checkpoint_that_fuses_qkv_and_gate_up_gets_one_a_matrix_for_each():
         ("Qwen/Qwen3-30B-A3B", "a mixture of experts"),
         ("deepseek-ai/DeepSeek-V3", "a mixture of experts"),
         ("Qwen/Qwen3.5-27B", "a hybrid"),
-        ("openai-community/gpt2", "no hidden_size/intermediate_size"),
+        ("distilbert/distilgpt2", "no hidden_size/intermediate_size"),
+        ("openai-community/gpt2", "its family 'GPT-2' is not one whose vLLM model class was read"),
     ],
 )
 def test_a_model_whose_slots_the_catalog_cannot_size_says_why(hf_id, why):

@@ -23,12 +23,14 @@ Not counted: the slots of `embed_tokens` and `lm_head` for the model classes tha
 `embedding_modules`: about vocabulary x rank per slot each), and Punica's small index buffers.
 
 Sized only for a dense model with one attention shape in every layer, whose catalog row gives
-`hidden_size` and `intermediate_size`: the LoRA memory of a mixture of experts (shared experts and
+`hidden_size` and `intermediate_size`, of a family whose vLLM model class was read (`PACKED_FAMILIES`,
+`FUSED_CHECKPOINT_FAMILIES`): the LoRA memory of a mixture of experts (shared experts and
 dense layers are not in the catalog), of latent attention, or of a hybrid is not sized here.
 
 Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01;
-vllm/model_executor/models/llama.py, qwen2.py, qwen3.py, gemma3.py (q/k/v and gate/up packed) and phi3.py
-(`Phi3ForCausalLM`: qkv_proj and gate_up_proj packed from one checkpoint module each).
+vllm/model_executor/models/llama.py, qwen2.py, qwen3.py, gemma2.py, gemma3.py, gemma3_mm.py (q/k/v and gate/up
+packed), registry.py (`MistralForCausalLM` is llama's class), phi3.py (`Phi3ForCausalLM`: qkv_proj and gate_up_proj
+packed from one checkpoint module each) and gpt2.py (`GPT2LMHeadModel` does not implement `SupportsLoRA`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,14 @@ from hangar.catalog import Model
 
 LORA_BYTES = 2
 """Bytes per LoRA weight: vLLM v0.11.2's `lora_dtype` is the model's dtype (auto), float16 or bfloat16."""
-FUSED_CHECKPOINT_FAMILIES = ("Phi-3", "Phi-4")
+PACKED_FAMILIES = frozenset({
+    "Llama 3.1", "Llama 3.2", "Llama 3.3", "Mistral", "Qwen2.5", "Qwen3", "Gemma 2", "Gemma 3",
+    "DeepSeek-R1 distill (Llama base)", "DeepSeek-R1 distill (Qwen base)",
+})  # fmt: skip
+"""Catalog families whose vLLM v0.11.2 class (LlamaForCausalLM, also MistralForCausalLM's; Qwen2ForCausalLM, Qwen3ForCausalLM,
+Gemma2ForCausalLM, Gemma3ForCausalLM / Gemma3ForConditionalGeneration) supports LoRA with q/k/v packed into qkv_proj and
+gate/up into gate_up_proj, a SwiGLU-style MLP (DeepSeek-R1's distills are Llama and Qwen2 models)."""
+FUSED_CHECKPOINT_FAMILIES = frozenset({"Phi-3", "Phi-4"})
 """Catalog families served by vLLM's `Phi3ForCausalLM`, whose qkv_proj and gate_up_proj are one checkpoint module each."""
 DEFAULT_MAX_LORAS = 1
 DEFAULT_MAX_LORA_RANK = 16
@@ -71,7 +80,7 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1) -> float
     tp, rank, hidden, inner = tensor_parallel, lora.rank, model.hidden_size, model.intermediate_size
     query = model.attention_heads * model.head_dim
     kv = max(1, model.kv_heads // tp) * model.head_dim  # QKVParallelLinear keeps at least one KV head per GPU
-    fused = model.family.startswith(FUSED_CHECKPOINT_FAMILIES)
+    fused = model.family in FUSED_CHECKPOINT_FAMILIES
     column_rank = rank / tp if lora.fully_sharded else rank  # A of a column-parallel layer: rank x input
     row_out = hidden / tp if lora.fully_sharded else hidden  # B of a row-parallel layer: output x rank
     per_gpu = (
@@ -94,6 +103,9 @@ def _unsized(model: Model) -> str | None:
         return "its full-attention layers have another shape than its sliding ones"
     if model.hidden_size is None or model.intermediate_size is None or model.kv_heads is None or model.head_dim is None:
         return "its catalog row has no hidden_size/intermediate_size (no config.json read)"
+    if model.family not in PACKED_FAMILIES | FUSED_CHECKPOINT_FAMILIES:
+        # e.g. GPT-2: vLLM v0.11.2's GPT2LMHeadModel does not support LoRA at all, and its MLP has no gate
+        return f"its family {model.family!r} is not one whose vLLM model class was read for its LoRA layers"
     return None
 
 
