@@ -1,6 +1,6 @@
 """What a cluster's shared weight store gives the serving layer: the CSI volume to mount, and what must exist first.
 
-Each cloud target builds its store (`hangar.components.aws_weights` on EKS, `azure_weights` on AKS);
+Each cloud target builds its store (`hangar.components.aws_weights` on EKS, `azure_weights` on AKS, `gcp_weights` on GKE);
 `hangar.components.serving_weights` turns it into a PersistentVolume and claim. A module of its own, so no target imports another's SDK."""
 
 from __future__ import annotations
