@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from hangar.cost import CostTotals
-from hangar.policies.rules.base import Violation
 from hangar.records import Plan
+from hangar.violation import Violation
 
 MARKER = "<!-- hangar-diff -->"
 """First line of the Markdown report: lets a CI step find and update its own pull-request comment."""

@@ -13,26 +13,14 @@ on another day and tests never depend on the calendar.
 from __future__ import annotations
 
 import datetime
-import os
 from typing import TYPE_CHECKING, Any
 
 from hangar.catalog import PROVIDER_CLOUD, Support, load_catalog
+from hangar.clock import TODAY_VARIABLE as TODAY_VARIABLE
+from hangar.clock import today as today
 
 if TYPE_CHECKING:
     from hangar.spec import Environment
-
-TODAY_VARIABLE = "HANGAR_TODAY"
-
-
-def today() -> datetime.date:
-    """The day support is judged on: `HANGAR_TODAY` if set, else the wall clock; ValueError naming a bad value."""
-    pinned = os.environ.get(TODAY_VARIABLE, "").strip()
-    if not pinned:
-        return datetime.date.today()
-    try:
-        return datetime.date.fromisoformat(pinned)
-    except ValueError:
-        raise ValueError(f"{TODAY_VARIABLE}: expected a date YYYY-MM-DD; got {pinned!r}") from None
 
 
 def cluster_support(environment: Environment, on: datetime.date | None = None) -> list[tuple[int, Support]]:

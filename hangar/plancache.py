@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from hangar import planreads
-from hangar.kubernetes_support import TODAY_VARIABLE, today
+from hangar.clock import TODAY_VARIABLE, today
 from hangar.plansources import POLICY_PACK_FILE, GitTree, Source, WorkingTree, normal, tree_digest
 
 planreads.install()  # a process that keeps plans records the files it reads (before any data is read: modules load none at import)
@@ -109,17 +109,18 @@ class PlanCache:
         self.max_bytes = max_bytes_from_environment() if max_bytes is None else max_bytes
 
     @classmethod
-    def for_project(cls, root: Path) -> PlanCache:
-        return cls(root.resolve() / CACHE_DIRECTORY / "plans")
+    def for_project(cls, root: Path, kind: str = "plans") -> PlanCache:
+        """The project's cache of plans, or (`kind="verdicts"`) of the verdicts judged on them (`hangar.verdictcache`)."""
+        return cls(root.resolve() / CACHE_DIRECTORY / kind)
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        """The entry stored under `key`, or None: absent, unreadable, not JSON or not a plan entry of this format."""
+    def get(self, key: str, field: str = "plan") -> dict[str, Any] | None:
+        """The entry stored under `key`, or None: absent, unreadable, not JSON or not an entry of this format holding `field` (a plan, or a verdict)."""
         path = self.directory / f"{key}.json"
         try:
             entry = json.loads(path.read_bytes())
         except (OSError, ValueError, RecursionError):
             return None
-        if not (isinstance(entry, dict) and entry.get("format") == FORMAT and isinstance(entry.get("plan"), dict)):
+        if not (isinstance(entry, dict) and entry.get("format") == FORMAT and isinstance(entry.get(field), dict)):
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # used now: the size clean-up removes least recently used entries first
@@ -130,20 +131,29 @@ class PlanCache:
         self._write(f"{key}.json", {"format": FORMAT, **entry})
         self.clean(keep=key)
 
-    def lookup(self, inputs: str, source: Source) -> dict[str, Any] | None:
+    def lookup(self, inputs: str, source: Source, field: str = "plan") -> dict[str, Any] | None:
         """The entry stored for a stack with these inputs whose read files are, in `source`, as they were when it was planned; else None."""
         for reads in self.read_sets(inputs):
-            entry = self.get(reads_key(inputs, reads, source))
+            entry = self.get(reads_key(inputs, reads, source), field)
             if entry is not None:
                 return entry
         return None
 
-    def store(self, inputs: str, reads: list[str], source: Source, entry: dict[str, Any]) -> None:
-        """Store a plan under its inputs and the files it read (as they are in `source`), and remember that read set."""
+    def find(self, inputs: str, source: Source) -> tuple[str, list[str]] | None:
+        """The key of the stored entry `lookup` would return, and the read set it was stored under, without reading it; else None."""
+        for reads in self.read_sets(inputs):
+            key = reads_key(inputs, reads, source)
+            if (self.directory / f"{key}.json").is_file():
+                return key, reads
+        return None
+
+    def store(self, inputs: str, reads: list[str], source: Source, entry: dict[str, Any]) -> str:
+        """Store a plan under its inputs and the files it read (as they are in `source`), and remember that read set; return its key."""
         key = reads_key(inputs, reads, source)
         sets = [reads, *(known for known in self.read_sets(inputs) if known != reads)][:MAX_READ_SETS]
         self._write(f"{inputs}{READS_SUFFIX}", {"format": FORMAT, "sets": sets})
         self.put(key, entry)
+        return key
 
     def read_sets(self, inputs: str) -> list[list[str]]:
         """The sets of files that plans with these inputs read, newest first ([] when none is stored or it is damaged)."""
@@ -288,12 +298,13 @@ SKIPPED_PARTS = ("__pycache__", "site-packages", "node_modules")
 CLI_PACKAGE = "hangar/cli/"
 
 
-def read_names(files: Iterable[str], directories: Iterable[str], root: Path, stack_config_dir: Path | None = None) -> list[str]:
+def read_names(files: Iterable[str], directories: Iterable[str], root: Path, stack_config_dir: Path | None = None, *, packs: bool = False) -> list[str]:
     """The sorted names, for a key, of the files and directories a plan read that belong to the project at `root` or to Hangar's library.
 
     Each module's directory is named too (a `/`-ended name): a module added beside it could be imported
     in its stead. Excluded: what the module docstring lists, and the listing of `stack_config_dir` (it
-    changes when a stack is added; the program does not read it).
+    changes when a stack is added; the program does not read it). With `packs`, policy packs' files are
+    named too: a verdict (`hangar.verdictcache`) is what their rules make of a plan.
     """
     # Each place by the path it was given and by its real path: a file is recorded as it was opened,
     # through a symbolic link (macOS's /tmp) or not.
@@ -301,7 +312,7 @@ def read_names(files: Iterable[str], directories: Iterable[str], root: Path, sta
     libraries = {os.path.abspath(LIBRARY), os.path.realpath(LIBRARY), os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))}
     places = [("p", top, top) for top in tops] + [("l", os.path.join(library, tree), library) for library in libraries for tree in _HANGAR_TREES]
     names: set[str] = set()
-    packs: dict[str, bool] = {}
+    pack_directories: dict[str, bool] = {}
 
     def name_of(path: str) -> tuple[str, str] | None:
         for kind, place, base in places:
@@ -314,7 +325,7 @@ def read_names(files: Iterable[str], directories: Iterable[str], root: Path, sta
         parts = relative.split("/") if relative else []
         if any(part.startswith(".") or part in SKIPPED_PARTS or part.endswith(".egg-info") for part in parts):
             return None
-        if f"{relative}/".startswith(CLI_PACKAGE) or _in_policy_pack(base, parts, packs):
+        if f"{relative}/".startswith(CLI_PACKAGE) or (not packs and _in_policy_pack(base, parts, pack_directories)):
             return None
         return kind, relative
 

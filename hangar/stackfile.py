@@ -15,14 +15,17 @@ import json
 import re
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
-from hangar.spec import Cluster, Environment
 from hangar.stackyaml import StackYamlError
 from hangar.stackyaml import load as load_yaml_text
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from hangar.spec import Environment
 
 CONFIG_NAMESPACE = "hangar"
 ENVIRONMENT_KEY = f"{CONFIG_NAMESPACE}:environment"
@@ -164,6 +167,12 @@ def environment_from_config(raw: Any, source: str, base: Path | None = None) -> 
         except (ValueError, RecursionError) as error:
             reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
             raise StackConfigError([ConfigProblem(source, ENVIRONMENT_KEY, f"is not a usable JSON object: {reason}", has_given=False)]) from None
+    # The spec (pydantic and its models) is imported here, on first validation: reading a project and its
+    # stack files does not need it, and a verdict from the cache (hangar.verdictcache) validates nothing.
+    from pydantic import ValidationError
+
+    from hangar.spec import Environment
+
     try:
         return Environment.model_validate(_rooted(raw, base) if base is not None else raw)
     except ValidationError as error:
@@ -250,6 +259,8 @@ def _union_tags(context: dict[str, Any]) -> list[str]:
     """The values a discriminated union accepts (today only a cluster's `provider`), for the message of a missing tag."""
     if str(context.get("discriminator", "")).strip("'") != "provider":
         return []
+    from hangar.spec import Cluster
+
     members = typing.get_args(typing.get_args(Cluster)[0])
     return [tag for member in members for tag in typing.get_args(member.model_fields["provider"].annotation)]
 

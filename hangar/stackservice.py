@@ -19,18 +19,11 @@ import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hangar import planreads
-from hangar.catalog import CatalogError, load_catalog
-from hangar.cost import default_regions_from_config, price_plan
-from hangar.diff import ABSENT, Side
+from hangar import planreads, verdictcache
 from hangar.plancache import GitTree, PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names
 from hangar.planerror import PlanError
-from hangar.policies.rules import DEFAULT_LEVELS, evaluate, load_pack_config
-from hangar.policies.rules.base import PolicyConfig, Violation
-from hangar.policies.rules.config import pack_config_for
-from hangar.policies.rules.weakening import weakenings
 from hangar.records import Plan, ResourceRecord
 from hangar.stackfile import (
     ENVIRONMENT_KEY,
@@ -40,8 +33,15 @@ from hangar.stackfile import (
     read_project,
     read_stack_config,
 )
-from hangar.stackplan import StackPlan, plan_project_stack
 from hangar.verdicts import StackVerdict
+from hangar.violation import Violation
+
+# The spec, the catalog, pricing, the rules and the runner are imported in the functions that use them:
+# a verdict or a plan taken from the cache needs none of them (tests/test_verdict_cache.py).
+if TYPE_CHECKING:
+    from hangar.diff import Side
+    from hangar.policies.rules.base import PolicyConfig
+    from hangar.stackplan import StackPlan
 
 BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 """The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""
@@ -53,21 +53,52 @@ def plan_stack(root: Path, stack: str, *, policy_config: Path | None = None, cac
     With `cache`, a plan is taken from the project's plan cache when every input and every file its
     plan read is unchanged (`hangar.plancache`), else planned and stored; the stack file is validated either way.
     """
+    return _plan_and_key(root, stack, policy_config, cache)[0]
+
+
+def _plan_and_key(root: Path, stack: str, policy_config: Path | None, cache: bool) -> tuple[StackPlan, tuple[str, list[str]] | None]:
+    """`plan_stack`, and the cache key of the plan with the read set it is stored under (None when it is not cached)."""
+    from hangar.stackplan import plan_project_stack
+
     if not cache or disabled_by_environment():
-        return plan_project_stack(root, stack)
+        return plan_project_stack(root, stack), None
     project = read_project(root)
     store = PlanCache.for_project(root)
     source = WorkingTree(project.root)
     inputs = stack_inputs(project, stack, source, policy_config)
-    cached = cached_plan(store.lookup(inputs, source)) if inputs else None
-    if cached is not None:
-        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached[0])
+    found = store.find(inputs, source) if inputs else None
+    cached = cached_plan(store.get(found[0])) if found else None
+    if found and cached is not None:
+        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached[0]), found
     with planreads.planning():
         planned = plan_project_stack(root, stack)
-    if inputs:
-        reads = read_names(planreads.files_read(), planreads.directories_listed(), project.root, project.stack_config_dir)
-        store.store(inputs, reads, source, {"plan": planned.plan.to_json(), "notes": list(planned.notes)})
-    return planned
+    if not inputs:
+        return planned, None
+    reads = read_names(planreads.files_read(), planreads.directories_listed(), project.root, project.stack_config_dir)
+    return planned, (store.store(inputs, reads, source, {"plan": planned.plan.to_json(), "notes": list(planned.notes)}), reads)
+
+
+def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> StackVerdict:
+    """One stack's verdict (`hangar check`): planned (or its plan from the cache), judged and stored; raises StackConfigError, PlanError or ValueError.
+
+    With `cache`, a verdict stored for the plan's key is returned when the files judging read are
+    unchanged (`hangar.verdictcache`): nothing is validated, planned or judged, and neither the spec
+    nor the rules are imported. A stack file that no longer validates changes its plan's key, so it misses.
+    """
+    project = read_project(root)
+    source = WorkingTree(project.root)
+    store = PlanCache.for_project(root)
+    if cache and not disabled_by_environment():
+        inputs = stack_inputs(project, stack, source, policy_config)
+        found = store.find(inputs, source) if inputs else None
+        judged = verdictcache.lookup(PlanCache.for_project(root, "verdicts"), found[0], source) if found else None
+        if judged is not None:
+            return StackVerdict(stack, project.stack_file(stack), *judged)
+    planned, key = _plan_and_key(root, stack, policy_config, cache)
+    verdict = stack_verdict(planned, stack, policy_config)
+    if key is not None:
+        verdictcache.save(PlanCache.for_project(root, "verdicts"), key, source, project.root, project.stack_config_dir, (verdict.violations, verdict.weakened))
+    return verdict
 
 
 def cached_plan(entry: dict[str, Any] | None) -> tuple[Plan, tuple[str, ...]] | None:
@@ -113,6 +144,9 @@ def judge(plan: Plan, project: PulumiProject, stack: str, policy_config: Path | 
     in this process's working directory) and shown as the stack file or policy config wrote them, as
     the pack run by the Pulumi CLI in the project directory shows them.
     """
+    from hangar.policies.rules import DEFAULT_LEVELS, evaluate
+    from hangar.policies.rules.weakening import weakenings
+
     configs = stack_policy_configs(project, stack, policy_config)
     spelled = _override_spellings(project, stack, policy_config)
     violations = tuple(dataclasses.replace(v, message=_respell(v.message, spelled)) for v in evaluate(plan.resources, configs))
@@ -148,6 +182,9 @@ def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path
 
     A relative `catalogOverrides` (in the file, or generated from the stack file) is a path from the project directory.
     """
+    from hangar.policies.rules import load_pack_config
+    from hangar.policies.rules.config import pack_config_for
+
     if policy_config is not None:
         try:
             raw = json.loads(policy_config.read_text(encoding="utf-8"))
@@ -176,6 +213,8 @@ def _rooted_overrides(raw: Any, root: Path) -> Any:
 
 def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
     """The policy config generated from a stack file, as `pulumi preview --policy-pack-config` reads it."""
+    from hangar.policies.rules.config import pack_config_for
+
     project = read_project(project_root)
     config = read_stack_config(project, stack)
     environment = environment_from_config(config.get(ENVIRONMENT_KEY), str(project.stack_file(stack)))
@@ -187,6 +226,8 @@ def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
 
 def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
     """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged."""
+    from hangar.diff import ABSENT, Side
+
     if stack not in project.stacks():
         return ABSENT
     try:
@@ -261,6 +302,8 @@ class BaseSide:
 
     def sides(self, stacks: list[str], checkout: Checkout, guard: Guard = lambda _worker: contextlib.nullcontext()) -> dict[str, Side]:
         """Each stack's base side: its plan (from the cache, else planned in a checkout), priced and judged."""
+        from hangar.diff import Side
+
         if self.project is None:
             return {}
         project = self.project
@@ -350,6 +393,10 @@ def judge_side(project: PulumiProject, stack: str, plan: Plan, notes: tuple[str,
 
     A stack file today's spec no longer accepts is still priced, its violations reported as not judged.
     """
+    from hangar.catalog import CatalogError, load_catalog
+    from hangar.cost import default_regions_from_config, price_plan
+    from hangar.diff import Side
+
     errors: list[str] = []
     try:
         config = read_stack_config(project, stack)

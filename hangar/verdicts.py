@@ -17,8 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from hangar.policies.rules import POLICIES
-from hangar.policies.rules.base import Violation
+from hangar.violation import Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"mandatory": "error", "advisory": "warning"}
@@ -85,6 +84,8 @@ def repository_root(directory: Path) -> Path:
 
 def to_sarif(verdicts: list[StackVerdict], project: Path) -> dict[str, Any]:
     """A SARIF 2.1.0 log of the verdicts of stacks in the Pulumi project at `project`."""
+    from hangar.policies.rules import POLICIES  # the rules' descriptions; a table or JSON report needs no rules
+
     rules = [{"id": p.name, "name": p.name, "shortDescription": {"text": p.description}} for p in POLICIES]
     root = repository_root(project)
     results = []

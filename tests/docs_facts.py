@@ -83,6 +83,12 @@ def chart_version(module: str, name: str) -> Callable[[], str]:
     return lambda: getattr(importlib.import_module(module), name).version
 
 
+def kube_state_chart(index: int) -> tuple[str, str]:
+    """(minor, chart version) of the index-th kube-state-metrics chart pinned per cluster minor, in minor order."""
+    charts = importlib.import_module("hangar.components.metrics_kube_state").KUBE_STATE_CHARTS
+    return sorted((minor, chart.version) for minor, chart in charts.items())[index]
+
+
 def workflow_step_value(key: str) -> Callable[[], object]:
     """A value the generated workflows pass to a step (`fetch-depth`), from the committed PR workflow."""
 
@@ -342,8 +348,9 @@ FACTS += [
          {"v": constant("hangar.keda", "KEDA_VERSION"), "lo": lambda: keda_range(0), "hi": lambda: keda_range(1)}),
     Fact("docs/serving.md", "a pinned kube-prometheus-stack {v} in `monitoring`", {"v": chart_version("hangar.components.metrics", "KUBE_PROMETHEUS_STACK")}),
     Fact("docs/serving.md", "on port `http` every {s} s, its floor", {"s": AMP_INTERVAL}),
-    Fact("docs/serving.md", "installs kube-state-metrics (chart {v}) in its own namespace",
-         {"v": chart_version("hangar.components.metrics_kube_state", "KUBE_STATE_METRICS")}),
+    Fact("docs/serving.md", "built for the cluster's minor ({a} on Kubernetes {ma}, {b} on {mb}:",
+         {"a": lambda: kube_state_chart(0)[1], "ma": lambda: kube_state_chart(0)[0], "b": lambda: kube_state_chart(1)[1],
+          "mb": lambda: kube_state_chart(1)[0]}),
     Fact("docs/serving.md", "The loop for `eks-prod` (realtime Llama 3.3 70B, {lo}–{hi} replicas)",
          {"lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas}),
     Fact("docs/serving.md", 'engine="0"', why="the engine label vLLM gives its first engine's series (the exposition tests/test_promql.py reads)"),

@@ -11,10 +11,10 @@ from typing import Optional
 import typer
 
 from hangar.cli.app import ProjectOption, app, fail
-from hangar.cli.views import print_verdict
+from hangar.cli.verdict_view import print_verdict
 from hangar.planerror import PlanError
 from hangar.stackfile import StackConfigError, read_project
-from hangar.stackservice import plan_stack, policy_config_document, stack_verdict
+from hangar.stackservice import check_stack, policy_config_document
 from hangar.stackservice import stack_policy_configs as stack_policy_configs  # re-exported: tests of other lanes import it from here
 from hangar.verdicts import StackVerdict, to_markdown, to_sarif
 
@@ -32,7 +32,7 @@ def check(
     all_stacks: bool = typer.Option(False, "--all", help="Check every stack under the stack config directory."),
     output_format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="table, json, sarif or markdown."),
     policy_config: Optional[Path] = typer.Option(None, "--policy-config", help="Policy config JSON (as for `pulumi preview --policy-pack-config`)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Plan and judge afresh: neither read nor write the plan cache (.hangar-cache/)."),
     project: Path = ProjectOption,
 ) -> None:
     """Plan each stack offline and run the policy pack's rules on it: exit 1 on any mandatory violation."""
@@ -46,8 +46,7 @@ def check(
     verdicts = []
     for stack in names:
         try:
-            stack_plan = plan_stack(project, stack, policy_config=policy_config, cache=not no_cache)
-            verdicts.append(stack_verdict(stack_plan, stack, policy_config))
+            verdicts.append(check_stack(project, stack, policy_config=policy_config, cache=not no_cache))
         except StackConfigError as error:
             raise fail([str(p) for p in error.problems])
         except (PlanError, ValueError) as error:

@@ -1,4 +1,4 @@
-"""What several commands print alike: a stack's cost table (`cost`, `plan`) and its policy verdict (`check`, `plan`)."""
+"""What several commands print alike: a stack's cost table (`cost`, `plan`) and its policy verdict (`check`, `plan`; in `verdict_view`)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,8 @@ from rich.table import Table
 
 from hangar.cli.app import out
 from hangar.cli.formatting import UNKNOWN, money
+from hangar.cli.verdict_view import print_verdict as print_verdict
 from hangar.cost import CostReport, PricedLine
-from hangar.verdicts import StackVerdict, resource_name
-
-
-def print_verdict(verdict: StackVerdict) -> None:
-    for line in verdict.weakened:
-        out.print(f"[yellow]weakened:[/yellow] {escape(verdict.stack)}: {escape(line)}", soft_wrap=True)
-    if not verdict.violations:
-        out.print(f"[green]✓[/green] {escape(verdict.stack)}: no violations")
-        return
-    status = "[red]✗[/red]" if verdict.blocking else "[yellow]![/yellow]"
-    table = Table(title=f"{status} {escape(verdict.stack)}: {verdict.blocking} mandatory, {len(verdict.violations) - verdict.blocking} advisory", title_justify="left")
-    for column in ("level", "policy", "resource", "finding"):
-        table.add_column(column, overflow="fold")
-    for violation in verdict.violations:
-        style = "red" if violation.level == "mandatory" else "yellow"
-        table.add_row(f"[{style}]{violation.level}[/{style}]", violation.policy, escape(resource_name(violation.urn)), escape(violation.message))
-    out.print(table)
 
 
 def print_routes(routes: list[Any], gateway: str) -> None:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from hangar.violation import Level as Level
+from hangar.violation import Violation as Violation
+
 if TYPE_CHECKING:
     from hangar.policies.rules.facts import StackFacts
 
-Level = Literal["advisory", "mandatory", "disabled"]
 LEVELS: tuple[Level, ...] = ("advisory", "mandatory", "disabled")
 Tier = Literal["dev", "staging", "prod"]
 TIERS: tuple[Tier, ...] = ("dev", "staging", "prod")
@@ -48,19 +50,6 @@ class Finding:
     urn: str
     message: str
     advisory: bool = False
-
-
-@dataclasses.dataclass(frozen=True, order=True)
-class Violation:
-    """A finding with the enforcement level its policy has in this stack's config."""
-
-    policy: str
-    urn: str
-    message: str
-    level: Level
-
-    def to_json(self) -> dict[str, str]:
-        return dataclasses.asdict(self)
 
 
 class PolicyConfig(BaseModel):

@@ -1,0 +1,166 @@
+"""A stack's verdict is kept beside its plan: a warm `hangar check` gives the same report without importing the spec or the rules.
+
+The key is the plan's key plus the files judging read (the rules' sources among them): a change to a rule,
+to the policy config or to what the plan read judges again; a verdict that could not be made is never kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hangar import stackservice
+from hangar.cli import app
+from hangar.plancache import CACHE_DIRECTORY
+from tests.conftest import ROOT
+
+runner = CliRunner()
+
+
+def stored(root: Path, field: str) -> list[Path]:
+    """The cache entries of one kind (`plan` or `verdict`)."""
+    return sorted((root / CACHE_DIRECTORY / f"{field}s").glob("*.json"))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The foreign program (no Hangar environment: the default policy config), checked once: plan and verdict stored."""
+    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
+    root = tmp_path / "foreign"
+    shutil.copytree(ROOT / "tests" / "foreign_program", root)
+    check(root)
+    return root
+
+
+def check(root: Path, *extra: str) -> tuple[int, list]:
+    result = runner.invoke(app, ["check", "dev", "--format", "json", "-C", str(root), *extra])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture
+def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stacks judged (the rules run) in this test."""
+    calls: list[str] = []
+    real = stackservice.judge
+
+    def counting(plan, project, stack, policy_config=None):
+        calls.append(stack)
+        return real(plan, project, stack, policy_config)
+
+    monkeypatch.setattr(stackservice, "judge", counting)
+    return calls
+
+
+def test_a_warm_check_reports_the_stored_verdict_without_judging(project: Path, judged: list[str]):
+    assert len(stored(project, "plan")) == 1 and len(stored(project, "verdict")) == 1
+    cold = runner.invoke(app, ["check", "dev", "--format", "json", "--no-cache", "-C", str(project)])
+    assert judged == ["dev"]
+    warm = runner.invoke(app, ["check", "dev", "--format", "json", "-C", str(project)])
+    assert judged == ["dev"]  # nothing judged the second time
+    assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+    assert json.loads(warm.stdout)[0]["violations"], "the foreign program has findings: the stored verdict is not an empty one"
+
+
+def test_no_cache_neither_reads_nor_writes_verdicts(project: Path, judged: list[str]):
+    shutil.rmtree(project / CACHE_DIRECTORY)
+    check(project, "--no-cache")
+    check(project, "--no-cache")
+    assert judged == ["dev", "dev"] and not (project / CACHE_DIRECTORY).exists()
+
+
+def test_a_different_policy_config_is_judged_again_and_both_are_kept(project: Path, judged: list[str], tmp_path: Path):
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"hangar-budget": {"ceilingWaiver": "a test stack"}}))
+    _, waived = check(project, "--policy-config", str(config))
+    config.write_text(json.dumps({}))
+    _, unwaived = check(project, "--policy-config", str(config))
+    assert judged == ["dev", "dev"]
+    assert "waived in the policy config: 'a test stack'" in waived[0]["violations"][0]["message"]
+    assert "no monthly ceiling is configured" in unwaived[0]["violations"][0]["message"]
+    assert check(project, "--policy-config", str(config))[1] == unwaived
+    assert judged == ["dev", "dev"]  # the second config again: from the cache
+
+
+def test_a_policy_config_that_cannot_be_built_is_never_stored(project: Path, tmp_path: Path):
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"hangar-budget": {"enforcementLevel": "sometimes"}}))
+    before = len(stored(project, "verdict"))
+    for _ in range(2):
+        result = runner.invoke(app, ["check", "dev", "-C", str(project), "--policy-config", str(config)])
+        assert result.exit_code == 2 and "enforcementLevel" in result.stderr
+    assert len(stored(project, "verdict")) == before
+
+
+def test_a_change_to_what_the_plan_read_judges_again(project: Path, judged: list[str]):
+    (project / "__main__.py").write_text((project / "__main__.py").read_text() + "\n# changed\n")
+    check(project)
+    assert judged == ["dev"]
+
+
+def test_a_damaged_verdict_is_judged_again_and_replaced(project: Path, judged: list[str]):
+    (entry,) = stored(project, "verdict")
+    first = json.loads(entry.read_text())
+    entry.write_text('{"format": 2, "verdict": {"violations": [{"policy": "x"}]')
+    _, again = check(project)
+    assert judged == ["dev"] and json.loads(entry.read_text()) == first
+    document = json.loads(entry.read_text())
+    document["verdict"]["violations"] = [{"policy": "x", "urn": "u", "message": "m", "level": "fatal"}]  # a level no report knows
+    entry.write_text(json.dumps(document))
+    assert check(project)[1] == again and judged == ["dev", "dev"]
+
+
+# --- Hangar's own repository, in fresh processes -------------------------------------------------------------
+
+CHECK = """
+import importlib.util, json, sys
+from pathlib import Path
+
+copy = Path(sys.argv[1])
+sys.path.insert(0, str(copy))
+spec = importlib.util.spec_from_file_location("base_planner", copy / "hangar" / "base_planner.py")
+base_planner = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(base_planner)
+sys.meta_path.insert(0, base_planner.BaseCheckoutOnly(copy))  # hangar and its policies from the copy only
+from hangar.cli import app
+try:
+    app(["check", "edge", "--format", "json", "-C", str(copy)])
+except SystemExit as exit:
+    code = exit.code
+heavy = sorted(name for name in sys.modules if name.startswith(("hangar.spec", "hangar.policies", "hangar.catalog", "hangar.cost", "pulumi")))
+sys.stderr.write("\\n" + json.dumps({"exit": code, "heavy": heavy}))
+"""
+
+
+def check_in_copy(copy: Path) -> tuple[str, dict]:
+    environment = {key: value for key, value in os.environ.items() if key != "HANGAR_NO_CACHE"}
+    done = subprocess.run([sys.executable, "-c", CHECK, str(copy)], cwd=copy, env=environment, capture_output=True, text=True, timeout=600)
+    return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_in_hangars_repository_a_warm_check_imports_no_spec_or_rules_and_a_rule_change_judges_again(tmp_path: Path):
+    copy = tmp_path / "hangar-repo"
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"], capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+    cold_output, cold = check_in_copy(copy)
+    assert cold["exit"] in (0, 1) and "hangar.spec" in cold["heavy"] and "hangar.policies.rules" in cold["heavy"]  # the control
+    warm_output, warm = check_in_copy(copy)
+    assert (warm_output, warm["exit"]) == (cold_output, cold["exit"])
+    assert warm["heavy"] == []
+    plans = stored(copy, "plan")
+    rule = copy / "policies" / "rules" / "budget.py"
+    rule.write_text(rule.read_text() + "\n# changed\n")
+    changed_output, changed = check_in_copy(copy)
+    assert changed_output == cold_output and "hangar.policies.rules" in changed["heavy"]  # judged again...
+    assert stored(copy, "plan") == plans and "pulumi" not in changed["heavy"]  # ...on the stored plan
+    assert len(stored(copy, "verdict")) == 2
