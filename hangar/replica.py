@@ -162,6 +162,8 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
             "max_context_tokens": deployment.max_context_tokens,
             "concurrent_sequences": deployment.max_concurrent_sequences,
             "gpu_memory_utilization": deployment.gpu_memory_utilization,
+            # the adapters' slots, as `lora_args` gives vLLM (--max-loras, --max-lora-rank)
+            "lora": sizing.LoraSlots(deployment.lora.slots, deployment.lora.max_rank) if deployment.lora else None,
         }
         choice = sizing.auto_tp(model, gpu, per_node, **workload)
         if choice.tensor_parallel is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hangar.catalog import Catalog, CatalogLookupError
+from hangar.endpoint_picker import PICKER_REPLICAS
 from hangar.replica import ReplicaShapeError, replica_shape
 from hangar.sizing import SizingError
 from hangar.sizing.accelerators import accelerator_named
@@ -110,11 +111,13 @@ def gateway_note(environment: Environment) -> str:
     """What the gateway adds to the bill: its pickers' requests on the system pool (priced with it) and an unpriced load balancer."""
     gateway = environment.gateway
     assert gateway is not None
-    pickers = len({name for route in environment.routes for name in route.deployments()})
+    pools = len({name for route in environment.routes for name in route.deployments()})
+    pickers = pools * PICKER_REPLICAS
     cluster = next((c for c in environment.clusters if c.name == gateway.cluster), environment.clusters[0])
     where = "the site's nodes (not priced here)" if cluster.provider == "onprem" else "the system pool, priced above with it"
     proxies = "" if cluster.provider == "gcp" else "; Istio's istiod and gateway pods run there too"
     return (
-        f"{pickers} endpoint picker(s) request {pickers * gateway.picker_cpu:g} CPU and {pickers * gateway.picker_memory_gib} GiB in all on {where}"
+        f"{pickers} endpoint picker(s) ({PICKER_REPLICAS} per pool, one active) request {pickers * gateway.picker_cpu:g} CPU and "
+        f"{pickers * gateway.picker_memory_gib} GiB in all on {where}"
         f"{proxies}; the gateway's load balancer is not priced"
     )
