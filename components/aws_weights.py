@@ -33,7 +33,6 @@ tag: `{fileSystemID}:{mountPath}:{accessPointID}`, the empty middle field meanin
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +40,7 @@ import pulumi
 import pulumi_aws as aws
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.serving_pod import USER_ID
+from hangar.components.shared_volume import SharedVolume
 
 NFS_PORT = 2049
 ROOT_DIRECTORY = "/hangar-weights"
@@ -57,16 +57,6 @@ EFS_CSI_IMAGES = {
     "sidecars.nodeDriverRegistrar.image": "public.ecr.aws/csi-components/csi-node-driver-registrar",
 }
 """The images the node DaemonSet runs (values.yaml `<key>.repository` at the tag), which a registry mirror keeps under the same paths."""
-
-
-@dataclasses.dataclass(frozen=True)
-class SharedVolume:
-    """What a PersistentVolume needs to mount a cluster's shared weight store, and what must exist first."""
-
-    driver: str
-    volume_handle: pulumi.Output[str]
-    ready: tuple[pulumi.Resource, ...]
-    volume_attributes: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def efs_csi_values(image_registry: pulumi.Input[str] | None) -> dict:

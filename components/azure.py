@@ -20,7 +20,6 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from hangar.components.aws_weights import SharedVolume
 from hangar.components.azure_access import authorized_ip_ranges, kubelogin_kubeconfig
 from hangar.components.azure_network import AzureNetwork
 from hangar.components.azure_weights import AzureFilesWeightStore
@@ -36,6 +35,7 @@ from hangar.components.labels import (
 )
 from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
 from hangar.components.serving_pod import cache_size_gib
+from hangar.components.shared_volume import SharedVolume
 from pulumi_azure_native import (
     authorization,
     containerservice,

@@ -34,8 +34,8 @@ from __future__ import annotations
 import hashlib
 
 import pulumi
-from hangar.components.aws_weights import SharedVolume
 from hangar.components.azure_network import private_link
+from hangar.components.shared_volume import SharedVolume
 from pulumi_azure_native import storage
 
 CSI_DRIVER = "file.csi.azure.com"

@@ -2,7 +2,8 @@
 
 `GcpGpuCluster` (`hangar:gcp:GpuCluster`) is what `hangar.components.environment.TARGETS["gcp"]` builds.
 It composes one `GcpNetwork` (`hangar:gcp:Network`, in `hangar.components.gcp_network`), one
-`GkeCluster` (`hangar:gcp:Cluster`; who reaches its API server: `hangar.components.gcp_access`), a
+`GkeCluster` (`hangar:gcp:Cluster`; who reaches its API server: `hangar.components.gcp_access`), a Filestore
+weight store (`hangar:gcp:WeightStore`, `hangar.components.gcp_weights`) when a deployment shares its weights, a
 `GkeGpuNodePool` (`hangar:gcp:GpuNodePool`) per configured pool and a `GkeTpuSlice`
 (`hangar:gcp:TpuSlice`, in `hangar.components.gcp_tpu`) per TPU slice, all through an explicit GCP
 provider pinned to the cluster's project and region.
@@ -25,7 +26,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from hangar.components.gcp_access import authorized_networks, dns_endpoint_config, kubeconfig
-from hangar.components.gcp_network import GcpNetwork
+from hangar.components.gcp_network import GcpNetwork, subnet_layout
+from hangar.components.gcp_weights import FilestoreWeightStore
 from hangar.components.labels import (
     CAPACITY,
     CLUSTER,
@@ -36,9 +38,12 @@ from hangar.components.labels import (
     environment_labels,
 )
 from hangar.components.placement import GPU_RESOURCE, GPU_TAINT, PoolPlacement, toleration
+from hangar.components.serving_pod import cache_size_gib
+from hangar.components.shared_volume import SharedVolume
 
 from hangar.catalog import InstanceType, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
+from hangar.replica import replica_shape
 from hangar.spec import SYSTEM_POOL, Environment, GcpCluster, GpuNodePool
 
 TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -203,6 +208,12 @@ class GkeCluster(pulumi.ComponentResource):
             # Inference Gateway needs it enabled on the cluster (cloud.google.com/kubernetes-engine/docs/how-to/
             # deploy-gke-inference-gateway, read 2026-12-01); the channel values are the SDK's (ClusterGatewayApiConfigArgs).
             gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD") if environment.gateway is not None else None,
+            # GKE's Filestore CSI driver mounts the shared weight store (hangar.components.gcp_weights); off unless a deployment shares.
+            addons_config=(
+                gcp.container.ClusterAddonsConfigArgs(gcp_filestore_csi_driver_config=gcp.container.ClusterAddonsConfigGcpFilestoreCsiDriverConfigArgs(enabled=True))
+                if shared_deployments(cluster, environment)
+                else None
+            ),
             remove_default_node_pool=True,
             initial_node_count=1,
             deletion_protection=environment.tier == "prod",
@@ -348,7 +359,29 @@ class GcpGpuCluster(pulumi.ComponentResource):
         # Without egress the serving layer's images (engine, KEDA, LWS) come from the declared mirror (the spec requires one);
         # GKE's own (its device plugin, its system pods) from Google's registries through Private Google Access (GcpNetwork).
         self.image_registry: str | None = cluster.registry_mirror
+        # A deployment with `weights.source: shared` reads its weights from one Filestore share every zone reaches.
+        self.shared_weights: SharedVolume | None = None
+        shared = shared_deployments(cluster, environment)
+        if shared:
+            assert self.network.network_name is not None  # the spec refuses shared in an existing network
+            store = FilestoreWeightStore(
+                f"{name}-weights",
+                network=self.network.network_name,
+                node_cidr=subnet_layout(cluster.network.cidr)[0],
+                region=cluster.region,
+                zones=list(cluster.zones),
+                prod=environment.tier == "prod",
+                cache_gib=sum(cache_size_gib(d, replica_shape(environment, d)) for d in shared),
+                labels=cloud_safe({**environment_labels(environment), CLUSTER: cluster.name}),
+                opts=children,
+            )
+            self.shared_weights = store.volume
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "kubeconfig": self.cluster.kubeconfig, "pools": sorted(self.pools)})
+
+
+def shared_deployments(cluster: GcpCluster, environment: Environment) -> list[Any]:
+    """The deployments on this cluster that read their weights from its shared store."""
+    return [d for d in environment.deployments if d.weights.source == "shared" and environment.cluster_of(d).name == cluster.name]
 
 
 def where(cluster: GcpCluster, environment: Environment, key: str, item: Any) -> str:

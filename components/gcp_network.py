@@ -34,13 +34,14 @@ class GcpNetwork(pulumi.ComponentResource):
     With `existing_network_id`, nothing is created: the first of `existing_subnet_ids` holds the
     nodes and GKE creates the pod and service ranges in it.
 
-    Outputs: `network_id`, `subnet_id`; `pods_range` / `services_range` (names, None for an existing network).
+    Outputs: `network_id`, `subnet_id`; `pods_range` / `services_range` and `network_name` (None for an existing network).
     """
 
     def __init__(self, name: str, network: Network, *, region: str, opts: pulumi.ResourceOptions | None = None):
         super().__init__("hangar:gcp:Network", name, None, opts)
         self.pods_range: str | None = None  # secondary range names; GKE's own in an existing network
         self.services_range: str | None = None
+        self.network_name: pulumi.Output[str] | None = None  # the new VPC's name (a Filestore instance is peered by name)
         if network.existing_network_id:
             if len(network.existing_subnet_ids) > 1:
                 pulumi.log.warn(f"{name}: a GKE cluster uses one subnetwork; using {network.existing_subnet_ids[0]!r}", self)
@@ -76,5 +77,5 @@ class GcpNetwork(pulumi.ComponentResource):
                 log_config=gcp.compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.network_id, self.subnet_id = vpc.id, subnet.id
+        self.network_id, self.subnet_id, self.network_name = vpc.id, subnet.id, vpc.name
         self.register_outputs({"network_id": self.network_id, "subnet_id": self.subnet_id})

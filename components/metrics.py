@@ -63,7 +63,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import POD_MONITOR_LIMITS
 from hangar.components.metrics_dashboard import LABEL as DASHBOARD_LABEL
 from hangar.components.metrics_dashboard import dashboard_text
-from hangar.components.metrics_kube_state import AZURE_SETTINGS, KUBE_STATE_METRICS, azure_settings_data, kube_state_values
+from hangar.components.metrics_kube_state import AZURE_SETTINGS, azure_settings_data, kube_state_chart, kube_state_values
 from hangar.components.metrics_pending import pending_rule
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
@@ -271,8 +271,9 @@ class MetricsPipeline(pulumi.ComponentResource):
         )  # fmt: skip
         self.query_url = self._amp.query_url
         # The pending alert's series: a kube-state-metrics the scraper's second job reads (hangar.components.metrics_kube_state).
+        kube_state = kube_state_chart(self._cluster.kubernetes_version)
         self.kube_state = chart_release(
-            f"{name}-{KUBE_STATE_METRICS.name}", KUBE_STATE_METRICS, kube_state_values([namespace], list(self._amp.cidrs), getattr(component, "image_registry", None)),
+            f"{name}-{kube_state.name}", kube_state, kube_state_values([namespace], list(self._amp.cidrs), getattr(component, "image_registry", None)),
             cluster=self._cluster, environment=self._environment.name, opts=pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
         self.scraper = Scraper("", {}, tuple(self._amp.cidrs))

@@ -4,8 +4,9 @@ The alert (`hangar.components.metrics_pending`) reads four kube-state-metrics se
 `PENDING_SERIES`. The in-cluster pipeline's chart runs kube-state-metrics already; the managed pipelines
 need them made to exist:
 
-* `amp` (EKS): nothing in an EKS cluster exports them. Hangar installs the pinned kube-state-metrics chart
-  (`KUBE_STATE_METRICS`: the same 8.4.0 / v2.20.0 kube-prometheus-stack 88.5.3 depends on) into its own
+* `amp` (EKS): nothing in an EKS cluster exports them. Hangar installs the pinned kube-state-metrics chart built for the
+  cluster's minor (`kube_state_chart`: 8.3.1 / v2.19.1 on 1.35; on 1.36 `KUBE_STATE_METRICS`, the same 8.4.0 / v2.20.0
+  kube-prometheus-stack 88.5.3 depends on) into its own
   namespace, watching only the serving namespace's pods and exposing only the four series (the chart's
   `collectors`, `namespaces` and `metricAllowlist`, which become kube-state-metrics' `--resources`,
   `--namespaces` and `--metric-allowlist`: its templates/deployment.yaml), so the workspace ingests and
@@ -61,6 +62,30 @@ KUBE_STATE_METRICS = PinnedChart(
     "prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml at commit 1982f1c5828920f5d4ea5d04956169e81f8c5129 "
     "(version 8.4.0, appVersion 2.20.0)",
 )
+KUBE_STATE_METRICS_135 = PinnedChart(
+    "kube-state-metrics",
+    "https://prometheus-community.github.io/helm-charts",
+    "8.3.1",
+    "kube-state-metrics",
+    "prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml at tag kube-state-metrics-8.3.1, commit "
+    "b26dff5c5ed1b1812f4cfd16fed8c4267c84d681 (version 8.3.1, appVersion 2.19.1; the tag differs from 8.4.0's in Chart.yaml alone)",
+)
+KUBE_STATE_CHARTS = {"1.35": KUBE_STATE_METRICS_135, "1.36": KUBE_STATE_METRICS}
+"""The pinned chart for each cluster minor that a pinned chart is built for.
+
+kube-state-metrics supports only the Kubernetes minor of the client-go it is built with (hangar.chart_support cites its
+README): v2.20.0 (chart 8.4.0) is built for 1.36, v2.19.1 (chart 8.3.1) for 1.35. The two charts' templates and values
+are the same (the tags differ in Chart.yaml alone), and the four series the alert reads are made by the same code in both
+releases (kubernetes/kube-state-metrics internal/store/pod.go at tags v2.19.1 and v2.20.0: the generators of
+`PENDING_SERIES` are identical), so the values below serve both."""
+
+
+def kube_state_chart(kubernetes_version: str) -> PinnedChart:
+    """The pinned chart built for the cluster's minor; for another minor the newest, which `hangar-supported-versions`
+    reports as outside kube-state-metrics' support (no pinned chart was read for it)."""
+    return KUBE_STATE_CHARTS.get(kubernetes_version, KUBE_STATE_METRICS)
+
+
 KUBE_STATE_POD_LABELS = {"app.kubernetes.io/name": KUBE_STATE_METRICS.name, "app.kubernetes.io/instance": KUBE_STATE_METRICS.name}
 """The chart's selector labels: its name, and the release name (`chart_release` names the release after the chart)."""
 KUBE_STATE_PORT = ("http", 8080)

@@ -29,7 +29,9 @@ What the target needs for that:
   (`base` and `istiod` charts, 1.29.6, into istio-system) with `ENABLE_GATEWAY_API_INFERENCE_EXTENSION`
   on and its gateway pods under the `RuntimeDefault` seccomp profile (so they pass the serving
   namespace's Pod Security `restricted` level); a NetworkPolicy lets the gateway pods reach only the
-  pickers, the servers, istiod and DNS.
+  pickers, the servers, istiod and DNS. With a `registry_mirror` Istio's images come from it
+  (`istio_hub`), its charts from `chart_repository`, and the two CRD manifests from `gateway.crds` when
+  named (required without egress, `hangar.spec.routing_mirror`).
 
 Why Istio where the cloud offers no managed inference gateway: the Inference Extension's own guide at
 v1.5.0 lists it with the InferencePool v1 support it needs ("Istio v1.28.0 includes full support for
@@ -66,7 +68,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
-from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, picker_labels
+from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
 from hangar.components.serving import LB_ANNOTATIONS, selector_labels
 from hangar.components.serving_pod import PORT
 
@@ -88,10 +90,27 @@ ISTIO_STATUS_PORT = 15021
 LISTENER_PORT = 80
 TLS_LISTENER_PORT = 443
 GKE_CERTIFICATE_OPTION = "networking.gke.io/cert-manager-certs"
-"""The listener `tls.options` key by which GKE's gateways take Certificate Manager certificates (comma-separated names),
-per https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway (read 2026-12-01)."""
+"""The listener `tls.options` key by which GKE's gateways take Certificate Manager certificates. Google's
+https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway (read 2026-12-01) says Certificate Manager's
+Google-managed certificates work with regional Gateways and certificate maps only with global ones; the key itself
+was read in public manifests for `gke-l7-rilb` and `gke-l7-regional-external-managed` Gateways (e.g.
+stacksimplify/terraform-on-google-kubernetes-engine, 21-GKE-Gateway-API/05-GKE-Gateway-API-HTTP-to-HTTPS-Redirect),
+not in Google's own example, which could not be read whole here: unverified against Google's text."""
 SHARE_SCALE = 1000
 """A small-first share becomes weights out of this many (0.7 -> 700 small, 300 large)."""
+
+
+def istio_hub(mirror: pulumi.Input[str]) -> pulumi.Input[str]:
+    """Where a registry mirror keeps Istio's images: their upstream path `docker.io/istio/<image>` under the mirror.
+
+    The istiod chart names its image `<global.hub>/pilot:<global.tag>` (templates/deployment.yaml) and the gateway
+    pods' `<global.hub>/proxyv2:<global.tag>` (pkg/kube/inject/inject.go `ProxyImage`); releases are published
+    to Docker Hub under `istio` (the chart's values.yaml) — istio/istio tag 1.29.6, commit
+    7019d6d3608e4995e9a36d2977cfec3a341431cd, read 2026-12-01. The chart in git carries a dev hub and tag
+    `latest`, so with a mirror both are set here."""
+    if isinstance(mirror, str):
+        return f"{mirror.rstrip('/')}/istio"
+    return pulumi.Output.from_input(mirror).apply(lambda registry: f"{registry.rstrip('/')}/istio")
 
 
 def gateway_name(environment: Environment) -> str:
@@ -151,10 +170,12 @@ def gateway_peers(environment: Environment) -> list[dict[str, Any]]:
 
 
 def server_peers(environment: Environment, deployment: ModelDeployment) -> list[dict[str, Any]]:
-    """What a model server behind a route must admit on its API port: its picker (metrics) and the gateway's proxies."""
+    """What a model server behind a route must admit on its API port: its picker (metrics), the gateway's proxies,
+    and on GKE the load balancer's health checks (`hangar.components.routing_pool` says where each comes from)."""
     if environment.gateway is None or not route_names(environment, deployment.name):
         return []
-    return [{"podSelector": {"matchLabels": picker_labels(deployment.name)}}, *gateway_peers(environment)]
+    health = health_check_peers() if gateway_cluster(environment).provider == "gcp" else []
+    return [{"podSelector": {"matchLabels": picker_labels(deployment.name)}}, *gateway_peers(environment), *health]
 
 
 def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any]]:
@@ -258,8 +279,9 @@ class Gateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=component.gcp_provider),
             )
             return [subnet]
-        gateway_crds = k8s.yaml.v2.ConfigFile(f"{name}-gateway-api-crds", file=GATEWAY_API_CRDS, opts=kube)
-        inference_crds = k8s.yaml.v2.ConfigFile(f"{name}-inference-crds", file=INFERENCE_CRDS, opts=kube)
+        crds = environment.gateway.crds if environment.gateway is not None else None  # copies inside the network, if named
+        gateway_crds = k8s.yaml.v2.ConfigFile(f"{name}-gateway-api-crds", file=crds.gateway_api if crds else GATEWAY_API_CRDS, opts=kube)
+        inference_crds = k8s.yaml.v2.ConfigFile(f"{name}-inference-crds", file=crds.inference_extension if crds else INFERENCE_CRDS, opts=kube)
         source = f"istio/istio tag {ISTIO_VERSION} manifests/charts; repository per https://istio.io/latest/docs/setup/install/helm/"
         base = PinnedChart("base", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
         istiod = PinnedChart("istiod", ISTIO_REPOSITORY, ISTIO_VERSION, "istio-system", source)
@@ -269,6 +291,9 @@ class Gateway(pulumi.ComponentResource):
         }
         if cluster.provider != "onprem":  # cluster services run on the system pool, never on accelerator nodes
             values["nodeSelector"] = {POOL: SYSTEM_POOL}
+        mirror = getattr(component, "image_registry", None)
+        if mirror is not None:  # istiod (`pilot`) and the gateway pods (`proxyv2`) from the cluster's registry
+            values["global"] = {"hub": istio_hub(mirror), "tag": ISTIO_VERSION}
         after_crds = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_crds, inference_crds]))
         base_release = chart_release(f"{name}-istio-base", base, {}, cluster=cluster, environment=environment.name, opts=after_crds)
         istiod_release = chart_release(

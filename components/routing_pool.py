@@ -6,16 +6,51 @@ Per deployment behind a route, in the serving namespace (the pool selects its po
   multi-host group) on the API port, its endpoint picker `<name>-epp` on the ext-proc port, failing
   open (a picker that is down does not stop traffic: the gateway falls back to its own balancing);
 * the endpoint picker: a `ServiceAccount`, a `Role` + `RoleBinding` (read pods, InferencePools and the
-  optional InferenceObjective / InferenceModelRewrite objects), a `ConfigMap` holding its
-  EndpointPickerConfig, a `Deployment` of one replica (`Recreate`: one active picker keeps the
-  prefix-cache state whole), a `Service` (ext-proc and metrics ports) and a `NetworkPolicy`;
+  optional InferenceObjective / InferenceModelRewrite objects, and the Lease and Events of leader election), a
+  `ConfigMap` holding its EndpointPickerConfig, a `Deployment`, a `Service` (ext-proc and metrics ports) and a
+  `NetworkPolicy` (in: the gateway's proxies on the ext-proc port, and on GKE Google's health checkers on it too);
+* two pickers per pool (`hangar.endpoint_picker.PICKER_REPLICAS`), active-passive as the chart runs more than one:
+  `--ha-enable-leader-election` (a Lease `epp-<namespace>-<pool>.gateway-api-inference-extension.sigs.k8s.io` in the
+  pool's namespace, pkg/epp/server/controller_manager.go), the Role's `leases` and `events` rules
+  (epplib/templates/_leader-election-rbac.yaml), and the gRPC probes asking for the `liveness` and `readiness`
+  services: every picker is live, only the leader that has synced the pool is ready (cmd/epp/runner/health.go), so
+  the Service's endpoints hold the leader alone (on Istio, whose gateway calls the Service's ready endpoints; that
+  GKE's load balancer does too rests on the chart's README offering HA with `provider=gke`, not on a Google statement
+  read here), and a standby takes over when it goes. `Recreate`, as the
+  chart: one active picker keeps the prefix-cache state whole, and a rolling update could never evict the old leader
+  (the chart's comment). The two prefer different nodes (the chart sets no affinity), so one node's loss leaves a
+  picker. No PodDisruptionBudget: a budget counts only Ready pods ("healthy" = Ready, PodDisruptionBudgetSpec at
+  https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/pod-disruption-budget-v1, read 2026-12-01),
+  and here only the leader is ever Ready, so any budget that kept one picker would forbid evicting the leader at all
+  and hold every drain of its node, while losing it costs a few seconds of failing open until the standby leads;
+* the picker serves its ext-proc gRPC over TLS: v1.5.0's `--secure-serving` defaults to true and, with no
+  `--cert-path`, the picker makes itself a self-signed certificate (pkg/epp/server/options.go,
+  pkg/epp/server/runserver.go). So the Service's ext-proc port carries no `appProtocol`, as the chart's
+  epplib/templates/_service.yaml writes it (`kubernetes.io/h2c`, which Hangar wrote before, declares
+  cleartext HTTP/2; Istio reads the port name's `grpc-` prefix as gRPC instead: istio/istio tag 1.29.6,
+  pkg/config/kube/conversion.go), and on Istio (every target but GKE) a `DestinationRule` on the picker
+  Service's cluster-local host has the gateway call it over TLS without verifying that certificate
+  (`mode: SIMPLE`, `insecureSkipVerify: true`), as the chart's inferencepool/templates/istio.yaml writes it:
+  Istio builds the ext_proc call to `outbound|9002||<picker host>`, the cluster that DestinationRule
+  configures (pilot/pkg/networking/core/route/route.go at 1.29.6). On GKE the chart writes nothing for the
+  picker's TLS, and neither does Hangar;
 * on GKE, a `HealthCheckPolicy` (the load balancer probes `/health` on the API port every 2 s; GKE's
   default probe asks for `/`, which vLLM does not serve) and a `GCPBackendPolicy` (a 300 s backend
   timeout: a long generation outlasts the load balancer's default), both aimed at the InferencePool, as
   the Inference Extension chart's config/charts/inferencepool/templates/gke.yaml (v1.5.0) writes them.
   Their schemas: GoogleCloudPlatform/gke-gateway-api commit fc40d606a5332f11a8883f85caff66b63c4e88ef
   (2026-04-29) config/crd/, whose API reference (googlecloudplatform.github.io/gke-gateway-api, read
-  2026-12-01) gives `/` as the HTTP health check's default requestPath.
+  2026-12-01) gives `/` as the HTTP health check's default requestPath. The chart's GCPBackendPolicy also turns on
+  logging of every request; Hangar leaves that to the operator (Cloud Logging bills by volume);
+* on GKE the load balancer behind `gke-l7-rilb` is a regional internal Application Load Balancer, built on Envoy:
+  its proxies send requests (to the servers, and ext-proc calls to the picker) from the region's proxy-only
+  subnet, and its health checks come from Google's ranges 35.191.0.0/16 and 130.211.0.0/22
+  (https://cloud.google.com/load-balancing/docs/firewall-rules, "Regional internal Application Load Balancer":
+  health check ranges and the proxy-only subnet, read 2026-12-01). The servers' NetworkPolicy admits both on the
+  API port, where the HealthCheckPolicy probes `/health` (`hangar.components.routing.server_peers`); the picker's
+  admits both on its ext-proc port. No HealthCheckPolicy names the picker (the chart writes none), and GKE's
+  health checks probe the serving port unless told otherwise (`USE_SERVING_PORT`, "which is the default", in the
+  HealthCheckPolicy CRD at the gke-gateway-api commit below).
 
 The picker scores the pool's pods on vLLM's own metrics, scraped from `/metrics` on the API port:
 `vllm:num_requests_waiting` (queue), `vllm:num_requests_running`, `vllm:kv_cache_usage_perc`
@@ -31,8 +66,8 @@ config/charts/inferencepool/values.yaml (the image `registry.k8s.io/gateway-api-
 ext-proc port 9002, FailOpen, resources: requests 4 CPU / 8Gi, limit 16Gi memory, "validated with
 scale testing at high QPS"), config/charts/epplib/templates/_deployment.yaml (args `--pool-name`,
 `--pool-namespace`, `--pool-group inference.networking.k8s.io`, `--zap-encoder json`, `--config-file`,
-`--tracing=false`; ports grpc 9002, grpc-health 9003, metrics 9090; gRPC probes on 9003, service
-`inference-extension`; env NAMESPACE and POD_NAME; terminationGracePeriodSeconds 130),
+`--tracing=false`, `--ha-enable-leader-election` above one replica; ports grpc 9002, grpc-health 9003, metrics
+9090; gRPC probes on 9003; env NAMESPACE and POD_NAME; terminationGracePeriodSeconds 130),
 config/charts/epplib/templates/_config.yaml (the default EndpointPickerConfig: queue, KV-cache and
 prefix-cache scorers weighted 2/2/3, the `metrics-data-source` and `core-metrics-extractor` plugins),
 config/charts/epplib/templates/_rbac.yaml and config/charts/inferencepool/templates/rbac.yaml (the
@@ -51,6 +86,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 from hangar.components.serving_pod import container_security
+
+from hangar.endpoint_picker import PICKER_REPLICAS
 
 EPP_VERSION = "v1.5.0"
 EPP_IMAGE = f"registry.k8s.io/gateway-api-inference-extension/epp:{EPP_VERSION}"
@@ -71,6 +108,16 @@ VLLM_ENGINE = {
 }
 """The metric names the picker reads from a vLLM server (its `core-metrics-extractor` engine config)."""
 POOL_API = "inference.networking.k8s.io/v1"
+LEADER_ELECTION_RULES = (
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+)
+"""What leader election needs, as the chart's epplib/templates/_leader-election-rbac.yaml grants it."""
+GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+"""Where a regional internal Application Load Balancer's health checks come from (its requests come from the proxy-only
+subnet): https://cloud.google.com/load-balancing/docs/firewall-rules, read 2026-12-01."""
+ISTIO_TLS = {"mode": "SIMPLE", "insecureSkipVerify": True}
+"""How Istio's gateway calls the picker: TLS, its self-signed certificate unverified (the chart's templates/istio.yaml)."""
 
 
 LORA_AFFINITY_SCORER = "lora-affinity-scorer"
@@ -112,6 +159,16 @@ def picker_config(lora: bool = False) -> dict[str, Any]:
     return config
 
 
+def health_check_peers() -> list[dict[str, Any]]:
+    """NetworkPolicy peers of Google's load-balancer health checkers (GKE's gateway probes the pods from these ranges)."""
+    return [{"ipBlock": {"cidr": cidr}} for cidr in GOOGLE_HEALTH_CHECK_RANGES]
+
+
+def picker_host(pool: str, namespace: str) -> str:
+    """The cluster-local host name of a pool's picker Service: what Istio's ext_proc cluster and DestinationRule name."""
+    return f"{pool}-epp.{namespace}.svc.cluster.local"
+
+
 def picker_labels(pool: str) -> dict[str, str]:
     """The labels that select a pool's picker pods (its Service, its NetworkPolicy, the servers' admission of it)."""
     return {"app.kubernetes.io/name": "endpoint-picker", "app.kubernetes.io/instance": f"{pool}-epp"}
@@ -124,8 +181,9 @@ class InferencePool(pulumi.ComponentResource):
     `labels` the environment's labels for every object, `gateway_peers` the NetworkPolicy peers of
     the gateway proxies that call the picker, `cpu`/`memory_gib` the picker's requests (its memory
     limit is twice the request, as the chart's 8Gi/16Gi), `node_selector` where it runs, `mirror` an
-    image registry holding the picker under its upstream path, `lora` whether the server serves LoRA adapters (the
-    picker then scores adapter affinity too). Exposes `name` (the pool's).
+    image registry holding the picker under its upstream path, `gke` whether GKE's managed gateway calls
+    it (else Istio's), `lora` whether the server serves LoRA adapters (the picker then scores adapter
+    affinity too). Exposes `name` (the pool's).
     """
 
     def __init__(self, name: str, *, namespace: str, selector: dict[str, str], port: int, labels: dict[str, str],
@@ -160,6 +218,7 @@ class InferencePool(pulumi.ComponentResource):
                 {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"]},
                 {"apiGroups": ["inference.networking.k8s.io"], "resources": ["inferencepools"], "verbs": ["get", "watch", "list"]},
                 {"apiGroups": ["inference.networking.x-k8s.io"], "resources": ["inferenceobjectives", "inferencemodelrewrites"], "verbs": ["get", "watch", "list"]},
+                *LEADER_ELECTION_RULES,
             ],
             opts=child,
         )
@@ -179,7 +238,8 @@ class InferencePool(pulumi.ComponentResource):
                 "type": "ClusterIP",
                 "selector": picker_labels(name),
                 "ports": [
-                    {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": EXT_PROC_PORT, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"},
+                    # No appProtocol: the picker serves TLS, not cleartext HTTP/2 (`kubernetes.io/h2c`); see the module docstring.
+                    {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": EXT_PROC_PORT, "protocol": "TCP"},
                     {"name": "http-metrics", "port": METRICS_PORT, "targetPort": METRICS_PORT, "protocol": "TCP"},
                 ],
             },
@@ -193,7 +253,7 @@ class InferencePool(pulumi.ComponentResource):
                 "policyTypes": ["Ingress", "Egress"],
                 # In: the gateway's ext-proc calls. Out: the pool's pods (metrics), DNS, and the API server
                 # (its address is not known before the cluster exists, so HTTPS and 6443 to any address).
-                "ingress": [{"from": list(gateway_peers), "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]}],
+                "ingress": [{"from": [*gateway_peers, *(health_check_peers() if gke else [])], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]}],
                 "egress": [
                     {"to": [{"podSelector": {"matchLabels": dict(selector)}}], "ports": [{"port": port, "protocol": "TCP"}]},
                     {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
@@ -202,7 +262,16 @@ class InferencePool(pulumi.ComponentResource):
             },
             opts=child,
         )
-        if gke:
+        if not gke:  # Istio: the gateway calls the picker over TLS
+            k8s.apiextensions.CustomResource(
+                f"{epp}-tls",
+                api_version="networking.istio.io/v1",
+                kind="DestinationRule",
+                metadata=meta(epp),
+                spec={"host": picker_host(name, namespace), "trafficPolicy": {"tls": dict(ISTIO_TLS)}},
+                opts=child,
+            )
+        else:
             target = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name}
             k8s.apiextensions.CustomResource(
                 f"{name}-health",
@@ -230,14 +299,13 @@ class InferencePool(pulumi.ComponentResource):
                     node_selector: dict[str, str] | None, mirror: str | None) -> dict[str, Any]:  # fmt: skip
         epp = f"{pool}-epp"
         image = f"{mirror.rstrip('/')}/{EPP_IMAGE_PATH}:{EPP_VERSION}" if mirror else EPP_IMAGE
-        health = {"port": HEALTH_PORT, "service": "inference-extension"}
         container = {
             "name": "epp",
             "image": image,
             "imagePullPolicy": "IfNotPresent",
             "args": [
                 "--pool-name", pool, "--pool-namespace", namespace, "--pool-group", "inference.networking.k8s.io",
-                "--zap-encoder", "json", "--config-file", "/config/plugins.yaml", "--tracing=false",
+                "--zap-encoder", "json", "--config-file", "/config/plugins.yaml", "--ha-enable-leader-election", "--tracing=false",
             ],  # fmt: skip
             "ports": [
                 {"name": "grpc", "containerPort": EXT_PROC_PORT},
@@ -249,8 +317,8 @@ class InferencePool(pulumi.ComponentResource):
                 {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
             ],
             "resources": {"requests": {"cpu": cpu, "memory": f"{memory_gib}Gi"}, "limits": {"memory": f"{2 * memory_gib}Gi"}},
-            "livenessProbe": {"grpc": health, "initialDelaySeconds": 5, "periodSeconds": 10},
-            "readinessProbe": {"grpc": health, "periodSeconds": 2},
+            "livenessProbe": {"grpc": {"port": HEALTH_PORT, "service": "liveness"}, "initialDelaySeconds": 5, "periodSeconds": 10},
+            "readinessProbe": {"grpc": {"port": HEALTH_PORT, "service": "readiness"}, "periodSeconds": 2},
             "volumeMounts": [{"name": "plugins-config", "mountPath": "/config", "readOnly": True}],
             "securityContext": container_security(NONROOT_UID),
         }
@@ -260,11 +328,19 @@ class InferencePool(pulumi.ComponentResource):
             "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [container],
             "volumes": [{"name": "plugins-config", "configMap": {"name": epp}}],
+            # Preferred, not required: a system pool of one node still runs both (the standby then guards a crash only).
+            "affinity": {
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": picker_labels(pool)}}}
+                    ]
+                }
+            },
         }
         if node_selector:
             spec["nodeSelector"] = dict(node_selector)
         return {
-            "replicas": 1,
+            "replicas": PICKER_REPLICAS,
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": picker_labels(pool)},
             "template": {"metadata": {"labels": labels}, "spec": spec},

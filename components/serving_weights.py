@@ -42,8 +42,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from hangar.components import serving_await as wait
 from hangar.components import serving_pod as pod
-from hangar.components.aws_weights import SharedVolume
 from hangar.components.labels import POOL
+from hangar.components.shared_volume import SharedVolume
 
 from hangar.replica import ReplicaShape
 from hangar.spec import SYSTEM_POOL, ModelDeployment

@@ -2,7 +2,7 @@
 
 `chart_support(chart, version, values)` answers for the charts a serving cluster runs: KEDA, the KEDA
 HTTP add-on, the NVIDIA device plugin, the Cluster Autoscaler, kube-prometheus-stack, the NVIDIA GPU
-Operator, LeaderWorkerSet and the NVIDIA DCGM exporter. A chart or
+Operator, LeaderWorkerSet, the NVIDIA DCGM exporter and kube-state-metrics. A chart or
 version not listed here has an unknown range (`None`), which the policy rule refuses in prod: an
 unknown is never taken for supported. Re-read the source before adding a row.
 
@@ -55,6 +55,18 @@ Sources (each read 2026-12-01):
   and in deployment/Chart.yaml at commit 7ad58324b4447b64dc3dedf946b889b648b7f476 (version and appVersion 4.8.3),
   the source of release 4.6.0-4.8.3 (NVIDIA/dcgm-exporter pull 711, "feat: release 4.6.0-4.8.3", 2026-07-14, links
   its code at that commit; pull 712 published chart 4.8.3 from that tag on 2026-07-15).
+- kube-state-metrics: its chart states no range (prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml has
+  no `kubeVersion` at any tag read, e.g. 8.4.0 at commit 1982f1c5828920f5d4ea5d04956169e81f8c5129), so the range is the
+  one its project states for the release the chart runs (`appVersion`): "The supported Kubernetes cluster version is
+  determined by client-go. All additional compatibility is only best effort, or happens to still/already be supported"
+  (kubernetes/kube-state-metrics README.md "Kubernetes Version", at every tag v2.7.0 to v2.20.0; v2.20.0 is commit
+  4ffeda2ef866b0fef372849825a803296483b336), and client-go's own compatibility matrix marks only the same minor
+  "Exactly the same features / API objects" (kubernetes/client-go README.md "Compatibility matrix"). So a chart
+  supports exactly the Kubernetes minor of the client-go its release is built with: `k8s.io/client-go` in go.mod at the
+  release tag (v2.19.1: v0.35.4; v2.20.0: v0.36.3; the README's matrix says the same: v2.19.0 "v1.35", v2.20.0 "v1.36"),
+  and a chart's release is its Chart.yaml `appVersion`, read at every tag kube-state-metrics-4.24.0 (appVersion 2.7.0)
+  to kube-state-metrics-8.4.0 (appVersion 2.20.0) of the helm-charts snapshot of 2026-08-22
+  (`KUBE_STATE_METRICS_CLIENT_GO`). Older charts, whose READMEs kept a per-version matrix, are not listed.
 """
 
 from __future__ import annotations
@@ -72,7 +84,8 @@ KUBE_PROMETHEUS_STACK = "kube-prometheus-stack"
 GPU_OPERATOR = "gpu-operator"
 LWS = "lws"
 DCGM_EXPORTER = "dcgm-exporter"
-JUDGED_CHARTS = (KEDA, HTTP_ADD_ON, DEVICE_PLUGIN, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, GPU_OPERATOR, LWS, DCGM_EXPORTER)
+KUBE_STATE_METRICS = "kube-state-metrics"
+JUDGED_CHARTS = (KEDA, HTTP_ADD_ON, DEVICE_PLUGIN, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, GPU_OPERATOR, LWS, DCGM_EXPORTER, KUBE_STATE_METRICS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,10 +137,25 @@ LWS_CHARTS = frozenset({"0.6.0", "0.6.1", "0.6.2", "0.6.3", "0.7.0", "0.8.0", "0
 LWS_OLDEST = "1.26"
 DCGM_EXPORTER_OLDEST: tuple[tuple[str, str, str], ...] = (("3.0.0", "4.8.3", "1.19"),)
 """(first, last chart version, oldest Kubernetes minor of its `kubeVersion`) for the DCGM exporter chart."""
+KUBE_STATE_METRICS_CLIENT_GO: tuple[tuple[str, str, str], ...] = (
+    ("4.24.0", "4.29.0", "1.25"), ("4.30.0", "5.11.1", "1.26"), ("5.12.0", "5.16.4", "1.27"), ("5.17.0", "5.18.0", "1.28"),
+    ("5.18.1", "5.21.0", "1.29"), ("5.22.0", "5.26.0", "1.30"), ("5.27.0", "5.29.0", "1.31"), ("5.30.0", "6.1.5", "1.32"),
+    ("6.2.0", "7.0.1", "1.33"), ("7.1.0", "7.3.0", "1.34"), ("7.4.0", "8.3.1", "1.35"), ("8.4.0", "8.4.0", "1.36"),
+)  # fmt: skip
+"""(first, last chart version, the Kubernetes minor of the client-go its kube-state-metrics release is built with)."""
 
 
 def _from(oldest: str | None) -> tuple[str | None, str | None] | None:
     return (oldest, None) if oldest else None
+
+
+def _only(minor: str | None) -> tuple[str | None, str | None] | None:
+    return (minor, minor) if minor else None
+
+
+def kube_state_metrics_charts(minor: str) -> tuple[str, str] | None:
+    """(first, last) kube-state-metrics chart version built for Kubernetes `minor`; None when no chart read is."""
+    return next(((first, last) for first, last, built_for in KUBE_STATE_METRICS_CLIENT_GO if built_for == minor), None)
 
 
 WINDOWS: dict[str, tuple[Callable[[str, str], tuple[str | None, str | None] | None], str]] = {
@@ -139,6 +167,8 @@ WINDOWS: dict[str, tuple[Callable[[str, str], tuple[str | None, str | None] | No
     GPU_OPERATOR: (lambda version, minor: GPU_OPERATOR_SUPPORT.get(version), "the GPU Operator {version} platform support page"),
     LWS: (lambda version, minor: _from(LWS_OLDEST if version in LWS_CHARTS else None), "the LeaderWorkerSet v{version} installation docs"),
     DCGM_EXPORTER: (lambda version, minor: _from(_in_ranges(version, DCGM_EXPORTER_OLDEST)), "dcgm-exporter {version} Chart.yaml kubeVersion"),
+    KUBE_STATE_METRICS: (lambda version, minor: _only(_in_ranges(version, KUBE_STATE_METRICS_CLIENT_GO)),
+                         "the client-go its kube-state-metrics release is built with; other versions are best effort, its README says"),
 }  # fmt: skip
 """Chart -> (its (oldest, newest) window at a chart version and minor, or None where unread; where the window is said)."""
 

@@ -64,6 +64,9 @@ class PlausibleMocks(pulumi.runtime.Mocks):
 
 
 def _computed_outputs(type_token: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    if type_token == "gcp:filestore/instance:Instance":
+        # Filestore gives each network an internal address from its reserved range; a placeholder of that shape.
+        return {"networks": [{**network, "ipAddresses": ["10.250.0.2"]} for network in state.get("networks", [])]}
     if type_token == "azure-native:monitor:AzureMonitorWorkspace":
         # The query endpoint's shape: https://<workspace>-<suffix>.<region>.prometheus.monitor.azure.com (KEDA 2.20 prometheus scaler docs' example).
         return {"metrics": {"prometheusQueryEndpoint": f"https://{name}-offline.{state.get('location', 'eastus')}.prometheus.monitor.azure.com", "internalId": f"mac_{name}"}}

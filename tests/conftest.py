@@ -23,26 +23,31 @@ os.environ["HANGAR_TODAY"] = TODAY
 os.environ["HANGAR_NO_CACHE"] = "1"
 EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-chat", "gke-dev", "gke-tpu", "onprem")
 
-AWS_ENVIRONMENT: dict[str, Any] = {
-    "name": "test",
-    "tier": "dev",
-    "owner": "ml-platform",
-    "cost_centre": "cc-1",
-    "budget": {"monthly_ceiling_usd": 100000},
-    "clusters": [
-        {
-            "provider": "aws",
-            "name": "main",
-            "region": "us-east-1",
-            "zones": ["us-east-1a", "us-east-1b"],
-            "node_pools": [
-                {"name": "l4", "gpu": "L4", "gpus_per_node": 1, "min_nodes": 0, "max_nodes": 2},
-                {"name": "h100", "gpu": "H100-SXM", "instance_type": "p5.48xlarge", "min_nodes": 0, "max_nodes": 1},
-            ],
-        }
-    ],
-    "deployments": [{"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 2}}],
-}
+
+
+def make_environment(*clusters: dict[str, Any], monthly_ceiling_usd: int = 100000, **keys: Any) -> dict[str, Any]:
+    """A valid environment as a fresh plain dict: `clusters` under the top-level keys every stack needs.
+
+    name, tier, owner and cost centre are a test's defaults unless given as `keys` (so are deployments
+    and any other key); the budget is `monthly_ceiling_usd`. The target test modules build their
+    environments with it, so the shared part is written once."""
+    raw = {"name": "test", "tier": "dev", "owner": "ml-platform", "cost_centre": "cc-1", "budget": {"monthly_ceiling_usd": monthly_ceiling_usd}}
+    return copy.deepcopy({**raw, "clusters": list(clusters), **keys})
+
+
+AWS_ENVIRONMENT: dict[str, Any] = make_environment(
+    {
+        "provider": "aws",
+        "name": "main",
+        "region": "us-east-1",
+        "zones": ["us-east-1a", "us-east-1b"],
+        "node_pools": [
+            {"name": "l4", "gpu": "L4", "gpus_per_node": 1, "min_nodes": 0, "max_nodes": 2},
+            {"name": "h100", "gpu": "H100-SXM", "instance_type": "p5.48xlarge", "min_nodes": 0, "max_nodes": 1},
+        ],
+    },
+    deployments=[{"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 2}}],
+)
 
 
 @pytest.fixture

@@ -83,6 +83,12 @@ def chart_version(module: str, name: str) -> Callable[[], str]:
     return lambda: getattr(importlib.import_module(module), name).version
 
 
+def kube_state_chart(index: int) -> tuple[str, str]:
+    """(minor, chart version) of the index-th kube-state-metrics chart pinned per cluster minor, in minor order."""
+    charts = importlib.import_module("hangar.components.metrics_kube_state").KUBE_STATE_CHARTS
+    return sorted((minor, chart.version) for minor, chart in charts.items())[index]
+
+
 def workflow_step_value(key: str) -> Callable[[], object]:
     """A value the generated workflows pass to a step (`fetch-depth`), from the committed PR workflow."""
 
@@ -342,8 +348,9 @@ FACTS += [
          {"v": constant("hangar.keda", "KEDA_VERSION"), "lo": lambda: keda_range(0), "hi": lambda: keda_range(1)}),
     Fact("docs/serving.md", "a pinned kube-prometheus-stack {v} in `monitoring`", {"v": chart_version("hangar.components.metrics", "KUBE_PROMETHEUS_STACK")}),
     Fact("docs/serving.md", "on port `http` every {s} s, its floor", {"s": AMP_INTERVAL}),
-    Fact("docs/serving.md", "installs kube-state-metrics (chart {v}) in its own namespace",
-         {"v": chart_version("hangar.components.metrics_kube_state", "KUBE_STATE_METRICS")}),
+    Fact("docs/serving.md", "built for the cluster's minor ({a} on Kubernetes {ma}, {b} on {mb}:",
+         {"a": lambda: kube_state_chart(0)[1], "ma": lambda: kube_state_chart(0)[0], "b": lambda: kube_state_chart(1)[1],
+          "mb": lambda: kube_state_chart(1)[0]}),
     Fact("docs/serving.md", "The loop for `eks-prod` (realtime Llama 3.3 70B, {lo}–{hi} replicas)",
          {"lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas}),
     Fact("docs/serving.md", 'engine="0"', why="the engine label vLLM gives its first engine's series (the exposition tests/test_promql.py reads)"),
@@ -390,6 +397,10 @@ FACTS += [
     Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
          {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
+    Fact("docs/serving.md", "CRD manifests from copies you name in `gateway.crds` (Gateway API {g}'s `standard-install.yaml` and the Inference Extension {e}'s",
+         {"g": constant("hangar.components.routing", "GATEWAY_API_VERSION"), "e": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "the route's share within {p:.0f} percentage point",
+         {"p": lambda: constant("hangar.spec.routing_traffic", "SHARE_TOLERANCE")() * 100}),
     Fact("docs/serving.md", "`gateway.picker_cpu` (default {cpu:g}) and `picker_memory_gib` (default {gib})",
          {"cpu": lambda: _gateway_default("picker_cpu"), "gib": lambda: _gateway_default("picker_memory_gib")}),
     Fact("docs/serving.md", "The Extension's chart asks {cpu:g} CPU and {gib:g} GiB, validated up to {rps:,.0f} requests/s",
@@ -414,6 +425,20 @@ FACTS += [
 # --- docs/lora.md --------------------------------------------------------------------------------
 
 LORA_RANKS = constant("hangar.spec.adapters", "MAX_LORA_RANKS")
+LORA_EXAMPLE = (4, 320, 8192)
+"""The page's example: slots and rank that stop Qwen2.5-7B-Instruct starting on one L4 at this many tokens."""
+
+
+def _lora_example() -> tuple[float, int, float]:
+    """(GiB of vLLM's default slot, its rank, GiB of the example's slots), checking that the example stops vLLM and the default does not."""
+    from hangar.sizing import LoraSlots, lora_bytes, memory_fit
+
+    qwen, l4 = catalog().models["Qwen/Qwen2.5-7B-Instruct"], catalog().gpus["L4"]
+    default, example = LoraSlots(), LoraSlots(*LORA_EXAMPLE[:2])
+    tokens = LORA_EXAMPLE[2]
+    if not memory_fit(qwen, l4, max_context_tokens=tokens, lora=default).fits or memory_fit(qwen, l4, max_context_tokens=tokens, lora=example).fits:
+        raise AssertionError("docs/lora.md's LoRA example no longer holds: the default slot must fit on one L4 and the example's slots must not")
+    return lora_bytes(qwen, default) / 2**30, default.rank, lora_bytes(qwen, example) / 2**30
 
 FACTS += [
     Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
@@ -423,4 +448,8 @@ FACTS += [
          why="a commit is 40 hexadecimal digits"),
     Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
+         "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",
+         {"one": lambda: _lora_example()[0], "rank": lambda: _lora_example()[1], "slots": lambda: LORA_EXAMPLE[0], "big": lambda: LORA_EXAMPLE[1],
+          "many": lambda: _lora_example()[2], "tokens": lambda: LORA_EXAMPLE[2]}),  # fmt: skip
 ]

@@ -10,6 +10,7 @@ The docs site (`docs/`, built by MkDocs) shows two kinds of text that would drif
 
 Run `.venv/bin/python -m tests.docs_sync --write` to regenerate the reference and rewrite every console
 block that no longer matches with what its commands print now, keeping its cuts where they still fit.
+When a command prints a Python traceback (a broken tree) it refuses, names the block, and writes nothing.
 tests/test_docs.py and tests/test_docs_console.py fail while either is stale.
 """
 
@@ -330,32 +331,62 @@ def recut(shown: list[str], actual: list[str]) -> list[str]:
     return out if matches(out, actual) else actual
 
 
-def rewrite_block(block: ConsoleBlock) -> bool:
-    """Replace a stale block by its commands' output, cut where it was cut; True when it was stale."""
-    results = run_steps(block)
-    steps = block.steps()
-    if all(matches(shown, actual) for (_, shown), (_, actual, _) in zip(steps, results)):
-        return False
-    body = []
-    for (_, shown), (command, actual, _) in zip(steps, results):
-        body += [f"$ {command}", *recut(shown, actual)]
+TRACEBACK = "Traceback (most recent call last):"
+"""What Python prints when a command crashes: output from a broken tree, never docs."""
+
+
+class Refused(Exception):
+    """`--write` found a command that crashed: nothing is written, each line says which block and command."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def rewrites(paths: list[Path]) -> list[tuple[ConsoleBlock, list[str]]]:
+    """Each stale block with the lines it is to hold (its commands' output, cut where it was cut), in writing
+    order: each file from its last block up, so a rewrite does not move the blocks not yet written.
+
+    Refused as a whole (`Refused`) when a command of a stale block printed a Python traceback, so a broken
+    tree never writes its crash into the docs, nor half of the blocks."""
+    found, crashed = [], []
+    for path in paths:
+        for block in reversed(console_blocks(path)):
+            steps, results = block.steps(), run_steps(block)
+            if all(matches(shown, actual) for (_, shown), (_, actual, _) in zip(steps, results)):
+                continue
+            crashed += [f"{block.where}: `{command}` printed a Python traceback" for command, actual, _ in results if any(TRACEBACK in line for line in actual)]
+            body = []
+            for (_, shown), (command, actual, _) in zip(steps, results):
+                body += [f"$ {command}", *recut(shown, actual)]
+            found.append((block, body))
+    if crashed:
+        raise Refused(crashed)
+    return found
+
+
+def write_block(block: ConsoleBlock, body: list[str]) -> None:
+    """Put `body` between the block's fences."""
     lines = block.path.read_text().split("\n")
     lines[block.first : block.first + len(block.lines)] = body
     block.path.write_text("\n".join(lines))
-    return True
 
 
 def main(argv: list[str]) -> int:
     if argv[1:] != ["--write"]:
         print(f"usage: {REGENERATE}", file=sys.stderr)
         return 2
+    try:
+        stale = rewrites(doc_files())  # every block is run before anything is written
+    except Refused as refused:
+        for problem in refused.problems:
+            print(f"docs_sync: {problem}; nothing written: fix the code, then run again", file=sys.stderr)
+        return 1
     if write_reference():
         print(f"regenerated {REFERENCE.relative_to(ROOT)}")
-    for path in doc_files():
-        # From the last block up, so a rewrite does not move the blocks not yet visited.
-        for block in reversed(console_blocks(path)):
-            if rewrite_block(block):
-                print(f"rewrote {block.where} (`{block.steps()[0][0]}`): review it, and cut what is new and long with '…' lines")
+    for block, body in stale:
+        write_block(block, body)
+        print(f"rewrote {block.where} (`{block.steps()[0][0]}`): review it, and cut what is new and long with '…' lines")
     return 0
 
 

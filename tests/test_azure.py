@@ -20,7 +20,7 @@ from hangar.components.program import build_stack
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
 from hangar.stackfile import environment_from_config
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_environment
 from tests.provider_schema import (
     _shape,
     record_problems,
@@ -45,25 +45,18 @@ ROLE_IDS = {
     "AKS RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 }
 
-AZURE_ENVIRONMENT: dict[str, Any] = {
-    "name": "test",
-    "tier": "dev",
-    "owner": "ml-platform",
-    "cost_centre": "cc-1",
-    "budget": {"monthly_ceiling_usd": 100000},
-    "clusters": [
-        {
-            "provider": "azure",
-            "name": "main",
-            "region": "eastus",
-            "zones": ["1", "2", "3"],
-            "node_pools": [
-                {"name": "t4-spot", "gpu": "T4", "gpus_per_node": 1, "capacity": "spot", "min_nodes": 0, "max_nodes": 4, "zones": ["2"]},
-                {"name": "h100", "instance_type": "Standard_ND96isr_H100_v5", "min_nodes": 0, "max_nodes": 1, "disk_gib": 1024},
-            ],
-        }
-    ],
-}
+AZURE_ENVIRONMENT: dict[str, Any] = make_environment(
+    {
+        "provider": "azure",
+        "name": "main",
+        "region": "eastus",
+        "zones": ["1", "2", "3"],
+        "node_pools": [
+            {"name": "t4-spot", "gpu": "T4", "gpus_per_node": 1, "capacity": "spot", "min_nodes": 0, "max_nodes": 4, "zones": ["2"]},
+            {"name": "h100", "instance_type": "Standard_ND96isr_H100_v5", "min_nodes": 0, "max_nodes": 1, "disk_gib": 1024},
+        ],
+    }
+)
 
 
 # --- helpers --------------------------------------------------------------------------------------

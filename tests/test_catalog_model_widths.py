@@ -85,14 +85,47 @@ def test_a_dense_config_without_an_mlp_width_is_refused_naming_the_field():
         read_config(fields)
 
 
-def test_every_row_read_from_a_config_has_its_widths_and_no_other_row_has_any():
+def test_every_verified_row_has_its_widths_and_no_other_row_has_any():
     read = {s["hf_id"] for s in SOURCES.values() if not s.get("reader_only")}
     for model in CAT.models.values():
         widths = (model.hidden_size, model.intermediate_size, model.moe_intermediate_size)
-        if model.hf_id in read:
+        if model.hf_id in read or model.source.startswith("architecture: "):
             assert model.hidden_size and (model.moe_intermediate_size is None) == (model.num_experts is None), model.hf_id
-        else:  # not read from a config.json: unknown, never guessed
-            assert widths == (None, None, None), model.hf_id
+        else:  # compiled from model cards, no config.json read: unknown, never guessed
+            assert not model.config_verified and widths == (None, None, None), model.hf_id
+
+
+def test_llama_405b_instruct_mlp_width_is_what_metas_feedforward_makes_of_its_sku_args():
+    # llama-models 1768925a: sku_list.py dim 16384, ffn_dim_multiplier 1.2, multiple_of 4096; model.py FeedForward(hidden_dim=4 x dim)
+    dim, multiplier, multiple_of = 16384, 1.2, 4096
+    hidden = int(multiplier * int(2 * 4 * dim / 3))
+    width = multiple_of * ((hidden + multiple_of - 1) // multiple_of)
+    row = CAT.model("meta-llama/Llama-3.1-405B-Instruct")
+    assert (row.hidden_size, row.intermediate_size) == (dim, width) == (16384, 53248)
+    assert "ffn_dim_multiplier 1.2, multiple_of 4096" in row.source
+    # the base model's config.json, read by the reader, agrees
+    base = config("llama-3.1-405b.json")
+    assert (base["hidden_size"], base["intermediate_size"]) == (row.hidden_size, row.intermediate_size)
+
+
+@pytest.mark.parametrize(
+    "hf_id, widths, stated",
+    [
+        ("google/gemma-2-9b", (3584, 14336), "embed_dim 3584 (hidden_size), hidden_dim 14336"),  # DeepMind TransformerConfig.gemma2_9b
+        ("microsoft/Phi-3-mini-4k-instruct", (3072, 8192), "hidden_size 3072, intermediate_size 8192"),  # Phi3Config defaults
+        ("openai-community/gpt2", (768, 3072), "n_embd 768, n_inner None"),  # GPT2Config: n_inner None is 4 x n_embd
+    ],
+)
+def test_rows_verified_from_architecture_arguments_carry_the_widths_those_arguments_state(hf_id, widths, stated):
+    row = CAT.model(hf_id)
+    assert (row.hidden_size, row.intermediate_size, row.moe_intermediate_size) == (*widths, None)
+    assert stated in row.source
+
+
+def test_gemma_2_9b_widths_agree_with_the_instruct_releases_config_json():
+    it = config("gemma-2-9b-it.json")
+    base = CAT.model("google/gemma-2-9b")
+    assert (base.hidden_size, base.intermediate_size) == (it["hidden_size"], it["intermediate_size"])
 
 
 ROW = CAT.model("Qwen/Qwen3-8B").model_dump()

@@ -81,6 +81,20 @@ def messages(records: list[ResourceRecord], config: dict | None = None) -> list[
          "r: chart dcgm-exporter 4.8.2 supports Kubernetes 1.19 and later (dcgm-exporter 4.8.2 Chart.yaml kubeVersion), but cluster eks runs "
          "Kubernetes 1.18; pin a chart version that supports Kubernetes 1.18, or move the cluster into the chart's range"),
         (record(EKS, "eks", {"version": "1.36"}), "dcgm-exporter", "4.8.3", None, None),
+        (record(EKS, "eks", {"version": "1.36"}), "kube-state-metrics", "8.4.0", None, None),
+        (record(EKS, "eks", {"version": "1.35"}), "kube-state-metrics", "8.3.1", None, None),
+        (record(EKS, "eks", {"version": "1.35"}), "kube-state-metrics", "8.4.0", None,
+         "r: chart kube-state-metrics 8.4.0 supports Kubernetes 1.36 only (the client-go its kube-state-metrics release is built with; "
+         "other versions are best effort, its README says), but cluster eks runs Kubernetes 1.35; pin kube-state-metrics chart of "
+         "7.4.0 to 8.3.1 (built for Kubernetes 1.35), or move the cluster into the chart's range"),
+        (record(GKE, "gke", {"minMasterVersion": "1.36"}), "kube-state-metrics", "7.3.0", None,
+         "r: chart kube-state-metrics 7.3.0 supports Kubernetes 1.34 only (the client-go its kube-state-metrics release is built with; "
+         "other versions are best effort, its README says), but cluster gke runs Kubernetes 1.36; pin kube-state-metrics chart "
+         "8.4.0 (built for Kubernetes 1.36), or move the cluster into the chart's range"),
+        (record(EKS, "eks", {"version": "1.24"}), "kube-state-metrics", "8.4.0", None,
+         "r: chart kube-state-metrics 8.4.0 supports Kubernetes 1.36 only (the client-go its kube-state-metrics release is built with; "
+         "other versions are best effort, its README says), but cluster eks runs Kubernetes 1.24; pin a chart version that supports "
+         "Kubernetes 1.24, or move the cluster into the chart's range"),
         (record(EKS, "eks", {"version": "1.18"}), "dcgm-exporter", "4.8.3", None,
          "r: chart dcgm-exporter 4.8.3 supports Kubernetes 1.19 and later (dcgm-exporter 4.8.3 Chart.yaml kubeVersion), but cluster eks runs "
          "Kubernetes 1.18; pin a chart version that supports Kubernetes 1.18, or move the cluster into the chart's range"),
@@ -122,7 +136,8 @@ def test_what_cannot_be_judged_is_said(cluster, version, values, expected):
 @pytest.mark.parametrize(
     ("chart", "version"),
     [("kube-prometheus-stack", "89.0.0"), ("cluster-autoscaler", "9.60.0"), ("keda-add-ons-http", "0.16.0"), ("keda", "2.21.0"),
-     ("gpu-operator", "v26.3.3"), ("lws", "0.11.0"), ("dcgm-exporter", "4.8.4")],
+     ("gpu-operator", "v26.3.3"), ("lws", "0.11.0"), ("dcgm-exporter", "4.8.4"),
+     ("kube-state-metrics", "8.5.0"), ("kube-state-metrics", "4.23.0")],
 )
 def test_a_release_newer_than_any_statement_read_is_unknown_not_passed(chart, version):
     ((level, message),) = messages(on_cluster(record(EKS, "eks", {"version": "1.35"}), ("r", chart, version, None)))
@@ -163,6 +178,7 @@ def test_outside_prod_the_pack_config_makes_it_advisory():
 def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_cluster_version():
     from hangar.components.aws_autoscaler import CHART_VERSION, IMAGE_TAGS
     from hangar.components.metrics import KUBE_PROMETHEUS_STACK
+    from hangar.components.metrics_kube_state import kube_state_chart
     from hangar.components.onprem import DCGM_EXPORTER, DEVICE_PLUGIN, GPU_OPERATOR
     from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
 
@@ -175,6 +191,7 @@ def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_clu
         GPU_OPERATOR.name: (GPU_OPERATOR.version, None),
         LWS_CHART.name: (LWS_CHART.version, None),
         DCGM_EXPORTER.name: (DCGM_EXPORTER.version, None),
+        "kube-state-metrics": (kube_state_chart("1.35").version, None),
     }
     assert set(pinned) == set(JUDGED_CHARTS)
     for chart, (version, values) in pinned.items():

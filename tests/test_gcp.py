@@ -15,7 +15,7 @@ import pytest
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import Plan
 from hangar.stackfile import StackConfigError, environment_from_config
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_environment
 from tests.provider_schema import (
     assert_enum_values,
     documentation,
@@ -31,23 +31,17 @@ ROUTER, NAT = "gcp:compute/router:Router", "gcp:compute/routerNat:RouterNat"
 COMPONENTS = ("hangar:gcp:GpuCluster", "hangar:gcp:Network", "hangar:gcp:Cluster", "hangar:gcp:GpuNodePool", "hangar:gcp:TpuSlice",
               "hangar:serving:MetricsPipeline")  # its Google service account for KEDA (GKE Managed Prometheus)
 
-GCP_ENVIRONMENT: dict[str, Any] = {
-    "name": "test",
-    "tier": "dev",
-    "owner": "ml-platform",
-    "cost_centre": "cc-1",
-    "budget": {"monthly_ceiling_usd": 1_000_000},
-    "clusters": [
-        {
-            "provider": "gcp",
-            "name": "main",
-            "project": "hangar-test",
-            "region": "us-central1",
-            "zones": ["us-central1-a", "us-central1-b"],
-            "node_pools": [{"name": "l4", "gpu": "L4", "gpus_per_node": 1, "min_nodes": 1, "max_nodes": 4}],
-        }
-    ],
-}
+GCP_ENVIRONMENT: dict[str, Any] = make_environment(
+    {
+        "provider": "gcp",
+        "name": "main",
+        "project": "hangar-test",
+        "region": "us-central1",
+        "zones": ["us-central1-a", "us-central1-b"],
+        "node_pools": [{"name": "l4", "gpu": "L4", "gpus_per_node": 1, "min_nodes": 1, "max_nodes": 4}],
+    },
+    monthly_ceiling_usd=1_000_000,
+)
 
 # Each slice in zones of us-central1 that offer its generation (the catalog's zones for it): v5e and v5p only us-central1-a.
 TPU_SLICES = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -80,6 +81,7 @@ def hangar_worktrees(repo: Path) -> list[str]:
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_an_interrupted_diff_leaves_no_worktree(repo: Path, signum: int, code: int):
+    """Whenever the signal lands once the checkout is listed: while git still writes it (see the next test) or after."""
     process = started(["diff", "--all", "--base", "HEAD", "-C", str(repo)])
     deadline = time.monotonic() + 60
     while not hangar_worktrees(repo) and time.monotonic() < deadline and process.poll() is None:
@@ -91,6 +93,34 @@ def test_an_interrupted_diff_leaves_no_worktree(repo: Path, signum: int, code: i
     assert process.returncode == code, stderr
     assert stderr.count("\n") == 1 and "the command did not finish" in stderr
     assert hangar_worktrees(repo) == [] and not scratch.exists()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_diff_interrupted_while_git_writes_the_checkout_leaves_no_worktree(repo: Path, tmp_path: Path, signum: int, code: int):
+    """The case that made the test above flaky under load, made certain: a smudge filter holds `git worktree add` mid-checkout.
+
+    There git lists the worktree `locked initializing`; a cleanup that did not let git finish left it
+    registered (a locked worktree is neither removed by `remove --force` nor pruned) and git wrote on.
+    """
+    writing = tmp_path / "checkout-started"
+    (repo / ".gitattributes").write_text("__main__.py filter=hold\n")
+    git(repo, "config", "filter.hold.smudge", f"touch {shlex.quote(str(writing))}; sleep 1; cat")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "hold the checkout")
+    process = started(["diff", "--all", "--base", "HEAD", "-C", str(repo)])
+    deadline = time.monotonic() + 60
+    while not writing.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    listing = git(repo, "worktree", "list", "--porcelain")
+    assert "locked initializing" in listing, listing  # the signal lands while git writes the checkout
+    scratch = Path(hangar_worktrees(repo)[0].split(" ", 1)[1]).parent
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert stderr.count("\n") == 1 and "the command did not finish" in stderr
+    assert hangar_worktrees(repo) == [] and not scratch.exists()
+    time.sleep(1.5)  # longer than the filter holds git: nothing of the checkout is written afterwards
+    assert not scratch.exists() and git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 
 def test_a_worktree_left_by_a_killed_diff_is_pruned_by_the_next_run(repo: Path, tmp_path: Path):

@@ -15,6 +15,7 @@ import tomllib
 import yaml
 from hangar.components.metrics_kube_state import PENDING_SERIES
 from hangar.components.metrics_pending import ALERT
+from hangar.policies.rules import evaluate, load_pack_config
 
 from tests.kube_schemas import problems as manifest_problems
 from tests.kube_state_series import KubePod, PodState, series
@@ -69,7 +70,8 @@ def assert_fires_after_fifteen_minutes_for_its_own_pods_only(tmp_path, groups, n
 
 def test_amp_installs_a_pinned_kube_state_metrics_exposing_only_the_alerts_series_of_the_serving_namespace(amp_plan):
     (release,) = [r.inputs for r in amp_plan if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"]
-    assert (release["version"], release["namespace"], release["repositoryOpts"]["repo"]) == ("8.4.0", "kube-state-metrics", "https://prometheus-community.github.io/helm-charts")
+    # eks-prod runs Kubernetes 1.35: the chart whose kube-state-metrics (v2.19.1) is built for it
+    assert (release["version"], release["namespace"], release["repositoryOpts"]["repo"]) == ("8.3.1", "kube-state-metrics", "https://prometheus-community.github.io/helm-charts")
     values = release["values"]
     assert values["collectors"] == ["pods"] and values["namespaces"] == "eks-prod"
     assert values["metricAllowlist"] == list(PENDING_SERIES) == [
@@ -82,6 +84,34 @@ def test_amp_installs_a_pinned_kube_state_metrics_exposing_only_the_alerts_serie
         "ingress": [{"from": [{"ipBlock": {"cidr": "10.20.248.0/22"}}, {"ipBlock": {"cidr": "10.20.252.0/22"}}], "ports": [{"port": "http", "protocol": "TCP"}]}],
         "egress": [{}],
     }
+
+
+def supported_versions_findings(plan) -> list[tuple[str, str]]:
+    return [(v.level, v.message) for v in evaluate(list(plan), load_pack_config({}, "test")) if v.policy == "hangar-supported-versions"]
+
+
+def test_the_kube_state_metrics_chart_is_the_one_built_for_the_clusters_minor(amp_plan):
+    """kube-state-metrics supports only its client-go's minor (hangar.chart_support): 8.3.1 on 1.35, 8.4.0 on 1.36."""
+    # the KEDA Hangar installs does not list 1.36 (a config error), so this cluster brings its own
+    on_136 = plan_environment(managed("eks-prod", "amp", kubernetes_version="1.36", replica_autoscaler="keda-existing"))
+    versions = {
+        minor: [r.inputs["version"] for r in plan if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"]
+        for minor, plan in (("1.35", amp_plan), ("1.36", on_136))
+    }
+    assert versions == {"1.35": ["8.3.1"], "1.36": ["8.4.0"]}
+    assert not [m for _, m in supported_versions_findings(amp_plan) if "kube-state-metrics" in m]
+    assert not [m for _, m in supported_versions_findings(on_136) if "kube-state-metrics" in m]
+
+
+def test_on_a_minor_no_pinned_chart_is_built_for_the_rule_says_so():
+    plan = plan_environment(managed("eks-prod", "amp", kubernetes_version="1.34"))
+    found = [(level, m) for level, m in supported_versions_findings(plan) if "kube-state-metrics" in m]
+    assert found == [(
+        "mandatory",
+        "prod-kube-state-metrics: chart kube-state-metrics 8.4.0 supports Kubernetes 1.36 only (the client-go its kube-state-metrics "
+        "release is built with; other versions are best effort, its README says), but cluster prod runs Kubernetes 1.34; pin "
+        "kube-state-metrics chart of 7.1.0 to 7.3.0 (built for Kubernetes 1.34), or move the cluster into the chart's range",
+    )]
 
 
 def test_the_amp_scraper_reads_kube_state_metrics_keeping_its_namespace_and_pod_labels(amp_plan):

@@ -35,7 +35,7 @@ from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
 from hangar.spec import PUBLIC_REGISTRIES
 from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_environment
 from tests.provider_schema import record_problems, unknown_properties
 
 PROVIDER = "pulumi:providers:kubernetes"
@@ -68,31 +68,25 @@ current-context: dc1
 """A kubeconfig holding a bearer token: what must never leave the secret."""
 TOKEN = "hangar-test-token-6f1c2d9e8b7a4c3f"
 
-ONPREM_ENVIRONMENT: dict[str, Any] = {
-    "name": "lab",
-    "tier": "dev",
-    "owner": "ml-platform",
-    "cost_centre": "cc-1",
-    "budget": {"monthly_ceiling_usd": 100000},
-    "clusters": [
-        {
-            "provider": "onprem",
-            "name": "dc1",
-            "node_pools": [
-                {
-                    "name": "a100",
-                    "gpu": "A100-80GB",
-                    "gpus_per_node": 8,
-                    "min_nodes": 1,
-                    "max_nodes": 3,
-                    "node_selector": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"},
-                    "usd_per_gpu_hour": 1.85,
-                },
-                {"name": "l4", "gpu": "L4", "gpus_per_node": 2, "max_nodes": 4, "node_selector": {"example.com/gpu-class": "l4"}},
-            ],
-        }
-    ],
-}
+ONPREM_ENVIRONMENT: dict[str, Any] = make_environment(
+    {
+        "provider": "onprem",
+        "name": "dc1",
+        "node_pools": [
+            {
+                "name": "a100",
+                "gpu": "A100-80GB",
+                "gpus_per_node": 8,
+                "min_nodes": 1,
+                "max_nodes": 3,
+                "node_selector": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"},
+                "usd_per_gpu_hour": 1.85,
+            },
+            {"name": "l4", "gpu": "L4", "gpus_per_node": 2, "max_nodes": 4, "node_selector": {"example.com/gpu-class": "l4"}},
+        ],
+    },
+    name="lab",
+)
 
 
 def onprem_environment(**cluster: Any) -> dict[str, Any]:
@@ -516,7 +510,7 @@ def test_edge_is_the_same_target_with_the_light_k3s_profile(edge):
 def test_edge_serves_a_small_quantised_apache_licensed_model():
     environment = read_environment(read_project(ROOT), "edge")
     (deployment,) = environment.deployments
-    assert (deployment.model, deployment.precision) == ("Qwen/Qwen2.5-7B-Instruct", "awq")
+    assert (deployment.model, deployment.precision) == ("Qwen/Qwen2.5-7B-Instruct", "fp8")  # quantised as vLLM loads it
     from hangar.catalog import load_catalog
 
     assert load_catalog().model(deployment.model).licence_id == "apache-2.0"

@@ -65,7 +65,8 @@ def aws(route: dict[str, Any]) -> dict[str, Any]:
 
 def onprem() -> dict[str, Any]:
     raw = raw_environment("onprem")
-    raw["deployments"].append({**raw["deployments"][0], "name": "llama-canary", "autoscaling": {"min_replicas": 1, "max_replicas": 1}})
+    canary = {key: value for key, value in raw["deployments"][0].items() if key != "traffic"}  # declares no traffic of its own
+    raw["deployments"].append({**canary, "name": "llama-canary", "autoscaling": {"min_replicas": 1, "max_replicas": 1}})
     raw["deployments"][0]["autoscaling"] = {"min_replicas": 1, "max_replicas": 4}
     raw["gateway"] = {}
     raw["routes"] = [{"name": "chat", "split": [{"deployment": "llama-8b", "weight": 90}, {"deployment": "llama-canary", "weight": 10}]}]

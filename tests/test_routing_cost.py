@@ -59,7 +59,8 @@ def test_a_part_without_declared_traffic_or_a_header_class_leaves_the_blend_unkn
 
 def test_the_gateway_note_counts_every_picker_on_the_system_pool():
     assert gateway_note(example_environment("gke-chat")) == (
-        "2 endpoint picker(s) request 2 CPU and 4 GiB in all on the system pool, priced above with it; the gateway's load balancer is not priced"
+        "4 endpoint picker(s) (2 per pool, one active) request 4 CPU and 8 GiB in all on the system pool, priced above with it; "
+        "the gateway's load balancer is not priced"
     )
 
 
@@ -68,7 +69,7 @@ def test_hangar_cost_shows_the_routes_blend_and_the_gateway():
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if line.startswith("  chat: ")]
     assert line.startswith("  chat: qwen-8b 70% at ") and ", qwen-32b 30% at " in line and line.endswith(" $/1M tokens") and "blended" in line
-    assert "  gateway: 2 endpoint picker(s) request 2 CPU and 4 GiB in all on the system pool" in result.output
+    assert "  gateway: 4 endpoint picker(s) (2 per pool, one active) request 4 CPU and 8 GiB in all on the system pool" in result.output
     document = json.loads(CliRunner().invoke(app, ["cost", "gke-chat", "-C", str(ROOT), "--format", "json"]).output)
     (route,) = document["routes"]
     assert route["route"] == "chat" and [p["deployment"] for p in route["parts"]] == ["qwen-8b", "qwen-32b"] and route["blended_usd_per_million_tokens"] > 0

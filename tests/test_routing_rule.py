@@ -1,5 +1,6 @@
 """`hangar-routing` on any program: HTTPRoutes to missing InferencePools, pools that select no pods or lack their
-picker, pickers that cannot fit a node, pickers smaller than measured for their traffic — offline and over gRPC alike."""
+picker, pickers that cannot fit a node, a system pool its pods overfill, pickers smaller than measured for their
+traffic — offline and over gRPC alike."""
 
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ def test_a_raw_program_routing_nowhere_is_refused_with_each_reason():
     assert ("the endpoint picker of InferencePool serve/qwen, Deployment serve/qwen-epp, requests 4 CPU (the node has 2 vCPU) and 8 GiB "
             "(the node has 8 GiB) on a m6i.large node of pool system: all the node has, and the kubelet keeps part of every node, so it never "
             "schedules; lower its requests or give the pool bigger nodes", "mandatory") in found  # fmt: skip
-    assert len(found) == 4, found
+    assert ("the pods that select pool system request 12 CPU (its nodes have 4 vCPU) and 24 GiB (its nodes have 16 GiB) in all at its 2 m6i.large "
+            "node(s) at most, before the kubelet's reserve: they can never all run (counted: Deployment serve/qwen-epp x3; charts' pods such as "
+            "istiod, KEDA and the metrics stack come on top); raise the pool's maximum, give it bigger nodes or lower the requests", "mandatory") in found  # fmt: skip
+    assert len(found) == 5, found
 
 
 def test_the_fixed_program_routes_and_is_only_told_its_small_picker_is_unmeasured():
@@ -74,4 +78,8 @@ def test_hangars_own_gateway_passes_and_a_picker_as_big_as_a_system_node_does_no
     raw = aws(AWS_HEADER)
     raw["gateway"] = {"picker_cpu": 2}
     messages = judged(copy.deepcopy(raw))
-    assert len(messages) == 2 and all("requests 2 CPU (the node has 2 vCPU) on a m6i.large node of pool system" in m for m in messages), messages
+    per_node = [m for m in messages if "all the node has" in m]
+    assert len(per_node) == 2 and all("requests 2 CPU (the node has 2 vCPU) on a m6i.large node of pool system" in m for m in per_node), messages
+    # Four such pickers (two per pool) are also more than the system pool's three nodes hold.
+    (system,) = [m for m in messages if m not in per_node]
+    assert system.startswith("the pods that select pool system request 8 CPU (its nodes have 6 vCPU) in all at its 3 m6i.large node(s)"), system

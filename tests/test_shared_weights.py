@@ -238,13 +238,13 @@ def test_shared_weights_in_an_existing_network_need_its_subnets_listed():
 
 
 def test_shared_weights_where_no_store_is_built_name_the_alternative():
-    environment = raw_environment("gke-dev")
+    environment = raw_environment("edge")
     environment["deployments"][0]["weights"] = {"source": "shared"}
     (problem,) = _problems(environment)
     assert problem == (
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: shared is built for aws (an EFS file system), azure (a zone-redundant "
-        f"NFS Azure file share) only; cluster {environment['clusters'][0]['name']!r} is gcp: stage the weights on a ReadOnlyMany/ReadWriteMany "
-        "claim yourself and use source volume; got 'shared'"
+        f"NFS Azure file share), gcp (a Filestore instance) only; cluster {environment['clusters'][0]['name']!r} is onprem: stage the weights on a "
+        "ReadOnlyMany/ReadWriteMany claim yourself and use source volume; got 'shared'"
     )
 
 

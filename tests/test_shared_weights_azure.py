@@ -98,13 +98,13 @@ def test_no_store_without_a_deployment_that_shares():
     assert not only(plan, ACCOUNT) and not only(plan, SHARE) and not of_kind(plan, "PersistentVolume")
 
 
-def test_gke_still_refuses_shared_and_names_the_targets_that_build_one():
-    environment = raw_environment("gke-dev")
+def test_on_prem_still_refuses_shared_and_names_the_targets_that_build_one():
+    environment = raw_environment("onprem")
     environment["deployments"][0]["weights"] = {"source": "shared"}
     with pytest.raises(StackConfigError) as error:
         environment_from_config(environment, "Pulumi.test.yaml")
     (problem,) = [str(p) for p in error.value.problems]
     assert problem.startswith(
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: shared is built for aws (an EFS file system), "
-        "azure (a zone-redundant NFS Azure file share) only; cluster 'dev' is gcp"
+        "azure (a zone-redundant NFS Azure file share), gcp (a Filestore instance) only; cluster 'dc1' is onprem"
     )

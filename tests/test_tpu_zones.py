@@ -17,24 +17,15 @@ import pytest
 
 from hangar.catalog import load_catalog
 from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_environment
 
-TPU_ENVIRONMENT: dict[str, Any] = {
-    "name": "tpu",
-    "tier": "dev",
-    "owner": "o",
-    "cost_centre": "c",
-    "budget": {"monthly_ceiling_usd": 1},
-    "clusters": [
-        {
-            "provider": "gcp",
-            "name": "g",
-            "region": "us-west4",
-            "zones": ["us-west4-a"],
-            "tpu_slices": [{"name": "v5e-2x4", "generation": "v5e", "topology": "2x4"}],
-        }
-    ],
-}
+TPU_ENVIRONMENT: dict[str, Any] = make_environment(
+    {"provider": "gcp", "name": "g", "region": "us-west4", "zones": ["us-west4-a"], "tpu_slices": [{"name": "v5e-2x4", "generation": "v5e", "topology": "2x4"}]},
+    name="tpu",
+    owner="o",
+    cost_centre="c",
+    monthly_ceiling_usd=1,
+)
 
 
 def environment(**changes: Any) -> dict[str, Any]:

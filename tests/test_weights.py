@@ -71,7 +71,6 @@ def test_a_mirror_that_is_the_public_hub_is_no_way_round_the_air_gap():
         ({"source": "volume"}, "weights.claim", "source volume needs the PersistentVolumeClaim"),
         ({"source": "hub", "endpoint": "https://hf-mirror.corp.internal"}, "weights.endpoint", "only sources mirror and shared take an endpoint"),
         ({"source": "shared", "claim": "x"}, "weights.claim", "only source volume takes a claim"),
-        ({"source": "shared"}, "weights.source", "shared is built for aws (an EFS file system), azure (a zone-redundant NFS Azure file share) only; cluster 'dev' is gcp"),
         ({"source": "mirror", "endpoint": "https://m.internal", "claim": "x"}, "weights.claim", "only source volume takes a claim"),
         ({"source": "ftp"}, "weights.source", "'hub', 'mirror', 'volume' or 'shared'"),
     ],

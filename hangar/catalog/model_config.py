@@ -352,7 +352,11 @@ def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_h
             index_heads, index_dim = _int(text, "index_n_heads"), _int(text, "index_head_dim")
             indexer = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
         return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
-    query = hidden * heads * head_dim * (2 if text.get("attn_output_gate") else 1)
+    # Qwen3-Next's query projection also yields a sigmoid output gate unless the config turns it off: vLLM
+    # `vllm/model_executor/models/qwen3_next.py` at 6365b387890f7aa74b0fe65b81705d4730fcc763 (read 2026-12-01),
+    # `attn_output_gate = getattr(config, "attn_output_gate", True)`, the projection `total_num_heads * (1 + attn_output_gate)`
+    gated = text.get("attn_output_gate", model_type == "qwen3_next")
+    query = hidden * heads * head_dim * (2 if gated else 1)
     return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
 
 
@@ -445,6 +449,18 @@ def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
 
 
 def _dtype(config: dict, text: dict) -> str | None:
+    """The number format the weights are published in: the quantisation's where the config declares one.
+
+    A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
+    `quantization_config` decides: deepseek-ai/DeepSeek-V3 README_WEIGHTS.md at 9b4e9788e4a3a731f7567338ed15d3ec549ce03b
+    (read 2026-12-01): "The FP8 weight file introduces a `quantization_config` field", `"quant_method": "fp8"`, e4m3
+    with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
+    choose how to load the weights. Another method (mxfp4, awq, gptq, compressed-tensors ...) is not a format this
+    column names: unknown (None), never the 16-bit type.
+    """
+    quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
+    if quant is not None:
+        return "fp8" if quant.get("quant_method") == "fp8" else None
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
 

@@ -49,7 +49,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hangar.cli.app import ProjectOption, app, err, fail, out
-from hangar.cli.interrupts import cleanup_on_interrupt
+from hangar.cli.interrupts import cleanup_on_interrupt, wait_for_exit
 from hangar.diff import (
     ABSENT,
     DiffReport,
@@ -113,8 +113,13 @@ def diff(
 
 
 def _kill_on_interrupt(worker: subprocess.Popen) -> contextlib.AbstractContextManager[None]:
-    """An interrupted diff leaves no planner running in a removed checkout."""
-    return cleanup_on_interrupt(worker.kill)
+    """An interrupted diff leaves no planner running in a removed checkout (it is killed and gone before the checkout is removed)."""
+
+    def stop() -> None:
+        worker.kill()
+        wait_for_exit(worker.pid)
+
+    return cleanup_on_interrupt(stop)
 
 
 # --- git ------------------------------------------------------------------------------------------------
@@ -136,20 +141,38 @@ def base_checkout(repo_root: Path, commit: str) -> Iterator[Path]:
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     (scratch / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="utf-8")
     worktree = scratch / "base"
+    adding: subprocess.Popen | None = None
 
     def remove() -> None:
+        # Interrupted while `git worktree add` still writes: git lists the new worktree from the start
+        # but locked ("initializing") until its checkout is done (git's builtin/worktree.c add_worktree,
+        # https://github.com/git/git, read 2026-12-01; seen with git 2.39.5), and `remove --force` and
+        # `prune` leave a locked worktree alone, while git goes on writing into the deleted directory.
+        # So the checkout is let finish first.
+        if adding is not None:
+            wait_for_exit(adding.pid)
         _remove_checkout(repo_root, scratch)
 
     try:
         with cleanup_on_interrupt(remove):
-            _git(repo_root, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
+            adding = subprocess.Popen(
+                ["git", "-C", str(repo_root), "worktree", "add", "--detach", "--quiet", str(worktree), commit],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            _, stderr = adding.communicate()
+            if adding.returncode != 0:
+                raise fail([f"git worktree add: {stderr.strip() or f'exit {adding.returncode}'}"])
             yield worktree
     finally:
         remove()
 
 
 def _remove_checkout(repo_root: Path, scratch: Path) -> None:
-    subprocess.run(["git", "-C", str(repo_root), "worktree", "remove", "--force", str(scratch / "base")], capture_output=True)
+    # `--force` twice also removes a worktree left locked by a `git worktree add` that was killed
+    # (git-worktree(1), https://git-scm.com/docs/git-worktree, "remove"; git commit f4143101cbb2, read 2026-12-01).
+    subprocess.run(["git", "-C", str(repo_root), "worktree", "remove", "--force", "--force", str(scratch / "base")], capture_output=True)
     shutil.rmtree(scratch, ignore_errors=True)
     subprocess.run(["git", "-C", str(repo_root), "worktree", "prune"], capture_output=True)
 

@@ -30,6 +30,16 @@ def cleanup_on_interrupt(callback: Callable[[], None]) -> Iterator[None]:
         _CLEANUPS.remove(callback)
 
 
+def wait_for_exit(pid: int) -> None:
+    """Block until the child process `pid` has ended, from inside a cleanup as well.
+
+    `Popen.wait` cannot serve there: the interrupted main thread may be inside the same Popen's
+    `wait`, holding its (non-reentrant) waitpid lock. A child the main thread already reaped is done.
+    """
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
 def _stop(signum: int, _frame: object) -> None:
     for callback in reversed(list(_CLEANUPS)):
         with contextlib.suppress(Exception):

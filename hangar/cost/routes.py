@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hangar.catalog import Catalog, CatalogLookupError
+from hangar.endpoint_picker import PICKER_REPLICAS
 from hangar.replica import ReplicaShapeError, replica_shape
 from hangar.sizing import SizingError
 from hangar.sizing.accelerators import accelerator_named
@@ -94,7 +95,7 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
         shape = replica_shape(environment, deployment, catalog)
         plan = plan_capacity(
             catalog.model(deployment.model), accelerator_named(catalog, shape.accelerator), demand,
-            accelerators_per_node=shape.accelerators_per_node, tensor_parallel=shape.tensor_parallel, precision=deployment.precision,
+            accelerators_per_node=shape.accelerators_per_node, tensor_parallel=shape.tensor_parallel, precision=shape.precision,
             kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
             gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
             min_replicas=deployment.autoscaling.min_replicas or 0,
@@ -110,11 +111,13 @@ def gateway_note(environment: Environment) -> str:
     """What the gateway adds to the bill: its pickers' requests on the system pool (priced with it) and an unpriced load balancer."""
     gateway = environment.gateway
     assert gateway is not None
-    pickers = len({name for route in environment.routes for name in route.deployments()})
+    pools = len({name for route in environment.routes for name in route.deployments()})
+    pickers = pools * PICKER_REPLICAS
     cluster = next((c for c in environment.clusters if c.name == gateway.cluster), environment.clusters[0])
     where = "the site's nodes (not priced here)" if cluster.provider == "onprem" else "the system pool, priced above with it"
     proxies = "" if cluster.provider == "gcp" else "; Istio's istiod and gateway pods run there too"
     return (
-        f"{pickers} endpoint picker(s) request {pickers * gateway.picker_cpu:g} CPU and {pickers * gateway.picker_memory_gib} GiB in all on {where}"
+        f"{pickers} endpoint picker(s) ({PICKER_REPLICAS} per pool, one active) request {pickers * gateway.picker_cpu:g} CPU and "
+        f"{pickers * gateway.picker_memory_gib} GiB in all on {where}"
         f"{proxies}; the gateway's load balancer is not priced"
     )

@@ -7,6 +7,7 @@ per module, all re-exported here (import from `hangar.sizing`):
 * `kv`         — KV-cache bytes of one sequence by kind of layer (full, sliding window, MLA, state);
 * `memory`     — accelerators, weights, `memory_fit` (will vLLM start; how many sequences it holds),
                  vLLM's tensor-parallel rules and the `auto` degree;
+* `lora`       — the GPU memory of the LoRA adapter slots vLLM reserves with `--enable-lora`;
 * `performance` — the calibrated roofline: TTFT, TPOT and throughput of one replica at a concurrency;
 * `calibration` — that model against the catalog's published measurements, and its error;
 * `accelerators` — accelerators with the catalog's datasheet peaks;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KV_BYTES_PER_ELEMENT, KV_CACHE_DTYPES, SequenceKv, kv_bytes_per_token, kv_replication, sequence_kv
+from .lora import LoraSizeUnknown, LoraSlots, lora_bytes
 from .memory import (
     BYTES_PER_PARAM,
     GIB,
@@ -76,6 +78,8 @@ __all__ = [
     "RUNTIME_OVERHEAD_GIB_PER_GPU",
     "Accelerator",
     "EngineLimits",
+    "LoraSizeUnknown",
+    "LoraSlots",
     "Machine",
     "MemoryFit",
     "Option",
@@ -91,6 +95,7 @@ __all__ = [
     "estimate_throughput",
     "kv_bytes_per_token",
     "kv_replication",
+    "lora_bytes",
     "machines",
     "memory_fit",
     "min_accelerators",

@@ -30,6 +30,7 @@ from hangar.catalog import Gpu, Model, TpuMachine
 
 from .calibration import error_band
 from .engine import GPU_MEMORY_UTILIZATION
+from .lora import LoraSlots
 from .memory import Accelerator, memory_fit
 from .performance import CALIBRATED, PerformanceUnknown, Replica, operating_point
 from .throughput import ESTIMATE_NOTE, HOURS_PER_MONTH
@@ -122,6 +123,7 @@ def plan_capacity(
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
     usd_per_hour_per_node: float | None = None,
     min_replicas: int = 0,
+    lora: LoraSlots | None = None,
 ) -> CapacityPlan:
     """ESTIMATE the operating point, replicas, nodes and cost of serving `demand` on this replica shape."""
     acc = Accelerator.of(device)
@@ -138,11 +140,11 @@ def plan_capacity(
 
     fit = memory_fit(
         model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=sequence,
-        concurrent_sequences=max_concurrent_sequences, tensor_parallel=tensor_parallel, gpu_memory_utilization=gpu_memory_utilization,
+        concurrent_sequences=max_concurrent_sequences, tensor_parallel=tensor_parallel, gpu_memory_utilization=gpu_memory_utilization, lora=lora,
     )  # fmt: skip
     if not fit.fits:
         return infeasible(f"one {sequence:,}-token sequence does not fit: {fit.reason}")
-    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype)
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora)
     prompt, output = demand.prompt_tokens, demand.output_tokens
     held = replica.max_concurrency(prompt, output, gpu_memory_utilization=gpu_memory_utilization, max_num_seqs=None)
     most = max(1, min(fit.concurrent_sequences, held))

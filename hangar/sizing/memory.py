@@ -12,6 +12,7 @@ Two questions, kept apart because vLLM keeps them apart (see `hangar.sizing.engi
               so it is sized by its total parameters, but computes with its active ones;
 * overhead  = `RUNTIME_OVERHEAD_GIB_PER_GPU` per GPU for activations, CUDA graphs and non-torch
               memory (ESTIMATE: vLLM profiles it at start-up);
+* LoRA      = with `--enable-lora`, the adapter slots vLLM allocates beside the weights (`hangar.sizing.lora`);
 * usable    = GPU memory x TP x gpu_memory_utilization (vLLM default 0.90).
 
 Tensor-parallel degrees follow vLLM's rules: a power of two that divides the attention heads and
@@ -27,6 +28,7 @@ from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
 from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
+from .lora import LoraSlots, lora_gib
 
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
@@ -209,11 +211,14 @@ class MemoryFit:
     kv_replication: float = 1.0
     defaulted: tuple[str, ...] = ()
     """Which of max_context_tokens / concurrent_sequences / max_num_batched_tokens are vLLM's defaults."""
+    lora_gib: float = 0.0
+    """The LoRA slots' memory (0 without LoRA, or when `lora_unsized` says why it could not be sized)."""
+    lora_unsized: str | None = None
 
     @property
     def required_gib(self) -> float:
         """What vLLM needs to start: weights + overhead + one sequence's KV cache."""
-        return self.weights_gib + self.overhead_gib + self.kv_per_sequence_gib
+        return self.weights_gib + self.overhead_gib + self.lora_gib + self.kv_per_sequence_gib
 
     @property
     def batched_sequences(self) -> int:
@@ -257,12 +262,13 @@ def memory_fit(
     tensor_parallel: int = 1,
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
     max_num_batched_tokens: int | None = None,
+    lora: LoraSlots | None = None,
 ) -> MemoryFit:
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
     Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
     maximum, `concurrent_sequences` (max_num_seqs) and `max_num_batched_tokens` the engine's
-    defaults for the accelerator. Checks memory only: whether the TP degree is valid for the model
+    defaults for the accelerator; `lora` the slots `--enable-lora` reserves. Checks memory only: whether the TP degree is valid for the model
     (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
     """
     _check_precision(precision)
@@ -284,8 +290,9 @@ def memory_fit(
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision) / GIB
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
+    adapters, unsized = lora_gib(model, lora, tensor_parallel)
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
-    budget = usable - weights - overhead
+    budget = usable - weights - overhead - adapters
     headroom = budget - per_sequence
     fits = headroom >= 0
     capacity = int(budget // per_sequence) if fits else 0
@@ -294,8 +301,9 @@ def memory_fit(
     if not fits:
         group = f"{tensor_parallel} x {acc.name} give" if tensor_parallel > 1 else f"one {acc.name} gives"
         reason = (
-            f"vLLM would not start: it needs {weights + overhead + per_sequence:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
-            f"+ KV cache of one {tokens:,}-token sequence {per_sequence:,.1f}) but {group} {usable:,.1f} GiB usable at "
+            f"vLLM would not start: it needs {weights + overhead + adapters + per_sequence:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
+            + (f"+ {lora.describe()} {adapters:,.1f} " if lora is not None and adapters else "")
+            + f"+ KV cache of one {tokens:,}-token sequence {per_sequence:,.1f}) but {group} {usable:,.1f} GiB usable at "
             f"{gpu_memory_utilization:.0%}: {-headroom:,.1f} GiB short"
         )
         if weights > usable:
@@ -326,6 +334,8 @@ def memory_fit(
         max_tokens_that_fit=longest,
         kv_replication=replication,
         defaulted=defaulted,
+        lora_gib=adapters,
+        lora_unsized=unsized,
     )
 
 
@@ -397,6 +407,7 @@ def min_accelerators(
     concurrent_sequences: int | None = None,
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
     max_num_batched_tokens: int | None = None,
+    lora: LoraSlots | None = None,
 ) -> int | None:
     """Fewest accelerators (a power of two) on which vLLM would start, TP rules aside.
 
@@ -409,7 +420,7 @@ def min_accelerators(
         acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
     )
     kv = sequence_kv(model, tokens, **_kv_options(kv_cache_dtype, 1, limits)).total_bytes
-    need = (weight_bytes(model, precision) + kv) / GIB
+    need = (weight_bytes(model, precision) + kv) / GIB + lora_gib(model, lora)[0]
     per_device = acc.memory_gib * gpu_memory_utilization - RUNTIME_OVERHEAD_GIB_PER_GPU
     n = 1
     while n <= MAX_TENSOR_PARALLEL:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .kv import kv_bytes_per_token, layer_token_bytes
+from .lora import LoraSlots, lora_gib
 from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
 
 
@@ -132,6 +133,8 @@ class Replica:
     tensor_parallel: int = 1
     precision: str = "bf16"
     kv_cache_dtype: str = "auto"
+    lora: LoraSlots | None = None
+    """The LoRA slots vLLM reserves beside the weights (their memory only: the adapters' extra compute is not modelled)."""
 
     def weights_read(self, batch: float) -> float:
         """Bytes of weights one step of `batch` tokens reads."""
@@ -188,6 +191,7 @@ class Replica:
         """Tokens of KV cache the memory left after weights and overhead holds (0 when none is left)."""
         usable = self.accelerator.memory_gib * GIB * self.tensor_parallel * gpu_memory_utilization
         left = usable - weight_bytes(self.model, self.precision) - RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
+        left -= lora_gib(self.model, self.lora, self.tensor_parallel)[0] * GIB
         per_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel)
         return max(0.0, left / per_token)
 

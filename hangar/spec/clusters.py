@@ -124,7 +124,7 @@ DEFAULT_KUBERNETES_VERSIONS = {"aws": "1.35", "gcp": "1.35", "azure": "1.35", "o
 """Each target's default Kubernetes minor: one in that cloud's standard support on 2026-12-01 per the catalog's
 sourced table (hangar/catalog/data/kubernetes_versions.csv; a test holds the defaults to it). The clouds differ:
 EKS 1.35 is in standard support until 2027-03-27 (1.34 only until 2026-12-02), and AKS and upstream no longer
-support 1.34 (ended 2026-11-30 and 2026-10-28). GKE's end dates are not in the table; 1.35 is the version its
+support 1.34 (ended 2026-11-30 and 2026-10-27). GKE's end dates are not in the table; 1.35 is the version its
 Extended channel made its default on 2026-07-24 (GKE release notes), so every channel offers it."""
 
 

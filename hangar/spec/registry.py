@@ -36,7 +36,10 @@ REGISTRY = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([-a-z0-9._/
 CHART_REPOSITORY = r"^(oci|https)://[^\s/]+(/\S*)?$"
 """A Helm chart repository: an OCI registry path (`oci://host/path`, the chart's name appended) or a Helm repository URL."""
 
-MIRRORED = "the vLLM engine, KEDA, LeaderWorkerSet, the NVIDIA device plugin, the EFS CSI driver, the node autoscaler, the metrics pipeline"
+MIRRORED = (
+    "the vLLM engine, KEDA, LeaderWorkerSet, the NVIDIA device plugin, the EFS CSI driver, the node autoscaler, the metrics pipeline, "
+    "the gateway's endpoint pickers and Istio"
+)
 """What a cloud cluster without egress pulls from its `registry_mirror` (what Hangar installs that is not the cloud's own)."""
 
 

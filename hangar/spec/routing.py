@@ -11,8 +11,10 @@ of two forms —
 A route promises every request it admits the same context (`max_context_tokens`, by default the
 first deployment's: the first of a split, the large one of a small-first route) and the same input
 `modality`; a deployment behind it that serves less is a config error, as is a route naming a
-deployment that does not exist or runs on another cluster than the gateway. The components that
-build this are in `hangar.components.routing`.
+deployment that does not exist or runs on another cluster than the gateway, or whose declared traffic
+contradicts the route's shares (`hangar.spec.routing_traffic`). TLS: `hangar.spec.routing_tls`; a gateway
+without internet egress: `hangar.spec.routing_mirror`. The components that build this are in
+`hangar.components.routing`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
+from hangar.spec.routing_mirror import GatewayCrds, mirror_problems
 from hangar.spec.routing_tls import GatewayTls, tls_problems
+from hangar.spec.routing_traffic import traffic_problems
 
 if TYPE_CHECKING:
     from hangar.spec.environment import Environment
@@ -70,6 +74,11 @@ class Gateway(SpecModel):
         None,
         description="The certificate of an HTTPS listener on port 443 (hangar/spec/routing_tls.py); none: plain HTTP on port 80. "
         "Required for a public gateway in prod.",
+    )
+    crds: GatewayCrds | None = Field(
+        None,
+        description="EKS, AKS, on-prem: copies inside the network of the Gateway API and Inference Extension CRD manifests "
+        "(hangar/spec/routing_mirror.py); required without internet egress, else they come from their github.com release assets.",
     )
     picker_cpu: float = Field(
         1,
@@ -195,7 +204,7 @@ def routing_problems(environment: Environment) -> list[dict[str, Any]]:
                 behind.append((key, deployment))
         if behind and len(behind) == len(route.deployments()):
             problems += _promise_problems(environment, here, route, behind)
-    return problems
+    return problems + traffic_problems(environment)
 
 
 def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[str, Any]]:
@@ -220,15 +229,7 @@ def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[s
                 None,
             )
         )
-    if getattr(cluster, "air_gapped", False) or getattr(getattr(cluster, "network", None), "egress", "nat") == "none":
-        problems.append(
-            problem(
-                "gateway",
-                f"cluster {cluster.name!r} has no internet egress, and the gateway's images and charts (endpoint picker, Istio) "
-                "are not yet taken from a mirror: not supported yet",
-                cluster.name,
-            )
-        )
+    problems += mirror_problems(gateway, cluster)
     if cluster.provider == "gcp" and tuple(int(x) for x in cluster.kubernetes_version.split(".")) < (1, 34):
         problems.append(
             problem(

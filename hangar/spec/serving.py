@@ -73,8 +73,8 @@ class Weights(SpecModel):
     PersistentVolumeClaim in the serving namespace (`claim`), mounted read-only, from the directory
     `path` inside it (config.json, tokenizer and weights, as `hf download MODEL --local-dir DIR`
     writes them), with the Hub client offline (HF_HUB_OFFLINE=1). `shared` is the same read-only
-    mount of a store Hangar creates for the cluster, reachable from every zone (EFS on EKS,
-    `hangar.components.aws_weights`), filled once by a staging Job from the Hub (or from the mirror at
+    mount of a store Hangar creates for the cluster, reachable from every zone (EFS on EKS, an NFS Azure
+    file share on AKS, Filestore on GKE: `hangar.components.*_weights`), filled once by a staging Job from the Hub (or from the mirror at
     `endpoint`) before the servers start: no replica downloads, and no replica is tied to a zone by its
     weights. An air-gapped cluster cannot use `hub`, nor `shared` without a mirror `endpoint`.
     """
@@ -120,7 +120,11 @@ class ModelDeployment(SpecModel):
     engine_version: str = Field("v0.11.2", pattern=r"^v?[0-9]+\.[0-9]+\.[0-9]+$", description="Pinned engine image version.")
     cluster: Name | None = Field(None, description="Cluster to run on; may be omitted when the environment has one cluster.")
     pool: Name = Field(description="GPU node pool or TPU slice to run on.")
-    precision: Precision = Field("bf16", description="Weight precision / quantisation.")
+    precision: Precision | None = Field(
+        None,
+        description="Weight precision / quantisation. Unset: as the checkpoint is published (the catalog's dtype: fp8 for DeepSeek V3/R1/V3.2 "
+        "and Kimi K2), bf16 where the catalog does not know it. A precision the checkpoint cannot be served in is an error (hangar/precision.py).",
+    )
     kv_cache_dtype: Literal["auto", "fp8"] = Field("auto", description="KV-cache element type; fp8 halves KV memory.")
     max_context_tokens: int = Field(8192, ge=256, le=10_485_760, description="Longest sequence (prompt + output) served.")
     max_concurrent_sequences: int = Field(16, ge=1, le=4096, description="Sequences batched at once per replica.")
@@ -228,9 +232,8 @@ def air_gapped(cluster: Any) -> str | None:
     return "network.egress" if network is not None and network.egress == "none" else None
 
 
-SHARED_STORES = {"aws": "an EFS file system", "azure": "a zone-redundant NFS Azure file share"}
-"""The cross-zone store behind `weights.source: shared`, per cloud. GKE (Filestore, chosen in docs/running.md) and
-on-prem (the site's NFS, as `volume`) are not built yet."""
+SHARED_STORES = {"aws": "an EFS file system", "azure": "a zone-redundant NFS Azure file share", "gcp": "a Filestore instance"}
+"""The cross-zone store behind `weights.source: shared`, per cloud. On-prem (the site's NFS, as `volume`) is not built."""
 
 
 def weights_problems(environment: Any) -> list[dict[str, Any]]:
@@ -282,6 +285,15 @@ def _shared_store_problems(cluster: Any, cluster_index: int, here: str) -> list[
             )
         ]
     network = cluster.network
+    if cluster.provider == "gcp" and network.existing_network_id:
+        return [
+            problem(
+                f"clusters[{cluster_index}].network.existing_network_id",
+                "shared on GKE exports its Filestore share to the node subnet of the network Hangar creates, whose range it knows; "
+                "in an existing network stage the weights on a ReadWriteMany claim yourself and use source volume",
+                network.existing_network_id,
+            )
+        ]
     if network.existing_network_id and not network.existing_subnet_ids:
         return [
             problem(

@@ -75,6 +75,7 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
                     model, with_performance(catalog, pool.device), demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
                     precision=workload.precision, kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
                     max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
+                    lora=workload.lora,
                 )  # fmt: skip
             except SizingError as error:
                 findings.append(finding(f"on {pool.describe()} its capacity cannot be estimated: {error}", cap=True))

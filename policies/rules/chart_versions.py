@@ -2,7 +2,7 @@
 
 Each Helm release (`kubernetes:helm.sh/v3:Release`, or a `helm.sh/v4:Chart`) of a chart whose range
 `hangar.chart_support` knows — KEDA, the KEDA HTTP add-on, the NVIDIA device plugin, the Cluster
-Autoscaler, kube-prometheus-stack, the NVIDIA GPU Operator, LeaderWorkerSet, the DCGM exporter — is joined to the cluster it is applied to (through its Kubernetes
+Autoscaler, kube-prometheus-stack, the NVIDIA GPU Operator, LeaderWorkerSet, the DCGM exporter, kube-state-metrics — is joined to the cluster it is applied to (through its Kubernetes
 provider) and judged against that cluster's control-plane version. Outside the range is a violation
 naming the release, the chart version, the cluster version and the range. What cannot be judged is a
 violation too, saying what is unknown (refused in prod like every unknown): a chart version no
@@ -19,7 +19,7 @@ from hangar.policies.rules.base import Finding
 from hangar.policies.rules.facts import StackFacts
 
 from hangar.catalog import minor_of
-from hangar.chart_support import CLUSTER_AUTOSCALER, JUDGED_CHARTS, KEDA, chart_support
+from hangar.chart_support import CLUSTER_AUTOSCALER, JUDGED_CHARTS, KEDA, KUBE_STATE_METRICS, chart_support, kube_state_metrics_charts
 from hangar.keda import releases_supporting
 from hangar.records import SECRET, UNKNOWN, ResourceRecord
 
@@ -100,4 +100,7 @@ def _fix(chart: str, minor: str) -> str:
         return f"set the release's image.tag to the newest v{minor}.x Cluster Autoscaler release"
     if chart == KEDA and (others := releases_supporting(minor)):
         return f"pin a KEDA chart of {', '.join(others)} (which support {minor}), or move the cluster into the chart's range"
+    if chart == KUBE_STATE_METRICS and (built := kube_state_metrics_charts(minor)):
+        charts = built[0] if built[0] == built[1] else f"of {built[0]} to {built[1]}"
+        return f"pin kube-state-metrics chart {charts} (built for Kubernetes {minor}), or move the cluster into the chart's range"
     return f"pin a chart version that supports Kubernetes {minor}, or move the cluster into the chart's range"

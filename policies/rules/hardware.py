@@ -4,7 +4,8 @@ Pools come from `hangar.policies.rules.pools`: a workload's `nodeSelector` picks
 on. On each, vLLM must be able to start the model — weights + overhead + the KV cache of ONE
 sequence of its `--max-model-len` within `--gpu-memory-utilization` of the memory, vLLM's own
 start-up check (`hangar.sizing.engine` cites it) with vLLM's defaults for what the flags leave
-out — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
+out, plus the LoRA adapter slots `--enable-lora` reserves (`hangar.sizing.lora`; a model whose slots the
+catalog cannot size goes to `hangar-cannot-judge`) — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
 degree must be valid, and a TPU workload must be on a TPU pool. How many sequences the KV cache
 then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fewer.
 """
@@ -24,6 +25,7 @@ from hangar.sizing import (
     memory_fit,
     tp_problems,
 )
+from hangar.sizing.lora import lora_gib
 
 
 def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
@@ -50,6 +52,20 @@ def unplaceable(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
             for pool in candidates
             if pool.kind == "unknown"
         ]
+    return findings
+
+
+def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
+    """Workloads with `--enable-lora` whose model's LoRA slots cannot be sized: their fit leaves them out, so it cannot be judged."""
+    catalog = load_catalog(config.catalog_overrides)
+    findings = []
+    for workload in facts.workloads:
+        model = catalog.models.get(workload.model or "")
+        if workload.lora is None or model is None:
+            continue  # an unknown model is reported as such
+        _, why = lora_gib(model, workload.lora)
+        if why:
+            findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {why}, so whether {workload.lora.describe()} still fit cannot be judged"))
     return findings
 
 
@@ -85,6 +101,7 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         concurrent_sequences=workload.max_num_seqs,
         tensor_parallel=workload.tensor_parallel,
         gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
+        lora=workload.lora,
     )
     if not fit.fits:
         told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"

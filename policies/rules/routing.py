@@ -19,6 +19,8 @@ gateway has nowhere to send a request). `hangar-routing` judges, per namespace:
   https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01; GKE
   reserves a predefined share on every node, https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes,
   read 2026-12-01). The node's vCPUs and memory come from the catalog's row for the pool's machine type;
+* the pods that select a CPU pool (pickers, Body-Based Routing, staging jobs, any program's) request no more CPU or
+  memory in all than the pool's nodes have at their most (`hangar.policies.rules.routing_system`);
 * advisory: a picker requesting less than the Inference Extension validated (4 CPU, 8 GiB: "validated ...
   ramp from 1 to 5000 QPS ... p90 scheduler latency remained within 100 ms",
   site-src/guides/epp-configuration/resource-tuning.md at tag v1.5.0, commit
@@ -37,6 +39,7 @@ from hangar.policies.rules.base import Finding
 from hangar.policies.rules.config import RoutingConfig
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
+from hangar.policies.rules.routing_system import system_pool_findings
 
 from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.records import ResourceRecord
@@ -70,6 +73,8 @@ def check(facts: StackFacts, config: RoutingConfig) -> list[Finding]:
                                             "the gateway has nowhere to send them"))  # fmt: skip
     for (namespace, name), pool in sorted(pools.items()):
         findings += _pool_findings(facts, config, pool, namespace, name, services)
+    if pools:  # the gateway's pods are what this rule answers for; a plan with no pool is judged by the readiness rules
+        findings += system_pool_findings(facts, config, _cpu, _gib)
     return findings
 
 

@@ -18,6 +18,7 @@ import shlex
 from typing import Any, Iterable
 
 from hangar.records import ResourceRecord
+from hangar.sizing.lora import DEFAULT_MAX_LORA_RANK, DEFAULT_MAX_LORAS, LoraSlots
 
 POD_SPEC_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "kubernetes:apps/v1:Deployment": (("spec", "template", "spec"),),
@@ -57,6 +58,8 @@ class ServingWorkload:
     """Accelerator resource → count requested per pod (e.g. {"nvidia.com/gpu": 2})."""
     node_selector: dict[str, str]
     labels: dict[str, str]
+    lora: LoraSlots | None = None
+    """With vLLM's `--enable-lora`: its `--max-loras`, `--max-lora-rank` and `--fully-sharded-loras` (vLLM's defaults where left out)."""
 
     @property
     def precision(self) -> str:
@@ -115,8 +118,19 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             accelerators=accelerators,
             node_selector={str(k): str(v) for k, v in (pod.get("nodeSelector") or {}).items()},
             labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
+            lora=_lora(flags) if engine == "vllm" else None,
         )
     return None
+
+
+def _lora(flags: dict[str, str]) -> LoraSlots | None:
+    if flags.get("enable-lora", "false").lower() == "false":
+        return None
+    return LoraSlots(
+        slots=_int(flags.get("max-loras")) or DEFAULT_MAX_LORAS,
+        rank=_int(flags.get("max-lora-rank")) or DEFAULT_MAX_LORA_RANK,
+        fully_sharded=flags.get("fully-sharded-loras", "false").lower() != "false",
+    )
 
 
 SHELLS = ("sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash")

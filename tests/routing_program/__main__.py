@@ -2,8 +2,8 @@
 
 `broken` applies without an error and routes nothing: its HTTPRoute names an InferencePool the program
 never creates, a second pool selects pods no workload runs and names a picker Service that is not there,
-and the first pool's endpoint picker requests 4 CPU on 2-vCPU system nodes. `fixed` is the same program
-with each of those put right. `hangar-routing` must tell them apart.
+and the first pool's endpoint picker requests 4 CPU on 2-vCPU system nodes, three times over on a pool of two
+nodes at most. `fixed` is the same program with each of those put right (two 1-CPU pickers, active-passive). `hangar-routing` must tell them apart.
 """
 
 import json
@@ -65,7 +65,7 @@ def picker(name: str, cpu: str, memory: str) -> None:
     k8s.apps.v1.Deployment(
         f"{name}-epp",
         metadata={**meta, "name": f"{name}-epp"},
-        spec={"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+        spec={"replicas": 2 if fixed else 3, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
             "nodeSelector": {"pool": "system"},
             "containers": [{"name": "epp", "image": "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0",
                             "ports": [{"containerPort": 9002}], "resources": {"requests": {"cpu": cpu, "memory": memory}}}],

@@ -1,0 +1,110 @@
+"""A CPU node pool holds the pods the plan puts on it: their requests in all against its nodes at their most.
+
+The gateway adds pods to a cluster's CPU system pool: per routed deployment its endpoint pickers (two, active-passive),
+Body-Based Routing when adapters are routed, beside the weight-staging jobs and whatever else a program pins there by
+`nodeSelector`. Each may fit a node (`hangar.policies.rules.routing` checks one picker against one node) while all of
+them together never fit the pool: the scheduler leaves the rest Pending. `system_pool_findings` adds up, per CPU pool
+(a pool of the plan with no accelerators), the CPU and memory requests of every pod whose `nodeSelector` the pool's
+node labels satisfy, in the same cluster:
+
+* a pod's request is its containers' requests summed, or its largest init container's when that is larger (the
+  scheduler's "effective request": https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers,
+  read 2026-12-01);
+* pods per workload: `spec.replicas` of a Deployment, StatefulSet or ReplicaSet (default 1), `spec.parallelism` of a
+  Job (default 1), one per node of a DaemonSet, `replicas` times the group size of a LeaderWorkerSet, one for a Pod;
+* the pool's room is its most nodes (the autoscaler's maximum) times the catalog's vCPUs and memory of its machine
+  type: the capacity, more than the scheduler can ever give, since the kubelet and the system keep part of every node
+  (allocatable = capacity - kube-reserved - system-reserved - eviction threshold,
+  https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01).
+
+So a finding is sure: those pods can never all run. What the plan does not show as pods is not counted — the pods of
+Helm charts (istiod, KEDA, the metrics stack: their requests are the charts' defaults, which the plan does not carry),
+the gateway pods Istio creates for a Gateway at run time, and the cloud's own add-ons — so passing says nothing about
+them; the message says what it counted. A pool whose machine type or node count is unknown is skipped (the cost
+rules already report an unpriced or unbounded pool).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hangar.policies.rules.base import Finding
+from hangar.policies.rules.config import RoutingConfig
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.pools import PoolHardware
+from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload
+
+from hangar.catalog import CatalogLookupError, load_catalog
+
+RULE = "hangar-routing"
+
+
+def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, gib_of: Any) -> list[Finding]:
+    """Per CPU pool, a finding when the pods that select it request more CPU or memory than its nodes have at their most.
+
+    `cpu_of` / `gib_of` read a Kubernetes quantity as cores / GiB (None when absent or malformed).
+    """
+    selecting = [w for w in facts.pod_workloads if w.leader.node_selector]
+    if not selecting:
+        return []
+    catalog = load_catalog(config.catalog_overrides)
+    lines = {line.urn: line for line in facts.cost(config.catalog_overrides).lines}
+    findings = []
+    for pool in facts.pools(config.catalog_overrides).by_scope.get(None, []):
+        line = lines.get(pool.urn)
+        if pool.kind != "cpu" or line is None or not line.machine_type or not line.count_max:
+            continue
+        try:
+            machine = catalog.instance(line.cloud, line.machine_type, line.price_region or line.region)
+        except CatalogLookupError:
+            continue
+        if machine.vcpus is None or machine.memory_gib is None:
+            continue
+        counted = [(w, _pods(w, line.count_max)) for w in selecting if _lands_on(facts, w, pool)]
+        cpu = sum(pods * _request(w.leader, cpu_of, "cpu") for w, pods in counted)
+        gib = sum(pods * _request(w.leader, gib_of, "memory") for w, pods in counted)
+        room_cpu, room_gib = line.count_max * machine.vcpus, line.count_max * machine.memory_gib
+        if cpu <= room_cpu and gib <= room_gib:
+            continue
+        over = [f"{cpu:g} CPU (its nodes have {room_cpu:g} vCPU)" if cpu > room_cpu else "",
+                f"{gib:g} GiB (its nodes have {room_gib:g} GiB)" if gib > room_gib else ""]  # fmt: skip
+        who = ", ".join(f"{w.describe()} x{pods}" for w, pods in sorted(counted, key=lambda item: item[0].describe()))
+        findings.append(Finding(RULE, pool.urn, f"the pods that select pool {pool.name} request {' and '.join(o for o in over if o)} in all at its "
+                                f"{line.count_max} {line.machine_type} node(s) at most, before the kubelet's reserve: they can never all run "
+                                f"(counted: {who}; charts' pods such as istiod, KEDA and the metrics stack come on top); "
+                                "raise the pool's maximum, give it bigger nodes or lower the requests"))  # fmt: skip
+    return findings
+
+
+def _lands_on(facts: StackFacts, workload: PodWorkload, pool: PoolHardware) -> bool:
+    """Whether the workload's `nodeSelector` picks this pool, in the workload's own cluster (any pool for a raw program)."""
+    scope = facts.scope_of(workload)
+    if scope is not None and pool.ancestors and scope not in pool.ancestors:
+        return False
+    return all(pool.labels.get(key) == value for key, value in workload.leader.node_selector.items())
+
+
+def _pods(workload: PodWorkload, nodes: int) -> int:
+    """How many pods the workload runs (a DaemonSet: one on each of the pool's nodes)."""
+    spec = workload.record.inputs.get("spec") or {}
+    if workload.kind == "DaemonSet":
+        return nodes
+    if workload.kind == "Pod":
+        return 1
+    if workload.kind == "Job":
+        return _count(spec.get("parallelism"))
+    return _count(spec.get("replicas")) * workload.pods_per_replica
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) and value >= 0 else 1
+
+
+def _request(template: PodTemplate, read: Any, resource: str) -> float:
+    """The pod's effective request of `resource`: its containers' sum, or its largest init container's if larger."""
+
+    def asked(container: dict[str, Any]) -> float:
+        return read(((container.get("resources") or {}).get("requests") or {}).get(resource)) or 0.0
+
+    inits = [c for c in template.spec.get("initContainers") or [] if isinstance(c, dict)]
+    return max(sum(asked(c) for c in template.containers), max((asked(c) for c in inits), default=0.0))

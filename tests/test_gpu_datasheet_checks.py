@@ -1,0 +1,55 @@
+"""Each GPU row says which of its three datasheet facts (memory, memory bandwidth, interconnect) were checked against a
+primary source — the vendor's own document, or a cloud's instance docs — and which were not, so that an unverified
+figure is marked as such in the catalog `hangar catalog gpus` shows, never passed off as read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hangar.catalog import load_catalog
+
+CATALOG = load_catalog()
+FACTS = ("memory", "memory bandwidth", "interconnect")
+CHECKED = re.compile(r"Primary-checked \((\d{4}-\d{2}-\d{2})\): ([a-z ,]+)\.")
+UNVERIFIED = re.compile(r"Unverified \(no primary source read\): ([a-z ,]+)\.")
+
+
+def accounting(notes: str) -> tuple[list[str], list[str], list[str]]:
+    """(facts checked, facts unverified, dates the checks were read) as a row's notes state them."""
+    checked = [fact.strip() for match in CHECKED.finditer(notes) for fact in match.group(2).split(",")]
+    unverified = [fact.strip() for match in UNVERIFIED.finditer(notes) for fact in match.group(1).split(",")]
+    return checked, unverified, [match.group(1) for match in CHECKED.finditer(notes)]
+
+
+@pytest.mark.parametrize("gpu", sorted(CATALOG.gpus))
+def test_each_gpu_row_accounts_for_its_memory_bandwidth_and_interconnect_once(gpu):
+    checked, unverified, _ = accounting(CATALOG.gpus[gpu].notes or "")
+    assert sorted(checked + unverified) == sorted(FACTS), f"{gpu}: say which facts were checked against a primary source and which were not"
+
+
+@pytest.mark.parametrize("gpu", sorted(CATALOG.gpus))
+def test_a_checked_fact_cites_the_primary_source_read_on_the_day_it_names(gpu):
+    row = CATALOG.gpus[gpu]
+    checked, _, dates = accounting(row.notes or "")
+    for day in dates:
+        assert f"(read {day})" in row.source, f"{gpu}: the source read on {day} is not cited"
+    if "interconnect" in checked:
+        assert "from knowledge" not in row.interconnect, gpu
+
+
+def test_the_accounting_sees_a_fact_left_out_or_counted_twice():
+    assert accounting("HBM3; Primary-checked (2026-12-01): memory, interconnect.") == (["memory", "interconnect"], [], ["2026-12-01"])
+    checked, unverified, _ = accounting("Primary-checked (2026-12-01): memory. Unverified (no primary source read): memory, interconnect.")
+    assert sorted(checked + unverified) != sorted(FACTS)
+
+
+def test_the_rows_checked_this_way_keep_the_vendors_figures():
+    """What the primary sources said, where a row's figure was checked against one (sources in each row)."""
+    gib = {name: row.memory_gib for name, row in CATALOG.gpus.items()}
+    assert (gib["H100-SXM"], gib["H100-NVL"], gib["H100-PCIe"], gib["H200"], gib["B200"]) == (80, 94, 80, 141, 180)
+    assert (gib["A100-80GB"], gib["A100-40GB"], gib["L40S"], gib["L4"], gib["A10G"], gib["A10"], gib["T4"]) == (80, 40, 48, 24, 24, 24, 16)
+    assert (gib["V100-16GB"], gib["V100-32GB"], gib["MI300X"]) == (16, 32, 192)
+    assert CATALOG.gpus["MI300X"].memory_bandwidth_gbps == 5300
+    assert CATALOG.gpus["H100-NVL"].interconnect.startswith("NVLink 4 bridge: 600 GB/s")

@@ -1,0 +1,191 @@
+"""LoRA adapters' GPU memory in the fit (issue 15): the slots vLLM v0.11.2 allocates with `--enable-lora`.
+
+The expected sizes are written out tensor by tensor, as each layer's `create_lora_weights` shapes them
+(vllm/lora/layers/column_parallel_linear.py and row_parallel_linear.py of the vllm-0.11.2 sdist), from the
+catalog rows' own widths.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
+
+from hangar.catalog import load_catalog
+from hangar.sizing import LoraSizeUnknown, LoraSlots, lora_bytes, memory_fit
+from tests.serving_plans import flags, plan_environment, server_container, workloads
+from tests.test_licensing_adapters import server
+from tests.test_lora import SQL, SUPPORT, with_adapters
+
+CATALOG = load_catalog()
+
+
+def model(hf_id: str):
+    return CATALOG.models[hf_id]
+
+
+def elements(*shapes: tuple[int, ...]) -> int:
+    return sum(math.prod(shape) for shape in shapes)
+
+
+def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
+    llama = model("meta-llama/Llama-3.1-8B-Instruct")
+    assert (llama.layers, llama.hidden_size, llama.intermediate_size, llama.attention_heads, llama.kv_heads, llama.head_dim) == (32, 4096, 14336, 32, 8, 128)
+    slots, rank = 2, 16
+    one_gpu = elements(
+        *[(slots, 1, rank, 4096)] * 3, (slots, 1, 4096, rank), (slots, 1, 1024, rank), (slots, 1, 1024, rank),  # qkv_proj: A per q/k/v, B per slice
+        (slots, 1, rank, 4096), (slots, 1, 4096, rank),  # o_proj
+        *[(slots, 1, rank, 4096)] * 2, *[(slots, 1, 14336, rank)] * 2,  # gate_up_proj
+        (slots, 1, rank, 14336), (slots, 1, 4096, rank),  # down_proj
+    )  # fmt: skip
+    assert lora_bytes(llama, LoraSlots(slots, rank)) == one_gpu * 32 * 2  # 32 layers, 2-byte weights
+    # Over two GPUs the column layers' B and the row layers' A are split; the other halves are on both.
+    per_gpu = elements(
+        *[(slots, 1, rank, 4096)] * 3, (slots, 1, 2048, rank), (slots, 1, 512, rank), (slots, 1, 512, rank),
+        (slots, 1, rank, 2048), (slots, 1, 4096, rank),
+        *[(slots, 1, rank, 4096)] * 2, *[(slots, 1, 7168, rank)] * 2,
+        (slots, 1, rank, 7168), (slots, 1, 4096, rank),
+    )  # fmt: skip
+    assert lora_bytes(llama, LoraSlots(slots, rank), tensor_parallel=2) == 2 * per_gpu * 32 * 2
+    # --fully-sharded-loras splits the rest too: A of the column layers by rank, B of the row layers by output.
+    sharded = elements(
+        *[(slots, 1, rank // 2, 4096)] * 3, (slots, 1, 2048, rank), (slots, 1, 512, rank), (slots, 1, 512, rank),
+        (slots, 1, rank, 2048), (slots, 1, 2048, rank),
+        *[(slots, 1, rank // 2, 4096)] * 2, *[(slots, 1, 7168, rank)] * 2,
+        (slots, 1, rank, 7168), (slots, 1, 2048, rank),
+    )  # fmt: skip
+    assert lora_bytes(llama, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2) == 2 * sharded * 32 * 2
+
+
+def test_a_checkpoint_that_fuses_qkv_and_gate_up_gets_one_a_matrix_for_each():
+    # vLLM's Phi3ForCausalLM packs qkv_proj and gate_up_proj from one checkpoint module each: one slice, one A.
+    phi = model("microsoft/phi-4")
+    assert phi.family == "Phi-4" and (phi.hidden_size, phi.intermediate_size, phi.attention_heads, phi.kv_heads, phi.head_dim) == (5120, 17920, 40, 10, 128)
+    one_gpu = elements(
+        (1, 1, 8, 5120), (1, 1, 5120 + 2 * 1280, 8),
+        (1, 1, 8, 5120), (1, 1, 5120, 8),
+        (1, 1, 8, 5120), (1, 1, 2 * 17920, 8),
+        (1, 1, 8, 17920), (1, 1, 5120, 8),
+    )  # fmt: skip
+    assert lora_bytes(phi, LoraSlots(1, 8)) == one_gpu * phi.layers * 2
+
+
+@pytest.mark.parametrize(
+    ("hf_id", "why"),
+    [
+        ("Qwen/Qwen3-30B-A3B", "a mixture of experts"),
+        ("deepseek-ai/DeepSeek-V3", "a mixture of experts"),
+        ("Qwen/Qwen3.5-27B", "a hybrid"),
+        ("distilbert/distilgpt2", "no hidden_size/intermediate_size"),
+        ("openai-community/gpt2", "its family 'GPT-2' is not one whose vLLM model class was read"),
+    ],
+)
+def test_a_model_whose_slots_the_catalog_cannot_size_says_why(hf_id, why):
+    with pytest.raises(LoraSizeUnknown, match=why):
+        lora_bytes(model(hf_id), LoraSlots())
+
+
+def test_the_slots_come_out_of_the_kv_cache_budget_and_can_stop_vllm_starting():
+    qwen, l4 = model("Qwen/Qwen2.5-7B-Instruct"), CATALOG.gpus["L4"]
+    bare = memory_fit(qwen, l4, max_context_tokens=8192)
+    slots = LoraSlots(4, 320)
+    with_slots = memory_fit(qwen, l4, max_context_tokens=8192, lora=slots)
+    assert with_slots.lora_gib == lora_bytes(qwen, slots) / 2**30 > 5
+    assert bare.fits and with_slots.kv_budget_gib == pytest.approx(bare.kv_budget_gib - with_slots.lora_gib)
+    assert not with_slots.fits and with_slots.required_gib == pytest.approx(bare.required_gib + with_slots.lora_gib)
+    assert f"+ 4 LoRA slots of rank 320 {with_slots.lora_gib:,.1f} + KV cache of one 8,192-token sequence" in with_slots.reason
+    # vLLM's defaults (one slot of rank 16) still fit.
+    assert memory_fit(qwen, l4, max_context_tokens=8192, lora=LoraSlots()).fits
+
+
+def raw_verdicts(flags: list[str], model_id: str = "Qwen/Qwen2.5-7B-Instruct") -> list[tuple[str, str, str]]:
+    records = server(["sql=/x"], [{"name": "sql", "source": "acme/sql-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}], model=model_id)
+    args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
+    args[args.index("--enable-lora") + 1 : args.index("--enable-lora") + 1] = flags
+    return [(v.policy, v.level, v.message) for v in evaluate(records, load_pack_config({}, "test")) if v.policy in (HARDWARE_FIT, CANNOT_JUDGE)]
+
+
+def test_hardware_fit_counts_a_raw_programs_lora_slots_from_its_flags():
+    assert raw_verdicts([]) == []  # --enable-lora alone: one slot of rank 16 on the L4
+    (found,) = raw_verdicts(["--max-loras", "4", "--max-lora-rank", "320"])
+    assert found[:2] == (HARDWARE_FIT, "mandatory")
+    assert "Qwen/Qwen2.5-7B-Instruct in bf16 on" in found[2] and "does not fit" in found[2] and "+ 4 LoRA slots of rank 320 " in found[2], found
+
+
+def test_slots_of_a_model_the_catalog_cannot_size_cannot_be_judged():
+    found = [v for v in raw_verdicts(["--max-loras", "2"], model_id="Qwen/Qwen3-30B-A3B") if v[0] == CANNOT_JUDGE]
+    assert [message for _, _, message in found] == [
+        "qwen: Qwen/Qwen3-30B-A3B: the GPU memory of its LoRA slots is not sized: a mixture of experts (the LoRA slots of its experts are not "
+        "sized here), so whether 2 LoRA slots of rank 16 still fit cannot be judged"
+    ]
+
+
+def test_hangars_own_server_is_judged_with_the_slots_it_gives_vllm():
+    small = with_adapters(SQL, SUPPORT)  # two slots of rank 16
+    large = with_adapters(*[{**SQL, "name": f"a{i}", "rank": 300} for i in range(4)])  # four slots of rank 320
+    for raw in (small, large):
+        raw["deployments"][0]["max_context_tokens"] = 8192
+    fits = [v for v in evaluate(list(plan_environment(small)), load_pack_config({}, "test")) if v.policy == HARDWARE_FIT]
+    assert fits == []
+    (refused,) = [v for v in evaluate(list(plan_environment(copy.deepcopy(large))), load_pack_config({}, "test")) if v.policy == HARDWARE_FIT]
+    assert "+ 4 LoRA slots of rank 320 " in refused.message and "does not fit" in refused.message, refused.message
+
+
+def test_tensor_parallel_auto_makes_room_for_the_slots():
+    def planned_tp(lora: dict | None) -> str:
+        raw = with_adapters(SQL)
+        deployment = raw["deployments"][0]
+        deployment.update(model="Qwen/Qwen3-32B", pool="h100", max_context_tokens=8192, max_concurrent_sequences=8, tensor_parallel="auto")
+        deployment.pop("lora") if lora is None else deployment.update(lora=lora)
+        (workload,) = workloads(plan_environment(raw))
+        return flags(server_container(workload)["args"])["--tensor-parallel-size"]
+
+    # Qwen3-32B's 8 sequences of 8,192 tokens fit two H100s; eight slots of rank 512 (about 116 GiB over four GPUs) need four.
+    eight = [{**SQL, "name": f"a{i}", "rank": 512} for i in range(8)]
+    assert (planned_tp(None), planned_tp({"adapters": eight})) == ("2", "4")
+
+
+def test_the_pack_over_grpc_judges_the_slots_as_the_offline_check_does():
+    from hangar.policies.rules.config import protocol_config
+
+    from hangar.analyzer import running_pack
+    from tests.conftest import ROOT
+
+    records = server(["sql=/x"], [{"name": "sql", "source": "acme/sql-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}])
+    args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
+    args += ["--max-loras", "4", "--max-lora-rank", "320"]
+    configs = load_pack_config({}, "test")
+    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    assert any(policy == HARDWARE_FIT and "4 LoRA slots of rank 320" in message for policy, _, message, _ in offline)
+    with running_pack(ROOT / "policies") as pack:
+        pack.configure(protocol_config(configs))
+        assert pack.verdicts(records) == offline
+
+
+def test_the_capacity_rule_batches_only_what_the_kv_cache_left_by_the_slots_holds():
+    from tests.test_capacity_rule import DEMAND, found, node_group, scaled_object
+    from tests.test_capacity_rule import server as capacity_server
+
+    def in_flight(lora_flags: list[str]) -> int:
+        workload = capacity_server(DEMAND)  # Qwen2.5-7B on an H100, --max-num-seqs 64
+        workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"] += lora_flags
+        ((_, message),) = found([node_group(100), workload, scaled_object(1)])  # one replica: the message gives its operating point
+        return int(message.split(" sequences in flight")[0].rsplit(" ", 1)[1])
+
+    # 22 slots of rank 512 take about 53 GiB of the H100's: the rest holds fewer than the 64 sequences the SLO would batch.
+    assert in_flight([]) == 64
+    assert in_flight(["--enable-lora", "--max-loras", "22", "--max-lora-rank", "512"]) < 64
+
+
+def test_a_replicas_kv_cache_is_what_the_slots_leave():
+    from hangar.sizing import Accelerator
+    from hangar.sizing.performance import Replica
+
+    qwen, h100 = model("Qwen/Qwen2.5-7B-Instruct"), Accelerator.of(CATALOG.gpus["H100-SXM"])
+    slots = LoraSlots(8, 512)
+    bare, loaded = Replica(qwen, h100), Replica(qwen, h100, lora=slots)
+    per_token = qwen.kv_bytes_per_token_bf16
+    assert bare.kv_capacity_tokens(0.9) - loaded.kv_capacity_tokens(0.9) == pytest.approx(lora_bytes(qwen, slots) / per_token)
