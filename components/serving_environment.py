@@ -362,6 +362,7 @@ def _warnings(environment: Environment, item: PreparedDeployment, has_token: boo
             "(keda or keda-existing)",
             parent,
         )
+    # A model whose published format the catalog knows is checked in the spec (hangar.precision); this is the name-only guess.
     if deployment.precision in ("awq", "gptq") and deployment.precision not in deployment.model.lower():
         pulumi.log.warn(
             f"{where}: precision {deployment.precision} serves a checkpoint quantised ahead of time, and {deployment.model} "

@@ -11,7 +11,9 @@ by it, whoever rendered it):
   directory it was staged in, then followed by `--served-model-name <hf id>`), then flags in
   `--flag value` form: `--tensor-parallel-size N`, `--max-model-len N`, `--max-num-seqs N`,
   `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|gptq` when
-  quantised, `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
+  quantised (the precision served, `ReplicaShape.precision`: an fp8-published checkpoint gets
+  `--quantization fp8` even with `precision` unset, so the flags say what vLLM loads),
+  `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
   (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
   older `--model <id>` form: vLLM v0.11.2 still accepts it but warns that "The `--model` option will
@@ -118,8 +120,8 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape, aliases: Seque
         "--gpu-memory-utilization", f"{deployment.gpu_memory_utilization:g}",
         "--dtype", shape.dtype,
     ]  # fmt: skip
-    if deployment.precision in QUANTIZATION:
-        args += ["--quantization", QUANTIZATION[deployment.precision]]
+    if shape.precision in QUANTIZATION:
+        args += ["--quantization", QUANTIZATION[shape.precision]]
     if deployment.kv_cache_dtype == "fp8":
         args += ["--kv-cache-dtype", "fp8"]
     args.append("--enable-prefix-caching" if deployment.caching.prefix_caching else "--no-enable-prefix-caching")

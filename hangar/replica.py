@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from hangar.catalog import Catalog, CatalogLookupError, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
+from hangar.precision import checkpoint_bytes_per_param, deployment_precision
 
 if TYPE_CHECKING:
     from hangar.spec import ClusterBase, Environment, ModelDeployment
@@ -74,8 +75,11 @@ class ReplicaShape:
     """Replicas that fit on one node (0 when a replica spans nodes)."""
     dtype: str
     """vLLM `--dtype`: bfloat16, or float16 on GPUs without bf16."""
+    precision: str
+    """The weight precision served: the deployment's, else as its checkpoint is published (`hangar.precision`)."""
     checkpoint_gib: float | None
-    """Size of the downloaded 16-bit checkpoint, when the catalog knows the model."""
+    """Size of the downloaded checkpoint in the format it is published in (fp8: 1 byte a parameter, else 2), when the
+    catalog knows the model."""
     cpu_per_pod: int
     memory_gib_per_pod: int
     auto_note: str | None = None
@@ -122,7 +126,7 @@ def _checkpoint_gib(catalog: Catalog, hf_id: str) -> float | None:
         model = catalog.model(hf_id)
     except CatalogLookupError:
         return None
-    return model.params_total_b * 1e9 * 2 / 2**30
+    return model.params_total_b * 1e9 * checkpoint_bytes_per_param(model) / 2**30
 
 
 def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployment, pool: Any) -> ReplicaShape:
@@ -141,6 +145,7 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
         per_node = instance.gpu_count
         vcpus, memory = instance.vcpus, instance.memory_gib
     note = None
+    precision = deployment_precision(catalog, deployment)
     if deployment.tensor_parallel == "auto":
         try:
             model = catalog.model(deployment.model)
@@ -152,7 +157,7 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
                 "auto",
             ) from None
         workload = {
-            "precision": deployment.precision,
+            "precision": precision,
             "kv_cache_dtype": deployment.kv_cache_dtype,
             "max_context_tokens": deployment.max_context_tokens,
             "concurrent_sequences": deployment.max_concurrent_sequences,
@@ -192,7 +197,8 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
         pipeline_parallel=pp,
         pool_max_nodes=pool.max_nodes,
         replicas_per_node=0 if pods > 1 else per_node // per_pod,
-        dtype="bfloat16" if gpu.bf16 and deployment.precision != "fp16" else "float16",
+        dtype="bfloat16" if gpu.bf16 and precision != "fp16" else "float16",
+        precision=precision,
         checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
         cpu_per_pod=_share(vcpus, share, DEFAULT_CPU_PER_ACCELERATOR * per_pod),
         memory_gib_per_pod=_share(memory, share, DEFAULT_MEMORY_GIB_PER_ACCELERATOR * per_pod),
@@ -219,6 +225,7 @@ def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) ->
         pool_max_nodes=tpu_slice.max_slices * shape.hosts,
         replicas_per_node=0 if shape.hosts > 1 else 1,
         dtype="bfloat16",
+        precision=deployment_precision(catalog, deployment),
         checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
         cpu_per_pod=TPU_CPU_PER_CHIP * shape.chips_per_host,
         memory_gib_per_pod=TPU_MEMORY_GIB_PER_CHIP * shape.chips_per_host,

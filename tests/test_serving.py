@@ -82,7 +82,7 @@ def _holds_the_vllm_contract(environment: Any, deployment: ModelDeployment, work
     assert args["--max-num-seqs"] == str(deployment.max_concurrent_sequences)
     assert float(args["--gpu-memory-utilization"]) == deployment.gpu_memory_utilization
     assert args["--dtype"] == "bfloat16"
-    assert args.get("--quantization") == ({"fp8": "fp8", "awq": "awq", "gptq": "gptq"}.get(deployment.precision))
+    assert args.get("--quantization") == ({"fp8": "fp8", "awq": "awq", "gptq": "gptq"}.get(shape.precision))
     assert ("--kv-cache-dtype" in args) == (deployment.kv_cache_dtype == "fp8")
     assert ("--enable-prefix-caching" in args) == deployment.caching.prefix_caching
     for flag in args:  # every value sits beside its flag, never as --flag=value

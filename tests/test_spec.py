@@ -31,7 +31,7 @@ def test_a_valid_environment_gets_its_defaults(aws_environment):
     assert cluster.node_pools[0].capacity == "on-demand"
     assert cluster.node_pools[0].initial_nodes == 0
     deployment = environment.deployments[0]
-    assert (deployment.engine, deployment.precision, deployment.tensor_parallel) == ("vllm", "bf16", "auto")
+    assert (deployment.engine, deployment.precision, deployment.tensor_parallel) == ("vllm", None, "auto")
     assert environment.cluster_of(deployment) is cluster
 
 

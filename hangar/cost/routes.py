@@ -95,7 +95,7 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
         shape = replica_shape(environment, deployment, catalog)
         plan = plan_capacity(
             catalog.model(deployment.model), accelerator_named(catalog, shape.accelerator), demand,
-            accelerators_per_node=shape.accelerators_per_node, tensor_parallel=shape.tensor_parallel, precision=deployment.precision,
+            accelerators_per_node=shape.accelerators_per_node, tensor_parallel=shape.tensor_parallel, precision=shape.precision,
             kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
             gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
             min_replicas=deployment.autoscaling.min_replicas or 0,

@@ -11,6 +11,7 @@ from hangar.hardware import hardware_problems
 from hangar.installed_charts import installed_chart_problems
 from hangar.kubernetes_support import kubernetes_version_problems
 from hangar.pool_capacity import shared_pool_problems
+from hangar.precision import precision_problems
 from hangar.replica import replica_problems
 from hangar.spec.adapters import adapter_problems
 from hangar.spec.base import (
@@ -99,6 +100,8 @@ class Environment(SpecModel):
         )
         if not problems:
             problems = hardware_problems(self)
+        if not problems:
+            problems = precision_problems(self)
         if not problems:
             problems = replica_problems(self)
         if not problems:

@@ -120,7 +120,11 @@ class ModelDeployment(SpecModel):
     engine_version: str = Field("v0.11.2", pattern=r"^v?[0-9]+\.[0-9]+\.[0-9]+$", description="Pinned engine image version.")
     cluster: Name | None = Field(None, description="Cluster to run on; may be omitted when the environment has one cluster.")
     pool: Name = Field(description="GPU node pool or TPU slice to run on.")
-    precision: Precision = Field("bf16", description="Weight precision / quantisation.")
+    precision: Precision | None = Field(
+        None,
+        description="Weight precision / quantisation. Unset: as the checkpoint is published (the catalog's dtype: fp8 for DeepSeek V3/R1/V3.2 "
+        "and Kimi K2), bf16 where the catalog does not know it. A precision the checkpoint cannot be served in is an error (hangar/precision.py).",
+    )
     kv_cache_dtype: Literal["auto", "fp8"] = Field("auto", description="KV-cache element type; fp8 halves KV memory.")
     max_context_tokens: int = Field(8192, ge=256, le=10_485_760, description="Longest sequence (prompt + output) served.")
     max_concurrent_sequences: int = Field(16, ge=1, le=4096, description="Sequences batched at once per replica.")

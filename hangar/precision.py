@@ -1,0 +1,108 @@
+"""A deployment's weight precision, agreed with the format its checkpoint is published in (the catalog's `dtype`).
+
+What vLLM v0.11.2 does with a checkpoint and the `--quantization` / `--dtype` it is given (its source, the PyPI sdist
+vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-01):
+
+* vllm/config/model.py `ModelConfig.quantization`: "If `None`, we first check the `quantization_config` attribute in
+  the model config file"; `_verify_quantization` then takes the checkpoint's `quant_method` as the quantisation, and
+  raises "Quantization method specified in the model config (...) does not match the quantization method specified
+  in the `quantization` argument (...)" when both are given and differ. So a checkpoint published in fp8 (DeepSeek
+  V3/R1/V3.2, Kimi K2) is loaded as fp8 whatever `--dtype` says: bf16 or fp16 cannot be asked of it, nor int8, awq
+  or gptq; `--dtype` only sets the type of the layers left unquantised and of the activations.
+* A 16-bit checkpoint with `--quantization fp8` is quantised to fp8 as it loads (docs/features/quantization/fp8.md,
+  "Dynamic quantization of an original precision BF16/FP16 model to FP8 can be achieved with vLLM without any
+  calibration data required"; `Fp8Config.get_config_filenames` is empty, so
+  vllm/model_executor/model_loader/weight_utils.py `get_quant_config` builds a default, not-serialised config).
+* A 16-bit checkpoint with `--quantization awq` or `gptq` fails: `get_quant_config` finds no quantisation config in
+  the model config and raises "Cannot find the config file for awq" when no `quant_config.json` /
+  `quantize_config.json` ships beside it. int8 has no flag in Hangar (vLLM reads W8A8 int8 from the checkpoint's
+  config), so int8 of a 16-bit checkpoint would be served in 16 bits.
+
+Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, bf16 or fp16 for a 16-bit one), bf16
+where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column does not name);
+a precision the checkpoint cannot be served in is a config error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hangar.catalog import Catalog, CatalogLookupError, load_catalog
+
+if TYPE_CHECKING:
+    from hangar.catalog import Model
+    from hangar.spec import Environment, ModelDeployment
+
+DEFAULT_PRECISION = "bf16"
+"""What an unset precision means when the catalog does not know the published format."""
+
+AS_PUBLISHED = {"bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8"}
+"""The precision an unset `precision` takes, by the catalog's `dtype` (a float32 checkpoint is served cast to 16 bits:
+Hangar always passes `--dtype bfloat16` or `float16`)."""
+
+SERVABLE = {
+    "bfloat16": ("bf16", "fp16", "fp8"),
+    "float16": ("bf16", "fp16", "fp8"),
+    "float32": ("bf16", "fp16", "fp8"),
+    "fp8": ("fp8",),
+}
+"""Precisions vLLM v0.11.2 serves a checkpoint published in each format in (the module docstring has why)."""
+
+
+def published_format(catalog: Catalog, hf_id: str) -> str | None:
+    """The catalog's `dtype` of the model: the format its weights are published in, or None when unknown."""
+    try:
+        return catalog.model(hf_id).dtype
+    except CatalogLookupError:
+        return None
+
+
+def resolve(precision: str | None, published: str | None) -> str:
+    """The precision served: the one asked for, else the published format's, else bf16."""
+    if precision is not None:
+        return precision
+    return AS_PUBLISHED.get(published or "", DEFAULT_PRECISION)
+
+
+def deployment_precision(catalog: Catalog, deployment: ModelDeployment) -> str:
+    """The precision `deployment` is sized, costed and served in."""
+    return resolve(deployment.precision, published_format(catalog, deployment.model))
+
+
+def checkpoint_bytes_per_param(model: Model) -> float:
+    """Bytes per parameter of the published checkpoint: 1 for fp8, 2 for a 16-bit one (float32 is counted as 16-bit,
+    as the catalog's sizes always were; no float32 row exists)."""
+    return 1.0 if model.dtype == "fp8" else 2.0
+
+
+def mismatch(precision: str | None, published: str | None, hf_id: str) -> str | None:
+    """Why `precision` cannot be served from `hf_id`'s checkpoint published in `published`; None if it can."""
+    if precision is None or published is None:
+        return None
+    allowed = SERVABLE.get(published, ())
+    if precision in allowed:
+        return None
+    shown = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}.get(published, published)
+    if published == "fp8":
+        why = f"vLLM v0.11.2 loads {hf_id}'s fp8 quantization_config whatever --dtype says"
+    elif precision in ("awq", "gptq"):
+        why = f"vLLM v0.11.2 finds no {precision} quantisation config in a {shown} checkpoint; serve a checkpoint quantised ahead of time under its own id"
+    else:
+        why = f"Hangar passes no flag for {precision}, so vLLM v0.11.2 would load the {shown} weights as they are"
+    return f"{hf_id} is published in {shown}: {why}; allowed: {', '.join(allowed)} (or leave precision unset: {AS_PUBLISHED[published]})"
+
+
+def precision_problems(environment: Environment) -> list[dict[str, Any]]:
+    """Config problems: deployments asking a precision their model's published checkpoint cannot be served in."""
+    from hangar.spec import problem
+
+    try:
+        catalog = load_catalog(environment.catalog_overrides)
+    except (OSError, ValueError):
+        return []  # hardware_problems has reported it
+    problems = []
+    for index, deployment in enumerate(environment.deployments):
+        message = mismatch(deployment.precision, published_format(catalog, deployment.model), deployment.model)
+        if message is not None:
+            problems.append(problem(f"deployments[{index}].precision", message, deployment.precision))
+    return problems
