@@ -68,6 +68,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
+from hangar.components.registry_path import under_registry
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
 from hangar.components.serving import LB_ANNOTATIONS, selector_labels
 from hangar.components.serving_pod import PORT
@@ -108,9 +109,7 @@ def istio_hub(mirror: pulumi.Input[str]) -> pulumi.Input[str]:
     to Docker Hub under `istio` (the chart's values.yaml) — istio/istio tag 1.29.6, commit
     7019d6d3608e4995e9a36d2977cfec3a341431cd, read 2026-12-01. The chart in git carries a dev hub and tag
     `latest`, so with a mirror both are set here."""
-    if isinstance(mirror, str):
-        return f"{mirror.rstrip('/')}/istio"
-    return pulumi.Output.from_input(mirror).apply(lambda registry: f"{registry.rstrip('/')}/istio")
+    return under_registry(mirror, "istio")
 
 
 def gateway_name(environment: Environment) -> str:

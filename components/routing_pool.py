@@ -85,6 +85,7 @@ from typing import Any, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
+from hangar.components.registry_path import under_registry
 from hangar.components.serving_pod import container_security
 
 from hangar.endpoint_picker import PICKER_REPLICAS
@@ -188,7 +189,7 @@ class InferencePool(pulumi.ComponentResource):
 
     def __init__(self, name: str, *, namespace: str, selector: dict[str, str], port: int, labels: dict[str, str],
                  gateway_peers: Sequence[dict[str, Any]], cpu: str, memory_gib: int, node_selector: dict[str, str] | None = None,
-                 mirror: str | None = None, gke: bool = False, lora: bool = False, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
+                 mirror: pulumi.Input[str] | None = None, gke: bool = False, lora: bool = False, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
         super().__init__("hangar:routing:InferencePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         self.name, epp = name, f"{name}-epp"
@@ -296,9 +297,9 @@ class InferencePool(pulumi.ComponentResource):
 
     @staticmethod
     def _deployment(pool: str, namespace: str, labels: dict[str, str], cpu: str, memory_gib: int,
-                    node_selector: dict[str, str] | None, mirror: str | None) -> dict[str, Any]:  # fmt: skip
+                    node_selector: dict[str, str] | None, mirror: pulumi.Input[str] | None) -> dict[str, Any]:  # fmt: skip
         epp = f"{pool}-epp"
-        image = f"{mirror.rstrip('/')}/{EPP_IMAGE_PATH}:{EPP_VERSION}" if mirror else EPP_IMAGE
+        image = under_registry(mirror, f"{EPP_IMAGE_PATH}:{EPP_VERSION}") if mirror is not None else EPP_IMAGE
         container = {
             "name": "epp",
             "image": image,

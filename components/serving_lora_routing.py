@@ -59,8 +59,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 from hangar.components.labels import POOL, environment_labels
+from hangar.components.registry_path import under_registry
 from hangar.components.routing import GATEWAY_NAME_LABEL, gateway_cluster, gateway_name, gateway_peers
-from hangar.components.routing_pool import EPP_VERSION, NONROOT_UID
+from hangar.components.routing_pool import EPP_VERSION, ISTIO_TLS, NONROOT_UID, health_check_peers
 from hangar.components.serving_pod import container_security
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
@@ -79,9 +80,6 @@ PLUGINS = (
     "base-model-to-header:base-model-mapper",
 )
 """BBR's `--plugin <type>:<name>[:<json>]` values, as the chart's values.yaml lists them."""
-GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
-"""Where a regional internal Application Load Balancer's health checks come from (besides its proxy-only subnet):
-https://cloud.google.com/load-balancing/docs/firewall-rules, "Regional internal Application Load Balancer", read 2026-12-01."""
 
 
 def with_adapters(environment: Environment, route: Route) -> list[ModelDeployment]:
@@ -122,7 +120,7 @@ class AdapterRouting(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, environment: Environment, *, namespace: str, gateway: str, gke: bool, gateway_peers: Sequence[dict[str, Any]],
-                 labels: dict[str, str], node_selector: dict[str, str] | None, mirror: str | None, timeout: str | None,
+                 labels: dict[str, str], node_selector: dict[str, str] | None, mirror: pulumi.Input[str] | None, timeout: str | None,
                  depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
         super().__init__("hangar:routing:AdapterRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
@@ -156,7 +154,7 @@ class AdapterRouting(pulumi.ComponentResource):
             self.routes.append(route_name)
         self.register_outputs({"router": BBR_NAME, "routes": self.routes})
 
-    def _router(self, namespace: str, own: dict[str, str], meta: Any, node_selector: dict[str, str] | None, mirror: str | None,
+    def _router(self, namespace: str, own: dict[str, str], meta: Any, node_selector: dict[str, str] | None, mirror: pulumi.Input[str] | None,
                 gateway_peers: Sequence[dict[str, Any]], gke: bool, child: pulumi.ResourceOptions) -> None:  # fmt: skip
         """BBR's ServiceAccount, Role, RoleBinding, Deployment, Service and NetworkPolicy."""
         selector = {"app.kubernetes.io/name": BBR_NAME}
@@ -174,7 +172,7 @@ class AdapterRouting(pulumi.ComponentResource):
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": BBR_NAME},
             opts=child,
         )
-        image = f"{mirror.rstrip('/')}/{BBR_IMAGE_PATH}:{EPP_VERSION}" if mirror else BBR_IMAGE
+        image = under_registry(mirror, f"{BBR_IMAGE_PATH}:{EPP_VERSION}") if mirror is not None else BBR_IMAGE
         health = {"port": BBR_HEALTH_PORT}
         container = {
             "name": "bbr",
@@ -208,7 +206,7 @@ class AdapterRouting(pulumi.ComponentResource):
         )
         ingress = [{"from": list(gateway_peers), "ports": [{"port": BBR_PORT, "protocol": "TCP"}]}]
         if gke:  # the load balancer's gRPC health checks come from Google's health-check ranges, not the proxies
-            ingress.append({"from": [{"ipBlock": {"cidr": cidr}} for cidr in GOOGLE_HEALTH_CHECK_RANGES], "ports": [{"port": BBR_HEALTH_PORT, "protocol": "TCP"}]})
+            ingress.append({"from": health_check_peers(), "ports": [{"port": BBR_HEALTH_PORT, "protocol": "TCP"}]})
         k8s.networking.v1.NetworkPolicy(
             BBR_NAME,
             metadata={**meta(BBR_NAME), "labels": own},
@@ -270,7 +268,7 @@ class AdapterRouting(pulumi.ComponentResource):
             api_version="networking.istio.io/v1",
             kind="DestinationRule",
             metadata={"name": BBR_NAME, "namespace": namespace, "labels": labels},
-            spec={"host": host, "trafficPolicy": {"tls": {"mode": "SIMPLE", "insecureSkipVerify": True}}},
+            spec={"host": host, "trafficPolicy": {"tls": ISTIO_TLS}},
             opts=child,
         )
         name = f"{gateway}-proxy-bbr"

@@ -119,12 +119,24 @@ def test_an_air_gapped_site_takes_istio_and_the_pickers_from_its_mirror_and_the_
     assert istiod["values"]["global"] == {"hub": f"{mirror}/istio", "tag": ISTIO_VERSION}
 
 
-def test_aks_without_egress_is_still_refused_saying_why():
+def test_on_aks_without_egress_istio_and_the_pickers_come_from_the_clusters_private_registry():
     raw = raw_environment("aks-staging")
     raw["clusters"][0]["network"] = {**raw["clusters"][0].get("network", {}), "egress": "none"}
     raw["clusters"][0]["chart_repository"] = "oci://hangarcharts.azurecr.io/charts"
-    raw["deployments"].append({**raw["deployments"][0], "name": "canary"})
-    raw["gateway"] = {"crds": CRDS}
+    raw["deployments"][0]["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.corp.internal"}
+    for pool in raw["clusters"][0]["node_pools"]:  # room for the canary's replicas beside the deployment's
+        pool["max_nodes"] = pool["max_nodes"] * 2
+    canary = {key: value for key, value in raw["deployments"][0].items() if key != "traffic"}
+    raw["deployments"].append({**canary, "name": "canary"})
     raw["routes"] = [{"name": "chat", "split": [{"deployment": raw["deployments"][0]["name"], "weight": 9}, {"deployment": "canary", "weight": 1}]}]
+    raw["gateway"] = {}
     message = refused(raw)
-    assert "hangar:environment.gateway: cluster" in message and "cannot yet take their image from the AKS cluster's private registry" in message, message
+    assert "gateway.crds" in message and "cannot come from github.com" in message
+    raw["gateway"] = {"crds": CRDS}
+    plan = plan_environment(raw)
+    assert not reaches(plan), reaches(plan)
+    (registry,) = [f"{r.inputs['registryName']}.azurecr.io" for r in plan if r.type == "azure-native:containerregistry:Registry"]  # the mocks' login server
+    (istiod,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"].endswith("/istiod")]
+    assert istiod["values"]["global"] == {"hub": f"{registry}/istio", "tag": ISTIO_VERSION}
+    (picker,) = the(plan, "Deployment", "canary-epp")["spec"]["template"]["spec"]["containers"]
+    assert picker["image"] == f"{registry}/gateway-api-inference-extension/epp:{EPP_VERSION}"

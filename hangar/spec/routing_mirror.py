@@ -7,9 +7,8 @@ applies on EKS, AKS and on-prem (GKE installs the Gateway API and InferencePool 
 API's `standard-install.yaml` and the Inference Extension's `manifests.yaml`, release assets on github.com.
 `gateway.crds` names copies of them inside the network; pulumi-kubernetes' `yaml/v2.ConfigFile` reads a
 `file` that is a URL where `pulumi up` runs, so the deployer must reach them.
-
-AKS without egress is still refused: its private registry's login server is known only once the registry
-exists (an Output), and the endpoint pickers take their image from a registry known before.
+On AKS the mirror is the cluster's private registry (`az acr import` each image under its upstream path),
+whose login server the components read once the registry exists (`hangar.components.registry_path`).
 """
 
 from __future__ import annotations
@@ -45,22 +44,13 @@ def without_egress(cluster: Any) -> bool:
 
 
 def mirror_problems(gateway: Any, cluster: Any) -> list[dict[str, Any]]:
-    """`gateway.crds` where GKE installs the CRDs itself, missing or public without egress; AKS without egress."""
+    """`gateway.crds` where GKE installs the CRDs itself, and missing or public without egress."""
     if cluster.provider == "gcp":
         if gateway.crds is not None:
             return [problem("gateway.crds", "GKE installs the Gateway API and InferencePool CRDs itself: leave crds out", gateway.crds.gateway_api)]
         return []
     if not without_egress(cluster):
         return []
-    if cluster.provider == "azure":
-        return [
-            problem(
-                "gateway",
-                f"cluster {cluster.name!r} has no internet egress, and the endpoint pickers cannot yet take their image from the AKS "
-                "cluster's private registry (its login server is known only once the registry exists): not supported yet",
-                cluster.name,
-            )
-        ]
     if gateway.crds is None:
         return [
             problem(
