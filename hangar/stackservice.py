@@ -25,6 +25,7 @@ from hangar import planreads, verdictcache
 from hangar.plancache import GitTree, PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names
 from hangar.planerror import PlanError
 from hangar.records import Plan, ResourceRecord
+from hangar.stack_policy import override_spellings, respell, stack_policy_configs
 from hangar.stackfile import (
     ENVIRONMENT_KEY,
     PulumiProject,
@@ -41,7 +42,6 @@ from hangar.violation import Violation
 if TYPE_CHECKING:
     from hangar.cost import CostTotals
     from hangar.diff import Side
-    from hangar.policies.rules.base import PolicyConfig
     from hangar.spec import Environment
     from hangar.stackplan import StackPlan
 
@@ -165,78 +165,9 @@ def judge(
     from hangar.policies.rules.weakening import weakenings
 
     configs = stack_policy_configs(project, stack, policy_config, environment)
-    spelled = _override_spellings(project, stack, policy_config)
-    violations = tuple(dataclasses.replace(v, message=_respell(v.message, spelled)) for v in evaluate(plan.resources, configs))
-    return violations, tuple(_respell(line, spelled) for line in weakenings(configs, DEFAULT_LEVELS))
-
-
-def _override_spellings(project: PulumiProject, stack: str, policy_config: Path | None) -> dict[str, str]:
-    """Each relative catalog-overrides path this stack's policy configs name: its absolute form → as written."""
-    written: list[Any] = []
-    if policy_config is not None:
-        try:
-            raw = json.loads(policy_config.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raw = None
-        if isinstance(raw, dict):
-            written += [entry.get("catalogOverrides") for entry in raw.values() if isinstance(entry, dict)]
-    else:
-        environment = read_stack_config(project, stack).get(ENVIRONMENT_KEY)
-        if isinstance(environment, dict):
-            written.append(environment.get("catalog_overrides"))
-    root = project.root.resolve()
-    return {str(root / value): value for value in written if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute()}
-
-
-def _respell(text: str, spelled: dict[str, str]) -> str:
-    for absolute, written in spelled.items():
-        text = text.replace(absolute, written)
-    return text
-
-
-def stack_policy_configs(project: PulumiProject, stack: str, policy_config: Path | None, environment: Environment | None = None) -> dict[str, PolicyConfig]:
-    """The validated policy configs for a stack: from --policy-config, else generated from its Hangar environment, else defaults.
-
-    A relative `catalogOverrides` (in the file, or generated from the stack file) is a path from the project directory.
-    """
-    from hangar.policies.rules import load_pack_config
-    from hangar.policies.rules.config import pack_config_for
-
-    if policy_config is not None:
-        try:
-            raw = json.loads(policy_config.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{policy_config}: cannot read a JSON policy config: {error}") from None
-        return load_pack_config(_rooted_overrides(raw, project.root.resolve()), str(policy_config))
-    config = read_stack_config(project, stack)
-    if ENVIRONMENT_KEY not in config:
-        return load_pack_config({}, "default policy config")
-    if environment is None:
-        environment = environment_from_config(config[ENVIRONMENT_KEY], str(project.stack_file(stack)), base=project.root.resolve())
-    return load_pack_config(pack_config_for(environment), f"policy config generated from {project.stack_file(stack)}")
-
-
-def _rooted_overrides(raw: Any, root: Path) -> Any:
-    """A policy config whose relative `catalogOverrides` values start at `root` (anything else is left for validation to judge)."""
-    if not isinstance(raw, dict):
-        return raw
-    rooted = {}
-    for name, entry in raw.items():
-        value = entry.get("catalogOverrides") if isinstance(entry, dict) else None
-        if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute():
-            entry = {**entry, "catalogOverrides": str(root / value)}
-        rooted[name] = entry
-    return rooted
-
-
-def policy_config_document(project_root: Path, stack: str) -> dict[str, Any]:
-    """The policy config generated from a stack file, as `pulumi preview --policy-pack-config` reads it."""
-    from hangar.policies.rules.config import pack_config_for
-
-    project = read_project(project_root)
-    config = read_stack_config(project, stack)
-    environment = environment_from_config(config.get(ENVIRONMENT_KEY), str(project.stack_file(stack)))
-    return pack_config_for(environment)
+    spelled = override_spellings(project, stack, policy_config)
+    violations = tuple(dataclasses.replace(v, message=respell(v.message, spelled)) for v in evaluate(plan.resources, configs))
+    return violations, tuple(respell(line, spelled) for line in weakenings(configs, DEFAULT_LEVELS))
 
 
 # --- the two sides of `diff` ----------------------------------------------------------------------------

@@ -102,8 +102,8 @@ def plan_starter(directory: Path, target: str, name: str | None = None) -> Start
 def _derived(root: Path, stack: str, layout: ProjectLayout) -> tuple[str, dict[str, str]]:
     """The stack's policy config and the workflows, from validating and planning the scratch project."""
     from hangar.plan import PlanError  # the planner loads Pulumi: only init needs it here
+    from hangar.stack_policy import policy_config_document
     from hangar.stackplan import plan_project_stack
-    from hangar.stackservice import policy_config_document
 
     try:
         project = read_project(root)

@@ -148,9 +148,9 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     from hangar.policies.rules.config import protocol_config
 
     from hangar.analyzer import running_pack
+    from hangar.stack_policy import stack_policy_configs
     from hangar.stackfile import read_project
     from hangar.stackplan import plan_project_stack
-    from hangar.stackservice import stack_policy_configs
 
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")

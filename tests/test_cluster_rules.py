@@ -20,9 +20,9 @@ from hangar.analyzer import PackClient, running_pack
 from hangar.plan import plan_program
 from hangar.records import UNKNOWN, ResourceRecord
 from hangar.spec import Environment
+from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
-from hangar.stackservice import stack_policy_configs
 from tests.conftest import ROOT
 
 RAW = ROOT / "tests" / "raw_clusters"

@@ -13,7 +13,7 @@ CORE = ["hangar/spec", "hangar/catalog", "hangar/sizing", "hangar/cost", "hangar
 RULES = ["policies/rules"]
 COMPONENTS = ["components"]
 PACK = ["policies/__main__.py", "policies/pack.py"]
-SERVICE = ["hangar/stackservice.py", "hangar/base_planner.py", "hangar/stackplan.py", "hangar/plan.py", "hangar/diff.py", "hangar/verdicts.py"]
+SERVICE = ["hangar/stackservice.py", "hangar/stack_policy.py", "hangar/base_planner.py", "hangar/stackplan.py", "hangar/plan.py", "hangar/diff.py", "hangar/verdicts.py"]
 
 FORBIDDEN = {
     "core": (CORE, ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_kubernetes", "pulumi_policy", "hangar.components", "hangar.policies", "hangar.cli", "hangar.plan")),

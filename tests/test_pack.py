@@ -10,9 +10,9 @@ from hangar.policies.rules import POLICIES, evaluate
 from hangar.policies.rules.config import protocol_config
 
 from hangar.analyzer import PackClient, running_pack
+from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
-from hangar.stackservice import stack_policy_configs
 from tests.conftest import EXAMPLE_STACKS, ROOT
 
 BAD_STACKS = ROOT / "tests" / "bad_stacks"

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from hangar.analyzer import running_pack
 from hangar.cli import app
+from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
-from hangar.stackservice import stack_policy_configs
 from tests.conftest import ROOT
 
 BAD = ROOT / "tests" / "bad_stacks"

@@ -12,9 +12,9 @@ from hangar.policies.rules.config import protocol_config
 from hangar.policies.rules.routing import ROUTING
 
 from hangar.analyzer import running_pack
+from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
-from hangar.stackservice import stack_policy_configs
 from tests.conftest import ROOT
 from tests.serving_plans import plan_environment
 from tests.test_routing import AWS_HEADER, aws

@@ -13,9 +13,10 @@ import typer
 from hangar.cli.app import ProjectOption, app, fail
 from hangar.cli.verdict_view import print_verdict
 from hangar.planerror import PlanError
+from hangar.stack_policy import policy_config_document
+from hangar.stack_policy import stack_policy_configs as stack_policy_configs  # re-exported: tests of other lanes import it from here
 from hangar.stackfile import StackConfigError, read_project
-from hangar.stackservice import check_stack, policy_config_document
-from hangar.stackservice import stack_policy_configs as stack_policy_configs  # re-exported: tests of other lanes import it from here
+from hangar.stackservice import check_stack
 from hangar.verdicts import StackVerdict, to_markdown, to_sarif
 
 
