@@ -80,6 +80,16 @@ one vector shared by all heads: an `MLAAttentionSpec` with num_kv_heads 1)."""
 _ALIASES = {"kimi_k2": "deepseek_v3", "ministral3": "mistral"}
 """Model types that are another's architecture under a new name."""
 
+NOT_SERVED = {
+    "MllamaForConditionalGeneration": "0.10.2", "BartModel": "0.10.2", "BartForConditionalGeneration": "0.10.2",
+    "DonutForConditionalGeneration": "0.10.2", "Florence2ForConditionalGeneration": "0.10.2", "MBartForConditionalGeneration": "0.10.2",
+    "MotifForCausalLM": "0.10.2", "Phi4FlashForCausalLM": "0.10.2", "Phi3SmallForCausalLM": "0.9.2",
+}
+"""Architectures vLLM v0.11.2, the server Hangar deploys, refuses to load, with the last release that served each: its
+`_PREVIOUSLY_SUPPORTED_MODELS` (vllm/model_executor/models/registry.py in the PyPI sdist vllm-0.11.2, commit 275de3417,
+read 2026-12-02), which makes vLLM raise "Model architecture ... was supported in vLLM until v..., and is not supported
+anymore". Encoder-decoder models other than Whisper - Llama 3.2 Vision's `mllama` among them - went with the V0 engine."""
+
 
 @dataclass(frozen=True)
 class Architecture:
@@ -123,6 +133,11 @@ def read_config(config: dict[str, Any]) -> Architecture:
     """The architecture of a model from its config.json contents; ConfigError names the field it cannot read."""
     if not isinstance(config, dict):
         raise ConfigError("(file)", "a config.json holds one JSON object")
+    architectures = config.get("architectures")
+    for name in architectures if isinstance(architectures, list) else ():
+        if name in NOT_SERVED:
+            raise ConfigError("architectures", f"{name} is not served by vLLM v0.11.2, the server Hangar deploys: "
+                                               f"vLLM served it until v{NOT_SERVED[name]}")
     text = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
     model_type = text.get("model_type") or config.get("model_type")
     if model_type in ("gemma3", "gemma4") and text is not config:
