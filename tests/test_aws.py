@@ -17,7 +17,8 @@ from hangar.components.program import build_stack
 from hangar.catalog import load_catalog
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.conftest import ROOT
 from tests.provider_schema import assert_enum_values, sdk_classes, unknown_properties
 
@@ -296,15 +297,9 @@ def test_pool_zones_pick_their_subnets(aws_environment):
 
 def test_a_pool_zone_outside_the_cluster_is_a_config_error(aws_environment):
     aws_environment["clusters"][0]["node_pools"][0]["zones"] = ["us-east-1f"]
-    assert config_errors(aws_environment) == [
+    assert config_problems(aws_environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].zones: must be zones of the cluster, ['us-east-1a', 'us-east-1b']; got [\"us-east-1f\"]"
     ]
-
-
-def config_errors(raw) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(p) for p in raised.value.problems]
 
 
 def test_no_zones_means_the_regions_first_three(aws_environment):
@@ -363,9 +358,7 @@ def test_extra_labels_and_taints_join_the_gpu_ones(aws_environment):
 
 def test_an_instance_type_without_the_requested_gpu_is_a_config_error(aws_environment):
     aws_environment["clusters"][0]["node_pools"][1]["instance_type"] = "g6.xlarge"  # L4, not H100
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(aws_environment, "Pulumi.test.yaml")
-    assert [str(p) for p in raised.value.problems] == [
+    assert config_problems(aws_environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[1].instance_type: has L4 GPUs, not H100-SXM; got 'g6.xlarge'"
     ]
 
@@ -376,14 +369,14 @@ def test_a_gpu_aws_does_not_offer_is_a_config_error_naming_the_alternatives(aws_
     catalog.gpu(gpu)  # a GPU the catalog knows ...
     assert catalog.instances_for("aws", gpu=gpu) == []  # ... that no AWS instance has
     aws_environment["clusters"][0]["node_pools"][0].update(gpu=gpu, gpus_per_node=8)
-    (line,) = config_errors(aws_environment)
+    (line,) = config_problems(aws_environment)
     assert line.startswith(f"Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].gpu: AWS offers no instance with {gpu} GPUs; GPUs on AWS: ")
     assert "H100-SXM" in line and "L4" in line and line.endswith(f"; got '{gpu}'")
 
 
 def test_a_gpu_count_aws_does_not_offer_names_the_counts_it_does(aws_environment):
     aws_environment["clusters"][0]["node_pools"][0].update(gpu="H100-SXM", gpus_per_node=4)
-    assert config_errors(aws_environment) == [
+    assert config_problems(aws_environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].gpus_per_node: "
         "AWS offers H100-SXM with these GPUs per node: p5.4xlarge (1), p5.48xlarge (8); got 4"
     ]
@@ -392,7 +385,7 @@ def test_a_gpu_count_aws_does_not_offer_names_the_counts_it_does(aws_environment
 def test_the_system_pool_name_is_reserved(aws_environment):
     aws_environment["clusters"][0]["node_pools"][0]["name"] = "system"
     aws_environment["deployments"][0]["pool"] = "system"
-    assert config_errors(aws_environment) == [
+    assert config_problems(aws_environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[0].name: 'system' is the name of the cluster's CPU system pool; name GPU pools otherwise; got 'system'"
     ]
 

@@ -9,18 +9,13 @@ import pytest
 from hangar.catalog import load_catalog
 from hangar.sizing import Accelerator
 from hangar.sizing.capacity import Demand, nodes_for, plan_capacity
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 
 CAT = load_catalog()
 QWEN = CAT.models["Qwen/Qwen2.5-7B-Instruct"]
 H100 = CAT.gpu("H100-SXM")
 UNKNOWN_SPEED = Accelerator("X1", "gpu", "test", 80.0, None, None, frozenset({"bf16"}))
-
-
-def problems(raw) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(problem) for problem in raised.value.problems]
 
 
 def deployment(aws_environment, **fields):
@@ -48,7 +43,7 @@ def test_a_peak_alone_leaves_the_average_unknown(aws_environment):
 
 def test_both_forms_of_traffic_are_refused_naming_the_key(aws_environment):
     raw = deployment(aws_environment, traffic={"peak_requests_per_second": 2, "monthly_active_users": 10, "prompt_tokens": 5, "output_tokens": 5})
-    assert problems(raw) == [
+    assert config_problems(raw) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].traffic.peak_requests_per_second: give either peak_requests_per_second "
         "or monthly_active_users with requests_per_user_per_day, not both; got 2.0"
     ]
@@ -56,14 +51,14 @@ def test_both_forms_of_traffic_are_refused_naming_the_key(aws_environment):
 
 def test_the_users_form_needs_its_peak_factor(aws_environment):
     raw = deployment(aws_environment, traffic={"monthly_active_users": 10, "requests_per_user_per_day": 3, "prompt_tokens": 5, "output_tokens": 5})
-    assert problems(raw) == [
+    assert config_problems(raw) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].traffic.peak_factor: is required when peak_requests_per_second is not given; got null"
     ]
 
 
 def test_a_request_longer_than_the_context_is_refused(aws_environment):
     raw = deployment(aws_environment, max_context_tokens=4096, traffic={"peak_requests_per_second": 1, "prompt_tokens": 4000, "output_tokens": 200})
-    assert problems(raw) == [
+    assert config_problems(raw) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].traffic.prompt_tokens: prompt_tokens + output_tokens (4200) must be <= max_context_tokens (4096) (value hidden)"
     ]
 
@@ -78,7 +73,7 @@ def test_a_request_longer_than_the_context_is_refused(aws_environment):
 )
 def test_slo_bounds_name_the_key(aws_environment, key, value, message):
     raw = deployment(aws_environment, slo={key: value})
-    assert problems(raw) == [f"Pulumi.test.yaml: hangar:environment.deployments[0].slo.{key}: {message}"]
+    assert config_problems(raw) == [f"Pulumi.test.yaml: hangar:environment.deployments[0].slo.{key}: {message}"]
 
 
 def demand(**overrides) -> Demand:

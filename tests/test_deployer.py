@@ -18,7 +18,8 @@ from hangar.mocks import _aks_kubeconfig
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan
 from hangar.spec import Deployer
-from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project
+from hangar.stackfile import environment_from_config, read_environment, read_project
+from tests.config_errors import config_problems
 from tests.conftest import AWS_ENVIRONMENT, EXAMPLE_STACKS, ROOT
 from tests.test_azure import AZURE_ENVIRONMENT
 from tests.test_azure import plan_environment as plan_azure
@@ -40,17 +41,11 @@ def environment(base: dict[str, Any], deployer: dict[str, Any] | None, **network
     return raw
 
 
-def problems(raw: dict[str, Any]) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(problem) for problem in raised.value.problems]
-
-
 # --- config errors -------------------------------------------------------------------------------------
 
 
 def test_a_private_eks_cluster_and_a_github_hosted_deployer_is_an_error_naming_the_keys():
-    [line] = problems(environment(AWS_ENVIRONMENT, {"kind": "github-hosted"}))
+    [line] = config_problems(environment(AWS_ENVIRONMENT, {"kind": "github-hosted"}))
     assert line.startswith("Pulumi.test.yaml: hangar:environment.deployer.kind: cluster 'main' (clusters[0]) has a private API endpoint")
     assert "clusters[0].network.public_api_endpoint: false" in line and line.endswith("got 'github-hosted'")
 
@@ -78,7 +73,7 @@ def test_a_private_eks_cluster_and_a_github_hosted_deployer_is_an_error_naming_t
     ],
 )
 def test_no_way_in_is_a_config_error(base, deployer, network, key, says):
-    lines = problems(environment(base, deployer, **network))
+    lines = config_problems(environment(base, deployer, **network))
     assert any(line.startswith(f"Pulumi.test.yaml: hangar:environment.{key}: ") and says in line for line in lines), lines
 
 
@@ -96,14 +91,14 @@ def test_no_way_in_is_a_config_error(base, deployer, network, key, says):
     ],
 )
 def test_a_deployer_that_contradicts_itself_is_refused(deployer, key, says):
-    lines = problems(environment(AWS_ENVIRONMENT, deployer))
+    lines = config_problems(environment(AWS_ENVIRONMENT, deployer))
     assert any(line.startswith(f"Pulumi.test.yaml: hangar:environment.deployer.{key}: ") and says in line for line in lines), lines
 
 
 def test_an_on_prem_cluster_needs_a_deployer_on_the_site():
     onprem = yaml.safe_load((ROOT / "stacks" / "Pulumi.onprem.yaml").read_text())["config"]["hangar:environment"]
     onprem["deployer"] = {"kind": "github-hosted"}
-    [line] = problems(onprem)
+    [line] = config_problems(onprem)
     assert "hangar:environment.deployer.kind: cluster 'dc1' (clusters[0]) is on-prem" in line
 
 

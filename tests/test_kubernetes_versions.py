@@ -17,7 +17,8 @@ from hangar.cli import app
 from hangar.kubernetes_support import kubernetes_version_warnings, today
 from hangar.plan import plan_program
 from hangar.spec.clusters import DEFAULT_KUBERNETES_VERSIONS
-from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project
+from hangar.stackfile import environment_from_config, read_environment, read_project
+from tests.config_errors import config_problems
 from tests.conftest import EXAMPLE_STACKS, ROOT
 
 DAY = datetime.date(2026, 12, 1)
@@ -26,12 +27,6 @@ HEADER = "cloud,version,release_date,end_of_standard_support,end_of_extended_sup
 
 def support(cloud: str, version: str, on: datetime.date = DAY):
     return load_catalog().kubernetes_support(cloud, version, on)
-
-
-def config_problems(raw) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(problem) for problem in raised.value.problems]
 
 
 def plan_warnings(raw) -> tuple[str, ...]:

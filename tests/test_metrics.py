@@ -14,7 +14,8 @@ import pytest
 from hangar.components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, IN_CLUSTER_URL, KUBE_PROMETHEUS_STACK, PROMETHEUS_NAME, keda_account_id
 
 from hangar import keda
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.serving_plans import (
     example_environment,
     example_plan,
@@ -27,12 +28,6 @@ from tests.serving_plans import (
 )
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-def config_lines(raw: dict[str, Any], name: str = "Pulumi.test.yaml") -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(raw, name)
-    return [str(p) for p in error.value.problems]
 
 
 def scrape_objects(plan) -> list[dict[str, Any]]:
@@ -62,7 +57,7 @@ def test_each_target_has_a_default_pipeline(stack, pipeline):
 def test_gke_managed_prometheus_is_refused_outside_gke_naming_the_key():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["metrics"] = {"pipeline": "gke-managed"}
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.pipeline: GKE Managed Service for Prometheus is not available on EKS clusters; "
         "use in-cluster or amp or existing; got 'gke-managed'"
     ]
@@ -71,16 +66,16 @@ def test_gke_managed_prometheus_is_refused_outside_gke_naming_the_key():
 def test_an_existing_pipeline_needs_its_url_and_scraper_and_nothing_else_takes_them():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["metrics"] = {"pipeline": "existing"}
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.url: the existing pipeline needs it: where KEDA queries, and which pods scrape; got null",
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_namespace: the existing pipeline needs it: where KEDA queries, and which pods scrape; got null",
     ]
     environment["clusters"][0]["metrics"] = {"url": "http://prometheus.obs.svc:9090"}
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.url: only with pipeline existing; pipeline default decides it; got 'http://prometheus.obs.svc:9090'"
     ]
     environment["clusters"][0]["metrics"] = {"pipeline": "existing", "url": "prometheus:9090", "scraper_namespace": "obs"}
-    assert [line.split(": ")[1] for line in config_lines(environment)] == ["hangar:environment.clusters[0].metrics.url"]
+    assert [line.split(": ")[1] for line in config_problems(environment)] == ["hangar:environment.clusters[0].metrics.url"]
 
 
 def test_keda_must_support_the_clusters_kubernetes_version():
@@ -90,7 +85,7 @@ def test_keda_must_support_the_clusters_kubernetes_version():
     assert keda.releases_supporting("1.32") == ["2.19", "2.18", "2.17"] and keda.releases_supporting("1.99") == []
     environment = raw_environment("gke-dev")  # a dev stack: an old version is only a warning of the support table there
     environment["clusters"][0]["kubernetes_version"] = "1.32"
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].kubernetes_version: the KEDA Hangar installs (2.20.2) supports Kubernetes 1.33 to 1.35 "
         "(keda.sh Kubernetes compatibility); KEDA 2.19, 2.18, 2.17 support it: install one yourself and use replica_autoscaler keda-existing, "
         "or use replica_autoscaler hpa; got '1.32'"
@@ -112,7 +107,7 @@ def test_an_air_gapped_site_with_in_cluster_metrics_must_name_its_chart_reposito
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False,
                                       replica_autoscaler="keda-existing")  # fmt: skip
     environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}  # no Hub on an air-gapped site
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs its in-cluster Prometheus "
         "(kube-prometheus-stack) from an internal chart repository: name it, or use metrics.pipeline existing; got null"
     ]

@@ -16,18 +16,13 @@ import pytest
 from hangar.cost import price_plan
 from hangar.replica import replica_shape
 from hangar.spec import OnPremGpuNodes
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.conftest import AWS_ENVIRONMENT
 from tests.serving_plans import example_environment, example_plan, raw_environment
 
 GKE_POOL = "gcp:container/nodePool:NodePool"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
-
-
-def config_problems(raw: dict[str, Any]) -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(raw, "test")
-    return [str(p) for p in error.value.problems]
 
 
 def example(stack: str) -> tuple[Any, Any]:
@@ -77,7 +72,7 @@ def test_deployments_sharing_a_pool_must_fit_in_it_together():
     second = {**raw["deployments"][0], "name": "qwen-b", "autoscaling": {"min_replicas": 0, "max_replicas": 1}}
     raw["deployments"].append(second)
     # alone, each fits the 2 one-GPU nodes of pool l4; together they need 3
-    assert config_problems(raw) == [
+    assert config_problems(raw, "test") == [
         "test: hangar:environment.deployments[1].autoscaling.max_replicas: pool 'l4' is shared by qwen (2 x 1 x L4), qwen-b (1 x 1 x L4): "
         "at their max_replicas together they need at least 3 nodes, and the pool holds at most 2 (its max_nodes); "
         "raise max_nodes or lower some max_replicas; got 1"
@@ -89,7 +84,7 @@ def test_deployments_sharing_a_pool_must_fit_in_it_together():
 def test_a_single_deployment_too_big_for_its_pool_is_reported_once_at_its_own_key():
     raw = copy.deepcopy(AWS_ENVIRONMENT)
     raw["deployments"][0]["autoscaling"]["max_replicas"] = 3
-    problems = config_problems(raw)
+    problems = config_problems(raw, "test")
     assert len(problems) == 1 and "deployments[0].autoscaling.max_replicas: 3 replicas" in problems[0] and "max_nodes 2" in problems[0]
 
 
@@ -99,7 +94,7 @@ def test_tpu_deployments_sharing_a_slice_pool_must_fit_in_its_slices():
     first = raw["deployments"][0]
     first["autoscaling"] = {**first.get("autoscaling", {}), "min_replicas": 1, "max_replicas": tpu_slice["max_slices"]}
     raw["deployments"] = [first, {**copy.deepcopy(first), "name": f"{first['name']}-b", "autoscaling": {**first["autoscaling"], "max_replicas": 1}}]
-    [message] = config_problems(raw)
+    [message] = config_problems(raw, "test")
     assert f"pool {tpu_slice['name']!r} is shared by" in message and "raise max_slices" in message
 
 
@@ -113,7 +108,7 @@ def test_on_prem_replicas_are_bounded_by_the_fixed_nodes():
     environment = environment_from_config(raw, "onprem")
     held = replica_shape(environment, environment.deployments[0]).max_replicas_held()
     deployment["autoscaling"]["max_replicas"] = held + 1
-    [message] = config_problems(raw)
+    [message] = config_problems(raw, "test")
     assert f"deployments[0].autoscaling.max_replicas: {held + 1} replicas" in message and f"max_nodes {pool['max_nodes']}" in message
     # and the schema says why: nothing adds nodes on-prem
     assert "fixed" in OnPremGpuNodes.model_fields["max_nodes"].description

@@ -34,7 +34,8 @@ from hangar.cli import app
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
 from hangar.spec import PUBLIC_REGISTRIES
-from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project
+from hangar.stackfile import environment_from_config, read_environment, read_project
+from tests.config_errors import config_problems
 from tests.conftest import ROOT, make_environment
 from tests.provider_schema import record_problems, unknown_properties
 
@@ -134,12 +135,6 @@ def release(plan: Plan, chart: str) -> dict[str, Any]:
     return record.inputs
 
 
-def config_lines(raw: dict[str, Any]) -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(p) for p in error.value.problems]
-
-
 @pytest.fixture(scope="module")
 def onprem() -> Plan:
     """The onprem example stack, with its kubeconfig set as a secret as `pulumi config set --secret` would."""
@@ -235,7 +230,7 @@ def test_free_text_owner_is_refused_with_the_label_rule():
     """The owner labels every resource of every target, so it is refused at validation rather than rendered as an invalid label."""
     raw = onprem_environment()
     raw["owner"] = "ML Platform <ml-platform@example.com>"
-    assert config_lines(raw) == [
+    assert config_problems(raw) == [
         "Pulumi.test.yaml: hangar:environment.owner: must be a Kubernetes label value: at most 63 characters, letters, digits, '-', '_' and '.', "
         "beginning and ending with a letter or digit; got 'ML Platform <ml-platform@example.com>'"
     ]
@@ -445,7 +440,7 @@ AIR_GAPPED = {"air_gapped": True, "registry_mirror": "registry.dc1.internal:5000
     ],
 )
 def test_an_air_gapped_cluster_refuses_public_registries(change, line):
-    assert config_lines(onprem_environment(**{**AIR_GAPPED, **change})) == [line]
+    assert config_problems(onprem_environment(**{**AIR_GAPPED, **change})) == [line]
 
 
 def test_public_registries_are_fine_when_not_air_gapped():
@@ -581,13 +576,13 @@ def test_distribution_defaults_and_explicit_choices():
 def test_on_prem_pool_config_errors(pool_change, line):
     raw = onprem_environment()
     raw["clusters"][0]["node_pools"][0].update(pool_change)
-    assert config_lines(raw) == [f"Pulumi.test.yaml: {line}"]
+    assert config_problems(raw) == [f"Pulumi.test.yaml: {line}"]
 
 
 def test_the_kubeconfig_key_must_be_a_plain_config_key():
-    lines = config_lines(onprem_environment(kubeconfig_secret="hangar:kubeconfig"))
+    lines = config_problems(onprem_environment(kubeconfig_secret="hangar:kubeconfig"))
     assert len(lines) == 1 and lines[0].startswith("Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: String should match pattern")
-    assert config_lines(onprem_environment(kubeconfig_secret="environment")) == [  # a secret-named key's value is never echoed
+    assert config_problems(onprem_environment(kubeconfig_secret="environment")) == [  # a secret-named key's value is never echoed
         "Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: hangar:environment holds the environment itself; name another key (value hidden)"
     ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from hangar.stackfile import StackConfigError, environment_from_config
+from tests.config_errors import config_problems
 from tests.serving_plans import kube_records, manifest, plan_environment, raw_environment
 
 MIRROR = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
@@ -32,21 +32,15 @@ def air_gapped(stack: str, mirror: str | None) -> dict:
     return environment
 
 
-def problems(environment: dict) -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.test.yaml")
-    return [str(p) for p in error.value.problems]
-
-
 @pytest.mark.parametrize("stack", ["eks-prod", "gke-dev"])
 def test_no_egress_and_no_mirror_is_a_config_error_naming_the_key(stack):
-    (problem,) = problems(air_gapped(stack, None))
+    (problem,) = config_problems(air_gapped(stack, None))
     assert problem.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].registry_mirror: network.egress is none, so the nodes cannot pull public images (the vLLM engine, KEDA")
     assert problem.endswith("name a registry inside the network that holds them under their upstream paths; got null")
 
 
 def test_a_public_registry_is_no_mirror_for_an_air_gapped_cluster():
-    (problem,) = problems(air_gapped("eks-prod", "docker.io/library"))
+    (problem,) = config_problems(air_gapped("eks-prod", "docker.io/library"))
     assert problem == (
         "Pulumi.test.yaml: hangar:environment.clusters[0].registry_mirror: docker.io is a public registry, unreachable with network.egress none; "
         "name one inside the network; got 'docker.io/library'"

@@ -25,6 +25,7 @@ from hangar.replica import replica_shape
 from hangar.spec import ModelDeployment
 from hangar.stackfile import StackConfigError, environment_from_config
 from tests import kube_schemas
+from tests.config_errors import config_problems
 from tests.conftest import EXAMPLE_STACKS
 from tests.serving_plans import (
     API_KEY,
@@ -358,9 +359,7 @@ def test_batch_scales_to_zero_on_the_whole_queue_after_a_long_cooldown():
 def test_scale_to_zero_is_refused_for_realtime_as_a_spec_error():
     environment = raw("eks-prod")
     environment["deployments"][0]["autoscaling"]["min_replicas"] = 0
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.eks-prod.yaml")
-    assert [str(p) for p in error.value.problems] == [
+    assert config_problems(environment, "Pulumi.eks-prod.yaml") == [
         "Pulumi.eks-prod.yaml: hangar:environment.deployments[0].autoscaling.min_replicas: scale to zero is only for latency_class batch (this is realtime); got 0"
     ]
 
@@ -368,9 +367,7 @@ def test_scale_to_zero_is_refused_for_realtime_as_a_spec_error():
 def test_the_pool_must_hold_max_replicas_or_the_spec_says_how_many_nodes_it_needs():
     environment = raw("eks-prod")
     environment["deployments"][0]["autoscaling"]["max_replicas"] = 5  # 4 H100 each, two per p5.48xlarge, max_nodes 2
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.eks-prod.yaml")
-    assert [str(p) for p in error.value.problems] == [
+    assert config_problems(environment, "Pulumi.eks-prod.yaml") == [
         (
             "Pulumi.eks-prod.yaml: hangar:environment.deployments[0].autoscaling.max_replicas: 5 replicas of 4 x H100-SXM "
             "(2 per node of 8 GPUs) need 3 nodes, and pool 'h100' has max_nodes 2: raise max_nodes to 3 or lower max_replicas to 4; got 5"
@@ -485,9 +482,7 @@ def test_a_batch_deployment_on_an_hpa_cluster_keeps_one_replica_and_says_why():
 def test_scale_to_zero_on_an_hpa_cluster_is_a_config_error_naming_the_key():
     environment = raw("gke-dev")
     environment["clusters"][0]["replica_autoscaler"] = "hpa"
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.gke-dev.yaml")
-    assert [str(p) for p in error.value.problems] == [
+    assert config_problems(environment, "Pulumi.gke-dev.yaml") == [
         "Pulumi.gke-dev.yaml: hangar:environment.deployments[0].autoscaling.min_replicas: scale to zero needs KEDA, and cluster 'dev' has "
         "replica_autoscaler hpa (a HorizontalPodAutoscaler keeps at least one replica): set min_replicas to 1 or use keda or keda-existing; got 0"
     ]
@@ -511,9 +506,7 @@ def test_an_air_gapped_site_that_installs_keda_must_name_its_chart_repository():
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", gpu_operator="none", dcgm_exporter=False)
     environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}
     environment["clusters"][0]["metrics"] = {"pipeline": "existing", "url": "http://prometheus.obs.svc:9090", "scraper_namespace": "obs"}
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.onprem.yaml")
-    assert [str(p) for p in error.value.problems] == [
+    assert config_problems(environment, "Pulumi.onprem.yaml") == [
         "Pulumi.onprem.yaml: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs KEDA (replica_autoscaler keda) "
         "for its deployments from an internal chart repository: name it, or use replica_autoscaler keda-existing or hpa; got null"
     ]

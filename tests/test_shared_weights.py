@@ -10,7 +10,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 from hangar.components.aws_weights import EFS_CSI_CHART, NFS_PORT, ROOT_DIRECTORY
 from hangar.components.serving_weights import STAGE_SCRIPT, staging_seconds
@@ -20,7 +19,8 @@ from typer.testing import CliRunner
 from hangar.cli import app
 from hangar.records import ResourceRecord
 from hangar.replica import replica_shape
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.conftest import ROOT
 from tests.serving_plans import example_environment, example_plan, of_kind, plan_environment, raw_environment
 
@@ -206,23 +206,17 @@ def test_eks_prod_as_shipped_passes(tmp_path):
 # --- what the spec refuses ---------------------------------------------------------------------------------------
 
 
-def _problems(environment: dict) -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.test.yaml")
-    return [str(p) for p in error.value.problems]
-
-
 def test_shared_weights_on_an_air_gapped_cluster_need_a_mirror_for_the_staging_job():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["network"]["egress"] = "none"
     environment["clusters"][0]["registry_mirror"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
     environment["clusters"][0]["chart_repository"] = "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts"
-    assert _problems(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.endpoint: cluster 'prod' is air-gapped (clusters[0].network.egress), "
         "so the staging Job cannot download from the Hugging Face Hub: name a Hub mirror inside the network; got null"
     ]
     environment["deployments"][0]["weights"]["endpoint"] = "https://huggingface.co"
-    (problem,) = _problems(environment)
+    (problem,) = config_problems(environment)
     assert "weights.endpoint: cluster 'prod' is air-gapped" in problem and "huggingface.co is public" in problem
 
 
@@ -230,7 +224,7 @@ def test_shared_weights_in_an_existing_network_need_its_subnets_listed():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["network"].update(existing_network_id="vpc-0123456789abcdef0")
     environment["clusters"][0]["zones"] = []
-    problems = _problems(environment)
+    problems = config_problems(environment)
     assert any(
         p.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].network.existing_subnet_ids: a shared weight store needs a mount target in each node subnet")
         for p in problems
@@ -240,7 +234,7 @@ def test_shared_weights_in_an_existing_network_need_its_subnets_listed():
 def test_shared_weights_where_no_store_is_built_name_the_alternative():
     environment = raw_environment("edge")
     environment["deployments"][0]["weights"] = {"source": "shared"}
-    (problem,) = _problems(environment)
+    (problem,) = config_problems(environment)
     assert problem == (
         "Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: shared is built for aws (an EFS file system), azure (a zone-redundant "
         f"NFS Azure file share), gcp (a Filestore instance) only; cluster {environment['clusters'][0]['name']!r} is onprem: stage the weights on a "

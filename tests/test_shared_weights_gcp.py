@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 from hangar.cli import app
 from hangar.records import Plan
 from hangar.replica import replica_shape
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.conftest import ROOT
 from tests.provider_schema import assert_enum_values, record_problems
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
@@ -150,9 +151,7 @@ def test_the_staging_job_writes_as_the_servers_user_through_the_volumes_group_an
 def test_an_existing_gcp_network_is_refused_naming_the_key():
     environment = shared()
     environment["clusters"][0]["network"] = {"existing_network_id": "projects/p/global/networks/corp", "existing_subnet_ids": ["projects/p/regions/us-central1/subnetworks/gpu"]}
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.test.yaml")
-    assert [str(p) for p in error.value.problems] == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].network.existing_network_id: shared on GKE exports its Filestore share to the "
         "node subnet of the network Hangar creates, whose range it knows; in an existing network stage the weights on a "
         "ReadWriteMany claim yourself and use source volume; got 'projects/p/global/networks/corp'"

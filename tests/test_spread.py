@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.serving_plans import example_plan, plan_environment, pod_templates, raw_environment, workloads
 
 ZONE, HOSTNAME = "topology.kubernetes.io/zone", "kubernetes.io/hostname"
@@ -16,12 +17,6 @@ ZONE, HOSTNAME = "topology.kubernetes.io/zone", "kubernetes.io/hostname"
 
 def _spread(workload) -> dict[str, dict]:
     return {c["topologyKey"]: c for c in pod_templates(workload)[0]["spec"].get("topologySpreadConstraints", [])}
-
-
-def _problems(environment) -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, "Pulumi.eks-prod.yaml")
-    return [str(p) for p in error.value.problems]
 
 
 def test_the_prod_realtime_example_is_enforced_over_nodes_and_at_least_two_zones():
@@ -67,7 +62,7 @@ def test_a_multi_host_prod_realtime_replica_spreads_its_groups_by_their_leaders(
 def test_prod_realtime_with_fewer_than_two_replicas_is_a_config_error(autoscaling, given):
     environment = raw_environment("eks-prod")
     environment["deployments"][0]["autoscaling"] = autoscaling
-    (problem,) = _problems(environment)
+    (problem,) = config_problems(environment, "Pulumi.eks-prod.yaml")
     assert problem.startswith(
         "Pulumi.eks-prod.yaml: hangar:environment.deployments[0].autoscaling.min_replicas: prod realtime serving must survive the loss of one node: "
         "at least 2 replicas, on two nodes in two zones"
@@ -79,14 +74,14 @@ def test_a_prod_realtime_pool_of_one_node_is_a_config_error_naming_its_max_nodes
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["node_pools"][0]["max_nodes"] = 1  # 8 GPUs hold two TP-4 replicas, but on one node
     environment["deployments"][0]["autoscaling"] = {"min_replicas": 2, "max_replicas": 2}
-    problems = _problems(environment)
+    problems = config_problems(environment, "Pulumi.eks-prod.yaml")
     assert any(p.startswith("Pulumi.eks-prod.yaml: hangar:environment.clusters[0].node_pools[0].max_nodes: prod realtime serving must survive") for p in problems), problems
 
 
 def test_a_prod_realtime_pool_in_one_zone_is_a_config_error_naming_its_zones():
     environment = raw_environment("eks-prod")
     environment["clusters"][0]["node_pools"][0]["zones"] = ["us-east-1a"]
-    (problem,) = _problems(environment)
+    (problem,) = config_problems(environment, "Pulumi.eks-prod.yaml")
     assert problem == (
         "Pulumi.eks-prod.yaml: hangar:environment.clusters[0].node_pools[0].zones: prod realtime serving must survive the loss of one node: "
         'the pool must span two zones; got ["us-east-1a"]'

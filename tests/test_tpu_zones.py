@@ -13,10 +13,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from hangar.catalog import load_catalog
-from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project
+from hangar.stackfile import environment_from_config, read_environment, read_project
+from tests.config_errors import config_problems
 from tests.conftest import ROOT, make_environment
 
 TPU_ENVIRONMENT: dict[str, Any] = make_environment(
@@ -36,12 +35,6 @@ def environment(**changes: Any) -> dict[str, Any]:
     return raw
 
 
-def problems(raw: dict[str, Any]) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(problem) for problem in raised.value.problems]
-
-
 def test_a_zone_with_the_generation_validates():
     assert environment_from_config(environment(), "test").clusters[0].tpu_slices[0].generation == "v5e"
     slice_zones = environment(zones=[], tpu_slice={"zones": ["us-west4-b"]})
@@ -49,7 +42,7 @@ def test_a_zone_with_the_generation_validates():
 
 
 def test_a_slice_zone_without_the_generation_is_one_line_naming_key_value_and_the_region_zones_that_have_it():
-    (line,) = problems(environment(zones=[], tpu_slice={"zones": ["us-west4-a", "us-west4-c"]}))
+    (line,) = config_problems(environment(zones=[], tpu_slice={"zones": ["us-west4-a", "us-west4-c"]}))
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].tpu_slices[0].zones: v5e TPUs are not offered in us-west4-c; ")
     assert "zones of us-west4 that offer it: us-west4-a, us-west4-b " in line
     assert "https://cloud.google.com/tpu/docs/regions-zones" in line  # the source of the zone list
@@ -57,7 +50,7 @@ def test_a_slice_zone_without_the_generation_is_one_line_naming_key_value_and_th
 
 
 def test_the_cluster_zones_are_judged_for_a_slice_without_its_own():
-    (line,) = problems(environment(zones=["us-west4-c"]))
+    (line,) = config_problems(environment(zones=["us-west4-c"]))
     assert line.startswith(
         "Pulumi.test.yaml: hangar:environment.clusters[0].zones: TPU slice 'v5e-2x4' runs in the cluster's zones, "
         "and v5e TPUs are not offered in us-west4-c; zones of us-west4 that offer it: us-west4-a, us-west4-b "
@@ -66,7 +59,7 @@ def test_the_cluster_zones_are_judged_for_a_slice_without_its_own():
 
 
 def test_a_region_without_the_generation_lists_every_zone_that_has_it():
-    (line,) = problems(environment(region="us-west2", zones=["us-west2-a"], tpu_slice={"generation": "v6e"}))
+    (line,) = config_problems(environment(region="us-west2", zones=["us-west2-a"], tpu_slice={"generation": "v6e"}))
     assert "clusters[0].zones: " in line and "v6e TPUs are not offered in us-west2-a; no zone of us-west2 offers it; zones that do: " in line
     v6e = next(t for t in load_catalog().tpus if t.generation == "v6e")
     assert ", ".join(v6e.zones) in line and line.endswith('; got ["us-west2-a"]')
@@ -75,7 +68,7 @@ def test_a_region_without_the_generation_lists_every_zone_that_has_it():
 def test_one_line_per_slice_at_fault():
     raw = environment(zones=["us-west4-a"])
     raw["clusters"][0]["tpu_slices"].append({"name": "trillium", "generation": "v6e", "topology": "2x4"})
-    (line,) = problems(raw)  # v5e is in us-west4-a, v6e is not
+    (line,) = config_problems(raw)  # v5e is in us-west4-a, v6e is not
     assert "TPU slice 'trillium' runs in the cluster's zones, and v6e TPUs are not offered in us-west4-a" in line
 
 
@@ -112,7 +105,7 @@ def test_a_generation_whose_zone_list_is_incomplete_is_not_refused(tmp_path):
     raw["catalog_overrides"] = str(complete)
     assert environment_from_config(raw, "test").clusters[0].zones == ["us-west4-c"]
     raw["clusters"][0]["zones"] = ["us-west4-a"]
-    (line,) = problems(raw)
+    (line,) = config_problems(raw)
     assert "v5e TPUs are not offered in us-west4-a; zones of us-west4 that offer it: us-west4-c (zone list: our TAM;" in line
 
 

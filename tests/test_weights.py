@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from hangar.policies.rules.workloads import serving_workloads
 
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems
 from tests.serving_plans import kube_records, of_kind, plan_environment, pod_templates, raw_environment, server_container, workloads
 
 MIRROR = {"source": "mirror", "endpoint": "https://hf-mirror.corp.internal"}
@@ -19,12 +20,6 @@ VOLUME = {"source": "volume", "claim": "llama-weights", "path": "meta-llama/Llam
 
 def _env(container) -> dict[str, str]:
     return {item["name"]: item.get("value") for item in container["env"]}
-
-
-def _problems(environment, file="Pulumi.test.yaml") -> list[str]:
-    with pytest.raises(StackConfigError) as error:
-        environment_from_config(environment, file)
-    return [str(p) for p in error.value.problems]
 
 
 def _air_gapped_aks(weights=None):
@@ -48,19 +43,19 @@ def _air_gapped_onprem(weights=None):
 
 
 def test_an_air_gapped_cloud_cluster_serving_from_the_hub_is_a_config_error_naming_the_keys_and_the_choices():
-    (problem,) = _problems(_air_gapped_aks())
+    (problem,) = config_problems(_air_gapped_aks())
     assert problem.startswith("Pulumi.test.yaml: hangar:environment.deployments[0].weights.source: cluster 'staging' is air-gapped (clusters[0].network.egress)")
     assert "use mirror (with weights.endpoint" in problem and ", volume (with weights.claim" in problem and problem.endswith("got 'hub'")
     assert "or shared (with weights.endpoint, the mirror its staging Job downloads from)" in problem
 
 
 def test_an_air_gapped_on_prem_site_serving_from_the_hub_is_a_config_error():
-    (problem,) = _problems(_air_gapped_onprem())
+    (problem,) = config_problems(_air_gapped_onprem())
     assert "hangar:environment.deployments[0].weights.source: cluster 'dc1' is air-gapped (clusters[0].air_gapped)" in problem
 
 
 def test_a_mirror_that_is_the_public_hub_is_no_way_round_the_air_gap():
-    (problem,) = _problems(_air_gapped_aks({"source": "mirror", "endpoint": "https://huggingface.co"}))
+    (problem,) = config_problems(_air_gapped_aks({"source": "mirror", "endpoint": "https://huggingface.co"}))
     assert "deployments[0].weights.endpoint: cluster 'staging' is air-gapped" in problem and "huggingface.co is public" in problem
 
 
@@ -78,7 +73,7 @@ def test_a_mirror_that_is_the_public_hub_is_no_way_round_the_air_gap():
 def test_a_weights_source_missing_what_it_needs_is_a_config_error(weights, key, says):
     environment = raw_environment("gke-dev")
     environment["deployments"][0]["weights"] = weights
-    problems = _problems(environment)
+    problems = config_problems(environment)
     assert any(f"deployments[0].{key}" in p and says in p for p in problems), problems
 
 
