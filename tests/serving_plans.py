@@ -73,6 +73,14 @@ def of_kind(plan: Plan, kind: str) -> list[dict[str, Any]]:
     return [manifest(r) for r in kube_records(plan) if r.inputs.get("kind") == kind]
 
 
+NODE_CHARTS = ("nvidia-device-plugin", "cluster-autoscaler", "aws-efs-csi-driver")
+"""Charts a cluster installs for its nodes (GPU device plugin, node autoscaler, the shared weight store's CSI driver): not the serving layer's."""
+
+
+def serving_releases(plan) -> list:
+    return [r for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] not in NODE_CHARTS]
+
+
 def workloads(plan: Plan) -> list[dict[str, Any]]:
     return [m for kind in SERVING_KINDS for m in of_kind(plan, kind)]
 
