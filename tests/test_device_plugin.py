@@ -225,8 +225,8 @@ def test_gke_installs_its_own_device_plugin_with_the_driver_so_hangar_installs_n
 
 
 def test_on_prem_device_plugin_tolerates_each_pools_own_taints():
-    from tests.test_onprem import onprem_environment
-    from tests.test_onprem import plan_environment as plan_onprem
+    from tests.onprem_plans import onprem_environment
+    from tests.onprem_plans import plan_environment as plan_onprem
 
     raw = onprem_environment(gpu_operator="device-plugin")
     raw["clusters"][0]["node_pools"][1]["taints"] = [{"key": "example.com/dedicated", "value": "inference", "effect": "NoExecute"}]

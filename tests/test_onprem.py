@@ -2,17 +2,14 @@
 
 Every test plans a whole program (`hangar.plan`) and reads the recorded inputs in wire form, as the
 policy rules and the cost code do. The kubeconfig is supplied as a secret (as `pulumi config set
---secret` leaves it) and must never show up in plain text in a plan or in `hangar plan` output.
+--secret` leaves it) and must never show up in plain text in a plan or in `hangar plan` output. The kubeconfig's
+own tests are tests/test_onprem_kubeconfig.py's, the air-gapped ones tests/test_onprem_air_gapped.py's.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-import shutil
-from pathlib import Path
-from typing import Any
 
 import kubernetes_validate
 import pulumi_kubernetes as k8s
@@ -22,94 +19,34 @@ from hangar.components.onprem import (
     DCGM_EXPORTER,
     DEVICE_PLUGIN,
     GPU_OPERATOR,
-    GPU_OPERATOR_IMAGES,
     GPU_TOLERATION,
 )
 from hangar.components.program import build_stack
 from hangar.components.serving_environment import KEDA_CHART, LWS_CHART
 from pulumi.runtime import rpc
-from typer.testing import CliRunner
 
-from hangar.cli import app
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
-from hangar.spec import PUBLIC_REGISTRIES
 from hangar.stackfile import environment_from_config, read_environment, read_project
 from tests.config_errors import config_problems
-from tests.conftest import ROOT, make_environment
-from tests.provider_schema import record_problems, unknown_properties
-
-PROVIDER = "pulumi:providers:kubernetes"
-RELEASE = "kubernetes:helm.sh/v3:Release"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-QUOTA = "kubernetes:core/v1:ResourceQuota"
-LIMIT_RANGE = "kubernetes:core/v1:LimitRange"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-POOL = "hangar:onprem:GpuNodePool"
-CLUSTER = "hangar:onprem:GpuCluster"
-SERVING = "hangar:serving:"
-"""The serving layer's components (`hangar.components.serving*`): every example stack's plan holds them too."""
-
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters:
-- name: dc1
-  cluster:
-    server: https://k8s.dc1.example.internal:6443
-    certificate-authority-data: TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==
-users:
-- name: hangar-deployer
-  user:
-    token: hangar-test-token-6f1c2d9e8b7a4c3f
-contexts:
-- name: dc1
-  context: {cluster: dc1, user: hangar-deployer}
-current-context: dc1
-"""
-"""A kubeconfig holding a bearer token: what must never leave the secret."""
-TOKEN = "hangar-test-token-6f1c2d9e8b7a4c3f"
-
-ONPREM_ENVIRONMENT: dict[str, Any] = make_environment(
-    {
-        "provider": "onprem",
-        "name": "dc1",
-        "node_pools": [
-            {
-                "name": "a100",
-                "gpu": "A100-80GB",
-                "gpus_per_node": 8,
-                "min_nodes": 1,
-                "max_nodes": 3,
-                "node_selector": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"},
-                "usd_per_gpu_hour": 1.85,
-            },
-            {"name": "l4", "gpu": "L4", "gpus_per_node": 2, "max_nodes": 4, "node_selector": {"example.com/gpu-class": "l4"}},
-        ],
-    },
-    name="lab",
+from tests.conftest import ROOT
+from tests.onprem_plans import (
+    CLUSTER,
+    KUBECONFIG,
+    LIMIT_RANGE,
+    NAMESPACE,
+    NETWORK_POLICY,
+    POOL,
+    PROVIDER,
+    QUOTA,
+    RELEASE,
+    SERVING,
+    TOKEN,
+    onprem_environment,
+    plan_environment,
+    release,
 )
-
-
-def onprem_environment(**cluster: Any) -> dict[str, Any]:
-    raw = copy.deepcopy(ONPREM_ENVIRONMENT)
-    raw["clusters"][0].update(copy.deepcopy(cluster))
-    return raw
-
-
-def plan_environment(raw: dict[str, Any], *, kubeconfig: str | None = KUBECONFIG, secret: bool = True) -> tuple[Plan, Any]:
-    """Plan a one-cluster environment; return the plan and the built `OnPremGpuCluster`."""
-    from hangar.components.environment import HangarEnvironment
-
-    environment = environment_from_config(raw, "test")
-    key = environment.clusters[0].kubeconfig_key
-    config = {key: kubeconfig} if kubeconfig is not None else {}
-    built: dict[str, Any] = {}
-
-    def program() -> None:
-        built["environment"] = HangarEnvironment(environment.name, environment)
-
-    plan = plan_program(program, project="hangar", stack="test", config=config, secret_keys=(key,) if secret else ())
-    return plan, built["environment"].clusters[raw["clusters"][0]["name"]]
+from tests.provider_schema import record_problems, unknown_properties
 
 
 def target(plan: Plan, *types: str) -> list[ResourceRecord]:
@@ -128,11 +65,6 @@ def a_crd_kind_without_sdk_class(record: ResourceRecord) -> bool:
     API group the SDK has no classes for at all: a CRD's kind such as KEDA's ScaledObject, not a misspelt built-in."""
     api_version, kind = record.inputs.get("apiVersion"), record.inputs.get("kind")
     return record.type == f"kubernetes:{api_version}:{kind}" and (api_version.rpartition("/")[0] or "core") not in sdk_api_groups()
-
-
-def release(plan: Plan, chart: str) -> dict[str, Any]:
-    (record,) = [r for r in plan.of_type(RELEASE) if r.inputs["name"] == chart]
-    return record.inputs
 
 
 @pytest.fixture(scope="module")
@@ -313,174 +245,11 @@ def test_the_example_stacks_plan_offline_with_a_placeholder_secret():
 # --- the kubeconfig secret ---------------------------------------------------------------------------
 
 
-def test_a_missing_kubeconfig_secret_names_the_key_and_the_command():
-    with pytest.raises(PlanError) as error:
-        plan_environment(onprem_environment(), kubeconfig=None)
-    assert str(error.value) == (
-        "cluster 'dc1': the kubeconfig secret hangar:kubeconfig is not set; "
-        "set it with `pulumi config set --secret hangar:kubeconfig \"$(cat ~/.kube/config)\" -s test`"
-    )
-
-
-def test_the_kubeconfig_key_is_configurable():
-    with pytest.raises(PlanError, match=r"hangar:dc1-kubeconfig is not set; set it with `pulumi config set --secret hangar:dc1-kubeconfig "):
-        plan_environment(onprem_environment(kubeconfig_secret="dc1-kubeconfig"), kubeconfig=None)
-    plan, _ = plan_environment(onprem_environment(kubeconfig_secret="dc1-kubeconfig"))
-    assert plan.of_type(PROVIDER)[0].inputs["kubeconfig"] == SECRET
-
-
-def test_a_kubeconfig_in_plain_config_is_refused_without_echoing_it():
-    with pytest.raises(PlanError) as error:
-        plan_environment(onprem_environment(), secret=False)
-    message = str(error.value)
-    assert message.startswith("cluster 'dc1': hangar:kubeconfig holds a kubeconfig (credentials) in plain text; remove it from the stack file")
-    assert "pulumi config set --secret hangar:kubeconfig" in message
-    assert TOKEN not in message and "k8s.dc1.example.internal" not in message
-
-
 def test_the_kubeconfig_never_appears_in_the_plan(onprem, edge):
     for plan in (onprem, edge):
         text = json.dumps(plan.to_json())
         assert TOKEN not in text and "k8s.dc1.example.internal" not in text and "certificate-authority-data" not in text
         assert text.count(f'"kubeconfig": "{SECRET}"') == 1
-
-
-def test_hangar_plan_json_never_prints_the_kubeconfig(monkeypatch):
-    """`hangar plan onprem --format json` with a real kubeconfig given to the program as a secret."""
-    import hangar.plan
-    import hangar.stackplan
-
-    real = hangar.plan.plan_stack
-    calls = []
-
-    def with_the_secret(root: Path, stack: str, **_: Any) -> Plan:
-        calls.append(stack)
-        return real(root, stack, extra_secrets={"hangar:kubeconfig": KUBECONFIG})
-
-    monkeypatch.setattr(hangar.plan, "plan_stack", with_the_secret)
-    monkeypatch.setattr(hangar.stackplan, "plan_stack", with_the_secret)
-    result = CliRunner().invoke(app, ["plan", "onprem", "--format", "json", "-C", str(ROOT)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert calls == ["onprem"]
-    assert TOKEN not in result.output and "k8s.dc1.example.internal" not in result.output
-    document = json.loads(result.stdout)
-    (provider,) = [r for r in document["resources"] if r["type"] == PROVIDER]
-    assert provider["inputs"] == {"kubeconfig": SECRET}
-
-
-def copy_project(tmp_path: Path, stack: str, text: str) -> Path:
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    (tmp_path / "stacks").mkdir()
-    (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text(text)
-    return tmp_path
-
-
-def test_hangar_plan_refuses_a_plain_text_kubeconfig_without_printing_it(tmp_path):
-    stack = (ROOT / "stacks" / "Pulumi.onprem.yaml").read_text()
-    plain = "  hangar:kubeconfig: |\n" + "".join(f"    {line}\n" for line in KUBECONFIG.splitlines())
-    root = copy_project(tmp_path, "onprem", stack + plain)
-    result = CliRunner().invoke(app, ["plan", "onprem", "--format", "json", "-C", str(root)], catch_exceptions=False)
-    assert result.exit_code == 2
-    assert result.stderr.startswith("error: stack onprem: cluster 'dc1': hangar:kubeconfig holds a kubeconfig (credentials) in plain text")
-    assert TOKEN not in result.output and "k8s.dc1.example.internal" not in result.output
-
-
-def test_hangar_plan_of_a_stack_file_holding_the_encrypted_kubeconfig(tmp_path):
-    """A stack after `pulumi config set --secret kubeconfig ...`: the ciphertext is read as a redacted secret."""
-    ciphertext = "v1:Zm9vYmFyYmF6:c2VjcmV0LWt1YmVjb25maWctY2lwaGVydGV4dA=="
-    stack = (ROOT / "stacks" / "Pulumi.onprem.yaml").read_text()
-    root = copy_project(tmp_path, "onprem", f"encryptionsalt: v1:c2FsdA==:v1:abc:def\n{stack}  hangar:kubeconfig:\n    secure: {ciphertext}\n")
-    result = CliRunner().invoke(app, ["plan", "onprem", "--format", "json", "-C", str(root)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert ciphertext not in result.output
-    (provider,) = [r for r in json.loads(result.stdout)["resources"] if r["type"] == PROVIDER]
-    assert provider["inputs"] == {"kubeconfig": SECRET}
-
-
-# --- air-gapped ------------------------------------------------------------------------------------------
-
-
-AIR_GAPPED = {"air_gapped": True, "registry_mirror": "registry.dc1.internal:5000/mirror", "chart_repository": "oci://registry.dc1.internal:5000/charts"}
-
-
-@pytest.mark.parametrize(
-    ("change", "line"),
-    [
-        (
-            {"registry_mirror": "nvcr.io/nvidia"},
-            ("Pulumi.test.yaml: hangar:environment.clusters[0].registry_mirror: nvcr.io is a public registry, "
-            "unreachable from an air-gapped cluster; name an internal one; got 'nvcr.io/nvidia'"),
-        ),
-        (
-            {"registry_mirror": "registry-1.docker.io/library"},
-            ("Pulumi.test.yaml: hangar:environment.clusters[0].registry_mirror: docker.io is a public registry, "
-            "unreachable from an air-gapped cluster; name an internal one; got 'registry-1.docker.io/library'"),
-        ),
-        (
-            {"chart_repository": "https://helm.ngc.nvidia.com/nvidia"},
-            ("Pulumi.test.yaml: hangar:environment.clusters[0].chart_repository: ngc.nvidia.com is a public registry, "
-            "unreachable from an air-gapped cluster; name an internal one; got 'https://helm.ngc.nvidia.com/nvidia'"),
-        ),
-        (
-            {"chart_repository": "oci://ghcr.io/nvidia/charts"},
-            ("Pulumi.test.yaml: hangar:environment.clusters[0].chart_repository: ghcr.io is a public registry, "
-            "unreachable from an air-gapped cluster; name an internal one; got 'oci://ghcr.io/nvidia/charts'"),
-        ),
-        (
-            {"registry_mirror": None},
-            ("Pulumi.test.yaml: hangar:environment.clusters[0].registry_mirror: an air-gapped cluster pulls every image "
-            "from an internal registry: name it; got null"),
-        ),
-        (
-            {"chart_repository": None},
-            ("Pulumi.test.yaml: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs charts "
-            "from an internal chart repository: name it; got null"),
-        ),
-    ],
-)
-def test_an_air_gapped_cluster_refuses_public_registries(change, line):
-    assert config_problems(onprem_environment(**{**AIR_GAPPED, **change})) == [line]
-
-
-def test_public_registries_are_fine_when_not_air_gapped():
-    environment_from_config(onprem_environment(registry_mirror="quay.io/example", chart_repository="https://nvidia.github.io/charts"), "test")
-
-
-def test_an_air_gapped_cluster_without_charts_to_install_needs_no_chart_repository():
-    environment_from_config(onprem_environment(air_gapped=True, registry_mirror="registry.dc1.internal/mirror", gpu_operator="none", dcgm_exporter=False), "test")
-
-
-def test_an_air_gapped_plan_takes_every_image_and_chart_from_the_mirror():
-    plan, cluster = plan_environment(onprem_environment(**AIR_GAPPED))
-    (operator,) = plan.of_type(RELEASE)
-    inputs = operator.inputs
-    assert inputs["chart"] == "oci://registry.dc1.internal:5000/charts/gpu-operator" and "repositoryOpts" not in inputs
-    assert inputs["version"] == GPU_OPERATOR.version
-    values = inputs["values"]
-    for dotted in GPU_OPERATOR_IMAGES:
-        node = values
-        for part in dotted.split("."):
-            node = node[part]
-        assert node["repository"].startswith("registry.dc1.internal:5000/mirror/"), dotted
-    assert values["dcgmExporter"]["repository"] == "registry.dc1.internal:5000/mirror/nvidia/k8s"
-    assert values["node-feature-discovery"]["image"]["repository"] == "registry.dc1.internal:5000/mirror/nfd/node-feature-discovery"
-    release_text = json.dumps([r.inputs for r in plan.of_type(RELEASE)])
-    hosts = re.findall(r"[a-z0-9.-]+\.[a-z]{2,}", release_text)
-    assert [h for h in hosts if any(h == p or h.endswith(f".{p}") for p in PUBLIC_REGISTRIES)] == []
-    assert cluster.image_registry == "registry.dc1.internal:5000/mirror"
-    assert cluster.mirrored_images["nvcr.io/nvidia/k8s"] == "registry.dc1.internal:5000/mirror/nvidia/k8s"
-
-
-def test_an_air_gapped_edge_site_mirrors_the_device_plugin_and_the_exporter():
-    plan, _ = plan_environment(
-        onprem_environment(distribution="k3s", dcgm_exporter=True, air_gapped=True, registry_mirror="mirror.site.lan", chart_repository="https://charts.site.lan/nvidia")
-    )
-    plugin, exporter = release(plan, "nvidia-device-plugin"), release(plan, "dcgm-exporter")
-    assert plugin["repositoryOpts"] == exporter["repositoryOpts"] == {"repo": "https://charts.site.lan/nvidia"}
-    assert plugin["values"]["image"]["repository"] == "mirror.site.lan/nvidia/k8s-device-plugin"
-    assert plugin["values"]["nfd"]["image"]["repository"] == "mirror.site.lan/nfd/node-feature-discovery"
-    assert exporter["values"]["image"]["repository"] == "mirror.site.lan/nvidia/k8s/dcgm-exporter"
 
 
 # --- the edge site (k3s) --------------------------------------------------------------------------------
@@ -579,14 +348,6 @@ def test_on_prem_pool_config_errors(pool_change, line):
     assert config_problems(raw) == [f"Pulumi.test.yaml: {line}"]
 
 
-def test_the_kubeconfig_key_must_be_a_plain_config_key():
-    lines = config_problems(onprem_environment(kubeconfig_secret="hangar:kubeconfig"))
-    assert len(lines) == 1 and lines[0].startswith("Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: String should match pattern")
-    assert config_problems(onprem_environment(kubeconfig_secret="environment")) == [  # a secret-named key's value is never echoed
-        "Pulumi.test.yaml: hangar:environment.clusters[0].kubeconfig_secret: hangar:environment holds the environment itself; name another key (value hidden)"
-    ]
-
-
 def test_on_prem_config_errors_stop_before_anything_is_registered():
     raw = onprem_environment(air_gapped=True)
     with pytest.raises(PlanError) as error:
@@ -594,17 +355,3 @@ def test_on_prem_config_errors_stop_before_anything_is_registered():
     assert "invalid Hangar config" in str(error.value) and "registry_mirror: an air-gapped cluster pulls every image" in str(error.value)
 
 
-def test_the_cli_reports_a_public_registry_in_an_air_gapped_stack(tmp_path):
-    stack = (ROOT / "stacks" / "Pulumi.edge.yaml").read_text().replace(
-        "        distribution: k3s\n", "        distribution: k3s\n        air_gapped: true\n        registry_mirror: docker.io/mirror\n"
-    )
-    root = copy_project(tmp_path, "edge", stack)
-    result = CliRunner().invoke(app, ["plan", "edge", "-C", str(root)], catch_exceptions=False)
-    assert result.exit_code == 2
-    file = f"{tmp_path}/stacks/Pulumi.edge.yaml"
-    assert result.stderr.strip().splitlines() == [
-        (f"error: {file}: hangar:environment.clusters[0].registry_mirror: docker.io is a public registry, unreachable from an air-gapped cluster; "
-        "name an internal one; got 'docker.io/mirror'"),
-        (f"error: {file}: hangar:environment.clusters[0].chart_repository: an air-gapped cluster installs charts from an internal chart repository: "
-        "name it; got null"),
-    ]
