@@ -115,3 +115,22 @@ def test_a_head_vocabulary_beyond_what_vllms_lora_kernels_take_is_refused():
     assert lora_refusal(big.model_copy(update={"vocab_size": 257024 - 256})) is None
     # Gemma 3's own class leaves its head alone: its vocabulary is no reason to refuse.
     assert lora_refusal(CATALOG.models["google/gemma-3-27b-it"]) is None
+
+
+def moe_refusals(flags: list[str]) -> list[str]:
+    records = server(["sql=/x"], [{"name": "sql", "source": "acme/moe-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}], model="Qwen/Qwen3-30B-A3B")
+    args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
+    args += flags
+    return [v.message for v in evaluate(records, load_pack_config({}, "test")) if v.policy == HARDWARE_FIT and "expert parallelism" in v.message]
+
+
+def test_a_mixture_of_experts_with_lora_refuses_expert_parallelism_over_several_gpus():
+    expected = (
+        "qwen: vLLM v0.11.2 serves LoRA on a mixture of experts (Qwen/Qwen3-30B-A3B) only without expert parallelism: with "
+        "--enable-expert-parallel over more than one GPU it refuses to start (EP support for Fused MoE LoRA is not implemented yet)"
+    )
+    assert moe_refusals(["--enable-expert-parallel", "--tensor-parallel-size", "2"]) == [expected]
+    assert moe_refusals(["--enable-expert-parallel", "--data-parallel-size", "2"]) == [expected]
+    # One GPU shards nothing, and without the flag the experts are split by tensor parallelism, which LoRA serves.
+    assert moe_refusals(["--enable-expert-parallel"]) == []
+    assert moe_refusals(["--tensor-parallel-size", "2"]) == []

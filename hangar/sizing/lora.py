@@ -85,11 +85,15 @@ class LoraSizeUnknown(ValueError):
 
 @dataclass(frozen=True)
 class LoraSlots:
-    """What `--enable-lora` reserves: `slots` (--max-loras) of `rank` (--max-lora-rank), `fully_sharded` (--fully-sharded-loras)."""
+    """What `--enable-lora` reserves: `slots` (--max-loras) of `rank` (--max-lora-rank), `fully_sharded` (--fully-sharded-loras).
+
+    `expert_parallel`: vLLM shards a mixture of experts' experts over more than one GPU (`--enable-expert-parallel`), which its
+    LoRA refuses (`hangar.sizing.lora_architectures.lora_refusal`)."""
 
     slots: int = DEFAULT_MAX_LORAS
     rank: int = DEFAULT_MAX_LORA_RANK
     fully_sharded: bool = False
+    expert_parallel: bool = False
 
     def describe(self) -> str:
         return f"{self.slots} LoRA slot{'s' if self.slots != 1 else ''} of rank {self.rank}"

@@ -20,7 +20,10 @@ mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi
 `LlamaForCausalLM`), gpt_oss.py, commandr.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`: no
 `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class and `DeepseekV32ForCausalLM` to
 deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes. A class that adapts its
-output head too also refuses a vocabulary its LoRA kernels do not take (`MAX_LORA_HEAD_VOCAB`).
+output head too also refuses a vocabulary its LoRA kernels do not take (`MAX_LORA_HEAD_VOCAB`), and every mixture
+of experts refuses expert parallelism with LoRA: `FusedMoEWithLoRA` asserts "EP support for Fused MoE LoRA is not
+implemented yet" (vllm/lora/layers/fused_moe.py), and vLLM shards the experts when `--enable-expert-parallel` is set and
+tensor x data parallel exceeds one GPU (vllm/model_executor/layers/fused_moe/config.py `FusedMoEParallelConfig.make`).
 """
 
 from __future__ import annotations
@@ -104,8 +107,14 @@ def architecture(model: Model) -> str | None:
     return chosen
 
 
-def lora_refusal(model: Model) -> str | None:
-    """Why vLLM v0.11.2 refuses to start this model with `--enable-lora`; None where it serves LoRA for it or that is unknown."""
+def lora_refusal(model: Model, expert_parallel: bool = False) -> str | None:
+    """Why vLLM v0.11.2 refuses to start this model with `--enable-lora` (and its experts sharded over the GPUs when
+    `expert_parallel`); None where it serves LoRA for it or that is unknown."""
+    if expert_parallel and model.num_experts is not None:
+        return (
+            f"{ENGINE} serves LoRA on a mixture of experts ({model.hf_id}) only without expert parallelism: with "
+            "--enable-expert-parallel over more than one GPU it refuses to start (EP support for Fused MoE LoRA is not implemented yet)"
+        )
     name = architecture(model)
     if name is None:
         return None
