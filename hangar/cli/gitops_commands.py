@@ -42,6 +42,9 @@ def render_command(
     git_secret: str | None = typer.Option(None, "--git-secret", help="Secret with key accessToken (https) or sshPrivateKey, for a private repository."),
     secrets_provider: str | None = typer.Option(None, "--secrets-provider", help="e.g. awskms://alias/hangar?region=us-east-1."),
     image: str | None = typer.Option(None, "--image", help="Workspace image (default: pulumi/pulumi:<installed SDK version>-nonroot)."),
+    registry_secret: str = typer.Option(
+        "hangar-helm-registry", "--registry-secret", help="Secret with keys username and password, for an OCI chart mirror that is no cloud's registry."
+    ),
     project: Path = ProjectOption,
 ) -> None:
     """Render a Pulumi Kubernetes Operator `Stack` (with its ServiceAccount) per environment, for Argo CD or Flux to apply."""
@@ -78,6 +81,7 @@ def render_command(
         git_secret=git_secret,
         secrets_provider=secrets_provider,
         image=image or default_image(),
+        registry_secret=registry_secret,
     )
     try:
         files = render(environments, settings)
