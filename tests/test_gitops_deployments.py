@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.gitops_deployments import DeploymentsError, deployment_settings
+from hangar.gitops_workflows import DEPLOY, render_workflows
 from hangar.spec import Deployer, Environment
 from tests.conftest import ROOT
 from tests.test_workflow_chart_login import MIRRORS, RECORDER, environments
@@ -87,3 +88,12 @@ def test_the_command_prints_the_bodies_and_says_when_there_is_nothing_to_write(t
     assert list(bodies) == ["edge"] and len(bodies["edge"]["operationContext"]["preRunCommands"]) == 1
     refused = runner.invoke(app, ["gitops", "deployment-settings", "eks-prod", "-C", str(ROOT)])
     assert refused.exit_code == 2 and "stack eks-prod: its deployer is kind self-hosted-runner, not Pulumi Deployments" in refused.output
+
+
+def test_the_workflows_header_points_a_deployments_stack_with_a_mirror_to_its_settings():
+    envs = environments({})
+    envs["edge"] = by_deployments("edge", MIRRORS["edge"])
+    header = [line for line in render_workflows(envs)[DEPLOY].splitlines() if line.startswith("#   edge ")]
+    assert header == ["#   edge (staging): Pulumi Deployments, agent pool site-pool; no job here; its chart-mirror login: `hangar gitops deployment-settings`"]
+    envs["edge"] = by_deployments("edge", "https://charts.dc1.internal/hangar")
+    assert "deployment-settings" not in render_workflows(envs)[DEPLOY]
