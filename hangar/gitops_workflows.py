@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import yaml
 
-from hangar.gitops_chart_login import chart_login_needs
+from hangar.gitops_chart_login import chart_login_needs, chart_mirrors
 from hangar.gitops_deploy import deploy_workflow
 from hangar.gitops_pull_request import pull_request_workflow
 from hangar.gitops_steps import TIERS, deployed_here
@@ -46,7 +46,8 @@ def _where(stack: str, environment: Environment) -> str:
     assert deployer is not None
     if deployer.kind in NO_JOB:
         pool = f", agent pool {deployer.agent_pool}" if deployer.agent_pool else ""
-        return f"#   {stack} ({environment.tier}): {NO_JOB[deployer.kind]}{pool}; no job here"
+        login = "; its chart-mirror login: `hangar gitops deployment-settings`" if deployer.kind == "pulumi-deployments" and chart_mirrors(environment) else ""
+        return f"#   {stack} ({environment.tier}): {NO_JOB[deployer.kind]}{pool}; no job here{login}"
     runner = "self-hosted runner" if deployer.kind == "self-hosted-runner" else "GitHub-hosted runner"
     return f"#   {stack} ({environment.tier}): {runner} [{', '.join(deployer.runs_on)}]"
 
