@@ -23,10 +23,11 @@ from hangar.components.metrics_pending import pending_rule
 from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import UNKNOWN, ResourceRecord
+from tests.config_errors import config_problems
 from tests.promql import promtool
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
-from tests.test_metrics import RELEASE, config_lines, scaled_object_trigger, the_policy
+from tests.test_metrics import RELEASE, scaled_object_trigger, the_policy
 
 SCRAPER = "aws:amp/scraper:Scraper"
 
@@ -61,7 +62,7 @@ def autoscaler_messages(records) -> list[str]:
 def test_amp_elsewhere_than_eks_is_refused_naming_key_value_and_what_is_allowed(stack, where, allowed):
     environment = raw_environment(stack)
     environment["clusters"][0]["metrics"] = {"pipeline": "amp"}
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         f"Pulumi.test.yaml: hangar:environment.clusters[0].metrics.pipeline: Amazon Managed Service for Prometheus is not available on {where} clusters; "
         f"use {allowed}; got 'amp'"
     ]
@@ -70,7 +71,7 @@ def test_amp_elsewhere_than_eks_is_refused_naming_key_value_and_what_is_allowed(
 def test_amp_needs_keda_and_two_to_six_zones_in_a_hangar_vpc():
     environment = amp_environment()
     environment["clusters"][0]["replica_autoscaler"] = "hpa"
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].replica_autoscaler: the amp pipeline is queried with SigV4, which KEDA signs and a "
         "prometheus-adapter does not: use keda or keda-existing; got 'hpa'"
     ]
@@ -78,7 +79,7 @@ def test_amp_needs_keda_and_two_to_six_zones_in_a_hangar_vpc():
     environment["clusters"][0]["zones"] = ["us-east-1a"]
     for pool in environment["clusters"][0]["node_pools"]:
         pool.pop("zones", None)
-    (line,) = config_lines(environment)
+    (line,) = config_problems(environment)
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].zones: the amp pipeline's managed scraper needs subnets in at least two")
     assert line.endswith('list 2 to 6 zones; got ["us-east-1a"]')
 
@@ -243,12 +244,12 @@ def test_alerts_go_to_the_declared_sns_topic_or_the_plan_says_they_notify_nobody
     assert config == {"route": {"receiver": "hangar"}, "receivers": [{"name": "hangar", "sns_configs": [{"topic_arn": topic, "sigv4": {"region": "us-east-1"}}]}]}
     assert not any("notify nobody" in w for w in routed.warnings)
     environment["clusters"][0]["metrics"]["alert_destination"] = "llm-alerts"
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: the amp pipeline sends its alerts to an SNS topic ARN "
         "(arn:aws:sns:<region>:<account>:<topic>); got 'llm-alerts'"
     ]
     environment["clusters"][0]["metrics"] = {"alert_destination": topic}
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: only with pipeline amp (an SNS topic ARN) or azure-monitor "
         f"(an action group id); other pipelines route alerts themselves; got '{topic}'"
     ]
@@ -268,28 +269,28 @@ def existing_vpc_environment(scraper_subnets: list | None = SCRAPER_SUBNETS) -> 
 
 
 def test_amp_in_an_existing_vpc_needs_two_distinct_subnets_set_aside_for_its_scraper():
-    (line,) = config_lines(existing_vpc_environment(None))
+    (line,) = config_problems(existing_vpc_environment(None))
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets: the amp pipeline's managed scraper in an existing VPC needs two or more subnets")
     assert line.endswith("list them with their id and cidr; got []")
-    (line,) = config_lines(existing_vpc_environment(SCRAPER_SUBNETS[:1]))
+    (line,) = config_problems(existing_vpc_environment(SCRAPER_SUBNETS[:1]))
     assert "needs two or more subnets" in line and line.endswith('got [{"id": "subnet-0a1b2c3d4e5f60718", "cidr": "10.90.250.0/28"}]')
     overlapping = [SCRAPER_SUBNETS[0], {"id": "subnet-0f1e2d3c4b5a69788", "cidr": "10.90.250.0/27"}]
-    assert config_lines(existing_vpc_environment(overlapping)) == [
+    assert config_problems(existing_vpc_environment(overlapping)) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets[1]: repeats or overlaps subnet-0a1b2c3d4e5f60718 (10.90.250.0/28): "
         "give distinct subnets; got 'subnet-0f1e2d3c4b5a69788'"
     ]
-    (line,) = config_lines(existing_vpc_environment([SCRAPER_SUBNETS[0], {"id": "subnet-12", "cidr": "10.90.250.16/28"}]))
+    (line,) = config_problems(existing_vpc_environment([SCRAPER_SUBNETS[0], {"id": "subnet-12", "cidr": "10.90.250.16/28"}]))
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets[1].id:") and "subnet-12" in line
     # in a VPC Hangar creates, or with another pipeline, the key means nothing and is refused
     environment = amp_environment()
     environment["clusters"][0]["metrics"]["scraper_subnets"] = SCRAPER_SUBNETS
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets: only with pipeline amp in an existing VPC (network.existing_network_id); "
         'in a VPC Hangar creates, Hangar cuts the scraper\'s subnets itself; got ["10.90.250.0/28", "10.90.250.16/28"]'
     ]
     environment = existing_vpc_environment()
     environment["clusters"][0]["metrics"]["pipeline"] = "in-cluster"
-    (line,) = config_lines(environment)
+    (line,) = config_problems(environment)
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.scraper_subnets: only with pipeline amp in an existing VPC")
 
 

@@ -19,10 +19,11 @@ from hangar.components.metrics_pending import pending_rule
 from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import UNKNOWN
+from tests.config_errors import config_problems
 from tests.kube_schemas import problems as manifest_problems
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
-from tests.test_metrics import RELEASE, config_lines, scaled_object_trigger, the_policy
+from tests.test_metrics import RELEASE, scaled_object_trigger, the_policy
 
 
 def azure_environment() -> dict:
@@ -53,7 +54,7 @@ def autoscaler_messages(records) -> list[str]:
 def test_azure_monitor_elsewhere_than_aks_is_refused_naming_key_value_and_what_is_allowed(stack, where, allowed):
     environment = raw_environment(stack)
     environment["clusters"][0]["metrics"] = {"pipeline": "azure-monitor"}
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         f"Pulumi.test.yaml: hangar:environment.clusters[0].metrics.pipeline: Azure Monitor managed service for Prometheus is not available on {where} "
         f"clusters; use {allowed}; got 'azure-monitor'"
     ]
@@ -62,13 +63,13 @@ def test_azure_monitor_elsewhere_than_aks_is_refused_naming_key_value_and_what_i
 def test_azure_monitor_needs_keda_and_egress():
     environment = azure_environment()
     environment["clusters"][0]["replica_autoscaler"] = "hpa"
-    assert config_lines(environment) == [
+    assert config_problems(environment) == [
         "Pulumi.test.yaml: hangar:environment.clusters[0].replica_autoscaler: the azure-monitor pipeline is queried with Microsoft Entra workload "
         "identity, which KEDA signs and a prometheus-adapter does not: use keda or keda-existing; got 'hpa'"
     ]
     environment = azure_environment()
     environment["clusters"][0].setdefault("network", {})["egress"] = "none"
-    (line,) = [line for line in config_lines(environment) if ".network.egress:" in line]
+    (line,) = [line for line in config_problems(environment) if ".network.egress:" in line]
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].network.egress: metrics.pipeline azure-monitor needs egress")
     assert line.endswith("with egress none use metrics.pipeline in-cluster (installed from the cluster's private registry) or existing; got 'none'")
 
@@ -199,5 +200,5 @@ def test_alerts_trigger_the_declared_action_group_or_the_plan_says_they_notify_n
     routed = record.inputs
     assert routed["rules"] and all(rule["actions"] == [{"actionGroupId": action_group}] for rule in routed["rules"])
     environment["clusters"][0]["metrics"]["alert_destination"] = "arn:aws:sns:us-east-1:123456789012:llm-alerts"
-    (line,) = config_lines(environment)
+    (line,) = config_problems(environment)
     assert line.startswith("Pulumi.test.yaml: hangar:environment.clusters[0].metrics.alert_destination: the azure-monitor pipeline sends its alerts to an action group resource id")
