@@ -41,8 +41,6 @@ from .lora_architectures import architecture
 
 FIRST_READ = (0, 11, 2)
 """The oldest vLLM release whose registry was read (older ones are not judged by what they lack)."""
-LAST_READ = (0, 33, 0)
-"""The newest vLLM release whose registry was read."""
 
 
 @dataclass(frozen=True)
