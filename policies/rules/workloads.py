@@ -65,8 +65,9 @@ class ServingWorkload:
 
     @property
     def precision(self) -> str:
-        """The weight precision in the catalog's terms: fp8, awq, gptq, int8, fp16 or bf16."""
-        if self.quantization in ("fp8", "awq", "gptq"):
+        """The weight precision the flags name, in the catalog's terms: fp8, awq, gptq, mxfp4, int8, fp16 or bf16
+        (`hangar.precision.engine_precision` adds what vLLM loads from a quantised checkpoint without the flag)."""
+        if self.quantization in ("fp8", "awq", "gptq", "mxfp4"):
             return self.quantization
         if self.quantization in ("int8", "bitsandbytes", "w8a8"):
             return "int8"
