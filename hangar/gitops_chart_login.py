@@ -23,9 +23,13 @@ One login step per distinct registry host, with the credentials the job already 
   "Authenticate with the registry", ms.date 2025-03-31, read 2026-12-01).
 * Artifact Registry (`<location>-docker.pkg.dev`): a short-lived access token of the job's Google identity,
   `gcloud auth print-access-token`, as the password of user `oauth2accesstoken` — the "access token" method of
-  https://cloud.google.com/artifact-registry/docs/helm/authentication (read 2026-12-01; only the page's opening
-  of that section could be read here: it asks for the token "less than an hour before" use, so the login runs
-  in the job, just before pulumi; the user name is not in the part read and is unverified). gcloud holds the
+  https://cloud.google.com/artifact-registry/docs/helm/authentication (read 2026-12-01; only the opening of that
+  section could be read here: it asks for the token "less than an hour before" use, so the login runs in the job,
+  just before pulumi). The user name is Google's for an access token on its registries: "Username
+  oauth2accesstoken, Password Your access token" (https://cloud.google.com/container-registry/docs/advanced-authentication,
+  "Using an access token", read 2026-12-02); Google's Helm page's own command, past the part read, was not seen, so
+  this rests on the registry login Artifact Registry took over from Container Registry. `_json_key` is the user
+  of the long-lived key-file method, which Hangar does not use. gcloud holds the
   job's identity because google-github-actions/setup-gcloud v3 configures gcloud from the Application Default
   Credentials `google-github-actions/auth` sets (its README "Authorization", at aa5489c8, read 2026-12-01).
 * Any other OCI registry (Harbor, a registry inside the site): the `HELM_REGISTRY_USERNAME` and
@@ -95,6 +99,19 @@ def chart_login_problems(stack: str, environment: Environment) -> list[str]:
                 f"{SECRET_USER}/{SECRET_PASSWORD} secrets (any other OCI registry) or a Helm repository over https"
             )
     return problems
+
+
+def chart_login_needs(deployed: list[tuple[str, Environment]]) -> list[str]:
+    """What the workflows' "Needs:" header adds for the chart mirrors of the stacks a job deploys: the
+    HELM_REGISTRY_* secrets where a mirror is no cloud's registry, read access for the job's identity where it is."""
+    secrets = sorted({stack for stack, environment in deployed for mirror in chart_mirrors(environment) if mirror.vendor is None})
+    clouds = sorted({stack for stack, environment in deployed for mirror in chart_mirrors(environment) if mirror.vendor is not None})
+    lines = []
+    if secrets:
+        lines.append(f"The {SECRET_USER} + {SECRET_PASSWORD} secrets for the OCI chart mirror of {', '.join(secrets)} (`helm registry login`).")
+    if clouds:
+        lines.append(f"Pull access to the ECR / Artifact Registry / ACR chart mirror of {', '.join(clouds)} for that job's cloud identity.")
+    return lines
 
 
 def chart_login_steps(environment: Environment) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 import yaml
 
+from hangar.gitops_chart_login import chart_login_needs
 from hangar.gitops_deploy import deploy_workflow
 from hangar.gitops_pull_request import pull_request_workflow
 from hangar.gitops_steps import TIERS, deployed_here
@@ -100,7 +101,7 @@ def render_workflows(
 
     `awaits`: each stack's longest workload await in seconds (see `deploy_workflow`). `adapt(path, workflow)`: the
     workflow for another project than Hangar's own repository (`hangar.starter_workflows`: installed Hangar, a subfolder)."""
-    deployed_here(environments)  # raises on an undeclared deployer
+    needs = chart_login_needs(deployed_here(environments))  # raises on an undeclared deployer
     where = [_where(stack, environments[stack]) for stack in sorted(environments, key=lambda s: (TIERS.index(environments[s].tier), s))]
     texts = {}
     for name, workflow in ((DEPLOY, deploy_workflow(environments, awaits)), (PULL_REQUEST, pull_request_workflow(environments))):
@@ -116,6 +117,7 @@ def render_workflows(
             *where,
             "#",
             *(f"# {line}" for line in NEEDS),
+            *(f"# {line}" for line in needs),
         ]
         texts[name] = "\n".join(header) + "\n" + yaml.dump(workflow, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000)
     texts[ACTIONLINT] = actionlint_config(environments)

@@ -103,6 +103,7 @@ class Architecture:
     layers: int
     attention_heads: int
     hidden_size: int
+    vocab_size: int
     intermediate_size: int | None
     moe_intermediate_size: int | None
     kv_heads: int | None
@@ -205,6 +206,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
         layers=layers,
         attention_heads=heads,
         hidden_size=hidden,
+        vocab_size=vocab,
         intermediate_size=dense_width,
         moe_intermediate_size=expert_width,
         kv_heads=kv_heads,
