@@ -15,7 +15,7 @@ import pytest
 from hangar.components.aws_autoscaler import AUTOSCALER_CHART
 from hangar.components.aws_weights import EFS_CSI_CHART
 from hangar.components.metrics import KUBE_PROMETHEUS_STACK
-from hangar.components.metrics_kube_state import KUBE_STATE_METRICS, KUBE_STATE_METRICS_135
+from hangar.components.metrics_kube_state import KUBE_STATE_CHARTS, KUBE_STATE_METRICS
 from hangar.components.onprem import DEVICE_PLUGIN
 from hangar.components.routing import ISTIO_VERSION
 from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
@@ -85,8 +85,8 @@ def test_charts_requesting_nothing_add_nothing_and_an_unread_chart_or_subchart_i
     assert pods(release("cert-manager", "1.19.1", {})) is None
 
 
-@pytest.mark.parametrize("chart", [KEDA_CHART, HTTP_ADD_ON_CHART, LWS_CHART, KUBE_PROMETHEUS_STACK, KUBE_STATE_METRICS, KUBE_STATE_METRICS_135,
-                                   AUTOSCALER_CHART, EFS_CSI_CHART, DEVICE_PLUGIN], ids=lambda chart: chart.name)  # fmt: skip
+@pytest.mark.parametrize("chart", [KEDA_CHART, HTTP_ADD_ON_CHART, LWS_CHART, KUBE_PROMETHEUS_STACK, KUBE_STATE_METRICS, *KUBE_STATE_CHARTS.values(),
+                                   AUTOSCALER_CHART, EFS_CSI_CHART, DEVICE_PLUGIN], ids=lambda chart: f"{chart.name}-{chart.version}")  # fmt: skip
 def test_every_chart_hangar_pins_on_a_cloud_cluster_has_its_pods_read(chart):
     """A chart bumped without its values being read again stops here, not silently uncounted."""
     assert pods(release(chart.name, chart.version, {})) is not None

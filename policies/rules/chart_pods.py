@@ -19,9 +19,10 @@ ea930baeebeba39f56d6b44e351f23b2a072a600: `prometheusOperator.resources`, `prome
 at tags kube-state-metrics-8.4.0 / prometheus-node-exporter-4.56.1, grafana 12.11.1 at grafana-community/helm-charts
 tag grafana-12.11.1, commit 864f7794683680e5100a38670e103c4fa6e37e29); the config-reloader sidecar that the Prometheus
 Operator adds to the Prometheus and Alertmanager pods takes the operator's own default request, which no values file
-states, and is not counted. kube-state-metrics 8.4.0 and 8.3.1 (tags kube-state-metrics-8.4.0, commit
-1982f1c5828920f5d4ea5d04956169e81f8c5129, and kube-state-metrics-8.3.1, commit b26dff5c5ed1b1812f4cfd16fed8c4267c84d681:
-`resources: {}`); cluster-autoscaler 9.59.0 (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, commit
+states, and is not counted. kube-state-metrics 8.4.0, 8.3.1, 7.3.0, 7.0.1 and 6.1.5 (charts/kube-state-metrics/
+values.yaml at commits 1982f1c5828920f5d4ea5d04956169e81f8c5129, b26dff5c5ed1b1812f4cfd16fed8c4267c84d681,
+c0326115ac73bac93d734b2d37a206f5626e4a95, 5524c8e9fa365cd2c12e76fb572fee3e419e55c7 and
+96908bbf74fe262e80721127ab8227d8c47f2791: `resources: {}`, `replicas: 1`, autosharding off); cluster-autoscaler 9.59.0 (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, commit
 5a0b98e45f896e98132737240ac131a519d3b33d, cluster-autoscaler/charts/cluster-autoscaler/values.yaml: `resources: {}`);
 aws-efs-csi-driver 4.4.1 (kubernetes-sigs/aws-efs-csi-driver tag helm-chart-aws-efs-csi-driver-4.4.1, commit
 3fcc6bdd7533a4cfd15643b31593f7ff154584c9: `node.resources`, `controller.resources` and every sidecar's `{}`); Istio's
@@ -174,6 +175,7 @@ CHARTS: tuple[ChartPods, ...] = (
 
 REQUEST_NOTHING: frozenset[tuple[str, str]] = frozenset({
     ("kube-prometheus-stack", "88.5.3"), ("kube-state-metrics", "8.4.0"), ("kube-state-metrics", "8.3.1"),
+    ("kube-state-metrics", "7.3.0"), ("kube-state-metrics", "7.0.1"), ("kube-state-metrics", "6.1.5"),
     ("cluster-autoscaler", "9.59.0"), ("aws-efs-csi-driver", "4.4.1"), ("base", "1.29.6"),
 })  # fmt: skip
 """Charts at versions whose pods request no CPU or memory by default (the module docstring cites each)."""
