@@ -15,10 +15,10 @@ release's values (`hangar.policies.rules.chart_pods`, which cites each chart):
   read 2026-12-01);
 * pods per workload: `spec.replicas` of a Deployment, StatefulSet or ReplicaSet (default 1), `spec.parallelism` of a
   Job (default 1), one per node of a DaemonSet, `replicas` times the group size of a LeaderWorkerSet, one for a Pod;
-* the pool's room is its most nodes (the autoscaler's maximum) times the catalog's vCPUs and memory of its machine
-  type: the capacity, more than the scheduler can ever give, since the kubelet and the system keep part of every node
-  (allocatable = capacity - kube-reserved - system-reserved - eviction threshold,
-  https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01).
+* the pool's room is its most nodes (the autoscaler's maximum) times what one node allocates: the catalog's vCPUs and
+  memory of its machine type less the kubelet's reserve and eviction threshold where the cloud's was read here
+  (`hangar.policies.rules.node_allocatable`: EKS on AL2023, AKS), else the capacity; the message says which. The
+  reserve taken is never more than the cloud's, so the room is never less than the scheduler can give.
 
 So a finding is sure: those pods can never all run (a chart's autoscaled component counts at its minimum: istiod at
 its HorizontalPodAutoscaler's, the HTTP add-on's interceptor at its ScaledObject's). What neither the plan nor a chart's
@@ -36,6 +36,7 @@ from hangar.policies.rules.base import Finding
 from hangar.policies.rules.chart_pods import RELEASE_TYPES, chart_name, chart_pods
 from hangar.policies.rules.config import RoutingConfig
 from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.pools import PoolHardware
 from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload
 
@@ -43,6 +44,8 @@ from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.records import ResourceRecord
 
 RULE = "hangar-routing"
+EPSILON = 1e-9
+"""Requests equal to the room fit: sums of decimal quantities are compared with this slack."""
 
 
 def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, gib_of: Any) -> list[Finding]:
@@ -80,18 +83,32 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
                         for p in pods if (p.cpu or p.gib) and p.node_selector and _selects(p.node_selector, pool)]  # fmt: skip
         cpu = sum(pods * each for _, pods, each, _ in counted)
         gib = sum(pods * each for _, pods, _, each in counted)
-        room_cpu, room_gib = line.count_max * machine.vcpus, line.count_max * machine.memory_gib
-        if cpu <= room_cpu and gib <= room_gib:
+        node = node_room(facts.by_urn[pool.urn], line.pool, machine.vcpus, machine.memory_gib, line.machine_type)
+        room_cpu, room_gib = line.count_max * node.cpu, line.count_max * node.gib
+        if cpu <= room_cpu + EPSILON and gib <= room_gib + EPSILON:
             continue
-        over = [f"{cpu:g} CPU (its nodes have {room_cpu:g} vCPU)" if cpu > room_cpu else "",
-                f"{gib:g} GiB (its nodes have {room_gib:g} GiB)" if gib > room_gib else ""]  # fmt: skip
+        over = [_over(cpu, "CPU", room_cpu, line.count_max * machine.vcpus, "vCPU", node.reserved) if cpu > room_cpu + EPSILON else "",
+                _over(gib, "GiB", room_gib, line.count_max * machine.memory_gib, "GiB", node.reserved) if gib > room_gib + EPSILON else ""]  # fmt: skip
         who = ", ".join(f"{what} x{pods}" for what, pods, _, _ in counted)
         left = ", ".join(["the cloud's own add-ons", "the gateway pods Istio starts for a Gateway", *sorted(set(unknown))])
         findings.append(Finding(RULE, pool.urn, f"the pods that select pool {pool.name} request {' and '.join(o for o in over if o)} in all at its "
-                                f"{line.count_max} {line.machine_type} node(s) at most, before the kubelet's reserve: they can never all run "
+                                f"{line.count_max} {line.machine_type} node(s) at most, {'after' if node.reserved else 'before'} the kubelet's reserve "
+                                f"({node.basis}): they can never all run "
                                 f"(counted: {who}; not counted: {left}); "
                                 "raise the pool's maximum, give it bigger nodes or lower the requests"))  # fmt: skip
     return findings
+
+
+def _over(asked: float, unit: str, room: float, capacity: float, capacity_unit: str, reserved: bool) -> str:
+    """`6.4 CPU (its nodes allocate at most 5.79 of their 6 vCPU)`, or against capacity when no reserve was taken."""
+    if reserved:
+        return f"{_num(asked)} {unit} (its nodes allocate at most {_num(room)} of their {_num(capacity)} {capacity_unit})"
+    return f"{_num(asked)} {unit} (its nodes have {_num(capacity)} {capacity_unit})"
+
+
+def _num(value: float) -> str:
+    """A figure for a message: at most two decimals, no trailing zeros."""
+    return f"{round(value, 2):g}"
 
 
 def _in_scope(facts: StackFacts, record: ResourceRecord, pool: PoolHardware) -> bool:
