@@ -1,7 +1,7 @@
 """Compare two sides of a change, stack by stack: resources, monthly cost, policy violations.
 
 Pure: it takes each stack's two sides already planned, priced and judged (`Side`) and says what
-changed. `hangar.stackservice` produces the sides for `hangar diff` — the base from a clean
+changed. `hangar.diff_sides` produces the sides for `hangar diff` — the base from a clean
 checkout of a git ref, the head from the working tree — and prints the result as a table, JSON,
 or Markdown fit for a pull-request comment (`to_markdown`).
 
