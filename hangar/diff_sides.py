@@ -24,6 +24,7 @@ from hangar import verdictcache
 from hangar.plancache import GitTree, PlanCache, Source, WorkingTree, disabled_by_environment, read_names
 from hangar.planerror import PlanError
 from hangar.records import Plan
+from hangar.stack_policy import relative_path
 from hangar.stackfile import ENVIRONMENT_KEY, PulumiProject, StackConfigError, environment_from_config, read_project, read_stack_config
 from hangar.stackservice import cached_plan, judge, plan_and_key, plan_from_json, stack_inputs
 
@@ -215,7 +216,7 @@ class BaseSide:
         deployments = environment.get("deployments") if isinstance(environment.get("deployments"), list) else []
         named = [environment.get("catalog_overrides"), *(item.get("prompt_templates_dir") for item in deployments if isinstance(item, dict))]
         for value in named:
-            if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute() and ".." not in Path(value).parts:
+            if relative_path(value) and ".." not in Path(value).parts:
                 relative = "/".join(part for part in Path(value).as_posix().split("/") if part not in ("", "."))
                 for name in self.tree.files(relative) or [relative]:
                     self._write(name)
