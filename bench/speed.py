@@ -17,7 +17,7 @@ tree and your `.hangar-cache/` are not touched):
                 `MockMonitor` in one process: their imports and registrations, no validation by
                 Hangar outside the program, no recording, no pricing, no policies — what any offline
                 plan of these programs costs, with CPython's default garbage collector;
-- floor tuned:  the same with the collector's thresholds `hangar` runs with (hangar.cli.app.COLLECTOR_THRESHOLDS),
+- floor tuned:  the same with the collector's thresholds `hangar` runs with (hangar.collector.COLLECTOR_THRESHOLDS),
                 so that cold / floor compares like with like;
 - diff cold:    `hangar diff --base HEAD~1 --all` with an empty cache, HEAD changing one stack file;
 - diff warm:    the same again (both sides from the cache);
@@ -69,7 +69,7 @@ from hangar.stackplan import OFFLINE_KUBECONFIG
 root = Path(sys.argv[1])
 if sys.argv[2:] == ["tuned"]:
     import gc
-    from hangar.cli.app import COLLECTOR_THRESHOLDS
+    from hangar.collector import COLLECTOR_THRESHOLDS
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
 project = read_project(root)
 for stack in project.stacks():
