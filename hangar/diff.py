@@ -197,6 +197,8 @@ def diff_inputs(before: Any, after: Any, path: str = "") -> list[InputChange]:
 
 def diff_plans(before: Plan | None, after: Plan | None) -> tuple[ResourceChange, ...]:
     """Resources added, changed and removed between two plans, matched by URN (a missing plan is empty)."""
+    if before is not None and before is after:  # one plan on both sides (a stack unchanged since the base shares it): nothing to compare
+        return ()
     old = {r.urn: r for r in (before.resources if before else ())}
     new = {r.urn: r for r in (after.resources if after else ())}
     changes = []

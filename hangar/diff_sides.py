@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from hangar.planerror import PlanError
 from hangar.records import Plan
 from hangar.stack_policy import relative_path
 from hangar.stackfile import ENVIRONMENT_KEY, PulumiProject, StackConfigError, environment_from_config, read_project, read_stack_config
-from hangar.stackservice import cached_plan, judge, plan_and_key, plan_from_json, stack_inputs
+from hangar.stackservice import cached_plan, judge, look_up, plan_and_key, plan_from_json, stack_inputs
 
 # The diff's records, the spec, the catalog and pricing are imported in the functions that use them:
 # a side read whole from the cache needs none of them.
@@ -34,14 +34,18 @@ if TYPE_CHECKING:
     from hangar.diff import Side
     from hangar.spec import Environment
 
+StoredPlan = tuple[Plan, tuple[str, ...]]
+"""A plan and its notes, as stored in the plan cache (`hangar.stackservice.cached_plan`)."""
+
 BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 """The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""
 
 
-def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
+def head_side(project: PulumiProject, stack: str, cache: bool = True, known: Mapping[str, StoredPlan] | None = None) -> Side:
     """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged.
 
     With `cache`, a side whose plan and priced verdict are both stored is read back whole: nothing validated, priced or judged.
+    `known`: plans already read by their cache key (`BaseSide.plans`): a stack unchanged since the base shares the base's plan.
     """
     from hangar.diff import ABSENT, Side
 
@@ -49,14 +53,14 @@ def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
         return ABSENT
     source = WorkingTree(project.root)
     verdicts = PlanCache.for_project(project.root, "verdicts") if cache and not disabled_by_environment() else None
+    lookup = None
     if verdicts is not None:
-        inputs = stack_inputs(project, stack, source)
-        found = PlanCache.for_project(project.root).find(inputs, source) if inputs else None
-        side = stored_side(PlanCache.for_project(project.root), verdicts, found, source) if found else None
+        lookup = look_up(project, stack)
+        side = stored_side(lookup.store, verdicts, lookup.found, lookup.source, known) if lookup.found else None
         if side is not None:
             return side
     try:
-        planned, key = plan_and_key(project.root, stack, None, cache)
+        planned, key = plan_and_key(project.root, stack, None, cache, lookup)
     except StackConfigError as error:
         return Side(error="; ".join(str(p) for p in error.problems))
     except PlanError as error:
@@ -67,13 +71,18 @@ def head_side(project: PulumiProject, stack: str, cache: bool = True) -> Side:
     return side
 
 
-def stored_side(plans: PlanCache, verdicts: PlanCache, found: tuple[str, list[str]], source: Source) -> Side | None:
-    """A side whose plan (stored under `found`) and priced verdict are both in the cache, else None."""
+def stored_side(
+    plans: PlanCache, verdicts: PlanCache, found: tuple[str, list[str]], source: Source, known: Mapping[str, StoredPlan] | None = None
+) -> Side | None:
+    """A side whose plan (stored under `found`, or in `known` by that key) and priced verdict are both in the cache, else None."""
     from hangar.diff import Side
 
     judged = verdictcache.lookup(verdicts, found[0], source, priced=True)
-    cached = cached_plan(plans.get(found[0])) if judged is not None else None
-    if judged is None or cached is None:
+    if judged is None:
+        return None
+    # A key is a content address: the plan `known` holds under it is the one stored under it.
+    cached = (known or {}).get(found[0]) or cached_plan(plans.get(found[0]))
+    if cached is None:
         return None
     return Side(plan=cached[0], cost=judged.cost, violations=judged.violations, notes=cached[1], weakened=judged.weakened)
 
@@ -110,6 +119,8 @@ class BaseSide:
         self.cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
         self.verdicts = PlanCache.for_project(cache_root, "verdicts") if self.cache is not None and cache_root is not None else None
         self.checked_out = False
+        self.plans: dict[str, StoredPlan] = {}
+        """The base's plans by their cache key, once `sides` has made them: the head's side of an unchanged stack shares its plan (`head_side`)."""
         self.project = self._project()
 
     def __enter__(self) -> BaseSide:
@@ -188,6 +199,8 @@ class BaseSide:
         sides = {}
         for stack in stacks:
             result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
+            if "plan" in result and stack in found:
+                self.plans[found[stack][0]] = (result["plan"], tuple(result.get("notes", ())))
             judged = verdictcache.lookup(self.verdicts, found[stack][0], self.tree, priced=True) if self.verdicts is not None and stack in found else None
             if "error" in result:
                 side = Side(error=result["error"])

@@ -45,26 +45,51 @@ def plan_stack(root: Path, stack: str, *, policy_config: Path | None = None, cac
     return plan_and_key(root, stack, policy_config, cache)[0]
 
 
-def plan_and_key(root: Path, stack: str, policy_config: Path | None, cache: bool) -> tuple[StackPlan, tuple[str, list[str]] | None]:
-    """`plan_stack`, and the cache key of the plan with the read set it is stored under (None when it is not cached)."""
+@dataclasses.dataclass(frozen=True)
+class Lookup:
+    """One stack looked up in its project's plan cache, once per run: its inputs key, and the key and read set of the plan stored for it.
+
+    `inputs` is None when the stack file cannot be read (never cached); `found` is None when no stored
+    plan matches the files as they are now.
+    """
+
+    store: PlanCache
+    source: WorkingTree
+    inputs: str | None
+    found: tuple[str, list[str]] | None
+
+
+def look_up(project: PulumiProject, stack: str, policy_config: Path | None = None) -> Lookup:
+    """Where the stack stands in the project's plan cache (nothing is read but keys: `PlanCache.find`)."""
+    store = PlanCache.for_project(project.root)
+    source = WorkingTree(project.root)
+    inputs = stack_inputs(project, stack, source, policy_config)
+    return Lookup(store, source, inputs, store.find(inputs, source) if inputs else None)
+
+
+def plan_and_key(
+    root: Path, stack: str, policy_config: Path | None, cache: bool, lookup: Lookup | None = None
+) -> tuple[StackPlan, tuple[str, list[str]] | None]:
+    """`plan_stack`, and the cache key of the plan with the read set it is stored under (None when it is not cached).
+
+    `lookup`: the stack's `look_up` if the caller already made it (on a verdict's miss), so the cache is not searched twice.
+    """
     from hangar.stackplan import plan_project_stack
 
     if not cache or disabled_by_environment():
         return plan_project_stack(root, stack), None
     project = read_project(root)
-    store = PlanCache.for_project(root)
-    source = WorkingTree(project.root)
-    inputs = stack_inputs(project, stack, source, policy_config)
-    found = store.find(inputs, source) if inputs else None
-    cached = cached_plan(store.get(found[0])) if found else None
-    if found and cached is not None:
-        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached[0]), found
+    if lookup is None:
+        lookup = look_up(project, stack, policy_config)
+    cached = cached_plan(lookup.store.get(lookup.found[0])) if lookup.found else None
+    if lookup.found and cached is not None:
+        return plan_project_stack(root, stack, planner=lambda *_args, **_kwargs: cached[0]), lookup.found
     with planreads.planning():
         planned = plan_project_stack(root, stack)
-    if not inputs:
+    if not lookup.inputs:
         return planned, None
     reads = read_names(planreads.files_read(), planreads.directories_listed(), project.root, project.stack_config_dir)
-    return planned, (store.store(inputs, reads, source, {"plan": planned.plan.to_json(), "notes": list(planned.notes)}), reads)
+    return planned, (lookup.store.store(lookup.inputs, reads, lookup.source, {"plan": planned.plan.to_json(), "notes": list(planned.notes)}), reads)
 
 
 def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> StackVerdict:
@@ -76,14 +101,13 @@ def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, ca
     """
     project = read_project(root)
     source = WorkingTree(project.root)
-    store = PlanCache.for_project(root)
+    lookup = None
     if cache and not disabled_by_environment():
-        inputs = stack_inputs(project, stack, source, policy_config)
-        found = store.find(inputs, source) if inputs else None
-        judged = verdictcache.lookup(PlanCache.for_project(root, "verdicts"), found[0], source) if found else None
+        lookup = look_up(project, stack, policy_config)
+        judged = verdictcache.lookup(PlanCache.for_project(root, "verdicts"), lookup.found[0], source) if lookup.found else None
         if judged is not None:
             return StackVerdict(stack, project.stack_file(stack), judged.violations, judged.weakened)
-    planned, key = plan_and_key(root, stack, policy_config, cache)
+    planned, key = plan_and_key(root, stack, policy_config, cache, lookup)
     verdict = stack_verdict(planned, stack, policy_config)
     if key is not None:  # priced too, as `diff` prices each side: its base side then finds the verdict `check` left
         judged = verdictcache.Judged(verdict.violations, verdict.weakened, _cost_or_none(planned))
