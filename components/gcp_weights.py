@@ -16,6 +16,11 @@ sources read (2026-12-01):
   its share is exported to the node subnet only (`nfs_export_options.ip_ranges`; the node — the CSI driver's
   node plugin on the host network — mounts it, not the pod), read-write, `NO_ROOT_SQUASH` (the default): the
   kubelet, root on the node, must change the share root's group (below);
+* the Filestore API (`file.googleapis.com`) enabled in the project (`gcp.projects.Service`, which the instance
+  waits for): Google's CSI-driver page asks for it before anything else ("Enable the Cloud Filestore API and the
+  Google Kubernetes Engine API", https://cloud.google.com/filestore/docs/csi-driver, "Before you begin"). It is left
+  enabled when the stack is destroyed (`disable_on_destroy: false`, the installed pulumi_gcp 10.2.0's advice for a
+  project the stack does not own: other Filestore instances of the project need it too);
 * GKE's managed Filestore CSI driver, turned on in the cluster's add-ons (`addons_config.
   gcp_filestore_csi_driver_config.enabled`); Google's page calls it "powered by the open source Google Cloud
   Filestore CSI driver" (https://cloud.google.com/filestore/docs/csi-driver).
@@ -40,6 +45,7 @@ from hangar.components.shared_volume import SharedVolume
 
 CSI_DRIVER = "filestore.csi.storage.gke.io"
 SHARE_NAME = "weights"
+FILESTORE_API = "file.googleapis.com"
 MIN_SHARE_GIB = {"ZONAL": 100, "REGIONAL": 1024}
 
 
@@ -65,6 +71,7 @@ class FilestoreWeightStore(pulumi.ComponentResource):
         super().__init__("hangar:gcp:WeightStore", name, None, opts)
         self.tier = filestore_tier(prod, zones)
         location = region if self.tier == "REGIONAL" else zones[0]
+        api = gcp.projects.Service(f"{name}-api", service=FILESTORE_API, disable_on_destroy=False, opts=pulumi.ResourceOptions(parent=self))
         instance = gcp.filestore.Instance(
             name,
             tier=self.tier,
@@ -79,7 +86,7 @@ class FilestoreWeightStore(pulumi.ComponentResource):
             ),
             networks=[gcp.filestore.InstanceNetworkArgs(network=network, modes=["MODE_IPV4"], connect_mode="DIRECT_PEERING")],
             labels=labels,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[api]),
         )
         address = instance.networks.apply(lambda networks: networks[0].ip_addresses[0])
         self.volume = SharedVolume(

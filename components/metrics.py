@@ -63,7 +63,7 @@ from hangar.components.metrics_alerts import slo_rules
 from hangar.components.metrics_azure import POD_MONITOR_LIMITS
 from hangar.components.metrics_dashboard import LABEL as DASHBOARD_LABEL
 from hangar.components.metrics_dashboard import dashboard_text
-from hangar.components.metrics_kube_state import AZURE_SETTINGS, azure_settings_data, kube_state_chart, kube_state_values
+from hangar.components.metrics_kube_state import AZURE_SETTINGS, azure_settings_data, bundled_kube_state_values, kube_state_chart, kube_state_values
 from hangar.components.metrics_pending import pending_rule
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
@@ -208,6 +208,9 @@ class MetricsPipeline(pulumi.ComponentResource):
             values["prometheus"]["prometheusSpec"] |= system
             values |= {"prometheusOperator": dict(system), "alertmanager": {"alertmanagerSpec": dict(system)}, "kube-state-metrics": dict(system)}
             values["grafana"] |= system  # the grafana chart's own `nodeSelector` (values.yaml at the commit above)
+        if kube_state := bundled_kube_state_values(cluster.kubernetes_version):
+            # Its kube-state-metrics supports only the minor it is built for (hangar.components.metrics_kube_state).
+            values["kube-state-metrics"] = values.get("kube-state-metrics", {}) | kube_state
         mirror = getattr(cluster, "registry_mirror", None) or cloud_registry
         if mirror is not None:
             # `global.imageRegistry` replaces the registry of every image of the chart and, Helm globals reaching

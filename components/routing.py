@@ -14,7 +14,9 @@ When the stack config has a `gateway` (`hangar.spec.routing`), in the gateway cl
 * per route an `HTTPRoute` `<route>`: requests under the path `/<route>` (rewritten to `/`, so a client's
   base URL is `http://<gateway>/<route>/v1`) go to the InferencePools of its deployments — a `split`
   by its weights; a `small_first` share as weights out of 1000; a `small_first` header as a rule
-  matching the header (to the small pool) before the catch-all rule (to the large one). Every
+  matching the header (to the small pool) before the catch-all rule (to the large one); a `small_first`
+  by objectives likewise, its rule matching `x-gateway-inference-objective` with each listed class
+  (`hangar.components.routing_objectives` builds the classes' InferenceObjectives). Every
   deployment behind a route also answers to the route's name as its model (`--served-model-name
   <hub id> <route>...`), so clients ask for `model: <route>`.
 
@@ -69,12 +71,14 @@ import pulumi_kubernetes as k8s
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.registry_path import under_registry
+from hangar.components.routing_objectives import build_objectives
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
 from hangar.components.serving import LB_ANNOTATIONS, selector_labels
 from hangar.components.serving_pod import PORT
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 from hangar.spec.routing import Route
+from hangar.spec.routing_objectives import OBJECTIVE_HEADER
 
 GATEWAY_API_VERSION = "v1.5.1"
 GATEWAY_API_CRDS = f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_VERSION}/standard-install.yaml"
@@ -182,10 +186,11 @@ def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any
     path = {"type": "PathPrefix", "value": f"/{route.name}"}
     rewrite = [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
 
-    def rule(backends: list[tuple[str, int]], headers: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        match: dict[str, Any] = {"path": path, **({"headers": headers} if headers else {})}
+    def rule(backends: list[tuple[str, int]], *headers: list[dict[str, str]]) -> dict[str, Any]:
+        """A rule for requests under the path carrying any one of the `headers` sets (or all requests under it)."""
+        matches = [{"path": path, "headers": match} for match in headers] or [{"path": path}]
         refs = [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name, "weight": weight} for name, weight in backends]
-        return {"matches": [match], "filters": rewrite, "backendRefs": refs, **({"timeouts": {"request": timeout}} if timeout else {})}
+        return {"matches": matches, "filters": rewrite, "backendRefs": refs, **({"timeouts": {"request": timeout}} if timeout else {})}
 
     if route.split is not None:
         return [rule([(backend.deployment, backend.weight) for backend in route.split])]
@@ -194,6 +199,9 @@ def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any
     if small_first.header is not None:
         header = [{"type": "Exact", "name": small_first.header.name, "value": small_first.header.value}]
         return [rule([(small_first.small, 1)], header), rule([(small_first.large, 1)])]
+    if small_first.objectives is not None:  # the listed classes, by the header naming a request's objective
+        classes = [[{"type": "Exact", "name": OBJECTIVE_HEADER, "value": name}] for name in small_first.objectives]
+        return [rule([(small_first.small, 1)], *classes), rule([(small_first.large, 1)])]
     assert small_first.share is not None
     small = round(small_first.share * SHARE_SCALE)
     return [rule([(small_first.small, small), (small_first.large, SHARE_SCALE - small)])]
@@ -229,6 +237,9 @@ class Gateway(pulumi.ComponentResource):
                 node_selector=system, mirror=getattr(cluster_component, "image_registry", None), gke=cluster.provider == "gcp",
                 lora=server.deployment.lora is not None, depends_on=[server, *prerequisites], opts=kube,
             )  # fmt: skip
+        self.objectives = build_objectives(
+            environment, namespace=namespace, labels=labels, pools=self.pools, gke=cluster.provider == "gcp", opts=kube, depends_on=prerequisites
+        )
         spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": [gateway_listener(environment)]}
         annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]
         if cluster.provider != "gcp" and annotations:

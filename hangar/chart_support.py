@@ -66,7 +66,17 @@ Sources (each read 2026-12-01):
   release tag (v2.19.1: v0.35.4; v2.20.0: v0.36.3; the README's matrix says the same: v2.19.0 "v1.35", v2.20.0 "v1.36"),
   and a chart's release is its Chart.yaml `appVersion`, read at every tag kube-state-metrics-4.24.0 (appVersion 2.7.0)
   to kube-state-metrics-8.4.0 (appVersion 2.20.0) of the helm-charts snapshot of 2026-08-22
-  (`KUBE_STATE_METRICS_CLIENT_GO`). Older charts, whose READMEs kept a per-version matrix, are not listed.
+  (`KUBE_STATE_METRICS_CLIENT_GO`). Older charts, whose READMEs kept a per-version matrix, are not listed. A release whose
+  values set `image.tag` runs that kube-state-metrics release instead (the chart's _helpers.tpl: the tag, else v +
+  appVersion), judged by the client-go of that release: go.mod at every tag v2.7.0 to v2.20.0 (`KUBE_STATE_METRICS_RELEASES`;
+  v2.17.0: v0.33.4, commit f9f0a178a486dd1cc339ecebf40f27c6d5a48364; v2.18.0: v0.34.3, commit
+  ab562f78ebf4cb97cc2f87c1235e457076035d16).
+- kube-state-metrics inside kube-prometheus-stack: the chart depends on the kube-state-metrics chart
+  (`dependencies` in its Chart.yaml, `condition: kubeStateMetrics.enabled`), pinned to one version at every tag
+  kube-prometheus-stack-73.2.2 (5.36.0) to 88.5.3 (8.4.0) of the same snapshot (`KUBE_PROMETHEUS_STACK_KUBE_STATE`); before
+  73.2.2 it names a wildcard ("5.33.*" at 73.2.1), so which chart a package holds depends on when it was packaged, and is not
+  recorded. That dependency is judged as the chart above (`bundled_support`), or by the release its values'
+  `kube-state-metrics.image.tag` runs; with `kubeStateMetrics.enabled: false` there is none to judge.
 """
 
 from __future__ import annotations
@@ -143,6 +153,24 @@ KUBE_STATE_METRICS_CLIENT_GO: tuple[tuple[str, str, str], ...] = (
     ("6.2.0", "7.0.1", "1.33"), ("7.1.0", "7.3.0", "1.34"), ("7.4.0", "8.3.1", "1.35"), ("8.4.0", "8.4.0", "1.36"),
 )  # fmt: skip
 """(first, last chart version, the Kubernetes minor of the client-go its kube-state-metrics release is built with)."""
+KUBE_STATE_METRICS_RELEASES: dict[str, str] = {
+    "2.7.0": "1.25", "2.8.0": "1.26", "2.8.1": "1.26", "2.8.2": "1.26", "2.9.0": "1.26", "2.9.1": "1.26", "2.9.2": "1.26",
+    "2.10.0": "1.27", "2.10.1": "1.27", "2.11.0": "1.28", "2.12.0": "1.29", "2.13.0": "1.30", "2.14.0": "1.31", "2.15.0": "1.32",
+    "2.16.0": "1.32", "2.17.0": "1.33", "2.18.0": "1.34", "2.19.0": "1.35", "2.19.1": "1.35", "2.20.0": "1.36",
+}  # fmt: skip
+"""kube-state-metrics release -> the Kubernetes minor of the `k8s.io/client-go` in its go.mod at the release tag."""
+KUBE_PROMETHEUS_STACK_KUBE_STATE: tuple[tuple[str, str, str], ...] = (
+    ("73.2.2", "74.2.0", "5.36.0"), ("74.2.1", "75.4.0", "5.37.0"), ("75.5.0", "75.6.0", "6.0.0"), ("75.6.1", "76.0.0", "6.1.0"),
+    ("76.1.0", "77.0.1", "6.1.4"), ("77.0.2", "77.1.3", "6.1.5"), ("77.2.0", "77.3.0", "6.2.0"), ("77.4.0", "79.1.1", "6.3.0"),
+    ("79.2.0", "79.8.0", "6.4.1"), ("79.8.1", "80.1.0", "6.4.2"), ("80.2.0", "80.14.1", "7.0.0"), ("80.14.2", "81.1.0", "7.0.1"),
+    ("81.2.0", "82.4.0", "7.1.0"), ("82.4.1", "82.10.4", "7.2.0"), ("82.10.5", "82.13.5", "7.2.1"), ("82.13.6", "84.2.1", "7.2.2"),
+    ("84.3.0", "85.2.0", "7.3.0"), ("85.2.1", "86.2.2", "7.4.0"), ("86.2.3", "86.2.3", "7.4.1"), ("86.3.0", "87.12.2", "7.5.1"),
+    ("87.12.3", "87.12.4", "7.5.2"), ("87.12.5", "87.12.5", "7.5.3"), ("87.13.0", "87.13.0", "7.7.0"), ("87.14.0", "87.15.0", "7.8.0"),
+    ("87.15.1", "87.17.0", "7.8.1"), ("87.18.0", "88.0.1", "8.0.0"), ("88.1.0", "88.1.0", "8.1.0"), ("88.1.1", "88.1.1", "8.1.1"),
+    ("88.1.2", "88.1.2", "8.1.2"), ("88.1.3", "88.1.6", "8.1.3"), ("88.2.0", "88.3.0", "8.2.0"), ("88.4.0", "88.4.0", "8.3.1"),
+    ("88.5.0", "88.5.3", "8.4.0"),
+)  # fmt: skip
+"""(first, last kube-prometheus-stack version, the kube-state-metrics chart version its Chart.yaml depends on)."""
 
 
 def _from(oldest: str | None) -> tuple[str | None, str | None] | None:
@@ -173,10 +201,52 @@ WINDOWS: dict[str, tuple[Callable[[str, str], tuple[str | None, str | None] | No
 """Chart -> (its (oldest, newest) window at a chart version and minor, or None where unread; where the window is said)."""
 
 
+def kube_state_metrics_release(minor: str) -> str | None:
+    """The newest kube-state-metrics release built for Kubernetes `minor`; None when no release read is."""
+    built = [release for release, built_for in KUBE_STATE_METRICS_RELEASES.items() if built_for == minor]
+    return max(built, key=_release) if built else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Bundled:
+    """A chart a release runs as a dependency: what it is, and its Kubernetes range (None: unknown, with `why`)."""
+
+    what: str
+    supported: KubernetesRange | None
+    why: str = ""
+
+
+def bundled_support(chart: str, version: str, values: Mapping[str, Any] | None = None) -> list[Bundled]:
+    """The dependencies of `chart` at `version` with these values that have a range of their own (kube-prometheus-stack's
+    kube-state-metrics); empty when it has none or they are disabled."""
+    if chart != KUBE_PROMETHEUS_STACK:
+        return []
+    values = values if isinstance(values, Mapping) else {}
+    enabled = values.get("kubeStateMetrics")
+    if isinstance(enabled, Mapping) and enabled.get("enabled") is False:
+        return []
+    tag = _image_tag(values.get("kube-state-metrics"))
+    if tag is not None:
+        return [Bundled(f"its kube-state-metrics {tag} (its values' kube-state-metrics.image.tag)", _release_range(tag),
+                        f"no go.mod of kube-state-metrics {tag} is recorded in hangar/chart_support.py")]  # fmt: skip
+    dependency = _in_ranges(version.strip().removeprefix("v"), KUBE_PROMETHEUS_STACK_KUBE_STATE)
+    if dependency is None:
+        return [Bundled("its kube-state-metrics", None, "the kube-state-metrics chart this version depends on is not recorded in hangar/chart_support.py")]
+    return [Bundled(f"its kube-state-metrics (dependency chart {dependency})", chart_support(KUBE_STATE_METRICS, dependency))]
+
+
+def _release_range(tag: str) -> KubernetesRange | None:
+    built_for = KUBE_STATE_METRICS_RELEASES.get(tag.strip().removeprefix("v"))
+    source = f"the client-go kube-state-metrics {tag} is built with; other versions are best effort, its README says"
+    return KubernetesRange(built_for, built_for, source) if built_for else None
+
+
 def chart_support(chart: str, version: str, values: Mapping[str, Any] | None = None) -> KubernetesRange | None:
     """The Kubernetes range of `chart` at `version` with these values; None when no source for it was read."""
     version = version.strip().removeprefix("v")
     minor = ".".join(version.split(".")[:2])
+    if chart == KUBE_STATE_METRICS and (tag := _image_tag(values)) is not None:
+        return _release_range(tag)
     if chart in WINDOWS:
         lookup, source = WINDOWS[chart]
         window = lookup(version, minor)

@@ -23,9 +23,13 @@ One login step per distinct registry host, with the credentials the job already 
   "Authenticate with the registry", ms.date 2025-03-31, read 2026-12-01).
 * Artifact Registry (`<location>-docker.pkg.dev`): a short-lived access token of the job's Google identity,
   `gcloud auth print-access-token`, as the password of user `oauth2accesstoken` — the "access token" method of
-  https://cloud.google.com/artifact-registry/docs/helm/authentication (read 2026-12-01; only the page's opening
-  of that section could be read here: it asks for the token "less than an hour before" use, so the login runs
-  in the job, just before pulumi; the user name is not in the part read and is unverified). gcloud holds the
+  https://cloud.google.com/artifact-registry/docs/helm/authentication (read 2026-12-01; only the opening of that
+  section could be read here: it asks for the token "less than an hour before" use, so the login runs in the job,
+  just before pulumi). The user name is Google's for an access token on its registries: "Username
+  oauth2accesstoken, Password Your access token" (https://cloud.google.com/container-registry/docs/advanced-authentication,
+  "Using an access token", read 2026-12-02); Google's Helm page's own command, past the part read, was not seen, so
+  this rests on the registry login Artifact Registry took over from Container Registry. `_json_key` is the user
+  of the long-lived key-file method, which Hangar does not use. gcloud holds the
   job's identity because google-github-actions/setup-gcloud v3 configures gcloud from the Application Default
   Credentials `google-github-actions/auth` sets (its README "Authorization", at aa5489c8, read 2026-12-01).
 * Any other OCI registry (Harbor, a registry inside the site): the `HELM_REGISTRY_USERNAME` and
@@ -67,6 +71,12 @@ class ChartMirror:
     def hostname(self) -> str:
         return self.host.rsplit(":", 1)[0]
 
+    @property
+    def region(self) -> str | None:
+        """An ECR registry's region (its login asks for it); None elsewhere."""
+        match = ECR.match(self.hostname)
+        return match["region"] if match else None
+
 
 def chart_mirrors(environment: Environment) -> list[ChartMirror]:
     """The environment's OCI chart repositories, one per registry host, in cluster order."""
@@ -97,33 +107,54 @@ def chart_login_problems(stack: str, environment: Environment) -> list[str]:
     return problems
 
 
+def chart_login_needs(deployed: list[tuple[str, Environment]]) -> list[str]:
+    """What the workflows' "Needs:" header adds for the chart mirrors of the stacks a job deploys: the
+    HELM_REGISTRY_* secrets where a mirror is no cloud's registry, read access for the job's identity where it is."""
+    secrets = sorted({stack for stack, environment in deployed for mirror in chart_mirrors(environment) if mirror.vendor is None})
+    clouds = sorted({stack for stack, environment in deployed for mirror in chart_mirrors(environment) if mirror.vendor is not None})
+    lines = []
+    if secrets:
+        lines.append(f"The {SECRET_USER} + {SECRET_PASSWORD} secrets for the OCI chart mirror of {', '.join(secrets)} (`helm registry login`).")
+    if clouds:
+        lines.append(f"Pull access to the ECR / Artifact Registry / ACR chart mirror of {', '.join(clouds)} for that job's cloud identity.")
+    return lines
+
+
 def chart_login_steps(environment: Environment) -> list[dict[str, Any]]:
     """One `helm registry login` step per OCI chart mirror of the environment (none without one)."""
     return [_login_step(mirror) for mirror in chart_mirrors(environment)]
 
 
+def login_line(mirror: ChartMirror) -> str:
+    """The one shell line that logs Helm in to `mirror`, reading `$REGISTRY` (and `$REGION`, `$ACR_NAME`, or a site
+    registry's `$USERNAME`/`$PASSWORD`) from its environment; it needs pipefail to fail when the token command does."""
+    if mirror.vendor == "aws":
+        return 'aws ecr get-login-password --region "$REGION" | helm registry login --username AWS --password-stdin "$REGISTRY"'
+    if mirror.vendor == "azure":
+        return (
+            'az acr login --name "$ACR_NAME" --expose-token --output tsv --query accessToken'
+            f' | helm registry login "$REGISTRY" --username {ACR_TOKEN_USER} --password-stdin'
+        )
+    if mirror.vendor == "gcp":
+        return 'gcloud auth print-access-token | helm registry login "$REGISTRY" --username oauth2accesstoken --password-stdin'
+    return 'printf \'%s\' "$PASSWORD" | helm registry login "$REGISTRY" --username "$USERNAME" --password-stdin'
+
+
 def _login_step(mirror: ChartMirror) -> dict[str, Any]:
     name = f"Helm registry login to {mirror.host} (the chart mirror pulumi's Helm releases pull from)"
     env = {"REGISTRY": mirror.host}
+    login = login_line(mirror) + "\n"
     if mirror.vendor == "aws":
-        env["REGION"] = ECR.match(mirror.hostname)["region"]  # type: ignore[index]
-        login = 'aws ecr get-login-password --region "$REGION" | helm registry login --username AWS --password-stdin "$REGISTRY"\n'
+        env["REGION"] = mirror.region  # type: ignore[assignment]
     elif mirror.vendor == "azure":
         env["ACR_NAME"] = ACR.match(mirror.hostname)["name"]  # type: ignore[index]
-        login = (
-            'az acr login --name "$ACR_NAME" --expose-token --output tsv --query accessToken'
-            f' | helm registry login "$REGISTRY" --username {ACR_TOKEN_USER} --password-stdin\n'
-        )
-    elif mirror.vendor == "gcp":
-        login = 'gcloud auth print-access-token | helm registry login "$REGISTRY" --username oauth2accesstoken --password-stdin\n'
-    else:
+    elif mirror.vendor is None:
         env |= {"USERNAME": f"${{{{ secrets.{SECRET_USER} }}}}", "PASSWORD": f"${{{{ secrets.{SECRET_PASSWORD} }}}}"}
         login = (
             'if [ -z "$USERNAME" ] || [ -z "$PASSWORD" ]; then\n'
             f'  echo "::error::set the {SECRET_USER} and {SECRET_PASSWORD} secrets: the chart mirror $REGISTRY needs a login"\n'
             "  exit 1\n"
             "fi\n"
-            'printf \'%s\' "$PASSWORD" | helm registry login "$REGISTRY" --username "$USERNAME" --password-stdin\n'
-        )
+        ) + login
     # `shell: bash` runs it with pipefail (GitHub's default shell runs `bash -e` only): a failed token command fails the step.
     return {"name": name, "shell": "bash", "env": env, "run": NEEDS_HELM + login}

@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 import yaml
 
+from hangar.gitops_chart_login import chart_login_needs, chart_mirrors
 from hangar.gitops_deploy import deploy_workflow
 from hangar.gitops_pull_request import pull_request_workflow
 from hangar.gitops_steps import TIERS, deployed_here
@@ -45,7 +46,8 @@ def _where(stack: str, environment: Environment) -> str:
     assert deployer is not None
     if deployer.kind in NO_JOB:
         pool = f", agent pool {deployer.agent_pool}" if deployer.agent_pool else ""
-        return f"#   {stack} ({environment.tier}): {NO_JOB[deployer.kind]}{pool}; no job here"
+        login = "; its chart-mirror login: `hangar gitops deployment-settings`" if deployer.kind == "pulumi-deployments" and chart_mirrors(environment) else ""
+        return f"#   {stack} ({environment.tier}): {NO_JOB[deployer.kind]}{pool}; no job here{login}"
     runner = "self-hosted runner" if deployer.kind == "self-hosted-runner" else "GitHub-hosted runner"
     return f"#   {stack} ({environment.tier}): {runner} [{', '.join(deployer.runs_on)}]"
 
@@ -100,7 +102,7 @@ def render_workflows(
 
     `awaits`: each stack's longest workload await in seconds (see `deploy_workflow`). `adapt(path, workflow)`: the
     workflow for another project than Hangar's own repository (`hangar.starter_workflows`: installed Hangar, a subfolder)."""
-    deployed_here(environments)  # raises on an undeclared deployer
+    needs = chart_login_needs(deployed_here(environments))  # raises on an undeclared deployer
     where = [_where(stack, environments[stack]) for stack in sorted(environments, key=lambda s: (TIERS.index(environments[s].tier), s))]
     texts = {}
     for name, workflow in ((DEPLOY, deploy_workflow(environments, awaits)), (PULL_REQUEST, pull_request_workflow(environments))):
@@ -116,6 +118,7 @@ def render_workflows(
             *where,
             "#",
             *(f"# {line}" for line in NEEDS),
+            *(f"# {line}" for line in needs),
         ]
         texts[name] = "\n".join(header) + "\n" + yaml.dump(workflow, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000)
     texts[ACTIONLINT] = actionlint_config(environments)

@@ -83,10 +83,16 @@ def chart_version(module: str, name: str) -> Callable[[], str]:
     return lambda: getattr(importlib.import_module(module), name).version
 
 
-def kube_state_chart(index: int) -> tuple[str, str]:
-    """(minor, chart version) of the index-th kube-state-metrics chart pinned per cluster minor, in minor order."""
+def kube_state_charts() -> str:
+    """The kube-state-metrics chart pinned per cluster minor, in minor order: "6.1.5 on Kubernetes 1.32, 7.0.1 on 1.33, ..."."""
     charts = importlib.import_module("hangar.components.metrics_kube_state").KUBE_STATE_CHARTS
-    return sorted((minor, chart.version) for minor, chart in charts.items())[index]
+    pinned = [f"{chart.version} on {minor}" for minor, chart in sorted(charts.items(), key=lambda item: tuple(map(int, item[0].split("."))))]
+    return ", ".join([pinned[0].replace(" on ", " on Kubernetes "), *pinned[1:]])
+
+
+def kube_state_image(minor: str) -> str:
+    """The kube-state-metrics image tag kube-prometheus-stack runs on a cluster of `minor`."""
+    return importlib.import_module("hangar.components.metrics_kube_state").bundled_kube_state_values(minor)["image"]["tag"]
 
 
 def workflow_step_value(key: str) -> Callable[[], object]:
@@ -348,9 +354,9 @@ FACTS += [
          {"v": constant("hangar.keda", "KEDA_VERSION"), "lo": lambda: keda_range(0), "hi": lambda: keda_range(1)}),
     Fact("docs/serving.md", "a pinned kube-prometheus-stack {v} in `monitoring`", {"v": chart_version("hangar.components.metrics", "KUBE_PROMETHEUS_STACK")}),
     Fact("docs/serving.md", "on port `http` every {s} s, its floor", {"s": AMP_INTERVAL}),
-    Fact("docs/serving.md", "built for the cluster's minor ({a} on Kubernetes {ma}, {b} on {mb}:",
-         {"a": lambda: kube_state_chart(0)[1], "ma": lambda: kube_state_chart(0)[0], "b": lambda: kube_state_chart(1)[1],
-          "mb": lambda: kube_state_chart(1)[0]}),
+    Fact("docs/serving.md", "built for the cluster's minor ({charts}:", {"charts": kube_state_charts}),
+    Fact("docs/serving.md", "`kube-state-metrics.image.tag` to the release built for the cluster's minor ({tag} on Kubernetes {minor})",
+         {"tag": lambda: kube_state_image("1.35"), "minor": lambda: "1.35"}),
     Fact("docs/serving.md", "The loop for `eks-prod` (realtime Llama 3.3 70B, {lo}–{hi} replicas)",
          {"lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas}),
     Fact("docs/serving.md", 'engine="0"', why="the engine label vLLM gives its first engine's series (the exposition tests/test_promql.py reads)"),

@@ -10,7 +10,8 @@ The docs site (`docs/`, built by MkDocs) shows two kinds of text that would drif
 
 Run `.venv/bin/python -m tests.docs_sync --write` to regenerate the reference and rewrite every console
 block that no longer matches with what its commands print now, keeping its cuts where they still fit.
-When a command prints a Python traceback (a broken tree) it refuses, names the block, and writes nothing.
+When a command prints a Python traceback, or a config error (`error: ...`) its block does not show (a broken tree:
+an example stack the spec now refuses), it refuses, names the block, and writes nothing.
 tests/test_docs.py and tests/test_docs_console.py fail while either is stale.
 """
 
@@ -333,10 +334,14 @@ def recut(shown: list[str], actual: list[str]) -> list[str]:
 
 TRACEBACK = "Traceback (most recent call last):"
 """What Python prints when a command crashes: output from a broken tree, never docs."""
+CONFIG_ERROR = "error: "
+"""How the CLI begins each line of bad input (`hangar.cli.app.fail`, exit code 2). A block that shows one (the
+tour's typo stack) may be rewritten with new ones; a block that shows none and now prints one ran on a broken tree
+(an example stack the spec now refuses), and its error is not docs either."""
 
 
 class Refused(Exception):
-    """`--write` found a command that crashed: nothing is written, each line says which block and command."""
+    """`--write` found a command that crashed or refused its stack: nothing is written, each line says which block and command."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -347,8 +352,8 @@ def rewrites(paths: list[Path]) -> list[tuple[ConsoleBlock, list[str]]]:
     """Each stale block with the lines it is to hold (its commands' output, cut where it was cut), in writing
     order: each file from its last block up, so a rewrite does not move the blocks not yet written.
 
-    Refused as a whole (`Refused`) when a command of a stale block printed a Python traceback, so a broken
-    tree never writes its crash into the docs, nor half of the blocks."""
+    Refused as a whole (`Refused`) when a command of a stale block printed a Python traceback, or a config error
+    where its block shows none, so a broken tree never writes its crash into the docs, nor half of the blocks."""
     found, crashed = [], []
     for path in paths:
         for block in reversed(console_blocks(path)):
@@ -356,6 +361,13 @@ def rewrites(paths: list[Path]) -> list[tuple[ConsoleBlock, list[str]]]:
             if all(matches(shown, actual) for (_, shown), (_, actual, _) in zip(steps, results)):
                 continue
             crashed += [f"{block.where}: `{command}` printed a Python traceback" for command, actual, _ in results if any(TRACEBACK in line for line in actual)]
+            crashed += [
+                f"{block.where}: `{command}` printed a config error its block does not show: {error[0]}"
+                for (_, shown), (command, actual, _) in zip(steps, results)
+                if not any(line.startswith(CONFIG_ERROR) for line in shown)
+                for error in [[line for line in actual if line.startswith(CONFIG_ERROR)]]
+                if error
+            ]
             body = []
             for (_, shown), (command, actual, _) in zip(steps, results):
                 body += [f"$ {command}", *recut(shown, actual)]

@@ -11,7 +11,7 @@ import pytest
 from hangar.policies.rules import evaluate, load_pack_config
 from hangar.policies.rules.supported_versions import SUPPORTED_VERSIONS
 
-from hangar.chart_support import JUDGED_CHARTS, chart_support
+from hangar.chart_support import JUDGED_CHARTS, bundled_support, chart_support
 from hangar.records import UNKNOWN, ResourceRecord
 
 EKS, GKE, AKS = "aws:eks/cluster:Cluster", "gcp:container/cluster:Cluster", "azure-native:containerservice:ManagedCluster"
@@ -66,7 +66,8 @@ def messages(records: list[ResourceRecord], config: dict | None = None) -> list[
         (record(EKS, "eks", {"version": "1.24"}), "kube-prometheus-stack", "88.5.3", None,
          "r: chart kube-prometheus-stack 88.5.3 supports Kubernetes 1.25 and later (kube-prometheus-stack 88.5.3 Chart.yaml kubeVersion), but cluster "
          "eks runs Kubernetes 1.24; pin a chart version that supports Kubernetes 1.24, or move the cluster into the chart's range"),
-        (record(EKS, "eks", {"version": "1.35"}), "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack", "88.5.3", None, None),
+        (record(EKS, "eks", {"version": "1.35"}), "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack", "88.5.3",
+         {"kube-state-metrics": {"image": {"tag": "v2.19.1"}}}, None),
         (record(EKS, "eks", {"version": "1.35"}), "some-other-chart", "1.0.0", None, None),
         (record(AKS, "aks", {"kubernetesVersion": "1.36"}), "gpu-operator", "v26.7.0", None, None),
         (record(EKS, "eks", {"version": "1.32"}), "nvidia/gpu-operator", "v26.7.0", None,
@@ -178,7 +179,7 @@ def test_outside_prod_the_pack_config_makes_it_advisory():
 def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_cluster_version():
     from hangar.components.aws_autoscaler import CHART_VERSION, IMAGE_TAGS
     from hangar.components.metrics import KUBE_PROMETHEUS_STACK
-    from hangar.components.metrics_kube_state import kube_state_chart
+    from hangar.components.metrics_kube_state import bundled_kube_state_values, kube_state_chart
     from hangar.components.onprem import DCGM_EXPORTER, DEVICE_PLUGIN, GPU_OPERATOR
     from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
 
@@ -193,7 +194,9 @@ def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_clu
         DCGM_EXPORTER.name: (DCGM_EXPORTER.version, None),
         "kube-state-metrics": (kube_state_chart("1.35").version, None),
     }
+    pinned[KUBE_PROMETHEUS_STACK.name] = (KUBE_PROMETHEUS_STACK.version, {"kube-state-metrics": bundled_kube_state_values("1.35")})
     assert set(pinned) == set(JUDGED_CHARTS)
     for chart, (version, values) in pinned.items():
         supported = chart_support(chart, version, values)
         assert supported is not None and supported.contains("1.35"), chart
+        assert all(b.supported is not None and b.supported.contains("1.35") for b in bundled_support(chart, version, values)), chart

@@ -41,6 +41,32 @@ def test_write_refuses_a_tree_whose_command_prints_a_traceback_and_writes_nothin
     assert REFERENCE_WRITES == []  # nor the reference
 
 
+REFUSED_STACK = "```console\n$ hangar plan typo -C docs/examples\ntypo: 0 mandatory, 0 advisory\n```\n"
+"""A block written when its stack planned; the stack is refused now (here: the docs' own typo stack), as every
+example would be on a tree whose spec broke."""
+
+
+def test_write_refuses_a_config_error_its_block_does_not_show_and_writes_nothing(page: Path, capsys: pytest.CaptureFixture[str]):
+    text = f"# A page\n\n{STALE}\nthen\n\n{REFUSED_STACK}"
+    page.write_text(text)
+    assert docs_sync.main(["docs_sync", "--write"]) == 1
+    line = text.split("\n").index("$ hangar plan typo -C docs/examples")
+    assert capsys.readouterr().err == (
+        f"docs_sync: {page}:{line}: `hangar plan typo -C docs/examples` printed a config error its block does not show: "
+        "error: docs/examples/stacks/Pulumi.typo.yaml: hangar:environment.tier: Input should be 'dev', 'staging' or 'prod'; got 'production'; "
+        "nothing written: fix the code, then run again\n"
+    )
+    assert page.read_text() == text and REFERENCE_WRITES == []
+
+
+def test_a_block_that_shows_a_config_error_is_rewritten_with_the_errors_printed_now(page: Path):
+    """The tour shows the typo stack's errors on purpose: new wording of them is written, not refused."""
+    page.write_text("```console\n$ hangar plan typo -C docs/examples\nerror: an older wording\n$ echo $?\n2\n```\n")
+    ((block, body),) = docs_sync.rewrites([page])
+    assert body[0] == "$ hangar plan typo -C docs/examples" and body[-2:] == ["$ echo $?", "2"]
+    assert "error: an older wording" not in body and all(line.startswith("error: docs/examples/stacks/Pulumi.typo.yaml: ") for line in body[1:-2])
+
+
 def test_write_rewrites_a_stale_block_when_no_command_crashes(page: Path, capsys: pytest.CaptureFixture[str]):
     page.write_text(f"# A page\n\n{STALE}")
     assert docs_sync.main(["docs_sync", "--write"]) == 0

@@ -91,27 +91,43 @@ def supported_versions_findings(plan) -> list[tuple[str, str]]:
 
 
 def test_the_kube_state_metrics_chart_is_the_one_built_for_the_clusters_minor(amp_plan):
-    """kube-state-metrics supports only its client-go's minor (hangar.chart_support): 8.3.1 on 1.35, 8.4.0 on 1.36."""
-    # the KEDA Hangar installs does not list 1.36 (a config error), so this cluster brings its own
-    on_136 = plan_environment(managed("eks-prod", "amp", kubernetes_version="1.36", replica_autoscaler="keda-existing"))
-    versions = {
-        minor: [r.inputs["version"] for r in plan if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"]
-        for minor, plan in (("1.35", amp_plan), ("1.36", on_136))
+    """kube-state-metrics supports only its client-go's minor (hangar.chart_support): 7.0.1 on 1.33 ... 8.4.0 on 1.36."""
+    # EKS 1.33 is past standard support (a config error in prod): a staging cluster; the KEDA Hangar installs does not list
+    # 1.36 (a config error), so that cluster brings its own
+    plans = {
+        "1.33": plan_environment(managed("eks-prod", "amp", kubernetes_version="1.33") | {"tier": "staging"}),
+        "1.34": plan_environment(managed("eks-prod", "amp", kubernetes_version="1.34")),
+        "1.35": amp_plan,
+        "1.36": plan_environment(managed("eks-prod", "amp", kubernetes_version="1.36", replica_autoscaler="keda-existing")),
     }
-    assert versions == {"1.35": ["8.3.1"], "1.36": ["8.4.0"]}
-    assert not [m for _, m in supported_versions_findings(amp_plan) if "kube-state-metrics" in m]
-    assert not [m for _, m in supported_versions_findings(on_136) if "kube-state-metrics" in m]
+    versions = {minor: [r.inputs["version"] for r in plan if r.type == RELEASE and r.inputs["chart"] == "kube-state-metrics"] for minor, plan in plans.items()}
+    assert versions == {"1.33": ["7.0.1"], "1.34": ["7.3.0"], "1.35": ["8.3.1"], "1.36": ["8.4.0"]}
+    assert {minor: [m for _, m in supported_versions_findings(plan) if "kube-state-metrics" in m] for minor, plan in plans.items()} == dict.fromkeys(plans, [])
 
 
 def test_on_a_minor_no_pinned_chart_is_built_for_the_rule_says_so():
-    plan = plan_environment(managed("eks-prod", "amp", kubernetes_version="1.34"))
+    environment = managed("eks-prod", "amp", kubernetes_version="1.31", replica_autoscaler="keda-existing") | {"tier": "staging"}
+    plan = plan_environment(environment)
     found = [(level, m) for level, m in supported_versions_findings(plan) if "kube-state-metrics" in m]
     assert found == [(
         "mandatory",
         "prod-kube-state-metrics: chart kube-state-metrics 8.4.0 supports Kubernetes 1.36 only (the client-go its kube-state-metrics "
-        "release is built with; other versions are best effort, its README says), but cluster prod runs Kubernetes 1.34; pin "
-        "kube-state-metrics chart of 7.1.0 to 7.3.0 (built for Kubernetes 1.34), or move the cluster into the chart's range",
+        "release is built with; other versions are best effort, its README says), but cluster prod runs Kubernetes 1.31; pin "
+        "kube-state-metrics chart of 5.27.0 to 5.29.0 (built for Kubernetes 1.31), or move the cluster into the chart's range",
     )]
+
+
+def test_in_cluster_the_stacks_kube_state_metrics_is_the_release_built_for_the_clusters_minor():
+    """kube-prometheus-stack 88.5.3 depends on kube-state-metrics 8.4.0 (v2.20.0, built for 1.36): on 1.35 its image is v2.19.1,
+    on 1.34 v2.18.0, and the rule passes both; on 1.36 the chart's own."""
+    plans = {
+        "1.34": plan_environment(raw_environment("eks-prod") | {"clusters": [raw_environment("eks-prod")["clusters"][0] | {"kubernetes_version": "1.34"}]}),
+        "1.35": plan_environment(raw_environment("eks-prod")),
+    }
+    for minor, tag in (("1.34", "v2.18.0"), ("1.35", "v2.19.1")):
+        (stack,) = [r.inputs for r in plans[minor] if r.type == RELEASE and r.inputs["chart"] == "kube-prometheus-stack"]
+        assert stack["values"]["kube-state-metrics"] == {"nodeSelector": {"hangar.dev/pool": "system"}, "image": {"tag": tag}}
+        assert not [m for _, m in supported_versions_findings(plans[minor]) if "kube-prometheus-stack" in m]
 
 
 def test_the_amp_scraper_reads_kube_state_metrics_keeping_its_namespace_and_pod_labels(amp_plan):

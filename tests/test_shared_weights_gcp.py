@@ -30,6 +30,7 @@ from tests.serving_plans import example_plan, of_kind, plan_environment, raw_env
 
 INSTANCE = "gcp:filestore/instance:Instance"
 CLUSTER = "gcp:container/cluster:Cluster"
+SERVICE = "gcp:projects/service:Service"
 
 
 def shared(tier: str = "dev", zones: list[str] | None = None) -> dict:
@@ -108,6 +109,17 @@ def test_gkes_filestore_driver_is_turned_on_only_where_a_deployment_shares():
     (plain,) = only(example_plan("gke-dev"), CLUSTER)
     assert "addonsConfig" not in plain.inputs
     assert not only(example_plan("gke-dev"), INSTANCE) and not of_kind(example_plan("gke-dev"), "PersistentVolume")
+
+
+def test_the_filestore_api_is_enabled_before_the_instance_and_left_enabled_on_destroy():
+    """Google's CSI-driver page asks for file.googleapis.com first; gke-dev without a shared store enables nothing."""
+    plan = planned()
+    (api,) = only(plan, SERVICE)
+    assert api.inputs == {"service": "file.googleapis.com", "disableOnDestroy": False}
+    assert record_problems(api) == []
+    (instance,) = only(plan, INSTANCE)
+    assert api.urn in instance.dependencies
+    assert not only(example_plan("gke-dev"), SERVICE)
 
 
 def test_the_static_volume_names_the_instance_its_address_and_share():

@@ -107,6 +107,20 @@ def test_the_workflows_with_chart_logins_lint_clean(rendered, tmp_path: Path):
     assert (tmp_path / ACTIONLINT).is_file()
 
 
+def test_the_needs_header_names_the_registry_secrets_and_the_cloud_mirrors_only_where_stacks_use_them(rendered):
+    """The header lists what to set before the first run: the HELM_REGISTRY_* secrets appear once a job needs them."""
+    for path in (DEPLOY, PULL_REQUEST):
+        header = [line for line in rendered[path].splitlines() if line.startswith("#")]
+        assert header[-2:] == [
+            "# The HELM_REGISTRY_USERNAME + HELM_REGISTRY_PASSWORD secrets for the OCI chart mirror of edge (`helm registry login`).",
+            "# Pull access to the ECR / Artifact Registry / ACR chart mirror of aks-staging, eks-prod, gke-dev for that job's cloud identity.",
+        ]
+    plain = render_workflows(environments({}))[DEPLOY]
+    assert "HELM_REGISTRY" not in plain and "chart mirror" not in plain
+    only_edge = render_workflows(environments({"edge": MIRRORS["edge"]}))[DEPLOY]
+    assert "HELM_REGISTRY_USERNAME + HELM_REGISTRY_PASSWORD secrets for the OCI chart mirror of edge" in only_edge and "Pull access" not in only_edge
+
+
 def test_one_login_per_registry_and_none_for_a_helm_repository_over_https():
     envs = environments({"eks-prod": "https://charts.corp.internal/hangar", "gke-dev": MIRRORS["gke-dev"]})
     jobs = yaml.safe_load(render_workflows(envs)[DEPLOY])["jobs"]

@@ -272,6 +272,8 @@ class Model(Row):
     `hidden_size` is the residual width; `intermediate_size` the width of the dense MLP (gate/up/down), empty when
     every layer routes to experts; `moe_intermediate_size` one routed expert's width, for a mixture of experts only
     (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
+    `vocab_size` is the rows of the token embedding (and of the output head): the text model's `vocab_size` in
+    config.json (what LoRA's embedding and lm_head slots are sized from); empty where it was not read.
     `dtype` is the number format the weights are published in: fp8 where the config's `quantization_config` says so
     (DeepSeek V3/R1/V3.2, Kimi K2), empty for a quantisation it does not name (mxfp4, awq ...).
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -320,6 +322,7 @@ class Model(Row):
     hidden_size: Optional[PositiveInt] = None
     intermediate_size: Optional[PositiveInt] = None
     moe_intermediate_size: Optional[PositiveInt] = None
+    vocab_size: Optional[PositiveInt] = None
 
     def _consistent_mlp(self) -> None:
         """The MLP widths come with the residual width, and the expert width exactly when the model has experts."""

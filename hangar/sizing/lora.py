@@ -19,18 +19,39 @@ intermediate size, q = heads x head_dim, kv = KV heads per GPU x head_dim):
 * down_proj, row-parallel: A r x I/tp, B H x r.
 
 With `--fully-sharded-loras` the column layers' A split their rank and the row layers' B their H over the GPUs.
+
+A mixture of experts whose every layer routes to experts (vLLM's `MixtralForCausalLM`, `Qwen3MoeForCausalLM` and
+`GptOssForCausalLM`: no shared experts, no dense layers in the catalog's rows) has instead of the dense MLP, per
+layer and slot:
+
+* gate, the router, a ReplicatedLinear whole on every GPU: A r x H, B E x r (E the experts); gpt-oss's router is
+  a plain torch.nn.Linear, which vLLM does not adapt;
+* experts, one FusedMoE (vllm/lora/layers/fused_moe.py `FusedMoEWithLoRA.create_lora_weights`): for each of the
+  E experts, all on every GPU (LoRA refuses expert parallelism there: "EP support for Fused MoE LoRA is not
+  implemented yet"), w1 and w3 each A r x H and B Ie/tp x r, w2 A r x Ie/tp and B H x r (Ie the expert's
+  width, `moe_intermediate_size`); `--fully-sharded-loras` does not split them. gpt-oss's mxfp4 experts run on
+  the Marlin backend when LoRA is on (vllm/model_executor/layers/quantization/mxfp4.py
+  `get_mxfp4_backend_with_lora`), whose `create_weights` pads Ie/tp up to a multiple of 128 and H to one of 256
+  and keeps them on the layer: the slots take the padded sizes.
+
 Not counted: the slots of `embed_tokens` and `lm_head` for the model classes that adapt them too (Llama's
 `embedding_modules`: about vocabulary x rank per slot each), and Punica's small index buffers.
 
-Sized only for a dense model with one attention shape in every layer, whose catalog row gives
-`hidden_size` and `intermediate_size`, of a family whose vLLM model class was read (`PACKED_FAMILIES`,
-`FUSED_CHECKPOINT_FAMILIES`): the LoRA memory of a mixture of experts (shared experts and
-dense layers are not in the catalog), of latent attention, or of a hybrid is not sized here.
+Not sized, the reason said (`LoraSizeUnknown`): latent attention (DeepSeek V3/R1/V3.2, Kimi K2: its
+q_lora_rank, qk_nope_head_dim and v_head_dim projections and its first dense layers are not in the catalog); a
+mixture of experts with dense layers or shared experts (their count and widths are not in the catalog); hybrids
+(Qwen3-Next's linear-attention projections); Gemma 4's two attention shapes; architectures vLLM v0.11.2 has no
+class of its own for; rows without their widths. A model whose class does not implement `SupportsLoRA` (GPT-2)
+is refused, not sized (`hangar.sizing.lora_architectures.lora_refusal`).
 
-Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01;
-vllm/model_executor/models/llama.py, qwen2.py, qwen3.py, gemma2.py, gemma3.py, gemma3_mm.py (q/k/v and gate/up
-packed), registry.py (`MistralForCausalLM` is llama's class), phi3.py (`Phi3ForCausalLM`: qkv_proj and gate_up_proj
-packed from one checkpoint module each) and gpt2.py (`GPT2LMHeadModel` does not implement `SupportsLoRA`).
+Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01 and
+2026-12-02; vllm/model_executor/models/llama.py, qwen2.py, qwen3.py, gemma2.py, gemma3.py, gemma3_mm.py (q/k/v and
+gate/up packed), registry.py (`MistralForCausalLM` is llama's class), phi3.py (`Phi3ForCausalLM`: qkv_proj and
+gate_up_proj packed from one checkpoint module each), mixtral.py (`MixtralMoE`) and qwen3_moe.py
+(`Qwen3MoeSparseMoeBlock`: `gate` a ReplicatedLinear of hidden_size x num_experts, `experts` a FusedMoE of
+moe_intermediate_size; `num_shared_experts = 0`), gpt_oss.py (`MLPBlock`: `router` a torch.nn.Linear),
+vllm/lora/utils.py (`get_supported_lora_modules` adds every LinearBase and FusedMoE module; `from_layer`),
+vllm/lora/layers/replicated_linear.py and base_linear.py.
 """
 
 from __future__ import annotations
@@ -39,17 +60,19 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
+from .lora_architectures import ENGINE, SUPPORTS_LORA, architecture, lora_refusal
+
 LORA_BYTES = 2
 """Bytes per LoRA weight: vLLM v0.11.2's `lora_dtype` is the model's dtype (auto), float16 or bfloat16."""
-PACKED_FAMILIES = frozenset({
-    "Llama 3.1", "Llama 3.2", "Llama 3.3", "Mistral", "Qwen2.5", "Qwen3", "Gemma 2", "Gemma 3",
-    "DeepSeek-R1 distill (Llama base)", "DeepSeek-R1 distill (Qwen base)",
+PACKED_CLASSES = frozenset({
+    "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
+    "Gemma3ForConditionalGeneration",
 })  # fmt: skip
-"""Catalog families whose vLLM v0.11.2 class (LlamaForCausalLM, also MistralForCausalLM's; Qwen2ForCausalLM, Qwen3ForCausalLM,
-Gemma2ForCausalLM, Gemma3ForCausalLM / Gemma3ForConditionalGeneration) supports LoRA with q/k/v packed into qkv_proj and
-gate/up into gate_up_proj, a SwiGLU-style MLP (DeepSeek-R1's distills are Llama and Qwen2 models)."""
-FUSED_CHECKPOINT_FAMILIES = frozenset({"Phi-3", "Phi-4"})
-"""Catalog families served by vLLM's `Phi3ForCausalLM`, whose qkv_proj and gate_up_proj are one checkpoint module each."""
+"""vLLM v0.11.2 classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP."""
+FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
+"""vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each."""
+ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM"})
+"""vLLM v0.11.2 mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts."""
 DEFAULT_MAX_LORAS = 1
 DEFAULT_MAX_LORA_RANK = 16
 """vLLM v0.11.2's defaults for `--max-loras` and `--max-lora-rank` (vllm/config/lora.py `LoRAConfig`)."""
@@ -76,37 +99,68 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1) -> float
     why = _unsized(model)
     if why:
         raise LoraSizeUnknown(f"{model.hf_id}: the GPU memory of its LoRA slots is not sized: {why}")
-    assert model.hidden_size and model.intermediate_size and model.kv_heads and model.head_dim
-    tp, rank, hidden, inner = tensor_parallel, lora.rank, model.hidden_size, model.intermediate_size
+    assert model.hidden_size and model.kv_heads and model.head_dim
+    tp, rank, hidden = tensor_parallel, lora.rank, model.hidden_size
     query = model.attention_heads * model.head_dim
     kv = max(1, model.kv_heads // tp) * model.head_dim  # QKVParallelLinear keeps at least one KV head per GPU
-    fused = model.family in FUSED_CHECKPOINT_FAMILIES
+    fused = architecture(model) in FUSED_CHECKPOINT_CLASSES
     column_rank = rank / tp if lora.fully_sharded else rank  # A of a column-parallel layer: rank x input
     row_out = hidden / tp if lora.fully_sharded else hidden  # B of a row-parallel layer: output x rank
-    per_gpu = (
+    attention = (
         column_rank * hidden * (1 if fused else 3) + (query / tp + 2 * kv) * rank  # qkv_proj
         + rank * query / tp + row_out * rank  # o_proj
-        + column_rank * hidden * (1 if fused else 2) + 2 * inner / tp * rank  # gate_up_proj
-        + rank * inner / tp + row_out * rank  # down_proj
     )  # fmt: skip
-    return per_gpu * tp * model.layers * lora.slots * LORA_BYTES
+    if model.num_experts is None:
+        assert model.intermediate_size
+        inner = model.intermediate_size
+        mlp = (
+            column_rank * hidden * (1 if fused else 2) + 2 * inner / tp * rank  # gate_up_proj
+            + rank * inner / tp + row_out * rank  # down_proj
+        )  # fmt: skip
+    else:
+        assert model.moe_intermediate_size
+        experts, expert_hidden, inner = model.num_experts, hidden, model.moe_intermediate_size / tp
+        router = rank * hidden + experts * rank  # gate: replicated, whole on every GPU
+        if architecture(model) == "GptOssForCausalLM":
+            # With LoRA its mxfp4 experts run on Marlin, which pads them and keeps the padded sizes on the layer; its router is a
+            # plain torch.nn.Linear, which vLLM does not adapt.
+            expert_hidden, inner, router = _round_up(hidden, 256), _round_up(model.moe_intermediate_size // tp, 128), 0
+        mlp = router + experts * (2 * (rank * expert_hidden + inner * rank) + rank * inner + expert_hidden * rank)  # w1, w3; w2
+    return (attention + mlp) * tp * model.layers * lora.slots * LORA_BYTES
 
 
 def _unsized(model: Model) -> str | None:
-    if model.num_experts is not None:
-        return "a mixture of experts (the LoRA slots of its experts are not sized here)"
+    name = architecture(model)
+    if name is None:
+        return f"its family {model.family!r} is not one whose vLLM model class was read"
+    if name not in SUPPORTS_LORA:
+        return (
+            f"its architecture {name} is not one of {ENGINE}'s own model classes (vLLM may serve it through its Transformers "
+            "backend, whose LoRA layers were not read)"
+        )
+    refusal = lora_refusal(model)
+    if refusal:
+        return refusal
     if model.kv_lora_rank is not None:
-        return "latent attention (its projections are not in the catalog)"
+        return "latent attention (its q_lora_rank, qk_nope_head_dim and v_head_dim projections and its dense layers are not in the catalog)"
     if model.attention_layers is not None and model.attention_layers != model.layers:
-        return "a hybrid whose other layers' projections are not in the catalog"
+        return "a hybrid whose other layers' projections (linear attention or state space) are not in the catalog"
     if model.global_kv_heads is not None:
         return "its full-attention layers have another shape than its sliding ones"
-    if model.hidden_size is None or model.intermediate_size is None or model.kv_heads is None or model.head_dim is None:
+    mlp_width = model.moe_intermediate_size if model.num_experts is not None else model.intermediate_size
+    if model.hidden_size is None or mlp_width is None or model.kv_heads is None or model.head_dim is None:
         return "its catalog row has no hidden_size/intermediate_size (no config.json read)"
-    if model.family not in PACKED_FAMILIES | FUSED_CHECKPOINT_FAMILIES:
-        # e.g. GPT-2: vLLM v0.11.2's GPT2LMHeadModel does not support LoRA at all, and its MLP has no gate
-        return f"its family {model.family!r} is not one whose vLLM model class was read for its LoRA layers"
+    if model.num_experts is not None:
+        if name not in ROUTED_EXPERT_CLASSES or model.intermediate_size is not None:
+            return "a mixture of experts with dense layers or shared experts (their count and widths are not in the catalog)"
+        return None
+    if name not in PACKED_CLASSES | FUSED_CHECKPOINT_CLASSES:
+        return f"its vLLM model class {name} was not read for its LoRA layers"
     return None
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
 
 
 def lora_gib(model: Model, lora: LoraSlots | None, tensor_parallel: int = 1) -> tuple[float, str | None]:

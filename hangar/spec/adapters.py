@@ -14,6 +14,8 @@ serving_models.py) takes a name and a path but no revision, and a path that is n
 is fetched with `huggingface_hub.snapshot_download(repo_id=path)` at the repository's head
 (vllm/lora/utils.py `get_adapter_absolute_path`): so Hangar downloads each adapter at its pinned
 commit before the server starts and gives vLLM the local directory (`hangar.components.serving_lora`).
+A model whose vLLM class does not implement `SupportsLoRA` (GPT-2) takes no adapters: vLLM would refuse to start
+(`hangar.sizing.lora_architectures`).
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
         if deployment.lora is None:
             continue
         here = f"deployments[{index}].lora"
+        problems += _unserved(environment, here, deployment.model)
         for position, adapter in enumerate(deployment.lora.adapters):
             key = f"{here}.adapters[{position}].name"
             if adapter.name in taken:
@@ -127,3 +130,19 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
                 )
             )
     return problems
+
+
+def _unserved(environment: Environment, here: str, model_id: str) -> list[dict[str, Any]]:
+    """Adapters on a model whose vLLM class takes none: the server would not start (`hangar.sizing.lora_architectures`)."""
+    from hangar.catalog import CatalogLookupError, load_catalog
+    from hangar.sizing.lora_architectures import ENGINE, lora_families, lora_refusal
+
+    try:
+        model = load_catalog(environment.catalog_overrides).model(model_id)
+    except (OSError, ValueError, CatalogLookupError):
+        return []  # an unreadable catalog is reported under catalog_overrides, an unknown model by the policies
+    refusal = lora_refusal(model)
+    if refusal is None:
+        return []
+    allowed = ", ".join(lora_families())
+    return [problem(here, f"{refusal}; adapters need a model whose architecture {ENGINE} serves LoRA for (catalog families: {allowed})", model_id)]

@@ -26,6 +26,7 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
 from hangar.spec.routing_mirror import GatewayCrds, mirror_problems
+from hangar.spec.routing_objectives import Objective, objective_problems
 from hangar.spec.routing_tls import GatewayTls, tls_problems
 from hangar.spec.routing_traffic import traffic_problems
 
@@ -36,6 +37,9 @@ HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$"
 """An HTTP header name as Gateway API v1.5.1's HTTPHeaderName allows it (RFC 7230 token; HTTPRoute CRD `matches[].headers[].name`)."""
 MAX_WEIGHT = 1_000_000
 """The largest `backendRefs[].weight` the HTTPRoute CRD (Gateway API v1.5.1) accepts."""
+MAX_MATCHES = 64
+"""The most `matches` an HTTPRoute rule may have (Gateway API v1.5.1 HTTPRoute CRD `rules[].matches` maxItems): the small
+deployment's rule of a small-first route by objectives matches each listed class once."""
 Modality = Literal["text", "text+image"]
 FALLBACKS_UNSUPPORTED = (
     "a fallback to another deployment when one fails cannot be built at the pinned versions: Gateway API v1.5.1's standard "
@@ -108,18 +112,32 @@ class WeightedDeployment(SpecModel):
 
 
 class SmallFirst(SpecModel):
-    """Send the easy traffic to the smaller deployment: a declared share of requests, or a header-matched class."""
+    """Send the easy traffic to the smaller deployment: a declared share of requests, a header-matched class, or the
+    requests of some of the route's request classes (`objectives`)."""
 
     small: Name = Field(description="The smaller deployment.")
     large: Name = Field(description="The larger deployment, which takes the rest.")
     share: float | None = Field(None, ge=0.001, le=0.999, description="Share of requests the small deployment takes, 0.001 to 0.999.")
     header: HeaderMatch | None = Field(None, description="Requests carrying this header go to the small deployment; the rest to the large one.")
+    objectives: list[Name] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_MATCHES,
+        description="Classes of the route's objectives whose requests go to the small deployment (by their x-gateway-inference-objective "
+        "header); every other request goes to the large one (hangar/spec/routing_objectives.py).",
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> SmallFirst:
         problems = []
-        if (self.share is None) == (self.header is None):
-            problems.append(problem("share", "give exactly one of share (a fraction of requests) or header (a class of requests)", self.share))
+        if sum(way is not None for way in (self.share, self.header, self.objectives)) != 1:
+            problems.append(
+                problem(
+                    "share",
+                    "give exactly one of share (a fraction of requests), header (a header-matched class) or objectives (request classes)",
+                    self.share,
+                )
+            )
         if self.small == self.large:
             problems.append(problem("large", "must name another deployment than small", self.large))
         raise_problems(problems)
@@ -136,6 +154,11 @@ class Route(SpecModel):
     modality: Modality = Field("text", description="Input the route accepts: text, or text+image (every model behind it must take images).")
     split: list[WeightedDeployment] | None = Field(None, min_length=2, description="A weighted split across two or more deployments.")
     small_first: SmallFirst | None = Field(None, description="A small deployment for the easy traffic, a large one for the rest.")
+    objectives: list[Objective] = Field(
+        default_factory=list,
+        description="Request classes and their priorities (Inference Extension InferenceObjectives): clients name one in the "
+        "x-gateway-inference-objective header; only on a route whose classes each reach one deployment (small_first objectives).",
+    )
     fallbacks: list[Name] | None = Field(
         None,
         description="Deployments to try when the first fails: not expressible at the pinned Gateway API v1.5.1 and Inference Extension v1.5.0 "
@@ -204,7 +227,7 @@ def routing_problems(environment: Environment) -> list[dict[str, Any]]:
                 behind.append((key, deployment))
         if behind and len(behind) == len(route.deployments()):
             problems += _promise_problems(environment, here, route, behind)
-    return problems + traffic_problems(environment)
+    return problems + traffic_problems(environment) + objective_problems(environment)
 
 
 def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 Each Helm release (`kubernetes:helm.sh/v3:Release`, or a `helm.sh/v4:Chart`) of a chart whose range
 `hangar.chart_support` knows — KEDA, the KEDA HTTP add-on, the NVIDIA device plugin, the Cluster
 Autoscaler, kube-prometheus-stack, the NVIDIA GPU Operator, LeaderWorkerSet, the DCGM exporter, kube-state-metrics — is joined to the cluster it is applied to (through its Kubernetes
-provider) and judged against that cluster's control-plane version. Outside the range is a violation
+provider) and judged against that cluster's control-plane version; kube-prometheus-stack's own kube-state-metrics (its
+dependency, or the release its values' `kube-state-metrics.image.tag` runs) is judged too. Outside the range is a violation
 naming the release, the chart version, the cluster version and the range. What cannot be judged is a
 violation too, saying what is unknown (refused in prod like every unknown): a chart version no
 compatibility statement was read for, an unpinned chart, a cluster version left to the cloud or not
@@ -19,7 +20,18 @@ from hangar.policies.rules.base import Finding
 from hangar.policies.rules.facts import StackFacts
 
 from hangar.catalog import minor_of
-from hangar.chart_support import CLUSTER_AUTOSCALER, JUDGED_CHARTS, KEDA, KUBE_STATE_METRICS, chart_support, kube_state_metrics_charts
+from hangar.chart_support import (
+    CLUSTER_AUTOSCALER,
+    JUDGED_CHARTS,
+    KEDA,
+    KUBE_PROMETHEUS_STACK,
+    KUBE_STATE_METRICS,
+    Bundled,
+    bundled_support,
+    chart_support,
+    kube_state_metrics_charts,
+    kube_state_metrics_release,
+)
 from hangar.keda import releases_supporting
 from hangar.records import SECRET, UNKNOWN, ResourceRecord
 
@@ -75,6 +87,11 @@ def judge(release: ResourceRecord, chart: str, cluster: ResourceRecord) -> str:
             f"{what}: its values' image.tag is not known at preview, so the Cluster Autoscaler's minor (which must be cluster "
             f"{cluster.name}'s, {minor}) cannot be judged; give image.tag as a literal v{minor}.x tag"
         )
+    if chart == KUBE_STATE_METRICS and _image_tag_not_literal(values):
+        return (
+            f"{what}: its values' image.tag is not known at preview, so the kube-state-metrics release it runs cannot be judged "
+            f"against cluster {cluster.name} ({running}); give image.tag as a literal"
+        )
     supported = chart_support(chart, version, values if isinstance(values, dict) else None)
     if supported is None:
         return (
@@ -82,9 +99,45 @@ def judge(release: ResourceRecord, chart: str, cluster: ResourceRecord) -> str:
             f"in hangar/chart_support.py), so it cannot be judged against cluster {cluster.name} ({running}); pin a version "
             f"whose range is recorded or add this one's with its source"
         )
-    if supported.contains(minor):
+    if not supported.contains(minor):
+        return f"{what} supports {supported.describe()} ({supported.source}), but cluster {cluster.name} runs Kubernetes {running}; {_fix(chart, minor)}"
+    if chart == KUBE_PROMETHEUS_STACK and _bundled_values_not_literal(values):
+        return (
+            f"{what}: its values' kubeStateMetrics.enabled or kube-state-metrics.image.tag are not known at preview, so the release of "
+            f"kube-state-metrics it runs cannot be judged against cluster {cluster.name} ({running}); give them as literals"
+        )
+    for bundled in bundled_support(chart, version, values if isinstance(values, dict) else None):
+        if message := _judge_bundled(what, bundled, cluster.name, running, minor):
+            return message
+    return ""
+
+
+def _judge_bundled(what: str, bundled: Bundled, cluster: str, running: str, minor: str) -> str:
+    """Why a chart's dependency does not fit the cluster's version, or '' when it does."""
+    supported = bundled.supported
+    if supported is not None and supported.contains(minor):
         return ""
-    return f"{what} supports {supported.describe()} ({supported.source}), but cluster {cluster.name} runs Kubernetes {running}; {_fix(chart, minor)}"
+    release = kube_state_metrics_release(minor)
+    fix = (
+        f"set the release's kube-state-metrics.image.tag to v{release} (built for Kubernetes {minor})"
+        if release
+        else "set kubeStateMetrics.enabled to false and run a kube-state-metrics built for it"
+    )
+    if supported is None:
+        return f"{what}: the Kubernetes versions {bundled.what} supports are unknown ({bundled.why}), so it cannot be judged against cluster {cluster} ({running}); {fix}"
+    return f"{what} runs {bundled.what}, which supports {supported.describe()} ({supported.source}), but cluster {cluster} runs Kubernetes {running}; {fix}, or move the cluster into its range"
+
+
+def _bundled_values_not_literal(values: Any) -> bool:
+    """kube-prometheus-stack's values, or the keys that pick its kube-state-metrics, not known at preview."""
+    if values in (UNKNOWN, SECRET):
+        return True
+    if not isinstance(values, dict):
+        return False
+    switch = values.get("kubeStateMetrics")
+    if switch in (UNKNOWN, SECRET) or (isinstance(switch, dict) and switch.get("enabled") in (UNKNOWN, SECRET)):
+        return True
+    return _image_tag_not_literal(values.get("kube-state-metrics"))
 
 
 def _image_tag_not_literal(values: Any) -> bool:

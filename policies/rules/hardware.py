@@ -5,7 +5,7 @@ on. On each, vLLM must be able to start the model — weights + overhead + the K
 sequence of its `--max-model-len` within `--gpu-memory-utilization` of the memory, vLLM's own
 start-up check (`hangar.sizing.engine` cites it) with vLLM's defaults for what the flags leave
 out, plus the LoRA adapter slots `--enable-lora` reserves (`hangar.sizing.lora`; a model whose slots the
-catalog cannot size goes to `hangar-cannot-judge`) — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
+catalog cannot size goes to `hangar-cannot-judge`, one whose vLLM class takes no adapters at all is refused) — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
 degree must be valid, and a TPU workload must be on a TPU pool. How many sequences the KV cache
 then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fewer.
 """
@@ -26,6 +26,7 @@ from hangar.sizing import (
     tp_problems,
 )
 from hangar.sizing.lora import lora_gib
+from hangar.sizing.lora_architectures import lora_refusal
 
 
 def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
@@ -33,6 +34,10 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
     pools = facts.pools(config.catalog_overrides)
     findings = []
     for workload in facts.workloads:
+        model = catalog.models.get(workload.model or "")
+        refusal = lora_refusal(model) if workload.lora is not None and model is not None else None
+        if refusal:
+            findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {refusal}"))
         for pool in pools.candidates(workload, facts.scope_of(workload)):
             findings += [Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {problem}") for problem in fit_problems(workload, pool, catalog)]
     return findings
@@ -61,8 +66,8 @@ def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Findi
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        if workload.lora is None or model is None:
-            continue  # an unknown model is reported as such
+        if workload.lora is None or model is None or lora_refusal(model):
+            continue  # an unknown model is reported as such; a class that takes no adapters, by hangar-hardware-fit
         _, why = lora_gib(model, workload.lora)
         if why:
             findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {why}, so whether {workload.lora.describe()} still fit cannot be judged"))

@@ -1,0 +1,109 @@
+"""Which vLLM v0.11.2 model class serves each catalog family, and whether that class takes LoRA adapters.
+
+vLLM picks a model's class by the `architectures` of its config.json (vllm/model_executor/models/registry.py)
+and, with `--enable-lora`, refuses to start unless that class implements `SupportsLoRA`: `load_lora_model`
+raises "<class> does not support LoRA yet." (vllm/v1/worker/lora_model_runner_mixin.py). An architecture
+missing from the registry is not refused outright: vLLM may fall back to its Transformers backend (whose
+`Base` class implements `SupportsLoRA`, vllm/model_executor/models/transformers/base.py) if the image's
+transformers has the model, which is not read here.
+
+Each family's architecture is the one its rows' config.json names (copies in the project's tests/model_configs,
+each with its source), or, where no config.json was read, the one vLLM's own test registry
+(tests/models/registry.py `_HfExamplesInfo`) gives for that repository: `CohereForCausalLM` for
+CohereForAI/c4ai-command-r-v01, `Phi3ForCausalLM` for microsoft/Phi-3-mini-4k-instruct, `GPT2LMHeadModel`
+for openai-community/gpt2. DeepSeek-R1's Llama distills are taken to keep their Llama 3.1/3.3 base's class
+(their config.json was not read).
+
+Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-02:
+the class declarations in vllm/model_executor/models/llama.py, mllama4.py, gemma2.py, gemma3.py, gemma3_mm.py,
+mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
+`LlamaForCausalLM`), gpt_oss.py, commandr.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`: no
+`SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class and `DeepseekV32ForCausalLM` to
+deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes.
+"""
+
+from __future__ import annotations
+
+from hangar.catalog import Model
+
+ENGINE = "vLLM v0.11.2"
+SUPPORTS_LORA: dict[str, bool] = {
+    "LlamaForCausalLM": True,
+    "MistralForCausalLM": True,
+    "Llama4ForConditionalGeneration": True,
+    "Gemma2ForCausalLM": True,
+    "Gemma3ForCausalLM": True,
+    "Gemma3ForConditionalGeneration": True,
+    "MixtralForCausalLM": True,
+    "Qwen2ForCausalLM": True,
+    "Qwen3ForCausalLM": True,
+    "Qwen3MoeForCausalLM": True,
+    "Qwen3NextForCausalLM": True,
+    "DeepseekV3ForCausalLM": True,
+    "DeepseekV32ForCausalLM": True,
+    "Phi3ForCausalLM": True,
+    "GptOssForCausalLM": True,
+    "CohereForCausalLM": True,
+    "GPT2LMHeadModel": False,
+}
+"""The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
+FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
+    "Llama 3.1": ("LlamaForCausalLM", None),
+    "Llama 3.2": ("LlamaForCausalLM", None),
+    "Llama 3.3": ("LlamaForCausalLM", None),
+    "DeepSeek-R1 distill (Llama base)": ("LlamaForCausalLM", None),
+    "Llama 4": (None, "Llama4ForConditionalGeneration"),
+    "Mistral": ("MistralForCausalLM", None),
+    "Mixtral": (None, "MixtralForCausalLM"),
+    "Gemma 2": ("Gemma2ForCausalLM", None),
+    "Gemma 3": ("Gemma3ForConditionalGeneration", None),
+    "Gemma 4": (None, "Gemma4ForConditionalGeneration"),
+    "Qwen2.5": ("Qwen2ForCausalLM", None),
+    "DeepSeek-R1 distill (Qwen base)": ("Qwen2ForCausalLM", None),
+    "Qwen3": ("Qwen3ForCausalLM", "Qwen3MoeForCausalLM"),
+    "Qwen3-Coder": (None, "Qwen3MoeForCausalLM"),
+    "Qwen3-Next": (None, "Qwen3NextForCausalLM"),
+    "Qwen3.5": ("Qwen3_5ForConditionalGeneration", "Qwen3_5MoeForConditionalGeneration"),
+    "DeepSeek-V3": (None, "DeepseekV3ForCausalLM"),
+    "DeepSeek-R1": (None, "DeepseekV3ForCausalLM"),
+    "Kimi K2": (None, "DeepseekV3ForCausalLM"),
+    "DeepSeek V3.2": (None, "DeepseekV32ForCausalLM"),
+    "Phi-3": ("Phi3ForCausalLM", None),
+    "Phi-4": ("Phi3ForCausalLM", None),
+    "gpt-oss": (None, "GptOssForCausalLM"),
+    "Command R": ("CohereForCausalLM", None),
+    "GPT-2": ("GPT2LMHeadModel", None),
+}
+"""Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it."""
+
+
+def architecture(model: Model) -> str | None:
+    """The config.json architecture of a catalog row, from its family; None where the family is not mapped here."""
+    dense, experts = FAMILY_ARCHITECTURES.get(model.family, (None, None))
+    if dense is None or experts is None:
+        chosen = dense or experts  # one class for the whole family (a row whose config.json was not read may lack num_experts)
+    else:
+        chosen = experts if model.num_experts is not None else dense
+    if chosen == "Gemma3ForConditionalGeneration" and model.multimodal is False:
+        return "Gemma3ForCausalLM"  # a text-only Gemma 3 (the 1B) is registered as Gemma3ForCausalLM
+    return chosen
+
+
+def lora_refusal(model: Model) -> str | None:
+    """Why vLLM v0.11.2 refuses to start this model with `--enable-lora`; None where it serves LoRA for it or that is unknown."""
+    name = architecture(model)
+    if name is None or SUPPORTS_LORA.get(name, True):
+        return None
+    return (
+        f"{ENGINE}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
+        f"with --enable-lora vLLM refuses to start ({name} does not support LoRA yet)"
+    )
+
+
+def lora_families() -> list[str]:
+    """The catalog families whose every row's architecture serves LoRA in vLLM v0.11.2's own model classes."""
+    return sorted(
+        family
+        for family, classes in FAMILY_ARCHITECTURES.items()
+        if all(SUPPORTS_LORA.get(name) is True for name in classes if name is not None)
+    )

@@ -1,0 +1,105 @@
+"""Which models vLLM v0.11.2 serves LoRA adapters for (issue 15): a class without `SupportsLoRA` refuses to start with them.
+
+The architecture of each catalog family is checked against the config.json copies the catalog was read from
+(tests/model_configs); adapters on GPT-2 (vLLM's `GPT2LMHeadModel` takes none) are a config error in a stack and
+a `hangar-hardware-fit` violation in a raw program, offline and over gRPC alike.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
+
+from hangar.catalog import load_catalog
+from hangar.sizing.lora_architectures import FAMILY_ARCHITECTURES, SUPPORTS_LORA, architecture, lora_families, lora_refusal
+from tests.test_licensing_adapters import server
+from tests.test_lora import SQL, refused, with_adapters
+
+CATALOG = load_catalog()
+CONFIGS = Path(__file__).parent / "model_configs"
+GPT2_REFUSAL = (
+    "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA: with --enable-lora "
+    "vLLM refuses to start (GPT2LMHeadModel does not support LoRA yet)"
+)
+
+
+def read_configs() -> list[tuple[str, str]]:
+    """(catalog row, the architecture its config.json names) for every config.json copy of a catalog row."""
+    sources = json.loads((CONFIGS / "sources.json").read_text())
+    found = []
+    for file, source in sorted(sources.items()):
+        config = json.loads((CONFIGS / file).read_text())
+        if source["hf_id"] in CATALOG.models:
+            found.append((source["hf_id"], config["architectures"][0]))
+    return found
+
+
+@pytest.mark.parametrize(("hf_id", "named"), read_configs())
+def test_each_rows_architecture_is_the_one_its_config_json_names(hf_id, named):
+    assert architecture(CATALOG.models[hf_id]) == named
+
+
+def test_every_catalog_family_but_one_unread_is_mapped_to_its_vllm_class():
+    families = {row.family for row in CATALOG.models.values()}
+    # DistilGPT2's config.json was not read: its class stays unknown, so its adapters stay hangar-cannot-judge.
+    assert families - set(FAMILY_ARCHITECTURES) == {"DistilGPT2"}
+    assert len(read_configs()) >= 30
+
+
+def test_gpt2_is_the_one_catalog_family_whose_class_takes_no_adapters():
+    refused_families = sorted({row.family for row in CATALOG.models.values() if lora_refusal(row)})
+    assert refused_families == ["GPT-2"]
+    assert [name for name, supports in SUPPORTS_LORA.items() if not supports] == ["GPT2LMHeadModel"]
+    assert "GPT-2" not in lora_families() and {"Qwen2.5", "Llama 3.1", "Mixtral", "gpt-oss"} <= set(lora_families())
+    # Qwen3.5 has no class of vLLM v0.11.2's own (its Transformers backend may serve it): neither allowed nor refused.
+    assert "Qwen3.5" not in lora_families() and lora_refusal(CATALOG.models["Qwen/Qwen3.5-27B"]) is None
+
+
+def gpt2_stack() -> dict:
+    raw = with_adapters(SQL)
+    raw["deployments"][0]["model"] = "openai-community/gpt2"
+    raw["deployments"][0]["max_context_tokens"] = 1024
+    return raw
+
+
+def test_adapters_on_gpt2_are_a_config_error_naming_the_key_the_model_and_what_is_allowed():
+    message = refused(gpt2_stack())
+    (line,) = [line for line in message.splitlines() if "SupportsLoRA" in line]
+    assert line.startswith("Pulumi.test.yaml: hangar:environment.deployments[0].lora: "), line
+    assert GPT2_REFUSAL in line and "'openai-community/gpt2'" in line, line
+    assert f"adapters need a model whose architecture vLLM v0.11.2 serves LoRA for (catalog families: {', '.join(lora_families())})" in line
+
+
+def test_the_same_deployment_without_adapters_is_accepted():
+    from hangar.stackfile import environment_from_config
+
+    raw = gpt2_stack()
+    del raw["deployments"][0]["lora"]
+    assert environment_from_config(raw, "Pulumi.test.yaml").deployments[0].model == "openai-community/gpt2"
+
+
+def raw_gpt2() -> list:
+    return server(["sql=/x"], [{"name": "sql", "source": "acme/gpt2-lora", "revision": "0" * 40, "licence": "mit", "rank": 16}], model="openai-community/gpt2")
+
+
+def test_a_raw_program_serving_adapters_on_gpt2_violates_hardware_fit_once_not_cannot_judge():
+    found = [(v.policy, v.level, v.message) for v in evaluate(raw_gpt2(), load_pack_config({}, "test")) if v.policy in (HARDWARE_FIT, CANNOT_JUDGE)]
+    assert found == [(HARDWARE_FIT, "mandatory", f"qwen: {GPT2_REFUSAL}")]
+
+
+def test_the_pack_over_grpc_refuses_it_as_the_offline_check_does():
+    from hangar.policies.rules.config import protocol_config
+
+    from hangar.analyzer import running_pack
+    from tests.conftest import ROOT
+
+    records, configs = raw_gpt2(), load_pack_config({}, "test")
+    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    assert any(policy == HARDWARE_FIT and GPT2_REFUSAL in message for policy, _, message, _ in offline)
+    with running_pack(ROOT / "policies") as pack:
+        pack.configure(protocol_config(configs))
+        assert pack.verdicts(records) == offline
