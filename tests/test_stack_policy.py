@@ -13,7 +13,7 @@ from hangar.stackfile import read_project
 
 @pytest.mark.parametrize(
     ("value", "relative"),
-    [("our-catalog", True), ("./rows/extra", True), ("../shared-rows", True), ("~/rows", False), ("/srv/rows", False), ("", False), (None, False), (3, False)],
+    [("our-catalog", True), ("./rows/extra", True), ("../team-rows", True), ("~/rows", False), ("/srv/rows", False), ("", False), (None, False), (3, False)],
 )
 def test_a_relative_path_is_a_non_empty_string_neither_home_nor_root_based(value, relative):
     assert relative_path(value) is relative
