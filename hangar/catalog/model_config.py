@@ -323,12 +323,14 @@ def _dtype(config: dict, text: dict) -> str | None:
     `quantization_config` decides: deepseek-ai/DeepSeek-V3 README_WEIGHTS.md at 9b4e9788e4a3a731f7567338ed15d3ec549ce03b
     (read 2026-12-01): "The FP8 weight file introduces a `quantization_config` field", `"quant_method": "fp8"`, e4m3
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
-    choose how to load the weights. Another method (mxfp4, awq, gptq, compressed-tensors ...) is not a format this
-    column names: unknown (None), never the 16-bit type.
+    choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
+    hangar/sizing/mxfp4.py) is mxfp4. Another method (awq, gptq, compressed-tensors ...) is not a format this column
+    names: unknown (None), never the 16-bit type.
     """
     quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
     if quant is not None:
-        return "fp8" if quant.get("quant_method") == "fp8" else None
+        method = quant.get("quant_method")
+        return method if method in ("fp8", "mxfp4") else None
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
 
