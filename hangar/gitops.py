@@ -22,6 +22,9 @@ git remote, the branch, the installed Pulumi version — and writes the files). 
   it is created on purpose, with its secrets provider); the workspace image of the Pulumi CLI that
   matches the SDK this project installs.
 
+A stack whose charts come from an OCI mirror (`chart_repository`) logs in to it from an init container of its
+workspace pod, and pulumi's Helm releases read that login (`hangar.gitops_operator_login`).
+
 The operator has no field for policy packs (pulumi/pulumi-kubernetes-operator#366), so each `Stack`
 names its pack and config in annotations (`hangar.dev/policy-pack`, `hangar.dev/policy-pack-config`)
 for the tooling that enforces them: `pulumi preview --policy-pack` in CI before the merge, and on
@@ -37,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from hangar.gitops_operator_login import expiring, operator_login_problems, workspace_login
 from hangar.spec import Environment
 
 STACK_API_VERSION = "pulumi.com/v1"
@@ -76,6 +80,9 @@ class GitopsSettings:
     secrets_provider: str | None = None
     """e.g. awskms://..., gcpkms://..., azurekeyvault://...; None keeps the stack's own (passphrase or service)."""
     image: str = "pulumi/pulumi:latest-nonroot"
+    registry_secret: str = "hangar-helm-registry"
+    """A Kubernetes Secret (in `namespace`) holding `username` and `password` for an OCI chart mirror that is no cloud's
+    registry (`hangar.gitops_operator_login`); read only where a stack's `chart_repository` names one."""
 
     @property
     def pulumi_cloud(self) -> bool:
@@ -103,6 +110,7 @@ def render_environment(stack: str, environment: Environment, settings: GitopsSet
         problems.append(
             f"stack {stack}: the AKS kubeconfig runs kubelogin, which the {DEFAULT_IMAGE_REPOSITORY} workspace image does not ship: pass --image with one that has it"
         )
+    problems += operator_login_problems(stack, environment)
     if len(name) > MAX_STACK_OBJECT_NAME:
         problems.append(f"stack {stack}: the Stack object name {name!r} is longer than the operator's {MAX_STACK_OBJECT_NAME} characters")
     if not DNS_LABEL.match(name):
@@ -145,22 +153,23 @@ def render_environment(stack: str, environment: Environment, settings: GitopsSet
             spec["gitAuth"] = {"sshAuth": {"sshPrivateKey": _secret_ref(settings.git_secret, "sshPrivateKey")}}
     if settings.secrets_provider:
         spec["secretsProvider"] = settings.secrets_provider
+    workspace: dict[str, Any] = {
+        "image": settings.image,
+        # The provider SDKs are large: installing and running them needs room.
+        "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}},
+    }
+    workspace |= workspace_login(environment, settings.image, settings.registry_secret) or {}
     spec.update(
         {
             "serviceAccountName": name,
             "refresh": True,
             "destroyOnFinalize": environment.tier == "dev",
             "useLocalStackOnly": environment.tier == "prod",
-            "workspaceTemplate": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "image": settings.image,
-                    # The provider SDKs are large: installing and running them needs room.
-                    "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}},
-                },
-            },
+            "workspaceTemplate": {"metadata": {"labels": labels}, "spec": workspace},
         }
     )
+    if expiring(environment):  # a cloud registry's token dies with time: each update starts a pod that logs in afresh
+        spec["workspaceReclaimPolicy"] = "Delete"
     policy_config = f"{settings.repo_dir.rstrip('/') + '/' if settings.repo_dir else ''}{POLICY_CONFIG_DIR}/{stack}.json"
     stack_object = {
         "apiVersion": STACK_API_VERSION,

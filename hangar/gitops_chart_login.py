@@ -71,6 +71,12 @@ class ChartMirror:
     def hostname(self) -> str:
         return self.host.rsplit(":", 1)[0]
 
+    @property
+    def region(self) -> str | None:
+        """An ECR registry's region (its login asks for it); None elsewhere."""
+        match = ECR.match(self.hostname)
+        return match["region"] if match else None
+
 
 def chart_mirrors(environment: Environment) -> list[ChartMirror]:
     """The environment's OCI chart repositories, one per registry host, in cluster order."""
@@ -119,28 +125,36 @@ def chart_login_steps(environment: Environment) -> list[dict[str, Any]]:
     return [_login_step(mirror) for mirror in chart_mirrors(environment)]
 
 
+def login_line(mirror: ChartMirror) -> str:
+    """The one shell line that logs Helm in to `mirror`, reading `$REGISTRY` (and `$REGION`, `$ACR_NAME`, or a site
+    registry's `$USERNAME`/`$PASSWORD`) from its environment; it needs pipefail to fail when the token command does."""
+    if mirror.vendor == "aws":
+        return 'aws ecr get-login-password --region "$REGION" | helm registry login --username AWS --password-stdin "$REGISTRY"'
+    if mirror.vendor == "azure":
+        return (
+            'az acr login --name "$ACR_NAME" --expose-token --output tsv --query accessToken'
+            f' | helm registry login "$REGISTRY" --username {ACR_TOKEN_USER} --password-stdin'
+        )
+    if mirror.vendor == "gcp":
+        return 'gcloud auth print-access-token | helm registry login "$REGISTRY" --username oauth2accesstoken --password-stdin'
+    return 'printf \'%s\' "$PASSWORD" | helm registry login "$REGISTRY" --username "$USERNAME" --password-stdin'
+
+
 def _login_step(mirror: ChartMirror) -> dict[str, Any]:
     name = f"Helm registry login to {mirror.host} (the chart mirror pulumi's Helm releases pull from)"
     env = {"REGISTRY": mirror.host}
+    login = login_line(mirror) + "\n"
     if mirror.vendor == "aws":
-        env["REGION"] = ECR.match(mirror.hostname)["region"]  # type: ignore[index]
-        login = 'aws ecr get-login-password --region "$REGION" | helm registry login --username AWS --password-stdin "$REGISTRY"\n'
+        env["REGION"] = mirror.region  # type: ignore[assignment]
     elif mirror.vendor == "azure":
         env["ACR_NAME"] = ACR.match(mirror.hostname)["name"]  # type: ignore[index]
-        login = (
-            'az acr login --name "$ACR_NAME" --expose-token --output tsv --query accessToken'
-            f' | helm registry login "$REGISTRY" --username {ACR_TOKEN_USER} --password-stdin\n'
-        )
-    elif mirror.vendor == "gcp":
-        login = 'gcloud auth print-access-token | helm registry login "$REGISTRY" --username oauth2accesstoken --password-stdin\n'
-    else:
+    elif mirror.vendor is None:
         env |= {"USERNAME": f"${{{{ secrets.{SECRET_USER} }}}}", "PASSWORD": f"${{{{ secrets.{SECRET_PASSWORD} }}}}"}
         login = (
             'if [ -z "$USERNAME" ] || [ -z "$PASSWORD" ]; then\n'
             f'  echo "::error::set the {SECRET_USER} and {SECRET_PASSWORD} secrets: the chart mirror $REGISTRY needs a login"\n'
             "  exit 1\n"
             "fi\n"
-            'printf \'%s\' "$PASSWORD" | helm registry login "$REGISTRY" --username "$USERNAME" --password-stdin\n'
-        )
+        ) + login
     # `shell: bash` runs it with pipefail (GitHub's default shell runs `bash -e` only): a failed token command fails the step.
     return {"name": name, "shell": "bash", "env": env, "run": NEEDS_HELM + login}

@@ -18,7 +18,11 @@ vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-01):
   `quantize_config.json` ships beside it. int8 has no flag in Hangar (vLLM reads W8A8 int8 from the checkpoint's
   config), so int8 of a 16-bit checkpoint would be served in 16 bits.
 
-Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, bf16 or fp16 for a 16-bit one), bf16
+* gpt-oss publishes its experts in MXFP4 (config.json `"quant_method": "mxfp4"`): vLLM loads them so whatever is
+  asked (the same `_verify_quantization`), with bf16 activations only (`Mxfp4Config.get_supported_act_dtypes`), on
+  GPUs of compute capability 8.0 or newer (`hangar.sizing.mxfp4` has the source and the bytes).
+
+Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, bf16 or fp16 for a 16-bit one), bf16
 where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column does not name);
 a precision the checkpoint cannot be served in is a config error.
 """
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
 DEFAULT_PRECISION = "bf16"
 """What an unset precision means when the catalog does not know the published format."""
 
-AS_PUBLISHED = {"bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8"}
+AS_PUBLISHED = {"bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4"}
 """The precision an unset `precision` takes, by the catalog's `dtype` (a float32 checkpoint is served cast to 16 bits:
 Hangar always passes `--dtype bfloat16` or `float16`)."""
 
@@ -45,6 +49,7 @@ SERVABLE = {
     "float16": ("bf16", "fp16", "fp8"),
     "float32": ("bf16", "fp16", "fp8"),
     "fp8": ("fp8",),
+    "mxfp4": ("mxfp4",),
 }
 """Precisions vLLM v0.11.2 serves a checkpoint published in each format in (the module docstring has why)."""
 
@@ -69,10 +74,25 @@ def deployment_precision(catalog: Catalog, deployment: ModelDeployment) -> str:
     return resolve(deployment.precision, published_format(catalog, deployment.model))
 
 
-def checkpoint_bytes_per_param(model: Model) -> float:
-    """Bytes per parameter of the published checkpoint: 1 for fp8, 2 for a 16-bit one (float32 is counted as 16-bit,
-    as the catalog's sizes always were; no float32 row exists)."""
-    return 1.0 if model.dtype == "fp8" else 2.0
+def checkpoint_bytes(model: Model) -> float:
+    """Bytes of the published checkpoint: 1 a parameter for fp8, MXFP4 experts and a bf16 rest for mxfp4, else 2 a
+    parameter (float32 is counted as 16-bit, as the catalog's sizes always were; no float32 row exists)."""
+    from hangar.sizing.mxfp4 import Mxfp4Unsized, weight_bytes
+
+    if model.dtype == "mxfp4":
+        try:
+            return weight_bytes(model)
+        except Mxfp4Unsized:
+            pass  # sized as 16-bit: an upper bound
+    return model.params_total_b * 1e9 * (1.0 if model.dtype == "fp8" else 2.0)
+
+
+def engine_precision(flagged: str, quantization_flag: str | None, published: str | None) -> str:
+    """The precision vLLM serves when a server's flags say `flagged` (`--quantization` and `--dtype` read): without a
+    `--quantization` flag it still loads a quantised checkpoint's own format (fp8, mxfp4), as the module docstring says."""
+    if quantization_flag is None and published in ("fp8", "mxfp4"):
+        return published
+    return flagged
 
 
 def mismatch(precision: str | None, published: str | None, hf_id: str) -> str | None:
@@ -83,8 +103,13 @@ def mismatch(precision: str | None, published: str | None, hf_id: str) -> str | 
     if precision in allowed:
         return None
     shown = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}.get(published, published)
-    if published == "fp8":
-        why = f"vLLM v0.11.2 loads {hf_id}'s fp8 quantization_config whatever --dtype says"
+    if published in ("fp8", "mxfp4"):
+        why = f"vLLM v0.11.2 loads {hf_id}'s {published} quantization_config whatever --dtype says"
+    elif precision == "mxfp4":
+        why = (
+            "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss): vLLM v0.11.2's Mxfp4MoEMethod allocates packed 4-bit "
+            "experts only such a checkpoint fills"
+        )
     elif precision in ("awq", "gptq"):
         why = f"vLLM v0.11.2 finds no {precision} quantisation config in a {shown} checkpoint; serve a checkpoint quantised ahead of time under its own id"
     else:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from hangar.catalog import Catalog, CatalogLookupError, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
-from hangar.precision import checkpoint_bytes_per_param, deployment_precision
+from hangar.precision import checkpoint_bytes, deployment_precision
 
 if TYPE_CHECKING:
     from hangar.spec import ClusterBase, Environment, ModelDeployment
@@ -78,8 +78,8 @@ class ReplicaShape:
     precision: str
     """The weight precision served: the deployment's, else as its checkpoint is published (`hangar.precision`)."""
     checkpoint_gib: float | None
-    """Size of the downloaded checkpoint in the format it is published in (fp8: 1 byte a parameter, else 2), when the
-    catalog knows the model."""
+    """Size of the downloaded checkpoint in the format it is published in (fp8: 1 byte a parameter, mxfp4: 4.25-bit
+    experts and a bf16 rest, else 2), when the catalog knows the model."""
     cpu_per_pod: int
     memory_gib_per_pod: int
     auto_note: str | None = None
@@ -126,7 +126,7 @@ def _checkpoint_gib(catalog: Catalog, hf_id: str) -> float | None:
         model = catalog.model(hf_id)
     except CatalogLookupError:
         return None
-    return model.params_total_b * 1e9 * checkpoint_bytes_per_param(model) / 2**30
+    return checkpoint_bytes(model) / 2**30
 
 
 def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployment, pool: Any) -> ReplicaShape:

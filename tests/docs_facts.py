@@ -211,6 +211,18 @@ def bytes_per_param(precision: str) -> float:
     return BYTES_PER_PARAM[precision]
 
 
+def mxfp4(name: str):
+    return constant("hangar.sizing.mxfp4", name)()
+
+
+def gpt_oss_gib(gpu: str | None) -> float:
+    """gpt-oss-120b's weights: its checkpoint (no GPU), or as held on one `gpu` (hangar.sizing.memory)."""
+    from hangar.sizing.memory import Accelerator, weight_bytes
+
+    accelerator = None if gpu is None else Accelerator.of(catalog().gpu(gpu))
+    return weight_bytes(catalog().model("openai/gpt-oss-120b"), "mxfp4", accelerator=accelerator) / 2**30
+
+
 ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
 OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
@@ -254,6 +266,14 @@ FACTS += [
          {"bits": lambda: bytes_per_param("awq") * 8}, why="4-bit, 16-bit and 128 describe the AWQ/GPTQ formats (the papers cited)"),
     Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
     Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.memory", "needs compute capability >= 8.9", "8.9")}),
+    Fact("docs/sizing.md", "a one-byte scale per {n} values, {bits:g} bits a weight",
+         {"n": constant("hangar.sizing.mxfp4", "MXFP4_BLOCK"), "bits": lambda: constant("hangar.sizing.mxfp4", "MXFP4_BYTES_PER_WEIGHT")() * 8}),
+    Fact("docs/sizing.md", "up to a multiple of {inner} and the hidden width up to {hidden}; FlashInfer on Blackwell rounds both up to {fi}",
+         {"inner": lambda: mxfp4("MARLIN").intermediate_multiple, "hidden": lambda: mxfp4("MARLIN").hidden_multiple,
+          "fi": lambda: mxfp4("FLASHINFER_SM100").hidden_multiple}),
+    Fact("docs/sizing.md", "gpt-oss-120b's {published:.1f} GiB checkpoint takes {resident:.1f} GiB on one H100",
+         {"published": lambda: gpt_oss_gib(None), "resident": lambda: gpt_oss_gib("H100-SXM")}),
+    Fact("docs/sizing.md", "vLLM refuses mxfp4 below compute capability {cc:.1f}", {"cc": lambda: mxfp4("MIN_CAPABILITY") / 10}),
     Fact("docs/sizing.md", "Sources: vLLM {v} (the engine version Hangar pins", {"v": ENGINE}),
     Fact("docs/sizing.md", "`2 × KV heads × head size × bytes per element` (2 for the default 16-bit cache, 1 with `kv_cache_dtype: fp8`)",
          why="the size of a key and a value per KV head, by definition"),
@@ -400,6 +420,9 @@ FACTS += [
     Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
     Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
     Fact("docs/serving.md", "is a config error: Gateway API {v}'s", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
+    Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
+    Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
     Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
          {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),

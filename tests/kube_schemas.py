@@ -2,7 +2,7 @@
 
 Built-in kinds against the Kubernetes OpenAPI schema of the cluster's `kubernetes_version`, as
 `kubernetes-validate` ships it, with unknown fields as errors; custom resources (KEDA ScaledObject and
-TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor, InferencePool, Gateway, HTTPRoute, GKE's HealthCheckPolicy, GCPBackendPolicy and GCPRoutingExtension, Istio's EnvoyFilter and DestinationRule) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
+TriggerAuthentication, the HTTP add-on's InterceptorRoute, LeaderWorkerSet, PodMonitor, PrometheusRule, PodMonitoring, Rules, Azure Monitor's PodMonitor, InferencePool, InferenceObjective, Gateway, HTTPRoute, GKE's HealthCheckPolicy, GCPBackendPolicy and GCPRoutingExtension, Istio's EnvoyFilter and DestinationRule) against the CRD schemas kept in `schema/crds/`, made strict the same way, with
 their embedded Kubernetes types resolved against that version's definitions. Shared by
 `test_manifests` (the plans' objects) and `test_render` (the files `hangar render` writes).
 """
@@ -35,6 +35,7 @@ CUSTOM = {
     ("monitoring.googleapis.com/v1", "Rules"): (CRDS / "monitoring.googleapis.com_rules.yaml", "v1"),
     ("azmonitoring.coreos.com/v1", "PodMonitor"): (CRDS / "azmonitoring.coreos.com_podmonitors.yaml", "v1"),
     ("inference.networking.k8s.io/v1", "InferencePool"): (CRDS / "inference.networking.k8s.io_inferencepools.yaml", "v1"),
+    ("inference.networking.x-k8s.io/v1alpha2", "InferenceObjective"): (CRDS / "inference.networking.x-k8s.io_inferenceobjectives.yaml", "v1alpha2"),
     ("gateway.networking.k8s.io/v1", "Gateway"): (CRDS / "gateway.networking.k8s.io_gateways.yaml", "v1"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): (CRDS / "gateway.networking.k8s.io_httproutes.yaml", "v1"),
     ("networking.gke.io/v1", "HealthCheckPolicy"): (CRDS / "networking.gke.io_healthcheckpolicies.yaml", "v1"),

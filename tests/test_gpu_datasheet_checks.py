@@ -53,3 +53,23 @@ def test_the_rows_checked_this_way_keep_the_vendors_figures():
     assert (gib["V100-16GB"], gib["V100-32GB"], gib["MI300X"]) == (16, 32, 192)
     assert CATALOG.gpus["MI300X"].memory_bandwidth_gbps == 5300
     assert CATALOG.gpus["H100-NVL"].interconnect.startswith("NVLink 4 bridge: 600 GB/s")
+
+
+def test_the_bandwidths_and_links_checked_against_nvidias_and_intels_own_tables_keep_their_figures():
+    """NVIDIA's TensorRT-LLM and aiconfigurator tables, its MLPerf DGX B200 description and Intel's Gaudi network docs (each row cites them)."""
+    bandwidth = {name: row.memory_bandwidth_gbps for name, row in CATALOG.gpus.items()}
+    checked = ("H100-SXM", "H100-PCIe", "H200", "A100-80GB", "A100-40GB", "L40S", "L4", "A10", "A10G")
+    assert [bandwidth[name] for name in checked] == [3350, 2000, 4800, 2039, 1555, 864, 300, 600, 600]
+    links = {name: row.interconnect for name, row in CATALOG.gpus.items()}
+    assert links["A100-80GB"].startswith("NVLink 3: 600 GB/s") and links["A100-40GB"].startswith("NVLink 3: 600 GB/s")
+    assert links["B200"].startswith("NVLink 5: 1.8 TB/s per GPU")
+    assert links["A10"] == links["A10G"] == "none (PCIe Gen4)"
+    assert links["Gaudi3"] == "RoCE Ethernet: 24x 200 Gb/s ports (21 scale-up, 3 scale-out)"
+
+
+@pytest.mark.parametrize("gpu", sorted(CATALOG.gpus))
+def test_a_bandwidth_checked_against_a_primary_source_is_not_called_an_estimate(gpu):
+    row = CATALOG.gpus[gpu]
+    checked, _, _ = accounting(row.notes or "")
+    if "memory bandwidth" in checked:
+        assert "ESTIMATE" not in f"{row.source} {row.notes}", gpu

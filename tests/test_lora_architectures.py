@@ -103,3 +103,34 @@ def test_the_pack_over_grpc_refuses_it_as_the_offline_check_does():
     with running_pack(ROOT / "policies") as pack:
         pack.configure(protocol_config(configs))
         assert pack.verdicts(records) == offline
+
+
+def test_a_head_vocabulary_beyond_what_vllms_lora_kernels_take_is_refused():
+    # No catalog row comes near it; a Llama-class override with Gemma 3's 262,208 tokens would: its head adapts 262,464.
+    big = CATALOG.models["meta-llama/Llama-3.1-8B-Instruct"].model_copy(update={"vocab_size": 262208})
+    assert lora_refusal(big) == (
+        "vLLM v0.11.2's LlamaForCausalLM adapts the output head of meta-llama/Llama-3.1-8B-Instruct, and the head's LoRA refuses its "
+        "262,464 tokens (262,208 and 256 extra): with --enable-lora vLLM refuses to start above 257,024"
+    )
+    assert lora_refusal(big.model_copy(update={"vocab_size": 257024 - 256})) is None
+    # Gemma 3's own class leaves its head alone: its vocabulary is no reason to refuse.
+    assert lora_refusal(CATALOG.models["google/gemma-3-27b-it"]) is None
+
+
+def moe_refusals(flags: list[str]) -> list[str]:
+    records = server(["sql=/x"], [{"name": "sql", "source": "acme/moe-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}], model="Qwen/Qwen3-30B-A3B")
+    args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
+    args += flags
+    return [v.message for v in evaluate(records, load_pack_config({}, "test")) if v.policy == HARDWARE_FIT and "expert parallelism" in v.message]
+
+
+def test_a_mixture_of_experts_with_lora_refuses_expert_parallelism_over_several_gpus():
+    expected = (
+        "qwen: vLLM v0.11.2 serves LoRA on a mixture of experts (Qwen/Qwen3-30B-A3B) only without expert parallelism: with "
+        "--enable-expert-parallel over more than one GPU it refuses to start (EP support for Fused MoE LoRA is not implemented yet)"
+    )
+    assert moe_refusals(["--enable-expert-parallel", "--tensor-parallel-size", "2"]) == [expected]
+    assert moe_refusals(["--enable-expert-parallel", "--data-parallel-size", "2"]) == [expected]
+    # One GPU shards nothing, and without the flag the experts are split by tensor parallelism, which LoRA serves.
+    assert moe_refusals(["--enable-expert-parallel"]) == []
+    assert moe_refusals(["--tensor-parallel-size", "2"]) == []

@@ -42,7 +42,14 @@ def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
         *[(slots, 1, rank, 4096)] * 2, *[(slots, 1, 14336, rank)] * 2,  # gate_up_proj
         (slots, 1, rank, 14336), (slots, 1, 4096, rank),  # down_proj
     )  # fmt: skip
-    assert lora_bytes(llama, LoraSlots(slots, rank)) == one_gpu * 32 * 2  # 32 layers, 2-byte weights
+    # LlamaForCausalLM adapts embed_tokens and lm_head too (128,256 tokens, 256 extra per slot), on every GPU whole ...
+    vocabulary = elements(
+        (slots, 256, 4096), (slots, 128256 + 256, rank), (slots, 1, 4096, rank),  # embed_tokens: added embeddings, A, B
+        (slots, 1, rank, 4096), (slots, 1, 128512, rank), (slots, 256, 4096),  # lm_head: A, B (128,512 a multiple of 256), added
+    )  # fmt: skip
+    # ... and its base embedding gains 256 rows per slot, its head 256 (split over the GPUs).
+    rows = (256 * slots + 256) * 4096
+    assert lora_bytes(llama, LoraSlots(slots, rank)) == (one_gpu * 32 + vocabulary + rows) * 2  # 32 layers, 2-byte weights
     # Over two GPUs the column layers' B and the row layers' A are split; the other halves are on both.
     per_gpu = elements(
         *[(slots, 1, rank, 4096)] * 3, (slots, 1, 2048, rank), (slots, 1, 512, rank), (slots, 1, 512, rank),
@@ -50,7 +57,7 @@ def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
         *[(slots, 1, rank, 4096)] * 2, *[(slots, 1, 7168, rank)] * 2,
         (slots, 1, rank, 7168), (slots, 1, 4096, rank),
     )  # fmt: skip
-    assert lora_bytes(llama, LoraSlots(slots, rank), tensor_parallel=2) == 2 * per_gpu * 32 * 2
+    assert lora_bytes(llama, LoraSlots(slots, rank), tensor_parallel=2) == (2 * per_gpu * 32 + 2 * vocabulary + rows) * 2
     # --fully-sharded-loras splits the rest too: A of the column layers by rank, B of the row layers by output.
     sharded = elements(
         *[(slots, 1, rank // 2, 4096)] * 3, (slots, 1, 2048, rank), (slots, 1, 512, rank), (slots, 1, 512, rank),
@@ -58,7 +65,7 @@ def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
         *[(slots, 1, rank // 2, 4096)] * 2, *[(slots, 1, 7168, rank)] * 2,
         (slots, 1, rank, 7168), (slots, 1, 2048, rank),
     )  # fmt: skip
-    assert lora_bytes(llama, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2) == 2 * sharded * 32 * 2
+    assert lora_bytes(llama, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2) == (2 * sharded * 32 + 2 * vocabulary + rows) * 2
 
 
 def test_a_checkpoint_that_fuses_qkv_and_gate_up_gets_one_a_matrix_for_each():
@@ -71,7 +78,37 @@ def test_a_checkpoint_that_fuses_qkv_and_gate_up_gets_one_a_matrix_for_each():
         (1, 1, 8, 5120), (1, 1, 2 * 17920, 8),
         (1, 1, 8, 17920), (1, 1, 5120, 8),
     )  # fmt: skip
-    assert lora_bytes(phi, LoraSlots(1, 8)) == one_gpu * phi.layers * 2
+    # Phi3ForCausalLM extends Llama's class, vocabulary included: 100,352 tokens, 100,608 with 256 extra (a multiple of 256).
+    vocabulary = elements((1, 256, 5120), (1, 100608, 8), (1, 1, 5120, 8), (1, 1, 8, 5120), (1, 1, 100608, 8), (1, 256, 5120))
+    assert lora_bytes(phi, LoraSlots(1, 8)) == (one_gpu * phi.layers + vocabulary + (256 + 256) * 5120) * 2
+
+
+def test_a_vocabulary_off_the_padding_gets_the_lora_heads_padded_rows():
+    # Phi-3-mini's 32,064 tokens: the head's B takes 32,320 padded to 32,512; the base head grows from 32,064 rows (a multiple
+    # of 64) to 32,512 (32,256 then 256 extra), the base embedding by 256 rows for its one slot.
+    phi3 = model("microsoft/Phi-3-mini-4k-instruct")
+    assert (phi3.vocab_size, phi3.hidden_size) == (32064, 3072)
+    without_vocabulary = lora_bytes(phi3, LoraSlots(1, 8)) / 2 - elements(
+        (1, 256, 3072), (1, 32064 + 256, 8), (1, 1, 3072, 8), (1, 1, 8, 3072), (1, 1, 32512, 8), (1, 256, 3072)
+    ) - (256 + 448) * 3072
+    layer = elements((1, 1, 8, 3072), (1, 1, 3072 + 2 * 3072, 8), (1, 1, 8, 3072), (1, 1, 3072, 8), (1, 1, 8, 3072), (1, 1, 16384, 8),
+                     (1, 1, 8, 8192), (1, 1, 3072, 8))  # fmt: skip
+    assert without_vocabulary == layer * 32
+
+
+def test_classes_that_leave_the_vocabulary_alone_get_no_slots_there():
+    from hangar.sizing.lora_vocab import adapted_vocabulary, vocabulary_elements
+
+    qwen = model("Qwen/Qwen2.5-7B-Instruct")
+    assert adapted_vocabulary(qwen) == () and vocabulary_elements(qwen, 4, 64, 1) == 0
+    # Command R's class adapts its embedding only; its row has no widths, so its slots stay unsized, said so.
+    assert adapted_vocabulary(model("CohereForAI/c4ai-command-r-v01")) == ("embed_tokens",)
+
+
+def test_a_llama_row_without_vocab_size_is_not_sized():
+    llama = model("meta-llama/Llama-3.1-8B-Instruct").model_copy(update={"vocab_size": None})
+    with pytest.raises(LoraSizeUnknown, match="its class LlamaForCausalLM adapts its vocabulary too, and its catalog row has no vocab_size"):
+        lora_bytes(llama, LoraSlots())
 
 
 def test_a_mixture_of_experts_gets_a_slot_in_its_router_and_in_every_expert():

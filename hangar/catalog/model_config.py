@@ -43,10 +43,7 @@ Sources, read 2026-12-01:
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
   key dim x value dim) in the model's dtype (`gated_delta_net_state_dtype`).
 
-Parameter counts are ESTIMATES from the weight shapes the fields imply (projections, experts,
-embeddings, a ViT vision tower; norms, biases and multi-token-prediction layers left out); active
-parameters leave out the input embedding (a lookup) and all but the routed experts a token uses.
-Tests hold both to published counts.
+Parameter counts are ESTIMATES from the weight shapes the fields imply: `hangar.catalog.model_params`.
 """
 
 from __future__ import annotations
@@ -57,7 +54,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention
 from .errors import RowProblem
+from .model_params import dense_layers, estimate_parameters
 from .schema import Model
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
@@ -67,16 +66,11 @@ KNOWN_MODEL_TYPES: tuple[str, ...] = (
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
-_TIED_BY_DEFAULT = {"gemma2", "gemma3_text", "gemma4_text"}
-"""Model types whose transformers config ties the output head to the embeddings unless it says otherwise."""
-
 _GEMMA3_DEFAULTS = {
     "vocab_size": 262_208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8,
     "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131_072, "sliding_window": 4096, "sliding_window_pattern": 6,
 }
 """`Gemma3TextConfig.__init__` defaults, transformers commit 008f5c8c29be84d4721dc6d1e0fcd72300580be4 (read 2026-12-01)."""
-
-_MLA = ("deepseek_v2", "deepseek_v3", "deepseek_v32")
 
 _INDEXER_QUANT_BLOCK = 128
 """DeepSeek-V3.2's indexer keeps its keys in fp8 with one 4-byte scale per 128 elements: vLLM v0.11.2
@@ -86,13 +80,15 @@ one vector shared by all heads: an `MLAAttentionSpec` with num_kv_heads 1)."""
 _ALIASES = {"kimi_k2": "deepseek_v3", "ministral3": "mistral"}
 """Model types that are another's architecture under a new name."""
 
-
-class ConfigError(ValueError):
-    """A config.json the reader cannot interpret: `field` names the key at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
+NOT_SERVED = {
+    "MllamaForConditionalGeneration": "0.10.2", "BartModel": "0.10.2", "BartForConditionalGeneration": "0.10.2",
+    "DonutForConditionalGeneration": "0.10.2", "Florence2ForConditionalGeneration": "0.10.2", "MBartForConditionalGeneration": "0.10.2",
+    "MotifForCausalLM": "0.10.2", "Phi4FlashForCausalLM": "0.10.2", "Phi3SmallForCausalLM": "0.9.2",
+}
+"""Architectures vLLM v0.11.2, the server Hangar deploys, refuses to load, with the last release that served each: its
+`_PREVIOUSLY_SUPPORTED_MODELS` (vllm/model_executor/models/registry.py in the PyPI sdist vllm-0.11.2, commit 275de3417,
+read 2026-12-02), which makes vLLM raise "Model architecture ... was supported in vLLM until v..., and is not supported
+anymore". Encoder-decoder models other than Whisper - Llama 3.2 Vision's `mllama` among them - went with the V0 engine."""
 
 
 @dataclass(frozen=True)
@@ -133,21 +129,15 @@ class Architecture:
         return fields
 
 
-def _int(cfg: dict, key: str, default: Any = None, *, required: bool = True) -> int | None:
-    value = cfg.get(key, default)
-    if value is None:
-        if required:
-            raise ConfigError(key, "missing; the reader needs it to size the model")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value <= 0:
-        raise ConfigError(key, f"{value!r} is not a positive whole number")
-    return int(value)
-
-
 def read_config(config: dict[str, Any]) -> Architecture:
     """The architecture of a model from its config.json contents; ConfigError names the field it cannot read."""
     if not isinstance(config, dict):
         raise ConfigError("(file)", "a config.json holds one JSON object")
+    architectures = config.get("architectures")
+    for name in architectures if isinstance(architectures, list) else ():
+        if name in NOT_SERVED:
+            raise ConfigError("architectures", f"{name} is not served by vLLM v0.11.2, the server Hangar deploys: "
+                                               f"vLLM served it until v{NOT_SERVED[name]}")
     text = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
     model_type = text.get("model_type") or config.get("model_type")
     if model_type in ("gemma3", "gemma4") and text is not config:
@@ -163,25 +153,25 @@ def read_config(config: dict[str, Any]) -> Architecture:
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 
     def get(key: str, required: bool = True) -> int | None:
-        return _int(text, key, defaults.get(key), required=required)
+        return config_int(text, key, defaults.get(key), required=required)
 
     layers = get("num_hidden_layers")
     heads = get("num_attention_heads")
     hidden = get("hidden_size")
     vocab = get("vocab_size")
-    mla = model_type in _MLA
+    mla = model_type in MLA_TYPES
     kv_heads = head_dim = lora = rope = None
     if mla:
         lora, rope = get("kv_lora_rank"), get("qk_rope_head_dim")
     else:
-        kv_heads = _int(text, "num_key_value_heads", defaults.get("num_key_value_heads", heads))
-        head_dim = _int(text, "head_dim", defaults.get("head_dim"), required=False) or _whole(hidden, heads, "head_dim")
+        kv_heads = config_int(text, "num_key_value_heads", defaults.get("num_key_value_heads", heads))
+        head_dim = config_int(text, "head_dim", defaults.get("head_dim"), required=False) or _whole(hidden, heads, "head_dim")
         if heads % kv_heads:
             raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
     kinds = _layer_kinds(text, model_type, layers, defaults)
     global_kv = global_dim = None
     if model_type == "gemma4_text":
-        global_kv, global_dim = _gemma4_global_attention(text, heads, kv_heads, head_dim)
+        global_kv, global_dim = gemma4_global_attention(text, heads, kv_heads, head_dim)
     attention = kinds.count("full") + kinds.count("sliding")
     sliding = kinds.count("sliding")
     linear = kinds.count("linear")
@@ -199,8 +189,8 @@ def read_config(config: dict[str, Any]) -> Architecture:
         per_token_bytes = 2 * attention * kv_heads * head_dim * 2
     experts, active = _experts(text, model_type)
     dense_width, expert_width = _mlp_widths(text, model_type, layers, experts)
-    total, active_params = _parameters(config, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
-                                       vocab=vocab, experts=experts, active=active)
+    total, active_params = estimate_parameters(config, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads,
+                                               head_dim=head_dim, vocab=vocab, experts=experts, active=active)
     return Architecture(
         model_type=model_type,
         layers=layers,
@@ -231,19 +221,6 @@ def read_config(config: dict[str, Any]) -> Architecture:
     )
 
 
-def _gemma4_global_attention(text: dict, heads: int, kv_heads: int, head_dim: int) -> tuple[int | None, int | None]:
-    """(KV heads, head size) of Gemma 4's full-attention layers, or (None, None) when they equal the sliding ones."""
-    if text.get("num_kv_shared_layers"):
-        raise ConfigError("num_kv_shared_layers", "layers that reuse another layer's KV cache are not sized yet")
-    if text.get("hidden_size_per_layer_input"):
-        raise ConfigError("hidden_size_per_layer_input", "per-layer input embeddings are not counted yet")
-    dim = _int(text, "global_head_dim", required=False) or head_dim
-    kv = _int(text, "num_global_key_value_heads") if text.get("attention_k_eq_v") else kv_heads
-    if heads % kv:
-        raise ConfigError("num_global_key_value_heads", f"{kv} does not divide num_attention_heads {heads}")
-    return (None, None) if (kv, dim) == (kv_heads, head_dim) else (kv, dim)
-
-
 def _whole(hidden: int, heads: int, field: str) -> int:
     if hidden % heads:
         raise ConfigError(field, f"missing, and hidden_size {hidden} is not a multiple of num_attention_heads {heads}")
@@ -264,19 +241,19 @@ def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> li
             raise ConfigError("layer_types", f"{', '.join(map(repr, unknown))} not understood; known: {', '.join(_LAYER_TYPES)}")
         return [_LAYER_TYPES[t] for t in declared]
     if model_type in ("qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"):
-        interval = _int(text, "full_attention_interval")
+        interval = config_int(text, "full_attention_interval")
         return ["full" if (i + 1) % interval == 0 else "linear" for i in range(layers)]
     window = text.get("sliding_window", defaults.get("sliding_window"))
     if model_type == "gemma2":
-        _int(text, "sliding_window")
+        config_int(text, "sliding_window")
         return ["sliding" if i % 2 == 0 else "full" for i in range(layers)]
     if model_type == "gemma3_text":
-        pattern = _int(text, "sliding_window_pattern", defaults["sliding_window_pattern"])
+        pattern = config_int(text, "sliding_window_pattern", defaults["sliding_window_pattern"])
         return ["sliding" if (i + 1) % pattern else "full" for i in range(layers)]
     if model_type in ("qwen2", "qwen3", "qwen2_moe", "qwen3_moe"):
         if not text.get("use_sliding_window"):
             return ["full"] * layers  # the window in these configs applies only with use_sliding_window
-        first = _int(text, "max_window_layers")
+        first = config_int(text, "max_window_layers")
         return ["full" if i < first else "sliding" for i in range(layers)]
     if window is None:
         return ["full"] * layers
@@ -285,9 +262,9 @@ def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> li
 
 def _linear_state_bytes(text: dict) -> int:
     """Fixed state of one gated-delta-net layer per sequence, in the model's 16-bit dtype."""
-    kernel = _int(text, "linear_conv_kernel_dim")
-    k_heads, v_heads = _int(text, "linear_num_key_heads"), _int(text, "linear_num_value_heads")
-    k_dim, v_dim = _int(text, "linear_key_head_dim"), _int(text, "linear_value_head_dim")
+    kernel = config_int(text, "linear_conv_kernel_dim")
+    k_heads, v_heads = config_int(text, "linear_num_key_heads"), config_int(text, "linear_num_value_heads")
+    k_dim, v_dim = config_int(text, "linear_key_head_dim"), config_int(text, "linear_value_head_dim")
     conv = (kernel - 1) * (2 * k_heads * k_dim + v_heads * v_dim)
     recurrent = v_heads * k_dim * v_dim
     return (conv + recurrent) * 2
@@ -298,145 +275,34 @@ def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
            "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts"}.get(model_type, "num_experts")
     if model_type == "gemma4_text" and not text.get("enable_moe_block"):
         return None, None
-    experts = _int(text, key, required=False)
+    experts = config_int(text, key, required=False)
     if experts is None:
         return None, None
-    return experts, _int(text, "num_experts_per_tok", text.get("experts_per_token", text.get("top_k_experts")))
-
-
-def _parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, hidden: int, heads: int, kv_heads: int | None,
-                head_dim: int | None, vocab: int, experts: int | None, active: int | None) -> tuple[float, float]:
-    """(total, active) parameters: ESTIMATE from projection, expert, embedding and vision-tower shapes."""
-    tied = text.get("tie_word_embeddings", config.get("tie_word_embeddings", model_type in _TIED_BY_DEFAULT))
-    # the input embedding is a lookup, not computed: active parameters count the output head only
-    total = float(vocab * hidden * (1 if tied else 2))
-    active_total = float(vocab * hidden)
-    moe = experts is not None
-    dense_layers = _dense_layers(text, model_type, len(kinds)) if moe else set(range(len(kinds)))
-    for index, kind in enumerate(kinds):
-        if kind == "linear":
-            attention = _linear_params(text, hidden)
-        elif model_type == "gemma4_text":
-            attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
-        else:
-            attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
-        if model_type == "llama4_text":
-            mlp, mlp_active = _llama4_mlp(text, index, hidden, experts, active)
-        elif model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
-            mlp = mlp_active = 3 * hidden * _int(text, "intermediate_size")
-            if moe:
-                expert = 3 * hidden * _int(text, "moe_intermediate_size")
-                mlp += experts * expert + hidden * experts
-                mlp_active += active * expert + hidden * experts
-        elif index in dense_layers:
-            mlp = mlp_active = 3 * hidden * _int(text, "intermediate_size")
-        else:
-            expert = 3 * hidden * _int(text, "moe_intermediate_size", text.get("intermediate_size"))
-            shared = _shared_expert_params(text, model_type, hidden)
-            mlp = experts * expert + shared + hidden * experts
-            mlp_active = active * expert + shared + hidden * experts
-        total += attention + mlp
-        active_total += attention + mlp_active
-    vision = config.get("vision_config")
-    if isinstance(vision, dict):
-        total += _vision_params(vision)
-        active_total += _vision_params(vision)
-    return total, active_total
-
-
-def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
-    if model_type in _MLA:
-        nope, rope, v = _int(text, "qk_nope_head_dim"), _int(text, "qk_rope_head_dim"), _int(text, "v_head_dim")
-        lora, q_lora = _int(text, "kv_lora_rank"), _int(text, "q_lora_rank", required=False)
-        query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
-        indexer = 0
-        if model_type == "deepseek_v32":  # vLLM v0.11.2 Indexer: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj (hidden -> heads)
-            index_heads, index_dim = _int(text, "index_n_heads"), _int(text, "index_head_dim")
-            indexer = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
-        return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
-    # Qwen3-Next's query projection also yields a sigmoid output gate unless the config turns it off: vLLM
-    # `vllm/model_executor/models/qwen3_next.py` at 6365b387890f7aa74b0fe65b81705d4730fcc763 (read 2026-12-01),
-    # `attn_output_gate = getattr(config, "attn_output_gate", True)`, the projection `total_num_heads * (1 + attn_output_gate)`
-    gated = text.get("attn_output_gate", model_type == "qwen3_next")
-    query = hidden * heads * head_dim * (2 if gated else 1)
-    return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
-
-
-def _llama4_mlp(text: dict, index: int, hidden: int, experts: int | None, active: int | None) -> tuple[int, int]:
-    """(total, active) MLP parameters of Llama 4 layer `index`: routed experts plus a shared one, or a dense MLP."""
-    step = _int(text, "interleave_moe_layer_step", 1, required=False) or 0
-    if experts is None or active is None or not step or (index + 1) % step:
-        dense = 3 * hidden * _int(text, "intermediate_size_mlp", text.get("intermediate_size"))
-        return dense, dense
-    expert = 3 * hidden * _int(text, "intermediate_size")
-    return experts * expert + expert + hidden * experts, active * expert + expert + hidden * experts
-
-
-def _gemma4_attention_params(text: dict, kind: str, hidden: int, heads: int, kv_heads: int, head_dim: int) -> int:
-    if kind == "sliding":
-        return 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
-    global_kv, global_dim = _gemma4_global_attention(text, heads, kv_heads, head_dim)
-    kv, dim = (global_kv, global_dim) if global_kv is not None else (kv_heads, head_dim)
-    projections = 1 if text.get("attention_k_eq_v") else 2  # k_eq_v: no v_proj
-    return 2 * hidden * heads * dim + projections * hidden * kv * dim
-
-
-def _linear_params(text: dict, hidden: int) -> int:
-    k_heads, v_heads = _int(text, "linear_num_key_heads"), _int(text, "linear_num_value_heads")
-    k_dim, v_dim = _int(text, "linear_key_head_dim"), _int(text, "linear_value_head_dim")
-    conv_dim = 2 * k_heads * k_dim + v_heads * v_dim
-    return hidden * (conv_dim + v_heads * v_dim) + hidden * 2 * v_heads + conv_dim * _int(text, "linear_conv_kernel_dim") + v_heads * v_dim * hidden
+    return experts, config_int(text, "num_experts_per_tok", text.get("experts_per_token", text.get("top_k_experts")))
 
 
 def _mlp_widths(text: dict, model_type: str, layers: int, experts: int | None) -> tuple[int | None, int | None]:
     """(dense MLP width, one routed expert's width): the first None when no layer has a dense MLP, the second for a dense model.
 
-    The same fields `_parameters` sizes the MLPs from: a mixture of experts whose every layer routes (Mixtral, gpt-oss, Qwen3
+    The same fields `estimate_parameters` sizes the MLPs from: a mixture of experts whose every layer routes (Mixtral, gpt-oss, Qwen3
     MoE, Llama 4 Scout) has no dense width even where its config carries an `intermediate_size`, and Mixtral's, gpt-oss's and
     Llama 4's `intermediate_size` is the expert's width (Llama 4's dense layers use `intermediate_size_mlp`).
     """
     if experts is None:
-        return _int(text, "intermediate_size"), None
+        return config_int(text, "intermediate_size"), None
     if model_type == "llama4_text":
-        step = _int(text, "interleave_moe_layer_step", 1, required=False) or 0
+        step = config_int(text, "interleave_moe_layer_step", 1, required=False) or 0
         dense = any(not step or (i + 1) % step for i in range(layers))
-        return (_int(text, "intermediate_size_mlp", text.get("intermediate_size")) if dense else None), _int(text, "intermediate_size")
+        return (config_int(text, "intermediate_size_mlp", text.get("intermediate_size")) if dense else None), config_int(text, "intermediate_size")
     if model_type == "gemma4_text":  # a dense MLP in every layer beside the experts
-        return _int(text, "intermediate_size"), _int(text, "moe_intermediate_size")
-    expert = _int(text, "moe_intermediate_size", text.get("intermediate_size"))
-    return (_int(text, "intermediate_size") if _dense_layers(text, model_type, layers) else None), expert
-
-
-def _dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
-    """Layers of a mixture of experts that keep a dense MLP."""
-    if model_type in (*_MLA, "glm4_moe"):
-        first = text.get("first_k_dense_replace", 0)  # 0 (or absent): every layer routes
-        return set(range(0 if first == 0 else _int(text, "first_k_dense_replace")))
-    only = text.get("mlp_only_layers") or []
-    step = _int(text, "decoder_sparse_step", 1, required=False) or 1
-    return {i for i in range(layers) if i in only or (i + 1) % step}
-
-
-def _shared_expert_params(text: dict, model_type: str, hidden: int) -> int:
-    if model_type in (*_MLA, "glm4_moe"):
-        shared = 0 if text.get("n_shared_experts", 0) in (0, None) else _int(text, "n_shared_experts")  # 0 or absent: none
-        return shared * 3 * hidden * _int(text, "moe_intermediate_size")
-    if text.get("shared_expert_intermediate_size") == 0:  # Qwen3-Coder's config spells "no shared expert" as 0
-        return 0
-    shared = _int(text, "shared_expert_intermediate_size", required=False)
-    return 0 if shared is None else 3 * hidden * shared + hidden
-
-
-def _vision_params(vision: dict) -> int:
-    """A ViT tower: per block 4 h^2 (attention) + 2 h x intermediate (MLP)."""
-    depth = _int(vision, "depth", vision.get("num_hidden_layers"))
-    width, inner = _int(vision, "hidden_size"), _int(vision, "intermediate_size")
-    return depth * (4 * width * width + 2 * width * inner)
+        return config_int(text, "intermediate_size"), config_int(text, "moe_intermediate_size")
+    expert = config_int(text, "moe_intermediate_size", text.get("intermediate_size"))
+    return (config_int(text, "intermediate_size") if dense_layers(text, model_type, layers) else None), expert
 
 
 def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
     """What vLLM takes for max_model_len when it is not given."""
-    length = _int(text, "max_position_embeddings", defaults.get("max_position_embeddings"))
+    length = config_int(text, "max_position_embeddings", defaults.get("max_position_embeddings"))
     scaling = text.get("rope_scaling")
     parameters = text.get("rope_parameters")
     if scaling is None and isinstance(parameters, dict) and ("rope_type" in parameters or "type" in parameters):
@@ -445,7 +311,7 @@ def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
         kind = scaling.get("rope_type") or scaling.get("type")
         if kind not in ("su", "longrope", "llama3", "default", None):
             if kind == "yarn":
-                length = _int(scaling, "original_max_position_embeddings")
+                length = config_int(scaling, "original_max_position_embeddings")
             length = int(length * float(scaling.get("factor", 1.0)))
     return length
 
@@ -457,12 +323,14 @@ def _dtype(config: dict, text: dict) -> str | None:
     `quantization_config` decides: deepseek-ai/DeepSeek-V3 README_WEIGHTS.md at 9b4e9788e4a3a731f7567338ed15d3ec549ce03b
     (read 2026-12-01): "The FP8 weight file introduces a `quantization_config` field", `"quant_method": "fp8"`, e4m3
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
-    choose how to load the weights. Another method (mxfp4, awq, gptq, compressed-tensors ...) is not a format this
-    column names: unknown (None), never the 16-bit type.
+    choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
+    hangar/sizing/mxfp4.py) is mxfp4. Another method (awq, gptq, compressed-tensors ...) is not a format this column
+    names: unknown (None), never the 16-bit type.
     """
     quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
     if quant is not None:
-        return "fp8" if quant.get("quant_method") == "fp8" else None
+        method = quant.get("quant_method")
+        return method if method in ("fp8", "mxfp4") else None
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
 

@@ -274,8 +274,8 @@ class Model(Row):
     (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
     `vocab_size` is the rows of the token embedding (and of the output head): the text model's `vocab_size` in
     config.json (what LoRA's embedding and lm_head slots are sized from); empty where it was not read.
-    `dtype` is the number format the weights are published in: fp8 where the config's `quantization_config` says so
-    (DeepSeek V3/R1/V3.2, Kimi K2), empty for a quantisation it does not name (mxfp4, awq ...).
+    `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
+    `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), empty for a quantisation it does not name (awq ...).
     `base_licence_id` names the licence inherited from a base model (e.g. a
     Llama-based distill published as MIT still carries the Llama terms); `base_model` names the
     catalog row of the model it derives from (a fine-tune, distillation or quantised repack),
@@ -312,7 +312,7 @@ class Model(Row):
     state_bytes_per_sequence: Optional[PositiveInt] = None
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
-    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8"]] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None

@@ -1,5 +1,6 @@
 """`hangar gitops render`: Pulumi Kubernetes Operator objects for each environment (see hangar/gitops.py);
-`hangar gitops workflows`: the GitHub Actions workflows, from each stack's `deployer:` (hangar/gitops_workflows.py).
+`hangar gitops workflows`: the GitHub Actions workflows, from each stack's `deployer:` (hangar/gitops_workflows.py);
+`hangar gitops deployment-settings`: Pulumi Deployments' pre-run chart-mirror logins (hangar/gitops_deployments.py).
 
 Defaults come from the repository: `--repo` from the `origin` remote (an ssh remote is rendered
 as its https URL), `--branch` from origin's default branch (else `main`), the project directory
@@ -18,8 +19,11 @@ from pathlib import Path
 import typer
 
 from hangar.cli.app import ProjectOption, app, fail, out
+from hangar.cli.formatting import print_json
 from hangar.gitops import GitopsError, GitopsSettings, operator_stacks, render, to_yaml
+from hangar.gitops_chart_login import chart_mirrors
 from hangar.gitops_deploy import longest_await_seconds
+from hangar.gitops_deployments import DeploymentsError, deployment_settings, deployments_stacks
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, render_workflows
 from hangar.stackfile import StackConfigError, read_environment, read_project
@@ -42,6 +46,9 @@ def render_command(
     git_secret: str | None = typer.Option(None, "--git-secret", help="Secret with key accessToken (https) or sshPrivateKey, for a private repository."),
     secrets_provider: str | None = typer.Option(None, "--secrets-provider", help="e.g. awskms://alias/hangar?region=us-east-1."),
     image: str | None = typer.Option(None, "--image", help="Workspace image (default: pulumi/pulumi:<installed SDK version>-nonroot)."),
+    registry_secret: str = typer.Option(
+        "hangar-helm-registry", "--registry-secret", help="Secret with keys username and password, for an OCI chart mirror that is no cloud's registry."
+    ),
     project: Path = ProjectOption,
 ) -> None:
     """Render a Pulumi Kubernetes Operator `Stack` (with its ServiceAccount) per environment, for Argo CD or Flux to apply."""
@@ -78,6 +85,7 @@ def render_command(
         git_secret=git_secret,
         secrets_provider=secrets_provider,
         image=image or default_image(),
+        registry_secret=registry_secret,
     )
     try:
         files = render(environments, settings)
@@ -152,6 +160,28 @@ def workflows_command(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         out.print(f"wrote {path}")
+
+
+@gitops_app.command("deployment-settings")
+def deployment_settings_command(
+    stacks: list[str] | None = typer.Argument(None, help="Environments (default: every stack whose deployer is pulumi-deployments)."),
+    project: Path = ProjectOption,
+) -> None:
+    """Print, per stack Pulumi Deployments deploys, the deployment-settings PATCH body whose pre-run commands log in to its OCI chart mirror."""
+    try:
+        pulumi_project = read_project(project)
+        environments = {name: read_environment(pulumi_project, name) for name in (stacks or pulumi_project.stacks())}
+    except StackConfigError as error:
+        raise fail([str(p) for p in error.problems])
+    if not stacks:  # by default, the Deployments stacks that pull charts from an OCI mirror
+        environments = {name: environments[name] for name in deployments_stacks(environments) if chart_mirrors(environments[name])}
+        if not environments:
+            raise fail(["no stack deployed by Pulumi Deployments pulls its charts from an oci:// chart_repository: no pre-run login to write"])
+    try:
+        bodies = deployment_settings(environments)
+    except DeploymentsError as error:
+        raise fail(str(error).splitlines())
+    print_json(bodies)
 
 
 def default_image() -> str:

@@ -8,7 +8,9 @@ adding it to `__all__`).
 
 A price that is unknown stays unknown: a line without one is listed as unpriced and makes the totals
 unknown (the known part is still reported) — never zero. Only compute is priced: control-plane fees,
-disks, NAT gateways, load balancers and egress are not.
+disks, NAT gateways, load balancers and egress are not, and the managed storage and metrics services a plan
+creates (Filestore, Azure Files, EFS, the managed Prometheus services) are each named in a note as outside the
+totals (`hangar.cost.services`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from .pricers import POOL_KEYS as POOL_KEYS
 from .pricers import TPU_MACHINE_PREFIXES as TPU_MACHINE_PREFIXES
 from .report import Capacity as Capacity
 from .report import CostReport, CostTotals, PricedLine, totals_of
+from .services import SERVICES as SERVICES
+from .services import unpriced_services
 
 NOT_PRICED = "only compute nodes are priced: control-plane fees, disks, NAT gateways, load balancers and egress are not"
 
@@ -48,7 +52,7 @@ def price_records(
         pricer = PRICERS.get(record.type)
         if pricer is not None:
             lines.extend(pricer(record, context))
-    notes = [NOT_PRICED, f"a month is {HOURS_PER_MONTH} hours; prices are catalog list prices (source and as_of per line)"]
+    notes = [NOT_PRICED, *unpriced_services(records), f"a month is {HOURS_PER_MONTH} hours; prices are catalog list prices (source and as_of per line)"]
     if any(not line.priced for line in lines):
         notes.append("unpriced lines make the totals unknown: the known part is shown, unknown is never counted as zero")
     lines.sort(key=lambda line: (line.cloud, line.pool, line.urn))  # resources register in no fixed order

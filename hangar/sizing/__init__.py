@@ -9,6 +9,7 @@ per module, all re-exported here (import from `hangar.sizing`):
                  vLLM's tensor-parallel rules and the `auto` degree;
 * `lora`       — the GPU memory of the LoRA adapter slots vLLM reserves with `--enable-lora`;
 * `lora_architectures` — which vLLM model class serves each catalog family, and whether it takes LoRA adapters;
+* `lora_vocab` — the LoRA slots of the embedding and output head, and the extra vocabulary rows they add;
 * `performance` — the calibrated roofline: TTFT, TPOT and throughput of one replica at a concurrency;
 * `calibration` — that model against the catalog's published measurements, and its error;
 * `accelerators` — accelerators with the catalog's datasheet peaks;

@@ -34,8 +34,8 @@ layer and slot:
   `get_mxfp4_backend_with_lora`), whose `create_weights` pads Ie/tp up to a multiple of 128 and H to one of 256
   and keeps them on the layer: the slots take the padded sizes.
 
-Not counted: the slots of `embed_tokens` and `lm_head` for the model classes that adapt them too (Llama's
-`embedding_modules`: about vocabulary x rank per slot each), and Punica's small index buffers.
+The model classes that adapt `embed_tokens` and `lm_head` too (Llama's, Mixtral's) add their slots and the extra
+vocabulary rows (`hangar.sizing.lora_vocab`). Not counted: Punica's small index buffers.
 
 Not sized, the reason said (`LoraSizeUnknown`): latent attention (DeepSeek V3/R1/V3.2, Kimi K2: its
 q_lora_rank, qk_nope_head_dim and v_head_dim projections and its first dense layers are not in the catalog); a
@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .lora_architectures import ENGINE, SUPPORTS_LORA, architecture, lora_refusal
+from .lora_vocab import adapted_vocabulary, vocabulary_elements
 
 LORA_BYTES = 2
 """Bytes per LoRA weight: vLLM v0.11.2's `lora_dtype` is the model's dtype (auto), float16 or bfloat16."""
@@ -84,11 +85,15 @@ class LoraSizeUnknown(ValueError):
 
 @dataclass(frozen=True)
 class LoraSlots:
-    """What `--enable-lora` reserves: `slots` (--max-loras) of `rank` (--max-lora-rank), `fully_sharded` (--fully-sharded-loras)."""
+    """What `--enable-lora` reserves: `slots` (--max-loras) of `rank` (--max-lora-rank), `fully_sharded` (--fully-sharded-loras).
+
+    `expert_parallel`: vLLM shards a mixture of experts' experts over more than one GPU (`--enable-expert-parallel`), which its
+    LoRA refuses (`hangar.sizing.lora_architectures.lora_refusal`)."""
 
     slots: int = DEFAULT_MAX_LORAS
     rank: int = DEFAULT_MAX_LORA_RANK
     fully_sharded: bool = False
+    expert_parallel: bool = False
 
     def describe(self) -> str:
         return f"{self.slots} LoRA slot{'s' if self.slots != 1 else ''} of rank {self.rank}"
@@ -126,7 +131,8 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1) -> float
             # plain torch.nn.Linear, which vLLM does not adapt.
             expert_hidden, inner, router = _round_up(hidden, 256), _round_up(model.moe_intermediate_size // tp, 128), 0
         mlp = router + experts * (2 * (rank * expert_hidden + inner * rank) + rank * inner + expert_hidden * rank)  # w1, w3; w2
-    return (attention + mlp) * tp * model.layers * lora.slots * LORA_BYTES
+    vocabulary = vocabulary_elements(model, lora.slots, rank, tp)
+    return ((attention + mlp) * tp * model.layers * lora.slots + vocabulary) * LORA_BYTES
 
 
 def _unsized(model: Model) -> str | None:
@@ -150,6 +156,8 @@ def _unsized(model: Model) -> str | None:
     mlp_width = model.moe_intermediate_size if model.num_experts is not None else model.intermediate_size
     if model.hidden_size is None or mlp_width is None or model.kv_heads is None or model.head_dim is None:
         return "its catalog row has no hidden_size/intermediate_size (no config.json read)"
+    if adapted_vocabulary(model) and model.vocab_size is None:
+        return f"its class {name} adapts its vocabulary too, and its catalog row has no vocab_size"
     if model.num_experts is not None:
         if name not in ROUTED_EXPERT_CLASSES or model.intermediate_size is not None:
             return "a mixture of experts with dense layers or shared experts (their count and widths are not in the catalog)"

@@ -19,7 +19,11 @@ the class declarations in vllm/model_executor/models/llama.py, mllama4.py, gemma
 mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
 `LlamaForCausalLM`), gpt_oss.py, commandr.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`: no
 `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class and `DeepseekV32ForCausalLM` to
-deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes.
+deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes. A class that adapts its
+output head too also refuses a vocabulary its LoRA kernels do not take (`MAX_LORA_HEAD_VOCAB`), and every mixture
+of experts refuses expert parallelism with LoRA: `FusedMoEWithLoRA` asserts "EP support for Fused MoE LoRA is not
+implemented yet" (vllm/lora/layers/fused_moe.py), and vLLM shards the experts when `--enable-expert-parallel` is set and
+tensor x data parallel exceeds one GPU (vllm/model_executor/layers/fused_moe/config.py `FusedMoEParallelConfig.make`).
 """
 
 from __future__ import annotations
@@ -47,6 +51,20 @@ SUPPORTS_LORA: dict[str, bool] = {
     "GPT2LMHeadModel": False,
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
+EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
+    "LlamaForCausalLM": ("embed_tokens", "lm_head"),
+    "MistralForCausalLM": ("embed_tokens", "lm_head"),
+    "Phi3ForCausalLM": ("embed_tokens", "lm_head"),
+    "MixtralForCausalLM": ("embed_tokens", "lm_head"),
+    "CohereForCausalLM": ("embed_tokens",),
+}
+"""The vocabulary modules a class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends, mixtral.py,
+commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
+EXTRA_VOCAB = 256
+"""Tokens each adapter may add, vLLM v0.11.2's `lora_extra_vocab_size` default (vllm/config/lora.py); Hangar does not set it."""
+MAX_LORA_HEAD_VOCAB = 257024
+"""The largest output-head vocabulary, extra tokens included, whose LoRA vLLM v0.11.2 builds: `LogitsProcessorWithLoRA.create_lora_weights`
+raises "When using LoRA, vocab size must be 32000 >= vocab_size <= 257024" above it (vllm/lora/layers/logits_processor.py)."""
 FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "Llama 3.1": ("LlamaForCausalLM", None),
     "Llama 3.2": ("LlamaForCausalLM", None),
@@ -89,15 +107,29 @@ def architecture(model: Model) -> str | None:
     return chosen
 
 
-def lora_refusal(model: Model) -> str | None:
-    """Why vLLM v0.11.2 refuses to start this model with `--enable-lora`; None where it serves LoRA for it or that is unknown."""
+def lora_refusal(model: Model, expert_parallel: bool = False) -> str | None:
+    """Why vLLM v0.11.2 refuses to start this model with `--enable-lora` (and its experts sharded over the GPUs when
+    `expert_parallel`); None where it serves LoRA for it or that is unknown."""
+    if expert_parallel and model.num_experts is not None:
+        return (
+            f"{ENGINE} serves LoRA on a mixture of experts ({model.hf_id}) only without expert parallelism: with "
+            "--enable-expert-parallel over more than one GPU it refuses to start (EP support for Fused MoE LoRA is not implemented yet)"
+        )
     name = architecture(model)
-    if name is None or SUPPORTS_LORA.get(name, True):
+    if name is None:
         return None
-    return (
-        f"{ENGINE}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
-        f"with --enable-lora vLLM refuses to start ({name} does not support LoRA yet)"
-    )
+    if not SUPPORTS_LORA.get(name, True):
+        return (
+            f"{ENGINE}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
+            f"with --enable-lora vLLM refuses to start ({name} does not support LoRA yet)"
+        )
+    head = model.vocab_size + EXTRA_VOCAB if model.vocab_size else None
+    if "lm_head" in EMBEDDING_MODULES.get(name, ()) and head is not None and head > MAX_LORA_HEAD_VOCAB:
+        return (
+            f"{ENGINE}'s {name} adapts the output head of {model.hf_id}, and the head's LoRA refuses its {head:,} tokens ("
+            f"{model.vocab_size:,} and {EXTRA_VOCAB} extra): with --enable-lora vLLM refuses to start above {MAX_LORA_HEAD_VOCAB:,}"
+        )
+    return None
 
 
 def lora_families() -> list[str]:

@@ -29,11 +29,13 @@ from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
 from .lora import LoraSlots, lora_gib
+from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
+from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
 
-PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq")
+PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4")
 """Weight formats Hangar can plan (the `precision` of a deployment)."""
 
 BYTES_PER_PARAM: dict[str, float] = {
@@ -45,6 +47,9 @@ BYTES_PER_PARAM: dict[str, float] = {
     # unquantized ~ 4.5 bits per parameter.
     "awq": 0.5625,
     "gptq": 0.5625,
+    # MXFP4 routed experts only (4-bit values + a one-byte scale per 32); the rest of the checkpoint stays bf16
+    # (`hangar.sizing.mxfp4`, which `weight_bytes` uses for the whole model).
+    "mxfp4": MXFP4_BYTES_PER_WEIGHT,
 }
 """Bytes per weight by precision."""
 
@@ -80,6 +85,8 @@ class Accelerator:
     """Accelerator-to-accelerator bandwidth (both directions) from the datasheet row; None when unknown."""
     performance_source: str | None = None
     """Where bandwidth and peaks come from: a datasheet row of the catalog, or None (gpus.csv / tpus.csv figures)."""
+    compute_capability: int | None = None
+    """NVIDIA compute capability (90 for Hopper) where the catalog's architecture names one (vLLM's checks use it)."""
 
     @property
     def peak_tflops(self) -> dict[str, float]:
@@ -104,7 +111,9 @@ class Accelerator:
         if isinstance(device, Accelerator):
             return device
         if isinstance(device, Gpu):
+            capability = compute_capability(device.architecture) if device.vendor == "NVIDIA" else None
             flags = {"bf16": device.bf16, "fp16": device.fp16, "fp8": device.fp8, "int8": device.int8, "awq": device.awq, "gptq": device.gptq}
+            flags["mxfp4"] = capability is not None and backend(capability) is not None
             return cls(
                 name=device.name,
                 kind="gpu",
@@ -114,6 +123,7 @@ class Accelerator:
                 peak_bf16_tflops=device.peak_bf16_tflops,
                 formats=frozenset(p for p, ok in flags.items() if ok),
                 peaks=() if device.peak_bf16_tflops is None else (("bf16", device.peak_bf16_tflops),),
+                compute_capability=capability,
             )
         return cls(
             name=f"TPU {device.generation}",
@@ -153,6 +163,13 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str) 
         ]
     if precision == "int8":
         return [f"vLLM has no int8 W8A8 kernels for {who}"]
+    if precision == "mxfp4":
+        if acc.compute_capability is not None:
+            return [
+                f"{who} cannot serve mxfp4: vLLM v0.11.2's Mxfp4Config needs compute capability >= {MIN_CAPABILITY / 10:.1f} "
+                f"and this GPU has {acc.compute_capability / 10:.1f}, so vLLM refuses to start ('The quantization method mxfp4 is not supported for the current GPU')"
+            ]
+        return [f"Hangar plans mxfp4 only on NVIDIA GPUs of compute capability >= {MIN_CAPABILITY / 10:.1f} (vLLM v0.11.2's CUDA MXFP4 MoE kernels); {who} is not one"]
     return [f"vLLM has no {precision.upper()} kernels for {who}"]
 
 
@@ -171,9 +188,29 @@ def _check_kv(kv_cache_dtype: str) -> None:
         raise SizingError(str(error)) from None
 
 
-def weight_bytes(model: Model, precision: str, *, active: bool = False) -> float:
-    """Bytes of weights: total parameters (all experts stay resident), or the active ones per token."""
+def weight_bytes(
+    model: Model, precision: str, *, active: bool = False, accelerator: Accelerator | None = None, tensor_parallel: int = 1, lora: bool = False
+) -> float:
+    """Bytes of weights: total parameters (all experts stay resident), or the active ones per token.
+
+    mxfp4 (a checkpoint published so, as gpt-oss) counts its experts at 4.25 bits and the rest in bf16; on an
+    `accelerator`, as the kernel vLLM picks there pads them over `tensor_parallel` ranks (`lora`: with --enable-lora).
+    """
     _check_precision(precision)
+    if precision == "mxfp4" and active:
+        try:
+            rest = model.params_total_b * 1e9 - expert_weights(model)
+        except Mxfp4Unsized as error:
+            raise SizingError(str(error)) from None
+        active_b = model.params_active_b if model.params_active_b is not None else model.params_total_b
+        return rest * 2 + max(active_b * 1e9 - rest, 0.0) * MXFP4_BYTES_PER_WEIGHT
+    if precision == "mxfp4":
+        capability = None if accelerator is None else accelerator.compute_capability
+        kernel = (backend(capability, lora=lora) if capability is not None else None) or PUBLISHED
+        try:
+            return mxfp4_weight_bytes(model, tensor_parallel=tensor_parallel, kernel=kernel)
+        except Mxfp4Unsized as error:
+            raise SizingError(str(error)) from None
     params_b = model.params_active_b if active and model.params_active_b is not None else model.params_total_b
     return params_b * 1e9 * BYTES_PER_PARAM[precision]
 
@@ -288,7 +325,7 @@ def memory_fit(
     options = _kv_options(kv_cache_dtype, tensor_parallel, limits)
     per_sequence = sequence_kv(model, tokens, **options).total_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
-    weights = weight_bytes(model, precision) / GIB
+    weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None) / GIB
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
     adapters, unsized = lora_gib(model, lora, tensor_parallel)
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
@@ -420,7 +457,7 @@ def min_accelerators(
         acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
     )
     kv = sequence_kv(model, tokens, **_kv_options(kv_cache_dtype, 1, limits)).total_bytes
-    need = (weight_bytes(model, precision) + kv) / GIB + lora_gib(model, lora)[0]
+    need = (weight_bytes(model, precision, accelerator=acc, lora=lora is not None) + kv) / GIB + lora_gib(model, lora)[0]
     per_device = acc.memory_gib * gpu_memory_utilization - RUNTIME_OVERHEAD_GIB_PER_GPU
     n = 1
     while n <= MAX_TENSOR_PARALLEL:

@@ -59,9 +59,10 @@ CALIBRATED = Efficiency(memory=0.7, compute=0.4, step_ms=0.75, allreduce_us=10.0
 """Fitted by `bench/performance_calibration.py` on the catalog's calibration table (see
 `hangar.sizing.calibration.MEASURED_ERROR` for its error there)."""
 
-COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16"}
+COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16", "mxfp4": "bf16"}
 """The tensor-core format each weight precision computes in: W8A8 fp8/int8 at their own rate; 4-bit
-AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate."""
+AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate; so are MXFP4 experts by the
+backends vLLM v0.11.2's image picks (Marlin "Weight-only FP4 compression", FlashInfer "MXFP4_BF16": `hangar.sizing.mxfp4`)."""
 
 
 class PerformanceUnknown(ValueError):
@@ -142,6 +143,8 @@ class Replica:
         if not self.model.is_moe:
             return weight_bytes(self.model, self.precision)
         shared, experts = _expert_split(self.model)
+        if self.precision == "mxfp4":  # only the experts are 4-bit; what every token reads stays bf16
+            return shared * BYTES_PER_PARAM["bf16"] + experts * routed_share(self.model, batch) * per_param
         return (shared + experts * routed_share(self.model, batch)) * per_param
 
     def kv_bytes(self, context: float) -> float:
@@ -190,7 +193,8 @@ class Replica:
     def kv_capacity_tokens(self, gpu_memory_utilization: float) -> float:
         """Tokens of KV cache the memory left after weights and overhead holds (0 when none is left)."""
         usable = self.accelerator.memory_gib * GIB * self.tensor_parallel * gpu_memory_utilization
-        left = usable - weight_bytes(self.model, self.precision) - RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
+        left = usable - weight_bytes(self.model, self.precision, accelerator=self.accelerator, tensor_parallel=self.tensor_parallel, lora=self.lora is not None)
+        left -= RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
         left -= lora_gib(self.model, self.lora, self.tensor_parallel)[0] * GIB
         per_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel)
         return max(0.0, left / per_token)

@@ -302,8 +302,13 @@ def rank_options(
             candidates = list(dict.fromkeys(precisions))
         else:
             sixteen = "bf16" if "bf16" in acc.formats or "fp16" not in acc.formats else "fp16"
-            candidates = [sixteen, "fp8", "int8", "awq", "gptq"]
+            # a checkpoint published in mxfp4 is served only so (hangar.precision); mxfp4 of any other is not planned
+            candidates = ["mxfp4"] if model.dtype == "mxfp4" else [sixteen, "fp8", "int8", "awq", "gptq"]
         for precision in candidates:
+            if (precision == "mxfp4") != (model.dtype == "mxfp4"):
+                why = "it is published in mxfp4, which vLLM v0.11.2 loads whatever is asked" if model.dtype == "mxfp4" else "mxfp4 is planned only for a checkpoint published in it"
+                infeasible.append(Rejected(machine, precision, (f"{model.hf_id}: {why}",)))
+                continue
             problems = capability_problems(acc, precision)
             if problems:
                 infeasible.append(Rejected(machine, precision, tuple(problems)))

@@ -2,14 +2,16 @@
 
 A stack may give its environment a `gateway` (one OpenAI-compatible endpoint for its deployments,
 internal by default) and `routes`: a name clients use (`chat`) and the deployments behind it, in one
-of two forms —
+of three forms —
+
+* `deployment`: one deployment takes every request (one model behind the gateway, its adapters too);
 
 * `split`: a weighted split across deployments (a canary of a new model or engine version);
 * `small_first`: the `small` deployment takes a declared `share` of the requests, or the requests
   carrying a declared header (a class of easy traffic), and the `large` one takes the rest.
 
 A route promises every request it admits the same context (`max_context_tokens`, by default the
-first deployment's: the first of a split, the large one of a small-first route) and the same input
+first deployment's: the first of a split, the large one of a small-first route, the one deployment) and the same input
 `modality`; a deployment behind it that serves less is a config error, as is a route naming a
 deployment that does not exist or runs on another cluster than the gateway, or whose declared traffic
 contradicts the route's shares (`hangar.spec.routing_traffic`). TLS: `hangar.spec.routing_tls`; a gateway
@@ -26,6 +28,7 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
 from hangar.spec.routing_mirror import GatewayCrds, mirror_problems
+from hangar.spec.routing_objectives import Objective, objective_problems
 from hangar.spec.routing_tls import GatewayTls, tls_problems
 from hangar.spec.routing_traffic import traffic_problems
 
@@ -36,6 +39,9 @@ HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$"
 """An HTTP header name as Gateway API v1.5.1's HTTPHeaderName allows it (RFC 7230 token; HTTPRoute CRD `matches[].headers[].name`)."""
 MAX_WEIGHT = 1_000_000
 """The largest `backendRefs[].weight` the HTTPRoute CRD (Gateway API v1.5.1) accepts."""
+MAX_MATCHES = 64
+"""The most `matches` an HTTPRoute rule may have (Gateway API v1.5.1 HTTPRoute CRD `rules[].matches` maxItems): the small
+deployment's rule of a small-first route by objectives matches each listed class once."""
 Modality = Literal["text", "text+image"]
 FALLBACKS_UNSUPPORTED = (
     "a fallback to another deployment when one fails cannot be built at the pinned versions: Gateway API v1.5.1's standard "
@@ -108,18 +114,32 @@ class WeightedDeployment(SpecModel):
 
 
 class SmallFirst(SpecModel):
-    """Send the easy traffic to the smaller deployment: a declared share of requests, or a header-matched class."""
+    """Send the easy traffic to the smaller deployment: a declared share of requests, a header-matched class, or the
+    requests of some of the route's request classes (`objectives`)."""
 
     small: Name = Field(description="The smaller deployment.")
     large: Name = Field(description="The larger deployment, which takes the rest.")
     share: float | None = Field(None, ge=0.001, le=0.999, description="Share of requests the small deployment takes, 0.001 to 0.999.")
     header: HeaderMatch | None = Field(None, description="Requests carrying this header go to the small deployment; the rest to the large one.")
+    objectives: list[Name] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_MATCHES,
+        description="Classes of the route's objectives whose requests go to the small deployment (by their x-gateway-inference-objective "
+        "header); every other request goes to the large one (hangar/spec/routing_objectives.py).",
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> SmallFirst:
         problems = []
-        if (self.share is None) == (self.header is None):
-            problems.append(problem("share", "give exactly one of share (a fraction of requests) or header (a class of requests)", self.share))
+        if sum(way is not None for way in (self.share, self.header, self.objectives)) != 1:
+            problems.append(
+                problem(
+                    "share",
+                    "give exactly one of share (a fraction of requests), header (a header-matched class) or objectives (request classes)",
+                    self.share,
+                )
+            )
         if self.small == self.large:
             problems.append(problem("large", "must name another deployment than small", self.large))
         raise_problems(problems)
@@ -131,11 +151,19 @@ class Route(SpecModel):
 
     name: Name = Field(description="The name clients use: the path prefix /<name>/ on the gateway and the `model` they ask for.")
     max_context_tokens: int | None = Field(
-        None, ge=256, description="Longest sequence every request may have; default: the first deployment's (split) or the large one's."
+        None, ge=256, description="Longest sequence every request may have; default: the first deployment's (split), the large one's, or the one deployment's."
     )
     modality: Modality = Field("text", description="Input the route accepts: text, or text+image (every model behind it must take images).")
     split: list[WeightedDeployment] | None = Field(None, min_length=2, description="A weighted split across two or more deployments.")
     small_first: SmallFirst | None = Field(None, description="A small deployment for the easy traffic, a large one for the rest.")
+    deployment: Name | None = Field(
+        None, description="A single deployment behind the route (every request to it): one model, e.g. one that serves LoRA adapters, behind the gateway."
+    )
+    objectives: list[Objective] = Field(
+        default_factory=list,
+        description="Request classes and their priorities (Inference Extension InferenceObjectives): clients name one in the "
+        "x-gateway-inference-objective header; only on a route whose classes each reach one deployment (small_first objectives).",
+    )
     fallbacks: list[Name] | None = Field(
         None,
         description="Deployments to try when the first fails: not expressible at the pinned Gateway API v1.5.1 and Inference Extension v1.5.0 "
@@ -147,8 +175,8 @@ class Route(SpecModel):
         problems = []
         if self.fallbacks is not None:
             problems.append(problem("fallbacks", FALLBACKS_UNSUPPORTED, self.fallbacks))
-        if (self.split is None) == (self.small_first is None):
-            problems.append(problem("split", "give exactly one form: split or small_first", None))
+        if sum(form is not None for form in (self.split, self.small_first, self.deployment)) != 1:
+            problems.append(problem("split", "give exactly one form: split, small_first or deployment", None))
         elif self.split is not None:
             names = [backend.deployment for backend in self.split]
             repeated = sorted({name for name in names if names.count(name) > 1})
@@ -161,6 +189,8 @@ class Route(SpecModel):
         """The deployments behind the route, the one whose context it promises by default first."""
         if self.split is not None:
             return [backend.deployment for backend in self.split]
+        if self.deployment is not None:
+            return [self.deployment]
         assert self.small_first is not None
         return [self.small_first.large, self.small_first.small]
 
@@ -168,6 +198,8 @@ class Route(SpecModel):
         """The key path (below the route) naming each of `deployments()`."""
         if self.split is not None:
             return [f"split[{index}].deployment" for index in range(len(self.split))]
+        if self.deployment is not None:
+            return ["deployment"]
         return ["small_first.large", "small_first.small"]
 
 
@@ -204,7 +236,7 @@ def routing_problems(environment: Environment) -> list[dict[str, Any]]:
                 behind.append((key, deployment))
         if behind and len(behind) == len(route.deployments()):
             problems += _promise_problems(environment, here, route, behind)
-    return problems + traffic_problems(environment)
+    return problems + traffic_problems(environment) + objective_problems(environment)
 
 
 def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[str, Any]]:

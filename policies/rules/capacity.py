@@ -26,6 +26,7 @@ from hangar.policies.rules.readiness_pods import namespace_of
 from hangar.policies.rules.tiers import effective_tier
 
 from hangar.catalog import load_catalog
+from hangar.precision import engine_precision
 from hangar.records import ResourceRecord
 from hangar.sizing import GPU_MEMORY_UTILIZATION, SizingError
 from hangar.sizing.accelerators import with_performance
@@ -73,7 +74,7 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
             try:
                 plan = plan_capacity(
                     model, with_performance(catalog, pool.device), demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
-                    precision=workload.precision, kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
+                    precision=engine_precision(workload.precision, workload.quantization, model.dtype), kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
                     max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
                     lora=workload.lora,
                 )  # fmt: skip

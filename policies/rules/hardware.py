@@ -19,6 +19,7 @@ from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
 from hangar.policies.rules.workloads import ServingWorkload, selector_text
 
 from hangar.catalog import Catalog, load_catalog
+from hangar.precision import engine_precision
 from hangar.sizing import (
     GPU_MEMORY_UTILIZATION,
     capability_problems,
@@ -35,7 +36,7 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        refusal = lora_refusal(model) if workload.lora is not None and model is not None else None
+        refusal = lora_refusal(model, workload.lora.expert_parallel) if workload.lora is not None and model is not None else None
         if refusal:
             findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {refusal}"))
         for pool in pools.candidates(workload, facts.scope_of(workload)):
@@ -66,7 +67,7 @@ def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Findi
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        if workload.lora is None or model is None or lora_refusal(model):
+        if workload.lora is None or model is None or lora_refusal(model, workload.lora.expert_parallel):
             continue  # an unknown model is reported as such; a class that takes no adapters, by hangar-hardware-fit
         _, why = lora_gib(model, workload.lora)
         if why:
@@ -92,15 +93,16 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
     model = catalog.models.get(workload.model or "")
     if model is None:
         return problems  # hangar-cannot-judge reports unknown models
-    where = f"{workload.model} in {workload.precision} on {pool.describe()}"
-    problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, workload.precision)]
+    precision = engine_precision(workload.precision, workload.quantization, model.dtype)
+    where = f"{workload.model} in {precision} on {pool.describe()}"
+    problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, precision)]
     problems += [f"{workload.model}: {reason}" for reason in tp_problems(model, workload.tensor_parallel)]
     if pool.kind == "gpu" and requested and workload.tensor_parallel > requested:
         problems.append(f"tensor parallelism {workload.tensor_parallel} needs {workload.tensor_parallel} GPUs, but the pod requests {requested}")
     fit = memory_fit(
         model,
         pool.device,
-        precision=workload.precision,
+        precision=precision,
         kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
         max_context_tokens=workload.max_model_len,
         concurrent_sequences=workload.max_num_seqs,

@@ -63,8 +63,9 @@ class ServingWorkload:
 
     @property
     def precision(self) -> str:
-        """The weight precision in the catalog's terms: fp8, awq, gptq, int8, fp16 or bf16."""
-        if self.quantization in ("fp8", "awq", "gptq"):
+        """The weight precision the flags name, in the catalog's terms: fp8, awq, gptq, mxfp4, int8, fp16 or bf16
+        (`hangar.precision.engine_precision` adds what vLLM loads from a quantised checkpoint without the flag)."""
+        if self.quantization in ("fp8", "awq", "gptq", "mxfp4"):
             return self.quantization
         if self.quantization in ("int8", "bitsandbytes", "w8a8"):
             return "int8"
@@ -130,7 +131,13 @@ def _lora(flags: dict[str, str]) -> LoraSlots | None:
         slots=_int(flags.get("max-loras")) or DEFAULT_MAX_LORAS,
         rank=_int(flags.get("max-lora-rank")) or DEFAULT_MAX_LORA_RANK,
         fully_sharded=flags.get("fully-sharded-loras", "false").lower() != "false",
+        expert_parallel=flags.get("enable-expert-parallel", "false").lower() != "false" and _gpus(flags) > 1,
     )
+
+
+def _gpus(flags: dict[str, str]) -> int:
+    """GPUs a vLLM server spreads one model over: tensor x data parallel (vLLM shards experts over them with expert parallelism)."""
+    return (_int(flags.get("tensor-parallel-size") or flags.get("tp")) or 1) * (_int(flags.get("data-parallel-size") or flags.get("dp")) or 1)
 
 
 SHELLS = ("sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash")

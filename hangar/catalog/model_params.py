@@ -1,0 +1,125 @@
+"""ESTIMATED parameter counts of a model, from the weight shapes its config.json fields imply.
+
+Projections, experts, embeddings and a ViT vision tower are counted; norms, biases and multi-token-prediction
+layers are left out. Active parameters leave out the input embedding (a lookup) and all but the routed experts a
+token uses. Tests hold both to published counts. The layouts, and the sources they were read from, are
+`hangar.catalog.model_config`'s.
+"""
+
+from __future__ import annotations
+
+from .config_fields import MLA_TYPES, config_int, gemma4_global_attention
+
+TIED_BY_DEFAULT = {"gemma2", "gemma3_text", "gemma4_text"}
+"""Model types whose transformers config ties the output head to the embeddings unless it says otherwise."""
+
+
+def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, hidden: int, heads: int, kv_heads: int | None,
+                        head_dim: int | None, vocab: int, experts: int | None, active: int | None) -> tuple[float, float]:
+    """(total, active) parameters: ESTIMATE from projection, expert, embedding and vision-tower shapes."""
+    tied = text.get("tie_word_embeddings", config.get("tie_word_embeddings", model_type in TIED_BY_DEFAULT))
+    # the input embedding is a lookup, not computed: active parameters count the output head only
+    total = float(vocab * hidden * (1 if tied else 2))
+    active_total = float(vocab * hidden)
+    moe = experts is not None
+    dense = dense_layers(text, model_type, len(kinds)) if moe else set(range(len(kinds)))
+    for index, kind in enumerate(kinds):
+        if kind == "linear":
+            attention = _linear_params(text, hidden)
+        elif model_type == "gemma4_text":
+            attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
+        else:
+            attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
+        if model_type == "llama4_text":
+            mlp, mlp_active = _llama4_mlp(text, index, hidden, experts, active)
+        elif model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
+            mlp = mlp_active = 3 * hidden * config_int(text, "intermediate_size")
+            if moe:
+                expert = 3 * hidden * config_int(text, "moe_intermediate_size")
+                mlp += experts * expert + hidden * experts
+                mlp_active += active * expert + hidden * experts
+        elif index in dense:
+            mlp = mlp_active = 3 * hidden * config_int(text, "intermediate_size")
+        else:
+            expert = 3 * hidden * config_int(text, "moe_intermediate_size", text.get("intermediate_size"))
+            shared = _shared_expert_params(text, model_type, hidden)
+            mlp = experts * expert + shared + hidden * experts
+            mlp_active = active * expert + shared + hidden * experts
+        total += attention + mlp
+        active_total += attention + mlp_active
+    vision = config.get("vision_config")
+    if isinstance(vision, dict):
+        total += _vision_params(vision)
+        active_total += _vision_params(vision)
+    return total, active_total
+
+
+def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
+    if model_type in MLA_TYPES:
+        nope, rope, v = config_int(text, "qk_nope_head_dim"), config_int(text, "qk_rope_head_dim"), config_int(text, "v_head_dim")
+        lora, q_lora = config_int(text, "kv_lora_rank"), config_int(text, "q_lora_rank", required=False)
+        query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
+        indexer = 0
+        if model_type == "deepseek_v32":  # vLLM v0.11.2 Indexer: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj (hidden -> heads)
+            index_heads, index_dim = config_int(text, "index_n_heads"), config_int(text, "index_head_dim")
+            indexer = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
+        return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
+    # Qwen3-Next's query projection also yields a sigmoid output gate unless the config turns it off: vLLM
+    # `vllm/model_executor/models/qwen3_next.py` at 6365b387890f7aa74b0fe65b81705d4730fcc763 (read 2026-12-01),
+    # `attn_output_gate = getattr(config, "attn_output_gate", True)`, the projection `total_num_heads * (1 + attn_output_gate)`
+    gated = text.get("attn_output_gate", model_type == "qwen3_next")
+    query = hidden * heads * head_dim * (2 if gated else 1)
+    return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+
+
+def _llama4_mlp(text: dict, index: int, hidden: int, experts: int | None, active: int | None) -> tuple[int, int]:
+    """(total, active) MLP parameters of Llama 4 layer `index`: routed experts plus a shared one, or a dense MLP."""
+    step = config_int(text, "interleave_moe_layer_step", 1, required=False) or 0
+    if experts is None or active is None or not step or (index + 1) % step:
+        dense = 3 * hidden * config_int(text, "intermediate_size_mlp", text.get("intermediate_size"))
+        return dense, dense
+    expert = 3 * hidden * config_int(text, "intermediate_size")
+    return experts * expert + expert + hidden * experts, active * expert + expert + hidden * experts
+
+
+def _gemma4_attention_params(text: dict, kind: str, hidden: int, heads: int, kv_heads: int, head_dim: int) -> int:
+    if kind == "sliding":
+        return 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
+    global_kv, global_dim = gemma4_global_attention(text, heads, kv_heads, head_dim)
+    kv, dim = (global_kv, global_dim) if global_kv is not None else (kv_heads, head_dim)
+    projections = 1 if text.get("attention_k_eq_v") else 2  # k_eq_v: no v_proj
+    return 2 * hidden * heads * dim + projections * hidden * kv * dim
+
+
+def _linear_params(text: dict, hidden: int) -> int:
+    k_heads, v_heads = config_int(text, "linear_num_key_heads"), config_int(text, "linear_num_value_heads")
+    k_dim, v_dim = config_int(text, "linear_key_head_dim"), config_int(text, "linear_value_head_dim")
+    conv_dim = 2 * k_heads * k_dim + v_heads * v_dim
+    return hidden * (conv_dim + v_heads * v_dim) + hidden * 2 * v_heads + conv_dim * config_int(text, "linear_conv_kernel_dim") + v_heads * v_dim * hidden
+
+
+def dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
+    """Layers of a mixture of experts that keep a dense MLP."""
+    if model_type in (*MLA_TYPES, "glm4_moe"):
+        first = text.get("first_k_dense_replace", 0)  # 0 (or absent): every layer routes
+        return set(range(0 if first == 0 else config_int(text, "first_k_dense_replace")))
+    only = text.get("mlp_only_layers") or []
+    step = config_int(text, "decoder_sparse_step", 1, required=False) or 1
+    return {i for i in range(layers) if i in only or (i + 1) % step}
+
+
+def _shared_expert_params(text: dict, model_type: str, hidden: int) -> int:
+    if model_type in (*MLA_TYPES, "glm4_moe"):
+        shared = 0 if text.get("n_shared_experts", 0) in (0, None) else config_int(text, "n_shared_experts")  # 0 or absent: none
+        return shared * 3 * hidden * config_int(text, "moe_intermediate_size")
+    if text.get("shared_expert_intermediate_size") == 0:  # Qwen3-Coder's config spells "no shared expert" as 0
+        return 0
+    shared = config_int(text, "shared_expert_intermediate_size", required=False)
+    return 0 if shared is None else 3 * hidden * shared + hidden
+
+
+def _vision_params(vision: dict) -> int:
+    """A ViT tower: per block 4 h^2 (attention) + 2 h x intermediate (MLP)."""
+    depth = config_int(vision, "depth", vision.get("num_hidden_layers"))
+    width, inner = config_int(vision, "hidden_size"), config_int(vision, "intermediate_size")
+    return depth * (4 * width * width + 2 * width * inner)
