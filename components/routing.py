@@ -5,7 +5,8 @@ When the stack config has a `gateway` (`hangar.spec.routing`), in the gateway cl
 * per deployment behind a route, a `hangar:routing:InferencePool` (`hangar.components.routing_pool`):
   its InferencePool and endpoint picker;
 * one `Gateway` (gateway.networking.k8s.io/v1) `<environment>-gateway`, an HTTP listener on port 80 (with
-  `gateway.tls`, HTTPS on port 443 terminating TLS with the named certificate: `gateway_listener`),
+  `gateway.tls`, HTTPS on port 443 terminating TLS with the named certificate: `gateway_listener`; with
+  `tls.redirect_http` also port 80, whose HTTPRoute only redirects to https: `redirect_route`),
   of the target's class (`gateway_class`): on GKE the managed class, `gke-l7-rilb` (regional
   internal Application Load Balancer) or `gke-l7-regional-external-managed` when public; elsewhere
   Istio's `istio` class, its load balancer kept internal by the cloud's annotation
@@ -101,6 +102,21 @@ Google-managed certificates work with regional Gateways and certificate maps onl
 was read in public manifests for `gke-l7-rilb` and `gke-l7-regional-external-managed` Gateways (e.g.
 stacksimplify/terraform-on-google-kubernetes-engine, 21-GKE-Gateway-API/05-GKE-Gateway-API-HTTP-to-HTTPS-Redirect),
 not in Google's own example, which could not be read whole here: unverified against Google's text."""
+REDIRECT_LISTENER = "http"
+REDIRECT_STATUS = 308
+"""The redirect from http to https keeps the request's method: 308 Permanent Redirect, which "does not allow changing the request
+method from POST to GET" (RFC 7538 section 3), where after a 301 "a user agent MAY change the request method from POST to GET"
+(RFC 7231 section 6.4.2), turning an API call into a GET; Gateway API v1.5.1's own guide (site-src/guides/http-redirect-rewrite.md)
+gives 308 for permanent redirects that must keep the method. Gateway API v1.5.1 allows 301, 302, 303, 307 and 308
+(HTTPRequestRedirectFilter `statusCode`; 308 is the extended feature HTTPRoute308RedirectStatusCode, pkg/features/httproute.go);
+Istio 1.29.6 passes any of them on ("Istio allows 301, 302, 303, 307, 308", pilot/pkg/config/kube/gateway/conversion.go
+`createRedirectFilter`); GKE's regional URL maps, which `gke-l7-rilb` and `gke-l7-regional-external-managed` program, offer
+PERMANENT_REDIRECT = 308, "the request method will be retained" (pulumi_gcp 10.2.0 compute RegionUrlMap
+`redirect_response_code`), and Google's GKE Gateway controller lists HTTPRouteSchemeRedirect among the Gateway API features
+it passes (GoogleCloudPlatform/gke-gateway-api commit fc40d606a5332f11a8883f85caff66b63c4e88ef conformance/conformance_test.go).
+That the GKE controller turns `statusCode: 308` into PERMANENT_REDIRECT was not found in a Google text read here (2026-12-02):
+GKE's GatewayClass capabilities page could not be read whole; if it refuses the value, the redirect route is not accepted
+(its status says so) and port 80 answers nothing, as without the redirect."""
 SHARE_SCALE = 1000
 """A small-first share becomes weights out of this many (0.7 -> 700 small, 300 large)."""
 
@@ -133,12 +149,6 @@ def gateway_class(environment: Environment) -> str:
     return GKE_CLASSES[environment.gateway.scope] if gateway_cluster(environment).provider == "gcp" else ISTIO_CLASS
 
 
-def listener_port(environment: Environment) -> int:
-    """The port the gateway listens on: 443 with TLS, else 80."""
-    assert environment.gateway is not None
-    return TLS_LISTENER_PORT if environment.gateway.tls is not None else LISTENER_PORT
-
-
 def gateway_listener(environment: Environment) -> dict[str, Any]:
     """The Gateway's one listener: HTTPS on 443 terminating TLS with the named certificate, or plain HTTP on 80.
 
@@ -157,6 +167,40 @@ def gateway_listener(environment: Environment) -> dict[str, Any]:
         else {"options": {GKE_CERTIFICATE_OPTION: tls.gcp_certificate}}
     )
     return {"name": "https", "port": TLS_LISTENER_PORT, "protocol": "HTTPS", "tls": {"mode": "Terminate", **certificate}, "allowedRoutes": routes}
+
+
+def gateway_listeners(environment: Environment) -> list[dict[str, Any]]:
+    """The Gateway's listeners: `gateway_listener`, and with `tls.redirect_http` a plain HTTP listener on port 80 for the redirect."""
+    assert environment.gateway is not None
+    listeners = [gateway_listener(environment)]
+    tls = environment.gateway.tls
+    if tls is not None and tls.redirect_http:
+        listeners.append({"name": REDIRECT_LISTENER, "port": LISTENER_PORT, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "Same"}}})
+    return listeners
+
+
+def route_parents(environment: Environment) -> list[dict[str, Any]]:
+    """The `parentRefs` of every route's HTTPRoute: the Gateway, and with TLS its HTTPS listener only (`sectionName`), so that no
+    route is also served in clear text on the redirect listener."""
+    assert environment.gateway is not None
+    if environment.gateway.tls is None:
+        return [{"name": gateway_name(environment)}]
+    return [{"name": gateway_name(environment), "sectionName": "https"}]
+
+
+def redirect_route(environment: Environment) -> dict[str, Any] | None:
+    """With `tls.redirect_http`, the HTTPRoute spec on the HTTP listener that redirects every request to https with `REDIRECT_STATUS`.
+
+    No matches (Gateway API v1.5.1 HTTPRouteRule `matches`: "If no matches are specified, the default is a prefix path match
+    on '/'") and no backendRefs: the gateway answers itself.
+    The redirect keeps the host, path and query and takes https's well-known port (HTTPRequestRedirectFilter `port`: "If
+    redirect scheme is not-empty, the redirect port MUST be the well-known port associated with the redirect scheme")."""
+    assert environment.gateway is not None
+    tls = environment.gateway.tls
+    if tls is None or not tls.redirect_http:
+        return None
+    redirect = {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": REDIRECT_STATUS}}
+    return {"parentRefs": [{"name": gateway_name(environment), "sectionName": REDIRECT_LISTENER}], "rules": [{"filters": [redirect]}]}
 
 
 def route_names(environment: Environment, deployment: str) -> list[str]:
@@ -194,6 +238,8 @@ def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any
 
     if route.split is not None:
         return [rule([(backend.deployment, backend.weight) for backend in route.split])]
+    if route.deployment is not None:
+        return [rule([(route.deployment, 1)])]
     small_first = route.small_first
     assert small_first is not None
     if small_first.header is not None:
@@ -240,7 +286,7 @@ class Gateway(pulumi.ComponentResource):
         self.objectives = build_objectives(
             environment, namespace=namespace, labels=labels, pools=self.pools, gke=cluster.provider == "gcp", opts=kube, depends_on=prerequisites
         )
-        spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": [gateway_listener(environment)]}
+        spec: dict[str, Any] = {"gatewayClassName": gateway_class(environment), "listeners": gateway_listeners(environment)}
         annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]
         if cluster.provider != "gcp" and annotations:
             spec["infrastructure"] = {"annotations": dict(annotations)}
@@ -264,10 +310,21 @@ class Gateway(pulumi.ComponentResource):
                 api_version="gateway.networking.k8s.io/v1",
                 kind="HTTPRoute",
                 metadata={"name": route.name, "namespace": namespace, "labels": labels},
-                spec={"parentRefs": [{"name": gateway_name(environment)}], "rules": http_route_rules(route, timeout=timeout)},
+                spec={"parentRefs": route_parents(environment), "rules": http_route_rules(route, timeout=timeout)},
                 opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object, *(self.pools[d] for d in route.deployments())])),
             )
             self.routes.append(route.name)
+        redirect = redirect_route(environment)
+        if redirect is not None:
+            k8s.apiextensions.CustomResource(
+                f"{name}-http-redirect",
+                api_version="gateway.networking.k8s.io/v1",
+                kind="HTTPRoute",
+                # A dot keeps the name apart from every route's (route names are DNS labels, without dots).
+                metadata={"name": f"{gateway_name(environment)}.http-redirect", "namespace": namespace, "labels": labels},
+                spec=redirect,
+                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object])),
+            )
         self.register_outputs({"gateway": gateway_name(environment), "class": gateway_class(environment), "routes": self.routes, "pools": sorted(self.pools)})
 
     def _implementation(self, name: str, environment: Environment, cluster: Any, component: Any, kube: pulumi.ResourceOptions) -> list[pulumi.Resource]:
@@ -323,7 +380,7 @@ class Gateway(pulumi.ComponentResource):
                 "podSelector": {"matchLabels": {GATEWAY_NAME_LABEL: gateway_name(environment)}},
                 "policyTypes": ["Ingress", "Egress"],
                 # In: callers on the listener, the load balancer's health checks on Istio's status port.
-                "ingress": [{"ports": [{"port": listener_port(environment), "protocol": "TCP"}, {"port": ISTIO_STATUS_PORT, "protocol": "TCP"}]}],
+                "ingress": [{"ports": [*({"port": listener["port"], "protocol": "TCP"} for listener in gateway_listeners(environment)), {"port": ISTIO_STATUS_PORT, "protocol": "TCP"}]}],
                 "egress": [
                     {"to": [{"podSelector": {"matchLabels": picker_labels(d)}} for d in routed], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]},
                     {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}}}], "ports": [{"port": PORT, "protocol": "TCP"}]},

@@ -60,7 +60,7 @@ import pulumi_kubernetes as k8s
 import yaml
 from hangar.components.labels import POOL, environment_labels
 from hangar.components.registry_path import under_registry
-from hangar.components.routing import GATEWAY_NAME_LABEL, gateway_cluster, gateway_name, gateway_peers
+from hangar.components.routing import GATEWAY_NAME_LABEL, gateway_cluster, gateway_name, gateway_peers, route_parents
 from hangar.components.routing_pool import EPP_VERSION, ISTIO_TLS, NONROOT_UID, health_check_peers
 from hangar.components.serving_pod import container_security
 
@@ -148,7 +148,7 @@ class AdapterRouting(pulumi.ComponentResource):
                 api_version="gateway.networking.k8s.io/v1",
                 kind="HTTPRoute",
                 metadata=meta(route_name),
-                spec={"parentRefs": [{"name": gateway}], "rules": rules},
+                spec={"parentRefs": route_parents(environment), "rules": rules},
                 opts=child,
             )
             self.routes.append(route_name)

@@ -2,7 +2,7 @@
 
 A route sends a declared share of its requests to each deployment: a `split` by its weights, a
 `small_first` route its `share` to the small deployment and the rest to the large one (a header-matched
-class declares no share, so its blend is unknown). Each deployment's $ per million (prompt + output)
+class declares no share, so its blend is unknown), a single-deployment route all of them to its deployment. Each deployment's $ per million (prompt + output)
 tokens is `hangar.sizing.capacity`'s for its own declared `traffic` and `slo`: the average month's
 replicas, on its pool's nodes at the price `hangar cost` lists, over the tokens that month serves. The
 route's blended figure is the share-weighted sum; unknown as soon as one part is (no declared traffic,
@@ -61,6 +61,8 @@ def route_shares(route: Route) -> dict[str, float | None]:
     if route.split is not None:
         total = sum(backend.weight for backend in route.split)
         return {backend.deployment: backend.weight / total for backend in route.split}
+    if route.deployment is not None:
+        return {route.deployment: 1.0}
     small_first = route.small_first
     assert small_first is not None
     if small_first.share is None:

@@ -2,14 +2,16 @@
 
 A stack may give its environment a `gateway` (one OpenAI-compatible endpoint for its deployments,
 internal by default) and `routes`: a name clients use (`chat`) and the deployments behind it, in one
-of two forms —
+of three forms —
+
+* `deployment`: one deployment takes every request (one model behind the gateway, its adapters too);
 
 * `split`: a weighted split across deployments (a canary of a new model or engine version);
 * `small_first`: the `small` deployment takes a declared `share` of the requests, or the requests
   carrying a declared header (a class of easy traffic), and the `large` one takes the rest.
 
 A route promises every request it admits the same context (`max_context_tokens`, by default the
-first deployment's: the first of a split, the large one of a small-first route) and the same input
+first deployment's: the first of a split, the large one of a small-first route, the one deployment) and the same input
 `modality`; a deployment behind it that serves less is a config error, as is a route naming a
 deployment that does not exist or runs on another cluster than the gateway, or whose declared traffic
 contradicts the route's shares (`hangar.spec.routing_traffic`). TLS: `hangar.spec.routing_tls`; a gateway
@@ -149,11 +151,14 @@ class Route(SpecModel):
 
     name: Name = Field(description="The name clients use: the path prefix /<name>/ on the gateway and the `model` they ask for.")
     max_context_tokens: int | None = Field(
-        None, ge=256, description="Longest sequence every request may have; default: the first deployment's (split) or the large one's."
+        None, ge=256, description="Longest sequence every request may have; default: the first deployment's (split), the large one's, or the one deployment's."
     )
     modality: Modality = Field("text", description="Input the route accepts: text, or text+image (every model behind it must take images).")
     split: list[WeightedDeployment] | None = Field(None, min_length=2, description="A weighted split across two or more deployments.")
     small_first: SmallFirst | None = Field(None, description="A small deployment for the easy traffic, a large one for the rest.")
+    deployment: Name | None = Field(
+        None, description="A single deployment behind the route (every request to it): one model, e.g. one that serves LoRA adapters, behind the gateway."
+    )
     objectives: list[Objective] = Field(
         default_factory=list,
         description="Request classes and their priorities (Inference Extension InferenceObjectives): clients name one in the "
@@ -170,8 +175,8 @@ class Route(SpecModel):
         problems = []
         if self.fallbacks is not None:
             problems.append(problem("fallbacks", FALLBACKS_UNSUPPORTED, self.fallbacks))
-        if (self.split is None) == (self.small_first is None):
-            problems.append(problem("split", "give exactly one form: split or small_first", None))
+        if sum(form is not None for form in (self.split, self.small_first, self.deployment)) != 1:
+            problems.append(problem("split", "give exactly one form: split, small_first or deployment", None))
         elif self.split is not None:
             names = [backend.deployment for backend in self.split]
             repeated = sorted({name for name in names if names.count(name) > 1})
@@ -184,6 +189,8 @@ class Route(SpecModel):
         """The deployments behind the route, the one whose context it promises by default first."""
         if self.split is not None:
             return [backend.deployment for backend in self.split]
+        if self.deployment is not None:
+            return [self.deployment]
         assert self.small_first is not None
         return [self.small_first.large, self.small_first.small]
 
@@ -191,6 +198,8 @@ class Route(SpecModel):
         """The key path (below the route) naming each of `deployments()`."""
         if self.split is not None:
             return [f"split[{index}].deployment" for index in range(len(self.split))]
+        if self.deployment is not None:
+            return ["deployment"]
         return ["small_first.large", "small_first.small"]
 
 

@@ -61,8 +61,8 @@ PRIORITY_MIN, PRIORITY_MAX = -(2**63), 2**63 - 1
 OBJECTIVES_NEED_ONE_POOL = (
     "request classes need every request of a class to reach one deployment: an InferenceObjective names one "
     "InferencePool (spec.poolRef) and the endpoint picker of any other pool ignores it, so a class spread over the "
-    "deployments of a {form} would have its priority in one of them only; put classes on a small_first route "
-    "with objectives (the listed classes to the small deployment, the rest to the large one)"
+    "deployments of a {form} would have its priority in one of them only; put classes on a route to one deployment, "
+    "or on a small_first route with objectives (the listed classes to the small deployment, the rest to the large one)"
 )
 """Why a route that spreads a request over several pools cannot carry classes (sources: the module docstring)."""
 
@@ -89,11 +89,13 @@ def route_form(route: Route) -> str:
         if route.small_first.header is not None:
             return "small_first header"
         return "small_first objectives"
-    return "route"
+    return "single-deployment route"
 
 
 def objective_pools(route: Route) -> dict[str, str]:
     """Each class of the route and the deployment its requests reach ({} for a route that spreads requests)."""
+    if route.deployment is not None:
+        return {objective.name: route.deployment for objective in route.objectives}
     small_first = route.small_first
     if small_first is None or small_first.objectives is None:
         return {}

@@ -8,6 +8,9 @@
 * `gcp_certificate`: GKE only, a Certificate Manager certificate in the cluster's region (self-managed,
   or Google-managed with DNS authorization), named in the listener's `tls.options`.
 
+`redirect_http` adds a plain HTTP listener on port 80 whose one HTTPRoute answers every request with a redirect
+to https (`hangar.components.routing.redirect_route`).
+
 Sources, read 2026-12-01: Gateway API v1.5.1 (kubernetes-sigs/gateway-api tag v1.5.1,
 config/crd/standard/gateway.networking.k8s.io_gateways.yaml: `listeners[].tls.mode` Terminate,
 `certificateRefs` of kind Secret, `options` a map of implementation-specific settings);
@@ -51,6 +54,13 @@ class GatewayTls(SpecModel):
         pattern=CERTIFICATE_MANAGER_NAME,
         description="gcp only: a Certificate Manager certificate in the cluster's region (location = the region), "
         "self-managed or Google-managed.",
+    )
+
+    redirect_http: bool = Field(
+        False,
+        description="Also listen for plain HTTP on port 80 and answer every request there with a redirect to https (308, which keeps "
+        "the method: an API call stays a POST). A client that calls http:// still sends its first request, API key included, in "
+        "clear text before it is redirected, so it is off by default.",
     )
 
     @model_validator(mode="after")

@@ -28,7 +28,7 @@ def _shares(route: Any) -> list[tuple[str, Any, str, float]]:
         total = sum(backend.weight for backend in route.split)
         return [(f"split[{index}].weight", backend.weight, backend.deployment, backend.weight / total) for index, backend in enumerate(route.split)]
     small_first = route.small_first
-    if small_first.share is None:
+    if small_first is None or small_first.share is None:  # one deployment takes all; a class declares no share
         return []
     key, given = "small_first.share", small_first.share
     return [(key, given, small_first.small, given), (key, given, small_first.large, 1 - given)]
