@@ -17,7 +17,7 @@ tree and your `.hangar-cache/` are not touched):
                 `MockMonitor` in one process: their imports and registrations, no validation by
                 Hangar outside the program, no recording, no pricing, no policies — what any offline
                 plan of these programs costs, with CPython's default garbage collector;
-- floor tuned:  the same with the collector's thresholds `hangar` runs with (hangar.cli.app.COLLECTOR_THRESHOLDS),
+- floor tuned:  the same with the collector's thresholds `hangar` runs with (hangar.collector.COLLECTOR_THRESHOLDS),
                 so that cold / floor compares like with like;
 - diff cold:    `hangar diff --base HEAD~1 --all` with an empty cache, HEAD changing one stack file;
 - diff warm:    the same again (both sides from the cache);
@@ -69,7 +69,7 @@ from hangar.stackplan import OFFLINE_KUBECONFIG
 root = Path(sys.argv[1])
 if sys.argv[2:] == ["tuned"]:
     import gc
-    from hangar.cli.app import COLLECTOR_THRESHOLDS
+    from hangar.collector import COLLECTOR_THRESHOLDS
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
 project = read_project(root)
 for stack in project.stacks():
@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("check", "diff"), help="only the check measurements (beside Checkov and the floor) or only the diff ones")
     arguments = parser.parse_args()
     times, only = arguments.repeat, arguments.only
-    checkov = ensure_checkov()
+    checkov = ensure_checkov() if only != "diff" else None  # the diff measurements need no Checkov
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; median of {times} runs", flush=True)
     with tempfile.TemporaryDirectory(prefix="hangar-bench-") as scratch_name:
         scratch = Path(scratch_name)

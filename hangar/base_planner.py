@@ -12,6 +12,7 @@ imports nothing from today's `hangar` at module level.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from importlib.machinery import PathFinder
@@ -54,6 +55,8 @@ def _today_module(name: str):  # noqa: ANN202 - a module loaded by path
 
 
 def main(argv: list[str]) -> None:
+    # This process is the planner's own: it collects garbage as rarely as the `hangar` command does.
+    gc.set_threshold(*_today_module("collector").COLLECTOR_THRESHOLDS)
     planreads = _today_module("planreads")  # records what each plan reads, as in the head's process
     planreads.install()
     root, out, stacks = Path(argv[0]), Path(argv[1]), argv[2:]

@@ -1,7 +1,7 @@
 """Compare two sides of a change, stack by stack: resources, monthly cost, policy violations.
 
 Pure: it takes each stack's two sides already planned, priced and judged (`Side`) and says what
-changed. `hangar.stackservice` produces the sides for `hangar diff` — the base from a clean
+changed. `hangar.diff_sides` produces the sides for `hangar diff` — the base from a clean
 checkout of a git ref, the head from the working tree — and prints the result as a table, JSON,
 or Markdown fit for a pull-request comment (`to_markdown`).
 
@@ -197,6 +197,8 @@ def diff_inputs(before: Any, after: Any, path: str = "") -> list[InputChange]:
 
 def diff_plans(before: Plan | None, after: Plan | None) -> tuple[ResourceChange, ...]:
     """Resources added, changed and removed between two plans, matched by URN (a missing plan is empty)."""
+    if before is not None and before is after:  # one plan on both sides (a stack unchanged since the base shares it): nothing to compare
+        return ()
     old = {r.urn: r for r in (before.resources if before else ())}
     new = {r.urn: r for r in (after.resources if after else ())}
     changes = []

@@ -17,7 +17,8 @@ declared deployer (hangar/spec/deployer.py), never written by hand:
 * environments deployed by the Pulumi Kubernetes Operator or Pulumi Deployments get no job: their
   deployer runs elsewhere (`hangar gitops render` writes the operator's objects).
 
-Dev jobs run first, then staging, then prod, each job a GitHub environment named after its tier.
+Dev jobs run first, then staging, then prod, each job a GitHub environment named after its tier; a
+pull request's previews reference `<tier>-preview` instead (`hangar.gitops_pull_request` says why).
 `hangar gitops workflows --write` writes them (and `.github/actionlint.yaml`, the runner labels); tests/test_workflows.py fails
 when a committed workflow differs from what this module renders, and runs actionlint on them.
 
@@ -33,7 +34,7 @@ import yaml
 
 from hangar.gitops_chart_login import chart_login_needs, chart_mirrors
 from hangar.gitops_deploy import deploy_workflow
-from hangar.gitops_pull_request import pull_request_workflow
+from hangar.gitops_pull_request import preview_needs, pull_request_workflow
 from hangar.gitops_steps import TIERS, deployed_here
 from hangar.spec import Environment
 from hangar.spec.deployer import HOSTED_IMAGE_LABEL
@@ -61,8 +62,8 @@ HEADERS = {
     "pull-request.yml": (
         "Every pull request: the tests, the policy pack offline (code-scanning annotations), one comment with what the",
         "change does to each stack, and — where Pulumi credentials are configured — `pulumi preview` with the policy",
-        "pack for every environment the change touches, where that environment's deployer runs (a self-hosted",
-        "runner never runs a fork's code).",
+        "pack for every environment the change touches, where that environment's deployer runs (a pull request from a",
+        "fork gets no preview: GitHub gives its run no secrets, and a self-hosted runner never runs a fork's code).",
     ),
 }
 NEEDS = (
@@ -102,7 +103,8 @@ def render_workflows(
 
     `awaits`: each stack's longest workload await in seconds (see `deploy_workflow`). `adapt(path, workflow)`: the
     workflow for another project than Hangar's own repository (`hangar.starter_workflows`: installed Hangar, a subfolder)."""
-    needs = chart_login_needs(deployed_here(environments))  # raises on an undeclared deployer
+    deployed = deployed_here(environments)  # raises on an undeclared deployer
+    needs = chart_login_needs(deployed)
     where = [_where(stack, environments[stack]) for stack in sorted(environments, key=lambda s: (TIERS.index(environments[s].tier), s))]
     texts = {}
     for name, workflow in ((DEPLOY, deploy_workflow(environments, awaits)), (PULL_REQUEST, pull_request_workflow(environments))):
@@ -118,6 +120,7 @@ def render_workflows(
             *where,
             "#",
             *(f"# {line}" for line in NEEDS),
+            *(f"# {line}" for line in (preview_needs(deployed) if name == PULL_REQUEST else ())),
             *(f"# {line}" for line in needs),
         ]
         texts[name] = "\n".join(header) + "\n" + yaml.dump(workflow, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000)

@@ -33,7 +33,12 @@ def override_spellings(project: PulumiProject, stack: str, policy_config: Path |
         if isinstance(environment, dict):
             written.append(environment.get("catalog_overrides"))
     root = project.root.resolve()
-    return {str(root / value): value for value in written if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute()}
+    return {str(root / value): value for value in written if relative_path(value)}
+
+
+def relative_path(value: Any) -> bool:
+    """Whether a configured path is relative, so read from the project directory: a non-empty string, neither `~`-rooted nor absolute."""
+    return isinstance(value, str) and bool(value) and not value.startswith("~") and not Path(value).is_absolute()
 
 
 def respell(text: str, spelled: dict[str, str]) -> str:
@@ -71,7 +76,7 @@ def _rooted_overrides(raw: Any, root: Path) -> Any:
     rooted = {}
     for name, entry in raw.items():
         value = entry.get("catalogOverrides") if isinstance(entry, dict) else None
-        if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute():
+        if relative_path(value):
             entry = {**entry, "catalogOverrides": str(root / value)}
         rooted[name] = entry
     return rooted

@@ -46,6 +46,12 @@ def _validated(index: int) -> float:
     return constant("hangar.policies.rules.routing", "VALIDATED_PICKER")()[index]
 
 
+def _first_served(name: str) -> str:
+    from hangar.sizing.engine_models import ARRIVALS, named
+
+    return named(ARRIVALS[name].served)
+
+
 def _example_share() -> float:
     from hangar.stackfile import read_environment, read_project
 
@@ -361,6 +367,9 @@ EXAMPLE_PROVEN = "an example of values tests/test_promql.py proves with promtool
 
 FACTS += [
     Fact("docs/serving.md", "The container follows the pinned vLLM ({v}, read from its source)", {"v": ENGINE}),
+    Fact("docs/serving.md", "on the default {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
+         {"v": ENGINE, "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
+    Fact("docs/serving.md", "Hangar generates were read from {v} only", {"v": ENGINE}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
     Fact("docs/serving.md", "`minDomains: {n}`", {"n": code_says("hangar.components.serving_pod", "`minDomains: 2`", 2)}),

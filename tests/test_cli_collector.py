@@ -1,4 +1,4 @@
-"""The `hangar` console script runs with the garbage collector's thresholds raised (hangar.cli.app.COLLECTOR_THRESHOLDS).
+"""The `hangar` console script runs with the garbage collector's thresholds raised (hangar.collector.COLLECTOR_THRESHOLDS).
 
 A cold plan spends a quarter of its time in collections that walk the provider SDKs' objects again and again;
 the thresholds make them rare. Checked in a fresh interpreter through the console script's own entry point.
@@ -10,8 +10,9 @@ import json
 import subprocess
 import sys
 
-from hangar.cli.app import COLLECTOR_THRESHOLDS
+from hangar.collector import COLLECTOR_THRESHOLDS
 from tests.conftest import ROOT
+from tests.foreign_repo import foreign_program_repo
 
 SCRIPT = """
 import gc, json, sys
@@ -31,3 +32,16 @@ def test_a_run_collects_garbage_rarely_but_still_collects():
     assert run["exit"] == 0 and "eks-prod" in done.stdout
     assert tuple(run["before"]) == (700, 10, 10)  # CPython's defaults until the command starts (the control)
     assert tuple(run["during"]) == COLLECTOR_THRESHOLDS and run["enabled"]
+
+
+def test_the_base_side_of_diff_is_planned_with_the_same_thresholds(tmp_path):
+    """diff's base planner is a process of its own (hangar/base_planner.py): its program runs with the raised thresholds too."""
+    record = tmp_path / "thresholds.json"
+    program = (ROOT / "tests" / "foreign_program" / "__main__.py").read_text()
+    spy = f"import gc, json\nopen({str(record)!r}, 'w').write(json.dumps(gc.get_threshold()))\n"
+    repo = foreign_program_repo(tmp_path / "repo", {"__main__.py": spy + program})
+    out = tmp_path / "plans.json"
+    done = subprocess.run([sys.executable, str(ROOT / "hangar" / "base_planner.py"), str(repo), str(out), "dev"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "plan" in json.loads(out.read_text())["dev"]  # the program ran to the end
+    assert tuple(json.loads(record.read_text())) == COLLECTOR_THRESHOLDS

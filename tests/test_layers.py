@@ -13,7 +13,7 @@ CORE = ["hangar/spec", "hangar/catalog", "hangar/sizing", "hangar/cost", "hangar
 RULES = ["policies/rules"]
 COMPONENTS = ["components"]
 PACK = ["policies/__main__.py", "policies/pack.py"]
-SERVICE = ["hangar/stackservice.py", "hangar/stack_policy.py", "hangar/base_planner.py", "hangar/stackplan.py", "hangar/plan.py", "hangar/diff.py", "hangar/verdicts.py"]
+SERVICE = ["hangar/stackservice.py", "hangar/diff_sides.py", "hangar/stack_policy.py", "hangar/base_planner.py", "hangar/stackplan.py", "hangar/plan.py", "hangar/diff.py", "hangar/verdicts.py"]
 
 FORBIDDEN = {
     "core": (CORE, ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_kubernetes", "pulumi_policy", "hangar.components", "hangar.policies", "hangar.cli", "hangar.plan")),
@@ -85,19 +85,21 @@ def test_every_provider_of_the_spec_has_a_target():
 
 COMMAND_MODULES = sorted((ROOT / "hangar" / "cli").glob("*_commands.py"))
 PLANNING_COMMANDS = ["stack_commands", "check_commands", "cost_commands", "render_commands", "diff_commands"]
+SERVICE_MODULES = ("hangar.stackservice", "hangar.diff_sides")
+"""The service below the CLI: one stack planned, priced and judged; and the two sides of `diff` built on it."""
 
 
 @pytest.mark.parametrize("path", COMMAND_MODULES, ids=lambda path: path.stem)
 def test_no_command_module_imports_another(path: Path):
-    """Commands share what they print through hangar/cli/views.py and what they compute through hangar.stackservice."""
+    """Commands share what they print through hangar/cli/views.py and what they compute through the service modules."""
     others = {f"hangar.cli.{other.stem}" for other in COMMAND_MODULES if other != path}
     assert sorted(imported_modules(path) & others) == []
 
 
 @pytest.mark.parametrize("name", PLANNING_COMMANDS)
 def test_planning_commands_plan_price_and_judge_only_through_the_service(name: str):
-    """plan, check, cost, render and diff reach the planner and the rules only via hangar.stackservice."""
+    """plan, check, cost, render and diff reach the planner and the rules only via the service (hangar.stackservice, hangar.diff_sides)."""
     modules = imported_modules(ROOT / "hangar" / "cli" / f"{name}.py")
-    assert "hangar.stackservice" in modules
+    assert modules & set(SERVICE_MODULES)
     bypass = sorted(m for m in modules if m in ("hangar.stackplan", "hangar.base_planner") or m == "hangar.policies.rules" or m.startswith("hangar.policies.rules."))
     assert bypass == []

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from hangar.cli import app
+from hangar.diff_sides import head_side
 from hangar.stackfile import read_project
-from hangar.stackservice import head_side, plan_stack, stack_verdict
+from hangar.stackservice import plan_stack, stack_verdict
 from tests.conftest import ROOT
 
 runner = CliRunner()

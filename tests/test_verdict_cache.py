@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hangar import stackservice
+from hangar import diff_sides, stackservice
 from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
 from tests.conftest import ROOT
@@ -57,6 +57,7 @@ def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(plan, project, stack, *args, **kwargs)
 
     monkeypatch.setattr(stackservice, "judge", counting)
+    monkeypatch.setattr(diff_sides, "judge", counting)  # the sides of `diff` judge with the service's judge, imported by name
     return calls
 
 

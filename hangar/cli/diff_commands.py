@@ -3,13 +3,13 @@
 How each side is produced:
 
 * **head** — the working tree, planned in this process exactly as `hangar plan` does.
-* **base** — REF's files, read from the repository's objects (`hangar.stackservice.BaseSide`). A base
+* **base** — REF's files, read from the repository's objects (`hangar.diff_sides.BaseSide`). A base
   stack whose plan the plan cache holds for the files at REF (saved there by `hangar check` on the
   base commit, or by an earlier diff) is taken from it without any checkout. Only when one is
   missing is a clean checkout of REF made with `git worktree add --detach` in a temporary
   directory (the user's working tree, index and branches are not touched; the worktree and its
   administrative entry are removed afterwards, also on error or Ctrl-C). It is planned in a
-  separate Python process (`hangar/base_planner.py`, started by `hangar.stackservice.plan_base`)
+  separate Python process (`hangar/base_planner.py`, started by `hangar.diff_sides.BaseSide`)
   whose import path starts at the base checkout's project directory, so
   the base program runs with ITS OWN code: its `__main__.py`, its `components/`, and — when the
   repository holds it, as Hangar's own repository does — its own `hangar` library. Only what is
@@ -61,8 +61,8 @@ from hangar.diff import (
     to_markdown,
     violations_cell,
 )
+from hangar.diff_sides import BaseSide, head_side
 from hangar.stackfile import StackConfigError, read_project
-from hangar.stackservice import BaseSide, head_side
 
 
 class DiffFormat(str, Enum):
@@ -100,7 +100,8 @@ def diff(
         base_names = base_side.stacks()
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
         base_sides = base_side.sides([n for n in names if n in base_names], lambda: base_checkout(repo_root, commit), _kill_on_interrupt)
-    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), head_side(head_project, name, cache=not no_cache)) for name in names))
+    heads = {name: head_side(head_project, name, cache=not no_cache, known=base_side.plans) for name in names}
+    report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), heads[name]) for name in names))
     if output_format is DiffFormat.json:
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

@@ -26,6 +26,7 @@ from hangar.spec.base import (
 )
 from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
 from hangar.spec.deployer import Deployer, deployer_problems
+from hangar.spec.engine_models import engine_model_problems
 from hangar.spec.metrics import air_gapped_metrics_problems
 from hangar.spec.onprem import OnPremCluster
 from hangar.spec.routing import Gateway, Route, routing_problems
@@ -96,7 +97,7 @@ class Environment(SpecModel):
     def _consistent(self) -> Environment:
         problems = (
             self._deployment_problems() + kubernetes_version_problems(self) + deployer_problems(self.deployer, self.clusters) + serving_problems(self)
-            + routing_problems(self) + installed_chart_problems(self) + adapter_problems(self)
+            + routing_problems(self) + installed_chart_problems(self) + adapter_problems(self) + engine_model_problems(self)
         )
         if not problems:
             problems = hardware_problems(self)

@@ -5,7 +5,8 @@ on. On each, vLLM must be able to start the model — weights + overhead + the K
 sequence of its `--max-model-len` within `--gpu-memory-utilization` of the memory, vLLM's own
 start-up check (`hangar.sizing.engine` cites it) with vLLM's defaults for what the flags leave
 out, plus the LoRA adapter slots `--enable-lora` reserves (`hangar.sizing.lora`; a model whose slots the
-catalog cannot size goes to `hangar-cannot-judge`, one whose vLLM class takes no adapters at all is refused) — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
+catalog cannot size goes to `hangar-cannot-judge`, one whose vLLM class takes no adapters at all is refused; a model the release
+of its `vllm-openai` image cannot load is refused, `hangar.policies.rules.engine_models`) — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
 degree must be valid, and a TPU workload must be on a TPU pool. How many sequences the KV cache
 then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fewer.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, Finding
 from hangar.policies.rules.config import CannotJudgeConfig, HardwareFitConfig
+from hangar.policies.rules.engine_models import unloadable
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
 from hangar.policies.rules.workloads import ServingWorkload, selector_text
@@ -39,6 +41,9 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
         refusal = lora_refusal(model, workload.lora.expert_parallel) if workload.lora is not None and model is not None else None
         if refusal:
             findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {refusal}"))
+        unserved = unloadable(workload, model)
+        if unserved:
+            findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {unserved}"))
         for pool in pools.candidates(workload, facts.scope_of(workload)):
             findings += [Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {problem}") for problem in fit_problems(workload, pool, catalog)]
     return findings

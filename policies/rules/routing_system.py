@@ -1,26 +1,30 @@
 """A CPU node pool holds the pods the plan puts on it: their requests in all against its nodes at their most.
 
 The gateway adds pods to a cluster's CPU system pool: per routed deployment its endpoint pickers (two, active-passive),
-Body-Based Routing when adapters are routed, beside the weight-staging jobs and whatever else a program pins there by
-`nodeSelector`. Each may fit a node (`hangar.policies.rules.routing` checks one picker against one node) while all of
-them together never fit the pool: the scheduler leaves the rest Pending. `system_pool_findings` adds up, per CPU pool
-(a pool of the plan with no accelerators), the CPU and memory requests of every pod whose `nodeSelector` the pool's
-node labels satisfy, in the same cluster:
+Body-Based Routing when adapters are routed, beside the weight-staging jobs, the charts Hangar installs there (istiod,
+KEDA and its HTTP add-on, LeaderWorkerSet's controller, the metrics stack, the Cluster Autoscaler) and whatever else a
+program pins there by `nodeSelector`. Each may fit a node (`hangar.policies.rules.routing` checks one picker against one
+node) while all of them together never fit the pool: the scheduler leaves the rest Pending. `system_pool_findings`
+adds up, per CPU pool (a pool of the plan with no accelerators), the CPU and memory requests of every pod whose
+`nodeSelector` the pool's node labels satisfy, in the same cluster — the plan's own workloads and the pods of its Helm
+releases, whose requests, counts and `nodeSelector` come from each chart's values at its pinned version laid under the
+release's values (`hangar.policies.rules.chart_pods`, which cites each chart):
 
 * a pod's request is its containers' requests summed, or its largest init container's when that is larger (the
   scheduler's "effective request": https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers,
   read 2026-12-01);
 * pods per workload: `spec.replicas` of a Deployment, StatefulSet or ReplicaSet (default 1), `spec.parallelism` of a
   Job (default 1), one per node of a DaemonSet, `replicas` times the group size of a LeaderWorkerSet, one for a Pod;
-* the pool's room is its most nodes (the autoscaler's maximum) times the catalog's vCPUs and memory of its machine
-  type: the capacity, more than the scheduler can ever give, since the kubelet and the system keep part of every node
-  (allocatable = capacity - kube-reserved - system-reserved - eviction threshold,
-  https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01).
+* the pool's room is its most nodes (the autoscaler's maximum) times what one node allocates: the catalog's vCPUs and
+  memory of its machine type less the kubelet's reserve and eviction threshold where the cloud's was read here
+  (`hangar.policies.rules.node_allocatable`: EKS on AL2023, AKS), else the capacity; the message says which. The
+  reserve taken is never more than the cloud's, so the room is never less than the scheduler can give.
 
-So a finding is sure: those pods can never all run. What the plan does not show as pods is not counted — the pods of
-Helm charts (istiod, KEDA, the metrics stack: their requests are the charts' defaults, which the plan does not carry),
-the gateway pods Istio creates for a Gateway at run time, and the cloud's own add-ons — so passing says nothing about
-them; the message says what it counted. A pool whose machine type or node count is unknown is skipped (the cost
+So a finding is sure: those pods can never all run (a chart's autoscaled component counts at its minimum: istiod at
+its HorizontalPodAutoscaler's, the HTTP add-on's interceptor at its ScaledObject's). What neither the plan nor a chart's
+values show is not counted — the cloud's own add-ons (its DNS, network and storage agents), the gateway pods Istio
+starts for a Gateway at run time, the sidecars an operator injects — nor is a chart Hangar has not read (named in the
+message), so passing says nothing about them. A pool whose machine type or node count is unknown is skipped (the cost
 rules already report an unpriced or unbounded pool).
 """
 
@@ -29,14 +33,19 @@ from __future__ import annotations
 from typing import Any
 
 from hangar.policies.rules.base import Finding
+from hangar.policies.rules.chart_pods import RELEASE_TYPES, chart_name, chart_pods
 from hangar.policies.rules.config import RoutingConfig
 from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.pools import PoolHardware
 from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload
 
 from hangar.catalog import CatalogLookupError, load_catalog
+from hangar.records import ResourceRecord
 
 RULE = "hangar-routing"
+EPSILON = 1e-9
+"""Requests equal to the room fit: sums of decimal quantities are compared with this slack."""
 
 
 def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, gib_of: Any) -> list[Finding]:
@@ -45,7 +54,8 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
     `cpu_of` / `gib_of` read a Kubernetes quantity as cores / GiB (None when absent or malformed).
     """
     selecting = [w for w in facts.pod_workloads if w.leader.node_selector]
-    if not selecting:
+    releases = [(r, chart_pods(r, cpu_of, gib_of)) for r in facts.records if r.type in RELEASE_TYPES]
+    if not selecting and not any(pods for _, pods in releases):
         return []
     catalog = load_catalog(config.catalog_overrides)
     lines = {line.urn: line for line in facts.cost(config.catalog_overrides).lines}
@@ -60,28 +70,56 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
             continue
         if machine.vcpus is None or machine.memory_gib is None:
             continue
-        counted = [(w, _pods(w, line.count_max)) for w in selecting if _lands_on(facts, w, pool)]
-        cpu = sum(pods * _request(w.leader, cpu_of, "cpu") for w, pods in counted)
-        gib = sum(pods * _request(w.leader, gib_of, "memory") for w, pods in counted)
-        room_cpu, room_gib = line.count_max * machine.vcpus, line.count_max * machine.memory_gib
-        if cpu <= room_cpu and gib <= room_gib:
+        counted = sorted((w.describe(), _pods(w, line.count_max), _request(w.leader, cpu_of, "cpu"), _request(w.leader, gib_of, "memory"))
+                   for w in selecting if _in_scope(facts, w.record, pool) and _selects(w.leader.node_selector, pool))  # fmt: skip
+        unknown = []
+        for release, pods in releases:
+            if not _in_scope(facts, release, pool):
+                continue
+            if pods is None:
+                unknown.append(f"chart {chart_name(release)} {release.inputs.get('version')}")
+                continue
+            counted += [(p.describe(), line.count_max if p.pods is None else p.pods, p.cpu, p.gib)
+                        for p in pods if (p.cpu or p.gib) and p.node_selector and _selects(p.node_selector, pool)]  # fmt: skip
+        cpu = sum(pods * each for _, pods, each, _ in counted)
+        gib = sum(pods * each for _, pods, _, each in counted)
+        node = node_room(facts.by_urn[pool.urn], line.pool, machine.vcpus, machine.memory_gib, line.machine_type)
+        room_cpu, room_gib = line.count_max * node.cpu, line.count_max * node.gib
+        if cpu <= room_cpu + EPSILON and gib <= room_gib + EPSILON:
             continue
-        over = [f"{cpu:g} CPU (its nodes have {room_cpu:g} vCPU)" if cpu > room_cpu else "",
-                f"{gib:g} GiB (its nodes have {room_gib:g} GiB)" if gib > room_gib else ""]  # fmt: skip
-        who = ", ".join(f"{w.describe()} x{pods}" for w, pods in sorted(counted, key=lambda item: item[0].describe()))
+        over = [_over(cpu, "CPU", room_cpu, line.count_max * machine.vcpus, "vCPU", node.reserved) if cpu > room_cpu + EPSILON else "",
+                _over(gib, "GiB", room_gib, line.count_max * machine.memory_gib, "GiB", node.reserved) if gib > room_gib + EPSILON else ""]  # fmt: skip
+        who = ", ".join(f"{what} x{pods}" for what, pods, _, _ in counted)
+        left = ", ".join(["the cloud's own add-ons", "the gateway pods Istio starts for a Gateway", *sorted(set(unknown))])
         findings.append(Finding(RULE, pool.urn, f"the pods that select pool {pool.name} request {' and '.join(o for o in over if o)} in all at its "
-                                f"{line.count_max} {line.machine_type} node(s) at most, before the kubelet's reserve: they can never all run "
-                                f"(counted: {who}; charts' pods such as istiod, KEDA and the metrics stack come on top); "
+                                f"{line.count_max} {line.machine_type} node(s) at most, {'after' if node.reserved else 'before'} the kubelet's reserve "
+                                f"({node.basis}): they can never all run "
+                                f"(counted: {who}; not counted: {left}); "
                                 "raise the pool's maximum, give it bigger nodes or lower the requests"))  # fmt: skip
     return findings
 
 
-def _lands_on(facts: StackFacts, workload: PodWorkload, pool: PoolHardware) -> bool:
-    """Whether the workload's `nodeSelector` picks this pool, in the workload's own cluster (any pool for a raw program)."""
-    scope = facts.scope_of(workload)
-    if scope is not None and pool.ancestors and scope not in pool.ancestors:
-        return False
-    return all(pool.labels.get(key) == value for key, value in workload.leader.node_selector.items())
+def _over(asked: float, unit: str, room: float, capacity: float, capacity_unit: str, reserved: bool) -> str:
+    """`6.4 CPU (its nodes allocate at most 5.79 of their 6 vCPU)`, or against capacity when no reserve was taken."""
+    if reserved:
+        return f"{_num(asked)} {unit} (its nodes allocate at most {_num(room)} of their {_num(capacity)} {capacity_unit})"
+    return f"{_num(asked)} {unit} (its nodes have {_num(capacity)} {capacity_unit})"
+
+
+def _num(value: float) -> str:
+    """A figure for a message: at most two decimals, no trailing zeros."""
+    return f"{round(value, 2):g}"
+
+
+def _in_scope(facts: StackFacts, record: ResourceRecord, pool: PoolHardware) -> bool:
+    """Whether the record is in the pool's cluster (any pool for a raw program that records no cluster)."""
+    scope = facts.scope_of(record)
+    return scope is None or not pool.ancestors or scope in pool.ancestors
+
+
+def _selects(node_selector: dict[str, str], pool: PoolHardware) -> bool:
+    """Whether the `nodeSelector` picks this pool's nodes."""
+    return all(pool.labels.get(key) == value for key, value in node_selector.items())
 
 
 def _pods(workload: PodWorkload, nodes: int) -> int:

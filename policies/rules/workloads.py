@@ -60,6 +60,8 @@ class ServingWorkload:
     labels: dict[str, str]
     lora: LoraSlots | None = None
     """With vLLM's `--enable-lora`: its `--max-loras`, `--max-lora-rank` and `--fully-sharded-loras` (vLLM's defaults where left out)."""
+    image: str = ""
+    """The serving container's image, as the program names it."""
 
     @property
     def precision(self) -> str:
@@ -120,6 +122,7 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             node_selector={str(k): str(v) for k, v in (pod.get("nodeSelector") or {}).items()},
             labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
             lora=_lora(flags) if engine == "vllm" else None,
+            image=image,
         )
     return None
 

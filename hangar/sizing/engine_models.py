@@ -1,0 +1,112 @@
+"""Which vLLM releases can serve each catalog architecture, so a deployment its pinned engine cannot load is refused.
+
+vLLM picks a model class by the `architectures` of the model's config.json from its registry
+(vllm/model_executor/models/registry.py); an architecture missing there may still load through vLLM's Transformers
+backend, but only after `AutoConfig` has read the config.json, so transformers (or vLLM's own
+vllm/transformers_utils/config.py `_CONFIG_REGISTRY`) must know its `model_type`.
+
+Read, each release's registry and its `Requires-Dist: transformers`: vLLM v0.11.2 from the PyPI sdist
+vllm-0.11.2.tar.gz (commit 275de3417), the later releases from their PyPI wheels (commit per vllm/_version.py):
+v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d5), v0.15.0 (f17644344), v0.15.1
+(1892993bc), v0.16.0 (89a77b108), v0.17.0 (b31e9326a), v0.18.0 (bcf2be961), v0.18.1 (a26e8dc7f), v0.19.0
+(2a69949bd), v0.19.1 (b1388b1fb), v0.20.0 (b8160878f), v0.25.0 (dd10e03f9), v0.33.0 (4ba787ec9); read 2026-12-02.
+
+* Every catalog family's architecture (`hangar.sizing.lora_architectures`) is in v0.11.2's registry except Qwen3.5's
+  `Qwen3_5ForConditionalGeneration` / `Qwen3_5MoeForConditionalGeneration` and Gemma 4's `Gemma4ForConditionalGeneration`.
+* v0.11.2 cannot stand in with its Transformers backend: it requires transformers >=4.56.0,<5 (requirements/common.txt,
+  which its docker/Dockerfile installs into the vllm/vllm-openai image), its `_CONFIG_REGISTRY` has neither model type,
+  and transformers has no `qwen3_5` / `qwen3_5_moe` model before 5.2.0 nor `gemma4` before 5.5.0 (the
+  transformers/models/ folders of the PyPI wheels 4.57.6, the last 4.x, and 5.0.0 to 5.5.0). Every release up to
+  v0.19.0 requires transformers <5.
+* Qwen3.5: first registered in v0.17.0 (not in v0.16.0), with its own config classes (`qwen3_5`, `qwen3_5_moe` in
+  `_CONFIG_REGISTRY`; qwen3_5.py imports them from vllm.transformers_utils.configs), so it loads under transformers <5.
+* Gemma 4: first registered in v0.19.0 (not in v0.18.1), but v0.19.0's gemma4_mm.py imports `transformers.models.gemma4`
+  while v0.19.0 requires transformers <5 (its own tests/models/registry.py asks `min_transformers_version="5.5.0"` for
+  it); v0.19.1 is the first release whose requirements admit such a transformers
+  (`>=4.56.0, !=5.0.*, ..., !=5.4.*, !=5.5.0`, its docker/Dockerfile installing requirements/common.txt).
+* All three are still registered in v0.20.0, v0.25.0 and v0.33.0.
+
+Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 only
+(`hangar.sizing.engine.ENGINE_VERSION`): a later `engine_version` is the image Hangar runs, not a release its flags were read from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hangar.catalog import Model
+
+from .lora_architectures import architecture
+
+FIRST_READ = (0, 11, 2)
+"""The oldest vLLM release whose registry was read (older ones are not judged by what they lack)."""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """When an architecture the pinned vLLM lacks became servable: the release that registered its class, the
+    release that can load it as installed, its config.json `model_type`, and the transformers release that added it."""
+
+    registered: tuple[int, int, int]
+    served: tuple[int, int, int]
+    model_type: str
+    transformers: str
+    between: str = ""
+    """Why a release from `registered` up to `served` still cannot load it (empty when the two are one release)."""
+
+
+ARRIVALS: dict[str, Arrival] = {
+    "Qwen3_5ForConditionalGeneration": Arrival((0, 17, 0), (0, 17, 0), "qwen3_5", "5.2.0"),
+    "Qwen3_5MoeForConditionalGeneration": Arrival((0, 17, 0), (0, 17, 0), "qwen3_5_moe", "5.2.0"),
+    "Gemma4ForConditionalGeneration": Arrival(
+        (0, 19, 0), (0, 19, 1), "gemma4", "5.5.0",
+        between="its Gemma 4 class imports transformers' gemma4 model, while the release requires transformers<5",
+    ),
+}
+"""The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
+
+TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
+"""What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
+
+
+def release(version: str) -> tuple[int, int, int]:
+    """`v0.17.0` or `0.17.0` as a comparable tuple (the spec's `engine_version` pattern guarantees three numbers)."""
+    found = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)", version)
+    if found is None:
+        raise ValueError(f"not a vLLM release: {version!r}")
+    major, minor, patch = (int(part) for part in found.groups())
+    return major, minor, patch
+
+
+def named(version: tuple[int, int, int]) -> str:
+    """A release tuple as its tag, `v0.17.0`."""
+    return "v" + ".".join(str(part) for part in version)
+
+
+def first_served(model: Model) -> str | None:
+    """The first vLLM release that can load this catalog model, where the pinned one cannot; else None."""
+    arrival = ARRIVALS.get(architecture(model) or "")
+    return named(arrival.served) if arrival is not None else None
+
+
+def engine_refusal(model: Model, engine_version: str) -> str | None:
+    """Why vLLM `engine_version` cannot load this catalog model; None where it can, or where that was not read."""
+    name = architecture(model)
+    arrival = ARRIVALS.get(name or "")
+    if arrival is None:
+        return None
+    given = release(engine_version)
+    if given >= arrival.served:
+        return None
+    tag = named(given)
+    if given < FIRST_READ:
+        why = f"{tag} is older than {named(FIRST_READ)}, which already lacks {name} in its model registry"
+    elif given >= arrival.registered:
+        why = f"{tag} registers {name}, but {arrival.between} (the model_type {arrival.model_type} came in transformers {arrival.transformers})"
+    else:
+        why = (
+            f"{name} is not in {tag}'s model registry, and its Transformers backend cannot stand in: the model_type "
+            f"{arrival.model_type} came in transformers {arrival.transformers}, and {tag} requires {TRANSFORMERS_BEFORE}"
+        )
+    return f"vLLM {tag} cannot load {model.hf_id}: {why}; vLLM serves it from {named(arrival.served)}"

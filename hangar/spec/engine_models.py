@@ -1,0 +1,41 @@
+"""A deployment whose model its pinned vLLM release cannot load is a config error, not a server that crash-loops.
+
+The check reads the deployment's catalog row and its `engine_version`; which release serves which architecture, and
+the sources, are in `hangar.sizing.engine_models`. A model the catalog does not know is left to the policies (which
+fail closed on it), as the other catalog checks of the spec do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hangar.spec.base import problem
+
+if TYPE_CHECKING:
+    from hangar.spec.environment import Environment
+
+
+def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
+    """One problem at `deployments[i].model` for each deployment its `engine_version` cannot load."""
+    from hangar.catalog import CatalogLookupError, load_catalog
+    from hangar.sizing.engine import ENGINE_VERSION
+    from hangar.sizing.engine_models import engine_refusal, first_served
+
+    try:
+        catalog = load_catalog(environment.catalog_overrides)
+    except (OSError, ValueError):
+        return []  # an unreadable catalog is reported under catalog_overrides
+    problems = []
+    for index, deployment in enumerate(environment.deployments):
+        try:
+            model = catalog.model(deployment.model)
+        except CatalogLookupError:
+            continue
+        refusal = engine_refusal(model, deployment.engine_version)
+        if refusal is not None:
+            advice = (
+                f"set deployments[{index}].engine_version to {first_served(model)} or later, or serve another model "
+                f"(Hangar's generated vLLM arguments are verified for {ENGINE_VERSION} only)"
+            )
+            problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
+    return problems

@@ -1,0 +1,115 @@
+"""What a node of a pool can give its pods: the machine's vCPUs and memory less what the kubelet keeps, per cloud.
+
+The scheduler places a pod by the node's *allocatable*, its capacity less kube-reserved, system-reserved and the
+hard eviction threshold (https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read
+2026-12-01). Each cloud documents or ships what it reserves; `node_room(pool, vcpus, memory_gib)` applies it where
+the source was read here and says which, and otherwise returns the capacity and says so. The reserve taken is never
+more than the cloud's, so the room is never less than a real node's: a pool found too small is too small.
+
+* EKS, a managed node group of an `AL2023_*` AMI type: nodeadm writes the kubelet's configuration
+  (awslabs/amazon-eks-ami commit 81fec2e895854f599974fe4d3d72f61c0a9aaffa, 2026-07-23, nodeadm/internal/kubelet/
+  config.go): `evictionHard` `memory.available: 100Mi`; kube-reserved CPU of 6% of the first core, 1% of the second,
+  0.5% of the next two and 0.25% of the rest (`getCPUMillicoresToReserve`, in whole millicores); kube-reserved memory
+  of 11 MiB per pod of its max pods plus 255 MiB (`getMemoryMebibytesToReserve`), the max pods being
+  ENIs x (IPv4 addresses per ENI - 1) + 2 (`calculateStandardMaxPods` in eni_max_pods.go, over its cached
+  instance-info.jsonl: `INSTANCE_ENIS`). An instance type not listed here counts 255 MiB, the least any max pods gives.
+  Other AMI types, or none given, are taken at capacity.
+* AKS: "Node resource reservations in Azure Kubernetes Service (AKS)"
+  (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02): kube-reserved CPU by cores on
+  the host (1: 60m, 2: 100m, 4: 140m, 8: 180m, 16: 260m, 32: 420m, 64: 740m; other counts are not stated and reserve
+  none here); from AKS 1.29 the eviction rule `memory.available < 100 Mi`, and kube-reserved memory of the lesser of
+  20 MB x the node's max pods + 50 MB and 25% of its memory — counted only where the pool states `maxPods` (taken as
+  MB = 10^6 bytes, the smaller reading), since the default max pods was not read here. Before 1.29 AKS kept more
+  (a 750 Mi eviction rule), so the 1.29 figures are the least on every version.
+* GKE: Google's "About GKE node sizing" (https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes)
+  states the reservation, but only its opening could be read here, not the reservation itself: GKE nodes are taken
+  at capacity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hangar.records import ResourceRecord
+
+MIB = 1 / 1024
+"""One MiB in GiB."""
+
+INSTANCE_ENIS: dict[str, tuple[int, int]] = {"m6i.large": (3, 10)}
+"""EC2 instance type -> (ENIs on its default network card, IPv4 addresses per ENI), from nodeadm's instance-info.jsonl
+at the commit above (`defaultMaxENIs`, `ipv4AddressesPerInterface`), for the CPU instance types the catalog prices."""
+
+AKS_CPU_RESERVED_M: dict[int, int] = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
+"""AKS kube-reserved CPU (millicores) by cores on the host (the AKS page above)."""
+
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+AKS_TYPES = ("azure-native:containerservice:AgentPool", "azure-native:containerservice:ManagedCluster")
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeRoom:
+    """What one node gives its pods at most (cores, GiB), and how that was found, for a message."""
+
+    cpu: float
+    gib: float
+    basis: str
+    reserved: bool
+    """Whether a cloud's reserve was taken off (else `cpu`/`gib` are the machine's capacity)."""
+
+
+def node_room(pool: ResourceRecord, pool_name: str | None, vcpus: float, memory_gib: float, machine_type: str) -> NodeRoom:
+    """One node of `pool` (the pool's record; `pool_name` names an AKS profile inside a ManagedCluster)."""
+    if pool.type == EKS_NODE_GROUP:
+        ami = str(pool.inputs.get("amiType") or "")
+        if ami.startswith("AL2023"):
+            return _eks_al2023(vcpus, memory_gib, machine_type)
+        return NodeRoom(vcpus, memory_gib, f"capacity: the reserve of AMI type {ami or '(not given)'} is not read here", False)
+    if pool.type in AKS_TYPES:
+        return _aks(_aks_profile(pool, pool_name), vcpus, memory_gib)
+    if pool.type == "gcp:container/nodePool:NodePool":
+        return NodeRoom(vcpus, memory_gib, "capacity: GKE's documented reservation could not be read here", False)
+    return NodeRoom(vcpus, memory_gib, "capacity: this pool's reserve is not known", False)
+
+
+def _eks_al2023(vcpus: float, memory_gib: float, machine_type: str) -> NodeRoom:
+    millicores = int(vcpus * 1000)
+    cpu_m = sum((min(millicores, end) - start) * rate // 10000
+                for start, end, rate in ((0, 1000, 600), (1000, 2000, 100), (2000, 4000, 50), (4000, max(millicores, 4000), 25))
+                if millicores > start)  # fmt: skip
+    enis = INSTANCE_ENIS.get(machine_type)
+    max_pods = enis[0] * (enis[1] - 1) + 2 if enis else None
+    memory_mib = 11 * (max_pods or 0) + 255
+    pods = f"{max_pods} pods" if max_pods else "max pods unknown: its least"
+    return NodeRoom(vcpus - cpu_m / 1000, memory_gib - (memory_mib + 100) * MIB,
+                    f"EKS AL2023 per node: {cpu_m}m CPU and {memory_mib} MiB kube-reserved ({pods}), 100 MiB eviction threshold", True)  # fmt: skip
+
+
+def _aks_profile(pool: ResourceRecord, name: str | None) -> dict[str, Any]:
+    if pool.type == "azure-native:containerservice:AgentPool":
+        return pool.inputs
+    profiles = [p for p in pool.inputs.get("agentPoolProfiles") or [] if isinstance(p, dict)]
+    found = next((p for p in profiles if p.get("name") == name), {})
+    return {**found, "orchestratorVersion": found.get("orchestratorVersion") or pool.inputs.get("kubernetesVersion")}
+
+
+def _aks(profile: dict[str, Any], vcpus: float, memory_gib: float) -> NodeRoom:
+    cpu_m = AKS_CPU_RESERVED_M.get(int(vcpus), 0) if float(vcpus).is_integer() else 0
+    max_pods = profile.get("maxPods")
+    memory_mib = 100.0  # every AKS version's eviction rule keeps at least this
+    kube = "kube-reserved memory not counted (no maxPods)"
+    if isinstance(max_pods, int) and not isinstance(max_pods, bool) and max_pods > 0 and _at_least(profile.get("orchestratorVersion"), (1, 29)):
+        kube_mib = min((20 * max_pods + 50) * 1e6 / 2**20, 0.25 * memory_gib * 1024)
+        memory_mib += kube_mib
+        kube = f"{kube_mib:.0f} MiB kube-reserved ({max_pods} pods)"
+    cpu = f"{cpu_m}m CPU kube-reserved" if cpu_m else "no CPU reserve stated for this core count"
+    return NodeRoom(vcpus - cpu_m / 1000, memory_gib - memory_mib * MIB, f"AKS per node: {cpu}, {kube}, 100 MiB eviction threshold", True)
+
+
+def _at_least(version: Any, floor: tuple[int, int]) -> bool:
+    """Whether a Kubernetes version string like "1.33" or "1.33.2" is at least `floor` (False when not a literal)."""
+    try:
+        major, minor = (int(part) for part in str(version).split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= floor
