@@ -5,8 +5,8 @@ per module, all re-exported here (import from `hangar.sizing`):
 
 * `engine`     — what vLLM (the pinned release) defaults and checks at start-up, with its source;
 * `kv`         — KV-cache bytes of one sequence by kind of layer (full, sliding window, MLA, state);
-* `memory`     — accelerators, weights, `memory_fit` (will vLLM start; how many sequences it holds),
-                 vLLM's tensor-parallel rules and the `auto` degree;
+* `memory`     — accelerators, weights, `memory_fit` (will vLLM start; how many sequences it holds);
+* `tensor_parallel` — vLLM's tensor-parallel rules and the `auto` degree;
 * `lora`       — the GPU memory of the LoRA adapter slots vLLM reserves with `--enable-lora`;
 * `lora_architectures` — which vLLM model class serves each catalog family, and whether it takes LoRA adapters;
 * `lora_vocab` — the LoRA slots of the embedding and output head, and the extra vocabulary rows they add;
@@ -34,14 +34,8 @@ from .memory import (
     Accelerator,
     MemoryFit,
     SizingError,
-    TpChoice,
-    auto_tp,
     capability_problems,
     memory_fit,
-    min_accelerators,
-    smallest_tp,
-    tp_problems,
-    valid_tp_degrees,
     weight_bytes,
 )
 from .memory import MAX_TENSOR_PARALLEL as MAX_TENSOR_PARALLEL
@@ -55,6 +49,7 @@ from .ranking import (
     rank_options,
 )
 from .ranking import SortKey as SortKey
+from .tensor_parallel import TpChoice, auto_tp, min_accelerators, smallest_tp, tp_problems, valid_tp_degrees
 from .throughput import (
     DECODE_BANDWIDTH_EFFICIENCY,
     HOURS_PER_MONTH,

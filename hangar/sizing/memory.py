@@ -15,8 +15,7 @@ Two questions, kept apart because vLLM keeps them apart (see `hangar.sizing.engi
 * LoRA      = with `--enable-lora`, the adapter slots vLLM allocates beside the weights (`hangar.sizing.lora`);
 * usable    = GPU memory x TP x gpu_memory_utilization (vLLM default 0.90).
 
-Tensor-parallel degrees follow vLLM's rules: a power of two that divides the attention heads and
-either divides the KV heads or is a multiple of them, within one node.
+Which tensor-parallel degree vLLM accepts, and the one Hangar picks: `hangar.sizing.tensor_parallel`.
 """
 
 from __future__ import annotations
@@ -322,7 +321,7 @@ def memory_fit(
         acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
-    options = _kv_options(kv_cache_dtype, tensor_parallel, limits)
+    options = kv_options(kv_cache_dtype, tensor_parallel, limits)
     per_sequence = sequence_kv(model, tokens, **options).total_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None) / GIB
@@ -376,152 +375,11 @@ def memory_fit(
     )
 
 
-def _kv_options(kv_cache_dtype: str, tensor_parallel: int, limits: EngineLimits) -> dict:
+def kv_options(kv_cache_dtype: str, tensor_parallel: int, limits: EngineLimits) -> dict:
+    """The KV-cache arguments of `sequence_kv` for one engine configuration."""
     return {
         "kv_cache_dtype": kv_cache_dtype,
         "tensor_parallel": tensor_parallel,
         "max_num_batched_tokens": limits.max_num_batched_tokens,
         "hybrid_kv_cache": limits.hybrid_kv_cache,
     }
-
-
-# --- tensor parallelism ---------------------------------------------------------------------------------
-
-
-def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
-    """Why vLLM would refuse `tensor_parallel` for this model; [] if it is valid.
-
-    vLLM v0.11.2: `ModelConfig.verify_with_parallel_config` (attention heads divisible by TP) and the
-    attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them).
-    """
-    tp = tensor_parallel
-    if tp < 1 or tp & (tp - 1):
-        return [f"TP {tp} is not a power of two"]
-    problems = []
-    if model.attention_heads % tp:
-        problems.append(f"TP {tp} does not divide the {model.attention_heads} attention heads")
-    for kv, which in ((model.kv_heads, ""), (model.global_kv_heads, " of the full-attention layers")):
-        if kv is None:
-            continue
-        if kv >= tp and kv % tp:
-            problems.append(f"TP {tp} does not divide the {kv} KV heads{which}")
-        elif kv < tp and tp % kv:
-            problems.append(f"TP {tp} is not a multiple of the {kv} KV heads{which}")
-    return problems
-
-
-def valid_tp_degrees(model: Model, max_tp: int) -> list[int]:
-    """Powers of two up to `max_tp` that vLLM accepts for this model."""
-    degrees, tp = [], 1
-    while tp <= max_tp:
-        if not tp_problems(model, tp):
-            degrees.append(tp)
-        tp *= 2
-    return degrees
-
-
-@dataclass(frozen=True)
-class TpChoice:
-    """A tensor-parallel degree within one node, or why there is none."""
-
-    tensor_parallel: int | None
-    fit: MemoryFit | None
-    reason: str | None
-    needs_multiple_nodes: bool
-    min_accelerators: int | None
-    """Fewest accelerators (a power of two) whose memory would let vLLM start, ignoring TP rules; None if over MAX_TENSOR_PARALLEL."""
-    note: str | None = None
-    """Why this degree was chosen when it is not the comfortable choice (auto TP)."""
-
-
-def min_accelerators(
-    model: Model,
-    device: Gpu | TpuMachine | Accelerator,
-    *,
-    precision: str = "bf16",
-    kv_cache_dtype: str = "auto",
-    max_context_tokens: int | None = None,
-    concurrent_sequences: int | None = None,
-    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
-    max_num_batched_tokens: int | None = None,
-    lora: LoraSlots | None = None,
-) -> int | None:
-    """Fewest accelerators (a power of two) on which vLLM would start, TP rules aside.
-
-    Counted as pipeline parallelism would split it: one copy of one sequence's KV cache (no TP
-    replication), `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
-    """
-    acc = Accelerator.of(device)
-    tokens = model.max_context_tokens if max_context_tokens is None else max_context_tokens
-    limits = engine_limits(
-        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
-    )
-    kv = sequence_kv(model, tokens, **_kv_options(kv_cache_dtype, 1, limits)).total_bytes
-    need = (weight_bytes(model, precision, accelerator=acc, lora=lora is not None) + kv) / GIB + lora_gib(model, lora)[0]
-    per_device = acc.memory_gib * gpu_memory_utilization - RUNTIME_OVERHEAD_GIB_PER_GPU
-    n = 1
-    while n <= MAX_TENSOR_PARALLEL:
-        if per_device > 0 and n * per_device >= need:
-            return n
-        n *= 2
-    return None
-
-
-def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerators_per_node: int, **workload) -> TpChoice:
-    """The smallest valid TP degree <= `accelerators_per_node` at which vLLM starts one replica.
-
-    `workload` takes `memory_fit`'s keywords (precision, kv_cache_dtype, max_context_tokens,
-    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens). When nothing fits in one
-    node, the reason says how many accelerators it would take and that this means more than one node.
-    """
-    acc = Accelerator.of(device)
-    last_fit = None
-    rejected = []
-    tp = 1
-    while tp <= accelerators_per_node:
-        problems = tp_problems(model, tp)
-        if problems:
-            rejected.extend(problems)
-        else:
-            last_fit = memory_fit(model, acc, tensor_parallel=tp, **workload)
-            if last_fit.fits:
-                return TpChoice(tp, last_fit, None, False, tp)
-        tp *= 2
-    need = min_accelerators(model, acc, **workload)
-    if need is None or need > accelerators_per_node:
-        count = f"at least {need}" if need else f"more than {MAX_TENSOR_PARALLEL}"
-        reason = (
-            f"needs more than one node: {count} x {acc.name} to hold it, and a node has {accelerators_per_node}; "
-            "multi-node serving (pipeline parallelism across nodes) is not planned by Hangar"
-        )
-        if last_fit is not None and last_fit.reason:
-            reason += f" (at TP {last_fit.tensor_parallel}: {last_fit.reason})"
-        return TpChoice(None, last_fit, reason, True, need)
-    reason = f"fits on {need} x {acc.name} but no valid TP degree <= {accelerators_per_node} holds it: " + "; ".join(dict.fromkeys(rejected))
-    return TpChoice(None, last_fit, reason, False, need)
-
-
-def auto_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerators_per_node: int, **workload) -> TpChoice:
-    """`tensor_parallel: auto`: the smallest valid degree whose KV cache holds every declared sequence at full context.
-
-    Failing that, the largest valid degree at which vLLM starts (the most capacity one node gives),
-    with a note; failing that too, `smallest_tp`'s answer (nothing starts within one node).
-    """
-    started = smallest_tp(model, device, accelerators_per_node, **workload)
-    if started.tensor_parallel is None:
-        return started
-    acc = Accelerator.of(device)
-    fits = [started.fit]
-    for tp in valid_tp_degrees(model, accelerators_per_node):
-        if tp <= started.tensor_parallel:
-            continue
-        fits.append(memory_fit(model, acc, tensor_parallel=tp, **workload))
-    for fit in fits:
-        if fit.fits and fit.holds_all_sequences:
-            return TpChoice(fit.tensor_parallel, fit, None, False, started.min_accelerators)
-    best = [fit for fit in fits if fit.fits][-1]
-    note = (
-        f"no TP degree within one node of {accelerators_per_node} x {acc.name} holds all {best.concurrent_sequences:,} sequences "
-        f"of {best.max_context_tokens:,} tokens; at TP {best.tensor_parallel} {best.capacity_note()}"
-    )
-    return TpChoice(best.tensor_parallel, best, None, False, started.min_accelerators, note)

@@ -25,9 +25,8 @@ from .memory import (
     _check_precision,
     capability_problems,
     memory_fit,
-    smallest_tp,
-    valid_tp_degrees,
 )
+from .tensor_parallel import smallest_tp, valid_tp_degrees
 from .throughput import (
     ESTIMATE_NOTE,
     ThroughputEstimate,
