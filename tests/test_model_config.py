@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,10 @@ def test_every_fixture_is_a_file_with_its_source():
     for name, source in SOURCES.items():
         if "repo" in source:  # a copy in a public repository, at a commit
             assert source["repo"] and source["path"].endswith("config.json") and len(source["commit"]) == 40, name
+        elif "duplicate_of" in source:  # read on the page of the file in a Hugging Face duplicate of the release's repo
+            assert source["duplicate_of"] == source["hf_id"], name
+            assert re.fullmatch(r"https://huggingface\.co/[\w.-]+/[\w.-]+/blob/[\w.-]+/config\.json", source["url"]), name
+            assert re.fullmatch(r"[0-9a-f]{7,40}", source["revision"]) and (CONFIGS / name).stat().st_size == source["bytes"], name
         else:  # read on the Hugging Face page of the file at a revision, whose size the page states
             assert source["url"] == f"https://huggingface.co/{source['hf_id']}/blob/{source['revision']}/config.json", name
             assert len(source["revision"]) == 40 and (CONFIGS / name).stat().st_size == source["bytes"], name

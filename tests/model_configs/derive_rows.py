@@ -28,7 +28,8 @@ STALE = ("as_of approximate", "licence via a 3rd-party listing", "architecture a
 
 
 def config_url(entry: dict[str, Any]) -> str:
-    """Where the fixture was read: a GitHub blob at a commit, or the Hugging Face page at a revision."""
+    """Where the fixture was read: a GitHub blob at a commit, or a Hugging Face page of the file (the release's own at a
+    revision, or a Hugging Face duplicate of the release's repository: `duplicate_of`)."""
     if entry.get("repo"):
         return f"https://github.com/{entry['repo']}/blob/{entry['commit']}/{entry['path']}"
     return entry["url"]
@@ -40,6 +41,8 @@ def revision(entry: dict[str, Any]) -> str:
 
 def _source(entry: dict[str, Any], licence_source: str) -> str:
     kind = "a copy of the Hugging Face repo's config.json" if entry.get("repo") else "the Hugging Face repo's config.json"
+    if entry.get("duplicate_of"):
+        kind = f"a copy of the Hugging Face repo's config.json, in a Hugging Face duplicate of {entry['duplicate_of']} at its commit {entry['revision']}"
     return f"config.json: {config_url(entry)} ({kind}, read {entry['read']}); licence: {licence_source}"
 
 
