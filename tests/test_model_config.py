@@ -75,11 +75,12 @@ def test_no_packaged_row_cites_a_compilation():
         assert model.config_verified == model.source.startswith(("config.json: https://", "architecture: https://"))
 
 
-SOURCE_ONLY_ROWS = {  # rows verified from a vendor's architecture arguments, not a config.json the reader reads
-    "meta-llama/Llama-3.1-405B-Instruct": ("meta-llama/llama-models/blob/1768925a9d343b19459b5bc2acc893c842874179", (126, 128, 8, 128, 131072)),
-    "google/gemma-2-9b": ("google-deepmind/gemma/blob/06211cae254a5f5f58099b5fa3663ff6d105f151", (42, 16, 8, 256, 8192)),
-    "microsoft/Phi-3-mini-4k-instruct": ("huggingface/transformers/blob/008e574391258935f3ecc3035c882e73bbcac419", (32, 32, 32, 96, 4096)),
-    "openai-community/gpt2": ("huggingface/transformers/blob/01ae98ae2414210efd0d9ac1ffe78ff21588f1f7", (12, 12, 12, 64, 1024)),
+SOURCE_ONLY_ROWS = {  # rows verified from a vendor's architecture arguments (or a config.json the reader cannot read), at a revision
+    "meta-llama/Llama-3.1-405B-Instruct": ("github.com/meta-llama/llama-models/blob/1768925a9d343b19459b5bc2acc893c842874179", (126, 128, 8, 128, 131072)),
+    "google/gemma-2-9b": ("github.com/google-deepmind/gemma/blob/06211cae254a5f5f58099b5fa3663ff6d105f151", (42, 16, 8, 256, 8192)),
+    "microsoft/Phi-3-mini-4k-instruct": ("github.com/huggingface/transformers/blob/008e574391258935f3ecc3035c882e73bbcac419", (32, 32, 32, 96, 4096)),
+    "openai-community/gpt2": ("github.com/huggingface/transformers/blob/01ae98ae2414210efd0d9ac1ffe78ff21588f1f7", (12, 12, 12, 64, 1024)),
+    "distilbert/distilgpt2": ("huggingface.co/distilbert/distilgpt2/blob/09daaa0f403ae0cc7008de3fe24d179565245e6f", (6, 12, 12, 64, 1024)),
 }
 
 
@@ -87,7 +88,7 @@ SOURCE_ONLY_ROWS = {  # rows verified from a vendor's architecture arguments, no
 def test_rows_verified_from_architecture_arguments_cite_them_at_a_commit(hf_id):
     where, shape = SOURCE_ONLY_ROWS[hf_id]
     row = CAT.model(hf_id)
-    assert row.config_verified and row.source.startswith(f"architecture: https://github.com/{where}/")
+    assert row.config_verified and row.source.startswith(f"architecture: https://{where}/")
     assert row.revision == where.rsplit("/", 1)[1] and "not from config.json" in row.notes
     assert (row.layers, row.attention_heads, row.kv_heads, row.head_dim, row.max_context_tokens) == shape
     assert row.kv_bytes_per_token_bf16 == 2 * row.layers * row.kv_heads * row.head_dim * 2  # K and V, 2 bytes each
