@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hangar import planreads, verdictcache
-from hangar.plancache import PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names
+from hangar.plancache import PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names, reads_key
 from hangar.records import Plan, ResourceRecord
 from hangar.stack_policy import override_spellings, respell, stack_policy_configs
 from hangar.stackfile import (
@@ -59,11 +59,18 @@ class Lookup:
     found: tuple[str, list[str]] | None
 
 
-def look_up(project: PulumiProject, stack: str, policy_config: Path | None = None) -> Lookup:
-    """Where the stack stands in the project's plan cache (nothing is read but keys: `PlanCache.find`)."""
+def look_up(project: PulumiProject, stack: str, policy_config: Path | None = None, known: tuple[str, tuple[str, list[str]]] | None = None) -> Lookup:
+    """Where the stack stands in the project's plan cache (nothing is read but keys: `PlanCache.find`).
+
+    `known`: the inputs key, key and read set of a plan of this stack found elsewhere (`diff`'s base side): when
+    the stack's inputs are the same and the files of that read set hash to the same key here, that is the
+    stack's plan and the cache is not searched (its read sets are not read again).
+    """
     store = PlanCache.for_project(project.root)
     source = WorkingTree(project.root)
     inputs = stack_inputs(project, stack, source, policy_config)
+    if inputs and known is not None and known[0] == inputs and reads_key(inputs, known[1][1], source) == known[1][0]:
+        return Lookup(store, source, inputs, known[1])
     return Lookup(store, source, inputs, store.find(inputs, source) if inputs else None)
 
 
