@@ -31,7 +31,7 @@ from hangar.violation import Violation
 # The spec, the catalog, pricing, the rules and the runner are imported in the functions that use them:
 # a verdict or a plan taken from the cache needs none of them (tests/test_verdict_cache.py).
 if TYPE_CHECKING:
-    from hangar.cost import CostTotals
+    from hangar.cost import CostReport, CostTotals
     from hangar.spec import Environment
     from hangar.stackplan import StackPlan
 
@@ -120,6 +120,28 @@ def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, ca
         judged = verdictcache.Judged(verdict.violations, verdict.weakened, _cost_or_none(planned))
         verdictcache.save(PlanCache.for_project(root, "verdicts"), key, source, project.root, project.stack_config_dir, judged)
     return verdict
+
+
+def judged_plan(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> tuple[StackPlan, CostReport, StackVerdict]:
+    """`hangar plan`: one stack planned (or its plan from the cache), priced, and its verdict; raises StackConfigError, PlanError, CatalogError or ValueError.
+
+    With `cache`, the verdict is the one stored for the plan's key when the files judging read are unchanged
+    (as `check_stack` reads it: the rules are neither imported nor run), else judged now and stored with the
+    plan's cost totals, so a later `check` or either side of `diff` reads it too.
+    """
+    planned, key = plan_and_key(root, stack, policy_config, cache)
+    report = planned.price()
+    if key is None:
+        return planned, report, stack_verdict(planned, stack, policy_config)
+    project = read_project(root)
+    source = WorkingTree(project.root)
+    verdicts = PlanCache.for_project(project.root, "verdicts")
+    judged = verdictcache.lookup(verdicts, key[0], source)
+    if judged is not None:
+        return planned, report, StackVerdict(stack, planned.stack_file, judged.violations, judged.weakened)
+    verdict = stack_verdict(planned, stack, policy_config)
+    verdictcache.save(verdicts, key, source, project.root, project.stack_config_dir, verdictcache.Judged(verdict.violations, verdict.weakened, report.totals))
+    return planned, report, verdict
 
 
 def _cost_or_none(planned: StackPlan) -> CostTotals | None:
