@@ -160,7 +160,8 @@ def run(command: list[str], cwd: Path, allowed: tuple[int, ...] = (0,)) -> Sampl
 def run_split(arguments: list[str], cwd: Path, allowed: tuple[int, ...] = (0,)) -> Sample:
     """`hangar ARGUMENTS` through `SPLIT`: one fresh process, with the CPU time it spent inside the program's plan."""
     with tempfile.NamedTemporaryFile(prefix="hangar-bench-split-", suffix=".txt") as planning:
-        sample = run([sys.executable, "-c", SPLIT, planning.name, *arguments], cwd, allowed)
+        # -P: the project directory (Hangar's own repository here) must not shadow the installed `hangar`
+        sample = run([sys.executable, "-P", "-c", SPLIT, planning.name, *arguments], cwd, allowed)
         return dataclasses.replace(sample, planning=float(Path(planning.name).read_text(encoding="utf-8")))
 
 
