@@ -122,6 +122,24 @@ def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, ca
     return verdict
 
 
+def stack_records(root: Path, stack: str, *, cache: bool = True) -> tuple[Plan, tuple[str, ...]]:
+    """`hangar render`: one stack's plan and its notes; raises StackConfigError or PlanError.
+
+    With `cache`, a plan stored for the stack's inputs and files as they are now is read back without
+    validating the stack file, as `check_stack` reads a stored verdict (a stack file that no longer validates
+    changes the plan's key, so it misses): neither the spec, the catalog nor Pulumi is imported. Else `plan_stack`.
+    """
+    if not cache or disabled_by_environment():
+        planned = plan_stack(root, stack, cache=False)
+        return planned.plan, planned.notes
+    lookup = look_up(read_project(root), stack)
+    cached = cached_plan(lookup.store.get(lookup.found[0])) if lookup.found else None
+    if cached is not None:
+        return cached
+    planned = plan_and_key(root, stack, None, cache, lookup)[0]
+    return planned.plan, planned.notes
+
+
 def judged_plan(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> tuple[StackPlan, CostReport, StackVerdict]:
     """`hangar plan`: one stack planned (or its plan from the cache), priced, and its verdict; raises StackConfigError, PlanError, CatalogError or ValueError.
 
