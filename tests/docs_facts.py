@@ -36,6 +36,12 @@ def constant(module: str, name: str) -> Callable[[], object]:
     return lambda: getattr(importlib.import_module(module), name)
 
 
+def _outlier_default(field: str) -> object:
+    from hangar.spec.routing_failover import OutlierDetection
+
+    return OutlierDetection.model_fields[field].default
+
+
 def _gateway_default(field: str) -> object:
     from hangar.spec.routing import Gateway
 
@@ -428,11 +434,14 @@ FACTS += [
     Fact("docs/serving.md", "`HTTPRoute` (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
     Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
-    Fact("docs/serving.md", "is a config error: Gateway API {v}'s", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
     Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
-    Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "A replica that answers {n} 5xx responses in a row is ejected for {s} s (longer each time)",
+         {"n": lambda: _outlier_default("consecutive_5xx_errors"), "s": lambda: _outlier_default("base_ejection_seconds")}),
+    Fact("docs/serving.md", "may be ejected ({p} %,", {"p": lambda: _outlier_default("max_ejection_percent")}),
+    Fact("docs/serving.md", "fewer than about 71 % of a level's replicas are healthy",
+         why="Envoy's priority levels: a level keeps all traffic until fewer than ~71.4 % of its endpoints are healthy (overprovisioning factor 1.4)"),
     Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
          {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "CRD manifests from copies you name in `gateway.crds` (Gateway API {g}'s `standard-install.yaml` and the Inference Extension {e}'s",
