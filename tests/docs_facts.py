@@ -230,6 +230,17 @@ def gpt_oss_gib(gpu: str | None) -> float:
 
 
 ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
+
+
+def _image(tag: str):
+    from hangar.sizing.engine_images import engine_image
+
+    return engine_image(tag)
+
+
+def _eks_580() -> list[str]:
+    return [v for v, d in constant("hangar.sizing.node_drivers", "EKS_DRIVERS")().items() if d == 580]
+
 OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
 CITATION = "a citation of the paper or document the method rests on, not a figure of the project"
@@ -370,6 +381,16 @@ FACTS += [
     Fact("docs/serving.md", "on the default {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
          {"v": ENGINE, "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "Hangar generates were read from {v} only", {"v": ENGINE}),
+    Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
+         {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
+          "d": lambda: _image("v0.11.2").min_driver}),
+    Fact("docs/serving.md", "{v} (CUDA {c},\ncompute capability {cc:.1f} and newer, driver {d} and newer)",
+         {"v": lambda: _image("v0.33.0").tag, "c": lambda: _image("v0.33.0").cuda, "cc": lambda: _image("v0.33.0").min_capability / 10,
+          "d": lambda: _image("v0.33.0").min_driver}),
+    Fact("docs/serving.md", "a V100 with {v}", {"v": lambda: _image("v0.33.0").tag}),
+    Fact("docs/serving.md", "AMIs of Kubernetes {lo} to {hi}\n(driver {d})",
+         {"lo": lambda: min(_eks_580()), "hi": lambda: max(_eks_580(), key=lambda v: tuple(map(int, v.split(".")))), "d": lambda: 580}),
+    Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
     Fact("docs/serving.md", "`minDomains: {n}`", {"n": code_says("hangar.components.serving_pod", "`minDomains: 2`", 2)}),
