@@ -30,14 +30,17 @@ more than the cloud's, so the room is never less than a real node's: a pool foun
 * GKE: Google documents the reservation in "About GKE node sizing"
   (https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#memory_and_cpu_reservations), but
   only that page's opening could be read here. The tiers are read from the Kubernetes cluster autoscaler's model
-  of GKE nodes, kubernetes/autoscaler cluster-autoscaler/cloudprovider/gce/reserved.go @729ba955a1b6 (read
-  2026-12-02; `cpuReservedMillicores`, `memoryReservedMiB`, `KubeletEvictionHardMemory`): kube-reserved CPU of 6%
+  of GKE nodes, kubernetes/autoscaler cluster-autoscaler/cloudprovider/gce/reserved.go @729ba955a1b6 (2019-02-14, on
+  the autoscaler's 1.3 release branch, tag cluster-autoscaler-1.3.9; read 2026-12-02; `cpuReservedMillicores`,
+  `memoryReservedMiB`, `KubeletEvictionHardMemory`; its reserved_test.go: 255 MiB of 600, 500 of 2000, 1800 of 8000,
+  10760 of 200000, 80m of 4 cores): kube-reserved CPU of 6%
   of the first core, 1% of the second, 0.5% of the next two and 0.25% of the rest; kube-reserved memory of 255 MiB
   up to 1000 MiB, else 25% of the first 4000 MiB, 20% up to 8000, 10% up to 16000, 6% up to 128000 and 2% of
   the rest (its brackets are 1000 MiB a "GB", "duplicating an upstream bug ... to predict the end result
   accurately"; the page's GiB brackets would reserve a little more, so the smaller is taken); and the 100 MiB
   eviction threshold. The autoscaler's later versions read the reserve from the node's kube-env instead of
-  predicting it, so no newer statement of the tiers was read; the kernel's own reserve (which lowers a node's
+  predicting it, so no statement of the tiers newer than 2019 was read here (third parties quote the same tiers from
+  Google's page in 2024-2026, not used as a source); the kernel's own reserve (which lowers a node's
   capacity below the machine's memory) is not counted. A third party's note that GKE's memory reserve changes
   from 1.37 was seen, but not Google's text of it, so it is not applied (Hangar's GKE default is 1.35).
 """
