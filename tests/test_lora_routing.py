@@ -16,9 +16,8 @@ from hangar.components.serving_lora_routing import BASE_MODEL_HEADER, BBR_IMAGE,
 
 from hangar.render import manifest
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment
+from tests.serving_plans import AWS_HEADER, aws, gke, kube_records, of_kind, plan_environment
 from tests.test_lora import SQL, SUPPORT
-from tests.test_routing import AWS_HEADER, aws, gke
 
 
 def gke_with_adapters() -> dict[str, Any]:

@@ -14,9 +14,8 @@ from hangar.components.routing import GATEWAY_API_VERSION, ISTIO_VERSION
 from hangar.components.routing_pool import EPP_VERSION
 
 from hangar.spec.registry import public_registry
-from tests.serving_plans import kube_records, manifest, plan_environment, raw_environment
+from tests.serving_plans import AWS_HEADER, aws, gke, kube_records, manifest, onprem, plan_environment, raw_environment, refused, the
 from tests.test_registry_mirror import CHARTS, GCP_MIRROR, MIRROR, images
-from tests.test_routing import AWS_HEADER, aws, gke, onprem, refused, the
 
 CRDS = {
     "gateway_api": "https://artifacts.corp.internal/gateway-api/v1.5.1/standard-install.yaml",

@@ -18,8 +18,7 @@ from hangar.render import manifest
 from hangar.spec.routing_objectives import OBJECTIVE_HEADER
 from hangar.stackfile import environment_from_config
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment
-from tests.test_routing import aws, gke, refused, the
+from tests.serving_plans import aws, gke, kube_records, of_kind, plan_environment, refused, the
 from tests.test_routing_airgap import gke_without_egress
 
 CLASSES = [{"name": "interactive", "priority": 10}, {"name": "batch", "priority": -1}, {"name": "bulk", "priority": -5}]

@@ -15,9 +15,8 @@ from hangar.cost.routes import route_shares
 from hangar.render import manifest
 from hangar.spec.routing import Route
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment, server_container, workloads
+from tests.serving_plans import aws, gke, kube_records, of_kind, plan_environment, refused, server_container, the, workloads
 from tests.test_lora import SQL
-from tests.test_routing import aws, gke, refused, the
 
 SINGLE = {"name": "qwen", "deployment": "qwen-7b"}
 
