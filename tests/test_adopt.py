@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.test_wheel import InstalledWheel, installed_wheel
-from tests.test_workflows import actionlint
+from tests.workflow_checks import actionlint
 
 STACK = "gke-dev"
 

@@ -20,7 +20,7 @@ from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, render_workflows
 from hangar.stackfile import environment_from_config, read_project, read_stack_config
 from tests.conftest import ROOT
-from tests.test_workflows import STACKS, actionlint
+from tests.workflow_checks import STACKS, actionlint
 
 MIRRORS = {
     "eks-prod": "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts",
