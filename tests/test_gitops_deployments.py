@@ -1,7 +1,7 @@
 """A stack Pulumi Deployments deploys logs in to its OCI chart mirror in the pre-run commands of its deployment settings.
 
 `hangar gitops deployment-settings` prints the settings PATCH body; each pre-run command is run here as Deployments
-runs one (its own shell) against a stand-in `helm` (the recorder of tests/test_workflow_chart_login.py). Cloud
+runs one (its own shell) against a stand-in `helm` (the recorder of tests/chart_login_standins.py). Cloud
 registries are refused with the reason, as is a stack another deployer runs.
 """
 
@@ -19,8 +19,8 @@ from hangar.cli import app
 from hangar.gitops_deployments import DeploymentsError, deployment_settings
 from hangar.gitops_workflows import DEPLOY, render_workflows
 from hangar.spec import Deployer, Environment
+from tests.chart_login_standins import MIRRORS, RECORDER, environments
 from tests.conftest import ROOT
-from tests.test_workflow_chart_login import MIRRORS, RECORDER, environments
 
 runner = CliRunner()
 DEPLOYMENTS = Deployer(kind="pulumi-deployments", agent_pool="site-pool")

@@ -2,7 +2,7 @@
 
 The rendered `Stack` still validates against the operator's CRD copy; the pod template it adds validates as a
 Kubernetes PodTemplate; the init container's script is run against stand-in `helm`/`aws`/`gcloud` commands (the
-recorder of tests/test_workflow_chart_login.py); the registry credentials stay references to a Secret.
+recorder of tests/chart_login_standins.py); the registry credentials stay references to a Secret.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pytest
 from hangar.gitops import GitopsError, GitopsSettings, render_environment
 from hangar.gitops_operator_login import LOGIN_CONTAINER, PROVIDER_REGISTRY_CONFIG, REGISTRY_CONFIG
 from hangar.spec import Environment
+from tests.chart_login_standins import MIRRORS, RECORDER, environments
 from tests.test_gitops import KUBERNETES_VERSION, REPO, as_operator, validate
-from tests.test_workflow_chart_login import MIRRORS, RECORDER, environments
 
 SITE = "oci://harbor.dc1.internal:8443/charts"
 

@@ -19,26 +19,9 @@ import yaml
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, render_workflows
 from hangar.stackfile import environment_from_config, read_project, read_stack_config
+from tests.chart_login_standins import MIRRORS, RECORDER, environments
 from tests.conftest import ROOT
-from tests.workflow_checks import STACKS, actionlint
-
-MIRRORS = {
-    "eks-prod": "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts",
-    "gke-dev": "oci://us-docker.pkg.dev/hangar-dev/charts",
-    "aks-staging": "oci://hangarmirror.azurecr.io/charts",
-    "edge": "oci://harbor.dc1.internal:8443/charts",
-}
-
-
-def environments(mirrors: dict[str, str]) -> dict[str, Any]:
-    """The example environments, each cluster of the stacks in `mirrors` naming that chart repository."""
-    project, result = read_project(ROOT), {}
-    for stack in STACKS:
-        raw = read_stack_config(project, stack)["hangar:environment"]
-        for cluster in raw["clusters"] if stack in mirrors else ():
-            cluster["chart_repository"] = mirrors[stack]
-        result[stack] = environment_from_config(raw, f"Pulumi.{stack}.yaml", base=ROOT)
-    return result
+from tests.workflow_checks import actionlint
 
 
 @pytest.fixture(scope="module")
@@ -151,19 +134,6 @@ def test_a_mirror_the_job_cannot_log_in_to_is_refused_naming_stack_key_and_value
 
 
 # --- the scripts, run -----------------------------------------------------------------------------------------
-
-RECORDER = r"""#!/bin/sh
-# Records its name, arguments and standard input; prints a token when asked for one; fails when FAIL names it.
-line="$(basename "$0")"; for a in "$@"; do line="$line [$a]"; done
-printf '%s\n' "$line" >> "$CALLS"  # one write: the two ends of a pipe run at once
-[ "$FAIL" = "$(basename "$0")" ] && exit 3
-case "$(basename "$0") $*" in
-  "helm registry login"*) printf 'stdin=%s\n' "$(cat)" >> "$CALLS" ;;
-  "aws ecr get-login-password"*) printf 'ecr-token' ;;
-  "az acr login"*) printf 'acr-token' ;;
-  "gcloud auth print-access-token"*) printf 'gcp-token' ;;
-esac
-"""
 
 
 def run_login(step: dict[str, Any], where: Path, env: dict[str, str] | None = None, tools: tuple[str, ...] = ("helm", "aws", "az", "gcloud")):

@@ -1,0 +1,42 @@
+"""The example stacks with an OCI chart mirror each, and the stand-in cloud CLIs their chart-mirror login scripts are run against: what the workflow and operator login tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hangar.stackfile import environment_from_config, read_project, read_stack_config
+from tests.conftest import ROOT
+from tests.workflow_checks import STACKS
+
+MIRRORS = {
+    "eks-prod": "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts",
+    "gke-dev": "oci://us-docker.pkg.dev/hangar-dev/charts",
+    "aks-staging": "oci://hangarmirror.azurecr.io/charts",
+    "edge": "oci://harbor.dc1.internal:8443/charts",
+}
+
+
+def environments(mirrors: dict[str, str]) -> dict[str, Any]:
+    """The example environments, each cluster of the stacks in `mirrors` naming that chart repository."""
+    project, result = read_project(ROOT), {}
+    for stack in STACKS:
+        raw = read_stack_config(project, stack)["hangar:environment"]
+        for cluster in raw["clusters"] if stack in mirrors else ():
+            cluster["chart_repository"] = mirrors[stack]
+        result[stack] = environment_from_config(raw, f"Pulumi.{stack}.yaml", base=ROOT)
+    return result
+
+
+RECORDER = r"""#!/bin/sh
+# Records its name, arguments and standard input; prints a token when asked for one; fails when FAIL names it.
+line="$(basename "$0")"; for a in "$@"; do line="$line [$a]"; done
+printf '%s\n' "$line" >> "$CALLS"  # one write: the two ends of a pipe run at once
+[ "$FAIL" = "$(basename "$0")" ] && exit 3
+case "$(basename "$0") $*" in
+  "helm registry login"*) printf 'stdin=%s\n' "$(cat)" >> "$CALLS" ;;
+  "aws ecr get-login-password"*) printf 'ecr-token' ;;
+  "az acr login"*) printf 'acr-token' ;;
+  "gcloud auth print-access-token"*) printf 'gcp-token' ;;
+esac
+"""
+
