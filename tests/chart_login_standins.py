@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Any
 
 from hangar.stackfile import environment_from_config, read_project, read_stack_config
@@ -40,3 +42,12 @@ case "$(basename "$0") $*" in
 esac
 """
 
+
+def stand_ins(where: Path, tools: tuple[str, ...]) -> Path:
+    """A new directory `where/bin` holding the recorder as each of `tools`, to put first on PATH."""
+    bin_dir = where / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in tools:
+        (bin_dir / name).write_text(RECORDER)
+        (bin_dir / name).chmod(stat.S_IRWXU)
+    return bin_dir

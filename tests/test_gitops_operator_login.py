@@ -7,7 +7,6 @@ recorder of tests/chart_login_standins.py); the registry credentials stay refere
 
 from __future__ import annotations
 
-import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from hangar.gitops import GitopsError, GitopsSettings, render_environment
 from hangar.gitops_operator_login import LOGIN_CONTAINER, PROVIDER_REGISTRY_CONFIG, REGISTRY_CONFIG
 from hangar.spec import Environment
-from tests.chart_login_standins import MIRRORS, RECORDER, environments
+from tests.chart_login_standins import MIRRORS, environments, stand_ins
 from tests.test_gitops import KUBERNETES_VERSION, REPO, as_operator, validate
 
 SITE = "oci://harbor.dc1.internal:8443/charts"
@@ -41,11 +40,7 @@ def login_container(stack_doc: dict[str, Any]) -> dict[str, Any]:
 
 def run(container: dict[str, Any], where: Path, env: dict[str, str] | None = None, tools: tuple[str, ...] = ("helm", "aws", "gcloud")):
     """The init container's command with stand-ins first on PATH; its `/share` is a directory of the test's."""
-    bin_dir = where / "bin"
-    bin_dir.mkdir(parents=True)
-    for name in tools:
-        (bin_dir / name).write_text(RECORDER)
-        (bin_dir / name).chmod(stat.S_IRWXU)
+    bin_dir = stand_ins(where, tools)
     calls, share = where / "calls", where / "share"
     variables = {item["name"]: item["value"] for item in container["env"] if "value" in item}
     variables["HELM_REGISTRY_CONFIG"] = variables["HELM_REGISTRY_CONFIG"].replace("/share", str(share), 1)

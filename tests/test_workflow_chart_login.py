@@ -8,7 +8,6 @@ and each login script is run against stand-in `aws`/`az`/`gcloud`/`helm` command
 from __future__ import annotations
 
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import yaml
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, render_workflows
 from hangar.stackfile import environment_from_config, read_project, read_stack_config
-from tests.chart_login_standins import MIRRORS, RECORDER, environments
+from tests.chart_login_standins import MIRRORS, environments, stand_ins
 from tests.conftest import ROOT
 from tests.workflow_checks import actionlint
 
@@ -139,11 +138,7 @@ def test_a_mirror_the_job_cannot_log_in_to_is_refused_naming_stack_key_and_value
 def run_login(step: dict[str, Any], where: Path, env: dict[str, str] | None = None, tools: tuple[str, ...] = ("helm", "aws", "az", "gcloud")):
     """Run a login step's script as GitHub runs `shell: bash`, stand-ins for the CLIs first on PATH; returns (exit status, calls, output)."""
     assert step["shell"] == "bash"
-    bin_dir = where / "bin"
-    bin_dir.mkdir(parents=True)
-    for name in tools:
-        (bin_dir / name).write_text(RECORDER)
-        (bin_dir / name).chmod(stat.S_IRWXU)
+    bin_dir = stand_ins(where, tools)
     path = f"{bin_dir}:/usr/bin:/bin"
     assert "helm" in tools or shutil.which("helm", path=path) is None
     calls = where / "calls"
