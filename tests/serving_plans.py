@@ -23,6 +23,7 @@ from hangar.render import is_kubernetes_object, manifest
 from hangar.spec import Environment, ModelDeployment
 from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project, read_stack_config
 from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.kube_schemas import problems
 
 HF_TOKEN = "hf_ThisIsTheTestTokenAndMustNeverAppear"
 API_KEY = "sk-ThisIsTheTestApiKeyAndMustNeverAppear"
@@ -72,6 +73,18 @@ def kube_records(plan: Plan) -> list[ResourceRecord]:
 
 def of_kind(plan: Plan, kind: str) -> list[dict[str, Any]]:
     return [manifest(r) for r in kube_records(plan) if r.inputs.get("kind") == kind]
+
+
+def schema_failures(plan: Plan) -> list[str]:
+    """`Kind/name: problem` for each Kubernetes object of `plan` its schema (or its CRD's, from schema/crds/) refuses at Kubernetes 1.35.
+
+    Secrets are passed over: their data is a secret Output, not a manifest value."""
+    failures = []
+    for record in kube_records(plan):
+        document = manifest(record)
+        if document["kind"] != "Secret":
+            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    return failures
 
 
 NODE_CHARTS = ("nvidia-device-plugin", "cluster-autoscaler", "aws-efs-csi-driver")

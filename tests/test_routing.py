@@ -31,6 +31,7 @@ from tests.serving_plans import (
     planned,
     raw_environment,
     refused,
+    schema_failures,
     server_container,
     servers,
     the,
@@ -46,12 +47,7 @@ def versions(plan) -> dict[str, str]:
 @pytest.mark.parametrize("target", ["gke", "gke-public", "aws", "onprem"])
 def test_every_routing_object_validates_against_its_schema(target):
     plan = planned(target)
-    failures = []
-    for record in kube_records(plan):
-        document = manifest(record)
-        if document["kind"] == "Secret":
-            continue
-        failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(plan)
     assert not failures, "\n".join(failures)
     kinds = {m["kind"] for m in (manifest(r) for r in kube_records(plan))}
     assert {"InferencePool", "Gateway", "HTTPRoute"} <= kinds
