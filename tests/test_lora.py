@@ -7,7 +7,6 @@ the Hub (the build machine cannot reach it): what is tested is what Hangar makes
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from typing import Any
 
@@ -15,25 +14,9 @@ import pytest
 from hangar.components.serving_lora import ADAPTERS_DIR, DOWNLOAD_SCRIPT
 
 from hangar.spec.adapters import ADAPTERS_ANNOTATION
-from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import AWS_ENVIRONMENT
+from tests.lora_plans import SQL, SUPPORT, planned, refused, with_adapters
 from tests.serving_plans import plan_environment, pod_templates, schema_failures, server_container, workloads
-
-SQL = {"name": "sql", "source": "acme/qwen2.5-7b-sql-lora", "revision": "0123456789abcdef0123456789abcdef01234567", "licence": "apache-2.0", "rank": 16}
-SUPPORT = {"name": "support", "source": "acme/qwen2.5-7b-support-lora", "revision": "fedcba9876543210fedcba9876543210fedcba98", "licence": "mit", "rank": 12}
-
-
-def with_adapters(*adapters: dict[str, Any], **lora: Any) -> dict[str, Any]:
-    """The test AWS environment whose Qwen2.5-7B deployment serves `adapters`."""
-    raw = copy.deepcopy(AWS_ENVIRONMENT)
-    raw["deployments"][0]["lora"] = {"adapters": [copy.deepcopy(a) for a in adapters], **lora}
-    return raw
-
-
-@functools.cache
-def planned(slots: int | None = None):
-    raw = with_adapters(SQL, SUPPORT, **({"max_loras": slots} if slots else {}))
-    return plan_environment(raw)
 
 
 def server(plan) -> dict[str, Any]:
@@ -136,12 +119,6 @@ def test_every_object_with_adapters_validates_against_the_kubernetes_schema():
 
 
 # --- config errors -----------------------------------------------------------------------------------
-
-
-def refused(raw: dict[str, Any]) -> str:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return "\n".join(str(problem) for problem in raised.value.problems)
 
 
 @pytest.mark.parametrize("adapters, lora, key, words", [

@@ -15,8 +15,8 @@ import yaml
 from hangar.components.serving_lora_routing import BASE_MODEL_HEADER, BBR_IMAGE, BBR_MANAGED, BBR_NAME, BBR_PORT
 
 from tests.kube_schemas import problems
+from tests.lora_plans import SQL, SUPPORT
 from tests.serving_plans import AWS_HEADER, aws, gke, of_kind, plan_environment, schema_failures
-from tests.test_lora import SQL, SUPPORT
 
 
 def gke_with_adapters() -> dict[str, Any]:

@@ -13,8 +13,8 @@ import pytest
 
 from hangar.cost.routes import route_shares
 from hangar.spec.routing import Route
+from tests.lora_plans import SQL
 from tests.serving_plans import aws, gke, of_kind, plan_environment, refused, schema_failures, server_container, the, workloads
-from tests.test_lora import SQL
 
 SINGLE = {"name": "qwen", "deployment": "qwen-7b"}
 
