@@ -8,12 +8,9 @@ from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import ResourceRecord
 from hangar.sizing.capacity import Demand, demand_annotations
+from tests.policy_records import record
 
 CAPACITY = "hangar-capacity"
-
-
-def record(type_: str, name: str, inputs: dict[str, Any]) -> ResourceRecord:
-    return ResourceRecord(urn=f"urn:pulumi:test::raw::{type_}::{name}", type=type_, name=name, parent=None, custom=True, inputs=inputs)
 
 
 def node_group(max_size: int) -> ResourceRecord:

@@ -6,9 +6,6 @@ import copy
 import functools
 from typing import Any
 
-import pytest
-
-from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import AWS_ENVIRONMENT
 from tests.serving_plans import plan_environment
 
@@ -27,9 +24,3 @@ def with_adapters(*adapters: dict[str, Any], **lora: Any) -> dict[str, Any]:
 def planned(slots: int | None = None):
     raw = with_adapters(SQL, SUPPORT, **({"max_loras": slots} if slots else {}))
     return plan_environment(raw)
-
-
-def refused(raw: dict[str, Any]) -> str:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return "\n".join(str(problem) for problem in raised.value.problems)

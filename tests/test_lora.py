@@ -15,8 +15,8 @@ from hangar.components.serving_lora import ADAPTERS_DIR, DOWNLOAD_SCRIPT
 
 from hangar.spec.adapters import ADAPTERS_ANNOTATION
 from tests.conftest import AWS_ENVIRONMENT
-from tests.lora_plans import SQL, SUPPORT, planned, refused, with_adapters
-from tests.serving_plans import plan_environment, pod_templates, schema_failures, server_container, workloads
+from tests.lora_plans import SQL, SUPPORT, planned, with_adapters
+from tests.serving_plans import plan_environment, pod_templates, refused, schema_failures, server_container, workloads
 
 
 def server(plan) -> dict[str, Any]:
