@@ -18,7 +18,7 @@ from hangar.gitops import GitopsError, GitopsSettings, render_environment
 from hangar.gitops_operator_login import LOGIN_CONTAINER, PROVIDER_REGISTRY_CONFIG, REGISTRY_CONFIG
 from hangar.spec import Environment
 from tests.chart_login_standins import MIRRORS, environments, stand_ins
-from tests.test_gitops import KUBERNETES_VERSION, REPO, as_operator, validate
+from tests.operator_stacks import KUBERNETES_VERSION, REPO, as_operator, validate
 
 SITE = "oci://harbor.dc1.internal:8443/charts"
 
