@@ -17,8 +17,8 @@ from hangar.components.routing_objectives import OBJECTIVE_CRD
 from hangar.spec.routing_objectives import OBJECTIVE_HEADER
 from hangar.stackfile import environment_from_config
 from tests.kube_schemas import problems
+from tests.registry_mirrors import gke_without_egress
 from tests.serving_plans import aws, gke, of_kind, plan_environment, refused, schema_failures, the
-from tests.test_routing_airgap import gke_without_egress
 
 CLASSES = [{"name": "interactive", "priority": 10}, {"name": "batch", "priority": -1}, {"name": "bulk", "priority": -5}]
 
