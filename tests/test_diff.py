@@ -10,8 +10,6 @@ one whose licence forbids commercial use. The Markdown of a hand-built report is
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,56 +31,10 @@ from hangar.diff import (
     to_markdown,
 )
 from hangar.records import Plan, ResourceRecord
+from tests.shop_repo import PROGRAM, PROJECT, STACK, git
 
 runner = CliRunner()
 
-PROJECT = "name: shop\nruntime: python\nstackConfigDir: stacks\n"
-PROGRAM = "from hangar.components.program import build_stack\n\nbuild_stack()\n"
-STACK = """\
-config:
-  aws:region: us-east-1
-  hangar:environment:
-    name: shop-prod
-    tier: prod
-    owner: ml-platform
-    cost_centre: cc-4000
-    budget:
-      monthly_ceiling_usd: 200000
-      max_spot_share: 0
-    licence:
-      commercial_use: true
-      monthly_active_users: 100000
-      accepted_terms: [meta-llama/Llama-3.1-8B-Instruct]
-    clusters:
-      - provider: aws
-        name: prod
-        region: us-east-1
-        zones: [us-east-1a, us-east-1b]
-        network:
-          cidr: 10.40.0.0/16
-          egress: nat
-          public_api_endpoint: false
-          load_balancers: internal
-        node_pools:
-          - name: h100
-            gpu: H100-SXM
-            instance_type: p5.48xlarge
-            capacity: on-demand
-            min_nodes: 1
-            max_nodes: 2
-    deployments:
-      - name: assistant
-        model: meta-llama/Llama-3.1-8B-Instruct
-        pool: h100
-        precision: fp8
-        tensor_parallel: 2
-        max_context_tokens: 8192
-        max_concurrent_sequences: 8
-        latency_class: interactive
-        autoscaling:
-          min_replicas: 1
-          max_replicas: 2
-"""
 FORBIDDEN_MODEL = "CohereForAI/c4ai-command-r-v01"  # CC-BY-NC-4.0: non-commercial only
 
 
@@ -94,21 +46,6 @@ class MarkdownSnapshot(SingleFileSnapshotExtension):
 @pytest.fixture
 def md_snapshot(snapshot):
     return snapshot.use_extension(MarkdownSnapshot)
-
-
-def git(repo: Path, *args: str) -> str:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="Hangar Test",
-        GIT_AUTHOR_EMAIL="test@hangar.invalid",
-        GIT_COMMITTER_NAME="Hangar Test",
-        GIT_COMMITTER_EMAIL="test@hangar.invalid",
-        GIT_AUTHOR_DATE="2026-01-01T00:00:00Z",
-        GIT_COMMITTER_DATE="2026-01-01T00:00:00Z",
-        GIT_CONFIG_GLOBAL=os.devnull,
-        GIT_CONFIG_NOSYSTEM="1",
-    )
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
 
 
 @pytest.fixture(scope="module")
