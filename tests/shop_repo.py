@@ -68,3 +68,15 @@ def git(repo: Path, *args: str) -> str:
         GIT_CONFIG_NOSYSTEM="1",
     )
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def shop_project(root: Path) -> Path:
+    """`root`, a new git repository (branch main) holding the shop project's files, not yet committed; the stack file's path."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    (root / "Pulumi.yaml").write_text(PROJECT)
+    (root / "__main__.py").write_text(PROGRAM)
+    (root / "stacks").mkdir()
+    stack_file = root / "stacks" / "Pulumi.shop-prod.yaml"
+    stack_file.write_text(STACK)
+    return stack_file

@@ -31,7 +31,7 @@ from hangar.diff import (
     to_markdown,
 )
 from hangar.records import Plan, ResourceRecord
-from tests.shop_repo import PROGRAM, PROJECT, STACK, git
+from tests.shop_repo import PROJECT, STACK, git, shop_project
 
 runner = CliRunner()
 
@@ -52,12 +52,7 @@ def md_snapshot(snapshot):
 def repo(tmp_path_factory) -> Path:
     """base → "resize the h100 pool" → "swap the model", committed; the working tree is the last commit."""
     root = tmp_path_factory.mktemp("shop")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    (root / "Pulumi.yaml").write_text(PROJECT)
-    (root / "__main__.py").write_text(PROGRAM)
-    (root / "stacks").mkdir()
-    stack_file = root / "stacks" / "Pulumi.shop-prod.yaml"
-    stack_file.write_text(STACK)
+    stack_file = shop_project(root)
     git(root, "add", "-A")
     git(root, "commit", "--quiet", "-m", "shop-prod: one H100 node, Llama 3.1 8B")
     stack_file.write_text(STACK.replace("max_nodes: 2", "max_nodes: 4"))
@@ -150,12 +145,7 @@ def test_the_users_tree_is_not_touched(repo):
 def test_the_base_runs_its_own_copy_of_a_package_it_holds(tmp_path):
     """A base that holds a `hangar` package is planned with that copy only, never topped up with today's modules."""
     root = tmp_path / "vendored"
-    root.mkdir()
-    git(root, "init", "--quiet", "--initial-branch=main")
-    (root / "Pulumi.yaml").write_text(PROJECT)
-    (root / "__main__.py").write_text(PROGRAM)
-    (root / "stacks").mkdir()
-    (root / "stacks" / "Pulumi.shop-prod.yaml").write_text(STACK)
+    shop_project(root)
     (root / "hangar").mkdir()
     (root / "hangar" / "__init__.py").write_text('"""An old vendored copy: no planner in it."""\n')
     git(root, "add", "-A")
