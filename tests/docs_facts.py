@@ -36,6 +36,12 @@ def constant(module: str, name: str) -> Callable[[], object]:
     return lambda: getattr(importlib.import_module(module), name)
 
 
+def _outlier_default(field: str) -> object:
+    from hangar.spec.routing_failover import OutlierDetection
+
+    return OutlierDetection.model_fields[field].default
+
+
 def _gateway_default(field: str) -> object:
     from hangar.spec.routing import Gateway
 
@@ -230,6 +236,17 @@ def gpt_oss_gib(gpu: str | None) -> float:
 
 
 ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
+
+
+def _image(tag: str):
+    from hangar.sizing.engine_images import engine_image
+
+    return engine_image(tag)
+
+
+def _eks_580() -> list[str]:
+    return [v for v, d in constant("hangar.sizing.node_drivers", "EKS_DRIVERS")().items() if d == 580]
+
 OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
 CITATION = "a citation of the paper or document the method rests on, not a figure of the project"
@@ -370,6 +387,16 @@ FACTS += [
     Fact("docs/serving.md", "on the default {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
          {"v": ENGINE, "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "Hangar generates were read from {v} only", {"v": ENGINE}),
+    Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
+         {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
+          "d": lambda: _image("v0.11.2").min_driver}),
+    Fact("docs/serving.md", "{v} (CUDA {c},\ncompute capability {cc:.1f} and newer, driver {d} and newer)",
+         {"v": lambda: _image("v0.33.0").tag, "c": lambda: _image("v0.33.0").cuda, "cc": lambda: _image("v0.33.0").min_capability / 10,
+          "d": lambda: _image("v0.33.0").min_driver}),
+    Fact("docs/serving.md", "a V100 with {v}", {"v": lambda: _image("v0.33.0").tag}),
+    Fact("docs/serving.md", "AMIs of Kubernetes {lo} to {hi}\n(driver {d})",
+         {"lo": lambda: min(_eks_580()), "hi": lambda: max(_eks_580(), key=lambda v: tuple(map(int, v.split(".")))), "d": lambda: 580}),
+    Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
     Fact("docs/serving.md", "`minDomains: {n}`", {"n": code_says("hangar.components.serving_pod", "`minDomains: 2`", 2)}),
@@ -428,11 +455,14 @@ FACTS += [
     Fact("docs/serving.md", "`HTTPRoute` (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
     Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
-    Fact("docs/serving.md", "is a config error: Gateway API {v}'s", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
     Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
-    Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "A replica that answers {n} 5xx responses in a row is ejected for {s} s (longer each time)",
+         {"n": lambda: _outlier_default("consecutive_5xx_errors"), "s": lambda: _outlier_default("base_ejection_seconds")}),
+    Fact("docs/serving.md", "may be ejected ({p} %,", {"p": lambda: _outlier_default("max_ejection_percent")}),
+    Fact("docs/serving.md", "fewer than about 71 % of a level's replicas are healthy",
+         why="Envoy's priority levels: a level keeps all traffic until fewer than ~71.4 % of its endpoints are healthy (overprovisioning factor 1.4)"),
     Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
          {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "CRD manifests from copies you name in `gateway.crds` (Gateway API {g}'s `standard-install.yaml` and the Inference Extension {e}'s",

@@ -13,14 +13,20 @@ gateway has nowhere to send a request). `hangar-routing` judges, per namespace:
   It matches Pods by their labels only within the same namespace"), that workload declares a container
   port among the pool's `targetPorts` when it declares any, and its `endpointPickerRef` (kind Service
   by default) names a Service of the plan with that port;
-* the picker's pods fit a node of the pool their `nodeSelector` names: a pod never schedules when it
-  requests as much CPU or memory as a whole node has, since the kubelet keeps part of every node for
-  itself and the system ("allocatable" = capacity - kube-reserved - system-reserved - eviction threshold:
-  https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01; GKE
-  reserves a predefined share on every node, https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes,
-  read 2026-12-01). The node's vCPUs and memory come from the catalog's row for the pool's machine type;
-* the pods that select a CPU pool (pickers, Body-Based Routing, staging jobs, any program's) request no more CPU or
-  memory in all than the pool's nodes have at their most (`hangar.policies.rules.routing_system`);
+* the picker's pods fit a node of the pool their `nodeSelector` names: the scheduler places a pod by the node's
+  "allocatable" = capacity - kube-reserved - system-reserved - eviction threshold
+  (https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01), so a picker
+  requesting more than one node allocates never schedules. The node's vCPUs and memory come from the catalog's row
+  for the pool's machine type, less the cloud's reserve where it was read (`hangar.policies.rules.node_allocatable`:
+  EKS on AL2023, AKS); elsewhere a picker requesting as much as the node's whole capacity is refused, since every
+  kubelet keeps some (GKE reserves a predefined share on every node,
+  https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes, read 2026-12-01), and the message says
+  which basis was used;
+* every InferenceObjective names an InferencePool of the plan in its namespace
+  (`hangar.policies.rules.routing_objectives`);
+* the pods that select a CPU pool (pickers, Body-Based Routing, staging jobs, the charts Hangar installs there, any
+  program's) request no more CPU or memory in all than the pool's nodes have at their most, in every plan, with a
+  gateway or without (`hangar.policies.rules.routing_system`);
 * advisory: a picker requesting less than the Inference Extension validated (4 CPU, 8 GiB: "validated ...
   ramp from 1 to 5000 QPS ... p90 scheduler latency remained within 100 ms",
   site-src/guides/epp-configuration/resource-tuning.md at tag v1.5.0, commit
@@ -38,8 +44,10 @@ from typing import Any
 from hangar.policies.rules.base import Finding
 from hangar.policies.rules.config import RoutingConfig
 from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
-from hangar.policies.rules.routing_system import system_pool_findings
+from hangar.policies.rules.routing_objectives import objective_findings
+from hangar.policies.rules.routing_system import EPSILON, system_pool_findings
 
 from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.records import ResourceRecord
@@ -73,8 +81,9 @@ def check(facts: StackFacts, config: RoutingConfig) -> list[Finding]:
                                             "the gateway has nowhere to send them"))  # fmt: skip
     for (namespace, name), pool in sorted(pools.items()):
         findings += _pool_findings(facts, config, pool, namespace, name, services)
-    if pools:  # the gateway's pods are what this rule answers for; a plan with no pool is judged by the readiness rules
-        findings += system_pool_findings(facts, config, _cpu, _gib)
+    findings += objective_findings(facts, pools)
+    # Every plan's CPU pools, gateway or not: the charts Hangar installs there (KEDA, LWS, metrics) can outgrow them alone.
+    findings += system_pool_findings(facts, config, _cpu, _gib)
     return findings
 
 
@@ -135,12 +144,14 @@ def _picker_findings(facts: StackFacts, config: RoutingConfig, pool: ResourceRec
                 machine = None
             if machine is None or machine.vcpus is None or machine.memory_gib is None:
                 continue
-            short = [f"{cpu:g} CPU (the node has {machine.vcpus} vCPU)" if cpu >= machine.vcpus else "",
-                     f"{memory:g} GiB (the node has {machine.memory_gib:g} GiB)" if memory >= machine.memory_gib else ""]  # fmt: skip
+            node = node_room(facts.by_urn[node_pool.urn], line.pool, machine.vcpus, machine.memory_gib, line.machine_type)
+            short = [_short(cpu, "CPU", node.cpu, machine.vcpus, "vCPU", node.reserved), _short(memory, "GiB", node.gib, machine.memory_gib, "GiB", node.reserved)]
             if any(short):
+                why = (f"more than the node allocates ({node.basis})" if node.reserved
+                       else f"all the node has, and the kubelet keeps part of every node ({node.basis})")  # fmt: skip
                 findings.append(Finding(ROUTING, picker.urn, f"the endpoint picker of {what}, {picker.describe()}, requests "
-                                        f"{' and '.join(s for s in short if s)} on a {line.machine_type} node of pool {node_pool.name}: all the node has, "
-                                        "and the kubelet keeps part of every node, so it never schedules; lower its requests or give the pool bigger nodes"))  # fmt: skip
+                                        f"{' and '.join(s for s in short if s)} on a {line.machine_type} node of pool {node_pool.name}: {why}, "
+                                        "so it never schedules; lower its requests or give the pool bigger nodes"))  # fmt: skip
     validated_cpu, validated_gib, validated_rps = VALIDATED_PICKER
     if peak > validated_rps:
         findings.append(Finding(ROUTING, picker.urn, f"the servers of {what} declare a peak of {peak:,.0f} requests/s, above the {validated_rps:,.0f} "
@@ -150,6 +161,13 @@ def _picker_findings(facts: StackFacts, config: RoutingConfig, pool: ResourceRec
                                 f"{peak:,.2f} requests/s; the Inference Extension v1.5.0 validated {validated_cpu:g} CPU and {validated_gib:g} GiB "
                                 f"(up to {validated_rps:,.0f} requests/s, p90 scheduling latency within 100 ms): smaller pickers are not measured", True))  # fmt: skip
     return findings
+
+
+def _short(asked: float, unit: str, room: float, capacity: float, capacity_unit: str, reserved: bool) -> str:
+    """What a pod asks that one node cannot give: over its allocatable where the reserve is known, else as much as its capacity."""
+    if reserved:
+        return f"{asked:g} {unit} (the node allocates {round(room, 2):g} of its {capacity:g} {capacity_unit})" if asked > room + EPSILON else ""
+    return f"{asked:g} {unit} (the node has {capacity:g} {capacity_unit})" if asked >= capacity else ""
 
 
 def _name(record: ResourceRecord) -> str:

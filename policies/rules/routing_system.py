@@ -1,6 +1,8 @@
 """A CPU node pool holds the pods the plan puts on it: their requests in all against its nodes at their most.
 
-The gateway adds pods to a cluster's CPU system pool: per routed deployment its endpoint pickers (two, active-passive),
+Every plan is judged, with a gateway or without: a stack with no route still puts the charts Hangar installs on its
+system pool (KEDA and its HTTP add-on in gke-dev, LeaderWorkerSet's controller, the metrics stack). The gateway adds
+pods to a cluster's CPU system pool: per routed deployment its endpoint pickers (two, active-passive),
 Body-Based Routing when adapters are routed, beside the weight-staging jobs, the charts Hangar installs there (istiod,
 KEDA and its HTTP add-on, LeaderWorkerSet's controller, the metrics stack, the Cluster Autoscaler) and whatever else a
 program pins there by `nodeSelector`. Each may fit a node (`hangar.policies.rules.routing` checks one picker against one
