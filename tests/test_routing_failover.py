@@ -21,8 +21,21 @@ from hangar.render import manifest
 from hangar.spec.routing_failover import GKE_FAILOVER_UNSUPPORTED
 from hangar.stackfile import environment_from_config
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment, pod_templates, raw_environment, server_container, servers
-from tests.test_routing import aws, gke, onprem, refused, the
+from tests.serving_plans import (
+    aws,
+    gke,
+    kube_records,
+    of_kind,
+    onprem,
+    plan_environment,
+    pod_templates,
+    raw_environment,
+    refused,
+    schema_failures,
+    server_container,
+    servers,
+    the,
+)
 
 AWS_FAILOVER = {"name": "chat", "failover": {"primary": "qwen-large", "fallbacks": ["qwen-small"]}}
 
@@ -74,11 +87,7 @@ def priorities(rule: dict[str, Any], pods: dict[str, dict[str, str]]) -> dict[st
 
 @pytest.mark.parametrize("target", ["aws", "aks", "onprem"])
 def test_every_object_of_a_failover_route_validates_against_its_schema(target):
-    failures = []
-    for record in kube_records(planned(target)):
-        document = manifest(record)
-        if document["kind"] != "Secret":
-            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(planned(target))
     assert not failures, "\n".join(failures)
     assert {"DestinationRule", "HTTPRoute", "Service"} <= {m["kind"] for m in (manifest(r) for r in kube_records(planned(target)))}
 
@@ -171,7 +180,7 @@ def test_a_fallback_that_serves_less_context_than_the_primary_is_refused():
 
 
 def test_a_fallback_that_serves_lora_adapters_is_refused():
-    from tests.test_lora import SQL
+    from tests.lora_plans import SQL
 
     raw = aws(copy.deepcopy(AWS_FAILOVER))
     raw["deployments"][0]["lora"] = {"adapters": [copy.deepcopy(SQL)]}
