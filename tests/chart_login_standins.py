@@ -42,6 +42,18 @@ case "$(basename "$0") $*" in
 esac
 """
 
+# What the recorder writes when a job or pod logs in to each example's cloud registry: the vendor CLI's token
+# command, then helm given that token on stdin.
+CLOUD_LOGINS = {
+    "eks-prod": ["aws [ecr] [get-login-password] [--region] [us-east-1]",
+                 "helm [registry] [login] [--username] [AWS] [--password-stdin] [111122223333.dkr.ecr.us-east-1.amazonaws.com]", "stdin=ecr-token"],
+    "gke-dev": ["gcloud [auth] [print-access-token]",
+                "helm [registry] [login] [us-docker.pkg.dev] [--username] [oauth2accesstoken] [--password-stdin]", "stdin=gcp-token"],
+    "aks-staging": ["az [acr] [login] [--name] [hangarmirror] [--expose-token] [--output] [tsv] [--query] [accessToken]",
+                    "helm [registry] [login] [hangarmirror.azurecr.io] [--username] [00000000-0000-0000-0000-000000000000] [--password-stdin]",
+                    "stdin=acr-token"],
+}  # fmt: skip
+
 
 def stand_ins(where: Path, tools: tuple[str, ...]) -> Path:
     """A new directory `where/bin` holding the recorder as each of `tools`, to put first on PATH."""

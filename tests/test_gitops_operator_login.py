@@ -17,7 +17,7 @@ import pytest
 from hangar.gitops import GitopsError, GitopsSettings, render_environment
 from hangar.gitops_operator_login import LOGIN_CONTAINER, PROVIDER_REGISTRY_CONFIG, REGISTRY_CONFIG
 from hangar.spec import Environment
-from tests.chart_login_standins import MIRRORS, environments, stand_ins
+from tests.chart_login_standins import CLOUD_LOGINS, MIRRORS, environments, stand_ins
 from tests.operator_stacks import KUBERNETES_VERSION, REPO, as_operator, validate
 
 SITE = "oci://harbor.dc1.internal:8443/charts"
@@ -80,15 +80,7 @@ def test_the_registry_secret_is_named_by_the_settings():
     assert {item["valueFrom"]["secretKeyRef"]["name"] for item in container["env"] if "valueFrom" in item} == {"site-harbor"}
 
 
-@pytest.mark.parametrize(
-    ("stack", "calls"),
-    [
-        ("eks-prod", ["aws [ecr] [get-login-password] [--region] [us-east-1]",
-                      "helm [registry] [login] [--username] [AWS] [--password-stdin] [111122223333.dkr.ecr.us-east-1.amazonaws.com]", "stdin=ecr-token"]),
-        ("gke-dev", ["gcloud [auth] [print-access-token]",
-                     "helm [registry] [login] [us-docker.pkg.dev] [--username] [oauth2accesstoken] [--password-stdin]", "stdin=gcp-token"]),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("stack", "calls"), [(stack, CLOUD_LOGINS[stack]) for stack in ("eks-prod", "gke-dev")])
 def test_a_cloud_registry_logs_in_with_the_workspaces_identity_and_the_workspace_is_not_kept(tmp_path: Path, stack: str, calls: list[str]):
     stack_doc = stack_object(stack, MIRRORS[stack])
     validate(stack_doc)

@@ -18,7 +18,7 @@ import yaml
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, render_workflows
 from hangar.stackfile import environment_from_config, read_project, read_stack_config
-from tests.chart_login_standins import MIRRORS, environments, stand_ins
+from tests.chart_login_standins import CLOUD_LOGINS, MIRRORS, environments, stand_ins
 from tests.conftest import ROOT
 from tests.workflow_checks import actionlint
 
@@ -152,18 +152,7 @@ def run_login(step: dict[str, Any], where: Path, env: dict[str, str] | None = No
     return done.returncode, calls.read_text().splitlines() if calls.exists() else [], done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(
-    ("stack", "calls"),
-    [
-        ("eks-prod", ["aws [ecr] [get-login-password] [--region] [us-east-1]",
-                      "helm [registry] [login] [--username] [AWS] [--password-stdin] [111122223333.dkr.ecr.us-east-1.amazonaws.com]", "stdin=ecr-token"]),
-        ("gke-dev", ["gcloud [auth] [print-access-token]",
-                     "helm [registry] [login] [us-docker.pkg.dev] [--username] [oauth2accesstoken] [--password-stdin]", "stdin=gcp-token"]),
-        ("aks-staging", ["az [acr] [login] [--name] [hangarmirror] [--expose-token] [--output] [tsv] [--query] [accessToken]",
-                         "helm [registry] [login] [hangarmirror.azurecr.io] [--username] [00000000-0000-0000-0000-000000000000] [--password-stdin]",
-                         "stdin=acr-token"]),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("stack", "calls"), [(stack, CLOUD_LOGINS[stack]) for stack in ("eks-prod", "gke-dev", "aks-staging")])
 def test_a_cloud_login_hands_the_vendors_token_to_helm_on_stdin(rendered, tmp_path: Path, stack: str, calls: list[str]):
     [step] = logins(yaml.safe_load(rendered[DEPLOY])["jobs"][f"up-{stack}"])
     status, recorded, output = run_login(step, tmp_path / "ok")
