@@ -1,13 +1,9 @@
-"""The test Azure environment (an AKS cluster with a spot T4 pool and an H100 pool) and the Hangar program planned for an environment given as a dict: what the Azure and deployer tests share."""
+"""The test Azure environment (an AKS cluster with a spot T4 pool and an H100 pool): what the Azure and deployer tests share."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hangar.components.program import build_stack
-
-from hangar.plan import plan_program
-from hangar.records import Plan
 from tests.conftest import make_environment
 
 AZURE_ENVIRONMENT: dict[str, Any] = make_environment(
@@ -22,7 +18,3 @@ AZURE_ENVIRONMENT: dict[str, Any] = make_environment(
         ],
     }
 )
-
-
-def plan_environment(raw: dict[str, Any]) -> Plan:
-    return plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": raw})

@@ -19,8 +19,9 @@ import yaml
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
 from hangar.stackfile import environment_from_config
-from tests.azure_plans import AZURE_ENVIRONMENT, plan_environment
+from tests.azure_plans import AZURE_ENVIRONMENT
 from tests.conftest import ROOT
+from tests.program_plans import plan_environment
 from tests.provider_schema import (
     _shape,
     record_problems,
