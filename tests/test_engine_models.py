@@ -23,7 +23,7 @@ CONFIGS = Path(__file__).parent / "model_configs"
 H200_POOL = {"name": "h200", "gpu": "H200", "instance_type": "p5en.48xlarge", "min_nodes": 0, "max_nodes": 1}
 QWEN = "Qwen/Qwen3.5-27B"
 GEMMA = "google/gemma-4-26B-A4B"
-VERIFIED = "(Hangar's generated vLLM arguments are verified for v0.11.2 only)"
+VERIFIED = "(Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0)"
 
 
 def stack(aws_environment, model: str, engine_version: str | None = None) -> dict:
