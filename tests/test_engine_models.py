@@ -24,7 +24,7 @@ from tests.h200_stacks import with_deployment
 CONFIGS = Path(__file__).parent / "model_configs"
 QWEN = "Qwen/Qwen3.5-27B"
 GEMMA = "google/gemma-4-26B-A4B"
-VERIFIED = "(Hangar's generated vLLM arguments are verified for v0.11.2 only)"
+VERIFIED = "(Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0)"
 
 
 def stack(aws_environment, model: str, engine_version: str | None = None) -> dict:
