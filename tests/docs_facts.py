@@ -432,6 +432,9 @@ FACTS += [
     Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
     Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
+    Fact("docs/serving.md", "list the 307 and 308 statuses as unsupported, and a 301 or 302 would let clients",
+         why="GKE's Gateway API conformance reports (HTTPRoute307/308RedirectStatusCode unsupported) and RFC 7231 sections 6.4.2-6.4.3, "
+         "cited in hangar.spec.routing_gke"),
     Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
          {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
