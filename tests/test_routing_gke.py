@@ -12,12 +12,18 @@ from typing import Any
 
 import pytest
 from hangar.components.routing_paths import REWRITE_TO_ROOT
+from hangar.policies.rules import POLICIES, evaluate, load_pack_config
+from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.routing import ROUTING
+from hangar.policies.rules.routing_gke import HTTP_ROUTE
 
+from hangar.analyzer import running_pack
+from hangar.records import ResourceRecord
 from hangar.render import manifest
 from hangar.stackfile import StackConfigError, environment_from_config
-from tests.conftest import AWS_ENVIRONMENT
+from tests.conftest import AWS_ENVIRONMENT, ROOT
 from tests.kube_schemas import problems
-from tests.serving_plans import example_plan, kube_records, raw_environment
+from tests.serving_plans import example_plan, kube_records, plan_environment, raw_environment
 
 
 def refused(raw: dict[str, Any]) -> list[str]:
@@ -69,3 +75,58 @@ def test_off_gke_a_gateway_carries_several_routes_each_under_its_own_prefix():
     raw["routes"] = [{"name": "small", "deployment": "qwen-small"}, {"name": "large", "deployment": "qwen-large"}]
     environment = environment_from_config(raw, "Pulumi.test.yaml")
     assert [route.name for route in environment.routes] == ["small", "large"]
+
+
+def routing_messages(records: list[ResourceRecord]) -> list[str]:
+    configs = {policy.name: policy.config_model() for policy in POLICIES}
+    return [v.message for v in evaluate(records, configs) if v.policy == ROUTING]
+
+
+def with_filters(records: list[ResourceRecord], route: str, filters: list[dict[str, Any]]) -> list[ResourceRecord]:
+    """The records with `filters` on every rule of HTTPRoute `route`."""
+    out = []
+    for record in records:
+        if record.type == HTTP_ROUTE and record.inputs["metadata"]["name"] == route:
+            inputs = copy.deepcopy(record.inputs)
+            for rule in inputs["spec"]["rules"]:
+                rule["filters"] = copy.deepcopy(filters)
+            record = ResourceRecord(**{**record.__dict__, "inputs": inputs})
+        out.append(record)
+    return out
+
+
+def test_hangar_routing_refuses_a_path_rewrite_or_a_308_behind_a_gke_class_in_any_plan():
+    records = list(example_plan("gke-chat").resources)
+    assert routing_messages(records) == [m for m in routing_messages(records) if "smaller pickers are not measured" in m]
+    rewritten = with_filters(records, "chat", [REWRITE_TO_ROOT])
+    assert [m for m in routing_messages(rewritten) if "rewrites the path" in m] == [
+        "HTTPRoute gke-chat/chat rules[0] rewrites the path behind a Gateway of class gke-l7-rilb, whose controller claims no path rewrite "
+        "(Google's conformance reports list HTTPRoutePathRewrite as unsupported): the server may get the path unrewritten; match the path "
+        "the server serves instead"
+    ]
+    redirected = with_filters(records, "chat", [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 308}}])
+    assert [m for m in routing_messages(redirected) if "redirects with status" in m] == [
+        "HTTPRoute gke-chat/chat rules[0] redirects with status 308 behind a Gateway of class gke-l7-rilb, whose controller claims neither "
+        "307 nor 308 (Google's conformance reports list both as unsupported)"
+    ]
+    # A 301 is what GKE claims (HTTPRouteSchemeRedirect's own test): nothing to say.
+    plain = with_filters(records, "chat", [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}])
+    assert not [m for m in routing_messages(plain) if "redirects with status" in m]
+    environment = environment_from_config(raw_environment("gke-chat"), "Pulumi.test.yaml")
+    configs = load_pack_config(pack_config_for(environment), "test")
+    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(rewritten, configs) if v.policy == ROUTING)
+    with running_pack(ROOT / "policies") as pack:
+        pack.configure(protocol_config(configs))
+        assert [v for v in pack.verdicts(rewritten) if v[0] == ROUTING] == offline
+
+
+def test_istio_routes_rewrite_their_prefix_and_are_not_judged_by_gkes_reports():
+    raw = copy.deepcopy(AWS_ENVIRONMENT)
+    raw["deployments"] = [{"name": "qwen-small", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "autoscaling": {"min_replicas": 1, "max_replicas": 1}}]
+    raw["gateway"] = {}
+    raw["routes"] = [{"name": "small", "deployment": "qwen-small"}]
+    records = list(plan_environment(raw).resources)
+    route = next(manifest(r) for r in records if r.type == HTTP_ROUTE)
+    assert [rule["filters"] for rule in route["spec"]["rules"]] == [[REWRITE_TO_ROOT]]
+    assert [rule["matches"] for rule in route["spec"]["rules"]] == [[{"path": {"type": "PathPrefix", "value": "/small"}}]]
+    assert not [m for m in routing_messages(records) if "rewrites the path" in m]
