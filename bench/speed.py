@@ -1,7 +1,7 @@
 """How fast the inner loop and a pull request are: `hangar check --all` and `hangar diff --base`, cold and warm,
 beside Checkov over the same stacks' rendered manifests and beside the floor. Ratios printed; run by hand:
 
-    .venv/bin/python bench/speed.py [--repeat N] [--only check|diff]
+    .venv/bin/python bench/speed.py [--repeat N] [--only check|diff|pr]
 
 Every measurement is a fresh process, as a user or CI runs it: its wall clock (median of N runs, and
 the fastest and the slowest) and its CPU time (user + system of it and its children, median), which other load on
@@ -25,6 +25,10 @@ tree and your `.hangar-cache/` are not touched):
                 workflow's `hangar check --all` on main saves them) and the changed stack is planned;
 - plan changed: `hangar plan <changed stack> --no-cache`, one cold plan of the changed stack as a user
                 runs it (planned, priced and judged, the tree printed);
+- split:        diff PR and plan changed each run through a wrapper (`SPLIT`) that also takes the CPU time
+                spent inside the program's plan (`hangar.stackplan.plan_stack`): the planner's time swings far
+                more from run to run than what the two commands do differently, so their CPU outside the plan
+                (imports, the cache's bookkeeping, pricing, judging, printing) is printed apart;
 - 2 processes:  the concurrency probe: the cold check split over two processes running at once
                 (three stacks each, split by cloud so each loads fewer SDKs) beside one process
                 (bench/RESULTS.md says why Hangar does not plan stacks concurrently).
@@ -93,6 +97,32 @@ for stack in project.stacks():
     print(stack, len(monitor.resources))
 """
 
+SPLIT = """
+import sys, time
+import hangar.stackplan
+
+real, inside = hangar.stackplan.plan_stack, [0.0]
+
+
+def timed(*args, **kwargs):
+    start = time.process_time()
+    try:
+        return real(*args, **kwargs)
+    finally:
+        inside[0] += time.process_time() - start
+
+
+hangar.stackplan.plan_stack = timed  # looked up when called (hangar.stackplan.plan_project_stack)
+from hangar.cli import app
+
+try:
+    app(sys.argv[2:])
+finally:
+    with open(sys.argv[1], "w", encoding="utf-8") as stream:
+        stream.write(repr(inside[0]))
+"""
+"""`hangar ARGS` as the console script runs it (`hangar.cli.app`), writing the CPU seconds spent planning to the file named first."""
+
 
 def hangar() -> str:
     return str(Path(sys.executable).parent / "hangar")
@@ -108,6 +138,8 @@ class Sample:
 
     wall: float
     cpu: float
+    planning: float | None = None
+    """CPU seconds inside the program's plan (runs made through `SPLIT` only)."""
 
 
 def children_cpu() -> float:
@@ -123,6 +155,14 @@ def run(command: list[str], cwd: Path, allowed: tuple[int, ...] = (0,)) -> Sampl
     if done.returncode not in allowed:
         raise SystemExit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr[-2000:]}")
     return Sample(wall, children_cpu() - cpu)
+
+
+def run_split(arguments: list[str], cwd: Path, allowed: tuple[int, ...] = (0,)) -> Sample:
+    """`hangar ARGUMENTS` through `SPLIT`: one fresh process, with the CPU time it spent inside the program's plan."""
+    with tempfile.NamedTemporaryFile(prefix="hangar-bench-split-", suffix=".txt") as planning:
+        # -P: the project directory (Hangar's own repository here) must not shadow the installed `hangar`
+        sample = run([sys.executable, "-P", "-c", SPLIT, planning.name, *arguments], cwd, allowed)
+        return dataclasses.replace(sample, planning=float(Path(planning.name).read_text(encoding="utf-8")))
 
 
 def ensure_checkov() -> Path:
@@ -180,10 +220,12 @@ def two_processes(repo: Path) -> Sample:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is reported)")
-    parser.add_argument("--only", choices=("check", "diff"), help="only the check measurements (beside Checkov and the floor) or only the diff ones")
+    parser.add_argument(
+        "--only", choices=("check", "diff", "pr"), help="only the check measurements (beside Checkov and the floor), only the diff ones, or only the PR case and the cold plan"
+    )
     arguments = parser.parse_args()
     times, only = arguments.repeat, arguments.only
-    checkov = ensure_checkov() if only != "diff" else None  # the diff measurements need no Checkov
+    checkov = ensure_checkov() if only not in ("diff", "pr") else None  # the diff measurements need no Checkov
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; median of {times} runs", flush=True)
     with tempfile.TemporaryDirectory(prefix="hangar-bench-") as scratch_name:
         scratch = Path(scratch_name)
@@ -192,12 +234,12 @@ def main() -> None:
         diff = [hangar(), "diff", "--base", "HEAD~1", "--all", "--format", "json", "-C", str(repo)]
         manifests = scratch / "manifests"
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (repo / "stacks").glob("Pulumi.*.yaml"))
-        for stack in stacks:
+        for stack in stacks if checkov is not None else ():  # Checkov's input
             run([hangar(), "render", stack, "--out", str(manifests), "-C", str(repo)], repo)
         count = sum(1 for path in manifests.rglob("*.yaml") if path.name != "helm-releases.yaml")
 
         results: dict[str, list[Sample]] = {}
-        if only != "diff":
+        if only not in ("diff", "pr"):
             results["checkov"] = repeat(times, lambda: run([str(checkov), "-d", str(manifests), "--framework", "kubernetes", "--skip-path", "helm-releases.yaml", "--quiet", "--compact", "-o", "json"], repo, (0, 1)))
             results["check cold"] = repeat(times, lambda: run(check, repo, (0, 1)), lambda: clear_cache(repo))
             results["check warm"] = repeat(times, lambda: run(check, repo, (0, 1)))
@@ -207,8 +249,9 @@ def main() -> None:
         if only == "check":
             report(results, count, len(stacks))
             return
-        results["diff cold"] = repeat(times, lambda: run(diff, repo), lambda: clear_cache(repo))
-        results["diff warm"] = repeat(times, lambda: run(diff, repo))
+        if only != "pr":
+            results["diff cold"] = repeat(times, lambda: run(diff, repo), lambda: clear_cache(repo))
+            results["diff warm"] = repeat(times, lambda: run(diff, repo))
 
         def base_plans_cached() -> None:  # what main's deploy workflow leaves in the cache for the PR's base commit
             clear_cache(repo)
@@ -221,8 +264,8 @@ def main() -> None:
         results["diff PR"], results["plan changed"] = [], []
         for _ in range(times):
             base_plans_cached()
-            results["diff PR"].append(run(diff, repo))
-            results["plan changed"].append(run([hangar(), "plan", CHANGED, "--no-cache", "-C", str(repo)], repo, (0, 1)))
+            results["diff PR"].append(run_split(diff[1:], repo))
+            results["plan changed"].append(run_split(["plan", CHANGED, "--no-cache", "-C", str(repo)], repo, (0, 1)))
     report(results, count, len(stacks))
 
 
@@ -255,6 +298,14 @@ def report(results: dict[str, list[Sample]], count: int, stacks: int) -> None:
             cell = f"{title:<20} {by_wall:>5.2f} {by_cpu:>5.2f} {target:>8}"
         walls = [sample.wall for sample in results[name]]
         print(f"{label:<52} {wall[name]:>7.2f} {min(walls):>6.2f} {max(walls):>6.2f} {cpu[name]:>6.2f} | {cell}")
+    split = [name for name in ("diff PR", "plan changed") if results.get(name) and all(s.planning is not None for s in results[name])]
+    if len(split) == 2:
+        inside = {name: statistics.median(s.planning for s in results[name]) for name in split}
+        outside = {name: statistics.median(s.cpu - s.planning for s in results[name]) for name in split}
+        print(f"CPU s, median of the runs above  {'outside the plan':>18} {'inside':>8}")
+        for name in split:
+            print(f"{name:<32} {outside[name]:>18.3f} {inside[name]:>8.3f}")
+        print(f"diff PR - plan changed, outside the plan: {1000 * (outside['diff PR'] - outside['plan changed']):+.0f} ms")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

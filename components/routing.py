@@ -73,6 +73,7 @@ import pulumi_kubernetes as k8s
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.registry_path import under_registry
+from hangar.components.routing_failover import FailoverBackend, failover_backend_ref
 from hangar.components.routing_objectives import build_objectives
 from hangar.components.routing_paths import route_filters, route_path
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
@@ -81,6 +82,7 @@ from hangar.components.serving_pod import PORT
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 from hangar.spec.routing import Route
+from hangar.spec.routing_failover import pooled_deployments
 from hangar.spec.routing_objectives import OBJECTIVE_HEADER
 
 GATEWAY_API_VERSION = "v1.5.1"
@@ -243,6 +245,8 @@ def http_route_rules(route: Route, *, timeout: str | None, gke: bool = False) ->
 
     if route.split is not None:
         return [rule([(backend.deployment, backend.weight) for backend in route.split])]
+    if route.failover is not None:  # one Service over every deployment of the route (hangar.components.routing_failover)
+        return [{**rule([]), "backendRefs": [failover_backend_ref(route)]}]
     if route.deployment is not None:
         return [rule([(route.deployment, 1)])]
     small_first = route.small_first
@@ -279,7 +283,7 @@ class Gateway(pulumi.ComponentResource):
         prerequisites = self._implementation(name, environment, cluster, cluster_component, kube)
         system = {POOL: SYSTEM_POOL} if cluster.provider != "onprem" else None
         self.pools = {}
-        for deployment_name in routed:
+        for deployment_name in pooled_deployments(environment):
             server = servers[deployment_name]
             selector = selector_labels(server.deployment) | ({"hangar.dev/role": "leader"} if server.shape.multi_host else {})
             self.pools[deployment_name] = InferencePool(
@@ -310,13 +314,17 @@ class Gateway(pulumi.ComponentResource):
         timeout = None if cluster.provider == "gcp" else "300s"
         self.routes = []
         for route in environment.routes:
+            backends: list[pulumi.Resource] = [self.pools[d] for d in route.deployments() if d in self.pools]
+            if route.failover is not None:  # Istio only (the spec refuses it on GKE)
+                after_servers = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[*(servers[d] for d in route.deployments()), *prerequisites]))
+                backends.append(FailoverBackend(f"{name}-{route.name}-failover", route, namespace=namespace, labels=labels, opts=after_servers))
             k8s.apiextensions.CustomResource(
                 f"{name}-{route.name}",
                 api_version="gateway.networking.k8s.io/v1",
                 kind="HTTPRoute",
                 metadata={"name": route.name, "namespace": namespace, "labels": labels},
                 spec={"parentRefs": route_parents(environment), "rules": http_route_rules(route, timeout=timeout, gke=cluster.provider == "gcp")},
-                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object, *(self.pools[d] for d in route.deployments())])),
+                opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object, *backends])),
             )
             self.routes.append(route.name)
         redirect = redirect_route(environment)
@@ -376,7 +384,7 @@ class Gateway(pulumi.ComponentResource):
 
     def _proxy_policy(self, environment: Environment, namespace: str, labels: dict[str, str], opts: pulumi.ResourceOptions) -> None:
         """The gateway pods Istio runs: callers in on the listener, out only to the pickers, the servers, istiod and DNS."""
-        routed = sorted({name for route in environment.routes for name in route.deployments()})
+        routed = pooled_deployments(environment)
         name = f"{gateway_name(environment)}-proxy"
         k8s.networking.v1.NetworkPolicy(
             name,
@@ -387,7 +395,8 @@ class Gateway(pulumi.ComponentResource):
                 # In: callers on the listener, the load balancer's health checks on Istio's status port.
                 "ingress": [{"ports": [*({"port": listener["port"], "protocol": "TCP"} for listener in gateway_listeners(environment)), {"port": ISTIO_STATUS_PORT, "protocol": "TCP"}]}],
                 "egress": [
-                    {"to": [{"podSelector": {"matchLabels": picker_labels(d)}} for d in routed], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]},
+                    # An empty `to` would admit every destination: with failover routes only there are no pickers to reach.
+                    *([{"to": [{"podSelector": {"matchLabels": picker_labels(d)}} for d in routed], "ports": [{"port": EXT_PROC_PORT, "protocol": "TCP"}]}] if routed else []),
                     {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}}}], "ports": [{"port": PORT, "protocol": "TCP"}]},
                     {
                         "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}}, "podSelector": {"matchLabels": {"app": "istiod"}}}],

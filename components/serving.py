@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -143,6 +143,7 @@ class ModelServer(pulumi.ComponentResource):
     Kubernetes provider from `opts` and wait for `depends_on` (the namespace, the operators). `hf_token` / `api_key` are secret Outputs (or None).
     `peers` are NetworkPolicy peers admitted on the API port besides the named callers: the pods that scrape its
     metrics (`hangar.components.metrics.Scraper.peer`) and, when it scales to zero, the HTTP add-on's interceptor.
+    `pod_labels` go on the pods that serve the API only (not on a LeaderWorkerSet's workers): a failover route's labels.
     Exposes `target` (the workload's apiVersion, kind and name), `namespace`, `labels`,
     `annotations` and `service_name`.
     """
@@ -164,12 +165,14 @@ class ModelServer(pulumi.ComponentResource):
         registry_mirror: pulumi.Input[str] | None = None,
         peers: Sequence[dict[str, Any]] = (),
         aliases: Sequence[str] = (),
+        pod_labels: Mapping[str, str] | None = None,
         weights_ready: Sequence[pulumi.Resource] = (),
         depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("hangar:serving:ModelServer", name, None, opts)
         self.deployment, self.shape, self.namespace, self.aliases = deployment, shape, namespace, tuple(aliases)
+        self.pod_labels = dict(pod_labels or {})
         self.spread = ("nodes" if cloud == "onprem" else "nodes-and-zones") if survives_a_node(environment.tier, deployment) else "preferred"
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
@@ -222,6 +225,8 @@ class ModelServer(pulumi.ComponentResource):
         # No prometheus.io/* annotations: neither the Prometheus Operator nor GKE Managed Prometheus reads
         # them; the metrics pipeline scrapes through a PodMonitor / PodMonitoring (hangar.components.metrics).
         labels = {**self.labels, **({"hangar.dev/role": role} if role else {})}
+        if role != "worker":  # the pods that serve the API: a failover route's Service selects them by these
+            labels.update(self.pod_labels)
         return {"metadata": {"labels": labels, "annotations": dict(self.annotations)}, "spec": spec}
 
     def _pod_spec(self, placement: PoolPlacement, image: pulumi.Input[str], env: list, prompts: str | None, runtime_class: str | None, *,

@@ -139,6 +139,7 @@ def plaintext_credentials() -> list[str]:
 def build_serving(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], prepared: dict[str, PreparedDeployment]) -> dict[str, ModelServer]:
     """Namespaces, operators, model servers and autoscalers of every deployment whose cluster is built."""
     from hangar.components.routing import route_names, server_peers  # routing builds on serving: imported here, not at the top
+    from hangar.components.routing_failover import failover_pod_labels
 
     config = pulumi.Config(CONFIG)
     hf_token = config.get_secret(HF_TOKEN_KEY)
@@ -180,6 +181,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 registry_mirror=getattr(cluster_component, "image_registry", None),
                 peers=[*metrics.scraper.peers(), *([INTERCEPTOR.peer()] if wakes_from_zero else []), *server_peers(environment, deployment)],
                 aliases=route_names(environment, deployment.name),
+                pod_labels=failover_pod_labels(environment, deployment.name),
                 weights_ready=weights_ready,
                 depends_on=[*ready, *operators],
                 opts=pulumi.ResourceOptions(parent=parent, providers={"kubernetes": cluster_component.kube_provider}),

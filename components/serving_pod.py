@@ -10,9 +10,10 @@ by it, whoever rendered it):
 * args: the model first, as `vllm serve`'s positional `model_tag` (the Hugging Face id; or the
   directory it was staged in, then followed by `--served-model-name <hf id>`), then flags in
   `--flag value` form: `--tensor-parallel-size N`, `--max-model-len N`, `--max-num-seqs N`,
-  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|gptq|mxfp4`
-  when quantised (the precision served, `ReplicaShape.precision`: an fp8- or mxfp4-published checkpoint gets
-  `--quantization fp8` / `mxfp4` even with `precision` unset, so the flags say what vLLM loads),
+  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|awq_marlin|gptq|gptq_marlin|mxfp4`
+  when quantised (`ReplicaShape.quantization`, for the precision served: an fp8- or mxfp4-published checkpoint gets
+  `--quantization fp8` / `mxfp4` even with `precision` unset, so the flags say what vLLM loads; awq and gptq get the
+  Marlin kernel vLLM would choose itself on compute capability 8.0 and newer, `hangar.sizing.quant_kernels`),
   `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
   (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
@@ -95,8 +96,6 @@ PRE_STOP_SECONDS = 15
 DRAIN_SECONDS = {"realtime": 120, "interactive": 180, "batch": 600}
 """Time in-flight requests get to finish after SIGTERM, by latency class: a realtime answer is short; a
 batch request may decode a whole context."""
-QUANTIZATION = {"fp8": "fp8", "awq": "awq", "gptq": "gptq", "mxfp4": "mxfp4"}
-"""`--quantization` by precision. int8 has no flag: vLLM reads W8A8 int8 from the checkpoint's config."""
 SHM_GIB_PER_ACCELERATOR = 2
 """/dev/shm for NCCL and the engine's worker processes (vLLM's docs ask for --ipc=host or a large shm)."""
 
@@ -120,8 +119,8 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape, aliases: Seque
         "--gpu-memory-utilization", f"{deployment.gpu_memory_utilization:g}",
         "--dtype", shape.dtype,
     ]  # fmt: skip
-    if shape.precision in QUANTIZATION:
-        args += ["--quantization", QUANTIZATION[shape.precision]]
+    if shape.quantization is not None:
+        args += ["--quantization", shape.quantization]
     if deployment.kv_cache_dtype == "fp8":
         args += ["--kv-cache-dtype", "fp8"]
     args.append("--enable-prefix-caching" if deployment.caching.prefix_caching else "--no-enable-prefix-caching")

@@ -41,11 +41,32 @@ BASE_PLANNER = Path(__file__).with_name("base_planner.py")
 """The script that plans the base side of `diff` in a fresh interpreter rooted at the base checkout."""
 
 
-def head_side(project: PulumiProject, stack: str, cache: bool = True, known: Mapping[str, StoredPlan] | None = None) -> Side:
+@dataclasses.dataclass(frozen=True)
+class SharedSide:
+    """A base side whose plan and priced verdict are in the cache, with the keys that found them: the head's side of the stack when its files give the same keys.
+
+    `inputs` is the stack's inputs key; `plan` and `verdict` are each a cache key and the read set it was found (or stored) under.
+    """
+
+    inputs: str
+    plan: tuple[str, list[str]]
+    verdict: tuple[str, list[str]]
+    side: Side
+
+
+def head_side(
+    project: PulumiProject,
+    stack: str,
+    cache: bool = True,
+    known: Mapping[str, StoredPlan] | None = None,
+    shared: Mapping[str, SharedSide] | None = None,
+) -> Side:
     """The working tree's side of one stack, planned in this process (or taken from the plan cache), priced and judged.
 
     With `cache`, a side whose plan and priced verdict are both stored is read back whole: nothing validated, priced or judged.
     `known`: plans already read by their cache key (`BaseSide.plans`): a stack unchanged since the base shares the base's plan.
+    `shared`: the base's sides by stack (`BaseSide.shared`): when the working tree's files give the same plan key and the
+    same verdict key as the base's, the head's side is the base's, and no cache file is read again (only hashed).
     """
     from hangar.diff import ABSENT, Side
 
@@ -55,7 +76,10 @@ def head_side(project: PulumiProject, stack: str, cache: bool = True, known: Map
     verdicts = PlanCache.for_project(project.root, "verdicts") if cache and not disabled_by_environment() else None
     lookup = None
     if verdicts is not None:
-        lookup = look_up(project, stack)
+        base = (shared or {}).get(stack)
+        lookup = look_up(project, stack, known=(base.inputs, base.plan) if base is not None else None)
+        if base is not None and lookup.found is not None and lookup.found[0] == base.plan[0] and verdictcache.holds(base.plan[0], base.verdict, source):
+            return base.side
         side = stored_side(lookup.store, verdicts, lookup.found, lookup.source, known) if lookup.found else None
         if side is not None:
             return side
@@ -87,11 +111,12 @@ def stored_side(
     return Side(plan=cached[0], cost=judged.cost, violations=judged.violations, notes=cached[1], weakened=judged.weakened)
 
 
-def save_side(verdicts: PlanCache, plan: tuple[str, list[str]], source: Source, project: PulumiProject, side: Side) -> None:
-    """Store a side's verdict and cost for its plan, when it was priced and judged in full."""
+def save_side(verdicts: PlanCache, plan: tuple[str, list[str]], source: Source, project: PulumiProject, side: Side) -> tuple[str, list[str]] | None:
+    """Store a side's verdict and cost for its plan, when it was priced and judged in full: its key and read set, else None."""
     if side.error is None and side.violations is not None and side.cost is not None:
         judged = verdictcache.Judged(side.violations, side.weakened, side.cost)
-        verdictcache.save(verdicts, plan, source, project.root, project.stack_config_dir, judged)
+        return verdictcache.save(verdicts, plan, source, project.root, project.stack_config_dir, judged)
+    return None
 
 
 Guard = Callable[[subprocess.Popen], AbstractContextManager[Any]]
@@ -121,6 +146,8 @@ class BaseSide:
         self.checked_out = False
         self.plans: dict[str, StoredPlan] = {}
         """The base's plans by their cache key, once `sides` has made them: the head's side of an unchanged stack shares its plan (`head_side`)."""
+        self.shared: dict[str, SharedSide] = {}
+        """The base's sides whose plan and priced verdict are cached, by stack, once `sides` has made them: the head's side of an unchanged stack (`head_side`)."""
         self.project = self._project()
 
     def __enter__(self) -> BaseSide:
@@ -201,16 +228,20 @@ class BaseSide:
             result = results.get(stack, {"error": "the base planner returned nothing for this stack"})
             if "plan" in result and stack in found:
                 self.plans[found[stack][0]] = (result["plan"], tuple(result.get("notes", ())))
-            judged = verdictcache.lookup(self.verdicts, found[stack][0], self.tree, priced=True) if self.verdicts is not None and stack in found else None
+            stored = verdictcache.search(self.verdicts, found[stack][0], self.tree, priced=True) if self.verdicts is not None and stack in found else None
+            verdict = None
             if "error" in result:
                 side = Side(error=result["error"])
-            elif judged is not None:
+            elif stored is not None:
+                judged, verdict = stored
                 side = Side(plan=result["plan"], cost=judged.cost, violations=judged.violations, notes=tuple(result.get("notes", ())), weakened=judged.weakened)
             else:
                 self._write_named_paths(stack)
                 side = judge_side(project, stack, result["plan"], tuple(result.get("notes", ())))
                 if self.verdicts is not None and stack in found:
-                    save_side(self.verdicts, found[stack], self.tree, project, side)
+                    verdict = save_side(self.verdicts, found[stack], self.tree, project, side)
+            if verdict is not None and inputs.get(stack):
+                self.shared[stack] = SharedSide(inputs[stack], found[stack], verdict, side)
             # Name files as they are in the repository, not by the scratch copy's or the checkout's path.
             for root in filter(None, (str(project.root), checkout_root)):
                 side = dataclasses.replace(side, error=side.error and side.error.replace(f"{root}{os.sep}", ""))

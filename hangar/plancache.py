@@ -133,10 +133,16 @@ class PlanCache:
 
     def lookup(self, inputs: str, source: Source, field: str = "plan") -> dict[str, Any] | None:
         """The entry stored for a stack with these inputs whose read files are, in `source`, as they were when it was planned; else None."""
+        found = self.search(inputs, source, field)
+        return found[0] if found is not None else None
+
+    def search(self, inputs: str, source: Source, field: str = "plan") -> tuple[dict[str, Any], str, list[str]] | None:
+        """`lookup`, with the key the entry was found under and the read set that made it; else None."""
         for reads in self.read_sets(inputs):
-            entry = self.get(reads_key(inputs, reads, source), field)
+            key = reads_key(inputs, reads, source)
+            entry = self.get(key, field)
             if entry is not None:
-                return entry
+                return entry, key, reads
         return None
 
     def find(self, inputs: str, source: Source) -> tuple[str, list[str]] | None:

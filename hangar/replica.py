@@ -83,6 +83,9 @@ class ReplicaShape:
     cpu_per_pod: int
     memory_gib_per_pod: int
     auto_note: str | None = None
+    quantization: str | None = None
+    """vLLM `--quantization` for `precision` on this accelerator: the kernel vLLM itself would choose, e.g. awq_marlin for awq
+    on compute capability 8.0 and newer (`hangar.sizing.quant_kernels`); None for 16-bit weights and int8."""
     """Why `tensor_parallel: auto` chose what it chose, when the choice is not a comfortable fit."""
 
     @property
@@ -131,6 +134,7 @@ def _checkpoint_gib(catalog: Catalog, hf_id: str) -> float | None:
 
 def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployment, pool: Any) -> ReplicaShape:
     from hangar import sizing
+    from hangar.sizing.quant_kernels import quantization_flag
 
     if cluster.provider == "onprem":
         gpu = catalog.gpu(pool.gpu)
@@ -203,11 +207,15 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
         cpu_per_pod=_share(vcpus, share, DEFAULT_CPU_PER_ACCELERATOR * per_pod),
         memory_gib_per_pod=_share(memory, share, DEFAULT_MEMORY_GIB_PER_ACCELERATOR * per_pod),
         auto_note=note,
+        quantization=quantization_flag(precision, sizing.Accelerator.of(gpu).compute_capability),
     )
 
 
 def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) -> ReplicaShape:
+    from hangar.sizing.quant_kernels import quantization_flag
+
     shape = catalog.tpu_slice(tpu_slice.generation, tpu_slice.topology)
+    precision = deployment_precision(catalog, deployment)
     if deployment.tensor_parallel not in ("auto", shape.chips):
         raise ReplicaShapeError(
             "tensor_parallel",
@@ -225,10 +233,11 @@ def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) ->
         pool_max_nodes=tpu_slice.max_slices * shape.hosts,
         replicas_per_node=0 if shape.hosts > 1 else 1,
         dtype="bfloat16",
-        precision=deployment_precision(catalog, deployment),
+        precision=precision,
         checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
         cpu_per_pod=TPU_CPU_PER_CHIP * shape.chips_per_host,
         memory_gib_per_pod=TPU_MEMORY_GIB_PER_CHIP * shape.chips_per_host,
+        quantization=quantization_flag(precision, None),
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hangar import planreads, verdictcache
-from hangar.plancache import PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names
+from hangar.plancache import PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names, reads_key
 from hangar.records import Plan, ResourceRecord
 from hangar.stack_policy import override_spellings, respell, stack_policy_configs
 from hangar.stackfile import (
@@ -31,7 +31,7 @@ from hangar.violation import Violation
 # The spec, the catalog, pricing, the rules and the runner are imported in the functions that use them:
 # a verdict or a plan taken from the cache needs none of them (tests/test_verdict_cache.py).
 if TYPE_CHECKING:
-    from hangar.cost import CostTotals
+    from hangar.cost import CostReport, CostTotals
     from hangar.spec import Environment
     from hangar.stackplan import StackPlan
 
@@ -59,11 +59,18 @@ class Lookup:
     found: tuple[str, list[str]] | None
 
 
-def look_up(project: PulumiProject, stack: str, policy_config: Path | None = None) -> Lookup:
-    """Where the stack stands in the project's plan cache (nothing is read but keys: `PlanCache.find`)."""
+def look_up(project: PulumiProject, stack: str, policy_config: Path | None = None, known: tuple[str, tuple[str, list[str]]] | None = None) -> Lookup:
+    """Where the stack stands in the project's plan cache (nothing is read but keys: `PlanCache.find`).
+
+    `known`: the inputs key, key and read set of a plan of this stack found elsewhere (`diff`'s base side): when
+    the stack's inputs are the same and the files of that read set hash to the same key here, that is the
+    stack's plan and the cache is not searched (its read sets are not read again).
+    """
     store = PlanCache.for_project(project.root)
     source = WorkingTree(project.root)
     inputs = stack_inputs(project, stack, source, policy_config)
+    if inputs and known is not None and known[0] == inputs and reads_key(inputs, known[1][1], source) == known[1][0]:
+        return Lookup(store, source, inputs, known[1])
     return Lookup(store, source, inputs, store.find(inputs, source) if inputs else None)
 
 
@@ -113,6 +120,46 @@ def check_stack(root: Path, stack: str, *, policy_config: Path | None = None, ca
         judged = verdictcache.Judged(verdict.violations, verdict.weakened, _cost_or_none(planned))
         verdictcache.save(PlanCache.for_project(root, "verdicts"), key, source, project.root, project.stack_config_dir, judged)
     return verdict
+
+
+def stack_records(root: Path, stack: str, *, cache: bool = True) -> tuple[Plan, tuple[str, ...]]:
+    """`hangar render`: one stack's plan and its notes; raises StackConfigError or PlanError.
+
+    With `cache`, a plan stored for the stack's inputs and files as they are now is read back without
+    validating the stack file, as `check_stack` reads a stored verdict (a stack file that no longer validates
+    changes the plan's key, so it misses): neither the spec, the catalog nor Pulumi is imported. Else `plan_stack`.
+    """
+    if not cache or disabled_by_environment():
+        planned = plan_stack(root, stack, cache=False)
+        return planned.plan, planned.notes
+    lookup = look_up(read_project(root), stack)
+    cached = cached_plan(lookup.store.get(lookup.found[0])) if lookup.found else None
+    if cached is not None:
+        return cached
+    planned = plan_and_key(root, stack, None, cache, lookup)[0]
+    return planned.plan, planned.notes
+
+
+def judged_plan(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> tuple[StackPlan, CostReport, StackVerdict]:
+    """`hangar plan`: one stack planned (or its plan from the cache), priced, and its verdict; raises StackConfigError, PlanError, CatalogError or ValueError.
+
+    With `cache`, the verdict is the one stored for the plan's key when the files judging read are unchanged
+    (as `check_stack` reads it: the rules are neither imported nor run), else judged now and stored with the
+    plan's cost totals, so a later `check` or either side of `diff` reads it too.
+    """
+    planned, key = plan_and_key(root, stack, policy_config, cache)
+    report = planned.price()
+    if key is None:
+        return planned, report, stack_verdict(planned, stack, policy_config)
+    project = read_project(root)
+    source = WorkingTree(project.root)
+    verdicts = PlanCache.for_project(project.root, "verdicts")
+    judged = verdictcache.lookup(verdicts, key[0], source)
+    if judged is not None:
+        return planned, report, StackVerdict(stack, planned.stack_file, judged.violations, judged.weakened)
+    verdict = stack_verdict(planned, stack, policy_config)
+    verdictcache.save(verdicts, key, source, project.root, project.stack_config_dir, verdictcache.Judged(verdict.violations, verdict.weakened, report.totals))
+    return planned, report, verdict
 
 
 def _cost_or_none(planned: StackPlan) -> CostTotals | None:

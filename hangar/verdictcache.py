@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hangar import planreads
-from hangar.plancache import PlanCache, Source, read_names
+from hangar.plancache import PlanCache, Source, read_names, reads_key
 from hangar.violation import Violation
 
 if TYPE_CHECKING:
@@ -49,20 +49,36 @@ def verdict_inputs(plan_key: str) -> str:
 
 def lookup(cache: PlanCache, plan_key: str, source: Source, *, priced: bool = False) -> Judged | None:
     """The verdict stored for the plan under `plan_key`, if the files judging read are unchanged (and, when `priced`, one with its cost); else None."""
-    entry = cache.lookup(verdict_inputs(plan_key), source, FIELD)
-    judged = None if entry is None else from_entry(entry[FIELD], priced=priced)
-    return None if judged is None or (priced and judged.cost is None) else judged
+    found = search(cache, plan_key, source, priced=priced)
+    return found[0] if found is not None else None
 
 
-def save(cache: PlanCache, plan: tuple[str, list[str]], source: Source, root: Path, stack_config_dir: Path | None, judged: Judged) -> None:
-    """Store a verdict judged just now in this process for the plan `(key, its read set)`."""
+def search(cache: PlanCache, plan_key: str, source: Source, *, priced: bool = False) -> tuple[Judged, tuple[str, list[str]]] | None:
+    """`lookup`, with the verdict's own key and the read set it is stored under (`holds` tells whether another tree's files give that key)."""
+    found = cache.search(verdict_inputs(plan_key), source, FIELD)
+    judged = None if found is None else from_entry(found[0][FIELD], priced=priced)
+    if found is None or judged is None or (priced and judged.cost is None):
+        return None
+    return judged, (found[1], found[2])
+
+
+def holds(plan_key: str, verdict: tuple[str, list[str]], source: Source) -> bool:
+    """Whether the verdict stored under `verdict` (its key and read set) is the one judging the plan under `plan_key` would find in `source`.
+
+    It hashes the files of that one read set as they are in `source`; no cache file is read.
+    """
+    return reads_key(verdict_inputs(plan_key), verdict[1], source) == verdict[0]
+
+
+def save(cache: PlanCache, plan: tuple[str, list[str]], source: Source, root: Path, stack_config_dir: Path | None, judged: Judged) -> tuple[str, list[str]]:
+    """Store a verdict judged just now in this process for the plan `(key, its read set)`; return its own key and read set."""
     plan_key, plan_reads = plan
     known = set(plan_reads)
     reads = [name for name in read_names(planreads.files_read(), (), root, stack_config_dir, packs=True) if name not in known]
     document: dict[str, Any] = {"violations": [v.to_json() for v in judged.violations], "weakened": list(judged.weakened)}
     if judged.cost is not None:
         document["cost"] = dataclasses.asdict(judged.cost)
-    cache.store(verdict_inputs(plan_key), reads, source, {FIELD: document})
+    return cache.store(verdict_inputs(plan_key), reads, source, {FIELD: document}), reads
 
 
 def from_entry(document: Any, *, priced: bool = False) -> Judged | None:

@@ -36,6 +36,12 @@ def constant(module: str, name: str) -> Callable[[], object]:
     return lambda: getattr(importlib.import_module(module), name)
 
 
+def _outlier_default(field: str) -> object:
+    from hangar.spec.routing_failover import OutlierDetection
+
+    return OutlierDetection.model_fields[field].default
+
+
 def _gateway_default(field: str) -> object:
     from hangar.spec.routing import Gateway
 
@@ -211,6 +217,16 @@ def eks_default() -> str:
     return DEFAULT_KUBERNETES_VERSIONS["aws"]
 
 
+def llama_70b_fp8_at_8k() -> tuple[float, int]:
+    """(billions of embedding and head parameters, 8 if fp8 at 8k does NOT start on one H100 else 0) for Llama 3.1 70B."""
+    from hangar.sizing import memory_fit
+    from hangar.sizing.embeddings import embedding_parameters
+
+    llama = catalog().model("meta-llama/Llama-3.1-70B-Instruct")
+    fit = memory_fit(llama, catalog().gpu("H100-SXM"), precision="fp8", max_context_tokens=8192)
+    return embedding_parameters(llama) / 1e9, 0 if fit.fits else 8
+
+
 def bytes_per_param(precision: str) -> float:
     from hangar.sizing.memory import BYTES_PER_PARAM
 
@@ -230,6 +246,17 @@ def gpt_oss_gib(gpu: str | None) -> float:
 
 
 ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
+
+
+def _image(tag: str):
+    from hangar.sizing.engine_images import engine_image
+
+    return engine_image(tag)
+
+
+def _eks_580() -> list[str]:
+    return [v for v, d in constant("hangar.sizing.node_drivers", "EKS_DRIVERS")().items() if d == 580]
+
 OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
 CITATION = "a citation of the paper or document the method rests on, not a figure of the project"
@@ -268,8 +295,14 @@ FACTS += [
          {"u": UTILISATION, "gib": OVERHEAD}),
     Fact("docs/sizing.md", "bytes per parameter: {bf16:g} for bf16/fp16, {fp8:g} for fp8/int8, and {awq:g} for the 4-bit formats",
          {"bf16": lambda: bytes_per_param("bf16"), "fp8": lambda: bytes_per_param("fp8"), "awq": lambda: bytes_per_param("awq")}),
-    Fact("docs/sizing.md", "4-bit weights plus a 16-bit scale per group of 128 and the embeddings left unquantized ≈ {bits:g} bits",
-         {"bits": lambda: bytes_per_param("awq") * 8}, why="4-bit, 16-bit and 128 describe the AWQ/GPTQ formats (the papers cited)"),
+    Fact("docs/sizing.md", "4-bit weights plus a 16-bit scale and a 4-bit zero point per group of 128 ≈ {bits:g} bits",
+         {"bits": lambda: bytes_per_param("awq") * 8}, why="4-bit, 16-bit and 128 describe vLLM's AWQ/GPTQ weights (hangar.sizing.memory)"),
+    Fact("docs/sizing.md", "it picks `awq_marlin` (`gptq_marlin`) from compute capability {cc:.1f} on",
+         {"cc": lambda: constant("hangar.sizing.quant_kernels", "MARLIN_MIN_CAPABILITY")() / 10}),
+    Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",
+         {"bits": constant("hangar.sizing.quant_kernels", "SIZED_BITS"), "group": constant("hangar.sizing.quant_kernels", "SIZED_GROUP")}),
+    Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one H100 at {k}k: it does not",
+         {"b": lambda: llama_70b_fp8_at_8k()[0], "k": lambda: llama_70b_fp8_at_8k()[1]}),
     Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
     Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.memory", "needs compute capability >= 8.9", "8.9")}),
     Fact("docs/sizing.md", "a one-byte scale per {n} values, {bits:g} bits a weight",
@@ -370,6 +403,16 @@ FACTS += [
     Fact("docs/serving.md", "on the default {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
          {"v": ENGINE, "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "Hangar generates were read from {v} only", {"v": ENGINE}),
+    Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
+         {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
+          "d": lambda: _image("v0.11.2").min_driver}),
+    Fact("docs/serving.md", "{v} (CUDA {c},\ncompute capability {cc:.1f} and newer, driver {d} and newer)",
+         {"v": lambda: _image("v0.33.0").tag, "c": lambda: _image("v0.33.0").cuda, "cc": lambda: _image("v0.33.0").min_capability / 10,
+          "d": lambda: _image("v0.33.0").min_driver}),
+    Fact("docs/serving.md", "a V100 with {v}", {"v": lambda: _image("v0.33.0").tag}),
+    Fact("docs/serving.md", "AMIs of Kubernetes {lo} to {hi}\n(driver {d})",
+         {"lo": lambda: min(_eks_580()), "hi": lambda: max(_eks_580(), key=lambda v: tuple(map(int, v.split(".")))), "d": lambda: 580}),
+    Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
     Fact("docs/serving.md", "`minDomains: {n}`", {"n": code_says("hangar.components.serving_pod", "`minDomains: 2`", 2)}),
@@ -428,7 +471,6 @@ FACTS += [
     Fact("docs/serving.md", "`HTTPRoute` (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
     Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
-    Fact("docs/serving.md", "is a config error: Gateway API {v}'s", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
     Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
@@ -438,7 +480,11 @@ FACTS += [
     Fact("docs/serving.md", "list the 307 and 308 statuses as unsupported, and a 301 or 302 would let clients",
          why="GKE's Gateway API conformance reports (HTTPRoute307/308RedirectStatusCode unsupported) and RFC 7231 sections 6.4.2-6.4.3, "
          "cited in hangar.spec.routing_gke"),
-    Fact("docs/serving.md", "the Inference Extension {v} picker's fallback", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "A replica that answers {n} 5xx responses in a row is ejected for {s} s (longer each time)",
+         {"n": lambda: _outlier_default("consecutive_5xx_errors"), "s": lambda: _outlier_default("base_ejection_seconds")}),
+    Fact("docs/serving.md", "may be ejected ({p} %,", {"p": lambda: _outlier_default("max_ejection_percent")}),
+    Fact("docs/serving.md", "fewer than about 71 % of a level's replicas are healthy",
+         why="Envoy's priority levels: a level keeps all traffic until fewer than ~71.4 % of its endpoints are healthy (overprovisioning factor 1.4)"),
     Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
          {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "CRD manifests from copies you name in `gateway.crds` (Gateway API {g}'s `standard-install.yaml` and the Inference Extension {e}'s",

@@ -8,10 +8,8 @@ test finds the stored plan; a change to a component or the catalog's data plans 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from hangar.plancache import CACHE_DIRECTORY
 from hangar.stackfile import read_project
 from hangar.stackservice import find_cached
 from tests.conftest import ROOT
+from tests.fresh_copy import copy_repository, run_in_copy
 
 runner = CliRunner()
 READING = """
@@ -93,16 +92,6 @@ def test_a_change_to_anything_else_hits(project: Path, change, request: pytest.F
 
 
 PLAN = """
-import importlib.util, sys
-from pathlib import Path
-
-copy = Path(sys.argv[1])
-sys.path.insert(0, str(copy))
-spec = importlib.util.spec_from_file_location("base_planner", copy / "hangar" / "base_planner.py")
-base_planner = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(base_planner)
-sys.meta_path.insert(0, base_planner.BaseCheckoutOnly(copy))  # hangar, hangar.components, ... from the copy only
-from hangar.cli import app
 import hangar.components
 assert Path(hangar.components.__file__).is_relative_to(copy), hangar.components.__file__
 app(["plan", "edge", "--format", "json", "-C", str(copy)])
@@ -111,8 +100,7 @@ app(["plan", "edge", "--format", "json", "-C", str(copy)])
 
 def plan_in_copy(copy: Path) -> subprocess.CompletedProcess:
     """`hangar plan edge` in a fresh interpreter that imports the copy's own `hangar` and its components and policies, as `diff` plans a base checkout."""
-    environment = {key: value for key, value in os.environ.items() if key != "HANGAR_NO_CACHE"}
-    done = subprocess.run([sys.executable, "-c", PLAN, str(copy)], cwd=copy, env=environment, capture_output=True, text=True, timeout=600)
+    done = run_in_copy(copy, PLAN)
     assert done.returncode == 0, done.stderr[-2000:]
     return done
 
@@ -122,12 +110,7 @@ def entries(copy: Path) -> int:
 
 
 def test_in_hangars_repository_a_docs_change_hits_and_a_component_change_misses(tmp_path: Path):
-    copy = tmp_path / "hangar-repo"
-    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"], capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, tracked):
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+    copy = copy_repository(tmp_path / "hangar-repo")
     cold = plan_in_copy(copy)
     assert entries(copy) == 1
     for path in ("README.md", "docs/index.md", "tests/test_layers.py", "CHANGELOG.md", "bench/speed.py", "hangar/cli/stack_commands.py"):

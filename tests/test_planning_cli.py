@@ -38,8 +38,9 @@ def test_size_llama_70b_fp8():
     for part in ("weights", "KV cache to start", "overhead (ESTIMATE)", "usable", "KV cache budget", "capacity", "throughput ESTIMATE",
                  "$ per million output tokens"):
         assert part in text
-    # fp8 weights (70.55 GB from its config.json = 65.7 GiB) and the KV cache of ONE 8,192-token sequence at 320 KiB/token
-    assert "65.7" in text and "2.50" in text and "ONE sequence of 8,192 tokens" in text
+    # fp8 weights (70.55B parameters from its config.json, its 2.1B-parameter embedding and head in 16 bits = 67.7 GiB)
+    # and the KV cache of ONE 8,192-token sequence at 320 KiB/token
+    assert "67.7" in text and "2.50" in text and "ONE sequence of 8,192 tokens" in text
     assert "--why-not" in text and "A100" not in first_row
 
 
@@ -50,7 +51,8 @@ def test_size_as_json_matches_the_library():
     ranking = rank_options("meta-llama/Llama-3.1-70B-Instruct", CAT, precisions=["fp8"])
     assert document["best"]["instance_type"] == ranking.best.instance_type
     assert len(document["feasible"]) == len(ranking.feasible) and len(document["infeasible"]) == len(ranking.infeasible)
-    assert document["best"]["memory"]["weights_gib"] == pytest.approx(70.552e9 / 2**30)
+    embeddings = 2 * 128_256 * 8192  # embed_tokens and lm_head stay 16-bit in fp8
+    assert document["best"]["memory"]["weights_gib"] == pytest.approx((70.552e9 + embeddings) / 2**30)
     assert document["best"]["throughput"]["label"] == "ESTIMATE"
     assert document["pareto_front"]
     unknown = [o for o in document["feasible"] if o["instance_type"] == "p5e.48xlarge"]
@@ -75,7 +77,7 @@ def test_size_filters_and_options():
 
 
 def test_size_of_a_model_that_fits_nowhere():
-    result = run("size", "deepseek-ai/DeepSeek-V3", "-p", "bf16", "--context", "163840", "--why-not")
+    result = run("size", "moonshotai/Kimi-K2-Instruct", "--cloud", "gcp", "--context", "131072", "--why-not")
     assert result.exit_code == 0
     assert "no feasible option" in result.stdout and "needs more than one node" in result.stdout
 

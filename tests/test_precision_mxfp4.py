@@ -175,7 +175,10 @@ def test_sizing_ranks_gpt_oss_in_mxfp4_only_and_says_why_a_t4_cannot():
     (t4,) = [r for r in ranking.infeasible if r.machine.instance_type == "g4dn.xlarge"]
     assert t4.precision == "mxfp4" and "needs compute capability >= 8.0 and this GPU has 7.5" in t4.reasons[0]
     (bf16,) = rank_options(GPT_OSS_20B, CATALOG, precisions=["bf16"], max_context_tokens=4096, clouds=["aws"], include_tpus=False).infeasible[:1]
-    assert bf16.reasons == ("openai/gpt-oss-20b: it is published in mxfp4, which vLLM v0.11.2 loads whatever is asked",)
+    assert bf16.reasons == (
+        "openai/gpt-oss-20b is published in mxfp4: vLLM v0.11.2 loads openai/gpt-oss-20b's mxfp4 quantization_config whatever --dtype says; "
+        "allowed: mxfp4 (or leave precision unset: mxfp4)",
+    )
 
 
 def test_the_active_weights_of_gpt_oss_count_the_bf16_rest_and_the_active_experts_in_mxfp4():

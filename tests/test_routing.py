@@ -300,14 +300,6 @@ def test_gateway_and_route_mistakes_are_refused_naming_the_key(change, key, word
     assert key in message and words in message, message
 
 
-def test_a_route_with_fallbacks_is_refused_saying_what_the_pinned_gateway_api_and_extension_cannot_do():
-    raw = gke()
-    raw["routes"][0]["fallbacks"] = ["qwen-small"]
-    message = refused(raw)
-    assert "routes[0].fallbacks" in message and "Gateway API v1.5.1" in message and "no failover between backendRefs" in message
-    assert "retry is experimental-channel only" in message and "min_replicas 2, or use split or small_first" in message
-
-
 def test_a_routed_deployment_that_scales_to_zero_is_refused_since_the_gateway_cannot_wake_it():
     raw = gke()
     raw["deployments"][0].update(latency_class="batch", autoscaling={"max_replicas": 1})  # batch's default minimum is 0

@@ -79,7 +79,7 @@ def _holds_the_vllm_contract(environment: Any, deployment: ModelDeployment, work
     assert args["--max-num-seqs"] == str(deployment.max_concurrent_sequences)
     assert float(args["--gpu-memory-utilization"]) == deployment.gpu_memory_utilization
     assert args["--dtype"] == "bfloat16"
-    assert args.get("--quantization") == ({"fp8": "fp8", "awq": "awq", "gptq": "gptq"}.get(shape.precision))
+    assert args.get("--quantization") == shape.quantization and (shape.quantization is None) == (shape.precision in ("bf16", "fp16", "int8"))
     assert ("--kv-cache-dtype" in args) == (deployment.kv_cache_dtype == "fp8")
     assert ("--enable-prefix-caching" in args) == deployment.caching.prefix_caching
     for flag in args:  # every value sits beside its flag, never as --flag=value

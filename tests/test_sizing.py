@@ -47,10 +47,15 @@ H100 = CAT.gpu("H100-SXM")
 
 
 def test_llama_70b_weights_match_published_footprint():
-    # 70.55B parameters from its config.json -> ~141 GB in bf16, ~70.6 GB in fp8 (Hugging Face "Llama 3.1" blog: 140 / 70 GB)
+    # 70.55B parameters from its config.json -> ~141 GB in bf16 (Hugging Face "Llama 3.1" blog: 140 GB)
     assert weight_bytes(LLAMA_70B, "bf16") / 1e9 == pytest.approx(141.2, abs=0.5)
-    assert weight_bytes(LLAMA_70B, "fp8") / 1e9 == pytest.approx(70.6, abs=0.1)
-    assert weight_bytes(LLAMA_70B, "awq") / 1e9 == pytest.approx(39.7, abs=0.2)  # 4.5 bits per weight (ESTIMATE)
+    # quantised, its untied embedding and head (2 x 128,256 x 8,192 = 2.10B) stay 16-bit as vLLM loads them
+    embeddings = 2 * 128_256 * 8192
+    assert (LLAMA_70B.vocab_size, LLAMA_70B.hidden_size, LLAMA_70B.tie_word_embeddings) == (128_256, 8192, False)
+    assert weight_bytes(LLAMA_70B, "fp8") / 1e9 == pytest.approx(72.65, abs=0.01)
+    assert weight_bytes(LLAMA_70B, "fp8") == pytest.approx((LLAMA_70B.params_total_b * 1e9 - embeddings) + 2 * embeddings)
+    # 4-bit, a 16-bit scale and a 4-bit zero per group of 128 (ESTIMATE)
+    assert weight_bytes(LLAMA_70B, "awq") / 1e9 == pytest.approx(39.76, abs=0.01)
 
 
 def test_h100_memory_and_vllm_usable_share():
@@ -97,26 +102,26 @@ def test_gpt_oss_120b_4bit_fits_one_80gb_gpu_as_published():
 
 
 def test_breakdown_adds_up_and_explains_a_miss():
-    # vLLM starts Llama-70B fp8 on one H100 at 8k: weights + overhead + ONE 8k sequence fit ...
-    fit = memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=8192, concurrent_sequences=16)
-    assert fit.weights_gib == pytest.approx(LLAMA_70B.params_total_b * 1e9 / GIB)
-    assert fit.kv_per_sequence_gib == pytest.approx(2.5)  # 320 KiB x 8192
+    # vLLM starts Llama-70B fp8 on one H100 at 4k: weights (67.7 GiB, the embeddings in 16 bits) + overhead + ONE 4k sequence fit ...
+    fit = memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=4096, concurrent_sequences=16)
+    assert fit.weights_gib == pytest.approx(weight_bytes(LLAMA_70B, "fp8") / GIB) == pytest.approx(67.66, abs=0.01)
+    assert fit.kv_per_sequence_gib == pytest.approx(1.25)  # 320 KiB x 4096
     assert fit.overhead_gib == RUNTIME_OVERHEAD_GIB_PER_GPU
     assert fit.kv_budget_gib == pytest.approx(fit.usable_gib - fit.weights_gib - fit.overhead_gib)
     assert fit.headroom_gib == pytest.approx(fit.usable_gib - fit.required_gib)
     assert fit.fits and fit.reason is None
     # ... and its KV cache then holds one such sequence, not the 16 asked for: capacity, not a failure
     assert fit.capacity_sequences == 1 and not fit.holds_all_sequences and fit.batched_sequences == 1
-    assert "holds 1 sequences of 8,192 tokens at once, fewer than max_num_seqs 16" in fit.capacity_note()
+    assert "holds 1 sequences of 4,096 tokens at once, fewer than max_num_seqs 16" in fit.capacity_note()
     # without --max-model-len vLLM takes the model's 131,072 tokens, and then it does not start
     miss = memory_fit(LLAMA_70B, H100, precision="fp8")
     assert miss.max_context_tokens == 131072 and "max_context_tokens" in miss.defaulted
     assert not miss.fits and miss.capacity_sequences == 0
-    assert "35.7 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
-    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 4.29 GiB left
-    assert miss.max_tokens_that_fit == 14_064 and "at most 14,064 tokens would fit" in miss.reason
-    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=14_064).fits
-    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=14_065).fits
+    assert "37.7 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
+    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 2.34 GiB left
+    assert miss.max_tokens_that_fit == 7_648 and "at most 7,648 tokens would fit" in miss.reason
+    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=7_648).fits
+    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=7_649).fits
 
 
 def test_vllm_defaults_fill_what_the_arguments_leave_out():
@@ -168,20 +173,24 @@ def test_context_longer_than_the_model_is_refused():
         memory_fit(LLAMA_8B, H100, precision="int4")
 
 
-def test_a_model_that_fits_nowhere():
+def test_a_checkpoint_published_in_fp8_is_not_sized_in_bf16_and_needs_a_whole_large_node():
     deepseek = CAT.model("deepseek-ai/DeepSeek-V3")
-    # at 8k one 8 x B200 node starts it in bf16 (1,250 GiB of weights, 4.3 GiB for one sequence's latent on 8 ranks) ...
-    assert {(o.instance_type, o.tensor_parallel) for o in rank_options(deepseek, CAT, precisions=["bf16"]).feasible} == {("p6-b200.48xlarge", 8)}
-    # ... but not at its full 163,840-token context, whose latent cache every one of the 8 ranks stores whole (85.8 GiB)
-    ranking = rank_options(deepseek, CAT, precisions=["bf16"], max_context_tokens=163840)
-    assert ranking.feasible == () and ranking.best is None
-    h200 = next(r for r in ranking.infeasible if r.machine.instance_type == "p5en.48xlarge")
-    assert h200.needs_multiple_nodes
-    assert "more than one node" in h200.reasons[0] and "at least 16 x H200" in h200.reasons[0]
-    # in fp8 (its native format, config.json quantization_config) one 8 x H200 node holds it
+    # vLLM v0.11.2 loads its fp8 quantization_config whatever --dtype says: bf16 is refused on every machine, with the reason
+    bf16 = rank_options(deepseek, CAT, precisions=["bf16"])
+    assert bf16.feasible == () and bf16.best is None and bf16.infeasible
+    assert {r.reasons[0] for r in bf16.infeasible} == {
+        "deepseek-ai/DeepSeek-V3 is published in fp8: vLLM v0.11.2 loads deepseek-ai/DeepSeek-V3's fp8 quantization_config whatever --dtype "
+        "says; allowed: fp8 (or leave precision unset: fp8)"
+    }
+    assert "not offered: bf16 (deepseek-ai/DeepSeek-V3 is published in fp8, which vLLM v0.11.2 loads whatever --dtype says)" in bf16.notes
+    # in fp8 (its native format) one 8 x H200 node holds it at 8k
     fp8 = rank_options(deepseek, CAT, precisions=["fp8"])
     assert {o.instance_type for o in fp8.feasible} >= {"p5en.48xlarge", "a3-ultragpu-8g"}
     assert all(o.machine.accelerator.name in ("H200", "B200") for o in fp8.feasible)
+    # Kimi K2 (1T parameters, fp8) at its full 131,072-token context: only 8 x B200
+    kimi = CAT.model("moonshotai/Kimi-K2-Instruct")
+    full = rank_options(kimi, CAT, max_context_tokens=kimi.max_context_tokens)
+    assert {(o.instance_type, o.precision, o.tensor_parallel) for o in full.feasible} == {("p6-b200.48xlarge", "fp8", 8)}
 
 
 def test_mla_latent_cache_is_replicated_across_tp():
@@ -315,7 +324,17 @@ def test_cost_per_million_tokens():
 
 # --- the optimiser -------------------------------------------------------------------------------------------
 
-BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "awq": 0.5625, "gptq": 0.5625}
+BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "awq": 0.5 + 2.5 / 128, "gptq": 0.5 + 2.5 / 128}
+SERVED_FROM = {"bfloat16": {"bf16", "fp16", "fp8"}, "float16": {"bf16", "fp16", "fp8"}, "fp8": {"fp8"}}
+"""What vLLM v0.11.2 serves a checkpoint published in each format in (a quantised one only in its own format)."""
+
+
+def _weights(model, precision):
+    """Weights as vLLM holds them: quantised formats keep the token embedding and output head in 16 bits."""
+    if BYTES[precision] == 2.0 or model.vocab_size is None or model.hidden_size is None or model.tie_word_embeddings is None:
+        return model.params_total_b * 1e9 * BYTES[precision]
+    embeddings = model.vocab_size * model.hidden_size * (1 if model.tie_word_embeddings else 2)
+    return (model.params_total_b * 1e9 - embeddings) * BYTES[precision] + embeddings * 2
 
 
 def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
@@ -363,12 +382,14 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
         for precision in precisions:
             if not supports[precision] or model.dtype == "mxfp4":  # a checkpoint published in mxfp4 is served only so
                 continue
+            if model.dtype is not None and precision not in SERVED_FROM[model.dtype]:
+                continue
             for tp in (1, 2, 4, 8, 16, 32):
                 if tp > count or model.attention_heads % tp:
                     continue
                 if any(h is not None and ((h >= tp and h % tp) or (h < tp and tp % h)) for h in (model.kv_heads, model.global_kv_heads)):
                     continue
-                weights = model.params_total_b * 1e9 * BYTES[precision]
+                weights = _weights(model, precision)
                 one = _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind)
                 budget = memory * tp * utilization * GIB - weights - 2 * tp * GIB
                 if budget >= one:

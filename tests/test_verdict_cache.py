@@ -7,10 +7,7 @@ to the policy config or to what the plan read judges again; a verdict that could
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
 from tests.conftest import ROOT
 from tests.foreign_repo import foreign_program_repo
+from tests.fresh_copy import copy_repository, run_in_copy
 
 runner = CliRunner()
 
@@ -159,16 +157,6 @@ def test_a_verdict_check_stored_for_another_policy_config_does_not_serve_diff(tm
 # --- Hangar's own repository, in fresh processes -------------------------------------------------------------
 
 CHECK = """
-import importlib.util, json, sys
-from pathlib import Path
-
-copy = Path(sys.argv[1])
-sys.path.insert(0, str(copy))
-spec = importlib.util.spec_from_file_location("base_planner", copy / "hangar" / "base_planner.py")
-base_planner = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(base_planner)
-sys.meta_path.insert(0, base_planner.BaseCheckoutOnly(copy))  # hangar and its policies from the copy only
-from hangar.cli import app
 try:
     app(["check", "edge", "--format", "json", "-C", str(copy)])
 except SystemExit as exit:
@@ -179,18 +167,12 @@ sys.stderr.write("\\n" + json.dumps({"exit": code, "heavy": heavy}))
 
 
 def check_in_copy(copy: Path) -> tuple[str, dict]:
-    environment = {key: value for key, value in os.environ.items() if key != "HANGAR_NO_CACHE"}
-    done = subprocess.run([sys.executable, "-c", CHECK, str(copy)], cwd=copy, env=environment, capture_output=True, text=True, timeout=600)
+    done = run_in_copy(copy, CHECK)
     return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
 
 
 def test_in_hangars_repository_a_warm_check_imports_no_spec_or_rules_and_a_rule_change_judges_again(tmp_path: Path):
-    copy = tmp_path / "hangar-repo"
-    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"], capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, tracked):
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+    copy = copy_repository(tmp_path / "hangar-repo")
     cold_output, cold = check_in_copy(copy)
     assert cold["exit"] in (0, 1) and "hangar.spec" in cold["heavy"] and "hangar.policies.rules" in cold["heavy"]  # the control
     warm_output, warm = check_in_copy(copy)

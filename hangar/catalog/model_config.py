@@ -54,7 +54,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention
+from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
 from .errors import RowProblem
 from .model_params import dense_layers, estimate_parameters
 from .schema import Model
@@ -121,6 +121,7 @@ class Architecture:
     params_active_b: float | None
     kv_bytes_per_token_bf16: int
     multimodal: bool
+    tie_word_embeddings: bool
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -218,6 +219,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,
         multimodal=isinstance(config.get("vision_config"), dict),
+        tie_word_embeddings=tied_embeddings(config, text, model_type),
     )
 
 

@@ -8,16 +8,13 @@ token uses. Tests hold both to published counts. The layouts, and the sources th
 
 from __future__ import annotations
 
-from .config_fields import MLA_TYPES, config_int, gemma4_global_attention
-
-TIED_BY_DEFAULT = {"gemma2", "gemma3_text", "gemma4_text"}
-"""Model types whose transformers config ties the output head to the embeddings unless it says otherwise."""
+from .config_fields import MLA_TYPES, config_int, gemma4_global_attention, tied_embeddings
 
 
 def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, hidden: int, heads: int, kv_heads: int | None,
                         head_dim: int | None, vocab: int, experts: int | None, active: int | None) -> tuple[float, float]:
     """(total, active) parameters: ESTIMATE from projection, expert, embedding and vision-tower shapes."""
-    tied = text.get("tie_word_embeddings", config.get("tie_word_embeddings", model_type in TIED_BY_DEFAULT))
+    tied = tied_embeddings(config, text, model_type)
     # the input embedding is a lookup, not computed: active parameters count the output head only
     total = float(vocab * hidden * (1 if tied else 2))
     active_total = float(vocab * hidden)

@@ -274,6 +274,9 @@ class Model(Row):
     (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
     `vocab_size` is the rows of the token embedding (and of the output head): the text model's `vocab_size` in
     config.json (what LoRA's embedding and lm_head slots are sized from); empty where it was not read.
+    `tie_word_embeddings` is true when the output head is the token embedding (one vocab_size x hidden_size matrix, not
+    two): config.json's, or its transformers class default; empty where it was not read. Quantised serving keeps both
+    in 16 bits (`hangar.sizing.embeddings`).
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), empty for a quantisation it does not name (awq ...).
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -323,6 +326,7 @@ class Model(Row):
     intermediate_size: Optional[PositiveInt] = None
     moe_intermediate_size: Optional[PositiveInt] = None
     vocab_size: Optional[PositiveInt] = None
+    tie_word_embeddings: Optional[bool] = None
 
     def _consistent_mlp(self) -> None:
         """The MLP widths come with the residual width, and the expert width exactly when the model has experts."""

@@ -100,7 +100,7 @@ def diff(
         base_names = base_side.stacks()
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
         base_sides = base_side.sides([n for n in names if n in base_names], lambda: base_checkout(repo_root, commit), _kill_on_interrupt)
-    heads = {name: head_side(head_project, name, cache=not no_cache, known=base_side.plans) for name in names}
+    heads = {name: head_side(head_project, name, cache=not no_cache, known=base_side.plans, shared=base_side.shared) for name in names}
     report = DiffReport(base, commit, tuple(diff_stack(name, base_sides.get(name, ABSENT), heads[name]) for name in names))
     if output_format is DiffFormat.json:
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)

@@ -11,7 +11,7 @@ from hangar.cli.app import ProjectOption, app, fail, out
 from hangar.planerror import PlanError
 from hangar.render import RenderError, render_plan, write_rendering
 from hangar.stackfile import StackConfigError
-from hangar.stackservice import plan_stack
+from hangar.stackservice import stack_records
 
 
 @app.command()
@@ -36,8 +36,8 @@ def render(
     The files an earlier render wrote (OUT/STACK/.hangar-render lists them) are deleted first, so no file of an object the stack no longer has lingers; no other file is ever deleted or overwritten (a render that would overwrite one is refused), and nothing else in OUT is touched. A non-empty OUT/STACK/ without .hangar-render is refused, and so is a second render into OUT while one is writing there. Exit 2 on a bad stack, program or directory.
     """
     try:
-        stack_plan = plan_stack(project, stack, cache=not no_cache)
-        rendering = render_plan(stack_plan.plan)
+        plan, notes = stack_records(project, stack, cache=not no_cache)
+        rendering = render_plan(plan)
         target = write_rendering(rendering, out_dir)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
@@ -55,5 +55,5 @@ def render(
         out.print(f"  {escape(relative)}", soft_wrap=True)
     if not rendering.objects:
         out.print("[dim]note: the stack's plan has no Kubernetes objects[/dim]", soft_wrap=True)
-    for note in (*stack_plan.notes, *rendering.notes):
+    for note in (*notes, *rendering.notes):
         out.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)

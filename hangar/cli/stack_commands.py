@@ -21,7 +21,7 @@ from hangar.stackfile import (
     read_environment,
     read_project,
 )
-from hangar.stackservice import plan_stack, stack_verdict
+from hangar.stackservice import judged_plan, plan_stack
 
 
 @app.command()
@@ -37,13 +37,12 @@ def plan(
     when a mandatory policy is violated (see `hangar check`).
     """
     try:
-        stack_plan = plan_stack(project, stack, cache=not no_cache)
         if output_format is OutputFormat.json:
+            stack_plan = plan_stack(project, stack, cache=not no_cache)
             json.dump(stack_plan.plan.to_json(), sys.stdout, indent=2, default=str)
             sys.stdout.write("\n")
             return
-        report = stack_plan.price()
-        verdict = stack_verdict(stack_plan, stack)
+        stack_plan, report, verdict = judged_plan(project, stack, cache=not no_cache)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
     except (PlanError, ValueError) as error:

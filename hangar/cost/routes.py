@@ -2,7 +2,9 @@
 
 A route sends a declared share of its requests to each deployment: a `split` by its weights, a
 `small_first` route its `share` to the small deployment and the rest to the large one (a header-matched
-class declares no share, so its blend is unknown), a single-deployment route all of them to its deployment. Each deployment's $ per million (prompt + output)
+class declares no share, so its blend is unknown), a single-deployment route all of them to its deployment, a
+`failover` route all of them to its primary (its fallbacks take none while it is healthy: their nodes are in the
+stack's cost as provisioned, not in the route's blend). Each deployment's $ per million (prompt + output)
 tokens is `hangar.sizing.capacity`'s for its own declared `traffic` and `slo`: the average month's
 replicas, on its pool's nodes at the price `hangar cost` lists, over the tokens that month serves. The
 route's blended figure is the share-weighted sum; unknown as soon as one part is (no declared traffic,
@@ -22,6 +24,7 @@ from hangar.sizing.accelerators import accelerator_named
 from hangar.sizing.capacity import Demand, plan_capacity
 from hangar.spec import Environment, ModelDeployment
 from hangar.spec.routing import Route
+from hangar.spec.routing_failover import pooled_deployments
 
 from .report import CostReport
 
@@ -48,9 +51,10 @@ class RouteCost:
 
     @property
     def blended_usd_per_million_tokens(self) -> float | None:
-        if any(part.share is None or part.usd_per_million_tokens is None for part in self.parts):
+        taking = [part for part in self.parts if part.share != 0]  # a failover route's fallbacks take no share while the primary is healthy
+        if any(part.share is None or part.usd_per_million_tokens is None for part in taking):
             return None
-        return sum(part.share * part.usd_per_million_tokens for part in self.parts)  # type: ignore[operator]
+        return sum(part.share * part.usd_per_million_tokens for part in taking)  # type: ignore[operator]
 
     def to_json(self) -> dict[str, Any]:
         return {"route": self.route, "parts": [p.to_json() for p in self.parts], "blended_usd_per_million_tokens": self.blended_usd_per_million_tokens, "label": "ESTIMATE"}
@@ -63,6 +67,8 @@ def route_shares(route: Route) -> dict[str, float | None]:
         return {backend.deployment: backend.weight / total for backend in route.split}
     if route.deployment is not None:
         return {route.deployment: 1.0}
+    if route.failover is not None:  # the primary takes every request while healthy; the fallbacks are priced as provisioned
+        return {route.failover.primary: 1.0, **{name: 0.0 for name in route.failover.fallbacks}}
     small_first = route.small_first
     assert small_first is not None
     if small_first.share is None:
@@ -113,7 +119,7 @@ def gateway_note(environment: Environment) -> str:
     """What the gateway adds to the bill: its pickers' requests on the system pool (priced with it) and an unpriced load balancer."""
     gateway = environment.gateway
     assert gateway is not None
-    pools = len({name for route in environment.routes for name in route.deployments()})
+    pools = len(pooled_deployments(environment))
     pickers = pools * PICKER_REPLICAS
     cluster = next((c for c in environment.clusters if c.name == gateway.cluster), environment.clusters[0])
     where = "the site's nodes (not priced here)" if cluster.provider == "onprem" else "the system pool, priced above with it"

@@ -25,7 +25,7 @@ GROUPS = ("saturated throughput", "throughput at a concurrency", "TPOT", "TTFT")
 
 MEASURED_ERROR: dict[str, tuple[int, float, float]] = {
     "saturated throughput": (243, 0.14, 1.84),
-    "throughput at a concurrency": (8, 0.05, 0.38),
+    "throughput at a concurrency": (8, 0.04, 0.24),
     "TPOT": (36, 0.08, 0.23),
     "TTFT": (10, 0.07, 0.34),
 }

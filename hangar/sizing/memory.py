@@ -25,11 +25,13 @@ from typing import Literal
 
 from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
+from .embeddings import quantised_weight_bytes
 from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
 from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
+from .quant_kernels import SIZED_BITS, SIZED_GROUP
 
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
@@ -42,10 +44,12 @@ BYTES_PER_PARAM: dict[str, float] = {
     "fp16": 2.0,
     "fp8": 1.0,
     "int8": 1.0,
-    # ESTIMATE: 4-bit weights + one 16-bit scale (and zero point) per group of 128 + embeddings left
-    # unquantized ~ 4.5 bits per parameter.
-    "awq": 0.5625,
-    "gptq": 0.5625,
+    # ESTIMATE (a group size of 128 assumed, the usual one; checkpoints choose): vLLM v0.11.2's AWQLinearMethod and
+    # GPTQLinearMethod `create_weights` (quantization/awq.py, gptq.py; sdist commit 275de3417, read 2026-12-02) hold
+    # eight 4-bit weights per int32 `qweight`, and per group of 128 inputs a 16-bit `scales` and a 4-bit packed `qzeros`
+    # per output: 0.5 + 2.5/128 bytes a weight. The embedding and head stay 16-bit (`hangar.sizing.embeddings`).
+    "awq": SIZED_BITS / 8 + (2 + SIZED_BITS / 8) / SIZED_GROUP,
+    "gptq": SIZED_BITS / 8 + (2 + SIZED_BITS / 8) / SIZED_GROUP,
     # MXFP4 routed experts only (4-bit values + a one-byte scale per 32); the rest of the checkpoint stays bf16
     # (`hangar.sizing.mxfp4`, which `weight_bytes` uses for the whole model).
     "mxfp4": MXFP4_BYTES_PER_WEIGHT,
@@ -194,6 +198,7 @@ def weight_bytes(
 
     mxfp4 (a checkpoint published so, as gpt-oss) counts its experts at 4.25 bits and the rest in bf16; on an
     `accelerator`, as the kernel vLLM picks there pads them over `tensor_parallel` ranks (`lora`: with --enable-lora).
+    fp8, int8, awq and gptq keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`).
     """
     _check_precision(precision)
     if precision == "mxfp4" and active:
@@ -211,6 +216,8 @@ def weight_bytes(
         except Mxfp4Unsized as error:
             raise SizingError(str(error)) from None
     params_b = model.params_active_b if active and model.params_active_b is not None else model.params_total_b
+    if BYTES_PER_PARAM[precision] < 2:
+        return quantised_weight_bytes(model, params_b * 1e9, BYTES_PER_PARAM[precision], active=active)
     return params_b * 1e9 * BYTES_PER_PARAM[precision]
 
 

@@ -26,6 +26,7 @@ from .memory import (
     capability_problems,
     memory_fit,
 )
+from .published import refusal_note, unservable
 from .tensor_parallel import smallest_tp, valid_tp_degrees
 from .throughput import (
     ESTIMATE_NOTE,
@@ -295,18 +296,21 @@ def rank_options(
     }
     feasible: list[Option] = []
     infeasible: list[Rejected] = []
+    # what the published checkpoint cannot be served in is not offered (hangar.sizing.published), or, asked for, refused
+    asked = list(dict.fromkeys(precisions)) if precisions else ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4"]
+    refused = unservable(model, asked)
+    if not precisions and model.dtype != "mxfp4":
+        refused.pop("mxfp4", None)  # never a default candidate: planned only for a checkpoint published in it
     for machine in machines(catalog, clouds, include_tpus=include_tpus):
         acc = machine.accelerator
         if precisions:
             candidates = list(dict.fromkeys(precisions))
         else:
             sixteen = "bf16" if "bf16" in acc.formats or "fp16" not in acc.formats else "fp16"
-            # a checkpoint published in mxfp4 is served only so (hangar.precision); mxfp4 of any other is not planned
-            candidates = ["mxfp4"] if model.dtype == "mxfp4" else [sixteen, "fp8", "int8", "awq", "gptq"]
+            candidates = [p for p in (sixteen, "fp8", "int8", "awq", "gptq", "mxfp4") if p not in refused and (p != "mxfp4" or model.dtype == "mxfp4")]
         for precision in candidates:
-            if (precision == "mxfp4") != (model.dtype == "mxfp4"):
-                why = "it is published in mxfp4, which vLLM v0.11.2 loads whatever is asked" if model.dtype == "mxfp4" else "mxfp4 is planned only for a checkpoint published in it"
-                infeasible.append(Rejected(machine, precision, (f"{model.hf_id}: {why}",)))
+            if precision in refused:
+                infeasible.append(Rejected(machine, precision, (refused[precision],)))
                 continue
             problems = capability_problems(acc, precision)
             if problems:
@@ -339,6 +343,8 @@ def rank_options(
         ),
         "prices are list prices of one reference region per cloud, from the catalog (source and as_of per row)",
     ]
+    if (refusal := refusal_note(model, catalog, refused)) is not None:
+        notes.append(refusal)
     if model.is_moe:
         notes.append(f"{model.hf_id} is a mixture of experts: sized by its {model.params_total_b:g}B total parameters, computed by its {model.params_active_b:g}B active ones")
     if any(o.usd_per_hour is None for o in feasible):

@@ -26,6 +26,7 @@ from hangar.spec.base import (
 )
 from hangar.spec.clusters import AwsCluster, AzureCluster, ClusterBase, GcpCluster
 from hangar.spec.deployer import Deployer, deployer_problems
+from hangar.spec.engine_hardware import engine_hardware_problems
 from hangar.spec.engine_models import engine_model_problems
 from hangar.spec.metrics import air_gapped_metrics_problems
 from hangar.spec.onprem import OnPremCluster
@@ -101,6 +102,8 @@ class Environment(SpecModel):
         )
         if not problems:
             problems = hardware_problems(self)
+        if not problems:
+            problems = engine_hardware_problems(self)
         if not problems:
             problems = precision_problems(self)
         if not problems:

@@ -8,10 +8,12 @@ of three forms —
 
 * `split`: a weighted split across deployments (a canary of a new model or engine version);
 * `small_first`: the `small` deployment takes a declared `share` of the requests, or the requests
-  carrying a declared header (a class of easy traffic), and the `large` one takes the rest.
+  carrying a declared header (a class of easy traffic), and the `large` one takes the rest;
+* `failover`: a primary deployment takes every request and its fallbacks take them, in order, when its replicas
+  fail (Istio gateways only: `hangar.spec.routing_failover`).
 
 A route promises every request it admits the same context (`max_context_tokens`, by default the
-first deployment's: the first of a split, the large one of a small-first route, the one deployment) and the same input
+first deployment's: the first of a split, the large one of a small-first route, the one deployment, the primary) and the same input
 `modality`; a deployment behind it that serves less is a config error, as is a route naming a
 deployment that does not exist or runs on another cluster than the gateway, or whose declared traffic
 contradicts the route's shares (`hangar.spec.routing_traffic`). TLS: `hangar.spec.routing_tls`; a gateway
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
+from hangar.spec.routing_failover import Failover, failover_problems
 from hangar.spec.routing_gke import gke_gateway_problems
 from hangar.spec.routing_mirror import GatewayCrds, mirror_problems
 from hangar.spec.routing_objectives import Objective, objective_problems
@@ -45,21 +48,6 @@ MAX_MATCHES = 64
 """The most `matches` an HTTPRoute rule may have (Gateway API v1.5.1 HTTPRoute CRD `rules[].matches` maxItems): the small
 deployment's rule of a small-first route by objectives matches each listed class once."""
 Modality = Literal["text", "text+image"]
-FALLBACKS_UNSUPPORTED = (
-    "a fallback to another deployment when one fails cannot be built at the pinned versions: Gateway API v1.5.1's standard "
-    "HTTPRoute splits requests by weight and has no failover between backendRefs (its rules[].retry is experimental-channel only), "
-    "and the Inference Extension v1.5.0 picker's fallback endpoint lies in the same InferencePool; the replicas of each deployment "
-    "already back each other up, so give it min_replicas 2, or use split or small_first"
-)
-"""Why a primary-with-fallbacks route is refused. Sources, read 2026-12-01: kubernetes-sigs/gateway-api tag v1.5.1 (commit
-e7677b70ae75d14a4448fba94870e7deea6cf0ad) config/crd/standard/gateway.networking.k8s.io_httproutes.yaml (no `retry`; the
-experimental CRD beside it has `rules[].retry`) and backendRefs[].weight ("the proportion of requests forwarded to the referenced
-backend"); the standard
-CRDs are what Hangar installs and what GKE's CHANNEL_STANDARD serves. kubernetes-sigs/gateway-api-inference-extension tag v1.5.0
-(commit df9f8909fe06fe2dfd4a6fc0bd0c01a0acabf849) site-src/guides/implementers.md: the picker returns the chosen endpoint and
-may add one `x-gateway-destination-endpoint-fallback`, both endpoints of the pool it picks for."""
-
-
 class Gateway(SpecModel):
     """The environment's inference gateway: one endpoint in front of its routes."""
 
@@ -166,19 +154,17 @@ class Route(SpecModel):
         description="Request classes and their priorities (Inference Extension InferenceObjectives): clients name one in the "
         "x-gateway-inference-objective header; only on a route whose classes each reach one deployment (small_first objectives).",
     )
-    fallbacks: list[Name] | None = Field(
+    failover: Failover | None = Field(
         None,
-        description="Deployments to try when the first fails: not expressible at the pinned Gateway API v1.5.1 and Inference Extension v1.5.0 "
-        "(a config error that says so); each deployment's own replicas back each other up through its picker.",
+        description="A primary deployment and its fallbacks, in order, for when its replicas fail (hangar/spec/routing_failover.py); "
+        "Istio gateways only (EKS, AKS, on-prem): a config error on GKE.",
     )
 
     @model_validator(mode="after")
     def _one_form(self) -> Route:
         problems = []
-        if self.fallbacks is not None:
-            problems.append(problem("fallbacks", FALLBACKS_UNSUPPORTED, self.fallbacks))
-        if sum(form is not None for form in (self.split, self.small_first, self.deployment)) != 1:
-            problems.append(problem("split", "give exactly one form: split, small_first or deployment", None))
+        if sum(form is not None for form in (self.split, self.small_first, self.deployment, self.failover)) != 1:
+            problems.append(problem("split", "give exactly one form: split, small_first or deployment (or failover: a primary and its fallbacks)", None))
         elif self.split is not None:
             names = [backend.deployment for backend in self.split]
             repeated = sorted({name for name in names if names.count(name) > 1})
@@ -193,6 +179,8 @@ class Route(SpecModel):
             return [backend.deployment for backend in self.split]
         if self.deployment is not None:
             return [self.deployment]
+        if self.failover is not None:
+            return self.failover.deployments()
         assert self.small_first is not None
         return [self.small_first.large, self.small_first.small]
 
@@ -202,6 +190,8 @@ class Route(SpecModel):
             return [f"split[{index}].deployment" for index in range(len(self.split))]
         if self.deployment is not None:
             return ["deployment"]
+        if self.failover is not None:
+            return ["failover.primary", *(f"failover.fallbacks[{index}]" for index in range(len(self.failover.fallbacks)))]
         return ["small_first.large", "small_first.small"]
 
 
@@ -264,6 +254,7 @@ def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[s
             )
         )
     problems += mirror_problems(gateway, cluster)
+    problems += failover_problems(environment, cluster.provider)
     if cluster.provider == "gcp" and tuple(int(x) for x in cluster.kubernetes_version.split(".")) < (1, 34):
         problems.append(
             problem(

@@ -89,6 +89,8 @@ def route_form(route: Route) -> str:
         if route.small_first.header is not None:
             return "small_first header"
         return "small_first objectives"
+    if route.failover is not None:
+        return "failover route"
     return "single-deployment route"
 
 

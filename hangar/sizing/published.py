@@ -1,0 +1,45 @@
+"""Which precisions a model's published checkpoint can be served in, for `hangar size`: what cannot is not offered.
+
+vLLM v0.11.2 loads a quantised checkpoint in its own format whatever `--dtype` says, and finds no awq or gptq config in
+a 16-bit one (`hangar.precision` has the source): an fp8 checkpoint is served in fp8 unless a 16-bit checkpoint of the
+same model exists, which is then a row of its own (the fp8 repack names it as its `base_model`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hangar.catalog import Catalog, Model
+from hangar.precision import mismatch
+
+
+def unservable(model: Model, precisions: Sequence[str]) -> dict[str, str]:
+    """Each of `precisions` the published checkpoint cannot be served in, with vLLM's reason."""
+    refused = {p: why for p in precisions if (why := mismatch(p, model.dtype, model.hf_id)) is not None}
+    if "mxfp4" in precisions and model.dtype is None:  # format unknown: mxfp4 is sized only from a checkpoint published in it
+        refused["mxfp4"] = f"{model.hf_id}: mxfp4 is planned only for a checkpoint published in it"
+    return refused
+
+
+def _short_reason(model: Model, precision: str) -> str:
+    if model.dtype in ("fp8", "mxfp4"):
+        return f"{model.hf_id} is published in {model.dtype}, which vLLM v0.11.2 loads whatever --dtype says"
+    if precision in ("awq", "gptq"):
+        return "vLLM v0.11.2 finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id"
+    if precision == "int8":
+        return "Hangar passes no flag for int8, so vLLM would load the 16-bit weights as they are"
+    return "mxfp4 is planned only for a checkpoint published in it"
+
+
+def refusal_note(model: Model, catalog: Catalog, refused: dict[str, str]) -> str | None:
+    """One line naming the precisions not offered and why, and the 16-bit base row to size instead where the catalog has one."""
+    if not refused:
+        return None
+    reasons: dict[str, list[str]] = {}
+    for precision in refused:
+        reasons.setdefault(_short_reason(model, precision), []).append(precision)
+    note = "not offered: " + "; ".join(f"{', '.join(names)} ({reason})" for reason, names in reasons.items())
+    base = catalog.models.get(model.base_model) if model.base_model else None
+    if base is not None and base.dtype in ("bfloat16", "float16") and any(p in ("bf16", "fp16") for p in refused):
+        note += f"; its 16-bit checkpoint is {base.hf_id}: size that for bf16"
+    return note
