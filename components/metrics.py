@@ -45,7 +45,8 @@ The cluster's `metrics.pipeline` (`hangar.spec.metrics`) picks one of:
 
 vLLM serves `/metrics` on its API port without the API key (vllm v0.11.2
 vllm/entrypoints/openai/api_server.py: `mount_metrics`, and `AuthenticationMiddleware` checks only
-paths under `/v1`), so the scrape objects need no credentials. Multi-host replicas are scraped on
+paths under `/v1`; v0.33.0, the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per its vllm/_version.py, read 2026-12-02: vllm/entrypoints/serve/middleware/authenticate.py guards
+`/v1`, `/v2`, `/inference` and `/cohere` only), so the scrape objects need no credentials. Multi-host replicas are scraped on
 their leader only: workers run no API server.
 """
 

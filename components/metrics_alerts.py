@@ -19,7 +19,8 @@ KV-cache saturation (every class): the fullest replica's `vllm:kv_cache_usage_pe
 — vLLM then preempts running sequences (recomputing them later), and the replicas are at their maximum
 or the autoscaler would have added one.
 
-Series (vllm v0.11.2 vllm/v1/metrics/loggers.py): histograms `vllm:time_to_first_token_seconds` and
+Series (vllm v0.11.2 vllm/v1/metrics/loggers.py, the same names, labels and buckets at v0.33.0, whose bucket lists
+moved to vllm/v1/metrics/buckets.py): histograms `vllm:time_to_first_token_seconds` and
 `vllm:request_queue_time_seconds` (`_bucket{le=...}` per engine), gauge `vllm:kv_cache_usage_perc`.
 The thresholds sit on bucket bounds of those histograms (TTFT 1.0 and 2.5; queue time 0.5 and 2.0),
 so `histogram_quantile` does not interpolate across a bound to reach them.

@@ -10,7 +10,7 @@ classic dashboard model at `schemaVersion` 39, as the chart's own dashboards at 
 
 One row of panels per question, each per served model (`model_name`) in the environment's namespace:
 request rate, queue (waiting and running), time to first token, inter-token latency (TPOT), KV-cache
-usage, and replicas (engines reporting, and pods the scheduler cannot place). Series: vLLM v0.11.2's
+usage, and replicas (engines reporting, and pods the scheduler cannot place). Series: vLLM v0.11.2's and v0.33.0's
 (vllm/v1/metrics/loggers.py: `vllm:request_success` counter, `vllm:num_requests_waiting`,
 `vllm:num_requests_running`, `vllm:kv_cache_usage_perc` gauges, `vllm:time_to_first_token_seconds`,
 `vllm:inter_token_latency_seconds` histograms) and kube-state-metrics v2.20.0's

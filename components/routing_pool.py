@@ -58,7 +58,7 @@ The picker scores the pool's pods on vLLM's own metrics, scraped from `/metrics`
 and count, for the prefix-cache scorer). Hangar names them explicitly in the picker's
 `core-metrics-extractor` engine config rather than leaning on its built-in default. All five are
 defined by vLLM v0.11.2's `PrometheusStatLogger` (vllm/v1/metrics/loggers.py at tag v0.11.2; the
-LoRA gauge only when LoRA is enabled).
+LoRA gauge only when LoRA is enabled), with the same names and labels at v0.33.0 (the PyPI sdist, commit 4ba787ec9).
 
 Sources — kubernetes-sigs/gateway-api-inference-extension tag v1.5.0 (commit
 df9f8909fe06fe2dfd4a6fc0bd0c01a0acabf849, 2026-04-18), read 2026-12-01:

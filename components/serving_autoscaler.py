@@ -29,7 +29,7 @@ in `schema/crds/`) with a Prometheus trigger on the engine's metrics (`sum(...)`
 count when Prometheus cannot be read. Its `serverAddress` and `authenticationRef` come from the
 cluster's metrics pipeline (`hangar.components.metrics`).
 
-The series are those vLLM v0.11.2 exports (vllm/v1/metrics/loggers.py at tag v0.11.2,
+The series are those vLLM v0.11.2 and v0.33.0 export (vllm/v1/metrics/loggers.py at each tag,
 `PrometheusStatLogger.__init__`): gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`
 and `vllm:kv_cache_usage_perc` (0..1), each labelled `model_name` (the served model name: the
 Hugging Face id, as Hangar passes no `--served-model-name`) and `engine` (the engine core's index);

@@ -21,7 +21,12 @@
   source, revision, licence and rank, which the licensing policies read
   (`hangar.policies.rules.licensing_adapters`).
 
-vLLM facts from the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01.
+vLLM facts from the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01;
+the same at v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per its vllm/_version.py, read 2026-12-02): `--enable-lora`, `--max-loras`, `--max-lora-rank` (the same `MaxLoRARanks`),
+`--max-cpu-loras` in vllm/config/lora.py and vllm/engine/arg_utils.py, `--lora-modules` parsed by the same
+`LoRAParserAction` (vllm/entrypoints/common/cli_args.py), `LoRAModulePath` with `base_model_name`, and `/v1/models`
+giving an adapter that parent (vllm/entrypoints/openai/models/serving.py); huggingface_hub >= 1.31.0 there
+(requirements/common.txt), whose `snapshot_download` (1.31.0 wheel) keeps `repo_id`, `revision`, `local_dir`.
 """
 
 from __future__ import annotations

@@ -52,6 +52,17 @@ read-only root filesystem, so the container is given:
   flashinfer/jit/env.py at v0.5.2, commit 63cf5622); `HF_HOME` (the Hub cache) likewise;
 * `/tmp` on an emptyDir (vLLM's IPC sockets, `VLLM_RPC_BASE_PATH` = the temp directory; Ray's
   session files on multi-host replicas).
+
+Re-read at v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per its vllm/_version.py, read 2026-12-02), the contract holds: the flags above keep their names and forms (`--no-enable-prefix-caching`
+from `argparse.BooleanOptionalAction`, `--quantization` fp8/awq/gptq/mxfp4 and `--kv-cache-dtype fp8` in its literals,
+`--served-model-name` taking several names, the first naming responses; `--host`, `--port`,
+`--disable-uvicorn-access-log` in vllm/entrypoints/common/cli_args.py `FrontendArgs`), `model_tag` is still positional
+and `--model` still moved there with a warning (now "will be removed in a future version"); the `vllm-openai` target
+has `ENTRYPOINT ["vllm", "serve"]` and no `USER` (a separate `vllm-openai-nonroot` target runs as uid 2000), vLLM is
+installed with `uv pip install --system` into the image's `/usr/bin/python3`; vllm/envs.py keeps `VLLM_CACHE_ROOT`
+under `XDG_CACHE_HOME` and `VLLM_RPC_BASE_PATH` in the temp directory; requirements/cuda.txt pins torch 2.14.0 and
+FlashInfer 0.7.2.post1, whose flashinfer/jit/env.py (its PyPI wheel) still reads `FLASHINFER_WORKSPACE_BASE`.
+The image's CUDA and the GPUs it is built for: `hangar.sizing.engine_images`.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ here it becomes
 
 The Job runs the pinned engine image — vLLM is installed into the image's system Python, `/usr/bin/python3`
 (docker/Dockerfile, stage `vllm-base`: `update-alternatives --install /usr/bin/python3 ...`, then `uv pip
-install --system` of the vLLM wheel; read at vllm-project/vllm commit 0000977e, not at the v0.11.2 tag),
+install --system` of the vLLM wheel; read at vllm-project/vllm commit 0000977e, not at the v0.11.2 tag; at v0.33.0,
+the PyPI sdist's docker/Dockerfile stage `vllm-runtime-base` does the same),
 with huggingface_hub, which vLLM depends on — and calls
 `huggingface_hub.snapshot_download(repo_id, local_dir=..., ignore_patterns=...)` (its signature in
 src/huggingface_hub/_snapshot_download.py of the huggingface_hub 0.34.3 sdist on PyPI), which keeps

@@ -217,6 +217,13 @@ def eks_default() -> str:
     return DEFAULT_KUBERNETES_VERSIONS["aws"]
 
 
+def deepseek_v3_slot_gib(rank: int, tp: int) -> float:
+    """GiB one LoRA slot of `rank` takes on each of `tp` GPUs serving DeepSeek-V3 (hangar.sizing.lora)."""
+    from hangar.sizing import LoraSlots, lora_bytes
+
+    return lora_bytes(catalog().model("deepseek-ai/DeepSeek-V3"), LoraSlots(1, rank), tensor_parallel=tp) / tp / 2**30
+
+
 def llama_70b_fp8_at_8k() -> tuple[float, int]:
     """(billions of embedding and head parameters, 8 if fp8 at 8k does NOT start on one H100 else 0) for Llama 3.1 70B."""
     from hangar.sizing import memory_fit
@@ -297,6 +304,10 @@ FACTS += [
          {"bf16": lambda: bytes_per_param("bf16"), "fp8": lambda: bytes_per_param("fp8"), "awq": lambda: bytes_per_param("awq")}),
     Fact("docs/sizing.md", "4-bit weights plus a 16-bit scale and a 4-bit zero point per group of 128 ≈ {bits:g} bits",
          {"bits": lambda: bytes_per_param("awq") * 8}, why="4-bit, 16-bit and 128 describe vLLM's AWQ/GPTQ weights (hangar.sizing.memory)"),
+    Fact("docs/lora.md", "one slot of rank {r} on DeepSeek-V3 over {tp} GPUs takes {gib:.1f} GiB on each",
+         {"r": constant("hangar.sizing.lora", "DEFAULT_MAX_LORA_RANK"), "tp": lambda: 8,
+          "gib": lambda: deepseek_v3_slot_gib(constant("hangar.sizing.lora", "DEFAULT_MAX_LORA_RANK")(), 8)},
+         why="the rank is vLLM's --max-lora-rank default; 8 GPUs are one H200 or B200 node, the smallest that holds DeepSeek-V3"),
     Fact("docs/sizing.md", "it picks `awq_marlin` (`gptq_marlin`) from compute capability {cc:.1f} on",
          {"cc": lambda: constant("hangar.sizing.quant_kernels", "MARLIN_MIN_CAPABILITY")() / 10}),
     Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",
@@ -402,7 +413,8 @@ FACTS += [
     Fact("docs/serving.md", "The container follows the pinned vLLM ({v}, read from its source)", {"v": ENGINE}),
     Fact("docs/serving.md", "on the default {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
          {"v": ENGINE, "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
-    Fact("docs/serving.md", "Hangar generates were read from {v} only", {"v": ENGINE}),
+    Fact("docs/serving.md", "were read from {a} and {b}, and its sizing rules from {v} only",
+         {"a": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "b": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1], "v": ENGINE}),
     Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
          {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
           "d": lambda: _image("v0.11.2").min_driver}),
@@ -410,8 +422,14 @@ FACTS += [
          {"v": lambda: _image("v0.33.0").tag, "c": lambda: _image("v0.33.0").cuda, "cc": lambda: _image("v0.33.0").min_capability / 10,
           "d": lambda: _image("v0.33.0").min_driver}),
     Fact("docs/serving.md", "a V100 with {v}", {"v": lambda: _image("v0.33.0").tag}),
+    Fact("docs/serving.md", "what the flags leave out ({v} uses more of the memory by default",
+         {"v": lambda: next(t for t, d in constant("hangar.sizing.engine", "RELEASE_DEFAULTS")().items()
+                            if d.gpu_memory_utilization > constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")())}),
     Fact("docs/serving.md", "AMIs of Kubernetes {lo} to {hi}\n(driver {d})",
          {"lo": lambda: min(_eks_580()), "hi": lambda: max(_eks_580(), key=lambda v: tuple(map(int, v.split(".")))), "d": lambda: 580}),
+    Fact("docs/serving.md", "AKS's driver images (driver {c} on its CUDA sizes; the GRID driver {g} on its A10 sizes, which\ntherefore cannot run {v})",
+         {"c": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["cuda-lts"], "g": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["grid"],
+          "v": lambda: _image("v0.33.0").tag}),
     Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),

@@ -3,7 +3,8 @@
 vLLM v0.33.0's image is CUDA 13.0.3 built for compute capability 7.5 and newer (its docker/Dockerfile; its wheel's
 kernels start at sm_75), so a V100 (7.0) cannot run it while v0.11.2's image (CUDA 12.9.1, built for 7.0 and newer)
 is not refused there; CUDA 13 needs NVIDIA driver 580 (NVIDIA's minor version compatibility table), which the EKS
-AL2023 NVIDIA AMIs of 1.30 to 1.36 ship (580.159.03) and the one of 1.28 does not (570).
+AL2023 NVIDIA AMIs of 1.30 to 1.36 ship (580.159.03) and the one of 1.28 does not (570); AKS installs 580 on its CUDA
+sizes and the GRID driver 570 on its A10 (converged) sizes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hangar.sizing.engine_images import driver_refusal, engine_image, gpu_refusa
 from hangar.sizing.node_drivers import node_driver
 from hangar.stackfile import environment_from_config
 from tests.config_errors import config_problems
+from tests.conftest import make_environment
 from tests.onprem_plans import onprem_environment
 
 V100_POOL = {"name": "v100", "gpu": "V100-16GB", "instance_type": "p3.2xlarge", "min_nodes": 0, "max_nodes": 1}
@@ -53,6 +55,7 @@ def test_the_images_read_name_their_cuda_driver_and_oldest_gpu():
     assert (new.cuda, new.min_driver, new.min_capability) == ("13.0.3", 580, 75)
     assert engine_image("v0.17.0") is None
     assert newest_image_for(70) == "v0.11.2" and newest_image_for(75) == "v0.33.0" and newest_image_for(60) is None
+    assert newest_image_for(80, 570) == "v0.11.2" and newest_image_for(80, 580) == "v0.33.0" and newest_image_for(driver=470) is None
 
 
 def test_gpu_refusal_is_silent_where_the_capability_or_release_is_unknown():
@@ -87,3 +90,32 @@ def test_the_v0_33_0_image_on_eks_and_on_the_gpu_operator_is_accepted(aws_enviro
     onprem = onprem_environment()
     onprem["deployments"] = [{"name": "m", "model": SMALL, "pool": "l4", "latency_class": "batch", "engine_version": "v0.33.0"}]
     assert environment_from_config(onprem, "test").deployments[0].engine_version == "v0.33.0"
+
+
+def aks(pool: dict, engine_version: str) -> dict:
+    cluster = {"provider": "azure", "name": "main", "region": "eastus", "zones": ["1", "2", "3"], "node_pools": [pool]}
+    deployment = {"name": "m", "model": SMALL, "pool": pool["name"], "latency_class": "batch", "engine_version": engine_version,
+                  "autoscaling": {"min_replicas": 0, "max_replicas": 1}}
+    return make_environment(cluster, deployments=[deployment])
+
+
+A10_POOL = {"name": "a10", "instance_type": "Standard_NV36ads_A10_v5", "min_nodes": 0, "max_nodes": 1}
+
+
+def test_aks_a10_sizes_get_the_grid_driver_which_cannot_run_the_v0_33_0_image():
+    assert config_problems(aks(A10_POOL, "v0.33.0")) == [
+        "Pulumi.test.yaml: hangar:environment.deployments[0].engine_version: the vllm/vllm-openai:v0.33.0 image runs CUDA 13.0.3, "
+        "which needs NVIDIA driver 580 or newer, and AKS's grid driver image for Standard_NV36ads_A10_v5 installs driver 570: "
+        "its server would fail to initialise CUDA; set engine_version to v0.11.2 or put the deployment on GPU nodes that get a "
+        "newer driver; got 'v0.33.0'"
+    ]
+    assert environment_from_config(aks(A10_POOL, "v0.11.2"), "Pulumi.test.yaml").deployments[0].engine_version == "v0.11.2"
+
+
+def test_aks_cuda_sizes_get_the_r580_driver_and_run_the_v0_33_0_image():
+    pool = {"name": "a100", "gpu": "A100-80GB", "gpus_per_node": 1, "min_nodes": 0, "max_nodes": 1}
+    environment = environment_from_config(aks(pool, "v0.33.0"), "Pulumi.test.yaml")
+    cluster = environment.clusters[0]
+    assert node_driver(cluster, "Standard_NC24ads_A100_v4") == (580, "AKS's cuda-lts driver image for Standard_NC24ads_A100_v4")
+    assert node_driver(cluster, "standard_nv72ads_a10_v5")[0] == 570
+    assert node_driver(cluster) == (None, "AKS")

@@ -17,9 +17,9 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 
 from hangar.catalog import load_catalog
 from hangar.sizing import LoraSizeUnknown, LoraSlots, lora_bytes, memory_fit
+from tests.adapter_records import server
+from tests.lora_plans import SQL, SUPPORT, with_adapters
 from tests.serving_plans import flags, plan_environment, server_container, workloads
-from tests.test_licensing_adapters import server
-from tests.test_lora import SQL, SUPPORT, with_adapters
 
 CATALOG = load_catalog()
 
@@ -174,8 +174,6 @@ def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
 @pytest.mark.parametrize(
     ("hf_id", "why"),
     [
-        ("deepseek-ai/DeepSeek-V3", "latent attention (its q_lora_rank, qk_nope_head_dim and v_head_dim projections"),
-        ("Qwen/Qwen3-Next-80B-A3B-Thinking", "a hybrid whose other layers' projections"),
         ("Qwen/Qwen3.5-27B", "its architecture Qwen3_5ForConditionalGeneration is not one of vLLM v0.11.2's own model classes"),
         ("google/gemma-4-26B-A4B", "its architecture Gemma4ForConditionalGeneration is not one of vLLM v0.11.2's own model classes"),
         ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "no hidden_size/intermediate_size (no config.json read)"),
@@ -216,10 +214,10 @@ def test_hardware_fit_counts_a_raw_programs_lora_slots_from_its_flags():
 
 
 def test_slots_of_a_model_the_catalog_cannot_size_cannot_be_judged():
-    found = [v for v in raw_verdicts(["--max-loras", "2"], model_id="Qwen/Qwen3-Next-80B-A3B-Thinking") if v[0] == CANNOT_JUDGE]
+    found = [v for v in raw_verdicts(["--max-loras", "2"], model_id="meta-llama/Llama-4-Scout-17B-16E-Instruct") if v[0] == CANNOT_JUDGE]
     assert [message for _, _, message in found] == [
-        "qwen: Qwen/Qwen3-Next-80B-A3B-Thinking: the GPU memory of its LoRA slots is not sized: a hybrid whose other layers' projections "
-        "(linear attention or state space) are not in the catalog, so whether 2 LoRA slots of rank 16 still fit cannot be judged"
+        "qwen: meta-llama/Llama-4-Scout-17B-16E-Instruct: the GPU memory of its LoRA slots is not sized: its catalog row has no "
+        "hidden_size/intermediate_size (no config.json read), so whether 2 LoRA slots of rank 16 still fit cannot be judged"
     ]
 
 
@@ -266,8 +264,8 @@ def test_the_pack_over_grpc_judges_the_slots_as_the_offline_check_does():
 
 
 def test_the_capacity_rule_batches_only_what_the_kv_cache_left_by_the_slots_holds():
-    from tests.test_capacity_rule import DEMAND, found, node_group, scaled_object
-    from tests.test_capacity_rule import server as capacity_server
+    from tests.capacity_records import DEMAND, found, node_group, scaled_object
+    from tests.capacity_records import server as capacity_server
 
     def in_flight(lora_flags: list[str]) -> int:
         workload = capacity_server(DEMAND)  # Qwen2.5-7B on an H100, --max-num-seqs 64

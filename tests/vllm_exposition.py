@@ -10,7 +10,8 @@ engine), gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:
 `vllm:request_queue_time_seconds` (`request_latency_buckets`) and `vllm:inter_token_latency_seconds`
 (its own list; `vllm:time_per_output_token_seconds` is its deprecated twin), and the counter
 `vllm:request_success` (exposed as `_total`) with the extra label `finished_reason` in
-stop|length|abort (vllm/v1/engine/__init__.py `FINISH_REASON_STRINGS`).
+stop|length|abort (vllm/v1/engine/__init__.py `FINISH_REASON_STRINGS`). v0.33.0 (its PyPI sdist) exports the same
+names, labels and buckets (vllm/v1/metrics/buckets.py), with two more finish reasons (error, repetition) that no query reads.
 
 A scrape then adds the target's labels; both pipelines Hangar sets up attach `namespace` and `pod`
 (and `job`, `instance`), which is what the queries select on besides vLLM's own `model_name`.

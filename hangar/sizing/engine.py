@@ -22,6 +22,22 @@ Facts read in vLLM v0.11.2 (the engine version Hangar pins), from the PyPI sdist
 * `vllm/config/vllm.py` `VllmConfig.__post_init__`: the hybrid KV-cache manager (which keeps only the
   window of a sliding-window layer) is on by default, off on platforms without it (TPU) and for
   models with chunked local attention (Llama 4) unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE.
+
+The same defaults re-read in vLLM v0.33.0 (the PyPI sdist `vllm-0.33.0.tar.gz`, commit 4ba787ec9 per its
+`vllm/_version.py`, read 2026-12-02), where two differ (`RELEASE_DEFAULTS`):
+
+* `vllm/config/cache.py` `CacheConfig.gpu_memory_utilization` default 0.92 ("If unspecified, will use the default
+  value of 0.92").
+* `vllm/engine/arg_utils.py` `EngineArgs.get_batch_defaults`: a third tier, GPUs of >= 160 GiB (B200/B300) get
+  `max_num_batched_tokens` 16384 for the OpenAI API server (`max_num_seqs` 1024); >= 70 GiB and not an A100 keep
+  1024/8192, the rest 256/2048, TPU generations as before; `_set_default_max_num_seqs_and_batched_tokens_args` caps
+  them as v0.11.2 does (tokens at max_num_seqs x max_model_len, then seqs at the tokens).
+* `vllm/v1/core/kv_cache_planning.py` `check_enough_kv_cache_memory` keeps the one-request rule ("To serve at least
+  one request with the model's max seq len"), now less the one block the block pool holds back.
+* The KV-cache block size is no longer a fixed 16 on CUDA: `vllm/platforms/cuda.py` leaves it to the attention
+  backend chosen. Hangar's KV sizing keeps v0.11.2's 16-token blocks (`BLOCK_SIZE`) for every release.
+
+A release not read here (`RELEASE_DEFAULTS`) is sized with the pinned release's defaults.
 """
 
 from __future__ import annotations
@@ -31,6 +47,12 @@ from dataclasses import dataclass
 ENGINE_VERSION = "v0.11.2"
 """The vLLM release these rules were read from (`ModelDeployment.engine_version`'s default)."""
 
+VERIFIED_RELEASES = ("v0.11.2", "v0.33.0")
+"""The releases the vLLM arguments Hangar generates were read at: the `vllm serve` flags and their forms
+(`hangar.components.serving_pod`, `hangar.components.serving_lora`), the image's entrypoint, user, Python and cache
+paths, and the metric series the autoscalers, alerts, dashboard and endpoint picker read. The sizing rules (KV
+layouts, LoRA slots, MXFP4 kernels, tensor parallelism, quantisation) are read at `ENGINE_VERSION` only."""
+
 GPU_MEMORY_UTILIZATION = 0.90
 """`CacheConfig.gpu_memory_utilization` default."""
 
@@ -39,6 +61,28 @@ BLOCK_SIZE = 16
 
 LARGE_GPU_GIB = 70
 """`get_batch_defaults`: GPUs with at least this much memory (and not an A100) get the larger batch defaults."""
+
+
+@dataclass(frozen=True)
+class ReleaseDefaults:
+    """The defaults of one vLLM release that Hangar's sizing reads (the module docstring has the sources)."""
+
+    gpu_memory_utilization: float
+    largest_gpu_gib: int | None
+    """GPUs with at least this much memory get 16384 batched tokens; None where the release has no such tier."""
+
+
+RELEASE_DEFAULTS: dict[str, ReleaseDefaults] = {
+    "v0.11.2": ReleaseDefaults(GPU_MEMORY_UTILIZATION, None),
+    "v0.33.0": ReleaseDefaults(0.92, 160),
+}
+"""The releases whose engine defaults were read."""
+
+
+def release_defaults(engine_version: str | None = None) -> ReleaseDefaults:
+    """The defaults of a vLLM release (`v0.33.0` or `0.33.0`); the pinned release's where it was not read."""
+    tag = (engine_version or ENGINE_VERSION).removeprefix("v")
+    return RELEASE_DEFAULTS.get(f"v{tag}", RELEASE_DEFAULTS[ENGINE_VERSION])
 
 
 @dataclass(frozen=True)
@@ -61,9 +105,12 @@ def engine_limits(
     max_num_seqs: int | None = None,
     max_num_batched_tokens: int | None = None,
     max_model_len: int,
+    engine_version: str | None = None,
 ) -> EngineLimits:
-    """vLLM v0.11.2's `max_num_seqs` / `max_num_batched_tokens` for this accelerator where not given."""
-    large = memory_gib >= LARGE_GPU_GIB and "a100" not in accelerator_name.lower()
+    """The `max_num_seqs` / `max_num_batched_tokens` vLLM `engine_version` (the pinned one when None) takes for this
+    accelerator where not given."""
+    largest = release_defaults(engine_version).largest_gpu_gib
+    large = memory_gib >= LARGE_GPU_GIB and "a100" not in accelerator_name.lower() or (largest is not None and memory_gib >= largest)
     defaulted = []
     seqs = max_num_seqs
     if seqs is None:
@@ -72,7 +119,8 @@ def engine_limits(
     batched = max_num_batched_tokens
     if batched is None:
         # TPU generations have their own defaults (V6E 1024, V5E 512, V5P 256); CUDA GPUs as above.
-        batched = {"TPU v6e": 1024, "TPU v5e": 512, "TPU v5p": 256}.get(accelerator_name, 8192 if large else 2048)
+        gpu = 16384 if largest is not None and memory_gib >= largest else 8192 if large else 2048
+        batched = {"TPU v6e": 1024, "TPU v5e": 512, "TPU v5p": 256}.get(accelerator_name, gpu)
         batched = min(batched, seqs * max_model_len)
         defaulted.append("max_num_batched_tokens")
         if max_num_seqs is None:

@@ -82,7 +82,11 @@ def driver_refusal(engine_version: str, driver: int | None, where: str) -> str |
     )
 
 
-def newest_image_for(capability: int) -> str | None:
-    """The newest read release whose image still has kernels for a GPU of this compute capability."""
-    fits = [version for version, image in IMAGES.items() if capability >= image.min_capability]
+def newest_image_for(capability: int | None = None, driver: int | None = None) -> str | None:
+    """The newest read release whose image still has kernels for a GPU of this compute capability and runs on this
+    driver branch (either left out: not asked)."""
+    fits = [
+        version for version, image in IMAGES.items()
+        if (capability is None or capability >= image.min_capability) and (driver is None or driver >= image.min_driver)
+    ]
     return named(max(fits)) if fits else None

@@ -26,8 +26,8 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   (`>=4.56.0, !=5.0.*, ..., !=5.4.*, !=5.5.0`, its docker/Dockerfile installing requirements/common.txt).
 * All three are still registered in v0.20.0, v0.25.0 and v0.33.0.
 
-Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 only
-(`hangar.sizing.engine.ENGINE_VERSION`): a later `engine_version` is the image Hangar runs, not a release its flags were read from.
+Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
+(`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
 """
 
 from __future__ import annotations

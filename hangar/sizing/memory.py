@@ -306,12 +306,13 @@ def memory_fit(
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
+    engine_version: str | None = None,
 ) -> MemoryFit:
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
     Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
     maximum, `concurrent_sequences` (max_num_seqs) and `max_num_batched_tokens` the engine's
-    defaults for the accelerator; `lora` the slots `--enable-lora` reserves. Checks memory only: whether the TP degree is valid for the model
+    defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves. Checks memory only: whether the TP degree is valid for the model
     (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
     """
     _check_precision(precision)
@@ -325,7 +326,8 @@ def memory_fit(
     if tokens < 1 or (concurrent_sequences is not None and concurrent_sequences < 1):
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     limits = engine_limits(
-        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
+        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens,
+        engine_version=engine_version,
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
     options = kv_options(kv_cache_dtype, tensor_parallel, limits)

@@ -30,7 +30,8 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     """Why vLLM would refuse `tensor_parallel` for this model; [] if it is valid.
 
     vLLM v0.11.2: `ModelConfig.verify_with_parallel_config` (attention heads divisible by TP) and the
-    attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them).
+    attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them); the same two rules
+    at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`).
     """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):

@@ -36,7 +36,8 @@ def engine_hardware_problems(environment: Environment) -> list[dict[str, Any]]:
         if pool is None:
             continue  # a TPU slice
         try:
-            gpu = catalog.gpu(pool.gpu if cluster.provider == "onprem" else pool_instance(catalog, cluster.provider, pool).gpu)
+            instance = None if cluster.provider == "onprem" else pool_instance(catalog, cluster.provider, pool)
+            gpu = catalog.gpu(pool.gpu if instance is None else instance.gpu)
         except (HardwareChoiceError, CatalogLookupError):
             continue  # reported at the pool
         if gpu.vendor != "NVIDIA":
@@ -48,8 +49,10 @@ def engine_hardware_problems(environment: Environment) -> list[dict[str, Any]]:
             advice = f"set engine_version to {older} or put the deployment on a newer GPU" if older else "put the deployment on a newer GPU"
             problems.append(problem(here, f"{refusal}; {advice}", deployment.engine_version))
             continue
-        driver, where = node_driver(cluster)
+        driver, where = node_driver(cluster, None if instance is None else instance.instance_type)
         refusal = driver_refusal(deployment.engine_version, driver, where)
         if refusal is not None:
-            problems.append(problem(here, f"{refusal}; use a Kubernetes version whose GPU nodes get a newer driver, or an older engine_version", deployment.engine_version))
+            older = newest_image_for(capability, driver)
+            advice = f"set engine_version to {older} or put" if older else "put"
+            problems.append(problem(here, f"{refusal}; {advice} the deployment on GPU nodes that get a newer driver", deployment.engine_version))
     return problems

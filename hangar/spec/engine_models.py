@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
     """One problem at `deployments[i].model` for each deployment its `engine_version` cannot load."""
     from hangar.catalog import CatalogLookupError, load_catalog
-    from hangar.sizing.engine import ENGINE_VERSION
+    from hangar.sizing.engine import VERIFIED_RELEASES
     from hangar.sizing.engine_models import engine_refusal, first_served
 
     try:
@@ -35,7 +35,7 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
         if refusal is not None:
             advice = (
                 f"set deployments[{index}].engine_version to {first_served(model)} or later, or serve another model "
-                f"(Hangar's generated vLLM arguments are verified for {ENGINE_VERSION} only)"
+                f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
     return problems

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from hangar.policies.rules.base import Finding
 from hangar.policies.rules.config import CapacityConfig
+from hangar.policies.rules.engine_models import default_utilization
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.readiness_pods import namespace_of
 from hangar.policies.rules.tiers import effective_tier
@@ -28,7 +29,7 @@ from hangar.policies.rules.tiers import effective_tier
 from hangar.catalog import load_catalog
 from hangar.precision import engine_precision
 from hangar.records import ResourceRecord
-from hangar.sizing import GPU_MEMORY_UTILIZATION, SizingError
+from hangar.sizing import SizingError
 from hangar.sizing.accelerators import with_performance
 from hangar.sizing.capacity import Demand, demand_from_annotations, plan_capacity
 
@@ -75,7 +76,7 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
                 plan = plan_capacity(
                     model, with_performance(catalog, pool.device), demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
                     precision=engine_precision(workload.precision, workload.quantization, model.dtype), kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
-                    max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
+                    max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=default_utilization(workload),
                     lora=workload.lora,
                 )  # fmt: skip
             except SizingError as error:

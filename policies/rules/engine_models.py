@@ -4,6 +4,10 @@ Hangar's own deployments are refused earlier, as a config error (`hangar.spec.en
 serving workloads. The release is the tag of the `vllm-openai` image (`vllm/vllm-openai:v0.11.2`, the image Hangar
 itself runs on GPUs, `hangar.components.serving_pod`), with or without a registry prefix or a digest; another tag
 (`latest`, a build of one's own) or another image names no release, and is not judged.
+
+The same release decides what else differs between releases for such a server: the engine defaults its fit takes for
+the flags it leaves out (`hangar.sizing.engine.release_defaults`), and whether the image has kernels for the pool's
+GPU (`hangar.sizing.engine_images`: v0.33.0's has none for a V100).
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import re
 
 from hangar.policies.rules.workloads import ServingWorkload
 
-from hangar.catalog import Model
+from hangar.catalog import Gpu, Model
+from hangar.sizing.engine import release_defaults
+from hangar.sizing.engine_images import gpu_refusal
 from hangar.sizing.engine_models import engine_refusal
+from hangar.sizing.mxfp4 import compute_capability
 
 RELEASE_TAG = re.compile(r"(?:^|/)vllm-openai:(v?\d+\.\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$")
 
@@ -24,9 +31,27 @@ def image_release(image: str) -> str | None:
     return found.group(1) if found is not None else None
 
 
+def workload_release(workload: ServingWorkload) -> str | None:
+    """The vLLM release of a vLLM workload's image, None when its image names none."""
+    return image_release(workload.image) if workload.engine == "vllm" else None
+
+
+def default_utilization(workload: ServingWorkload) -> float:
+    """The `--gpu-memory-utilization` the workload runs with: its own, else its image release's default."""
+    return workload.gpu_memory_utilization or release_defaults(workload_release(workload)).gpu_memory_utilization
+
+
+def unrunnable(workload: ServingWorkload, device: object) -> str | None:
+    """Why the workload's image has no kernels for the pool's NVIDIA GPU (`hangar.sizing.engine_images`); None otherwise."""
+    release = workload_release(workload)
+    if release is None or not isinstance(device, Gpu) or device.vendor != "NVIDIA":
+        return None
+    return gpu_refusal(release, device.name, compute_capability(device.architecture))
+
+
 def unloadable(workload: ServingWorkload, model: Model | None) -> str | None:
     """Why the workload's vLLM image cannot load its catalog model; None where it can, or where that is not known."""
-    release = image_release(workload.image) if workload.engine == "vllm" else None
+    release = workload_release(workload)
     if model is None or release is None:
         return None
     return engine_refusal(model, release)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, Finding
 from hangar.policies.rules.config import CannotJudgeConfig, HardwareFitConfig
-from hangar.policies.rules.engine_models import unloadable
+from hangar.policies.rules.engine_models import default_utilization, unloadable, unrunnable, workload_release
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
 from hangar.policies.rules.workloads import ServingWorkload, selector_text
@@ -23,7 +23,6 @@ from hangar.policies.rules.workloads import ServingWorkload, selector_text
 from hangar.catalog import Catalog, load_catalog
 from hangar.precision import engine_precision
 from hangar.sizing import (
-    GPU_MEMORY_UTILIZATION,
     capability_problems,
     memory_fit,
     tp_problems,
@@ -91,7 +90,7 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         return [f"requests {asked}, but {pool.describe()} offers {offered or 'none'}"]
     if pool.device is None:
         return []
-    problems = []
+    problems = [reason for reason in (unrunnable(workload, pool.device),) if reason]
     requested = wanted.get(offered, 0)
     if requested > pool.per_node:
         problems.append(f"requests {requested} {offered} per pod, but {pool.describe()} has {pool.per_node}")
@@ -112,8 +111,9 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         max_context_tokens=workload.max_model_len,
         concurrent_sequences=workload.max_num_seqs,
         tensor_parallel=workload.tensor_parallel,
-        gpu_memory_utilization=workload.gpu_memory_utilization or GPU_MEMORY_UTILIZATION,
+        gpu_memory_utilization=default_utilization(workload),
         lora=workload.lora,
+        engine_version=workload_release(workload),
     )
     if not fit.fits:
         told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"

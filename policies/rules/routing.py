@@ -18,14 +18,14 @@ gateway has nowhere to send a request). `hangar-routing` judges, per namespace:
   (https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01), so a picker
   requesting more than one node allocates never schedules. The node's vCPUs and memory come from the catalog's row
   for the pool's machine type, less the cloud's reserve where it was read (`hangar.policies.rules.node_allocatable`:
-  EKS on AL2023, AKS); elsewhere a picker requesting as much as the node's whole capacity is refused, since every
-  kubelet keeps some (GKE reserves a predefined share on every node,
-  https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes, read 2026-12-01), and the message says
-  which basis was used;
+  EKS on AL2023, AKS, GKE); elsewhere a picker requesting as much as the node's whole capacity is refused, since
+  every kubelet keeps some, and the message says which basis was used;
 * every InferenceObjective names an InferencePool of the plan in its namespace
   (`hangar.policies.rules.routing_objectives`);
 * no HTTPRoute behind a GKE gateway class rewrites the path or redirects with 307/308, which GKE's controller does not
   claim (`hangar.policies.rules.routing_gke`);
+* an Istio DestinationRule ordering endpoints by `failoverPriority` has outlier detection, and its Service selects
+  workloads of the plan on more than one priority level (`hangar.policies.rules.routing_failover`);
 * the pods that select a CPU pool (pickers, Body-Based Routing, staging jobs, the charts Hangar installs there, any
   program's) request no more CPU or memory in all than the pool's nodes have at their most, in every plan, with a
   gateway or without (`hangar.policies.rules.routing_system`);
@@ -48,6 +48,7 @@ from hangar.policies.rules.config import RoutingConfig
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
+from hangar.policies.rules.routing_failover import failover_findings
 from hangar.policies.rules.routing_gke import gke_filter_findings
 from hangar.policies.rules.routing_objectives import objective_findings
 from hangar.policies.rules.routing_system import EPSILON, system_pool_findings
@@ -84,7 +85,9 @@ def check(facts: StackFacts, config: RoutingConfig) -> list[Finding]:
                                             "the gateway has nowhere to send them"))  # fmt: skip
     for (namespace, name), pool in sorted(pools.items()):
         findings += _pool_findings(facts, config, pool, namespace, name, services)
-    findings += objective_findings(facts, pools) + gke_filter_findings(facts)
+    findings += objective_findings(facts, pools)
+    findings += failover_findings(facts)
+    findings += gke_filter_findings(facts)
     # Every plan's CPU pools, gateway or not: the charts Hangar installs there (KEDA, LWS, metrics) can outgrow them alone.
     findings += system_pool_findings(facts, config, _cpu, _gib)
     return findings
