@@ -21,6 +21,10 @@ os.environ["HANGAR_TODAY"] = TODAY
 # Tests change code and data in-process (monkeypatch) where the plan cache's key cannot see it: they
 # plan afresh; tests/test_plan_cache.py turns the cache on where it is the subject.
 os.environ["HANGAR_NO_CACHE"] = "1"
+# The CLI's console fixes its width from COLUMNS when hangar.cli.app is imported; a COLUMNS exported by the
+# runner's shell (pytest-xdist workers see COLUMNS=80, measured) would cut the tables the tests read. Tests that
+# want a width pass it to the command they run.
+os.environ.pop("COLUMNS", None)
 EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-chat", "gke-dev", "gke-tpu", "onprem")
 
 
