@@ -131,3 +131,10 @@ def run_promtool(tmp_path: Path, groups: list[dict[str, Any]], timeline: list[Ph
     assert check.returncode == 0, check.stdout + check.stderr
     result = subprocess.run([promtool(), "test", "rules", str(tests)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def fired(rules: dict[str, Any], alert: str, at: int, firing: bool) -> dict[str, Any]:
+    """An alert_rule_test case: at `at` seconds `alert` fires (with its rule's labels and annotations) or does not."""
+    (rule,) = [r for group in rules["spec"]["groups"] for r in group["rules"] if r.get("alert") == alert]
+    expected = [{"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}] if firing else []
+    return {"eval_time": f"{at}s", "alertname": alert, "exp_alerts": expected}

@@ -14,14 +14,16 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
 from hangar.render import is_kubernetes_object, manifest
 from hangar.spec import Environment, ModelDeployment
-from hangar.stackfile import read_environment, read_project, read_stack_config
-from tests.conftest import ROOT
+from hangar.stackfile import StackConfigError, environment_from_config, read_environment, read_project, read_stack_config
+from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.kube_schemas import problems
 
 HF_TOKEN = "hf_ThisIsTheTestTokenAndMustNeverAppear"
 API_KEY = "sk-ThisIsTheTestApiKeyAndMustNeverAppear"
@@ -71,6 +73,18 @@ def kube_records(plan: Plan) -> list[ResourceRecord]:
 
 def of_kind(plan: Plan, kind: str) -> list[dict[str, Any]]:
     return [manifest(r) for r in kube_records(plan) if r.inputs.get("kind") == kind]
+
+
+def schema_failures(plan: Plan) -> list[str]:
+    """`Kind/name: problem` for each Kubernetes object of `plan` its schema (or its CRD's, from schema/crds/) refuses at Kubernetes 1.35.
+
+    Secrets are passed over: their data is a secret Output, not a manifest value."""
+    failures = []
+    for record in kube_records(plan):
+        document = manifest(record)
+        if document["kind"] != "Secret":
+            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    return failures
 
 
 NODE_CHARTS = ("nvidia-device-plugin", "cluster-autoscaler", "aws-efs-csi-driver")
@@ -139,3 +153,67 @@ def flags(args: list[str]) -> dict[str, str | None]:
 
 def example_stacks() -> list[str]:
     return read_project(Path(ROOT)).stacks()
+
+
+# --- gateway environments: the routing tests' stacks with a gateway and routes on each target ----------------
+
+
+CHAT_SMALL_FIRST = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-7b", "share": 0.7}}
+
+
+def gke(**gateway: Any) -> dict[str, Any]:
+    """gke-dev serving a 7B and a 1.7B model behind one `chat` route (70 % of requests to the small one)."""
+    raw = raw_environment("gke-dev")
+    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 3
+    raw["deployments"][0].update(latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
+    raw["deployments"].append(
+        {"name": "qwen-small", "model": "Qwen/Qwen3-1.7B", "pool": "l4-spot", "max_context_tokens": 8192, "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
+    )
+    raw["gateway"] = {"proxy_only_cidr": "10.129.0.0/23", "picker_cpu": 1, "picker_memory_gib": 2, **gateway}
+    raw["routes"] = [copy.deepcopy(CHAT_SMALL_FIRST)]
+    return raw
+
+
+def aws(route: dict[str, Any]) -> dict[str, Any]:
+    """The test AWS environment with a small model on L4 and a large one on H100 behind `route`."""
+    raw = copy.deepcopy(AWS_ENVIRONMENT)
+    raw["deployments"] = [
+        {"name": "qwen-small", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "autoscaling": {"min_replicas": 1, "max_replicas": 1}},
+        {"name": "qwen-large", "model": "Qwen/Qwen3-32B", "pool": "h100", "autoscaling": {"min_replicas": 1, "max_replicas": 1}},
+    ]
+    raw["clusters"][0]["node_pools"][1]["min_nodes"] = 1
+    raw["gateway"] = {}
+    raw["routes"] = [route]
+    return raw
+
+
+def onprem() -> dict[str, Any]:
+    raw = raw_environment("onprem")
+    canary = {key: value for key, value in raw["deployments"][0].items() if key != "traffic"}  # declares no traffic of its own
+    raw["deployments"].append({**canary, "name": "llama-canary", "autoscaling": {"min_replicas": 1, "max_replicas": 1}})
+    raw["deployments"][0]["autoscaling"] = {"min_replicas": 1, "max_replicas": 4}
+    raw["gateway"] = {}
+    raw["routes"] = [{"name": "chat", "split": [{"deployment": "llama-8b", "weight": 90}, {"deployment": "llama-canary", "weight": 10}]}]
+    return raw
+
+
+AWS_HEADER = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-large", "header": {"name": "x-request-class", "value": "easy"}}}
+
+
+def the(plan, kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [m for m in of_kind(plan, kind) if name is None or m["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind} {name}: {len(found)} found"
+    return found[0]
+
+
+def refused(raw: dict[str, Any]) -> str:
+    """The one-line problems a user sees for a stack config, joined."""
+    with pytest.raises(StackConfigError) as raised:
+        environment_from_config(raw, "Pulumi.test.yaml")
+    return "\n".join(str(problem) for problem in raised.value.problems)
+
+
+@functools.cache
+def planned(target: str):
+    raw = {"gke": gke, "gke-public": lambda: gke(scope="public"), "aws": lambda: aws(AWS_HEADER), "onprem": onprem}[target]()
+    return plan_environment(raw)

@@ -1,7 +1,7 @@
 """A team adopts Hangar from the built wheel alone: `hangar init infra` in its repository, then plan, check, render, diff.
 
 Everything runs with the console script of a fresh virtualenv holding only the wheel and its dependencies
-(tests/test_wheel.py `installed_wheel`, built once per session), in a temporary git repository whose project
+(tests/wheel_install.py `installed_wheel`, built once per session), in a temporary git repository whose project
 lives in `infra/` — nothing from this checkout is on the path.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_wheel import InstalledWheel, installed_wheel
-from tests.test_workflows import actionlint
+from tests.wheel_install import InstalledWheel, installed_wheel
+from tests.workflow_checks import actionlint
 
 STACK = "gke-dev"
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pulumi._types as pulumi_types
 import pytest
-from hangar.components.program import build_stack
 
 from hangar.catalog import load_catalog
 from hangar.plan import plan_program, plan_stack
@@ -20,6 +19,7 @@ from hangar.records import Plan, ResourceRecord
 from hangar.stackfile import environment_from_config
 from tests.config_errors import config_problems
 from tests.conftest import ROOT
+from tests.program_plans import plan_environment
 from tests.provider_schema import assert_enum_values, sdk_classes, unknown_properties
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -71,11 +71,6 @@ ALLOWED_VALUES: dict[tuple[str, str], set[Any]] = {
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def plan_environment(raw: dict[str, Any]) -> Plan:
-    """Plan the Hangar program for an environment given as a dict, as `pulumi preview` would run it."""
-    return plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": raw})
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import pytest
 from hangar.components.aws_autoscaler import IMAGE_TAGS, POLICY_READ_ACTIONS, POLICY_SCALE_ACTIONS
-from hangar.components.program import build_stack
 
 from hangar.cost import price_plan
 from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan, ResourceRecord
 from hangar.stackfile import environment_from_config
 from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.program_plans import plan_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 COMPONENT = "hangar:aws:ClusterAutoscaler"
@@ -28,10 +27,6 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 EKS_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
-
-
-def plan_environment(raw: dict[str, Any]) -> Plan:
-    return plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": raw})
 
 
 def autoscaler_release(plan: Plan) -> ResourceRecord:

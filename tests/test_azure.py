@@ -15,12 +15,13 @@ from typing import Any
 import pulumi._types as pulumi_types
 import pytest
 import yaml
-from hangar.components.program import build_stack
 
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import SECRET, Plan, ResourceRecord
 from hangar.stackfile import environment_from_config
-from tests.conftest import ROOT, make_environment
+from tests.azure_plans import AZURE_ENVIRONMENT
+from tests.conftest import ROOT
+from tests.program_plans import plan_environment
 from tests.provider_schema import (
     _shape,
     record_problems,
@@ -45,19 +46,6 @@ ROLE_IDS = {
     "AKS RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 }
 
-AZURE_ENVIRONMENT: dict[str, Any] = make_environment(
-    {
-        "provider": "azure",
-        "name": "main",
-        "region": "eastus",
-        "zones": ["1", "2", "3"],
-        "node_pools": [
-            {"name": "t4-spot", "gpu": "T4", "gpus_per_node": 1, "capacity": "spot", "min_nodes": 0, "max_nodes": 4, "zones": ["2"]},
-            {"name": "h100", "instance_type": "Standard_ND96isr_H100_v5", "min_nodes": 0, "max_nodes": 1, "disk_gib": 1024},
-        ],
-    }
-)
-
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -70,10 +58,6 @@ def azure_environment() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def aks_staging() -> Plan:
     return plan_stack(ROOT, "aks-staging")
-
-
-def plan_environment(raw: dict[str, Any]) -> Plan:
-    return plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": raw})
 
 
 def build_cluster(raw: dict[str, Any]) -> Any:

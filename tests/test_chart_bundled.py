@@ -16,7 +16,7 @@ from hangar.chart_support import (
     kube_state_metrics_release,
 )
 from hangar.records import UNKNOWN
-from tests.test_chart_versions import AKS, EKS, GKE, messages, on_cluster, record
+from tests.chart_records import AKS, EKS, GKE, messages, on_cluster, record
 
 BUILT_FOR_136 = "which supports Kubernetes 1.36 only (the client-go its kube-state-metrics release is built with; other versions are best effort, its README says)"
 

@@ -7,7 +7,6 @@ on plain records for the cases between, on Hangar's own plans, and through the p
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from hangar.components.program import build_stack
@@ -23,17 +22,14 @@ from hangar.spec import Environment
 from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
+from tests.chart_records import AKS, EKS, GKE, PROVIDER, record
 from tests.conftest import ROOT
 
 RAW = ROOT / "tests" / "raw_clusters"
 POLICY_FILE = RAW / "policy-prod.json"
 MINE = (ENFORCED_NETWORK_POLICY, SUPPORTED_VERSIONS)
-EKS, ADDON, GKE, AKS = "aws:eks/cluster:Cluster", "aws:eks/addon:Addon", "gcp:container/cluster:Cluster", "azure-native:containerservice:ManagedCluster"
-NETWORK_POLICY, PROVIDER = "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pulumi:providers:kubernetes"
-
-
-def record(type_: str, name: str, inputs: dict[str, Any], *, provider: str | None = None, dependencies: tuple[str, ...] = ()) -> ResourceRecord:
-    return ResourceRecord(f"urn:pulumi:t::p::{type_}::{name}", type_, name, None, True, inputs, provider, dependencies)
+ADDON = "aws:eks/addon:Addon"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 
 def cluster_with_policy(cluster: ResourceRecord, *extra: ResourceRecord) -> list[ResourceRecord]:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from hangar.cli import app
 from hangar.cost import price_records
 from hangar.records import ResourceRecord
-from tests.test_shared_weights_gcp import planned
+from tests.shared_weights_plans import planned
 
 STACK = "urn:pulumi:test::hangar::"
 runner = CliRunner()

@@ -19,12 +19,12 @@ from hangar.plan import plan_program, plan_stack
 from hangar.records import Plan
 from hangar.spec import Deployer
 from hangar.stackfile import environment_from_config, read_environment, read_project
+from tests.azure_plans import AZURE_ENVIRONMENT
 from tests.config_errors import config_problems
 from tests.conftest import AWS_ENVIRONMENT, EXAMPLE_STACKS, ROOT
-from tests.test_azure import AZURE_ENVIRONMENT
-from tests.test_azure import plan_environment as plan_azure
-from tests.test_gcp import GCP_ENVIRONMENT
-from tests.test_gcp import plan_environment as plan_gcp
+from tests.gcp_plans import GCP_ENVIRONMENT
+from tests.gcp_plans import plan_environment as plan_gcp
+from tests.program_plans import plan_environment as plan_azure
 
 SG_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"

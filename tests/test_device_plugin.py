@@ -12,12 +12,12 @@ import re
 from typing import Any
 
 import pytest
-from hangar.components.program import build_stack
 
-from hangar.plan import plan_program, plan_stack
+from hangar.plan import plan_stack
 from hangar.records import Plan, ResourceRecord
 from tests import kube_schemas
 from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.program_plans import plan_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 DAEMONSET = "kubernetes:apps/v1:DaemonSet"
@@ -27,10 +27,6 @@ AGENT_POOL = "azure-native:containerservice:AgentPool"
 GKE_POOL = "gcp:container/nodePool:NodePool"
 CHART = {"chart": "nvidia-device-plugin", "version": "0.20.0", "repositoryOpts": {"repo": "https://nvidia.github.io/k8s-device-plugin"}}
 EKS_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
-
-
-def plan_environment(raw: dict[str, Any]) -> Plan:
-    return plan_program(build_stack, project="hangar", stack="test", config={"hangar:environment": raw})
 
 
 def device_plugins(plan: Plan) -> list[ResourceRecord]:

@@ -10,8 +10,6 @@ one whose licence forbids commercial use. The Markdown of a hand-built report is
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,56 +31,10 @@ from hangar.diff import (
     to_markdown,
 )
 from hangar.records import Plan, ResourceRecord
+from tests.shop_repo import PROJECT, STACK, git, shop_project
 
 runner = CliRunner()
 
-PROJECT = "name: shop\nruntime: python\nstackConfigDir: stacks\n"
-PROGRAM = "from hangar.components.program import build_stack\n\nbuild_stack()\n"
-STACK = """\
-config:
-  aws:region: us-east-1
-  hangar:environment:
-    name: shop-prod
-    tier: prod
-    owner: ml-platform
-    cost_centre: cc-4000
-    budget:
-      monthly_ceiling_usd: 200000
-      max_spot_share: 0
-    licence:
-      commercial_use: true
-      monthly_active_users: 100000
-      accepted_terms: [meta-llama/Llama-3.1-8B-Instruct]
-    clusters:
-      - provider: aws
-        name: prod
-        region: us-east-1
-        zones: [us-east-1a, us-east-1b]
-        network:
-          cidr: 10.40.0.0/16
-          egress: nat
-          public_api_endpoint: false
-          load_balancers: internal
-        node_pools:
-          - name: h100
-            gpu: H100-SXM
-            instance_type: p5.48xlarge
-            capacity: on-demand
-            min_nodes: 1
-            max_nodes: 2
-    deployments:
-      - name: assistant
-        model: meta-llama/Llama-3.1-8B-Instruct
-        pool: h100
-        precision: fp8
-        tensor_parallel: 2
-        max_context_tokens: 8192
-        max_concurrent_sequences: 8
-        latency_class: interactive
-        autoscaling:
-          min_replicas: 1
-          max_replicas: 2
-"""
 FORBIDDEN_MODEL = "CohereForAI/c4ai-command-r-v01"  # CC-BY-NC-4.0: non-commercial only
 
 
@@ -96,31 +48,11 @@ def md_snapshot(snapshot):
     return snapshot.use_extension(MarkdownSnapshot)
 
 
-def git(repo: Path, *args: str) -> str:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="Hangar Test",
-        GIT_AUTHOR_EMAIL="test@hangar.invalid",
-        GIT_COMMITTER_NAME="Hangar Test",
-        GIT_COMMITTER_EMAIL="test@hangar.invalid",
-        GIT_AUTHOR_DATE="2026-01-01T00:00:00Z",
-        GIT_COMMITTER_DATE="2026-01-01T00:00:00Z",
-        GIT_CONFIG_GLOBAL=os.devnull,
-        GIT_CONFIG_NOSYSTEM="1",
-    )
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     """base → "resize the h100 pool" → "swap the model", committed; the working tree is the last commit."""
     root = tmp_path_factory.mktemp("shop")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    (root / "Pulumi.yaml").write_text(PROJECT)
-    (root / "__main__.py").write_text(PROGRAM)
-    (root / "stacks").mkdir()
-    stack_file = root / "stacks" / "Pulumi.shop-prod.yaml"
-    stack_file.write_text(STACK)
+    stack_file = shop_project(root)
     git(root, "add", "-A")
     git(root, "commit", "--quiet", "-m", "shop-prod: one H100 node, Llama 3.1 8B")
     stack_file.write_text(STACK.replace("max_nodes: 2", "max_nodes: 4"))
@@ -213,12 +145,7 @@ def test_the_users_tree_is_not_touched(repo):
 def test_the_base_runs_its_own_copy_of_a_package_it_holds(tmp_path):
     """A base that holds a `hangar` package is planned with that copy only, never topped up with today's modules."""
     root = tmp_path / "vendored"
-    root.mkdir()
-    git(root, "init", "--quiet", "--initial-branch=main")
-    (root / "Pulumi.yaml").write_text(PROJECT)
-    (root / "__main__.py").write_text(PROGRAM)
-    (root / "stacks").mkdir()
-    (root / "stacks" / "Pulumi.shop-prod.yaml").write_text(STACK)
+    shop_project(root)
     (root / "hangar").mkdir()
     (root / "hangar" / "__init__.py").write_text('"""An old vendored copy: no planner in it."""\n')
     git(root, "add", "-A")

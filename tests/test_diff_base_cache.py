@@ -101,7 +101,7 @@ def test_a_base_commit_git_cannot_list_is_a_one_line_error(repo: Path, monkeypat
 
 def test_the_base_side_is_judged_with_the_commits_catalog_overrides_without_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkouts: list[str]):
     """The base's stack file names an overrides directory: it is read from the commit (copied from git's objects), not from the working tree."""
-    from tests.test_weakening_visible import override, project
+    from tests.catalog_overrides import override, project
 
     monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
     root = project(tmp_path / "shop", "over-budget")

@@ -15,8 +15,8 @@ from hangar.policies.rules.workloads import serving_workloads
 
 from hangar.records import ResourceRecord
 from tests.conftest import EXAMPLE_STACKS
+from tests.policy_records import node_group, record, verdicts
 from tests.serving_plans import example_servers, plan_environment, pod_templates, raw_environment, workloads
-from tests.test_policies import node_group, record, verdicts
 
 CACHE_VARIABLES = ("HOME", "XDG_CACHE_HOME", "VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR", "FLASHINFER_WORKSPACE_BASE", "HF_HOME", "TMPDIR")
 """Where the engine, PyTorch's compilers, Triton, FlashInfer and the Hub client write (see components.serving_pod)."""

@@ -17,29 +17,19 @@ import pytest
 from hangar.catalog import load_catalog
 from hangar.sizing.engine_models import ARRIVALS, engine_refusal, first_served
 from hangar.sizing.lora_architectures import architecture
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems as problems
+from tests.h200_stacks import with_deployment
 
 CONFIGS = Path(__file__).parent / "model_configs"
-H200_POOL = {"name": "h200", "gpu": "H200", "instance_type": "p5en.48xlarge", "min_nodes": 0, "max_nodes": 1}
 QWEN = "Qwen/Qwen3.5-27B"
 GEMMA = "google/gemma-4-26B-A4B"
 VERIFIED = "(Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0)"
 
 
 def stack(aws_environment, model: str, engine_version: str | None = None) -> dict:
-    deployment = {"name": "m", "model": model, "pool": "h200", "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 1}}
-    if engine_version is not None:
-        deployment["engine_version"] = engine_version
-    raw = copy.deepcopy(aws_environment)
-    raw["clusters"][0]["node_pools"].append(H200_POOL)
-    raw["deployments"] = [deployment]
-    return raw
-
-
-def problems(raw) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(problem) for problem in raised.value.problems]
+    pinned = {} if engine_version is None else {"engine_version": engine_version}
+    return with_deployment(copy.deepcopy(aws_environment), model=model, **pinned)
 
 
 def test_qwen3_5_on_the_default_engine_is_a_config_error_naming_the_first_release_that_serves_it(aws_environment):

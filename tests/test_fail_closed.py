@@ -22,8 +22,8 @@ from hangar.records import ResourceRecord
 from hangar.spec import Environment
 from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import ROOT
-from tests.test_policies import P5_MONTH, messages, node_group
-from tests.test_policies import verdicts as _verdicts
+from tests.policy_records import P5_MONTH, messages, node_group
+from tests.policy_records import verdicts as _verdicts
 
 runner = CliRunner()
 PROD_GROUP = node_group("h100", "p5.48xlarge", 10, labels={"hangar.dev/pool": "h100", "hangar.dev/tier": "prod"})
@@ -218,7 +218,7 @@ def test_a_pool_ceiling_passes_a_pool_under_it():
 def test_egress_passes_when_allowed():
     from hangar.policies.rules.base import NETWORK
 
-    from tests.test_policies import record
+    from tests.policy_records import record
 
     nat = record("aws:ec2/natGateway:NatGateway", "nat", {"subnetId": "s"})
     assert messages([nat], NETWORK, {NETWORK: {"allowEgress": True}}) == []
@@ -228,7 +228,7 @@ def test_egress_passes_when_allowed():
 def test_eu_established_refuses_a_multimodal_llama_licence_and_passes_otherwise():
     from hangar.policies.rules.base import LICENSING
 
-    from tests.test_policies import vllm
+    from tests.policy_records import vllm
 
     records = [node_group("h100", "p5.48xlarge", 1), vllm("scout", "meta-llama/Llama-4-Scout-17B-16E-Instruct", pool="h100", gpus=8)]
     accepted = {"acceptedGatedModels": ["meta-llama/Llama-4-Scout-17B-16E-Instruct"]}

@@ -15,7 +15,8 @@ import pytest
 from hangar.plan import PlanError, plan_program, plan_stack
 from hangar.records import Plan
 from hangar.stackfile import StackConfigError, environment_from_config
-from tests.conftest import ROOT, make_environment
+from tests.conftest import ROOT
+from tests.gcp_plans import GCP_ENVIRONMENT, plan_environment
 from tests.provider_schema import (
     assert_enum_values,
     documentation,
@@ -31,17 +32,6 @@ ROUTER, NAT = "gcp:compute/router:Router", "gcp:compute/routerNat:RouterNat"
 COMPONENTS = ("hangar:gcp:GpuCluster", "hangar:gcp:Network", "hangar:gcp:Cluster", "hangar:gcp:GpuNodePool", "hangar:gcp:TpuSlice",
               "hangar:serving:MetricsPipeline")  # its Google service account for KEDA (GKE Managed Prometheus)
 
-GCP_ENVIRONMENT: dict[str, Any] = make_environment(
-    {
-        "provider": "gcp",
-        "name": "main",
-        "project": "hangar-test",
-        "region": "us-central1",
-        "zones": ["us-central1-a", "us-central1-b"],
-        "node_pools": [{"name": "l4", "gpu": "L4", "gpus_per_node": 1, "min_nodes": 1, "max_nodes": 4}],
-    },
-    monthly_ceiling_usd=1_000_000,
-)
 
 # Each slice in zones of us-central1 that offer its generation (the catalog's zones for it): v5e and v5p only us-central1-a.
 TPU_SLICES = [
@@ -58,20 +48,6 @@ def gcp_environment(**cluster: Any) -> dict[str, Any]:
     raw = copy.deepcopy(GCP_ENVIRONMENT)
     raw["clusters"][0].update(copy.deepcopy(cluster))
     return raw
-
-
-def plan_environment(raw: dict[str, Any]) -> tuple[Plan, Any]:
-    """Plan a Hangar environment given as a plain dict; return the plan and the built GcpGpuCluster."""
-    from hangar.components.environment import HangarEnvironment
-
-    environment = environment_from_config(raw, "test")
-    built: dict[str, Any] = {}
-
-    def program() -> None:
-        built["environment"] = HangarEnvironment(environment.name, environment)
-
-    plan = plan_program(program, project="hangar", stack="test", config={"gcp:project": "hangar-test"})
-    return plan, built["environment"].clusters[raw["clusters"][0]["name"]]
 
 
 def node_pool(plan: Plan, physical_name: str) -> dict[str, Any]:

@@ -1,14 +1,13 @@
 """A stack Pulumi Deployments deploys logs in to its OCI chart mirror in the pre-run commands of its deployment settings.
 
 `hangar gitops deployment-settings` prints the settings PATCH body; each pre-run command is run here as Deployments
-runs one (its own shell) against a stand-in `helm` (the recorder of tests/test_workflow_chart_login.py). Cloud
+runs one (its own shell) against a stand-in `helm` (the recorder of tests/chart_login_standins.py). Cloud
 registries are refused with the reason, as is a stack another deployer runs.
 """
 
 from __future__ import annotations
 
 import json
-import stat
 import subprocess
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from hangar.cli import app
 from hangar.gitops_deployments import DeploymentsError, deployment_settings
 from hangar.gitops_workflows import DEPLOY, render_workflows
 from hangar.spec import Deployer, Environment
+from tests.chart_login_standins import MIRRORS, environments, stand_ins
 from tests.conftest import ROOT
-from tests.test_workflow_chart_login import MIRRORS, RECORDER, environments
 
 runner = CliRunner()
 DEPLOYMENTS = Deployer(kind="pulumi-deployments", agent_pool="site-pool")
@@ -32,9 +31,7 @@ def by_deployments(stack: str, repository: str) -> Environment:
 
 def run_pre_run(command: str, where: Path, env: dict[str, str]) -> tuple[int, list[str], str]:
     """One pre-run command in its own shell, a stand-in helm first on PATH."""
-    (where / "bin").mkdir(parents=True)
-    (where / "bin" / "helm").write_text(RECORDER)
-    (where / "bin" / "helm").chmod(stat.S_IRWXU)
+    stand_ins(where, ("helm",))
     calls = where / "calls"
     done = subprocess.run(["sh", "-c", command], env={"PATH": f"{where / 'bin'}:/usr/bin:/bin", "CALLS": str(calls), **env}, capture_output=True, text=True)
     return done.returncode, calls.read_text().splitlines() if calls.exists() else [], done.stdout + done.stderr

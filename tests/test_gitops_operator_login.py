@@ -2,12 +2,11 @@
 
 The rendered `Stack` still validates against the operator's CRD copy; the pod template it adds validates as a
 Kubernetes PodTemplate; the init container's script is run against stand-in `helm`/`aws`/`gcloud` commands (the
-recorder of tests/test_workflow_chart_login.py); the registry credentials stay references to a Secret.
+recorder of tests/chart_login_standins.py); the registry credentials stay references to a Secret.
 """
 
 from __future__ import annotations
 
-import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ import pytest
 from hangar.gitops import GitopsError, GitopsSettings, render_environment
 from hangar.gitops_operator_login import LOGIN_CONTAINER, PROVIDER_REGISTRY_CONFIG, REGISTRY_CONFIG
 from hangar.spec import Environment
-from tests.test_gitops import KUBERNETES_VERSION, REPO, as_operator, validate
-from tests.test_workflow_chart_login import MIRRORS, RECORDER, environments
+from tests.chart_login_standins import CLOUD_LOGINS, MIRRORS, environments, stand_ins
+from tests.operator_stacks import KUBERNETES_VERSION, REPO, as_operator, validate
 
 SITE = "oci://harbor.dc1.internal:8443/charts"
 
@@ -41,11 +40,7 @@ def login_container(stack_doc: dict[str, Any]) -> dict[str, Any]:
 
 def run(container: dict[str, Any], where: Path, env: dict[str, str] | None = None, tools: tuple[str, ...] = ("helm", "aws", "gcloud")):
     """The init container's command with stand-ins first on PATH; its `/share` is a directory of the test's."""
-    bin_dir = where / "bin"
-    bin_dir.mkdir(parents=True)
-    for name in tools:
-        (bin_dir / name).write_text(RECORDER)
-        (bin_dir / name).chmod(stat.S_IRWXU)
+    bin_dir = stand_ins(where, tools)
     calls, share = where / "calls", where / "share"
     variables = {item["name"]: item["value"] for item in container["env"] if "value" in item}
     variables["HELM_REGISTRY_CONFIG"] = variables["HELM_REGISTRY_CONFIG"].replace("/share", str(share), 1)
@@ -85,15 +80,7 @@ def test_the_registry_secret_is_named_by_the_settings():
     assert {item["valueFrom"]["secretKeyRef"]["name"] for item in container["env"] if "valueFrom" in item} == {"site-harbor"}
 
 
-@pytest.mark.parametrize(
-    ("stack", "calls"),
-    [
-        ("eks-prod", ["aws [ecr] [get-login-password] [--region] [us-east-1]",
-                      "helm [registry] [login] [--username] [AWS] [--password-stdin] [111122223333.dkr.ecr.us-east-1.amazonaws.com]", "stdin=ecr-token"]),
-        ("gke-dev", ["gcloud [auth] [print-access-token]",
-                     "helm [registry] [login] [us-docker.pkg.dev] [--username] [oauth2accesstoken] [--password-stdin]", "stdin=gcp-token"]),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("stack", "calls"), [(stack, CLOUD_LOGINS[stack]) for stack in ("eks-prod", "gke-dev")])
 def test_a_cloud_registry_logs_in_with_the_workspaces_identity_and_the_workspace_is_not_kept(tmp_path: Path, stack: str, calls: list[str]):
     stack_doc = stack_object(stack, MIRRORS[stack])
     validate(stack_doc)

@@ -24,7 +24,7 @@ from hangar.records import Plan
 from hangar.render import MARKER, RenderError, read_manifest, render_plan, write_rendering
 from tests.conftest import ROOT
 from tests.serving_plans import example_plan
-from tests.test_diff import git
+from tests.shop_repo import git, shop_project
 
 HANGAR = str(Path(sys.executable).parent / "hangar")
 SIGTERM_BIT = 1 << (signal.SIGTERM - 1)
@@ -60,15 +60,8 @@ def test_ctrl_c_exits_130_with_one_line(args: list[str], tmp_path: Path):
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    from tests.test_diff import PROGRAM, PROJECT, STACK
-
     root = tmp_path / "shop"
-    root.mkdir()
-    git(root, "init", "--quiet", "--initial-branch=main")
-    (root / "Pulumi.yaml").write_text(PROJECT)
-    (root / "__main__.py").write_text(PROGRAM)
-    (root / "stacks").mkdir()
-    (root / "stacks" / "Pulumi.shop-prod.yaml").write_text(STACK)
+    shop_project(root)
     git(root, "add", "-A")
     git(root, "commit", "--quiet", "-m", "base")
     return root

@@ -6,29 +6,15 @@ servers also declare each adapter's source, revision and licence in the `hangar.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hangar.policies.rules import evaluate, load_pack_config
 from hangar.policies.rules.base import CANNOT_JUDGE, LICENCE_NOTICES, LICENSING
 
 from hangar.records import ResourceRecord
-from hangar.spec.adapters import ADAPTERS_ANNOTATION
+from tests.adapter_records import server
+from tests.lora_plans import SQL, SUPPORT, planned, with_adapters
 from tests.serving_plans import plan_environment
-from tests.test_lora import SQL, SUPPORT, planned, with_adapters
-
-
-def server(modules: list[str], declared: list[dict[str, Any]] | None = None, model: str = "Qwen/Qwen2.5-7B-Instruct") -> list[ResourceRecord]:
-    """A raw program's vLLM Deployment serving `modules` (after one --lora-modules) on an L4 node group."""
-    args = ["--model", model, "--max-model-len", "8192", "--enable-lora", "--lora-modules", *modules]
-    container = {"name": "vllm", "image": "vllm/vllm-openai:v0.11.2", "args": args, "resources": {"limits": {"nvidia.com/gpu": "1"}}}
-    annotations = {ADAPTERS_ANNOTATION: json.dumps(declared)} if declared is not None else {}
-    inputs = {"metadata": {"name": "qwen", "annotations": annotations}, "spec": {"template": {"spec": {"containers": [container], "nodeSelector": {"hangar.dev/pool": "l4"}}}}}
-    pool = {"instanceTypes": ["g6.xlarge"], "scalingConfig": {"minSize": 0.0, "maxSize": 1.0, "desiredSize": 0.0}, "capacityType": "ON_DEMAND", "labels": {"hangar.dev/pool": "l4"}}
-    return [
-        ResourceRecord(urn="urn:pulumi:test::raw::kubernetes:apps/v1:Deployment::qwen", type="kubernetes:apps/v1:Deployment", name="qwen", parent=None, custom=True, inputs=inputs),
-        ResourceRecord(urn="urn:pulumi:test::raw::aws:eks/nodeGroup:NodeGroup::l4", type="aws:eks/nodeGroup:NodeGroup", name="l4", parent=None, custom=True, inputs=pool),
-    ]
 
 
 def verdicts(records: list[ResourceRecord], config: dict | None = None) -> list[tuple[str, str, str]]:

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from hangar.catalog import CatalogError, load_catalog
 from hangar.cli import app
 from hangar.spec import Environment
-from tests.test_policies import messages, vllm
+from tests.policy_records import messages, vllm
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 LLAMA_1B = "meta-llama/Llama-3.2-1B-Instruct"

@@ -14,7 +14,7 @@ import pytest
 from hangar.policies.rules.base import LICENSING
 
 from hangar.catalog import load_catalog
-from tests.test_policies import messages, vllm
+from tests.policy_records import messages, vllm
 
 BASE = load_catalog().model("Qwen/Qwen3-8B")
 

@@ -7,35 +7,16 @@ the Hub (the build machine cannot reach it): what is tested is what Hangar makes
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from typing import Any
 
 import pytest
 from hangar.components.serving_lora import ADAPTERS_DIR, DOWNLOAD_SCRIPT
 
-from hangar.render import manifest
 from hangar.spec.adapters import ADAPTERS_ANNOTATION
-from hangar.stackfile import StackConfigError, environment_from_config
 from tests.conftest import AWS_ENVIRONMENT
-from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, plan_environment, pod_templates, server_container, workloads
-
-SQL = {"name": "sql", "source": "acme/qwen2.5-7b-sql-lora", "revision": "0123456789abcdef0123456789abcdef01234567", "licence": "apache-2.0", "rank": 16}
-SUPPORT = {"name": "support", "source": "acme/qwen2.5-7b-support-lora", "revision": "fedcba9876543210fedcba9876543210fedcba98", "licence": "mit", "rank": 12}
-
-
-def with_adapters(*adapters: dict[str, Any], **lora: Any) -> dict[str, Any]:
-    """The test AWS environment whose Qwen2.5-7B deployment serves `adapters`."""
-    raw = copy.deepcopy(AWS_ENVIRONMENT)
-    raw["deployments"][0]["lora"] = {"adapters": [copy.deepcopy(a) for a in adapters], **lora}
-    return raw
-
-
-@functools.cache
-def planned(slots: int | None = None):
-    raw = with_adapters(SQL, SUPPORT, **({"max_loras": slots} if slots else {}))
-    return plan_environment(raw)
+from tests.lora_plans import SQL, SUPPORT, planned, with_adapters
+from tests.serving_plans import plan_environment, pod_templates, refused, schema_failures, server_container, workloads
 
 
 def server(plan) -> dict[str, Any]:
@@ -133,21 +114,11 @@ def test_a_deployment_without_adapters_keeps_its_arguments_and_pod():
 
 
 def test_every_object_with_adapters_validates_against_the_kubernetes_schema():
-    failures = []
-    for record in kube_records(planned()):
-        document = manifest(record)
-        if document["kind"] != "Secret":  # its data is a secret Output, not a manifest value
-            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(planned())
     assert not failures, "\n".join(failures)
 
 
 # --- config errors -----------------------------------------------------------------------------------
-
-
-def refused(raw: dict[str, Any]) -> str:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return "\n".join(str(problem) for problem in raised.value.problems)
 
 
 @pytest.mark.parametrize("adapters, lora, key, words", [

@@ -16,8 +16,9 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 
 from hangar.catalog import load_catalog
 from hangar.sizing.lora_architectures import FAMILY_ARCHITECTURES, SUPPORTS_LORA, architecture, lora_families, lora_refusal
-from tests.test_licensing_adapters import server
-from tests.test_lora import SQL, refused, with_adapters
+from tests.adapter_records import server
+from tests.lora_plans import SQL, with_adapters
+from tests.serving_plans import refused
 
 CATALOG = load_catalog()
 CONFIGS = Path(__file__).parent / "model_configs"

@@ -17,9 +17,9 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 
 from hangar.catalog import load_catalog
 from hangar.sizing import LoraSizeUnknown, LoraSlots, lora_bytes, memory_fit
+from tests.adapter_records import server
+from tests.lora_plans import SQL, SUPPORT, with_adapters
 from tests.serving_plans import flags, plan_environment, server_container, workloads
-from tests.test_licensing_adapters import server
-from tests.test_lora import SQL, SUPPORT, with_adapters
 
 CATALOG = load_catalog()
 
@@ -266,8 +266,8 @@ def test_the_pack_over_grpc_judges_the_slots_as_the_offline_check_does():
 
 
 def test_the_capacity_rule_batches_only_what_the_kv_cache_left_by_the_slots_holds():
-    from tests.test_capacity_rule import DEMAND, found, node_group, scaled_object
-    from tests.test_capacity_rule import server as capacity_server
+    from tests.capacity_records import DEMAND, found, node_group, scaled_object
+    from tests.capacity_records import server as capacity_server
 
     def in_flight(lora_flags: list[str]) -> int:
         workload = capacity_server(DEMAND)  # Qwen2.5-7B on an H100, --max-num-seqs 64

@@ -14,11 +14,9 @@ import pytest
 import yaml
 from hangar.components.serving_lora_routing import BASE_MODEL_HEADER, BBR_IMAGE, BBR_MANAGED, BBR_NAME, BBR_PORT
 
-from hangar.render import manifest
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment
-from tests.test_lora import SQL, SUPPORT
-from tests.test_routing import AWS_HEADER, aws, gke
+from tests.lora_plans import SQL, SUPPORT
+from tests.serving_plans import AWS_HEADER, aws, gke, of_kind, plan_environment, schema_failures
 
 
 def gke_with_adapters() -> dict[str, Any]:
@@ -46,11 +44,7 @@ def named(plan, kind: str, name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("target", ["gke", "aws"])
 def test_every_object_validates_against_its_schema(target):
-    failures = []
-    for record in kube_records(planned(target)):
-        document = manifest(record)
-        if document["kind"] != "Secret":
-            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(planned(target))
     assert not failures, "\n".join(failures)
 
 

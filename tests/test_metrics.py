@@ -16,6 +16,7 @@ from hangar.components.metrics import GMP_SCRAPER, IN_CLUSTER_SCRAPER, IN_CLUSTE
 from hangar import keda
 from hangar.stackfile import environment_from_config
 from tests.config_errors import config_problems
+from tests.metrics_objects import RELEASE, scaled_object_trigger, the_policy
 from tests.serving_plans import (
     example_environment,
     example_plan,
@@ -27,22 +28,9 @@ from tests.serving_plans import (
     workloads,
 )
 
-RELEASE = "kubernetes:helm.sh/v3:Release"
-
 
 def scrape_objects(plan) -> list[dict[str, Any]]:
     return of_kind(plan, "PodMonitor") + of_kind(plan, "PodMonitoring")
-
-
-def the_policy(plan, name: str) -> dict[str, Any]:
-    (policy,) = [p for p in of_kind(plan, "NetworkPolicy") if p["metadata"]["name"] == name]
-    return policy
-
-
-def scaled_object_trigger(plan) -> dict[str, Any]:
-    (scaled,) = of_kind(plan, "ScaledObject")
-    (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
-    return trigger
 
 
 # --- spec ---------------------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from hangar.policies.rules import evaluate, load_pack_config
 from hangar.records import UNKNOWN
 from tests.config_errors import config_problems
 from tests.kube_schemas import problems as manifest_problems
+from tests.metrics_objects import RELEASE, scaled_object_trigger, the_policy
 from tests.provider_schema import record_problems
 from tests.serving_plans import example_environment, of_kind, plan_environment, raw_environment
-from tests.test_metrics import RELEASE, scaled_object_trigger, the_policy
 
 
 def azure_environment() -> dict:

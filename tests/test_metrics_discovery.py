@@ -24,9 +24,9 @@ from hangar.components.serving_autoscaler import SERIES
 from hangar.policies.rules.readiness_scrape_configs import scrapes
 
 from tests.kube_discovery import Pod, Port, file_sd_groups, serving
+from tests.metrics_objects import scaled_object_trigger
 from tests.prometheus_server import running
 from tests.serving_plans import of_kind, plan_environment, raw_environment
-from tests.test_metrics import scaled_object_trigger
 from tests.vllm_exposition import Engine, page
 
 NAMESPACE = "eks-prod"

@@ -19,10 +19,9 @@ from hangar.policies.rules import evaluate, load_pack_config
 
 from tests.kube_schemas import problems as manifest_problems
 from tests.kube_state_series import KubePod, PodState, series
-from tests.promql import run_promtool
+from tests.metrics_objects import RELEASE
+from tests.promql import fired, run_promtool
 from tests.serving_plans import of_kind, plan_environment, raw_environment
-from tests.test_metrics import RELEASE
-from tests.test_promql import fired
 
 STEPS = 100
 RUNNING, UNSCHEDULABLE = PodState("Running", node="gpu-node-1"), PodState("Pending", unschedulable=True)

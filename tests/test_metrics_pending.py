@@ -15,9 +15,9 @@ import pytest
 from hangar.components.metrics_pending import ALERT, pending_rule
 
 from tests.kube_state_series import KubePod, PodState, series
-from tests.promql import expect, run_promtool
+from tests.metrics_objects import the_rules
+from tests.promql import expect, fired, run_promtool
 from tests.serving_plans import example_plan, of_kind
-from tests.test_promql import fired, the_rules
 
 STEPS = 100  # 25 minutes of 15 s scrapes
 APPEARS = 20  # the new replica is created after 5 minutes

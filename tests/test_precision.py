@@ -12,22 +12,10 @@ import pytest
 from hangar.catalog import load_catalog
 from hangar.replica import replica_shape
 from hangar.sizing import memory_fit
-from hangar.stackfile import StackConfigError, environment_from_config
+from hangar.stackfile import environment_from_config
+from tests.config_errors import config_problems as problems
+from tests.h200_stacks import with_deployment
 from tests.serving_plans import flags, plan_environment, server_container, workloads
-
-H200_POOL = {"name": "h200", "gpu": "H200", "instance_type": "p5en.48xlarge", "min_nodes": 0, "max_nodes": 1}
-
-
-def with_deployment(aws_environment, **deployment):
-    aws_environment["clusters"][0]["node_pools"].append(H200_POOL)
-    aws_environment["deployments"] = [{"name": "m", "pool": "h200", "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 1}, **deployment}]
-    return aws_environment
-
-
-def problems(raw) -> list[str]:
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return [str(problem) for problem in raised.value.problems]
 
 
 def shape_of(raw):

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from tests import promql
-from tests.promql import Phase, Pod, expect, rule_name, run_promtool, scaler_rules, start_of
+from tests.metrics_objects import the_rules
+from tests.promql import Phase, Pod, expect, fired, rule_name, run_promtool, scaler_rules, start_of
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
 from tests.vllm_exposition import Engine, page, scraped
 
@@ -148,18 +149,6 @@ def test_a_wrong_query_is_caught_by_the_engine(tmp_path):
 
 
 # --- SLO alerts -----------------------------------------------------------------------------------------
-
-
-def the_rules(plan, name: str, kind: str = "PrometheusRule") -> dict[str, Any]:
-    (rules,) = [r for r in of_kind(plan, kind) if r["metadata"]["name"] == f"{name}-slos"]
-    return rules
-
-
-def fired(rules: dict[str, Any], alert: str, at: int, firing: bool) -> dict[str, Any]:
-    """An alert_rule_test case: at `at` seconds `alert` fires (with its rule's labels and annotations) or does not."""
-    (rule,) = [r for group in rules["spec"]["groups"] for r in group["rules"] if r.get("alert") == alert]
-    expected = [{"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}] if firing else []
-    return {"eval_time": f"{at}s", "alertname": alert, "exp_alerts": expected}
 
 
 def test_realtime_alerts_when_time_to_first_token_and_queue_time_break_the_slo(tmp_path):

@@ -10,12 +10,10 @@ from __future__ import annotations
 import pytest
 
 from tests.config_errors import config_problems
-from tests.serving_plans import kube_records, manifest, plan_environment, raw_environment
+from tests.registry_mirrors import CHARTS, GCP_MIRROR, MIRROR, images
+from tests.serving_plans import plan_environment, raw_environment
 
-MIRROR = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror"
-GCP_MIRROR = "us-docker.pkg.dev/ml-dev/mirror"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-CHARTS = {"aws": "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts", "gcp": "oci://us-docker.pkg.dev/ml-dev/charts"}
 
 
 def air_gapped(stack: str, mirror: str | None) -> dict:
@@ -45,26 +43,6 @@ def test_a_public_registry_is_no_mirror_for_an_air_gapped_cluster():
         "Pulumi.test.yaml: hangar:environment.clusters[0].registry_mirror: docker.io is a public registry, unreachable with network.egress none; "
         "name one inside the network; got 'docker.io/library'"
     )
-
-
-def images(plan) -> list[str]:
-    """Every container image of every Kubernetes object of the plan."""
-    found = []
-
-    def walk(value):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in ("containers", "initContainers") and isinstance(item, list):
-                    found.extend(str(c.get("image")) for c in item)
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    for record in kube_records(plan):
-        walk(manifest(record))
-    return found
 
 
 def release_values(plan, chart: str) -> dict:

@@ -8,8 +8,6 @@ renders is validated strictly against the Kubernetes schemas and the CRDs kept i
 from __future__ import annotations
 
 import copy
-import functools
-from typing import Any
 
 import pytest
 from hangar.components.routing import GATEWAY_API_CRDS, INFERENCE_CRDS, ISTIO_REPOSITORY, ISTIO_VERSION
@@ -17,75 +15,29 @@ from hangar.components.routing_pool import EPP_IMAGE, VLLM_ENGINE, picker_config
 
 from hangar.render import manifest
 from hangar.spec import Environment
-from hangar.stackfile import StackConfigError, environment_from_config
-from tests.conftest import AWS_ENVIRONMENT
+from hangar.stackfile import environment_from_config
 from tests.kube_schemas import problems
 from tests.serving_plans import (
+    AWS_HEADER,
+    CHAT_SMALL_FIRST,
+    aws,
     example_environment,
     example_plan,
     example_servers,
+    gke,
     kube_records,
     of_kind,
     plan_environment,
+    planned,
     raw_environment,
+    refused,
+    schema_failures,
     server_container,
     servers,
+    the,
     workloads,
 )
 from tests.vllm_exposition import Engine, page
-
-CHAT_SMALL_FIRST = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-7b", "share": 0.7}}
-
-
-def gke(**gateway: Any) -> dict[str, Any]:
-    """gke-dev serving a 7B and a 1.7B model behind one `chat` route (70 % of requests to the small one)."""
-    raw = raw_environment("gke-dev")
-    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 3
-    raw["deployments"][0].update(latency_class="interactive", autoscaling={"min_replicas": 1, "max_replicas": 1})
-    raw["deployments"].append(
-        {"name": "qwen-small", "model": "Qwen/Qwen3-1.7B", "pool": "l4-spot", "max_context_tokens": 8192, "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
-    )
-    raw["gateway"] = {"proxy_only_cidr": "10.129.0.0/23", "picker_cpu": 1, "picker_memory_gib": 2, **gateway}
-    raw["routes"] = [copy.deepcopy(CHAT_SMALL_FIRST)]
-    return raw
-
-
-def aws(route: dict[str, Any]) -> dict[str, Any]:
-    """The test AWS environment with a small model on L4 and a large one on H100 behind `route`."""
-    raw = copy.deepcopy(AWS_ENVIRONMENT)
-    raw["deployments"] = [
-        {"name": "qwen-small", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "autoscaling": {"min_replicas": 1, "max_replicas": 1}},
-        {"name": "qwen-large", "model": "Qwen/Qwen3-32B", "pool": "h100", "autoscaling": {"min_replicas": 1, "max_replicas": 1}},
-    ]
-    raw["clusters"][0]["node_pools"][1]["min_nodes"] = 1
-    raw["gateway"] = {}
-    raw["routes"] = [route]
-    return raw
-
-
-def onprem() -> dict[str, Any]:
-    raw = raw_environment("onprem")
-    canary = {key: value for key, value in raw["deployments"][0].items() if key != "traffic"}  # declares no traffic of its own
-    raw["deployments"].append({**canary, "name": "llama-canary", "autoscaling": {"min_replicas": 1, "max_replicas": 1}})
-    raw["deployments"][0]["autoscaling"] = {"min_replicas": 1, "max_replicas": 4}
-    raw["gateway"] = {}
-    raw["routes"] = [{"name": "chat", "split": [{"deployment": "llama-8b", "weight": 90}, {"deployment": "llama-canary", "weight": 10}]}]
-    return raw
-
-
-AWS_HEADER = {"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-large", "header": {"name": "x-request-class", "value": "easy"}}}
-
-
-@functools.cache
-def planned(target: str):
-    raw = {"gke": gke, "gke-public": lambda: gke(scope="public"), "aws": lambda: aws(AWS_HEADER), "onprem": onprem}[target]()
-    return plan_environment(raw)
-
-
-def the(plan, kind: str, name: str | None = None) -> dict[str, Any]:
-    found = [m for m in of_kind(plan, kind) if name is None or m["metadata"]["name"] == name]
-    assert len(found) == 1, f"{kind} {name}: {len(found)} found"
-    return found[0]
 
 
 def versions(plan) -> dict[str, str]:
@@ -95,12 +47,7 @@ def versions(plan) -> dict[str, str]:
 @pytest.mark.parametrize("target", ["gke", "gke-public", "aws", "onprem"])
 def test_every_routing_object_validates_against_its_schema(target):
     plan = planned(target)
-    failures = []
-    for record in kube_records(plan):
-        document = manifest(record)
-        if document["kind"] == "Secret":
-            continue
-        failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(plan)
     assert not failures, "\n".join(failures)
     kinds = {m["kind"] for m in (manifest(r) for r in kube_records(plan))}
     assert {"InferencePool", "Gateway", "HTTPRoute"} <= kinds
@@ -250,13 +197,6 @@ def test_a_server_behind_no_route_keeps_its_arguments():
 
 
 # --- config errors -----------------------------------------------------------------------------------
-
-
-def refused(raw: dict[str, Any]) -> str:
-    """The one-line problems a user sees for a stack config, joined."""
-    with pytest.raises(StackConfigError) as raised:
-        environment_from_config(raw, "Pulumi.test.yaml")
-    return "\n".join(str(problem) for problem in raised.value.problems)
 
 
 def test_a_route_naming_a_missing_deployment_is_refused_naming_the_key_and_the_deployments():

@@ -14,9 +14,8 @@ from hangar.components.routing import GATEWAY_API_VERSION, ISTIO_VERSION
 from hangar.components.routing_pool import EPP_VERSION
 
 from hangar.spec.registry import public_registry
-from tests.serving_plans import kube_records, manifest, plan_environment, raw_environment
-from tests.test_registry_mirror import CHARTS, GCP_MIRROR, MIRROR, images
-from tests.test_routing import AWS_HEADER, aws, gke, onprem, refused, the
+from tests.registry_mirrors import CHARTS, GCP_MIRROR, MIRROR, gke_without_egress, images
+from tests.serving_plans import AWS_HEADER, aws, gke, kube_records, manifest, onprem, plan_environment, raw_environment, refused, the
 
 CRDS = {
     "gateway_api": "https://artifacts.corp.internal/gateway-api/v1.5.1/standard-install.yaml",
@@ -33,16 +32,6 @@ def eks_without_egress(crds: dict | None = CRDS) -> dict:
         deployment["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.corp.internal"}
     if crds is not None:
         raw["gateway"]["crds"] = crds
-    return raw
-
-
-def gke_without_egress() -> dict:
-    raw = gke()
-    cluster = raw["clusters"][0]
-    cluster["network"] = {**cluster.get("network", {}), "egress": "none"}
-    cluster["registry_mirror"], cluster["chart_repository"] = GCP_MIRROR, CHARTS["gcp"]
-    for deployment in raw["deployments"]:
-        deployment["weights"] = {"source": "mirror", "endpoint": "https://hf-mirror.corp.internal"}
     return raw
 
 

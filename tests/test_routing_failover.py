@@ -10,19 +10,39 @@ counting only when every one before it matches), applied to the pod labels the p
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from typing import Any
 
 import pytest
 from hangar.components.routing_failover import failover_pod_labels
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.facts import StackFacts
+from hangar.policies.rules.routing import ROUTING
+from hangar.policies.rules.routing_failover import failover_findings
 
-from hangar.cost.routes import RouteCost, RoutePart, route_shares
+from hangar.catalog import load_catalog
+from hangar.cost import price_plan
+from hangar.cost.routes import RouteCost, RoutePart, route_costs, route_shares
 from hangar.render import manifest
 from hangar.spec.routing_failover import GKE_FAILOVER_UNSUPPORTED
 from hangar.stackfile import environment_from_config
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment, pod_templates, raw_environment, server_container, servers
-from tests.test_routing import aws, gke, onprem, refused, the
+from tests.serving_plans import (
+    aws,
+    gke,
+    kube_records,
+    of_kind,
+    onprem,
+    plan_environment,
+    pod_templates,
+    raw_environment,
+    refused,
+    schema_failures,
+    server_container,
+    servers,
+    the,
+)
 
 AWS_FAILOVER = {"name": "chat", "failover": {"primary": "qwen-large", "fallbacks": ["qwen-small"]}}
 
@@ -74,11 +94,7 @@ def priorities(rule: dict[str, Any], pods: dict[str, dict[str, str]]) -> dict[st
 
 @pytest.mark.parametrize("target", ["aws", "aks", "onprem"])
 def test_every_object_of_a_failover_route_validates_against_its_schema(target):
-    failures = []
-    for record in kube_records(planned(target)):
-        document = manifest(record)
-        if document["kind"] != "Secret":
-            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(planned(target))
     assert not failures, "\n".join(failures)
     assert {"DestinationRule", "HTTPRoute", "Service"} <= {m["kind"] for m in (manifest(r) for r in kube_records(planned(target)))}
 
@@ -171,7 +187,7 @@ def test_a_fallback_that_serves_less_context_than_the_primary_is_refused():
 
 
 def test_a_fallback_that_serves_lora_adapters_is_refused():
-    from tests.test_lora import SQL
+    from tests.lora_plans import SQL
 
     raw = aws(copy.deepcopy(AWS_FAILOVER))
     raw["deployments"][0]["lora"] = {"adapters": [copy.deepcopy(SQL)]}
@@ -214,7 +230,6 @@ def test_a_multi_host_primary_puts_its_leaders_behind_the_route_and_not_its_work
 
 
 def test_licensing_judges_the_fallbacks_model_too():
-    from hangar.policies.rules import evaluate, load_pack_config
     from hangar.policies.rules.base import LICENSING
 
     raw = aws(copy.deepcopy(AWS_FAILOVER))
@@ -227,3 +242,77 @@ def test_licensing_judges_the_fallbacks_model_too():
     refusals = [v.message for v in evaluate(list(plan), prod) if v.policy == LICENSING]
     assert any("CohereLabs/c4ai-command-r-v01" in message and "non-commercial" in message for message in refusals), refusals
     assert not any("Qwen/Qwen3-32B" in message for message in refusals), refusals
+
+
+# --- hangar-routing on failover DestinationRules (any program's plan) ------------------------------------------------
+
+
+def edited(plan, kind: str, name: str, change) -> list:
+    """The plan's records with the named object's inputs changed by `change` (on a copy)."""
+    records = []
+    for record in plan:
+        if record.inputs.get("kind") == kind and (record.inputs.get("metadata") or {}).get("name") == name:
+            inputs = copy.deepcopy(record.inputs)
+            change(inputs)
+            record = dataclasses.replace(record, inputs=inputs)
+        records.append(record)
+    return records
+
+
+def failover_messages(records) -> list[str]:
+    return [v.message for v in evaluate(records, load_pack_config({}, "test")) if v.policy == ROUTING and "DestinationRule" in v.message]
+
+
+@pytest.mark.parametrize("target", ["aws", "aks", "onprem"])
+def test_hangars_own_failover_routes_pass_the_routing_rule(target):
+    assert failover_findings(StackFacts(list(planned(target)))) == []
+
+
+def test_a_failover_rule_without_outlier_detection_is_refused_since_istio_would_ignore_it():
+    records = edited(planned("aws"), "DestinationRule", "chat-failover", lambda inputs: inputs["spec"]["trafficPolicy"].pop("outlierDetection"))
+    (message,) = failover_messages(records)
+    assert "DestinationRule" in message and "chat-failover trafficPolicy orders endpoints by failoverPriority without outlierDetection" in message
+    assert "Istio then ignores the priorities" in message
+
+
+def test_a_failover_rule_whose_pods_all_land_on_one_level_is_refused():
+    def unrank(inputs):
+        labels = inputs["spec"]["template"]["metadata"]["labels"]
+        for key in [k for k in labels if k.startswith("failover.hangar.dev/chat.")]:
+            del labels[key]
+
+    kind = next(w["kind"] for w in servers(planned("aws")) if w["metadata"]["name"] == "qwen-large")
+    (message,) = failover_messages(edited(planned("aws"), kind, "qwen-large", unrank))
+    assert "lands on the same priority level of failoverPriority ['failover.hangar.dev/chat.1=true']" in message
+    assert f"{kind} " in message and "qwen-large" in message and "qwen-small" in message
+
+
+def test_a_failover_rule_over_a_service_that_selects_no_pods_is_refused():
+    records = edited(planned("aws"), "Service", "chat-failover", lambda inputs: inputs["spec"].update(selector={"failover.hangar.dev/chat": "yes"}))
+    (message,) = failover_messages(records)
+    assert "which selects pods labelled {'failover.hangar.dev/chat': 'yes'}" in message and "there is nothing to fail over" in message
+
+
+def test_a_rule_on_a_host_outside_the_stack_or_in_the_label_only_form_is_judged_only_for_outlier_detection():
+    elsewhere = edited(planned("aws"), "DestinationRule", "chat-failover", lambda inputs: inputs["spec"].update(host="chat.other.example.com"))
+    assert failover_messages(elsewhere) == []
+    def label_only(inputs):
+        inputs["spec"]["trafficPolicy"]["loadBalancer"]["localityLbSetting"]["failoverPriority"] = ["topology.kubernetes.io/zone"]
+
+    assert failover_messages(edited(planned("aws"), "DestinationRule", "chat-failover", label_only)) == []
+
+
+def test_the_blend_of_a_failover_route_is_the_primarys_price_and_a_fallback_without_traffic_says_why():
+    raw = raw_environment("eks-prod")
+    primary = raw["deployments"][0]["name"]
+    raw["deployments"].append({**{k: v for k, v in raw["deployments"][0].items() if k != "traffic"}, "name": "spare"})
+    for pool in raw["clusters"][0]["node_pools"]:
+        pool["max_nodes"] = pool["max_nodes"] * 2
+    raw["gateway"] = {}
+    raw["routes"] = [{"name": "chat", "failover": {"primary": primary, "fallbacks": ["spare"]}}]
+    environment = environment_from_config(raw, "Pulumi.test.yaml")
+    (chat,) = route_costs(environment, price_plan(plan_environment(raw)), load_catalog())
+    first, spare = chat.parts
+    assert (first.deployment, first.share, spare.deployment, spare.share) == (primary, 1.0, "spare", 0.0)
+    assert first.usd_per_million_tokens is not None and chat.blended_usd_per_million_tokens == first.usd_per_million_tokens
+    assert spare.usd_per_million_tokens is None and "declares no average traffic" in spare.why_unknown and "(a fallback:" in spare.why_unknown

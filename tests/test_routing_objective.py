@@ -14,13 +14,11 @@ import pytest
 from hangar.components.routing import INFERENCE_CRDS
 from hangar.components.routing_objectives import OBJECTIVE_CRD
 
-from hangar.render import manifest
 from hangar.spec.routing_objectives import OBJECTIVE_HEADER
 from hangar.stackfile import environment_from_config
 from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment
-from tests.test_routing import aws, gke, refused, the
-from tests.test_routing_airgap import gke_without_egress
+from tests.registry_mirrors import gke_without_egress
+from tests.serving_plans import aws, gke, of_kind, plan_environment, refused, schema_failures, the
 
 CLASSES = [{"name": "interactive", "priority": 10}, {"name": "batch", "priority": -1}, {"name": "bulk", "priority": -5}]
 
@@ -52,11 +50,7 @@ def planned(target: str):
 
 @pytest.mark.parametrize("target", ["gke", "aws"])
 def test_every_object_of_a_route_with_classes_validates_against_its_schema(target):
-    failures = []
-    for record in kube_records(planned(target)):
-        document = manifest(record)
-        if document["kind"] != "Secret":
-            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(planned(target))
     assert not failures, "\n".join(failures)
 
 

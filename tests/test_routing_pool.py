@@ -22,8 +22,7 @@ import pytest
 from hangar.components.routing_pool import EXT_PROC_PORT, GOOGLE_HEALTH_CHECK_RANGES, METRICS_PORT
 from hangar.components.serving_pod import PORT
 
-from tests.serving_plans import of_kind
-from tests.test_routing import planned, the
+from tests.serving_plans import of_kind, planned, the
 
 CHART_SERVICE_PORTS = [
     {"name": "grpc-ext-proc", "protocol": "TCP", "port": 9002},

@@ -13,8 +13,7 @@ from hangar.components.routing_pool import HEALTH_PORT, picker_labels
 
 from hangar.cost.routes import gateway_note
 from hangar.endpoint_picker import PICKER_REPLICAS
-from tests.serving_plans import example_environment, of_kind
-from tests.test_routing import planned, the
+from tests.serving_plans import example_environment, of_kind, planned, the
 
 ROUTED = {"aws": ("qwen-small", "qwen-large"), "onprem": ("llama-8b", "llama-canary"), "gke": ("qwen-small", "qwen-7b")}
 

@@ -15,8 +15,7 @@ from hangar.policies.rules import POLICIES, evaluate
 from hangar.policies.rules.routing import ROUTING
 
 from hangar.records import ResourceRecord
-from tests.serving_plans import example_plan, plan_environment
-from tests.test_routing import AWS_HEADER, aws
+from tests.serving_plans import AWS_HEADER, aws, example_plan, plan_environment
 
 SYSTEM = {"hangar.dev/pool": "system"}
 

@@ -13,8 +13,7 @@ from hangar.policies.rules import POLICIES, evaluate
 from hangar.policies.rules.routing import ROUTING
 
 from tests.kube_schemas import problems
-from tests.serving_plans import of_kind, plan_environment
-from tests.test_routing import AWS_HEADER, aws, gke, the
+from tests.serving_plans import AWS_HEADER, aws, gke, of_kind, plan_environment, the
 
 
 @functools.cache

@@ -16,8 +16,7 @@ from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from tests.conftest import ROOT
-from tests.serving_plans import plan_environment
-from tests.test_routing import AWS_HEADER, aws
+from tests.serving_plans import AWS_HEADER, aws, plan_environment
 
 PROGRAM = ROOT / "tests" / "routing_program"
 

@@ -12,12 +12,9 @@ from typing import Any
 import pytest
 
 from hangar.cost.routes import route_shares
-from hangar.render import manifest
 from hangar.spec.routing import Route
-from tests.kube_schemas import problems
-from tests.serving_plans import kube_records, of_kind, plan_environment, server_container, workloads
-from tests.test_lora import SQL
-from tests.test_routing import aws, gke, refused, the
+from tests.lora_plans import SQL
+from tests.serving_plans import aws, gke, of_kind, plan_environment, refused, schema_failures, server_container, the, workloads
 
 SINGLE = {"name": "qwen", "deployment": "qwen-7b"}
 
@@ -42,11 +39,7 @@ def planned(target: str):
 
 @pytest.mark.parametrize("target", ["gke", "aws"])
 def test_every_object_of_a_single_deployment_route_validates_against_its_schema(target):
-    failures = []
-    for record in kube_records(planned(target)):
-        document = manifest(record)
-        if document["kind"] != "Secret":
-            failures += [f"{document['kind']}/{record.name}: {line}" for line in problems(document, "1.35")]
+    failures = schema_failures(planned(target))
     assert not failures, "\n".join(failures)
 
 

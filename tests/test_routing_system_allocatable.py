@@ -22,8 +22,7 @@ from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
 from tests.conftest import ROOT
-from tests.serving_plans import plan_environment, raw_environment
-from tests.test_routing import AWS_HEADER, aws, gke
+from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment, raw_environment
 
 
 def record(type_: str, **inputs: Any) -> ResourceRecord:

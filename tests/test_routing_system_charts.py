@@ -28,8 +28,7 @@ from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
 from tests.conftest import ROOT
-from tests.serving_plans import plan_environment
-from tests.test_routing import AWS_HEADER, aws, gke
+from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SYSTEM = {"hangar.dev/pool": "system"}

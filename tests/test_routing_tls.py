@@ -6,8 +6,7 @@ import pytest
 from hangar.components.routing import GKE_CERTIFICATE_OPTION
 
 from tests.kube_schemas import problems
-from tests.serving_plans import plan_environment
-from tests.test_routing import AWS_HEADER, aws, gke, refused, the
+from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment, refused, the
 
 
 def listener(plan) -> dict:

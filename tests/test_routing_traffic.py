@@ -6,7 +6,7 @@ import copy
 
 from hangar.spec.routing_traffic import SHARE_TOLERANCE
 from hangar.stackfile import environment_from_config
-from tests.test_routing import AWS_HEADER, aws, gke, onprem, refused
+from tests.serving_plans import AWS_HEADER, aws, gke, onprem, refused
 
 
 def with_peaks(raw: dict, **peaks: float) -> dict:

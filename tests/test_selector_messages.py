@@ -6,8 +6,6 @@ dict as given would differ between the offline check and `pulumi preview --polic
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hangar.policies.rules import evaluate, load_pack_config
 from hangar.policies.rules.base import CANNOT_JUDGE, SCHEDULABLE_ACCELERATORS
@@ -16,13 +14,10 @@ from hangar.policies.rules.config import protocol_config
 from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from tests.conftest import ROOT
+from tests.policy_records import record
 
 SELECTOR = {"zone": "b", "hangar.dev/pool": "nowhere", "accelerator": "h100"}  # written out of order on purpose
 SORTED = "{'accelerator': 'h100', 'hangar.dev/pool': 'nowhere', 'zone': 'b'}"
-
-
-def record(type_: str, name: str, inputs: dict[str, Any]) -> ResourceRecord:
-    return ResourceRecord(urn=f"urn:pulumi:test::raw::{type_}::{name}", type=type_, name=name, parent=None, custom=True, inputs=inputs)
 
 
 def records() -> list[ResourceRecord]:

@@ -7,7 +7,6 @@ regional (it survives a zone).
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import shutil
@@ -27,25 +26,12 @@ from hangar.stackfile import environment_from_config
 from tests.config_errors import config_problems
 from tests.conftest import ROOT
 from tests.provider_schema import assert_enum_values, record_problems
-from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
+from tests.serving_plans import example_plan, of_kind, plan_environment
+from tests.shared_weights_plans import planned, shared
 
 INSTANCE = "gcp:filestore/instance:Instance"
 CLUSTER = "gcp:container/cluster:Cluster"
 SERVICE = "gcp:projects/service:Service"
-
-
-def shared(tier: str = "dev", zones: list[str] | None = None) -> dict:
-    environment = raw_environment("gke-dev")
-    environment["tier"] = tier
-    environment["deployments"][0]["weights"] = {"source": "shared"}
-    if zones is not None:
-        environment["clusters"][0]["zones"] = zones
-    return environment
-
-
-@functools.cache
-def planned(tier: str = "dev") -> Plan:
-    return plan_environment(shared(tier))
 
 
 def only(plan: Plan, type_: str):

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hangar import stackyaml
 from hangar.stackyaml import StackYamlError
 from tests.conftest import ROOT
-from tests.test_stackfile_fuzz import BASE, FRAGMENTS, ODD_SCALARS, mutated_text
+from tests.stackfile_mutations import BASE, FRAGMENTS, ODD_SCALARS, mutated_text
 
 FAST = stackyaml._FastLoader
 PURE = stackyaml._Loader

@@ -7,45 +7,16 @@ changed; a policy lowered to advisory or disabled in the policy config left no t
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from hangar.cli import app
+from tests.catalog_overrides import override, project
 from tests.conftest import ROOT
 
 runner = CliRunner()
-DATA = ROOT / "hangar" / "catalog" / "data"
-BAD = ROOT / "tests" / "bad_stacks"
-
-
-def override(directory: Path, table: str, key_column: str, key: str, **changes: str) -> None:
-    """Write `directory/table` with the packaged row `key` changed as given (an override file a user would write)."""
-    rows = list(csv.DictReader((DATA / table).open(encoding="utf-8")))
-    (row,) = [r for r in rows if r[key_column] == key]
-    row.update(changes)
-    directory.mkdir(exist_ok=True)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerow(row)
-    (directory / table).write_text(text.getvalue(), encoding="utf-8")
-
-
-def project(tmp_path: Path, stack: str, *, source: Path = BAD, overrides: str | None = "ours") -> Path:
-    """A copy of a stack (with the repository's program) whose stack file names `overrides`."""
-    (tmp_path / "stacks").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    text = (source / "stacks" / f"Pulumi.{stack}.yaml").read_text()
-    if overrides:
-        text = text.replace("    budget:\n", f"    catalog_overrides: {overrides}\n    budget:\n", 1)
-    (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text(text)
-    return tmp_path
 
 
 def check_json(root: Path, stack: str, *extra: str) -> tuple[int, dict]:
@@ -142,7 +113,7 @@ def test_no_overrides_no_weakening_for_a_prod_example():
 
 
 def test_the_pull_request_comment_lists_the_weakenings_too(tmp_path: Path):
-    from tests.test_diff import git
+    from tests.shop_repo import git
 
     root = project(tmp_path, "over-budget")
     override(root / "ours", "instances.csv", "instance_type", "p5.48xlarge", price_ondemand_usd_hr="0.0001")

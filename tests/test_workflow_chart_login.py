@@ -8,7 +8,6 @@ and each login script is run against stand-in `aws`/`az`/`gcloud`/`helm` command
 from __future__ import annotations
 
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,26 +18,9 @@ import yaml
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, render_workflows
 from hangar.stackfile import environment_from_config, read_project, read_stack_config
+from tests.chart_login_standins import CLOUD_LOGINS, MIRRORS, environments, stand_ins
 from tests.conftest import ROOT
-from tests.test_workflows import STACKS, actionlint
-
-MIRRORS = {
-    "eks-prod": "oci://111122223333.dkr.ecr.us-east-1.amazonaws.com/charts",
-    "gke-dev": "oci://us-docker.pkg.dev/hangar-dev/charts",
-    "aks-staging": "oci://hangarmirror.azurecr.io/charts",
-    "edge": "oci://harbor.dc1.internal:8443/charts",
-}
-
-
-def environments(mirrors: dict[str, str]) -> dict[str, Any]:
-    """The example environments, each cluster of the stacks in `mirrors` naming that chart repository."""
-    project, result = read_project(ROOT), {}
-    for stack in STACKS:
-        raw = read_stack_config(project, stack)["hangar:environment"]
-        for cluster in raw["clusters"] if stack in mirrors else ():
-            cluster["chart_repository"] = mirrors[stack]
-        result[stack] = environment_from_config(raw, f"Pulumi.{stack}.yaml", base=ROOT)
-    return result
+from tests.workflow_checks import actionlint
 
 
 @pytest.fixture(scope="module")
@@ -152,28 +134,11 @@ def test_a_mirror_the_job_cannot_log_in_to_is_refused_naming_stack_key_and_value
 
 # --- the scripts, run -----------------------------------------------------------------------------------------
 
-RECORDER = r"""#!/bin/sh
-# Records its name, arguments and standard input; prints a token when asked for one; fails when FAIL names it.
-line="$(basename "$0")"; for a in "$@"; do line="$line [$a]"; done
-printf '%s\n' "$line" >> "$CALLS"  # one write: the two ends of a pipe run at once
-[ "$FAIL" = "$(basename "$0")" ] && exit 3
-case "$(basename "$0") $*" in
-  "helm registry login"*) printf 'stdin=%s\n' "$(cat)" >> "$CALLS" ;;
-  "aws ecr get-login-password"*) printf 'ecr-token' ;;
-  "az acr login"*) printf 'acr-token' ;;
-  "gcloud auth print-access-token"*) printf 'gcp-token' ;;
-esac
-"""
-
 
 def run_login(step: dict[str, Any], where: Path, env: dict[str, str] | None = None, tools: tuple[str, ...] = ("helm", "aws", "az", "gcloud")):
     """Run a login step's script as GitHub runs `shell: bash`, stand-ins for the CLIs first on PATH; returns (exit status, calls, output)."""
     assert step["shell"] == "bash"
-    bin_dir = where / "bin"
-    bin_dir.mkdir(parents=True)
-    for name in tools:
-        (bin_dir / name).write_text(RECORDER)
-        (bin_dir / name).chmod(stat.S_IRWXU)
+    bin_dir = stand_ins(where, tools)
     path = f"{bin_dir}:/usr/bin:/bin"
     assert "helm" in tools or shutil.which("helm", path=path) is None
     calls = where / "calls"
@@ -187,18 +152,7 @@ def run_login(step: dict[str, Any], where: Path, env: dict[str, str] | None = No
     return done.returncode, calls.read_text().splitlines() if calls.exists() else [], done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(
-    ("stack", "calls"),
-    [
-        ("eks-prod", ["aws [ecr] [get-login-password] [--region] [us-east-1]",
-                      "helm [registry] [login] [--username] [AWS] [--password-stdin] [111122223333.dkr.ecr.us-east-1.amazonaws.com]", "stdin=ecr-token"]),
-        ("gke-dev", ["gcloud [auth] [print-access-token]",
-                     "helm [registry] [login] [us-docker.pkg.dev] [--username] [oauth2accesstoken] [--password-stdin]", "stdin=gcp-token"]),
-        ("aks-staging", ["az [acr] [login] [--name] [hangarmirror] [--expose-token] [--output] [tsv] [--query] [accessToken]",
-                         "helm [registry] [login] [hangarmirror.azurecr.io] [--username] [00000000-0000-0000-0000-000000000000] [--password-stdin]",
-                         "stdin=acr-token"]),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("stack", "calls"), [(stack, CLOUD_LOGINS[stack]) for stack in ("eks-prod", "gke-dev", "aks-staging")])
 def test_a_cloud_login_hands_the_vendors_token_to_helm_on_stdin(rendered, tmp_path: Path, stack: str, calls: list[str]):
     [step] = logins(yaml.safe_load(rendered[DEPLOY])["jobs"][f"up-{stack}"])
     status, recorded, output = run_login(step, tmp_path / "ok")

@@ -14,8 +14,8 @@ import yaml
 
 from hangar.gitops_pull_request import SAME_REPOSITORY
 from hangar.gitops_workflows import ACTIONLINT, DEPLOY, PULL_REQUEST, render_workflows
-from tests.test_workflow_chart_login import environments as with_mirrors
-from tests.test_workflows import WORKFLOWS, actionlint, deployed_by_a_job, environments, load, runs_on
+from tests.chart_login_standins import environments as with_mirrors
+from tests.workflow_checks import WORKFLOWS, actionlint, deployed_by_a_job, environments, load, runs_on
 
 
 def header(text: str) -> str:

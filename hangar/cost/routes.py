@@ -86,6 +86,8 @@ def route_costs(environment: Environment, report: CostReport, catalog: Catalog) 
             price, why = _per_million(environment, deployments[name], report, catalog)
             if share is None:
                 why = why or "a header-matched class declares no share of the requests"
+            elif share == 0 and why:  # a failover route's fallback: its unknown price leaves the blend known
+                why = f"{why} (a fallback: it takes no share while the deployments before it are healthy; its nodes are priced above as provisioned)"
             parts.append(RoutePart(name, share, price, why))
         costs.append(RouteCost(route.name, tuple(parts)))
     return costs
