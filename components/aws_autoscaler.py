@@ -60,7 +60,7 @@ from hangar.spec import SYSTEM_POOL, AwsCluster, Environment
 NAMESPACE = "kube-system"
 AUTOSCALER_CHART = PinnedChart(
     "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0", NAMESPACE,
-    "kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, charts/cluster-autoscaler/Chart.yaml",
+    "kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml",
 )  # fmt: skip
 CHART, CHART_VERSION = AUTOSCALER_CHART.name, AUTOSCALER_CHART.version
 SERVICE_ACCOUNT = "cluster-autoscaler"

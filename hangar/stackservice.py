@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hangar import planreads, verdictcache
+from hangar import costcache, planreads, verdictcache
+from hangar.costcache import PricedStack, StackBudget
 from hangar.plancache import PlanCache, Source, WorkingTree, disabled_by_environment, inputs_key, read_names, reads_key
 from hangar.records import Plan, ResourceRecord
 from hangar.stack_policy import override_spellings, respell, stack_policy_configs
@@ -138,6 +139,43 @@ def stack_records(root: Path, stack: str, *, cache: bool = True) -> tuple[Plan, 
         return cached
     planned = plan_and_key(root, stack, None, cache, lookup)[0]
     return planned.plan, planned.notes
+
+
+def priced_stack(root: Path, stack: str, *, cache: bool = True) -> PricedStack:
+    """`hangar cost`: one stack's plan priced, its budget, its routes' cost and its gateway's note; raises StackConfigError, PlanError or CatalogError.
+
+    With `cache`, what was stored for the plan's key is read back when the files pricing read are unchanged:
+    nothing is validated, planned or priced, and neither Pulumi nor (for a stack without routes) the spec is
+    imported (`hangar.costcache`). Else priced now and stored.
+    """
+    lookup = None
+    if cache and not disabled_by_environment():
+        lookup = look_up(read_project(root), stack)
+        stored = costcache.lookup(PlanCache.for_project(root, "costs"), lookup.found[0], lookup.source) if lookup.found else None
+        if stored is not None:
+            return stored
+    planned, key = plan_and_key(root, stack, None, cache, lookup)
+    priced = _price_stack(planned)
+    if key is not None:
+        project = read_project(root)
+        costcache.save(PlanCache.for_project(root, "costs"), key, WorkingTree(project.root), project.root, project.stack_config_dir, priced)
+    return priced
+
+
+def _price_stack(planned: StackPlan) -> PricedStack:
+    """What `hangar cost` shows, computed from a planned stack (its validated environment, when it has one)."""
+    from hangar.catalog import load_catalog
+    from hangar.cost.routes import gateway_note, route_costs
+
+    report = planned.price()
+    environment = planned.environment
+    if environment is None:
+        return PricedStack(report, None, None, None, planned.notes)
+    budget = None if environment.budget is None else StackBudget(environment.budget.monthly_ceiling_usd, environment.budget.max_spot_share)
+    if environment.gateway is None:
+        return PricedStack(report, budget, None, None, planned.notes)
+    routes = tuple(route_costs(environment, report, load_catalog(environment.catalog_overrides)))
+    return PricedStack(report, budget, routes, gateway_note(environment), planned.notes)
 
 
 def judged_plan(root: Path, stack: str, *, policy_config: Path | None = None, cache: bool = True) -> tuple[StackPlan, CostReport, StackVerdict]:

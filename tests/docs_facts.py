@@ -217,6 +217,13 @@ def eks_default() -> str:
     return DEFAULT_KUBERNETES_VERSIONS["aws"]
 
 
+def deepseek_v3_slot_gib(rank: int, tp: int) -> float:
+    """GiB one LoRA slot of `rank` takes on each of `tp` GPUs serving DeepSeek-V3 (hangar.sizing.lora)."""
+    from hangar.sizing import LoraSlots, lora_bytes
+
+    return lora_bytes(catalog().model("deepseek-ai/DeepSeek-V3"), LoraSlots(1, rank), tensor_parallel=tp) / tp / 2**30
+
+
 def llama_70b_fp8_at_8k() -> tuple[float, int]:
     """(billions of embedding and head parameters, 8 if fp8 at 8k does NOT start on one H100 else 0) for Llama 3.1 70B."""
     from hangar.sizing import memory_fit
@@ -297,6 +304,10 @@ FACTS += [
          {"bf16": lambda: bytes_per_param("bf16"), "fp8": lambda: bytes_per_param("fp8"), "awq": lambda: bytes_per_param("awq")}),
     Fact("docs/sizing.md", "4-bit weights plus a 16-bit scale and a 4-bit zero point per group of 128 ≈ {bits:g} bits",
          {"bits": lambda: bytes_per_param("awq") * 8}, why="4-bit, 16-bit and 128 describe vLLM's AWQ/GPTQ weights (hangar.sizing.memory)"),
+    Fact("docs/lora.md", "one slot of rank {r} on DeepSeek-V3 over {tp} GPUs takes {gib:.1f} GiB on each",
+         {"r": constant("hangar.sizing.lora", "DEFAULT_MAX_LORA_RANK"), "tp": lambda: 8,
+          "gib": lambda: deepseek_v3_slot_gib(constant("hangar.sizing.lora", "DEFAULT_MAX_LORA_RANK")(), 8)},
+         why="the rank is vLLM's --max-lora-rank default; 8 GPUs are one H200 or B200 node, the smallest that holds DeepSeek-V3"),
     Fact("docs/sizing.md", "it picks `awq_marlin` (`gptq_marlin`) from compute capability {cc:.1f} on",
          {"cc": lambda: constant("hangar.sizing.quant_kernels", "MARLIN_MIN_CAPABILITY")() / 10}),
     Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",

@@ -27,8 +27,18 @@ base_planner = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(base_planner)
 sys.meta_path.insert(0, base_planner.BaseCheckoutOnly(copy))  # hangar, hangar.components, hangar.policies from the copy only
 from hangar.cli import app
+
+HEAVY = ("hangar.spec", "hangar.policies", "hangar.catalog", "hangar.cost", "pulumi")
+
+
+def heavy():
+    return sorted(name for name in sys.modules if any(name == top or name.startswith(top + ".") for top in HEAVY))
 """
-"""The start of every program `run_in_copy` runs: `copy` (the copy's path) and `app` (its CLI) are defined."""
+"""The start of every program `run_in_copy` runs: `copy` (the copy's path), `app` (its CLI) and `heavy()` are defined.
+
+`heavy()` names the modules imported so far of those a run that reads its result from the cache need not import:
+the spec, the rules, the catalog, pricing and Pulumi.
+"""
 
 
 def copy_repository(copy: Path) -> Path:

@@ -73,3 +73,15 @@ def test_a_bandwidth_checked_against_a_primary_source_is_not_called_an_estimate(
     checked, _, _ = accounting(row.notes or "")
     if "memory bandwidth" in checked:
         assert "ESTIMATE" not in f"{row.source} {row.notes}", gpu
+
+
+def test_the_figures_read_this_session_from_nvidias_and_intels_own_documents():
+    """V100 from NVIDIA's TensorRT-LLM table (@a17b14f6d89b), B200 from NVIDIA's aiconfigurator (7.7 TB/s, corrected from
+    8 to the Blackwell datasheet), Gaudi 3 from Intel's Hot Chips 2024 presentation (each row cites them)."""
+    rows = CATALOG.gpus
+    assert [rows[name].memory_bandwidth_gbps for name in ("V100-16GB", "V100-32GB", "B200", "Gaudi3")] == [900, 900, 7700, 3670]
+    assert rows["V100-16GB"].interconnect == rows["V100-32GB"].interconnect == "NVLink 2 (SXM2): 300 GB/s"
+    assert rows["Gaudi3"].memory_gib == 128
+    assert CATALOG.performance["B200"].memory_bandwidth_gbps == 7700
+    for name in ("H100-NVL", "T4"):
+        assert "Unverified (no primary source read): memory bandwidth" in (rows[name].notes or ""), name

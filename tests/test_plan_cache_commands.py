@@ -1,9 +1,10 @@
-"""`plan` and `render` read what the cache stores for them as `check` does.
+"""`plan`, `cost` and `render` read what the cache stores for them as `check` does.
 
 `plan` reads the verdict stored for its plan and stores the one it judges: a warm `plan` prints the same report
 without running the rules; a change to an input of the plan misses and judges again; a verdict `plan` stored
-serves `check`, and one `check` stored serves `plan`. `render` reads a stored plan without validating the stack
-or planning; a change to an input misses and plans (and validates) again.
+serves `check`, and one `check` stored serves `plan`. `cost` reads what it priced for the plan (the pool lines,
+budget, routes and gateway note) without validating the stack or pricing again. `render` reads a stored plan
+without validating the stack or planning. For both, a change to an input misses and plans (and validates) again.
 """
 
 from __future__ import annotations
@@ -133,25 +134,96 @@ def test_a_render_after_a_change_to_an_input_plans_again(project: Path, validate
     assert failed.exit_code == 2 and "the tiny program was asked to fail" in failed.stderr  # planned, not the stored plan
 
 
-RENDER = """
+# --- cost --------------------------------------------------------------------------------------------------------
+
+
+def costs(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIRECTORY / "costs").glob("*.json"))
+
+
+@pytest.fixture
+def priced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stacks priced for `hangar cost` in this test."""
+    calls: list[str] = []
+    real = stackservice._price_stack
+
+    def counting(planned):  # noqa: ANN001 - _price_stack's signature
+        calls.append(planned.stack_file.name)
+        return real(planned)
+
+    monkeypatch.setattr(stackservice, "_price_stack", counting)
+    return calls
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_a_warm_cost_prints_what_was_priced_without_validating_or_pricing(project: Path, validated: list[str], priced: list[str], output: str):
+    cold = run(project, "cost", "dev", "--format", output)
+    assert validated == ["dev"] and len(priced) == 1 and len(costs(project)) == 1
+    warm = run(project, "cost", "dev", "--format", output)
+    assert validated == ["dev"] and len(priced) == 1  # read back whole
+    assert warm == cold and "dev" in cold[1]
+
+
+def test_a_warm_cost_of_a_stack_with_a_budget_and_routes_is_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validated: list[str]):
+    """gke-chat has a budget, a gateway and routes: each is stored and read back."""
+    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
+    copy = copy_repository(tmp_path / "hangar-repo")
+    for output in ("table", "json"):
+        cold = run(copy, "cost", "gke-chat", "--format", output)
+        warm = run(copy, "cost", "gke-chat", "--format", output)
+        assert warm == cold
+        assert ("routes" in cold[1] and "gateway" in cold[1] and "budget" in cold[1]), cold[1]
+    assert validated == ["gke-chat"]  # what the table's first run stored serves both formats
+
+
+def test_cost_after_a_change_to_an_input_prices_again(project: Path, validated: list[str], priced: list[str]):
+    run(project, "cost", "dev")
+    stack_file = project / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("search-dev", "search-dev-2"))
+    run(project, "cost", "dev")
+    assert validated == ["dev", "dev"] and len(priced) == 2 and len(costs(project)) == 2
+
+
+def test_a_damaged_priced_stack_is_priced_again_and_replaced(project: Path, priced: list[str]):
+    first = run(project, "cost", "dev", "--format", "json")
+    (entry,) = costs(project)
+    stored = json.loads(entry.read_text())
+    for damage in ('{"format": 2, "cost": {"report": ', json.dumps({**stored, "cost": {**stored["cost"], "budget": {"monthly_ceiling_usd": "lots", "max_spot_share": 1}}})):
+        entry.write_text(damage)
+        assert run(project, "cost", "dev", "--format", "json") == first
+    assert len(priced) == 3 and json.loads(entry.read_text()) == stored
+
+
+def test_cost_with_no_cache_prices_every_time_and_stores_nothing(project: Path, priced: list[str]):
+    first = run(project, "cost", "dev", "--no-cache")
+    assert run(project, "cost", "dev", "--no-cache") == first
+    assert len(priced) == 2 and not (project / CACHE_DIRECTORY).exists()
+
+
+RUN = """
 code = 0
 try:
-    app(["render", "edge", "--out", sys.argv[2], "-C", str(copy)])
+    app(ARGUMENTS + ["-C", str(copy)])
 except SystemExit as exit:
     code = exit.code
-heavy = sorted(name for name in sys.modules if name.startswith(("hangar.spec", "hangar.policies", "hangar.catalog", "hangar.cost", "pulumi")))
-sys.stderr.write("\\n" + json.dumps({"exit": code, "heavy": heavy}))
+sys.stderr.write("\\n" + json.dumps({"exit": code, "heavy": heavy()}))
 """
 
 
-def test_in_hangars_repository_a_warm_render_imports_no_spec_catalog_or_pulumi(tmp_path: Path):
+def run_fresh(copy: Path, *arguments: str) -> dict:
+    """One CLI run in a fresh interpreter on the copy: its exit code and the heavy modules it imported (`tests.fresh_copy`)."""
+    done = run_in_copy(copy, RUN.replace("ARGUMENTS", repr(list(arguments))))
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_in_hangars_repository_a_warm_render_imports_no_spec_catalog_or_pulumi_and_a_warm_cost_no_spec_or_pulumi(tmp_path: Path):
     copy = copy_repository(tmp_path / "hangar-repo")
-    runs = []
-    for out in ("cold", "warm"):
-        done = run_in_copy(copy, RENDER.replace("sys.argv[2]", repr(str(tmp_path / out))))
-        runs.append(json.loads(done.stderr.strip().splitlines()[-1]))
-    cold, warm = runs
+    cold, warm = (run_fresh(copy, "render", "edge", "--out", str(tmp_path / out)) for out in ("cold", "warm"))
     assert cold["exit"] == warm["exit"] == 0
     assert "hangar.spec" in cold["heavy"] and "pulumi" in cold["heavy"]  # the control: validated and planned
     assert warm["heavy"] == []
     assert rendered(tmp_path / "warm") == rendered(tmp_path / "cold")
+    cold, warm = (run_fresh(copy, "cost", "edge") for _ in range(2))  # edge has no gateway, so no routes to read
+    assert cold["exit"] == warm["exit"] == 0
+    assert "hangar.spec" in cold["heavy"] and "hangar.cost.routes" in cold["heavy"]  # the control: validated and priced (its plan from the cache)
+    assert not [name for name in warm["heavy"] if name.startswith(("hangar.spec", "pulumi"))], warm["heavy"]

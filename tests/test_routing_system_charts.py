@@ -143,8 +143,9 @@ def test_on_gke_keda_and_its_http_add_on_are_added_to_the_pickers():
     raw["deployments"].append({"name": "idle", "model": "Qwen/Qwen3-1.7B", "pool": "l4-spot", "max_context_tokens": 8192,
                                "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 1}})  # fmt: skip
     (message,) = system_messages(list(plan_environment(raw).resources))
-    # Four pickers at 2.5 CPU (10) fit the 12 vCPU of three e2-standard-4 nodes; KEDA's 0.3 and the add-on's 7 x 0.25 do not.
-    assert message.startswith("the pods that select pool system request 12.05 CPU (its nodes have 12 vCPU) in all at its 3 e2-standard-4 node(s)")
+    # Four pickers at 2.5 CPU (10) fit the 11.76 vCPU three e2-standard-4 nodes allocate; KEDA's 0.3 and the add-on's 7 x 0.25 do not.
+    assert message.startswith("the pods that select pool system request 12.05 CPU (its nodes allocate at most 11.76 of their 12 vCPU) in all at its "
+                              "3 e2-standard-4 node(s)")  # fmt: skip
     assert "operator (chart keda-add-ons-http 0.15.0) x1, scaler (chart keda-add-ons-http 0.15.0) x3, interceptor (chart keda-add-ons-http 0.15.0) x3" in message
 
 

@@ -128,13 +128,15 @@ def test_one_picker_must_fit_what_a_node_allocates_not_its_capacity():
     assert unschedulable_pickers(eks_records(1.9)) == []
 
 
-def test_on_gke_a_picker_is_judged_against_the_capacity_and_the_message_says_why():
+def test_on_gke_a_picker_is_judged_against_what_a_node_allocates():
     raw = raw_environment("gke-chat")
-    raw["gateway"]["picker_cpu"] = 4  # all an e2-standard-4 has
+    raw["gateway"]["picker_cpu"] = 3.95  # under an e2-standard-4's 4 vCPU, over the 3.92 it allocates on GKE
     messages = unschedulable_pickers(plan_environment(raw).resources)
     assert len(messages) == 2 and all(
-        "requests 4 CPU (the node has 4 vCPU) on a e2-standard-4 node of pool system: all the node has, and the kubelet keeps part of every "
-        "node (capacity: GKE's documented reservation could not be read here), so it never schedules" in m for m in messages)  # fmt: skip
+        "requests 3.95 CPU (the node allocates 3.92 of its 4 vCPU) on a e2-standard-4 node of pool system: more than the node allocates "
+        "(GKE per node: 80m CPU and 2623 MiB kube-reserved, 100 MiB eviction threshold), so it never schedules" in m for m in messages)  # fmt: skip
+    raw["gateway"]["picker_cpu"] = 3.9
+    assert unschedulable_pickers(plan_environment(raw).resources) == []
 
 
 def test_the_pack_over_grpc_judges_objectives_and_pickers_the_same_way():

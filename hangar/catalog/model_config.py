@@ -56,6 +56,7 @@ from pydantic import ValidationError
 
 from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
 from .errors import RowProblem
+from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
 from .schema import Model
 
@@ -122,6 +123,18 @@ class Architecture:
     kv_bytes_per_token_bf16: int
     multimodal: bool
     tie_word_embeddings: bool
+    q_lora_rank: int | None
+    qk_nope_head_dim: int | None
+    v_head_dim: int | None
+    index_n_heads: int | None
+    index_head_dim: int | None
+    dense_mlp_layers: int | None
+    shared_expert_intermediate_size: int | None
+    linear_key_dim: int | None
+    linear_value_dim: int | None
+    linear_value_heads: int | None
+    linear_conv_kernel_dim: int | None
+    attn_output_gate: bool | None
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -220,6 +233,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
         kv_bytes_per_token_bf16=per_token_bytes,
         multimodal=isinstance(config.get("vision_config"), dict),
         tie_word_embeddings=tied_embeddings(config, text, model_type),
+        **layer_shapes(text, model_type, kinds, experts, _dense_mlp_layers(text, model_type, layers) if experts is not None else set()),
     )
 
 
@@ -300,6 +314,16 @@ def _mlp_widths(text: dict, model_type: str, layers: int, experts: int | None) -
         return config_int(text, "intermediate_size"), config_int(text, "moe_intermediate_size")
     expert = config_int(text, "moe_intermediate_size", text.get("intermediate_size"))
     return (config_int(text, "intermediate_size") if dense_layers(text, model_type, layers) else None), expert
+
+
+def _dense_mlp_layers(text: dict, model_type: str, layers: int) -> set[int]:
+    """The layers of a mixture of experts that keep a dense MLP (as `_mlp_widths` and `estimate_parameters` count them)."""
+    if model_type == "llama4_text":
+        step = config_int(text, "interleave_moe_layer_step", 1, required=False) or 0
+        return {i for i in range(layers) if not step or (i + 1) % step}
+    if model_type == "gemma4_text":
+        return set(range(layers))
+    return dense_layers(text, model_type, layers)
 
 
 def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:

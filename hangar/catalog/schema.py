@@ -277,6 +277,11 @@ class Model(Row):
     `tie_word_embeddings` is true when the output head is the token embedding (one vocab_size x hidden_size matrix, not
     two): config.json's, or its transformers class default; empty where it was not read. Quantised serving keeps both
     in 16 bits (`hangar.sizing.embeddings`).
+    The widths of the modules LoRA adapts beyond those (`q_lora_rank`, `qk_nope_head_dim`, `v_head_dim` of latent attention,
+    `index_n_heads` and `index_head_dim` of DeepSeek-V3.2's indexer;
+    `dense_mlp_layers` and `shared_expert_intermediate_size` of a mixture of experts; `linear_key_dim`, `linear_value_dim`,
+    `linear_value_heads`, `linear_conv_kernel_dim` and `attn_output_gate` of a linear-attention hybrid) are
+    `hangar.catalog.layer_shapes`'; empty where the layout has no such module or no config.json was read.
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), empty for a quantisation it does not name (awq ...).
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -327,6 +332,33 @@ class Model(Row):
     moe_intermediate_size: Optional[PositiveInt] = None
     vocab_size: Optional[PositiveInt] = None
     tie_word_embeddings: Optional[bool] = None
+    q_lora_rank: Optional[PositiveInt] = None
+    qk_nope_head_dim: Optional[PositiveInt] = None
+    v_head_dim: Optional[PositiveInt] = None
+    index_n_heads: Optional[PositiveInt] = None
+    index_head_dim: Optional[PositiveInt] = None
+    dense_mlp_layers: Optional[PositiveInt] = None
+    shared_expert_intermediate_size: Optional[PositiveInt] = None
+    linear_key_dim: Optional[PositiveInt] = None
+    linear_value_dim: Optional[PositiveInt] = None
+    linear_value_heads: Optional[PositiveInt] = None
+    linear_conv_kernel_dim: Optional[PositiveInt] = None
+    attn_output_gate: Optional[bool] = None
+
+    def _consistent_layer_shapes(self) -> None:
+        """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
+        for column in ("q_lora_rank", "qk_nope_head_dim", "v_head_dim", "index_n_heads", "index_head_dim"):
+            if getattr(self, column) is not None and self.kv_lora_rank is None:
+                raise RowProblem(column, getattr(self, column), "only a latent-attention (MLA) model has it")
+        for column in ("dense_mlp_layers", "shared_expert_intermediate_size"):
+            if getattr(self, column) is not None and self.num_experts is None:
+                raise RowProblem(column, getattr(self, column), "only a mixture of experts (num_experts) has it")
+        if self.dense_mlp_layers is not None and self.dense_mlp_layers > self.layers:
+            raise RowProblem("dense_mlp_layers", self.dense_mlp_layers, f"exceeds layers ({self.layers})")
+        linear = ("linear_key_dim", "linear_value_dim", "linear_value_heads", "linear_conv_kernel_dim")
+        given = [column for column in linear if getattr(self, column) is not None]
+        if given and (len(given) < len(linear) or self.attention_layers is None):
+            raise RowProblem(given[0], getattr(self, given[0]), "give all four linear-attention widths, for a hybrid (attention_layers) only")
 
     def _consistent_mlp(self) -> None:
         """The MLP widths come with the residual width, and the expert width exactly when the model has experts."""
@@ -346,6 +378,7 @@ class Model(Row):
     @model_validator(mode="after")
     def _consistent(self) -> "Model":
         self._consistent_mlp()
+        self._consistent_layer_shapes()
         if self.indexer_bytes_per_token is not None and self.kv_lora_rank is None:
             raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
         if self.base_model == self.hf_id:

@@ -7,14 +7,13 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from hangar.catalog import CatalogError, load_catalog
+from hangar.catalog import CatalogError
 from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
 from hangar.cli.formatting import print_json
 from hangar.cli.views import print_cost, print_routes
-from hangar.cost.routes import gateway_note, route_costs
 from hangar.planerror import PlanError
 from hangar.stackfile import StackConfigError
-from hangar.stackservice import plan_stack
+from hangar.stackservice import priced_stack
 
 
 @app.command()
@@ -30,28 +29,25 @@ def cost(
     unknown and makes the total unknown — it is never counted as zero.
     """
     try:
-        stack_plan = plan_stack(project, stack, cache=not no_cache)
-        report = stack_plan.price()
+        priced = priced_stack(project, stack, cache=not no_cache)
     except StackConfigError as error:
         raise fail([str(p) for p in error.problems])
     except PlanError as error:
         raise fail([f"stack {stack}: {line}" for line in str(error).splitlines() if line.strip()])
     except CatalogError as error:
         raise fail([p.describe() for p in error.problems])
-    environment = stack_plan.environment
-    budget = environment.budget if environment is not None else None
-    routes = route_costs(environment, report, load_catalog(environment.catalog_overrides)) if environment is not None else []
+    report, budget = priced.report, priced.budget
     if output_format is OutputFormat.json:
-        document = {"stack": stack, **report.to_json(), "plan_notes": list(stack_plan.notes)}
+        document = {"stack": stack, **report.to_json(), "plan_notes": list(priced.notes)}
         if budget is not None:
             document["budget"] = {"monthly_ceiling_usd": budget.monthly_ceiling_usd, "max_spot_share": budget.max_spot_share}
-        if environment is not None and environment.gateway is not None:
-            document["routes"] = [route.to_json() for route in routes]
-            document["gateway"] = gateway_note(environment)
+        if priced.routes is not None:
+            document["routes"] = [route.to_json() for route in priced.routes]
+            document["gateway"] = priced.gateway
         print_json(document)
         return
     print_cost(stack, report, budget)
-    if environment is not None and environment.gateway is not None:
-        print_routes(routes, gateway_note(environment))
-    for note in stack_plan.notes:
+    if priced.routes is not None:
+        print_routes(list(priced.routes), priced.gateway or "")
+    for note in priced.notes:
         out.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)

@@ -37,10 +37,12 @@ layer and slot:
 The model classes that adapt `embed_tokens` and `lm_head` too (Llama's, Mixtral's) add their slots and the extra
 vocabulary rows (`hangar.sizing.lora_vocab`). Not counted: Punica's small index buffers.
 
-Not sized, the reason said (`LoraSizeUnknown`): latent attention (DeepSeek V3/R1/V3.2, Kimi K2: its
-q_lora_rank, qk_nope_head_dim and v_head_dim projections and its first dense layers are not in the catalog); a
-mixture of experts with dense layers or shared experts (their count and widths are not in the catalog); hybrids
-(Qwen3-Next's linear-attention projections); Gemma 4's two attention shapes; architectures vLLM v0.11.2 has no
+Latent attention (DeepSeek V3/R1/V3.2, Kimi K2: `DeepseekV3ForCausalLM`, with its dense first layers, shared experts
+and V3.2's indexer) and Qwen3-Next's hybrid of gated-delta-net and gated-attention layers are sized by
+`hangar.sizing.lora_layouts`.
+
+Not sized, the reason said (`LoraSizeUnknown`): another mixture of experts with dense layers or shared experts (its
+class's layers were not read); other hybrids; Gemma 4's two attention shapes; architectures vLLM v0.11.2 has no
 class of its own for; rows without their widths. A model whose class does not implement `SupportsLoRA` (GPT-2)
 is refused, not sized (`hangar.sizing.lora_architectures.lora_refusal`).
 
@@ -61,6 +63,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .lora_architectures import ENGINE, SUPPORTS_LORA, architecture, lora_refusal
+from .lora_layouts import LAYOUT_CLASSES, Shapes, layout_elements, layout_unsized
 from .lora_vocab import adapted_vocabulary, vocabulary_elements
 
 LORA_BYTES = 2
@@ -104,6 +107,9 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1) -> float
     why = _unsized(model)
     if why:
         raise LoraSizeUnknown(f"{model.hf_id}: the GPU memory of its LoRA slots is not sized: {why}")
+    if architecture(model) in LAYOUT_CLASSES:  # latent attention, Qwen3-Next's hybrid (hangar.sizing.lora_layouts)
+        per_gpu = layout_elements(model, Shapes(lora.rank, tensor_parallel, lora.fully_sharded))
+        return (per_gpu * tensor_parallel * lora.slots + vocabulary_elements(model, lora.slots, lora.rank, tensor_parallel)) * LORA_BYTES
     assert model.hidden_size and model.kv_heads and model.head_dim
     tp, rank, hidden = tensor_parallel, lora.rank, model.hidden_size
     query = model.attention_heads * model.head_dim
@@ -147,8 +153,10 @@ def _unsized(model: Model) -> str | None:
     refusal = lora_refusal(model)
     if refusal:
         return refusal
+    if name in LAYOUT_CLASSES:
+        return layout_unsized(model, name)
     if model.kv_lora_rank is not None:
-        return "latent attention (its q_lora_rank, qk_nope_head_dim and v_head_dim projections and its dense layers are not in the catalog)"
+        return f"latent attention in a model class ({name}) whose LoRA layers were not read"
     if model.attention_layers is not None and model.attention_layers != model.layers:
         return "a hybrid whose other layers' projections (linear attention or state space) are not in the catalog"
     if model.global_kv_heads is not None:

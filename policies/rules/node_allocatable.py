@@ -15,15 +15,34 @@ more than the cloud's, so the room is never less than a real node's: a pool foun
   instance-info.jsonl: `INSTANCE_ENIS`). An instance type not listed here counts 255 MiB, the least any max pods gives.
   Other AMI types, or none given, are taken at capacity.
 * AKS: "Node resource reservations in Azure Kubernetes Service (AKS)"
-  (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02): kube-reserved CPU by cores on
-  the host (1: 60m, 2: 100m, 4: 140m, 8: 180m, 16: 260m, 32: 420m, 64: 740m; other counts are not stated and reserve
-  none here); from AKS 1.29 the eviction rule `memory.available < 100 Mi`, and kube-reserved memory of the lesser of
-  20 MB x the node's max pods + 50 MB and 25% of its memory — counted only where the pool states `maxPods` (taken as
-  MB = 10^6 bytes, the smaller reading), since the default max pods was not read here. Before 1.29 AKS kept more
-  (a 750 Mi eviction rule), so the 1.29 figures are the least on every version.
-* GKE: Google's "About GKE node sizing" (https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes)
-  states the reservation, but only its opening could be read here, not the reservation itself: GKE nodes are taken
-  at capacity.
+  (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02; its source
+  MicrosoftDocs/azure-aks-docs articles/aks/node-resource-reservations.md @11fb7fb821ae, ms.date 04/16/2024, read
+  2026-12-02): kube-reserved CPU by cores on the host (1: 60m, 2: 100m, 4: 140m, 8: 180m, 16: 260m, 32: 420m,
+  64: 740m; other counts are not stated and reserve none here); from AKS 1.29 the eviction rule
+  `memory.available < 100 Mi`, and kube-reserved memory of the lesser of 20 MB x the node's max pods + 50 MB and
+  25% of its memory (taken as MB = 10^6 bytes, the smaller reading). Max pods is the pool's `maxPods`, else AKS's
+  default by CNI ("IP address planning", MicrosoftDocs/azure-aks-docs articles/aks/concepts-network-ip-address-planning.md
+  @546865d80b95, ms.date 05/28/2024, read 2026-12-02, "Maximum pods per node": Azure CNI Overlay 250, Azure CNI
+  Pod subnet 110, Azure CNI (Legacy) 30, Kubenet 110), read from a ManagedCluster's `networkProfile`; a pool
+  whose CNI is not in its record counts the least default, 30. Before 1.29 the eviction rule was 750 Mi and
+  kube-reserved memory a regressive rate of the memory; there, and where the version is not a literal, only the
+  100 Mi every version keeps is counted.
+* GKE: Google documents the reservation in "About GKE node sizing"
+  (https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#memory_and_cpu_reservations), but
+  only that page's opening could be read here. The tiers are read from the Kubernetes cluster autoscaler's model
+  of GKE nodes, kubernetes/autoscaler cluster-autoscaler/cloudprovider/gce/reserved.go @729ba955a1b6 (2019-02-14, on
+  the autoscaler's 1.3 release branch, tag cluster-autoscaler-1.3.9; read 2026-12-02; `cpuReservedMillicores`,
+  `memoryReservedMiB`, `KubeletEvictionHardMemory`; its reserved_test.go: 255 MiB of 600, 500 of 2000, 1800 of 8000,
+  10760 of 200000, 80m of 4 cores): kube-reserved CPU of 6%
+  of the first core, 1% of the second, 0.5% of the next two and 0.25% of the rest; kube-reserved memory of 255 MiB
+  up to 1000 MiB, else 25% of the first 4000 MiB, 20% up to 8000, 10% up to 16000, 6% up to 128000 and 2% of
+  the rest (its brackets are 1000 MiB a "GB", "duplicating an upstream bug ... to predict the end result
+  accurately"; the page's GiB brackets would reserve a little more, so the smaller is taken); and the 100 MiB
+  eviction threshold. The autoscaler's later versions read the reserve from the node's kube-env instead of
+  predicting it, so no statement of the tiers newer than 2019 was read here (third parties quote the same tiers from
+  Google's page in 2024-2026, not used as a source); the kernel's own reserve (which lowers a node's
+  capacity below the machine's memory) is not counted. A third party's note that GKE's memory reserve changes
+  from 1.37 was seen, but not Google's text of it, so it is not applied (Hangar's GKE default is 1.35).
 """
 
 from __future__ import annotations
@@ -43,7 +62,13 @@ at the commit above (`defaultMaxENIs`, `ipv4AddressesPerInterface`), for the CPU
 AKS_CPU_RESERVED_M: dict[int, int] = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
 """AKS kube-reserved CPU (millicores) by cores on the host (the AKS page above)."""
 
+AKS_DEFAULT_MAX_PODS: dict[tuple[str, str], int] = {("azure", "overlay"): 250, ("azure", "pod-subnet"): 110, ("azure", ""): 30, ("kubenet", ""): 110}
+"""AKS's default max pods by (networkPlugin, networkPluginMode or "pod-subnet" where a pool names a pod subnet) (the
+IP planning page above); `AKS_LEAST_MAX_PODS` where the CNI is not known."""
+AKS_LEAST_MAX_PODS = 30
+
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
 AKS_TYPES = ("azure-native:containerservice:AgentPool", "azure-native:containerservice:ManagedCluster")
 
 
@@ -67,8 +92,8 @@ def node_room(pool: ResourceRecord, pool_name: str | None, vcpus: float, memory_
         return NodeRoom(vcpus, memory_gib, f"capacity: the reserve of AMI type {ami or '(not given)'} is not read here", False)
     if pool.type in AKS_TYPES:
         return _aks(_aks_profile(pool, pool_name), vcpus, memory_gib)
-    if pool.type == "gcp:container/nodePool:NodePool":
-        return NodeRoom(vcpus, memory_gib, "capacity: GKE's documented reservation could not be read here", False)
+    if pool.type == GKE_NODE_POOL:
+        return _gke(vcpus, memory_gib)
     return NodeRoom(vcpus, memory_gib, "capacity: this pool's reserve is not known", False)
 
 
@@ -90,20 +115,51 @@ def _aks_profile(pool: ResourceRecord, name: str | None) -> dict[str, Any]:
         return pool.inputs
     profiles = [p for p in pool.inputs.get("agentPoolProfiles") or [] if isinstance(p, dict)]
     found = next((p for p in profiles if p.get("name") == name), {})
-    return {**found, "orchestratorVersion": found.get("orchestratorVersion") or pool.inputs.get("kubernetesVersion")}
+    network = pool.inputs.get("networkProfile")
+    return {**found, "orchestratorVersion": found.get("orchestratorVersion") or pool.inputs.get("kubernetesVersion"),
+            "networkProfile": network if isinstance(network, dict) else {}}  # fmt: skip
+
+
+def _aks_max_pods(profile: dict[str, Any]) -> tuple[int, str]:
+    """The pool's max pods and where the figure came from, for the message."""
+    max_pods = profile.get("maxPods")
+    if isinstance(max_pods, int) and not isinstance(max_pods, bool) and max_pods > 0:
+        return max_pods, f"{max_pods} pods"
+    network = profile.get("networkProfile") or {}
+    plugin = network.get("networkPlugin")
+    mode = "pod-subnet" if plugin == "azure" and profile.get("podSubnetID") else str(network.get("networkPluginMode") or "")
+    default = AKS_DEFAULT_MAX_PODS.get((str(plugin), mode)) if isinstance(plugin, str) else None
+    if default is None:
+        return AKS_LEAST_MAX_PODS, f"max pods not given, CNI not known: AKS's least default, {AKS_LEAST_MAX_PODS} pods"
+    cni = f"{plugin} {mode}".strip()
+    return default, f"max pods not given: {default} pods, AKS's default for {cni}"
 
 
 def _aks(profile: dict[str, Any], vcpus: float, memory_gib: float) -> NodeRoom:
     cpu_m = AKS_CPU_RESERVED_M.get(int(vcpus), 0) if float(vcpus).is_integer() else 0
-    max_pods = profile.get("maxPods")
     memory_mib = 100.0  # every AKS version's eviction rule keeps at least this
-    kube = "kube-reserved memory not counted (no maxPods)"
-    if isinstance(max_pods, int) and not isinstance(max_pods, bool) and max_pods > 0 and _at_least(profile.get("orchestratorVersion"), (1, 29)):
+    kube = "kube-reserved memory not counted (before 1.29, or no literal version)"
+    if _at_least(profile.get("orchestratorVersion"), (1, 29)):
+        max_pods, pods = _aks_max_pods(profile)
         kube_mib = min((20 * max_pods + 50) * 1e6 / 2**20, 0.25 * memory_gib * 1024)
         memory_mib += kube_mib
-        kube = f"{kube_mib:.0f} MiB kube-reserved ({max_pods} pods)"
+        kube = f"{kube_mib:.0f} MiB kube-reserved ({pods})"
     cpu = f"{cpu_m}m CPU kube-reserved" if cpu_m else "no CPU reserve stated for this core count"
     return NodeRoom(vcpus - cpu_m / 1000, memory_gib - memory_mib * MIB, f"AKS per node: {cpu}, {kube}, 100 MiB eviction threshold", True)
+
+
+def _gke(vcpus: float, memory_gib: float) -> NodeRoom:
+    cpu_m = _brackets(int(vcpus * 1000), ((0, 0.06), (1000, 0.01), (2000, 0.005), (4000, 0.0025)))
+    memory = int(memory_gib * 1024)
+    memory_mib = 255 if 0 < memory <= 1000 else _brackets(memory, ((0, 0.25), (4000, 0.2), (8000, 0.1), (16000, 0.06), (128000, 0.02)))
+    return NodeRoom(vcpus - cpu_m / 1000, memory_gib - (memory_mib + 100) * MIB,
+                    f"GKE per node: {cpu_m}m CPU and {memory_mib} MiB kube-reserved, 100 MiB eviction threshold", True)  # fmt: skip
+
+
+def _brackets(capacity: int, brackets: tuple[tuple[int, float], ...]) -> int:
+    """The reserve of `capacity` at each bracket's marginal rate from its threshold to the next, summed, then truncated."""
+    ends = [threshold for threshold, _ in brackets[1:]] + [max(capacity, brackets[-1][0])]
+    return int(sum((min(capacity, end) - start) * rate for (start, rate), end in zip(brackets, ends, strict=True) if capacity > start))
 
 
 def _at_least(version: Any, floor: tuple[int, int]) -> bool:

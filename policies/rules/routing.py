@@ -18,10 +18,8 @@ gateway has nowhere to send a request). `hangar-routing` judges, per namespace:
   (https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/, read 2026-12-01), so a picker
   requesting more than one node allocates never schedules. The node's vCPUs and memory come from the catalog's row
   for the pool's machine type, less the cloud's reserve where it was read (`hangar.policies.rules.node_allocatable`:
-  EKS on AL2023, AKS); elsewhere a picker requesting as much as the node's whole capacity is refused, since every
-  kubelet keeps some (GKE reserves a predefined share on every node,
-  https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes, read 2026-12-01), and the message says
-  which basis was used;
+  EKS on AL2023, AKS, GKE); elsewhere a picker requesting as much as the node's whole capacity is refused, since
+  every kubelet keeps some, and the message says which basis was used;
 * every InferenceObjective names an InferencePool of the plan in its namespace
   (`hangar.policies.rules.routing_objectives`);
 * an Istio DestinationRule ordering endpoints by `failoverPriority` has outlier detection, and its Service selects

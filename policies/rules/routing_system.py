@@ -19,7 +19,7 @@ release's values (`hangar.policies.rules.chart_pods`, which cites each chart):
   Job (default 1), one per node of a DaemonSet, `replicas` times the group size of a LeaderWorkerSet, one for a Pod;
 * the pool's room is its most nodes (the autoscaler's maximum) times what one node allocates: the catalog's vCPUs and
   memory of its machine type less the kubelet's reserve and eviction threshold where the cloud's was read here
-  (`hangar.policies.rules.node_allocatable`: EKS on AL2023, AKS), else the capacity; the message says which. The
+  (`hangar.policies.rules.node_allocatable`: EKS on AL2023, AKS, GKE), else the capacity; the message says which. The
   reserve taken is never more than the cloud's, so the room is never less than the scheduler can give.
 
 So a finding is sure: those pods can never all run (a chart's autoscaled component counts at its minimum: istiod at
