@@ -13,7 +13,8 @@ When the stack config has a `gateway` (`hangar.spec.routing`), in the gateway cl
   (`hangar.components.serving.LB_ANNOTATIONS`) carried in `spec.infrastructure.annotations`, which
   Istio copies onto the Service it creates for the Gateway;
 * per route an `HTTPRoute` `<route>`: requests under the path `/<route>` (rewritten to `/`, so a client's
-  base URL is `http://<gateway>/<route>/v1`) go to the InferencePools of its deployments — a `split`
+  base URL is `http://<gateway>/<route>/v1`; on GKE, whose gateway rewrites no paths, the one route's requests
+  at the root, base URL `http://<gateway>/v1`: `hangar.components.routing_paths`) go to the InferencePools of its deployments — a `split`
   by its weights; a `small_first` share as weights out of 1000; a `small_first` header as a rule
   matching the header (to the small pool) before the catch-all rule (to the large one); a `small_first`
   by objectives likewise, its rule matching `x-gateway-inference-objective` with each listed class
@@ -74,6 +75,7 @@ from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.registry_path import under_registry
 from hangar.components.routing_failover import FailoverBackend, failover_backend_ref
 from hangar.components.routing_objectives import build_objectives
+from hangar.components.routing_paths import route_filters, route_path
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
 from hangar.components.serving import LB_ANNOTATIONS, selector_labels
 from hangar.components.serving_pod import PORT
@@ -103,7 +105,9 @@ https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway (read 2026
 Google-managed certificates work with regional Gateways and certificate maps only with global ones; the key itself
 was read in public manifests for `gke-l7-rilb` and `gke-l7-regional-external-managed` Gateways (e.g.
 stacksimplify/terraform-on-google-kubernetes-engine, 21-GKE-Gateway-API/05-GKE-Gateway-API-HTTP-to-HTTPS-Redirect),
-not in Google's own example, which could not be read whole here: unverified against Google's text."""
+not in a Google text: searched again 2026-12-02 in Google's docs (only the pages' openings are readable here), Google's
+gke-gateway-api repository (commit fc40d606a5332f11a8883f85caff66b63c4e88ef, no mention) and its Gateway API
+conformance reports (which exercise no Certificate Manager option). Still unverified against Google's text."""
 REDIRECT_LISTENER = "http"
 REDIRECT_STATUS = 308
 """The redirect from http to https keeps the request's method: 308 Permanent Redirect, which "does not allow changing the request
@@ -114,11 +118,11 @@ gives 308 for permanent redirects that must keep the method. Gateway API v1.5.1 
 Istio 1.29.6 passes any of them on ("Istio allows 301, 302, 303, 307, 308", pilot/pkg/config/kube/gateway/conversion.go
 `createRedirectFilter`); GKE's regional URL maps, which `gke-l7-rilb` and `gke-l7-regional-external-managed` program, offer
 PERMANENT_REDIRECT = 308, "the request method will be retained" (pulumi_gcp 10.2.0 compute RegionUrlMap
-`redirect_response_code`), and Google's GKE Gateway controller lists HTTPRouteSchemeRedirect among the Gateway API features
-it passes (GoogleCloudPlatform/gke-gateway-api commit fc40d606a5332f11a8883f85caff66b63c4e88ef conformance/conformance_test.go).
-That the GKE controller turns `statusCode: 308` into PERMANENT_REDIRECT was not found in a Google text read here (2026-12-02):
-GKE's GatewayClass capabilities page could not be read whole; if it refuses the value, the redirect route is not accepted
-(its status says so) and port 80 answers nothing, as without the redirect."""
+`redirect_response_code`), but Google's GKE Gateway controller does not claim the status: its conformance reports list
+HTTPRouteSchemeRedirect as supported and HTTPRoute307RedirectStatusCode / HTTPRoute308RedirectStatusCode as unsupported
+(kubernetes-sigs/gateway-api commit 4564255ac2c35d582249b3cdf261bdf51c8bca32, conformance/reports/v1.4.0/gke-gateway/
+standard-1.34.4-rxlb-report.yaml and v1.5/gke-gateway/v1.5.0-gke-report.yaml, read 2026-12-02), so the redirect is refused
+on GKE (`hangar.spec.routing_gke`) and rendered on Istio only."""
 SHARE_SCALE = 1000
 """A small-first share becomes weights out of this many (0.7 -> 700 small, 300 large)."""
 
@@ -227,16 +231,17 @@ def server_peers(environment: Environment, deployment: ModelDeployment) -> list[
     return [{"podSelector": {"matchLabels": picker_labels(deployment.name)}}, *gateway_peers(environment), *health]
 
 
-def http_route_rules(route: Route, *, timeout: str | None) -> list[dict[str, Any]]:
-    """The HTTPRoute rules of a route: its path prefix, the rewrite to `/`, and the pools with their weights."""
-    path = {"type": "PathPrefix", "value": f"/{route.name}"}
-    rewrite = [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+def http_route_rules(route: Route, *, timeout: str | None, gke: bool = False) -> list[dict[str, Any]]:
+    """The HTTPRoute rules of a route: its path prefix, the rewrite to `/`, and the pools with their weights (on GKE the root
+    path and no rewrite: `hangar.components.routing_paths`)."""
+    path = route_path(route.name, gke=gke)
+    rewrite = route_filters(gke=gke)
 
     def rule(backends: list[tuple[str, int]], *headers: list[dict[str, str]]) -> dict[str, Any]:
         """A rule for requests under the path carrying any one of the `headers` sets (or all requests under it)."""
         matches = [{"path": path, "headers": match} for match in headers] or [{"path": path}]
         refs = [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name, "weight": weight} for name, weight in backends]
-        return {"matches": matches, "filters": rewrite, "backendRefs": refs, **({"timeouts": {"request": timeout}} if timeout else {})}
+        return {"matches": matches, **({"filters": rewrite} if rewrite else {}), "backendRefs": refs, **({"timeouts": {"request": timeout}} if timeout else {})}
 
     if route.split is not None:
         return [rule([(backend.deployment, backend.weight) for backend in route.split])]
@@ -318,7 +323,7 @@ class Gateway(pulumi.ComponentResource):
                 api_version="gateway.networking.k8s.io/v1",
                 kind="HTTPRoute",
                 metadata={"name": route.name, "namespace": namespace, "labels": labels},
-                spec={"parentRefs": route_parents(environment), "rules": http_route_rules(route, timeout=timeout)},
+                spec={"parentRefs": route_parents(environment), "rules": http_route_rules(route, timeout=timeout, gke=cluster.provider == "gcp")},
                 opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object, *backends])),
             )
             self.routes.append(route.name)

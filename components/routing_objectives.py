@@ -7,9 +7,11 @@ of the deployment the class's requests reach. The endpoint pickers already may r
 which Hangar applies already, holds it (config/crd/kustomization.yaml lists inferenceobjectives beside
 inferencepools); on GKE, which installs the InferencePool CRD itself, Hangar applies the CRD's own file at the
 tag (`OBJECTIVE_CRD`), as the Extension's guide has every implementation, GKE's included, apply the CRDs
-(site-src/guides/index.md, "Install the Inference Extension CRDs"). Whether a GKE version installs the
-InferenceObjective CRD too was not found in a Google text read here (searched 2026-12-02); if one does, Hangar's
-apply meets GKE's copy of the same CRD, which was not tried here.
+(site-src/guides/index.md, "Install the Inference Extension CRDs"). GKE installs only the GA CRDs: "GKE automatically
+installs all GA CRDs for Gateway API and Gateway API Inference Extension on GKE versions 1.34.0-gke.1626000 or later"
+(llm-d's GKE guide, https://llm-d.ai/docs/dev/resources/gateway/install-crds, read 2026-12-02; no Google text saying more
+was readable here), and InferenceObjective is alpha (inference.networking.x-k8s.io/v1alpha2 at v1.5.0), so GKE does not
+install it and Hangar does.
 
 Sources: kubernetes-sigs/gateway-api-inference-extension tag v1.5.0 (commit
 df9f8909fe06fe2dfd4a6fc0bd0c01a0acabf849), read 2026-12-02: config/crd/bases/inference.networking.x-k8s.io_inferenceobjectives.yaml

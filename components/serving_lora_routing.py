@@ -28,7 +28,7 @@ route serves adapters, in the gateway's namespace:
 * on GKE, a `GCPRoutingExtension` on the Gateway calling BBR with the request's headers, body and
   trailers (`FullDuplexStreamed`) and a gRPC `HealthCheckPolicy` on BBR's health port, as the chart's
   templates/gke.yaml writes them;
-* per route with such a deployment behind it, an HTTPRoute `<route>-adapters`: under the route's path,
+* per route with such a deployment behind it, an HTTPRoute `<route>-adapters`: under the route's path (on GKE the root),
   a rule per such deployment matching `X-Gateway-Base-Model-Name: <its Hub id>` to its pool. Gateway
   API v1.5.1 gives the rule with more header matches precedence over the route's own rule for the same
   path (HTTPRouteRule's documented precedence: path, method, then the largest number of header
@@ -61,6 +61,7 @@ import yaml
 from hangar.components.labels import POOL, environment_labels
 from hangar.components.registry_path import under_registry
 from hangar.components.routing import GATEWAY_NAME_LABEL, gateway_cluster, gateway_name, gateway_peers, route_parents
+from hangar.components.routing_paths import route_filters, route_path
 from hangar.components.routing_pool import EPP_VERSION, ISTIO_TLS, NONROOT_UID, health_check_peers
 from hangar.components.serving_pod import container_security
 
@@ -88,14 +89,15 @@ def with_adapters(environment: Environment, route: Route) -> list[ModelDeploymen
     return [by_name[name] for name in route.deployments() if name in by_name and by_name[name].lora is not None]
 
 
-def adapter_rules(environment: Environment, route: Route, *, timeout: str | None) -> list[dict[str, Any]]:
-    """The rules of a route's `-adapters` HTTPRoute: per deployment with adapters, its base-model header to its pool."""
+def adapter_rules(environment: Environment, route: Route, *, timeout: str | None, gke: bool = False) -> list[dict[str, Any]]:
+    """The rules of a route's `-adapters` HTTPRoute: per deployment with adapters, its base-model header to its pool, under the
+    route's path (on GKE the root, unrewritten: `hangar.components.routing_paths`)."""
     rules = []
     for deployment in with_adapters(environment, route):
-        match = {"path": {"type": "PathPrefix", "value": f"/{route.name}"}, "headers": [{"type": "Exact", "name": BASE_MODEL_HEADER, "value": deployment.model}]}
+        match = {"path": route_path(route.name, gke=gke), "headers": [{"type": "Exact", "name": BASE_MODEL_HEADER, "value": deployment.model}]}
         rule: dict[str, Any] = {
             "matches": [match],
-            "filters": [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}],
+            **({"filters": filters} if (filters := route_filters(gke=gke)) else {}),
             "backendRefs": [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": deployment.name, "weight": 1}],
         }
         if timeout:
@@ -139,7 +141,7 @@ class AdapterRouting(pulumi.ComponentResource):
             self._istio(namespace, labels, gateway, child)
         self.routes = []
         for route in environment.routes:
-            rules = adapter_rules(environment, route, timeout=timeout)
+            rules = adapter_rules(environment, route, timeout=timeout, gke=gke)
             if not rules:
                 continue
             route_name = f"{route.name}-adapters"

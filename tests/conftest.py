@@ -21,6 +21,15 @@ os.environ["HANGAR_TODAY"] = TODAY
 # Tests change code and data in-process (monkeypatch) where the plan cache's key cannot see it: they
 # plan afresh; tests/test_plan_cache.py turns the cache on where it is the subject.
 os.environ["HANGAR_NO_CACHE"] = "1"
+# The CLI's console fixes its width from COLUMNS when hangar.cli.app is imported; a COLUMNS exported by the
+# runner's shell (pytest-xdist workers see COLUMNS=80, measured) would cut the tables the tests read. Tests that
+# want a width pass it to the command they run.
+os.environ.pop("COLUMNS", None)
+# Shared helpers that assert sit outside test_* modules: have pytest rewrite their asserts too, so a failure
+# shows the values compared.
+pytest.register_assert_rewrite(
+    *(f"tests.{path.stem}" for path in sorted(Path(__file__).parent.glob("*.py")) if not path.stem.startswith(("test_", "conftest", "__")))
+)
 EXAMPLE_STACKS = ("aks-staging", "edge", "eks-prod", "gke-chat", "gke-dev", "gke-tpu", "onprem")
 
 

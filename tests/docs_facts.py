@@ -492,6 +492,12 @@ FACTS += [
     Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
     Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
     Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
+    Fact("docs/policy-pack.md", "rewrites the path or redirects with {a}/{b} (which GKE does not claim)",
+         {"a": lambda: constant("hangar.policies.rules.routing_gke", "METHOD_KEEPING_REDIRECTS")()[0],
+          "b": lambda: constant("hangar.policies.rules.routing_gke", "METHOD_KEEPING_REDIRECTS")()[1]}),
+    Fact("docs/serving.md", "list the 307 and 308 statuses as unsupported, and a 301 or 302 would let clients",
+         why="GKE's Gateway API conformance reports (HTTPRoute307/308RedirectStatusCode unsupported) and RFC 7231 sections 6.4.2-6.4.3, "
+         "cited in hangar.spec.routing_gke"),
     Fact("docs/serving.md", "A replica that answers {n} 5xx responses in a row is ejected for {s} s (longer each time)",
          {"n": lambda: _outlier_default("consecutive_5xx_errors"), "s": lambda: _outlier_default("base_ejection_seconds")}),
     Fact("docs/serving.md", "may be ejected ({p} %,", {"p": lambda: _outlier_default("max_ejection_percent")}),

@@ -71,6 +71,18 @@ def test_nothing_imports_the_folders_as_top_level_packages():
     assert offences == []
 
 
+def test_no_test_module_imports_another():
+    """Helpers two test files share live in non-test modules (tests/serving_plans.py, tests/promql.py, ...), so a
+    test file's fate never hangs on another's internals."""
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for module in sorted(imported_modules(path))
+        if module.startswith("tests.test_")
+    ]
+    assert offences == []
+
+
 def test_every_provider_of_the_spec_has_a_target():
     from typing import get_args
 

@@ -94,12 +94,13 @@ def test_without_a_gateway_the_gke_cluster_leaves_the_gateway_api_alone():
     assert not [r for r in plan if r.type.startswith("hangar:routing")]
 
 
-def test_small_first_share_becomes_weights_out_of_a_thousand_under_the_routes_path():
+def test_small_first_share_becomes_weights_out_of_a_thousand_at_the_root_on_gke():
     route = the(planned("gke"), "HTTPRoute", "chat")
     assert route["spec"]["parentRefs"] == [{"name": "gke-dev-gateway"}]
     (rule,) = route["spec"]["rules"]
-    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/chat"}}]
-    assert rule["filters"] == [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+    # GKE's gateway rewrites no paths (hangar.components.routing_paths): its one route is served at the root, unrewritten.
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    assert "filters" not in rule
     assert [(ref["kind"], ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [("InferencePool", "qwen-small", 700), ("InferencePool", "qwen-7b", 300)]
     assert "timeouts" not in rule  # GKE sets the backend timeout itself
 
@@ -112,6 +113,8 @@ def test_small_first_by_header_sends_the_class_to_the_small_pool_and_the_rest_to
     ]
     assert [[ref["name"] for ref in r["backendRefs"]] for r in rules] == [["qwen-small"], ["qwen-large"]]
     assert all(r["timeouts"] == {"request": "300s"} for r in rules)
+    # Istio rewrites the route's prefix away, so the server sees vLLM's own /v1 paths.
+    assert all(r["filters"] == [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}] for r in rules)
 
 
 def test_a_split_keeps_its_weights():

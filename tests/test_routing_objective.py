@@ -70,11 +70,11 @@ def test_each_class_becomes_an_inference_objective_naming_the_pool_its_requests_
 def test_the_route_sends_the_listed_classes_to_the_small_pool_by_the_objective_header_and_the_rest_to_the_large():
     small, rest = the(planned("gke"), "HTTPRoute", "chat")["spec"]["rules"]
     assert small["matches"] == [
-        {"path": {"type": "PathPrefix", "value": "/chat"}, "headers": [{"type": "Exact", "name": "x-gateway-inference-objective", "value": name}]}
+        {"path": {"type": "PathPrefix", "value": "/"}, "headers": [{"type": "Exact", "name": "x-gateway-inference-objective", "value": name}]}
         for name in ("batch", "bulk")
-    ]
+    ]  # GKE: the route at the root
     assert [ref["name"] for ref in small["backendRefs"]] == ["qwen-small"]
-    assert rest["matches"] == [{"path": {"type": "PathPrefix", "value": "/chat"}}]
+    assert rest["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
     assert [ref["name"] for ref in rest["backendRefs"]] == ["qwen-7b"]
     assert OBJECTIVE_HEADER == "x-gateway-inference-objective"
 

@@ -45,7 +45,7 @@ def test_every_object_of_a_single_deployment_route_validates_against_its_schema(
 
 def test_every_request_on_the_route_goes_to_its_one_deployments_pool():
     (rule,) = the(planned("gke"), "HTTPRoute", "qwen")["spec"]["rules"]
-    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/qwen"}}]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]  # GKE: the route at the root
     assert [(ref["kind"], ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [("InferencePool", "qwen-7b", 1)]
     assert [m["metadata"]["name"] for m in of_kind(planned("gke"), "InferencePool")] == ["qwen-7b"]
 

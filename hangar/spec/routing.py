@@ -17,7 +17,8 @@ first deployment's: the first of a split, the large one of a small-first route, 
 `modality`; a deployment behind it that serves less is a config error, as is a route naming a
 deployment that does not exist or runs on another cluster than the gateway, or whose declared traffic
 contradicts the route's shares (`hangar.spec.routing_traffic`). TLS: `hangar.spec.routing_tls`; a gateway
-without internet egress: `hangar.spec.routing_mirror`. The components that build this are in
+without internet egress: `hangar.spec.routing_mirror`; what GKE's gateway cannot carry (more than one route, the
+http redirect): `hangar.spec.routing_gke`. The components that build this are in
 `hangar.components.routing`.
 """
 
@@ -30,6 +31,7 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
 from hangar.spec.routing_failover import Failover, failover_problems
+from hangar.spec.routing_gke import gke_gateway_problems
 from hangar.spec.routing_mirror import GatewayCrds, mirror_problems
 from hangar.spec.routing_objectives import Objective, objective_problems
 from hangar.spec.routing_tls import GatewayTls, tls_problems
@@ -239,7 +241,7 @@ def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[s
     problems = []
     if environment.tier == "prod" and gateway.scope == "public" and gateway.auth == "none":
         problems.append(problem("gateway.auth", "a public endpoint in prod needs auth: api-key", "none"))
-    problems += tls_problems(environment, cluster.provider)
+    problems += tls_problems(environment, cluster.provider) + gke_gateway_problems(environment, cluster.provider)
     if gateway.proxy_only_cidr is not None and cluster.provider != "gcp":
         problems.append(problem("gateway.proxy_only_cidr", f"only for a gcp cluster; cluster {cluster.name!r} is {cluster.provider}", str(gateway.proxy_only_cidr)))
     if cluster.provider == "gcp" and gateway.proxy_only_cidr is None:

@@ -9,7 +9,7 @@
   or Google-managed with DNS authorization), named in the listener's `tls.options`.
 
 `redirect_http` adds a plain HTTP listener on port 80 whose one HTTPRoute answers every request with a redirect
-to https (`hangar.components.routing.redirect_route`).
+to https (`hangar.components.routing.redirect_route`); not on GKE (`hangar.spec.routing_gke` says why).
 
 Sources, read 2026-12-01: Gateway API v1.5.1 (kubernetes-sigs/gateway-api tag v1.5.1,
 config/crd/standard/gateway.networking.k8s.io_gateways.yaml: `listeners[].tls.mode` Terminate,
@@ -60,7 +60,7 @@ class GatewayTls(SpecModel):
         False,
         description="Also listen for plain HTTP on port 80 and answer every request there with a redirect to https (308, which keeps "
         "the method: an API call stays a POST). A client that calls http:// still sends its first request, API key included, in "
-        "clear text before it is redirected, so it is off by default.",
+        "clear text before it is redirected, so it is off by default. Not on GKE, whose gateway claims no method-keeping redirect.",
     )
 
     @model_validator(mode="after")
