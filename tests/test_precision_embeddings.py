@@ -41,8 +41,9 @@ def test_rows_carry_whether_the_head_is_the_embedding_as_their_config_says():
     # Gemma 3's short config leaves it out: Gemma3TextConfig's default (transformers 4.57.1) ties them
     assert "tie_word_embeddings" not in config("gemma-3-27b-it.json")["text_config"]
     assert CAT.model("google/gemma-3-27b-it").tie_word_embeddings is True
+    assert CAT.model("Qwen/Qwen2.5-72B-Instruct").tie_word_embeddings is False  # config.json (a Hugging Face duplicate): false
     # rows compiled from model cards do not know it
-    assert CAT.model("Qwen/Qwen2.5-72B-Instruct").tie_word_embeddings is None
+    assert CAT.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B").tie_word_embeddings is None
 
 
 def test_the_reader_takes_the_text_config_then_the_file_then_the_class_default():
@@ -102,7 +103,7 @@ def test_4_bit_formats_count_group_scales_and_zeros():
 
 
 def test_a_row_without_the_embedding_shape_is_sized_as_before():
-    row = CAT.model("Qwen/Qwen2.5-72B-Instruct")
+    row = CAT.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B")  # compiled from its model card: no widths
     assert embedding_parameters(row) is None
     assert weight_bytes(row, "fp8") == pytest.approx(row.params_total_b * 1e9)
 
