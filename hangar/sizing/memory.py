@@ -193,12 +193,14 @@ def _check_kv(kv_cache_dtype: str) -> None:
 
 
 def weight_bytes(
-    model: Model, precision: str, *, active: bool = False, accelerator: Accelerator | None = None, tensor_parallel: int = 1, lora: bool = False
+    model: Model, precision: str, *, active: bool = False, accelerator: Accelerator | None = None, tensor_parallel: int = 1, lora: bool = False,
+    engine_version: str | None = None,
 ) -> float:
     """Bytes of weights: total parameters (all experts stay resident), or the active ones per token.
 
     mxfp4 (a checkpoint published so, as gpt-oss) counts its experts at 4.25 bits and the rest in bf16; on an
-    `accelerator`, as the kernel vLLM picks there pads them over `tensor_parallel` ranks (`lora`: with --enable-lora).
+    `accelerator`, as the kernel vLLM `engine_version` picks there pads them over `tensor_parallel` ranks (`lora`: with
+    --enable-lora).
     fp8, int8, awq and gptq keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`).
     """
     _check_precision(precision)
@@ -211,7 +213,7 @@ def weight_bytes(
         return rest * 2 + max(active_b * 1e9 - rest, 0.0) * MXFP4_BYTES_PER_WEIGHT
     if precision == "mxfp4":
         capability = None if accelerator is None else accelerator.compute_capability
-        kernel = (backend(capability, lora=lora) if capability is not None else None) or PUBLISHED
+        kernel = (backend(capability, lora=lora, engine_version=engine_version) if capability is not None else None) or PUBLISHED
         try:
             return mxfp4_weight_bytes(model, tensor_parallel=tensor_parallel, kernel=kernel)
         except Mxfp4Unsized as error:
@@ -334,7 +336,7 @@ def memory_fit(
     options = kv_options(kv_cache_dtype, tensor_parallel, limits, layout_of(model, acc, engine_version))
     per_sequence = sequence_kv(model, tokens, **options).total_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
-    weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None) / GIB
+    weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None, engine_version=engine_version) / GIB
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
     adapters, unsized = lora_gib(model, lora, tensor_parallel, engine_version)
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
@@ -398,5 +400,4 @@ def kv_options(kv_cache_dtype: str, tensor_parallel: int, limits: EngineLimits, 
 
 def layout_of(model: Model, acc: Accelerator, engine_version: str | None) -> KvLayout:
     """How vLLM `engine_version` lays out this model's KV cache on this accelerator (`hangar.sizing.kv_blocks`)."""
-    capability = compute_capability(acc.architecture) if acc.kind == "gpu" else None
-    return kv_layout(engine_version, mla=model.kv_lora_rank is not None, sparse=model.indexer_bytes_per_token is not None, capability=capability)
+    return kv_layout(engine_version, mla=model.kv_lora_rank is not None, sparse=model.indexer_bytes_per_token is not None, capability=acc.compute_capability)

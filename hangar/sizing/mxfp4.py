@@ -24,6 +24,27 @@ vllm/model_executor/layers/quantization/mxfp4.py:
   get Marlin and Blackwell (SM100) FlashInfer; with LoRA enabled `get_mxfp4_backend_with_lora` always takes Marlin.
 * vllm/config/vllm.py `_get_quantization_config` refuses a GPU below `Mxfp4Config.get_min_capability()` = 80:
   "The quantization method mxfp4 is not supported for the current GPU. Minimum capability: 80."
+
+Re-read in vLLM v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per vllm/_version.py, and its wheel's
+vllm/third_party/triton_kernels; read 2026-12-02):
+
+* `Mxfp4Config.get_min_capability()` is still 80, and linear, attention and embedding layers stay unquantised.
+* gpt-oss's checkpoint maps to `GptOssMxfp4Config`, whose `GptOssMxfp4MoEMethod` picks its kernel with
+  vllm/model_executor/layers/fused_moe/oracle/mxfp4.py `select_mxfp4_moe_backend`: with `moe_backend` "auto" (Hangar
+  sets none) the first of `_get_priority_backends_for_gpt_oss` whose experts class accepts the GPU and the config.
+  FlashInfer TRT-LLM MXFP4 x BF16 takes the SM100 family (vllm/model_executor/layers/fused_moe/experts/
+  trtllm_mxfp4_moe.py, FlashInfer being in the image); the OAI Triton kernels take 9.0 <= capability < 13.0
+  (experts/gpt_oss_triton_kernels_moe.py), now shipped inside vLLM (vllm/third_party/triton_kernels, setup.py), but
+  on the SM120 family they are moved behind Marlin; Marlin takes the rest from 8.0 (Humming is put before Marlin
+  only on 9.0, where Triton comes first). With LoRA every experts class but Marlin's (`LoRAExpertsMixin`,
+  experts/marlin_moe.py) refuses the config (fused_moe/modular_kernel.py: "LoRA"; the LoRA-aware Triton and TRT-LLM
+  classes are not among the "auto" choices), so LoRA takes Marlin, as at v0.11.2.
+* `mxfp4_round_up_hidden_size_and_intermediate_size` pads per backend: Marlin the per-rank intermediate width to 128
+  and the hidden width to 256 (as at v0.11.2); TRT-LLM the intermediate width to 128 and the hidden width to 256;
+  the OAI Triton kernels (the function's last branch on CUDA) the intermediate width to 64 only. Not counted: the
+  Hopper swizzle of the Triton path (vllm/model_executor/layers/quantization/utils/mxfp4_utils.py `_swizzle_mxfp4`,
+  triton_kernels' HopperMXValueLayout and HopperMXScaleLayout) pads the values to 16 x 32-byte tiles, which gpt-oss's
+  widths already fill, and the one-byte scales (1/32 of the weights) to 256 rows.
 """
 
 from __future__ import annotations
@@ -31,6 +52,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .engine import sized_release
 
 if TYPE_CHECKING:
     from hangar.catalog import Model
@@ -61,6 +84,8 @@ class Backend:
 PUBLISHED = Backend("as published", 1, 1)
 MARLIN = Backend("Marlin", 128, 256)
 FLASHINFER_SM100 = Backend("FlashInfer MXFP4 x BF16 (SM100)", 256, 256)
+TRTLLM_SM100 = Backend("FlashInfer TRT-LLM MXFP4 x BF16 (SM100)", 128, 256)
+OAI_TRITON = Backend("OAI Triton (SM90)", 64, 1)
 
 
 def compute_capability(architecture: str) -> int | None:
@@ -69,13 +94,18 @@ def compute_capability(architecture: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def backend(capability: int, *, lora: bool = False) -> Backend | None:
-    """The backend vLLM v0.11.2's vllm/vllm-openai image serves MXFP4 experts with on a GPU; None below capability 8.0."""
+def backend(capability: int, *, lora: bool = False, engine_version: str | None = None) -> Backend | None:
+    """The backend vLLM `engine_version`'s vllm/vllm-openai image (the pinned release's when None or not read) serves
+    MXFP4 experts with on a GPU; None below capability 8.0."""
     if capability < MIN_CAPABILITY:
         return None
-    if lora or capability < 100:
+    if lora:
         return MARLIN
-    return FLASHINFER_SM100
+    if sized_release(engine_version) == "v0.33.0":
+        if capability // 10 == 10:
+            return TRTLLM_SM100
+        return OAI_TRITON if capability == 90 else MARLIN
+    return MARLIN if capability < 100 else FLASHINFER_SM100
 
 
 def _round_up(value: int, multiple: int) -> int:
