@@ -230,7 +230,7 @@ def llama_70b_fp8_at_8k() -> tuple[float, int]:
     from hangar.sizing.embeddings import embedding_parameters
 
     llama = catalog().model("meta-llama/Llama-3.1-70B-Instruct")
-    fit = memory_fit(llama, catalog().gpu("H100-SXM"), precision="fp8", max_context_tokens=8192)
+    fit = memory_fit(llama, catalog().gpu("H100-SXM"), precision="fp8", max_context_tokens=8192, engine_version="v0.11.2")
     return embedding_parameters(llama) / 1e9, 0 if fit.fits else 8
 
 
@@ -244,15 +244,22 @@ def mxfp4(name: str):
     return constant("hangar.sizing.mxfp4", name)()
 
 
-def gpt_oss_gib(gpu: str | None) -> float:
-    """gpt-oss-120b's weights: its checkpoint (no GPU), or as held on one `gpu` (hangar.sizing.memory)."""
+def gpt_oss_gib(gpu: str | None, engine_version: str | None = None) -> float:
+    """gpt-oss-120b's weights: its checkpoint (no GPU), or as held on one `gpu` by vLLM `engine_version` (hangar.sizing.memory)."""
     from hangar.sizing.memory import Accelerator, weight_bytes
 
     accelerator = None if gpu is None else Accelerator.of(catalog().gpu(gpu))
-    return weight_bytes(catalog().model("openai/gpt-oss-120b"), "mxfp4", accelerator=accelerator) / 2**30
+    return weight_bytes(catalog().model("openai/gpt-oss-120b"), "mxfp4", accelerator=accelerator, engine_version=engine_version) / 2**30
 
 
 ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
+
+
+def _gpt_oss_unpadded_on_h100() -> str:
+    """Nothing to render; fails where the pinned release pads gpt-oss-120b's experts on an H100 (docs/sizing.md says it does not)."""
+    if gpt_oss_gib("H100-SXM") != gpt_oss_gib(None):
+        raise AssertionError("the pinned release pads gpt-oss-120b's experts on one H100: docs/sizing.md says it keeps the checkpoint's size")
+    return ""
 
 
 def _image(tag: str):
@@ -312,8 +319,8 @@ FACTS += [
          {"cc": lambda: constant("hangar.sizing.quant_kernels", "MARLIN_MIN_CAPABILITY")() / 10}),
     Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",
          {"bits": constant("hangar.sizing.quant_kernels", "SIZED_BITS"), "group": constant("hangar.sizing.quant_kernels", "SIZED_GROUP")}),
-    Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one H100 at {k}k: it does not",
-         {"b": lambda: llama_70b_fp8_at_8k()[0], "k": lambda: llama_70b_fp8_at_8k()[1]}),
+    Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one\n  H100 at {k}k in {v}'s share of the memory: it does not",
+         {"b": lambda: llama_70b_fp8_at_8k()[0], "k": lambda: llama_70b_fp8_at_8k()[1], "v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
     Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.memory", "needs compute capability >= 8.9", "8.9")}),
     Fact("docs/sizing.md", "a one-byte scale per {n} values, {bits:g} bits a weight",
@@ -321,16 +328,23 @@ FACTS += [
     Fact("docs/sizing.md", "up to a multiple of {inner} and the hidden width up to {hidden}; FlashInfer on Blackwell rounds both up to {fi}",
          {"inner": lambda: mxfp4("MARLIN").intermediate_multiple, "hidden": lambda: mxfp4("MARLIN").hidden_multiple,
           "fi": lambda: mxfp4("FLASHINFER_SM100").hidden_multiple}),
-    Fact("docs/sizing.md", "gpt-oss-120b's {published:.1f} GiB checkpoint takes {resident:.1f} GiB on one H100",
-         {"published": lambda: gpt_oss_gib(None), "resident": lambda: gpt_oss_gib("H100-SXM")}),
+    Fact("docs/sizing.md", "At {v} Marlin", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
+    Fact("docs/sizing.md", "gpt-oss-120b's {published:.1f} GiB\n  checkpoint takes {resident:.1f} GiB on one H100, and at its full context {v} would not start there",
+         {"published": lambda: gpt_oss_gib(None), "resident": lambda: gpt_oss_gib("H100-SXM", "v0.11.2"), "v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
+    Fact("docs/sizing.md", "At {v} (the\n  default) Hopper runs the OAI Triton kernels, which round only each GPU's share of the width, to a multiple of {m}:\n  the checkpoint's own size",
+         {"v": ENGINE, "m": lambda: mxfp4("OAI_TRITON").intermediate_multiple,
+          "_": _gpt_oss_unpadded_on_h100}),
+    Fact("docs/sizing.md", "Blackwell's TRT-LLM kernel rounds to {i} and {h}",
+         {"i": lambda: mxfp4("TRTLLM_SM100").intermediate_multiple, "h": lambda: mxfp4("TRTLLM_SM100").hidden_multiple}),
     Fact("docs/sizing.md", "vLLM refuses mxfp4 below compute capability {cc:.1f}", {"cc": lambda: mxfp4("MIN_CAPABILITY") / 10}),
-    Fact("docs/sizing.md", "Sources: vLLM {v} (the engine version Hangar pins", {"v": ENGINE}),
+    Fact("docs/sizing.md", "Sources: vLLM {old} (read from the PyPI sdist, commit 275de3417; the default engine, {v}, re-read",
+         {"old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "v": ENGINE}),
     Fact("docs/sizing.md", "`2 × KV heads × head size × bytes per element` (2 for the default 16-bit cache, 1 with `kv_cache_dtype: fp8`)",
          why="the size of a key and a value per KV head, by definition"),
     Fact("docs/sizing.md", "allocates the cache in blocks of {n} tokens", {"n": constant("hangar.sizing.engine", "BLOCK_SIZE")}),
     Fact("docs/sizing.md", "and at {v} a sliding-window layer keeps", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
     Fact("docs/sizing.md", "SOSP 2023", why=CITATION),
-    Fact("docs/sizing.md", "counts each kind of layer as vLLM {v}'s", {"v": ENGINE}),
+    Fact("docs/sizing.md", "counts each kind of layer as vLLM {v}'s", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/sizing.md", "`max(1, KV heads ÷ TP)`", {}, why="vLLM's formula (ModelConfig.get_num_kv_heads, cited beside it)"),
     Fact("docs/sizing.md", "within one node (vLLM {v}'s", {"v": ENGINE}),
     Fact("docs/sizing.md", "(vLLM {v} `get_max_concurrency_for_kv_cache_config`", {"v": ENGINE}),
@@ -412,11 +426,11 @@ EXAMPLE_PROVEN = "an example of values tests/test_promql.py proves with promtool
 
 FACTS += [
     Fact("docs/serving.md", "The container follows the pinned vLLM ({v}, read from its source)", {"v": ENGINE}),
-    Fact("docs/serving.md", "on the default {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
-         {"v": ENGINE, "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
+    Fact("docs/serving.md", "on {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
+         {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "were read from {a} and {b}, and so were the KV-cache",
          {"a": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "b": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
-    Fact("docs/serving.md", "tensor parallelism) from {v} only", {"v": ENGINE}),
+    Fact("docs/serving.md", "the rest of LoRA) from {v} only; the default {d} serves Qwen3.5 and Gemma 4", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "d": ENGINE}),
     Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
          {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
           "d": lambda: _image("v0.11.2").min_driver}),
@@ -425,8 +439,7 @@ FACTS += [
           "d": lambda: _image("v0.33.0").min_driver}),
     Fact("docs/serving.md", "a V100 with {v}", {"v": lambda: _image("v0.33.0").tag}),
     Fact("docs/serving.md", "what the flags leave out ({v} uses more of the memory by default",
-         {"v": lambda: next(t for t, d in constant("hangar.sizing.engine", "RELEASE_DEFAULTS")().items()
-                            if d.gpu_memory_utilization > constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")())}),
+         {"v": lambda: max(constant("hangar.sizing.engine", "RELEASE_DEFAULTS")().items(), key=lambda item: item[1].gpu_memory_utilization)[0]}),
     Fact("docs/serving.md", "AMIs of Kubernetes {lo} to {hi}\n(driver {d})",
          {"lo": lambda: min(_eks_580()), "hi": lambda: max(_eks_580(), key=lambda v: tuple(map(int, v.split(".")))), "d": lambda: 580}),
     Fact("docs/serving.md", "AKS's driver images (driver {c} on its CUDA sizes; the GRID driver {g} on its A10 sizes, which\ntherefore cannot run {v})",
@@ -458,7 +471,7 @@ FACTS += [
          {"t": lambda: importlib.import_module("hangar.components.serving_autoscaler").default_target("requests_waiting", deployment("eks-prod")),
           "lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas},
          why=EXAMPLE_PROVEN),
-    Fact("docs/serving.md", "on series in vLLM {v}'s exposition", {"v": lambda: ENGINE().lstrip("v")}),
+    Fact("docs/serving.md", "on series in vLLM {v}'s exposition", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0].lstrip("v")}),
     Fact("docs/serving.md", "through the managed scraper (every {s} s)", {"s": AMP_INTERVAL}),
     Fact("docs/serving.md", "({gpus} H100, tensor parallel {tp})",
          {"gpus": lambda: instance_gpus("eks-prod"), "tp": lambda: deployment("eks-prod").tensor_parallel}),

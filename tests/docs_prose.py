@@ -195,9 +195,10 @@ def links(text: str) -> list[tuple[str, str]]:
 
 
 def link_problems(text: str) -> list[str]:
-    """Links that name another thing than they point at: not https, a vLLM source or doc at another version
-    than the one Hangar pins, an arXiv id or DOI in the label that is not the target's."""
-    from hangar.sizing.engine import ENGINE_VERSION
+    """Links that name another thing than they point at: not https, a vLLM source or doc at a version Hangar did not
+    read (the pinned one and the others of `VERIFIED_RELEASES`, whose facts the docs may cite), an arXiv id or DOI in
+    the label that is not the target's."""
+    from hangar.sizing.engine import VERIFIED_RELEASES
 
     problems = []
     for label, target in links(text):
@@ -205,8 +206,8 @@ def link_problems(text: str) -> list[str]:
             problems.append(f"{target}: use https")
         if "vllm-project/vllm/blob/" in target or "docs.vllm.ai/en/" in target:
             version = re.search(r"/(v\d+\.\d+\.\d+|latest|main|stable)/", target)
-            if not version or version.group(1) != ENGINE_VERSION:
-                problems.append(f"{target}: vLLM links must be at the pinned {ENGINE_VERSION}")
+            if not version or version.group(1) not in VERIFIED_RELEASES:
+                problems.append(f"{target}: vLLM links must be at a release Hangar read ({', '.join(VERIFIED_RELEASES)})")
         for kind, ident in re.findall(r"(arXiv|doi):(\S+)", label):
             if ident.rstrip(".,") not in target:
                 problems.append(f"[{label}]({target}): the {kind} id is not the link's")

@@ -43,7 +43,12 @@ def test_v100_cannot_run_the_v0_33_0_image_and_the_error_names_the_release_that_
     ]
 
 
-@pytest.mark.parametrize(("pool", "version"), [(V100_POOL, "v0.11.2"), (V100_POOL, None), (T4_POOL, "v0.33.0"), (V100_POOL, "v0.20.0")])
+def test_the_default_engine_v0_33_0_on_a_v100_is_the_same_error(aws_environment):
+    (message,) = config_problems(stack(aws_environment, V100_POOL, None))
+    assert "the vllm/vllm-openai:v0.33.0 image (CUDA 13.0.3)" in message and "set engine_version to v0.11.2" in message
+
+
+@pytest.mark.parametrize(("pool", "version"), [(V100_POOL, "v0.11.2"), (T4_POOL, None), (T4_POOL, "v0.33.0"), (V100_POOL, "v0.20.0")])
 def test_a_gpu_the_image_is_built_for_or_a_release_not_read_is_accepted(aws_environment, pool, version):
     environment = environment_from_config(stack(aws_environment, pool, version), "Pulumi.test.yaml")
     assert environment.deployments[0].pool == pool["name"]

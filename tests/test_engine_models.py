@@ -32,8 +32,8 @@ def stack(aws_environment, model: str, engine_version: str | None = None) -> dic
     return with_deployment(copy.deepcopy(aws_environment), model=model, **pinned)
 
 
-def test_qwen3_5_on_the_default_engine_is_a_config_error_naming_the_first_release_that_serves_it(aws_environment):
-    assert problems(stack(aws_environment, QWEN)) == [
+def test_qwen3_5_on_v0_11_2_is_a_config_error_naming_the_first_release_that_serves_it(aws_environment):
+    assert problems(stack(aws_environment, QWEN, "v0.11.2")) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].model: vLLM v0.11.2 cannot load Qwen/Qwen3.5-27B: "
         "Qwen3_5ForConditionalGeneration is not in v0.11.2's model registry, and its Transformers backend cannot stand in: "
         "the model_type qwen3_5 came in transformers 5.2.0, and v0.11.2 requires transformers>=4.56.0,<5; vLLM serves it from "
@@ -41,8 +41,14 @@ def test_qwen3_5_on_the_default_engine_is_a_config_error_naming_the_first_releas
     ]
 
 
+def test_the_default_engine_v0_33_0_serves_qwen3_5_and_gemma_4(aws_environment):
+    for model in (QWEN, GEMMA):
+        environment = environment_from_config(stack(aws_environment, model), "Pulumi.test.yaml")
+        assert environment.deployments[0].engine_version == "v0.33.0"
+
+
 def test_gemma_4_is_refused_until_the_release_whose_transformers_has_it(aws_environment):
-    (default,) = problems(stack(aws_environment, GEMMA))
+    (default,) = problems(stack(aws_environment, GEMMA, "v0.11.2"))
     assert default.startswith(
         "Pulumi.test.yaml: hangar:environment.deployments[0].model: vLLM v0.11.2 cannot load google/gemma-4-26B-A4B: "
         "Gemma4ForConditionalGeneration is not in v0.11.2's model registry"
@@ -72,7 +78,7 @@ def test_a_release_older_than_any_read_is_refused_without_claiming_its_transform
 
 
 def test_each_deployment_it_cannot_load_is_named_and_the_others_are_not(aws_environment):
-    raw = stack(aws_environment, QWEN)
+    raw = stack(aws_environment, QWEN, "v0.11.2")
     raw["deployments"] += [
         {**raw["deployments"][0], "name": "llama", "model": "meta-llama/Llama-3.1-8B-Instruct"},
         {**raw["deployments"][0], "name": "gemma", "model": GEMMA, "engine_version": "v0.18.1"},

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-CORE = ["hangar/spec", "hangar/catalog", "hangar/sizing", "hangar/cost", "hangar/hardware.py", "hangar/keda.py", "hangar/chart_support.py", "hangar/installed_charts.py", "hangar/kubernetes_support.py", "hangar/pool_capacity.py", "hangar/endpoint_picker.py", "hangar/replica.py", "hangar/records.py", "hangar/violation.py", "hangar/clock.py", "hangar/prompts.py", "hangar/render.py"]
+CORE = ["hangar/spec", "hangar/catalog", "hangar/sizing", "hangar/cost", "hangar/hardware.py", "hangar/keda.py", "hangar/chart_support.py", "hangar/installed_charts.py", "hangar/kubernetes_support.py", "hangar/pool_capacity.py", "hangar/endpoint_picker.py", "hangar/replica.py", "hangar/records.py", "hangar/violation.py", "hangar/clock.py", "hangar/prompts.py", "hangar/render.py", "hangar/engine_release.py"]
 RULES = ["policies/rules"]
 COMPONENTS = ["components"]
 PACK = ["policies/__main__.py", "policies/pack.py"]

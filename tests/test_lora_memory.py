@@ -1,4 +1,4 @@
-"""LoRA adapters' GPU memory in the fit (issue 15): the slots vLLM v0.11.2 allocates with `--enable-lora`.
+"""LoRA adapters' GPU memory in the fit (issue 15): the slots vLLM v0.11.2 allocates with `--enable-lora` (the vocabulary as v0.11.2 adapts it; v0.33.0: tests/test_lora_vocab_releases.py).
 
 The expected sizes are written out tensor by tensor, as each layer's `create_lora_weights` shapes them
 (vllm/lora/layers/column_parallel_linear.py and row_parallel_linear.py of the vllm-0.11.2 sdist), from the
@@ -49,7 +49,7 @@ def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
     )  # fmt: skip
     # ... and its base embedding gains 256 rows per slot, its head 256 (split over the GPUs).
     rows = (256 * slots + 256) * 4096
-    assert lora_bytes(llama, LoraSlots(slots, rank)) == (one_gpu * 32 + vocabulary + rows) * 2  # 32 layers, 2-byte weights
+    assert lora_bytes(llama, LoraSlots(slots, rank), engine_version="v0.11.2") == (one_gpu * 32 + vocabulary + rows) * 2  # 32 layers, 2-byte weights
     # Over two GPUs the column layers' B and the row layers' A are split; the other halves are on both.
     per_gpu = elements(
         *[(slots, 1, rank, 4096)] * 3, (slots, 1, 2048, rank), (slots, 1, 512, rank), (slots, 1, 512, rank),
@@ -57,7 +57,7 @@ def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
         *[(slots, 1, rank, 4096)] * 2, *[(slots, 1, 7168, rank)] * 2,
         (slots, 1, rank, 7168), (slots, 1, 4096, rank),
     )  # fmt: skip
-    assert lora_bytes(llama, LoraSlots(slots, rank), tensor_parallel=2) == (2 * per_gpu * 32 + 2 * vocabulary + rows) * 2
+    assert lora_bytes(llama, LoraSlots(slots, rank), tensor_parallel=2, engine_version="v0.11.2") == (2 * per_gpu * 32 + 2 * vocabulary + rows) * 2
     # --fully-sharded-loras splits the rest too: A of the column layers by rank, B of the row layers by output.
     sharded = elements(
         *[(slots, 1, rank // 2, 4096)] * 3, (slots, 1, 2048, rank), (slots, 1, 512, rank), (slots, 1, 512, rank),
@@ -65,7 +65,7 @@ def test_llamas_slots_are_the_tensors_vllm_allocates_in_each_layer():
         *[(slots, 1, rank // 2, 4096)] * 2, *[(slots, 1, 7168, rank)] * 2,
         (slots, 1, rank, 7168), (slots, 1, 2048, rank),
     )  # fmt: skip
-    assert lora_bytes(llama, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2) == (2 * sharded * 32 + 2 * vocabulary + rows) * 2
+    assert lora_bytes(llama, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2, engine_version="v0.11.2") == (2 * sharded * 32 + 2 * vocabulary + rows) * 2
 
 
 def test_a_checkpoint_that_fuses_qkv_and_gate_up_gets_one_a_matrix_for_each():
@@ -80,7 +80,7 @@ def test_a_checkpoint_that_fuses_qkv_and_gate_up_gets_one_a_matrix_for_each():
     )  # fmt: skip
     # Phi3ForCausalLM extends Llama's class, vocabulary included: 100,352 tokens, 100,608 with 256 extra (a multiple of 256).
     vocabulary = elements((1, 256, 5120), (1, 100608, 8), (1, 1, 5120, 8), (1, 1, 8, 5120), (1, 1, 100608, 8), (1, 256, 5120))
-    assert lora_bytes(phi, LoraSlots(1, 8)) == (one_gpu * phi.layers + vocabulary + (256 + 256) * 5120) * 2
+    assert lora_bytes(phi, LoraSlots(1, 8), engine_version="v0.11.2") == (one_gpu * phi.layers + vocabulary + (256 + 256) * 5120) * 2
 
 
 def test_a_vocabulary_off_the_padding_gets_the_lora_heads_padded_rows():
@@ -88,7 +88,7 @@ def test_a_vocabulary_off_the_padding_gets_the_lora_heads_padded_rows():
     # of 64) to 32,512 (32,256 then 256 extra), the base embedding by 256 rows for its one slot.
     phi3 = model("microsoft/Phi-3-mini-4k-instruct")
     assert (phi3.vocab_size, phi3.hidden_size) == (32064, 3072)
-    without_vocabulary = lora_bytes(phi3, LoraSlots(1, 8)) / 2 - elements(
+    without_vocabulary = lora_bytes(phi3, LoraSlots(1, 8), engine_version="v0.11.2") / 2 - elements(
         (1, 256, 3072), (1, 32064 + 256, 8), (1, 1, 3072, 8), (1, 1, 8, 3072), (1, 1, 32512, 8), (1, 256, 3072)
     ) - (256 + 448) * 3072
     layer = elements((1, 1, 8, 3072), (1, 1, 3072 + 2 * 3072, 8), (1, 1, 8, 3072), (1, 1, 3072, 8), (1, 1, 8, 3072), (1, 1, 16384, 8),
@@ -130,13 +130,13 @@ def test_a_mixture_of_experts_gets_a_slot_in_its_router_and_in_every_expert():
             (slots, 128, rank, width), (slots, 128, 2048, rank),  # w2
         )  # fmt: skip
 
-    assert lora_bytes(qwen, LoraSlots(slots, rank)) == per_gpu(1) * 48 * 2
+    assert lora_bytes(qwen, LoraSlots(slots, rank), engine_version="v0.11.2") == per_gpu(1) * 48 * 2
     # Over two GPUs every expert stays on both (no expert parallelism with LoRA), each with half its width.
-    assert lora_bytes(qwen, LoraSlots(slots, rank), tensor_parallel=2) == 2 * per_gpu(2) * 48 * 2
+    assert lora_bytes(qwen, LoraSlots(slots, rank), tensor_parallel=2, engine_version="v0.11.2") == 2 * per_gpu(2) * 48 * 2
     # --fully-sharded-loras halves the attention's qkv A and o_proj B on each GPU, not the experts' matrices.
-    sharded = lora_bytes(qwen, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2)
+    sharded = lora_bytes(qwen, LoraSlots(slots, rank, fully_sharded=True), tensor_parallel=2, engine_version="v0.11.2")
     saved = elements(*[(slots, 1, rank // 2, 2048)] * 3, (slots, 1, 1024, rank))
-    assert lora_bytes(qwen, LoraSlots(slots, rank), tensor_parallel=2) - sharded == 2 * saved * 48 * 2
+    assert lora_bytes(qwen, LoraSlots(slots, rank), tensor_parallel=2, engine_version="v0.11.2") - sharded == 2 * saved * 48 * 2
 
 
 def test_gpt_oss_experts_take_the_width_marlin_pads_them_to():

@@ -115,7 +115,7 @@ def test_mxfp4_already_held_the_rest_in_bf16():
 
 def test_the_embeddings_decide_whether_llama_70b_fp8_starts_on_one_h100_at_8k():
     llama = CAT.model("meta-llama/Llama-3.1-70B-Instruct")
-    fit = memory_fit(llama, CAT.gpu("H100-SXM"), precision="fp8", max_context_tokens=8192)
+    fit = memory_fit(llama, CAT.gpu("H100-SXM"), precision="fp8", max_context_tokens=8192, engine_version="v0.11.2")  # 90 % of the memory
     assert not fit.fits and fit.max_tokens_that_fit == 7_648 and "weights 67.7" in fit.reason
 
 

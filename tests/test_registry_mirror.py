@@ -52,7 +52,7 @@ def release_values(plan, chart: str) -> dict:
 
 def test_air_gapped_eks_takes_every_image_it_installs_from_the_mirror():
     plan = plan_environment(air_gapped("eks-prod", MIRROR))
-    assert sorted(set(images(plan))) == [f"{MIRROR}/vllm/vllm-openai:v0.11.2"]  # the server and the weight-staging Job
+    assert sorted(set(images(plan))) == [f"{MIRROR}/vllm/vllm-openai:v0.33.0"]  # the server and the weight-staging Job
     assert release_values(plan, "keda")["image"] == {
         part: {"registry": MIRROR, "repository": repository}
         for part, repository in {"keda": "kedacore/keda", "metricsApiServer": "kedacore/keda-metrics-apiserver", "webhooks": "kedacore/keda-admission-webhooks"}.items()
@@ -74,7 +74,7 @@ def test_air_gapped_eks_takes_every_image_it_installs_from_the_mirror():
 def test_eks_with_egress_pulls_the_upstream_images():
     environment = raw_environment("eks-prod")
     plan = plan_environment(environment)
-    assert sorted(set(images(plan))) == ["vllm/vllm-openai:v0.11.2"]
+    assert sorted(set(images(plan))) == ["vllm/vllm-openai:v0.33.0"]
     assert "image" not in release_values(plan, "keda") and "image" not in release_values(plan, "aws-efs-csi-driver")
     assert release_values(plan, "cluster-autoscaler")["image"].keys() == {"tag"}
 
@@ -82,6 +82,6 @@ def test_eks_with_egress_pulls_the_upstream_images():
 def test_air_gapped_gke_takes_the_serving_images_from_the_mirror():
     environment = air_gapped("gke-dev", GCP_MIRROR)
     plan = plan_environment(environment)
-    assert sorted(set(images(plan))) == [f"{GCP_MIRROR}/vllm/vllm-openai:v0.11.2"]
+    assert sorted(set(images(plan))) == [f"{GCP_MIRROR}/vllm/vllm-openai:v0.33.0"]
     assert release_values(plan, "keda")["image"]["keda"] == {"registry": GCP_MIRROR, "repository": "kedacore/keda"}
     assert release_values(plan, "keda-add-ons-http")["images"]["interceptor"].startswith(f"{GCP_MIRROR}/")

@@ -418,7 +418,7 @@ def test_an_air_gapped_site_takes_the_engine_image_and_keda_from_its_mirror():
     environment["clusters"][0].update(air_gapped=True, registry_mirror="registry.dc1.internal:5000/mirror", chart_repository="https://charts.dc1.internal/hangar")
     environment["deployments"][0]["weights"] = {"source": "volume", "claim": "llama-weights"}
     plan = plan_environment(environment)
-    assert server_container(the_workload(plan))["image"] == "registry.dc1.internal:5000/mirror/vllm/vllm-openai:v0.11.2"
+    assert server_container(the_workload(plan))["image"] == "registry.dc1.internal:5000/mirror/vllm/vllm-openai:v0.33.0"
     (keda,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda"]
     assert keda["repositoryOpts"] == {"repo": "https://charts.dc1.internal/hangar"} and keda["version"] == KEDA_VERSION
     assert {image["registry"] for image in keda["values"]["image"].values()} == {"registry.dc1.internal:5000/mirror"}

@@ -97,7 +97,7 @@ def test_a_job_stages_the_weights_once_on_the_system_pool_and_the_server_waits_f
     assert job["metadata"]["name"] == "llama-70b-weights"
     spec = job["spec"]["template"]["spec"]
     (container,) = spec["containers"]
-    assert container["image"] == "vllm/vllm-openai:v0.11.2"  # the pinned engine image carries huggingface_hub
+    assert container["image"] == "vllm/vllm-openai:v0.33.0"  # the pinned engine image carries huggingface_hub
     assert container["command"] == ["python3", "-c", STAGE_SCRIPT, "meta-llama/Llama-3.3-70B-Instruct", "/weights/meta-llama/Llama-3.3-70B-Instruct"]
     assert {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "llama-70b-hf-token", "key": "token"}}} in container["env"]
     assert {"name": "weights", "mountPath": "/weights"} in container["volumeMounts"]  # written here, read-only in the servers

@@ -61,7 +61,8 @@ def test_llama_70b_weights_match_published_footprint():
 def test_h100_memory_and_vllm_usable_share():
     assert H100.memory_gib == 80
     fit = memory_fit(LLAMA_8B, H100, max_context_tokens=1024, concurrent_sequences=1)
-    assert fit.usable_gib == pytest.approx(80 * 0.90) and GPU_MEMORY_UTILIZATION == 0.90
+    assert fit.usable_gib == pytest.approx(80 * 0.92) and GPU_MEMORY_UTILIZATION == 0.92  # vLLM v0.33.0's default
+    assert memory_fit(LLAMA_8B, H100, max_context_tokens=1024, engine_version="v0.11.2").usable_gib == pytest.approx(80 * 0.90)
 
 
 def test_v5e_2x4_slice_has_eight_chips_of_16_gib():
@@ -80,14 +81,14 @@ def test_kv_cache_matches_hf_llama31_table():
 
 
 def test_planning_example_70b_bf16_on_two_h100():
-    # 2 x H100-80GB give 144 GiB usable; ~131 GiB of weights; ~8.5 GiB left after ~2 GiB/GPU
+    # 2 x H100-80GB give 147.2 GiB usable at 92 %; ~131 GiB of weights; ~11.8 GiB left after ~2 GiB/GPU
     fit = memory_fit(LLAMA_70B, H100, precision="bf16", tensor_parallel=2, max_context_tokens=1, concurrent_sequences=1)
-    assert fit.usable_gib == pytest.approx(144.0)
+    assert fit.usable_gib == pytest.approx(147.2)
     assert fit.weights_gib == pytest.approx(131.5, abs=0.1)
-    assert fit.headroom_gib == pytest.approx(8.5, abs=0.1)
-    # ... which holds about 28k tokens in total at 320 KiB/token
+    assert fit.headroom_gib == pytest.approx(11.8, abs=0.1)
+    # ... which holds about 38k tokens in total at 320 KiB/token
     tokens = fit.headroom_gib * GIB / kv_bytes_per_token(LLAMA_70B)
-    assert 27_000 < tokens < 29_000
+    assert 38_000 < tokens < 39_000
 
 
 def test_gpt_oss_120b_4bit_fits_one_80gb_gpu_as_published():
@@ -110,18 +111,18 @@ def test_breakdown_adds_up_and_explains_a_miss():
     assert fit.kv_budget_gib == pytest.approx(fit.usable_gib - fit.weights_gib - fit.overhead_gib)
     assert fit.headroom_gib == pytest.approx(fit.usable_gib - fit.required_gib)
     assert fit.fits and fit.reason is None
-    # ... and its KV cache then holds one such sequence, not the 16 asked for: capacity, not a failure
-    assert fit.capacity_sequences == 1 and not fit.holds_all_sequences and fit.batched_sequences == 1
-    assert "holds 1 sequences of 4,096 tokens at once, fewer than max_num_seqs 16" in fit.capacity_note()
+    # ... and its KV cache then holds three such sequences, not the 16 asked for: capacity, not a failure
+    assert fit.capacity_sequences == 3 and not fit.holds_all_sequences and fit.batched_sequences == 3
+    assert "holds 3 sequences of 4,096 tokens at once, fewer than max_num_seqs 16" in fit.capacity_note()
     # without --max-model-len vLLM takes the model's 131,072 tokens, and then it does not start
     miss = memory_fit(LLAMA_70B, H100, precision="fp8")
     assert miss.max_context_tokens == 131072 and "max_context_tokens" in miss.defaulted
     assert not miss.fits and miss.capacity_sequences == 0
-    assert "37.7 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
-    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 2.34 GiB left
-    assert miss.max_tokens_that_fit == 7_648 and "at most 7,648 tokens would fit" in miss.reason
-    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=7_648).fits
-    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=7_649).fits
+    assert "36.1 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
+    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 3.94 GiB left
+    assert miss.max_tokens_that_fit == 12_896 and "at most 12,896 tokens would fit" in miss.reason
+    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=12_896).fits
+    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=12_897).fits
 
 
 def test_vllm_defaults_fill_what_the_arguments_leave_out():
@@ -161,7 +162,7 @@ def test_long_context_kv_dominates_and_fp8_kv_rescues_it():
     l4 = CAT.gpu("L4")
     full = memory_fit(LLAMA_8B, l4, precision="bf16", max_context_tokens=131072, concurrent_sequences=1)
     assert full.kv_per_sequence_gib == pytest.approx(16.0)  # 128 KiB x 131,072
-    assert not full.fits and "11.4 GiB short" in full.reason
+    assert not full.fits and "10.9 GiB short" in full.reason
     halved = memory_fit(LLAMA_8B, l4, precision="fp8", kv_cache_dtype="fp8", max_context_tokens=131072, concurrent_sequences=1)
     assert halved.kv_per_sequence_gib == pytest.approx(8.0) and halved.fits
 
@@ -247,15 +248,15 @@ def test_smallest_tp():
 
 def test_auto_tp_wants_the_declared_sequences_and_settles_for_a_start():
     qwen = CAT.model("Qwen/Qwen2.5-7B-Instruct")
-    # TP 1 starts (capacity 3), TP 2 holds 12, TP 4 holds all 16 sequences of 32k: auto takes TP 4
+    # TP 1 starts (capacity 3), TP 2 holds 14, TP 4 holds all 16 sequences of 32k: auto takes TP 4
     assert smallest_tp(qwen, CAT.gpu("L4"), 4, max_context_tokens=32768, concurrent_sequences=16).tensor_parallel == 1
     choice = auto_tp(qwen, CAT.gpu("L4"), 4, max_context_tokens=32768, concurrent_sequences=16)
-    assert (choice.tensor_parallel, choice.fit.capacity_sequences, choice.note) == (4, 36, None)
+    assert (choice.tensor_parallel, choice.fit.capacity_sequences, choice.note) == (4, 37, None)
     # 64 sequences are held by no degree of one node: the most capacity it has, and a note with the numbers
     crowded = auto_tp(qwen, CAT.gpu("L4"), 4, max_context_tokens=32768, concurrent_sequences=64)
     assert crowded.tensor_parallel == 4
-    assert crowded.note.startswith("no TP degree within one node of 4 x L4 holds all 64 sequences of 32,768 tokens; at TP 4 its KV cache holds 36")
-    # Llama-70B fp8: one H100 starts it but holds one 8k sequence; two hold 29
+    assert crowded.note.startswith("no TP degree within one node of 4 x L4 holds all 64 sequences of 32,768 tokens; at TP 4 its KV cache holds 37")
+    # Llama-70B fp8: one H100 starts it but holds one 8k sequence; two hold 30
     assert auto_tp(LLAMA_70B, H100, 8, precision="fp8", max_context_tokens=8192, concurrent_sequences=16).tensor_parallel == 2
 
 
@@ -338,7 +339,7 @@ def _weights(model, precision):
 
 
 def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
-    """KV bytes of ONE sequence as vLLM v0.11.2 allocates it, written out from its per-layer specs."""
+    """KV bytes of ONE sequence as vLLM v0.33.0 (the pinned release) allocates it, written out from its per-layer specs."""
     heads = model.kv_heads
     replication = tp if heads is None else max(1, heads // tp) * tp / heads
     per_layer_token = model.kv_bytes_per_token_bf16 / model.kv_layers * (0.5 if kv_dtype == "fp8" else 1.0) * replication
@@ -347,20 +348,23 @@ def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
         global_replication = max(1, model.global_kv_heads // tp) * tp / model.global_kv_heads
         full_token = 2 * model.global_kv_heads * model.global_head_dim * (1 if kv_dtype == "fp8" else 2) * global_replication
         sliding_token = 2 * model.kv_heads * model.head_dim * (1 if kv_dtype == "fp8" else 2) * replication
-    if model.indexer_bytes_per_token:  # DeepSeek-V3.2: latent (656-byte fp8_ds_mla in fp8) + indexer keys, on every rank
-        latent = 656 if kv_dtype == "fp8" else (model.kv_lora_rank + model.qk_rope_head_dim) * 2
+    blackwell = name == "B200"  # the catalog's one compute capability 10.0 GPU
+    if model.indexer_bytes_per_token:  # DeepSeek-V3.2: latent (656-byte fp8_ds_mla in fp8, plain fp8 on B200) + indexer keys, on every rank
+        latent = (model.kv_lora_rank + model.qk_rope_head_dim) * (2 if kv_dtype != "fp8" else 1 if blackwell else 0) or 656
         full_token = sliding_token = (latent + model.indexer_bytes_per_token / model.kv_layers) * tp
     sliding = model.sliding_window_layers or 0
-    full_tokens = math.ceil(context / 16) * 16
-    if sliding and kind == "gpu":  # hybrid KV-cache manager: the window + one step of max_num_batched_tokens, + 1 block
-        batched = 8192 if memory >= 70 and "A100" not in name else 2048
-        sliding_tokens = (math.ceil(min(model.sliding_window - 1 + batched, context) / 16) + 1) * 16
+    # blocks: 64 tokens for a sparse latent model, 32 for latent attention on B200 (FLASHINFER_MLA), else 16
+    block = 64 if model.indexer_bytes_per_token else 32 if model.kv_lora_rank and blackwell and kind == "gpu" else 16
+    full_tokens = math.ceil(context / block) * block
+    if sliding and kind == "gpu":  # hybrid KV-cache manager: the window + two batches in flight of max_num_batched_tokens, + 1 block
+        batched = 16384 if memory >= 160 else 8192 if memory >= 70 and "A100" not in name else 2048
+        sliding_tokens = (math.ceil(min(model.sliding_window - 1 + 2 * batched, context) / block) + 1) * block
     else:
         sliding_tokens = full_tokens
     return full_token * (model.kv_layers - sliding) * full_tokens + sliding_token * sliding * sliding_tokens + (model.state_bytes_per_sequence or 0)
 
 
-def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", clouds=None, spot=False, utilization=0.9):
+def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", clouds=None, spot=False, utilization=0.92):
     """Every (cloud, instance, precision, tp) on which vLLM starts the model, with its price and capacity."""
     machines = []
     for row in CAT.instances:

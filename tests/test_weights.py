@@ -132,7 +132,7 @@ def test_an_air_gapped_aks_cluster_pulls_the_engine_and_keda_from_its_private_re
     (registry,) = [r for r in plan if r.type == "azure-native:containerregistry:Registry"]
     login_server = f"{registry.inputs['registryName']}.azurecr.io"  # what the mock (like Azure) answers as loginServer
     (workload,) = workloads(plan)
-    assert server_container(workload)["image"] == f"{login_server}/vllm/vllm-openai:v0.11.2"
+    assert server_container(workload)["image"] == f"{login_server}/vllm/vllm-openai:v0.33.0"
     (keda,) = [r.inputs for r in plan if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda"]
     assert {image["registry"] for image in keda["values"]["image"].values()} == {login_server}
 
@@ -140,5 +140,5 @@ def test_an_air_gapped_aks_cluster_pulls_the_engine_and_keda_from_its_private_re
 def test_an_aks_cluster_with_egress_pulls_from_the_public_registries():
     plan = plan_environment(raw_environment("aks-staging"))
     (workload,) = workloads(plan)
-    assert server_container(workload)["image"] == "vllm/vllm-openai:v0.11.2"
+    assert server_container(workload)["image"] == "vllm/vllm-openai:v0.33.0"
     assert not [r for r in plan if r.type == "azure-native:containerregistry:Registry"]

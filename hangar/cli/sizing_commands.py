@@ -21,6 +21,7 @@ from hangar.cli.formatting import (
     print_json,
     split_values,
 )
+from hangar.engine_release import ENGINE_VERSION, GPU_MEMORY_UTILIZATION
 from hangar.sizing import (
     KV_CACHE_DTYPES,
     PRECISIONS,
@@ -57,7 +58,10 @@ def size(
     cloud: list[str] | None = typer.Option(None, "--cloud", help="Only these clouds: aws, gcp, azure, onprem (repeat or comma-separate)."),
     spot: bool = typer.Option(False, "--spot", help="Rank by spot prices instead of on-demand."),
     tpus: bool = typer.Option(True, "--tpus/--no-tpus", help="Include single-host GKE TPU machines."),
-    utilization: float = typer.Option(0.90, "--gpu-memory-utilization", help="Share of accelerator memory the engine may use (vLLM default 0.90)."),
+    utilization: float = typer.Option(
+        GPU_MEMORY_UTILIZATION, "--gpu-memory-utilization",
+        help=f"Share of accelerator memory the engine may use (vLLM {ENGINE_VERSION}'s default {GPU_MEMORY_UTILIZATION:.2f}).",
+    ),
     sort: str = typer.Option("month", "--sort", help="Rank by 'month' ($/month) or 'tokens' ($ per million output tokens)."),
     limit: int = typer.Option(15, "--limit", help="Feasible options to list (0: all)."),
     why_not: bool = typer.Option(False, "--why-not", help="Also list every infeasible option and the reason."),

@@ -1,7 +1,8 @@
 """What vLLM does with the arguments a deployment leaves out, and how it decides it can start.
 
-Facts read in vLLM v0.11.2 (the engine version Hangar pins), from the PyPI sdist
-`vllm-0.11.2.tar.gz` (its `vllm/_version.py` names commit 275de3417), read 2026-12-01:
+Hangar pins vLLM v0.33.0 (`ENGINE_VERSION`, a deployment's `engine_version` default) and keeps v0.11.2's rules for
+deployments that name it. Facts read in vLLM v0.11.2, from the PyPI sdist `vllm-0.11.2.tar.gz` (its
+`vllm/_version.py` names commit 275de3417), read 2026-12-01:
 
 * `vllm/v1/core/kv_cache_utils.py` `check_enough_kv_cache_memory`: the engine refuses to start when
   the memory left for the KV cache cannot hold ONE request of `max_model_len` tokens ("To serve at
@@ -24,7 +25,10 @@ Facts read in vLLM v0.11.2 (the engine version Hangar pins), from the PyPI sdist
   models with chunked local attention (Llama 4) unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE.
 
 The same defaults re-read in vLLM v0.33.0 (the PyPI sdist `vllm-0.33.0.tar.gz`, commit 4ba787ec9 per its
-`vllm/_version.py`, read 2026-12-02), where two differ (`RELEASE_DEFAULTS`):
+`vllm/_version.py`, read 2026-12-02), where two differ (`RELEASE_DEFAULTS`); `vllm/v1/worker/gpu_worker.py`
+`determine_available_memory` still gives the KV cache total memory x `gpu_memory_utilization` (vllm/v1/worker/utils.py
+`request_memory`) less the profiled non-KV memory, now also less the CUDA graphs' estimate (which Hangar's overhead
+ESTIMATE stands for):
 
 * `vllm/config/cache.py` `CacheConfig.gpu_memory_utilization` default 0.92 ("If unspecified, will use the default
   value of 0.92").
@@ -37,58 +41,29 @@ The same defaults re-read in vLLM v0.33.0 (the PyPI sdist `vllm-0.33.0.tar.gz`, 
 * The KV-cache block size is no longer a fixed 16 on CUDA: `vllm/platforms/cuda.py` leaves it to the attention
   backend chosen (`hangar.sizing.kv_blocks`, which also has each release's sliding-window admission).
 
-A release not read here (`RELEASE_DEFAULTS`) is sized with the pinned release's defaults.
+A release not read here (`RELEASE_DEFAULTS`) is sized with the pinned release's defaults. Hybrid KV-cache manager at
+v0.33.0: still on by default (vllm/config/vllm.py `VllmConfig.__post_init__`), still off for chunked local attention
+unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ENGINE_VERSION = "v0.11.2"
-"""The vLLM release these rules were read from (`ModelDeployment.engine_version`'s default)."""
-
-VERIFIED_RELEASES = ("v0.11.2", "v0.33.0")
-"""The releases the vLLM arguments Hangar generates were read at: the `vllm serve` flags and their forms
-(`hangar.components.serving_pod`, `hangar.components.serving_lora`), the image's entrypoint, user, Python and cache
-paths, and the metric series the autoscalers, alerts, dashboard and endpoint picker read. The sizing rules (KV
-layouts, LoRA slots, MXFP4 kernels, tensor parallelism, quantisation) are read at `ENGINE_VERSION` only."""
-
-GPU_MEMORY_UTILIZATION = 0.90
-"""`CacheConfig.gpu_memory_utilization` default."""
+# The pinned release and the per-release defaults live in a light module the spec reads too; named here as before.
+from hangar.engine_release import ENGINE_VERSION as ENGINE_VERSION
+from hangar.engine_release import GPU_MEMORY_UTILIZATION as GPU_MEMORY_UTILIZATION
+from hangar.engine_release import RELEASE_DEFAULTS as RELEASE_DEFAULTS
+from hangar.engine_release import VERIFIED_RELEASES as VERIFIED_RELEASES
+from hangar.engine_release import ReleaseDefaults as ReleaseDefaults
+from hangar.engine_release import release_defaults as release_defaults
+from hangar.engine_release import sized_release as sized_release
 
 BLOCK_SIZE = 16
 """Tokens per KV-cache block on CUDA when unset (`vllm/platforms/cuda.py`)."""
 
 LARGE_GPU_GIB = 70
 """`get_batch_defaults`: GPUs with at least this much memory (and not an A100) get the larger batch defaults."""
-
-
-@dataclass(frozen=True)
-class ReleaseDefaults:
-    """The defaults of one vLLM release that Hangar's sizing reads (the module docstring has the sources)."""
-
-    gpu_memory_utilization: float
-    largest_gpu_gib: int | None
-    """GPUs with at least this much memory get 16384 batched tokens; None where the release has no such tier."""
-
-
-RELEASE_DEFAULTS: dict[str, ReleaseDefaults] = {
-    "v0.11.2": ReleaseDefaults(GPU_MEMORY_UTILIZATION, None),
-    "v0.33.0": ReleaseDefaults(0.92, 160),
-}
-"""The releases whose engine defaults were read."""
-
-
-def sized_release(engine_version: str | None = None) -> str:
-    """The read release whose rules size `engine_version` (`v0.33.0` or `0.33.0`): itself where it was read
-    (`VERIFIED_RELEASES`), else the pinned release."""
-    tag = f"v{(engine_version or ENGINE_VERSION).removeprefix('v')}"
-    return tag if tag in VERIFIED_RELEASES else ENGINE_VERSION
-
-
-def release_defaults(engine_version: str | None = None) -> ReleaseDefaults:
-    """The defaults of a vLLM release (`v0.33.0` or `0.33.0`); the pinned release's where it was not read."""
-    return RELEASE_DEFAULTS[sized_release(engine_version)]
 
 
 @dataclass(frozen=True)

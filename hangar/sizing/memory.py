@@ -13,7 +13,7 @@ Two questions, kept apart because vLLM keeps them apart (see `hangar.sizing.engi
 * overhead  = `RUNTIME_OVERHEAD_GIB_PER_GPU` per GPU for activations, CUDA graphs and non-torch
               memory (ESTIMATE: vLLM profiles it at start-up);
 * LoRA      = with `--enable-lora`, the adapter slots vLLM allocates beside the weights (`hangar.sizing.lora`);
-* usable    = GPU memory x TP x gpu_memory_utilization (vLLM default 0.90).
+* usable    = GPU memory x TP x gpu_memory_utilization (the release's vLLM default: `hangar.sizing.engine`).
 
 Which tensor-parallel degree vLLM accepts, and the one Hangar picks: `hangar.sizing.tensor_parallel`.
 """
@@ -26,7 +26,7 @@ from typing import Literal
 from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
 from .embeddings import quantised_weight_bytes
-from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
+from .engine import EngineLimits, engine_limits, release_defaults
 from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .lora import LoraSlots, lora_gib
@@ -306,7 +306,7 @@ def memory_fit(
     max_context_tokens: int | None = None,
     concurrent_sequences: int | None = None,
     tensor_parallel: int = 1,
-    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    gpu_memory_utilization: float | None = None,
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
@@ -314,12 +314,14 @@ def memory_fit(
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
     Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
-    maximum, `concurrent_sequences` (max_num_seqs) and `max_num_batched_tokens` the engine's
+    maximum, `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
     defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves. Checks memory only: whether the TP degree is valid for the model
     (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
     """
     _check_precision(precision)
     _check_kv(kv_cache_dtype)
+    if gpu_memory_utilization is None:
+        gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
     if not 0 < gpu_memory_utilization <= 1:
         raise SizingError(f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
     if tensor_parallel < 1:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from hangar.engine_release import ENGINE_VERSION, GPU_MEMORY_UTILIZATION, RELEASE_DEFAULTS, VERIFIED_RELEASES, release_defaults
 from hangar.spec.adapters import Lora
 from hangar.spec.base import (
     LatencyClass,
@@ -117,7 +118,10 @@ class ModelDeployment(SpecModel):
     name: Name
     model: str = Field(pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*$", description="Hugging Face model id, 'org/name'.")
     engine: Literal["vllm"] = Field("vllm", description="Serving engine.")
-    engine_version: str = Field("v0.11.2", pattern=r"^v?[0-9]+\.[0-9]+\.[0-9]+$", description="Pinned engine image version.")
+    engine_version: str = Field(
+        ENGINE_VERSION, pattern=r"^v?[0-9]+\.[0-9]+\.[0-9]+$",
+        description=f"Pinned engine image version (vLLM releases read: {', '.join(VERIFIED_RELEASES)}; another is sized as {ENGINE_VERSION}).",
+    )
     cluster: Name | None = Field(None, description="Cluster to run on; may be omitted when the environment has one cluster.")
     pool: Name = Field(description="GPU node pool or TPU slice to run on.")
     precision: Precision | None = Field(
@@ -129,7 +133,11 @@ class ModelDeployment(SpecModel):
     max_context_tokens: int = Field(8192, ge=256, le=10_485_760, description="Longest sequence (prompt + output) served.")
     max_concurrent_sequences: int = Field(16, ge=1, le=4096, description="Sequences batched at once per replica.")
     tensor_parallel: int | Literal["auto"] = Field("auto", description="GPUs per replica; 'auto' picks the smallest that fits.")
-    gpu_memory_utilization: float = Field(0.90, ge=0.5, le=0.98, description="Share of GPU memory the engine may use (vLLM default 0.90).")
+    gpu_memory_utilization: float = Field(
+        GPU_MEMORY_UTILIZATION, ge=0.5, le=0.98,
+        description="Share of GPU memory the engine may use. Unset: the engine_version's vLLM default ("
+        + ", ".join(f"{d.gpu_memory_utilization:.2f} at {tag}" for tag, d in RELEASE_DEFAULTS.items()) + ").",
+    )
     latency_class: LatencyClass = Field("interactive", description="realtime, interactive or batch; sets autoscaling defaults.")
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     exposure: Exposure = Field(default_factory=Exposure)
@@ -146,6 +154,14 @@ class ModelDeployment(SpecModel):
         if self.caching.weight_cache is not None:
             return self.caching.weight_cache
         return "none" if self.weights.source in VOLUME_SOURCES else "pvc"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _release_utilization(cls, data: Any) -> Any:
+        """An unset `gpu_memory_utilization` is the default of the deployment's own vLLM release, not the pinned one's."""
+        if isinstance(data, dict) and "gpu_memory_utilization" not in data and isinstance(data.get("engine_version"), str):
+            return {**data, "gpu_memory_utilization": release_defaults(data["engine_version"]).gpu_memory_utilization}
+        return data
 
     @field_validator("tensor_parallel")
     @classmethod
