@@ -555,6 +555,7 @@ FACTS += [
     Fact("docs/lora.md", "a revision that is not a 40-hex commit; a rank above {top};", {"top": lambda: LORA_RANKS()[-1]},
          why="a commit is 40 hexadecimal digits"),
     Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "Body-Based Routing (image `bbr:{v}`, one pod on the system", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
     Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
          "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",

@@ -25,6 +25,7 @@ from hangar.sizing.capacity import Demand, plan_capacity
 from hangar.spec import Environment, ModelDeployment
 from hangar.spec.routing import Route
 from hangar.spec.routing_failover import pooled_deployments
+from hangar.spec.routing_gke import body_routing_note
 
 from .report import CostReport
 
@@ -129,5 +130,5 @@ def gateway_note(environment: Environment) -> str:
     return (
         f"{pickers} endpoint picker(s) ({PICKER_REPLICAS} per pool, one active) request {pickers * gateway.picker_cpu:g} CPU and "
         f"{pickers * gateway.picker_memory_gib} GiB in all on {where}"
-        f"{proxies}; the gateway's load balancer is not priced"
+        f"{proxies}{body_routing_note(environment)}; the gateway's load balancer is not priced"
     )
