@@ -10,7 +10,6 @@ without validating the stack or planning. For both, a change to an input misses 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,7 @@ import hangar.stackplan
 from hangar import stackservice
 from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
-from tests.conftest import ROOT
-from tests.fresh_copy import copy_repository, run_in_copy
+from tests.fresh_copy import copy_repository, foreign_program_copy, run_in_copy
 
 runner = CliRunner()
 
@@ -29,10 +27,7 @@ runner = CliRunner()
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The foreign program (its findings make a verdict worth storing), the cache switched on and empty."""
-    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "foreign"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
-    return root
+    return foreign_program_copy(tmp_path / "foreign", monkeypatch)
 
 
 @pytest.fixture

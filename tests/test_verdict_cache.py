@@ -17,9 +17,8 @@ from typer.testing import CliRunner
 from hangar import diff_sides, stackservice
 from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
-from tests.conftest import ROOT
 from tests.foreign_repo import foreign_program_repo
-from tests.fresh_copy import copy_repository, run_in_copy
+from tests.fresh_copy import copy_repository, foreign_program_copy, run_in_copy
 
 runner = CliRunner()
 
@@ -32,9 +31,7 @@ def stored(root: Path, field: str) -> list[Path]:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The foreign program (no Hangar environment: the default policy config), checked once: plan and verdict stored."""
-    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "foreign"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
+    root = foreign_program_copy(tmp_path / "foreign", monkeypatch)
     check(root)
     return root
 
