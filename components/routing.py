@@ -74,6 +74,7 @@ from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.registry_path import under_registry
 from hangar.components.routing_failover import FailoverBackend, failover_backend_ref
+from hangar.components.routing_gateway_pods import gateway_parameters
 from hangar.components.routing_objectives import build_objectives
 from hangar.components.routing_paths import route_filters, route_path
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
@@ -299,7 +300,12 @@ class Gateway(pulumi.ComponentResource):
         annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]
         if cluster.provider != "gcp" and annotations:
             spec["infrastructure"] = {"annotations": dict(annotations)}
-        gateway_opts = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=prerequisites))
+        before_gateway = list(prerequisites)
+        if system is not None and cluster.provider != "gcp":  # Istio's gateway pods on the system pool (hangar.components.routing_gateway_pods)
+            parameters, overlay = gateway_parameters(gateway_name(environment), namespace=namespace, labels=labels, opts=kube)
+            spec["infrastructure"] = {**spec.get("infrastructure", {}), "parametersRef": parameters}
+            before_gateway.append(overlay)
+        gateway_opts = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=before_gateway))
         gateway_object = k8s.apiextensions.CustomResource(
             gateway_name(environment),
             api_version="gateway.networking.k8s.io/v1",
