@@ -292,6 +292,7 @@ class Gateway(pulumi.ComponentResource):
                 gateway_peers=gateway_peers(environment), cpu=f"{gateway.picker_cpu:g}", memory_gib=gateway.picker_memory_gib,
                 node_selector=system, mirror=getattr(cluster_component, "image_registry", None), gke=cluster.provider == "gcp",
                 lora=server.deployment.lora is not None, depends_on=[server, *prerequisites], opts=kube,
+                flow_control=gateway.flow_control.picker_settings() if gateway.flow_control is not None else None,
             )  # fmt: skip
         self.objectives = build_objectives(
             environment, namespace=namespace, labels=labels, pools=self.pools, gke=cluster.provider == "gcp", opts=kube, depends_on=prerequisites
