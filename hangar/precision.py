@@ -76,7 +76,12 @@ def deployment_precision(catalog: Catalog, deployment: ModelDeployment) -> str:
 
 def checkpoint_bytes(model: Model) -> float:
     """Bytes of the published checkpoint: 1 a parameter for fp8, MXFP4 experts and a bf16 rest for mxfp4, else 2 a
-    parameter (float32 is counted as 16-bit, as the catalog's sizes always were; no float32 row exists)."""
+    parameter (float32 is counted as 16-bit, as the catalog's sizes always were; no float32 row exists).
+
+    An fp8 checkpoint holds its token embedding and output head in 16 bits, as vLLM loads them: vLLM gives those two no
+    quantisation method and so reads no scales for them (`hangar.sizing.embeddings` has the source); where the row
+    lacks their shape every parameter is counted at 1 byte."""
+    from hangar.sizing.embeddings import quantised_weight_bytes
     from hangar.sizing.mxfp4 import Mxfp4Unsized, weight_bytes
 
     if model.dtype == "mxfp4":
@@ -84,7 +89,10 @@ def checkpoint_bytes(model: Model) -> float:
             return weight_bytes(model)
         except Mxfp4Unsized:
             pass  # sized as 16-bit: an upper bound
-    return model.params_total_b * 1e9 * (1.0 if model.dtype == "fp8" else 2.0)
+    params = model.params_total_b * 1e9
+    if model.dtype == "fp8":
+        return quantised_weight_bytes(model, params, 1.0)
+    return params * 2.0
 
 
 def engine_precision(flagged: str, quantization_flag: str | None, published: str | None) -> str:
