@@ -35,7 +35,7 @@ The same defaults re-read in vLLM v0.33.0 (the PyPI sdist `vllm-0.33.0.tar.gz`, 
 * `vllm/v1/core/kv_cache_planning.py` `check_enough_kv_cache_memory` keeps the one-request rule ("To serve at least
   one request with the model's max seq len"), now less the one block the block pool holds back.
 * The KV-cache block size is no longer a fixed 16 on CUDA: `vllm/platforms/cuda.py` leaves it to the attention
-  backend chosen. Hangar's KV sizing keeps v0.11.2's 16-token blocks (`BLOCK_SIZE`) for every release.
+  backend chosen (`hangar.sizing.kv_blocks`, which also has each release's sliding-window admission).
 
 A release not read here (`RELEASE_DEFAULTS`) is sized with the pinned release's defaults.
 """
@@ -79,10 +79,16 @@ RELEASE_DEFAULTS: dict[str, ReleaseDefaults] = {
 """The releases whose engine defaults were read."""
 
 
+def sized_release(engine_version: str | None = None) -> str:
+    """The read release whose rules size `engine_version` (`v0.33.0` or `0.33.0`): itself where it was read
+    (`VERIFIED_RELEASES`), else the pinned release."""
+    tag = f"v{(engine_version or ENGINE_VERSION).removeprefix('v')}"
+    return tag if tag in VERIFIED_RELEASES else ENGINE_VERSION
+
+
 def release_defaults(engine_version: str | None = None) -> ReleaseDefaults:
     """The defaults of a vLLM release (`v0.33.0` or `0.33.0`); the pinned release's where it was not read."""
-    tag = (engine_version or ENGINE_VERSION).removeprefix("v")
-    return RELEASE_DEFAULTS.get(f"v{tag}", RELEASE_DEFAULTS[ENGINE_VERSION])
+    return RELEASE_DEFAULTS[sized_release(engine_version)]
 
 
 @dataclass(frozen=True)

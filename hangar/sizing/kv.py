@@ -1,12 +1,17 @@
-"""KV-cache bytes of one sequence, layer kind by layer kind, as vLLM v0.11.2 allocates them.
+"""KV-cache bytes of one sequence, layer kind by layer kind, as vLLM allocates them.
 
 The per-layer rules follow `vllm/v1/kv_cache_interface.py` of vLLM v0.11.2 (PyPI sdist, commit
-275de3417, read 2026-12-01), each spec's `max_memory_usage_bytes` for one request of `tokens`:
+275de3417, read 2026-12-01), each spec's `max_memory_usage_bytes` for one request of `tokens`, and hold at
+v0.33.0 (PyPI sdist, commit 4ba787ec9, read 2026-12-02: `AttentionSpec.page_size_bytes` is KV heads x block x
+(head size + V head size) x element bytes, an MLA spec's V head size 0) except where the release's
+`hangar.sizing.kv_blocks.KvLayout` says otherwise (tokens per block, the sliding window's admission, the sparse
+latent's fp8 format):
 
 * full attention (`FullAttentionSpec`): ceil(tokens / block) blocks of
   2 (K,V) x block x KV heads per rank x head size x element bytes;
 * sliding window (`SlidingWindowSpec`, used while the hybrid KV-cache manager is on):
-  ceil(min(window - 1 + max_num_batched_tokens, tokens) / block) + 1 blocks; with the manager off
+  ceil(min(window - 1 + in-flight tokens, tokens) / block) + 1 blocks, the in-flight tokens being
+  max_num_batched_tokens at v0.11.2 and twice that at v0.33.0; with the manager off
   (`unify_hybrid_kv_cache_specs`) a sliding layer is cached like a full one;
 * multi-head latent attention (`MLAAttentionSpec`): one "head" of kv_lora_rank + qk_rope_head_dim
   elements, no separate K and V, which every TP rank stores whole; DeepSeek-V3.2's indexer keeps a
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
-from .engine import BLOCK_SIZE
+from .kv_blocks import DEFAULT_LAYOUT, KvLayout
 
 KV_CACHE_DTYPES: tuple[str, ...] = ("auto", "fp8")
 """KV-cache element types: vLLM's `--kv-cache-dtype` ("auto" = the model's 16-bit activation type)."""
@@ -61,14 +66,17 @@ def kv_replication(model: Model, tensor_parallel: int, kv_heads: int | None = No
 FP8_DS_MLA_BYTES = 656
 """Bytes per token and layer of DeepSeek-V3.2's latent in an fp8 KV cache: vLLM v0.11.2 turns `--kv-cache-dtype fp8`
 into its "fp8_ds_mla" format for DeepseekV32ForCausalLM (`vllm/model_executor/models/config.py`), whose page is
-block_size x 656 bytes (`MLAAttentionSpec.page_size_bytes` in `vllm/v1/kv_cache_interface.py`)."""
+block_size x 656 bytes (`MLAAttentionSpec.page_size_bytes` in `vllm/v1/kv_cache_interface.py`); v0.33.0 keeps
+656 bytes (vllm/model_executor/layers/attention/mla_attention.py) on the backends that use the format
+(`KvLayout.fp8_ds_mla`)."""
 
 
-def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1) -> float:
+def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1, *, fp8_ds_mla: bool = True) -> float:
     """KV bytes one token costs if every attention layer cached it, summed over the TP group.
 
     A sparse-attention model (DeepSeek-V3.2) adds its indexer's key cache, kept in its own fp8 format whatever the
-    dtype, and in fp8 stores the latent in vLLM's 656-byte "fp8_ds_mla" layout.
+    dtype, and in fp8 stores the latent in vLLM's 656-byte "fp8_ds_mla" layout where `fp8_ds_mla` (else one byte an
+    element, as any fp8 latent).
     """
     check_kv_dtype(kv_cache_dtype)
     if model.global_kv_heads is not None:
@@ -78,20 +86,20 @@ def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parall
     element = KV_BYTES_PER_ELEMENT[kv_cache_dtype] / 2
     latent = model.kv_bytes_per_token_bf16 * element
     if model.indexer_bytes_per_token is not None:
-        if kv_cache_dtype == "fp8":
+        if kv_cache_dtype == "fp8" and fp8_ds_mla:
             latent = model.kv_layers * FP8_DS_MLA_BYTES
         latent += model.indexer_bytes_per_token
     return latent * kv_replication(model, tensor_parallel)
 
 
-def layer_token_bytes(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1) -> tuple[float, float]:
+def layer_token_bytes(model: Model, kv_cache_dtype: str = "auto", tensor_parallel: int = 1, *, fp8_ds_mla: bool = True) -> tuple[float, float]:
     """(full-attention, sliding-window) bytes one token costs in one layer, over the TP group.
 
     Equal unless the full layers cache another shape (Gemma 4: `global_kv_heads` x `global_head_dim`), each kind
     then replicated by its own KV-head count.
     """
     if model.global_kv_heads is None or model.global_head_dim is None or model.kv_heads is None or model.head_dim is None:
-        per_layer = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel) / model.kv_layers
+        per_layer = kv_bytes_per_token(model, kv_cache_dtype, tensor_parallel, fp8_ds_mla=fp8_ds_mla) / model.kv_layers
         return per_layer, per_layer
     check_kv_dtype(kv_cache_dtype)
     element = KV_BYTES_PER_ELEMENT[kv_cache_dtype]
@@ -100,8 +108,8 @@ def layer_token_bytes(model: Model, kv_cache_dtype: str = "auto", tensor_paralle
     return full, sliding
 
 
-def _blocks(tokens: int) -> int:
-    return -(-tokens // BLOCK_SIZE)
+def _blocks(tokens: int, block_size: int) -> int:
+    return -(-tokens // block_size)
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,7 @@ class SequenceKv:
     sliding_window_bytes: float
     state_bytes: float
     sliding_tokens: int
-    """Tokens a sliding-window layer keeps (its window plus one scheduling step), or 0 without such layers."""
+    """Tokens a sliding-window layer keeps (its window plus the tokens in flight), or 0 without such layers."""
 
     @property
     def total_bytes(self) -> float:
@@ -128,19 +136,22 @@ def sequence_kv(
     tensor_parallel: int = 1,
     max_num_batched_tokens: int = 2048,
     hybrid_kv_cache: bool = True,
+    layout: KvLayout = DEFAULT_LAYOUT,
 ) -> SequenceKv:
-    """What one sequence of `tokens` costs in the KV cache (vLLM's `max_memory_usage_bytes`, summed)."""
+    """What one sequence of `tokens` costs in the KV cache (vLLM's `max_memory_usage_bytes`, summed), laid out as
+    `layout` says (a release's blocks and admission: `hangar.sizing.kv_blocks.kv_layout`)."""
     if tokens < 1:
         raise KvError(f"tokens must be at least 1, got {tokens}")
-    full_layer_token, sliding_layer_token = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
+    full_layer_token, sliding_layer_token = layer_token_bytes(model, kv_cache_dtype, tensor_parallel, fp8_ds_mla=layout.fp8_ds_mla)
     sliding_layers = model.sliding_window_layers or 0
     full_layers = model.kv_layers - sliding_layers
-    full_tokens = _blocks(tokens) * BLOCK_SIZE
+    block = layout.block_size
+    full_tokens = _blocks(tokens, block) * block
     sliding_tokens = 0
     if sliding_layers:
         if hybrid_kv_cache:
-            kept = min(model.sliding_window - 1 + max_num_batched_tokens, tokens)
-            sliding_tokens = (_blocks(kept) + 1) * BLOCK_SIZE
+            kept = min(model.sliding_window - 1 + layout.in_flight_batches * max_num_batched_tokens, tokens)
+            sliding_tokens = (_blocks(kept, block) + 1) * block
         else:
             sliding_tokens = full_tokens
     return SequenceKv(

@@ -102,14 +102,15 @@ class LoraSlots:
         return f"{self.slots} LoRA slot{'s' if self.slots != 1 else ''} of rank {self.rank}"
 
 
-def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1) -> float:
-    """Bytes the slots take over all `tensor_parallel` GPUs of a replica; `LoraSizeUnknown` when the row cannot say."""
-    why = _unsized(model)
+def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1, engine_version: str | None = None) -> float:
+    """Bytes the slots take over all `tensor_parallel` GPUs of a replica, the vocabulary's as vLLM `engine_version` (the
+    pinned release when None) adapts it; `LoraSizeUnknown` when the row cannot say."""
+    why = _unsized(model, engine_version)
     if why:
         raise LoraSizeUnknown(f"{model.hf_id}: the GPU memory of its LoRA slots is not sized: {why}")
     if architecture(model) in LAYOUT_CLASSES:  # latent attention, Qwen3-Next's hybrid (hangar.sizing.lora_layouts)
         per_gpu = layout_elements(model, Shapes(lora.rank, tensor_parallel, lora.fully_sharded))
-        return (per_gpu * tensor_parallel * lora.slots + vocabulary_elements(model, lora.slots, lora.rank, tensor_parallel)) * LORA_BYTES
+        return (per_gpu * tensor_parallel * lora.slots + vocabulary_elements(model, lora.slots, lora.rank, tensor_parallel, engine_version)) * LORA_BYTES
     assert model.hidden_size and model.kv_heads and model.head_dim
     tp, rank, hidden = tensor_parallel, lora.rank, model.hidden_size
     query = model.attention_heads * model.head_dim
@@ -137,11 +138,11 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1) -> float
             # plain torch.nn.Linear, which vLLM does not adapt.
             expert_hidden, inner, router = _round_up(hidden, 256), _round_up(model.moe_intermediate_size // tp, 128), 0
         mlp = router + experts * (2 * (rank * expert_hidden + inner * rank) + rank * inner + expert_hidden * rank)  # w1, w3; w2
-    vocabulary = vocabulary_elements(model, lora.slots, rank, tp)
+    vocabulary = vocabulary_elements(model, lora.slots, rank, tp, engine_version)
     return ((attention + mlp) * tp * model.layers * lora.slots + vocabulary) * LORA_BYTES
 
 
-def _unsized(model: Model) -> str | None:
+def _unsized(model: Model, engine_version: str | None = None) -> str | None:
     name = architecture(model)
     if name is None:
         return f"its family {model.family!r} is not one whose vLLM model class was read"
@@ -150,7 +151,7 @@ def _unsized(model: Model) -> str | None:
             f"its architecture {name} is not one of {ENGINE}'s own model classes (vLLM may serve it through its Transformers "
             "backend, whose LoRA layers were not read)"
         )
-    refusal = lora_refusal(model)
+    refusal = lora_refusal(model, engine_version=engine_version)
     if refusal:
         return refusal
     if name in LAYOUT_CLASSES:
@@ -164,7 +165,7 @@ def _unsized(model: Model) -> str | None:
     mlp_width = model.moe_intermediate_size if model.num_experts is not None else model.intermediate_size
     if model.hidden_size is None or mlp_width is None or model.kv_heads is None or model.head_dim is None:
         return "its catalog row has no hidden_size/intermediate_size (no config.json read)"
-    if adapted_vocabulary(model) and model.vocab_size is None:
+    if adapted_vocabulary(model, engine_version) and model.vocab_size is None:
         return f"its class {name} adapts its vocabulary too, and its catalog row has no vocab_size"
     if model.num_experts is not None:
         if name not in ROUTED_EXPERT_CLASSES or model.intermediate_size is not None:
@@ -179,11 +180,11 @@ def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
-def lora_gib(model: Model, lora: LoraSlots | None, tensor_parallel: int = 1) -> tuple[float, str | None]:
+def lora_gib(model: Model, lora: LoraSlots | None, tensor_parallel: int = 1, engine_version: str | None = None) -> tuple[float, str | None]:
     """(GiB the slots take over the replica, None) or, when the row cannot size them, (0, why): counted as nothing, said so."""
     if lora is None:
         return 0.0, None
     try:
-        return lora_bytes(model, lora, tensor_parallel) / 2**30, None
+        return lora_bytes(model, lora, tensor_parallel, engine_version) / 2**30, None
     except LoraSizeUnknown as error:
         return 0.0, str(error)

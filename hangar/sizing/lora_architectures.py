@@ -107,9 +107,10 @@ def architecture(model: Model) -> str | None:
     return chosen
 
 
-def lora_refusal(model: Model, expert_parallel: bool = False) -> str | None:
+def lora_refusal(model: Model, expert_parallel: bool = False, engine_version: str | None = None) -> str | None:
     """Why vLLM v0.11.2 refuses to start this model with `--enable-lora` (and its experts sharded over the GPUs when
-    `expert_parallel`); None where it serves LoRA for it or that is unknown."""
+    `expert_parallel`); None where it serves LoRA for it or that is unknown. The output head's vocabulary limit is
+    `engine_version`'s (`hangar.sizing.lora_vocab.head_refusal`; the pinned release's when None)."""
     if expert_parallel and model.num_experts is not None:
         return (
             f"{ENGINE} serves LoRA on a mixture of experts ({model.hf_id}) only without expert parallelism: with "
@@ -123,13 +124,9 @@ def lora_refusal(model: Model, expert_parallel: bool = False) -> str | None:
             f"{ENGINE}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
             f"with --enable-lora vLLM refuses to start ({name} does not support LoRA yet)"
         )
-    head = model.vocab_size + EXTRA_VOCAB if model.vocab_size else None
-    if "lm_head" in EMBEDDING_MODULES.get(name, ()) and head is not None and head > MAX_LORA_HEAD_VOCAB:
-        return (
-            f"{ENGINE}'s {name} adapts the output head of {model.hf_id}, and the head's LoRA refuses its {head:,} tokens ("
-            f"{model.vocab_size:,} and {EXTRA_VOCAB} extra): with --enable-lora vLLM refuses to start above {MAX_LORA_HEAD_VOCAB:,}"
-        )
-    return None
+    from .lora_vocab import head_refusal  # lora_vocab reads this module's classes: imported here, not at the top
+
+    return head_refusal(model, engine_version)
 
 
 def lora_families() -> list[str]:

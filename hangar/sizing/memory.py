@@ -28,6 +28,7 @@ from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 from .embeddings import quantised_weight_bytes
 from .engine import GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
+from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
@@ -330,12 +331,12 @@ def memory_fit(
         engine_version=engine_version,
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
-    options = kv_options(kv_cache_dtype, tensor_parallel, limits)
+    options = kv_options(kv_cache_dtype, tensor_parallel, limits, layout_of(model, acc, engine_version))
     per_sequence = sequence_kv(model, tokens, **options).total_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None) / GIB
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
-    adapters, unsized = lora_gib(model, lora, tensor_parallel)
+    adapters, unsized = lora_gib(model, lora, tensor_parallel, engine_version)
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
     budget = usable - weights - overhead - adapters
     headroom = budget - per_sequence
@@ -384,11 +385,18 @@ def memory_fit(
     )
 
 
-def kv_options(kv_cache_dtype: str, tensor_parallel: int, limits: EngineLimits) -> dict:
+def kv_options(kv_cache_dtype: str, tensor_parallel: int, limits: EngineLimits, layout: KvLayout = DEFAULT_LAYOUT) -> dict:
     """The KV-cache arguments of `sequence_kv` for one engine configuration."""
     return {
         "kv_cache_dtype": kv_cache_dtype,
         "tensor_parallel": tensor_parallel,
         "max_num_batched_tokens": limits.max_num_batched_tokens,
         "hybrid_kv_cache": limits.hybrid_kv_cache,
+        "layout": layout,
     }
+
+
+def layout_of(model: Model, acc: Accelerator, engine_version: str | None) -> KvLayout:
+    """How vLLM `engine_version` lays out this model's KV cache on this accelerator (`hangar.sizing.kv_blocks`)."""
+    capability = compute_capability(acc.architecture) if acc.kind == "gpu" else None
+    return kv_layout(engine_version, mla=model.kv_lora_rank is not None, sparse=model.indexer_bytes_per_token is not None, capability=capability)

@@ -109,7 +109,7 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
         if deployment.lora is None:
             continue
         here = f"deployments[{index}].lora"
-        problems += _unserved(environment, here, deployment.model)
+        problems += _unserved(environment, here, deployment.model, deployment.engine_version)
         for position, adapter in enumerate(deployment.lora.adapters):
             key = f"{here}.adapters[{position}].name"
             if adapter.name in taken:
@@ -132,7 +132,7 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
     return problems
 
 
-def _unserved(environment: Environment, here: str, model_id: str) -> list[dict[str, Any]]:
+def _unserved(environment: Environment, here: str, model_id: str, engine_version: str) -> list[dict[str, Any]]:
     """Adapters on a model whose vLLM class takes none: the server would not start (`hangar.sizing.lora_architectures`)."""
     from hangar.catalog import CatalogLookupError, load_catalog
     from hangar.sizing.lora_architectures import ENGINE, lora_families, lora_refusal
@@ -141,7 +141,7 @@ def _unserved(environment: Environment, here: str, model_id: str) -> list[dict[s
         model = load_catalog(environment.catalog_overrides).model(model_id)
     except (OSError, ValueError, CatalogLookupError):
         return []  # an unreadable catalog is reported under catalog_overrides, an unknown model by the policies
-    refusal = lora_refusal(model)
+    refusal = lora_refusal(model, engine_version=engine_version)
     if refusal is None:
         return []
     allowed = ", ".join(lora_families())

@@ -12,8 +12,7 @@ GPU (`hangar.sizing.engine_images`: v0.33.0's has none for a V100).
 
 from __future__ import annotations
 
-import re
-
+from hangar.policies.rules.vllm_flags import image_release
 from hangar.policies.rules.workloads import ServingWorkload
 
 from hangar.catalog import Gpu, Model
@@ -21,14 +20,6 @@ from hangar.sizing.engine import release_defaults
 from hangar.sizing.engine_images import gpu_refusal
 from hangar.sizing.engine_models import engine_refusal
 from hangar.sizing.mxfp4 import compute_capability
-
-RELEASE_TAG = re.compile(r"(?:^|/)vllm-openai:(v?\d+\.\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$")
-
-
-def image_release(image: str) -> str | None:
-    """The vLLM release a `vllm-openai` image tag names, `v0.11.2`; None for any other image or tag."""
-    found = RELEASE_TAG.search(image)
-    return found.group(1) if found is not None else None
 
 
 def workload_release(workload: ServingWorkload) -> str | None:

@@ -37,7 +37,7 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        refusal = lora_refusal(model, workload.lora.expert_parallel) if workload.lora is not None and model is not None else None
+        refusal = lora_refusal(model, workload.lora.expert_parallel, workload_release(workload)) if workload.lora is not None and model is not None else None
         if refusal:
             findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {refusal}"))
         unserved = unloadable(workload, model)
@@ -71,9 +71,9 @@ def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Findi
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        if workload.lora is None or model is None or lora_refusal(model, workload.lora.expert_parallel):
+        if workload.lora is None or model is None or lora_refusal(model, workload.lora.expert_parallel, workload_release(workload)):
             continue  # an unknown model is reported as such; a class that takes no adapters, by hangar-hardware-fit
-        _, why = lora_gib(model, workload.lora)
+        _, why = lora_gib(model, workload.lora, engine_version=workload_release(workload))
         if why:
             findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {why}, so whether {workload.lora.describe()} still fit cannot be judged"))
     return findings

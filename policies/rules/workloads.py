@@ -4,11 +4,12 @@ A Deployment, StatefulSet, Job, Pod or LeaderWorkerSet whose container runs vLLM
 serving workload, whoever wrote it; Hangar's own labels are not needed. The served model is read
 in every form the engines take it: vLLM's positional `vllm serve MODEL` (flags may come before or
 after it) and the older `--model MODEL` / `--model=MODEL` (vLLM v0.11.2 still accepts it, with a
-deprecation warning), the OpenAI server module (`python -m vllm.entrypoints.openai.api_server
+deprecation warning; v0.33.0 too, vllm/engine/arg_utils.py), the OpenAI server module (`python -m vllm.entrypoints.openai.api_server
 --model MODEL`), a shell that ends in `vllm serve "$@"` with the model among the container's
 args (a multi-host leader), and TGI's `--model-id`. A model given as a local directory (weights
 staged on a volume) is known by its `--served-model-name`. A container of a vLLM image whose
-`command` runs another program (a Job staging weights with `python3 -c ...`) serves nothing.
+`command` runs another program (a Job staging weights with `python3 -c ...`) serves nothing. The flags are read
+with the options of the release the image tag names (`hangar.policies.rules.vllm_flags`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import shlex
 from typing import Any, Iterable
+
+from hangar.policies.rules.vllm_flags import image_release, is_switch, short_option, short_switch
 
 from hangar.records import ResourceRecord
 from hangar.sizing.lora import DEFAULT_MAX_LORA_RANK, DEFAULT_MAX_LORAS, LoraSlots
@@ -100,7 +103,7 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             continue
         if engine == "vllm" and not command and _serve_at(words) is None and not any("vllm.entrypoints" in word for word in words):
             words = ["vllm", "serve", *words]  # args only: the image's ENTRYPOINT ["vllm", "serve"] runs them (docker/Dockerfile)
-        flags, positional = _parse_flags(words)
+        flags, positional = _parse_flags(words, image_release(image) if engine == "vllm" else None)
         model = _served_model(flags, positional)
         resources = container.get("resources") or {}
         requested = {**(resources.get("requests") or {}), **(resources.get("limits") or {})}
@@ -180,38 +183,9 @@ def _engine(image: str, words: list[str], *, overrides_entrypoint: bool = False)
     return None
 
 
-VLLM_SWITCHES = frozenset(
-    {
-        "aggregate-engine-logging", "allow-credentials", "async-scheduling", "calculate-kv-scales",
-        "data-parallel-external-lb", "data-parallel-hybrid-lb", "enforce-eager", "eplb-log-balancedness",
-        "exclude-tools-when-tool-choice-none", "fully-sharded-loras", "guided-decoding-disable-additional-properties",
-        "guided-decoding-disable-any-whitespace", "guided-decoding-disable-fallback", "headless", "interleave-mm-strings",
-        "kv-sharing-fast-prefill", "log-error-stack", "ray-workers-use-nsight", "return-tokens-as-token-ids",
-        "skip-mm-profiling", "skip-tokenizer-init", "tokens-only", "trust-remote-code", "trust-request-chat-template",
-        "use-tqdm-on-load",
-    }
-)  # fmt: skip
-"""vLLM v0.11.2 options that take no value and are not named enable-/disable-/no- (those never take one):
-the `bool` fields of EngineArgs (vllm/engine/arg_utils.py) and FrontendArgs (vllm/entrypoints/openai/cli_args.py),
-plus `--headless`. A word after one of them is positional, e.g. the model in `vllm serve --enforce-eager MODEL`."""
-
-
-VLLM_SHORT_OPTIONS = {
-    "tp": "tensor-parallel-size", "pp": "pipeline-parallel-size", "q": "quantization", "O": "compilation-config",
-    "dcp": "decode-context-parallel-size", "dp": "data-parallel-size", "dpr": "data-parallel-rank",
-    "dpl": "data-parallel-size-local", "dpa": "data-parallel-address", "dpp": "data-parallel-rpc-port",
-    "dpb": "data-parallel-backend", "n": "nnodes", "r": "node-rank", "asc": "api-server-count",
-}  # fmt: skip
-"""vLLM v0.11.2's one-dash aliases that take a value (vllm/engine/arg_utils.py, vllm/entrypoints/openai/cli_args.py);
-`-dph` and `-dpe` are switches."""
-
-
-def _is_switch(name: str) -> bool:
-    return name.startswith(("enable-", "disable-", "no-")) or name in VLLM_SWITCHES
-
-
-def _parse_flags(words: list[str]) -> tuple[dict[str, str], list[str]]:
-    """`--flag value`, `--flag=value` and bare `--switch` into a dict; the rest stays positional."""
+def _parse_flags(words: list[str], release: str | None = None) -> tuple[dict[str, str], list[str]]:
+    """`--flag value`, `--flag=value` and bare `--switch` into a dict, as vLLM `release` takes them (the pinned one's
+    options where None); the rest stays positional."""
     flags: dict[str, str] = {}
     positional: list[str] = []
     index = 0
@@ -221,15 +195,17 @@ def _parse_flags(words: list[str]) -> tuple[dict[str, str], list[str]]:
             name, has_value, value = word[2:].partition("=")
             if not has_value:
                 following = words[index + 1] if index + 1 < len(words) else None
-                if following is not None and not following.startswith("--") and not _is_switch(name.replace("_", "-")):
+                if following is not None and not following.startswith("--") and not is_switch(name.replace("_", "-"), release):
                     value = following
                     index += 1
                 else:
                     value = "true"
             flags[name.replace("_", "-")] = value
-        elif word[:1] == "-" and word[1:] in VLLM_SHORT_OPTIONS and index + 1 < len(words):
-            flags[VLLM_SHORT_OPTIONS[word[1:]]] = words[index + 1]
+        elif word[:1] == "-" and short_option(word[1:], release) and index + 1 < len(words):
+            flags[short_option(word[1:], release) or ""] = words[index + 1]
             index += 1
+        elif word[:1] == "-" and short_switch(word[1:], release):
+            flags[short_switch(word[1:], release) or ""] = "true"
         else:
             positional.append(word)
         index += 1
