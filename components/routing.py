@@ -13,8 +13,9 @@ When the stack config has a `gateway` (`hangar.spec.routing`), in the gateway cl
   (`hangar.components.serving.LB_ANNOTATIONS`) carried in `spec.infrastructure.annotations`, which
   Istio copies onto the Service it creates for the Gateway;
 * per route an `HTTPRoute` `<route>`: requests under the path `/<route>` (rewritten to `/`, so a client's
-  base URL is `http://<gateway>/<route>/v1`; on GKE, whose gateway rewrites no paths, the one route's requests
-  at the root, base URL `http://<gateway>/v1`: `hangar.components.routing_paths`) go to the InferencePools of its deployments — a `split`
+  base URL is `http://<gateway>/<route>/v1`; on GKE, whose gateway rewrites no paths, every route's requests
+  at the root, base URL `http://<gateway>/v1`: `hangar.components.routing_paths`, and with several routes there only
+  those naming the route as their model: `hangar.components.routing_gke`) go to the InferencePools of its deployments — a `split`
   by its weights; a `small_first` share as weights out of 1000; a `small_first` header as a rule
   matching the header (to the small pool) before the catch-all rule (to the large one); a `small_first`
   by objectives likewise, its rule matching `x-gateway-inference-objective` with each listed class
@@ -74,6 +75,7 @@ from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.registry_path import under_registry
 from hangar.components.routing_failover import FailoverBackend, failover_backend_ref
+from hangar.components.routing_gke import match_model
 from hangar.components.routing_objectives import build_objectives
 from hangar.components.routing_paths import route_filters, route_path
 from hangar.components.routing_pool import EPP_VERSION, EXT_PROC_PORT, InferencePool, health_check_peers, picker_labels
@@ -83,6 +85,7 @@ from hangar.components.serving_pod import PORT
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 from hangar.spec.routing import Route
 from hangar.spec.routing_failover import pooled_deployments
+from hangar.spec.routing_gke import routes_by_model
 from hangar.spec.routing_objectives import OBJECTIVE_HEADER
 
 GATEWAY_API_VERSION = "v1.5.1"
@@ -107,7 +110,11 @@ was read in public manifests for `gke-l7-rilb` and `gke-l7-regional-external-man
 stacksimplify/terraform-on-google-kubernetes-engine, 21-GKE-Gateway-API/05-GKE-Gateway-API-HTTP-to-HTTPS-Redirect),
 not in a Google text: searched again 2026-12-02 in Google's docs (only the pages' openings are readable here), Google's
 gke-gateway-api repository (commit fc40d606a5332f11a8883f85caff66b63c4e88ef, no mention) and its Gateway API
-conformance reports (which exercise no Certificate Manager option). Still unverified against Google's text."""
+conformance reports (which exercise no Certificate Manager option), and on 2026-12-02 also Google's own sample repositories
+GoogleCloudPlatform/kubernetes-engine-samples (commit 2b5036514162a489145c5e5570bc320efbcb37bf) and
+GoogleCloudPlatform/gke-networking-recipes (commit cce161862be77c541b1b1eac8899e7012f5a9985), neither of which names the
+key. Still unverified against Google's text: were GKE not to read this key, the HTTPS listener would have no certificate,
+which no offline check can see."""
 REDIRECT_LISTENER = "http"
 REDIRECT_STATUS = 308
 """The redirect from http to https keeps the request's method: 308 Permanent Redirect, which "does not allow changing the request
@@ -323,7 +330,7 @@ class Gateway(pulumi.ComponentResource):
                 api_version="gateway.networking.k8s.io/v1",
                 kind="HTTPRoute",
                 metadata={"name": route.name, "namespace": namespace, "labels": labels},
-                spec={"parentRefs": route_parents(environment), "rules": http_route_rules(route, timeout=timeout, gke=cluster.provider == "gcp")},
+                spec={"parentRefs": route_parents(environment), "rules": self._rules(environment, route, timeout, gke=cluster.provider == "gcp")},
                 opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object, *backends])),
             )
             self.routes.append(route.name)
@@ -339,6 +346,13 @@ class Gateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=[gateway_object])),
             )
         self.register_outputs({"gateway": gateway_name(environment), "class": gateway_class(environment), "routes": self.routes, "pools": sorted(self.pools)})
+
+    @staticmethod
+    def _rules(environment: Environment, route: Route, timeout: str | None, *, gke: bool) -> list[dict[str, Any]]:
+        """The route's rules; with several routes on a GKE gateway each match also requires the route's name as the request's
+        model (`hangar.components.routing_gke`)."""
+        rules = http_route_rules(route, timeout=timeout, gke=gke)
+        return match_model(rules, route.name) if routes_by_model(environment) else rules
 
     def _implementation(self, name: str, environment: Environment, cluster: Any, component: Any, kube: pulumi.ResourceOptions) -> list[pulumi.Resource]:
         """What the gateway needs of its target before its objects: GKE's proxy-only subnet, or the CRDs and Istio."""

@@ -12,7 +12,8 @@ exempts it (GoogleCloudPlatform/gke-gateway-api commit fc40d606a5332f11a8883f85c
 `ExemptFeatures`). That feature's conformance test is exactly Hangar's rewrite: `/strip-prefix/three` under a prefix
 `/strip-prefix` replaced by `/` must reach the backend as `/three` (conformance/tests/httproute-rewrite-path.go at v1.5.1).
 So on GKE Hangar renders no rewrite: the route's rules match the root path, and a client's base URL is
-`http://<gateway>/v1`; a GKE gateway therefore carries one route (`hangar.spec.routing_gke` refuses more).
+`http://<gateway>/v1`; several routes on a GKE gateway are told apart by the request's model instead
+(`hangar.components.routing_gke`).
 
 Sources: kubernetes-sigs/gateway-api, conformance/reports/v1.1.0/gke-gateway/standard-1.30.3-rilb-report.yaml,
 v1.4.0/gke-gateway/standard-1.34.4-rxlb-report.yaml and v1.5/gke-gateway/v1.5.0-gke-report.yaml (commit

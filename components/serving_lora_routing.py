@@ -13,7 +13,9 @@ route serves adapters, in the gateway's namespace:
 
 * per such deployment, a ConfigMap `<deployment>-adapters`: `baseModel` its Hub id, `adapters` its
   adapters' names (every deployment serves under its Hub id first: `hangar.components.serving_pod`);
-* BBR itself (`body-based-router`): a ServiceAccount, a Role and RoleBinding to read ConfigMaps, a
+* BBR itself (`body-based-router`), also when several routes share a GKE gateway and are told apart by the
+  `X-Gateway-Model-Name` header its first plugin sets (`hangar.components.routing_gke`; then with no ConfigMap when no
+  deployment behind a route serves adapters): a ServiceAccount, a Role and RoleBinding to read ConfigMaps, a
   Deployment of one replica running `registry.k8s.io/gateway-api-inference-extension/bbr:v1.5.0` with
   `--streaming`, the two plugins `body-field-to-header` (the body's `model` into
   `X-Gateway-Model-Name`) and `base-model-to-header`, `--tracing=false` and `NAMESPACE` (so it watches
@@ -67,6 +69,7 @@ from hangar.components.serving_pod import container_security
 
 from hangar.spec import SYSTEM_POOL, Environment, ModelDeployment
 from hangar.spec.routing import Route
+from hangar.spec.routing_gke import BBR_REPLICAS, routes_by_model
 
 BBR_NAME = "body-based-router"
 BBR_IMAGE = f"registry.k8s.io/gateway-api-inference-extension/bbr:{EPP_VERSION}"
@@ -113,7 +116,8 @@ def adapter_map(deployment: ModelDeployment) -> dict[str, str]:
 
 
 class AdapterRouting(pulumi.ComponentResource):
-    """`hangar:routing:AdapterRouting`: BBR, the adapter maps and the adapter HTTPRoutes of an environment's gateway.
+    """`hangar:routing:AdapterRouting`: BBR, the adapter maps and the adapter HTTPRoutes of an environment's gateway (BBR alone
+    when only the routes of a GKE gateway need it, told apart by model).
 
     `namespace` is the gateway's, `gateway` its Gateway's name, `gke` whether GKE's managed gateway serves it
     (else Istio), `gateway_peers` the NetworkPolicy peers of its proxies, `labels` the environment's labels,
@@ -197,7 +201,7 @@ class AdapterRouting(pulumi.ComponentResource):
         k8s.apps.v1.Deployment(
             BBR_NAME,
             metadata={**meta(BBR_NAME), "labels": own},
-            spec={"replicas": 1, "selector": {"matchLabels": selector}, "template": {"metadata": {"labels": own}, "spec": spec}},
+            spec={"replicas": BBR_REPLICAS, "selector": {"matchLabels": selector}, "template": {"metadata": {"labels": own}, "spec": spec}},
             opts=child,
         )
         k8s.core.v1.Service(
@@ -327,8 +331,11 @@ class AdapterRouting(pulumi.ComponentResource):
 
 def build_adapter_routing(parent: pulumi.Resource, environment: Environment, clusters: dict[str, Any], servers: dict[str, Any],
                           gateway: pulumi.Resource | None) -> AdapterRouting | None:  # fmt: skip
-    """The environment's `AdapterRouting` when its gateway is built and a deployment behind a route serves adapters; else None."""
-    if gateway is None or environment.gateway is None or not any(with_adapters(environment, route) for route in environment.routes):
+    """The environment's `AdapterRouting` when its gateway is built and a deployment behind a route serves adapters, or its
+    routes are told apart by model (several on a GKE gateway: `hangar.components.routing_gke`); else None."""
+    if gateway is None or environment.gateway is None:
+        return None
+    if not routes_by_model(environment) and not any(with_adapters(environment, route) for route in environment.routes):
         return None
     cluster = gateway_cluster(environment)
     component = clusters[cluster.name]

@@ -26,7 +26,7 @@ from hangar.plancache import PlanCache, Source, read_names
 
 if TYPE_CHECKING:
     from hangar.cost import CostReport
-    from hangar.cost.routes import RouteCost
+    from hangar.cost.route_records import RouteCost
 
 FIELD = "cost"
 
@@ -77,7 +77,7 @@ def save(cache: PlanCache, plan: tuple[str, list[str]], source: Source, root: Pa
 
 
 def from_entry(document: Any) -> PricedStack | None:
-    """A stored priced stack, or None when it is not a whole one (a miss, never a crash); imports pricing's records (and the spec only for routes)."""
+    """A stored priced stack, or None when it is not a whole one (a miss, never a crash); imports pricing's records only (not the spec, the catalog or sizing)."""
     from hangar.cost import CostReport, CostTotals, PricedLine
 
     try:
@@ -87,7 +87,7 @@ def from_entry(document: Any) -> PricedStack | None:
         budget = None if document["budget"] is None else _record(StackBudget, document["budget"])
         routes = None
         if document["routes"] is not None:
-            from hangar.cost.routes import RouteCost, RoutePart  # with the spec: only a stack with a gateway pays for it
+            from hangar.cost.route_records import RouteCost, RoutePart
 
             routes = tuple(RouteCost(str(route["route"]), tuple(_record(RoutePart, part) for part in route["parts"])) for route in document["routes"])
         gateway = document["gateway"]

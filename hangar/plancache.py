@@ -304,19 +304,26 @@ SKIPPED_PARTS = ("__pycache__", "site-packages", "node_modules")
 CLI_PACKAGE = "hangar/cli/"
 
 
-def read_names(files: Iterable[str], directories: Iterable[str], root: Path, stack_config_dir: Path | None = None, *, packs: bool = False) -> list[str]:
+def read_names(
+    files: Iterable[str], directories: Iterable[str], root: Path, stack_config_dir: Path | None = None, *, packs: bool = False, library_first: bool = False
+) -> list[str]:
     """The sorted names, for a key, of the files and directories a plan read that belong to the project at `root` or to Hangar's library.
 
     Each module's directory is named too (a `/`-ended name): a module added beside it could be imported
     in its stead. Excluded: what the module docstring lists, and the listing of `stack_config_dir` (it
     changes when a stack is added; the program does not read it). With `packs`, policy packs' files are
-    named too: a verdict (`hangar.verdictcache`) is what their rules make of a plan.
+    named too: a verdict (`hangar.verdictcache`) is what their rules make of a plan. With `library_first`, a
+    file of Hangar's library is named as the library's (`l:`, hashed as installed) even where the project
+    holds it too (Hangar's own repository): a verdict is made by this process's rules, spec and catalog, also
+    for the base side of `diff`, whose project files are read from the base commit.
     """
     # Each place by the path it was given and by its real path: a file is recorded as it was opened,
     # through a symbolic link (macOS's /tmp) or not.
     tops = {os.path.abspath(root), os.path.realpath(root)}
     libraries = {os.path.abspath(LIBRARY), os.path.realpath(LIBRARY), os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))}
-    places = [("p", top, top) for top in tops] + [("l", os.path.join(library, tree), library) for library in libraries for tree in _HANGAR_TREES]
+    project_places = [("p", top, top) for top in tops]
+    library_places = [("l", os.path.join(library, tree), library) for library in libraries for tree in _HANGAR_TREES]
+    places = library_places + project_places if library_first else project_places + library_places
     names: set[str] = set()
     pack_directories: dict[str, bool] = {}
 

@@ -7,7 +7,10 @@ a plan's (`hangar.plancache`):
 - **its inputs**: the whole key of the plan it judges (which covers the stack file, the `--policy-config`
   file, the day, the installed versions and every file the plan read);
 - **the files judging read** beyond the plan's: the policy pack's modules (which a plan's key leaves out)
-  and any data the rules opened, learned the same way (`hangar.planreads`).
+  and any data the rules opened, learned the same way (`hangar.planreads`). A file of Hangar's library is
+  named as the library's, hashed as installed, even in Hangar's own repository, where the project holds it
+  too: `diff` judges its base side with today's rules, so a verdict stored on the base commit with its
+  older rules must not serve it.
 
 A verdict is stored only when it was judged in full: a plan that fails, a stack file the spec refuses or a
 policy config that cannot be built is never cached and is reported afresh on every run. `hangar diff`
@@ -74,7 +77,7 @@ def save(cache: PlanCache, plan: tuple[str, list[str]], source: Source, root: Pa
     """Store a verdict judged just now in this process for the plan `(key, its read set)`; return its own key and read set."""
     plan_key, plan_reads = plan
     known = set(plan_reads)
-    reads = [name for name in read_names(planreads.files_read(), (), root, stack_config_dir, packs=True) if name not in known]
+    reads = [name for name in read_names(planreads.files_read(), (), root, stack_config_dir, packs=True, library_first=True) if name not in known]
     document: dict[str, Any] = {"violations": [v.to_json() for v in judged.violations], "weakened": list(judged.weakened)}
     if judged.cost is not None:
         document["cost"] = dataclasses.asdict(judged.cost)

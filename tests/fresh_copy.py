@@ -4,6 +4,7 @@ A test that asks what a warm run imports, or which change to the repository miss
 process of its own (this one has imported everything already) and a copy of the repository it may change.
 The program starts with `PRELUDE`: the copy's own `hangar`, with its components and policies, is imported
 (`hangar.base_planner.BaseCheckoutOnly`, as `diff` plans a base checkout), never the installed one.
+`foreign_program_copy` gives the cache tests their small non-Hangar program to change.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -55,3 +58,10 @@ def run_in_copy(copy: Path, body: str) -> subprocess.CompletedProcess:
     """`PRELUDE` + `body` in a fresh interpreter in `copy`, with the plan cache switched on; its output captured."""
     environment = {key: value for key, value in os.environ.items() if key != "HANGAR_NO_CACHE"}
     return subprocess.run([sys.executable, "-c", PRELUDE + body, str(copy)], cwd=copy, env=environment, capture_output=True, text=True, timeout=600)
+
+
+def foreign_program_copy(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the small foreign program (tests/foreign_program) at `root`, with the plan cache switched on (conftest switches it off)."""
+    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
+    shutil.copytree(ROOT / "tests" / "foreign_program", root)
+    return root

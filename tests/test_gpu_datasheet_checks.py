@@ -83,5 +83,14 @@ def test_the_figures_read_this_session_from_nvidias_and_intels_own_documents():
     assert rows["V100-16GB"].interconnect == rows["V100-32GB"].interconnect == "NVLink 2 (SXM2): 300 GB/s"
     assert rows["Gaudi3"].memory_gib == 128
     assert CATALOG.performance["B200"].memory_bandwidth_gbps == 7700
-    for name in ("H100-NVL", "T4"):
-        assert "Unverified (no primary source read): memory bandwidth" in (rows[name].notes or ""), name
+    assert "Unverified (no primary source read): memory bandwidth" in (rows["H100-NVL"].notes or "")
+
+
+def test_the_t4_keeps_googles_figures_for_the_t4s_it_attaches_to_n1_machines():
+    """Google's 'GPU machine types' page (updated 2026-04-14): '16 GB GDDR6 @ 320 GBps' and no interconnect, where the
+    V100 on the same N1 machines has NVLink (the row cites it); T4 was the last NVIDIA row with no checked bandwidth."""
+    t4 = CATALOG.gpus["T4"]
+    assert (t4.memory_gib, t4.memory_bandwidth_gbps, t4.interconnect) == (16, 320, "none")
+    checked, unverified, _ = accounting(t4.notes or "")
+    assert sorted(checked) == sorted(FACTS) and unverified == []
+    assert "docs.cloud.google.com/compute/docs/gpus" in t4.source

@@ -57,6 +57,9 @@ def test_every_fixture_is_a_file_with_its_source():
             assert source["duplicate_of"] == source["hf_id"], name
             assert re.fullmatch(r"https://huggingface\.co/[\w.-]+/[\w.-]+/blob/[\w.-]+/config\.json", source["url"]), name
             assert re.fullmatch(r"[0-9a-f]{7,40}", source["revision"]) and (CONFIGS / name).stat().st_size == source["bytes"], name
+        elif "ref" in source:  # read at a pull request's ref whose commit and size the copy does not show: never a row
+            assert source["reader_only"] and source["ref"].startswith("refs/pr/"), name
+            assert source["url"] == f"https://huggingface.co/{source['hf_id']}/blob/{source['ref'].replace('/', '%2F')}/config.json", name
         else:  # read on the Hugging Face page of the file at a revision, whose size the page states
             assert source["url"] == f"https://huggingface.co/{source['hf_id']}/blob/{source['revision']}/config.json", name
             assert len(source["revision"]) == 40 and (CONFIGS / name).stat().st_size == source["bytes"], name

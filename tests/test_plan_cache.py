@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY, WorkingTree, inputs_key, read_names, reads_key
 from hangar.stackfile import read_project
 from hangar.stackservice import stack_inputs
-from tests.conftest import ROOT
+from tests.fresh_copy import foreign_program_copy
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "220"}
@@ -23,10 +22,7 @@ WIDE = {"COLUMNS": "220"}
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of a small non-Hangar program, with the cache switched on (conftest switches it off)."""
-    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "tiny"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
-    return root
+    return foreign_program_copy(tmp_path / "tiny", monkeypatch)
 
 
 def key(root: Path, **kwargs) -> str:

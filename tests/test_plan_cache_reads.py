@@ -19,8 +19,7 @@ from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
 from hangar.stackfile import read_project
 from hangar.stackservice import find_cached
-from tests.conftest import ROOT
-from tests.fresh_copy import copy_repository, run_in_copy
+from tests.fresh_copy import copy_repository, foreign_program_copy, run_in_copy
 
 runner = CliRunner()
 READING = """
@@ -35,9 +34,7 @@ pulumi.export("templates", sorted(path.name for path in (here / "templates").ite
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The small foreign program, which also reads data/motd.txt and lists templates/; the cache switched on."""
-    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "reader"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
+    root = foreign_program_copy(tmp_path / "reader", monkeypatch)
     (root / "__main__.py").write_text((root / "__main__.py").read_text() + READING)
     for path, text in {"data/motd.txt": "hello\n", "templates/chat.jinja": "{{ x }}\n", "docs/index.md": "# Docs\n", "README.md": "# Reader\n", "tests/test_reader.py": "X = 1\n"}.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)

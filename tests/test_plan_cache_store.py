@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY, FORMAT, SIZE_VARIABLE, STALE_TEMPORARY_SECONDS, PlanCache
-from tests.conftest import ROOT
+from tests.fresh_copy import foreign_program_copy
 
 runner = CliRunner()
 
@@ -23,11 +22,8 @@ runner = CliRunner()
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of a small non-Hangar program, with the cache switched on (conftest switches it off)."""
-    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
     monkeypatch.delenv(SIZE_VARIABLE, raising=False)
-    root = tmp_path / "tiny"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
-    return root
+    return foreign_program_copy(tmp_path / "tiny", monkeypatch)
 
 
 def entry(size: int, tag: str = "") -> dict:

@@ -10,9 +10,9 @@ import pytest
 from hangar.policies.rules.workloads import serving_workloads
 
 from hangar.sizing.quant_kernels import quantization_flag
+from tests.h200_stacks import H200_POOL
 from tests.serving_plans import flags, plan_environment, server_container, workloads
 
-H200_POOL = {"name": "h200", "gpu": "H200", "instance_type": "p5en.48xlarge", "min_nodes": 0, "max_nodes": 1}
 T4_POOL = {"name": "t4", "gpu": "T4", "instance_type": "g4dn.12xlarge", "min_nodes": 0, "max_nodes": 1}
 
 

@@ -2,7 +2,8 @@
 
 GKE's gateway controller claims neither `HTTPRoutePathRewrite` nor a method-keeping redirect status (307/308)
 (`hangar.components.routing_paths` and `hangar.spec.routing_gke` cite the reports): on GKE the one route is served at the
-root path without a rewrite, a second route is a config error, and so is `tls.redirect_http`.
+root path without a rewrite (several routes there are told apart by model: tests/test_routing_gke_bbr.py), and
+`tls.redirect_http` is a config error.
 """
 
 from __future__ import annotations
@@ -44,15 +45,6 @@ def test_the_gke_route_is_served_at_the_root_without_a_rewrite_and_validates():
     assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
     assert "filters" not in rule and REWRITE_TO_ROOT not in [f for r in route["spec"]["rules"] for f in r.get("filters", [])]
     assert [(ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [("qwen-8b", 700), ("qwen-32b", 300)]
-
-
-def test_a_second_route_on_a_gke_gateway_is_refused_saying_why():
-    raw = raw_environment("gke-chat")
-    raw["routes"].append({"name": "big", "deployment": "qwen-32b"})
-    (message,) = refused(raw)
-    assert message.startswith("Pulumi.test.yaml: hangar:environment.routes: ")
-    assert "a GKE gateway carries one route: GKE's gateway rewrites no paths (Google's conformance reports list HTTPRoutePathRewrite" in message
-    assert "(base URL http://<gateway>/v1)" in message and message.endswith('got ["chat", "big"]')
 
 
 def test_the_http_redirect_is_refused_on_gke_and_the_https_gateway_without_it_plans():

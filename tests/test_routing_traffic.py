@@ -44,7 +44,7 @@ def test_what_the_rule_cannot_judge_passes():
     environment_from_config(with_peaks(aws(AWS_HEADER), **{"qwen-small": 5, "qwen-large": 1}), "Pulumi.test.yaml")
     # a deployment without declared traffic
     environment_from_config(with_peaks(gke(), **{"qwen-small": 5}), "Pulumi.test.yaml")
-    # a deployment behind two routes takes the sum of both routes' shares (on Istio: a GKE gateway carries one route)
+    # a deployment behind two routes takes the sum of both routes' shares
     raw = with_peaks(aws({"name": "chat", "small_first": {"small": "qwen-small", "large": "qwen-large", "share": 0.7}}), **{"qwen-small": 1, "qwen-large": 1})
     raw["routes"].append({"name": "fast", "split": [{"deployment": "qwen-small", "weight": 1}, {"deployment": "qwen-large", "weight": 1}]})
     environment_from_config(raw, "Pulumi.test.yaml")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,8 @@ from typer.testing import CliRunner
 from hangar import diff_sides, stackservice
 from hangar.cli import app
 from hangar.plancache import CACHE_DIRECTORY
-from tests.conftest import ROOT
 from tests.foreign_repo import foreign_program_repo
-from tests.fresh_copy import copy_repository, run_in_copy
+from tests.fresh_copy import copy_repository, foreign_program_copy, run_in_copy
 
 runner = CliRunner()
 
@@ -31,9 +31,7 @@ def stored(root: Path, field: str) -> list[Path]:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The foreign program (no Hangar environment: the default policy config), checked once: plan and verdict stored."""
-    monkeypatch.delenv("HANGAR_NO_CACHE", raising=False)
-    root = tmp_path / "foreign"
-    shutil.copytree(ROOT / "tests" / "foreign_program", root)
+    root = foreign_program_copy(tmp_path / "foreign", monkeypatch)
     check(root)
     return root
 
@@ -184,3 +182,35 @@ def test_in_hangars_repository_a_warm_check_imports_no_spec_or_rules_and_a_rule_
     assert changed_output == cold_output and "hangar.policies.rules" in changed["heavy"]  # judged again...
     assert stored(copy, "plan") == plans and "pulumi" not in changed["heavy"]  # ...on the stored plan
     assert len(stored(copy, "verdict")) == 2
+
+
+DIFF = """
+try:
+    app(["diff", "--base", "HEAD", "edge", "--format", "json", "-C", str(copy)])
+except SystemExit as exit:
+    code = exit.code
+"""
+CHANGED_RULES = '''
+
+_weakenings_before = weakenings
+
+
+def weakenings(configs, defaults):  # a test's change to today's rules: one more line in every verdict
+    return [*_weakenings_before(configs, defaults), "changed rules"]
+'''
+
+
+def test_in_hangars_repository_a_verdict_stored_with_the_base_commits_rules_does_not_serve_diffs_base_side(tmp_path: Path):
+    """The base side is judged with today's rules: `check` on the base commit stored a verdict its older rules made, which must miss."""
+    copy = copy_repository(tmp_path / "hangar-repo")
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", str(copy), *command], check=True, capture_output=True)
+    assert check_in_copy(copy)[1]["exit"] in (0, 1)  # what main's workflow leaves: edge's plan and the base rules' verdict
+    rules = copy / "policies" / "rules" / "weakening.py"
+    rules.write_text(rules.read_text() + CHANGED_RULES)
+    done = run_in_copy(copy, DIFF)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (edge,) = json.loads(done.stdout)["stacks"]
+    assert edge["weakened"]["head"][-1] == "changed rules"  # the control: the head side judged with today's rules
+    assert edge["weakened"]["base"] == edge["weakened"]["head"]  # and the base side too, not served the stored verdict
+    assert edge["status"] == "unchanged"

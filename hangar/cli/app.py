@@ -147,11 +147,17 @@ out = console()
 err = console(stderr=True)
 
 ProjectOption = typer.Option(Path("."), "--project", "-C", help="Directory holding Pulumi.yaml.", show_default=False)
+StackArgument = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod.", show_default=False)
+NoCacheOption = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/).")
+"""The options the commands that plan one stack share (`plan`, `cost`, `render`; `diff` takes `--no-cache` too)."""
 
 
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
+
+
+FormatOption = typer.Option(OutputFormat.table, "--format", "-f", help="table or json.")
 
 
 def fail(lines: list[str]) -> typer.Exit:

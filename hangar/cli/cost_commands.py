@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.markup import escape
 
-from hangar.catalog import CatalogError
-from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
-from hangar.cli.formatting import print_json
+from hangar.cli.app import FormatOption, NoCacheOption, OutputFormat, ProjectOption, StackArgument, app, fail, out
+from hangar.cli.formatting import catalog_errors, print_json
 from hangar.cli.views import print_cost, print_routes
 from hangar.planerror import PlanError
 from hangar.stackfile import StackConfigError
@@ -18,9 +16,9 @@ from hangar.stackservice import priced_stack
 
 @app.command()
 def cost(
-    stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
-    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
+    stack: str = StackArgument,
+    output_format: OutputFormat = FormatOption,
+    no_cache: bool = NoCacheOption,
     project: Path = ProjectOption,
 ) -> None:
     """What STACK's compute costs at its min and max size, per hour and per 30-day month, planned offline.
@@ -34,8 +32,8 @@ def cost(
         raise fail([str(p) for p in error.problems])
     except PlanError as error:
         raise fail([f"stack {stack}: {line}" for line in str(error).splitlines() if line.strip()])
-    except CatalogError as error:
-        raise fail([p.describe() for p in error.problems])
+    except catalog_errors() as error:
+        raise fail([p.describe() for p in error.problems])  # type: ignore[attr-defined]  # a CatalogError
     report, budget = priced.report, priced.budget
     if output_format is OutputFormat.json:
         document = {"stack": stack, **report.to_json(), "plan_notes": list(priced.notes)}

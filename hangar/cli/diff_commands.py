@@ -48,7 +48,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hangar.cli.app import ProjectOption, app, err, fail, out
+from hangar.cli.app import NoCacheOption, ProjectOption, app, err, fail, out
 from hangar.cli.interrupts import cleanup_on_interrupt, wait_for_exit
 from hangar.diff import (
     ABSENT,
@@ -77,7 +77,7 @@ def diff(
     base: str = typer.Option(..., "--base", help="Git ref to compare against, e.g. origin/main or a commit."),
     all_stacks: bool = typer.Option(False, "--all", help="Compare every stack that has a stack file on either side."),
     output_format: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown (a PR comment) or json."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
+    no_cache: bool = NoCacheOption,
     project: Path = ProjectOption,
 ) -> None:
     """Plan each stack at the base ref and in the working tree; show resources, cost and violations that change.

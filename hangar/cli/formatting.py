@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hangar.catalog import Catalog, CatalogError, load_catalog
 from hangar.cli.app import fail
+
+if TYPE_CHECKING:
+    from hangar.catalog import Catalog
 
 OverridesOption = typer.Option(
     None, "--overrides", help="Directory (or one CSV) of catalog rows that add to or replace the packaged ones.", show_default=False
@@ -19,10 +21,22 @@ UNKNOWN = "unknown"
 
 
 def load_catalog_or_fail(overrides: Path | None) -> Catalog:
+    from hangar.catalog import CatalogError, load_catalog  # here: `hangar cost` prints a stored report without the catalog
+
     try:
         return load_catalog(overrides)
     except CatalogError as error:
         raise fail([p.describe() for p in error.problems])
+
+
+def catalog_errors() -> tuple[type[Exception], ...]:
+    """What to catch as the catalog's errors: its `CatalogError` once the catalog is imported, else nothing.
+
+    Only a loaded catalog raises one, so a command whose warm run reads a stored report (`hangar cost`) need not
+    import the catalog for its `except` clause (Python evaluates that clause only when an exception passes it).
+    """
+    catalog = sys.modules.get("hangar.catalog")
+    return (catalog.CatalogError,) if catalog is not None else ()
 
 
 def money(value: float | None, digits: int = 2) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from hangar.cli.app import ProjectOption, app, fail, out
+from hangar.cli.app import NoCacheOption, ProjectOption, StackArgument, app, fail, out
 from hangar.planerror import PlanError
 from hangar.render import RenderError, render_plan, write_rendering
 from hangar.stackfile import StackConfigError
@@ -16,9 +16,9 @@ from hangar.stackservice import stack_records
 
 @app.command()
 def render(
-    stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
+    stack: str = StackArgument,
     out_dir: Path = typer.Option(..., "--out", "-o", help="Directory to write into; the manifests go to OUT/STACK/.", show_default=False),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
+    no_cache: bool = NoCacheOption,
     project: Path = ProjectOption,
 ) -> None:
     """Write every Kubernetes object of STACK's offline plan as a YAML manifest, for review and for GitOps tools.

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from hangar.cli.app import OutputFormat, ProjectOption, app, fail, out
+from hangar.cli.app import FormatOption, NoCacheOption, OutputFormat, ProjectOption, StackArgument, app, fail, out
 from hangar.cli.views import print_cost, print_verdict
 from hangar.planerror import PlanError
 from hangar.records import Plan, ResourceRecord
@@ -26,9 +26,9 @@ from hangar.stackservice import judged_plan, plan_stack
 
 @app.command()
 def plan(
-    stack: str = typer.Argument(..., help="Stack (environment) name, e.g. eks-prod."),
-    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table (a tree) or json."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Plan afresh: neither read nor write the plan cache (.hangar-cache/)."),
+    stack: str = StackArgument,
+    output_format: OutputFormat = FormatOption,
+    no_cache: bool = NoCacheOption,
     project: Path = ProjectOption,
 ) -> None:
     """Show what `pulumi up -s STACK` would create, what it costs and what the policies say, computed offline.

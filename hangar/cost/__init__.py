@@ -2,9 +2,9 @@
 
 Works on plain `hangar.records.ResourceRecord`s, so it prices ANY Pulumi program's plan, not only
 Hangar's. `price_records` runs each record through its pricer (`hangar.cost.pricers`, which lists the
-recognised resource types) and totals the lines (`hangar.cost.report`); every public name is
-re-exported here (import from `hangar.cost`; `X as X` imports keep a name importable without
-adding it to `__all__`).
+recognised resource types and is imported, with the catalog, only when something is priced) and totals the
+lines (`hangar.cost.report`); every public name is re-exported here (import from `hangar.cost`; `X as X`
+imports keep a name importable without adding it to `__all__`).
 
 A price that is unknown stays unknown: a line without one is listed as unpriced and makes the totals
 unknown (the known part is still reported) — never zero. Only compute is priced: control-plane fees,
@@ -16,19 +16,30 @@ totals (`hangar.cost.services`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hangar.catalog import Catalog, load_catalog
+from hangar.month import HOURS_PER_MONTH
 from hangar.records import Plan, ResourceRecord
-from hangar.sizing import HOURS_PER_MONTH
 
-from .pricers import GKE_DEFAULT_ZONES, PRICERS, _Context
-from .pricers import POOL_KEYS as POOL_KEYS
-from .pricers import TPU_MACHINE_PREFIXES as TPU_MACHINE_PREFIXES
 from .report import Capacity as Capacity
 from .report import CostReport, CostTotals, PricedLine, totals_of
 from .services import SERVICES as SERVICES
 from .services import unpriced_services
+
+if TYPE_CHECKING:
+    from hangar.catalog import Catalog
+
+PRICER_NAMES = frozenset({"GKE_DEFAULT_ZONES", "PRICERS", "POOL_KEYS", "TPU_MACHINE_PREFIXES"})
+"""Names of `hangar.cost.pricers` re-exported here, imported on first use: the pricers import the catalog, and a report
+read back from the cache (`hangar diff`, a warm `hangar cost`) needs only the records above."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in PRICER_NAMES:
+        from . import pricers
+
+        return getattr(pricers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 NOT_PRICED = "only compute nodes are priced: control-plane fees, disks, NAT gateways, load balancers and egress are not"
 
@@ -44,6 +55,10 @@ def price_records(
     `default_regions` (cloud -> region, e.g. from the stack's `aws:region`) is used for resources whose
     provider does not say; without either, the catalog's reference region is assumed, and each line says so.
     """
+    from hangar.catalog import load_catalog
+
+    from .pricers import PRICERS, _Context
+
     catalog = catalog or load_catalog()
     records = list(records)
     context = _Context(catalog, {r.urn: r for r in records}, records, {k: v for k, v in (default_regions or {}).items() if v})

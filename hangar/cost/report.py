@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hangar.sizing import HOURS_PER_MONTH
+from hangar.month import HOURS_PER_MONTH
 
 Capacity = str  # "on-demand" | "spot" | "reserved"
 

@@ -13,9 +13,6 @@ an unpriced pool, an unknown model or accelerator), never counted as zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from hangar.catalog import Catalog, CatalogLookupError
 from hangar.endpoint_picker import PICKER_REPLICAS
 from hangar.replica import ReplicaShapeError, replica_shape
@@ -25,39 +22,11 @@ from hangar.sizing.capacity import Demand, plan_capacity
 from hangar.spec import Environment, ModelDeployment
 from hangar.spec.routing import Route
 from hangar.spec.routing_failover import pooled_deployments
+from hangar.spec.routing_gke import body_routing_note
 
 from .report import CostReport
-
-
-@dataclass(frozen=True)
-class RoutePart:
-    """One deployment behind a route: its declared share of the requests and its $ per million tokens (ESTIMATE)."""
-
-    deployment: str
-    share: float | None
-    usd_per_million_tokens: float | None
-    why_unknown: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"deployment": self.deployment, "share": self.share, "usd_per_million_tokens": self.usd_per_million_tokens, "why_unknown": self.why_unknown}
-
-
-@dataclass(frozen=True)
-class RouteCost:
-    """A route's parts and their blend: $ per million tokens for its declared split (ESTIMATE); None when a part is unknown."""
-
-    route: str
-    parts: tuple[RoutePart, ...]
-
-    @property
-    def blended_usd_per_million_tokens(self) -> float | None:
-        taking = [part for part in self.parts if part.share != 0]  # a failover route's fallbacks take no share while the primary is healthy
-        if any(part.share is None or part.usd_per_million_tokens is None for part in taking):
-            return None
-        return sum(part.share * part.usd_per_million_tokens for part in taking)  # type: ignore[operator]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"route": self.route, "parts": [p.to_json() for p in self.parts], "blended_usd_per_million_tokens": self.blended_usd_per_million_tokens, "label": "ESTIMATE"}
+from .route_records import RouteCost as RouteCost
+from .route_records import RoutePart as RoutePart
 
 
 def route_shares(route: Route) -> dict[str, float | None]:
@@ -129,5 +98,5 @@ def gateway_note(environment: Environment) -> str:
     return (
         f"{pickers} endpoint picker(s) ({PICKER_REPLICAS} per pool, one active) request {pickers * gateway.picker_cpu:g} CPU and "
         f"{pickers * gateway.picker_memory_gib} GiB in all on {where}"
-        f"{proxies}; the gateway's load balancer is not priced"
+        f"{proxies}{body_routing_note(environment)}; the gateway's load balancer is not priced"
     )

@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
+from hangar.month import HOURS_PER_MONTH as HOURS_PER_MONTH
 
 from .calibration import error_band
 from .memory import Accelerator
 from .performance import CALIBRATED, PerformanceUnknown, Replica
-
-HOURS_PER_MONTH = 720
-"""A 30-day month, as the budget rule and `hangar.cost` count it."""
 
 DECODE_BANDWIDTH_EFFICIENCY = CALIBRATED.memory
 """Share of peak memory bandwidth a decode step achieves (calibrated; `performance.CALIBRATED`)."""

@@ -13,7 +13,26 @@ more than the cloud's, so the room is never less than a real node's: a pool foun
   of 11 MiB per pod of its max pods plus 255 MiB (`getMemoryMebibytesToReserve`), the max pods being
   ENIs x (IPv4 addresses per ENI - 1) + 2 (`calculateStandardMaxPods` in eni_max_pods.go, over its cached
   instance-info.jsonl: `INSTANCE_ENIS`). An instance type not listed here counts 255 MiB, the least any max pods gives.
+  A `maxPods` the node group's own kubelet config sets goes into a drop-in file written after (`40-nodeadm.conf`) and
+  leaves that reserve as it is: nodeadm computes it from the ENI max pods first (`withDefaultReservedResources`).
   Other AMI types, or none given, are taken at capacity.
+
+  The kubelet takes that reserve off the node's capacity, the memory the kernel reports: cAdvisor reads `MemTotal` from
+  /proc/meminfo (google/cadvisor machine/machine.go `GetMachineMemoryCapacity` @056db4caa496, read 2026-12-02), a little
+  less than the memory EC2 states for the type. Karpenter (aws/karpenter-provider-aws @1d927085dd81, 2026-08-21, read
+  2026-12-02) predicts the same node as EC2's memory less `--vm-memory-overhead-percent` (default 0.075:
+  pkg/operator/options/options.go; `memory()` in pkg/providers/instancetype/types.go) less the same reserve
+  (`kubeReservedResources`: 11 MiB per ENI-limited pod + 255 MiB and the same CPU tiers; `evictionThreshold`: 100Mi):
+  6903 MiB for an m6i.large where this module gives 7518. Which source rules: for the reserve, nodeadm, because it writes
+  the kubelet's configuration that Karpenter only predicts (and the two agree); for the capacity, neither. The 7.5% is
+  no reservation but Karpenter's guess at the capacity until it has seen a node of the type, then replaced by what the
+  node reports, and its docs say the default was "tuned to closely match reality for the majority of instance types
+  while not overestimating", so Karpenter "will typically underestimate the memory available"
+  (website/content/en/docs/troubleshooting.md at that commit). No source read here states what an AL2023 node of a type
+  reports (Karpenter's one table of measured capacities, from hack/code/memory_overhead_gen.go on an unmerged branch
+  @33450d8f82de of 2023-08-29, measured Bottlerocket nodes: 405 MiB under EC2's 8192 for m6i.large). Taking the guess
+  would make a room smaller than a real node's and a finding unsure, so the capacity stays EC2's, as on AKS and GKE: a
+  pool found too small is too small, and a pass is no promise for pods within a VM's overhead of the room.
 * AKS: "Node resource reservations in Azure Kubernetes Service (AKS)"
   (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02; its source
   MicrosoftDocs/azure-aks-docs articles/aks/node-resource-reservations.md @11fb7fb821ae, ms.date 04/16/2024, read

@@ -23,7 +23,7 @@ gateway has nowhere to send a request). `hangar-routing` judges, per namespace:
 * every InferenceObjective names an InferencePool of the plan in its namespace
   (`hangar.policies.rules.routing_objectives`);
 * no HTTPRoute behind a GKE gateway class rewrites the path or redirects with 307/308, which GKE's controller does not
-  claim (`hangar.policies.rules.routing_gke`);
+  claim, nor matches a header Body-Based Routing sets without a GCPRoutingExtension calling it (`hangar.policies.rules.routing_gke`);
 * an Istio DestinationRule ordering endpoints by `failoverPriority` has outlier detection, and its Service selects
   workloads of the plan on more than one priority level (`hangar.policies.rules.routing_failover`);
 * the pods that select a CPU pool (pickers, Body-Based Routing, staging jobs, the charts Hangar installs there, any
@@ -49,7 +49,7 @@ from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.readiness_pods import PodWorkload, namespace_of
 from hangar.policies.rules.routing_failover import failover_findings
-from hangar.policies.rules.routing_gke import gke_filter_findings
+from hangar.policies.rules.routing_gke import gke_body_routing_findings, gke_filter_findings
 from hangar.policies.rules.routing_objectives import objective_findings
 from hangar.policies.rules.routing_system import EPSILON, system_pool_findings
 
@@ -87,7 +87,7 @@ def check(facts: StackFacts, config: RoutingConfig) -> list[Finding]:
         findings += _pool_findings(facts, config, pool, namespace, name, services)
     findings += objective_findings(facts, pools)
     findings += failover_findings(facts)
-    findings += gke_filter_findings(facts)
+    findings += gke_filter_findings(facts) + gke_body_routing_findings(facts)
     # Every plan's CPU pools, gateway or not: the charts Hangar installs there (KEDA, LWS, metrics) can outgrow them alone.
     findings += system_pool_findings(facts, config, _cpu, _gib)
     return findings
