@@ -75,6 +75,7 @@ from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import ENVIRONMENT, POOL, environment_labels
 from hangar.components.registry_path import under_registry
 from hangar.components.routing_failover import FailoverBackend, failover_backend_ref
+from hangar.components.routing_gateway_pods import gateway_parameters
 from hangar.components.routing_gke import match_model
 from hangar.components.routing_objectives import build_objectives
 from hangar.components.routing_paths import route_filters, route_path
@@ -298,6 +299,7 @@ class Gateway(pulumi.ComponentResource):
                 gateway_peers=gateway_peers(environment), cpu=f"{gateway.picker_cpu:g}", memory_gib=gateway.picker_memory_gib,
                 node_selector=system, mirror=getattr(cluster_component, "image_registry", None), gke=cluster.provider == "gcp",
                 lora=server.deployment.lora is not None, depends_on=[server, *prerequisites], opts=kube,
+                flow_control=gateway.flow_control.picker_settings() if gateway.flow_control is not None else None,
             )  # fmt: skip
         self.objectives = build_objectives(
             environment, namespace=namespace, labels=labels, pools=self.pools, gke=cluster.provider == "gcp", opts=kube, depends_on=prerequisites
@@ -306,7 +308,12 @@ class Gateway(pulumi.ComponentResource):
         annotations = LB_ANNOTATIONS[cluster.provider][gateway.scope]
         if cluster.provider != "gcp" and annotations:
             spec["infrastructure"] = {"annotations": dict(annotations)}
-        gateway_opts = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=prerequisites))
+        before_gateway = list(prerequisites)
+        if system is not None and cluster.provider != "gcp":  # Istio's gateway pods on the system pool (hangar.components.routing_gateway_pods)
+            parameters, overlay = gateway_parameters(gateway_name(environment), namespace=namespace, labels=labels, opts=kube)
+            spec["infrastructure"] = {**spec.get("infrastructure", {}), "parametersRef": parameters}
+            before_gateway.append(overlay)
+        gateway_opts = pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=before_gateway))
         gateway_object = k8s.apiextensions.CustomResource(
             gateway_name(environment),
             api_version="gateway.networking.k8s.io/v1",

@@ -130,9 +130,14 @@ loader gives it `DefaultScorerWeight` 1.0 (pkg/epp/config/loader/defaults.go), a
 test/integration/epp/testdata/default-config.yaml, which lists it beside the three default scorers unweighted."""
 
 
-def picker_config(lora: bool = False) -> dict[str, Any]:
+FLOW_CONTROL_GATE = "flowControl"
+"""The picker's feature gate for flow control (Inference Extension v1.5.0 pkg/epp/flowcontrol/config.go `FeatureGate`)."""
+
+
+def picker_config(lora: bool = False, flow_control: dict[str, Any] | None = None) -> dict[str, Any]:
     """The EndpointPickerConfig: the chart's default scorers, with vLLM's metrics named explicitly; with `lora` (the
-    server serves adapters) also `LORA_AFFINITY_SCORER`."""
+    server serves adapters) also `LORA_AFFINITY_SCORER`; with `flow_control` (its `flowControl` block) the `flowControl`
+    feature gate on (`hangar.spec.routing_flow`)."""
     config: dict[str, Any] = {
         "apiVersion": "inference.networking.x-k8s.io/v1alpha1",
         "kind": "EndpointPickerConfig",
@@ -157,6 +162,9 @@ def picker_config(lora: bool = False) -> dict[str, Any]:
     if lora:
         config["plugins"].insert(3, {"type": LORA_AFFINITY_SCORER})
         config["schedulingProfiles"][0]["plugins"].append({"pluginRef": LORA_AFFINITY_SCORER})
+    if flow_control is not None:
+        config["featureGates"] = [FLOW_CONTROL_GATE]
+        config["flowControl"] = dict(flow_control)
     return config
 
 
@@ -184,12 +192,12 @@ class InferencePool(pulumi.ComponentResource):
     limit is twice the request, as the chart's 8Gi/16Gi), `node_selector` where it runs, `mirror` an
     image registry holding the picker under its upstream path, `gke` whether GKE's managed gateway calls
     it (else Istio's), `lora` whether the server serves LoRA adapters (the picker then scores adapter
-    affinity too). Exposes `name` (the pool's).
+    affinity too), `flow_control` the picker's `flowControl` block when flow control is on. Exposes `name` (the pool's).
     """
 
     def __init__(self, name: str, *, namespace: str, selector: dict[str, str], port: int, labels: dict[str, str],
                  gateway_peers: Sequence[dict[str, Any]], cpu: str, memory_gib: int, node_selector: dict[str, str] | None = None,
-                 mirror: pulumi.Input[str] | None = None, gke: bool = False, lora: bool = False, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
+                 mirror: pulumi.Input[str] | None = None, gke: bool = False, lora: bool = False, flow_control: dict[str, Any] | None = None, depends_on: Sequence[pulumi.Resource] = (), opts: pulumi.ResourceOptions | None = None):  # fmt: skip
         super().__init__("hangar:routing:InferencePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         self.name, epp = name, f"{name}-epp"
@@ -230,7 +238,7 @@ class InferencePool(pulumi.ComponentResource):
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": epp},
             opts=child,
         )
-        k8s.core.v1.ConfigMap(epp, metadata=meta(epp), data={"plugins.yaml": yaml.safe_dump(picker_config(lora), sort_keys=False)}, opts=child)
+        k8s.core.v1.ConfigMap(epp, metadata=meta(epp), data={"plugins.yaml": yaml.safe_dump(picker_config(lora, flow_control), sort_keys=False)}, opts=child)
         k8s.apps.v1.Deployment(epp, metadata=meta(epp), spec=self._deployment(name, namespace, own, cpu, memory_gib, node_selector, mirror), opts=child)
         k8s.core.v1.Service(
             epp,

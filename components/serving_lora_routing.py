@@ -87,7 +87,11 @@ PLUGINS = (
 
 
 def with_adapters(environment: Environment, route: Route) -> list[ModelDeployment]:
-    """The deployments behind `route` that serve adapters, in the route's order."""
+    """The deployments behind `route` that serve adapters, in the route's order; none for a failover route, whose one
+    Service reaches every level and every level serves the same adapters (`hangar.spec.routing_failover`), so a request
+    for an adapter needs no header to find its deployment."""
+    if route.failover is not None:
+        return []
     by_name = {deployment.name: deployment for deployment in environment.deployments}
     return [by_name[name] for name in route.deployments() if name in by_name and by_name[name].lora is not None]
 

@@ -18,6 +18,10 @@ vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-01):
   `quantize_config.json` ships beside it. int8 has no flag in Hangar (vLLM reads W8A8 int8 from the checkpoint's
   config), so int8 of a 16-bit checkpoint would be served in 16 bits.
 
+* An awq or gptq checkpoint (the catalog's `dtype` names one only in the 4-bit, group-128 layout Hangar sizes) is
+  likewise loaded in its own format: the same `_verify_quantization` takes its `quant_method` (or the Marlin method
+  that overrides it, `hangar.sizing.quant_kernels`), so it is served in awq or gptq only.
+
 * gpt-oss publishes its experts in MXFP4 (config.json `"quant_method": "mxfp4"`): vLLM loads them so whatever is
   asked (the same `_verify_quantization`), with bf16 activations only (`Mxfp4Config.get_supported_act_dtypes`), on
   GPUs of compute capability 8.0 or newer (`hangar.sizing.mxfp4` has the source and the bytes).
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 DEFAULT_PRECISION = "bf16"
 """What an unset precision means when the catalog does not know the published format."""
 
-AS_PUBLISHED = {"bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4"}
+AS_PUBLISHED = {"bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4", "awq": "awq", "gptq": "gptq"}
 """The precision an unset `precision` takes, by the catalog's `dtype` (a float32 checkpoint is served cast to 16 bits:
 Hangar always passes `--dtype bfloat16` or `float16`)."""
 
@@ -50,8 +54,14 @@ SERVABLE = {
     "float32": ("bf16", "fp16", "fp8"),
     "fp8": ("fp8",),
     "mxfp4": ("mxfp4",),
+    "awq": ("awq",),
+    "gptq": ("gptq",),
 }
 """Precisions vLLM v0.11.2 serves a checkpoint published in each format in (the module docstring has why)."""
+
+
+QUANTISED = ("fp8", "mxfp4", "awq", "gptq")
+"""Published formats vLLM loads in their own quantisation whatever is asked."""
 
 
 def published_format(catalog: Catalog, hf_id: str) -> str | None:
@@ -75,8 +85,15 @@ def deployment_precision(catalog: Catalog, deployment: ModelDeployment) -> str:
 
 
 def checkpoint_bytes(model: Model) -> float:
-    """Bytes of the published checkpoint: 1 a parameter for fp8, MXFP4 experts and a bf16 rest for mxfp4, else 2 a
-    parameter (float32 is counted as 16-bit, as the catalog's sizes always were; no float32 row exists)."""
+    """Bytes of the published checkpoint: 1 a parameter for fp8, 4-bit weights and group scales for awq and gptq, MXFP4
+    experts and a bf16 rest for mxfp4, else 2 a parameter (float32 is counted as 16-bit, as the catalog's sizes always
+    were; no float32 row exists).
+
+    An fp8, awq or gptq checkpoint holds its token embedding and output head in 16 bits, as vLLM loads them: vLLM gives
+    those two no quantisation method and so reads no scales for them (`hangar.sizing.embeddings` has the source); where
+    the row lacks their shape every parameter is counted at the format's bytes."""
+    from hangar.sizing.embeddings import quantised_weight_bytes
+    from hangar.sizing.memory import BYTES_PER_PARAM
     from hangar.sizing.mxfp4 import Mxfp4Unsized, weight_bytes
 
     if model.dtype == "mxfp4":
@@ -84,13 +101,17 @@ def checkpoint_bytes(model: Model) -> float:
             return weight_bytes(model)
         except Mxfp4Unsized:
             pass  # sized as 16-bit: an upper bound
-    return model.params_total_b * 1e9 * (1.0 if model.dtype == "fp8" else 2.0)
+    params = model.params_total_b * 1e9
+    if model.dtype in ("fp8", "awq", "gptq"):
+        return quantised_weight_bytes(model, params, BYTES_PER_PARAM[AS_PUBLISHED[model.dtype]])
+    return params * 2.0
 
 
 def engine_precision(flagged: str, quantization_flag: str | None, published: str | None) -> str:
     """The precision vLLM serves when a server's flags say `flagged` (`--quantization` and `--dtype` read): without a
-    `--quantization` flag it still loads a quantised checkpoint's own format (fp8, mxfp4), as the module docstring says."""
-    if quantization_flag is None and published in ("fp8", "mxfp4"):
+    `--quantization` flag it still loads a quantised checkpoint's own format (fp8, mxfp4, awq, gptq), as the module
+    docstring says."""
+    if quantization_flag is None and published in QUANTISED:
         return published
     return flagged
 
@@ -103,7 +124,7 @@ def mismatch(precision: str | None, published: str | None, hf_id: str) -> str | 
     if precision in allowed:
         return None
     shown = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}.get(published, published)
-    if published in ("fp8", "mxfp4"):
+    if published in QUANTISED:
         why = f"vLLM v0.11.2 loads {hf_id}'s {published} quantization_config whatever --dtype says"
     elif precision == "mxfp4":
         why = (

@@ -27,8 +27,10 @@ def test_an_unset_precision_serves_an_fp8_checkpoint_as_fp8(aws_environment):
     shape = shape_of(with_deployment(aws_environment, model="deepseek-ai/DeepSeek-V3"))
 
     assert shape.precision == "fp8"
-    # 671.025 B parameters at one byte each; at two bytes (the old bf16 default) 8 x H200 could not start it.
-    assert shape.checkpoint_gib == pytest.approx(671.025e9 / 2**30)
+    # 671.025 B parameters at one byte each, but embed_tokens and lm_head (2 x 129,280 x 7,168) at two: the download is
+    # 1.85 GB more than one byte a parameter. At two bytes for all (the old bf16 default) 8 x H200 could not start it.
+    embeddings = 2 * 129_280 * 7168
+    assert shape.checkpoint_gib == pytest.approx((671.025e9 + embeddings) / 2**30)
     assert (shape.tensor_parallel, shape.auto_note) == (8, None)
 
 

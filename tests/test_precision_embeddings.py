@@ -46,6 +46,20 @@ def test_rows_carry_whether_the_head_is_the_embedding_as_their_config_says():
     assert CAT.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B").tie_word_embeddings is None
 
 
+def test_the_hand_kept_rows_say_it_from_their_sources_and_are_sized_by_it():
+    # Meta's Transformer builds tok_embeddings and output apart; Phi3Config defaults to False; GPT2Config leaves it to
+    # PretrainedConfig's default, True (distilgpt2's config.json names no value either)
+    llama = CAT.model("meta-llama/Llama-3.1-405B-Instruct")
+    assert (llama.tie_word_embeddings, CAT.model("microsoft/Phi-3-mini-4k-instruct").tie_word_embeddings) == (False, False)
+    assert CAT.model("openai-community/gpt2").tie_word_embeddings is True
+    assert CAT.model("distilbert/distilgpt2").tie_word_embeddings is True
+    assert "models/llama3_1/api/model.py" in llama.source
+    pair = 2 * 128_256 * 16_384  # 4.2B parameters kept at 2 bytes in fp8
+    assert embedding_parameters(llama) == pair
+    assert weight_bytes(llama, "fp8") == pytest.approx((405e9 - pair) + 2 * pair)
+    assert embedding_parameters(CAT.model("openai-community/gpt2")) == 50_257 * 768  # one matrix
+
+
 def test_the_reader_takes_the_text_config_then_the_file_then_the_class_default():
     llama = config("llama-3.1-8b-instruct.json")
     assert read_config({**llama, "tie_word_embeddings": True}).tie_word_embeddings is True
@@ -155,3 +169,19 @@ def test_hangar_size_prints_what_is_not_offered():
     refused = CliRunner().invoke(app, ["size", "deepseek-ai/DeepSeek-V3", "--precision", "bf16", "--why-not"], catch_exceptions=False, env={"COLUMNS": "300"})
     assert refused.exit_code == 0, refused.output
     assert "no feasible option" in refused.stdout and "loads deepseek-ai/DeepSeek-V3's fp8 quantization_config whatever --dtype says" in refused.stdout
+
+
+def test_moe_throughput_reads_the_shared_embedding_and_head_in_16_bits():
+    from hangar.sizing.performance import Replica, _expert_split, routed_share
+
+    qwen = CAT.model("Qwen/Qwen3-30B-A3B")
+    embeddings = 2 * 151_936 * 2048  # untied: embed_tokens and lm_head, among the weights every token's step reads
+    assert embedding_parameters(qwen) == embeddings
+    replica = Replica(qwen, CAT.gpu("H100-SXM"), precision="fp8")
+    shared, experts = _expert_split(qwen)
+    expected = (shared - embeddings) * 1 + embeddings * 2 + experts * routed_share(qwen, 16) * 1
+    assert replica.weights_read(16) == pytest.approx(expected)
+    assert replica.weights_read(16) - (shared + experts * routed_share(qwen, 16)) == pytest.approx(embeddings)  # 0.62 GB more a step
+    # 16-bit weights: nothing changes
+    bf16 = Replica(qwen, CAT.gpu("H100-SXM"), precision="bf16")
+    assert bf16.weights_read(16) == pytest.approx((shared + experts * routed_share(qwen, 16)) * 2)

@@ -186,13 +186,14 @@ def test_a_fallback_that_serves_less_context_than_the_primary_is_refused():
     assert "routes[0].failover.fallbacks[0]" in message and "serves max_context_tokens 4096, less than the 8192 the route promises" in message
 
 
-def test_a_fallback_that_serves_lora_adapters_is_refused():
+def test_adapters_on_one_level_of_a_failover_route_are_refused_when_another_serves_another_model():
     from tests.lora_plans import SQL
 
     raw = aws(copy.deepcopy(AWS_FAILOVER))
     raw["deployments"][0]["lora"] = {"adapters": [copy.deepcopy(SQL)]}
     message = refused(raw)
-    assert "routes[0].failover.fallbacks[0]" in message and "serves LoRA adapters" in message
+    # The adapter is of the fallback's Qwen2.5-7B; the primary serves Qwen3-32B (tests/test_routing_failover_lora.py builds the case that works).
+    assert "routes[0].failover.primary" in message and "adapters of Qwen/Qwen2.5-7B-Instruct (deployment 'qwen-small')" in message, message
 
 
 def test_a_pod_behind_no_failover_route_carries_no_failover_label():

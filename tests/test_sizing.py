@@ -335,6 +335,8 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
                 continue
             if model.dtype is not None and precision not in SERVED_FROM[model.dtype]:
                 continue
+            if model.dtype is None and precision in ("awq", "gptq"):  # no checkpoint in it is known to exist
+                continue
             for tp in (1, 2, 4, 8, 16, 32):
                 if tp > count or model.attention_heads % tp:
                     continue

@@ -23,6 +23,36 @@ transformers-4.57.1, read 2026-12-02; vLLM v0.11.2's requirements/common.txt ask
 Gemma 2 and Gemma 3 only. Types that release has no class for (deepseek_v32, qwen3_5*, gemma4_text) must state it."""
 
 
+QUANT_BITS = 4
+"""Bits a weight of the awq / gptq checkpoints the catalog names (`hangar.sizing.memory` sizes them)."""
+QUANT_GROUP = 128
+"""Weights per scale (and zero point) in them: AutoAWQ's and GPTQ's usual group size, one Marlin takes."""
+
+
+def quantised_format(quant: dict) -> str | None:
+    """The format a config's `quantization_config` publishes the weights in, where the catalog names it; else None.
+
+    fp8 and mxfp4 by their `quant_method`. awq and gptq only in the layout Hangar sizes and vLLM v0.11.2 runs with its
+    Marlin kernels (quantization/awq_marlin.py `is_awq_marlin_compatible`, gptq_marlin.py `is_gptq_marlin_compatible`,
+    the PyPI sdist vllm-0.11.2, read 2026-12-02): `bits` (AWQ also `w_bit`) 4, `group_size` (AWQ also `q_group_size`)
+    128, AWQ with `zero_point` true, GPTQ with `sym` true and `desc_act` stated - the keys `AWQConfig.from_config` and
+    `GPTQMarlinConfig.from_config` read - and no `"lm_head": true` (a quantised output head is not sized). Another
+    layout (3- or 8-bit, other groups, asymmetric GPTQ) or method is not one this column names.
+    """
+    method = quant.get("quant_method")
+    if method in ("fp8", "mxfp4"):
+        return method
+    if quant.get("lm_head") is True:
+        return None
+    bits = quant.get("bits", quant.get("w_bit"))
+    group = quant.get("group_size", quant.get("q_group_size"))
+    if method == "awq" and (bits, group, quant.get("zero_point")) == (QUANT_BITS, QUANT_GROUP, True):
+        return "awq"
+    if method == "gptq" and (bits, group, quant.get("sym")) == (QUANT_BITS, QUANT_GROUP, True) and isinstance(quant.get("desc_act"), bool):
+        return "gptq"
+    return None
+
+
 class ConfigError(ValueError):
     """A config.json the reader cannot interpret: `field` names the key at fault."""
 

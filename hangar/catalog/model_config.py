@@ -54,7 +54,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
+from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
 from .errors import RowProblem
 from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
@@ -97,6 +97,10 @@ class Architecture:
     """The sizing fields of one model, as its config.json states them (parameters ESTIMATED from shapes)."""
 
     model_type: str
+    """The layout read (aliases resolved: kimi_k2 is read as deepseek_v3)."""
+    text_model_type: str
+    """The text model's `model_type` as the config states it (its text_config's where it nests one), for the engine's
+    config classes (`hangar.sizing.engine_models`)."""
     layers: int
     attention_heads: int
     hidden_size: int
@@ -158,8 +162,11 @@ def read_config(config: dict[str, Any]) -> Architecture:
         model_type = f"{model_type}_text"
     if model_type == "llama4" and text is not config:
         model_type = "llama4_text"
+    # the text config's own type, which transformers and vLLM key its config class by (Mistral3Config builds a text_config
+    # without one as "mistral"); Mistral-Small-3.1 writes "mistral", Devstral Small 2 "ministral3": one layout
+    text_model_type = "mistral" if model_type == "mistral3" and text is not config else model_type
     if model_type == "mistral3" and text is not config:
-        model_type = "ministral3"  # Mistral-Small-3.1 names its text_config "mistral", Devstral Small 2 "ministral3": one layout
+        model_type = "ministral3"
     if model_type not in KNOWN_MODEL_TYPES:
         raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join(KNOWN_MODEL_TYPES)}")
     model_type = _ALIASES.get(model_type, model_type)
@@ -207,6 +214,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
                                                head_dim=head_dim, vocab=vocab, experts=experts, active=active)
     return Architecture(
         model_type=model_type,
+        text_model_type=text_model_type,
         layers=layers,
         attention_heads=heads,
         hidden_size=hidden,
@@ -350,13 +358,13 @@ def _dtype(config: dict, text: dict) -> str | None:
     (read 2026-12-01): "The FP8 weight file introduces a `quantization_config` field", `"quant_method": "fp8"`, e4m3
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
     choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
-    hangar/sizing/mxfp4.py) is mxfp4. Another method (awq, gptq, compressed-tensors ...) is not a format this column
-    names: unknown (None), never the 16-bit type.
+    hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
+    Another method or layout (compressed-tensors, 8-bit GPTQ ...) is not a format this column names: unknown (None),
+    never the 16-bit type.
     """
     quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
     if quant is not None:
-        method = quant.get("quant_method")
-        return method if method in ("fp8", "mxfp4") else None
+        return quantised_format(quant)
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
 

@@ -283,7 +283,10 @@ class Model(Row):
     `linear_value_heads`, `linear_conv_kernel_dim` and `attn_output_gate` of a linear-attention hybrid) are
     `hangar.catalog.layer_shapes`'; empty where the layout has no such module or no config.json was read.
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
-    `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), empty for a quantisation it does not name (awq ...).
+    `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), awq or gptq for a checkpoint quantised ahead of time in
+    the 4-bit, group-128 layout Hangar sizes, empty for a quantisation it does not name (8-bit GPTQ, compressed-tensors ...).
+    `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
+    the engine's config classes are keyed by; empty where no config.json was read.
     `base_licence_id` names the licence inherited from a base model (e.g. a
     Llama-based distill published as MIT still carries the Llama terms); `base_model` names the
     catalog row of the model it derives from (a fine-tune, distillation or quantised repack),
@@ -320,7 +323,7 @@ class Model(Row):
     state_bytes_per_sequence: Optional[PositiveInt] = None
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
-    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4"]] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
@@ -344,6 +347,7 @@ class Model(Row):
     linear_value_heads: Optional[PositiveInt] = None
     linear_conv_kernel_dim: Optional[PositiveInt] = None
     attn_output_gate: Optional[bool] = None
+    text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""

@@ -25,6 +25,17 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   it); v0.19.1 is the first release whose requirements admit such a transformers
   (`>=4.56.0, !=5.0.*, ..., !=5.4.*, !=5.5.0`, its docker/Dockerfile installing requirements/common.txt).
 * All three are still registered in v0.20.0, v0.25.0 and v0.33.0.
+* A text model type inside a registered architecture (`text_model_type`, the text_config's `model_type`): Devstral Small 2
+  is `Mistral3ForConditionalGeneration`, registered in every release read, as Mistral Small 3.1 is, but its text config
+  is `ministral3` (Mistral Small 3.1's is `mistral`). transformers has no `ministral3` before 5.0.0 (its wheels 4.57.6 and
+  5.0.0), no release read has a `ministral3` config of its own (vllm/transformers_utils/config.py `_CONFIG_REGISTRY`), and
+  transformers 4.57.1's `Mistral3Config` builds its text config with `CONFIG_MAPPING[text_config["model_type"]]`, so no
+  release up to v0.19.0 reads the config. v0.19.1 admits transformers 5 but its `VllmConfig.with_hf_config` (vllm/config/
+  vllm.py) leaves a text config without `architectures` as it is, and mistral3.py fills them only for a `mistral` text
+  config, so the registry's `resolve_model_cls` raises "No model architectures are specified". v0.20.0 (its wheel,
+  commit b8160878f) takes them from transformers' `MODEL_FOR_CAUSAL_LM_MAPPING_NAMES` (`ministral3` ->
+  `Ministral3ForCausalLM` in transformers 5.0.0 and 5.5.0) and registers `Ministral3ForCausalLM` as Mistral's class
+  (model_executor/models/registry.py); v0.25.0 and v0.33.0 keep both.
 
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
@@ -70,6 +81,30 @@ TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
 
 
+@dataclass(frozen=True)
+class TextArrival:
+    """When a text model type (`text_model_type`) inside an architecture every release read registers became servable:
+    the release that serves it, and why each earlier stretch of releases cannot (the last release of each stretch, and
+    the reason, with `{tag}` for the release asked)."""
+
+    served: tuple[int, int, int]
+    until: tuple[tuple[tuple[int, int, int], str], ...]
+
+
+TEXT_ARRIVALS: dict[str, TextArrival] = {
+    "ministral3": TextArrival(
+        (0, 20, 0),
+        (
+            ((0, 19, 0), "its text config's model_type ministral3 came in transformers 5.0.0, and {tag} requires "
+             f"{TRANSFORMERS_BEFORE}, whose Mistral3Config cannot build that text config"),
+            ((0, 19, 1), "{tag} admits transformers 5 but gives the ministral3 text config no architectures, so its model "
+             "registry raises 'No model architectures are specified'"),
+        ),
+    ),
+}
+"""Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
+
+
 def release(version: str) -> tuple[int, int, int]:
     """`v0.17.0` or `0.17.0` as a comparable tuple (the spec's `engine_version` pattern guarantees three numbers)."""
     found = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)", version)
@@ -87,16 +122,32 @@ def named(version: tuple[int, int, int]) -> str:
 def first_served(model: Model) -> str | None:
     """The first vLLM release that can load this catalog model, where the pinned one cannot; else None."""
     arrival = ARRIVALS.get(architecture(model) or "")
-    return named(arrival.served) if arrival is not None else None
+    if arrival is not None:
+        return named(arrival.served)
+    text = TEXT_ARRIVALS.get(model.text_model_type or "")
+    return named(text.served) if text is not None else None
+
+
+def _text_refusal(model: Model, given: tuple[int, int, int]) -> str | None:
+    """Why release `given` cannot load the model's text model type; None where it can or the type is not one of these."""
+    text = TEXT_ARRIVALS.get(model.text_model_type or "")
+    if text is None or given >= text.served:
+        return None
+    tag = named(given)
+    if given < FIRST_READ:
+        why = f"{tag} is older than {named(FIRST_READ)}, where " + text.until[0][1].format(tag=named(FIRST_READ))
+    else:
+        why = next(reason for last, reason in text.until if given <= last).format(tag=tag)
+    return f"vLLM {tag} cannot load {model.hf_id}: {why}; vLLM serves it from {named(text.served)}"
 
 
 def engine_refusal(model: Model, engine_version: str) -> str | None:
     """Why vLLM `engine_version` cannot load this catalog model; None where it can, or where that was not read."""
     name = architecture(model)
     arrival = ARRIVALS.get(name or "")
-    if arrival is None:
-        return None
     given = release(engine_version)
+    if arrival is None:
+        return _text_refusal(model, given)
     if given >= arrival.served:
         return None
     tag = named(given)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
+from .embeddings import quantised_weight_bytes
 from .kv import kv_bytes_per_token, layer_token_bytes
 from .lora import LoraSlots, lora_gib
 from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
@@ -145,7 +146,8 @@ class Replica:
         shared, experts = _expert_split(self.model)
         if self.precision == "mxfp4":  # only the experts are 4-bit; what every token reads stays bf16
             return shared * BYTES_PER_PARAM["bf16"] + experts * routed_share(self.model, batch) * per_param
-        return (shared + experts * routed_share(self.model, batch)) * per_param
+        # the embedding and output head are among the shared weights, and stay 16-bit when the rest is quantised
+        return quantised_weight_bytes(self.model, shared, per_param) + experts * routed_share(self.model, batch) * per_param
 
     def kv_bytes(self, context: float) -> float:
         """KV bytes one sequence at `context` tokens reads per step, over the TP group."""

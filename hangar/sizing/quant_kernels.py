@@ -24,9 +24,11 @@ below (AWQ's own kernel from 7.5, `AWQConfig.get_min_capability`; GPTQ's from 6.
 
 from __future__ import annotations
 
-SIZED_BITS = 4
-"""Bits a weight of the awq / gptq checkpoints Hangar sizes (`hangar.sizing.memory`)."""
-SIZED_GROUP = 128
+from hangar.catalog.config_fields import QUANT_BITS, QUANT_GROUP
+
+SIZED_BITS = QUANT_BITS
+"""Bits a weight of the awq / gptq checkpoints Hangar sizes (`hangar.sizing.memory`); the catalog names no other."""
+SIZED_GROUP = QUANT_GROUP
 """Weights per scale and zero point in them: the usual group size (AutoAWQ's and GPTQ's default), a Marlin one."""
 MARLIN_MIN_CAPABILITY = 80
 """`query_marlin_supported_quant_types`: no Marlin type below compute capability 8.0."""

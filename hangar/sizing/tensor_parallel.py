@@ -136,7 +136,16 @@ def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerato
         if last_fit is not None and last_fit.reason:
             reason += f" (at TP {last_fit.tensor_parallel}: {last_fit.reason})"
         return TpChoice(None, last_fit, reason, True, need)
-    reason = f"fits on {need} x {acc.name} but no valid TP degree <= {accelerators_per_node} holds it: " + "; ".join(dict.fromkeys(rejected))
+    # `need` counts one copy of the KV cache; a valid degree may still fall short because TP replicates it (latent
+    # attention, or fewer KV heads than the degree): that degree's own reason says by how much.
+    details = list(dict.fromkeys(rejected))
+    if last_fit is not None and last_fit.reason:
+        copies = (
+            f" (TP {last_fit.tensor_parallel} keeps {last_fit.kv_replication:g} copies of this model's KV cache; the {need} x {acc.name} "
+            "counted above hold one)"
+        ) if last_fit.kv_replication > 1 else ""
+        details.append(f"at TP {last_fit.tensor_parallel}: {last_fit.reason}{copies}")
+    reason = f"fits on {need} x {acc.name} but no valid TP degree <= {accelerators_per_node} holds it: " + "; ".join(details or ["none was tried"])
     return TpChoice(None, last_fit, reason, False, need)
 
 

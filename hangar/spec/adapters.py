@@ -3,7 +3,8 @@
 A deployment may carry `lora.adapters`: each a Hugging Face repository holding a LoRA adapter of the
 deployment's model, pinned to a commit, with its licence and rank. The server loads them at start
 (vLLM's multi-LoRA support) and answers to each adapter's `name` as a model, so clients ask for
-`model: <name>`; behind a gateway the request goes to the pool of the deployment that serves it.
+`model: <name>`; behind a gateway the request goes to the pool of the deployment that serves it (behind a failover
+route, whose every level serves the same adapters, to the level that is healthy: `hangar.spec.routing_failover`).
 
 Facts of the pinned engine, vLLM v0.11.2 (PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per its
 vllm/_version.py, read 2026-12-01), vllm/config/lora.py `LoRAConfig`: `max_lora_rank` is one of
@@ -104,6 +105,7 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
         taken.setdefault(deployment.model, f"the model of deployments[{index}]")
     for index, route in enumerate(environment.routes):
         taken.setdefault(route.name, f"routes[{index}]")
+    carriers: dict[str, str] = {}  # adapter name -> the deployment that first serves it
     positions = {cluster.name: index for index, cluster in enumerate(environment.clusters)}
     for index, deployment in enumerate(environment.deployments):
         if deployment.lora is None:
@@ -112,10 +114,11 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
         problems += _unserved(environment, here, deployment.model, deployment.engine_version)
         for position, adapter in enumerate(deployment.lora.adapters):
             key = f"{here}.adapters[{position}].name"
-            if adapter.name in taken:
+            if adapter.name in taken and not _same_failover_adapter(environment, deployment.name, carriers.get(adapter.name)):
                 problems.append(problem(key, f"clients would ask for this name, and it is already {taken[adapter.name]}: model names must be unique", adapter.name))
-            else:
+            elif adapter.name not in taken:
                 taken[adapter.name] = key
+                carriers[adapter.name] = deployment.name
         if deployment.cluster is not None and deployment.cluster not in positions:
             continue  # reported as an unknown cluster
         cluster_index = positions[deployment.cluster] if deployment.cluster else 0
@@ -130,6 +133,16 @@ def adapter_problems(environment: Environment) -> list[dict[str, Any]]:
                 )
             )
     return problems
+
+
+def _same_failover_adapter(environment: Environment, deployment: str, first: str | None) -> bool:
+    """Whether this adapter repeats, under the same name, an adapter of another level of one failover route: there every
+    level serves the same adapters (`hangar.spec.routing_failover.failover_adapter_problems` judges that they are the same)."""
+    from hangar.spec.routing_failover import failover_adapter_groups
+
+    if first is None:
+        return False
+    return any({first, deployment} <= group for group in failover_adapter_groups(environment))
 
 
 def _unserved(environment: Environment, here: str, model_id: str, engine_version: str) -> list[dict[str, Any]]:

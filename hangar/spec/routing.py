@@ -31,6 +31,7 @@ from pydantic import Field, model_validator
 
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
 from hangar.spec.routing_failover import Failover, failover_problems
+from hangar.spec.routing_flow import FlowControl, flow_control_problems
 from hangar.spec.routing_gke import gke_gateway_problems
 from hangar.spec.routing_mirror import GatewayCrds, mirror_problems
 from hangar.spec.routing_objectives import Objective, objective_problems
@@ -86,6 +87,11 @@ class Gateway(SpecModel):
     )
     picker_memory_gib: int = Field(
         2, ge=1, le=256, description="Memory each endpoint picker requests, GiB (its limit is twice this); default 2 (the chart's validated 8 with bigger nodes)."
+    )
+    flow_control: FlowControl | None = Field(
+        None,
+        description="Queue requests in the endpoint pickers by their class's priority while a pool is saturated (hangar/spec/routing_flow.py); "
+        "none: each picker passes requests straight to the servers and sheds only classes of negative priority. Not on GKE.",
     )
 
 
@@ -254,7 +260,7 @@ def _gateway_problems(environment: Environment, gateway: Gateway) -> list[dict[s
             )
         )
     problems += mirror_problems(gateway, cluster)
-    problems += failover_problems(environment, cluster.provider)
+    problems += failover_problems(environment, cluster.provider) + flow_control_problems(environment, cluster.provider)
     if cluster.provider == "gcp" and tuple(int(x) for x in cluster.kubernetes_version.split(".")) < (1, 34):
         problems.append(
             problem(

@@ -27,8 +27,10 @@ from pydantic import Field, model_validator
 from hangar.spec.base import Name, SpecModel, problem, raise_problems
 
 if TYPE_CHECKING:
+    from hangar.spec.adapters import LoraAdapter
     from hangar.spec.environment import Environment
     from hangar.spec.routing import Route
+    from hangar.spec.serving import ModelDeployment
 
 MAX_FALLBACKS = 8
 """The most fallbacks a route may list: each is one more priority level (and one more label on its pods)."""
@@ -110,7 +112,8 @@ def pooled_deployments(environment: Environment) -> list[str]:
 
 
 def failover_problems(environment: Environment, provider: str) -> list[dict[str, Any]]:
-    """Failover routes on a gateway that cannot do it (GKE), whose Service name is taken, or with LoRA adapters behind them."""
+    """Failover routes on a gateway that cannot do it (GKE), whose Service name is taken, or whose levels do not all serve
+    the LoRA adapters one of them serves."""
     problems = []
     deployments = {deployment.name: deployment for deployment in environment.deployments}
     for index, route in enumerate(environment.routes):
@@ -122,15 +125,72 @@ def failover_problems(environment: Environment, provider: str) -> list[dict[str,
             continue
         if failover_service(route) in deployments:
             problems.append(problem(here, f"its Service {failover_service(route)!r} has the name of a deployment; rename the route or the deployment", route.name))
-        for key, name in zip(route.deployment_keys(), route.deployments(), strict=True):
-            deployment = deployments.get(name)
-            if deployment is not None and deployment.lora is not None:
+        problems += failover_adapter_problems(route, f"routes[{index}]", deployments)
+    return problems
+
+
+def failover_adapter_problems(route: Route, here: str, deployments: dict[str, ModelDeployment]) -> list[dict[str, Any]]:
+    """A failover route's levels that would answer a request for an adapter differently from the primary.
+
+    The route's one Service sends a request to whichever level is healthy, whatever `model` it names, so a request for
+    a LoRA adapter reaches a fallback exactly when the primary fails: every level must serve every adapter any level
+    serves, the same one (source, revision, rank and licence), on the same base model (an adapter is trained for one
+    model's weights and shapes; vLLM loads it onto the model it serves).
+    """
+    assert route.failover is not None
+    levels = [(key, deployments[name]) for key, name in zip(route.deployment_keys(), route.deployments(), strict=True) if name in deployments]
+    served: dict[str, tuple[ModelDeployment, LoraAdapter]] = {}  # each adapter as the first level serving it serves it
+    for _, deployment in levels:
+        for adapter in deployment.lora.adapters if deployment.lora is not None else []:
+            served.setdefault(adapter.name, (deployment, adapter))
+    if not served:
+        return []
+    problems = []
+    first = next(deployment for _, deployment in levels if deployment.lora is not None)  # whose model the adapters are of
+    for key, deployment in levels:
+        where = f"{here}.{key}"
+        if deployment.model != first.model:
+            problems.append(
+                problem(
+                    where,
+                    f"the route's levels serve LoRA adapters {sorted(served)}, adapters of {first.model} (deployment {first.name!r}), "
+                    f"and deployment {deployment.name!r} serves {deployment.model}, onto which they cannot be loaded; a failover route "
+                    "with adapters needs the same model at every level (e.g. on other nodes), or put the adapters behind a route of another form",
+                    deployment.name,
+                )
+            )
+            continue
+        own = {adapter.name: adapter for adapter in deployment.lora.adapters} if deployment.lora is not None else {}
+        missing = sorted(set(served) - set(own))
+        if missing:
+            problems.append(
+                problem(
+                    where,
+                    f"deployment {deployment.name!r} does not serve the LoRA adapters {missing} that deployment {served[missing[0]][0].name!r} "
+                    "serves: a request for them would fail whenever the route's traffic reaches that level; give every level of a "
+                    "failover route the same lora.adapters",
+                    deployment.name,
+                )
+            )
+        for name in sorted(set(served) & set(own)):
+            other, adapter = served[name]
+            if own[name] != adapter:
                 problems.append(
                     problem(
-                        f"routes[{index}].{key}",
-                        f"deployment {name!r} serves LoRA adapters, which the gateway routes through the deployment's InferencePool; "
-                        "a failover route reaches its deployments through a plain Service, so put the adapters behind a route of another form",
-                        name,
+                        where,
+                        f"deployment {deployment.name!r} serves adapter {name!r} as {_adapter_text(own[name])} and deployment {other.name!r} "
+                        f"as {_adapter_text(adapter)}: a request for it would be answered by other weights after a failover; "
+                        "give every level the same adapter",
+                        deployment.name,
                     )
                 )
     return problems
+
+
+def _adapter_text(adapter: LoraAdapter) -> str:
+    return f"{adapter.source}@{adapter.revision} (rank {adapter.rank}, licence {adapter.licence})"
+
+
+def failover_adapter_groups(environment: Environment) -> list[set[str]]:
+    """The deployment sets that may serve an adapter under one name: the deployments of each failover route."""
+    return [set(route.failover.deployments()) for route in environment.routes if route.failover is not None]

@@ -10,7 +10,9 @@ node) while all of them together never fit the pool: the scheduler leaves the re
 adds up, per CPU pool (a pool of the plan with no accelerators), the CPU and memory requests of every pod whose
 `nodeSelector` the pool's node labels satisfy, in the same cluster — the plan's own workloads and the pods of its Helm
 releases, whose requests, counts and `nodeSelector` come from each chart's values at its pinned version laid under the
-release's values (`hangar.policies.rules.chart_pods`, which cites each chart):
+release's values (`hangar.policies.rules.chart_pods`, which cites each chart), and the pods Istio starts for each
+Gateway of class `istio` (`hangar.policies.rules.routing_system_gateway`: one `istio-proxy` pod requesting istiod's
+`global.proxy.resources`, placed by the Gateway's overlay ConfigMap):
 
 * a pod's request is its containers' requests summed, or its largest init container's when that is larger (the
   scheduler's "effective request": https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers,
@@ -24,9 +26,9 @@ release's values (`hangar.policies.rules.chart_pods`, which cites each chart):
 
 So a finding is sure: those pods can never all run (a chart's autoscaled component counts at its minimum: istiod at
 its HorizontalPodAutoscaler's, the HTTP add-on's interceptor at its ScaledObject's). What neither the plan nor a chart's
-values show is not counted — the cloud's own add-ons (its DNS, network and storage agents), the gateway pods Istio
-starts for a Gateway at run time, the sidecars an operator injects — nor is a chart Hangar has not read (named in the
-message), so passing says nothing about them. A pool whose machine type or node count is unknown is skipped (the cost
+values show is not counted — the cloud's own add-ons (its DNS, network and storage agents), the sidecars an operator
+injects — nor is a chart Hangar has not read or a Gateway whose pods could not be read (named in the message), so
+passing says nothing about them. A pool whose machine type or node count is unknown is skipped (the cost
 rules already report an unpriced or unbounded pool).
 """
 
@@ -41,6 +43,7 @@ from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.pools import PoolHardware
 from hangar.policies.rules.readiness_pods import PodTemplate, PodWorkload
+from hangar.policies.rules.routing_system_gateway import istio_gateway_pods
 
 from hangar.catalog import CatalogLookupError, load_catalog
 from hangar.records import ResourceRecord
@@ -57,7 +60,8 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
     """
     selecting = [w for w in facts.pod_workloads if w.leader.node_selector]
     releases = [(r, chart_pods(r, cpu_of, gib_of)) for r in facts.records if r.type in RELEASE_TYPES]
-    if not selecting and not any(pods for _, pods in releases):
+    gateways, unread_gateways = istio_gateway_pods(facts, cpu_of, gib_of)
+    if not selecting and not any(pods for _, pods in releases) and not gateways:
         return []
     catalog = load_catalog(config.catalog_overrides)
     lines = {line.urn: line for line in facts.cost(config.catalog_overrides).lines}
@@ -83,6 +87,9 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
                 continue
             counted += [(p.describe(), line.count_max if p.pods is None else p.pods, p.cpu, p.gib)
                         for p in pods if (p.cpu or p.gib) and p.node_selector and _selects(p.node_selector, pool)]  # fmt: skip
+        counted += [(g.describe(), g.pods, g.cpu, g.gib) for g in gateways
+                    if (g.cpu or g.gib) and g.node_selector and _in_scope(facts, g.gateway, pool) and _selects(g.node_selector, pool)]  # fmt: skip
+        unknown += [why for gateway, why in unread_gateways if _in_scope(facts, gateway, pool)]
         cpu = sum(pods * each for _, pods, each, _ in counted)
         gib = sum(pods * each for _, pods, _, each in counted)
         node = node_room(facts.by_urn[pool.urn], line.pool, machine.vcpus, machine.memory_gib, line.machine_type)
@@ -92,7 +99,7 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
         over = [_over(cpu, "CPU", room_cpu, line.count_max * machine.vcpus, "vCPU", node.reserved) if cpu > room_cpu + EPSILON else "",
                 _over(gib, "GiB", room_gib, line.count_max * machine.memory_gib, "GiB", node.reserved) if gib > room_gib + EPSILON else ""]  # fmt: skip
         who = ", ".join(f"{what} x{pods}" for what, pods, _, _ in counted)
-        left = ", ".join(["the cloud's own add-ons", "the gateway pods Istio starts for a Gateway", *sorted(set(unknown))])
+        left = ", ".join(["the cloud's own add-ons", *sorted(set(unknown))])
         findings.append(Finding(RULE, pool.urn, f"the pods that select pool {pool.name} request {' and '.join(o for o in over if o)} in all at its "
                                 f"{line.count_max} {line.machine_type} node(s) at most, {'after' if node.reserved else 'before'} the kubelet's reserve "
                                 f"({node.basis}): they can never all run "
