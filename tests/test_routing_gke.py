@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from hangar.components.routing_paths import REWRITE_TO_ROOT
 from hangar.policies.rules import POLICIES, evaluate, load_pack_config
-from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.routing import ROUTING
 from hangar.policies.rules.routing_gke import HTTP_ROUTE
 
-from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from hangar.render import manifest
 from hangar.stackfile import StackConfigError, environment_from_config
-from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.conftest import AWS_ENVIRONMENT
 from tests.kube_schemas import problems
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.serving_plans import example_plan, kube_records, plan_environment, raw_environment
 
 
@@ -106,10 +106,8 @@ def test_hangar_routing_refuses_a_path_rewrite_or_a_308_behind_a_gke_class_in_an
     assert not [m for m in routing_messages(plain) if "redirects with status" in m]
     environment = environment_from_config(raw_environment("gke-chat"), "Pulumi.test.yaml")
     configs = load_pack_config(pack_config_for(environment), "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(rewritten, configs) if v.policy == ROUTING)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert [v for v in pack.verdicts(rewritten) if v[0] == ROUTING] == offline
+    offline = offline_verdicts(rewritten, configs, ROUTING)
+    assert pack_verdicts(rewritten, configs, ROUTING) == offline
 
 
 def test_istio_routes_rewrite_their_prefix_and_are_not_judged_by_gkes_reports():

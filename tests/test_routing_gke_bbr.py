@@ -14,17 +14,17 @@ from typing import Any
 from hangar.components.routing_gke import MODEL_HEADER
 from hangar.components.serving_lora_routing import BBR_IMAGE, BBR_NAME, BBR_PORT
 from hangar.policies.rules import POLICIES, evaluate, load_pack_config
-from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.routing import ROUTING
 from hangar.policies.rules.routing_gke import ROUTING_EXTENSION
 
-from hangar.analyzer import running_pack
 from hangar.cost.routes import gateway_note
 from hangar.records import ResourceRecord
 from hangar.render import manifest
 from hangar.stackfile import environment_from_config
-from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.conftest import AWS_ENVIRONMENT
 from tests.lora_plans import SQL
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.serving_plans import gke, kube_records, of_kind, plan_environment, raw_environment, schema_failures, server_container, server_of
 
 ROOT_PATH = {"type": "PathPrefix", "value": "/"}
@@ -177,10 +177,8 @@ def test_hangar_routing_refuses_model_matched_routes_on_gke_that_nothing_calls_b
     # The same verdicts from the pack over gRPC, as `pulumi preview --policy-pack` runs it.
     environment = environment_from_config(two_routes(), "Pulumi.test.yaml")
     configs = load_pack_config(pack_config_for(environment), "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(dropped, configs) if v.policy == ROUTING)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert [v for v in pack.verdicts(dropped) if v[0] == ROUTING] == offline
+    offline = offline_verdicts(dropped, configs, ROUTING)
+    assert pack_verdicts(dropped, configs, ROUTING) == offline
 
 
 def test_bbr_is_counted_among_the_pods_on_the_system_pool():

@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 from hangar.policies.rules import POLICIES, evaluate, load_pack_config
-from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.node_allocatable import node_room
 from hangar.policies.rules.routing import ROUTING
 
-from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
-from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment, raw_environment
 
 
@@ -136,8 +135,6 @@ def test_on_gke_pods_that_fit_the_capacity_but_not_the_allocatable_are_refused()
 def test_the_pack_over_grpc_takes_the_same_reserve(raw):
     records = list(plan_environment(raw).resources)
     configs = load_pack_config(pack_config_for(Environment.model_validate(raw)), "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs) if v.policy == ROUTING)
+    offline = offline_verdicts(records, configs, ROUTING)
     assert any("after the kubelet's reserve" in message for _, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert [v for v in pack.verdicts(records) if v[0] == ROUTING] == offline
+    assert pack_verdicts(records, configs, ROUTING) == offline

@@ -21,13 +21,12 @@ from hangar.components.routing import ISTIO_VERSION
 from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
 from hangar.policies.rules import POLICIES, evaluate, load_pack_config
 from hangar.policies.rules.chart_pods import chart_pods
-from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.routing import ROUTING, _cpu, _gib
 
-from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
-from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -154,8 +153,6 @@ def test_the_pack_over_grpc_counts_the_charts_the_same_way():
     raw = eks_raw(picker_cpu=1.4)
     records = list(plan_environment(raw).resources)
     configs = load_pack_config(pack_config_for(Environment.model_validate(raw)), "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs) if v.policy == ROUTING)
+    offline = offline_verdicts(records, configs, ROUTING)
     assert any("istiod (chart istiod 1.29.6) x1" in message for _, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert [v for v in pack.verdicts(records) if v[0] == ROUTING] == offline
+    assert pack_verdicts(records, configs, ROUTING) == offline

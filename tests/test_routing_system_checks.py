@@ -12,14 +12,14 @@ import functools
 from typing import Any
 
 from hangar.policies.rules import POLICIES, evaluate, load_pack_config
-from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.routing import ROUTING
 from hangar.policies.rules.routing_objectives import OBJECTIVE_TYPES
 
-from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
-from tests.conftest import AWS_ENVIRONMENT, ROOT
+from tests.conftest import AWS_ENVIRONMENT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.serving_plans import plan_environment, raw_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -145,8 +145,6 @@ def test_the_pack_over_grpc_judges_objectives_and_pickers_the_same_way():
     pool = next(r for r in records if r.type == INFERENCE_POOL)
     records.append(objective("typo", pool.inputs["metadata"]["namespace"], {"name": "qwen-smal"}, pool.provider))
     configs = load_pack_config(pack_config_for(Environment.model_validate(raw)), "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs) if v.policy == ROUTING)
+    offline = offline_verdicts(records, configs, ROUTING)
     assert any(m.startswith("InferenceObjective ") for _, _, m, _ in offline) and any(m.startswith("the endpoint picker of ") for _, _, m, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert [v for v in pack.verdicts(records) if v[0] == ROUTING] == offline
+    assert pack_verdicts(records, configs, ROUTING) == offline
