@@ -16,7 +16,8 @@ for openai-community/gpt2. DeepSeek-R1's Llama distills are taken to keep their 
 
 Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-02:
 the class declarations in vllm/model_executor/models/llama.py, mllama4.py, gemma2.py, gemma3.py, gemma3_mm.py,
-mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
+mixtral.py, mistral3.py (`Mistral3ForConditionalGeneration`, Devstral Small 2's class, implements `SupportsLoRA`),
+qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
 `LlamaForCausalLM`), gpt_oss.py, commandr.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`: no
 `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class and `DeepseekV32ForCausalLM` to
 deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes. A class that adapts its
@@ -34,6 +35,7 @@ ENGINE = "vLLM v0.11.2"
 SUPPORTS_LORA: dict[str, bool] = {
     "LlamaForCausalLM": True,
     "MistralForCausalLM": True,
+    "Mistral3ForConditionalGeneration": True,
     "Llama4ForConditionalGeneration": True,
     "Gemma2ForCausalLM": True,
     "Gemma3ForCausalLM": True,
@@ -72,6 +74,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "DeepSeek-R1 distill (Llama base)": ("LlamaForCausalLM", None),
     "Llama 4": (None, "Llama4ForConditionalGeneration"),
     "Mistral": ("MistralForCausalLM", None),
+    "Devstral": ("Mistral3ForConditionalGeneration", None),
     "Mixtral": (None, "MixtralForCausalLM"),
     "Gemma 2": ("Gemma2ForCausalLM", None),
     "Gemma 3": ("Gemma3ForConditionalGeneration", None),
