@@ -181,3 +181,15 @@ def test_lora_serves_both_cohere_classes_and_adapts_the_embedding_but_no_head(tm
         h, q, kv, inner, r = 8192, 64 * 128, 64 * 128, 22528, 16
         layer = (3 * r * h + (q + 2 * kv) * r) + (r * q + h * r) + (2 * r * h + 2 * inner * r) + (r * inner + h * r)
         assert lora_bytes(cohere, slots, engine_version=engine) == (40 * layer + 256000 * r + h * r) * 2
+
+
+@pytest.mark.parametrize("engine", ["v0.11.2", "v0.33.0"])
+def test_the_token_vllm_v0_33_adds_to_a_cohere2_window_fills_no_further_kv_block(tmp_path, engine):
+    """vLLM v0.33.0's commandr.py gives a sliding layer `sliding_window + 1`; the row keeps the config's window."""
+    config = write(tmp_path, {**COHERE2_DEFAULTS, "model_max_length": 131072})
+    assert import_model(tmp_path, "example-org/cohere2-defaults", config).exit_code == 0
+    catalog = load_catalog(tmp_path / "ours")
+    row = catalog.model("example-org/cohere2-defaults")
+    as_served = row.model_copy(update={"sliding_window": row.sliding_window + 1})
+    fit = memory_fit(row, catalog.gpu("H200"), tensor_parallel=2, engine_version=engine)
+    assert memory_fit(as_served, catalog.gpu("H200"), tensor_parallel=2, engine_version=engine).kv_per_sequence_gib == fit.kv_per_sequence_gib

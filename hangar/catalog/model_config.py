@@ -40,7 +40,8 @@ Sources, read 2026-12-01:
   num_key_value_heads defaults to num_attention_heads. A layer's attention and MLP read the same LayerNorm (weight,
   no bias) in parallel and the logits are scaled by `logit_scale`: neither changes the projections counted. vLLM
   v0.33.0 gives a sliding layer `sliding_window + 1` (Cohere's layer sees the window and the token itself), one token
-  more than v0.11.2; the row keeps the config's window;
+  more than v0.11.2; the row keeps the config's window, since the token more fills no further KV block where the
+  window and the batch are multiples of the block size (vLLM's defaults);
 * Gemma 4 (`gemma4_text`): huggingface/transformers `src/transformers/models/gemma4/modeling_gemma4.py` at
   commit 0246b4f3335464614ef1de66531f9131a44ec801: a full-attention layer uses `global_head_dim`, and with
   `attention_k_eq_v` has `num_global_key_value_heads` KV heads and no v_proj (V is the normed k_proj output,
