@@ -16,8 +16,7 @@ for openai-community/gpt2. DeepSeek-R1's Llama distills are taken to keep their 
 
 Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-02:
 the class declarations in vllm/model_executor/models/llama.py, mllama4.py, gemma2.py, gemma3.py, gemma3_mm.py,
-mixtral.py, mistral3.py (`Mistral3ForConditionalGeneration`, Devstral Small 2's class, implements `SupportsLoRA`),
-qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
+mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
 `LlamaForCausalLM`), gpt_oss.py, commandr.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`: no
 `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class, `Cohere2ForCausalLM` to commandr.py's
 `CohereForCausalLM` (`SupportsLoRA`, `embedding_modules` embed_tokens only; so does the PyPI wheel vllm-0.33.0, commit
@@ -37,7 +36,7 @@ ENGINE = "vLLM v0.11.2"
 SUPPORTS_LORA: dict[str, bool] = {
     "LlamaForCausalLM": True,
     "MistralForCausalLM": True,
-    "Mistral3ForConditionalGeneration": True,
+    "Mistral3ForConditionalGeneration": True,  # Devstral Small 2's class: mistral3.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "Llama4ForConditionalGeneration": True,
     "Gemma2ForCausalLM": True,
     "Gemma3ForCausalLM": True,
