@@ -76,6 +76,8 @@ class ServingWorkload:
             return "int8"
         if self.quantization in ("awq_marlin", "gptq_marlin"):
             return self.quantization.split("_")[0]
+        if self.quantization in ("auto_awq", "auto_gptq"):  # vLLM v0.33.0's names for them (`hangar.sizing.quant_kernels`)
+            return self.quantization.split("_")[1]
         return "fp16" if self.dtype in ("float16", "half", "fp16") else "bf16"
 
 
