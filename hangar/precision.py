@@ -148,20 +148,22 @@ def mismatch(precision: str | None, published: str | None, hf_id: str, engine_ve
     release = sized_release(engine_version)
     shown = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}.get(published, published)
     if published in QUANTISED:
-        why = f"vLLM {release} loads {hf_id}'s {published} quantization_config whatever --dtype says"
+        why = f"vLLM {release} loads {hf_id}'s {published} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
     elif precision == "mxfp4":
         why = "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss's MXFP4 experts)"
         if release == "v0.33.0":
             why += "; vLLM v0.33.0's online mxfp4 of a 16-bit checkpoint is a layout Hangar does not size"
     elif precision in ("awq", "gptq"):
         why = (
-            f"vLLM {release} finds no {precision} quantisation config in a {shown} checkpoint ('Cannot find the config file for {precision}'); "
+            f"vLLM {release} finds no {precision} quantisation config in a {shown} checkpoint ('Cannot find the config file for {precision}', "
+            "vllm/model_executor/model_loader/weight_utils.py get_quant_config); "
             "serve a checkpoint quantised ahead of time under its own id"
         )
     else:
         why = (
             f"vLLM {release} quantises no dense weights to int8 as it loads (its online experts_int8 covers a mixture of experts' experts only, "
-            "a layout Hangar does not size), so int8 takes a W8A8 int8 checkpoint: serve one under its own id"
+            "a layout Hangar does not size: vllm/model_executor/layers/quantization/experts_int8.py), so int8 takes a W8A8 int8 checkpoint: "
+            "serve one under its own id"
         )
     return f"{hf_id} is published in {shown}: {why}; allowed: {', '.join(allowed)} (or leave precision unset: {AS_PUBLISHED[published]})"
 

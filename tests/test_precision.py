@@ -66,7 +66,7 @@ def test_a_precision_an_fp8_checkpoint_cannot_be_served_in_is_a_config_error(aws
     raw = with_deployment(aws_environment, model="deepseek-ai/DeepSeek-V3", precision=precision, engine_version=release)
     assert problems(raw) == [
         f"Pulumi.test.yaml: hangar:environment.deployments[0].precision: deepseek-ai/DeepSeek-V3 is published in fp8: vLLM {release} loads "
-        f"deepseek-ai/DeepSeek-V3's fp8 quantization_config whatever --dtype says; allowed: fp8 (or leave precision unset: fp8); got {precision!r}"
+        f"deepseek-ai/DeepSeek-V3's fp8 quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization); allowed: fp8 (or leave precision unset: fp8); got {precision!r}"
     ]
 
 
@@ -76,7 +76,7 @@ def test_a_4_bit_precision_of_a_16_bit_checkpoint_is_a_config_error(aws_environm
     raw = with_deployment(aws_environment, model="meta-llama/Llama-3.1-8B-Instruct", precision=precision, engine_version=release)
     assert problems(raw) == [
         f"Pulumi.test.yaml: hangar:environment.deployments[0].precision: meta-llama/Llama-3.1-8B-Instruct is published in bf16: vLLM {release} "
-        f"finds no {precision} quantisation config in a bf16 checkpoint ('Cannot find the config file for {precision}'); serve a checkpoint "
+        f"finds no {precision} quantisation config in a bf16 checkpoint ('Cannot find the config file for {precision}', vllm/model_executor/model_loader/weight_utils.py get_quant_config); serve a checkpoint "
         f"quantised ahead of time under its own id; allowed: bf16, fp16, fp8 (or leave precision unset: bf16); got {precision!r}"
     ]
 
@@ -87,7 +87,7 @@ def test_int8_of_a_16_bit_checkpoint_is_a_config_error(aws_environment, release)
     assert problems(raw) == [
         f"Pulumi.test.yaml: hangar:environment.deployments[0].precision: meta-llama/Llama-3.1-8B-Instruct is published in bf16: vLLM {release} "
         "quantises no dense weights to int8 as it loads (its online experts_int8 covers a mixture of experts' experts only, a layout Hangar "
-        "does not size), so int8 takes a W8A8 int8 checkpoint: serve one under its own id; allowed: bf16, fp16, fp8 (or leave precision unset: "
+        "does not size: vllm/model_executor/layers/quantization/experts_int8.py), so int8 takes a W8A8 int8 checkpoint: serve one under its own id; allowed: bf16, fp16, fp8 (or leave precision unset: "
         "bf16); got 'int8'"
     ]
 

@@ -78,7 +78,7 @@ def test_an_awq_checkpoint_is_served_in_awq_only():
     assert resolve(None, "awq") == "awq" and resolve(None, "gptq") == "gptq"
     assert mismatch("awq", "awq", REPACK) is None
     assert mismatch("fp8", "awq", REPACK) == (
-        f"{REPACK} is published in awq: vLLM v0.33.0 loads {REPACK}'s awq quantization_config whatever --dtype says; "
+        f"{REPACK} is published in awq: vLLM v0.33.0 loads {REPACK}'s awq quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization); "
         "allowed: awq (or leave precision unset: awq)"
     )
     assert mismatch("gptq", "awq", REPACK) is not None

@@ -65,7 +65,7 @@ def test_a_raw_server_asking_awq_or_gptq_of_a_bf16_checkpoint_would_not_start(aw
     precision = flag.removeprefix("auto_").removesuffix("_marlin")
     assert judged(with_args(list(plan), ["--quantization", flag]), HARDWARE_FIT) == [
         f"m: vLLM would not start: {LLAMA} is published in bf16: vLLM {release} finds no {precision} quantisation config in a bf16 checkpoint "
-        f"('Cannot find the config file for {precision}'); serve a checkpoint quantised ahead of time under its own id; allowed: bf16, fp16, fp8 "
+        f"('Cannot find the config file for {precision}', vllm/model_executor/model_loader/weight_utils.py get_quant_config); serve a checkpoint quantised ahead of time under its own id; allowed: bf16, fp16, fp8 "
         "(or leave precision unset: bf16)"
     ]
 
@@ -74,3 +74,30 @@ def test_a_raw_server_quantising_a_bf16_checkpoint_to_fp8_is_judged_as_fp8(aws_e
     plan = plan_environment(with_deployment(aws_environment, model=LLAMA, max_context_tokens=8192, tensor_parallel=1))
     assert judged(with_args(list(plan), ["--quantization", "fp8"]), HARDWARE_FIT) == []
 
+
+
+def test_hangar_size_offers_neither_awq_gptq_nor_int8_of_a_row_of_unknown_format():
+    from typer.testing import CliRunner
+
+    from hangar.cli import app
+
+    offered = CliRunner().invoke(app, ["size", SCOUT, "--limit", "3"], catch_exceptions=False, env={"COLUMNS": "400"})
+    assert offered.exit_code == 0, offered.output
+    assert ("not offered: awq, gptq, int8 (no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one "
+            "quantised ahead of time under its own id)") in offered.stdout
+    asked = CliRunner().invoke(app, ["size", SCOUT, "--precision", "int8", "--why-not"], catch_exceptions=False, env={"COLUMNS": "400"})
+    assert asked.exit_code == 0, asked.output
+    assert "no feasible option" in asked.stdout
+    assert (f"{SCOUT}: the catalog knows no int8 checkpoint of it (its published format is unknown), and vLLM v0.33.0 serves int8 only "
+            "from a checkpoint quantised to it ahead of time; import one under its own id") in asked.stdout
+
+
+def test_hangar_size_offers_no_int8_of_a_bf16_checkpoint_and_says_why():
+    from typer.testing import CliRunner
+
+    from hangar.cli import app
+
+    asked = CliRunner().invoke(app, ["size", LLAMA, "--precision", "int8", "--why-not"], catch_exceptions=False, env={"COLUMNS": "400"})
+    assert asked.exit_code == 0, asked.output
+    assert "no feasible option" in asked.stdout
+    assert "vLLM v0.33.0 quantises no dense weights to int8 as it loads" in asked.stdout
