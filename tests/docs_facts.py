@@ -273,6 +273,8 @@ FACTS += [
     Fact("docs/sizing.md", "on a V100). At {v}\n  `awq`", {"v": lambda: kernels("v0.33.0").release}),
     Fact("docs/sizing.md", "at {v} (its PyPI sdist, commit 4ba787ec9, read 2026-12-02)", {"v": lambda: kernels("v0.33.0").release},
          why="the commit and date say where and when vLLM's source was read (hangar.sizing.quant_kernels)"),
+    Fact("docs/policy-pack.md", "GPTQ needs a Turing or newer GPU from {v})", {"v": lambda: kernels("v0.33.0").release},
+         why="Turing is compute capability 7.5, v0.33.0's minimum for GPTQ (hangar.sizing.quant_kernels)"),
     Fact("docs/sizing.md", "one method that picks Marlin itself, now from compute capability {cc:.1f} on",
          {"cc": lambda: kernels("v0.33.0").marlin_min_capability / 10}),
     Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",

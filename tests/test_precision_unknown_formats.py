@@ -101,3 +101,14 @@ def test_hangar_size_offers_no_int8_of_a_bf16_checkpoint_and_says_why():
     assert asked.exit_code == 0, asked.output
     assert "no feasible option" in asked.stdout
     assert "vLLM v0.33.0 quantises no dense weights to int8 as it loads" in asked.stdout
+
+
+def test_the_pack_over_grpc_gives_the_same_verdicts(aws_environment):
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
+
+    raw = with_deployment(aws_environment, model=SCOUT, precision="gptq", max_context_tokens=8192, tensor_parallel=1)
+    records = list(plan_environment(raw))
+    configs = load_pack_config({}, "test")
+    offline = offline_verdicts(records, configs, CANNOT_JUDGE)
+    assert len(offline) == 1 and "serves gptq only from a checkpoint quantised to it ahead of time" in offline[0][2]
+    assert pack_verdicts(records, configs, CANNOT_JUDGE) == offline
