@@ -133,6 +133,16 @@ def engine_precision(flagged: str, quantization_flag: str | None, published: str
     return flagged
 
 
+PRECISION_ANNOTATION = "hangar.dev/precision"
+"""The workload annotation naming the precision Hangar planned where the server's flags cannot say it: int8, which has no
+`--quantization` of its own (vLLM reads an int8 checkpoint's config), so the policies can tell it from 16 bits."""
+
+
+def precision_annotation(precision: str, quantization_flag: str | None) -> dict[str, str]:
+    """`{PRECISION_ANNOTATION: precision}` where the flags leave a planned quantisation unsaid (int8); else {}."""
+    return {PRECISION_ANNOTATION: precision} if quantization_flag is None and precision == "int8" else {}
+
+
 VOUCHED_BY_CHECKPOINT = ("awq", "gptq", "int8")
 """Precisions vLLM serves only from a checkpoint published in them (the module docstring has why)."""
 

@@ -16,7 +16,7 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 
 from hangar.records import ResourceRecord
 from tests.h200_stacks import with_deployment
-from tests.serving_plans import plan_environment
+from tests.serving_plans import flags, plan_environment, server_container, workloads
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # compiled from its model card: the catalog's dtype is unknown
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"  # published in bf16
@@ -36,6 +36,25 @@ def test_awq_of_a_row_of_unknown_format_cannot_be_judged(aws_environment, releas
         "import its config.json with `hangar catalog import-model` to record its format"
     ]
     assert judged(plan, HARDWARE_FIT) == []  # not sized as if 4-bit weights existed
+
+
+def test_int8_of_a_row_of_unknown_format_cannot_be_judged_though_no_flag_says_it(aws_environment):
+    raw = with_deployment(aws_environment, model=SCOUT, precision="int8", max_context_tokens=8192, tensor_parallel=1)
+    plan = plan_environment(raw)
+    (workload,) = workloads(plan)
+    assert "--quantization" not in flags(server_container(workload)["args"])  # vLLM reads an int8 checkpoint's own config
+    assert workload["metadata"]["annotations"]["hangar.dev/precision"] == "int8"
+    assert judged(plan, CANNOT_JUDGE) == [
+        f"m: the catalog does not know the format {SCOUT}'s checkpoint is published in, and vLLM v0.33.0 serves int8 only from a checkpoint "
+        "quantised to it ahead of time (from a 16-bit one it refuses or loads 16 bits), so whether it can be served in int8 cannot be judged; "
+        "import its config.json with `hangar catalog import-model` to record its format"
+    ]
+    assert judged(plan, HARDWARE_FIT) == []  # neither sized at one byte a weight nor as 16 bits
+
+
+def test_only_a_precision_the_flags_leave_unsaid_is_annotated(aws_environment):
+    (workload,) = workloads(plan_environment(with_deployment(aws_environment, model=LLAMA, precision="fp8", max_context_tokens=8192, tensor_parallel=1)))
+    assert "hangar.dev/precision" not in workload["metadata"]["annotations"]
 
 
 def test_the_same_row_as_published_is_judged(aws_environment):

@@ -72,7 +72,7 @@ def unplaceable(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
 
 
 def unknown_formats(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
-    """Workloads asking awq or gptq (`--quantization`) of a catalog model whose published format the catalog does not know:
+    """Workloads asking awq or gptq (`--quantization`), or planned by Hangar in int8, of a catalog model whose published format the catalog does not know:
     whether vLLM serves it so depends on a checkpoint the catalog cannot vouch for, so neither it nor the fit is judged."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
@@ -96,9 +96,15 @@ def refused_format(workload: ServingWorkload, model: Model | None) -> str | None
 
 
 def _format_unknown(workload: ServingWorkload, model: Model | None) -> str | None:
-    if model is None or workload.quantization is None or workload.precision not in ("awq", "gptq"):
-        return None  # int8 has no flag of its own: bitsandbytes and experts_int8 quantise as they load
-    return format_unknown(workload.precision, model.dtype, True, model.hf_id, workload_release(workload))
+    if workload.quantization is not None and workload.precision in ("awq", "gptq"):
+        precision = workload.precision
+    elif workload.quantization is None and workload.planned_precision == "int8":
+        precision = "int8"  # Hangar's int8 passes no flag (`hangar.precision.PRECISION_ANNOTATION`); bitsandbytes and experts_int8 do
+    else:
+        return None
+    if model is None:
+        return None
+    return format_unknown(precision, model.dtype, True, model.hf_id, workload_release(workload))
 
 
 def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
