@@ -48,6 +48,18 @@ def sized_release(engine_version: str | None = None) -> str:
     return tag if tag in VERIFIED_RELEASES else ENGINE_VERSION
 
 
+ENGINE_VERSION_PATTERN = r"^v?[0-9]+\.[0-9]+\.[0-9]+$"
+"""What a vLLM release looks like (`v0.33.0` or `0.33.0`): `ModelDeployment.engine_version` and `hangar size --engine-version`."""
+
+
+def unread_note(engine_version: str | None) -> str | None:
+    """"vLLM v0.20.0 was not read: sized as v0.33.0" where `engine_version` is not a read release; None where it is."""
+    tag = f"v{(engine_version or ENGINE_VERSION).removeprefix('v')}"
+    if tag in VERIFIED_RELEASES:
+        return None
+    return f"vLLM {tag} was not read (releases read: {', '.join(VERIFIED_RELEASES)}): sized as {sized_release(tag)}"
+
+
 def release_defaults(engine_version: str | None = None) -> ReleaseDefaults:
     """The defaults of a vLLM release (`v0.33.0` or `0.33.0`); the pinned release's where it was not read."""
     return RELEASE_DEFAULTS[sized_release(engine_version)]

@@ -72,7 +72,10 @@ class Gpu(Row):
     """An accelerator model: memory, bandwidth and the number formats vLLM can serve on it.
 
     `fp8` means native W8A8 fp8 (Ada/Hopper/Blackwell, MI300X); Ampere and
-    older only run fp8 checkpoints weight-only.  `peak_bf16_tflops` is the
+    older only run fp8 checkpoints weight-only.  `awq` and `gptq` are vLLM v0.11.2's docs table ("Supported Hardware",
+    docs/features/quantization/README.md); Hangar judges them per vLLM release from the code instead
+    (`hangar.sizing.quant_kernels`: NVIDIA GPUs by compute capability, AMD ones where the release's ROCm path was read),
+    and `hangar catalog gpus` shows that judgement.  `peak_bf16_tflops` is the
     dense figure (a datasheet's sparse figure halved), given only where a vendor figure was read;
     `accelerator_performance.csv` holds every datasheet peak with the pages it was read from.
     """

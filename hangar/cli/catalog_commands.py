@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hangar.catalog import KUBERNETES_CLOUDS, CatalogError, CatalogLookupError
+from hangar.catalog import KUBERNETES_CLOUDS, CatalogError, CatalogLookupError, Gpu
 from hangar.catalog.model_config import ConfigError
 from hangar.catalog.model_import import import_row, write_model_override
 from hangar.cli.app import OutputFormat, app, fail, out
@@ -21,7 +21,10 @@ from hangar.cli.formatting import (
     money,
     print_json,
 )
+from hangar.engine_release import ENGINE_VERSION, ENGINE_VERSION_PATTERN, VERIFIED_RELEASES, sized_release, unread_note
 from hangar.kubernetes_support import today
+from hangar.sizing.mxfp4 import compute_capability
+from hangar.sizing.quant_kernels import gpu_runs
 
 # --- hangar catalog ----------------------------------------------------------------------------------------
 
@@ -55,19 +58,39 @@ def catalog_gpus(
     vendor: str | None = typer.Option(None, "--vendor", help="Only this vendor (NVIDIA, AMD, Intel)."),
     fp8: bool | None = typer.Option(None, "--fp8/--no-fp8", help="Only GPUs with (or without) native fp8.", show_default=False),
     min_memory: float = typer.Option(0, "--min-memory", help="Only GPUs with at least this many GiB."),
+    engine_version: str = typer.Option(
+        ENGINE_VERSION, "--engine-version", help=f"vLLM release whose AWQ/GPTQ kernels the awq and gptq columns show (releases read: {', '.join(VERIFIED_RELEASES)})."
+    ),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
     overrides: Path | None = OverridesOption,
 ) -> None:
-    """GPUs: memory, bandwidth, number formats vLLM can serve, source and as_of."""
+    """GPUs: memory, bandwidth, number formats vLLM can serve, source and as_of.
+
+    awq and gptq are what vLLM --engine-version runs there, read from its code (`hangar.sizing.quant_kernels`); the
+    catalog's own columns (vLLM v0.11.2's docs table) stay in --format json as `awq` and `gptq`, beside `runs`."""
+    if not re.fullmatch(ENGINE_VERSION_PATTERN, engine_version):
+        raise fail([f"--engine-version: {engine_version!r} is not a vLLM release; allowed: vMAJOR.MINOR.PATCH, e.g. {ENGINE_VERSION} (releases read: {', '.join(VERIFIED_RELEASES)})"])
+    release = sized_release(engine_version)
     rows = [
         g for g in load_catalog_or_fail(overrides).gpus.values()
         if (vendor is None or g.vendor.lower() == vendor.lower()) and (fp8 is None or g.fp8 == fp8) and g.memory_gib >= min_memory
     ]
+
+    def runs(g: Gpu, precision: str) -> bool:
+        capability = compute_capability(g.architecture) if g.vendor == "NVIDIA" else None
+        return gpu_runs(precision, g.vendor, capability, getattr(g, precision), engine_version)
+
+    if output_format is OutputFormat.json:
+        print_json([{**g.model_dump(mode="json"), "runs": {"engine_version": release, "awq": runs(g, "awq"), "gptq": runs(g, "gptq")}} for g in rows])
+        return
+    if (unread := unread_note(engine_version)) is not None:
+        out.print(escape(unread), soft_wrap=True)
     _rows_out(rows, output_format, "GPUs", [
         ("name", lambda g: g.name), ("vendor", lambda g: g.vendor), ("architecture", lambda g: g.architecture),
         ("GiB", lambda g: f"{g.memory_gib:g}"), ("GB/s", lambda g: "?" if g.memory_bandwidth_gbps is None else f"{g.memory_bandwidth_gbps:g}"),
         ("bf16", lambda g: _yes(g.bf16)), ("fp8", lambda g: _yes(g.fp8)), ("int8", lambda g: _yes(g.int8)),
-        ("awq", lambda g: _yes(g.awq)), ("gptq", lambda g: _yes(g.gptq)), ("as_of", lambda g: _date(g.as_of)), ("source", lambda g: g.source),
+        (f"awq {release}", lambda g: _yes(runs(g, "awq"))), (f"gptq {release}", lambda g: _yes(runs(g, "gptq"))),
+        ("as_of", lambda g: _date(g.as_of)), ("source", lambda g: g.source),
     ])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from hangar.cli.formatting import (
     print_json,
     split_values,
 )
-from hangar.engine_release import ENGINE_VERSION, GPU_MEMORY_UTILIZATION
+from hangar.engine_release import ENGINE_VERSION, ENGINE_VERSION_PATTERN, RELEASE_DEFAULTS, VERIFIED_RELEASES, unread_note
 from hangar.sizing import (
     KV_CACHE_DTYPES,
     PRECISIONS,
@@ -58,9 +59,15 @@ def size(
     cloud: list[str] | None = typer.Option(None, "--cloud", help="Only these clouds: aws, gcp, azure, onprem (repeat or comma-separate)."),
     spot: bool = typer.Option(False, "--spot", help="Rank by spot prices instead of on-demand."),
     tpus: bool = typer.Option(True, "--tpus/--no-tpus", help="Include single-host GKE TPU machines."),
-    utilization: float = typer.Option(
-        GPU_MEMORY_UTILIZATION, "--gpu-memory-utilization",
-        help=f"Share of accelerator memory the engine may use (vLLM {ENGINE_VERSION}'s default {GPU_MEMORY_UTILIZATION:.2f}).",
+    utilization: float | None = typer.Option(
+        None, "--gpu-memory-utilization",
+        help="Share of accelerator memory the engine may use. Default: the --engine-version's ("
+        + ", ".join(f"{d.gpu_memory_utilization:.2f} at {tag}" for tag, d in RELEASE_DEFAULTS.items()) + ").",
+        show_default=False,
+    ),
+    engine_version: str = typer.Option(
+        ENGINE_VERSION, "--engine-version",
+        help=f"vLLM release to judge by, as a deployment's engine_version (releases read: {', '.join(VERIFIED_RELEASES)}; another is sized as {ENGINE_VERSION}).",
     ),
     sort: str = typer.Option("month", "--sort", help="Rank by 'month' ($/month) or 'tokens' ($ per million output tokens)."),
     limit: int = typer.Option(15, "--limit", help="Feasible options to list (0: all)."),
@@ -100,7 +107,7 @@ def size(
     if traffic:
         size_for_traffic(models, peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms, precision=precision, cloud=cloud, spot=spot, tpus=tpus,
                          kv_cache_dtype=kv_cache_dtype, concurrency=concurrency, utilization=utilization, limit=limit,
-                         output_format=output_format, overrides=overrides, compare=compare, plot=plot)  # fmt: skip
+                         output_format=output_format, overrides=overrides, compare=compare, plot=plot, engine_version=engine_version)  # fmt: skip
         return
     model = models[0]
     concurrency = 16 if concurrency is None else concurrency
@@ -117,15 +124,16 @@ def size(
         problems.append(f"--plot: {str(plot)!r} must end in .svg or .png")
     if concurrency < 1 or (context is not None and context < 1):
         problems.append("--context and --concurrency must be at least 1")
-    if not 0 < utilization <= 1:
+    if utilization is not None and not 0 < utilization <= 1:
         problems.append(f"--gpu-memory-utilization: {utilization} must be in (0, 1]")
+    problems += _engine_version_problems(engine_version)
     if problems:
         raise fail(problems)
     try:
         ranking = rank_options(
             model, catalog, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, max_context_tokens=context,
             concurrent_sequences=concurrency, clouds=clouds or None, spot=spot, include_tpus=tpus,
-            gpu_memory_utilization=utilization, sort=sort,
+            gpu_memory_utilization=utilization, sort=sort, engine_version=engine_version,
         )
     except CatalogLookupError as error:
         raise fail([str(error)])
@@ -146,7 +154,8 @@ def size(
 def size_for_traffic(
     models: list[str], peak_rps: float | None, prompt_tokens: int | None, output_tokens: int | None, ttft_ms: float | None, tpot_ms: float | None, *,
     precision: list[str] | None, cloud: list[str] | None, spot: bool, tpus: bool, kv_cache_dtype: str, concurrency: int | None,
-    utilization: float, limit: int, output_format: OutputFormat, overrides: Path | None, compare: bool = False, plot: Path | None = None,
+    utilization: float | None, limit: int, output_format: OutputFormat, overrides: Path | None, compare: bool = False, plot: Path | None = None,
+    engine_version: str = ENGINE_VERSION,
 ) -> None:  # fmt: skip
     """`hangar size MODEL --peak-rps N --prompt-tokens P --output-tokens O`: the cheapest ways to carry that peak within the SLO
     (with --compare: each model's cheapest way, side by side)."""
@@ -160,17 +169,18 @@ def size_for_traffic(
         problems.append(f"--kv-cache-dtype: {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
     if concurrency is not None and concurrency < 1:
         problems.append("--concurrency must be at least 1")
-    if not 0 < utilization <= 1:
+    if utilization is not None and not 0 < utilization <= 1:
         problems.append(f"--gpu-memory-utilization: {utilization} must be in (0, 1]")
     if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
         problems.append(f"--plot: {str(plot)!r} must end in .svg or .png")
+    problems += _engine_version_problems(engine_version)
     if problems:
         raise fail(problems)
     assert peak_rps is not None and prompt_tokens is not None and output_tokens is not None
     catalog = load_catalog_or_fail(overrides)
     demand = Demand(peak_rps, prompt_tokens, output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms)
     options = dict(precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency, clouds=clouds or None, spot=spot,
-                   include_tpus=tpus, gpu_memory_utilization=utilization)  # fmt: skip
+                   include_tpus=tpus, gpu_memory_utilization=utilization, engine_version=engine_version)  # fmt: skip
     if compare:
         try:
             compared = compare_models(models, catalog, demand, **options)
@@ -180,6 +190,8 @@ def size_for_traffic(
             points = [traffic_plot.Point(model_id, t.plan.tpot_ms, t.plan.usd_per_month_at_peak, _traffic_label(t)) for model_id, t in latency_cost_points(compared)]
             traffic_plot.write(points, plot, f"{len(compared)} models at {peak_rps:g} requests/s: cost against latency", _demand_line(demand))
         print_comparison(compared, demand, output_format)
+        if (unread := unread_note(engine_version)) is not None and output_format is not OutputFormat.json:
+            out.print(f"  - {escape(unread)}", soft_wrap=True)
         if plot is not None and output_format is not OutputFormat.json:
             out.print(f"plot written to {escape(str(plot))}")
         return
@@ -187,7 +199,7 @@ def size_for_traffic(
     try:
         feasible, infeasible = rank_for_traffic(
             model, catalog, demand, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency,
-            clouds=clouds or None, spot=spot, include_tpus=tpus, gpu_memory_utilization=utilization,
+            clouds=clouds or None, spot=spot, include_tpus=tpus, gpu_memory_utilization=utilization, engine_version=engine_version,
         )  # fmt: skip
     except (CatalogLookupError, SizingError) as error:
         raise fail([str(error)])
@@ -197,7 +209,8 @@ def size_for_traffic(
         traffic_plot.write(points, plot, f"{model} at {peak_rps:g} requests/s: cost against latency", _demand_line(demand))
     if output_format is OutputFormat.json:
         print_json({
-            "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "error": _error_json(), "notes": [ESTIMATE_NOTE, CAPACITY_NOTE],
+            "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "error": _error_json(),
+            "notes": [ESTIMATE_NOTE, CAPACITY_NOTE, *filter(None, [unread_note(engine_version)])],
             "options": [t.to_json() for t in feasible],
             "infeasible": [{**_option_key(t.option), "reason": t.plan.reason} for t in infeasible],
         })  # fmt: skip
@@ -221,8 +234,17 @@ def size_for_traffic(
         out.print(f"... {len(feasible) - len(shown)} more (--limit 0 shows all)")
     out.print("  - in flight: requests per replica at the operating point, of those its KV cache and max_num_seqs allow", soft_wrap=True)
     out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
+    if (unread := unread_note(engine_version)) is not None:
+        out.print(f"  - {escape(unread)}", soft_wrap=True)
     if plot is not None:
         out.print(f"plot written to {escape(str(plot))}")
+
+
+def _engine_version_problems(engine_version: str) -> list[str]:
+    """The stack's check of a deployment's engine_version (`ENGINE_VERSION_PATTERN`), for --engine-version."""
+    if re.fullmatch(ENGINE_VERSION_PATTERN, engine_version):
+        return []
+    return [f"--engine-version: {engine_version!r} is not a vLLM release; allowed: vMAJOR.MINOR.PATCH, e.g. {ENGINE_VERSION} (releases read: {', '.join(VERIFIED_RELEASES)})"]
 
 
 def _demand_line(demand: Demand) -> str:

@@ -124,6 +124,7 @@ def plan_capacity(
     usd_per_hour_per_node: float | None = None,
     min_replicas: int = 0,
     lora: LoraSlots | None = None,
+    engine_version: str | None = None,
 ) -> CapacityPlan:
     """ESTIMATE the operating point, replicas, nodes and cost of serving `demand` on this replica shape."""
     acc = Accelerator.of(device)
@@ -141,6 +142,7 @@ def plan_capacity(
     fit = memory_fit(
         model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=sequence,
         concurrent_sequences=max_concurrent_sequences, tensor_parallel=tensor_parallel, gpu_memory_utilization=gpu_memory_utilization, lora=lora,
+        engine_version=engine_version,
     )  # fmt: skip
     if not fit.fits:
         return infeasible(f"one {sequence:,}-token sequence does not fit: {fit.reason}")

@@ -32,7 +32,7 @@ from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
-from .quant_kernels import SIZED_BITS, SIZED_GROUP, kernel_refusal
+from .quant_kernels import SIZED_BITS, SIZED_GROUP, kernel_refusal, rocm_refusal
 
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
@@ -91,6 +91,8 @@ class Accelerator:
     """Where bandwidth and peaks come from: a datasheet row of the catalog, or None (gpus.csv / tpus.csv figures)."""
     compute_capability: int | None = None
     """NVIDIA compute capability (90 for Hopper) where the catalog's architecture names one (vLLM's checks use it)."""
+    vendor: str | None = None
+    """The GPU's vendor (NVIDIA, AMD, Intel); None for a TPU."""
 
     @property
     def peak_tflops(self) -> dict[str, float]:
@@ -128,6 +130,7 @@ class Accelerator:
                 formats=frozenset(p for p, ok in flags.items() if ok),
                 peaks=() if device.peak_bf16_tflops is None else (("bf16", device.peak_bf16_tflops),),
                 compute_capability=capability,
+                vendor=device.vendor,
             )
         return cls(
             name=f"TPU {device.generation}",
@@ -150,6 +153,12 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, 
     if precision in ("awq", "gptq") and acc.compute_capability is not None:
         refusal = kernel_refusal(precision, acc.compute_capability, engine_version)
         return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
+    if precision in ("awq", "gptq") and acc.vendor == "AMD":
+        try:
+            refusal = rocm_refusal(precision, engine_version)
+            return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
+        except LookupError:
+            pass  # the release's ROCm path was not read: the catalog's column decides
     if precision in acc.formats:
         return []
     who = f"{acc.name} ({acc.architecture})"

@@ -14,43 +14,44 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hangar.catalog import Catalog, Model
-from hangar.engine_release import ENGINE_VERSION
+from hangar.engine_release import sized_release
 from hangar.precision import QUANTISED, VOUCHED_BY_CHECKPOINT, mismatch
 
 
-def unservable(model: Model, precisions: Sequence[str]) -> dict[str, str]:
-    """Each of `precisions` the published checkpoint cannot be served in, with vLLM's reason."""
-    refused = {p: why for p in precisions if (why := mismatch(p, model.dtype, model.hf_id)) is not None}
+def unservable(model: Model, precisions: Sequence[str], engine_version: str | None = None) -> dict[str, str]:
+    """Each of `precisions` the published checkpoint cannot be served in, with vLLM `engine_version`'s reason."""
+    release = sized_release(engine_version)
+    refused = {p: why for p in precisions if (why := mismatch(p, model.dtype, model.hf_id, engine_version)) is not None}
     if "mxfp4" in precisions and model.dtype is None:  # format unknown: mxfp4 is sized only from a checkpoint published in it
         refused["mxfp4"] = f"{model.hf_id}: mxfp4 is planned only for a checkpoint published in it"
     for precision in VOUCHED_BY_CHECKPOINT:
         if precision in precisions and model.dtype is None:  # format unknown: no checkpoint in it is known to exist
             refused[precision] = (
-                f"{model.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM {ENGINE_VERSION} serves "
+                f"{model.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM {release} serves "
                 f"{precision} only from a checkpoint quantised to it ahead of time; import one under its own id"
             )
     return refused
 
 
-def _short_reason(model: Model, precision: str) -> str:
+def _short_reason(model: Model, precision: str, release: str) -> str:
     if model.dtype in QUANTISED:
-        return f"{model.hf_id} is published in {model.dtype}, which vLLM {ENGINE_VERSION} loads whatever --dtype says"
+        return f"{model.hf_id} is published in {model.dtype}, which vLLM {release} loads whatever --dtype says"
     if precision in VOUCHED_BY_CHECKPOINT and model.dtype is None:
         return "no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one quantised ahead of time under its own id"
     if precision in ("awq", "gptq"):
-        return f"vLLM {ENGINE_VERSION} finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id"
+        return f"vLLM {release} finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id"
     if precision == "int8":
-        return f"vLLM {ENGINE_VERSION} quantises no dense weights to int8 as it loads: import a W8A8 int8 checkpoint under its own id"
+        return f"vLLM {release} quantises no dense weights to int8 as it loads: import a W8A8 int8 checkpoint under its own id"
     return "mxfp4 is planned only for a checkpoint published in it"
 
 
-def refusal_note(model: Model, catalog: Catalog, refused: dict[str, str]) -> str | None:
+def refusal_note(model: Model, catalog: Catalog, refused: dict[str, str], engine_version: str | None = None) -> str | None:
     """One line naming the precisions not offered and why, and the 16-bit base row to size instead where the catalog has one."""
     if not refused:
         return None
     reasons: dict[str, list[str]] = {}
     for precision in refused:
-        reasons.setdefault(_short_reason(model, precision), []).append(precision)
+        reasons.setdefault(_short_reason(model, precision, sized_release(engine_version)), []).append(precision)
     note = "not offered: " + "; ".join(f"{', '.join(names)} ({reason})" for reason, names in reasons.items())
     base = catalog.models.get(model.base_model) if model.base_model else None
     if base is not None and base.dtype in ("bfloat16", "float16") and any(p in ("bf16", "fp16") for p in refused):

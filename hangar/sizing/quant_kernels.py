@@ -37,6 +37,18 @@ awq_marlin.py, gptq.py and gptq_marlin.py are gone.
   the code says otherwise, and Hangar follows the code.
 * `AutoGPTQConfig.TYPE_MAP` keys (4, True), (8, True) only: asymmetric GPTQ is refused ("Unsupported quantization config").
 
+On AMD GPUs (ROCm), v0.33.0 runs both, whatever vLLM's docs table says (docs/features/quantization/README.md marks
+AWQ and GPTQ ❌ on AMD, and the catalog's gpus.csv columns follow that table as v0.11.2's docs printed it):
+vllm/platforms/rocm.py `RocmPlatform.supported_quantization` lists awq, auto_awq, gptq and auto_gptq, and its
+`verify_quantization` sets `VLLM_USE_TRITON_AWQ=1`. auto_awq.py `AutoAWQConfig.get_quant_method` takes Marlin only where
+`current_platform.is_cuda()`, so on ROCm the Triton `AutoAWQLinearMethod`, whose `ops.awq_gemm` (vllm/_custom_ops.py)
+calls `awq_gemm_triton` under that variable. auto_gptq.py `AutoGPTQLinearMethod.__init__`'s `verify_marlin_supported`
+passes on ROCm (`query_marlin_supported_quant_types` skips its capability test `if not current_platform.is_rocm()`),
+and `choose_mp_linear_kernel` picks among vllm/model_executor/kernels/linear/__init__.py `_POSSIBLE_KERNELS[ROCM]`, where
+mixed_precision/triton_w4a16.py `TritonW4A16LinearKernel` takes uint4b8 (symmetric GPTQ) at group 128 with no capability
+floor (`get_min_capability` 0). The configs' own floors (75, 60) are below any CDNA GPU's (MI300X, gfx942: 9.4).
+v0.11.2's ROCm path was not read: there Hangar keeps the catalog's columns.
+
 Hangar sizes a 4-bit group-128 checkpoint (`hangar.sizing.memory`), as AutoAWQ's GEMM (zero points) and symmetric GPTQ
 write them, which Marlin takes at both releases. Releases between the two were not read: `sized_release` judges them
 by the pinned one.
@@ -70,6 +82,8 @@ class QuantKernels:
     """`--quantization` below Marlin's capability, or off NVIDIA GPUs."""
     source: dict[str, str]
     """Where the release refuses each format below its minimum, as a user would look it up."""
+    rocm: frozenset[str] | None = None
+    """The formats the release runs on AMD GPUs (ROCm); None where that was not read (the catalog's gpus.csv columns say)."""
 
 
 KERNELS: dict[str, QuantKernels] = {
@@ -83,6 +97,7 @@ KERNELS: dict[str, QuantKernels] = {
             "awq": "AutoAWQConfig.get_min_capability (quantization/auto_awq.py)",
             "gptq": "AutoGPTQLinearMethod's verify_marlin_supported (quantization/auto_gptq.py, utils/marlin_utils.py)",
         },
+        rocm=frozenset({"awq", "gptq"}),
     ),
 }
 """The releases whose AWQ and GPTQ code was read."""
@@ -90,20 +105,35 @@ KERNELS: dict[str, QuantKernels] = {
 FLAGS = {"fp8": "fp8", "mxfp4": "mxfp4"}
 """`--quantization` for the other quantised precisions. int8 has none: vLLM reads W8A8 int8 from the checkpoint (`hangar.precision`)."""
 
+ONLINE_FP8 = {"v0.11.2": "fp8", "v0.33.0": "fp8_per_tensor"}
+"""`--quantization` that quantises a 16-bit checkpoint to fp8 as it loads, per release. v0.33.0 (vllm-0.33.0.tar.gz,
+read 2026-12-02): vllm/model_executor/model_loader/weight_utils.py `get_quant_config`, for a method with no config file
+and `quantization == "fp8"`, logs "--quantization fp8 is deprecated for online quantization; use --quantization
+fp8_per_tensor instead." and builds `fp8_per_tensor`'s config (vllm/config/quantization.py `_ONLINE_SHORTHANDS`: fp8
+weights with a static per-tensor scale, linear and MoE layers), the same layout. An fp8 checkpoint keeps `fp8`, its
+own `quant_method`, which `ModelConfig._verify_quantization` matches against the flag."""
+
+ONLINE_FP8_NAMES = ("fp8_per_tensor", "fp8_per_block", "fp8_per_channel")
+"""v0.33.0's online fp8 shorthands (`_ONLINE_SHORTHANDS`): each stores every linear and MoE weight in one byte, so a
+server passing one is read as fp8 (`policies.rules.workloads`)."""
+
 
 def kernels(engine_version: str | None = None) -> QuantKernels:
     """The AWQ/GPTQ facts of vLLM `engine_version` (the pinned release's where it was not read)."""
     return KERNELS[sized_release(engine_version)]
 
 
-def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None) -> str | None:
+def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None, published: str | None = None) -> str | None:
     """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)
-    under vLLM `engine_version`."""
+    under vLLM `engine_version`, of a checkpoint published in `published` (the catalog's dtype; None: unknown, for
+    which fp8 stays `fp8`, the name both an fp8 checkpoint and a 16-bit one take at both releases)."""
     if precision in ("awq", "gptq"):
         release = kernels(engine_version)
         if compute_capability is not None and compute_capability >= release.marlin_min_capability:
             return release.marlin_flag[precision]
         return release.plain_flag[precision]
+    if precision == "fp8" and published in ("bfloat16", "float16", "float32"):
+        return ONLINE_FP8[sized_release(engine_version)]
     return FLAGS.get(precision)
 
 
@@ -117,3 +147,27 @@ def kernel_refusal(precision: str, compute_capability: int, engine_version: str 
         f"vLLM {release.release} runs {precision} only from compute capability {needed / 10:.1f} ({release.source[precision]}), "
         f"and this GPU has {compute_capability / 10:.1f}"
     )
+
+
+def rocm_refusal(precision: str, engine_version: str | None = None) -> str | None:
+    """Why vLLM `engine_version` runs no `precision` (awq or gptq) kernel on an AMD GPU; None if it does. Raises
+    LookupError where the release's ROCm path was not read (the caller keeps the catalog's column)."""
+    release = kernels(engine_version)
+    if release.rocm is None:
+        raise LookupError(release.release)
+    if precision in release.rocm:
+        return None
+    return f"vLLM {release.release} runs no {precision} kernel on ROCm"
+
+
+def gpu_runs(precision: str, vendor: str, compute_capability: int | None, listed: bool, engine_version: str | None = None) -> bool:
+    """Whether vLLM `engine_version` runs `precision` (awq or gptq) on a GPU of this `vendor` and `compute_capability` (None:
+    not NVIDIA); `listed` is the catalog's gpus.csv column, kept where the release's code for that vendor was not read."""
+    if compute_capability is not None:
+        return kernel_refusal(precision, compute_capability, engine_version) is None
+    if vendor == "AMD":
+        try:
+            return rocm_refusal(precision, engine_version) is None
+        except LookupError:
+            return listed
+    return listed

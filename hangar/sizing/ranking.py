@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hangar.catalog import Catalog, InstanceType, Model
+from hangar.engine_release import release_defaults, sized_release, unread_note
 
 from .accelerators import with_performance
-from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION
 from .memory import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
     Accelerator,
@@ -263,8 +263,9 @@ def rank_options(
     clouds: Iterable[str] | None = None,
     spot: bool = False,
     include_tpus: bool = True,
-    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    gpu_memory_utilization: float | None = None,
     sort: str = "month",
+    engine_version: str | None = None,
 ) -> Ranking:
     """Rank every feasible (machine, precision, TP) for `model` by $/month (or $/1M output tokens).
 
@@ -274,7 +275,9 @@ def rank_options(
     that starts is an option (a node holds accelerators // TP replicas), with its capacity: the
     sequences of full context its KV cache holds, which bounds the batch its throughput assumes. Without `precisions`, every precision is tried, with 16-bit meaning bf16 where the
     accelerator has it and fp16 where it does not. Unknown prices rank last, never as free.
-    `max_context_tokens` defaults to 8192 (capped at the model's maximum).
+    `max_context_tokens` defaults to 8192 (capped at the model's maximum). Everything is judged as vLLM `engine_version`
+    does (the pinned release when None; a release not read as the pinned one, which a note says): which precisions each
+    GPU runs, the KV layout, and `gpu_memory_utilization`'s default.
     """
     if isinstance(model, str):
         model = catalog.model(model)
@@ -288,17 +291,20 @@ def rank_options(
     if max_context_tokens < 1 or concurrent_sequences < 1:
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     order = _option_order(sort)
+    if gpu_memory_utilization is None:
+        gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
     workload = {
         "kv_cache_dtype": kv_cache_dtype,
         "max_context_tokens": max_context_tokens,
         "concurrent_sequences": concurrent_sequences,
         "gpu_memory_utilization": gpu_memory_utilization,
+        "engine_version": engine_version,
     }
     feasible: list[Option] = []
     infeasible: list[Rejected] = []
     # what the published checkpoint cannot be served in is not offered (hangar.sizing.published), or, asked for, refused
     asked = list(dict.fromkeys(precisions)) if precisions else ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4"]
-    refused = unservable(model, asked)
+    refused = unservable(model, asked, engine_version)
     if not precisions and model.dtype != "mxfp4":
         refused.pop("mxfp4", None)  # never a default candidate: planned only for a checkpoint published in it
     for machine in machines(catalog, clouds, include_tpus=include_tpus):
@@ -312,7 +318,7 @@ def rank_options(
             if precision in refused:
                 infeasible.append(Rejected(machine, precision, (refused[precision],)))
                 continue
-            problems = capability_problems(acc, precision)
+            problems = capability_problems(acc, precision, engine_version)
             if problems:
                 infeasible.append(Rejected(machine, precision, tuple(problems)))
                 continue
@@ -337,13 +343,15 @@ def rank_options(
     notes = [
         ESTIMATE_NOTE,
         (
-            f"fit as vLLM {ENGINE_VERSION} judges it: weights + {RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB/GPU overhead (ESTIMATE) + the KV cache of ONE "
+            f"fit as vLLM {sized_release(engine_version)} judges it: weights + {RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB/GPU overhead (ESTIMATE) + the KV cache of ONE "
             f"{max_context_tokens:,}-token sequence within {gpu_memory_utilization:.0%} of accelerator memory; capacity: the sequences of "
             f"{max_context_tokens:,} tokens the rest of the KV cache holds (throughput assumes min(that, {concurrent_sequences}) batched)"
         ),
         "prices are list prices of one reference region per cloud, from the catalog (source and as_of per row)",
     ]
-    if (refusal := refusal_note(model, catalog, refused)) is not None:
+    if (unread := unread_note(engine_version)) is not None:
+        notes.insert(1, unread)
+    if (refusal := refusal_note(model, catalog, refused, engine_version)) is not None:
         notes.append(refusal)
     if model.is_moe:
         notes.append(f"{model.hf_id} is a mixture of experts: sized by its {model.params_total_b:g}B total parameters, computed by its {model.params_active_b:g}B active ones")

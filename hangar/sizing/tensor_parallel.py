@@ -84,8 +84,9 @@ def min_accelerators(
     gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
+    engine_version: str | None = None,
 ) -> int | None:
-    """Fewest accelerators (a power of two) on which vLLM would start, TP rules aside.
+    """Fewest accelerators (a power of two) on which vLLM `engine_version` (the pinned release when None) would start, TP rules aside.
 
     Counted as pipeline parallelism would split it: one copy of one sequence's KV cache (no TP
     replication), `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
@@ -93,10 +94,13 @@ def min_accelerators(
     acc = Accelerator.of(device)
     tokens = model.max_context_tokens if max_context_tokens is None else max_context_tokens
     limits = engine_limits(
-        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens
+        acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens,
+        engine_version=engine_version,
     )
     kv = sequence_kv(model, tokens, **kv_options(kv_cache_dtype, 1, limits)).total_bytes
-    need = (weight_bytes(model, precision, accelerator=acc, lora=lora is not None) + kv) / GIB + lora_gib(model, lora)[0]
+    need = (weight_bytes(model, precision, accelerator=acc, lora=lora is not None, engine_version=engine_version) + kv) / GIB + lora_gib(
+        model, lora, engine_version=engine_version
+    )[0]
     per_device = acc.memory_gib * gpu_memory_utilization - RUNTIME_OVERHEAD_GIB_PER_GPU
     n = 1
     while n <= MAX_TENSOR_PARALLEL:

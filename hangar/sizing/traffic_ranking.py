@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from hangar.catalog import Catalog, Model
 
 from .capacity import CapacityPlan, Demand, plan_capacity
-from .engine import GPU_MEMORY_UTILIZATION
 from .ranking import Option, rank_options
 
 
@@ -69,23 +68,27 @@ def rank_for_traffic(
     clouds: Iterable[str] | None = None,
     spot: bool = False,
     include_tpus: bool = True,
-    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    gpu_memory_utilization: float | None = None,
+    engine_version: str | None = None,
 ) -> tuple[list[TrafficOption], list[TrafficOption]]:
     """(options that carry the peak within the SLO, cheapest at peak first; options that cannot, with their plan's reason).
 
     An option whose price is unknown ranks after every priced one: unknown is not free.
-    `concurrent_sequences` is vLLM's max_num_seqs; None takes the engine's default for the accelerator.
+    `concurrent_sequences` is vLLM's max_num_seqs; None takes the engine's default for the accelerator. Judged as vLLM
+    `engine_version` does (`rank_options`).
     """
     ranking = rank_options(
         model, catalog, precisions=precisions, kv_cache_dtype=kv_cache_dtype, max_context_tokens=demand.prompt_tokens + demand.output_tokens,
         concurrent_sequences=concurrent_sequences or 1, clouds=clouds, spot=spot, include_tpus=include_tpus, gpu_memory_utilization=gpu_memory_utilization,
+        engine_version=engine_version,
     )  # fmt: skip
     feasible, infeasible = [], []
     for option in ranking.feasible:
         plan = plan_capacity(
             ranking.model, option.machine.accelerator, demand, accelerators_per_node=option.machine.accelerators,
             tensor_parallel=option.tensor_parallel, precision=option.precision, kv_cache_dtype=kv_cache_dtype,
-            max_concurrent_sequences=concurrent_sequences, gpu_memory_utilization=gpu_memory_utilization, usd_per_hour_per_node=option.usd_per_hour,
+            max_concurrent_sequences=concurrent_sequences, gpu_memory_utilization=ranking.gpu_memory_utilization, usd_per_hour_per_node=option.usd_per_hour,
+            engine_version=engine_version,
         )  # fmt: skip
         (feasible if plan.feasible else infeasible).append(TrafficOption(option, plan))
     feasible.sort(key=_cost_order)

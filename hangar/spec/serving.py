@@ -9,7 +9,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from hangar.engine_release import ENGINE_VERSION, GPU_MEMORY_UTILIZATION, RELEASE_DEFAULTS, VERIFIED_RELEASES, release_defaults
+from hangar.engine_release import (
+    ENGINE_VERSION,
+    ENGINE_VERSION_PATTERN,
+    GPU_MEMORY_UTILIZATION,
+    RELEASE_DEFAULTS,
+    VERIFIED_RELEASES,
+    release_defaults,
+)
 from hangar.spec.adapters import Lora
 from hangar.spec.base import (
     LatencyClass,
@@ -119,7 +126,7 @@ class ModelDeployment(SpecModel):
     model: str = Field(pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*$", description="Hugging Face model id, 'org/name'.")
     engine: Literal["vllm"] = Field("vllm", description="Serving engine.")
     engine_version: str = Field(
-        ENGINE_VERSION, pattern=r"^v?[0-9]+\.[0-9]+\.[0-9]+$",
+        ENGINE_VERSION, pattern=ENGINE_VERSION_PATTERN,
         description=f"Pinned engine image version (vLLM releases read: {', '.join(VERIFIED_RELEASES)}; another is sized as {ENGINE_VERSION}).",
     )
     cluster: Name | None = Field(None, description="Cluster to run on; may be omitted when the environment has one cluster.")

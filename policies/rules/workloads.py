@@ -23,6 +23,7 @@ from hangar.policies.rules.vllm_flags import image_release, is_switch, short_opt
 from hangar.precision import PRECISION_ANNOTATION
 from hangar.records import ResourceRecord
 from hangar.sizing.lora import DEFAULT_MAX_LORA_RANK, DEFAULT_MAX_LORAS, LoraSlots
+from hangar.sizing.quant_kernels import ONLINE_FP8_NAMES
 
 POD_SPEC_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "kubernetes:apps/v1:Deployment": (("spec", "template", "spec"),),
@@ -75,6 +76,8 @@ class ServingWorkload:
         (`hangar.precision.engine_precision` adds what vLLM loads from a quantised checkpoint without the flag)."""
         if self.quantization in ("fp8", "awq", "gptq", "mxfp4"):
             return self.quantization
+        if self.quantization in ONLINE_FP8_NAMES:  # v0.33.0's online fp8, which deprecates `fp8` for a 16-bit checkpoint
+            return "fp8"
         if self.quantization in ("int8", "bitsandbytes", "w8a8"):
             return "int8"
         if self.quantization in ("awq_marlin", "gptq_marlin"):
