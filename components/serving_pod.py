@@ -10,11 +10,12 @@ by it, whoever rendered it):
 * args: the model first, as `vllm serve`'s positional `model_tag` (the Hugging Face id; or the
   directory it was staged in, then followed by `--served-model-name <hf id>`), then flags in
   `--flag value` form: `--tensor-parallel-size N`, `--max-model-len N`, `--max-num-seqs N`,
-  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|awq_marlin|gptq|gptq_marlin|auto_awq|auto_gptq|mxfp4`
+  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|fp8_per_tensor|awq|awq_marlin|gptq|gptq_marlin|auto_awq|auto_gptq|mxfp4`
   when quantised (`ReplicaShape.quantization`, for the precision served: an fp8- or mxfp4-published checkpoint gets
   `--quantization fp8` / `mxfp4` even with `precision` unset, so the flags say what vLLM loads; awq and gptq get the
   method the deployment's release resolves to itself: at v0.11.2 Marlin on compute capability 8.0 and newer, at
-  v0.33.0 auto_awq / auto_gptq, `hangar.sizing.quant_kernels`),
+  v0.33.0 auto_awq / auto_gptq; fp8 of a 16-bit checkpoint gets v0.33.0's `fp8_per_tensor`, which deprecates `fp8`
+  for it, `hangar.sizing.quant_kernels`),
   `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
   (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the

@@ -34,6 +34,20 @@ from tests.docs_values import (
 )
 
 
+def _online_fp8() -> dict[str, str]:
+    from hangar.sizing.quant_kernels import ONLINE_FP8
+
+    return ONLINE_FP8
+
+
+def _rocm_read(read: bool) -> str:
+    """The one release whose ROCm AWQ/GPTQ path was read (`read`), or was not."""
+    from hangar.sizing.quant_kernels import KERNELS
+
+    (release,) = [k.release for k in KERNELS.values() if (k.rocm == frozenset({"awq", "gptq"})) == read]
+    return release
+
+
 def kernels(release: str):
     from hangar.sizing.quant_kernels import kernels as of_release
 
@@ -275,6 +289,13 @@ FACTS += [
          why="the commit and date say where and when vLLM's source was read (hangar.sizing.quant_kernels)"),
     Fact("docs/policy-pack.md", "GPTQ needs a Turing or newer GPU from {v})", {"v": lambda: kernels("v0.33.0").release},
          why="Turing is compute capability 7.5, v0.33.0's minimum for GPTQ (hangar.sizing.quant_kernels)"),
+    Fact("docs/sizing.md", "the catalog's own columns, from vLLM {v}'s docs table, stay in",
+         {"v": lambda: re.search(r"docs\.vllm\.ai/en/(v[0-9.]+)/features/quantization", catalog().gpu("V100-16GB").source).group(1)}),
+    Fact("docs/sizing.md", "For that online fp8 Hangar passes `--quantization {old}` at {r_old} and `{new}` at\n  {r_new}, which deprecates",
+         {"old": lambda: _online_fp8()["v0.11.2"], "r_old": lambda: kernels("v0.11.2").release, "new": lambda: _online_fp8()["v0.33.0"],
+          "r_new": lambda: kernels("v0.33.0").release}),
+    Fact("docs/sizing.md", "On AMD GPUs\n  {v}'s ROCm code runs both", {"v": lambda: _rocm_read(True)}),
+    Fact("docs/sizing.md", "(neither on an MI300X) at {v}, whose ROCm path it did not read", {"v": lambda: _rocm_read(False)}),
     Fact("docs/sizing.md", "one method that picks Marlin itself, now from compute capability {cc:.1f} on",
          {"cc": lambda: kernels("v0.33.0").marlin_min_capability / 10}),
     Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",

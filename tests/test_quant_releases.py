@@ -14,6 +14,8 @@ from hangar.cli import app
 from hangar.sizing import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
 from tests.catalog_overrides import override
+from tests.h200_stacks import H200_POOL
+from tests.serving_plans import flags, plan_environment, server_container, workloads
 
 CATALOG = load_catalog()
 GPTQ_MODEL = "Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4"
@@ -134,3 +136,14 @@ def test_a_hand_written_server_s_online_fp8_is_read_as_fp8(flag):
         accelerators={"nvidia.com/gpu": 1}, node_selector={}, labels={},
     )  # fmt: skip
     assert workload.precision == "fp8"
+
+
+@pytest.mark.parametrize(("release", "flag"), [("v0.11.2", "fp8"), ("v0.33.0", "fp8_per_tensor")])
+def test_an_fp8_server_of_a_bf16_checkpoint_is_told_its_release_s_online_fp8_flag(aws_environment, release, flag):
+    aws_environment["clusters"][0]["node_pools"].append(H200_POOL)
+    aws_environment["deployments"] = [{
+        "name": "m", "pool": H200_POOL["name"], "model": "Qwen/Qwen2.5-7B-Instruct", "precision": "fp8", "tensor_parallel": 1,
+        "max_context_tokens": 4096, "engine_version": release, "latency_class": "batch", "autoscaling": {"min_replicas": 0, "max_replicas": 1},
+    }]  # fmt: skip
+    (workload,) = workloads(plan_environment(aws_environment))
+    assert flags(server_container(workload)["args"])["--quantization"] == flag
