@@ -73,6 +73,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .compressed_tensors import compressed_tensors_format
 from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
 from .errors import RowProblem
 from .layer_shapes import layer_shapes
@@ -399,11 +400,13 @@ def _dtype(config: dict, text: dict) -> str | None:
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
     choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
     hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
-    Another method or layout (compressed-tensors, 8-bit GPTQ ...) is not a format this column names: unknown (None),
-    never the 16-bit type.
+    A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
+    Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
     """
     quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
     if quant is not None:
+        if quant.get("quant_method") == "compressed-tensors":
+            return compressed_tensors_format(quant)
         return quantised_format(quant)
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
