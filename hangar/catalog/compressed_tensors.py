@@ -44,34 +44,34 @@ FORMATS = (INT8, FP8)
 
 _ACTIVATION_FORMATS = ("naive-quantized", "int-quantized", "float-quantized")
 """`format`s vLLM v0.33.0 runs W8A8 from (utils.py `is_activation_quantization_format`, less nvfp4's)."""
-_FIELD = "quantization_config"
 
 
-def compressed_tensors_format(quant: dict[str, Any]) -> str:
-    """INT8 or FP8 for a compressed-tensors `quantization_config` every targeted linear layer of which is in that scheme."""
-    for key in ("kv_cache_scheme", "sparsity_config", "transform_config"):
-        if quant.get(key):
-            raise ConfigError(f"{_FIELD}.{key}", "a compressed-tensors checkpoint with it is not sized (it changes the KV cache or the weights' layout)")
-    _check_ignore(quant.get("ignore") or [])
+def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_config") -> str:
+    """INT8 or FP8 for a compressed-tensors `quantization_config` (read under `key`: older checkpoints say
+    `compression_config`) every targeted linear layer of which is in that scheme."""
+    for part in ("kv_cache_scheme", "sparsity_config", "transform_config"):
+        if quant.get(part):
+            raise ConfigError(f"{key}.{part}", "a compressed-tensors checkpoint with it is not sized (it changes the KV cache or the weights' layout)")
+    _check_ignore(quant.get("ignore") or [], key)
     groups = quant.get("config_groups")
     if not isinstance(groups, dict) or not groups:
-        raise ConfigError(f"{_FIELD}.config_groups", "missing; a compressed-tensors checkpoint names its schemes there")
-    schemes = {name: _scheme(f"{_FIELD}.config_groups.{name}", group, quant.get("format")) for name, group in groups.items()}
+        raise ConfigError(f"{key}.config_groups", "missing; a compressed-tensors checkpoint names its schemes there")
+    schemes = {name: _scheme(f"{key}.config_groups.{name}", group, quant.get("format")) for name, group in groups.items()}
     if len(set(schemes.values())) > 1:
         listed = ", ".join(f"{name}: {scheme}" for name, scheme in schemes.items())
-        raise ConfigError(f"{_FIELD}.config_groups", f"mixes schemes ({listed}); Hangar sizes one scheme for every linear layer")
+        raise ConfigError(f"{key}.config_groups", f"mixes schemes ({listed}); Hangar sizes one scheme for every linear layer")
     return next(iter(schemes.values()))
 
 
-def _check_ignore(ignore: Any) -> None:
+def _check_ignore(ignore: Any, key: str) -> None:
     """Only the output head and MoE router gates may be left unquantised: Hangar sizes every other linear layer in the scheme."""
     if not isinstance(ignore, list):
-        raise ConfigError(f"{_FIELD}.ignore", f"{ignore!r} is not a list of layer names")
+        raise ConfigError(f"{key}.ignore", f"{ignore!r} is not a list of layer names")
     for entry in ignore:
         name = str(entry).removeprefix("re:").rstrip("$")
         if name != "lm_head" and not name.endswith("mlp.gate"):
             raise ConfigError(
-                f"{_FIELD}.ignore",
+                f"{key}.ignore",
                 f"{entry!r} leaves layers unquantised that Hangar would size in the scheme; only lm_head and MoE router gates (mlp.gate) may be left out",
             )
 

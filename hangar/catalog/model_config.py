@@ -403,10 +403,11 @@ def _dtype(config: dict, text: dict) -> str | None:
     A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
     Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
     """
-    quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
-    if quant is not None:
+    found = next(((key, c[key]) for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
+    if found is not None:
+        key, quant = found
         if quant.get("quant_method") == "compressed-tensors":
-            return compressed_tensors_format(quant)
+            return compressed_tensors_format(quant, key)
         return quantised_format(quant)
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
