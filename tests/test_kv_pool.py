@@ -6,10 +6,14 @@ Every figure below is derived by hand from the sources `hangar/sizing/kv_pool.py
 
 from __future__ import annotations
 
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.base import HARDWARE_FIT
+from hangar.policies.rules.workloads import serving_workloads
 from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
 from hangar.cli import app
+from hangar.records import ResourceRecord
 from hangar.sizing import GIB, memory_fit
 
 CAT = load_catalog()
@@ -122,3 +126,44 @@ def test_hangar_size_shows_the_pages_of_a_hybrid_model():
     assert result.exit_code == 0, result.output
     assert "hybrid pages: attention blocks of" in result.output and "layer groups of 12" in result.output
     assert "vLLM's start-up check, with the one block it holds back" in result.output
+
+
+def test_without_prefix_caching_v0_33_keeps_one_state_page_and_no_checkpoint_alignment():
+    """`--no-enable-prefix-caching` makes v0.33.0's `mamba_cache_mode` "none": no checkpoint, so 16-token alignment
+    (16 x ceil(548,864 / 16,384) = 544 tokens, as v0.11.2) and one state page a sequence: 482 + 3 = 485 blocks of
+    12 x 557,056 bytes on each of the two H200s."""
+    fit = memory_fit(NEXT, CAT.gpus["H200"], tensor_parallel=2, prefix_caching=False)
+    assert "attention blocks of 544 tokens" in fit.kv_pages and "1 state page(s) per sequence (prefix caching off)" in fit.kv_pages
+    assert fit.kv_per_sequence_gib * GIB == 485 * 12 * 557_056 * 2
+
+
+def _raw_server(*flags: str) -> list[ResourceRecord]:
+    """A raw vLLM v0.33.0 Deployment of Qwen3-Next on two H200s of a p5en node group, at 56.2 % of their memory."""
+    args = ["--model", NEXT.hf_id, "--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.562", *flags]
+    container = {"name": "vllm", "image": "vllm/vllm-openai:v0.33.0", "args": args, "resources": {"limits": {"nvidia.com/gpu": "2"}}}
+    inputs = {"metadata": {"name": "next"}, "spec": {"template": {"spec": {"containers": [container], "nodeSelector": {"hangar.dev/pool": "h200"}}}}}
+    pool = {"instanceTypes": ["p5en.48xlarge"], "scalingConfig": {"minSize": 0.0, "maxSize": 1.0, "desiredSize": 0.0}, "capacityType": "ON_DEMAND",
+            "labels": {"hangar.dev/pool": "h200"}}
+    return [
+        ResourceRecord(urn="urn:pulumi:test::raw::kubernetes:apps/v1:Deployment::next", type="kubernetes:apps/v1:Deployment", name="next",
+                       parent=None, custom=True, inputs=inputs),
+        ResourceRecord(urn="urn:pulumi:test::raw::aws:eks/nodeGroup:NodeGroup::h200", type="aws:eks/nodeGroup:NodeGroup", name="h200",
+                       parent=None, custom=True, inputs=pool),
+    ]
+
+
+def _fit_violations(records: list[ResourceRecord]) -> list[str]:
+    return [v.message for v in evaluate(records, load_pack_config({}, "test")) if v.policy == HARDWARE_FIT]
+
+
+def test_the_fit_rule_reads_prefix_caching_from_the_server_flags():
+    """At 56.2 % of 2 x 141 GiB (158.48 GiB) the weights (148.40 GiB) and overhead (4) leave 6.08 GiB: one full-context
+    sequence in 'align' mode needs 465 blocks + the null block of 12 x 589,824 x 2 bytes (6.14 GiB) and does not start;
+    without prefix caching 485 + 1 blocks of 12 x 557,056 x 2 bytes (6.05 GiB) do."""
+    assert [w.prefix_caching for w in serving_workloads(_raw_server())] == [None]
+    assert [w.prefix_caching for w in serving_workloads(_raw_server("--no-enable-prefix-caching"))] == [False]
+    assert [w.prefix_caching for w in serving_workloads(_raw_server("--enable-prefix-caching"))] == [True]
+    (on,) = _fit_violations(_raw_server())
+    assert "does not fit" in on and "KV cache of one 262,144-token sequence 6.1" in on
+    assert _fit_violations(_raw_server("--enable-prefix-caching")) == [on]
+    assert _fit_violations(_raw_server("--no-enable-prefix-caching")) == []

@@ -28,8 +28,9 @@ fixed state per linear layer and sequence, a "mamba" page. vLLM makes every page
   `qwen3_next.py` does not declare `SupportsMambaPrefixCaching`), so `mamba_block_size` = max_model_len and a
   sequence takes 1 page (`MambaSpec.max_memory_usage_bytes`: ceil(max_model_len / mamba_block_size) pages). v0.33.0
   keeps prefix caching on for generative hybrid models (vllm/config/model.py `is_prefix_caching_supported`), which
-  sets `mamba_cache_mode` "align" (MambaModelConfig); vllm/v1/kv_cache_interface.py `MambaSpec.max_memory_usage_bytes`
-  then counts 2 + speculative + prefill-checkpoint pages, the checkpoint page (1) where FlashInfer runs the GDN prefill
+  sets `mamba_cache_mode` "align" (MambaModelConfig; the `--no-enable-prefix-caching` Hangar passes where a deployment
+  turns caching off makes it "none": one page, no checkpoint); vllm/v1/kv_cache_interface.py
+  `MambaSpec.max_memory_usage_bytes` then counts 2 + speculative + prefill-checkpoint pages, the checkpoint page (1) where FlashInfer runs the GDN prefill
   (vllm/model_executor/layers/mamba/gdn/qwen_gdn_linear_attn.py `_resolve_gdn_prefill_backend`: Hopper, compute
   capability 9.0; on 10.x and 12.x only with linear key heads of 128 and CUDA runtime >= 13, which the v0.33.0 wheel
   links, `libcudart.so.13`; Triton elsewhere). Hangar plans no speculative decoding.
@@ -102,23 +103,24 @@ def is_hybrid(model: Model) -> bool:
 
 
 def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, engine_version: str | None, capability: int | None,
-                 attention_block: int) -> HybridPages:
+                 attention_block: int, prefix_caching: bool | None = None) -> HybridPages:
     """The pages of a hybrid model (`is_hybrid`) under release `engine_version` on a GPU of compute `capability`, with
-    `attention_block` the block the attention backend takes on its own (`hangar.sizing.kv_blocks`)."""
+    `attention_block` the block the attention backend takes on its own (`hangar.sizing.kv_blocks`); `prefix_caching`
+    False where the server is told `--no-enable-prefix-caching` (None: vLLM's default, on)."""
     newer = sized_release(engine_version) == "v0.33.0"
     full_token, _ = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
     attention_token = round(full_token / tensor_parallel)  # one layer, one token, one rank
     linear = model.layers - model.attention_layers
     state = _cdiv(model.state_bytes_per_sequence // linear, tensor_parallel)
     if newer:
-        prefix_caching = True
+        prefix_caching = prefix_caching is not False
         flashinfer = capability is not None and (capability == 90 or capability // 10 in (10, 12))
+        checkpoint = prefix_caching and flashinfer  # FlashInfer's mid-prefill checkpoints, taken in 'align' mode only
         align = max(16, attention_block)
-        if flashinfer:
+        if checkpoint:
             align = lcm(align, GDN_CHECKPOINT_ALIGNMENT)
-        block = align * _cdiv(state, align * attention_token)
-        block = max(block, attention_block)
-        state_pages = 2 + (1 if flashinfer else 0)
+        block = max(align * _cdiv(state, align * attention_token), attention_block)
+        state_pages = (2 + (1 if checkpoint else 0)) if prefix_caching else 1
     else:
         prefix_caching = False
         align = 32 if capability == 100 and model.head_dim == 256 else 16
@@ -166,14 +168,15 @@ class PoolFit:
 
 
 def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability: int | None, layout: KvLayout = DEFAULT_LAYOUT,
-            kv_cache_dtype: str = "auto", tensor_parallel: int = 1, max_num_batched_tokens: int = 2048, hybrid_kv_cache: bool = True) -> PoolFit:
+            kv_cache_dtype: str = "auto", tensor_parallel: int = 1, max_num_batched_tokens: int = 2048, hybrid_kv_cache: bool = True,
+            prefix_caching: bool | None = None) -> PoolFit:
     """One sequence of `tokens` against the pool of release `engine_version` on a GPU of compute `capability`, laid out
     as `layout` says (`hangar.sizing.kv_blocks`): a hybrid model by its pages and groups, any other by
     `hangar.sizing.kv.sequence_kv` with the null block beside it."""
     newer = sized_release(engine_version) == "v0.33.0"
     if hybrid_kv_cache and is_hybrid(model):
         pages = hybrid_pages(model, kv_cache_dtype=kv_cache_dtype, tensor_parallel=tensor_parallel, engine_version=engine_version,
-                             capability=capability, attention_block=layout.block_size)
+                             capability=capability, attention_block=layout.block_size, prefix_caching=prefix_caching)
         blocks = pages.blocks(tokens)
         block_bytes = float(pages.group_size * pages.page_bytes * tensor_parallel)
         if newer:  # by groups, padding layers counted

@@ -315,12 +315,14 @@ def memory_fit(
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
+    prefix_caching: bool | None = None,
 ) -> MemoryFit:
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
     Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
     maximum, `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
-    defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves. Checks memory only: whether the TP degree is valid for the model
+    defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves;
+    `prefix_caching` False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it). Checks memory only: whether the TP degree is valid for the model
     (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
     """
     _check_precision(precision)
@@ -341,7 +343,7 @@ def memory_fit(
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
     options = kv_options(kv_cache_dtype, tensor_parallel, limits, layout_of(model, acc, engine_version))
-    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability}
+    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability, "prefix_caching": prefix_caching}
     pool = kv_pool(model, tokens, **pool_options)
     per_sequence = pool.sequence_bytes / GIB
     reserved = pool.reserved_bytes / GIB

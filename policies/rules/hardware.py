@@ -114,6 +114,7 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         gpu_memory_utilization=default_utilization(workload),
         lora=workload.lora,
         engine_version=workload_release(workload),
+        prefix_caching=workload.prefix_caching,
     )
     if not fit.fits:
         told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"

@@ -65,6 +65,8 @@ class ServingWorkload:
     """With vLLM's `--enable-lora`: its `--max-loras`, `--max-lora-rank` and `--fully-sharded-loras` (vLLM's defaults where left out)."""
     image: str = ""
     """The serving container's image, as the program names it."""
+    prefix_caching: bool | None = None
+    """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
 
     @property
     def precision(self) -> str:
@@ -126,8 +128,16 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
             lora=_lora(flags) if engine == "vllm" else None,
             image=image,
+            prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
         )
     return None
+
+
+def _prefix_caching(flags: dict[str, str]) -> bool | None:
+    if flags.get("no-enable-prefix-caching", "false").lower() != "false":
+        return False
+    given = flags.get("enable-prefix-caching")
+    return None if given is None else given.lower() != "false"
 
 
 def _lora(flags: dict[str, str]) -> LoraSlots | None:
