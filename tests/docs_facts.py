@@ -419,6 +419,8 @@ FACTS += [
     Fact("docs/serving.md", "AKS's driver images (driver {c} on its CUDA sizes; the GRID driver {g} on its A10 sizes, which\ntherefore cannot run {v})",
          {"c": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["cuda-lts"], "g": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["grid"],
           "v": lambda: _image("v0.33.0").tag}),
+    Fact("docs/serving.md", "Karpenter guesses it at {p:g} % of the memory",
+         {"p": lambda: constant("hangar.policies.rules.node_allocatable", "KARPENTER_VM_MEMORY_OVERHEAD")() * 100}),
     Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
