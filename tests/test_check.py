@@ -147,17 +147,10 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     from hangar.stack_policy import stack_policy_configs
     from hangar.stackfile import read_project
     from hangar.stackplan import plan_project_stack
+    from tests.onprem_plans import edge_with_catalog_overrides
     from tests.pack_agreement import offline_verdicts, pack_verdicts
 
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    (tmp_path / "stacks").mkdir()
-    edge = (ROOT / "stacks" / "Pulumi.edge.yaml").read_text().replace("    budget:\n", "    catalog_overrides: our-catalog\n    budget:\n")
-    (tmp_path / "stacks" / "Pulumi.edge.yaml").write_text(edge)
-    (tmp_path / "our-catalog").mkdir()
-    header = (ROOT / "hangar" / "catalog" / "data" / "instances.csv").read_text().splitlines()[0]
-    row = "onprem,l4-box,site,L4,1,16,64,0.75,,our finance team's amortised rate,2026-11-01,our asset register,,,"
-    (tmp_path / "our-catalog" / "instances.csv").write_text(f"{header}\n{row}\n")
+    edge = edge_with_catalog_overrides(tmp_path, "0.75")
 
     result = runner.invoke(app, ["check", "edge", "-C", str(tmp_path), "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output

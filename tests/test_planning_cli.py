@@ -173,22 +173,14 @@ def test_cost_of_a_foreign_program_and_bad_stacks():
 def test_cost_of_a_stack_whose_catalog_overrides_hold_a_bad_row_is_one_spec_error_even_after_a_cached_run(tmp_path, monkeypatch):
     """The stack's validation loads its catalog overrides: a bad row is a config error at `catalog_overrides`, before
     anything is planned or priced, and a cost stored while the row was good is not shown once it is bad."""
-    import shutil
+    from tests.onprem_plans import edge_with_catalog_overrides, price_l4_box
 
     monkeypatch.setenv("HANGAR_NO_CACHE", "0")
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    (tmp_path / "stacks").mkdir()
-    edge = (ROOT / "stacks" / "Pulumi.edge.yaml").read_text().replace("    budget:\n", "    catalog_overrides: our-catalog\n    budget:\n")
-    (tmp_path / "stacks" / "Pulumi.edge.yaml").write_text(edge)
-    (tmp_path / "our-catalog").mkdir()
-    header = (ROOT / "hangar" / "catalog" / "data" / "instances.csv").read_text().splitlines()[0]
-    row = "onprem,l4-box,site,L4,1,16,64,{price},,our finance team's amortised rate,2026-11-01,our asset register,,,"
-    (tmp_path / "our-catalog" / "instances.csv").write_text(f"{header}\n{row.format(price='0.75')}\n")
+    edge_with_catalog_overrides(tmp_path, "0.75")
     good = run("cost", "edge", "-C", str(tmp_path), "--format", "json")
     assert good.exit_code == 0 and json.loads(good.stdout)["totals"]["usd_per_month_max"] == 0.75 * 720
     assert [path for path in (tmp_path / ".hangar-cache" / "costs").rglob("*") if path.is_file()]  # stored
-    (tmp_path / "our-catalog" / "instances.csv").write_text(f"{header}\n{row.format(price='lots')}\n")
+    price_l4_box(tmp_path, "lots")
     for output_format in ("table", "json"):
         bad = run("cost", "edge", "-C", str(tmp_path), "--format", output_format)
         assert bad.exit_code == 2 and bad.stdout == ""
