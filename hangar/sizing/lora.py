@@ -70,9 +70,11 @@ LORA_BYTES = 2
 """Bytes per LoRA weight: vLLM v0.11.2's `lora_dtype` is the model's dtype (auto), float16 or bfloat16."""
 PACKED_CLASSES = frozenset({
     "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration",
+    "Gemma3ForConditionalGeneration", "CohereForCausalLM", "Cohere2ForCausalLM",
 })  # fmt: skip
-"""vLLM v0.11.2 classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP."""
+"""vLLM v0.11.2 classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP
+(commandr.py's CohereForCausalLM, which also serves Cohere2ForCausalLM: QKVParallelLinear qkv_proj, MergedColumnParallelLinear
+gate_up_proj, RowParallelLinear o_proj and down_proj, no lm_head - its logits come from embed_tokens - in v0.11.2 and v0.33.0)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
 """vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each."""
 ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM"})
