@@ -184,11 +184,12 @@ def test_cost_of_a_stack_whose_catalog_overrides_hold_a_bad_row_is_one_spec_erro
     for output_format in ("table", "json"):
         bad = run("cost", "edge", "-C", str(tmp_path), "--format", output_format)
         assert bad.exit_code == 2 and bad.stdout == ""
-        assert bad.stderr.splitlines() == [
+        (line,) = bad.stderr.splitlines()  # the value given ends it, shortened where the path is long
+        assert line.startswith(
             f"error: {tmp_path}/stacks/Pulumi.edge.yaml: hangar:environment.catalog_overrides: {tmp_path}/our-catalog/instances.csv: row 1, "
             "column 'price_ondemand_usd_hr': 'lots': Input should be a valid number, unable to parse string as a number; a price is a positive "
-            f"number of USD, or an empty cell when unknown; got '{tmp_path}/our-catalog'"
-        ]
+            f"number of USD, or an empty cell when unknown; got '{tmp_path}/"
+        ), line
 
 # --- hangar catalog --------------------------------------------------------------------------------------------
 
