@@ -21,8 +21,27 @@ Sources, read 2026-12-01:
   framework lacks it), so it is read as deepseek_v3; GLM-4.5/4.6 (`glm4_moe`) name their experts as
   DeepSeek does (n_routed_experts, n_shared_experts, first_k_dense_replace) with grouped-query attention;
 * the context vLLM takes when `--max-model-len` is unset: vLLM v0.11.2 `vllm/config/model.py`
-  `_get_and_verify_max_len` (max_position_embeddings; yarn: original_max_position_embeddings x
-  factor; other rope scalings but su/longrope/llama3 multiply by factor; Gemma 3 is already scaled);
+  `_get_and_verify_max_len` (the smallest of the text config's `_MAX_LEN_KEYS`, max_position_embeddings among
+  them, unless it has a `model_max_length`, which then wins outright - "For Command-R / Cohere, Cohere2" - whether
+  larger or smaller; yarn: original_max_position_embeddings x factor; other rope scalings but su/longrope/llama3
+  multiply by factor; Gemma 3 is already scaled). vLLM v0.33.0 (PyPI wheel vllm-0.33.0, commit 4ba787ec9, read
+  2026-12-02) keeps the keys, the minimum and the `model_max_length` override
+  (vllm/transformers_utils/model_arch_config_convertor.py `derive_max_model_len_and_key`). Both then take the
+  minimum with the `model_max_length` of the model's tokenizer_config.json, a file this reader does not see;
+* Cohere: Command R (`cohere`, CohereForCausalLM) and Command R7B (`cohere2`, Cohere2ForCausalLM: transformers'
+  docs/source/en/model_doc/cohere2.md), from transformers' `CohereConfig` / `Cohere2Config`
+  (src/transformers/models/cohere{,2}/configuration_cohere{,2}.py in the PyPI wheels transformers-4.57.1 and 5.16.1,
+  read 2026-12-02) and vLLM's `vllm/model_executor/models/commandr.py`, which serves both (registry.py maps
+  Cohere2ForCausalLM to commandr's CohereForCausalLM), at v0.11.2 and v0.33.0: every `cohere` layer is full attention
+  (vLLM's `self.v1` gives no layer a window); a `cohere2` layer slides where `layer_types` says "sliding_attention",
+  or, without `layer_types`, where (index + 1) % `sliding_window_pattern` (default 4, transformers' back-compatibility
+  rule) is not 0; `Cohere2Config` sets head_dim = hidden_size // num_attention_heads whatever the file says, and
+  v0.11.2's CohereAttention computes the same for `cohere`, so a config stating another head_dim is refused;
+  num_key_value_heads defaults to num_attention_heads. A layer's attention and MLP read the same LayerNorm (weight,
+  no bias) in parallel and the logits are scaled by `logit_scale`: neither changes the projections counted. vLLM
+  v0.33.0 gives a sliding layer `sliding_window + 1` (Cohere's layer sees the window and the token itself), one token
+  more than v0.11.2; the row keeps the config's window, since the token more fills no further KV block where the
+  window and the batch are multiples of the block size (vLLM's defaults);
 * Gemma 4 (`gemma4_text`): huggingface/transformers `src/transformers/models/gemma4/modeling_gemma4.py` at
   commit 0246b4f3335464614ef1de66531f9131a44ec801: a full-attention layer uses `global_head_dim`, and with
   `attention_k_eq_v` has `num_global_key_value_heads` KV heads and no v_proj (V is the normed k_proj output,
@@ -63,7 +82,7 @@ from .schema import Model
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3",
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2",
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -187,6 +206,9 @@ def read_config(config: dict[str, Any]) -> Architecture:
     else:
         kv_heads = config_int(text, "num_key_value_heads", defaults.get("num_key_value_heads", heads))
         head_dim = config_int(text, "head_dim", defaults.get("head_dim"), required=False) or _whole(hidden, heads, "head_dim")
+        if model_type in COHERE_TYPES and head_dim != _whole(hidden, heads, "hidden_size"):
+            raise ConfigError("head_dim", f"{head_dim} differs from hidden_size / num_attention_heads = {hidden // heads}, "
+                                          "the head size transformers' Cohere2Config and vLLM v0.11.2's CohereAttention use")
         if heads % kv_heads:
             raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
     kinds = _layer_kinds(text, model_type, layers, defaults)
@@ -251,6 +273,14 @@ def _whole(hidden: int, heads: int, field: str) -> int:
     return hidden // heads
 
 
+_MAX_LEN_KEYS = (
+    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length", "max_target_positions",
+    "max_sequence_length", "max_seq_length", "seq_len",
+)
+"""The config keys vLLM v0.11.2 and v0.33.0 take the smallest of for the context (`possible_keys`)."""
+COHERE_TYPES = ("cohere", "cohere2")
+"""Cohere's layouts: one head size, hidden_size / num_attention_heads (see the module docstring)."""
+
 _LAYER_TYPES = {"full_attention": "full", "sliding_attention": "sliding", "linear_attention": "linear"}
 
 
@@ -268,6 +298,11 @@ def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> li
         interval = config_int(text, "full_attention_interval")
         return ["full" if (i + 1) % interval == 0 else "linear" for i in range(layers)]
     window = text.get("sliding_window", defaults.get("sliding_window"))
+    if model_type == "cohere":
+        return ["full"] * layers  # Command R slides on no layer, whatever sliding_window says
+    if model_type == "cohere2":
+        pattern = config_int(text, "sliding_window_pattern", 4)
+        return ["sliding" if (i + 1) % pattern else "full" for i in range(layers)]
     if model_type == "gemma2":
         config_int(text, "sliding_window")
         return ["sliding" if i % 2 == 0 else "full" for i in range(layers)]
@@ -335,8 +370,13 @@ def _dense_mlp_layers(text: dict, model_type: str, layers: int) -> set[int]:
 
 
 def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
-    """What vLLM takes for max_model_len when it is not given."""
-    length = config_int(text, "max_position_embeddings", defaults.get("max_position_embeddings"))
+    """What vLLM takes for max_model_len when it is not given (and the tokenizer_config.json does not lower it)."""
+    present = [key for key in _MAX_LEN_KEYS if text.get(key) is not None]
+    if not present:
+        raise ConfigError("max_position_embeddings", f"missing, as are {', '.join(_MAX_LEN_KEYS[1:])}; the reader needs one for the context")
+    length = min(config_int(text, key) for key in present)
+    if text.get("model_max_length") is not None:  # vLLM: the config's model_max_length replaces the minimum, larger or not
+        length = config_int(text, "model_max_length")
     scaling = text.get("rope_scaling")
     parameters = text.get("rope_parameters")
     if scaling is None and isinstance(parameters, dict) and ("rope_type" in parameters or "type" in parameters):

@@ -76,11 +76,13 @@ LORA_BYTES = 2
 releases)."""
 PACKED_CLASSES = frozenset({
     "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration",
+    "Gemma3ForConditionalGeneration", "CohereForCausalLM", "Cohere2ForCausalLM",
 })  # fmt: skip
 """Classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP (v0.33.0:
 the same `packed_modules_mapping` in llama.py, which mistral.py's own class extends, qwen2.py, qwen3.py, gemma2.py,
-gemma3.py, gemma3_mm.py)."""
+gemma3.py, gemma3_mm.py; commandr.py's CohereForCausalLM, which also serves Cohere2ForCausalLM: QKVParallelLinear
+qkv_proj, MergedColumnParallelLinear gate_up_proj, RowParallelLinear o_proj and down_proj, no lm_head - its logits come
+from embed_tokens - in v0.11.2 and v0.33.0)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
 """vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each
 (phi3.py at both releases)."""

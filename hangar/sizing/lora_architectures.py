@@ -20,13 +20,14 @@ vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per its vllm/_
 the class declarations in vllm/model_executor/models/llama.py, mllama4.py, gemma2.py, gemma3.py, gemma3_mm.py,
 mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
 `LlamaForCausalLM`), gpt_oss.py, commandr.py, glm4_moe.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`:
-no `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class and `DeepseekV32ForCausalLM` to
-deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes (`hangar.sizing.engine_models`
-refuses them at v0.11.2). A class that adapts its output head too also refuses a vocabulary its LoRA kernels do not take
-(`hangar.sizing.lora_vocab`), and every mixture of experts refuses expert parallelism with LoRA: `FusedMoEWithLoRA`
-asserts "EP support for Fused MoE LoRA is not implemented yet" (vllm/lora/layers/fused_moe.py), and vLLM shards the
-experts when `--enable-expert-parallel` is set and tensor x data parallel exceeds one GPU
-(vllm/model_executor/layers/fused_moe/config.py `FusedMoEParallelConfig.make`).
+no `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class, `Cohere2ForCausalLM` to commandr.py's
+`CohereForCausalLM` (`SupportsLoRA`, `embedding_modules` embed_tokens only; so does the PyPI wheel vllm-0.33.0, commit
+4ba787ec9, read 2026-12-02) and `DeepseekV32ForCausalLM` to deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry
+for Qwen3.5's or Gemma 4's classes (`hangar.sizing.engine_models` refuses them at v0.11.2). A class that adapts its
+output head too also refuses a vocabulary its LoRA kernels do not take (`hangar.sizing.lora_vocab`), and every mixture
+of experts refuses expert parallelism with LoRA: `FusedMoEWithLoRA` asserts "EP support for Fused MoE LoRA is not
+implemented yet" (vllm/lora/layers/fused_moe.py), and vLLM shards the experts when `--enable-expert-parallel` is set
+and tensor x data parallel exceeds one GPU (vllm/model_executor/layers/fused_moe/config.py `FusedMoEParallelConfig.make`).
 
 vLLM v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per its vllm/_version.py), read 2026-12-02: the same
 classes implement `SupportsLoRA` (llama.py, mistral.py's own `MistralForCausalLM` extending llama's, mllama4.py,
@@ -66,6 +67,7 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Phi3ForCausalLM": True,
     "GptOssForCausalLM": True,
     "CohereForCausalLM": True,
+    "Cohere2ForCausalLM": True,
     "Glm4MoeForCausalLM": True,
     "GPT2LMHeadModel": False,
 }
@@ -86,6 +88,7 @@ EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "Phi3ForCausalLM": ("embed_tokens", "lm_head"),
     "MixtralForCausalLM": ("embed_tokens", "lm_head"),
     "CohereForCausalLM": ("embed_tokens",),
+    "Cohere2ForCausalLM": ("embed_tokens",),
 }
 """The vocabulary modules a v0.11.2 class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends,
 mixtral.py, commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
@@ -119,10 +122,14 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "Phi-4": ("Phi3ForCausalLM", None),
     "gpt-oss": (None, "GptOssForCausalLM"),
     "Command R": ("CohereForCausalLM", None),
+    "cohere": ("CohereForCausalLM", None),
+    "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
     "GPT-2": ("GPT2LMHeadModel", None),
 }
-"""Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it."""
+"""Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
+`cohere`, `cohere2` and `glm4_moe` are the families `hangar catalog import-model` gives a row the catalog has none of
+(its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM."""
 
 
 def architecture(model: Model) -> str | None:

@@ -77,6 +77,7 @@ RULES: dict[str, VocabularyRules] = {
             "Qwen3_5ForConditionalGeneration": ("embed_tokens", "lm_head"),
             "Qwen3_5MoeForConditionalGeneration": ("embed_tokens", "lm_head"),
             "CohereForCausalLM": ("embed_tokens",),
+            "Cohere2ForCausalLM": ("embed_tokens",),  # registry.py: commandr's CohereForCausalLM
         },
         0,
         258048,
