@@ -63,6 +63,7 @@ from hangar.components.labels import ENVIRONMENT, MODEL, POOL, environment_label
 from hangar.components.placement import PoolPlacement
 from hangar.components.serving_weights import staging_job
 
+from hangar.precision import precision_annotation
 from hangar.prompts import PromptBundle
 from hangar.render import SECRET_SOURCE
 from hangar.replica import ReplicaShape
@@ -177,6 +178,7 @@ class ModelServer(pulumi.ComponentResource):
         self.labels = object_labels(environment, deployment)
         self.annotations = {MODEL_ID: deployment.model, ACCELERATORS_PER_REPLICA: str(shape.accelerators_per_replica)}
         self.annotations.update(lora.adapters_annotation(deployment))
+        self.annotations.update(precision_annotation(shape.precision, shape.quantization))  # read by hangar-cannot-judge
         declared = Demand.declared(deployment.traffic, deployment.slo)  # read by the hangar-capacity rule
         self.annotations.update(demand_annotations(declared) if declared else {})
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))

@@ -312,6 +312,8 @@ class AdapterRouting(pulumi.ComponentResource):
                                 "timeout": "1s",
                                 "supportedEvents": ["RequestHeaders", "RequestBody", "RequestTrailers"],
                                 "requestBodySendMode": "FullDuplexStreamed",
+                                # `failOpen` unset, as the Extension's v1.5.0 chart leaves it (templates/gke.yaml); what GKE
+                                # does then when BBR cannot be reached was not read here (docs/serving.md says so).
                                 "backendRef": {"group": "", "kind": "Service", "name": BBR_NAME, "port": BBR_PORT},
                             }
                         ],

@@ -10,10 +10,11 @@ by it, whoever rendered it):
 * args: the model first, as `vllm serve`'s positional `model_tag` (the Hugging Face id; or the
   directory it was staged in, then followed by `--served-model-name <hf id>`), then flags in
   `--flag value` form: `--tensor-parallel-size N`, `--max-model-len N`, `--max-num-seqs N`,
-  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|awq_marlin|gptq|gptq_marlin|mxfp4`
+  `--gpu-memory-utilization F`, `--dtype bfloat16|float16`, `--quantization fp8|awq|awq_marlin|gptq|gptq_marlin|auto_awq|auto_gptq|mxfp4`
   when quantised (`ReplicaShape.quantization`, for the precision served: an fp8- or mxfp4-published checkpoint gets
   `--quantization fp8` / `mxfp4` even with `precision` unset, so the flags say what vLLM loads; awq and gptq get the
-  Marlin kernel vLLM would choose itself on compute capability 8.0 and newer, `hangar.sizing.quant_kernels`),
+  method the deployment's release resolves to itself: at v0.11.2 Marlin on compute capability 8.0 and newer, at
+  v0.33.0 auto_awq / auto_gptq, `hangar.sizing.quant_kernels`),
   `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
   (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
@@ -54,7 +55,7 @@ read-only root filesystem, so the container is given:
   session files on multi-host replicas).
 
 Re-read at v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per its vllm/_version.py, read 2026-12-02), the contract holds: the flags above keep their names and forms (`--no-enable-prefix-caching`
-from `argparse.BooleanOptionalAction`, `--quantization` fp8/awq/gptq/mxfp4 and `--kv-cache-dtype fp8` in its literals,
+from `argparse.BooleanOptionalAction`, `--quantization` fp8/awq/gptq/auto_awq/auto_gptq/mxfp4 and `--kv-cache-dtype fp8` in its literals,
 `--served-model-name` taking several names, the first naming responses; `--host`, `--port`,
 `--disable-uvicorn-access-log` in vllm/entrypoints/common/cli_args.py `FrontendArgs`), `model_tag` is still positional
 and `--model` still moved there with a warning (now "will be removed in a future version"); the `vllm-openai` target

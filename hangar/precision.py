@@ -1,7 +1,9 @@
-"""A deployment's weight precision, agreed with the format its checkpoint is published in (the catalog's `dtype`).
+"""A deployment's weight precision, agreed with the format its checkpoint is published in (the catalog's `dtype`), at
+the vLLM release it names (`engine_version`).
 
-What vLLM v0.11.2 does with a checkpoint and the `--quantization` / `--dtype` it is given (its source, the PyPI sdist
-vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-01):
+What vLLM does with a checkpoint and the `--quantization` / `--dtype` it is given, read at both releases Hangar sizes
+(v0.11.2: the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417; v0.33.0: vllm-0.33.0.tar.gz, commit 4ba787ec9; each per
+vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point below unless it says otherwise:
 
 * vllm/config/model.py `ModelConfig.quantization`: "If `None`, we first check the `quantization_config` attribute in
   the model config file"; `_verify_quantization` then takes the checkpoint's `quant_method` as the quantisation, and
@@ -9,26 +11,40 @@ vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-01):
   in the `quantization` argument (...)" when both are given and differ. So a checkpoint published in fp8 (DeepSeek
   V3/R1/V3.2, Kimi K2) is loaded as fp8 whatever `--dtype` says: bf16 or fp16 cannot be asked of it, nor int8, awq
   or gptq; `--dtype` only sets the type of the layers left unquantised and of the activations.
-* A 16-bit checkpoint with `--quantization fp8` is quantised to fp8 as it loads (docs/features/quantization/fp8.md,
-  "Dynamic quantization of an original precision BF16/FP16 model to FP8 can be achieved with vLLM without any
-  calibration data required"; `Fp8Config.get_config_filenames` is empty, so
-  vllm/model_executor/model_loader/weight_utils.py `get_quant_config` builds a default, not-serialised config).
+* A 16-bit checkpoint with `--quantization fp8` is quantised to fp8 as it loads (v0.11.2: docs/features/quantization/
+  fp8.md, "Dynamic quantization of an original precision BF16/FP16 model to FP8 can be achieved with vLLM without any
+  calibration data required"; `Fp8Config.get_config_filenames` is empty, so vllm/model_executor/model_loader/
+  weight_utils.py `get_quant_config` builds a default, not-serialised config. v0.33.0: the same `get_quant_config`
+  builds the online `fp8_per_tensor` config for it, logging that `--quantization fp8` is deprecated for online use).
 * A 16-bit checkpoint with `--quantization awq` or `gptq` fails: `get_quant_config` finds no quantisation config in
-  the model config and raises "Cannot find the config file for awq" when no `quant_config.json` /
-  `quantize_config.json` ships beside it. int8 has no flag in Hangar (vLLM reads W8A8 int8 from the checkpoint's
-  config), so int8 of a 16-bit checkpoint would be served in 16 bits.
-
+  the model config, looks for `quant_config.json` / `quantize_config.json` beside it (v0.33.0:
+  `AutoAWQConfig.get_config_filenames`, `AutoGPTQConfig.get_config_filenames`; neither name is an online shorthand)
+  and raises "Cannot find the config file for awq" (gptq) when none ships.
+* int8: vLLM quantises no dense layer to int8 as it loads. Its one online int8 is for a mixture of experts' expert
+  weights only, weight-only, the rest left 16-bit (`--quantization experts_int8`, quantization/experts_int8.py
+  `ExpertsInt8Config`: "Linear layers are left unquantized", `get_min_capability` 80; v0.33.0 adds the shorthand
+  `int8_per_channel_weight_only`, vllm/config/quantization.py `_ONLINE_SHORTHANDS`, "INT8 weight-only on MoE; linear
+  stays unquantized"), a layout Hangar does not size. bitsandbytes quantises in flight to 4 bits only
+  (`BitsAndBytesConfig` defaults `load_in_4bit=True`; docs/features/quantization/bnb.md "Inflight quantization: load
+  as 4bit quantization"), and at v0.33.0 lives out of tree (bnb.md: the `vllm-bnb-plugin` package, which the
+  vllm-openai image does not install; "bitsandbytes" is no longer in `QuantizationMethods`). So Hangar's int8 (every
+  weight at one byte, W8A8) is an int8 checkpoint that vLLM reads from its own `quantization_config`
+  (compressed-tensors), with no flag, and no 16-bit checkpoint is served in it.
 * An awq or gptq checkpoint (the catalog's `dtype` names one only in the 4-bit, group-128 layout Hangar sizes) is
-  likewise loaded in its own format: the same `_verify_quantization` takes its `quant_method` (or the Marlin method
-  that overrides it, `hangar.sizing.quant_kernels`), so it is served in awq or gptq only.
-
+  likewise loaded in its own format: the same `_verify_quantization` takes its `quant_method` (or the method that
+  overrides it, `hangar.sizing.quant_kernels`), so it is served in awq or gptq only.
 * gpt-oss publishes its experts in MXFP4 (config.json `"quant_method": "mxfp4"`): vLLM loads them so whatever is
   asked (the same `_verify_quantization`), with bf16 activations only (`Mxfp4Config.get_supported_act_dtypes`), on
-  GPUs of compute capability 8.0 or newer (`hangar.sizing.mxfp4` has the source and the bytes).
+  GPUs of compute capability 8.0 or newer (`hangar.sizing.mxfp4` has the source and the bytes). Hangar sizes mxfp4 only
+  so: v0.11.2's `Mxfp4MoEMethod` allocates packed 4-bit experts only such a checkpoint fills, and v0.33.0's online
+  `mxfp4` shorthand (vllm/config/quantization.py, linear and MoE layers of a 16-bit checkpoint) is a layout it does not size.
 
-Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, bf16 or fp16 for a 16-bit one), bf16
-where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column does not name);
-a precision the checkpoint cannot be served in is a config error.
+Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, bf16 or fp16 for a
+16-bit one), bf16 where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column
+does not name); a precision the checkpoint cannot be served in is a config error. awq, gptq or int8 of a row whose
+format the catalog does not know depends on a checkpoint it cannot vouch for (a repack under that id, or a
+compressed-tensors one): not a config error, but Hangar does not offer it (`hangar.sizing.published`) and the policy
+pack cannot judge it (`format_unknown`).
 """
 
 from __future__ import annotations
@@ -36,6 +52,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hangar.catalog import Catalog, CatalogLookupError, load_catalog
+from hangar.engine_release import sized_release
 
 if TYPE_CHECKING:
     from hangar.catalog import Model
@@ -57,7 +74,7 @@ SERVABLE = {
     "awq": ("awq",),
     "gptq": ("gptq",),
 }
-"""Precisions vLLM v0.11.2 serves a checkpoint published in each format in (the module docstring has why)."""
+"""Precisions vLLM serves a checkpoint published in each format in, at both releases read (the module docstring has why)."""
 
 
 QUANTISED = ("fp8", "mxfp4", "awq", "gptq")
@@ -116,26 +133,62 @@ def engine_precision(flagged: str, quantization_flag: str | None, published: str
     return flagged
 
 
-def mismatch(precision: str | None, published: str | None, hf_id: str) -> str | None:
-    """Why `precision` cannot be served from `hf_id`'s checkpoint published in `published`; None if it can."""
+PRECISION_ANNOTATION = "hangar.dev/precision"
+"""The workload annotation naming the precision Hangar planned where the server's flags cannot say it: int8, which has no
+`--quantization` of its own (vLLM reads an int8 checkpoint's config), so the policies can tell it from 16 bits."""
+
+
+def precision_annotation(precision: str, quantization_flag: str | None) -> dict[str, str]:
+    """`{PRECISION_ANNOTATION: precision}` where the flags leave a planned quantisation unsaid (int8); else {}."""
+    return {PRECISION_ANNOTATION: precision} if quantization_flag is None and precision == "int8" else {}
+
+
+VOUCHED_BY_CHECKPOINT = ("awq", "gptq", "int8")
+"""Precisions vLLM serves only from a checkpoint published in them (the module docstring has why)."""
+
+
+def mismatch(precision: str | None, published: str | None, hf_id: str, engine_version: str | None = None) -> str | None:
+    """Why `precision` cannot be served from `hf_id`'s checkpoint published in `published` by vLLM `engine_version` (the
+    pinned release when None); None if it can, or if the format is unknown."""
     if precision is None or published is None:
         return None
     allowed = SERVABLE.get(published, ())
     if precision in allowed:
         return None
+    release = sized_release(engine_version)
     shown = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}.get(published, published)
     if published in QUANTISED:
-        why = f"vLLM v0.11.2 loads {hf_id}'s {published} quantization_config whatever --dtype says"
+        why = f"vLLM {release} loads {hf_id}'s {published} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
     elif precision == "mxfp4":
-        why = (
-            "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss): vLLM v0.11.2's Mxfp4MoEMethod allocates packed 4-bit "
-            "experts only such a checkpoint fills"
-        )
+        why = "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss's MXFP4 experts)"
+        if release == "v0.33.0":
+            why += "; vLLM v0.33.0's online mxfp4 of a 16-bit checkpoint is a layout Hangar does not size"
     elif precision in ("awq", "gptq"):
-        why = f"vLLM v0.11.2 finds no {precision} quantisation config in a {shown} checkpoint; serve a checkpoint quantised ahead of time under its own id"
+        why = (
+            f"vLLM {release} finds no {precision} quantisation config in a {shown} checkpoint ('Cannot find the config file for {precision}', "
+            "vllm/model_executor/model_loader/weight_utils.py get_quant_config); "
+            "serve a checkpoint quantised ahead of time under its own id"
+        )
     else:
-        why = f"Hangar passes no flag for {precision}, so vLLM v0.11.2 would load the {shown} weights as they are"
+        why = (
+            f"vLLM {release} quantises no dense weights to int8 as it loads (its online experts_int8 covers a mixture of experts' experts only, "
+            "a layout Hangar does not size: vllm/model_executor/layers/quantization/experts_int8.py), so int8 takes a W8A8 int8 checkpoint: "
+            "serve one under its own id"
+        )
     return f"{hf_id} is published in {shown}: {why}; allowed: {', '.join(allowed)} (or leave precision unset: {AS_PUBLISHED[published]})"
+
+
+def format_unknown(precision: str, published: str | None, known: bool, hf_id: str, engine_version: str | None = None) -> str | None:
+    """Why whether `hf_id` can be served in `precision` cannot be judged: the catalog knows the row (`known`) but not the
+    format of its checkpoint, and vLLM `engine_version` serves awq, gptq and int8 only from a checkpoint published in
+    them. None when it can be judged (a known format, a model the catalog lacks: reported as unknown, or another precision)."""
+    if not known or published is not None or precision not in VOUCHED_BY_CHECKPOINT:
+        return None
+    return (
+        f"the catalog does not know the format {hf_id}'s checkpoint is published in, and vLLM {sized_release(engine_version)} serves "
+        f"{precision} only from a checkpoint quantised to it ahead of time (from a 16-bit one it refuses or loads 16 bits), so whether "
+        f"it can be served in {precision} cannot be judged; import its config.json with `hangar catalog import-model` to record its format"
+    )
 
 
 def precision_problems(environment: Environment) -> list[dict[str, Any]]:
@@ -148,7 +201,7 @@ def precision_problems(environment: Environment) -> list[dict[str, Any]]:
         return []  # hardware_problems has reported it
     problems = []
     for index, deployment in enumerate(environment.deployments):
-        message = mismatch(deployment.precision, published_format(catalog, deployment.model), deployment.model)
+        message = mismatch(deployment.precision, published_format(catalog, deployment.model), deployment.model, deployment.engine_version)
         if message is not None:
             problems.append(problem(f"deployments[{index}].precision", message, deployment.precision))
     return problems

@@ -84,8 +84,9 @@ class ReplicaShape:
     memory_gib_per_pod: int
     auto_note: str | None = None
     quantization: str | None = None
-    """vLLM `--quantization` for `precision` on this accelerator: the kernel vLLM itself would choose, e.g. awq_marlin for awq
-    on compute capability 8.0 and newer (`hangar.sizing.quant_kernels`); None for 16-bit weights and int8."""
+    """vLLM `--quantization` for `precision` on this accelerator under the deployment's engine release: the method vLLM
+    itself would resolve to, e.g. awq_marlin for awq on compute capability 8.0 and newer at v0.11.2, auto_awq at v0.33.0
+    (`hangar.sizing.quant_kernels`); None for 16-bit weights and int8."""
     """Why `tensor_parallel: auto` chose what it chose, when the choice is not a comfortable fit."""
 
     @property
@@ -207,7 +208,7 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
         cpu_per_pod=_share(vcpus, share, DEFAULT_CPU_PER_ACCELERATOR * per_pod),
         memory_gib_per_pod=_share(memory, share, DEFAULT_MEMORY_GIB_PER_ACCELERATOR * per_pod),
         auto_note=note,
-        quantization=quantization_flag(precision, sizing.Accelerator.of(gpu).compute_capability),
+        quantization=quantization_flag(precision, sizing.Accelerator.of(gpu).compute_capability, deployment.engine_version),
     )
 
 
@@ -237,7 +238,7 @@ def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) ->
         checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
         cpu_per_pod=TPU_CPU_PER_CHIP * shape.chips_per_host,
         memory_gib_per_pod=TPU_MEMORY_GIB_PER_CHIP * shape.chips_per_host,
-        quantization=quantization_flag(precision, None),
+        quantization=quantization_flag(precision, None, deployment.engine_version),
     )
 
 

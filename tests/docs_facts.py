@@ -34,6 +34,12 @@ from tests.docs_values import (
 )
 
 
+def kernels(release: str):
+    from hangar.sizing.quant_kernels import kernels as of_release
+
+    return of_release(release)
+
+
 def _outlier_default(field: str) -> object:
     from hangar.spec.routing_failover import OutlierDetection
 
@@ -258,8 +264,19 @@ FACTS += [
          {"r": constant("hangar.sizing.lora", "DEFAULT_MAX_LORA_RANK"), "tp": lambda: 8,
           "gib": lambda: deepseek_v3_slot_gib(constant("hangar.sizing.lora", "DEFAULT_MAX_LORA_RANK")(), 8)},
          why="the rank is vLLM's --max-lora-rank default; 8 GPUs are one H200 or B200 node, the smallest that holds DeepSeek-V3"),
-    Fact("docs/sizing.md", "it picks `awq_marlin` (`gptq_marlin`) from compute capability {cc:.1f} on",
-         {"cc": lambda: constant("hangar.sizing.quant_kernels", "MARLIN_MIN_CAPABILITY")() / 10}),
+    Fact("docs/sizing.md", "it picks `awq_marlin` (`gptq_marlin`) from\n  compute capability {cc:.1f} on, and below that the plain kernels run AWQ from {awq:.1f} and GPTQ from {gptq:.1f}",
+         {"cc": lambda: kernels("v0.11.2").marlin_min_capability / 10, "awq": lambda: kernels("v0.11.2").min_capability["awq"] / 10,
+          "gptq": lambda: kernels("v0.11.2").min_capability["gptq"] / 10}),
+    Fact("docs/sizing.md", "bitsandbytes quantises in flight to {bits} bits, and\n  at {v} is a plugin the image lacks",
+         {"bits": code_says("hangar.precision", "`load_in_4bit=True`", 4), "v": lambda: kernels("v0.33.0").release}),
+    Fact("docs/sizing.md", "per release**: at {v}, told `--quantization awq`", {"v": lambda: kernels("v0.11.2").release}),
+    Fact("docs/sizing.md", "on a V100). At {v}\n  `awq`", {"v": lambda: kernels("v0.33.0").release}),
+    Fact("docs/sizing.md", "at {v} (its PyPI sdist, commit 4ba787ec9, read 2026-12-02)", {"v": lambda: kernels("v0.33.0").release},
+         why="the commit and date say where and when vLLM's source was read (hangar.sizing.quant_kernels)"),
+    Fact("docs/policy-pack.md", "GPTQ needs a Turing or newer GPU from {v})", {"v": lambda: kernels("v0.33.0").release},
+         why="Turing is compute capability 7.5, v0.33.0's minimum for GPTQ (hangar.sizing.quant_kernels)"),
+    Fact("docs/sizing.md", "one method that picks Marlin itself, now from compute capability {cc:.1f} on",
+         {"cc": lambda: kernels("v0.33.0").marlin_min_capability / 10}),
     Fact("docs/sizing.md", "Marlin takes the checkpoints Hangar sizes ({bits}-bit, groups of {group}:",
          {"bits": constant("hangar.sizing.quant_kernels", "SIZED_BITS"), "group": constant("hangar.sizing.quant_kernels", "SIZED_GROUP")}),
     Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one\n  H100 at {k}k in {v}'s share of the memory: it does not",
@@ -347,7 +364,7 @@ FACTS += [
          {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "were read from {a} and {b}, and so were the KV-cache",
          {"a": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "b": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
-    Fact("docs/serving.md", "the AWQ and GPTQ kernels) from {v} only; the default {d} serves Qwen3.5 and Gemma 4", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "d": ENGINE}),
+    Fact("docs/serving.md", "(each release's own); the default {d} serves Qwen3.5 and Gemma 4", {"d": ENGINE}),
     Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
          {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
           "d": lambda: _image("v0.11.2").min_driver}),
@@ -362,6 +379,8 @@ FACTS += [
     Fact("docs/serving.md", "AKS's driver images (driver {c} on its CUDA sizes; the GRID driver {g} on its A10 sizes, which\ntherefore cannot run {v})",
          {"c": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["cuda-lts"], "g": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["grid"],
           "v": lambda: _image("v0.33.0").tag}),
+    Fact("docs/serving.md", "Karpenter guesses it at {p:g} % of the memory",
+         {"p": lambda: constant("hangar.policies.rules.node_allocatable", "KARPENTER_VM_MEMORY_OVERHEAD")() * 100}),
     Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
     Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
          {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),

@@ -78,7 +78,7 @@ def test_an_awq_checkpoint_is_served_in_awq_only():
     assert resolve(None, "awq") == "awq" and resolve(None, "gptq") == "gptq"
     assert mismatch("awq", "awq", REPACK) is None
     assert mismatch("fp8", "awq", REPACK) == (
-        f"{REPACK} is published in awq: vLLM v0.11.2 loads {REPACK}'s awq quantization_config whatever --dtype says; "
+        f"{REPACK} is published in awq: vLLM v0.33.0 loads {REPACK}'s awq quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization); "
         "allowed: awq (or leave precision unset: awq)"
     )
     assert mismatch("gptq", "awq", REPACK) is not None
@@ -99,23 +99,24 @@ def test_size_offers_an_awq_checkpoint_in_awq_only_and_says_why():
     ranking = rank_options(awq_row(), CAT)
     assert ranking.feasible and {o.precision for o in ranking.feasible} == {"awq"}
     note = next(n for n in ranking.notes if n.startswith("not offered: "))
-    assert note == f"not offered: bf16, fp16, fp8, int8, gptq ({REPACK} is published in awq, which vLLM v0.11.2 loads whatever --dtype says)"
+    assert note == f"not offered: bf16, fp16, fp8, int8, gptq ({REPACK} is published in awq, which vLLM v0.33.0 loads whatever --dtype says)"
 
 
-def test_size_offers_no_awq_or_gptq_where_the_published_format_is_unknown():
+def test_size_offers_no_awq_gptq_or_int8_where_the_published_format_is_unknown():
     scout = CAT.model("meta-llama/Llama-4-Scout-17B-16E-Instruct")  # compiled from its model card: format unknown
     assert scout.dtype is None
     ranking = rank_options(scout, CAT)
     tried = {o.precision for o in ranking.feasible} | {r.precision for r in ranking.infeasible}
-    assert not tried & {"awq", "gptq"} and "bf16" in tried
+    assert not tried & {"awq", "gptq", "int8"} and "bf16" in tried
     note = next(n for n in ranking.notes if n.startswith("not offered: "))
-    assert note == ("not offered: awq, gptq (no awq or gptq checkpoint of it is known (its published format is unknown): import one "
+    assert note == ("not offered: awq, gptq, int8 (no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one "
                     "quantised ahead of time under its own id)")
-    asked = rank_options(scout, CAT, precisions=["gptq"])
-    assert asked.feasible == () and asked.infeasible
-    assert all(r.reasons == (f"{scout.hf_id}: the catalog knows no gptq checkpoint of it (its published format is unknown), and vLLM "
-                             "serves gptq only from a checkpoint quantised to it ahead of time; import one under its own id",)
-               for r in asked.infeasible)
+    for precision in ("gptq", "int8"):
+        asked = rank_options(scout, CAT, precisions=[precision])
+        assert asked.feasible == () and asked.infeasible
+        assert all(r.reasons == (f"{scout.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM "
+                                 f"v0.33.0 serves {precision} only from a checkpoint quantised to it ahead of time; import one under its own id",)
+                   for r in asked.infeasible)
 
 
 def test_import_model_writes_the_awq_row_and_size_serves_it(tmp_path):

@@ -140,13 +140,13 @@ def test_size_offers_an_fp8_checkpoint_in_fp8_only_and_says_why():
     ranking = rank_options("deepseek-ai/DeepSeek-V3", CAT)
     assert ranking.feasible and {o.precision for o in ranking.feasible} == {"fp8"}
     assert not any(r.precision in ("bf16", "fp16", "int8", "awq", "gptq") for r in ranking.infeasible)  # not tried at all
-    assert "not offered: bf16, fp16, int8, awq, gptq (deepseek-ai/DeepSeek-V3 is published in fp8, which vLLM v0.11.2 loads whatever --dtype says)" in ranking.notes
+    assert "not offered: bf16, fp16, int8, awq, gptq (deepseek-ai/DeepSeek-V3 is published in fp8, which vLLM v0.33.0 loads whatever --dtype says)" in ranking.notes
 
 
 def test_an_fp8_repack_names_its_16_bit_base_for_bf16():
     ranking = rank_options("Qwen/Qwen3-32B-FP8", CAT, precisions=["bf16"])
     assert ranking.feasible == ()
-    assert ("not offered: bf16 (Qwen/Qwen3-32B-FP8 is published in fp8, which vLLM v0.11.2 loads whatever --dtype says); "
+    assert ("not offered: bf16 (Qwen/Qwen3-32B-FP8 is published in fp8, which vLLM v0.33.0 loads whatever --dtype says); "
             "its 16-bit checkpoint is Qwen/Qwen3-32B: size that for bf16") in ranking.notes
     assert rank_options("Qwen/Qwen3-32B", CAT, precisions=["bf16"]).feasible
 
@@ -155,8 +155,9 @@ def test_a_16_bit_checkpoint_is_not_offered_in_a_format_vllm_finds_no_config_for
     ranking = rank_options("Qwen/Qwen3-8B", CAT)
     assert {o.precision for o in ranking.feasible} <= {"bf16", "fp16", "fp8"} and {"bf16", "fp8"} <= {o.precision for o in ranking.feasible}
     note = next(n for n in ranking.notes if n.startswith("not offered: "))
-    assert note == ("not offered: int8 (Hangar passes no flag for int8, so vLLM would load the 16-bit weights as they are); awq, gptq "
-                    "(vLLM v0.11.2 finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id)")
+    assert note == ("not offered: int8 (vLLM v0.33.0 quantises no dense weights to int8 as it loads: import a W8A8 int8 checkpoint under its "
+                    "own id); awq, gptq (vLLM v0.33.0 finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time "
+                    "under its own id)")
     asked = rank_options("Qwen/Qwen3-8B", CAT, precisions=["awq"])
     assert asked.feasible == () and asked.infeasible
     assert all("finds no awq quantisation config in a bf16 checkpoint" in r.reasons[0] for r in asked.infeasible)

@@ -94,8 +94,8 @@ def test_a_precision_other_than_mxfp4_of_gpt_oss_is_a_config_error(aws_environme
     with pytest.raises(StackConfigError) as raised:
         environment_from_config(raw, "Pulumi.test.yaml")
     assert [str(p) for p in raised.value.problems] == [
-        f"Pulumi.test.yaml: hangar:environment.deployments[0].precision: openai/gpt-oss-20b is published in mxfp4: vLLM v0.11.2 loads "
-        f"openai/gpt-oss-20b's mxfp4 quantization_config whatever --dtype says; allowed: mxfp4 (or leave precision unset: mxfp4); got {precision!r}"
+        f"Pulumi.test.yaml: hangar:environment.deployments[0].precision: openai/gpt-oss-20b is published in mxfp4: vLLM v0.33.0 loads "
+        f"openai/gpt-oss-20b's mxfp4 quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization); allowed: mxfp4 (or leave precision unset: mxfp4); got {precision!r}"
     ]
 
 
@@ -104,7 +104,8 @@ def test_mxfp4_of_a_16_bit_checkpoint_is_a_config_error(aws_environment):
     with pytest.raises(StackConfigError) as raised:
         environment_from_config(raw, "Pulumi.test.yaml")
     (problem,) = raised.value.problems
-    assert "is published in bf16: Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss)" in str(problem)
+    assert ("is published in bf16: Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss's MXFP4 experts); vLLM v0.33.0's "
+            "online mxfp4 of a 16-bit checkpoint is a layout Hangar does not size; allowed") in str(problem)
     assert "allowed: bf16, fp16, fp8 (or leave precision unset: bf16); got 'mxfp4'" in str(problem)
 
 
@@ -178,7 +179,7 @@ def test_sizing_ranks_gpt_oss_in_mxfp4_only_and_says_why_a_t4_cannot():
     assert t4.precision == "mxfp4" and "needs compute capability >= 8.0 and this GPU has 7.5" in t4.reasons[0]
     (bf16,) = rank_options(GPT_OSS_20B, CATALOG, precisions=["bf16"], max_context_tokens=4096, clouds=["aws"], include_tpus=False).infeasible[:1]
     assert bf16.reasons == (
-        "openai/gpt-oss-20b is published in mxfp4: vLLM v0.11.2 loads openai/gpt-oss-20b's mxfp4 quantization_config whatever --dtype says; "
+        "openai/gpt-oss-20b is published in mxfp4: vLLM v0.33.0 loads openai/gpt-oss-20b's mxfp4 quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization); "
         "allowed: mxfp4 (or leave precision unset: mxfp4)",
     )
 

@@ -39,14 +39,14 @@ def test_four_pickers_that_each_fit_a_node_but_not_the_pool_are_refused():
     messages = judged(with_gateway(picker_cpu=1.9))
     assert not [m for m in messages if "so it never schedules" in m]  # each picker alone fits the 1.93 CPU a node allocates
     (message,) = system_messages(messages)
-    assert message.startswith("the pods that select pool system request 8.5 CPU (its nodes allocate at most 5.79 of their 6 vCPU) in all at its 3 m6i.large node(s) at most")
+    assert message.startswith("the pods that select pool system request 8.84 CPU (its nodes allocate at most 5.79 of their 6 vCPU) in all at its 3 m6i.large node(s) at most")
     assert "they can never all run" in message
     assert "Deployment test/qwen-large-epp x2, Deployment test/qwen-small-epp x2" in message
 
 
 def test_memory_is_added_up_the_same_way():
     (message,) = system_messages(judged(with_gateway(picker_memory_gib=7)))
-    assert "request 30.45 GiB (its nodes allocate at most 22.03 of their 24 GiB) in all" in message and "CPU (its nodes" not in message
+    assert "request 31.12 GiB (its nodes allocate at most 22.03 of their 24 GiB) in all" in message and "CPU (its nodes" not in message
 
 
 def test_hangars_own_gateways_fit_their_system_pools():
@@ -68,7 +68,7 @@ def test_a_daemon_set_counts_once_per_node_and_an_init_container_by_its_larger_r
         inputs={"metadata": {"name": "agent", "namespace": "kube-system"},
                 "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {"metadata": {"labels": {"app": "agent"}}, "spec": pod}}},
     )  # fmt: skip
-    # Four pickers at 1 CPU, KEDA's 0.3, istiod's 0.5, the Istio gateway pod's 0.1, and the agent's effective 1.5 CPU (its init
-    # container's) on each of 3 nodes: 9.4 > 6.
+    # Four pickers at 1 CPU, KEDA's 0.3, istiod's 0.5, the Istio gateway pod's 0.1, the EKS add-ons' 0.34 and the agent's
+    # effective 1.5 CPU (its init container's) on each of 3 nodes: 9.74 > 6.
     (message,) = system_messages(judged([*records, agent]))
-    assert "request 9.4 CPU (its nodes allocate at most 5.79 of their 6 vCPU)" in message and "DaemonSet kube-system/agent x3" in message
+    assert "request 9.74 CPU (its nodes allocate at most 5.79 of their 6 vCPU)" in message and "DaemonSet kube-system/agent x3" in message

@@ -21,6 +21,7 @@ from hangar.components.routing import ISTIO_VERSION
 from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
 from hangar.policies.rules import POLICIES, evaluate, load_pack_config
 from hangar.policies.rules.chart_pods import chart_pods
+from hangar.policies.rules.cloud_add_ons import EKS_UNREAD
 from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.routing import ROUTING, _cpu, _gib
 
@@ -31,7 +32,9 @@ from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SYSTEM = {"hangar.dev/pool": "system"}
-
+EKS_ADD_ONS = ("aws-node (EKS add-on vpc-cni: aws/amazon-vpc-cni-k8s v1.23.0) x3, ebs-csi-node (EKS add-on aws-ebs-csi-driver: chart "
+               "aws-ebs-csi-driver 2.64.0) x3, ebs-csi-controller (EKS add-on aws-ebs-csi-driver: chart aws-ebs-csi-driver 2.64.0) x2")
+"""What a Hangar EKS system pool of three nodes counts of the add-ons the cluster installs."""
 
 def release(chart: str, version: str, values: dict[str, Any], name: str = "extra") -> ResourceRecord:
     return ResourceRecord(urn=f"urn:pulumi:test::p::{RELEASE}::{name}", type=RELEASE, name=name, parent=None, custom=True, provider=None,
@@ -106,17 +109,17 @@ def eks(**gateway: Any) -> list[ResourceRecord]:
 
 
 def test_on_eks_istiod_and_keda_are_added_to_the_pickers():
-    # Four pickers at 1.4 CPU (5.6) fit the 5.79 vCPU three m6i.large nodes allocate; with istiod's 0.5, KEDA's 3 x 0.1 and the
-    # Istio gateway pod's 0.1 they do not.
-    (message,) = system_messages(eks(picker_cpu=1.4))
-    assert message.startswith("the pods that select pool system request 6.5 CPU (its nodes allocate at most 5.79 of their 6 vCPU) in all at its 3 m6i.large node(s) at most")
+    # Four pickers at 1.2 CPU (4.8) and the EKS add-ons' 0.34 fit the 5.79 vCPU three m6i.large nodes allocate; with istiod's 0.5,
+    # KEDA's 3 x 0.1 and the Istio gateway pod's 0.1 they do not.
+    (message,) = system_messages(eks(picker_cpu=1.2))
+    assert message.startswith("the pods that select pool system request 6.04 CPU (its nodes allocate at most 5.79 of their 6 vCPU) in all at its 3 m6i.large node(s) at most")
     assert message.endswith(
         "(counted: Deployment test/qwen-large-epp x2, Deployment test/qwen-small-epp x2, keda-operator (chart keda 2.20.2) x1, "
         "keda-operator-metrics-apiserver (chart keda 2.20.2) x1, keda-admission-webhooks (chart keda 2.20.2) x1, istiod (chart istiod 1.29.6) x1, "
-        "istio-proxy of Gateway test/test-gateway (Istio 1.29.6) x1; not counted: the cloud's own add-ons); "
+        f"istio-proxy of Gateway test/test-gateway (Istio 1.29.6) x1, {EKS_ADD_ONS}; not counted: {EKS_UNREAD}); "
         "raise the pool's maximum, give it bigger nodes or lower the requests"
     )
-    assert system_messages(eks(picker_cpu=1.2)) == []  # 4.8 + 0.9 = 5.7
+    assert system_messages(eks(picker_cpu=1.1)) == []  # 4.4 + 0.34 + 0.9 = 5.64
 
 
 def test_a_releases_own_values_are_what_is_counted():
@@ -126,8 +129,9 @@ def test_a_releases_own_values_are_what_is_counted():
     bigger["values"]["resources"] = {"requests": {"memory": "20Gi"}}
     records[records.index(istiod)] = ResourceRecord(**{**istiod.__dict__, "inputs": bigger})
     (message,) = system_messages(records)
-    # Four pickers at 2 GiB, KEDA's 128 + 2 x 100 MiB, istiod's 20 GiB (its CPU request is still the chart's 500m) and the gateway pod's 128 MiB.
-    assert "request 28.45 GiB (its nodes allocate at most 22.03 of their 24 GiB) in all" in message and "CPU (its nodes" not in message
+    # Four pickers at 2 GiB, KEDA's 128 + 2 x 100 MiB, istiod's 20 GiB (its CPU request is still the chart's 500m), the gateway pod's
+    # 128 MiB and the EKS add-ons' 3 x 104 + 2 x 192 MiB.
+    assert "request 29.12 GiB (its nodes allocate at most 22.03 of their 24 GiB) in all" in message and "CPU (its nodes" not in message
 
 
 def test_an_unread_chart_on_the_pool_is_named_as_not_counted():
@@ -135,7 +139,7 @@ def test_an_unread_chart_on_the_pool_is_named_as_not_counted():
     provider = next(r for r in records if r.type == RELEASE and r.inputs["chart"] == "keda").provider
     extra = release("cert-manager", "1.19.1", {"nodeSelector": SYSTEM})
     (message,) = system_messages([*records, ResourceRecord(**{**extra.__dict__, "provider": provider})])
-    assert "not counted: the cloud's own add-ons, chart cert-manager 1.19.1)" in message
+    assert f"not counted: {EKS_UNREAD}; chart cert-manager 1.19.1)" in message
 
 
 def test_on_gke_keda_and_its_http_add_on_are_added_to_the_pickers():

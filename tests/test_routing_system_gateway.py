@@ -17,6 +17,7 @@ import pytest
 import yaml
 from hangar.components.routing import ISTIO_VERSION
 from hangar.policies.rules import POLICIES, evaluate
+from hangar.policies.rules.cloud_add_ons import EKS_UNREAD
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.routing import ROUTING, _cpu, _gib
 from hangar.policies.rules.routing_system_gateway import PROXY_RESOURCES, istio_gateway_pods
@@ -137,7 +138,7 @@ def test_a_gateway_whose_pods_cannot_be_read_is_named_as_not_counted(change, why
         records = replaced(records, overlay, data={"deployment": "spec: [unclosed"})
     assert counted(records) == ([], [f"the gateway pods of Gateway test/test-gateway ({why})"])
     (message,) = system_messages(records)
-    assert f"not counted: the cloud's own add-ons, the gateway pods of Gateway test/test-gateway ({why}))" in message, message
+    assert f"not counted: {EKS_UNREAD}; the gateway pods of Gateway test/test-gateway ({why}))" in message, message
 
 
 def test_a_gateway_pod_without_a_node_selector_is_not_added_to_the_system_pool():
@@ -145,8 +146,8 @@ def test_a_gateway_pod_without_a_node_selector_is_not_added_to_the_system_pool()
     overlay = the_record(records, CONFIG_MAP, "test-gateway-deployment")
     anywhere = replaced(records, overlay, data={"deployment": "spec: {}\n"})
     assert counted(anywhere)[0] == [("istio-proxy of Gateway test/test-gateway (Istio 1.29.6)", 1, 0.1, 0.125, {})]
-    # Four 1.4-CPU pickers, KEDA and istiod request 6.4 CPU; the gateway pod's 0.1 joins them only when it selects the pool.
+    # Four 1.4-CPU pickers, KEDA, istiod and the EKS add-ons request 6.74 CPU; the gateway pod's 0.1 joins them only when it selects the pool.
     bigger = eks(picker_cpu=1.4)
-    assert "request 6.5 CPU" in system_messages(bigger)[0]
+    assert "request 6.84 CPU" in system_messages(bigger)[0]
     unplaced = replaced(bigger, the_record(bigger, CONFIG_MAP, "test-gateway-deployment"), data={"deployment": "spec: {}\n"})
-    assert "request 6.4 CPU" in system_messages(unplaced)[0]
+    assert "request 6.74 CPU" in system_messages(unplaced)[0]

@@ -176,10 +176,10 @@ def test_a_checkpoint_published_in_fp8_is_not_sized_in_bf16_and_needs_a_whole_la
     bf16 = rank_options(deepseek, CAT, precisions=["bf16"])
     assert bf16.feasible == () and bf16.best is None and bf16.infeasible
     assert {r.reasons[0] for r in bf16.infeasible} == {
-        "deepseek-ai/DeepSeek-V3 is published in fp8: vLLM v0.11.2 loads deepseek-ai/DeepSeek-V3's fp8 quantization_config whatever --dtype "
-        "says; allowed: fp8 (or leave precision unset: fp8)"
+        "deepseek-ai/DeepSeek-V3 is published in fp8: vLLM v0.33.0 loads deepseek-ai/DeepSeek-V3's fp8 quantization_config whatever --dtype "
+        "says (vllm/config/model.py _verify_quantization); allowed: fp8 (or leave precision unset: fp8)"
     }
-    assert "not offered: bf16 (deepseek-ai/DeepSeek-V3 is published in fp8, which vLLM v0.11.2 loads whatever --dtype says)" in bf16.notes
+    assert "not offered: bf16 (deepseek-ai/DeepSeek-V3 is published in fp8, which vLLM v0.33.0 loads whatever --dtype says)" in bf16.notes
     # in fp8 (its native format) one 8 x H200 node holds it at 8k
     fp8 = rank_options(deepseek, CAT, precisions=["fp8"])
     assert {o.instance_type for o in fp8.feasible} >= {"p5en.48xlarge", "a3-ultragpu-8g"}
@@ -318,7 +318,9 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
         if row.gpu is None or (clouds and row.cloud not in clouds):
             continue
         gpu = CAT.gpu(row.gpu)
-        supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gpu.gptq}
+        # at the pinned v0.33.0 GPTQ runs on Marlin only, from compute capability 7.5: not on a Volta GPU (hangar.sizing.quant_kernels)
+        gptq = gpu.gptq and not gpu.architecture.startswith("Volta")
+        supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gptq}
         price = row.price_spot_usd_hr if spot else row.price_ondemand_usd_hr
         machines.append((row.cloud, row.instance_type, gpu.name, "gpu", gpu.memory_gib, row.gpu_count, supports, price))
     if not clouds or "gcp" in clouds:
@@ -335,7 +337,7 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
                 continue
             if model.dtype is not None and precision not in SERVED_FROM[model.dtype]:
                 continue
-            if model.dtype is None and precision in ("awq", "gptq"):  # no checkpoint in it is known to exist
+            if model.dtype is None and precision in ("awq", "gptq", "int8"):  # no checkpoint in it is known to exist
                 continue
             for tp in (1, 2, 4, 8, 16, 32):
                 if tp > count or model.attention_heads % tp:

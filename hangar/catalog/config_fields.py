@@ -39,7 +39,9 @@ def quantised_format(quant: dict) -> str | None:
     the PyPI sdist vllm-0.11.2, read 2026-12-02): `bits` (AWQ also `w_bit`) 4, `group_size` (AWQ also `q_group_size`)
     128, AWQ with `zero_point` true, GPTQ with `sym` true and `desc_act` stated - the keys `AWQConfig.from_config` and
     `GPTQMarlinConfig.from_config` read - and no `"lm_head": true` (a quantised output head is not sized). Another
-    layout (3- or 8-bit, other groups, asymmetric GPTQ) or method is not one this column names.
+    layout (3- or 8-bit, other groups, asymmetric GPTQ) or method is not one this column names. vLLM v0.33.0 (the PyPI
+    sdist vllm-0.33.0, read 2026-12-02) reads the same keys (quantization/auto_awq.py `AutoAWQConfig.from_config`,
+    auto_gptq.py `AutoGPTQConfig.from_config`) and runs this layout on Marlin too (`hangar.sizing.quant_kernels`).
     """
     method = quant.get("quant_method")
     if method in ("fp8", "mxfp4"):

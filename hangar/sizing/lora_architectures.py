@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 SUPPORTS_LORA: dict[str, bool] = {
     "LlamaForCausalLM": True,
     "MistralForCausalLM": True,
+    "Mistral3ForConditionalGeneration": True,  # Devstral Small 2's class: mistral3.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "Llama4ForConditionalGeneration": True,
     "Gemma2ForCausalLM": True,
     "Gemma3ForCausalLM": True,
@@ -104,6 +105,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "DeepSeek-R1 distill (Llama base)": ("LlamaForCausalLM", None),
     "Llama 4": (None, "Llama4ForConditionalGeneration"),
     "Mistral": ("MistralForCausalLM", None),
+    "Devstral": ("Mistral3ForConditionalGeneration", None),
     "Mixtral": (None, "MixtralForCausalLM"),
     "Gemma 2": ("Gemma2ForCausalLM", None),
     "Gemma 3": ("Gemma3ForConditionalGeneration", None),

@@ -32,7 +32,7 @@ from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
-from .quant_kernels import SIZED_BITS, SIZED_GROUP
+from .quant_kernels import SIZED_BITS, SIZED_GROUP, kernel_refusal
 
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
@@ -141,10 +141,15 @@ class Accelerator:
         )
 
 
-def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str) -> list[str]:
-    """Why `device` cannot serve weights in `precision` with vLLM, as a user would read it; [] if it can."""
+def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, engine_version: str | None = None) -> list[str]:
+    """Why `device` cannot serve weights in `precision` with vLLM `engine_version` (the pinned release when None), as a
+    user would read it; [] if it can. awq and gptq on an NVIDIA GPU follow the release's kernels
+    (`hangar.sizing.quant_kernels`); the other formats, the catalog's GPU columns."""
     _check_precision(precision)
     acc = Accelerator.of(device)
+    if precision in ("awq", "gptq") and acc.compute_capability is not None:
+        refusal = kernel_refusal(precision, acc.compute_capability, engine_version)
+        return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
     if precision in acc.formats:
         return []
     who = f"{acc.name} ({acc.architecture})"

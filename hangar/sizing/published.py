@@ -1,11 +1,12 @@
 """Which precisions a model's published checkpoint can be served in, for `hangar size`: what cannot is not offered.
 
-vLLM v0.11.2 loads a quantised checkpoint in its own format whatever `--dtype` says, and finds no awq or gptq config in
-a 16-bit one (`hangar.precision` has the source): an fp8 checkpoint is served in fp8 unless a 16-bit checkpoint of the
-same model exists, which is then a row of its own (the fp8 repack names it as its `base_model`). Serving awq or gptq
-takes a checkpoint quantised to it ahead of time, so they are offered only for a row whose `dtype` says the checkpoint
-is one: where the format is unknown (a row compiled from a model card, or a quantisation the column does not name) no
-awq or gptq checkpoint is known to exist.
+vLLM (v0.11.2 and v0.33.0 alike; `hangar.precision` has the sources) loads a quantised checkpoint in its own format
+whatever `--dtype` says, finds no awq or gptq config in a 16-bit one, and quantises no dense layer to int8 as it loads:
+an fp8 checkpoint is served in fp8 unless a 16-bit checkpoint of the same model exists, which is then a row of its own
+(the fp8 repack names it as its `base_model`). Serving awq, gptq or int8 takes a checkpoint quantised to it ahead of
+time, so they are offered only for a row whose `dtype` says the checkpoint is one (the column names no int8 format, so
+int8 is never offered): where the format is unknown (a row compiled from a model card, or a quantisation the column
+does not name) no such checkpoint is known to exist. `hangar size` judges at the pinned release.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hangar.catalog import Catalog, Model
-from hangar.precision import QUANTISED, mismatch
+from hangar.engine_release import ENGINE_VERSION
+from hangar.precision import QUANTISED, VOUCHED_BY_CHECKPOINT, mismatch
 
 
 def unservable(model: Model, precisions: Sequence[str]) -> dict[str, str]:
@@ -21,10 +23,10 @@ def unservable(model: Model, precisions: Sequence[str]) -> dict[str, str]:
     refused = {p: why for p in precisions if (why := mismatch(p, model.dtype, model.hf_id)) is not None}
     if "mxfp4" in precisions and model.dtype is None:  # format unknown: mxfp4 is sized only from a checkpoint published in it
         refused["mxfp4"] = f"{model.hf_id}: mxfp4 is planned only for a checkpoint published in it"
-    for precision in ("awq", "gptq"):
+    for precision in VOUCHED_BY_CHECKPOINT:
         if precision in precisions and model.dtype is None:  # format unknown: no checkpoint in it is known to exist
             refused[precision] = (
-                f"{model.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM serves "
+                f"{model.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM {ENGINE_VERSION} serves "
                 f"{precision} only from a checkpoint quantised to it ahead of time; import one under its own id"
             )
     return refused
@@ -32,13 +34,13 @@ def unservable(model: Model, precisions: Sequence[str]) -> dict[str, str]:
 
 def _short_reason(model: Model, precision: str) -> str:
     if model.dtype in QUANTISED:
-        return f"{model.hf_id} is published in {model.dtype}, which vLLM v0.11.2 loads whatever --dtype says"
-    if precision in ("awq", "gptq") and model.dtype is None:
-        return "no awq or gptq checkpoint of it is known (its published format is unknown): import one quantised ahead of time under its own id"
+        return f"{model.hf_id} is published in {model.dtype}, which vLLM {ENGINE_VERSION} loads whatever --dtype says"
+    if precision in VOUCHED_BY_CHECKPOINT and model.dtype is None:
+        return "no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one quantised ahead of time under its own id"
     if precision in ("awq", "gptq"):
-        return "vLLM v0.11.2 finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id"
+        return f"vLLM {ENGINE_VERSION} finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id"
     if precision == "int8":
-        return "Hangar passes no flag for int8, so vLLM would load the 16-bit weights as they are"
+        return f"vLLM {ENGINE_VERSION} quantises no dense weights to int8 as it loads: import a W8A8 int8 checkpoint under its own id"
     return "mxfp4 is planned only for a checkpoint published in it"
 
 

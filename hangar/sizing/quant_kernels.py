@@ -1,6 +1,6 @@
-"""The `--quantization` value Hangar passes: the kernel vLLM v0.11.2 would choose itself for the checkpoint on the GPU.
+"""AWQ and GPTQ per vLLM release: which GPUs run them, and the `--quantization` value Hangar passes.
 
-Read from vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-02):
+vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-02):
 
 * vllm/config/model.py `ModelConfig._verify_quantization` asks each method's `override_quantization_method` (awq_marlin and
   gptq_marlin among the `overrides`) with the checkpoint's `quantization_config` and the `--quantization` given; the first
@@ -15,30 +15,105 @@ Read from vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per 
   compute capability 8.0 (`if device_capability < 80: return []`) and, with zero points, only uint4 at or above it
   (4-bit AWQ), for group sizes -1, 32, 64 and 128 (`MARLIN_SUPPORTED_GROUP_SIZES`). `is_gptq_marlin_compatible` likewise for 4- or 8-bit
   symmetric GPTQ (`TYPE_MAP` keys (4, True), (8, True)) with `desc_act` stated.
+* Below 8.0 the plain kernels: awq.py `AWQConfig.get_min_capability` 75, gptq.py `GPTQConfig.get_min_capability` 60,
+  which vllm/config/vllm.py `_get_quantization_config` enforces ("The quantization method ... is not supported for the
+  current GPU. Minimum capability: ..."). So AWQ runs from a T4 (7.5) on, GPTQ from a V100 (7.0) on.
+
+vLLM v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per vllm/_version.py, read 2026-12-02): awq.py,
+awq_marlin.py, gptq.py and gptq_marlin.py are gone.
+
+* quantization/__init__.py `get_quantization_config` maps `awq`, `awq_marlin` and `auto_awq` to one `AutoAWQConfig`
+  (auto_awq.py) and `gptq`, `gptq_marlin` and `auto_gptq` to one `AutoGPTQConfig` (auto_gptq.py); their
+  `override_quantization_method` answers `auto_awq` / `auto_gptq` for a checkpoint of that `quant_method` whichever of
+  those names (or `marlin`, or none) was asked. The kernel is no longer the flag's to choose: `AutoAWQConfig.get_quant_method`
+  takes `AutoAWQMarlinLinearMethod` where `check_marlin_supported` holds, else the Triton `AutoAWQLinearMethod`;
+  `AutoGPTQLinearMethod.__init__` calls `verify_marlin_supported` unconditionally (GPTQ runs on Marlin or not at all).
+  Hangar passes `auto_awq` / `auto_gptq`, the method vLLM resolves to (and the flag docs/features/quantization/auto_awq.md shows).
+* utils/marlin_utils.py `query_marlin_supported_quant_types` now returns nothing only below 7.5 (`if device_capability
+  < 75: return []`): Marlin runs on a T4. `AutoAWQConfig.get_min_capability` is 75; `AutoGPTQConfig.get_min_capability`
+  is 60, but below 7.5 `verify_marlin_supported` raises ("Marlin does not support weight_bits = uint4b8. Only types = []
+  are supported"), so GPTQ no longer runs on a V100 (nor does anything else: the v0.33.0 image has no sm_70 code,
+  `hangar.sizing.engine_images`). docs/features/quantization/README.md's table at v0.33.0 still marks GPTQ on Volta;
+  the code says otherwise, and Hangar follows the code.
+* `AutoGPTQConfig.TYPE_MAP` keys (4, True), (8, True) only: asymmetric GPTQ is refused ("Unsupported quantization config").
 
 Hangar sizes a 4-bit group-128 checkpoint (`hangar.sizing.memory`), as AutoAWQ's GEMM (zero points) and symmetric GPTQ
-write them, so on compute capability 8.0 and newer it passes the Marlin method vLLM would have picked, and the plain one
-below (AWQ's own kernel from 7.5, `AWQConfig.get_min_capability`; GPTQ's from 6.0). A checkpoint of another layout
-(asymmetric GPTQ, AWQ without zero points) is not one Marlin takes: vLLM would refuse the Marlin flag for it.
+write them, which Marlin takes at both releases. Releases between the two were not read: `sized_release` judges them
+by the pinned one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hangar.catalog.config_fields import QUANT_BITS, QUANT_GROUP
+from hangar.engine_release import sized_release
 
 SIZED_BITS = QUANT_BITS
 """Bits a weight of the awq / gptq checkpoints Hangar sizes (`hangar.sizing.memory`); the catalog names no other."""
 SIZED_GROUP = QUANT_GROUP
 """Weights per scale and zero point in them: the usual group size (AutoAWQ's and GPTQ's default), a Marlin one."""
-MARLIN_MIN_CAPABILITY = 80
-"""`query_marlin_supported_quant_types`: no Marlin type below compute capability 8.0."""
-MARLIN = {"awq": "awq_marlin", "gptq": "gptq_marlin"}
-FLAGS = {"fp8": "fp8", "mxfp4": "mxfp4", "awq": "awq", "gptq": "gptq"}
-"""`--quantization` by precision where Marlin does not apply. int8 has none: vLLM reads W8A8 int8 from the checkpoint."""
 
 
-def quantization_flag(precision: str, compute_capability: int | None) -> str | None:
-    """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)."""
-    if precision in MARLIN and compute_capability is not None and compute_capability >= MARLIN_MIN_CAPABILITY:
-        return MARLIN[precision]
+@dataclass(frozen=True)
+class QuantKernels:
+    """How one vLLM release runs 4-bit AWQ and GPTQ checkpoints on NVIDIA GPUs (the module docstring has the sources)."""
+
+    release: str
+    marlin_min_capability: int
+    """`query_marlin_supported_quant_types`: no Marlin type below this compute capability."""
+    min_capability: dict[str, int]
+    """The lowest compute capability each format runs on at all, on Marlin or the plain kernel."""
+    marlin_flag: dict[str, str]
+    """`--quantization` where Marlin runs (what vLLM resolves to when left to choose)."""
+    plain_flag: dict[str, str]
+    """`--quantization` below Marlin's capability, or off NVIDIA GPUs."""
+    source: dict[str, str]
+    """Where the release refuses each format below its minimum, as a user would look it up."""
+
+
+KERNELS: dict[str, QuantKernels] = {
+    "v0.11.2": QuantKernels(
+        "v0.11.2", 80, {"awq": 75, "gptq": 60}, {"awq": "awq_marlin", "gptq": "gptq_marlin"}, {"awq": "awq", "gptq": "gptq"},
+        {"awq": "AWQConfig.get_min_capability (quantization/awq.py)", "gptq": "GPTQConfig.get_min_capability (quantization/gptq.py)"},
+    ),
+    "v0.33.0": QuantKernels(
+        "v0.33.0", 75, {"awq": 75, "gptq": 75}, {"awq": "auto_awq", "gptq": "auto_gptq"}, {"awq": "auto_awq", "gptq": "auto_gptq"},
+        {
+            "awq": "AutoAWQConfig.get_min_capability (quantization/auto_awq.py)",
+            "gptq": "AutoGPTQLinearMethod's verify_marlin_supported (quantization/auto_gptq.py, utils/marlin_utils.py)",
+        },
+    ),
+}
+"""The releases whose AWQ and GPTQ code was read."""
+
+FLAGS = {"fp8": "fp8", "mxfp4": "mxfp4"}
+"""`--quantization` for the other quantised precisions. int8 has none: vLLM reads W8A8 int8 from the checkpoint (`hangar.precision`)."""
+
+
+def kernels(engine_version: str | None = None) -> QuantKernels:
+    """The AWQ/GPTQ facts of vLLM `engine_version` (the pinned release's where it was not read)."""
+    return KERNELS[sized_release(engine_version)]
+
+
+def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None) -> str | None:
+    """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)
+    under vLLM `engine_version`."""
+    if precision in ("awq", "gptq"):
+        release = kernels(engine_version)
+        if compute_capability is not None and compute_capability >= release.marlin_min_capability:
+            return release.marlin_flag[precision]
+        return release.plain_flag[precision]
     return FLAGS.get(precision)
+
+
+def kernel_refusal(precision: str, compute_capability: int, engine_version: str | None = None) -> str | None:
+    """Why vLLM `engine_version` runs no `precision` (awq or gptq) kernel on a GPU of `compute_capability`; None if it does."""
+    release = kernels(engine_version)
+    needed = release.min_capability.get(precision)
+    if needed is None or compute_capability >= needed:
+        return None
+    return (
+        f"vLLM {release.release} runs {precision} only from compute capability {needed / 10:.1f} ({release.source[precision]}), "
+        f"and this GPU has {compute_capability / 10:.1f}"
+    )

@@ -73,7 +73,7 @@ def cannot_judge(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
     """Everything the other policies could not judge: fail closed."""
     return (
         licensing.unknown_models(facts, config) + licensing_adapters.unknown(facts, config) + budget.unpriced(facts, config)
-        + hardware.unplaceable(facts, config) + hardware.unsized_adapters(facts, config)
+        + hardware.unplaceable(facts, config) + hardware.unsized_adapters(facts, config) + hardware.unknown_formats(facts, config)
     )
 
 

@@ -7,7 +7,10 @@ start-up check (`hangar.sizing.engine` cites it) with vLLM's defaults for what t
 out, plus the LoRA adapter slots `--enable-lora` reserves (`hangar.sizing.lora`; a model whose slots the
 catalog cannot size goes to `hangar-cannot-judge`, one whose vLLM class takes no adapters at all is refused; a model the release
 of its `vllm-openai` image cannot load is refused, `hangar.policies.rules.engine_models`) — the accelerator must support the precision (fp8 needs fp8 hardware), the tensor-parallel
-degree must be valid, and a TPU workload must be on a TPU pool. How many sequences the KV cache
+degree must be valid, and a TPU workload must be on a TPU pool. A `--quantization` the image's release refuses on the
+model's published checkpoint (awq or gptq of a 16-bit one, anything but fp8 of an fp8 one: `hangar.precision`) is refused
+before any of that; awq or gptq of a model whose published format the catalog does not know goes to `hangar-cannot-judge`,
+its fit unsized. Which GPUs run awq and gptq follows the image's release (`hangar.sizing.quant_kernels`). How many sequences the KV cache
 then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fewer.
 """
 
@@ -21,7 +24,7 @@ from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
 from hangar.policies.rules.workloads import ServingWorkload, selector_text
 
 from hangar.catalog import Catalog, Model, load_catalog
-from hangar.precision import engine_precision
+from hangar.precision import engine_precision, format_unknown, mismatch
 from hangar.sizing import (
     capability_problems,
     memory_fit,
@@ -43,6 +46,9 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
         unserved = unloadable(workload, model)
         if unserved:
             findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {unserved}"))
+        refused = refused_format(workload, model)
+        if refused:
+            findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: vLLM would not start: {refused}"))
         for pool in pools.candidates(workload, facts.scope_of(workload)):
             findings += [Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {problem}") for problem in fit_problems(workload, pool, catalog)]
     return findings
@@ -63,6 +69,42 @@ def unplaceable(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
             if pool.kind == "unknown"
         ]
     return findings
+
+
+def unknown_formats(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
+    """Workloads asking awq or gptq (`--quantization`), or planned by Hangar in int8, of a catalog model whose published format the catalog does not know:
+    whether vLLM serves it so depends on a checkpoint the catalog cannot vouch for, so neither it nor the fit is judged."""
+    catalog = load_catalog(config.catalog_overrides)
+    findings = []
+    for workload in facts.workloads:
+        why = _format_unknown(workload, catalog.models.get(workload.model or ""))
+        if why:
+            findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {why}"))
+    return findings
+
+
+FLAGGED_BY_CHECKPOINT = ("fp8", "awq", "gptq")
+"""Precisions whose `--quantization` flag vLLM refuses on a checkpoint published otherwise (`hangar.precision.mismatch`);
+bitsandbytes, experts_int8 and mxfp4 quantise a 16-bit checkpoint as it loads, which that table does not cover."""
+
+
+def refused_format(workload: ServingWorkload, model: Model | None) -> str | None:
+    """Why the release of the workload's image refuses its `--quantization` on the model's published checkpoint; None otherwise."""
+    if model is None or workload.quantization is None or workload.precision not in FLAGGED_BY_CHECKPOINT:
+        return None
+    return mismatch(workload.precision, model.dtype, model.hf_id, workload_release(workload))
+
+
+def _format_unknown(workload: ServingWorkload, model: Model | None) -> str | None:
+    if workload.quantization is not None and workload.precision in ("awq", "gptq"):
+        precision = workload.precision
+    elif workload.quantization is None and workload.planned_precision == "int8":
+        precision = "int8"  # Hangar's int8 passes no flag (`hangar.precision.PRECISION_ANNOTATION`); bitsandbytes and experts_int8 do
+    else:
+        return None
+    if model is None:
+        return None
+    return format_unknown(precision, model.dtype, True, model.hf_id, workload_release(workload))
 
 
 def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
@@ -102,11 +144,11 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
     if requested > pool.per_node:
         problems.append(f"requests {requested} {offered} per pod, but {pool.describe()} has {pool.per_node}")
     model = catalog.models.get(workload.model or "")
-    if model is None:
-        return problems  # hangar-cannot-judge reports unknown models
+    if model is None or _format_unknown(workload, model) or refused_format(workload, model):
+        return problems  # hangar-cannot-judge reports unknown models and formats; `check`, a refused format
     precision = engine_precision(workload.precision, workload.quantization, model.dtype)
     where = f"{workload.model} in {precision} on {pool.describe()}"
-    problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, precision)]
+    problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, precision, workload_release(workload))]
     problems += [f"{workload.model}: {reason}" for reason in tp_problems(model, workload.tensor_parallel)]
     if pool.kind == "gpu" and requested and workload.tensor_parallel > requested:
         problems.append(f"tensor parallelism {workload.tensor_parallel} needs {workload.tensor_parallel} GPUs, but the pod requests {requested}")

@@ -19,20 +19,30 @@ more than the cloud's, so the room is never less than a real node's: a pool foun
 
   The kubelet takes that reserve off the node's capacity, the memory the kernel reports: cAdvisor reads `MemTotal` from
   /proc/meminfo (google/cadvisor machine/machine.go `GetMachineMemoryCapacity` @056db4caa496, read 2026-12-02), a little
-  less than the memory EC2 states for the type. Karpenter (aws/karpenter-provider-aws @1d927085dd81, 2026-08-21, read
-  2026-12-02) predicts the same node as EC2's memory less `--vm-memory-overhead-percent` (default 0.075:
-  pkg/operator/options/options.go; `memory()` in pkg/providers/instancetype/types.go) less the same reserve
+  less than the memory EC2 states for the type. Karpenter (aws/karpenter-provider-aws tag v1.14.1, commit
+  bde00654cd316fddb3dccfba3f5ac07039865429, 2026-08-20, read 2026-12-02) predicts the node as EC2's memory less
+  `--vm-memory-overhead-percent` ("The VM memory overhead as a percent that will be subtracted from the total memory for
+  all instance types when cached information is unavailable", default 0.075: pkg/operator/options/options.go; `memory()`
+  in pkg/providers/instancetype/types.go rounds the overhead up to whole MiB) less the same reserve
   (`kubeReservedResources`: 11 MiB per ENI-limited pod + 255 MiB and the same CPU tiers; `evictionThreshold`: 100Mi):
-  6903 MiB for an m6i.large where this module gives 7518. Which source rules: for the reserve, nodeadm, because it writes
-  the kubelet's configuration that Karpenter only predicts (and the two agree); for the capacity, neither. The 7.5% is
-  no reservation but Karpenter's guess at the capacity until it has seen a node of the type, then replaced by what the
-  node reports, and its docs say the default was "tuned to closely match reality for the majority of instance types
-  while not overestimating", so Karpenter "will typically underestimate the memory available"
-  (website/content/en/docs/troubleshooting.md at that commit). No source read here states what an AL2023 node of a type
-  reports (Karpenter's one table of measured capacities, from hack/code/memory_overhead_gen.go on an unmerged branch
-  @33450d8f82de of 2023-08-29, measured Bottlerocket nodes: 405 MiB under EC2's 8192 for m6i.large). Taking the guess
-  would make a room smaller than a real node's and a finding unsure, so the capacity stays EC2's, as on AKS and GKE: a
-  pool found too small is too small, and a pass is no promise for pods within a VM's overhead of the room.
+  6903 MiB for an m6i.large (its generated website/content/en/docs/reference/instance-types.md, amiFamily AL2023), where
+  EC2's memory less the reserve is 7518. Once it has seen a node of that type and AMI, Karpenter replaces the guess by the
+  node's reported capacity (`UpdateInstanceTypeCapacityFromNode`, `discoveredCapacityCache` in
+  pkg/providers/instancetype/instancetype.go); its docs say the 7.5% "has been tuned to closely match reality for the
+  majority of instance types while not overestimating", so Karpenter "will typically underestimate the memory available"
+  (website/content/en/docs/troubleshooting.md at that tag). No source read here states the `MemTotal` of an AL2023 node
+  of a type (Karpenter's one table of measured capacities, hack/code/memory_overhead_gen.go on an unmerged branch
+  @33450d8f82de of 2023-08-29, measured Bottlerocket: 405 MiB under EC2's 8192 for m6i.large).
+
+  What the check uses, by who provisions the pool. The reserve is nodeadm's either way (it writes the kubelet's
+  configuration; Karpenter only predicts it, and the two agree). A managed node group (Hangar's system pool, with the
+  Cluster Autoscaler or at a fixed size) starts its nodes whatever their memory, and the scheduler places pods by the
+  node's own allocatable, `MemTotal` less the reserve: somewhere between Karpenter's guess and EC2's memory, both less the
+  reserve. So `gib` is the upper end (EC2's memory: a pool found too small there is too small) and `floor_gib` the lower
+  (Karpenter's guess): pods between the two may or may not fit, which the check reports as not judgeable rather than as a
+  pass. A pool Karpenter provisions would be judged at the lower end alone, for Karpenter launches a node only for pods
+  that fit its guess until it has seen one; Hangar builds no Karpenter NodePool and prices none in a raw program (the cost
+  rules read managed node groups), so no pool of a plan is judged so today.
 * AKS: "Node resource reservations in Azure Kubernetes Service (AKS)"
   (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02; its source
   MicrosoftDocs/azure-aks-docs articles/aks/node-resource-reservations.md @11fb7fb821ae, ms.date 04/16/2024, read
@@ -67,12 +77,15 @@ more than the cloud's, so the room is never less than a real node's: a pool foun
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from hangar.records import ResourceRecord
 
 MIB = 1 / 1024
 """One MiB in GiB."""
+KARPENTER_VM_MEMORY_OVERHEAD = 0.075
+"""Karpenter's `--vm-memory-overhead-percent` default (v1.14.1, above): its guess of EC2's memory a node does not report."""
 
 INSTANCE_ENIS: dict[str, tuple[int, int]] = {"m6i.large": (3, 10)}
 """EC2 instance type -> (ENIs on its default network card, IPv4 addresses per ENI), from nodeadm's instance-info.jsonl
@@ -100,6 +113,10 @@ class NodeRoom:
     basis: str
     reserved: bool
     """Whether a cloud's reserve was taken off (else `cpu`/`gib` are the machine's capacity)."""
+    floor_gib: float | None = None
+    """The least memory a node could give where its capacity is below the machine's by an amount not read (EKS AL2023:
+    Karpenter's pre-launch guess less the same reserve); None where no such bound was read."""
+    floor_basis: str = ""
 
 
 def node_room(pool: ResourceRecord, pool_name: str | None, vcpus: float, memory_gib: float, machine_type: str) -> NodeRoom:
@@ -125,8 +142,13 @@ def _eks_al2023(vcpus: float, memory_gib: float, machine_type: str) -> NodeRoom:
     max_pods = enis[0] * (enis[1] - 1) + 2 if enis else None
     memory_mib = 11 * (max_pods or 0) + 255
     pods = f"{max_pods} pods" if max_pods else "max pods unknown: its least"
+    ec2_mib = round(memory_gib * 1024)
+    overhead_mib = math.ceil(ec2_mib * KARPENTER_VM_MEMORY_OVERHEAD)
     return NodeRoom(vcpus - cpu_m / 1000, memory_gib - (memory_mib + 100) * MIB,
-                    f"EKS AL2023 per node: {cpu_m}m CPU and {memory_mib} MiB kube-reserved ({pods}), 100 MiB eviction threshold", True)  # fmt: skip
+                    f"EKS AL2023 per node: {cpu_m}m CPU and {memory_mib} MiB kube-reserved ({pods}), 100 MiB eviction threshold", True,
+                    (ec2_mib - overhead_mib - memory_mib - 100) * MIB,
+                    f"{ec2_mib - overhead_mib - memory_mib - 100} MiB a node if its memory is {overhead_mib} MiB under EC2's {ec2_mib}, "
+                    "Karpenter's default guess of a VM's overhead (7.5%)")  # fmt: skip
 
 
 def _aks_profile(pool: ResourceRecord, name: str | None) -> dict[str, Any]:

@@ -19,17 +19,25 @@ Gateway of class `istio` (`hangar.policies.rules.routing_system_gateway`: one `i
   read 2026-12-01);
 * pods per workload: `spec.replicas` of a Deployment, StatefulSet or ReplicaSet (default 1), `spec.parallelism` of a
   Job (default 1), one per node of a DaemonSet, `replicas` times the group size of a LeaderWorkerSet, one for a Pod;
+* the cloud's own add-ons (`hangar.policies.rules.cloud_add_ons`, which cites each): on EKS the VPC CNI's `aws-node` and
+  the EBS CSI driver's node pods on every node, its two controller pods where no other pool of the cluster can take them;
+  EKS's kube-proxy and CoreDNS, and GKE's and AKS's own pods, whose requests no source read here states, are named as
+  not counted.
 * the pool's room is its most nodes (the autoscaler's maximum) times what one node allocates: the catalog's vCPUs and
   memory of its machine type less the kubelet's reserve and eviction threshold where the cloud's was read here
   (`hangar.policies.rules.node_allocatable`: EKS on AL2023, AKS, GKE), else the capacity; the message says which. The
   reserve taken is never more than the cloud's, so the room is never less than the scheduler can give.
 
 So a finding is sure: those pods can never all run (a chart's autoscaled component counts at its minimum: istiod at
-its HorizontalPodAutoscaler's, the HTTP add-on's interceptor at its ScaledObject's). What neither the plan nor a chart's
-values show is not counted — the cloud's own add-ons (its DNS, network and storage agents), the sidecars an operator
-injects — nor is a chart Hangar has not read or a Gateway whose pods could not be read (named in the message), so
-passing says nothing about them. A pool whose machine type or node count is unknown is skipped (the cost
-rules already report an unpriced or unbounded pool).
+its HorizontalPodAutoscaler's, the HTTP add-on's interceptor at its ScaledObject's). What neither the plan, a chart's
+values nor a cloud's published add-ons show is not counted — the add-ons above whose requests were not read, the
+sidecars an operator injects, a chart Hangar has not read or a Gateway whose pods could not be read — and the message
+names it, so passing says nothing about them. One more finding is not sure, and says so: on EKS the room is the memory
+EC2 states less the kubelet's reserve, but a node's kernel reports less than EC2 states, by an amount no source read
+here gives for AL2023; pods that need more than the room Karpenter would predict (7.5 % under EC2's memory) yet no more
+than the room from EC2's memory cannot be judged (a finding that says so, at the rule's level). A pool whose machine
+type or node count is unknown is skipped (the cost rules already report an unpriced or unbounded pool), and so is a
+pool no pod of the plan selects.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from typing import Any
 
 from hangar.policies.rules.base import Finding
 from hangar.policies.rules.chart_pods import RELEASE_TYPES, chart_name, chart_pods
+from hangar.policies.rules.cloud_add_ons import cloud_add_on_pods
 from hangar.policies.rules.config import RoutingConfig
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.node_allocatable import node_room
@@ -66,7 +75,8 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
     catalog = load_catalog(config.catalog_overrides)
     lines = {line.urn: line for line in facts.cost(config.catalog_overrides).lines}
     findings = []
-    for pool in facts.pools(config.catalog_overrides).by_scope.get(None, []):
+    pools = facts.pools(config.catalog_overrides).by_scope.get(None, [])
+    for pool in pools:
         line = lines.get(pool.urn)
         if pool.kind != "cpu" or line is None or not line.machine_type or not line.count_max:
             continue
@@ -90,18 +100,30 @@ def system_pool_findings(facts: StackFacts, config: RoutingConfig, cpu_of: Any, 
         counted += [(g.describe(), g.pods, g.cpu, g.gib) for g in gateways
                     if (g.cpu or g.gib) and g.node_selector and _in_scope(facts, g.gateway, pool) and _selects(g.node_selector, pool)]  # fmt: skip
         unknown += [why for gateway, why in unread_gateways if _in_scope(facts, gateway, pool)]
+        if not counted:
+            continue
+        add_ons = cloud_add_on_pods(facts, pool, pools)
+        counted += [(a.describe(), line.count_max if a.pods is None else a.pods, a.cpu, a.gib) for a in add_ons.counted]
         cpu = sum(pods * each for _, pods, each, _ in counted)
         gib = sum(pods * each for _, pods, _, each in counted)
         node = node_room(facts.by_urn[pool.urn], line.pool, machine.vcpus, machine.memory_gib, line.machine_type)
         room_cpu, room_gib = line.count_max * node.cpu, line.count_max * node.gib
+        who = ", ".join(f"{what} x{pods}" for what, pods, _, _ in counted)
+        left = "; ".join([*add_ons.uncounted, *sorted(set(unknown))]) or "nothing the plan shows"
+        nodes = f"{line.count_max} {line.machine_type} node(s)"
         if cpu <= room_cpu + EPSILON and gib <= room_gib + EPSILON:
+            floor = None if node.floor_gib is None else line.count_max * node.floor_gib
+            if floor is not None and gib > floor + EPSILON:
+                findings.append(Finding(RULE, pool.urn, f"the pods that select pool {pool.name} request {_num(gib)} GiB in all: within the {_num(room_gib)} "
+                                        f"its {nodes} allocate at most ({node.basis}), but above the {_num(floor)} they allocate "
+                                        f"at {node.floor_basis}: whether they all run depends on the nodes' real memory, which no source read here "
+                                        f"states, so this cannot be judged (counted: {who}; not counted: {left}); "
+                                        "raise the pool's maximum, give it bigger nodes or lower the requests"))  # fmt: skip
             continue
         over = [_over(cpu, "CPU", room_cpu, line.count_max * machine.vcpus, "vCPU", node.reserved) if cpu > room_cpu + EPSILON else "",
                 _over(gib, "GiB", room_gib, line.count_max * machine.memory_gib, "GiB", node.reserved) if gib > room_gib + EPSILON else ""]  # fmt: skip
-        who = ", ".join(f"{what} x{pods}" for what, pods, _, _ in counted)
-        left = ", ".join(["the cloud's own add-ons", *sorted(set(unknown))])
         findings.append(Finding(RULE, pool.urn, f"the pods that select pool {pool.name} request {' and '.join(o for o in over if o)} in all at its "
-                                f"{line.count_max} {line.machine_type} node(s) at most, {'after' if node.reserved else 'before'} the kubelet's reserve "
+                                f"{nodes} at most, {'after' if node.reserved else 'before'} the kubelet's reserve "
                                 f"({node.basis}): they can never all run "
                                 f"(counted: {who}; not counted: {left}); "
                                 "raise the pool's maximum, give it bigger nodes or lower the requests"))  # fmt: skip

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 from hangar.policies.rules.vllm_flags import image_release, is_switch, short_option, short_switch
 
+from hangar.precision import PRECISION_ANNOTATION
 from hangar.records import ResourceRecord
 from hangar.sizing.lora import DEFAULT_MAX_LORA_RANK, DEFAULT_MAX_LORAS, LoraSlots
 
@@ -65,6 +66,8 @@ class ServingWorkload:
     """With vLLM's `--enable-lora`: its `--max-loras`, `--max-lora-rank` and `--fully-sharded-loras` (vLLM's defaults where left out)."""
     image: str = ""
     """The serving container's image, as the program names it."""
+    planned_precision: str | None = None
+    """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8)."""
 
     @property
     def precision(self) -> str:
@@ -76,6 +79,8 @@ class ServingWorkload:
             return "int8"
         if self.quantization in ("awq_marlin", "gptq_marlin"):
             return self.quantization.split("_")[0]
+        if self.quantization in ("auto_awq", "auto_gptq"):  # vLLM v0.33.0's names for them (`hangar.sizing.quant_kernels`)
+            return self.quantization.split("_")[1]
         return "fp16" if self.dtype in ("float16", "half", "fp16") else "bf16"
 
 
@@ -124,6 +129,7 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             accelerators=accelerators,
             node_selector={str(k): str(v) for k, v in (pod.get("nodeSelector") or {}).items()},
             labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
+            planned_precision=(metadata.get("annotations") or {}).get(PRECISION_ANNOTATION),
             lora=_lora(flags) if engine == "vllm" else None,
             image=image,
         )
