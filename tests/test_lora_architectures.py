@@ -113,17 +113,12 @@ def test_a_raw_program_serving_adapters_on_gpt2_violates_hardware_fit_once_not_c
 
 
 def test_the_pack_over_grpc_refuses_it_as_the_offline_check_does():
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
-    from tests.conftest import ROOT
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
     records, configs = raw_gpt2(), load_pack_config({}, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    offline = offline_verdicts(records, configs)
     assert any(policy == HARDWARE_FIT and GPT2_REFUSAL in message for policy, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs) == offline
 
 
 def test_a_head_vocabulary_beyond_what_vllms_lora_kernels_take_is_refused():

@@ -250,20 +250,15 @@ def test_tensor_parallel_auto_makes_room_for_the_slots():
 
 
 def test_the_pack_over_grpc_judges_the_slots_as_the_offline_check_does():
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
-    from tests.conftest import ROOT
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
     records = server(["sql=/x"], [{"name": "sql", "source": "acme/sql-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}])
     args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
     args += ["--max-loras", "4", "--max-lora-rank", "320"]
     configs = load_pack_config({}, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    offline = offline_verdicts(records, configs)
     assert any(policy == HARDWARE_FIT and "4 LoRA slots of rank 320" in message for policy, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs) == offline
 
 
 def test_the_capacity_rule_batches_only_what_the_kv_cache_left_by_the_slots_holds():
