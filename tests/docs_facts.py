@@ -421,7 +421,7 @@ FACTS += [
          {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "were read from {a} and {b}, and so were the KV-cache",
          {"a": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "b": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
-    Fact("docs/serving.md", "the rest of LoRA) from {v} only; the default {d} serves Qwen3.5 and Gemma 4", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "d": ENGINE}),
+    Fact("docs/serving.md", "(each release's own); the default {d} serves Qwen3.5 and Gemma 4", {"d": ENGINE}),
     Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
          {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
           "d": lambda: _image("v0.11.2").min_driver}),
@@ -558,6 +558,16 @@ def _lora_example() -> tuple[float, int, float]:
         raise AssertionError("docs/lora.md's LoRA example no longer holds: the default slot must fit on one L4 and the example's slots must not")
     return lora_bytes(qwen, default) / 2**30, default.rank, lora_bytes(qwen, example) / 2**30
 
+
+def _lora_release(index: int) -> str:
+    from hangar.sizing.lora_releases import RULES
+
+    return list(RULES)[index]
+
+
+LORA_RELEASES = {"old": lambda: _lora_release(0), "new": lambda: _lora_release(1)}
+"""The two releases whose LoRA layers were read (hangar.sizing.lora_releases)."""
+
 FACTS += [
     Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
     Fact("docs/lora.md", "too (at {v} Llama's, hence Mistral's", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
@@ -570,6 +580,16 @@ FACTS += [
     Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/serving.md", "Body-Based Routing (image `bbr:{v}`, one pod on the system", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/lora.md", "over several GPUs: {old}\n  refuses them all; {new} only with `--fully-sharded-loras`", LORA_RELEASES,
+         why="lora_releases.RULES: expert_parallel is false at the first read release, true at the second (tests/test_lora_releases.py)"),
+    Fact("docs/lora.md", "every expert of every layer. At {old} each GPU holds all the experts", LORA_RELEASES),
+    Fact("docs/lora.md", "gpt-oss's router is not adapted. At {new}\n`--fully-sharded-loras` splits the experts' ranks too", LORA_RELEASES),
+    Fact("docs/lora.md", "`shared_expert_intermediate_size`). {old} wraps each of those attention projections twice", LORA_RELEASES),
+    Fact("docs/lora.md", "both wrappers allocate slots; {new} wraps a layer once", LORA_RELEASES),
+    Fact("docs/lora.md", "and shared expert (at {new} in the shared expert's gate too); Qwen3.5, which {new} serves", LORA_RELEASES),
+    Fact("docs/lora.md", "their shared expert, and at {new} their router", LORA_RELEASES),
+    Fact("docs/lora.md", "of Gemma 4\n({new} serves LoRA on it", LORA_RELEASES),
+    Fact("docs/lora.md", "cannot load the model at all ({old} and Qwen3.5 or\nGemma 4)", LORA_RELEASES),
     Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
          "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",
          {"one": lambda: _lora_example()[0], "rank": lambda: _lora_example()[1], "slots": lambda: LORA_EXAMPLE[0], "big": lambda: LORA_EXAMPLE[1],

@@ -152,7 +152,7 @@ def test_gpt_oss_experts_take_the_width_marlin_pads_them_to():
         (1, 32, 16, 3072), (1, 32, 2944, 16), (1, 32, 16, 3072), (1, 32, 2944, 16),
         (1, 32, 16, 2944), (1, 32, 3072, 16),
     )  # fmt: skip
-    assert lora_bytes(oss, LoraSlots()) == one_gpu * 24 * 2
+    assert lora_bytes(oss, LoraSlots(), engine_version="v0.11.2") == one_gpu * 24 * 2
     # Over four GPUs each expert's quarter (720) pads to 768.
     four = elements(
         *[(1, 1, 16, 2880)] * 3, (1, 1, 1024, 16), (1, 1, 128, 16), (1, 1, 128, 16),
@@ -160,7 +160,7 @@ def test_gpt_oss_experts_take_the_width_marlin_pads_them_to():
         (1, 32, 16, 3072), (1, 32, 768, 16), (1, 32, 16, 3072), (1, 32, 768, 16),
         (1, 32, 16, 768), (1, 32, 3072, 16),
     )  # fmt: skip
-    assert lora_bytes(oss, LoraSlots(), tensor_parallel=4) == 4 * four * 24 * 2
+    assert lora_bytes(oss, LoraSlots(), tensor_parallel=4, engine_version="v0.11.2") == 4 * four * 24 * 2
 
 
 def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
@@ -172,18 +172,21 @@ def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
 
 
 @pytest.mark.parametrize(
-    ("hf_id", "why"),
+    ("hf_id", "release", "why"),
     [
-        ("Qwen/Qwen3.5-27B", "its architecture Qwen3_5ForConditionalGeneration is not one of vLLM v0.11.2's own model classes"),
-        ("google/gemma-4-26B-A4B", "its architecture Gemma4ForConditionalGeneration is not one of vLLM v0.11.2's own model classes"),
-        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "no hidden_size/intermediate_size (no config.json read)"),
-        ("distilbert/distilgpt2", "its family 'DistilGPT2' is not one whose vLLM model class was read"),
-        ("openai-community/gpt2", "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
+        ("Qwen/Qwen3.5-27B", "v0.11.2", "vLLM v0.11.2 cannot load Qwen/Qwen3.5-27B: Qwen3_5ForConditionalGeneration is not in v0.11.2's model registry"),
+        ("google/gemma-4-26B-A4B", "v0.11.2", "vLLM v0.11.2 cannot load google/gemma-4-26B-A4B: Gemma4ForConditionalGeneration is not in v0.11.2's"),
+        ("google/gemma-4-26B-A4B", "v0.33.0", "vLLM v0.33.0's Gemma4ForConditionalGeneration serves LoRA, but Gemma 4's layers differ by what its catalog row"),
+        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "v0.33.0", "no hidden_size/intermediate_size (no config.json read)"),
+        ("distilbert/distilgpt2", "v0.33.0", "its family 'DistilGPT2' is not one whose vLLM model class was read"),
+        ("openai-community/gpt2", "v0.11.2", "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
+        ("openai-community/gpt2", "v0.33.0", "vLLM v0.33.0's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
+        ("openai-community/gpt2", "v0.20.0", "vLLM v0.20.0 (sized by v0.33.0's LoRA rules: v0.20.0's were not read)'s GPT2LMHeadModel"),
     ],
 )
-def test_a_model_whose_slots_the_catalog_cannot_size_says_why(hf_id, why):
+def test_a_model_whose_slots_the_catalog_cannot_size_says_why_naming_the_release(hf_id, release, why):
     with pytest.raises(LoraSizeUnknown, match=re.escape(why)):
-        lora_bytes(model(hf_id), LoraSlots())
+        lora_bytes(model(hf_id), LoraSlots(), engine_version=release)
 
 
 def test_the_slots_come_out_of_the_kv_cache_budget_and_can_stop_vllm_starting():

@@ -154,6 +154,8 @@ def _lora(flags: dict[str, str]) -> LoraSlots | None:
         rank=_int(flags.get("max-lora-rank")) or DEFAULT_MAX_LORA_RANK,
         fully_sharded=flags.get("fully-sharded-loras", "false").lower() != "false",
         expert_parallel=flags.get("enable-expert-parallel", "false").lower() != "false" and _gpus(flags) > 1,
+        data_parallel=_int(flags.get("data-parallel-size") or flags.get("dp")) or 1,
+        all2all_backend=flags.get("all2all-backend"),
     )
 
 
