@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hangar.catalog.compressed_tensors import FORMATS as COMPRESSED_TENSORS_FORMATS
 from hangar.catalog.config_fields import QUANT_BITS, QUANT_GROUP
 from hangar.engine_release import sized_release
 
@@ -96,9 +97,12 @@ def kernels(engine_version: str | None = None) -> QuantKernels:
     return KERNELS[sized_release(engine_version)]
 
 
-def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None) -> str | None:
+def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None, published: str | None = None) -> str | None:
     """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)
-    under vLLM `engine_version`."""
+    under vLLM `engine_version`, from a checkpoint published in `published` (the catalog's `dtype`): none for a
+    compressed-tensors one, which vLLM reads from its config and refuses any other method for (`hangar.precision`)."""
+    if published in COMPRESSED_TENSORS_FORMATS:
+        return None
     if precision in ("awq", "gptq"):
         release = kernels(engine_version)
         if compute_capability is not None and compute_capability >= release.marlin_min_capability:
