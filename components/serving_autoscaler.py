@@ -30,9 +30,12 @@ count when Prometheus cannot be read. Its `serverAddress` and `authenticationRef
 cluster's metrics pipeline (`hangar.components.metrics`).
 
 The series are those vLLM v0.11.2 and v0.33.0 export (vllm/v1/metrics/loggers.py at each tag,
-`PrometheusStatLogger.__init__`): gauges `vllm:num_requests_running`, `vllm:num_requests_waiting`
-and `vllm:kv_cache_usage_perc` (0..1), each labelled `model_name` (the served model name: the
-Hugging Face id, as Hangar passes no `--served-model-name`) and `engine` (the engine core's index);
+`PrometheusStatLogger.__init__`, read again at v0.33.0 on 2026-12-02: same names, types and labels):
+gauges `vllm:num_requests_running`, `vllm:num_requests_waiting` (at v0.33.0 counting the requests its
+scheduler defers, e.g. for a LoRA slot, too: `record` sets it to capacity plus deferred) and
+`vllm:kv_cache_usage_perc` (0..1), each labelled `model_name` (the served model name: the Hugging Face
+id, which Hangar passes first wherever it passes `--served-model-name`, and vLLM labels with the first
+name, vllm/config/model.py `get_served_model_name`) and `engine` (the engine core's index);
 the scrape adds `namespace` (and `pod`). A query sums over one deployment's namespace and model, so
 two models in one namespace never see each other's load; `tests/test_promql.py` proves each query
 with `promtool test rules`. With `hpa` (`engine="hpa"` here) an autoscaling/v2

@@ -16,11 +16,11 @@ VERIFIED_RELEASES = ("v0.11.2", "v0.33.0")
 (`hangar.components.serving_pod`, `hangar.components.serving_lora`), the image's entrypoint, user, Python and cache
 paths, and the metric series the autoscalers, alerts, dashboard and endpoint picker read; and the sizing rules that
 differ between them, each per release: these defaults, the KV layout (`hangar.sizing.kv_blocks`), the LoRA vocabulary
-(`hangar.sizing.lora_vocab`), the MXFP4 kernels (`hangar.sizing.mxfp4`), the AWQ/GPTQ methods and the GPUs that run
-them (`hangar.sizing.quant_kernels`), the options of a raw `vllm serve` line (`hangar.policies.rules.vllm_flags`). The
-tensor-parallel rule (attention heads divisible by TP, vllm/config/model.py `verify_with_parallel_config`) and which
-precisions a published checkpoint can be served in (`hangar.precision`) read the same in both. Read at v0.11.2 only
-and applied to both: the LoRA layers other than the vocabulary (`hangar.sizing.lora`, `hangar.sizing.lora_layouts`)."""
+(`hangar.sizing.lora_vocab`), LoRA's other layers and which classes take adapters (`hangar.sizing.lora_releases`), the
+MXFP4 kernels (`hangar.sizing.mxfp4`), the AWQ/GPTQ methods and the GPUs that run them (`hangar.sizing.quant_kernels`),
+the options of a raw `vllm serve` line (`hangar.policies.rules.vllm_flags`). The tensor-parallel rule (attention heads
+divisible by TP, vllm/config/model.py `verify_with_parallel_config`) and which precisions a published checkpoint can be
+served in (`hangar.precision`) read the same in both."""
 
 @dataclass(frozen=True)
 class ReleaseDefaults:

@@ -39,6 +39,11 @@ vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point 
   so: v0.11.2's `Mxfp4MoEMethod` allocates packed 4-bit experts only such a checkpoint fills, and v0.33.0's online
   `mxfp4` shorthand (vllm/config/quantization.py, linear and MoE layers of a 16-bit checkpoint) is a layout it does not size.
 
+* A compressed-tensors checkpoint (the catalog's `dtype` w8a8-int8 or w8a8-fp8, `hangar.catalog.compressed_tensors`) is
+  loaded in its own scheme with no `--quantization` (the same `_verify_quantization` refuses any other than
+  `compressed-tensors`), so it is served in int8 or fp8 only and Hangar passes no `--quantization` for it
+  (`hangar.sizing.quant_kernels.quantization_flag`). v0.33.0 read; v0.11.2's compressed-tensors code was not.
+
 Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, bf16 or fp16 for a
 16-bit one), bf16 where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column
 does not name); a precision the checkpoint cannot be served in is a config error. awq, gptq or int8 of a row whose
@@ -61,7 +66,10 @@ if TYPE_CHECKING:
 DEFAULT_PRECISION = "bf16"
 """What an unset precision means when the catalog does not know the published format."""
 
-AS_PUBLISHED = {"bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4", "awq": "awq", "gptq": "gptq"}
+AS_PUBLISHED = {
+    "bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4", "awq": "awq", "gptq": "gptq",
+    "w8a8-int8": "int8", "w8a8-fp8": "fp8",
+}
 """The precision an unset `precision` takes, by the catalog's `dtype` (a float32 checkpoint is served cast to 16 bits:
 Hangar always passes `--dtype bfloat16` or `float16`)."""
 
@@ -73,11 +81,13 @@ SERVABLE = {
     "mxfp4": ("mxfp4",),
     "awq": ("awq",),
     "gptq": ("gptq",),
+    "w8a8-int8": ("int8",),
+    "w8a8-fp8": ("fp8",),
 }
 """Precisions vLLM serves a checkpoint published in each format in, at both releases read (the module docstring has why)."""
 
 
-QUANTISED = ("fp8", "mxfp4", "awq", "gptq")
+QUANTISED = ("fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8")
 """Published formats vLLM loads in their own quantisation whatever is asked."""
 
 
@@ -119,7 +129,7 @@ def checkpoint_bytes(model: Model) -> float:
         except Mxfp4Unsized:
             pass  # sized as 16-bit: an upper bound
     params = model.params_total_b * 1e9
-    if model.dtype in ("fp8", "awq", "gptq"):
+    if model.dtype in ("fp8", "awq", "gptq", "w8a8-int8", "w8a8-fp8"):
         return quantised_weight_bytes(model, params, BYTES_PER_PARAM[AS_PUBLISHED[model.dtype]])
     return params * 2.0
 
@@ -129,7 +139,7 @@ def engine_precision(flagged: str, quantization_flag: str | None, published: str
     `--quantization` flag it still loads a quantised checkpoint's own format (fp8, mxfp4, awq, gptq), as the module
     docstring says."""
     if quantization_flag is None and published in QUANTISED:
-        return published
+        return AS_PUBLISHED[published]
     return flagged
 
 
@@ -156,9 +166,11 @@ def mismatch(precision: str | None, published: str | None, hf_id: str, engine_ve
     if precision in allowed:
         return None
     release = sized_release(engine_version)
-    shown = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}.get(published, published)
+    shown = {
+        "bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "w8a8-int8": "compressed-tensors W8A8 int8", "w8a8-fp8": "compressed-tensors W8A8 fp8",
+    }.get(published, published)
     if published in QUANTISED:
-        why = f"vLLM {release} loads {hf_id}'s {published} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
+        why = f"vLLM {release} loads {hf_id}'s {shown} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
     elif precision == "mxfp4":
         why = "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss's MXFP4 experts)"
         if release == "v0.33.0":

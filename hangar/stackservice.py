@@ -142,7 +142,10 @@ def stack_records(root: Path, stack: str, *, cache: bool = True) -> tuple[Plan, 
 
 
 def priced_stack(root: Path, stack: str, *, cache: bool = True) -> PricedStack:
-    """`hangar cost`: one stack's plan priced, its budget, its routes' cost and its gateway's note; raises StackConfigError, PlanError or CatalogError.
+    """`hangar cost`: one stack's plan priced, its budget, its routes' cost and its gateway's note; raises StackConfigError or PlanError.
+
+    A bad `catalog_overrides` file is a StackConfigError: validating the stack loads the overrides
+    (`hangar.hardware.hardware_problems`), and pricing loads the same, cached, catalog again.
 
     With `cache`, what was stored for the plan's key is read back when the files pricing read are unchanged:
     nothing is validated, planned or priced, and neither Pulumi nor (for a stack without routes) the spec is

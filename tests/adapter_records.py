@@ -9,10 +9,12 @@ from hangar.records import ResourceRecord
 from hangar.spec.adapters import ADAPTERS_ANNOTATION
 
 
-def server(modules: list[str], declared: list[dict[str, Any]] | None = None, model: str = "Qwen/Qwen2.5-7B-Instruct") -> list[ResourceRecord]:
-    """A raw program's vLLM Deployment serving `modules` (after one --lora-modules) on an L4 node group."""
+def server(
+    modules: list[str], declared: list[dict[str, Any]] | None = None, model: str = "Qwen/Qwen2.5-7B-Instruct", release: str = "v0.11.2"
+) -> list[ResourceRecord]:
+    """A raw program's vLLM Deployment (image vllm/vllm-openai:`release`) serving `modules` (after one --lora-modules) on an L4 node group."""
     args = ["--model", model, "--max-model-len", "8192", "--enable-lora", "--lora-modules", *modules]
-    container = {"name": "vllm", "image": "vllm/vllm-openai:v0.11.2", "args": args, "resources": {"limits": {"nvidia.com/gpu": "1"}}}
+    container = {"name": "vllm", "image": f"vllm/vllm-openai:{release}", "args": args, "resources": {"limits": {"nvidia.com/gpu": "1"}}}
     annotations = {ADAPTERS_ANNOTATION: json.dumps(declared)} if declared is not None else {}
     inputs = {"metadata": {"name": "qwen", "annotations": annotations}, "spec": {"template": {"spec": {"containers": [container], "nodeSelector": {"hangar.dev/pool": "l4"}}}}}
     pool = {"instanceTypes": ["g6.xlarge"], "scalingConfig": {"minSize": 0.0, "maxSize": 1.0, "desiredSize": 0.0}, "capacityType": "ON_DEMAND", "labels": {"hangar.dev/pool": "l4"}}

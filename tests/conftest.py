@@ -59,6 +59,15 @@ AWS_ENVIRONMENT: dict[str, Any] = make_environment(
 )
 
 
+@pytest.fixture(scope="module")
+def pack():
+    """Hangar's policy pack over gRPC, started once for the test module that asks for it (`tests.pack_agreement`)."""
+    from hangar.analyzer import running_pack
+
+    with running_pack(ROOT / "policies") as client:
+        yield client
+
+
 @pytest.fixture
 def aws_environment() -> dict[str, Any]:
     """A valid single-cluster AWS environment as a plain dict, safe to mutate."""

@@ -218,6 +218,40 @@ def gpt_oss_gib(gpu: str | None, engine_version: str | None = None) -> float:
 ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
 
 
+def _release(index: int) -> str:
+    return constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[index]
+
+
+def qwen3_next_on_two_h200s(release: str, tokens: int | None = None):
+    """Qwen3-Next-80B on 2 x H200 under vLLM `release`: its fit and its pages (hangar.sizing.memory, hangar.sizing.kv_pool)."""
+    from hangar.sizing import memory_fit
+    from hangar.sizing.kv_blocks import kv_layout
+    from hangar.sizing.kv_pool import hybrid_pages
+    from hangar.sizing.memory import Accelerator
+
+    model, h200 = catalog().model("Qwen/Qwen3-Next-80B-A3B-Thinking"), Accelerator.of(catalog().gpu("H200"))
+    fit = memory_fit(model, h200, tensor_parallel=2, engine_version=release, max_context_tokens=tokens)
+    pages = hybrid_pages(model, kv_cache_dtype="auto", tensor_parallel=2, engine_version=release, capability=h200.compute_capability,
+                         attention_block=kv_layout(release).block_size)
+    return fit, pages
+
+
+def qwen3_next_one_state_a_sequence(tokens: int) -> int:
+    """Sequences of `tokens` 2 x H200 would hold at v0.33.0 if each kept its KV and one state, no pages."""
+    fit, _ = qwen3_next_on_two_h200s(_release(1), tokens)
+    model = catalog().model("Qwen/Qwen3-Next-80B-A3B-Thinking")
+    return int(fit.kv_budget_gib * 2**30 // (tokens * model.kv_bytes_per_token_bf16 + model.state_bytes_per_sequence))
+
+
+def llama_70b_fp8_longest(release: str) -> int:
+    """The longest max_model_len Llama 3.1 70B in fp8 starts with on one H100 at 92 % under vLLM `release`."""
+    from hangar.sizing import memory_fit
+
+    fit = memory_fit(catalog().model("meta-llama/Llama-3.1-70B-Instruct"), catalog().gpu("H100-SXM"), precision="fp8",
+                     gpu_memory_utilization=0.92, engine_version=release)
+    return fit.max_tokens_that_fit
+
+
 def _gpt_oss_unpadded_on_h100() -> str:
     """Nothing to render; fails where the pinned release pads gpt-oss-120b's experts on an H100 (docs/sizing.md says it does not)."""
     if gpt_oss_gib("H100-SXM") != gpt_oss_gib(None):
@@ -328,6 +362,29 @@ FACTS += [
     Fact("docs/sizing.md", "counts each kind of layer as vLLM {v}'s", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/sizing.md", "`max(1, KV heads ÷ TP)`", {}, why="vLLM's formula (ModelConfig.get_num_kv_heads, cited beside it)"),
     Fact("docs/sizing.md", "within one node (vLLM {v}'s", {"v": ENGINE}),
+    Fact("docs/sizing.md", "At {old}, which serves Qwen3-Next but not Qwen3.5, prefix caching is off",
+         {"old": lambda: _release(0), "_": lambda: "" if not qwen3_next_on_two_h200s(_release(0))[1].prefix_caching else 1 / 0}),
+    Fact("docs/sizing.md", "at {new} it is on (`mamba_cache_mode` \"align\") and a sequence keeps two, three where FlashInfer runs the Gated"
+         " DeltaNet prefill (Hopper and Blackwell), whose checkpoints also make the block a multiple of {align} tokens",
+         {"new": lambda: _release(1), "align": constant("hangar.sizing.kv_pool", "GDN_CHECKPOINT_ALIGNMENT"),
+          "_": lambda: "" if qwen3_next_on_two_h200s(_release(1))[1].state_pages == 3 else 1 / 0}),
+    Fact("docs/sizing.md", "twice the 16-bit size", why="float32 is 32 bits, twice 16"),
+    Fact("docs/sizing.md", "takes blocks of {b_old} tokens at {old} and {b_new} at {new}, and holds {n_old} and {n_new} sequences of its full"
+         " {ctx:,} tokens",
+         {"b_old": lambda: qwen3_next_on_two_h200s(_release(0))[1].block_size, "old": lambda: _release(0),
+          "b_new": lambda: qwen3_next_on_two_h200s(_release(1))[1].block_size, "new": lambda: _release(1),
+          "n_old": lambda: qwen3_next_on_two_h200s(_release(0))[0].capacity_sequences,
+          "n_new": lambda: qwen3_next_on_two_h200s(_release(1))[0].capacity_sequences,
+          "ctx": lambda: catalog().model("Qwen/Qwen3-Next-80B-A3B-Thinking").max_context_tokens}),
+    Fact("docs/sizing.md", "at {t:,} tokens {new} holds {n}, where one state per sequence would give {naive}",
+         {"t": lambda: 32_768, "new": lambda: _release(1), "n": lambda: qwen3_next_on_two_h200s(_release(1), 32_768)[0].capacity_sequences,
+          "naive": lambda: qwen3_next_one_state_a_sequence(32_768)}, why="32,768 tokens is an example context"),
+    Fact("docs/sizing.md", "holds (blocks − 1) ÷ (blocks of one sequence) sequences", why="the one null block (hangar.sizing.kv_pool)"),
+    Fact("docs/sizing.md", "from {new} the start-up check holds that block back too: at {pct:.0f} % of one H100, Llama 3.1 70B in fp8 starts with up"
+         " to {t_old:,} tokens at {old} and {t_new:,} at {new}",
+         {"new": lambda: _release(1), "pct": lambda: 92, "old": lambda: _release(0),
+          "t_old": lambda: llama_70b_fp8_longest(_release(0)), "t_new": lambda: llama_70b_fp8_longest(_release(1))},
+         why="92 % is v0.33.0's default, pinned for both releases to show the block alone"),
     Fact("docs/sizing.md", "(vLLM {v} `get_max_concurrency_for_kv_cache_config`", {"v": ENGINE}),
     Fact("docs/sizing.md", "CACM 52(4), 2009", why=CITATION),
     Fact("docs/sizing.md", "about 2 × (active) parameters FLOPs", why="the approximation of the paper cited beside it"),
@@ -385,7 +442,7 @@ FACTS += [
          {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
     Fact("docs/serving.md", "were read from {a} and {b}, and so were the KV-cache",
          {"a": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "b": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
-    Fact("docs/serving.md", "the rest of LoRA) from {v} only; the default {d} serves Qwen3.5 and Gemma 4", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "d": ENGINE}),
+    Fact("docs/serving.md", "(each release's own); the default {d} serves Qwen3.5 and Gemma 4", {"d": ENGINE}),
     Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
          {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
           "d": lambda: _image("v0.11.2").min_driver}),
@@ -428,7 +485,9 @@ FACTS += [
          {"t": lambda: importlib.import_module("hangar.components.serving_autoscaler").default_target("requests_waiting", deployment("eks-prod")),
           "lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas},
          why=EXAMPLE_PROVEN),
-    Fact("docs/serving.md", "on series in vLLM {v}'s exposition", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0].lstrip("v")}),
+    Fact("docs/serving.md", "on series in vLLM {new}'s exposition (the loop in {old}'s too;",
+         {"new": lambda: ENGINE().lstrip("v"), "old": lambda: next(r for r in constant("tests.vllm_exposition", "RELEASES")() if r != ENGINE()).lstrip("v")},
+         why="the releases whose /metrics pages tests/vllm_exposition.py writes"),
     Fact("docs/serving.md", "through the managed scraper (every {s} s)", {"s": AMP_INTERVAL}),
     Fact("docs/serving.md", "({gpus} H100, tensor parallel {tp})",
          {"gpus": lambda: instance_gpus("eks-prod"), "tp": lambda: deployment("eks-prod").tensor_parallel}),
@@ -520,6 +579,16 @@ def _lora_example() -> tuple[float, int, float]:
         raise AssertionError("docs/lora.md's LoRA example no longer holds: the default slot must fit on one L4 and the example's slots must not")
     return lora_bytes(qwen, default) / 2**30, default.rank, lora_bytes(qwen, example) / 2**30
 
+
+def _lora_release(index: int) -> str:
+    from hangar.sizing.lora_releases import RULES
+
+    return list(RULES)[index]
+
+
+LORA_RELEASES = {"old": lambda: _lora_release(0), "new": lambda: _lora_release(1)}
+"""The two releases whose LoRA layers were read (hangar.sizing.lora_releases)."""
+
 FACTS += [
     Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
     Fact("docs/lora.md", "too (at {v} Llama's, hence Mistral's", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
@@ -532,6 +601,16 @@ FACTS += [
     Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/serving.md", "Body-Based Routing (image `bbr:{v}`, one pod on the system", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
     Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/lora.md", "over several GPUs: {old}\n  refuses them all; {new} only with `--fully-sharded-loras`", LORA_RELEASES,
+         why="lora_releases.RULES: expert_parallel is false at the first read release, true at the second (tests/test_lora_releases.py)"),
+    Fact("docs/lora.md", "every expert of every layer. At {old} each GPU holds all the experts", LORA_RELEASES),
+    Fact("docs/lora.md", "gpt-oss's router is not adapted. At {new}\n`--fully-sharded-loras` splits the experts' ranks too", LORA_RELEASES),
+    Fact("docs/lora.md", "`shared_expert_intermediate_size`). {old} wraps each of those attention projections twice", LORA_RELEASES),
+    Fact("docs/lora.md", "both wrappers allocate slots; {new} wraps a layer once", LORA_RELEASES),
+    Fact("docs/lora.md", "and shared expert (at {new} in the shared expert's gate too); Qwen3.5, which {new} serves", LORA_RELEASES),
+    Fact("docs/lora.md", "their shared expert, and at {new} their router", LORA_RELEASES),
+    Fact("docs/lora.md", "of Gemma 4\n({new} serves LoRA on it", LORA_RELEASES),
+    Fact("docs/lora.md", "cannot load the model at all ({old} and Qwen3.5 or\nGemma 4)", LORA_RELEASES),
     Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
          "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",
          {"one": lambda: _lora_example()[0], "rank": lambda: _lora_example()[1], "slots": lambda: LORA_EXAMPLE[0], "big": lambda: LORA_EXAMPLE[1],

@@ -97,3 +97,20 @@ def copy_project(tmp_path: Path, stack: str, text: str) -> Path:
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text(text)
     return tmp_path
+
+
+def edge_with_catalog_overrides(tmp_path: Path, price: str = "0.75") -> str:
+    """A copy of the project in `tmp_path` whose `edge` stack names the catalog overrides `our-catalog/`, pricing its L4 box
+    at `price` $/hour (`price_l4_box`); returns the stack file's text."""
+    edge = (ROOT / "stacks" / "Pulumi.edge.yaml").read_text().replace("    budget:\n", "    catalog_overrides: our-catalog\n    budget:\n")
+    copy_project(tmp_path, "edge", edge)
+    (tmp_path / "our-catalog").mkdir()
+    price_l4_box(tmp_path, price)
+    return edge
+
+
+def price_l4_box(project: Path, price: str) -> None:
+    """Write the project's `our-catalog/instances.csv`: the edge site's one-L4 box at `price` (a number, or any text)."""
+    header = (ROOT / "hangar" / "catalog" / "data" / "instances.csv").read_text().splitlines()[0]
+    row = f"onprem,l4-box,site,L4,1,16,64,{price},,our finance team's amortised rate,2026-11-01,our asset register,,,"
+    (project / "our-catalog" / "instances.csv").write_text(f"{header}\n{row}\n")

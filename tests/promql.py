@@ -6,7 +6,8 @@ these tests fail (never skip) with the one command that installs it.
 A timeline is a list of phases; each phase holds, for some scrape steps (the scrape interval,
 15 s), what each pod's engine reports (`tests.vllm_exposition.Engine`: its gauges, and the
 latencies it observes during each step, which its histograms accumulate). The series are what a
-scrape of each pod's page stores; a pod that is gone gets a staleness marker, as Prometheus writes
+scrape of each pod's page stores, as the default engine's release writes it unless a test names another
+(`tests.vllm_exposition.RELEASES`); a pod that is gone gets a staleness marker, as Prometheus writes
 when a target disappears, and then no samples.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from hangar.engine_release import ENGINE_VERSION
 from tests.vllm_exposition import Engine, page, scraped
 
 INSTALL = "apt-get install -y prometheus"
@@ -53,8 +55,8 @@ def start_of(timeline: list[Phase], index: int) -> int:
     return sum(phase.steps for phase in timeline[:index]) * STEP_SECONDS
 
 
-def input_series(timeline: list[Phase]) -> list[dict[str, str]]:
-    """promtool `input_series`: every pod's scraped series, one value per scrape step."""
+def input_series(timeline: list[Phase], release: str = ENGINE_VERSION) -> list[dict[str, str]]:
+    """promtool `input_series`: every pod's scraped series as vLLM `release` exports them, one value per scrape step."""
     total = sum(phase.steps for phase in timeline)
     values: dict[str, list[str]] = {}
     observed: dict[Pod, Engine] = {}
@@ -72,7 +74,7 @@ def input_series(timeline: list[Phase]) -> list[dict[str, str]]:
                     finished=before.finished + engine.finished,
                 )
                 target = {"namespace": pod.namespace, "pod": pod.name, "job": f"{pod.namespace}/{pod.name.rsplit('-', 1)[0]}", "instance": f"{pod.name}:8000"}
-                for series, value in scraped(page(pod.model, now), target).items():
+                for series, value in scraped(page(pod.model, now, release), target).items():
                     values.setdefault(series, ["_"] * total)[step] = f"{value:g}"
             step += 1
     for samples in values.values():  # a target that disappears: one staleness marker after its last sample
@@ -113,14 +115,15 @@ def expect(expr: str, seconds: int, value: float | None, labels: str | None = No
 
 
 def run_promtool(tmp_path: Path, groups: list[dict[str, Any]], timeline: list[Phase], *, expressions: list[dict[str, Any]] = (),
-                 alerts: list[dict[str, Any]] = (), extra_series: list[dict[str, str]] = ()) -> None:  # fmt: skip
+                 alerts: list[dict[str, Any]] = (), extra_series: list[dict[str, str]] = (), release: str = ENGINE_VERSION) -> None:  # fmt: skip
     """Write the rule file and the test file, and run `promtool test rules`; a failure shows promtool's report.
 
-    `extra_series` are other exporters' series (e.g. `tests.kube_state_series`), in promtool's notation.
+    The timeline's engines export vLLM `release`'s page; `extra_series` are other exporters' series (e.g.
+    `tests.kube_state_series`), in promtool's notation.
     """
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    case: dict[str, Any] = {"interval": f"{STEP_SECONDS}s", "input_series": input_series(timeline) + list(extra_series)}
+    case: dict[str, Any] = {"interval": f"{STEP_SECONDS}s", "input_series": input_series(timeline, release) + list(extra_series)}
     if expressions:
         case["promql_expr_test"] = list(expressions)
     if alerts:

@@ -144,23 +144,13 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     """Your own catalog rows, named in the stack config, reach the budget rule offline and in the pack."""
     import shutil
 
-    from hangar.policies.rules import evaluate
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
     from hangar.stack_policy import stack_policy_configs
     from hangar.stackfile import read_project
     from hangar.stackplan import plan_project_stack
+    from tests.onprem_plans import edge_with_catalog_overrides
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    (tmp_path / "stacks").mkdir()
-    edge = (ROOT / "stacks" / "Pulumi.edge.yaml").read_text().replace("    budget:\n", "    catalog_overrides: our-catalog\n    budget:\n")
-    (tmp_path / "stacks" / "Pulumi.edge.yaml").write_text(edge)
-    (tmp_path / "our-catalog").mkdir()
-    header = (ROOT / "hangar" / "catalog" / "data" / "instances.csv").read_text().splitlines()[0]
-    row = "onprem,l4-box,site,L4,1,16,64,0.75,,our finance team's amortised rate,2026-11-01,our asset register,,,"
-    (tmp_path / "our-catalog" / "instances.csv").write_text(f"{header}\n{row}\n")
+    edge = edge_with_catalog_overrides(tmp_path, "0.75")
 
     result = runner.invoke(app, ["check", "edge", "-C", str(tmp_path), "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -173,12 +163,9 @@ def test_catalog_overrides_price_an_on_prem_gpu_for_plan_check_and_pack(tmp_path
     stack_plan = plan_project_stack(tmp_path, "edge")
     configs = stack_policy_configs(read_project(tmp_path), "edge", None)  # our-catalog/ is read from the project, whatever the working directory
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    with running_pack(tmp_path / "policies") as pack:  # the pack works from the project directory, where our-catalog/ is
-        pack.configure(protocol_config(configs))
-        verdicts = pack.verdicts(stack_plan.plan.resources)
+    verdicts = pack_verdicts(stack_plan.plan.resources, configs, pack_dir=tmp_path / "policies")  # the pack works from the project directory, where our-catalog/ is
     assert ("hangar-budget", "", "worst-case cost $540/month (every pool at max size) exceeds the ceiling $500/month; largest: l4 (1 x l4-box) $540", "mandatory") in verdicts
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(stack_plan.plan.resources, configs))
-    assert verdicts == offline
+    assert verdicts == offline_verdicts(stack_plan.plan.resources, configs)
 
 
 def _project_in(directory, over_budget: str) -> None:

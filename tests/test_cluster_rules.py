@@ -11,11 +11,11 @@ import json
 import pytest
 from hangar.components.program import build_stack
 from hangar.policies.rules import evaluate, load_pack_config
-from hangar.policies.rules.config import pack_config_for, protocol_config
+from hangar.policies.rules.config import pack_config_for
 from hangar.policies.rules.network_enforcement import ENFORCED_NETWORK_POLICY
 from hangar.policies.rules.supported_versions import SUPPORTED_VERSIONS
 
-from hangar.analyzer import PackClient, running_pack
+from hangar.analyzer import PackClient
 from hangar.plan import plan_program
 from hangar.records import UNKNOWN, ResourceRecord
 from hangar.spec import Environment
@@ -24,6 +24,7 @@ from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from tests.chart_records import AKS, EKS, GKE, PROVIDER, record
 from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 
 RAW = ROOT / "tests" / "raw_clusters"
 POLICY_FILE = RAW / "policy-prod.json"
@@ -47,7 +48,7 @@ def found(records: list[ResourceRecord], policy: str = ENFORCED_NETWORK_POLICY, 
 def raw_verdicts(stack: str) -> list[tuple[str, str, str, str]]:
     plan = plan_project_stack(RAW, stack).plan
     configs = stack_policy_configs(read_project(RAW), stack, POLICY_FILE)
-    return sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(plan.resources, configs))
+    return offline_verdicts(plan.resources, configs)
 
 
 # --- a foreign program, broken and fixed -----------------------------------------------------------------
@@ -261,18 +262,11 @@ def test_a_hangar_dev_stack_on_an_out_of_support_version_is_flagged_advisory(aws
 # --- the pack over gRPC --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with running_pack(ROOT / "policies") as client:
-        yield client
-
-
 @pytest.mark.parametrize("stack", ["broken", "fixed"])
 def test_the_pack_gives_the_same_verdicts(pack: PackClient, stack: str):
     records = plan_project_stack(RAW, stack).plan.resources
     configs = stack_policy_configs(read_project(RAW), stack, POLICY_FILE)
-    pack.configure(protocol_config(configs))
-    assert pack.verdicts(records) == raw_verdicts(stack)
+    assert pack_verdicts(records, configs, pack=pack) == raw_verdicts(stack)
 
 
 def test_the_pack_describes_both_rules_with_their_levels(pack: PackClient):

@@ -11,14 +11,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 from hangar.policies.rules import evaluate, load_pack_config
-from hangar.policies.rules.config import protocol_config
 
-from hangar.analyzer import running_pack
 from hangar.custom_timeouts import duration_seconds, from_strings
 from hangar.plan import PlanError, plan_program
 from hangar.records import Plan, ResourceRecord
 from hangar.stackservice import plan_from_json
-from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 
 DEPLOY_TIMEOUT = "hangar-deploy-timeout"
 PROBE = {"periodSeconds": 10, "failureThreshold": 100}  # 1000 s to start
@@ -105,9 +103,6 @@ def test_the_pack_reads_the_engines_custom_timeouts_and_agrees_with_the_offline_
         deployment({}, None, "default"),
     ]
     configs = load_pack_config({}, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        remote = pack.verdicts(records)
-    assert remote == offline
+    remote = pack_verdicts(records, configs)
+    assert remote == offline_verdicts(records, configs)
     assert sorted(urn.rsplit("::", 1)[-1] for policy, urn, _, _ in remote if policy == DEPLOY_TIMEOUT) == ["default", "short-update"]

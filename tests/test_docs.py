@@ -62,6 +62,16 @@ def test_readme_links_point_at_files_that_exist():
 # --- the site --------------------------------------------------------------------------------------
 
 
+def test_readme_and_the_real_path_table_name_every_example_stack():
+    """README's sentence on the example environments lists exactly the stack files in stacks/, and the table of
+    docs/running.md's real path puts each under its target: a stack added to stacks/ fails here until both say so."""
+    stacks = sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+    sentence = re.search(r"The example environments are the stack files in `stacks/` \(([^)]*)\)", README.read_text())
+    assert sentence, "README.md has no sentence naming the example environments in stacks/"
+    assert sorted(re.findall(r"`([^`]+)`", sentence.group(1))) == stacks
+    (header,) = [line for line in (ROOT / "docs" / "running.md").read_text().splitlines() if line.startswith("| link |")]
+    assert sorted(re.findall(r"`([^`]+)`", header)) == stacks
+
 def test_site_builds_strict(tmp_path):
     done = build_site(ROOT, tmp_path / "site")
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"

@@ -65,14 +65,9 @@ def test_the_release_is_read_from_the_vllm_openai_tag_only(image, release):
 
 
 def test_the_pack_over_grpc_refuses_it_as_the_offline_check_does():
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
-    from tests.conftest import ROOT
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
     records, configs = server("vllm/vllm-openai:v0.11.2"), load_pack_config({}, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    offline = offline_verdicts(records, configs)
     assert any(policy == HARDWARE_FIT and message == REFUSAL for policy, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs) == offline

@@ -87,12 +87,6 @@ def test_check_with_a_policy_config_without_a_ceiling_blocks(tmp_path: Path, con
     assert any(v["policy"] == BUDGET and v["level"] == "mandatory" and v["message"].startswith("no monthly ceiling") for v in stack["violations"])
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with running_pack(ROOT / "policies") as client:
-        yield client
-
-
 def test_the_pack_without_any_config_refuses_a_prod_stack_without_a_ceiling():
     with running_pack(ROOT / "policies") as fresh:  # never configured
         verdicts = fresh.verdicts([PROD_GROUP])

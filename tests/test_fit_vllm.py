@@ -127,7 +127,7 @@ def test_size_refuses_a_gpu_that_cannot_start_it_with_the_numbers():
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     (g6,) = [r for r in document["infeasible"] if r["instance_type"] == "g6.xlarge"]
-    assert "10.9 GiB short; a max_model_len of at most 41,952 tokens would fit" in g6["reasons"][0]
+    assert "10.9 GiB short; a max_model_len of at most 41,936 tokens would fit" in g6["reasons"][0]
     # two L4 of a g6.12xlarge start it: TP 2 is an option
     assert any(o["instance_type"] == "g6.12xlarge" and o["tensor_parallel"] == 2 for o in document["feasible"])
 

@@ -120,15 +120,10 @@ def test_hangars_own_plan_declares_its_adapters_licences():
 
 
 def test_the_pack_over_grpc_gives_the_same_adapter_verdicts_as_the_offline_check():
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
-    from tests.conftest import ROOT
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
     records = server(["sql=/x", '{"name":"b","path":"acme/b-lora"}'], [declared("sql", "c4ai-cc-by-nc-4.0")])
     configs = load_pack_config(PROD, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    offline = offline_verdicts(records, configs)
     assert {(policy, "adapter 'sql'" in message) for policy, _, message, _ in offline if "adapter" in message} >= {(LICENSING, True), (CANNOT_JUDGE, False)}
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs) == offline

@@ -1,4 +1,4 @@
-"""Which models vLLM v0.11.2 serves LoRA adapters for (issue 15): a class without `SupportsLoRA` refuses to start with them.
+"""Which models vLLM serves LoRA adapters for (issue 15), per release: a class without `SupportsLoRA` refuses to start with them.
 
 The architecture of each catalog family is checked against the config.json copies the catalog was read from
 (tests/model_configs); adapters on GPT-2 (vLLM's `GPT2LMHeadModel` takes none) are a config error in a stack and
@@ -15,17 +15,23 @@ from hangar.policies.rules import evaluate, load_pack_config
 from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 
 from hangar.catalog import load_catalog
-from hangar.sizing.lora_architectures import FAMILY_ARCHITECTURES, SUPPORTS_LORA, architecture, lora_families, lora_refusal
+from hangar.sizing.lora_architectures import FAMILY_ARCHITECTURES, SUPPORTS_LORA_RELEASES, architecture, lora_families, lora_refusal
 from tests.adapter_records import server
 from tests.lora_plans import SQL, with_adapters
 from tests.serving_plans import refused
 
 CATALOG = load_catalog()
 CONFIGS = Path(__file__).parent / "model_configs"
-GPT2_REFUSAL = (
-    "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA: with --enable-lora "
-    "vLLM refuses to start (GPT2LMHeadModel does not support LoRA yet)"
-)
+
+
+def gpt2_refusal(release: str) -> str:
+    return (
+        f"vLLM {release}'s GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA: with --enable-lora "
+        "vLLM refuses to start (GPT2LMHeadModel does not support LoRA yet)"
+    )
+
+
+GPT2_REFUSAL = gpt2_refusal("v0.11.2")  # the raw server's image, vllm/vllm-openai:v0.11.2
 
 
 def read_configs() -> list[tuple[str, str]]:
@@ -51,13 +57,16 @@ def test_every_catalog_family_but_one_unread_is_mapped_to_its_vllm_class():
     assert len(read_configs()) >= 30
 
 
-def test_gpt2_is_the_one_catalog_family_whose_class_takes_no_adapters():
-    refused_families = sorted({row.family for row in CATALOG.models.values() if lora_refusal(row)})
+@pytest.mark.parametrize("release", ["v0.11.2", "v0.33.0"])
+def test_gpt2_is_the_one_catalog_family_whose_class_takes_no_adapters(release):
+    refused_families = sorted({row.family for row in CATALOG.models.values() if lora_refusal(row, release)})
     assert refused_families == ["GPT-2"]
-    assert [name for name, supports in SUPPORTS_LORA.items() if not supports] == ["GPT2LMHeadModel"]
-    assert "GPT-2" not in lora_families() and {"Qwen2.5", "Llama 3.1", "Mixtral", "gpt-oss"} <= set(lora_families())
-    # Qwen3.5 has no class of vLLM v0.11.2's own (its Transformers backend may serve it): neither allowed nor refused.
-    assert "Qwen3.5" not in lora_families() and lora_refusal(CATALOG.models["Qwen/Qwen3.5-27B"]) is None
+    assert [name for name, supports in SUPPORTS_LORA_RELEASES[release].items() if not supports] == ["GPT2LMHeadModel"]
+    families = lora_families(release)
+    assert "GPT-2" not in families and {"Qwen2.5", "Llama 3.1", "Mixtral", "gpt-oss", "glm4_moe"} <= set(families)
+    # Qwen3.5 and Gemma 4: no class of v0.11.2's own (nor can it load them), SupportsLoRA at v0.33.0 (qwen3_5.py, gemma4_mm.py)
+    assert ({"Qwen3.5", "Gemma 4"} <= set(families)) is (release == "v0.33.0")
+    assert lora_refusal(CATALOG.models["Qwen/Qwen3.5-27B"], release) is None
 
 
 def gpt2_stack() -> dict:
@@ -71,8 +80,19 @@ def test_adapters_on_gpt2_are_a_config_error_naming_the_key_the_model_and_what_i
     message = refused(gpt2_stack())
     (line,) = [line for line in message.splitlines() if "SupportsLoRA" in line]
     assert line.startswith("Pulumi.test.yaml: hangar:environment.deployments[0].lora: "), line
-    assert GPT2_REFUSAL in line and "'openai-community/gpt2'" in line, line
-    assert f"adapters need a model whose architecture vLLM v0.11.2 serves LoRA for (catalog families: {', '.join(lora_families())})" in line
+    # the deployment's engine_version, v0.33.0 by default, is the release the message names
+    assert gpt2_refusal("v0.33.0") in line and "'openai-community/gpt2'" in line, line
+    assert f"adapters need a model whose architecture vLLM v0.33.0 serves LoRA for (catalog families: {', '.join(lora_families('v0.33.0'))})" in line
+
+
+def test_the_config_error_names_the_release_the_deployment_pins():
+    raw = gpt2_stack()
+    raw["deployments"][0]["engine_version"] = "v0.11.2"
+    (line,) = [line for line in refused(raw).splitlines() if "SupportsLoRA" in line]
+    assert gpt2_refusal("v0.11.2") in line and "Qwen3.5" not in line, line
+    raw["deployments"][0]["engine_version"] = "v0.20.0"  # not read: sized by v0.33.0's rules, and said so
+    (line,) = [line for line in refused(raw).splitlines() if "SupportsLoRA" in line]
+    assert "vLLM v0.20.0 (sized by v0.33.0's LoRA rules: v0.20.0's were not read)'s GPT2LMHeadModel" in line, line
 
 
 def test_the_same_deployment_without_adapters_is_accepted():
@@ -93,17 +113,12 @@ def test_a_raw_program_serving_adapters_on_gpt2_violates_hardware_fit_once_not_c
 
 
 def test_the_pack_over_grpc_refuses_it_as_the_offline_check_does():
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
-    from tests.conftest import ROOT
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
     records, configs = raw_gpt2(), load_pack_config({}, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    offline = offline_verdicts(records, configs)
     assert any(policy == HARDWARE_FIT and GPT2_REFUSAL in message for policy, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs) == offline
 
 
 def test_a_head_vocabulary_beyond_what_vllms_lora_kernels_take_is_refused():

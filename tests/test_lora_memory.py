@@ -152,7 +152,7 @@ def test_gpt_oss_experts_take_the_width_marlin_pads_them_to():
         (1, 32, 16, 3072), (1, 32, 2944, 16), (1, 32, 16, 3072), (1, 32, 2944, 16),
         (1, 32, 16, 2944), (1, 32, 3072, 16),
     )  # fmt: skip
-    assert lora_bytes(oss, LoraSlots()) == one_gpu * 24 * 2
+    assert lora_bytes(oss, LoraSlots(), engine_version="v0.11.2") == one_gpu * 24 * 2
     # Over four GPUs each expert's quarter (720) pads to 768.
     four = elements(
         *[(1, 1, 16, 2880)] * 3, (1, 1, 1024, 16), (1, 1, 128, 16), (1, 1, 128, 16),
@@ -160,7 +160,7 @@ def test_gpt_oss_experts_take_the_width_marlin_pads_them_to():
         (1, 32, 16, 3072), (1, 32, 768, 16), (1, 32, 16, 3072), (1, 32, 768, 16),
         (1, 32, 16, 768), (1, 32, 3072, 16),
     )  # fmt: skip
-    assert lora_bytes(oss, LoraSlots(), tensor_parallel=4) == 4 * four * 24 * 2
+    assert lora_bytes(oss, LoraSlots(), tensor_parallel=4, engine_version="v0.11.2") == 4 * four * 24 * 2
 
 
 def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
@@ -172,18 +172,21 @@ def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
 
 
 @pytest.mark.parametrize(
-    ("hf_id", "why"),
+    ("hf_id", "release", "why"),
     [
-        ("Qwen/Qwen3.5-27B", "its architecture Qwen3_5ForConditionalGeneration is not one of vLLM v0.11.2's own model classes"),
-        ("google/gemma-4-26B-A4B", "its architecture Gemma4ForConditionalGeneration is not one of vLLM v0.11.2's own model classes"),
-        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "no hidden_size/intermediate_size (no config.json read)"),
-        ("distilbert/distilgpt2", "its family 'DistilGPT2' is not one whose vLLM model class was read"),
-        ("openai-community/gpt2", "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
+        ("Qwen/Qwen3.5-27B", "v0.11.2", "vLLM v0.11.2 cannot load Qwen/Qwen3.5-27B: Qwen3_5ForConditionalGeneration is not in v0.11.2's model registry"),
+        ("google/gemma-4-26B-A4B", "v0.11.2", "vLLM v0.11.2 cannot load google/gemma-4-26B-A4B: Gemma4ForConditionalGeneration is not in v0.11.2's"),
+        ("google/gemma-4-26B-A4B", "v0.33.0", "vLLM v0.33.0's Gemma4ForConditionalGeneration serves LoRA, but Gemma 4's layers differ by what its catalog row"),
+        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "v0.33.0", "no hidden_size/intermediate_size (no config.json read)"),
+        ("distilbert/distilgpt2", "v0.33.0", "its family 'DistilGPT2' is not one whose vLLM model class was read"),
+        ("openai-community/gpt2", "v0.11.2", "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
+        ("openai-community/gpt2", "v0.33.0", "vLLM v0.33.0's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
+        ("openai-community/gpt2", "v0.20.0", "vLLM v0.20.0 (sized by v0.33.0's LoRA rules: v0.20.0's were not read)'s GPT2LMHeadModel"),
     ],
 )
-def test_a_model_whose_slots_the_catalog_cannot_size_says_why(hf_id, why):
+def test_a_model_whose_slots_the_catalog_cannot_size_says_why_naming_the_release(hf_id, release, why):
     with pytest.raises(LoraSizeUnknown, match=re.escape(why)):
-        lora_bytes(model(hf_id), LoraSlots())
+        lora_bytes(model(hf_id), LoraSlots(), engine_version=release)
 
 
 def test_the_slots_come_out_of_the_kv_cache_budget_and_can_stop_vllm_starting():
@@ -247,20 +250,15 @@ def test_tensor_parallel_auto_makes_room_for_the_slots():
 
 
 def test_the_pack_over_grpc_judges_the_slots_as_the_offline_check_does():
-    from hangar.policies.rules.config import protocol_config
-
-    from hangar.analyzer import running_pack
-    from tests.conftest import ROOT
+    from tests.pack_agreement import offline_verdicts, pack_verdicts
 
     records = server(["sql=/x"], [{"name": "sql", "source": "acme/sql-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}])
     args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
     args += ["--max-loras", "4", "--max-lora-rank", "320"]
     configs = load_pack_config({}, "test")
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    offline = offline_verdicts(records, configs)
     assert any(policy == HARDWARE_FIT and "4 LoRA slots of rank 320" in message for policy, _, message, _ in offline)
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs) == offline
 
 
 def test_the_capacity_rule_batches_only_what_the_kv_cache_left_by_the_slots_holds():

@@ -2,7 +2,8 @@
 
 The catalog rows carry the module widths LoRA needs (q_lora_rank, qk_nope_head_dim, v_head_dim, dense_mlp_layers,
 shared_expert_intermediate_size, the linear-attention widths), read from config.json; the slots are written out here
-layer by layer from the shapes vLLM v0.11.2's LoRA wrappers allocate, one slot on one GPU, and compared with the code.
+layer by layer from the shapes vLLM v0.11.2's LoRA wrappers allocate, one slot on one GPU, and compared with the code
+(v0.33.0's are in tests/test_lora_releases.py).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def test_deepseek_v3_slots_written_out_layer_by_layer():
     shared = (2 * r * 7168 + 2 * 2048 // tp * r) + (r * 2048 // tp + 7168 * r)
     per_gpu = 61 * attention + 3 * dense + 58 * (router + experts + shared)
     assert per_gpu == 5_388_122_112
-    assert lora_bytes(CAT.model("deepseek-ai/DeepSeek-V3"), LoraSlots(1, 16), tensor_parallel=8) == per_gpu * 2 * tp  # 2 bytes, 8 GPUs
+    assert lora_bytes(CAT.model("deepseek-ai/DeepSeek-V3"), LoraSlots(1, 16), tensor_parallel=8, engine_version="v0.11.2") == per_gpu * 2 * tp  # 2 bytes, 8 GPUs
 
 
 def test_qwen3_next_slots_written_out_layer_by_layer():
@@ -111,12 +112,12 @@ def test_qwen3_next_slots_written_out_layer_by_layer():
     moe += (2 * r * 2048 + 2 * 512 // tp * r) + (r * 512 // tp + 2048 * r)
     per_gpu = 36 * gdn + 12 * attention + 48 * moe
     assert per_gpu == 2_583_244_032
-    assert lora_bytes(CAT.model("Qwen/Qwen3-Next-80B-A3B-Thinking"), LoraSlots(1, 16), tensor_parallel=tp) == per_gpu * 2 * tp
+    assert lora_bytes(CAT.model("Qwen/Qwen3-Next-80B-A3B-Thinking"), LoraSlots(1, 16), tensor_parallel=tp, engine_version="v0.11.2") == per_gpu * 2 * tp
 
 
-def test_fully_sharded_loras_split_the_ranks_but_not_the_experts():
+def test_fully_sharded_loras_split_the_ranks_but_not_the_experts_at_v0_11_2():
     v3 = CAT.model("deepseek-ai/DeepSeek-V3")
-    plain, sharded = (lora_bytes(v3, LoraSlots(1, 16, fully_sharded=f), tensor_parallel=8) for f in (False, True))
+    plain, sharded = (lora_bytes(v3, LoraSlots(1, 16, fully_sharded=f), tensor_parallel=8, engine_version="v0.11.2") for f in (False, True))
     assert sharded < plain
     assert plain - sharded < 0.02 * plain  # the experts, almost all of it, are never split
 
@@ -129,7 +130,7 @@ def test_kimi_k2s_slots_come_out_of_the_kv_cache_and_can_stop_it_starting():
     assert bare.fits and not loaded.fits and "+ 4 LoRA slots of rank 64 " in loaded.reason
 
 
-def test_deepseek_v32s_indexer_adds_three_replicated_projections_a_layer():
+def test_deepseek_v32s_indexer_adds_three_replicated_projections_a_layer_at_v0_11_2():
     v3, v32 = CAT.model("deepseek-ai/DeepSeek-V3"), CAT.model("deepseek-ai/DeepSeek-V3.2")
     same = ("hidden_size", "attention_heads", "layers", "q_lora_rank", "kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim",
             "num_experts", "moe_intermediate_size", "intermediate_size", "dense_mlp_layers", "shared_expert_intermediate_size")
@@ -138,7 +139,8 @@ def test_deepseek_v32s_indexer_adds_three_replicated_projections_a_layer():
     assert (v32.index_n_heads, v32.index_head_dim) == (fields["index_n_heads"], fields["index_head_dim"]) == (64, 128)
     r = 16
     indexer = (r * 1536 + 64 * 128 * r) + (r * 7168 + 128 * r) + (r * 7168 + 64 * r)  # wq_b, wk, weights_proj: whole on every GPU
-    assert lora_bytes(v32, LoraSlots(1, r), tensor_parallel=8) - lora_bytes(v3, LoraSlots(1, r), tensor_parallel=8) == 61 * indexer * 2 * 8
+    old = "v0.11.2"
+    assert lora_bytes(v32, LoraSlots(1, r), 8, old) - lora_bytes(v3, LoraSlots(1, r), 8, old) == 61 * indexer * 2 * 8
 
 
 def test_a_latent_attention_row_without_its_widths_says_why():

@@ -1,9 +1,9 @@
 """The environment's Grafana dashboard: where it is provisioned, that it parses, and that its queries are real.
 
 Every query must parse as PromQL (`promtool check rules` on the queries as recording rules), name only
-series vLLM 0.11.2 exports (as scraped: `tests.vllm_exposition`) or the kube-state-metrics series
-the pending alert cites, and, run by the real engine on two models' servers, show each model its own
-numbers.
+series vLLM exports (v0.33.0, the default engine, and v0.11.2; as scraped: `tests.vllm_exposition`) or the
+kube-state-metrics series the pending alert cites, and, run by the real engine on two models' servers of each
+release, show each model its own numbers (v0.33.0's request counter has two more finish reasons; the rate sums them all).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hangar.components.metrics_dashboard import dashboard
 from tests.kube_state_series import KubePod, PodState, series
 from tests.promql import Phase, Pod, expect, run_promtool, start_of
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
-from tests.vllm_exposition import Engine, page, scraped
+from tests.vllm_exposition import RELEASES, Engine, page, scraped
 
 KUBE_STATE = {"kube_pod_status_unschedulable", "kube_pod_status_phase", "kube_pod_container_resource_requests", "kube_pod_owner"}
 """kube-state-metrics v2.20.0 series cited in components.metrics_pending."""
@@ -60,8 +60,9 @@ def test_no_dashboard_where_hangar_runs_no_grafana():
     assert dashboards(plan_environment(environment)) == []
 
 
-def test_every_query_parses_and_names_only_series_vllm_or_kube_state_metrics_export(tmp_path):
-    exported = {name.split("{", 1)[0] for name in scraped(page("m", Engine()), {"namespace": "n", "pod": "p"})} | KUBE_STATE
+@pytest.mark.parametrize("engine_release", sorted(RELEASES))
+def test_every_query_parses_and_names_only_series_vllm_or_kube_state_metrics_export(tmp_path, engine_release):
+    exported = {name.split("{", 1)[0] for name in scraped(page("m", Engine(), engine_release), {"namespace": "n", "pod": "p"})} | KUBE_STATE
     (config,) = dashboards(example_plan("eks-prod"))
     board = json.loads(next(iter(config["data"].values())))
     texts = queries(board)
@@ -69,7 +70,7 @@ def test_every_query_parses_and_names_only_series_vllm_or_kube_state_metrics_exp
     assert named and named <= exported, sorted(named - exported)
     assert {"vllm:request_success_total", "vllm:inter_token_latency_seconds_bucket", "vllm:kv_cache_usage_perc"} <= named
     groups = [{"name": "dashboard", "rules": [{"record": f"hangar:panel_{i}", "expr": text} for i, text in enumerate(texts)]}]
-    run_promtool(tmp_path, groups, [Phase(1, {})])  # promtool check rules: every query parses
+    run_promtool(tmp_path, groups, [Phase(1, {})], release=engine_release)  # promtool check rules: every query parses
 
 
 def test_a_misspelt_query_is_refused_by_promtool(tmp_path):
@@ -78,7 +79,8 @@ def test_a_misspelt_query_is_refused_by_promtool(tmp_path):
         run_promtool(tmp_path, groups, [Phase(1, {})])
 
 
-def test_each_model_sees_its_own_numbers(tmp_path):
+@pytest.mark.parametrize("engine_release", sorted(RELEASES))
+def test_each_model_sees_its_own_numbers(tmp_path, engine_release):
     board = dashboard("eks-prod", "eks-prod")
     texts = queries(board)
     namespace = "eks-prod"
@@ -109,4 +111,4 @@ def test_each_model_sees_its_own_numbers(tmp_path):
     # p95 of inter-token latency, interpolated within the bucket holding every observation: (0.01, 0.025] and (0.2, 0.3]
     expressions.append(per_model(itl_p95, 0.02425, 0.295))
     pending_pod = {KubePod(namespace, "llama-70b-2", "StatefulSet", "llama-70b"): [PodState("Pending", unschedulable=True)] * 40}
-    run_promtool(tmp_path, groups, timeline, expressions=expressions, extra_series=series(pending_pod))
+    run_promtool(tmp_path, groups, timeline, expressions=expressions, extra_series=series(pending_pod), release=engine_release)

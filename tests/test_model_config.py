@@ -190,7 +190,7 @@ def test_a_hybrid_mixture_of_experts_is_read_layer_by_layer():
     assert (qwen.model_type, qwen.layers, qwen.attention_layers, qwen.kv_heads, qwen.head_dim) == ("qwen3_5_moe_text", 40, 10, 2, 256)
     assert qwen.kv_bytes_per_token_bf16 == 2 * 10 * 2 * 256 * 2
     assert (qwen.num_experts, qwen.num_experts_per_tok, qwen.multimodal, qwen.max_context_tokens) == (256, 8, True, 262144)
-    per_layer = (3 * (2 * 16 * 128 + 32 * 128) + 32 * 128 * 128) * 2  # same gated-delta-net shape as Qwen3.5-9B's
+    per_layer = 3 * (2 * 16 * 128 + 32 * 128) * 2 + 32 * 128 * 128 * 4  # Qwen3.5-9B's gated-delta-net shape, float32 recurrent state
     assert qwen.state_bytes_per_sequence == 30 * per_layer
 
 
@@ -235,9 +235,13 @@ def test_a_hybrid_model_caches_kv_only_in_its_attention_layers():
     qwen = arch("qwen3.5-9b.json")
     assert (qwen.layers, qwen.attention_layers, qwen.kv_heads, qwen.head_dim) == (32, 8, 4, 256)
     assert qwen.kv_bytes_per_token_bf16 == 2 * 8 * 4 * 256 * 2
-    # vLLM v0.11.2 gated_delta_net_state_shape: conv (kernel - 1) x (2 x 16 x 128 + 32 x 128), recurrent 32 x 128 x 128, 16-bit
-    per_layer = (3 * (2 * 16 * 128 + 32 * 128) + 32 * 128 * 128) * 2
+    # vLLM gated_delta_net_state_shape: conv (kernel - 1) x (2 x 16 x 128 + 32 x 128) in bf16, recurrent 32 x 128 x 128 in
+    # the config's mamba_ssm_dtype, float32 (v0.33.0's Qwen3.5 config hook)
+    per_layer = 3 * (2 * 16 * 128 + 32 * 128) * 2 + 32 * 128 * 128 * 4
     assert qwen.state_bytes_per_sequence == 24 * per_layer
+    # Qwen3-Next names no mamba_ssm_dtype: its whole state is bf16
+    next_ = arch("qwen3-next-80b-a3b-thinking.json")
+    assert next_.state_bytes_per_sequence == 36 * (3 * (2 * 16 * 128 + 32 * 128) + 32 * 128 * 128) * 2
     assert qwen.max_context_tokens == 262144
 
 
@@ -246,8 +250,12 @@ def test_the_state_is_fixed_per_sequence_and_counts_toward_fit(tmp_path):
     short, long = sequence_kv(row, 1024), sequence_kv(row, 65536)
     assert short.state_bytes == long.state_bytes == row.state_bytes_per_sequence
     assert long.full_attention_bytes == 64 * short.full_attention_bytes
-    fit = memory_fit(row, CAT.gpu("L4"), max_context_tokens=16384)
-    assert fit.kv_per_sequence_gib == pytest.approx((16384 * 32768 + row.state_bytes_per_sequence) / GIB)
+    # in vLLM v0.11.2's own terms (Triton's GDN prefill on an L4: 16-token alignment): one layer's state on one rank is
+    # 3 x 8,192 x 2 + 32 x 128 x 128 x 4 = 2,146,304 bytes; an attention token 2 x 4 x 256 x 2 = 4,096 bytes a layer, so a
+    # block of 16 x ceil(2,146,304 / 65,536) = 528 tokens; the 8 attention layers take ceil(16,384 / 528) = 32 pages
+    # each and the 24 state layers one each: 8 x 32 + 24 = 280 pages of 528 x 4,096 bytes
+    fit = memory_fit(row, CAT.gpu("L4"), max_context_tokens=16384, engine_version="v0.11.2")
+    assert fit.kv_per_sequence_gib == pytest.approx(280 * 528 * 4096 / GIB)
 
 
 def test_moe_fields_are_read_for_each_family():
@@ -274,6 +282,24 @@ def test_a_config_it_cannot_interpret_is_refused_naming_the_field(change, field,
     broken = {**config("llama-3.1-8b-instruct.json"), **change}
     with pytest.raises(ConfigError) as raised:
         read_config({k: v for k, v in broken.items() if v is not None})
+    assert raised.value.field == field and words in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "name, change, field, words",
+    [
+        ("qwen3-next-80b-a3b-thinking.json", {"linear_value_head_dim": None}, "linear_value_head_dim", "missing"),
+        ("qwen3-next-80b-a3b-thinking.json", {"linear_conv_kernel_dim": None}, "linear_conv_kernel_dim", "missing"),
+        ("qwen3-next-80b-a3b-thinking.json", {"linear_num_key_heads": 0}, "linear_num_key_heads", "not a positive whole number"),
+        ("qwen3.5-9b.json", {"mamba_ssm_dtype": "float8_e4m3fn"}, "mamba_ssm_dtype", "'float8_e4m3fn' is not a state type Hangar can size"),
+    ],
+)
+def test_a_hybrid_config_missing_what_its_state_needs_is_refused_naming_the_field(name, change, field, words):
+    raw = config(name)
+    text = raw.get("text_config", raw)
+    broken = {k: v for k, v in {**text, **change}.items() if v is not None}
+    with pytest.raises(ConfigError) as raised:
+        read_config({**raw, "text_config": broken} if "text_config" in raw else broken)
     assert raised.value.field == field and words in str(raised.value)
 
 
@@ -307,7 +333,7 @@ def test_import_writes_a_sourced_override_row_a_stack_can_use(tmp_path):
                   "--overrides", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert f"wrote Qwen/Qwen3.5-9B to {tmp_path / 'models.csv'}" in result.stdout
-    assert "32 layers (8 with attention, 24 with a fixed state of 25.1 MiB per sequence)" in result.stdout
+    assert "32 layers (8 with attention, 24 with a fixed state of 49.1 MiB per sequence)" in result.stdout
     (row,) = csv.DictReader((tmp_path / "models.csv").open())
     assert row["hf_id"] == "Qwen/Qwen3.5-9B" and row["revision"] == "abc123" and row["config_verified"] == "true"
     assert row["source"].startswith("config.json of Qwen/Qwen3.5-9B at revision abc123 (https://huggingface.co/Qwen/Qwen3.5-9B/blob/abc123/config.json)")

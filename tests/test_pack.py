@@ -9,11 +9,12 @@ import pytest
 from hangar.policies.rules import POLICIES, evaluate
 from hangar.policies.rules.config import protocol_config
 
-from hangar.analyzer import PackClient, running_pack
+from hangar.analyzer import PackClient
 from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from tests.conftest import EXAMPLE_STACKS, ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 
 BAD_STACKS = ROOT / "tests" / "bad_stacks"
 RAW_PROGRAM = ROOT / "tests" / "raw_program"
@@ -22,12 +23,6 @@ CASES = [(ROOT, stack, None) for stack in EXAMPLE_STACKS] + [
     (BAD_STACKS, stack, None) for stack in ("noncommercial-prod", "mau-over-cap", "big-model-small-gpu", "fp8-on-a100", "over-budget", "under-capacity")
 ] + [(RAW_PROGRAM, "prod", RAW_PROGRAM / "policy-prod.json"), (READINESS_PROGRAM, "broken", READINESS_PROGRAM / "policy-prod.json")]
 PARITY_ONLY = [(READINESS_PROGRAM, stack, READINESS_PROGRAM / "policy-prod.json") for stack in ("fixed", "unscraped")]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with running_pack(ROOT / "policies") as client:
-        yield client
 
 
 def test_the_pack_describes_every_policy_with_its_config_schema(pack: PackClient):
@@ -47,10 +42,7 @@ def test_the_pack_describes_every_policy_with_its_config_schema(pack: PackClient
 def test_pack_and_offline_check_give_the_same_verdicts(pack: PackClient, root: Path, stack: str, policy_file: Path | None):
     records = plan_project_stack(root, stack).plan.resources
     configs = stack_policy_configs(read_project(root), stack, policy_file)
-    offline = sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
-
-    pack.configure(protocol_config(configs))
-    assert pack.verdicts(records) == offline
+    assert pack_verdicts(records, configs, pack=pack) == offline_verdicts(records, configs)
 
 
 def test_the_bad_stacks_are_caught(pack: PackClient):

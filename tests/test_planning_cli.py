@@ -170,6 +170,27 @@ def test_cost_of_a_foreign_program_and_bad_stacks():
     assert result.exit_code == 2 and "stack broken" in result.stderr
 
 
+def test_cost_of_a_stack_whose_catalog_overrides_hold_a_bad_row_is_one_spec_error_even_after_a_cached_run(tmp_path, monkeypatch):
+    """The stack's validation loads its catalog overrides: a bad row is a config error at `catalog_overrides`, before
+    anything is planned or priced, and a cost stored while the row was good is not shown once it is bad."""
+    from tests.onprem_plans import edge_with_catalog_overrides, price_l4_box
+
+    monkeypatch.setenv("HANGAR_NO_CACHE", "0")
+    edge_with_catalog_overrides(tmp_path, "0.75")
+    good = run("cost", "edge", "-C", str(tmp_path), "--format", "json")
+    assert good.exit_code == 0 and json.loads(good.stdout)["totals"]["usd_per_month_max"] == 0.75 * 720
+    assert [path for path in (tmp_path / ".hangar-cache" / "costs").rglob("*") if path.is_file()]  # stored
+    price_l4_box(tmp_path, "lots")
+    for output_format in ("table", "json"):
+        bad = run("cost", "edge", "-C", str(tmp_path), "--format", output_format)
+        assert bad.exit_code == 2 and bad.stdout == ""
+        (line,) = bad.stderr.splitlines()  # the value given ends it, shortened where the path is long
+        assert line.startswith(
+            f"error: {tmp_path}/stacks/Pulumi.edge.yaml: hangar:environment.catalog_overrides: {tmp_path}/our-catalog/instances.csv: row 1, "
+            "column 'price_ondemand_usd_hr': 'lots': Input should be a valid number, unable to parse string as a number; a price is a positive "
+            f"number of USD, or an empty cell when unknown; got '{tmp_path}/"
+        ), line
+
 # --- hangar catalog --------------------------------------------------------------------------------------------
 
 

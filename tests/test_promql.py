@@ -1,8 +1,9 @@
 """Every query a ScaledObject uses, run by the real Prometheus engine (`promtool test rules`).
 
 The rules are made from the planned ScaledObjects themselves (their `query`, `threshold`, min and
-max replicas: `tests.promql.scaler_rules`), never from a copy of the query; the series are vLLM
-v0.11.2's `/metrics` exposition as scraped (`tests.vllm_exposition`). Each case checks the value
+max replicas: `tests.promql.scaler_rules`), never from a copy of the query; the series are the `/metrics`
+exposition of the default engine, vLLM v0.33.0, as scraped (`tests.vllm_exposition`), and of v0.11.2 where a test
+names it (a deployment may pin it). Each case checks the value
 KEDA reads and the replicas it asks for as load rises and falls, and that load of another model in
 the same namespace (and of the same model in another namespace) is never counted.
 """
@@ -19,7 +20,7 @@ from tests import promql
 from tests.metrics_objects import the_rules
 from tests.promql import Phase, Pod, expect, fired, rule_name, run_promtool, scaler_rules, start_of
 from tests.serving_plans import example_plan, of_kind, plan_environment, raw_environment
-from tests.vllm_exposition import Engine, page, scraped
+from tests.vllm_exposition import RELEASES, Engine, page, scraped
 
 NEIGHBOUR = "mistralai/Mistral-7B-Instruct-v0.3"
 """A model that is not in the plan, served beside it: its load must never count."""
@@ -45,8 +46,11 @@ def cases(name: str, timeline: list[Phase], expected: list[tuple[float | None, f
     return out
 
 
-def test_realtime_scales_on_waiting_requests_of_its_own_model_only(tmp_path):
-    """eks-prod: Llama 3.3 70B, realtime: threshold 1 waiting request per replica, 2 to 4 replicas."""
+@pytest.mark.parametrize("release", sorted(RELEASES))
+def test_realtime_scales_on_waiting_requests_of_its_own_model_only(tmp_path, release):
+    """eks-prod: Llama 3.3 70B, realtime: threshold 1 waiting request per replica, 2 to 4 replicas.
+
+    Requests the engine defers (v0.33.0: waiting for a LoRA slot, say) wait too: its waiting gauge counts them."""
     plan = example_plan("eks-prod")
     scaled = the_scaled_object(plan, "llama-70b")
     assert (scaled["spec"]["triggers"][0]["metadata"]["threshold"], scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == ("1", 2, 4)
@@ -55,12 +59,12 @@ def test_realtime_scales_on_waiting_requests_of_its_own_model_only(tmp_path):
     others = neighbours(namespace, model)
     timeline = [
         Phase(8, {pods[0]: Engine(running=20), pods[1]: Engine(running=18), **others}),  # busy, nothing waits
-        Phase(8, {pods[0]: Engine(running=32, waiting=2), pods[1]: Engine(running=32, waiting=1), **others}),  # batches full: 3 wait
+        Phase(8, {pods[0]: Engine(running=32, waiting=2, deferred=1), pods[1]: Engine(running=32, waiting=1), **others}),  # batches full: 3 wait
         Phase(8, {pods[0]: Engine(running=32, waiting=6), pods[1]: Engine(running=32, waiting=5), pods[2]: Engine(waiting=1), **others}),
         Phase(8, {pods[0]: Engine(running=4), pods[1]: Engine(running=3), **others}),  # the burst is over: back to the minimum
     ]
     expected = [(0, 2), (3, 3), (12, 4), (0, 2)]
-    run_promtool(tmp_path, scaler_rules([scaled]), timeline, expressions=cases("llama-70b", timeline, expected))
+    run_promtool(tmp_path, scaler_rules([scaled]), timeline, expressions=cases("llama-70b", timeline, expected), release=release)
 
 
 def test_interactive_scales_on_kv_cache_usage(tmp_path):
@@ -238,10 +242,11 @@ def test_an_hpa_reads_each_of_its_pods_through_the_rendered_adapter_rules(tmp_pa
     run_promtool(tmp_path, groups, timeline, expressions=expressions)
 
 
-def test_every_series_a_rendered_query_names_is_one_vllm_0_11_2_exports():
-    """Scalers, alerts and adapter rules of every example name only series vLLM's page (as scraped) holds."""
+@pytest.mark.parametrize("release", sorted(RELEASES))
+def test_every_series_a_rendered_query_names_is_one_each_verified_vllm_release_exports(release):
+    """Scalers, alerts and adapter rules of every example name only series vLLM's page (as scraped) holds, in each release."""
     exported = set()
-    for series in scraped(page("m", Engine()), {"namespace": "n", "pod": "p"}):
+    for series in scraped(page("m", Engine(), release), {"namespace": "n", "pod": "p"}):
         exported.add(series.split("{", 1)[0])
     named = set()
     for stack in ("eks-prod", "gke-dev", "onprem"):

@@ -12,16 +12,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from hangar.policies.rules import evaluate
-from hangar.policies.rules.config import protocol_config
 from typer.testing import CliRunner
 
-from hangar.analyzer import running_pack
 from hangar.cli import app
 from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 
 BAD = ROOT / "tests" / "bad_stacks"
 runner = CliRunner()
@@ -95,10 +93,8 @@ def test_the_spec_refuses_more_replicas_than_the_pool_can_hold(tmp_path):
     assert "deployments[0].autoscaling.max_replicas: 5 replicas of 1 x L4 (1 per node of 1 GPUs) need 5 nodes, and pool 'l4' has max_nodes 2" in result.output
 
 
-def test_the_pack_over_grpc_gives_the_same_verdicts():
-    with running_pack(ROOT / "policies") as pack:
-        for stack in sorted(BROKEN):
-            records = plan_project_stack(BAD, stack).plan.resources
-            configs = stack_policy_configs(read_project(BAD), stack, None)
-            pack.configure(protocol_config(configs))
-            assert pack.verdicts(records) == sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs)), stack
+def test_the_pack_over_grpc_gives_the_same_verdicts(pack):
+    for stack in sorted(BROKEN):  # one pack, configured for each stack in turn
+        records = plan_project_stack(BAD, stack).plan.resources
+        configs = stack_policy_configs(read_project(BAD), stack, None)
+        assert pack_verdicts(records, configs, pack=pack) == offline_verdicts(records, configs), stack

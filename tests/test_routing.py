@@ -37,7 +37,7 @@ from tests.serving_plans import (
     the,
     workloads,
 )
-from tests.vllm_exposition import Engine, page
+from tests.vllm_exposition import RELEASES, Engine, page
 
 
 def versions(plan) -> dict[str, str]:
@@ -172,8 +172,9 @@ def test_each_routed_server_has_a_pool_and_a_picker_configured_for_vllms_metrics
     assert extractor["parameters"]["engineConfigs"] == [VLLM_ENGINE]
 
 
-def test_the_pickers_queue_running_and_kv_metrics_are_what_the_pinned_vllm_exports():
-    exported = page("Qwen/Qwen3-1.7B", Engine(running=1, waiting=2, kv_cache_usage=0.5))
+@pytest.mark.parametrize("release", sorted(RELEASES))
+def test_the_pickers_queue_running_and_kv_metrics_are_what_each_verified_vllm_release_exports(release):
+    exported = page("Qwen/Qwen3-1.7B", Engine(running=1, waiting=2, kv_cache_usage=0.5), release)
     for key in ("queuedRequestsSpec", "runningRequestsSpec", "kvUsageSpec"):
         assert f"\n{VLLM_ENGINE[key]}{{" in exported, VLLM_ENGINE[key]
 

@@ -8,14 +8,13 @@ import copy
 
 import pytest
 from hangar.policies.rules import POLICIES, evaluate
-from hangar.policies.rules.config import protocol_config
 from hangar.policies.rules.routing import ROUTING
 
-from hangar.analyzer import running_pack
 from hangar.stack_policy import stack_policy_configs
 from hangar.stackfile import read_project
 from hangar.stackplan import plan_project_stack
 from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.serving_plans import AWS_HEADER, aws, plan_environment
 
 PROGRAM = ROOT / "tests" / "routing_program"
@@ -24,7 +23,7 @@ PROGRAM = ROOT / "tests" / "routing_program"
 def verdicts(stack: str) -> list[tuple[str, str, str, str]]:
     records = plan_project_stack(PROGRAM, stack).plan.resources
     configs = stack_policy_configs(read_project(PROGRAM), stack, PROGRAM / "policy-prod.json")
-    return sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records, configs))
+    return offline_verdicts(records, configs)
 
 
 def routing(found: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
@@ -65,9 +64,7 @@ def test_the_fixed_program_routes_and_is_only_told_its_small_picker_is_unmeasure
 def test_the_pack_over_grpc_gives_the_same_verdicts(stack):
     records = plan_project_stack(PROGRAM, stack).plan.resources
     configs = stack_policy_configs(read_project(PROGRAM), stack, PROGRAM / "policy-prod.json")
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records) == verdicts(stack)
+    assert pack_verdicts(records, configs) == verdicts(stack)
 
 
 def test_hangars_own_gateway_passes_and_a_picker_as_big_as_a_system_node_does_not():

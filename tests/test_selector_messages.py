@@ -7,13 +7,11 @@ dict as given would differ between the offline check and `pulumi preview --polic
 from __future__ import annotations
 
 import pytest
-from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules import load_pack_config
 from hangar.policies.rules.base import CANNOT_JUDGE, SCHEDULABLE_ACCELERATORS
-from hangar.policies.rules.config import protocol_config
 
-from hangar.analyzer import running_pack
 from hangar.records import ResourceRecord
-from tests.conftest import ROOT
+from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.policy_records import record
 
 SELECTOR = {"zone": "b", "hangar.dev/pool": "nowhere", "accelerator": "h100"}  # written out of order on purpose
@@ -45,7 +43,7 @@ def records() -> list[ResourceRecord]:
 
 
 def offline(configs) -> list[tuple[str, str, str, str]]:
-    return sorted((v.policy, v.urn, v.message, v.level) for v in evaluate(records(), configs))
+    return offline_verdicts(records(), configs)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +61,4 @@ def test_every_message_naming_the_selector_lists_its_keys_sorted(configs):
 
 
 def test_the_pack_over_grpc_gives_the_same_messages(configs):
-    with running_pack(ROOT / "policies") as pack:
-        pack.configure(protocol_config(configs))
-        assert pack.verdicts(records()) == offline(configs)
+    assert pack_verdicts(records(), configs) == offline(configs)

@@ -115,10 +115,11 @@ def test_breakdown_adds_up_and_explains_a_miss():
     assert miss.max_context_tokens == 131072 and "max_context_tokens" in miss.defaulted
     assert not miss.fits and miss.capacity_sequences == 0
     assert "36.1 GiB short" in miss.reason and "KV cache of one 131,072-token sequence 40.0" in miss.reason
-    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 3.94 GiB left
-    assert miss.max_tokens_that_fit == 12_896 and "at most 12,896 tokens would fit" in miss.reason
-    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=12_896).fits
-    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=12_897).fits
+    # vLLM's own estimate of the longest max_model_len that fits: whole 16-token blocks of 320 KiB in the 3.94 GiB left,
+    # less the one block v0.33.0 holds back
+    assert miss.max_tokens_that_fit == 12_880 and "at most 12,880 tokens would fit" in miss.reason
+    assert memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=12_880).fits
+    assert not memory_fit(LLAMA_70B, H100, precision="fp8", max_context_tokens=12_881).fits
 
 
 def test_vllm_defaults_fill_what_the_arguments_leave_out():
@@ -137,7 +138,7 @@ def test_the_qwen_7b_false_positive_on_one_l4():
     # `--model Qwen/Qwen2.5-7B-Instruct --max-model-len 32768` on one L4: vLLM starts (one 32k sequence is 1.75 GiB)
     fit = memory_fit(CAT.model("Qwen/Qwen2.5-7B-Instruct"), CAT.gpu("L4"), max_context_tokens=32768)
     assert fit.fits and fit.kv_per_sequence_gib == pytest.approx(1.75)
-    assert fit.required_gib == pytest.approx(7.615e9 * 2 / GIB + 2 + 1.75)
+    assert fit.required_gib == pytest.approx(7.615e9 * 2 / GIB + 2 + 1.75 + 16 * 57_344 / GIB)  # + the null block: 16 tokens of 56 KiB
     assert fit.capacity_sequences == 3  # (21.6 - 14.19 - 2) GiB / 1.75 GiB
 
 
@@ -308,7 +309,16 @@ def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
         sliding_tokens = (math.ceil(min(model.sliding_window - 1 + 2 * batched, context) / block) + 1) * block
     else:
         sliding_tokens = full_tokens
-    return full_token * (model.kv_layers - sliding) * full_tokens + sliding_token * sliding * sliding_tokens + (model.state_bytes_per_sequence or 0)
+    one = full_token * (model.kv_layers - sliding) * full_tokens + sliding_token * sliding * sliding_tokens + (model.state_bytes_per_sequence or 0)
+    # the null block vLLM v0.33.0's start-up check holds back: one block of the pool, every layer's page where the layers
+    # form one group, else a group of the larger page (groups of the smaller kind's count, or the larger's under 1.5x)
+    full = model.kv_layers - sliding
+    if kind != "gpu" or not sliding or not full:
+        null = block * (full_token * full + sliding_token * sliding)
+    else:
+        group = max(full, sliding) if max(full, sliding) < 1.5 * min(full, sliding) else min(full, sliding)
+        null = block * group * max(full_token, sliding_token)
+    return one, null
 
 
 def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", clouds=None, spot=False, utilization=0.92):
@@ -345,10 +355,10 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
                 if any(h is not None and ((h >= tp and h % tp) or (h < tp and tp % h)) for h in (model.kv_heads, model.global_kv_heads)):
                     continue
                 weights = _weights(model, precision)
-                one = _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind)
+                one, null = _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind)
                 budget = memory * tp * utilization * GIB - weights - 2 * tp * GIB
-                if budget >= one:
-                    found[(cloud, instance, precision, tp)] = (price, int(budget // one))
+                if budget >= one + null:
+                    found[(cloud, instance, precision, tp)] = (price, int((budget - null) // one))
     return found
 
 
@@ -388,7 +398,8 @@ def test_optimiser_agrees_with_brute_force(hf_id, precisions, context, concurren
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    hf_id=st.sampled_from(sorted(CAT.models)),
+    # a hybrid (linear-attention) model's pages and groups are derived by hand in tests/test_kv_pool.py
+    hf_id=st.sampled_from(sorted(m for m, row in CAT.models.items() if row.state_bytes_per_sequence is None)),
     precision=st.sampled_from(["bf16", "fp16", "fp8", "int8", "awq", "gptq"]),
     context_exp=st.integers(min_value=10, max_value=17),
     concurrency=st.sampled_from([1, 4, 16, 64, 256]),

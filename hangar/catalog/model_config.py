@@ -60,7 +60,8 @@ Sources, read 2026-12-01:
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
   `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
-  key dim x value dim) in the model's dtype (`gated_delta_net_state_dtype`).
+  key dim x value dim) in the model's dtype (`gated_delta_net_state_dtype`); vLLM v0.33.0 keeps Qwen3.5's recurrent
+  state in the `mamba_ssm_dtype` its config names (`_linear_state_bytes`).
 
 Parameter counts are ESTIMATES from the weight shapes the fields imply: `hangar.catalog.model_params`.
 """
@@ -73,6 +74,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .compressed_tensors import compressed_tensors_format
 from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
 from .errors import RowProblem
 from .layer_shapes import layer_shapes
@@ -219,7 +221,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
     sliding = kinds.count("sliding")
     linear = kinds.count("linear")
     window = get("sliding_window") if sliding else None
-    state = _linear_state_bytes(text) * linear if linear else None
+    state = _linear_state_bytes(text, model_type) * linear if linear else None
     indexer = None
     if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: a key cache for the indexer beside the latent, every layer
         index_dim = get("index_head_dim")
@@ -319,14 +321,28 @@ def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> li
     return ["sliding"] * layers
 
 
-def _linear_state_bytes(text: dict) -> int:
-    """Fixed state of one gated-delta-net layer per sequence, in the model's 16-bit dtype."""
+_SSM_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+"""Bytes of a recurrent-state element by Qwen3.5's `mamba_ssm_dtype` (vLLM's `STR_DTYPE_TO_TORCH_DTYPE` names)."""
+
+
+def _linear_state_bytes(text: dict, model_type: str) -> int:
+    """Fixed state of one gated-delta-net layer per sequence: the conv state in the model's 16-bit dtype, the recurrent
+    state in it too, or in the `mamba_ssm_dtype` a Qwen3.5 config names (vLLM v0.33.0 `Qwen3_5ForConditionalGenerationConfig`
+    sets `mamba_ssm_cache_dtype` from it, and `MambaStateDtypeCalculator._mamba_state_dtype` keeps the recurrent state in it;
+    vllm/model_executor/models/config.py and vllm/model_executor/layers/mamba/mamba_utils.py, wheel commit 4ba787ec9, read
+    2026-12-02). Qwen3-Next's class reads no such field."""
     kernel = config_int(text, "linear_conv_kernel_dim")
     k_heads, v_heads = config_int(text, "linear_num_key_heads"), config_int(text, "linear_num_value_heads")
     k_dim, v_dim = config_int(text, "linear_key_head_dim"), config_int(text, "linear_value_head_dim")
     conv = (kernel - 1) * (2 * k_heads * k_dim + v_heads * v_dim)
     recurrent = v_heads * k_dim * v_dim
-    return (conv + recurrent) * 2
+    ssm_bytes = 2
+    declared = text.get("mamba_ssm_dtype")
+    if model_type in ("qwen3_5_text", "qwen3_5_moe_text") and declared is not None:
+        if declared not in _SSM_DTYPE_BYTES:
+            raise ConfigError("mamba_ssm_dtype", f"{declared!r} is not a state type Hangar can size; known: {', '.join(_SSM_DTYPE_BYTES)}")
+        ssm_bytes = _SSM_DTYPE_BYTES[declared]
+    return conv * 2 + recurrent * ssm_bytes
 
 
 def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
@@ -399,11 +415,14 @@ def _dtype(config: dict, text: dict) -> str | None:
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
     choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
     hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
-    Another method or layout (compressed-tensors, 8-bit GPTQ ...) is not a format this column names: unknown (None),
-    never the 16-bit type.
+    A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
+    Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
     """
-    quant = next((c[key] for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
-    if quant is not None:
+    found = next(((key, c[key]) for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
+    if found is not None:
+        key, quant = found
+        if quant.get("quant_method") == "compressed-tensors":
+            return compressed_tensors_format(quant, key)
         return quantised_format(quant)
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None

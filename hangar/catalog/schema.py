@@ -287,7 +287,8 @@ class Model(Row):
     `hangar.catalog.layer_shapes`'; empty where the layout has no such module or no config.json was read.
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), awq or gptq for a checkpoint quantised ahead of time in
-    the 4-bit, group-128 layout Hangar sizes, empty for a quantisation it does not name (8-bit GPTQ, compressed-tensors ...).
+    the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint
+    (`hangar.catalog.compressed_tensors`), empty for a quantisation it does not name (8-bit GPTQ ...).
     `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
     the engine's config classes are keyed by; empty where no config.json was read.
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -326,7 +327,7 @@ class Model(Row):
     state_bytes_per_sequence: Optional[PositiveInt] = None
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
-    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq"]] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
@@ -456,6 +457,9 @@ class Licence(Row):
     name a product must display prominently once it passes `display_mau_threshold`
     monthly active users or `display_monthly_revenue_usd_threshold` of monthly
     revenue (Kimi K2's modified MIT licence); either threshold alone triggers it.
+    `guardrail_termination`: the rights end by themselves if the model's safety
+    guardrails are bypassed or weakened without a substantially similar one in
+    their place (NVIDIA Open Model License §2.1); an empty cell means no such term.
     """
 
     id: Slug
@@ -476,6 +480,7 @@ class Licence(Row):
     display_name: Optional[Text] = None
     display_mau_threshold: Optional[PositiveInt] = None
     display_monthly_revenue_usd_threshold: Optional[PositiveFloat] = None
+    guardrail_termination: bool = False
 
     @field_validator("mau_cap", "display_mau_threshold", "display_monthly_revenue_usd_threshold", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from hangar.cli.app import FormatOption, NoCacheOption, OutputFormat, ProjectOption, StackArgument, app, fail, out
-from hangar.cli.formatting import catalog_errors, print_json
+from hangar.cli.formatting import print_json
 from hangar.cli.views import print_cost, print_routes
 from hangar.planerror import PlanError
 from hangar.stackfile import StackConfigError
@@ -32,8 +32,6 @@ def cost(
         raise fail([str(p) for p in error.problems])
     except PlanError as error:
         raise fail([f"stack {stack}: {line}" for line in str(error).splitlines() if line.strip()])
-    except catalog_errors() as error:
-        raise fail([p.describe() for p in error.problems])  # type: ignore[attr-defined]  # a CatalogError
     report, budget = priced.report, priced.budget
     if output_format is OutputFormat.json:
         document = {"stack": stack, **report.to_json(), "plan_notes": list(priced.notes)}

@@ -29,16 +29,6 @@ def load_catalog_or_fail(overrides: Path | None) -> Catalog:
         raise fail([p.describe() for p in error.problems])
 
 
-def catalog_errors() -> tuple[type[Exception], ...]:
-    """What to catch as the catalog's errors: its `CatalogError` once the catalog is imported, else nothing.
-
-    Only a loaded catalog raises one, so a command whose warm run reads a stored report (`hangar cost`) need not
-    import the catalog for its `except` clause (Python evaluates that clause only when an exception passes it).
-    """
-    catalog = sys.modules.get("hangar.catalog")
-    return (catalog.CatalogError,) if catalog is not None else ()
-
-
 def money(value: float | None, digits: int = 2) -> str:
     return UNKNOWN if value is None else f"{value:,.{digits}f}"
 

@@ -385,13 +385,16 @@ def print_best(option: Option) -> None:
     if fit.kv_replication > 1:
         kv_how += f", replicated x{fit.kv_replication:g} across TP"
     breakdown.add_row("KV cache to start", f"{fit.kv_per_sequence_gib:,.2f}", kv_how)
-    breakdown.add_row("needed to start", f"{fit.required_gib:,.1f}", "vLLM's start-up check")
+    start_how = "vLLM's start-up check" + (", with the one block it holds back" if fit.kv_reserved_gib else "")
+    breakdown.add_row("needed to start", f"{fit.required_gib:,.1f}", start_how)
     breakdown.add_row(
         "usable", f"{fit.usable_gib:,.1f}", f"{fit.tensor_parallel} x {mach.accelerator.memory_gib:g} GiB x {fit.gpu_memory_utilization:.0%}"
     )
     breakdown.add_row("KV cache budget", f"{fit.kv_budget_gib:,.1f}", "usable - weights - overhead")
     breakdown.add_row("capacity", f"{fit.capacity_sequences:,} seqs", f"sequences of {fit.max_context_tokens:,} tokens held at once (asked {fit.concurrent_sequences})")
     out.print(breakdown)
+    if fit.kv_pages:
+        out.print(f"  {escape(fit.kv_pages)}", soft_wrap=True)
     decode = "unknown (no bandwidth in the catalog)" if tp.decode_tokens_per_s is None else f"~{tp.decode_tokens_per_s:,.0f} output tok/s per replica"
     prefill = "unknown (no peak FLOPS in the catalog)" if tp.prefill_tokens_per_s is None else f"~{tp.prefill_tokens_per_s:,.0f} prompt tok/s per replica"
     out.print(f"  throughput ESTIMATE: decode {decode}; prefill {prefill}", soft_wrap=True)

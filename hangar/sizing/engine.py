@@ -37,7 +37,7 @@ ESTIMATE stands for):
   1024/8192, the rest 256/2048, TPU generations as before; `_set_default_max_num_seqs_and_batched_tokens_args` caps
   them as v0.11.2 does (tokens at max_num_seqs x max_model_len, then seqs at the tokens).
 * `vllm/v1/core/kv_cache_planning.py` `check_enough_kv_cache_memory` keeps the one-request rule ("To serve at least
-  one request with the model's max seq len"), now less the one block the block pool holds back.
+  one request with the model's max seq len"), now less the one block the block pool holds back (`hangar.sizing.kv_pool`).
 * The KV-cache block size is no longer a fixed 16 on CUDA: `vllm/platforms/cuda.py` leaves it to the attention
   backend chosen (`hangar.sizing.kv_blocks`, which also has each release's sliding-window admission).
 

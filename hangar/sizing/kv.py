@@ -16,8 +16,9 @@ latent's fp8 format):
 * multi-head latent attention (`MLAAttentionSpec`): one "head" of kv_lora_rank + qk_rope_head_dim
   elements, no separate K and V, which every TP rank stores whole; DeepSeek-V3.2's indexer keeps a
   second such cache per layer (`DeepseekV32IndexerCache`);
-* state-space layers (`MambaSpec`, with `mamba_block_size` = max_model_len by default in
-  `vllm/model_executor/models/config.py`): one fixed state per sequence, split across TP ranks.
+* state-space layers (`MambaSpec`): one fixed state per sequence, split across TP ranks; how vLLM pages it beside the
+  attention layers (whole pages, several per sequence at v0.33.0, layer groups) is `hangar.sizing.kv_pool`, which sizes a
+  hybrid model's fit and capacity from its pages instead of this sum.
 
 Every figure is summed over the tensor-parallel group: vLLM keeps `max(1, kv_heads // TP)` KV heads
 per rank (`ModelConfig.get_num_kv_heads`), so TP above the KV-head count replicates heads.
@@ -162,14 +163,3 @@ def sequence_kv(
         sliding_tokens=sliding_tokens,
     )
 
-
-def max_tokens_within(model: Model, budget_bytes: float, *, upper: int, **options) -> int:
-    """Longest sequence (<= `upper`) whose KV cache fits `budget_bytes`; 0 if none (vLLM's `estimate_max_model_len`)."""
-    low, high = 0, upper
-    while low < high:
-        mid = (low + high + 1) // 2
-        if sequence_kv(model, mid, **options).total_bytes <= budget_bytes:
-            low = mid
-        else:
-            high = mid - 1
-    return low

@@ -37,8 +37,8 @@ vLLM v0.33.0 (PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per vllm/_version.
   so FLASHMLA_SPARSE serves it (656 bytes); on major 10 FLASHINFER_MLA_SPARSE comes first and takes plain fp8 (one
   byte an element: kv_lora_rank + qk_rope_head_dim bytes).
 
-Not modelled in either release: a hybrid attention/state-space model (Qwen3-Next, Qwen3.5) gets attention blocks large
-enough that one page holds a layer's state (`_align_hybrid_block_size`); Hangar keeps the blocks above for it.
+A hybrid attention/state-space model (Qwen3-Next, Qwen3.5) gets attention blocks large enough that one page holds a
+layer's state (`_align_hybrid_block_size`): `hangar.sizing.kv_pool` raises the block above for it.
 """
 
 from __future__ import annotations

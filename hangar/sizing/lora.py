@@ -1,4 +1,5 @@
-"""GPU memory that vLLM reserves for LoRA adapters: `max_loras` slots of `max_lora_rank` in every layer it adapts.
+"""GPU memory that vLLM reserves for LoRA adapters: `max_loras` slots of `max_lora_rank` in every layer it adapts, as the
+deployment's release builds them.
 
 With `--enable-lora`, vLLM v0.11.2 wraps every linear layer of the model (vllm/lora/utils.py
 `get_supported_lora_modules`: "all linear layers support LoRA") and each wrapper's `create_lora_weights`
@@ -29,7 +30,8 @@ layer and slot:
 * experts, one FusedMoE (vllm/lora/layers/fused_moe.py `FusedMoEWithLoRA.create_lora_weights`): for each of the
   E experts, all on every GPU (LoRA refuses expert parallelism there: "EP support for Fused MoE LoRA is not
   implemented yet"), w1 and w3 each A r x H and B Ie/tp x r, w2 A r x Ie/tp and B H x r (Ie the expert's
-  width, `moe_intermediate_size`); `--fully-sharded-loras` does not split them. gpt-oss's mxfp4 experts run on
+  width, `moe_intermediate_size`); `--fully-sharded-loras` does not split them. (At v0.33.0 it does, gpt-oss's router
+  and experts differ, and expert parallelism is served: `hangar.sizing.lora_releases`.) gpt-oss's mxfp4 experts run on
   the Marlin backend when LoRA is on (vllm/model_executor/layers/quantization/mxfp4.py
   `get_mxfp4_backend_with_lora`), whose `create_weights` pads Ie/tp up to a multiple of 128 and H to one of 256
   and keeps them on the layer: the slots take the padded sizes.
@@ -38,12 +40,12 @@ The model classes that adapt `embed_tokens` and `lm_head` too (Llama's, Mixtral'
 vocabulary rows (`hangar.sizing.lora_vocab`). Not counted: Punica's small index buffers.
 
 Latent attention (DeepSeek V3/R1/V3.2, Kimi K2: `DeepseekV3ForCausalLM`, with its dense first layers, shared experts
-and V3.2's indexer) and Qwen3-Next's hybrid of gated-delta-net and gated-attention layers are sized by
-`hangar.sizing.lora_layouts`.
+and V3.2's indexer), Qwen3-Next's and (at v0.33.0) Qwen3.5's hybrids of gated-delta-net and gated-attention layers, and
+GLM-4.5 to 4.7 are sized by `hangar.sizing.lora_layouts`.
 
 Not sized, the reason said (`LoraSizeUnknown`): another mixture of experts with dense layers or shared experts (its
-class's layers were not read); other hybrids; Gemma 4's two attention shapes; architectures vLLM v0.11.2 has no
-class of its own for; rows without their widths. A model whose class does not implement `SupportsLoRA` (GPT-2)
+class's layers were not read); other hybrids; Gemma 4 (`GEMMA4_UNSIZED`); architectures the release has no class of its
+own for; rows without their widths. A model whose class does not implement `SupportsLoRA` (GPT-2)
 is refused, not sized (`hangar.sizing.lora_architectures.lora_refusal`).
 
 Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01 and
@@ -62,26 +64,37 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
-from .lora_architectures import ENGINE, SUPPORTS_LORA, architecture, lora_refusal
+from .engine import ENGINE_VERSION
+from .engine_models import engine_refusal
+from .lora_architectures import architecture, lora_refusal, supports_lora
 from .lora_layouts import LAYOUT_CLASSES, Shapes, layout_elements, layout_unsized
+from .lora_releases import engine_label, lora_rules
 from .lora_vocab import adapted_vocabulary, vocabulary_elements
 
 LORA_BYTES = 2
-"""Bytes per LoRA weight: vLLM v0.11.2's `lora_dtype` is the model's dtype (auto), float16 or bfloat16."""
+"""Bytes per LoRA weight: vLLM's `lora_dtype` is the model's dtype (auto), float16 or bfloat16 (vllm/config/lora.py at both
+releases)."""
 PACKED_CLASSES = frozenset({
     "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
     "Gemma3ForConditionalGeneration", "CohereForCausalLM", "Cohere2ForCausalLM",
 })  # fmt: skip
-"""vLLM v0.11.2 classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP
-(commandr.py's CohereForCausalLM, which also serves Cohere2ForCausalLM: QKVParallelLinear qkv_proj, MergedColumnParallelLinear
-gate_up_proj, RowParallelLinear o_proj and down_proj, no lm_head - its logits come from embed_tokens - in v0.11.2 and v0.33.0)."""
+"""Classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP (v0.33.0:
+the same `packed_modules_mapping` in llama.py, which mistral.py's own class extends, qwen2.py, qwen3.py, gemma2.py,
+gemma3.py, gemma3_mm.py; commandr.py's CohereForCausalLM, which also serves Cohere2ForCausalLM: QKVParallelLinear
+qkv_proj, MergedColumnParallelLinear gate_up_proj, RowParallelLinear o_proj and down_proj, no lm_head - its logits come
+from embed_tokens - in v0.11.2 and v0.33.0)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
-"""vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each."""
+"""vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each
+(phi3.py at both releases)."""
 ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM"})
-"""vLLM v0.11.2 mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts."""
+"""Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts."""
+GEMMA4_UNSIZED = (
+    "Gemma 4's layers differ by what its catalog row does not carry (kv-shared layers and their double-wide MLPs, "
+    "per-layer input projections: gemma4.py's num_kv_shared_layers, use_double_wide_mlp, hidden_size_per_layer_input)"
+)
 DEFAULT_MAX_LORAS = 1
 DEFAULT_MAX_LORA_RANK = 16
-"""vLLM v0.11.2's defaults for `--max-loras` and `--max-lora-rank` (vllm/config/lora.py `LoRAConfig`)."""
+"""vLLM's defaults for `--max-loras` and `--max-lora-rank` (vllm/config/lora.py `LoRAConfig`, both releases)."""
 
 
 class LoraSizeUnknown(ValueError):
@@ -92,32 +105,40 @@ class LoraSizeUnknown(ValueError):
 class LoraSlots:
     """What `--enable-lora` reserves: `slots` (--max-loras) of `rank` (--max-lora-rank), `fully_sharded` (--fully-sharded-loras).
 
-    `expert_parallel`: vLLM shards a mixture of experts' experts over more than one GPU (`--enable-expert-parallel`), which its
-    LoRA refuses (`hangar.sizing.lora_architectures.lora_refusal`)."""
+    `expert_parallel`: vLLM shards a mixture of experts' experts over more than one GPU (`--enable-expert-parallel`), which
+    v0.11.2's LoRA refuses and v0.33.0's serves under conditions (`hangar.sizing.lora_architectures.lora_refusal`), over
+    tensor x `data_parallel` (--data-parallel-size) GPUs; `all2all_backend` its --all2all-backend, None where unset."""
 
     slots: int = DEFAULT_MAX_LORAS
     rank: int = DEFAULT_MAX_LORA_RANK
     fully_sharded: bool = False
     expert_parallel: bool = False
+    data_parallel: int = 1
+    all2all_backend: str | None = None
 
     def describe(self) -> str:
         return f"{self.slots} LoRA slot{'s' if self.slots != 1 else ''} of rank {self.rank}"
 
 
 def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1, engine_version: str | None = None) -> float:
-    """Bytes the slots take over all `tensor_parallel` GPUs of a replica, the vocabulary's as vLLM `engine_version` (the
-    pinned release when None) adapts it; `LoraSizeUnknown` when the row cannot say."""
-    why = _unsized(model, engine_version)
+    """Bytes the slots take over all `tensor_parallel` GPUs of a replica, as vLLM `engine_version` (the pinned release when
+    None; a release not read by the pinned one's rules) builds them; `LoraSizeUnknown` when the row cannot say."""
+    why = _unsized(model, lora, tensor_parallel, engine_version)
     if why:
         raise LoraSizeUnknown(f"{model.hf_id}: the GPU memory of its LoRA slots is not sized: {why}")
-    if architecture(model) in LAYOUT_CLASSES:  # latent attention, Qwen3-Next's hybrid (hangar.sizing.lora_layouts)
-        per_gpu = layout_elements(model, Shapes(lora.rank, tensor_parallel, lora.fully_sharded))
-        return (per_gpu * tensor_parallel * lora.slots + vocabulary_elements(model, lora.slots, lora.rank, tensor_parallel, engine_version)) * LORA_BYTES
+    name = architecture(model)
+    assert name is not None
+    rules = lora_rules(engine_version)
+    experts_on = tensor_parallel * lora.data_parallel if lora.expert_parallel and model.num_experts is not None else 1
+    shapes = Shapes(lora.rank, tensor_parallel, lora.fully_sharded, rules, experts_on)
+    vocabulary = vocabulary_elements(model, lora.slots, lora.rank, tensor_parallel, engine_version)
+    if name in LAYOUT_CLASSES:  # latent attention, the hybrids, GLM (hangar.sizing.lora_layouts)
+        return (layout_elements(model, shapes, name) * tensor_parallel * lora.slots + vocabulary) * LORA_BYTES
     assert model.hidden_size and model.kv_heads and model.head_dim
     tp, rank, hidden = tensor_parallel, lora.rank, model.hidden_size
     query = model.attention_heads * model.head_dim
     kv = max(1, model.kv_heads // tp) * model.head_dim  # QKVParallelLinear keeps at least one KV head per GPU
-    fused = architecture(model) in FUSED_CHECKPOINT_CLASSES
+    fused = name in FUSED_CHECKPOINT_CLASSES
     column_rank = rank / tp if lora.fully_sharded else rank  # A of a column-parallel layer: rank x input
     row_out = hidden / tp if lora.fully_sharded else hidden  # B of a row-parallel layer: output x rank
     attention = (
@@ -133,29 +154,35 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1, engine_v
         )  # fmt: skip
     else:
         assert model.moe_intermediate_size
-        experts, expert_hidden, inner = model.num_experts, hidden, model.moe_intermediate_size / tp
-        router = rank * hidden + experts * rank  # gate: replicated, whole on every GPU
-        if architecture(model) == "GptOssForCausalLM":
-            # With LoRA its mxfp4 experts run on Marlin, which pads them and keeps the padded sizes on the layer; its router is a
-            # plain torch.nn.Linear, which vLLM does not adapt.
-            expert_hidden, inner, router = _round_up(hidden, 256), _round_up(model.moe_intermediate_size // tp, 128), 0
-        mlp = router + experts * (2 * (rank * expert_hidden + inner * rank) + rank * inner + expert_hidden * rank)  # w1, w3; w2
-    vocabulary = vocabulary_elements(model, lora.slots, rank, tp, engine_version)
+        # gate, the router: replicated, whole on every GPU, where the release adapts it (gpt-oss's is a torch.nn.Linear at
+        # v0.11.2). gpt-oss's mxfp4 experts run on Marlin when LoRA is on, which pads them and keeps the padded sizes on the
+        # layer (hangar.sizing.mxfp4: so at both releases).
+        router = rank * hidden + model.num_experts * rank if name in rules.linear_routers else 0
+        mlp = router + shapes.experts(
+            model.num_experts, hidden, model.moe_intermediate_size,
+            fused_w13=name in rules.fused_w13_classes, marlin=name == "GptOssForCausalLM",
+        )  # fmt: skip
     return ((attention + mlp) * tp * model.layers * lora.slots + vocabulary) * LORA_BYTES
 
 
-def _unsized(model: Model, engine_version: str | None = None) -> str | None:
+def _unsized(model: Model, lora: LoraSlots | None = None, tensor_parallel: int = 1, engine_version: str | None = None) -> str | None:
     name = architecture(model)
     if name is None:
         return f"its family {model.family!r} is not one whose vLLM model class was read"
-    if name not in SUPPORTS_LORA:
+    engine = engine_label(engine_version)
+    if supports_lora(name, engine_version) is None:
+        unloadable = engine_refusal(model, engine_version or ENGINE_VERSION)
+        if unloadable:
+            return unloadable  # no class and no Transformers backend either (hangar.sizing.engine_models)
         return (
-            f"its architecture {name} is not one of {ENGINE}'s own model classes (vLLM may serve it through its Transformers "
+            f"its architecture {name} is not one of {engine}'s own model classes (vLLM may serve it through its Transformers "
             "backend, whose LoRA layers were not read)"
         )
-    refusal = lora_refusal(model, engine_version=engine_version)
+    refusal = lora_refusal(model, engine_version, lora, tensor_parallel)
     if refusal:
         return refusal
+    if name == "Gemma4ForConditionalGeneration":
+        return f"{engine}'s {name} serves LoRA, but {GEMMA4_UNSIZED}"
     if name in LAYOUT_CLASSES:
         return layout_unsized(model, name)
     if model.kv_lora_rank is not None:
@@ -176,10 +203,6 @@ def _unsized(model: Model, engine_version: str | None = None) -> str | None:
     if name not in PACKED_CLASSES | FUSED_CHECKPOINT_CLASSES:
         return f"its vLLM model class {name} was not read for its LoRA layers"
     return None
-
-
-def _round_up(value: int, multiple: int) -> int:
-    return -(-value // multiple) * multiple
 
 
 def lora_gib(model: Model, lora: LoraSlots | None, tensor_parallel: int = 1, engine_version: str | None = None) -> tuple[float, str | None]:

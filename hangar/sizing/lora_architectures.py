@@ -1,4 +1,4 @@
-"""Which vLLM v0.11.2 model class serves each catalog family, and whether that class takes LoRA adapters.
+"""Which vLLM model class serves each catalog family, and whether that class takes LoRA adapters, per read release.
 
 vLLM picks a model's class by the `architectures` of its config.json (vllm/model_executor/models/registry.py)
 and, with `--enable-lora`, refuses to start unless that class implements `SupportsLoRA`: `load_lora_model`
@@ -12,27 +12,44 @@ each with its source), or, where no config.json was read, the one vLLM's own tes
 (tests/models/registry.py `_HfExamplesInfo`) gives for that repository: `CohereForCausalLM` for
 CohereForAI/c4ai-command-r-v01, `Phi3ForCausalLM` for microsoft/Phi-3-mini-4k-instruct, `GPT2LMHeadModel`
 for openai-community/gpt2. DeepSeek-R1's Llama distills are taken to keep their Llama 3.1/3.3 base's class
-(their config.json was not read).
+(their config.json was not read). A row `hangar catalog import-model` writes without `--family` has its config's
+`model_type` as its family: GLM-4.5 to 4.7's `glm4_moe` names `Glm4MoeForCausalLM` (zai-org/GLM-4.7's config.json,
+the copy tests/model_configs/glm-4.7.json).
 
-Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-02:
+vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per its vllm/_version.py), read 2026-12-02:
 the class declarations in vllm/model_executor/models/llama.py, mllama4.py, gemma2.py, gemma3.py, gemma3_mm.py,
 mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, phi3.py (`Phi3ForCausalLM` extends
-`LlamaForCausalLM`), gpt_oss.py, commandr.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`: no
-`SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class, `Cohere2ForCausalLM` to commandr.py's
+`LlamaForCausalLM`), gpt_oss.py, commandr.py, glm4_moe.py and gpt2.py (`class GPT2LMHeadModel(nn.Module, SupportsPP)`:
+no `SupportsLoRA`); registry.py maps `MistralForCausalLM` to llama's class, `Cohere2ForCausalLM` to commandr.py's
 `CohereForCausalLM` (`SupportsLoRA`, `embedding_modules` embed_tokens only; so does the PyPI wheel vllm-0.33.0, commit
-4ba787ec9, read 2026-12-02) and `DeepseekV32ForCausalLM` to
-deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry for Qwen3.5's or Gemma 4's classes. A class that adapts its
-output head too also refuses a vocabulary its LoRA kernels do not take (`MAX_LORA_HEAD_VOCAB`), and every mixture
+4ba787ec9, read 2026-12-02) and `DeepseekV32ForCausalLM` to deepseek_v2's `DeepseekV3ForCausalLM`, and has no entry
+for Qwen3.5's or Gemma 4's classes (`hangar.sizing.engine_models` refuses them at v0.11.2). A class that adapts its
+output head too also refuses a vocabulary its LoRA kernels do not take (`hangar.sizing.lora_vocab`), and every mixture
 of experts refuses expert parallelism with LoRA: `FusedMoEWithLoRA` asserts "EP support for Fused MoE LoRA is not
-implemented yet" (vllm/lora/layers/fused_moe.py), and vLLM shards the experts when `--enable-expert-parallel` is set and
-tensor x data parallel exceeds one GPU (vllm/model_executor/layers/fused_moe/config.py `FusedMoEParallelConfig.make`).
+implemented yet" (vllm/lora/layers/fused_moe.py), and vLLM shards the experts when `--enable-expert-parallel` is set
+and tensor x data parallel exceeds one GPU (vllm/model_executor/layers/fused_moe/config.py `FusedMoEParallelConfig.make`).
+
+vLLM v0.33.0 (the PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per its vllm/_version.py), read 2026-12-02: the same
+classes implement `SupportsLoRA` (llama.py, mistral.py's own `MistralForCausalLM` extending llama's, mllama4.py,
+gemma2.py, gemma3.py, gemma3_mm.py, mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py and
+vllm/models/deepseek_v32/nvidia/model.py's `DeepseekV32ForCausalLM` extending `DeepseekV2ForCausalLM`, phi3.py,
+gpt_oss.py, commandr.py, glm4_moe.py), GPT-2's still does not, and the registry adds Qwen3.5's and Gemma 4's, both
+`SupportsLoRA` (qwen3_5.py, gemma4_mm.py). Expert parallelism with LoRA is served, under conditions
+(`hangar.sizing.lora_releases`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hangar.catalog import Model
 
-ENGINE = "vLLM v0.11.2"
+from .engine import sized_release
+from .lora_releases import EP_BACKENDS, engine_label, lora_rules
+
+if TYPE_CHECKING:
+    from .lora import LoraSlots
+
 SUPPORTS_LORA: dict[str, bool] = {
     "LlamaForCausalLM": True,
     "MistralForCausalLM": True,
@@ -52,9 +69,20 @@ SUPPORTS_LORA: dict[str, bool] = {
     "GptOssForCausalLM": True,
     "CohereForCausalLM": True,
     "Cohere2ForCausalLM": True,
+    "Glm4MoeForCausalLM": True,
     "GPT2LMHeadModel": False,
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
+SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
+    "v0.11.2": SUPPORTS_LORA,
+    "v0.33.0": {
+        **SUPPORTS_LORA,
+        "Qwen3_5ForConditionalGeneration": True,
+        "Qwen3_5MoeForConditionalGeneration": True,
+        "Gemma4ForConditionalGeneration": True,
+    },
+}
+"""Each read release's registered architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
 EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "LlamaForCausalLM": ("embed_tokens", "lm_head"),
     "MistralForCausalLM": ("embed_tokens", "lm_head"),
@@ -63,8 +91,8 @@ EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "CohereForCausalLM": ("embed_tokens",),
     "Cohere2ForCausalLM": ("embed_tokens",),
 }
-"""The vocabulary modules a class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends, mixtral.py,
-commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
+"""The vocabulary modules a v0.11.2 class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends,
+mixtral.py, commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
 EXTRA_VOCAB = 256
 """Tokens each adapter may add, vLLM v0.11.2's `lora_extra_vocab_size` default (vllm/config/lora.py); Hangar does not set it."""
 MAX_LORA_HEAD_VOCAB = 257024
@@ -98,11 +126,12 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "Command R": ("CohereForCausalLM", None),
     "cohere": ("CohereForCausalLM", None),
     "cohere2": ("Cohere2ForCausalLM", None),
+    "glm4_moe": (None, "Glm4MoeForCausalLM"),
     "GPT-2": ("GPT2LMHeadModel", None),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
-`cohere` and `cohere2` are the families `hangar catalog import-model` gives a Cohere row the catalog has none of (its
-`model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM."""
+`cohere`, `cohere2` and `glm4_moe` are the families `hangar catalog import-model` gives a row the catalog has none of
+(its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM."""
 
 
 def architecture(model: Model) -> str | None:
@@ -117,21 +146,25 @@ def architecture(model: Model) -> str | None:
     return chosen
 
 
-def lora_refusal(model: Model, expert_parallel: bool = False, engine_version: str | None = None) -> str | None:
-    """Why vLLM v0.11.2 refuses to start this model with `--enable-lora` (and its experts sharded over the GPUs when
-    `expert_parallel`); None where it serves LoRA for it or that is unknown. The output head's vocabulary limit is
-    `engine_version`'s (`hangar.sizing.lora_vocab.head_refusal`; the pinned release's when None)."""
-    if expert_parallel and model.num_experts is not None:
-        return (
-            f"{ENGINE} serves LoRA on a mixture of experts ({model.hf_id}) only without expert parallelism: with "
-            "--enable-expert-parallel over more than one GPU it refuses to start (EP support for Fused MoE LoRA is not implemented yet)"
-        )
+def supports_lora(name: str, engine_version: str | None = None) -> bool | None:
+    """Whether release `engine_version`'s class `name` implements `SupportsLoRA`; None where the release has no such class."""
+    return SUPPORTS_LORA_RELEASES[sized_release(engine_version)].get(name)
+
+
+def lora_refusal(model: Model, engine_version: str | None = None, lora: LoraSlots | None = None, tensor_parallel: int = 1) -> str | None:
+    """Why vLLM `engine_version` (the pinned release when None) refuses to start this model with `--enable-lora` (and
+    `lora`'s expert parallelism); None where it serves LoRA for it or that is unknown."""
+    engine = engine_label(engine_version)
     name = architecture(model)
+    if lora is not None and lora.expert_parallel and model.num_experts is not None:
+        why = _expert_parallel_refusal(name, lora, tensor_parallel, engine_version)
+        if why:
+            return f"{engine} serves LoRA on a mixture of experts ({model.hf_id}) {why}"
     if name is None:
         return None
-    if not SUPPORTS_LORA.get(name, True):
+    if supports_lora(name, engine_version) is False:
         return (
-            f"{ENGINE}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
+            f"{engine}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
             f"with --enable-lora vLLM refuses to start ({name} does not support LoRA yet)"
         )
     from .lora_vocab import head_refusal  # lora_vocab reads this module's classes: imported here, not at the top
@@ -139,10 +172,35 @@ def lora_refusal(model: Model, expert_parallel: bool = False, engine_version: st
     return head_refusal(model, engine_version)
 
 
-def lora_families() -> list[str]:
-    """The catalog families whose every row's architecture serves LoRA in vLLM v0.11.2's own model classes."""
+def _expert_parallel_refusal(name: str | None, lora: LoraSlots, tensor_parallel: int, engine_version: str | None) -> str | None:
+    """Why the release refuses LoRA on these experts sharded by expert parallelism (`hangar.sizing.lora_releases`)."""
+    if not lora_rules(engine_version).expert_parallel:
+        return (
+            "only without expert parallelism: with --enable-expert-parallel over more than one GPU it refuses to start "
+            "(EP support for Fused MoE LoRA is not implemented yet)"
+        )
+    if lora.fully_sharded:
+        return (
+            "with expert parallelism only without --fully-sharded-loras: with both it refuses to start (Fused MoE LoRA does "
+            "not support enable_expert_parallel=True together with fully_sharded_loras=True)"
+        )
+    if lora.all2all_backend is not None and lora.all2all_backend not in EP_BACKENDS:
+        return (
+            f"with expert parallelism only on --all2all-backend allgather_reducescatter: on {lora.all2all_backend} it refuses "
+            "to start (Fused MoE LoRA with EP currently only supports all2all_backend='allgather_reducescatter')"
+        )
+    if tensor_parallel > 1 and lora.data_parallel > 1 and name in lora_rules(engine_version).sequence_parallel_moe:
+        return (
+            f"with expert parallelism only where its experts are not sequence-parallel: {name} makes them so with tensor "
+            "and data parallelism both above 1, and the experts' LoRA then refuses to start (FusedMoEWithLoRA._ep_check)"
+        )
+    return None
+
+
+def lora_families(engine_version: str | None = None) -> list[str]:
+    """The catalog families whose every row's architecture serves LoRA in vLLM `engine_version`'s own model classes."""
     return sorted(
         family
         for family, classes in FAMILY_ARCHITECTURES.items()
-        if all(SUPPORTS_LORA.get(name) is True for name in classes if name is not None)
+        if all(supports_lora(name, engine_version) is True for name in classes if name is not None)
     )

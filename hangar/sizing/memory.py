@@ -27,8 +27,9 @@ from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
 from .embeddings import quantised_weight_bytes
 from .engine import EngineLimits, engine_limits, release_defaults
-from .kv import KvError, check_kv_dtype, kv_replication, max_tokens_within, sequence_kv
+from .kv import KvError, check_kv_dtype, kv_replication
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
+from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
@@ -274,11 +275,15 @@ class MemoryFit:
     lora_gib: float = 0.0
     """The LoRA slots' memory (0 without LoRA, or when `lora_unsized` says why it could not be sized)."""
     lora_unsized: str | None = None
+    kv_reserved_gib: float = 0.0
+    """What vLLM's start-up check holds back beside the sequence: the pool's null block at v0.33.0 (`hangar.sizing.kv_pool`)."""
+    kv_pages: str | None = None
+    """How a hybrid (linear-attention) model's KV cache is paged, for the user; None for other models."""
 
     @property
     def required_gib(self) -> float:
-        """What vLLM needs to start: weights + overhead + one sequence's KV cache."""
-        return self.weights_gib + self.overhead_gib + self.lora_gib + self.kv_per_sequence_gib
+        """What vLLM needs to start: weights + overhead + one sequence's KV cache (+ the block the release holds back)."""
+        return self.weights_gib + self.overhead_gib + self.lora_gib + self.kv_per_sequence_gib + self.kv_reserved_gib
 
     @property
     def batched_sequences(self) -> int:
@@ -324,12 +329,14 @@ def memory_fit(
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
+    prefix_caching: bool | None = None,
 ) -> MemoryFit:
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
     Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
     maximum, `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
-    defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves. Checks memory only: whether the TP degree is valid for the model
+    defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves;
+    `prefix_caching` False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it). Checks memory only: whether the TP degree is valid for the model
     (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
     """
     _check_precision(precision)
@@ -350,24 +357,29 @@ def memory_fit(
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
     options = kv_options(kv_cache_dtype, tensor_parallel, limits, layout_of(model, acc, engine_version))
-    per_sequence = sequence_kv(model, tokens, **options).total_bytes / GIB
+    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability, "prefix_caching": prefix_caching}
+    pool = kv_pool(model, tokens, **pool_options)
+    per_sequence = pool.sequence_bytes / GIB
+    reserved = pool.reserved_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None, engine_version=engine_version) / GIB
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
     adapters, unsized = lora_gib(model, lora, tensor_parallel, engine_version)
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
     budget = usable - weights - overhead - adapters
-    headroom = budget - per_sequence
+    headroom = budget - reserved - per_sequence
     fits = headroom >= 0
-    capacity = int(budget // per_sequence) if fits else 0
-    longest = tokens if fits else (max_tokens_within(model, budget * GIB, upper=tokens, **options) if budget > 0 else 0)
+    capacity = pool.sequences_within(budget * GIB) if fits else 0
+    longest = tokens if fits else (max_tokens_within(model, budget * GIB, upper=tokens, **pool_options) if budget > 0 else 0)
     reason = None
     if not fits:
         group = f"{tensor_parallel} x {acc.name} give" if tensor_parallel > 1 else f"one {acc.name} gives"
         reason = (
-            f"vLLM would not start: it needs {weights + overhead + adapters + per_sequence:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
+            f"vLLM would not start: it needs {weights + overhead + adapters + per_sequence + reserved:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
             + (f"+ {lora.describe()} {adapters:,.1f} " if lora is not None and adapters else "")
-            + f"+ KV cache of one {tokens:,}-token sequence {per_sequence:,.1f}) but {group} {usable:,.1f} GiB usable at "
+            + f"+ KV cache of one {tokens:,}-token sequence {per_sequence:,.1f}"
+            + (f" + the block vLLM holds back {reserved:,.2f}" if reserved >= 0.005 else "")
+            + f") but {group} {usable:,.1f} GiB usable at "
             f"{gpu_memory_utilization:.0%}: {-headroom:,.1f} GiB short"
         )
         if weights > usable:
@@ -400,6 +412,8 @@ def memory_fit(
         defaulted=defaulted,
         lora_gib=adapters,
         lora_unsized=unsized,
+        kv_reserved_gib=reserved,
+        kv_pages=None if pool.pages is None else pool.pages.describe(),
     )
 
 

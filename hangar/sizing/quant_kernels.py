@@ -58,6 +58,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hangar.catalog.compressed_tensors import FORMATS as COMPRESSED_TENSORS_FORMATS
 from hangar.catalog.config_fields import QUANT_BITS, QUANT_GROUP
 from hangar.engine_release import sized_release
 
@@ -125,8 +126,12 @@ def kernels(engine_version: str | None = None) -> QuantKernels:
 
 def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None, published: str | None = None) -> str | None:
     """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)
-    under vLLM `engine_version`, of a checkpoint published in `published` (the catalog's dtype; None: unknown, for
-    which fp8 stays `fp8`, the name both an fp8 checkpoint and a 16-bit one take at both releases)."""
+    under vLLM `engine_version`, from a checkpoint published in `published` (the catalog's `dtype`): none for a
+    compressed-tensors one, which vLLM reads from its config and refuses any other method for (`hangar.precision`).
+    fp8 of a 16-bit one takes the release's online flag (`ONLINE_FP8`); where the format is unknown fp8 stays `fp8`,
+    the name both an fp8 checkpoint and a 16-bit one take at both releases."""
+    if published in COMPRESSED_TENSORS_FORMATS:
+        return None
     if precision in ("awq", "gptq"):
         release = kernels(engine_version)
         if compute_capability is not None and compute_capability >= release.marlin_min_capability:

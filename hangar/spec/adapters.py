@@ -148,7 +148,8 @@ def _same_failover_adapter(environment: Environment, deployment: str, first: str
 def _unserved(environment: Environment, here: str, model_id: str, engine_version: str) -> list[dict[str, Any]]:
     """Adapters on a model whose vLLM class takes none: the server would not start (`hangar.sizing.lora_architectures`)."""
     from hangar.catalog import CatalogLookupError, load_catalog
-    from hangar.sizing.lora_architectures import ENGINE, lora_families, lora_refusal
+    from hangar.sizing.lora_architectures import lora_families, lora_refusal
+    from hangar.sizing.lora_releases import engine_label
 
     try:
         model = load_catalog(environment.catalog_overrides).model(model_id)
@@ -157,5 +158,6 @@ def _unserved(environment: Environment, here: str, model_id: str, engine_version
     refusal = lora_refusal(model, engine_version=engine_version)
     if refusal is None:
         return []
-    allowed = ", ".join(lora_families())
-    return [problem(here, f"{refusal}; adapters need a model whose architecture {ENGINE} serves LoRA for (catalog families: {allowed})", model_id)]
+    allowed = ", ".join(lora_families(engine_version))
+    engine = engine_label(engine_version)
+    return [problem(here, f"{refusal}; adapters need a model whose architecture {engine} serves LoRA for (catalog families: {allowed})", model_id)]

@@ -40,7 +40,7 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        refusal = lora_refusal(model, workload.lora.expert_parallel, workload_release(workload)) if workload.lora is not None and model is not None else None
+        refusal = _lora_refusal(workload, model)
         if refusal:
             findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {refusal}"))
         unserved = unloadable(workload, model)
@@ -113,12 +113,19 @@ def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Findi
     findings = []
     for workload in facts.workloads:
         model = catalog.models.get(workload.model or "")
-        if workload.lora is None or model is None or lora_refusal(model, workload.lora.expert_parallel, workload_release(workload)):
-            continue  # an unknown model is reported as such; a class that takes no adapters, by hangar-hardware-fit
-        _, why = lora_gib(model, workload.lora, engine_version=workload_release(workload))
+        if workload.lora is None or model is None or _lora_refusal(workload, model) or unloadable(workload, model):
+            continue  # an unknown model is reported as such; a class that takes no adapters or a model not loaded, by hangar-hardware-fit
+        _, why = lora_gib(model, workload.lora, workload.tensor_parallel, workload_release(workload))
         if why:
             findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {why}, so whether {workload.lora.describe()} still fit cannot be judged"))
     return findings
+
+
+def _lora_refusal(workload: ServingWorkload, model: Model | None) -> str | None:
+    """Why the workload's vLLM release refuses its adapters on its model (`hangar.sizing.lora_architectures`)."""
+    if workload.lora is None or model is None:
+        return None
+    return lora_refusal(model, workload_release(workload), workload.lora, workload.tensor_parallel)
 
 
 def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog) -> list[str]:
@@ -156,6 +163,7 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         gpu_memory_utilization=default_utilization(workload),
         lora=workload.lora,
         engine_version=workload_release(workload),
+        prefix_caching=workload.prefix_caching,
     )
     if not fit.fits:
         told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"

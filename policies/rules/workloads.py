@@ -69,6 +69,8 @@ class ServingWorkload:
     """The serving container's image, as the program names it."""
     planned_precision: str | None = None
     """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8)."""
+    prefix_caching: bool | None = None
+    """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
 
     @property
     def precision(self) -> str:
@@ -135,8 +137,16 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             planned_precision=(metadata.get("annotations") or {}).get(PRECISION_ANNOTATION),
             lora=_lora(flags) if engine == "vllm" else None,
             image=image,
+            prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
         )
     return None
+
+
+def _prefix_caching(flags: dict[str, str]) -> bool | None:
+    if flags.get("no-enable-prefix-caching", "false").lower() != "false":
+        return False
+    given = flags.get("enable-prefix-caching")
+    return None if given is None else given.lower() != "false"
 
 
 def _lora(flags: dict[str, str]) -> LoraSlots | None:
@@ -147,6 +157,8 @@ def _lora(flags: dict[str, str]) -> LoraSlots | None:
         rank=_int(flags.get("max-lora-rank")) or DEFAULT_MAX_LORA_RANK,
         fully_sharded=flags.get("fully-sharded-loras", "false").lower() != "false",
         expert_parallel=flags.get("enable-expert-parallel", "false").lower() != "false" and _gpus(flags) > 1,
+        data_parallel=_int(flags.get("data-parallel-size") or flags.get("dp")) or 1,
+        all2all_backend=flags.get("all2all-backend"),
     )
 
 

@@ -1,0 +1,118 @@
+"""The format of a compressed-tensors checkpoint (`quantization_config.quant_method: compressed-tensors`), where Hangar can
+size and serve it; a ConfigError naming the field and the scheme where it cannot.
+
+Sources (read 2026-12-02):
+* the schema: the PyPI wheel compressed_tensors-0.20.1, compressed_tensors/quantization/quant_config.py
+  (`QuantizationConfig`: `config_groups` of `QuantizationScheme`s, each `targets`, `weights`, `input_activations`,
+  `output_activations`, `format`; `ignore`; `kv_cache_scheme`; `format`; `sparsity_config` and `transform_config` beside
+  it) and quant_scheme.py's presets: `W8A8` (int8 weights per channel, symmetric, static; int8 activations per token,
+  dynamic), `FP8` (fp8 weights and activations per tensor, static), `FP8_DYNAMIC` (fp8 weights per channel; activations
+  per token, dynamic), `W4A16` (int4 weights per group of 128, no activation quantisation);
+* how vLLM v0.33.0 picks the kernel: the PyPI wheel vllm-0.33.0 (commit 4ba787ec9 per vllm/_version.py),
+  vllm/model_executor/layers/quantization/compressed_tensors/compressed_tensors.py `_get_scheme_from_parts`: with an
+  activation-quantisation `format` (naive-, int- or float-quantized: utils.py `is_activation_quantization_format`),
+  `_is_fp8_w8a8` (float 8-bit weights, symmetric, static, per tensor/channel/block; dynamic activations, or static
+  symmetric per tensor) gives `CompressedTensorsW8A8Fp8` (schemes/compressed_tensors_w8a8_fp8.py, `get_min_capability`
+  89) and, below 8.9, the weight-only `CompressedTensorsW8A16Fp8` (min 75); `_is_static_tensor_w8a8` (8-bit, weights
+  per tensor/channel and symmetric, activations static per tensor) and `_is_dynamic_token_w8a8` (activations dynamic per
+  token) give `CompressedTensorsW8A8Int8` (schemes/compressed_tensors_w8a8_int8.py, min 75). `get_scheme` leaves a
+  layer `ignore` names, or no group targets, unquantised (16-bit).
+* no `--quantization` is needed, and none but `compressed-tensors` is accepted: vllm/config/model.py
+  `_verify_quantization` takes the config's `quant_method` and raises "Quantization method specified in the model
+  config (compressed-tensors) does not match the quantization method specified in the `quantization` argument"
+  otherwise (no method overrides compressed-tensors).
+
+Hangar sizes the two 8-bit schemes as its int8 and fp8 (one byte a weight, the token embedding and output head in 16
+bits: `hangar.sizing.embeddings`). It does not plan weight-only int4 (W4A16) from such a checkpoint: its awq and gptq
+precisions pass `--quantization auto_awq` / `auto_gptq`, which vLLM refuses for a compressed-tensors checkpoint, and its
+bytes are the checkpoint's own (4 bits and a 16-bit scale per group, no zero point when symmetric: schemes/
+compressed_tensors_wNa16.py `create_weights`), so the reader refuses it by name rather than record a format it mis-sizes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config_fields import ConfigError
+
+INT8 = "w8a8-int8"
+"""The catalog `dtype` of a compressed-tensors W8A8 int8 checkpoint (served as Hangar's int8)."""
+FP8 = "w8a8-fp8"
+"""The catalog `dtype` of a compressed-tensors W8A8 fp8 checkpoint, static or dynamic activations (served as fp8)."""
+FORMATS = (INT8, FP8)
+"""The compressed-tensors formats the catalog names: vLLM reads them from the checkpoint with no `--quantization`."""
+
+_ACTIVATION_FORMATS = ("naive-quantized", "int-quantized", "float-quantized")
+"""`format`s vLLM v0.33.0 runs W8A8 from (utils.py `is_activation_quantization_format`, less nvfp4's)."""
+
+
+def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_config") -> str:
+    """INT8 or FP8 for a compressed-tensors `quantization_config` (read under `key`: older checkpoints say
+    `compression_config`) every targeted linear layer of which is in that scheme."""
+    for part in ("kv_cache_scheme", "sparsity_config", "transform_config"):
+        if quant.get(part):
+            raise ConfigError(f"{key}.{part}", "a compressed-tensors checkpoint with it is not sized (it changes the KV cache or the weights' layout)")
+    _check_ignore(quant.get("ignore") or [], key)
+    groups = quant.get("config_groups")
+    if not isinstance(groups, dict) or not groups:
+        raise ConfigError(f"{key}.config_groups", "missing; a compressed-tensors checkpoint names its schemes there")
+    schemes = {name: _scheme(f"{key}.config_groups.{name}", group, quant.get("format")) for name, group in groups.items()}
+    if len(set(schemes.values())) > 1:
+        listed = ", ".join(f"{name}: {scheme}" for name, scheme in schemes.items())
+        raise ConfigError(f"{key}.config_groups", f"mixes schemes ({listed}); Hangar sizes one scheme for every linear layer")
+    return next(iter(schemes.values()))
+
+
+def _check_ignore(ignore: Any, key: str) -> None:
+    """Only the output head and MoE router gates may be left unquantised: Hangar sizes every other linear layer in the scheme."""
+    if not isinstance(ignore, list):
+        raise ConfigError(f"{key}.ignore", f"{ignore!r} is not a list of layer names")
+    for entry in ignore:
+        name = str(entry).removeprefix("re:").rstrip("$")
+        if name != "lm_head" and not name.endswith("mlp.gate"):
+            raise ConfigError(
+                f"{key}.ignore",
+                f"{entry!r} leaves layers unquantised that Hangar would size in the scheme; only lm_head and MoE router gates (mlp.gate) may be left out",
+            )
+
+
+def _scheme(field: str, group: Any, default_format: Any) -> str:
+    if not isinstance(group, dict):
+        raise ConfigError(field, f"{group!r} is not a quantisation scheme")
+    if group.get("targets") != ["Linear"]:
+        raise ConfigError(f"{field}.targets", f"{group.get('targets')!r}: Hangar sizes a scheme that targets every linear layer (['Linear']) only")
+    weights, activations = group.get("weights"), group.get("input_activations")
+    if not isinstance(weights, dict):
+        raise ConfigError(f"{field}.weights", "missing; the scheme's weights say how the checkpoint is stored")
+    if group.get("output_activations"):
+        raise ConfigError(f"{field}.output_activations", f"{_describe(weights, activations)} with quantised outputs is not sized")
+    described = _describe(weights, activations)
+    if activations is None:
+        raise ConfigError(
+            f"{field}.weights",
+            f"{described} (weight-only) is not planned: Hangar's awq/gptq pass --quantization auto_awq/auto_gptq, which vLLM v0.33.0 "
+            "refuses for a compressed-tensors checkpoint (vllm/config/model.py _verify_quantization); known: W8A8 int8, W8A8 fp8",
+        )
+    layout = group.get("format") or default_format
+    if layout not in _ACTIVATION_FORMATS:
+        raise ConfigError(f"{field}.format", f"{layout!r} for {described}; vLLM v0.33.0 runs W8A8 from {', '.join(_ACTIVATION_FORMATS)}")
+    bits = (weights.get("num_bits"), activations.get("num_bits"))
+    static_weights = weights.get("symmetric") is True and not weights.get("dynamic")
+    kinds = (weights.get("type"), activations.get("type"))
+    if bits == (8, 8) and kinds == ("float", "float") and static_weights and weights.get("strategy") in ("tensor", "channel", "block"):
+        if activations.get("dynamic") or (activations.get("symmetric") is True and activations.get("strategy") == "tensor"):
+            return FP8  # _is_fp8_w8a8
+    if bits == (8, 8) and kinds == ("int", "int") and static_weights and weights.get("strategy") in ("tensor", "channel"):
+        strategy, dynamic = activations.get("strategy"), bool(activations.get("dynamic"))
+        if (strategy, dynamic) in (("tensor", False), ("token", True)):
+            return INT8  # _is_static_tensor_w8a8, _is_dynamic_token_w8a8
+    raise ConfigError(f"{field}.weights", f"{described} is not a scheme Hangar sizes; known: W8A8 int8, W8A8 fp8 (static or dynamic activations)")
+
+
+def _describe(weights: dict, activations: Any) -> str:
+    """The scheme as a user would name it: W<bits>A<bits or 16> <type>, and the weights' strategy (and group size)."""
+    act_bits = activations.get("num_bits") if isinstance(activations, dict) else 16
+    strategy = weights.get("strategy")
+    if strategy == "group":
+        strategy = f"group {weights.get('group_size')}"
+    return f"compressed-tensors W{weights.get('num_bits')}A{act_bits} {weights.get('type')} (weights per {strategy})"
