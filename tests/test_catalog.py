@@ -132,9 +132,9 @@ def test_every_licence_row_cites_the_text_it_was_read_from(cat):
     for licence in cat.licences.values():
         described = f"{licence.conditions} {licence.verified}"
         assert "reference compilation" not in described and "from knowledge" not in described, licence.id
-        assert licence.as_of.isoformat() == "2026-12-01" and " read " in f" {licence.verified} ", licence.id
+        assert licence.as_of.isoformat() in ("2026-12-01", "2026-12-02") and " read " in f" {licence.verified} ", licence.id
     # licences whose texts were not read are left out (hangar/catalog/data/README.md), not kept with guessed terms
-    assert not {"mistral-mnpl", "qwen-research", "cc-by-nc-4.0", "mistral-mrl-0.1", "stability-community"} & set(cat.licences)
+    assert not {"mistral-mnpl", "qwen-research", "mistral-mrl-0.1", "stability-community"} & set(cat.licences)
 
 
 def test_tpu_slices(cat):

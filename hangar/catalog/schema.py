@@ -454,6 +454,9 @@ class Licence(Row):
     name a product must display prominently once it passes `display_mau_threshold`
     monthly active users or `display_monthly_revenue_usd_threshold` of monthly
     revenue (Kimi K2's modified MIT licence); either threshold alone triggers it.
+    `guardrail_termination`: the rights end by themselves if the model's safety
+    guardrails are bypassed or weakened without a substantially similar one in
+    their place (NVIDIA Open Model License §2.1); an empty cell means no such term.
     """
 
     id: Slug
@@ -474,6 +477,7 @@ class Licence(Row):
     display_name: Optional[Text] = None
     display_mau_threshold: Optional[PositiveInt] = None
     display_monthly_revenue_usd_threshold: Optional[PositiveFloat] = None
+    guardrail_termination: bool = False
 
     @field_validator("mau_cap", "display_mau_threshold", "display_monthly_revenue_usd_threshold", mode="before")
     @classmethod

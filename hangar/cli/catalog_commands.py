@@ -171,7 +171,8 @@ def catalog_licences(
         found = [name for name, flag in (("non-production", lic.non_production_only), ("research only", lic.research_only),
                                           ("attribution", lic.attribution_required), ("AUP", lic.acceptable_use_policy),
                                           ("hosted service restricted", lic.hosted_service_restricted),
-                                          ("EU multimodal restriction", lic.eu_multimodal_restriction), ("gated", lic.gated)) if flag]
+                                          ("EU multimodal restriction", lic.eu_multimodal_restriction), ("gated", lic.gated),
+                                          ("ends if guardrails are bypassed", lic.guardrail_termination)) if flag]
         if lic.display_name:
             past = [f"{lic.display_mau_threshold:,} MAU" if lic.display_mau_threshold else "",
                     f"US${lic.display_monthly_revenue_usd_threshold:,.0f}/month" if lic.display_monthly_revenue_usd_threshold else ""]

@@ -90,7 +90,8 @@ def notices(facts: StackFacts, config: NoticesConfig) -> list[Finding]:
 def duties(licence: Licence, config: NoticesConfig) -> list[str]:
     """The duties an allowed licence carries in this stack, one list for a model's licence and a LoRA adapter's alike
     (`hangar.policies.rules.licensing_adapters`): attribution, an acceptable-use policy, hosting terms when the stack
-    declares a hosted service, and the name-display duty with whether the declared users or revenue trigger it."""
+    declares a hosted service, the name-display duty with whether the declared users or revenue trigger it, and keeping
+    the model's guardrails where bypassing them ends the licence."""
     found = []
     if licence.attribution_required:
         found.append("attribution")
@@ -99,6 +100,8 @@ def duties(licence: Licence, config: NoticesConfig) -> list[str]:
     if licence.hosted_service_restricted and config.hosted_service:
         # the stack's licence.hosted_service: a model served only inside the organisation is not distributed as a service
         found.append("terms for hosting it as a service")
+    if licence.guardrail_termination:
+        found.append("keeping the model's safety guardrails (bypassing or weakening one without a substantially similar guardrail ends the licence by itself)")
     display = _display_duty(licence, config)
     if display:
         found.append(display)
