@@ -174,6 +174,19 @@ def gke(**gateway: Any) -> dict[str, Any]:
     return raw
 
 
+def aks(**gateway: Any) -> dict[str, Any]:
+    """aks-staging routing 90/10 to mixtral and a one-replica canary through the gateway, its system pool at most three nodes."""
+    raw = raw_environment("aks-staging")
+    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 3
+    second = copy.deepcopy(raw["deployments"][0])
+    second.update(name="mixtral-canary", autoscaling={"min_replicas": 1, "max_replicas": 1})
+    second.pop("traffic", None)
+    raw["deployments"].append(second)
+    raw["gateway"] = gateway
+    raw["routes"] = [{"name": "chat", "split": [{"deployment": "mixtral", "weight": 90}, {"deployment": "mixtral-canary", "weight": 10}]}]
+    return raw
+
+
 def aws(route: dict[str, Any]) -> dict[str, Any]:
     """The test AWS environment with a small model on L4 and a large one on H100 behind `route`."""
     raw = copy.deepcopy(AWS_ENVIRONMENT)

@@ -18,7 +18,7 @@ from hangar.policies.rules.cloud_add_ons import AKS_UNREAD, EKS_UNREAD, GKE_UNRE
 from hangar.policies.rules.routing import ROUTING
 
 from hangar.records import ResourceRecord
-from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment, raw_environment
+from tests.serving_plans import AWS_HEADER, aks, aws, gke, plan_environment
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 ADD_ON = "aws:eks/addon:Addon"
@@ -123,19 +123,7 @@ def test_on_gke_the_clouds_own_pods_are_named_not_counted():
 def test_on_aks_the_clouds_own_pods_are_named_not_counted():
     # Four pickers at 2.75 CPU, KEDA's 0.3, istiod's 0.5 and the gateway pod's 0.1 over the 11.58 three Standard_D4ds_v5
     # allocate; 2.6 fits: nothing of AKS's is added.
-    (message,) = system_messages(list(plan_environment(aks(2.75)).resources))
+    (message,) = system_messages(list(plan_environment(aks(picker_cpu=2.75)).resources))
     assert "request 11.9 CPU" in message and f"not counted: {AKS_UNREAD})" in message
-    assert system_messages(list(plan_environment(aks(2.6)).resources)) == []
+    assert system_messages(list(plan_environment(aks(picker_cpu=2.6)).resources)) == []
 
-
-def aks(picker_cpu: float) -> dict[str, Any]:
-    """aks-staging routing to two deployments through the gateway, its system pool at most three nodes."""
-    raw = raw_environment("aks-staging")
-    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 3
-    second = copy.deepcopy(raw["deployments"][0])
-    second.update(name="mixtral-canary", autoscaling={"min_replicas": 1, "max_replicas": 1})
-    second.pop("traffic", None)
-    raw["deployments"].append(second)
-    raw["gateway"] = {"picker_cpu": picker_cpu}
-    raw["routes"] = [{"name": "chat", "split": [{"deployment": "mixtral", "weight": 90}, {"deployment": "mixtral-canary", "weight": 10}]}]
-    return raw

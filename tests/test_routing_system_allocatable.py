@@ -22,7 +22,7 @@ from hangar.policies.rules.routing import ROUTING
 from hangar.records import ResourceRecord
 from hangar.spec import Environment
 from tests.pack_agreement import offline_verdicts, pack_verdicts
-from tests.serving_plans import AWS_HEADER, aws, gke, plan_environment, raw_environment
+from tests.serving_plans import AWS_HEADER, aks, aws, gke, plan_environment
 
 
 def record(type_: str, **inputs: Any) -> ResourceRecord:
@@ -86,17 +86,6 @@ def test_on_eks_pods_that_fit_the_capacity_but_not_the_allocatable_are_refused()
     )
     assert system_messages(eks(picker_cpu=1.1)) == []  # 5.64 CPU fit the 5.79
 
-
-def aks(**gateway: Any) -> dict[str, Any]:
-    raw = raw_environment("aks-staging")
-    raw["clusters"][0]["node_pools"][0]["max_nodes"] = 3
-    second = copy.deepcopy(raw["deployments"][0])
-    second.update(name="mixtral-canary", autoscaling={"min_replicas": 1, "max_replicas": 1})
-    second.pop("traffic", None)
-    raw["deployments"].append(second)
-    raw["gateway"] = gateway
-    raw["routes"] = [{"name": "chat", "split": [{"deployment": "mixtral", "weight": 90}, {"deployment": "mixtral-canary", "weight": 10}]}]
-    return raw
 
 
 def test_on_aks_the_cpu_reserve_by_cores_and_the_memory_by_the_cnis_default_max_pods_are_taken_off():
