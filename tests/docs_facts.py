@@ -14,22 +14,19 @@ import importlib
 import re
 import signal
 
+from tests.docs_facts_lora import LORA_FACTS
+from tests.docs_facts_serving import SERVING_FACTS, support_window
 from tests.docs_prose import Fact
 from tests.docs_sync import CONSOLE_COLUMNS, ROOT
 from tests.docs_values import (
+    ENGINE,
     bench_sizes,
     catalog,
     chart_version,
     code_says,
     constant,
-    deployment,
     exit_code,
-    kube_state_charts,
-    kube_state_image,
-    pool_of,
     python_floor,
-    seconds,
-    stack,
     workflow_step_value,
 )
 
@@ -52,34 +49,6 @@ def kernels(release: str):
     from hangar.sizing.quant_kernels import kernels as of_release
 
     return of_release(release)
-
-
-def _outlier_default(field: str) -> object:
-    from hangar.spec.routing_failover import OutlierDetection
-
-    return OutlierDetection.model_fields[field].default
-
-
-def _gateway_default(field: str) -> object:
-    from hangar.spec.routing import Gateway
-
-    return Gateway.model_fields[field].default
-
-
-def _validated(index: int) -> float:
-    return constant("hangar.policies.rules.routing", "VALIDATED_PICKER")()[index]
-
-
-def _first_served(name: str) -> str:
-    from hangar.sizing.engine_models import ARRIVALS, named
-
-    return named(ARRIVALS[name].served)
-
-
-def _example_share() -> float:
-    from hangar.stackfile import read_environment, read_project
-
-    return read_environment(read_project(ROOT), "gke-chat").routes[0].small_first.share
 
 
 FACTS: list[Fact] = [
@@ -215,7 +184,6 @@ def gpt_oss_gib(gpu: str | None, engine_version: str | None = None) -> float:
     return weight_bytes(catalog().model("openai/gpt-oss-120b"), "mxfp4", accelerator=accelerator, engine_version=engine_version) / 2**30
 
 
-ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
 
 
 def _release(index: int) -> str:
@@ -258,15 +226,6 @@ def _gpt_oss_unpadded_on_h100() -> str:
         raise AssertionError("the pinned release pads gpt-oss-120b's experts on one H100: docs/sizing.md says it keeps the checkpoint's size")
     return ""
 
-
-def _image(tag: str):
-    from hangar.sizing.engine_images import engine_image
-
-    return engine_image(tag)
-
-
-def _eks_580() -> list[str]:
-    return [v for v, d in constant("hangar.sizing.node_drivers", "EKS_DRIVERS")().items() if d == 580]
 
 OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
@@ -394,225 +353,4 @@ FACTS += [
 ]
 
 
-# --- values for docs/serving.md and docs/running.md ----------------------------------------------
-
-
-def class_defaults(latency_class: str):
-    return importlib.import_module("hangar.components.serving_autoscaler").LATENCY_CLASSES[latency_class]
-
-
-def keda_range(end: int) -> str:
-    from hangar.keda import KEDA_VERSION, KUBERNETES_SUPPORT
-
-    return KUBERNETES_SUPPORT[".".join(KEDA_VERSION.split(".")[:2])][end]
-
-
-def support_window(table: str, version: str, end: int) -> str:
-    """One end of a chart's supported Kubernetes range, as hangar/chart_support.py records it."""
-    windows = getattr(importlib.import_module("hangar.chart_support"), table)
-    version = version.lstrip("v")
-    key = version if version in windows else ".".join(version.split(".")[:2])
-    return windows[key][end]
-
-
-@functools.cache
-def prometheus_version() -> str:
-    """The version of the `prometheus` server the tests run (Debian's package, installed by bin/test)."""
-    import subprocess
-
-    printed = subprocess.run(["prometheus", "--version"], capture_output=True, text=True, check=True)
-    return re.search(r"version (\d+\.\d+\.\d+)", printed.stdout + printed.stderr).group(1)
-
-
-def instance_gpus(stack_name: str) -> int:
-    pool = pool_of(stack_name)
-    return next(r.gpu_count for r in catalog().instances if r.instance_type == pool.instance_type)
-
-
-PROVISIONING_MINUTES = lambda: constant("hangar.components.serving_await", "PROVISIONING_ALLOWANCE_SECONDS")() // 60  # noqa: E731
-AUTOSCALER_CHART = constant("hangar.components.aws_autoscaler", "CHART_VERSION")
-DEVICE_PLUGIN_CHART = chart_version("hangar.components.onprem", "DEVICE_PLUGIN")
-UID = constant("hangar.components.serving_pod", "USER_ID")
-AMP_INTERVAL = lambda: seconds(constant("hangar.components.metrics_amp", "AMP_SCRAPE_INTERVAL")())  # noqa: E731
-EXAMPLE_PROVEN = "an example of values tests/test_promql.py proves with promtool on the rendered query"
-
-FACTS += [
-    Fact("docs/serving.md", "The container follows the pinned vLLM ({v}, read from its source)", {"v": ENGINE}),
-    Fact("docs/serving.md", "on {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
-         {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),
-    Fact("docs/serving.md", "were read from {a} and {b}, and so were the KV-cache",
-         {"a": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "b": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
-    Fact("docs/serving.md", "(each release's own); the default {d} serves Qwen3.5 and Gemma 4", {"d": ENGINE}),
-    Fact("docs/serving.md", "{v} (CUDA {c}, compute capability {cc:.1f} and newer, driver {d} and newer) and",
-         {"v": lambda: _image("v0.11.2").tag, "c": lambda: _image("v0.11.2").cuda, "cc": lambda: _image("v0.11.2").min_capability / 10,
-          "d": lambda: _image("v0.11.2").min_driver}),
-    Fact("docs/serving.md", "{v} (CUDA {c},\ncompute capability {cc:.1f} and newer, driver {d} and newer)",
-         {"v": lambda: _image("v0.33.0").tag, "c": lambda: _image("v0.33.0").cuda, "cc": lambda: _image("v0.33.0").min_capability / 10,
-          "d": lambda: _image("v0.33.0").min_driver}),
-    Fact("docs/serving.md", "a V100 with {v}", {"v": lambda: _image("v0.33.0").tag}),
-    Fact("docs/serving.md", "what the flags leave out ({v} uses more of the memory by default",
-         {"v": lambda: max(constant("hangar.sizing.engine", "RELEASE_DEFAULTS")().items(), key=lambda item: item[1].gpu_memory_utilization)[0]}),
-    Fact("docs/serving.md", "AMIs of Kubernetes {lo} to {hi}\n(driver {d})",
-         {"lo": lambda: min(_eks_580()), "hi": lambda: max(_eks_580(), key=lambda v: tuple(map(int, v.split(".")))), "d": lambda: 580}),
-    Fact("docs/serving.md", "AKS's driver images (driver {c} on its CUDA sizes; the GRID driver {g} on its A10 sizes, which\ntherefore cannot run {v})",
-         {"c": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["cuda-lts"], "g": lambda: constant("hangar.sizing.node_drivers", "AKS_DRIVERS")()["grid"],
-          "v": lambda: _image("v0.33.0").tag}),
-    Fact("docs/serving.md", "Karpenter guesses it at {p:g} % of the memory",
-         {"p": lambda: constant("hangar.policies.rules.node_allocatable", "KARPENTER_VM_MEMORY_OVERHEAD")() * 100}),
-    Fact("docs/serving.md", "installs on-prem (driver {d})", {"d": lambda: constant("hangar.sizing.node_drivers", "GPU_OPERATOR_DRIVERS")()["v26.7.0"]}),
-    Fact("docs/serving.md", "to be removed in v0.13), run as uid {uid}",
-         {"uid": UID, "_": code_says("hangar.components.serving_pod", "be removed in v0.13", "")}),
-    Fact("docs/serving.md", "`minDomains: {n}`", {"n": code_says("hangar.components.serving_pod", "`minDomains: 2`", 2)}),
-    Fact("docs/serving.md", "`min_replicas` below {n}, a pool whose `max_nodes` (`max_slices`) is below {n}",
-         {"n": code_says("hangar.spec.serving", "if getattr(pool, most) < 2:", 2)}),
-    Fact("docs/serving.md", "docker.io/vllm/vllm-openai:{v} --image vllm/vllm-openai:{v}`", {"v": ENGINE}),
-    Fact("docs/serving.md", "`max_replicas` x ({m} minutes to get a node", {"m": PROVISIONING_MINUTES}),
-    Fact("docs/serving.md", "pulumi-kubernetes' default ({m} minutes)",
-         {"m": lambda: constant("hangar.components.serving_await", "DEFAULT_AWAIT_SECONDS")() // 60}),
-    Fact("docs/serving.md", "the KEDA chart, pinned ({v}: Kubernetes {lo}–{hi}, else a config error)",
-         {"v": constant("hangar.keda", "KEDA_VERSION"), "lo": lambda: keda_range(0), "hi": lambda: keda_range(1)}),
-    Fact("docs/serving.md", "a pinned kube-prometheus-stack {v} in `monitoring`", {"v": chart_version("hangar.components.metrics", "KUBE_PROMETHEUS_STACK")}),
-    Fact("docs/serving.md", "on port `http` every {s} s, its floor", {"s": AMP_INTERVAL}),
-    Fact("docs/serving.md", "built for the cluster's minor ({charts}:", {"charts": kube_state_charts}),
-    Fact("docs/serving.md", "`kube-state-metrics.image.tag` to the release built for the cluster's minor ({tag} on Kubernetes {minor})",
-         {"tag": lambda: kube_state_image("1.35"), "minor": lambda: "1.35"}),
-    Fact("docs/serving.md", "The loop for `eks-prod` (realtime Llama 3.3 70B, {lo}–{hi} replicas)",
-         {"lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas}),
-    Fact("docs/serving.md", 'engine="0"', why="the engine label vLLM gives its first engine's series (the exposition tests/test_promql.py reads)"),
-    Fact("docs/serving.md", "scrape it every {s} s", {"s": lambda: seconds(constant("hangar.components.metrics", "SCRAPE_INTERVAL")())}),
-    Fact("docs/serving.md", "with threshold {t:g}, and the HPA it drives wants ceil(value / {t:g}) replicas within {lo}–{hi}: 3 requests waiting make 3"
-         " replicas, 12 make 4, none bring it back to {lo}",
-         {"t": lambda: importlib.import_module("hangar.components.serving_autoscaler").default_target("requests_waiting", deployment("eks-prod")),
-          "lo": lambda: deployment("eks-prod").autoscaling.min_replicas, "hi": lambda: deployment("eks-prod").autoscaling.max_replicas},
-         why=EXAMPLE_PROVEN),
-    Fact("docs/serving.md", "on series in vLLM {new}'s exposition (the loop in {old}'s too;",
-         {"new": lambda: ENGINE().lstrip("v"), "old": lambda: next(r for r in constant("tests.vllm_exposition", "RELEASES")() if r != ENGINE()).lstrip("v")},
-         why="the releases whose /metrics pages tests/vllm_exposition.py writes"),
-    Fact("docs/serving.md", "through the managed scraper (every {s} s)", {"s": AMP_INTERVAL}),
-    Fact("docs/serving.md", "({gpus} H100, tensor parallel {tp})",
-         {"gpus": lambda: instance_gpus("eks-prod"), "tp": lambda: deployment("eks-prod").tensor_parallel}),
-    Fact("docs/serving.md", "Cluster Autoscaler (chart {v}, its IRSA role", {"v": AUTOSCALER_CHART}),
-    Fact("docs/serving.md", "grows the group to its `max_nodes`, {n} —", {"n": lambda: pool_of("eks-prod").max_nodes}),
-    Fact("docs/serving.md", "the replicas go back to {n} and the autoscaler", {"n": lambda: deployment("eks-prod").autoscaling.min_replicas}),
-    Fact("docs/serving.md", "the KEDA HTTP add-on (pinned {v}, installed beside KEDA; Kubernetes {lo}–{hi}, else a config error)",
-         {"v": chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART"), "lo": lambda: support_window("HTTP_ADD_ON_SUPPORT", chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")(), 0),
-          "hi": lambda: support_window("HTTP_ADD_ON_SUPPORT", chart_version("hangar.components.serving_environment", "HTTP_ADD_ON_CHART")(), 1)}),
-    Fact("docs/serving.md", "Debian's `prometheus` {minor} has no Kubernetes discovery", {"minor": lambda: prometheus_version().rsplit(".", 1)[0]}),
-    Fact("docs/serving.md", "the labels that pod discovery gives at v{v}", {"v": prometheus_version}),
-    Fact("docs/serving.md", "In `gke-dev` (batch Qwen2.5 7B, {lo}–{hi} replicas on the spot L4 pool, {nlo}–{nhi} nodes)",
-         {"lo": lambda: deployment("gke-dev").autoscaling.min_replicas, "hi": lambda: deployment("gke-dev").autoscaling.max_replicas,
-          "nlo": lambda: pool_of("gke-dev").min_nodes, "nhi": lambda: pool_of("gke-dev").max_nodes}),
-    Fact("docs/serving.md", "({n} per replica, the deployment's `max_concurrent_sequences`)", {"n": lambda: deployment("gke-dev").max_concurrent_sequences}),
-    Fact("docs/serving.md", "after {m} minutes without work (its `cooldownPeriod`, {s} s)",
-         {"m": lambda: class_defaults("batch").scale_down_window // 60, "s": lambda: class_defaults("batch").scale_down_window}),
-    Fact("docs/serving.md", "stayed unschedulable for {m} minutes", {"m": lambda: seconds(constant("hangar.components.metrics_pending", "PENDING_FOR")()) // 60}),
-    Fact("docs/serving.md", 'label `grafana_dashboard: "{v}"`', {"v": lambda: constant("hangar.components.metrics_dashboard", "LABEL")()[1]}),
-    Fact("docs/serving.md", "`min_replicas: 0` is a config error", why="the value refused: scale to zero"),
-    Fact("docs/serving.md", "| realtime | {c.min_replicas} | requests waiting (`vllm:num_requests_waiting`) | 1 | {c.scale_up_window} s / {c.scale_down_window} s |",
-         {"c": lambda: class_defaults("realtime")}, why="the target 1 is default_target's for realtime (held by tests/test_autoscaling*)"),
-    Fact("docs/serving.md", "| interactive | {c.min_replicas} | KV-cache usage (`vllm:kv_cache_usage_perc`) | {t:g} | {c.scale_up_window} s / {c.scale_down_window} s |",
-         {"c": lambda: class_defaults("interactive"),
-          "t": lambda: importlib.import_module("hangar.components.serving_autoscaler").default_target("kv_cache_usage", deployment("eks-prod"))}),
-    Fact("docs/serving.md", "| batch | {c.min_replicas} (scale to zero) | queue depth (running + waiting) | max_num_seqs | {c.scale_up_window} s / {c.scale_down_window} s |",
-         {"c": lambda: class_defaults("batch")}),
-    Fact("docs/serving.md", "the Gateway API Inference Extension {v}: per deployment", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
-    Fact("docs/serving.md", "(image `epp:{v}`,", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
-    Fact("docs/serving.md", "`HTTPRoute` (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
-    Fact("docs/serving.md", "`GCPBackendPolicy` ({s} s timeout)", {"s": code_says("hangar.components.routing_pool", '"timeoutSec": 300', 300)}),
-    Fact("docs/serving.md", "it is Istio {v} (its Helm charts", {"v": constant("hangar.components.routing", "ISTIO_VERSION")}),
-    Fact("docs/serving.md", "also opens plain HTTP on port {p}", {"p": constant("hangar.components.routing", "LISTENER_PORT")}),
-    Fact("docs/serving.md", "a redirect to https (status {s}, which keeps the method", {"s": constant("hangar.components.routing", "REDIRECT_STATUS")}),
-    Fact("docs/serving.md", "a 301 lets clients turn it", why="the status the redirect avoids (RFC 7231 section 6.4.2: a client may turn a POST into a GET)"),
-    Fact("docs/policy-pack.md", "rewrites the path or redirects with {a}/{b} (which GKE does not claim)",
-         {"a": lambda: constant("hangar.policies.rules.routing_gke", "METHOD_KEEPING_REDIRECTS")()[0],
-          "b": lambda: constant("hangar.policies.rules.routing_gke", "METHOD_KEEPING_REDIRECTS")()[1]}),
-    Fact("docs/serving.md", "list the 307 and 308 statuses as unsupported, and a 301 or 302 would let clients",
-         why="GKE's Gateway API conformance reports (HTTPRoute307/308RedirectStatusCode unsupported) and RFC 7231 sections 6.4.2-6.4.3, "
-         "cited in hangar.spec.routing_gke"),
-    Fact("docs/serving.md", "A replica that answers {n} 5xx responses in a row is ejected for {s} s (longer each time)",
-         {"n": lambda: _outlier_default("consecutive_5xx_errors"), "s": lambda: _outlier_default("base_ejection_seconds")}),
-    Fact("docs/serving.md", "may be ejected ({p} %,", {"p": lambda: _outlier_default("max_ejection_percent")}),
-    Fact("docs/serving.md", "fewer than about 71 % of a level's replicas are healthy",
-         why="Envoy's priority levels: a level keeps all traffic until fewer than ~71.4 % of its endpoints are healthy (overprovisioning factor 1.4)"),
-    Fact("docs/serving.md", "an HTTPS listener on port {tls} that terminates TLS, in place of plain HTTP on port {http}",
-         {"tls": constant("hangar.components.routing", "TLS_LISTENER_PORT"), "http": constant("hangar.components.routing", "LISTENER_PORT")}),
-    Fact("docs/serving.md", "CRD manifests from copies you name in `gateway.crds` (Gateway API {g}'s `standard-install.yaml` and the Inference Extension {e}'s",
-         {"g": constant("hangar.components.routing", "GATEWAY_API_VERSION"), "e": constant("hangar.components.routing_pool", "EPP_VERSION")}),
-    Fact("docs/serving.md", "the route's share within {p:.0f} percentage point",
-         {"p": lambda: constant("hangar.spec.routing_traffic", "SHARE_TOLERANCE")() * 100}),
-    Fact("docs/serving.md", "`gateway.picker_cpu` (default {cpu:g}) and `picker_memory_gib` (default {gib})",
-         {"cpu": lambda: _gateway_default("picker_cpu"), "gib": lambda: _gateway_default("picker_memory_gib")}),
-    Fact("docs/serving.md", "The Extension's chart asks {cpu:g} CPU and {gib:g} GiB, validated up to {rps:,.0f} requests/s",
-         {"cpu": lambda: _validated(0), "gib": lambda: _validated(1), "rps": lambda: _validated(2)}),
-    Fact("docs/serving.md", "(EKS's m6i.large has {n} vCPU)", {"n": lambda: catalog().instance("aws", "m6i.large").vcpus}),
-    Fact("docs/serving.md", "behind one internal `chat` route, {p:.0f} % of requests to the small model",
-         {"p": lambda: _example_share() * 100}),
-    Fact("docs/policy-pack.md", "the Inference Extension's validated {cpu:g} CPU / {gib:g} GiB in front of servers that declare a peak, or a peak above the {rps:,.0f} requests/s",
-         {"cpu": lambda: _validated(0), "gib": lambda: _validated(1), "rps": lambda: _validated(2)}),
-    # --- docs/running.md ---------------------------------------------------------------------------
-    Fact("docs/running.md", "an ingress rule on the cluster security group, {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
-    Fact("docs/running.md", "`aws:vpc/securityGroupIngressRule` {port} from `source_cidrs`", {"port": constant("hangar.components.aws_access", "API_PORT")}),
-    Fact("docs/running.md", "(at least {gib} GiB, the premium minimum)", {"gib": constant("hangar.components.azure_weights", "MIN_SHARE_GIB")}),
-    Fact("docs/running.md", "in its tools VPC `{cidr}`", {"cidr": lambda: " ".join(str(c) for c in stack("eks-prod").deployer.source_cidrs)}),
-    Fact("docs/running.md", "(nvidia-device-plugin {v}) on the GPU pools only", {"v": DEVICE_PLUGIN_CHART}),
-    Fact("docs/running.md", "`hangar:aws:ClusterAutoscaler` (chart {v},", {"v": AUTOSCALER_CHART}),
-    Fact("docs/running.md", "replicas in turn × ({m} min + its startup probe's budget)", {"m": PROVISIONING_MINUTES}),
-    Fact("docs/running.md", "`vllm/vllm-openai:{v}`, `vllm serve MODEL` positionally, uid {uid}", {"v": ENGINE, "uid": UID}),
-]
-
-
-# --- docs/lora.md --------------------------------------------------------------------------------
-
-LORA_RANKS = constant("hangar.spec.adapters", "MAX_LORA_RANKS")
-LORA_EXAMPLE = (4, 320, 8192)
-"""The page's example: slots and rank that stop Qwen2.5-7B-Instruct starting on one L4 at this many tokens."""
-
-
-def _lora_example() -> tuple[float, int, float]:
-    """(GiB of vLLM's default slot, its rank, GiB of the example's slots), checking that the example stops vLLM and the default does not."""
-    from hangar.sizing import LoraSlots, lora_bytes, memory_fit
-
-    qwen, l4 = catalog().models["Qwen/Qwen2.5-7B-Instruct"], catalog().gpus["L4"]
-    default, example = LoraSlots(), LoraSlots(*LORA_EXAMPLE[:2])
-    tokens = LORA_EXAMPLE[2]
-    if not memory_fit(qwen, l4, max_context_tokens=tokens, lora=default).fits or memory_fit(qwen, l4, max_context_tokens=tokens, lora=example).fits:
-        raise AssertionError("docs/lora.md's LoRA example no longer holds: the default slot must fit on one L4 and the example's slots must not")
-    return lora_bytes(qwen, default) / 2**30, default.rank, lora_bytes(qwen, example) / 2**30
-
-
-def _lora_release(index: int) -> str:
-    from hangar.sizing.lora_releases import RULES
-
-    return list(RULES)[index]
-
-
-LORA_RELEASES = {"old": lambda: _lora_release(0), "new": lambda: _lora_release(1)}
-"""The two releases whose LoRA layers were read (hangar.sizing.lora_releases)."""
-
-FACTS += [
-    Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
-    Fact("docs/lora.md", "too (at {v} Llama's, hence Mistral's", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
-    Fact("docs/lora.md", "the rank, plus at {v} the extra tokens", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
-    Fact("docs/lora.md", "own release: at\n{v} there are no extra tokens", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
-    Fact("docs/lora.md", "(the smallest value vLLM accepts, {ranks} or {last},",
-         {"ranks": lambda: ", ".join(str(r) for r in LORA_RANKS()[:-1]), "last": lambda: LORA_RANKS()[-1]}),
-    Fact("docs/lora.md", "a revision that is not a 40-hex commit; a rank above {top};", {"top": lambda: LORA_RANKS()[-1]},
-         why="a commit is 40 hexadecimal digits"),
-    Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
-    Fact("docs/serving.md", "Body-Based Routing (image `bbr:{v}`, one pod on the system", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
-    Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
-    Fact("docs/lora.md", "over several GPUs: {old}\n  refuses them all; {new} only with `--fully-sharded-loras`", LORA_RELEASES,
-         why="lora_releases.RULES: expert_parallel is false at the first read release, true at the second (tests/test_lora_releases.py)"),
-    Fact("docs/lora.md", "every expert of every layer. At {old} each GPU holds all the experts", LORA_RELEASES),
-    Fact("docs/lora.md", "gpt-oss's router is not adapted. At {new}\n`--fully-sharded-loras` splits the experts' ranks too", LORA_RELEASES),
-    Fact("docs/lora.md", "`shared_expert_intermediate_size`). {old} wraps each of those attention projections twice", LORA_RELEASES),
-    Fact("docs/lora.md", "both wrappers allocate slots; {new} wraps a layer once", LORA_RELEASES),
-    Fact("docs/lora.md", "and shared expert (at {new} in the shared expert's gate too); Qwen3.5, which {new} serves", LORA_RELEASES),
-    Fact("docs/lora.md", "their shared expert, and at {new} their router", LORA_RELEASES),
-    Fact("docs/lora.md", "of Gemma 4\n({new} serves LoRA on it", LORA_RELEASES),
-    Fact("docs/lora.md", "cannot load the model at all ({old} and Qwen3.5 or\nGemma 4)", LORA_RELEASES),
-    Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
-         "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",
-         {"one": lambda: _lora_example()[0], "rank": lambda: _lora_example()[1], "slots": lambda: LORA_EXAMPLE[0], "big": lambda: LORA_EXAMPLE[1],
-          "many": lambda: _lora_example()[2], "tokens": lambda: LORA_EXAMPLE[2]}),  # fmt: skip
-]
+FACTS += SERVING_FACTS + LORA_FACTS

@@ -31,6 +31,10 @@ def constant(module: str, name: str) -> Callable[[], object]:
     return lambda: getattr(importlib.import_module(module), name)
 
 
+ENGINE = constant("hangar.sizing.engine", "ENGINE_VERSION")
+"""The pinned vLLM release, which several pages name."""
+
+
 @functools.cache
 def catalog():
     from hangar.catalog import load_catalog

@@ -1,4 +1,4 @@
-"""Prose in README.md and docs/ says only what the code and the catalog say (tests/docs_prose.py, tests/docs_facts.py).
+"""Prose in README.md and docs/ says only what the code and the catalog say (tests/docs_prose.py, tests/docs_facts.py and the page modules it gathers).
 
 Every figure a page types (a price, a count, a size, a version, a date, an exit code) lies inside a fact whose
 value is computed from the code or the catalog; every `--flag` of a `hangar` command line is an option of that
@@ -15,7 +15,7 @@ from tests.docs_facts import FACTS
 from tests.docs_sync import ROOT
 
 PAGES = {docs_prose.page_name(path): docs_prose.prose(path.read_text()) for path in docs_prose.pages()}
-HOW = "add the phrase to tests/docs_facts.py with where its value comes from (or generate it)"
+HOW = "add the phrase to tests/docs_facts.py (or its page module: tests/docs_facts_serving.py, tests/docs_facts_lora.py) with where its value comes from (or generate it)"
 
 
 @pytest.mark.parametrize("fact", FACTS, ids=[f"{f.page}:{f.template[:40]}" for f in FACTS])

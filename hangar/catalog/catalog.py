@@ -14,12 +14,12 @@ from typing import Mapping, Optional
 
 from .errors import CatalogLookupError
 from .kubernetes import KubernetesCloud, KubernetesVersion, Support, support
+from .licence_row import Licence
 from .performance import AcceleratorPerformance, ServingMeasurement
 from .schema import (
     CLOUDS,
     Gpu,
     InstanceType,
-    Licence,
     Model,
     PositiveFloat,
     PositiveInt,

@@ -31,8 +31,9 @@ from pydantic import BaseModel, ValidationError
 from .catalog import Catalog
 from .errors import CatalogError, Problem, RowProblem
 from .kubernetes import KubernetesVersion
+from .licence_row import Licence
 from .performance import AcceleratorPerformance, ServingMeasurement
-from .schema import Gpu, InstanceType, Licence, Model, TpuMachine
+from .schema import Gpu, InstanceType, Model, TpuMachine
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The typed rows of the catalog: one pydantic model per data file, plus the TPU slice shape.
+"""The typed rows of the catalog: one pydantic model per data file (the licence row is in licence_row.py), plus the TPU slice shape.
 
 Every row is a fact with a `source` and an `as_of` date.  A value that is not
 known is `None` — never 0, never a guess: a price left empty is an unknown
@@ -28,7 +28,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    field_validator,
     model_validator,
 )
 
@@ -444,60 +443,3 @@ class Model(Row):
     @property
     def uses_mla(self) -> bool:
         return self.kv_lora_rank is not None
-
-
-class Licence(Row):
-    """A model licence and the conditions a policy must check.
-
-    `hosted_service_restricted`: serving the model to third parties as a
-    service is forbidden, needs permission, or counts as distribution with
-    pass-through obligations.  `eu_multimodal_restriction`: the grant excludes
-    EU-domiciled licensees for multimodal models.  `gated` is None where gating
-    is a property of each repo rather than of the licence.  `display_name`: the
-    name a product must display prominently once it passes `display_mau_threshold`
-    monthly active users or `display_monthly_revenue_usd_threshold` of monthly
-    revenue (Kimi K2's modified MIT licence); either threshold alone triggers it.
-    `guardrail_termination`: the rights end by themselves if the model's safety
-    guardrails are bypassed or weakened without a substantially similar one in
-    their place (NVIDIA Open Model License §2.1); an empty cell means no such term.
-    """
-
-    id: Slug
-    name: Text
-    commercial_use: Literal["yes", "no", "conditional"]
-    mau_cap: Optional[PositiveInt] = None
-    non_production_only: bool
-    research_only: bool
-    attribution_required: bool
-    acceptable_use_policy: bool
-    hosted_service_restricted: bool
-    eu_multimodal_restriction: bool
-    gated: Optional[bool] = None
-    conditions: Text
-    source: Text
-    as_of: datetime.date
-    verified: Text
-    display_name: Optional[Text] = None
-    display_mau_threshold: Optional[PositiveInt] = None
-    display_monthly_revenue_usd_threshold: Optional[PositiveFloat] = None
-    guardrail_termination: bool = False
-
-    @field_validator("mau_cap", "display_mau_threshold", "display_monthly_revenue_usd_threshold", mode="before")
-    @classmethod
-    def _digits(cls, value: object) -> object:
-        """Accept 700_000_000 / 700,000,000 spellings of a user cap."""
-        if isinstance(value, str):
-            return value.replace("_", "").replace(",", "")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "Licence":
-        if self.commercial_use == "yes" and (self.research_only or self.non_production_only):
-            raise RowProblem("commercial_use", "yes", "contradicts research_only/non_production_only; use 'no' or 'conditional'")
-        if self.mau_cap is not None and self.commercial_use == "yes":
-            raise RowProblem("commercial_use", "yes", "a licence with an MAU cap is 'conditional'")
-        thresholds = self.display_mau_threshold is not None or self.display_monthly_revenue_usd_threshold is not None
-        if thresholds != (self.display_name is not None):
-            raise RowProblem("display_name", self.display_name, "give display_name together with the threshold(s) past which it must be displayed")
-        return self
-

@@ -1,0 +1,65 @@
+"""The figures docs/lora.md states in prose, with where each value comes from (part of tests/docs_facts.py's FACTS).
+
+Moved out of tests/docs_facts.py unchanged, to keep each module under 500 lines.
+"""
+
+from __future__ import annotations
+
+from tests.docs_prose import Fact
+from tests.docs_values import ENGINE, catalog, constant
+
+# --- docs/lora.md --------------------------------------------------------------------------------
+
+LORA_RANKS = constant("hangar.spec.adapters", "MAX_LORA_RANKS")
+LORA_EXAMPLE = (4, 320, 8192)
+"""The page's example: slots and rank that stop Qwen2.5-7B-Instruct starting on one L4 at this many tokens."""
+
+
+def _lora_example() -> tuple[float, int, float]:
+    """(GiB of vLLM's default slot, its rank, GiB of the example's slots), checking that the example stops vLLM and the default does not."""
+    from hangar.sizing import LoraSlots, lora_bytes, memory_fit
+
+    qwen, l4 = catalog().models["Qwen/Qwen2.5-7B-Instruct"], catalog().gpus["L4"]
+    default, example = LoraSlots(), LoraSlots(*LORA_EXAMPLE[:2])
+    tokens = LORA_EXAMPLE[2]
+    if not memory_fit(qwen, l4, max_context_tokens=tokens, lora=default).fits or memory_fit(qwen, l4, max_context_tokens=tokens, lora=example).fits:
+        raise AssertionError("docs/lora.md's LoRA example no longer holds: the default slot must fit on one L4 and the example's slots must not")
+    return lora_bytes(qwen, default) / 2**30, default.rank, lora_bytes(qwen, example) / 2**30
+
+
+def _lora_release(index: int) -> str:
+    from hangar.sizing.lora_releases import RULES
+
+    return list(RULES)[index]
+
+
+LORA_RELEASES = {"old": lambda: _lora_release(0), "new": lambda: _lora_release(1)}
+"""The two releases whose LoRA layers were read (hangar.sizing.lora_releases)."""
+
+LORA_FACTS: list[Fact] = [
+    Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
+    Fact("docs/lora.md", "too (at {v} Llama's, hence Mistral's", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
+    Fact("docs/lora.md", "the rank, plus at {v} the extra tokens", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
+    Fact("docs/lora.md", "own release: at\n{v} there are no extra tokens", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[1]}),
+    Fact("docs/lora.md", "(the smallest value vLLM accepts, {ranks} or {last},",
+         {"ranks": lambda: ", ".join(str(r) for r in LORA_RANKS()[:-1]), "last": lambda: LORA_RANKS()[-1]}),
+    Fact("docs/lora.md", "a revision that is not a 40-hex commit; a rank above {top};", {"top": lambda: LORA_RANKS()[-1]},
+         why="a commit is 40 hexadecimal digits"),
+    Fact("docs/lora.md", "Inference Extension {v}'s Body-Based Routing (BBR, image `bbr:{v}`)", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/serving.md", "Body-Based Routing (image `bbr:{v}`, one pod on the system", {"v": constant("hangar.components.routing_pool", "EPP_VERSION")}),
+    Fact("docs/lora.md", "it takes precedence (Gateway API {v})", {"v": constant("hangar.components.routing", "GATEWAY_API_VERSION")}),
+    Fact("docs/lora.md", "over several GPUs: {old}\n  refuses them all; {new} only with `--fully-sharded-loras`", LORA_RELEASES,
+         why="lora_releases.RULES: expert_parallel is false at the first read release, true at the second (tests/test_lora_releases.py)"),
+    Fact("docs/lora.md", "every expert of every layer. At {old} each GPU holds all the experts", LORA_RELEASES),
+    Fact("docs/lora.md", "gpt-oss's router is not adapted. At {new}\n`--fully-sharded-loras` splits the experts' ranks too", LORA_RELEASES),
+    Fact("docs/lora.md", "`shared_expert_intermediate_size`). {old} wraps each of those attention projections twice", LORA_RELEASES),
+    Fact("docs/lora.md", "both wrappers allocate slots; {new} wraps a layer once", LORA_RELEASES),
+    Fact("docs/lora.md", "and shared expert (at {new} in the shared expert's gate too); Qwen3.5, which {new} serves", LORA_RELEASES),
+    Fact("docs/lora.md", "their shared expert, and at {new} their router", LORA_RELEASES),
+    Fact("docs/lora.md", "of Gemma 4\n({new} serves LoRA on it", LORA_RELEASES),
+    Fact("docs/lora.md", "cannot load the model at all ({old} and Qwen3.5 or\nGemma 4)", LORA_RELEASES),
+    Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
+         "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",
+         {"one": lambda: _lora_example()[0], "rank": lambda: _lora_example()[1], "slots": lambda: LORA_EXAMPLE[0], "big": lambda: LORA_EXAMPLE[1],
+          "many": lambda: _lora_example()[2], "tokens": lambda: LORA_EXAMPLE[2]}),  # fmt: skip
+]
