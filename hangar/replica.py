@@ -6,7 +6,7 @@ components (which render requests, args and the workload kind) and the policies 
 
 * GPU pools: `tensor_parallel` as given, or for `auto` the smallest valid degree within one node at
   which vLLM starts and its KV cache holds `max_concurrent_sequences` sequences of
-  `max_context_tokens` (`hangar.sizing.auto_tp`, with the deployment's precision and KV-cache type);
+  `max_context_tokens` (`hangar.sizing.auto_tp`, with the deployment's precision, KV-cache type and vLLM release);
   when no degree holds them all, the largest at which vLLM starts, and says so (`auto_note`). When
   vLLM starts at no degree of one node, `auto` takes the largest valid degree of one node and says
   so: the hardware policy reports the misfit, and spanning nodes stays an explicit choice. An explicit degree above the node's GPU count spans
@@ -169,6 +169,8 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
             "gpu_memory_utilization": deployment.gpu_memory_utilization,
             # the adapters' slots, as `lora_args` gives vLLM (--max-loras, --max-lora-rank)
             "lora": sizing.LoraSlots(deployment.lora.slots, deployment.lora.max_rank) if deployment.lora else None,
+            # the deployment's own vLLM release: its KV block layout, kernels' padding and LoRA slots, as the pod runs it
+            "engine_version": deployment.engine_version,
         }
         choice = sizing.auto_tp(model, gpu, per_node, **workload)
         if choice.tensor_parallel is not None:

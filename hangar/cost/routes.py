@@ -77,7 +77,7 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
             accelerators_per_node=shape.accelerators_per_node, tensor_parallel=shape.tensor_parallel, precision=shape.precision,
             kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
             gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
-            min_replicas=deployment.autoscaling.min_replicas or 0,
+            min_replicas=deployment.autoscaling.min_replicas or 0, engine_version=deployment.engine_version,
         )  # fmt: skip
     except (CatalogLookupError, KeyError, ReplicaShapeError, SizingError) as error:
         return None, f"cannot be estimated: {error}"

@@ -29,7 +29,7 @@ from typing import Any
 from hangar.catalog import Gpu, Model, TpuMachine
 
 from .calibration import error_band
-from .engine import GPU_MEMORY_UTILIZATION
+from .engine import release_defaults
 from .lora import LoraSlots
 from .memory import Accelerator, memory_fit
 from .performance import CALIBRATED, PerformanceUnknown, Replica, operating_point
@@ -120,7 +120,7 @@ def plan_capacity(
     precision: str = "bf16",
     kv_cache_dtype: str = "auto",
     max_concurrent_sequences: int | None = None,
-    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    gpu_memory_utilization: float | None = None,
     usd_per_hour_per_node: float | None = None,
     min_replicas: int = 0,
     lora: LoraSlots | None = None,
@@ -130,6 +130,8 @@ def plan_capacity(
     acc = Accelerator.of(device)
     sequence = demand.prompt_tokens + demand.output_tokens
     notes = (ESTIMATE_NOTE, CAPACITY_NOTE)
+    if gpu_memory_utilization is None:  # unset: the default of vLLM `engine_version` (the pinned release when None)
+        gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
 
     def infeasible(reason: str, **known) -> CapacityPlan:
         empty = dict.fromkeys(
@@ -146,7 +148,7 @@ def plan_capacity(
     )  # fmt: skip
     if not fit.fits:
         return infeasible(f"one {sequence:,}-token sequence does not fit: {fit.reason}")
-    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora)
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora, engine_version)
     prompt, output = demand.prompt_tokens, demand.output_tokens
     held = replica.max_concurrency(prompt, output, gpu_memory_utilization=gpu_memory_utilization, max_num_seqs=None)
     most = max(1, min(fit.concurrent_sequences, held))

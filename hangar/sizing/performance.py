@@ -137,6 +137,8 @@ class Replica:
     kv_cache_dtype: str = "auto"
     lora: LoraSlots | None = None
     """The LoRA slots vLLM reserves beside the weights (their memory only: the adapters' extra compute is not modelled)."""
+    engine_version: str | None = None
+    """The vLLM release whose kernels pad the weights and whose LoRA slots are reserved (the pinned release when None)."""
 
     def weights_read(self, batch: float) -> float:
         """Bytes of weights one step of `batch` tokens reads."""
@@ -195,9 +197,12 @@ class Replica:
     def kv_capacity_tokens(self, gpu_memory_utilization: float) -> float:
         """Tokens of KV cache the memory left after weights and overhead holds (0 when none is left)."""
         usable = self.accelerator.memory_gib * GIB * self.tensor_parallel * gpu_memory_utilization
-        left = usable - weight_bytes(self.model, self.precision, accelerator=self.accelerator, tensor_parallel=self.tensor_parallel, lora=self.lora is not None)
+        left = usable - weight_bytes(
+            self.model, self.precision, accelerator=self.accelerator, tensor_parallel=self.tensor_parallel, lora=self.lora is not None,
+            engine_version=self.engine_version,
+        )
         left -= RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
-        left -= lora_gib(self.model, self.lora, self.tensor_parallel)[0] * GIB
+        left -= lora_gib(self.model, self.lora, self.tensor_parallel, self.engine_version)[0] * GIB
         per_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel)
         return max(0.0, left / per_token)
 

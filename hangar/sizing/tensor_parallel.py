@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
 
-from .engine import GPU_MEMORY_UTILIZATION, engine_limits
+from .engine import engine_limits, release_defaults
 from .kv import sequence_kv
 from .lora import LoraSlots, lora_gib
 from .memory import (
@@ -81,7 +81,7 @@ def min_accelerators(
     kv_cache_dtype: str = "auto",
     max_context_tokens: int | None = None,
     concurrent_sequences: int | None = None,
-    gpu_memory_utilization: float = GPU_MEMORY_UTILIZATION,
+    gpu_memory_utilization: float | None = None,
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
@@ -101,6 +101,8 @@ def min_accelerators(
     need = (weight_bytes(model, precision, accelerator=acc, lora=lora is not None, engine_version=engine_version) + kv) / GIB + lora_gib(
         model, lora, engine_version=engine_version
     )[0]
+    if gpu_memory_utilization is None:  # unset: the release's own default, as `memory_fit` takes it
+        gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
     per_device = acc.memory_gib * gpu_memory_utilization - RUNTIME_OVERHEAD_GIB_PER_GPU
     n = 1
     while n <= MAX_TENSOR_PARALLEL:
@@ -114,7 +116,7 @@ def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerato
     """The smallest valid TP degree <= `accelerators_per_node` at which vLLM starts one replica.
 
     `workload` takes `memory_fit`'s keywords (precision, kv_cache_dtype, max_context_tokens,
-    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens). When nothing fits in one
+    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens, lora, engine_version). When nothing fits in one
     node, the reason says how many accelerators it would take and that this means more than one node.
     """
     acc = Accelerator.of(device)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from hangar.policies.rules.base import Finding
 from hangar.policies.rules.config import CapacityConfig
-from hangar.policies.rules.engine_models import default_utilization
+from hangar.policies.rules.engine_models import default_utilization, workload_release
 from hangar.policies.rules.facts import StackFacts
 from hangar.policies.rules.readiness_pods import namespace_of
 from hangar.policies.rules.tiers import effective_tier
@@ -77,7 +77,7 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
                     model, with_performance(catalog, pool.device), demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
                     precision=engine_precision(workload.precision, workload.quantization, model.dtype), kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
                     max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=default_utilization(workload),
-                    lora=workload.lora,
+                    lora=workload.lora, engine_version=workload_release(workload),
                 )  # fmt: skip
             except SizingError as error:
                 findings.append(finding(f"on {pool.describe()} its capacity cannot be estimated: {error}", cap=True))
