@@ -10,6 +10,7 @@ sizes and the GRID driver 570 on its A10 (converged) sizes.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -124,3 +125,25 @@ def test_aks_cuda_sizes_get_the_r580_driver_and_run_the_v0_33_0_image():
     assert node_driver(cluster, "Standard_NC24ads_A100_v4") == (580, "AKS's cuda-lts driver image for Standard_NC24ads_A100_v4")
     assert node_driver(cluster, "standard_nv72ads_a10_v5")[0] == 570
     assert node_driver(cluster) == (None, "AKS")
+
+
+def test_hangar_size_does_not_offer_a_gpu_the_releases_image_has_no_kernels_for():
+    from typer.testing import CliRunner
+
+    from hangar.cli import app
+
+    def v100_options(*extra: str) -> tuple[set[str], list[str]]:
+        result = CliRunner().invoke(app, ["size", "Qwen/Qwen2.5-7B-Instruct", "--precision", "fp16", "--cloud", "aws", "--why-not", "--limit", "0",
+                                          "--format", "json", *extra])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)
+        feasible = {o["instance_type"] for o in document["feasible"] if o["accelerator"] == "V100-16GB"}
+        reasons = [" ".join(r["reasons"]) for r in document["infeasible"] if r["accelerator"] == "V100-16GB"]
+        return feasible, reasons
+
+    pinned, reasons = v100_options()
+    assert not pinned and reasons
+    assert all("the vllm/vllm-openai:v0.33.0 image (CUDA 13.0.3) is built for compute capability 7.5" in r for r in reasons)
+    assert all("V100-16GB has 7.0: its server would fail with no kernel for the GPU" in r for r in reasons)
+    older, _ = v100_options("--engine-version", "v0.11.2")
+    assert {"p3.8xlarge", "p3.16xlarge"} <= older

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hangar.catalog import Catalog, InstanceType, Model
-from hangar.engine_release import release_defaults, sized_release, unread_note
+from hangar.engine_release import ENGINE_VERSION, release_defaults, sized_release, unread_note
 
 from .accelerators import with_performance
+from .engine_images import gpu_refusal
 from .memory import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
     Accelerator,
@@ -319,6 +320,8 @@ def rank_options(
                 infeasible.append(Rejected(machine, precision, (refused[precision],)))
                 continue
             problems = capability_problems(acc, precision, engine_version)
+            if (no_kernels := gpu_refusal(engine_version or ENGINE_VERSION, acc.name, acc.compute_capability)) is not None:
+                problems.append(no_kernels)  # the image has no kernels for the GPU at all, whatever the precision
             if problems:
                 infeasible.append(Rejected(machine, precision, tuple(problems)))
                 continue
