@@ -328,9 +328,10 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
         if row.gpu is None or (clouds and row.cloud not in clouds):
             continue
         gpu = CAT.gpu(row.gpu)
-        # at the pinned v0.33.0 GPTQ runs on Marlin only, from compute capability 7.5: not on a Volta GPU (hangar.sizing.quant_kernels)
-        gptq = gpu.gptq and not gpu.architecture.startswith("Volta")
-        supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gptq}
+        # the pinned v0.33.0's image has kernels from compute capability 7.5 only: no Volta GPU (hangar.sizing.engine_images)
+        if gpu.architecture.startswith("Volta"):
+            continue
+        supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gpu.gptq}
         price = row.price_spot_usd_hr if spot else row.price_ondemand_usd_hr
         machines.append((row.cloud, row.instance_type, gpu.name, "gpu", gpu.memory_gib, row.gpu_count, supports, price))
     if not clouds or "gcp" in clouds:
