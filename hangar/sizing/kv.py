@@ -109,8 +109,9 @@ def layer_token_bytes(model: Model, kv_cache_dtype: str = "auto", tensor_paralle
     return full, sliding
 
 
-def _blocks(tokens: int, block_size: int) -> int:
-    return -(-tokens // block_size)
+def ceil_div(amount: int, size: int) -> int:
+    """Whole `size`s that hold `amount` (blocks for tokens, pages for bytes)."""
+    return -(-amount // size)
 
 
 @dataclass(frozen=True)
@@ -147,12 +148,12 @@ def sequence_kv(
     sliding_layers = model.sliding_window_layers or 0
     full_layers = model.kv_layers - sliding_layers
     block = layout.block_size
-    full_tokens = _blocks(tokens, block) * block
+    full_tokens = ceil_div(tokens, block) * block
     sliding_tokens = 0
     if sliding_layers:
         if hybrid_kv_cache:
             kept = min(model.sliding_window - 1 + layout.in_flight_batches * max_num_batched_tokens, tokens)
-            sliding_tokens = (_blocks(kept, block) + 1) * block
+            sliding_tokens = (ceil_div(kept, block) + 1) * block
         else:
             sliding_tokens = full_tokens
     return SequenceKv(

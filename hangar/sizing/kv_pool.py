@@ -55,15 +55,11 @@ from math import lcm
 from hangar.catalog import Model
 
 from .engine import sized_release
-from .kv import layer_token_bytes, sequence_kv
+from .kv import ceil_div, layer_token_bytes, sequence_kv
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
 
 GDN_CHECKPOINT_ALIGNMENT = 64
 """vllm/v1/attention/backends/gdn_attn.py `FLASHINFER_GDN_CHECKPOINT_ALIGNMENT` (v0.33.0)."""
-
-
-def _cdiv(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ class HybridPages:
 
     def blocks(self, tokens: int) -> int:
         """Blocks of the pool one sequence of `tokens` takes, over all groups."""
-        return self.attention_groups * _cdiv(tokens, self.block_size) + self.state_groups * self.state_pages
+        return self.attention_groups * ceil_div(tokens, self.block_size) + self.state_groups * self.state_pages
 
     def describe(self) -> str:
         cache = "prefix caching on: 'align' mode" if self.prefix_caching else "prefix caching off"
@@ -111,7 +107,7 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
     full_token, _ = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
     attention_token = round(full_token / tensor_parallel)  # one layer, one token, one rank
     linear = model.layers - model.attention_layers
-    state = _cdiv(model.state_bytes_per_sequence // linear, tensor_parallel)
+    state = ceil_div(model.state_bytes_per_sequence // linear, tensor_parallel)
     if newer:
         prefix_caching = prefix_caching is not False
         flashinfer = capability is not None and (capability == 90 or capability // 10 in (10, 12))
@@ -119,12 +115,12 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
         align = max(16, attention_block)
         if checkpoint:
             align = lcm(align, GDN_CHECKPOINT_ALIGNMENT)
-        block = max(align * _cdiv(state, align * attention_token), attention_block)
+        block = max(align * ceil_div(state, align * attention_token), attention_block)
         state_pages = (2 + (1 if checkpoint else 0)) if prefix_caching else 1
     else:
         prefix_caching = False
         align = 32 if capability == 100 and model.head_dim == 256 else 16
-        block = max(align * _cdiv(state, align * attention_token), attention_block)
+        block = max(align * ceil_div(state, align * attention_token), attention_block)
         state_pages = 1
     counts = (model.attention_layers, linear)
     group = min(counts)
@@ -137,8 +133,8 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
         state_pages=state_pages,
         prefix_caching=prefix_caching,
         group_size=group,
-        attention_groups=_cdiv(model.attention_layers, group),
-        state_groups=_cdiv(linear, group),
+        attention_groups=ceil_div(model.attention_layers, group),
+        state_groups=ceil_div(linear, group),
     )
 
 
@@ -183,7 +179,7 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
             sequence_bytes = block_bytes * blocks
         else:  # by layers: every attention layer its blocks, every state layer its page
             linear = model.layers - model.attention_layers
-            per_rank = pages.page_bytes * (model.attention_layers * _cdiv(tokens, pages.block_size) + linear * pages.state_pages)
+            per_rank = pages.page_bytes * (model.attention_layers * ceil_div(tokens, pages.block_size) + linear * pages.state_pages)
             sequence_bytes = float(per_rank * tensor_parallel)
         return PoolFit(sequence_bytes, block_bytes if newer else 0.0, block_bytes, blocks, pages)
     options = {"kv_cache_dtype": kv_cache_dtype, "tensor_parallel": tensor_parallel, "max_num_batched_tokens": max_num_batched_tokens,
