@@ -10,10 +10,11 @@ from hangar.spec.adapters import ADAPTERS_ANNOTATION
 
 
 def server(
-    modules: list[str], declared: list[dict[str, Any]] | None = None, model: str = "Qwen/Qwen2.5-7B-Instruct", release: str = "v0.11.2"
+    modules: list[str], declared: list[dict[str, Any]] | None = None, model: str = "Qwen/Qwen2.5-7B-Instruct", release: str = "v0.11.2",
+    max_model_len: int = 8192,
 ) -> list[ResourceRecord]:
     """A raw program's vLLM Deployment (image vllm/vllm-openai:`release`) serving `modules` (after one --lora-modules) on an L4 node group."""
-    args = ["--model", model, "--max-model-len", "8192", "--enable-lora", "--lora-modules", *modules]
+    args = ["--model", model, "--max-model-len", str(max_model_len), "--enable-lora", "--lora-modules", *modules]
     container = {"name": "vllm", "image": f"vllm/vllm-openai:{release}", "args": args, "resources": {"limits": {"nvidia.com/gpu": "1"}}}
     annotations = {ADAPTERS_ANNOTATION: json.dumps(declared)} if declared is not None else {}
     inputs = {"metadata": {"name": "qwen", "annotations": annotations}, "spec": {"template": {"spec": {"containers": [container], "nodeSelector": {"hangar.dev/pool": "l4"}}}}}

@@ -45,6 +45,20 @@ def _rocm_read(read: bool) -> str:
     return release
 
 
+def _qwen3_yarn(release: str) -> int:
+    """The context vLLM `release` derives for Qwen3-8B's config with its model card's YaRN block (`hangar.sizing.context`)."""
+    from hangar.sizing.context import model_context
+    from tests.test_context_releases import yarn_row
+
+    return model_context(yarn_row(), release)
+
+
+def _yarn(key: str):
+    from tests.test_context_releases import YARN
+
+    return YARN[key]
+
+
 def kernels(release: str):
     from hangar.sizing.quant_kernels import kernels as of_release
 
@@ -296,6 +310,15 @@ FACTS += [
     Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one\n  H100 at {k}k in {v}'s share of the memory: it does not",
          {"b": lambda: llama_70b_fp8_at_8k()[0], "k": lambda: llama_70b_fp8_at_8k()[1], "v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
+    Fact("docs/sizing.md", "(unless `VLLM_ALLOW_LONG_MAX_MODEL_LEN=1`)", why="the value vLLM reads as true (vllm/envs.py), not a figure of the project"),
+    Fact("docs/sizing.md", "yarn rope scaling: {old} takes `original_max_position_embeddings` × `factor`, {new} keeps the length the keys",
+         {"old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "new": ENGINE}),
+    Fact("docs/sizing.md", "(factor {f:g} over {orig:,}, `max_position_embeddings`\nleft at {mpe:,}), gets {a:,} tokens at {old} and {b:,} at {new}: at {new} raise",
+         {"f": lambda: _yarn("factor"), "orig": lambda: _yarn("original_max_position_embeddings"),
+          "mpe": lambda: _qwen3_yarn(ENGINE()), "a": lambda: _qwen3_yarn(constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]),
+          "old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0],
+          "b": lambda: _qwen3_yarn(ENGINE()), "new": ENGINE}),
+    Fact("docs/sizing.md", "The catalog's `max_context_tokens` is {new}'s", {"new": ENGINE}),
     Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.memory", "needs compute capability >= 8.9", "8.9")}),
     Fact("docs/sizing.md", "a one-byte scale per {n} values, {bits:g} bits a weight",
          {"n": constant("hangar.sizing.mxfp4", "MXFP4_BLOCK"), "bits": lambda: constant("hangar.sizing.mxfp4", "MXFP4_BYTES_PER_WEIGHT")() * 8}),

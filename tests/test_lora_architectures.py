@@ -104,7 +104,8 @@ def test_the_same_deployment_without_adapters_is_accepted():
 
 
 def raw_gpt2() -> list:
-    return server(["sql=/x"], [{"name": "sql", "source": "acme/gpt2-lora", "revision": "0" * 40, "licence": "mit", "rank": 16}], model="openai-community/gpt2")
+    return server(["sql=/x"], [{"name": "sql", "source": "acme/gpt2-lora", "revision": "0" * 40, "licence": "mit", "rank": 16}], model="openai-community/gpt2",
+                  max_model_len=1024)  # gpt2's whole context: vLLM refuses more (hangar.sizing.context)
 
 
 def test_a_raw_program_serving_adapters_on_gpt2_violates_hardware_fit_once_not_cannot_judge():

@@ -20,14 +20,8 @@ Sources, read 2026-12-01:
   docs/deploy_guidance.md at c6157be8531e1c52f5dfd3bb91a1275b089eac50: change it to deepseek_v3 where a
   framework lacks it), so it is read as deepseek_v3; GLM-4.5/4.6 (`glm4_moe`) name their experts as
   DeepSeek does (n_routed_experts, n_shared_experts, first_k_dense_replace) with grouped-query attention;
-* the context vLLM takes when `--max-model-len` is unset: vLLM v0.11.2 `vllm/config/model.py`
-  `_get_and_verify_max_len` (the smallest of the text config's `_MAX_LEN_KEYS`, max_position_embeddings among
-  them, unless it has a `model_max_length`, which then wins outright - "For Command-R / Cohere, Cohere2" - whether
-  larger or smaller; yarn: original_max_position_embeddings x factor; other rope scalings but su/longrope/llama3
-  multiply by factor; Gemma 3 is already scaled). vLLM v0.33.0 (PyPI wheel vllm-0.33.0, commit 4ba787ec9, read
-  2026-12-02) keeps the keys, the minimum and the `model_max_length` override
-  (vllm/transformers_utils/model_arch_config_convertor.py `derive_max_model_len_and_key`). Both then take the
-  minimum with the `model_max_length` of the model's tokenizer_config.json, a file this reader does not see;
+* the context vLLM takes when `--max-model-len` is unset, at vLLM v0.33.0 (`max_context_tokens`) and what a yarn
+  rope scaling implies, which vLLM v0.11.2 takes instead (`yarn_context_tokens`): `hangar.catalog.context_length`;
 * Cohere: Command R (`cohere`, CohereForCausalLM) and Command R7B (`cohere2`, Cohere2ForCausalLM: transformers'
   docs/source/en/model_doc/cohere2.md), from transformers' `CohereConfig` / `Cohere2Config`
   (src/transformers/models/cohere{,2}/configuration_cohere{,2}.py in the PyPI wheels transformers-4.57.1 and 5.16.1,
@@ -76,6 +70,7 @@ from pydantic import ValidationError
 
 from .compressed_tensors import compressed_tensors_format
 from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
+from .context_length import derived_context, yarn_context
 from .errors import RowProblem
 from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
@@ -142,6 +137,7 @@ class Architecture:
     num_experts: int | None
     num_experts_per_tok: int | None
     max_context_tokens: int
+    yarn_context_tokens: int | None
     dtype: str | None
     params_total_b: float
     params_active_b: float | None
@@ -258,7 +254,8 @@ def read_config(config: dict[str, Any]) -> Architecture:
         indexer_bytes_per_token=indexer,
         num_experts=experts,
         num_experts_per_tok=active,
-        max_context_tokens=_max_model_len(text, model_type, defaults),
+        max_context_tokens=derived_context(text, model_type),
+        yarn_context_tokens=yarn_context(text, model_type),
         dtype=_dtype(config, text),
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
@@ -275,11 +272,6 @@ def _whole(hidden: int, heads: int, field: str) -> int:
     return hidden // heads
 
 
-_MAX_LEN_KEYS = (
-    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length", "max_target_positions",
-    "max_sequence_length", "max_seq_length", "seq_len",
-)
-"""The config keys vLLM v0.11.2 and v0.33.0 take the smallest of for the context (`possible_keys`)."""
 COHERE_TYPES = ("cohere", "cohere2")
 """Cohere's layouts: one head size, hidden_size / num_attention_heads (see the module docstring)."""
 
@@ -383,27 +375,6 @@ def _dense_mlp_layers(text: dict, model_type: str, layers: int) -> set[int]:
     if model_type == "gemma4_text":
         return set(range(layers))
     return dense_layers(text, model_type, layers)
-
-
-def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
-    """What vLLM takes for max_model_len when it is not given (and the tokenizer_config.json does not lower it)."""
-    present = [key for key in _MAX_LEN_KEYS if text.get(key) is not None]
-    if not present:
-        raise ConfigError("max_position_embeddings", f"missing, as are {', '.join(_MAX_LEN_KEYS[1:])}; the reader needs one for the context")
-    length = min(config_int(text, key) for key in present)
-    if text.get("model_max_length") is not None:  # vLLM: the config's model_max_length replaces the minimum, larger or not
-        length = config_int(text, "model_max_length")
-    scaling = text.get("rope_scaling")
-    parameters = text.get("rope_parameters")
-    if scaling is None and isinstance(parameters, dict) and ("rope_type" in parameters or "type" in parameters):
-        scaling = parameters  # transformers 5's name for one rope scaling (a dict per layer type, as Gemma 4's, is not a scaling)
-    if isinstance(scaling, dict) and model_type != "gemma3_text":
-        kind = scaling.get("rope_type") or scaling.get("type")
-        if kind not in ("su", "longrope", "llama3", "default", None):
-            if kind == "yarn":
-                length = config_int(scaling, "original_max_position_embeddings")
-            length = int(length * float(scaling.get("factor", 1.0)))
-    return length
 
 
 def _dtype(config: dict, text: dict) -> str | None:

@@ -298,6 +298,11 @@ class Model(Row):
     read, its model card says so - cited in `notes`), false when its config.json is text-only,
     and empty when unknown: some licences grant nothing to EU-domiciled licensees for
     multimodal models.
+    `max_context_tokens` is the context vLLM v0.33.0, the pinned release, derives from config.json when
+    `--max-model-len` is not given; `yarn_context_tokens`, where the config has a yarn rope scaling, is what that
+    scaling implies (original_max_position_embeddings x factor), which vLLM v0.11.2 takes instead
+    (`hangar.catalog.context_length`; `hangar.sizing.context` gives a release's). Where no config.json was read, the
+    context is as compiled and read the same at every release.
     `source` names the config.json read (URL at a revision) and the licence text; `revision` is
     the revision of the config.json read, or None where none was read ("config.json not read").
     """
@@ -351,6 +356,7 @@ class Model(Row):
     linear_conv_kernel_dim: Optional[PositiveInt] = None
     attn_output_gate: Optional[bool] = None
     text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]] = None
+    yarn_context_tokens: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""

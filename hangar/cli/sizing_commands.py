@@ -308,7 +308,7 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         kv += f", KV in {m.attention_layers} attention layers (the others keep a fixed state)"
     size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, MoE)" if m.is_moe else "")
     out.print(f"[bold]{escape(m.hf_id)}[/bold]: {size}, {m.layers} layers, {kv} ({m.kv_bytes_per_token_bf16 / 1024:,.0f} KiB/token of bf16 KV), "
-              f"max context {m.max_context_tokens:,}; licence {escape(m.licence_id)}", soft_wrap=True)
+              f"max context {ranking.model_context or m.max_context_tokens:,}; licence {escape(m.licence_id)}", soft_wrap=True)
     wanted = ", ".join(ranking.precisions) if ranking.precisions else "every precision"
     out.print(
         f"workload: {wanted}; KV cache {ranking.kv_cache_dtype}; {ranking.max_context_tokens:,}-token context x {ranking.concurrent_sequences} "

@@ -25,6 +25,7 @@ from typing import Literal
 
 from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
+from .context import model_context
 from .embeddings import quantised_weight_bytes
 from .engine import EngineLimits, engine_limits, release_defaults
 from .kv import KvError, check_kv_dtype, kv_replication
@@ -333,8 +334,8 @@ def memory_fit(
 ) -> MemoryFit:
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
 
-    Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
-    maximum, `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
+    Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the context the release derives
+    for the model (`hangar.sizing.context`), `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
     defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves;
     `prefix_caching` False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it). Checks memory only: whether the TP degree is valid for the model
     (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
@@ -348,7 +349,7 @@ def memory_fit(
     if tensor_parallel < 1:
         raise SizingError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
     acc = Accelerator.of(device)
-    tokens = model.max_context_tokens if max_context_tokens is None else max_context_tokens
+    tokens = model_context(model, engine_version) if max_context_tokens is None else max_context_tokens
     if tokens < 1 or (concurrent_sequences is not None and concurrent_sequences < 1):
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     limits = engine_limits(

@@ -16,6 +16,7 @@ from hangar.catalog import Catalog, InstanceType, Model
 from hangar.engine_release import ENGINE_VERSION, release_defaults, sized_release, unread_note
 
 from .accelerators import with_performance
+from .context import model_context
 from .engine_images import gpu_refusal
 from .memory import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
@@ -228,6 +229,8 @@ class Ranking:
     feasible: tuple[Option, ...]
     infeasible: tuple[Rejected, ...]
     notes: tuple[str, ...] = field(default=())
+    model_context: int | None = None
+    """The context the release derives for the model (`hangar.sizing.context`): the longest `max_context_tokens` allowed."""
 
     @property
     def best(self) -> Option | None:
@@ -276,7 +279,7 @@ def rank_options(
     that starts is an option (a node holds accelerators // TP replicas), with its capacity: the
     sequences of full context its KV cache holds, which bounds the batch its throughput assumes. Without `precisions`, every precision is tried, with 16-bit meaning bf16 where the
     accelerator has it and fp16 where it does not. Unknown prices rank last, never as free.
-    `max_context_tokens` defaults to 8192 (capped at the model's maximum). Everything is judged as vLLM `engine_version`
+    `max_context_tokens` defaults to 8192 (capped at the context the release derives for the model, `hangar.sizing.context`). Everything is judged as vLLM `engine_version`
     does (the pinned release when None; a release not read as the pinned one, which a note says): which precisions each
     GPU runs, the KV layout, and `gpu_memory_utilization`'s default.
     """
@@ -285,10 +288,11 @@ def rank_options(
     _check_kv(kv_cache_dtype)
     for precision in precisions or ():
         _check_precision(precision)
+    longest = model_context(model, engine_version)
     if max_context_tokens is None:
-        max_context_tokens = min(8192, model.max_context_tokens)
-    if max_context_tokens > model.max_context_tokens:
-        raise SizingError(f"max_context_tokens {max_context_tokens:,} exceeds {model.hf_id}'s maximum context of {model.max_context_tokens:,} tokens")
+        max_context_tokens = min(8192, longest)
+    if max_context_tokens > longest:
+        raise SizingError(f"max_context_tokens {max_context_tokens:,} exceeds {model.hf_id}'s maximum context of {longest:,} tokens at vLLM {sized_release(engine_version)}")
     if max_context_tokens < 1 or concurrent_sequences < 1:
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     order = _option_order(sort)
@@ -372,6 +376,7 @@ def rank_options(
         feasible=tuple(feasible),
         infeasible=tuple(infeasible),
         notes=tuple(notes),
+        model_context=longest,
     )
 
 

@@ -1,6 +1,8 @@
 """A deployment whose model its pinned vLLM release cannot load is a config error, not a server that crash-loops.
 
-The check reads the deployment's catalog row and its `engine_version`; which release serves which architecture, and
+So is a `max_context_tokens` (Hangar's `--max-model-len`) above the context the release derives from the model's
+config (`hangar.sizing.context`): vLLM refuses to start with it. The check reads the deployment's catalog row and its
+`engine_version`; which release serves which architecture, and
 the sources, are in `hangar.sizing.engine_models`. A model the catalog does not know is left to the policies (which
 fail closed on it), as the other catalog checks of the spec do.
 """
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
     """One problem at `deployments[i].model` for each deployment its `engine_version` cannot load."""
     from hangar.catalog import CatalogLookupError, load_catalog
+    from hangar.sizing.context import context_problem
     from hangar.sizing.engine import VERIFIED_RELEASES
     from hangar.sizing.engine_models import engine_refusal, first_served
 
@@ -38,4 +41,9 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
                 f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
+            continue
+        too_long = context_problem(model, deployment.max_context_tokens, deployment.engine_version)
+        if too_long is not None:  # Hangar passes it as --max-model-len and sets no VLLM_ALLOW_LONG_MAX_MODEL_LEN
+            problems.append(problem(f"deployments[{index}].max_context_tokens", f"{too_long}: lower it, or serve another model or release",
+                                    deployment.max_context_tokens))
     return problems

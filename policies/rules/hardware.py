@@ -10,7 +10,8 @@ of its `vllm-openai` image cannot load is refused, `hangar.policies.rules.engine
 degree must be valid, and a TPU workload must be on a TPU pool. A `--quantization` the image's release refuses on the
 model's published checkpoint (awq or gptq of a 16-bit one, anything but fp8 of an fp8 one: `hangar.precision`) is refused
 before any of that; awq or gptq of a model whose published format the catalog does not know goes to `hangar-cannot-judge`,
-its fit unsized. Which GPUs run awq and gptq follows the image's release (`hangar.sizing.quant_kernels`). How many sequences the KV cache
+its fit unsized. Which GPUs run awq and gptq follows the image's release (`hangar.sizing.quant_kernels`), and so does the
+context: a `--max-model-len` above the one the release derives from the model's config does not start (`hangar.sizing.context`). How many sequences the KV cache
 then holds (`--max-num-seqs` or fewer) is capacity, not fit: vLLM serves with fewer.
 """
 
@@ -24,12 +25,14 @@ from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
 from hangar.policies.rules.workloads import ServingWorkload, selector_text
 
 from hangar.catalog import Catalog, Model, load_catalog
+from hangar.engine_release import VERIFIED_RELEASES
 from hangar.precision import engine_precision, format_unknown, mismatch
 from hangar.sizing import (
     capability_problems,
     memory_fit,
     tp_problems,
 )
+from hangar.sizing.context import context_problem
 from hangar.sizing.lora import lora_gib
 from hangar.sizing.lora_architectures import lora_refusal
 
@@ -49,6 +52,9 @@ def check(facts: StackFacts, config: HardwareFitConfig) -> list[Finding]:
         refused = refused_format(workload, model)
         if refused:
             findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: vLLM would not start: {refused}"))
+        too_long = context_refusal(workload, model)
+        if too_long:
+            findings.append(Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: vLLM would not start: {too_long}"))
         for pool in pools.candidates(workload, facts.scope_of(workload)):
             findings += [Finding(HARDWARE_FIT, workload.urn, f"{workload.name}: {problem}") for problem in fit_problems(workload, pool, catalog)]
     return findings
@@ -119,6 +125,16 @@ def unsized_adapters(facts: StackFacts, config: CannotJudgeConfig) -> list[Findi
         if why:
             findings.append(Finding(CANNOT_JUDGE, workload.urn, f"{workload.name}: {why}, so whether {workload.lora.describe()} still fit cannot be judged"))
     return findings
+
+
+def context_refusal(workload: ServingWorkload, model: Model | None) -> str | None:
+    """Why the workload's vLLM release refuses its `--max-model-len`: above the context it derives from the model's config
+    (`hangar.sizing.context`, at the image's release; for an image naming none, above it at every release read)."""
+    if model is None or workload.engine != "vllm" or workload.max_model_len is None or workload.allow_long_max_model_len:
+        return None
+    release = workload_release(workload)
+    problems = [context_problem(model, workload.max_model_len, each) for each in ((release,) if release else VERIFIED_RELEASES)]
+    return problems[-1] if all(problems) else None
 
 
 def _lora_refusal(workload: ServingWorkload, model: Model | None) -> str | None:

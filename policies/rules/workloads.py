@@ -71,6 +71,9 @@ class ServingWorkload:
     """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8)."""
     prefix_caching: bool | None = None
     """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
+    allow_long_max_model_len: bool = False
+    """The container sets VLLM_ALLOW_LONG_MAX_MODEL_LEN to 1 or true (vllm/envs.py at v0.11.2 and v0.33.0, read 2026-12-02):
+    vLLM then starts with a `--max-model-len` above the context it derives (`hangar.sizing.context`)."""
 
     @property
     def precision(self) -> str:
@@ -138,8 +141,17 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             lora=_lora(flags) if engine == "vllm" else None,
             image=image,
             prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
+            allow_long_max_model_len=_env_true(container, "VLLM_ALLOW_LONG_MAX_MODEL_LEN"),
         )
     return None
+
+
+def _env_true(container: dict[str, Any], name: str) -> bool:
+    """Whether the container's env sets `name` to a literal vLLM reads as true ("1" or "true", any case and spaces)."""
+    for entry in container.get("env") or []:
+        if isinstance(entry, dict) and entry.get("name") == name and isinstance(entry.get("value"), str):
+            return entry["value"].strip().lower() in ("1", "true")
+    return False
 
 
 def _prefix_caching(flags: dict[str, str]) -> bool | None:
