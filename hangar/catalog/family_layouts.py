@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layouts_olmo import olmo_text
+from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
 
 
 @dataclass(frozen=True)
@@ -34,5 +35,9 @@ class FamilyLayout:
 FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "olmo2": FamilyLayout("llama", olmo_text),
     "olmo3": FamilyLayout("llama", olmo_text),
+    "qwen3_vl_text": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),
+    "qwen3_vl_moe_text": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
+    "qwen3_vl": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),  # a text_config that names no model_type
+    "qwen3_vl_moe": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
 }
 """The families read through another layout, by the text config's `model_type`."""
