@@ -310,6 +310,7 @@ FACTS += [
     Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one\n  H100 at {k}k in {v}'s share of the memory: it does not",
          {"b": lambda: llama_70b_fp8_at_8k()[0], "k": lambda: llama_70b_fp8_at_8k()[1], "v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
+    Fact("docs/sizing.md", "Devstral Small 2, OLMo 3.1) state", why="model names"),
     Fact("docs/sizing.md", "(unless `VLLM_ALLOW_LONG_MAX_MODEL_LEN=1`)", why="the value vLLM reads as true (vllm/envs.py), not a figure of the project"),
     Fact("docs/sizing.md", "yarn rope scaling: {old} takes `original_max_position_embeddings` × `factor`, {new} keeps the length the keys",
          {"old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "new": ENGINE}),

@@ -51,7 +51,8 @@ def yarn_row(**extra):
 @pytest.mark.parametrize(
     ("name", "context"),
     [("deepseek-v3.json", 163840), ("deepseek-r1.json", 163840), ("deepseek-v3.2.json", 163840), ("kimi-k2-instruct.json", 131072),
-     ("gpt-oss-20b.json", 131072), ("gpt-oss-120b.json", 131072), ("devstral-small-2-24b-instruct.json", 393216)],
+     ("gpt-oss-20b.json", 131072), ("gpt-oss-120b.json", 131072), ("devstral-small-2-24b-instruct.json", 393216),
+     ("olmo-3.1-32b-instruct.json", 65536)],
 )
 def test_the_packaged_yarn_configs_derive_one_context_at_both_releases(name, context):
     arch = read_config(config(name))
@@ -63,7 +64,7 @@ def test_no_packaged_row_changes_context_between_the_releases():
     assert changed == []
     with_yarn = sorted(row.hf_id for row in CAT.models.values() if row.yarn_context_tokens is not None)
     assert with_yarn == [
-        "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "mistralai/Devstral-Small-2-24B-Instruct-2512",
+        "allenai/Olmo-3.1-32B-Instruct", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "mistralai/Devstral-Small-2-24B-Instruct-2512",
         "moonshotai/Kimi-K2-Instruct", "openai/gpt-oss-120b", "openai/gpt-oss-20b",
     ]
 

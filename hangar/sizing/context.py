@@ -3,7 +3,7 @@
 The rule changed between the releases Hangar read (`hangar.catalog.context_length` cites both): vLLM v0.11.2 takes a
 yarn rope scaling's original_max_position_embeddings x factor (the row's `yarn_context_tokens`), v0.33.0 the length the
 config's keys give (`max_context_tokens`). The two agree for every packaged row (their yarn configs state
-max_position_embeddings = original x factor: DeepSeek V3/R1/V3.1/V3.2, Kimi K2, gpt-oss, Devstral Small 2) and differ
+max_position_embeddings = original x factor: DeepSeek V3/R1/V3.2, Kimi K2, gpt-oss, Devstral Small 2, OLMo 3.1) and differ
 for a config where they do not, such as Qwen3's with the YaRN block its model card describes: 131,072 at v0.11.2,
 40,960 at v0.33.0.
 
