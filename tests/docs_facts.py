@@ -59,6 +59,39 @@ def _yarn(key: str):
     return YARN[key]
 
 
+def _gemma_3_groups() -> dict:
+    """Gemma 3 27B's layer groups and the 65,536-token sequences one H200 holds at each release (`hangar.sizing.kv_pool`)."""
+    from hangar.sizing import memory_fit
+    from hangar.sizing.kv_blocks import kv_layout
+    from hangar.sizing.kv_pool import kv_pool, window_groups
+
+    model, h200 = catalog().model("google/gemma-3-27b-it"), catalog().gpu("H200")
+    sliding, full = model.sliding_window_layers, model.kv_layers - model.sliding_window_layers
+    _, groups = window_groups(model, "auto", 1, kv_layout(ENGINE()), True)
+    held = {r: memory_fit(model, h200, max_context_tokens=65536, concurrent_sequences=8, engine_version=r) for r in ("v0.11.2", ENGINE())}
+    pool = kv_pool(model, 65536, engine_version=ENGINE(), capability=90, layout=kv_layout(ENGINE(), capability=90),
+                   max_num_batched_tokens=held[ENGINE()].max_num_batched_tokens)
+    budget_blocks = int(held[ENGINE()].kv_budget_gib * 2**30 // pool.block_bytes)
+    per_layer_pages = full * 4096 + sliding * (pool.blocks_per_sequence - 4096) // groups  # 65,536 / 16 full blocks
+    return {"sliding": sliding, "full": full, "groups": groups, "padding": groups * full - sliding,
+            "old": held["v0.11.2"].capacity_sequences, "new": held[ENGINE()].capacity_sequences,
+            "free": (budget_blocks - 1) * full // per_layer_pages}
+
+
+def _six_groups() -> str:
+    """The prose's "six sliding groups of ten": what `window_groups` and the group size say."""
+    found = _gemma_3_groups()
+    if (found["groups"], found["full"]) != (6, 10):
+        raise AssertionError(f"Gemma 3 27B has {found['groups']} sliding groups of {found['full']} now: the prose is stale")
+    return ""
+
+
+def _marlin_read() -> float:
+    from hangar.sizing.mxfp4 import MARLIN, expert_padding
+
+    return expert_padding(catalog().model("openai/gpt-oss-120b"), kernel=MARLIN)
+
+
 def kernels(release: str):
     from hangar.sizing.quant_kernels import kernels as of_release
 
@@ -310,6 +343,18 @@ FACTS += [
     Fact("docs/sizing.md", "Llama 3.1 70B's {b:.1f}B-parameter pair decides whether it starts in fp8 on one\n  H100 at {k}k in {v}'s share of the memory: it does not",
          {"b": lambda: llama_70b_fp8_at_8k()[0], "k": lambda: llama_70b_fp8_at_8k()[1], "v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/sizing.md", "**Overhead** of {gib:g} GiB per accelerator", {"gib": OVERHEAD}),
+    Fact("docs/sizing.md", "(Gemma 2 and 3,\ngpt-oss)", why="model names"),
+    Fact("docs/sizing.md", "(at {v} the larger's, where it is under {r:g}\ntimes the smaller)",
+         {"v": ENGINE, "r": code_says("hangar.sizing.kv_pool", "max(counts) < 1.5 * min(counts)", 1.5)}),
+    Fact("docs/sizing.md", "Gemma 3 27B's {sliding} sliding and {full} full layers make six sliding groups of ten, so the pool pays for {padding} padding\n"
+         "layers: 65,536-token sequences on one H200 number {old} at v0.11.2 and {new} at {v}, where {free} would fit if the padding were\nfree. {v}'s",
+         {"sliding": lambda: _gemma_3_groups()["sliding"], "full": lambda: _gemma_3_groups()["full"], "padding": lambda: _gemma_3_groups()["padding"],
+          "old": lambda: _gemma_3_groups()["old"], "new": lambda: _gemma_3_groups()["new"], "free": lambda: _gemma_3_groups()["free"], "v": ENGINE,
+          "_": _six_groups}),
+    Fact("docs/sizing.md", "v0.11.2's sums the layers. gpt-oss's halves need none (vLLM\nv0.11.2 and {v}", {"v": ENGINE}),
+    Fact("docs/sizing.md", "`get_max_concurrency_for_kv_cache_config`, {v}\n", {"v": ENGINE}),
+    Fact("docs/sizing.md", "reads {x:.2f} times the published expert bytes at\n  v0.11.2 (Marlin) and the published bytes at {v} (OAI Triton)",
+         {"x": _marlin_read, "v": ENGINE}),
     Fact("docs/sizing.md", "Devstral Small 2, OLMo 3.1) state", why="model names"),
     Fact("docs/sizing.md", "(unless `VLLM_ALLOW_LONG_MAX_MODEL_LEN=1`)", why="the value vLLM reads as true (vllm/envs.py), not a figure of the project"),
     Fact("docs/sizing.md", "yarn rope scaling: {old} takes `original_max_position_embeddings` × `factor`, {new} keeps the length the keys",

@@ -32,7 +32,8 @@ from tests.serving_plans import flags, plan_environment, raw_environment, server
 @pytest.mark.parametrize(("release", "tensor_parallel"), [("v0.11.2", "1"), ("v0.33.0", "2")])
 def test_auto_tensor_parallelism_sizes_at_the_deployment_s_release(aws_environment, pack: PackClient, release, tensor_parallel):
     """Eight 65,536-token sequences of Gemma 3 27B: one H200 holds them at v0.11.2 (90% of its memory); at v0.33.0 its
-    sliding layers keep another batch of tokens and one H200 holds 6 (at 92%), so auto takes two."""
+    sliding layers keep another batch of tokens and one H200 holds 5 (at 92%; its sliding groups
+    padded to ten layers each), so auto takes two."""
     environment = with_deployment(
         aws_environment, model="google/gemma-3-27b-it", tensor_parallel="auto", max_context_tokens=65536, max_concurrent_sequences=8,
         engine_version=release,

@@ -318,6 +318,8 @@ def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
     else:
         group = max(full, sliding) if max(full, sliding) < 1.5 * min(full, sliding) else min(full, sliding)
         null = block * group * max(full_token, sliding_token)
+        if full_token == sliding_token:  # one page size: groups of `group` layers, the last of each kind padded, counted whole
+            one = null * (math.ceil(full / group) * full_tokens + math.ceil(sliding / group) * sliding_tokens) / block
     return one, null
 
 

@@ -58,6 +58,12 @@ class Comparison:
         return None if self.predicted is None else self.predicted / self.row.value - 1
 
 
+def measured_release(row: ServingMeasurement) -> str | None:
+    """The vLLM release a vLLM row was measured on (`v0.11.0`, `0.23.0`: sized by the rules of a read release,
+    `hangar.engine_release.sized_release`); None for another engine, which has no vLLM release."""
+    return row.engine_version if row.engine == "vllm" else None
+
+
 def predict(row: ServingMeasurement, catalog: Catalog, eff: Efficiency = CALIBRATED) -> Comparison:
     """What the model predicts for one measurement (None with the reason when it cannot)."""
     model = catalog.models.get(row.model)
@@ -67,7 +73,9 @@ def predict(row: ServingMeasurement, catalog: Catalog, eff: Efficiency = CALIBRA
         acc = accelerator_named(catalog, row.accelerator)
     except KeyError:
         return Comparison(row, None, f"accelerator {row.accelerator} is not in the catalog")
-    replica = Replica(model, acc, row.tensor_parallel, row.precision, row.kv_cache_dtype)
+    # a vLLM row at its own release. A Replica reads the release only for MXFP4 experts (their kernel's padding) and LoRA
+    # slots; the table's `precision` cannot name mxfp4 nor its rows LoRA, so no prediction of the packaged table moves with it
+    replica = Replica(model, acc, row.tensor_parallel, row.precision, row.kv_cache_dtype, engine_version=measured_release(row))
     replicas = row.replicas
     P, O = row.prompt_tokens, row.output_tokens
     try:

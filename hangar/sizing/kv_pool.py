@@ -42,6 +42,17 @@ fixed state per linear layer and sequence, a "mamba" page. vLLM makes every page
   heads x key head size x value head size in `mamba_ssm_dtype` where Qwen3.5's config names one (its float32 doubles
   it), split over TP ranks (`hangar.catalog.model_config`, which stores it as `state_bytes_per_sequence`).
 
+A model with sliding-window and full-attention layers of one page size (Gemma 2 and 3, gpt-oss, Command R7B) is grouped
+the same way, by the same rule: Gemma 3 27B's 52 sliding and 10 full layers make one full group and six sliding groups
+of 10, the last with 8 padding layers (vLLM logs "Add 8 padding layers"). A sequence takes ceil(tokens / block)
+blocks in each full group and a sliding layer's blocks (`SlidingWindowSpec`: min(window - 1 + tokens in flight,
+max_model_len) in whole blocks, plus one) in each sliding group, and a replica holds (blocks - 1) // that many
+sequences in both releases (vllm/v1/core/kv_cache_utils.py `get_max_concurrency_for_kv_cache_config`: the pool's
+blocks over the blocks a request takes in every group). The start-up check counts padding at v0.33.0
+(`_max_memory_usage_bytes_from_groups`, "This correctly accounts for padding in hybrid models") and not at v0.11.2
+(the sum over layers). Kinds of layer whose pages differ (Gemma 4's full layers cache 2 x 512 a token, its sliding ones
+8 x 256) are not grouped so: their sequence is the sum over layers.
+
 Not modelled: FA4's larger pages on Blackwell, and a linear key head size other than 128 on Blackwell (Hangar's
 row does not carry the key head size, so there it takes FlashInfer's checkpoint page and 64-token alignment, the larger
 of the two); pipeline stages; sliding-window and state layers in one model (no such layout is read).
@@ -122,10 +133,7 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
         align = 32 if capability == 100 and model.head_dim == 256 else 16
         block = max(align * ceil_div(state, align * attention_token), attention_block)
         state_pages = 1
-    counts = (model.attention_layers, linear)
-    group = min(counts)
-    if newer and max(counts) < 1.5 * min(counts):
-        group = max(counts)
+    group = _group_size((model.attention_layers, linear), newer)
     return HybridPages(
         block_size=block,
         page_bytes=block * attention_token,
@@ -149,7 +157,8 @@ class PoolFit:
     block_bytes: float
     """One block of the pool (the null block's size)."""
     blocks_per_sequence: int | None
-    """Blocks one sequence takes where the pool is counted in blocks (hybrid models), else None."""
+    """Blocks one sequence takes where the pool is counted in blocks (hybrid models, and models whose sliding-window and
+    full-attention layers form groups), else None."""
     pages: HybridPages | None = None
 
     def sequences_within(self, budget_bytes: float) -> int:
@@ -184,9 +193,34 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
         return PoolFit(sequence_bytes, block_bytes if newer else 0.0, block_bytes, blocks, pages)
     options = {"kv_cache_dtype": kv_cache_dtype, "tensor_parallel": tensor_parallel, "max_num_batched_tokens": max_num_batched_tokens,
                "hybrid_kv_cache": hybrid_kv_cache, "layout": layout}
-    sequence_bytes = sequence_kv(model, tokens, **options).total_bytes
+    sequence = sequence_kv(model, tokens, **options)
     block_bytes = _block_bytes(model, kv_cache_dtype, tensor_parallel, layout, hybrid_kv_cache, newer)
-    return PoolFit(sequence_bytes, block_bytes if newer else 0.0, block_bytes, None)
+    groups = window_groups(model, kv_cache_dtype, tensor_parallel, layout, newer) if hybrid_kv_cache else None
+    if groups is None:
+        return PoolFit(sequence.total_bytes, block_bytes if newer else 0.0, block_bytes, None)
+    full_groups, sliding_groups = groups
+    blocks = full_groups * ceil_div(tokens, layout.block_size) + sliding_groups * (sequence.sliding_tokens // layout.block_size)
+    # v0.33.0 checks one sequence by groups, padding layers counted; v0.11.2 by layers (`sequence_kv`), padding not counted
+    sequence_bytes = block_bytes * blocks if newer else sequence.total_bytes
+    return PoolFit(sequence_bytes, block_bytes if newer else 0.0, block_bytes, blocks)
+
+
+def window_groups(model: Model, kv_cache_dtype: str, tensor_parallel: int, layout: KvLayout, newer: bool) -> tuple[int, int] | None:
+    """(full-attention groups, sliding-window groups) of a model whose sliding and full layers have one page size, as
+    `_get_kv_cache_groups_uniform_page_size` splits them (the last group of each kind padded to `group_size` layers);
+    None for a model with one kind of layer, or whose kinds' pages differ (Gemma 4: left to `sequence_kv`'s sum)."""
+    full, sliding = layer_token_bytes(model, kv_cache_dtype, tensor_parallel, fp8_ds_mla=layout.fp8_ds_mla)
+    sliding_layers = model.sliding_window_layers or 0
+    full_layers = model.kv_layers - sliding_layers
+    if not sliding_layers or not full_layers or full != sliding:
+        return None
+    group = _group_size((full_layers, sliding_layers), newer)
+    return ceil_div(full_layers, group), ceil_div(sliding_layers, group)
+
+
+def _group_size(counts: tuple[int, ...], newer: bool) -> int:
+    """Layers per group: the fewest of a kind; at v0.33.0 the most where that is under 1.5 x the fewest."""
+    return max(counts) if newer and max(counts) < 1.5 * min(counts) else min(counts)
 
 
 def _block_bytes(model: Model, kv_cache_dtype: str, tensor_parallel: int, layout: KvLayout, hybrid_kv_cache: bool, newer: bool) -> float:
@@ -198,9 +232,7 @@ def _block_bytes(model: Model, kv_cache_dtype: str, tensor_parallel: int, layout
     full_layers = model.kv_layers - sliding_layers
     if not hybrid_kv_cache or not sliding_layers or not full_layers:
         return layout.block_size * (full * full_layers + sliding * sliding_layers)
-    counts = (full_layers, sliding_layers)
-    group = max(counts) if newer and max(counts) < 1.5 * min(counts) else min(counts)
-    return layout.block_size * group * max(full, sliding)
+    return layout.block_size * _group_size((full_layers, sliding_layers), newer) * max(full, sliding)
 
 
 def max_tokens_within(model: Model, budget_bytes: float, *, upper: int, **pool) -> int:

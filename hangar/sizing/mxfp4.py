@@ -129,6 +129,19 @@ def expert_weights(model: Model) -> int:
     return layers * experts * 3 * hidden * inner
 
 
+def _quantised_bytes(model: Model, tensor_parallel: int, kernel: Backend) -> float:
+    """The experts' MXFP4 values and scales over the TP group, as `kernel` pads each rank's share (biases left out)."""
+    layers, experts, hidden, inner = _layout(model)
+    inner_rank = _round_up(inner // tensor_parallel, kernel.intermediate_multiple)
+    return layers * experts * 3 * inner_rank * _round_up(hidden, kernel.hidden_multiple) * MXFP4_BYTES_PER_WEIGHT * tensor_parallel
+
+
+def expert_padding(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PUBLISHED) -> float:
+    """How many times the published expert bytes `kernel` keeps resident, and a decode step reads of the experts it
+    routes to (gpt-oss-120b at TP 1: Marlin's 3,072 x 2,944 for 2,880 x 2,880, 1.09; OAI Triton's 1.0)."""
+    return _quantised_bytes(model, tensor_parallel, kernel) / _quantised_bytes(model, tensor_parallel, PUBLISHED)
+
+
 def weight_bytes(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PUBLISHED) -> float:
     """Bytes of the weights: the experts in MXFP4 (with their bf16 biases) as `kernel` pads them on each of
     `tensor_parallel` ranks, and every other parameter of the catalog's estimate in bf16."""

@@ -34,6 +34,7 @@ from .embeddings import quantised_weight_bytes
 from .kv import kv_bytes_per_token, layer_token_bytes
 from .lora import LoraSlots, lora_gib
 from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
+from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ class Replica:
     lora: LoraSlots | None = None
     """The LoRA slots vLLM reserves beside the weights (their memory only: the adapters' extra compute is not modelled)."""
     engine_version: str | None = None
-    """The vLLM release whose kernels pad the weights and whose LoRA slots are reserved (the pinned release when None)."""
+    """The vLLM release whose kernels pad the weights (held, and read by a decode step) and whose LoRA slots are reserved
+    (the pinned release when None)."""
 
     def weights_read(self, batch: float) -> float:
         """Bytes of weights one step of `batch` tokens reads."""
@@ -147,9 +149,19 @@ class Replica:
             return weight_bytes(self.model, self.precision)
         shared, experts = _expert_split(self.model)
         if self.precision == "mxfp4":  # only the experts are 4-bit; what every token reads stays bf16
-            return shared * BYTES_PER_PARAM["bf16"] + experts * routed_share(self.model, batch) * per_param
+            return shared * BYTES_PER_PARAM["bf16"] + experts * routed_share(self.model, batch) * per_param * self._mxfp4_padding()
         # the embedding and output head are among the shared weights, and stay 16-bit when the rest is quantised
         return quantised_weight_bytes(self.model, shared, per_param) + experts * routed_share(self.model, batch) * per_param
+
+    def _mxfp4_padding(self) -> float:
+        """The MXFP4 experts as the kernel of `engine_version` on this GPU pads them (`hangar.sizing.mxfp4`): a step reads
+        the padded tiles. 1 where the GPU's compute capability or the experts' shape is not known."""
+        capability = self.accelerator.compute_capability
+        kernel = backend(capability, lora=self.lora is not None, engine_version=self.engine_version) if capability is not None else None
+        try:
+            return expert_padding(self.model, tensor_parallel=self.tensor_parallel, kernel=kernel or PUBLISHED)
+        except Mxfp4Unsized:
+            return 1.0
 
     def kv_bytes(self, context: float) -> float:
         """KV bytes one sequence at `context` tokens reads per step, over the TP group."""

@@ -342,7 +342,7 @@ def rank_options(
             for tp, fit in fitting:
                 throughput = estimate_throughput(
                     model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=max_context_tokens,
-                    concurrent_sequences=fit.batched_sequences, tensor_parallel=tp,
+                    concurrent_sequences=fit.batched_sequences, tensor_parallel=tp, engine_version=engine_version,
                 )
                 feasible.append(Option(machine, precision, kv_cache_dtype, tp, machine.accelerators // tp, spot, fit, throughput))
     feasible.sort(key=order)

@@ -56,14 +56,16 @@ def estimate_throughput(
     max_context_tokens: int = 8192,
     concurrent_sequences: int = 16,
     tensor_parallel: int = 1,
+    engine_version: str | None = None,
 ) -> ThroughputEstimate:
-    """ESTIMATE decode and prefill speed of one replica (`hangar.sizing.performance`).
+    """ESTIMATE decode and prefill speed of one replica (`hangar.sizing.performance`) as vLLM `engine_version` (the
+    pinned release when None) serves it: its MXFP4 kernel's padded experts are what a decode step reads.
 
     Decode: one step with `concurrent_sequences` sequences, each at full context (a lower bound on
     speed), yields one token per sequence. Prefill: prompt tokens/s of a 1,024-token prompt.
     """
     acc = Accelerator.of(device)
-    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype)
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, engine_version=engine_version)
     step_bytes = replica.weights_read(concurrent_sequences) + concurrent_sequences * replica.kv_bytes(max_context_tokens)
     active_params = (model.params_active_b or model.params_total_b) * 1e9
     flops = 2 * active_params
