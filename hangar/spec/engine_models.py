@@ -1,8 +1,11 @@
 """A deployment whose model its pinned vLLM release cannot load is a config error, not a server that crash-loops.
 
+So is one whose model vLLM reads only with `--trust-remote-code` (`hangar.sizing.engine_models.remote_code`) while the
+deployment does not say `trust_remote_code: true`: running a repository's code in the server is the team's decision.
 So is a `max_context_tokens` (Hangar's `--max-model-len`) above the context the release derives from the model's
-config (`hangar.sizing.context`): vLLM refuses to start with it. The check reads the deployment's catalog row and its
-`engine_version`; which release serves which architecture, and
+config (`hangar.sizing.context`): vLLM refuses to start with it.
+
+The check reads the deployment's catalog row and its `engine_version`; which release serves which architecture, and
 the sources, are in `hangar.sizing.engine_models`. A model the catalog does not know is left to the policies (which
 fail closed on it), as the other catalog checks of the spec do.
 """
@@ -22,7 +25,7 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
     from hangar.catalog import CatalogLookupError, load_catalog
     from hangar.sizing.context import context_problem
     from hangar.sizing.engine import VERIFIED_RELEASES
-    from hangar.sizing.engine_models import engine_refusal, first_served
+    from hangar.sizing.engine_models import engine_refusal, first_served, remote_code
 
     try:
         catalog = load_catalog(environment.catalog_overrides)
@@ -41,8 +44,12 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
                 f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
-            continue
-        too_long = context_problem(model, deployment.max_context_tokens, deployment.engine_version)
+        needs_code = remote_code(model)
+        if needs_code is not None and not deployment.trust_remote_code:
+            advice = f"set deployments[{index}].trust_remote_code to true if you trust that code, or serve another model"
+            given = False if "trust_remote_code" in deployment.model_fields_set else "unset (false)"
+            problems.append(problem(f"deployments[{index}].trust_remote_code", f"{needs_code}: {advice}", given))
+        too_long = context_problem(model, deployment.max_context_tokens, deployment.engine_version) if refusal is None else None
         if too_long is not None:  # Hangar passes it as --max-model-len and sets no VLLM_ALLOW_LONG_MAX_MODEL_LEN
             problems.append(problem(f"deployments[{index}].max_context_tokens", f"{too_long}: lower it, or serve another model or release",
                                     deployment.max_context_tokens))
