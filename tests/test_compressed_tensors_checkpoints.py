@@ -12,61 +12,37 @@ naming the field and the scheme.
 
 from __future__ import annotations
 
-import datetime
 import json
-from pathlib import Path
 
 import pytest
-from hangar.policies.rules import evaluate, load_pack_config
 from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
-from hangar.catalog.model_config import ConfigError, model_row, read_config
+from hangar.catalog.model_config import ConfigError, read_config
 from hangar.catalog.model_import import write_model_override
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes, engine_precision, mismatch, resolve
 from hangar.sizing import rank_options
 from hangar.sizing.memory import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
+from tests.compressed_tensors_configs import args, judged, llama, quantization, row
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
 from tests.serving_plans import flags, plan_environment, server_container, workloads
 
-CONFIGS = Path(__file__).parent / "model_configs"
 CAT = load_catalog()
 INT8_REPACK = "example-org/Llama-3.1-8B-Instruct-quantized.w8a8"
 FP8_REPACK = "example-org/Llama-3.1-8B-Instruct-FP8-dynamic"
 
 
-def args(num_bits, kind, strategy, *, dynamic=False, group_size=None, symmetric=True):
-    """One `QuantizationArgs` as compressed-tensors serialises it."""
-    return {"num_bits": num_bits, "type": kind, "symmetric": symmetric, "group_size": group_size, "strategy": strategy,
-            "block_structure": None, "dynamic": dynamic, "actorder": None, "observer": None if dynamic else "minmax", "observer_kwargs": {}}
-
-
 W8A8_INT8 = {"weights": args(8, "int", "channel"), "input_activations": args(8, "int", "token", dynamic=True)}
 FP8_DYNAMIC = {"weights": args(8, "float", "channel"), "input_activations": args(8, "float", "token", dynamic=True)}
 FP8_STATIC = {"weights": args(8, "float", "tensor"), "input_activations": args(8, "float", "tensor")}
-W4A16 = {"weights": args(4, "int", "group", group_size=128), "input_activations": None}
-
-
-def quantization(scheme: dict, layout: str, **extra) -> dict:
-    return {"quant_method": "compressed-tensors", "format": layout, "quantization_status": "compressed", "kv_cache_scheme": None,
-            "ignore": ["lm_head"], "config_groups": {"group_0": {"targets": ["Linear"], "output_activations": None, **scheme}}, **extra}
-
-
-def llama(quant: dict) -> dict:
-    return {**json.loads((CONFIGS / "llama-3.1-8b-instruct.json").read_text()), "quantization_config": quant}
 
 
 INT8_CONFIG = llama(quantization(W8A8_INT8, "int-quantized"))
 FP8_CONFIG = llama(quantization(FP8_DYNAMIC, "float-quantized"))
-
-
-def row(hf_id: str, config: dict):
-    return model_row(hf_id, config, licence_id="llama-3.1-community", base_model="meta-llama/Llama-3.1-8B-Instruct", source="a compressed-tensors repack's config.json",
-                     as_of=datetime.date(2026, 12, 2))
 
 
 # --- the reader --------------------------------------------------------------------------------------------------
@@ -151,10 +127,6 @@ def overrides(tmp_path):
     write_model_override(tmp_path, row(INT8_REPACK, INT8_CONFIG))
     write_model_override(tmp_path, row(FP8_REPACK, FP8_CONFIG))
     return tmp_path
-
-
-def judged(records, policy):
-    return [v.message for v in evaluate(list(records), load_pack_config({}, "test")) if v.policy == policy]
 
 
 def test_a_deployment_asking_16_bits_of_it_is_a_config_error(aws_environment, overrides):

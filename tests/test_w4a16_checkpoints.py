@@ -28,10 +28,10 @@ from hangar.sizing import memory_fit, rank_options
 from hangar.sizing.memory import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
 from hangar.sizing.wna16 import linear_kernel
+from tests.compressed_tensors_configs import CONFIGS, args, judged, llama, quantization, row
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
 from tests.serving_plans import flags, plan_environment, server_container, workloads
-from tests.test_compressed_tensors_checkpoints import CONFIGS, args, judged, llama, quantization, row
 
 CAT = load_catalog()
 REPACK = "example-org/Llama-3.1-8B-Instruct-quantized.w4a16"
