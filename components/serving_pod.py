@@ -17,7 +17,9 @@ by it, whoever rendered it):
   v0.33.0 auto_awq / auto_gptq; fp8 of a 16-bit checkpoint gets v0.33.0's `fp8_per_tensor`, which deprecates `fp8`
   for it, `hangar.sizing.quant_kernels`),
   `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
-  (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
+  (`--no-enable-prefix-caching` when off, vLLM's default being on), `--data-parallel-size N` (N engines of
+  `--tensor-parallel-size` GPUs in the pod; the flag and its single-node meaning read in vLLM v0.11.2 and v0.33.0
+  vllm/engine/arg_utils.py, wheels read 2026-12-02) and `--enable-expert-parallel` when set, and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
   older `--model <id>` form: vLLM v0.11.2 still accepts it but warns that "The `--model` option will
   be removed in v0.13" (vllm/utils/argparse_utils.py `FlexibleArgumentParser.parse_args`, which
@@ -137,6 +139,10 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape, aliases: Seque
     if deployment.kv_cache_dtype == "fp8":
         args += ["--kv-cache-dtype", "fp8"]
     args.append("--enable-prefix-caching" if deployment.caching.prefix_caching else "--no-enable-prefix-caching")
+    if shape.data_parallel > 1:
+        args += ["--data-parallel-size", str(shape.data_parallel)]
+    if shape.expert_parallel:
+        args.append("--enable-expert-parallel")
     if shape.pipeline_parallel > 1:
         args += ["--pipeline-parallel-size", str(shape.pipeline_parallel), "--distributed-executor-backend", "ray"]
     elif shape.multi_host:
