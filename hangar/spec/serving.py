@@ -134,7 +134,7 @@ class ModelDeployment(SpecModel):
     precision: Precision | None = Field(
         None,
         description="Weight precision / quantisation. Unset: as the checkpoint is published (the catalog's dtype: fp8 for DeepSeek V3/R1/V3.2 "
-        "and Kimi K2, mxfp4 for gpt-oss), bf16 where the catalog does not know it. A precision the checkpoint cannot be served in is an error (hangar/precision.py).",
+        "and Kimi K2, mxfp4 for gpt-oss, int8 / int4 for a compressed-tensors W8A8 int8 / W4A16 checkpoint), bf16 where the catalog does not know it. A precision the checkpoint cannot be served in is an error (hangar/precision.py).",
     )
     kv_cache_dtype: Literal["auto", "fp8"] = Field("auto", description="KV-cache element type; fp8 halves KV memory.")
     max_context_tokens: int = Field(8192, ge=256, le=10_485_760, description="Longest sequence (prompt + output) served.")
@@ -165,6 +165,11 @@ class ModelDeployment(SpecModel):
     traffic: Traffic | None = Field(None, description="Declared load; with slo, Hangar plans replicas and cost (ESTIMATE) and hangar-capacity checks max_replicas.")
     slo: Slo | None = Field(None, description="p95 latency objective the replicas must meet at the declared traffic.")
     lora: Lora | None = Field(None, description="LoRA adapters served beside the model, each under its own name (hangar/spec/adapters.py).")
+    trust_remote_code: bool = Field(
+        False,
+        description="Let the server run the model repository's own Python (vLLM's --trust-remote-code). Required, and refused "
+        "when false, for a model whose config class neither vLLM nor transformers has (Llama-Nemotron's nemotron-nas).",
+    )
 
     @property
     def weight_cache(self) -> str:

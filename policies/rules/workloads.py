@@ -68,9 +68,11 @@ class ServingWorkload:
     image: str = ""
     """The serving container's image, as the program names it."""
     planned_precision: str | None = None
-    """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8)."""
+    """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8, int4)."""
     prefix_caching: bool | None = None
     """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
+    trust_remote_code: bool = False
+    """vLLM's `--trust-remote-code`: the server may run the model repository's own configuration code."""
     data_parallel: int = 1
     """vLLM's `--data-parallel-size` (`-dp`): engines of `tensor_parallel` GPUs in the pod (`hangar.sizing.experts`)."""
     expert_parallel: bool = False
@@ -147,6 +149,7 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             lora=_lora(flags) if engine == "vllm" else None,
             image=image,
             prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
+            trust_remote_code=engine == "vllm" and flags.get("trust-remote-code", "false").lower() != "false",
             data_parallel=(_int(flags.get("data-parallel-size") or flags.get("dp")) or 1) if engine == "vllm" else 1,
             expert_parallel=engine == "vllm" and flags.get("enable-expert-parallel", "false").lower() != "false",
         )
