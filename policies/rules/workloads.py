@@ -73,9 +73,18 @@ class ServingWorkload:
     """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
     trust_remote_code: bool = False
     """vLLM's `--trust-remote-code`: the server may run the model repository's own configuration code."""
+    data_parallel: int = 1
+    """vLLM's `--data-parallel-size` (`-dp`): engines of `tensor_parallel` GPUs in the pod (`hangar.sizing.experts`)."""
+    expert_parallel: bool = False
+    """vLLM's `--enable-expert-parallel` (`-ep` at v0.33.0)."""
     allow_long_max_model_len: bool = False
     """The container sets VLLM_ALLOW_LONG_MAX_MODEL_LEN to 1 or true (vllm/envs.py at v0.11.2 and v0.33.0, read 2026-12-02):
     vLLM then starts with a `--max-model-len` above the context it derives (`hangar.sizing.context`)."""
+
+    @property
+    def accelerators_needed(self) -> int:
+        """GPUs the engine flags ask of the pod: tensor x data parallel."""
+        return self.tensor_parallel * self.data_parallel
 
     @property
     def precision(self) -> str:
@@ -144,6 +153,8 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             image=image,
             prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
             trust_remote_code=engine == "vllm" and flags.get("trust-remote-code", "false").lower() != "false",
+            data_parallel=(_int(flags.get("data-parallel-size") or flags.get("dp")) or 1) if engine == "vllm" else 1,
+            expert_parallel=engine == "vllm" and flags.get("enable-expert-parallel", "false").lower() != "false",
             allow_long_max_model_len=_env_true(container, "VLLM_ALLOW_LONG_MAX_MODEL_LEN"),
         )
     return None
