@@ -49,13 +49,13 @@ def _rocm_read(read: bool) -> str:
 def _qwen3_yarn(release: str) -> int:
     """The context vLLM `release` derives for Qwen3-8B's config with its model card's YaRN block (`hangar.sizing.context`)."""
     from hangar.sizing.context import model_context
-    from tests.test_context_releases import yarn_row
+    from tests.yarn_configs import yarn_row
 
     return model_context(yarn_row(), release)
 
 
 def _yarn(key: str):
-    from tests.test_context_releases import YARN
+    from tests.yarn_configs import YARN
 
     return YARN[key]
 

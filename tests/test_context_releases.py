@@ -10,14 +10,11 @@ derives 131,072 at v0.11.2 and 40,960 at v0.33.0 - and a deployment asking 131,0
 from __future__ import annotations
 
 import copy
-import datetime
-import json
-from pathlib import Path
 
 import pytest
 
 from hangar.catalog import load_catalog
-from hangar.catalog.model_config import model_row, read_config
+from hangar.catalog.model_config import read_config
 from hangar.catalog.model_import import write_model_override
 from hangar.sizing import memory_fit, rank_options
 from hangar.sizing.context import model_context
@@ -26,26 +23,9 @@ from hangar.stackfile import environment_from_config
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
 from tests.policy_records import messages, node_group, record
+from tests.yarn_configs import QWEN3_YARN, config, yarn_row
 
-CONFIGS = Path(__file__).parent / "model_configs"
 CAT = load_catalog()
-YARN = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}
-"""The rope_scaling block Qwen3's model card has users add for 131,072 tokens (tests/model_configs/sources.json's note on
-Qwen3-8B: "131072 with YaRN per the model card, not configured here")."""
-QWEN3_YARN = "example-org/Qwen3-8B-YaRN"
-
-
-def config(name: str) -> dict:
-    return json.loads((CONFIGS / name).read_text())
-
-
-def qwen3_yarn(**extra) -> dict:
-    return {**config("qwen3-8b.json"), "rope_scaling": dict(YARN), **extra}
-
-
-def yarn_row(**extra):
-    return model_row(QWEN3_YARN, qwen3_yarn(**extra), licence_id="apache-2.0", base_model="Qwen/Qwen3-8B",
-                     source="Qwen3-8B's config.json with its model card's YaRN block", as_of=datetime.date(2026, 12, 2))
 
 
 @pytest.mark.parametrize(
