@@ -37,6 +37,14 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `Ministral3ForCausalLM` in transformers 5.0.0 and 5.5.0) and registers `Ministral3ForCausalLM` as Mistral's class
   (model_executor/models/registry.py); v0.25.0 and v0.33.0 keep both.
 
+* Remote code: Nemotron-H (`nemotron_h`, `NemotronHForCausalLM`, registered in v0.11.2 and v0.33.0) has no config class
+  that v0.11.2 can use without `--trust-remote-code`, which Hangar never passes: transformers 4.57.1 and 4.57.6 (the
+  PyPI wheels) have no nemotron_h model, and v0.11.2's `_CONFIG_REGISTRY` (vllm/transformers_utils/config.py) has no
+  `nemotron_h`, so its `get_config` raises "Failed to load the model config ... consider setting `trust_remote_code=True`"
+  (vLLM's own NemotronHConfig class is not registered there). transformers 5.16.1, the oldest v0.33.0 admits, has
+  `NemotronHConfig` (models/nemotron_h/, with `hybrid_override_pattern` read for back-compatibility); 5.0.0 has not.
+  The releases between were not read for it. Granite 4.0's `granitemoehybrid` is in transformers 4.57.1.
+
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
 """
@@ -105,6 +113,14 @@ TEXT_ARRIVALS: dict[str, TextArrival] = {
 """Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
 
 
+REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {
+    "nemotron_h": ((0, 11, 2), "transformers 4.57 has no nemotron_h config and the release's _CONFIG_REGISTRY none, so it "
+                               "loads NVIDIA's configuration_nemotron_h.py only with --trust-remote-code, which Hangar does not pass"),
+}
+"""Text model types the releases up to the one named load only with `--trust-remote-code` (the module docstring has the
+sources); later releases up to v0.33.0, which loads them, were not read for it."""
+
+
 def release(version: str) -> tuple[int, int, int]:
     """`v0.17.0` or `0.17.0` as a comparable tuple (the spec's `engine_version` pattern guarantees three numbers)."""
     found = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)", version)
@@ -120,7 +136,10 @@ def named(version: tuple[int, int, int]) -> str:
 
 
 def first_served(model: Model) -> str | None:
-    """The first vLLM release that can load this catalog model, where the pinned one cannot; else None."""
+    """The first vLLM release that can load this catalog model, where the pinned one cannot; else None. For a type that
+    needs remote code (`REMOTE_CODE_UNTIL`), the first release read that loads it (v0.33.0; those between were not read)."""
+    if (model.text_model_type or "") in REMOTE_CODE_UNTIL:
+        return "v0.33.0"
     arrival = ARRIVALS.get(architecture(model) or "")
     if arrival is not None:
         return named(arrival.served)
@@ -146,6 +165,9 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     name = architecture(model)
     arrival = ARRIVALS.get(name or "")
     given = release(engine_version)
+    remote = REMOTE_CODE_UNTIL.get(model.text_model_type or "")
+    if remote is not None and given <= remote[0]:
+        return f"vLLM {named(given)} cannot load {model.hf_id}: {remote[1]}; vLLM v0.33.0 loads it with transformers' own config class"
     if arrival is None:
         return _text_refusal(model, given)
     if given >= arrival.served:

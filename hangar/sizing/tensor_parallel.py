@@ -31,7 +31,9 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
 
     vLLM v0.11.2: `ModelConfig.verify_with_parallel_config` (attention heads divisible by TP) and the
     attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them); the same two rules
-    at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`).
+    at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`). A Mamba2
+    mixer (both releases' vllm/model_executor/layers/mamba/mamba_mixer2.py `MambaMixer2.__init__`) asserts "Tensor
+    parallel world size must divide num heads" and, unless there is one group, that it divides `n_groups`.
     """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):
@@ -46,6 +48,10 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
             problems.append(f"TP {tp} does not divide the {kv} KV heads{which}")
         elif kv < tp and tp % kv:
             problems.append(f"TP {tp} is not a multiple of the {kv} KV heads{which}")
+    if model.mamba_heads is not None and model.mamba_heads % tp:
+        problems.append(f"TP {tp} does not divide the {model.mamba_heads} Mamba2 heads")
+    if model.mamba_groups is not None and model.mamba_groups % tp and model.mamba_groups != 1:
+        problems.append(f"TP {tp} does not divide the {model.mamba_groups} Mamba2 groups (vLLM replicates a single group only)")
     return problems
 
 
