@@ -11,6 +11,7 @@ cite (v0.11.2 and v0.33.0).
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 from pathlib import Path
@@ -23,9 +24,11 @@ from hangar.catalog.config_fields import ConfigError
 from hangar.catalog.model_config import model_row, read_config
 from hangar.cli import app
 from hangar.sizing import GIB, memory_fit
-from hangar.sizing.engine_models import engine_refusal
+from hangar.sizing.engine_models import engine_refusal, remote_code
 from hangar.sizing.kv_pool import state_bytes_per_rank
 from hangar.sizing.tensor_parallel import tp_problems
+from tests.config_errors import config_problems
+from tests.h200_stacks import with_deployment
 
 CONFIGS = Path(__file__).parent / "model_configs"
 CAT = load_catalog()
@@ -174,20 +177,45 @@ def test_nemotron_3_nano_on_one_h100_at_v0_33():
     assert short.capacity_sequences == (int(short.kv_budget_gib * GIB // 12_877_824) - 1) // 16
 
 
-def test_nemotron_3_nano_at_v0_11_2_keeps_a_16_bit_state_in_one_page_and_is_refused_without_remote_code():
+def test_nemotron_3_nano_at_v0_11_2_keeps_a_16_bit_state_in_one_page_and_needs_remote_code():
     """v0.11.2 (prefix caching off for hybrids): state 36,864 + 64 x 64 x 128 x 2 = 1,085,440 bytes; block
     16 x ceil(1,085,440 / 16,384) = 16 x 67 = 1,072 tokens; by layers: 6 x ceil(262,144 / 1,072) = 6 x 245 = 1,470
-    attention pages + 23 state pages = 1,493 pages of 1,097,728 bytes. But v0.11.2 cannot read its config.json without
+    attention pages + 23 state pages = 1,493 pages of 1,097,728 bytes. But v0.11.2 reads its config.json only with
     --trust-remote-code."""
     fit = memory_fit(NANO, CAT.gpus["H100-SXM"], engine_version="v0.11.2")
     assert fit.kv_per_sequence_gib * GIB == 1_493 * 1_097_728 and fit.kv_reserved_gib == 0
     assert "1 state page(s) per sequence (prefix caching off)" in fit.kv_pages
-    refusal = engine_refusal(NANO, "v0.11.2")
-    assert refusal is not None and "--trust-remote-code, which Hangar does not pass" in refusal
-    assert engine_refusal(NANO, "v0.33.0") is None
+    assert engine_refusal(NANO, "v0.11.2") is None and engine_refusal(NANO, "v0.33.0") is None  # both register the class
+    assert remote_code(NANO, "v0.11.2") == (
+        f"vLLM v0.11.2 reads {NANO_ID}'s config (nemotron_h) only with --trust-remote-code, which runs the model repository's "
+        "own configuration_nemotron_h.py in the server: neither it nor transformers 4.57 has its config class (v0.33.0 reads "
+        "it with transformers' own)"
+    )
+    assert remote_code(NANO, "v0.33.0") is None and remote_code(NANO) is not None  # no release named: either pinned one
 
 
 def test_turning_prefix_caching_off_at_v0_33_keeps_one_state_page():
     fit = memory_fit(NANO, CAT.gpus["H100-SXM"], engine_version="v0.33.0", max_context_tokens=8192, prefix_caching=False)
     assert "1 state page(s) per sequence (prefix caching off)" in fit.kv_pages
     assert fit.kv_per_sequence_gib * GIB == (4 + 4 * 1) * 12_877_824
+
+
+def test_a_nemotron_deployment_pinned_to_v0_11_2_must_allow_remote_code(tmp_path, aws_environment):
+    imported = CliRunner().invoke(app, ["catalog", "import-model", NANO_ID, "--config", str(CONFIGS / "nvidia-nemotron-3-nano-30b-a3b-bf16.json"),
+                                        "--licence", "nvidia-open-model-license", "--overrides", str(tmp_path / "ours")])
+    assert imported.exit_code == 0, imported.output
+    raw = with_deployment(copy.deepcopy(aws_environment), model=NANO_ID, engine_version="v0.11.2")
+    raw["catalog_overrides"] = str(tmp_path / "ours")
+    problems = [p for p in config_problems(raw) if "trust_remote_code" in p]
+    assert problems == [
+        f"Pulumi.test.yaml: hangar:environment.deployments[0].trust_remote_code: {remote_code(NANO, 'v0.11.2')}: set "
+        "deployments[0].trust_remote_code to true if you trust that code, or serve another model; got 'unset (false)'"
+    ]
+
+
+def test_an_all_attention_granitemoehybrid_config_is_refused_by_layer_types():
+    """granite-4.0-micro is a `granitemoehybrid` config whose layers are all attention (vLLM v0.33.0's ModelConfig.is_hybrid
+    names the "granite-4.0-micro case"); the reader reads the type as a hybrid only, and says why."""
+    with pytest.raises(ConfigError) as raised:
+        read_config({**GRANITE_DEFAULTS, "layer_types": ["attention"] * 32})
+    assert raised.value.field == "layer_types" and "has 0 Mamba2 and 32 attention layers" in str(raised.value)

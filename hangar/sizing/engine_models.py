@@ -37,13 +37,20 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `Ministral3ForCausalLM` in transformers 5.0.0 and 5.5.0) and registers `Ministral3ForCausalLM` as Mistral's class
   (model_executor/models/registry.py); v0.25.0 and v0.33.0 keep both.
 
-* Remote code: Nemotron-H (`nemotron_h`, `NemotronHForCausalLM`, registered in v0.11.2 and v0.33.0) has no config class
-  that v0.11.2 can use without `--trust-remote-code`, which Hangar never passes: transformers 4.57.1 and 4.57.6 (the
-  PyPI wheels) have no nemotron_h model, and v0.11.2's `_CONFIG_REGISTRY` (vllm/transformers_utils/config.py) has no
-  `nemotron_h`, so its `get_config` raises "Failed to load the model config ... consider setting `trust_remote_code=True`"
-  (vLLM's own NemotronHConfig class is not registered there). transformers 5.16.1, the oldest v0.33.0 admits, has
-  `NemotronHConfig` (models/nemotron_h/, with `hybrid_override_pattern` read for back-compatibility); 5.0.0 has not.
-  The releases between were not read for it. Granite 4.0's `granitemoehybrid` is in transformers 4.57.1.
+* A config.json whose `model_type` neither vLLM's `_CONFIG_REGISTRY` nor transformers knows is read through the model
+  repository's own configuration class (its `auto_map`), which vLLM's `get_config` loads only with
+  `--trust-remote-code`; without it, it raises "Failed to load the model config. If the model is a custom model not yet
+  available in the HuggingFace transformers library, consider setting `trust_remote_code=True` in LLM or using the
+  `--trust-remote-code` flag in the CLI." (vllm/transformers_utils/config.py in the wheels vllm-0.11.2 and vllm-0.33.0).
+  Llama-Nemotron's `nemotron-nas` is such a type (`REMOTE_CODE_TYPES`): no config class for it in either release's
+  registry nor in transformers 4.57.1 or 5.16.1 (transformers/models/auto/configuration_auto.py), though both releases
+  register its `DeciLMForCausalLM`.
+* Nemotron-H (`nemotron_h`, `NemotronHForCausalLM`, registered in v0.11.2 and v0.33.0) needs it at v0.11.2 only
+  (`REMOTE_CODE_UNTIL`): transformers 4.57.1 and 4.57.6 (the PyPI wheels) have no nemotron_h model, and v0.11.2's
+  `_CONFIG_REGISTRY` has no `nemotron_h` (vLLM's own NemotronHConfig class is not registered there), so the repository's
+  configuration_nemotron_h.py runs; transformers 5.16.1, the oldest v0.33.0 admits, has `NemotronHConfig`
+  (models/nemotron_h/, reading `hybrid_override_pattern` for back-compatibility); 5.0.0 has not. The releases between
+  were not read for it. Granite 4.0's `granitemoehybrid` is in transformers 4.57.1.
 
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
@@ -113,12 +120,33 @@ TEXT_ARRIVALS: dict[str, TextArrival] = {
 """Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
 
 
-REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {
-    "nemotron_h": ((0, 11, 2), "transformers 4.57 has no nemotron_h config and the release's _CONFIG_REGISTRY none, so it "
-                               "loads NVIDIA's configuration_nemotron_h.py only with --trust-remote-code, which Hangar does not pass"),
-}
-"""Text model types the releases up to the one named load only with `--trust-remote-code` (the module docstring has the
-sources); later releases up to v0.33.0, which loads them, were not read for it."""
+REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
+"""Text model types whose config vLLM v0.11.2 and v0.33.0 read only with `--trust-remote-code`, with the repository file
+that then runs (its config.json's `auto_map`)."""
+
+
+REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {"nemotron_h": ((0, 11, 2), "configuration_nemotron_h.py")}
+"""Text model types whose config the releases up to the one named read only with `--trust-remote-code` (the later
+releases read, v0.33.0, have its config class), with the repository file that then runs."""
+
+
+def remote_code(model: Model, engine_version: str | None = None) -> str | None:
+    """Why vLLM release `engine_version` (None: either pinned release) reads this catalog model's config only with
+    `--trust-remote-code` (the module docstring has the sources); None for a model whose config class vLLM or
+    transformers has there, or where that release was not read for it."""
+    until = REMOTE_CODE_UNTIL.get(model.text_model_type or "")
+    if until is not None:
+        last, code = until
+        if engine_version is not None and release(engine_version) > last:
+            return None
+        return (f"vLLM {named(last)} reads {model.hf_id}'s config ({model.text_model_type}) only with --trust-remote-code, which "
+                f"runs the model repository's own {code} in the server: neither it nor transformers 4.57 has its config class "
+                "(v0.33.0 reads it with transformers' own)")
+    code = REMOTE_CODE_TYPES.get(model.text_model_type or "")
+    if code is None:
+        return None
+    return (f"vLLM v0.11.2 and v0.33.0 read {model.hf_id}'s config ({model.text_model_type}) only with --trust-remote-code, "
+            f"which runs the model repository's own {code} in the server: neither they nor transformers have its config class")
 
 
 def release(version: str) -> tuple[int, int, int]:
@@ -136,10 +164,7 @@ def named(version: tuple[int, int, int]) -> str:
 
 
 def first_served(model: Model) -> str | None:
-    """The first vLLM release that can load this catalog model, where the pinned one cannot; else None. For a type that
-    needs remote code (`REMOTE_CODE_UNTIL`), the first release read that loads it (v0.33.0; those between were not read)."""
-    if (model.text_model_type or "") in REMOTE_CODE_UNTIL:
-        return "v0.33.0"
+    """The first vLLM release that can load this catalog model, where the pinned one cannot; else None."""
     arrival = ARRIVALS.get(architecture(model) or "")
     if arrival is not None:
         return named(arrival.served)
@@ -165,9 +190,6 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     name = architecture(model)
     arrival = ARRIVALS.get(name or "")
     given = release(engine_version)
-    remote = REMOTE_CODE_UNTIL.get(model.text_model_type or "")
-    if remote is not None and given <= remote[0]:
-        return f"vLLM {named(given)} cannot load {model.hf_id}: {remote[1]}; vLLM v0.33.0 loads it with transformers' own config class"
     if arrival is None:
         return _text_refusal(model, given)
     if given >= arrival.served:
