@@ -86,8 +86,10 @@ from embed_tokens - in v0.11.2 and v0.33.0)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
 """vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each
 (phi3.py at both releases)."""
-ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM"})
-"""Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts."""
+ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM", "MiniMaxM2ForCausalLM"})
+"""Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts (MiniMax-M2's
+at v0.33.0: minimax_m2.py `MiniMaxM2MoE`, a `GateLinear` router and w1/w3/w2 experts of `intermediate_size`; its q/k
+RMS norms are not linear layers)."""
 GEMMA4_UNSIZED = (
     "Gemma 4's layers differ by what its catalog row does not carry (kv-shared layers and their double-wide MLPs, "
     "per-layer input projections: gemma4.py's num_kv_shared_layers, use_double_wide_mlp, hidden_size_per_layer_input)"
