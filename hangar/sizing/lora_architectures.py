@@ -75,6 +75,10 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Glm4MoeForCausalLM": True,
     "MiniMaxM2ForCausalLM": False,  # minimax_m2.py: `class MiniMaxM2ForCausalLM(nn.Module, SupportsPP)`
     "GPT2LMHeadModel": False,
+    "Olmo2ForCausalLM": True,  # OLMo 2 and 3: registry.py maps both to olmo2.py's Olmo2ForCausalLM (SupportsLoRA)
+    "Olmo3ForCausalLM": True,
+    "Qwen3VLForConditionalGeneration": True,  # qwen3_vl.py declares SupportsLoRA (v0.11.2 and v0.33.0)
+    "Qwen3VLMoeForConditionalGeneration": True,  # qwen3_vl_moe.py extends it
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
 SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
@@ -85,6 +89,8 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        # OLMo 2 and 3 through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements SupportsLoRA
+        # (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
 }
 """Each read release's registered architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
@@ -135,6 +141,11 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
     "GPT-2": ("GPT2LMHeadModel", None),
+    "OLMo 3": ("Olmo3ForCausalLM", None),
+    "olmo2": ("Olmo2ForCausalLM", None),
+    "olmo3": ("Olmo3ForCausalLM", None),
+    "qwen3_vl_text": ("Qwen3VLForConditionalGeneration", None),
+    "qwen3_vl_moe_text": (None, "Qwen3VLMoeForConditionalGeneration"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe` and `minimax_m2` are the families `hangar catalog import-model` gives a row the catalog has
