@@ -189,6 +189,8 @@ def _unsized(model: Model, lora: LoraSlots | None = None, tensor_parallel: int =
         return layout_unsized(model, name)
     if model.kv_lora_rank is not None:
         return f"latent attention in a model class ({name}) whose LoRA layers were not read"
+    if model.layer_kv_heads is not None or model.layer_mlp_widths is not None:
+        return "its layers differ one from another (per-layer KV heads and MLP widths), which LoRA's slot sizing does not read"
     if model.attention_layers is not None and model.attention_layers != model.layers:
         return "a hybrid whose other layers' projections (linear attention or state space) are not in the catalog"
     if model.global_kv_heads is not None:

@@ -74,6 +74,7 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Cohere2ForCausalLM": True,
     "Glm4MoeForCausalLM": True,
     "MiniMaxM2ForCausalLM": False,  # minimax_m2.py: `class MiniMaxM2ForCausalLM(nn.Module, SupportsPP)`
+    "DeciLMForCausalLM": True,  # Llama-Nemotron: nemotron_nas.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "GPT2LMHeadModel": False,
     "Olmo2ForCausalLM": True,  # OLMo 2 and 3: registry.py maps both to olmo2.py's Olmo2ForCausalLM (SupportsLoRA)
     "Olmo3ForCausalLM": True,
@@ -101,6 +102,7 @@ EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "MixtralForCausalLM": ("embed_tokens", "lm_head"),
     "CohereForCausalLM": ("embed_tokens",),
     "Cohere2ForCausalLM": ("embed_tokens",),
+    "DeciLMForCausalLM": ("embed_tokens", "lm_head"),
 }
 """The vocabulary modules a v0.11.2 class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends,
 mixtral.py, commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
@@ -140,6 +142,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
+    "Llama Nemotron": ("DeciLMForCausalLM", None),
+    "nemotron-nas": ("DeciLMForCausalLM", None),
     "GPT-2": ("GPT2LMHeadModel", None),
     "OLMo 3": ("Olmo3ForCausalLM", None),
     "olmo2": ("Olmo2ForCausalLM", None),
@@ -148,9 +152,10 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "qwen3_vl_moe_text": (None, "Qwen3VLMoeForConditionalGeneration"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
-`cohere`, `cohere2`, `glm4_moe` and `minimax_m2` are the families `hangar catalog import-model` gives a row the catalog has
-none of (its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's
-Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM."""
+`cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
+the catalog has none of (its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to
+4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM, Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
+its `embedding_modules` are embed_tokens and lm_head in both releases)."""
 
 
 def architecture(model: Model) -> str | None:
