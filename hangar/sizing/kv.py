@@ -131,6 +131,11 @@ def ceil_div(amount: int, size: int) -> int:
     return -(-amount // size)
 
 
+def round_up(value: int, multiple: int) -> int:
+    """`value` rounded up to a whole number of `multiple`s (a kernel's padded width, a padded vocabulary)."""
+    return ceil_div(value, multiple) * multiple
+
+
 @dataclass(frozen=True)
 class SequenceKv:
     """Bytes one sequence of `tokens` holds in the KV cache, by kind of layer, over the TP group."""
