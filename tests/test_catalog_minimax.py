@@ -10,13 +10,14 @@ total parameters with 10 billion active parameters"; the estimate from the shape
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from hangar.catalog import load_catalog
+from hangar.catalog import CatalogError, load_catalog
 from hangar.catalog.config_fields import ConfigError
 from hangar.catalog.model_config import read_config
 from hangar.cli import app
@@ -142,3 +143,83 @@ def test_adapters_are_refused_at_v0_11_2_and_sized_at_v0_33_0_where_only_expert_
     experts = 256 * (2 * (rank * hidden + width / tp * rank) + rank * width / tp + hidden * rank)
     per_gpu = 62 * (attention + rank * hidden + 256 * rank + experts) * 2
     assert lora_gib(model, LoraSlots(), tp, "v0.33.0") == (pytest.approx(per_gpu * tp / GIB), None)
+
+
+# --- each release's licence, as MiniMax's own repository for it words it --------------------------------------------
+
+
+def _licensing(model: str, **config) -> list[str]:
+    from hangar.policies.rules.base import LICENSING
+
+    from tests.policy_records import messages, vllm
+
+    return messages([vllm("chat", model, pool="x")], LICENSING, {LICENSING: config})
+
+
+def _notices(model: str, **config) -> list[str]:
+    from hangar.policies.rules.base import LICENCE_NOTICES
+
+    from tests.policy_records import messages, vllm
+
+    return messages([vllm("chat", model, pool="x")], LICENCE_NOTICES, {LICENCE_NOTICES: config})
+
+
+def test_m27_is_refused_in_prod_for_its_non_commercial_licence():
+    (refused,) = _licensing(M27, tier="prod")
+    assert refused.startswith(f"chat: {M27}: MiniMax M2.7 NON-COMMERCIAL LICENSE (minimax-m2.7-non-commercial) allows non-commercial use only")
+    assert refused.endswith("and this is a prod stack")
+    (declared,) = _licensing(M27, tier="dev")
+    assert declared.endswith("allows non-commercial use only, and this stack declares commercial use")
+    assert _licensing(M27, tier="dev", commercialUse=False) == []
+
+
+def imported_as(tmp_path: Path, hf_id: str, licence: str) -> str:
+    result = import_model(tmp_path, CONFIGS / "minimax-m2.5.json", hf_id=hf_id, licence=licence)
+    assert result.exit_code == 0, result.output
+    return str(tmp_path / "ours")
+
+
+M2_DUTY = ('prominently displaying "MiniMax M2" on the user interface of a commercial product past 100,000,000 monthly active '
+           "users or US$2,500,000 monthly revenue")
+
+
+@pytest.mark.parametrize(
+    ("users", "revenue", "verdict"),
+    [
+        (150_000_000, 1_000_000, "required now: this stack declares 150,000,000 monthly active users"),
+        (10_000, 2_600_000, "required now: this stack declares US$2,600,000 monthly revenue"),
+        (100_000_000, 2_500_000, "not yet required at the declared users and revenue"),
+    ],
+)
+def test_m2_display_duty_past_100m_users_or_30m_annual_recurring_revenue(tmp_path, users, revenue, verdict):
+    overrides = imported_as(tmp_path, "MiniMaxAI/MiniMax-M2", "minimax-m2-modified-mit")
+    (notice,) = _notices("MiniMaxAI/MiniMax-M2", catalogOverrides=overrides, monthlyActiveUsers=users, monthlyRevenueUsd=revenue)
+    assert f"{M2_DUTY} — {verdict}" in notice
+    assert "in annual recurring revenue" in notice and "holds the revenue threshold as US$2,500,000 of monthly revenue" in notice
+
+
+def test_m21_display_duty_applies_to_every_commercial_product(tmp_path):
+    overrides = imported_as(tmp_path, "MiniMaxAI/MiniMax-M2.1", "minimax-m2.1-modified-mit")
+    (notice,) = _notices("MiniMaxAI/MiniMax-M2.1", catalogOverrides=overrides, monthlyActiveUsers=5)
+    assert ('prominently displaying "MiniMax M2.1" on the user interface of any commercial product or service that uses it, '
+            "with no user or revenue threshold") in notice
+
+
+def test_the_catalog_lists_each_releases_terms():
+    table = CliRunner().invoke(app, ["catalog", "licences"], catch_exceptions=False, env={"COLUMNS": "400"}).stdout
+    assert 'attribution, display "MiniMax M2" past 100,000,000 MAU or US$2,500,000/month' in table
+    assert 'attribution, display "MiniMax M2.1" in any commercial product' in table
+    catalog = load_catalog()
+    assert (catalog.licence("minimax-m2.7-non-commercial").commercial_use, catalog.licence("minimax-model-license").hosted_service_restricted) == ("no", True)
+
+
+def test_a_zero_user_threshold_takes_no_revenue_threshold_beside_it(tmp_path):
+    row = {**load_catalog().licence("minimax-m2.1-modified-mit").model_dump(mode="json"), "id": "acme-display",
+           "display_monthly_revenue_usd_threshold": 1000}
+    with (tmp_path / "licences.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(tmp_path)
+    assert "display_monthly_revenue_usd_threshold" in str(raised.value) and "leave this empty" in str(raised.value)
