@@ -168,7 +168,7 @@ def test_context_longer_than_the_model_is_refused():
     with pytest.raises(SizingError, match="exceeds .*32,768"):
         rank_options("Qwen/Qwen2.5-7B-Instruct", CAT, max_context_tokens=65536)
     with pytest.raises(SizingError, match="unknown precision"):
-        memory_fit(LLAMA_8B, H100, precision="int4")
+        memory_fit(LLAMA_8B, H100, precision="int3")
 
 
 def test_a_checkpoint_published_in_fp8_is_not_sized_in_bf16_and_needs_a_whole_large_node():

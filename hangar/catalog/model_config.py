@@ -275,7 +275,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
         num_experts=experts,
         num_experts_per_tok=active,
         max_context_tokens=_max_model_len(text, model_type, defaults),
-        dtype=_dtype(config, text),
+        dtype=_dtype(config, text, experts=experts is not None),
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,
@@ -424,7 +424,7 @@ def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
     return length
 
 
-def _dtype(config: dict, text: dict) -> str | None:
+def _dtype(config: dict, text: dict, *, experts: bool = False) -> str | None:
     """The number format the weights are published in: the quantisation's where the config declares one.
 
     A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
@@ -433,14 +433,15 @@ def _dtype(config: dict, text: dict) -> str | None:
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
     choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
     hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
-    A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
+    A compressed-tensors checkpoint is W8A8 int8 or fp8 or W4A16 (`hangar.catalog.compressed_tensors`; `experts`: the
+    model routes to experts), or refused naming the field.
     Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
     """
     found = next(((key, c[key]) for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
     if found is not None:
         key, quant = found
         if quant.get("quant_method") == "compressed-tensors":
-            return compressed_tensors_format(quant, key)
+            return compressed_tensors_format(quant, key, experts=experts)
         return quantised_format(quant)
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None

@@ -287,8 +287,8 @@ class Model(Row):
     `hangar.catalog.layer_shapes`'; empty where the layout has no such module or no config.json was read.
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), awq or gptq for a checkpoint quantised ahead of time in
-    the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint
-    (`hangar.catalog.compressed_tensors`), empty for a quantisation it does not name (8-bit GPTQ ...).
+    the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint, w4a16-g<group>
+    (-asym: with zero points) for a compressed-tensors W4A16 one (`hangar.catalog.compressed_tensors`), empty for a quantisation it does not name (8-bit GPTQ ...).
     Where layers differ one from another (NVIDIA's Llama-Nemotron, `nemotron-nas`), `layer_kv_heads` gives each layer's
     KV heads (0 where it has no attention) and `layer_mlp_widths` each layer's MLP width (0 where it has none), as runs
     (`hangar.catalog.layer_runs`); `kv_heads` is then the first attention layer's, `kv_bytes_per_token_bf16` sums the
@@ -331,7 +331,8 @@ class Model(Row):
     state_bytes_per_sequence: Optional[PositiveInt] = None
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
-    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8"]] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8",
+                            "w4a16-g32", "w4a16-g32-asym", "w4a16-g64", "w4a16-g64-asym", "w4a16-g128", "w4a16-g128-asym"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
