@@ -25,6 +25,7 @@ from .memory import (
     memory_fit,
     weight_bytes,
 )
+from .wna16 import tp_problems as int4_tp_problems
 
 
 def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
@@ -34,7 +35,8 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them); the same two rules
     at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`). Where layers
     differ (`layer_kv_heads`, nemotron-nas: each `DeciLMAttention` is a `LlamaAttention` of its own KV heads), every
-    attention layer's count must pass.
+    attention layer's count must pass. A compressed-tensors W4A16 row's shards must also hold whole groups
+    (`hangar.sizing.wna16.tp_problems`).
     """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):
@@ -51,7 +53,7 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
             problems.append(f"TP {tp} does not divide the {kv} KV heads{which}")
         elif kv < tp and tp % kv:
             problems.append(f"TP {tp} is not a multiple of the {kv} KV heads{which}")
-    return problems
+    return problems + int4_tp_problems(model, tp)
 
 
 def valid_tp_degrees(model: Model, max_tp: int) -> list[int]:
@@ -90,8 +92,12 @@ def min_accelerators(
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> int | None:
     """Fewest accelerators (a power of two) on which vLLM `engine_version` (the pinned release when None) would start, TP rules aside.
+
+    One engine's: `data_parallel` and `expert_parallel` (`memory_fit`'s keywords) are taken and left out, the model counted once.
 
     Counted as pipeline parallelism would split it: one copy of one sequence's KV cache (no TP
     replication), `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
@@ -121,7 +127,8 @@ def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerato
     """The smallest valid TP degree <= `accelerators_per_node` at which vLLM starts one replica.
 
     `workload` takes `memory_fit`'s keywords (precision, kv_cache_dtype, max_context_tokens,
-    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens, lora, engine_version). When nothing fits in one
+    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens, lora, engine_version, data_parallel, expert_parallel;
+    with data parallelism `accelerators_per_node` is what one engine may take). When nothing fits in one
     node, the reason says how many accelerators it would take and that this means more than one node.
     """
     acc = Accelerator.of(device)
