@@ -223,3 +223,27 @@ def test_a_zero_user_threshold_takes_no_revenue_threshold_beside_it(tmp_path):
     with pytest.raises(CatalogError) as raised:
         load_catalog(tmp_path)
     assert "display_monthly_revenue_usd_threshold" in str(raised.value) and "leave this empty" in str(raised.value)
+
+
+def test_at_v0_11_2_a_deployment_needs_trust_remote_code_and_at_v0_33_0_it_does_not(aws_environment):
+    import copy
+
+    from hangar.sizing.engine_models import remote_code
+    from hangar.stackfile import environment_from_config
+    from tests.config_errors import config_problems
+    from tests.h200_stacks import with_deployment
+
+    model = load_catalog().model(M27)
+    why = remote_code(model, "v0.11.2")
+    assert why == (f"vLLM v0.11.2 reads {M27}'s config (minimax_m2) only with --trust-remote-code, which runs the model "
+                   "repository's own configuration_minimax_m2.py in the server: the transformers<5 it requires has no "
+                   "minimax_m2 config class, nor has the release (v0.33.0 reads it with transformers' own)")
+    assert remote_code(model) is None and remote_code(model, "v0.33.0") is None and remote_code(model, "v0.20.0") is None
+
+    def stack(**deployment):
+        return with_deployment(copy.deepcopy(aws_environment), model=M27, tensor_parallel=8, max_context_tokens=32768, **deployment)
+
+    found = config_problems(stack(engine_version="v0.11.2"))
+    assert any(f"deployments[0].trust_remote_code: {why}" in message for message in found)
+    assert environment_from_config(stack(engine_version="v0.11.2", trust_remote_code=True), "Pulumi.test.yaml").deployments[0].trust_remote_code
+    assert environment_from_config(stack(), "Pulumi.test.yaml").deployments[0].engine_version in (None, "v0.33.0")

@@ -44,7 +44,12 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `--trust-remote-code` flag in the CLI." (vllm/transformers_utils/config.py in the wheels vllm-0.11.2 and vllm-0.33.0).
   Llama-Nemotron's `nemotron-nas` is such a type (`REMOTE_CODE_TYPES`): no config class for it in either release's
   registry nor in transformers 4.57.1 or 5.16.1 (transformers/models/auto/configuration_auto.py), though both releases
-  register its `DeciLMForCausalLM`.
+  register its `DeciLMForCausalLM`. MiniMax-M2's `minimax_m2` is one at v0.11.2 only (`REMOTE_CODE_UNTIL`): transformers
+  4.57.6, the last release v0.11.2's `transformers>=4.56.0,<5` admits, maps no minimax_m2 config
+  (transformers/models/auto/configuration_auto.py), nor does v0.11.2's registry, so it runs the repository's
+  configuration_minimax_m2.py (`auto_map`); transformers 5.16.1, the oldest v0.33.0 admits, maps it to `MiniMaxM2Config`
+  (transformers/models/auto/auto_mappings.py), so v0.33.0 reads the config without it. The releases between were not
+  read for it and are not judged.
 
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
@@ -57,6 +62,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
+from .engine import ENGINE_VERSION
 from .lora_architectures import architecture
 
 FIRST_READ = (0, 11, 2)
@@ -119,9 +125,24 @@ REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
 that then runs (its config.json's `auto_map`)."""
 
 
-def remote_code(model: Model) -> str | None:
-    """Why vLLM reads this catalog model's config only with `--trust-remote-code` (the module docstring has the
-    sources); None for a model whose config class vLLM or transformers has."""
+REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {"minimax_m2": ((0, 11, 2), "configuration_minimax_m2.py")}
+"""Text model types whose config vLLM reads only with `--trust-remote-code` up to a read release (and the repository file
+that then runs), and with transformers' own class from v0.33.0 (the module docstring has the sources)."""
+
+
+def remote_code(model: Model, engine_version: str | None = None) -> str | None:
+    """Why vLLM `engine_version` (the pinned release when None) reads this catalog model's config only with
+    `--trust-remote-code` (the module docstring has the sources); None for a model whose config class vLLM or
+    transformers has there, or where that release was not read."""
+    until = REMOTE_CODE_UNTIL.get(model.text_model_type or "")
+    if until is not None:
+        last, code = until
+        given = release(engine_version or ENGINE_VERSION)
+        if given > last:
+            return None  # v0.33.0 reads it with transformers' own class; the releases between were not read
+        return (f"vLLM {named(given)} reads {model.hf_id}'s config ({model.text_model_type}) only with --trust-remote-code, "
+                f"which runs the model repository's own {code} in the server: the transformers<5 it requires has no "
+                f"{model.text_model_type} config class, nor has the release (v0.33.0 reads it with transformers' own)")
     code = REMOTE_CODE_TYPES.get(model.text_model_type or "")
     if code is None:
         return None

@@ -45,7 +45,7 @@ def unloadable(workload: ServingWorkload, model: Model | None) -> str | None:
     """Why the workload's vLLM image cannot load its catalog model (its release, or a config read only with
     `--trust-remote-code` the server is not given); None where it can, or where that is not known."""
     if workload.engine == "vllm" and model is not None and not workload.trust_remote_code:
-        needs_code = remote_code(model)
+        needs_code = remote_code(model, workload_release(workload))
         if needs_code is not None:
             return f"vLLM would not start: {needs_code}, and the server is not given --trust-remote-code"
     release = workload_release(workload)
