@@ -236,9 +236,9 @@ def test_at_v0_11_2_a_deployment_needs_trust_remote_code_and_at_v0_33_0_it_does_
     model = load_catalog().model(M27)
     why = remote_code(model, "v0.11.2")
     assert why == (f"vLLM v0.11.2 reads {M27}'s config (minimax_m2) only with --trust-remote-code, which runs the model "
-                   "repository's own configuration_minimax_m2.py in the server: the transformers<5 it requires has no "
-                   "minimax_m2 config class, nor has the release (v0.33.0 reads it with transformers' own)")
-    assert remote_code(model) is None and remote_code(model, "v0.33.0") is None and remote_code(model, "v0.20.0") is None
+                   "repository's own configuration_minimax_m2.py in the server: neither it nor transformers 4.57 has its config "
+                   "class (v0.33.0 reads it with transformers' own)")
+    assert remote_code(model, "v0.33.0") is None and remote_code(model, "v0.20.0") is None
 
     def stack(**deployment):
         return with_deployment(copy.deepcopy(aws_environment), model=M27, tensor_parallel=8, max_context_tokens=32768, **deployment)

@@ -164,3 +164,18 @@ def test_capacity_with_data_parallelism_is_not_estimated_as_one_engine():
     records[0].inputs["metadata"]["annotations"] = {"hangar.dev/peak-rps": "2", "hangar.dev/prompt-tokens": "1000", "hangar.dev/output-tokens": "200"}
     found = messages([node_group("p5en", "p5en.48xlarge", 1), *records], CAPACITY)
     assert found == ["ds: its capacity with data parallelism 8 cannot be estimated: Hangar's performance model times one engine of tensor parallelism only"]
+
+
+# --- autoscaling: a replica of D engines exports D series of each gauge -------------------------------------------
+
+
+def test_default_autoscaling_targets_count_every_engine_of_a_replica():
+    from hangar.components.serving_autoscaler import default_target
+
+    from hangar.spec import ModelDeployment
+
+    one = ModelDeployment(name="m", model=DEEPSEEK, pool="h200", max_concurrent_sequences=64)
+    eight = ModelDeployment(name="m", model=DEEPSEEK, pool="h200", max_concurrent_sequences=64, data_parallel=8, expert_parallel=True)
+    for metric, per_engine in (("requests_running", 48.0), ("queue_depth", 64.0), ("kv_cache_usage", 0.7), ("requests_waiting", 4.0)):
+        assert default_target(metric, one) == pytest.approx(per_engine)
+        assert default_target(metric, eight) == pytest.approx(per_engine * 8)

@@ -3,8 +3,9 @@
 One reader for `hangar catalog import-model` and for the packaged rows (a test re-derives every
 packaged row that has a config.json fixture), so the two agree by construction. It knows the
 attention layouts sizing needs — grouped-query attention, sliding-window and interleaved
-local/global layers, multi-head latent attention, hybrid linear-attention/attention stacks —
-and mixtures of experts; anything else is refused with the field that stopped it.
+local/global layers, multi-head latent attention, hybrid linear-attention/attention stacks, Mamba2/attention
+hybrids (read by `hangar.catalog.mamba_layout`) — and mixtures of experts; anything else is refused with the field
+that stopped it.
 
 Sources, read 2026-12-01:
 * field names and defaults: Hugging Face transformers' configuration classes. Gemma 3's published
@@ -76,10 +77,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from .compressed_tensors import compressed_tensors_format
-from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
+from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
+from .mamba_layout import mamba2_fields
 from .minimax import MINIMAX_M2, minimax_m2_layer_kinds
 from .model_params import dense_layers, estimate_parameters
 from .schema import Model
@@ -87,7 +89,7 @@ from .schema import Model
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", MINIMAX_M2,
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -165,6 +167,13 @@ class Architecture:
     attn_output_gate: bool | None
     layer_kv_heads: str | None = None  # per-layer KV heads / MLP widths as runs where layers differ (nemotron-nas,
     layer_mlp_widths: str | None = None  # hangar.catalog.layer_runs)
+    state_layers: int | None = None
+    mamba_heads: int | None = None
+    mamba_head_dim: int | None = None
+    mamba_state_size: int | None = None
+    mamba_groups: int | None = None
+    mamba_conv_kernel: int | None = None
+    mamba_ssm_dtype: str | None = None
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -204,6 +213,9 @@ def read_config(config: dict[str, Any]) -> Architecture:
         from .nemotron_nas import read_nemotron_nas
 
         return Architecture(**read_nemotron_nas(config, max_model_len=_max_model_len(config, model_type, {}), dtype=_dtype(config, config)))
+    if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
+        return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=_max_model_len(text, model_type, {}),
+                            dtype=_dtype(config, text), multimodal=False, **mamba2_fields(config, text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 
