@@ -79,6 +79,7 @@ from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_att
 from .errors import RowProblem
 from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
+from .modelopt import HF_QUANT_CONFIG, is_modelopt, modelopt_format
 from .schema import Model
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
@@ -168,10 +169,14 @@ class Architecture:
         return fields
 
 
-def read_config(config: dict[str, Any]) -> Architecture:
-    """The architecture of a model from its config.json contents; ConfigError names the field it cannot read."""
+def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = None) -> Architecture:
+    """The architecture of a model from its config.json contents; ConfigError names the field it cannot read.
+    `quant_config` is the `hf_quant_config.json` beside it, if any, which vLLM reads where config.json declares no
+    quantisation (`hangar.catalog.modelopt`)."""
     if not isinstance(config, dict):
         raise ConfigError("(file)", "a config.json holds one JSON object")
+    if quant_config is not None and not isinstance(quant_config, dict):
+        raise ConfigError(HF_QUANT_CONFIG, "holds one JSON object")
     architectures = config.get("architectures")
     for name in architectures if isinstance(architectures, list) else ():
         if name in NOT_SERVED:
@@ -259,7 +264,7 @@ def read_config(config: dict[str, Any]) -> Architecture:
         num_experts=experts,
         num_experts_per_tok=active,
         max_context_tokens=_max_model_len(text, model_type, defaults),
-        dtype=_dtype(config, text),
+        dtype=_dtype(config, text, quant_config),
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,
@@ -406,7 +411,7 @@ def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
     return length
 
 
-def _dtype(config: dict, text: dict) -> str | None:
+def _dtype(config: dict, text: dict, quant_config: dict | None = None) -> str | None:
     """The number format the weights are published in: the quantisation's where the config declares one.
 
     A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
@@ -416,13 +421,21 @@ def _dtype(config: dict, text: dict) -> str | None:
     choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
     hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
     A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
+    A ModelOpt checkpoint is modelopt-fp8 or nvfp4 (`hangar.catalog.modelopt`), read from config.json's
+    `quantization_config` or, where it has none, from the `hf_quant_config.json` beside it, as vLLM reads them.
     Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
     """
     found = next(((key, c[key]) for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
+    if found is None and quant_config is not None:
+        found = (HF_QUANT_CONFIG, quant_config)
     if found is not None:
         key, quant = found
         if quant.get("quant_method") == "compressed-tensors":
             return compressed_tensors_format(quant, key)
+        if is_modelopt(quant):
+            return modelopt_format(quant, key, config_int(text, "num_hidden_layers", required=False))
+        if key == HF_QUANT_CONFIG:
+            raise ConfigError(key, "not a ModelOpt quantisation config (no producer modelopt), which is the one vLLM reads from this file")
         return quantised_format(quant)
     value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
     return value if value in ("bfloat16", "float16", "float32") else None
@@ -440,9 +453,11 @@ def model_row(
     base_licence_id: str | None = None,
     base_model: str | None = None,
     notes: str | None = None,
+    quant_config: dict[str, Any] | None = None,
 ) -> Model:
-    """A validated catalog row for `hf_id` from its config.json (ConfigError if the config cannot be read)."""
-    arch = read_config(config)
+    """A validated catalog row for `hf_id` from its config.json (ConfigError if the config cannot be read), with the
+    `hf_quant_config.json` beside it (`quant_config`) where there is one."""
+    arch = read_config(config, quant_config)
     try:
         return Model(
             hf_id=hf_id,

@@ -240,6 +240,10 @@ def catalog_kubernetes(
 def catalog_import_model(
     hf_id: str = typer.Argument(..., help="Hugging Face model id 'org/name' the row is for."),
     config: Path = typer.Option(..., "--config", help="The model's config.json.", show_default=False),
+    quant_config: Path | None = typer.Option(
+        None, "--quant-config", help="A ModelOpt checkpoint's hf_quant_config.json, read as vLLM does when config.json declares no quantisation "
+        "(default: the file of that name beside --config, if any).", show_default=False,
+    ),
     licence: str | None = typer.Option(None, "--licence", help="Licence id (see `hangar catalog licences`); default: the catalog's row for HF_ID, if any."),
     revision: str | None = typer.Option(None, "--revision", help="The revision (commit) of the config.json read; recorded as the row's source."),
     base_model: str | None = typer.Option(
@@ -253,7 +257,9 @@ def catalog_import_model(
     Refuses a config it cannot interpret, naming the field. Parameter counts are ESTIMATES from the
     config's weight shapes. A derived model names its `--base-model`, whose licences (and its
     base's) it inherits; without `--licence` it takes the base's licence as its own. Point the
-    stack's `catalog_overrides` at the directory to use the row.
+    stack's `catalog_overrides` at the directory to use the row. A ModelOpt checkpoint (NVIDIA's FP8 and
+    NVFP4 repacks) declares its format in hf_quant_config.json: it is read from beside config.json, or
+    from `--quant-config`, as vLLM reads it.
     """
     catalog = load_catalog_or_fail(overrides if (overrides / "models.csv").exists() or overrides.is_file() else None)
     problems = []
@@ -278,10 +284,11 @@ def catalog_import_model(
             base_licence_id=None if licence or not known else known.base_licence_id,
             base_model=base_model or (known.base_model if known else None),
             family=known.family if known else base.family if base else None, revision=revision, today=datetime.date.today(),
+            quant_config_path=quant_config,
         )
         target = write_model_override(overrides, row)
     except ConfigError as error:
-        raise fail([f"--config {config}: {error}"])
+        raise fail([f"--quant-config {quant_config}: {error}" if quant_config is not None and error.field.startswith("hf_quant_config.json") else f"--config {config}: {error}"])
     except CatalogError as error:
         raise fail([problem.describe() for problem in error.problems])
     if output_format is OutputFormat.json:

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 
 from hangar.catalog.compressed_tensors import FORMATS as COMPRESSED_TENSORS_FORMATS
 from hangar.catalog.config_fields import QUANT_BITS, QUANT_GROUP
+from hangar.catalog.modelopt import FORMATS as MODELOPT_FORMATS
 from hangar.engine_release import sized_release
 
 SIZED_BITS = QUANT_BITS
@@ -127,10 +128,10 @@ def kernels(engine_version: str | None = None) -> QuantKernels:
 def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None, published: str | None = None) -> str | None:
     """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)
     under vLLM `engine_version`, from a checkpoint published in `published` (the catalog's `dtype`): none for a
-    compressed-tensors one, which vLLM reads from its config and refuses any other method for (`hangar.precision`).
+    compressed-tensors or ModelOpt one, which vLLM reads from its config (`hangar.precision`).
     fp8 of a 16-bit one takes the release's online flag (`ONLINE_FP8`); where the format is unknown fp8 stays `fp8`,
     the name both an fp8 checkpoint and a 16-bit one take at both releases."""
-    if published in COMPRESSED_TENSORS_FORMATS:
+    if published in COMPRESSED_TENSORS_FORMATS or published in MODELOPT_FORMATS:
         return None
     if precision in ("awq", "gptq"):
         release = kernels(engine_version)
