@@ -39,7 +39,14 @@ INT8 = "w8a8-int8"
 """The catalog `dtype` of a compressed-tensors W8A8 int8 checkpoint (served as Hangar's int8)."""
 FP8 = "w8a8-fp8"
 """The catalog `dtype` of a compressed-tensors W8A8 fp8 checkpoint, static or dynamic activations (served as fp8)."""
-FORMATS = (INT8, FP8)
+NVFP4 = "nvfp4"
+"""The catalog `dtype` of a compressed-tensors NVFP4 W4A4 checkpoint (`nvfp4-pack-quantized`, RedHatAI's NVFP4 repacks):
+vLLM's `CompressedTensorsW4A4Fp4` (v0.33.0 schemes/compressed_tensors_w4a4_nvfp4.py, taken by `_get_scheme_from_parts`
+where `_is_nvfp4_format` holds for weights and activations: 4-bit float, `tensor_group` strategy, group 16, symmetric)
+registers uint8 `weight_packed` [out, in / 2], an e4m3 `weight_scale` per 16 and an fp32 `weight_global_scale`: ModelOpt
+NVFP4's bytes, so the same `dtype` and precision (`get_min_capability` 100 at v0.11.2, 75 at v0.33.0, as
+`hangar.sizing.quant_kernels.NVFP4_MARLIN` plans them)."""
+FORMATS = (INT8, FP8, NVFP4)
 """The compressed-tensors formats the catalog names: vLLM reads them from the checkpoint with no `--quantization`."""
 
 _ACTIVATION_FORMATS = ("naive-quantized", "int-quantized", "float-quantized")
@@ -87,6 +94,8 @@ def _scheme(field: str, group: Any, default_format: Any) -> str:
     if group.get("output_activations"):
         raise ConfigError(f"{field}.output_activations", f"{_describe(weights, activations)} with quantised outputs is not sized")
     described = _describe(weights, activations)
+    if _is_nvfp4(weights) and _is_nvfp4(activations):
+        return NVFP4
     if activations is None:
         raise ConfigError(
             f"{field}.weights",
@@ -107,6 +116,12 @@ def _scheme(field: str, group: Any, default_format: Any) -> str:
         if (strategy, dynamic) in (("tensor", False), ("token", True)):
             return INT8  # _is_static_tensor_w8a8, _is_dynamic_token_w8a8
     raise ConfigError(f"{field}.weights", f"{described} is not a scheme Hangar sizes; known: W8A8 int8, W8A8 fp8 (static or dynamic activations)")
+
+
+def _is_nvfp4(args: Any) -> bool:
+    """vLLM's `_is_nvfp4_format`: 4-bit float, `tensor_group` strategy, groups of 16, symmetric."""
+    return isinstance(args, dict) and (args.get("num_bits"), args.get("type"), args.get("strategy"), args.get("group_size"), args.get("symmetric")) == (
+        4, "float", "tensor_group", 16, True)
 
 
 def _describe(weights: dict, activations: Any) -> str:

@@ -74,13 +74,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .compressed_tensors import compressed_tensors_format
-from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
+from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
 from .errors import RowProblem
 from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
-from .modelopt import HF_QUANT_CONFIG, is_modelopt, modelopt_format
+from .modelopt import HF_QUANT_CONFIG
 from .schema import Model
+from .weight_format import declared_kv_dtype, published_format
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
@@ -161,6 +161,8 @@ class Architecture:
     linear_value_heads: int | None
     linear_conv_kernel_dim: int | None
     attn_output_gate: bool | None
+    kv_cache_dtype: str | None = None
+    """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -264,7 +266,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         num_experts=experts,
         num_experts_per_tok=active,
         max_context_tokens=_max_model_len(text, model_type, defaults),
-        dtype=_dtype(config, text, quant_config),
+        dtype=published_format(config, text, quant_config),
+        kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,
@@ -409,36 +412,6 @@ def _max_model_len(text: dict, model_type: str, defaults: dict) -> int:
                 length = config_int(scaling, "original_max_position_embeddings")
             length = int(length * float(scaling.get("factor", 1.0)))
     return length
-
-
-def _dtype(config: dict, text: dict, quant_config: dict | None = None) -> str | None:
-    """The number format the weights are published in: the quantisation's where the config declares one.
-
-    A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
-    `quantization_config` decides: deepseek-ai/DeepSeek-V3 README_WEIGHTS.md at 9b4e9788e4a3a731f7567338ed15d3ec549ce03b
-    (read 2026-12-01): "The FP8 weight file introduces a `quantization_config` field", `"quant_method": "fp8"`, e4m3
-    with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
-    choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
-    hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
-    A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
-    A ModelOpt checkpoint is modelopt-fp8 or nvfp4 (`hangar.catalog.modelopt`), read from config.json's
-    `quantization_config` or, where it has none, from the `hf_quant_config.json` beside it, as vLLM reads them.
-    Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
-    """
-    found = next(((key, c[key]) for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
-    if found is None and quant_config is not None:
-        found = (HF_QUANT_CONFIG, quant_config)
-    if found is not None:
-        key, quant = found
-        if quant.get("quant_method") == "compressed-tensors":
-            return compressed_tensors_format(quant, key)
-        if is_modelopt(quant):
-            return modelopt_format(quant, key, config_int(text, "num_hidden_layers", required=False))
-        if key == HF_QUANT_CONFIG:
-            raise ConfigError(key, "not a ModelOpt quantisation config (no producer modelopt), which is the one vLLM reads from this file")
-        return quantised_format(quant)
-    value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
-    return value if value in ("bfloat16", "float16", "float32") else None
 
 
 def model_row(

@@ -25,7 +25,7 @@ vllm/_version.py; read 2026-12-02):
   `kv_cache_quant_algo` and `exclude_modules` ("NVFP4 quantization requires the following fields in hf_quant_config.json").
 
 Hangar names two formats in the catalog's `dtype`: `modelopt-fp8` (served as its fp8) and `nvfp4` (its own precision,
-`hangar.sizing.nvfp4`). It refuses another `quant_algo`, an NVFP4 group other than 16, and, for now, an excluded module
+`hangar.sizing.quant_kernels` has its bytes and kernels). It refuses another `quant_algo`, an NVFP4 group other than 16, and, for now, an excluded module
 that is not the output head, a MoE router, a vision tower or a multi-token-prediction layer beyond `num_hidden_layers`
 (vLLM drops those at load): sizing them in the format would under-count the 16-bit weights.
 """
@@ -89,8 +89,6 @@ def modelopt_format(quant: dict[str, Any], key: str, layers: int | None = None) 
                 f"{entry!r} keeps layers in 16 bits that Hangar would size in {algo}; only the output head, MoE routers, vision "
                 "modules and multi-token-prediction layers may be left out",
             )
-    if _ALGOS[algo] == NVFP4:
-        raise ConfigError(f"{prefix}.quant_algo", "NVFP4 is not sized yet; known: FP8")
     return _ALGOS[algo]
 
 

@@ -287,9 +287,11 @@ class Model(Row):
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), awq or gptq for a checkpoint quantised ahead of time in
     the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint
-    (`hangar.catalog.compressed_tensors`), modelopt-fp8 for an NVIDIA ModelOpt FP8 checkpoint, whose format config.json's
+    (`hangar.catalog.compressed_tensors`), modelopt-fp8 or nvfp4 for an NVIDIA ModelOpt FP8 or NVFP4 checkpoint, whose format config.json's
     `quantization_config` or the `hf_quant_config.json` beside it declares (`hangar.catalog.modelopt`), empty for a
     quantisation it does not name (8-bit GPTQ ...).
+    `kv_cache_dtype` is the KV-cache type the checkpoint declares (a ModelOpt `kv_cache_quant_algo` FP8), which vLLM
+    v0.33.0 allocates when `--kv-cache-dtype` is auto (`hangar.sizing.kv.served_kv_dtype`); empty when it declares none.
     `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
     the engine's config classes are keyed by; empty where no config.json was read.
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -328,7 +330,7 @@ class Model(Row):
     state_bytes_per_sequence: Optional[PositiveInt] = None
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
-    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", "modelopt-fp8"]] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", "modelopt-fp8", "nvfp4"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
@@ -353,6 +355,7 @@ class Model(Row):
     linear_conv_kernel_dim: Optional[PositiveInt] = None
     attn_output_gate: Optional[bool] = None
     text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]] = None
+    kv_cache_dtype: Optional[Literal["fp8"]] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
