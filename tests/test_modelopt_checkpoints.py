@@ -74,21 +74,24 @@ def test_config_json_s_own_quantization_config_wins_as_in_vllm():
     ("quant", "field", "words"),
     [
         (legacy(quant_algo="W4A8_AWQ"), "hf_quant_config.json.quantization.quant_algo", "'W4A8_AWQ' is not a ModelOpt format Hangar sizes; known: FP8"),
-        (legacy(exclude_modules=["lm_head", "model.layers.0.self_attn*"]), "hf_quant_config.json.quantization.exclude_modules",
-         "'model.layers.0.self_attn*' keeps layers in 16 bits that Hangar would size in FP8"),
+        (legacy(exclude_modules=["lm_head", "model.norm*"]), "hf_quant_config.json.quantization.exclude_modules",
+         "'model.norm*' keeps modules in 16 bits that Hangar cannot count"),
         (legacy(exclude_modules="lm_head"), "hf_quant_config.json.quantization.exclude_modules", "is not a list"),
         ({"quantization": {"quant_algo": "FP8"}}, "hf_quant_config.json", "not a ModelOpt quantisation config"),
     ],
 )
-def test_another_format_or_16_bit_layers_are_refused_naming_the_field(quant, field, words):
+def test_another_format_or_a_module_it_cannot_count_is_refused_naming_the_field(quant, field, words):
     with pytest.raises(ConfigError) as raised:
         read_config(json.loads(CONFIG.read_text()), quant)
     assert raised.value.field == field and words in str(raised.value)
 
 
-def test_a_multi_token_prediction_layer_past_the_model_s_layers_may_be_left_out():
+def test_a_multi_token_prediction_layer_past_the_model_s_layers_may_be_left_out_and_a_kept_layer_is_counted():
     quant = legacy(exclude_modules=["lm_head", "model.layers.80*", "model.layers.3.mlp.gate"])
-    assert read_config(json.loads(CONFIG.read_text()), quant).dtype == "modelopt-fp8"
+    assert (read_config(json.loads(CONFIG.read_text()), quant).dtype, read_config(json.loads(CONFIG.read_text()), quant).unquantised_params_b) == ("modelopt-fp8", None)
+    kept = read_config(json.loads(CONFIG.read_text()), legacy(exclude_modules=["lm_head", "model.layers.0*"]))
+    layer = 8192 * 64 * 128 * 2 + 8192 * 8 * 128 * 2 + 3 * 8192 * 28672  # attention (q, o; k, v) and the MLP of a Llama 3.1 70B layer
+    assert kept.unquantised_params_b == round(layer / 1e9, 3)
 
 
 # --- import-model ----------------------------------------------------------------------------------------------------

@@ -73,8 +73,7 @@ def test_the_import_records_nvfp4_weights_and_an_fp8_kv_cache(row):
     ("quant", "field", "words"),
     [
         (legacy(group_size=32), "hf_quant_config.json.quantization.group_size", "32; NVFP4 scales blocks of 16 weights"),
-        (legacy(exclude_modules=["lm_head", "model.layers.0.self_attn.q_proj"]), "hf_quant_config.json.quantization.exclude_modules",
-         "'model.layers.0.self_attn.q_proj' keeps layers in 16 bits that Hangar would size in NVFP4"),
+        (legacy(quant_algo="MIXED_PRECISION"), "hf_quant_config.json.quantization.quant_algo", "'MIXED_PRECISION' is not a ModelOpt format Hangar sizes"),
     ],
 )
 def test_a_layout_hangar_would_mis_size_is_refused_naming_the_field(quant, field, words):
@@ -183,3 +182,31 @@ def test_a_hand_written_server_told_a_modelopt_method_is_read_in_its_precision(f
         dtype="bfloat16", kv_cache_dtype=None, gpu_memory_utilization=None, accelerators={"nvidia.com/gpu": 2}, node_selector={}, labels={},
     )  # fmt: skip
     assert workload.precision == precision
+
+
+# --- layers a checkpoint keeps in 16 bits --------------------------------------------------------------------------------
+
+
+def test_excluded_attention_is_counted_in_16_bits():
+    every_layer = [f"model.layers.{i}.self_attn*" for i in range(94)]
+    arch = read_config(json.loads(CONFIG.read_text()), legacy(exclude_modules=["lm_head", *every_layer, "model.layers.3.self_attn.q_proj"]))
+    per_layer = 4096 * 64 * 128 * 2 + 4096 * 4 * 128 * 2  # q and o (64 heads of 128), k and v (4 KV heads of 128)
+    assert arch.unquantised_params_b == round(94 * per_layer / 1e9, 3) == 6.702  # q_proj of layer 3 is counted once
+
+
+def test_the_16_bit_modules_raise_the_weights_by_what_they_cost(row):
+    kept = row.model_copy(update={"unquantised_params_b": 6.702})
+    assert checkpoint_bytes(kept) - checkpoint_bytes(row) == pytest.approx(6.702e9 * (2 - (0.5 + 1 / 16)))
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("model.layers.0.mlp.experts.3.down_proj", "'model.layers.0.mlp.experts.3.down_proj' keeps modules in 16 bits that Hangar cannot count"),
+        ("model.layers.0.self_attn.kv_b_proj", "excludes 'model.layers.0.self_attn.kv_b_proj', a module the qwen3_moe layout does not have"),
+    ],
+)
+def test_an_excluded_module_hangar_cannot_count_is_refused_naming_it(entry, words):
+    with pytest.raises(ConfigError) as raised:
+        read_config(json.loads(CONFIG.read_text()), legacy(exclude_modules=["lm_head", entry]))
+    assert raised.value.field.startswith("hf_quant_config.json") and words in str(raised.value)

@@ -80,7 +80,7 @@ from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
 from .modelopt import HF_QUANT_CONFIG
 from .schema import Model
-from .weight_format import declared_kv_dtype, published_format
+from .weight_format import declared_kv_dtype, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
@@ -163,6 +163,8 @@ class Architecture:
     attn_output_gate: bool | None
     kv_cache_dtype: str | None = None
     """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
+    unquantised_params_b: float | None = None
+    """Parameters a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (ESTIMATE, `weight_format`)."""
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -243,6 +245,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     dense_width, expert_width = _mlp_widths(text, model_type, layers, experts)
     total, active_params = estimate_parameters(config, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads,
                                                head_dim=head_dim, vocab=vocab, experts=experts, active=active)
+    kept = unquantised_parameters(config, text, quant_config, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
+                                  experts=experts)
     return Architecture(
         model_type=model_type,
         text_model_type=text_model_type,
@@ -268,6 +272,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         max_context_tokens=_max_model_len(text, model_type, defaults),
         dtype=published_format(config, text, quant_config),
         kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
+        unquantised_params_b=None if kept is None else round(kept, 3),
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,

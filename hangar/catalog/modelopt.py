@@ -25,9 +25,11 @@ vllm/_version.py; read 2026-12-02):
   `kv_cache_quant_algo` and `exclude_modules` ("NVFP4 quantization requires the following fields in hf_quant_config.json").
 
 Hangar names two formats in the catalog's `dtype`: `modelopt-fp8` (served as its fp8) and `nvfp4` (its own precision,
-`hangar.sizing.quant_kernels` has its bytes and kernels). It refuses another `quant_algo`, an NVFP4 group other than 16, and, for now, an excluded module
-that is not the output head, a MoE router, a vision tower or a multi-token-prediction layer beyond `num_hidden_layers`
-(vLLM drops those at load): sizing them in the format would under-count the 16-bit weights.
+`hangar.sizing.quant_kernels` has its bytes and kernels). The modules a checkpoint excludes stay 16-bit: whole layers,
+attention blocks or projections, MLPs and shared experts are counted (the row's `unquantised_params_b`); the output
+head (16-bit already), MoE routers (a few hundredths of a percent), vision modules and multi-token-prediction layers
+past `num_hidden_layers` (vLLM drops them at load) are left out. It refuses another `quant_algo`, an NVFP4 group other
+than 16, and an excluded module it can neither count nor leave out, naming the field.
 """
 
 from __future__ import annotations
@@ -52,11 +54,14 @@ NVFP4_GROUP = 16
 
 _FREE = re.compile(
     r"^(lm_head|.*\.lm_head|.*(vision_tower|vision_model|embed_vision|mm_projector|multi_modal_projector).*"
-    r"|.*\.mlp\.gate|.*\.router\*?|.*\.block_sparse_moe\.gate|.*\.mlp\.gate\.?\*?)$"
+    r"|.*\.mlp\.gate|.*\.router\*?|.*\.block_sparse_moe\.gate|.*\.mlp\.gate\.?\*?|.*\.mlp\.shared_expert_gate|(model\.)?visual\*?|mtp(\..*)?\*?)$"
 )
 """Excluded modules that cost nothing Hangar counts in the format: the output head (16-bit already), vision parts
-(16-bit in vLLM whatever the list), MoE routers (hidden x experts: a few hundredths of a percent of the weights)."""
+(16-bit in vLLM whatever the list), MoE routers and shared-expert gates (hidden x experts, hidden x 1: a few hundredths of a
+percent of the weights), multi-token-prediction modules (`mtp`, dropped at load)."""
 _LAYER = re.compile(r"(?:^|\.)layers\.(\d+)(?:\*|\.|$)")
+_PLACED = re.compile(r"^(?:model\.language_model\.|language_model\.model\.|model\.)?layers\.(\d+)(?:\.(self_attn|linear_attn|mlp)(?:\.([a-z_]+))?)?\.?\*?$")
+"""An excluded module Hangar counts in 16 bits: a whole layer, its attention or one projection, its MLP or shared experts."""
 
 
 def is_modelopt(quant: dict[str, Any]) -> bool:
@@ -78,18 +83,36 @@ def modelopt_format(quant: dict[str, Any], key: str, layers: int | None = None) 
         group = section.get("group_size", _config_group(quant))
         if group is not None and group != NVFP4_GROUP:
             raise ConfigError(f"{prefix}.group_size", f"{group!r}; NVFP4 scales blocks of {NVFP4_GROUP} weights, the layout Hangar sizes")
-    excluded_key = "exclude_modules" if legacy else "ignore"
-    excluded = section.get(excluded_key) or []
-    if not isinstance(excluded, list):
-        raise ConfigError(f"{prefix}.{excluded_key}", f"{excluded!r} is not a list of module names")
-    for entry in excluded:
-        if not _costs_nothing(str(entry), layers):
-            raise ConfigError(
-                f"{prefix}.{excluded_key}",
-                f"{entry!r} keeps layers in 16 bits that Hangar would size in {algo}; only the output head, MoE routers, vision "
-                "modules and multi-token-prediction layers may be left out",
-            )
+    kept_modules(quant, key, layers)  # refuses what it cannot place
     return _ALGOS[algo]
+
+
+def kept_modules(quant: dict[str, Any], key: str, layers: int | None) -> dict[str, tuple[int, str]]:
+    """The excluded modules the checkpoint keeps in 16 bits that Hangar counts, each entry as (layer, module): "layer",
+    "attention" or a projection name (`self_attn.q_a_proj`), "mlp", "shared_experts" (`hangar.catalog.model_params.
+    module_parameters` counts them). A ConfigError names an entry it can neither count nor leave out."""
+    legacy = isinstance(quant.get("quantization"), dict)
+    section = quant["quantization"] if legacy else quant
+    field = f"{key}.quantization.exclude_modules" if legacy else f"{key}.ignore"
+    excluded = section.get("exclude_modules" if legacy else "ignore") or []
+    if not isinstance(excluded, list):
+        raise ConfigError(field, f"{excluded!r} is not a list of module names")
+    kept = {}
+    for entry in map(str, excluded):
+        if _costs_nothing(entry, layers):
+            continue
+        if re.fullmatch(r"\*\.mlp\.shared_experts?\.?\*", entry):  # every layer's shared experts
+            kept[entry] = (-1, "shared_experts")
+            continue
+        found = _PLACED.match(entry)
+        part = found and found.group(3)
+        if found is None or (found.group(2) == "mlp" and part not in (None, "shared_experts", "shared_expert")):
+            raise ConfigError(field, f"{entry!r} keeps modules in 16 bits that Hangar cannot count; it counts whole layers, their attention "
+                                     "or its projections, MLPs and shared experts, and leaves out the output head, MoE routers, vision modules and "
+                                     "multi-token-prediction layers")
+        module = {None: "layer", "self_attn": "attention", "linear_attn": "attention", "mlp": "mlp"}[found.group(2)] if part is None else part
+        kept[entry] = (int(found.group(1)), "shared_experts" if part in ("shared_experts", "shared_expert") else module)
+    return kept
 
 
 def kv_cache_fp8(quant: dict[str, Any]) -> bool:

@@ -292,6 +292,9 @@ class Model(Row):
     quantisation it does not name (8-bit GPTQ ...).
     `kv_cache_dtype` is the KV-cache type the checkpoint declares (a ModelOpt `kv_cache_quant_algo` FP8), which vLLM
     v0.33.0 allocates when `--kv-cache-dtype` is auto (`hangar.sizing.kv.served_kv_dtype`); empty when it declares none.
+    `unquantised_params_b` is what a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (the layers,
+    attention blocks or projections, MLPs and shared experts its `exclude_modules` names; ESTIMATE, billions), which
+    sizing counts at 2 bytes (`hangar.sizing.embeddings`); empty when it keeps none.
     `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
     the engine's config classes are keyed by; empty where no config.json was read.
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -356,6 +359,7 @@ class Model(Row):
     attn_output_gate: Optional[bool] = None
     text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]] = None
     kv_cache_dtype: Optional[Literal["fp8"]] = None
+    unquantised_params_b: Optional[PositiveFloat] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
@@ -395,6 +399,8 @@ class Model(Row):
             raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
         if self.base_model == self.hf_id:
             raise RowProblem("base_model", self.base_model, "a model cannot derive from itself")
+        if self.unquantised_params_b is not None and self.unquantised_params_b >= self.params_total_b:
+            raise RowProblem("unquantised_params_b", self.unquantised_params_b, f"must be below params_total_b ({self.params_total_b})")
         if self.params_active_b is not None and self.params_active_b > self.params_total_b:
             raise RowProblem("params_active_b", self.params_active_b, f"exceeds params_total_b ({self.params_total_b})")
         if (self.kv_heads is None) != (self.head_dim is None):

@@ -7,7 +7,8 @@ from typing import Any
 
 from .compressed_tensors import compressed_tensors_format
 from .config_fields import ConfigError, config_int, quantised_format
-from .modelopt import HF_QUANT_CONFIG, is_modelopt, kv_cache_fp8, modelopt_format
+from .model_params import module_parameters
+from .modelopt import HF_QUANT_CONFIG, is_modelopt, kept_modules, kv_cache_fp8, modelopt_format
 
 
 def declared_quantisation(config: dict, text: dict, quant_config: dict | None = None) -> tuple[str, dict[str, Any]] | None:
@@ -53,3 +54,33 @@ def declared_kv_dtype(config: dict, text: dict, quant_config: dict | None = None
     allocates for `--kv-cache-dtype auto` (`hangar.sizing.kv.served_kv_dtype`); else None."""
     found = declared_quantisation(config, text, quant_config)
     return "fp8" if found is not None and is_modelopt(found[1]) and kv_cache_fp8(found[1]) else None
+
+
+def unquantised_parameters(config: dict, text: dict, quant_config: dict | None, model_type: str, kinds: list[str], **shape: Any) -> float | None:
+    """Parameters a ModelOpt checkpoint keeps in 16 bits besides its embedding and head (its excluded layers, attention
+    blocks or projections, MLPs, shared experts: `hangar.catalog.modelopt.kept_modules`), ESTIMATED from their shapes;
+    None where it keeps none. `shape` is `module_parameters`' hidden, heads, kv_heads, head_dim and experts."""
+    found = declared_quantisation(config, text, quant_config)
+    if found is None or not is_modelopt(found[1]):
+        return None
+    by_layer: dict[int, set[str]] = {}
+    kept = kept_modules(found[1], found[0], len(kinds))
+    for layer, module in kept.values():
+        for index in range(len(kinds)) if layer == -1 else (layer,):  # -1: every layer (a wildcard entry)
+            if layer != -1 or module_parameters(text, model_type, kinds, index, module, **shape):
+                by_layer.setdefault(index, set()).add(module)
+    total = 0
+    for layer, modules in by_layer.items():
+        if "layer" in modules:
+            modules = {"layer"}
+        if "attention" in modules:
+            modules = {m for m in modules if m in ("attention", "mlp", "shared_experts")}
+        if "mlp" in modules:
+            modules.discard("shared_experts")
+        for module in modules:
+            counted = module_parameters(text, model_type, kinds, layer, module, **shape)
+            if counted is None:
+                entry = next(e for e, placed in kept.items() if placed == (layer, module))
+                raise ConfigError(found[0], f"excludes {entry!r}, a module the {model_type} layout does not have where Hangar can count it")
+            total += counted
+    return total / 1e9 if total else None
