@@ -76,6 +76,7 @@ from pydantic import ValidationError
 
 from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
 from .errors import RowProblem
+from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
 from .model_params import dense_layers, estimate_parameters
 from .modelopt import HF_QUANT_CONFIG
@@ -119,7 +120,7 @@ class Architecture:
     """The sizing fields of one model, as its config.json states them (parameters ESTIMATED from shapes)."""
 
     model_type: str
-    """The layout read (aliases resolved: kimi_k2 is read as deepseek_v3)."""
+    """The layout read (aliases resolved: kimi_k2 is read as deepseek_v3), or the family read through one (`family_layouts`)."""
     text_model_type: str
     """The text model's `model_type` as the config states it (its text_config's where it nests one), for the engine's
     config classes (`hangar.sizing.engine_models`)."""
@@ -197,8 +198,12 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     text_model_type = "mistral" if model_type == "mistral3" and text is not config else model_type
     if model_type == "mistral3" and text is not config:
         model_type = "ministral3"
-    if model_type not in KNOWN_MODEL_TYPES:
-        raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join(KNOWN_MODEL_TYPES)}")
+    family = FAMILY_LAYOUTS.get(model_type)  # a family read through a known layout (hangar.catalog.family_layouts)
+    if model_type not in KNOWN_MODEL_TYPES and family is None:
+        raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join([*KNOWN_MODEL_TYPES, *FAMILY_LAYOUTS])}")
+    reported = model_type
+    if family is not None:
+        text, model_type = family.text(config, text), family.reads_as
     model_type = _ALIASES.get(model_type, model_type)
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
@@ -243,12 +248,15 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         per_token_bytes = 2 * attention * kv_heads * head_dim * 2
     experts, active = _experts(text, model_type)
     dense_width, expert_width = _mlp_widths(text, model_type, layers, experts)
-    total, active_params = estimate_parameters(config, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads,
+    counted = config if family is None or family.vision_params is None else {k: v for k, v in config.items() if k != "vision_config"}
+    total, active_params = estimate_parameters(counted, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads,
                                                head_dim=head_dim, vocab=vocab, experts=experts, active=active)
+    if counted is not config:  # the family counts its vision tower as vLLM loads it
+        total, active_params = total + family.vision_params(config), active_params + family.vision_params(config)
     kept = unquantised_parameters(config, text, quant_config, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
                                   experts=experts)
     return Architecture(
-        model_type=model_type,
+        model_type=reported if family is not None else model_type,
         text_model_type=text_model_type,
         layers=layers,
         attention_heads=heads,

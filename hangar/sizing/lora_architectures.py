@@ -71,6 +71,10 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Cohere2ForCausalLM": True,
     "Glm4MoeForCausalLM": True,
     "GPT2LMHeadModel": False,
+    "Olmo2ForCausalLM": True,  # OLMo 2 and 3: registry.py maps both to olmo2.py's Olmo2ForCausalLM (SupportsLoRA)
+    "Olmo3ForCausalLM": True,
+    "Qwen3VLForConditionalGeneration": True,  # qwen3_vl.py declares SupportsLoRA (v0.11.2 and v0.33.0)
+    "Qwen3VLMoeForConditionalGeneration": True,  # qwen3_vl_moe.py extends it
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
 SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
@@ -80,6 +84,8 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5ForConditionalGeneration": True,
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
+        # OLMo 2 and 3 through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements SupportsLoRA
+        # (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
 }
 """Each read release's registered architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
@@ -128,6 +134,11 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
     "GPT-2": ("GPT2LMHeadModel", None),
+    "OLMo 3": ("Olmo3ForCausalLM", None),
+    "olmo2": ("Olmo2ForCausalLM", None),
+    "olmo3": ("Olmo3ForCausalLM", None),
+    "qwen3_vl_text": ("Qwen3VLForConditionalGeneration", None),
+    "qwen3_vl_moe_text": (None, "Qwen3VLMoeForConditionalGeneration"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2` and `glm4_moe` are the families `hangar catalog import-model` gives a row the catalog has none of

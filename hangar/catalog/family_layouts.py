@@ -1,0 +1,43 @@
+"""Model families the reader reads through a layout it already knows: one module per family, registered here.
+
+A family's config.json spells a known layout in its own words (OLMo 3's sliding-window layers are Llama's grouped-query
+attention with a `layer_types` list; Qwen3-VL's text model is Qwen3's inside a `text_config`). Its module checks what
+the vLLM releases Hangar deploys do with the file, refuses what they would read differently (a ConfigError naming the
+field), and hands `hangar.catalog.model_config` the text config in the vocabulary of the layout it `reads_as`. Where
+the family carries a vision tower whose weights the generic ViT count would get wrong, it counts them itself
+(`vision_params`), as vLLM loads them.
+
+The reader keeps reporting the family's own `model_type`, so a row it makes names the family, not the layout borrowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .layouts_olmo import olmo_text
+from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
+
+
+@dataclass(frozen=True)
+class FamilyLayout:
+    """How the reader reads one family: the known layout it reads as, and the family's own checks and translation."""
+
+    reads_as: str
+    """A layout `hangar.catalog.model_config` knows (`KNOWN_MODEL_TYPES`)."""
+    text: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+    """(config.json, its text config) -> the text config in `reads_as`'s field names; a ConfigError names a field it refuses."""
+    vision_params: Callable[[dict[str, Any]], int] | None = None
+    """The vision tower's weights as vLLM loads them, replacing the generic ViT estimate; None where there is no tower."""
+
+
+FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
+    "olmo2": FamilyLayout("llama", olmo_text),
+    "olmo3": FamilyLayout("llama", olmo_text),
+    "qwen3_vl_text": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),
+    "qwen3_vl_moe_text": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
+    "qwen3_vl": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),  # a text_config that names no model_type
+    "qwen3_vl_moe": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
+}
+"""The families read through another layout, by the text config's `model_type`."""
