@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hangar.policies.rules import evaluate, load_pack_config
+from hangar.policies.rules.base import HARDWARE_FIT
 from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
@@ -210,3 +212,14 @@ def test_an_excluded_module_hangar_cannot_count_is_refused_naming_it(entry, word
     with pytest.raises(ConfigError) as raised:
         read_config(json.loads(CONFIG.read_text()), legacy(exclude_modules=["lm_head", entry]))
     assert raised.value.field.startswith("hf_quant_config.json") and words in str(raised.value)
+
+
+def test_a_deployment_pinned_to_a_release_that_runs_no_nvfp4_on_its_gpu_is_refused(aws_environment, overrides):
+    raw = with_deployment(aws_environment, model=NVFP4, max_context_tokens=8192, tensor_parallel=2, engine_version="v0.11.2")
+    raw["catalog_overrides"] = str(overrides)
+    checks = load_pack_config({HARDWARE_FIT: {"catalog_overrides": str(overrides)}}, "test")  # the pack reads the stack's rows
+    found = [v.message for v in evaluate(list(plan_environment(raw)), checks) if v.policy == HARDWARE_FIT]
+    assert any("H200 (Hopper (SM90)) cannot serve nvfp4: vLLM v0.11.2 runs NVFP4 on FP4 tensor cores from compute capability 10.0" in m for m in found), found
+    raw["deployments"][0]["engine_version"] = "v0.33.0"  # Marlin weight-only there
+    later = [v.message for v in evaluate(list(plan_environment(raw)), checks) if v.policy == HARDWARE_FIT]
+    assert not any("cannot serve" in m for m in later), later
