@@ -183,6 +183,8 @@ def mismatch(precision: str | None, published: str | None, hf_id: str, engine_ve
         why = f"vLLM {release} loads {hf_id}'s {shown} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
     elif precision == "nvfp4":
         why = "Hangar plans nvfp4 only for a checkpoint published in it (NVIDIA's ModelOpt NVFP4 repacks)"
+        if release == "v0.33.0":  # vllm/config/quantization.py _ONLINE_SHORTHANDS: MoE experts only, on Blackwell with FlashInfer TRTLLM
+            why += "; vLLM v0.33.0's online nvfp4_per_token quantises a mixture of experts' experts only, a layout Hangar does not size"
     elif precision == "mxfp4":
         why = "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss's MXFP4 experts)"
         if release == "v0.33.0":

@@ -156,6 +156,7 @@ def test_it_is_served_in_nvfp4_only_with_no_quantization_flag():
     assert mismatch("bf16", "nvfp4", NVFP4).startswith(f"{NVFP4} is published in ModelOpt NVFP4: vLLM v0.33.0 loads")
     assert mismatch("nvfp4", "bfloat16", "Qwen/Qwen3-235B-A22B") == (
         "Qwen/Qwen3-235B-A22B is published in bf16: Hangar plans nvfp4 only for a checkpoint published in it (NVIDIA's ModelOpt NVFP4 repacks); "
+        "vLLM v0.33.0's online nvfp4_per_token quantises a mixture of experts' experts only, a layout Hangar does not size; "
         "allowed: bf16, fp16, fp8 (or leave precision unset: bf16)"
     )
 
@@ -171,7 +172,8 @@ def test_a_deployment_asking_nvfp4_of_a_16_bit_checkpoint_is_a_config_error(aws_
     raw = with_deployment(aws_environment, model="Qwen/Qwen3-8B", precision="nvfp4", max_context_tokens=8192, tensor_parallel=1)
     assert config_problems(raw) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].precision: Qwen/Qwen3-8B is published in bf16: Hangar plans nvfp4 only for a checkpoint "
-        "published in it (NVIDIA's ModelOpt NVFP4 repacks); allowed: bf16, fp16, fp8 (or leave precision unset: bf16); got 'nvfp4'"
+        "published in it (NVIDIA's ModelOpt NVFP4 repacks); vLLM v0.33.0's online nvfp4_per_token quantises a mixture of experts' experts only, "
+        "a layout Hangar does not size; allowed: bf16, fp16, fp8 (or leave precision unset: bf16); got 'nvfp4'"
     ]
 
 
