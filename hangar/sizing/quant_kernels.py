@@ -142,8 +142,9 @@ Hangar does not plan it. v0.33.0 (read 2026-12-02): `ModelOptNvFp4Config.get_min
 "Your GPU does not have native support for FP4 computation ... Weight-only FP4 compression will be used leveraging the
 Marlin kernel". v0.11.2: `get_min_capability` 80, but `ModelOptNvFp4LinearMethod.__init__` takes "flashinfer-cutlass"
 whenever FlashInfer is importable (vllm/utils/flashinfer.py `has_flashinfer`: the package, with its cubins or nvcc),
-whatever the GPU, and Marlin only without FlashInfer and without CUTLASS FP4; which of the two the vllm-openai image
-takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer."""
+whatever the GPU, and Marlin only without FlashInfer and without CUTLASS FP4 (its MoE method, utils/nvfp4_moe_support.py
+`detect_nvfp4_moe_support`, does fall back to Marlin from 8.0 where CUTLASS FP4 is unsupported); which linear path the
+vllm-openai image takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer."""
 
 
 def nvfp4_refusal(compute_capability: int, engine_version: str | None = None) -> str | None:
