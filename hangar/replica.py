@@ -31,6 +31,7 @@ from hangar.hardware import HardwareChoiceError, pool_instance
 from hangar.precision import checkpoint_bytes, deployment_precision, published_format
 
 if TYPE_CHECKING:
+    from hangar.sizing import LoraSlots
     from hangar.spec import ClusterBase, Environment, ModelDeployment
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -125,6 +126,15 @@ def replica_shape(environment: Environment, deployment: ModelDeployment, catalog
     return _gpu_shape(catalog, cluster, deployment, pool)
 
 
+def deployment_lora(deployment: ModelDeployment) -> LoraSlots | None:
+    """The GPU slots the deployment's adapters take, as `lora_args` gives vLLM (--max-loras, --max-lora-rank); None without
+    adapters. Every sizing of a Hangar deployment reads them from here: `tensor_parallel: auto` below and a route's price
+    (`hangar.cost.routes`), as the hangar-capacity and hardware-fit rules read them from the rendered flags."""
+    from hangar.sizing import LoraSlots
+
+    return LoraSlots(deployment.lora.slots, deployment.lora.max_rank) if deployment.lora else None
+
+
 def _checkpoint_gib(catalog: Catalog, hf_id: str) -> float | None:
     try:
         model = catalog.model(hf_id)
@@ -167,8 +177,7 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
             "max_context_tokens": deployment.max_context_tokens,
             "concurrent_sequences": deployment.max_concurrent_sequences,
             "gpu_memory_utilization": deployment.gpu_memory_utilization,
-            # the adapters' slots, as `lora_args` gives vLLM (--max-loras, --max-lora-rank)
-            "lora": sizing.LoraSlots(deployment.lora.slots, deployment.lora.max_rank) if deployment.lora else None,
+            "lora": deployment_lora(deployment),
             # the deployment's own vLLM release: its KV block layout, kernels' padding and LoRA slots, as the pod runs it
             "engine_version": deployment.engine_version,
         }

@@ -253,6 +253,8 @@ FACTS += [
          {"over": lambda: sum(1 for c in saturated("vllm") if c.error > 0), "n": lambda: len(saturated("vllm")),
           "under": lambda: sum(1 for c in saturated("vllm") if c.error < 0)}),
     Fact("docs/sizing.md", "re-derives them with the same reader): {read} of {total},", {"read": lambda: model_rows(True), "total": model_rows}),
+    Fact("docs/sizing.md", "attention in {m.kv_layers} of its {m.layers} layers, each with its own KV heads",
+         {"m": lambda: catalog().model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")}),
     Fact("docs/sizing.md", "The {n} rows still marked \"config.json not read\"", {"n": lambda: model_rows(False)}),
     Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"

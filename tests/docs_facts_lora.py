@@ -33,6 +33,23 @@ def _lora_release(index: int) -> str:
     return list(RULES)[index]
 
 
+GEMMA, DEVSTRAL = "google/gemma-4-26B-A4B", "mistralai/Devstral-Small-2-24B-Instruct-2512"
+
+
+def _slot_gib(hf_id: str) -> float:
+    """GiB one slot of rank 16 takes on one GPU serving `hf_id` at the pinned release (hangar.sizing.lora)."""
+    from hangar.sizing import LoraSlots, lora_bytes
+
+    return lora_bytes(catalog().model(hf_id), LoraSlots(1, 16)) / 2**30
+
+
+def _ministral3_served() -> str:
+    """The first release that serves Devstral Small 2's `ministral3` text config (hangar.sizing.engine_models)."""
+    from hangar.sizing.engine_models import TEXT_ARRIVALS, named
+
+    return named(TEXT_ARRIVALS["ministral3"].served)
+
+
 LORA_RELEASES = {"old": lambda: _lora_release(0), "new": lambda: _lora_release(1)}
 """The two releases whose LoRA layers were read (hangar.sizing.lora_releases)."""
 
@@ -56,7 +73,12 @@ LORA_FACTS: list[Fact] = [
     Fact("docs/lora.md", "both wrappers allocate slots; {new} wraps a layer once", LORA_RELEASES),
     Fact("docs/lora.md", "and shared expert (at {new} in the shared expert's gate too); Qwen3.5, which {new} serves", LORA_RELEASES),
     Fact("docs/lora.md", "their shared expert, and at {new} their router", LORA_RELEASES),
-    Fact("docs/lora.md", "of Gemma 4\n({new} serves LoRA on it", LORA_RELEASES),
+    Fact("docs/lora.md", "Gemma 4, which {new} serves, gets them", LORA_RELEASES),
+    Fact("docs/lora.md", "(16 query heads and 8 KV heads of {sliding})\nand of its full-attention layers at their own width (16 query heads and 2 KV heads of {full})",
+         {"sliding": lambda: catalog().model(GEMMA).head_dim, "full": lambda: catalog().model(GEMMA).global_head_dim}),
+    Fact("docs/lora.md", "one slot of rank {r} on gemma-4-26B-A4B takes {gib:.2f} GiB on one GPU", {"r": lambda: 16, "gib": lambda: _slot_gib(GEMMA)}),
+    Fact("docs/lora.md", "Devstral\nSmall 2 ({v} and later)", {"v": lambda: _ministral3_served()}),
+    Fact("docs/lora.md", "projector or vocabulary: {gib:.2f} GiB for one slot of rank {r} on one GPU", {"r": lambda: 16, "gib": lambda: _slot_gib(DEVSTRAL)}),
     Fact("docs/lora.md", "cannot load the model at all ({old} and Qwen3.5 or\nGemma 4)", LORA_RELEASES),
     Fact("docs/lora.md", "Qwen2.5-7B-Instruct's {one:.2f} GiB for one slot of rank {rank} is nothing on an L4, but {slots} slots of rank {big} take "
          "{many:.1f} GiB and vLLM would no longer start there at {tokens:,} tokens",

@@ -176,7 +176,7 @@ def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
     [
         ("Qwen/Qwen3.5-27B", "v0.11.2", "vLLM v0.11.2 cannot load Qwen/Qwen3.5-27B: Qwen3_5ForConditionalGeneration is not in v0.11.2's model registry"),
         ("google/gemma-4-26B-A4B", "v0.11.2", "vLLM v0.11.2 cannot load google/gemma-4-26B-A4B: Gemma4ForConditionalGeneration is not in v0.11.2's"),
-        ("google/gemma-4-26B-A4B", "v0.33.0", "vLLM v0.33.0's Gemma4ForConditionalGeneration serves LoRA, but Gemma 4's layers differ by what its catalog row"),
+        ("mistralai/Devstral-Small-2-24B-Instruct-2512", "v0.11.2", "vLLM v0.11.2 cannot load mistralai/Devstral-Small-2-24B-Instruct-2512: its text config's"),
         ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "v0.33.0", "no hidden_size/intermediate_size (no config.json read)"),
         ("distilbert/distilgpt2", "v0.33.0", "its family 'DistilGPT2' is not one whose vLLM model class was read"),
         ("openai-community/gpt2", "v0.11.2", "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),

@@ -1,6 +1,7 @@
 """LoRA memory and support at the deployment's vLLM release (hangar.sizing.lora_releases): v0.33.0 wraps a layer held under
 two names once, adapts gpt-oss's and GLM's routers and Qwen3-Next's shared-expert gate, gives gpt-oss's and Qwen3.5-MoE's
-experts one w13 A, splits the experts with --fully-sharded-loras, serves Qwen3.5 and Gemma 4, and serves expert
+experts one w13 A, splits the experts with --fully-sharded-loras, serves Qwen3.5 and Gemma 4 (sized in
+tests/test_lora_gemma4_devstral.py), and serves expert
 parallelism under conditions. Each slot is written out layer by layer, one slot on ONE GPU, from the shapes the source
 reads (elements; 2 bytes each); v0.11.2's are in tests/test_lora_memory.py and tests/test_lora_memory_layouts.py.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,8 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 
 from hangar.catalog import load_catalog
 from hangar.catalog.model_import import import_row
-from hangar.sizing import LoraSizeUnknown, LoraSlots, lora_bytes
-from hangar.sizing.lora_architectures import architecture, lora_refusal, supports_lora
+from hangar.sizing import LoraSlots, lora_bytes
+from hangar.sizing.lora_architectures import architecture, supports_lora
 from tests.adapter_records import server
 from tests.pack_agreement import offline_verdicts, pack_verdicts
 
@@ -163,22 +163,13 @@ def test_qwen3_5_moe_is_sized_at_v0_33_0():
     assert lora_bytes(CAT.model("Qwen/Qwen3.5-35B-A3B"), LoraSlots(1, R), tp, "v0.33.0") == expected
 
 
-def test_gemma_4_is_served_at_v0_33_0_but_not_sized_and_says_why():
-    gemma = CAT.model("google/gemma-4-26B-A4B")
-    assert lora_refusal(gemma, "v0.33.0") is None
-    with pytest.raises(LoraSizeUnknown, match=re.escape("vLLM v0.33.0's Gemma4ForConditionalGeneration serves LoRA, but Gemma 4's layers")):
-        lora_bytes(gemma, LoraSlots(), 1, "v0.33.0")
-
-
-@pytest.mark.parametrize(("hf_id", "release"), [("Qwen/Qwen3.5-9B", "v0.11.2"), ("google/gemma-4-26B-A4B", "v0.11.2"), ("google/gemma-4-26B-A4B", "v0.33.0")])
-def test_a_raw_program_with_adapters_on_qwen3_5_or_gemma_4_gets_the_true_reason(hf_id, release):
+@pytest.mark.parametrize(("hf_id", "release"), [("Qwen/Qwen3.5-9B", "v0.11.2"), ("google/gemma-4-26B-A4B", "v0.11.2")])
+def test_a_raw_program_with_adapters_on_a_model_the_release_cannot_load_gets_that_reason(hf_id, release):
     records = server(["sql=/x"], DECLARED, model=hf_id, release=release)
     found = [(v.policy, v.message) for v in evaluate(records, load_pack_config({}, "test")) if v.policy in (HARDWARE_FIT, CANNOT_JUDGE)]
     lora = [(policy, message) for policy, message in found if "LoRA" in message]
-    if release == "v0.11.2":  # the release cannot load the model at all: that, not its adapters, is the verdict
-        assert lora == [] and any(policy == HARDWARE_FIT and f"vLLM v0.11.2 cannot load {hf_id}" in message for policy, message in found)
-    else:
-        assert [policy for policy, _ in lora] == [CANNOT_JUDGE] and "serves LoRA, but Gemma 4's layers" in lora[0][1]
+    # the release cannot load the model at all: that, not its adapters, is the verdict
+    assert lora == [] and any(policy == HARDWARE_FIT and f"vLLM v0.11.2 cannot load {hf_id}" in message for policy, message in found)
 
 
 # --- expert parallelism per release --------------------------------------------------------------------------------------
@@ -232,7 +223,7 @@ def test_the_pack_over_grpc_agrees_on_expert_parallelism_and_unsized_adapters():
     verdicts = offline_verdicts(refused, configs, HARDWARE_FIT)
     assert any("together with fully_sharded_loras=True" in message for _, _, message, _ in verdicts)
     assert pack_verdicts(refused, configs, HARDWARE_FIT) == verdicts
-    unsized = server(["sql=/x"], DECLARED, model="google/gemma-4-26B-A4B", release="v0.33.0")
+    unsized = server(["sql=/x"], DECLARED, model="meta-llama/Llama-4-Scout-17B-16E-Instruct", release="v0.33.0")
     verdicts = offline_verdicts(unsized, configs, CANNOT_JUDGE)
-    assert any("serves LoRA, but Gemma 4's layers" in message for _, _, message, _ in verdicts)
+    assert any("the GPU memory of its LoRA slots is not sized" in message for _, _, message, _ in verdicts)
     assert pack_verdicts(unsized, configs, CANNOT_JUDGE) == verdicts

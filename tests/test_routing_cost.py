@@ -75,3 +75,32 @@ def test_hangar_cost_shows_the_routes_blend_and_the_gateway():
     assert route["route"] == "chat" and [p["deployment"] for p in route["parts"]] == ["qwen-8b", "qwen-32b"] and route["blended_usd_per_million_tokens"] > 0
     other = CliRunner().invoke(app, ["cost", "gke-dev", "-C", str(ROOT), "--format", "json"])
     assert "routes" not in json.loads(other.output)  # no gateway, no routes section
+
+
+def long_chat(adapters: int | None, rank: int = 256) -> dict:
+    """The chat example with 6,000 + 2,000-token requests at a flat 0.7 + 0.3 requests/s; its Qwen3-8B serving `adapters`."""
+    raw = raw_environment("gke-chat")
+    small, large = raw["deployments"]
+    small["traffic"].update(peak_requests_per_second=0.7, peak_factor=1, prompt_tokens=6000, output_tokens=2000)
+    large["traffic"].update(peak_requests_per_second=0.3)
+    if adapters:
+        small["lora"] = {"adapters": [{"name": f"a{n}", "source": "acme/chat-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": rank} for n in range(adapters)]}
+    return raw
+
+
+def test_a_routes_price_counts_the_lora_slots_that_take_the_kv_cache_as_the_capacity_rule_does():
+    from hangar.policies.rules import evaluate, load_pack_config
+
+    (bare,) = costs(long_chat(None))
+    (loaded,) = costs(long_chat(4))
+    # Four slots of rank 256 take 5.8 GiB of the L4's KV cache: 5 sequences of 8,000 tokens fit in flight instead of 8,
+    # so 21 replicas carry the 0.7 requests/s where 16 did, and each token costs 21/16 as much (it cost the same before).
+    assert loaded.parts[0].usd_per_million_tokens == pytest.approx(bare.parts[0].usd_per_million_tokens * 21 / 16)
+    assert loaded.parts[1] == bare.parts[1]  # the large model serves no adapters
+    assert loaded.blended_usd_per_million_tokens > bare.blended_usd_per_million_tokens
+    needs = [v.message for v in evaluate(list(plan_environment(long_chat(4))), load_pack_config({}, "test")) if v.policy == "hangar-capacity"]
+    assert needs and all("needs 21 replicas on pool l4" in m and "at 5 sequences in flight" in m for m in needs), needs
+    # slots that leave no room for one sequence leave the price unknown, and say why
+    (refused,) = costs(long_chat(4, rank=512))
+    assert refused.parts[0].usd_per_million_tokens is None and refused.blended_usd_per_million_tokens is None
+    assert "+ 4 LoRA slots of rank 512 11.6 + KV cache of one 8,000-token sequence" in refused.parts[0].why_unknown

@@ -86,7 +86,7 @@ from .weight_format import declared_kv_dtype, published_format, unquantised_para
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2",
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas",
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -162,6 +162,8 @@ class Architecture:
     linear_value_heads: int | None
     linear_conv_kernel_dim: int | None
     attn_output_gate: bool | None
+    layer_kv_heads: str | None = None  # per-layer KV heads / MLP widths as runs where layers differ (nemotron-nas,
+    layer_mlp_widths: str | None = None  # hangar.catalog.layer_runs)
     kv_cache_dtype: str | None = None
     """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
     unquantised_params_b: float | None = None
@@ -205,6 +207,10 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if family is not None:
         text, model_type = family.text(config, text), family.reads_as
     model_type = _ALIASES.get(model_type, model_type)
+    if model_type == "nemotron-nas":  # per-layer blocks: its own reader (hangar.catalog.nemotron_nas)
+        from .nemotron_nas import read_nemotron_nas
+
+        return Architecture(**read_nemotron_nas(config, max_model_len=_max_model_len(config, model_type, {}), dtype=published_format(config, config, quant_config)))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 

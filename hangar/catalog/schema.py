@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from .errors import RowProblem
+from .layer_runs import check_layer_columns, decode_runs
 from .topology import parse_topology, topology_chips
 
 CLOUDS = ("aws", "gcp", "azure", "onprem")
@@ -295,6 +296,10 @@ class Model(Row):
     `unquantised_params_b` is what a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (the layers,
     attention blocks or projections, MLPs and shared experts its `exclude_modules` names; ESTIMATE, billions), which
     sizing counts at 2 bytes (`hangar.sizing.embeddings`); empty when it keeps none.
+    Where layers differ one from another (NVIDIA's Llama-Nemotron, `nemotron-nas`), `layer_kv_heads` gives each layer's
+    KV heads (0 where it has no attention) and `layer_mlp_widths` each layer's MLP width (0 where it has none), as runs
+    (`hangar.catalog.layer_runs`); `kv_heads` is then the first attention layer's, `kv_bytes_per_token_bf16` sums the
+    layers' own heads, and `intermediate_size` is empty.
     `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
     the engine's config classes are keyed by; empty where no config.json was read.
     `base_licence_id` names the licence inherited from a base model (e.g. a
@@ -357,7 +362,9 @@ class Model(Row):
     linear_value_heads: Optional[PositiveInt] = None
     linear_conv_kernel_dim: Optional[PositiveInt] = None
     attn_output_gate: Optional[bool] = None
-    text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]] = None
+    text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]] = None
+    layer_kv_heads: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
+    layer_mlp_widths: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
     kv_cache_dtype: Optional[Literal["fp8"]] = None
     unquantised_params_b: Optional[PositiveFloat] = None
 
@@ -386,7 +393,7 @@ class Model(Row):
             return
         if self.num_experts is None and self.moe_intermediate_size is not None:
             raise RowProblem("moe_intermediate_size", self.moe_intermediate_size, "only a mixture of experts (num_experts) has an expert width")
-        if self.num_experts is None and self.intermediate_size is None:
+        if self.num_experts is None and self.intermediate_size is None and self.layer_mlp_widths is None:
             raise RowProblem("intermediate_size", None, "required with hidden_size for a dense model")
         if self.num_experts is not None and self.moe_intermediate_size is None:
             raise RowProblem("moe_intermediate_size", None, f"required with hidden_size for a mixture of {self.num_experts} experts")
@@ -395,6 +402,7 @@ class Model(Row):
     def _consistent(self) -> "Model":
         self._consistent_mlp()
         self._consistent_layer_shapes()
+        check_layer_columns(self)
         if self.indexer_bytes_per_token is not None and self.kv_lora_rank is None:
             raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
         if self.base_model == self.hf_id:
@@ -435,6 +443,9 @@ class Model(Row):
                 full = self.kv_layers - self.sliding_window_layers
                 expected = 2 * (self.sliding_window_layers * self.kv_heads * self.head_dim + full * self.global_kv_heads * self.global_head_dim) * 2
                 rule = "2 x (sliding layers x kv_heads x head_dim + full layers x global_kv_heads x global_head_dim) x 2 bytes"
+            if self.layer_kv_heads is not None:
+                expected = 2 * sum(decode_runs("layer_kv_heads", self.layer_kv_heads)) * self.head_dim * 2
+                rule = "2 x the KV heads of all layers (layer_kv_heads) x head_dim x 2 bytes"
         else:
             expected = self.kv_layers * (self.kv_lora_rank + self.qk_rope_head_dim) * 2
             rule = "layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes"

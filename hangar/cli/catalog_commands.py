@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hangar.catalog import KUBERNETES_CLOUDS, CatalogError, CatalogLookupError, Gpu
+from hangar.catalog.layer_runs import describe_layers
 from hangar.catalog.model_config import ConfigError
 from hangar.catalog.model_import import import_row, write_model_override
 from hangar.cli.app import OutputFormat, app, fail, out
@@ -317,7 +318,9 @@ def describe_architecture(m: Any) -> str:
     if m.indexer_bytes_per_token:
         kv += f", plus a sparse-attention indexer cache of {m.indexer_bytes_per_token / 1024:g} KiB/token"
     layout = f"{m.layers} layers"
-    if m.attention_layers and m.attention_layers < m.layers:
+    if describe_layers(m):
+        layout += f" ({describe_layers(m)})"
+    elif m.attention_layers and m.attention_layers < m.layers:
         layout += f" ({m.attention_layers} with attention, {m.layers - m.attention_layers} with a fixed state of {m.state_bytes_per_sequence / 2**20:,.1f} MiB per sequence)"
     if m.sliding_window:
         layout += f", {m.sliding_window_layers} of them sliding-window {m.sliding_window:,}"

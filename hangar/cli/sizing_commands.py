@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hangar.catalog import CatalogLookupError
+from hangar.catalog.layer_runs import describe_layers
 from hangar.cli import ranking_plot, traffic_plot
 from hangar.cli.app import OutputFormat, app, fail, out
 from hangar.cli.formatting import (
@@ -304,7 +305,9 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         kv += f" + an indexer cache of {m.indexer_bytes_per_token / 1024:g} KiB/token"
     if m.sliding_window:
         kv += f", {m.sliding_window_layers} of {m.kv_layers} layers sliding-window {m.sliding_window:,}"
-    if m.attention_layers and m.attention_layers < m.layers:
+    if describe_layers(m):
+        kv += f", {describe_layers(m)}"
+    elif m.attention_layers and m.attention_layers < m.layers:
         kv += f", KV in {m.attention_layers} attention layers (the others keep a fixed state)"
     size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, MoE)" if m.is_moe else "")
     out.print(f"[bold]{escape(m.hf_id)}[/bold]: {size}, {m.layers} layers, {kv} ({m.kv_bytes_per_token_bf16 / 1024:,.0f} KiB/token of bf16 KV), "

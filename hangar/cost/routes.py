@@ -6,7 +6,9 @@ class declares no share, so its blend is unknown), a single-deployment route all
 `failover` route all of them to its primary (its fallbacks take none while it is healthy: their nodes are in the
 stack's cost as provisioned, not in the route's blend). Each deployment's $ per million (prompt + output)
 tokens is `hangar.sizing.capacity`'s for its own declared `traffic` and `slo`: the average month's
-replicas, on its pool's nodes at the price `hangar cost` lists, over the tokens that month serves. The
+replicas, on its pool's nodes at the price `hangar cost` lists, over the tokens that month serves. A replica is
+sized as the hangar-capacity rule sizes it, its LoRA adapters' slots included (`hangar.replica.deployment_lora`):
+they take GPU memory from the KV cache, so fewer sequences fit in flight and more replicas carry the traffic. The
 route's blended figure is the share-weighted sum; unknown as soon as one part is (no declared traffic,
 an unpriced pool, an unknown model or accelerator), never counted as zero.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from hangar.catalog import Catalog, CatalogLookupError
 from hangar.endpoint_picker import PICKER_REPLICAS
-from hangar.replica import ReplicaShapeError, replica_shape
+from hangar.replica import ReplicaShapeError, deployment_lora, replica_shape
 from hangar.sizing import SizingError
 from hangar.sizing.accelerators import accelerator_named
 from hangar.sizing.capacity import Demand, plan_capacity
@@ -78,6 +80,7 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
             kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
             gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
             min_replicas=deployment.autoscaling.min_replicas or 0, engine_version=deployment.engine_version,
+            lora=deployment_lora(deployment),
         )  # fmt: skip
     except (CatalogLookupError, KeyError, ReplicaShapeError, SizingError) as error:
         return None, f"cannot be estimated: {error}"

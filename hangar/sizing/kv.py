@@ -22,6 +22,18 @@ latent's fp8 format):
 
 Every figure is summed over the tensor-parallel group: vLLM keeps `max(1, kv_heads // TP)` KV heads
 per rank (`ModelConfig.get_num_kv_heads`), so TP above the KV-head count replicates heads.
+
+Layers whose KV heads differ (Llama-Nemotron, `nemotron-nas`: the row's `layer_kv_heads`): each attention layer builds
+its own KV cache spec from its own heads, `max(1, heads // TP)` on a rank (nemotron_nas.py `DeciLMAttention` is Llama's
+attention, llama.py `LlamaAttention`), whatever `ModelConfig.get_num_kv_heads` reports (the first attention layer's).
+Full-attention specs that differ only in KV heads are one KV-cache group in both releases read:
+`get_kv_cache_groups` takes `is_kv_cache_spec_uniform` (all specs equal) or else `UniformTypeKVCacheSpecs.from_specs`
+(all full attention, one block size), whose page is the sum of the layers' pages and whose one block holds every
+layer's page (vLLM v0.11.2 vllm/v1/core/kv_cache_utils.py and vllm/v1/kv_cache_interface.py; v0.33.0
+vllm/v1/core/kv_cache_planning.py `get_kv_cache_groups`, `get_kv_cache_config_from_groups`, wheels read 2026-12-02). No
+uniform page size is asked of them (that is `_get_kv_cache_groups_uniform_page_size`, for specs of different types), so
+neither release pads or refuses such a model: a token costs the sum of the layers' K and V, each layer replicated by its
+own head count, and the pool's null block at v0.33.0 is one such block (`hangar.sizing.kv_pool`).
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Model
+from hangar.catalog.layer_runs import kv_head_counts
 from hangar.engine_release import sized_release
 
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
@@ -71,6 +84,10 @@ def kv_replication(model: Model, tensor_parallel: int, kv_heads: int | None = No
     """
     if tensor_parallel < 1:
         raise KvError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
+    if kv_heads is None and model.layer_kv_heads is not None:  # each layer replicated by its own head count
+        counts = kv_head_counts(model)
+        stored = sum(max(1, heads // tensor_parallel) * tensor_parallel * layers for heads, layers in counts.items())
+        return stored / sum(heads * layers for heads, layers in counts.items())
     heads = kv_heads or model.kv_heads
     if heads is None:
         return float(tensor_parallel)
@@ -126,6 +143,11 @@ def layer_token_bytes(model: Model, kv_cache_dtype: str = "auto", tensor_paralle
 def ceil_div(amount: int, size: int) -> int:
     """Whole `size`s that hold `amount` (blocks for tokens, pages for bytes)."""
     return -(-amount // size)
+
+
+def round_up(value: int, multiple: int) -> int:
+    """`value` rounded up to a whole number of `multiple`s (a kernel's padded width, a padded vocabulary)."""
+    return ceil_div(value, multiple) * multiple
 
 
 @dataclass(frozen=True)

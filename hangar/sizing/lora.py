@@ -41,12 +41,24 @@ vocabulary rows (`hangar.sizing.lora_vocab`). Not counted: Punica's small index 
 
 Latent attention (DeepSeek V3/R1/V3.2, Kimi K2: `DeepseekV3ForCausalLM`, with its dense first layers, shared experts
 and V3.2's indexer), Qwen3-Next's and (at v0.33.0) Qwen3.5's hybrids of gated-delta-net and gated-attention layers, and
-GLM-4.5 to 4.7 are sized by `hangar.sizing.lora_layouts`.
+GLM-4.5 to 4.7 are sized by `hangar.sizing.lora_layouts`; Gemma 4 (at v0.33.0: its sliding and full-attention layers of
+two widths, a dense MLP beside the experts in every layer) by `hangar.sizing.lora_gemma4`.
+
+Devstral Small 2 (`Mistral3ForConditionalGeneration`, text config `ministral3`, which vLLM serves from v0.20.0): at
+v0.33.0 (PyPI wheel vllm-0.33.0, commit 4ba787ec9, read 2026-12-02) vllm/model_executor/models/mistral3.py implements
+`SupportsLoRA` with qkv_proj and gate_up_proj packed (`packed_modules_mapping`) and builds its language model with
+`init_vllm_registered_model(hf_config=config.text_config)`: a text config without `architectures` takes transformers'
+causal-LM class for its model_type (vllm/config/vllm.py `with_hf_config`: `ministral3` -> `Ministral3ForCausalLM` in
+transformers 5.16.1 to 5.20.2, models/auto/modeling_auto.py), which the registry maps to mistral.py's
+`MistralForCausalLM`: llama's layers (qkv_proj, o_proj, gate_up_proj, down_proj) and `embedding_modules = {}` ("We
+don't support LoRA on the embedding layers"), so no vocabulary slots. The Pixtral vision tower and the projector get
+none without `--enable-tower-connector-lora` (`hangar.sizing.lora_releases`). v0.11.2 cannot load it
+(`hangar.sizing.engine_models`).
 
 Not sized, the reason said (`LoraSizeUnknown`): another mixture of experts with dense layers or shared experts (its
-class's layers were not read); other hybrids; Gemma 4 (`GEMMA4_UNSIZED`); architectures the release has no class of its
-own for; rows without their widths. A model whose class does not implement `SupportsLoRA` (GPT-2)
-is refused, not sized (`hangar.sizing.lora_architectures.lora_refusal`).
+class's layers were not read); other hybrids; architectures the release has no class of its own for; rows without their
+widths. A model whose class does not implement `SupportsLoRA` (GPT-2) is refused, not sized
+(`hangar.sizing.lora_architectures.lora_refusal`).
 
 Source: the PyPI sdist vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-01 and
 2026-12-02; vllm/model_executor/models/llama.py, qwen2.py, qwen3.py, gemma2.py, gemma3.py, gemma3_mm.py (q/k/v and
@@ -64,9 +76,10 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
-from .engine import ENGINE_VERSION
+from .engine import ENGINE_VERSION, sized_release
 from .engine_models import engine_refusal
 from .lora_architectures import architecture, lora_refusal, supports_lora
+from .lora_gemma4 import GEMMA4, gemma4_elements, gemma4_unsized
 from .lora_layouts import LAYOUT_CLASSES, Shapes, layout_elements, layout_unsized
 from .lora_releases import engine_label, lora_rules
 from .lora_vocab import adapted_vocabulary, vocabulary_elements
@@ -76,22 +89,22 @@ LORA_BYTES = 2
 releases)."""
 PACKED_CLASSES = frozenset({
     "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration", "CohereForCausalLM", "Cohere2ForCausalLM",
+    "Gemma3ForConditionalGeneration", "CohereForCausalLM", "Cohere2ForCausalLM", "Mistral3ForConditionalGeneration",
 })  # fmt: skip
 """Classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP (v0.33.0:
 the same `packed_modules_mapping` in llama.py, which mistral.py's own class extends, qwen2.py, qwen3.py, gemma2.py,
 gemma3.py, gemma3_mm.py; commandr.py's CohereForCausalLM, which also serves Cohere2ForCausalLM: QKVParallelLinear
 qkv_proj, MergedColumnParallelLinear gate_up_proj, RowParallelLinear o_proj and down_proj, no lm_head - its logits come
-from embed_tokens - in v0.11.2 and v0.33.0)."""
+from embed_tokens - in v0.11.2 and v0.33.0; mistral3.py's Mistral3ForConditionalGeneration, whose language model is
+mistral.py's MistralForCausalLM, at v0.33.0 only: `TEXT_MODEL_UNREAD`)."""
+TEXT_MODEL_UNREAD = {"Mistral3ForConditionalGeneration": "v0.11.2"}
+"""Classes whose language model's LoRA layers were not read at that release (v0.11.2 cannot load Devstral Small 2, the
+catalog's one `Mistral3ForConditionalGeneration` row, at all)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
 """vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each
 (phi3.py at both releases)."""
 ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM"})
 """Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts."""
-GEMMA4_UNSIZED = (
-    "Gemma 4's layers differ by what its catalog row does not carry (kv-shared layers and their double-wide MLPs, "
-    "per-layer input projections: gemma4.py's num_kv_shared_layers, use_double_wide_mlp, hidden_size_per_layer_input)"
-)
 DEFAULT_MAX_LORAS = 1
 DEFAULT_MAX_LORA_RANK = 16
 """vLLM's defaults for `--max-loras` and `--max-lora-rank` (vllm/config/lora.py `LoRAConfig`, both releases)."""
@@ -134,6 +147,8 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1, engine_v
     vocabulary = vocabulary_elements(model, lora.slots, lora.rank, tensor_parallel, engine_version)
     if name in LAYOUT_CLASSES:  # latent attention, the hybrids, GLM (hangar.sizing.lora_layouts)
         return (layout_elements(model, shapes, name) * tensor_parallel * lora.slots + vocabulary) * LORA_BYTES
+    if name == GEMMA4:  # two attention widths, a dense MLP beside the experts (hangar.sizing.lora_gemma4)
+        return (gemma4_elements(model, shapes) * tensor_parallel * lora.slots + vocabulary) * LORA_BYTES
     assert model.hidden_size and model.kv_heads and model.head_dim
     tp, rank, hidden = tensor_parallel, lora.rank, model.hidden_size
     query = model.attention_heads * model.head_dim
@@ -170,10 +185,10 @@ def _unsized(model: Model, lora: LoraSlots | None = None, tensor_parallel: int =
     if name is None:
         return f"its family {model.family!r} is not one whose vLLM model class was read"
     engine = engine_label(engine_version)
+    unloadable = engine_refusal(model, engine_version or ENGINE_VERSION)
+    if unloadable:
+        return unloadable  # the release cannot load the model at all (hangar.sizing.engine_models)
     if supports_lora(name, engine_version) is None:
-        unloadable = engine_refusal(model, engine_version or ENGINE_VERSION)
-        if unloadable:
-            return unloadable  # no class and no Transformers backend either (hangar.sizing.engine_models)
         return (
             f"its architecture {name} is not one of {engine}'s own model classes (vLLM may serve it through its Transformers "
             "backend, whose LoRA layers were not read)"
@@ -181,12 +196,16 @@ def _unsized(model: Model, lora: LoraSlots | None = None, tensor_parallel: int =
     refusal = lora_refusal(model, engine_version, lora, tensor_parallel)
     if refusal:
         return refusal
-    if name == "Gemma4ForConditionalGeneration":
-        return f"{engine}'s {name} serves LoRA, but {GEMMA4_UNSIZED}"
+    if name == GEMMA4:
+        return gemma4_unsized(model)
+    if TEXT_MODEL_UNREAD.get(name) == sized_release(engine_version):
+        return f"{engine}'s {name} serves LoRA, but its language model's LoRA layers were not read at that release"
     if name in LAYOUT_CLASSES:
         return layout_unsized(model, name)
     if model.kv_lora_rank is not None:
         return f"latent attention in a model class ({name}) whose LoRA layers were not read"
+    if model.layer_kv_heads is not None or model.layer_mlp_widths is not None:
+        return "its layers differ one from another (per-layer KV heads and MLP widths), which LoRA's slot sizing does not read"
     if model.attention_layers is not None and model.attention_layers != model.layers:
         return "a hybrid whose other layers' projections (linear attention or state space) are not in the catalog"
     if model.global_kv_heads is not None:

@@ -70,6 +70,7 @@ SUPPORTS_LORA: dict[str, bool] = {
     "CohereForCausalLM": True,
     "Cohere2ForCausalLM": True,
     "Glm4MoeForCausalLM": True,
+    "DeciLMForCausalLM": True,  # Llama-Nemotron: nemotron_nas.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "GPT2LMHeadModel": False,
     "Olmo2ForCausalLM": True,  # OLMo 2 and 3: registry.py maps both to olmo2.py's Olmo2ForCausalLM (SupportsLoRA)
     "Olmo3ForCausalLM": True,
@@ -96,6 +97,7 @@ EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "MixtralForCausalLM": ("embed_tokens", "lm_head"),
     "CohereForCausalLM": ("embed_tokens",),
     "Cohere2ForCausalLM": ("embed_tokens",),
+    "DeciLMForCausalLM": ("embed_tokens", "lm_head"),
 }
 """The vocabulary modules a v0.11.2 class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends,
 mixtral.py, commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
@@ -133,6 +135,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "cohere": ("CohereForCausalLM", None),
     "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
+    "Llama Nemotron": ("DeciLMForCausalLM", None),
+    "nemotron-nas": ("DeciLMForCausalLM", None),
     "GPT-2": ("GPT2LMHeadModel", None),
     "OLMo 3": ("Olmo3ForCausalLM", None),
     "olmo2": ("Olmo2ForCausalLM", None),
@@ -142,7 +146,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2` and `glm4_moe` are the families `hangar catalog import-model` gives a row the catalog has none of
-(its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM."""
+(its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM,
+Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`; its `embedding_modules` are embed_tokens and lm_head in both releases)."""
 
 
 def architecture(model: Model) -> str | None:

@@ -56,6 +56,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
+from .kv import round_up
 from .lora_releases import RULES, LoraRules
 
 GATED_MOE_CLASSES = frozenset({"Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"})
@@ -98,7 +99,7 @@ class Shapes:
         `marlin`: gpt-oss's MXFP4 Marlin kernels pad H to 256 and the per-GPU Ie to 128 (`hangar.sizing.lora`)."""
         local, share = (experts / self.expert_gpus, float(inner)) if self.expert_gpus > 1 else (experts, inner / self.tp)
         if marlin:
-            hidden, share = _round_up(hidden, 256), _round_up(int(share), 128)
+            hidden, share = round_up(hidden, 256), round_up(int(share), 128)
         split = self.rules.sharded_experts and self.fully_sharded  # v0.33.0: w1/w3 A's rank and w2 B's H over the GPUs
         a_rank, b_hidden = (self.rank / self.tp, hidden / self.tp) if split else (self.rank, hidden)
         w13 = (1 if fused_w13 else 2) * a_rank * hidden + 2 * share * self.rank
@@ -210,7 +211,3 @@ def layout_unsized(model: Model, name: str) -> str | None:
     if model.linear_key_dim is None:
         return "a hybrid whose linear-attention widths are not in its catalog row"
     return None
-
-
-def _round_up(value: int, multiple: int) -> int:
-    return -(-value // multiple) * multiple

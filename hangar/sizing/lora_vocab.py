@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .engine import sized_release
+from .kv import round_up
 from .lora_architectures import EMBEDDING_MODULES, EXTRA_VOCAB, MAX_LORA_HEAD_VOCAB, architecture
 
 LORA_VOCAB_PADDING = 256
@@ -111,10 +112,10 @@ def vocabulary_elements(model: Model, slots: int, rank: int, tensor_parallel: in
         total += tensor_parallel * slots * (extra * hidden + (vocab + extra) * rank + hidden * rank)
         total += extra * slots * hidden if grows else 0  # the base embedding's added rows, split over the GPUs
     if "lm_head" in modules:
-        head = _pad(vocab + extra, LORA_VOCAB_PADDING) if rules.padded else vocab
+        head = round_up(vocab + extra, LORA_VOCAB_PADDING) if rules.padded else vocab
         total += tensor_parallel * slots * (rank * hidden + head * rank + extra * hidden)
         if grows:  # the base head's rows, split over the GPUs: LoRA padding and one slot's extra tokens
-            total += (_pad(_pad(vocab, LORA_VOCAB_PADDING) + extra, LORA_VOCAB_PADDING) - _pad(vocab, VOCAB_PADDING)) * hidden
+            total += (round_up(round_up(vocab, LORA_VOCAB_PADDING) + extra, LORA_VOCAB_PADDING) - round_up(vocab, VOCAB_PADDING)) * hidden
     return total
 
 
@@ -132,7 +133,3 @@ def head_refusal(model: Model, engine_version: str | None = None) -> str | None:
         f"vLLM {sized_release(engine_version)}'s {architecture(model)} adapts the output head of {model.hf_id}, and the head's LoRA "
         f"refuses its {tokens}: with --enable-lora vLLM refuses to start above {rules.max_head_vocab:,}"
     )
-
-
-def _pad(value: int, multiple: int) -> int:
-    return -(-value // multiple) * multiple

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .engine import sized_release
+from .kv import round_up
 
 if TYPE_CHECKING:
     from hangar.catalog import Model
@@ -108,10 +109,6 @@ def backend(capability: int, *, lora: bool = False, engine_version: str | None =
     return MARLIN if capability < 100 else FLASHINFER_SM100
 
 
-def _round_up(value: int, multiple: int) -> int:
-    return -(-value // multiple) * multiple
-
-
 def _layout(model: Model) -> tuple[int, int, int, int]:
     """(MoE layers, experts, hidden width, expert width), or Mxfp4Unsized naming what is missing."""
     missing = [name for name in ("hidden_size", "moe_intermediate_size", "num_experts") if getattr(model, name) is None]
@@ -134,8 +131,8 @@ def weight_bytes(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PU
     `tensor_parallel` ranks, and every other parameter of the catalog's estimate in bf16."""
     layers, experts, hidden, inner = _layout(model)
     rest = model.params_total_b * 1e9 - expert_weights(model)
-    inner_rank = _round_up(inner // tensor_parallel, kernel.intermediate_multiple)
-    hidden_rank = _round_up(hidden, kernel.hidden_multiple)
+    inner_rank = round_up(inner // tensor_parallel, kernel.intermediate_multiple)
+    hidden_rank = round_up(hidden, kernel.hidden_multiple)
     quantised = 3 * inner_rank * hidden_rank * MXFP4_BYTES_PER_WEIGHT  # w13 (2 x inner rows) and w2, with scales
     biases = (2 * inner_rank + hidden_rank) * BIAS_BYTES  # w13_bias and w2_bias (the latter on every rank)
     return layers * experts * (quantised + biases) * tensor_parallel + max(rest, 0.0) * BIAS_BYTES

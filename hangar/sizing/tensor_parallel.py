@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
+from hangar.catalog.layer_runs import kv_head_counts
 
 from .engine import engine_limits, release_defaults
 from .kv import sequence_kv, served_kv_dtype
@@ -31,7 +32,9 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
 
     vLLM v0.11.2: `ModelConfig.verify_with_parallel_config` (attention heads divisible by TP) and the
     attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them); the same two rules
-    at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`).
+    at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`). Where layers
+    differ (`layer_kv_heads`, nemotron-nas: each `DeciLMAttention` is a `LlamaAttention` of its own KV heads), every
+    attention layer's count must pass.
     """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):
@@ -39,7 +42,9 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     problems = []
     if model.attention_heads % tp:
         problems.append(f"TP {tp} does not divide the {model.attention_heads} attention heads")
-    for kv, which in ((model.kv_heads, ""), (model.global_kv_heads, " of the full-attention layers")):
+    counts = kv_head_counts(model) if model.layer_kv_heads is not None else {}
+    per_layer = [(kv, f" of {layers} attention layers") for kv, layers in sorted(counts.items())]
+    for kv, which in per_layer or ((model.kv_heads, ""), (model.global_kv_heads, " of the full-attention layers")):
         if kv is None:
             continue
         if kv >= tp and kv % tp:
