@@ -16,7 +16,8 @@ by it, whoever rendered it):
   method the deployment's release resolves to itself: at v0.11.2 Marlin on compute capability 8.0 and newer, at
   v0.33.0 auto_awq / auto_gptq; fp8 of a 16-bit checkpoint gets v0.33.0's `fp8_per_tensor`, which deprecates `fp8`
   for it, `hangar.sizing.quant_kernels`),
-  `--kv-cache-dtype fp8` when set, `--enable-prefix-caching` when on
+  `--kv-cache-dtype fp8` when set, `--trust-remote-code` when the deployment says `trust_remote_code` (a model
+  whose config class vLLM and transformers lack, `hangar.sizing.engine_models.remote_code`), `--enable-prefix-caching` when on
   (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
   older `--model <id>` form: vLLM v0.11.2 still accepts it but warns that "The `--model` option will
@@ -136,6 +137,8 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape, aliases: Seque
         args += ["--quantization", shape.quantization]
     if deployment.kv_cache_dtype == "fp8":
         args += ["--kv-cache-dtype", "fp8"]
+    if deployment.trust_remote_code:
+        args.append("--trust-remote-code")
     args.append("--enable-prefix-caching" if deployment.caching.prefix_caching else "--no-enable-prefix-caching")
     if shape.pipeline_parallel > 1:
         args += ["--pipeline-parallel-size", str(shape.pipeline_parallel), "--distributed-executor-backend", "ray"]

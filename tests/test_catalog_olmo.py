@@ -77,14 +77,12 @@ def test_a_head_dim_vllm_would_ignore_is_refused_naming_the_field():
     assert error.value.field == "head_dim" and "128" in str(error.value)
 
 
-def test_an_olmo2_config_reads_full_attention_and_must_say_whether_its_head_is_tied():
-    olmo2 = {k: v for k, v in config().items() if k not in ("layer_types", "sliding_window", "rope_scaling")}
+def test_an_olmo2_config_reads_full_attention_and_an_untied_head_by_default():
+    olmo2 = {k: v for k, v in config().items() if k not in ("layer_types", "sliding_window", "rope_scaling", "tie_word_embeddings")}
     olmo2.update(model_type="olmo2", architectures=["Olmo2ForCausalLM"], max_position_embeddings=4096)
     arch = read_config(olmo2)
-    assert (arch.model_type, arch.sliding_window_layers, arch.max_context_tokens) == ("olmo2", None, 4096)
-    with pytest.raises(ConfigError) as error:
-        read_config({k: v for k, v in olmo2.items() if k != "tie_word_embeddings"})
-    assert error.value.field == "tie_word_embeddings"
+    assert (arch.model_type, arch.sliding_window_layers, arch.max_context_tokens, arch.tie_word_embeddings) == ("olmo2", None, 4096, False)
+    assert read_config({**olmo2, "tie_word_embeddings": True}).params_total_b < arch.params_total_b  # one embedding fewer
 
 
 def test_import_model_refuses_the_bad_field_in_one_line_and_exit_code_2(tmp_path):

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .layouts_ernie import ernie_moe_text, ernie_text
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
+from .layouts_seed_oss import seed_oss_text
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,11 @@ class FamilyLayout:
 
 
 FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
+    "ernie4_5": FamilyLayout("llama", ernie_text),
+    "ernie4_5_moe": FamilyLayout("glm4_moe", ernie_moe_text),
     "olmo2": FamilyLayout("llama", olmo_text),
     "olmo3": FamilyLayout("llama", olmo_text),
+    "seed_oss": FamilyLayout("llama", seed_oss_text),
     "qwen3_vl_text": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),
     "qwen3_vl_moe_text": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
     "qwen3_vl": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),  # a text_config that names no model_type

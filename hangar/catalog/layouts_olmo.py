@@ -17,7 +17,8 @@ What vLLM does with them, read 2026-12-02:
   The cache is the same.
 
 A config stating a `head_dim` other than hidden_size / num_attention_heads is refused: v0.11.2 would ignore it.
-OLMo 2's transformers default for `tie_word_embeddings` was not read, so an `olmo2` config must state it.
+transformers' `Olmo2Config` and `Olmo3Config` (transformers-4.57.1 wheel, read 2026-12-02) default `tie_word_embeddings`
+to false too, and `Olmo3Config` has vLLM's window and layer pattern.
 """
 
 from __future__ import annotations
@@ -42,12 +43,10 @@ def olmo_text(config: dict[str, Any], text: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("head_dim", f"{stated!r} differs from hidden_size / num_attention_heads = {hidden // heads}, the head size "
                                       "vLLM v0.11.2's Olmo2Attention uses whatever the config says")
     read = dict(text)
-    if read.get("model_type") == "olmo2":
-        if read.get("tie_word_embeddings", config.get("tie_word_embeddings")) is None:
-            raise ConfigError("tie_word_embeddings", "missing, and OLMo 2's transformers default was not read; the reader needs it to size the output head")
-        return read
     if read.get("tie_word_embeddings", config.get("tie_word_embeddings")) is None:
         read["tie_word_embeddings"] = False
+    if read.get("model_type") == "olmo2":
+        return read
     if read.get("sliding_window") is None:
         read["sliding_window"] = OLMO3_SLIDING_WINDOW
     if read.get("layer_types") is None:

@@ -37,6 +37,15 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `Ministral3ForCausalLM` in transformers 5.0.0 and 5.5.0) and registers `Ministral3ForCausalLM` as Mistral's class
   (model_executor/models/registry.py); v0.25.0 and v0.33.0 keep both.
 
+* A config.json whose `model_type` neither vLLM's `_CONFIG_REGISTRY` nor transformers knows is read through the model
+  repository's own configuration class (its `auto_map`), which vLLM's `get_config` loads only with
+  `--trust-remote-code`; without it, it raises "Failed to load the model config. If the model is a custom model not yet
+  available in the HuggingFace transformers library, consider setting `trust_remote_code=True` in LLM or using the
+  `--trust-remote-code` flag in the CLI." (vllm/transformers_utils/config.py in the wheels vllm-0.11.2 and vllm-0.33.0).
+  Llama-Nemotron's `nemotron-nas` is such a type (`REMOTE_CODE_TYPES`): no config class for it in either release's
+  registry nor in transformers 4.57.1 or 5.16.1 (transformers/models/auto/configuration_auto.py), though both releases
+  register its `DeciLMForCausalLM`.
+
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
 """
@@ -103,6 +112,21 @@ TEXT_ARRIVALS: dict[str, TextArrival] = {
     ),
 }
 """Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
+
+
+REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
+"""Text model types whose config vLLM v0.11.2 and v0.33.0 read only with `--trust-remote-code`, with the repository file
+that then runs (its config.json's `auto_map`)."""
+
+
+def remote_code(model: Model) -> str | None:
+    """Why vLLM reads this catalog model's config only with `--trust-remote-code` (the module docstring has the
+    sources); None for a model whose config class vLLM or transformers has."""
+    code = REMOTE_CODE_TYPES.get(model.text_model_type or "")
+    if code is None:
+        return None
+    return (f"vLLM v0.11.2 and v0.33.0 read {model.hf_id}'s config ({model.text_model_type}) only with --trust-remote-code, "
+            f"which runs the model repository's own {code} in the server: neither they nor transformers have its config class")
 
 
 def release(version: str) -> tuple[int, int, int]:

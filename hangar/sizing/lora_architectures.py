@@ -76,6 +76,9 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Olmo3ForCausalLM": True,
     "Qwen3VLForConditionalGeneration": True,  # qwen3_vl.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "Qwen3VLMoeForConditionalGeneration": True,  # qwen3_vl_moe.py extends it
+    "Ernie4_5ForCausalLM": True,  # ernie45.py: a LlamaForCausalLM
+    "Ernie4_5_MoeForCausalLM": True,  # ernie45_moe.py declares SupportsLoRA (v0.11.2 and v0.33.0)
+    "SeedOssForCausalLM": True,  # seed_oss.py declares SupportsLoRA (v0.11.2)
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
 SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
@@ -85,8 +88,8 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5ForConditionalGeneration": True,
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
-        # OLMo 2 and 3 through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements SupportsLoRA
-        # (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
+        # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
+        # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
 }
 """Each read release's registered architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
@@ -95,6 +98,7 @@ EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "MistralForCausalLM": ("embed_tokens", "lm_head"),
     "Phi3ForCausalLM": ("embed_tokens", "lm_head"),
     "MixtralForCausalLM": ("embed_tokens", "lm_head"),
+    "Ernie4_5ForCausalLM": ("embed_tokens", "lm_head"),  # ernie45.py extends llama.py's LlamaForCausalLM
     "CohereForCausalLM": ("embed_tokens",),
     "Cohere2ForCausalLM": ("embed_tokens",),
     "DeciLMForCausalLM": ("embed_tokens", "lm_head"),
@@ -143,6 +147,9 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "olmo3": ("Olmo3ForCausalLM", None),
     "qwen3_vl_text": ("Qwen3VLForConditionalGeneration", None),
     "qwen3_vl_moe_text": (None, "Qwen3VLMoeForConditionalGeneration"),
+    "ernie4_5": ("Ernie4_5ForCausalLM", None),
+    "ernie4_5_moe": (None, "Ernie4_5_MoeForCausalLM"),
+    "seed_oss": ("SeedOssForCausalLM", None),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2` and `glm4_moe` are the families `hangar catalog import-model` gives a row the catalog has none of

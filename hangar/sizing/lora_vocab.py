@@ -79,6 +79,11 @@ RULES: dict[str, VocabularyRules] = {
             "Qwen3_5MoeForConditionalGeneration": ("embed_tokens", "lm_head"),
             "CohereForCausalLM": ("embed_tokens",),
             "Cohere2ForCausalLM": ("embed_tokens",),  # registry.py: commandr's CohereForCausalLM
+            "Ernie4_5ForCausalLM": ("embed_tokens", "lm_head"),  # ernie45.py extends llama.py's LlamaForCausalLM
+            # served through the Transformers backend, whose Base adapts embed_tokens only (transformers/base.py)
+            "Olmo2ForCausalLM": ("embed_tokens",),
+            "Olmo3ForCausalLM": ("embed_tokens",),
+            "SeedOssForCausalLM": ("embed_tokens",),
         },
         0,
         258048,

@@ -1,5 +1,8 @@
 """A deployment whose model its pinned vLLM release cannot load is a config error, not a server that crash-loops.
 
+So is one whose model vLLM reads only with `--trust-remote-code` (`hangar.sizing.engine_models.remote_code`) while the
+deployment does not say `trust_remote_code: true`: running a repository's code in the server is the team's decision.
+
 The check reads the deployment's catalog row and its `engine_version`; which release serves which architecture, and
 the sources, are in `hangar.sizing.engine_models`. A model the catalog does not know is left to the policies (which
 fail closed on it), as the other catalog checks of the spec do.
@@ -19,7 +22,7 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
     """One problem at `deployments[i].model` for each deployment its `engine_version` cannot load."""
     from hangar.catalog import CatalogLookupError, load_catalog
     from hangar.sizing.engine import VERIFIED_RELEASES
-    from hangar.sizing.engine_models import engine_refusal, first_served
+    from hangar.sizing.engine_models import engine_refusal, first_served, remote_code
 
     try:
         catalog = load_catalog(environment.catalog_overrides)
@@ -38,4 +41,9 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
                 f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
+        needs_code = remote_code(model)
+        if needs_code is not None and not deployment.trust_remote_code:
+            advice = f"set deployments[{index}].trust_remote_code to true if you trust that code, or serve another model"
+            given = False if "trust_remote_code" in deployment.model_fields_set else "unset (false)"
+            problems.append(problem(f"deployments[{index}].trust_remote_code", f"{needs_code}: {advice}", given))
     return problems

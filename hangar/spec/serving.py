@@ -154,6 +154,11 @@ class ModelDeployment(SpecModel):
     traffic: Traffic | None = Field(None, description="Declared load; with slo, Hangar plans replicas and cost (ESTIMATE) and hangar-capacity checks max_replicas.")
     slo: Slo | None = Field(None, description="p95 latency objective the replicas must meet at the declared traffic.")
     lora: Lora | None = Field(None, description="LoRA adapters served beside the model, each under its own name (hangar/spec/adapters.py).")
+    trust_remote_code: bool = Field(
+        False,
+        description="Let the server run the model repository's own Python (vLLM's --trust-remote-code). Required, and refused "
+        "when false, for a model whose config class neither vLLM nor transformers has (Llama-Nemotron's nemotron-nas).",
+    )
 
     @property
     def weight_cache(self) -> str:

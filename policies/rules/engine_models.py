@@ -1,7 +1,8 @@
 """A raw program's vLLM server whose image is a release that cannot load its model (`hangar.sizing.engine_models`).
 
 Hangar's own deployments are refused earlier, as a config error (`hangar.spec.engine_models`); this reads any program's
-serving workloads. The release is the tag of the `vllm-openai` image (`vllm/vllm-openai:v0.11.2`, the image Hangar
+serving workloads. A model whose config vLLM reads only with `--trust-remote-code` (`remote_code`) is refused without
+that flag whatever the image. The release is the tag of the `vllm-openai` image (`vllm/vllm-openai:v0.11.2`, the image Hangar
 itself runs on GPUs, `hangar.components.serving_pod`), with or without a registry prefix or a digest; another tag
 (`latest`, a build of one's own) or another image names no release, and is not judged.
 
@@ -18,7 +19,7 @@ from hangar.policies.rules.workloads import ServingWorkload
 from hangar.catalog import Gpu, Model
 from hangar.sizing.engine import release_defaults
 from hangar.sizing.engine_images import gpu_refusal
-from hangar.sizing.engine_models import engine_refusal
+from hangar.sizing.engine_models import engine_refusal, remote_code
 from hangar.sizing.mxfp4 import compute_capability
 
 
@@ -41,7 +42,12 @@ def unrunnable(workload: ServingWorkload, device: object) -> str | None:
 
 
 def unloadable(workload: ServingWorkload, model: Model | None) -> str | None:
-    """Why the workload's vLLM image cannot load its catalog model; None where it can, or where that is not known."""
+    """Why the workload's vLLM image cannot load its catalog model (its release, or a config read only with
+    `--trust-remote-code` the server is not given); None where it can, or where that is not known."""
+    if workload.engine == "vllm" and model is not None and not workload.trust_remote_code:
+        needs_code = remote_code(model)
+        if needs_code is not None:
+            return f"vLLM would not start: {needs_code}, and the server is not given --trust-remote-code"
     release = workload_release(workload)
     if model is None or release is None:
         return None

@@ -71,6 +71,8 @@ class ServingWorkload:
     """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8)."""
     prefix_caching: bool | None = None
     """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
+    trust_remote_code: bool = False
+    """vLLM's `--trust-remote-code`: the server may run the model repository's own configuration code."""
 
     @property
     def precision(self) -> str:
@@ -140,6 +142,7 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             lora=_lora(flags) if engine == "vllm" else None,
             image=image,
             prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
+            trust_remote_code=engine == "vllm" and flags.get("trust-remote-code", "false").lower() != "false",
         )
     return None
 
