@@ -42,7 +42,9 @@ vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point 
 * A compressed-tensors checkpoint (the catalog's `dtype` w8a8-int8 or w8a8-fp8, `hangar.catalog.compressed_tensors`) is
   loaded in its own scheme with no `--quantization` (the same `_verify_quantization` refuses any other than
   `compressed-tensors`), so it is served in int8 or fp8 only and Hangar passes no `--quantization` for it
-  (`hangar.sizing.quant_kernels.quantization_flag`). v0.33.0 read; v0.11.2's compressed-tensors code was not.
+  (`hangar.sizing.quant_kernels.quantization_flag`). v0.33.0 read; v0.11.2's compressed-tensors code was not for W8A8.
+  A W4A16 one (`dtype` w4a16-g<group>[-asym]) is served so in `int4` only, at both releases (`hangar.sizing.wna16`:
+  vLLM's `CompressedTensorsWNA16`, read in both wheels); Hangar quantises nothing to int4 as it loads.
 * A ModelOpt checkpoint (the catalog's `dtype` modelopt-fp8, `hangar.catalog.modelopt`) declares its format in
   config.json or the `hf_quant_config.json` beside it; `ModelOptFp8Config.override_quantization_method` answers
   "modelopt" for it whatever `--quantization` says, so it is served in fp8 only and Hangar passes no `--quantization`.
@@ -51,7 +53,7 @@ vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point 
   "modelopt_fp4" and is served in nvfp4 only, from a checkpoint published in it (4-bit e2m1 weights with an e4m3 scale
   per 16; its kernels per release: `hangar.sizing.quant_kernels`).
 
-Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, bf16 or fp16 for a
+Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, int4 for W4A16, bf16 or fp16 for a
 16-bit one), bf16 where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column
 does not name); a precision the checkpoint cannot be served in is a config error. awq, gptq or int8 of a row whose
 format the catalog does not know depends on a checkpoint it cannot vouch for (a repack under that id, or a
@@ -64,6 +66,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hangar.catalog import Catalog, CatalogLookupError, load_catalog
+from hangar.catalog.compressed_tensors import W4A16_FORMATS
 from hangar.engine_release import sized_release
 
 if TYPE_CHECKING:
@@ -75,7 +78,7 @@ DEFAULT_PRECISION = "bf16"
 
 AS_PUBLISHED = {
     "bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4", "awq": "awq", "gptq": "gptq",
-    "w8a8-int8": "int8", "w8a8-fp8": "fp8", "modelopt-fp8": "fp8", "nvfp4": "nvfp4",
+    "w8a8-int8": "int8", "w8a8-fp8": "fp8", **dict.fromkeys(W4A16_FORMATS, "int4"), "modelopt-fp8": "fp8", "nvfp4": "nvfp4",
 }
 """The precision an unset `precision` takes, by the catalog's `dtype` (a float32 checkpoint is served cast to 16 bits:
 Hangar always passes `--dtype bfloat16` or `float16`)."""
@@ -90,13 +93,14 @@ SERVABLE = {
     "gptq": ("gptq",),
     "w8a8-int8": ("int8",),
     "w8a8-fp8": ("fp8",),
+    **dict.fromkeys(W4A16_FORMATS, ("int4",)),
     "modelopt-fp8": ("fp8",),
     "nvfp4": ("nvfp4",),
 }
 """Precisions vLLM serves a checkpoint published in each format in, at both releases read (the module docstring has why)."""
 
 
-QUANTISED = ("fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", "modelopt-fp8", "nvfp4")
+QUANTISED = ("fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", *W4A16_FORMATS, "modelopt-fp8", "nvfp4")
 """Published formats vLLM loads in their own quantisation whatever is asked."""
 
 
@@ -131,7 +135,10 @@ def checkpoint_bytes(model: Model) -> float:
     from hangar.sizing.embeddings import quantised_weight_bytes
     from hangar.sizing.memory import BYTES_PER_PARAM
     from hangar.sizing.mxfp4 import Mxfp4Unsized, weight_bytes
+    from hangar.sizing.wna16 import weight_bytes as int4_bytes
 
+    if model.dtype in W4A16_FORMATS:
+        return int4_bytes(model)
     if model.dtype == "mxfp4":
         try:
             return weight_bytes(model)
@@ -158,11 +165,11 @@ PRECISION_ANNOTATION = "hangar.dev/precision"
 
 
 def precision_annotation(precision: str, quantization_flag: str | None) -> dict[str, str]:
-    """`{PRECISION_ANNOTATION: precision}` where the flags leave a planned quantisation unsaid (int8); else {}."""
-    return {PRECISION_ANNOTATION: precision} if quantization_flag is None and precision == "int8" else {}
+    """`{PRECISION_ANNOTATION: precision}` where the flags leave a planned quantisation unsaid (int8, int4); else {}."""
+    return {PRECISION_ANNOTATION: precision} if quantization_flag is None and precision in ("int8", "int4") else {}
 
 
-VOUCHED_BY_CHECKPOINT = ("awq", "gptq", "int8")
+VOUCHED_BY_CHECKPOINT = ("awq", "gptq", "int8", "int4")
 """Precisions vLLM serves only from a checkpoint published in them (the module docstring has why)."""
 
 
@@ -179,6 +186,8 @@ def mismatch(precision: str | None, published: str | None, hf_id: str, engine_ve
         "bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "w8a8-int8": "compressed-tensors W8A8 int8", "w8a8-fp8": "compressed-tensors W8A8 fp8",
         "modelopt-fp8": "ModelOpt fp8", "nvfp4": "ModelOpt NVFP4",
     }.get(published, published)
+    if published in W4A16_FORMATS:
+        shown = f"compressed-tensors W4A16 ({published})"
     if published in QUANTISED:
         why = f"vLLM {release} loads {hf_id}'s {shown} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
     elif precision == "nvfp4":
@@ -194,6 +203,11 @@ def mismatch(precision: str | None, published: str | None, hf_id: str, engine_ve
             f"vLLM {release} finds no {precision} quantisation config in a {shown} checkpoint ('Cannot find the config file for {precision}', "
             "vllm/model_executor/model_loader/weight_utils.py get_quant_config); "
             "serve a checkpoint quantised ahead of time under its own id"
+        )
+    elif precision == "int4":
+        why = (
+            "Hangar plans int4 only from a compressed-tensors W4A16 checkpoint (vLLM's in-flight 4-bit, bitsandbytes, is a layout "
+            "it does not size): serve one under its own id"
         )
     else:
         why = (

@@ -172,6 +172,19 @@ def bytes_per_param(precision: str) -> float:
     return BYTES_PER_PARAM[precision]
 
 
+def wna16(name: str):
+    return getattr(importlib.import_module("hangar.sizing.wna16"), name)
+
+
+def _w4a16_groups() -> tuple[int, ...]:
+    return constant("hangar.catalog.compressed_tensors", "W4A16_GROUPS")()
+
+
+def _machete_groups() -> list[int]:
+    """The group sizes Hangar's kernel choice puts on Machete on Hopper (compute capability 9.0)."""
+    return [g for g in _w4a16_groups() if wna16("linear_kernel")(90, g) == "Machete"]
+
+
 def mxfp4(name: str):
     return constant("hangar.sizing.mxfp4", name)()
 
@@ -319,6 +332,21 @@ FACTS += [
     Fact("docs/sizing.md", "Blackwell's TRT-LLM kernel rounds to {i} and {h}",
          {"i": lambda: mxfp4("TRTLLM_SM100").intermediate_multiple, "h": lambda: mxfp4("TRTLLM_SM100").hidden_multiple}),
     Fact("docs/sizing.md", "vLLM refuses mxfp4 below compute capability {cc:.1f}", {"cc": lambda: mxfp4("MIN_CAPABILITY") / 10}),
+    Fact("docs/sizing.md", "eight {bits}-bit values an int32, a {scale}-bit scale per group and, asymmetric, a {bits}-bit zero point per group"
+         " ({big_bytes:.3f} bytes a weight at groups of {big}, {small_bytes:g} at {small}), experts included, the token embedding and output head"
+         " in {kept} bits",
+         {"bits": code_says("hangar.sizing.wna16", "int32 holding eight 4-bit", 4),
+          "scale": code_says("hangar.sizing.wna16", "(`params_dtype`, 16 bits)", 16),
+          "big_bytes": lambda: wna16("bytes_per_weight")("w4a16-g128"), "big": lambda: max(_w4a16_groups()),
+          "small_bytes": lambda: wna16("bytes_per_weight")("w4a16-g32"), "small": lambda: min(_w4a16_groups()),
+          "kept": lambda: constant("hangar.sizing.embeddings", "EMBEDDING_BYTES")() * 8}),
+    Fact("docs/sizing.md", "vLLM {old} runs it from compute capability {a:.1f} (the scheme's floor), {new} from {b:.1f} (a T4), on Machete on"
+         " Hopper for groups of {g1} and {g2} and on Marlin otherwise; on AMD GPUs {new} runs its Triton W4A16 kernel, while {old} has none",
+         {"old": lambda: _release(0), "new": lambda: _release(1), "a": lambda: wna16("MIN_CAPABILITY")[_release(0)] / 10,
+          "b": lambda: wna16("MIN_CAPABILITY")[_release(1)] / 10, "g1": lambda: _machete_groups()[0], "g2": lambda: _machete_groups()[1],
+          "_": lambda: "" if wna16("kernel_refusal")("AMD", None, _release(1)) is None and wna16("kernel_refusal")("AMD", None, _release(0)) else 1 / 0}),
+    Fact("docs/sizing.md", "refused ({old}'s MoE methods assert symmetric", {"old": lambda: _release(0)}),
+    Fact("docs/sizing.md", "other weight-only schemes (8 bits,", why="the 8-bit weights vLLM's CompressedTensorsWNA16 also takes, which the reader refuses"),
     Fact("docs/sizing.md", "Sources: vLLM {old} (read from the PyPI sdist, commit 275de3417; the default engine, {v}, re-read",
          {"old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "v": ENGINE}),
     Fact("docs/sizing.md", "`2 × KV heads × head size × bytes per element` (2 for the default 16-bit cache, 1 with `kv_cache_dtype: fp8`)",

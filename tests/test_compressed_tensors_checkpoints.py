@@ -6,66 +6,43 @@ llm-compressor saves one (quant_method, format, config_groups with targets / wei
 kv_cache_scheme, quantization_status), its schemes being the compressed-tensors package's presets (PyPI
 compressed_tensors-0.20.1, compressed_tensors/quantization/quant_scheme.py `INT8_W8A8`, `FP8_DYNAMIC`, `FP8`, `W4A16`;
 read 2026-12-02). The catalog's README lists this. The reader (hangar/catalog/compressed_tensors.py) names W8A8 int8 and
-fp8, the schemes vLLM v0.33.0 serves that Hangar sizes, and refuses any other naming the field and the scheme.
+fp8 (here) and W4A16 (tests/test_w4a16_checkpoints.py), the schemes vLLM serves that Hangar sizes, and refuses any other
+naming the field and the scheme.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
-from pathlib import Path
 
 import pytest
-from hangar.policies.rules import evaluate, load_pack_config
 from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
-from hangar.catalog.model_config import ConfigError, model_row, read_config
+from hangar.catalog.model_config import ConfigError, read_config
 from hangar.catalog.model_import import write_model_override
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes, engine_precision, mismatch, resolve
 from hangar.sizing import rank_options
 from hangar.sizing.memory import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
+from tests.compressed_tensors_configs import args, judged, llama, quantization, row
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
 from tests.serving_plans import flags, plan_environment, server_container, workloads
 
-CONFIGS = Path(__file__).parent / "model_configs"
 CAT = load_catalog()
 INT8_REPACK = "example-org/Llama-3.1-8B-Instruct-quantized.w8a8"
 FP8_REPACK = "example-org/Llama-3.1-8B-Instruct-FP8-dynamic"
 
 
-def args(num_bits, kind, strategy, *, dynamic=False, group_size=None, symmetric=True):
-    """One `QuantizationArgs` as compressed-tensors serialises it."""
-    return {"num_bits": num_bits, "type": kind, "symmetric": symmetric, "group_size": group_size, "strategy": strategy,
-            "block_structure": None, "dynamic": dynamic, "actorder": None, "observer": None if dynamic else "minmax", "observer_kwargs": {}}
-
-
 W8A8_INT8 = {"weights": args(8, "int", "channel"), "input_activations": args(8, "int", "token", dynamic=True)}
 FP8_DYNAMIC = {"weights": args(8, "float", "channel"), "input_activations": args(8, "float", "token", dynamic=True)}
 FP8_STATIC = {"weights": args(8, "float", "tensor"), "input_activations": args(8, "float", "tensor")}
-W4A16 = {"weights": args(4, "int", "group", group_size=128), "input_activations": None}
-
-
-def quantization(scheme: dict, layout: str, **extra) -> dict:
-    return {"quant_method": "compressed-tensors", "format": layout, "quantization_status": "compressed", "kv_cache_scheme": None,
-            "ignore": ["lm_head"], "config_groups": {"group_0": {"targets": ["Linear"], "output_activations": None, **scheme}}, **extra}
-
-
-def llama(quant: dict) -> dict:
-    return {**json.loads((CONFIGS / "llama-3.1-8b-instruct.json").read_text()), "quantization_config": quant}
 
 
 INT8_CONFIG = llama(quantization(W8A8_INT8, "int-quantized"))
 FP8_CONFIG = llama(quantization(FP8_DYNAMIC, "float-quantized"))
-
-
-def row(hf_id: str, config: dict):
-    return model_row(hf_id, config, licence_id="llama-3.1-community", base_model="meta-llama/Llama-3.1-8B-Instruct", source="a compressed-tensors repack's config.json",
-                     as_of=datetime.date(2026, 12, 2))
 
 
 # --- the reader --------------------------------------------------------------------------------------------------
@@ -84,8 +61,6 @@ def test_w8a8_int8_and_fp8_are_named():
 @pytest.mark.parametrize(
     ("quant", "field", "words"),
     [
-        (quantization(W4A16, "pack-quantized"), "quantization_config.config_groups.group_0.weights",
-         "compressed-tensors W4A16 int (weights per group 128) (weight-only) is not planned"),
         (quantization({"weights": args(4, "int", "group", group_size=128), "input_activations": args(8, "int", "token", dynamic=True)}, "int-quantized"),
          "quantization_config.config_groups.group_0.weights", "compressed-tensors W4A8 int (weights per group 128) is not a scheme Hangar sizes"),
         (quantization({"weights": args(8, "int", "channel"), "input_activations": args(8, "int", "token")}, "int-quantized"),  # static per token
@@ -154,10 +129,6 @@ def overrides(tmp_path):
     return tmp_path
 
 
-def judged(records, policy):
-    return [v.message for v in evaluate(list(records), load_pack_config({}, "test")) if v.policy == policy]
-
-
 def test_a_deployment_asking_16_bits_of_it_is_a_config_error(aws_environment, overrides):
     raw = with_deployment(aws_environment, model=INT8_REPACK, precision="bf16", max_context_tokens=8192, tensor_parallel=1)
     raw["catalog_overrides"] = str(overrides)
@@ -178,17 +149,6 @@ def test_a_deployment_as_published_is_served_without_a_quantization_flag_and_jud
     assert workload["metadata"]["annotations"].get("hangar.dev/precision") == ("int8" if precision == "int8" else None)
     assert judged(plan, HARDWARE_FIT) == []
     assert not any("format" in message for message in judged(plan, CANNOT_JUDGE))
-
-
-def test_import_model_refuses_a_w4a16_checkpoint_naming_the_field(tmp_path):
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(llama(quantization(W4A16, "pack-quantized"))))
-    result = CliRunner().invoke(app, ["catalog", "import-model", "example-org/Llama-3.1-8B-Instruct-W4A16", "--config", str(config), "--licence",
-                                      "llama-3.1-community", "--overrides", str(tmp_path / "o")], env={"COLUMNS": "400"})
-    assert result.exit_code == 2
-    assert (f"--config {config}: quantization_config.config_groups.group_0.weights: compressed-tensors W4A16 int (weights per group 128) "
-            "(weight-only) is not planned") in " ".join(result.stderr.split())
-    assert not (tmp_path / "o").exists()  # nothing half-created
 
 
 def test_import_model_writes_the_w8a8_row(tmp_path):

@@ -86,7 +86,7 @@ def test_size_of_a_model_that_fits_nowhere():
     "args, message",
     [
         (("size", "meta-llama/Llama-3.1-70b"), "unknown model 'meta-llama/Llama-3.1-70b'"),
-        (("size", "Qwen/Qwen2.5-7B-Instruct", "-p", "int4"), "--precision: unknown precision 'int4'"),
+        (("size", "Qwen/Qwen2.5-7B-Instruct", "-p", "int3"), "--precision: unknown precision 'int3'"),
         (("size", "Qwen/Qwen2.5-7B-Instruct", "--context", "65536"), "exceeds Qwen/Qwen2.5-7B-Instruct's maximum context of 32,768"),
         (("size", "Qwen/Qwen2.5-7B-Instruct", "--cloud", "oracle"), "--cloud: unknown cloud 'oracle'"),
         (("size", "Qwen/Qwen2.5-7B-Instruct", "--plot", "x.pdf"), "must end in .svg or .png"),

@@ -23,10 +23,21 @@ Sources (read 2026-12-02):
   otherwise (no method overrides compressed-tensors).
 
 Hangar sizes the two 8-bit schemes as its int8 and fp8 (one byte a weight, the token embedding and output head in 16
-bits: `hangar.sizing.embeddings`). It does not plan weight-only int4 (W4A16) from such a checkpoint: its awq and gptq
-precisions pass `--quantization auto_awq` / `auto_gptq`, which vLLM refuses for a compressed-tensors checkpoint, and its
-bytes are the checkpoint's own (4 bits and a 16-bit scale per group, no zero point when symmetric: schemes/
-compressed_tensors_wNa16.py `create_weights`), so the reader refuses it by name rather than record a format it mis-sizes.
+bits: `hangar.sizing.embeddings`).
+
+Weight-only int4 (the `W4A16` preset: `format` pack-quantized, int weights of 4 bits per group, no input activations) is
+the catalog `dtype` w4a16-g<group>, with `-asym` where the weights carry zero points (`symmetric` false), served as Hangar's
+int4 with no `--quantization` (`hangar.sizing.wna16` has its bytes and kernels). Read in both pinned releases (the PyPI
+wheels vllm-0.11.2, commit 275de3417, and vllm-0.33.0, commit 4ba787ec9; read 2026-12-02): compressed_tensors.py
+`_is_wNa16_group_channel` (weights per group or channel, static, no input activations) with `format` pack-quantized
+gives `CompressedTensorsWNA16` (schemes/compressed_tensors_wNa16.py), 4 bits as uint4b8 (symmetric) or uint4 (zero
+points). What Hangar does not size is refused naming the field: other bit widths (v0.11.2 takes 4 and 8, v0.33.0 2 to
+8), weights per channel, group sizes other than 32, 64 and 128 (the ones vLLM's Marlin kernel takes at both releases,
+utils/marlin_utils.py `MARLIN_SUPPORTED_GROUP_SIZES`), `actorder` group or dynamic (v0.11.2 then allocates and reads a
+`weight_g_idx` and repeats the scales on every rank; v0.33.0's scheme no longer reads it), dynamic weights, float
+weights (nvfp4 and mxfp4 schemes), and zero points on a mixture of experts (v0.11.2's compressed_tensors_moe.py
+`CompressedTensorsWNA16MarlinMoEMethod` and `CompressedTensorsWNA16MoEMethod` both assert "Only symmetric quantization
+is supported for MoE").
 """
 
 from __future__ import annotations
@@ -46,16 +57,26 @@ where `_is_nvfp4_format` holds for weights and activations: 4-bit float, `tensor
 registers uint8 `weight_packed` [out, in / 2], an e4m3 `weight_scale` per 16 and an fp32 `weight_global_scale`: ModelOpt
 NVFP4's bytes, so the same `dtype` and precision (`get_min_capability` 100 at v0.11.2, 75 at v0.33.0, as
 `hangar.sizing.quant_kernels.NVFP4_MARLIN` plans them)."""
-FORMATS = (INT8, FP8, NVFP4)
+W4A16_GROUPS = (32, 64, 128)
+"""Weights per scale of the int4 checkpoints Hangar sizes (Marlin's group sizes at both releases, less per channel)."""
+W4A16_FORMATS = tuple(f"w4a16-g{group}{suffix}" for group in W4A16_GROUPS for suffix in ("", "-asym"))
+"""The catalog `dtype`s of a compressed-tensors W4A16 checkpoint: its group size, and `-asym` with zero points."""
+FORMATS = (INT8, FP8, NVFP4, *W4A16_FORMATS)
 """The compressed-tensors formats the catalog names: vLLM reads them from the checkpoint with no `--quantization`."""
+
+
+def w4a16_layout(dtype: str) -> tuple[int, bool]:
+    """(group size, zero points) of a W4A16 `dtype` (w4a16-g128, w4a16-g32-asym ...)."""
+    group, _, asym = dtype.removeprefix("w4a16-g").partition("-")
+    return int(group), asym == "asym"
 
 _ACTIVATION_FORMATS = ("naive-quantized", "int-quantized", "float-quantized")
 """`format`s vLLM v0.33.0 runs W8A8 from (utils.py `is_activation_quantization_format`, less nvfp4's)."""
 
 
-def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_config") -> str:
-    """INT8 or FP8 for a compressed-tensors `quantization_config` (read under `key`: older checkpoints say
-    `compression_config`) every targeted linear layer of which is in that scheme."""
+def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_config", *, experts: bool = False) -> str:
+    """INT8, FP8 or a W4A16 format for a compressed-tensors `quantization_config` (read under `key`: older checkpoints say
+    `compression_config`) every targeted linear layer of which is in that scheme; `experts`: the model routes to experts."""
     for part in ("kv_cache_scheme", "sparsity_config", "transform_config"):
         if quant.get(part):
             raise ConfigError(f"{key}.{part}", "a compressed-tensors checkpoint with it is not sized (it changes the KV cache or the weights' layout)")
@@ -63,7 +84,7 @@ def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_co
     groups = quant.get("config_groups")
     if not isinstance(groups, dict) or not groups:
         raise ConfigError(f"{key}.config_groups", "missing; a compressed-tensors checkpoint names its schemes there")
-    schemes = {name: _scheme(f"{key}.config_groups.{name}", group, quant.get("format")) for name, group in groups.items()}
+    schemes = {name: _scheme(f"{key}.config_groups.{name}", group, quant.get("format"), experts) for name, group in groups.items()}
     if len(set(schemes.values())) > 1:
         listed = ", ".join(f"{name}: {scheme}" for name, scheme in schemes.items())
         raise ConfigError(f"{key}.config_groups", f"mixes schemes ({listed}); Hangar sizes one scheme for every linear layer")
@@ -83,7 +104,7 @@ def _check_ignore(ignore: Any, key: str) -> None:
             )
 
 
-def _scheme(field: str, group: Any, default_format: Any) -> str:
+def _scheme(field: str, group: Any, default_format: Any, experts: bool = False) -> str:
     if not isinstance(group, dict):
         raise ConfigError(field, f"{group!r} is not a quantisation scheme")
     if group.get("targets") != ["Linear"]:
@@ -96,13 +117,9 @@ def _scheme(field: str, group: Any, default_format: Any) -> str:
     described = _describe(weights, activations)
     if _is_nvfp4(weights) and _is_nvfp4(activations):
         return NVFP4
-    if activations is None:
-        raise ConfigError(
-            f"{field}.weights",
-            f"{described} (weight-only) is not planned: Hangar's awq/gptq pass --quantization auto_awq/auto_gptq, which vLLM v0.33.0 "
-            "refuses for a compressed-tensors checkpoint (vllm/config/model.py _verify_quantization); known: W8A8 int8, W8A8 fp8",
-        )
     layout = group.get("format") or default_format
+    if activations is None:
+        return _weight_only(field, weights, layout, described, experts)
     if layout not in _ACTIVATION_FORMATS:
         raise ConfigError(f"{field}.format", f"{layout!r} for {described}; vLLM v0.33.0 runs W8A8 from {', '.join(_ACTIVATION_FORMATS)}")
     bits = (weights.get("num_bits"), activations.get("num_bits"))
@@ -115,7 +132,37 @@ def _scheme(field: str, group: Any, default_format: Any) -> str:
         strategy, dynamic = activations.get("strategy"), bool(activations.get("dynamic"))
         if (strategy, dynamic) in (("tensor", False), ("token", True)):
             return INT8  # _is_static_tensor_w8a8, _is_dynamic_token_w8a8
-    raise ConfigError(f"{field}.weights", f"{described} is not a scheme Hangar sizes; known: W8A8 int8, W8A8 fp8 (static or dynamic activations)")
+    raise ConfigError(f"{field}.weights", f"{described} is not a scheme Hangar sizes; known: {KNOWN}")
+
+
+KNOWN = "W8A8 int8, W8A8 fp8 (static or dynamic activations), W4A16 int (groups of 32, 64 or 128)"
+
+
+def _weight_only(field: str, weights: dict, layout: Any, described: str, experts: bool) -> str:
+    """The W4A16 format of a weight-only scheme (`_is_wNa16_group_channel` in pack-quantized), or the field refused."""
+    if (weights.get("num_bits"), weights.get("type")) != (4, "int"):
+        raise ConfigError(f"{field}.weights", f"{described} (weight-only) is not a scheme Hangar sizes; known: {KNOWN}")
+    if layout != "pack-quantized":
+        raise ConfigError(f"{field}.format", f"{layout!r} for {described}; vLLM runs weight-only int from pack-quantized (CompressedTensorsWNA16)")
+    if weights.get("dynamic"):
+        raise ConfigError(f"{field}.weights.dynamic", f"{weights.get('dynamic')!r}: vLLM's CompressedTensorsWNA16 takes static weights only")
+    if weights.get("strategy") != "group" or weights.get("group_size") not in W4A16_GROUPS:
+        raise ConfigError(
+            f"{field}.weights.group_size" if weights.get("strategy") == "group" else f"{field}.weights.strategy",
+            f"{described}: Hangar sizes int4 weights per group of {', '.join(map(str, W4A16_GROUPS))} (vLLM's Marlin group sizes) only",
+        )
+    if weights.get("actorder") not in (None, "weight"):
+        raise ConfigError(f"{field}.weights.actorder", f"{weights.get('actorder')!r}: activation reordering by group (g_idx) is not sized; allowed: null, 'weight'")
+    symmetric = weights.get("symmetric")
+    if not isinstance(symmetric, bool):
+        raise ConfigError(f"{field}.weights.symmetric", f"{symmetric!r} is not true or false")
+    if experts and not symmetric:
+        raise ConfigError(
+            f"{field}.weights.symmetric",
+            "false (zero points) on a mixture of experts: vLLM v0.11.2's compressed-tensors MoE methods assert "
+            "'Only symmetric quantization is supported for MoE' (compressed_tensors_moe.py), so Hangar does not plan it",
+        )
+    return f"w4a16-g{weights['group_size']}{'' if symmetric else '-asym'}"
 
 
 def _is_nvfp4(args: Any) -> bool:

@@ -284,7 +284,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         num_experts=experts,
         num_experts_per_tok=active,
         max_context_tokens=_max_model_len(text, model_type, defaults),
-        dtype=published_format(config, text, quant_config),
+        dtype=published_format(config, text, quant_config, experts=experts is not None),
         kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
         unquantised_params_b=round(kept, 3) or None if kept is not None else None,  # under half a million: not counted
         params_total_b=round(total / 1e9, 3),

@@ -287,10 +287,11 @@ class Model(Row):
     `hangar.catalog.layer_shapes`'; empty where the layout has no such module or no config.json was read.
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), awq or gptq for a checkpoint quantised ahead of time in
-    the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint
-    (`hangar.catalog.compressed_tensors`), modelopt-fp8 or nvfp4 for an NVIDIA ModelOpt FP8 or NVFP4 checkpoint, whose format config.json's
-    `quantization_config` or the `hf_quant_config.json` beside it declares (`hangar.catalog.modelopt`), empty for a
-    quantisation it does not name (8-bit GPTQ ...).
+    the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint, w4a16-g<group>
+    (-asym: with zero points) for a compressed-tensors W4A16 one (`hangar.catalog.compressed_tensors`), modelopt-fp8 or nvfp4 for an NVIDIA ModelOpt
+    FP8 or NVFP4 checkpoint, whose format config.json's `quantization_config` or the `hf_quant_config.json` beside it
+    declares (`hangar.catalog.modelopt`; nvfp4 also for a compressed-tensors NVFP4 W4A4 one), empty for a quantisation
+    it does not name (8-bit GPTQ ...).
     `kv_cache_dtype` is the KV-cache type the checkpoint declares (a ModelOpt `kv_cache_quant_algo` FP8), which vLLM
     v0.33.0 allocates when `--kv-cache-dtype` is auto (`hangar.sizing.kv.served_kv_dtype`); empty when it declares none.
     `unquantised_params_b` is what a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (the layers,
@@ -338,7 +339,8 @@ class Model(Row):
     state_bytes_per_sequence: Optional[PositiveInt] = None
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
-    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", "modelopt-fp8", "nvfp4"]] = None
+    dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8",
+                            "w4a16-g32", "w4a16-g32-asym", "w4a16-g64", "w4a16-g64-asym", "w4a16-g128", "w4a16-g128-asym", "modelopt-fp8", "nvfp4"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None

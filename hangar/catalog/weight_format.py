@@ -21,7 +21,7 @@ def declared_quantisation(config: dict, text: dict, quant_config: dict | None = 
     return found
 
 
-def published_format(config: dict, text: dict, quant_config: dict | None = None) -> str | None:
+def published_format(config: dict, text: dict, quant_config: dict | None = None, *, experts: bool = False) -> str | None:
     """The number format the weights are published in: the quantisation's where the config declares one.
 
     A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
@@ -30,7 +30,8 @@ def published_format(config: dict, text: dict, quant_config: dict | None = None)
     with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
     choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
     hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
-    A compressed-tensors checkpoint is W8A8 int8 or fp8 (`hangar.catalog.compressed_tensors`), or refused naming the field.
+    A compressed-tensors checkpoint is W8A8 int8 or fp8, W4A16 or NVFP4 (`hangar.catalog.compressed_tensors`; `experts`:
+    the model routes to experts), or refused naming the field.
     A ModelOpt checkpoint is modelopt-fp8 or nvfp4 (`hangar.catalog.modelopt`), read from config.json's
     `quantization_config` or, where it has none, from the `hf_quant_config.json` beside it, as vLLM reads them.
     Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
@@ -39,7 +40,7 @@ def published_format(config: dict, text: dict, quant_config: dict | None = None)
     if found is not None:
         key, quant = found
         if quant.get("quant_method") == "compressed-tensors":
-            return compressed_tensors_format(quant, key)
+            return compressed_tensors_format(quant, key, experts=experts)
         if is_modelopt(quant):
             return modelopt_format(quant, key, config_int(text, "num_hidden_layers", required=False))
         if key == HF_QUANT_CONFIG:

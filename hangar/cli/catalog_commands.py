@@ -26,6 +26,7 @@ from hangar.engine_release import ENGINE_VERSION, ENGINE_VERSION_PATTERN, VERIFI
 from hangar.kubernetes_support import today
 from hangar.sizing.mxfp4 import compute_capability
 from hangar.sizing.quant_kernels import gpu_runs
+from hangar.sizing.wna16 import kernel_refusal as int4_refusal
 
 # --- hangar catalog ----------------------------------------------------------------------------------------
 
@@ -60,15 +61,17 @@ def catalog_gpus(
     fp8: bool | None = typer.Option(None, "--fp8/--no-fp8", help="Only GPUs with (or without) native fp8.", show_default=False),
     min_memory: float = typer.Option(0, "--min-memory", help="Only GPUs with at least this many GiB."),
     engine_version: str = typer.Option(
-        ENGINE_VERSION, "--engine-version", help=f"vLLM release whose AWQ/GPTQ/NVFP4 kernels the awq, gptq and nvfp4 columns show (releases read: {', '.join(VERIFIED_RELEASES)})."
+        ENGINE_VERSION, "--engine-version", help=f"vLLM release whose AWQ/GPTQ, W4A16 and NVFP4 kernels the awq, gptq, int4 and nvfp4 columns show (releases read: {', '.join(VERIFIED_RELEASES)})."
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
     overrides: Path | None = OverridesOption,
 ) -> None:
     """GPUs: memory, bandwidth, number formats vLLM can serve, source and as_of.
 
-    awq, gptq and nvfp4 are what vLLM --engine-version runs there, read from its code (`hangar.sizing.quant_kernels`); the
-    catalog's own awq and gptq columns (vLLM v0.11.2's docs table) stay in --format json beside `runs`."""
+    awq and gptq are what vLLM --engine-version runs there, read from its code (`hangar.sizing.quant_kernels`); the
+    catalog's own columns (vLLM v0.11.2's docs table) stay in --format json as `awq` and `gptq`, beside `runs`. nvfp4 is the
+    release's NVFP4 kernels (`hangar.sizing.quant_kernels`); int4
+    (a compressed-tensors W4A16 checkpoint) is the release's `CompressedTensorsWNA16` kernels (`hangar.sizing.wna16`)."""
     if not re.fullmatch(ENGINE_VERSION_PATTERN, engine_version):
         raise fail([f"--engine-version: {engine_version!r} is not a vLLM release; allowed: vMAJOR.MINOR.PATCH, e.g. {ENGINE_VERSION} (releases read: {', '.join(VERIFIED_RELEASES)})"])
     release = sized_release(engine_version)
@@ -79,10 +82,12 @@ def catalog_gpus(
 
     def runs(g: Gpu, precision: str) -> bool:
         capability = compute_capability(g.architecture) if g.vendor == "NVIDIA" else None
+        if precision == "int4":
+            return int4_refusal(g.vendor, capability, engine_version) is None
         return gpu_runs(precision, g.vendor, capability, getattr(g, precision, False), engine_version)
 
     if output_format is OutputFormat.json:
-        print_json([{**g.model_dump(mode="json"), "runs": {"engine_version": release, **{p: runs(g, p) for p in ("awq", "gptq", "nvfp4")}}} for g in rows])
+        print_json([{**g.model_dump(mode="json"), "runs": {"engine_version": release, **{p: runs(g, p) for p in ("awq", "gptq", "int4", "nvfp4")}}} for g in rows])
         return
     if (unread := unread_note(engine_version)) is not None:
         out.print(escape(unread), soft_wrap=True)
@@ -91,6 +96,7 @@ def catalog_gpus(
         ("GiB", lambda g: f"{g.memory_gib:g}"), ("GB/s", lambda g: "?" if g.memory_bandwidth_gbps is None else f"{g.memory_bandwidth_gbps:g}"),
         ("bf16", lambda g: _yes(g.bf16)), ("fp8", lambda g: _yes(g.fp8)), ("int8", lambda g: _yes(g.int8)),
         (f"awq {release}", lambda g: _yes(runs(g, "awq"))), (f"gptq {release}", lambda g: _yes(runs(g, "gptq"))),
+        (f"int4 {release}", lambda g: _yes(runs(g, "int4"))),
         (f"nvfp4 {release}", lambda g: _yes(runs(g, "nvfp4"))),
         ("as_of", lambda g: _date(g.as_of)), ("source", lambda g: g.source),
     ])

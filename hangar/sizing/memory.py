@@ -34,11 +34,14 @@ from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, kernel_refusal, nvfp4_refusal, rocm_refusal
+from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
+from .wna16 import kernel_refusal as int4_refusal
+from .wna16 import weight_bytes as int4_weight_bytes
 
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
 
-PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "nvfp4")
+PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "int4", "nvfp4")
 """Weight formats Hangar can plan (the `precision` of a deployment)."""
 
 BYTES_PER_PARAM: dict[str, float] = {
@@ -55,6 +58,8 @@ BYTES_PER_PARAM: dict[str, float] = {
     # MXFP4 routed experts only (4-bit values + a one-byte scale per 32); the rest of the checkpoint stays bf16
     # (`hangar.sizing.mxfp4`, which `weight_bytes` uses for the whole model).
     "mxfp4": MXFP4_BYTES_PER_WEIGHT,
+    # compressed-tensors W4A16: the preset's groups of 128; `weight_bytes` takes the row's own layout (`hangar.sizing.wna16`).
+    "int4": INT4_NOMINAL_BYTES,
     # NVFP4: e2m1 values and an e4m3 scale per 16 (`hangar.sizing.quant_kernels`); the embedding, head and the layers the
     # checkpoint leaves unquantised stay 16-bit (`hangar.sizing.embeddings`).
     "nvfp4": NVFP4_BYTES_PER_WEIGHT,
@@ -152,7 +157,7 @@ class Accelerator:
 def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, engine_version: str | None = None) -> list[str]:
     """Why `device` cannot serve weights in `precision` with vLLM `engine_version` (the pinned release when None), as a
     user would read it; [] if it can. awq and gptq on an NVIDIA GPU follow the release's kernels
-    (`hangar.sizing.quant_kernels`); the other formats, the catalog's GPU columns."""
+    (`hangar.sizing.quant_kernels`), int4 on any GPU (`hangar.sizing.wna16`); the other formats, the catalog's GPU columns."""
     _check_precision(precision)
     acc = Accelerator.of(device)
     if precision in ("awq", "gptq") and acc.compute_capability is not None:
@@ -169,6 +174,9 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, 
             return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
         except LookupError:
             pass  # the release's ROCm path was not read: the catalog's column decides
+    if precision == "int4" and acc.kind == "gpu":
+        refusal = int4_refusal(acc.vendor or "", acc.compute_capability, engine_version)
+        return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve int4: {refusal}"]
     if precision in acc.formats:
         return []
     who = f"{acc.name} ({acc.architecture})"
@@ -225,7 +233,8 @@ def weight_bytes(
     mxfp4 (a checkpoint published so, as gpt-oss) counts its experts at 4.25 bits and the rest in bf16; on an
     `accelerator`, as the kernel vLLM `engine_version` picks there pads them over `tensor_parallel` ranks (`lora`: with
     --enable-lora).
-    fp8, int8, awq, gptq and nvfp4 keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`).
+    fp8, int8, awq, gptq, int4 and nvfp4 keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`); int4
+    counts the row's own W4A16 group size and zero points (`hangar.sizing.wna16`).
     """
     _check_precision(precision)
     if precision == "mxfp4" and active:
@@ -242,6 +251,8 @@ def weight_bytes(
             return mxfp4_weight_bytes(model, tensor_parallel=tensor_parallel, kernel=kernel)
         except Mxfp4Unsized as error:
             raise SizingError(str(error)) from None
+    if precision == "int4":
+        return int4_weight_bytes(model, active=active)
     params_b = model.params_active_b if active and model.params_active_b is not None else model.params_total_b
     if BYTES_PER_PARAM[precision] < 2:
         return quantised_weight_bytes(model, params_b * 1e9, BYTES_PER_PARAM[precision], active=active)

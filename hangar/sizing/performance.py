@@ -34,6 +34,7 @@ from .embeddings import quantised_weight_bytes
 from .kv import kv_bytes_per_token, layer_token_bytes, served_kv_dtype
 from .lora import LoraSlots, lora_gib
 from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
+from .wna16 import model_bytes_per_weight
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,10 @@ CALIBRATED = Efficiency(memory=0.7, compute=0.4, step_ms=0.75, allreduce_us=10.0
 """Fitted by `bench/performance_calibration.py` on the catalog's calibration table (see
 `hangar.sizing.calibration.MEASURED_ERROR` for its error there)."""
 
-COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16", "mxfp4": "bf16", "nvfp4": "bf16"}
+COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16", "mxfp4": "bf16", "int4": "bf16", "nvfp4": "bf16"}
 """The tensor-core format each weight precision computes in: W8A8 fp8/int8 at their own rate; 4-bit
-AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate; so are MXFP4 experts by the
+AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate, as compressed-tensors int4's do
+in the activation dtype (`hangar.sizing.wna16`: Marlin, Machete); so are MXFP4 experts by the
 backends vLLM v0.11.2's image picks (Marlin "Weight-only FP4 compression", FlashInfer "MXFP4_BF16": `hangar.sizing.mxfp4`).
 NVFP4 computes on FP4 tensor cores from compute capability 10.0, whose peak the catalog does not hold, and as Marlin
 weight-only (16-bit) below: the estimate takes the 16-bit rate, a floor for the first."""
@@ -144,7 +146,7 @@ class Replica:
 
     def weights_read(self, batch: float) -> float:
         """Bytes of weights one step of `batch` tokens reads."""
-        per_param = BYTES_PER_PARAM[self.precision]
+        per_param = model_bytes_per_weight(self.model) if self.precision == "int4" else BYTES_PER_PARAM[self.precision]
         if not self.model.is_moe:
             return weight_bytes(self.model, self.precision)
         shared, experts = _expert_split(self.model)

@@ -4,8 +4,8 @@ vLLM (v0.11.2 and v0.33.0 alike; `hangar.precision` has the sources) loads a qua
 whatever `--dtype` says, finds no awq or gptq config in a 16-bit one, and quantises no dense layer to int8 as it loads:
 an fp8 checkpoint is served in fp8 unless a 16-bit checkpoint of the same model exists, which is then a row of its own
 (the fp8 repack names it as its `base_model`). Serving awq, gptq or int8 takes a checkpoint quantised to it ahead of
-time, so they are offered only for a row whose `dtype` says the checkpoint is one (the column names no int8 format, so
-int8 is never offered): where the format is unknown (a row compiled from a model card, or a quantisation the column
+time, so they are offered only for a row whose `dtype` says the checkpoint is one (int8 for a compressed-tensors W8A8
+int8 row, int4 for a W4A16 one): where the format is unknown (a row compiled from a model card, or a quantisation the column
 does not name) no such checkpoint is known to exist. `hangar size` judges at the pinned release.
 """
 
@@ -37,6 +37,8 @@ def unservable(model: Model, precisions: Sequence[str], engine_version: str | No
 def _short_reason(model: Model, precision: str, release: str) -> str:
     if model.dtype in QUANTISED:
         return f"{model.hf_id} is published in {model.dtype}, which vLLM {release} loads whatever --dtype says"
+    if precision == "int4":
+        return "Hangar plans int4 only from a compressed-tensors W4A16 checkpoint: import one under its own id"
     if precision in VOUCHED_BY_CHECKPOINT and model.dtype is None:
         return "no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one quantised ahead of time under its own id"
     if precision in ("awq", "gptq"):

@@ -106,7 +106,7 @@ KERNELS: dict[str, QuantKernels] = {
 """The releases whose AWQ and GPTQ code was read."""
 
 FLAGS = {"fp8": "fp8", "mxfp4": "mxfp4"}
-"""`--quantization` for the other quantised precisions. int8 has none: vLLM reads W8A8 int8 from the checkpoint (`hangar.precision`)."""
+"""`--quantization` for the other quantised precisions. int8 and int4 have none: vLLM reads W8A8 int8 and W4A16 from the checkpoint (`hangar.precision`)."""
 
 ONLINE_FP8 = {"v0.11.2": "fp8", "v0.33.0": "fp8_per_tensor"}
 """`--quantization` that quantises a 16-bit checkpoint to fp8 as it loads, per release. v0.33.0 (vllm-0.33.0.tar.gz,

@@ -14,6 +14,7 @@ from typing import Literal
 
 from hangar.catalog import Catalog, InstanceType, Model
 from hangar.engine_release import ENGINE_VERSION, release_defaults, sized_release, unread_note
+from hangar.precision import AS_PUBLISHED
 
 from .accelerators import with_performance
 from .engine_images import gpu_refusal
@@ -304,18 +305,23 @@ def rank_options(
     feasible: list[Option] = []
     infeasible: list[Rejected] = []
     # what the published checkpoint cannot be served in is not offered (hangar.sizing.published), or, asked for, refused
-    asked = list(dict.fromkeys(precisions)) if precisions else ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "nvfp4"]
+    asked = list(dict.fromkeys(precisions)) if precisions else ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "int4", "mxfp4", "nvfp4"]
     refused = unservable(model, asked, engine_version)
     for planned in ("mxfp4", "nvfp4"):
         if not precisions and model.dtype != planned:
             refused.pop(planned, None)  # never a default candidate: planned only for a checkpoint published in it
+    if not precisions and AS_PUBLISHED.get(model.dtype or "") != "int4":
+        refused.pop("int4", None)  # likewise: a compressed-tensors W4A16 checkpoint's only
     for machine in machines(catalog, clouds, include_tpus=include_tpus):
         acc = machine.accelerator
         if precisions:
             candidates = list(dict.fromkeys(precisions))
         else:
             sixteen = "bf16" if "bf16" in acc.formats or "fp16" not in acc.formats else "fp16"
-            candidates = [p for p in (sixteen, "fp8", "int8", "awq", "gptq", "mxfp4", "nvfp4") if p not in refused and (p not in ("mxfp4", "nvfp4") or model.dtype == p)]
+            candidates = [
+                p for p in (sixteen, "fp8", "int8", "awq", "gptq", "int4", "mxfp4", "nvfp4")
+                if p not in refused and (p not in ("mxfp4", "nvfp4") or model.dtype == p) and (p != "int4" or AS_PUBLISHED.get(model.dtype or "") == "int4")
+            ]
         for precision in candidates:
             if precision in refused:
                 infeasible.append(Rejected(machine, precision, (refused[precision],)))

@@ -72,7 +72,7 @@ def unplaceable(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
 
 
 def unknown_formats(facts: StackFacts, config: CannotJudgeConfig) -> list[Finding]:
-    """Workloads asking awq or gptq (`--quantization`), or planned by Hangar in int8, of a catalog model whose published format the catalog does not know:
+    """Workloads asking awq or gptq (`--quantization`), or planned by Hangar in int8 or int4, of a catalog model whose published format the catalog does not know:
     whether vLLM serves it so depends on a checkpoint the catalog cannot vouch for, so neither it nor the fit is judged."""
     catalog = load_catalog(config.catalog_overrides)
     findings = []
@@ -98,8 +98,8 @@ def refused_format(workload: ServingWorkload, model: Model | None) -> str | None
 def _format_unknown(workload: ServingWorkload, model: Model | None) -> str | None:
     if workload.quantization is not None and workload.precision in ("awq", "gptq"):
         precision = workload.precision
-    elif workload.quantization is None and workload.planned_precision == "int8":
-        precision = "int8"  # Hangar's int8 passes no flag (`hangar.precision.PRECISION_ANNOTATION`); bitsandbytes and experts_int8 do
+    elif workload.quantization is None and workload.planned_precision in ("int8", "int4"):
+        precision = workload.planned_precision  # Hangar's int8 and int4 pass no flag (`hangar.precision.PRECISION_ANNOTATION`)
     else:
         return None
     if model is None:

@@ -68,7 +68,7 @@ class ServingWorkload:
     image: str = ""
     """The serving container's image, as the program names it."""
     planned_precision: str | None = None
-    """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8)."""
+    """The precision Hangar planned where the flags cannot say it (`hangar.precision.PRECISION_ANNOTATION`: int8, int4)."""
     prefix_caching: bool | None = None
     """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
     trust_remote_code: bool = False
