@@ -140,7 +140,10 @@ class BaseSide:
     def __init__(self, repository: Path, commit: str, relative: Path, cache_root: Path | None = None) -> None:
         self.relative = relative
         self.tree = GitTree(repository, commit, "" if str(relative) in ("", ".") else relative.as_posix())
-        self.scratch = Path(tempfile.mkdtemp(prefix="hangar-diff-base-"))
+        self.temporary = Path(tempfile.mkdtemp(prefix="hangar-diff-base-"))
+        """Everything this side writes: the scratch project and the base planner's results; `remove` deletes it."""
+        self.scratch = self.temporary / "project"
+        self.scratch.mkdir()
         self.cache = PlanCache.for_project(cache_root) if cache_root is not None and not disabled_by_environment() else None
         self.verdicts = PlanCache.for_project(cache_root, "verdicts") if self.cache is not None and cache_root is not None else None
         self.checked_out = False
@@ -148,14 +151,22 @@ class BaseSide:
         """The base's plans by their cache key, once `sides` has made them: the head's side of an unchanged stack shares its plan (`head_side`)."""
         self.shared: dict[str, SharedSide] = {}
         """The base's sides whose plan and priced verdict are cached, by stack, once `sides` has made them: the head's side of an unchanged stack (`head_side`)."""
-        self.project = self._project()
+        try:
+            self.project = self._project()
+        except BaseException:
+            self.remove()
+            raise
 
     def __enter__(self) -> BaseSide:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.tree.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.remove()
+
+    def remove(self) -> None:
+        """Delete what this side wrote; safe to call twice, and from a signal handler (the CLI's interrupt cleanup)."""
+        shutil.rmtree(self.temporary, ignore_errors=True)
 
     def _write(self, relative: str) -> bool:
         data = self.tree.read(relative)
@@ -208,7 +219,7 @@ class BaseSide:
             with checkout() as worktree:
                 base = read_project(worktree / self.relative)
                 checkout_root = str(base.root)
-                planned = _plan_base_in_worker(base, missing, guard)
+                planned = _plan_base_in_worker(base, missing, guard, self.temporary)
                 if isinstance(planned, str):
                     results.update({stack: {"error": planned} for stack in missing})
                 else:
@@ -266,9 +277,9 @@ class BaseSide:
                     self._write(name)
 
 
-def _plan_base_in_worker(project: PulumiProject, stacks: list[str], guard: Guard) -> dict[str, Any] | str:
-    """Run the base planner on `stacks`: its results by stack, or why it failed as a whole."""
-    with tempfile.TemporaryDirectory(prefix="hangar-diff-out-") as scratch:
+def _plan_base_in_worker(project: PulumiProject, stacks: list[str], guard: Guard, temporary: Path) -> dict[str, Any] | str:
+    """Run the base planner on `stacks`: its results by stack (written under `temporary`), or why it failed as a whole."""
+    with tempfile.TemporaryDirectory(prefix="planner-", dir=temporary) as scratch:
         result_file = Path(scratch) / "plans.json"
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         worker = subprocess.Popen(

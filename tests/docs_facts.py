@@ -176,6 +176,10 @@ def wna16(name: str):
     return getattr(importlib.import_module("hangar.sizing.wna16"), name)
 
 
+def _lora_rules() -> dict:
+    return constant("hangar.sizing.lora_releases", "RULES")()
+
+
 def _w4a16_groups() -> tuple[int, ...]:
     return constant("hangar.catalog.compressed_tensors", "W4A16_GROUPS")()
 
@@ -346,6 +350,10 @@ FACTS += [
           "b": lambda: wna16("MIN_CAPABILITY")[_release(1)] / 10, "g1": lambda: _machete_groups()[0], "g2": lambda: _machete_groups()[1],
           "_": lambda: "" if wna16("kernel_refusal")("AMD", None, _release(1)) is None and wna16("kernel_refusal")("AMD", None, _release(0)) else 1 / 0}),
     Fact("docs/sizing.md", "refused ({old}'s MoE methods assert symmetric", {"old": lambda: _release(0)}),
+    Fact("docs/sizing.md", "LoRA on int4 experts fails to start at {old}, whose MoE LoRA reads weights such a layer does not have, while {new} runs"
+         " it on Marlin's experts",
+         {"old": lambda: next(r for r, rules in _lora_rules().items() if not rules.int4_experts),
+          "new": lambda: next(r for r, rules in _lora_rules().items() if rules.int4_experts)}),
     Fact("docs/sizing.md", "other weight-only schemes (8 bits,", why="the 8-bit weights vLLM's CompressedTensorsWNA16 also takes, which the reader refuses"),
     Fact("docs/sizing.md", "Sources: vLLM {old} (read from the PyPI sdist, commit 275de3417; the default engine, {v}, re-read",
          {"old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "v": ENGINE}),

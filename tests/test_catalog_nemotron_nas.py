@@ -199,3 +199,10 @@ def test_import_model_reads_the_real_file_and_says_which_layers_have_attention(t
 def test_differing_heads_are_described_layer_count_by_layer_count():
     row = model_row("example/nas", fewer_heads_in_the_last_nine(), licence_id="nvidia-open-model-license", source="test", as_of="2026-12-02")
     assert describe_layers(row) == "49 with attention, 4 KV heads in 9, 8 in 40; 31 without"
+
+
+def test_a_refusal_says_some_layers_are_replicated_not_the_first_layers_count():
+    row = model_row("example/nas", fewer_heads_in_the_last_nine(), licence_id="nvidia-open-model-license", source="test", as_of="2026-12-02")
+    fit = memory_fit(row, load_catalog().gpu("T4"), tensor_parallel=8, engine_version="v0.33.0")
+    assert not fit.fits
+    assert fit.reason.endswith("TP 8 exceeds some layers' KV heads, replicating the KV cache x1.1 overall")

@@ -30,9 +30,12 @@ HANGAR = str(Path(sys.executable).parent / "hangar")
 SIGTERM_BIT = 1 << (signal.SIGTERM - 1)
 
 
-def started(args: list[str], cwd: Path = ROOT) -> subprocess.Popen:
-    """`hangar ARGS` as a user starts it, returned once its signal handlers are in place (SIGTERM caught, per /proc)."""
-    process = subprocess.Popen([HANGAR, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def started(args: list[str], cwd: Path = ROOT, temporary: Path | None = None) -> subprocess.Popen:
+    """`hangar ARGS` as a user starts it, returned once its signal handlers are in place (SIGTERM caught, per /proc).
+
+    `temporary`: the process's TMPDIR, to see what it leaves there."""
+    env = dict(os.environ, TMPDIR=str(temporary)) if temporary is not None else None
+    process = subprocess.Popen([HANGAR, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         status = Path(f"/proc/{process.pid}/status").read_text()
@@ -73,9 +76,14 @@ def hangar_worktrees(repo: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_an_interrupted_diff_leaves_no_worktree(repo: Path, signum: int, code: int):
-    """Whenever the signal lands once the checkout is listed: while git still writes it (see the next test) or after."""
-    process = started(["diff", "--all", "--base", "HEAD", "-C", str(repo)])
+def test_an_interrupted_diff_leaves_no_worktree(repo: Path, tmp_path: Path, signum: int, code: int):
+    """Whenever the signal lands once the checkout is listed: while git still writes it (see the next test) or after.
+
+    Nor anything in the temporary directory: the base's scratch copy of its project and stack files and the base
+    planner's results went with it (they were left behind before)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = started(["diff", "--all", "--base", "HEAD", "-C", str(repo)], temporary=temporary)
     deadline = time.monotonic() + 60
     while not hangar_worktrees(repo) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
@@ -86,6 +94,7 @@ def test_an_interrupted_diff_leaves_no_worktree(repo: Path, signum: int, code: i
     assert process.returncode == code, stderr
     assert stderr.count("\n") == 1 and "the command did not finish" in stderr
     assert hangar_worktrees(repo) == [] and not scratch.exists()
+    assert sorted(path.name for path in temporary.iterdir()) == []
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

@@ -25,8 +25,10 @@ from hangar.catalog.model_import import write_model_override
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes, engine_precision, mismatch, resolve
 from hangar.sizing import memory_fit, rank_options
+from hangar.sizing.lora_architectures import lora_refusal
 from hangar.sizing.memory import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
+from hangar.sizing.tensor_parallel import tp_problems, valid_tp_degrees
 from hangar.sizing.wna16 import linear_kernel
 from tests.compressed_tensors_configs import CONFIGS, args, judged, llama, quantization, row
 from tests.config_errors import config_problems
@@ -231,3 +233,29 @@ def test_import_model_writes_the_row_and_refuses_what_it_does_not_size(tmp_path)
     assert (f"--config {config}: quantization_config.config_groups.group_0.weights.strategy: compressed-tensors W4A16 int (weights per channel): "
             "Hangar sizes int4 weights per group of 32, 64, 128 (vLLM's Marlin group sizes) only") in " ".join(refused.stderr.split())
     assert not (tmp_path / "p").exists()
+
+
+# --- tensor parallelism and LoRA --------------------------------------------------------------------------------------
+
+
+def test_tensor_parallel_must_split_each_layer_into_whole_groups():
+    moe = moe_row()  # Qwen3-30B-A3B: experts 768 wide, groups of 128
+    assert tp_problems(moe, 2) == []
+    assert tp_problems(moe, 4) == [
+        "TP 4 splits moe_intermediate_size 768 into shards of 192, not a whole number of the int4 checkpoint's groups of 128, which vLLM "
+        "refuses (verify_group_size_divides_partition)"
+    ]
+    assert valid_tp_degrees(moe, 8) == [1, 2]
+    assert valid_tp_degrees(CAT.model("Qwen/Qwen3-30B-A3B"), 8) == [1, 2, 4, 8]  # in 16 bits every degree is whole
+    options = rank_options(moe, CAT, clouds=["aws"]).feasible
+    assert options and {o.tensor_parallel for o in options} <= {1, 2}
+
+
+def test_lora_on_int4_experts_fails_at_v0_11_2_and_runs_at_v0_33_0():
+    refusal = lora_refusal(moe_row(), "v0.11.2")
+    assert refusal is not None and refusal.startswith(
+        f"vLLM v0.11.2 fails to start {MOE_REPACK}'s int4 (compressed-tensors W4A16) experts with --enable-lora: its MoE LoRA runs them "
+        "through FusedMoEModularMethod, which reads the layer's w13_weight"
+    )
+    assert lora_refusal(moe_row(), "v0.33.0") is None
+    assert lora_refusal(row(REPACK, CONFIG), "v0.11.2") is None  # dense layers: vLLM's LoRA wraps a layer holding weight_packed

@@ -96,7 +96,7 @@ def diff(
         base_files = BaseSide(repo_root, commit, relative, None if no_cache else project)
     except subprocess.CalledProcessError as error:
         raise fail([f"git ls-tree {commit[:12]}: {(error.stderr or b'').decode(errors='replace').strip() or f'exit {error.returncode}'}"]) from None
-    with base_files as base_side:
+    with base_files as base_side, cleanup_on_interrupt(base_side.remove):
         base_names = base_side.stacks()
         names = _select(stacks, all_stacks, head_project.stacks(), base_names)
         base_sides = base_side.sides([n for n in names if n in base_names], lambda: base_checkout(repo_root, commit), _kill_on_interrupt)

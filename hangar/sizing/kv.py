@@ -33,7 +33,9 @@ layer's page (vLLM v0.11.2 vllm/v1/core/kv_cache_utils.py and vllm/v1/kv_cache_i
 vllm/v1/core/kv_cache_planning.py `get_kv_cache_groups`, `get_kv_cache_config_from_groups`, wheels read 2026-12-02). No
 uniform page size is asked of them (that is `_get_kv_cache_groups_uniform_page_size`, for specs of different types), so
 neither release pads or refuses such a model: a token costs the sum of the layers' K and V, each layer replicated by its
-own head count, and the pool's null block at v0.33.0 is one such block (`hangar.sizing.kv_pool`).
+own head count, and the pool's null block at v0.33.0 is one such block (`hangar.sizing.kv_pool`). Not modelled: a
+replica split into pipeline stages (across nodes) gets its layers by count (vLLM's `get_pp_indices`), so one stage may
+hold more attention layers and wider MLPs than another; Hangar sizes the stages as if they were equal.
 """
 
 from __future__ import annotations

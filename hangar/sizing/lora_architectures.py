@@ -43,6 +43,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hangar.catalog import Model
+from hangar.catalog.compressed_tensors import W4A16_FORMATS
 
 from .engine import sized_release
 from .lora_releases import EP_BACKENDS, engine_label, lora_rules
@@ -179,6 +180,12 @@ def lora_refusal(model: Model, engine_version: str | None = None, lora: LoraSlot
     `lora`'s expert parallelism); None where it serves LoRA for it or that is unknown."""
     engine = engine_label(engine_version)
     name = architecture(model)
+    if model.num_experts is not None and model.dtype in W4A16_FORMATS and not lora_rules(engine_version).int4_experts:
+        return (
+            f"{engine} fails to start {model.hf_id}'s int4 (compressed-tensors W4A16) experts with --enable-lora: its MoE LoRA runs "
+            "them through FusedMoEModularMethod, which reads the layer's w13_weight, and the compressed-tensors W4A16 MoE "
+            "method holds w13_weight_packed (vllm/lora/layers/fused_moe.py, hangar.sizing.lora_releases)"
+        )
     if lora is not None and lora.expert_parallel and model.num_experts is not None:
         why = _expert_parallel_refusal(name, lora, tensor_parallel, engine_version)
         if why:

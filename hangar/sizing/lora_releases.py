@@ -45,6 +45,14 @@ vLLM v0.33.0: the PyPI sdist vllm-0.33.0.tar.gz (commit 4ba787ec9 per its vllm/_
   `Qwen3_5MoeForConditionalGeneration` (qwen3_5.py, which extend qwen3_vl.py's `Qwen3VLForConditionalGeneration`,
   `SupportsLoRA`) and Gemma 4's `Gemma4ForConditionalGeneration` (gemma4_mm.py, `SupportsLoRA`). GLM-4.5 to 4.7's
   `Glm4MoeForCausalLM` (glm4_moe.py) implements it at both releases. GPT-2's `GPT2LMHeadModel` still does not (gpt2.py).
+* A compressed-tensors W4A16 mixture of experts (`hangar.sizing.wna16`): v0.11.2's vllm/lora/layers/fused_moe.py
+  `FusedMoEWithLoRA` swaps the experts' method for a `FusedMoEModularMethod` whose `apply` (fused_moe/
+  fused_moe_modular_method.py) passes `layer.w13_weight` and `layer.w2_weight`, and sizes its LoRA kernels from
+  `layer.w13_weight.size()`; the compressed-tensors WNA16 MoE methods register `w13_weight_packed` / `w2_weight_packed`
+  instead, so the experts' first forward pass fails. v0.33.0's `FusedMoEWithLoRA` takes the method's own modular kernel
+  and asserts it `supports_lora()`; with LoRA on, the WNA16 backend oracle (fused_moe/oracle/int_wna16.py
+  `select_wna16_moe_backend`) passes over experts classes that do not (fused_moe/modular_kernel.py `is_supported_config`:
+  "LoRA", so FlashInfer TRT-LLM's monolithic one) and takes Marlin's `MarlinExperts` (a `LoRAExpertsMixin`).
 * A multimodal model's vision tower and connector get no slots unless `--enable-tower-connector-lora` (default false,
   vllm/config/lora.py; model_manager.py `_get_punica_wrapper` finds no wrapper for their modules).
 
@@ -79,6 +87,8 @@ class LoraRules:
     """Classes whose experts go sequence-parallel with expert, tensor and data parallelism, which LoRA refuses."""
     indexer_wk: bool
     """Whether DeepSeek-V3.2's indexer `wk` and `weights_proj` are adapted (v0.11.2: two ReplicatedLinear layers)."""
+    int4_experts: bool = True
+    """Whether LoRA serves experts published in compressed-tensors W4A16 (int4)."""
 
 
 ROUTED_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "Qwen3NextForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM"})
@@ -94,6 +104,7 @@ RULES: dict[str, LoraRules] = {
         expert_parallel=False,
         sequence_parallel_moe=frozenset(),
         indexer_wk=True,
+        int4_experts=False,
     ),
     "v0.33.0": LoraRules(
         mla_wrappers=1,

@@ -407,7 +407,9 @@ def memory_fit(
             reason += "; the weights alone do not fit"
         elif longest > 0:
             reason += f"; a max_model_len of at most {longest:,} tokens would fit"
-        if replication > 1 and model.kv_heads is not None:
+        if replication > 1 and model.layer_kv_heads is not None:  # each attention layer replicated by its own KV heads
+            reason += f"; TP {tensor_parallel} exceeds some layers' KV heads, replicating the KV cache x{replication:.3g} overall"
+        elif replication > 1 and model.kv_heads is not None:
             reason += f"; TP {tensor_parallel} > {model.kv_heads} KV heads replicates the KV cache x{replication:g}"
     return MemoryFit(
         model=model.hf_id,

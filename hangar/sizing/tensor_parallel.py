@@ -25,6 +25,7 @@ from .memory import (
     memory_fit,
     weight_bytes,
 )
+from .wna16 import tp_problems as int4_tp_problems
 
 
 def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
@@ -34,7 +35,8 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them); the same two rules
     at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`). Where layers
     differ (`layer_kv_heads`, nemotron-nas: each `DeciLMAttention` is a `LlamaAttention` of its own KV heads), every
-    attention layer's count must pass.
+    attention layer's count must pass. A compressed-tensors W4A16 row's shards must also hold whole groups
+    (`hangar.sizing.wna16.tp_problems`).
     """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):
@@ -51,7 +53,7 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
             problems.append(f"TP {tp} does not divide the {kv} KV heads{which}")
         elif kv < tp and tp % kv:
             problems.append(f"TP {tp} is not a multiple of the {kv} KV heads{which}")
-    return problems
+    return problems + int4_tp_problems(model, tp)
 
 
 def valid_tp_degrees(model: Model, max_tp: int) -> list[int]:

@@ -111,3 +111,31 @@ def linear_kernel(compute_capability: int, group: int, engine_version: str | Non
     if kernel_refusal("NVIDIA", compute_capability, engine_version) is not None:
         return None
     return "Machete" if compute_capability == 90 and group in (64, 128) else "Marlin"
+
+
+def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
+    """Why vLLM refuses a W4A16 row's weights split `tensor_parallel` ways: each row-parallel layer's share of its
+    input (the dense MLP's, an expert's, the shared experts' width; the attention output's heads x head_dim) must hold a
+    whole number of groups. v0.11.2 `CompressedTensorsWNA16.create_weights` asserts `input_size_per_partition %
+    group_size == 0`; v0.33.0 calls vllm/distributed/utils.py `verify_group_size_divides_partition` ("is not divisible
+    by group_size ... Consider reducing tensor_parallel_size") and its MoE `create_weights` raises "CompressedTensors WNA16
+    MoE with static group scales requires the MoE intermediate size per tensor-parallel partition ... to be divisible by
+    group_size". At v0.11.2 an expert width that is not a multiple of max(64, group) per rank leaves Marlin (utils/
+    marlin_utils.py `check_moe_marlin_supports_layer`) for the Triton method, whose `w2_scales_size // group_size`
+    drops the partial group: Hangar does not plan that either. [] for another row."""
+    if model.dtype not in W4A16_FORMATS:
+        return []
+    group, _ = w4a16_layout(model.dtype)
+    attention = model.attention_heads * model.head_dim if model.head_dim is not None and model.kv_lora_rank is None else None
+    widths = {
+        "intermediate_size": model.intermediate_size, "moe_intermediate_size": model.moe_intermediate_size,
+        "shared_expert_intermediate_size": model.shared_expert_intermediate_size, "attention heads x head_dim": attention,
+    }
+    problems = []
+    for name, width in widths.items():
+        if width is not None and (width % tensor_parallel or width // tensor_parallel % group):
+            problems.append(
+                f"TP {tensor_parallel} splits {name} {width} into shards of {width / tensor_parallel:g}, not a whole number of the int4 "
+                f"checkpoint's groups of {group}, which vLLM refuses (verify_group_size_divides_partition)"
+            )
+    return problems
