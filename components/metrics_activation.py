@@ -79,7 +79,8 @@ class HttpActivation(pulumi.ComponentResource):
             spec={
                 "target": {"service": name, "port": port},
                 "rules": [{"hosts": [proxy, f"{proxy}.{namespace}", f"{proxy}.{namespace}.svc", f"{proxy}.{namespace}.svc.cluster.local"]}],
-                "scalingMetric": {"concurrency": {"targetValue": max(1, math.floor(deployment.max_concurrent_sequences))}},
+                # a replica batches max_num_seqs in each of its data_parallel engines
+                "scalingMetric": {"concurrency": {"targetValue": max(1, math.floor(deployment.max_concurrent_sequences * deployment.data_parallel))}},
                 # A held request waits for the first replica to load its weights; once forwarded, the batch
                 # client's own deadline governs (a long generation must not be cut by the proxy).
                 "timeouts": {"readiness": f"{startup_seconds}s", "request": "0s", "responseHeader": "0s"},

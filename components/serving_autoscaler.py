@@ -111,14 +111,17 @@ SERIES: dict[str, tuple[str, ...]] = {
 
 
 def default_target(metric: str, deployment: ModelDeployment) -> float:
-    """Per-replica target of a metric when the spec gives none."""
+    """Per-replica target of a metric when the spec gives none: one engine's, times the replica's `data_parallel` engines,
+    each of which exports its own series (label `engine`; vllm/v1/metrics/loggers.py `PrometheusStatLogger`, a gauge per
+    engine index, in the wheels of v0.11.2 and v0.33.0 read 2026-12-02), which the query sums."""
+    engines = deployment.data_parallel
     if metric == "requests_waiting":
-        return 1.0 if deployment.latency_class == "realtime" else 4.0
+        return (1.0 if deployment.latency_class == "realtime" else 4.0) * engines
     if metric == "requests_running":
-        return max(1.0, math.floor(deployment.max_concurrent_sequences * 0.75))
+        return max(1.0, math.floor(deployment.max_concurrent_sequences * 0.75)) * engines
     if metric == "kv_cache_usage":
-        return 0.7
-    return float(deployment.max_concurrent_sequences)
+        return 0.7 * engines
+    return float(deployment.max_concurrent_sequences * engines)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,7 +18,9 @@ by it, whoever rendered it):
   for it, `hangar.sizing.quant_kernels`),
   `--kv-cache-dtype fp8` when set, `--trust-remote-code` when the deployment says `trust_remote_code` (a model
   whose config class vLLM and transformers lack, `hangar.sizing.engine_models.remote_code`), `--enable-prefix-caching` when on
-  (`--no-enable-prefix-caching` when off, vLLM's default being on), and for a replica spanning
+  (`--no-enable-prefix-caching` when off, vLLM's default being on), `--data-parallel-size N` (N engines of
+  `--tensor-parallel-size` GPUs in the pod; the flag and its single-node meaning read in vLLM v0.11.2 and v0.33.0
+  vllm/engine/arg_utils.py, wheels read 2026-12-02) and `--enable-expert-parallel` when set, and for a replica spanning
   nodes `--pipeline-parallel-size N --distributed-executor-backend ray`. The rules also read the
   older `--model <id>` form: vLLM v0.11.2 still accepts it but warns that "The `--model` option will
   be removed in v0.13" (vllm/utils/argparse_utils.py `FlexibleArgumentParser.parse_args`, which
@@ -140,6 +142,10 @@ def engine_args(deployment: ModelDeployment, shape: ReplicaShape, aliases: Seque
     if deployment.trust_remote_code:
         args.append("--trust-remote-code")
     args.append("--enable-prefix-caching" if deployment.caching.prefix_caching else "--no-enable-prefix-caching")
+    if shape.data_parallel > 1:
+        args += ["--data-parallel-size", str(shape.data_parallel)]
+    if shape.expert_parallel:
+        args.append("--enable-expert-parallel")
     if shape.pipeline_parallel > 1:
         args += ["--pipeline-parallel-size", str(shape.pipeline_parallel), "--distributed-executor-backend", "ray"]
     elif shape.multi_host:

@@ -88,6 +88,10 @@ class ReplicaShape:
     """vLLM `--quantization` for `precision` on this accelerator under the deployment's engine release: the method vLLM
     itself would resolve to, e.g. awq_marlin for awq on compute capability 8.0 and newer at v0.11.2, auto_awq at v0.33.0
     (`hangar.sizing.quant_kernels`); None for 16-bit weights and int8."""
+    data_parallel: int = 1
+    """vLLM `--data-parallel-size`: engines of `tensor_parallel` GPUs in the one pod (`hangar.sizing.experts`)."""
+    expert_parallel: bool = False
+    """vLLM `--enable-expert-parallel`: routed experts spread whole over the pod's GPUs."""
     """Why `tensor_parallel: auto` chose what it chose, when the choice is not a comfortable fit."""
 
     @property
@@ -180,8 +184,10 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
             "lora": deployment_lora(deployment),
             # the deployment's own vLLM release: its KV block layout, kernels' padding and LoRA slots, as the pod runs it
             "engine_version": deployment.engine_version,
+            "data_parallel": deployment.data_parallel,
+            "expert_parallel": deployment.expert_parallel,
         }
-        choice = sizing.auto_tp(model, gpu, per_node, **workload)
+        choice = sizing.auto_tp(model, gpu, max(per_node // deployment.data_parallel, 1), **workload)
         if choice.tensor_parallel is not None:
             tp = choice.tensor_parallel
             note = None if choice.note is None else f"tensor_parallel auto: {choice.note}; using {tp}"
@@ -201,7 +207,8 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
                     tp,
                 )
             pods, pp, tp = tp // per_node, tp // per_node, per_node
-    per_pod = tp
+    _check_data_parallel(catalog, deployment, gpu.name, per_node, tp, pp)
+    per_pod = tp * deployment.data_parallel
     share = per_pod / per_node
     return ReplicaShape(
         accelerator_resource=GPU_RESOURCE,
@@ -222,7 +229,41 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
         quantization=quantization_flag(
             precision, sizing.Accelerator.of(gpu).compute_capability, deployment.engine_version, published_format(catalog, deployment.model)
         ),
+        data_parallel=deployment.data_parallel,
+        expert_parallel=deployment.expert_parallel,
     )
+
+
+def _check_data_parallel(catalog: Catalog, deployment: ModelDeployment, gpu: str, per_node: int, tp: int, pp: int) -> None:
+    """Data parallelism Hangar can serve: the engines of one replica in one pod on one node (vLLM's single-node
+    `--data-parallel-size`), expert parallelism only for a model with experts."""
+    dp = deployment.data_parallel
+    if dp > 1 and pp > 1:
+        raise ReplicaShapeError(
+            "data_parallel",
+            f"data parallelism runs its engines in one pod on one node; tensor_parallel {deployment.tensor_parallel} already spans nodes "
+            f"of {per_node} x {gpu}: use data_parallel 1, or a tensor_parallel of at most {per_node // dp or 1}",
+            dp,
+        )
+    if tp * dp > per_node:
+        raise ReplicaShapeError(
+            "data_parallel",
+            f"{dp} engines of tensor_parallel {tp} take {tp * dp} GPUs in one pod, and a node of this pool has {per_node} x {gpu}: "
+            f"tensor_parallel x data_parallel must be at most {per_node}",
+            dp,
+        )
+    if deployment.expert_parallel:
+        try:
+            model = catalog.model(deployment.model)
+        except CatalogLookupError:
+            return  # an unknown model: the hardware-fit rule cannot judge it either
+        if model.num_experts is None:
+            raise ReplicaShapeError(
+                "expert_parallel",
+                f"{deployment.model} is a dense model (no experts in the catalog): expert parallelism (vLLM --enable-expert-parallel) "
+                "is only for a mixture of experts; set expert_parallel false",
+                True,
+            )
 
 
 def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) -> ReplicaShape:
@@ -230,6 +271,12 @@ def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) ->
 
     shape = catalog.tpu_slice(tpu_slice.generation, tpu_slice.topology)
     precision = deployment_precision(catalog, deployment)
+    if deployment.data_parallel > 1 or deployment.expert_parallel:
+        key = "data_parallel" if deployment.data_parallel > 1 else "expert_parallel"
+        raise ReplicaShapeError(
+            key, f"Hangar plans data and expert parallelism on GPU pools only; {tpu_slice.name!r} is a TPU slice pool, whose replica owns its slice",
+            getattr(deployment, key),
+        )
     if deployment.tensor_parallel not in ("auto", shape.chips):
         raise ReplicaShapeError(
             "tensor_parallel",

@@ -15,6 +15,7 @@ import re
 import signal
 
 from tests.docs_facts_lora import LORA_FACTS
+from tests.docs_facts_parallel import PARALLEL_FACTS
 from tests.docs_facts_serving import SERVING_FACTS, support_window
 from tests.docs_prose import Fact
 from tests.docs_sync import CONSOLE_COLUMNS, ROOT
@@ -397,4 +398,4 @@ FACTS += [
 ]
 
 
-FACTS += SERVING_FACTS + LORA_FACTS
+FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS

@@ -72,6 +72,8 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
     prices = {line.usd_per_hour_each for line in report.lines if line.pool == deployment.pool}
     if len(prices) != 1 or None in prices:
         return None, f"pool {deployment.pool} is not priced"
+    if deployment.data_parallel > 1 or deployment.expert_parallel:
+        return None, "cannot be estimated: Hangar's performance model times one engine of tensor parallelism only, not data or expert parallelism"
     try:
         shape = replica_shape(environment, deployment, catalog)
         plan = plan_capacity(

@@ -27,6 +27,7 @@ from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
 from .embeddings import quantised_weight_bytes
 from .engine import EngineLimits, engine_limits, release_defaults
+from .experts import ExpertsUnsized, engine_weight_bytes, expert_precision_bytes
 from .kv import KvError, check_kv_dtype, kv_replication, served_kv_dtype
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
@@ -299,6 +300,11 @@ class MemoryFit:
     """What vLLM's start-up check holds back beside the sequence: the pool's null block at v0.33.0 (`hangar.sizing.kv_pool`)."""
     kv_pages: str | None = None
     """How a hybrid (linear-attention) model's KV cache is paged, for the user; None for other models."""
+    data_parallel: int = 1
+    """Engines (`--data-parallel-size`) of `tensor_parallel` GPUs each: weights, overhead, usable memory, the KV budget and
+    `concurrent_sequences` are one engine's (its GPU holding the most experts, x TP); `capacity_sequences` is all engines'."""
+    expert_parallel: bool = False
+    """`--enable-expert-parallel`: whole routed experts spread over TP x DP GPUs (`hangar.sizing.experts`)."""
 
     @property
     def required_gib(self) -> float:
@@ -307,8 +313,18 @@ class MemoryFit:
 
     @property
     def batched_sequences(self) -> int:
-        """Sequences of full context batched at once: max_num_seqs, or fewer when the KV cache holds fewer."""
-        return min(self.concurrent_sequences, self.capacity_sequences)
+        """Sequences of full context batched at once over all engines: max_num_seqs each, or fewer when the KV caches hold fewer."""
+        return min(self.concurrent_sequences * self.data_parallel, self.capacity_sequences)
+
+    @property
+    def accelerators(self) -> int:
+        """GPUs of the replica: TP x DP."""
+        return self.tensor_parallel * self.data_parallel
+
+    @property
+    def weights_per_gpu_gib(self) -> float:
+        """Weights on the GPU holding the most."""
+        return self.weights_gib / self.tensor_parallel
 
     @property
     def kv_cache_gib(self) -> float:
@@ -317,14 +333,16 @@ class MemoryFit:
 
     @property
     def holds_all_sequences(self) -> bool:
-        return self.capacity_sequences >= self.concurrent_sequences
+        return self.capacity_sequences >= self.concurrent_sequences * self.data_parallel
 
     def capacity_note(self) -> str:
         """One line on capacity: how many sequences of the declared context the KV cache holds."""
-        held = f"its KV cache holds {self.capacity_sequences:,} sequences of {self.max_context_tokens:,} tokens at once"
+        caches = "its KV cache holds" if self.data_parallel == 1 else f"its {self.data_parallel} engines' KV caches hold"
+        held = f"{caches} {self.capacity_sequences:,} sequences of {self.max_context_tokens:,} tokens at once"
+        asked = f"max_num_seqs {self.concurrent_sequences:,}" + ("" if self.data_parallel == 1 else f" x {self.data_parallel} engines")
         if self.holds_all_sequences:
-            return f"{held} (max_num_seqs {self.concurrent_sequences:,})"
-        return f"{held}, fewer than max_num_seqs {self.concurrent_sequences:,}: vLLM batches fewer sequences at full length (shorter ones share the blocks)"
+            return f"{held} ({asked})"
+        return f"{held}, fewer than {asked}: vLLM batches fewer sequences at full length (shorter ones share the blocks)"
 
     def to_json(self) -> dict:
         return {
@@ -350,8 +368,15 @@ def memory_fit(
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
     prefix_caching: bool | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> MemoryFit:
     """Does vLLM start one replica in `tensor_parallel` x `device`, and how many sequences does it then hold?
+
+    With `data_parallel` D (`--data-parallel-size`) the replica is D engines of `tensor_parallel` GPUs, each with its own
+    copy of the non-expert weights and its own KV cache, the routed experts spread over all of them (`expert_parallel`:
+    whole experts, `--enable-expert-parallel`; `hangar.sizing.experts`): the start-up check is one engine's, on the GPU
+    holding the most experts, and the capacity is D engines'.
 
     Arguments left out take vLLM's defaults: `max_context_tokens` (max_model_len) the model's
     maximum, `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
@@ -366,8 +391,10 @@ def memory_fit(
         gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
     if not 0 < gpu_memory_utilization <= 1:
         raise SizingError(f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
-    if tensor_parallel < 1:
-        raise SizingError(f"tensor_parallel must be at least 1, got {tensor_parallel}")
+    if tensor_parallel < 1 or data_parallel < 1:
+        raise SizingError(f"tensor_parallel and data_parallel must be at least 1, got {tensor_parallel} and {data_parallel}")
+    if expert_parallel and model.num_experts is None:
+        raise SizingError(f"{model.hf_id} has no experts: expert parallelism (--enable-expert-parallel) is for a mixture of experts")
     acc = Accelerator.of(device)
     tokens = model.max_context_tokens if max_context_tokens is None else max_context_tokens
     if tokens < 1 or (concurrent_sequences is not None and concurrent_sequences < 1):
@@ -383,20 +410,31 @@ def memory_fit(
     per_sequence = pool.sequence_bytes / GIB
     reserved = pool.reserved_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
-    weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None, engine_version=engine_version) / GIB
+    weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None, engine_version=engine_version)
+    try:
+        weights = engine_weight_bytes(
+            model, weights, expert_precision_bytes(precision, BYTES_PER_PARAM[precision]), tensor_parallel=tensor_parallel,
+            data_parallel=data_parallel, expert_parallel=expert_parallel,
+        ) / GIB
+    except ExpertsUnsized as error:
+        raise SizingError(str(error)) from None
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
     adapters, unsized = lora_gib(model, lora, tensor_parallel, engine_version)
     usable = acc.memory_gib * tensor_parallel * gpu_memory_utilization
     budget = usable - weights - overhead - adapters
     headroom = budget - reserved - per_sequence
     fits = headroom >= 0
-    capacity = pool.sequences_within(budget * GIB) if fits else 0
+    capacity = pool.sequences_within(budget * GIB) * data_parallel if fits else 0
     longest = tokens if fits else (max_tokens_within(model, budget * GIB, upper=tokens, **pool_options) if budget > 0 else 0)
     reason = None
     if not fits:
         group = f"{tensor_parallel} x {acc.name} give" if tensor_parallel > 1 else f"one {acc.name} gives"
+        engine = ""
+        if data_parallel > 1:
+            experts = ", the routed experts spread over all of them" + (" whole (expert parallel)" if expert_parallel else "")
+            engine = f"each of its {data_parallel} data-parallel engines{experts if model.num_experts is not None else ''}: "
         reason = (
-            f"vLLM would not start: it needs {weights + overhead + adapters + per_sequence + reserved:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
+            f"vLLM would not start: {engine}it needs {weights + overhead + adapters + per_sequence + reserved:,.1f} GiB (weights {weights:,.1f} + overhead {overhead:,.1f} "
             + (f"+ {lora.describe()} {adapters:,.1f} " if lora is not None and adapters else "")
             + f"+ KV cache of one {tokens:,}-token sequence {per_sequence:,.1f}"
             + (f" + the block vLLM holds back {reserved:,.2f}" if reserved >= 0.005 else "")
@@ -437,6 +475,8 @@ def memory_fit(
         lora_unsized=unsized,
         kv_reserved_gib=reserved,
         kv_pages=None if pool.pages is None else pool.pages.describe(),
+        data_parallel=data_parallel,
+        expert_parallel=expert_parallel,
     )
 
 

@@ -92,8 +92,12 @@ def min_accelerators(
     max_num_batched_tokens: int | None = None,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> int | None:
     """Fewest accelerators (a power of two) on which vLLM `engine_version` (the pinned release when None) would start, TP rules aside.
+
+    One engine's: `data_parallel` and `expert_parallel` (`memory_fit`'s keywords) are taken and left out, the model counted once.
 
     Counted as pipeline parallelism would split it: one copy of one sequence's KV cache (no TP
     replication), `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
@@ -123,7 +127,8 @@ def smallest_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerato
     """The smallest valid TP degree <= `accelerators_per_node` at which vLLM starts one replica.
 
     `workload` takes `memory_fit`'s keywords (precision, kv_cache_dtype, max_context_tokens,
-    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens, lora, engine_version). When nothing fits in one
+    concurrent_sequences, gpu_memory_utilization, max_num_batched_tokens, lora, engine_version, data_parallel, expert_parallel;
+    with data parallelism `accelerators_per_node` is what one engine may take). When nothing fits in one
     node, the reason says how many accelerators it would take and that this means more than one node.
     """
     acc = Accelerator.of(device)

@@ -138,8 +138,19 @@ class ModelDeployment(SpecModel):
     )
     kv_cache_dtype: Literal["auto", "fp8"] = Field("auto", description="KV-cache element type; fp8 halves KV memory.")
     max_context_tokens: int = Field(8192, ge=256, le=10_485_760, description="Longest sequence (prompt + output) served.")
-    max_concurrent_sequences: int = Field(16, ge=1, le=4096, description="Sequences batched at once per replica.")
-    tensor_parallel: int | Literal["auto"] = Field("auto", description="GPUs per replica; 'auto' picks the smallest that fits.")
+    max_concurrent_sequences: int = Field(16, ge=1, le=4096, description="Sequences batched at once per engine (vLLM --max-num-seqs; a replica runs data_parallel engines).")
+    tensor_parallel: int | Literal["auto"] = Field("auto", description="GPUs per engine (per replica without data_parallel); 'auto' picks the smallest that fits.")
+    data_parallel: int = Field(
+        1, ge=1, le=64,
+        description="Engines per replica (vLLM --data-parallel-size), each of tensor_parallel GPUs with its own KV cache and its own "
+        "max_concurrent_sequences; the replica's pod takes tensor_parallel x data_parallel GPUs of one node. With a mixture of experts "
+        "the routed experts are spread over all those GPUs, the rest of the weights copied per engine.",
+    )
+    expert_parallel: bool = Field(
+        False,
+        description="Spread a mixture of experts' routed experts whole over the tensor_parallel x data_parallel GPUs (vLLM "
+        "--enable-expert-parallel) instead of splitting every expert's width; only for a model with experts.",
+    )
     gpu_memory_utilization: float = Field(
         GPU_MEMORY_UTILIZATION, ge=0.5, le=0.98,
         description="Share of GPU memory the engine may use. Unset: the engine_version's vLLM default ("

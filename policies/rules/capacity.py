@@ -69,6 +69,10 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
         most, source = scalers.get((namespace_of(record, by_urn), kind, workload.name), (None, None))
         if most is None:
             most, source = _own_replicas(record), "its spec.replicas"
+        if workload.data_parallel > 1 or workload.expert_parallel:
+            parallel = f"data parallelism {workload.data_parallel}" if workload.data_parallel > 1 else "expert parallelism"
+            findings.append(finding(f"its capacity with {parallel} cannot be estimated: Hangar's performance model times one engine of tensor parallelism only", cap=True))
+            continue
         for pool in pools.candidates(workload, facts.scope_of(workload)):
             if pool.device is None:
                 continue

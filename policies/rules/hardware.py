@@ -26,6 +26,8 @@ from hangar.policies.rules.workloads import ServingWorkload, selector_text
 from hangar.catalog import Catalog, Model, load_catalog
 from hangar.precision import engine_precision, format_unknown, mismatch
 from hangar.sizing import (
+    MemoryFit,
+    SizingError,
     capability_problems,
     memory_fit,
     tp_problems,
@@ -150,9 +152,26 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
     where = f"{workload.model} in {precision} on {pool.describe()}"
     problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, precision, workload_release(workload))]
     problems += [f"{workload.model}: {reason}" for reason in tp_problems(model, workload.tensor_parallel)]
-    if pool.kind == "gpu" and requested and workload.tensor_parallel > requested:
-        problems.append(f"tensor parallelism {workload.tensor_parallel} needs {workload.tensor_parallel} GPUs, but the pod requests {requested}")
-    fit = memory_fit(
+    if pool.kind == "gpu" and requested and workload.accelerators_needed > requested:
+        parallel = f"tensor parallelism {workload.tensor_parallel}" + (f" x data parallelism {workload.data_parallel}" if workload.data_parallel > 1 else "")
+        problems.append(f"{parallel} needs {workload.accelerators_needed} GPUs, but the pod requests {requested}")
+    if workload.expert_parallel and model.num_experts is None:
+        problems.append(f"{workload.model}: --enable-expert-parallel is for a mixture of experts, and the catalog's {workload.model} has no experts")
+        return problems
+    try:
+        fit = _fit(workload, model, pool, precision)
+    except SizingError as error:  # a mixture of experts whose routed experts the row cannot count
+        return [*problems, f"{where}: its memory fit with data parallelism {workload.data_parallel} cannot be sized: {error}"]
+    if not fit.fits:
+        told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"
+        problems.append(f"{where} does not fit{told}: {fit.reason}")
+    return problems
+
+
+def _fit(workload: ServingWorkload, model: Model, pool: PoolHardware, precision: str) -> MemoryFit:
+    """The workload's memory fit on the pool's accelerator, with its own engine flags."""
+    assert pool.device is not None
+    return memory_fit(
         model,
         pool.device,
         precision=precision,
@@ -164,8 +183,6 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         lora=workload.lora,
         engine_version=workload_release(workload),
         prefix_caching=workload.prefix_caching,
+        data_parallel=workload.data_parallel,
+        expert_parallel=workload.expert_parallel,
     )
-    if not fit.fits:
-        told = "" if workload.max_model_len else f" (no --max-model-len: vLLM takes the model's {fit.max_context_tokens:,})"
-        problems.append(f"{where} does not fit{told}: {fit.reason}")
-    return problems

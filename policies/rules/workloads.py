@@ -73,6 +73,15 @@ class ServingWorkload:
     """vLLM's `--enable-prefix-caching` / `--no-enable-prefix-caching`; None where neither is given (vLLM's default, on)."""
     trust_remote_code: bool = False
     """vLLM's `--trust-remote-code`: the server may run the model repository's own configuration code."""
+    data_parallel: int = 1
+    """vLLM's `--data-parallel-size` (`-dp`): engines of `tensor_parallel` GPUs in the pod (`hangar.sizing.experts`)."""
+    expert_parallel: bool = False
+    """vLLM's `--enable-expert-parallel` (`-ep` at v0.33.0)."""
+
+    @property
+    def accelerators_needed(self) -> int:
+        """GPUs the engine flags ask of the pod: tensor x data parallel."""
+        return self.tensor_parallel * self.data_parallel
 
     @property
     def precision(self) -> str:
@@ -143,6 +152,8 @@ def _from_pod(record: ResourceRecord, pod: dict[str, Any]) -> ServingWorkload | 
             image=image,
             prefix_caching=_prefix_caching(flags) if engine == "vllm" else None,
             trust_remote_code=engine == "vllm" and flags.get("trust-remote-code", "false").lower() != "false",
+            data_parallel=(_int(flags.get("data-parallel-size") or flags.get("dp")) or 1) if engine == "vllm" else 1,
+            expert_parallel=engine == "vllm" and flags.get("enable-expert-parallel", "false").lower() != "false",
         )
     return None
 
