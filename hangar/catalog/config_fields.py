@@ -10,18 +10,22 @@ from typing import Any
 
 MLA_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32")
 """Model types with multi-head latent attention (DeepSeek's layout; Kimi K2 is read as deepseek_v3)."""
+MAMBA2_TYPES = ("granitemoehybrid", "nemotron_h")
+"""Hybrids of Mamba2 and attention layers (IBM Granite 4.0, NVIDIA Nemotron-H), read by `hangar.catalog.mamba_layout`."""
 
 
 TIE_DEFAULTS = {
     "llama": False, "mistral": False, "qwen2": False, "qwen3": False, "phi3": False, "gemma2": True, "gemma3_text": True, "gpt_oss": False,
     "mixtral": False, "qwen2_moe": False, "qwen3_moe": False, "deepseek_v2": False, "deepseek_v3": False, "glm4_moe": False,
-    "qwen3_next": False, "llama4_text": False, "cohere": True, "cohere2": True,
+    "qwen3_next": False, "llama4_text": False, "cohere": True, "cohere2": True, "granitemoehybrid": False, "nemotron_h": False,
 }
 """`tie_word_embeddings` where a config.json leaves it out: the default of the model type's transformers config class
 (`tie_word_embeddings=` in each `src/transformers/models/<type>/configuration_<type>.py` of the PyPI wheel
 transformers-4.57.1, read 2026-12-02; vLLM v0.11.2's requirements/common.txt asks transformers >= 4.56.0, < 5): True for
 Gemma 2, Gemma 3 and Cohere's `cohere` (Command R) and `cohere2` (Command R7B) only - the two Cohere classes keep
-`tie_word_embeddings: bool = True` in transformers-5.16.1, the oldest release vLLM v0.33.0 admits. Types that release has no
+`tie_word_embeddings: bool = True` in transformers-5.16.1, the oldest release vLLM v0.33.0 admits. Granite 4.0's
+`granitemoehybrid` is False in both wheels' `GraniteMoeHybridConfig`; Nemotron-H's `nemotron_h` is False in vLLM v0.11.2's own
+`NemotronHConfig` (vllm/transformers_utils/configs/nemotron_h.py) and in transformers-5.16.1's. Types that release has no
 class for (deepseek_v32, qwen3_5*, gemma4_text) must state it."""
 
 

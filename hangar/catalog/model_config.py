@@ -3,8 +3,9 @@
 One reader for `hangar catalog import-model` and for the packaged rows (a test re-derives every
 packaged row that has a config.json fixture), so the two agree by construction. It knows the
 attention layouts sizing needs — grouped-query attention, sliding-window and interleaved
-local/global layers, multi-head latent attention, hybrid linear-attention/attention stacks —
-and mixtures of experts; anything else is refused with the field that stopped it.
+local/global layers, multi-head latent attention, hybrid linear-attention/attention stacks, Mamba2/attention
+hybrids (read by `hangar.catalog.mamba_layout`) — and mixtures of experts; anything else is refused with the field
+that stopped it.
 
 Sources, read 2026-12-01:
 * field names and defaults: Hugging Face transformers' configuration classes. Gemma 3's published
@@ -74,10 +75,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config_fields import MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
+from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
+from .mamba_layout import mamba2_fields
 from .model_params import dense_layers, estimate_parameters
 from .modelopt import HF_QUANT_CONFIG
 from .schema import Model
@@ -86,7 +88,7 @@ from .weight_format import declared_kv_dtype, published_format, unquantised_para
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas",
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -164,6 +166,13 @@ class Architecture:
     attn_output_gate: bool | None
     layer_kv_heads: str | None = None  # per-layer KV heads / MLP widths as runs where layers differ (nemotron-nas,
     layer_mlp_widths: str | None = None  # hangar.catalog.layer_runs)
+    state_layers: int | None = None
+    mamba_heads: int | None = None
+    mamba_head_dim: int | None = None
+    mamba_state_size: int | None = None
+    mamba_groups: int | None = None
+    mamba_conv_kernel: int | None = None
+    mamba_ssm_dtype: str | None = None
     kv_cache_dtype: str | None = None
     """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
     unquantised_params_b: float | None = None
@@ -211,6 +220,9 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         from .nemotron_nas import read_nemotron_nas
 
         return Architecture(**read_nemotron_nas(config, max_model_len=_max_model_len(config, model_type, {}), dtype=published_format(config, config, quant_config)))
+    if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
+        return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=_max_model_len(text, model_type, {}),
+                            dtype=published_format(config, text, quant_config), multimodal=False, **mamba2_fields(config, text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 

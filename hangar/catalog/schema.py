@@ -303,6 +303,10 @@ class Model(Row):
     layers' own heads, and `intermediate_size` is empty.
     `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
     the engine's config classes are keyed by; empty where no config.json was read.
+    A Mamba2 hybrid (Granite 4.0, Nemotron-H: `hangar.catalog.mamba_layout`) names its `state_layers` (its other layers
+    may hold an MLP only; empty for other hybrids: every layer but the attention ones) and its mixer's `mamba_heads`,
+    `mamba_head_dim`, `mamba_state_size`, `mamba_groups`, `mamba_conv_kernel`, and `mamba_ssm_dtype`, the temporal
+    state's type where vLLM v0.33.0 keeps it in another than the model's, from which sizing splits the state per rank.
     `base_licence_id` names the licence inherited from a base model (e.g. a
     Llama-based distill published as MIT still carries the Llama terms); `base_model` names the
     catalog row of the model it derives from (a fine-tune, distillation or quantised repack),
@@ -367,6 +371,13 @@ class Model(Row):
     text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]] = None
     layer_kv_heads: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
     layer_mlp_widths: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
+    state_layers: Optional[PositiveInt] = None
+    mamba_heads: Optional[PositiveInt] = None
+    mamba_head_dim: Optional[PositiveInt] = None
+    mamba_state_size: Optional[PositiveInt] = None
+    mamba_groups: Optional[PositiveInt] = None
+    mamba_conv_kernel: Optional[PositiveInt] = None
+    mamba_ssm_dtype: Optional[Literal["float32", "bfloat16", "float16"]] = None
     kv_cache_dtype: Optional[Literal["fp8"]] = None
     unquantised_params_b: Optional[PositiveFloat] = None
 
@@ -384,6 +395,13 @@ class Model(Row):
         given = [column for column in linear if getattr(self, column) is not None]
         if given and (len(given) < len(linear) or self.attention_layers is None):
             raise RowProblem(given[0], getattr(self, given[0]), "give all four linear-attention widths, for a hybrid (attention_layers) only")
+        mamba = ("state_layers", "mamba_heads", "mamba_head_dim", "mamba_state_size", "mamba_groups", "mamba_conv_kernel")
+        given = [column for column in mamba if getattr(self, column) is not None]
+        if (given or self.mamba_ssm_dtype) and (len(given) < len(mamba) or self.attention_layers is None or self.state_bytes_per_sequence is None):
+            column = given[0] if given else "mamba_ssm_dtype"
+            raise RowProblem(column, getattr(self, column), "give state_layers and all five mamba widths, for a hybrid (attention_layers, state_bytes_per_sequence) only")
+        if self.state_layers is not None and self.attention_layers is not None and self.state_layers + self.attention_layers > self.layers:
+            raise RowProblem("state_layers", self.state_layers, f"with attention_layers ({self.attention_layers}) exceeds layers ({self.layers})")
 
     def _consistent_mlp(self) -> None:
         """The MLP widths come with the residual width, and the expert width exactly when the model has experts."""
@@ -459,6 +477,13 @@ class Model(Row):
     def kv_layers(self) -> int:
         """Layers that hold a KV cache: all of them, except in a hybrid attention/state-space model."""
         return self.attention_layers or self.layers
+
+    @property
+    def fixed_state_layers(self) -> int:
+        """Layers that keep a fixed state per sequence: `state_layers`, else every layer but the attention ones (0 if none)."""
+        if self.state_bytes_per_sequence is None or self.attention_layers is None:
+            return 0
+        return self.state_layers or self.layers - self.attention_layers
 
     @property
     def is_moe(self) -> bool:

@@ -327,7 +327,9 @@ def describe_architecture(m: Any) -> str:
     if describe_layers(m):
         layout += f" ({describe_layers(m)})"
     elif m.attention_layers and m.attention_layers < m.layers:
-        layout += f" ({m.attention_layers} with attention, {m.layers - m.attention_layers} with a fixed state of {m.state_bytes_per_sequence / 2**20:,.1f} MiB per sequence)"
+        mixers = f" (Mamba2: {m.mamba_heads} heads x {m.mamba_head_dim}, state {m.mamba_state_size}, {m.mamba_groups} groups)" if m.mamba_heads else ""
+        layout += (f" ({m.attention_layers} with attention, {m.fixed_state_layers} with a fixed state{mixers} of {m.state_bytes_per_sequence / 2**20:,.1f} MiB "
+                   "per sequence)")
     if m.sliding_window:
         layout += f", {m.sliding_window_layers} of them sliding-window {m.sliding_window:,}"
     return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; max context {m.max_context_tokens:,}"

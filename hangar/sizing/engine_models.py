@@ -45,6 +45,12 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   Llama-Nemotron's `nemotron-nas` is such a type (`REMOTE_CODE_TYPES`): no config class for it in either release's
   registry nor in transformers 4.57.1 or 5.16.1 (transformers/models/auto/configuration_auto.py), though both releases
   register its `DeciLMForCausalLM`.
+* Nemotron-H (`nemotron_h`, `NemotronHForCausalLM`, registered in v0.11.2 and v0.33.0) needs it at v0.11.2 only
+  (`REMOTE_CODE_UNTIL`): transformers 4.57.1 and 4.57.6 (the PyPI wheels) have no nemotron_h model, and v0.11.2's
+  `_CONFIG_REGISTRY` has no `nemotron_h` (vLLM's own NemotronHConfig class is not registered there), so the repository's
+  configuration_nemotron_h.py runs; transformers 5.16.1, the oldest v0.33.0 admits, has `NemotronHConfig`
+  (models/nemotron_h/, reading `hybrid_override_pattern` for back-compatibility); 5.0.0 has not. The releases between
+  were not read for it. Granite 4.0's `granitemoehybrid` is in transformers 4.57.1.
 
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
@@ -119,9 +125,23 @@ REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
 that then runs (its config.json's `auto_map`)."""
 
 
-def remote_code(model: Model) -> str | None:
-    """Why vLLM reads this catalog model's config only with `--trust-remote-code` (the module docstring has the
-    sources); None for a model whose config class vLLM or transformers has."""
+REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {"nemotron_h": ((0, 11, 2), "configuration_nemotron_h.py")}
+"""Text model types whose config the releases up to the one named read only with `--trust-remote-code` (the later
+releases read, v0.33.0, have its config class), with the repository file that then runs."""
+
+
+def remote_code(model: Model, engine_version: str | None = None) -> str | None:
+    """Why vLLM release `engine_version` (None: either pinned release) reads this catalog model's config only with
+    `--trust-remote-code` (the module docstring has the sources); None for a model whose config class vLLM or
+    transformers has there, or where that release was not read for it."""
+    until = REMOTE_CODE_UNTIL.get(model.text_model_type or "")
+    if until is not None:
+        last, code = until
+        if engine_version is not None and release(engine_version) > last:
+            return None
+        return (f"vLLM {named(last)} reads {model.hf_id}'s config ({model.text_model_type}) only with --trust-remote-code, which "
+                f"runs the model repository's own {code} in the server: neither it nor transformers 4.57 has its config class "
+                "(v0.33.0 reads it with transformers' own)")
     code = REMOTE_CODE_TYPES.get(model.text_model_type or "")
     if code is None:
         return None

@@ -41,6 +41,17 @@ fixed state per linear layer and sequence, a "mamba" page. vLLM makes every page
 * The state itself: conv state (kernel - 1) x (2 x key dim + value dim) in the model's dtype, recurrent state value
   heads x key head size x value head size in `mamba_ssm_dtype` where Qwen3.5's config names one (its float32 doubles
   it), split over TP ranks (`hangar.catalog.model_config`, which stores it as `state_bytes_per_sequence`).
+* Mamba2 hybrids (Granite 4.0, Nemotron-H; `hangar.catalog.mamba_layout`) are paged the same way
+  (`HybridAttentionMambaModelConfig` at v0.11.2, `_align_hybrid_block_size` at v0.33.0), with three differences. Their
+  state per rank is `MambaStateShapeCalculator.mamba2_state_shape`'s: groups TP does not divide are replicated up to TP
+  before the conv channels are split, so it is not the state / TP (`state_bytes_per_rank`); Nemotron-H's temporal state is
+  float32 (or the config's `mamba_ssm_cache_dtype`) at v0.33.0 (`NemotronHForCausalLMConfig`) and in the model's dtype
+  at v0.11.2. `MambaMixer2` exports no prefill checkpoint alignment (vllm/model_executor/layers/mamba/abstract.py
+  `get_prefill_checkpoint_alignment` returns None), so 'align' mode adds none to the block, but its spec always carries
+  one checkpoint page (mamba_mixer2.py `get_kv_cache_spec`: `num_prefill_checkpoint_blocks=1`): 3 state pages a
+  sequence with prefix caching, on any GPU. v0.11.2 turns prefix caching off for every hybrid unless it is asked for
+  (vllm/engine/arg_utils.py `get_chunked_prefill_prefix_caching_defaults`: `not model_config.is_hybrid`), so 1 page.
+  And their MLP-only layers hold no cache: the state layers are `state_layers`, not every layer but the attention ones.
 
 Not modelled: FA4's larger pages on Blackwell, and a linear key head size other than 128 on Blackwell (Hangar's
 row does not carry the key head size, so there it takes FlashInfer's checkpoint page and 64-token alignment, the larger
@@ -53,6 +64,7 @@ from dataclasses import dataclass
 from math import lcm
 
 from hangar.catalog import Model
+from hangar.catalog.mamba_layout import mamba2_state_bytes
 
 from .engine import sized_release
 from .kv import ceil_div, layer_token_bytes, sequence_kv
@@ -106,14 +118,15 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
     newer = sized_release(engine_version) == "v0.33.0"
     full_token, _ = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
     attention_token = round(full_token / tensor_parallel)  # one layer, one token, one rank
-    linear = model.layers - model.attention_layers
-    state = ceil_div(model.state_bytes_per_sequence // linear, tensor_parallel)
+    linear = model.fixed_state_layers
+    state = state_bytes_per_rank(model, tensor_parallel, engine_version)
     if newer:
         prefix_caching = prefix_caching is not False
+        mamba2 = model.mamba_heads is not None
         flashinfer = capability is not None and (capability == 90 or capability // 10 in (10, 12))
-        checkpoint = prefix_caching and flashinfer  # FlashInfer's mid-prefill checkpoints, taken in 'align' mode only
+        checkpoint = prefix_caching and (mamba2 or flashinfer)  # GDN: FlashInfer's mid-prefill checkpoints; Mamba2: always
         align = max(16, attention_block)
-        if checkpoint:
+        if checkpoint and not mamba2:
             align = lcm(align, GDN_CHECKPOINT_ALIGNMENT)
         block = max(align * ceil_div(state, align * attention_token), attention_block)
         state_pages = (2 + (1 if checkpoint else 0)) if prefix_caching else 1
@@ -136,6 +149,17 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
         attention_groups=ceil_div(model.attention_layers, group),
         state_groups=ceil_div(linear, group),
     )
+
+
+def state_bytes_per_rank(model: Model, tensor_parallel: int, engine_version: str | None) -> int:
+    """One state layer's state for one sequence on one rank under release `engine_version` (the module docstring): a
+    Mamba2 mixer's by `mamba2_state_shape`, a gated-delta-net layer's the row's state split evenly."""
+    if model.mamba_heads is None:
+        return ceil_div(model.state_bytes_per_sequence // model.fixed_state_layers, tensor_parallel)
+    assert model.mamba_head_dim and model.mamba_state_size and model.mamba_groups and model.mamba_conv_kernel
+    ssm = model.mamba_ssm_dtype if sized_release(engine_version) == "v0.33.0" else None
+    return mamba2_state_bytes(heads=model.mamba_heads, head_dim=model.mamba_head_dim, state_size=model.mamba_state_size,
+                              groups=model.mamba_groups, conv_kernel=model.mamba_conv_kernel, ssm_dtype=ssm, tensor_parallel=tensor_parallel)
 
 
 @dataclass(frozen=True)
@@ -178,7 +202,7 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
         if newer:  # by groups, padding layers counted
             sequence_bytes = block_bytes * blocks
         else:  # by layers: every attention layer its blocks, every state layer its page
-            linear = model.layers - model.attention_layers
+            linear = model.fixed_state_layers
             per_rank = pages.page_bytes * (model.attention_layers * ceil_div(tokens, pages.block_size) + linear * pages.state_pages)
             sequence_bytes = float(per_rank * tensor_parallel)
         return PoolFit(sequence_bytes, block_bytes if newer else 0.0, block_bytes, blocks, pages)

@@ -37,6 +37,8 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     differ (`layer_kv_heads`, nemotron-nas: each `DeciLMAttention` is a `LlamaAttention` of its own KV heads), every
     attention layer's count must pass. A compressed-tensors W4A16 row's shards must also hold whole groups
     (`hangar.sizing.wna16.tp_problems`).
+    A Mamba2 mixer (both releases' vllm/model_executor/layers/mamba/mamba_mixer2.py `MambaMixer2.__init__`) asserts
+    "Tensor parallel world size must divide num heads" and, unless there is one group, that it divides `n_groups`.
     """
     tp = tensor_parallel
     if tp < 1 or tp & (tp - 1):
@@ -53,6 +55,10 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
             problems.append(f"TP {tp} does not divide the {kv} KV heads{which}")
         elif kv < tp and tp % kv:
             problems.append(f"TP {tp} is not a multiple of the {kv} KV heads{which}")
+    if model.mamba_heads is not None and model.mamba_heads % tp:
+        problems.append(f"TP {tp} does not divide the {model.mamba_heads} Mamba2 heads")
+    if model.mamba_groups is not None and model.mamba_groups % tp and model.mamba_groups != 1:
+        problems.append(f"TP {tp} does not divide the {model.mamba_groups} Mamba2 groups (vLLM replicates a single group only)")
     return problems + int4_tp_problems(model, tp)
 
 

@@ -41,7 +41,7 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
                 f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
-        needs_code = remote_code(model)
+        needs_code = remote_code(model, deployment.engine_version)
         if needs_code is not None and not deployment.trust_remote_code:
             advice = f"set deployments[{index}].trust_remote_code to true if you trust that code, or serve another model"
             given = False if "trust_remote_code" in deployment.model_fields_set else "unset (false)"

@@ -44,11 +44,11 @@ def unrunnable(workload: ServingWorkload, device: object) -> str | None:
 def unloadable(workload: ServingWorkload, model: Model | None) -> str | None:
     """Why the workload's vLLM image cannot load its catalog model (its release, or a config read only with
     `--trust-remote-code` the server is not given); None where it can, or where that is not known."""
+    release = workload_release(workload)
     if workload.engine == "vllm" and model is not None and not workload.trust_remote_code:
-        needs_code = remote_code(model)
+        needs_code = remote_code(model, release)  # an image naming no release: as if either pinned release
         if needs_code is not None:
             return f"vLLM would not start: {needs_code}, and the server is not given --trust-remote-code"
-    release = workload_release(workload)
     if model is None or release is None:
         return None
     return engine_refusal(model, release)
