@@ -53,7 +53,16 @@ def _ministral3_served() -> str:
 LORA_RELEASES = {"old": lambda: _lora_release(0), "new": lambda: _lora_release(1)}
 """The two releases whose LoRA layers were read (hangar.sizing.lora_releases)."""
 
+def _minimax_lora(supports: bool) -> str:
+    """The read release whose MiniMax-M2 class does (True) or does not (False) take adapters."""
+    from hangar.sizing.lora_architectures import SUPPORTS_LORA_RELEASES
+
+    return next(release for release, classes in SUPPORTS_LORA_RELEASES.items() if classes["MiniMaxM2ForCausalLM"] is supports)
+
+
 LORA_FACTS: list[Fact] = [
+    Fact("docs/lora.md", "(GPT-2, and MiniMax-M2 at {old},\n  whose class takes adapters from {new}",
+         {"old": lambda: _minimax_lora(False), "new": lambda: _minimax_lora(True)}),
     Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
     Fact("docs/lora.md", "too (at {v} Llama's, hence Mistral's", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/lora.md", "the rank, plus at {v} the extra tokens", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),

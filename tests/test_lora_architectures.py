@@ -58,12 +58,16 @@ def test_every_catalog_family_but_one_unread_is_mapped_to_its_vllm_class():
 
 
 @pytest.mark.parametrize("release", ["v0.11.2", "v0.33.0"])
-def test_gpt2_is_the_one_catalog_family_whose_class_takes_no_adapters(release):
+def test_gpt2_and_at_v0_11_2_minimax_m2_are_the_catalog_families_whose_class_takes_no_adapters(release):
+    # MiniMax-M2's class is SupportsPP only at v0.11.2 and SupportsLoRA at v0.33.0 (minimax_m2.py of both wheels)
+    unadapted = ["GPT-2", "MiniMax-M2"] if release == "v0.11.2" else ["GPT-2"]
     refused_families = sorted({row.family for row in CATALOG.models.values() if lora_refusal(row, release)})
-    assert refused_families == ["GPT-2"]
-    assert [name for name, supports in SUPPORTS_LORA_RELEASES[release].items() if not supports] == ["GPT2LMHeadModel"]
+    assert refused_families == unadapted
+    expected = ["MiniMaxM2ForCausalLM", "GPT2LMHeadModel"] if release == "v0.11.2" else ["GPT2LMHeadModel"]
+    assert [name for name, supports in SUPPORTS_LORA_RELEASES[release].items() if not supports] == expected
     families = lora_families(release)
     assert "GPT-2" not in families and {"Qwen2.5", "Llama 3.1", "Mixtral", "gpt-oss", "glm4_moe"} <= set(families)
+    assert ("MiniMax-M2" in families) is (release == "v0.33.0")
     # Qwen3.5 and Gemma 4: no class of v0.11.2's own (nor can it load them), SupportsLoRA at v0.33.0 (qwen3_5.py, gemma4_mm.py)
     assert ({"Qwen3.5", "Gemma 4"} <= set(families)) is (release == "v0.33.0")
     assert lora_refusal(CATALOG.models["Qwen/Qwen3.5-27B"], release) is None

@@ -179,3 +179,17 @@ def test_default_autoscaling_targets_count_every_engine_of_a_replica():
     for metric, per_engine in (("requests_running", 48.0), ("queue_depth", 64.0), ("kv_cache_usage", 0.7), ("requests_waiting", 4.0)):
         assert default_target(metric, one) == pytest.approx(per_engine)
         assert default_target(metric, eight) == pytest.approx(per_engine * 8)
+
+
+def test_auto_tensor_parallel_with_data_parallel_says_what_all_engines_hold(aws_environment):
+    from hangar.replica import replica_shape
+    from hangar.stackfile import environment_from_config
+
+    raw = with_deployment(aws_environment, model=DEEPSEEK, data_parallel=8, expert_parallel=True, max_context_tokens=32768, max_concurrent_sequences=64)
+    environment = environment_from_config(raw, "Pulumi.test.yaml")
+    shape = replica_shape(environment, environment.deployments[0])
+    assert (shape.tensor_parallel, shape.data_parallel, shape.accelerators_per_pod) == (1, 8, 8)
+    assert shape.auto_note is not None and shape.auto_note.startswith(
+        "tensor_parallel auto: no TP degree within an engine's 1 x H200 (8 engines a node) holds all 512 sequences of 32,768 tokens; "
+        "at TP 1 its 8 engines' KV caches hold 120 sequences"
+    )

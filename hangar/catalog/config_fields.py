@@ -18,6 +18,7 @@ TIE_DEFAULTS = {
     "llama": False, "mistral": False, "qwen2": False, "qwen3": False, "phi3": False, "gemma2": True, "gemma3_text": True, "gpt_oss": False,
     "mixtral": False, "qwen2_moe": False, "qwen3_moe": False, "deepseek_v2": False, "deepseek_v3": False, "glm4_moe": False,
     "qwen3_next": False, "llama4_text": False, "cohere": True, "cohere2": True, "granitemoehybrid": False, "nemotron_h": False,
+    "minimax_m2": False,
 }
 """`tie_word_embeddings` where a config.json leaves it out: the default of the model type's transformers config class
 (`tie_word_embeddings=` in each `src/transformers/models/<type>/configuration_<type>.py` of the PyPI wheel
@@ -25,7 +26,8 @@ transformers-4.57.1, read 2026-12-02; vLLM v0.11.2's requirements/common.txt ask
 Gemma 2, Gemma 3 and Cohere's `cohere` (Command R) and `cohere2` (Command R7B) only - the two Cohere classes keep
 `tie_word_embeddings: bool = True` in transformers-5.16.1, the oldest release vLLM v0.33.0 admits. Granite 4.0's
 `granitemoehybrid` is False in both wheels' `GraniteMoeHybridConfig`; Nemotron-H's `nemotron_h` is False in vLLM v0.11.2's own
-`NemotronHConfig` (vllm/transformers_utils/configs/nemotron_h.py) and in transformers-5.16.1's. Types that release has no
+`NemotronHConfig` (vllm/transformers_utils/configs/nemotron_h.py) and in transformers-5.16.1's; MiniMax-M2's `minimax_m2` is
+False in transformers-5.16.1's `MiniMaxM2Config` (4.57.1 has no minimax_m2 class). Types that release has no
 class for (deepseek_v32, qwen3_5*, gemma4_text) must state it."""
 
 

@@ -6,9 +6,9 @@ Kept apart from hangar.catalog.schema (the other rows) to keep each module small
 from __future__ import annotations
 
 import datetime
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .errors import RowProblem
 from .schema import PositiveFloat, PositiveInt, Row, Slug, Text
@@ -24,7 +24,8 @@ class Licence(Row):
     is a property of each repo rather than of the licence.  `display_name`: the
     name a product must display prominently once it passes `display_mau_threshold`
     monthly active users or `display_monthly_revenue_usd_threshold` of monthly
-    revenue (Kimi K2's modified MIT licence); either threshold alone triggers it.
+    revenue (Kimi K2's modified MIT licence); either threshold alone triggers it. A `display_mau_threshold` of 0
+    asks the name in every commercial product whatever its users and revenue (MiniMax-M2.1's modified MIT).
     `guardrail_termination`: the rights end by themselves if the model's safety
     guardrails are bypassed or weakened without a substantially similar one in
     their place (NVIDIA Open Model License §2.1); an empty cell means no such term.
@@ -46,7 +47,7 @@ class Licence(Row):
     as_of: datetime.date
     verified: Text
     display_name: Optional[Text] = None
-    display_mau_threshold: Optional[PositiveInt] = None
+    display_mau_threshold: Optional[Annotated[int, Field(ge=0)]] = None
     display_monthly_revenue_usd_threshold: Optional[PositiveFloat] = None
     guardrail_termination: bool = False
 
@@ -65,6 +66,9 @@ class Licence(Row):
         if self.mau_cap is not None and self.commercial_use == "yes":
             raise RowProblem("commercial_use", "yes", "a licence with an MAU cap is 'conditional'")
         thresholds = self.display_mau_threshold is not None or self.display_monthly_revenue_usd_threshold is not None
+        if self.display_mau_threshold == 0 and self.display_monthly_revenue_usd_threshold is not None:
+            raise RowProblem("display_monthly_revenue_usd_threshold", self.display_monthly_revenue_usd_threshold,
+                             "a display_mau_threshold of 0 already asks the name in every commercial product; leave this empty")
         if thresholds != (self.display_name is not None):
             raise RowProblem("display_name", self.display_name, "give display_name together with the threshold(s) past which it must be displayed")
         return self

@@ -56,6 +56,7 @@ Sources, read 2026-12-01:
   layers a dense MLP of `intermediate_size_mlp`; its chunked local attention (`attention_chunk_size`) is cached
   like full attention, because vLLM v0.11.2 turns the hybrid KV-cache manager off when a model has chunked
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
+* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`;
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
   rope scaling as `rope_parameters`, read like `rope_scaling`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
@@ -80,6 +81,7 @@ from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
+from .minimax import MINIMAX_M2, minimax_m2_layer_kinds
 from .model_params import dense_layers, estimate_parameters
 from .modelopt import HF_QUANT_CONFIG
 from .schema import Model
@@ -88,7 +90,7 @@ from .weight_format import declared_kv_dtype, published_format, unquantised_para
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES,
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -335,6 +337,8 @@ def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> li
         if unknown:
             raise ConfigError("layer_types", f"{', '.join(map(repr, unknown))} not understood; known: {', '.join(_LAYER_TYPES)}")
         return [_LAYER_TYPES[t] for t in declared]
+    if model_type == MINIMAX_M2:  # full attention in every layer (hangar.catalog.minimax has vLLM's reading)
+        return minimax_m2_layer_kinds(text, layers)
     if model_type in ("qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"):
         interval = config_int(text, "full_attention_interval")
         return ["full" if (i + 1) % interval == 0 else "linear" for i in range(layers)]
@@ -386,7 +390,7 @@ def _linear_state_bytes(text: dict, model_type: str) -> int:
 
 def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
     key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "deepseek_v32": "n_routed_experts", "glm4_moe": "n_routed_experts", "mixtral": "num_local_experts",
-           "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts"}.get(model_type, "num_experts")
+           "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts", MINIMAX_M2: "num_local_experts"}.get(model_type, "num_experts")
     if model_type == "gemma4_text" and not text.get("enable_moe_block"):
         return None, None
     experts = config_int(text, key, required=False)

@@ -204,7 +204,9 @@ def catalog_licences(
                                           ("hosted service restricted", lic.hosted_service_restricted),
                                           ("EU multimodal restriction", lic.eu_multimodal_restriction), ("gated", lic.gated),
                                           ("ends if guardrails are bypassed", lic.guardrail_termination)) if flag]
-        if lic.display_name:
+        if lic.display_name and lic.display_mau_threshold == 0:
+            found.append(f'display "{lic.display_name}" in any commercial product')
+        elif lic.display_name:
             past = [f"{lic.display_mau_threshold:,} MAU" if lic.display_mau_threshold else "",
                     f"US${lic.display_monthly_revenue_usd_threshold:,.0f}/month" if lic.display_monthly_revenue_usd_threshold else ""]
             found.append(f'display "{lic.display_name}" past {" or ".join(p for p in past if p)}')

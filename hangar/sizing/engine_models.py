@@ -50,7 +50,9 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `_CONFIG_REGISTRY` has no `nemotron_h` (vLLM's own NemotronHConfig class is not registered there), so the repository's
   configuration_nemotron_h.py runs; transformers 5.16.1, the oldest v0.33.0 admits, has `NemotronHConfig`
   (models/nemotron_h/, reading `hybrid_override_pattern` for back-compatibility); 5.0.0 has not. The releases between
-  were not read for it. Granite 4.0's `granitemoehybrid` is in transformers 4.57.1.
+  were not read for it. Granite 4.0's `granitemoehybrid` is in transformers 4.57.1. MiniMax-M2's `minimax_m2` likewise:
+  transformers 4.57.6 maps no minimax_m2 config (transformers/models/auto/configuration_auto.py) and v0.11.2 registers
+  none, so configuration_minimax_m2.py runs; transformers 5.16.1 maps it to `MiniMaxM2Config` (auto_mappings.py).
 
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
@@ -125,7 +127,10 @@ REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
 that then runs (its config.json's `auto_map`)."""
 
 
-REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {"nemotron_h": ((0, 11, 2), "configuration_nemotron_h.py")}
+REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {
+    "nemotron_h": ((0, 11, 2), "configuration_nemotron_h.py"),
+    "minimax_m2": ((0, 11, 2), "configuration_minimax_m2.py"),
+}
 """Text model types whose config the releases up to the one named read only with `--trust-remote-code` (the later
 releases read, v0.33.0, have its config class), with the repository file that then runs."""
 

@@ -103,8 +103,10 @@ catalog's one `Mistral3ForConditionalGeneration` row, at all)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
 """vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each
 (phi3.py at both releases)."""
-ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM"})
-"""Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts."""
+ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM", "MiniMaxM2ForCausalLM"})
+"""Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts (MiniMax-M2's
+at v0.33.0: minimax_m2.py `MiniMaxM2MoE`, a `GateLinear` router and w1/w3/w2 experts of `intermediate_size`; its q/k
+RMS norms are not linear layers)."""
 DEFAULT_MAX_LORAS = 1
 DEFAULT_MAX_LORA_RANK = 16
 """vLLM's defaults for `--max-loras` and `--max-lora-rank` (vllm/config/lora.py `LoRAConfig`, both releases)."""

@@ -34,7 +34,10 @@ classes implement `SupportsLoRA` (llama.py, mistral.py's own `MistralForCausalLM
 gemma2.py, gemma3.py, gemma3_mm.py, mixtral.py, qwen2.py, qwen3.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py and
 vllm/models/deepseek_v32/nvidia/model.py's `DeepseekV32ForCausalLM` extending `DeepseekV2ForCausalLM`, phi3.py,
 gpt_oss.py, commandr.py, glm4_moe.py), GPT-2's still does not, and the registry adds Qwen3.5's and Gemma 4's, both
-`SupportsLoRA` (qwen3_5.py, gemma4_mm.py). Expert parallelism with LoRA is served, under conditions
+`SupportsLoRA` (qwen3_5.py, gemma4_mm.py). MiniMax-M2's `MiniMaxM2ForCausalLM` (minimax_m2.py, from the PyPI wheels
+vllm-0.11.2 and vllm-0.33.0, read 2026-12-02) is `SupportsPP` only at v0.11.2 and `SupportsLoRA` at v0.33.0, with q/k/v
+packed into `qkv_proj`, a `GateLinear` router, a FusedMoE of w1/w2/w3 experts in every layer, no shared expert, and no
+`embedding_modules` (its vocabulary is not adapted). Expert parallelism with LoRA is served, under conditions
 (`hangar.sizing.lora_releases`).
 """
 
@@ -71,6 +74,7 @@ SUPPORTS_LORA: dict[str, bool] = {
     "CohereForCausalLM": True,
     "Cohere2ForCausalLM": True,
     "Glm4MoeForCausalLM": True,
+    "MiniMaxM2ForCausalLM": False,  # minimax_m2.py: `class MiniMaxM2ForCausalLM(nn.Module, SupportsPP)`
     "DeciLMForCausalLM": True,  # Llama-Nemotron: nemotron_nas.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "GPT2LMHeadModel": False,
     "Olmo2ForCausalLM": True,  # OLMo 2 and 3: registry.py maps both to olmo2.py's Olmo2ForCausalLM (SupportsLoRA)
@@ -89,6 +93,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5ForConditionalGeneration": True,
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
+        "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -140,6 +145,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "cohere": ("CohereForCausalLM", None),
     "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
+    "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
+    "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
     "Llama Nemotron": ("DeciLMForCausalLM", None),
     "nemotron-nas": ("DeciLMForCausalLM", None),
     "GPT-2": ("GPT2LMHeadModel", None),
@@ -153,9 +160,10 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "seed_oss": ("SeedOssForCausalLM", None),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
-`cohere`, `cohere2` and `glm4_moe` are the families `hangar catalog import-model` gives a row the catalog has none of
-(its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM,
-Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`; its `embedding_modules` are embed_tokens and lm_head in both releases)."""
+`cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
+the catalog has none of (its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to
+4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM, Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
+its `embedding_modules` are embed_tokens and lm_head in both releases)."""
 
 
 def architecture(model: Model) -> str | None:

@@ -13,7 +13,7 @@ vLLM v0.33.0: the PyPI sdist vllm-0.33.0.tar.gz (commit 4ba787ec9 per its vllm/_
   got two sets of slots; at v0.33.0 one.
 * Routers: every MoE class read builds its router as a `GateLinear` (vllm/model_executor/layers/fused_moe/router/
   gate_linear.py, a `ReplicatedLinear`, which `ReplicatedLinearWithLoRA.can_replace_layer` takes by `isinstance`):
-  mixtral.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, glm4_moe.py and gpt_oss.py (`MLPBlock.router`), so gpt-oss's
+  mixtral.py, qwen3_moe.py, qwen3_next.py, deepseek_v2.py, glm4_moe.py, minimax_m2.py and gpt_oss.py (`MLPBlock.router`), so gpt-oss's
   and GLM's routers, plain `torch.nn.Linear` layers at v0.11.2, get slots too. Qwen3-Next's and Qwen3.5's
   `shared_expert_gate` (hidden -> 1) is a `ReplicatedLinear` (qwen3_next.py `Qwen3NextSparseMoeBlock`), a
   `torch.nn.Linear` at v0.11.2.
@@ -108,7 +108,7 @@ RULES: dict[str, LoraRules] = {
     ),
     "v0.33.0": LoraRules(
         mla_wrappers=1,
-        linear_routers=ROUTED_CLASSES | {"GptOssForCausalLM", "Glm4MoeForCausalLM", "Qwen3_5MoeForConditionalGeneration"},
+        linear_routers=ROUTED_CLASSES | {"GptOssForCausalLM", "Glm4MoeForCausalLM", "Qwen3_5MoeForConditionalGeneration", "MiniMaxM2ForCausalLM"},
         shared_expert_gate=True,
         sharded_experts=True,
         fused_w13_classes=frozenset({"GptOssForCausalLM", "Qwen3_5MoeForConditionalGeneration"}),

@@ -192,8 +192,11 @@ def auto_tp(model: Model, device: Gpu | TpuMachine | Accelerator, accelerators_p
         if fit.fits and fit.holds_all_sequences:
             return TpChoice(fit.tensor_parallel, fit, None, False, started.min_accelerators)
     best = [fit for fit in fits if fit.fits][-1]
+    room = f"one node of {accelerators_per_node} x {acc.name}" if best.data_parallel == 1 else (
+        f"an engine's {accelerators_per_node} x {acc.name} ({best.data_parallel} engines a node)"
+    )
     note = (
-        f"no TP degree within one node of {accelerators_per_node} x {acc.name} holds all {best.concurrent_sequences:,} sequences "
+        f"no TP degree within {room} holds all {best.concurrent_sequences * best.data_parallel:,} sequences "
         f"of {best.max_context_tokens:,} tokens; at TP {best.tensor_parallel} {best.capacity_note()}"
     )
     return TpChoice(best.tensor_parallel, best, None, False, started.min_accelerators, note)

@@ -112,6 +112,9 @@ def _display_duty(licence: Licence, config: NoticesConfig) -> str | None:
     """The licence's name-display duty, and whether the declared users or revenue already trigger it."""
     if licence.display_name is None:
         return None
+    if licence.display_mau_threshold == 0:  # every commercial product, whatever its users and revenue (MiniMax-M2.1)
+        return (f'prominently displaying "{licence.display_name}" on the user interface of any commercial product or '
+                "service that uses it, with no user or revenue threshold")
     limits, passed = [], []
     if licence.display_mau_threshold is not None:
         limits.append(f"{licence.display_mau_threshold:,} monthly active users")
