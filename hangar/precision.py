@@ -45,6 +45,13 @@ vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point 
   (`hangar.sizing.quant_kernels.quantization_flag`). v0.33.0 read; v0.11.2's compressed-tensors code was not for W8A8.
   A W4A16 one (`dtype` w4a16-g<group>[-asym]) is served so in `int4` only, at both releases (`hangar.sizing.wna16`:
   vLLM's `CompressedTensorsWNA16`, read in both wheels); Hangar quantises nothing to int4 as it loads.
+* A ModelOpt checkpoint (the catalog's `dtype` modelopt-fp8, `hangar.catalog.modelopt`) declares its format in
+  config.json or the `hf_quant_config.json` beside it; `ModelOptFp8Config.override_quantization_method` answers
+  "modelopt" for it whatever `--quantization` says, so it is served in fp8 only and Hangar passes no `--quantization`.
+  `get_min_capability` is 89 at v0.11.2 and 80 at v0.33.0 (below 8.9 a weight-only path Hangar does not plan: its fp8
+  takes the GPU's fp8 column, `hangar.sizing.memory.capability_problems`). NVFP4 (dtype nvfp4) likewise answers
+  "modelopt_fp4" and is served in nvfp4 only, from a checkpoint published in it (4-bit e2m1 weights with an e4m3 scale
+  per 16; its kernels per release: `hangar.sizing.quant_kernels`).
 
 Hence: an unset `precision` means "as published" (fp8 for an fp8 checkpoint, mxfp4 for gpt-oss, int4 for W4A16, bf16 or fp16 for a
 16-bit one), bf16 where the catalog does not know the format (a model not in it, or a quantisation its `dtype` column
@@ -71,7 +78,7 @@ DEFAULT_PRECISION = "bf16"
 
 AS_PUBLISHED = {
     "bfloat16": "bf16", "float16": "fp16", "float32": "bf16", "fp8": "fp8", "mxfp4": "mxfp4", "awq": "awq", "gptq": "gptq",
-    "w8a8-int8": "int8", "w8a8-fp8": "fp8", **dict.fromkeys(W4A16_FORMATS, "int4"),
+    "w8a8-int8": "int8", "w8a8-fp8": "fp8", **dict.fromkeys(W4A16_FORMATS, "int4"), "modelopt-fp8": "fp8", "nvfp4": "nvfp4",
 }
 """The precision an unset `precision` takes, by the catalog's `dtype` (a float32 checkpoint is served cast to 16 bits:
 Hangar always passes `--dtype bfloat16` or `float16`)."""
@@ -87,11 +94,13 @@ SERVABLE = {
     "w8a8-int8": ("int8",),
     "w8a8-fp8": ("fp8",),
     **dict.fromkeys(W4A16_FORMATS, ("int4",)),
+    "modelopt-fp8": ("fp8",),
+    "nvfp4": ("nvfp4",),
 }
 """Precisions vLLM serves a checkpoint published in each format in, at both releases read (the module docstring has why)."""
 
 
-QUANTISED = ("fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", *W4A16_FORMATS)
+QUANTISED = ("fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8", *W4A16_FORMATS, "modelopt-fp8", "nvfp4")
 """Published formats vLLM loads in their own quantisation whatever is asked."""
 
 
@@ -116,7 +125,7 @@ def deployment_precision(catalog: Catalog, deployment: ModelDeployment) -> str:
 
 
 def checkpoint_bytes(model: Model) -> float:
-    """Bytes of the published checkpoint: 1 a parameter for fp8, 4-bit weights and group scales for awq and gptq, MXFP4
+    """Bytes of the published checkpoint: 1 a parameter for fp8, 4-bit weights and group scales for awq, gptq and nvfp4, MXFP4
     experts and a bf16 rest for mxfp4, else 2 a parameter (float32 is counted as 16-bit, as the catalog's sizes always
     were; no float32 row exists).
 
@@ -136,7 +145,7 @@ def checkpoint_bytes(model: Model) -> float:
         except Mxfp4Unsized:
             pass  # sized as 16-bit: an upper bound
     params = model.params_total_b * 1e9
-    if model.dtype in ("fp8", "awq", "gptq", "w8a8-int8", "w8a8-fp8"):
+    if model.dtype in ("fp8", "awq", "gptq", "w8a8-int8", "w8a8-fp8", "modelopt-fp8", "nvfp4"):
         return quantised_weight_bytes(model, params, BYTES_PER_PARAM[AS_PUBLISHED[model.dtype]])
     return params * 2.0
 
@@ -175,11 +184,16 @@ def mismatch(precision: str | None, published: str | None, hf_id: str, engine_ve
     release = sized_release(engine_version)
     shown = {
         "bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "w8a8-int8": "compressed-tensors W8A8 int8", "w8a8-fp8": "compressed-tensors W8A8 fp8",
+        "modelopt-fp8": "ModelOpt fp8", "nvfp4": "ModelOpt NVFP4",
     }.get(published, published)
     if published in W4A16_FORMATS:
         shown = f"compressed-tensors W4A16 ({published})"
     if published in QUANTISED:
         why = f"vLLM {release} loads {hf_id}'s {shown} quantization_config whatever --dtype says (vllm/config/model.py _verify_quantization)"
+    elif precision == "nvfp4":
+        why = "Hangar plans nvfp4 only for a checkpoint published in it (NVIDIA's ModelOpt NVFP4 repacks)"
+        if release == "v0.33.0":  # vllm/config/quantization.py _ONLINE_SHORTHANDS: MoE experts only, on Blackwell with FlashInfer TRTLLM
+            why += "; vLLM v0.33.0's online nvfp4_per_token quantises a mixture of experts' experts only, a layout Hangar does not size"
     elif precision == "mxfp4":
         why = "Hangar plans mxfp4 only for a checkpoint published in it (gpt-oss's MXFP4 experts)"
         if release == "v0.33.0":

@@ -19,7 +19,7 @@ from hangar.catalog import load_catalog
 from hangar.catalog.model_config import ConfigError, read_config
 from hangar.cli import app
 from hangar.sizing import GIB, memory_fit, sequence_kv
-from tests.model_configs.derive_rows import config_url, revision
+from tests.model_configs.derive_rows import config_url, quant_config, quant_config_path, revision
 
 CONFIGS = Path(__file__).parent / "model_configs"
 SOURCES = json.loads((CONFIGS / "sources.json").read_text())
@@ -33,7 +33,7 @@ def config(name: str) -> dict:
 
 
 def arch(name: str):
-    return read_config(config(name))
+    return read_config(config(name), quant_config(SOURCES[name]) if name in SOURCES else None)
 
 
 # --- the packaged rows are what the reader reads ---------------------------------------------------------
@@ -321,9 +321,10 @@ def _import(tmp_path: Path, hf_id: str, name: str, *extra: str):
 @pytest.mark.parametrize("name", ROW_SOURCES)
 def test_an_import_equals_the_packaged_row(tmp_path, name):
     hf_id = SOURCES[name]["hf_id"]
-    imported = _import(tmp_path, hf_id, name, "--revision", "main").model(hf_id)
+    quant = quant_config_path(SOURCES[name])
+    imported = _import(tmp_path, hf_id, name, "--revision", "main", *(["--quant-config", str(quant)] if quant else [])).model(hf_id)
     packaged = CAT.model(hf_id)
-    fields = read_config(config(name)).row_fields()
+    fields = arch(name).row_fields()
     assert {k: getattr(imported, k) for k in fields} == {k: getattr(packaged, k) for k in fields}
     assert imported.licence_id == packaged.licence_id  # the catalog's licence when none is given
 

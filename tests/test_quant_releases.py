@@ -59,8 +59,8 @@ def test_catalog_gpus_json_keeps_the_catalog_columns_beside_what_the_release_run
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     # the columns as gpus.csv has them (vLLM v0.11.2's docs table), and v0.33.0's code's judgement
-    assert (rows["V100-16GB"]["gptq"], rows["V100-16GB"]["runs"]) == (True, {"engine_version": "v0.33.0", "awq": False, "gptq": False, "int4": False})
-    assert (rows["MI300X"]["awq"], rows["MI300X"]["runs"]) == (False, {"engine_version": "v0.33.0", "awq": True, "gptq": True, "int4": True})
+    assert (rows["V100-16GB"]["gptq"], rows["V100-16GB"]["runs"]) == (True, {"engine_version": "v0.33.0", "awq": False, "gptq": False, "int4": False, "nvfp4": False})
+    assert (rows["MI300X"]["awq"], rows["MI300X"]["runs"]) == (False, {"engine_version": "v0.33.0", "awq": True, "gptq": True, "int4": True, "nvfp4": False})
 
 
 def test_catalog_gpus_refuses_a_malformed_release_and_names_an_unread_one():

@@ -274,7 +274,7 @@ def test_smallest_tp_says_when_it_needs_more_than_one_node():
 # --- the optimiser -------------------------------------------------------------------------------------------
 
 BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "awq": 0.5 + 2.5 / 128, "gptq": 0.5 + 2.5 / 128}
-SERVED_FROM = {"bfloat16": {"bf16", "fp16", "fp8"}, "float16": {"bf16", "fp16", "fp8"}, "fp8": {"fp8"}}
+SERVED_FROM = {"bfloat16": {"bf16", "fp16", "fp8"}, "float16": {"bf16", "fp16", "fp8"}, "fp8": {"fp8"}, "modelopt-fp8": {"fp8"}}
 """What vLLM v0.11.2 serves a checkpoint published in each format in (a quantised one only in its own format)."""
 
 
@@ -288,6 +288,8 @@ def _weights(model, precision):
 
 def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
     """KV bytes of ONE sequence as vLLM v0.33.0 (the pinned release) allocates it, written out from its per-layer specs."""
+    if kv_dtype == "auto" and model.kv_cache_dtype == "fp8":  # v0.33.0 takes a ModelOpt checkpoint's declared fp8 KV for auto
+        kv_dtype = "fp8"
     heads = model.kv_heads
     replication = tp if heads is None else max(1, heads // tp) * tp / heads
     per_layer_token = model.kv_bytes_per_token_bf16 / model.kv_layers * (0.5 if kv_dtype == "fp8" else 1.0) * replication

@@ -50,11 +50,18 @@ INT8 = "w8a8-int8"
 """The catalog `dtype` of a compressed-tensors W8A8 int8 checkpoint (served as Hangar's int8)."""
 FP8 = "w8a8-fp8"
 """The catalog `dtype` of a compressed-tensors W8A8 fp8 checkpoint, static or dynamic activations (served as fp8)."""
+NVFP4 = "nvfp4"
+"""The catalog `dtype` of a compressed-tensors NVFP4 W4A4 checkpoint (`nvfp4-pack-quantized`, RedHatAI's NVFP4 repacks):
+vLLM's `CompressedTensorsW4A4Fp4` (v0.33.0 schemes/compressed_tensors_w4a4_nvfp4.py, taken by `_get_scheme_from_parts`
+where `_is_nvfp4_format` holds for weights and activations: 4-bit float, `tensor_group` strategy, group 16, symmetric)
+registers uint8 `weight_packed` [out, in / 2], an e4m3 `weight_scale` per 16 and an fp32 `weight_global_scale`: ModelOpt
+NVFP4's bytes, so the same `dtype` and precision (`get_min_capability` 100 at v0.11.2, 75 at v0.33.0, as
+`hangar.sizing.quant_kernels.NVFP4_MARLIN` plans them)."""
 W4A16_GROUPS = (32, 64, 128)
 """Weights per scale of the int4 checkpoints Hangar sizes (Marlin's group sizes at both releases, less per channel)."""
 W4A16_FORMATS = tuple(f"w4a16-g{group}{suffix}" for group in W4A16_GROUPS for suffix in ("", "-asym"))
 """The catalog `dtype`s of a compressed-tensors W4A16 checkpoint: its group size, and `-asym` with zero points."""
-FORMATS = (INT8, FP8, *W4A16_FORMATS)
+FORMATS = (INT8, FP8, NVFP4, *W4A16_FORMATS)
 """The compressed-tensors formats the catalog names: vLLM reads them from the checkpoint with no `--quantization`."""
 
 
@@ -108,6 +115,8 @@ def _scheme(field: str, group: Any, default_format: Any, experts: bool = False) 
     if group.get("output_activations"):
         raise ConfigError(f"{field}.output_activations", f"{_describe(weights, activations)} with quantised outputs is not sized")
     described = _describe(weights, activations)
+    if _is_nvfp4(weights) and _is_nvfp4(activations):
+        return NVFP4
     layout = group.get("format") or default_format
     if activations is None:
         return _weight_only(field, weights, layout, described, experts)
@@ -154,6 +163,12 @@ def _weight_only(field: str, weights: dict, layout: Any, described: str, experts
             "'Only symmetric quantization is supported for MoE' (compressed_tensors_moe.py), so Hangar does not plan it",
         )
     return f"w4a16-g{weights['group_size']}{'' if symmetric else '-asym'}"
+
+
+def _is_nvfp4(args: Any) -> bool:
+    """vLLM's `_is_nvfp4_format`: 4-bit float, `tensor_group` strategy, groups of 16, symmetric."""
+    return isinstance(args, dict) and (args.get("num_bits"), args.get("type"), args.get("strategy"), args.get("group_size"), args.get("symmetric")) == (
+        4, "float", "tensor_group", 16, True)
 
 
 def _describe(weights: dict, activations: Any) -> str:

@@ -70,8 +70,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .compressed_tensors import compressed_tensors_format
-from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_global_attention, quantised_format, tied_embeddings
+from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
 from .context_length import derived_context, yarn_context
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
@@ -79,7 +78,9 @@ from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
 from .minimax import MINIMAX_M2, minimax_m2_layer_kinds
 from .model_params import dense_layers, estimate_parameters
+from .modelopt import HF_QUANT_CONFIG
 from .schema import Model
+from .weight_format import declared_kv_dtype, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
@@ -170,6 +171,10 @@ class Architecture:
     mamba_groups: int | None = None
     mamba_conv_kernel: int | None = None
     mamba_ssm_dtype: str | None = None
+    kv_cache_dtype: str | None = None
+    """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
+    unquantised_params_b: float | None = None
+    """Parameters a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (ESTIMATE, `weight_format`)."""
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -178,10 +183,14 @@ class Architecture:
         return fields
 
 
-def read_config(config: dict[str, Any]) -> Architecture:
-    """The architecture of a model from its config.json contents; ConfigError names the field it cannot read."""
+def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = None) -> Architecture:
+    """The architecture of a model from its config.json contents; ConfigError names the field it cannot read.
+    `quant_config` is the `hf_quant_config.json` beside it, if any, which vLLM reads where config.json declares no
+    quantisation (`hangar.catalog.modelopt`)."""
     if not isinstance(config, dict):
         raise ConfigError("(file)", "a config.json holds one JSON object")
+    if quant_config is not None and not isinstance(quant_config, dict):
+        raise ConfigError(HF_QUANT_CONFIG, "holds one JSON object")
     architectures = config.get("architectures")
     for name in architectures if isinstance(architectures, list) else ():
         if name in NOT_SERVED:
@@ -208,12 +217,11 @@ def read_config(config: dict[str, Any]) -> Architecture:
     if model_type == "nemotron-nas":  # per-layer blocks: its own reader (hangar.catalog.nemotron_nas)
         from .nemotron_nas import read_nemotron_nas
 
-        return Architecture(**read_nemotron_nas(config, max_model_len=derived_context(config, model_type), dtype=_dtype(config, config)),
+        return Architecture(**read_nemotron_nas(config, max_model_len=derived_context(config, model_type), dtype=published_format(config, config, quant_config)),
                             yarn_context_tokens=yarn_context(config, model_type))
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
-                            yarn_context_tokens=yarn_context(text, model_type), dtype=_dtype(config, text), multimodal=False,
-                            **mamba2_fields(config, text, model_type))
+                            yarn_context_tokens=yarn_context(text, model_type), dtype=published_format(config, text, quant_config), multimodal=False, **mamba2_fields(config, text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 
@@ -262,6 +270,8 @@ def read_config(config: dict[str, Any]) -> Architecture:
                                                head_dim=head_dim, vocab=vocab, experts=experts, active=active)
     if counted is not config:  # the family counts its vision tower as vLLM loads it
         total, active_params = total + family.vision_params(config), active_params + family.vision_params(config)
+    kept = unquantised_parameters(config, text, quant_config, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
+                                  experts=experts)
     return Architecture(
         model_type=reported if family is not None else model_type,
         text_model_type=text_model_type,
@@ -286,7 +296,9 @@ def read_config(config: dict[str, Any]) -> Architecture:
         num_experts_per_tok=active,
         max_context_tokens=derived_context(text, model_type),
         yarn_context_tokens=yarn_context(text, model_type),
-        dtype=_dtype(config, text, experts=experts is not None),
+        dtype=published_format(config, text, quant_config, experts=experts is not None),
+        kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
+        unquantised_params_b=round(kept, 3) or None if kept is not None else None,  # under half a million: not counted
         params_total_b=round(total / 1e9, 3),
         params_active_b=None if experts is None else round(active_params / 1e9, 3),
         kv_bytes_per_token_bf16=per_token_bytes,
@@ -409,29 +421,6 @@ def _dense_mlp_layers(text: dict, model_type: str, layers: int) -> set[int]:
     return dense_layers(text, model_type, layers)
 
 
-def _dtype(config: dict, text: dict, *, experts: bool = False) -> str | None:
-    """The number format the weights are published in: the quantisation's where the config declares one.
-
-    A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
-    `quantization_config` decides: deepseek-ai/DeepSeek-V3 README_WEIGHTS.md at 9b4e9788e4a3a731f7567338ed15d3ec549ce03b
-    (read 2026-12-01): "The FP8 weight file introduces a `quantization_config` field", `"quant_method": "fp8"`, e4m3
-    with 128x128 block scales. vLLM reads the same field (`compression_config` for compressed-tensors checkpoints) to
-    choose how to load the weights. `"quant_method": "mxfp4"` (gpt-oss: its MoE experts, the rest bf16 - see
-    hangar/sizing/mxfp4.py) is mxfp4; awq and gptq in the 4-bit layout Hangar sizes (`config_fields.quantised_format`).
-    A compressed-tensors checkpoint is W8A8 int8 or fp8 or W4A16 (`hangar.catalog.compressed_tensors`; `experts`: the
-    model routes to experts), or refused naming the field.
-    Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
-    """
-    found = next(((key, c[key]) for c in (config, text) for key in ("quantization_config", "compression_config") if isinstance(c.get(key), dict)), None)
-    if found is not None:
-        key, quant = found
-        if quant.get("quant_method") == "compressed-tensors":
-            return compressed_tensors_format(quant, key, experts=experts)
-        return quantised_format(quant)
-    value = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or config.get("dtype")
-    return value if value in ("bfloat16", "float16", "float32") else None
-
-
 def model_row(
     hf_id: str,
     config: dict[str, Any],
@@ -444,9 +433,11 @@ def model_row(
     base_licence_id: str | None = None,
     base_model: str | None = None,
     notes: str | None = None,
+    quant_config: dict[str, Any] | None = None,
 ) -> Model:
-    """A validated catalog row for `hf_id` from its config.json (ConfigError if the config cannot be read)."""
-    arch = read_config(config)
+    """A validated catalog row for `hf_id` from its config.json (ConfigError if the config cannot be read), with the
+    `hf_quant_config.json` beside it (`quant_config`) where there is one."""
+    arch = read_config(config, quant_config)
     try:
         return Model(
             hf_id=hf_id,

@@ -21,6 +21,7 @@ from typing import Any
 from .errors import CatalogError
 from .loader import load_catalog
 from .model_config import ConfigError, model_row
+from .modelopt import HF_QUANT_CONFIG
 from .schema import Model
 
 MODELS_FILE = "models.csv"
@@ -48,11 +49,24 @@ def import_row(
     base_licence_id: str | None = None,
     base_model: str | None = None,
     family: str | None = None,
+    quant_config_path: Path | None = None,
 ) -> Model:
-    """The catalog row for `hf_id` from its config.json, with its source: the file and the revision read."""
+    """The catalog row for `hf_id` from its config.json, with its source: the file and the revision read.
+
+    Like vLLM, it reads the `hf_quant_config.json` of a ModelOpt checkpoint (`hangar.catalog.modelopt`) when config.json
+    declares no quantisation: `quant_config_path`, else the file of that name beside config.json if there is one. A
+    `quant_config_path` given for a config.json that has its own `quantization_config` is refused: vLLM would not read it."""
     config = read_config_file(config_path)
+    quant_path = quant_config_path
+    if quant_path is None and (Path(config_path).parent / HF_QUANT_CONFIG).is_file():
+        quant_path = Path(config_path).parent / HF_QUANT_CONFIG
+    own = isinstance(config, dict) and any(isinstance(config.get(key), dict) for key in ("quantization_config", "compression_config"))
+    if quant_config_path is not None and own:
+        raise ConfigError(HF_QUANT_CONFIG, f"{quant_config_path} is not read: config.json has its own quantization_config, which vLLM reads instead")
+    quant = read_config_file(quant_path) if quant_path is not None and not own else None
     at = f"revision {revision} (https://huggingface.co/{hf_id}/blob/{revision}/config.json)" if revision else "an unrecorded revision"
-    source = f"config.json of {hf_id} at {at}, read from {Path(config_path).name} by hangar catalog import-model on {today.isoformat()}"
+    read = Path(config_path).name if quant is None else f"{Path(config_path).name} and {Path(quant_path).name}"
+    source = f"config.json of {hf_id} at {at}, read from {read} by hangar catalog import-model on {today.isoformat()}"
     return model_row(
         hf_id,
         config,
@@ -64,6 +78,7 @@ def import_row(
         as_of=today,
         family=family,
         notes="parameter counts are ESTIMATES from the config's weight shapes",
+        quant_config=quant,
     )
 
 

@@ -52,21 +52,57 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
 
 
 def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
+    return sum(projections(text, model_type, hidden, heads, kv_heads, head_dim).values())
+
+
+def projections(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> dict[str, int]:
+    """Parameters of each attention projection of a full-attention layer, by its module name (vLLM's and the checkpoint's)."""
     if model_type in MLA_TYPES:
         nope, rope, v = config_int(text, "qk_nope_head_dim"), config_int(text, "qk_rope_head_dim"), config_int(text, "v_head_dim")
         lora, q_lora = config_int(text, "kv_lora_rank"), config_int(text, "q_lora_rank", required=False)
-        query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
-        indexer = 0
+        query = {"q_a_proj": hidden * q_lora, "q_b_proj": q_lora * heads * (nope + rope)} if q_lora else {"q_proj": hidden * heads * (nope + rope)}
+        found = {**query, "kv_a_proj_with_mqa": hidden * (lora + rope), "kv_b_proj": lora * heads * (nope + v), "o_proj": heads * v * hidden}
         if model_type == "deepseek_v32":  # vLLM v0.11.2 Indexer: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj (hidden -> heads)
             index_heads, index_dim = config_int(text, "index_n_heads"), config_int(text, "index_head_dim")
-            indexer = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
-        return query + hidden * (lora + rope) + lora * heads * (nope + v) + heads * v * hidden + indexer
+            found["indexer"] = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
+        return found
     # Qwen3-Next's query projection also yields a sigmoid output gate unless the config turns it off: vLLM
     # `vllm/model_executor/models/qwen3_next.py` at 6365b387890f7aa74b0fe65b81705d4730fcc763 (read 2026-12-01),
     # `attn_output_gate = getattr(config, "attn_output_gate", True)`, the projection `total_num_heads * (1 + attn_output_gate)`
     gated = text.get("attn_output_gate", model_type == "qwen3_next")
-    query = hidden * heads * head_dim * (2 if gated else 1)
-    return query + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+    kv = hidden * kv_heads * head_dim
+    return {"q_proj": hidden * heads * head_dim * (2 if gated else 1), "k_proj": kv, "v_proj": kv, "o_proj": heads * head_dim * hidden}
+
+
+def module_parameters(text: dict, model_type: str, kinds: list[str], layer: int, module: str, *, hidden: int, heads: int, kv_heads: int | None,
+                      head_dim: int | None, experts: int | None) -> int | None:
+    """Parameters of one module of layer `layer` (0-based) that a quantised checkpoint may keep in 16 bits: "attention" (all
+    its projections), a projection by name, "mlp" (the layer's whole MLP: dense, or routed experts with their router and
+    shared expert), "shared_experts" or "layer" (both); None where the layout has no such module or it is not counted."""
+    kind = kinds[layer]
+    if module in ("attention", "layer"):
+        if kind == "linear":
+            attention = _linear_params(text, hidden)
+        elif model_type == "gemma4_text":
+            attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
+        else:
+            attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
+        if module == "attention":
+            return attention
+        mlp = module_parameters(text, model_type, kinds, layer, "mlp", hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, experts=experts)
+        return None if mlp is None else attention + mlp
+    if module == "mlp":
+        if model_type == "gemma4_text" or experts is None or layer in dense_layers(text, model_type, len(kinds)):
+            return 3 * hidden * config_int(text, "intermediate_size")  # Gemma 4's `mlp` is its dense MLP; the experts are beside it
+        if model_type == "llama4_text":
+            return None
+        expert = 3 * hidden * config_int(text, "moe_intermediate_size", text.get("intermediate_size"))
+        return experts * expert + _shared_expert_params(text, model_type, hidden) + hidden * experts
+    if module == "shared_experts":
+        return _shared_expert_params(text, model_type, hidden) or None if experts is not None and model_type != "llama4_text" else None
+    if kind == "linear" or model_type == "gemma4_text":
+        return None
+    return projections(text, model_type, hidden, heads, kv_heads, head_dim).get(module)
 
 
 def _llama4_mlp(text: dict, index: int, hidden: int, experts: int | None, active: int | None) -> tuple[int, int]:

@@ -288,7 +288,15 @@ class Model(Row):
     `dtype` is the number format the weights are published in: fp8 or mxfp4 (its experts; gpt-oss) where the config's
     `quantization_config` says so (DeepSeek V3/R1/V3.2, Kimi K2), awq or gptq for a checkpoint quantised ahead of time in
     the 4-bit, group-128 layout Hangar sizes, w8a8-int8 or w8a8-fp8 for a compressed-tensors W8A8 checkpoint, w4a16-g<group>
-    (-asym: with zero points) for a compressed-tensors W4A16 one (`hangar.catalog.compressed_tensors`), empty for a quantisation it does not name (8-bit GPTQ ...).
+    (-asym: with zero points) for a compressed-tensors W4A16 one (`hangar.catalog.compressed_tensors`), modelopt-fp8 or nvfp4 for an NVIDIA ModelOpt
+    FP8 or NVFP4 checkpoint, whose format config.json's `quantization_config` or the `hf_quant_config.json` beside it
+    declares (`hangar.catalog.modelopt`; nvfp4 also for a compressed-tensors NVFP4 W4A4 one), empty for a quantisation
+    it does not name (8-bit GPTQ ...).
+    `kv_cache_dtype` is the KV-cache type the checkpoint declares (a ModelOpt `kv_cache_quant_algo` FP8), which vLLM
+    v0.33.0 allocates when `--kv-cache-dtype` is auto (`hangar.sizing.kv.served_kv_dtype`); empty when it declares none.
+    `unquantised_params_b` is what a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (the layers,
+    attention blocks or projections, MLPs and shared experts its `exclude_modules` names; ESTIMATE, billions), which
+    sizing counts at 2 bytes (`hangar.sizing.embeddings`); empty when it keeps none.
     Where layers differ one from another (NVIDIA's Llama-Nemotron, `nemotron-nas`), `layer_kv_heads` gives each layer's
     KV heads (0 where it has no attention) and `layer_mlp_widths` each layer's MLP width (0 where it has none), as runs
     (`hangar.catalog.layer_runs`); `kv_heads` is then the first attention layer's, `kv_bytes_per_token_bf16` sums the
@@ -307,11 +315,9 @@ class Model(Row):
     read, its model card says so - cited in `notes`), false when its config.json is text-only,
     and empty when unknown: some licences grant nothing to EU-domiciled licensees for
     multimodal models.
-    `max_context_tokens` is the context vLLM v0.33.0, the pinned release, derives from config.json when
-    `--max-model-len` is not given; `yarn_context_tokens`, where the config has a yarn rope scaling, is what that
-    scaling implies (original_max_position_embeddings x factor), which vLLM v0.11.2 takes instead
-    (`hangar.catalog.context_length`; `hangar.sizing.context` gives a release's). Where no config.json was read, the
-    context is as compiled and read the same at every release.
+    `max_context_tokens` is the context vLLM v0.33.0 derives from config.json without `--max-model-len`;
+    `yarn_context_tokens` what a yarn rope scaling implies (original x factor), which v0.11.2 takes instead
+    (`hangar.sizing.context` gives a release's); without a config.json read, the compiled context, at every release.
     `source` names the config.json read (URL at a revision) and the licence text; `revision` is
     the revision of the config.json read, or None where none was read ("config.json not read").
     """
@@ -341,7 +347,7 @@ class Model(Row):
     num_experts: Optional[PositiveInt] = None
     num_experts_per_tok: Optional[PositiveInt] = None
     dtype: Optional[Literal["bfloat16", "float16", "float32", "fp8", "mxfp4", "awq", "gptq", "w8a8-int8", "w8a8-fp8",
-                            "w4a16-g32", "w4a16-g32-asym", "w4a16-g64", "w4a16-g64-asym", "w4a16-g128", "w4a16-g128-asym"]] = None
+                            "w4a16-g32", "w4a16-g32-asym", "w4a16-g64", "w4a16-g64-asym", "w4a16-g128", "w4a16-g128-asym", "modelopt-fp8", "nvfp4"]] = None
     revision: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
     multimodal: Optional[bool] = None
     base_model: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*$")]] = None
@@ -375,6 +381,8 @@ class Model(Row):
     mamba_groups: Optional[PositiveInt] = None
     mamba_conv_kernel: Optional[PositiveInt] = None
     mamba_ssm_dtype: Optional[Literal["float32", "bfloat16", "float16"]] = None
+    kv_cache_dtype: Optional[Literal["fp8"]] = None
+    unquantised_params_b: Optional[PositiveFloat] = None
     yarn_context_tokens: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
@@ -423,6 +431,8 @@ class Model(Row):
             raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
         if self.base_model == self.hf_id:
             raise RowProblem("base_model", self.base_model, "a model cannot derive from itself")
+        if self.unquantised_params_b is not None and self.unquantised_params_b >= self.params_total_b:
+            raise RowProblem("unquantised_params_b", self.unquantised_params_b, f"must be below params_total_b ({self.params_total_b})")
         if self.params_active_b is not None and self.params_active_b > self.params_total_b:
             raise RowProblem("params_active_b", self.params_active_b, f"exceeds params_total_b ({self.params_total_b})")
         if (self.kv_heads is None) != (self.head_dim is None):

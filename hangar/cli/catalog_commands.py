@@ -61,7 +61,7 @@ def catalog_gpus(
     fp8: bool | None = typer.Option(None, "--fp8/--no-fp8", help="Only GPUs with (or without) native fp8.", show_default=False),
     min_memory: float = typer.Option(0, "--min-memory", help="Only GPUs with at least this many GiB."),
     engine_version: str = typer.Option(
-        ENGINE_VERSION, "--engine-version", help=f"vLLM release whose AWQ/GPTQ and W4A16 kernels the awq, gptq and int4 columns show (releases read: {', '.join(VERIFIED_RELEASES)})."
+        ENGINE_VERSION, "--engine-version", help=f"vLLM release whose AWQ/GPTQ, W4A16 and NVFP4 kernels the awq, gptq, int4 and nvfp4 columns show (releases read: {', '.join(VERIFIED_RELEASES)})."
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f"),
     overrides: Path | None = OverridesOption,
@@ -69,7 +69,8 @@ def catalog_gpus(
     """GPUs: memory, bandwidth, number formats vLLM can serve, source and as_of.
 
     awq and gptq are what vLLM --engine-version runs there, read from its code (`hangar.sizing.quant_kernels`); the
-    catalog's own columns (vLLM v0.11.2's docs table) stay in --format json as `awq` and `gptq`, beside `runs`. int4
+    catalog's own columns (vLLM v0.11.2's docs table) stay in --format json as `awq` and `gptq`, beside `runs`. nvfp4 is the
+    release's NVFP4 kernels (`hangar.sizing.quant_kernels`); int4
     (a compressed-tensors W4A16 checkpoint) is the release's `CompressedTensorsWNA16` kernels (`hangar.sizing.wna16`)."""
     if not re.fullmatch(ENGINE_VERSION_PATTERN, engine_version):
         raise fail([f"--engine-version: {engine_version!r} is not a vLLM release; allowed: vMAJOR.MINOR.PATCH, e.g. {ENGINE_VERSION} (releases read: {', '.join(VERIFIED_RELEASES)})"])
@@ -83,10 +84,10 @@ def catalog_gpus(
         capability = compute_capability(g.architecture) if g.vendor == "NVIDIA" else None
         if precision == "int4":
             return int4_refusal(g.vendor, capability, engine_version) is None
-        return gpu_runs(precision, g.vendor, capability, getattr(g, precision), engine_version)
+        return gpu_runs(precision, g.vendor, capability, getattr(g, precision, False), engine_version)
 
     if output_format is OutputFormat.json:
-        print_json([{**g.model_dump(mode="json"), "runs": {"engine_version": release, **{p: runs(g, p) for p in ("awq", "gptq", "int4")}}} for g in rows])
+        print_json([{**g.model_dump(mode="json"), "runs": {"engine_version": release, **{p: runs(g, p) for p in ("awq", "gptq", "int4", "nvfp4")}}} for g in rows])
         return
     if (unread := unread_note(engine_version)) is not None:
         out.print(escape(unread), soft_wrap=True)
@@ -96,6 +97,7 @@ def catalog_gpus(
         ("bf16", lambda g: _yes(g.bf16)), ("fp8", lambda g: _yes(g.fp8)), ("int8", lambda g: _yes(g.int8)),
         (f"awq {release}", lambda g: _yes(runs(g, "awq"))), (f"gptq {release}", lambda g: _yes(runs(g, "gptq"))),
         (f"int4 {release}", lambda g: _yes(runs(g, "int4"))),
+        (f"nvfp4 {release}", lambda g: _yes(runs(g, "nvfp4"))),
         ("as_of", lambda g: _date(g.as_of)), ("source", lambda g: g.source),
     ])
 
@@ -248,6 +250,10 @@ def catalog_kubernetes(
 def catalog_import_model(
     hf_id: str = typer.Argument(..., help="Hugging Face model id 'org/name' the row is for."),
     config: Path = typer.Option(..., "--config", help="The model's config.json.", show_default=False),
+    quant_config: Path | None = typer.Option(
+        None, "--quant-config", help="A ModelOpt checkpoint's hf_quant_config.json, read as vLLM does when config.json declares no quantisation "
+        "(default: the file of that name beside --config, if any).", show_default=False,
+    ),
     licence: str | None = typer.Option(None, "--licence", help="Licence id (see `hangar catalog licences`); default: the catalog's row for HF_ID, if any."),
     revision: str | None = typer.Option(None, "--revision", help="The revision (commit) of the config.json read; recorded as the row's source."),
     base_model: str | None = typer.Option(
@@ -261,7 +267,9 @@ def catalog_import_model(
     Refuses a config it cannot interpret, naming the field. Parameter counts are ESTIMATES from the
     config's weight shapes. A derived model names its `--base-model`, whose licences (and its
     base's) it inherits; without `--licence` it takes the base's licence as its own. Point the
-    stack's `catalog_overrides` at the directory to use the row.
+    stack's `catalog_overrides` at the directory to use the row. A ModelOpt checkpoint (NVIDIA's FP8 and
+    NVFP4 repacks) declares its format in hf_quant_config.json: it is read from beside config.json, or
+    from `--quant-config`, as vLLM reads it.
     """
     catalog = load_catalog_or_fail(overrides if (overrides / "models.csv").exists() or overrides.is_file() else None)
     problems = []
@@ -286,10 +294,11 @@ def catalog_import_model(
             base_licence_id=None if licence or not known else known.base_licence_id,
             base_model=base_model or (known.base_model if known else None),
             family=known.family if known else base.family if base else None, revision=revision, today=datetime.date.today(),
+            quant_config_path=quant_config,
         )
         target = write_model_override(overrides, row)
     except ConfigError as error:
-        raise fail([f"--config {config}: {error}"])
+        raise fail([f"--quant-config {quant_config}: {error}" if quant_config is not None and error.field.startswith("hf_quant_config.json") else f"--config {config}: {error}"])
     except CatalogError as error:
         raise fail([problem.describe() for problem in error.problems])
     if output_format is OutputFormat.json:

@@ -49,8 +49,12 @@ def head_parameters(model: Model) -> int | None:
 
 def quantised_weight_bytes(model: Model, params: float, bytes_per_param: float, *, active: bool = False) -> float:
     """Bytes of `params` parameters served at `bytes_per_param`, with the embedding and head among them at 16 bits
-    (`active`: only the head, as the active parameters count it); all at `bytes_per_param` where their shape is unknown."""
+    (`active`: only the head, as the active parameters count it), and the modules a ModelOpt checkpoint excludes
+    (`unquantised_params_b`: attention blocks, dense MLPs, shared experts, which every token uses); all at
+    `bytes_per_param` where the embedding's shape is unknown."""
     kept = head_parameters(model) if active else embedding_parameters(model)
     if kept is None or kept > params:
         return params * bytes_per_param
+    if model.unquantised_params_b is not None:  # the modules a ModelOpt checkpoint excludes: attention, MLPs ... every token uses
+        kept = min(params, kept + model.unquantised_params_b * 1e9)
     return (params - kept) * bytes_per_param + kept * EMBEDDING_BYTES

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 from hangar.catalog.layer_runs import kv_head_counts
+from hangar.engine_release import sized_release
 
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
 
@@ -62,6 +63,19 @@ class KvError(ValueError):
 def check_kv_dtype(kv_cache_dtype: str) -> None:
     if kv_cache_dtype not in KV_BYTES_PER_ELEMENT:
         raise KvError(f"unknown kv_cache_dtype {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
+
+
+def served_kv_dtype(model: Model, kv_cache_dtype: str, engine_version: str | None = None) -> str:
+    """The KV-cache type vLLM `engine_version` allocates for `--kv-cache-dtype kv_cache_dtype`: at v0.33.0 "auto" becomes
+    the type a ModelOpt checkpoint declares (the row's `kv_cache_dtype`, fp8): vllm/engine/arg_utils.py
+    `create_engine_config` passes the flag through vllm/utils/torch_utils.py `resolve_kv_cache_dtype_string`, which maps
+    `kv_cache_quant_algo` FP8 (or an 8-bit float `kv_cache_scheme`) to "fp8_e4m3" (vllm-0.33.0 wheel, read 2026-12-02).
+    v0.11.2 has no such step (vllm/attention/layer.py `_init_kv_cache_quant` loads the checkpoint's k/v scales, its TODO
+    "kv cache dtype should be specified in the FP8 checkpoint config and become the 'auto' behavior"): "auto" stays the
+    16-bit model type there."""
+    if kv_cache_dtype == "auto" and model.kv_cache_dtype == "fp8" and sized_release(engine_version) == "v0.33.0":
+        return "fp8"
+    return kv_cache_dtype
 
 
 def kv_replication(model: Model, tensor_parallel: int, kv_heads: int | None = None) -> float:

@@ -29,13 +29,13 @@ from .context import model_context
 from .embeddings import quantised_weight_bytes
 from .engine import EngineLimits, engine_limits, release_defaults
 from .experts import ExpertsUnsized, engine_weight_bytes, expert_precision_bytes
-from .kv import KvError, check_kv_dtype, kv_replication
+from .kv import KvError, check_kv_dtype, kv_replication, served_kv_dtype
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
 from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
-from .quant_kernels import SIZED_BITS, SIZED_GROUP, kernel_refusal, rocm_refusal
+from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, kernel_refusal, nvfp4_refusal, rocm_refusal
 from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
 from .wna16 import kernel_refusal as int4_refusal
 from .wna16 import weight_bytes as int4_weight_bytes
@@ -43,7 +43,7 @@ from .wna16 import weight_bytes as int4_weight_bytes
 GIB = 2**30
 """Bytes in a GiB; memory is compared in GiB (GPU memory is quoted in GiB in the catalog)."""
 
-PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "int4")
+PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "int4", "nvfp4")
 """Weight formats Hangar can plan (the `precision` of a deployment)."""
 
 BYTES_PER_PARAM: dict[str, float] = {
@@ -62,6 +62,9 @@ BYTES_PER_PARAM: dict[str, float] = {
     "mxfp4": MXFP4_BYTES_PER_WEIGHT,
     # compressed-tensors W4A16: the preset's groups of 128; `weight_bytes` takes the row's own layout (`hangar.sizing.wna16`).
     "int4": INT4_NOMINAL_BYTES,
+    # NVFP4: e2m1 values and an e4m3 scale per 16 (`hangar.sizing.quant_kernels`); the embedding, head and the layers the
+    # checkpoint leaves unquantised stay 16-bit (`hangar.sizing.embeddings`).
+    "nvfp4": NVFP4_BYTES_PER_WEIGHT,
 }
 """Bytes per weight by precision."""
 
@@ -128,6 +131,7 @@ class Accelerator:
             capability = compute_capability(device.architecture) if device.vendor == "NVIDIA" else None
             flags = {"bf16": device.bf16, "fp16": device.fp16, "fp8": device.fp8, "int8": device.int8, "awq": device.awq, "gptq": device.gptq}
             flags["mxfp4"] = capability is not None and backend(capability) is not None
+            flags["nvfp4"] = capability is not None and nvfp4_refusal(capability) is None  # the pinned release's kernels
             return cls(
                 name=device.name,
                 kind="gpu",
@@ -161,6 +165,11 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, 
     if precision in ("awq", "gptq") and acc.compute_capability is not None:
         refusal = kernel_refusal(precision, acc.compute_capability, engine_version)
         return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
+    if precision == "nvfp4":
+        if acc.compute_capability is None:
+            return [f"Hangar plans nvfp4 only on NVIDIA GPUs (vLLM's NVFP4 kernels are CUDA's); {acc.name} ({acc.architecture}) is not one"]
+        refusal = nvfp4_refusal(acc.compute_capability, engine_version)
+        return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve nvfp4: {refusal}"]
     if precision in ("awq", "gptq") and acc.vendor == "AMD":
         try:
             refusal = rocm_refusal(precision, engine_version)
@@ -226,7 +235,7 @@ def weight_bytes(
     mxfp4 (a checkpoint published so, as gpt-oss) counts its experts at 4.25 bits and the rest in bf16; on an
     `accelerator`, as the kernel vLLM `engine_version` picks there pads them over `tensor_parallel` ranks (`lora`: with
     --enable-lora).
-    fp8, int8, awq, gptq and int4 keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`); int4
+    fp8, int8, awq, gptq, int4 and nvfp4 keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`); int4
     counts the row's own W4A16 group size and zero points (`hangar.sizing.wna16`).
     """
     _check_precision(precision)
@@ -378,6 +387,7 @@ def memory_fit(
     """
     _check_precision(precision)
     _check_kv(kv_cache_dtype)
+    kv_cache_dtype = served_kv_dtype(model, kv_cache_dtype, engine_version)  # a checkpoint's declared fp8 KV at v0.33.0
     if gpu_memory_utilization is None:
         gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
     if not 0 < gpu_memory_utilization <= 1:

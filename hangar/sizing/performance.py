@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .embeddings import quantised_weight_bytes
-from .kv import kv_bytes_per_token, layer_token_bytes
+from .kv import kv_bytes_per_token, layer_token_bytes, served_kv_dtype
 from .lora import LoraSlots, lora_gib
 from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding
@@ -62,11 +62,13 @@ CALIBRATED = Efficiency(memory=0.7, compute=0.4, step_ms=0.75, allreduce_us=10.0
 """Fitted by `bench/performance_calibration.py` on the catalog's calibration table (see
 `hangar.sizing.calibration.MEASURED_ERROR` for its error there)."""
 
-COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16", "mxfp4": "bf16", "int4": "bf16"}
+COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", "awq": "fp16", "gptq": "fp16", "mxfp4": "bf16", "int4": "bf16", "nvfp4": "bf16"}
 """The tensor-core format each weight precision computes in: W8A8 fp8/int8 at their own rate; 4-bit
 AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate, as compressed-tensors int4's do
 in the activation dtype (`hangar.sizing.wna16`: Marlin, Machete); so are MXFP4 experts by the
-backends vLLM v0.11.2's image picks (Marlin "Weight-only FP4 compression", FlashInfer "MXFP4_BF16": `hangar.sizing.mxfp4`)."""
+backends vLLM v0.11.2's image picks (Marlin "Weight-only FP4 compression", FlashInfer "MXFP4_BF16": `hangar.sizing.mxfp4`).
+NVFP4 computes on FP4 tensor cores from compute capability 10.0, whose peak the catalog does not hold, and as Marlin
+weight-only (16-bit) below: the estimate takes the 16-bit rate, a floor for the first."""
 
 
 class PerformanceUnknown(ValueError):
@@ -167,7 +169,7 @@ class Replica:
 
     def kv_bytes(self, context: float) -> float:
         """KV bytes one sequence at `context` tokens reads per step, over the TP group."""
-        full_token, sliding_token = layer_token_bytes(self.model, self.kv_cache_dtype, self.tensor_parallel)
+        full_token, sliding_token = layer_token_bytes(self.model, served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version), self.tensor_parallel)
         model = self.model
         sliding = model.sliding_window_layers or 0
         read = full_token * (model.kv_layers - sliding) * context + sliding_token * sliding * min(context, model.sliding_window or context)
@@ -217,7 +219,7 @@ class Replica:
         )
         left -= RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
         left -= lora_gib(self.model, self.lora, self.tensor_parallel, self.engine_version)[0] * GIB
-        per_token = kv_bytes_per_token(self.model, self.kv_cache_dtype, self.tensor_parallel)
+        per_token = kv_bytes_per_token(self.model, served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version), self.tensor_parallel)
         return max(0.0, left / per_token)
 
     def max_concurrency(self, prompt_tokens: int, output_tokens: int, *, gpu_memory_utilization: float, max_num_seqs: int | None,

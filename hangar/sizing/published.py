@@ -22,8 +22,9 @@ def unservable(model: Model, precisions: Sequence[str], engine_version: str | No
     """Each of `precisions` the published checkpoint cannot be served in, with vLLM `engine_version`'s reason."""
     release = sized_release(engine_version)
     refused = {p: why for p in precisions if (why := mismatch(p, model.dtype, model.hf_id, engine_version)) is not None}
-    if "mxfp4" in precisions and model.dtype is None:  # format unknown: mxfp4 is sized only from a checkpoint published in it
-        refused["mxfp4"] = f"{model.hf_id}: mxfp4 is planned only for a checkpoint published in it"
+    for planned in ("mxfp4", "nvfp4"):  # format unknown: sized only from a checkpoint published in it
+        if planned in precisions and model.dtype is None:
+            refused[planned] = f"{model.hf_id}: {planned} is planned only for a checkpoint published in it"
     for precision in VOUCHED_BY_CHECKPOINT:
         if precision in precisions and model.dtype is None:  # format unknown: no checkpoint in it is known to exist
             refused[precision] = (
@@ -44,7 +45,7 @@ def _short_reason(model: Model, precision: str, release: str) -> str:
         return f"vLLM {release} finds no awq or gptq config in a 16-bit checkpoint: import one quantised ahead of time under its own id"
     if precision == "int8":
         return f"vLLM {release} quantises no dense weights to int8 as it loads: import a W8A8 int8 checkpoint under its own id"
-    return "mxfp4 is planned only for a checkpoint published in it"
+    return f"{precision} is planned only for a checkpoint published in it"
 
 
 def refusal_note(model: Model, catalog: Catalog, refused: dict[str, str], engine_version: str | None = None) -> str | None:

@@ -1,4 +1,5 @@
-"""AWQ and GPTQ per vLLM release: which GPUs run them, and the `--quantization` value Hangar passes.
+"""AWQ, GPTQ and NVFP4 per vLLM release: which GPUs run them, and the `--quantization` value Hangar passes (NVFP4's
+kernels and bytes: `NVFP4_MARLIN` and `NVFP4_BYTES_PER_WEIGHT` below).
 
 vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per vllm/_version.py, read 2026-12-02):
 
@@ -60,6 +61,7 @@ from dataclasses import dataclass
 
 from hangar.catalog.compressed_tensors import FORMATS as COMPRESSED_TENSORS_FORMATS
 from hangar.catalog.config_fields import QUANT_BITS, QUANT_GROUP
+from hangar.catalog.modelopt import FORMATS as MODELOPT_FORMATS
 from hangar.engine_release import sized_release
 
 SIZED_BITS = QUANT_BITS
@@ -119,6 +121,57 @@ ONLINE_FP8_NAMES = ("fp8_per_tensor", "fp8_per_block", "fp8_per_channel")
 server passing one is read as fp8 (`policies.rules.workloads`)."""
 
 
+NVFP4_BYTES_PER_WEIGHT = 0.5 + 1 / 16
+"""Bytes a ModelOpt NVFP4 weight takes in GPU memory, at both releases: `ModelOptNvFp4LinearMethod.create_weights`
+(v0.11.2 layers/quantization/modelopt.py; v0.33.0's `ModelOptLinearMethod` keeps the layout) registers `weight` as
+uint8 [out, in / 2] (two e2m1 values a byte) and `weight_scale` as float8_e4m3fn [out, in / group_size] (group 16), plus
+float32 `input_scale` and `weight_scale_2` per output partition (a few bytes a layer, not counted); the MoE experts
+(`ModelOptNvFp4FusedMoE.create_weights`) the same per expert. Marlin repacks the same bytes in place."""
+
+NVFP4_NATIVE = 100
+"""Compute capability from which NVFP4 runs on FP4 tensor cores (W4A4): v0.11.2 `cutlass_fp4_supported` /
+FlashInfer's CUTLASS FP4 GEMM, v0.33.0 kernels/linear/nvfp4 `FlashInferCutlassNvFp4LinearKernel.is_supported`
+(`has_device_capability(100)`), `CutlassNvFp4LinearKernel` (`cutlass_scaled_mm_supports_fp4`)."""
+
+NVFP4_MARLIN: dict[str, int | None] = {"v0.11.2": None, "v0.33.0": 75}
+"""Compute capability from which each release runs NVFP4 weight-only (W4A16, Marlin) below `NVFP4_NATIVE`; None where
+Hangar does not plan it. v0.33.0 (read 2026-12-02): `ModelOptNvFp4Config.get_min_capability` 75; kernels/linear
+`init_nvfp4_linear_kernel` falls through `_POSSIBLE_NVFP4_KERNELS[CUDA]` to `MarlinNvFp4LinearKernel`
+(utils/marlin_utils_fp4.py `is_fp4_marlin_supported`: CUDA and capability 7.5) and the MoE oracle
+(fused_moe/oracle/nvfp4.py `select_nvfp4_moe_backend`) to `MarlinExperts` (`_supports_current_device`: 7.5), logging
+"Your GPU does not have native support for FP4 computation ... Weight-only FP4 compression will be used leveraging the
+Marlin kernel". v0.11.2: `get_min_capability` 80, but `ModelOptNvFp4LinearMethod.__init__` takes "flashinfer-cutlass"
+whenever FlashInfer is importable (vllm/utils/flashinfer.py `has_flashinfer`: the package, with its cubins or nvcc),
+whatever the GPU, and Marlin only without FlashInfer and without CUTLASS FP4 (its MoE method, utils/nvfp4_moe_support.py
+`detect_nvfp4_moe_support`, does fall back to Marlin from 8.0 where CUTLASS FP4 is unsupported); which linear path the
+vllm-openai image takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer."""
+
+
+def nvfp4_refusal(compute_capability: int, engine_version: str | None = None) -> str | None:
+    """Why vLLM `engine_version` runs no NVFP4 kernel Hangar plans on a GPU of `compute_capability`; None if it does."""
+    release = sized_release(engine_version)
+    floor = NVFP4_MARLIN[release] or NVFP4_NATIVE
+    if compute_capability >= floor:
+        return None
+    if NVFP4_MARLIN[release] is None:
+        return (
+            f"vLLM {release} runs NVFP4 on FP4 tensor cores from compute capability {NVFP4_NATIVE / 10:.1f}; below that it picks FlashInfer's "
+            "FP4 GEMM whenever FlashInfer is installed (ModelOptNvFp4LinearMethod), so Hangar does not plan it "
+            f"(this GPU has {compute_capability / 10:.1f})"
+        )
+    return (
+        f"vLLM {release} runs NVFP4 from compute capability {floor / 10:.1f} (Marlin weight-only below {NVFP4_NATIVE / 10:.1f}: "
+        f"is_fp4_marlin_supported), and this GPU has {compute_capability / 10:.1f}"
+    )
+
+
+def nvfp4_kernel(compute_capability: int, engine_version: str | None = None) -> str | None:
+    """"FP4 tensor cores" or "Marlin weight-only" where vLLM `engine_version` runs NVFP4 on the GPU; None where not."""
+    if nvfp4_refusal(compute_capability, engine_version) is not None:
+        return None
+    return "FP4 tensor cores" if compute_capability >= NVFP4_NATIVE else "Marlin weight-only"
+
+
 def kernels(engine_version: str | None = None) -> QuantKernels:
     """The AWQ/GPTQ facts of vLLM `engine_version` (the pinned release's where it was not read)."""
     return KERNELS[sized_release(engine_version)]
@@ -127,10 +180,10 @@ def kernels(engine_version: str | None = None) -> QuantKernels:
 def quantization_flag(precision: str, compute_capability: int | None, engine_version: str | None = None, published: str | None = None) -> str | None:
     """The `--quantization` value for weights in `precision` on a GPU of `compute_capability` (None: not an NVIDIA GPU)
     under vLLM `engine_version`, from a checkpoint published in `published` (the catalog's `dtype`): none for a
-    compressed-tensors one, which vLLM reads from its config and refuses any other method for (`hangar.precision`).
+    compressed-tensors or ModelOpt one, which vLLM reads from its config (`hangar.precision`).
     fp8 of a 16-bit one takes the release's online flag (`ONLINE_FP8`); where the format is unknown fp8 stays `fp8`,
     the name both an fp8 checkpoint and a 16-bit one take at both releases."""
-    if published in COMPRESSED_TENSORS_FORMATS:
+    if published in COMPRESSED_TENSORS_FORMATS or published in MODELOPT_FORMATS:
         return None
     if precision in ("awq", "gptq"):
         release = kernels(engine_version)
@@ -166,8 +219,11 @@ def rocm_refusal(precision: str, engine_version: str | None = None) -> str | Non
 
 
 def gpu_runs(precision: str, vendor: str, compute_capability: int | None, listed: bool, engine_version: str | None = None) -> bool:
-    """Whether vLLM `engine_version` runs `precision` (awq or gptq) on a GPU of this `vendor` and `compute_capability` (None:
-    not NVIDIA); `listed` is the catalog's gpus.csv column, kept where the release's code for that vendor was not read."""
+    """Whether vLLM `engine_version` runs `precision` (awq, gptq or nvfp4) on a GPU of this `vendor` and `compute_capability`
+    (None: not NVIDIA); `listed` is the catalog's gpus.csv column, kept where the release's code for that vendor was not
+    read. nvfp4 is planned on NVIDIA GPUs only (v0.33.0 lists only its emulation kernel for ROCm)."""
+    if precision == "nvfp4":
+        return compute_capability is not None and nvfp4_refusal(compute_capability, engine_version) is None
     if compute_capability is not None:
         return kernel_refusal(precision, compute_capability, engine_version) is None
     if vendor == "AMD":

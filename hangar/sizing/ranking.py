@@ -309,10 +309,11 @@ def rank_options(
     feasible: list[Option] = []
     infeasible: list[Rejected] = []
     # what the published checkpoint cannot be served in is not offered (hangar.sizing.published), or, asked for, refused
-    asked = list(dict.fromkeys(precisions)) if precisions else ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "int4", "mxfp4"]
+    asked = list(dict.fromkeys(precisions)) if precisions else ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "int4", "mxfp4", "nvfp4"]
     refused = unservable(model, asked, engine_version)
-    if not precisions and model.dtype != "mxfp4":
-        refused.pop("mxfp4", None)  # never a default candidate: planned only for a checkpoint published in it
+    for planned in ("mxfp4", "nvfp4"):
+        if not precisions and model.dtype != planned:
+            refused.pop(planned, None)  # never a default candidate: planned only for a checkpoint published in it
     if not precisions and AS_PUBLISHED.get(model.dtype or "") != "int4":
         refused.pop("int4", None)  # likewise: a compressed-tensors W4A16 checkpoint's only
     for machine in machines(catalog, clouds, include_tpus=include_tpus):
@@ -322,8 +323,8 @@ def rank_options(
         else:
             sixteen = "bf16" if "bf16" in acc.formats or "fp16" not in acc.formats else "fp16"
             candidates = [
-                p for p in (sixteen, "fp8", "int8", "awq", "gptq", "int4", "mxfp4")
-                if p not in refused and (p != "mxfp4" or model.dtype == "mxfp4") and (p != "int4" or AS_PUBLISHED.get(model.dtype or "") == "int4")
+                p for p in (sixteen, "fp8", "int8", "awq", "gptq", "int4", "mxfp4", "nvfp4")
+                if p not in refused and (p not in ("mxfp4", "nvfp4") or model.dtype == p) and (p != "int4" or AS_PUBLISHED.get(model.dtype or "") == "int4")
             ]
         for precision in candidates:
             if precision in refused:
@@ -350,7 +351,7 @@ def rank_options(
                     model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=max_context_tokens,
                     concurrent_sequences=fit.batched_sequences, tensor_parallel=tp, engine_version=engine_version,
                 )
-                feasible.append(Option(machine, precision, kv_cache_dtype, tp, machine.accelerators // tp, spot, fit, throughput))
+                feasible.append(Option(machine, precision, fit.kv_cache_dtype, tp, machine.accelerators // tp, spot, fit, throughput))
     feasible.sort(key=order)
     infeasible.sort(key=lambda r: (r.machine.cloud, r.machine.accelerator.name, r.machine.accelerators, r.machine.instance_type, r.precision))
     notes = [

@@ -68,7 +68,7 @@ TagKey = Annotated[LabelKey, AfterValidator(_not_reserved)]
 
 Tier = Literal["dev", "staging", "prod"]
 Capacity = Literal["on-demand", "spot", "reserved"]
-Precision = Literal["bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "int4"]
+Precision = Literal["bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "int4", "nvfp4"]
 LatencyClass = Literal["realtime", "interactive", "batch"]
 ScalingMetric = Literal["requests_waiting", "requests_running", "kv_cache_usage", "queue_depth"]
 TpuGeneration = Literal["v4", "v5e", "v5p", "v6e", "tpu7x"]

@@ -134,7 +134,7 @@ class ModelDeployment(SpecModel):
     precision: Precision | None = Field(
         None,
         description="Weight precision / quantisation. Unset: as the checkpoint is published (the catalog's dtype: fp8 for DeepSeek V3/R1/V3.2 "
-        "and Kimi K2, mxfp4 for gpt-oss, int8 / int4 for a compressed-tensors W8A8 int8 / W4A16 checkpoint), bf16 where the catalog does not know it. A precision the checkpoint cannot be served in is an error (hangar/precision.py).",
+        "and Kimi K2, mxfp4 for gpt-oss, int8 / int4 for a compressed-tensors W8A8 int8 / W4A16 checkpoint, nvfp4 for NVIDIA's NVFP4 repacks), bf16 where the catalog does not know it. A precision the checkpoint cannot be served in is an error (hangar/precision.py).",
     )
     kv_cache_dtype: Literal["auto", "fp8"] = Field("auto", description="KV-cache element type; fp8 halves KV memory.")
     max_context_tokens: int = Field(8192, ge=256, le=10_485_760, description="Longest sequence (prompt + output) served.")

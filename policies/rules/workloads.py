@@ -96,6 +96,8 @@ class ServingWorkload:
             return "fp8"
         if self.quantization in ("int8", "bitsandbytes", "w8a8"):
             return "int8"
+        if self.quantization in ("modelopt", "modelopt_fp4"):  # vLLM's names for a ModelOpt checkpoint's methods (hangar.catalog.modelopt)
+            return "fp8" if self.quantization == "modelopt" else "nvfp4"
         if self.quantization in ("awq_marlin", "gptq_marlin"):
             return self.quantization.split("_")[0]
         if self.quantization in ("auto_awq", "auto_gptq"):  # vLLM v0.33.0's names for them (`hangar.sizing.quant_kernels`)

@@ -39,11 +39,26 @@ def revision(entry: dict[str, Any]) -> str:
     return entry.get("commit") or entry["revision"]
 
 
+def quant_config_path(entry: dict[str, Any]) -> Path | None:
+    """The fixture of the `hf_quant_config.json` kept beside a ModelOpt checkpoint's config.json (its `quant_config`
+    entry: `file` under this directory, `path` in the same repository at the same commit), or None."""
+    return HERE / entry["quant_config"]["file"] if entry.get("quant_config") else None
+
+
+def quant_config(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """That file's contents, which the reader takes where config.json declares no quantisation (as vLLM does)."""
+    path = quant_config_path(entry)
+    return None if path is None else json.loads(path.read_text())
+
+
 def _source(entry: dict[str, Any], licence_source: str) -> str:
     kind = "a copy of the Hugging Face repo's config.json" if entry.get("repo") else "the Hugging Face repo's config.json"
     if entry.get("duplicate_of"):
         kind = f"a copy of the Hugging Face repo's config.json, in a Hugging Face duplicate of {entry['duplicate_of']} at its commit {entry['revision']}"
-    return f"config.json: {config_url(entry)} ({kind}, read {entry['read']}); licence: {licence_source}"
+    quant = ""
+    if entry.get("quant_config"):
+        quant = f"; hf_quant_config.json: https://github.com/{entry['repo']}/blob/{entry['commit']}/{entry['quant_config']['path']}"
+    return f"config.json: {config_url(entry)} ({kind}, read {entry['read']}){quant}; licence: {licence_source}"
 
 
 def _cell(value: Any) -> str:
@@ -60,7 +75,7 @@ def derive(rows: list[dict[str, str]], sources: dict[str, dict[str, Any]]) -> li
     for name, entry in sorted(sources.items()):
         if entry.get("reader_only"):  # a trimmed copy that tests the reader: never the source of a packaged row
             continue
-        arch = read_config(json.loads((HERE / name).read_text()))
+        arch = read_config(json.loads((HERE / name).read_text()), quant_config(entry))
         row = by_id.get(entry["hf_id"])
         if row is None:
             spec = entry.get("row")
