@@ -36,8 +36,14 @@ CREDENTIAL_KEYS = (f"{CONFIG_NAMESPACE}:{HF_TOKEN_KEY}", f"{CONFIG_NAMESPACE}:{A
 """Stack config keys that hold a credential: only ever as a Pulumi secret (`secure:`), never in plain text."""
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """Characters that would break a one-line message or drive a terminal."""
-SECRET_LOOKING = re.compile(r"(token|secret|password|passwd|api_?key|credential|private_?key|kubeconfig)", re.IGNORECASE)
-"""A key named like this may hold a credential: its value is never echoed in an error."""
+SECRET_LOOKING = re.compile(r"((?<![a-z])token(?![a-z])|secret|password|passwd|api_?key|credential|private_?key|kubeconfig)")
+"""Words of a key (snake_cased, lower case) that may hold a credential: its value is never echoed in an error. "token"
+only as a word of its own (`hf_token`, `apiToken`), not a count of tokens (`max_context_tokens`) or a `tokenizer`."""
+
+
+def secret_looking(key: str) -> bool:
+    """Whether `key` (a config key, snake_case or camelCase) is named like a credential (`SECRET_LOOKING`)."""
+    return bool(SECRET_LOOKING.search(re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,11 +230,11 @@ def problems_from_validation(error: ValidationError, raw: Any, source: str) -> l
     for detail in error.errors(include_url=False):
         path = key_path(detail["loc"], raw)
         context = detail.get("ctx") or {}
-        hidden = bool(SECRET_LOOKING.search(path.rsplit(".", 1)[-1]))
+        hidden = secret_looking(path.rsplit(".", 1)[-1])
         if detail["type"] == "hangar_cross_field":
             for found in context["problems"]:
                 where = _join(path, found["path"])
-                if SECRET_LOOKING.search(where.rsplit(".", 1)[-1]):
+                if secret_looking(where.rsplit(".", 1)[-1]):
                     problems.append(ConfigProblem(source, where, f"{found['message']} (value hidden)", has_given=False))
                 else:
                     problems.append(ConfigProblem(source, where, found["message"], found["given"]))
@@ -250,7 +256,7 @@ def _unknown_key(path: str) -> str:
     """An unknown key, its value never echoed: it may be a credential put in the wrong place."""
     message = "unknown key (value hidden); see `hangar schema` for the keys allowed here"
     leaf = path.rsplit(".", 1)[-1]
-    if SECRET_LOOKING.search(leaf):
+    if secret_looking(leaf):
         message += f"; a credential belongs in the secret stack config, not here: `pulumi config set --secret {leaf} <value>`"
     return message
 

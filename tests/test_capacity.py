@@ -59,7 +59,7 @@ def test_the_users_form_needs_its_peak_factor(aws_environment):
 def test_a_request_longer_than_the_context_is_refused(aws_environment):
     raw = deployment(aws_environment, max_context_tokens=4096, traffic={"peak_requests_per_second": 1, "prompt_tokens": 4000, "output_tokens": 200})
     assert config_problems(raw) == [
-        "Pulumi.test.yaml: hangar:environment.deployments[0].traffic.prompt_tokens: prompt_tokens + output_tokens (4200) must be <= max_context_tokens (4096) (value hidden)"
+        "Pulumi.test.yaml: hangar:environment.deployments[0].traffic.prompt_tokens: prompt_tokens + output_tokens (4200) must be <= max_context_tokens (4096); got 4000"
     ]
 
 

@@ -108,7 +108,7 @@ def test_a_deployment_above_its_release_s_context_is_a_config_error(aws_environm
     assert config_problems(deployment(aws_environment, overrides, "v0.33.0")) == [
         "Pulumi.test.yaml: hangar:environment.deployments[0].max_context_tokens: max_model_len 131,072 is greater than the 40,960 tokens "
         f"vLLM v0.33.0 derives from {QWEN3_YARN}'s config (it refuses to start unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1): lower it, or serve "
-        "another model or release (value hidden)"  # the stack file's reader hides a value under a key naming "token"
+        "another model or release; got 131072"
     ]
 
 

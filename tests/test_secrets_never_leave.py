@@ -19,7 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hangar.cli import app
-from hangar.stackfile import StackConfigError, environment_from_config, read_project, read_stack_config
+from hangar.stackfile import StackConfigError, environment_from_config, read_project, read_stack_config, secret_looking
 from tests.conftest import ROOT
 
 CANARY = "hf_CANARYxq7Z3kP9rT2vW8yB4nM6"
@@ -152,3 +152,13 @@ def test_the_program_refuses_a_plaintext_token_under_pulumi_up_too():
     assert "pulumi config set --secret huggingface_token <value>" in str(error.value) and CANARY not in str(error.value)
     secret = plan_program(build_stack, project="hangar", stack="onprem", config=config, secret_keys=("hangar:kubeconfig", "hangar:huggingface_token"))
     assert secret.resources and CANARY not in json.dumps(secret.to_json(), default=str)
+
+
+@pytest.mark.parametrize(
+    ("key", "hidden"),
+    [("huggingface_token", True), ("hfToken", True), ("HF_TOKEN", True), ("token", True), ("db_api_key", True),
+     ("kubeconfig_secret", True), ("max_context_tokens", False), ("prompt_tokens", False), ("tokenizer", False)],
+)
+def test_a_value_is_hidden_under_a_key_named_like_a_credential_not_under_a_count_of_tokens(key: str, hidden: bool):
+    """A token count is no credential: its error names the value given, as every other config error does."""
+    assert secret_looking(key) is hidden
