@@ -21,12 +21,7 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
     moe = experts is not None
     dense = dense_layers(text, model_type, len(kinds)) if moe else set(range(len(kinds)))
     for index, kind in enumerate(kinds):
-        if kind == "linear":
-            attention = _linear_params(text, hidden)
-        elif model_type == "gemma4_text":
-            attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
-        else:
-            attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
+        attention = _layer_attention_params(text, model_type, kind, hidden, heads, kv_heads, head_dim)
         if model_type == "llama4_text":
             mlp, mlp_active = _llama4_mlp(text, index, hidden, experts, active)
         elif model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
@@ -51,7 +46,12 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
     return total, active_total
 
 
-def _attention_params(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
+def _layer_attention_params(text: dict, model_type: str, kind: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
+    """Parameters of a layer's attention (or linear-attention) block, by the layer's kind."""
+    if kind == "linear":
+        return _linear_params(text, hidden)
+    if model_type == "gemma4_text":
+        return _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
     return sum(projections(text, model_type, hidden, heads, kv_heads, head_dim).values())
 
 
@@ -81,12 +81,7 @@ def module_parameters(text: dict, model_type: str, kinds: list[str], layer: int,
     shared expert), "shared_experts" or "layer" (both); None where the layout has no such module or it is not counted."""
     kind = kinds[layer]
     if module in ("attention", "layer"):
-        if kind == "linear":
-            attention = _linear_params(text, hidden)
-        elif model_type == "gemma4_text":
-            attention = _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
-        else:
-            attention = _attention_params(text, model_type, hidden, heads, kv_heads, head_dim)
+        attention = _layer_attention_params(text, model_type, kind, hidden, heads, kv_heads, head_dim)
         if module == "attention":
             return attention
         mlp = module_parameters(text, model_type, kinds, layer, "mlp", hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, experts=experts)
