@@ -10,7 +10,6 @@ total parameters with 10 billion active parameters"; the estimate from the shape
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from hangar.catalog.config_fields import ConfigError
 from hangar.catalog.model_config import read_config
 from hangar.cli import app
 from hangar.sizing import GIB, memory_fit
+from tests.catalog_overrides import override
 
 CONFIGS = Path(__file__).parent / "model_configs"
 SOURCES = json.loads((CONFIGS / "sources.json").read_text())
@@ -214,12 +214,7 @@ def test_the_catalog_lists_each_releases_terms():
 
 
 def test_a_zero_user_threshold_takes_no_revenue_threshold_beside_it(tmp_path):
-    row = {**load_catalog().licence("minimax-m2.1-modified-mit").model_dump(mode="json"), "id": "acme-display",
-           "display_monthly_revenue_usd_threshold": 1000}
-    with (tmp_path / "licences.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    override(tmp_path, "licences.csv", "id", "minimax-m2.1-modified-mit", id="acme-display", display_monthly_revenue_usd_threshold="1000")
     with pytest.raises(CatalogError) as raised:
         load_catalog(tmp_path)
     assert "display_monthly_revenue_usd_threshold" in str(raised.value) and "leave this empty" in str(raised.value)

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from hangar.catalog import CatalogError, load_catalog
 from hangar.cli import app
 from hangar.spec import Environment
+from tests.catalog_overrides import override
 from tests.policy_records import messages, vllm
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
@@ -167,12 +168,7 @@ def test_a_base_model_the_catalog_lacks_is_a_catalog_error(tmp_path):
 
 
 def test_a_display_duty_needs_its_threshold(tmp_path):
-    kimi = load_catalog().licence("kimi-k2-modified-mit").model_dump(mode="json")
-    row = {**kimi, "id": "acme-display", "display_mau_threshold": None, "display_monthly_revenue_usd_threshold": None}
-    with (tmp_path / "licences.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    override(tmp_path, "licences.csv", "id", "kimi-k2-modified-mit", id="acme-display", display_mau_threshold="", display_monthly_revenue_usd_threshold="")
     with pytest.raises(CatalogError) as raised:
         load_catalog(tmp_path)
     assert "display_name" in str(raised.value) and "give display_name together with the threshold(s) past which it must be displayed" in str(raised.value)
