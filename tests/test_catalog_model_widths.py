@@ -86,7 +86,7 @@ def test_a_dense_config_without_an_mlp_width_is_refused_naming_the_field():
 
 
 def test_every_verified_row_has_its_widths_and_no_other_row_has_any():
-    read = {s["hf_id"] for s in SOURCES.values() if not s.get("reader_only")}
+    read = {hf_id for s in SOURCES.values() if not s.get("reader_only") for hf_id in [s["hf_id"], *s.get("aliases", [])]}
     for model in CAT.models.values():
         widths = (model.hidden_size, model.intermediate_size, model.moe_intermediate_size)
         if model.hf_id in read or model.source.startswith("architecture: "):

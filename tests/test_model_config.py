@@ -48,6 +48,25 @@ def test_packaged_rows_agree_with_their_config_json(name):
     assert f"config.json: {config_url(source)} (" in row.source
 
 
+ALIASES = sorted((alias, n) for n, s in SOURCES.items() for alias in s.get("aliases", []))
+"""A repository's former names (Hugging Face redirects them), whose rows are read from the same fixture."""
+
+
+@pytest.mark.parametrize(("alias", "name"), ALIASES)
+def test_a_former_repo_name_has_the_row_its_fixture_gives(alias, name):
+    row, current = CAT.model(alias), CAT.model(SOURCES[name]["hf_id"])
+    assert {k: getattr(row, k) for k in arch(name).row_fields()} == arch(name).row_fields()
+    assert row.config_verified and row.revision == current.revision and row.source == current.source
+
+
+def test_command_r_v01_reads_its_context_from_model_max_length():
+    # Cohere's file (alibaba/rtp-llm ff8ce851): model_max_length 131072 replaces max_position_embeddings 8192, as vLLM reads it
+    fields = config("c4ai-command-r-v01.json")
+    assert (fields["max_position_embeddings"], fields["model_max_length"]) == (8192, 131072)
+    assert CAT.model("CohereLabs/c4ai-command-r-v01").max_context_tokens == 131072
+    assert read_config({k: v for k, v in fields.items() if k != "model_max_length"}).max_context_tokens == 8192
+
+
 def test_every_fixture_is_a_file_with_its_source():
     assert set(SOURCES) == {p.name for p in CONFIGS.glob("*.json")} - {"sources.json"}
     for name, source in SOURCES.items():

@@ -4,7 +4,8 @@
 model has a fixture gets the architecture `hangar.catalog.model_config` reads from it, with the fixture's
 source and revision (and, where the entry names one, its `licence_source`); a fixture whose `sources.json`
 entry carries a `row` (family, licence_id, licence source, notes, base_model) and whose model has no row
-yet adds one; an entry marked `reader_only` (a trimmed copy) tests the reader and never makes a row. Rows without a
+yet adds one; an entry's `aliases` (the repository's former names, which Hugging Face redirects) get the same
+architecture in their own rows; an entry marked `reader_only` (a trimmed copy) tests the reader and never makes a row. Rows without a
 fixture are left as they are. tests/test_model_config.py checks that the packaged rows equal what this produces.
 """
 
@@ -87,13 +88,22 @@ def derive(rows: list[dict[str, str]], sources: dict[str, dict[str, Any]]) -> li
             rows.append(row)
             by_id[row["hf_id"]] = row
         else:
-            licence_source = row["source"].split("; licence: ", 1)[1] if "; licence: " in row["source"] else row["source"]
-            row["source"] = _source(entry, entry.get("licence_source", licence_source))
-            kept = [part for part in row["notes"].split("; ") if part and part != NOTE and not any(stale in part for stale in STALE)]
-            row["notes"] = "; ".join([NOTE, *kept])
-        row.update({key: _cell(value) for key, value in arch.row_fields().items()})
-        row.update(config_verified="true", revision=revision(entry), as_of=entry["read"])
+            _reread(row, entry)
+        # a repository's former names (`aliases`: Hugging Face redirects them to hf_id) keep rows of their own, read alike
+        for alias in [row, *(by_id[name] for name in entry.get("aliases", []) if name in by_id)]:
+            if alias is not row:
+                _reread(alias, entry)
+            alias.update({key: _cell(value) for key, value in arch.row_fields().items()})
+            alias.update(config_verified="true", revision=revision(entry), as_of=entry["read"])
     return rows
+
+
+def _reread(row: dict[str, str], entry: dict[str, Any]) -> None:
+    """An existing row's source and notes once its fixture is read: the row's licence source kept, stale notes dropped."""
+    licence_source = row["source"].split("; licence: ", 1)[1] if "; licence: " in row["source"] else row["source"]
+    row["source"] = _source(entry, entry.get("licence_source", licence_source))
+    kept = [part for part in row["notes"].split("; ") if part and part != NOTE and not any(stale in part for stale in STALE)]
+    row["notes"] = "; ".join([NOTE, *kept])
 
 
 def main() -> None:
