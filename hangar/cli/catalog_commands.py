@@ -334,4 +334,7 @@ def describe_architecture(m: Any) -> str:
                    "per sequence)")
     if m.sliding_window:
         layout += f", {m.sliding_window_layers} of them sliding-window {m.sliding_window:,}"
-    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; max context {m.max_context_tokens:,}"
+    context = f"max context {m.max_context_tokens:,}"
+    if m.default_context_tokens is not None:  # longrope: vLLM's default max_model_len (hangar.sizing.context.unset_context)
+        context += f" (vLLM starts at {m.default_context_tokens:,} without --max-model-len)"
+    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; {context}"
