@@ -17,7 +17,7 @@ from hangar.catalog import CatalogError, load_catalog
 from hangar.cli import app
 from hangar.spec import Environment
 from tests.catalog_overrides import override
-from tests.test_licensing_restored import imported, judged
+from tests.licence_imports import imported, judged
 
 STABILITY = "Stability AI Community License Agreement (Last Updated: July 5, 2024)"
 CAP_DUTY = ("keeping the licensee's annual revenue (with its affiliates, from any source) at or under US$1,000,000, "
