@@ -160,7 +160,11 @@ Marlin kernel". v0.11.2: `get_min_capability` 80, but `ModelOptNvFp4LinearMethod
 whenever FlashInfer is importable (vllm/utils/flashinfer.py `has_flashinfer`: the package, with its cubins or nvcc),
 whatever the GPU, and Marlin only without FlashInfer and without CUTLASS FP4 (its MoE method, utils/nvfp4_moe_support.py
 `detect_nvfp4_moe_support`, does fall back to Marlin from 8.0 where CUTLASS FP4 is unsupported); which linear path the
-vllm-openai image takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer."""
+vllm-openai image takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer.
+At v0.33.0 on compute capability 9.0 the MoE oracle moves the Humming backend ahead of Marlin (layers/quantization/utils/
+humming/priority.py `prioritize_humming`, `_HUMMING_PREFERRED_CAPABILITIES` {90}) where the optional `humming` package is
+installed (utils/import_utils.py `has_humming`); whether the vllm-openai image ships it, and in which format Humming
+multiplies NVFP4 experts on a Hopper GPU, was not read: Hangar estimates them as Marlin's, 16-bit products."""
 
 
 def nvfp4_refusal(compute_capability: int, engine_version: str | None = None) -> str | None:
