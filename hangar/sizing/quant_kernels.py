@@ -123,8 +123,11 @@ server passing one is read as fp8 (`policies.rules.workloads`)."""
 
 NVFP4_BYTES_PER_WEIGHT = 0.5 + 1 / 16
 """Bytes an NVFP4 weight takes in GPU memory, at both releases: half a byte of e2m1 value and one float8_e4m3fn scale
-per block of 16. What else the format stores is per tensor, not per weight, and is not counted; its size, from what
-each layer allocates (vLLM v0.33.0 sdist, layers/quantization/modelopt.py, read 2026-12-02):
+per block of 16. What else the format stores is per tensor, not per weight: ModelOpt's `NVFP4QTensor` computes a
+per-block `get_weights_scaling_factor` and a per-tensor `get_weights_scaling_factor_2` (its API reference,
+https://nvidia.github.io/Model-Optimizer/reference/generated/modelopt.torch.quantization.qtensor.nvfp4_tensor.html, read
+2026-12-02), and an activation scaling factor per quantised input. Those are not counted; their size, from what each
+layer allocates (vLLM v0.33.0 sdist, layers/quantization/modelopt.py, read 2026-12-02):
 
 * a linear layer (`ModelOptLinearMethod.create_weights` with `KNvfp4Static` and `KNvfp4Dynamic`): `weight` uint8
   [out, in / 2], `weight_scale` float8_e4m3fn [out, in / 16], and per logical output partition (q, k, v of a fused
