@@ -469,6 +469,8 @@ FACTS += [
     Fact("docs/sizing.md", "section 2.1", why=CITATION),
     Fact("docs/sizing.md", "(output tokens per second × 3600) × 10⁶, with the node fully busy; a month is {h} hours",
          {"h": constant("hangar.sizing.throughput", "HOURS_PER_MONTH")}, why="3600 s an hour, per million tokens"),
+    Fact("docs/sizing.md", "ends once the licensee makes more than US${cap:,.0f} a year",
+         {"cap": lambda: catalog().licence("stability-ai-community").licensee_annual_revenue_cap_usd}),
 ]
 
 

@@ -210,6 +210,8 @@ def catalog_licences(
             past = [f"{lic.display_mau_threshold:,} MAU" if lic.display_mau_threshold else "",
                     f"US${lic.display_monthly_revenue_usd_threshold:,.0f}/month" if lic.display_monthly_revenue_usd_threshold else ""]
             found.append(f'display "{lic.display_name}" past {" or ".join(p for p in past if p)}')
+        if lic.licensee_annual_revenue_cap_usd:
+            found.append(f"ends past US${lic.licensee_annual_revenue_cap_usd:,.0f}/year licensee revenue")
         return ", ".join(found) or "-"
 
     _rows_out(rows, output_format, "licences", [
