@@ -73,3 +73,10 @@ def test_imported_it_fits_one_h100_both_releases_serve_it_and_its_class_takes_ad
     fit = memory_fit(model, catalog.gpu("H100-SXM"))
     assert fit.fits and fit.capacity_sequences >= 1
     assert not memory_fit(model, catalog.gpu("L4")).fits
+
+
+def test_the_multi_token_prediction_layers_vllm_does_not_load_are_not_counted():
+    # vLLM v0.11.2 skips "mtp" weights at load, v0.33.0 maps them to None: serving holds the 28 decoder layers only
+    with_mtp = read_config({**MOE, "num_nextn_predict_layers": 1})
+    plain = read_config(MOE)
+    assert (with_mtp.layers, with_mtp.params_total_b, with_mtp.kv_bytes_per_token_bf16) == (28, 21.825, plain.kv_bytes_per_token_bf16)

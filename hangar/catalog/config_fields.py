@@ -82,17 +82,66 @@ def config_int(cfg: dict, key: str, default: Any = None, *, required: bool = Tru
     return int(value)
 
 
+GEMMA4_GLOBAL_HEAD_DIM = 512
+"""The head size of Gemma 4's full-attention layers where the text config names no `global_head_dim`: transformers
+5.16.1 and 5.20.2 (the oldest and newest releases vLLM v0.33.0's `transformers >= 5.16.1, < 5.21.0` admits; PyPI wheels read
+2026-12-02) `models/gemma4/configuration_gemma4.py` `Gemma4TextConfig.__post_init__` take `kwargs.pop("global_head_dim",
+512)` into the `per_layer_config` override of every full-attention layer, and vLLM v0.33.0 `models/gemma4.py`
+`Gemma4DecoderLayer` builds each layer's attention from `config.per_layer_config[layer_idx].head_dim` (and its KV cache with
+it). Not the sliding layers' `head_dim`."""
+
+_GEMMA4_LAYER_KEYS = ("head_dim", "num_key_value_heads")
+
+
 def gemma4_global_attention(text: dict, heads: int, kv_heads: int, head_dim: int) -> tuple[int | None, int | None]:
-    """(KV heads, head size) of Gemma 4's full-attention layers, or (None, None) when they equal the sliding ones."""
+    """(KV heads, head size) of Gemma 4's full-attention layers, or (None, None) when they equal the sliding ones.
+
+    As transformers 5.16.1-5.20.2 `Gemma4TextConfig.__post_init__` builds them for vLLM v0.33.0 (`GEMMA4_GLOBAL_HEAD_DIM`):
+    `global_head_dim` (default 512), and `num_global_key_value_heads` where `attention_k_eq_v` is true and it is given
+    (else `num_key_value_heads`); a config that states `per_layer_config` (as transformers 5's `save_pretrained` writes
+    one) gives them there instead, and transformers then ignores `global_head_dim` (`_gemma4_per_layer`)."""
     if text.get("num_kv_shared_layers"):
         raise ConfigError("num_kv_shared_layers", "layers that reuse another layer's KV cache are not sized yet")
     if text.get("hidden_size_per_layer_input"):
         raise ConfigError("hidden_size_per_layer_input", "per-layer input embeddings are not counted yet")
-    dim = config_int(text, "global_head_dim", required=False) or head_dim
-    kv = config_int(text, "num_global_key_value_heads") if text.get("attention_k_eq_v") else kv_heads
+    if text.get("per_layer_config") is not None:
+        kv, dim = _gemma4_per_layer(text, kv_heads, head_dim)
+    else:
+        dim = config_int(text, "global_head_dim", GEMMA4_GLOBAL_HEAD_DIM)
+        k_eq_v = text.get("attention_k_eq_v", False)
+        if not isinstance(k_eq_v, bool):
+            raise ConfigError("attention_k_eq_v", f"{k_eq_v!r} is not true or false")
+        given = text.get("num_global_key_value_heads") is not None
+        kv = config_int(text, "num_global_key_value_heads") if k_eq_v and given else kv_heads
     if heads % kv:
         raise ConfigError("num_global_key_value_heads", f"{kv} does not divide num_attention_heads {heads}")
     return (None, None) if (kv, dim) == (kv_heads, head_dim) else (kv, dim)
+
+
+def _gemma4_per_layer(text: dict, kv_heads: int, head_dim: int) -> tuple[int, int]:
+    """The full-attention layers' (KV heads, head size) from a `per_layer_config` of layer index -> overrides: only
+    `head_dim` and `num_key_value_heads`, the same for every full-attention layer of `layer_types`, none on a sliding one
+    (a shape that varies otherwise is not one the catalog row can hold)."""
+    overrides, kinds = text["per_layer_config"], text.get("layer_types")
+    if not isinstance(overrides, dict):
+        raise ConfigError("per_layer_config", f"{overrides!r} is not a mapping of layer index to overrides")
+    if not isinstance(kinds, list):
+        raise ConfigError("layer_types", "missing; the reader needs it to tell which layers per_layer_config overrides")
+    shapes = set()
+    for index, kind in enumerate(kinds):
+        layer = next((value for key, value in overrides.items() if str(key).isdigit() and int(key) == index), {})
+        if not isinstance(layer, dict) or set(layer) - set(_GEMMA4_LAYER_KEYS):
+            raise ConfigError("per_layer_config", f"layer {index}: {layer!r}; only {' and '.join(_GEMMA4_LAYER_KEYS)} overrides are read")
+        shape = (config_int(layer, "num_key_value_heads", kv_heads), config_int(layer, "head_dim", head_dim))
+        if kind != "full_attention" and shape != (kv_heads, head_dim):
+            raise ConfigError("per_layer_config", f"layer {index} ({kind}) overrides {layer!r}; only full-attention layers' are read")
+        if kind == "full_attention":
+            shapes.add(shape)
+    unknown = [key for key in overrides if not (str(key).isdigit() and int(key) < len(kinds))]
+    if unknown or len(shapes) != 1:
+        problem = f"keys {unknown!r} are not layer indices below {len(kinds)}" if unknown else f"full-attention layers differ: {sorted(shapes)}"
+        raise ConfigError("per_layer_config", f"{problem}; the reader reads one shape for every full-attention layer")
+    return shapes.pop()
 
 
 def tied_embeddings(config: dict, text: dict, model_type: str) -> bool:

@@ -11,7 +11,13 @@ What vLLM does with them, read 2026-12-02 in the PyPI wheels vllm-0.11.2 (commit
   <= i <= `moe_layer_end_index` (default the last layer), to `moe_k` of `moe_num_experts` experts of
   `moe_intermediate_size`, beside one shared MLP `moe_num_shared_experts` x `moe_intermediate_size` wide (no gate);
   the other layers keep a dense MLP of `intermediate_size`. The two releases choose the layers alike (they differ in
-  how they read the rope settings only).
+  how they read the rope settings only);
+* the multi-token-prediction layers a config counts in `num_nextn_predict_layers` (stored under `mtp_*` names beside
+  the decoder) are not loaded for serving: v0.11.2's `Ernie4_5_MoeForCausalLM.load_weights` skips every weight whose
+  name holds "mtp" ("MTP will be supported soon."), v0.33.0's `Ernie4_5_MoeModel.hf_to_vllm_mapper` maps "mtp" to None;
+  only a separate speculative-decoding draft (`ernie_mtp.py` `ErnieMTP`, v0.33.0 `--speculative-config` method
+  "ernie_mtp") builds them, and Hangar plans no speculative decoding. So the layer count, the weights and the
+  parameter ESTIMATE leave them out, as for DeepSeek's and MiniMax's.
 GLM-4.5's vocabulary (`n_routed_experts`, `n_shared_experts`, `first_k_dense_replace`) says the same where the routed
 layers are all layers from the start index on: an interval other than 1, or an end before the last layer, is refused
 naming the field. transformers' `Ernie4_5Config` / `Ernie4_5_MoeConfig` (transformers-4.57.1 wheel, read 2026-12-02)

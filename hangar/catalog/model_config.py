@@ -38,8 +38,9 @@ Sources, read 2026-12-01:
   more than v0.11.2; the row keeps the config's window, since the token more fills no further KV block where the
   window and the batch are multiples of the block size (vLLM's defaults);
 * Gemma 4 (`gemma4_text`): huggingface/transformers `src/transformers/models/gemma4/modeling_gemma4.py` at
-  commit 0246b4f3335464614ef1de66531f9131a44ec801: a full-attention layer uses `global_head_dim`, and with
-  `attention_k_eq_v` has `num_global_key_value_heads` KV heads and no v_proj (V is the normed k_proj output,
+  commit 0246b4f3335464614ef1de66531f9131a44ec801: a full-attention layer uses `global_head_dim` (512 where the file
+  leaves it out, as transformers 5.16.1-5.20.2 build it for vLLM v0.33.0: `config_fields.GEMMA4_GLOBAL_HEAD_DIM`; a
+  stated `per_layer_config` instead), and with `attention_k_eq_v` has `num_global_key_value_heads` KV heads and no v_proj (V is the normed k_proj output,
   so K and V are both cached: `past_key_values.update(key_states, value_states)`); a sliding layer uses
   `head_dim` and `num_key_value_heads`; `enable_moe_block` adds `num_experts` experts of
   `moe_intermediate_size` (top `top_k_experts`) beside the dense MLP of every layer; layers past

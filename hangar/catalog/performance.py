@@ -37,6 +37,9 @@ class AcceleratorPerformance(Row):
     dense_fp16_tflops: Optional[PositiveFloat] = None
     dense_fp8_tflops: Optional[PositiveFloat] = None
     dense_int8_tops: Optional[PositiveFloat] = None
+    dense_fp4_tflops: Optional[PositiveFloat] = None
+    """Dense FP4 tensor-core peak (Blackwell and newer): the rate of NVFP4 products where vLLM runs them on FP4 tensor
+    cores (`hangar.sizing.performance.compute_format`)."""
     interconnect_gbps: Optional[PositiveFloat] = None
     """Accelerator-to-accelerator bandwidth as the vendor quotes it (both directions summed): NVLink,
     PCIe when there is none, ICI for TPU chips. Tensor-parallel all-reduces run over it."""
@@ -48,8 +51,9 @@ class AcceleratorPerformance(Row):
     notes: Optional[str] = None
 
     def peak_tflops(self) -> dict[str, float]:
-        """Dense peak per number format ('bf16', 'fp16', 'fp8', 'int8'), known ones only."""
-        found = {"bf16": self.dense_bf16_tflops, "fp16": self.dense_fp16_tflops, "fp8": self.dense_fp8_tflops, "int8": self.dense_int8_tops}
+        """Dense peak per number format ('bf16', 'fp16', 'fp8', 'int8', 'fp4'), known ones only."""
+        found = {"bf16": self.dense_bf16_tflops, "fp16": self.dense_fp16_tflops, "fp8": self.dense_fp8_tflops, "int8": self.dense_int8_tops,
+                 "fp4": self.dense_fp4_tflops}  # fmt: skip
         return {name: value for name, value in found.items() if value is not None}
 
 

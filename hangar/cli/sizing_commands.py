@@ -401,6 +401,8 @@ def print_best(option: Option) -> None:
     decode = "unknown (no bandwidth in the catalog)" if tp.decode_tokens_per_s is None else f"~{tp.decode_tokens_per_s:,.0f} output tok/s per replica"
     prefill = "unknown (no peak FLOPS in the catalog)" if tp.prefill_tokens_per_s is None else f"~{tp.prefill_tokens_per_s:,.0f} prompt tok/s per replica"
     out.print(f"  throughput ESTIMATE: decode {decode}; prefill {prefill}", soft_wrap=True)
+    if tp.compute_note:
+        out.print(f"  {escape(tp.compute_note)}", soft_wrap=True)
     out.print(
         f"  cost: {money(option.usd_per_hour)} $/hour, {money(option.usd_per_month, 0)} $/month, "
         f"{money(option.usd_per_million_tokens)} $ per million output tokens (ESTIMATE, node fully busy)",

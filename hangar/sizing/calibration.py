@@ -73,8 +73,9 @@ def predict(row: ServingMeasurement, catalog: Catalog, eff: Efficiency = CALIBRA
         acc = accelerator_named(catalog, row.accelerator)
     except KeyError:
         return Comparison(row, None, f"accelerator {row.accelerator} is not in the catalog")
-    # a vLLM row at its own release. A Replica reads the release only for MXFP4 experts (their kernel's padding) and LoRA
-    # slots; the table's `precision` cannot name mxfp4 nor its rows LoRA, so no prediction of the packaged table moves with it
+    # a vLLM row at its own release. A Replica reads the release only for MXFP4 experts (their kernel's padding), NVFP4's
+    # compute format and LoRA slots; the table's `precision` cannot name mxfp4 or nvfp4 nor its rows LoRA, so no prediction
+    # of the packaged table moves with it
     replica = Replica(model, acc, row.tensor_parallel, row.precision, row.kv_cache_dtype, engine_version=measured_release(row))
     replicas = row.replicas
     P, O = row.prompt_tokens, row.output_tokens

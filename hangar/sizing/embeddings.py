@@ -47,6 +47,13 @@ def head_parameters(model: Model) -> int | None:
     return model.vocab_size * model.hidden_size
 
 
+def sixteen_bit_active_parameters(model: Model, active: float) -> float:
+    """Of a token's `active` parameters, those whose products stay in 16 bits in a quantised checkpoint: the output head
+    and the modules a ModelOpt checkpoint excludes (`unquantised_params_b`); 0 where the head's shape is unknown."""
+    kept = (head_parameters(model) or 0) + (model.unquantised_params_b or 0) * 1e9
+    return min(active, kept)
+
+
 def quantised_weight_bytes(model: Model, params: float, bytes_per_param: float, *, active: bool = False) -> float:
     """Bytes of `params` parameters served at `bytes_per_param`, with the embedding and head among them at 16 bits
     (`active`: only the head, as the active parameters count it), and the modules a ModelOpt checkpoint excludes

@@ -6,7 +6,8 @@ A roofline per engine step, with efficiency factors calibrated on published meas
 * decode step with `c` sequences in flight, each at the mean context `L = prompt + output / 2`:
   memory time = (weights read + c x KV bytes of L tokens) / (TP x peak bandwidth x `memory`);
   compute time = c x (2 x active parameters + attention 4 x layers x L x heads x head_dim) FLOPs
-  / (TP x dense peak of the precision x `compute`); the step takes the longer of the two, plus a
+  / (TP x dense peak of the precision x `compute`) (NVFP4 on FP4 tensor cores: its quantised layers at the FP4 peak,
+  the head, the modules kept in 16 bits and attention at the bf16 one); the step takes the longer of the two, plus a
   fixed `step_ms` (scheduling, sampling, launches) and, with tensor parallelism, two all-reduces
   per layer (a fixed `allreduce_us` each plus the activations over the interconnect). A mixture of experts reads the experts its batch routes to
   (1 - (1 - k/E)^c of them), computes only the active ones.
@@ -34,11 +35,12 @@ from math import ceil
 
 from hangar.catalog import Model
 
-from .embeddings import quantised_weight_bytes
+from .embeddings import quantised_weight_bytes, sixteen_bit_active_parameters
 from .kv import layer_token_bytes, served_kv_dtype
 from .lora import LoraSlots
 from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, memory_fit, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding
+from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
 from .wna16 import model_bytes_per_weight
 
 
@@ -71,19 +73,42 @@ COMPUTE_FORMAT = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "int8": "int8", 
 AWQ/GPTQ weights are dequantized to 16 bits (W4A16) and multiply at the 16-bit rate, as compressed-tensors int4's do
 in the activation dtype (`hangar.sizing.wna16`: Marlin, Machete); so are MXFP4 experts by the
 backends vLLM v0.11.2's image picks (Marlin "Weight-only FP4 compression", FlashInfer "MXFP4_BF16": `hangar.sizing.mxfp4`).
-NVFP4 computes on FP4 tensor cores from compute capability 10.0, whose peak the catalog does not hold, and as Marlin
-weight-only (16-bit) below: the estimate takes the 16-bit rate, a floor for the first."""
+NVFP4's entry is where vLLM runs it as Marlin weight-only (16-bit products); where it runs on FP4 tensor cores, `compute_format`
+says fp4."""
+
+def compute_format(precision: str, acc: Accelerator, engine_version: str | None = None) -> str:
+    """The tensor-core format `precision`'s products run in on `acc` under vLLM `engine_version` (the pinned release when None).
+
+    NVFP4 depends on the kernel the release picks on that GPU (`hangar.sizing.quant_kernels.nvfp4_kernel`; the vLLM
+    sdists 0.11.2 and 0.33.0, read 2026-12-02): from compute capability 10.0 both releases multiply on FP4 tensor cores,
+    activations quantised to FP4 too (W4A4: v0.33.0's first supported entries of `_POSSIBLE_NVFP4_KERNELS[CUDA]`, `FlashInferCuteDslNvFp4LinearKernel`
+    on sm_10x and `FlashInferCutlassNvFp4LinearKernel` from 10.0, and its MoE oracle's first, FLASHINFER_TRTLLM's
+    `TrtLlmNvFp4Experts` on the 10.x family; v0.11.2's `ModelOptNvFp4LinearMethod` takes "flashinfer-cutlass" or "cutlass"
+    and its MoE `detect_nvfp4_moe_support` CUTLASS FP4 / FlashInfer where `cutlass_fp4_supported`),
+    so the rate is the accelerator's dense FP4 peak; below 10.0 v0.33.0 falls through to `MarlinNvFp4LinearKernel` /
+    `MarlinExperts`, which dequantise the 4-bit weights and multiply in 16 bits (the weights are still read in 4 bits).
+    A GPU whose FP4 peak the catalog lacks falls back to the 16-bit rate in `peak_flops` (a floor)."""
+    if precision == "nvfp4" and acc.compute_capability is not None:
+        if nvfp4_kernel(acc.compute_capability, engine_version) == NVFP4_TENSOR_CORES:
+            return "fp4"
+    return COMPUTE_FORMAT.get(precision, "bf16")
 
 
 class PerformanceUnknown(ValueError):
     """The catalog lacks a figure the estimate needs (memory bandwidth or a peak FLOPS)."""
 
 
-def peak_flops(acc: Accelerator, precision: str, eff: Efficiency) -> float:
-    """Achieved FLOP/s of one accelerator for a weight precision: the dense peak of the format it computes
-    in times the calibrated share; the 16-bit rate when the accelerator has no figure for that format
-    (e.g. fp8 weights on a GPU without fp8 tensor cores run weight-only)."""
-    wanted = COMPUTE_FORMAT.get(precision, "bf16")
+def peak_flops(acc: Accelerator, precision: str, eff: Efficiency, engine_version: str | None = None) -> float:
+    """Achieved FLOP/s of one accelerator for a weight precision under vLLM `engine_version`: the dense peak of the format
+    it computes in (`compute_format`) times the calibrated share; the 16-bit rate when the accelerator has no figure for
+    that format (e.g. fp8 weights on a GPU without fp8 tensor cores run weight-only).
+
+    The share: `compute_fp8` for fp8 products, `compute` for every other format. FP4 has no share of its own: the
+    calibration table (`serving_measurements.csv`) holds no NVFP4 measurement (its `precision` column takes bf16, fp16,
+    fp8, int8, awq and gptq) and no B200 one, so none could be fitted; FP4 products take `compute`, the share fitted on
+    16-bit ones, so NVFP4's quantised products on FP4 tensor cores are estimated faster than bf16 ones by the datasheet
+    ratio (B200: 9,000 / 2,250 dense TFLOPS, 4x), not by a measured one (`Replica._compute` keeps the rest in 16 bits)."""
+    wanted = compute_format(precision, acc, engine_version)
     for name in (wanted, "bf16", "fp16"):
         value = acc.peak_tflops.get(name)
         if value:
@@ -147,8 +172,9 @@ class Replica:
     lora: LoraSlots | None = None
     """The LoRA slots vLLM reserves beside the weights (their memory only: the adapters' extra compute is not modelled)."""
     engine_version: str | None = None
-    """The vLLM release whose kernels pad the weights (held, and read by a decode step), whose LoRA slots are reserved and
-    whose KV pool is paged (the pinned release when None)."""
+    """The vLLM release whose kernels pad the weights (held, and read by a decode step), whose NVFP4 kernel sets the format
+    products run in (`compute_format`), whose LoRA slots are reserved and whose KV pool is paged (the pinned release when
+    None)."""
     prefix_caching: bool | None = None
     """False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it); None: vLLM's default."""
 
@@ -185,10 +211,23 @@ class Replica:
         """Seconds of one decode step with `batch` sequences in flight at mean `context` tokens."""
         acc, tp = self.accelerator, self.tensor_parallel
         memory = (self.weights_read(batch) + batch * self.kv_bytes(context)) / (tp * bandwidth(acc) * eff.memory)
-        active = (self.model.params_active_b or self.model.params_total_b) * 1e9
-        flops = batch * (2 * active + 4 * _attended(self.model, context) * _attention_width(self.model))
-        compute = flops / (tp * peak_flops(acc, self.precision, eff))
+        compute = self._compute(batch, _attended(self.model, context), eff)
         return max(memory, compute) + eff.step_ms / 1000 + self._allreduce(batch, eff)
+
+    def _compute(self, tokens: float, attended: float, eff: Efficiency) -> float:
+        """Seconds of the matrix products of `tokens` tokens, each attending to `attended` tokens summed over the layers:
+        2 x active parameters + 4 x attended x the attention width FLOPs a token, over the TP group, at the rate of the
+        format they run in (`compute_format`). On FP4 tensor cores only the quantised linear layers run at the FP4 rate:
+        the output head and the modules the checkpoint keeps in 16 bits (`sixteen_bit_active_parameters`) and the
+        attention products run at the 16-bit one."""
+        active = (self.model.params_active_b or self.model.params_total_b) * 1e9
+        attention = 4 * attended * _attention_width(self.model)
+        acc, tp, release = self.accelerator, self.tensor_parallel, self.engine_version
+        if compute_format(self.precision, acc, release) != "fp4":
+            return tokens * (2 * active + attention) / (tp * peak_flops(acc, self.precision, eff, release))
+        sixteen = sixteen_bit_active_parameters(self.model, active)
+        fp4 = 2 * (active - sixteen) / peak_flops(acc, self.precision, eff, release)
+        return tokens * (fp4 + (2 * sixteen + attention) / peak_flops(acc, "bf16", eff, release)) / tp
 
     def _allreduce(self, tokens: float, eff: Efficiency) -> float:
         """Seconds of the two all-reduces per layer of a step over `tokens` tokens (0 without TP): a fixed
@@ -206,10 +245,8 @@ class Replica:
 
     def prefill(self, prompt_tokens: int, eff: Efficiency) -> float:
         """Seconds of accelerator time to prefill one prompt (compute-bound)."""
-        active = (self.model.params_active_b or self.model.params_total_b) * 1e9
         attended = _attended(self.model, prompt_tokens / 2)  # causal: each token sees half the prompt on average
-        flops = prompt_tokens * (2 * active + 4 * attended * _attention_width(self.model))
-        return flops / (self.tensor_parallel * peak_flops(self.accelerator, self.precision, eff)) + self._allreduce(prompt_tokens, eff)
+        return self._compute(prompt_tokens, attended, eff) + self._allreduce(prompt_tokens, eff)
 
     def ttft(self, prompt_tokens: int, eff: Efficiency) -> float:
         """Seconds to the first token on an idle replica: the prefill (or one read of the weights) plus one step."""

@@ -122,11 +122,27 @@ server passing one is read as fp8 (`policies.rules.workloads`)."""
 
 
 NVFP4_BYTES_PER_WEIGHT = 0.5 + 1 / 16
-"""Bytes a ModelOpt NVFP4 weight takes in GPU memory, at both releases: `ModelOptNvFp4LinearMethod.create_weights`
-(v0.11.2 layers/quantization/modelopt.py; v0.33.0's `ModelOptLinearMethod` keeps the layout) registers `weight` as
-uint8 [out, in / 2] (two e2m1 values a byte) and `weight_scale` as float8_e4m3fn [out, in / group_size] (group 16), plus
-float32 `input_scale` and `weight_scale_2` per output partition (a few bytes a layer, not counted); the MoE experts
-(`ModelOptNvFp4FusedMoE.create_weights`) the same per expert. Marlin repacks the same bytes in place."""
+"""Bytes an NVFP4 weight takes in GPU memory, at both releases: half a byte of e2m1 value and one float8_e4m3fn scale
+per block of 16. What else the format stores is per tensor, not per weight, and is not counted; its size, from what
+each layer allocates (vLLM v0.33.0 sdist, layers/quantization/modelopt.py, read 2026-12-02):
+
+* a linear layer (`ModelOptLinearMethod.create_weights` with `KNvfp4Static` and `KNvfp4Dynamic`): `weight` uint8
+  [out, in / 2], `weight_scale` float8_e4m3fn [out, in / 16], and per logical output partition (q, k, v of a fused
+  QKV; gate, up) a float32 `weight_scale_2` and a float32 `input_scale`: 8 bytes a partition as loaded, which `process`
+  replaces by float32 scalars (`weight_global_scale`, `input_global_scale`, `input_global_scale_inv`,
+  `maybe_fuse_global_scales`' `alpha`): 16 bytes a layer. A Llama-style decoder layer (QKV 3 partitions, o 1,
+  gate-up 2, down 1) loads 56 bytes of them and keeps 64: Llama-3.1-70B's 80 layers keep about 5 KB beside
+  ~36 GiB of NVFP4 weights (~1e-7). v0.11.2's `ModelOptNvFp4LinearMethod.create_weights` allocates the same four tensors.
+  compressed-tensors' `CompressedTensorsW4A4Fp4.create_weights` (schemes/compressed_tensors_w4a4_nvfp4.py) the same
+  under other names: `weight_packed`, `weight_scale`, `weight_global_scale`, `input_global_scale`.
+* the experts (`ModelOptNvFp4FusedMoE.create_weights`): the same per expert, and per expert float32
+  `w13_weight_scale_2` [2], `w2_weight_scale_2`, `w13_input_scale` [2] and `w2_input_scale`: 24 bytes an expert a layer.
+  Qwen3-235B-A22B's 94 layers x 128 experts make 288,768 bytes (0.28 MiB) beside 124.8 GiB (~2e-6).
+* the FP4 tensor-core kernels swizzle the block scales into tiles (layers/quantization/utils/nvfp4_utils.py
+  `swizzle_blockscale`: rows rounded up to 128, scale columns to 4) and pad the weight's rows and columns to 32
+  (`pad_nvfp4_weight_for_cutlass`): nothing where a layer's output width is a multiple of 128 and its input width of 64, a few rows otherwise.
+
+Marlin repacks the same bytes in place."""
 
 NVFP4_NATIVE = 100
 """Compute capability from which NVFP4 runs on FP4 tensor cores (W4A4): v0.11.2 `cutlass_fp4_supported` /
@@ -165,11 +181,15 @@ def nvfp4_refusal(compute_capability: int, engine_version: str | None = None) ->
     )
 
 
+NVFP4_TENSOR_CORES = "FP4 tensor cores"
+"""`nvfp4_kernel`'s name for the W4A4 kernels, which quantise the activations to FP4 too and multiply on FP4 tensor cores."""
+
+
 def nvfp4_kernel(compute_capability: int, engine_version: str | None = None) -> str | None:
     """"FP4 tensor cores" or "Marlin weight-only" where vLLM `engine_version` runs NVFP4 on the GPU; None where not."""
     if nvfp4_refusal(compute_capability, engine_version) is not None:
         return None
-    return "FP4 tensor cores" if compute_capability >= NVFP4_NATIVE else "Marlin weight-only"
+    return NVFP4_TENSOR_CORES if compute_capability >= NVFP4_NATIVE else "Marlin weight-only"
 
 
 def kernels(engine_version: str | None = None) -> QuantKernels:

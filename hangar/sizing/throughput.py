@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
+from hangar.engine_release import sized_release
 from hangar.month import HOURS_PER_MONTH as HOURS_PER_MONTH
 
 from .calibration import error_band
 from .memory import Accelerator
-from .performance import CALIBRATED, PerformanceUnknown, Replica
+from .performance import CALIBRATED, PerformanceUnknown, Replica, compute_format
+from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
 
 DECODE_BANDWIDTH_EFFICIENCY = CALIBRATED.memory
 """Share of peak memory bandwidth a decode step achieves (calibrated; `performance.CALIBRATED`)."""
@@ -42,6 +44,10 @@ class ThroughputEstimate:
     flops_per_token: float
     label: str = "ESTIMATE"
     assumptions: tuple[str, ...] = ()
+    compute_format: str = "bf16"
+    """The tensor-core format the matrix products run in (`performance.compute_format`): fp4 for NVFP4 on FP4 tensor cores."""
+    compute_note: str | None = None
+    """For NVFP4, which kernel multiplies it and so at which peak (`nvfp4_compute_note`); None for another precision."""
 
     def to_json(self) -> dict:
         return {**self.__dict__, "assumptions": list(self.assumptions)}
@@ -81,7 +87,29 @@ def estimate_throughput(
         notes.append(str(error))
     if model.is_moe:
         notes.append("MoE: computed with active parameters, reading the experts a batch routes to (all experts stay resident in memory)")
-    return ThroughputEstimate(decode, prefill, step_bytes, flops, assumptions=tuple(notes))
+    return ThroughputEstimate(
+        decode, prefill, step_bytes, flops, assumptions=tuple(notes), compute_format=compute_format(precision, acc, engine_version),
+        compute_note=nvfp4_compute_note(acc, engine_version) if precision == "nvfp4" else None,
+    )
+
+
+def nvfp4_compute_note(acc: Accelerator, engine_version: str | None = None) -> str:
+    """How vLLM `engine_version` multiplies NVFP4 weights on `acc`, and so at which peak the estimate computes them."""
+    release = sized_release(engine_version)
+    kernel = nvfp4_kernel(acc.compute_capability, engine_version) if acc.compute_capability is not None else None
+    if kernel is None:
+        return f"nvfp4 on {acc.name}: vLLM {release} runs no NVFP4 kernel Hangar plans on it"
+    if kernel != NVFP4_TENSOR_CORES:
+        return f"nvfp4 on {acc.name}: vLLM {release} runs it as {kernel}: 4-bit weights read, products in 16 bits at the bf16 peak"
+    peak = acc.peak_tflops.get("fp4")
+    if peak is None:
+        return (f"nvfp4 on {acc.name}: vLLM {release} multiplies on FP4 tensor cores, but the catalog has no FP4 peak for it: "
+                "estimated at the 16-bit peak (a floor)")  # fmt: skip
+    return (
+        f"nvfp4 on {acc.name}: vLLM {release} multiplies on FP4 tensor cores (W4A4), so its 4-bit layers compute at the dense FP4 peak, "
+        f"{peak:,.0f} TFLOPS (the head, 16-bit modules and attention at the bf16 one), taken at the share fitted on 16-bit products: "
+        "no NVFP4 measurement was found to fit one"
+    )
 
 
 def usd_per_million_tokens(usd_per_hour: float | None, tokens_per_s: float | None) -> float | None:
