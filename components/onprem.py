@@ -11,8 +11,9 @@ printed, never stored in plain text — a plain value there is refused):
   cost code and the policy rules read them;
 * the GPU stack a cloud would have given for free, as Helm releases with pinned chart versions
   (`gpu_operator`: the NVIDIA GPU Operator, the device plugin alone, or nothing; `dcgm_exporter`);
-* a namespace for the environment with a ResourceQuota on `requests.nvidia.com/gpu` (the GPUs of
-  every pool at `max_nodes`), a LimitRange giving containers default requests, and a default-deny
+* for AMD GPU pools, the AMD GPU device plugin (`hangar.components.onprem_amd`) instead of the NVIDIA stack;
+* a namespace for the environment with a ResourceQuota on `requests.nvidia.com/gpu` (and `requests.amd.com/gpu`
+  where AMD pools are: the GPUs of every pool at `max_nodes`, per resource), a LimitRange giving containers default requests, and a default-deny
   NetworkPolicy (ingress and egress; the serving layer opens what must be open). Whether NetworkPolicies
   are enforced is up to the cluster's own network plugin ("Creating a NetworkPolicy resource without a
   controller that implements it will have no effect": kubernetes.io/docs/concepts/services-networking/
@@ -22,8 +23,8 @@ Placement: on-prem nodes are found by the labels they already carry (`node_selec
 carry `hangar.dev/pool` unless someone labelled them, so a pod's node selector is exactly the pool's
 `node_selector` — nothing Hangar would wish were there. An operator who does label nodes
 `hangar.dev/pool=<pool>` adds that label to `node_selector` and gets it in the selector too.
-Workloads tolerate `nvidia.com/gpu` (any value) and the pool's own taints, whether or not the nodes
-are tainted.
+Workloads tolerate `nvidia.com/gpu` (`amd.com/gpu` on an AMD pool; any value) and the pool's own taints,
+whether or not the nodes are tainted.
 
 Air-gapped (`air_gapped: true`): every image of every chart is rewritten to `registry_mirror`
 under its upstream path, every chart comes from `chart_repository`, and the spec has already
@@ -39,7 +40,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from hangar.components.helm import PinnedChart, chart_release
 from hangar.components.labels import CLUSTER, ENVIRONMENT, GPU, POOL, environment_labels
-from hangar.components.placement import GPU_RESOURCE, PoolPlacement, toleration
+from hangar.components.onprem_amd import AMD_DEVICE_PLUGIN, AMD_DEVICE_PLUGIN_IMAGES, gpu_toleration, plugin_values, pool_resources, pool_tolerations
+from hangar.components.placement import AMD_GPU_RESOURCE, GPU_RESOURCE, PoolPlacement
 from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
 from hangar.installed_charts import GPU_OPERATOR_VERSION
@@ -114,7 +116,7 @@ K3S_RUNTIME_CLASS = "nvidia"
 """k3s detects the NVIDIA container runtime installed on a host and registers it as the `nvidia`
 runtime class, without making it the default: GPU pods (and the device plugin) must ask for it."""
 
-GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+GPU_TOLERATION = gpu_toleration(GPU_RESOURCE)
 """Tolerates the usual GPU-node taint whatever its value (on-prem nodes may be tainted `present`,
 `true`, or not at all — tolerating an absent taint is harmless)."""
 CONTROL_PLANE_TOLERATIONS = (
@@ -139,23 +141,24 @@ def _child(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
 
 
 
-def pool_tolerations(pool: OnPremGpuNodes) -> tuple[dict[str, str], ...]:
-    """What a pod on this pool tolerates: any `nvidia.com/gpu` NoSchedule taint, and the pool's own taints."""
-    own = [toleration(t.model_dump()) for t in pool.taints if (t.key, t.effect) != (GPU_RESOURCE, "NoSchedule")]
-    return (GPU_TOLERATION, *own)
-
-
-def cluster_tolerations(cluster: OnPremCluster) -> list[dict[str, str]]:
-    """Every pool's tolerations, once each: what the GPU stack's DaemonSets need to reach all GPU nodes."""
+def cluster_tolerations(cluster: OnPremCluster, resources: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """Every NVIDIA pool's tolerations, once each: what the NVIDIA GPU stack's DaemonSets need to reach its GPU nodes
+    (`resources`: each pool's GPU resource, `onprem_amd.pool_resources`; all NVIDIA when not given)."""
     seen: list[dict[str, str]] = []
     for pool in cluster.node_pools:
-        seen += [t for t in pool_tolerations(pool) if t not in seen]
+        if (resources or {}).get(pool.name, GPU_RESOURCE) == GPU_RESOURCE:
+            seen += [t for t in pool_tolerations(pool) if t not in seen]
     return seen or [GPU_TOLERATION]
 
 
-def gpu_quota(cluster: OnPremCluster) -> int:
-    """GPUs of every pool at max_nodes: the most this environment may request in its namespace."""
-    return sum((pool.gpus_per_node or 0) * pool.max_nodes for pool in cluster.node_pools)
+def gpu_quota(cluster: OnPremCluster, resources: dict[str, str] | None = None) -> dict[str, str]:
+    """GPUs of every pool at max_nodes, per extended resource (`requests.nvidia.com/gpu`, `requests.amd.com/gpu`):
+    the most this environment may request in its namespace. `resources` as in `cluster_tolerations`."""
+    quota: dict[str, int] = {}
+    for pool in cluster.node_pools:
+        key = f"requests.{(resources or {}).get(pool.name, GPU_RESOURCE)}"
+        quota[key] = quota.get(key, 0) + (pool.gpus_per_node or 0) * pool.max_nodes
+    return {key: str(count) for key, count in (quota or {QUOTA_RESOURCE: 0}).items()}
 
 
 def mirrored(repository: str, mirror: str | None) -> str:
@@ -231,12 +234,13 @@ class OnPremGpuNodePool(pulumi.ComponentResource):
     rate; without one the pool's price is unknown (there is no sourced default to fall back on).
     """
 
-    def __init__(self, name: str, pool: OnPremGpuNodes, *, environment: Environment, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, pool: OnPremGpuNodes, *, environment: Environment, resource: str = GPU_RESOURCE,
+                 opts: pulumi.ResourceOptions | None = None):  # fmt: skip
         self.placement = PoolPlacement(
             pool=pool.name,
             node_selector=dict(pool.node_selector),
-            tolerations=pool_tolerations(pool),
-            accelerator_resource=GPU_RESOURCE,
+            tolerations=pool_tolerations(pool, resource),
+            accelerator_resource=resource,
             accelerators_per_node=pool.gpus_per_node or 0,
         )
         facts: dict[str, Any] = {
@@ -299,6 +303,7 @@ class OnPremGpuCluster(pulumi.ComponentResource):
             opts,
         )
         self.cluster = cluster
+        self.resources = pool_resources(environment, cluster)
         self.image_registry = cluster.registry_mirror
         self.runtime_class = K3S_RUNTIME_CLASS if cluster.distribution == "k3s" and cluster.gpu_operator == "device-plugin" else None
         self.kube_provider = k8s.Provider(f"{name}-k8s", kubeconfig=kubeconfig, context=cluster.context, opts=_child(self))
@@ -308,7 +313,7 @@ class OnPremGpuCluster(pulumi.ComponentResource):
         self.node_pools: dict[str, OnPremGpuNodePool] = {}
         self.pools = {}
         for pool in cluster.node_pools:
-            node_pool = OnPremGpuNodePool(f"{name}-{pool.name}", pool, environment=environment, opts=_child(self))
+            node_pool = OnPremGpuNodePool(f"{name}-{pool.name}", pool, environment=environment, resource=self.resources[pool.name], opts=_child(self))
             self.node_pools[pool.name] = node_pool
             self.pools[pool.name] = node_pool.placement
 
@@ -325,7 +330,11 @@ class OnPremGpuCluster(pulumi.ComponentResource):
 
     def _gpu_stack(self, name: str, kube: pulumi.ResourceOptions) -> None:
         cluster = self.cluster
-        tolerations = cluster_tolerations(cluster)
+        if cluster.gpu_operator != "none" and AMD_GPU_RESOURCE in self.resources.values():
+            self._release(name, AMD_DEVICE_PLUGIN, plugin_values(cluster, self.resources), AMD_DEVICE_PLUGIN_IMAGES, kube)
+        if GPU_RESOURCE not in self.resources.values():
+            return  # no NVIDIA pool: no NVIDIA GPU stack
+        tolerations = cluster_tolerations(cluster, self.resources)
         if cluster.gpu_operator == "operator":
             values: dict[str, Any] = {
                 "daemonsets": {"tolerations": tolerations},
@@ -355,10 +364,11 @@ class OnPremGpuCluster(pulumi.ComponentResource):
             self._release(name, DCGM_EXPORTER, values, DCGM_EXPORTER_IMAGES, kube)
 
     def _pool_node_terms(self) -> list[dict[str, Any]]:
-        """One node selector term per pool (terms are ORed, expressions within one ANDed)."""
+        """One node selector term per NVIDIA pool (terms are ORed, expressions within one ANDed)."""
         return [
             {"matchExpressions": [{"key": key, "operator": "In", "values": [value]} for key, value in sorted(pool.node_selector.items())]}
             for pool in self.cluster.node_pools
+            if self.resources[pool.name] == GPU_RESOURCE
         ]
 
     def _release(self, name: str, chart: PinnedChart, values: dict[str, Any], images: dict[str, str], kube: pulumi.ResourceOptions) -> None:
@@ -395,7 +405,7 @@ class OnPremGpuCluster(pulumi.ComponentResource):
         k8s.core.v1.ResourceQuota(
             f"{name}-gpu-quota",
             metadata=meta("gpu-quota"),
-            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard={QUOTA_RESOURCE: str(gpu_quota(cluster))}),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=gpu_quota(cluster, self.resources)),
             opts=kube,
         )
         k8s.core.v1.LimitRange(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from hangar.replica import AMD_GPU_RESOURCE  # noqa: F401 (the AMD GPU device plugin's resource, with its source)
+
 GPU_RESOURCE = "nvidia.com/gpu"
 TPU_RESOURCE = "google.com/tpu"
 GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}

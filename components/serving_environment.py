@@ -177,7 +177,7 @@ def build_serving(parent: pulumi.Resource, environment: Environment, clusters: d
                 hf_token=hf_token,
                 api_key=api_key if deployment.exposure.auth == "api-key" else None,
                 prompts=item.prompts,
-                runtime_class=getattr(cluster_component, "runtime_class", None),
+                runtime_class=None if shape.is_amd else getattr(cluster_component, "runtime_class", None),  # k3s's `nvidia` class
                 registry_mirror=getattr(cluster_component, "image_registry", None),
                 peers=[*metrics.scraper.peers(), *([INTERCEPTOR.peer()] if wakes_from_zero else []), *server_peers(environment, deployment)],
                 aliases=route_names(environment, deployment.name),

@@ -4,7 +4,8 @@ Pure functions with no Pulumi resources, shared by `hangar.components.serving` (
 LeaderWorkerSet) and tests. The contract the policy rules read (any vLLM workload is recognised
 by it, whoever rendered it):
 
-* image `vllm/vllm-openai:<engine_version>` (`vllm/vllm-tpu:<engine_version>` on TPU slices; behind
+* image `vllm/vllm-openai:<engine_version>` (`vllm/vllm-tpu:<engine_version>` on TPU slices,
+  `vllm/vllm-openai-rocm:<engine_version>` on AMD GPUs; behind
   a registry mirror, `<mirror>/vllm/...`), command `vllm serve` (a multi-host leader: a shell that
   starts Ray, then `exec vllm serve "$@"` with the container's args);
 * args: the model first, as `vllm serve`'s positional `model_tag` (the Hugging Face id; or the
@@ -31,7 +32,7 @@ by it, whoever rendered it):
   `hangar.components.serving_weights`), where the model is in the directory named by its Hub id.
   Every replica (and every pod of a multi-host one) mounts that claim, so it must allow that
   (ReadOnlyMany or ReadWriteMany, e.g. NFS, EFS, Filestore, Azure Files);
-* requests and limits of `nvidia.com/gpu` / `google.com/tpu` = accelerators per pod;
+* requests and limits of `nvidia.com/gpu` / `amd.com/gpu` / `google.com/tpu` = accelerators per pod;
 * `nodeSelector` = the pool placement's node selector (it includes `hangar.dev/pool`).
 
 The pinned image, read from vLLM's source at v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit
@@ -80,6 +81,7 @@ from typing import Any
 from hangar.components.placement import PoolPlacement
 
 from hangar.replica import ReplicaShape
+from hangar.sizing.rocm_images import REPOSITORY as ROCM_REPOSITORY
 from hangar.spec import ModelDeployment
 from hangar.spec.serving import VOLUME_SOURCES
 
@@ -117,9 +119,11 @@ SHM_GIB_PER_ACCELERATOR = 2
 
 
 def image(deployment: ModelDeployment, shape: ReplicaShape, registry_mirror: str | None = None) -> str:
-    """The pinned engine image: `vllm/vllm-openai:<version>`, `vllm/vllm-tpu:<version>` on TPUs."""
+    """The pinned engine image: `vllm/vllm-openai:<version>`, `vllm/vllm-tpu:<version>` on TPUs, vLLM's ROCm image
+    `vllm/vllm-openai-rocm:<version>` on AMD GPUs (the spec admits only releases that publish one,
+    `hangar.sizing.rocm_images`, which has its sources: same `vllm serve` entrypoint, no USER)."""
     version = deployment.engine_version if deployment.engine_version.startswith("v") else f"v{deployment.engine_version}"
-    repository = "vllm/vllm-tpu" if shape.is_tpu else "vllm/vllm-openai"
+    repository = "vllm/vllm-tpu" if shape.is_tpu else ROCM_REPOSITORY if shape.is_amd else "vllm/vllm-openai"
     prefix = f"{registry_mirror.rstrip('/')}/" if registry_mirror else ""
     return f"{prefix}{repository}:{version}"
 

@@ -49,7 +49,7 @@ vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point 
   config.json or the `hf_quant_config.json` beside it; `ModelOptFp8Config.override_quantization_method` answers
   "modelopt" for it whatever `--quantization` says, so it is served in fp8 only and Hangar passes no `--quantization`.
   `get_min_capability` is 89 at v0.11.2 and 80 at v0.33.0 (below 8.9 a weight-only path Hangar does not plan: its fp8
-  takes the GPU's fp8 column, `hangar.sizing.memory.capability_problems`). NVFP4 (dtype nvfp4) likewise answers
+  takes the GPU's fp8 column, `hangar.sizing.capability.capability_problems`). NVFP4 (dtype nvfp4) likewise answers
   "modelopt_fp4" and is served in nvfp4 only, from a checkpoint published in it (4-bit e2m1 weights with an e4m3 scale
   per 16; its kernels per release: `hangar.sizing.quant_kernels`).
 

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from hangar.spec import ClusterBase, Environment, ModelDeployment
 
 GPU_RESOURCE = "nvidia.com/gpu"
+AMD_GPU_RESOURCE = "amd.com/gpu"
+"""What the AMD GPU device plugin advertises (ROCm/k8s-device-plugin at amd-gpu-helm-0.21.0, commit e7b9edac:
+internal/pkg/plugin/plugin.go's resource namespace `amd.com` and cmd/k8s-device-plugin/main.go's resource `gpu` under the
+default `single` naming strategy; read 2026-12-02)."""
 TPU_RESOURCE = "google.com/tpu"
 DEFAULT_CPU_PER_ACCELERATOR = 4
 DEFAULT_MEMORY_GIB_PER_ACCELERATOR = 32
@@ -61,7 +65,7 @@ class ReplicaShape:
     """What one replica of a deployment needs, and what its pool can give."""
 
     accelerator_resource: str
-    """Kubernetes extended resource: `nvidia.com/gpu` or `google.com/tpu`."""
+    """Kubernetes extended resource: `nvidia.com/gpu`, `amd.com/gpu` (`gpu_resource`) or `google.com/tpu`."""
     accelerator: str
     """Catalog name of the accelerator, e.g. 'H100-SXM' or 'TPU v5e'."""
     accelerators_per_node: int
@@ -106,6 +110,10 @@ class ReplicaShape:
     def is_tpu(self) -> bool:
         return self.accelerator_resource == TPU_RESOURCE
 
+    @property
+    def is_amd(self) -> bool:
+        return self.accelerator_resource == AMD_GPU_RESOURCE
+
     def max_replicas_held(self) -> int:
         """Most replicas the pool can hold at its maximum size."""
         if self.multi_host:
@@ -145,6 +153,12 @@ def _checkpoint_gib(catalog: Catalog, hf_id: str) -> float | None:
     except CatalogLookupError:
         return None
     return checkpoint_bytes(model) / 2**30
+
+
+def gpu_resource(vendor: str) -> str:
+    """The extended resource a GPU of this catalog vendor is requested as: `amd.com/gpu` for AMD, else `nvidia.com/gpu`
+    (the spec refuses a deployment on any other vendor's accelerator, `hangar.spec.engine_hardware`)."""
+    return AMD_GPU_RESOURCE if vendor.upper() == "AMD" else GPU_RESOURCE
 
 
 def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployment, pool: Any) -> ReplicaShape:
@@ -211,7 +225,7 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
     per_pod = tp * deployment.data_parallel
     share = per_pod / per_node
     return ReplicaShape(
-        accelerator_resource=GPU_RESOURCE,
+        accelerator_resource=gpu_resource(gpu.vendor),
         accelerator=gpu.name,
         accelerators_per_node=per_node,
         accelerators_per_pod=per_pod,

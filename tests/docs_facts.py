@@ -394,7 +394,7 @@ FACTS += [
           "old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0],
           "b": lambda: _qwen3_yarn(ENGINE()), "new": ENGINE}),
     Fact("docs/sizing.md", "The catalog's `max_context_tokens` is {new}'s", {"new": ENGINE}),
-    Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.memory", "needs compute capability >= 8.9", "8.9")}),
+    Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.capability", "needs compute capability >= 8.9", "8.9")}),
     Fact("docs/sizing.md", "a one-byte scale per {n} values, {bits:g} bits a weight",
          {"n": constant("hangar.sizing.mxfp4", "MXFP4_BLOCK"), "bits": lambda: constant("hangar.sizing.mxfp4", "MXFP4_BYTES_PER_WEIGHT")() * 8}),
     Fact("docs/sizing.md", "up to a multiple of {inner} and the hidden width up to {hidden}; FlashInfer on Blackwell rounds both up to {fi}",

@@ -229,4 +229,22 @@ SERVING_FACTS: list[Fact] = [
     Fact("docs/running.md", "`hangar:aws:ClusterAutoscaler` (chart {v},", {"v": AUTOSCALER_CHART}),
     Fact("docs/running.md", "replicas in turn × ({m} min + its startup probe's budget)", {"m": PROVISIONING_MINUTES}),
     Fact("docs/running.md", "`vllm/vllm-openai:{v}`, `vllm serve MODEL` positionally, uid {uid}", {"v": ENGINE, "uid": UID}),
+    Fact("docs/targets.md", "(published per release by vLLM's release pipeline at {v})", {"v": lambda: rocm_releases()[-1]}),
+    Fact("docs/targets.md", "(chart `amd-gpu` {v}, in `kube-system`)", {"v": chart_version("hangar.components.onprem_amd", "AMD_DEVICE_PLUGIN")}),
+    Fact("docs/targets.md", "but served only at {v}: on\nan AMD pool a deployment of {old} (which", {"v": lambda: ", ".join(rocm_releases()), "old": lambda: unserved()}),
+    Fact("README.md", "with vLLM's ROCm image at {v}; an AMD pool", {"v": lambda: ", ".join(rocm_releases())}),
 ]
+
+
+def rocm_releases() -> list[str]:
+    """The vLLM releases whose ROCm image Hangar read (`hangar.sizing.rocm_images`)."""
+    from hangar.sizing.rocm_images import served_releases
+
+    return served_releases()
+
+
+def unserved() -> str:
+    """The read releases that publish no ROCm image: refused on an AMD pool."""
+    from hangar.sizing.engine import VERIFIED_RELEASES
+
+    return ", ".join(r for r in VERIFIED_RELEASES if r not in rocm_releases())

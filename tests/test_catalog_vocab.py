@@ -19,7 +19,7 @@ from hangar.catalog import load_catalog
 from hangar.catalog.errors import CatalogError
 from hangar.catalog.model_config import ConfigError, read_config
 from hangar.catalog.model_import import import_row, write_model_override
-from hangar.catalog.schema import Model
+from hangar.catalog.model_row import Model
 
 CONFIGS = Path(__file__).parent / "model_configs"
 SOURCES = json.loads((CONFIGS / "sources.json").read_text())

@@ -24,7 +24,7 @@ from hangar.catalog.model_import import write_model_override
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes, engine_precision, mismatch, resolve
 from hangar.sizing import rank_options
-from hangar.sizing.memory import capability_problems
+from hangar.sizing.capability import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
 from tests.compressed_tensors_configs import args, judged, llama, quantization, row
 from tests.config_errors import config_problems

@@ -131,3 +131,20 @@ def test_a_raw_server_above_its_image_s_context_violates_hardware_fit(overrides,
                 "config (it refuses to start unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)")
     found = [message for message in found if not message.startswith("this verdict rests on an overridden catalog row")]
     assert found == ([expected] if refused else []), found
+
+
+def test_a_per_layer_type_rope_without_a_factor_keeps_the_factor_before_it():
+    # v0.33.0 `scaling_factor = rp.get("factor", scaling_factor)` over the layer types' dicts: the default one does not reset it
+    per_layer = {"full_attention": {"rope_type": "linear", "factor": 2.0}, "sliding_attention": {"rope_type": "default"}}
+    assert read_config({**config("qwen3-8b.json"), "rope_parameters": per_layer}).max_context_tokens == 81920
+    null = {"full_attention": {"rope_type": "linear", "factor": None}}  # a null factor: vLLM falls back to 1.0
+    assert read_config({**config("qwen3-8b.json"), "rope_parameters": null}).max_context_tokens == 40960
+
+
+def test_a_phi3_yarn_block_is_read_as_the_longrope_transformers_makes_it():
+    # transformers 4.57.6 and 5.20.2 Phi3Config rename "su" and "yarn" to "longrope": no original x factor at v0.11.2
+    phi3 = {**config("phi-4.json"), "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
+            "rope_scaling": {"type": "yarn", "factor": 32.0, "long_factor": [1.0] * 64, "short_factor": [1.0] * 64}}
+    assert (read_config(phi3).max_context_tokens, read_config(phi3).yarn_context_tokens) == (131072, None)
+    qwen = {**config("qwen3-8b.json"), "rope_scaling": {"type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}
+    assert read_config(qwen).yarn_context_tokens == 131072  # another model type's yarn stays yarn

@@ -19,17 +19,8 @@ from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.cost import CostTotals
-from hangar.diff import (
-    ABSENT,
-    MARKER,
-    DiffReport,
-    Side,
-    diff_inputs,
-    diff_stack,
-    diff_violations,
-    format_value,
-    to_markdown,
-)
+from hangar.diff import ABSENT, DiffReport, Side, diff_inputs, diff_stack, diff_violations
+from hangar.diff_render import MARKER, format_value, to_markdown
 from hangar.records import Plan, ResourceRecord
 from tests.shop_repo import PROJECT, STACK, git, shop_project
 

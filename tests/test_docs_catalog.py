@@ -14,7 +14,7 @@ CATALOG = load_catalog()
 UNNAMED = re.compile(r"\bthe reference\b|\breference (?:notes|row|verified)\b", re.I)
 
 
-@pytest.mark.parametrize("path", ["hangar/catalog/data/gpus.csv", "hangar/catalog/schema.py", "hangar/catalog/licence_row.py"])
+@pytest.mark.parametrize("path", ["hangar/catalog/data/gpus.csv", "hangar/catalog/schema.py", "hangar/catalog/model_row.py", "hangar/catalog/licence_row.py"])
 def test_no_unnamed_reference_is_cited(path):
     lines = [f"{path}:{n}: {line.strip()[:120]}" for n, line in enumerate((ROOT / path).read_text().splitlines(), 1) if UNNAMED.search(line)]
     assert not lines, "name the source read (a vendor datasheet, a cloud's docs, with the date read):\n" + "\n".join(lines)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from hangar.catalog import load_catalog
 from hangar.catalog.model_config import read_config
-from hangar.catalog.schema import Model
+from hangar.catalog.model_row import Model
 from hangar.sizing import LoraSizeUnknown, LoraSlots, lora_bytes, memory_fit
 
 CONFIGS = Path(__file__).parent / "model_configs"

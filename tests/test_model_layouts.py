@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
 from hangar.catalog.model_config import ConfigError, read_config
-from hangar.catalog.schema import Model
+from hangar.catalog.model_row import Model
 from hangar.cli import app
 from hangar.sizing import GIB, kv_bytes_per_token, memory_fit, sequence_kv
 

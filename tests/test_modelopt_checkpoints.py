@@ -21,7 +21,7 @@ from hangar.catalog.model_config import ConfigError, read_config
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes, mismatch, resolve
 from hangar.sizing import rank_options
-from hangar.sizing.memory import capability_problems
+from hangar.sizing.capability import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment

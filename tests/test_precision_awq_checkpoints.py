@@ -65,7 +65,7 @@ def test_another_layout_is_unknown_not_mis_sized(quant):
 def test_a_bad_dtype_is_refused_naming_the_column():
     from pydantic import ValidationError
 
-    from hangar.catalog.schema import Model
+    from hangar.catalog.model_row import Model
 
     with pytest.raises(ValidationError, match="dtype"):
         Model(**{**awq_row().model_dump(), "dtype": "int4"})

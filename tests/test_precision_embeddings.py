@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
 from hangar.catalog.model_config import ConfigError, read_config
-from hangar.catalog.schema import Model
+from hangar.catalog.model_row import Model
 from hangar.cli import app
 from hangar.sizing import memory_fit, rank_options
 from hangar.sizing.embeddings import embedding_parameters

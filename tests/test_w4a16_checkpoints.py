@@ -25,8 +25,8 @@ from hangar.catalog.model_import import write_model_override
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes, engine_precision, mismatch, resolve
 from hangar.sizing import memory_fit, rank_options
+from hangar.sizing.capability import capability_problems
 from hangar.sizing.lora_architectures import lora_refusal
-from hangar.sizing.memory import capability_problems
 from hangar.sizing.quant_kernels import quantization_flag
 from hangar.sizing.tensor_parallel import tp_problems, valid_tp_degrees
 from hangar.sizing.wna16 import linear_kernel

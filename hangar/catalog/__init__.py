@@ -18,8 +18,9 @@ from .errors import CatalogError, CatalogLookupError, Problem
 from .kubernetes import KUBERNETES_CLOUDS, PROVIDER_CLOUD, KubernetesVersion, Support, minor_of
 from .licence_row import Licence
 from .loader import TABLES, load_catalog
+from .model_row import Model
 from .performance import AcceleratorPerformance, ServingMeasurement
-from .schema import CLOUDS, ZONE_AREAS, Gpu, InstanceType, Model, TpuMachine, is_ai_zone, zone_area
+from .schema import CLOUDS, ZONE_AREAS, Gpu, InstanceType, TpuMachine, is_ai_zone, zone_area
 from .topology import parse_topology, topology_chips, topology_hosts
 
 __all__ = [

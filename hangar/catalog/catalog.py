@@ -15,12 +15,12 @@ from typing import Mapping, Optional
 from .errors import CatalogLookupError
 from .kubernetes import KubernetesCloud, KubernetesVersion, Support, support
 from .licence_row import Licence
+from .model_row import Model
 from .performance import AcceleratorPerformance, ServingMeasurement
 from .schema import (
     CLOUDS,
     Gpu,
     InstanceType,
-    Model,
     PositiveFloat,
     PositiveInt,
     Row,

@@ -12,7 +12,8 @@ Both releases start from the same length (`config_length`): the smallest of the 
   max_position_embeddings already scaled, as Transformers' _compute_yarn_parameters assumes, so `factor` must not be
   applied to it again" - yarn (and deepseek_yarn, deepseek_llama_scaling) leave the length as the keys give it, as do
   su / longrope / llama3; another type multiplies it by its `factor` (the last such among a per-layer-type
-  `rope_parameters`, `vllm/transformers_utils/config.py` `iter_rope_parameters`); Gemma 3 is already scaled.
+  `rope_parameters` that states one, `vllm/transformers_utils/config.py` `iter_rope_parameters`; a type without a
+  factor, `default` among them, keeps the one before); Gemma 3 is already scaled.
 
 So a config whose max_position_embeddings is not original x factor derives two contexts: Qwen3's with the YaRN block
 its model card tells users to add (factor 4, original 32768, max_position_embeddings left at 40960) gets 131,072 at
@@ -20,10 +21,20 @@ v0.11.2 and 40,960 at v0.33.0. The catalog keeps v0.33.0's (the pinned release) 
 yarn scaling implies, original x factor, as `yarn_context_tokens`; `hangar.sizing.context` picks per release.
 
 Both releases then lower it to the tokenizer_config.json's `model_max_length` only for a pooling model with absolute
-position embeddings (`ModelConfig.get_and_verify_max_len`), not for the generative models Hangar sizes. Both default
-an unset max_model_len of a `longrope` model to the config's `original_max_position_embeddings` (Phi-3's "128k"
-releases: 4,096), while allowing a `--max-model-len` up to the derived length: no packaged row has a longrope config,
-and the reader keeps the derived length (the longest a deployment may ask).
+position embeddings (`ModelConfig.get_and_verify_max_len`), not for the generative models Hangar sizes.
+
+The derived length is the longest `--max-model-len` both releases start with, and what they take when none is given -
+except for a `longrope` scaling (legacy `su`, renamed by `patch_rope_scaling_dict` / `patch_rope_parameters`): "For
+LongRoPE, default to original_max_position_embeddings to avoid performance degradation for shorter sequences", both
+releases' `_get_and_verify_max_len` set an unset max_model_len to `getattr(hf_config, "original_max_position_embeddings",
+derived)` - the text config's own attribute, not the one inside the rope scaling - while a `--max-model-len` up to the
+derived length still starts (v0.11.2 tests `rope_scaling["rope_type"] == "longrope"`, v0.33.0 any of the config's
+`rope_parameters`). That attribute is config.json's key, else the transformers class default: `Phi3Config`'s 4,096
+(`original_max_position_embeddings=4096` in transformers-4.57.6, the newest release vLLM v0.11.2's `transformers < 5`
+admits, and `original_max_position_embeddings: int = 4096` in 5.20.2, the newest v0.33.0's `< 5.21.0` admits; PyPI
+wheels read 2026-12-02); the other classes the reader knows have none, so the derived length stands. So Phi-3-mini-128k,
+Phi-3.5-mini and Phi-4-mini (max_position_embeddings 131,072, original 4,096) start at 4,096 tokens unless told
+otherwise, and the catalog keeps that as `default_context_tokens` (`unset_context`), empty where it equals the derived.
 """
 
 from __future__ import annotations
@@ -37,6 +48,10 @@ MAX_LEN_KEYS = (
     "max_sequence_length", "max_seq_length", "seq_len",
 )
 """The config keys vLLM v0.11.2 and v0.33.0 take the smallest of for the context (`possible_keys`)."""
+
+LONGROPE_CLASS_DEFAULTS = {"phi3": 4096}
+"""`original_max_position_embeddings` of a model type's transformers config class, where config.json leaves it out
+(`Phi3Config`, transformers 4.57.6 and 5.20.2; see the module docstring)."""
 
 UNSCALED_V0_33 = ("su", "longrope", "llama3", "yarn", "deepseek_yarn", "deepseek_llama_scaling")
 """Rope types whose `factor` vLLM v0.33.0 does not apply to the keys' length (v0.11.2: su, longrope, llama3; yarn its own way)."""
@@ -65,9 +80,11 @@ def _rope_scalings(text: dict[str, Any]) -> list[dict[str, Any]]:
     return [value for value in parameters.values() if isinstance(value, dict) and value]  # per layer type (Gemma 4)
 
 
-def _kind(scaling: dict[str, Any]) -> str | None:
+def _kind(scaling: dict[str, Any], model_type: str) -> str | None:
+    """The scaling's type as vLLM sees it: `su` is longrope (vLLM's patch), and so is a Phi-3 `yarn` (transformers
+    4.57.6's and 5.20.2's `Phi3Config` rename "su" and "yarn" to "longrope" on load)."""
     kind = scaling.get("rope_type") or scaling.get("type")
-    return "longrope" if kind == "su" else kind
+    return "longrope" if kind == "su" or (model_type == "phi3" and kind == "yarn") else kind
 
 
 def _factor(scaling: dict[str, Any]) -> float:
@@ -80,17 +97,29 @@ def derived_context(text: dict[str, Any], model_type: str) -> int:
     length = config_length(text)
     if model_type == "gemma3_text":
         return length
-    factor = 1.0
-    for scaling in _rope_scalings(text):
-        if _kind(scaling) not in UNSCALED_V0_33:
-            factor = _factor(scaling)
-    return int(length * factor)
+    factor: Any = 1.0
+    for scaling in _rope_scalings(text):  # v0.33.0: `scaling_factor = rp.get("factor", scaling_factor)`, a null factor 1.0
+        if _kind(scaling, model_type) not in UNSCALED_V0_33:
+            factor = scaling.get("factor", factor)
+    return int(length * (1.0 if factor is None else float(factor)))
 
 
 def yarn_context(text: dict[str, Any], model_type: str) -> int | None:
     """What a `yarn` rope scaling implies, original_max_position_embeddings x factor: the context vLLM v0.11.2 derives
     for such a config (the catalog's `yarn_context_tokens`); None without one (Gemma 3's scaling is never applied)."""
     scalings = _rope_scalings(text)
-    if model_type == "gemma3_text" or len(scalings) != 1 or _kind(scalings[0]) != "yarn":
+    if model_type == "gemma3_text" or len(scalings) != 1 or _kind(scalings[0], model_type) != "yarn":
         return None
     return int(config_int(scalings[0], "original_max_position_embeddings") * _factor(scalings[0]))
+
+
+def unset_context(text: dict[str, Any], model_type: str) -> int | None:
+    """The max_model_len vLLM v0.11.2 and v0.33.0 take when `--max-model-len` is not given, where it differs from the
+    derived context (the catalog's `default_context_tokens`): a longrope config's `original_max_position_embeddings`
+    (its class default where config.json has none); None otherwise."""
+    if not any(_kind(scaling, model_type) == "longrope" for scaling in _rope_scalings(text)):
+        return None
+    if text.get("original_max_position_embeddings") is None and model_type not in LONGROPE_CLASS_DEFAULTS:
+        return None  # vLLM's getattr falls back to the derived length
+    original = config_int(text, "original_max_position_embeddings", LONGROPE_CLASS_DEFAULTS.get(model_type))
+    return None if original == derived_context(text, model_type) else original

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .errors import RowProblem
 
 if TYPE_CHECKING:
-    from .schema import Model
+    from .model_row import Model
 
 _RUN = re.compile(r"^(\d+)(?:x(\d+))?$")
 

@@ -1,6 +1,6 @@
 """The catalog's licence row: a model licence and the duties the licence policies check.
 
-Kept apart from hangar.catalog.schema (the other rows) to keep each module small; it shares that module's cell types.
+Kept apart from hangar.catalog.schema (the hardware rows) to keep each module small; it shares that module's cell types.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ from .catalog import Catalog
 from .errors import CatalogError, Problem, RowProblem
 from .kubernetes import KubernetesVersion
 from .licence_row import Licence
+from .model_row import Model
 from .performance import AcceleratorPerformance, ServingMeasurement
-from .schema import Gpu, InstanceType, Model, TpuMachine
+from .schema import Gpu, InstanceType, TpuMachine
 
 
 @dataclass(frozen=True)

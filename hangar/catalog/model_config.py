@@ -79,8 +79,8 @@ from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
 from .minimax import MINIMAX_M2, minimax_m2_layer_kinds
 from .model_params import dense_layers, estimate_parameters
+from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
-from .schema import Model
 from .weight_format import declared_kv_dtype, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (

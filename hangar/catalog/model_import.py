@@ -21,8 +21,8 @@ from typing import Any
 from .errors import CatalogError
 from .loader import load_catalog
 from .model_config import ConfigError, model_row
+from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
-from .schema import Model
 
 MODELS_FILE = "models.csv"
 

@@ -130,7 +130,12 @@ def dense_layers(text: dict, model_type: str, layers: int) -> set[int]:
     """Layers of a mixture of experts that keep a dense MLP."""
     if model_type in (*MLA_TYPES, "glm4_moe"):
         first = text.get("first_k_dense_replace", 0)  # 0 (or absent): every layer routes
-        return set(range(0 if first == 0 else config_int(text, "first_k_dense_replace")))
+        first = 0 if first == 0 else config_int(text, "first_k_dense_replace")
+        # DeepSeek's layout also routes only every `moe_layer_freq`-th layer: vLLM v0.11.2 and v0.33.0 deepseek_v2.py
+        # `DeepseekV2DecoderLayer`, `layer_idx >= first_k_dense_replace and layer_idx % moe_layer_freq == 0` (default 1;
+        # PyPI wheels read 2026-12-02); glm4_moe.py reads no such key
+        freq = config_int(text, "moe_layer_freq", 1) if model_type in MLA_TYPES else 1
+        return {i for i in range(layers) if i < first or i % freq}
     only = text.get("mlp_only_layers") or []
     step = config_int(text, "decoder_sparse_step", 1, required=False) or 1
     return {i for i in range(layers) if i in only or (i + 1) % step}

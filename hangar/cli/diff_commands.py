@@ -50,17 +50,8 @@ from rich.table import Table
 
 from hangar.cli.app import NoCacheOption, ProjectOption, app, err, fail, out
 from hangar.cli.interrupts import cleanup_on_interrupt, wait_for_exit
-from hangar.diff import (
-    ABSENT,
-    DiffReport,
-    StackDiff,
-    cost_change,
-    diff_stack,
-    group_changes,
-    resources_cell,
-    to_markdown,
-    violations_cell,
-)
+from hangar.diff import ABSENT, DiffReport, StackDiff, diff_stack
+from hangar.diff_render import cost_change, group_changes, resources_cell, to_markdown, violations_cell
 from hangar.diff_sides import BaseSide, head_side
 from hangar.stackfile import StackConfigError, read_project
 

@@ -23,6 +23,7 @@ Names imported as `X as X` are importable from here as before the split, but sta
 
 from __future__ import annotations
 
+from .capability import capability_problems
 from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KV_BYTES_PER_ELEMENT, KV_CACHE_DTYPES, SequenceKv, kv_bytes_per_token, kv_replication, sequence_kv
 from .lora import LoraSizeUnknown, LoraSlots, lora_bytes
@@ -34,7 +35,6 @@ from .memory import (
     Accelerator,
     MemoryFit,
     SizingError,
-    capability_problems,
     memory_fit,
     weight_bytes,
 )

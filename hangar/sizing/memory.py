@@ -33,11 +33,10 @@ from .kv import KvError, check_kv_dtype, kv_replication, served_kv_dtype
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
-from .mxfp4 import MIN_CAPABILITY, MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
+from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
-from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, kernel_refusal, nvfp4_refusal, rocm_refusal
+from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, nvfp4_refusal
 from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
-from .wna16 import kernel_refusal as int4_refusal
 from .wna16 import weight_bytes as int4_weight_bytes
 
 GIB = 2**30
@@ -156,65 +155,11 @@ class Accelerator:
         )
 
 
-def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, engine_version: str | None = None) -> list[str]:
-    """Why `device` cannot serve weights in `precision` with vLLM `engine_version` (the pinned release when None), as a
-    user would read it; [] if it can. awq and gptq on an NVIDIA GPU follow the release's kernels
-    (`hangar.sizing.quant_kernels`), int4 on any GPU (`hangar.sizing.wna16`); the other formats, the catalog's GPU columns."""
-    _check_precision(precision)
-    acc = Accelerator.of(device)
-    if precision in ("awq", "gptq") and acc.compute_capability is not None:
-        refusal = kernel_refusal(precision, acc.compute_capability, engine_version)
-        return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
-    if precision == "nvfp4":
-        if acc.compute_capability is None:
-            return [f"Hangar plans nvfp4 only on NVIDIA GPUs (vLLM's NVFP4 kernels are CUDA's); {acc.name} ({acc.architecture}) is not one"]
-        refusal = nvfp4_refusal(acc.compute_capability, engine_version)
-        return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve nvfp4: {refusal}"]
-    if precision in ("awq", "gptq") and acc.vendor == "AMD":
-        try:
-            refusal = rocm_refusal(precision, engine_version)
-            return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve {precision}: {refusal}"]
-        except LookupError:
-            pass  # the release's ROCm path was not read: the catalog's column decides
-    if precision == "int4" and acc.kind == "gpu":
-        refusal = int4_refusal(acc.vendor or "", acc.compute_capability, engine_version)
-        return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve int4: {refusal}"]
-    if precision in acc.formats:
-        return []
-    who = f"{acc.name} ({acc.architecture})"
-    if acc.kind == "tpu":
-        if precision == "fp16":
-            return [f"{acc.name} computes in bf16, not fp16: serve bf16 (same memory)"]
-        return [f"{precision} on {acc.name} is not in the catalog; Hangar plans only bf16 on TPUs"]
-    if precision == "bf16":
-        if "fp16" in acc.formats:
-            return [f"{who} has no bf16: serve fp16 instead (same memory)"]
-        return [f"{who} has no bf16"]
-    if precision == "fp16":
-        return [f"{who} has no fp16"]
-    if precision == "fp8":
-        return [
-            (
-                f"{who} has no native fp8: vLLM's fp8 W8A8 needs compute capability >= 8.9 (Ada, Hopper, Blackwell); "
-                "an fp8 checkpoint would run weight-only (W8A16, Marlin), which Hangar does not plan"
-            )
-        ]
-    if precision == "int8":
-        return [f"vLLM has no int8 W8A8 kernels for {who}"]
-    if precision == "mxfp4":
-        if acc.compute_capability is not None:
-            return [
-                f"{who} cannot serve mxfp4: vLLM v0.11.2's Mxfp4Config needs compute capability >= {MIN_CAPABILITY / 10:.1f} "
-                f"and this GPU has {acc.compute_capability / 10:.1f}, so vLLM refuses to start ('The quantization method mxfp4 is not supported for the current GPU')"
-            ]
-        return [f"Hangar plans mxfp4 only on NVIDIA GPUs of compute capability >= {MIN_CAPABILITY / 10:.1f} (vLLM v0.11.2's CUDA MXFP4 MoE kernels); {who} is not one"]
-    return [f"vLLM has no {precision.upper()} kernels for {who}"]
-
-
 # --- memory ---------------------------------------------------------------------------------------------
 
 
-def _check_precision(precision: str) -> None:
+def check_precision(precision: str) -> None:
+    """Raise SizingError naming the precisions Hangar sizes unless `precision` is one."""
     if precision not in BYTES_PER_PARAM:
         raise SizingError(f"unknown precision {precision!r}; allowed: {', '.join(PRECISIONS)}")
 
@@ -238,7 +183,7 @@ def weight_bytes(
     fp8, int8, awq, gptq, int4 and nvfp4 keep the token embedding and output head in 16 bits (`hangar.sizing.embeddings`); int4
     counts the row's own W4A16 group size and zero points (`hangar.sizing.wna16`).
     """
-    _check_precision(precision)
+    check_precision(precision)
     if precision == "mxfp4" and active:
         try:
             rest = model.params_total_b * 1e9 - expert_weights(model)
@@ -383,9 +328,9 @@ def memory_fit(
     for the model (`hangar.sizing.context`), `concurrent_sequences` (max_num_seqs), `max_num_batched_tokens` and `gpu_memory_utilization` the engine's
     defaults for the accelerator (those of vLLM `engine_version`, the pinned release when None); `lora` the slots `--enable-lora` reserves;
     `prefix_caching` False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it). Checks memory only: whether the TP degree is valid for the model
-    (`tp_problems`) and the device runs the precision (`capability_problems`) are separate questions.
+    (`tp_problems`) and the device runs the precision (`hangar.sizing.capability.capability_problems`) are separate questions.
     """
-    _check_precision(precision)
+    check_precision(precision)
     _check_kv(kv_cache_dtype)
     kv_cache_dtype = served_kv_dtype(model, kv_cache_dtype, engine_version)  # a checkpoint's declared fp8 KV at v0.33.0
     if gpu_memory_utilization is None:

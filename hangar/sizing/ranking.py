@@ -17,6 +17,7 @@ from hangar.engine_release import ENGINE_VERSION, release_defaults, sized_releas
 from hangar.precision import AS_PUBLISHED
 
 from .accelerators import with_performance
+from .capability import capability_problems
 from .context import model_context
 from .engine_images import gpu_refusal
 from .memory import (
@@ -25,8 +26,7 @@ from .memory import (
     MemoryFit,
     SizingError,
     _check_kv,
-    _check_precision,
-    capability_problems,
+    check_precision,
     memory_fit,
 )
 from .published import refusal_note, unservable
@@ -288,7 +288,7 @@ def rank_options(
         model = catalog.model(model)
     _check_kv(kv_cache_dtype)
     for precision in precisions or ():
-        _check_precision(precision)
+        check_precision(precision)
     longest = model_context(model, engine_version)
     if max_context_tokens is None:
         max_context_tokens = min(8192, longest)

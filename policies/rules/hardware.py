@@ -21,7 +21,7 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT, Finding
 from hangar.policies.rules.config import CannotJudgeConfig, HardwareFitConfig
 from hangar.policies.rules.engine_models import default_utilization, unloadable, unrunnable, workload_release
 from hangar.policies.rules.facts import StackFacts
-from hangar.policies.rules.pools import RESOURCE_OF_KIND, PoolHardware
+from hangar.policies.rules.pools import PoolHardware
 from hangar.policies.rules.workloads import ServingWorkload, selector_text
 
 from hangar.catalog import Catalog, Model, load_catalog
@@ -151,7 +151,7 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
     if pool.kind == "unknown":
         return []  # hangar-cannot-judge reports pools of unknown hardware
     wanted = {resource: count for resource, count in workload.accelerators.items() if count > 0}
-    offered = RESOURCE_OF_KIND.get(pool.kind)
+    offered = pool.resource  # amd.com/gpu for an AMD GPU pool
     if wanted and offered not in wanted:
         asked = ", ".join(f"{count} {resource}" for resource, count in wanted.items())
         return [f"requests {asked}, but {pool.describe()} offers {offered or 'none'}"]

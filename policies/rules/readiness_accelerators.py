@@ -23,7 +23,7 @@ from hangar.policies.rules.workloads import selector_text
 
 PLUGIN_HINT = {
     "nvidia.com/gpu": "install the NVIDIA device plugin (Helm chart nvidia-device-plugin) or the GPU Operator (chart gpu-operator)",
-    "amd.com/gpu": "install the AMD GPU device plugin (DaemonSet rocm/k8s-device-plugin)",
+    "amd.com/gpu": "install the AMD GPU device plugin (Helm chart amd-gpu, or a DaemonSet of rocm/k8s-device-plugin)",
     "google.com/tpu": "use a GKE TPU node pool (GKE advertises google.com/tpu itself)",
 }
 

@@ -16,6 +16,11 @@ Recognised by type and inputs, whoever installs them:
   (default `nvidia.com/gpu Exists NoSchedule`). Chart v26.7.0 (NVIDIA/gpu-operator tag v26.7.0, commit
   10ee5b36, `deployments/gpu-operator/values.yaml` and `assets/state-device-plugin/0500_daemonset.yaml`:
   nodeSelector `nvidia.com/gpu.deploy.device-plugin: "true"`, read 2026-12-01).
+* a release of chart `amd-gpu`, the AMD GPU device plugin (`amd.com/gpu`). Chart 0.21.0 (ROCm/k8s-device-plugin tag
+  amd-gpu-helm-0.21.0, commit e7b9edac, helm/amd-gpu/values.yaml and templates/deviceplugin-daemonset.yaml, read
+  2026-12-02): `values.tolerations` (default `CriticalAddonsOnly Exists`), a nodeSelector only with
+  `node_selector_enabled` (default false), then `values.node_selector` (default `feature.node.kubernetes.io/
+  pci-0300_1002.present=true`, `kubernetes.io/arch=amd64`); no affinity.
 * a DaemonSet running `nvcr.io/nvidia/k8s-device-plugin:*` (NVIDIA) or `rocm/k8s-device-plugin:*` (AMD),
   with its own pod template's tolerations and node selection.
 """
@@ -42,6 +47,8 @@ CHART_AFFINITY_TERMS: tuple[tuple[dict[str, Any], ...], ...] = (
     ({"key": "feature.node.kubernetes.io/cpu-model.vendor_id", "operator": "In", "values": ["NVIDIA"]},),
     ({"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]},),
 )
+AMD_CHART_TOLERATIONS: tuple[dict[str, Any], ...] = ({"key": "CriticalAddonsOnly", "operator": "Exists"},)
+AMD_CHART_NODE_SELECTOR = {"feature.node.kubernetes.io/pci-0300_1002.present": "true", "kubernetes.io/arch": "amd64"}
 OPERATOR_TOLERATIONS: tuple[dict[str, Any], ...] = ({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},)
 OPERATOR_LABEL = "nvidia.com/gpu.deploy.device-plugin"
 
@@ -100,6 +107,15 @@ def device_plugins(records: tuple[ResourceRecord, ...], pod_workloads: list[PodW
                     f"Helm release {release.name} (gpu-operator)", "nvidia.com/gpu", scope,
                     tuple(daemonsets["tolerations"]) if "tolerations" in daemonsets else OPERATOR_TOLERATIONS,
                     {OPERATOR_LABEL: "true"}, (), {OPERATOR_LABEL: "true"} if nfd else {},
+                )  # fmt: skip
+            )
+        elif chart == "amd-gpu":
+            selector = (values["node_selector"] if "node_selector" in values else AMD_CHART_NODE_SELECTOR) if values.get("node_selector_enabled") else {}
+            plugins.append(
+                DevicePlugin(
+                    f"Helm release {release.name} (amd-gpu)", "amd.com/gpu", scope,
+                    tuple(values["tolerations"]) if "tolerations" in values else AMD_CHART_TOLERATIONS,
+                    {str(k): str(v) for k, v in (selector or {}).items()}, (), {},
                 )  # fmt: skip
             )
     for workload in pod_workloads:

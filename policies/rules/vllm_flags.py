@@ -80,11 +80,13 @@ SHORT_SWITCHES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 """Each read release's one-dash aliases of switches."""
 
-RELEASE_TAG = re.compile(r"(?:^|/)vllm-openai:(v?\d+\.\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$")
+RELEASE_TAG = re.compile(r"(?:^|/)vllm-openai(?:-rocm)?:(v?\d+\.\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$")
+"""`vllm-openai:<release>` and vLLM's ROCm image `vllm-openai-rocm:<release>` (same `vllm serve` arguments,
+`hangar.sizing.rocm_images`)."""
 
 
 def image_release(image: str) -> str | None:
-    """The vLLM release a `vllm-openai` image tag names, `v0.11.2`; None for any other image or tag."""
+    """The vLLM release a `vllm-openai` (or `vllm-openai-rocm`) image tag names, `v0.11.2`; None for any other image or tag."""
     found = RELEASE_TAG.search(image)
     return found.group(1) if found is not None else None
 

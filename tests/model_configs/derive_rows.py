@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hangar.catalog.model_config import read_config
-from hangar.catalog.schema import Model
+from hangar.catalog.model_row import Model
 
 HERE = Path(__file__).parent
 MODELS_CSV = HERE.parent.parent / "hangar" / "catalog" / "data" / "models.csv"
