@@ -51,7 +51,8 @@ class Efficiency:
     memory: float
     """Share of peak memory bandwidth a decode step achieves."""
     compute: float
-    """Share of the dense peak FLOPS of the precision (prefill, and decode when compute-bound)."""
+    """Share of the dense peak FLOPS of the precision (prefill, and decode when compute-bound); FP4 products take it too,
+    having no measurement to fit their own (`peak_flops`)."""
     step_ms: float
     """Fixed time per decode step: scheduling, sampling, kernel launches."""
     allreduce_us: float

@@ -123,8 +123,11 @@ server passing one is read as fp8 (`policies.rules.workloads`)."""
 
 NVFP4_BYTES_PER_WEIGHT = 0.5 + 1 / 16
 """Bytes an NVFP4 weight takes in GPU memory, at both releases: half a byte of e2m1 value and one float8_e4m3fn scale
-per block of 16. What else the format stores is per tensor, not per weight, and is not counted; its size, from what
-each layer allocates (vLLM v0.33.0 sdist, layers/quantization/modelopt.py, read 2026-12-02):
+per block of 16. What else the format stores is per tensor, not per weight: ModelOpt's `NVFP4QTensor` computes a
+per-block `get_weights_scaling_factor` and a per-tensor `get_weights_scaling_factor_2` (its API reference,
+https://nvidia.github.io/Model-Optimizer/reference/generated/modelopt.torch.quantization.qtensor.nvfp4_tensor.html, read
+2026-12-02), and an activation scaling factor per quantised input. Those are not counted; their size, from what each
+layer allocates (vLLM v0.33.0 sdist, layers/quantization/modelopt.py, read 2026-12-02):
 
 * a linear layer (`ModelOptLinearMethod.create_weights` with `KNvfp4Static` and `KNvfp4Dynamic`): `weight` uint8
   [out, in / 2], `weight_scale` float8_e4m3fn [out, in / 16], and per logical output partition (q, k, v of a fused
@@ -160,7 +163,11 @@ Marlin kernel". v0.11.2: `get_min_capability` 80, but `ModelOptNvFp4LinearMethod
 whenever FlashInfer is importable (vllm/utils/flashinfer.py `has_flashinfer`: the package, with its cubins or nvcc),
 whatever the GPU, and Marlin only without FlashInfer and without CUTLASS FP4 (its MoE method, utils/nvfp4_moe_support.py
 `detect_nvfp4_moe_support`, does fall back to Marlin from 8.0 where CUTLASS FP4 is unsupported); which linear path the
-vllm-openai image takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer."""
+vllm-openai image takes below 10.0 was not verified, so Hangar plans NVFP4 there only on 10.0 and newer.
+At v0.33.0 on compute capability 9.0 the MoE oracle moves the Humming backend ahead of Marlin (layers/quantization/utils/
+humming/priority.py `prioritize_humming`, `_HUMMING_PREFERRED_CAPABILITIES` {90}) where the optional `humming` package is
+installed (utils/import_utils.py `has_humming`); whether the vllm-openai image ships it, and in which format Humming
+multiplies NVFP4 experts on a Hopper GPU, was not read: Hangar estimates them as Marlin's, 16-bit products."""
 
 
 def nvfp4_refusal(compute_capability: int, engine_version: str | None = None) -> str | None:
