@@ -1,7 +1,7 @@
 """Which Kubernetes versions a pinned Helm chart supports, each range from the project's own statement at that version.
 
 `chart_support(chart, version, values)` answers for the charts a serving cluster runs: KEDA, the KEDA
-HTTP add-on, the NVIDIA device plugin, the Cluster Autoscaler, kube-prometheus-stack, the NVIDIA GPU
+HTTP add-on, the NVIDIA device plugin, the AMD GPU device plugin, the Cluster Autoscaler, kube-prometheus-stack, the NVIDIA GPU
 Operator, LeaderWorkerSet, the NVIDIA DCGM exporter and kube-state-metrics. A chart or
 version not listed here has an unknown range (`None`), which the policy rule refuses in prod: an
 unknown is never taken for supported. Re-read the source before adding a row.
@@ -26,6 +26,10 @@ Sources (each read 2026-12-01):
   the same kubeVersion in the Chart.yaml of every tag v0.10.0 to v0.20.0, whose chart versions are
   `DEVICE_PLUGIN_CHARTS`). No upper bound is stated: the device plugin API is v1beta1 since Kubernetes 1.10
   (README "Versioning").
+- AMD GPU device plugin (chart `amd-gpu`): `kubeVersion: ">= 1.18.0-0"` in helm/amd-gpu/Chart.yaml at every tag
+  amd-gpu-helm-0.3.0 to amd-gpu-helm-0.21.0 of github.com/ROCm/k8s-device-plugin (">= 1.18.0" at 0.1.0 and 0.2.0;
+  0.21.0 is commit e7b9edacadaeed65c100aa90262233408366081d; read 2026-12-02), and its README's "This plugin targets
+  Kubernetes v1.18+" (`AMD_DEVICE_PLUGIN_CHARTS`). No upper bound is stated.
 - Cluster Autoscaler: "we recommend that users always use the latest Cluster Autoscaler release that
   corresponds to the minor version of Kubernetes that their cluster is running" (kubernetes/autoscaler
   cluster-autoscaler/README.md "Releases", tag cluster-autoscaler-chart-9.59.0, commit
@@ -89,13 +93,14 @@ from hangar.keda import KUBERNETES_SUPPORT as KEDA_KUBERNETES_SUPPORT
 KEDA = "keda"
 HTTP_ADD_ON = "keda-add-ons-http"
 DEVICE_PLUGIN = "nvidia-device-plugin"
+AMD_DEVICE_PLUGIN = "amd-gpu"
 CLUSTER_AUTOSCALER = "cluster-autoscaler"
 KUBE_PROMETHEUS_STACK = "kube-prometheus-stack"
 GPU_OPERATOR = "gpu-operator"
 LWS = "lws"
 DCGM_EXPORTER = "dcgm-exporter"
 KUBE_STATE_METRICS = "kube-state-metrics"
-JUDGED_CHARTS = (KEDA, HTTP_ADD_ON, DEVICE_PLUGIN, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, GPU_OPERATOR, LWS, DCGM_EXPORTER, KUBE_STATE_METRICS)
+JUDGED_CHARTS = (KEDA, HTTP_ADD_ON, DEVICE_PLUGIN, AMD_DEVICE_PLUGIN, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, GPU_OPERATOR, LWS, DCGM_EXPORTER, KUBE_STATE_METRICS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +134,9 @@ DEVICE_PLUGIN_CHARTS = frozenset({
 })  # fmt: skip
 """Device plugin chart versions whose Chart.yaml was read: each says `kubeVersion: ">= 1.10.0-0"`."""
 DEVICE_PLUGIN_OLDEST = "1.10"
+AMD_DEVICE_PLUGIN_CHARTS = frozenset(f"0.{minor}.0" for minor in range(1, 22))
+"""`amd-gpu` chart versions whose Chart.yaml was read (0.1.0 to 0.21.0): each says Kubernetes >= 1.18."""
+AMD_DEVICE_PLUGIN_OLDEST = "1.18"
 CLUSTER_AUTOSCALER_DEFAULT_MINOR: tuple[tuple[str, str, str], ...] = (
     ("9.0.0", "9.4.0", "1.18"), ("9.5.0", "9.9.2", "1.20"), ("9.10.0", "9.13.1", "1.21"), ("9.14.0", "9.24.0", "1.23"),
     ("9.25.0", "9.27.0", "1.24"), ("9.28.0", "9.28.0", "1.26"), ("9.29.0", "9.33.0", "1.27"), ("9.34.0", "9.34.1", "1.28"),
@@ -191,6 +199,8 @@ WINDOWS: dict[str, tuple[Callable[[str, str], tuple[str | None, str | None] | No
     HTTP_ADD_ON: (lambda version, minor: HTTP_ADD_ON_SUPPORT.get(minor), "the KEDA HTTP add-on {minor} docs: tested against the three newest minors"),
     DEVICE_PLUGIN: (lambda version, minor: _from(DEVICE_PLUGIN_OLDEST if version in DEVICE_PLUGIN_CHARTS else None),
                     "the k8s-device-plugin {version} README and Chart.yaml kubeVersion"),
+    AMD_DEVICE_PLUGIN: (lambda version, minor: _from(AMD_DEVICE_PLUGIN_OLDEST if version in AMD_DEVICE_PLUGIN_CHARTS else None),
+                        "the amd-gpu {version} Chart.yaml kubeVersion"),
     KUBE_PROMETHEUS_STACK: (lambda version, minor: _from(_in_ranges(version, KUBE_PROMETHEUS_STACK_OLDEST)), "kube-prometheus-stack {version} Chart.yaml kubeVersion"),
     GPU_OPERATOR: (lambda version, minor: GPU_OPERATOR_SUPPORT.get(version), "the GPU Operator {version} platform support page"),
     LWS: (lambda version, minor: _from(LWS_OLDEST if version in LWS_CHARTS else None), "the LeaderWorkerSet v{version} installation docs"),

@@ -9,39 +9,18 @@ them keep their image, resource and stack.
 
 from __future__ import annotations
 
-import copy
 import json
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from hangar.cli import app
 from hangar.sizing.rocm_images import amd_refusal, rocm_image
+from tests.amd_plans import DEPLOYMENT, MI300, amd_environment, charts, server_pod
 from tests.config_errors import config_problems
-from tests.onprem_plans import QUOTA, RELEASE, SERVING, copy_project, onprem_environment, plan_environment
+from tests.onprem_plans import QUOTA, copy_project, plan_environment
 
 runner = CliRunner()
-MI300 = {"name": "mi300", "gpu": "MI300X", "gpus_per_node": 8, "max_nodes": 2, "node_selector": {"example.com/gpu-class": "mi300x"}}
-DEPLOYMENT = {"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct", "pool": "mi300", "latency_class": "batch",
-              "autoscaling": {"min_replicas": 1, "max_replicas": 2}}  # fmt: skip
-STATEFULSET = "kubernetes:apps/v1:StatefulSet"
-
-
-def amd_environment(*pools: dict[str, Any], engine_version: str | None = None, **cluster: Any) -> dict[str, Any]:
-    deployment = {**DEPLOYMENT, **({"engine_version": engine_version} if engine_version else {})}
-    raw = onprem_environment(node_pools=copy.deepcopy(list(pools) or [MI300]), **cluster)
-    raw["deployments"] = [deployment]
-    return raw
-
-
-def server_pod(plan: Any, name: str = "qwen") -> dict[str, Any]:
-    (record,) = [r for r in plan.of_type(STATEFULSET) if r.inputs["metadata"]["name"] == name]
-    return record.inputs["spec"]["template"]["spec"]
-
-
-def charts(plan: Any) -> dict[str, dict[str, Any]]:
-    return {r.inputs["name"]: r.inputs for r in plan.of_type(RELEASE) if SERVING not in r.urn}
 
 
 def test_a_deployment_on_an_mi300x_pool_runs_vllms_rocm_image_on_amd_gpus():

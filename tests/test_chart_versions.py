@@ -25,6 +25,10 @@ from tests.chart_records import AKS, CHART_V4, EKS, GKE, RELEASE, messages, on_c
          "r: chart keda-add-ons-http 0.15.0 supports Kubernetes 1.34 to 1.36 (the KEDA HTTP add-on 0.15 docs: tested against the three newest minors), "
          "but cluster gke runs Kubernetes 1.33.5-gke.1200; pin a chart version that supports Kubernetes 1.33, or move the cluster into the chart's range"),
         (record(AKS, "aks", {"kubernetesVersion": "1.35"}), "nvidia-device-plugin", "0.20.0", None, None),
+        (record(EKS, "eks", {"version": "1.18"}), "amd-gpu", "0.21.0", None, None),
+        (record(EKS, "eks", {"version": "1.17"}), "amd-gpu", "0.21.0", None,
+         "r: chart amd-gpu 0.21.0 supports Kubernetes 1.18 and later (the amd-gpu 0.21.0 Chart.yaml kubeVersion), but cluster eks runs "
+         "Kubernetes 1.17; pin a chart version that supports Kubernetes 1.17, or move the cluster into the chart's range"),
         (record(EKS, "eks", {"version": "1.35"}), "cluster-autoscaler", "9.59.0", None, None),
         (record(EKS, "eks", {"version": "1.35"}), "cluster-autoscaler", "9.46.6", {"cloudProvider": "aws"},
          "r: chart cluster-autoscaler 9.46.6 supports Kubernetes 1.32 only (its chart's default image, v1.32.x; the Cluster Autoscaler README asks "
@@ -157,12 +161,14 @@ def test_every_chart_hangar_pins_has_a_recorded_range_that_holds_its_default_clu
     from hangar.components.metrics import KUBE_PROMETHEUS_STACK
     from hangar.components.metrics_kube_state import bundled_kube_state_values, kube_state_chart
     from hangar.components.onprem import DCGM_EXPORTER, DEVICE_PLUGIN, GPU_OPERATOR
+    from hangar.components.onprem_amd import AMD_DEVICE_PLUGIN
     from hangar.components.serving_environment import HTTP_ADD_ON_CHART, KEDA_CHART, LWS_CHART
 
     pinned = {
         KEDA_CHART.name: (KEDA_CHART.version, None),
         HTTP_ADD_ON_CHART.name: (HTTP_ADD_ON_CHART.version, None),
         DEVICE_PLUGIN.name: (DEVICE_PLUGIN.version, None),
+        AMD_DEVICE_PLUGIN.name: (AMD_DEVICE_PLUGIN.version, None),
         "cluster-autoscaler": (CHART_VERSION, {"image": {"tag": IMAGE_TAGS["1.35"]}}),
         KUBE_PROMETHEUS_STACK.name: (KUBE_PROMETHEUS_STACK.version, None),
         GPU_OPERATOR.name: (GPU_OPERATOR.version, None),

@@ -25,7 +25,7 @@ from typing import Literal
 
 from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
-from .context import model_context
+from .context import unset_context
 from .embeddings import quantised_weight_bytes
 from .engine import EngineLimits, engine_limits, release_defaults
 from .experts import ExpertsUnsized, engine_weight_bytes, expert_precision_bytes
@@ -342,7 +342,7 @@ def memory_fit(
     if expert_parallel and model.num_experts is None:
         raise SizingError(f"{model.hf_id} has no experts: expert parallelism (--enable-expert-parallel) is for a mixture of experts")
     acc = Accelerator.of(device)
-    tokens = model_context(model, engine_version) if max_context_tokens is None else max_context_tokens
+    tokens = unset_context(model, engine_version) if max_context_tokens is None else max_context_tokens
     if tokens < 1 or (concurrent_sequences is not None and concurrent_sequences < 1):
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     limits = engine_limits(

@@ -15,8 +15,10 @@ class OnPremGpuNodes(GpuNodePool):
     """GPU nodes that already exist in an on-prem cluster, found by a node label.
 
     Hangar neither creates nor labels these nodes: `node_selector` must name labels they already
-    carry — `nvidia.com/gpu.product` as GPU Feature Discovery sets it (both GPU stacks Hangar can
-    install run GFD), or a label the cluster's operator put there. `gpu` and `gpus_per_node` state
+    carry — `nvidia.com/gpu.product` as GPU Feature Discovery sets it (both NVIDIA GPU stacks Hangar can
+    install run GFD), or a label the cluster's operator put there (the AMD device plugin labels no node).
+    An AMD `gpu` (MI300X) is served with vLLM's ROCm image where the release publishes one
+    (`hangar.sizing.rocm_images`), and refused at the deployment otherwise. `gpu` and `gpus_per_node` state
     what the nodes hold, so sizing, fit and budget work as in the cloud; `max_nodes` is how many of
     them this environment may use (its GPU quota), `min_nodes` how many it keeps busy.
     """
@@ -73,6 +75,9 @@ class OnPremCluster(ClusterBase):
     nothing (the cluster's GPU stack is managed elsewhere — the choice when several Hangar
     environments share one cluster, since only one may own the cluster-wide GPU stack).
 
+    AMD GPU pools get the AMD GPU device plugin instead (chart `amd-gpu`, unless `gpu_operator` is `none`;
+    the amdgpu driver must be on the nodes already), and the NVIDIA stack goes only to NVIDIA pools.
+
     An edge site is this same target with `distribution: k3s`: there the defaults become the light
     profile — `gpu_operator: device-plugin`, `dcgm_exporter: false` — and pods get the `nvidia`
     runtime class k3s registers. With `air_gapped`, every image comes from `registry_mirror` and
@@ -95,7 +100,9 @@ class OnPremCluster(ClusterBase):
         "operator",
         description=(
             "GPU stack to install: 'operator' (NVIDIA GPU Operator: drivers, toolkit, device plugin), 'device-plugin' "
-            "(drivers and container toolkit already on the nodes) or 'none' (managed elsewhere). Default: operator; device-plugin on k3s."
+            "(drivers and container toolkit already on the nodes) or 'none' (managed elsewhere). Default: operator; device-plugin on k3s. "
+            "For AMD GPU pools either of the first two installs the AMD GPU device plugin (chart amd-gpu; the amdgpu driver must "
+            "be on the nodes); the NVIDIA stack goes only to NVIDIA pools."
         ),
     )
     dcgm_exporter: bool = Field(True, description="Install the NVIDIA DCGM exporter for GPU metrics (Prometheus, port 9400). Default: true; false on k3s.")

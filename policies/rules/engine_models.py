@@ -8,10 +8,13 @@ itself runs on GPUs, `hangar.components.serving_pod`), with or without a registr
 
 The same release decides what else differs between releases for such a server: the engine defaults its fit takes for
 the flags it leaves out (`hangar.sizing.engine.release_defaults`), and whether the image has kernels for the pool's
-GPU (`hangar.sizing.engine_images`: v0.33.0's has none for a V100).
+GPU (`hangar.sizing.engine_images`: v0.33.0's has none for a V100; a CUDA image on an AMD GPU or vLLM's ROCm image
+`vllm-openai-rocm` on an NVIDIA one has none at all, `hangar.sizing.rocm_images`).
 """
 
 from __future__ import annotations
+
+import re
 
 from hangar.policies.rules.vllm_flags import image_release
 from hangar.policies.rules.workloads import ServingWorkload
@@ -21,6 +24,11 @@ from hangar.sizing.engine import release_defaults
 from hangar.sizing.engine_images import gpu_refusal
 from hangar.sizing.engine_models import engine_refusal, remote_code
 from hangar.sizing.mxfp4 import compute_capability
+from hangar.sizing.rocm_images import REPOSITORY as ROCM_REPOSITORY
+from hangar.sizing.rocm_images import amd_refusal, rocm_image, served_releases
+
+ROCM_TAG = re.compile(r"(?:^|/)vllm-openai-rocm:")
+"""vLLM's ROCm image, whatever registry prefix (a mirror) it has."""
 
 
 def workload_release(workload: ServingWorkload) -> str | None:
@@ -34,10 +42,29 @@ def default_utilization(workload: ServingWorkload) -> float:
 
 
 def unrunnable(workload: ServingWorkload, device: object) -> str | None:
-    """Why the workload's image has no kernels for the pool's NVIDIA GPU (`hangar.sizing.engine_images`); None otherwise."""
+    """Why the workload's image cannot run on the pool's GPU; None where it can, or where that is not known.
+
+    On an NVIDIA GPU: a ROCm image (`vllm-openai-rocm`), or a CUDA image with no kernels for the GPU
+    (`hangar.sizing.engine_images`). On an AMD GPU: a CUDA image (`vllm-openai`: CUDA only, it cannot start on ROCm), a
+    ROCm tag of a release that publishes no ROCm image, or one whose kernels are not built for the GPU's gfx target
+    (`hangar.sizing.rocm_images`). Other vendors' accelerators are not judged here."""
     release = workload_release(workload)
-    if release is None or not isinstance(device, Gpu) or device.vendor != "NVIDIA":
+    if release is None or not isinstance(device, Gpu):
         return None
+    rocm = bool(ROCM_TAG.search(workload.image))
+    if device.vendor.upper() == "AMD":
+        if not rocm:
+            return (
+                f"the {workload.image} image is built for CUDA (NVIDIA GPUs) and cannot start on {device.name}, an AMD GPU; "
+                f"run vLLM's ROCm image {ROCM_REPOSITORY}:{release}"
+            )
+        if rocm_image(release) is None:
+            return f"vLLM {release} publishes no ROCm image Hangar has read ({ROCM_REPOSITORY} releases read: {', '.join(served_releases())})"
+        return amd_refusal(release, device.name, device.architecture)
+    if device.vendor != "NVIDIA":
+        return None
+    if rocm:
+        return f"the {workload.image} image is built for ROCm (AMD GPUs), and {device.name} is an NVIDIA GPU; run vllm/vllm-openai:{release}"
     return gpu_refusal(release, device.name, compute_capability(device.architecture))
 
 
