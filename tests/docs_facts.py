@@ -394,6 +394,8 @@ FACTS += [
           "old": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0],
           "b": lambda: _qwen3_yarn(ENGINE()), "new": ENGINE}),
     Fact("docs/sizing.md", "The catalog's `max_context_tokens` is {new}'s", {"new": ENGINE}),
+    Fact("docs/sizing.md", "`original_max_position_embeddings` ({n:,};\n`Phi3Config`'s default where the file has none)",
+         {"n": lambda: constant("hangar.catalog.context_length", "LONGROPE_CLASS_DEFAULTS")()["phi3"]}),
     Fact("docs/sizing.md", "compute capability ≥ {cc}", {"cc": code_says("hangar.sizing.capability", "needs compute capability >= 8.9", "8.9")}),
     Fact("docs/sizing.md", "a one-byte scale per {n} values, {bits:g} bits a weight",
          {"n": constant("hangar.sizing.mxfp4", "MXFP4_BLOCK"), "bits": lambda: constant("hangar.sizing.mxfp4", "MXFP4_BYTES_PER_WEIGHT")() * 8}),
@@ -467,6 +469,8 @@ FACTS += [
     Fact("docs/sizing.md", "section 2.1", why=CITATION),
     Fact("docs/sizing.md", "(output tokens per second × 3600) × 10⁶, with the node fully busy; a month is {h} hours",
          {"h": constant("hangar.sizing.throughput", "HOURS_PER_MONTH")}, why="3600 s an hour, per million tokens"),
+    Fact("docs/sizing.md", "ends once the licensee makes more than US${cap:,.0f} a year",
+         {"cap": lambda: catalog().licence("stability-ai-community").licensee_annual_revenue_cap_usd}),
 ]
 
 

@@ -10,7 +10,6 @@ how such a licence, added as an override row, is refused.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hangar.policies.rules.base import LICENCE_NOTICES, LICENSING
@@ -18,35 +17,11 @@ from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
 from hangar.cli import app
-from tests.pack_agreement import offline_verdicts, pack_verdicts
-from tests.policy_records import vllm
+from tests.licence_imports import CONFIG, imported, judged
 
-CONFIG = Path(__file__).parent / "model_configs" / "mistral-7b-instruct-v0.3.json"
 CC = "Creative Commons Attribution-NonCommercial 4.0 International (CC BY-NC 4.0) (cc-by-nc-4.0)"
 NVIDIA = "NVIDIA Open Model License Agreement (Last Modified: October 24, 2025)"
 GUARDRAILS = "keeping the model's safety guardrails (bypassing or weakening one without a substantially similar guardrail ends the licence by itself)"
-
-
-def imported(tmp_path: Path, hf_id: str, licence: str) -> str:
-    """Import a model with `licence` into an overrides directory the way a team would; the directory's path."""
-    overrides = tmp_path / "ours"
-    result = CliRunner().invoke(app, ["catalog", "import-model", hf_id, "--config", str(CONFIG), "--licence", licence, "--overrides", str(overrides)],
-                                catch_exceptions=False, env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert load_catalog(overrides).model(hf_id).licence_id == licence
-    return str(overrides)
-
-
-def judged(model: str, overrides: str, policy: str, **config) -> list[tuple[str, str]]:
-    """`policy`'s (message, level) on one vLLM deployment of `model`, offline; asserts the pack over gRPC gives the same.
-    The stack-wide advisory naming the imported override row is left out: these tests are about the licence."""
-    from hangar.policies.rules import load_pack_config
-
-    records = [vllm("chat", model, pool="x")]
-    configs = load_pack_config({policy: {"catalogOverrides": overrides, **config}}, "test")
-    offline = offline_verdicts(records, configs, policy)
-    assert pack_verdicts(records, configs, policy) == offline
-    return [(message, level) for _, urn, message, level in offline if urn]
 
 
 # --- CC BY-NC 4.0 -------------------------------------------------------------------------------------------------

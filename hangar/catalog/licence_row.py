@@ -29,6 +29,10 @@ class Licence(Row):
     `guardrail_termination`: the rights end by themselves if the model's safety
     guardrails are bypassed or weakened without a substantially similar one in
     their place (NVIDIA Open Model License §2.1); an empty cell means no such term.
+    `licensee_annual_revenue_cap_usd`: the licence's grants end once the licensee, with its affiliates,
+    makes more than this annual revenue from any source (Stability AI Community License §III: US$1,000,000);
+    a separate licence is then needed. A stack declares only its product's monthly revenue, a lower bound
+    of the organisation's: past the cap it is refused, below it the duty is stated.
     """
 
     id: Slug
@@ -50,8 +54,9 @@ class Licence(Row):
     display_mau_threshold: Optional[Annotated[int, Field(ge=0)]] = None
     display_monthly_revenue_usd_threshold: Optional[PositiveFloat] = None
     guardrail_termination: bool = False
+    licensee_annual_revenue_cap_usd: Optional[PositiveFloat] = None
 
-    @field_validator("mau_cap", "display_mau_threshold", "display_monthly_revenue_usd_threshold", mode="before")
+    @field_validator("mau_cap", "display_mau_threshold", "display_monthly_revenue_usd_threshold", "licensee_annual_revenue_cap_usd", mode="before")
     @classmethod
     def _digits(cls, value: object) -> object:
         """Accept 700_000_000 / 700,000,000 spellings of a user cap."""
@@ -65,6 +70,8 @@ class Licence(Row):
             raise RowProblem("commercial_use", "yes", "contradicts research_only/non_production_only; use 'no' or 'conditional'")
         if self.mau_cap is not None and self.commercial_use == "yes":
             raise RowProblem("commercial_use", "yes", "a licence with an MAU cap is 'conditional'")
+        if self.licensee_annual_revenue_cap_usd is not None and self.commercial_use != "conditional":
+            raise RowProblem("commercial_use", self.commercial_use, "a licence whose grants end past a licensee revenue is 'conditional'")
         thresholds = self.display_mau_threshold is not None or self.display_monthly_revenue_usd_threshold is not None
         if self.display_mau_threshold == 0 and self.display_monthly_revenue_usd_threshold is not None:
             raise RowProblem("display_monthly_revenue_usd_threshold", self.display_monthly_revenue_usd_threshold,

@@ -22,7 +22,8 @@ Sources, read 2026-12-01:
   framework lacks it), so it is read as deepseek_v3; GLM-4.5/4.6 (`glm4_moe`) name their experts as
   DeepSeek does (n_routed_experts, n_shared_experts, first_k_dense_replace) with grouped-query attention;
 * the context vLLM takes when `--max-model-len` is unset, at vLLM v0.33.0 (`max_context_tokens`) and what a yarn
-  rope scaling implies, which vLLM v0.11.2 takes instead (`yarn_context_tokens`): `hangar.catalog.context_length`;
+  rope scaling implies, which vLLM v0.11.2 takes instead (`yarn_context_tokens`), and the shorter default both take for a
+  longrope config when none is given (`default_context_tokens`): `hangar.catalog.context_length`;
 * Cohere: Command R (`cohere`, CohereForCausalLM) and Command R7B (`cohere2`, Cohere2ForCausalLM: transformers'
   docs/source/en/model_doc/cohere2.md), from transformers' `CohereConfig` / `Cohere2Config`
   (src/transformers/models/cohere{,2}/configuration_cohere{,2}.py in the PyPI wheels transformers-4.57.1 and 5.16.1,
@@ -72,7 +73,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
-from .context_length import derived_context, yarn_context
+from .context_length import derived_context, unset_context, yarn_context
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
@@ -145,6 +146,7 @@ class Architecture:
     num_experts_per_tok: int | None
     max_context_tokens: int
     yarn_context_tokens: int | None
+    default_context_tokens: int | None
     dtype: str | None
     params_total_b: float
     params_active_b: float | None
@@ -219,10 +221,11 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         from .nemotron_nas import read_nemotron_nas
 
         return Architecture(**read_nemotron_nas(config, max_model_len=derived_context(config, model_type), dtype=published_format(config, config, quant_config)),
-                            yarn_context_tokens=yarn_context(config, model_type))
+                            yarn_context_tokens=yarn_context(config, model_type), default_context_tokens=unset_context(config, model_type))
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
-                            yarn_context_tokens=yarn_context(text, model_type), dtype=published_format(config, text, quant_config), multimodal=False, **mamba2_fields(config, text, model_type))
+                            yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
+                            dtype=published_format(config, text, quant_config), multimodal=False, **mamba2_fields(config, text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 
@@ -297,6 +300,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         num_experts_per_tok=active,
         max_context_tokens=derived_context(text, model_type),
         yarn_context_tokens=yarn_context(text, model_type),
+        default_context_tokens=unset_context(text, model_type),
         dtype=published_format(config, text, quant_config, experts=experts is not None),
         kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
         unquantised_params_b=round(kept, 3) or None if kept is not None else None,  # under half a million: not counted

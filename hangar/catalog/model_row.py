@@ -74,9 +74,11 @@ class Model(Row):
     read, its model card says so - cited in `notes`), false when its config.json is text-only,
     and empty when unknown: some licences grant nothing to EU-domiciled licensees for
     multimodal models.
-    `max_context_tokens` is the context vLLM v0.33.0 derives from config.json without `--max-model-len`;
-    `yarn_context_tokens` what a yarn rope scaling implies (original x factor), which v0.11.2 takes instead
+    `max_context_tokens` is the context vLLM v0.33.0 derives from config.json, the longest `--max-model-len` it starts
+    with; `yarn_context_tokens` what a yarn rope scaling implies (original x factor), which v0.11.2 takes instead
     (`hangar.sizing.context` gives a release's); without a config.json read, the compiled context, at every release.
+    `default_context_tokens`, where set, is the shorter max_model_len both releases take without `--max-model-len` (a
+    longrope config's `original_max_position_embeddings`, `hangar.catalog.context_length.unset_context`).
     `source` names the config.json read (URL at a revision) and the licence text; `revision` is
     the revision of the config.json read, or None where none was read ("config.json not read").
     """
@@ -143,6 +145,7 @@ class Model(Row):
     kv_cache_dtype: Optional[Literal["fp8"]] = None
     unquantised_params_b: Optional[PositiveFloat] = None
     yarn_context_tokens: Optional[PositiveInt] = None
+    default_context_tokens: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""

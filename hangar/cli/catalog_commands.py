@@ -210,6 +210,8 @@ def catalog_licences(
             past = [f"{lic.display_mau_threshold:,} MAU" if lic.display_mau_threshold else "",
                     f"US${lic.display_monthly_revenue_usd_threshold:,.0f}/month" if lic.display_monthly_revenue_usd_threshold else ""]
             found.append(f'display "{lic.display_name}" past {" or ".join(p for p in past if p)}')
+        if lic.licensee_annual_revenue_cap_usd:
+            found.append(f"ends past US${lic.licensee_annual_revenue_cap_usd:,.0f}/year licensee revenue")
         return ", ".join(found) or "-"
 
     _rows_out(rows, output_format, "licences", [
@@ -334,4 +336,7 @@ def describe_architecture(m: Any) -> str:
                    "per sequence)")
     if m.sliding_window:
         layout += f", {m.sliding_window_layers} of them sliding-window {m.sliding_window:,}"
-    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; max context {m.max_context_tokens:,}"
+    context = f"max context {m.max_context_tokens:,}"
+    if m.default_context_tokens is not None:  # longrope: vLLM's default max_model_len (hangar.sizing.context.unset_context)
+        context += f" (vLLM starts at {m.default_context_tokens:,} without --max-model-len)"
+    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; {context}"

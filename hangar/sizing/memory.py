@@ -25,7 +25,7 @@ from typing import Literal
 
 from hangar.catalog import AcceleratorPerformance, Gpu, Model, TpuMachine
 
-from .context import model_context
+from .context import unset_context
 from .embeddings import quantised_weight_bytes
 from .engine import EngineLimits, engine_limits, release_defaults
 from .experts import ExpertsUnsized, engine_weight_bytes, expert_precision_bytes
@@ -94,7 +94,7 @@ class Accelerator:
     peak_bf16_tflops: float | None
     formats: frozenset[str]
     peaks: tuple[tuple[str, float], ...] = ()
-    """Dense peak TFLOPS per number format ('bf16', 'fp16', 'fp8', 'int8'), known ones only."""
+    """Dense peak TFLOPS per number format ('bf16', 'fp16', 'fp8', 'int8', 'fp4'), known ones only."""
     interconnect_gbps: float | None = None
     """Accelerator-to-accelerator bandwidth (both directions) from the datasheet row; None when unknown."""
     performance_source: str | None = None
@@ -342,7 +342,7 @@ def memory_fit(
     if expert_parallel and model.num_experts is None:
         raise SizingError(f"{model.hf_id} has no experts: expert parallelism (--enable-expert-parallel) is for a mixture of experts")
     acc = Accelerator.of(device)
-    tokens = model_context(model, engine_version) if max_context_tokens is None else max_context_tokens
+    tokens = unset_context(model, engine_version) if max_context_tokens is None else max_context_tokens
     if tokens < 1 or (concurrent_sequences is not None and concurrent_sequences < 1):
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
     limits = engine_limits(

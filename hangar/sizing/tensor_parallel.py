@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from hangar.catalog import Gpu, Model, TpuMachine
 from hangar.catalog.layer_runs import kv_head_counts
 
-from .context import model_context
+from .context import unset_context
 from .engine import engine_limits, release_defaults
 from .kv import sequence_kv, served_kv_dtype
 from .lora import LoraSlots, lora_gib
@@ -110,7 +110,7 @@ def min_accelerators(
     replication), `RUNTIME_OVERHEAD_GIB_PER_GPU` on each accelerator. None when more than MAX_TENSOR_PARALLEL.
     """
     acc = Accelerator.of(device)
-    tokens = model_context(model, engine_version) if max_context_tokens is None else max_context_tokens
+    tokens = unset_context(model, engine_version) if max_context_tokens is None else max_context_tokens
     limits = engine_limits(
         acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens,
         engine_version=engine_version,

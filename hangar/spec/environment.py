@@ -47,7 +47,10 @@ class LicenceContext(SpecModel):
     commercial_use: bool = Field(True, description="The service is part of a commercial offering (internal business use counts).")
     monthly_active_users: int = Field(0, ge=0, description="Expected monthly active users of the product (licence MAU caps).")
     monthly_revenue_usd: float | None = Field(
-        None, ge=0, description="Monthly revenue of the product in US dollars, if it is to be judged (licences that oblige a display past a revenue)."
+        None,
+        ge=0,
+        description="Monthly revenue of the product in US dollars, if it is to be judged (licences that oblige a display past a revenue, "
+        "or end past a licensee revenue).",
     )
     hosted_service: bool = Field(True, description="The model is offered to others as a hosted service or API.")
     eu_established: bool = Field(False, description="The operator is domiciled in the EU (some multimodal licences exclude it).")

@@ -52,6 +52,9 @@ class LicensingConfig(PolicyConfig):
     tier: Tier = Field("dev", description="dev, staging or prod; the stricter of this and a resource's hangar.dev/tier label wins.")
     commercial_use: bool = Field(True, description="The models serve a commercial offering.")
     monthly_active_users: int = Field(0, ge=0, description="Declared monthly active users (licence MAU caps).")
+    monthly_revenue_usd: float | None = Field(
+        None, ge=0, description="Declared monthly revenue in US dollars (licences that end past a licensee revenue); unknown when unset."
+    )
     eu_established: bool = Field(False, description="The operator is established in the EU.")
     allow_licences: list[str] = Field(default_factory=list, description="If set, only these licence ids may be deployed.")
     deny_licences: list[str] = Field(default_factory=list, description="Licence ids that may never be deployed.")
@@ -64,7 +67,7 @@ class NoticesConfig(PolicyConfig):
     """Reminders of licence duties (attribution, acceptable-use policies, a name to display): advisory by default."""
 
     monthly_active_users: int = Field(0, ge=0, description="Declared monthly active users (display duties past a user count).")
-    monthly_revenue_usd: float | None = Field(None, ge=0, description="Declared monthly revenue in US dollars (display duties past a revenue); unknown when unset.")
+    monthly_revenue_usd: float | None = Field(None, ge=0, description="Declared monthly revenue in US dollars (display duties past a revenue, licences that end past a licensee revenue); unknown when unset.")
     hosted_service: bool = Field(True, description="The models are offered to others as a hosted service (licences with hosting terms remind of them only then).")
     catalog_overrides: str | None = None
 
@@ -217,6 +220,7 @@ def pack_config_for(environment: Environment) -> dict[str, dict[str, Any]]:
             "tier": environment.tier,
             "commercialUse": licence.commercial_use,
             "monthlyActiveUsers": licence.monthly_active_users,
+            **({"monthlyRevenueUsd": licence.monthly_revenue_usd} if licence.monthly_revenue_usd is not None else {}),
             "euEstablished": licence.eu_established,
             "acceptedGatedModels": list(licence.accepted_terms),
             **overrides,

@@ -53,6 +53,14 @@ def refusals(licence: Licence, workload: ServingWorkload, tier: str, config: Lic
         reasons.append(
             f"{name} caps monthly active users at {licence.mau_cap:,}; this stack declares {config.monthly_active_users:,} — a separate licence is needed"
         )
+    revenue_cap = licence.licensee_annual_revenue_cap_usd
+    if revenue_cap is not None and config.monthly_revenue_usd is not None and config.monthly_revenue_usd * 12 > revenue_cap:
+        # the product's declared revenue is part of the organisation's: past the cap on its own, the licence has ended
+        reasons.append(
+            f"{name} ends for a licensee whose annual revenue (with its affiliates, from any source) passes US${revenue_cap:,.0f}; "
+            f"this stack declares US${config.monthly_revenue_usd:,.0f} monthly revenue (US${config.monthly_revenue_usd * 12:,.0f} a year) "
+            "for its product alone — a separate licence from the licensor is needed"
+        )
     if licence.eu_multimodal_restriction and config.eu_established:
         excluded = f"{name} grants no rights for its multimodal models to licensees established in the EU (end users of a product built on them are not affected)"
         if model.multimodal is None:
@@ -105,7 +113,29 @@ def duties(licence: Licence, config: NoticesConfig) -> list[str]:
     display = _display_duty(licence, config)
     if display:
         found.append(display)
+    revenue_cap = _revenue_cap_duty(licence, config)
+    if revenue_cap:
+        found.append(revenue_cap)
     return found
+
+
+def _revenue_cap_duty(licence: Licence, config: NoticesConfig) -> str | None:
+    """The licensee revenue past which the licence ends (Stability AI Community License), and what the declared revenue tells.
+
+    A stack declares its product's monthly revenue; the cap is on the licensee's whole annual revenue, with its
+    affiliates', whatever its source, so a declared revenue under the cap leaves the organisation's to be checked."""
+    cap = licence.licensee_annual_revenue_cap_usd
+    if cap is None:
+        return None
+    duty = (f"keeping the licensee's annual revenue (with its affiliates, from any source) at or under US${cap:,.0f}, "
+            "past which the licence ends and a separate one is needed")
+    revenue = config.monthly_revenue_usd
+    if revenue is None:
+        return f"{duty} — monthly revenue not declared (licence.monthly_revenue_usd in the stack config), so Hangar cannot tell whether it has been passed"
+    if revenue * 12 > cap:
+        return f"{duty} — passed: this stack declares US${revenue:,.0f} monthly revenue (US${revenue * 12:,.0f} a year)"
+    return (f"{duty} — this stack declares US${revenue:,.0f} monthly revenue (US${revenue * 12:,.0f} a year), its product's alone: "
+            "the organisation's whole revenue decides")
 
 
 def _display_duty(licence: Licence, config: NoticesConfig) -> str | None:
