@@ -283,5 +283,6 @@ def test_a_replicas_kv_cache_is_what_the_slots_leave():
     qwen, h100 = model("Qwen/Qwen2.5-7B-Instruct"), Accelerator.of(CATALOG.gpus["H100-SXM"])
     slots = LoraSlots(8, 512)
     bare, loaded = Replica(qwen, h100), Replica(qwen, h100, lora=slots)
-    per_token = qwen.kv_bytes_per_token_bf16
-    assert bare.kv_capacity_tokens(0.9) - loaded.kv_capacity_tokens(0.9) == pytest.approx(lora_bytes(qwen, slots) / per_token)
+    assert bare.kv_budget_bytes(0.9) - loaded.kv_budget_bytes(0.9) == pytest.approx(lora_bytes(qwen, slots))
+    # and the sequences in flight are what the slots leave, as the fit check counts them
+    assert loaded.max_concurrency(8192, 0, gpu_memory_utilization=0.9, max_num_seqs=None) < bare.max_concurrency(8192, 0, gpu_memory_utilization=0.9, max_num_seqs=None)

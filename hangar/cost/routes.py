@@ -82,7 +82,7 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
             kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
             gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
             min_replicas=deployment.autoscaling.min_replicas or 0, engine_version=deployment.engine_version,
-            lora=deployment_lora(deployment),
+            lora=deployment_lora(deployment), prefix_caching=deployment.caching.prefix_caching,
         )  # fmt: skip
     except (CatalogLookupError, KeyError, ReplicaShapeError, SizingError) as error:
         return None, f"cannot be estimated: {error}"

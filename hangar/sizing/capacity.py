@@ -125,8 +125,10 @@ def plan_capacity(
     min_replicas: int = 0,
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
+    prefix_caching: bool | None = None,
 ) -> CapacityPlan:
-    """ESTIMATE the operating point, replicas, nodes and cost of serving `demand` on this replica shape."""
+    """ESTIMATE the operating point, replicas, nodes and cost of serving `demand` on this replica shape (`prefix_caching`
+    False for a server told `--no-enable-prefix-caching`: a hybrid model's state pages depend on it)."""
     acc = Accelerator.of(device)
     sequence = demand.prompt_tokens + demand.output_tokens
     notes = (ESTIMATE_NOTE, CAPACITY_NOTE)
@@ -144,11 +146,11 @@ def plan_capacity(
     fit = memory_fit(
         model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=sequence,
         concurrent_sequences=max_concurrent_sequences, tensor_parallel=tensor_parallel, gpu_memory_utilization=gpu_memory_utilization, lora=lora,
-        engine_version=engine_version,
+        engine_version=engine_version, prefix_caching=prefix_caching,
     )  # fmt: skip
     if not fit.fits:
         return infeasible(f"one {sequence:,}-token sequence does not fit: {fit.reason}")
-    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora, engine_version)
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora, engine_version, prefix_caching)
     prompt, output = demand.prompt_tokens, demand.output_tokens
     held = replica.max_concurrency(prompt, output, gpu_memory_utilization=gpu_memory_utilization, max_num_seqs=None)
     most = max(1, min(fit.concurrent_sequences, held))

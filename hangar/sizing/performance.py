@@ -18,7 +18,10 @@ A roofline per engine step, with efficiency factors calibrated on published meas
   T = O x step(c) + c x prefill (the engine prefills every request in flight once per lifetime),
   so throughput = c x O / T and the pace a user sees (time per output token) = (O x step(c) +
   (c - 1) x prefill) / O. Saturated: c is what the KV cache holds (`kv_admission` says whether
-  the engine books the whole sequence up front or as it grows) and the engine's max_num_seqs allow.
+  the engine books the whole sequence up front or as it grows) and the engine's max_num_seqs allow. What the KV cache
+  holds is the fit check's own count (`Replica.max_concurrency`: `hangar.sizing.memory.memory_fit` over the release's
+  pool, `hangar.sizing.kv_pool`), so sliding windows, hybrid models' state pages, latent attention, layer groups and
+  block padding bound the planner's concurrency exactly as they bound the fit verdict's capacity.
 
 Not modelled (the calibration error includes their effect): queueing variance (a p95 is read as
 the mean), prefix caching, speculative decoding, CUDA-graph batch padding, PCIe versus NVLink for
@@ -28,13 +31,14 @@ all-reduces, expert parallelism, pipeline parallelism, per-kernel efficiency tha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
 from hangar.catalog import Model
 
 from .embeddings import quantised_weight_bytes, sixteen_bit_active_parameters
-from .kv import kv_bytes_per_token, layer_token_bytes, served_kv_dtype
-from .lora import LoraSlots, lora_gib
-from .memory import BYTES_PER_PARAM, GIB, RUNTIME_OVERHEAD_GIB_PER_GPU, Accelerator, weight_bytes
+from .kv import layer_token_bytes, served_kv_dtype
+from .lora import LoraSlots
+from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, memory_fit, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding
 from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
 from .wna16 import model_bytes_per_weight
@@ -170,7 +174,10 @@ class Replica:
     """The LoRA slots vLLM reserves beside the weights (their memory only: the adapters' extra compute is not modelled)."""
     engine_version: str | None = None
     """The vLLM release whose kernels pad the weights (held, and read by a decode step), whose NVFP4 kernel sets the format
-    products run in (`compute_format`) and whose LoRA slots are reserved (the pinned release when None)."""
+    products run in (`compute_format`), whose LoRA slots are reserved and whose KV pool is paged (the pinned release when
+    None)."""
+    prefix_caching: bool | None = None
+    """False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it); None: vLLM's default."""
 
     def weights_read(self, batch: float) -> float:
         """Bytes of weights one step of `batch` tokens reads."""
@@ -247,23 +254,32 @@ class Replica:
         read = self.weights_read(prompt_tokens) / (self.tensor_parallel * bandwidth(self.accelerator) * eff.memory)
         return max(self.prefill(prompt_tokens, eff), read) + (eff.step_ms + eff.request_ms) / 1000
 
-    def kv_capacity_tokens(self, gpu_memory_utilization: float) -> float:
-        """Tokens of KV cache the memory left after weights and overhead holds (0 when none is left)."""
-        usable = self.accelerator.memory_gib * GIB * self.tensor_parallel * gpu_memory_utilization
-        left = usable - weight_bytes(
-            self.model, self.precision, accelerator=self.accelerator, tensor_parallel=self.tensor_parallel, lora=self.lora is not None,
-            engine_version=self.engine_version,
-        )
-        left -= RUNTIME_OVERHEAD_GIB_PER_GPU * GIB * self.tensor_parallel
-        left -= lora_gib(self.model, self.lora, self.tensor_parallel, self.engine_version)[0] * GIB
-        per_token = kv_bytes_per_token(self.model, served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version), self.tensor_parallel)
-        return max(0.0, left / per_token)
+    def engine_fit(self, tokens: int, gpu_memory_utilization: float) -> MemoryFit:
+        """One engine of this shape against sequences of `tokens`: the fit check itself (`hangar.sizing.memory.memory_fit`),
+        whose KV pool is paged as the release pages it (`hangar.sizing.kv_pool`)."""
+        return memory_fit(
+            self.model, self.accelerator, precision=self.precision, kv_cache_dtype=self.kv_cache_dtype, max_context_tokens=tokens,
+            tensor_parallel=self.tensor_parallel, gpu_memory_utilization=gpu_memory_utilization, lora=self.lora,
+            engine_version=self.engine_version, prefix_caching=self.prefix_caching,
+        )  # fmt: skip
+
+    def kv_budget_bytes(self, gpu_memory_utilization: float) -> float:
+        """Bytes left for the KV cache after weights, overhead and LoRA slots (0 when none is left): the fit check's budget."""
+        return max(0.0, self.engine_fit(1, gpu_memory_utilization).kv_budget_gib * GIB)
 
     def max_concurrency(self, prompt_tokens: int, output_tokens: int, *, gpu_memory_utilization: float, max_num_seqs: int | None,
                         kv_admission: str = "grow") -> int:  # fmt: skip
-        """Sequences in flight the KV cache allows (and max_num_seqs): booked whole (`full`) or at their mean length (`grow`)."""
-        booked = prompt_tokens + (output_tokens if kv_admission == "full" else output_tokens / 2)
-        held = int(self.kv_capacity_tokens(gpu_memory_utilization) // booked)
+        """Sequences in flight the KV cache allows (and max_num_seqs), booked whole (`full`) or at their mean length (`grow`).
+
+        The sequences of the booked length whose blocks (and, for a hybrid model, state pages) the pool holds at once, as
+        the fit check counts them (`MemoryFit.capacity_sequences`, from `hangar.sizing.kv_pool.PoolFit.sequences_within`):
+        vLLM's scheduler admits a request only while the pool has the blocks it needs (vLLM v0.11.2 and v0.33.0
+        vllm/v1/core/kv_cache_utils.py / kv_cache_planning.py `get_max_concurrency_for_kv_cache_config`: the pool's blocks
+        over the blocks one request takes in every KV-cache group; PyPI wheels read 2026-12-02), so a sliding-window layer
+        holds its window, a linear-attention or Mamba2 layer its fixed state pages, a latent (MLA) layer its one latent,
+        each in whole blocks of the release's size, the pool's null block held back."""
+        booked = ceil(prompt_tokens + (output_tokens if kv_admission == "full" else output_tokens / 2))
+        held = self.engine_fit(booked, gpu_memory_utilization).capacity_sequences
         return held if max_num_seqs is None else min(held, max_num_seqs)
 
 

@@ -81,7 +81,7 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
                     model, with_performance(catalog, pool.device), demand, accelerators_per_node=pool.per_node, tensor_parallel=workload.tensor_parallel,
                     precision=engine_precision(workload.precision, workload.quantization, model.dtype), kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
                     max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=default_utilization(workload),
-                    lora=workload.lora, engine_version=workload_release(workload),
+                    lora=workload.lora, engine_version=workload_release(workload), prefix_caching=workload.prefix_caching,
                 )  # fmt: skip
             except SizingError as error:
                 findings.append(finding(f"on {pool.describe()} its capacity cannot be estimated: {error}", cap=True))
