@@ -145,6 +145,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "cohere": ("CohereForCausalLM", None),
     "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
+    "GLM-4.5": (None, "Glm4MoeForCausalLM"),
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
     "Llama Nemotron": ("DeciLMForCausalLM", None),
@@ -163,7 +164,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
 the catalog has none of (its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to
 4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM, Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
-its `embedding_modules` are embed_tokens and lm_head in both releases)."""
+its `embedding_modules` are embed_tokens and lm_head in both releases). The packaged `GLM-4.5` row names the same class
+(zai-org/GLM-4.5's config.json, tests/model_configs/glm-4.5.json)."""
 
 
 def architecture(model: Model) -> str | None:
