@@ -21,6 +21,16 @@ The chart, read at tag amd-gpu-helm-0.21.0 of github.com/ROCm/k8s-device-plugin 
   `helm-chart-release`, whose index.yaml (commit 10b78a9ba8391fe0ebd2b12c3a1141ddea575447) lists amd-gpu 0.21.0; the
   workflow's default pages address is https://<owner>.github.io/<repo>, hence `REPOSITORY` (derived, not fetched).
 
+Device files: the plugin hands a pod `/dev/kfd` and the GPUs' `/dev/dri` card and renderD nodes with cgroup
+permission "rw" (internal/pkg/plugin/plugin.go `Allocate`), and the container runtime creates them with the host's
+owner and mode. Hangar's server runs as uid `serving_pod.USER_ID`, not root, so it can open them only where the host
+makes them open to it, or where the runtime gives them the pod's user and group: containerd's and CRI-O's
+`device_ownership_from_security_context` (Kubernetes blog "Non-root Containers And Devices", 2021-11-09,
+kubernetes.io/blog/2021/11/09/non-root-containers-and-devices; read 2026-12-02). That is a node setting Hangar cannot
+see from the plan: docs/targets.md names it as a requirement. vLLM's ROCm docs run the image with
+`--security-opt seccomp=unconfined --cap-add=SYS_PTRACE --group-add=video`; Hangar keeps its RuntimeDefault seccomp
+profile and drops every capability, and whether the ROCm runtime needs more under them was not verified (unknown).
+
 Taints: neither the chart nor the plugin taints nodes. Pods on an AMD pool tolerate `amd.com/gpu` (any value,
 NoSchedule: the key Kubernetes' ExtendedResourceToleration admission plugin uses for an extended resource) and the
 pool's own taints, as NVIDIA pools' pods tolerate `nvidia.com/gpu`.

@@ -1,6 +1,7 @@
 """The policy pack on vLLM servers whose image does not match their pool's GPU vendor (any program, not only Hangar's):
 a CUDA `vllm-openai` image asking for `amd.com/gpu` on an MI300X pool, a ROCm tag of a release without a ROCm image, and
-vLLM's ROCm image on an NVIDIA pool are refused by `hangar-hardware-fit`; Hangar's own AMD server passes."""
+vLLM's ROCm image on an NVIDIA pool are refused by `hangar-hardware-fit`; Hangar's own AMD server passes. An AMD
+instance on a cloud pool (only a catalog override can name one) is a config error."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from hangar.policies.rules import evaluate, load_pack_config
 
 from hangar.records import ResourceRecord
 from tests.amd_plans import DEPLOYMENT, STATEFULSET, amd_environment
+from tests.azure_plans import AZURE_ENVIRONMENT
+from tests.catalog_overrides import override
+from tests.config_errors import config_problems
 from tests.onprem_plans import plan_environment
 
 A100 = {"name": "a100", "gpu": "A100-80GB", "gpus_per_node": 8, "max_nodes": 1, "node_selector": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}}
@@ -56,3 +60,16 @@ def test_vllms_rocm_image_on_an_nvidia_pool_is_refused():
     assert message.endswith(
         "the vllm/vllm-openai-rocm:v0.33.0 image is built for ROCm (AMD GPUs), and A100-80GB is an NVIDIA GPU; run vllm/vllm-openai:v0.33.0"
     ), message
+
+
+def test_an_amd_instance_on_a_cloud_pool_is_refused_at_config_time(tmp_path):
+    """Only a catalog override can put an AMD GPU on a cloud pool: the cloud targets install NVIDIA's stack, so it is refused."""
+    override(tmp_path / "ours", "instances.csv", "instance_type", "Standard_ND96isr_H100_v5", instance_type="Standard_ND96isr_MI300X_v5", gpu="MI300X")
+    raw = copy.deepcopy(AZURE_ENVIRONMENT)
+    raw["catalog_overrides"] = str(tmp_path / "ours")
+    raw["clusters"][0]["node_pools"][1]["instance_type"] = "Standard_ND96isr_MI300X_v5"
+    raw["deployments"] = [{**DEPLOYMENT, "pool": "h100"}]
+    assert config_problems(raw) == [
+        "Pulumi.test.yaml: hangar:environment.clusters[0].node_pools[1].instance_type: Hangar GPU pools run NVIDIA drivers, "
+        "and Standard_ND96isr_MI300X_v5 has AMD MI300X; got 'Standard_ND96isr_MI300X_v5'"
+    ]

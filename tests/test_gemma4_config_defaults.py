@@ -92,3 +92,9 @@ def test_import_model_without_global_head_dim_writes_the_512_wide_full_layers(tm
     model = load_catalog(tmp_path).model("acme/gemma-4-26B-A4B-ft")
     assert (model.global_kv_heads, model.global_head_dim) == (2, 512)
     assert model.kv_bytes_per_token_bf16 == load_catalog().model("google/gemma-4-26B-A4B").kv_bytes_per_token_bf16
+
+
+def test_bidirectional_attention_over_all_tokens_halves_the_window_as_transformers_does():
+    assert TEXT["use_bidirectional_attention"] == "vision" and read_config(GEMMA).sliding_window == 1024
+    halved = read_config(with_text(use_bidirectional_attention="all"))
+    assert halved.sliding_window == 1024 // 2 + 1 == 513

@@ -118,6 +118,14 @@ def gemma4_global_attention(text: dict, heads: int, kv_heads: int, head_dim: int
     return (None, None) if (kv, dim) == (kv_heads, head_dim) else (kv, dim)
 
 
+def gemma4_bidirectional_window(window: int) -> int:
+    """The window vLLM v0.33.0's Gemma 4 layers slide over when the text config says `use_bidirectional_attention: "all"`:
+    transformers 5.16.1-5.20.2 `Gemma4TextConfig.__post_init__` set `sliding_window = (sliding_window // 2) + 1` ("due to
+    fa we set exclusive bounds"), and vLLM's gemma4.py reads `config.sliding_window`. ("vision", the released models'
+    setting, keeps it.)"""
+    return window // 2 + 1
+
+
 def _gemma4_per_layer(text: dict, kv_heads: int, head_dim: int) -> tuple[int, int]:
     """The full-attention layers' (KV heads, head size) from a `per_layer_config` of layer index -> overrides: only
     `head_dim` and `num_key_value_heads`, the same for every full-attention layer of `layer_types`, none on a sliding one

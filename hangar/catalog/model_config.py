@@ -72,7 +72,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_global_attention, tied_embeddings
+from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_bidirectional_window, gemma4_global_attention, tied_embeddings
 from .context_length import derived_context, unset_context, yarn_context
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
@@ -256,6 +256,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     sliding = kinds.count("sliding")
     linear = kinds.count("linear")
     window = get("sliding_window") if sliding else None
+    if window and model_type == "gemma4_text" and text.get("use_bidirectional_attention") == "all":
+        window = gemma4_bidirectional_window(window)
     state = _linear_state_bytes(text, model_type) * linear if linear else None
     indexer = None
     if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: a key cache for the indexer beside the latent, every layer

@@ -94,7 +94,7 @@ class Accelerator:
     peak_bf16_tflops: float | None
     formats: frozenset[str]
     peaks: tuple[tuple[str, float], ...] = ()
-    """Dense peak TFLOPS per number format ('bf16', 'fp16', 'fp8', 'int8'), known ones only."""
+    """Dense peak TFLOPS per number format ('bf16', 'fp16', 'fp8', 'int8', 'fp4'), known ones only."""
     interconnect_gbps: float | None = None
     """Accelerator-to-accelerator bandwidth (both directions) from the datasheet row; None when unknown."""
     performance_source: str | None = None
