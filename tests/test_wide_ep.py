@@ -159,11 +159,18 @@ def test_a_raw_server_with_expert_parallelism_on_a_dense_model_is_refused():
     assert found == [f"ds: {llama}: --enable-expert-parallel is for a mixture of experts, and the catalog's {llama} has no experts"]
 
 
-def test_capacity_with_data_parallelism_is_not_estimated_as_one_engine():
+def test_capacity_with_data_parallelism_times_all_eight_engines():
     records = raw_server(DEEPSEEK, tp=1, dp=8, gpus=8, instance_pool="p5en")
-    records[0].inputs["metadata"]["annotations"] = {"hangar.dev/peak-rps": "2", "hangar.dev/prompt-tokens": "1000", "hangar.dev/output-tokens": "200"}
-    found = messages([node_group("p5en", "p5en.48xlarge", 1), *records], CAPACITY)
-    assert found == ["ds: its capacity with data parallelism 8 cannot be estimated: Hangar's performance model times one engine of tensor parallelism only"]
+    annotations = {"hangar.dev/peak-rps": "2", "hangar.dev/prompt-tokens": "1000", "hangar.dev/output-tokens": "200"}
+    records[0].inputs["metadata"]["annotations"] = annotations
+    assert messages([node_group("p5en", "p5en.48xlarge", 1), *records], CAPACITY) == []  # one replica of eight engines carries 2 requests/s
+    annotations["hangar.dev/peak-rps"] = "400"
+    replicas, nodes = messages([node_group("p5en", "p5en.48xlarge", 1), *records], CAPACITY)
+    assert replicas.startswith("ds: carrying the declared peak of 400 requests/s (1,000 prompt + 200 output tokens each) needs ")
+    # --max-num-seqs 64 holds per engine: 512 sequences in flight over the eight
+    assert "on pool p5en (8 x H200 per node) with tensor parallelism 1 x data parallelism 8 (expert parallel) (ESTIMATE: " in replicas
+    assert " per replica at 512 sequences in flight" in replicas and replicas.endswith("but its spec.replicas allows at most 1")
+    assert nodes.endswith("but p5en grows to at most 1")  # a replica takes a whole node
 
 
 # --- autoscaling: a replica of D engines exports D series of each gauge -------------------------------------------

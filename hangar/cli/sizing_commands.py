@@ -38,7 +38,7 @@ from hangar.sizing import (
 from hangar.sizing.calibration import MEASURED_ERROR, error_band
 from hangar.sizing.capacity import CAPACITY_NOTE, Demand
 from hangar.sizing.compare import compare_models, latency_cost_points
-from hangar.sizing.throughput import ESTIMATE_NOTE
+from hangar.sizing.throughput import DATA_PARALLEL_NOTE, ESTIMATE_NOTE
 from hangar.sizing.traffic_ranking import rank_for_traffic
 
 # --- hangar size -------------------------------------------------------------------------------------------
@@ -84,6 +84,12 @@ def size(
     ttft_ms: float | None = typer.Option(None, "--ttft-ms", help="p95 time-to-first-token objective, ms (with --peak-rps)."),
     tpot_ms: float | None = typer.Option(None, "--tpot-ms", help="p95 time-per-output-token objective, ms (with --peak-rps)."),
     compare: bool = typer.Option(False, "--compare", help="Put the MODELs side by side at the same traffic and SLO (needs --peak-rps): each one's cheapest hardware."),
+    data_parallel: int = typer.Option(
+        1, "--data-parallel", help="Engines per replica (vLLM --data-parallel-size), each of TP GPUs with its own KV cache and --concurrency; GPU nodes only."
+    ),
+    expert_parallel: bool = typer.Option(
+        False, "--expert-parallel", help="Spread a mixture of experts' routed experts whole over the replica's GPUs (vLLM --enable-expert-parallel)."
+    ),
 ) -> None:
     """Every way to serve MODEL from the catalog, cheapest first, with the memory breakdown of the best.
 
@@ -101,6 +107,9 @@ def size(
     traffic within the same SLO, side by side ($/month, $/1M tokens, hardware).
     """
     traffic = any(value is not None for value in (peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms))
+    if problems := _parallel_problems(models, data_parallel, expert_parallel, overrides):
+        raise fail(problems)
+    parallel = {"data_parallel": data_parallel, "expert_parallel": expert_parallel}
     if len(models) > 1 and not compare:
         raise fail([f"give one MODEL, or --compare to put {len(models)} models side by side (got {' '.join(models)})"])
     if compare and not traffic:
@@ -108,7 +117,7 @@ def size(
     if traffic:
         size_for_traffic(models, peak_rps, prompt_tokens, output_tokens, ttft_ms, tpot_ms, precision=precision, cloud=cloud, spot=spot, tpus=tpus,
                          kv_cache_dtype=kv_cache_dtype, concurrency=concurrency, utilization=utilization, limit=limit,
-                         output_format=output_format, overrides=overrides, compare=compare, plot=plot, engine_version=engine_version)  # fmt: skip
+                         output_format=output_format, overrides=overrides, compare=compare, plot=plot, engine_version=engine_version, **parallel)  # fmt: skip
         return
     model = models[0]
     concurrency = 16 if concurrency is None else concurrency
@@ -134,7 +143,7 @@ def size(
         ranking = rank_options(
             model, catalog, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, max_context_tokens=context,
             concurrent_sequences=concurrency, clouds=clouds or None, spot=spot, include_tpus=tpus,
-            gpu_memory_utilization=utilization, sort=sort, engine_version=engine_version,
+            gpu_memory_utilization=utilization, sort=sort, engine_version=engine_version, **parallel,
         )
     except CatalogLookupError as error:
         raise fail([str(error)])
@@ -156,7 +165,7 @@ def size_for_traffic(
     models: list[str], peak_rps: float | None, prompt_tokens: int | None, output_tokens: int | None, ttft_ms: float | None, tpot_ms: float | None, *,
     precision: list[str] | None, cloud: list[str] | None, spot: bool, tpus: bool, kv_cache_dtype: str, concurrency: int | None,
     utilization: float | None, limit: int, output_format: OutputFormat, overrides: Path | None, compare: bool = False, plot: Path | None = None,
-    engine_version: str = ENGINE_VERSION,
+    engine_version: str = ENGINE_VERSION, data_parallel: int = 1, expert_parallel: bool = False,
 ) -> None:  # fmt: skip
     """`hangar size MODEL --peak-rps N --prompt-tokens P --output-tokens O`: the cheapest ways to carry that peak within the SLO
     (with --compare: each model's cheapest way, side by side)."""
@@ -181,7 +190,8 @@ def size_for_traffic(
     catalog = load_catalog_or_fail(overrides)
     demand = Demand(peak_rps, prompt_tokens, output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms)
     options = dict(precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency, clouds=clouds or None, spot=spot,
-                   include_tpus=tpus, gpu_memory_utilization=utilization, engine_version=engine_version)  # fmt: skip
+                   include_tpus=tpus, gpu_memory_utilization=utilization, engine_version=engine_version, data_parallel=data_parallel,
+                   expert_parallel=expert_parallel)  # fmt: skip
     if compare:
         try:
             compared = compare_models(models, catalog, demand, **options)
@@ -201,6 +211,7 @@ def size_for_traffic(
         feasible, infeasible = rank_for_traffic(
             model, catalog, demand, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency,
             clouds=clouds or None, spot=spot, include_tpus=tpus, gpu_memory_utilization=utilization, engine_version=engine_version,
+            data_parallel=data_parallel, expert_parallel=expert_parallel,
         )  # fmt: skip
     except (CatalogLookupError, SizingError) as error:
         raise fail([str(error)])
@@ -211,7 +222,7 @@ def size_for_traffic(
     if output_format is OutputFormat.json:
         print_json({
             "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "error": _error_json(),
-            "notes": [ESTIMATE_NOTE, CAPACITY_NOTE, *filter(None, [unread_note(engine_version)])],
+            "notes": [ESTIMATE_NOTE, CAPACITY_NOTE, *filter(None, [unread_note(engine_version), DATA_PARALLEL_NOTE if data_parallel > 1 else None])],
             "options": [t.to_json() for t in feasible],
             "infeasible": [{**_option_key(t.option), "reason": t.plan.reason} for t in infeasible],
         })  # fmt: skip
@@ -227,7 +238,7 @@ def size_for_traffic(
         table.add_column(column, justify="left" if column in ("cloud", "instance", "precision") else "right")
     for index, t in enumerate(shown, 1):
         p = t.plan
-        table.add_row(str(index), t.option.cloud, escape(t.option.instance_type), t.option.precision, str(t.option.tensor_parallel), str(p.replicas_at_peak),
+        table.add_row(str(index), t.option.cloud, escape(t.option.instance_type), t.option.precision, _tp(t.option), str(p.replicas_at_peak),
                       str(p.nodes_at_peak), money(p.usd_per_month_at_peak, 0), f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}",
                       f"{p.concurrency:,} of {p.kv_concurrency:,}", f"{p.output_tokens_per_second_per_replica * p.replicas_at_peak:,.0f}")  # fmt: skip
     out.print(table)
@@ -235,10 +246,37 @@ def size_for_traffic(
         out.print(f"... {len(feasible) - len(shown)} more (--limit 0 shows all)")
     out.print("  - in flight: requests per replica at the operating point, of those its KV cache and max_num_seqs allow", soft_wrap=True)
     out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
+    if data_parallel > 1:
+        out.print(f"  - TP (DP n): a replica is n engines of TP GPUs, max_num_seqs each; {escape(DATA_PARALLEL_NOTE)}", soft_wrap=True)
     if (unread := unread_note(engine_version)) is not None:
         out.print(f"  - {escape(unread)}", soft_wrap=True)
     if plot is not None:
         out.print(f"plot written to {escape(str(plot))}")
+
+
+def _tp(option: Option) -> str:
+    """The TP degree, and the data-parallel engines (and expert parallelism) of a replica that has them."""
+    if option.data_parallel == 1 and not option.expert_parallel:
+        return str(option.tensor_parallel)
+    return f"{option.tensor_parallel} (DP {option.data_parallel}{', EP' if option.expert_parallel else ''})"
+
+
+def _parallel_problems(models: list[str], data_parallel: int, expert_parallel: bool, overrides: Path | None) -> list[str]:
+    """--data-parallel and --expert-parallel checked as a deployment's data_parallel and expert_parallel are."""
+    if data_parallel < 1:
+        return [f"--data-parallel: {data_parallel}; allowed: a whole number of at least 1 (engines per replica, vLLM --data-parallel-size)"]
+    if not expert_parallel:
+        return []
+    catalog = load_catalog_or_fail(overrides)
+    dense = []
+    for name in models:
+        try:
+            if catalog.model(name).num_experts is None:
+                dense.append(name)
+        except CatalogLookupError:
+            pass  # an unknown model is reported as the command reports it without the flag
+    return [f"--expert-parallel: {m} is a dense model (no experts in the catalog); allowed only with a mixture of experts (vLLM "
+            "--enable-expert-parallel)" for m in dense]  # fmt: skip
 
 
 def _engine_version_problems(engine_version: str) -> list[str]:
@@ -286,7 +324,7 @@ def print_comparison(compared: list, demand: Demand, output_format: OutputFormat
         month = p.usd_per_month_at_peak
         ratio = "-" if month is None or not cheapest else f"{month / cheapest:.1f}x"
         table.add_row(str(index), escape(m.hf_id), params, t.option.cloud, escape(t.option.instance_type), t.option.precision,
-                      f"{t.option.tensor_parallel} x {p.replicas_at_peak}", str(p.nodes_at_peak), money(month, 0),
+                      f"{_tp(t.option)} x {p.replicas_at_peak}", str(p.nodes_at_peak), money(month, 0),
                       money(c.usd_per_million_tokens_at_peak(demand)), ratio, f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}", str(len(c.options)))  # fmt: skip
     out.print(table)
     out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
@@ -332,7 +370,7 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
             mach = option.machine
             table.add_row(
                 str(index), mach.cloud, escape(mach.instance_type), f"{mach.accelerators} x {escape(mach.accelerator.name)}", option.precision,
-                f"{option.tensor_parallel} x {option.replicas_per_node}", money(option.usd_per_hour) + _suspect(mach.flags), money(option.usd_per_month, 0),
+                f"{_tp(option)} x {option.replicas_per_node}", money(option.usd_per_hour) + _suspect(mach.flags), money(option.usd_per_month, 0),
                 UNKNOWN if option.node_decode_tokens_per_s is None else f"{option.node_decode_tokens_per_s:,.0f}",
                 money(option.usd_per_million_tokens), _capacity(option), mach.as_of.isoformat(),
             )
@@ -374,14 +412,16 @@ def print_best(option: Option) -> None:
     fit, mach, tp = option.fit, option.machine, option.throughput
     out.print(
         f"[bold]best:[/bold] {mach.cloud} {escape(mach.instance_type)} ({mach.accelerators} x {escape(mach.accelerator.name)}), "
-        f"{option.precision}, TP {option.tensor_parallel} x {option.replicas_per_node} replica(s) per node",
+        f"{option.precision}, TP {_tp(option)} x {option.replicas_per_node} replica(s) per node",
         soft_wrap=True,
     )
-    breakdown = Table(title="memory of one replica (GiB)", title_justify="left", show_header=False)
+    one = "one replica" if option.data_parallel == 1 else f"one of the replica's {option.data_parallel} engines"
+    breakdown = Table(title=f"memory of {one} (GiB)", title_justify="left", show_header=False)
     breakdown.add_column("what")
     breakdown.add_column("GiB", justify="right")
     breakdown.add_column("how")
-    weights_how = f"{option.precision} weights, all parameters resident"
+    weights_how = f"{option.precision} weights, all parameters resident" if fit.data_parallel == 1 and not fit.expert_parallel else (
+        f"{option.precision} weights: a copy of the shared ones, its GPUs' share of the routed experts")
     breakdown.add_row("weights", f"{fit.weights_gib:,.1f}", weights_how)
     breakdown.add_row("overhead (ESTIMATE)", f"{fit.overhead_gib:,.1f}", f"{RUNTIME_OVERHEAD_GIB_PER_GPU:g} GiB per accelerator")
     kv_how = f"ONE sequence of {fit.max_context_tokens:,} tokens, KV {fit.kv_cache_dtype}"
@@ -394,7 +434,8 @@ def print_best(option: Option) -> None:
         "usable", f"{fit.usable_gib:,.1f}", f"{fit.tensor_parallel} x {mach.accelerator.memory_gib:g} GiB x {fit.gpu_memory_utilization:.0%}"
     )
     breakdown.add_row("KV cache budget", f"{fit.kv_budget_gib:,.1f}", "usable - weights - overhead")
-    breakdown.add_row("capacity", f"{fit.capacity_sequences:,} seqs", f"sequences of {fit.max_context_tokens:,} tokens held at once (asked {fit.concurrent_sequences})")
+    engines = "" if fit.data_parallel == 1 else f" by {fit.data_parallel} engines"
+    breakdown.add_row("capacity", f"{fit.capacity_sequences:,} seqs", f"sequences of {fit.max_context_tokens:,} tokens held at once{engines} (asked {fit.concurrent_sequences}{' each' if engines else ''})")
     out.print(breakdown)
     if fit.kv_pages:
         out.print(f"  {escape(fit.kv_pages)}", soft_wrap=True)

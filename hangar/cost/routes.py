@@ -8,7 +8,8 @@ stack's cost as provisioned, not in the route's blend). Each deployment's $ per 
 tokens is `hangar.sizing.capacity`'s for its own declared `traffic` and `slo`: the average month's
 replicas, on its pool's nodes at the price `hangar cost` lists, over the tokens that month serves. A replica is
 sized as the hangar-capacity rule sizes it, its LoRA adapters' slots included (`hangar.replica.deployment_lora`):
-they take GPU memory from the KV cache, so fewer sequences fit in flight and more replicas carry the traffic. The
+they take GPU memory from the KV cache, so fewer sequences fit in flight and more replicas carry the traffic. A
+data-parallel replica (`data_parallel`, `expert_parallel`) is timed as `hangar.sizing.data_parallel` says. The
 route's blended figure is the share-weighted sum; unknown as soon as one part is (no declared traffic,
 an unpriced pool, an unknown model or accelerator), never counted as zero.
 """
@@ -72,8 +73,6 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
     prices = {line.usd_per_hour_each for line in report.lines if line.pool == deployment.pool}
     if len(prices) != 1 or None in prices:
         return None, f"pool {deployment.pool} is not priced"
-    if deployment.data_parallel > 1 or deployment.expert_parallel:
-        return None, "cannot be estimated: Hangar's performance model times one engine of tensor parallelism only, not data or expert parallelism"
     try:
         shape = replica_shape(environment, deployment, catalog)
         plan = plan_capacity(
@@ -82,7 +81,8 @@ def _per_million(environment: Environment, deployment: ModelDeployment, report: 
             kv_cache_dtype=deployment.kv_cache_dtype, max_concurrent_sequences=deployment.max_concurrent_sequences,
             gpu_memory_utilization=deployment.gpu_memory_utilization, usd_per_hour_per_node=prices.pop(),
             min_replicas=deployment.autoscaling.min_replicas or 0, engine_version=deployment.engine_version,
-            lora=deployment_lora(deployment), prefix_caching=deployment.caching.prefix_caching,
+            lora=deployment_lora(deployment), prefix_caching=deployment.caching.prefix_caching, data_parallel=shape.data_parallel,
+            expert_parallel=shape.expert_parallel,
         )  # fmt: skip
     except (CatalogLookupError, KeyError, ReplicaShapeError, SizingError) as error:
         return None, f"cannot be estimated: {error}"

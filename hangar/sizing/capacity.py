@@ -33,7 +33,7 @@ from .engine import release_defaults
 from .lora import LoraSlots
 from .memory import Accelerator, memory_fit
 from .performance import CALIBRATED, PerformanceUnknown, Replica, operating_point
-from .throughput import ESTIMATE_NOTE, HOURS_PER_MONTH
+from .throughput import DATA_PARALLEL_NOTE, ESTIMATE_NOTE, HOURS_PER_MONTH
 
 CAPACITY_NOTE = (
     "capacity is an ESTIMATE: no queueing (p95 read as the estimate), no prefix-cache hits, mean prompt/output lengths only; "
@@ -98,13 +98,16 @@ class CapacityPlan:
     assumptions: tuple[str, ...] = field(default=())
     kv_concurrency: int | None = None
     """Sequences in flight per replica that the KV cache (at the requests' mean length) and max_num_seqs allow; None when infeasible."""
+    data_parallel: int = 1
+    """Engines per replica (each of `tensor_parallel` accelerators); a replica takes tensor_parallel x data_parallel."""
+    expert_parallel: bool = False
 
     def to_json(self) -> dict:
         return {**self.__dict__, "assumptions": list(self.assumptions)}
 
 
 def nodes_for(replicas: int, tensor_parallel: int, accelerators_per_node: int) -> int:
-    """Nodes that hold `replicas` replicas of `tensor_parallel` accelerators each."""
+    """Nodes that hold `replicas` replicas of `tensor_parallel` accelerators each (TP x DP for a data-parallel replica)."""
     if tensor_parallel <= accelerators_per_node:
         return math.ceil(replicas / (accelerators_per_node // tensor_parallel))
     return replicas * math.ceil(tensor_parallel / accelerators_per_node)
@@ -126,9 +129,13 @@ def plan_capacity(
     lora: LoraSlots | None = None,
     engine_version: str | None = None,
     prefix_caching: bool | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> CapacityPlan:
     """ESTIMATE the operating point, replicas, nodes and cost of serving `demand` on this replica shape (`prefix_caching`
-    False for a server told `--no-enable-prefix-caching`: a hybrid model's state pages depend on it)."""
+    False for a server told `--no-enable-prefix-caching`: a hybrid model's state pages depend on it). A replica of
+    `data_parallel` engines (`expert_parallel`: whole experts over all its GPUs) is timed as
+    `hangar.sizing.data_parallel` says; `max_concurrent_sequences` holds per engine, as vLLM's --max-num-seqs does."""
     acc = Accelerator.of(device)
     sequence = demand.prompt_tokens + demand.output_tokens
     notes = (ESTIMATE_NOTE, CAPACITY_NOTE)
@@ -140,20 +147,25 @@ def plan_capacity(
             ("ttft_ms", "tpot_ms", "requests_per_second_per_replica", "output_tokens_per_second_per_replica", "replicas_at_peak", "nodes_at_peak",
              "replicas_at_average", "nodes_at_average", "usd_per_month_at_peak", "usd_per_month_average", "usd_per_million_tokens"),
         )  # fmt: skip
-        return CapacityPlan(False, reason, tensor_parallel, accelerators_per_node, 0, **{**empty, **known},
-                            usd_per_hour_per_node=usd_per_hour_per_node, assumptions=notes)  # fmt: skip
+        return CapacityPlan(False, reason, tensor_parallel, accelerators_per_node, 0, **{**empty, **known}, usd_per_hour_per_node=usd_per_hour_per_node,
+                            assumptions=notes, data_parallel=data_parallel, expert_parallel=expert_parallel)  # fmt: skip
 
     fit = memory_fit(
         model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=sequence,
         concurrent_sequences=max_concurrent_sequences, tensor_parallel=tensor_parallel, gpu_memory_utilization=gpu_memory_utilization, lora=lora,
-        engine_version=engine_version, prefix_caching=prefix_caching,
+        engine_version=engine_version, prefix_caching=prefix_caching, data_parallel=data_parallel, expert_parallel=expert_parallel,
     )  # fmt: skip
     if not fit.fits:
         return infeasible(f"one {sequence:,}-token sequence does not fit: {fit.reason}")
-    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora, engine_version, prefix_caching)
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, lora, engine_version, prefix_caching, data_parallel, expert_parallel)
     prompt, output = demand.prompt_tokens, demand.output_tokens
     held = replica.max_concurrency(prompt, output, gpu_memory_utilization=gpu_memory_utilization, max_num_seqs=None)
-    most = max(1, min(fit.concurrent_sequences, held))
+    most = max(1, min(fit.concurrent_sequences * data_parallel, held))
+    shape = f"{tensor_parallel} x {acc.name}" if data_parallel == 1 else (
+        f"{data_parallel} engines of {tensor_parallel} x {acc.name}" + (" (expert parallel)" if expert_parallel else "")
+    )
+    if data_parallel > 1 and model.is_moe:
+        notes = (*notes, DATA_PARALLEL_NOTE)
     try:
         ttft = replica.ttft(prompt, CALIBRATED)
 
@@ -168,13 +180,13 @@ def plan_capacity(
 
     if demand.ttft_ms is not None and ttft * 1000 > demand.ttft_ms:
         return infeasible(
-            f"prefilling a {prompt:,}-token prompt takes about {ttft * 1000:,.0f} ms on {tensor_parallel} x {acc.name}, "
+            f"prefilling a {prompt:,}-token prompt takes about {ttft * 1000:,.0f} ms on {shape}, "
             f"over the {demand.ttft_ms:,.0f} ms time-to-first-token objective even with no other load",
             ttft_ms=ttft * 1000,
         )
     if demand.tpot_ms is not None and point(1)[1] * 1000 > demand.tpot_ms:
         return infeasible(
-            f"one sequence alone decodes at about {point(1)[1] * 1000:,.1f} ms per token on {tensor_parallel} x {acc.name}, "
+            f"one sequence alone decodes at about {point(1)[1] * 1000:,.1f} ms per token on {shape}, "
             f"over the {demand.tpot_ms:,.1f} ms time-per-output-token objective",
             ttft_ms=ttft * 1000, tpot_ms=point(1)[1] * 1000,
         )  # fmt: skip
@@ -187,12 +199,12 @@ def plan_capacity(
             high = mid - 1
     rate, pace = point(low)
     replicas = math.ceil(demand.peak_requests_per_second / rate)
-    nodes = nodes_for(replicas, tensor_parallel, accelerators_per_node)
+    nodes = nodes_for(replicas, replica.accelerators, accelerators_per_node)
     month = None if usd_per_hour_per_node is None else nodes * usd_per_hour_per_node * HOURS_PER_MONTH
     avg_replicas = avg_nodes = avg_month = per_million = None
     if demand.average_requests_per_second is not None:
         avg_replicas = max(min_replicas, math.ceil(demand.average_requests_per_second / rate))
-        avg_nodes = nodes_for(avg_replicas, tensor_parallel, accelerators_per_node)
+        avg_nodes = nodes_for(avg_replicas, replica.accelerators, accelerators_per_node)
         if usd_per_hour_per_node is not None:
             avg_month = avg_nodes * usd_per_hour_per_node * HOURS_PER_MONTH
             tokens = demand.average_requests_per_second * sequence * HOURS_PER_MONTH * 3600
@@ -217,6 +229,8 @@ def plan_capacity(
         usd_per_month_average=avg_month,
         usd_per_million_tokens=per_million,
         assumptions=notes,
+        data_parallel=data_parallel,
+        expert_parallel=expert_parallel,
     )
 
 

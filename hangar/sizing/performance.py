@@ -23,9 +23,14 @@ A roofline per engine step, with efficiency factors calibrated on published meas
   pool, `hangar.sizing.kv_pool`), so sliding windows, hybrid models' state pages, latent attention, layer groups and
   block padding bound the planner's concurrency exactly as they bound the fit verdict's capacity.
 
+* a data-parallel replica (`Replica.data_parallel` D engines, `expert_parallel`): each engine steps over c / D of the
+  sequences with its own KV cache, reading its copy of the shared weights and its share of the experts (which see the
+  tokens of all engines); a mixture of experts' engines step together and exchange their tokens at each MoE layer
+  (`hangar.sizing.data_parallel`, an ESTIMATE outside the calibration); a request lives O x step(c) + (c / D) x prefill.
+
 Not modelled (the calibration error includes their effect): queueing variance (a p95 is read as
 the mean), prefix caching, speculative decoding, CUDA-graph batch padding, PCIe versus NVLink for
-all-reduces, expert parallelism, pipeline parallelism, per-kernel efficiency that varies with shape.
+all-reduces, pipeline parallelism, per-kernel efficiency that varies with shape. No calibration row is data-parallel.
 """
 
 from __future__ import annotations
@@ -35,10 +40,11 @@ from math import ceil
 
 from hangar.catalog import Model
 
+from .data_parallel import busy_engines, exchange_seconds, expert_share
 from .embeddings import quantised_weight_bytes, sixteen_bit_active_parameters
 from .kv import layer_token_bytes, served_kv_dtype
 from .lora import LoraSlots
-from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, memory_fit, weight_bytes
+from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, SizingError, memory_fit, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding
 from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
 from .wna16 import model_bytes_per_weight
@@ -178,17 +184,36 @@ class Replica:
     None)."""
     prefix_caching: bool | None = None
     """False for a server told `--no-enable-prefix-caching` (a hybrid model's state pages depend on it); None: vLLM's default."""
+    data_parallel: int = 1
+    """Engines of `tensor_parallel` GPUs each (`--data-parallel-size`): the replica's sequences shared among them, a mixture
+    of experts' engines stepping together (`hangar.sizing.data_parallel`)."""
+    expert_parallel: bool = False
+    """`--enable-expert-parallel`: whole routed experts spread over the T x D GPUs (`hangar.sizing.experts`)."""
+
+    def __post_init__(self) -> None:
+        if self.tensor_parallel < 1 or self.data_parallel < 1:
+            raise SizingError(f"tensor_parallel and data_parallel must be at least 1, got {self.tensor_parallel} and {self.data_parallel}")
+        if self.expert_parallel and self.model.num_experts is None:
+            raise SizingError(f"{self.model.hf_id} has no experts: expert parallelism (--enable-expert-parallel) is for a mixture of experts")
+
+    @property
+    def accelerators(self) -> int:
+        """GPUs of the replica: TP x DP."""
+        return self.tensor_parallel * self.data_parallel
 
     def weights_read(self, batch: float) -> float:
-        """Bytes of weights one step of `batch` tokens reads."""
+        """Bytes of weights one engine's step reads over its TP group, `batch` the tokens the step carries over all engines:
+        a mixture of experts reads the experts they route to, of the share the engine's GPUs hold (`expert_share`)."""
         per_param = model_bytes_per_weight(self.model) if self.precision == "int4" else BYTES_PER_PARAM[self.precision]
         if not self.model.is_moe:
             return weight_bytes(self.model, self.precision)
         shared, experts = _expert_split(self.model)
+        held = expert_share(self.model, tensor_parallel=self.tensor_parallel, data_parallel=self.data_parallel, expert_parallel=self.expert_parallel)
+        routed = experts * routed_share(self.model, batch) * held
         if self.precision == "mxfp4":  # only the experts are 4-bit; what every token reads stays bf16
-            return shared * BYTES_PER_PARAM["bf16"] + experts * routed_share(self.model, batch) * per_param * self._mxfp4_padding()
+            return shared * BYTES_PER_PARAM["bf16"] + routed * per_param * self._mxfp4_padding()
         # the embedding and output head are among the shared weights, and stay 16-bit when the rest is quantised
-        return quantised_weight_bytes(self.model, shared, per_param) + experts * routed_share(self.model, batch) * per_param
+        return quantised_weight_bytes(self.model, shared, per_param) + routed * per_param
 
     def _mxfp4_padding(self) -> float:
         """The MXFP4 experts as the kernel of `engine_version` on this GPU pads them (`hangar.sizing.mxfp4`): a step reads
@@ -209,11 +234,25 @@ class Replica:
         return read + (model.state_bytes_per_sequence or 0)
 
     def decode_step(self, batch: float, context: float, eff: Efficiency) -> float:
-        """Seconds of one decode step with `batch` sequences in flight at mean `context` tokens."""
+        """Seconds of one decode step with `batch` sequences in flight over the replica at mean `context` tokens: each
+        engine's step over its share (a mixture of experts' engines step together, its experts seeing every engine's
+        tokens, exchanged at each MoE layer: `hangar.sizing.data_parallel`)."""
         acc, tp = self.accelerator, self.tensor_parallel
-        memory = (self.weights_read(batch) + batch * self.kv_bytes(context)) / (tp * bandwidth(acc) * eff.memory)
-        compute = self._compute(batch, _attended(self.model, context), eff)
-        return max(memory, compute) + eff.step_ms / 1000 + self._allreduce(batch, eff)
+        engine = batch / self.data_parallel
+        memory = (self.weights_read(batch) + engine * self.kv_bytes(context)) / (tp * bandwidth(acc) * eff.memory)
+        compute = self._compute(engine, _attended(self.model, context), eff)
+        return max(memory, compute) + eff.step_ms / 1000 + self._allreduce(engine, eff) + self._exchange(batch, eff)
+
+    def _exchange(self, tokens: float, eff: Efficiency) -> float:
+        """ESTIMATE: seconds a step over `tokens` tokens (all engines') spends gathering and scattering them at the MoE
+        layers of a data-parallel replica (`hangar.sizing.data_parallel.exchange_seconds`); 0 for one engine or a dense model."""
+        seconds = exchange_seconds(
+            self.model, tokens, tensor_parallel=self.tensor_parallel, data_parallel=self.data_parallel, expert_parallel=self.expert_parallel,
+            interconnect_gbps=self.accelerator.interconnect_gbps, latency_us=eff.allreduce_us, interconnect_share=eff.interconnect,
+        )  # fmt: skip
+        if seconds is None:
+            raise PerformanceUnknown(f"{self.model.hf_id}: no hidden_size in the catalog, so the data-parallel experts' exchange cannot be estimated")
+        return seconds
 
     def _compute(self, tokens: float, attended: float, eff: Efficiency) -> float:
         """Seconds of the matrix products of `tokens` tokens, each attending to `attended` tokens summed over the layers:
@@ -244,32 +283,37 @@ class Replica:
             seconds += 2 * (tp - 1) / tp * activations / (link / 2 * 1e9 * eff.interconnect)
         return 2 * self.model.layers * seconds
 
-    def prefill(self, prompt_tokens: int, eff: Efficiency) -> float:
-        """Seconds of accelerator time to prefill one prompt (compute-bound)."""
+    def prefill(self, prompt_tokens: int, eff: Efficiency, *, engines: int | None = None) -> float:
+        """Seconds of accelerator time one engine takes to prefill one prompt (compute-bound) while `engines` engines prefill
+        one each (all of them when None): a mixture of experts' experts then exchange all their tokens."""
         attended = _attended(self.model, prompt_tokens / 2)  # causal: each token sees half the prompt on average
-        return self._compute(prompt_tokens, attended, eff) + self._allreduce(prompt_tokens, eff)
+        busy = self.data_parallel if engines is None else engines
+        return self._compute(prompt_tokens, attended, eff) + self._allreduce(prompt_tokens, eff) + self._exchange(busy * prompt_tokens, eff)
 
     def ttft(self, prompt_tokens: int, eff: Efficiency) -> float:
         """Seconds to the first token on an idle replica: the prefill (or one read of the weights) plus one step."""
         read = self.weights_read(prompt_tokens) / (self.tensor_parallel * bandwidth(self.accelerator) * eff.memory)
-        return max(self.prefill(prompt_tokens, eff), read) + (eff.step_ms + eff.request_ms) / 1000
+        return max(self.prefill(prompt_tokens, eff, engines=1), read) + (eff.step_ms + eff.request_ms) / 1000
 
     def engine_fit(self, tokens: int, gpu_memory_utilization: float) -> MemoryFit:
-        """One engine of this shape against sequences of `tokens`: the fit check itself (`hangar.sizing.memory.memory_fit`),
-        whose KV pool is paged as the release pages it (`hangar.sizing.kv_pool`)."""
+        """This replica against sequences of `tokens`: the fit check itself (`hangar.sizing.memory.memory_fit`), whose KV pool
+        is paged as the release pages it (`hangar.sizing.kv_pool`): one engine's memory, all engines' capacity."""
         return memory_fit(
             self.model, self.accelerator, precision=self.precision, kv_cache_dtype=self.kv_cache_dtype, max_context_tokens=tokens,
             tensor_parallel=self.tensor_parallel, gpu_memory_utilization=gpu_memory_utilization, lora=self.lora,
-            engine_version=self.engine_version, prefix_caching=self.prefix_caching,
+            engine_version=self.engine_version, prefix_caching=self.prefix_caching, data_parallel=self.data_parallel,
+            expert_parallel=self.expert_parallel,
         )  # fmt: skip
 
     def kv_budget_bytes(self, gpu_memory_utilization: float) -> float:
-        """Bytes left for the KV cache after weights, overhead and LoRA slots (0 when none is left): the fit check's budget."""
+        """Bytes one engine has left for its KV cache after weights, overhead and LoRA slots (0 when none is left): the fit
+        check's budget."""
         return max(0.0, self.engine_fit(1, gpu_memory_utilization).kv_budget_gib * GIB)
 
     def max_concurrency(self, prompt_tokens: int, output_tokens: int, *, gpu_memory_utilization: float, max_num_seqs: int | None,
                         kv_admission: str = "grow") -> int:  # fmt: skip
-        """Sequences in flight the KV cache allows (and max_num_seqs), booked whole (`full`) or at their mean length (`grow`).
+        """Sequences in flight the KV caches of the replica's engines allow (and max_num_seqs, which holds per engine), booked
+        whole (`full`) or at their mean length (`grow`).
 
         The sequences of the booked length whose blocks (and, for a hybrid model, state pages) the pool holds at once, as
         the fit check counts them (`MemoryFit.capacity_sequences`, from `hangar.sizing.kv_pool.PoolFit.sequences_within`):
@@ -280,7 +324,7 @@ class Replica:
         each in whole blocks of the release's size, the pool's null block held back."""
         booked = ceil(prompt_tokens + (output_tokens if kv_admission == "full" else output_tokens / 2))
         held = self.engine_fit(booked, gpu_memory_utilization).capacity_sequences
-        return held if max_num_seqs is None else min(held, max_num_seqs)
+        return held if max_num_seqs is None else min(held, max_num_seqs * self.data_parallel)
 
 
 @dataclass(frozen=True)
@@ -300,10 +344,12 @@ def operating_point(replica: Replica, prompt_tokens: int, output_tokens: int, co
     """Throughput and pace of one replica with `concurrency` requests in flight (see the module docstring)."""
     context = prompt_tokens + output_tokens / 2
     step = replica.decode_step(concurrency, context, eff)
-    prefill = replica.prefill(prompt_tokens, eff)
-    lifetime = output_tokens * step + concurrency * prefill
+    engines = busy_engines(replica.data_parallel, concurrency)
+    prefill = replica.prefill(prompt_tokens, eff, engines=engines)
+    engine = concurrency / replica.data_parallel  # each engine prefills its own share, the engines side by side
+    lifetime = output_tokens * step + engine * prefill
     rate = concurrency / lifetime
-    tpot = (output_tokens * step + max(concurrency - 1, 0) * prefill) / output_tokens
+    tpot = (output_tokens * step + max(engine - 1, 0) * prefill) / output_tokens
     return OperatingPoint(concurrency, step, prefill, rate, rate * output_tokens, tpot)
 
 

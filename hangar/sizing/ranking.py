@@ -32,6 +32,7 @@ from .memory import (
 from .published import refusal_note, unservable
 from .tensor_parallel import smallest_tp, valid_tp_degrees
 from .throughput import (
+    DATA_PARALLEL_NOTE,
     ESTIMATE_NOTE,
     ThroughputEstimate,
     estimate_throughput,
@@ -123,6 +124,9 @@ class Option:
     spot: bool
     fit: MemoryFit
     throughput: ThroughputEstimate
+    data_parallel: int = 1
+    """Engines per replica (`--data-parallel-size`), each of `tensor_parallel` accelerators."""
+    expert_parallel: bool = False
 
     @property
     def cloud(self) -> str:
@@ -162,6 +166,8 @@ class Option:
             "precision": self.precision,
             "kv_cache_dtype": self.kv_cache_dtype,
             "tensor_parallel": self.tensor_parallel,
+            "data_parallel": self.data_parallel,
+            "expert_parallel": self.expert_parallel,
             "replicas_per_node": self.replicas_per_node,
             "capacity": "spot" if self.spot else "on-demand",
             "usd_per_hour": self.usd_per_hour,
@@ -232,6 +238,8 @@ class Ranking:
     notes: tuple[str, ...] = field(default=())
     model_context: int | None = None
     """The context the release derives for the model (`hangar.sizing.context`): the longest `max_context_tokens` allowed."""
+    data_parallel: int = 1
+    expert_parallel: bool = False
 
     @property
     def best(self) -> Option | None:
@@ -248,6 +256,8 @@ class Ranking:
             "max_context_tokens": self.max_context_tokens,
             "concurrent_sequences": self.concurrent_sequences,
             "gpu_memory_utilization": self.gpu_memory_utilization,
+            "data_parallel": self.data_parallel,
+            "expert_parallel": self.expert_parallel,
             "capacity": "spot" if self.spot else "on-demand",
             "sort": self.sort,
             "best": best.to_json() if best else None,
@@ -271,6 +281,8 @@ def rank_options(
     gpu_memory_utilization: float | None = None,
     sort: str = "month",
     engine_version: str | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> Ranking:
     """Rank every feasible (machine, precision, TP) for `model` by $/month (or $/1M output tokens).
 
@@ -282,7 +294,8 @@ def rank_options(
     accelerator has it and fp16 where it does not. Unknown prices rank last, never as free.
     `max_context_tokens` defaults to 8192 (capped at the context the release derives for the model, `hangar.sizing.context`). Everything is judged as vLLM `engine_version`
     does (the pinned release when None; a release not read as the pinned one, which a note says): which precisions each
-    GPU runs, the KV layout, and `gpu_memory_utilization`'s default.
+    GPU runs, the KV layout, and `gpu_memory_utilization`'s default. With `data_parallel` D a replica is D engines of TP
+    GPUs on one GPU node (`expert_parallel`: whole experts over them all); `concurrent_sequences` holds per engine.
     """
     if isinstance(model, str):
         model = catalog.model(model)
@@ -296,6 +309,10 @@ def rank_options(
         raise SizingError(f"max_context_tokens {max_context_tokens:,} exceeds {model.hf_id}'s maximum context of {longest:,} tokens at vLLM {sized_release(engine_version)}")
     if max_context_tokens < 1 or concurrent_sequences < 1:
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
+    if data_parallel < 1:
+        raise SizingError(f"data_parallel must be at least 1 (engines per replica), got {data_parallel}")
+    if expert_parallel and model.num_experts is None:
+        raise SizingError(f"expert_parallel: {model.hf_id} is a dense model (no experts in the catalog); expert parallelism is only for a mixture of experts")
     order = _option_order(sort)
     if gpu_memory_utilization is None:
         gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
@@ -305,6 +322,8 @@ def rank_options(
         "concurrent_sequences": concurrent_sequences,
         "gpu_memory_utilization": gpu_memory_utilization,
         "engine_version": engine_version,
+        "data_parallel": data_parallel,
+        "expert_parallel": expert_parallel,
     }
     feasible: list[Option] = []
     infeasible: list[Rejected] = []
@@ -333,25 +352,29 @@ def rank_options(
             problems = capability_problems(acc, precision, engine_version)
             if (no_kernels := gpu_refusal(engine_version or ENGINE_VERSION, acc.name, acc.compute_capability)) is not None:
                 problems.append(no_kernels)  # the image has no kernels for the GPU at all, whatever the precision
+            problems += _parallel_problems(machine, data_parallel, expert_parallel)
             if problems:
                 infeasible.append(Rejected(machine, precision, tuple(problems)))
                 continue
-            degrees = valid_tp_degrees(model, machine.accelerators)
+            per_engine = machine.accelerators // data_parallel
+            degrees = valid_tp_degrees(model, per_engine)
             fitting = []
             for tp in degrees:
                 fit = memory_fit(model, acc, precision=precision, tensor_parallel=tp, **workload)
                 if fit.fits:
                     fitting.append((tp, fit))
             if not fitting:
-                choice = smallest_tp(model, acc, machine.accelerators, precision=precision, **workload)
+                choice = smallest_tp(model, acc, per_engine, precision=precision, **workload)
                 infeasible.append(Rejected(machine, precision, (choice.reason or "does not fit",), choice.needs_multiple_nodes))
                 continue
             for tp, fit in fitting:
                 throughput = estimate_throughput(
                     model, acc, precision=precision, kv_cache_dtype=kv_cache_dtype, max_context_tokens=max_context_tokens,
-                    concurrent_sequences=fit.batched_sequences, tensor_parallel=tp, engine_version=engine_version,
+                    concurrent_sequences=fit.batched_sequences, tensor_parallel=tp, engine_version=engine_version, data_parallel=data_parallel,
+                    expert_parallel=expert_parallel,
                 )
-                feasible.append(Option(machine, precision, fit.kv_cache_dtype, tp, machine.accelerators // tp, spot, fit, throughput))
+                replicas = machine.accelerators // (tp * data_parallel)
+                feasible.append(Option(machine, precision, fit.kv_cache_dtype, tp, replicas, spot, fit, throughput, data_parallel, expert_parallel))
     feasible.sort(key=order)
     infeasible.sort(key=lambda r: (r.machine.cloud, r.machine.accelerator.name, r.machine.accelerators, r.machine.instance_type, r.precision))
     notes = [
@@ -369,6 +392,12 @@ def rank_options(
         notes.append(refusal)
     if model.is_moe:
         notes.append(f"{model.hf_id} is a mixture of experts: sized by its {model.params_total_b:g}B total parameters, computed by its {model.params_active_b:g}B active ones")
+    if data_parallel > 1 or expert_parallel:
+        engines = f"{data_parallel} data-parallel engines" if data_parallel > 1 else "one engine"
+        notes.append(f"a replica is {engines} of TP GPUs each" + (", the routed experts whole on each GPU (expert parallel)" if expert_parallel else "")
+                     + f"; each engine has its own KV cache and max_num_seqs {concurrent_sequences}")  # fmt: skip
+        if data_parallel > 1 and model.is_moe:
+            notes.append(DATA_PARALLEL_NOTE)
     if any(o.usd_per_hour is None for o in feasible):
         notes.append("options with an unknown price are ranked last: unknown is not free")
     return Ranking(
@@ -384,7 +413,19 @@ def rank_options(
         infeasible=tuple(infeasible),
         notes=tuple(notes),
         model_context=longest,
+        data_parallel=data_parallel,
+        expert_parallel=expert_parallel,
     )
+
+
+def _parallel_problems(machine: Machine, data_parallel: int, expert_parallel: bool) -> list[str]:
+    """Why a machine cannot hold a replica of `data_parallel` engines (`expert_parallel`), as `hangar.replica` refuses a pool."""
+    if machine.kind == "tpu" and (data_parallel > 1 or expert_parallel):
+        return [f"Hangar plans data and expert parallelism on GPU nodes only; a {machine.instance_type} replica owns its TPU slice"]
+    if data_parallel > machine.accelerators:
+        return [f"data parallelism {data_parallel} needs at least {data_parallel} x {machine.accelerator.name} in one node (one engine a GPU); "
+                f"{machine.instance_type} has {machine.accelerators}"]  # fmt: skip
+    return []
 
 
 def pareto_front(options: Iterable[Option]) -> list[Option]:

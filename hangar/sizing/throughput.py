@@ -31,6 +31,12 @@ ESTIMATE_NOTE = (
     f"time per output token {error_band('TPOT')}"
 )
 
+DATA_PARALLEL_NOTE = (
+    "data-parallel mixture of experts: the engines step together and exchange every MoE layer's tokens (all-gather, "
+    "reduce-scatter) over the interconnect, an ESTIMATE outside the calibration (no published data-parallel measurement "
+    "in the table); equal load per engine and per expert assumed"
+)
+
 
 @dataclass(frozen=True)
 class ThroughputEstimate:
@@ -63,16 +69,22 @@ def estimate_throughput(
     concurrent_sequences: int = 16,
     tensor_parallel: int = 1,
     engine_version: str | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> ThroughputEstimate:
     """ESTIMATE decode and prefill speed of one replica (`hangar.sizing.performance`) as vLLM `engine_version` (the
     pinned release when None) serves it: its MXFP4 kernel's padded experts are what a decode step reads.
 
     Decode: one step with `concurrent_sequences` sequences, each at full context (a lower bound on
-    speed), yields one token per sequence. Prefill: prompt tokens/s of a 1,024-token prompt.
+    speed), yields one token per sequence. Prefill: prompt tokens/s of a 1,024-token prompt. A replica of `data_parallel`
+    engines (`hangar.sizing.data_parallel`): `concurrent_sequences` over all of them, each engine prefilling at once;
+    `bytes_per_decode_step` is one engine's.
     """
     acc = Accelerator.of(device)
-    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, engine_version=engine_version)
-    step_bytes = replica.weights_read(concurrent_sequences) + concurrent_sequences * replica.kv_bytes(max_context_tokens)
+    replica = Replica(model, acc, tensor_parallel, precision, kv_cache_dtype, engine_version=engine_version, data_parallel=data_parallel,
+                      expert_parallel=expert_parallel)  # fmt: skip
+    engine = concurrent_sequences / data_parallel
+    step_bytes = replica.weights_read(concurrent_sequences) + engine * replica.kv_bytes(max_context_tokens)
     active_params = (model.params_active_b or model.params_total_b) * 1e9
     flops = 2 * active_params
     decode = prefill = None
@@ -82,11 +94,13 @@ def estimate_throughput(
     except PerformanceUnknown as error:
         notes.append(str(error))
     try:
-        prefill = 1024 / replica.prefill(1024, CALIBRATED)
+        prefill = data_parallel * 1024 / replica.prefill(1024, CALIBRATED)
     except PerformanceUnknown as error:
         notes.append(str(error))
     if model.is_moe:
         notes.append("MoE: computed with active parameters, reading the experts a batch routes to (all experts stay resident in memory)")
+        if data_parallel > 1:
+            notes.append(DATA_PARALLEL_NOTE)
     return ThroughputEstimate(
         decode, prefill, step_bytes, flops, assumptions=tuple(notes), compute_format=compute_format(precision, acc, engine_version),
         compute_note=nvfp4_compute_note(acc, engine_version) if precision == "nvfp4" else None,

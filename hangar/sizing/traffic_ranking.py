@@ -33,6 +33,8 @@ class TrafficOption:
             "accelerators_per_node": o.machine.accelerators,
             "precision": o.precision,
             "tensor_parallel": o.tensor_parallel,
+            "data_parallel": o.data_parallel,
+            "expert_parallel": o.expert_parallel,
             "replicas": p.replicas_at_peak,
             "nodes": p.nodes_at_peak,
             "usd_per_month": p.usd_per_month_at_peak,
@@ -70,17 +72,20 @@ def rank_for_traffic(
     include_tpus: bool = True,
     gpu_memory_utilization: float | None = None,
     engine_version: str | None = None,
+    data_parallel: int = 1,
+    expert_parallel: bool = False,
 ) -> tuple[list[TrafficOption], list[TrafficOption]]:
     """(options that carry the peak within the SLO, cheapest at peak first; options that cannot, with their plan's reason).
 
     An option whose price is unknown ranks after every priced one: unknown is not free.
     `concurrent_sequences` is vLLM's max_num_seqs; None takes the engine's default for the accelerator. Judged as vLLM
-    `engine_version` does (`rank_options`).
+    `engine_version` does (`rank_options`); a replica of `data_parallel` engines (`expert_parallel`) as
+    `capacity.plan_capacity` times it.
     """
     ranking = rank_options(
         model, catalog, precisions=precisions, kv_cache_dtype=kv_cache_dtype, max_context_tokens=demand.prompt_tokens + demand.output_tokens,
         concurrent_sequences=concurrent_sequences or 1, clouds=clouds, spot=spot, include_tpus=include_tpus, gpu_memory_utilization=gpu_memory_utilization,
-        engine_version=engine_version,
+        engine_version=engine_version, data_parallel=data_parallel, expert_parallel=expert_parallel,
     )  # fmt: skip
     feasible, infeasible = [], []
     for option in ranking.feasible:
@@ -88,7 +93,7 @@ def rank_for_traffic(
             ranking.model, option.machine.accelerator, demand, accelerators_per_node=option.machine.accelerators,
             tensor_parallel=option.tensor_parallel, precision=option.precision, kv_cache_dtype=kv_cache_dtype,
             max_concurrent_sequences=concurrent_sequences, gpu_memory_utilization=ranking.gpu_memory_utilization, usd_per_hour_per_node=option.usd_per_hour,
-            engine_version=engine_version,
+            engine_version=engine_version, data_parallel=data_parallel, expert_parallel=expert_parallel,
         )  # fmt: skip
         (feasible if plan.feasible else infeasible).append(TrafficOption(option, plan))
     feasible.sort(key=_cost_order)

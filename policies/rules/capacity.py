@@ -69,10 +69,6 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
         most, source = scalers.get((namespace_of(record, by_urn), kind, workload.name), (None, None))
         if most is None:
             most, source = _own_replicas(record), "its spec.replicas"
-        if workload.data_parallel > 1 or workload.expert_parallel:
-            parallel = f"data parallelism {workload.data_parallel}" if workload.data_parallel > 1 else "expert parallelism"
-            findings.append(finding(f"its capacity with {parallel} cannot be estimated: Hangar's performance model times one engine of tensor parallelism only", cap=True))
-            continue
         for pool in pools.candidates(workload, facts.scope_of(workload)):
             if pool.device is None:
                 continue
@@ -82,11 +78,13 @@ def check(facts: StackFacts, config: CapacityConfig) -> list[Finding]:
                     precision=engine_precision(workload.precision, workload.quantization, model.dtype), kv_cache_dtype="fp8" if (workload.kv_cache_dtype or "").startswith("fp8") else "auto",
                     max_concurrent_sequences=workload.max_num_seqs, gpu_memory_utilization=default_utilization(workload),
                     lora=workload.lora, engine_version=workload_release(workload), prefix_caching=workload.prefix_caching,
+                    data_parallel=workload.data_parallel, expert_parallel=workload.expert_parallel,
                 )  # fmt: skip
             except SizingError as error:
                 findings.append(finding(f"on {pool.describe()} its capacity cannot be estimated: {error}", cap=True))
                 continue
-            where = f"{pool.describe()} with tensor parallelism {workload.tensor_parallel}"
+            where = f"{pool.describe()} with tensor parallelism {workload.tensor_parallel}" + (
+                f" x data parallelism {workload.data_parallel}" if workload.data_parallel > 1 else "") + (" (expert parallel)" if workload.expert_parallel else "")
             if not plan.feasible:
                 unknown = "cannot be estimated" in (plan.reason or "")
                 verdict = "its capacity cannot be judged" if unknown else f"{_objective(demand)} cannot be met (ESTIMATE)"
