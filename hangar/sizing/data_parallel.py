@@ -38,14 +38,7 @@ import math
 
 from hangar.catalog import Model
 
-from .experts import experts_on_largest_rank
-
-
-def moe_layers(model: Model) -> int:
-    """Layers with routed experts: all but `dense_mlp_layers` (DeepSeek's first_k_dense_replace), or all where every layer
-    keeps its dense MLP beside the experts (Gemma 4), as `hangar.sizing.experts.routed_expert_params` counts them."""
-    dense = model.dense_mlp_layers or 0
-    return model.layers if dense >= model.layers else model.layers - dense
+from .experts import experts_on_largest_rank, moe_layers
 
 
 def expert_share(model: Model, *, tensor_parallel: int, data_parallel: int, expert_parallel: bool) -> float:

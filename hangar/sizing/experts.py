@@ -43,12 +43,17 @@ def routed_expert_params(model: Model) -> int | None:
     `moe_intermediate_size` wide, or `intermediate_size` where the row names no dense MLP apart (Mixtral)."""
     if model.num_experts is None:
         return None
-    dense = model.dense_mlp_layers or 0
-    moe_layers = model.layers if dense >= model.layers else model.layers - dense
-    width = model.moe_intermediate_size or (model.intermediate_size if not dense else None)
+    width = model.moe_intermediate_size or (model.intermediate_size if not model.dense_mlp_layers else None)
     if model.hidden_size is None or width is None:
         raise ExpertsUnsized(f"{model.hf_id}'s routed experts cannot be counted: the catalog lacks its hidden_size or its experts' width")
-    return moe_layers * model.num_experts * 3 * model.hidden_size * width
+    return moe_layers(model) * model.num_experts * 3 * model.hidden_size * width
+
+
+def moe_layers(model: Model) -> int:
+    """Layers with routed experts: all but `dense_mlp_layers` (DeepSeek's first_k_dense_replace), or all where every layer
+    keeps its dense MLP beside the experts (Gemma 4)."""
+    dense = model.dense_mlp_layers or 0
+    return model.layers if dense >= model.layers else model.layers - dense
 
 
 def experts_on_largest_rank(num_experts: int, ranks: int) -> int:
