@@ -16,6 +16,7 @@ from hangar.policies.rules.workloads import ServingWorkload
 from hangar.catalog import Catalog, CatalogLookupError, Gpu, TpuMachine
 from hangar.cost import CostReport, PricedLine
 from hangar.records import ResourceRecord
+from hangar.replica import gpu_resource
 
 RESOURCE_OF_KIND = {"gpu": "nvidia.com/gpu", "tpu": "google.com/tpu"}
 """The Kubernetes extended resource a pool's accelerators are requested as."""
@@ -40,8 +41,8 @@ class PoolHardware:
     @property
     def resource(self) -> str | None:
         """The extended resource its accelerators are requested as (`amd.com/gpu` for AMD GPUs)."""
-        if self.kind == "gpu" and isinstance(self.device, Gpu) and self.device.vendor.upper() == "AMD":
-            return "amd.com/gpu"
+        if self.kind == "gpu" and isinstance(self.device, Gpu):
+            return gpu_resource(self.device.vendor)
         return RESOURCE_OF_KIND.get(self.kind)
 
     def describe(self) -> str:
