@@ -296,7 +296,24 @@ OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
 CITATION = "a citation of the paper or document the method rests on, not a figure of the project"
 
+def _mimo_kv() -> int:
+    """Bytes a token of MiMo-V2-Flash's config (tests/model_configs) costs in bf16, as the reader sizes it."""
+    import json
+
+    from hangar.catalog.model_config import read_config
+
+    return read_config(json.loads((ROOT / "tests/model_configs/mimo-v2-flash.json").read_text())).kv_bytes_per_token_bf16
+
+
+def _mimo_release() -> str:
+    """The vLLM release Hangar sizes MiMo-V2-Flash for (hangar.sizing.engine_models.LATE_ARRIVALS)."""
+    from hangar.sizing.engine_models import LATE_ARRIVALS, named
+
+    return named(LATE_ARRIVALS["MiMoV2FlashForCausalLM"][1])
+
+
 FACTS += [
+    Fact("docs/sizing.md", "makes vLLM {v} cache like full ones, {b:,} bytes a token in bf16", {"v": _mimo_release, "b": _mimo_kv}),
     Fact("docs/sizing.md", "Fit is vLLM's own start-up rule ({v}'s", {"v": ENGINE}),
     Fact("docs/sizing.md", "+ {gib:g} GiB per GPU of runtime overhead", {"gib": OVERHEAD}),
     Fact("docs/sizing.md", "within {pct:.0f} % of accelerator memory (vLLM's default)", {"pct": lambda: UTILISATION() * 100}),

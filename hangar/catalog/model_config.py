@@ -52,7 +52,7 @@ Sources, read 2026-12-01:
   layers a dense MLP of `intermediate_size_mlp`; its chunked local attention (`attention_chunk_size`) is cached
   like full attention, because vLLM v0.11.2 turns the hybrid KV-cache manager off when a model has chunked
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
-* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`;
+* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`;
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
   rope scaling as `rope_parameters`, read like `rope_scaling`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
@@ -78,16 +78,17 @@ from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
+from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2, minimax_m2_layer_kinds
 from .model_params import dense_layers, estimate_parameters
 from .model_row import Model
-from .modelopt import HF_QUANT_CONFIG
-from .weight_format import declared_kv_dtype, published_format, unquantised_parameters
+from .modelopt import HF_QUANT_CONFIG, is_modelopt
+from .weight_format import declared_kv_dtype, declared_quantisation, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2,
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, MIMO_V2_FLASH,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -226,6 +227,12 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
                             dtype=published_format(config, text, quant_config), multimodal=False, **mamba2_fields(config, text, model_type))
+    if model_type == MIMO_V2_FLASH:  # per-layer KV heads, V narrower than K: its own reader (hangar.catalog.mimo)
+        declared = declared_quantisation(config, text, quant_config)
+        if declared is not None and is_modelopt(declared[1]):
+            raise ConfigError("quantization_config", "a ModelOpt checkpoint of MiMo-V2-Flash: which modules it keeps in 16 bits is not sized for this layout")
+        return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=published_format(config, text, quant_config, experts=True)),
+                            yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 

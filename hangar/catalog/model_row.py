@@ -60,6 +60,10 @@ class Model(Row):
     KV heads (0 where it has no attention) and `layer_mlp_widths` each layer's MLP width (0 where it has none), as runs
     (`hangar.catalog.layer_runs`); `kv_heads` is then the first attention layer's, `kv_bytes_per_token_bf16` sums the
     layers' own heads, and `intermediate_size` is empty.
+    Where an attention layer's V heads are narrower than its K heads (MiMo-V2-Flash: K 192, V 128; `hangar.catalog.mimo`),
+    `v_head_dim` is the V head size and `head_dim` the K (and query) head size; a token then costs K + V, kv_heads x
+    (head_dim + v_head_dim) x 2 bytes a layer, not 2 x kv_heads x head_dim (vLLM v0.33.0 `AttentionSpec`: head_size +
+    head_size_v). For latent attention `v_head_dim` is the up-projected V head of `kv_b_proj`, never cached.
     `text_model_type` is the text model's `model_type` as config.json states it (its text_config's where nested), which
     the engine's config classes are keyed by; empty where no config.json was read.
     A Mamba2 hybrid (Granite 4.0, Nemotron-H: `hangar.catalog.mamba_layout`) names its `state_layers` (its other layers
@@ -149,9 +153,11 @@ class Model(Row):
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
-        for column in ("q_lora_rank", "qk_nope_head_dim", "v_head_dim", "index_n_heads", "index_head_dim"):
+        for column in ("q_lora_rank", "qk_nope_head_dim", "index_n_heads", "index_head_dim"):
             if getattr(self, column) is not None and self.kv_lora_rank is None:
                 raise RowProblem(column, getattr(self, column), "only a latent-attention (MLA) model has it")
+        if self.v_head_dim is not None and self.kv_lora_rank is None and self.kv_heads is None:
+            raise RowProblem("v_head_dim", self.v_head_dim, "give it with kv_heads and head_dim (a V head narrower than K) or for an MLA model")
         for column in ("dense_mlp_layers", "shared_expert_intermediate_size"):
             if getattr(self, column) is not None and self.num_experts is None:
                 raise RowProblem(column, getattr(self, column), "only a mixture of experts (num_experts) has it")
@@ -223,21 +229,31 @@ class Model(Row):
         if self.kv_heads is not None and self.head_dim is not None:
             if self.attention_heads % self.kv_heads:
                 raise RowProblem("kv_heads", self.kv_heads, f"must divide attention_heads ({self.attention_heads})")
-            expected = 2 * self.kv_layers * self.kv_heads * self.head_dim * 2
-            rule = "2 x attention layers x kv_heads x head_dim x 2 bytes"
+            expected = self.kv_layers * self.kv_heads * self.kv_head_bytes
+            rule = "attention layers x kv_heads x (head_dim + V head size) x 2 bytes"
             if self.global_kv_heads is not None and self.global_head_dim is not None and self.sliding_window_layers is not None:
                 full = self.kv_layers - self.sliding_window_layers
                 expected = 2 * (self.sliding_window_layers * self.kv_heads * self.head_dim + full * self.global_kv_heads * self.global_head_dim) * 2
+                if self.v_head_dim is not None:
+                    raise RowProblem("v_head_dim", self.v_head_dim, "a V head size of its own is not sized beside a separate full-attention shape (global_kv_heads)")
                 rule = "2 x (sliding layers x kv_heads x head_dim + full layers x global_kv_heads x global_head_dim) x 2 bytes"
             if self.layer_kv_heads is not None:
-                expected = 2 * sum(decode_runs("layer_kv_heads", self.layer_kv_heads)) * self.head_dim * 2
-                rule = "2 x the KV heads of all layers (layer_kv_heads) x head_dim x 2 bytes"
+                expected = sum(decode_runs("layer_kv_heads", self.layer_kv_heads)) * self.kv_head_bytes
+                rule = "the KV heads of all layers (layer_kv_heads) x (head_dim + V head size) x 2 bytes"
         else:
             expected = self.kv_layers * (self.kv_lora_rank + self.qk_rope_head_dim) * 2
             rule = "layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes"
         if self.kv_bytes_per_token_bf16 != expected:
             raise RowProblem("kv_bytes_per_token_bf16", self.kv_bytes_per_token_bf16, f"must equal {rule} = {expected}")
         return self
+
+    @property
+    def kv_head_bytes(self) -> int:
+        """Bytes of one KV head's K and V for one token in 16 bits: head_dim + the V head size (`v_head_dim` where a
+        grouped-query model's V is narrower, else head_dim), x 2 bytes; 0 for latent attention."""
+        if self.head_dim is None:
+            return 0
+        return (self.head_dim + (self.v_head_dim if self.v_head_dim is not None and self.kv_lora_rank is None else self.head_dim)) * 2
 
     @property
     def kv_layers(self) -> int:

@@ -322,7 +322,7 @@ def describe_architecture(m: Any) -> str:
     if m.uses_mla:
         kv = f"latent attention (kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim})"
     else:
-        kv = f"{m.kv_heads} KV heads x {m.head_dim}"
+        kv = f"{m.kv_heads} KV heads x {m.head_dim}" + (f" (K; V {m.v_head_dim})" if m.v_head_dim else "")
         if m.global_kv_heads:
             kv += f" (full-attention layers {m.global_kv_heads} x {m.global_head_dim})"
     if m.indexer_bytes_per_token:

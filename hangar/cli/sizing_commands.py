@@ -336,7 +336,7 @@ def _option_key(o: Option) -> dict[str, Any]:
 
 def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -> None:
     m = ranking.model
-    kv = f"{m.kv_heads} KV heads x {m.head_dim}" if m.kv_heads else f"MLA latent cache ({m.kv_lora_rank} + {m.qk_rope_head_dim})"
+    kv = f"{m.kv_heads} KV heads x {m.head_dim}" + (f" (K; V {m.v_head_dim})" if m.v_head_dim else "") if m.kv_heads else f"MLA latent cache ({m.kv_lora_rank} + {m.qk_rope_head_dim})"
     if m.global_kv_heads:
         kv += f" ({m.global_kv_heads} x {m.global_head_dim} in full-attention layers)"
     if m.indexer_bytes_per_token:

@@ -54,6 +54,12 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   transformers 4.57.6 maps no minimax_m2 config (transformers/models/auto/configuration_auto.py) and v0.11.2 registers
   none, so configuration_minimax_m2.py runs; transformers 5.16.1 maps it to `MiniMaxM2Config` (auto_mappings.py).
 
+* MiMo-V2-Flash's `MiMoV2FlashForCausalLM` (`mimo_v2_flash`, `hangar.catalog.mimo`) is not in v0.11.2's registry, and
+  transformers <5, which v0.11.2 requires, has no mimo_v2_flash model for its Transformers backend (the 4.57.6 wheel's
+  transformers/models/); the registries of the PyPI wheels vllm-0.23.0, vllm-0.24.0 and vllm-0.33.0 map it to mimo_v2.py
+  (transformers-5.16.1 has `MiMoV2FlashConfig`). The releases between v0.11.2 and v0.23.0 were not read for it, so only
+  v0.11.2 and older are refused (`LATE_ARRIVALS`), and the release advised is v0.33.0, the one Hangar sizes it for.
+
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
 """
@@ -93,6 +99,12 @@ ARRIVALS: dict[str, Arrival] = {
     ),
 }
 """The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
+
+LATE_ARRIVALS: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "MiMoV2FlashForCausalLM": ("mimo_v2_flash", (0, 33, 0)),
+}
+"""Architectures v0.11.2 lacks whose first release was not read: (model_type, the release read that serves it and Hangar
+sizes it for). Releases after v0.11.2 and before that one are not judged (the module docstring has the sources)."""
 
 TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
@@ -173,6 +185,9 @@ def first_served(model: Model) -> str | None:
     arrival = ARRIVALS.get(architecture(model) or "")
     if arrival is not None:
         return named(arrival.served)
+    late = LATE_ARRIVALS.get(architecture(model) or "")
+    if late is not None:
+        return named(late[1])
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
     return named(text.served) if text is not None else None
 
@@ -195,6 +210,13 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     name = architecture(model)
     arrival = ARRIVALS.get(name or "")
     given = release(engine_version)
+    late = LATE_ARRIVALS.get(name or "")
+    if late is not None:
+        if given > FIRST_READ:
+            return None  # served from v0.23.0 at the latest; the releases between were not read
+        return (f"vLLM {named(given)} cannot load {model.hf_id}: {name} is not in {named(min(given, FIRST_READ))}'s model registry, "
+                f"and its Transformers backend cannot stand in: transformers <5, which it requires, has no {late[0]} model; "
+                f"vLLM {named(late[1])} serves it")
     if arrival is None:
         return _text_refusal(model, given)
     if given >= arrival.served:

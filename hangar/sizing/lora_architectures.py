@@ -94,6 +94,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        "MiMoV2FlashForCausalLM": False,  # mimo_v2.py: `(nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3)`; not in v0.11.2
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -159,6 +160,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "ernie4_5": ("Ernie4_5ForCausalLM", None),
     "ernie4_5_moe": (None, "Ernie4_5_MoeForCausalLM"),
     "seed_oss": ("SeedOssForCausalLM", None),
+    "mimo_v2_flash": (None, "MiMoV2FlashForCausalLM"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
