@@ -8,6 +8,7 @@ so its format is tested on Kimi-K2-Instruct's file with K2.5's `quantization_con
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from hangar.cli import app
 from hangar.precision import checkpoint_bytes
 from hangar.sizing.engine_models import engine_refusal, first_served
 from hangar.sizing.lora_architectures import architecture, lora_refusal
+from tests.config_errors import config_problems
+from tests.h200_stacks import with_deployment
 
 CONFIGS = Path(__file__).parent / "model_configs"
 KIMI = "moonshotai/Kimi-K2.5"
@@ -56,7 +59,7 @@ def test_the_reader_reads_kimi_k25_as_deepseek_v3_text_beside_a_moonvit_tower():
     assert (arch.layers, arch.kv_lora_rank, arch.qk_rope_head_dim, arch.num_experts, arch.num_experts_per_tok) == (61, 512, 64, 384, 8)
     assert arch.kv_bytes_per_token_bf16 == 61 * (512 + 64) * 2 and arch.max_context_tokens == 262_144
     assert arch.tie_word_embeddings is False and arch.dtype == "w4a16-g32"
-    assert VISION == kimi_k25_vision_params(CONFIG) == 470_680_704  # the model card: "Parameters of Vision Encoder 400M"
+    assert VISION == kimi_k25_vision_params(CONFIG) == 470_730_240  # the model card: "Parameters of Vision Encoder 400M"
     text_only = read_config({**json.loads((CONFIGS / "kimi-k2-instruct.json").read_text()), "quantization_config": QUANT})
     assert arch.params_total_b == pytest.approx(text_only.params_total_b + VISION / 1e9, abs=0.001)  # 1,026.4B text + 0.47B vision
 
@@ -84,7 +87,8 @@ def test_the_packaged_row_sizes_the_experts_in_int4_and_the_rest_in_16_bits():
         (["lm_head", "re:.*block_sparse_moe.*"], "'re:.*block_sparse_moe.*' matches no module Hangar can place"),
         (["lm_head", "model.layers.3.mlp.experts.7.down_proj"], "'model.layers.3.mlp.experts.7.down_proj' matches no module"),
         (["lm_head", "re:.*q_a_proj$"], "'re:.*q_a_proj$' leaves some shards of language_model.model.layers.0.self_attn.fused_qkv_a_proj unquantised"),
-        (["lm_head", "re:.*mlp\\.gate_proj$"], "keeps part of layer 0's MLP in 16 bits"),
+        (["lm_head", "re:.*mlp\\.gate_proj$"], "leaves some shards of language_model.model.layers.0.mlp.gate_up_proj unquantised"),
+        (["lm_head", "re:.*layers\\.0\\.mlp\\.down_proj$"], "keeps part of layer 0's MLP in 16 bits"),
     ],
 )
 def test_an_ignore_entry_the_reader_cannot_place_is_refused_naming_the_field(ignore, words):
@@ -136,7 +140,7 @@ def test_vllm_v0_11_2_cannot_load_it_and_v0_15_0_can():
         "code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan; vLLM serves it from v0.15.0"
     )
     assert engine_refusal(row, "v0.15.0") is None and engine_refusal(row, "v0.33.0") is None
-    assert "does not support LoRA" in (lora_refusal(row, "v0.33.0") or "") or lora_refusal(row, "v0.33.0") is not None
+    assert "does not support LoRA" in (lora_refusal(row, "v0.33.0") or "")
 
 
 def _size(*args: str):
@@ -149,14 +153,20 @@ def test_hangar_size_fits_it_on_eight_h200_in_int4():
     document = json.loads(result.stdout)
     p5en = next(o for o in document["feasible"] if o["instance_type"] == "p5en.48xlarge")
     assert p5en["tensor_parallel"] == 8 and p5en["memory"]["fits"]
-    assert p5en["memory"]["weights_gib"] == pytest.approx(checkpoint_bytes(CAT.model(KIMI)) / 2**30 / 8, abs=0.1)
+    assert p5en["memory"]["weights_gib"] == pytest.approx(554.05, abs=0.01) == checkpoint_bytes(CAT.model(KIMI)) / 2**30
+    assert p5en["memory"]["capacity_sequences"] == 109  # sequences of 8,192 tokens its KV cache holds on 8 x 141 GiB
     table = _size("-p", "int4", "--cloud", "aws", "--engine-version", "v0.33.0", "--limit", "0")
-    assert table.exit_code == 0 and "p5en.48xlarge" in table.stdout
+    assert table.exit_code == 0
+    row = next(line for line in table.stdout.splitlines() if "p5en.48xlarge" in line)
+    assert "8 x H200" in row and "int4" in row and "8 x 1" in row and "109" in row
 
 
-def test_hangar_size_refuses_it_at_v0_11_2_with_the_reason():
-    result = _size("-p", "int4", "--cloud", "aws", "--engine-version", "v0.11.2", "--format", "json")
-    assert "KimiK25ForConditionalGeneration is not in v0.11.2's model registry" in result.output
+def test_a_deployment_pinned_to_v0_11_2_is_a_config_error_with_the_reason(aws_environment):
+    stack = with_deployment(copy.deepcopy(aws_environment), model=KIMI, engine_version="v0.11.2")
+    (problem,) = config_problems(stack)
+    assert problem.startswith("Pulumi.test.yaml: hangar:environment.deployments[0].model: vLLM v0.11.2 cannot load moonshotai/Kimi-K2.5: "
+                              "KimiK25ForConditionalGeneration is not in v0.11.2's model registry")
+    assert "set deployments[0].engine_version to v0.15.0 or later" in problem
 
 
 def test_import_model_writes_the_row_from_the_file(tmp_path):

@@ -22,6 +22,14 @@ def declared_quantisation(config: dict, text: dict, quant_config: dict | None = 
     return found
 
 
+def quantisation_method(config: dict, text: dict, quant_config: dict | None = None) -> str | None:
+    """The declared quantisation's `quant_method` ("modelopt" for a ModelOpt file beside config.json); None for a 16-bit checkpoint."""
+    found = declared_quantisation(config, text, quant_config)
+    if found is None:
+        return None
+    return "modelopt" if is_modelopt(found[1]) else found[1].get("quant_method")
+
+
 def published_format(config: dict, text: dict, quant_config: dict | None = None, *, experts: bool = False) -> str | None:
     """The number format the weights are published in: the quantisation's where the config declares one.
 
