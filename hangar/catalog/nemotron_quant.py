@@ -25,6 +25,7 @@ from .config_fields import ConfigError
 from .modelopt import is_modelopt, kept_modules
 from .weight_format import declared_quantisation
 
+
 def module_sizes(kind: str, *, hidden: int, heads: int, kv_heads: int, head_dim: int, mamba: dict[str, Any], mlp: dict[str, Any]) -> dict[str, int]:
     """Parameters of each excludable module of a layer of `kind` (mamba, attention, mlp, moe), by its checkpoint name."""
     if kind == "mamba":
