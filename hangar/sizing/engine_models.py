@@ -54,6 +54,14 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   transformers 4.57.6 maps no minimax_m2 config (transformers/models/auto/configuration_auto.py) and v0.11.2 registers
   none, so configuration_minimax_m2.py runs; transformers 5.16.1 maps it to `MiniMaxM2Config` (auto_mappings.py).
 
+* DeepSeek-V4's `DeepseekV4ForCausalLM` (`deepseek_v4`) is not in v0.11.2's registry (vllm/model_executor/models/
+  registry.py of the wheel vllm-0.11.2 names no DeepseekV4 class and its `_CONFIG_REGISTRY` no deepseek_v4), and its
+  Transformers backend cannot stand in: transformers 4.57.6, the last release v0.11.2's transformers<5 admits, has no
+  deepseek_v4 model (its PyPI wheel's transformers/models/), which 5.16.1 has (models/deepseek_v4/). v0.33.0 reads the
+  config through that `DeepseekV4Config` (it requires transformers>=5.16.1,<5.21.0) and registers the class as
+  `vllm.models.deepseek_v4` (wheel vllm-0.33.0; all read 2026-12-02). The releases between were not read for it (`UNREGISTERED`): a deployment pinned
+  to v0.11.2 (or older) is refused, one pinned between is not judged.
+
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
 """
@@ -93,6 +101,12 @@ ARRIVALS: dict[str, Arrival] = {
     ),
 }
 """The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
+
+UNREGISTERED: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    "DeepseekV4ForCausalLM": ((0, 11, 2), (0, 33, 0)),
+}
+"""Architectures the last release named does not register, with the first release read that does (the ones between not
+read for it): no `first_served` is claimed for them (the module docstring has the sources)."""
 
 TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
@@ -195,6 +209,12 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     name = architecture(model)
     arrival = ARRIVALS.get(name or "")
     given = release(engine_version)
+    if name in UNREGISTERED and given <= UNREGISTERED[name][0]:
+        last, served = UNREGISTERED[name]
+        tag = named(given)
+        scope = f"{tag}'s" if given == last else f"{named(last)}'s (and {tag} is older)"
+        return (f"vLLM {tag} cannot load {model.hf_id}: {name} is not in {scope} model registry, and its Transformers backend "
+                f"cannot stand in: transformers 4.57.6, the last release {named(last)}'s transformers<5 admits, has no {model.text_model_type} model; vLLM {named(served)} serves it (the releases between were not read for it)")
     if arrival is None:
         return _text_refusal(model, given)
     if given >= arrival.served:
