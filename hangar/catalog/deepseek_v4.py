@@ -128,12 +128,19 @@ def read_deepseek_v4(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+DEEPSEEK_QUANT_KEYS = {"activation_scheme", "fmt", "quant_method", "scale_fmt", "weight_block_size"}
+"""The `quantization_config` DeepSeek's own V4 checkpoints carry (deepseek-ai's config.json of Flash and Pro)."""
+
+
 def published_dtype(config: dict[str, Any]) -> str:
     """mxfp4 where the routed experts are published in MXFP4 (`expert_dtype` "fp4", vLLM's default), fp8 where in FP8;
     ConfigError for a checkpoint that declares another quantisation than DeepSeek's own fp8 blocks."""
     quant = config.get("quantization_config")
     if not isinstance(quant, dict) or quant.get("quant_method") != "fp8" or quant.get("weight_block_size") != [128, 128]:
         raise ConfigError("quantization_config", "Hangar reads DeepSeek-V4 as DeepSeek publishes it: quant_method fp8 in 128 x 128 blocks")
+    if other := sorted(set(quant) - DEEPSEEK_QUANT_KEYS):  # NVIDIA's NVFP4 repack adds moe_quant_algo, quantized_layers, ...
+        raise ConfigError(f"quantization_config.{other[0]}", "Hangar sizes DeepSeek-V4 only as DeepSeek publishes it (FP8 blocks, "
+                                                            "experts per expert_dtype); a repack that quantises its experts otherwise is not read")
     expert_dtype = config.get("expert_dtype", "fp4")
     if expert_dtype not in ("fp4", "fp8"):
         raise ConfigError("expert_dtype", f"{expert_dtype!r}; vLLM v0.33.0 takes fp4 or fp8 (quant_config.py)")

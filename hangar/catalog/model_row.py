@@ -243,6 +243,9 @@ class Model(Row):
             if self.layer_kv_heads is not None:
                 expected = 2 * sum(decode_runs("layer_kv_heads", self.layer_kv_heads)) * self.head_dim * 2
                 rule = "2 x the KV heads of all layers (layer_kv_heads) x head_dim x 2 bytes"
+            if compressed:  # DeepSeek-V4: one latent per 4 (csa) or 128 (hca) tokens, amortised
+                expected = (self.csa_layers or 0) * self.head_dim * 2 // 4 + (self.hca_layers or 0) * self.head_dim * 2 // 128
+                rule = "csa_layers x head_dim x 2 / 4 + hca_layers x head_dim x 2 / 128 bytes"
         else:
             expected = self.kv_layers * (self.kv_lora_rank + self.qk_rope_head_dim) * 2
             rule = "layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes"

@@ -191,6 +191,19 @@ def first_served(model: Model) -> str | None:
     return named(text.served) if text is not None else None
 
 
+def release_advice(model: Model) -> str:
+    """Which release to pin instead, for a model the pinned one cannot load: the first that serves it "or later", or where
+    that was not read (`UNREGISTERED`) the release read that serves it."""
+    first = first_served(model)
+    if first is not None:
+        return f"{first} or later"
+    name = architecture(model) or ""
+    if name in UNREGISTERED:
+        last, served = UNREGISTERED[name]
+        return f"{named(served)} (the releases between {named(last)} and it were not read for it)"
+    return "a release that serves it"
+
+
 def _text_refusal(model: Model, given: tuple[int, int, int]) -> str | None:
     """Why release `given` cannot load the model's text model type; None where it can or the type is not one of these."""
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
@@ -214,7 +227,7 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
         tag = named(given)
         scope = f"{tag}'s" if given == last else f"{named(last)}'s (and {tag} is older)"
         return (f"vLLM {tag} cannot load {model.hf_id}: {name} is not in {scope} model registry, and its Transformers backend "
-                f"cannot stand in: transformers 4.57.6, the last release {named(last)}'s transformers<5 admits, has no {model.text_model_type} model; vLLM {named(served)} serves it (the releases between were not read for it)")
+                f"cannot stand in: transformers 4.57.6, the last release {named(last)}'s transformers<5 admits, has no {model.text_model_type} model; vLLM {named(served)} serves it")
     if arrival is None:
         return _text_refusal(model, given)
     if given >= arrival.served:

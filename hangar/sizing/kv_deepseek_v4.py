@@ -58,7 +58,7 @@ def is_deepseek_v4(model: Model) -> bool:
     return model.text_model_type == "deepseek_v4"
 
 
-def gpu_refusal(capability: int | None, engine_version: str | None) -> str | None:
+def v4_gpu_refusal(capability: int | None, engine_version: str | None) -> str | None:
     """Why Hangar does not size DeepSeek-V4 on a GPU of compute `capability` (None where it does)."""
     if sized_release(engine_version) != "v0.33.0":
         return "vLLM v0.11.2 does not register DeepseekV4ForCausalLM"

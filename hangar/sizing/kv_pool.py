@@ -82,8 +82,8 @@ from hangar.catalog.mamba_layout import mamba2_state_bytes
 
 from .engine import sized_release
 from .kv import KvError, ceil_div, layer_token_bytes, sequence_kv
-from .kv_deepseek_v4 import gpu_refusal, kv_dtype, packing
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
+from .kv_deepseek_v4 import kv_dtype, packing, v4_gpu_refusal
 
 GDN_CHECKPOINT_ALIGNMENT = 64
 """vllm/v1/attention/backends/gdn_attn.py `FLASHINFER_GDN_CHECKPOINT_ALIGNMENT` (v0.33.0)."""
@@ -240,7 +240,7 @@ def deepseek_v4_pool(model: Model, tokens: int, *, engine_version: str | None, c
                      tensor_parallel: int, in_flight: int) -> PoolFit:
     """DeepSeek-V4's sequence against vLLM v0.33.0's pool: its groups' blocks, the null block held back, every rank
     holding the whole cache; KvError where Hangar does not size the model on that GPU or release."""
-    if (refusal := gpu_refusal(capability, engine_version)) is not None:
+    if (refusal := v4_gpu_refusal(capability, engine_version)) is not None:
         raise KvError(f"{model.hf_id}: {refusal}")
     kv_dtype(kv_cache_dtype)
     pack = packing(model)
