@@ -28,6 +28,7 @@ from tests.docs_values import (
     constant,
     exit_code,
     python_floor,
+    v4_flash_h200,
     workflow_step_value,
 )
 
@@ -339,6 +340,12 @@ FACTS += [
          {"m": lambda: catalog().model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")}),
     Fact("docs/sizing.md", "The {n} rows still marked \"config.json not read\"", {"n": lambda: model_rows(False)}),
     Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
+    Fact("docs/sizing.md", "one per {csa} tokens with an indexer key (`csa_layers`) or one per {hca} (`hca_layers`)",
+         {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
+    Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
+         {"f": v4_flash_h200}),
+    Fact("docs/sizing.md", "only on Hopper and Blackwell, and not at {v})",
+         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "UNREGISTERED")()["DeepseekV4ForCausalLM"][0])}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
          " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",
