@@ -63,9 +63,9 @@ def _minimax_lora(supports: bool) -> str:
 LORA_FACTS: list[Fact] = [
     Fact("docs/lora.md", "(GPT-2, and MiniMax-M2 at {old},\n  whose class takes adapters from {new}",
          {"old": lambda: _minimax_lora(False), "new": lambda: _minimax_lora(True)}),
-    Fact("docs/lora.md", "an imported MiMo-V2-Flash at {v}: vLLM would refuse", {"v": lambda: next(
+    Fact("docs/lora.md", "an imported MiMo-V2-Flash or Step-3.7-Flash at {v}: vLLM would refuse", {"v": lambda: next(
         release for release, classes in constant("hangar.sizing.lora_architectures", "SUPPORTS_LORA_RELEASES")().items()
-        if classes.get("MiMoV2FlashForCausalLM") is False)}),
+        if classes.get("MiMoV2FlashForCausalLM") is False and classes.get("Step3p7ForConditionalGeneration") is False)}),
     Fact("docs/lora.md", "for the pinned engine (vLLM {v})", {"v": ENGINE}),
     Fact("docs/lora.md", "too (at {v} Llama's, hence Mistral's", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),
     Fact("docs/lora.md", "the rank, plus at {v} the extra tokens", {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0]}),

@@ -53,6 +53,7 @@ Sources, read 2026-12-01:
   like full attention, because vLLM v0.11.2 turns the hybrid KV-cache manager off when a model has chunked
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
 * MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`;
+  Step-3.7-Flash (`step3p7`): `hangar.catalog.step`;
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
   rope scaling as `rope_parameters`, read like `rope_scaling`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
@@ -86,13 +87,14 @@ from .minimax import MINIMAX_M2
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG, is_modelopt
+from .step import STEP3P7, read_step
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
 from .weight_format import declared_kv_dtype, declared_quantisation, published_format, quantisation_method, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, MIMO_V2_FLASH, V4_TYPE,
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, MIMO_V2_FLASH, V4_TYPE, STEP3P7,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -220,6 +222,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if model_type == "mistral3" and text is not config:
         model_type = "ministral3"
     family = FAMILY_LAYOUTS.get(model_type)  # a family read through a known layout (hangar.catalog.family_layouts)
+    if config.get("model_type") == STEP3P7:  # Step-3.7-Flash: a vision tower around step3p5's text (hangar.catalog.step)
+        return Architecture(**read_step(config, text, dtype=_own_layout_format(config, text, quant_config, "Step-3.7-Flash")))
     if config.get("model_type") in TOP_LEVEL and text is not config:  # Kimi K2.5: its text_config names kimi_k2 / deepseek_v3
         model_type = config["model_type"]
         family = FAMILY_LAYOUTS[model_type]
@@ -243,10 +247,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
                             dtype=published_format(config, text, quant_config), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
                             multimodal=False, **mamba2_fields(config, text, model_type, quant_config))
     if model_type == MIMO_V2_FLASH:  # per-layer KV heads, V narrower than K: its own reader (hangar.catalog.mimo)
-        declared = declared_quantisation(config, text, quant_config)
-        if declared is not None and is_modelopt(declared[1]):
-            raise ConfigError("quantization_config", "a ModelOpt checkpoint of MiMo-V2-Flash: which modules it keeps in 16 bits is not sized for this layout")
-        return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=published_format(config, text, quant_config, experts=True)),
+        return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=_own_layout_format(config, text, quant_config, "MiMo-V2-Flash")),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
@@ -337,6 +338,19 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         tie_word_embeddings=tied_embeddings(config, text, model_type),
         **layer_shapes(text, model_type, kinds, experts, layers_with_dense_mlp(text, model_type, layers) if experts is not None else set()),
     )
+
+
+def _own_layout_format(config: dict, text: dict, quant_config: dict | None, name: str) -> str | None:
+    """The published format of a layout read by its own module, refusing a quantisation that keeps modules in 16 bits
+    (a ModelOpt exclude list, an fp8 `ignored_layers` / `modules_to_not_convert`): those modules are not sized there."""
+    declared = declared_quantisation(config, text, quant_config)
+    if declared is not None:
+        key, quant = declared
+        kept = next((k for k in ("ignored_layers", "modules_to_not_convert") if quant.get(k)), None)
+        if is_modelopt(quant) or kept is not None:
+            raise ConfigError(f"{key}.{kept}" if kept else key, f"a {name} checkpoint that keeps some modules in 16 bits: "
+                                                               "which ones is not sized for this layout")
+    return published_format(config, text, quant_config, experts=True)
 
 
 def _whole(hidden: int, heads: int, field: str) -> int:

@@ -67,6 +67,12 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   transformers/models/); the registries of the PyPI wheels vllm-0.23.0, vllm-0.24.0 and vllm-0.33.0 map it to mimo_v2.py
   (transformers-5.16.1 has `MiMoV2FlashConfig`). The releases between v0.11.2 and v0.23.0 were not read for it, so only
   v0.11.2 and older are refused (`LATE_ARRIVALS`), and the release advised is v0.33.0, the one Hangar sizes it for.
+  StepFun's Step-3.7-Flash (`Step3p7ForConditionalGeneration`, `hangar.catalog.step`) likewise: not in v0.11.2's
+  registry, no step3p7 model in transformers 4.57.6; registered in the v0.23.0, v0.24.0 and v0.33.0 wheels. At v0.33.0
+  its config is read only with `--trust-remote-code` (`REMOTE_CODE_ARCHITECTURES`): step3p7.py's vision tower
+  (step_vl.py `PerceptionEncoder`) reads `vision_config.width`, `.layers` and `.heads`, which transformers-5.16.1's own
+  `Step3p7VisionConfig.__post_init__` pops into hidden_size / num_hidden_layers / num_attention_heads, so only the
+  repository's configuration class keeps them (vLLM's recipe for the release passes --trust-remote-code).
 * DeepSeek-V4's `DeepseekV4ForCausalLM` (`deepseek_v4`) is not in v0.11.2's registry (vllm/model_executor/models/
   registry.py of the wheel vllm-0.11.2 names no DeepseekV4 class and its `_CONFIG_REGISTRY` no deepseek_v4), and its
   Transformers backend cannot stand in: transformers 4.57.6, the last release v0.11.2's transformers<5 admits, has no
@@ -131,6 +137,7 @@ ARRIVALS: dict[str, Arrival] = {
 
 LATE_ARRIVALS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "MiMoV2FlashForCausalLM": ("mimo_v2_flash", (0, 33, 0)),
+    "Step3p7ForConditionalGeneration": ("step3p7", (0, 33, 0)),
 }
 """Architectures v0.11.2 lacks whose first release was not read: (model_type, the release read that serves it and Hangar
 sizes it for). Releases after v0.11.2 and before that one are not judged (the module docstring has the sources)."""
@@ -174,6 +181,11 @@ REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
 that then runs (its config.json's `auto_map`)."""
 
 
+REMOTE_CODE_ARCHITECTURES: dict[str, str] = {"Step3p7ForConditionalGeneration": "configuration class (its config.json's auto_map)"}
+"""Architectures whose config vLLM v0.33.0 reads only with `--trust-remote-code` although transformers has a class for
+its model type (the module docstring has why), with what then runs."""
+
+
 REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {
     "nemotron_h": ((0, 11, 2), "configuration_nemotron_h.py"),
     "minimax_m2": ((0, 11, 2), "configuration_minimax_m2.py"),
@@ -209,6 +221,12 @@ def remote_code(model: Model, engine_version: str | None = None) -> str | None:
         return (f"vLLM {named(last)} reads {model.hf_id}'s config ({model.text_model_type}) only with --trust-remote-code, which "
                 f"runs the model repository's own {code} in the server: neither it nor transformers 4.57 has its config class "
                 "(v0.33.0 reads it with transformers' own)")
+    by_class = REMOTE_CODE_ARCHITECTURES.get(architecture(model) or "")
+    if by_class is not None:
+        if engine_version is not None and release(engine_version) < (0, 33, 0):
+            return None  # v0.11.2 cannot load it at all (engine_refusal); the releases between were not read for it
+        return (f"vLLM v0.33.0 reads {model.hf_id}'s config only with --trust-remote-code, which runs the model repository's own "
+                f"{by_class} in the server: transformers' own class drops the vision_config fields vLLM's model reads")
     code = REMOTE_CODE_TYPES.get(model.text_model_type or "")
     if code is None:
         return None

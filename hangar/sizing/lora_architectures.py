@@ -97,6 +97,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         # Kimi K2.5: kimi_k25.py's class is SupportsMultiModal, SupportsPP, SupportsQuant, SupportsEagle(3), not SupportsLoRA
         "KimiK25ForConditionalGeneration": False,
         "MiMoV2FlashForCausalLM": False,  # mimo_v2.py: `(nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3)`; not in v0.11.2
+        "Step3p7ForConditionalGeneration": False,  # step3p7.py extends step3_vl.py's (SupportsMultiModal, SupportsPP, ...)
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -166,6 +167,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "seed_oss": ("SeedOssForCausalLM", None),
     "mimo_v2_flash": (None, "MiMoV2FlashForCausalLM"),
     "deepseek_v4": (None, "DeepseekV4ForCausalLM"),
+    "step3p7": (None, "Step3p7ForConditionalGeneration"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
