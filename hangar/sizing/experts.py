@@ -40,13 +40,14 @@ def routed_expert_params(model: Model) -> int | None:
 
     The MoE layers are the layers less `dense_mlp_layers` (DeepSeek's and GLM's first_k_dense_replace), except where
     every layer keeps its dense MLP beside the experts (Gemma 4: `dense_mlp_layers` equals `layers`). An expert is
-    `moe_intermediate_size` wide, or `intermediate_size` where the row names no dense MLP apart (Mixtral)."""
+    `moe_intermediate_size` wide, or `intermediate_size` where the row names no dense MLP apart (Mixtral), and takes the
+    residual width in, or a latent MoE's `routed_expert_hidden_size` (Kimi K3)."""
     if model.num_experts is None:
         return None
     width = model.moe_intermediate_size or (model.intermediate_size if not model.dense_mlp_layers else None)
     if model.hidden_size is None or width is None:
         raise ExpertsUnsized(f"{model.hf_id}'s routed experts cannot be counted: the catalog lacks its hidden_size or its experts' width")
-    return moe_layers(model) * model.num_experts * 3 * model.hidden_size * width
+    return moe_layers(model) * model.num_experts * 3 * (model.routed_expert_hidden_size or model.hidden_size) * width
 
 
 def moe_layers(model: Model) -> int:
