@@ -31,7 +31,9 @@ vllm-0.33.0 (commit 4ba787ec9) and vllm-0.11.2 (commit 275de3417), read 2026-12-
   `num_experts` gated experts of `moe_intermediate_size` (top `num_experts_per_token`); with `routed_expert_hidden_size`
   (K3's latent MoE) the experts work at that width between a down projection (hidden x latent) and an up projection
   (latent x hidden).
-* K3's vision tower (v0.33.0 vllm/model_executor/models/kimi_k25_vit.py, which K3 reuses): a 14 x 14 patch conv to
+* K3's vision tower (v0.33.0 vllm/model_executor/models/kimi_k25_vit.py, which K3 reuses, built from vLLM's own
+  `KimiK3VisionConfig` (vllm/transformers_utils/configs/kimi_k3.py), which reads the `vt_*` names and `qkv_hidden_size`,
+  unlike Kimi K2.5's transformers config: `hangar.catalog.layouts_kimi_k25`): a 14 x 14 patch conv to
   `vt_hidden_size`, a learned position table of init_pos_emb_height x init_pos_emb_width x width, `vt_num_hidden_layers`
   blocks of wqkv (width x 3 `qkv_hidden_size`), wo (`qkv_hidden_size` x width) and a two-matrix MLP (`vt_intermediate_size`),
   and the `patchmergerv2` projector: merged width (width x the merge kernel's area) squared, then merged width x the
