@@ -59,7 +59,7 @@ def test_kimi_k3_reads_as_69_kda_and_24_mla_layers_with_a_fixed_state_and_a_late
     assert (arch.kv_lora_rank, arch.qk_rope_head_dim, arch.kv_heads, arch.head_dim) == (512, 64, None, None)
     assert arch.kv_bytes_per_token_bf16 == 24 * 576 * 2 == 27_648
     assert arch.state_bytes_per_sequence == 69 * (3 * 3 * 96 * 128 * 2 + 96 * 128 * 128 * 4) == 449_372_160
-    assert (arch.num_experts, arch.num_experts_per_tok, arch.moe_intermediate_size, arch.routed_expert_hidden_size) == (896, 16, 3072, 3584)
+    assert (arch.num_experts, arch.num_experts_per_tok, arch.moe_intermediate_size, arch.moe_latent_size) == (896, 16, 3072, 3584)
     assert (arch.intermediate_size, arch.dense_mlp_layers, arch.shared_expert_intermediate_size) == (33_792, 1, 2 * 3072)
     assert (arch.q_lora_rank, arch.qk_nope_head_dim, arch.v_head_dim) == (1536, 128, 128)
     assert (arch.dtype, arch.multimodal, arch.max_context_tokens, arch.tie_word_embeddings) == ("mxfp4", True, 1_048_576, False)
@@ -122,7 +122,7 @@ def test_kimi_linear_standalone_keeps_the_low_rank_gate_and_two_state_pages():
     arch = read_config(text)
     k3 = read_config(K3_CONFIG)
     assert (arch.model_type, arch.text_model_type, arch.state_bytes_per_sequence, arch.multimodal) == ("kimi_linear", "kimi_linear", 449_372_160, False)
-    assert (arch.q_lora_rank, arch.routed_expert_hidden_size, arch.dtype) == (None, None, "bfloat16")
+    assert (arch.q_lora_rank, arch.moe_latent_size, arch.dtype) == (None, None, "bfloat16")
     row = model_row("example/kimi-linear-from-k3", text, licence_id="mit", source="K3's text config", as_of=AS_OF)
     fit = memory_fit(row, CAT.gpus["H200"], tensor_parallel=8, max_context_tokens=8192, engine_version="v0.33.0")
     assert "2 state page(s) per sequence (prefix caching on" in fit.kv_pages

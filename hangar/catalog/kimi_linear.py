@@ -30,7 +30,7 @@ vllm-0.33.0 (commit 4ba787ec9) and vllm-0.11.2 (commit 275de3417), read 2026-12-
   layer has a router (hidden x num_experts), `num_shared_experts` x `moe_intermediate_size` of shared gated MLP, and
   `num_experts` gated experts of `moe_intermediate_size` (top `num_experts_per_token`); with `routed_expert_hidden_size`
   (K3's latent MoE) the experts work at that width between a down projection (hidden x latent) and an up projection
-  (latent x hidden).
+  (latent x hidden): the row's `moe_latent_size`.
 * K3's vision tower (v0.33.0 vllm/model_executor/models/kimi_k25_vit.py, which K3 reuses, built from vLLM's own
   `KimiK3VisionConfig` (vllm/transformers_utils/configs/kimi_k3.py), which reads the `vt_*` names and `qkv_hidden_size`,
   unlike Kimi K2.5's transformers config: `hangar.catalog.layouts_kimi_k25`): a 14 x 14 patch conv to
@@ -111,7 +111,7 @@ def kimi_linear_fields(config: dict, text: dict, model_type: str) -> dict[str, A
         "dense_mlp_layers": (len(mlp["dense"]) or None) if experts else None,
         "shared_expert_intermediate_size": mlp["shared"] or None if experts else None,
         "linear_key_dim": None, "linear_value_dim": None, "linear_value_heads": None, "linear_conv_kernel_dim": None,
-        "attn_output_gate": None, "routed_expert_hidden_size": mlp["latent"] if experts else None,
+        "attn_output_gate": None, "moe_latent_size": mlp["latent"] if experts else None,
     }  # fmt: skip
 
 

@@ -111,7 +111,7 @@ def backend(capability: int, *, lora: bool = False, engine_version: str | None =
 
 def _layout(model: Model) -> tuple[int, int, int, int]:
     """(MoE layers, experts, the width an expert takes in, expert width), or Mxfp4Unsized naming what is missing. A latent
-    MoE's experts take its `routed_expert_hidden_size` in (Kimi K3); a model with dense MLP layers too routes in the
+    MoE's experts take its `moe_latent_size` in (Kimi K3); a model with dense MLP layers too routes in the
     layers `dense_mlp_layers` leaves (`hangar.sizing.experts.moe_layers`)."""
     missing = [name for name in ("hidden_size", "moe_intermediate_size", "num_experts") if getattr(model, name) is None]
     if missing:
@@ -121,7 +121,7 @@ def _layout(model: Model) -> tuple[int, int, int, int]:
     assert model.hidden_size and model.moe_intermediate_size and model.num_experts  # for the type checker
     from .experts import moe_layers  # experts reads this module's bytes per weight: imported here, not at the top
 
-    return moe_layers(model), model.num_experts, model.routed_expert_hidden_size or model.hidden_size, model.moe_intermediate_size
+    return moe_layers(model), model.num_experts, model.moe_latent_size or model.hidden_size, model.moe_intermediate_size
 
 
 def _has_bias(model: Model) -> bool:
