@@ -207,7 +207,7 @@ def test_tp_that_does_not_divide_the_heads():
     qwen7b = CAT.model("Qwen/Qwen2.5-7B-Instruct")  # 28 heads, 4 KV heads
     assert any("28 attention heads" in p for p in tp_problems(qwen7b, 8))
     assert valid_tp_degrees(qwen7b, 16) == [1, 2, 4]
-    assert 16 not in valid_tp_degrees(CAT.model("meta-llama/Llama-4-Scout-17B-16E-Instruct"), 16)  # 40 heads
+    assert 16 not in valid_tp_degrees(CAT.model("Qwen/Qwen2.5-32B"), 16)  # 40 heads
     assert valid_tp_degrees(CAT.model("google/gemma-2-9b-it"), 16) == [1, 2, 4, 8, 16]
     assert tp_problems(LLAMA_70B, 3) == ["TP 3 is not a power of two"]
 
@@ -219,7 +219,7 @@ def test_tp_that_does_not_divide_the_heads():
         ("Qwen/Qwen3-235B-A22B", [1, 2, 4, 8, 16]),
         ("deepseek-ai/DeepSeek-V3", [1, 2, 4, 8, 16]),
         ("microsoft/Phi-3-mini-4k-instruct", [1, 2, 4, 8, 16]),
-        ("meta-llama/Llama-4-Maverick-17B-128E-Instruct", [1, 2, 4, 8]),
+        ("deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", [1, 2, 4, 8]),  # 40 heads, 8 KV heads
         ("openai-community/gpt2", [1, 2, 4]),
     ],
 )
