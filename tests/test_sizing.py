@@ -274,8 +274,10 @@ def test_smallest_tp_says_when_it_needs_more_than_one_node():
 # --- the optimiser -------------------------------------------------------------------------------------------
 
 BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "awq": 0.5 + 2.5 / 128, "gptq": 0.5 + 2.5 / 128}
-SERVED_FROM = {"bfloat16": {"bf16", "fp16", "fp8"}, "float16": {"bf16", "fp16", "fp8"}, "fp8": {"fp8"}, "modelopt-fp8": {"fp8"}}
-"""What vLLM v0.11.2 serves a checkpoint published in each format in (a quantised one only in its own format)."""
+SERVED_FROM = {"bfloat16": {"bf16", "fp16", "fp8"}, "float16": {"bf16", "fp16", "fp8"}, "fp8": {"fp8"}, "modelopt-fp8": {"fp8"},
+               **{f"w4a16-g{group}{asym}": set() for group in (32, 64, 128) for asym in ("", "-asym")}}
+"""What vLLM v0.11.2 serves a checkpoint published in each format in (a quantised one only in its own format: a W4A16
+checkpoint, Kimi K2.5's, only as int4, which this brute force does not size)."""
 
 
 def _weights(model, precision):
