@@ -45,7 +45,10 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         f"sequences; {ranking.gpu_memory_utilization:.0%} of accelerator memory; {'spot' if ranking.spot else 'on-demand'} prices",
         soft_wrap=True,
     )
-    if not ranking.feasible:
+    if ranking.refusal is not None:  # the release cannot load the model: the first note says why and which release can
+        out.print(f"[red]no feasible option[/red]: the vLLM release cannot load {escape(m.hf_id)} on any machine "
+                  f"({len(ranking.infeasible)} machine/precision pairs tried; the first note says why)", soft_wrap=True)
+    elif not ranking.feasible:
         out.print(f"[red]no feasible option[/red] in the catalog ({len(ranking.infeasible)} machine/precision pairs tried)")
     else:
         shown = ranking.feasible if limit <= 0 else ranking.feasible[:limit]

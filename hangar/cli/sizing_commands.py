@@ -34,8 +34,9 @@ from hangar.sizing import (
 from hangar.sizing.calibration import MEASURED_ERROR, error_band
 from hangar.sizing.capacity import CAPACITY_NOTE, Demand
 from hangar.sizing.compare import compare_models, latency_cost_points
+from hangar.sizing.ranking import release_advice_note
 from hangar.sizing.throughput import DATA_PARALLEL_NOTE, ESTIMATE_NOTE
-from hangar.sizing.traffic_ranking import rank_for_traffic
+from hangar.sizing.traffic_ranking import plan_for_traffic
 
 # --- hangar size -------------------------------------------------------------------------------------------
 
@@ -204,13 +205,15 @@ def size_for_traffic(
         return
     model = models[0]
     try:
-        feasible, infeasible = rank_for_traffic(
+        found = plan_for_traffic(
             model, catalog, demand, precisions=precisions or None, kv_cache_dtype=kv_cache_dtype, concurrent_sequences=concurrency,
             clouds=clouds or None, spot=spot, include_tpus=tpus, gpu_memory_utilization=utilization, engine_version=engine_version,
             data_parallel=data_parallel, expert_parallel=expert_parallel,
         )  # fmt: skip
     except (CatalogLookupError, SizingError) as error:
         raise fail([str(error)])
+    feasible, infeasible = found.feasible, found.infeasible
+    refused = None if found.refusal is None else release_advice_note(found.ranking.model, found.refusal)
     if plot is not None:
         points = [traffic_plot.Point(t.option.cloud, t.plan.tpot_ms, t.plan.usd_per_month_at_peak, _traffic_label(t)) for t in feasible
                   if t.plan.usd_per_month_at_peak is not None]  # fmt: skip
@@ -218,13 +221,18 @@ def size_for_traffic(
     if output_format is OutputFormat.json:
         print_json({
             "model": model, "demand": demand.__dict__, "label": "ESTIMATE", "error": _error_json(),
-            "notes": [ESTIMATE_NOTE, CAPACITY_NOTE, *filter(None, [unread_note(engine_version), DATA_PARALLEL_NOTE if data_parallel > 1 else None])],
+            "notes": [ESTIMATE_NOTE, CAPACITY_NOTE, *filter(None, [refused, unread_note(engine_version), DATA_PARALLEL_NOTE if data_parallel > 1 else None])],
+            "refusal": found.refusal,
             "options": [t.to_json() for t in feasible],
             "infeasible": [{**_option_key(t.option), "reason": t.plan.reason} for t in infeasible],
         })  # fmt: skip
         return
     slo = ", ".join(part for part in (f"p95 TTFT {ttft_ms:g} ms" if ttft_ms else "", f"p95 TPOT {tpot_ms:g} ms" if tpot_ms else "") if part) or "no SLO"
     out.print(f"[bold]{escape(model)}[/bold] at {peak_rps:g} requests/s peak, {prompt_tokens:,} prompt + {output_tokens:,} output tokens, {slo}", soft_wrap=True)
+    if refused is not None:
+        out.print(f"[red]no option carries it[/red]: the vLLM release cannot load {escape(model)} on any machine", soft_wrap=True)
+        out.print(f"  - {escape(refused)}", soft_wrap=True)
+        return
     if not feasible:
         out.print(f"[red]no option carries it[/red] ({len(infeasible)} options that start cannot meet the SLO or cannot be estimated)")
         return
@@ -306,8 +314,9 @@ def print_comparison(compared: list, demand: Demand, output_format: OutputFormat
         m = c.model
         params = f"{m.params_total_b:g}B" + (f" ({m.params_active_b:g}B act.)" if m.is_moe else "")
         if c.best is None:
-            table.add_row(str(index), escape(m.hf_id), params, "-", "cannot carry it", "-", "-", "-", UNKNOWN, UNKNOWN, "-", "-", "-",
-                          f"0 ({c.rejected} rejected)")  # fmt: skip
+            why = "vLLM cannot load it" if c.refusal else "cannot carry it"
+            table.add_row(str(index), escape(m.hf_id), params, "-", why, "-", "-", "-", UNKNOWN, UNKNOWN, "-", "-", "-",
+                          "0" if c.refusal else f"0 ({c.rejected} rejected)")  # fmt: skip
             continue
         t, p = c.best, c.best.plan
         month = p.usd_per_month_at_peak
@@ -316,6 +325,9 @@ def print_comparison(compared: list, demand: Demand, output_format: OutputFormat
                       f"{parallel_label(t.option)} x {p.replicas_at_peak}", str(p.nodes_at_peak), money(month, 0),
                       money(c.usd_per_million_tokens_at_peak(demand)), ratio, f"{p.ttft_ms:,.0f}", f"{p.tpot_ms:,.1f}", str(len(c.options)))  # fmt: skip
     out.print(table)
+    for c in compared:
+        if c.refusal is not None:
+            out.print(f"  - {escape(c.refusal)}", soft_wrap=True)
     out.print(f"  - {escape(CAPACITY_NOTE)}", soft_wrap=True)
 
 

@@ -18,6 +18,7 @@ from hangar.precision import AS_PUBLISHED
 from .capability import capability_problems
 from .context import model_context
 from .engine_images import gpu_refusal
+from .engine_models import engine_refusal, release_advice, remote_code
 from .kv_deepseek_v4 import is_deepseek_v4, v4_gpu_refusal
 from .machines import Machine, Option, Rejected, machines
 from .memory import (
@@ -74,6 +75,9 @@ class Ranking:
     """The context the release derives for the model (`hangar.sizing.context`): the longest `max_context_tokens` allowed."""
     data_parallel: int = 1
     expert_parallel: bool = False
+    refusal: str | None = None
+    """Why the vLLM release cannot load the model at all, as a deployment pinned to it is refused
+    (`hangar.sizing.engine_models.engine_refusal`); then every machine is rejected with it and nothing is feasible."""
 
     @property
     def best(self) -> Option | None:
@@ -98,6 +102,7 @@ class Ranking:
             "feasible": [o.to_json() for o in self.feasible],
             "infeasible": [r.to_json() for r in self.infeasible],
             "notes": list(self.notes),
+            "refusal": self.refusal,
         }
 
 
@@ -136,10 +141,12 @@ def rank_options(
     _check_kv(kv_cache_dtype)
     for precision in precisions or ():
         check_precision(precision)
+    # the deployment path's refusal (hangar.spec.engine_models): a model the release cannot load is served on no machine
+    unloadable = engine_refusal(model, engine_version or ENGINE_VERSION)
     longest = model_context(model, engine_version)
     if max_context_tokens is None:
         max_context_tokens = min(8192, longest)
-    if max_context_tokens > longest:
+    if max_context_tokens > longest and unloadable is None:  # as the deployment path, which judges no context of a model it refuses
         raise SizingError(f"max_context_tokens {max_context_tokens:,} exceeds {model.hf_id}'s maximum context of {longest:,} tokens at vLLM {sized_release(engine_version)}")
     if max_context_tokens < 1 or concurrent_sequences < 1:
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
@@ -180,6 +187,9 @@ def rank_options(
                 if p not in refused and (p not in ("mxfp4", "nvfp4") or model.dtype == p) and (p != "int4" or AS_PUBLISHED.get(model.dtype or "") == "int4")
             ]
         for precision in candidates:
+            if unloadable is not None:
+                infeasible.append(Rejected(machine, precision, (unloadable,)))
+                continue
             if precision in refused:
                 infeasible.append(Rejected(machine, precision, (refused[precision],)))
                 continue
@@ -226,6 +236,10 @@ def rank_options(
         notes.insert(1, unread)
     if (refusal := refusal_note(model, catalog, refused, engine_version)) is not None:
         notes.append(refusal)
+    if (needs_code := remote_code(model, engine_version or ENGINE_VERSION)) is not None:  # hangar.spec.engine_models refuses it without
+        notes.append(f"{needs_code}: a deployment of it must set trust_remote_code: true, or its stack is refused")
+    if unloadable is not None:
+        notes = [release_advice_note(model, unloadable), *filter(None, [unread_note(engine_version)])]
     if model.is_moe:
         notes.append(f"{model.hf_id} is a mixture of experts: sized by its {model.params_total_b:g}B total parameters, computed by its {model.params_active_b:g}B active ones")
     if data_parallel > 1 or expert_parallel:
@@ -251,7 +265,13 @@ def rank_options(
         model_context=longest,
         data_parallel=data_parallel,
         expert_parallel=expert_parallel,
+        refusal=unloadable,
     )
+
+
+def release_advice_note(model: Model, refusal: str) -> str:
+    """The engine's refusal of the model, and which release to size at instead, as the deployment path advises it."""
+    return f"{refusal}: set --engine-version to {release_advice(model)}, or size another model"
 
 
 def _parallel_problems(machine: Machine, data_parallel: int, expert_parallel: bool) -> list[str]:
