@@ -94,6 +94,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        "GlmMoeDsaForCausalLM": True,  # GLM-5: vllm/models/deepseek_v32/__init__.py serves it as DeepseekV32ForCausalLM (CUDA)
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -146,6 +147,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
     "GLM-4.5": (None, "Glm4MoeForCausalLM"),
+    "GLM-5": (None, "GlmMoeDsaForCausalLM"),
+    "glm_moe_dsa": (None, "GlmMoeDsaForCausalLM"),
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
     "Llama Nemotron": ("DeciLMForCausalLM", None),
