@@ -59,7 +59,7 @@ Sources, read 2026-12-01:
   `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
   key dim x value dim) in the model's dtype (`gated_delta_net_state_dtype`); vLLM v0.33.0 keeps Qwen3.5's recurrent
-  state in the `mamba_ssm_dtype` its config names (`_linear_state_bytes`).
+  state in the `mamba_ssm_dtype` its config names (`linear_state_bytes`).
 
 Parameter counts are ESTIMATES from the weight shapes the fields imply: `hangar.catalog.model_params`.
 """
@@ -78,10 +78,11 @@ from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
-from .minimax import MINIMAX_M2, minimax_m2_layer_kinds
-from .model_params import dense_layers, estimate_parameters
+from .minimax import MINIMAX_M2
+from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
+from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
 from .weight_format import declared_kv_dtype, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
@@ -248,7 +249,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
                                           "the head size transformers' Cohere2Config and vLLM v0.11.2's CohereAttention use")
         if heads % kv_heads:
             raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
-    kinds = _layer_kinds(text, model_type, layers, defaults)
+    kinds = layer_kinds(text, model_type, layers, defaults)
     global_kv = global_dim = None
     if model_type == "gemma4_text":
         global_kv, global_dim = gemma4_global_attention(text, heads, kv_heads, head_dim)
@@ -258,7 +259,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     window = get("sliding_window") if sliding else None
     if window and model_type == "gemma4_text" and text.get("use_bidirectional_attention") == "all":
         window = gemma4_bidirectional_window(window)
-    state = _linear_state_bytes(text, model_type) * linear if linear else None
+    state = linear_state_bytes(text, model_type) * linear if linear else None
     indexer = None
     if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: a key cache for the indexer beside the latent, every layer
         index_dim = get("index_head_dim")
@@ -269,8 +270,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         per_token_bytes = 2 * (sliding * kv_heads * head_dim + (attention - sliding) * global_kv * global_dim) * 2
     else:
         per_token_bytes = 2 * attention * kv_heads * head_dim * 2
-    experts, active = _experts(text, model_type)
-    dense_width, expert_width = _mlp_widths(text, model_type, layers, experts)
+    experts, active = routed_experts(text, model_type)
+    dense_width, expert_width = mlp_widths(text, model_type, layers, experts)
     counted = config if family is None or family.vision_params is None else {k: v for k, v in config.items() if k != "vision_config"}
     total, active_params = estimate_parameters(counted, text, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads,
                                                head_dim=head_dim, vocab=vocab, experts=experts, active=active)
@@ -311,7 +312,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         kv_bytes_per_token_bf16=per_token_bytes,
         multimodal=isinstance(config.get("vision_config"), dict),
         tie_word_embeddings=tied_embeddings(config, text, model_type),
-        **layer_shapes(text, model_type, kinds, experts, _dense_mlp_layers(text, model_type, layers) if experts is not None else set()),
+        **layer_shapes(text, model_type, kinds, experts, layers_with_dense_mlp(text, model_type, layers) if experts is not None else set()),
     )
 
 
@@ -323,110 +324,6 @@ def _whole(hidden: int, heads: int, field: str) -> int:
 
 COHERE_TYPES = ("cohere", "cohere2")
 """Cohere's layouts: one head size, hidden_size / num_attention_heads (see the module docstring)."""
-
-_LAYER_TYPES = {"full_attention": "full", "sliding_attention": "sliding", "linear_attention": "linear"}
-
-
-def _layer_kinds(text: dict, model_type: str, layers: int, defaults: dict) -> list[str]:
-    """One of full / sliding / linear per layer, from `layer_types` or the family's documented pattern."""
-    declared = text.get("layer_types")
-    if declared is not None:
-        if not isinstance(declared, list) or len(declared) != layers:
-            raise ConfigError("layer_types", f"expected a list of {layers} layer types (num_hidden_layers)")
-        unknown = sorted({t for t in declared if t not in _LAYER_TYPES})
-        if unknown:
-            raise ConfigError("layer_types", f"{', '.join(map(repr, unknown))} not understood; known: {', '.join(_LAYER_TYPES)}")
-        return [_LAYER_TYPES[t] for t in declared]
-    if model_type == MINIMAX_M2:  # full attention in every layer (hangar.catalog.minimax has vLLM's reading)
-        return minimax_m2_layer_kinds(text, layers)
-    if model_type in ("qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"):
-        interval = config_int(text, "full_attention_interval")
-        return ["full" if (i + 1) % interval == 0 else "linear" for i in range(layers)]
-    window = text.get("sliding_window", defaults.get("sliding_window"))
-    if model_type == "cohere":
-        return ["full"] * layers  # Command R slides on no layer, whatever sliding_window says
-    if model_type == "cohere2":
-        pattern = config_int(text, "sliding_window_pattern", 4)
-        return ["sliding" if (i + 1) % pattern else "full" for i in range(layers)]
-    if model_type == "gemma2":
-        config_int(text, "sliding_window")
-        return ["sliding" if i % 2 == 0 else "full" for i in range(layers)]
-    if model_type == "gemma3_text":
-        pattern = config_int(text, "sliding_window_pattern", defaults["sliding_window_pattern"])
-        return ["sliding" if (i + 1) % pattern else "full" for i in range(layers)]
-    if model_type in ("qwen2", "qwen3", "qwen2_moe", "qwen3_moe"):
-        if not text.get("use_sliding_window"):
-            return ["full"] * layers  # the window in these configs applies only with use_sliding_window
-        first = config_int(text, "max_window_layers")
-        return ["full" if i < first else "sliding" for i in range(layers)]
-    if window is None:
-        return ["full"] * layers
-    return ["sliding"] * layers
-
-
-_SSM_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
-"""Bytes of a recurrent-state element by Qwen3.5's `mamba_ssm_dtype` (vLLM's `STR_DTYPE_TO_TORCH_DTYPE` names)."""
-
-
-def _linear_state_bytes(text: dict, model_type: str) -> int:
-    """Fixed state of one gated-delta-net layer per sequence: the conv state in the model's 16-bit dtype, the recurrent
-    state in it too, or in the `mamba_ssm_dtype` a Qwen3.5 config names (vLLM v0.33.0 `Qwen3_5ForConditionalGenerationConfig`
-    sets `mamba_ssm_cache_dtype` from it, and `MambaStateDtypeCalculator._mamba_state_dtype` keeps the recurrent state in it;
-    vllm/model_executor/models/config.py and vllm/model_executor/layers/mamba/mamba_utils.py, wheel commit 4ba787ec9, read
-    2026-12-02). Qwen3-Next's class reads no such field."""
-    kernel = config_int(text, "linear_conv_kernel_dim")
-    k_heads, v_heads = config_int(text, "linear_num_key_heads"), config_int(text, "linear_num_value_heads")
-    k_dim, v_dim = config_int(text, "linear_key_head_dim"), config_int(text, "linear_value_head_dim")
-    conv = (kernel - 1) * (2 * k_heads * k_dim + v_heads * v_dim)
-    recurrent = v_heads * k_dim * v_dim
-    ssm_bytes = 2
-    declared = text.get("mamba_ssm_dtype")
-    if model_type in ("qwen3_5_text", "qwen3_5_moe_text") and declared is not None:
-        if declared not in _SSM_DTYPE_BYTES:
-            raise ConfigError("mamba_ssm_dtype", f"{declared!r} is not a state type Hangar can size; known: {', '.join(_SSM_DTYPE_BYTES)}")
-        ssm_bytes = _SSM_DTYPE_BYTES[declared]
-    return conv * 2 + recurrent * ssm_bytes
-
-
-def _experts(text: dict, model_type: str) -> tuple[int | None, int | None]:
-    key = {"deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts", "deepseek_v32": "n_routed_experts", "glm4_moe": "n_routed_experts", "mixtral": "num_local_experts",
-           "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts", MINIMAX_M2: "num_local_experts"}.get(model_type, "num_experts")
-    if model_type == "gemma4_text" and not text.get("enable_moe_block"):
-        return None, None
-    experts = config_int(text, key, required=False)
-    if experts is None:
-        return None, None
-    return experts, config_int(text, "num_experts_per_tok", text.get("experts_per_token", text.get("top_k_experts")))
-
-
-def _mlp_widths(text: dict, model_type: str, layers: int, experts: int | None) -> tuple[int | None, int | None]:
-    """(dense MLP width, one routed expert's width): the first None when no layer has a dense MLP, the second for a dense model.
-
-    The same fields `estimate_parameters` sizes the MLPs from: a mixture of experts whose every layer routes (Mixtral, gpt-oss, Qwen3
-    MoE, Llama 4 Scout) has no dense width even where its config carries an `intermediate_size`, and Mixtral's, gpt-oss's and
-    Llama 4's `intermediate_size` is the expert's width (Llama 4's dense layers use `intermediate_size_mlp`).
-    """
-    if experts is None:
-        return config_int(text, "intermediate_size"), None
-    if model_type == "llama4_text":
-        step = config_int(text, "interleave_moe_layer_step", 1, required=False) or 0
-        dense = any(not step or (i + 1) % step for i in range(layers))
-        return (config_int(text, "intermediate_size_mlp", text.get("intermediate_size")) if dense else None), config_int(text, "intermediate_size")
-    if model_type == "gemma4_text":  # a dense MLP in every layer beside the experts
-        return config_int(text, "intermediate_size"), config_int(text, "moe_intermediate_size")
-    expert = config_int(text, "moe_intermediate_size", text.get("intermediate_size"))
-    return (config_int(text, "intermediate_size") if dense_layers(text, model_type, layers) else None), expert
-
-
-def _dense_mlp_layers(text: dict, model_type: str, layers: int) -> set[int]:
-    """The layers of a mixture of experts that keep a dense MLP (as `_mlp_widths` and `estimate_parameters` count them)."""
-    if model_type == "llama4_text":
-        step = config_int(text, "interleave_moe_layer_step", 1, required=False) or 0
-        return {i for i in range(layers) if not step or (i + 1) % step}
-    if model_type == "gemma4_text":
-        return set(range(layers))
-    return dense_layers(text, model_type, layers)
-
 
 def model_row(
     hf_id: str,
