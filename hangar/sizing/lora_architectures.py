@@ -95,6 +95,8 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
         "GlmMoeDsaForCausalLM": True,  # GLM-5: vllm/models/deepseek_v32/__init__.py serves it as DeepseekV32ForCausalLM (CUDA)
+        # Kimi K2.5: kimi_k25.py's class is SupportsMultiModal, SupportsPP, SupportsQuant, SupportsEagle(3), not SupportsLoRA
+        "KimiK25ForConditionalGeneration": False,
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -138,6 +140,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "DeepSeek-V3": (None, "DeepseekV3ForCausalLM"),
     "DeepSeek-R1": (None, "DeepseekV3ForCausalLM"),
     "Kimi K2": (None, "DeepseekV3ForCausalLM"),
+    "Kimi K2.5": (None, "KimiK25ForConditionalGeneration"),
+    "kimi_k25": (None, "KimiK25ForConditionalGeneration"),
     "DeepSeek V3.2": (None, "DeepseekV32ForCausalLM"),
     "Phi-3": ("Phi3ForCausalLM", None),
     "Phi-4": ("Phi3ForCausalLM", None),
