@@ -28,6 +28,7 @@ from tests.docs_values import (
     constant,
     exit_code,
     python_floor,
+    v4_flash_h200,
     workflow_step_value,
 )
 
@@ -322,6 +323,12 @@ FACTS += [
          {"m": lambda: catalog().model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")}),
     Fact("docs/sizing.md", "The {n} rows still marked \"config.json not read\"", {"n": lambda: model_rows(False)}),
     Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
+    Fact("docs/sizing.md", "one per {csa} tokens with an indexer key (`csa_layers`) or one per {hca} (`hca_layers`)",
+         {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
+    Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
+         {"f": v4_flash_h200}),
+    Fact("docs/sizing.md", "only on Hopper and Blackwell, and not at {v})",
+         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "UNREGISTERED")()["DeepseekV4ForCausalLM"][0])}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
          " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",
@@ -425,6 +432,12 @@ FACTS += [
           "b": lambda: wna16("MIN_CAPABILITY")[_release(1)] / 10, "g1": lambda: _machete_groups()[0], "g2": lambda: _machete_groups()[1],
           "_": lambda: "" if wna16("kernel_refusal")("AMD", None, _release(1)) is None and wna16("kernel_refusal")("AMD", None, _release(0)) else 1 / 0}),
     Fact("docs/sizing.md", "refused ({old}'s MoE methods assert symmetric", {"old": lambda: _release(0)}),
+    Fact("docs/sizing.md", "Kimi K2.5's routed experts at {b:g} bytes a weight", {"b": lambda: wna16("bytes_per_weight")(catalog().model("moonshotai/Kimi-K2.5").dtype)}),
+    Fact("docs/sizing.md", "vLLM {new} runs its experts on Humming on Hopper, Marlin on the other GPUs from a T4 on, and Triton on older ones and on"
+         " AMD GPUs; {old} on Marlin from compute capability {cc:.1f}. An",
+         {"old": lambda: _release(0), "new": lambda: _release(1), "cc": lambda: min(c for c in (75, 80, 90) if wna16("moe_kernel")(c, 32, _release(0))) / 10,
+          "_": lambda: "" if [wna16("moe_kernel")(c, 32, _release(1)) for c in (90, 75, 70, None)] == ["Humming", "Marlin", "Triton", "Triton"] else 1 / 0}),
+    Fact("docs/sizing.md", "(routed experts left unquantised, which {old}'s MoE method", {"old": lambda: _release(0)}),
     Fact("docs/sizing.md", "LoRA on int4 experts fails to start at {old}, whose MoE LoRA reads weights such a layer does not have, while {new} runs"
          " it on Marlin's experts",
          {"old": lambda: next(r for r, rules in _lora_rules().items() if not rules.int4_experts),
