@@ -14,6 +14,7 @@ import importlib
 import re
 import signal
 
+from tests.docs_facts_kimi import KIMI_FACTS
 from tests.docs_facts_lora import LORA_FACTS
 from tests.docs_facts_parallel import PARALLEL_FACTS
 from tests.docs_facts_serving import SERVING_FACTS, support_window
@@ -484,4 +485,4 @@ FACTS += [
 ]
 
 
-FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS
+FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS + KIMI_FACTS
