@@ -184,6 +184,7 @@ class Architecture:
     """Parameters a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (ESTIMATE, `weight_format`)."""
     csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
     hca_layers: int | None = None
+    index_topk: int | None = None
     moe_latent_size: int | None = None
     """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`)."""
 

@@ -156,6 +156,9 @@ class Model(Row):
     (compressed sparse attention; `hangar.catalog.deepseek_v4`, vLLM v0.33.0 vllm/models/deepseek_v4/attention.py)."""
     hca_layers: Optional[PositiveInt] = None
     """DeepSeek-V4: layers that compress 128 tokens into one cached latent (heavily compressed attention; same source)."""
+    index_topk: Optional[PositiveInt] = None
+    """DeepSeek-V4: compressed latents a CSA layer's indexer picks for each query (config.json's `index_topk`; vLLM v0.33.0
+    attention.py `DeepseekV4Indexer.topk_tokens`), which the decode estimate reads (`hangar.sizing.kv_deepseek_v4`)."""
     moe_latent_size: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
@@ -217,6 +220,8 @@ class Model(Row):
         if self.attention_layers is not None and self.attention_layers > self.layers:
             raise RowProblem("attention_layers", self.attention_layers, f"exceeds layers ({self.layers})")
         compressed = (self.csa_layers or 0) + (self.hca_layers or 0)
+        if self.index_topk is not None and not self.csa_layers:
+            raise RowProblem("index_topk", self.index_topk, "only a DeepSeek-V4 row with csa_layers has an indexer that picks latents")
         if compressed and (self.sliding_window is None or compressed + (self.sliding_window_layers or 0) != self.layers):
             raise RowProblem("csa_layers", self.csa_layers, f"with hca_layers and the window-only sliding_window_layers, must make up layers ({self.layers}), with sliding_window")
         if (self.sliding_window is None) != (self.sliding_window_layers is None) and not compressed:
