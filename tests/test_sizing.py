@@ -292,6 +292,9 @@ def _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind):
     """KV bytes of ONE sequence as vLLM v0.33.0 (the pinned release) allocates it, written out from its per-layer specs."""
     if kv_dtype == "auto" and model.kv_cache_dtype == "fp8":  # v0.33.0 takes a ModelOpt checkpoint's declared fp8 KV for auto
         kv_dtype = "fp8"
+    capability = Accelerator.of(CAT.gpu(name)).compute_capability if kind == "gpu" else None
+    if kv_dtype == "auto" and model.text_model_type == "glm_moe_dsa" and capability is not None and capability // 10 == 10:
+        kv_dtype = "fp8"  # GLM-5 on Blackwell: v0.33.0 defaults its KV cache to fp8 (hangar.sizing.kv.served_kv_dtype)
     heads = model.kv_heads
     replication = tp if heads is None else max(1, heads // tp) * tp / heads
     per_layer_token = model.kv_bytes_per_token_bf16 / model.kv_layers * (0.5 if kv_dtype == "fp8" else 1.0) * replication
