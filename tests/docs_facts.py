@@ -152,6 +152,25 @@ def changelog_move() -> str:
 # --- values for docs/sizing.md -------------------------------------------------------------------
 
 
+def minimax_m3() -> dict:
+    """aiconfigurator's flat form of MiniMax-M3's text model (tests/model_configs/minimax-m3.json)."""
+    import json
+
+    return json.loads((ROOT / "tests" / "model_configs" / "minimax-m3.json").read_text())
+
+
+def read_fixture(fields: dict):
+    from hangar.catalog.model_config import read_config
+
+    return read_config(fields)
+
+
+def first_arrival(name: str) -> str:
+    from hangar.sizing.engine_models import ARRIVALS, named
+
+    return named(ARRIVALS[name].served)
+
+
 @functools.cache
 def comparisons() -> tuple:
     """The calibration table's rows with the performance model's prediction (hangar.sizing.calibration)."""
@@ -322,6 +341,9 @@ FACTS += [
          {"m": lambda: catalog().model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")}),
     Fact("docs/sizing.md", "The {n} rows still marked \"config.json not read\"", {"n": lambda: model_rows(False)}),
     Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
+    Fact("docs/sizing.md", "its {n} sparse layers keep their indexer's keys, {b:,} bytes a token in bf16",
+         {"n": lambda: sum(minimax_m3()["sparse_attention_config"]["sparse_attention_freq"]), "b": lambda: read_fixture(minimax_m3()).indexer_bytes_per_token}),
+    Fact("docs/sizing.md", "vLLM serves it from {v},\nnot at v0.11.2", {"v": lambda: first_arrival("MiniMaxM3SparseForConditionalGeneration")}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
          " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",

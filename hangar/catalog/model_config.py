@@ -52,7 +52,8 @@ Sources, read 2026-12-01:
   layers a dense MLP of `intermediate_size_mlp`; its chunked local attention (`attention_chunk_size`) is cached
   like full attention, because vLLM v0.11.2 turns the hybrid KV-cache manager off when a model has chunked
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
-* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`;
+* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiniMax-M3 (`minimax_m3_vl`, and aiconfigurator's flat `minimax_m3`):
+  `hangar.catalog.minimax_m3`;
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
   rope scaling as `rope_parameters`, read like `rope_scaling`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
@@ -79,6 +80,7 @@ from .family_layouts import FAMILY_LAYOUTS
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
 from .minimax import MINIMAX_M2
+from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
@@ -89,6 +91,7 @@ KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
     "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2,
+    *MINIMAX_M3_TYPES,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -223,6 +226,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
 
         return Architecture(**read_nemotron_nas(config, max_model_len=derived_context(config, model_type), dtype=published_format(config, config, quant_config)),
                             yarn_context_tokens=yarn_context(config, model_type), default_context_tokens=unset_context(config, model_type))
+    if model_type in MINIMAX_M3_TYPES:  # sparse attention with an indexer, its own reader (hangar.catalog.minimax_m3)
+        return Architecture(**read_minimax_m3(config, text, model_type, quant_config))
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),

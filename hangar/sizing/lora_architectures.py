@@ -94,6 +94,9 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        # MiniMax-M3: vllm/models/minimax_m3/nvidia/model.py `(nn.Module, SupportsMultiModal, MiniMaxM3EncoderCudaGraphMixin,
+        # SupportsPP, SupportsEagle3)`, no SupportsLoRA (v0.11.2 has no such class: hangar.sizing.engine_models)
+        "MiniMaxM3SparseForConditionalGeneration": False,
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -148,6 +151,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "GLM-4.5": (None, "Glm4MoeForCausalLM"),
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
+    "minimax_m3_vl": (None, "MiniMaxM3SparseForConditionalGeneration"),  # MiniMax-M3's config.json
+    "minimax_m3": (None, "MiniMaxM3ForCausalLM"),  # aiconfigurator's flat text form: no release registers it
     "Llama Nemotron": ("DeciLMForCausalLM", None),
     "nemotron-nas": ("DeciLMForCausalLM", None),
     "GPT-2": ("GPT2LMHeadModel", None),

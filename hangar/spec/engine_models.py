@@ -39,9 +39,10 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
             continue
         refusal = engine_refusal(model, deployment.engine_version)
         if refusal is not None:
+            served = first_served(model)  # None: no release read loads it (hangar.sizing.engine_models.NEVER_LOADED)
             advice = (
-                f"set deployments[{index}].engine_version to {first_served(model)} or later, or serve another model "
-                f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
+                (f"set deployments[{index}].engine_version to {served} or later, or serve another model " if served else "serve another model ")
+                + f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
         needs_code = remote_code(model, deployment.engine_version)
