@@ -45,7 +45,7 @@ def test_no_packaged_row_changes_context_between_the_releases():
     with_yarn = sorted(row.hf_id for row in CAT.models.values() if row.yarn_context_tokens is not None)
     assert with_yarn == [
         "allenai/Olmo-3.1-32B-Instruct", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "mistralai/Devstral-Small-2-24B-Instruct-2512",
-        "moonshotai/Kimi-K2-Instruct", "openai/gpt-oss-120b", "openai/gpt-oss-20b",
+        "moonshotai/Kimi-K2-Instruct", "moonshotai/Kimi-K2.5", "openai/gpt-oss-120b", "openai/gpt-oss-20b",
     ]
 
 

@@ -58,13 +58,15 @@ def test_every_catalog_family_but_one_unread_is_mapped_to_its_vllm_class():
 
 
 @pytest.mark.parametrize("release", ["v0.11.2", "v0.33.0"])
-def test_gpt2_and_at_v0_11_2_minimax_m2_are_the_catalog_families_whose_class_takes_no_adapters(release):
+def test_gpt2_kimi_k2_5_and_at_v0_11_2_minimax_m2_are_the_catalog_families_whose_class_takes_no_adapters(release):
     # MiniMax-M2's class is SupportsPP only at v0.11.2 and SupportsLoRA at v0.33.0 (minimax_m2.py of both wheels)
-    unadapted = ["GPT-2", "MiniMax-M2"] if release == "v0.11.2" else ["GPT-2"]
+    # Kimi K2.5's class is not SupportsLoRA (kimi_k25.py, v0.33.0); v0.11.2 cannot load it, and refuses LoRA on its int4 experts
+    unadapted = ["GPT-2", "Kimi K2.5", "MiniMax-M2"] if release == "v0.11.2" else ["GPT-2", "Kimi K2.5"]
     refused_families = sorted({row.family for row in CATALOG.models.values() if lora_refusal(row, release)})
     assert refused_families == unadapted
     # MiniMax-M3's class (v0.33.0 only) takes none either; imported, not packaged (tests/test_catalog_minimax_m3.py)
-    expected = ["MiniMaxM2ForCausalLM", "GPT2LMHeadModel"] if release == "v0.11.2" else ["GPT2LMHeadModel", "MiniMaxM3SparseForConditionalGeneration"]
+    expected = (["MiniMaxM2ForCausalLM", "GPT2LMHeadModel"] if release == "v0.11.2"
+                else ["GPT2LMHeadModel", "KimiK25ForConditionalGeneration", "MiniMaxM3SparseForConditionalGeneration"])
     assert [name for name, supports in SUPPORTS_LORA_RELEASES[release].items() if not supports] == expected
     families = lora_families(release)
     assert "GPT-2" not in families and {"Qwen2.5", "Llama 3.1", "Mixtral", "gpt-oss", "glm4_moe"} <= set(families)

@@ -84,15 +84,24 @@ def test_the_presets_are_named_with_their_group_size_and_zero_points():
         (quantization({"weights": args(4, "int", "group", group_size=128, dynamic=True), "input_activations": None}, "pack-quantized"),
          "quantization_config.config_groups.group_0.weights.dynamic", "static weights only"),
         (quantization(W4A16, "int-quantized"), "quantization_config.config_groups.group_0.format", "'int-quantized' for compressed-tensors W4A16 int"),
-        # experts-only int4 (attention, shared experts and dense MLPs left 16-bit) is not sized
+        # an ignore entry the reader cannot place (Llama has no shared experts; half of a fused q/k/v projection)
         (quantization(W4A16, "pack-quantized", ignore=["lm_head", "re:.*self_attn.*", "re:.*shared_experts.*"]), "quantization_config.ignore",
-         "'re:.*self_attn.*' leaves layers unquantised"),
+         "'re:.*shared_experts.*' matches no module Hangar can place"),
+        (quantization(W4A16, "pack-quantized", ignore=["lm_head", "re:.*self_attn.(q|k)_proj"]), "quantization_config.ignore",
+         "leaves some shards of model.layers.0.self_attn.qkv_proj unquantised and not others, which vLLM refuses"),
     ],
 )
 def test_what_is_not_sized_is_refused_naming_the_field(quant, field, words):
     with pytest.raises(ConfigError) as raised:
         read_config(llama(quant))
     assert raised.value.field == field and words in str(raised.value)
+
+
+def test_attention_left_out_by_ignore_is_counted_in_16_bits():
+    # vLLM keeps an ignored layer unquantised (compressed-tensors get_quant_method: UnquantizedLinearMethod)
+    kept = read_config(llama(quantization(W4A16, "pack-quantized", ignore=["lm_head", "re:.*self_attn.*"])))
+    assert kept.dtype == "w4a16-g128" and kept.unquantised_params_b == round(32 * (2 * 4096 * 4096 + 2 * 4096 * 1024) / 1e9, 3)
+    assert read_config(CONFIG).unquantised_params_b is None
 
 
 def test_zero_points_on_a_mixture_of_experts_are_refused():

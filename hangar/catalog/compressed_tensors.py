@@ -92,16 +92,10 @@ def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_co
 
 
 def _check_ignore(ignore: Any, key: str) -> None:
-    """Only the output head and MoE router gates may be left unquantised: Hangar sizes every other linear layer in the scheme."""
+    """The `ignore` list's form; which modules it keeps in 16 bits is placed and counted from the model's layout
+    (`hangar.catalog.compressed_tensors_ignore`, the row's `unquantised_params_b`)."""
     if not isinstance(ignore, list):
         raise ConfigError(f"{key}.ignore", f"{ignore!r} is not a list of layer names")
-    for entry in ignore:
-        name = str(entry).removeprefix("re:").rstrip("$")
-        if name != "lm_head" and not name.endswith("mlp.gate"):
-            raise ConfigError(
-                f"{key}.ignore",
-                f"{entry!r} leaves layers unquantised that Hangar would size in the scheme; only lm_head and MoE router gates (mlp.gate) may be left out",
-            )
 
 
 def _scheme(field: str, group: Any, default_format: Any, experts: bool = False) -> str:

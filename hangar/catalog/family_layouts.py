@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layouts_ernie import ernie_moe_text, ernie_text
+from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_params
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
 from .layouts_seed_oss import seed_oss_text
@@ -32,6 +33,9 @@ class FamilyLayout:
     """(config.json, its text config) -> the text config in `reads_as`'s field names; a ConfigError names a field it refuses."""
     vision_params: Callable[[dict[str, Any]], int] | None = None
     """The vision tower's weights as vLLM loads them, replacing the generic ViT estimate; None where there is no tower."""
+    vision_unquantised: tuple[str, ...] = ()
+    """Quantisation methods (`quant_method`) under which vLLM keeps the vision tower in 16 bits whatever the checkpoint's
+    `ignore` says: its weights are then counted in the row's `unquantised_params_b`."""
 
 
 FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
@@ -44,5 +48,9 @@ FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "qwen3_vl_moe_text": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
     "qwen3_vl": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),  # a text_config that names no model_type
     "qwen3_vl_moe": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
+    "kimi_k25": FamilyLayout("deepseek_v3", kimi_k25_text, kimi_k25_vision_params, VISION_KEPT),  # its text_config says kimi_k2
 }
-"""The families read through another layout, by the text config's `model_type`."""
+"""The families read through another layout, by the text config's `model_type` (or, for one whose text config names a
+layout the reader knows, as Kimi K2.5's `kimi_k2`, the file's own: `TOP_LEVEL`)."""
+TOP_LEVEL = ("kimi_k25",)
+"""Families found by config.json's own `model_type`, whose `text_config` names a plain layout of its own."""

@@ -76,7 +76,7 @@ from pydantic import ValidationError
 from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_bidirectional_window, gemma4_global_attention, tied_embeddings
 from .context_length import derived_context, unset_context, yarn_context
 from .errors import RowProblem
-from .family_layouts import FAMILY_LAYOUTS
+from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
 from .minimax import MINIMAX_M2
@@ -85,7 +85,7 @@ from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
-from .weight_format import declared_kv_dtype, published_format, unquantised_parameters
+from .weight_format import declared_kv_dtype, published_format, quantisation_method, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
@@ -215,6 +215,9 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if model_type == "mistral3" and text is not config:
         model_type = "ministral3"
     family = FAMILY_LAYOUTS.get(model_type)  # a family read through a known layout (hangar.catalog.family_layouts)
+    if config.get("model_type") in TOP_LEVEL and text is not config:  # Kimi K2.5: its text_config names kimi_k2 / deepseek_v3
+        model_type = config["model_type"]
+        family = FAMILY_LAYOUTS[model_type]
     if model_type not in KNOWN_MODEL_TYPES and family is None:
         raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join([*KNOWN_MODEL_TYPES, *FAMILY_LAYOUTS])}")
     reported = model_type
@@ -284,6 +287,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         total, active_params = total + family.vision_params(config), active_params + family.vision_params(config)
     kept = unquantised_parameters(config, text, quant_config, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
                                   experts=experts)
+    if counted is not config and quantisation_method(config, text, quant_config) in family.vision_unquantised:  # a tower vLLM keeps 16-bit
+        kept = (kept or 0) + family.vision_params(config) / 1e9
     return Architecture(
         model_type=reported if family is not None else model_type,
         text_model_type=text_model_type,

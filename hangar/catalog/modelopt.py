@@ -53,10 +53,11 @@ NVFP4_GROUP = 16
 """Weights per e4m3 block scale in NVFP4 (the format's block; vLLM's default `group_size`)."""
 
 _FREE = re.compile(
-    r"^(lm_head|.*\.lm_head|.*(vision_tower|vision_model|embed_vision|mm_projector|multi_modal_projector).*"
+    r"^(lm_head|.*\.lm_head|(.*\.)?embed_tokens|.*(vision_tower|vision_model|embed_vision|mm_projector|multi_modal_projector).*"
     r"|.*\.mlp\.gate|.*\.router\*?|.*\.block_sparse_moe\.gate|.*\.mlp\.gate\.?\*?|.*\.mlp\.shared_expert_gate|(model\.)?visual\*?|mtp(\..*)?\*?)$"
 )
-"""Excluded modules that cost nothing Hangar counts in the format: the output head (16-bit already), vision parts
+"""Excluded modules that cost nothing Hangar counts in the format: the output head and token embedding (16-bit already: Kimi
+K2.7-Code's NVFP4 repack names `language_model.model.embed_tokens`), vision parts
 (16-bit in vLLM whatever the list), MoE routers and shared-expert gates (hidden x experts, hidden x 1: a few hundredths of a
 percent of the weights), multi-token-prediction modules (`mtp`, dropped at load)."""
 _LAYER = re.compile(r"(?:^|\.)layers\.(\d+)(?:\*|\.|$)")

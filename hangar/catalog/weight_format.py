@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from .compressed_tensors import compressed_tensors_format
-from .config_fields import ConfigError, config_int, quantised_format
-from .model_params import module_parameters
+from .compressed_tensors_ignore import ignored_modules
+from .config_fields import MLA_TYPES, ConfigError, config_int, quantised_format
+from .model_params import dense_layers, module_parameters, projections
 from .modelopt import HF_QUANT_CONFIG, is_modelopt, kept_modules, kv_cache_fp8, modelopt_format
 
 
@@ -19,6 +20,14 @@ def declared_quantisation(config: dict, text: dict, quant_config: dict | None = 
     if found is None and quant_config is not None:
         found = (HF_QUANT_CONFIG, quant_config)
     return found
+
+
+def quantisation_method(config: dict, text: dict, quant_config: dict | None = None) -> str | None:
+    """The declared quantisation's `quant_method` ("modelopt" for a ModelOpt file beside config.json); None for a 16-bit checkpoint."""
+    found = declared_quantisation(config, text, quant_config)
+    if found is None:
+        return None
+    return "modelopt" if is_modelopt(found[1]) else found[1].get("quant_method")
 
 
 def published_format(config: dict, text: dict, quant_config: dict | None = None, *, experts: bool = False) -> str | None:
@@ -58,18 +67,54 @@ def declared_kv_dtype(config: dict, text: dict, quant_config: dict | None = None
 
 
 def unquantised_parameters(config: dict, text: dict, quant_config: dict | None, model_type: str, kinds: list[str], **shape: Any) -> float | None:
-    """Parameters a ModelOpt checkpoint keeps in 16 bits besides its embedding and head (its excluded layers, attention
-    blocks or projections, MLPs, shared experts: `hangar.catalog.modelopt.kept_modules`), ESTIMATED from their shapes;
-    None where it keeps none. `shape` is `module_parameters`' hidden, heads, kv_heads, head_dim and experts."""
+    """Parameters a quantised checkpoint keeps in 16 bits besides its embedding and head, ESTIMATED from their shapes; None
+    where it keeps none: a ModelOpt checkpoint's excluded layers, attention blocks or projections, MLPs and shared experts
+    (`hangar.catalog.modelopt.kept_modules`), a compressed-tensors checkpoint's `ignore`d ones
+    (`hangar.catalog.compressed_tensors_ignore`: Kimi K2.5's attention, shared experts and dense MLP). `shape` is
+    `module_parameters`' hidden, heads, kv_heads, head_dim and experts."""
     found = declared_quantisation(config, text, quant_config)
-    if found is None or not is_modelopt(found[1]):
+    if found is None:
+        return None
+    key, quant = found
+    if quant.get("quant_method") == "compressed-tensors":
+        by_layer = _ignored(quant, key, text, model_type, kinds, nested=isinstance(config.get("text_config"), dict), **shape)
+        return _count(by_layer, text, model_type, kinds, lambda layer, module: f"{key}.ignore", **shape)
+    if not is_modelopt(quant):
         return None
     by_layer: dict[int, set[str]] = {}
-    kept = kept_modules(found[1], found[0], len(kinds))
+    kept = kept_modules(quant, key, len(kinds))
     for layer, module in kept.values():
         for index in range(len(kinds)) if layer == -1 else (layer,):  # -1: every layer (a wildcard entry)
             if layer != -1 or module_parameters(text, model_type, kinds, index, module, **shape):
                 by_layer.setdefault(index, set()).add(module)
+
+    def blamed(layer: int, module: str) -> str:
+        entry = next(e for e, placed in kept.items() if placed == (layer, module))
+        raise ConfigError(key, f"excludes {entry!r}, a module the {model_type} layout does not have where Hangar can count it")
+
+    return _count(by_layer, text, model_type, kinds, blamed, **shape)
+
+
+def _ignored(quant: dict, key: str, text: dict, model_type: str, kinds: list[str], *, nested: bool, **shape: Any) -> dict[int, set[str]]:
+    """The modules a compressed-tensors `ignore` keeps in 16 bits, layer by layer (`compressed_tensors_ignore`)."""
+    ignore = quant.get("ignore") or []
+    if not isinstance(ignore, list):
+        raise ConfigError(f"{key}.ignore", f"{ignore!r} is not a list of layer names")
+    experts = shape.get("experts")
+    attention = {}
+    for layer, kind in enumerate(kinds):
+        if kind in ("full", "sliding") and model_type != "gemma4_text":
+            attention[layer] = [name for name in projections(text, model_type, shape["hidden"], shape["heads"], shape["kv_heads"], shape["head_dim"])
+                                if name != "indexer"]
+    dense = dense_layers(text, model_type, len(kinds)) if experts is not None else set(range(len(kinds)))
+    shared = None
+    if experts is not None and module_parameters(text, model_type, kinds, len(kinds) - 1, "shared_experts", **shape):
+        shared = "shared_experts" if model_type in (*MLA_TYPES, "glm4_moe") else "shared_expert"
+    return ignored_modules(ignore, key, layers=len(kinds), attention=attention, dense=dense, moe=experts is not None, shared=shared, nested=nested)
+
+
+def _count(by_layer: dict[int, set[str]], text: dict, model_type: str, kinds: list[str], blamed: Any, **shape: Any) -> float | None:
+    """The parameters of the modules kept in 16 bits, in billions; None where there are none."""
     total = 0
     for layer, modules in by_layer.items():
         if "layer" in modules:
@@ -81,7 +126,6 @@ def unquantised_parameters(config: dict, text: dict, quant_config: dict | None, 
         for module in modules:
             counted = module_parameters(text, model_type, kinds, layer, module, **shape)
             if counted is None:
-                entry = next(e for e, placed in kept.items() if placed == (layer, module))
-                raise ConfigError(found[0], f"excludes {entry!r}, a module the {model_type} layout does not have where Hangar can count it")
+                raise ConfigError(blamed(layer, module), f"keeps {module} of layer {layer} in 16 bits, which the {model_type} layout does not have where Hangar can count it")
             total += counted
     return total / 1e9 if total else None

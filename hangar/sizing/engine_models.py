@@ -12,7 +12,8 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
 (2a69949bd), v0.19.1 (b1388b1fb), v0.20.0 (b8160878f), v0.25.0 (dd10e03f9), v0.33.0 (4ba787ec9); read 2026-12-02.
 
 * Every catalog family's architecture (`hangar.sizing.lora_architectures`) is in v0.11.2's registry except Qwen3.5's
-  `Qwen3_5ForConditionalGeneration` / `Qwen3_5MoeForConditionalGeneration` and Gemma 4's `Gemma4ForConditionalGeneration`.
+  `Qwen3_5ForConditionalGeneration` / `Qwen3_5MoeForConditionalGeneration`, Gemma 4's `Gemma4ForConditionalGeneration` and Kimi K2.5's
+  `KimiK25ForConditionalGeneration`.
 * v0.11.2 cannot stand in with its Transformers backend: it requires transformers >=4.56.0,<5 (requirements/common.txt,
   which its docker/Dockerfile installs into the vllm/vllm-openai image), its `_CONFIG_REGISTRY` has neither model type,
   and transformers has no `qwen3_5` / `qwen3_5_moe` model before 5.2.0 nor `gemma4` before 5.5.0 (the
@@ -25,6 +26,13 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   it); v0.19.1 is the first release whose requirements admit such a transformers
   (`>=4.56.0, !=5.0.*, ..., !=5.4.*, !=5.5.0`, its docker/Dockerfile installing requirements/common.txt).
 * All three are still registered in v0.20.0, v0.25.0 and v0.33.0.
+* Kimi K2.5's `KimiK25ForConditionalGeneration` (kimi_k25.py): first registered in v0.15.0 (the PyPI wheel, commit
+  f17644344; not in v0.14.1, d7de043d5), with vLLM's own `KimiK25Config` in `_CONFIG_REGISTRY`, so it loads under the
+  transformers<5 that release requires; still in v0.15.1, v0.16.0 and v0.33.0 (which reads transformers' own
+  `Kimi_K25Config`). transformers has no kimi_k25 model before 5.13.0 (the PyPI wheels 4.57.6, 5.0.0, 5.5.0, 5.10.0 and
+  5.12.0 have no models/kimi_k25/; 5.13.0 has). At v0.11.2 only the repository's own code (`auto_map`,
+  configuration_kimi_k25.py and modeling_kimi_k25.py, run with `--trust-remote-code`) could stand in, through the
+  Transformers backend's remote-code path, which Hangar does not plan.
 * A text model type inside a registered architecture (`text_model_type`, the text_config's `model_type`): Devstral Small 2
   is `Mistral3ForConditionalGeneration`, registered in every release read, as Mistral Small 3.1 is, but its text config
   is `ministral3` (Mistral Small 3.1's is `mistral`). transformers has no `ministral3` before 5.0.0 (its wheels 4.57.6 and
@@ -94,6 +102,9 @@ class Arrival:
     transformers: str
     between: str = ""
     """Why a release from `registered` up to `served` still cannot load it (empty when the two are one release)."""
+    backend: str = ""
+    """Why a release before `registered` cannot stand in with its Transformers backend, where the standard reason (the
+    model type came in transformers 5, the release requires <5) is not the whole story; `{tag}` for the release."""
 
 
 ARRIVALS: dict[str, Arrival] = {
@@ -102,6 +113,11 @@ ARRIVALS: dict[str, Arrival] = {
     "Gemma4ForConditionalGeneration": Arrival(
         (0, 19, 0), (0, 19, 1), "gemma4", "5.5.0",
         between="its Gemma 4 class imports transformers' gemma4 model, while the release requires transformers<5",
+    ),
+    "KimiK25ForConditionalGeneration": Arrival(
+        (0, 15, 0), (0, 15, 0), "kimi_k25", "5.13.0",
+        backend="transformers has no kimi_k25 model before 5.13.0 and {tag} requires transformers>=4.56.0,<5, so only the "
+        "repository's own code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan",
     ),
     "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
 }
@@ -232,6 +248,8 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
         why = f"{tag} is older than {named(FIRST_READ)}, which already lacks {name} in its model registry"
     elif given >= arrival.registered:
         why = f"{tag} registers {name}, but {arrival.between} (the model_type {arrival.model_type} came in transformers {arrival.transformers})"
+    elif arrival.backend:
+        why = f"{name} is not in {tag}'s model registry, and " + arrival.backend.format(tag=tag)
     else:
         why = (
             f"{name} is not in {tag}'s model registry, and its Transformers backend cannot stand in: the model_type "

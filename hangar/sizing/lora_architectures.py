@@ -94,6 +94,8 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        # Kimi K2.5: kimi_k25.py's class is SupportsMultiModal, SupportsPP, SupportsQuant, SupportsEagle(3), not SupportsLoRA
+        "KimiK25ForConditionalGeneration": False,
         # MiniMax-M3: vllm/models/minimax_m3/nvidia/model.py `(nn.Module, SupportsMultiModal, MiniMaxM3EncoderCudaGraphMixin,
         # SupportsPP, SupportsEagle3)`, no SupportsLoRA (v0.11.2 has no such class: hangar.sizing.engine_models)
         "MiniMaxM3SparseForConditionalGeneration": False,
@@ -140,6 +142,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "DeepSeek-V3": (None, "DeepseekV3ForCausalLM"),
     "DeepSeek-R1": (None, "DeepseekV3ForCausalLM"),
     "Kimi K2": (None, "DeepseekV3ForCausalLM"),
+    "Kimi K2.5": (None, "KimiK25ForConditionalGeneration"),
+    "kimi_k25": (None, "KimiK25ForConditionalGeneration"),
     "DeepSeek V3.2": (None, "DeepseekV32ForCausalLM"),
     "Phi-3": ("Phi3ForCausalLM", None),
     "Phi-4": ("Phi3ForCausalLM", None),
