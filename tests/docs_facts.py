@@ -447,6 +447,12 @@ FACTS += [
           "b": lambda: wna16("MIN_CAPABILITY")[_release(1)] / 10, "g1": lambda: _machete_groups()[0], "g2": lambda: _machete_groups()[1],
           "_": lambda: "" if wna16("kernel_refusal")("AMD", None, _release(1)) is None and wna16("kernel_refusal")("AMD", None, _release(0)) else 1 / 0}),
     Fact("docs/sizing.md", "refused ({old}'s MoE methods assert symmetric", {"old": lambda: _release(0)}),
+    Fact("docs/sizing.md", "Kimi K2.5's routed experts at {b:g} bytes a weight", {"b": lambda: wna16("bytes_per_weight")(catalog().model("moonshotai/Kimi-K2.5").dtype)}),
+    Fact("docs/sizing.md", "vLLM {new} runs its experts on Humming on Hopper, Marlin on the other GPUs from a T4 on, and Triton on older ones and on"
+         " AMD GPUs; {old} on Marlin from compute capability {cc:.1f}. An",
+         {"old": lambda: _release(0), "new": lambda: _release(1), "cc": lambda: min(c for c in (75, 80, 90) if wna16("moe_kernel")(c, 32, _release(0))) / 10,
+          "_": lambda: "" if [wna16("moe_kernel")(c, 32, _release(1)) for c in (90, 75, 70, None)] == ["Humming", "Marlin", "Triton", "Triton"] else 1 / 0}),
+    Fact("docs/sizing.md", "(routed experts left unquantised, which {old}'s MoE method", {"old": lambda: _release(0)}),
     Fact("docs/sizing.md", "LoRA on int4 experts fails to start at {old}, whose MoE LoRA reads weights such a layer does not have, while {new} runs"
          " it on Marlin's experts",
          {"old": lambda: next(r for r, rules in _lora_rules().items() if not rules.int4_experts),

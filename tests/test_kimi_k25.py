@@ -20,8 +20,10 @@ from hangar.catalog.layouts_kimi_k25 import kimi_k25_vision_params
 from hangar.catalog.model_config import ConfigError, read_config
 from hangar.cli import app
 from hangar.precision import checkpoint_bytes
+from hangar.sizing.capability import capability_problems
 from hangar.sizing.engine_models import engine_refusal, first_served
 from hangar.sizing.lora_architectures import architecture, lora_refusal
+from hangar.sizing.wna16 import experts_only, moe_kernel, tp_problems
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
 
@@ -97,10 +99,15 @@ def test_an_ignore_entry_the_reader_cannot_place_is_refused_naming_the_field(ign
     assert raised.value.field == "quantization_config.ignore" and words in str(raised.value)
 
 
-def test_ignored_routed_experts_keep_the_whole_moe_layer_in_16_bits():
-    everything = read_config(with_quantization("kimi-k2-instruct.json", {**QUANT, "ignore": ["lm_head", "re:.*"]}))
-    whole = read_config(json.loads((CONFIGS / "kimi-k2-instruct.json").read_text()))  # bf16 embeddings + every layer
-    assert everything.unquantised_params_b == pytest.approx(whole.params_total_b - EMBEDDINGS / 1e9, abs=0.002)
+def test_an_ignore_entry_the_pinned_releases_read_apart_is_refused():
+    # v0.11.2's compressed-tensors MoE method reads no ignore list: routed experts left out would be quantised there
+    with pytest.raises(ConfigError) as raised:
+        read_config(with_quantization("kimi-k2-instruct.json", {**QUANT, "ignore": ["lm_head", "re:.*"]}))
+    assert raised.value.field == "quantization_config.ignore" and "keeps layer 1's routed experts in 16 bits" in str(raised.value)
+    # v0.11.2 matches a fused layer by its shards only: a pattern naming fused_qkv_a_proj itself keeps nothing there
+    with pytest.raises(ConfigError) as raised:
+        read_config(with_quantization("kimi-k2-instruct.json", {**QUANT, "ignore": ["lm_head", "re:.*fused_qkv_a_proj"]}))
+    assert "matches vLLM's fused model.layers.0.self_attn.fused_qkv_a_proj but not each of its shards" in str(raised.value)
 
 
 def test_a_vision_field_vllm_would_build_differently_is_refused():
@@ -183,3 +190,28 @@ def test_import_model_writes_the_row_from_the_file(tmp_path):
     refused = CliRunner().invoke(app, ["catalog", "import-model", KIMI, "--config", str(config), "--licence", "kimi-k2.5-modified-mit",
                                        "--overrides", str(tmp_path / "p")], env={"COLUMNS": "400"})
     assert refused.exit_code == 2 and "quantization_config.ignore: 're:.*block_sparse_moe.*' matches no module" in " ".join(refused.stderr.split())
+
+
+# --- kernels: an experts-only checkpoint runs its int4 layers on the MoE kernels only ------------------------------------
+
+
+def test_the_moe_kernel_per_gpu_and_release():
+    assert experts_only(CAT.model(KIMI))
+    assert not any(experts_only(row) for row in CAT.models.values() if row.hf_id != KIMI)
+    # v0.33.0, default settings: Humming on Hopper, Marlin from 7.5 (Blackwell too: FlashInfer's MxInt4 needs
+    # VLLM_USE_FLASHINFER_MOE_INT4=1), Triton below and on AMD; v0.11.2: Marlin from 8.0
+    assert [moe_kernel(cc, 32, "v0.33.0") for cc in (90, 100, 80, 75, 70, None)] == ["Humming", "Marlin", "Marlin", "Marlin", "Triton", "Triton"]
+    assert [moe_kernel(cc, 32, "v0.11.2") for cc in (90, 80, 75)] == ["Marlin", "Marlin", None]
+
+
+def test_a_v100_is_refused_for_its_memory_not_for_a_linear_int4_kernel_it_does_not_need():
+    v100 = CAT.gpus["V100-32GB"]
+    row = CAT.model(KIMI)
+    assert capability_problems(v100, "int4", "v0.33.0", model=row) == []  # Triton runs the experts; nothing else is int4
+    assert capability_problems(v100, "int4", "v0.11.2", model=row) == [
+        "V100-32GB (Volta (SM70)) cannot serve int4: vLLM v0.11.2 gives the int4 experts CompressedTensorsWNA16MarlinMoEMethod, whose "
+        "Marlin kernels need compute capability 8.0 (query_marlin_supported_quant_types) and this GPU has 7.0"
+    ]
+    # a checkpoint with int4 linear layers keeps CompressedTensorsWNA16's floor (7.5 at v0.33.0)
+    assert "get_min_capability" in capability_problems(v100, "int4", "v0.33.0")[0]
+    assert tp_problems(row, 8) == [] and tp_problems(row, 16) == []  # only the experts' width must split into groups of 32

@@ -19,6 +19,11 @@ How an entry matches, read 2026-12-02:
   expert's projections (`{layer}.0.gate_proj`, `.up_proj`, `.down_proj`) and gives an ignored one
   `UnquantizedFusedMoEMethod`. `apply_vllm_mapper` renames only literal dotted names by the model's weight mapper;
   patterns (`re:`) are matched against vLLM's own module names as written.
+* vLLM v0.11.2 (PyPI wheel, commit 275de3417) reads the list the same way for linear layers
+  (compressed_tensors/utils.py `should_ignore_layer`, `_is_equal_or_regex_match`) with two differences, both refused
+  here because the pinned releases would load the checkpoint apart: it matches a fused layer by its shards only (a
+  pattern naming `qkv_proj` itself keeps nothing), and its compressed_tensors_moe.py `get_moe_method` reads no ignore
+  list ("TODO ... check if the layer is being ignored"): every MoE layer's routed experts are quantised.
 * vLLM's names (deepseek_v2.py, qwen3_moe.py, llama.py ...): `model.layers.N.self_attn.<projection>`,
   `model.layers.N.mlp.{gate_up_proj,down_proj}` (a dense MLP), `model.layers.N.mlp.shared_experts.<...>` (DeepSeek,
   GLM; Qwen's `shared_expert`), `model.layers.N.mlp.experts` (routed), `model.layers.N.mlp.gate` (the router), and
@@ -32,7 +37,7 @@ Kimi K2.5 and Kimi-K2-Thinking keep attention, shared experts and the dense MLP 
 An entry matching only the output head, a router or a vision module costs nothing Hangar counts (16 bits already, a few
 hundredths of a percent, or outside the text model's count). An entry that matches none of the modules probed - another
 naming (Mixtral's `block_sparse_moe`), one expert of many, a linear-attention layer, a norm - is refused, as is one that
-keeps part of an MLP or of a fused projection.
+keeps part of an MLP or of a fused projection, or routed experts.
 """
 
 from __future__ import annotations
@@ -91,8 +96,8 @@ def _strip(name: str) -> str:
 def ignored_modules(
     ignore: list[str], key: str, *, layers: int, attention: dict[int, list[str]], dense: set[int], moe: bool, shared: str | None, nested: bool,
 ) -> dict[int, set[str]]:
-    """The modules each layer keeps in 16 bits by `ignore`: "attention" (or single projections by name), "mlp" (a dense MLP,
-    or a whole mixture of experts whose routed experts are ignored) and "shared_experts".
+    """The modules each layer keeps in 16 bits by `ignore`: "attention" (or single projections by name), "mlp" (a dense MLP)
+    and "shared_experts". Routed experts left out are refused: the pinned releases disagree on them (module docstring).
 
     `attention`: the checkpoint's projection names of each layer with attention (others have none the reader probes);
     `dense`: the layers with a dense MLP; `moe`: the others route to experts; `shared`: the shared experts' module name
@@ -104,10 +109,14 @@ def ignored_modules(
 
     def ignored(linear: Linear, entries: list[str]) -> bool:
         direct = [e for e in entries if _matches(e, linear.name)]
+        per_shard = [[e for e in entries if _matches(e, shard)] for shard in linear.names()]
+        if direct and len(linear.shards) > 1 and not all(per_shard) and any(e.startswith("re:") for e in direct):
+            raise ConfigError(f"{key}.ignore", f"{direct[0]!r} matches vLLM's fused {linear.name} but not each of its shards "
+                                               f"({', '.join(linear.shards)}): v0.33.0 leaves it unquantised, v0.11.2 (which matches a fused "
+                                               "layer by its shards) quantises it, so the pinned releases would size it apart")
         if direct:
             used.update(direct)
             return True
-        per_shard = [[e for e in entries if _matches(e, shard)] for shard in linear.names()]
         if all(per_shard):
             used.update(e for found in per_shard for e in found)
             return True
@@ -146,7 +155,10 @@ def ignored_modules(
         elif moe:
             experts = [Linear(f"{base}mlp.experts.0.{p}", (p,)) for p in ("gate_proj", "up_proj", "down_proj")]
             if whole(experts, f"layer {layer}'s routed experts", entries):
-                modules.add("mlp")
+                entry = next(e for e in entries if any(_matches(e, x.name) for x in experts))
+                raise ConfigError(f"{key}.ignore", f"{entry!r} keeps layer {layer}'s routed experts in 16 bits: vLLM v0.33.0 gives them "
+                                                   "UnquantizedFusedMoEMethod, but v0.11.2's compressed-tensors MoE method reads no ignore "
+                                                   "list and quantises every MoE layer, so the pinned releases would load the checkpoint apart")
             if shared and whole(_linears(("gate_proj", "up_proj", "down_proj"), f"{base}mlp.{shared}."), f"layer {layer}'s shared experts", entries):
                 modules.add("shared_experts")
         if modules:

@@ -14,9 +14,23 @@ context and the weights' format itself. Sources (read 2026-12-02):
   (width `mamba_num_heads` x `mamba_head_dim`, `n_groups`, `ssm_state_size`, `conv_kernel`), "*" attention
   (`num_key_value_heads`, `head_dim`), "-" a non-gated MLP (up and down, relu2) of `intermediate_size`, "E" a non-gated
   MoE of `n_routed_experts` experts of `moe_intermediate_size` (top `num_experts_per_tok`) beside
-  `n_shared_experts` x `moe_shared_expert_intermediate_size` of shared expert. Its attention takes the config's
+  `n_shared_experts` x `moe_shared_expert_intermediate_size` of shared expert. A latent MoE (Nemotron 3 Super and
+  Ultra: `moe_latent_size` set, not null; v0.33.0 only) runs its routed experts in that smaller width:
+  `NemotronHMoE` builds `fc1_latent_proj` (hidden -> latent) and `fc2_latent_proj` (latent -> hidden), two
+  `ReplicatedLinear`s, and a FusedMoE of hidden_size `moe_latent_size`, so an expert is up latent x width and down
+  width x latent; the router (`gate`) and the shared expert stay in the hidden width. Its attention takes the config's
   `head_dim`, which both config classes default to 128 (vLLM v0.11.2's own vllm/transformers_utils/configs/nemotron_h.py,
   transformers-5.16.1's NemotronHConfig); a file's older `attention_head_dim` is not read by either.
+  The layer kinds may come as a list, `layers_block_type` ("mamba", "attention", "moe", "mlp"; transformers 5.16.1's
+  NemotronHConfig also takes "linear_attention" and "full_attention", `remap_legacy_layer_types`): that class makes
+  `hybrid_override_pattern` a property spelling the list in characters, which vLLM v0.33.0's nemotron_h.py reads, and
+  `num_hidden_layers` the list's length (Nemotron 3 Ultra's file names no num_hidden_layers). Weights under `mtp.` (the
+  `num_nextn_predict_layers` multi-token-prediction layers, `mtp_hybrid_override_pattern`) are dropped at load
+  (`NemotronHForCausalLM.hf_to_vllm_mapper`, `"mtp": None`): only a speculative-decoding draft (nemotron_h_mtp.py)
+  loads them, which Hangar does not plan, so they are not counted. Per-layer `block_configs` (a heterogeneous
+  Nemotron-H, `get_nemotron_h_config_for_layer`) are not read: refused by name.
+  vLLM v0.11.2's nemotron_h.py has no latent MoE: it builds the experts in the hidden width and has no parameter for
+  `fc1_latent_proj`, so loading such a checkpoint fails (`hangar.sizing.engine_models`).
 * the state, vllm/model_executor/layers/mamba/mamba_utils.py (both releases): `MambaStateShapeCalculator.mamba2_state_shape`
   - conv state (conv_kernel - 1) x (width + 2 x n_groups x state_size), temporal state heads x head_dim x state_size;
   `MambaStateDtypeCalculator.mamba2_state_dtype` - conv state in the model's dtype, temporal state in
@@ -28,7 +42,10 @@ context and the weights' format itself. Sources (read 2026-12-02):
 
 Parameter counts are ESTIMATES from weight shapes (norms, biases and Mamba2's per-head A, D and dt_bias left out): a
 Mamba2 mixer is in_proj hidden x (2 x width + 2 x n_groups x state_size + heads), conv1d (width + 2 x n_groups x
-state_size) x conv_kernel, and out_proj width x hidden.
+state_size) x conv_kernel, and out_proj width x hidden. A Nemotron-H MoE layer is its routed experts (each 2 x
+(latent or hidden) x `moe_intermediate_size`), the latent projections (2 x hidden x latent), the router (hidden x
+experts) and the shared expert (2 x hidden x its width); the active count takes `num_experts_per_tok` experts and all the
+rest.
 """
 
 from __future__ import annotations
@@ -36,9 +53,14 @@ from __future__ import annotations
 from typing import Any
 
 from .config_fields import ConfigError, config_int, tied_embeddings
+from .nemotron_quant import kept_parameters
 
 _PATTERN = {"M": "mamba", "*": "attention", "-": "mlp", "E": "moe"}
 """Nemotron-H's `hybrid_override_pattern` characters (vLLM nemotron_h.py `ALL_DECODER_LAYER_TYPES`)."""
+_CHARACTER = {kind: char for char, kind in _PATTERN.items()}
+_BLOCK_TYPES = {"mamba": "mamba", "linear_attention": "mamba", "attention": "attention", "full_attention": "attention",
+                "moe": "moe", "mlp": "mlp"}
+"""`layers_block_type` names, old and new, as transformers 5.16.1's NemotronHConfig reads them (`_list_to_pattern`)."""
 _SSM_DTYPES = {"float32": 4, "bfloat16": 2, "float16": 2}
 """Bytes of a temporal-state element by `mamba_ssm_cache_dtype` (vLLM's `STR_DTYPE_TO_TORCH_DTYPE` names)."""
 NEMOTRON_HEAD_DIM = 128
@@ -47,10 +69,15 @@ NEMOTRON_SSM_DTYPE = "float32"
 """vLLM v0.33.0 `NemotronHForCausalLMConfig.DEFAULT_MAMBA_SSM_CACHE_DTYPE`."""
 
 
-def mamba2_fields(config: dict, text: dict, model_type: str) -> dict[str, Any]:
-    """The `Architecture` fields of a Granite 4.0 or Nemotron-H config but its context, format and modality."""
-    layers = config_int(text, "num_hidden_layers")
-    kinds = _granite_kinds(text, layers) if model_type == "granitemoehybrid" else _nemotron_kinds(text, layers)
+def mamba2_fields(config: dict, text: dict, model_type: str, quant_config: dict | None = None) -> dict[str, Any]:
+    """The `Architecture` fields of a Granite 4.0 or Nemotron-H config but its context, format and modality, with the
+    modules a ModelOpt checkpoint keeps in 16 bits (`quant_config`: the hf_quant_config.json beside it, if any)."""
+    if model_type == "granitemoehybrid":
+        layers = config_int(text, "num_hidden_layers")
+        kinds = _granite_kinds(text, layers)
+    else:
+        kinds = _nemotron_kinds(text)
+        layers = len(kinds)
     heads, hidden, vocab = config_int(text, "num_attention_heads"), config_int(text, "hidden_size"), config_int(text, "vocab_size")
     kv_heads = config_int(text, "num_key_value_heads", heads)
     if heads % kv_heads:
@@ -66,9 +93,11 @@ def mamba2_fields(config: dict, text: dict, model_type: str) -> dict[str, Any]:
     tied = tied_embeddings(config, text, model_type)
     total, active = _parameters(kinds, mlp, mamba, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, vocab=vocab, tied=tied)
     experts = mlp["experts"]
+    kept = kept_parameters(config, text, quant_config, kinds, model_type, hidden=hidden, heads=heads, kv_heads=kv_heads,
+                           head_dim=head_dim, mamba=mamba, mlp=mlp)
     return {
         "layers": layers, "attention_heads": heads, "hidden_size": hidden, "vocab_size": vocab,
-        "intermediate_size": mlp["dense"], "moe_intermediate_size": mlp["expert"] if experts else None,
+        "intermediate_size": mlp["dense"], "moe_intermediate_size": mlp["expert"] if experts else None, "moe_latent_size": mlp["latent"],
         "kv_heads": kv_heads, "head_dim": head_dim, "global_kv_heads": None, "global_head_dim": None,
         "kv_lora_rank": None, "qk_rope_head_dim": None, "attention_layers": attention, "sliding_window": None,
         "sliding_window_layers": None, "state_bytes_per_sequence": state_layers * mamba2_state_bytes(**mamba),
@@ -81,7 +110,7 @@ def mamba2_fields(config: dict, text: dict, model_type: str) -> dict[str, Any]:
         "linear_key_dim": None, "linear_value_dim": None, "linear_value_heads": None, "linear_conv_kernel_dim": None,
         "attn_output_gate": None, "state_layers": state_layers, "mamba_heads": mamba["heads"], "mamba_head_dim": mamba["head_dim"],
         "mamba_state_size": mamba["state_size"], "mamba_groups": mamba["groups"], "mamba_conv_kernel": mamba["conv_kernel"],
-        "mamba_ssm_dtype": mamba["ssm_dtype"],
+        "mamba_ssm_dtype": mamba["ssm_dtype"], "unquantised_params_b": kept,
     }  # fmt: skip
 
 
@@ -107,15 +136,36 @@ def _granite_kinds(text: dict, layers: int) -> list[str]:
     return list(declared)
 
 
-def _nemotron_kinds(text: dict, layers: int) -> list[str]:
-    pattern = text.get("hybrid_override_pattern")
-    if not isinstance(pattern, str) or len(pattern) != layers:
-        raise ConfigError("hybrid_override_pattern", f"expected a string of {layers} layer characters (num_hidden_layers): "
-                                                      "M (Mamba2), * (attention), - (MLP), E (MoE)")
-    unknown = sorted(set(pattern) - set(_PATTERN))
-    if unknown:
-        raise ConfigError("hybrid_override_pattern", f"{', '.join(map(repr, unknown))} not understood; known: M, *, -, E")
-    return [_PATTERN[char] for char in pattern]
+def _nemotron_kinds(text: dict) -> list[str]:
+    """Each layer's kind, from `layers_block_type` (a list) or `hybrid_override_pattern` (a string of characters)."""
+    if text.get("block_configs") is not None:
+        raise ConfigError("block_configs", "per-layer blocks (a heterogeneous Nemotron-H) are not read; Hangar sizes one "
+                                           "layout for every layer of a kind")
+    declared, pattern = text.get("layers_block_type"), text.get("hybrid_override_pattern")
+    if declared is not None:
+        if not isinstance(declared, list) or not declared:
+            raise ConfigError("layers_block_type", f"{declared!r} is not a list of layer types: mamba, attention, moe, mlp")
+        unknown = sorted({str(kind) for kind in declared if kind not in _BLOCK_TYPES})
+        if unknown:
+            raise ConfigError("layers_block_type", f"{', '.join(map(repr, unknown))} not understood; known: {', '.join(_BLOCK_TYPES)}")
+        kinds = [_BLOCK_TYPES[kind] for kind in declared]
+        if pattern is not None and pattern != "".join(_CHARACTER[kind] for kind in kinds):
+            raise ConfigError("hybrid_override_pattern", f"{pattern!r} differs from layers_block_type, which transformers' "
+                                                         "NemotronHConfig takes in its place")
+        field = "layers_block_type"
+    else:
+        if not isinstance(pattern, str) or not pattern:
+            raise ConfigError("hybrid_override_pattern", "missing; expected a string of layer characters: M (Mamba2), "
+                                                         "* (attention), - (MLP), E (MoE), or a layers_block_type list")
+        unknown = sorted(set(pattern) - set(_PATTERN))
+        if unknown:
+            raise ConfigError("hybrid_override_pattern", f"{', '.join(map(repr, unknown))} not understood; known: M, *, -, E")
+        kinds, field = [_PATTERN[char] for char in pattern], "hybrid_override_pattern"
+    declared_layers = text.get("num_hidden_layers")
+    if declared_layers is not None and declared_layers != len(kinds):
+        raise ConfigError(field, f"names {len(kinds)} layers, num_hidden_layers {declared_layers!r}; vLLM builds one layer "
+                                 "per entry, and the file disagrees with itself")
+    return kinds
 
 
 def _granite_mamba(text: dict, hidden: int) -> dict[str, Any]:
@@ -160,7 +210,7 @@ def _granite_mlp(text: dict) -> dict[str, Any]:
         raise ConfigError("shared_intermediate_size", "0 with no num_local_experts: the layers would have no MLP")
     return {"experts": experts, "top_k": config_int(text, "num_experts_per_tok") if experts else None,
             "expert": config_int(text, "intermediate_size") if experts else None, "gated": True, "shared": shared,
-            "dense": None if experts else shared, "dense_layers": 0}
+            "dense": None if experts else shared, "dense_layers": 0, "latent": None}
 
 
 def _nemotron_mlp(text: dict, kinds: list[str]) -> dict[str, Any]:
@@ -172,15 +222,14 @@ def _nemotron_mlp(text: dict, kinds: list[str]) -> dict[str, Any]:
                 raise ConfigError("intermediate_size", "a width per MLP layer is not one intermediate_size")
             width = width[0]
         dense = config_int({"intermediate_size": width}, "intermediate_size")
-    if text.get("moe_latent_size") is not None:
-        raise ConfigError("moe_latent_size", "latent MoE projections are not sized yet")
     experts = config_int(text, "n_routed_experts") if "moe" in kinds else None
+    latent = config_int(text, "moe_latent_size") if experts and text.get("moe_latent_size") is not None else None
     shared = 0
     if experts and text.get("n_shared_experts") not in (0, None):
         shared = config_int(text, "n_shared_experts") * config_int(text, "moe_shared_expert_intermediate_size")
     return {"experts": experts, "top_k": config_int(text, "num_experts_per_tok") if experts else None,
             "expert": config_int(text, "moe_intermediate_size") if experts else None, "gated": False, "shared": shared,
-            "dense": dense, "dense_layers": kinds.count("mlp")}
+            "dense": dense, "dense_layers": kinds.count("mlp"), "latent": latent}
 
 
 def _parameters(kinds: list[str], mlp: dict, mamba: dict, *, hidden: int, heads: int, kv_heads: int, head_dim: int, vocab: int,
@@ -194,9 +243,11 @@ def _parameters(kinds: list[str], mlp: dict, mamba: dict, *, hidden: int, heads:
     shared = matrices * hidden * mlp["shared"]
     routed = total_routed = 0
     if mlp["experts"]:
-        expert = matrices * hidden * mlp["expert"]
-        total_routed = mlp["experts"] * expert + hidden * mlp["experts"]
-        routed = mlp["top_k"] * expert + hidden * mlp["experts"]
+        latent = mlp["latent"]
+        expert = matrices * (latent or hidden) * mlp["expert"]  # a latent MoE's experts work in the latent width
+        beside = hidden * mlp["experts"] + (2 * hidden * latent if latent else 0)  # the router, fc1/fc2_latent_proj
+        total_routed = mlp["experts"] * expert + beside
+        routed = mlp["top_k"] * expert + beside
     total = float(vocab * hidden * (1 if tied else 2))
     active = float(vocab * hidden)  # the input embedding is a lookup: active parameters count the output head only
     for kind in kinds:

@@ -182,6 +182,8 @@ class Architecture:
     """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
     unquantised_params_b: float | None = None
     """Parameters a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (ESTIMATE, `weight_format`)."""
+    moe_latent_size: int | None = None
+    """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`)."""
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -234,7 +236,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
-                            dtype=published_format(config, text, quant_config), multimodal=False, **mamba2_fields(config, text, model_type))
+                            dtype=published_format(config, text, quant_config), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
+                            multimodal=False, **mamba2_fields(config, text, model_type, quant_config))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
     text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
 

@@ -36,6 +36,8 @@ class Model(Row):
     `hidden_size` is the residual width; `intermediate_size` the width of the dense MLP (gate/up/down), empty when
     every layer routes to experts; `moe_intermediate_size` one routed expert's width, for a mixture of experts only
     (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
+    `moe_latent_size` is the width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra: projected down from
+    and back up to `hidden_size` around them, `hangar.catalog.mamba_layout`); empty for every other model.
     `vocab_size` is the rows of the token embedding (and of the output head): the text model's `vocab_size` in
     config.json (what LoRA's embedding and lm_head slots are sized from); empty where it was not read.
     `tie_word_embeddings` is true when the output head is the token embedding (one vocab_size x hidden_size matrix, not
@@ -148,13 +150,14 @@ class Model(Row):
     unquantised_params_b: Optional[PositiveFloat] = None
     yarn_context_tokens: Optional[PositiveInt] = None
     default_context_tokens: Optional[PositiveInt] = None
+    moe_latent_size: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
         for column in ("q_lora_rank", "qk_nope_head_dim", "v_head_dim", "index_n_heads", "index_head_dim"):
             if getattr(self, column) is not None and self.kv_lora_rank is None:
                 raise RowProblem(column, getattr(self, column), "only a latent-attention (MLA) model has it")
-        for column in ("dense_mlp_layers", "shared_expert_intermediate_size"):
+        for column in ("dense_mlp_layers", "shared_expert_intermediate_size", "moe_latent_size"):
             if getattr(self, column) is not None and self.num_experts is None:
                 raise RowProblem(column, getattr(self, column), "only a mixture of experts (num_experts) has it")
         if self.dense_mlp_layers is not None and self.dense_mlp_layers > self.layers:

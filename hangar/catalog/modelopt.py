@@ -54,15 +54,20 @@ NVFP4_GROUP = 16
 
 _FREE = re.compile(
     r"^(lm_head|.*\.lm_head|(.*\.)?embed_tokens|.*(vision_tower|vision_model|embed_vision|mm_projector|multi_modal_projector).*"
-    r"|.*\.mlp\.gate|.*\.router\*?|.*\.block_sparse_moe\.gate|.*\.mlp\.gate\.?\*?|.*\.mlp\.shared_expert_gate|(model\.)?visual\*?|mtp(\..*)?\*?)$"
+    r"|.*\.mlp\.gate|.*\.router\*?|.*\.block_sparse_moe\.gate|.*\.mlp\.gate\.?\*?|.*\.mlp\.shared_expert_gate|(model\.)?visual\*?|mtp(\..*)?\*?"
+    r"|.*\.mixer\.(gate|conv1d)\*?)$"
 )
 """Excluded modules that cost nothing Hangar counts in the format: the output head and token embedding (16-bit already: Kimi
 K2.7-Code's NVFP4 repack names `language_model.model.embed_tokens`), vision parts
 (16-bit in vLLM whatever the list), MoE routers and shared-expert gates (hidden x experts, hidden x 1: a few hundredths of a
-percent of the weights), multi-token-prediction modules (`mtp`, dropped at load)."""
+percent of the weights), multi-token-prediction modules (`mtp`, dropped at load); a Nemotron-H router (`mixer.gate`)
+and Mamba2 `mixer.conv1d`, which vLLM builds unquantised whatever the list (`hangar.catalog.nemotron_quant`)."""
 _LAYER = re.compile(r"(?:^|\.)layers\.(\d+)(?:\*|\.|$)")
 _PLACED = re.compile(r"^(?:model\.language_model\.|language_model\.model\.|model\.)?layers\.(\d+)(?:\.(self_attn|linear_attn|mlp)(?:\.([a-z_]+))?)?\.?\*?$")
 """An excluded module Hangar counts in 16 bits: a whole layer, its attention or one projection, its MLP or shared experts."""
+MIXER = re.compile(r"^backbone\.layers\.(\d+)(?:\.mixer(?:\.([a-z0-9_]+(?:\.(?:up_proj|down_proj))?))?)?\.?\*?$")
+"""A Nemotron-H exclusion, `backbone.layers.<i>[.mixer[.<module>]]` (each layer holds one mixer), which
+`hangar.catalog.nemotron_quant` counts; kept here as (layer, "mixer" or "mixer.<module>")."""
 
 
 def is_modelopt(quant: dict[str, Any]) -> bool:
@@ -104,6 +109,10 @@ def kept_modules(quant: dict[str, Any], key: str, layers: int | None) -> dict[st
             continue
         if re.fullmatch(r"\*\.mlp\.shared_experts?\.?\*", entry):  # every layer's shared experts
             kept[entry] = (-1, "shared_experts")
+            continue
+        mixer = MIXER.match(entry)
+        if mixer is not None:
+            kept[entry] = (int(mixer.group(1)), "mixer" + (f".{mixer.group(2)}" if mixer.group(2) else ""))
             continue
         found = _PLACED.match(entry)
         part = found and found.group(3)

@@ -6,18 +6,20 @@ kernels the release has for this GPU or TPU, per format (the sources are in the 
 
 from __future__ import annotations
 
-from hangar.catalog import Gpu, TpuMachine
+from hangar.catalog import Gpu, Model, TpuMachine
 
 from .memory import Accelerator, check_precision
 from .mxfp4 import MIN_CAPABILITY
 from .quant_kernels import kernel_refusal, nvfp4_refusal, rocm_refusal
+from .wna16 import experts_only
 from .wna16 import kernel_refusal as int4_refusal
 
 
-def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, engine_version: str | None = None) -> list[str]:
+def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, engine_version: str | None = None, *, model: Model | None = None) -> list[str]:
     """Why `device` cannot serve weights in `precision` with vLLM `engine_version` (the pinned release when None), as a
     user would read it; [] if it can. awq and gptq on an NVIDIA GPU follow the release's kernels
-    (`hangar.sizing.quant_kernels`), int4 on any GPU (`hangar.sizing.wna16`); the other formats, the catalog's GPU columns."""
+    (`hangar.sizing.quant_kernels`), int4 on any GPU (`hangar.sizing.wna16`; for `model`'s checkpoint: an experts-only
+    one runs its int4 layers on the MoE kernels only); the other formats, the catalog's GPU columns."""
     check_precision(precision)
     acc = Accelerator.of(device)
     if precision in ("awq", "gptq") and acc.compute_capability is not None:
@@ -35,7 +37,7 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, 
         except LookupError:
             pass  # the release's ROCm path was not read: the catalog's column decides
     if precision == "int4" and acc.kind == "gpu":
-        refusal = int4_refusal(acc.vendor or "", acc.compute_capability, engine_version)
+        refusal = int4_refusal(acc.vendor or "", acc.compute_capability, engine_version, experts=model is not None and experts_only(model))
         return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve int4: {refusal}"]
     if precision in acc.formats:
         return []

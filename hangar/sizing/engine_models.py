@@ -73,6 +73,12 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `_CONFIG_REGISTRY` has minimax_m3_vl and minimax_m3_mtp only), nor has transformers 4.57.6, 5.16.1 or 5.20.2
   (configuration_auto.py / auto_mappings.py: minimax_m3_vl and its _text and _vision parts only), so `AutoConfig` raises
   (`NEVER_LOADED`).
+* A Nemotron-H latent MoE (Nemotron 3 Super and Ultra: the row's `moe_latent_size`, `hangar.catalog.mamba_layout`)
+  is served by v0.33.0 (nemotron_h.py `NemotronHMoE`: `fc1_latent_proj`, `fc2_latent_proj` and experts in the latent
+  width) but not by v0.11.2: its nemotron_h.py builds the experts in the hidden width and has no latent projection, so
+  `load_weights` finds no parameter for the checkpoint's `fc1_latent_proj` (`params_dict[name]`) and the expert
+  weights' shapes differ (`LATENT_MOE_UNTIL`). The releases between were not read for it: v0.33.0 is the first release
+  read that loads it.
 
 Releases older than v0.11.2 were not read. Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0
 (`hangar.sizing.engine.VERIFIED_RELEASES`): another `engine_version` is the image Hangar runs, not a release its flags were read from.
@@ -176,6 +182,21 @@ REMOTE_CODE_UNTIL: dict[str, tuple[tuple[int, int, int], str]] = {
 releases read, v0.33.0, have its config class), with the repository file that then runs."""
 
 
+LATENT_MOE_UNTIL = (0, 11, 2)
+"""The last release read whose nemotron_h.py has no latent MoE (`moe_latent_size`); `LATENT_MOE_SERVED` the first that has."""
+LATENT_MOE_SERVED = (0, 33, 0)
+
+
+def _latent_refusal(model: Model, given: tuple[int, int, int]) -> str | None:
+    """Why release `given` cannot load a Nemotron-H latent MoE; None where it can, the model has none, or not read."""
+    if model.moe_latent_size is None or model.text_model_type != "nemotron_h" or given > LATENT_MOE_UNTIL:
+        return None
+    tag = named(given)
+    return (f"vLLM {tag} cannot load {model.hf_id}: its nemotron_h.py has no latent MoE (moe_latent_size "
+            f"{model.moe_latent_size}): it builds the routed experts {model.hidden_size} wide and no fc1_latent_proj or "
+            f"fc2_latent_proj for the checkpoint's weights; vLLM {named(LATENT_MOE_SERVED)} serves it (the releases between were not read)")
+
+
 def remote_code(model: Model, engine_version: str | None = None) -> str | None:
     """Why vLLM release `engine_version` (None: either pinned release) reads this catalog model's config only with
     `--trust-remote-code` (the module docstring has the sources); None for a model whose config class vLLM or
@@ -210,7 +231,10 @@ def named(version: tuple[int, int, int]) -> str:
 
 
 def first_served(model: Model) -> str | None:
-    """The first vLLM release that can load this catalog model, where the pinned one cannot; else None."""
+    """The first vLLM release that can load this catalog model, where the pinned one cannot (for a latent MoE, the first
+    release read that can); else None."""
+    if model.moe_latent_size is not None and model.text_model_type == "nemotron_h":
+        return named(LATENT_MOE_SERVED)
     arrival = ARRIVALS.get(architecture(model) or "")
     if arrival is not None:
         return named(arrival.served)
@@ -240,6 +264,9 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     never = NEVER_LOADED.get(model.text_model_type or "")
     if never is not None:
         return f"vLLM {tag} cannot load {model.hf_id}: {never}"
+    latent = _latent_refusal(model, given)
+    if latent is not None:
+        return latent
     if arrival is None:
         return _text_refusal(model, given)
     if given >= arrival.served or LAST_BEFORE_TRANSFORMERS_5 < given < arrival.registered:

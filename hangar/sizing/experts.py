@@ -30,6 +30,9 @@ from hangar.catalog import Model
 
 from .mxfp4 import MXFP4_BYTES_PER_WEIGHT
 
+NEMOTRON_H = "nemotron_h"
+"""The text model type whose layers each hold one block (Mamba2, attention, MLP or MoE) and whose experts have no gate."""
+
 
 class ExpertsUnsized(ValueError):
     """The catalog row lacks what counting its routed experts needs."""
@@ -40,19 +43,25 @@ def routed_expert_params(model: Model) -> int | None:
 
     The MoE layers are the layers less `dense_mlp_layers` (DeepSeek's and GLM's first_k_dense_replace), except where
     every layer keeps its dense MLP beside the experts (Gemma 4: `dense_mlp_layers` equals `layers`). An expert is
-    `moe_intermediate_size` wide, or `intermediate_size` where the row names no dense MLP apart (Mixtral)."""
+    `moe_intermediate_size` wide, or `intermediate_size` where the row names no dense MLP apart (Mixtral). A Nemotron-H
+    expert has no gate (up and down, relu2: vLLM nemotron_h.py `is_non_gated_moe`) and works in the `moe_latent_size`
+    width where the row has one (`hangar.catalog.mamba_layout`)."""
     if model.num_experts is None:
         return None
     width = model.moe_intermediate_size or (model.intermediate_size if not model.dense_mlp_layers else None)
     if model.hidden_size is None or width is None:
         raise ExpertsUnsized(f"{model.hf_id}'s routed experts cannot be counted: the catalog lacks its hidden_size or its experts' width")
-    return moe_layers(model) * model.num_experts * 3 * model.hidden_size * width
+    matrices = 2 if model.text_model_type == NEMOTRON_H else 3
+    return moe_layers(model) * model.num_experts * matrices * (model.moe_latent_size or model.hidden_size) * width
 
 
 def moe_layers(model: Model) -> int:
     """Layers with routed experts: all but `dense_mlp_layers` (DeepSeek's first_k_dense_replace), or all where every layer
-    keeps its dense MLP beside the experts (Gemma 4)."""
+    keeps its dense MLP beside the experts (Gemma 4). A Nemotron-H layer holds one block: its MoE layers are those that are
+    neither Mamba2 (`state_layers`), attention nor MLP-only (`dense_mlp_layers`)."""
     dense = model.dense_mlp_layers or 0
+    if model.text_model_type == NEMOTRON_H and model.state_layers is not None and model.attention_layers is not None:
+        return model.layers - model.state_layers - model.attention_layers - dense
     return model.layers if dense >= model.layers else model.layers - dense
 
 

@@ -349,7 +349,7 @@ def rank_options(
             if precision in refused:
                 infeasible.append(Rejected(machine, precision, (refused[precision],)))
                 continue
-            problems = capability_problems(acc, precision, engine_version)
+            problems = capability_problems(acc, precision, engine_version, model=model)
             if (no_kernels := gpu_refusal(engine_version or ENGINE_VERSION, acc.name, acc.compute_capability)) is not None:
                 problems.append(no_kernels)  # the image has no kernels for the GPU at all, whatever the precision
             problems += _parallel_problems(machine, data_parallel, expert_parallel)

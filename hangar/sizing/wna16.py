@@ -39,6 +39,23 @@ else the Triton `CompressedTensorsWNA16MoEMethod` (groups only); both assert sym
 (`hangar.catalog.compressed_tensors`). v0.33.0 has one `CompressedTensorsWNA16MoEMethod` whose backend
 vllm/model_executor/layers/fused_moe/oracle/int_wna16.py `select_wna16_moe_backend` picks in order RDNA3 (ROCm gfx1100),
 FlashInfer TRT-LLM (no zero points), Marlin, batched Marlin, Triton, Humming, emulation: zero points are taken there.
+Which one runs (`moe_kernel`; v0.33.0 wheel read 2026-12-02): compressed_tensors_moe_wna16.py keys a symmetric int4 group
+of 32 as `kInt4Static32`, another group as `kInt4Static`; FlashInfer TRT-LLM (experts/trtllm_mxint4_moe.py
+`TrtLlmMxint4ExpertsMonolithic`) takes only `kInt4Static32`, on the SM100 family, and only with
+VLLM_USE_FLASHINFER_MOE_INT4=1 (envs.py, default 0: `is_flashinfer_mxint4_moe_available`), which Hangar does not set;
+`prioritize_humming` (quantization/utils/humming/priority.py) moves Humming ahead of Marlin at compute capability 9.0
+only, and Humming's experts (fused_humming_moe.py) need the `humming` package (vLLM 0.33.0 requires humming-kernels
+0.1.19) and 7.5, taking any int4 group; Marlin's (marlin_moe.py) need 7.5 and `check_moe_marlin_supports_config`'s
+shapes (hidden a multiple of 128, each rank's expert width a multiple of the group: tile padding allowed); Triton's
+(`TritonWNA16Experts`) run on any CUDA or ROCm GPU. So Hopper runs int4 experts on Humming, other NVIDIA GPUs from 7.5
+(Blackwell included) on Marlin, older ones on Triton, and AMD GPUs on Triton (Marlin refuses ROCm; RDNA3 is gfx1100 only).
+
+Experts-only checkpoints (`experts_only`: Kimi K2.5 and Kimi-K2-Thinking, whose `ignore` list keeps every linear layer
+but the routed experts in 16 bits) hold no int4 linear layer, so `CompressedTensorsWNA16.get_min_capability` never runs
+(compressed_tensors.py asks a scheme only of a layer it quantises); the MoE method's kernels decide. v0.33.0 runs them
+on every NVIDIA GPU (Triton below 7.5). v0.11.2 gives them `CompressedTensorsWNA16MarlinMoEMethod` wherever
+`check_moe_marlin_supports_layer` holds, a check of shapes and activation only, not of the GPU, and Marlin's kernels
+run from 8.0 (utils/marlin_utils.py `query_marlin_supported_quant_types` returns no type below 80): the floor stays 8.0.
 
 Kernels, AMD (ROCm). vllm/platforms/rocm.py lists `compressed-tensors` at both releases. v0.33.0:
 `_POSSIBLE_KERNELS[ROCM]` (RDNA3 W4A16 on gfx1100, RDNA hybrid on gfx11/12, TritonW4A16, Conch, Exllama):
@@ -54,8 +71,9 @@ from typing import TYPE_CHECKING
 
 from hangar.catalog.compressed_tensors import W4A16_FORMATS, w4a16_layout
 
-from .embeddings import quantised_weight_bytes
+from .embeddings import embedding_parameters, quantised_weight_bytes
 from .engine import sized_release
+from .experts import ExpertsUnsized, routed_expert_params
 
 if TYPE_CHECKING:
     from hangar.catalog import Model
@@ -85,9 +103,47 @@ def weight_bytes(model: Model, *, active: bool = False) -> float:
     return quantised_weight_bytes(model, params_b * 1e9, model_bytes_per_weight(model), active=active)
 
 
-def kernel_refusal(vendor: str, compute_capability: int | None, engine_version: str | None = None) -> str | None:
-    """Why vLLM `engine_version` (the pinned release where None or not read) runs no W4A16 kernel on this GPU; None if it does."""
+def experts_only(model: Model) -> bool:
+    """Whether `model`'s W4A16 checkpoint quantises its routed experts only: the modules it keeps in 16 bits
+    (`unquantised_params_b`) are every parameter but the embedding and head, the routed experts and their routers."""
+    if model.dtype not in W4A16_FORMATS or model.unquantised_params_b is None or model.num_experts is None:
+        return False
+    try:
+        experts = routed_expert_params(model)
+    except ExpertsUnsized:
+        return False
+    embeddings = embedding_parameters(model)
+    if experts is None or embeddings is None or model.hidden_size is None:
+        return False
+    routers = experts // (3 * (model.moe_intermediate_size or model.intermediate_size or 1))  # hidden x experts a MoE layer
+    rest = model.params_total_b * 1e9 - embeddings - experts - routers
+    return model.unquantised_params_b * 1e9 >= rest - 5e6  # the row's 3 decimals, and vision norms' rounding
+
+
+def moe_kernel(compute_capability: int | None, group: int, engine_version: str | None = None) -> str | None:
+    """The kernel vLLM `engine_version` runs a W4A16 checkpoint's routed experts with (symmetric, groups of `group`) on a
+    GPU of this compute capability (None: an AMD GPU), by default settings; None where none runs (the module docstring)."""
     release = sized_release(engine_version)
+    if release == "v0.11.2":
+        return "Marlin" if compute_capability is not None and compute_capability >= 80 else None
+    if compute_capability is None:
+        return "Triton"
+    if compute_capability == 90:
+        return "Humming"
+    return "Marlin" if compute_capability >= 75 else "Triton"
+
+
+def kernel_refusal(vendor: str, compute_capability: int | None, engine_version: str | None = None, *, experts: bool = False) -> str | None:
+    """Why vLLM `engine_version` (the pinned release where None or not read) runs no W4A16 kernel on this GPU; None if it
+    does. `experts`: an experts-only checkpoint (`experts_only`), whose int4 layers are all routed experts."""
+    release = sized_release(engine_version)
+    if experts and compute_capability is not None:
+        if moe_kernel(compute_capability, 32, release) is not None:
+            return None
+        return (
+            f"vLLM {release} gives the int4 experts CompressedTensorsWNA16MarlinMoEMethod, whose Marlin kernels need compute capability "
+            f"8.0 (query_marlin_supported_quant_types) and this GPU has {compute_capability / 10:.1f}"
+        )
     if compute_capability is not None:
         needed = MIN_CAPABILITY[release]
         if compute_capability >= needed:
@@ -131,6 +187,8 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
         "intermediate_size": model.intermediate_size, "moe_intermediate_size": model.moe_intermediate_size,
         "shared_expert_intermediate_size": model.shared_expert_intermediate_size, "attention heads x head_dim": attention,
     }
+    if experts_only(model):  # the 16-bit layers take any split; only the routed experts hold groups
+        widths = {"moe_intermediate_size": model.moe_intermediate_size}
     problems = []
     for name, width in widths.items():
         if width is not None and (width % tensor_parallel or width // tensor_parallel % group):

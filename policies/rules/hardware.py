@@ -166,7 +166,7 @@ def fit_problems(workload: ServingWorkload, pool: PoolHardware, catalog: Catalog
         return problems  # hangar-cannot-judge reports unknown models and formats; `check`, a refused format
     precision = engine_precision(workload.precision, workload.quantization, model.dtype)
     where = f"{workload.model} in {precision} on {pool.describe()}"
-    problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, precision, workload_release(workload))]
+    problems += [f"{where}: {reason}" for reason in capability_problems(pool.device, precision, workload_release(workload), model=model)]
     problems += [f"{workload.model}: {reason}" for reason in tp_problems(model, workload.tensor_parallel)]
     if pool.kind == "gpu" and requested and workload.accelerators_needed > requested:
         parallel = f"tensor parallelism {workload.tensor_parallel}" + (f" x data parallelism {workload.data_parallel}" if workload.data_parallel > 1 else "")
