@@ -28,6 +28,7 @@ from tests.docs_values import (
     constant,
     exit_code,
     python_floor,
+    v4_flash_h200,
     workflow_step_value,
 )
 
@@ -344,6 +345,12 @@ FACTS += [
     Fact("docs/sizing.md", "its {n} sparse layers keep their indexer's keys, {b:,} bytes a token in bf16",
          {"n": lambda: sum(minimax_m3()["sparse_attention_config"]["sparse_attention_freq"]), "b": lambda: read_fixture(minimax_m3()).indexer_bytes_per_token}),
     Fact("docs/sizing.md", "vLLM serves it from {v},\nnot at v0.11.2", {"v": lambda: first_arrival("MiniMaxM3SparseForConditionalGeneration")}),
+    Fact("docs/sizing.md", "one per {csa} tokens with an indexer key (`csa_layers`) or one per {hca} (`hca_layers`)",
+         {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
+    Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
+         {"f": v4_flash_h200}),
+    Fact("docs/sizing.md", "only on Hopper and Blackwell, and not at {v})",
+         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "UNREGISTERED")()["DeepseekV4ForCausalLM"][0])}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
          " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",

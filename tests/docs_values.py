@@ -114,3 +114,19 @@ def pool_of(stack_name: str):
 def seconds(duration: str) -> int:
     """`15s`, `15m` as seconds."""
     return int(duration[:-1]) * {"s": 1, "m": 60}[duration[-1]]
+
+
+@functools.cache
+def v4_flash_h200() -> tuple[int, int, int]:
+    """DeepSeek-V4-Flash (tests/model_configs, no packaged row) at its full context on 8 x H200: (tokens, blocks of the
+    pool one sequence takes, bytes of a block on one rank); the pool's null block is one block."""
+    import datetime
+    import json
+
+    from hangar.catalog.model_config import model_row
+    from hangar.sizing import GIB, memory_fit
+
+    config = json.loads((ROOT / "tests" / "model_configs" / "deepseek-v4-flash.json").read_text())
+    model = model_row("deepseek-ai/DeepSeek-V4-Flash", config, licence_id="mit", source="tests", as_of=datetime.date(2026, 12, 2))
+    fit = memory_fit(model, catalog().gpu("H200"), precision="mxfp4", tensor_parallel=8)
+    return fit.max_context_tokens, round(fit.kv_per_sequence_gib / fit.kv_reserved_gib), round(fit.kv_reserved_gib * GIB / 8)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hangar.policies.rules.base import LICENCE_NOTICES, LICENSING
 from typer.testing import CliRunner
 
 from hangar.catalog import load_catalog
@@ -26,6 +27,7 @@ from hangar.sizing.lora_architectures import architecture, lora_refusal
 from hangar.sizing.wna16 import experts_only, moe_kernel, tp_problems
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
+from tests.policy_records import messages, vllm
 
 CONFIGS = Path(__file__).parent / "model_configs"
 KIMI = "moonshotai/Kimi-K2.5"
@@ -215,3 +217,23 @@ def test_a_v100_is_refused_for_its_memory_not_for_a_linear_int4_kernel_it_does_n
     # a checkpoint with int4 linear layers keeps CompressedTensorsWNA16's floor (7.5 at v0.33.0)
     assert "get_min_capability" in capability_problems(v100, "int4", "v0.33.0")[0]
     assert tp_problems(row, 8) == [] and tp_problems(row, 16) == []  # only the experts' width must split into groups of 32
+
+
+# --- licence: Kimi K2.5's modified MIT (no EU clause for its multimodal grant; "Kimi K2.5" to display) ------------------
+
+
+def _licensing(**config) -> list[str]:
+    return messages([vllm("chat", KIMI, pool="x")], LICENSING, {LICENSING: config})
+
+
+def _notices(**config) -> list[str]:
+    return messages([vllm("chat", KIMI, pool="x")], LICENCE_NOTICES, {LICENCE_NOTICES: config})
+
+
+def test_the_multimodal_row_is_not_refused_in_the_eu_and_names_kimi_k2_5_to_display():
+    licence = CAT.licence(CAT.model(KIMI).licence_id)
+    assert CAT.model(KIMI).multimodal and not licence.eu_multimodal_restriction and licence.display_name == "Kimi K2.5"
+    assert _licensing(euEstablished=True, tier="prod", monthlyActiveUsers=3_000_000_000) == []
+    (notice,) = _notices(monthlyActiveUsers=150_000_000, monthlyRevenueUsd=1_000_000)
+    assert ('prominently displaying "Kimi K2.5" on the user interface of a commercial product past 100,000,000 monthly active users or '
+            "US$20,000,000 monthly revenue — required now: this stack declares 150,000,000 monthly active users") in notice

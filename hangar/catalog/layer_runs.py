@@ -83,8 +83,13 @@ def check_layer_columns(model: Model) -> None:
 
 
 def describe_layers(model: Model) -> str | None:
-    """One phrase on a per-layer row's attention layers and their KV heads (None for a row without `layer_kv_heads`):
+    """One phrase on a per-layer row's attention layers and their KV heads (None for a row without `layer_kv_heads`, or
+    DeepSeek-V4's caches by kind of layer):
     '49 with attention, 8 KV heads each; 31 without', or '..., 4 KV heads in 9, 8 in 40; ...' where they differ."""
+    if model.csa_layers or model.hca_layers:  # DeepSeek-V4 (hangar.catalog.deepseek_v4)
+        only = f", {model.sliding_window_layers} keep only that" if model.sliding_window_layers else ""
+        return (f"each caches its last {model.sliding_window} tokens' latents; {model.csa_layers or 0} also one latent and one indexer key "
+                f"per 4 tokens (CSA), {model.hca_layers or 0} one latent per 128 (HCA){only}")
     if model.layer_kv_heads is None:
         return None
     counts = kv_head_counts(model)

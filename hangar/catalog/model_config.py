@@ -75,6 +75,9 @@ from pydantic import ValidationError
 
 from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_bidirectional_window, gemma4_global_attention, tied_embeddings
 from .context_length import derived_context, unset_context, yarn_context
+from .deepseek_v4 import MODEL_TYPE as V4_TYPE
+from .deepseek_v4 import published_dtype as v4_dtype
+from .deepseek_v4 import read_deepseek_v4
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
 from .layer_shapes import layer_shapes
@@ -90,7 +93,7 @@ from .weight_format import declared_kv_dtype, published_format, quantisation_met
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2,
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, V4_TYPE,
     *MINIMAX_M3_TYPES,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
@@ -182,6 +185,8 @@ class Architecture:
     """The KV-cache type the checkpoint declares (`hangar.catalog.weight_format`)."""
     unquantised_params_b: float | None = None
     """Parameters a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (ESTIMATE, `weight_format`)."""
+    csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
+    hca_layers: int | None = None
     moe_latent_size: int | None = None
     """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`)."""
 
@@ -233,6 +238,9 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
                             yarn_context_tokens=yarn_context(config, model_type), default_context_tokens=unset_context(config, model_type))
     if model_type in MINIMAX_M3_TYPES:  # sparse attention with an indexer, its own reader (hangar.catalog.minimax_m3)
         return Architecture(**read_minimax_m3(config, text, model_type, quant_config))
+    if model_type == V4_TYPE:  # compressed, windowed and indexed latents: its own reader (hangar.catalog.deepseek_v4)
+        return Architecture(**read_deepseek_v4(config), max_context_tokens=derived_context(config, model_type), yarn_context_tokens=yarn_context(config, model_type),
+                            default_context_tokens=unset_context(config, model_type), dtype=v4_dtype(config), tie_word_embeddings=tied_embeddings(config, config, model_type))
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),

@@ -32,7 +32,10 @@ class Model(Row):
     its indexer, whatever the KV-cache dtype; so does MiniMax-M3 (its sparse layers, bf16 index keys) beside
     its grouped-query K/V (`hangar.catalog.minimax_m3`). Every TP rank stores the indexer's keys whole.  Where the full-attention layers cache another shape than
     the sliding ones (Gemma 4), `global_kv_heads` x `global_head_dim` is theirs and `kv_heads` x
-    `head_dim` the sliding layers'.
+    `head_dim` the sliding layers'.  DeepSeek-V4 (`hangar.catalog.deepseek_v4`) caches one 512-wide latent (`kv_heads` 1,
+    `head_dim` 512): every layer its last `sliding_window` tokens, `csa_layers` one compressed latent and one indexer key
+    (`index_head_dim`) per 4 tokens, `hca_layers` one latent per 128 tokens, the rest (`sliding_window_layers`) the window
+    only; its `kv_bytes_per_token_bf16` is the compressed latents a token adds in 16 bits, amortised.
     `hidden_size` is the residual width; `intermediate_size` the width of the dense MLP (gate/up/down), empty when
     every layer routes to experts; `moe_intermediate_size` one routed expert's width, for a mixture of experts only
     (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
@@ -150,12 +153,17 @@ class Model(Row):
     unquantised_params_b: Optional[PositiveFloat] = None
     yarn_context_tokens: Optional[PositiveInt] = None
     default_context_tokens: Optional[PositiveInt] = None
+    csa_layers: Optional[PositiveInt] = None
+    """DeepSeek-V4: layers that compress 4 tokens into one cached latent and keep an indexer key for each
+    (compressed sparse attention; `hangar.catalog.deepseek_v4`, vLLM v0.33.0 vllm/models/deepseek_v4/attention.py)."""
+    hca_layers: Optional[PositiveInt] = None
+    """DeepSeek-V4: layers that compress 128 tokens into one cached latent (heavily compressed attention; same source)."""
     moe_latent_size: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
         for column in ("q_lora_rank", "qk_nope_head_dim", "v_head_dim", "index_n_heads", "index_head_dim"):
-            if getattr(self, column) is not None and self.kv_lora_rank is None:
+            if getattr(self, column) is not None and self.kv_lora_rank is None and not (column.startswith("index_") and self.csa_layers):
                 raise RowProblem(column, getattr(self, column), "only a latent-attention (MLA) model has it")
         for column in ("dense_mlp_layers", "shared_expert_intermediate_size", "moe_latent_size"):
             if getattr(self, column) is not None and self.num_experts is None:
@@ -211,7 +219,10 @@ class Model(Row):
             raise RowProblem("kv_heads", self.kv_heads, "give kv_heads and head_dim, or for MLA models kv_lora_rank and qk_rope_head_dim (not both)")
         if self.attention_layers is not None and self.attention_layers > self.layers:
             raise RowProblem("attention_layers", self.attention_layers, f"exceeds layers ({self.layers})")
-        if (self.sliding_window is None) != (self.sliding_window_layers is None):
+        compressed = (self.csa_layers or 0) + (self.hca_layers or 0)
+        if compressed and (self.sliding_window is None or compressed + (self.sliding_window_layers or 0) != self.layers):
+            raise RowProblem("csa_layers", self.csa_layers, f"with hca_layers and the window-only sliding_window_layers, must make up layers ({self.layers}), with sliding_window")
+        if (self.sliding_window is None) != (self.sliding_window_layers is None) and not compressed:
             raise RowProblem("sliding_window_layers", self.sliding_window_layers, "give sliding_window and sliding_window_layers together")
         if self.sliding_window_layers is not None and self.sliding_window_layers > self.kv_layers:
             raise RowProblem("sliding_window_layers", self.sliding_window_layers, f"exceeds the attention layers ({self.kv_layers})")
@@ -238,6 +249,9 @@ class Model(Row):
             if self.layer_kv_heads is not None:
                 expected = 2 * sum(decode_runs("layer_kv_heads", self.layer_kv_heads)) * self.head_dim * 2
                 rule = "2 x the KV heads of all layers (layer_kv_heads) x head_dim x 2 bytes"
+            if compressed:  # DeepSeek-V4: one latent per 4 (csa) or 128 (hca) tokens, amortised
+                expected = (self.csa_layers or 0) * self.head_dim * 2 // 4 + (self.hca_layers or 0) * self.head_dim * 2 // 128
+                rule = "csa_layers x head_dim x 2 / 4 + hca_layers x head_dim x 2 / 128 bytes"
         else:
             expected = self.kv_layers * (self.kv_lora_rank + self.qk_rope_head_dim) * 2
             rule = "layers x (kv_lora_rank + qk_rope_head_dim) x 2 bytes"

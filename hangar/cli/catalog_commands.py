@@ -334,9 +334,9 @@ def describe_architecture(m: Any) -> str:
         mixers = f" (Mamba2: {m.mamba_heads} heads x {m.mamba_head_dim}, state {m.mamba_state_size}, {m.mamba_groups} groups)" if m.mamba_heads else ""
         layout += (f" ({m.attention_layers} with attention, {m.fixed_state_layers} with a fixed state{mixers} of {m.state_bytes_per_sequence / 2**20:,.1f} MiB "
                    "per sequence)")
-    if m.sliding_window:
+    if m.sliding_window and not m.csa_layers and not m.hca_layers:  # DeepSeek-V4's window: describe_layers
         layout += f", {m.sliding_window_layers} of them sliding-window {m.sliding_window:,}"
     context = f"max context {m.max_context_tokens:,}"
     if m.default_context_tokens is not None:  # longrope: vLLM's default max_model_len (hangar.sizing.context.unset_context)
         context += f" (vLLM starts at {m.default_context_tokens:,} without --max-model-len)"
-    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 KV in full layers; {context}"
+    return f"{size}; {layout}; {kv}; {m.kv_bytes_per_token_bf16 / 1024:g} KiB/token of bf16 {'compressed latents' if m.csa_layers or m.hca_layers else 'KV in full layers'}; {context}"

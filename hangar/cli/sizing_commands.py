@@ -341,7 +341,7 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         kv += f" ({m.global_kv_heads} x {m.global_head_dim} in full-attention layers)"
     if m.indexer_bytes_per_token:
         kv += f" + an indexer cache of {m.indexer_bytes_per_token / 1024:g} KiB/token"
-    if m.sliding_window:
+    if m.sliding_window and not m.csa_layers and not m.hca_layers:  # DeepSeek-V4's window: describe_layers
         kv += f", {m.sliding_window_layers} of {m.kv_layers} layers sliding-window {m.sliding_window:,}"
     if describe_layers(m):
         kv += f", {describe_layers(m)}"

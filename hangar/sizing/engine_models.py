@@ -73,6 +73,13 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   `_CONFIG_REGISTRY` has minimax_m3_vl and minimax_m3_mtp only), nor has transformers 4.57.6, 5.16.1 or 5.20.2
   (configuration_auto.py / auto_mappings.py: minimax_m3_vl and its _text and _vision parts only), so `AutoConfig` raises
   (`NEVER_LOADED`).
+* DeepSeek-V4's `DeepseekV4ForCausalLM` (`deepseek_v4`) is not in v0.11.2's registry (vllm/model_executor/models/
+  registry.py of the wheel vllm-0.11.2 names no DeepseekV4 class and its `_CONFIG_REGISTRY` no deepseek_v4), and its
+  Transformers backend cannot stand in: transformers 4.57.6, the last release v0.11.2's transformers<5 admits, has no
+  deepseek_v4 model (its PyPI wheel's transformers/models/), which 5.16.1 has (models/deepseek_v4/). v0.33.0 reads the
+  config through that `DeepseekV4Config` (it requires transformers>=5.16.1,<5.21.0) and registers the class as
+  `vllm.models.deepseek_v4` (wheel vllm-0.33.0; all read 2026-12-02). The releases between were not read for it (`UNREGISTERED`): a deployment pinned
+  to v0.11.2 (or older) is refused, one pinned between is not judged.
 * A Nemotron-H latent MoE (Nemotron 3 Super and Ultra: the row's `moe_latent_size`, `hangar.catalog.mamba_layout`)
   is served by v0.33.0 (nemotron_h.py `NemotronHMoE`: `fc1_latent_proj`, `fc2_latent_proj` and experts in the latent
   width) but not by v0.11.2: its nemotron_h.py builds the experts in the hidden width and has no latent projection, so
@@ -128,6 +135,12 @@ ARRIVALS: dict[str, Arrival] = {
     "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
 }
 """The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
+
+UNREGISTERED: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    "DeepseekV4ForCausalLM": ((0, 11, 2), (0, 33, 0)),
+}
+"""Architectures the last release named does not register, with the first release read that does (the ones between not
+read for it): no `first_served` is claimed for them (the module docstring has the sources)."""
 
 TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
@@ -242,6 +255,19 @@ def first_served(model: Model) -> str | None:
     return named(text.served) if text is not None else None
 
 
+def release_advice(model: Model) -> str:
+    """Which release to pin instead, for a model the pinned one cannot load: the first that serves it "or later", or where
+    that was not read (`UNREGISTERED`) the release read that serves it."""
+    first = first_served(model)
+    if first is not None:
+        return f"{first} or later"
+    name = architecture(model) or ""
+    if name in UNREGISTERED:
+        last, served = UNREGISTERED[name]
+        return f"{named(served)} (the releases between {named(last)} and it were not read for it)"
+    return "a release that serves it"
+
+
 def _text_refusal(model: Model, given: tuple[int, int, int]) -> str | None:
     """Why release `given` cannot load the model's text model type; None where it can or the type is not one of these."""
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
@@ -264,6 +290,12 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     never = NEVER_LOADED.get(model.text_model_type or "")
     if never is not None:
         return f"vLLM {tag} cannot load {model.hf_id}: {never}"
+    if name in UNREGISTERED and given <= UNREGISTERED[name][0]:
+        last, served = UNREGISTERED[name]
+        tag = named(given)
+        scope = f"{tag}'s" if given == last else f"{named(last)}'s (and {tag} is older)"
+        return (f"vLLM {tag} cannot load {model.hf_id}: {name} is not in {scope} model registry, and its Transformers backend "
+                f"cannot stand in: transformers 4.57.6, the last release {named(last)}'s transformers<5 admits, has no {model.text_model_type} model; vLLM {named(served)} serves it")
     latent = _latent_refusal(model, given)
     if latent is not None:
         return latent

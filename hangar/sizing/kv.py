@@ -17,6 +17,8 @@ latent's fp8 format):
   elements, no separate K and V, which every TP rank stores whole; DeepSeek-V3.2's indexer keeps a
   second such cache per layer (`DeepseekV32IndexerCache`), and so does each sparse layer of MiniMax-M3 beside its
   grouped-query K/V (`MiniMaxM3IndexerCache`: one head of bf16 keys, whole on every rank, v0.33.0);
+* DeepSeek-V4 (v0.33.0 only): its window, compressed-latent, indexer and compressor-state caches packed into one pool,
+  as `hangar.sizing.kv_deepseek_v4` reads them; `kv_bytes_per_token` is there the compressed caches a token adds;
 * state-space layers (`MambaSpec`): one fixed state per sequence, split across TP ranks; how vLLM pages it beside the
   attention layers (whole pages, several per sequence at v0.33.0, layer groups) is `hangar.sizing.kv_pool`, which sizes a
   hybrid model's fit and capacity from its pages instead of this sum.
@@ -73,8 +75,10 @@ def served_kv_dtype(model: Model, kv_cache_dtype: str, engine_version: str | Non
     `kv_cache_quant_algo` FP8 (or an 8-bit float `kv_cache_scheme`) to "fp8_e4m3" (vllm-0.33.0 wheel, read 2026-12-02).
     v0.11.2 has no such step (vllm/attention/layer.py `_init_kv_cache_quant` loads the checkpoint's k/v scales, its TODO
     "kv cache dtype should be specified in the FP8 checkpoint config and become the 'auto' behavior"): "auto" stays the
-    16-bit model type there."""
+    16-bit model type there. DeepSeek-V4's FlashMLA layout turns "auto" into fp8 (`hangar.sizing.kv_deepseek_v4`)."""
     if kv_cache_dtype == "auto" and model.kv_cache_dtype == "fp8" and sized_release(engine_version) == "v0.33.0":
+        return "fp8"
+    if kv_cache_dtype == "auto" and model.text_model_type == "deepseek_v4":  # fp8_ds_mla (`hangar.sizing.kv_deepseek_v4`)
         return "fp8"
     return kv_cache_dtype
 
@@ -115,6 +119,11 @@ def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parall
     KV heads, the index keys (one head, bf16 whatever the dtype) whole on every rank (`hangar.catalog.minimax_m3`).
     """
     check_kv_dtype(kv_cache_dtype)
+    if model.text_model_type == "deepseek_v4":  # compressed latents and indexer keys, amortised, on every rank
+        from .kv_deepseek_v4 import kv_dtype, token_bytes
+
+        kv_dtype(kv_cache_dtype)
+        return token_bytes(model) * tensor_parallel
     if model.global_kv_heads is not None:
         full, sliding = layer_token_bytes(model, kv_cache_dtype, tensor_parallel)
         sliding_layers = model.sliding_window_layers or 0
@@ -186,6 +195,13 @@ def sequence_kv(
     `layout` says (a release's blocks and admission: `hangar.sizing.kv_blocks.kv_layout`)."""
     if tokens < 1:
         raise KvError(f"tokens must be at least 1, got {tokens}")
+    if model.text_model_type == "deepseek_v4":  # its caches packed as vLLM v0.33.0 packs them (`hangar.sizing.kv_deepseek_v4`)
+        from .kv_deepseek_v4 import kv_dtype, packing
+
+        kv_dtype(kv_cache_dtype)
+        pack = packing(model)
+        held = pack.blocks(tokens, layout.in_flight_batches * max_num_batched_tokens) * pack.block_bytes * tensor_parallel
+        return SequenceKv(tokens=tokens, full_attention_bytes=float(held), sliding_window_bytes=0.0, state_bytes=0.0, sliding_tokens=0)
     full_layer_token, sliding_layer_token = layer_token_bytes(model, kv_cache_dtype, tensor_parallel, fp8_ds_mla=layout.fp8_ds_mla)
     sliding_layers = model.sliding_window_layers or 0
     full_layers = model.kv_layers - sliding_layers

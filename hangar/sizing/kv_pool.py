@@ -64,6 +64,9 @@ blocks over the blocks a request takes in every group). The start-up check count
 (the sum over layers). Kinds of layer whose pages differ (Gemma 4's full layers cache 2 x 512 a token, its sliding ones
 8 x 256) are not grouped so: their sequence is the sum over layers.
 
+DeepSeek-V4's seven caches (window, compressed latents, indexer keys, compressor states) are packed into groups of their
+own kind: `hangar.sizing.kv_deepseek_v4` (v0.33.0 only).
+
 Not modelled: FA4's larger pages on Blackwell, and a linear key head size other than 128 on Blackwell (Hangar's
 row does not carry the key head size, so there it takes FlashInfer's checkpoint page and 64-token alignment, the larger
 of the two); pipeline stages; sliding-window and state layers in one model (no such layout is read).
@@ -78,8 +81,9 @@ from hangar.catalog import Model
 from hangar.catalog.mamba_layout import mamba2_state_bytes
 
 from .engine import sized_release
-from .kv import ceil_div, layer_token_bytes, sequence_kv
+from .kv import KvError, ceil_div, layer_token_bytes, sequence_kv
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
+from .kv_deepseek_v4 import kv_dtype, packing, v4_gpu_refusal
 
 GDN_CHECKPOINT_ALIGNMENT = 64
 """vllm/v1/attention/backends/gdn_attn.py `FLASHINFER_GDN_CHECKPOINT_ALIGNMENT` (v0.33.0)."""
@@ -203,6 +207,9 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
     as `layout` says (`hangar.sizing.kv_blocks`): a hybrid model by its pages and groups, any other by
     `hangar.sizing.kv.sequence_kv` with the null block beside it."""
     newer = sized_release(engine_version) == "v0.33.0"
+    if model.text_model_type == "deepseek_v4":  # one pool of packed groups (`hangar.sizing.kv_deepseek_v4`)
+        return deepseek_v4_pool(model, tokens, engine_version=engine_version, capability=capability, kv_cache_dtype=kv_cache_dtype,
+                                tensor_parallel=tensor_parallel, in_flight=layout.in_flight_batches * max_num_batched_tokens)
     if hybrid_kv_cache and is_hybrid(model):
         pages = hybrid_pages(model, kv_cache_dtype=kv_cache_dtype, tensor_parallel=tensor_parallel, engine_version=engine_version,
                              capability=capability, attention_block=layout.block_size, prefix_caching=prefix_caching)
@@ -227,6 +234,19 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
     # v0.33.0 checks one sequence by groups, padding layers counted; v0.11.2 by layers (`sequence_kv`), padding not counted
     sequence_bytes = block_bytes * blocks if newer else sequence.total_bytes
     return PoolFit(sequence_bytes, block_bytes if newer else 0.0, block_bytes, blocks)
+
+
+def deepseek_v4_pool(model: Model, tokens: int, *, engine_version: str | None, capability: int | None, kv_cache_dtype: str,
+                     tensor_parallel: int, in_flight: int) -> PoolFit:
+    """DeepSeek-V4's sequence against vLLM v0.33.0's pool: its groups' blocks, the null block held back, every rank
+    holding the whole cache; KvError where Hangar does not size the model on that GPU or release."""
+    if (refusal := v4_gpu_refusal(capability, engine_version)) is not None:
+        raise KvError(f"{model.hf_id}: {refusal}")
+    kv_dtype(kv_cache_dtype)
+    pack = packing(model)
+    blocks = pack.blocks(tokens, in_flight)
+    block_bytes = float(pack.block_bytes * tensor_parallel)
+    return PoolFit(block_bytes * blocks, block_bytes, block_bytes, blocks)
 
 
 def window_groups(model: Model, kv_cache_dtype: str, tensor_parallel: int, layout: KvLayout, newer: bool) -> tuple[int, int] | None:

@@ -168,11 +168,12 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "ernie4_5": ("Ernie4_5ForCausalLM", None),
     "ernie4_5_moe": (None, "Ernie4_5_MoeForCausalLM"),
     "seed_oss": ("SeedOssForCausalLM", None),
+    "deepseek_v4": (None, "DeepseekV4ForCausalLM"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
 the catalog has none of (its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to
-4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM, Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
+4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM, DeepSeek-V4's DeepseekV4ForCausalLM (`deepseek_v4`), Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
 its `embedding_modules` are embed_tokens and lm_head in both releases). The packaged `GLM-4.5` row names the same class
 (zai-org/GLM-4.5's config.json, tests/model_configs/glm-4.5.json)."""
 

@@ -33,7 +33,7 @@ from .kv import KvError, check_kv_dtype, kv_replication, served_kv_dtype
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
-from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights
+from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, nvfp4_refusal
 from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
@@ -190,7 +190,7 @@ def weight_bytes(
         except Mxfp4Unsized as error:
             raise SizingError(str(error)) from None
         active_b = model.params_active_b if model.params_active_b is not None else model.params_total_b
-        return rest * 2 + max(active_b * 1e9 - rest, 0.0) * MXFP4_BYTES_PER_WEIGHT
+        return rest_bytes(model, rest, active=True) + max(active_b * 1e9 - rest, 0.0) * MXFP4_BYTES_PER_WEIGHT
     if precision == "mxfp4":
         capability = None if accelerator is None else accelerator.compute_capability
         kernel = (backend(capability, lora=lora, engine_version=engine_version) if capability is not None else None) or PUBLISHED

@@ -45,6 +45,12 @@ vllm/third_party/triton_kernels; read 2026-12-02):
   Hopper swizzle of the Triton path (vllm/model_executor/layers/quantization/utils/mxfp4_utils.py `_swizzle_mxfp4`,
   triton_kernels' HopperMXValueLayout and HopperMXScaleLayout) pads the values to 16 x 32-byte tiles, which gpt-oss's
   widths already fill, and the one-byte scales (1/32 of the weights) to 256 rows.
+
+DeepSeek-V4 (vLLM v0.33.0 wheel, vllm/models/deepseek_v4/quant_config.py `DeepseekV4FP8Config`, read 2026-12-02) publishes
+its routed experts in MXFP4 (`expert_dtype` "fp4": `Mxfp4MoEMethod`, no expert biases) and every linear layer beside them
+in FP8 blocks of 128 x 128 (`Fp8Config`), the embedding and output head unquantised: `fp8_rest`. Its expert widths
+(2,048 and 3,072 over TP up to 8, hidden 4,096 and 7,168) are already multiples of every padding above, so the kernel
+chosen changes no byte there.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .embeddings import quantised_weight_bytes
 from .engine import sized_release
 from .kv import round_up
 
@@ -139,13 +146,28 @@ def expert_padding(model: Model, *, tensor_parallel: int = 1, kernel: Backend = 
     return _quantised_bytes(model, tensor_parallel, kernel) / _quantised_bytes(model, tensor_parallel, PUBLISHED)
 
 
+def fp8_rest(model: Model) -> bool:
+    """Whether the parameters beside the MXFP4 experts are FP8 (DeepSeek-V4: vLLM v0.33.0's `DeepseekV4FP8Config`
+    quantises its linear layers in 128 x 128 FP8 blocks and builds its experts without biases; the embedding and output
+    head, not linear layers, stay bf16) rather than bf16 with expert biases (gpt-oss)."""
+    return model.text_model_type == "deepseek_v4"
+
+
+def rest_bytes(model: Model, params: float, *, active: bool = False) -> float:
+    """Bytes of `params` parameters outside the MXFP4 experts: bf16, or for `fp8_rest` one byte with the embedding and
+    head in bf16 (`hangar.sizing.embeddings`; `active`: the head only)."""
+    if not fp8_rest(model):
+        return max(params, 0.0) * BIAS_BYTES
+    return quantised_weight_bytes(model, max(params, 0.0), 1.0, active=active)
+
+
 def weight_bytes(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PUBLISHED) -> float:
-    """Bytes of the weights: the experts in MXFP4 (with their bf16 biases) as `kernel` pads them on each of
-    `tensor_parallel` ranks, and every other parameter of the catalog's estimate in bf16."""
+    """Bytes of the weights: the experts in MXFP4 (with their bf16 biases where they have them) as `kernel` pads them on
+    each of `tensor_parallel` ranks, and every other parameter of the catalog's estimate as `rest_bytes` says."""
     layers, experts, hidden, inner = _layout(model)
     rest = model.params_total_b * 1e9 - expert_weights(model)
     inner_rank = round_up(inner // tensor_parallel, kernel.intermediate_multiple)
     hidden_rank = round_up(hidden, kernel.hidden_multiple)
     quantised = 3 * inner_rank * hidden_rank * MXFP4_BYTES_PER_WEIGHT  # w13 (2 x inner rows) and w2, with scales
-    biases = (2 * inner_rank + hidden_rank) * BIAS_BYTES  # w13_bias and w2_bias (the latter on every rank)
-    return layers * experts * (quantised + biases) * tensor_parallel + max(rest, 0.0) * BIAS_BYTES
+    biases = 0 if fp8_rest(model) else (2 * inner_rank + hidden_rank) * BIAS_BYTES  # w13_bias and w2_bias (the latter on every rank)
+    return layers * experts * (quantised + biases) * tensor_parallel + rest_bytes(model, rest)

@@ -45,7 +45,7 @@ from .embeddings import quantised_weight_bytes, sixteen_bit_active_parameters
 from .kv import layer_token_bytes, served_kv_dtype
 from .lora import LoraSlots
 from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, SizingError, memory_fit, weight_bytes
-from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding
+from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding, rest_bytes
 from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
 from .wna16 import model_bytes_per_weight
 
@@ -210,8 +210,8 @@ class Replica:
         shared, experts = _expert_split(self.model)
         held = expert_share(self.model, tensor_parallel=self.tensor_parallel, data_parallel=self.data_parallel, expert_parallel=self.expert_parallel)
         routed = experts * routed_share(self.model, batch) * held
-        if self.precision == "mxfp4":  # only the experts are 4-bit; what every token reads stays bf16
-            return shared * BYTES_PER_PARAM["bf16"] + routed * per_param * self._mxfp4_padding()
+        if self.precision == "mxfp4":  # only the experts are 4-bit; what every token reads stays bf16 (DeepSeek-V4: fp8)
+            return rest_bytes(self.model, shared) + routed * per_param * self._mxfp4_padding()
         # the embedding and output head are among the shared weights, and stay 16-bit when the rest is quantised
         return quantised_weight_bytes(self.model, shared, per_param) + routed * per_param
 
