@@ -26,6 +26,21 @@ def override(directory: Path, table: str, key_column: str, key: str, **changes: 
     (directory / table).write_text(text.getvalue(), encoding="utf-8")
 
 
+UNSIZED = "acme/llama-3.1-8b-support"
+"""A team's own fine-tune of Llama 3.1 8B Instruct, its row written by hand (no config.json imported): no widths."""
+
+
+def unsized_model(directory: Path) -> str:
+    """Write UNSIZED's override row into `directory` (Llama 3.1 8B Instruct's row without the widths, vocabulary and
+    output head a config.json would give) and return the directory's path: a model whose LoRA slots and embeddings
+    the catalog cannot size (no packaged row lacks them: every one is read from a config.json or the vendor's own
+    architecture arguments)."""
+    override(directory, "models.csv", "hf_id", "meta-llama/Llama-3.1-8B-Instruct", hf_id=UNSIZED, base_model="meta-llama/Llama-3.1-8B-Instruct",
+             hidden_size="", intermediate_size="", vocab_size="", tie_word_embeddings="", text_model_type="", dtype="", revision="",
+             config_verified="false", source="acme's own fine-tune; config.json not imported")
+    return str(directory)
+
+
 def project(tmp_path: Path, stack: str, *, source: Path = BAD, overrides: str | None = "ours") -> Path:
     """A copy of a stack (with the repository's program) whose stack file names `overrides`."""
     (tmp_path / "stacks").mkdir(parents=True, exist_ok=True)

@@ -12,13 +12,17 @@ from hangar.cli import app
 from tests.pack_agreement import offline_verdicts, pack_verdicts
 from tests.policy_records import vllm
 
-CONFIG = Path(__file__).parent / "model_configs" / "mistral-7b-instruct-v0.3.json"
+CONFIGS = Path(__file__).parent / "model_configs"
+CONFIG = CONFIGS / "mistral-7b-instruct-v0.3.json"
+SCOUT_CONFIG = CONFIGS / "llama-4-scout-17b-16e-instruct.json"
+"""Llama 4 Scout Instruct's config.json as NVIDIA's aiconfigurator keeps it (trimmed: `reader_only` in sources.json, so
+the packaged catalog has no Llama 4 row), with its vision_config: what a team imports to serve Llama 4."""
 
 
-def imported(tmp_path: Path, hf_id: str, licence: str) -> str:
+def imported(tmp_path: Path, hf_id: str, licence: str, config: Path = CONFIG) -> str:
     """Import a model with `licence` into an overrides directory the way a team would; the directory's path."""
     overrides = tmp_path / "ours"
-    result = CliRunner().invoke(app, ["catalog", "import-model", hf_id, "--config", str(CONFIG), "--licence", licence, "--overrides", str(overrides)],
+    result = CliRunner().invoke(app, ["catalog", "import-model", hf_id, "--config", str(config), "--licence", licence, "--overrides", str(overrides)],
                                 catch_exceptions=False, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert load_catalog(overrides).model(hf_id).licence_id == licence

@@ -110,12 +110,14 @@ def test_mla_model_uses_latent_kv_figure(cat):
 
 
 def test_distill_carries_base_licence(cat):
-    m = cat.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B")
+    m = cat.model("deepseek-ai/DeepSeek-R1-Distill-Qwen-32B")
     assert m.licence_id == "mit"
-    assert m.base_model == "meta-llama/Llama-3.3-70B-Instruct"  # DeepSeek-R1 README §7
+    assert m.base_model == "Qwen/Qwen2.5-32B"  # DeepSeek-R1 README §7
     assert [(licence.id, carrier.hf_id) for licence, carrier in cat.model_licences(m.hf_id)] == [
-        ("mit", "deepseek-ai/DeepSeek-R1-Distill-Llama-70B"), ("llama-3.3-community", "meta-llama/Llama-3.3-70B-Instruct"),
+        ("mit", "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B"), ("apache-2.0", "Qwen/Qwen2.5-32B"),
     ]
+    nemotron = cat.model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")  # NVIDIA's licence, and Llama 3.3's through its base
+    assert [licence.id for licence, _ in cat.model_licences(nemotron.hf_id)] == ["nvidia-open-model-license", "llama-3.3-community"]
 
 
 def test_licence_conditions(cat):

@@ -23,6 +23,7 @@ from hangar.catalog.config_fields import ConfigError
 from hangar.catalog.model_config import model_row, read_config
 from hangar.cli import app
 from hangar.sizing import GIB, memory_fit
+from hangar.sizing.data_parallel import exchange_seconds
 from hangar.sizing.engine_models import engine_refusal, first_served
 from hangar.sizing.experts import moe_layers, routed_expert_params
 from hangar.sizing.kv_pool import state_bytes_per_rank
@@ -171,6 +172,17 @@ def test_super_routed_experts_are_counted_in_their_latent_width():
     assert moe_layers(model) == 40 and routed_expert_params(model) == 40 * 512 * 2 * 1024 * 2688
 
 
+def test_super_exchanges_its_tokens_in_the_latent_width_under_data_parallelism():
+    """DP 2 x TP 1, 1,000 tokens, a 400 GB/s link at full share, 10 us: each of the 40 MoE layers all-gathers and
+    reduce-scatters (2 - 1) / 2 of 1,000 x 1,024 (moe_latent_size, not the 4,096 residual) x 2 bytes over 200 GB/s."""
+    model = row(SUPER_ID, SUPER)
+    step = 10e-6 + 0.5 * 1000 * 1024 * 2 / 200e9
+    args = {"tensor_parallel": 1, "data_parallel": 2, "expert_parallel": False, "interconnect_gbps": 400, "latency_us": 10, "interconnect_share": 1}
+    assert exchange_seconds(model, 1000, **args) == pytest.approx(2 * 40 * step)
+    wide = model.model_copy(update={"moe_latent_size": None})
+    assert exchange_seconds(wide, 1000, **args) == pytest.approx(2 * 40 * (10e-6 + 0.5 * 1000 * 4096 * 2 / 200e9))
+
+
 def test_super_in_fp8_on_two_h100s_at_v0_33():
     """TP 2, fp8, 8,192 tokens, 92% of 80 GiB x 2 = 147.2 GiB usable:
 
@@ -196,7 +208,8 @@ def test_import_model_writes_super_and_hangar_size_serves_it_on_two_h100s(tmp_pa
     imported = CliRunner().invoke(app, ["catalog", "import-model", SUPER_ID, "--config", str(CONFIGS / "nvidia-nemotron-3-super-120b-a12b-fp8.json"),
                                         "--licence", "nvidia-open-model-license", "--overrides", str(tmp_path / "ours")])
     assert imported.exit_code == 0, imported.output
-    assert "120.668B parameters (12.232B active, 22 of 512 experts); 88 layers (8 with attention, 40 with a fixed state" in imported.stdout
+    assert ("120.668B parameters (12.232B active, 22 of 512 experts in a 1,024 latent); 88 layers (8 with attention, 40 with a fixed state"
+            in imported.stdout)
     assert load_catalog(tmp_path / "ours").model(SUPER_ID).moe_latent_size == 1024
     sized = CliRunner().invoke(app, ["size", SUPER_ID, "--overrides", str(tmp_path / "ours"), "-p", "fp8", "--cloud", "gcp", "--limit", "0"])
     assert sized.exit_code == 0, sized.output

@@ -90,9 +90,6 @@ def test_unread_vocabularies_stay_empty():
     gemma = CAT.model("google/gemma-2-9b")
     assert gemma.vocab_size is None and "vocab_size left empty" in (gemma.notes or "")
     assert CAT.model("google/gemma-2-9b-it").vocab_size == 256000
-    for model in CAT.models.values():
-        if model.source.startswith("config.json not read"):
-            assert model.vocab_size is None, model.hf_id
 
 
 def test_import_model_writes_the_vocabulary(tmp_path):

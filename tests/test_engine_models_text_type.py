@@ -56,7 +56,7 @@ def test_packaged_rows_carry_it_from_their_config_and_leave_it_empty_without_one
     assert catalog.model("google/gemma-3-27b-it").text_model_type == "gemma3_text"
     assert catalog.model("moonshotai/Kimi-K2-Instruct").text_model_type == "kimi_k2"  # as written; read as deepseek_v3
     assert catalog.model("CohereLabs/c4ai-command-r-v01").text_model_type == "cohere"
-    assert catalog.model("deepseek-ai/DeepSeek-R1-Distill-Llama-8B").text_model_type is None  # compiled from its model card
+    assert catalog.model("meta-llama/Llama-3.1-405B-Instruct").text_model_type is None  # read from Meta's SKU args, not a config.json
 
 
 def test_devstral_small_2_is_refused_until_v0_20_0_for_the_reason_each_release_has():

@@ -219,13 +219,20 @@ def test_egress_passes_when_allowed():
     assert messages([nat], NETWORK, {NETWORK: {"allowEgress": False}}) != []
 
 
-def test_eu_established_refuses_a_multimodal_llama_licence_and_passes_otherwise():
+def test_eu_established_refuses_a_multimodal_llama_licence_and_passes_otherwise(tmp_path):
     from hangar.policies.rules.base import LICENSING
 
+    from tests.licence_imports import SCOUT_CONFIG, imported
     from tests.policy_records import vllm
 
-    records = [node_group("h100", "p5.48xlarge", 1), vllm("scout", "meta-llama/Llama-4-Scout-17B-16E-Instruct", pool="h100", gpus=8)]
-    accepted = {"acceptedGatedModels": ["meta-llama/Llama-4-Scout-17B-16E-Instruct"]}
-    refused = messages(records, LICENSING, {LICENSING: {**accepted, "euEstablished": True}})
-    assert any("grants no rights for its multimodal models to licensees established in the EU" in m for m in refused)
-    assert messages(records, LICENSING, {LICENSING: {**accepted, "euEstablished": False}}) == []
+    scout = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # imported from its config.json: the packaged catalog has no Llama 4 row
+    overrides = imported(tmp_path, scout, "llama-4-community", SCOUT_CONFIG)
+    records = [node_group("h100", "p5.48xlarge", 1), vllm("scout", scout, pool="h100", gpus=8)]
+    accepted = {"acceptedGatedModels": [scout], "catalogOverrides": overrides}
+
+    def licensing(**config) -> list[str]:
+        found = messages(records, LICENSING, {LICENSING: {**accepted, **config}})
+        return [m for m in found if not m.startswith("this verdict rests on an overridden catalog row")]
+
+    assert any("grants no rights for its multimodal models to licensees established in the EU" in m for m in licensing(euEstablished=True))
+    assert licensing(euEstablished=False) == []

@@ -18,6 +18,7 @@ from hangar.policies.rules.base import CANNOT_JUDGE, HARDWARE_FIT
 from hangar.catalog import load_catalog
 from hangar.sizing import LoraSizeUnknown, LoraSlots, lora_bytes, memory_fit
 from tests.adapter_records import server
+from tests.catalog_overrides import UNSIZED, unsized_model
 from tests.lora_plans import SQL, SUPPORT, with_adapters
 from tests.serving_plans import flags, plan_environment, server_container, workloads
 
@@ -177,7 +178,6 @@ def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
         ("Qwen/Qwen3.5-27B", "v0.11.2", "vLLM v0.11.2 cannot load Qwen/Qwen3.5-27B: Qwen3_5ForConditionalGeneration is not in v0.11.2's model registry"),
         ("google/gemma-4-26B-A4B", "v0.11.2", "vLLM v0.11.2 cannot load google/gemma-4-26B-A4B: Gemma4ForConditionalGeneration is not in v0.11.2's"),
         ("mistralai/Devstral-Small-2-24B-Instruct-2512", "v0.11.2", "vLLM v0.11.2 cannot load mistralai/Devstral-Small-2-24B-Instruct-2512: its text config's"),
-        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "v0.33.0", "no hidden_size/intermediate_size (no config.json read)"),
         ("distilbert/distilgpt2", "v0.33.0", "its family 'DistilGPT2' is not one whose vLLM model class was read"),
         ("openai-community/gpt2", "v0.11.2", "vLLM v0.11.2's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
         ("openai-community/gpt2", "v0.33.0", "vLLM v0.33.0's GPT2LMHeadModel (the model class of openai-community/gpt2) does not implement SupportsLoRA"),
@@ -187,6 +187,13 @@ def test_mixtrals_slots_fill_an_h100_that_holds_its_weights_without_them():
 def test_a_model_whose_slots_the_catalog_cannot_size_says_why_naming_the_release(hf_id, release, why):
     with pytest.raises(LoraSizeUnknown, match=re.escape(why)):
         lora_bytes(model(hf_id), LoraSlots(), engine_version=release)
+
+
+def test_a_hand_written_row_without_widths_says_so(tmp_path):
+    row = load_catalog(unsized_model(tmp_path / "ours")).models[UNSIZED]
+    with pytest.raises(LoraSizeUnknown, match=re.escape(f"{UNSIZED}: the GPU memory of its LoRA slots is not sized: its catalog row has no "
+                                                        "hidden_size/intermediate_size (no config.json read)")):
+        lora_bytes(row, LoraSlots(), engine_version="v0.33.0")
 
 
 def test_the_slots_come_out_of_the_kv_cache_budget_and_can_stop_vllm_starting():
@@ -202,11 +209,12 @@ def test_the_slots_come_out_of_the_kv_cache_budget_and_can_stop_vllm_starting():
     assert memory_fit(qwen, l4, max_context_tokens=8192, lora=LoraSlots()).fits
 
 
-def raw_verdicts(flags: list[str], model_id: str = "Qwen/Qwen2.5-7B-Instruct") -> list[tuple[str, str, str]]:
+def raw_verdicts(flags: list[str], model_id: str = "Qwen/Qwen2.5-7B-Instruct", overrides: str | None = None) -> list[tuple[str, str, str]]:
     records = server(["sql=/x"], [{"name": "sql", "source": "acme/sql-lora", "revision": "0" * 40, "licence": "apache-2.0", "rank": 16}], model=model_id)
     args = records[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"]
     args[args.index("--enable-lora") + 1 : args.index("--enable-lora") + 1] = flags
-    return [(v.policy, v.level, v.message) for v in evaluate(records, load_pack_config({}, "test")) if v.policy in (HARDWARE_FIT, CANNOT_JUDGE)]
+    config = {policy: {"catalogOverrides": overrides} for policy in (HARDWARE_FIT, CANNOT_JUDGE)} if overrides else {}
+    return [(v.policy, v.level, v.message) for v in evaluate(records, load_pack_config(config, "test")) if v.policy in (HARDWARE_FIT, CANNOT_JUDGE)]
 
 
 def test_hardware_fit_counts_a_raw_programs_lora_slots_from_its_flags():
@@ -216,10 +224,10 @@ def test_hardware_fit_counts_a_raw_programs_lora_slots_from_its_flags():
     assert "Qwen/Qwen2.5-7B-Instruct in bf16 on" in found[2] and "does not fit" in found[2] and "+ 4 LoRA slots of rank 320 " in found[2], found
 
 
-def test_slots_of_a_model_the_catalog_cannot_size_cannot_be_judged():
-    found = [v for v in raw_verdicts(["--max-loras", "2"], model_id="meta-llama/Llama-4-Scout-17B-16E-Instruct") if v[0] == CANNOT_JUDGE]
+def test_slots_of_a_model_the_catalog_cannot_size_cannot_be_judged(tmp_path):
+    found = [v for v in raw_verdicts(["--max-loras", "2"], model_id=UNSIZED, overrides=unsized_model(tmp_path / "ours")) if v[0] == CANNOT_JUDGE]
     assert [message for _, _, message in found] == [
-        "qwen: meta-llama/Llama-4-Scout-17B-16E-Instruct: the GPU memory of its LoRA slots is not sized: its catalog row has no "
+        f"qwen: {UNSIZED}: the GPU memory of its LoRA slots is not sized: its catalog row has no "
         "hidden_size/intermediate_size (no config.json read), so whether 2 LoRA slots of rank 16 still fit cannot be judged"
     ]
 

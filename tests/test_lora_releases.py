@@ -21,6 +21,7 @@ from hangar.catalog.model_import import import_row
 from hangar.sizing import LoraSlots, lora_bytes
 from hangar.sizing.lora_architectures import architecture, supports_lora
 from tests.adapter_records import server
+from tests.catalog_overrides import UNSIZED, unsized_model
 from tests.pack_agreement import offline_verdicts, pack_verdicts
 
 CAT = load_catalog()
@@ -216,14 +217,15 @@ def test_v0_33_0_refuses_sequence_parallel_experts_but_not_mixtrals():
     assert ep_refusals("mistralai/Mixtral-8x7B-Instruct-v0.1", "v0.33.0", both) == []  # mixtral.py passes no sequence parallelism
 
 
-def test_the_pack_over_grpc_agrees_on_expert_parallelism_and_unsized_adapters():
+def test_the_pack_over_grpc_agrees_on_expert_parallelism_and_unsized_adapters(tmp_path):
     configs = load_pack_config({}, "test")
     refused = server(["sql=/x"], DECLARED, model="Qwen/Qwen3-30B-A3B", release="v0.33.0")
     refused[0].inputs["spec"]["template"]["spec"]["containers"][0]["args"] += [*EP, "--fully-sharded-loras"]
     verdicts = offline_verdicts(refused, configs, HARDWARE_FIT)
     assert any("together with fully_sharded_loras=True" in message for _, _, message, _ in verdicts)
     assert pack_verdicts(refused, configs, HARDWARE_FIT) == verdicts
-    unsized = server(["sql=/x"], DECLARED, model="meta-llama/Llama-4-Scout-17B-16E-Instruct", release="v0.33.0")
+    unsized = server(["sql=/x"], DECLARED, model=UNSIZED, release="v0.33.0")
+    configs = load_pack_config({CANNOT_JUDGE: {"catalogOverrides": unsized_model(tmp_path / "ours")}}, "test")
     verdicts = offline_verdicts(unsized, configs, CANNOT_JUDGE)
     assert any("the GPU memory of its LoRA slots is not sized" in message for _, _, message, _ in verdicts)
     assert pack_verdicts(unsized, configs, CANNOT_JUDGE) == verdicts

@@ -130,10 +130,11 @@ def test_a_full_attention_shape_without_sliding_layers_is_refused():
 
 def test_llama4_scout_caches_every_layer_like_full_attention_and_routes_one_of_16_experts():
     # a trimmed copy (sources.json: reader_only); vLLM v0.11.2 turns the hybrid KV-cache manager off for chunked local
-    # attention, so all 48 layers keep every token: the packaged row's figure from the model card, 196,608 bytes per token
+    # attention, so all 48 layers keep every token: 196,608 bytes per token (the packaged catalog has no Llama 4 row)
     scout = read_config(config("llama-4-scout-17b-16e-instruct.json"))
     assert (scout.model_type, scout.layers, scout.kv_heads, scout.head_dim, scout.sliding_window_layers) == ("llama4_text", 48, 8, 128, None)
-    assert scout.kv_bytes_per_token_bf16 == 2 * 48 * 8 * 128 * 2 == CAT.model("meta-llama/Llama-4-Scout-17B-16E-Instruct").kv_bytes_per_token_bf16
+    assert scout.kv_bytes_per_token_bf16 == 2 * 48 * 8 * 128 * 2 == 196_608
+    assert "meta-llama/Llama-4-Scout-17B-16E-Instruct" not in CAT.models
     assert (scout.num_experts, scout.num_experts_per_tok, scout.multimodal) == (16, 1, True)
     assert scout.max_context_tokens == 10485760  # llama3 rope scaling: vLLM keeps max_position_embeddings
     # meta-llama/llama-models models/llama4/MODEL_CARD.md (038acb9f): Scout "17B (Activated) 109B (Total)"
@@ -144,7 +145,7 @@ def test_llama4_maverick_interleaves_expert_and_dense_layers():
     # interleave_moe_layer_step 2: layers 2, 4, ... route 1 of 128 experts beside a shared one; the others are dense MLPs
     maverick = read_config(config("llama-4-maverick-17b-128e-instruct.json"))
     assert (maverick.num_experts, maverick.num_experts_per_tok) == (128, 1)
-    # same model card: "17B (Activated) 400B (Total)"; the trimmed copy has no vision tower (0.8B in Scout's)
+    # same model card: "17B (Activated) 400B (Total)"; the vision tower (0.8B) counted, as in Scout's
     assert maverick.params_total_b == pytest.approx(400, rel=0.03) and maverick.params_active_b == pytest.approx(17, rel=0.03)
     all_moe = read_config({**config("llama-4-maverick-17b-128e-instruct.json"), "text_config": {
         **config("llama-4-maverick-17b-128e-instruct.json")["text_config"], "interleave_moe_layer_step": 1}})

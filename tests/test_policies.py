@@ -90,9 +90,9 @@ def test_a_gated_model_needs_recorded_acceptance():
 
 
 def test_a_distill_carries_its_base_models_licence():
-    workload = vllm("r1", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", pool="x")
-    found = messages([workload], LICENSING, {LICENSING: {"monthlyActiveUsers": 800_000_000}})
-    assert any("Llama 3.1" in m and "caps monthly active users at 700,000,000" in m for m in found)
+    workload = vllm("r1", "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", pool="x")  # MIT, distilled into Qwen2.5-32B (Apache-2.0)
+    found = messages([workload], LICENSING, {LICENSING: {"denyLicences": ["apache-2.0"]}})
+    assert found == ["r1: deepseek-ai/DeepSeek-R1-Distill-Qwen-32B: inherited from its base Qwen/Qwen2.5-32B: Apache License 2.0 (apache-2.0) is on the organisation's deny list"]
 
 
 def test_allow_and_deny_lists():

@@ -103,18 +103,18 @@ def test_size_offers_an_awq_checkpoint_in_awq_only_and_says_why():
 
 
 def test_size_offers_no_awq_gptq_or_int8_where_the_published_format_is_unknown():
-    scout = CAT.model("meta-llama/Llama-4-Scout-17B-16E-Instruct")  # compiled from its model card: format unknown
-    assert scout.dtype is None
-    ranking = rank_options(scout, CAT)
+    unknown = CAT.model("microsoft/Phi-3-mini-4k-instruct")  # read from Phi3Config's defaults, which do not say the format
+    assert unknown.dtype is None
+    ranking = rank_options(unknown, CAT)
     tried = {o.precision for o in ranking.feasible} | {r.precision for r in ranking.infeasible}
     assert not tried & {"awq", "gptq", "int8"} and "bf16" in tried
     note = next(n for n in ranking.notes if n.startswith("not offered: "))
     assert note == ("not offered: awq, gptq, int8 (no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one "
                     "quantised ahead of time under its own id)")
     for precision in ("gptq", "int8"):
-        asked = rank_options(scout, CAT, precisions=[precision])
+        asked = rank_options(unknown, CAT, precisions=[precision])
         assert asked.feasible == () and asked.infeasible
-        assert all(r.reasons == (f"{scout.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM "
+        assert all(r.reasons == (f"{unknown.hf_id}: the catalog knows no {precision} checkpoint of it (its published format is unknown), and vLLM "
                                  f"v0.33.0 serves {precision} only from a checkpoint quantised to it ahead of time; import one under its own id",)
                    for r in asked.infeasible)
 

@@ -42,8 +42,9 @@ def test_rows_carry_whether_the_head_is_the_embedding_as_their_config_says():
     assert "tie_word_embeddings" not in config("gemma-3-27b-it.json")["text_config"]
     assert CAT.model("google/gemma-3-27b-it").tie_word_embeddings is True
     assert CAT.model("Qwen/Qwen2.5-72B-Instruct").tie_word_embeddings is False  # config.json (a Hugging Face duplicate): false
-    # rows compiled from model cards do not know it
-    assert CAT.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B").tie_word_embeddings is None
+    # a row read from a vendor's architecture arguments that do not say it leaves it unknown (gemma-2-9b: DeepMind's
+    # TransformerConfig, whose num_embed is its own checkpoint's and not the Hugging Face config's vocabulary)
+    assert CAT.model("google/gemma-2-9b").tie_word_embeddings is None
 
 
 def test_the_hand_kept_rows_say_it_from_their_sources_and_are_sized_by_it():
@@ -117,7 +118,7 @@ def test_4_bit_formats_count_group_scales_and_zeros():
 
 
 def test_a_row_without_the_embedding_shape_is_sized_as_before():
-    row = CAT.model("deepseek-ai/DeepSeek-R1-Distill-Llama-70B")  # compiled from its model card: no widths
+    row = CAT.model("google/gemma-2-9b")  # no vocab_size (see above): no embedding shape
     assert embedding_parameters(row) is None
     assert weight_bytes(row, "fp8") == pytest.approx(row.params_total_b * 1e9)
 

@@ -2,7 +2,7 @@
 
 A `--quantization` the server's release refuses on the model's published checkpoint (awq or gptq of a bf16 one) is a
 hardware-fit violation: vLLM would not start. awq or gptq of a catalog model whose published format is unknown (a row
-compiled from a model card) depends on a checkpoint the catalog does not know: `hangar-cannot-judge`, and its fit is
+read from a vendor's architecture arguments, which do not say it) depends on a checkpoint the catalog does not know: `hangar-cannot-judge`, and its fit is
 not sized as if the 4-bit weights existed.
 """
 
@@ -18,7 +18,7 @@ from hangar.records import ResourceRecord
 from tests.h200_stacks import with_deployment
 from tests.serving_plans import flags, plan_environment, server_container, workloads
 
-SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # compiled from its model card: the catalog's dtype is unknown
+UNKNOWN = "meta-llama/Llama-3.1-405B-Instruct"  # read from Meta's SKU args, which do not say the weights' format: dtype unknown
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"  # published in bf16
 
 
@@ -28,10 +28,10 @@ def judged(records, policy):
 
 @pytest.mark.parametrize(("release", "flag"), [("v0.11.2", "awq_marlin"), ("v0.33.0", "auto_awq")])
 def test_awq_of_a_row_of_unknown_format_cannot_be_judged(aws_environment, release, flag):
-    raw = with_deployment(aws_environment, model=SCOUT, precision="awq", max_context_tokens=8192, tensor_parallel=1, engine_version=release)
+    raw = with_deployment(aws_environment, model=UNKNOWN, precision="awq", max_context_tokens=8192, tensor_parallel=1, engine_version=release)
     plan = plan_environment(raw)  # not a config error: the checkpoint under that id may be an awq one
     assert judged(plan, CANNOT_JUDGE) == [
-        f"m: the catalog does not know the format {SCOUT}'s checkpoint is published in, and vLLM {release} serves awq only from a checkpoint "
+        f"m: the catalog does not know the format {UNKNOWN}'s checkpoint is published in, and vLLM {release} serves awq only from a checkpoint "
         "quantised to it ahead of time (from a 16-bit one it refuses or loads 16 bits), so whether it can be served in awq cannot be judged; "
         "import its config.json with `hangar catalog import-model` to record its format"
     ]
@@ -39,13 +39,13 @@ def test_awq_of_a_row_of_unknown_format_cannot_be_judged(aws_environment, releas
 
 
 def test_int8_of_a_row_of_unknown_format_cannot_be_judged_though_no_flag_says_it(aws_environment):
-    raw = with_deployment(aws_environment, model=SCOUT, precision="int8", max_context_tokens=8192, tensor_parallel=1)
+    raw = with_deployment(aws_environment, model=UNKNOWN, precision="int8", max_context_tokens=8192, tensor_parallel=1)
     plan = plan_environment(raw)
     (workload,) = workloads(plan)
     assert "--quantization" not in flags(server_container(workload)["args"])  # vLLM reads an int8 checkpoint's own config
     assert workload["metadata"]["annotations"]["hangar.dev/precision"] == "int8"
     assert judged(plan, CANNOT_JUDGE) == [
-        f"m: the catalog does not know the format {SCOUT}'s checkpoint is published in, and vLLM v0.33.0 serves int8 only from a checkpoint "
+        f"m: the catalog does not know the format {UNKNOWN}'s checkpoint is published in, and vLLM v0.33.0 serves int8 only from a checkpoint "
         "quantised to it ahead of time (from a 16-bit one it refuses or loads 16 bits), so whether it can be served in int8 cannot be judged; "
         "import its config.json with `hangar catalog import-model` to record its format"
     ]
@@ -58,7 +58,7 @@ def test_only_a_precision_the_flags_leave_unsaid_is_annotated(aws_environment):
 
 
 def test_the_same_row_as_published_is_judged(aws_environment):
-    plan = plan_environment(with_deployment(aws_environment, model=SCOUT, max_context_tokens=8192, tensor_parallel=2))
+    plan = plan_environment(with_deployment(aws_environment, model=UNKNOWN, max_context_tokens=8192, tensor_parallel=2))
     assert not any("format" in message for message in judged(plan, CANNOT_JUDGE))
 
 
@@ -100,14 +100,14 @@ def test_hangar_size_offers_neither_awq_gptq_nor_int8_of_a_row_of_unknown_format
 
     from hangar.cli import app
 
-    offered = CliRunner().invoke(app, ["size", SCOUT, "--limit", "3"], catch_exceptions=False, env={"COLUMNS": "400"})
+    offered = CliRunner().invoke(app, ["size", UNKNOWN, "--limit", "3"], catch_exceptions=False, env={"COLUMNS": "400"})
     assert offered.exit_code == 0, offered.output
     assert ("not offered: awq, gptq, int8 (no awq, gptq or int8 checkpoint of it is known (its published format is unknown): import one "
             "quantised ahead of time under its own id)") in offered.stdout
-    asked = CliRunner().invoke(app, ["size", SCOUT, "--precision", "int8", "--why-not"], catch_exceptions=False, env={"COLUMNS": "400"})
+    asked = CliRunner().invoke(app, ["size", UNKNOWN, "--precision", "int8", "--why-not"], catch_exceptions=False, env={"COLUMNS": "400"})
     assert asked.exit_code == 0, asked.output
     assert "no feasible option" in asked.stdout
-    assert (f"{SCOUT}: the catalog knows no int8 checkpoint of it (its published format is unknown), and vLLM v0.33.0 serves int8 only "
+    assert (f"{UNKNOWN}: the catalog knows no int8 checkpoint of it (its published format is unknown), and vLLM v0.33.0 serves int8 only "
             "from a checkpoint quantised to it ahead of time; import one under its own id") in asked.stdout
 
 
@@ -125,7 +125,7 @@ def test_hangar_size_offers_no_int8_of_a_bf16_checkpoint_and_says_why():
 def test_the_pack_over_grpc_gives_the_same_verdicts(aws_environment):
     from tests.pack_agreement import offline_verdicts, pack_verdicts
 
-    raw = with_deployment(aws_environment, model=SCOUT, precision="gptq", max_context_tokens=8192, tensor_parallel=1)
+    raw = with_deployment(aws_environment, model=UNKNOWN, precision="gptq", max_context_tokens=8192, tensor_parallel=1)
     records = list(plan_environment(raw))
     configs = load_pack_config({}, "test")
     offline = offline_verdicts(records, configs, CANNOT_JUDGE)

@@ -4,7 +4,8 @@ One reader for `hangar catalog import-model` and for the packaged rows (a test r
 packaged row that has a config.json fixture), so the two agree by construction. It knows the
 attention layouts sizing needs — grouped-query attention, sliding-window and interleaved
 local/global layers, multi-head latent attention, hybrid linear-attention/attention stacks, Mamba2/attention
-hybrids (read by `hangar.catalog.mamba_layout`) — and mixtures of experts; anything else is refused with the field
+hybrids (read by `hangar.catalog.mamba_layout`), Kimi Delta Attention/latent-attention hybrids (Kimi Linear, Kimi K3:
+`hangar.catalog.kimi_linear`) — and mixtures of experts; anything else is refused with the field
 that stopped it.
 
 Sources, read 2026-12-01:
@@ -80,6 +81,7 @@ from .deepseek_v4 import published_dtype as v4_dtype
 from .deepseek_v4 import read_deepseek_v4
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
+from .kimi_linear import KIMI_LINEAR_TYPES, kimi_k3_format, kimi_linear_fields
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
 from .minimax import MINIMAX_M2
@@ -93,7 +95,7 @@ from .weight_format import declared_kv_dtype, published_format, quantisation_met
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
-    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, V4_TYPE,
+    "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, V4_TYPE, *KIMI_LINEAR_TYPES,
     *MINIMAX_M3_TYPES,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
@@ -188,7 +190,8 @@ class Architecture:
     csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
     hca_layers: int | None = None
     moe_latent_size: int | None = None
-    """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`)."""
+    """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`;
+    Kimi K3, `hangar.catalog.kimi_linear`)."""
 
     def row_fields(self) -> dict[str, Any]:
         """The `models.csv` columns this architecture fills."""
@@ -241,6 +244,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if model_type == V4_TYPE:  # compressed, windowed and indexed latents: its own reader (hangar.catalog.deepseek_v4)
         return Architecture(**read_deepseek_v4(config), max_context_tokens=derived_context(config, model_type), yarn_context_tokens=yarn_context(config, model_type),
                             default_context_tokens=unset_context(config, model_type), dtype=v4_dtype(config), tie_word_embeddings=tied_embeddings(config, config, model_type))
+    if model_type in KIMI_LINEAR_TYPES:  # KDA + MLA hybrids (Kimi Linear, Kimi K3): hangar.catalog.kimi_linear
+        return _kimi(config, text, model_type, quant_config)
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
@@ -335,6 +340,23 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         tie_word_embeddings=tied_embeddings(config, text, model_type),
         **layer_shapes(text, model_type, kinds, experts, layers_with_dense_mlp(text, model_type, layers) if experts is not None else set()),
     )
+
+
+def _kimi(config: dict, text: dict, model_type: str, quant_config: dict | None) -> Architecture:
+    """A Kimi Linear config, or a Kimi K3 one (`model_type` kimi_k3 whose `text_config` is kimi_linear)."""
+    if config.get("model_type") == "kimi_k3":
+        if text is config or text.get("model_type") != "kimi_linear":
+            raise ConfigError("text_config", "a kimi_k3 config carries its kimi_linear text model there")
+        model_type = "kimi_k3"
+    elif text is not config:
+        raise ConfigError("model_type", f"{config.get('model_type')!r} with a kimi_linear text_config; the reader knows kimi_k3's only")
+    quant = text.get("quantization_config") if isinstance(text.get("quantization_config"), dict) else config.get("quantization_config")
+    dtype = kimi_k3_format(quant) if model_type == "kimi_k3" and isinstance(quant, dict) else None
+    fields = kimi_linear_fields(config, text, model_type)
+    return Architecture(model_type=model_type, text_model_type=text.get("model_type") or model_type, max_context_tokens=derived_context(text, model_type),
+                        yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
+                        dtype=dtype or published_format(config, text, quant_config, experts=fields["num_experts"] is not None),
+                        multimodal=isinstance(config.get("vision_config"), dict), **fields)
 
 
 def _whole(hidden: int, heads: int, field: str) -> int:

@@ -40,7 +40,8 @@ class Model(Row):
     every layer routes to experts; `moe_intermediate_size` one routed expert's width, for a mixture of experts only
     (what LoRA weights and other per-module shapes are sized from). Empty where no config.json was read.
     `moe_latent_size` is the width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra: projected down from
-    and back up to `hidden_size` around them, `hangar.catalog.mamba_layout`); empty for every other model.
+    and back up to `hidden_size` around them, `hangar.catalog.mamba_layout`; Kimi K3's `routed_expert_hidden_size`,
+    `hangar.catalog.kimi_linear`); empty for every other model.
     `vocab_size` is the rows of the token embedding (and of the output head): the text model's `vocab_size` in
     config.json (what LoRA's embedding and lm_head slots are sized from); empty where it was not read.
     `tie_word_embeddings` is true when the output head is the token embedding (one vocab_size x hidden_size matrix, not

@@ -317,7 +317,8 @@ def catalog_import_model(
 
 def describe_architecture(m: Any) -> str:
     """One line on a model row's size and attention layout, as sizing reads it."""
-    size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, {m.num_experts_per_tok} of {m.num_experts} experts)" if m.is_moe and m.num_experts else
+    latent = f" in a {m.moe_latent_size:,} latent" if m.moe_latent_size else ""  # Nemotron 3 Super and Ultra: experts narrower than the residual
+    size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, {m.num_experts_per_tok} of {m.num_experts} experts{latent})" if m.is_moe and m.num_experts else
                                                   f" ({m.params_active_b:g}B active)" if m.is_moe else "")
     if m.uses_mla:
         kv = f"latent attention (kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim})"

@@ -24,7 +24,10 @@ vllm-0.11.2.tar.gz, commit 275de3417, and vllm-0.33.0.tar.gz, commit 4ba787ec9, 
 The ESTIMATE (`exchange_seconds`), built as the tensor-parallel all-reduce is (`hangar.sizing.performance`): per MoE
 layer and step, one all-gather and one reduce-scatter, each a fixed latency (the calibrated all-reduce latency, taken
 for both) plus a ring moving (group - 1) / group of the step's 16-bit hidden states (tokens x hidden_size x 2 bytes)
-over one direction of the interconnect at the calibrated share of its bandwidth. Assumed, not measured: the engines
+over one direction of the interconnect at the calibrated share of its bandwidth. A latent MoE (Nemotron 3 Super and Ultra:
+the row's `moe_latent_size`) exchanges its tokens in the latent width: v0.33.0's `MoERunner.forward` applies the routed
+input transform (`fc1_latent_proj`) before its dispatch and the output transform after the combine (vllm/model_executor/
+layers/fused_moe/runner/moe_runner.py, `apply_routed_input_transform`). Assumed, not measured: the engines
 carry equal shares of the sequences (vLLM balances by queue lengths), the experts equal shares of the tokens (no
 expert-load imbalance), activations exchanged in 16 bits (the router logits or top-k ids that travel with them, and a
 quantised dispatch, are not counted), the group within one node's interconnect (Hangar places a DP replica on one
@@ -67,7 +70,7 @@ def exchange_seconds(model: Model, tokens: float, *, tensor_parallel: int, data_
     group = exchange_group(tensor_parallel=tensor_parallel, data_parallel=data_parallel, expert_parallel=expert_parallel)
     seconds = latency_us / 1e6
     if interconnect_gbps:
-        hidden = tokens * model.hidden_size * 2
+        hidden = tokens * (model.moe_latent_size or model.hidden_size) * 2  # a latent MoE dispatches latent vectors
         seconds += (group - 1) / group * hidden / (interconnect_gbps / 2 * 1e9 * interconnect_share)
     return 2 * moe_layers(model) * seconds
 

@@ -18,8 +18,8 @@ Read from vLLM v0.11.2 (the PyPI sdist vllm-0.11.2.tar.gz, commit 275de3417 per 
   gemma2.py / gemma3.py assert it and compute the logits from `embed_tokens`.
 
 Each matrix is vocab_size x hidden_size (vLLM pads the rows to a multiple of 64, `DEFAULT_VOCAB_PADDING_SIZE`: under 64
-rows, not counted). Rows without `vocab_size`, `hidden_size` or `tie_word_embeddings` (compiled from model cards) cannot
-be split: `embedding_parameters` is None and every parameter is counted at the precision's bytes, as before.
+rows, not counted). Rows without `vocab_size`, `hidden_size` or `tie_word_embeddings` (gemma-2-9b's, whose source gives no vocabulary, or
+a team's row written without them) cannot be split: `embedding_parameters` is None and every parameter is counted at the precision's bytes, as before.
 """
 
 from __future__ import annotations

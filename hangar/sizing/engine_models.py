@@ -33,6 +33,17 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   5.12.0 have no models/kimi_k25/; 5.13.0 has). At v0.11.2 only the repository's own code (`auto_map`,
   configuration_kimi_k25.py and modeling_kimi_k25.py, run with `--trust-remote-code`) could stand in, through the
   Transformers backend's remote-code path, which Hangar does not plan.
+* Kimi K3 (`KimiK3ForConditionalGeneration`, model_type `kimi_k3`): not in the registry of v0.11.2, v0.25.0 or v0.26.0
+  (PyPI wheels, v0.26.0 commit ffd46bfab), registered from v0.27.0 (commit 4bdc8a788; v0.28.0, 2cf0a6915, and v0.33.0
+  keep it, its classes in vllm/models/kimi_k3/), with vLLM's own `KimiK3Config` (vllm/transformers_utils/config.py
+  `_CONFIG_REGISTRY`: kimi_k3). Its Transformers backend cannot stand in before: no transformers release read has a
+  kimi_k3 model (4.57.6, 5.16.1 and 5.20.2: transformers/models/auto/), so the file's `auto_map` would have to run
+  Moonshot's own configuration_kimi_k3.py and modeling_kimi_k3.py. Kimi Linear's `KimiLinearForCausalLM` is registered
+  in every release read (v0.11.2's kimi_linear.py; v0.33.0 serves it from vllm/models/kimi_k3/), with vLLM's own
+  `KimiLinearConfig` in both `_CONFIG_REGISTRY`s. But v0.11.2's KimiLinearForCausalLM reads only Kimi Linear's own
+  layout: `KimiMLAAttention.__init__` asserts `q_lora_rank is None`, and its `KimiMoE` has no latent projections
+  (the row's `moe_latent_size`), so a kimi_linear text model with either (Kimi K3's) does not load there
+  (`LAYOUT_UNTIL`); v0.33.0's class builds both. The releases between were not read for it.
 * A text model type inside a registered architecture (`text_model_type`, the text_config's `model_type`): Devstral Small 2
   is `Mistral3ForConditionalGeneration`, registered in every release read, as Mistral Small 3.1 is, but its text config
   is `ministral3` (Mistral Small 3.1's is `mistral`). transformers has no `ministral3` before 5.0.0 (its wheels 4.57.6 and
@@ -133,6 +144,11 @@ ARRIVALS: dict[str, Arrival] = {
         "repository's own code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan",
     ),
     "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
+    "KimiK3ForConditionalGeneration": Arrival(
+        (0, 27, 0), (0, 27, 0), "kimi_k3", "",
+        backend="its Transformers backend cannot stand in: no transformers release read (4.57.6, 5.16.1, 5.20.2) has a "
+        "kimi_k3 model, so only Moonshot's own configuration_kimi_k3.py and modeling_kimi_k3.py (the config's auto_map) could run it",
+    ),
 }
 """The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
 
@@ -146,7 +162,8 @@ TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
 LAST_BEFORE_TRANSFORMERS_5 = (0, 19, 0)
 """The last release that requires transformers<5: a later one lacking an architecture may serve it through its
-Transformers backend, which was not read (such a release is not judged)."""
+Transformers backend, which was not read (such a release is not judged, unless the arrival says why its backend cannot
+stand in: `Arrival.backend`)."""
 
 NEVER_LOADED: dict[str, str] = {
     "minimax_m3": (
@@ -180,6 +197,30 @@ TEXT_ARRIVALS: dict[str, TextArrival] = {
     ),
 }
 """Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
+
+
+LAYOUT_UNTIL: dict[str, tuple[tuple[int, int, int], tuple[tuple[str, str], ...]]] = {
+    "KimiLinearForCausalLM": ((0, 11, 2), (
+        ("q_lora_rank", "its KimiMLAAttention asserts q_lora_rank is None"),
+        ("moe_latent_size", "its KimiMoE has no latent expert projections"),
+    )),
+}
+"""Architectures a release registers but loads only in their first layout: up to the release named, a row with one of
+the columns set cannot load, for the reason given (the module docstring has the sources)."""
+
+
+def _layout_refusal(model: Model, given: tuple[int, int, int]) -> str | None:
+    """Why release `given` cannot load this row's layout of an architecture it registers (`LAYOUT_UNTIL`); None where it can."""
+    name = architecture(model)
+    until = LAYOUT_UNTIL.get(name or "")
+    if until is None or not FIRST_READ <= given <= until[0]:
+        return None
+    found = [(column, reason) for column, reason in until[1] if getattr(model, column) is not None]
+    if not found:
+        return None
+    column, reason = found[0]
+    return (f"vLLM {named(given)} cannot load {model.hf_id}: {named(given)} registers {name}, but {reason} "
+            f"(the row's {column} is {getattr(model, column)}); v0.33.0 loads it")
 
 
 REMOTE_CODE_TYPES: dict[str, str] = {"nemotron-nas": "configuration_decilm.py"}
@@ -252,7 +293,12 @@ def first_served(model: Model) -> str | None:
     if arrival is not None:
         return named(arrival.served)
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
-    return named(text.served) if text is not None else None
+    if text is not None:
+        return named(text.served)
+    until = LAYOUT_UNTIL.get(architecture(model) or "")
+    if until is not None and any(getattr(model, column) is not None for column, _ in until[1]):
+        return "v0.33.0"  # the first release read after the last that refuses the layout
+    return None
 
 
 def release_advice(model: Model) -> str:
@@ -300,8 +346,8 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     if latent is not None:
         return latent
     if arrival is None:
-        return _text_refusal(model, given)
-    if given >= arrival.served or LAST_BEFORE_TRANSFORMERS_5 < given < arrival.registered:
+        return _text_refusal(model, given) or _layout_refusal(model, given)
+    if given >= arrival.served or (not arrival.backend and LAST_BEFORE_TRANSFORMERS_5 < given < arrival.registered):
         return None
     if given < FIRST_READ:
         why = f"{tag} is older than {named(FIRST_READ)}, which already lacks {name} in its model registry"

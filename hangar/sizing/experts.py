@@ -45,7 +45,8 @@ def routed_expert_params(model: Model) -> int | None:
     every layer keeps its dense MLP beside the experts (Gemma 4: `dense_mlp_layers` equals `layers`). An expert is
     `moe_intermediate_size` wide, or `intermediate_size` where the row names no dense MLP apart (Mixtral). A Nemotron-H
     expert has no gate (up and down, relu2: vLLM nemotron_h.py `is_non_gated_moe`) and works in the `moe_latent_size`
-    width where the row has one (`hangar.catalog.mamba_layout`)."""
+    width where the row has one (`hangar.catalog.mamba_layout`), as a Kimi K3 expert does
+    (`hangar.catalog.kimi_linear`)."""
     if model.num_experts is None:
         return None
     width = model.moe_intermediate_size or (model.intermediate_size if not model.dense_mlp_layers else None)

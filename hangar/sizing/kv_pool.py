@@ -64,12 +64,28 @@ blocks over the blocks a request takes in every group). The start-up check count
 (the sum over layers). Kinds of layer whose pages differ (Gemma 4's full layers cache 2 x 512 a token, its sliding ones
 8 x 256) are not grouped so: their sequence is the sum over layers.
 
+* Kimi Linear and Kimi K3 (`hangar.catalog.kimi_linear`: KDA linear-attention layers beside multi-head latent attention)
+  are paged the same way, the attention page being the MLA latent's, which every rank stores whole (kv_lora_rank +
+  qk_rope_head_dim elements a token, one head: `MLAAttentionSpec`), and the state a KDA layer's split over the ranks.
+  v0.33.0 (`_align_hybrid_block_size`, wheel commit 4ba787ec9, read 2026-12-02): with `use_mla` the alignment is at
+  least 128 ("TRTLLM/FlashInfer MLA decode kernels require the physical number of kernel blocks to be aligned to 128 /
+  kernel_block_size"); neither KDA layer exports a prefill checkpoint alignment (they keep `MambaBase`'s None), so
+  'align' mode adds none. Pages a sequence takes in 'align' mode: Kimi Linear's `KimiGatedDeltaNetAttention` runs the
+  Triton prefill only and keeps the base spec (2); K3's `KimiK3DeltaAttention.get_kv_cache_spec` adds one checkpoint
+  page where FlashKDA runs its prefill (vllm/models/kimi_k3/nvidia/kda.py `is_flashkda_supported`: CUDA compute
+  capability major 9, 10 or 12, bf16 activations, head_dim 128 and a bounded gate, which K3's config has;
+  vllm/model_executor/layers/mamba/kda_checkpoint.py `kda_prefill_checkpoint_alignment`), so 3 there. v0.11.2
+  (`HybridAttentionMambaModelConfig`): MLA aligns to 64 (128 only under VLLM_ATTENTION_BACKEND=CUTLASS_MLA, which Hangar
+  does not set), prefix caching off, 1 page.
+
 DeepSeek-V4's seven caches (window, compressed latents, indexer keys, compressor states) are packed into groups of their
 own kind: `hangar.sizing.kv_deepseek_v4` (v0.33.0 only).
 
 Not modelled: FA4's larger pages on Blackwell, and a linear key head size other than 128 on Blackwell (Hangar's
 row does not carry the key head size, so there it takes FlashInfer's checkpoint page and 64-token alignment, the larger
-of the two); pipeline stages; sliding-window and state layers in one model (no such layout is read).
+of the two); pipeline stages; sliding-window and state layers in one model (no such layout is read); FlashKDA's prefill
+workspace (two float32 max_num_seqs x heads x head_dim x head_dim buffers from vLLM's shared workspace, activation memory
+outside the pool).
 """
 
 from __future__ import annotations
@@ -84,9 +100,14 @@ from .engine import sized_release
 from .kv import KvError, ceil_div, layer_token_bytes, sequence_kv
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
 from .kv_deepseek_v4 import kv_dtype, packing, v4_gpu_refusal
+from .lora_architectures import architecture
 
 GDN_CHECKPOINT_ALIGNMENT = 64
 """vllm/v1/attention/backends/gdn_attn.py `FLASHINFER_GDN_CHECKPOINT_ALIGNMENT` (v0.33.0)."""
+MLA_HYBRID_ALIGNMENT = {"v0.11.2": 64, "v0.33.0": 128}
+"""The least block alignment each release gives a latent-attention hybrid (the module docstring)."""
+FLASHKDA_ARCHITECTURES = ("KimiK3ForConditionalGeneration",)
+"""Model classes whose KDA layers run FlashKDA's prefill on CUDA majors 9, 10 and 12 at v0.33.0 (a checkpoint page)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +143,7 @@ class HybridPages:
 def is_hybrid(model: Model) -> bool:
     """A model whose linear-attention (state) layers sit beside attention layers, paged as vLLM's hybrid manager does."""
     return (model.state_bytes_per_sequence is not None and model.attention_layers is not None and model.attention_layers > 0
-            and model.kv_lora_rank is None and not model.sliding_window_layers)
+            and not model.sliding_window_layers)
 
 
 def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, engine_version: str | None, capability: int | None,
@@ -138,16 +159,23 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
     if newer:
         prefix_caching = prefix_caching is not False
         mamba2 = model.mamba_heads is not None
-        flashinfer = capability is not None and (capability == 90 or capability // 10 in (10, 12))
-        checkpoint = prefix_caching and (mamba2 or flashinfer)  # GDN: FlashInfer's mid-prefill checkpoints; Mamba2: always
-        align = max(16, attention_block)
-        if checkpoint and not mamba2:
-            align = lcm(align, GDN_CHECKPOINT_ALIGNMENT)
+        major = capability // 10 if capability is not None else None
+        if model.uses_mla:  # KDA beside MLA: no checkpoint alignment; K3's FlashKDA keeps a checkpoint page
+            checkpoint = prefix_caching and architecture(model) in FLASHKDA_ARCHITECTURES and major in (9, 10, 12)
+            align = max(MLA_HYBRID_ALIGNMENT["v0.33.0"], attention_block)
+        else:
+            flashinfer = capability is not None and (capability == 90 or major in (10, 12))
+            checkpoint = prefix_caching and (mamba2 or flashinfer)  # GDN: FlashInfer's mid-prefill checkpoints; Mamba2: always
+            align = max(16, attention_block)
+            if checkpoint and not mamba2:
+                align = lcm(align, GDN_CHECKPOINT_ALIGNMENT)
         block = max(align * ceil_div(state, align * attention_token), attention_block)
         state_pages = (2 + (1 if checkpoint else 0)) if prefix_caching else 1
     else:
         prefix_caching = False
         align = 32 if capability == 100 and model.head_dim == 256 else 16
+        if model.uses_mla:
+            align = MLA_HYBRID_ALIGNMENT["v0.11.2"]
         block = max(align * ceil_div(state, align * attention_token), attention_block)
         state_pages = 1
     group = _group_size((model.attention_layers, linear), newer)
@@ -165,7 +193,8 @@ def hybrid_pages(model: Model, *, kv_cache_dtype: str, tensor_parallel: int, eng
 
 def state_bytes_per_rank(model: Model, tensor_parallel: int, engine_version: str | None) -> int:
     """One state layer's state for one sequence on one rank under release `engine_version` (the module docstring): a
-    Mamba2 mixer's by `mamba2_state_shape`, a gated-delta-net layer's the row's state split evenly."""
+    Mamba2 mixer's by `mamba2_state_shape`, a gated-delta-net or KDA layer's the row's state split evenly (vLLM divides
+    their heads and conv channels by TP, and refuses a TP that does not divide them)."""
     if model.mamba_heads is None:
         return ceil_div(model.state_bytes_per_sequence // model.fixed_state_layers, tensor_parallel)
     assert model.mamba_head_dim and model.mamba_state_size and model.mamba_groups and model.mamba_conv_kernel

@@ -84,6 +84,7 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Ernie4_5ForCausalLM": True,  # ernie45.py: a LlamaForCausalLM
     "Ernie4_5_MoeForCausalLM": True,  # ernie45_moe.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "SeedOssForCausalLM": True,  # seed_oss.py declares SupportsLoRA (v0.11.2)
+    "KimiLinearForCausalLM": False,  # kimi_linear.py: `(nn.Module, HasInnerState, SupportsPP, MixtureOfExperts, IsHybrid)`
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
 SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
@@ -99,6 +100,9 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         # MiniMax-M3: vllm/models/minimax_m3/nvidia/model.py `(nn.Module, SupportsMultiModal, MiniMaxM3EncoderCudaGraphMixin,
         # SupportsPP, SupportsEagle3)`, no SupportsLoRA (v0.11.2 has no such class: hangar.sizing.engine_models)
         "MiniMaxM3SparseForConditionalGeneration": False,
+        # vllm/models/kimi_k3/nvidia/model.py: neither class declares SupportsLoRA
+        "KimiLinearForCausalLM": False,
+        "KimiK3ForConditionalGeneration": False,
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -169,11 +173,15 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "ernie4_5_moe": (None, "Ernie4_5_MoeForCausalLM"),
     "seed_oss": ("SeedOssForCausalLM", None),
     "deepseek_v4": (None, "DeepseekV4ForCausalLM"),
+    "kimi_linear": (None, "KimiLinearForCausalLM"),
+    "kimi_k3": (None, "KimiK3ForConditionalGeneration"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
-`cohere`, `cohere2`, `glm4_moe`, `minimax_m2` and `nemotron-nas` are the families `hangar catalog import-model` gives a row
-the catalog has none of (its `model_type`): Command R's CohereForCausalLM, Command R7B's Cohere2ForCausalLM, GLM-4.5 to
-4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM, DeepSeek-V4's DeepseekV4ForCausalLM (`deepseek_v4`), Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
+`cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear` and `kimi_k3` are the families
+`hangar catalog import-model` gives a row the catalog has none of (its `model_type`): Command R's CohereForCausalLM,
+Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM,
+DeepSeek-V4's DeepseekV4ForCausalLM, Kimi Linear's KimiLinearForCausalLM and Kimi K3's KimiK3ForConditionalGeneration,
+Llama-Nemotron's DeciLMForCausalLM (`nemotron-nas`;
 its `embedding_modules` are embed_tokens and lm_head in both releases). The packaged `GLM-4.5` row names the same class
 (zai-org/GLM-4.5's config.json, tests/model_configs/glm-4.5.json)."""
 

@@ -117,14 +117,26 @@ def backend(capability: int, *, lora: bool = False, engine_version: str | None =
 
 
 def _layout(model: Model) -> tuple[int, int, int, int]:
-    """(MoE layers, experts, hidden width, expert width), or Mxfp4Unsized naming what is missing."""
+    """(MoE layers, experts, the width an expert takes in, expert width), or Mxfp4Unsized naming what is missing. A latent
+    MoE's experts take its `moe_latent_size` in (Kimi K3); a model with dense MLP layers too routes in the
+    layers `dense_mlp_layers` leaves (`hangar.sizing.experts.moe_layers`)."""
     missing = [name for name in ("hidden_size", "moe_intermediate_size", "num_experts") if getattr(model, name) is None]
     if missing:
         raise Mxfp4Unsized(f"{model.hf_id}'s mxfp4 experts cannot be sized: the catalog lacks its {', '.join(missing)}")
-    if model.intermediate_size is not None:
+    if model.intermediate_size is not None and model.dense_mlp_layers is None:
         raise Mxfp4Unsized(f"{model.hf_id}'s mxfp4 experts cannot be sized: it has dense MLP layers too and the catalog does not say how many")
     assert model.hidden_size and model.moe_intermediate_size and model.num_experts  # for the type checker
-    return model.layers, model.num_experts, model.hidden_size, model.moe_intermediate_size
+    from .experts import moe_layers  # experts reads this module's bytes per weight: imported here, not at the top
+
+    return moe_layers(model), model.num_experts, model.moe_latent_size or model.hidden_size, model.moe_intermediate_size
+
+
+def _has_bias(model: Model) -> bool:
+    """Whether the experts carry `w13_bias` / `w2_bias` (gpt-oss's `has_bias`); Kimi K3's `KimiMoE` builds its FusedMoE
+    without (vllm/models/kimi_k3/nvidia/model.py, v0.33.0)."""
+    from .lora_architectures import architecture  # a sibling that imports the catalog: kept out of this module's top
+
+    return architecture(model) != "KimiK3ForConditionalGeneration"
 
 
 def expert_weights(model: Model) -> int:
@@ -169,5 +181,5 @@ def weight_bytes(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PU
     inner_rank = round_up(inner // tensor_parallel, kernel.intermediate_multiple)
     hidden_rank = round_up(hidden, kernel.hidden_multiple)
     quantised = 3 * inner_rank * hidden_rank * MXFP4_BYTES_PER_WEIGHT  # w13 (2 x inner rows) and w2, with scales
-    biases = 0 if fp8_rest(model) else (2 * inner_rank + hidden_rank) * BIAS_BYTES  # w13_bias and w2_bias (the latter on every rank)
+    biases = 0 if fp8_rest(model) or not _has_bias(model) else (2 * inner_rank + hidden_rank) * BIAS_BYTES  # w13_bias and w2_bias (the latter on every rank)
     return layers * experts * (quantised + biases) * tensor_parallel + rest_bytes(model, rest)

@@ -5,8 +5,8 @@ whatever `--dtype` says, finds no awq or gptq config in a 16-bit one, and quanti
 an fp8 checkpoint is served in fp8 unless a 16-bit checkpoint of the same model exists, which is then a row of its own
 (the fp8 repack names it as its `base_model`). Serving awq, gptq or int8 takes a checkpoint quantised to it ahead of
 time, so they are offered only for a row whose `dtype` says the checkpoint is one (int8 for a compressed-tensors W8A8
-int8 row, int4 for a W4A16 one): where the format is unknown (a row compiled from a model card, or a quantisation the column
-does not name) no such checkpoint is known to exist. `hangar size` judges at the pinned release.
+int8 row, int4 for a W4A16 one): where the format is unknown (a row checked against a vendor's architecture arguments, which do not say it, a
+team's row written without one, or a quantisation the column does not name) no such checkpoint is known to exist. `hangar size` judges at the pinned release.
 """
 
 from __future__ import annotations
