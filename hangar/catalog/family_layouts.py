@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layouts_ernie import ernie_moe_text, ernie_text
+from .layouts_glm5 import glm_moe_dsa_text
 from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_params
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
@@ -41,6 +42,7 @@ class FamilyLayout:
 FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "ernie4_5": FamilyLayout("llama", ernie_text),
     "ernie4_5_moe": FamilyLayout("glm4_moe", ernie_moe_text),
+    "glm_moe_dsa": FamilyLayout("deepseek_v32", glm_moe_dsa_text),
     "olmo2": FamilyLayout("llama", olmo_text),
     "olmo3": FamilyLayout("llama", olmo_text),
     "seed_oss": FamilyLayout("llama", seed_oss_text),

@@ -55,6 +55,9 @@ Sources, read 2026-12-01:
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
 * MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiniMax-M3 (`minimax_m3_vl`, and aiconfigurator's flat `minimax_m3`):
   `hangar.catalog.minimax_m3`;
+* DeepSeek Sparse Attention's indexer key cache, and which layers keep an indexer (GLM-5.2 shares one among four):
+  `hangar.catalog.sparse_indexer`; Z.ai's GLM-5 family (`glm_moe_dsa`) is read as DeepSeek-V3.2's layout
+  (`hangar.catalog.layouts_glm5`);
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
   rope scaling as `rope_parameters`, read like `rope_scaling`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
@@ -89,6 +92,7 @@ from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
+from .sparse_indexer import indexer_bytes_per_token
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
 from .weight_format import declared_kv_dtype, published_format, quantisation_method, unquantised_parameters
 
@@ -106,11 +110,6 @@ _GEMMA3_DEFAULTS = {
 }
 """`Gemma3TextConfig.__init__` defaults, transformers commit 008f5c8c29be84d4721dc6d1e0fcd72300580be4 (read 2026-12-01)."""
 
-_INDEXER_QUANT_BLOCK = 128
-"""DeepSeek-V3.2's indexer keeps its keys in fp8 with one 4-byte scale per 128 elements: vLLM v0.11.2
-`vllm/model_executor/models/deepseek_v2.py` `Indexer.__init__` (`quant_block_size = 128`, a
-`DeepseekV32IndexerCache` of head_dim + head_dim // quant_block_size * 4 uint8 per token and layer,
-one vector shared by all heads: an `MLAAttentionSpec` with num_kv_heads 1)."""
 _ALIASES = {"kimi_k2": "deepseek_v3", "ministral3": "mistral"}
 """Model types that are another's architecture under a new name."""
 
@@ -285,9 +284,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         window = gemma4_bidirectional_window(window)
     state = linear_state_bytes(text, model_type) * linear if linear else None
     indexer = None
-    if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: a key cache for the indexer beside the latent, every layer
-        index_dim = get("index_head_dim")
-        indexer = attention * (index_dim + index_dim // _INDEXER_QUANT_BLOCK * 4)
+    if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: the indexer's key cache beside the latent (hangar.catalog.sparse_indexer)
+        indexer = indexer_bytes_per_token(text, attention)
     if mla:
         per_token_bytes = attention * (lora + rope) * 2
     elif global_kv is not None:  # sliding layers and full layers cache different shapes

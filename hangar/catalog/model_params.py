@@ -9,6 +9,7 @@ token uses. Tests hold both to published counts. The layouts, and the sources th
 from __future__ import annotations
 
 from .config_fields import MLA_TYPES, config_int, gemma4_global_attention, tied_embeddings
+from .sparse_indexer import indexer_layers
 
 
 def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[str], *, hidden: int, heads: int, kv_heads: int | None,
@@ -21,7 +22,7 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
     moe = experts is not None
     dense = dense_layers(text, model_type, len(kinds)) if moe else set(range(len(kinds)))
     for index, kind in enumerate(kinds):
-        attention = _layer_attention_params(text, model_type, kind, hidden, heads, kv_heads, head_dim)
+        attention = _layer_attention_params(text, model_type, kind, hidden, heads, kv_heads, head_dim, index)
         if model_type == "llama4_text":
             mlp, mlp_active = _llama4_mlp(text, index, hidden, experts, active)
         elif model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
@@ -46,13 +47,23 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
     return total, active_total
 
 
-def _layer_attention_params(text: dict, model_type: str, kind: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> int:
-    """Parameters of a layer's attention (or linear-attention) block, by the layer's kind."""
+def _layer_attention_params(text: dict, model_type: str, kind: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None,
+                            layer: int) -> int:
+    """Parameters of layer `layer`'s attention (or linear-attention) block, by the layer's kind."""
     if kind == "linear":
         return _linear_params(text, hidden)
     if model_type == "gemma4_text":
         return _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
-    return sum(projections(text, model_type, hidden, heads, kv_heads, head_dim).values())
+    return sum(_layer_projections(text, model_type, hidden, heads, kv_heads, head_dim, layer).values())
+
+
+def _layer_projections(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None, layer: int) -> dict[str, int]:
+    """`projections` of layer `layer`: a sparse-attention layer that shares another's indexer has none of its own
+    (GLM-5.2's IndexShare, `hangar.catalog.sparse_indexer`)."""
+    found = projections(text, model_type, hidden, heads, kv_heads, head_dim)
+    if "indexer" in found and not indexer_layers(text, config_int(text, "num_hidden_layers"))[layer]:
+        del found["indexer"]
+    return found
 
 
 def projections(text: dict, model_type: str, hidden: int, heads: int, kv_heads: int | None, head_dim: int | None) -> dict[str, int]:
@@ -62,7 +73,9 @@ def projections(text: dict, model_type: str, hidden: int, heads: int, kv_heads: 
         lora, q_lora = config_int(text, "kv_lora_rank"), config_int(text, "q_lora_rank", required=False)
         query = {"q_a_proj": hidden * q_lora, "q_b_proj": q_lora * heads * (nope + rope)} if q_lora else {"q_proj": hidden * heads * (nope + rope)}
         found = {**query, "kv_a_proj_with_mqa": hidden * (lora + rope), "kv_b_proj": lora * heads * (nope + v), "o_proj": heads * v * hidden}
-        if model_type == "deepseek_v32":  # vLLM v0.11.2 Indexer: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj (hidden -> heads)
+        # DSA's indexer (deepseek_v32, and GLM-5 read as it) where the layer keeps its own (`_layer_projections`): vLLM v0.11.2
+        # Indexer and v0.33.0 DeepseekV32Indexer alike: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj (hidden -> heads)
+        if model_type == "deepseek_v32":
             index_heads, index_dim = config_int(text, "index_n_heads"), config_int(text, "index_head_dim")
             found["indexer"] = (q_lora or hidden) * index_heads * index_dim + hidden * index_dim + hidden * index_heads
         return found
@@ -81,7 +94,7 @@ def module_parameters(text: dict, model_type: str, kinds: list[str], layer: int,
     shared expert), "shared_experts" or "layer" (both); None where the layout has no such module or it is not counted."""
     kind = kinds[layer]
     if module in ("attention", "layer"):
-        attention = _layer_attention_params(text, model_type, kind, hidden, heads, kv_heads, head_dim)
+        attention = _layer_attention_params(text, model_type, kind, hidden, heads, kv_heads, head_dim, layer)
         if module == "attention":
             return attention
         mlp = module_parameters(text, model_type, kinds, layer, "mlp", hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, experts=experts)
@@ -97,7 +110,7 @@ def module_parameters(text: dict, model_type: str, kinds: list[str], layer: int,
         return _shared_expert_params(text, model_type, hidden) or None if experts is not None and model_type != "llama4_text" else None
     if kind == "linear" or model_type == "gemma4_text":
         return None
-    return projections(text, model_type, hidden, heads, kv_heads, head_dim).get(module)
+    return _layer_projections(text, model_type, hidden, heads, kv_heads, head_dim, layer).get(module)
 
 
 def _llama4_mlp(text: dict, index: int, hidden: int, experts: int | None, active: int | None) -> tuple[int, int]:

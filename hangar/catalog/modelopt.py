@@ -58,7 +58,7 @@ _FREE = re.compile(
     r"|.*\.mixer\.(gate|conv1d)\*?)$"
 )
 """Excluded modules that cost nothing Hangar counts in the format: the output head and token embedding (16-bit already: Kimi
-K2.7-Code's NVFP4 repack names `language_model.model.embed_tokens`), vision parts
+K2.7-Code's NVFP4 repack names `language_model.model.embed_tokens`, nvidia/GLM-5.2-NVFP4's `model.embed_tokens`), vision parts
 (16-bit in vLLM whatever the list), MoE routers and shared-expert gates (hidden x experts, hidden x 1: a few hundredths of a
 percent of the weights), multi-token-prediction modules (`mtp`, dropped at load); a Nemotron-H router (`mixer.gate`)
 and Mamba2 `mixer.conv1d`, which vLLM builds unquantised whatever the list (`hangar.catalog.nemotron_quant`)."""

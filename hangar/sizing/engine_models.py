@@ -26,6 +26,11 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   it); v0.19.1 is the first release whose requirements admit such a transformers
   (`>=4.56.0, !=5.0.*, ..., !=5.4.*, !=5.5.0`, its docker/Dockerfile installing requirements/common.txt).
 * All three are still registered in v0.20.0, v0.25.0 and v0.33.0.
+* Z.ai's GLM-5 family (`GlmMoeDsaForCausalLM`, model_type `glm_moe_dsa`): not in the registry of v0.11.2 to v0.15.1, first
+  registered in v0.16.0 (deepseek_v2.py's class) and kept through v0.19.1 and in v0.33.0 (`vllm.models.deepseek_v32`);
+  no release read has a `glm_moe_dsa` config class of its own (vllm/transformers_utils/), and transformers has none
+  before 5.2.0 (the PyPI wheels 5.0.0 and 5.1.0 lack models/glm_moe_dsa/, 5.2.0 has it; read 2026-12-02), so v0.16.0 to
+  v0.19.0, requiring transformers <5, cannot read the config; v0.19.1 admits transformers >= 5.5.1.
 * Kimi K2.5's `KimiK25ForConditionalGeneration` (kimi_k25.py): first registered in v0.15.0 (the PyPI wheel, commit
   f17644344; not in v0.14.1, d7de043d5), with vLLM's own `KimiK25Config` in `_CONFIG_REGISTRY`, so it loads under the
   transformers<5 that release requires; still in v0.15.1, v0.16.0 and v0.33.0 (which reads transformers' own
@@ -137,6 +142,10 @@ ARRIVALS: dict[str, Arrival] = {
     "Gemma4ForConditionalGeneration": Arrival(
         (0, 19, 0), (0, 19, 1), "gemma4", "5.5.0",
         between="its Gemma 4 class imports transformers' gemma4 model, while the release requires transformers<5",
+    ),
+    "GlmMoeDsaForCausalLM": Arrival(
+        (0, 16, 0), (0, 19, 1), "glm_moe_dsa", "5.2.0",
+        between="it has no glm_moe_dsa config class of its own and requires transformers<5, which cannot read the config",
     ),
     "KimiK25ForConditionalGeneration": Arrival(
         (0, 15, 0), (0, 15, 0), "kimi_k25", "5.13.0",

@@ -51,6 +51,8 @@ from hangar.engine_release import sized_release
 
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout
 
+GLM_MOE_DSA = "glm_moe_dsa"
+"""GLM-5's model type, whose KV cache vLLM v0.33.0 keeps in fp8 by default on compute capability 10.x (`served_kv_dtype`)."""
 KV_CACHE_DTYPES: tuple[str, ...] = ("auto", "fp8")
 """KV-cache element types: vLLM's `--kv-cache-dtype` ("auto" = the model's 16-bit activation type)."""
 
@@ -68,17 +70,24 @@ def check_kv_dtype(kv_cache_dtype: str) -> None:
         raise KvError(f"unknown kv_cache_dtype {kv_cache_dtype!r}; allowed: {', '.join(KV_CACHE_DTYPES)}")
 
 
-def served_kv_dtype(model: Model, kv_cache_dtype: str, engine_version: str | None = None) -> str:
-    """The KV-cache type vLLM `engine_version` allocates for `--kv-cache-dtype kv_cache_dtype`: at v0.33.0 "auto" becomes
-    the type a ModelOpt checkpoint declares (the row's `kv_cache_dtype`, fp8): vllm/engine/arg_utils.py
-    `create_engine_config` passes the flag through vllm/utils/torch_utils.py `resolve_kv_cache_dtype_string`, which maps
-    `kv_cache_quant_algo` FP8 (or an 8-bit float `kv_cache_scheme`) to "fp8_e4m3" (vllm-0.33.0 wheel, read 2026-12-02).
-    v0.11.2 has no such step (vllm/attention/layer.py `_init_kv_cache_quant` loads the checkpoint's k/v scales, its TODO
-    "kv cache dtype should be specified in the FP8 checkpoint config and become the 'auto' behavior"): "auto" stays the
-    16-bit model type there. DeepSeek-V4's FlashMLA layout turns "auto" into fp8 (`hangar.sizing.kv_deepseek_v4`)."""
-    if kv_cache_dtype == "auto" and model.kv_cache_dtype == "fp8" and sized_release(engine_version) == "v0.33.0":
+def served_kv_dtype(model: Model, kv_cache_dtype: str, engine_version: str | None = None, capability: int | None = None) -> str:
+    """The KV-cache type vLLM `engine_version` allocates for `--kv-cache-dtype kv_cache_dtype` on a GPU of compute
+    `capability` (90 for 9.0; None where not known): at v0.33.0 "auto" becomes the type a ModelOpt checkpoint declares
+    (the row's `kv_cache_dtype`, fp8): vllm/engine/arg_utils.py `create_engine_config` passes the flag through
+    vllm/utils/torch_utils.py `resolve_kv_cache_dtype_string`, which maps `kv_cache_quant_algo` FP8 (or an 8-bit float
+    `kv_cache_scheme`) to "fp8_e4m3" (vllm-0.33.0 wheel, read 2026-12-02). And for GLM-5 (`glm_moe_dsa`) on compute
+    capability 10.x "auto" becomes fp8_e4m3 (vllm/model_executor/models/config.py `GlmMoeDsaForCausalLM.verify_and_update_config`,
+    `is_device_capability_family(100)`: any 10.x; same wheel). v0.11.2 has no such step (vllm/attention/layer.py
+    `_init_kv_cache_quant` loads the checkpoint's k/v scales, its TODO "kv cache dtype should be specified in the FP8
+    checkpoint config and become the 'auto' behavior"): "auto" stays the 16-bit model type there. DeepSeek-V4's FlashMLA
+    layout turns "auto" into fp8 (`hangar.sizing.kv_deepseek_v4`)."""
+    if kv_cache_dtype != "auto":
+        return kv_cache_dtype
+    if model.text_model_type == "deepseek_v4":  # fp8_ds_mla (`hangar.sizing.kv_deepseek_v4`)
         return "fp8"
-    if kv_cache_dtype == "auto" and model.text_model_type == "deepseek_v4":  # fp8_ds_mla (`hangar.sizing.kv_deepseek_v4`)
+    if sized_release(engine_version) != "v0.33.0":
+        return kv_cache_dtype
+    if model.kv_cache_dtype == "fp8" or (model.text_model_type == GLM_MOE_DSA and capability is not None and capability // 10 == 10):
         return "fp8"
     return kv_cache_dtype
 

@@ -95,6 +95,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        "GlmMoeDsaForCausalLM": True,  # GLM-5: vllm/models/deepseek_v32/__init__.py serves it as DeepseekV32ForCausalLM (CUDA)
         # Kimi K2.5: kimi_k25.py's class is SupportsMultiModal, SupportsPP, SupportsQuant, SupportsEagle(3), not SupportsLoRA
         "KimiK25ForConditionalGeneration": False,
         # MiniMax-M3: vllm/models/minimax_m3/nvidia/model.py `(nn.Module, SupportsMultiModal, MiniMaxM3EncoderCudaGraphMixin,
@@ -157,6 +158,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "cohere2": ("Cohere2ForCausalLM", None),
     "glm4_moe": (None, "Glm4MoeForCausalLM"),
     "GLM-4.5": (None, "Glm4MoeForCausalLM"),
+    "GLM-5": (None, "GlmMoeDsaForCausalLM"),
+    "glm_moe_dsa": (None, "GlmMoeDsaForCausalLM"),
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m3_vl": (None, "MiniMaxM3SparseForConditionalGeneration"),  # MiniMax-M3's config.json

@@ -21,6 +21,8 @@ vllm-0.11.2.tar.gz (commit 275de3417 per its vllm/_version.py), read 2026-12-02:
 * DeepSeek-V3.2 (`hasattr(config, "index_topk")`): each attention layer's `Indexer` has `wq_b` (replicated, q_lora_rank
   -> index_n_heads x index_head_dim), `wk` (replicated, hidden -> index_head_dim) and `weights_proj` (replicated, hidden
   -> index_n_heads); the attention module and `mla_attn` hold the same Indexer object, whose children are wrapped once.
+  A layer that shares another's indexer (GLM-5.2, `hangar.catalog.sparse_indexer`) has none: only the row's indexer
+  layers (its indexer cache over one layer's) are counted.
 * `DeepseekV2DecoderLayer`: layers below `first_k_dense_replace` keep a `DeepseekV2MLP` (gate_up_proj merged column of
   2 x intermediate_size, down_proj row); the others a `DeepseekV2MoE`: `gate` (replicated hidden -> n_routed_experts),
   `experts` (a SharedFusedMoE, vllm/lora/layers/fused_moe.py as for the other mixtures) and `shared_experts`, a
@@ -55,12 +57,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Model
+from hangar.catalog.sparse_indexer import indexer_key_size
 
 from .kv import round_up
 from .lora_releases import RULES, LoraRules
 
 GATED_MOE_CLASSES = frozenset({"Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration"})
 """Classes whose MoE block has a `shared_expert_gate` (qwen3_next.py `Qwen3NextSparseMoeBlock`)."""
+GLM_MOE_DSA = "GlmMoeDsaForCausalLM"
+"""GLM-5's architecture, which vLLM v0.33.0 serves with DeepSeek-V3.2's class (`hangar.sizing.lora_releases`)."""
 QWEN3_5_CLASSES = frozenset({"Qwen3_5ForConditionalGeneration", "Qwen3_5MoeForConditionalGeneration"})
 
 
@@ -107,7 +112,7 @@ class Shapes:
 
 
 def mla_attention(model: Model, shapes: Shapes) -> float:
-    """One MLA layer's projections, each wrapped twice."""
+    """One MLA layer's projections, each wrapped twice (at v0.11.2), without a sparse-attention indexer (`mla_indexer`)."""
     assert model.hidden_size and model.kv_lora_rank and model.qk_rope_head_dim and model.qk_nope_head_dim and model.v_head_dim
     hidden, heads, latent, rope = model.hidden_size, model.attention_heads, model.kv_lora_rank, model.qk_rope_head_dim
     qk_head = model.qk_nope_head_dim + rope
@@ -118,13 +123,27 @@ def mla_attention(model: Model, shapes: Shapes) -> float:
         query = shapes.replicated(hidden, latent + rope) + shapes.column(hidden, heads * qk_head)  # kv_a_proj_with_mqa, q_proj
     kv_b = shapes.column(latent, heads * (model.qk_nope_head_dim + model.v_head_dim))
     out = shapes.row(heads * model.v_head_dim, hidden)
-    indexer = 0.0
-    if model.index_n_heads and model.index_head_dim and model.q_lora_rank:  # DeepSeek-V3.2: wq_b, and at v0.11.2 wk, weights_proj
-        index_heads, index_dim = model.index_n_heads, model.index_head_dim
-        indexer = shapes.replicated(model.q_lora_rank, index_heads * index_dim)
-        if shapes.rules.indexer_wk:
-            indexer += shapes.replicated(hidden, index_dim) + shapes.replicated(hidden, index_heads)
-    return shapes.rules.mla_wrappers * (query + kv_b + out) + indexer
+    return shapes.rules.mla_wrappers * (query + kv_b + out)
+
+
+def mla_indexer(model: Model, shapes: Shapes) -> float:
+    """The LoRA of one layer's own sparse-attention indexer (DeepSeek-V3.2, GLM-5): wq_b, and at v0.11.2 wk and
+    weights_proj; 0 for a model without one."""
+    if not (model.index_n_heads and model.index_head_dim and model.q_lora_rank and model.hidden_size):
+        return 0.0
+    index_heads, index_dim = model.index_n_heads, model.index_head_dim
+    indexer = shapes.replicated(model.q_lora_rank, index_heads * index_dim)
+    if shapes.rules.indexer_wk:
+        indexer += shapes.replicated(model.hidden_size, index_dim) + shapes.replicated(model.hidden_size, index_heads)
+    return indexer
+
+
+def indexer_layers(model: Model) -> int:
+    """How many layers keep an indexer of their own: every layer, but where the row's indexer cache says fewer (GLM-5.2
+    shares one among four layers: `hangar.catalog.sparse_indexer`, whose per-layer key size this divides by)."""
+    if not model.indexer_bytes_per_token or not model.index_head_dim:
+        return model.layers
+    return model.indexer_bytes_per_token // indexer_key_size(model.index_head_dim)
 
 
 def gated_delta_net(model: Model, shapes: Shapes, name: str) -> float:
@@ -164,7 +183,7 @@ def moe_layer(model: Model, shapes: Shapes, name: str) -> float:
 
 
 LAYOUT_CLASSES = frozenset({
-    "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM", "Qwen3NextForCausalLM", "Glm4MoeForCausalLM", *QWEN3_5_CLASSES,
+    "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM", GLM_MOE_DSA, "Qwen3NextForCausalLM", "Glm4MoeForCausalLM", *QWEN3_5_CLASSES,
 })  # fmt: skip
 """Classes sized here: latent attention with dense and shared-expert MLPs, Qwen3-Next's and Qwen3.5's hybrids, GLM's
 dense and shared-expert MLPs beside grouped-query attention."""
@@ -183,7 +202,7 @@ def layout_elements(model: Model, shapes: Shapes, name: str) -> float:
             assert model.intermediate_size
             mlp += dense * shapes.mlp(model.hidden_size, model.intermediate_size)
     if model.kv_lora_rank is not None:
-        return model.layers * mla_attention(model, shapes) + mlp
+        return model.layers * mla_attention(model, shapes) + indexer_layers(model) * mla_indexer(model, shapes) + mlp
     attention = model.attention_layers or model.layers
     linear = model.layers - attention
     return (linear * gated_delta_net(model, shapes, name) if linear else 0.0) + attention * gated_attention(model, shapes) + mlp
@@ -198,10 +217,10 @@ def layout_unsized(model: Model, name: str) -> str | None:
         return "its catalog row has no hidden_size/moe_intermediate_size (no config.json read)"
     if model.dense_mlp_layers and model.intermediate_size is None:
         return "its dense layers' intermediate_size is not in its catalog row"
-    if name in ("DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM"):
+    if name in ("DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM", GLM_MOE_DSA):
         if model.qk_nope_head_dim is None or model.v_head_dim is None:
             return "latent attention whose qk_nope_head_dim and v_head_dim are not in its catalog row"
-        if name == "DeepseekV32ForCausalLM" and (model.index_n_heads is None or model.q_lora_rank is None):
+        if name != "DeepseekV3ForCausalLM" and (model.index_n_heads is None or model.q_lora_rank is None):
             return "DeepSeek-V3.2's sparse-attention indexer widths (index_n_heads, index_head_dim) are not in its catalog row"
         return None
     if model.kv_heads is None or model.head_dim is None:

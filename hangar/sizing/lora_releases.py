@@ -39,7 +39,9 @@ vLLM v0.33.0: the PyPI sdist vllm-0.33.0.tar.gz (commit 4ba787ec9 per its vllm/_
   attention.py): the same latent-attention projections, MoE and dense layers as DeepSeek-V3; its indexer keeps `wq_b`
   (a `ReplicatedLinear`) but merges `wk` and `weights_proj` into `wk_weights_proj`, a `MergedColumnParallelLinear` of
   two outputs that no packed-module entry names, which no LoRA wrapper takes (`MergedColumnParallelLinearWithLoRA`
-  needs two packed names, vllm/lora/layers/column_parallel_linear.py): not adapted.
+  needs two packed names, vllm/lora/layers/column_parallel_linear.py): not adapted. GLM-5's `GlmMoeDsaForCausalLM` is that
+  class under another name on CUDA (vllm/models/deepseek_v32/__init__.py), so it follows the same rules; v0.11.2 does
+  not serve it (`hangar.sizing.engine_models`).
 * The classes that take adapters (`SupportsLoRA`, vllm/model_executor/models/interfaces.py): as at v0.11.2, and the
   registry (vllm/model_executor/models/registry.py) now also has Qwen3.5's `Qwen3_5ForConditionalGeneration` and
   `Qwen3_5MoeForConditionalGeneration` (qwen3_5.py, which extend qwen3_vl.py's `Qwen3VLForConditionalGeneration`,
@@ -108,14 +110,15 @@ RULES: dict[str, LoraRules] = {
     ),
     "v0.33.0": LoraRules(
         mla_wrappers=1,
-        linear_routers=ROUTED_CLASSES | {"GptOssForCausalLM", "Glm4MoeForCausalLM", "Qwen3_5MoeForConditionalGeneration", "MiniMaxM2ForCausalLM"},
+        linear_routers=ROUTED_CLASSES | {"GptOssForCausalLM", "Glm4MoeForCausalLM", "Qwen3_5MoeForConditionalGeneration", "MiniMaxM2ForCausalLM",
+                                         "GlmMoeDsaForCausalLM"},
         shared_expert_gate=True,
         sharded_experts=True,
         fused_w13_classes=frozenset({"GptOssForCausalLM", "Qwen3_5MoeForConditionalGeneration"}),
         expert_parallel=True,
         sequence_parallel_moe=frozenset({
             "Qwen3MoeForCausalLM", "Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration", "DeepseekV3ForCausalLM",
-            "DeepseekV32ForCausalLM", "Llama4ForConditionalGeneration",
+            "DeepseekV32ForCausalLM", "GlmMoeDsaForCausalLM", "Llama4ForConditionalGeneration",
         }),  # fmt: skip
         indexer_wk=False,
     ),

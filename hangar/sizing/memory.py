@@ -332,7 +332,7 @@ def memory_fit(
     """
     check_precision(precision)
     _check_kv(kv_cache_dtype)
-    kv_cache_dtype = served_kv_dtype(model, kv_cache_dtype, engine_version)  # a checkpoint's declared fp8 KV at v0.33.0
+    kv_cache_dtype = served_kv_dtype(model, kv_cache_dtype, engine_version, Accelerator.of(device).compute_capability)  # fp8 at v0.33.0
     if gpu_memory_utilization is None:
         gpu_memory_utilization = release_defaults(engine_version).gpu_memory_utilization
     if not 0 < gpu_memory_utilization <= 1:

@@ -227,7 +227,8 @@ class Replica:
 
     def kv_bytes(self, context: float) -> float:
         """KV bytes one sequence at `context` tokens reads per step, over the TP group."""
-        full_token, sliding_token = layer_token_bytes(self.model, served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version), self.tensor_parallel)
+        served = served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version, self.accelerator.compute_capability)
+        full_token, sliding_token = layer_token_bytes(self.model, served, self.tensor_parallel)
         model = self.model
         sliding = model.sliding_window_layers or 0
         read = full_token * (model.kv_layers - sliding) * context + sliding_token * sliding * min(context, model.sliding_window or context)

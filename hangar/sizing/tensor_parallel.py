@@ -115,7 +115,7 @@ def min_accelerators(
         acc.name, acc.kind, acc.memory_gib, max_num_seqs=concurrent_sequences, max_num_batched_tokens=max_num_batched_tokens, max_model_len=tokens,
         engine_version=engine_version,
     )
-    kv = sequence_kv(model, tokens, **kv_options(served_kv_dtype(model, kv_cache_dtype, engine_version), 1, limits)).total_bytes
+    kv = sequence_kv(model, tokens, **kv_options(served_kv_dtype(model, kv_cache_dtype, engine_version, acc.compute_capability), 1, limits)).total_bytes
     need = (weight_bytes(model, precision, accelerator=acc, lora=lora is not None, engine_version=engine_version) + kv) / GIB + lora_gib(
         model, lora, engine_version=engine_version
     )[0]
