@@ -507,4 +507,27 @@ FACTS += [
 ]
 
 
+
+
+def _served_from(table: str, key: str) -> str:
+    """The first release that loads an architecture (or text model type) `hangar.sizing.engine_models` names."""
+    from hangar.sizing import engine_models
+
+    return engine_models.named(getattr(engine_models, table)[key].served)
+
+
+def _unregistered_until(name: str) -> str:
+    from hangar.sizing.engine_models import UNREGISTERED, named
+
+    return named(UNREGISTERED[name][0])
+
+
+FACTS += [
+    Fact("docs/sizing.md", "(Kimi K2.5 before {k}, Qwen3.5 before {q}, Gemma 4 before {g}, Devstral Small 2 before {d}, Kimi K3 before {k3}, DeepSeek-V4 at {v})",
+         {"k": lambda: _served_from("ARRIVALS", "KimiK25ForConditionalGeneration"), "q": lambda: _served_from("ARRIVALS", "Qwen3_5ForConditionalGeneration"),
+          "g": lambda: _served_from("ARRIVALS", "Gemma4ForConditionalGeneration"), "d": lambda: _served_from("TEXT_ARRIVALS", "ministral3"),
+          "k3": lambda: _served_from("ARRIVALS", "KimiK3ForConditionalGeneration"), "v": lambda: _unregistered_until("DeepseekV4ForCausalLM")}),
+    Fact("docs/sizing.md", 'like any other "nothing fits", the command exits {code}', {"code": exit_code("ok")}),
+]
+
 FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS + KIMI_FACTS
