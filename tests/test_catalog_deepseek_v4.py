@@ -171,7 +171,8 @@ def test_hangar_size_refuses_gpus_without_flashmla_sparse_and_the_unregistering_
     assert "runs on compute capability 9.x and 10.x (Hopper, Blackwell) only" in reasons["A100-80GB"]
     assert "runs on compute capability 9.x and 10.x" in reasons["L40S"]
     old = _size(tmp_path, "--engine-version", "v0.11.2")
-    assert old["feasible"] == [] and all("vLLM v0.11.2 does not register DeepseekV4ForCausalLM" in " ".join(r["reasons"]) for r in old["infeasible"])
+    refusal = engine_refusal(flash_row(), "v0.11.2")  # the deployment path's refusal, on every machine
+    assert old["feasible"] == [] and old["refusal"] == refusal and all(r["reasons"] == [refusal] for r in old["infeasible"])
 
 
 def test_vllm_v0_11_2_cannot_load_it_and_a_deployment_pinned_to_it_is_refused(tmp_path, aws_environment):

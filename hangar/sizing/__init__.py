@@ -14,7 +14,8 @@ per module, all re-exported here (import from `hangar.sizing`):
 * `calibration` — that model against the catalog's published measurements, and its error;
 * `accelerators` — accelerators with the catalog's datasheet peaks;
 * `throughput` — ESTIMATED decode/prefill speed and $ per million tokens;
-* `ranking`    — the catalog's machines, feasible options, `rank_options` and `pareto_front`;
+* `machines`   — the catalog's machines, and the feasible options and rejections a ranking returns;
+* `ranking`    — `rank_options` (every machine x precision x TP checked and ranked) and `pareto_front`;
 * `capacity`, `traffic_ranking`, `compare` — replicas, nodes and cost at a declared traffic and SLO,
                  the cheapest options for it, and candidate models side by side.
 
@@ -27,6 +28,7 @@ from .capability import capability_problems
 from .engine import ENGINE_VERSION, GPU_MEMORY_UTILIZATION, EngineLimits, engine_limits
 from .kv import KV_BYTES_PER_ELEMENT, KV_CACHE_DTYPES, SequenceKv, kv_bytes_per_token, kv_replication, sequence_kv
 from .lora import LoraSizeUnknown, LoraSlots, lora_bytes
+from .machines import Machine, Option, Rejected, machines
 from .memory import (
     BYTES_PER_PARAM,
     GIB,
@@ -40,11 +42,7 @@ from .memory import (
 )
 from .memory import MAX_TENSOR_PARALLEL as MAX_TENSOR_PARALLEL
 from .ranking import (
-    Machine,
-    Option,
     Ranking,
-    Rejected,
-    machines,
     pareto_front,
     rank_options,
 )

@@ -1,30 +1,28 @@
 """The cheapest way to serve a model: every catalog machine x precision x TP degree, checked and ranked.
 
 Combines the memory rules (`hangar.sizing.memory`) and the estimates (`hangar.sizing.throughput`) over
-the catalog's machines, so `hangar size` and its JSON answer from one ranking. Unknown prices rank
+the catalog's machines (`hangar.sizing.machines`, which also holds the options and rejections it returns), so `hangar size` and its JSON answer from one ranking. Unknown prices rank
 last, never as free.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hangar.catalog import Catalog, InstanceType, Model
+from hangar.catalog import Catalog, Model
 from hangar.engine_release import ENGINE_VERSION, release_defaults, sized_release, unread_note
 from hangar.precision import AS_PUBLISHED
 
-from .accelerators import with_performance
 from .capability import capability_problems
 from .context import model_context
 from .engine_images import gpu_refusal
+from .engine_models import engine_refusal, release_advice, remote_code
 from .kv_deepseek_v4 import is_deepseek_v4, v4_gpu_refusal
+from .machines import Machine, Option, Rejected, machines
 from .memory import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
-    Accelerator,
-    MemoryFit,
     SizingError,
     _check_kv,
     check_precision,
@@ -35,174 +33,10 @@ from .tensor_parallel import smallest_tp, valid_tp_degrees
 from .throughput import (
     DATA_PARALLEL_NOTE,
     ESTIMATE_NOTE,
-    ThroughputEstimate,
     estimate_throughput,
-    usd_per_million_tokens,
-    usd_per_month,
 )
 
-
-@dataclass(frozen=True)
-class Machine:
-    """One purchasable node: a cloud instance type or a single-host TPU slice machine."""
-
-    cloud: str
-    instance_type: str
-    region: str
-    accelerator: Accelerator
-    accelerators: int
-    price_ondemand_usd_hr: float | None
-    price_spot_usd_hr: float | None
-    price_source: str | None
-    as_of: datetime.date
-    flags: tuple[str, ...] = ()
-
-    @property
-    def kind(self) -> str:
-        return self.accelerator.kind
-
-    def price(self, spot: bool) -> float | None:
-        return self.price_spot_usd_hr if spot else self.price_ondemand_usd_hr
-
-
-def machines(catalog: Catalog, clouds: Iterable[str] | None = None, *, include_tpus: bool = True) -> list[Machine]:
-    """Every GPU instance row (reference regions) and every single-host GKE TPU machine of the catalog.
-
-    Multi-host TPU slices are not offered: serving one replica across hosts is multi-node serving.
-    """
-    wanted = set(clouds) if clouds else None
-    found: list[Machine] = []
-    for row in catalog.instances:
-        if not row.has_gpu or (wanted is not None and row.cloud not in wanted):
-            continue
-        found.append(_machine_of_instance(catalog, row))
-    if include_tpus and (wanted is None or "gcp" in wanted):
-        for tpu in catalog.tpus:
-            if not tpu.single_host:
-                continue
-            chips = tpu.chips_per_host
-            found.append(
-                Machine(
-                    cloud="gcp",
-                    instance_type=tpu.machine_type,
-                    region=tpu.price_region or "unknown",
-                    accelerator=with_performance(catalog, tpu),
-                    accelerators=chips,
-                    price_ondemand_usd_hr=None if tpu.price_ondemand_usd_per_chip_hr is None else tpu.price_ondemand_usd_per_chip_hr * chips,
-                    price_spot_usd_hr=None if tpu.price_spot_usd_per_chip_hr is None else tpu.price_spot_usd_per_chip_hr * chips,
-                    price_source=tpu.price_source,
-                    as_of=tpu.as_of,
-                    flags=("TPU", f"TOPOLOGY_{tpu.topologies[0]}"),
-                )
-            )
-    return found
-
-
-def _machine_of_instance(catalog: Catalog, row: InstanceType) -> Machine:
-    return Machine(
-        cloud=row.cloud,
-        instance_type=row.instance_type,
-        region=row.region,
-        accelerator=with_performance(catalog, catalog.gpu(row.gpu)),
-        accelerators=row.gpu_count,
-        price_ondemand_usd_hr=row.price_ondemand_usd_hr,
-        price_spot_usd_hr=row.price_spot_usd_hr,
-        price_source=row.price_source,
-        as_of=row.as_of,
-        flags=row.flags,
-    )
-
-
-@dataclass(frozen=True)
-class Option:
-    """A feasible way to serve the model: a node of `machine`, `replicas_per_node` replicas of TP `tensor_parallel`."""
-
-    machine: Machine
-    precision: str
-    kv_cache_dtype: str
-    tensor_parallel: int
-    replicas_per_node: int
-    spot: bool
-    fit: MemoryFit
-    throughput: ThroughputEstimate
-    data_parallel: int = 1
-    """Engines per replica (`--data-parallel-size`), each of `tensor_parallel` accelerators."""
-    expert_parallel: bool = False
-
-    @property
-    def cloud(self) -> str:
-        return self.machine.cloud
-
-    @property
-    def instance_type(self) -> str:
-        return self.machine.instance_type
-
-    @property
-    def usd_per_hour(self) -> float | None:
-        return self.machine.price(self.spot)
-
-    @property
-    def usd_per_month(self) -> float | None:
-        return usd_per_month(self.usd_per_hour)
-
-    @property
-    def node_decode_tokens_per_s(self) -> float | None:
-        """ESTIMATE: output tokens/s of the whole node (every replica it holds)."""
-        tps = self.throughput.decode_tokens_per_s
-        return None if tps is None else tps * self.replicas_per_node
-
-    @property
-    def usd_per_million_tokens(self) -> float | None:
-        """ESTIMATE: $ per million output tokens with the node fully busy; None when price or speed is unknown."""
-        return usd_per_million_tokens(self.usd_per_hour, self.node_decode_tokens_per_s)
-
-    def to_json(self) -> dict:
-        m = self.machine
-        return {
-            "cloud": m.cloud,
-            "instance_type": m.instance_type,
-            "region": m.region,
-            "accelerator": m.accelerator.name,
-            "accelerators_per_node": m.accelerators,
-            "precision": self.precision,
-            "kv_cache_dtype": self.kv_cache_dtype,
-            "tensor_parallel": self.tensor_parallel,
-            "data_parallel": self.data_parallel,
-            "expert_parallel": self.expert_parallel,
-            "replicas_per_node": self.replicas_per_node,
-            "capacity": "spot" if self.spot else "on-demand",
-            "usd_per_hour": self.usd_per_hour,
-            "usd_per_month": self.usd_per_month,
-            "node_decode_tokens_per_s_estimate": self.node_decode_tokens_per_s,
-            "usd_per_million_output_tokens_estimate": self.usd_per_million_tokens,
-            "price_source": m.price_source,
-            "as_of": m.as_of.isoformat(),
-            "flags": list(m.flags),
-            "memory": self.fit.to_json(),
-            "throughput": self.throughput.to_json(),
-        }
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A (machine, precision) that cannot serve the model, and why."""
-
-    machine: Machine
-    precision: str
-    reasons: tuple[str, ...]
-    needs_multiple_nodes: bool = False
-
-    def to_json(self) -> dict:
-        m = self.machine
-        return {
-            "cloud": m.cloud,
-            "instance_type": m.instance_type,
-            "accelerator": m.accelerator.name,
-            "accelerators_per_node": m.accelerators,
-            "precision": self.precision,
-            "reasons": list(self.reasons),
-            "needs_multiple_nodes": self.needs_multiple_nodes,
-        }
+__all__ = ["Machine", "Option", "Ranking", "Rejected", "SortKey", "machines", "pareto_front", "rank_options"]
 
 
 SortKey = Literal["month", "tokens"]
@@ -241,6 +75,9 @@ class Ranking:
     """The context the release derives for the model (`hangar.sizing.context`): the longest `max_context_tokens` allowed."""
     data_parallel: int = 1
     expert_parallel: bool = False
+    refusal: str | None = None
+    """Why the vLLM release cannot load the model at all, as a deployment pinned to it is refused
+    (`hangar.sizing.engine_models.engine_refusal`); then every machine is rejected with it and nothing is feasible."""
 
     @property
     def best(self) -> Option | None:
@@ -265,6 +102,7 @@ class Ranking:
             "feasible": [o.to_json() for o in self.feasible],
             "infeasible": [r.to_json() for r in self.infeasible],
             "notes": list(self.notes),
+            "refusal": self.refusal,
         }
 
 
@@ -303,10 +141,12 @@ def rank_options(
     _check_kv(kv_cache_dtype)
     for precision in precisions or ():
         check_precision(precision)
+    # the deployment path's refusal (hangar.spec.engine_models): a model the release cannot load is served on no machine
+    unloadable = engine_refusal(model, engine_version or ENGINE_VERSION)
     longest = model_context(model, engine_version)
     if max_context_tokens is None:
         max_context_tokens = min(8192, longest)
-    if max_context_tokens > longest:
+    if max_context_tokens > longest and unloadable is None:  # as the deployment path, which judges no context of a model it refuses
         raise SizingError(f"max_context_tokens {max_context_tokens:,} exceeds {model.hf_id}'s maximum context of {longest:,} tokens at vLLM {sized_release(engine_version)}")
     if max_context_tokens < 1 or concurrent_sequences < 1:
         raise SizingError("max_context_tokens and concurrent_sequences must be at least 1")
@@ -347,6 +187,9 @@ def rank_options(
                 if p not in refused and (p not in ("mxfp4", "nvfp4") or model.dtype == p) and (p != "int4" or AS_PUBLISHED.get(model.dtype or "") == "int4")
             ]
         for precision in candidates:
+            if unloadable is not None:
+                infeasible.append(Rejected(machine, precision, (unloadable,)))
+                continue
             if precision in refused:
                 infeasible.append(Rejected(machine, precision, (refused[precision],)))
                 continue
@@ -393,6 +236,10 @@ def rank_options(
         notes.insert(1, unread)
     if (refusal := refusal_note(model, catalog, refused, engine_version)) is not None:
         notes.append(refusal)
+    if (needs_code := remote_code(model, engine_version or ENGINE_VERSION)) is not None:  # hangar.spec.engine_models refuses it without
+        notes.append(f"{needs_code}: a deployment of it must set trust_remote_code: true, or its stack is refused")
+    if unloadable is not None:
+        notes = [release_advice_note(model, unloadable), *filter(None, [unread_note(engine_version)])]
     if model.is_moe:
         notes.append(f"{model.hf_id} is a mixture of experts: sized by its {model.params_total_b:g}B total parameters, computed by its {model.params_active_b:g}B active ones")
     if data_parallel > 1 or expert_parallel:
@@ -418,7 +265,13 @@ def rank_options(
         model_context=longest,
         data_parallel=data_parallel,
         expert_parallel=expert_parallel,
+        refusal=unloadable,
     )
+
+
+def release_advice_note(model: Model, refusal: str) -> str:
+    """The engine's refusal of the model, and which release to size at instead, as the deployment path advises it."""
+    return f"{refusal}: set --engine-version to {release_advice(model)}, or size another model"
 
 
 def _parallel_problems(machine: Machine, data_parallel: int, expert_parallel: bool) -> list[str]:

@@ -2,7 +2,8 @@
 
 `rank_for_traffic` takes every (machine, precision, tensor-parallel degree) on which vLLM starts one
 replica with a context of prompt + output tokens (`ranking.rank_options`), plans each for the demand,
-and ranks the ones that meet the SLO by monthly cost at peak. Every speed is an ESTIMATE (see
+and ranks the ones that meet the SLO by monthly cost at peak. A model the vLLM release cannot load has no option
+(`Ranking.refusal` says why, as a deployment pinned to that release is refused). Every speed is an ESTIMATE (see
 `capacity` for what is and is not modelled).
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from hangar.catalog import Catalog, Model
 
 from .capacity import CapacityPlan, Demand, plan_capacity
-from .ranking import Option, rank_options
+from .ranking import Option, Ranking, rank_options
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,28 @@ def _cost_order(t: TrafficOption) -> tuple:
     return (unknown, p.usd_per_month_at_peak or 0.0, p.nodes_at_peak, o.cloud, o.instance_type, o.precision, o.tensor_parallel)
 
 
-def rank_for_traffic(
+@dataclass(frozen=True)
+class TrafficRanking:
+    """What `plan_for_traffic` found: the options that carry the demand (cheapest at peak first), those that start but
+    cannot, and the ranking of machines they came from (its `refusal`: the release cannot load the model at all)."""
+
+    feasible: list[TrafficOption]
+    infeasible: list[TrafficOption]
+    ranking: Ranking
+
+    @property
+    def refusal(self) -> str | None:
+        return self.ranking.refusal
+
+
+def rank_for_traffic(model: Model | str, catalog: Catalog, demand: Demand, **options) -> tuple[list[TrafficOption], list[TrafficOption]]:
+    """(options that carry the peak within the SLO, cheapest at peak first; options that cannot, with their plan's reason):
+    `plan_for_traffic` without the ranking it came from."""
+    found = plan_for_traffic(model, catalog, demand, **options)
+    return found.feasible, found.infeasible
+
+
+def plan_for_traffic(
     model: Model | str,
     catalog: Catalog,
     demand: Demand,
@@ -74,8 +96,8 @@ def rank_for_traffic(
     engine_version: str | None = None,
     data_parallel: int = 1,
     expert_parallel: bool = False,
-) -> tuple[list[TrafficOption], list[TrafficOption]]:
-    """(options that carry the peak within the SLO, cheapest at peak first; options that cannot, with their plan's reason).
+) -> TrafficRanking:
+    """The options that carry the peak within the SLO, cheapest at peak first, and those that cannot, with their plan's reason.
 
     An option whose price is unknown ranks after every priced one: unknown is not free.
     `concurrent_sequences` is vLLM's max_num_seqs; None takes the engine's default for the accelerator. Judged as vLLM
@@ -97,4 +119,4 @@ def rank_for_traffic(
         )  # fmt: skip
         (feasible if plan.feasible else infeasible).append(TrafficOption(option, plan))
     feasible.sort(key=_cost_order)
-    return feasible, infeasible
+    return TrafficRanking(feasible, infeasible, ranking)
