@@ -154,6 +154,25 @@ def changelog_move() -> str:
 # --- values for docs/sizing.md -------------------------------------------------------------------
 
 
+def minimax_m3() -> dict:
+    """aiconfigurator's flat form of MiniMax-M3's text model (tests/model_configs/minimax-m3.json)."""
+    import json
+
+    return json.loads((ROOT / "tests" / "model_configs" / "minimax-m3.json").read_text())
+
+
+def read_fixture(fields: dict):
+    from hangar.catalog.model_config import read_config
+
+    return read_config(fields)
+
+
+def first_arrival(name: str) -> str:
+    from hangar.sizing.engine_models import ARRIVALS, named
+
+    return named(ARRIVALS[name].served)
+
+
 @functools.cache
 def comparisons() -> tuple:
     """The calibration table's rows with the performance model's prediction (hangar.sizing.calibration)."""
@@ -338,6 +357,9 @@ FACTS += [
     Fact("docs/sizing.md", "attention in {m.kv_layers} of its {m.layers} layers, each with its own KV heads",
          {"m": lambda: catalog().model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")}),
     Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
+    Fact("docs/sizing.md", "its {n} sparse layers keep their indexer's keys, {b:,} bytes a token in bf16",
+         {"n": lambda: sum(minimax_m3()["sparse_attention_config"]["sparse_attention_freq"]), "b": lambda: read_fixture(minimax_m3()).indexer_bytes_per_token}),
+    Fact("docs/sizing.md", "vLLM serves it from {v},\nnot at v0.11.2", {"v": lambda: first_arrival("MiniMaxM3SparseForConditionalGeneration")}),
     Fact("docs/sizing.md", "one per {csa} tokens with an indexer key (`csa_layers`) or one per {hca} (`hca_layers`)",
          {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
     Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",

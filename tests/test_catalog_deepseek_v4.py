@@ -21,6 +21,8 @@ the files), DeepSeek-V4-Flash on compute capability 9.0 or 10.0 (fp8_ds_mla), on
     256-token group ceil(1,048,576 / 256) = 4,096; window groups 2 x (ceil((127 + 16,384) / 64) + 1) = 2 x 259;
     block-4 group ceil((7 + 16,384) / 4) + 1 = 4,099; block-8 group ceil((127 + 16,384) / 8) + 1 = 2,065
     = 10,778 blocks x 1,002,240 B = 10.06 GiB a rank, 80.48 GiB over TP 8 (every rank holds it all).
+Decode reads (ESTIMATE) of one step of a 1,048,576-token sequence on one rank: windows 43 x 128 x 584 + CSA top-k
+21 x 512 x 584 + every indexer key 21 x 262,144 x 132 + every HCA latent 20 x 8,192 x 584 = 831,839,232 B.
 Weights (mxfp4 experts, fp8 rest, bf16 embedding and head): 43 x 256 x 3 x 4,096 x 2,048 = 277.03B expert weights x
 (1/2 + 1/32) B + (284.332B - 277.03B - 1.059B) x 1 B + 1.059B x 2 B = 155.54 GB = 144.85 GiB.
 """
@@ -203,3 +205,23 @@ def test_import_model_says_what_it_read_and_refuses_a_repack_it_cannot_size(tmp_
     repack.write_text(json.dumps({**config(), "quantization_config": {**config()["quantization_config"], "quant_algo": "MIXED_PRECISION"}}))
     refused = import_flash(tmp_path / "other", repack)
     assert refused.exit_code == 2 and "quantization_config.quant_algo: Hangar sizes DeepSeek-V4 only as DeepSeek publishes it" in refused.output
+
+
+def test_adapters_are_not_sized_for_its_compressed_attention_and_the_reason_says_so():
+    from hangar.sizing.lora import LoraSlots
+    from hangar.sizing.lora_architectures import lora_refusal
+
+    model = flash_row()
+    assert lora_refusal(model, "v0.33.0") is None  # DeepseekV4ForCausalLM declares SupportsLoRA at v0.33.0
+    fit = memory_fit(model, load_catalog().gpu("H200"), precision="mxfp4", tensor_parallel=8, lora=LoraSlots())
+    assert fit.lora_unsized == (f"{FLASH}: the GPU memory of its LoRA slots is not sized: compressed latent attention in a model "
+                                "class (DeepseekV4ForCausalLM) whose LoRA layers were not read")
+
+
+def test_a_decode_step_reads_the_window_the_picked_latents_every_indexer_key_and_every_hca_latent():
+    from hangar.sizing.kv_deepseek_v4 import decode_read_bytes
+
+    model = flash_row()
+    assert model.index_topk == 512 and read_config(config("deepseek-v4-pro.json")).index_topk == 1024
+    assert decode_read_bytes(model, 1_048_576) == 43 * 128 * 584 + 21 * 512 * 584 + 21 * 262_144 * 132 + 20 * 8_192 * 584 == 831_839_232
+    assert decode_read_bytes(model, 64) == 43 * 64 * 584 + 21 * 16 * 584 + 21 * 16 * 132 + 20 * 0.5 * 584  # short: all of them

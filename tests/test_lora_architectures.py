@@ -64,11 +64,12 @@ def test_gpt2_kimi_k2_5_and_at_v0_11_2_minimax_m2_are_the_catalog_families_whose
     unadapted = ["GPT-2", "Kimi K2.5", "MiniMax-M2"] if release == "v0.11.2" else ["GPT-2", "Kimi K2.5"]
     refused_families = sorted({row.family for row in CATALOG.models.values() if lora_refusal(row, release)})
     assert refused_families == unadapted
-    # and the Kimi KDA hybrids' classes, whose families (kimi_linear, kimi_k3) have no packaged row: import-model's; likewise
-    # MiMo-V2-Flash's and Step-3.7-Flash's (mimo_v2.py, step3p7.py: not SupportsLoRA at v0.33.0, not registered at v0.11.2)
+    # and the Kimi KDA hybrids' classes, whose families (kimi_linear, kimi_k3) have no packaged row: import-model's; MiniMax-M3's
+    # class (v0.33.0 only) takes none either, imported, not packaged (tests/test_catalog_minimax_m3.py); likewise MiMo-V2-Flash's
+    # and Step-3.7-Flash's (mimo_v2.py, step3p7.py: not SupportsLoRA at v0.33.0, not registered at v0.11.2)
     expected = ["MiniMaxM2ForCausalLM", "GPT2LMHeadModel", "KimiLinearForCausalLM"] if release == "v0.11.2" else [
-        "GPT2LMHeadModel", "KimiLinearForCausalLM", "KimiK25ForConditionalGeneration", "KimiK3ForConditionalGeneration",
-        "MiMoV2FlashForCausalLM", "Step3p7ForConditionalGeneration"]
+        "GPT2LMHeadModel", "KimiLinearForCausalLM", "KimiK25ForConditionalGeneration", "MiniMaxM3SparseForConditionalGeneration",
+        "KimiK3ForConditionalGeneration", "MiMoV2FlashForCausalLM", "Step3p7ForConditionalGeneration"]
     assert [name for name, supports in SUPPORTS_LORA_RELEASES[release].items() if not supports] == expected
     families = lora_families(release)
     assert "GPT-2" not in families and {"Qwen2.5", "Llama 3.1", "Mixtral", "gpt-oss", "glm4_moe"} <= set(families)

@@ -12,6 +12,9 @@ MLA_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32")
 """Model types with multi-head latent attention (DeepSeek's layout; Kimi K2 is read as deepseek_v3)."""
 MAMBA2_TYPES = ("granitemoehybrid", "nemotron_h")
 """Hybrids of Mamba2 and attention layers (IBM Granite 4.0, NVIDIA Nemotron-H), read by `hangar.catalog.mamba_layout`."""
+MINIMAX_M3_TYPES = ("minimax_m3", "minimax_m3_vl")
+"""MiniMax-M3: the release's config.json (`minimax_m3_vl`, with a text_config) and aiconfigurator's flat text form
+(`minimax_m3`), read by `hangar.catalog.minimax_m3`."""
 
 
 TIE_DEFAULTS = {

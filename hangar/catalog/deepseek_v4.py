@@ -86,9 +86,9 @@ def read_deepseek_v4(config: dict[str, Any]) -> dict[str, Any]:
     ratios = compress_ratios(config, layers)
     csa, hca = ratios.count(4), ratios.count(128)
     q_lora, o_lora, o_groups = get("q_lora_rank"), get("o_lora_rank"), get("o_groups")
-    index_heads = index_dim = None
+    index_heads = index_dim = topk = None
     if csa:
-        index_heads, index_dim = get("index_n_heads"), get("index_head_dim")
+        index_heads, index_dim, topk = get("index_n_heads"), get("index_head_dim"), get("index_topk")
     experts, active, expert_width = get("n_routed_experts"), get("num_experts_per_tok"), get("moe_intermediate_size")
     shared = get("n_shared_experts", required=False) or 0
     hc = get("hc_mult")
@@ -124,7 +124,7 @@ def read_deepseek_v4(config: dict[str, Any]) -> dict[str, Any]:
         "index_n_heads": index_heads, "index_head_dim": index_dim, "dense_mlp_layers": None,
         "shared_expert_intermediate_size": shared * expert_width or None, "linear_key_dim": None, "linear_value_dim": None,
         "linear_value_heads": None, "linear_conv_kernel_dim": None, "attn_output_gate": None,
-        "csa_layers": csa or None, "hca_layers": hca or None,
+        "csa_layers": csa or None, "hca_layers": hca or None, "index_topk": topk,
     }
 
 

@@ -53,8 +53,9 @@ Sources, read 2026-12-01:
   layers a dense MLP of `intermediate_size_mlp`; its chunked local attention (`attention_chunk_size`) is cached
   like full attention, because vLLM v0.11.2 turns the hybrid KV-cache manager off when a model has chunked
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
-* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`;
-  Step-3.7-Flash (`step3p7`): `hangar.catalog.step`;
+* MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiniMax-M3 (`minimax_m3_vl`, and aiconfigurator's flat `minimax_m3`):
+  `hangar.catalog.minimax_m3`;
+  MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`; Step-3.7-Flash (`step3p7`): `hangar.catalog.step`;
 * DeepSeek Sparse Attention's indexer key cache, and which layers keep an indexer (GLM-5.2 shares one among four):
   `hangar.catalog.sparse_indexer`; Z.ai's GLM-5 family (`glm_moe_dsa`) is read as DeepSeek-V3.2's layout
   (`hangar.catalog.layouts_glm5`);
@@ -89,6 +90,7 @@ from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
+from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG, is_modelopt
@@ -101,6 +103,7 @@ KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
     "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, MIMO_V2_FLASH, V4_TYPE, STEP3P7, *KIMI_LINEAR_TYPES,
+    *MINIMAX_M3_TYPES,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -188,6 +191,7 @@ class Architecture:
     """Parameters a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (ESTIMATE, `weight_format`)."""
     csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
     hca_layers: int | None = None
+    index_topk: int | None = None
     moe_latent_size: int | None = None
     """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`;
     Kimi K3, `hangar.catalog.kimi_linear`)."""
@@ -240,6 +244,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
 
         return Architecture(**read_nemotron_nas(config, max_model_len=derived_context(config, model_type), dtype=published_format(config, config, quant_config)),
                             yarn_context_tokens=yarn_context(config, model_type), default_context_tokens=unset_context(config, model_type))
+    if model_type in MINIMAX_M3_TYPES:  # sparse attention with an indexer, its own reader (hangar.catalog.minimax_m3)
+        return Architecture(**read_minimax_m3(config, text, model_type, quant_config))
     if model_type == V4_TYPE:  # compressed, windowed and indexed latents: its own reader (hangar.catalog.deepseek_v4)
         return Architecture(**read_deepseek_v4(config), max_context_tokens=derived_context(config, model_type), yarn_context_tokens=yarn_context(config, model_type),
                             default_context_tokens=unset_context(config, model_type), dtype=v4_dtype(config), tie_word_embeddings=tied_embeddings(config, config, model_type))

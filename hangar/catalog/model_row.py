@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, model_validator
 
+from .config_fields import MINIMAX_M3_TYPES
 from .errors import RowProblem
 from .layer_runs import check_layer_columns, decode_runs
 from .schema import PositiveFloat, PositiveInt, Row, Slug, Text
@@ -28,7 +29,8 @@ class Model(Row):
     per sequence, whatever its length.  A mixture of experts keeps all `num_experts` resident and
     computes `num_experts_per_tok` per token (`params_active_b`).  A sparse-attention MLA model
     (DeepSeek-V3.2) also caches `indexer_bytes_per_token` (all layers, fp8 keys and their scales) for
-    its indexer, whatever the KV-cache dtype.  Where the full-attention layers cache another shape than
+    its indexer, whatever the KV-cache dtype; so does MiniMax-M3 (its sparse layers, bf16 index keys) beside
+    its grouped-query K/V (`hangar.catalog.minimax_m3`). Every TP rank stores the indexer's keys whole.  Where the full-attention layers cache another shape than
     the sliding ones (Gemma 4), `global_kv_heads` x `global_head_dim` is theirs and `kv_heads` x
     `head_dim` the sliding layers'.  DeepSeek-V4 (`hangar.catalog.deepseek_v4`) caches one 512-wide latent (`kv_heads` 1,
     `head_dim` 512): every layer its last `sliding_window` tokens, `csa_layers` one compressed latent and one indexer key
@@ -161,6 +163,9 @@ class Model(Row):
     (compressed sparse attention; `hangar.catalog.deepseek_v4`, vLLM v0.33.0 vllm/models/deepseek_v4/attention.py)."""
     hca_layers: Optional[PositiveInt] = None
     """DeepSeek-V4: layers that compress 128 tokens into one cached latent (heavily compressed attention; same source)."""
+    index_topk: Optional[PositiveInt] = None
+    """DeepSeek-V4: compressed latents a CSA layer's indexer picks for each query (config.json's `index_topk`; vLLM v0.33.0
+    attention.py `DeepseekV4Indexer.topk_tokens`), which the decode estimate reads (`hangar.sizing.kv_deepseek_v4`)."""
     moe_latent_size: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
@@ -207,8 +212,9 @@ class Model(Row):
         self._consistent_mlp()
         self._consistent_layer_shapes()
         check_layer_columns(self)
-        if self.indexer_bytes_per_token is not None and self.kv_lora_rank is None:
-            raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token, "only a latent-attention (MLA) model has a sparse-attention indexer")
+        if self.indexer_bytes_per_token is not None and self.kv_lora_rank is None and self.text_model_type not in MINIMAX_M3_TYPES:
+            raise RowProblem("indexer_bytes_per_token", self.indexer_bytes_per_token,
+                             f"only a latent-attention (MLA) model or MiniMax-M3 (text_model_type {' or '.join(MINIMAX_M3_TYPES)}) has a sparse-attention indexer")
         if self.base_model == self.hf_id:
             raise RowProblem("base_model", self.base_model, "a model cannot derive from itself")
         if self.unquantised_params_b is not None and self.unquantised_params_b >= self.params_total_b:
@@ -224,6 +230,8 @@ class Model(Row):
         if self.attention_layers is not None and self.attention_layers > self.layers:
             raise RowProblem("attention_layers", self.attention_layers, f"exceeds layers ({self.layers})")
         compressed = (self.csa_layers or 0) + (self.hca_layers or 0)
+        if self.index_topk is not None and not self.csa_layers:
+            raise RowProblem("index_topk", self.index_topk, "only a DeepSeek-V4 row with csa_layers has an indexer that picks latents")
         if compressed and (self.sliding_window is None or compressed + (self.sliding_window_layers or 0) != self.layers):
             raise RowProblem("csa_layers", self.csa_layers, f"with hca_layers and the window-only sliding_window_layers, must make up layers ({self.layers}), with sliding_window")
         if (self.sliding_window is None) != (self.sliding_window_layers is None) and not compressed:

@@ -273,7 +273,7 @@ def catalog_import_model(
     NVFP4 repacks) declares its format in hf_quant_config.json: it is read from beside config.json, or
     from `--quant-config`, as vLLM reads it.
     """
-    catalog = load_catalog_or_fail(overrides if (overrides / "models.csv").exists() or overrides.is_file() else None)
+    catalog = load_catalog_or_fail(overrides if any((overrides / t).exists() for t in ("models.csv", "licences.csv")) or overrides.is_file() else None)
     problems = []
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*", hf_id):
         problems.append(f"HF_ID: {hf_id!r} is not a Hugging Face repo id 'org/name'")

@@ -89,6 +89,17 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   (step_vl.py `PerceptionEncoder`) reads `vision_config.width`, `.layers` and `.heads`, which transformers-5.16.1's own
   `Step3p7VisionConfig.__post_init__` pops into hidden_size / num_hidden_layers / num_attention_heads, so only the
   repository's configuration class keeps them (vLLM's recipe for the release passes --trust-remote-code).
+* MiniMax-M3 (`MiniMaxM3SparseForConditionalGeneration`, its config.json's `minimax_m3_vl`): first registered in v0.24.0
+  (the wheels vllm-0.23.0, commit 0fc695fc6, and vllm-0.24.0, commit ee0da84ab, read 2026-12-02: 0.23.0's registry has no
+  MiniMaxM3 class, 0.24.0's maps it and `MiniMaxM3SparseForCausalLM` to vllm/models/minimax_m3, with its own
+  `minimax_m3_vl` config class in `_CONFIG_REGISTRY`), still in v0.33.0. transformers 4.57.6, the last 4.x, has no
+  minimax_m3_vl model (5.16.1 and 5.20.2 have one). Between v0.19.1 and v0.23.0 a release admits transformers 5, so whether
+  its Transformers backend could stand in was not read: those releases are not judged for it.
+* NVIDIA aiconfigurator's flat form of its text model (`minimax_m3`, `MiniMaxM3ForCausalLM`) loads in no release read:
+  none registers `MiniMaxM3ForCausalLM` (v0.11.2, v0.24.0, v0.33.0), none has a `minimax_m3` config class (their
+  `_CONFIG_REGISTRY` has minimax_m3_vl and minimax_m3_mtp only), nor has transformers 4.57.6, 5.16.1 or 5.20.2
+  (configuration_auto.py / auto_mappings.py: minimax_m3_vl and its _text and _vision parts only), so `AutoConfig` raises
+  (`NEVER_LOADED`).
 * DeepSeek-V4's `DeepseekV4ForCausalLM` (`deepseek_v4`) is not in v0.11.2's registry (vllm/model_executor/models/
   registry.py of the wheel vllm-0.11.2 names no DeepseekV4 class and its `_CONFIG_REGISTRY` no deepseek_v4), and its
   Transformers backend cannot stand in: transformers 4.57.6, the last release v0.11.2's transformers<5 admits, has no
@@ -152,6 +163,7 @@ ARRIVALS: dict[str, Arrival] = {
         backend="transformers has no kimi_k25 model before 5.13.0 and {tag} requires transformers>=4.56.0,<5, so only the "
         "repository's own code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan",
     ),
+    "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
     "KimiK3ForConditionalGeneration": Arrival(
         (0, 27, 0), (0, 27, 0), "kimi_k3", "",
         backend="its Transformers backend cannot stand in: no transformers release read (4.57.6, 5.16.1, 5.20.2) has a "
@@ -175,6 +187,19 @@ read for it): no `first_served` is claimed for them (the module docstring has th
 
 TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
+LAST_BEFORE_TRANSFORMERS_5 = (0, 19, 0)
+"""The last release that requires transformers<5: a later one lacking an architecture may serve it through its
+Transformers backend, which was not read (such a release is not judged, unless the arrival says why its backend cannot
+stand in: `Arrival.backend`)."""
+
+NEVER_LOADED: dict[str, str] = {
+    "minimax_m3": (
+        "no release read (v0.11.2, v0.24.0, v0.33.0) registers MiniMaxM3ForCausalLM or has a config class for the model_type "
+        "minimax_m3, nor does transformers (4.57.6, 5.16.1, 5.20.2), so the server cannot read the config; MiniMax-M3's own "
+        "config.json is minimax_m3_vl (MiniMaxM3SparseForConditionalGeneration), which vLLM serves from v0.24.0"
+    ),
+}
+"""Text model types no read release loads, with the reason (the module docstring has the sources)."""
 
 
 @dataclass(frozen=True)
@@ -348,6 +373,10 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     name = architecture(model)
     arrival = ARRIVALS.get(name or "")
     given = release(engine_version)
+    tag = named(given)
+    never = NEVER_LOADED.get(model.text_model_type or "")
+    if never is not None:
+        return f"vLLM {tag} cannot load {model.hf_id}: {never}"
     if name in UNREGISTERED and given <= UNREGISTERED[name][0]:
         last, served = UNREGISTERED[name]
         tag = named(given)
@@ -366,9 +395,8 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
                 f"vLLM {named(late[1])} serves it")
     if arrival is None:
         return _text_refusal(model, given) or _layout_refusal(model, given)
-    if given >= arrival.served:
+    if given >= arrival.served or (not arrival.backend and LAST_BEFORE_TRANSFORMERS_5 < given < arrival.registered):
         return None
-    tag = named(given)
     if given < FIRST_READ:
         why = f"{tag} is older than {named(FIRST_READ)}, which already lacks {name} in its model registry"
     elif given >= arrival.registered:

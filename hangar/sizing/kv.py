@@ -15,7 +15,8 @@ latent's fp8 format):
   (`unify_hybrid_kv_cache_specs`) a sliding layer is cached like a full one;
 * multi-head latent attention (`MLAAttentionSpec`): one "head" of kv_lora_rank + qk_rope_head_dim
   elements, no separate K and V, which every TP rank stores whole; DeepSeek-V3.2's indexer keeps a
-  second such cache per layer (`DeepseekV32IndexerCache`);
+  second such cache per layer (`DeepseekV32IndexerCache`), and so does each sparse layer of MiniMax-M3 beside its
+  grouped-query K/V (`MiniMaxM3IndexerCache`: one head of bf16 keys, whole on every rank, v0.33.0);
 * DeepSeek-V4 (v0.33.0 only): its window, compressed-latent, indexer and compressor-state caches packed into one pool,
   as `hangar.sizing.kv_deepseek_v4` reads them; `kv_bytes_per_token` is there the compressed caches a token adds;
 * state-space layers (`MambaSpec`): one fixed state per sequence, split across TP ranks; how vLLM pages it beside the
@@ -123,7 +124,8 @@ def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parall
 
     A sparse-attention model (DeepSeek-V3.2) adds its indexer's key cache, kept in its own fp8 format whatever the
     dtype, and in fp8 stores the latent in vLLM's 656-byte "fp8_ds_mla" layout where `fp8_ds_mla` (else one byte an
-    element, as any fp8 latent).
+    element, as any fp8 latent). MiniMax-M3's sparse layers add theirs beside grouped-query K/V: the K/V replicated by
+    KV heads, the index keys (one head, bf16 whatever the dtype) whole on every rank (`hangar.catalog.minimax_m3`).
     """
     check_kv_dtype(kv_cache_dtype)
     if model.text_model_type == "deepseek_v4":  # compressed latents and indexer keys, amortised, on every rank
@@ -137,6 +139,8 @@ def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parall
         return full * (model.kv_layers - sliding_layers) + sliding * sliding_layers
     element = KV_BYTES_PER_ELEMENT[kv_cache_dtype] / 2
     latent = model.kv_bytes_per_token_bf16 * element
+    if model.indexer_bytes_per_token is not None and model.kv_lora_rank is None:  # MiniMax-M3: K/V by heads, index keys whole per rank
+        return latent * kv_replication(model, tensor_parallel) + model.indexer_bytes_per_token * tensor_parallel
     if model.indexer_bytes_per_token is not None:
         if kv_cache_dtype == "fp8" and fp8_ds_mla:
             latent = model.kv_layers * FP8_DS_MLA_BYTES

@@ -26,6 +26,10 @@ vLLM v0.33.0 (PyPI sdist vllm-0.33.0.tar.gz, commit 4ba787ec9 per vllm/_version.
     TRITON_MLA elsewhere (`MultipleOf(16)`: 16) (vllm/v1/attention/backends/mla/).
   - sparse MLA (DeepSeek-V3.2): its indexer's cache is a layer of its own whose backend takes 64-token blocks only on
     CUDA (vllm/v1/attention/backends/mla/indexer.py), and the sparse backends take 64: 64.
+  - MiniMax-M3 (sparse grouped-query attention): its sparse layers' `MiniMaxM3SparseBackend` and its indexer caches'
+    `MiniMaxM3IndexerBackend` take 128 only (`get_supported_kernel_block_sizes`, vllm/models/minimax_m3/common/
+    sparse_attention.py and indexer.py), its first layers' standard backend `MultipleOf(16)`: 128. v0.11.2 does not
+    serve it.
 * `SlidingWindowSpec.max_admission_blocks_per_request`: min(window - 1 + `max_in_flight_tokens`, max_model_len) tokens
   in whole blocks, plus one; vllm/config/vllm.py `max_in_flight_tokens` = `max_concurrent_batches` x
   max_num_batched_tokens, and `max_concurrent_batches` is 2 with async scheduling, which `VllmConfig.__post_init__`
@@ -49,6 +53,9 @@ from .engine import BLOCK_SIZE, sized_release
 
 SPARSE_MLA_BLOCK = 64
 """Tokens per block of a sparse latent-attention model (DeepSeek-V3.2) in both releases."""
+SPARSE_GQA_BLOCK = 128
+"""Tokens per block of MiniMax-M3 (sparse grouped-query attention with an indexer) at v0.33.0: its sparse and indexer
+backends take 128-token blocks only (the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,12 @@ DEFAULT_LAYOUT = KvLayout(BLOCK_SIZE, 1, True)
 
 def kv_layout(engine_version: str | None, *, mla: bool = False, sparse: bool = False, capability: int | None = None) -> KvLayout:
     """The KV layout of release `engine_version` (`v0.33.0` or `0.33.0`; the pinned release's where None or not read)
-    for a model with latent attention (`mla`), a sparse one (`sparse`), on a GPU of compute `capability` (90 for 9.0;
+    for a model with latent attention (`mla`), a sparse one (`sparse`: DeepSeek-V3.2, or without `mla` MiniMax-M3), on a GPU of compute `capability` (90 for 9.0;
     None where not known: 16-token blocks for a dense model)."""
     newer = sized_release(engine_version) == "v0.33.0"
     major = capability // 10 if capability is not None else None
     if not mla:
-        return KvLayout(BLOCK_SIZE, 2 if newer else 1, True)
+        return KvLayout(SPARSE_GQA_BLOCK if sparse and newer else BLOCK_SIZE, 2 if newer else 1, True)
     if sparse:
         return KvLayout(SPARSE_MLA_BLOCK, 2 if newer else 1, not (newer and major == 10))
     if newer:

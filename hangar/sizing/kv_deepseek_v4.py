@@ -164,6 +164,19 @@ def kv_dtype(kv_cache_dtype: str) -> str:
     return "fp8"
 
 
+def decode_read_bytes(model: Model, context: float) -> float:
+    """ESTIMATE: bytes one decode step of a sequence at `context` tokens reads from the caches of one rank: every layer's
+    window, a CSA layer's `index_topk` latents and all its indexer keys (the indexer scores each), an HCA layer's every
+    latent. The compressor states, written a token at a time and read once per 4 or 128 tokens, are left out."""
+    csa, hca = model.csa_layers or 0, model.hca_layers or 0
+    index_dim = model.index_head_dim or 0
+    compressed = context / CSA_RATIO
+    window = model.layers * min(context, model.sliding_window or 0) * LATENT_ENTRY_BYTES
+    picked = csa * min(compressed, model.index_topk or compressed) * LATENT_ENTRY_BYTES
+    keys = csa * compressed * (index_dim + index_dim // INDEXER_SCALE_BLOCK * 4)
+    return window + picked + keys + hca * context / HCA_RATIO * LATENT_ENTRY_BYTES
+
+
 def token_bytes(model: Model) -> float:
     """Bytes one token adds to the compressed caches of one rank, amortised (latents and indexer keys, pages unpadded)."""
     csa, hca = model.csa_layers or 0, model.hca_layers or 0

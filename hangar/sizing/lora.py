@@ -206,6 +206,8 @@ def _unsized(model: Model, lora: LoraSlots | None = None, tensor_parallel: int =
         return layout_unsized(model, name)
     if model.kv_lora_rank is not None:
         return f"latent attention in a model class ({name}) whose LoRA layers were not read"
+    if model.csa_layers or model.hca_layers:  # DeepSeek-V4: low-rank query and grouped output projections, compressors
+        return f"compressed latent attention in a model class ({name}) whose LoRA layers were not read"
     if model.layer_kv_heads is not None or model.layer_mlp_widths is not None:
         return "its layers differ one from another (per-layer KV heads and MLP widths), which LoRA's slot sizing does not read"
     if model.attention_layers is not None and model.attention_layers != model.layers:

@@ -95,9 +95,13 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "Qwen3_5MoeForConditionalGeneration": True,
         "Gemma4ForConditionalGeneration": True,
         "MiniMaxM2ForCausalLM": True,  # minimax_m2.py: `(nn.Module, SupportsLoRA, SupportsPP, SupportsEagle3)`
+        "DeepseekV4ForCausalLM": True,  # vllm/models/deepseek_v4/nvidia/model.py: `(nn.Module, SupportsPP, SupportsEagle3, SupportsLoRA, ...)`
         "GlmMoeDsaForCausalLM": True,  # GLM-5: vllm/models/deepseek_v32/__init__.py serves it as DeepseekV32ForCausalLM (CUDA)
         # Kimi K2.5: kimi_k25.py's class is SupportsMultiModal, SupportsPP, SupportsQuant, SupportsEagle(3), not SupportsLoRA
         "KimiK25ForConditionalGeneration": False,
+        # MiniMax-M3: vllm/models/minimax_m3/nvidia/model.py `(nn.Module, SupportsMultiModal, MiniMaxM3EncoderCudaGraphMixin,
+        # SupportsPP, SupportsEagle3)`, no SupportsLoRA (v0.11.2 has no such class: hangar.sizing.engine_models)
+        "MiniMaxM3SparseForConditionalGeneration": False,
         # vllm/models/kimi_k3/nvidia/model.py: neither class declares SupportsLoRA
         "KimiLinearForCausalLM": False,
         "KimiK3ForConditionalGeneration": False,
@@ -161,6 +165,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "glm_moe_dsa": (None, "GlmMoeDsaForCausalLM"),
     "MiniMax-M2": (None, "MiniMaxM2ForCausalLM"),
     "minimax_m2": (None, "MiniMaxM2ForCausalLM"),
+    "minimax_m3_vl": (None, "MiniMaxM3SparseForConditionalGeneration"),  # MiniMax-M3's config.json
+    "minimax_m3": (None, "MiniMaxM3ForCausalLM"),  # aiconfigurator's flat text form: no release registers it
     "Llama Nemotron": ("DeciLMForCausalLM", None),
     "nemotron-nas": ("DeciLMForCausalLM", None),
     "GPT-2": ("GPT2LMHeadModel", None),

@@ -43,6 +43,7 @@ from hangar.catalog import Model
 from .data_parallel import busy_engines, exchange_seconds, expert_share
 from .embeddings import quantised_weight_bytes, sixteen_bit_active_parameters
 from .kv import layer_token_bytes, served_kv_dtype
+from .kv_deepseek_v4 import decode_read_bytes, is_deepseek_v4
 from .lora import LoraSlots
 from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, SizingError, memory_fit, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding, rest_bytes
@@ -227,6 +228,8 @@ class Replica:
 
     def kv_bytes(self, context: float) -> float:
         """KV bytes one sequence at `context` tokens reads per step, over the TP group."""
+        if is_deepseek_v4(self.model):  # compressed, picked and windowed latents, on every rank
+            return decode_read_bytes(self.model, context) * self.tensor_parallel
         served = served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version, self.accelerator.compute_capability)
         full_token, sliding_token = layer_token_bytes(self.model, served, self.tensor_parallel)
         model = self.model

@@ -25,7 +25,7 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
     from hangar.catalog import CatalogLookupError, load_catalog
     from hangar.sizing.context import context_problem
     from hangar.sizing.engine import VERIFIED_RELEASES
-    from hangar.sizing.engine_models import engine_refusal, release_advice, remote_code
+    from hangar.sizing.engine_models import NEVER_LOADED, engine_refusal, release_advice, remote_code
 
     try:
         catalog = load_catalog(environment.catalog_overrides)
@@ -40,8 +40,9 @@ def engine_model_problems(environment: Environment) -> list[dict[str, Any]]:
         refusal = engine_refusal(model, deployment.engine_version)
         if refusal is not None:
             advice = (
-                f"set deployments[{index}].engine_version to {release_advice(model)}, or serve another model "
-                f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
+                (f"set deployments[{index}].engine_version to {release_advice(model)}, or serve another model "
+                 if model.text_model_type not in NEVER_LOADED else "serve another model ")
+                + f"(Hangar's generated vLLM arguments are verified for {' and '.join(VERIFIED_RELEASES)})"
             )
             problems.append(problem(f"deployments[{index}].model", f"{refusal}: {advice}", deployment.model))
         needs_code = remote_code(model, deployment.engine_version)
