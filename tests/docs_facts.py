@@ -325,10 +325,10 @@ def _mimo_kv() -> int:
 
 
 def _mimo_release() -> str:
-    """The vLLM release Hangar sizes MiMo-V2-Flash for (hangar.sizing.engine_models.LATE_ARRIVALS)."""
-    from hangar.sizing.engine_models import LATE_ARRIVALS, named
+    """The vLLM release Hangar sizes MiMo-V2-Flash for (hangar.sizing.engine_models.UNREGISTERED)."""
+    from hangar.sizing.engine_models import UNREGISTERED, named
 
-    return named(LATE_ARRIVALS["MiMoV2FlashForCausalLM"][1])
+    return named(UNREGISTERED["MiMoV2FlashForCausalLM"][1])
 
 
 FACTS += [
@@ -365,7 +365,7 @@ FACTS += [
     Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
          {"f": v4_flash_h200}),
     Fact("docs/sizing.md", "only on Hopper and Blackwell, and not at {v})",
-         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "UNREGISTERED")()["DeepseekV4ForCausalLM"][0])}),
+         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "FIRST_READ")())}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
          " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",
@@ -534,9 +534,10 @@ def _served_from(table: str, key: str) -> str:
 
 
 def _unregistered_until(name: str) -> str:
-    from hangar.sizing.engine_models import UNREGISTERED, named
+    from hangar.sizing.engine_models import FIRST_READ, UNREGISTERED, named
 
-    return named(UNREGISTERED[name][0])
+    assert name in UNREGISTERED, name
+    return named(FIRST_READ)
 
 
 FACTS += [

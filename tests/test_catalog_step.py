@@ -165,14 +165,16 @@ def test_hangar_size_in_bf16_keeps_the_window_of_the_sliding_layers(tmp_path):
 def test_v0_11_2_cannot_load_it_and_v0_33_0_needs_its_remote_code(tmp_path, aws_environment):
     assert imported(tmp_path).exit_code == 0
     row = load_catalog(tmp_path / "ours").model(HF_ID)
-    assert engine_refusal(row, "v0.33.0") is None and first_served(row) == "v0.33.0"
+    assert engine_refusal(row, "v0.33.0") is None and first_served(row) is None
     assert lora_refusal(row, "v0.33.0").startswith("vLLM v0.33.0's Step3p7ForConditionalGeneration (the model class of")
     assert remote_code(row, "v0.11.2") is None and "only with --trust-remote-code" in remote_code(row, "v0.33.0")
     raw = with_deployment(copy.deepcopy(aws_environment), model=HF_ID, engine_version="v0.11.2")
     raw["catalog_overrides"] = str(tmp_path / "ours")
     (refused,) = [p for p in config_problems(raw) if ".model:" in p]
     assert (f"vLLM v0.11.2 cannot load {HF_ID}: Step3p7ForConditionalGeneration is not in v0.11.2's model registry, and its "
-            "Transformers backend cannot stand in: transformers <5, which it requires, has no step3p7 model; vLLM v0.33.0 serves it") in refused
+            "Transformers backend cannot stand in: transformers 4.57.6, the last release v0.11.2's transformers<5 admits, has no step3p7 "
+            "model; vLLM v0.33.0 serves it: set deployments[0].engine_version to v0.33.0 (the releases between v0.11.2 and it were "
+            "not read for it)") in refused
     pinned = with_deployment(copy.deepcopy(aws_environment), model=HF_ID)
     pinned["catalog_overrides"] = str(tmp_path / "ours")
     (needs_code,) = [p for p in config_problems(pinned) if "trust_remote_code" in p]

@@ -82,7 +82,7 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   transformers <5, which v0.11.2 requires, has no mimo_v2_flash model for its Transformers backend (the 4.57.6 wheel's
   transformers/models/); the registries of the PyPI wheels vllm-0.23.0, vllm-0.24.0 and vllm-0.33.0 map it to mimo_v2.py
   (transformers-5.16.1 has `MiMoV2FlashConfig`). The releases between v0.11.2 and v0.23.0 were not read for it, so only
-  v0.11.2 and older are refused (`LATE_ARRIVALS`), and the release advised is v0.33.0, the one Hangar sizes it for.
+  v0.11.2 and older are refused (`UNREGISTERED`), and the release advised is v0.33.0, the one Hangar sizes it for.
   StepFun's Step-3.7-Flash (`Step3p7ForConditionalGeneration`, `hangar.catalog.step`) likewise: not in v0.11.2's
   registry, no step3p7 model in transformers 4.57.6; registered in the v0.23.0, v0.24.0 and v0.33.0 wheels. At v0.33.0
   its config is read only with `--trust-remote-code` (`REMOTE_CODE_ARCHITECTURES`): step3p7.py's vision tower
@@ -172,18 +172,14 @@ ARRIVALS: dict[str, Arrival] = {
 }
 """The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
 
-LATE_ARRIVALS: dict[str, tuple[str, tuple[int, int, int]]] = {
+UNREGISTERED: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "DeepseekV4ForCausalLM": ("deepseek_v4", (0, 33, 0)),
     "MiMoV2FlashForCausalLM": ("mimo_v2_flash", (0, 33, 0)),
     "Step3p7ForConditionalGeneration": ("step3p7", (0, 33, 0)),
 }
-"""Architectures v0.11.2 lacks whose first release was not read: (model_type, the release read that serves it and Hangar
-sizes it for). Releases after v0.11.2 and before that one are not judged (the module docstring has the sources)."""
-
-UNREGISTERED: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
-    "DeepseekV4ForCausalLM": ((0, 11, 2), (0, 33, 0)),
-}
-"""Architectures the last release named does not register, with the first release read that does (the ones between not
-read for it): no `first_served` is claimed for them (the module docstring has the sources)."""
+"""Architectures v0.11.2 (`FIRST_READ`) does not register, whose first release was not read: (model_type, the release
+read that serves it and Hangar sizes it for). Only v0.11.2 and older are refused; the releases between are not judged
+and no `first_served` is claimed (the module docstring has the sources)."""
 
 TRANSFORMERS_BEFORE = "transformers>=4.56.0,<5"
 """What every vLLM release from v0.11.2 to v0.19.0 requires of transformers (each release's `Requires-Dist`)."""
@@ -330,9 +326,6 @@ def first_served(model: Model) -> str | None:
     arrival = ARRIVALS.get(architecture(model) or "")
     if arrival is not None:
         return named(arrival.served)
-    late = LATE_ARRIVALS.get(architecture(model) or "")
-    if late is not None:
-        return named(late[1])
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
     if text is not None:
         return named(text.served)
@@ -350,8 +343,7 @@ def release_advice(model: Model) -> str:
         return f"{first} or later"
     name = architecture(model) or ""
     if name in UNREGISTERED:
-        last, served = UNREGISTERED[name]
-        return f"{named(served)} (the releases between {named(last)} and it were not read for it)"
+        return f"{named(UNREGISTERED[name][1])} (the releases between {named(FIRST_READ)} and it were not read for it)"
     return "a release that serves it"
 
 
@@ -377,22 +369,14 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     never = NEVER_LOADED.get(model.text_model_type or "")
     if never is not None:
         return f"vLLM {tag} cannot load {model.hf_id}: {never}"
-    if name in UNREGISTERED and given <= UNREGISTERED[name][0]:
-        last, served = UNREGISTERED[name]
-        tag = named(given)
-        scope = f"{tag}'s" if given == last else f"{named(last)}'s (and {tag} is older)"
+    if name in UNREGISTERED and given <= FIRST_READ:
+        model_type, served = UNREGISTERED[name]
+        scope = f"{tag}'s" if given == FIRST_READ else f"{named(FIRST_READ)}'s (and {tag} is older)"
         return (f"vLLM {tag} cannot load {model.hf_id}: {name} is not in {scope} model registry, and its Transformers backend "
-                f"cannot stand in: transformers 4.57.6, the last release {named(last)}'s transformers<5 admits, has no {model.text_model_type} model; vLLM {named(served)} serves it")
+                f"cannot stand in: transformers 4.57.6, the last release {named(FIRST_READ)}'s transformers<5 admits, has no {model_type} model; vLLM {named(served)} serves it")
     latent = _latent_refusal(model, given)
     if latent is not None:
         return latent
-    late = LATE_ARRIVALS.get(name or "")
-    if late is not None:
-        if given > FIRST_READ:
-            return None  # served from v0.23.0 at the latest; the releases between were not read
-        return (f"vLLM {named(given)} cannot load {model.hf_id}: {name} is not in {named(min(given, FIRST_READ))}'s model registry, "
-                f"and its Transformers backend cannot stand in: transformers <5, which it requires, has no {late[0]} model; "
-                f"vLLM {named(late[1])} serves it")
     if arrival is None:
         return _text_refusal(model, given) or _layout_refusal(model, given)
     if given >= arrival.served or (not arrival.backend and LAST_BEFORE_TRANSFORMERS_5 < given < arrival.registered):
