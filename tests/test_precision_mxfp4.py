@@ -157,7 +157,7 @@ def test_a_gpu_below_compute_capability_8_is_a_hardware_fit_violation(aws_enviro
     plan = plan_environment(with_pool(aws_environment, T4, model="openai/gpt-oss-20b", tensor_parallel=1, max_context_tokens=2048))
     messages = hardware_violations(plan)
     assert (
-        "m: openai/gpt-oss-20b in mxfp4 on pool gpu (1 x T4 per node): T4 (Turing (SM75)) cannot serve mxfp4: vLLM v0.11.2's Mxfp4Config needs compute "
+        "m: openai/gpt-oss-20b in mxfp4 on pool gpu (1 x T4 per node): T4 (Turing (SM75)) cannot serve mxfp4: vLLM's Mxfp4Config (v0.11.2 and v0.33.0) needs compute "
         "capability >= 8.0 and this GPU has 7.5, so vLLM refuses to start ('The quantization method mxfp4 is not supported for the current GPU')"
     ) in messages
 
