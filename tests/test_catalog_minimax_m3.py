@@ -192,6 +192,8 @@ def test_hangar_size_on_eight_h200s(tmp_path):
             "14.25 KiB/token (120 KiB/token of bf16 KV), max context 1,048,576") in result.stdout
     row = next(line for line in result.stdout.splitlines() if "p5en.48xlarge" in line and "8 x H200" in line)
     assert "bf16" in row and "8 x 1" in row and row.rstrip("│ ").split("│")[-2].strip() == "81"
+    # the best option's memory: K/V's 4 heads are copied twice over TP 8, the index keys kept whole on every GPU
+    assert "replicated x2 across TP, indexer keys whole on each of the 8 GPUs" in result.stdout
 
 
 def test_v0_11_2_cannot_load_the_release_and_v0_24_0_is_the_first_that_serves_it(tmp_path):

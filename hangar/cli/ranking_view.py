@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from rich.markup import escape
 from rich.table import Table
 
+from hangar.catalog import Model
 from hangar.catalog.layer_runs import describe_layers
 from hangar.cli.app import out
 from hangar.cli.formatting import UNKNOWN, money
@@ -79,7 +80,7 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
             out.print("  ! the catalog flags this price SUSPECT_LOW (looks too low for the region): check it before relying on it", soft_wrap=True)
         best = ranking.best
         if best is not None:
-            print_best(best)
+            print_best(best, ranking.model)
     if ranking.notes:
         out.print("[bold]notes[/bold]")
         for note in ranking.notes:
@@ -100,7 +101,7 @@ def _suspect(flags: Iterable[str]) -> str:
     return " !" if "SUSPECT_LOW" in flags else ""
 
 
-def print_best(option: Option) -> None:
+def print_best(option: Option, model: Model) -> None:
     fit, mach, tp = option.fit, option.machine, option.throughput
     out.print(
         f"[bold]best:[/bold] {mach.cloud} {escape(mach.instance_type)} ({mach.accelerators} x {escape(mach.accelerator.name)}), "
@@ -119,6 +120,8 @@ def print_best(option: Option) -> None:
     kv_how = f"ONE sequence of {fit.max_context_tokens:,} tokens, KV {fit.kv_cache_dtype}"
     if fit.kv_replication > 1:
         kv_how += f", replicated x{fit.kv_replication:g} across TP"
+    if model.indexer_bytes_per_token and fit.kv_replication != fit.tensor_parallel:  # K/V heads split, index keys do not
+        kv_how += f", indexer keys whole on each of the {fit.tensor_parallel} GPUs"
     breakdown.add_row("KV cache to start", f"{fit.kv_per_sequence_gib:,.2f}", kv_how)
     start_how = "vLLM's start-up check" + (", with the one block it holds back" if fit.kv_reserved_gib else "")
     breakdown.add_row("needed to start", f"{fit.required_gib:,.1f}", start_how)
