@@ -408,8 +408,8 @@ def test_optimiser_agrees_with_brute_force(hf_id, precisions, context, concurren
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    # a hybrid (linear-attention) model's pages and groups are derived by hand in tests/test_kv_pool.py; a checkpoint in a
-    # format this brute force does not write out (compressed-tensors W4A16: Kimi K2.5's int4 experts) has its own tests
+    # a hybrid (linear-attention) model's pages and groups are derived by hand in tests/test_kv_pool.py; a W4A16 checkpoint
+    # (Kimi K2.5's int4 experts) is sampled too: SERVED_FROM says none of these precisions serves it
     hf_id=st.sampled_from(sorted(m for m, row in CAT.models.items()
                                  if row.state_bytes_per_sequence is None and (row.dtype in (None, "mxfp4") or row.dtype in SERVED_FROM))),
     precision=st.sampled_from(["bf16", "fp16", "fp8", "int8", "awq", "gptq"]),
