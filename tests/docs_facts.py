@@ -16,6 +16,7 @@ import signal
 
 from tests.docs_facts_kimi import KIMI_FACTS
 from tests.docs_facts_lora import LORA_FACTS
+from tests.docs_facts_models import MODEL_FACTS
 from tests.docs_facts_parallel import PARALLEL_FACTS
 from tests.docs_facts_serving import SERVING_FACTS, support_window
 from tests.docs_prose import Fact
@@ -29,7 +30,6 @@ from tests.docs_values import (
     constant,
     exit_code,
     python_floor,
-    v4_flash_h200,
     workflow_step_value,
 )
 
@@ -154,25 +154,6 @@ def changelog_move() -> str:
 # --- values for docs/sizing.md -------------------------------------------------------------------
 
 
-def minimax_m3() -> dict:
-    """aiconfigurator's flat form of MiniMax-M3's text model (tests/model_configs/minimax-m3.json)."""
-    import json
-
-    return json.loads((ROOT / "tests" / "model_configs" / "minimax-m3.json").read_text())
-
-
-def read_fixture(fields: dict):
-    from hangar.catalog.model_config import read_config
-
-    return read_config(fields)
-
-
-def first_arrival(name: str) -> str:
-    from hangar.sizing.engine_models import ARRIVALS, named
-
-    return named(ARRIVALS[name].served)
-
-
 @functools.cache
 def comparisons() -> tuple:
     """The calibration table's rows with the performance model's prediction (hangar.sizing.calibration)."""
@@ -268,8 +249,6 @@ def gpt_oss_gib(gpu: str | None, engine_version: str | None = None) -> float:
     return weight_bytes(catalog().model("openai/gpt-oss-120b"), "mxfp4", accelerator=accelerator, engine_version=engine_version) / 2**30
 
 
-
-
 def _release(index: int) -> str:
     return constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[index]
 
@@ -315,24 +294,7 @@ OVERHEAD = constant("hangar.sizing.memory", "RUNTIME_OVERHEAD_GIB_PER_GPU")
 UTILISATION = constant("hangar.sizing.engine", "GPU_MEMORY_UTILIZATION")
 CITATION = "a citation of the paper or document the method rests on, not a figure of the project"
 
-def _mimo_kv() -> int:
-    """Bytes a token of MiMo-V2-Flash's config (tests/model_configs) costs in bf16, as the reader sizes it."""
-    import json
-
-    from hangar.catalog.model_config import read_config
-
-    return read_config(json.loads((ROOT / "tests/model_configs/mimo-v2-flash.json").read_text())).kv_bytes_per_token_bf16
-
-
-def _mimo_release() -> str:
-    """The vLLM release Hangar sizes MiMo-V2-Flash for (hangar.sizing.engine_models.UNREGISTERED)."""
-    from hangar.sizing.engine_models import UNREGISTERED, named
-
-    return named(UNREGISTERED["MiMoV2FlashForCausalLM"][1])
-
-
 FACTS += [
-    Fact("docs/sizing.md", "makes vLLM {v} cache like full ones, {b:,} bytes a token in bf16", {"v": _mimo_release, "b": _mimo_kv}),
     Fact("docs/sizing.md", "Fit is vLLM's own start-up rule ({v}'s", {"v": ENGINE}),
     Fact("docs/sizing.md", "+ {gib:g} GiB per GPU of runtime overhead", {"gib": OVERHEAD}),
     Fact("docs/sizing.md", "within {pct:.0f} % of accelerator memory (vLLM's default)", {"pct": lambda: UTILISATION() * 100}),
@@ -357,15 +319,6 @@ FACTS += [
     Fact("docs/sizing.md", "attention in {m.kv_layers} of its {m.layers} layers, each with its own KV heads",
          {"m": lambda: catalog().model("nvidia/Llama-3_3-Nemotron-Super-49B-v1")}),
     Fact("docs/sizing.md", "keeps the latent in vLLM's {b}-byte form", {"b": constant("hangar.sizing.kv", "FP8_DS_MLA_BYTES")}),
-    Fact("docs/sizing.md", "its {n} sparse layers keep their indexer's keys, {b:,} bytes a token in bf16",
-         {"n": lambda: sum(minimax_m3()["sparse_attention_config"]["sparse_attention_freq"]), "b": lambda: read_fixture(minimax_m3()).indexer_bytes_per_token}),
-    Fact("docs/sizing.md", "vLLM serves it from {v},\nnot at v0.11.2", {"v": lambda: first_arrival("MiniMaxM3SparseForConditionalGeneration")}),
-    Fact("docs/sizing.md", "one per {csa} tokens with an indexer key (`csa_layers`) or one per {hca} (`hca_layers`)",
-         {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
-    Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
-         {"f": v4_flash_h200}),
-    Fact("docs/sizing.md", "only on Hopper and Blackwell, and not at {v})",
-         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "FIRST_READ")())}),
     Fact("docs/sizing.md", "`global_kv_heads` x `global_head_dim` ({m.global_kv_heads} x {m.global_head_dim}) where its sliding layers cache"
          " {m.kv_heads} x {m.head_dim}", {"m": lambda: catalog().model("google/gemma-4-26B-A4B")}),
     Fact("docs/sizing.md", "standard support on 2026-12-01 (EKS {v}, in standard support until {end})",
@@ -524,28 +477,4 @@ FACTS += [
 ]
 
 
-
-
-def _served_from(table: str, key: str) -> str:
-    """The first release that loads an architecture (or text model type) `hangar.sizing.engine_models` names."""
-    from hangar.sizing import engine_models
-
-    return engine_models.named(getattr(engine_models, table)[key].served)
-
-
-def _unregistered_until(name: str) -> str:
-    from hangar.sizing.engine_models import FIRST_READ, UNREGISTERED, named
-
-    assert name in UNREGISTERED, name
-    return named(FIRST_READ)
-
-
-FACTS += [
-    Fact("docs/sizing.md", "(Kimi K2.5 before {k}, Qwen3.5 before {q}, Gemma 4 before {g}, Devstral Small 2 before {d}, Kimi K3 before {k3}, DeepSeek-V4 at {v})",
-         {"k": lambda: _served_from("ARRIVALS", "KimiK25ForConditionalGeneration"), "q": lambda: _served_from("ARRIVALS", "Qwen3_5ForConditionalGeneration"),
-          "g": lambda: _served_from("ARRIVALS", "Gemma4ForConditionalGeneration"), "d": lambda: _served_from("TEXT_ARRIVALS", "ministral3"),
-          "k3": lambda: _served_from("ARRIVALS", "KimiK3ForConditionalGeneration"), "v": lambda: _unregistered_until("DeepseekV4ForCausalLM")}),
-    Fact("docs/sizing.md", 'like any other "nothing fits", the command exits {code}', {"code": exit_code("ok")}),
-]
-
-FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS + KIMI_FACTS
+FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS + KIMI_FACTS + MODEL_FACTS
