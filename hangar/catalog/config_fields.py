@@ -103,10 +103,6 @@ def gemma4_global_attention(text: dict, heads: int, kv_heads: int, head_dim: int
     `global_head_dim` (default 512), and `num_global_key_value_heads` where `attention_k_eq_v` is true and it is given
     (else `num_key_value_heads`); a config that states `per_layer_config` (as transformers 5's `save_pretrained` writes
     one) gives them there instead, and transformers then ignores `global_head_dim` (`_gemma4_per_layer`)."""
-    if text.get("num_kv_shared_layers"):
-        raise ConfigError("num_kv_shared_layers", "layers that reuse another layer's KV cache are not sized yet")
-    if text.get("hidden_size_per_layer_input"):
-        raise ConfigError("hidden_size_per_layer_input", "per-layer input embeddings are not counted yet")
     if text.get("per_layer_config") is not None:
         kv, dim = _gemma4_per_layer(text, kv_heads, head_dim)
     else:

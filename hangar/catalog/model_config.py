@@ -46,7 +46,8 @@ Sources, read 2026-12-01:
   so K and V are both cached: `past_key_values.update(key_states, value_states)`); a sliding layer uses
   `head_dim` and `num_key_value_heads`; `enable_moe_block` adds `num_experts` experts of
   `moe_intermediate_size` (top `top_k_experts`) beside the dense MLP of every layer; layers past
-  `num_kv_shared_layers` reuse another layer's KV and per-layer inputs add embeddings - both refused here;
+  `num_kv_shared_layers` reuse an earlier layer's KV and cache none (`attention_layers` counts the others), and
+  per-layer input embeddings add weights (`hangar.catalog.gemma4_layers`, from vLLM v0.33.0's gemma4.py);
 * Llama 4 (`llama4_text`): the attention of transformers' Llama4TextConfig; a layer is a mixture of experts when
   (index + 1) % `interleave_moe_layer_step` == 0 (vLLM v0.11.2 `models/llama4.py` Llama4DecoderLayer), with
   `num_local_experts` experts of `intermediate_size`, one shared expert of the same size and a router, the other
@@ -85,6 +86,7 @@ from .deepseek_v4 import published_dtype as v4_dtype
 from .deepseek_v4 import read_deepseek_v4
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
+from .gemma4_layers import shared_kv_layers
 from .kimi_linear import KIMI_LINEAR_TYPES, kimi_k3_format, kimi_linear_fields
 from .layer_shapes import layer_shapes
 from .mamba_layout import mamba2_fields
@@ -285,8 +287,10 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     global_kv = global_dim = None
     if model_type == "gemma4_text":
         global_kv, global_dim = gemma4_global_attention(text, heads, kv_heads, head_dim)
-    attention = kinds.count("full") + kinds.count("sliding")
-    sliding = kinds.count("sliding")
+    # Gemma 4's last `num_kv_shared_layers` layers cache nothing of their own (hangar.catalog.gemma4_layers)
+    cached = kinds[: layers - shared_kv_layers(text, kinds)] if model_type == "gemma4_text" else kinds
+    attention = cached.count("full") + cached.count("sliding")
+    sliding = cached.count("sliding")
     linear = kinds.count("linear")
     window = get("sliding_window") if sliding else None
     if window and model_type == "gemma4_text" and text.get("use_bidirectional_attention") == "all":
@@ -327,7 +331,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         global_head_dim=global_dim,
         kv_lora_rank=lora,
         qk_rope_head_dim=rope,
-        attention_layers=attention if linear else None,
+        attention_layers=attention if linear or len(cached) < layers else None,
         sliding_window=window,
         sliding_window_layers=sliding or None,
         state_bytes_per_sequence=state,

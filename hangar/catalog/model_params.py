@@ -8,6 +8,7 @@ token uses. Tests hold both to published counts. The layouts, and the sources th
 
 from __future__ import annotations
 
+from . import gemma4_layers
 from .config_fields import MLA_TYPES, config_int, gemma4_global_attention, tied_embeddings
 from .sparse_indexer import indexer_layers
 
@@ -26,7 +27,7 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
         if model_type == "llama4_text":
             mlp, mlp_active = _llama4_mlp(text, index, hidden, experts, active)
         elif model_type == "gemma4_text":  # a dense MLP in every layer, and the experts beside it where enabled
-            mlp = mlp_active = 3 * hidden * config_int(text, "intermediate_size")
+            mlp = mlp_active = 3 * hidden * gemma4_layers.mlp_width(text, index, len(kinds))
             if moe:
                 expert = 3 * hidden * config_int(text, "moe_intermediate_size")
                 mlp += experts * expert + hidden * experts
@@ -40,6 +41,9 @@ def estimate_parameters(config: dict, text: dict, model_type: str, kinds: list[s
             mlp_active = active * expert + shared + hidden * experts
         total += attention + mlp
         active_total += attention + mlp_active
+    if model_type == "gemma4_text":  # per-layer input embeddings (hangar.catalog.gemma4_layers)
+        ple, ple_active = gemma4_layers.per_layer_input_params(text, hidden, len(kinds))
+        total, active_total = total + ple, active_total + ple_active
     vision = config.get("vision_config")
     if isinstance(vision, dict):
         total += _vision_params(vision)
@@ -53,7 +57,7 @@ def _layer_attention_params(text: dict, model_type: str, kind: str, hidden: int,
     if kind == "linear":
         return _linear_params(text, hidden)
     if model_type == "gemma4_text":
-        return _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim)
+        return _gemma4_attention_params(text, kind, hidden, heads, kv_heads, head_dim, shared=gemma4_layers.is_shared(text, layer, config_int(text, "num_hidden_layers")))
     return sum(_layer_projections(text, model_type, hidden, heads, kv_heads, head_dim, layer).values())
 
 
@@ -100,8 +104,10 @@ def module_parameters(text: dict, model_type: str, kinds: list[str], layer: int,
         mlp = module_parameters(text, model_type, kinds, layer, "mlp", hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, experts=experts)
         return None if mlp is None else attention + mlp
     if module == "mlp":
-        if model_type == "gemma4_text" or experts is None or layer in dense_layers(text, model_type, len(kinds)):
-            return 3 * hidden * config_int(text, "intermediate_size")  # Gemma 4's `mlp` is its dense MLP; the experts are beside it
+        if model_type == "gemma4_text":  # its `mlp` is its dense MLP (double-wide in a KV-shared layer); the experts are beside it
+            return 3 * hidden * gemma4_layers.mlp_width(text, layer, len(kinds))
+        if experts is None or layer in dense_layers(text, model_type, len(kinds)):
+            return 3 * hidden * config_int(text, "intermediate_size")
         if model_type == "llama4_text":
             return None
         expert = 3 * hidden * config_int(text, "moe_intermediate_size", text.get("intermediate_size"))
@@ -123,12 +129,13 @@ def _llama4_mlp(text: dict, index: int, hidden: int, experts: int | None, active
     return experts * expert + expert + hidden * experts, active * expert + expert + hidden * experts
 
 
-def _gemma4_attention_params(text: dict, kind: str, hidden: int, heads: int, kv_heads: int, head_dim: int) -> int:
+def _gemma4_attention_params(text: dict, kind: str, hidden: int, heads: int, kv_heads: int, head_dim: int, *, shared: bool = False) -> int:
+    """q/k/v/o of a Gemma 4 layer by its kind; a KV-shared layer has only q_proj and o_proj (`gemma4_layers`)."""
     if kind == "sliding":
-        return 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
+        return 2 * hidden * heads * head_dim + (0 if shared else 2 * hidden * kv_heads * head_dim)
     global_kv, global_dim = gemma4_global_attention(text, heads, kv_heads, head_dim)
     kv, dim = (global_kv, global_dim) if global_kv is not None else (kv_heads, head_dim)
-    projections = 1 if text.get("attention_k_eq_v") else 2  # k_eq_v: no v_proj
+    projections = 0 if shared else 1 if text.get("attention_k_eq_v") else 2  # k_eq_v: no v_proj
     return 2 * hidden * heads * dim + projections * hidden * kv * dim
 
 

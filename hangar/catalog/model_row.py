@@ -283,7 +283,8 @@ class Model(Row):
 
     @property
     def kv_layers(self) -> int:
-        """Layers that hold a KV cache: all of them, except in a hybrid attention/state-space model."""
+        """Layers that hold a KV cache: all of them, except in a hybrid attention/state-space model and Gemma 4 with
+        KV-shared layers (`attention_layers` counts those that cache)."""
         return self.attention_layers or self.layers
 
     @property

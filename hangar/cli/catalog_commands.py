@@ -331,6 +331,8 @@ def describe_architecture(m: Any) -> str:
     layout = f"{m.layers} layers"
     if describe_layers(m):
         layout += f" ({describe_layers(m)})"
+    elif m.attention_layers and m.attention_layers < m.layers and m.state_bytes_per_sequence is None:  # Gemma 4's KV-shared layers
+        layout += f" ({m.attention_layers} caching K/V, {m.layers - m.attention_layers} reusing an earlier layer's)"
     elif m.attention_layers and m.attention_layers < m.layers:
         mixers = f" (Mamba2: {m.mamba_heads} heads x {m.mamba_head_dim}, state {m.mamba_state_size}, {m.mamba_groups} groups)" if m.mamba_heads else ""
         layout += (f" ({m.attention_layers} with attention, {m.fixed_state_layers} with a fixed state{mixers} of {m.state_bytes_per_sequence / 2**20:,.1f} MiB "

@@ -40,6 +40,9 @@ def gemma4_unsized(model: Model) -> str | None:
     """Why a Gemma 4 row cannot be sized from its columns; None when it can."""
     if model.hidden_size is None or model.intermediate_size is None or model.kv_heads is None or model.head_dim is None:
         return "its catalog row has no hidden_size/intermediate_size (no config.json read)"
+    if model.attention_layers is not None and model.attention_layers < model.layers:  # hangar.catalog.gemma4_layers
+        return (f"its last {model.layers - model.attention_layers} layers reuse an earlier layer's KV (q and o projections only, "
+                "and per-layer input embeddings beside them), which LoRA's slot sizing does not read")
     if model.num_experts is not None:
         if model.moe_intermediate_size is None:
             return "its catalog row has no moe_intermediate_size (no config.json read)"
