@@ -18,6 +18,7 @@ from typing import Any
 
 from .layouts_ernie import ernie_moe_text, ernie_text
 from .layouts_glm5 import glm_moe_dsa_text
+from .layouts_granite_smollm3 import granite_text, smollm3_text
 from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_params
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
@@ -43,9 +44,12 @@ FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "ernie4_5": FamilyLayout("llama", ernie_text),
     "ernie4_5_moe": FamilyLayout("glm4_moe", ernie_moe_text),
     "glm_moe_dsa": FamilyLayout("deepseek_v32", glm_moe_dsa_text),
+    "granite": FamilyLayout("llama", granite_text),
+    "granitemoe": FamilyLayout("mixtral", granite_text),
     "olmo2": FamilyLayout("llama", olmo_text),
     "olmo3": FamilyLayout("llama", olmo_text),
     "seed_oss": FamilyLayout("llama", seed_oss_text),
+    "smollm3": FamilyLayout("llama", smollm3_text),
     "qwen3_vl_text": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),
     "qwen3_vl_moe_text": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
     "qwen3_vl": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),  # a text_config that names no model_type
