@@ -123,3 +123,10 @@ def unset_context(text: dict[str, Any], model_type: str) -> int | None:
         return None  # vLLM's getattr falls back to the derived length
     original = config_int(text, "original_max_position_embeddings", LONGROPE_CLASS_DEFAULTS.get(model_type))
     return None if original == derived_context(text, model_type) else original
+
+
+def context_fields(text: dict[str, Any], model_type: str) -> dict[str, int | None]:
+    """The catalog's three context columns for a text config: `max_context_tokens`, `yarn_context_tokens` and
+    `default_context_tokens`, as the three functions above derive them."""
+    return {"max_context_tokens": derived_context(text, model_type), "yarn_context_tokens": yarn_context(text, model_type),
+            "default_context_tokens": unset_context(text, model_type)}

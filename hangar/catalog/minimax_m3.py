@@ -43,7 +43,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config_fields import MINIMAX_M3_TYPES, ConfigError, config_int
-from .context_length import derived_context, unset_context, yarn_context
+from .context_length import context_fields
 from .modelopt import is_modelopt, kept_modules
 from .weight_format import declared_kv_dtype, declared_quantisation, published_format
 
@@ -124,8 +124,7 @@ def read_minimax_m3(config: dict[str, Any], text: dict[str, Any], model_type: st
         "moe_intermediate_size": expert, "kv_heads": kv_heads, "head_dim": head_dim, "global_kv_heads": None, "global_head_dim": None,
         "kv_lora_rank": None, "qk_rope_head_dim": None, "attention_layers": None, "sliding_window": None, "sliding_window_layers": None,
         "state_bytes_per_sequence": None, "indexer_bytes_per_token": sum(sparse) * index_dim * INDEXER_BYTES if index_dim else None,
-        "num_experts": experts, "num_experts_per_tok": active, "max_context_tokens": derived_context(text, context_type),
-        "yarn_context_tokens": yarn_context(text, context_type), "default_context_tokens": unset_context(text, context_type),
+        "num_experts": experts, "num_experts_per_tok": active, **context_fields(text, context_type),
         "dtype": dtype, "kv_cache_dtype": declared_kv_dtype(config, text, quant_config),
         "params_total_b": round(total / 1e9, 3), "params_active_b": round(active_total / 1e9, 3) if experts else None,
         "kv_bytes_per_token_bf16": 2 * layers * kv_heads * head_dim * 2, "multimodal": isinstance(config.get("vision_config"), dict),

@@ -80,7 +80,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .config_fields import MAMBA2_TYPES, MLA_TYPES, ConfigError, config_int, gemma4_bidirectional_window, gemma4_global_attention, tied_embeddings
-from .context_length import derived_context, unset_context, yarn_context
+from .context_length import context_fields, derived_context, unset_context, yarn_context
 from .deepseek_v4 import MODEL_TYPE as V4_TYPE
 from .deepseek_v4 import published_dtype as v4_dtype
 from .deepseek_v4 import read_deepseek_v4
@@ -249,13 +249,12 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if model_type in MINIMAX_M3_TYPES:  # sparse attention with an indexer, its own reader (hangar.catalog.minimax_m3)
         return Architecture(**read_minimax_m3(config, text, model_type, quant_config))
     if model_type == V4_TYPE:  # compressed, windowed and indexed latents: its own reader (hangar.catalog.deepseek_v4)
-        return Architecture(**read_deepseek_v4(config), max_context_tokens=derived_context(config, model_type), yarn_context_tokens=yarn_context(config, model_type),
-                            default_context_tokens=unset_context(config, model_type), dtype=v4_dtype(config), tie_word_embeddings=tied_embeddings(config, config, model_type))
+        return Architecture(**read_deepseek_v4(config), **context_fields(config, model_type), dtype=v4_dtype(config),
+                            tie_word_embeddings=tied_embeddings(config, config, model_type))
     if model_type in KIMI_LINEAR_TYPES:  # KDA + MLA hybrids (Kimi Linear, Kimi K3): hangar.catalog.kimi_linear
         return _kimi(config, text, model_type, quant_config)
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
-        return Architecture(model_type=model_type, text_model_type=text_model_type, max_context_tokens=derived_context(text, model_type),
-                            yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
+        return Architecture(model_type=model_type, text_model_type=text_model_type, **context_fields(text, model_type),
                             dtype=published_format(config, text, quant_config), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
                             multimodal=False, **mamba2_fields(config, text, model_type, quant_config))
     if model_type == MIMO_V2_FLASH:  # per-layer KV heads, V narrower than K: its own reader (hangar.catalog.mimo)
@@ -338,9 +337,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         indexer_bytes_per_token=indexer,
         num_experts=experts,
         num_experts_per_tok=active,
-        max_context_tokens=derived_context(text, model_type),
-        yarn_context_tokens=yarn_context(text, model_type),
-        default_context_tokens=unset_context(text, model_type),
+        **context_fields(text, model_type),
         dtype=published_format(config, text, quant_config, experts=experts is not None),
         kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
         unquantised_params_b=round(kept, 3) or None if kept is not None else None,  # under half a million: not counted
@@ -377,8 +374,7 @@ def _kimi(config: dict, text: dict, model_type: str, quant_config: dict | None) 
     quant = text.get("quantization_config") if isinstance(text.get("quantization_config"), dict) else config.get("quantization_config")
     dtype = kimi_k3_format(quant) if model_type == "kimi_k3" and isinstance(quant, dict) else None
     fields = kimi_linear_fields(config, text, model_type)
-    return Architecture(model_type=model_type, text_model_type=text.get("model_type") or model_type, max_context_tokens=derived_context(text, model_type),
-                        yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type),
+    return Architecture(model_type=model_type, text_model_type=text.get("model_type") or model_type, **context_fields(text, model_type),
                         dtype=dtype or published_format(config, text, quant_config, experts=fields["num_experts"] is not None),
                         multimodal=isinstance(config.get("vision_config"), dict), **fields)
 

@@ -46,7 +46,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config_fields import ConfigError, config_int
-from .context_length import derived_context, unset_context, yarn_context
+from .context_length import context_fields
 
 STEP3P7 = "step3p7"
 """The model type of Step-3.7-Flash (its text_config's is step3p5, Step-3.5-Flash's)."""
@@ -164,8 +164,7 @@ def read_step(config: dict[str, Any], text: dict[str, Any], *, dtype: str | None
         "head_dim": head_dim, "sliding_window": None if cached_as_full else window,
         "sliding_window_layers": None if cached_as_full else (sliding or None),
         "num_experts": experts, "num_experts_per_tok": active,
-        "max_context_tokens": derived_context(text, STEP3P7), "yarn_context_tokens": yarn_context(text, STEP3P7),
-        "default_context_tokens": unset_context(text, STEP3P7), "dtype": dtype,
+        **context_fields(text, STEP3P7), "dtype": dtype,
         "params_total_b": round((total + tower) / 1e9, 3), "params_active_b": None if experts is None else round((active_total + tower) / 1e9, 3),
         "kv_bytes_per_token_bf16": 2 * layers * kv_heads * head_dim * 2, "multimodal": True,
         "tie_word_embeddings": False, "dense_mlp_layers": (routed.count(False) or None) if experts is not None else None,
