@@ -46,11 +46,21 @@ The parameter count is an ESTIMATE from those shapes; left out: the hash layers'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config_fields import ConfigError, config_int
 
+if TYPE_CHECKING:
+    from .model_row import Model
+
 MODEL_TYPE = "deepseek_v4"
+
+
+def is_deepseek_v4(model: Model) -> bool:
+    """Whether a catalog row is DeepSeek-V4's layout, which sizing reads through its own caches and weights."""
+    return model.text_model_type == MODEL_TYPE
+
+
 RATIOS = (0, 4, 128)
 """Compression ratios vLLM v0.33.0 builds (`CompressorStateCache`: 4 or 128; 0 = window only)."""
 LATENT_WIDTH = 512

@@ -46,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Model
+from hangar.catalog.deepseek_v4 import is_deepseek_v4
 from hangar.catalog.layer_runs import kv_head_counts
 from hangar.engine_release import sized_release
 
@@ -83,7 +84,7 @@ def served_kv_dtype(model: Model, kv_cache_dtype: str, engine_version: str | Non
     layout turns "auto" into fp8 (`hangar.sizing.kv_deepseek_v4`)."""
     if kv_cache_dtype != "auto":
         return kv_cache_dtype
-    if model.text_model_type == "deepseek_v4":  # fp8_ds_mla (`hangar.sizing.kv_deepseek_v4`)
+    if is_deepseek_v4(model):  # fp8_ds_mla (`hangar.sizing.kv_deepseek_v4`)
         return "fp8"
     if sized_release(engine_version) != "v0.33.0":
         return kv_cache_dtype
@@ -128,7 +129,7 @@ def kv_bytes_per_token(model: Model, kv_cache_dtype: str = "auto", tensor_parall
     KV heads, the index keys (one head, bf16 whatever the dtype) whole on every rank (`hangar.catalog.minimax_m3`).
     """
     check_kv_dtype(kv_cache_dtype)
-    if model.text_model_type == "deepseek_v4":  # compressed latents and indexer keys, amortised, on every rank
+    if is_deepseek_v4(model):  # compressed latents and indexer keys, amortised, on every rank
         from .kv_deepseek_v4 import kv_dtype, token_bytes
 
         kv_dtype(kv_cache_dtype)
@@ -204,7 +205,7 @@ def sequence_kv(
     `layout` says (a release's blocks and admission: `hangar.sizing.kv_blocks.kv_layout`)."""
     if tokens < 1:
         raise KvError(f"tokens must be at least 1, got {tokens}")
-    if model.text_model_type == "deepseek_v4":  # its caches packed as vLLM v0.33.0 packs them (`hangar.sizing.kv_deepseek_v4`)
+    if is_deepseek_v4(model):  # its caches packed as vLLM v0.33.0 packs them (`hangar.sizing.kv_deepseek_v4`)
         from .kv_deepseek_v4 import kv_dtype, packing
 
         kv_dtype(kv_cache_dtype)

@@ -54,10 +54,6 @@ CSA_STATE_WINDOW, CSA_STATE_BLOCK = 2 * CSA_RATIO, 4  # coff x ratio
 HCA_STATE_WINDOW, HCA_STATE_BLOCK = HCA_RATIO, 8
 
 
-def is_deepseek_v4(model: Model) -> bool:
-    return model.text_model_type == "deepseek_v4"
-
-
 def v4_gpu_refusal(capability: int | None, engine_version: str | None) -> str | None:
     """Why Hangar does not size DeepSeek-V4 on a GPU of compute `capability` (None where it does)."""
     if sized_release(engine_version) != "v0.33.0":

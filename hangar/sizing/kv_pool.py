@@ -94,6 +94,7 @@ from dataclasses import dataclass
 from math import lcm
 
 from hangar.catalog import Model
+from hangar.catalog.deepseek_v4 import is_deepseek_v4
 from hangar.catalog.mamba_layout import mamba2_state_bytes
 
 from .engine import sized_release
@@ -236,7 +237,7 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
     as `layout` says (`hangar.sizing.kv_blocks`): a hybrid model by its pages and groups, any other by
     `hangar.sizing.kv.sequence_kv` with the null block beside it."""
     newer = sized_release(engine_version) == "v0.33.0"
-    if model.text_model_type == "deepseek_v4":  # one pool of packed groups (`hangar.sizing.kv_deepseek_v4`)
+    if is_deepseek_v4(model):  # one pool of packed groups (`hangar.sizing.kv_deepseek_v4`)
         return deepseek_v4_pool(model, tokens, engine_version=engine_version, capability=capability, kv_cache_dtype=kv_cache_dtype,
                                 tensor_parallel=tensor_parallel, in_flight=layout.in_flight_batches * max_num_batched_tokens)
     if hybrid_kv_cache and is_hybrid(model):

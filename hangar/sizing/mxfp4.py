@@ -62,6 +62,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hangar.catalog.deepseek_v4 import is_deepseek_v4
+
 from .embeddings import quantised_weight_bytes
 from .engine import sized_release
 from .kv import round_up
@@ -165,7 +167,7 @@ def fp8_rest(model: Model) -> bool:
     """Whether the parameters beside the MXFP4 experts are FP8 (DeepSeek-V4: vLLM v0.33.0's `DeepseekV4FP8Config`
     quantises its linear layers in 128 x 128 FP8 blocks and builds its experts without biases; the embedding and output
     head, not linear layers, stay bf16) rather than bf16 with expert biases (gpt-oss)."""
-    return model.text_model_type == "deepseek_v4"
+    return is_deepseek_v4(model)
 
 
 def rest_bytes(model: Model, params: float, *, active: bool = False) -> float:

@@ -39,11 +39,12 @@ from dataclasses import dataclass
 from math import ceil
 
 from hangar.catalog import Model
+from hangar.catalog.deepseek_v4 import is_deepseek_v4
 
 from .data_parallel import busy_engines, exchange_seconds, expert_share
 from .embeddings import quantised_weight_bytes, sixteen_bit_active_parameters
 from .kv import layer_token_bytes, served_kv_dtype
-from .kv_deepseek_v4 import decode_read_bytes, is_deepseek_v4
+from .kv_deepseek_v4 import decode_read_bytes
 from .lora import LoraSlots
 from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, SizingError, memory_fit, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding, rest_bytes

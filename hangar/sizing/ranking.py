@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hangar.catalog import Catalog, Model
+from hangar.catalog.deepseek_v4 import is_deepseek_v4
 from hangar.engine_release import ENGINE_VERSION, release_defaults, sized_release, unread_note
 from hangar.precision import AS_PUBLISHED
 
@@ -19,7 +20,7 @@ from .capability import capability_problems
 from .context import model_context
 from .engine_images import gpu_refusal
 from .engine_models import engine_refusal, release_advice, remote_code
-from .kv_deepseek_v4 import is_deepseek_v4, v4_gpu_refusal
+from .kv_deepseek_v4 import v4_gpu_refusal
 from .machines import Machine, Option, Rejected, machines
 from .memory import (
     RUNTIME_OVERHEAD_GIB_PER_GPU,
