@@ -126,15 +126,27 @@ def test_a_vision_field_vllm_would_build_differently_is_refused():
 @pytest.mark.parametrize(
     ("name", "kept", "kv"),
     [
-        ("nvidia-kimi-k2.5-nvfp4.json", 61 * ATTENTION, "fp8"),  # attention only: the shared experts and layer 0's MLP in NVFP4
-        ("nvidia-kimi-k2.6-nvfp4.json", 61 * ATTENTION + DENSE_MLP + 60 * SHARED, "fp8"),
-        ("nvidia-kimi-k2.7-code-nvfp4.json", 61 * ATTENTION + DENSE_MLP + 60 * SHARED, "fp8"),  # its ignore also names embed_tokens
+        # attention and the MoonViT tower with its projector (`vision_tower*`, `mm_projector*` excluded): the shared experts
+        # and layer 0's MLP in NVFP4
+        ("nvidia-kimi-k2.5-nvfp4.json", 61 * ATTENTION + VISION, "fp8"),
+        ("nvidia-kimi-k2.6-nvfp4.json", 61 * ATTENTION + DENSE_MLP + 60 * SHARED + VISION, "fp8"),
+        ("nvidia-kimi-k2.7-code-nvfp4.json", 61 * ATTENTION + DENSE_MLP + 60 * SHARED + VISION, "fp8"),  # its ignore also names embed_tokens
     ],
 )
 def test_nvidias_nvfp4_repacks_are_read_with_what_they_keep_in_16_bits(name, kept, kv):
     arch = read_config(json.loads((CONFIGS / name).read_text()))
     assert (arch.model_type, arch.dtype, arch.kv_cache_dtype, arch.multimodal) == ("kimi_k25", "nvfp4", kv, True)
     assert arch.unquantised_params_b == round(kept / 1e9, 3)
+
+
+def test_the_k2_5_nvfp4_repack_keeps_its_470_million_vision_weights_in_16_bits_and_its_projector_only_where_excluded():
+    config = json.loads((CONFIGS / "nvidia-kimi-k2.5-nvfp4.json").read_text())
+    assert (VISION, read_config(config).unquantised_params_b) == (470_730_240, 6.639)  # 6.168 of attention + 0.471
+    quant = config["quantization_config"]
+    # vLLM keeps anything under `vision_tower` 16-bit whatever the list; an unlisted projector is NVFP4 (54.3 million)
+    unlisted = {**config, "quantization_config": {**quant, "ignore": [e for e in quant["ignore"] if e != "mm_projector*"]}}
+    projector = (4 * 1152) ** 2 + 4 * 1152 * 7168
+    assert read_config(unlisted).unquantised_params_b == round((61 * ATTENTION + VISION - projector) / 1e9, 3) == 6.585
 
 
 # --- serving ----------------------------------------------------------------------------------------------------------

@@ -19,10 +19,11 @@ from typing import Any
 from .layouts_ernie import ernie_moe_text, ernie_text
 from .layouts_glm5 import glm_moe_dsa_text
 from .layouts_granite_smollm3 import granite_text, smollm3_text
-from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_params
+from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_modules, kimi_k25_vision_params
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
 from .layouts_seed_oss import seed_oss_text
+from .modelopt import is_modelopt, keeps_16_bit
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,20 @@ class FamilyLayout:
     vision_unquantised: tuple[str, ...] = ()
     """Quantisation methods (`quant_method`) under which vLLM keeps the vision tower in 16 bits whatever the checkpoint's
     `ignore` says: its weights are then counted in the row's `unquantised_params_b`."""
+    vision_modules: Callable[[dict[str, Any]], dict[str, int]] | None = None
+    """The tower's and projector's weights by vLLM module prefix, where a ModelOpt checkpoint may keep some in 16 bits."""
+
+    def kept_vision(self, config: dict[str, Any], quant: tuple[str, dict[str, Any]] | None) -> int:
+        """The vision weights vLLM keeps in 16 bits under the checkpoint's declared quantisation (key, config): all of them
+        under a method it gives the tower none for (`vision_unquantised`), those a ModelOpt exclude list names
+        (`hangar.catalog.modelopt.keeps_16_bit`, by `vision_modules`), else none."""
+        if self.vision_params is None or quant is None:
+            return 0
+        if quant[1].get("quant_method") in self.vision_unquantised:
+            return self.vision_params(config)
+        if self.vision_modules is None or not is_modelopt(quant[1]):
+            return 0
+        return sum(size for prefix, size in self.vision_modules(config).items() if keeps_16_bit(quant[1], prefix))
 
 
 FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
@@ -54,7 +69,7 @@ FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "qwen3_vl_moe_text": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
     "qwen3_vl": FamilyLayout("qwen3", qwen3_vl_text, qwen3_vl_vision_params),  # a text_config that names no model_type
     "qwen3_vl_moe": FamilyLayout("qwen3_moe", qwen3_vl_text, qwen3_vl_vision_params),
-    "kimi_k25": FamilyLayout("deepseek_v3", kimi_k25_text, kimi_k25_vision_params, VISION_KEPT),  # its text_config says kimi_k2
+    "kimi_k25": FamilyLayout("deepseek_v3", kimi_k25_text, kimi_k25_vision_params, VISION_KEPT, kimi_k25_vision_modules),  # text_config: kimi_k2
 }
 """The families read through another layout, by the text config's `model_type` (or, for one whose text config names a
 layout the reader knows, as Kimi K2.5's `kimi_k2`, the file's own: `TOP_LEVEL`)."""

@@ -26,7 +26,11 @@ What vLLM v0.33.0 does with the file, read 2026-12-02 in the PyPI wheel vllm-0.3
   left out), as `hangar.catalog.model_params` counts the text model: 470.7 million for Kimi K2.5 (its model card: "Vision
   Encoder MoonViT, Parameters of Vision Encoder 400M", MoonshotAI/Kimi-K2.5 README.md at 3e60763b);
 * `_maybe_ignore_quant_config` gives the tower and projector no quantisation config when the checkpoint is
-  compressed-tensors: they stay 16-bit, counted in the row's `unquantised_params_b` (`VISION_KEPT`).
+  compressed-tensors: they stay 16-bit, counted in the row's `unquantised_params_b` (`VISION_KEPT`). A ModelOpt
+  checkpoint's config reaches them: the tower's linear layers (prefix `vision_tower.`) and the projector's
+  (`mm_projector.linear_1`, `mm_projector.linear_2`) stay 16-bit where its exclude list matches them as vLLM matches it
+  (`hangar.catalog.modelopt.keeps_16_bit`; NVIDIA's K2.5-K2.7 NVFP4 repacks list `vision_tower*` and `mm_projector*`),
+  and are counted there too (`kimi_k25_vision_modules`).
 
 vLLM v0.11.2 has no `KimiK25ForConditionalGeneration` (`hangar.sizing.engine_models` refuses it there).
 """
@@ -67,6 +71,12 @@ def kimi_k25_text(config: dict[str, Any], text: dict[str, Any]) -> dict[str, Any
 
 def kimi_k25_vision_params(config: dict[str, Any]) -> int:
     """The vision tower's and projector's weight matrices as vLLM v0.33.0 builds them (see the module docstring)."""
+    return sum(kimi_k25_vision_modules(config).values())
+
+
+def kimi_k25_vision_modules(config: dict[str, Any]) -> dict[str, int]:
+    """The tower's and projector's weights by vLLM's module prefix: `vision_tower` (patch embedding, position table and
+    blocks), `mm_projector.linear_1` and `mm_projector.linear_2`."""
     vision = config["vision_config"]
     values = {**VISION_DEFAULTS, **{k: v for k, v in vision.items() if k in VISION_DEFAULTS}}
     for hub, name in HUB_NAMES.items():
@@ -90,5 +100,5 @@ def kimi_k25_vision_params(config: dict[str, Any]) -> int:
     positions = get("pos_emb_height") * get("pos_emb_width") * width
     blocks = get("num_hidden_layers") * (4 * width * width + 2 * width * inner)
     merged = width * merge[0] * merge[1]
-    projector = merged * merged + merged * config_int(config["text_config"], "hidden_size")
-    return patch + positions + blocks + projector
+    return {"vision_tower": patch + positions + blocks, "mm_projector.linear_1": merged * merged,
+            "mm_projector.linear_2": merged * config_int(config["text_config"], "hidden_size")}

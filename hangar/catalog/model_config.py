@@ -99,7 +99,7 @@ from .modelopt import HF_QUANT_CONFIG, is_modelopt
 from .sparse_indexer import indexer_bytes_per_token
 from .step import STEP3P7, read_step
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
-from .weight_format import declared_kv_dtype, declared_quantisation, published_format, quantisation_method, unquantised_parameters
+from .weight_format import declared_kv_dtype, declared_quantisation, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
@@ -313,8 +313,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         total, active_params = total + family.vision_params(config), active_params + family.vision_params(config)
     kept = unquantised_parameters(config, text, quant_config, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
                                   experts=experts)
-    if counted is not config and quantisation_method(config, text, quant_config) in family.vision_unquantised:  # a tower vLLM keeps 16-bit
-        kept = (kept or 0) + family.vision_params(config) / 1e9
+    if counted is not config:  # the family's tower, where vLLM keeps it 16-bit
+        kept = (kept or 0) + family.kept_vision(config, declared_quantisation(config, text, quant_config)) / 1e9
     return Architecture(
         model_type=reported if family is not None else model_type,
         text_model_type=text_model_type,
