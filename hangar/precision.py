@@ -144,6 +144,10 @@ def checkpoint_bytes(model: Model) -> float:
             return weight_bytes(model)
         except Mxfp4Unsized:
             pass  # sized as 16-bit: an upper bound
+    if model.mixed_params_b is not None:  # a format per module: hangar.sizing.mixed
+        from hangar.sizing.mixed import mixed_weight_bytes
+
+        return mixed_weight_bytes(model)
     params = model.params_total_b * 1e9
     if model.dtype in ("fp8", "awq", "gptq", "w8a8-int8", "w8a8-fp8", "modelopt-fp8", "nvfp4"):
         return quantised_weight_bytes(model, params, BYTES_PER_PARAM[AS_PUBLISHED[model.dtype]])

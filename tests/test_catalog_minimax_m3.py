@@ -2,8 +2,8 @@
 vLLM v0.33.0 allocates, the estimate against MiniMax's size, `hangar size` on 8 x H200, the releases that cannot load it.
 
 The files (tests/model_configs, sources.json): aiconfigurator's flat form of the text model (minimax-m3.json) and NVIDIA's
-NVFP4 repack (nvidia-minimax-m3-nvfp4.json), the VL shell the release ships, whose MIXED_PRECISION quantisation the reader
-refuses; its layout is read here with the quantization_config taken out. Neither makes a row (no whole copy of MiniMax's
+NVFP4 repack (nvidia-minimax-m3-nvfp4.json), the VL shell the release ships, whose MIXED_PRECISION quantisation is sized
+in tests/test_modelopt_mixed.py; its layout is read here with the quantization_config taken out. Neither makes a row (no whole copy of MiniMax's
 own config.json, and no licence text read in MiniMax's repository for M3: the catalog README).
 
 KV bytes per token, by hand from vLLM v0.33.0 (vllm/models/minimax_m3/nvidia/model.py, common/indexer.py; PyPI wheel, read
@@ -107,10 +107,9 @@ def test_bytes_per_token_are_the_k_v_by_kv_heads_plus_the_index_keys_whole_on_ev
     assert kv_bytes_per_token(model, kv, tp) == per_rank * tp
 
 
-def test_nvidias_repack_is_refused_for_its_mixed_precision_naming_the_field():
-    with pytest.raises(ConfigError) as refused:
-        read_config(config("nvidia-minimax-m3-nvfp4.json"))
-    assert refused.value.field == "quantization_config.quant_algo" and "'MIXED_PRECISION' is not a ModelOpt format" in str(refused.value)
+def test_nvidias_mixed_precision_repack_reads_the_release_layout_in_nvfp4_and_mxfp8():
+    arch = read_config(config("nvidia-minimax-m3-nvfp4.json"))
+    assert (arch.params_total_b, arch.dtype, arch.mixed_params_b) == (read_config(vl()).params_total_b, "nvfp4", "nvfp4:413.122 mxfp8:10.548")
 
 
 SPARSE = "sparse_attention_config"
@@ -161,12 +160,17 @@ def test_import_model_says_what_it_read(tmp_path):
     assert (row.family, row.licence_id, row.multimodal, row.text_model_type, row.indexer_bytes_per_token) == ("minimax_m3_vl", "team-read-minimax-m3", True, "minimax_m3_vl", 14592)
 
 
-def test_an_import_of_the_mixed_precision_repack_exits_2_naming_the_field(tmp_path):
+def test_an_import_of_the_mixed_precision_repack_with_a_layer_algo_vllm_does_not_take_exits_2_naming_the_entry(tmp_path):
     ours = tmp_path / "ours"
     override(ours, "licences.csv", "id", "minimax-model-license", id="team-read-minimax-m3")
-    result = CliRunner().invoke(app, ["catalog", "import-model", "nvidia/MiniMax-M3-NVFP4", "--config", str(CONFIGS / "nvidia-minimax-m3-nvfp4.json"),
-                                      "--licence", "team-read-minimax-m3", "--overrides", str(ours)], env={"COLUMNS": "200"})
-    assert result.exit_code == 2 and "quantization_config.quant_algo: 'MIXED_PRECISION'" in result.output
+    fields = config("nvidia-minimax-m3-nvfp4.json")
+    fields["quantization_config"]["quantized_layers"]["language_model.model.layers.0.self_attn.o_proj"] = {"quant_algo": "W4A8_AWQ"}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(fields))
+    result = CliRunner().invoke(app, ["catalog", "import-model", "nvidia/MiniMax-M3-NVFP4", "--config", str(path),
+                                      "--licence", "team-read-minimax-m3", "--overrides", str(ours)], env={"COLUMNS": "400"})
+    assert result.exit_code == 2 and ("quantization_config.quantized_layers['language_model.model.layers.0.self_attn.o_proj'].quant_algo: "
+                                      "'W4A8_AWQ': vLLM v0.33.0 builds no quantised layer for it") in " ".join(result.output.split())
     assert not (ours / "models.csv").exists()
 
 

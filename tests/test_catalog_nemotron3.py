@@ -93,14 +93,15 @@ def test_ultra_reads_its_layers_block_type_list_without_num_hidden_layers():
 
 def test_lightning_reads_as_nanos_shape_with_its_million_token_context():
     """`moe_latent_size` null: no latent MoE (vLLM's `getattr(config, "moe_latent_size", None) is not None`); its MTP
-    layer is not counted, so it reads as Nano's 31.578B. Its hf_quant_config.json is MIXED_PRECISION: refused."""
+    layer is not counted, so it reads as Nano's 31.578B. Its hf_quant_config.json is MIXED_PRECISION (tests/test_modelopt_mixed.py
+    reads it); one without the `quantized_layers` map vLLM requires is refused."""
     arch = read_config(config("nvidia-nemotron-3.5-lightning-30b-a3b-nvfp4.json"))
     nano = read_config(config("nvidia-nemotron-3-nano-30b-a3b-bf16.json"))
     assert (arch.moe_latent_size, arch.params_total_b, arch.max_context_tokens) == (None, nano.params_total_b, 1_048_576)
     mixed = {"producer": {"name": "modelopt", "version": "0.44.0rc5"}, "quantization": {"quant_algo": "MIXED_PRECISION", "kv_cache_quant_algo": "FP8"}}
     with pytest.raises(ConfigError) as raised:
         read_config(config("nvidia-nemotron-3.5-lightning-30b-a3b-nvfp4.json"), mixed)
-    assert raised.value.field == "hf_quant_config.json.quantization.quant_algo" and "'MIXED_PRECISION'" in str(raised.value)
+    assert raised.value.field == "hf_quant_config.json.quantization.quantized_layers" and "non-empty mapping" in str(raised.value)
 
 
 def test_nano_nvfp4_keeps_its_listed_projections_in_16_bits():

@@ -76,7 +76,8 @@ def test_the_import_records_nvfp4_weights_and_an_fp8_kv_cache(row):
     ("quant", "field", "words"),
     [
         (legacy(group_size=32), "hf_quant_config.json.quantization.group_size", "32; NVFP4 scales blocks of 16 weights"),
-        (legacy(quant_algo="MIXED_PRECISION"), "hf_quant_config.json.quantization.quant_algo", "'MIXED_PRECISION' is not a ModelOpt format Hangar sizes"),
+        (legacy(quant_algo="MIXED_PRECISION"), "hf_quant_config.json.quantization.quantized_layers", "missing or empty: vLLM's MIXED_PRECISION requires"),
+        (legacy(quant_algo="W4A8_AWQ"), "hf_quant_config.json.quantization.quant_algo", "'W4A8_AWQ' is not a ModelOpt format Hangar sizes"),
     ],
 )
 def test_a_layout_hangar_would_mis_size_is_refused_naming_the_field(quant, field, words):

@@ -24,6 +24,7 @@ from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
 from .layouts_seed_oss import seed_oss_text
 from .modelopt import is_modelopt, keeps_16_bit
+from .modelopt_mixed import is_mixed
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class FamilyLayout:
             return 0
         if quant[1].get("quant_method") in self.vision_unquantised:
             return self.vision_params(config)
-        if self.vision_modules is None or not is_modelopt(quant[1]):
+        if self.vision_modules is None or not is_modelopt(quant[1]) or is_mixed(quant[1]):  # mixed: the reader counts what is unlisted
             return 0
         return sum(size for prefix, size in self.vision_modules(config).items() if keeps_16_bit(quant[1], prefix))
 

@@ -54,7 +54,9 @@ from __future__ import annotations
 from typing import Any
 
 from .config_fields import ConfigError, config_int, tied_embeddings
+from .mixed_sizers import nemotron_sizer
 from .nemotron_quant import kept_parameters
+from .weight_format import mixed_precision
 
 _PATTERN = {"M": "mamba", "*": "attention", "-": "mlp", "E": "moe"}
 """Nemotron-H's `hybrid_override_pattern` characters (vLLM nemotron_h.py `ALL_DECODER_LAYER_TYPES`)."""
@@ -112,6 +114,8 @@ def mamba2_fields(config: dict, text: dict, model_type: str, quant_config: dict 
         "attn_output_gate": None, "state_layers": state_layers, "mamba_heads": mamba["heads"], "mamba_head_dim": mamba["head_dim"],
         "mamba_state_size": mamba["state_size"], "mamba_groups": mamba["groups"], "mamba_conv_kernel": mamba["conv_kernel"],
         "mamba_ssm_dtype": mamba["ssm_dtype"], "unquantised_params_b": kept,
+        "mixed_params_b": mixed_precision(config, text, quant_config, nemotron_sizer(kinds, model_type, hidden=hidden, heads=heads, kv_heads=kv_heads,
+                                                                                     head_dim=head_dim, mamba=mamba, mlp=mlp), layers=layers, tied=tied),
     }  # fmt: skip
 
 

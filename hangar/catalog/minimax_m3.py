@@ -44,8 +44,10 @@ from typing import Any
 
 from .config_fields import MINIMAX_M3_TYPES, ConfigError, config_int
 from .context_length import context_fields
+from .mixed_sizers import minimax_m3_sizer
 from .modelopt import is_modelopt, kept_modules
-from .weight_format import declared_kv_dtype, declared_quantisation, published_format
+from .modelopt_mixed import is_mixed
+from .weight_format import declared_kv_dtype, declared_quantisation, mixed_precision, published_format
 
 __all__ = ["MINIMAX_M3_TYPES", "read_minimax_m3"]
 
@@ -110,9 +112,9 @@ def read_minimax_m3(config: dict[str, Any], text: dict[str, Any], model_type: st
                 raise ConfigError(key, f"{text[key]!r}: vLLM builds it as {built} (intermediate_size x n_shared_experts for the "
                                        "shared expert, intermediate_size for a routed one)")
     dense_width = get("dense_intermediate_size") if not all(routed) else None
-    dtype = published_format(config, text, quant_config, experts=experts is not None)
+    dtype = published_format(config, text, quant_config, experts=experts is not None, mixed=True)
     found = declared_quantisation(config, text, quant_config)
-    if found is not None and is_modelopt(found[1]) and kept_modules(found[1], found[0], layers):
+    if found is not None and is_modelopt(found[1]) and not is_mixed(found[1]) and kept_modules(found[1], found[0], layers):
         raise ConfigError(found[0], "keeps MiniMax-M3 modules in 16 bits (exclude_modules), which Hangar cannot count for this layout")
     total, active_total = _parameters(config, text, sparse, routed, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
                                       vocab=vocab, index_dim=index_dim, experts=experts, active=active, expert=expert, shared=shared,
@@ -132,6 +134,9 @@ def read_minimax_m3(config: dict[str, Any], text: dict[str, Any], model_type: st
         "index_head_dim": None, "dense_mlp_layers": (layers - sum(routed)) or None if experts else None,
         "shared_expert_intermediate_size": shared or None, "linear_key_dim": None, "linear_value_dim": None,
         "linear_value_heads": None, "linear_conv_kernel_dim": None, "attn_output_gate": None,
+        "mixed_params_b": mixed_precision(config, text, quant_config, layers=layers, tied=False, size=minimax_m3_sizer(
+            sparse, routed, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, index_dim=index_dim, experts=experts,
+            expert=expert, shared=shared, dense=dense_width)),
     }
 
 

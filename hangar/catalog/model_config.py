@@ -93,13 +93,14 @@ from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
 from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
+from .mixed_sizers import generic_sizer
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG, is_modelopt
 from .sparse_indexer import indexer_bytes_per_token
 from .step import STEP3P7, read_step
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
-from .weight_format import declared_kv_dtype, declared_quantisation, published_format, unquantised_parameters
+from .weight_format import declared_kv_dtype, declared_quantisation, mixed_precision, published_format, unquantised_parameters
 
 KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
@@ -194,6 +195,8 @@ class Architecture:
     csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
     hca_layers: int | None = None
     index_topk: int | None = None
+    mixed_params_b: str | None = None
+    """A ModelOpt MIXED_PRECISION checkpoint's listed parameters per format (`hangar.catalog.modelopt_mixed`)."""
     moe_latent_size: int | None = None
     """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`;
     Kimi K3, `hangar.catalog.kimi_linear`)."""
@@ -255,7 +258,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         return _kimi(config, text, model_type, quant_config)
     if model_type in MAMBA2_TYPES:  # Mamba2 hybrids (Granite 4.0, Nemotron-H): hangar.catalog.mamba_layout
         return Architecture(model_type=model_type, text_model_type=text_model_type, **context_fields(text, model_type),
-                            dtype=published_format(config, text, quant_config), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
+                            dtype=published_format(config, text, quant_config, mixed=True), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
                             multimodal=False, **mamba2_fields(config, text, model_type, quant_config))
     if model_type == MIMO_V2_FLASH:  # per-layer KV heads, V narrower than K: its own reader (hangar.catalog.mimo)
         return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=_own_layout_format(config, text, quant_config, "MiMo-V2-Flash")),
@@ -311,8 +314,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
                                                head_dim=head_dim, vocab=vocab, experts=experts, active=active)
     if counted is not config:  # the family counts its vision tower as vLLM loads it
         total, active_params = total + family.vision_params(config), active_params + family.vision_params(config)
-    kept = unquantised_parameters(config, text, quant_config, model_type, kinds, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim,
-                                  experts=experts)
+    shape = {"hidden": hidden, "heads": heads, "kv_heads": kv_heads, "head_dim": head_dim, "experts": experts}
+    kept = unquantised_parameters(config, text, quant_config, model_type, kinds, **shape)
     if counted is not config:  # the family's tower, where vLLM keeps it 16-bit
         kept = (kept or 0) + family.kept_vision(config, declared_quantisation(config, text, quant_config)) / 1e9
     return Architecture(
@@ -338,7 +341,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         num_experts=experts,
         num_experts_per_tok=active,
         **context_fields(text, model_type),
-        dtype=published_format(config, text, quant_config, experts=experts is not None),
+        dtype=published_format(config, text, quant_config, experts=experts is not None, mixed=True),
         kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
         unquantised_params_b=round(kept, 3) or None if kept is not None else None,  # under half a million: not counted
         params_total_b=round(total / 1e9, 3),
@@ -346,6 +349,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         kv_bytes_per_token_bf16=per_token_bytes,
         multimodal=isinstance(config.get("vision_config"), dict),
         tie_word_embeddings=tied_embeddings(config, text, model_type),
+        mixed_params_b=mixed_precision(config, text, quant_config, generic_sizer(text, model_type, kinds, **shape), layers=layers,
+                                       tied=tied_embeddings(config, text, model_type)),
         **layer_shapes(text, model_type, kinds, experts, layers_with_dense_mlp(text, model_type, layers) if experts is not None else set()),
     )
 

@@ -15,6 +15,10 @@ from .errors import RowProblem
 from .layer_runs import check_layer_columns, decode_runs
 from .schema import PositiveFloat, PositiveInt, Row, Slug, Text
 
+_PAIR = r"(nvfp4|fp8|mxfp8):[0-9]+\.[0-9]+"
+MIXED_PATTERN = rf"^{_PAIR}( {_PAIR})*$"
+"""`mixed_params_b`: `<format>:<billions>` pairs, space-separated."""
+
 
 class Model(Row):
     """A Hugging Face model repo: size, attention shape, context and licence, from its config.json.
@@ -64,6 +68,9 @@ class Model(Row):
     `unquantised_params_b` is what a ModelOpt checkpoint keeps in 16 bits beyond its embedding and head (the layers,
     attention blocks or projections, MLPs and shared experts its `exclude_modules` names; ESTIMATE, billions), which
     sizing counts at 2 bytes (`hangar.sizing.embeddings`); empty when it keeps none.
+    `mixed_params_b` is, for a ModelOpt MIXED_PRECISION checkpoint (a format per module, `hangar.catalog.modelopt_mixed`),
+    the parameters it lists in each format as `<format>:<billions>` pairs (`nvfp4:24.812 fp8:1.902`; formats nvfp4, fp8,
+    mxfp8; ESTIMATE from their shapes): every other parameter is 16-bit, and `dtype` is nvfp4 (`hangar.sizing.mixed`).
     Where layers differ one from another (NVIDIA's Llama-Nemotron, `nemotron-nas`), `layer_kv_heads` gives each layer's
     KV heads (0 where it has no attention) and `layer_mlp_widths` each layer's MLP width (0 where it has none), as runs
     (`hangar.catalog.layer_runs`); `kv_heads` is then the first attention layer's, `kv_bytes_per_token_bf16` sums the
@@ -167,6 +174,13 @@ class Model(Row):
     """DeepSeek-V4: compressed latents a CSA layer's indexer picks for each query (config.json's `index_topk`; vLLM v0.33.0
     attention.py `DeepseekV4Indexer.topk_tokens`), which the decode estimate reads (`hangar.sizing.kv_deepseek_v4`)."""
     moe_latent_size: Optional[PositiveInt] = None
+    mixed_params_b: Optional[Annotated[str, Field(pattern=MIXED_PATTERN)]] = None
+
+    def mixed_params(self) -> dict[str, float] | None:
+        """`mixed_params_b` as {format: billions of parameters}; None for a checkpoint in one format."""
+        if self.mixed_params_b is None:
+            return None
+        return {form: float(billions) for form, billions in (pair.split(":") for pair in self.mixed_params_b.split())}
 
     def _consistent_layer_shapes(self) -> None:
         """The per-module widths (`hangar.catalog.layer_shapes`) belong to the layouts that have those modules."""
@@ -219,6 +233,9 @@ class Model(Row):
             raise RowProblem("base_model", self.base_model, "a model cannot derive from itself")
         if self.unquantised_params_b is not None and self.unquantised_params_b >= self.params_total_b:
             raise RowProblem("unquantised_params_b", self.unquantised_params_b, f"must be below params_total_b ({self.params_total_b})")
+        if self.mixed_params_b is not None and (self.dtype != "nvfp4" or self.unquantised_params_b is not None
+                                                or sum((self.mixed_params() or {}).values()) >= self.params_total_b):
+            raise RowProblem("mixed_params_b", self.mixed_params_b, f"with dtype nvfp4 and no unquantised_params_b, below params_total_b ({self.params_total_b}) in all")
         if self.params_active_b is not None and self.params_active_b > self.params_total_b:
             raise RowProblem("params_active_b", self.params_active_b, f"exceeds params_total_b ({self.params_total_b})")
         if (self.kv_heads is None) != (self.head_dim is None):

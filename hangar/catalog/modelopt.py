@@ -30,7 +30,8 @@ attention blocks or projections, MLPs and shared experts are counted (the row's 
 head (16-bit already), MoE routers (a few hundredths of a percent) and multi-token-prediction layers past
 `num_hidden_layers` (vLLM drops them at load) are left out; vision modules are left to the family whose tower Hangar
 counts module by module (`hangar.catalog.family_layouts`: Kimi K2.5's, by `keeps_16_bit`), and left out elsewhere. It refuses another `quant_algo`, an NVFP4 group other
-than 16, and an excluded module it can neither count nor leave out, naming the field.
+than 16, and an excluded module it can neither count nor leave out, naming the field. MIXED_PRECISION, a format per
+module, is `hangar.catalog.modelopt_mixed`'s.
 """
 
 from __future__ import annotations
@@ -78,13 +79,19 @@ def is_modelopt(quant: dict[str, Any]) -> bool:
     return quant.get("quant_method") == "modelopt" or (isinstance(producer, dict) and producer.get("name") == "modelopt")
 
 
-def modelopt_format(quant: dict[str, Any], key: str, layers: int | None = None) -> str:
+def modelopt_format(quant: dict[str, Any], key: str, layers: int | None = None, *, mixed: bool = False) -> str:
     """FP8 or NVFP4 for a ModelOpt quantisation config read under `key` ("quantization_config", or "hf_quant_config.json"
-    for the file beside config.json); `layers` is the model's `num_hidden_layers` (modules past it are dropped at load)."""
+    for the file beside config.json); `layers` is the model's `num_hidden_layers` (modules past it are dropped at load).
+    `mixed`: the layout's reader sizes a MIXED_PRECISION checkpoint module by module (nvfp4, its main format); else refused."""
     legacy = isinstance(quant.get("quantization"), dict)
     section = quant["quantization"] if legacy else quant
     prefix = f"{key}.quantization" if legacy else key
     algo = section.get("quant_algo")
+    if algo == "MIXED_PRECISION" and mixed:  # a format per module, nvfp4 the main one: hangar.catalog.modelopt_mixed counts them
+        return NVFP4
+    if algo == "MIXED_PRECISION":
+        raise ConfigError(f"{prefix}.quant_algo", "'MIXED_PRECISION' (a format per module) is sized for the generic, MiniMax-M3 and "
+                                                  "Nemotron-H layouts only, not this one")
     if algo not in _ALGOS:
         raise ConfigError(f"{prefix}.quant_algo", f"{algo!r} is not a ModelOpt format Hangar sizes; known: {', '.join(_ALGOS)}")
     if _ALGOS[algo] == NVFP4:

@@ -23,6 +23,7 @@ from typing import Any
 
 from .config_fields import ConfigError
 from .modelopt import is_modelopt, kept_modules
+from .modelopt_mixed import is_mixed
 from .weight_format import declared_quantisation
 
 
@@ -50,7 +51,7 @@ def kept_parameters(config: dict, text: dict, quant_config: dict | None, kinds: 
     """Billions of parameters a ModelOpt checkpoint of this hybrid keeps in 16 bits beyond its embedding and head (ESTIMATE);
     None where it keeps none. `shape` is `module_sizes`' hidden, heads, kv_heads, head_dim, mamba and mlp."""
     found = declared_quantisation(config, text, quant_config)
-    if found is None or not is_modelopt(found[1]):
+    if found is None or not is_modelopt(found[1]) or is_mixed(found[1]):  # mixed: what it does not list is 16-bit
         return None
     key, quant = found
     kept: dict[int, set[str]] = {}

@@ -10,6 +10,7 @@ from .compressed_tensors_ignore import ignored_modules
 from .config_fields import MLA_TYPES, ConfigError, config_int, quantised_format
 from .model_params import dense_layers, module_parameters, projections
 from .modelopt import HF_QUANT_CONFIG, is_modelopt, kept_modules, kv_cache_fp8, modelopt_format
+from .modelopt_mixed import Sizer, is_mixed, mixed_column, mixed_parameters
 
 
 def declared_quantisation(config: dict, text: dict, quant_config: dict | None = None) -> tuple[str, dict[str, Any]] | None:
@@ -30,7 +31,7 @@ def quantisation_method(config: dict, text: dict, quant_config: dict | None = No
     return "modelopt" if is_modelopt(found[1]) else found[1].get("quant_method")
 
 
-def published_format(config: dict, text: dict, quant_config: dict | None = None, *, experts: bool = False) -> str | None:
+def published_format(config: dict, text: dict, quant_config: dict | None = None, *, experts: bool = False, mixed: bool = False) -> str | None:
     """The number format the weights are published in: the quantisation's where the config declares one.
 
     A quantised checkpoint still names its 16-bit activation type as `torch_dtype` (DeepSeek-V3's says bfloat16), so the
@@ -42,7 +43,8 @@ def published_format(config: dict, text: dict, quant_config: dict | None = None,
     A compressed-tensors checkpoint is W8A8 int8 or fp8, W4A16 or NVFP4 (`hangar.catalog.compressed_tensors`; `experts`:
     the model routes to experts), or refused naming the field.
     A ModelOpt checkpoint is modelopt-fp8 or nvfp4 (`hangar.catalog.modelopt`), read from config.json's
-    `quantization_config` or, where it has none, from the `hf_quant_config.json` beside it, as vLLM reads them.
+    `quantization_config` or, where it has none, from the `hf_quant_config.json` beside it, as vLLM reads them; a
+    MIXED_PRECISION one (`mixed`: the layout's reader sizes it module by module, `mixed_precision`) is nvfp4.
     Another method or layout (8-bit GPTQ ...) is not a format this column names: unknown (None), never the 16-bit type.
     """
     found = declared_quantisation(config, text, quant_config)
@@ -51,7 +53,7 @@ def published_format(config: dict, text: dict, quant_config: dict | None = None,
         if quant.get("quant_method") == "compressed-tensors":
             return compressed_tensors_format(quant, key, experts=experts)
         if is_modelopt(quant):
-            return modelopt_format(quant, key, config_int(text, "num_hidden_layers", required=False))
+            return modelopt_format(quant, key, config_int(text, "num_hidden_layers", required=False), mixed=mixed)
         if key == HF_QUANT_CONFIG:
             raise ConfigError(key, "not a ModelOpt quantisation config (no producer modelopt), which is the one vLLM reads from this file")
         return quantised_format(quant)
@@ -79,7 +81,7 @@ def unquantised_parameters(config: dict, text: dict, quant_config: dict | None, 
     if quant.get("quant_method") == "compressed-tensors":
         by_layer = _ignored(quant, key, text, model_type, kinds, nested=isinstance(config.get("text_config"), dict), **shape)
         return _count(by_layer, text, model_type, kinds, lambda layer, module: f"{key}.ignore", **shape)
-    if not is_modelopt(quant):
+    if not is_modelopt(quant) or is_mixed(quant):  # a mixed checkpoint's 16-bit weights: what it does not list (`mixed_precision`)
         return None
     by_layer: dict[int, set[str]] = {}
     kept = kept_modules(quant, key, len(kinds))
@@ -129,3 +131,13 @@ def _count(by_layer: dict[int, set[str]], text: dict, model_type: str, kinds: li
                 raise ConfigError(blamed(layer, module), f"keeps {module} of layer {layer} in 16 bits, which the {model_type} layout does not have where Hangar can count it")
             total += counted
     return total / 1e9 if total else None
+
+
+def mixed_precision(config: dict, text: dict, quant_config: dict | None, size: Sizer, *, layers: int, tied: bool) -> str | None:
+    """The row's `mixed_params_b` for a ModelOpt MIXED_PRECISION checkpoint (`hangar.catalog.modelopt_mixed`), its modules
+    sized by the layout's `size`; None for any other."""
+    found = declared_quantisation(config, text, quant_config)
+    if found is None or not is_modelopt(found[1]) or not is_mixed(found[1]):
+        return None
+    head = config_int(text, "vocab_size") * config_int(text, "hidden_size")
+    return mixed_column(mixed_parameters(found[1], found[0], layers=layers, size=size, head=head, tied=tied))

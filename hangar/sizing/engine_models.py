@@ -126,6 +126,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .lora_architectures import architecture
+from .mixed import MIXED_SERVED, mixed_refusal
 
 FIRST_READ = (0, 11, 2)
 """The oldest vLLM release whose registry was read (older ones are not judged by what they lack)."""
@@ -320,7 +321,9 @@ def named(version: tuple[int, int, int]) -> str:
 
 def first_served(model: Model) -> str | None:
     """The first vLLM release that can load this catalog model, where the pinned one cannot (for a latent MoE, the first
-    release read that can); else None."""
+    release read that can; v0.33.0 for a ModelOpt MIXED_PRECISION checkpoint, `hangar.sizing.mixed`); else None."""
+    if model.mixed_params_b is not None:
+        return named(MIXED_SERVED)
     if model.moe_latent_size is not None and model.text_model_type == "nemotron_h":
         return named(LATENT_MOE_SERVED)
     arrival = ARRIVALS.get(architecture(model) or "")
@@ -378,9 +381,9 @@ def engine_refusal(model: Model, engine_version: str) -> str | None:
     if latent is not None:
         return latent
     if arrival is None:
-        return _text_refusal(model, given) or _layout_refusal(model, given)
+        return _text_refusal(model, given) or _layout_refusal(model, given) or mixed_refusal(model, given, tag)
     if given >= arrival.served or (not arrival.backend and LAST_BEFORE_TRANSFORMERS_5 < given < arrival.registered):
-        return None
+        return mixed_refusal(model, given, tag)
     if given < FIRST_READ:
         why = f"{tag} is older than {named(FIRST_READ)}, which already lacks {name} in its model registry"
     elif given >= arrival.registered:

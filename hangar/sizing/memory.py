@@ -33,6 +33,7 @@ from .kv import KvError, check_kv_dtype, kv_replication, served_kv_dtype
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
+from .mixed import mixed_weight_bytes
 from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, nvfp4_refusal
@@ -201,6 +202,8 @@ def weight_bytes(
     if precision == "int4":
         return int4_weight_bytes(model, active=active)
     params_b = model.params_active_b if active and model.params_active_b is not None else model.params_total_b
+    if model.mixed_params_b is not None and precision == "nvfp4":  # a format per module (hangar.sizing.mixed)
+        return mixed_weight_bytes(model, active=active)
     if BYTES_PER_PARAM[precision] < 2:
         return quantised_weight_bytes(model, params_b * 1e9, BYTES_PER_PARAM[precision], active=active)
     return params_b * 1e9 * BYTES_PER_PARAM[precision]
