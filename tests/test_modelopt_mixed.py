@@ -186,8 +186,9 @@ def test_an_excluded_module_stays_16_bit_whatever_the_map_says():
 def test_vllm_v0_11_2_cannot_load_it_and_hangar_plans_it_from_v0_33_0(overrides):
     row = load_catalog(overrides).model(LIGHTNING)  # nemotron_h: an architecture both releases register
     assert engine_refusal(row, "v0.11.2") == (
-        f"vLLM v0.11.2 cannot load {LIGHTNING}: its ModelOpt quant_algo MIXED_PRECISION is not one that release takes (v0.11.2: "
-        "\"ModelOpt currently only supports: ['FP8', 'NVFP4']\"); Hangar plans it from v0.33.0")
+        f"vLLM v0.11.2 cannot load {LIGHTNING}: its ModelOpt quant_algo MIXED_PRECISION is not one that release takes (v0.11.2 raises "
+        "\"Unknown ModelOpt quant algo\" for an hf_quant_config.json, \"ModelOpt currently only supports: ['FP8', 'NVFP4']\" for a config.json); "
+        "Hangar plans it from v0.33.0")
     assert "only from config.json: an hf_quant_config.json declaring it fails before v0.33.0" in engine_refusal(row, "v0.25.0")
     assert (engine_refusal(row, "v0.33.0"), first_served(row)) == (None, "v0.33.0")
     assert all(engine_refusal(load_catalog(overrides).model(hf_id), "v0.11.2") for hf_id in FILES)

@@ -26,8 +26,9 @@ than 16, a fused layer whose shards are listed apart, routed experts in two form
 module the layout does not have where Hangar can count it. Entries past `num_hidden_layers` and `mtp` ones are
 multi-token-prediction weights vLLM drops at load.
 
-vLLM v0.11.2 raises for MIXED_PRECISION ("ModelOpt currently only supports: ['FP8', 'NVFP4']",
-layers/quantization/modelopt.py `QUANT_ALGOS`): `hangar.sizing.engine_models` refuses such a row there.
+vLLM v0.11.2 raises for MIXED_PRECISION (PyPI sdist, commit 275de3417): vllm/config/model.py `_parse_quant_hf_config`,
+"Unknown ModelOpt quant algo", for an hf_quant_config.json; layers/quantization/modelopt.py, "ModelOpt currently only
+supports: ['FP8', 'NVFP4']" (`QUANT_ALGOS`), for a config.json. `hangar.sizing.mixed` has the releases between.
 """
 
 from __future__ import annotations

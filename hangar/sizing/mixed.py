@@ -60,7 +60,8 @@ def mixed_refusal(model: Model, given: tuple[int, int, int], tag: str) -> str | 
     if model.mixed_params_b is None or given >= MIXED_SERVED:
         return None
     if given < (0, 17, 0):
-        why = "its ModelOpt quant_algo MIXED_PRECISION is not one that release takes (v0.11.2: \"ModelOpt currently only supports: ['FP8', 'NVFP4']\")"
+        why = ("its ModelOpt quant_algo MIXED_PRECISION is not one that release takes (v0.11.2 raises \"Unknown ModelOpt quant algo\" for "
+               "an hf_quant_config.json, \"ModelOpt currently only supports: ['FP8', 'NVFP4']\" for a config.json)")
     else:
         why = ("that release takes ModelOpt MIXED_PRECISION only in part (FP8 and NVFP4 layers from v0.17.0, W4A16_NVFP4 from v0.22.0, MXFP8 "
                "from v0.25.0, and only from config.json: an hf_quant_config.json declaring it fails before v0.33.0)")
