@@ -16,6 +16,7 @@ import signal
 
 from tests.docs_facts_kimi import KIMI_FACTS
 from tests.docs_facts_lora import LORA_FACTS
+from tests.docs_facts_mixed import MIXED_FACTS
 from tests.docs_facts_models import MODEL_FACTS
 from tests.docs_facts_parallel import PARALLEL_FACTS
 from tests.docs_facts_serving import SERVING_FACTS, support_window
@@ -477,4 +478,4 @@ FACTS += [
 ]
 
 
-FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS + KIMI_FACTS + MODEL_FACTS
+FACTS += SERVING_FACTS + LORA_FACTS + PARALLEL_FACTS + KIMI_FACTS + MODEL_FACTS + MIXED_FACTS

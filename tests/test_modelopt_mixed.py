@@ -93,6 +93,13 @@ def test_each_listed_module_is_counted_in_its_own_format(hf_id, kv):
     assert (arch.dtype, arch.kv_cache_dtype, arch.mixed_params_b, arch.unquantised_params_b) == ("nvfp4", kv, column, None)
 
 
+def test_import_model_says_what_each_format_holds(tmp_path):
+    override(tmp_path / "o", "licences.csv", "id", "apache-2.0", id="team-read")
+    result = CliRunner().invoke(app, ["catalog", "import-model", QWEN27, "--config", str(CONFIGS / FILES[QWEN27][0]), "--licence", "team-read",
+                                      "--overrides", str(tmp_path / "o")], env={"COLUMNS": "400"})
+    assert result.exit_code == 0 and "weights (ModelOpt MIXED_PRECISION): 18.384B nvfp4, 7.214B fp8, 1.708B in 16 bits" in result.output
+
+
 def test_the_rows_say_what_each_format_holds(overrides):
     rows = {hf_id: load_catalog(overrides).model(hf_id) for hf_id in FILES}
     assert {hf_id: row.mixed_params_b for hf_id, row in rows.items()} == {

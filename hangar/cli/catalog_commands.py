@@ -308,6 +308,9 @@ def catalog_import_model(
         return
     out.print(f"wrote {escape(row.hf_id)} to {escape(str(target))}", soft_wrap=True)
     out.print(f"  {escape(describe_architecture(row))}", soft_wrap=True)
+    if (groups := row.mixed_params()) is not None:  # ModelOpt MIXED_PRECISION: a format per module (hangar.sizing.mixed)
+        rest = row.params_total_b - sum(groups.values())
+        out.print(f"  weights (ModelOpt MIXED_PRECISION): {', '.join(f'{b:g}B {f}' for f, b in groups.items())}, {rest:.3f}B in 16 bits", soft_wrap=True)
     out.print(f"  source: {escape(row.source)}", soft_wrap=True)
     if row.base_model:
         binding = ", ".join(lic.id for lic, _ in load_catalog_or_fail(overrides).model_licences(row.hf_id))
