@@ -211,10 +211,3 @@ def test_a_nemotron_deployment_pinned_to_v0_11_2_must_allow_remote_code(tmp_path
         "deployments[0].trust_remote_code to true if you trust that code, or serve another model; got 'unset (false)'"
     ]
 
-
-def test_an_all_attention_granitemoehybrid_config_is_refused_by_layer_types():
-    """granite-4.0-micro is a `granitemoehybrid` config whose layers are all attention (vLLM v0.33.0's ModelConfig.is_hybrid
-    names the "granite-4.0-micro case"); the reader reads the type as a hybrid only, and says why."""
-    with pytest.raises(ConfigError) as raised:
-        read_config({**GRANITE_DEFAULTS, "layer_types": ["attention"] * 32})
-    assert raised.value.field == "layer_types" and "has 0 Mamba2 and 32 attention layers" in str(raised.value)
