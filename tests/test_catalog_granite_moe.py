@@ -6,7 +6,7 @@ file-string index holds other projects' test dictionaries only; ibm-granite/gguf
 config.json), so the configs here are transformers' class defaults: `GraniteMoeSharedConfig` (transformers-4.57.6
 `__init__` and 5.16.1's fields: vocab 32,000, hidden 4,096, 32 layers of 32 heads, KV heads = heads, 8 experts of
 11,008 with 2 routed a token, untied head, 2,048 positions, `shared_intermediate_size` 0) with the shared expert set to
-1,024 wide here; `GraniteMoeHybridConfig` (tests/test_catalog_mamba2.py's `GRANITE_DEFAULTS`, whose
+1,024 wide here; `GraniteMoeHybridConfig` (tests/granite_configs.py's `GRANITE_DEFAULTS`, whose
 `shared_intermediate_size` default is 1,024) with every layer "attention" written here.
 """
 
@@ -24,7 +24,7 @@ from hangar.catalog.model_config import model_row, read_config
 from hangar.cli import app
 from hangar.sizing import GIB, memory_fit
 from hangar.sizing.engine_models import engine_refusal
-from tests.test_catalog_mamba2 import GRANITE_DEFAULTS
+from tests.granite_configs import GRANITE_DEFAULTS
 
 CAT = load_catalog()
 SHARED = {
