@@ -62,7 +62,7 @@ def test_super_router_is_float32_off_hopper_and_blackwell():
     assert per_gpu(SUPER, "A100-80GB", "fp8", tp) - hopper == pytest.approx(ROUTER * 2)
     assert per_gpu(SUPER, "B200", "fp8", tp) == pytest.approx(hopper)
     modules = {m.module: m for m in replicated_modules(SUPER, "fp8", 1.0, engine_version="v0.11.2", capability=90)}
-    assert modules["the router (gate)"].held_bytes == 4  # v0.11.2: ReplicatedLinear(params_dtype=torch.float32) everywhere
+    assert modules["the routers"].held_bytes == 4  # v0.11.2: ReplicatedLinear(params_dtype=torch.float32) everywhere
 
 
 def test_a_modelopt_super_holds_its_latent_projections_in_16_bits():
