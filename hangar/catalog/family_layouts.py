@@ -46,6 +46,7 @@ FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "glm_moe_dsa": FamilyLayout("deepseek_v32", glm_moe_dsa_text),
     "granite": FamilyLayout("llama", granite_text),
     "granitemoe": FamilyLayout("mixtral", granite_text),
+    "granitemoeshared": FamilyLayout("mixtral", granite_text),  # with its shared expert (shared_expert_intermediate_size)
     "olmo2": FamilyLayout("llama", olmo_text),
     "olmo3": FamilyLayout("llama", olmo_text),
     "seed_oss": FamilyLayout("llama", seed_oss_text),

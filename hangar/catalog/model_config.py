@@ -98,7 +98,7 @@ from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG, is_modelopt
-from .sparse_indexer import indexer_bytes_per_token
+from .sparse_indexer import indexer_bytes_per_token, sparse_attention_fields
 from .step import STEP3P7, read_step
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
 from .weight_format import declared_kv_dtype, declared_quantisation, published_format, quantisation_method, unquantised_parameters
@@ -195,6 +195,7 @@ class Architecture:
     csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
     hca_layers: int | None = None
     index_topk: int | None = None
+    sparse_attention_layers: int | None = None  # DSA and MiniMax-M3 (hangar.catalog.sparse_indexer, minimax_m3)
     moe_latent_size: int | None = None
     """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`;
     Kimi K3, `hangar.catalog.kimi_linear`)."""
@@ -299,9 +300,9 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if window and model_type == "gemma4_text" and text.get("use_bidirectional_attention") == "all":
         window = gemma4_bidirectional_window(window)
     state = linear_state_bytes(text, model_type) * linear if linear else None
-    indexer = None
+    indexer, sparse = None, {}
     if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: the indexer's key cache beside the latent (hangar.catalog.sparse_indexer)
-        indexer = indexer_bytes_per_token(text, attention)
+        indexer, sparse = indexer_bytes_per_token(text, attention), sparse_attention_fields(text, attention)
     if mla:
         per_token_bytes = attention * (lora + rope) * 2
     elif global_kv is not None:  # sliding layers and full layers cache different shapes
@@ -339,6 +340,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         sliding_window_layers=sliding or None,
         state_bytes_per_sequence=state,
         indexer_bytes_per_token=indexer,
+        **sparse,
         num_experts=experts,
         num_experts_per_tok=active,
         **context_fields(text, model_type),
