@@ -112,16 +112,19 @@ def test_the_rows_say_what_each_format_holds(overrides):
 
 
 @pytest.mark.parametrize(
-    ("hf_id", "gib", "verdict"),
+    ("hf_id", "gib", "verdict", "routers"),
     [
         # 18.384 x 0.5625 + 7.214 + (27.306 - 25.598) x 2 = 20.971 GB
-        (QWEN27, 19.531, ("g6e.xlarge", 1, "L40S", "fp8", 1, 39)),
-        (QWEN35, 20.161, ("g6e.xlarge", 1, "L40S", "auto", 1, 77)),  # its config.json declares no fp8 KV cache (vLLM takes it over the legacy file's)
-        (MINIMAX, 232.828, ("p4d.24xlarge", 8, "A100-40GB", "auto", 8, 16)),
-        (LIGHTNING, 17.577, ("g6.xlarge", 1, "L4", "fp8", 1, 14)),
+        (QWEN27, 19.531, ("g6e.xlarge", 1, "L40S", "fp8", 1, 39), 0),
+        # its config.json declares no fp8 KV cache (vLLM takes it over the legacy file's); 16-bit routers, counted so
+        (QWEN35, 20.161, ("g6e.xlarge", 1, "L40S", "auto", 1, 77), 0),
+        # its routers in the 16-bit rest (hangar.sizing.replicated_weights reads no minimax_m3_vl router)
+        (MINIMAX, 232.828, ("p4d.24xlarge", 8, "A100-40GB", "auto", 8, 16), 0),
+        # float32 routers on an L4 (23 x 2,688 x 128; hangar.sizing.replicated_weights): 2 bytes a weight more
+        (LIGHTNING, 17.592, ("g6.xlarge", 1, "L4", "fp8", 1, 14), 23 * 2688 * 128 * 2),
     ],
 )
-def test_hangar_size_counts_the_weights_format_by_format(overrides, hf_id, gib, verdict):
+def test_hangar_size_counts_the_weights_format_by_format(overrides, hf_id, gib, verdict, routers):
     result = CliRunner().invoke(app, ["size", hf_id, "--cloud", "aws", "--overrides", str(overrides), "--format", "json", "--limit", "1"],
                                 env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
@@ -131,7 +134,7 @@ def test_hangar_size_counts_the_weights_format_by_format(overrides, hf_id, gib, 
             memory["capacity_sequences"], best["precision"]) == (*verdict, "nvfp4")
     row = load_catalog(overrides).model(hf_id)
     groups = row.mixed_params()
-    by_hand = sum(b * 1e9 * BYTES[f] for f, b in groups.items()) + (row.params_total_b - sum(groups.values())) * 1e9 * 2
+    by_hand = sum(b * 1e9 * BYTES[f] for f, b in groups.items()) + (row.params_total_b - sum(groups.values())) * 1e9 * 2 + routers
     assert memory["weights_gib"] == pytest.approx(by_hand / 2**30) and round(memory["weights_gib"], 3) == gib
 
 

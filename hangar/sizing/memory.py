@@ -34,9 +34,10 @@ from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
 from .mixed import mixed_weight_bytes
-from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes
+from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes, rocm_kernel
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, nvfp4_refusal
+from .replicated_weights import engine_extra_bytes
 from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
 from .wna16 import weight_bytes as int4_weight_bytes
 
@@ -194,7 +195,7 @@ def weight_bytes(
         return rest_bytes(model, rest, active=True) + max(active_b * 1e9 - rest, 0.0) * MXFP4_BYTES_PER_WEIGHT
     if precision == "mxfp4":
         capability = None if accelerator is None else accelerator.compute_capability
-        kernel = (backend(capability, lora=lora, engine_version=engine_version) if capability is not None else None) or PUBLISHED
+        kernel = (backend(capability, lora=lora, engine_version=engine_version) if capability is not None else rocm_kernel(accelerator)) or PUBLISHED
         try:
             return mxfp4_weight_bytes(model, tensor_parallel=tensor_parallel, kernel=kernel)
         except Mxfp4Unsized as error:
@@ -354,17 +355,16 @@ def memory_fit(
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
     options = kv_options(kv_cache_dtype, tensor_parallel, limits, layout_of(model, acc, engine_version))
-    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability, "prefix_caching": prefix_caching}
+    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability, "vendor": acc.vendor, "prefix_caching": prefix_caching}
     pool = kv_pool(model, tokens, **pool_options)
     per_sequence = pool.sequence_bytes / GIB
     reserved = pool.reserved_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None, engine_version=engine_version)
-    try:
-        weights = engine_weight_bytes(
-            model, weights, expert_precision_bytes(precision, BYTES_PER_PARAM[precision]), tensor_parallel=tensor_parallel,
-            data_parallel=data_parallel, expert_parallel=expert_parallel,
-        ) / GIB
+    whole = engine_extra_bytes(model, precision, BYTES_PER_PARAM[precision], tensor_parallel, engine_version, acc.compute_capability)
+    try:  # the routed experts as DP/EP spread them, and the modules every TP rank holds whole (`hangar.sizing.replicated_weights`)
+        weights = (engine_weight_bytes(model, weights, expert_precision_bytes(precision, BYTES_PER_PARAM[precision]), tensor_parallel=tensor_parallel,
+                                       data_parallel=data_parallel, expert_parallel=expert_parallel) + whole) / GIB
     except ExpertsUnsized as error:
         raise SizingError(str(error)) from None
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel
