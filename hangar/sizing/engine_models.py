@@ -164,6 +164,7 @@ ARRIVALS: dict[str, Arrival] = {
         "repository's own code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan",
     ),
     "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
+    "LagunaForCausalLM": Arrival((0, 21, 0), (0, 21, 0), "laguna", "5.7.0"),  # sources: hangar.catalog.layouts_laguna
     "KimiK3ForConditionalGeneration": Arrival(
         (0, 27, 0), (0, 27, 0), "kimi_k3", "",
         backend="its Transformers backend cannot stand in: no transformers release read (4.57.6, 5.16.1, 5.20.2) has a "
