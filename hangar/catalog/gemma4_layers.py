@@ -12,6 +12,12 @@ Sources (read 2026-12-02): vLLM v0.33.0 PyPI wheel, `vllm/model_executor/models/
 transformers 5.16.1 `models/gemma4/configuration_gemma4.py` `Gemma4TextConfig` class defaults (what vLLM sees where the
 file leaves a key out): `num_kv_shared_layers` 0, `use_double_wide_mlp` False, `hidden_size_per_layer_input` 256,
 `vocab_size_per_layer_input` 262144.
+
+The layer kinds (`as_transformers_builds`): transformers 5.25.0 (the newest on PyPI, read 2026-12-03; the same lines in 5.16.1
+and 5.20.2, the range vLLM v0.33.0 requires) `models/gemma4/configuration_gemma4.py` `Gemma4TextConfig.__post_init__`:
+where `layer_types` is absent, layer i slides unless (i + 1) % 6 == 0 (a local `sliding_window_pattern = 6`; a
+`sliding_window_pattern` key in the file is not read), and the last layer is then forced to "full_attention" whatever
+`layer_types` says; vLLM v0.33.0 `models/gemma4.py` reads `config.layer_types[layer_idx]`.
 """
 
 from __future__ import annotations
@@ -20,6 +26,23 @@ from .config_fields import ConfigError, config_int
 
 PLE_WIDTH_DEFAULT = 256
 PLE_VOCAB_DEFAULT = 262_144
+FULL_EVERY = 6
+"""Every 6th layer is full attention where a Gemma 4 config states no `layer_types` (transformers' local pattern)."""
+SLIDING_WINDOW_DEFAULT = 512
+"""`Gemma4TextConfig.sliding_window`'s class default (transformers 5.16.1-5.25.0)."""
+
+
+def as_transformers_builds(text: dict) -> dict:
+    """A Gemma 4 text config with the `layer_types` and `sliding_window` transformers' `Gemma4TextConfig` hands vLLM:
+    five sliding layers to one full where the file states none, the last layer full either way, the window 512 where
+    the file leaves it out. Other keys are untouched (a ConfigError reading `num_hidden_layers` names it)."""
+    declared = text.get("layer_types")
+    if declared is None:
+        layers = config_int(text, "num_hidden_layers")
+        declared = ["full_attention" if (i + 1) % FULL_EVERY == 0 else "sliding_attention" for i in range(layers)]
+    elif isinstance(declared, list) and declared and declared[-1] != "full_attention":
+        declared = [*declared[:-1], "full_attention"]
+    return {**text, "layer_types": declared, "sliding_window": text.get("sliding_window", SLIDING_WINDOW_DEFAULT)}
 
 
 def shared_kv_layers(text: dict, kinds: list[str]) -> int:

@@ -86,7 +86,7 @@ from .deepseek_v4 import published_dtype as v4_dtype
 from .deepseek_v4 import read_deepseek_v4
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
-from .gemma4_layers import shared_kv_layers
+from .gemma4_layers import as_transformers_builds, shared_kv_layers
 from .kimi_linear import KIMI_LINEAR_TYPES, kimi_k3_format, kimi_linear_fields
 from .layouts_laguna import LAGUNA, read_laguna
 from .layer_shapes import layer_shapes
@@ -264,7 +264,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=_own_layout_format(config, text, quant_config, "MiMo-V2-Flash")),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type))
     defaults = _GEMMA3_DEFAULTS if model_type == "gemma3_text" else {}
-    text = {**defaults, **text}  # a field the file leaves out takes its transformers default (Gemma 3 only)
+    # a field the file leaves out takes its transformers default (Gemma 3); Gemma 4's layer_types and window as transformers fills them
+    text = as_transformers_builds(text) if model_type == "gemma4_text" else {**defaults, **text}
 
     def get(key: str, required: bool = True) -> int | None:
         return config_int(text, key, defaults.get(key), required=required)
