@@ -88,8 +88,8 @@ from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
 from .gemma4_layers import as_transformers_builds, shared_kv_layers
 from .kimi_linear import KIMI_LINEAR_TYPES, kimi_k3_format, kimi_linear_fields
-from .layouts_laguna import LAGUNA, read_laguna
 from .layer_shapes import layer_shapes
+from .layouts_laguna import LAGUNA, read_laguna
 from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
