@@ -16,7 +16,8 @@ by it, whoever rendered it):
   `--quantization fp8` / `mxfp4` even with `precision` unset, so the flags say what vLLM loads; awq and gptq get the
   method the deployment's release resolves to itself: at v0.11.2 Marlin on compute capability 8.0 and newer, at
   v0.33.0 auto_awq / auto_gptq; fp8 of a 16-bit checkpoint gets v0.33.0's `fp8_per_tensor`, which deprecates `fp8`
-  for it, `hangar.sizing.quant_kernels`),
+  for it, `hangar.sizing.quant_kernels`; none for a checkpoint whose quantisation vLLM picks itself whatever the flag
+  says: ModelOpt, compressed-tensors, DeepSeek-V4, `hangar.precision`),
   `--kv-cache-dtype fp8` when set, `--trust-remote-code` when the deployment says `trust_remote_code` (a model
   whose config class vLLM and transformers lack, `hangar.sizing.engine_models.remote_code`), `--enable-prefix-caching` when on
   (`--no-enable-prefix-caching` when off, vLLM's default being on), `--data-parallel-size N` (N engines of

@@ -38,6 +38,13 @@ vllm/_version.py, read 2026-12-01 and 2026-12-02). The two agree on every point 
   GPUs of compute capability 8.0 or newer (`hangar.sizing.mxfp4` has the source and the bytes). Hangar sizes mxfp4 only
   so: v0.11.2's `Mxfp4MoEMethod` allocates packed 4-bit experts only such a checkpoint fills, and v0.33.0's online
   `mxfp4` shorthand (vllm/config/quantization.py, linear and MoE layers of a 16-bit checkpoint) is a layout it does not size.
+* DeepSeek-V4 (`dtype` mxfp4: MXFP4 experts, FP8 blocks beside them; v0.33.0 only) declares `"quant_method": "fp8"`, and
+  `_verify_quantization` asks every override method in turn and takes the first answer as the quantisation, replacing
+  whatever `--quantization` said: `Mxfp4Config.override_quantization_method` answers only for `model_type` gpt_oss
+  (quantization/mxfp4.py), `DeepseekV4FP8Config.override_quantization_method` answers "deepseek_v4_fp8" for a
+  deepseek_v4 config whose `quant_method` is fp8 (vllm/models/deepseek_v4/quant_config.py). `--quantization mxfp4` would
+  be replaced unread, and names a config (`Mxfp4Config`) vLLM does not build for it: Hangar passes none
+  (`own_quantisation`), as for ModelOpt and compressed-tensors checkpoints.
 
 * A compressed-tensors checkpoint (the catalog's `dtype` w8a8-int8 or w8a8-fp8, `hangar.catalog.compressed_tensors`) is
   loaded in its own scheme with no `--quantization` (the same `_verify_quantization` refuses any other than
@@ -110,6 +117,17 @@ def published_format(catalog: Catalog, hf_id: str) -> str | None:
         return catalog.model(hf_id).dtype
     except CatalogLookupError:
         return None
+
+
+def own_quantisation(catalog: Catalog, hf_id: str) -> bool:
+    """Whether vLLM picks the model's quantisation itself whatever `--quantization` says, so Hangar passes none
+    (DeepSeek-V4: the module docstring)."""
+    from hangar.catalog.deepseek_v4 import is_deepseek_v4
+
+    try:
+        return is_deepseek_v4(catalog.model(hf_id))
+    except CatalogLookupError:
+        return False
 
 
 def resolve(precision: str | None, published: str | None) -> str:

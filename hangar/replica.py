@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from hangar.catalog import Catalog, CatalogLookupError, load_catalog
 from hangar.hardware import HardwareChoiceError, pool_instance
-from hangar.precision import checkpoint_bytes, deployment_precision, published_format
+from hangar.precision import checkpoint_bytes, deployment_precision, own_quantisation, published_format
 
 if TYPE_CHECKING:
     from hangar.sizing import LoraSlots
@@ -240,7 +240,7 @@ def _gpu_shape(catalog: Catalog, cluster: ClusterBase, deployment: ModelDeployme
         cpu_per_pod=_share(vcpus, share, DEFAULT_CPU_PER_ACCELERATOR * per_pod),
         memory_gib_per_pod=_share(memory, share, DEFAULT_MEMORY_GIB_PER_ACCELERATOR * per_pod),
         auto_note=note,
-        quantization=quantization_flag(
+        quantization=None if own_quantisation(catalog, deployment.model) else quantization_flag(
             precision, sizing.Accelerator.of(gpu).compute_capability, deployment.engine_version, published_format(catalog, deployment.model)
         ),
         data_parallel=deployment.data_parallel,
@@ -312,7 +312,9 @@ def _tpu_shape(catalog: Catalog, deployment: ModelDeployment, tpu_slice: Any) ->
         checkpoint_gib=_checkpoint_gib(catalog, deployment.model),
         cpu_per_pod=TPU_CPU_PER_CHIP * shape.chips_per_host,
         memory_gib_per_pod=TPU_MEMORY_GIB_PER_CHIP * shape.chips_per_host,
-        quantization=quantization_flag(precision, None, deployment.engine_version, published_format(catalog, deployment.model)),
+        quantization=None if own_quantisation(catalog, deployment.model) else quantization_flag(
+            precision, None, deployment.engine_version, published_format(catalog, deployment.model)
+        ),
     )
 
 

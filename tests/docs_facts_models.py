@@ -52,8 +52,9 @@ MODEL_FACTS: list[Fact] = [
          {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
     Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
          {"f": v4_flash_h200}),
-    Fact("docs/sizing.md", "only on Hopper and Blackwell, and not at {v})",
-         {"v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "FIRST_READ")())}),
+    Fact("docs/sizing.md", "only on Hopper and Blackwell, {m}.x included, and not at {v})",
+         {"m": lambda: constant("hangar.sizing.kv_deepseek_v4", "SERVED_MAJORS")()[-1],
+          "v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "FIRST_READ")())}),
 ]
 
 
@@ -77,4 +78,5 @@ MODEL_FACTS += [
           "g": lambda: _served_from("ARRIVALS", "Gemma4ForConditionalGeneration"), "d": lambda: _served_from("TEXT_ARRIVALS", "ministral3"),
           "k3": lambda: _served_from("ARRIVALS", "KimiK3ForConditionalGeneration"), "v": lambda: _unregistered_until("DeepseekV4ForCausalLM")}),
     Fact("docs/sizing.md", 'like any other "nothing fits", the command exits {code}', {"code": exit_code("ok")}),
+    Fact("docs/sizing.md", "Pixtral vision tower kept unquantised; served from vLLM {v})", {"v": lambda: first_arrival("MistralLarge3ForCausalLM")}),
 ]

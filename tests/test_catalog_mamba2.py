@@ -28,6 +28,7 @@ from hangar.sizing.engine_models import engine_refusal, remote_code
 from hangar.sizing.kv_pool import state_bytes_per_rank
 from hangar.sizing.tensor_parallel import tp_problems
 from tests.config_errors import config_problems
+from tests.granite_configs import GRANITE_DEFAULTS
 from tests.h200_stacks import with_deployment
 
 CONFIGS = Path(__file__).parent / "model_configs"
@@ -47,14 +48,6 @@ def row(hf_id: str, fields: dict):
 NANO = row(NANO_ID, config("nvidia-nemotron-3-nano-30b-a3b-bf16.json"))
 H56 = row(H56_ID, config("nemotron-h-56b-base-8k.json"))
 
-GRANITE_DEFAULTS = {  # transformers-4.57.1 GraniteMoeHybridConfig.__init__ defaults
-    "model_type": "granitemoehybrid", "architectures": ["GraniteMoeHybridForCausalLM"], "vocab_size": 32000, "hidden_size": 4096,
-    "intermediate_size": 11008, "num_hidden_layers": 32, "num_attention_heads": 32, "max_position_embeddings": 2048,
-    "tie_word_embeddings": False, "num_local_experts": 8, "num_experts_per_tok": 2, "shared_intermediate_size": 1024,
-    "mamba_n_heads": 128, "mamba_n_groups": 1, "mamba_d_state": 256, "mamba_d_head": "auto", "mamba_d_conv": 4, "mamba_expand": 2,
-    "torch_dtype": "bfloat16",
-    "layer_types": ["attention" if i % 8 == 5 else "mamba" for i in range(32)],  # written here: 4 attention, 28 Mamba2
-}  # fmt: skip
 
 
 # --- the reader --------------------------------------------------------------------------------------------------
@@ -211,10 +204,3 @@ def test_a_nemotron_deployment_pinned_to_v0_11_2_must_allow_remote_code(tmp_path
         "deployments[0].trust_remote_code to true if you trust that code, or serve another model; got 'unset (false)'"
     ]
 
-
-def test_an_all_attention_granitemoehybrid_config_is_refused_by_layer_types():
-    """granite-4.0-micro is a `granitemoehybrid` config whose layers are all attention (vLLM v0.33.0's ModelConfig.is_hybrid
-    names the "granite-4.0-micro case"); the reader reads the type as a hybrid only, and says why."""
-    with pytest.raises(ConfigError) as raised:
-        read_config({**GRANITE_DEFAULTS, "layer_types": ["attention"] * 32})
-    assert raised.value.field == "layer_types" and "has 0 Mamba2 and 32 attention layers" in str(raised.value)

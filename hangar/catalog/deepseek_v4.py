@@ -148,7 +148,12 @@ def published_dtype(config: dict[str, Any]) -> str:
     quant = config.get("quantization_config")
     if not isinstance(quant, dict) or quant.get("quant_method") != "fp8" or quant.get("weight_block_size") != [128, 128]:
         raise ConfigError("quantization_config", "Hangar reads DeepSeek-V4 as DeepSeek publishes it: quant_method fp8 in 128 x 128 blocks")
-    if other := sorted(set(quant) - DEEPSEEK_QUANT_KEYS):  # NVIDIA's NVFP4 repack adds moe_quant_algo, quantized_layers, ...
+    if "moe_quant_algo" in quant:  # NVIDIA's NVFP4 repacks
+        raise ConfigError("quantization_config.moe_quant_algo", f"{quant['moe_quant_algo']!r}: vLLM v0.33.0 serves its routed experts "
+                          "so (vllm/models/deepseek_v4/quant_config.py DeepseekV4FP8Config.get_quant_method: NVFP4 takes "
+                          "ModelOptNvFp4FusedMoE, e2m1 with an fp8 scale per 16), but Hangar sizes DeepSeek-V4 only as DeepSeek "
+                          "publishes it (MXFP4 or FP8 experts beside FP8 blocks)")
+    if other := sorted(set(quant) - DEEPSEEK_QUANT_KEYS):
         raise ConfigError(f"quantization_config.{other[0]}", "Hangar sizes DeepSeek-V4 only as DeepSeek publishes it (FP8 blocks, "
                                                             "experts per expert_dtype); a repack that quantises its experts otherwise is not read")
     expert_dtype = config.get("expert_dtype", "fp4")

@@ -1,4 +1,4 @@
-"""IBM Granite 3.x (`granite`, read as Llama's layout; `granitemoe`, as Mixtral's) and Hugging Face SmolLM3 (`smollm3`, as Llama's).
+"""IBM Granite 3.x (`granite`, read as Llama's layout; `granitemoe` and `granitemoeshared`, as Mixtral's) and Hugging Face SmolLM3 (`smollm3`, as Llama's).
 
 What vLLM does with them, read 2026-12-02:
 * Granite: v0.11.2 (PyPI wheel vllm-0.11.2, commit 275de3417) and v0.33.0 (wheel vllm-0.33.0, commit 4ba787ec9) map
@@ -16,6 +16,13 @@ What vLLM does with them, read 2026-12-02:
   `num_local_experts` experts of `intermediate_size` of which `num_experts_per_tok` route, no dense MLP and no shared
   expert - Mixtral's layout. v0.33.0 slides `layer_types` layers here too, v0.11.2 does not: refused as for Granite.
   transformers-5.16.1 `GraniteMoeConfig` adds `num_local_experts` 8 and `num_experts_per_tok` 2 to Granite's defaults.
+* Granite MoE Shared: both releases map `GraniteMoeSharedForCausalLM` to granitemoeshared.py, whose layers are Granite
+  MoE's (`GraniteMoeAttention`, `GraniteMoeMoE`) plus, where `shared_intermediate_size` is not 0, a `shared_mlp`
+  (`GraniteMoeSharedMLP`: `input_linear` hidden -> 2 x shared_intermediate_size, merged column-parallel, and
+  `output_linear` back, row-parallel; SiLU-gated, no gate on its output) added to the experts' output in every layer.
+  It is read as Mixtral's layout with that shared expert (`shared_expert_intermediate_size`); the head size and the
+  sliding-layer refusals are Granite MoE's. `GraniteMoeSharedConfig` (transformers-4.57.6 `__init__` and 5.16.1's
+  fields) defaults as `GraniteMoeConfig` and `shared_intermediate_size` 0 (its docstring says 1024; the field is 0).
 * SmolLM3: both releases' registries map `SmolLM3ForCausalLM` to their Transformers backend (`TransformersForCausalLM`),
   which builds transformers' `SmolLM3Config` and gives a layer whose `layer_types` entry is "sliding_attention" the
   config's `sliding_window` (vllm/model_executor/models/transformers/base.py `_create_attention_instances`), the others
@@ -38,6 +45,10 @@ GRANITE_DEFAULTS = {"tie_word_embeddings": False, "max_position_embeddings": 204
 """transformers-5.16.1 `GraniteConfig` defaults the reader needs."""
 GRANITEMOE_DEFAULTS = {**GRANITE_DEFAULTS, "num_local_experts": 8, "num_experts_per_tok": 2}
 """transformers-5.16.1 `GraniteMoeConfig` defaults the reader needs."""
+GRANITEMOESHARED_DEFAULTS = {**GRANITEMOE_DEFAULTS, "shared_intermediate_size": 0}
+"""transformers-5.16.1 (and 4.57.6) `GraniteMoeSharedConfig` defaults the reader needs."""
+GRANITE_MOE_TYPES = ("granitemoe", "granitemoeshared")
+"""Granite's mixtures of experts, whose attention is vLLM's `GraniteMoeAttention` (head size hidden / heads)."""
 SMOLLM3_DEFAULTS = {"num_key_value_heads": 4, "tie_word_embeddings": True, "max_position_embeddings": 32768}
 """transformers-5.16.1 `SmolLM3Config` defaults the reader needs."""
 SMOLLM3_NO_ROPE_INTERVAL = 4
@@ -49,10 +60,16 @@ def _stated(text: dict[str, Any]) -> dict[str, Any]:
 
 
 def granite_text(config: dict[str, Any], text: dict[str, Any]) -> dict[str, Any]:
-    """The Granite 3.x config in Llama's (or, for `granitemoe`, Mixtral's) field names, with its class's defaults;
-    a sliding layer is refused, and for Granite MoE a head size vLLM would not use."""
-    moe = text.get("model_type") == "granitemoe"
-    read = {**(GRANITEMOE_DEFAULTS if moe else GRANITE_DEFAULTS), **_stated(text)}
+    """The Granite 3.x config in Llama's (or, for `granitemoe` and `granitemoeshared`, Mixtral's) field names, with its
+    class's defaults; a sliding layer is refused, and for Granite MoE a head size vLLM would not use."""
+    model_type = text.get("model_type")
+    moe = model_type in GRANITE_MOE_TYPES
+    defaults = GRANITEMOESHARED_DEFAULTS if model_type == "granitemoeshared" else GRANITEMOE_DEFAULTS if moe else GRANITE_DEFAULTS
+    read = {**defaults, **_stated(text)}
+    if model_type == "granitemoeshared":
+        shared = read.pop("shared_intermediate_size")
+        if shared != 0:  # granitemoeshared.py builds no shared_mlp where it is 0
+            read["shared_expert_intermediate_size"] = config_int({"shared_intermediate_size": shared}, "shared_intermediate_size")
     if moe:
         hidden, heads = config_int(read, "hidden_size"), config_int(read, "num_attention_heads")
         stated = read.get("head_dim")

@@ -9,7 +9,11 @@ context and the weights' format itself. Sources (read 2026-12-02):
   `layer_types` ("mamba" / "attention"), then a routed MoE of `num_local_experts` gated experts of `intermediate_size`
   (top `num_experts_per_tok`; none when 0) and a gated shared MLP of `shared_intermediate_size` (none when 0);
   attention heads of hidden_size / num_attention_heads; the mixer's width `mamba_expand` x hidden_size, with
-  `mamba_n_heads`, `mamba_d_head`, `mamba_n_groups`, `mamba_d_state`, `mamba_d_conv`.
+  `mamba_n_heads`, `mamba_d_head`, `mamba_n_groups`, `mamba_d_state`, `mamba_d_conv`. A Granite whose layers all attend
+  (ibm-granite/granite-4.0-micro) is no hybrid to either release: vllm/config/model.py `ModelConfig.is_hybrid` is False
+  when every `layer_types` entry is "attention" (v0.11.2) or "attention" / "full_attention" (v0.33.0, where transformers'
+  GraniteMoeHybridConfig renames the legacy names), so no Mamba2 state is allocated and the model builds only attention
+  layers with the MLPs above: its row is a plain attention model (no `state_layers`, no Mamba2 widths).
   vllm/model_executor/models/nemotron_h.py - one block per character of `hybrid_override_pattern`: "M" a Mamba2 mixer
   (width `mamba_num_heads` x `mamba_head_dim`, `n_groups`, `ssm_state_size`, `conv_kernel`), "*" attention
   (`num_key_value_heads`, `head_dim`), "-" a non-gated MLP (up and down, relu2) of `intermediate_size`, "E" a non-gated
@@ -83,14 +87,16 @@ def mamba2_fields(config: dict, text: dict, model_type: str, quant_config: dict 
     kv_heads = config_int(text, "num_key_value_heads", heads)
     if heads % kv_heads:
         raise ConfigError("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
-    mamba = _granite_mamba(text, hidden) if model_type == "granitemoehybrid" else _nemotron_mamba(text)
-    head_dim = _head_dim(text, model_type, hidden, heads)
-    mlp = _granite_mlp(text) if model_type == "granitemoehybrid" else _nemotron_mlp(text, kinds)
     attention, state_layers = kinds.count("attention"), kinds.count("mamba")
-    if not attention or not state_layers:
+    # granite-4.0-micro: a Granite whose layers all attend is no hybrid to vLLM (`ModelConfig.is_hybrid`), which builds no mixer
+    attention_only = model_type == "granitemoehybrid" and attention == layers
+    if not attention or not (state_layers or attention_only):
         field = "layer_types" if model_type == "granitemoehybrid" else "hybrid_override_pattern"
         raise ConfigError(field, "a hybrid needs both Mamba2 and attention layers; this one has "
                                  f"{state_layers} Mamba2 and {attention} attention layers")
+    mamba = None if attention_only else _granite_mamba(text, hidden) if model_type == "granitemoehybrid" else _nemotron_mamba(text)
+    head_dim = _head_dim(text, model_type, hidden, heads)
+    mlp = _granite_mlp(text) if model_type == "granitemoehybrid" else _nemotron_mlp(text, kinds)
     tied = tied_embeddings(config, text, model_type)
     total, active = _parameters(kinds, mlp, mamba, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim, vocab=vocab, tied=tied)
     experts = mlp["experts"]
@@ -100,8 +106,8 @@ def mamba2_fields(config: dict, text: dict, model_type: str, quant_config: dict 
         "layers": layers, "attention_heads": heads, "hidden_size": hidden, "vocab_size": vocab,
         "intermediate_size": mlp["dense"], "moe_intermediate_size": mlp["expert"] if experts else None, "moe_latent_size": mlp["latent"],
         "kv_heads": kv_heads, "head_dim": head_dim, "global_kv_heads": None, "global_head_dim": None,
-        "kv_lora_rank": None, "qk_rope_head_dim": None, "attention_layers": attention, "sliding_window": None,
-        "sliding_window_layers": None, "state_bytes_per_sequence": state_layers * mamba2_state_bytes(**mamba),
+        "kv_lora_rank": None, "qk_rope_head_dim": None, "attention_layers": None if mamba is None else attention, "sliding_window": None,
+        "sliding_window_layers": None, "state_bytes_per_sequence": None if mamba is None else state_layers * mamba2_state_bytes(**mamba),
         "indexer_bytes_per_token": None, "num_experts": experts, "num_experts_per_tok": mlp["top_k"] if experts else None,
         "params_total_b": round(total / 1e9, 3), "params_active_b": round(active / 1e9, 3) if experts else None,
         "kv_bytes_per_token_bf16": 2 * attention * kv_heads * head_dim * 2, "tie_word_embeddings": tied,
@@ -109,10 +115,15 @@ def mamba2_fields(config: dict, text: dict, model_type: str, quant_config: dict 
         "dense_mlp_layers": (mlp["dense_layers"] or None) if experts else None,
         "shared_expert_intermediate_size": (mlp["shared"] or None) if experts else None,
         "linear_key_dim": None, "linear_value_dim": None, "linear_value_heads": None, "linear_conv_kernel_dim": None,
-        "attn_output_gate": None, "state_layers": state_layers, "mamba_heads": mamba["heads"], "mamba_head_dim": mamba["head_dim"],
-        "mamba_state_size": mamba["state_size"], "mamba_groups": mamba["groups"], "mamba_conv_kernel": mamba["conv_kernel"],
-        "mamba_ssm_dtype": mamba["ssm_dtype"], "unquantised_params_b": kept,
+        "attn_output_gate": None, "state_layers": state_layers or None, **_mamba_columns(mamba), "unquantised_params_b": kept,
     }  # fmt: skip
+
+
+def _mamba_columns(mamba: dict[str, Any] | None) -> dict[str, Any]:
+    """The row's Mamba2 widths, all None for an attention-only Granite."""
+    names = {"mamba_heads": "heads", "mamba_head_dim": "head_dim", "mamba_state_size": "state_size", "mamba_groups": "groups",
+             "mamba_conv_kernel": "conv_kernel", "mamba_ssm_dtype": "ssm_dtype"}
+    return {column: None if mamba is None else mamba[key] for column, key in names.items()}
 
 
 def mamba2_state_bytes(*, heads: int, head_dim: int, state_size: int, groups: int, conv_kernel: int, ssm_dtype: str | None,
@@ -233,12 +244,14 @@ def _nemotron_mlp(text: dict, kinds: list[str]) -> dict[str, Any]:
             "dense": dense, "dense_layers": kinds.count("mlp"), "latent": latent}
 
 
-def _parameters(kinds: list[str], mlp: dict, mamba: dict, *, hidden: int, heads: int, kv_heads: int, head_dim: int, vocab: int,
-                tied: bool) -> tuple[float, float]:
+def _parameters(kinds: list[str], mlp: dict, mamba: dict | None, *, hidden: int, heads: int, kv_heads: int, head_dim: int,
+                vocab: int, tied: bool) -> tuple[float, float]:
     """(total, active) parameters, ESTIMATED from the weight shapes (the module docstring)."""
-    width = mamba["heads"] * mamba["head_dim"]
-    conv = width + 2 * mamba["groups"] * mamba["state_size"]
-    mixer = hidden * (width + conv + mamba["heads"]) + conv * mamba["conv_kernel"] + width * hidden
+    mixer = 0
+    if mamba is not None:
+        width = mamba["heads"] * mamba["head_dim"]
+        conv = width + 2 * mamba["groups"] * mamba["state_size"]
+        mixer = hidden * (width + conv + mamba["heads"]) + conv * mamba["conv_kernel"] + width * hidden
     attention = 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
     matrices = 3 if mlp["gated"] else 2
     shared = matrices * hidden * mlp["shared"]

@@ -15,7 +15,11 @@ What vLLM v0.33.0 builds from such a config, read in its PyPI wheel (vllm-0.33.0
   keeps those keys in a side cache of its own, `MiniMaxM3IndexerCache`: an `MLAAttentionSpec` of one head of
   `sparse_index_dim`, key only, in bf16 unless `--attention-config` names another `indexer_kv_dtype` ("auto" resolves to
   "bf16"), whatever `--kv-cache-dtype` says. The indexer's value and output projections are never built (the config's
-  `sparse_disable_index_value` 1 on every sparse layer says the checkpoint has none);
+  `sparse_disable_index_value` 1 on every sparse layer says the checkpoint has none). At decode the indexer scores every
+  128-token block from the keys of the whole context (`minimax_m3_index_decode`, common/ops/index_topk.py) and each KV
+  head attends to the `sparse_topk_blocks` blocks it picks, the first `sparse_init_block` and last `sparse_local_block`
+  blocks forced among them (common/sparse_attention.py, nvidia/model.py): the row's `index_topk` is
+  `sparse_topk_blocks` x `sparse_block_size` tokens over `sparse_attention_layers` layers (`hangar.sizing.sparse_decode`);
 * the MLP is `MiniMaxM3MoE` where `moe_layer_freq` is not 0: `num_local_experts` experts of `intermediate_size`
   (w1/w3 gate and up, w2 down; SwiGLU-OAI), top `num_experts_per_tok`, a float32 router of hidden x experts, and a
   shared expert of `intermediate_size` x `n_shared_experts`; elsewhere a dense MLP of `dense_intermediate_size`;
@@ -49,6 +53,9 @@ from .weight_format import declared_kv_dtype, declared_quantisation, published_f
 
 __all__ = ["MINIMAX_M3_TYPES", "read_minimax_m3"]
 
+SPARSE_BLOCK = 128
+"""Tokens of a block the indexer scores and picks: vLLM v0.33.0's MiniMax-M3 kernels fix it (`SPARSE_BLOCK_SIZE` in
+vllm/models/minimax_m3/common/ops/index_topk.py and sparse_attn.py)."""
 INDEXER_BYTES = 2
 """Bytes of an index-key element: bf16, vLLM v0.33.0's `indexer_kv_dtype` "auto" for MiniMax-M3 (see the module docstring)."""
 
@@ -84,8 +91,12 @@ def read_minimax_m3(config: dict[str, Any], text: dict[str, Any], model_type: st
         raise ConfigError("sparse_attention_config", "missing: it says which layers run sparse attention with an indexer")
     sparse = _flags(sparse_cfg, "sparse_attention_freq", "sparse_attention_config.sparse_attention_freq", layers)
     routed = _flags(text, "moe_layer_freq", "moe_layer_freq", layers)
-    index_dim = index_heads = None
+    index_dim = index_heads = topk = None
     if any(sparse):
+        topk = config_int(sparse_cfg, "sparse_topk_blocks") * config_int(sparse_cfg, "sparse_block_size")
+        if sparse_cfg["sparse_block_size"] != SPARSE_BLOCK:
+            raise ConfigError("sparse_attention_config.sparse_block_size", f"{sparse_cfg['sparse_block_size']}: vLLM's MiniMax-M3 "
+                                                                           f"kernels take {SPARSE_BLOCK}-token blocks (SPARSE_BLOCK_SIZE)")
         index_heads = config_int(sparse_cfg, "sparse_num_index_heads")
         index_dim = config_int(sparse_cfg, "sparse_index_dim")
         if index_heads != kv_heads:
@@ -132,6 +143,7 @@ def read_minimax_m3(config: dict[str, Any], text: dict[str, Any], model_type: st
         "index_head_dim": None, "dense_mlp_layers": (layers - sum(routed)) or None if experts else None,
         "shared_expert_intermediate_size": shared or None, "linear_key_dim": None, "linear_value_dim": None,
         "linear_value_heads": None, "linear_conv_kernel_dim": None, "attn_output_gate": None,
+        "index_topk": topk, "sparse_attention_layers": sum(sparse) or None,
     }
 
 

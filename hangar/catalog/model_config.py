@@ -61,7 +61,8 @@ Sources, read 2026-12-01:
   `hangar.catalog.sparse_indexer`; Z.ai's GLM-5 family (`glm_moe_dsa`) is read as DeepSeek-V3.2's layout
   (`hangar.catalog.layouts_glm5`);
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
-  rope scaling as `rope_parameters`, read like `rope_scaling`;
+  rope scaling as `rope_parameters`, read like `rope_scaling`; Mistral Large 3's own params.json, as vLLM adapts it:
+  `hangar.catalog.mistral_params`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
   `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
@@ -74,7 +75,7 @@ Parameter counts are ESTIMATES from the weight shapes the fields imply: `hangar.
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -94,10 +95,11 @@ from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
 from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
+from .mistral_params import MISTRAL_LARGE_3, is_mistral_params, vllm_config
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG, is_modelopt
-from .sparse_indexer import indexer_bytes_per_token
+from .sparse_indexer import indexer_bytes_per_token, sparse_attention_fields
 from .step import STEP3P7, read_step
 from .text_layout import layer_kinds, layers_with_dense_mlp, linear_state_bytes, mlp_widths, routed_experts
 from .weight_format import declared_kv_dtype, declared_quantisation, published_format, quantisation_method, unquantised_parameters
@@ -195,6 +197,7 @@ class Architecture:
     csa_layers: int | None = None  # DeepSeek-V4's compressed-sparse and heavily-compressed layers (hangar.catalog.deepseek_v4)
     hca_layers: int | None = None
     index_topk: int | None = None
+    sparse_attention_layers: int | None = None  # DSA and MiniMax-M3 (hangar.catalog.sparse_indexer, minimax_m3)
     moe_latent_size: int | None = None
     """The width a latent MoE's routed experts work in (Nemotron 3 Super and Ultra, `hangar.catalog.mamba_layout`;
     Kimi K3, `hangar.catalog.kimi_linear`)."""
@@ -214,6 +217,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         raise ConfigError("(file)", "a config.json holds one JSON object")
     if quant_config is not None and not isinstance(quant_config, dict):
         raise ConfigError(HF_QUANT_CONFIG, "holds one JSON object")
+    if is_mistral_params(config):  # Mistral's own params.json, read as vLLM adapts it (hangar.catalog.mistral_params)
+        return replace(read_config(vllm_config(config), quant_config), model_type=MISTRAL_LARGE_3)
     architectures = config.get("architectures")
     for name in architectures if isinstance(architectures, list) else ():
         if name in NOT_SERVED:
@@ -299,9 +304,9 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if window and model_type == "gemma4_text" and text.get("use_bidirectional_attention") == "all":
         window = gemma4_bidirectional_window(window)
     state = linear_state_bytes(text, model_type) * linear if linear else None
-    indexer = None
+    indexer, sparse = None, {}
     if model_type == "deepseek_v32":  # DeepSeek Sparse Attention: the indexer's key cache beside the latent (hangar.catalog.sparse_indexer)
-        indexer = indexer_bytes_per_token(text, attention)
+        indexer, sparse = indexer_bytes_per_token(text, attention), sparse_attention_fields(text, attention)
     if mla:
         per_token_bytes = attention * (lora + rope) * 2
     elif global_kv is not None:  # sliding layers and full layers cache different shapes
@@ -339,6 +344,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         sliding_window_layers=sliding or None,
         state_bytes_per_sequence=state,
         indexer_bytes_per_token=indexer,
+        **sparse,
         num_experts=experts,
         num_experts_per_tok=active,
         **context_fields(text, model_type),

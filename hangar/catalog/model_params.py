@@ -168,7 +168,10 @@ def _shared_expert_params(text: dict, model_type: str, hidden: int) -> int:
     if text.get("shared_expert_intermediate_size") == 0:  # Qwen3-Coder's config spells "no shared expert" as 0
         return 0
     shared = config_int(text, "shared_expert_intermediate_size", required=False)
-    return 0 if shared is None else 3 * hidden * shared + hidden
+    # Qwen's shared_expert_gate (hidden -> 1) beside it; Mixtral's layout has a shared expert only for Granite MoE Shared,
+    # whose output is not gated (hangar.catalog.layouts_granite_smollm3)
+    gate = 0 if model_type == "mixtral" else hidden
+    return 0 if shared is None else 3 * hidden * shared + gate
 
 
 def _vision_params(vision: dict) -> int:

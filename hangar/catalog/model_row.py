@@ -164,8 +164,13 @@ class Model(Row):
     hca_layers: Optional[PositiveInt] = None
     """DeepSeek-V4: layers that compress 128 tokens into one cached latent (heavily compressed attention; same source)."""
     index_topk: Optional[PositiveInt] = None
-    """DeepSeek-V4: compressed latents a CSA layer's indexer picks for each query (config.json's `index_topk`; vLLM v0.33.0
-    attention.py `DeepseekV4Indexer.topk_tokens`), which the decode estimate reads (`hangar.sizing.kv_deepseek_v4`)."""
+    """What a sparse-attention layer's indexer picks for each query, which the decode estimate reads: DeepSeek-V4's CSA
+    layers, compressed latents (config.json's `index_topk`; vLLM v0.33.0 attention.py `DeepseekV4Indexer.topk_tokens`;
+    `hangar.sizing.kv_deepseek_v4`); a DSA or MiniMax-M3 model's `sparse_attention_layers`, tokens
+    (`hangar.sizing.sparse_decode`)."""
+    sparse_attention_layers: Optional[PositiveInt] = None
+    """Attention layers that attend only to the `index_topk` tokens their indexer picks: every layer of a DSA model
+    (DeepSeek-V3.2, GLM-5, IndexShare layers reusing another's pick), MiniMax-M3's `sparse_attention_freq` ones."""
     moe_latent_size: Optional[PositiveInt] = None
 
     def _consistent_layer_shapes(self) -> None:
@@ -230,8 +235,12 @@ class Model(Row):
         if self.attention_layers is not None and self.attention_layers > self.layers:
             raise RowProblem("attention_layers", self.attention_layers, f"exceeds layers ({self.layers})")
         compressed = (self.csa_layers or 0) + (self.hca_layers or 0)
-        if self.index_topk is not None and not self.csa_layers:
-            raise RowProblem("index_topk", self.index_topk, "only a DeepSeek-V4 row with csa_layers has an indexer that picks latents")
+        if self.index_topk is not None and not self.csa_layers and not self.sparse_attention_layers:
+            raise RowProblem("index_topk", self.index_topk, "only a row with csa_layers (DeepSeek-V4) or sparse_attention_layers has an indexer that picks")
+        if self.sparse_attention_layers is not None and (self.index_topk is None or self.indexer_bytes_per_token is None or self.csa_layers):
+            raise RowProblem("sparse_attention_layers", self.sparse_attention_layers, "give it with index_topk and indexer_bytes_per_token (a DSA or MiniMax-M3 row)")
+        if self.sparse_attention_layers is not None and (self.sparse_attention_layers > self.kv_layers or self.sliding_window_layers):
+            raise RowProblem("sparse_attention_layers", self.sparse_attention_layers, f"at most the attention layers ({self.kv_layers}), none of them sliding-window")
         if compressed and (self.sliding_window is None or compressed + (self.sliding_window_layers or 0) != self.layers):
             raise RowProblem("csa_layers", self.csa_layers, f"with hca_layers and the window-only sliding_window_layers, must make up layers ({self.layers}), with sliding_window")
         if (self.sliding_window is None) != (self.sliding_window_layers is None) and not compressed:

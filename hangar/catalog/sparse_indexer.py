@@ -19,12 +19,20 @@ loaded without speculative decoding, and not counted here. DeepSeek-V3.2's confi
 every layer keeps an indexer in both releases (v0.11.2 reads none of them). transformers 5.16.1's `GlmMoeDsaConfig`
 (models/glm_moe_dsa/configuration_glm_moe_dsa.py, PyPI wheel, read 2026-12-02) derives its `indexer_types` list
 ("full" / "shared" per layer) by the same rule; `hangar.catalog.layouts_glm5` refuses a config whose list disagrees.
+
+Every layer attends to the `index_topk` tokens an indexer picks, a layer without one to the pick of the layer before it
+(`DeepseekV32Attention._sparse_indexer_and_attn` skips the indexer where `skip_topk` and leaves `topk_indices_buffer` as
+it was; the sparse MLA backends read that buffer: v0.33.0 vllm/v1/attention/backends/mla/flashmla_sparse.py). vLLM reads
+`config.index_topk` (`DeepseekV32Indexer.topk_tokens`); transformers 5.16.1's `DeepseekV32Config` and `GlmMoeDsaConfig`
+default it to 2048 (configuration_deepseek_v32.py, configuration_glm_moe_dsa.py, PyPI wheel, read 2026-12-03).
 """
 
 from __future__ import annotations
 
 from .config_fields import ConfigError, config_int
 
+INDEX_TOPK_DEFAULT = 2048
+"""transformers' `index_topk` default for DeepSeek-V3.2 and GLM-5 (the module docstring)."""
 INDEXER_QUANT_BLOCK = 128
 """Elements of an indexer key per 4-byte fp8 scale (vLLM's `quant_block_size`)."""
 
@@ -57,3 +65,9 @@ def indexer_bytes_per_token(text: dict, attention_layers: int) -> int:
     """The indexer key cache one token costs over every layer that keeps an indexer."""
     return sum(indexer_layers(text, attention_layers)) * indexer_key_bytes(text)
 
+
+
+def sparse_attention_fields(text: dict, attention_layers: int) -> dict[str, int]:
+    """The row's `index_topk` (tokens each query attends to) and `sparse_attention_layers` (every attention layer) of a
+    DSA config (the module docstring)."""
+    return {"index_topk": config_int(text, "index_topk", INDEX_TOPK_DEFAULT), "sparse_attention_layers": attention_layers}

@@ -15,12 +15,21 @@ KV-cache planner with its own spec (`hangar.catalog.deepseek_v4` says which laye
   for the latent's compressor and index_head_dim for the indexer's): `SlidingWindowMLASpec` of 4-token blocks, window 8;
   HCA layers one (2 x 512 float32): 8-token blocks, window 128.
 
-Entry format: on compute capability 9.x and 10.x the layer class is `DeepseekV4FlashMLAAttention` (nvidia/model.py
-`_select_dsv4_attn_cls`; its backend `supports_compute_capability` takes majors 9 and 10 only), whose layout is
-"fp8_ds_mla": `--kv-cache-dtype` auto becomes fp8 and anything but fp8 is refused (`_resolve_dsv4_kv_cache_dtype`); a
-latent entry is 584 bytes (448 fp8 + 64 x 2 rope + 8 scale bytes: `state_content_bytes`). Every page is padded to a
-multiple of 576 bytes (`alignment`, vllm/v1/kv_cache_interface.py `_apply_alignment_padding`). Major 12 takes FlashInfer's
-plain-row layout (bf16 rows, alignment 512) and ROCm its own classes: Hangar does not size those and refuses them.
+Entry format: without an `--attention-backend`, nvidia/model.py `_select_dsv4_attn_cls` takes
+`DeepseekV4FlashInferSM120Attention` on compute capability 12.x and `DeepseekV4FlashMLAAttention` on the others (its
+backend's `supports_compute_capability`, sparse_mla.py `DeepseekV4SparseMLABackend`, takes majors 9 and 10); ROCm builds `DeepseekV4ROCMAiterMLAAttention`
+(amd/model.py). All three keep `use_fp8_ds_mla_layout` True (attention.py's default; nvidia/flashinfer_sparse.py sets it
+on the SM120 class), so the layout is "fp8_ds_mla": `--kv-cache-dtype` auto becomes fp8 and anything but fp8 is refused
+(`_resolve_dsv4_kv_cache_dtype`); a latent entry is 584 bytes (448 fp8 + 64 x 2 rope + 8 scale bytes:
+`state_content_bytes`), the window cache's the same (v1/attention/backends/mla/sparse_swa.py `DeepseekV4SWACache`:
+64-token blocks, `packed_bytes_per_token` 584), and every page is padded to a multiple of 576 bytes (`alignment`,
+vllm/v1/kv_cache_interface.py `_apply_alignment_padding`). The SM120 decode kernel is FlashInfer's
+`trtllm_batch_decode_sparse_mla_dsv4`, whose DSV4 family reads 584 bytes a token (flashinfer-python 0.7.2.post1, the
+wheel's pinned `Requires-Dist`: flashinfer/mla/_sparse_mla_sm120/_policy.py `_STATIC_DECODE_ENVELOPE`; its
+`_DECODE_DSV4_DISPATCH` admits any head count up to the maximum and any top-k, which
+`has_flashinfer_sparse_mla_sm120_config` asks). Only an explicit `--attention-backend FLASHINFER_MLA_SPARSE_DSV4` on
+10.x takes FlashInfer's plain-row layout (`DeepseekV4FlashInferMLAAttention`: bf16 rows, alignment 512), which Hangar
+does not plan. ROCm: `v4_gpu_refusal` says why Hangar does not size it there.
 
 Pool (vllm/v1/core/kv_cache_planning.py): the indexer backend asks a block-outermost layout (`BLHNC`), so
 `_get_packed_kv_cache_groups` buckets the layers by spec type and block size, splits the balanced buckets (one layer of
@@ -52,19 +61,23 @@ STATE_BYTES = 4  # float32
 CSA_RATIO, HCA_RATIO = 4, 128
 CSA_STATE_WINDOW, CSA_STATE_BLOCK = 2 * CSA_RATIO, 4  # coff x ratio
 HCA_STATE_WINDOW, HCA_STATE_BLOCK = HCA_RATIO, 8
+SERVED_MAJORS = (9, 10, 12)
+"""Compute capability majors whose DeepSeek-V4 attention v0.33.0 builds in fp8_ds_mla (the module docstring)."""
 
 
 def v4_gpu_refusal(capability: int | None, engine_version: str | None) -> str | None:
-    """Why Hangar does not size DeepSeek-V4 on a GPU of compute `capability` (None where it does)."""
+    """Why Hangar does not size DeepSeek-V4 on a GPU of compute `capability` (None: not an NVIDIA GPU), None where it does."""
     if sized_release(engine_version) != "v0.33.0":
         return "vLLM v0.11.2 does not register DeepseekV4ForCausalLM"
-    if capability is not None and capability // 10 in (9, 10):
+    if capability is not None and capability // 10 in SERVED_MAJORS:
         return None
-    if capability is not None and capability // 10 == 12:
-        return ("vLLM v0.33.0 serves DeepSeek-V4 on compute capability 12.x with FlashInfer's plain-row KV layout, "
-                "which Hangar does not size")
-    return ("vLLM v0.33.0's DeepSeek-V4 attention (FlashMLA sparse, fp8_ds_mla) runs on compute capability 9.x and 10.x "
-            "(Hopper, Blackwell) only")
+    if capability is None:
+        return ("vLLM v0.33.0 serves DeepSeek-V4 on NVIDIA GPUs and on ROCm (vllm/models/deepseek_v4/__init__.py imports "
+                "amd/model.py, whose MXFP4 experts run AITER_MXFP4_BF16 or TRITON_UNFUSED: fused_moe/oracle/mxfp4.py "
+                "select_deepseek_v4_mxfp4_moe_backend), and Hangar sizes its MXFP4 experts on NVIDIA GPUs only")
+    return ("vLLM v0.33.0's DeepSeek-V4 attention runs on compute capability 9.x and 10.x (FlashMLA sparse: "
+            "vllm/models/deepseek_v4/sparse_mla.py DeepseekV4SparseMLABackend.supports_compute_capability) and 12.x "
+            "(FlashInfer's SM120 sparse MLA: nvidia/model.py _select_dsv4_attn_cls) only")
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,9 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "MiMoV2FlashForCausalLM": False,  # mimo_v2.py: `(nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3)`; not in v0.11.2
         "Step3p7ForConditionalGeneration": False,  # step3p7.py extends step3_vl.py's (SupportsMultiModal, SupportsPP, ...)
         "LagunaForCausalLM": True,  # laguna.py: `(nn.Module, SupportsPP, SupportsLoRA, SupportsEagle3)`; not in v0.11.2
+        # Mistral Large 3: mistral_large_3.py's class extends DeepseekV3ForCausalLM (SupportsLoRA), and pixtral.py's
+        # PixtralForConditionalGeneration, which wraps it where params.json has a vision encoder, declares SupportsLoRA
+        "MistralLarge3ForCausalLM": True,
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
     },
@@ -185,6 +188,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "kimi_k3": (None, "KimiK3ForConditionalGeneration"),
     "step3p7": (None, "Step3p7ForConditionalGeneration"),
     "laguna": (None, "LagunaForCausalLM"),  # poolside's Laguna (hangar.catalog.layouts_laguna)
+    "mistral_large_3": (None, "MistralLarge3ForCausalLM"),  # read from params.json (hangar.catalog.mistral_params)
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear` and `kimi_k3` are the families

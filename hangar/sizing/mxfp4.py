@@ -50,10 +50,8 @@ DeepSeek-V4 (vLLM v0.33.0 wheel, vllm/models/deepseek_v4/quant_config.py `Deepse
 its routed experts in MXFP4 (`expert_dtype` "fp4": `Mxfp4MoEMethod`, no expert biases) and every linear layer beside them
 in FP8 blocks of 128 x 128 (`Fp8Config`), the embedding and output head unquantised: `fp8_rest`. Its expert widths
 (2,048 and 3,072 over TP up to 8, hidden 4,096 and 7,168) are already multiples of every padding above, so the kernel
-chosen changes no byte there. Hangar serves it with `--quantization mxfp4` (its `dtype`), which v0.33.0 replaces:
-vllm/config/model.py `_verify_quantization` asks each override method in turn and takes the first answer as the
-quantisation, and `DeepseekV4FP8Config.override_quantization_method` answers "deepseek_v4_fp8" for a deepseek_v4
-config whose `quant_method` is fp8 (the MXFP4 override answers only for gpt_oss), so the flag meets no mismatch.
+chosen changes no byte there. vLLM picks "deepseek_v4_fp8" for it whatever `--quantization` says, so Hangar passes
+none (`hangar.precision.own_quantisation` has the lines).
 """
 
 from __future__ import annotations

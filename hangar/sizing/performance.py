@@ -4,7 +4,8 @@ A roofline per engine step, with efficiency factors calibrated on published meas
 (`hangar.sizing.calibration`, the catalog's `serving_measurements.csv`):
 
 * decode step with `c` sequences in flight, each at the mean context `L = prompt + output / 2`:
-  memory time = (weights read + c x KV bytes of L tokens) / (TP x peak bandwidth x `memory`);
+  memory time = (weights read + c x KV bytes of L tokens) / (TP x peak bandwidth x `memory`) (a sparse-attention model
+  reads its indexer's top-k tokens and all its keys, and attends to those: `hangar.sizing.sparse_decode`);
   compute time = c x (2 x active parameters + attention 4 x layers x L x heads x head_dim) FLOPs
   / (TP x dense peak of the precision x `compute`) (NVFP4 on FP4 tensor cores: its quantised layers at the FP4 peak,
   the head, the modules kept in 16 bits and attention at the bf16 one); the step takes the longer of the two, plus a
@@ -49,6 +50,8 @@ from .lora import LoraSlots
 from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, SizingError, memory_fit, weight_bytes
 from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding, rest_bytes
 from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
+from .sparse_decode import decode_attended, is_sparse
+from .sparse_decode import decode_read_bytes as decode_read_bytes_sparse
 from .wna16 import model_bytes_per_weight
 
 
@@ -232,6 +235,8 @@ class Replica:
         if is_deepseek_v4(self.model):  # compressed, picked and windowed latents, on every rank
             return decode_read_bytes(self.model, context) * self.tensor_parallel
         served = served_kv_dtype(self.model, self.kv_cache_dtype, self.engine_version, self.accelerator.compute_capability)
+        if is_sparse(self.model):  # the indexer's pick and all its keys (`hangar.sizing.sparse_decode`)
+            return decode_read_bytes_sparse(self.model, served, self.tensor_parallel, context)
         full_token, sliding_token = layer_token_bytes(self.model, served, self.tensor_parallel)
         model = self.model
         sliding = model.sliding_window_layers or 0
@@ -245,7 +250,8 @@ class Replica:
         acc, tp = self.accelerator, self.tensor_parallel
         engine = batch / self.data_parallel
         memory = (self.weights_read(batch) + engine * self.kv_bytes(context)) / (tp * bandwidth(acc) * eff.memory)
-        compute = self._compute(engine, _attended(self.model, context), eff)
+        attended = decode_attended(self.model, context, _attention_width(self.model)) if is_sparse(self.model) else _attended(self.model, context)
+        compute = self._compute(engine, attended, eff)
         return max(memory, compute) + eff.step_ms / 1000 + self._allreduce(engine, eff) + self._exchange(batch, eff)
 
     def _exchange(self, tokens: float, eff: Efficiency) -> float:
