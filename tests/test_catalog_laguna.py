@@ -25,9 +25,10 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from hangar.catalog import load_catalog
+from hangar.catalog import Model, load_catalog
 from hangar.catalog.config_fields import ConfigError
 from hangar.catalog.layouts_laguna import LAGUNA_DEFAULTS
 from hangar.catalog.model_config import read_config
@@ -35,6 +36,7 @@ from hangar.cli import app
 from hangar.sizing.engine_models import engine_refusal, first_served
 from hangar.sizing.lora import LoraSlots, lora_gib
 from hangar.sizing.lora_architectures import lora_refusal
+from hangar.sizing.tensor_parallel import tp_problems, valid_tp_degrees
 from tests.config_errors import config_problems
 from tests.h200_stacks import with_deployment
 
@@ -183,3 +185,23 @@ def test_lora_is_served_by_the_class_but_its_slots_are_not_sized():
     assert lora_refusal(row, "v0.33.0") is None
     gib, why = lora_gib(row, LoraSlots(rank=16, slots=4), tensor_parallel=1, engine_version="v0.33.0")
     assert gib == 0.0 and "a mixture of experts with dense layers or shared experts" in why
+
+
+def test_each_layers_query_heads_are_kept_and_tensor_parallelism_must_divide_them(tmp_path):
+    """vLLM v0.33.0's LagunaAttention asserts `total_num_heads % tp_size == 0` with each layer's own heads."""
+    assert read_config(XS).layer_attention_heads == "48 64x3 " * 9 + "48 64x3"
+    assert read_config(bf16(XS, num_attention_heads_per_layer=None)).layer_attention_heads is None  # every layer 48
+    assert imported(tmp_path).exit_code == 0
+    s_row = load_catalog(tmp_path / "ours").model(S_ID)
+    assert s_row.attention_heads == 48 and s_row.layer_attention_heads == "48 72x3 " * 11 + "48 72x3"
+    assert tp_problems(s_row, 16) == ["TP 16 does not divide the 72 query heads of 36 layers (layer_attention_heads)"]
+    assert valid_tp_degrees(s_row, 16) == [1, 2, 4, 8]
+    assert valid_tp_degrees(load_catalog().model(XS_ID), 16) == [1, 2, 4, 8, 16]  # 48 and 64 both divide by 16
+
+
+@pytest.mark.parametrize(("value", "says"), [("48x3", "gives 3 layers; the row has 40"), ("48x39 60", "60 query heads is not a multiple of kv_heads (8)")])
+def test_a_row_whose_per_layer_query_heads_disagree_with_it_is_refused_naming_the_column(value, says):
+    row = load_catalog().model(XS_ID).model_dump()
+    with pytest.raises(ValidationError) as refused:
+        Model(**{**row, "layer_attention_heads": value})
+    assert "layer_attention_heads" in str(refused.value) and says in str(refused.value)

@@ -29,10 +29,10 @@ applies to a field the file leaves out (`LAGUNA_DEFAULTS`); without `layer_types
 * `DFlashLagunaForCausalLM` (laguna_dflash.py) is a DFlash draft in the registry's `_SPECULATIVE_DECODING_MODELS`:
   served only as another model's `--speculative-config` draft, refused here.
 
-A catalog row keeps the full layers' query heads (`num_attention_heads`, which vLLM's `verify_with_parallel_config`
-divides by the TP degree) as `attention_heads`; the parameter ESTIMATE counts each layer's own. Not sized: each
-`LagunaAttention` also asserts that the TP degree divides its own heads, so a TP degree that divides the full layers'
-heads but not another layer's (Laguna S-2.1's 72 at TP 16) starts in Hangar's plan and not in vLLM.
+A catalog row keeps `num_attention_heads` (which vLLM's `verify_with_parallel_config` divides by the TP degree) as
+`attention_heads` and each layer's own as `layer_attention_heads` (runs, where they differ); each `LagunaAttention`
+asserts that the TP degree divides its own heads, which `hangar.sizing.tensor_parallel` checks per layer (Laguna S-2.1's
+72 sliding-layer heads refuse TP 16), and the parameter ESTIMATE counts each layer's own.
 
 poolside's FP8 releases are compressed-tensors W8A8 fp8 with an fp8 `kv_cache_scheme` (`hangar.catalog.compressed_tensors`)
 whose `ignore` keeps attention (q/k/v/o/g_proj), the routers and, in S-2.1, the first layer's dense MLP and the shared
@@ -59,6 +59,7 @@ from typing import Any
 from .compressed_tensors_ignore import ignored_modules
 from .config_fields import ConfigError, config_int
 from .context_length import context_fields
+from .layer_runs import encode_runs
 from .weight_format import declared_kv_dtype, declared_quantisation, published_format
 
 LAGUNA = "laguna"
@@ -157,7 +158,8 @@ def read_laguna(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         "params_total_b": round(total / 1e9, 3), "params_active_b": None if experts is None else round(active_total / 1e9, 3),
         "kv_bytes_per_token_bf16": 2 * layers * kv_heads * head_dim * 2, "multimodal": False, "tie_word_embeddings": tied,
         "dense_mlp_layers": (routed.count(False) or None) if experts is not None else None,
-        "shared_expert_intermediate_size": shared, **dict.fromkeys(_NOT_IN_LAYOUT),
+        "shared_expert_intermediate_size": shared, "layer_attention_heads": encode_runs(query) if len(set(query)) > 1 else None,
+        **dict.fromkeys(_NOT_IN_LAYOUT),
     }
 
 

@@ -185,6 +185,7 @@ class Architecture:
     attn_output_gate: bool | None
     layer_kv_heads: str | None = None  # per-layer KV heads / MLP widths as runs where layers differ (nemotron-nas,
     layer_mlp_widths: str | None = None  # hangar.catalog.layer_runs)
+    layer_attention_heads: str | None = None  # per-layer query heads as runs where they differ (laguna)
     state_layers: int | None = None
     mamba_heads: int | None = None
     mamba_head_dim: int | None = None
