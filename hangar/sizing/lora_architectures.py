@@ -183,6 +183,8 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "kimi_linear": (None, "KimiLinearForCausalLM"),
     "kimi_k3": (None, "KimiK3ForConditionalGeneration"),
     "step3p7": (None, "Step3p7ForConditionalGeneration"),
+    "granite_swa": ("GraniteSWAForCausalLM", None),  # Granite's SWA checkpoints (hangar.catalog.layouts_granite_swa)
+    "granitemoe_swa": (None, "GraniteMoeSWAForCausalLM"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear` and `kimi_k3` are the families
