@@ -80,4 +80,5 @@ MODEL_FACTS += [
           "g": lambda: _served_from("ARRIVALS", "Gemma4ForConditionalGeneration"), "d": lambda: _served_from("TEXT_ARRIVALS", "ministral3"),
           "k3": lambda: _served_from("ARRIVALS", "KimiK3ForConditionalGeneration"), "v": lambda: _unregistered_until("DeepseekV4ForCausalLM")}),
     Fact("docs/sizing.md", 'like any other "nothing fits", the command exits {code}', {"code": exit_code("ok")}),
+    Fact("docs/sizing.md", "Pixtral vision tower kept unquantised; served from vLLM {v})", {"v": lambda: first_arrival("MistralLarge3ForCausalLM")}),
 ]

@@ -30,7 +30,7 @@ EXAMPLE_ARGUMENT = re.compile(r"--(?!version)[a-z][\w-]*[ =](?:[\w.$-]+ )?\d[\d.
 
 CITATION = re.compile(r"\b(?:read|read on|when read on|tried on|retrieved) \d{4}-\d{2}-\d{2}|\b(?:issue|issues|pull|PR) \d+(?:, \d+)*")
 """`read 2026-12-01`, `issue 1914`: when and where a source was read, not a figure of the project."""
-MODEL_NAME = re.compile(r"\b(?:Llama|Gemma|Qwen|Mistral Small|Devstral Small|GLM-|DeepSeek-V|Kimi K)\s?\d+(?:\.\d+)?(?:[-/]\d+(?:\.\d+)?)*")
+MODEL_NAME = re.compile(r"\b(?:Llama|Gemma|Qwen|Mistral Small|Mistral Large|Devstral Small|GLM-|DeepSeek-V|Kimi K)\s?\d+(?:\.\d+)?(?:[-/]\d+(?:\.\d+)?)*")
 """`Llama 3.3`, `Gemma 1-3`, `GLM-4.5/4.6`: a model's name, not a figure."""
 
 

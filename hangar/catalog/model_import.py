@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import CatalogError
 from .loader import load_catalog
+from .mistral_params import is_mistral_params
 from .model_config import ConfigError, model_row
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG
@@ -64,9 +65,10 @@ def import_row(
     if quant_config_path is not None and own:
         raise ConfigError(HF_QUANT_CONFIG, f"{quant_config_path} is not read: config.json has its own quantization_config, which vLLM reads instead")
     quant = read_config_file(quant_path) if quant_path is not None and not own else None
-    at = f"revision {revision} (https://huggingface.co/{hf_id}/blob/{revision}/config.json)" if revision else "an unrecorded revision"
+    kind = "params.json" if is_mistral_params(config) else "config.json"  # Mistral's own format (hangar.catalog.mistral_params)
+    at = f"revision {revision} (https://huggingface.co/{hf_id}/blob/{revision}/{kind})" if revision else "an unrecorded revision"
     read = Path(config_path).name if quant is None else f"{Path(config_path).name} and {Path(quant_path).name}"
-    source = f"config.json of {hf_id} at {at}, read from {read} by hangar catalog import-model on {today.isoformat()}"
+    source = f"{kind} of {hf_id} at {at}, read from {read} by hangar catalog import-model on {today.isoformat()}"
     return model_row(
         hf_id,
         config,

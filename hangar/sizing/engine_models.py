@@ -89,6 +89,8 @@ v0.12.0 (4fd9d6a85), v0.13.0 (72506c983), v0.14.0 (b17039bcc), v0.14.1 (d7de043d
   (step_vl.py `PerceptionEncoder`) reads `vision_config.width`, `.layers` and `.heads`, which transformers-5.16.1's own
   `Step3p7VisionConfig.__post_init__` pops into hidden_size / num_hidden_layers / num_attention_heads, so only the
   repository's configuration class keeps them (vLLM's recipe for the release passes --trust-remote-code).
+* Mistral Large 3's `MistralLarge3ForCausalLM`: first registered in v0.12.0, v0.11.2 reads its params.json as Mixtral's
+  (`hangar.catalog.mistral_params` has the sources).
 * MiniMax-M3 (`MiniMaxM3SparseForConditionalGeneration`, its config.json's `minimax_m3_vl`): first registered in v0.24.0
   (the wheels vllm-0.23.0, commit 0fc695fc6, and vllm-0.24.0, commit ee0da84ab, read 2026-12-02: 0.23.0's registry has no
   MiniMaxM3 class, 0.24.0's maps it and `MiniMaxM3SparseForCausalLM` to vllm/models/minimax_m3, with its own
@@ -165,6 +167,8 @@ ARRIVALS: dict[str, Arrival] = {
         "repository's own code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan",
     ),
     "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
+    "MistralLarge3ForCausalLM": Arrival((0, 12, 0), (0, 12, 0), "deepseek_v3", "", backend="{tag}'s Mistral-format adapter reads its "
+                                        "params.json's moe block as MixtralForCausalLM (no latent attention, no shared expert): the weights do not load"),
     "KimiK3ForConditionalGeneration": Arrival(
         (0, 27, 0), (0, 27, 0), "kimi_k3", "",
         backend="its Transformers backend cannot stand in: no transformers release read (4.57.6, 5.16.1, 5.20.2) has a "

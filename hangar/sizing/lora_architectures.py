@@ -109,6 +109,9 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "KimiK3ForConditionalGeneration": False,
         "MiMoV2FlashForCausalLM": False,  # mimo_v2.py: `(nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3)`; not in v0.11.2
         "Step3p7ForConditionalGeneration": False,  # step3p7.py extends step3_vl.py's (SupportsMultiModal, SupportsPP, ...)
+        # Mistral Large 3: mistral_large_3.py's class extends DeepseekV3ForCausalLM (SupportsLoRA), and pixtral.py's
+        # PixtralForConditionalGeneration, which wraps it where params.json has a vision encoder, declares SupportsLoRA
+        "MistralLarge3ForCausalLM": True,
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
         **SWA_CLASSES,  # Granite's SWA checkpoints, served by Granite's classes (hangar.sizing.lora_granite)
@@ -195,6 +198,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "smollm3": ("SmolLM3ForCausalLM", None),
     "granite_swa": ("GraniteSWAForCausalLM", None),  # Granite's SWA checkpoints (hangar.catalog.layouts_granite_swa)
     "granitemoe_swa": (None, "GraniteMoeSWAForCausalLM"),
+    "mistral_large_3": (None, "MistralLarge3ForCausalLM"),  # read from params.json (hangar.catalog.mistral_params)
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear` and `kimi_k3` are the families
