@@ -54,7 +54,7 @@ MODEL_FACTS: list[Fact] = [
          {"csa": constant("hangar.sizing.kv_deepseek_v4", "CSA_RATIO"), "hca": constant("hangar.sizing.kv_deepseek_v4", "HCA_RATIO")}),
     Fact("docs/sizing.md", "one {f[0]:,}-token sequence of DeepSeek-V4-Flash takes {f[1]:,} blocks of {f[2]:,} bytes on each H200",
          {"f": v4_flash_h200}),
-    Fact("docs/sizing.md", "only on Hopper and Blackwell, {m}.x included, and not at {v})",
+    Fact("docs/sizing.md", "only on Hopper and Blackwell, {m}.x included, and AMD GPUs, and not at {v})",
          {"m": lambda: constant("hangar.sizing.kv_deepseek_v4", "SERVED_MAJORS")()[-1],
           "v": lambda: "v{}.{}.{}".format(*constant("hangar.sizing.engine_models", "FIRST_READ")())}),
 ]

@@ -1,7 +1,7 @@
 """Where Hangar sizes DeepSeek-V4 (`hangar.sizing.kv_deepseek_v4.v4_gpu_refusal`): vLLM v0.33.0 builds its attention in
-fp8_ds_mla on compute capability 9.x, 10.x and 12.x (FlashInfer's SM120 class keeps the same 584-byte latents), so a
-12.x machine is sized like a Blackwell one; ROCm and NVIDIA's NVFP4 repacks, which v0.33.0 also serves, stay refused
-with the vLLM lines that say so."""
+fp8_ds_mla on compute capability 9.x, 10.x and 12.x (FlashInfer's SM120 class keeps the same 584-byte latents) and on
+ROCm (amd/model.py, the same caches), so a 12.x machine is sized like a Blackwell one and an MI300X by the same pages;
+NVIDIA's NVFP4 repacks, which v0.33.0 also serves, stay refused with the vLLM lines that say so."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from hangar.sizing.kv import KvError
 from tests.catalog_overrides import override
 
 CONFIGS = Path(__file__).parent / "model_configs"
+BLOCK = 21 * 37_440 + 20 * 1_728 + 21 * 8_640
+"""One block of DeepSeek-V4-Flash's pool on one rank (tests/test_catalog_deepseek_v4.py has the hand calculation)."""
 FLASH = "deepseek-ai/DeepSeek-V4-Flash"
 SM120 = "B200-as-SM120"
 """A test device: the catalog's B200 row (memory, bandwidth, price) with compute capability 12.0 (`Blackwell (SM120)`),
@@ -53,18 +55,9 @@ def test_hangar_size_sizes_a_compute_capability_12_machine_as_its_blackwell_twin
         assert sm120["memory"][key] == pytest.approx(b200["memory"][key])
 
 
-def test_rocm_is_refused_naming_the_amd_model_vllm_builds_and_what_hangar_lacks(tmp_path):
-    catalog = load_catalog(catalog_with_sm120(tmp_path))
-    with pytest.raises(KvError) as refused:
-        memory_fit(catalog.model(FLASH), catalog.gpu("MI300X"), precision="mxfp4", tensor_parallel=8, max_context_tokens=65536)
-    message = str(refused.value)
-    assert "vLLM v0.33.0 serves DeepSeek-V4 on NVIDIA GPUs and on ROCm (vllm/models/deepseek_v4/__init__.py imports amd/model.py" in message
-    assert message.endswith("and Hangar sizes its MXFP4 experts on NVIDIA GPUs only")
-
-
 def test_a_gpu_below_hopper_is_refused_naming_the_backends_capabilities(tmp_path):
     catalog = load_catalog(catalog_with_sm120(tmp_path))
-    with pytest.raises(KvError, match=r"runs on compute capability 9\.x and 10\.x .* and 12\.x .* only"):
+    with pytest.raises(KvError, match=r"runs on compute capability 9\.x and 10\.x .*, 12\.x .* and ROCm \(amd/model\.py\) only"):
         memory_fit(catalog.model(FLASH), catalog.gpu("A100-80GB"), precision="mxfp4", tensor_parallel=8, max_context_tokens=65536)
     fit = memory_fit(catalog.model(FLASH), catalog.gpu(SM120), precision="mxfp4", tensor_parallel=8, max_context_tokens=65536)
     assert fit.fits and fit.kv_per_sequence_gib * GIB > 0
@@ -78,3 +71,36 @@ def test_nvidias_nvfp4_repack_is_refused_citing_the_vllm_method_that_serves_it()
     assert refused.value.field == "quantization_config.moe_quant_algo"
     assert "'NVFP4': vLLM v0.33.0 serves its routed experts so (vllm/models/deepseek_v4/quant_config.py" in str(refused.value)
     assert "ModelOptNvFp4FusedMoE" in str(refused.value)
+
+
+def test_an_mi300x_pool_serves_it_with_the_rocm_image_and_the_fit_of_its_pages(tmp_path):
+    from hangar.policies.rules import evaluate, load_pack_config
+    from hangar.policies.rules.base import HARDWARE_FIT
+
+    from tests.amd_plans import amd_environment, server_pod
+    from tests.onprem_plans import plan_environment
+    from tests.serving_plans import flags
+
+    raw = amd_environment(engine_version="v0.33.0")
+    raw["deployments"][0].update(model=FLASH, max_context_tokens=1048576, tensor_parallel=8)
+    raw["catalog_overrides"] = str(catalog_with_sm120(tmp_path))
+    plan, _ = plan_environment(raw)
+    (container,) = server_pod(plan)["containers"]
+    args = flags(container["args"])
+    assert container["image"] == "vllm/vllm-openai-rocm:v0.33.0" and "--quantization" not in args
+    assert [v.message for v in evaluate(list(plan), load_pack_config({}, "test")) if v.policy == HARDWARE_FIT] == []
+    catalog = load_catalog(tmp_path / "ours")
+    fit = memory_fit(catalog.model(FLASH), catalog.gpu("MI300X"), precision="mxfp4", tensor_parallel=8, max_context_tokens=1048576)
+    # the same packed pool as on NVIDIA GPUs: 16,384 tokens a batch here, so the B200's 4,096 + 2 x 515 + 8,195 + 4,113 blocks
+    assert fit.fits and fit.kv_per_sequence_gib == pytest.approx((4_096 + 2 * 515 + 8_195 + 4_113) * BLOCK * 8 / GIB)
+    assert fit.weights_gib == pytest.approx(144.8536, abs=1e-4)  # Flash's per-rank expert widths fill ROCm's 128 padding
+
+
+def test_mxfp4_on_rocm_stays_refused_for_gpt_oss_and_for_v0_11_2(tmp_path):
+    from hangar.sizing.capability import capability_problems
+
+    catalog = load_catalog(catalog_with_sm120(tmp_path))
+    mi300x = catalog.gpu("MI300X")
+    assert capability_problems(mi300x, "mxfp4", "v0.33.0", model=catalog.model(FLASH)) == []
+    assert "Hangar plans mxfp4 only on NVIDIA GPUs" in capability_problems(mi300x, "mxfp4", "v0.33.0", model=catalog.model("openai/gpt-oss-120b"))[0]
+    assert "Hangar plans mxfp4 only on NVIDIA GPUs" in capability_problems(mi300x, "mxfp4", "v0.11.2", model=catalog.model(FLASH))[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hangar.catalog import Gpu, Model, TpuMachine
 
+from .kv_deepseek_v4 import rocm_served
 from .memory import Accelerator, check_precision
 from .mxfp4 import MIN_CAPABILITY
 from .quant_kernels import kernel_refusal, nvfp4_refusal, rocm_refusal
@@ -41,6 +42,8 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, 
         return [] if refusal is None else [f"{acc.name} ({acc.architecture}) cannot serve int4: {refusal}"]
     if precision in acc.formats:
         return []
+    if precision == "mxfp4" and acc.vendor == "AMD" and model is not None and rocm_served(model, engine_version):
+        return []  # DeepSeek-V4's ROCm MoE backends (`hangar.sizing.kv_deepseek_v4.rocm_served`)
     who = f"{acc.name} ({acc.architecture})"
     if acc.kind == "tpu":
         if precision == "fp16":

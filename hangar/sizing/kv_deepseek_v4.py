@@ -18,7 +18,7 @@ KV-cache planner with its own spec (`hangar.catalog.deepseek_v4` says which laye
 Entry format: without an `--attention-backend`, nvidia/model.py `_select_dsv4_attn_cls` takes
 `DeepseekV4FlashInferSM120Attention` on compute capability 12.x and `DeepseekV4FlashMLAAttention` on the others (its
 backend's `supports_compute_capability`, sparse_mla.py `DeepseekV4SparseMLABackend`, takes majors 9 and 10); ROCm builds `DeepseekV4ROCMAiterMLAAttention`
-(amd/model.py). All three keep `use_fp8_ds_mla_layout` True (attention.py's default; nvidia/flashinfer_sparse.py sets it
+(amd/model.py, its Triton sparse attention unless `VLLM_ROCM_USE_AITER_TRITON_SPARSE_MLA`). All three keep `use_fp8_ds_mla_layout` True (attention.py's default; nvidia/flashinfer_sparse.py sets it
 on the SM120 class), so the layout is "fp8_ds_mla": `--kv-cache-dtype` auto becomes fp8 and anything but fp8 is refused
 (`_resolve_dsv4_kv_cache_dtype`); a latent entry is 584 bytes (448 fp8 + 64 x 2 rope + 8 scale bytes:
 `state_content_bytes`), the window cache's the same (v1/attention/backends/mla/sparse_swa.py `DeepseekV4SWACache`:
@@ -29,7 +29,9 @@ wheel's pinned `Requires-Dist`: flashinfer/mla/_sparse_mla_sm120/_policy.py `_ST
 `_DECODE_DSV4_DISPATCH` admits any head count up to the maximum and any top-k, which
 `has_flashinfer_sparse_mla_sm120_config` asks). Only an explicit `--attention-backend FLASHINFER_MLA_SPARSE_DSV4` on
 10.x takes FlashInfer's plain-row layout (`DeepseekV4FlashInferMLAAttention`: bf16 rows, alignment 512), which Hangar
-does not plan. ROCm: `v4_gpu_refusal` says why Hangar does not size it there.
+does not plan. On ROCm the indexer keys stay fp8 unless `--attention-config` asks `indexer_kv_dtype` mxfp4
+(v1/attention/backends/mla/indexer.py `dsa_indexer_uses_fp4`; amd/rocm.py swaps in its MXFP4 indexer only then), so the
+caches are the ones below on every GPU Hangar sizes it on.
 
 Pool (vllm/v1/core/kv_cache_planning.py): the indexer backend asks a block-outermost layout (`BLHNC`), so
 `_get_packed_kv_cache_groups` buckets the layers by spec type and block size, splits the balanced buckets (one layer of
@@ -48,6 +50,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from hangar.catalog import Model
+from hangar.catalog.deepseek_v4 import is_deepseek_v4
 
 from .engine import sized_release
 from .kv import KvError, ceil_div, round_up
@@ -65,19 +68,24 @@ SERVED_MAJORS = (9, 10, 12)
 """Compute capability majors whose DeepSeek-V4 attention v0.33.0 builds in fp8_ds_mla (the module docstring)."""
 
 
-def v4_gpu_refusal(capability: int | None, engine_version: str | None) -> str | None:
-    """Why Hangar does not size DeepSeek-V4 on a GPU of compute `capability` (None: not an NVIDIA GPU), None where it does."""
+def v4_gpu_refusal(capability: int | None, engine_version: str | None, vendor: str | None = None) -> str | None:
+    """Why Hangar does not size DeepSeek-V4 on a GPU of compute `capability` (None: not an NVIDIA GPU) from `vendor`, None
+    where it does: NVIDIA majors 9, 10 and 12, and AMD GPUs (ROCm: `rocm_served`)."""
     if sized_release(engine_version) != "v0.33.0":
         return "vLLM v0.11.2 does not register DeepseekV4ForCausalLM"
-    if capability is not None and capability // 10 in SERVED_MAJORS:
+    if (capability is not None and capability // 10 in SERVED_MAJORS) or (capability is None and vendor == "AMD"):
         return None
-    if capability is None:
-        return ("vLLM v0.33.0 serves DeepSeek-V4 on NVIDIA GPUs and on ROCm (vllm/models/deepseek_v4/__init__.py imports "
-                "amd/model.py, whose MXFP4 experts run AITER_MXFP4_BF16 or TRITON_UNFUSED: fused_moe/oracle/mxfp4.py "
-                "select_deepseek_v4_mxfp4_moe_backend), and Hangar sizes its MXFP4 experts on NVIDIA GPUs only")
     return ("vLLM v0.33.0's DeepSeek-V4 attention runs on compute capability 9.x and 10.x (FlashMLA sparse: "
-            "vllm/models/deepseek_v4/sparse_mla.py DeepseekV4SparseMLABackend.supports_compute_capability) and 12.x "
-            "(FlashInfer's SM120 sparse MLA: nvidia/model.py _select_dsv4_attn_cls) only")
+            "vllm/models/deepseek_v4/sparse_mla.py DeepseekV4SparseMLABackend.supports_compute_capability), 12.x "
+            "(FlashInfer's SM120 sparse MLA: nvidia/model.py _select_dsv4_attn_cls) and ROCm (amd/model.py) only")
+
+
+def rocm_served(model: Model, engine_version: str | None) -> bool:
+    """Whether vLLM `engine_version` serves `model`'s MXFP4 experts on ROCm: DeepSeek-V4 at v0.33.0, whose
+    `Mxfp4MoEMethod` takes `select_deepseek_v4_mxfp4_moe_backend` (fused_moe/oracle/mxfp4.py: on ROCm AITER_MXFP4_BF16,
+    the CK kernel of gfx950, then TRITON_UNFUSED; their padding: `hangar.sizing.mxfp4.ROCM`). gpt-oss's ROCm path
+    (`GptOssMxfp4MoEMethod`) was not read: Hangar plans its mxfp4 on NVIDIA GPUs only."""
+    return is_deepseek_v4(model) and sized_release(engine_version) == "v0.33.0"
 
 
 @dataclass(frozen=True)

@@ -232,13 +232,13 @@ class PoolFit:
 
 def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability: int | None, layout: KvLayout = DEFAULT_LAYOUT,
             kv_cache_dtype: str = "auto", tensor_parallel: int = 1, max_num_batched_tokens: int = 2048, hybrid_kv_cache: bool = True,
-            prefix_caching: bool | None = None) -> PoolFit:
+            prefix_caching: bool | None = None, vendor: str | None = None) -> PoolFit:
     """One sequence of `tokens` against the pool of release `engine_version` on a GPU of compute `capability`, laid out
     as `layout` says (`hangar.sizing.kv_blocks`): a hybrid model by its pages and groups, any other by
     `hangar.sizing.kv.sequence_kv` with the null block beside it."""
     newer = sized_release(engine_version) == "v0.33.0"
     if is_deepseek_v4(model):  # one pool of packed groups (`hangar.sizing.kv_deepseek_v4`)
-        return deepseek_v4_pool(model, tokens, engine_version=engine_version, capability=capability, kv_cache_dtype=kv_cache_dtype,
+        return deepseek_v4_pool(model, tokens, engine_version=engine_version, capability=capability, vendor=vendor, kv_cache_dtype=kv_cache_dtype,
                                 tensor_parallel=tensor_parallel, in_flight=layout.in_flight_batches * max_num_batched_tokens)
     if hybrid_kv_cache and is_hybrid(model):
         pages = hybrid_pages(model, kv_cache_dtype=kv_cache_dtype, tensor_parallel=tensor_parallel, engine_version=engine_version,
@@ -267,10 +267,10 @@ def kv_pool(model: Model, tokens: int, *, engine_version: str | None, capability
 
 
 def deepseek_v4_pool(model: Model, tokens: int, *, engine_version: str | None, capability: int | None, kv_cache_dtype: str,
-                     tensor_parallel: int, in_flight: int) -> PoolFit:
+                     tensor_parallel: int, in_flight: int, vendor: str | None = None) -> PoolFit:
     """DeepSeek-V4's sequence against vLLM v0.33.0's pool: its groups' blocks, the null block held back, every rank
     holding the whole cache; KvError where Hangar does not size the model on that GPU or release."""
-    if (refusal := v4_gpu_refusal(capability, engine_version)) is not None:
+    if (refusal := v4_gpu_refusal(capability, engine_version, vendor)) is not None:
         raise KvError(f"{model.hf_id}: {refusal}")
     kv_dtype(kv_cache_dtype)
     pack = packing(model)

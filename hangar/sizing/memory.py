@@ -33,7 +33,7 @@ from .kv import KvError, check_kv_dtype, kv_replication, served_kv_dtype
 from .kv_blocks import DEFAULT_LAYOUT, KvLayout, kv_layout
 from .kv_pool import kv_pool, max_tokens_within
 from .lora import LoraSlots, lora_gib
-from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes
+from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes, rocm_kernel
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, nvfp4_refusal
 from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
@@ -193,7 +193,7 @@ def weight_bytes(
         return rest_bytes(model, rest, active=True) + max(active_b * 1e9 - rest, 0.0) * MXFP4_BYTES_PER_WEIGHT
     if precision == "mxfp4":
         capability = None if accelerator is None else accelerator.compute_capability
-        kernel = (backend(capability, lora=lora, engine_version=engine_version) if capability is not None else None) or PUBLISHED
+        kernel = (backend(capability, lora=lora, engine_version=engine_version) if capability is not None else rocm_kernel(accelerator)) or PUBLISHED
         try:
             return mxfp4_weight_bytes(model, tensor_parallel=tensor_parallel, kernel=kernel)
         except Mxfp4Unsized as error:
@@ -351,7 +351,7 @@ def memory_fit(
     )
     defaulted = (("max_context_tokens",) if max_context_tokens is None else ()) + limits.defaulted
     options = kv_options(kv_cache_dtype, tensor_parallel, limits, layout_of(model, acc, engine_version))
-    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability, "prefix_caching": prefix_caching}
+    pool_options = {**options, "engine_version": engine_version, "capability": acc.compute_capability, "vendor": acc.vendor, "prefix_caching": prefix_caching}
     pool = kv_pool(model, tokens, **pool_options)
     per_sequence = pool.sequence_bytes / GIB
     reserved = pool.reserved_bytes / GIB

@@ -97,6 +97,17 @@ MARLIN = Backend("Marlin", 128, 256)
 FLASHINFER_SM100 = Backend("FlashInfer MXFP4 x BF16 (SM100)", 256, 256)
 TRTLLM_SM100 = Backend("FlashInfer TRT-LLM MXFP4 x BF16 (SM100)", 128, 256)
 OAI_TRITON = Backend("OAI Triton (SM90)", 64, 1)
+ROCM = Backend("ROCm (AITER BF16 or Triton unfused)", 128, 128)
+"""vLLM v0.33.0 on ROCm (fused_moe/oracle/mxfp4.py `mxfp4_round_up_hidden_size_and_intermediate_size`): both widths to
+128 for a SiLU model on AITER's BF16 kernel or on Triton below CDNA4 (MI300X), else 256. DeepSeek-V4 is SiLU (its
+`FusedMoEFactory` call in vllm/models/deepseek_v4/amd/model.py passes no `activation`: layer.py's default "silu", the
+clamp a separate `swiglu_limit`). Not modelled: Triton on CDNA4 (gfx950), where AITER's kernel does not take the layer,
+pads to 256."""
+
+
+def rocm_kernel(accelerator: object) -> Backend | None:
+    """`ROCM` for an AMD GPU (where Hangar plans MXFP4 only for DeepSeek-V4: `hangar.sizing.kv_deepseek_v4.rocm_served`)."""
+    return ROCM if getattr(accelerator, "vendor", None) == "AMD" else None
 
 
 def compute_capability(architecture: str) -> int | None:

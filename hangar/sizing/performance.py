@@ -48,7 +48,7 @@ from .kv import layer_token_bytes, served_kv_dtype
 from .kv_deepseek_v4 import decode_read_bytes
 from .lora import LoraSlots
 from .memory import BYTES_PER_PARAM, GIB, Accelerator, MemoryFit, SizingError, memory_fit, weight_bytes
-from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding, rest_bytes
+from .mxfp4 import PUBLISHED, Mxfp4Unsized, backend, expert_padding, rest_bytes, rocm_kernel
 from .quant_kernels import NVFP4_TENSOR_CORES, nvfp4_kernel
 from .sparse_decode import decode_attended, is_sparse
 from .sparse_decode import decode_read_bytes as decode_read_bytes_sparse
@@ -224,7 +224,7 @@ class Replica:
         """The MXFP4 experts as the kernel of `engine_version` on this GPU pads them (`hangar.sizing.mxfp4`): a step reads
         the padded tiles. 1 where the GPU's compute capability or the experts' shape is not known."""
         capability = self.accelerator.compute_capability
-        kernel = backend(capability, lora=self.lora is not None, engine_version=self.engine_version) if capability is not None else None
+        kernel = backend(capability, lora=self.lora is not None, engine_version=self.engine_version) if capability is not None else rocm_kernel(self.accelerator)
         try:
             return expert_padding(self.model, tensor_parallel=self.tensor_parallel, kernel=kernel or PUBLISHED)
         except Mxfp4Unsized:

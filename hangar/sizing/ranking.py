@@ -197,7 +197,7 @@ def rank_options(
             problems = capability_problems(acc, precision, engine_version, model=model)
             if (no_kernels := gpu_refusal(engine_version or ENGINE_VERSION, acc.name, acc.compute_capability)) is not None:
                 problems.append(no_kernels)  # the image has no kernels for the GPU at all, whatever the precision
-            if is_deepseek_v4(model) and (dsv4 := v4_gpu_refusal(acc.compute_capability, engine_version)) is not None:
+            if is_deepseek_v4(model) and (dsv4 := v4_gpu_refusal(acc.compute_capability, engine_version, acc.vendor)) is not None:
                 problems.append(f"{acc.name} ({acc.architecture}): {dsv4}")  # hangar.sizing.kv_deepseek_v4
             problems += _parallel_problems(machine, data_parallel, expert_parallel)
             if problems:
