@@ -57,7 +57,7 @@ Sources, read 2026-12-01:
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
 * MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiniMax-M3 (`minimax_m3_vl`, and aiconfigurator's flat `minimax_m3`):
   `hangar.catalog.minimax_m3`;
-  MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`; Step-3.7-Flash (`step3p7`): `hangar.catalog.step`;
+  MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`; Step-3.7-Flash (`step3p7`): `hangar.catalog.step`; Laguna: `layouts_laguna`;
 * DeepSeek Sparse Attention's indexer key cache, and which layers keep an indexer (GLM-5.2 shares one among four):
   `hangar.catalog.sparse_indexer`; Z.ai's GLM-5 family (`glm_moe_dsa`) is read as DeepSeek-V3.2's layout
   (`hangar.catalog.layouts_glm5`);
@@ -92,6 +92,7 @@ from .gemma3n import GEMMA3N_TYPES, read_gemma3n
 from .gemma4_layers import as_transformers_builds, shared_kv_layers
 from .kimi_linear import KIMI_LINEAR_TYPES, kimi_k3_format, kimi_linear_fields
 from .layer_shapes import layer_shapes
+from .layouts_laguna import LAGUNA, read_laguna
 from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
@@ -109,7 +110,8 @@ KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
     "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, MIMO_V2_FLASH, V4_TYPE, STEP3P7, *KIMI_LINEAR_TYPES,
-    *MINIMAX_M3_TYPES, *GEMMA3N_TYPES,)
+    *MINIMAX_M3_TYPES, *GEMMA3N_TYPES, LAGUNA,
+)
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
 _GEMMA3_DEFAULTS = {
@@ -183,6 +185,7 @@ class Architecture:
     attn_output_gate: bool | None
     layer_kv_heads: str | None = None  # per-layer KV heads / MLP widths as runs where layers differ (nemotron-nas,
     layer_mlp_widths: str | None = None  # hangar.catalog.layer_runs)
+    layer_attention_heads: str | None = None  # per-layer query heads as runs where they differ (laguna)
     state_layers: int | None = None
     mamba_heads: int | None = None
     mamba_head_dim: int | None = None
@@ -265,6 +268,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         return Architecture(model_type=model_type, text_model_type=text_model_type, **context_fields(text, model_type),
                             dtype=published_format(config, text, quant_config), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
                             multimodal=False, **mamba2_fields(config, text, model_type, quant_config))
+    if model_type == LAGUNA:  # per-layer query heads, a head-wise output gate: its own reader (hangar.catalog.layouts_laguna)
+        return Architecture(**read_laguna(config, quant_config))
     if model_type == MIMO_V2_FLASH:  # per-layer KV heads, V narrower than K: its own reader (hangar.catalog.mimo)
         return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=_own_layout_format(config, text, quant_config, "MiMo-V2-Flash")),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type))

@@ -112,6 +112,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "KimiK3ForConditionalGeneration": False,
         "MiMoV2FlashForCausalLM": False,  # mimo_v2.py: `(nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3)`; not in v0.11.2
         "Step3p7ForConditionalGeneration": False,  # step3p7.py extends step3_vl.py's (SupportsMultiModal, SupportsPP, ...)
+        "LagunaForCausalLM": True,  # laguna.py: `(nn.Module, SupportsPP, SupportsLoRA, SupportsEagle3)`; not in v0.11.2
         # Mistral Large 3: mistral_large_3.py's class extends DeepseekV3ForCausalLM (SupportsLoRA), and pixtral.py's
         # PixtralForConditionalGeneration, which wraps it where params.json has a vision encoder, declares SupportsLoRA
         "MistralLarge3ForCausalLM": True,
@@ -201,6 +202,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "smollm3": ("SmolLM3ForCausalLM", None),
     "granite_swa": ("GraniteSWAForCausalLM", None),  # Granite's SWA checkpoints (hangar.catalog.layouts_granite_swa)
     "granitemoe_swa": (None, "GraniteMoeSWAForCausalLM"),
+    "laguna": (None, "LagunaForCausalLM"),  # poolside's Laguna (hangar.catalog.layouts_laguna)
     "gemma3n": ("Gemma3nForConditionalGeneration", None),
     "gemma3n_text": ("Gemma3nForCausalLM", None),
     "mistral_large_3": (None, "MistralLarge3ForCausalLM"),  # read from params.json (hangar.catalog.mistral_params)
