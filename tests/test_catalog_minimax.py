@@ -120,7 +120,8 @@ def test_in_fp8_eight_h200s_hold_sixteen_full_context_sequences_and_two_cannot_t
     assert fit.fits and fit.capacity_sequences == 16
     assert fit.kv_per_sequence_gib == pytest.approx(204800 * KV_PER_TOKEN / GIB)
     two = memory_fit(model, catalog.gpu("H200"), precision="fp8", tensor_parallel=2)
-    assert not two.fits and "a max_model_len of at most 174,656 tokens would fit" in two.reason
+    # 173,312 tokens, not the 174,656 a split router left room for: its 48,758,784 float32 weights are whole on both GPUs
+    assert not two.fits and "a max_model_len of at most 173,312 tokens would fit" in two.reason
     bf16 = memory_fit(model, catalog.gpu("H100-SXM"), tensor_parallel=4)
     assert not bf16.fits and bf16.reason.endswith("the weights alone do not fit")
 

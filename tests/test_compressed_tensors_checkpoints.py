@@ -58,6 +58,13 @@ def test_w8a8_int8_and_fp8_are_named():
     assert read_config(llama(gated)).dtype == "w8a8-fp8"
 
 
+def test_an_fp8_kv_scheme_and_transforms_folded_into_the_weights_are_read():
+    fp8_kv = quantization(FP8_DYNAMIC, "float-quantized", kv_cache_scheme=args(8, "float", "tensor"))
+    assert (read_config(llama(fp8_kv)).dtype, read_config(llama(fp8_kv)).kv_cache_dtype) == ("w8a8-fp8", "fp8")
+    folded = {"config_groups": {"R1": {"apply": [{"location": "weight_output"}, {"location": "weight_input"}], "type": "hadamard"}}}
+    assert read_config(llama({**quantization(FP8_DYNAMIC, "float-quantized"), "transform_config": folded})).kv_cache_dtype is None
+
+
 @pytest.mark.parametrize(
     ("quant", "field", "words"),
     [
@@ -68,7 +75,7 @@ def test_w8a8_int8_and_fp8_are_named():
         (quantization(W8A8_INT8, "pack-quantized"), "quantization_config.config_groups.group_0.format", "'pack-quantized' for compressed-tensors W8A8 int"),
         (quantization(W8A8_INT8, "int-quantized", ignore=["lm_head", "re:.*self_attn.*", "re:.*mlp.experts.*"]), "quantization_config.ignore",
          "'re:.*mlp.experts.*' matches no module Hangar can place"),
-        (quantization(W8A8_INT8, "int-quantized", kv_cache_scheme=args(8, "float", "tensor")), "quantization_config.kv_cache_scheme", "not sized"),
+        (quantization(W8A8_INT8, "int-quantized", kv_cache_scheme=args(8, "int", "tensor")), "quantization_config.kv_cache_scheme", "8-bit float KV cache only"),
         ({**quantization(W8A8_INT8, "int-quantized"), "config_groups": {"group_0": {**W8A8_INT8, "targets": ["re:.*mlp.experts.*"]}}},
          "quantization_config.config_groups.group_0.targets", "targets every linear layer"),
         ({**quantization(W8A8_INT8, "int-quantized"), "config_groups": {"a": {**W8A8_INT8, "targets": ["Linear"]}, "b": {**FP8_DYNAMIC, "targets": ["Linear"]}}},

@@ -97,11 +97,11 @@ def test_a_model_the_catalog_does_not_know_is_left_to_the_policies(aws_environme
     assert environment_from_config(raw, "Pulumi.test.yaml").deployments[0].model == "example-org/private-model"
 
 
-def test_only_the_qwen3_5_gemma_4_devstral_kimi_k2_5_and_glm_5_rows_are_refused_by_v0_11_2():
+def test_only_the_qwen3_5_gemma_4_devstral_kimi_k2_5_glm_5_and_laguna_rows_are_refused_by_v0_11_2():
     catalog = load_catalog()
     refused = {hf_id: first_served(row) for hf_id, row in catalog.models.items() if engine_refusal(row, "v0.11.2")}
-    assert set(refused.values()) == {"v0.15.0", "v0.17.0", "v0.19.1", "v0.20.0"}
-    families = ("Qwen3.5", "Gemma 4", "Devstral", "Kimi K2.5", "GLM-5")
+    assert set(refused.values()) == {"v0.15.0", "v0.17.0", "v0.19.1", "v0.20.0", "v0.21.0"}
+    families = ("Qwen3.5", "Gemma 4", "Devstral", "Kimi K2.5", "GLM-5", "laguna")
     assert {catalog.models[hf_id].family for hf_id in refused} == set(families)
     assert {hf_id for hf_id, row in catalog.models.items() if row.family in families} == set(refused)
     # Devstral Small 2's text config (ministral3) still fails at v0.19.1; from v0.20.0 every row loads
@@ -109,7 +109,7 @@ def test_only_the_qwen3_5_gemma_4_devstral_kimi_k2_5_and_glm_5_rows_are_refused_
     assert not [hf_id for hf_id, row in catalog.models.items() if engine_refusal(row, "v0.20.0")]
 
 
-@pytest.mark.parametrize("name", ["qwen3.5-27b.json", "qwen3.5-35b-a3b.json", "gemma-4-26b-a4b.json", "kimi-k2.5.json", "glm-5.json"])
+@pytest.mark.parametrize("name", ["qwen3.5-27b.json", "qwen3.5-35b-a3b.json", "gemma-4-26b-a4b.json", "kimi-k2.5.json", "glm-5.json", "laguna-xs.2-fp8.json"])
 def test_each_arrivals_architecture_and_model_type_is_what_the_rows_config_json_names(name):
     config = json.loads((CONFIGS / name).read_text())
     (named,) = config["architectures"]

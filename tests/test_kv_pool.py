@@ -65,7 +65,7 @@ def test_qwen3_next_at_32k_holds_fewer_sequences_at_v0_33_than_one_state_a_seque
     blocks = int(fit.kv_budget_gib * GIB // (12 * 589_824 * 2))
     assert fit.capacity_sequences == (blocks - 1) // 66 == 122
     one_state = 32_768 * NEXT.kv_bytes_per_token_bf16 + NEXT.state_bytes_per_sequence
-    assert fit.capacity_sequences < fit.kv_budget_gib * GIB // one_state == 136
+    assert fit.capacity_sequences < fit.kv_budget_gib * GIB // one_state == 135
 
 
 def test_qwen3_5_on_one_h100_keeps_its_float32_state_in_larger_pages():
@@ -138,8 +138,8 @@ def test_without_prefix_caching_v0_33_keeps_one_state_page_and_no_checkpoint_ali
 
 
 def _raw_server(*flags: str) -> list[ResourceRecord]:
-    """A raw vLLM v0.33.0 Deployment of Qwen3-Next on two H200s of a p5en node group, at 56.2 % of their memory."""
-    args = ["--model", NEXT.hf_id, "--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.562", *flags]
+    """A raw vLLM v0.33.0 Deployment of Qwen3-Next on two H200s of a p5en node group, at 56.23 % of their memory."""
+    args = ["--model", NEXT.hf_id, "--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.5623", *flags]
     container = {"name": "vllm", "image": "vllm/vllm-openai:v0.33.0", "args": args, "resources": {"limits": {"nvidia.com/gpu": "2"}}}
     inputs = {"metadata": {"name": "next"}, "spec": {"template": {"spec": {"containers": [container], "nodeSelector": {"hangar.dev/pool": "h200"}}}}}
     pool = {"instanceTypes": ["p5en.48xlarge"], "scalingConfig": {"minSize": 0.0, "maxSize": 1.0, "desiredSize": 0.0}, "capacityType": "ON_DEMAND",
@@ -157,9 +157,9 @@ def _fit_violations(records: list[ResourceRecord]) -> list[str]:
 
 
 def test_the_fit_rule_reads_prefix_caching_from_the_server_flags():
-    """At 56.2 % of 2 x 141 GiB (158.48 GiB) the weights (148.40 GiB) and overhead (4) leave 6.08 GiB: one full-context
-    sequence in 'align' mode needs 465 blocks + the null block of 12 x 589,824 x 2 bytes (6.14 GiB) and does not start;
-    without prefix caching 485 + 1 blocks of 12 x 557,056 x 2 bytes (6.05 GiB) do."""
+    """At 56.23 % of 2 x 141 GiB (158.57 GiB) the weights (148.50 GiB, the routers whole on both GPUs) and overhead (4)
+    leave 6.07 GiB: one full-context sequence in 'align' mode needs 465 blocks + the null block of 12 x 589,824 x 2 bytes
+    (6.14 GiB) and does not start; without prefix caching 485 + 1 blocks of 12 x 557,056 x 2 bytes (6.05 GiB) do."""
     assert [w.prefix_caching for w in serving_workloads(_raw_server())] == [None]
     assert [w.prefix_caching for w in serving_workloads(_raw_server("--no-enable-prefix-caching"))] == [False]
     assert [w.prefix_caching for w in serving_workloads(_raw_server("--enable-prefix-caching"))] == [True]

@@ -66,9 +66,11 @@ def test_gpt2_kimi_k2_5_and_at_v0_11_2_minimax_m2_are_the_catalog_families_whose
     assert refused_families == unadapted
     # and the Kimi KDA hybrids' classes, whose families (kimi_linear, kimi_k3) have no packaged row: import-model's; MiniMax-M3's
     # class (v0.33.0 only) takes none either, imported, not packaged (tests/test_catalog_minimax_m3.py); likewise MiMo-V2-Flash's
-    # and Step-3.7-Flash's (mimo_v2.py, step3p7.py: not SupportsLoRA at v0.33.0, not registered at v0.11.2)
-    expected = ["MiniMaxM2ForCausalLM", "GPT2LMHeadModel", "KimiLinearForCausalLM"] if release == "v0.11.2" else [
-        "GPT2LMHeadModel", "KimiLinearForCausalLM", "KimiK25ForConditionalGeneration", "MiniMaxM3SparseForConditionalGeneration",
+    # and Step-3.7-Flash's (mimo_v2.py, step3p7.py: not SupportsLoRA at v0.33.0, not registered at v0.11.2); Gemma 3n's two
+    # classes take none at either release (gemma3n_mm.py, gemma3n.py; imported, not packaged: tests/test_catalog_gemma3n.py)
+    gemma3n = ["Gemma3nForConditionalGeneration", "Gemma3nForCausalLM"]
+    expected = ["MiniMaxM2ForCausalLM", "GPT2LMHeadModel", "KimiLinearForCausalLM", *gemma3n] if release == "v0.11.2" else [
+        "GPT2LMHeadModel", "KimiLinearForCausalLM", *gemma3n, "KimiK25ForConditionalGeneration", "MiniMaxM3SparseForConditionalGeneration",
         "KimiK3ForConditionalGeneration", "MiMoV2FlashForCausalLM", "Step3p7ForConditionalGeneration"]
     assert [name for name, supports in SUPPORTS_LORA_RELEASES[release].items() if not supports] == expected
     families = lora_families(release)

@@ -22,10 +22,11 @@ GIB = 2**30
 
 def expected_gib(*, inner: int, hidden: int, tensor_parallel: int = 1) -> float:
     """gpt-oss-120b's weights: per expert and rank 4.25-bit gate+up and down of the padded widths with bf16 biases;
-    the rest of its parameters in bf16."""
+    the rest of its parameters in bf16, the 36 x 2,880 x 128 router weights whole on every rank (`GateLinear`)."""
     per_expert = 3 * inner * hidden * (0.5 + 1 / 32) + (2 * inner + hidden) * 2
     rest = GPT_OSS.params_total_b * 1e9 - GPT_OSS.layers * GPT_OSS.num_experts * 3 * 2880 * 2880
-    return (GPT_OSS.layers * GPT_OSS.num_experts * per_expert * tensor_parallel + rest * 2) / GIB
+    routers = GPT_OSS.layers * 2880 * GPT_OSS.num_experts * 2 * (tensor_parallel - 1)
+    return (GPT_OSS.layers * GPT_OSS.num_experts * per_expert * tensor_parallel + rest * 2 + routers) / GIB
 
 
 @pytest.mark.parametrize(

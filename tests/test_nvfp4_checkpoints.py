@@ -134,7 +134,9 @@ def test_the_fit_counts_the_fp8_kv_cache_the_checkpoint_declares_at_v0_33_0(row)
     older = memory_fit(row, CAT.gpu("B200"), precision="nvfp4", max_context_tokens=32768, engine_version="v0.11.2")
     assert (newer.kv_cache_dtype, older.kv_cache_dtype) == ("fp8", "auto")
     assert newer.kv_per_sequence_gib == pytest.approx(older.kv_per_sequence_gib / 2, rel=0.01)
-    assert newer.fits and newer.weights_gib == pytest.approx(checkpoint_bytes(row) / 2**30)
+    # vLLM holds the 94 x 4,096 x 128 routers (every mlp.gate the checkpoint excludes) in bf16, counted at NVFP4's bytes
+    routers = 94 * 4096 * 128 * (2 - (0.5 + 1 / 16))
+    assert newer.fits and newer.weights_gib == pytest.approx((checkpoint_bytes(row) + routers) / 2**30)
     assert newer.capacity_sequences > older.capacity_sequences
 
 

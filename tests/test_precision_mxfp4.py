@@ -28,10 +28,12 @@ GPT_OSS_120B, GPT_OSS_20B = CATALOG.model("openai/gpt-oss-120b"), CATALOG.model(
 
 def expected_bytes(model, *, inner: int, hidden: int, tensor_parallel: int = 1) -> float:
     """gpt-oss's weights written out from its config: per expert and rank, gate+up (2 x inner rows) and down of 4-bit
-    values with a one-byte scale per 32, and bf16 biases; everything outside the experts in bf16."""
+    values with a one-byte scale per 32, and bf16 biases; everything outside the experts in bf16, the router (layers x
+    2,880 x experts) whole on every rank."""
     per_expert = 3 * inner * hidden * (0.5 + 1 / 32) + (2 * inner + hidden) * 2
     experts_in_checkpoint = model.layers * model.num_experts * 3 * 2880 * 2880
-    return model.layers * model.num_experts * per_expert * tensor_parallel + (model.params_total_b * 1e9 - experts_in_checkpoint) * 2
+    routers = model.layers * 2880 * model.num_experts * 2 * (tensor_parallel - 1)
+    return model.layers * model.num_experts * per_expert * tensor_parallel + (model.params_total_b * 1e9 - experts_in_checkpoint) * 2 + routers
 
 
 def with_pool(aws_environment, pool: dict, **deployment):

@@ -32,6 +32,7 @@ from hangar.sizing import (
     valid_tp_degrees,
     weight_bytes,
 )
+from hangar.sizing.replicated_weights import engine_extra_bytes
 
 CAT = load_catalog()
 LLAMA_70B = CAT.model("meta-llama/Llama-3.1-70B-Instruct")
@@ -337,8 +338,7 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
         if row.gpu is None or (clouds and row.cloud not in clouds):
             continue
         gpu = CAT.gpu(row.gpu)
-        # the pinned v0.33.0's image has kernels from compute capability 7.5 only: no Volta GPU (hangar.sizing.engine_images)
-        if gpu.architecture.startswith("Volta"):
+        if gpu.architecture.startswith("Volta"):  # v0.33.0's image: kernels from capability 7.5 only (hangar.sizing.engine_images)
             continue
         supports = {"bf16": gpu.bf16, "fp16": gpu.fp16, "fp8": gpu.fp8, "int8": gpu.int8, "awq": gpu.awq, "gptq": gpu.gptq}
         price = row.price_spot_usd_hr if spot else row.price_ondemand_usd_hr
@@ -364,7 +364,7 @@ def _brute_force(model, precisions, context, concurrency, kv_dtype="auto", cloud
                     continue
                 if any(h is not None and ((h >= tp and h % tp) or (h < tp and tp % h)) for h in (model.kv_heads, model.global_kv_heads)):
                     continue
-                weights = _weights(model, precision)
+                weights = _weights(model, precision) + engine_extra_bytes(model, precision, BYTES[precision], tp)  # kept whole on each GPU
                 one, null = _one_sequence_kv(model, context, kv_dtype, tp, memory, name, kind)
                 budget = memory * tp * utilization * GIB - weights - 2 * tp * GIB
                 if budget >= one + null:

@@ -20,7 +20,7 @@ KIMI = "moonshotai/Kimi-K2-Instruct"
 def test_kimi_k2_at_full_context_names_the_degree_that_falls_short_and_why():
     choice = smallest_tp(CAT.model(KIMI), CAT.gpu("H200"), 8, precision="fp8", max_context_tokens=131_072)
     assert choice.tensor_parallel is None and not choice.needs_multiple_nodes and choice.min_accelerators == 8
-    assert choice.reason.startswith("fits on 8 x H200 but no valid TP degree <= 8 holds it: at TP 8: vLLM would not start: it needs 1,042.7 GiB")
+    assert choice.reason.startswith("fits on 8 x H200 but no valid TP degree <= 8 holds it: at TP 8: vLLM would not start: it needs 1,051.1 GiB")
     # the shortfall and the tokens that fit follow the engine release's memory share and KV admission (hangar.sizing.kv)
     assert " GiB short; a max_model_len of at most " in choice.reason
     assert choice.reason.endswith("(TP 8 keeps 8 copies of this model's KV cache; the 8 x H200 counted above hold one)")

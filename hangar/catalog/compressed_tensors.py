@@ -77,9 +77,11 @@ _ACTIVATION_FORMATS = ("naive-quantized", "int-quantized", "float-quantized")
 def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_config", *, experts: bool = False) -> str:
     """INT8, FP8 or a W4A16 format for a compressed-tensors `quantization_config` (read under `key`: older checkpoints say
     `compression_config`) every targeted linear layer of which is in that scheme; `experts`: the model routes to experts."""
-    for part in ("kv_cache_scheme", "sparsity_config", "transform_config"):
-        if quant.get(part):
-            raise ConfigError(f"{key}.{part}", "a compressed-tensors checkpoint with it is not sized (it changes the KV cache or the weights' layout)")
+    if quant.get("sparsity_config"):
+        raise ConfigError(f"{key}.sparsity_config", "a compressed-tensors checkpoint with it is not sized (it changes the weights' layout)")
+    if quant.get("kv_cache_scheme") and not fp8_kv_scheme(quant):
+        raise ConfigError(f"{key}.kv_cache_scheme", f"{quant['kv_cache_scheme']!r}: Hangar sizes an 8-bit float KV cache only")
+    _check_transforms(quant.get("transform_config"), f"{key}.transform_config")
     _check_ignore(quant.get("ignore") or [], key)
     groups = quant.get("config_groups")
     if not isinstance(groups, dict) or not groups:
@@ -89,6 +91,33 @@ def compressed_tensors_format(quant: dict[str, Any], key: str = "quantization_co
         listed = ", ".join(f"{name}: {scheme}" for name, scheme in schemes.items())
         raise ConfigError(f"{key}.config_groups", f"mixes schemes ({listed}); Hangar sizes one scheme for every linear layer")
     return next(iter(schemes.values()))
+
+
+def fp8_kv_scheme(quant: dict[str, Any]) -> bool:
+    """Whether a compressed-tensors config declares an 8-bit float KV cache (`kv_cache_scheme`), which vLLM v0.33.0 allocates
+    for `--kv-cache-dtype auto`: vllm/model_executor/layers/attention/attention.py `Attention.__init__` turns "auto" into
+    "fp8" where the quantisation config has a `kv_cache_scheme` (wheel vllm-0.33.0, read 2026-12-03)."""
+    scheme = quant.get("kv_cache_scheme")
+    return isinstance(scheme, dict) and (scheme.get("type"), scheme.get("num_bits")) == ("float", 8)
+
+
+def _check_transforms(transforms: Any, field: str) -> None:
+    """A `transform_config` whose every transform is folded into the weights (locations weight_input / weight_output,
+    which compressed-tensors 0.17.0's `TransformLocation.is_online` calls offline; vLLM v0.11.2 and v0.33.0 apply only the
+    online ones at run time, compressed_tensors/transform/linear.py `get_linear_transform_schemes`): nothing to size."""
+    if not transforms:
+        return
+    groups = transforms.get("config_groups") if isinstance(transforms, dict) else None
+    if not isinstance(groups, dict):
+        raise ConfigError(field, f"{transforms!r} has no config_groups of transforms")
+    for name, group in groups.items():
+        applied = group.get("apply") if isinstance(group, dict) else None
+        if not isinstance(applied, list):
+            raise ConfigError(f"{field}.config_groups.{name}.apply", "missing; each transform names where it applies")
+        online = [a.get("location") for a in applied if not isinstance(a, dict) or a.get("location") not in ("weight_input", "weight_output")]
+        if online:
+            raise ConfigError(f"{field}.config_groups.{name}", f"applies at {online[0]!r}, at run time: transforms the server applies "
+                                                               "are not sized; allowed: weight_input, weight_output (folded into the weights)")
 
 
 def _check_ignore(ignore: Any, key: str) -> None:

@@ -58,8 +58,25 @@ def kv_head_counts(model: Model) -> Counter[int]:
     return Counter({model.kv_heads: model.kv_layers}) if model.kv_heads is not None else Counter()
 
 
+def query_head_counts(model: Model) -> Counter[int]:
+    """How many layers have how many query heads: {heads: layers}, from `layer_attention_heads`, else `attention_heads`
+    in every layer."""
+    if model.layer_attention_heads is not None:
+        return Counter(decode_runs("layer_attention_heads", model.layer_attention_heads))
+    return Counter({model.attention_heads: model.layers})
+
+
 def check_layer_columns(model: Model) -> None:
-    """RowProblem unless `layer_kv_heads` / `layer_mlp_widths` agree with the row's other columns."""
+    """RowProblem unless `layer_kv_heads` / `layer_mlp_widths` / `layer_attention_heads` agree with the row's other columns."""
+    if model.layer_attention_heads is not None:
+        query = decode_runs("layer_attention_heads", model.layer_attention_heads)
+        if len(query) != model.layers:
+            raise RowProblem("layer_attention_heads", model.layer_attention_heads, f"gives {len(query)} layers; the row has {model.layers} (layers)")
+        if model.kv_heads is None or model.layer_kv_heads is not None:
+            raise RowProblem("layer_attention_heads", model.layer_attention_heads, "only a grouped-query model with one kv_heads has per-layer query heads")
+        odd = next((q for q in query if not q or q % model.kv_heads), None)
+        if odd is not None:
+            raise RowProblem("layer_attention_heads", model.layer_attention_heads, f"{odd} query heads is not a multiple of kv_heads ({model.kv_heads})")
     if model.layer_kv_heads is not None:
         heads = decode_runs("layer_kv_heads", model.layer_kv_heads)
         if len(heads) != model.layers:

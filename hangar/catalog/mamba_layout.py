@@ -49,8 +49,8 @@ Mamba2 mixer is in_proj hidden x (2 x width + 2 x n_groups x state_size + heads)
 state_size) x conv_kernel, and out_proj width x hidden. A Nemotron-H MoE layer is its routed experts (each 2 x
 (latent or hidden) x `moe_intermediate_size`), the latent projections (2 x hidden x latent), the router (hidden x
 experts) and the shared expert (2 x hidden x its width); the active count takes `num_experts_per_tok` experts and all the
-rest. Not counted by sizing: the latent projections are `ReplicatedLinear`s, whole on every tensor-parallel rank
-(Super's 40 x 2 x 4,096 x 1,024 = 0.336B weights, Ultra's 1.611B), while sizing splits every weight by TP.
+rest. The latent projections and the router are whole on every tensor-parallel rank (`ReplicatedLinear`s: Super's
+40 x 2 x 4,096 x 1,024 = 0.336B latent weights, Ultra's 1.611B), which `hangar.sizing.replicated_weights` counts per GPU.
 """
 
 from __future__ import annotations

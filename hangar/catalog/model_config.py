@@ -48,6 +48,7 @@ Sources, read 2026-12-01:
   `moe_intermediate_size` (top `top_k_experts`) beside the dense MLP of every layer; layers past
   `num_kv_shared_layers` reuse an earlier layer's KV and cache none (`attention_layers` counts the others), and
   per-layer input embeddings add weights (`hangar.catalog.gemma4_layers`, from vLLM v0.33.0's gemma4.py);
+* Gemma 3n (`gemma3n`, `gemma3n_text`): `hangar.catalog.gemma3n`;
 * Llama 4 (`llama4_text`): the attention of transformers' Llama4TextConfig; a layer is a mixture of experts when
   (index + 1) % `interleave_moe_layer_step` == 0 (vLLM v0.11.2 `models/llama4.py` Llama4DecoderLayer), with
   `num_local_experts` experts of `intermediate_size`, one shared expert of the same size and a router, the other
@@ -56,7 +57,7 @@ Sources, read 2026-12-01:
   local attention unless VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1 (`vllm/config/vllm.py`);
 * MiniMax-M2 (`minimax_m2`): `hangar.catalog.minimax`; MiniMax-M3 (`minimax_m3_vl`, and aiconfigurator's flat `minimax_m3`):
   `hangar.catalog.minimax_m3`;
-  MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`; Step-3.7-Flash (`step3p7`): `hangar.catalog.step`;
+  MiMo-V2-Flash (`mimo_v2_flash`): `hangar.catalog.mimo`; Step-3.7-Flash (`step3p7`): `hangar.catalog.step`; Laguna: `layouts_laguna`;
 * DeepSeek Sparse Attention's indexer key cache, and which layers keep an indexer (GLM-5.2 shares one among four):
   `hangar.catalog.sparse_indexer`; Z.ai's GLM-5 family (`glm_moe_dsa`) is read as DeepSeek-V3.2's layout
   (`hangar.catalog.layouts_glm5`);
@@ -87,9 +88,11 @@ from .deepseek_v4 import published_dtype as v4_dtype
 from .deepseek_v4 import read_deepseek_v4
 from .errors import RowProblem
 from .family_layouts import FAMILY_LAYOUTS, TOP_LEVEL
+from .gemma3n import GEMMA3N_TYPES, read_gemma3n
 from .gemma4_layers import as_transformers_builds, shared_kv_layers
 from .kimi_linear import KIMI_LINEAR_TYPES, kimi_k3_format, kimi_linear_fields
 from .layer_shapes import layer_shapes
+from .layouts_laguna import LAGUNA, read_laguna
 from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
@@ -107,7 +110,7 @@ KNOWN_MODEL_TYPES: tuple[str, ...] = (
     "llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text", "gpt_oss", "mixtral", "qwen2_moe", "qwen3_moe",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text",
     "gemma4_text", "llama4_text", "ministral3", "cohere", "cohere2", "nemotron-nas", *MAMBA2_TYPES, MINIMAX_M2, MIMO_V2_FLASH, V4_TYPE, STEP3P7, *KIMI_LINEAR_TYPES,
-    *MINIMAX_M3_TYPES,
+    *MINIMAX_M3_TYPES, *GEMMA3N_TYPES, LAGUNA,
 )
 """Text model types whose layout the reader knows (`model_type`, or `text_config.model_type`)."""
 
@@ -182,6 +185,7 @@ class Architecture:
     attn_output_gate: bool | None
     layer_kv_heads: str | None = None  # per-layer KV heads / MLP widths as runs where layers differ (nemotron-nas,
     layer_mlp_widths: str | None = None  # hangar.catalog.layer_runs)
+    layer_attention_heads: str | None = None  # per-layer query heads as runs where they differ (laguna)
     state_layers: int | None = None
     mamba_heads: int | None = None
     mamba_head_dim: int | None = None
@@ -240,6 +244,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if config.get("model_type") in TOP_LEVEL and text is not config:  # Kimi K2.5: its text_config names kimi_k2 / deepseek_v3
         model_type = config["model_type"]
         family = FAMILY_LAYOUTS[model_type]
+    if model_type in GEMMA3N_TYPES:  # AltUp, LAuReL, per-layer inputs, shared KV, two towers: hangar.catalog.gemma3n
+        return Architecture(**read_gemma3n(config, text), dtype=_own_layout_format(config, text, quant_config, "Gemma 3n"))
     if model_type not in KNOWN_MODEL_TYPES and family is None:
         raise ConfigError("model_type", f"{model_type!r} is not a layout Hangar can read; known: {', '.join([*KNOWN_MODEL_TYPES, *FAMILY_LAYOUTS])}")
     reported = model_type
@@ -262,6 +268,8 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
         return Architecture(model_type=model_type, text_model_type=text_model_type, **context_fields(text, model_type),
                             dtype=published_format(config, text, quant_config), kv_cache_dtype=declared_kv_dtype(config, text, quant_config),
                             multimodal=False, **mamba2_fields(config, text, model_type, quant_config))
+    if model_type == LAGUNA:  # per-layer query heads, a head-wise output gate: its own reader (hangar.catalog.layouts_laguna)
+        return Architecture(**read_laguna(config, quant_config))
     if model_type == MIMO_V2_FLASH:  # per-layer KV heads, V narrower than K: its own reader (hangar.catalog.mimo)
         return Architecture(**read_mimo_v2_flash(text, max_model_len=derived_context(text, model_type), dtype=_own_layout_format(config, text, quant_config, "MiMo-V2-Flash")),
                             yarn_context_tokens=yarn_context(text, model_type), default_context_tokens=unset_context(text, model_type))

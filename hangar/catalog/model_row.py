@@ -67,7 +67,9 @@ class Model(Row):
     Where layers differ one from another (NVIDIA's Llama-Nemotron, `nemotron-nas`), `layer_kv_heads` gives each layer's
     KV heads (0 where it has no attention) and `layer_mlp_widths` each layer's MLP width (0 where it has none), as runs
     (`hangar.catalog.layer_runs`); `kv_heads` is then the first attention layer's, `kv_bytes_per_token_bf16` sums the
-    layers' own heads, and `intermediate_size` is empty.
+    layers' own heads, and `intermediate_size` is empty. Where the query heads differ by layer (poolside's Laguna:
+    `num_attention_heads_per_layer`), `layer_attention_heads` gives each layer's, as runs; `attention_heads` stays the
+    config's `num_attention_heads`, the count vLLM's `verify_with_parallel_config` divides by the TP degree.
     Where an attention layer's V heads are narrower than its K heads (MiMo-V2-Flash: K 192, V 128; `hangar.catalog.mimo`),
     `v_head_dim` is the V head size and `head_dim` the K (and query) head size; a token then costs K + V, kv_heads x
     (head_dim + v_head_dim) x 2 bytes a layer, not 2 x kv_heads x head_dim (vLLM v0.33.0 `AttentionSpec`: head_size +
@@ -147,6 +149,7 @@ class Model(Row):
     text_model_type: Optional[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]] = None
     layer_kv_heads: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
     layer_mlp_widths: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
+    layer_attention_heads: Optional[Annotated[str, Field(pattern=r"^[0-9x ]+$")]] = None
     state_layers: Optional[PositiveInt] = None
     mamba_heads: Optional[PositiveInt] = None
     mamba_head_dim: Optional[PositiveInt] = None

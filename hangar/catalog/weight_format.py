@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compressed_tensors import compressed_tensors_format
+from .compressed_tensors import compressed_tensors_format, fp8_kv_scheme
 from .compressed_tensors_ignore import ignored_modules
 from .config_fields import MLA_TYPES, ConfigError, config_int, quantised_format
 from .model_params import dense_layers, module_parameters, projections
@@ -60,9 +60,12 @@ def published_format(config: dict, text: dict, quant_config: dict | None = None,
 
 
 def declared_kv_dtype(config: dict, text: dict, quant_config: dict | None = None) -> str | None:
-    """"fp8" where a ModelOpt checkpoint declares an fp8 KV cache (`kv_cache_quant_algo` FP8), which vLLM v0.33.0 then
-    allocates for `--kv-cache-dtype auto` (`hangar.sizing.kv.served_kv_dtype`); else None."""
+    """"fp8" where a ModelOpt checkpoint declares an fp8 KV cache (`kv_cache_quant_algo` FP8), or a compressed-tensors one an
+    8-bit float `kv_cache_scheme` (`compressed_tensors.fp8_kv_scheme`), which vLLM v0.33.0 then allocates for
+    `--kv-cache-dtype auto` (`hangar.sizing.kv.served_kv_dtype`); else None."""
     found = declared_quantisation(config, text, quant_config)
+    if found is not None and found[1].get("quant_method") == "compressed-tensors":
+        return "fp8" if fp8_kv_scheme(found[1]) else None
     return "fp8" if found is not None and is_modelopt(found[1]) and kv_cache_fp8(found[1]) else None
 
 

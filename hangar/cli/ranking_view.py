@@ -35,8 +35,9 @@ def print_ranking(ranking: Ranking, *, limit: int = 15, why_not: bool = False) -
         kv += f", {m.sliding_window_layers} of {m.kv_layers} layers sliding-window {m.sliding_window:,}"
     if describe_layers(m):
         kv += f", {describe_layers(m)}"
-    elif m.attention_layers and m.attention_layers < m.layers:
-        kv += f", KV in {m.attention_layers} attention layers (the others keep a fixed state)"
+    elif m.attention_layers and m.attention_layers < m.layers:  # linear-attention layers, or Gemma 3n/4's KV-shared ones
+        others = "keep a fixed state" if m.state_bytes_per_sequence is not None else "reuse an earlier layer's K/V"
+        kv += f", KV in {m.attention_layers} attention layers (the others {others})"
     size = f"{m.params_total_b:g}B parameters" + (f" ({m.params_active_b:g}B active, MoE)" if m.is_moe else "")
     out.print(f"[bold]{escape(m.hf_id)}[/bold]: {size}, {m.layers} layers, {kv} ({m.kv_bytes_per_token_bf16 / 1024:,.0f} KiB/token of bf16 KV), "
               f"max context {ranking.model_context or m.max_context_tokens:,}; licence {escape(m.licence_id)}", soft_wrap=True)

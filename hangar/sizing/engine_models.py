@@ -167,6 +167,7 @@ ARRIVALS: dict[str, Arrival] = {
         "repository's own code (--trust-remote-code) could stand in, through the Transformers backend, which Hangar does not plan",
     ),
     "MiniMaxM3SparseForConditionalGeneration": Arrival((0, 24, 0), (0, 24, 0), "minimax_m3_vl", "5 (4.57.6, the last 4.x, has none)"),
+    "LagunaForCausalLM": Arrival((0, 21, 0), (0, 21, 0), "laguna", "5.7.0"),  # sources: hangar.catalog.layouts_laguna
     "MistralLarge3ForCausalLM": Arrival((0, 12, 0), (0, 12, 0), "deepseek_v3", "", backend="{tag}'s Mistral-format adapter reads its "
                                         "params.json's moe block as MixtralForCausalLM (no latent attention, no shared expert): the weights do not load"),
     "KimiK3ForConditionalGeneration": Arrival(

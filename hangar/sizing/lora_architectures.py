@@ -85,6 +85,9 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Ernie4_5_MoeForCausalLM": True,  # ernie45_moe.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "SeedOssForCausalLM": True,  # seed_oss.py declares SupportsLoRA (v0.11.2)
     "KimiLinearForCausalLM": False,  # kimi_linear.py: `(nn.Module, HasInnerState, SupportsPP, MixtureOfExperts, IsHybrid)`
+    # Gemma 3n (v0.11.2 and v0.33.0): gemma3n_mm.py `(nn.Module, SupportsMultiModal, SupportsTranscription)`, gemma3n.py `(nn.Module)`
+    "Gemma3nForConditionalGeneration": False,
+    "Gemma3nForCausalLM": False,
 }
 """The registered vLLM v0.11.2 architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
 SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
@@ -107,6 +110,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "KimiK3ForConditionalGeneration": False,
         "MiMoV2FlashForCausalLM": False,  # mimo_v2.py: `(nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3)`; not in v0.11.2
         "Step3p7ForConditionalGeneration": False,  # step3p7.py extends step3_vl.py's (SupportsMultiModal, SupportsPP, ...)
+        "LagunaForCausalLM": True,  # laguna.py: `(nn.Module, SupportsPP, SupportsLoRA, SupportsEagle3)`; not in v0.11.2
         # Mistral Large 3: mistral_large_3.py's class extends DeepseekV3ForCausalLM (SupportsLoRA), and pixtral.py's
         # PixtralForConditionalGeneration, which wraps it where params.json has a vision encoder, declares SupportsLoRA
         "MistralLarge3ForCausalLM": True,
@@ -186,10 +190,14 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "kimi_linear": (None, "KimiLinearForCausalLM"),
     "kimi_k3": (None, "KimiK3ForConditionalGeneration"),
     "step3p7": (None, "Step3p7ForConditionalGeneration"),
+    "laguna": (None, "LagunaForCausalLM"),  # poolside's Laguna (hangar.catalog.layouts_laguna)
+    "gemma3n": ("Gemma3nForConditionalGeneration", None),
+    "gemma3n_text": ("Gemma3nForCausalLM", None),
     "mistral_large_3": (None, "MistralLarge3ForCausalLM"),  # read from params.json (hangar.catalog.mistral_params)
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
-`cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear` and `kimi_k3` are the families
+`cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear`, `kimi_k3`, `gemma3n` and
+`gemma3n_text` (Gemma 3n's Gemma3nForConditionalGeneration and its text-only Gemma3nForCausalLM) are the families
 `hangar catalog import-model` gives a row the catalog has none of (its `model_type`): Command R's CohereForCausalLM,
 Command R7B's Cohere2ForCausalLM, GLM-4.5 to 4.7's Glm4MoeForCausalLM, MiniMax-M2 to M2.7's MiniMaxM2ForCausalLM,
 DeepSeek-V4's DeepseekV4ForCausalLM, Kimi Linear's KimiLinearForCausalLM and Kimi K3's KimiK3ForConditionalGeneration,

@@ -36,6 +36,7 @@ from .lora import LoraSlots, lora_gib
 from .mxfp4 import MXFP4_BYTES_PER_WEIGHT, PUBLISHED, Mxfp4Unsized, backend, compute_capability, expert_weights, rest_bytes, rocm_kernel
 from .mxfp4 import weight_bytes as mxfp4_weight_bytes
 from .quant_kernels import NVFP4_BYTES_PER_WEIGHT, SIZED_BITS, SIZED_GROUP, nvfp4_refusal
+from .replicated_weights import engine_extra_bytes
 from .wna16 import NOMINAL_BYTES as INT4_NOMINAL_BYTES
 from .wna16 import weight_bytes as int4_weight_bytes
 
@@ -357,11 +358,10 @@ def memory_fit(
     reserved = pool.reserved_bytes / GIB
     replication = kv_replication(model, tensor_parallel)
     weights = weight_bytes(model, precision, accelerator=acc, tensor_parallel=tensor_parallel, lora=lora is not None, engine_version=engine_version)
-    try:
-        weights = engine_weight_bytes(
-            model, weights, expert_precision_bytes(precision, BYTES_PER_PARAM[precision]), tensor_parallel=tensor_parallel,
-            data_parallel=data_parallel, expert_parallel=expert_parallel,
-        ) / GIB
+    whole = engine_extra_bytes(model, precision, BYTES_PER_PARAM[precision], tensor_parallel, engine_version, acc.compute_capability)
+    try:  # the routed experts as DP/EP spread them, and the modules every TP rank holds whole (`hangar.sizing.replicated_weights`)
+        weights = (engine_weight_bytes(model, weights, expert_precision_bytes(precision, BYTES_PER_PARAM[precision]), tensor_parallel=tensor_parallel,
+                                       data_parallel=data_parallel, expert_parallel=expert_parallel) + whole) / GIB
     except ExpertsUnsized as error:
         raise SizingError(str(error)) from None
     overhead = RUNTIME_OVERHEAD_GIB_PER_GPU * tensor_parallel

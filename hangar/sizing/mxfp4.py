@@ -77,6 +77,13 @@ BIAS_BYTES = 2
 """`w13_bias` / `w2_bias` and every unquantised layer are bf16."""
 MIN_CAPABILITY = 80
 """`Mxfp4Config.get_min_capability()`: compute capability 8.0 (Ampere) and newer."""
+KIMI_MOE_TYPES = ("kimi_linear",)
+"""Text model types vLLM v0.33.0 serves with vllm/models/kimi_k3/nvidia/model.py `KimiMoE` (Kimi K3 and Kimi Linear)."""
+KIMI_MIN_RANK_WIDTH = 256
+"""`KimiMoE.__init__` (v0.33.0, read 2026-12-03): under TP > 1 without expert parallelism, where moe_intermediate_size // TP
+is below `getattr(config, "min_moe_intermediate_per_partition", 256)` (K3's config.json sets none), it builds the FusedMoE
+with `padded_moe_intermediate_size` = 256 x TP, so every rank holds 256 columns of each expert (K3: from TP 16, whose
+share is 192 of 3,072). With expert parallelism whole experts are not padded (`hangar.sizing.experts`)."""
 
 
 class Mxfp4Unsized(ValueError):
@@ -159,17 +166,27 @@ def expert_weights(model: Model) -> int:
     return layers * experts * 3 * hidden * inner
 
 
+def _rank_width(model: Model, inner: int, tensor_parallel: int, kernel: Backend = PUBLISHED) -> int:
+    """The expert width one TP rank holds: its share of `inner`, raised to `KIMI_MIN_RANK_WIDTH` for a `KimiMoE`, then
+    rounded up as `kernel` pads it."""
+    width = inner // tensor_parallel
+    if tensor_parallel > 1 and model.text_model_type in KIMI_MOE_TYPES:
+        width = max(width, KIMI_MIN_RANK_WIDTH)
+    return round_up(width, kernel.intermediate_multiple)
+
+
 def _quantised_bytes(model: Model, tensor_parallel: int, kernel: Backend) -> float:
     """The experts' MXFP4 values and scales over the TP group, as `kernel` pads each rank's share (biases left out)."""
     layers, experts, hidden, inner = _layout(model)
-    inner_rank = round_up(inner // tensor_parallel, kernel.intermediate_multiple)
+    inner_rank = _rank_width(model, inner, tensor_parallel, kernel)
     return layers * experts * 3 * inner_rank * round_up(hidden, kernel.hidden_multiple) * MXFP4_BYTES_PER_WEIGHT * tensor_parallel
 
 
 def expert_padding(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PUBLISHED) -> float:
     """How many times the published expert bytes `kernel` keeps resident, and a decode step reads of the experts it
-    routes to (gpt-oss-120b at TP 1: Marlin's 3,072 x 2,944 for 2,880 x 2,880, 1.09; OAI Triton's 1.0)."""
-    return _quantised_bytes(model, tensor_parallel, kernel) / _quantised_bytes(model, tensor_parallel, PUBLISHED)
+    routes to (gpt-oss-120b at TP 1: Marlin's 3,072 x 2,944 for 2,880 x 2,880, 1.09; OAI Triton's 1.0; Kimi K3 at TP 16:
+    256 of 3,072 a rank where 192 are its share, 1.33)."""
+    return _quantised_bytes(model, tensor_parallel, kernel) / _quantised_bytes(model, 1, PUBLISHED)
 
 
 def fp8_rest(model: Model) -> bool:
@@ -192,7 +209,7 @@ def weight_bytes(model: Model, *, tensor_parallel: int = 1, kernel: Backend = PU
     each of `tensor_parallel` ranks, and every other parameter of the catalog's estimate as `rest_bytes` says."""
     layers, experts, hidden, inner = _layout(model)
     rest = model.params_total_b * 1e9 - expert_weights(model)
-    inner_rank = round_up(inner // tensor_parallel, kernel.intermediate_multiple)
+    inner_rank = _rank_width(model, inner, tensor_parallel, kernel)
     hidden_rank = round_up(hidden, kernel.hidden_multiple)
     quantised = 3 * inner_rank * hidden_rank * MXFP4_BYTES_PER_WEIGHT  # w13 (2 x inner rows) and w2, with scales
     biases = 0 if fp8_rest(model) or not _has_bias(model) else (2 * inner_rank + hidden_rank) * BIAS_BYTES  # w13_bias and w2_bias (the latter on every rank)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Gpu, Model, TpuMachine
-from hangar.catalog.layer_runs import kv_head_counts
+from hangar.catalog.layer_runs import kv_head_counts, query_head_counts
 
 from .context import unset_context
 from .engine import engine_limits, release_defaults
@@ -33,7 +33,8 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     """Why vLLM would refuse `tensor_parallel` for this model; [] if it is valid.
 
     vLLM v0.11.2: `ModelConfig.verify_with_parallel_config` (attention heads divisible by TP) and the
-    attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them); the same two rules
+    attention layers (e.g. `models/llama.py`: KV heads divisible by TP, or TP a multiple of them; v0.33.0's laguna.py
+    `LagunaAttention` asserts each layer's own query heads divisible: `layer_attention_heads`); the same two rules
     at v0.33.0 (its PyPI sdist, commit 4ba787ec9: `verify_with_parallel_config`, llama.py `LlamaAttention`). Where layers
     differ (`layer_kv_heads`, nemotron-nas: each `DeciLMAttention` is a `LlamaAttention` of its own KV heads), every
     attention layer's count must pass. A compressed-tensors W4A16 row's shards must also hold whole groups
@@ -47,6 +48,9 @@ def tp_problems(model: Model, tensor_parallel: int) -> list[str]:
     problems = []
     if model.attention_heads % tp:
         problems.append(f"TP {tp} does not divide the {model.attention_heads} attention heads")
+    for heads, layers in sorted(query_head_counts(model).items()):  # Laguna's `LagunaAttention` asserts it layer by layer
+        if heads != model.attention_heads and heads % tp:
+            problems.append(f"TP {tp} does not divide the {heads} query heads of {layers} layers (layer_attention_heads)")
     counts = kv_head_counts(model) if model.layer_kv_heads is not None else {}
     per_layer = [(kv, f" of {layers} attention layers") for kv, layers in sorted(counts.items())]
     for kv, which in per_layer or ((model.kv_heads, ""), (model.global_kv_heads, " of the full-attention layers")):
