@@ -72,9 +72,9 @@ def test_vllm_refuses_the_flat_file_until_its_transformers_backend_resolves_the_
 @pytest.mark.parametrize(
     ("release", "says"),
     [
-        ("v0.11.0", f"vLLM loads those with {FLAGS} from v0.11.1 and by default from v0.16.0, not at v0.11.0"),
-        ("v0.15.1", f"v0.15.1 loads those with {FLAGS} (flags Hangar does not pass; by default from v0.16.0)"),
-        ("v0.16.0", "v0.16.0 loads those instead by default"),
+        ("v0.11.0", f"vLLM loads those with {FLAGS} from v0.11.1 and by default from v0.12.0, not at v0.11.0"),
+        ("v0.11.2", f"v0.11.2 loads those with {FLAGS} (flags Hangar does not pass; by default from v0.12.0)"),
+        ("v0.12.0", "v0.12.0 loads those instead by default"),
     ],
 )
 def test_devstral_small_2s_refusal_names_what_the_mistral_format_route_does_at_that_release(release, says):
@@ -88,6 +88,6 @@ def test_hangar_size_of_devstral_small_2_on_v0_11_2_prints_the_route_and_the_rel
     result = CliRunner().invoke(app, ["size", SMALL, "--engine-version", "v0.11.2", "--limit", "1"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert f"no feasible option: the vLLM release cannot load {SMALL} on any machine" in result.output
-    assert (f"v0.11.2 loads those with {FLAGS} (flags Hangar does not pass; by default from v0.16.0), as "
+    assert (f"v0.11.2 loads those with {FLAGS} (flags Hangar does not pass; by default from v0.12.0), as "
             "PixtralForConditionalGeneration over MistralForCausalLM with its llama_4_scaling: set --engine-version to v0.20.0 "
             "or later, or size another model") in result.output

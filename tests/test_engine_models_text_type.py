@@ -66,7 +66,7 @@ def test_devstral_small_2_is_refused_until_v0_20_0_for_the_reason_each_release_h
         "requires transformers>=4.56.0,<5, whose Mistral3Config cannot build that text config; vLLM serves it from v0.20.0 "
         "when it reads the config.json. If the repository also ships Mistral's params.json and consolidated*.safetensors (not "
         "read here), v0.11.2 loads those with --config-format mistral --load-format mistral --tokenizer-mode mistral (flags "
-        "Hangar does not pass; by default from v0.16.0), as PixtralForConditionalGeneration over MistralForCausalLM with its "
+        "Hangar does not pass; by default from v0.12.0), as PixtralForConditionalGeneration over MistralForCausalLM with its "
         "llama_4_scaling"
     )
     assert "and v0.19.0 requires transformers>=4.56.0,<5" in engine_refusal(devstral, "v0.19.0")

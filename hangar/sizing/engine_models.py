@@ -128,7 +128,7 @@ from dataclasses import dataclass
 from hangar.catalog import Model
 
 from .lora_architectures import architecture
-from .mistral_format import flat_first_served, flat_refusal, mistral_route
+from .mistral_format import PARAMS_UNTIL, flat_first_served, flat_refusal, mistral_route
 
 FIRST_READ = (0, 11, 2)
 """The oldest vLLM release whose registry was read (older ones are not judged by what they lack)."""
@@ -224,6 +224,7 @@ TEXT_ARRIVALS: dict[str, TextArrival] = {
              "registry raises 'No model architectures are specified'"),
         ),
     ),
+    "transformer": TextArrival((0, 12, 0), PARAMS_UNTIL),  # a dense params.json's (hangar.sizing.mistral_format)
 }
 """Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
 

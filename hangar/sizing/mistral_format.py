@@ -6,14 +6,15 @@ through vLLM's Transformers backend.
 Read in the PyPI wheels on 2026-12-03:
 
 * config_format "auto" (the default): vLLM v0.11.2's `get_config` (vllm/transformers_utils/config.py) takes config.json
-  whenever it exists and params.json only without one, as do v0.11.1, v0.12.0, v0.14.0, v0.15.0 and v0.15.1. From
-  v0.16.0 (and v0.17.0, v0.33.0) it first asks `is_mistral_model_repo` (repo_utils.py: any `consolidated*.safetensors`
-  in the repository) and, where there are such weights and a params.json, reads params.json ("mistral") before any
-  config.json. The same releases' default_loader.py turns load_format "auto" into "mistral" (loading only
-  `consolidated*.safetensors`) when such files exist (v0.16.0 and v0.33.0 read), and tokenizers/registry.py (v0.16.0) tokenizer_mode "auto" into "mistral"
-  when the repository also has tekken.json. So from v0.16.0 a plain `vllm serve` of such a repository is the Mistral
-  route; before it, that route needs `--config-format mistral --load-format mistral --tokenizer-mode mistral` (the
-  flags vLLM's Ministral 3 recipe passes: docs.vllm.ai/projects/recipes/en/latest/Mistral/Ministral-3-Instruct.html).
+  whenever it exists and params.json only without one, as v0.11.1's does. v0.12.0, v0.14.0, v0.15.0 and v0.15.1 take
+  params.json ("mistral") first whenever it exists; from v0.16.0 (and v0.17.0, v0.33.0) only where `is_mistral_model_repo`
+  (repo_utils.py) also finds `consolidated*.safetensors` in the repository. From v0.12.0 (v0.12.0, v0.15.1, v0.16.0 and
+  v0.33.0 read) default_loader.py turns load_format "auto" into "mistral", loading only `consolidated*.safetensors`, where
+  such files exist, and tokenizers/registry.py tokenizer_mode "auto" into "mistral" where the repository has tekken.json
+  (or a tokenizer.model.v* file). So from v0.12.0 a plain `vllm serve` of a repository with params.json and consolidated
+  weights is the Mistral route; v0.11.1 and v0.11.2 take it only with `--config-format mistral --load-format mistral
+  --tokenizer-mode mistral` (the flags vLLM's Ministral 3 recipe passes:
+  docs.vllm.ai/projects/recipes/en/latest/Mistral/Ministral-3-Instruct.html).
 * On that route `adapt_config_dict` (vllm/transformers_utils/configs/mistral.py) reads a params.json without `moe` as
   `MistralForCausalLM` (wrapped as `PixtralForConditionalGeneration` when it has a vision encoder), keeping
   `llama_4_scaling`, which the attention applies to the queries: llama.py's `LlamaAttention` (`_get_llama_4_attn_scale`)
@@ -41,8 +42,12 @@ from hangar.catalog import Model
 ROUTE_TYPES = frozenset({"ministral3"})
 """Text model types whose Mistral AI repositories may also ship params.json with consolidated weights."""
 FLAGS = "--config-format mistral --load-format mistral --tokenizer-mode mistral"
-FLAGGED_FROM, DEFAULT_FROM = (0, 11, 1), (0, 16, 0)
+FLAGGED_FROM, DEFAULT_FROM = (0, 11, 1), (0, 12, 0)
 BACKEND_FROM = (0, 19, 1)
+PARAMS_UNTIL = (((0, 11, 2), "{tag} reads a repository's config.json where it ships one beside params.json (config_format "
+                 f"auto), and Hangar passes no {FLAGS}, with which vLLM loads the params.json from v0.11.1"),)
+"""Why a release before v0.12.0 does not load a row read from a dense params.json (text model type "transformer", vLLM's
+adapter's: `hangar.catalog.mistral_dense`), for `hangar.sizing.engine_models`' TEXT_ARRIVALS."""
 
 
 def _tag(release: tuple[int, int, int]) -> str:
