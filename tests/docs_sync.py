@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import TODAY
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SCHEMA = ROOT / "schema" / "stack.schema.json"
@@ -259,7 +261,10 @@ def _workdir(tmp: Path) -> Path:
 
 def run_steps(block: ConsoleBlock) -> list[tuple[str, list[str], int]]:
     """Run each command of the block as a user would from the project root: (command, output lines, exit code)."""
-    env = {**os.environ, "COLUMNS": CONSOLE_COLUMNS, "PYTHONUNBUFFERED": "1", "TERM": "dumb", "NO_COLOR": "1", "HANGAR_NO_CACHE": "1"}
+    # The day is the suite's (tests/conftest.py), also under `--write`, which runs outside pytest: on the wall
+    # clock a Kubernetes version leaving support would rewrite verdicts that the suite, on its day, still passes.
+    env = {**os.environ, "COLUMNS": CONSOLE_COLUMNS, "PYTHONUNBUFFERED": "1", "TERM": "dumb", "NO_COLOR": "1", "HANGAR_NO_CACHE": "1",
+           "HANGAR_TODAY": TODAY}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     results, last = [], 0
     with tempfile.TemporaryDirectory(prefix="hangar-docs-") as tmp:

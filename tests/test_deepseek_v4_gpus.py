@@ -103,4 +103,5 @@ def test_mxfp4_on_rocm_stays_refused_for_gpt_oss_and_for_v0_11_2(tmp_path):
     mi300x = catalog.gpu("MI300X")
     assert capability_problems(mi300x, "mxfp4", "v0.33.0", model=catalog.model(FLASH)) == []
     assert "Hangar plans mxfp4 only on NVIDIA GPUs" in capability_problems(mi300x, "mxfp4", "v0.33.0", model=catalog.model("openai/gpt-oss-120b"))[0]
-    assert "Hangar plans mxfp4 only on NVIDIA GPUs" in capability_problems(mi300x, "mxfp4", "v0.11.2", model=catalog.model(FLASH))[0]
+    refusal = capability_problems(mi300x, "mxfp4", "v0.11.2", model=catalog.model(FLASH))[0]
+    assert "on AMD GPUs only for DeepSeek-V4 with vLLM v0.33.0" in refusal and refusal.endswith("is not one for this model and release")

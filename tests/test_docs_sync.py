@@ -88,3 +88,12 @@ def test_the_gitops_render_blocks_name_their_branch():
     commands = [command for block in docs_sync.console_blocks(docs_sync.DOCS / "gitops.md") for command, _ in block.steps() if command.startswith("hangar gitops render")]
     assert len(commands) == 2
     assert all(" --branch main " in command and " --repo " in command for command in commands), commands
+
+
+def test_write_judges_on_the_suites_day_not_the_wall_clock(page: Path, monkeypatch: pytest.MonkeyPatch):
+    """`--write` runs outside pytest: without the pinned day, a Kubernetes version leaving support since
+    would rewrite verdicts the suite still passes (docs/policy-pack.md's EKS 1.34 stack, 2026-12-02)."""
+    monkeypatch.delenv("HANGAR_TODAY")
+    page.write_text("```console\n$ python -c 'from hangar.clock import today; print(today())'\n2026-12-01\n```\n")
+    assert docs_sync.main(["docs_sync", "--write"]) == 0
+    assert "2026-12-01" in page.read_text()

@@ -19,6 +19,7 @@ from typing import Any
 from .layouts_ernie import ernie_moe_text, ernie_text
 from .layouts_glm5 import glm_moe_dsa_text
 from .layouts_granite_smollm3 import granite_text, smollm3_text
+from .layouts_granite_swa import granite_swa_text
 from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_params
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
@@ -50,6 +51,8 @@ FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "granite": FamilyLayout("llama", granite_text),
     "granitemoe": FamilyLayout("mixtral", granite_text),
     "granitemoeshared": FamilyLayout("mixtral", granite_text),  # with its shared expert (shared_expert_intermediate_size)
+    "granite_swa": FamilyLayout("llama", granite_swa_text),
+    "granitemoe_swa": FamilyLayout("mixtral", granite_swa_text),
     "olmo2": FamilyLayout("llama", olmo_text),
     "olmo3": FamilyLayout("llama", olmo_text),
     "seed_oss": FamilyLayout("llama", seed_oss_text),

@@ -59,14 +59,11 @@ def _stated(text: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in text.items() if value is not None}
 
 
-def granite_text(config: dict[str, Any], text: dict[str, Any]) -> dict[str, Any]:
-    """The Granite 3.x config in Llama's (or, for `granitemoe` and `granitemoeshared`, Mixtral's) field names, with its
-    class's defaults; a sliding layer is refused, and for Granite MoE a head size vLLM would not use."""
-    model_type = text.get("model_type")
-    moe = model_type in GRANITE_MOE_TYPES
-    defaults = GRANITEMOESHARED_DEFAULTS if model_type == "granitemoeshared" else GRANITEMOE_DEFAULTS if moe else GRANITE_DEFAULTS
+def granite_fields(text: dict[str, Any], defaults: dict[str, Any], *, moe: bool) -> dict[str, Any]:
+    """`text` over its class's `defaults`, the shared expert of a class that has one (`shared_intermediate_size` among its
+    defaults) in Mixtral's name, and for Granite's mixtures of experts (`moe`) a head size vLLM would not use refused."""
     read = {**defaults, **_stated(text)}
-    if model_type == "granitemoeshared":
+    if "shared_intermediate_size" in defaults:
         shared = read.pop("shared_intermediate_size")
         if shared != 0:  # granitemoeshared.py builds no shared_mlp where it is 0
             read["shared_expert_intermediate_size"] = config_int({"shared_intermediate_size": shared}, "shared_intermediate_size")
@@ -76,10 +73,21 @@ def granite_text(config: dict[str, Any], text: dict[str, Any]) -> dict[str, Any]
         if stated is not None and stated != hidden // heads:
             raise ConfigError("head_dim", f"{stated!r} differs from hidden_size / num_attention_heads = {hidden // heads}, the head "
                                           "size vLLM's GraniteMoeAttention uses whatever the config says")
+    return read
+
+
+def granite_text(config: dict[str, Any], text: dict[str, Any]) -> dict[str, Any]:
+    """The Granite 3.x config in Llama's (or, for `granitemoe` and `granitemoeshared`, Mixtral's) field names, with its
+    class's defaults; a sliding layer is refused, and for Granite MoE a head size vLLM would not use."""
+    model_type = text.get("model_type")
+    moe = model_type in GRANITE_MOE_TYPES
+    defaults = GRANITEMOESHARED_DEFAULTS if model_type == "granitemoeshared" else GRANITEMOE_DEFAULTS if moe else GRANITE_DEFAULTS
+    read = granite_fields(text, defaults, moe=moe)
     kinds = read.get("layer_types")
     if isinstance(kinds, list) and "sliding_attention" in kinds:
         raise ConfigError("layer_types", "names sliding_attention layers: vLLM v0.33.0 gives them a sliding_window, v0.11.2's "
-                                         "GraniteAttention none, so the two releases cache this Granite differently")
+                                         "GraniteAttention none, so the two releases cache this Granite differently (a Granite "
+                                         "SWA checkpoint's model_type is granite_swa or granitemoe_swa)")
     read.pop("sliding_window", None)
     return read
 

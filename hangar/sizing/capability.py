@@ -70,5 +70,8 @@ def capability_problems(device: Gpu | TpuMachine | Accelerator, precision: str, 
                 f"{who} cannot serve mxfp4: vLLM's Mxfp4Config (v0.11.2 and v0.33.0) needs compute capability >= {MIN_CAPABILITY / 10:.1f} "
                 f"and this GPU has {acc.compute_capability / 10:.1f}, so vLLM refuses to start ('The quantization method mxfp4 is not supported for the current GPU')"
             ]
-        return [f"Hangar plans mxfp4 only on NVIDIA GPUs of compute capability >= {MIN_CAPABILITY / 10:.1f} (vLLM v0.11.2's CUDA MXFP4 MoE kernels); {who} is not one"]
+        return [
+            f"Hangar plans mxfp4 only on NVIDIA GPUs of compute capability >= {MIN_CAPABILITY / 10:.1f} (vLLM v0.11.2's CUDA MXFP4 MoE kernels), "
+            f"and on AMD GPUs only for DeepSeek-V4 with vLLM v0.33.0 (its ROCm MoE backends); {who} is not one for this model and release"
+        ]
     return [f"vLLM has no {precision.upper()} kernels for {who}"]

@@ -127,6 +127,7 @@ from dataclasses import dataclass
 
 from hangar.catalog import Model
 
+from .engine_granite import GRANITE_SWA_ARRIVALS
 from .lora_architectures import architecture
 from .mistral_format import PARAMS_UNTIL, flat_first_served, flat_refusal, mistral_route
 
@@ -175,6 +176,7 @@ ARRIVALS: dict[str, Arrival] = {
         backend="its Transformers backend cannot stand in: no transformers release read (4.57.6, 5.16.1, 5.20.2) has a "
         "kimi_k3 model, so only Moonshot's own configuration_kimi_k3.py and modeling_kimi_k3.py (the config's auto_map) could run it",
     ),
+    **{name: Arrival(*fields) for name, fields in GRANITE_SWA_ARRIVALS.items()},  # Granite SWA: hangar.sizing.engine_granite
 }
 """The catalog's architectures missing from vLLM v0.11.2's registry (the module docstring has the sources)."""
 

@@ -41,7 +41,8 @@ vocabulary rows (`hangar.sizing.lora_vocab`). Not counted: Punica's small index 
 
 Latent attention (DeepSeek V3/R1/V3.2, Kimi K2: `DeepseekV3ForCausalLM`, with its dense first layers, shared experts
 and V3.2's indexer), Qwen3-Next's and (at v0.33.0) Qwen3.5's hybrids of gated-delta-net and gated-attention layers, and
-GLM-4.5 to 4.7 are sized by `hangar.sizing.lora_layouts`; Gemma 4 (at v0.33.0: its sliding and full-attention layers of
+GLM-4.5 to 4.7 are sized by `hangar.sizing.lora_layouts`; IBM Granite's shared MLP (Granite MoE Shared, Granite 4.0's
+attention-only layout) by `hangar.sizing.lora_granite`; Gemma 4 (at v0.33.0: its sliding and full-attention layers of
 two widths, a dense MLP beside the experts in every layer) by `hangar.sizing.lora_gemma4`.
 
 Devstral Small 2 (`Mistral3ForConditionalGeneration`, text config `ministral3`, which vLLM serves from v0.20.0): at
@@ -80,6 +81,7 @@ from .engine import ENGINE_VERSION, sized_release
 from .engine_models import engine_refusal
 from .lora_architectures import architecture, lora_refusal, supports_lora
 from .lora_gemma4 import GEMMA4, gemma4_elements, gemma4_unsized
+from .lora_granite import SHARED_MLP_CLASSES, granite_elements, granite_unsized
 from .lora_layouts import LAYOUT_CLASSES, Shapes, layout_elements, layout_unsized
 from .lora_releases import engine_label, lora_rules
 from .lora_vocab import adapted_vocabulary, vocabulary_elements
@@ -90,6 +92,7 @@ releases)."""
 PACKED_CLASSES = frozenset({
     "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
     "Gemma3ForConditionalGeneration", "CohereForCausalLM", "Cohere2ForCausalLM", "Mistral3ForConditionalGeneration",
+    "GraniteForCausalLM", "GraniteSWAForCausalLM",
 })  # fmt: skip
 """Classes that support LoRA with q/k/v packed into qkv_proj and gate/up into gate_up_proj, a SwiGLU-style MLP (v0.33.0:
 the same `packed_modules_mapping` in llama.py, which mistral.py's own class extends, qwen2.py, qwen3.py, gemma2.py,
@@ -103,7 +106,7 @@ catalog's one `Mistral3ForConditionalGeneration` row, at all)."""
 FUSED_CHECKPOINT_CLASSES = frozenset({"Phi3ForCausalLM"})
 """vLLM's `Phi3ForCausalLM` (Phi-3, Phi-4): qkv_proj and gate_up_proj are one checkpoint module each, so one A matrix each
 (phi3.py at both releases)."""
-ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM", "MiniMaxM2ForCausalLM"})
+ROUTED_EXPERT_CLASSES = frozenset({"MixtralForCausalLM", "Qwen3MoeForCausalLM", "GptOssForCausalLM", "MiniMaxM2ForCausalLM", "GraniteMoeForCausalLM"})
 """Mixture-of-experts classes with q/k/v packed and a FusedMoE `experts` in every layer, no shared experts (MiniMax-M2's
 at v0.33.0: minimax_m2.py `MiniMaxM2MoE`, a `GateLinear` router and w1/w3/w2 experts of `intermediate_size`; its q/k
 RMS norms are not linear layers)."""
@@ -151,6 +154,8 @@ def lora_bytes(model: Model, lora: LoraSlots, tensor_parallel: int = 1, engine_v
         return (layout_elements(model, shapes, name) * tensor_parallel * lora.slots + vocabulary) * LORA_BYTES
     if name == GEMMA4:  # two attention widths, a dense MLP beside the experts (hangar.sizing.lora_gemma4)
         return (gemma4_elements(model, shapes) * tensor_parallel * lora.slots + vocabulary) * LORA_BYTES
+    if name in SHARED_MLP_CLASSES:  # Granite's shared MLP (hangar.sizing.lora_granite)
+        return (granite_elements(model, shapes, name) * tensor_parallel * lora.slots + vocabulary) * LORA_BYTES
     assert model.hidden_size and model.kv_heads and model.head_dim
     tp, rank, hidden = tensor_parallel, lora.rank, model.hidden_size
     query = model.attention_heads * model.head_dim
@@ -204,6 +209,8 @@ def _unsized(model: Model, lora: LoraSlots | None = None, tensor_parallel: int =
         return f"{engine}'s {name} serves LoRA, but its language model's LoRA layers were not read at that release"
     if name in LAYOUT_CLASSES:
         return layout_unsized(model, name)
+    if name in SHARED_MLP_CLASSES:
+        return granite_unsized(model)
     if model.kv_lora_rank is not None:
         return f"latent attention in a model class ({name}) whose LoRA layers were not read"
     if model.csa_layers or model.hca_layers:  # DeepSeek-V4: low-rank query and grouped output projections, compressors

@@ -49,6 +49,7 @@ from hangar.catalog import Model
 from hangar.catalog.compressed_tensors import W4A16_FORMATS
 
 from .engine import sized_release
+from .lora_granite import GRANITE_EMBEDDINGS, SUPPORTS_LORA_GRANITE, SWA_CLASSES, expert_mapping_refusal
 from .lora_releases import EP_BACKENDS, engine_label, lora_rules
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ SUPPORTS_LORA: dict[str, bool] = {
     "Ernie4_5_MoeForCausalLM": True,  # ernie45_moe.py declares SupportsLoRA (v0.11.2 and v0.33.0)
     "SeedOssForCausalLM": True,  # seed_oss.py declares SupportsLoRA (v0.11.2)
     "KimiLinearForCausalLM": False,  # kimi_linear.py: `(nn.Module, HasInnerState, SupportsPP, MixtureOfExperts, IsHybrid)`
+    **SUPPORTS_LORA_GRANITE,  # IBM Granite's classes (hangar.sizing.lora_granite)
     # Gemma 3n (v0.11.2 and v0.33.0): gemma3n_mm.py `(nn.Module, SupportsMultiModal, SupportsTranscription)`, gemma3n.py `(nn.Module)`
     "Gemma3nForConditionalGeneration": False,
     "Gemma3nForCausalLM": False,
@@ -116,6 +118,7 @@ SUPPORTS_LORA_RELEASES: dict[str, dict[str, bool]] = {
         "MistralLarge3ForCausalLM": True,
         # OLMo 2 and 3 and Seed-OSS through the Transformers backend (_TRANSFORMERS_SUPPORTED_MODELS), whose Base implements
         # SupportsLoRA (vllm/model_executor/models/transformers/base.py, wheel vllm-0.33.0, read 2026-12-02)
+        **SWA_CLASSES,  # Granite's SWA checkpoints, served by Granite's classes (hangar.sizing.lora_granite)
     },
 }
 """Each read release's registered architectures of the catalog's families: whether the class implements `SupportsLoRA`."""
@@ -128,6 +131,7 @@ EMBEDDING_MODULES: dict[str, tuple[str, ...]] = {
     "CohereForCausalLM": ("embed_tokens",),
     "Cohere2ForCausalLM": ("embed_tokens",),
     "DeciLMForCausalLM": ("embed_tokens", "lm_head"),
+    **{name: GRANITE_EMBEDDINGS[name] for name in SUPPORTS_LORA_GRANITE},  # hangar.sizing.lora_granite
 }
 """The vocabulary modules a v0.11.2 class adapts too (its `embedding_modules`: llama.py, which Phi3ForCausalLM extends,
 mixtral.py, commandr.py); every other class above keeps `SupportsLoRA`'s empty default (vllm/model_executor/models/interfaces.py)."""
@@ -190,6 +194,14 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "kimi_linear": (None, "KimiLinearForCausalLM"),
     "kimi_k3": (None, "KimiK3ForConditionalGeneration"),
     "step3p7": (None, "Step3p7ForConditionalGeneration"),
+    "granite": ("GraniteForCausalLM", None),  # IBM Granite (hangar.catalog.layouts_granite_smollm3, mamba_layout)
+    "granitemoe": (None, "GraniteMoeForCausalLM"),
+    "granitemoeshared": (None, "GraniteMoeSharedForCausalLM"),
+    "granitemoehybrid": ("GraniteMoeHybridForCausalLM", "GraniteMoeHybridForCausalLM"),
+    # SmolLM3: both releases' registries map it to their Transformers backend (TransformersForCausalLM), no class of their own
+    "smollm3": ("SmolLM3ForCausalLM", None),
+    "granite_swa": ("GraniteSWAForCausalLM", None),  # Granite's SWA checkpoints (hangar.catalog.layouts_granite_swa)
+    "granitemoe_swa": (None, "GraniteMoeSWAForCausalLM"),
     "laguna": (None, "LagunaForCausalLM"),  # poolside's Laguna (hangar.catalog.layouts_laguna)
     "gemma3n": ("Gemma3nForConditionalGeneration", None),
     "gemma3n_text": ("Gemma3nForCausalLM", None),
@@ -248,6 +260,9 @@ def lora_refusal(model: Model, engine_version: str | None = None, lora: LoraSlot
             f"{engine}'s {name} (the model class of {model.hf_id}) does not implement SupportsLoRA: "
             f"with --enable-lora vLLM refuses to start ({name} does not support LoRA yet)"
         )
+    failure = expert_mapping_refusal(name, engine, sized_release(engine_version))
+    if failure:
+        return failure
     from .lora_vocab import head_refusal  # lora_vocab reads this module's classes: imported here, not at the top
 
     return head_refusal(model, engine_version)
@@ -283,5 +298,6 @@ def lora_families(engine_version: str | None = None) -> list[str]:
     return sorted(
         family
         for family, classes in FAMILY_ARCHITECTURES.items()
-        if all(supports_lora(name, engine_version) is True for name in classes if name is not None)
+        if all(supports_lora(name, engine_version) is True and not expert_mapping_refusal(name, "", sized_release(engine_version))
+               for name in classes if name is not None)
     )

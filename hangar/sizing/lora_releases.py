@@ -111,14 +111,14 @@ RULES: dict[str, LoraRules] = {
     "v0.33.0": LoraRules(
         mla_wrappers=1,
         linear_routers=ROUTED_CLASSES | {"GptOssForCausalLM", "Glm4MoeForCausalLM", "Qwen3_5MoeForConditionalGeneration", "MiniMaxM2ForCausalLM",
-                                         "GlmMoeDsaForCausalLM"},
+                                         "GlmMoeDsaForCausalLM", "GraniteMoeForCausalLM"},  # granitemoe.py: GateLinear
         shared_expert_gate=True,
         sharded_experts=True,
         fused_w13_classes=frozenset({"GptOssForCausalLM", "Qwen3_5MoeForConditionalGeneration"}),
         expert_parallel=True,
         sequence_parallel_moe=frozenset({
             "Qwen3MoeForCausalLM", "Qwen3NextForCausalLM", "Qwen3_5MoeForConditionalGeneration", "DeepseekV3ForCausalLM",
-            "DeepseekV32ForCausalLM", "GlmMoeDsaForCausalLM", "Llama4ForConditionalGeneration",
+            "DeepseekV32ForCausalLM", "GlmMoeDsaForCausalLM", "Llama4ForConditionalGeneration", "GraniteMoeForCausalLM",
         }),  # fmt: skip
         indexer_wk=False,
     ),

@@ -43,13 +43,15 @@ from hangar.catalog import Model
 from .engine import sized_release
 from .kv import round_up
 from .lora_architectures import EMBEDDING_MODULES, EXTRA_VOCAB, MAX_LORA_HEAD_VOCAB, architecture
+from .lora_granite import GRANITE_EMBEDDINGS
 
 LORA_VOCAB_PADDING = 256
 """Rows the LoRA output head is padded to a multiple of (vLLM v0.11.2 `get_lora_vocab_padding_size` on CUDA)."""
 VOCAB_PADDING = 64
 """Rows an embedding is padded to a multiple of without LoRA (`DEFAULT_VOCAB_PADDING_SIZE`)."""
-GROWING_EMBEDDINGS = frozenset({"LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "MixtralForCausalLM"})
-"""v0.11.2 classes whose model adds `lora_extra_vocab_size` rows per slot to `embed_tokens` and to `lm_head` (llama.py, mixtral.py)."""
+GROWING_EMBEDDINGS = frozenset({"LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "MixtralForCausalLM", "GraniteForCausalLM"})
+"""v0.11.2 classes whose model adds `lora_extra_vocab_size` rows per slot to `embed_tokens` and to `lm_head` (llama.py, mixtral.py,
+granite.py)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ RULES: dict[str, VocabularyRules] = {
             "Olmo2ForCausalLM": ("embed_tokens",),
             "Olmo3ForCausalLM": ("embed_tokens",),
             "SeedOssForCausalLM": ("embed_tokens",),
+            **GRANITE_EMBEDDINGS,  # every Granite class adapts both (hangar.sizing.lora_granite)
         },
         0,
         258048,
