@@ -107,7 +107,14 @@ UID = constant("hangar.components.serving_pod", "USER_ID")
 AMP_INTERVAL = lambda: seconds(constant("hangar.components.metrics_amp", "AMP_SCRAPE_INTERVAL")())  # noqa: E731
 EXAMPLE_PROVEN = "an example of values tests/test_promql.py proves with promtool on the rendered query"
 
+def _mistral_route(name: str) -> str:
+    """A release of hangar.sizing.mistral_format (the Mistral-format route's default or flagged start) as its tag."""
+    return "v" + ".".join(str(part) for part in constant("hangar.sizing.mistral_format", name)())
+
+
 SERVING_FACTS: list[Fact] = [
+    Fact("docs/serving.md", "loads those instead, by default from {d} and with", {"d": lambda: _mistral_route("DEFAULT_FROM")}),
+    Fact("docs/serving.md", "(flags Hangar does not pass) from {f}, and the refusal says so", {"f": lambda: _mistral_route("FLAGGED_FROM")}),
     Fact("docs/serving.md", "The container follows the pinned vLLM ({v}, read from its source)", {"v": ENGINE}),
     Fact("docs/serving.md", "on {v} that is Qwen3.5 (first served by {q}) and Gemma 4 (by {g})",
          {"v": lambda: constant("hangar.sizing.engine", "VERIFIED_RELEASES")()[0], "q": lambda: _first_served("Qwen3_5ForConditionalGeneration"), "g": lambda: _first_served("Gemma4ForConditionalGeneration")}),

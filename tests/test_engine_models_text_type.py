@@ -63,12 +63,19 @@ def test_devstral_small_2_is_refused_until_v0_20_0_for_the_reason_each_release_h
     devstral = row(devstral_config())
     assert engine_refusal(devstral, "v0.11.2") == (
         f"vLLM v0.11.2 cannot load {DEVSTRAL}: its text config's model_type ministral3 came in transformers 5.0.0, and v0.11.2 "
-        "requires transformers>=4.56.0,<5, whose Mistral3Config cannot build that text config; vLLM serves it from v0.20.0"
+        "requires transformers>=4.56.0,<5, whose Mistral3Config cannot build that text config; vLLM serves it from v0.20.0 "
+        "when it reads the config.json. If the repository also ships Mistral's params.json and consolidated*.safetensors (not "
+        "read here), v0.11.2 loads those with --config-format mistral --load-format mistral --tokenizer-mode mistral (flags "
+        "Hangar does not pass; by default from v0.12.0), as PixtralForConditionalGeneration over MistralForCausalLM with its "
+        "llama_4_scaling"
     )
     assert "and v0.19.0 requires transformers>=4.56.0,<5" in engine_refusal(devstral, "v0.19.0")
     assert engine_refusal(devstral, "v0.19.1") == (
         f"vLLM v0.19.1 cannot load {DEVSTRAL}: v0.19.1 admits transformers 5 but gives the ministral3 text config no "
-        "architectures, so its model registry raises 'No model architectures are specified'; vLLM serves it from v0.20.0"
+        "architectures, so its model registry raises 'No model architectures are specified'; vLLM serves it from v0.20.0 "
+        "when it reads the config.json. If the repository also ships Mistral's params.json and consolidated*.safetensors (not "
+        "read here), v0.19.1 loads those instead by default, as PixtralForConditionalGeneration over MistralForCausalLM with "
+        "its llama_4_scaling"
     )
     assert engine_refusal(devstral, "v0.10.0").startswith(f"vLLM v0.10.0 cannot load {DEVSTRAL}: v0.10.0 is older than v0.11.2, where its text config")
     assert engine_refusal(devstral, "v0.20.0") is None and engine_refusal(devstral, "0.33.0") is None
@@ -93,7 +100,10 @@ def test_an_imported_devstral_on_an_older_engine_is_a_config_error_naming_the_re
     assert problems == [
         f"Pulumi.test.yaml: hangar:environment.deployments[0].model: vLLM v0.19.1 cannot load {DEVSTRAL}: v0.19.1 admits "
         "transformers 5 but gives the ministral3 text config no architectures, so its model registry raises 'No model "
-        "architectures are specified'; vLLM serves it from v0.20.0: set deployments[0].engine_version to v0.20.0 or later, "
+        "architectures are specified'; vLLM serves it from v0.20.0 when it reads the config.json. If the repository also "
+        "ships Mistral's params.json and consolidated*.safetensors (not read here), v0.19.1 loads those instead by default, "
+        "as PixtralForConditionalGeneration over MistralForCausalLM with its llama_4_scaling: set "
+        "deployments[0].engine_version to v0.20.0 or later, "
         "or serve another model (Hangar's generated vLLM arguments are verified for v0.11.2 and v0.33.0); "
         f"got '{DEVSTRAL}'"
     ]

@@ -24,6 +24,7 @@ from .layouts_kimi_k25 import VISION_KEPT, kimi_k25_text, kimi_k25_vision_params
 from .layouts_olmo import olmo_text
 from .layouts_qwen3_vl import qwen3_vl_text, qwen3_vl_vision_params
 from .layouts_seed_oss import seed_oss_text
+from .mistral_dense import PIXTRAL_DENSE, dense_text
 from .mistral_params import VISION_KEPT as PIXTRAL_KEPT
 from .mistral_params import mistral_large_3_text, pixtral_vision_params
 
@@ -63,8 +64,9 @@ FAMILY_LAYOUTS: dict[str, FamilyLayout] = {
     "kimi_k25": FamilyLayout("deepseek_v3", kimi_k25_text, kimi_k25_vision_params, VISION_KEPT),  # its text_config says kimi_k2
     # vLLM's config from Mistral Large 3's params.json (hangar.catalog.mistral_params): a deepseek_v3 text_config
     "pixtral": FamilyLayout("deepseek_v3", mistral_large_3_text, pixtral_vision_params, PIXTRAL_KEPT),
+    PIXTRAL_DENSE: FamilyLayout("mistral", dense_text, pixtral_vision_params, PIXTRAL_KEPT),  # a dense params.json's (mistral_dense)
 }
 """The families read through another layout, by the text config's `model_type` (or, for one whose text config names a
 layout the reader knows, as Kimi K2.5's `kimi_k2`, the file's own: `TOP_LEVEL`)."""
-TOP_LEVEL = ("kimi_k25", "pixtral")
+TOP_LEVEL = ("kimi_k25", "pixtral", PIXTRAL_DENSE)
 """Families found by config.json's own `model_type`, whose `text_config` names a plain layout of its own."""

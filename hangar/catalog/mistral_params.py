@@ -18,7 +18,8 @@ the PyPI wheel vllm-0.33.0 (commit 4ba787ec9) on 2026-12-03, that function:
   moe_intermediate_size, n_shared_experts, first_k_dense_replace, moe_layer_freq, n_group, topk_group and
   routed_scaling_factor, and asserts a `llama_4_scaling` with original_max_position_embeddings and beta; a `moe`
   without shared experts it reads as Mixtral, and latent attention without `moe` it gives one dense "expert" - neither
-  is Mistral Large 3's layout, so both are refused here (give such a model's config.json);
+  is Mistral Large 3's layout, so both are refused here (give such a model's config.json); a dense file (no `moe`, no
+  latent attention: Ministral 3's) is `hangar.catalog.mistral_dense`'s;
 * turns `yarn` (factor, original_max_position_embeddings, beta, alpha) into yarn `rope_parameters` (beta_fast,
   beta_slow), with `rope_theta`;
 * turns `quantization` with `qformat_weight` fp8_e4m3 into fp8 (`activation_scheme` dynamic for `qscheme_act`
@@ -51,7 +52,7 @@ from .config_fields import ConfigError, config_int
 MISTRAL_LARGE_3 = "mistral_large_3"
 """The layout name the reader reports for Mistral Large 3 (params.json has no model_type; vLLM's module is mistral_large_3.py)."""
 TEXT_ARCHITECTURE = "MistralLarge3ForCausalLM"
-_RENAMED = {"dim": "hidden_size", "norm_eps": "rms_norm_eps", "n_kv_heads": "num_key_value_heads", "n_layers": "num_hidden_layers",
+RENAMED = {"dim": "hidden_size", "norm_eps": "rms_norm_eps", "n_kv_heads": "num_key_value_heads", "n_layers": "num_hidden_layers",
             "n_heads": "num_attention_heads", "hidden_dim": "intermediate_size"}
 _MOE = {"route_every_n": "moe_layer_freq", "first_k_dense_replace": "first_k_dense_replace", "num_experts_per_tok": "num_experts_per_tok",
         "num_experts": "n_routed_experts", "expert_hidden_dim": "moe_intermediate_size", "routed_scale": "routed_scaling_factor",
@@ -74,7 +75,7 @@ def vllm_config(params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(moe, dict) or not moe.get("num_shared_experts"):
         field = "moe.num_shared_experts" if isinstance(moe, dict) else "moe"
         why = "vLLM reads a params.json without shared experts as Mixtral's" if isinstance(moe, dict) else (
-            "vLLM reads a params.json without a moe block as Mistral's dense layout (or, with latent attention, one dense expert)")
+            "vLLM reads latent attention without a moe block as one dense expert (a dense params.json without it is Mistral's dense layout)")
         raise ConfigError(field, f"missing or 0: {why}; the reader sizes Mistral Large 3's params.json only - give the model's config.json")
     unknown = sorted(set(moe) - set(_MOE) - {"expert_parallel", "expert_model_parallel", "renorm_strategy", "use_load_balancing_bias"})
     if unknown:
@@ -87,15 +88,15 @@ def vllm_config(params: dict[str, Any]) -> dict[str, Any]:
     if (params.get("multimodal") or {}).get("whisper_model_args"):
         raise ConfigError("multimodal.whisper_model_args", "an audio encoder (Voxtral's layout) is not read from params.json")
     text = {k: v for k, v in params.items() if k not in ("moe", "yarn", "quantization", "vision_encoder", "multimodal", "tied_embeddings")}
-    for old, new in _RENAMED.items():
+    for old, new in RENAMED.items():
         if old in text:
             text[new] = text.pop(old)
     text.update({"model_type": "deepseek_v3", "architectures": [TEXT_ARCHITECTURE], "tie_word_embeddings": bool(params.get("tied_embeddings", False)),
                  "max_seq_len": params["max_position_embeddings"]})
     text.update({new: moe[old] for old, new in _MOE.items() if old in moe})
     if params.get("yarn"):
-        text["rope_parameters"] = _rope(params)
-    quant = _quantisation(params)
+        text["rope_parameters"] = rope_parameters(params)
+    quant = quantisation_config(params)
     if quant is not None:
         text["quantization_config"] = quant
     vision = params.get("vision_encoder") or (params.get("multimodal") or {}).get("vision_encoder_args")
@@ -107,7 +108,7 @@ def vllm_config(params: dict[str, Any]) -> dict[str, Any]:
     return {**wrapped, "quantization_config": quant} if quant is not None else wrapped
 
 
-def _rope(params: dict[str, Any]) -> dict[str, Any]:
+def rope_parameters(params: dict[str, Any]) -> dict[str, Any]:
     yarn = params["yarn"]
     if not isinstance(yarn, dict):
         raise ConfigError("yarn", "holds one JSON object")
@@ -122,7 +123,7 @@ def _rope(params: dict[str, Any]) -> dict[str, Any]:
     return rope
 
 
-def _quantisation(params: dict[str, Any]) -> dict[str, Any] | None:
+def quantisation_config(params: dict[str, Any]) -> dict[str, Any] | None:
     declared = params.get("quantization")
     if not declared:
         kept = params.get("quantization_config")

@@ -62,8 +62,8 @@ Sources, read 2026-12-01:
   `hangar.catalog.sparse_indexer`; Z.ai's GLM-5 family (`glm_moe_dsa`) is read as DeepSeek-V3.2's layout
   (`hangar.catalog.layouts_glm5`);
 * Mistral 3 (`mistral3` with a `ministral3` or `mistral` text_config): Mistral's layout; transformers 5 writes the
-  rope scaling as `rope_parameters`, read like `rope_scaling`; Mistral Large 3's own params.json, as vLLM adapts it:
-  `hangar.catalog.mistral_params`;
+  rope scaling as `rope_parameters`, read like `rope_scaling`; Mistral's own params.json, as vLLM adapts it: Mistral
+  Large 3's `hangar.catalog.mistral_params`, a dense one (Ministral 3's) `hangar.catalog.mistral_dense`;
 * the fixed state of a gated-delta-net (linear-attention) layer: vLLM v0.11.2
   `vllm/model_executor/layers/mamba/mamba_utils.py` `gated_delta_net_state_shape` (conv state
   (kernel - 1) x (2 x key heads x key dim + value heads x value dim), recurrent state value heads x
@@ -97,7 +97,8 @@ from .mamba_layout import mamba2_fields
 from .mimo import MIMO_V2_FLASH, read_mimo_v2_flash
 from .minimax import MINIMAX_M2
 from .minimax_m3 import MINIMAX_M3_TYPES, read_minimax_m3
-from .mistral_params import MISTRAL_LARGE_3, is_mistral_params, vllm_config
+from .mistral_dense import params_config, params_fields
+from .mistral_params import is_mistral_params
 from .model_params import estimate_parameters
 from .model_row import Model
 from .modelopt import HF_QUANT_CONFIG, is_modelopt
@@ -221,7 +222,7 @@ def read_config(config: dict[str, Any], quant_config: dict[str, Any] | None = No
     if quant_config is not None and not isinstance(quant_config, dict):
         raise ConfigError(HF_QUANT_CONFIG, "holds one JSON object")
     if is_mistral_params(config):  # Mistral's own params.json, read as vLLM adapts it (hangar.catalog.mistral_params)
-        return replace(read_config(vllm_config(config), quant_config), model_type=MISTRAL_LARGE_3)
+        return replace(read_config(params_config(config), quant_config), **params_fields(config))
     architectures = config.get("architectures")
     for name in architectures if isinstance(architectures, list) else ():
         if name in NOT_SERVED:

@@ -129,6 +129,7 @@ from hangar.catalog import Model
 
 from .engine_granite import GRANITE_SWA_ARRIVALS
 from .lora_architectures import architecture
+from .mistral_format import PARAMS_UNTIL, flat_first_served, flat_refusal, mistral_route
 
 FIRST_READ = (0, 11, 2)
 """The oldest vLLM release whose registry was read (older ones are not judged by what they lack)."""
@@ -225,6 +226,7 @@ TEXT_ARRIVALS: dict[str, TextArrival] = {
              "registry raises 'No model architectures are specified'"),
         ),
     ),
+    "transformer": TextArrival((0, 12, 0), PARAMS_UNTIL),  # a dense params.json's (hangar.sizing.mistral_format)
 }
 """Text model types a release cannot load although it registers their architecture (the module docstring has the sources)."""
 
@@ -335,7 +337,7 @@ def first_served(model: Model) -> str | None:
         return named(arrival.served)
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
     if text is not None:
-        return named(text.served)
+        return named(flat_first_served(model) or text.served)
     until = LAYOUT_UNTIL.get(architecture(model) or "")
     if until is not None and any(getattr(model, column) is not None for column, _ in until[1]):
         return "v0.33.0"  # the first release read after the last that refuses the layout
@@ -359,12 +361,14 @@ def _text_refusal(model: Model, given: tuple[int, int, int]) -> str | None:
     text = TEXT_ARRIVALS.get(model.text_model_type or "")
     if text is None or given >= text.served:
         return None
+    if (flat := flat_refusal(model, given)) is not None:  # a flat Ministral3ForCausalLM config.json: its own reasons
+        return flat or None
     tag = named(given)
     if given < FIRST_READ:
         why = f"{tag} is older than {named(FIRST_READ)}, where " + text.until[0][1].format(tag=named(FIRST_READ))
     else:
         why = next(reason for last, reason in text.until if given <= last).format(tag=tag)
-    return f"vLLM {tag} cannot load {model.hf_id}: {why}; vLLM serves it from {named(text.served)}"
+    return f"vLLM {tag} cannot load {model.hf_id}: {why}; vLLM serves it from {named(text.served)}{mistral_route(model, given)}"
 
 
 def engine_refusal(model: Model, engine_version: str) -> str | None:

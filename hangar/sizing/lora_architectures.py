@@ -206,6 +206,7 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "gemma3n": ("Gemma3nForConditionalGeneration", None),
     "gemma3n_text": ("Gemma3nForCausalLM", None),
     "mistral_large_3": (None, "MistralLarge3ForCausalLM"),  # read from params.json (hangar.catalog.mistral_params)
+    "mistral_params": ("PixtralForConditionalGeneration", None),  # a dense params.json (hangar.catalog.mistral_dense)
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear`, `kimi_k3`, `gemma3n` and
@@ -227,6 +228,8 @@ def architecture(model: Model) -> str | None:
         chosen = experts if model.num_experts is not None else dense
     if chosen == "Gemma3ForConditionalGeneration" and model.multimodal is False:
         return "Gemma3ForCausalLM"  # a text-only Gemma 3 (the 1B) is registered as Gemma3ForCausalLM
+    if chosen == "PixtralForConditionalGeneration" and model.multimodal is False:
+        return "MistralForCausalLM"  # vLLM's adapter wraps a dense params.json as Pixtral only with a vision encoder
     return chosen
 
 
