@@ -114,14 +114,6 @@ def test_a_config_vllm_would_not_build_so_is_refused_naming_the_field(change, fi
     assert refused.value.field == field and says in str(refused.value)
 
 
-def test_nvidias_nvfp4_repack_is_refused_rather_than_sized_as_mxfp4():
-    repack = config()
-    repack["quantization_config"] = {**repack["quantization_config"], "moe_quant_algo": "NVFP4"}
-    with pytest.raises(ConfigError) as refused:
-        read_config(repack)
-    assert refused.value.field == "quantization_config.moe_quant_algo"
-
-
 def test_the_kv_cache_is_the_hand_calculation_of_the_docstring():
     model = flash_row()
     pack = packing(model)
