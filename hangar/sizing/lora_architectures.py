@@ -207,6 +207,25 @@ FAMILY_ARCHITECTURES: dict[str, tuple[str | None, str | None]] = {
     "gemma3n_text": ("Gemma3nForCausalLM", None),
     "mistral_large_3": (None, "MistralLarge3ForCausalLM"),  # read from params.json (hangar.catalog.mistral_params)
     "mistral_params": ("PixtralForConditionalGeneration", None),  # a dense params.json (hangar.catalog.mistral_dense)
+    # The model_type `hangar catalog import-model` gives a row of a family the catalog also packages under its own name
+    "llama": ("LlamaForCausalLM", None),
+    "llama4_text": (None, "Llama4ForConditionalGeneration"),
+    "mistral": ("MistralForCausalLM", None),  # a multimodal one is Mistral3ForConditionalGeneration (architecture())
+    "mixtral": (None, "MixtralForCausalLM"),
+    "gemma2": ("Gemma2ForCausalLM", None),
+    "gemma3_text": ("Gemma3ForConditionalGeneration", None),
+    "gemma4_text": (None, "Gemma4ForConditionalGeneration"),
+    "qwen2": ("Qwen2ForCausalLM", None),
+    "qwen3": ("Qwen3ForCausalLM", None),
+    "qwen3_moe": (None, "Qwen3MoeForCausalLM"),
+    "qwen3_next": (None, "Qwen3NextForCausalLM"),
+    "qwen3_5_text": ("Qwen3_5ForConditionalGeneration", None),
+    "qwen3_5_moe_text": (None, "Qwen3_5MoeForConditionalGeneration"),
+    "deepseek_v3": (None, "DeepseekV3ForCausalLM"),
+    "deepseek_v32": (None, "DeepseekV32ForCausalLM"),
+    "phi3": ("Phi3ForCausalLM", None),
+    "gpt_oss": (None, "GptOssForCausalLM"),
+    "nemotron_h": ("NemotronHForCausalLM", "NemotronHForCausalLM"),
 }
 """Catalog family -> (architecture of its dense rows, of its mixture-of-experts rows), as their config.json names it.
 `cohere`, `cohere2`, `glm4_moe`, `minimax_m2`, `nemotron-nas`, `deepseek_v4`, `kimi_linear`, `kimi_k3`, `gemma3n` and
@@ -228,6 +247,8 @@ def architecture(model: Model) -> str | None:
         chosen = experts if model.num_experts is not None else dense
     if chosen == "Gemma3ForConditionalGeneration" and model.multimodal is False:
         return "Gemma3ForCausalLM"  # a text-only Gemma 3 (the 1B) is registered as Gemma3ForCausalLM
+    if chosen == "MistralForCausalLM" and model.multimodal and model.family == "mistral":
+        return "Mistral3ForConditionalGeneration"  # Mistral Small 3.1's config.json: a `mistral` text_config in Mistral 3's wrapper
     if chosen == "PixtralForConditionalGeneration" and model.multimodal is False:
         return "MistralForCausalLM"  # vLLM's adapter wraps a dense params.json as Pixtral only with a vision encoder
     return chosen
