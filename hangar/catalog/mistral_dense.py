@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config_fields import ConfigError
-from .mistral_params import MISTRAL_LARGE_3, RENAMED, quantisation_config, rope_parameters, vllm_config
+from .mistral_params import MISTRAL_LARGE_3, adapted_config, vllm_config
 
 MISTRAL_DENSE = "mistral_params"
 """The layout name the reader reports for a dense params.json (its row's family)."""
@@ -49,29 +49,8 @@ def dense_config(params: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("llama_4_scaling", "vLLM asserts it states original_max_position_embeddings and beta")
     if params.get("sliding_window") is not None:
         raise ConfigError("sliding_window", f"{params['sliding_window']!r}: a params.json with sliding windows is not read here")
-    if params.get("max_position_embeddings") is None:
-        raise ConfigError("max_position_embeddings", "missing: vLLM then takes it from the repository's config.json, which is not read here")
-    if (params.get("multimodal") or {}).get("whisper_model_args"):
-        raise ConfigError("multimodal.whisper_model_args", "an audio encoder (Voxtral's layout) is not read from params.json")
-    text = {k: v for k, v in params.items() if k not in ("yarn", "quantization", "vision_encoder", "multimodal", "tied_embeddings", "moe")}
-    for old, new in RENAMED.items():
-        if old in text:
-            text[new] = text.pop(old)
-    text.update({"model_type": "mistral", "architectures": ["MistralForCausalLM"], "tie_word_embeddings": bool(params.get("tied_embeddings", False)),
-                 "max_seq_len": params["max_position_embeddings"]})
-    if params.get("yarn"):
-        text["rope_parameters"] = rope_parameters(params)
-    quant = quantisation_config(params)
-    if quant is not None:
-        text["quantization_config"] = quant
-    vision = params.get("vision_encoder") or (params.get("multimodal") or {}).get("vision_encoder_args")
-    if not vision:
-        return text
-    if not isinstance(vision, dict):
-        raise ConfigError("vision_encoder", "holds one JSON object")
-    # vLLM's model_type is pixtral, as for Mistral Large 3; named apart here so the reader reads the text as Mistral's
-    wrapped = {"model_type": PIXTRAL_DENSE, "architectures": ["PixtralForConditionalGeneration"], "text_config": text, "vision_config": dict(vision)}
-    return {**wrapped, "quantization_config": quant} if quant is not None else wrapped
+    # vLLM's wrapper model_type is pixtral, as for Mistral Large 3; named apart here so the reader reads the text as Mistral's
+    return adapted_config(params, model_type="mistral", architecture="MistralForCausalLM", wrapper_type=PIXTRAL_DENSE, extra={})
 
 
 PIXTRAL_DENSE = "pixtral_mistral"

@@ -83,6 +83,14 @@ def vllm_config(params: dict[str, Any]) -> dict[str, Any]:
     scaling = params.get("llama_4_scaling")
     if not isinstance(scaling, dict) or not {"original_max_position_embeddings", "beta"} <= set(scaling):
         raise ConfigError("llama_4_scaling", "vLLM asserts Mistral Large 3's params.json states it, with original_max_position_embeddings and beta")
+    return adapted_config(params, model_type="deepseek_v3", architecture=TEXT_ARCHITECTURE, wrapper_type="pixtral",
+                          extra={new: moe[old] for old, new in _MOE.items() if old in moe})
+
+
+def adapted_config(params: dict[str, Any], *, model_type: str, architecture: str, wrapper_type: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """What vLLM's `adapt_config_dict` makes of any params.json, latent MoE or dense: its fields renamed, `extra` (the
+    layout's own) added, yarn as `rope_parameters`, `quantization` mapped, and a vision encoder wrapped as Pixtral
+    (`wrapper_type` is the wrapper's model_type as the reader keys it)."""
     if params.get("max_position_embeddings") is None:
         raise ConfigError("max_position_embeddings", "missing: vLLM then takes it from the repository's config.json, which is not read here")
     if (params.get("multimodal") or {}).get("whisper_model_args"):
@@ -91,9 +99,8 @@ def vllm_config(params: dict[str, Any]) -> dict[str, Any]:
     for old, new in RENAMED.items():
         if old in text:
             text[new] = text.pop(old)
-    text.update({"model_type": "deepseek_v3", "architectures": [TEXT_ARCHITECTURE], "tie_word_embeddings": bool(params.get("tied_embeddings", False)),
-                 "max_seq_len": params["max_position_embeddings"]})
-    text.update({new: moe[old] for old, new in _MOE.items() if old in moe})
+    text.update({"model_type": model_type, "architectures": [architecture], "tie_word_embeddings": bool(params.get("tied_embeddings", False)),
+                 "max_seq_len": params["max_position_embeddings"], **extra})
     if params.get("yarn"):
         text["rope_parameters"] = rope_parameters(params)
     quant = quantisation_config(params)
@@ -104,7 +111,7 @@ def vllm_config(params: dict[str, Any]) -> dict[str, Any]:
         return text
     if not isinstance(vision, dict):
         raise ConfigError("vision_encoder", "holds one JSON object")
-    wrapped = {"model_type": "pixtral", "architectures": ["PixtralForConditionalGeneration"], "text_config": text, "vision_config": dict(vision)}
+    wrapped = {"model_type": wrapper_type, "architectures": ["PixtralForConditionalGeneration"], "text_config": text, "vision_config": dict(vision)}
     return {**wrapped, "quantization_config": quant} if quant is not None else wrapped
 
 
