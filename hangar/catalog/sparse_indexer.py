@@ -29,7 +29,12 @@ default it to 2048 (configuration_deepseek_v32.py, configuration_glm_moe_dsa.py,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .config_fields import ConfigError, config_int
+
+if TYPE_CHECKING:
+    from .model_row import Model
 
 INDEX_TOPK_DEFAULT = 2048
 """transformers' `index_topk` default for DeepSeek-V3.2 and GLM-5 (the module docstring)."""
@@ -71,3 +76,11 @@ def sparse_attention_fields(text: dict, attention_layers: int) -> dict[str, int]
     """The row's `index_topk` (tokens each query attends to) and `sparse_attention_layers` (every attention layer) of a
     DSA config (the module docstring)."""
     return {"index_topk": config_int(text, "index_topk", INDEX_TOPK_DEFAULT), "sparse_attention_layers": attention_layers}
+
+
+def own_indexer_layers(model: Model) -> int:
+    """How many layers of a catalog row keep an indexer of their own: every layer, but where the row's indexer cache says
+    fewer (GLM-5.2 shares one among four layers): its indexer bytes a token over one layer's key size."""
+    if not model.indexer_bytes_per_token or not model.index_head_dim:
+        return model.layers
+    return model.indexer_bytes_per_token // indexer_key_size(model.index_head_dim)

@@ -57,7 +57,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hangar.catalog import Model
-from hangar.catalog.sparse_indexer import indexer_key_size
+from hangar.catalog.sparse_indexer import own_indexer_layers
 
 from .kv import round_up
 from .lora_releases import RULES, LoraRules
@@ -138,14 +138,6 @@ def mla_indexer(model: Model, shapes: Shapes) -> float:
     return indexer
 
 
-def indexer_layers(model: Model) -> int:
-    """How many layers keep an indexer of their own: every layer, but where the row's indexer cache says fewer (GLM-5.2
-    shares one among four layers: `hangar.catalog.sparse_indexer`, whose per-layer key size this divides by)."""
-    if not model.indexer_bytes_per_token or not model.index_head_dim:
-        return model.layers
-    return model.indexer_bytes_per_token // indexer_key_size(model.index_head_dim)
-
-
 def gated_delta_net(model: Model, shapes: Shapes, name: str) -> float:
     """One linear-attention layer's conv1d, in_proj_qkvz, in_proj_ba and out_proj: Qwen3-Next's one A each, Qwen3.5's four
     and two A matrices in its split projections."""
@@ -202,7 +194,7 @@ def layout_elements(model: Model, shapes: Shapes, name: str) -> float:
             assert model.intermediate_size
             mlp += dense * shapes.mlp(model.hidden_size, model.intermediate_size)
     if model.kv_lora_rank is not None:
-        return model.layers * mla_attention(model, shapes) + indexer_layers(model) * mla_indexer(model, shapes) + mlp
+        return model.layers * mla_attention(model, shapes) + own_indexer_layers(model) * mla_indexer(model, shapes) + mlp
     attention = model.attention_layers or model.layers
     linear = model.layers - attention
     return (linear * gated_delta_net(model, shapes, name) if linear else 0.0) + attention * gated_attention(model, shapes) + mlp

@@ -56,6 +56,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hangar.catalog.sparse_indexer import own_indexer_layers
+
 from .engine import sized_release
 from .experts import NEMOTRON_H, moe_layers
 from .mxfp4 import fp8_rest
@@ -87,8 +89,6 @@ v0.11.2 nemotron_h.py), `nn.Linear(dtype=torch.float32)` (v0.11.2 glm4_moe.py), 
 `getattr(config, "moe_router_dtype", "float32")`, which MiMo-V2-Flash's config.json does not set."""
 MLA_TYPES = frozenset({"deepseek_v2", "deepseek_v3", "kimi_k2", "deepseek_v32", "glm_moe_dsa", "kimi_linear"})
 INDEXER_TYPES = frozenset({"deepseek_v32", "glm_moe_dsa"})
-INDEXER_SCALE_BLOCK = 128
-"""Elements of an indexer key per 4-byte scale (`hangar.catalog.sparse_indexer`), to count the layers that keep one."""
 
 
 @dataclass(frozen=True)
@@ -123,12 +123,6 @@ def _mla_layers(model: Model) -> int:
     return model.attention_layers or model.layers
 
 
-def _indexer_layers(model: Model) -> int:
-    """Layers with their own DSA indexer: the row's indexer key bytes over one layer's (index dim + a 4-byte scale a block)."""
-    assert model.indexer_bytes_per_token is not None and model.index_head_dim is not None
-    return model.indexer_bytes_per_token // (model.index_head_dim + model.index_head_dim // INDEXER_SCALE_BLOCK * 4)
-
-
 def _indexer_params(model: Model) -> tuple[int, int]:
     """(wq_b, wk + weights_proj) weights of one indexer."""
     assert model.index_n_heads is not None and model.index_head_dim is not None and model.hidden_size is not None
@@ -147,7 +141,7 @@ def attention_kept(model: Model) -> bool:
     query = hidden * q_lora + q_lora * heads * (nope + rope) if q_lora else hidden * heads * (nope + rope)
     attention = _mla_layers(model) * (query + hidden * (lora + rope) + lora * heads * (nope + value) + heads * value * hidden)
     if model.indexer_bytes_per_token is not None and model.index_n_heads is not None and model.index_head_dim is not None:
-        attention += _indexer_layers(model) * sum(_indexer_params(model))
+        attention += own_indexer_layers(model) * sum(_indexer_params(model))
     return model.unquantised_params_b * 1e9 >= attention - 5e6  # the row keeps 3 decimals of a billion
 
 
@@ -172,7 +166,7 @@ def replicated_modules(model: Model, precision: str, bytes_per_param: float, *, 
         name = "fused_qkv_a_proj" if model.q_lora_rank else "kv_a_proj_with_mqa"
         found.append(Replicated(f"latent attention's {name}", _mla_layers(model) * hidden * width, attention, attention))
     if kind in INDEXER_TYPES and None not in (model.indexer_bytes_per_token, model.index_n_heads, model.index_head_dim):
-        layers, (query, keys) = _indexer_layers(model), _indexer_params(model)
+        layers, (query, keys) = own_indexer_layers(model), _indexer_params(model)
         found.append(Replicated("the indexers' wq_b", layers * query, attention, attention))
         if release == "v0.33.0":
             found.append(Replicated("the indexers' wk_weights_proj", layers * keys, SIXTEEN_BITS, attention))

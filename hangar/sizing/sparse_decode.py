@@ -26,7 +26,7 @@ reads (4 bytes a token and indexer layer, against the keys' 132 for DSA).
 from __future__ import annotations
 
 from hangar.catalog import Model
-from hangar.catalog.sparse_indexer import indexer_key_size
+from hangar.catalog.sparse_indexer import own_indexer_layers
 
 from .kv import kv_bytes_per_token
 
@@ -55,7 +55,7 @@ def _indexer_flops_per_key(model: Model) -> float:
     if model.kv_lora_rank is not None:  # DSA: one key cache per indexer layer
         if not (model.index_n_heads and model.index_head_dim):
             return 0.0
-        layers = model.indexer_bytes_per_token / indexer_key_size(model.index_head_dim)
+        layers = own_indexer_layers(model)
         return 2 * model.index_n_heads * model.index_head_dim * layers
     return 2 * (model.kv_heads or 0) * (model.head_dim or 0) * (model.sparse_attention_layers or 0)
 
